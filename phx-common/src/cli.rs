@@ -1,0 +1,149 @@
+//! Command-line plumbing shared by every tool: how configuration is found,
+//! how plans and rendered files are printed, and the exit-status contract
+//! (0 ok, 1 runtime failure, 2 bad input or usage, 3 `--check` with changes).
+
+use crate::config::{self, Input, Inventory, Problems};
+use crate::plan::Plan;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Where the original system kept its JSON; used when nothing else is given.
+pub const DEFAULT_CONFIG_DIR: &str = "/usr/local/phoenix_hypervisor/etc";
+
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_FAILED: u8 = 1;
+pub const EXIT_INVALID: u8 = 2;
+pub const EXIT_PENDING: u8 = 3;
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct InputArgs {
+    /// Configuration files, in any order: each is recognised by its shape.
+    /// `-` reads a stream of JSON documents from stdin (`cat etc/*.json | phx-dns -`).
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Directory holding phoenix_hypervisor_config.json, phoenix_lxc_configs.json
+    /// and phoenix_vm_configs.json. Default: /usr/local/phoenix_hypervisor/etc,
+    /// or stdin when it is a pipe.
+    #[arg(long, value_name = "DIR", conflicts_with = "files")]
+    pub config_dir: Option<PathBuf>,
+
+    /// Read the machine's current state (existing files, guest configs) under DIR
+    /// instead of `/`, to plan offline or against a staging tree.
+    #[arg(long, value_name = "DIR", default_value = "/")]
+    pub state_root: PathBuf,
+}
+
+impl InputArgs {
+    pub fn input(&self) -> Input {
+        if let Some(d) = &self.config_dir {
+            Input::Dir(d.clone())
+        } else if self.files.iter().any(|f| f.as_os_str() == "-") {
+            Input::Stdin
+        } else if !self.files.is_empty() {
+            Input::Files(self.files.clone())
+        } else if !std::io::stdin().is_terminal() && !Path::new(DEFAULT_CONFIG_DIR).exists() {
+            Input::Stdin
+        } else {
+            Input::Dir(PathBuf::from(DEFAULT_CONFIG_DIR))
+        }
+    }
+
+    pub fn load(&self) -> Result<Inventory, Failure> {
+        config::load(&self.input()).map_err(Failure::Invalid)
+    }
+
+    /// A path on the managed machine, as seen under `--state-root`.
+    pub fn observed(&self, path: &str) -> PathBuf {
+        crate::fsutil::under_root(&self.state_root, path)
+    }
+}
+
+/// Why a tool stopped.
+#[derive(Debug)]
+pub enum Failure {
+    /// The configuration is wrong: every problem, exit 2, nothing done.
+    Invalid(Problems),
+    /// The command line is wrong, or the input is refused: exit 2.
+    Usage(String),
+    /// Something failed at run time: exit 1.
+    Runtime(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        Failure::Runtime(e)
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        Failure::Runtime(e.into())
+    }
+}
+
+/// Prints the failure the way every tool does and maps it to an exit status.
+pub fn finish(tool: &str, result: Result<u8, Failure>) -> ExitCode {
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(Failure::Invalid(problems)) => {
+            for p in &problems.list {
+                eprintln!("{tool}: {p}");
+            }
+            eprintln!("{tool}: {} problem(s) in the configuration; nothing was planned or written", problems.list.len());
+            ExitCode::from(EXIT_INVALID)
+        }
+        Err(Failure::Usage(msg)) => {
+            eprintln!("{tool}: {msg}");
+            ExitCode::from(EXIT_INVALID)
+        }
+        Err(Failure::Runtime(e)) => {
+            eprintln!("{tool}: error: {e:#}");
+            ExitCode::from(EXIT_FAILED)
+        }
+    }
+}
+
+/// Writes a plan to stdout as JSON Lines. A closed pipe (`| head`) is not an error.
+pub fn emit(plan: &Plan) -> Result<u8, Failure> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match plan.write_jsonl(&mut out).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(EXIT_OK),
+    }
+}
+
+/// `render`: generated files to stdout (headed by `==> PATH <==` when there are
+/// several) or, with `--out DIR`, written under DIR at their real paths.
+pub fn render(files: &[(String, String)], out: Option<&Path>) -> Result<u8, Failure> {
+    match out {
+        Some(dir) => {
+            for (path, content) in files {
+                let dest = crate::fsutil::under_root(dir, path);
+                if let Some(parent) = dest.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                std::fs::write(&dest, content)?;
+                eprintln!("wrote {}", dest.display());
+            }
+        }
+        None => {
+            let mut text = String::new();
+            for (path, content) in files {
+                if files.len() > 1 {
+                    text.push_str(&format!("==> {path} <==\n"));
+                }
+                text.push_str(content);
+            }
+            let mut stdout = std::io::stdout().lock();
+            if let Err(e) = stdout.write_all(text.as_bytes()) {
+                if e.kind() != std::io::ErrorKind::BrokenPipe {
+                    return Err(e.into());
+                }
+            }
+        }
+    }
+    Ok(EXIT_OK)
+}

@@ -1,0 +1,353 @@
+//! The typed inventory every tool plans from. Only keys Phoenix uses are
+//! modelled; the real files carry many more (NVIDIA, Samba, Portainer…).
+//! Defaults live in `defaults` below, nowhere else.
+
+use ipnet::Ipv4Net;
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr};
+
+pub mod defaults {
+    pub const BRIDGE: &str = "vmbr0";
+    pub const HOSTNAME: &str = "phoenix";
+    pub const UPSTREAM_DNS: [&str; 2] = ["8.8.8.8", "8.8.4.4"];
+    pub const MOUNT_POINT_BASE: &str = "/mnt/pve";
+    pub const LXC_MEMORY_MB: u64 = 2048;
+    pub const LXC_CORES: u64 = 2;
+    pub const LXC_SWAP_MB: u64 = 512;
+    pub const LXC_STORAGE_GB: u64 = 8;
+    pub const LXC_NIC: &str = "eth0";
+    pub const POLICY_IN: &str = "DROP";
+    pub const POLICY_OUT: &str = "ACCEPT";
+    /// The CA's DNS label under the domain when `step_ca.dns_name` is absent.
+    pub const CA_LABEL: &str = "ca";
+}
+
+/// Which of the three files a value came from, for messages.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    pub hypervisor: String,
+    pub lxc: String,
+    pub vm: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Inventory {
+    pub sources: Sources,
+    pub host: Host,
+    /// Keyed by CTID.
+    pub lxcs: BTreeMap<u32, Lxc>,
+    pub vms: Vec<Vm>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Host {
+    pub domain: String,
+    pub network: HostNetwork,
+    pub firewall: Option<Firewall>,
+    /// JSON path where the firewall object was found (top level or `shared_volumes.firewall`).
+    pub firewall_path: String,
+    pub dns_server: DnsServer,
+    pub step_ca: StepCa,
+    pub mount_point_base: String,
+    /// `proxmox_storage_ids` values: the storage IDs the operator named.
+    pub storage_ids: BTreeMap<String, String>,
+    pub zfs_datasets: Vec<ZfsDataset>,
+    pub lxc_defaults: LxcDefaults,
+}
+
+#[derive(Debug, Clone)]
+pub struct HostNetwork {
+    pub bridge: String,
+    pub address: Ipv4Net,
+    pub gateway: Ipv4Addr,
+    pub nameservers: Vec<IpAddr>,
+    /// `None`: keep whatever the existing stanza has.
+    pub bridge_ports: Option<String>,
+    pub hostname: String,
+    pub default_subnet: Option<Ipv4Net>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DnsServer {
+    pub enabled: bool,
+    pub upstream_servers: Vec<IpAddr>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StepCa {
+    /// Fully qualified name of the internal CA (`ca.<domain>` by default).
+    pub dns_name: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ZfsDataset {
+    pub name: String,
+    pub pool: String,
+    pub storage_type: Option<String>,
+    pub content: Vec<String>,
+}
+
+impl ZfsDataset {
+    /// The Proxmox storage ID the original scripts registered for a dataset.
+    pub fn storage_id(&self) -> String {
+        format!("{}-{}", self.pool, self.name)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct LxcDefaults {
+    pub cores: u64,
+    pub memory_mb: u64,
+    pub features: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Firewall {
+    pub enabled: bool,
+    pub policy_in: String,
+    pub policy_out: String,
+    /// Further `[OPTIONS]` keys, written as given (e.g. `log_ratelimit`).
+    pub options: BTreeMap<String, String>,
+    pub aliases: BTreeMap<String, Alias>,
+    pub ipsets: BTreeMap<String, Vec<String>>,
+    pub rules: Vec<FwRule>,
+    /// JSON path of `rules` / `global_firewall_rules`, for messages.
+    pub rules_path: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alias {
+    pub cidr: String,
+    pub comment: Option<String>,
+}
+
+/// One rule as the operator wrote it; `phx-fw` checks it against what
+/// pve-firewall accepts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FwRule {
+    /// `in`, `out`, `forward` or `group`.
+    pub direction: String,
+    /// `ACCEPT`, `DROP`, `REJECT`, `Macro(ACTION)`, or a group name.
+    pub action: String,
+    pub macro_name: Option<String>,
+    pub proto: Option<String>,
+    pub dport: Option<String>,
+    pub sport: Option<String>,
+    pub source: Option<String>,
+    pub dest: Option<String>,
+    pub iface: Option<String>,
+    pub log: Option<String>,
+    pub icmp_type: Option<String>,
+    pub enabled: bool,
+    pub comment: Option<String>,
+    pub file: String,
+    pub path: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GuestIp {
+    Static(Ipv4Net),
+    Dhcp,
+    Manual,
+}
+
+impl GuestIp {
+    pub fn addr(&self) -> Option<Ipv4Addr> {
+        match self {
+            GuestIp::Static(n) => Some(n.addr()),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct GuestNet {
+    pub name: String,
+    pub bridge: String,
+    pub ip: GuestIp,
+    pub gw: Option<Ipv4Addr>,
+    pub nameservers: Vec<IpAddr>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DnsRecord {
+    pub hostname: String,
+    pub ip: Ipv4Addr,
+    /// `address=/name/ip`: the name and all its subdomains.
+    pub wildcard: bool,
+    pub file: String,
+    pub path: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TraefikService {
+    pub name: String,
+    pub port: Option<u16>,
+    pub path: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ZfsVolume {
+    pub name: String,
+    /// A Proxmox storage ID (`quickOS-lxc-persistent-data`).
+    pub pool: String,
+    pub size_gb: u64,
+    pub mount_point: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct BindMount {
+    pub host_path: String,
+    pub container_path: String,
+    pub read_only: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct PortMap {
+    pub host: u16,
+    pub guest: u16,
+}
+
+#[derive(Debug, Clone)]
+pub struct Lxc {
+    pub ctid: u32,
+    pub name: String,
+    pub start_at_boot: bool,
+    pub boot_order: u64,
+    pub boot_delay: u64,
+    pub memory_mb: u64,
+    pub swap_mb: Option<u64>,
+    pub cores: u64,
+    /// Template path or volume ID as written (`/fastData/shared-iso/template/cache/x.tar.zst`).
+    pub template: Option<String>,
+    pub storage_pool: Option<String>,
+    pub storage_size_gb: u64,
+    pub net: Option<GuestNet>,
+    pub mac: Option<String>,
+    /// GPU indices; empty for `"none"`.
+    pub gpus: Vec<u32>,
+    pub unprivileged: bool,
+    pub clone_from: Option<u32>,
+    pub features: Vec<String>,
+    /// `pct --features` items (`nesting=1`).
+    pub pct_options: Vec<String>,
+    /// Raw `lxc.*` lines (`lxc.apparmor.profile=unconfined`).
+    pub lxc_options: Vec<String>,
+    pub template_snapshot_name: Option<String>,
+    pub apparmor_profile: Option<String>,
+    pub dependencies: Vec<u32>,
+    pub zfs_volumes: Vec<ZfsVolume>,
+    pub mount_points: Vec<BindMount>,
+    pub ports: Vec<PortMap>,
+    pub firewall: Option<Firewall>,
+    pub dns_records: Vec<DnsRecord>,
+    pub traefik_services: Vec<TraefikService>,
+    /// JSON path of this entry (`lxc_configs."102"`).
+    pub path: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Vm {
+    pub vmid: u32,
+    pub name: String,
+    pub is_template: bool,
+    pub clone_from: Option<u32>,
+    pub start_at_boot: bool,
+    pub boot_order: u64,
+    pub features: Vec<String>,
+    pub net: Option<GuestNet>,
+    pub dns_records: Vec<DnsRecord>,
+    pub firewall: Option<Firewall>,
+    pub traefik_services: Vec<TraefikService>,
+    pub path: String,
+}
+
+/// A guest of either kind, for tools that treat them alike (DNS, firewall).
+#[derive(Debug, Clone, Copy)]
+pub enum Guest<'a> {
+    Lxc(&'a Lxc),
+    Vm(&'a Vm),
+}
+
+impl<'a> Guest<'a> {
+    pub fn id(&self) -> u32 {
+        match self {
+            Guest::Lxc(c) => c.ctid,
+            Guest::Vm(v) => v.vmid,
+        }
+    }
+    pub fn name(&self) -> &'a str {
+        match self {
+            Guest::Lxc(c) => &c.name,
+            Guest::Vm(v) => &v.name,
+        }
+    }
+    pub fn net(&self) -> Option<&'a GuestNet> {
+        match self {
+            Guest::Lxc(c) => c.net.as_ref(),
+            Guest::Vm(v) => v.net.as_ref(),
+        }
+    }
+    pub fn ip(&self) -> Option<Ipv4Addr> {
+        self.net().and_then(|n| n.ip.addr())
+    }
+    pub fn features(&self) -> &'a [String] {
+        match self {
+            Guest::Lxc(c) => &c.features,
+            Guest::Vm(v) => &v.features,
+        }
+    }
+    pub fn has_feature(&self, f: &str) -> bool {
+        self.features().iter().any(|x| x == f)
+    }
+    pub fn firewall(&self) -> Option<&'a Firewall> {
+        match self {
+            Guest::Lxc(c) => c.firewall.as_ref(),
+            Guest::Vm(v) => v.firewall.as_ref(),
+        }
+    }
+    pub fn dns_records(&self) -> &'a [DnsRecord] {
+        match self {
+            Guest::Lxc(c) => &c.dns_records,
+            Guest::Vm(v) => &v.dns_records,
+        }
+    }
+    pub fn traefik_services(&self) -> &'a [TraefikService] {
+        match self {
+            Guest::Lxc(c) => &c.traefik_services,
+            Guest::Vm(v) => &v.traefik_services,
+        }
+    }
+    pub fn path(&self) -> &'a str {
+        match self {
+            Guest::Lxc(c) => &c.path,
+            Guest::Vm(v) => &v.path,
+        }
+    }
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Guest::Lxc(_) => "lxc",
+            Guest::Vm(_) => "vm",
+        }
+    }
+}
+
+impl Inventory {
+    /// Every guest, LXCs by CTID then VMs in file order.
+    pub fn guests(&self) -> impl Iterator<Item = Guest<'_>> {
+        self.lxcs.values().map(Guest::Lxc).chain(self.vms.iter().map(Guest::Vm))
+    }
+
+    /// The source file of a guest, for messages.
+    pub fn file_of(&self, g: Guest<'_>) -> &str {
+        match g {
+            Guest::Lxc(_) => &self.sources.lxc,
+            Guest::Vm(_) => &self.sources.vm,
+        }
+    }
+
+    /// The one guest carrying `feature` (validation guarantees uniqueness for `step_ca`).
+    pub fn guest_with_feature(&self, feature: &str) -> Option<Guest<'_>> {
+        self.guests().find(|g| g.has_feature(feature))
+    }
+}

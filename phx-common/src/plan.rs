@@ -1,0 +1,207 @@
+//! The plan: JSON Lines, one step per line, in execution order. Tools only
+//! ever produce steps; `phx-apply` is the one thing that acts on them.
+
+use serde::{Deserialize, Serialize};
+use std::io::{BufRead, Write};
+
+pub const VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    pub v: u32,
+    pub tool: String,
+    /// Stable and unique within a plan; `notify` names it.
+    pub id: String,
+    #[serde(flatten)]
+    pub action: Action,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Action {
+    File(FileStep),
+    Block(BlockStep),
+    Lines(LinesStep),
+    Absent(AbsentStep),
+    Command(CommandStep),
+    Handler(HandlerStep),
+    Secret(SecretStep),
+}
+
+/// The whole file must have this content.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FileStep {
+    pub path: String,
+    pub content: String,
+    /// Octal, e.g. `"0644"`. Absent under `/etc/pve` (pmxcfs refuses chmod).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// Run on the temp file before it replaces the real one; `%s` is its path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validate: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notify: Vec<String>,
+    /// Content is never printed.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub secret: bool,
+}
+
+/// The lines between `# BEGIN phoenix <marker>` and `# END phoenix <marker>`
+/// must be `content`; the rest of the file is kept.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BlockStep {
+    pub path: String,
+    pub marker: String,
+    pub content: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notify: Vec<String>,
+}
+
+/// Each of `lines` must be present in the head of the file (before the first
+/// line starting with `stop_at`, when given); missing ones are appended to
+/// that head and everything else is kept byte for byte. Made for files whose
+/// comments carry meaning (LXC confs: `#` is the description), where markers
+/// would be wrong.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LinesStep {
+    pub path: String,
+    pub lines: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notify: Vec<String>,
+}
+
+/// The file must not exist (it is backed up before removal).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AbsentStep {
+    pub path: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notify: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CommandStep {
+    pub argv: Vec<String>,
+    /// Skip when this exits 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unless: Option<Vec<String>>,
+    /// Run only when this exits 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub only_if: Option<Vec<String>>,
+    pub desc: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notify: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HandlerStep {
+    pub argv: Vec<String>,
+    pub desc: String,
+}
+
+/// A random secret file, created once, never overwritten, never printed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SecretStep {
+    pub path: String,
+    pub bytes: usize,
+    pub mode: String,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+impl Action {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Action::File(_) => "file",
+            Action::Block(_) => "block",
+            Action::Lines(_) => "lines",
+            Action::Absent(_) => "absent",
+            Action::Command(_) => "command",
+            Action::Handler(_) => "handler",
+            Action::Secret(_) => "secret",
+        }
+    }
+
+    pub fn notify(&self) -> &[String] {
+        match self {
+            Action::File(s) => &s.notify,
+            Action::Block(s) => &s.notify,
+            Action::Lines(s) => &s.notify,
+            Action::Absent(s) => &s.notify,
+            Action::Command(s) => &s.notify,
+            Action::Handler(_) | Action::Secret(_) => &[],
+        }
+    }
+
+    /// The file a step manages, if any.
+    pub fn path(&self) -> Option<&str> {
+        match self {
+            Action::File(s) => Some(&s.path),
+            Action::Block(s) => Some(&s.path),
+            Action::Lines(s) => Some(&s.path),
+            Action::Absent(s) => Some(&s.path),
+            Action::Secret(s) => Some(&s.path),
+            Action::Command(_) | Action::Handler(_) => None,
+        }
+    }
+}
+
+/// Collects one tool's steps.
+#[derive(Debug, Default)]
+pub struct Plan {
+    pub tool: String,
+    pub steps: Vec<Step>,
+}
+
+impl Plan {
+    pub fn new(tool: &str) -> Self {
+        Plan { tool: tool.to_string(), steps: Vec::new() }
+    }
+
+    pub fn push(&mut self, id: impl Into<String>, action: Action) {
+        self.steps.push(Step { v: VERSION, tool: self.tool.clone(), id: id.into(), action });
+    }
+
+    pub fn write_jsonl(&self, out: &mut impl Write) -> std::io::Result<()> {
+        for s in &self.steps {
+            serde_json::to_writer(&mut *out, s)?;
+            out.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+}
+
+/// Reads a plan stream; a bad line is an error naming its line number.
+pub fn read_jsonl(input: impl BufRead) -> anyhow::Result<Vec<Step>> {
+    let mut steps = Vec::new();
+    for (i, line) in input.lines().enumerate() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let step: Step = serde_json::from_str(&line).map_err(|e| anyhow::anyhow!("plan line {}: {e}", i + 1))?;
+        if step.v != VERSION {
+            anyhow::bail!("plan line {}: step {:?} has plan version {}, this phx-apply reads version {VERSION}", i + 1, step.id, step.v);
+        }
+        steps.push(step);
+    }
+    let mut ids = std::collections::HashSet::new();
+    for s in &steps {
+        if !ids.insert(s.id.as_str()) {
+            anyhow::bail!("plan: step id {:?} appears twice; ids must be unique", s.id);
+        }
+    }
+    Ok(steps)
+}
+
+/// `argv` from string slices, for terse step construction.
+pub fn argv(parts: &[&str]) -> Vec<String> {
+    parts.iter().map(|s| s.to_string()).collect()
+}
