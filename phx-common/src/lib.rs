@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod fsutil;
 pub mod plan;
+pub mod synth;
 
 pub use config::{Guest, Inventory};
 pub use plan::{Action, Plan, Step};
