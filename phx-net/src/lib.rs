@@ -1,1 +1,123 @@
+//! phx-net: the host's network — the primary bridge stanza, the hostname,
+//! `/etc/hosts` and `/etc/resolv.conf` — as a plan.
 
+pub mod interfaces;
+
+use phx_common::config::Inventory;
+use phx_common::plan::{argv, Action, BlockStep, FileStep, HandlerStep, Plan};
+use std::net::IpAddr;
+
+pub const TOOL: &str = "phx-net";
+pub const INTERFACES: &str = "/etc/network/interfaces";
+pub const HOSTNAME: &str = "/etc/hostname";
+pub const HOSTS: &str = "/etc/hosts";
+pub const RESOLV: &str = "/etc/resolv.conf";
+/// The resolver reads at most this many `nameserver` lines (glibc MAXNS).
+pub const MAX_NAMESERVERS: usize = 3;
+
+/// What the machine has now, read under `--state-root`.
+#[derive(Debug, Default, Clone)]
+pub struct Observed {
+    pub interfaces: Option<String>,
+    /// `(path, text)` of files under /etc/network/interfaces.d/.
+    pub interfaces_d: Vec<(String, String)>,
+    pub hosts: Option<String>,
+    pub interfaces_new_pending: bool,
+}
+
+/// The generated files and what the operator should be told about them.
+#[derive(Debug)]
+pub struct Rendered {
+    pub interfaces: String,
+    pub hostname: String,
+    pub hosts_block: String,
+    pub resolv: String,
+    pub notes: Vec<String>,
+}
+
+pub fn render(inv: &Inventory, seen: &Observed) -> Result<Rendered, String> {
+    let net = &inv.host.network;
+    for (path, text) in &seen.interfaces_d {
+        if !interfaces::definitions(text, &net.bridge).is_empty() {
+            return Err(format!("{} defines {} too; Phoenix manages it in {INTERFACES} only. Remove that definition, then run again", path, net.bridge));
+        }
+    }
+    let edited = interfaces::edit(seen.interfaces.as_deref(), net)?;
+    let mut notes = edited.notes;
+    if seen.interfaces_new_pending {
+        notes.push(format!("{INTERFACES}.new exists: a change staged in the Proxmox GUI will overwrite {INTERFACES} at the next apply or boot"));
+    }
+    let fqdn = format!("{}.{}", net.hostname, inv.host.domain);
+    let addr = net.address.addr();
+    if let Some(hosts) = &seen.hosts {
+        for line in outside_block(hosts, "host") {
+            let mut words = line.split_whitespace();
+            let ip = words.next().unwrap_or("");
+            if !line.trim_start().starts_with('#') && ip != addr.to_string() && words.any(|w| w == net.hostname || w == fqdn) {
+                notes.push(format!("{HOSTS} also maps {} to {ip} (line {line:?}); the first match wins, so remove it for Proxmox to see {addr}", net.hostname));
+            }
+        }
+    }
+    Ok(Rendered {
+        interfaces: edited.text,
+        hostname: format!("{}\n", net.hostname),
+        hosts_block: format!("{addr} {fqdn} {}\n", net.hostname),
+        resolv: resolv_conf(inv, &mut notes),
+        notes,
+    })
+}
+
+fn outside_block<'a>(text: &'a str, marker: &str) -> Vec<&'a str> {
+    let (b, e) = (phx_common::apply::files::begin_marker(marker), phx_common::apply::files::end_marker(marker));
+    let mut inside = false;
+    let mut out = Vec::new();
+    for l in text.lines() {
+        if l.trim_end() == b {
+            inside = true;
+        } else if l.trim_end() == e {
+            inside = false;
+        } else if !inside {
+            out.push(l);
+        }
+    }
+    out
+}
+
+fn resolv_conf(inv: &Inventory, notes: &mut Vec<String>) -> String {
+    let mut servers: Vec<IpAddr> = Vec::new();
+    if inv.host.dns_server.enabled {
+        servers.push(IpAddr::from([127, 0, 0, 1]));
+    }
+    for s in &inv.host.network.nameservers {
+        if !servers.contains(s) {
+            servers.push(*s);
+        }
+    }
+    if servers.len() > MAX_NAMESERVERS {
+        let ignored: Vec<String> = servers[MAX_NAMESERVERS..].iter().map(IpAddr::to_string).collect();
+        notes.push(format!("{} nameservers for {RESOLV}; the resolver uses the first {MAX_NAMESERVERS} and ignores {}", servers.len(), ignored.join(", ")));
+    }
+    let mut out = format!("# Managed by Phoenix (phx-net); edits are overwritten.\nsearch {}\n", inv.host.domain);
+    for s in servers {
+        out.push_str(&format!("nameserver {s}\n"));
+    }
+    out
+}
+
+pub fn plan(inv: &Inventory, seen: &Observed) -> Result<(Plan, Vec<String>), String> {
+    let r = render(inv, seen)?;
+    let mut p = Plan::new(TOOL);
+    let file = |path: &str, content: String, notify: &[&str]| {
+        Action::File(FileStep { path: path.into(), content, mode: Some("0644".into()), notify: notify.iter().map(|s| s.to_string()).collect(), ..Default::default() })
+    };
+    p.push("net:interfaces", file(INTERFACES, r.interfaces, &["net:ifreload"]));
+    p.push("net:hostname", file(HOSTNAME, r.hostname, &["net:set-hostname"]));
+    p.push("net:hosts", Action::Block(BlockStep { path: HOSTS.into(), marker: "host".into(), content: r.hosts_block, notify: vec![] }));
+    p.push("net:resolv", file(RESOLV, r.resolv, &[]));
+    p.push("net:ifreload", Action::Handler(HandlerStep { argv: argv(&["ifreload", "-a"]), desc: "apply the bridge stanza without a reboot".into() }));
+    p.push(
+        "net:set-hostname",
+        Action::Handler(HandlerStep { argv: argv(&["hostnamectl", "set-hostname", &inv.host.network.hostname]), desc: "set the running hostname".into() }),
+    );
+    Ok((p, r.notes))
+}

@@ -1,1 +1,93 @@
-fn main() {}
+//! phx-net: plans the host network (bridge stanza, hostname, /etc/hosts,
+//! /etc/resolv.conf) from the Phoenix JSON. It never writes to the system.
+
+use clap::{Parser, Subcommand};
+use phx_common::cli::{emit, finish, render, Failure, InputArgs};
+use phx_common::fsutil::read_optional;
+use phx_net::{Observed, HOSTNAME, HOSTS, INTERFACES, RESOLV};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Plan the Proxmox host's network from the Phoenix JSON.
+///
+/// Edits only the primary bridge's stanza in /etc/network/interfaces (address,
+/// gateway, bridge-ports, bridge-stp off, bridge-fd 0; every other stanza,
+/// comment and `source` line is kept), writes /etc/hostname, a managed block in
+/// /etc/hosts mapping the host's real address to its name (Proxmox needs that,
+/// not 127.0.1.1), and /etc/resolv.conf (127.0.0.1 first when Phoenix's DNS
+/// server is enabled). Handlers: `ifreload -a` and `hostnamectl set-hostname`,
+/// only when their file changed.
+///
+/// Examples:
+///   phx-net --config-dir /usr/local/phoenix_hypervisor/etc | phx-apply --check --diff
+///   phx-net render --config-dir examples/etc --state-root / --out /tmp/preview
+///   cat etc/*.json | phx-net - | phx-apply
+#[derive(Parser)]
+#[command(version, verbatim_doc_comment, args_conflicts_with_subcommands = true)]
+struct Args {
+    #[command(subcommand)]
+    cmd: Option<Cmd>,
+    #[command(flatten)]
+    input: InputArgs,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Print the plan as JSON Lines (the default).
+    Plan {
+        #[command(flatten)]
+        input: InputArgs,
+    },
+    /// Print the generated files (or write them under --out DIR).
+    Render {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Write the files under DIR at their real paths instead of printing them.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+}
+
+fn observe(input: &InputArgs) -> Result<Observed, Failure> {
+    let read = |p: &str| read_optional(&input.observed(p)).map_err(|e| Failure::Runtime(anyhow::anyhow!("reading {p} under {}: {e}", input.state_root.display())));
+    let mut interfaces_d = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(input.observed("/etc/network/interfaces.d")) {
+        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file()).collect();
+        paths.sort();
+        for p in paths {
+            let text = std::fs::read_to_string(&p).map_err(|e| Failure::Runtime(anyhow::anyhow!("reading {}: {e}", p.display())))?;
+            interfaces_d.push((format!("/etc/network/interfaces.d/{}", p.file_name().unwrap().to_string_lossy()), text));
+        }
+    }
+    Ok(Observed {
+        interfaces: read(INTERFACES)?,
+        interfaces_d,
+        hosts: read(HOSTS)?,
+        interfaces_new_pending: input.observed("/etc/network/interfaces.new").exists(),
+    })
+}
+
+fn run(args: Args) -> Result<u8, Failure> {
+    let (input, out, rendering) = match args.cmd {
+        None => (args.input, None, false),
+        Some(Cmd::Plan { input }) => (input, None, false),
+        Some(Cmd::Render { input, out }) => (input, out, true),
+    };
+    let inv = input.load()?;
+    let seen = observe(&input)?;
+    let refuse = |e: String| Failure::Runtime(anyhow::anyhow!(e));
+    if rendering {
+        let r = phx_net::render(&inv, &seen).map_err(refuse)?;
+        r.notes.iter().for_each(|n| eprintln!("phx-net: note: {n}"));
+        let hosts = phx_common::apply::files::with_block(seen.hosts.as_deref(), "host", &r.hosts_block).map_err(refuse)?;
+        let files = vec![(INTERFACES.to_string(), r.interfaces), (HOSTNAME.to_string(), r.hostname), (HOSTS.to_string(), hosts), (RESOLV.to_string(), r.resolv)];
+        return render(&files, out.as_deref());
+    }
+    let (plan, notes) = phx_net::plan(&inv, &seen).map_err(refuse)?;
+    notes.iter().for_each(|n| eprintln!("phx-net: note: {n}"));
+    emit(&plan)
+}
+
+fn main() -> ExitCode {
+    finish("phx-net", run(Args::parse()))
+}
