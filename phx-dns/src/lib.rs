@@ -1,1 +1,63 @@
+//! phx-dns: the internal DNS server. dnsmasq on the Proxmox host answers for
+//! every guest and service in the configuration — from the host and from
+//! every guest — and forwards everything else to the upstream resolvers.
+//!
+//! The library turns a validated [`Inventory`] into the generated files and a
+//! [`Plan`]; it never touches the machine.
 
+pub mod pkg;
+pub mod records;
+pub mod render;
+pub mod steps;
+
+use phx_common::config::{Inventory, Problems};
+use phx_common::plan::Plan;
+
+pub const TOOL: &str = "phx-dns";
+/// dnsmasq's own config. The Debian service reads every file in /etc/dnsmasq.d.
+pub const CONF_PATH: &str = "/etc/dnsmasq.d/phoenix.conf";
+/// The records (hosts format). Deliberately outside /etc/dnsmasq.d: the
+/// service would read it as config there.
+pub const RECORDS_PATH: &str = "/etc/phoenix/dns/hosts";
+
+/// What phx-dns generates from one inventory.
+#[derive(Debug)]
+pub struct Output {
+    /// `(path, content)`: the config, then the records.
+    pub files: Vec<(String, String)>,
+    /// Printed on stderr; legal configurations that are probably not meant.
+    pub warnings: Vec<String>,
+    /// Notes about what the plan does (e.g. the DNS server being switched off).
+    pub notes: Vec<String>,
+    pub plan: Plan,
+}
+
+/// Builds the files and the plan. `Err` holds every problem found, and then
+/// nothing must be planned or written.
+pub fn build(inv: &Inventory) -> Result<Output, Problems> {
+    let records = records::collect(inv)?;
+    let conf = render::config(inv, &records);
+    let hosts = render::hosts(&records);
+    let files = vec![
+        (CONF_PATH.to_string(), conf.clone()),
+        (RECORDS_PATH.to_string(), hosts.clone()),
+    ];
+    let (plan, notes) = if inv.host.dns_server.enabled {
+        (steps::enabled(conf, hosts), Vec::new())
+    } else {
+        (
+            steps::disabled(),
+            vec![format!(
+                "dns_server.enabled is false in {}: the plan removes {CONF_PATH} and {RECORDS_PATH} and restarts dnsmasq if it runs; \
+                 dnsmasq stays installed (run `systemctl disable --now dnsmasq` if nothing else needs it)",
+                inv.sources.hypervisor
+            )],
+        )
+    };
+    Ok(Output {
+        files,
+        warnings: records.warnings,
+        notes,
+        plan,
+    })
+}
