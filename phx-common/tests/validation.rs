@@ -1,0 +1,244 @@
+//! One failing case per validation rule: each must be reported with its file,
+//! its JSON path and what was expected — and nothing may load.
+
+use phx_common::config::{load, Input, Problems};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+
+const FILES: [&str; 3] = ["phoenix_hypervisor_config.json", "phoenix_lxc_configs.json", "phoenix_vm_configs.json"];
+
+fn example() -> [Value; 3] {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/etc");
+    FILES.map(|f| serde_json::from_str(&std::fs::read_to_string(dir.join(f)).unwrap()).unwrap())
+}
+
+/// Loads the example after `edit`; returns the problems (panics if it loads).
+fn problems(edit: impl FnOnce(&mut [Value; 3])) -> Problems {
+    let mut docs = example();
+    edit(&mut docs);
+    let dir = tempfile::tempdir().unwrap();
+    for (f, d) in FILES.iter().zip(docs.iter()) {
+        std::fs::write(dir.path().join(f), serde_json::to_vec(d).unwrap()).unwrap();
+    }
+    match load(&Input::Dir(dir.path().to_path_buf())) {
+        Ok(_) => panic!("the edited configuration loaded without problems"),
+        Err(p) => p,
+    }
+}
+
+/// Asserts one problem names `file` and `path`, and its expectation contains `expected`.
+fn assert_problem(p: &Problems, file: &str, path: &str, expected: &str) {
+    let hit = p.list.iter().any(|x| x.file.ends_with(file) && x.path == path && x.expected.contains(expected));
+    assert!(hit, "no problem at {file}: {path} expecting {expected:?}; got:\n{p}");
+}
+
+const HYP: usize = 0;
+const LXC: usize = 1;
+const VM: usize = 2;
+const HYP_F: &str = FILES[HYP];
+const LXC_F: &str = FILES[LXC];
+const VM_F: &str = FILES[VM];
+
+#[test]
+fn bad_cidr() {
+    let p = problems(|d| d[LXC]["lxc_configs"]["110"]["network_config"]["ip"] = json!("10.0.0.300/24"));
+    assert_problem(&p, LXC_F, "lxc_configs.\"110\".network_config.ip", "IPv4 CIDR");
+    let line = p.list[0].to_string();
+    assert!(line.contains("phoenix_lxc_configs.json: lxc_configs.\"110\".network_config.ip: \"10.0.0.300/24\":"), "{line}");
+}
+
+#[test]
+fn bad_ip_in_a_list() {
+    let p = problems(|d| d[HYP]["network"]["interfaces"]["dns_nameservers"] = json!(["10.0.0.1", "nine"]));
+    assert_problem(&p, HYP_F, "network.interfaces.dns_nameservers[1]", "IP address");
+}
+
+#[test]
+fn host_gateway_outside_its_subnet() {
+    let p = problems(|d| d[HYP]["network"]["interfaces"]["gateway"] = json!("10.9.9.1"));
+    assert_problem(&p, HYP_F, "network.interfaces.gateway", "inside 10.0.0.0/24");
+}
+
+#[test]
+fn guest_gateway_outside_its_subnet() {
+    let p = problems(|d| d[LXC]["lxc_configs"]["110"]["network_config"]["gw"] = json!("10.0.1.1"));
+    assert_problem(&p, LXC_F, "lxc_configs.\"110\".network_config.gw", "inside 10.0.0.0/24");
+}
+
+#[test]
+fn bad_and_multicast_macs() {
+    let p = problems(|d| {
+        d[LXC]["lxc_configs"]["110"]["mac_address"] = json!("BC:24:11:00:01");
+        d[LXC]["lxc_configs"]["111"]["mac_address"] = json!("01:00:5E:00:00:01");
+    });
+    assert_problem(&p, LXC_F, "lxc_configs.\"110\".mac_address", "unicast MAC");
+    assert_problem(&p, LXC_F, "lxc_configs.\"111\".mac_address", "unicast MAC");
+}
+
+#[test]
+fn bad_ports() {
+    let p = problems(|d| {
+        d[LXC]["lxc_configs"]["110"]["ports"] = json!(["70000:80"]);
+        d[LXC]["lxc_configs"]["110"]["traefik_service"]["port"] = json!(0);
+    });
+    assert_problem(&p, LXC_F, "lxc_configs.\"110\".ports[0]", "HOST_PORT:GUEST_PORT");
+    assert_problem(&p, LXC_F, "lxc_configs.\"110\".traefik_service.port", "1 to 65535");
+}
+
+#[test]
+fn bad_names() {
+    let p = problems(|d| {
+        d[LXC]["lxc_configs"]["110"]["name"] = json!("git_ea");
+        d[HYP]["network"]["hostname"] = json!("pve.example");
+        d[HYP]["domain_name"] = json!("-bad.example");
+        d[VM]["vms"][1]["dns_records"][0]["hostname"] = json!("port ainer.example");
+    });
+    assert_problem(&p, LXC_F, "lxc_configs.\"110\".name", "RFC 1123");
+    assert_problem(&p, HYP_F, "network.hostname", "one RFC 1123 label");
+    assert_problem(&p, HYP_F, "domain_name", "RFC 1123");
+    assert_problem(&p, VM_F, "vms[1].dns_records[0].hostname", "RFC 1123");
+}
+
+#[test]
+fn ids_out_of_range() {
+    let p = problems(|d| {
+        let c = d[LXC]["lxc_configs"]["110"].clone();
+        d[LXC]["lxc_configs"]["99"] = c;
+        d[VM]["vms"][1]["vmid"] = json!(1_000_000_000u64);
+    });
+    assert_problem(&p, LXC_F, "lxc_configs.\"99\"", "CTID from 100 to 999999999");
+    assert_problem(&p, VM_F, "vms[1].vmid", "from 100 to 999999999");
+}
+
+#[test]
+fn duplicates() {
+    let p = problems(|d| {
+        d[LXC]["lxc_configs"]["111"]["network_config"]["ip"] = json!("10.0.0.110/24");
+        d[LXC]["lxc_configs"]["111"]["mac_address"] = json!("BC:24:11:00:01:10");
+        d[VM]["vms"][2]["name"] = json!("gitea");
+        d[VM]["vms"][1]["vmid"] = json!(110);
+    });
+    assert_problem(&p, LXC_F, "lxc_configs.\"111\".network_config.ip", "lxc_configs.\"110\".network_config.ip has it already");
+    assert_problem(&p, LXC_F, "lxc_configs.\"111\".mac_address", "unique MAC");
+    assert_problem(&p, VM_F, "vms[2].name", "unique guest name");
+    assert_problem(&p, VM_F, "vms[1].vmid", "unique guest ID");
+}
+
+#[test]
+fn host_address_collides_with_a_guest() {
+    let p = problems(|d| d[LXC]["lxc_configs"]["111"]["network_config"]["ip"] = json!("10.0.0.13/24"));
+    assert_problem(&p, LXC_F, "lxc_configs.\"111\".network_config.ip", "network.interfaces.address has it already");
+}
+
+#[test]
+fn unknown_dependency_and_missing_clone_source() {
+    let p = problems(|d| {
+        d[LXC]["lxc_configs"]["110"]["dependencies"] = json!(["555"]);
+        d[LXC]["lxc_configs"]["111"]["clone_from_ctid"] = json!("904");
+        d[VM]["vms"][1]["clone_from_vmid"] = json!(9001);
+    });
+    assert_problem(&p, LXC_F, "lxc_configs.\"110\".dependencies[0]", "a guest defined");
+    assert_problem(&p, LXC_F, "lxc_configs.\"111\".clone_from_ctid", "container defined");
+    assert_problem(&p, VM_F, "vms[1].clone_from_vmid", "VM defined");
+}
+
+#[test]
+fn dependency_cycle_is_named() {
+    let p = problems(|d| d[LXC]["lxc_configs"]["103"]["dependencies"] = json!(["110"]));
+    let hit = p.list.iter().find(|x| x.expected.contains("no cycle")).unwrap_or_else(|| panic!("{p}"));
+    // 103 -> 110 -> 102 -> 103, in some rotation.
+    for id in ["103", "110", "102"] {
+        assert!(hit.value.contains(id), "{hit}");
+    }
+}
+
+#[test]
+fn clone_cycle_is_named() {
+    let p = problems(|d| d[LXC]["lxc_configs"]["900"]["clone_from_ctid"] = json!("103"));
+    let hit = p.list.iter().find(|x| x.expected.contains("no cycle")).unwrap_or_else(|| panic!("{p}"));
+    assert!(hit.value.contains("900") && hit.value.contains("103"), "{hit}");
+}
+
+#[test]
+fn line_breaking_values_are_rejected() {
+    let p = problems(|d| {
+        d[HYP]["firewall"]["global_firewall_rules"][0]["comment"] = json!("ok\n[RULES]\nIN ACCEPT");
+        d[LXC]["lxc_configs"]["110"]["template_snapshot_name"] = json!("snap\rx");
+        d[VM]["vms"][1]["name"] = json!("Port\u{0}ainer");
+    });
+    assert_problem(&p, HYP_F, "firewall.global_firewall_rules[0].comment", "single-line");
+    assert_problem(&p, LXC_F, "lxc_configs.\"110\".template_snapshot_name", "single-line");
+    assert_problem(&p, VM_F, "vms[1].name", "single-line");
+}
+
+#[test]
+fn property_string_breaking_paths_are_rejected() {
+    let p = problems(|d| d[LXC]["lxc_configs"]["102"]["mount_points"][0]["container_path"] = json!("/ssl,ro=0"));
+    assert_problem(&p, LXC_F, "lxc_configs.\"102\".mount_points[0].container_path", "absolute path without ','");
+}
+
+#[test]
+fn trusted_ca_needs_exactly_one_step_ca() {
+    let p = problems(|d| d[LXC]["lxc_configs"]["103"]["features"] = json!(["base_setup"]));
+    assert_problem(&p, LXC_F, "lxc_configs.\"102\".features", "\"step_ca\" feature");
+    let p = problems(|d| d[LXC]["lxc_configs"]["111"]["features"] = json!(["step_ca"]));
+    assert_problem(&p, LXC_F, "lxc_configs.\"111\".features", "exactly one step_ca guest");
+}
+
+#[test]
+fn conflicting_explicit_records_name_both_places() {
+    let p = problems(|d| d[VM]["vms"][1]["dns_records"][0] = json!({"hostname": "gitea.internal.thinkheads.ai", "ip": "10.0.0.99"}));
+    assert_problem(&p, VM_F, "vms[1].dns_records[0]", "lxc_configs.\"110\".dns_records[0] maps it to 10.0.0.110");
+}
+
+#[test]
+fn wrong_types_are_reported_not_fatal() {
+    let p = problems(|d| {
+        d[LXC]["lxc_configs"]["110"]["memory_mb"] = json!("lots");
+        d[LXC]["lxc_configs"]["110"]["start_at_boot"] = json!("yes");
+        d[HYP]["dns_server"]["upstream_servers"] = json!(42);
+    });
+    assert_problem(&p, LXC_F, "lxc_configs.\"110\".memory_mb", "integer");
+    assert_problem(&p, LXC_F, "lxc_configs.\"110\".start_at_boot", "true or false");
+    assert_problem(&p, HYP_F, "dns_server.upstream_servers", "list of strings");
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let p = problems(|d| {
+        d[LXC]["lxc_configs"]["110"]["network_config"]["ip"] = json!("nope");
+        d[HYP]["network"]["interfaces"]["address"] = json!("10.0.0.13");
+        d[VM]["vms"][1]["network_config"]["gw"] = json!("x");
+    });
+    assert!(p.list.len() >= 3, "{p}");
+}
+
+#[test]
+fn missing_hypervisor_file_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = load(&Input::Dir(dir.path().to_path_buf())).unwrap_err();
+    assert!(p.to_string().contains("phoenix_hypervisor_config.json"), "{p}");
+}
+
+#[test]
+fn unrecognised_documents_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("x.json");
+    std::fs::write(&f, r#"{"hello": 1}"#).unwrap();
+    let p = load(&Input::Files(vec![f])).unwrap_err();
+    assert!(p.to_string().contains("x.json: (document)"), "{p}");
+}
+
+#[test]
+fn firewall_may_live_at_top_level_or_under_shared_volumes() {
+    let mut docs = example();
+    let fw = docs[HYP].as_object_mut().unwrap().remove("firewall").unwrap();
+    docs[HYP]["shared_volumes"] = json!({ "firewall": fw });
+    let dir = tempfile::tempdir().unwrap();
+    for (f, d) in FILES.iter().zip(docs.iter()) {
+        std::fs::write(dir.path().join(f), serde_json::to_vec(d).unwrap()).unwrap();
+    }
+    let inv = load(&Input::Dir(dir.path().to_path_buf())).unwrap();
+    assert_eq!(inv.host.firewall_path, "shared_volumes.firewall");
+    assert_eq!(inv.host.firewall.unwrap().rules.len(), 8);
+}
