@@ -1,1 +1,140 @@
-fn main() {}
+//! phx-lxc: plans LXC guests through `pct`. I/O only; the planning is in the library.
+
+use clap::{Parser, Subcommand};
+use phx_common::cli::{emit, finish, render, Failure, InputArgs};
+use phx_lxc::{observe, Options, StartMode, TOOL};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+/// Plan the LXC containers of phoenix_lxc_configs.json through `pct`.
+///
+/// Reads /etc/pve/lxc/<ctid>.conf of every container in the file (under
+/// --state-root) and runs `pct list` once, then prints a plan (JSON Lines for
+/// phx-apply), in dependency order (dependencies and clone sources first, then
+/// boot_order, then CTID):
+///   - a missing container is created (`pct create <ctid> <template volid> …`
+///     with every setting) or, with clone_from_ctid, cloned from the source's
+///     template_snapshot_name (`pct snapshot` of the source first if it lacks it);
+///   - an existing one gets ONE `pct set` with every key that differs:
+///     hostname memory swap cores net0 nameserver onboot startup features and
+///     mounts (zfs_volumes, mount_points; matched by container path, new ones
+///     at the lowest free mpN, none ever dropped or renumbered);
+///   - raw LXC lines pct cannot set (lxc_options, apparmor_profile, NVIDIA
+///     passthrough for gpu_assignment) are added once to the conf's main section;
+///   - rootfs/volumes grow with `pct resize` (never shrink);
+///   - guests with start_at_boot that are not running are started, in boot order.
+/// Drift that is not changed (smaller disk, unprivileged, restarts needed) is
+/// reported on stderr, with a progress line per container that gets steps.
+/// Containers not in the file are never touched. A converged host: empty plan.
+///
+/// Examples:
+///   phx-lxc --config-dir /usr/local/phoenix_hypervisor/etc | phx-apply
+///   phx-lxc --config-dir examples/etc --state-root /tmp/stage | phx-apply --root /tmp/stage --check --diff
+///   phx-lxc --start-all --restart --config-dir etc | phx-apply
+///   phx-lxc render --config-dir examples/etc --out /tmp/preview
+#[derive(Parser)]
+#[command(version, verbatim_doc_comment, args_conflicts_with_subcommands = true)]
+struct Args {
+    #[command(subcommand)]
+    cmd: Option<Cmd>,
+    #[command(flatten)]
+    input: InputArgs,
+    #[command(flatten)]
+    flags: Flags,
+}
+
+#[derive(clap::Args, Clone, Copy)]
+struct Flags {
+    /// Start nothing.
+    #[arg(long, conflicts_with = "start_all")]
+    no_start: bool,
+    /// Start every container in the file that is not running, not only those with start_at_boot.
+    #[arg(long)]
+    start_all: bool,
+    /// Reboot running containers whose changes only apply at start (raw lines,
+    /// features, nameserver, changed mounts, pending changes). Default: report them.
+    #[arg(long)]
+    restart: bool,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Print the plan as JSON Lines (the default).
+    Plan {
+        #[command(flatten)]
+        input: InputArgs,
+        #[command(flatten)]
+        flags: Flags,
+    },
+    /// Print the conf pct would write for each container created from its entry
+    /// (or write them under --out DIR as DIR/etc/pve/lxc/<ctid>.conf).
+    Render {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Write the files under DIR at their real paths instead of printing them.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+}
+
+fn run(args: Args) -> Result<u8, Failure> {
+    let t0 = Instant::now();
+    let (input, flags) = match args.cmd {
+        None => (args.input, args.flags),
+        Some(Cmd::Plan { input, flags }) => (input, flags),
+        Some(Cmd::Render { input, out }) => {
+            let inv = input.load()?;
+            let files: Vec<(String, String)> = inv
+                .lxcs
+                .keys()
+                .filter_map(|&id| {
+                    phx_lxc::render::conf(&inv, id).map(|c| (observe::conf_path(id), c))
+                })
+                .collect();
+            return render(&files, out.as_deref());
+        }
+    };
+    let inv = input.load()?;
+    let seen = observe::observe(&inv, &input.state_root)?;
+    let opts = Options {
+        start: if flags.no_start {
+            StartMode::None
+        } else if flags.start_all {
+            StartMode::All
+        } else {
+            StartMode::AtBoot
+        },
+        restart: flags.restart,
+    };
+    let planned = phx_lxc::plan(&inv, &seen, opts).map_err(Failure::Invalid)?;
+    for n in &planned.notes {
+        eprintln!("{TOOL}: note: {n}");
+    }
+    let total = inv.lxcs.len();
+    for (i, g) in planned.guests.iter().enumerate() {
+        eprintln!(
+            "{TOOL}: [{}/{}] CT {} {}: {} ({:.3}s)",
+            i + 1,
+            planned.guests.len(),
+            g.ctid,
+            g.name,
+            g.actions.join("; "),
+            t0.elapsed().as_secs_f64()
+        );
+    }
+    eprintln!(
+        "{TOOL}: {total} container(s), {} existing, {} running, {} to change, {} step(s); {} pct call(s) while planning; {:.3}s",
+        seen.confs.len(),
+        seen.running.len(),
+        planned.guests.len(),
+        planned.plan.steps.len(),
+        seen.pct_calls,
+        t0.elapsed().as_secs_f64()
+    );
+    emit(&planned.plan)
+}
+
+fn main() -> ExitCode {
+    finish(TOOL, run(Args::parse()))
+}

@@ -1,0 +1,226 @@
+//! What one container should look like, from its JSON entry: the pct keys,
+//! its mounts and the raw LXC lines pct cannot set.
+
+use crate::conf::raw_line;
+use phx_common::config::model::{GuestIp, Host, Lxc};
+use phx_common::config::Guest;
+use std::collections::BTreeMap;
+
+/// Storage `pct create --storage` falls back to when no `storage_pool` is given
+/// (pct's own default).
+pub const DEFAULT_ROOTFS_STORAGE: &str = "local";
+
+/// Device cgroup rules for NVIDIA passthrough: 195 is the fixed major of
+/// /dev/nvidia* and nvidiactl; 234 (nvidia-uvm) and 509 (nvidia-caps) are the
+/// majors the original scripts used — dynamic majors, check `ls -l /dev/nvidia*`.
+pub const NVIDIA_CGROUP_RULES: [&str; 3] = [
+    "lxc.cgroup2.devices.allow: c 195:* rwm",
+    "lxc.cgroup2.devices.allow: c 234:* rwm",
+    "lxc.cgroup2.devices.allow: c 509:* rwm",
+];
+/// Device nodes every NVIDIA container needs besides its `/dev/nvidiaN`.
+const NVIDIA_SHARED_NODES: [&str; 4] = [
+    "nvidiactl",
+    "nvidia-modeset",
+    "nvidia-uvm",
+    "nvidia-uvm-tools",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// `<storage>:<GiB>` allocates a new volume.
+    Volume { storage: String, size_gb: u64 },
+    /// A host directory.
+    Bind { host: String, read_only: bool },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mount {
+    /// Path inside the container (`mp=`): what identifies a mount.
+    pub path: String,
+    pub source: Source,
+}
+
+impl Mount {
+    /// The `mpN` value for `pct create/set`.
+    pub fn value(&self) -> String {
+        match &self.source {
+            Source::Volume { storage, size_gb } => format!("{storage}:{size_gb},mp={}", self.path),
+            Source::Bind { host, read_only } => {
+                format!(
+                    "{host},mp={}{}",
+                    self.path,
+                    if *read_only { ",ro=1" } else { "" }
+                )
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Desired {
+    pub ctid: u32,
+    /// `pct` keys in the order they are passed: hostname, memory, swap, cores,
+    /// net0, nameserver, onboot, startup, features.
+    pub keys: Vec<(&'static str, String)>,
+    pub unprivileged: bool,
+    pub rootfs_storage: String,
+    pub rootfs_gb: u64,
+    pub mounts: Vec<Mount>,
+    /// Raw lines for the conf's main section, `lxc.key: value`.
+    pub raw: Vec<String>,
+}
+
+impl Desired {
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.keys
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Whether net0 gets `firewall=1`. phx-fw owns the firewall files themselves;
+/// this only decides whether the NIC is filtered (a guest with an enabled
+/// `firewall` object).
+pub fn wants_firewall(c: &Lxc) -> bool {
+    Guest::Lxc(c).firewall().is_some_and(|fw| fw.enabled)
+}
+
+/// The managed part of net0 (`name,bridge,ip,gw,hwaddr,firewall`).
+pub fn net0(c: &Lxc) -> Option<BTreeMap<String, String>> {
+    let n = c.net.as_ref()?;
+    let mut m = BTreeMap::new();
+    m.insert("name".to_string(), n.name.clone());
+    m.insert("bridge".to_string(), n.bridge.clone());
+    let ip = match &n.ip {
+        GuestIp::Static(net) => net.to_string(),
+        GuestIp::Dhcp => "dhcp".to_string(),
+        GuestIp::Manual => "manual".to_string(),
+    };
+    m.insert("ip".to_string(), ip);
+    if let Some(gw) = n.gw {
+        m.insert("gw".to_string(), gw.to_string());
+    }
+    if let Some(mac) = &c.mac {
+        m.insert("hwaddr".to_string(), mac.to_ascii_uppercase());
+    }
+    if wants_firewall(c) {
+        m.insert("firewall".to_string(), "1".to_string());
+    }
+    Some(m)
+}
+
+/// NVIDIA passthrough lines for the assigned GPUs (none when unassigned).
+pub fn gpu_lines(gpus: &[u32]) -> Vec<String> {
+    if gpus.is_empty() {
+        return Vec::new();
+    }
+    let mut out: Vec<String> = NVIDIA_CGROUP_RULES.iter().map(|s| s.to_string()).collect();
+    let entry = |node: &str| {
+        format!("lxc.mount.entry: /dev/{node} dev/{node} none bind,optional,create=file")
+    };
+    out.extend(gpus.iter().map(|g| entry(&format!("nvidia{g}"))));
+    out.extend(NVIDIA_SHARED_NODES.iter().map(|n| entry(n)));
+    out.push(
+        "lxc.mount.entry: /dev/nvidia-caps dev/nvidia-caps none bind,optional,create=dir"
+            .to_string(),
+    );
+    out
+}
+
+pub fn desired(c: &Lxc, host: &Host) -> Desired {
+    let mut keys: Vec<(&'static str, String)> = vec![
+        ("hostname", c.name.clone()),
+        ("memory", c.memory_mb.to_string()),
+        (
+            "swap",
+            c.swap_mb
+                .unwrap_or(phx_common::config::model::defaults::LXC_SWAP_MB)
+                .to_string(),
+        ),
+        ("cores", c.cores.to_string()),
+    ];
+    if let Some(n) = net0(c) {
+        keys.push(("net0", crate::props::format_net(&n)));
+    }
+    if let Some(n) = &c.net {
+        if !n.nameservers.is_empty() {
+            keys.push((
+                "nameserver",
+                n.nameservers
+                    .iter()
+                    .map(|i| i.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ));
+        }
+    }
+    keys.push((
+        "onboot",
+        if c.start_at_boot { "1" } else { "0" }.to_string(),
+    ));
+    if c.boot_order > 0 || c.boot_delay > 0 {
+        let mut s = format!("order={}", c.boot_order);
+        if c.boot_delay > 0 {
+            s.push_str(&format!(",up={}", c.boot_delay));
+        }
+        keys.push(("startup", s));
+    }
+    // `pct_options` are the features; without any, the host's LXC default applies.
+    let features = if c.pct_options.is_empty() {
+        host.lxc_defaults.features.clone()
+    } else {
+        Some(c.pct_options.join(","))
+    };
+    if let Some(f) = features.filter(|f| !f.trim().is_empty()) {
+        keys.push(("features", f));
+    }
+    let mut mounts: Vec<Mount> = c
+        .zfs_volumes
+        .iter()
+        .map(|v| Mount {
+            path: v.mount_point.clone(),
+            source: Source::Volume {
+                storage: v.pool.clone(),
+                size_gb: v.size_gb,
+            },
+        })
+        .collect();
+    mounts.extend(c.mount_points.iter().map(|m| Mount {
+        path: m.container_path.clone(),
+        source: Source::Bind {
+            host: m.host_path.clone(),
+            read_only: m.read_only,
+        },
+    }));
+    let mut raw: Vec<String> = Vec::new();
+    let mut add = |l: String| {
+        if !raw.contains(&l) {
+            raw.push(l);
+        }
+    };
+    for o in &c.lxc_options {
+        if let Some(l) = raw_line(o.trim()) {
+            add(l);
+        }
+    }
+    if let Some(p) = &c.apparmor_profile {
+        add(format!("lxc.apparmor.profile: {p}"));
+    }
+    for l in gpu_lines(&c.gpus) {
+        add(l);
+    }
+    Desired {
+        ctid: c.ctid,
+        keys,
+        unprivileged: c.unprivileged,
+        rootfs_storage: c
+            .storage_pool
+            .clone()
+            .unwrap_or_else(|| DEFAULT_ROOTFS_STORAGE.to_string()),
+        rootfs_gb: c.storage_size_gb,
+        mounts,
+        raw,
+    }
+}
