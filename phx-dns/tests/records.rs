@@ -45,38 +45,14 @@ fn conf_lines(conf: &str) -> Vec<&str> {
 fn upstream_fixture_records() {
     let out = phx_dns::build(&load_dir(&upstream_dir())).unwrap_or_else(|p| panic!("{p}"));
     let (conf, hosts) = files(&out);
-    let d = "phoenix.thinkheads.ai";
-    let expected: Vec<(String, &str)> = vec![
-        // every LXC with a static IP, name made DNS-safe
-        (format!("copy-base.{d}"), "10.0.0.200"),
-        (format!("copy-cuda12-8.{d}"), "10.0.0.201"),
-        (format!("copy-vllm-gpux2.{d}"), "10.0.0.220"),
-        (format!("copy-vllm-gpu0.{d}"), "10.0.0.221"),
-        (format!("copy-vllm-gpu1.{d}"), "10.0.0.222"),
-        (format!("granite-embedding.{d}"), "10.0.0.141"),
-        (format!("granite-3-3-8b-fp8.{d}"), "10.0.0.142"),
-        (format!("nginx-phoenix.{d}"), "10.0.0.153"),
-        (format!("ollama-gpu0.{d}"), "10.0.0.155"),
-        (format!("llamacpp-gpu0.{d}"), "10.0.0.157"),
-        (format!("step-ca.{d}"), "10.0.0.10"),
-        (format!("traefik-internal.{d}"), "10.0.0.12"),
-        // the CA: no step_ca.dns_name in this file, so ca.<domain> -> CTID 103's IP
-        (format!("ca.{d}"), "10.0.0.10"),
-        // VM 1001's explicit record (10.0.0.153) wins over its own address 10.0.0.101
-        (format!("portainer.{d}"), "10.0.0.153"),
-        // VM 1002: explicit and derived agree
-        (format!("drphoenix.{d}"), "10.0.0.102"),
-        // VM 9000 is DHCP: no name
-    ];
-    let expected: BTreeMap<String, String> = expected
-        .into_iter()
-        .map(|(n, i)| (n, i.to_string()))
-        .collect();
+    let (fwd, ptr) = upstream_expected();
+    let expected: BTreeMap<String, String> =
+        fwd.into_iter().map(|(n, i)| (n, i.to_string())).collect();
     assert_eq!(forward(hosts), expected);
     let rev = reverse(hosts);
-    assert_eq!(rev["10.0.0.10"], format!("step-ca.{d}"));
-    assert_eq!(rev["10.0.0.153"], format!("nginx-phoenix.{d}"));
-    assert_eq!(rev["10.0.0.102"], format!("drphoenix.{d}"));
+    for (ip, name) in ptr {
+        assert_eq!(rev[ip], name, "PTR of {ip}");
+    }
     assert!(
         !rev.contains_key("10.0.0.101"),
         "Portainer's own address lost its name to the explicit record"
@@ -113,27 +89,14 @@ fn upstream_fixture_records() {
 fn example_records() {
     let out = phx_dns::build(&load_dir(&example_dir())).unwrap_or_else(|p| panic!("{p}"));
     let (conf, hosts) = files(&out);
-    assert_eq!(
-        forward(hosts),
-        map(&[
-            ("base-template.internal.thinkheads.ai", "10.0.0.200"),
-            ("step-ca.internal.thinkheads.ai", "10.0.0.10"),
-            ("traefik-internal.internal.thinkheads.ai", "10.0.0.12"),
-            ("gitea.internal.thinkheads.ai", "10.0.0.110"),
-            ("monitoring.internal.thinkheads.ai", "10.0.0.111"),
-            ("builder.internal.thinkheads.ai", "10.0.0.102"),
-            ("ca.internal.thinkheads.ai", "10.0.0.10"),
-            // traefik_service names -> the traefik guest (102)
-            ("git.internal.thinkheads.ai", "10.0.0.12"),
-            ("grafana.internal.thinkheads.ai", "10.0.0.12"),
-            ("prometheus.internal.thinkheads.ai", "10.0.0.12"),
-            // explicit record of VM 1001 wins over its own address
-            ("portainer.internal.thinkheads.ai", "10.0.0.12"),
-        ])
-    );
+    let (fwd, ptr) = example_expected();
+    let expected: BTreeMap<String, String> =
+        fwd.into_iter().map(|(n, i)| (n, i.to_string())).collect();
+    assert_eq!(forward(hosts), expected);
     let rev = reverse(hosts);
-    assert_eq!(rev["10.0.0.12"], "traefik-internal.internal.thinkheads.ai");
-    assert_eq!(rev["10.0.0.10"], "step-ca.internal.thinkheads.ai");
+    for (ip, name) in ptr {
+        assert_eq!(rev[ip], name, "PTR of {ip}");
+    }
     let lines = conf_lines(conf);
     assert!(
         lines.contains(&"server=9.9.9.9") && lines.contains(&"server=149.112.112.112"),
