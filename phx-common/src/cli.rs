@@ -91,7 +91,10 @@ pub fn finish(tool: &str, result: Result<u8, Failure>) -> ExitCode {
             for p in &problems.list {
                 eprintln!("{tool}: {p}");
             }
-            eprintln!("{tool}: {} problem(s) in the configuration; nothing was planned or written", problems.list.len());
+            eprintln!(
+                "{tool}: {} problem(s) in the configuration; nothing was planned or written",
+                problems.list.len()
+            );
             ExitCode::from(EXIT_INVALID)
         }
         Err(Failure::Usage(msg)) => {

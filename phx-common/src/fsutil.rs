@@ -19,7 +19,10 @@ pub fn read_optional(path: &Path) -> std::io::Result<Option<String>> {
 
 /// A temp file beside `dest`, so the final rename stays on one file system.
 pub fn temp_beside(dest: &Path) -> PathBuf {
-    let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     dest.with_file_name(format!(".{name}.phx-tmp-{}", std::process::id()))
 }
 

@@ -162,11 +162,19 @@ pub struct Plan {
 
 impl Plan {
     pub fn new(tool: &str) -> Self {
-        Plan { tool: tool.to_string(), steps: Vec::new() }
+        Plan {
+            tool: tool.to_string(),
+            steps: Vec::new(),
+        }
     }
 
     pub fn push(&mut self, id: impl Into<String>, action: Action) {
-        self.steps.push(Step { v: VERSION, tool: self.tool.clone(), id: id.into(), action });
+        self.steps.push(Step {
+            v: VERSION,
+            tool: self.tool.clone(),
+            id: id.into(),
+            action,
+        });
     }
 
     pub fn write_jsonl(&self, out: &mut impl Write) -> std::io::Result<()> {
@@ -186,7 +194,8 @@ pub fn read_jsonl(input: impl BufRead) -> anyhow::Result<Vec<Step>> {
         if line.trim().is_empty() {
             continue;
         }
-        let step: Step = serde_json::from_str(&line).map_err(|e| anyhow::anyhow!("plan line {}: {e}", i + 1))?;
+        let step: Step =
+            serde_json::from_str(&line).map_err(|e| anyhow::anyhow!("plan line {}: {e}", i + 1))?;
         if step.v != VERSION {
             anyhow::bail!("plan line {}: step {:?} has plan version {}, this phx-apply reads version {VERSION}", i + 1, step.id, step.v);
         }

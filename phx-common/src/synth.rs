@@ -18,7 +18,12 @@ pub struct Shape {
 
 impl Shape {
     pub fn new(guests: usize) -> Self {
-        Shape { guests, records_per_guest: 4, global_rules: guests * 5, guest_firewall_every: 2 }
+        Shape {
+            guests,
+            records_per_guest: 4,
+            global_rules: guests * 5,
+            guest_firewall_every: 2,
+        }
     }
 }
 
@@ -29,11 +34,16 @@ fn ip(i: usize) -> String {
 }
 
 fn mac(i: usize) -> String {
-    format!("BC:24:11:{:02X}:{:02X}:{:02X}", (i >> 16) & 255, (i >> 8) & 255, i & 255)
+    format!(
+        "BC:24:11:{:02X}:{:02X}:{:02X}",
+        (i >> 16) & 255,
+        (i >> 8) & 255,
+        i & 255
+    )
 }
 
 fn rule(i: usize) -> Value {
-    let proto = if i % 2 == 0 { "tcp" } else { "udp" };
+    let proto = if i.is_multiple_of(2) { "tcp" } else { "udp" };
     json!({
         "type": "in", "action": "ACCEPT", "proto": proto,
         "port": (1024 + i % 60000).to_string(),
@@ -67,7 +77,7 @@ pub fn documents(shape: Shape) -> (Value, Value, Value) {
         let records: Vec<Value> = (0..shape.records_per_guest)
             .map(|k| json!({"hostname": format!("svc{k}-g{g}.bench.example"), "ip": ip(g)}))
             .collect();
-        let firewall = (shape.guest_firewall_every > 0 && g % shape.guest_firewall_every == 0).then(|| {
+        let firewall = (shape.guest_firewall_every > 0 && g.is_multiple_of(shape.guest_firewall_every)).then(|| {
             json!({"enabled": true, "rules": [
                 {"type": "in", "action": "ACCEPT", "source": "10.0.0.0/8", "proto": "tcp", "port": "22"},
                 {"type": "in", "action": "ACCEPT", "proto": "tcp", "port": "443"}
@@ -75,7 +85,7 @@ pub fn documents(shape: Shape) -> (Value, Value, Value) {
         });
         let mut guest = json!({
             "name": format!("guest-{g}"),
-            "start_at_boot": g % 3 != 0,
+            "start_at_boot": !g.is_multiple_of(3),
             "boot_order": g % 10,
             "memory_mb": 1024,
             "cores": 2,
@@ -99,7 +109,7 @@ pub fn documents(shape: Shape) -> (Value, Value, Value) {
             if g > 10 {
                 guest["dependencies"] = json!([(1000 + g % 10).to_string()]);
             }
-            if g % 4 == 0 {
+            if g.is_multiple_of(4) {
                 guest["zfs_volumes"] = json!([{"name": "data", "pool": "tank-data", "size_gb": 4, "mount_point": "/data"}]);
             }
             lxcs.insert(id.to_string(), guest);

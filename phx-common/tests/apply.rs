@@ -6,28 +6,63 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 
 fn opts(root: &Path) -> Options {
-    Options { root: root.to_path_buf(), run_commands: true, check: false, diff: false }
+    Options {
+        root: root.to_path_buf(),
+        run_commands: true,
+        check: false,
+        diff: false,
+    }
 }
 
 fn step(id: &str, action: Action) -> Step {
-    Step { v: 1, tool: "test".into(), id: id.into(), action }
+    Step {
+        v: 1,
+        tool: "test".into(),
+        id: id.into(),
+        action,
+    }
 }
 
 fn file(id: &str, path: &str, content: &str, notify: &[&str]) -> Step {
-    step(id, Action::File(FileStep { path: path.into(), content: content.into(), notify: notify.iter().map(|s| s.to_string()).collect(), ..Default::default() }))
+    step(
+        id,
+        Action::File(FileStep {
+            path: path.into(),
+            content: content.into(),
+            notify: notify.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        }),
+    )
 }
 
 fn handler(id: &str, argv_: &[&str]) -> Step {
-    step(id, Action::Handler(HandlerStep { argv: argv(argv_), desc: id.into() }))
+    step(
+        id,
+        Action::Handler(HandlerStep {
+            argv: argv(argv_),
+            desc: id.into(),
+        }),
+    )
 }
 
 /// A handler that appends its id to `$PHX_ROOT/handlers.log`, so tests count real runs.
 fn logging_handler(id: &str) -> Step {
-    handler(id, &["sh", "-c", &format!("echo {id} >> \"$PHX_ROOT/handlers.log\"")])
+    handler(
+        id,
+        &[
+            "sh",
+            "-c",
+            &format!("echo {id} >> \"$PHX_ROOT/handlers.log\""),
+        ],
+    )
 }
 
-fn status_of<'a>(r: &'a Report, id: &str) -> Status {
-    r.outcomes.iter().find(|o| o.id == id).unwrap_or_else(|| panic!("no outcome for {id}")).status
+fn status_of(r: &Report, id: &str) -> Status {
+    r.outcomes
+        .iter()
+        .find(|o| o.id == id)
+        .unwrap_or_else(|| panic!("no outcome for {id}"))
+        .status
 }
 
 fn read(root: &Path, p: &str) -> String {
@@ -37,17 +72,27 @@ fn read(root: &Path, p: &str) -> String {
 #[test]
 fn equal_content_is_not_rewritten_and_second_run_changes_nothing() {
     let root = tempfile::tempdir().unwrap();
-    let plan = vec![file("a", "/etc/a.conf", "one\n", &["h"]), logging_handler("h")];
+    let plan = vec![
+        file("a", "/etc/a.conf", "one\n", &["h"]),
+        logging_handler("h"),
+    ];
     let first = apply(&plan, &opts(root.path())).unwrap();
     assert_eq!(status_of(&first, "a"), Status::Changed);
     assert_eq!(first.handlers_fired(), vec!["h"]);
-    let ino = std::fs::metadata(root.path().join("etc/a.conf")).unwrap().ino();
+    let ino = std::fs::metadata(root.path().join("etc/a.conf"))
+        .unwrap()
+        .ino();
 
     let second = apply(&plan, &opts(root.path())).unwrap();
     assert_eq!(second.changed(), 0, "{:?}", second.outcomes);
     assert!(second.handlers_fired().is_empty());
     // Same inode: the file was not replaced (a rewrite renames a new inode in).
-    assert_eq!(std::fs::metadata(root.path().join("etc/a.conf")).unwrap().ino(), ino);
+    assert_eq!(
+        std::fs::metadata(root.path().join("etc/a.conf"))
+            .unwrap()
+            .ino(),
+        ino
+    );
     assert_eq!(read(root.path(), "/handlers.log"), "h\n");
 }
 
@@ -56,11 +101,25 @@ fn write_is_atomic_rename_and_leaves_no_temp_files() {
     let root = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(root.path().join("etc")).unwrap();
     std::fs::write(root.path().join("etc/a.conf"), "old\n").unwrap();
-    let before = std::fs::metadata(root.path().join("etc/a.conf")).unwrap().ino();
-    apply(&[file("a", "/etc/a.conf", "new\n", &[])], &opts(root.path())).unwrap();
-    let after = std::fs::metadata(root.path().join("etc/a.conf")).unwrap().ino();
-    assert_ne!(before, after, "content must arrive by rename of a new file, not in-place truncation");
-    let leftovers: Vec<_> = std::fs::read_dir(root.path().join("etc")).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let before = std::fs::metadata(root.path().join("etc/a.conf"))
+        .unwrap()
+        .ino();
+    apply(
+        &[file("a", "/etc/a.conf", "new\n", &[])],
+        &opts(root.path()),
+    )
+    .unwrap();
+    let after = std::fs::metadata(root.path().join("etc/a.conf"))
+        .unwrap()
+        .ino();
+    assert_ne!(
+        before, after,
+        "content must arrive by rename of a new file, not in-place truncation"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(root.path().join("etc"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(leftovers, vec![std::ffi::OsString::from("a.conf")]);
 }
 
@@ -69,8 +128,15 @@ fn replaced_files_are_backed_up() {
     let root = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(root.path().join("etc")).unwrap();
     std::fs::write(root.path().join("etc/a.conf"), "old\n").unwrap();
-    let r = apply(&[file("a", "/etc/a.conf", "new\n", &[])], &opts(root.path())).unwrap();
-    let backup = r.backup_dir.expect("a backup dir is reported").join("etc/a.conf");
+    let r = apply(
+        &[file("a", "/etc/a.conf", "new\n", &[])],
+        &opts(root.path()),
+    )
+    .unwrap();
+    let backup = r
+        .backup_dir
+        .expect("a backup dir is reported")
+        .join("etc/a.conf");
     assert!(backup.starts_with(root.path().join("var/lib/phoenix/backups")));
     assert_eq!(std::fs::read_to_string(backup).unwrap(), "old\n");
 }
@@ -81,15 +147,36 @@ fn failed_validation_keeps_the_old_file() {
     std::fs::create_dir_all(root.path().join("etc")).unwrap();
     std::fs::write(root.path().join("etc/a.conf"), "good\n").unwrap();
     let validated = |content: &str| {
-        step("a", Action::File(FileStep { path: "/etc/a.conf".into(), content: content.into(), validate: Some(argv(&["grep", "-q", "good", "%s"])), notify: vec!["h".into()], ..Default::default() }))
+        step(
+            "a",
+            Action::File(FileStep {
+                path: "/etc/a.conf".into(),
+                content: content.into(),
+                validate: Some(argv(&["grep", "-q", "good", "%s"])),
+                notify: vec!["h".into()],
+                ..Default::default()
+            }),
+        )
     };
-    let r = apply(&[validated("bad\n"), logging_handler("h")], &opts(root.path())).unwrap();
+    let r = apply(
+        &[validated("bad\n"), logging_handler("h")],
+        &opts(root.path()),
+    )
+    .unwrap();
     assert_eq!(status_of(&r, "a"), Status::Failed);
-    assert!(r.failed().unwrap().detail.contains("validation failed"), "{}", r.failed().unwrap().detail);
+    assert!(
+        r.failed().unwrap().detail.contains("validation failed"),
+        "{}",
+        r.failed().unwrap().detail
+    );
     assert_eq!(read(root.path(), "/etc/a.conf"), "good\n");
     assert_eq!(r.outcomes.len(), 1, "a failed step stops the run");
     // The validator sees the new content: a passing one lets it through.
-    let r = apply(&[validated("good and new\n"), logging_handler("h")], &opts(root.path())).unwrap();
+    let r = apply(
+        &[validated("good and new\n"), logging_handler("h")],
+        &opts(root.path()),
+    )
+    .unwrap();
     assert_eq!(status_of(&r, "a"), Status::Changed);
     assert_eq!(read(root.path(), "/etc/a.conf"), "good and new\n");
 }
@@ -120,9 +207,23 @@ fn handlers_fire_once_and_only_when_notified() {
 fn unless_and_only_if_guard_commands() {
     let root = tempfile::tempdir().unwrap();
     let cmd = |id: &str, unless: Option<&[&str]>, only_if: Option<&[&str]>| {
-        step(id, Action::Command(CommandStep { argv: argv(&["sh", "-c", &format!("echo {id} >> \"$PHX_ROOT/cmd.log\"")]), unless: unless.map(argv), only_if: only_if.map(argv), desc: id.into(), notify: vec![] }))
+        step(
+            id,
+            Action::Command(CommandStep {
+                argv: argv(&["sh", "-c", &format!("echo {id} >> \"$PHX_ROOT/cmd.log\"")]),
+                unless: unless.map(argv),
+                only_if: only_if.map(argv),
+                desc: id.into(),
+                notify: vec![],
+            }),
+        )
     };
-    let plan = vec![cmd("skip-unless", Some(&["true"]), None), cmd("run-unless", Some(&["false"]), None), cmd("skip-only-if", None, Some(&["false"])), cmd("run-only-if", None, Some(&["true"]))];
+    let plan = vec![
+        cmd("skip-unless", Some(&["true"]), None),
+        cmd("run-unless", Some(&["false"]), None),
+        cmd("skip-only-if", None, Some(&["false"])),
+        cmd("run-only-if", None, Some(&["true"])),
+    ];
     let r = apply(&plan, &opts(root.path())).unwrap();
     assert_eq!(read(root.path(), "/cmd.log"), "run-unless\nrun-only-if\n");
     assert_eq!(status_of(&r, "skip-unless"), Status::Ok);
@@ -133,14 +234,28 @@ fn unless_and_only_if_guard_commands() {
 fn commands_under_a_root_are_reported_not_run_without_run_commands() {
     let root = tempfile::tempdir().unwrap();
     let plan = vec![
-        step("c", Action::Command(CommandStep { argv: argv(&["sh", "-c", "touch \"$PHX_ROOT/ran\""]), desc: "c".into(), ..Default::default() })),
+        step(
+            "c",
+            Action::Command(CommandStep {
+                argv: argv(&["sh", "-c", "touch \"$PHX_ROOT/ran\""]),
+                desc: "c".into(),
+                ..Default::default()
+            }),
+        ),
         file("a", "/etc/a", "1\n", &["h"]),
         handler("h", &["sh", "-c", "touch \"$PHX_ROOT/handler-ran\""]),
     ];
-    let o = Options { run_commands: false, ..opts(root.path()) };
+    let o = Options {
+        run_commands: false,
+        ..opts(root.path())
+    };
     let r = apply(&plan, &o).unwrap();
     assert_eq!(status_of(&r, "c"), Status::Skipped);
-    assert_eq!(status_of(&r, "h"), Status::Changed, "a notified handler is reported as would-run");
+    assert_eq!(
+        status_of(&r, "h"),
+        Status::Changed,
+        "a notified handler is reported as would-run"
+    );
     assert!(!r.outcomes.iter().any(|o| o.ran));
     assert!(!root.path().join("ran").exists() && !root.path().join("handler-ran").exists());
 }
@@ -150,16 +265,31 @@ fn a_failed_command_stops_the_run_and_says_what_it_ran_and_printed() {
     let root = tempfile::tempdir().unwrap();
     let plan = vec![
         file("first", "/etc/first", "x\n", &[]),
-        step("boom", Action::Command(CommandStep { argv: argv(&["sh", "-c", "echo out-text; echo err-text >&2; exit 7"]), desc: "boom".into(), ..Default::default() })),
+        step(
+            "boom",
+            Action::Command(CommandStep {
+                argv: argv(&["sh", "-c", "echo out-text; echo err-text >&2; exit 7"]),
+                desc: "boom".into(),
+                ..Default::default()
+            }),
+        ),
         file("never", "/etc/never", "x\n", &[]),
     ];
     let r = apply(&plan, &opts(root.path())).unwrap();
     let f = r.failed().unwrap();
     assert_eq!(f.id, "boom");
     for needle in ["sh -c", "status 7", "out-text", "err-text"] {
-        assert!(f.detail.contains(needle), "{needle:?} missing from {:?}", f.detail);
+        assert!(
+            f.detail.contains(needle),
+            "{needle:?} missing from {:?}",
+            f.detail
+        );
     }
-    assert_eq!(read(root.path(), "/etc/first"), "x\n", "steps already done stay done");
+    assert_eq!(
+        read(root.path(), "/etc/first"),
+        "x\n",
+        "steps already done stay done"
+    );
     assert!(!root.path().join("etc/never").exists());
 }
 
@@ -167,45 +297,93 @@ fn a_failed_command_stops_the_run_and_says_what_it_ran_and_printed() {
 fn check_mode_changes_nothing_and_reports_pending() {
     let root = tempfile::tempdir().unwrap();
     let plan = vec![file("a", "/etc/a", "1\n", &["h"]), logging_handler("h")];
-    let o = Options { check: true, diff: true, ..opts(root.path()) };
+    let o = Options {
+        check: true,
+        diff: true,
+        ..opts(root.path())
+    };
     let r = apply(&plan, &o).unwrap();
     assert_eq!(r.changed(), 2);
     assert!(r.outcomes[0].diff.as_deref().unwrap().contains("+1"));
-    assert!(!root.path().join("etc").exists() && !root.path().join("var").exists() && !root.path().join("handlers.log").exists());
+    assert!(
+        !root.path().join("etc").exists()
+            && !root.path().join("var").exists()
+            && !root.path().join("handlers.log").exists()
+    );
 }
 
 #[test]
 fn secrets_are_created_once_and_never_shown() {
     let root = tempfile::tempdir().unwrap();
     let plan = vec![
-        step("s", Action::Secret(SecretStep { path: "/etc/phx/pw".into(), bytes: 16, mode: "0600".into() })),
-        step("f", Action::File(FileStep { path: "/etc/phx/token".into(), content: "TOPSECRET-VALUE\n".into(), secret: true, mode: Some("0600".into()), ..Default::default() })),
+        step(
+            "s",
+            Action::Secret(SecretStep {
+                path: "/etc/phx/pw".into(),
+                bytes: 16,
+                mode: "0600".into(),
+            }),
+        ),
+        step(
+            "f",
+            Action::File(FileStep {
+                path: "/etc/phx/token".into(),
+                content: "TOPSECRET-VALUE\n".into(),
+                secret: true,
+                mode: Some("0600".into()),
+                ..Default::default()
+            }),
+        ),
     ];
-    let o = Options { diff: true, ..opts(root.path()) };
+    let o = Options {
+        diff: true,
+        ..opts(root.path())
+    };
     let r = apply(&plan, &o).unwrap();
     let secret = read(root.path(), "/etc/phx/pw");
     assert_eq!(secret.len(), 32);
     let shown = serde_json::to_string(&r).unwrap() + &phx_common::apply::report::text(&r, false);
-    assert!(!shown.contains(&secret) && !shown.contains("TOPSECRET"), "{shown}");
+    assert!(
+        !shown.contains(&secret) && !shown.contains("TOPSECRET"),
+        "{shown}"
+    );
     assert!(shown.contains("<secret>"));
     let meta = std::fs::metadata(root.path().join("etc/phx/pw")).unwrap();
     assert_eq!(meta.permissions().mode() & 0o777, 0o600);
     let r2 = apply(&plan, &o).unwrap();
     assert_eq!(r2.changed(), 0);
-    assert_eq!(read(root.path(), "/etc/phx/pw"), secret, "never overwritten");
+    assert_eq!(
+        read(root.path(), "/etc/phx/pw"),
+        secret,
+        "never overwritten"
+    );
 }
 
 #[test]
 fn mode_drift_is_repaired_without_rewriting() {
     let root = tempfile::tempdir().unwrap();
-    let s = step("f", Action::File(FileStep { path: "/etc/m".into(), content: "x\n".into(), mode: Some("0640".into()), ..Default::default() }));
+    let s = step(
+        "f",
+        Action::File(FileStep {
+            path: "/etc/m".into(),
+            content: "x\n".into(),
+            mode: Some("0640".into()),
+            ..Default::default()
+        }),
+    );
     apply(std::slice::from_ref(&s), &opts(root.path())).unwrap();
     let p = root.path().join("etc/m");
-    assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o640);
+    assert_eq!(
+        std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+        0o640
+    );
     std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o666)).unwrap();
     let r = apply(std::slice::from_ref(&s), &opts(root.path())).unwrap();
     assert_eq!(r.changed(), 1);
-    assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o640);
+    assert_eq!(
+        std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+        0o640
+    );
 }
 
 #[test]
@@ -235,12 +413,29 @@ fn block_and_absent_steps_converge() {
     std::fs::write(root.path().join("etc/hosts"), "127.0.0.1 localhost\n").unwrap();
     std::fs::write(root.path().join("etc/old"), "x\n").unwrap();
     let plan = vec![
-        step("b", Action::Block(BlockStep { path: "/etc/hosts".into(), marker: "m".into(), content: "10.0.0.1 a\n".into(), notify: vec![] })),
-        step("gone", Action::Absent(AbsentStep { path: "/etc/old".into(), notify: vec![] })),
+        step(
+            "b",
+            Action::Block(BlockStep {
+                path: "/etc/hosts".into(),
+                marker: "m".into(),
+                content: "10.0.0.1 a\n".into(),
+                notify: vec![],
+            }),
+        ),
+        step(
+            "gone",
+            Action::Absent(AbsentStep {
+                path: "/etc/old".into(),
+                notify: vec![],
+            }),
+        ),
     ];
     let r = apply(&plan, &opts(root.path())).unwrap();
     assert_eq!(r.changed(), 2);
-    assert_eq!(read(root.path(), "/etc/hosts"), "127.0.0.1 localhost\n# BEGIN phoenix m\n10.0.0.1 a\n# END phoenix m\n");
+    assert_eq!(
+        read(root.path(), "/etc/hosts"),
+        "127.0.0.1 localhost\n# BEGIN phoenix m\n10.0.0.1 a\n# END phoenix m\n"
+    );
     assert!(!root.path().join("etc/old").exists());
     assert_eq!(apply(&plan, &opts(root.path())).unwrap().changed(), 0);
 }

@@ -7,7 +7,8 @@ fn repo(p: &str) -> PathBuf {
 
 #[test]
 fn upstream_fixture_loads_unchanged() {
-    let inv = load(&Input::Dir(repo("tests/fixtures/phoenix-upstream"))).unwrap_or_else(|p| panic!("{p}"));
+    let inv = load(&Input::Dir(repo("tests/fixtures/phoenix-upstream")))
+        .unwrap_or_else(|p| panic!("{p}"));
     assert_eq!(inv.host.domain, "phoenix.thinkheads.ai");
     assert_eq!(inv.lxcs.len(), 12);
     assert_eq!(inv.vms.len(), 3);

@@ -5,7 +5,11 @@ use phx_common::config::{load, Input, Problems};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 
-const FILES: [&str; 3] = ["phoenix_hypervisor_config.json", "phoenix_lxc_configs.json", "phoenix_vm_configs.json"];
+const FILES: [&str; 3] = [
+    "phoenix_hypervisor_config.json",
+    "phoenix_lxc_configs.json",
+    "phoenix_vm_configs.json",
+];
 
 fn example() -> [Value; 3] {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/etc");
@@ -28,8 +32,14 @@ fn problems(edit: impl FnOnce(&mut [Value; 3])) -> Problems {
 
 /// Asserts one problem names `file` and `path`, and its expectation contains `expected`.
 fn assert_problem(p: &Problems, file: &str, path: &str, expected: &str) {
-    let hit = p.list.iter().any(|x| x.file.ends_with(file) && x.path == path && x.expected.contains(expected));
-    assert!(hit, "no problem at {file}: {path} expecting {expected:?}; got:\n{p}");
+    let hit = p
+        .list
+        .iter()
+        .any(|x| x.file.ends_with(file) && x.path == path && x.expected.contains(expected));
+    assert!(
+        hit,
+        "no problem at {file}: {path} expecting {expected:?}; got:\n{p}"
+    );
 }
 
 const HYP: usize = 0;
@@ -41,28 +51,56 @@ const VM_F: &str = FILES[VM];
 
 #[test]
 fn bad_cidr() {
-    let p = problems(|d| d[LXC]["lxc_configs"]["110"]["network_config"]["ip"] = json!("10.0.0.300/24"));
-    assert_problem(&p, LXC_F, "lxc_configs.\"110\".network_config.ip", "IPv4 CIDR");
+    let p =
+        problems(|d| d[LXC]["lxc_configs"]["110"]["network_config"]["ip"] = json!("10.0.0.300/24"));
+    assert_problem(
+        &p,
+        LXC_F,
+        "lxc_configs.\"110\".network_config.ip",
+        "IPv4 CIDR",
+    );
     let line = p.list[0].to_string();
-    assert!(line.contains("phoenix_lxc_configs.json: lxc_configs.\"110\".network_config.ip: \"10.0.0.300/24\":"), "{line}");
+    assert!(
+        line.contains(
+            "phoenix_lxc_configs.json: lxc_configs.\"110\".network_config.ip: \"10.0.0.300/24\":"
+        ),
+        "{line}"
+    );
 }
 
 #[test]
 fn bad_ip_in_a_list() {
-    let p = problems(|d| d[HYP]["network"]["interfaces"]["dns_nameservers"] = json!(["10.0.0.1", "nine"]));
-    assert_problem(&p, HYP_F, "network.interfaces.dns_nameservers[1]", "IP address");
+    let p = problems(|d| {
+        d[HYP]["network"]["interfaces"]["dns_nameservers"] = json!(["10.0.0.1", "nine"])
+    });
+    assert_problem(
+        &p,
+        HYP_F,
+        "network.interfaces.dns_nameservers[1]",
+        "IP address",
+    );
 }
 
 #[test]
 fn host_gateway_outside_its_subnet() {
     let p = problems(|d| d[HYP]["network"]["interfaces"]["gateway"] = json!("10.9.9.1"));
-    assert_problem(&p, HYP_F, "network.interfaces.gateway", "inside 10.0.0.0/24");
+    assert_problem(
+        &p,
+        HYP_F,
+        "network.interfaces.gateway",
+        "inside 10.0.0.0/24",
+    );
 }
 
 #[test]
 fn guest_gateway_outside_its_subnet() {
     let p = problems(|d| d[LXC]["lxc_configs"]["110"]["network_config"]["gw"] = json!("10.0.1.1"));
-    assert_problem(&p, LXC_F, "lxc_configs.\"110\".network_config.gw", "inside 10.0.0.0/24");
+    assert_problem(
+        &p,
+        LXC_F,
+        "lxc_configs.\"110\".network_config.gw",
+        "inside 10.0.0.0/24",
+    );
 }
 
 #[test]
@@ -81,8 +119,18 @@ fn bad_ports() {
         d[LXC]["lxc_configs"]["110"]["ports"] = json!(["70000:80"]);
         d[LXC]["lxc_configs"]["110"]["traefik_service"]["port"] = json!(0);
     });
-    assert_problem(&p, LXC_F, "lxc_configs.\"110\".ports[0]", "HOST_PORT:GUEST_PORT");
-    assert_problem(&p, LXC_F, "lxc_configs.\"110\".traefik_service.port", "1 to 65535");
+    assert_problem(
+        &p,
+        LXC_F,
+        "lxc_configs.\"110\".ports[0]",
+        "HOST_PORT:GUEST_PORT",
+    );
+    assert_problem(
+        &p,
+        LXC_F,
+        "lxc_configs.\"110\".traefik_service.port",
+        "1 to 65535",
+    );
 }
 
 #[test]
@@ -106,7 +154,12 @@ fn ids_out_of_range() {
         d[LXC]["lxc_configs"]["99"] = c;
         d[VM]["vms"][1]["vmid"] = json!(1_000_000_000u64);
     });
-    assert_problem(&p, LXC_F, "lxc_configs.\"99\"", "CTID from 100 to 999999999");
+    assert_problem(
+        &p,
+        LXC_F,
+        "lxc_configs.\"99\"",
+        "CTID from 100 to 999999999",
+    );
     assert_problem(&p, VM_F, "vms[1].vmid", "from 100 to 999999999");
 }
 
@@ -118,7 +171,12 @@ fn duplicates() {
         d[VM]["vms"][2]["name"] = json!("gitea");
         d[VM]["vms"][1]["vmid"] = json!(110);
     });
-    assert_problem(&p, LXC_F, "lxc_configs.\"111\".network_config.ip", "lxc_configs.\"110\".network_config.ip has it already");
+    assert_problem(
+        &p,
+        LXC_F,
+        "lxc_configs.\"111\".network_config.ip",
+        "lxc_configs.\"110\".network_config.ip has it already",
+    );
     assert_problem(&p, LXC_F, "lxc_configs.\"111\".mac_address", "unique MAC");
     assert_problem(&p, VM_F, "vms[2].name", "unique guest name");
     assert_problem(&p, VM_F, "vms[1].vmid", "unique guest ID");
@@ -126,8 +184,14 @@ fn duplicates() {
 
 #[test]
 fn host_address_collides_with_a_guest() {
-    let p = problems(|d| d[LXC]["lxc_configs"]["111"]["network_config"]["ip"] = json!("10.0.0.13/24"));
-    assert_problem(&p, LXC_F, "lxc_configs.\"111\".network_config.ip", "network.interfaces.address has it already");
+    let p =
+        problems(|d| d[LXC]["lxc_configs"]["111"]["network_config"]["ip"] = json!("10.0.0.13/24"));
+    assert_problem(
+        &p,
+        LXC_F,
+        "lxc_configs.\"111\".network_config.ip",
+        "network.interfaces.address has it already",
+    );
 }
 
 #[test]
@@ -137,15 +201,29 @@ fn unknown_dependency_and_missing_clone_source() {
         d[LXC]["lxc_configs"]["111"]["clone_from_ctid"] = json!("904");
         d[VM]["vms"][1]["clone_from_vmid"] = json!(9001);
     });
-    assert_problem(&p, LXC_F, "lxc_configs.\"110\".dependencies[0]", "a guest defined");
-    assert_problem(&p, LXC_F, "lxc_configs.\"111\".clone_from_ctid", "container defined");
+    assert_problem(
+        &p,
+        LXC_F,
+        "lxc_configs.\"110\".dependencies[0]",
+        "a guest defined",
+    );
+    assert_problem(
+        &p,
+        LXC_F,
+        "lxc_configs.\"111\".clone_from_ctid",
+        "container defined",
+    );
     assert_problem(&p, VM_F, "vms[1].clone_from_vmid", "VM defined");
 }
 
 #[test]
 fn dependency_cycle_is_named() {
     let p = problems(|d| d[LXC]["lxc_configs"]["103"]["dependencies"] = json!(["110"]));
-    let hit = p.list.iter().find(|x| x.expected.contains("no cycle")).unwrap_or_else(|| panic!("{p}"));
+    let hit = p
+        .list
+        .iter()
+        .find(|x| x.expected.contains("no cycle"))
+        .unwrap_or_else(|| panic!("{p}"));
     // 103 -> 110 -> 102 -> 103, in some rotation.
     for id in ["103", "110", "102"] {
         assert!(hit.value.contains(id), "{hit}");
@@ -155,8 +233,15 @@ fn dependency_cycle_is_named() {
 #[test]
 fn clone_cycle_is_named() {
     let p = problems(|d| d[LXC]["lxc_configs"]["900"]["clone_from_ctid"] = json!("103"));
-    let hit = p.list.iter().find(|x| x.expected.contains("no cycle")).unwrap_or_else(|| panic!("{p}"));
-    assert!(hit.value.contains("900") && hit.value.contains("103"), "{hit}");
+    let hit = p
+        .list
+        .iter()
+        .find(|x| x.expected.contains("no cycle"))
+        .unwrap_or_else(|| panic!("{p}"));
+    assert!(
+        hit.value.contains("900") && hit.value.contains("103"),
+        "{hit}"
+    );
 }
 
 #[test]
@@ -166,29 +251,64 @@ fn line_breaking_values_are_rejected() {
         d[LXC]["lxc_configs"]["110"]["template_snapshot_name"] = json!("snap\rx");
         d[VM]["vms"][1]["name"] = json!("Port\u{0}ainer");
     });
-    assert_problem(&p, HYP_F, "firewall.global_firewall_rules[0].comment", "single-line");
-    assert_problem(&p, LXC_F, "lxc_configs.\"110\".template_snapshot_name", "single-line");
+    assert_problem(
+        &p,
+        HYP_F,
+        "firewall.global_firewall_rules[0].comment",
+        "single-line",
+    );
+    assert_problem(
+        &p,
+        LXC_F,
+        "lxc_configs.\"110\".template_snapshot_name",
+        "single-line",
+    );
     assert_problem(&p, VM_F, "vms[1].name", "single-line");
 }
 
 #[test]
 fn property_string_breaking_paths_are_rejected() {
-    let p = problems(|d| d[LXC]["lxc_configs"]["102"]["mount_points"][0]["container_path"] = json!("/ssl,ro=0"));
-    assert_problem(&p, LXC_F, "lxc_configs.\"102\".mount_points[0].container_path", "absolute path without ','");
+    let p = problems(|d| {
+        d[LXC]["lxc_configs"]["102"]["mount_points"][0]["container_path"] = json!("/ssl,ro=0")
+    });
+    assert_problem(
+        &p,
+        LXC_F,
+        "lxc_configs.\"102\".mount_points[0].container_path",
+        "absolute path without ','",
+    );
 }
 
 #[test]
 fn trusted_ca_needs_exactly_one_step_ca() {
     let p = problems(|d| d[LXC]["lxc_configs"]["103"]["features"] = json!(["base_setup"]));
-    assert_problem(&p, LXC_F, "lxc_configs.\"102\".features", "\"step_ca\" feature");
+    assert_problem(
+        &p,
+        LXC_F,
+        "lxc_configs.\"102\".features",
+        "\"step_ca\" feature",
+    );
     let p = problems(|d| d[LXC]["lxc_configs"]["111"]["features"] = json!(["step_ca"]));
-    assert_problem(&p, LXC_F, "lxc_configs.\"111\".features", "exactly one step_ca guest");
+    assert_problem(
+        &p,
+        LXC_F,
+        "lxc_configs.\"111\".features",
+        "exactly one step_ca guest",
+    );
 }
 
 #[test]
 fn conflicting_explicit_records_name_both_places() {
-    let p = problems(|d| d[VM]["vms"][1]["dns_records"][0] = json!({"hostname": "gitea.internal.thinkheads.ai", "ip": "10.0.0.99"}));
-    assert_problem(&p, VM_F, "vms[1].dns_records[0]", "lxc_configs.\"110\".dns_records[0] maps it to 10.0.0.110");
+    let p = problems(|d| {
+        d[VM]["vms"][1]["dns_records"][0] =
+            json!({"hostname": "gitea.internal.thinkheads.ai", "ip": "10.0.0.99"})
+    });
+    assert_problem(
+        &p,
+        VM_F,
+        "vms[1].dns_records[0]",
+        "lxc_configs.\"110\".dns_records[0] maps it to 10.0.0.110",
+    );
 }
 
 #[test]
@@ -199,7 +319,12 @@ fn wrong_types_are_reported_not_fatal() {
         d[HYP]["dns_server"]["upstream_servers"] = json!(42);
     });
     assert_problem(&p, LXC_F, "lxc_configs.\"110\".memory_mb", "integer");
-    assert_problem(&p, LXC_F, "lxc_configs.\"110\".start_at_boot", "true or false");
+    assert_problem(
+        &p,
+        LXC_F,
+        "lxc_configs.\"110\".start_at_boot",
+        "true or false",
+    );
     assert_problem(&p, HYP_F, "dns_server.upstream_servers", "list of strings");
 }
 
@@ -217,7 +342,10 @@ fn every_problem_is_reported_at_once() {
 fn missing_hypervisor_file_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let p = load(&Input::Dir(dir.path().to_path_buf())).unwrap_err();
-    assert!(p.to_string().contains("phoenix_hypervisor_config.json"), "{p}");
+    assert!(
+        p.to_string().contains("phoenix_hypervisor_config.json"),
+        "{p}"
+    );
 }
 
 #[test]
@@ -232,7 +360,11 @@ fn unrecognised_documents_are_refused() {
 #[test]
 fn firewall_may_live_at_top_level_or_under_shared_volumes() {
     let mut docs = example();
-    let fw = docs[HYP].as_object_mut().unwrap().remove("firewall").unwrap();
+    let fw = docs[HYP]
+        .as_object_mut()
+        .unwrap()
+        .remove("firewall")
+        .unwrap();
     docs[HYP]["shared_volumes"] = json!({ "firewall": fw });
     let dir = tempfile::tempdir().unwrap();
     for (f, d) in FILES.iter().zip(docs.iter()) {

@@ -4,14 +4,30 @@
 use phx_common::config::HostNetwork;
 
 /// Lines that start a new stanza (or end the previous one) in ifupdown2.
-const STANZA_WORDS: [&str; 6] = ["auto", "iface", "allow-", "source", "source-directory", "mapping"];
+const STANZA_WORDS: [&str; 6] = [
+    "auto",
+    "iface",
+    "allow-",
+    "source",
+    "source-directory",
+    "mapping",
+];
 
 /// Options Phoenix owns in the bridge stanza; any other option is kept.
-const OWNED: [&str; 5] = ["address", "gateway", "bridge-ports", "bridge-stp", "bridge-fd"];
+const OWNED: [&str; 5] = [
+    "address",
+    "gateway",
+    "bridge-ports",
+    "bridge-stp",
+    "bridge-fd",
+];
 
 fn starts_stanza(line: &str) -> bool {
     let first = line.split_whitespace().next().unwrap_or("");
-    !line.starts_with(char::is_whitespace) && STANZA_WORDS.iter().any(|w| first == *w || (w.ends_with('-') && first.starts_with(w)))
+    !line.starts_with(char::is_whitespace)
+        && STANZA_WORDS
+            .iter()
+            .any(|w| first == *w || (w.ends_with('-') && first.starts_with(w)))
 }
 
 fn is_iface_line(line: &str, name: &str) -> bool {
@@ -26,7 +42,11 @@ fn is_auto_for(line: &str, name: &str) -> bool {
 
 /// Where the bridge is defined in one file's text: line indexes of each `iface NAME` line.
 pub fn definitions(text: &str, name: &str) -> Vec<usize> {
-    text.lines().enumerate().filter(|(_, l)| is_iface_line(l, name)).map(|(i, _)| i).collect()
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| is_iface_line(l, name))
+        .map(|(i, _)| i)
+        .collect()
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -74,9 +94,21 @@ pub fn edit(current: Option<&str>, net: &HostNetwork) -> Result<Edited, String> 
                 }
             }
             let old_body = &lines[start + 1..end];
-            let indent = old_body.iter().find(|l| !l.trim().is_empty()).map(|l| l[..l.len() - l.trim_start().len()].to_string()).unwrap_or_else(|| "\t".to_string());
-            let existing_ports = old_body.iter().find_map(|l| l.trim().strip_prefix("bridge-ports ").map(|p| p.trim().to_string()));
-            let ports = net.bridge_ports.clone().or(existing_ports).unwrap_or_else(|| "none".to_string());
+            let indent = old_body
+                .iter()
+                .find(|l| !l.trim().is_empty())
+                .map(|l| l[..l.len() - l.trim_start().len()].to_string())
+                .unwrap_or_else(|| "\t".to_string());
+            let existing_ports = old_body.iter().find_map(|l| {
+                l.trim()
+                    .strip_prefix("bridge-ports ")
+                    .map(|p| p.trim().to_string())
+            });
+            let ports = net
+                .bridge_ports
+                .clone()
+                .or(existing_ports)
+                .unwrap_or_else(|| "none".to_string());
             let has_auto = lines[..start].iter().any(|l| is_auto_for(l, &net.bridge));
             out.extend(lines[..start].iter().map(|s| s.to_string()));
             if !has_auto {
@@ -98,7 +130,10 @@ pub fn edit(current: Option<&str>, net: &HostNetwork) -> Result<Edited, String> 
                 "none".to_string()
             });
             // SDN needs `source /etc/network/interfaces.d/*` to stay last.
-            let tail_source = lines.iter().rposition(|l| !l.trim().is_empty()).filter(|&i| lines[i].starts_with("source"));
+            let tail_source = lines
+                .iter()
+                .rposition(|l| !l.trim().is_empty())
+                .filter(|&i| lines[i].starts_with("source"));
             let split = tail_source.unwrap_or(lines.len());
             out.extend(lines[..split].iter().map(|s| s.to_string()));
             if out.last().is_some_and(|l| !l.trim().is_empty()) {

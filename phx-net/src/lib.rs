@@ -53,7 +53,10 @@ pub fn render(inv: &Inventory, seen: &Observed) -> Result<Rendered, String> {
         for line in outside_block(hosts, "host") {
             let mut words = line.split_whitespace();
             let ip = words.next().unwrap_or("");
-            if !line.trim_start().starts_with('#') && ip != addr.to_string() && words.any(|w| w == net.hostname || w == fqdn) {
+            if !line.trim_start().starts_with('#')
+                && ip != addr.to_string()
+                && words.any(|w| w == net.hostname || w == fqdn)
+            {
                 notes.push(format!("{HOSTS} also maps {} to {ip} (line {line:?}); the first match wins, so remove it for Proxmox to see {addr}", net.hostname));
             }
         }
@@ -68,7 +71,10 @@ pub fn render(inv: &Inventory, seen: &Observed) -> Result<Rendered, String> {
 }
 
 fn outside_block<'a>(text: &'a str, marker: &str) -> Vec<&'a str> {
-    let (b, e) = (phx_common::apply::files::begin_marker(marker), phx_common::apply::files::end_marker(marker));
+    let (b, e) = (
+        phx_common::apply::files::begin_marker(marker),
+        phx_common::apply::files::end_marker(marker),
+    );
     let mut inside = false;
     let mut out = Vec::new();
     for l in text.lines() {
@@ -94,10 +100,16 @@ fn resolv_conf(inv: &Inventory, notes: &mut Vec<String>) -> String {
         }
     }
     if servers.len() > MAX_NAMESERVERS {
-        let ignored: Vec<String> = servers[MAX_NAMESERVERS..].iter().map(IpAddr::to_string).collect();
+        let ignored: Vec<String> = servers[MAX_NAMESERVERS..]
+            .iter()
+            .map(IpAddr::to_string)
+            .collect();
         notes.push(format!("{} nameservers for {RESOLV}; the resolver uses the first {MAX_NAMESERVERS} and ignores {}", servers.len(), ignored.join(", ")));
     }
-    let mut out = format!("# Managed by Phoenix (phx-net); edits are overwritten.\nsearch {}\n", inv.host.domain);
+    let mut out = format!(
+        "# Managed by Phoenix (phx-net); edits are overwritten.\nsearch {}\n",
+        inv.host.domain
+    );
     for s in servers {
         out.push_str(&format!("nameserver {s}\n"));
     }
@@ -108,16 +120,45 @@ pub fn plan(inv: &Inventory, seen: &Observed) -> Result<(Plan, Vec<String>), Str
     let r = render(inv, seen)?;
     let mut p = Plan::new(TOOL);
     let file = |path: &str, content: String, notify: &[&str]| {
-        Action::File(FileStep { path: path.into(), content, mode: Some("0644".into()), notify: notify.iter().map(|s| s.to_string()).collect(), ..Default::default() })
+        Action::File(FileStep {
+            path: path.into(),
+            content,
+            mode: Some("0644".into()),
+            notify: notify.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        })
     };
-    p.push("net:interfaces", file(INTERFACES, r.interfaces, &["net:ifreload"]));
-    p.push("net:hostname", file(HOSTNAME, r.hostname, &["net:set-hostname"]));
-    p.push("net:hosts", Action::Block(BlockStep { path: HOSTS.into(), marker: "host".into(), content: r.hosts_block, notify: vec![] }));
+    p.push(
+        "net:interfaces",
+        file(INTERFACES, r.interfaces, &["net:ifreload"]),
+    );
+    p.push(
+        "net:hostname",
+        file(HOSTNAME, r.hostname, &["net:set-hostname"]),
+    );
+    p.push(
+        "net:hosts",
+        Action::Block(BlockStep {
+            path: HOSTS.into(),
+            marker: "host".into(),
+            content: r.hosts_block,
+            notify: vec![],
+        }),
+    );
     p.push("net:resolv", file(RESOLV, r.resolv, &[]));
-    p.push("net:ifreload", Action::Handler(HandlerStep { argv: argv(&["ifreload", "-a"]), desc: "apply the bridge stanza without a reboot".into() }));
+    p.push(
+        "net:ifreload",
+        Action::Handler(HandlerStep {
+            argv: argv(&["ifreload", "-a"]),
+            desc: "apply the bridge stanza without a reboot".into(),
+        }),
+    );
     p.push(
         "net:set-hostname",
-        Action::Handler(HandlerStep { argv: argv(&["hostnamectl", "set-hostname", &inv.host.network.hostname]), desc: "set the running hostname".into() }),
+        Action::Handler(HandlerStep {
+            argv: argv(&["hostnamectl", "set-hostname", &inv.host.network.hostname]),
+            desc: "set the running hostname".into(),
+        }),
     );
     Ok((p, r.notes))
 }

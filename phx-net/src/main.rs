@@ -49,14 +49,31 @@ enum Cmd {
 }
 
 fn observe(input: &InputArgs) -> Result<Observed, Failure> {
-    let read = |p: &str| read_optional(&input.observed(p)).map_err(|e| Failure::Runtime(anyhow::anyhow!("reading {p} under {}: {e}", input.state_root.display())));
+    let read = |p: &str| {
+        read_optional(&input.observed(p)).map_err(|e| {
+            Failure::Runtime(anyhow::anyhow!(
+                "reading {p} under {}: {e}",
+                input.state_root.display()
+            ))
+        })
+    };
     let mut interfaces_d = Vec::new();
     if let Ok(entries) = std::fs::read_dir(input.observed("/etc/network/interfaces.d")) {
-        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file()).collect();
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file())
+            .collect();
         paths.sort();
         for p in paths {
-            let text = std::fs::read_to_string(&p).map_err(|e| Failure::Runtime(anyhow::anyhow!("reading {}: {e}", p.display())))?;
-            interfaces_d.push((format!("/etc/network/interfaces.d/{}", p.file_name().unwrap().to_string_lossy()), text));
+            let text = std::fs::read_to_string(&p)
+                .map_err(|e| Failure::Runtime(anyhow::anyhow!("reading {}: {e}", p.display())))?;
+            interfaces_d.push((
+                format!(
+                    "/etc/network/interfaces.d/{}",
+                    p.file_name().unwrap().to_string_lossy()
+                ),
+                text,
+            ));
         }
     }
     Ok(Observed {
@@ -79,8 +96,15 @@ fn run(args: Args) -> Result<u8, Failure> {
     if rendering {
         let r = phx_net::render(&inv, &seen).map_err(refuse)?;
         r.notes.iter().for_each(|n| eprintln!("phx-net: note: {n}"));
-        let hosts = phx_common::apply::files::with_block(seen.hosts.as_deref(), "host", &r.hosts_block).map_err(refuse)?;
-        let files = vec![(INTERFACES.to_string(), r.interfaces), (HOSTNAME.to_string(), r.hostname), (HOSTS.to_string(), hosts), (RESOLV.to_string(), r.resolv)];
+        let hosts =
+            phx_common::apply::files::with_block(seen.hosts.as_deref(), "host", &r.hosts_block)
+                .map_err(refuse)?;
+        let files = vec![
+            (INTERFACES.to_string(), r.interfaces),
+            (HOSTNAME.to_string(), r.hostname),
+            (HOSTS.to_string(), hosts),
+            (RESOLV.to_string(), r.resolv),
+        ];
         return render(&files, out.as_deref());
     }
     let (plan, notes) = phx_net::plan(&inv, &seen).map_err(refuse)?;

@@ -10,8 +10,14 @@ fn repo(p: &str) -> PathBuf {
 }
 
 fn cli() -> Command {
-    let bins = PathBuf::from(env!("CARGO_BIN_EXE_phx-net")).parent().unwrap().to_path_buf();
-    assert!(bins.join("phx-apply").exists(), "phx-apply is not built beside phx-net: run `cargo test --workspace`");
+    let bins = PathBuf::from(env!("CARGO_BIN_EXE_phx-net"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    assert!(
+        bins.join("phx-apply").exists(),
+        "phx-apply is not built beside phx-net: run `cargo test --workspace`"
+    );
     let mut c = Command::new("bash");
     c.arg(repo("scripts/phoenix-cli")).env("PHX_BIN_DIR", bins);
     c
@@ -26,15 +32,48 @@ fn setup_net_then_check_reports_converged() {
         std::fs::copy(state.join(f), root.path().join(f)).unwrap();
     }
     let cfg = repo("examples/etc");
-    let args = |verb: &str| vec![verb.to_string(), "net".into(), "--config-dir".into(), cfg.display().to_string(), "--root".into(), root.path().display().to_string()];
-    cli().args(args("check")).assert().code(3).stdout(predicate::str::contains("+\taddress 10.0.0.13/24"));
-    cli().args(args("setup")).assert().success().stderr(predicate::str::contains("changed"));
-    cli().args(args("check")).assert().code(0).stderr(predicate::str::contains("0 would change"));
+    let args = |verb: &str| {
+        vec![
+            verb.to_string(),
+            "net".into(),
+            "--config-dir".into(),
+            cfg.display().to_string(),
+            "--root".into(),
+            root.path().display().to_string(),
+        ]
+    };
+    cli()
+        .args(args("check"))
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains("+\taddress 10.0.0.13/24"));
+    cli()
+        .args(args("setup"))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("changed"));
+    cli()
+        .args(args("check"))
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("0 would change"));
 }
 
 #[test]
 fn usage_errors_exit_2() {
-    cli().arg("frobnicate").assert().code(2).stderr(predicate::str::contains("unknown verb"));
-    cli().args(["setup", "lxc"]).assert().code(2).stderr(predicate::str::contains("belongs to setup"));
-    cli().arg("--help").assert().success().stdout(predicate::str::contains("LetsGo"));
+    cli()
+        .arg("frobnicate")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown verb"));
+    cli()
+        .args(["setup", "lxc"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("belongs to setup"));
+    cli()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("LetsGo"));
 }

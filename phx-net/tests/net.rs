@@ -55,12 +55,27 @@ fn seeded_root() -> tempfile::TempDir {
 }
 
 fn plan(config: &Path, root: &Path) -> Vec<phx_common::Step> {
-    let out = Command::cargo_bin("phx-net").unwrap().arg("--config-dir").arg(config).arg("--state-root").arg(root).assert().success().get_output().stdout.clone();
+    let out = Command::cargo_bin("phx-net")
+        .unwrap()
+        .arg("--config-dir")
+        .arg(config)
+        .arg("--state-root")
+        .arg(root)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     read_jsonl(&out[..]).unwrap()
 }
 
 fn converge(config: &Path, root: &Path) -> phx_common::apply::Report {
-    let opts = Options { root: root.to_path_buf(), run_commands: false, check: false, diff: false };
+    let opts = Options {
+        root: root.to_path_buf(),
+        run_commands: false,
+        check: false,
+        diff: false,
+    };
     apply(&plan(config, root), &opts).unwrap()
 }
 
@@ -70,7 +85,10 @@ fn read(root: &Path, p: &str) -> String {
 
 /// The whole interfaces file as it must be: only vmbr0's owned lines differ.
 fn expected_interfaces(address: &str, gateway: &str) -> String {
-    INTERFACES.replace("\taddress 192.168.1.50/24\n\tgateway 192.168.1.1\n", &format!("\taddress {address}\n\tgateway {gateway}\n"))
+    INTERFACES.replace(
+        "\taddress 192.168.1.50/24\n\tgateway 192.168.1.1\n",
+        &format!("\taddress {address}\n\tgateway {gateway}\n"),
+    )
 }
 
 #[test]
@@ -79,7 +97,10 @@ fn upstream_fixture_converges_and_stays_converged() {
     let cfg = repo("tests/fixtures/phoenix-upstream");
     let first = converge(&cfg, root.path());
     assert_eq!(first.changed(), 6, "{:?}", first.outcomes); // 4 files + 2 handlers
-    assert_eq!(read(root.path(), "etc/network/interfaces"), expected_interfaces("10.0.0.13/24", "10.0.0.1"));
+    assert_eq!(
+        read(root.path(), "etc/network/interfaces"),
+        expected_interfaces("10.0.0.13/24", "10.0.0.1")
+    );
     assert_eq!(read(root.path(), "etc/hostname"), "phoenix\n");
     assert_eq!(
         read(root.path(), "etc/hosts"),
@@ -87,7 +108,15 @@ fn upstream_fixture_converges_and_stays_converged() {
     );
     let resolv = read(root.path(), "etc/resolv.conf");
     let lines: Vec<&str> = resolv.lines().filter(|l| !l.starts_with('#')).collect();
-    assert_eq!(lines, ["search phoenix.thinkheads.ai", "nameserver 127.0.0.1", "nameserver 10.0.0.153", "nameserver 8.8.8.8"]);
+    assert_eq!(
+        lines,
+        [
+            "search phoenix.thinkheads.ai",
+            "nameserver 127.0.0.1",
+            "nameserver 10.0.0.153",
+            "nameserver 8.8.8.8"
+        ]
+    );
 
     let second = converge(&cfg, root.path());
     assert_eq!(second.changed(), 0, "{:?}", second.outcomes);
@@ -99,9 +128,16 @@ fn example_converges_and_stays_converged() {
     let root = seeded_root();
     let cfg = repo("examples/etc");
     let first = converge(&cfg, root.path());
-    assert_eq!(first.handlers_fired(), vec!["net:ifreload", "net:set-hostname"]);
-    assert_eq!(read(root.path(), "etc/network/interfaces"), expected_interfaces("10.0.0.13/24", "10.0.0.1"));
-    assert!(read(root.path(), "etc/hosts").contains("\n10.0.0.13 phoenix.internal.thinkheads.ai phoenix\n"));
+    assert_eq!(
+        first.handlers_fired(),
+        vec!["net:ifreload", "net:set-hostname"]
+    );
+    assert_eq!(
+        read(root.path(), "etc/network/interfaces"),
+        expected_interfaces("10.0.0.13/24", "10.0.0.1")
+    );
+    assert!(read(root.path(), "etc/hosts")
+        .contains("\n10.0.0.13 phoenix.internal.thinkheads.ai phoenix\n"));
     let second = converge(&cfg, root.path());
     assert_eq!(second.changed(), 0);
     assert!(second.handlers_fired().is_empty());
@@ -109,11 +145,16 @@ fn example_converges_and_stays_converged() {
 
 fn config_with(edit: impl FnOnce(&mut serde_json::Value)) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    for f in ["phoenix_hypervisor_config.json", "phoenix_lxc_configs.json", "phoenix_vm_configs.json"] {
+    for f in [
+        "phoenix_hypervisor_config.json",
+        "phoenix_lxc_configs.json",
+        "phoenix_vm_configs.json",
+    ] {
         std::fs::copy(repo("examples/etc").join(f), dir.path().join(f)).unwrap();
     }
     let p = dir.path().join("phoenix_hypervisor_config.json");
-    let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
     edit(&mut v);
     std::fs::write(&p, serde_json::to_vec(&v).unwrap()).unwrap();
     dir
@@ -126,14 +167,21 @@ fn configured_bridge_ports_replace_the_existing_ones() {
     converge(cfg.path(), root.path());
     let text = read(root.path(), "etc/network/interfaces");
     assert!(text.contains("iface vmbr0 inet static\n\taddress 10.0.0.13/24\n\tgateway 10.0.0.1\n\tbridge-ports eno2\n"), "{text}");
-    assert!(text.contains("\tbridge-ports enp5s0\n"), "vmbr1 keeps its ports");
+    assert!(
+        text.contains("\tbridge-ports enp5s0\n"),
+        "vmbr1 keeps its ports"
+    );
 }
 
 #[test]
 fn a_missing_bridge_stanza_is_added_before_the_source_line() {
     let root = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(root.path().join("etc/network")).unwrap();
-    std::fs::write(root.path().join("etc/network/interfaces"), "auto lo\niface lo inet loopback\n\nsource /etc/network/interfaces.d/*\n").unwrap();
+    std::fs::write(
+        root.path().join("etc/network/interfaces"),
+        "auto lo\niface lo inet loopback\n\nsource /etc/network/interfaces.d/*\n",
+    )
+    .unwrap();
     let cfg = config_with(|v| v["network"]["interfaces"]["bridge_ports"] = "eno1".into());
     converge(cfg.path(), root.path());
     assert_eq!(
@@ -145,20 +193,36 @@ fn a_missing_bridge_stanza_is_added_before_the_source_line() {
 #[test]
 fn a_second_definition_is_refused_not_added() {
     let root = seeded_root();
-    std::fs::write(root.path().join("etc/network/interfaces.d/extra"), "iface vmbr0 inet static\n\taddress 10.9.9.9/24\n").unwrap();
+    std::fs::write(
+        root.path().join("etc/network/interfaces.d/extra"),
+        "iface vmbr0 inet static\n\taddress 10.9.9.9/24\n",
+    )
+    .unwrap();
     Command::cargo_bin("phx-net")
         .unwrap()
-        .args(["--config-dir", repo("examples/etc").to_str().unwrap(), "--state-root", root.path().to_str().unwrap()])
+        .args([
+            "--config-dir",
+            repo("examples/etc").to_str().unwrap(),
+            "--state-root",
+            root.path().to_str().unwrap(),
+        ])
         .assert()
         .code(1)
         .stdout(predicate::str::is_empty())
-        .stderr(predicate::str::contains("/etc/network/interfaces.d/extra defines vmbr0"));
+        .stderr(predicate::str::contains(
+            "/etc/network/interfaces.d/extra defines vmbr0",
+        ));
     let doubled = INTERFACES.replace("# storage network\n", "iface vmbr0 inet manual\n\n");
     std::fs::remove_file(root.path().join("etc/network/interfaces.d/extra")).unwrap();
     std::fs::write(root.path().join("etc/network/interfaces"), doubled).unwrap();
     Command::cargo_bin("phx-net")
         .unwrap()
-        .args(["--config-dir", repo("examples/etc").to_str().unwrap(), "--state-root", root.path().to_str().unwrap()])
+        .args([
+            "--config-dir",
+            repo("examples/etc").to_str().unwrap(),
+            "--state-root",
+            root.path().to_str().unwrap(),
+        ])
         .assert()
         .code(1)
         .stderr(predicate::str::contains("defined 2 times"));
@@ -167,10 +231,18 @@ fn a_second_definition_is_refused_not_added() {
 #[test]
 fn more_than_three_nameservers_warns() {
     let root = seeded_root();
-    let cfg = config_with(|v| v["network"]["interfaces"]["dns_nameservers"] = serde_json::json!(["10.0.0.1", "9.9.9.9", "1.1.1.1"]));
+    let cfg = config_with(|v| {
+        v["network"]["interfaces"]["dns_nameservers"] =
+            serde_json::json!(["10.0.0.1", "9.9.9.9", "1.1.1.1"])
+    });
     Command::cargo_bin("phx-net")
         .unwrap()
-        .args(["--config-dir", cfg.path().to_str().unwrap(), "--state-root", root.path().to_str().unwrap()])
+        .args([
+            "--config-dir",
+            cfg.path().to_str().unwrap(),
+            "--state-root",
+            root.path().to_str().unwrap(),
+        ])
         .assert()
         .success()
         .stderr(predicate::str::contains("ignores 1.1.1.1"));
@@ -179,10 +251,19 @@ fn more_than_three_nameservers_warns() {
 #[test]
 fn a_stale_loopback_mapping_of_the_hostname_is_pointed_out() {
     let root = seeded_root();
-    std::fs::write(root.path().join("etc/hosts"), format!("{HOSTS}127.0.1.1 phoenix.internal.thinkheads.ai phoenix\n")).unwrap();
+    std::fs::write(
+        root.path().join("etc/hosts"),
+        format!("{HOSTS}127.0.1.1 phoenix.internal.thinkheads.ai phoenix\n"),
+    )
+    .unwrap();
     Command::cargo_bin("phx-net")
         .unwrap()
-        .args(["--config-dir", repo("examples/etc").to_str().unwrap(), "--state-root", root.path().to_str().unwrap()])
+        .args([
+            "--config-dir",
+            repo("examples/etc").to_str().unwrap(),
+            "--state-root",
+            root.path().to_str().unwrap(),
+        ])
         .assert()
         .success()
         .stderr(predicate::str::contains("also maps phoenix to 127.0.1.1"));
@@ -203,10 +284,24 @@ fn bad_input_exits_2_with_the_path_and_prints_no_plan() {
 #[test]
 fn documents_on_stdin_are_recognised_by_shape() {
     let mut stream = String::new();
-    for f in ["phoenix_vm_configs.json", "phoenix_hypervisor_config.json", "phoenix_lxc_configs.json"] {
-        stream.push_str(&std::fs::read_to_string(repo("tests/fixtures/phoenix-upstream").join(f)).unwrap());
+    for f in [
+        "phoenix_vm_configs.json",
+        "phoenix_hypervisor_config.json",
+        "phoenix_lxc_configs.json",
+    ] {
+        stream.push_str(
+            &std::fs::read_to_string(repo("tests/fixtures/phoenix-upstream").join(f)).unwrap(),
+        );
     }
-    let out = Command::cargo_bin("phx-net").unwrap().args(["-", "--state-root", "/nonexistent"]).write_stdin(stream).assert().success().get_output().stdout.clone();
+    let out = Command::cargo_bin("phx-net")
+        .unwrap()
+        .args(["-", "--state-root", "/nonexistent"])
+        .write_stdin(stream)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let steps = read_jsonl(&out[..]).unwrap();
     assert_eq!(steps.len(), 6);
 }
@@ -216,8 +311,17 @@ fn render_prints_the_generated_files() {
     let root = seeded_root();
     Command::cargo_bin("phx-net")
         .unwrap()
-        .args(["render", "--config-dir", repo("examples/etc").to_str().unwrap(), "--state-root", root.path().to_str().unwrap()])
+        .args([
+            "render",
+            "--config-dir",
+            repo("examples/etc").to_str().unwrap(),
+            "--state-root",
+            root.path().to_str().unwrap(),
+        ])
         .assert()
         .success()
-        .stdout(predicate::str::contains("==> /etc/resolv.conf <==\n# Managed by Phoenix").and(predicate::str::contains("\taddress 10.0.0.13/24\n")));
+        .stdout(
+            predicate::str::contains("==> /etc/resolv.conf <==\n# Managed by Phoenix")
+                .and(predicate::str::contains("\taddress 10.0.0.13/24\n")),
+        );
 }

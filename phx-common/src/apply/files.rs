@@ -39,7 +39,9 @@ pub fn with_block(current: Option<&str>, marker: &str, content: &str) -> Result<
             out.push_str(&block);
             Ok(out)
         }
-        _ => Err(format!("the markers {begin:?} / {end:?} are unbalanced; fix the file by hand")),
+        _ => Err(format!(
+            "the markers {begin:?} / {end:?} are unbalanced; fix the file by hand"
+        )),
     }
 }
 
@@ -52,11 +54,21 @@ pub fn with_lines(current: &str, wanted: &[String], stop_at: Option<&str>) -> St
         .and_then(|p| lines.iter().position(|l| l.starts_with(p)))
         .unwrap_or(lines.len());
     let head = &lines[..head_end];
-    let missing: Vec<&String> = wanted.iter().filter(|w| !head.iter().any(|l| l.trim_end_matches(['\n', '\r']) == w.as_str())).collect();
+    let missing: Vec<&String> = wanted
+        .iter()
+        .filter(|w| {
+            !head
+                .iter()
+                .any(|l| l.trim_end_matches(['\n', '\r']) == w.as_str())
+        })
+        .collect();
     if missing.is_empty() {
         return current.to_string();
     }
-    let insert_at = head.iter().rposition(|l| !l.trim().is_empty()).map_or(0, |i| i + 1);
+    let insert_at = head
+        .iter()
+        .rposition(|l| !l.trim().is_empty())
+        .map_or(0, |i| i + 1);
     let mut out: String = lines[..insert_at].concat();
     if !out.is_empty() && !out.ends_with('\n') {
         out.push('\n');
@@ -81,7 +93,10 @@ mod tests {
         let edited = format!("{once}::1 localhost\n");
         let twice = with_block(Some(&edited), "host", "10.0.0.14 pve.example pve\n").unwrap();
         assert_eq!(twice, "127.0.0.1 localhost\n# BEGIN phoenix host\n10.0.0.14 pve.example pve\n# END phoenix host\n::1 localhost\n");
-        assert_eq!(with_block(Some(&twice), "host", "10.0.0.14 pve.example pve").unwrap(), twice);
+        assert_eq!(
+            with_block(Some(&twice), "host", "10.0.0.14 pve.example pve").unwrap(),
+            twice
+        );
     }
 
     #[test]
@@ -91,7 +106,8 @@ mod tests {
 
     #[test]
     fn lines_go_into_the_head_only_once() {
-        let conf = "arch: amd64\nmemory: 512\n\n[snap1]\narch: amd64\nlxc.apparmor.profile: unconfined\n";
+        let conf =
+            "arch: amd64\nmemory: 512\n\n[snap1]\narch: amd64\nlxc.apparmor.profile: unconfined\n";
         let want = vec!["lxc.apparmor.profile: unconfined".to_string()];
         let out = with_lines(conf, &want, Some("["));
         assert_eq!(out, "arch: amd64\nmemory: 512\nlxc.apparmor.profile: unconfined\n\n[snap1]\narch: amd64\nlxc.apparmor.profile: unconfined\n");

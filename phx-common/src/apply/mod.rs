@@ -76,7 +76,11 @@ impl Report {
     }
     /// Handlers that fired (ran, or would have).
     pub fn handlers_fired(&self) -> Vec<&str> {
-        self.outcomes.iter().filter(|o| o.kind == "handler" && o.status == Status::Changed).map(|o| o.id.as_str()).collect()
+        self.outcomes
+            .iter()
+            .filter(|o| o.kind == "handler" && o.status == Status::Changed)
+            .map(|o| o.id.as_str())
+            .collect()
     }
 }
 
@@ -85,9 +89,14 @@ impl Report {
 pub fn check_plan(steps: &[Step]) -> anyhow::Result<()> {
     for (i, s) in steps.iter().enumerate() {
         for target in s.action.notify() {
-            let later_handler = steps[i + 1..].iter().any(|t| &t.id == target && matches!(t.action, Action::Handler(_)));
+            let later_handler = steps[i + 1..]
+                .iter()
+                .any(|t| &t.id == target && matches!(t.action, Action::Handler(_)));
             if !later_handler {
-                bail!("step {:?} notifies {target:?}, which is not a handler step later in the plan", s.id);
+                bail!(
+                    "step {:?} notifies {target:?}, which is not a handler step later in the plan",
+                    s.id
+                );
             }
         }
         if let Action::Command(c) = &s.action {
@@ -97,7 +106,10 @@ pub fn check_plan(steps: &[Step]) -> anyhow::Result<()> {
         }
         if let Some(p) = s.action.path() {
             if !p.starts_with('/') || p.split('/').any(|c| c == "..") {
-                bail!("step {:?}: path {p:?} must be absolute and free of '..'", s.id);
+                bail!(
+                    "step {:?}: path {p:?} must be absolute and free of '..'",
+                    s.id
+                );
             }
         }
     }
@@ -116,8 +128,15 @@ struct Run<'a> {
 pub fn apply(steps: &[Step], opts: &Options) -> anyhow::Result<Report> {
     check_plan(steps)?;
     let _lock = if opts.check { None } else { Some(lock(opts)?) };
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    let mut run = Run { opts, run_id: format!("{}-{}", now.as_secs(), std::process::id()), notified: HashSet::new(), backup_dir: None };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let mut run = Run {
+        opts,
+        run_id: format!("{}-{}", now.as_secs(), std::process::id()),
+        notified: HashSet::new(),
+        backup_dir: None,
+    };
     let mut report = Report::default();
     for step in steps {
         let outcome = run.step(step);
@@ -137,15 +156,32 @@ pub fn apply(steps: &[Step], opts: &Options) -> anyhow::Result<Report> {
 /// One run at a time: an exclusive, non-blocking flock on the state dir's lock file.
 fn lock(opts: &Options) -> anyhow::Result<nix::fcntl::Flock<std::fs::File>> {
     let dir = opts.state_dir();
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating state directory {}", dir.display()))?;
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("creating state directory {}", dir.display()))?;
     let path = dir.join("apply.lock");
-    let f = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).with_context(|| format!("opening lock file {}", path.display()))?;
-    nix::fcntl::Flock::lock(f, nix::fcntl::FlockArg::LockExclusiveNonblock)
-        .map_err(|(_, e)| anyhow::anyhow!("another phx-apply holds {} ({e}); one run at a time", path.display()))
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("opening lock file {}", path.display()))?;
+    nix::fcntl::Flock::lock(f, nix::fcntl::FlockArg::LockExclusiveNonblock).map_err(|(_, e)| {
+        anyhow::anyhow!(
+            "another phx-apply holds {} ({e}); one run at a time",
+            path.display()
+        )
+    })
 }
 
 fn outcome(step: &Step, status: Status, detail: impl Into<String>) -> Outcome {
-    Outcome { id: step.id.clone(), kind: step.action.kind(), status, detail: detail.into(), ran: false, diff: None }
+    Outcome {
+        id: step.id.clone(),
+        kind: step.action.kind(),
+        status,
+        detail: detail.into(),
+        ran: false,
+        diff: None,
+    }
 }
 
 impl Run<'_> {
@@ -169,8 +205,16 @@ impl Run<'_> {
                 }
                 // The file is made by an earlier command (e.g. `pct create`) that
                 // this preview or check did not run.
-                Ok(None) if self.opts.check || !self.opts.may_run() => Ok(outcome(step, Status::Skipped, format!("{} does not exist (yet); nothing to edit", l.path))),
-                Ok(None) => Ok(outcome(step, Status::Failed, format!("{} does not exist; cannot add lines to it", l.path))),
+                Ok(None) if self.opts.check || !self.opts.may_run() => Ok(outcome(
+                    step,
+                    Status::Skipped,
+                    format!("{} does not exist (yet); nothing to edit", l.path),
+                )),
+                Ok(None) => Ok(outcome(
+                    step,
+                    Status::Failed,
+                    format!("{} does not exist; cannot add lines to it", l.path),
+                )),
                 Err(e) => Err(e),
             },
             Action::Absent(a) => self.absent(step, &a.path),
@@ -192,11 +236,15 @@ impl Run<'_> {
 
     fn file(&mut self, step: &Step, f: &FileStep) -> anyhow::Result<Outcome> {
         let mode = match &f.mode {
-            Some(m) => Some(u32::from_str_radix(m.trim_start_matches("0o"), 8).with_context(|| format!("mode {m:?} is not octal"))?),
+            Some(m) => Some(
+                u32::from_str_radix(m.trim_start_matches("0o"), 8)
+                    .with_context(|| format!("mode {m:?} is not octal"))?,
+            ),
             None => None,
         };
         let cur = self.read(&f.path)?;
-        let mut out = self.converge_text(step, &f.path, cur, f.content.clone(), Some(f), f.secret)?;
+        let mut out =
+            self.converge_text(step, &f.path, cur, f.content.clone(), Some(f), f.secret)?;
         if out.status == Status::Ok {
             // Content is right; metadata may still drift.
             let dest = self.dest(&f.path);
@@ -212,22 +260,43 @@ impl Run<'_> {
     }
 
     /// Compares, diffs, validates, backs up and writes one file.
-    fn converge_text(&mut self, step: &Step, path: &str, cur: Option<String>, new: String, f: Option<&FileStep>, secret: bool) -> anyhow::Result<Outcome> {
+    fn converge_text(
+        &mut self,
+        step: &Step,
+        path: &str,
+        cur: Option<String>,
+        new: String,
+        f: Option<&FileStep>,
+        secret: bool,
+    ) -> anyhow::Result<Outcome> {
         if cur.as_deref() == Some(new.as_str()) {
             return Ok(outcome(step, Status::Ok, path));
         }
-        let mut o = outcome(step, Status::Changed, format!("{path}{}", if cur.is_none() { " (new)" } else { "" }));
+        let mut o = outcome(
+            step,
+            Status::Changed,
+            format!("{path}{}", if cur.is_none() { " (new)" } else { "" }),
+        );
         if self.opts.diff {
-            o.diff = Some(if secret { report::secret_diff(path) } else { report::unified(path, cur.as_deref().unwrap_or(""), &new) });
+            o.diff = Some(if secret {
+                report::secret_diff(path)
+            } else {
+                report::unified(path, cur.as_deref().unwrap_or(""), &new)
+            });
         }
         if self.opts.check {
             return Ok(o);
         }
         let dest = self.dest(path);
-        let mode = f.and_then(|f| f.mode.as_deref()).and_then(|m| u32::from_str_radix(m, 8).ok());
-        let existing_mode = std::fs::metadata(&dest).ok().map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o7777);
+        let mode = f
+            .and_then(|f| f.mode.as_deref())
+            .and_then(|m| u32::from_str_radix(m, 8).ok());
+        let existing_mode = std::fs::metadata(&dest)
+            .ok()
+            .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o7777);
         // pmxcfs refuses chmod: files there get no mode and keep the default.
-        let tmp = write_temp(&dest, new.as_bytes(), mode.or(existing_mode)).with_context(|| format!("writing temp file beside {}", dest.display()))?;
+        let tmp = write_temp(&dest, new.as_bytes(), mode.or(existing_mode))
+            .with_context(|| format!("writing temp file beside {}", dest.display()))?;
         if let Some(validate) = f.and_then(|f| f.validate.as_ref()) {
             if let Err(msg) = self.validate(validate, &tmp) {
                 let _ = std::fs::remove_file(&tmp);
@@ -245,17 +314,29 @@ impl Run<'_> {
         if cur.is_some() {
             self.backup(path, &dest)?;
         }
-        crate::fsutil::commit(&tmp, &dest).with_context(|| format!("replacing {}", dest.display()))?;
+        crate::fsutil::commit(&tmp, &dest)
+            .with_context(|| format!("replacing {}", dest.display()))?;
         Ok(o)
     }
 
     fn validate(&self, argv: &[String], tmp: &Path) -> Result<(), String> {
-        let argv: Vec<String> = argv.iter().map(|a| a.replace("%s", &tmp.to_string_lossy())).collect();
+        let argv: Vec<String> = argv
+            .iter()
+            .map(|a| a.replace("%s", &tmp.to_string_lossy()))
+            .collect();
         match run::run(&argv, &self.opts.root) {
             Ok(r) if r.ok() => Ok(()),
-            Ok(r) => Err(format!("{} exited {:?}: {}", run::show(&argv), r.code, r.output.trim())),
+            Ok(r) => Err(format!(
+                "{} exited {:?}: {}",
+                run::show(&argv),
+                r.code,
+                r.output.trim()
+            )),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !self.opts.live() => {
-                eprintln!("phx-apply: note: validator {} not found; not validated (preview root)", argv[0]);
+                eprintln!(
+                    "phx-apply: note: validator {} not found; not validated (preview root)",
+                    argv[0]
+                );
                 Ok(())
             }
             Err(e) => Err(format!("{}: {e}", run::show(&argv))),
@@ -266,9 +347,11 @@ impl Run<'_> {
         let dir = self.opts.state_dir().join("backups").join(&self.run_id);
         let to = under_root(&dir, path);
         if let Some(parent) = to.parent() {
-            std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
         }
-        std::fs::copy(dest, &to).with_context(|| format!("backing up {} to {}", dest.display(), to.display()))?;
+        std::fs::copy(dest, &to)
+            .with_context(|| format!("backing up {} to {}", dest.display(), to.display()))?;
         self.backup_dir = Some(dir);
         Ok(())
     }
@@ -290,7 +373,13 @@ impl Run<'_> {
         Ok(o)
     }
 
-    fn secret(&mut self, step: &Step, path: &str, bytes: usize, mode: &str) -> anyhow::Result<Outcome> {
+    fn secret(
+        &mut self,
+        step: &Step,
+        path: &str,
+        bytes: usize,
+        mode: &str,
+    ) -> anyhow::Result<Outcome> {
         let dest = self.dest(path);
         if dest.exists() {
             return Ok(outcome(step, Status::Ok, format!("{path} (exists, kept)")));
@@ -302,10 +391,13 @@ impl Run<'_> {
         if self.opts.check {
             return Ok(o);
         }
-        let mode = u32::from_str_radix(mode, 8).with_context(|| format!("mode {mode:?} is not octal"))?;
+        let mode =
+            u32::from_str_radix(mode, 8).with_context(|| format!("mode {mode:?} is not octal"))?;
         let mut raw = vec![0u8; bytes];
         use std::io::Read;
-        std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut raw)).context("reading /dev/urandom")?;
+        std::fs::File::open("/dev/urandom")
+            .and_then(|mut f| f.read_exact(&mut raw))
+            .context("reading /dev/urandom")?;
         let text: String = raw.iter().map(|b| format!("{b:02x}")).collect();
         let tmp = write_temp(&dest, text.as_bytes(), Some(mode))?;
         std::fs::set_permissions(&tmp, std::os::unix::fs::PermissionsExt::from_mode(mode))?;
@@ -325,18 +417,34 @@ impl Run<'_> {
     fn command(&mut self, step: &Step, c: &CommandStep) -> Outcome {
         let shown = run::show(&c.argv);
         if !self.opts.may_run() {
-            return outcome(step, Status::Skipped, format!("not run under --root: {shown}"));
+            return outcome(
+                step,
+                Status::Skipped,
+                format!("not run under --root: {shown}"),
+            );
         }
         if let Some(unless) = &c.unless {
             match self.guard(unless) {
-                Ok(true) => return outcome(step, Status::Ok, format!("{} (unless: {} succeeded)", c.desc, run::show(unless))),
+                Ok(true) => {
+                    return outcome(
+                        step,
+                        Status::Ok,
+                        format!("{} (unless: {} succeeded)", c.desc, run::show(unless)),
+                    )
+                }
                 Ok(false) => {}
                 Err(e) => return outcome(step, Status::Failed, e),
             }
         }
         if let Some(only_if) = &c.only_if {
             match self.guard(only_if) {
-                Ok(false) => return outcome(step, Status::Ok, format!("{} (only_if: {} failed)", c.desc, run::show(only_if))),
+                Ok(false) => {
+                    return outcome(
+                        step,
+                        Status::Ok,
+                        format!("{} (only_if: {} failed)", c.desc, run::show(only_if)),
+                    )
+                }
                 Ok(true) => {}
                 Err(e) => return outcome(step, Status::Failed, e),
             }
@@ -367,8 +475,17 @@ impl Run<'_> {
                 o
             }
             Ok(r) => {
-                let code = r.code.map_or("a signal".to_string(), |c| format!("status {c}"));
-                let mut o = outcome(step, Status::Failed, format!("ran {shown}; it exited with {code}; output:\n{}", r.output.trim_end()));
+                let code = r
+                    .code
+                    .map_or("a signal".to_string(), |c| format!("status {c}"));
+                let mut o = outcome(
+                    step,
+                    Status::Failed,
+                    format!(
+                        "ran {shown}; it exited with {code}; output:\n{}",
+                        r.output.trim_end()
+                    ),
+                );
                 o.ran = true;
                 o
             }
@@ -377,14 +494,24 @@ impl Run<'_> {
     }
 }
 
-fn lookup_ids(f: &FileStep) -> anyhow::Result<(Option<nix::unistd::Uid>, Option<nix::unistd::Gid>)> {
+fn lookup_ids(
+    f: &FileStep,
+) -> anyhow::Result<(Option<nix::unistd::Uid>, Option<nix::unistd::Gid>)> {
     use nix::unistd::{Group, User};
     let uid = match &f.owner {
-        Some(o) => Some(User::from_name(o)?.with_context(|| format!("owner {o:?} does not exist"))?.uid),
+        Some(o) => Some(
+            User::from_name(o)?
+                .with_context(|| format!("owner {o:?} does not exist"))?
+                .uid,
+        ),
         None => None,
     };
     let gid = match &f.group {
-        Some(g) => Some(Group::from_name(g)?.with_context(|| format!("group {g:?} does not exist"))?.gid),
+        Some(g) => Some(
+            Group::from_name(g)?
+                .with_context(|| format!("group {g:?} does not exist"))?
+                .gid,
+        ),
         None => None,
     };
     Ok((uid, gid))
@@ -393,7 +520,8 @@ fn lookup_ids(f: &FileStep) -> anyhow::Result<(Option<nix::unistd::Uid>, Option<
 fn set_metadata(path: &Path, mode: Option<u32>, f: &FileStep) -> anyhow::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     if let Some(m) = mode {
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(m)).with_context(|| format!("chmod {m:o} {}", path.display()))?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(m))
+            .with_context(|| format!("chmod {m:o} {}", path.display()))?;
     }
     let (uid, gid) = lookup_ids(f)?;
     if uid.is_some() || gid.is_some() {

@@ -5,7 +5,11 @@ use super::{Report, Status};
 use similar::TextDiff;
 
 pub fn unified(path: &str, old: &str, new: &str) -> String {
-    TextDiff::from_lines(old, new).unified_diff().context_radius(3).header(&format!("a{path}"), &format!("b{path}")).to_string()
+    TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a{path}"), &format!("b{path}"))
+        .to_string()
 }
 
 pub fn secret_diff(path: &str) -> String {
@@ -25,9 +29,16 @@ fn label(s: Status) -> &'static str {
 pub fn text(report: &Report, check: bool) -> String {
     let mut out = String::new();
     for o in &report.outcomes {
-        let status = if check && o.status == Status::Changed { "would change" } else { label(o.status) };
+        let status = if check && o.status == Status::Changed {
+            "would change"
+        } else {
+            label(o.status)
+        };
         let detail = o.detail.replace('\n', "\n    ");
-        out.push_str(&format!("{status:<12} {:<8} {:<28} {detail}\n", o.kind, o.id));
+        out.push_str(&format!(
+            "{status:<12} {:<8} {:<28} {detail}\n",
+            o.kind, o.id
+        ));
     }
     out.push_str(&format!(
         "recap: {} ok, {} {}, {} skipped, {} failed{}\n",
@@ -36,7 +47,11 @@ pub fn text(report: &Report, check: bool) -> String {
         if check { "would change" } else { "changed" },
         report.count(Status::Skipped),
         report.count(Status::Failed),
-        report.backup_dir.as_ref().map(|d| format!("; replaced files backed up in {}", d.display())).unwrap_or_default()
+        report
+            .backup_dir
+            .as_ref()
+            .map(|d| format!("; replaced files backed up in {}", d.display()))
+            .unwrap_or_default()
     ));
     out
 }

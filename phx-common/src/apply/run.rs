@@ -15,7 +15,9 @@ impl Ran {
 }
 
 pub fn run(argv: &[String], root: &Path) -> std::io::Result<Ran> {
-    let (prog, args) = argv.split_first().ok_or_else(|| std::io::Error::other("empty argv"))?;
+    let (prog, args) = argv
+        .split_first()
+        .ok_or_else(|| std::io::Error::other("empty argv"))?;
     let mut cmd = Command::new(prog);
     cmd.args(args).stdin(Stdio::null());
     if root != Path::new("/") {
@@ -25,14 +27,20 @@ pub fn run(argv: &[String], root: &Path) -> std::io::Result<Ran> {
     let out = cmd.output()?;
     let mut output = String::from_utf8_lossy(&out.stdout).into_owned();
     output.push_str(&String::from_utf8_lossy(&out.stderr));
-    Ok(Ran { code: out.status.code(), output })
+    Ok(Ran {
+        code: out.status.code(),
+        output,
+    })
 }
 
 /// Shows an argv the way a shell user would type it, for reports.
 pub fn show(argv: &[String]) -> String {
     argv.iter()
         .map(|a| {
-            if !a.is_empty() && a.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+%@".contains(&b)) {
+            if !a.is_empty()
+                && a.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+%@".contains(&b))
+            {
                 a.clone()
             } else {
                 format!("'{}'", a.replace('\'', "'\\''"))

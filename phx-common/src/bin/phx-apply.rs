@@ -49,14 +49,24 @@ fn main() -> ExitCode {
 fn run(args: &Args) -> Result<u8, Failure> {
     let steps = match args.plan.as_ref().filter(|p| p.as_os_str() != "-") {
         Some(p) => {
-            let f = std::fs::File::open(p).map_err(|e| Failure::Usage(format!("cannot read plan {}: {e}", p.display())))?;
+            let f = std::fs::File::open(p)
+                .map_err(|e| Failure::Usage(format!("cannot read plan {}: {e}", p.display())))?;
             phx_common::plan::read_jsonl(BufReader::new(f))
+        }
+        None if std::io::IsTerminal::is_terminal(&std::io::stdin()) => {
+            return Err(Failure::Usage("no plan: pipe one in (phx-net | phx-apply) or name a file; see --help".into()));
         }
         None => phx_common::plan::read_jsonl(std::io::stdin().lock()),
     }
     .map_err(|e| Failure::Usage(format!("{e:#}")))?;
-    let root = std::path::absolute(&args.root).map_err(|e| Failure::Usage(format!("--root: {e}")))?;
-    let opts = Options { root, run_commands: args.run_commands, check: args.check, diff: args.diff };
+    let root =
+        std::path::absolute(&args.root).map_err(|e| Failure::Usage(format!("--root: {e}")))?;
+    let opts = Options {
+        root,
+        run_commands: args.run_commands,
+        check: args.check,
+        diff: args.diff,
+    };
     phx_common::apply::check_plan(&steps).map_err(|e| Failure::Usage(format!("{e:#}")))?;
     let rep = apply(&steps, &opts)?;
     let mut stdout = std::io::stdout().lock();
@@ -70,8 +80,15 @@ fn run(args: &Args) -> Result<u8, Failure> {
         eprint!("{}", report::text(&rep, args.check));
     }
     if let Some(f) = rep.failed() {
-        eprintln!("phx-apply: step {:?} failed; steps before it stay done (see above)", f.id);
+        eprintln!(
+            "phx-apply: step {:?} failed; steps before it stay done (see above)",
+            f.id
+        );
         return Ok(EXIT_FAILED);
     }
-    Ok(if args.check && rep.count(Status::Changed) > 0 { EXIT_PENDING } else { EXIT_OK })
+    Ok(if args.check && rep.count(Status::Changed) > 0 {
+        EXIT_PENDING
+    } else {
+        EXIT_OK
+    })
 }

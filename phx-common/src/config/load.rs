@@ -2,12 +2,12 @@
 //! documents on stdin. Each document is recognised by its shape, not its name.
 
 use super::model::{Host, Inventory, Lxc, Sources, Vm};
-use std::collections::BTreeMap;
 use super::parse;
 use super::problems::Problems;
 use super::reader::{Node, Reader};
 use super::validate;
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -47,7 +47,9 @@ fn shape_of(v: &Value) -> Option<Shape> {
 pub fn load(input: &Input) -> Result<Inventory, Problems> {
     let mut loader = Loader::default();
     let mut problems = Problems::default();
-    for_each_document(input, &mut problems, &mut |p, name, value| loader.accept(p, name, value));
+    for_each_document(input, &mut problems, &mut |p, name, value| {
+        loader.accept(p, name, value)
+    });
     loader.finish(problems)
 }
 
@@ -70,11 +72,20 @@ impl Loader {
         };
         let first = match shape {
             Shape::Hypervisor => self.host.as_ref().map(|h| &h.0),
-            Shape::Lxc => self.lxcs.as_ref().map(|h| &h.0).or(self.waiting_lxc.as_ref().map(|h| &h.0)),
+            Shape::Lxc => self
+                .lxcs
+                .as_ref()
+                .map(|h| &h.0)
+                .or(self.waiting_lxc.as_ref().map(|h| &h.0)),
             Shape::Vm => self.vms.as_ref().map(|h| &h.0),
         };
         if let Some(first) = first {
-            problems.push(&name, "(document)", "(document)", format!("one {shape:?} document; {first} is one already"));
+            problems.push(
+                &name,
+                "(document)",
+                "(document)",
+                format!("one {shape:?} document; {first} is one already"),
+            );
             return;
         }
         let mut r = Reader { problems };
@@ -89,7 +100,11 @@ impl Loader {
             }
             Shape::Lxc => match &self.host {
                 Some((_, host)) => {
-                    let lxcs = parse::lxcs(&mut r, &Node::root(&name, &value), host.as_ref().map(|h| &h.lxc_defaults));
+                    let lxcs = parse::lxcs(
+                        &mut r,
+                        &Node::root(&name, &value),
+                        host.as_ref().map(|h| &h.lxc_defaults),
+                    );
                     self.lxcs = Some((name, lxcs));
                 }
                 None => self.waiting_lxc = Some((name, value)),
@@ -104,19 +119,41 @@ impl Loader {
     fn finish(mut self, mut problems: Problems) -> Result<Inventory, Problems> {
         if let Some((name, value)) = self.waiting_lxc.take() {
             // No hypervisor document: still report the LXC file's own problems.
-            let mut r = Reader { problems: &mut problems };
+            let mut r = Reader {
+                problems: &mut problems,
+            };
             parse::lxcs(&mut r, &Node::root(&name, &value), None);
         }
         let Some((hyp_name, host)) = self.host else {
             if problems.is_empty() {
-                problems.push(HYPERVISOR_FILE, "(document)", "(missing)", "the hypervisor configuration (it names the domain and the host network)");
+                problems.push(
+                    HYPERVISOR_FILE,
+                    "(document)",
+                    "(missing)",
+                    "the hypervisor configuration (it names the domain and the host network)",
+                );
             }
             return Err(problems);
         };
-        let Some(host) = host else { return Err(problems) };
-        let (lxc_name, lxcs) = self.lxcs.unwrap_or_else(|| (LXC_FILE.to_string(), BTreeMap::new()));
-        let (vm_name, vms) = self.vms.unwrap_or_else(|| (VM_FILE.to_string(), Vec::new()));
-        let inv = Inventory { sources: Sources { hypervisor: hyp_name, lxc: lxc_name, vm: vm_name }, host, lxcs, vms };
+        let Some(host) = host else {
+            return Err(problems);
+        };
+        let (lxc_name, lxcs) = self
+            .lxcs
+            .unwrap_or_else(|| (LXC_FILE.to_string(), BTreeMap::new()));
+        let (vm_name, vms) = self
+            .vms
+            .unwrap_or_else(|| (VM_FILE.to_string(), Vec::new()));
+        let inv = Inventory {
+            sources: Sources {
+                hypervisor: hyp_name,
+                lxc: lxc_name,
+                vm: vm_name,
+            },
+            host,
+            lxcs,
+            vms,
+        };
         validate::cross_check(&inv, &mut problems);
         if problems.is_empty() {
             for w in &problems.warnings {
@@ -149,7 +186,12 @@ fn for_each_document(input: &Input, problems: &mut Problems, sink: &mut Sink) {
         Input::Stdin => {
             let mut text = String::new();
             if let Err(e) = std::io::stdin().read_to_string(&mut text) {
-                problems.push("<stdin>", "(document)", "(unreadable)", format!("readable UTF-8 JSON ({e})"));
+                problems.push(
+                    "<stdin>",
+                    "(document)",
+                    "(unreadable)",
+                    format!("readable UTF-8 JSON ({e})"),
+                );
                 return;
             }
             let stream = serde_json::Deserializer::from_str(&text).into_iter::<Value>();
@@ -158,7 +200,12 @@ fn for_each_document(input: &Input, problems: &mut Problems, sink: &mut Sink) {
                 match doc {
                     Ok(v) => sink(problems, name, v),
                     Err(e) => {
-                        problems.push(&name, "(document)", "(invalid JSON)", format!("valid JSON ({e})"));
+                        problems.push(
+                            &name,
+                            "(document)",
+                            "(invalid JSON)",
+                            format!("valid JSON ({e})"),
+                        );
                         break;
                     }
                 }
@@ -175,8 +222,18 @@ fn read_file(path: &Path, problems: &mut Problems, sink: &mut Sink) {
                 drop(text);
                 sink(problems, name, v)
             }
-            Err(e) => problems.push(&name, "(document)", "(invalid JSON)", format!("valid JSON ({e})")),
+            Err(e) => problems.push(
+                &name,
+                "(document)",
+                "(invalid JSON)",
+                format!("valid JSON ({e})"),
+            ),
         },
-        Err(e) => problems.push(&name, "(document)", "(unreadable)", format!("a readable file ({e})")),
+        Err(e) => problems.push(
+            &name,
+            "(document)",
+            "(unreadable)",
+            format!("a readable file ({e})"),
+        ),
     }
 }

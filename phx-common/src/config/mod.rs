@@ -20,6 +20,7 @@ pub fn raw_lxc_key(s: &str) -> Option<(&str, &str)> {
     let (k, v) = (s[..at].trim(), s[at + 1..].trim());
     let key_ok = k.starts_with("lxc.")
         && k.len() > 4
-        && k.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'_');
+        && k.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'_');
     (key_ok && !v.is_empty()).then_some((k, v))
 }

@@ -335,7 +335,10 @@ impl<'a> Guest<'a> {
 impl Inventory {
     /// Every guest, LXCs by CTID then VMs in file order.
     pub fn guests(&self) -> impl Iterator<Item = Guest<'_>> {
-        self.lxcs.values().map(Guest::Lxc).chain(self.vms.iter().map(Guest::Vm))
+        self.lxcs
+            .values()
+            .map(Guest::Lxc)
+            .chain(self.vms.iter().map(Guest::Vm))
     }
 
     /// The source file of a guest, for messages.

@@ -26,7 +26,12 @@ pub fn dns_label(name: &str) -> String {
         }
     }
     let trimmed = out.trim_matches('-');
-    trimmed.chars().take(63).collect::<String>().trim_end_matches('-').to_string()
+    trimmed
+        .chars()
+        .take(63)
+        .collect::<String>()
+        .trim_end_matches('-')
+        .to_string()
 }
 
 #[cfg(test)]

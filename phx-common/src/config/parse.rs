@@ -16,7 +16,10 @@ fn dns_name(r: &mut Reader, n: &Node) -> Option<String> {
     if is_dns_name(&s) {
         Some(s)
     } else {
-        r.bad(n, "a DNS name (RFC 1123: labels of letters, digits and '-', separated by dots)");
+        r.bad(
+            n,
+            "a DNS name (RFC 1123: labels of letters, digits and '-', separated by dots)",
+        );
         None
     }
 }
@@ -26,7 +29,9 @@ fn ip_list(r: &mut Reader, n: &Node) -> Vec<IpAddr> {
     for (s, item) in r.str_list(n, LIST_SEPS) {
         match s.parse::<IpAddr>() {
             Ok(ip) => out.push(ip),
-            Err(_) => r.problems.push(item.file, item.path(), format!("{s:?}"), "an IP address"),
+            Err(_) => r
+                .problems
+                .push(item.file, item.path(), format!("{s:?}"), "an IP address"),
         }
     }
     out
@@ -48,38 +53,69 @@ pub fn hypervisor(r: &mut Reader, root: &Node) -> Option<Host> {
     let domain = match root.get("domain_name") {
         Some(n) => dns_name(r, &n),
         None => {
-            r.problems.push(root.file, "domain_name", "(missing)", "the internal DNS domain (required)");
+            r.problems.push(
+                root.file,
+                "domain_name",
+                "(missing)",
+                "the internal DNS domain (required)",
+            );
             None
         }
     };
     let network = match root.get("network") {
         Some(n) => host_network(r, &n),
         None => {
-            r.problems.push(root.file, "network", "(missing)", "the host network object (required)");
+            r.problems.push(
+                root.file,
+                "network",
+                "(missing)",
+                "the host network object (required)",
+            );
             None
         }
     };
-    let (firewall, firewall_path) = match (root.get("firewall"), root.get("shared_volumes").and_then(|s| s.get("firewall"))) {
-        (Some(n), _) => (firewall(r, &n, "global_firewall_rules"), "firewall".to_string()),
-        (None, Some(n)) => (firewall(r, &n, "global_firewall_rules"), "shared_volumes.firewall".to_string()),
+    let (firewall, firewall_path) = match (
+        root.get("firewall"),
+        root.get("shared_volumes").and_then(|s| s.get("firewall")),
+    ) {
+        (Some(n), _) => (
+            firewall(r, &n, "global_firewall_rules"),
+            "firewall".to_string(),
+        ),
+        (None, Some(n)) => (
+            firewall(r, &n, "global_firewall_rules"),
+            "shared_volumes.firewall".to_string(),
+        ),
         (None, None) => (None, String::new()),
     };
     let dns_server = match root.get("dns_server") {
         Some(n) if r.expect_object(&n) => DnsServer {
             enabled: r.opt_bool(&n, "enabled").unwrap_or(true),
-            upstream_servers: n.get("upstream_servers").map(|u| ip_list(r, &u)).unwrap_or_default(),
+            upstream_servers: n
+                .get("upstream_servers")
+                .map(|u| ip_list(r, &u))
+                .unwrap_or_default(),
         },
-        _ => DnsServer { enabled: true, upstream_servers: Vec::new() },
+        _ => DnsServer {
+            enabled: true,
+            upstream_servers: Vec::new(),
+        },
     };
     let dns_server = DnsServer {
         upstream_servers: if dns_server.upstream_servers.is_empty() {
-            defaults::UPSTREAM_DNS.iter().map(|s| s.parse().unwrap()).collect()
+            defaults::UPSTREAM_DNS
+                .iter()
+                .map(|s| s.parse().unwrap())
+                .collect()
         } else {
             dns_server.upstream_servers
         },
         ..dns_server
     };
-    let ca_name = root.get("step_ca").and_then(|n| n.get("dns_name")).and_then(|n| dns_name(r, &n));
+    let ca_name = root
+        .get("step_ca")
+        .and_then(|n| n.get("dns_name"))
+        .and_then(|n| dns_name(r, &n));
     let mount_point_base = root.get("mount_point_base").and_then(|n| abs_path(r, &n));
     let mut storage_ids = BTreeMap::new();
     if let Some(n) = root.get("proxmox_storage_ids") {
@@ -95,28 +131,46 @@ pub fn hypervisor(r: &mut Reader, root: &Node) -> Option<Host> {
     if let Some(ds) = root.get("zfs").and_then(|z| z.get("datasets")) {
         if r.expect_array(&ds) {
             for d in ds.items() {
-                let (Some(name), Some(pool)) = (r.req_str(&d, "name"), r.req_str(&d, "pool")) else { continue };
+                let (Some(name), Some(pool)) = (r.req_str(&d, "name"), r.req_str(&d, "pool"))
+                else {
+                    continue;
+                };
                 let content = d
                     .get("proxmox_content_type")
                     .map(|c| r.str_list(&c, &[',']).into_iter().map(|(s, _)| s).collect())
                     .unwrap_or_default();
-                zfs_datasets.push(ZfsDataset { name, pool, storage_type: r.opt_str(&d, "proxmox_storage_type"), content });
+                zfs_datasets.push(ZfsDataset {
+                    name,
+                    pool,
+                    storage_type: r.opt_str(&d, "proxmox_storage_type"),
+                    content,
+                });
             }
         }
     }
     let lxc_defaults = match root.get("proxmox_defaults").and_then(|p| p.get("lxc")) {
         Some(n) => LxcDefaults {
-            cores: r.opt_int(&n, "cores", 1, 8192).unwrap_or(defaults::LXC_CORES),
-            memory_mb: r.opt_int(&n, "memory_mb", 16, u32::MAX as u64).unwrap_or(defaults::LXC_MEMORY_MB),
+            cores: r
+                .opt_int(&n, "cores", 1, 8192)
+                .unwrap_or(defaults::LXC_CORES),
+            memory_mb: r
+                .opt_int(&n, "memory_mb", 16, u32::MAX as u64)
+                .unwrap_or(defaults::LXC_MEMORY_MB),
             features: r.opt_str(&n, "features"),
         },
-        None => LxcDefaults { cores: defaults::LXC_CORES, memory_mb: defaults::LXC_MEMORY_MB, features: None },
+        None => LxcDefaults {
+            cores: defaults::LXC_CORES,
+            memory_mb: defaults::LXC_MEMORY_MB,
+            features: None,
+        },
     };
     if r.problems.list.len() > before {
         return None;
     }
     let domain = domain?;
-    let step_ca = StepCa { dns_name: ca_name.unwrap_or_else(|| format!("{}.{domain}", defaults::CA_LABEL)) };
+    let step_ca = StepCa {
+        dns_name: ca_name.unwrap_or_else(|| format!("{}.{domain}", defaults::CA_LABEL)),
+    };
     Some(Host {
         domain,
         network: network?,
@@ -124,7 +178,8 @@ pub fn hypervisor(r: &mut Reader, root: &Node) -> Option<Host> {
         firewall_path,
         dns_server,
         step_ca,
-        mount_point_base: mount_point_base.unwrap_or_else(|| defaults::MOUNT_POINT_BASE.to_string()),
+        mount_point_base: mount_point_base
+            .unwrap_or_else(|| defaults::MOUNT_POINT_BASE.to_string()),
         storage_ids,
         zfs_datasets,
         lxc_defaults,
@@ -133,14 +188,22 @@ pub fn hypervisor(r: &mut Reader, root: &Node) -> Option<Host> {
 
 fn host_network(r: &mut Reader, n: &Node) -> Option<HostNetwork> {
     let Some(ifs) = n.get("interfaces") else {
-        r.problems.push(n.file, &n.path_of("interfaces"), "(missing)", "the primary bridge object (required)");
+        r.problems.push(
+            n.file,
+            &n.path_of("interfaces"),
+            "(missing)",
+            "the primary bridge object (required)",
+        );
         return None;
     };
     let bridge = match ifs.get("name") {
         Some(b) => r.str(&b).filter(|s| {
             let ok = is_iface_name(s) && s.len() <= 10;
             if !ok {
-                r.bad(&b, "a bridge name (letters, digits, '_', '.', at most 10 characters)");
+                r.bad(
+                    &b,
+                    "a bridge name (letters, digits, '_', '.', at most 10 characters)",
+                );
             }
             ok
         }),
@@ -149,7 +212,12 @@ fn host_network(r: &mut Reader, n: &Node) -> Option<HostNetwork> {
     let address = match ifs.get("address") {
         Some(a) => r.ipv4_cidr(&a),
         None => {
-            r.problems.push(n.file, &ifs.path_of("address"), "(missing)", "the host's IPv4 CIDR (required)");
+            r.problems.push(
+                n.file,
+                &ifs.path_of("address"),
+                "(missing)",
+                "the host's IPv4 CIDR (required)",
+            );
             None
         }
     };
@@ -158,17 +226,31 @@ fn host_network(r: &mut Reader, n: &Node) -> Option<HostNetwork> {
             let gw = r.ipv4(&g);
             if let (Some(gw), Some(addr)) = (gw, address) {
                 if !addr.trunc().contains(&gw) || gw == addr.addr() {
-                    r.bad(&g, format!("a gateway inside {} other than the host's own address", addr.trunc()));
+                    r.bad(
+                        &g,
+                        format!(
+                            "a gateway inside {} other than the host's own address",
+                            addr.trunc()
+                        ),
+                    );
                 }
             }
             gw
         }
         None => {
-            r.problems.push(n.file, &ifs.path_of("gateway"), "(missing)", "the default gateway (required)");
+            r.problems.push(
+                n.file,
+                &ifs.path_of("gateway"),
+                "(missing)",
+                "the default gateway (required)",
+            );
             None
         }
     };
-    let nameservers = ifs.get("dns_nameservers").map(|x| ip_list(r, &x)).unwrap_or_default();
+    let nameservers = ifs
+        .get("dns_nameservers")
+        .map(|x| ip_list(r, &x))
+        .unwrap_or_default();
     let bridge_ports = ifs.get("bridge_ports").and_then(|p| {
         let s = r.str(&p)?;
         let ok = s.split_whitespace().all(is_iface_name) && !s.trim().is_empty();
@@ -190,7 +272,10 @@ fn host_network(r: &mut Reader, n: &Node) -> Option<HostNetwork> {
     let default_subnet = n.get("default_subnet").and_then(|s| {
         let net = r.ipv4_cidr(&s)?;
         if net.trunc() != net {
-            r.bad(&s, format!("a network address with host bits zero ({})", net.trunc()));
+            r.bad(
+                &s,
+                format!("a network address with host bits zero ({})", net.trunc()),
+            );
             return None;
         }
         Some(net)
@@ -207,7 +292,10 @@ fn host_network(r: &mut Reader, n: &Node) -> Option<HostNetwork> {
 }
 
 pub fn is_iface_name(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 15 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
+    !s.is_empty()
+        && s.len() <= 15
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
 }
 
 /// A `firewall` object: the cluster one (`global_firewall_rules`) or a guest's (`rules`).
@@ -231,19 +319,36 @@ pub fn firewall(r: &mut Reader, n: &Node, rules_key: &str) -> Option<Firewall> {
         }
         .unwrap_or_else(|| default.to_string())
     };
-    let policy_in = policy(r, ["default_input_policy", "policy_in"], defaults::POLICY_IN);
-    let policy_out = policy(r, ["default_output_policy", "policy_out"], defaults::POLICY_OUT);
-    let enabled = r.opt_bool(n, "enabled").or_else(|| r.opt_bool(n, "enable")).unwrap_or(true);
+    let policy_in = policy(
+        r,
+        ["default_input_policy", "policy_in"],
+        defaults::POLICY_IN,
+    );
+    let policy_out = policy(
+        r,
+        ["default_output_policy", "policy_out"],
+        defaults::POLICY_OUT,
+    );
+    let enabled = r
+        .opt_bool(n, "enabled")
+        .or_else(|| r.opt_bool(n, "enable"))
+        .unwrap_or(true);
     let mut options = BTreeMap::new();
     if let Some(o) = n.get("options") {
         if r.expect_object(&o) {
             for (k, v) in o.entries() {
                 let val = match v.value {
-                    serde_json::Value::Bool(b) => Some(if *b { "1".to_string() } else { "0".to_string() }),
+                    serde_json::Value::Bool(b) => {
+                        Some(if *b { "1".to_string() } else { "0".to_string() })
+                    }
                     serde_json::Value::Number(x) => Some(x.to_string()),
                     _ => r.str(&v),
                 };
-                if !k.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') || k.is_empty() {
+                if !k
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+                    || k.is_empty()
+                {
                     r.bad(&v, "an option name of lowercase letters, digits and '_'");
                 } else if let Some(val) = val {
                     options.insert(k.to_string(), val);
@@ -256,8 +361,14 @@ pub fn firewall(r: &mut Reader, n: &Node, rules_key: &str) -> Option<Firewall> {
         if r.expect_object(&a) {
             for (k, v) in a.entries() {
                 let alias = match v.value {
-                    serde_json::Value::String(_) => r.str(&v).map(|cidr| Alias { cidr, comment: None }),
-                    serde_json::Value::Object(_) => r.req_str(&v, "cidr").map(|cidr| Alias { cidr, comment: r.opt_str(&v, "comment") }),
+                    serde_json::Value::String(_) => r.str(&v).map(|cidr| Alias {
+                        cidr,
+                        comment: None,
+                    }),
+                    serde_json::Value::Object(_) => r.req_str(&v, "cidr").map(|cidr| Alias {
+                        cidr,
+                        comment: r.opt_str(&v, "comment"),
+                    }),
                     _ => {
                         r.bad(&v, "an address/CIDR, or {\"cidr\": …, \"comment\": …}");
                         None
@@ -282,13 +393,29 @@ pub fn firewall(r: &mut Reader, n: &Node, rules_key: &str) -> Option<Firewall> {
     }
     let mut rules = Vec::new();
     let rules_node = n.get(rules_key).or_else(|| n.get("rules"));
-    let rules_path = rules_node.as_ref().map(|x| x.path().to_string()).unwrap_or_else(|| n.path_of(rules_key));
+    let rules_path = rules_node
+        .as_ref()
+        .map(|x| x.path().to_string())
+        .unwrap_or_else(|| n.path_of(rules_key));
     if let Some(list) = rules_node {
         if r.expect_array(&list) {
-            rules = list.items().iter().filter_map(|item| rule(r, item)).collect();
+            rules = list
+                .items()
+                .iter()
+                .filter_map(|item| rule(r, item))
+                .collect();
         }
     }
-    Some(Firewall { enabled, policy_in, policy_out, options, aliases, ipsets, rules, rules_path })
+    Some(Firewall {
+        enabled,
+        policy_in,
+        policy_out,
+        options,
+        aliases,
+        ipsets,
+        rules,
+        rules_path,
+    })
 }
 
 fn rule(r: &mut Reader, n: &Node) -> Option<FwRule> {
@@ -302,11 +429,18 @@ fn rule(r: &mut Reader, n: &Node) -> Option<FwRule> {
         }
     }
     let action = r.req_str(n, "action");
-    let get = |r: &mut Reader, keys: &[&str]| keys.iter().find_map(|k| n.get(k)).and_then(|c| match c.value {
-        serde_json::Value::Number(x) => Some(x.to_string()),
-        _ => r.str(&c),
-    });
-    let enabled = r.opt_bool(n, "enable").or_else(|| r.opt_bool(n, "enabled")).unwrap_or(true);
+    let get = |r: &mut Reader, keys: &[&str]| {
+        keys.iter()
+            .find_map(|k| n.get(k))
+            .and_then(|c| match c.value {
+                serde_json::Value::Number(x) => Some(x.to_string()),
+                _ => r.str(&c),
+            })
+    };
+    let enabled = r
+        .opt_bool(n, "enable")
+        .or_else(|| r.opt_bool(n, "enabled"))
+        .unwrap_or(true);
     Some(FwRule {
         direction: direction?,
         action: action?,
@@ -342,20 +476,33 @@ fn dns_records(r: &mut Reader, n: &Node) -> Vec<DnsRecord> {
                     if is_dns_name(bare) {
                         Some(s.clone())
                     } else {
-                        r.bad(&h, "a DNS name (RFC 1123), optionally starting with '*.' for a wildcard");
+                        r.bad(
+                            &h,
+                            "a DNS name (RFC 1123), optionally starting with '*.' for a wildcard",
+                        );
                         None
                     }
                 })
             }
             None => {
-                r.problems.push(item.file, &item.path_of("hostname"), "(missing)", "a DNS name (required)");
+                r.problems.push(
+                    item.file,
+                    &item.path_of("hostname"),
+                    "(missing)",
+                    "a DNS name (required)",
+                );
                 None
             }
         };
         let ip = match item.get("ip") {
             Some(i) => r.ipv4(&i),
             None => {
-                r.problems.push(item.file, &item.path_of("ip"), "(missing)", "an IPv4 address (required)");
+                r.problems.push(
+                    item.file,
+                    &item.path_of("ip"),
+                    "(missing)",
+                    "an IPv4 address (required)",
+                );
                 None
             }
         };
@@ -363,7 +510,13 @@ fn dns_records(r: &mut Reader, n: &Node) -> Vec<DnsRecord> {
         if let (Some(h), Some(ip)) = (hostname, ip) {
             let wildcard = wildcard_flag || h.starts_with("*.");
             let hostname = h.trim_start_matches("*.").to_ascii_lowercase();
-            out.push(DnsRecord { hostname, ip, wildcard, file: item.file.to_string(), path: item.path().to_string() });
+            out.push(DnsRecord {
+                hostname,
+                ip,
+                wildcard,
+                file: item.file.to_string(),
+                path: item.path().to_string(),
+            });
         }
     }
     out
@@ -390,11 +543,20 @@ fn traefik_services(r: &mut Reader, n: &Node) -> Vec<TraefikService> {
             }
         });
         if item.get("name").is_none() {
-            r.problems.push(item.file, &item.path_of("name"), "(missing)", "the service's DNS name (required)");
+            r.problems.push(
+                item.file,
+                &item.path_of("name"),
+                "(missing)",
+                "the service's DNS name (required)",
+            );
         }
         let port = r.opt_int(&item, "port", 1, 65535).map(|p| p as u16);
         if let Some(name) = name {
-            out.push(TraefikService { name, port, path: item.path().to_string() });
+            out.push(TraefikService {
+                name,
+                port,
+                path: item.path().to_string(),
+            });
         }
     }
     out
@@ -403,26 +565,44 @@ fn traefik_services(r: &mut Reader, n: &Node) -> Vec<TraefikService> {
 fn mac(r: &mut Reader, n: &Node) -> Option<String> {
     let s = r.str(n)?;
     let parts: Vec<&str> = s.split(':').collect();
-    let hex = parts.len() == 6 && parts.iter().all(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_hexdigit()));
+    let hex = parts.len() == 6
+        && parts
+            .iter()
+            .all(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_hexdigit()));
     let unicast = hex && u8::from_str_radix(parts[0], 16).is_ok_and(|b| b & 1 == 0);
     if unicast {
         Some(s.to_ascii_uppercase())
     } else {
-        r.bad(n, "a unicast MAC address (six hex pairs separated by ':', first octet even)");
+        r.bad(
+            n,
+            "a unicast MAC address (six hex pairs separated by ':', first octet even)",
+        );
         None
     }
 }
 
-fn guest_net(r: &mut Reader, n: &Node, default_name: &str, default_bridge: &str) -> Option<GuestNet> {
+fn guest_net(
+    r: &mut Reader,
+    n: &Node,
+    default_name: &str,
+    default_bridge: &str,
+) -> Option<GuestNet> {
     if !r.expect_object(n) {
         return None;
     }
-    let name = r.opt_str(n, "name").unwrap_or_else(|| default_name.to_string());
-    let bridge = r.opt_str(n, "bridge").unwrap_or_else(|| default_bridge.to_string());
+    let name = r
+        .opt_str(n, "name")
+        .unwrap_or_else(|| default_name.to_string());
+    let bridge = r
+        .opt_str(n, "bridge")
+        .unwrap_or_else(|| default_bridge.to_string());
     for (k, v) in [("name", &name), ("bridge", &bridge)] {
         if !is_iface_name(v) {
             if let Some(node) = n.get(k) {
-                r.bad(&node, "an interface name of letters, digits, '-', '_' and '.'");
+                r.bad(
+                    &node,
+                    "an interface name of letters, digits, '-', '_' and '.'",
+                );
             }
         }
     }
@@ -432,7 +612,10 @@ fn guest_net(r: &mut Reader, n: &Node, default_name: &str, default_bridge: &str)
             Some("manual") => Some(GuestIp::Manual),
             _ => r.ipv4_cidr(&i).and_then(|net| {
                 if net.prefix_len() < 8 {
-                    r.bad(&i, "an IPv4 CIDR with a prefix of 8 to 32, \"dhcp\" or \"manual\"");
+                    r.bad(
+                        &i,
+                        "an IPv4 CIDR with a prefix of 8 to 32, \"dhcp\" or \"manual\"",
+                    );
                     None
                 } else {
                     Some(GuestIp::Static(net))
@@ -445,19 +628,40 @@ fn guest_net(r: &mut Reader, n: &Node, default_name: &str, default_bridge: &str)
         let gw = r.ipv4(&g)?;
         if let Some(GuestIp::Static(net)) = &ip {
             if !net.trunc().contains(&gw) || gw == net.addr() {
-                r.bad(&g, format!("a gateway inside {} other than the guest's own address", net.trunc()));
+                r.bad(
+                    &g,
+                    format!(
+                        "a gateway inside {} other than the guest's own address",
+                        net.trunc()
+                    ),
+                );
                 return None;
             }
         }
         Some(gw)
     });
-    let nameservers = n.get("nameservers").or_else(|| n.get("nameserver")).map(|x| ip_list(r, &x)).unwrap_or_default();
-    Some(GuestNet { name, bridge, ip: ip?, gw, nameservers })
+    let nameservers = n
+        .get("nameservers")
+        .or_else(|| n.get("nameserver"))
+        .map(|x| ip_list(r, &x))
+        .unwrap_or_default();
+    Some(GuestNet {
+        name,
+        bridge,
+        ip: ip?,
+        gw,
+        nameservers,
+    })
 }
 
 fn ids(r: &mut Reader, n: &Node) -> Vec<u32> {
     match n.value {
-        serde_json::Value::Array(_) => n.items().iter().filter_map(|i| r.int(i, MIN_ID, MAX_ID)).map(|x| x as u32).collect(),
+        serde_json::Value::Array(_) => n
+            .items()
+            .iter()
+            .filter_map(|i| r.int(i, MIN_ID, MAX_ID))
+            .map(|x| x as u32)
+            .collect(),
         _ => {
             r.bad(n, "a list of guest IDs");
             Vec::new()
@@ -466,12 +670,20 @@ fn ids(r: &mut Reader, n: &Node) -> Vec<u32> {
 }
 
 fn features(r: &mut Reader, n: &Node, key: &str) -> Vec<String> {
-    n.get(key).map(|f| r.str_list(&f, &[',']).into_iter().map(|(s, _)| s).collect()).unwrap_or_default()
+    n.get(key)
+        .map(|f| r.str_list(&f, &[',']).into_iter().map(|(s, _)| s).collect())
+        .unwrap_or_default()
 }
 
-pub fn lxcs(r: &mut Reader, root: &Node, host_defaults: Option<&LxcDefaults>) -> BTreeMap<u32, Lxc> {
+pub fn lxcs(
+    r: &mut Reader,
+    root: &Node,
+    host_defaults: Option<&LxcDefaults>,
+) -> BTreeMap<u32, Lxc> {
     let mut out = BTreeMap::new();
-    let Some(configs) = root.get("lxc_configs") else { return out };
+    let Some(configs) = root.get("lxc_configs") else {
+        return out;
+    };
     if !r.expect_object(&configs) {
         return out;
     }
@@ -479,7 +691,12 @@ pub fn lxcs(r: &mut Reader, root: &Node, host_defaults: Option<&LxcDefaults>) ->
         let ctid = match key.parse::<u64>() {
             Ok(id) if (MIN_ID..=MAX_ID).contains(&id) && !key.starts_with('0') => Some(id as u32),
             _ => {
-                r.problems.push(n.file, n.path(), format!("{key:?}"), format!("a CTID from {MIN_ID} to {MAX_ID} as the key"));
+                r.problems.push(
+                    n.file,
+                    n.path(),
+                    format!("{key:?}"),
+                    format!("a CTID from {MIN_ID} to {MAX_ID} as the key"),
+                );
                 None
             }
         };
@@ -503,7 +720,8 @@ fn lxc(r: &mut Reader, n: &Node, ctid: u32, d: Option<&LxcDefaults>) -> Option<L
         Some(g) => match r.str(&g) {
             Some(s) if s.trim().eq_ignore_ascii_case("none") || s.trim().is_empty() => Vec::new(),
             Some(s) => {
-                let parsed: Result<Vec<u32>, _> = s.split(',').map(|p| p.trim().parse::<u32>()).collect();
+                let parsed: Result<Vec<u32>, _> =
+                    s.split(',').map(|p| p.trim().parse::<u32>()).collect();
                 parsed.unwrap_or_else(|_| {
                     r.bad(&g, "\"none\" or GPU indices separated by commas (\"0,1\")");
                     Vec::new()
@@ -522,10 +740,20 @@ fn lxc(r: &mut Reader, n: &Node, ctid: u32, d: Option<&LxcDefaults>) -> Option<L
                 let size_gb = v.get("size_gb").and_then(|s| r.int(&s, 1, 1 << 20));
                 let mp = v.get("mount_point").and_then(|m| abs_path(r, &m));
                 if v.get("mount_point").is_none() {
-                    r.problems.push(v.file, &v.path_of("mount_point"), "(missing)", "the path inside the container (required)");
+                    r.problems.push(
+                        v.file,
+                        &v.path_of("mount_point"),
+                        "(missing)",
+                        "the path inside the container (required)",
+                    );
                 }
                 if let (Some(name), Some(pool), Some(mount_point)) = (name, pool, mp) {
-                    zfs_volumes.push(ZfsVolume { name, pool, size_gb: size_gb.unwrap_or(1), mount_point });
+                    zfs_volumes.push(ZfsVolume {
+                        name,
+                        pool,
+                        size_gb: size_gb.unwrap_or(1),
+                        mount_point,
+                    });
                 }
             }
         }
@@ -538,12 +766,21 @@ fn lxc(r: &mut Reader, n: &Node, ctid: u32, d: Option<&LxcDefaults>) -> Option<L
                 let guest = m.get("container_path").and_then(|x| abs_path(r, &x));
                 for k in ["host_path", "container_path"] {
                     if m.get(k).is_none() {
-                        r.problems.push(m.file, &m.path_of(k), "(missing)", "an absolute path (required)");
+                        r.problems.push(
+                            m.file,
+                            &m.path_of(k),
+                            "(missing)",
+                            "an absolute path (required)",
+                        );
                     }
                 }
                 let read_only = r.opt_bool(&m, "read_only").unwrap_or(false);
                 if let (Some(host_path), Some(container_path)) = (host, guest) {
-                    mount_points.push(BindMount { host_path, container_path, read_only });
+                    mount_points.push(BindMount {
+                        host_path,
+                        container_path,
+                        read_only,
+                    });
                 }
             }
         }
@@ -551,10 +788,20 @@ fn lxc(r: &mut Reader, n: &Node, ctid: u32, d: Option<&LxcDefaults>) -> Option<L
     let mut ports = Vec::new();
     if let Some(p) = n.get("ports") {
         for (s, item) in r.str_list(&p, &[]) {
-            let parsed = s.split_once(':').and_then(|(h, g)| Some(PortMap { host: port_num(h)?, guest: port_num(g)? }));
+            let parsed = s.split_once(':').and_then(|(h, g)| {
+                Some(PortMap {
+                    host: port_num(h)?,
+                    guest: port_num(g)?,
+                })
+            });
             match parsed {
                 Some(pm) => ports.push(pm),
-                None => r.problems.push(item.file, item.path(), format!("{s:?}"), "HOST_PORT:GUEST_PORT with ports 1-65535"),
+                None => r.problems.push(
+                    item.file,
+                    item.path(),
+                    format!("{s:?}"),
+                    "HOST_PORT:GUEST_PORT with ports 1-65535",
+                ),
             }
         }
     }
@@ -564,16 +811,29 @@ fn lxc(r: &mut Reader, n: &Node, ctid: u32, d: Option<&LxcDefaults>) -> Option<L
             if super::raw_lxc_key(&s).is_some() {
                 lxc_options.push(s);
             } else {
-                r.problems.push(item.file, item.path(), format!("{s:?}"), "a raw LXC option \"lxc.key=value\" or \"lxc.key: value\"");
+                r.problems.push(
+                    item.file,
+                    item.path(),
+                    format!("{s:?}"),
+                    "a raw LXC option \"lxc.key=value\" or \"lxc.key: value\"",
+                );
             }
         }
     }
     let swap_mb = r.opt_int(n, "swap_mb", 0, u32::MAX as u64);
     let mac = n.get("mac_address").and_then(|m| mac(r, &m));
-    let net = n.get("network_config").and_then(|x| guest_net(r, &x, defaults::LXC_NIC, defaults::BRIDGE));
+    let net = n
+        .get("network_config")
+        .and_then(|x| guest_net(r, &x, defaults::LXC_NIC, defaults::BRIDGE));
     let firewall = n.get("firewall").and_then(|f| firewall(r, &f, "rules"));
-    let dns = n.get("dns_records").map(|x| dns_records(r, &x)).unwrap_or_default();
-    let traefik = n.get("traefik_service").map(|x| traefik_services(r, &x)).unwrap_or_default();
+    let dns = n
+        .get("dns_records")
+        .map(|x| dns_records(r, &x))
+        .unwrap_or_default();
+    let traefik = n
+        .get("traefik_service")
+        .map(|x| traefik_services(r, &x))
+        .unwrap_or_default();
     let template = r.opt_str(n, "template");
     let storage_pool = r.opt_str(n, "storage_pool");
     let snapshot = r.opt_str(n, "template_snapshot_name");
@@ -584,23 +844,35 @@ fn lxc(r: &mut Reader, n: &Node, ctid: u32, d: Option<&LxcDefaults>) -> Option<L
         start_at_boot: r.opt_bool(n, "start_at_boot").unwrap_or(false),
         boot_order: r.opt_int(n, "boot_order", 0, 65535).unwrap_or(0),
         boot_delay: r.opt_int(n, "boot_delay", 0, 65535).unwrap_or(0),
-        memory_mb: r.opt_int(n, "memory_mb", 16, u32::MAX as u64).unwrap_or(d.map_or(defaults::LXC_MEMORY_MB, |d| d.memory_mb)),
+        memory_mb: r
+            .opt_int(n, "memory_mb", 16, u32::MAX as u64)
+            .unwrap_or(d.map_or(defaults::LXC_MEMORY_MB, |d| d.memory_mb)),
         swap_mb,
-        cores: r.opt_int(n, "cores", 1, 8192).unwrap_or(d.map_or(defaults::LXC_CORES, |d| d.cores)),
+        cores: r
+            .opt_int(n, "cores", 1, 8192)
+            .unwrap_or(d.map_or(defaults::LXC_CORES, |d| d.cores)),
         template,
         storage_pool,
-        storage_size_gb: r.opt_int(n, "storage_size_gb", 1, 1 << 20).unwrap_or(defaults::LXC_STORAGE_GB),
+        storage_size_gb: r
+            .opt_int(n, "storage_size_gb", 1, 1 << 20)
+            .unwrap_or(defaults::LXC_STORAGE_GB),
         net,
         mac,
         gpus,
         unprivileged: r.opt_bool(n, "unprivileged").unwrap_or(true),
-        clone_from: n.get("clone_from_ctid").and_then(|c| r.int(&c, MIN_ID, MAX_ID)).map(|x| x as u32),
+        clone_from: n
+            .get("clone_from_ctid")
+            .and_then(|c| r.int(&c, MIN_ID, MAX_ID))
+            .map(|x| x as u32),
         features: features(r, n, "features"),
         pct_options: features(r, n, "pct_options"),
         lxc_options,
         template_snapshot_name: snapshot,
         apparmor_profile: apparmor,
-        dependencies: n.get("dependencies").map(|x| ids(r, &x)).unwrap_or_default(),
+        dependencies: n
+            .get("dependencies")
+            .map(|x| ids(r, &x))
+            .unwrap_or_default(),
         zfs_volumes,
         mount_points,
         ports,
@@ -618,7 +890,9 @@ fn port_num(s: &str) -> Option<u16> {
 
 pub fn vms(r: &mut Reader, root: &Node) -> Vec<Vm> {
     let mut out = Vec::new();
-    let Some(list) = root.get("vms") else { return out };
+    let Some(list) = root.get("vms") else {
+        return out;
+    };
     if !r.expect_array(&list) {
         return out;
     }
@@ -632,7 +906,12 @@ pub fn vms(r: &mut Reader, root: &Node) -> Vec<Vm> {
         let vmid = match n.get("vmid") {
             Some(v) => r.int(&v, MIN_ID, MAX_ID).map(|x| x as u32),
             None => {
-                r.problems.push(n.file, &n.path_of("vmid"), "(missing)", format!("a VMID from {MIN_ID} to {MAX_ID} (required)"));
+                r.problems.push(
+                    n.file,
+                    &n.path_of("vmid"),
+                    "(missing)",
+                    format!("a VMID from {MIN_ID} to {MAX_ID} (required)"),
+                );
                 None
             }
         };
@@ -644,14 +923,25 @@ pub fn vms(r: &mut Reader, root: &Node) -> Vec<Vm> {
             vmid: vmid.unwrap_or(0),
             name: name.unwrap_or_default(),
             is_template: r.opt_bool(&n, "is_template").unwrap_or(false),
-            clone_from: n.get("clone_from_vmid").and_then(|c| r.int(&c, MIN_ID, MAX_ID)).map(|x| x as u32),
+            clone_from: n
+                .get("clone_from_vmid")
+                .and_then(|c| r.int(&c, MIN_ID, MAX_ID))
+                .map(|x| x as u32),
             start_at_boot: r.opt_bool(&n, "start_at_boot").unwrap_or(false),
             boot_order: r.opt_int(&n, "boot_order", 0, 65535).unwrap_or(0),
             features: features(r, &n, "features"),
-            net: n.get("network_config").and_then(|x| guest_net(r, &x, "net0", &default_bridge)),
-            dns_records: n.get("dns_records").map(|x| dns_records(r, &x)).unwrap_or_default(),
+            net: n
+                .get("network_config")
+                .and_then(|x| guest_net(r, &x, "net0", &default_bridge)),
+            dns_records: n
+                .get("dns_records")
+                .map(|x| dns_records(r, &x))
+                .unwrap_or_default(),
             firewall: n.get("firewall").and_then(|f| firewall(r, &f, "rules")),
-            traefik_services: n.get("traefik_service").map(|x| traefik_services(r, &x)).unwrap_or_default(),
+            traefik_services: n
+                .get("traefik_service")
+                .map(|x| traefik_services(r, &x))
+                .unwrap_or_default(),
             path: n.path().to_string(),
         };
         if r.problems.list.len() == before {

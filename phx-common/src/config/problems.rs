@@ -14,7 +14,11 @@ pub struct Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}: {}: {}", self.file, self.path, self.value, self.expected)
+        write!(
+            f,
+            "{}: {}: {}: {}",
+            self.file, self.path, self.value, self.expected
+        )
     }
 }
 
@@ -26,7 +30,13 @@ pub struct Problems {
 }
 
 impl Problems {
-    pub fn push(&mut self, file: &str, path: &str, value: impl Into<String>, expected: impl Into<String>) {
+    pub fn push(
+        &mut self,
+        file: &str,
+        path: &str,
+        value: impl Into<String>,
+        expected: impl Into<String>,
+    ) {
         self.list.push(Problem {
             file: file.to_string(),
             path: path.to_string(),

@@ -16,9 +16,16 @@ pub struct Node<'a> {
 /// Appends a key to a JSON path, quoting keys that are not plain identifiers
 /// (`lxc_configs."102".network_config`).
 pub fn join_key(path: &str, key: &str) -> String {
-    let plain = key.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    let plain = key
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    let k = if plain { key.to_string() } else { format!("{key:?}") };
+    let k = if plain {
+        key.to_string()
+    } else {
+        format!("{key:?}")
+    };
     if path.is_empty() {
         k
     } else {
@@ -33,7 +40,11 @@ pub fn line_safe(s: &str) -> bool {
 
 impl<'a> Node<'a> {
     pub fn root(file: &'a str, value: &'a Value) -> Self {
-        Node { value, file, path: String::new() }
+        Node {
+            value,
+            file,
+            path: String::new(),
+        }
     }
 
     pub fn path(&self) -> &str {
@@ -52,7 +63,11 @@ impl<'a> Node<'a> {
     /// A present, non-null child.
     pub fn get(&self, key: &str) -> Option<Node<'a>> {
         let v = self.value.get(key)?;
-        (!v.is_null()).then(|| Node { value: v, file: self.file, path: join_key(&self.path, key) })
+        (!v.is_null()).then(|| Node {
+            value: v,
+            file: self.file,
+            path: join_key(&self.path, key),
+        })
     }
 
     pub fn items(&self) -> Vec<Node<'a>> {
@@ -60,7 +75,11 @@ impl<'a> Node<'a> {
             Value::Array(a) => a
                 .iter()
                 .enumerate()
-                .map(|(i, v)| Node { value: v, file: self.file, path: format!("{}[{i}]", self.path) })
+                .map(|(i, v)| Node {
+                    value: v,
+                    file: self.file,
+                    path: format!("{}[{i}]", self.path),
+                })
                 .collect(),
             _ => Vec::new(),
         }
@@ -70,7 +89,16 @@ impl<'a> Node<'a> {
         match self.value {
             Value::Object(m) => m
                 .iter()
-                .map(|(k, v)| (k.as_str(), Node { value: v, file: self.file, path: join_key(&self.path, k) }))
+                .map(|(k, v)| {
+                    (
+                        k.as_str(),
+                        Node {
+                            value: v,
+                            file: self.file,
+                            path: join_key(&self.path, k),
+                        },
+                    )
+                })
                 .collect(),
             _ => Vec::new(),
         }
@@ -84,7 +112,8 @@ pub struct Reader<'p> {
 
 impl Reader<'_> {
     pub fn bad(&mut self, n: &Node<'_>, expected: impl Into<String>) {
-        self.problems.push(n.file, n.path(), show(n.value), expected);
+        self.problems
+            .push(n.file, n.path(), show(n.value), expected);
     }
 
     pub fn str(&mut self, n: &Node<'_>) -> Option<String> {
@@ -161,7 +190,11 @@ impl Reader<'_> {
     /// (`"nameservers": "8.8.8.8"` in the real files). Each item keeps its node.
     pub fn str_list<'a>(&mut self, n: &Node<'a>, seps: &[char]) -> Vec<(String, Node<'a>)> {
         match n.value {
-            Value::Array(_) => n.items().into_iter().filter_map(|c| self.str(&c).map(|s| (s, c))).collect(),
+            Value::Array(_) => n
+                .items()
+                .into_iter()
+                .filter_map(|c| self.str(&c).map(|s| (s, c)))
+                .collect(),
             Value::String(_) => match self.str(n) {
                 Some(s) => s
                     .split(|c| seps.contains(&c))
@@ -204,7 +237,8 @@ impl Reader<'_> {
         match n.get(key) {
             Some(c) => self.str(&c),
             None => {
-                self.problems.push(n.file, &n.path_of(key), "(missing)", "a string (required)");
+                self.problems
+                    .push(n.file, &n.path_of(key), "(missing)", "a string (required)");
                 None
             }
         }

@@ -20,7 +20,12 @@ type Seen = HashMap<String, (String, String)>;
 
 fn claim(seen: &mut Seen, key: String, file: &str, path: &str, what: &str, p: &mut Problems) {
     if let Some((f0, p0)) = seen.get(&key) {
-        p.push(file, path, format!("{key:?}"), format!("a unique {what}; {f0}: {p0} has it already"));
+        p.push(
+            file,
+            path,
+            format!("{key:?}"),
+            format!("a unique {what}; {f0}: {p0} has it already"),
+        );
     } else {
         seen.insert(key, (file.to_string(), path.to_string()));
     }
@@ -34,27 +39,61 @@ fn unique_ids(inv: &Inventory, p: &mut Problems) {
             Guest::Lxc(_) => g.path().to_string(),
             Guest::Vm(_) => format!("{}.vmid", g.path()),
         };
-        claim(&mut seen, g.id().to_string(), inv.file_of(g), &path, "guest ID (CTIDs and VMIDs share one namespace)", p);
+        claim(
+            &mut seen,
+            g.id().to_string(),
+            inv.file_of(g),
+            &path,
+            "guest ID (CTIDs and VMIDs share one namespace)",
+            p,
+        );
     }
 }
 
 fn unique_addresses(inv: &Inventory, p: &mut Problems) {
     let mut ips = Seen::new();
     let host = &inv.host.network;
-    ips.insert(host.address.addr().to_string(), (inv.sources.hypervisor.clone(), "network.interfaces.address".into()));
+    ips.insert(
+        host.address.addr().to_string(),
+        (
+            inv.sources.hypervisor.clone(),
+            "network.interfaces.address".into(),
+        ),
+    );
     let mut macs = Seen::new();
     let mut names = Seen::new();
     for g in inv.guests() {
         let file = inv.file_of(g);
         if let Some(ip) = g.ip() {
-            claim(&mut ips, ip.to_string(), file, &format!("{}.network_config.ip", g.path()), "IP address", p);
+            claim(
+                &mut ips,
+                ip.to_string(),
+                file,
+                &format!("{}.network_config.ip", g.path()),
+                "IP address",
+                p,
+            );
         }
         if let Guest::Lxc(c) = g {
             if let Some(mac) = &c.mac {
-                claim(&mut macs, mac.clone(), file, &format!("{}.mac_address", g.path()), "MAC address", p);
+                claim(
+                    &mut macs,
+                    mac.clone(),
+                    file,
+                    &format!("{}.mac_address", g.path()),
+                    "MAC address",
+                    p,
+                );
             }
         }
-        claim(&mut names, dns_label(g.name()), file, &format!("{}.name", g.path()), "guest name (compared in DNS-safe form)", p);
+        claim(
+            &mut names,
+            dns_label(g.name()),
+            file,
+            &format!("{}.name", g.path()),
+            "guest name (compared in DNS-safe form)",
+            p,
+        );
     }
 }
 
@@ -63,19 +102,34 @@ fn references(inv: &Inventory, p: &mut Problems) {
     for c in inv.lxcs.values() {
         for (i, d) in c.dependencies.iter().enumerate() {
             if !exists(*d) {
-                p.push(&inv.sources.lxc, &format!("{}.dependencies[{i}]", c.path), d.to_string(), "the ID of a guest defined in the configuration");
+                p.push(
+                    &inv.sources.lxc,
+                    &format!("{}.dependencies[{i}]", c.path),
+                    d.to_string(),
+                    "the ID of a guest defined in the configuration",
+                );
             }
         }
         if let Some(src) = c.clone_from {
             if !inv.lxcs.contains_key(&src) {
-                p.push(&inv.sources.lxc, &format!("{}.clone_from_ctid", c.path), src.to_string(), "the CTID of a container defined in phoenix_lxc_configs.json");
+                p.push(
+                    &inv.sources.lxc,
+                    &format!("{}.clone_from_ctid", c.path),
+                    src.to_string(),
+                    "the CTID of a container defined in phoenix_lxc_configs.json",
+                );
             }
         }
     }
     for v in &inv.vms {
         if let Some(src) = v.clone_from {
             if !inv.vms.iter().any(|x| x.vmid == src) {
-                p.push(&inv.sources.vm, &format!("{}.clone_from_vmid", v.path), src.to_string(), "the VMID of a VM defined in phoenix_vm_configs.json");
+                p.push(
+                    &inv.sources.vm,
+                    &format!("{}.clone_from_vmid", v.path),
+                    src.to_string(),
+                    "the VMID of a VM defined in phoenix_vm_configs.json",
+                );
             }
         }
     }
@@ -145,28 +199,61 @@ fn cycles(inv: &Inventory, p: &mut Problems) {
         let first = cyc[0];
         let (file, path) = match inv.lxcs.get(&first) {
             Some(c) => (&inv.sources.lxc, format!("{}.dependencies", c.path)),
-            None => (&inv.sources.vm, inv.vms.iter().find(|v| v.vmid == first).map(|v| format!("{}.clone_from_vmid", v.path)).unwrap_or_default()),
+            None => (
+                &inv.sources.vm,
+                inv.vms
+                    .iter()
+                    .find(|v| v.vmid == first)
+                    .map(|v| format!("{}.clone_from_vmid", v.path))
+                    .unwrap_or_default(),
+            ),
         };
-        p.push(file, &path, shown.join(" -> "), "no cycle through dependencies and clone sources");
+        p.push(
+            file,
+            &path,
+            shown.join(" -> "),
+            "no cycle through dependencies and clone sources",
+        );
     }
 }
 
 fn ca_present(inv: &Inventory, p: &mut Problems) {
     let cas: Vec<Guest> = inv.guests().filter(|g| g.has_feature("step_ca")).collect();
-    let wanting: Vec<Guest> = inv.guests().filter(|g| g.has_feature("trusted_ca")).collect();
+    let wanting: Vec<Guest> = inv
+        .guests()
+        .filter(|g| g.has_feature("trusted_ca"))
+        .collect();
     if cas.len() > 1 {
         for g in &cas[1..] {
-            p.push(inv.file_of(*g), &format!("{}.features", g.path()), "\"step_ca\"", format!("exactly one step_ca guest; {} has it already", cas[0].path()));
+            p.push(
+                inv.file_of(*g),
+                &format!("{}.features", g.path()),
+                "\"step_ca\"",
+                format!(
+                    "exactly one step_ca guest; {} has it already",
+                    cas[0].path()
+                ),
+            );
         }
     }
     if cas.is_empty() {
         if let Some(g) = wanting.first() {
-            p.push(inv.file_of(*g), &format!("{}.features", g.path()), "\"trusted_ca\"", "a guest with the \"step_ca\" feature to trust (none is defined)");
+            p.push(
+                inv.file_of(*g),
+                &format!("{}.features", g.path()),
+                "\"trusted_ca\"",
+                "a guest with the \"step_ca\" feature to trust (none is defined)",
+            );
         }
     }
     if let Some(ca) = cas.first() {
         if ca.ip().is_none() {
-            p.push(inv.file_of(*ca), &format!("{}.network_config.ip", ca.path()), "(not static)", "a static IPv4 address for the step_ca guest (its DNS record points there)");
+            p.push(
+                inv.file_of(*ca),
+                &format!("{}.network_config.ip", ca.path()),
+                "(not static)",
+                "a static IPv4 address for the step_ca guest (its DNS record points there)",
+            );
         }
     }
 }
@@ -181,7 +268,10 @@ fn explicit_records(inv: &Inventory, p: &mut Problems) {
                     &rec.file,
                     &rec.path,
                     format!("{} -> {}", rec.hostname, rec.ip),
-                    format!("one address per name; {}: {} maps it to {}", first.file, first.path, first.ip),
+                    format!(
+                        "one address per name; {}: {} maps it to {}",
+                        first.file, first.path, first.ip
+                    ),
                 ),
                 Some(_) => {}
                 None => {
