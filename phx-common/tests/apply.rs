@@ -439,3 +439,28 @@ fn block_and_absent_steps_converge() {
     assert!(!root.path().join("etc/old").exists());
     assert_eq!(apply(&plan, &opts(root.path())).unwrap().changed(), 0);
 }
+
+#[test]
+fn a_run_can_be_rolled_back() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("etc")).unwrap();
+    std::fs::write(root.path().join("etc/kept"), "before\n").unwrap();
+    std::fs::write(root.path().join("etc/gone"), "was here\n").unwrap();
+    let plan = vec![
+        file("kept", "/etc/kept", "after\n", &[]),
+        file("new", "/etc/new", "fresh\n", &[]),
+        step(
+            "gone",
+            Action::Absent(AbsentStep {
+                path: "/etc/gone".into(),
+                notify: vec![],
+            }),
+        ),
+    ];
+    let r = apply(&plan, &opts(root.path())).unwrap();
+    let done = phx_common::apply::rollback::rollback(root.path(), &r.backup_dir.unwrap()).unwrap();
+    assert_eq!(done.len(), 3, "{done:?}");
+    assert_eq!(read(root.path(), "/etc/kept"), "before\n");
+    assert_eq!(read(root.path(), "/etc/gone"), "was here\n");
+    assert!(!root.path().join("etc/new").exists());
+}

@@ -4,6 +4,7 @@
 
 pub mod files;
 pub mod report;
+pub mod rollback;
 pub mod run;
 
 use crate::fsutil::{read_optional, under_root, write_temp};
@@ -313,6 +314,8 @@ impl Run<'_> {
         }
         if cur.is_some() {
             self.backup(path, &dest)?;
+        } else {
+            self.record_created(path)?;
         }
         crate::fsutil::commit(&tmp, &dest)
             .with_context(|| format!("replacing {}", dest.display()))?;
@@ -343,8 +346,26 @@ impl Run<'_> {
         }
     }
 
+    fn run_backup_dir(&self) -> PathBuf {
+        self.opts.state_dir().join("backups").join(&self.run_id)
+    }
+
+    /// Files a run creates are listed so a rollback can remove them again.
+    fn record_created(&mut self, path: &str) -> anyhow::Result<()> {
+        use std::io::Write;
+        let dir = self.run_backup_dir();
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join(rollback::CREATED))?;
+        writeln!(f, "{path}")?;
+        self.backup_dir = Some(dir);
+        Ok(())
+    }
+
     fn backup(&mut self, path: &str, dest: &Path) -> anyhow::Result<()> {
-        let dir = self.opts.state_dir().join("backups").join(&self.run_id);
+        let dir = self.run_backup_dir();
         let to = under_root(&dir, path);
         if let Some(parent) = to.parent() {
             std::fs::create_dir_all(parent)

@@ -39,6 +39,11 @@ struct Args {
     /// Print the report as JSON on stdout instead of text on stderr.
     #[arg(long)]
     json: bool,
+    /// Undo one earlier run: restore the files it replaced or removed from
+    /// RUN (a directory under /var/lib/phoenix/backups, as the report names it,
+    /// or just its name) and remove the files it created. Commands are not undone.
+    #[arg(long, value_name = "RUN", conflicts_with_all = ["plan", "check", "diff"])]
+    rollback: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -47,6 +52,19 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &Args) -> Result<u8, Failure> {
+    if let Some(run) = &args.rollback {
+        let root =
+            std::path::absolute(&args.root).map_err(|e| Failure::Usage(format!("--root: {e}")))?;
+        let dir = if run.is_absolute() {
+            run.clone()
+        } else {
+            phx_common::fsutil::under_root(&root, "/var/lib/phoenix/backups").join(run)
+        };
+        for line in phx_common::apply::rollback::rollback(&root, &dir)? {
+            eprintln!("{line}");
+        }
+        return Ok(EXIT_OK);
+    }
     let steps = match args.plan.as_ref().filter(|p| p.as_os_str() != "-") {
         Some(p) => {
             let f = std::fs::File::open(p)
@@ -54,7 +72,9 @@ fn run(args: &Args) -> Result<u8, Failure> {
             phx_common::plan::read_jsonl(BufReader::new(f))
         }
         None if std::io::IsTerminal::is_terminal(&std::io::stdin()) => {
-            return Err(Failure::Usage("no plan: pipe one in (phx-net | phx-apply) or name a file; see --help".into()));
+            return Err(Failure::Usage(
+                "no plan: pipe one in (phx-net | phx-apply) or name a file; see --help".into(),
+            ));
         }
         None => phx_common::plan::read_jsonl(std::io::stdin().lock()),
     }
