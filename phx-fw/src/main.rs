@@ -1,1 +1,356 @@
-fn main() {}
+//! phx-fw: plans the Proxmox firewall (cluster.fw, <vmid>.fw) from the
+//! Phoenix JSON, simulates packets, and reads existing files back to JSON.
+//! It never writes to the system.
+
+use clap::{Args as ClapArgs, Parser, Subcommand};
+use phx_common::cli::{emit, finish, render, Failure, InputArgs, EXIT_OK};
+use phx_common::config::Inventory;
+use phx_fw::existing;
+use phx_fw::planner::{self, Options};
+use phx_fw::sim::{self, Packet, Ruleset, Topology};
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+const TOOL: &str = "phx-fw";
+
+/// Plan the Proxmox firewall from the Phoenix JSON.
+///
+/// Writes /etc/pve/firewall/cluster.fw from the hypervisor's `firewall` object
+/// ([OPTIONS] enable/policies, [ALIASES], [IPSET name], [RULES] from
+/// global_firewall_rules in order) and /etc/pve/firewall/<vmid>.fw for every
+/// guest with a `firewall` object. Every value is checked against what
+/// pve-firewall accepts; a bad one stops everything (exit 2, file and JSON path).
+/// Handlers, only when a file changed: `pve-firewall compile` (a check), then
+/// `pve-firewall restart`.
+///
+/// Lockout guard: the proposed rules are evaluated, with Proxmox's implicit
+/// management rules, for tcp/22 and tcp/8006 to the host from
+/// network.default_subnet and from $SSH_CLIENT. If they would be dropped the
+/// plan is refused (exit 2, naming the rule or policy) unless --allow-lockout.
+///
+/// Examples:
+///   phx-fw --config-dir /usr/local/phoenix_hypervisor/etc | phx-apply --check --diff
+///   phx-fw render --config-dir examples/etc
+///   phx-fw simulate --config-dir examples/etc --from 10.0.0.50 --to host --proto tcp --dport 22
+///   phx-fw simulate --config-dir examples/etc --from outside --to ct103 --proto tcp --dport 9000
+///   phx-fw parse --state-root /            # existing files → JSON firewall objects
+///   phx-fw lint /etc/pve/firewall/cluster.fw
+#[derive(Parser)]
+#[command(version, verbatim_doc_comment, args_conflicts_with_subcommands = true)]
+struct Args {
+    #[command(subcommand)]
+    cmd: Option<Cmd>,
+    #[command(flatten)]
+    plan: PlanArgs,
+}
+
+#[derive(ClapArgs, Clone)]
+struct PlanArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Plan even if the rules would drop SSH/web UI access to the host from the
+    /// admin network or from $SSH_CLIENT (the lockout is reported on stderr).
+    #[arg(long)]
+    allow_lockout: bool,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Print the plan as JSON Lines (the default).
+    Plan(PlanArgs),
+    /// Print the generated .fw files (or write them under --out DIR).
+    Render {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Write the files under DIR at their real paths instead of printing them.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+    /// Answer ACCEPT/DROP/REJECT for a packet, and the rule (file:line) or policy that decided.
+    ///
+    /// Evaluates the proposed files (from the JSON), or with --existing / --state-root DIR
+    /// the files already under DIR/etc/pve/firewall. Zones: host, outside, vmN, ctN,
+    /// a guest ID, or an IPv4 address (the host's, a guest's, or any other = outside).
+    ///
+    /// Examples:
+    ///   phx-fw simulate --config-dir examples/etc --from 10.0.0.50 --to host --proto tcp --dport 8006
+    ///   phx-fw simulate --config-dir examples/etc --from host --to 1.1.1.1 --proto udp --dport 53
+    ///   phx-fw simulate --config-dir examples/etc --batch queries.txt   # lines: FROM TO PROTO [DPORT [SPORT]]
+    #[command(verbatim_doc_comment)]
+    Simulate(SimArgs),
+    /// Read existing cluster.fw / <vmid>.fw files and print them as the JSON `firewall` objects.
+    ///
+    /// Without FILEs, reads every cluster.fw and <vmid>.fw under --state-root's
+    /// /etc/pve/firewall. Output: {"firewall": {…}, "guests": {"<vmid>": {…}}}.
+    /// Any line pve-firewall would skip, drop or not compile is an error
+    /// (exit 2, FILE: line N: …) and nothing is printed.
+    #[command(verbatim_doc_comment)]
+    Parse(ParseArgs),
+    /// Like parse, but only reports problems (exit 0 when the files are clean).
+    Lint(ParseArgs),
+}
+
+#[derive(ClapArgs)]
+struct SimArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Where the packet comes from: host, outside, vmN, ctN, a guest ID or an IPv4 address.
+    #[arg(long, required_unless_present = "batch")]
+    from: Option<String>,
+    /// Where it goes (same forms as --from).
+    #[arg(long, required_unless_present = "batch")]
+    to: Option<String>,
+    /// tcp, udp, icmp or another /etc/protocols name or number.
+    #[arg(long, default_value = "tcp")]
+    proto: String,
+    #[arg(long)]
+    dport: Option<u16>,
+    #[arg(long)]
+    sport: Option<u16>,
+    /// ICMP type name for --proto icmp (default echo-request).
+    #[arg(long)]
+    icmp_type: Option<String>,
+    /// Evaluate the files already under --state-root instead of the proposed ones
+    /// (implied by a --state-root other than /).
+    #[arg(long)]
+    existing: bool,
+    /// Answer many queries, one per line `FROM TO PROTO [DPORT [SPORT]]` (`-` for none);
+    /// prints `VERDICT<TAB>DECIDED BY` per line, and the rate on stderr. FILE `-` is stdin.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["from", "to"])]
+    batch: Option<PathBuf>,
+}
+
+#[derive(ClapArgs)]
+struct ParseArgs {
+    /// Files named cluster.fw or <vmid>.fw (default: all under --state-root's /etc/pve/firewall).
+    #[arg(value_name = "FILE")]
+    files: Vec<PathBuf>,
+    #[arg(long, value_name = "DIR", default_value = "/")]
+    state_root: PathBuf,
+}
+
+fn warn_all(notes: &[String]) {
+    for n in notes {
+        eprintln!("{TOOL}: warning: {n}");
+    }
+}
+
+fn run_plan(a: PlanArgs) -> Result<u8, Failure> {
+    let inv = a.input.load()?;
+    let ssh = phx_fw::lockout::ssh_client(std::env::var("SSH_CLIENT").ok().as_deref());
+    let opts = Options {
+        allow_lockout: a.allow_lockout,
+        ssh_client: ssh,
+    };
+    let (plan, notes) = planner::plan(&inv, &opts).map_err(Failure::Invalid)?;
+    warn_all(&notes);
+    emit(&plan)
+}
+
+fn run_render(input: InputArgs, out: Option<PathBuf>) -> Result<u8, Failure> {
+    let inv = input.load()?;
+    let notes = planner::validate(&inv).map_err(Failure::Invalid)?;
+    warn_all(&notes);
+    render(&planner::propose(&inv).files(), out.as_deref())
+}
+
+fn existing_files(
+    root: &Path,
+    given: &[PathBuf],
+) -> Result<(existing::Files, phx_common::config::Problems), Failure> {
+    let paths: Vec<(PathBuf, String)> = if given.is_empty() {
+        let dir = phx_common::fsutil::under_root(root, "/etc/pve/firewall");
+        existing::list_dir(&dir)?
+            .into_iter()
+            .map(|p| {
+                let shown = format!(
+                    "/etc/pve/firewall/{}",
+                    p.file_name().unwrap().to_string_lossy()
+                );
+                (p, shown)
+            })
+            .collect()
+    } else {
+        given
+            .iter()
+            .map(|p| (p.clone(), p.display().to_string()))
+            .collect()
+    };
+    existing::read(&paths).map_err(Failure::Usage)
+}
+
+fn ruleset(inv: &Inventory, a: &SimArgs) -> Result<Ruleset, Failure> {
+    if a.existing || a.input.state_root != Path::new("/") {
+        let (files, problems) = existing_files(&a.input.state_root, &[])?;
+        for p in &problems.list {
+            eprintln!("{TOOL}: warning: {p} (pve-firewall skips this too)");
+        }
+        Ok(Ruleset::build(
+            Topology::from_inventory(inv),
+            files.cluster,
+            files.guests,
+        ))
+    } else {
+        let notes = planner::validate(inv).map_err(Failure::Invalid)?;
+        warn_all(&notes);
+        Ok(planner::propose(inv).ruleset(inv))
+    }
+}
+
+fn query(
+    rs: &Ruleset,
+    from: &str,
+    to: &str,
+    proto: &str,
+    dport: Option<u16>,
+    sport: Option<u16>,
+    icmp_type: Option<&str>,
+) -> Result<(sim::Answer, Packet), String> {
+    let (fz, fip) = sim::resolve_endpoint(rs, from, true)?;
+    let (tz, tip) = sim::resolve_endpoint(rs, to, false)?;
+    if fz == sim::Zone::Outside && tz == sim::Zone::Outside {
+        return Err(format!(
+            "{from} → {to}: neither end is this host or one of its guests"
+        ));
+    }
+    let proto = sim::query_proto(proto)?;
+    let icmp_type =
+        (proto == phx_fw::tables::ICMP).then(|| icmp_type.unwrap_or("echo-request").to_string());
+    let p = Packet {
+        src: fip,
+        dst: tip,
+        proto,
+        dport,
+        sport,
+        icmp_type,
+    };
+    Ok((rs.simulate(fz, tz, &p), p))
+}
+
+fn run_simulate(a: SimArgs) -> Result<u8, Failure> {
+    let inv = a.input.load()?;
+    let rs = ruleset(&inv, &a)?;
+    if let Some(batch) = &a.batch {
+        let reader: Box<dyn BufRead> = if batch.as_os_str() == "-" {
+            Box::new(std::io::stdin().lock())
+        } else {
+            Box::new(std::io::BufReader::new(
+                std::fs::File::open(batch)
+                    .map_err(|e| Failure::Usage(format!("{}: {e}", batch.display())))?,
+            ))
+        };
+        let lines: Vec<String> = reader.lines().collect::<Result<_, _>>()?;
+        let started = Instant::now();
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        let mut n = 0usize;
+        for (i, line) in lines.iter().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let w: Vec<&str> = line.split_whitespace().collect();
+            let port = |k: usize| -> Result<Option<u16>, String> {
+                match w.get(k) {
+                    None | Some(&"-") => Ok(None),
+                    Some(s) => s
+                        .parse()
+                        .map(Some)
+                        .map_err(|_| format!("{s:?} is not a port")),
+                }
+            };
+            let bad =
+                |e: String| Failure::Usage(format!("{}: line {}: {e}", batch.display(), i + 1));
+            if w.len() < 3 || w.len() > 5 {
+                return Err(bad("expected FROM TO PROTO [DPORT [SPORT]]".into()));
+            }
+            let (ans, _) = query(
+                &rs,
+                w[0],
+                w[1],
+                w[2],
+                port(3).map_err(bad)?,
+                port(4).map_err(bad)?,
+                None,
+            )
+            .map_err(bad)?;
+            writeln!(out, "{}\t{}", ans.verdict, ans.decider)?;
+            n += 1;
+        }
+        out.flush()?;
+        let secs = started.elapsed().as_secs_f64();
+        eprintln!(
+            "{TOOL}: {n} queries in {secs:.3} s ({:.0} queries/s)",
+            n as f64 / secs.max(1e-9)
+        );
+        return Ok(EXIT_OK);
+    }
+    let (from, to) = (
+        a.from.as_deref().unwrap_or_default(),
+        a.to.as_deref().unwrap_or_default(),
+    );
+    let (ans, p) = query(
+        &rs,
+        from,
+        to,
+        &a.proto,
+        a.dport,
+        a.sport,
+        a.icmp_type.as_deref(),
+    )
+    .map_err(Failure::Usage)?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "Test packet:")?;
+    writeln!(
+        out,
+        "  from {from} ({}) to {to} ({}) proto {}{}{}",
+        p.src,
+        p.dst,
+        a.proto,
+        p.dport.map(|d| format!(" dport {d}")).unwrap_or_default(),
+        p.sport.map(|s| format!(" sport {s}")).unwrap_or_default()
+    )?;
+    if !ans.chains.is_empty() {
+        writeln!(out, "  chains: {}", ans.chains.join(" -> "))?;
+    }
+    writeln!(out, "ACTION: {}", ans.verdict)?;
+    writeln!(out, "decided by: {}", ans.decider)?;
+    Ok(EXIT_OK)
+}
+
+fn run_parse(a: ParseArgs, print: bool) -> Result<u8, Failure> {
+    let (files, mut problems) = existing_files(&a.state_root, &a.files)?;
+    existing::lint(&files, &mut problems);
+    warn_all(&problems.warnings);
+    if !problems.is_empty() {
+        return Err(Failure::Invalid(problems));
+    }
+    if print {
+        let mut out = std::io::stdout().lock();
+        serde_json::to_writer_pretty(&mut out, &existing::to_json(&files))
+            .map_err(anyhow::Error::from)?;
+        writeln!(out)?;
+    } else {
+        eprintln!(
+            "{TOOL}: {} file(s) clean",
+            files.guests.len() + usize::from(files.cluster.is_some())
+        );
+    }
+    Ok(EXIT_OK)
+}
+
+fn run(args: Args) -> Result<u8, Failure> {
+    match args.cmd {
+        None => run_plan(args.plan),
+        Some(Cmd::Plan(p)) => run_plan(p),
+        Some(Cmd::Render { input, out }) => run_render(input, out),
+        Some(Cmd::Simulate(s)) => run_simulate(s),
+        Some(Cmd::Parse(p)) => run_parse(p, true),
+        Some(Cmd::Lint(p)) => run_parse(p, false),
+    }
+}
+
+fn main() -> ExitCode {
+    finish(TOOL, run(Args::parse()))
+}

@@ -1,0 +1,275 @@
+//! Addresses as pve-firewall reads them in `-source`/`-dest`, aliases and
+//! IP sets, and sets of IPv4 addresses as sorted intervals for matching and
+//! for the lockout analysis.
+
+use ipnet::IpNet;
+use std::net::{IpAddr, Ipv4Addr};
+
+/// `[A-Za-z][A-Za-z0-9_-]+`, at most 64 characters: alias and IP set names.
+pub fn is_set_name(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() >= 2
+        && b.len() <= 64
+        && b[0].is_ascii_alphabetic()
+        && b[1..]
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'-')
+}
+
+/// Where a `+set` or alias reference looks its name up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefScope {
+    /// Unscoped: the guest first, then the cluster.
+    Any,
+    /// `dc/`: the cluster file.
+    Dc,
+    /// `guest/`: the guest's own file.
+    Guest,
+    /// `+sdn/`: SDN-generated sets.
+    Sdn,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Addr {
+    /// IPs and CIDRs (host bits zero), one family.
+    List(Vec<IpNet>),
+    /// `a-b`, one family, a ≤ b.
+    Range(IpAddr, IpAddr),
+    Set(RefScope, String),
+    Alias(RefScope, String),
+}
+
+pub const ADDR_EXPECTED: &str = "an IP, a CIDR with host bits zero, a range a-b, a comma list of IPs/CIDRs of one family, +ipset or an alias name (no spaces)";
+
+fn scoped(s: &str) -> (RefScope, &str) {
+    if let Some(n) = s.strip_prefix("dc/") {
+        (RefScope::Dc, n)
+    } else if let Some(n) = s.strip_prefix("guest/") {
+        (RefScope::Guest, n)
+    } else if let Some(n) = s.strip_prefix("sdn/") {
+        (RefScope::Sdn, n)
+    } else {
+        (RefScope::Any, s)
+    }
+}
+
+/// An IP or a CIDR whose host bits are zero (`10.1.1.5/24` is refused, as Net::IP does).
+pub fn parse_net(s: &str) -> Result<IpNet, String> {
+    if let Ok(ip) = s.parse::<IpAddr>() {
+        return Ok(IpNet::from(ip));
+    }
+    let net: IpNet = s
+        .parse()
+        .map_err(|_| format!("{s:?} is not an IP address or CIDR"))?;
+    if net.network() != net.addr() {
+        return Err(format!(
+            "{s:?} has host bits set; the network is {}",
+            net.trunc()
+        ));
+    }
+    Ok(net)
+}
+
+pub fn parse_addr(s: &str) -> Result<Addr, String> {
+    if s.is_empty() {
+        return Err("an empty address".into());
+    }
+    if let Some(rest) = s.strip_prefix('+') {
+        let (scope, name) = scoped(rest);
+        if !is_set_name(name) {
+            return Err(format!(
+                "{s:?}: an IP set name is [A-Za-z][A-Za-z0-9_-]+, at most 64 characters"
+            ));
+        }
+        return Ok(Addr::Set(scope, name.to_string()));
+    }
+    let (scope, name) = scoped(s);
+    if scope != RefScope::Sdn
+        && is_set_name(name)
+        && !name.contains(':')
+        && name.parse::<IpAddr>().is_err()
+    {
+        return Ok(Addr::Alias(scope, name.to_string()));
+    }
+    if let Some((a, b)) = s.split_once('-') {
+        if s.contains(',') {
+            return Err("a range must be the only element (no lists with ranges)".into());
+        }
+        let (a, b) = match (a.parse::<IpAddr>(), b.parse::<IpAddr>()) {
+            (Ok(a), Ok(b)) => (a, b),
+            _ => return Err(format!("{s:?} is not a range of two IP addresses")),
+        };
+        if a.is_ipv4() != b.is_ipv4() {
+            return Err("a range within one address family".into());
+        }
+        if a > b {
+            return Err(format!(
+                "{s:?}: the range's first address is above its last"
+            ));
+        }
+        return Ok(Addr::Range(a, b));
+    }
+    let mut out = Vec::new();
+    for elem in s.split(',') {
+        let net = parse_net(elem)?;
+        if let Some(first) = out.first() {
+            let f: &IpNet = first;
+            if matches!(f, IpNet::V4(_)) != matches!(net, IpNet::V4(_)) {
+                return Err("one address family per list (no IPv4/IPv6 mixing)".into());
+            }
+        }
+        out.push(net);
+    }
+    Ok(Addr::List(out))
+}
+
+/// A set of IPv4 addresses as sorted, disjoint, non-adjacent inclusive intervals.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ipv4Set(Vec<(u32, u32)>);
+
+impl Ipv4Set {
+    pub fn empty() -> Self {
+        Ipv4Set(Vec::new())
+    }
+    pub fn full() -> Self {
+        Ipv4Set(vec![(0, u32::MAX)])
+    }
+    pub fn from_range(a: u32, b: u32) -> Self {
+        Ipv4Set(vec![(a, b)])
+    }
+    pub fn single(ip: Ipv4Addr) -> Self {
+        let n = u32::from(ip);
+        Ipv4Set(vec![(n, n)])
+    }
+    pub fn from_net(net: &ipnet::Ipv4Net) -> Self {
+        Ipv4Set(vec![(u32::from(net.network()), u32::from(net.broadcast()))])
+    }
+    fn from_unsorted(mut v: Vec<(u32, u32)>) -> Self {
+        v.sort_unstable();
+        let mut out: Vec<(u32, u32)> = Vec::with_capacity(v.len());
+        for (a, b) in v {
+            match out.last_mut() {
+                Some(last) if a <= last.1.saturating_add(1) => last.1 = last.1.max(b),
+                _ => out.push((a, b)),
+            }
+        }
+        Ipv4Set(out)
+    }
+    /// The IPv4 part of IP/CIDR entries; IPv6 entries contribute nothing.
+    pub fn from_nets<'a>(nets: impl IntoIterator<Item = &'a IpNet>) -> Self {
+        Self::from_unsorted(
+            nets.into_iter()
+                .filter_map(|n| match n {
+                    IpNet::V4(n) => Some((u32::from(n.network()), u32::from(n.broadcast()))),
+                    IpNet::V6(_) => None,
+                })
+                .collect(),
+        )
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn contains(&self, ip: u32) -> bool {
+        // First interval whose end is >= ip.
+        let i = self.0.partition_point(|(_, b)| *b < ip);
+        i < self.0.len() && self.0[i].0 <= ip
+    }
+    pub fn union(&self, o: &Ipv4Set) -> Ipv4Set {
+        Self::from_unsorted(self.0.iter().chain(o.0.iter()).copied().collect())
+    }
+    pub fn intersect(&self, o: &Ipv4Set) -> Ipv4Set {
+        let (mut i, mut j, mut out) = (0, 0, Vec::new());
+        while i < self.0.len() && j < o.0.len() {
+            let (a1, b1) = self.0[i];
+            let (a2, b2) = o.0[j];
+            let (a, b) = (a1.max(a2), b1.min(b2));
+            if a <= b {
+                out.push((a, b));
+            }
+            if b1 < b2 {
+                i += 1;
+            } else {
+                j += 1;
+            }
+        }
+        Ipv4Set(out)
+    }
+    pub fn complement(&self) -> Ipv4Set {
+        let mut out = Vec::new();
+        let mut next: u64 = 0;
+        for (a, b) in &self.0 {
+            if (*a as u64) > next {
+                out.push((next as u32, a - 1));
+            }
+            next = *b as u64 + 1;
+        }
+        if next <= u32::MAX as u64 {
+            out.push((next as u32, u32::MAX));
+        }
+        Ipv4Set(out)
+    }
+    pub fn minus(&self, o: &Ipv4Set) -> Ipv4Set {
+        self.intersect(&o.complement())
+    }
+    /// Human form: CIDRs where intervals align, `a-b` otherwise; a few shown.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        for (a, b) in self.0.iter().take(4) {
+            let span = (*b as u64) - (*a as u64) + 1;
+            let (ia, ib) = (Ipv4Addr::from(*a), Ipv4Addr::from(*b));
+            if a == b {
+                parts.push(ia.to_string());
+            } else if span.is_power_of_two() && (*a as u64) % span == 0 {
+                parts.push(format!("{ia}/{}", 32 - span.trailing_zeros()));
+            } else {
+                parts.push(format!("{ia}-{ib}"));
+            }
+        }
+        if self.0.len() > 4 {
+            parts.push(format!("… ({} ranges)", self.0.len()));
+        }
+        parts.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grammar_of_addresses() {
+        assert!(matches!(parse_addr("10.0.0.0/24"), Ok(Addr::List(_))));
+        assert!(parse_addr("10.1.1.5/24").unwrap_err().contains("host bits"));
+        assert!(matches!(
+            parse_addr("10.0.0.1-10.0.0.9"),
+            Ok(Addr::Range(..))
+        ));
+        assert!(parse_addr("10.0.0.9-10.0.0.1").is_err());
+        assert!(parse_addr("10.0.0.1-10.0.0.9,10.0.1.1").is_err());
+        assert!(parse_addr("10.0.0.1,fe80::1").is_err());
+        assert_eq!(
+            parse_addr("+dc/management"),
+            Ok(Addr::Set(RefScope::Dc, "management".into()))
+        );
+        assert_eq!(
+            parse_addr("guest/web"),
+            Ok(Addr::Alias(RefScope::Guest, "web".into()))
+        );
+        assert!(parse_addr("10.0.0.0/24 -j ACCEPT").is_err());
+        assert!(parse_addr("10.0.0.0/24,").is_err());
+        assert!(parse_addr("").is_err());
+    }
+
+    #[test]
+    fn interval_arithmetic() {
+        let a = Ipv4Set::from_net(&"10.0.0.0/24".parse().unwrap());
+        let b = Ipv4Set::from_net(&"10.0.0.128/25".parse().unwrap());
+        let d = a.minus(&b);
+        assert_eq!(d.describe(), "10.0.0.0/25");
+        assert!(d.contains(u32::from(Ipv4Addr::new(10, 0, 0, 127))));
+        assert!(!d.contains(u32::from(Ipv4Addr::new(10, 0, 0, 128))));
+        assert_eq!(a.union(&b), a);
+        assert_eq!(Ipv4Set::full().complement(), Ipv4Set::empty());
+        assert_eq!(Ipv4Set::empty().complement(), Ipv4Set::full());
+    }
+}

@@ -1,0 +1,223 @@
+//! Inventory → validated firewall objects → rendered files → lockout guard
+//! → plan. Nothing is planned from a configuration with problems.
+
+use crate::check::{self, Ctx, JsonLoc};
+use crate::fwfile::{rendered_doc, FwDoc, Kind};
+use crate::lockout::{self, Lockout, Who};
+use crate::sim::{Decider, Ruleset, Topology};
+use phx_common::config::reader::join_key;
+use phx_common::config::{Inventory, Problems};
+use phx_common::plan::{argv, Action, FileStep, HandlerStep, Plan};
+use std::collections::BTreeSet;
+use std::net::Ipv4Addr;
+
+pub const TOOL: &str = "phx-fw";
+pub const COMPILE: &str = "fw:compile";
+pub const RESTART: &str = "fw:restart";
+
+/// Checks every firewall object in the inventory. `Ok` carries warnings.
+pub fn validate(inv: &Inventory) -> Result<Vec<String>, Problems> {
+    let mut p = Problems::default();
+    let groups = BTreeSet::new();
+    let cluster = inv.host.firewall.as_ref();
+    if let Some(fw) = cluster {
+        let ctx = Ctx {
+            kind: Kind::Cluster,
+            cluster: None,
+            groups: &groups,
+        };
+        check::check(
+            fw,
+            &ctx,
+            &inv.sources.hypervisor,
+            &JsonLoc {
+                base: &inv.host.firewall_path,
+            },
+            &mut p,
+        );
+    }
+    for g in inv.guests() {
+        if let Some(fw) = g.firewall() {
+            let base = join_key(g.path(), "firewall");
+            let ctx = Ctx {
+                kind: Kind::Guest(g.id()),
+                cluster,
+                groups: &groups,
+            };
+            check::check(fw, &ctx, inv.file_of(g), &JsonLoc { base: &base }, &mut p);
+        }
+    }
+    if cluster.is_none() && inv.guests().any(|g| g.firewall().is_some()) {
+        p.warn("guests have firewall objects but the hypervisor configuration has none: no cluster.fw is written, and Proxmox filters nothing until cluster.fw has enable: 1");
+    }
+    if p.is_empty() {
+        Ok(p.warnings)
+    } else {
+        Err(p)
+    }
+}
+
+/// The files Phoenix proposes: path, content, and the document for simulation.
+pub struct Proposed {
+    pub cluster: Option<(String, FwDoc)>,
+    pub guests: Vec<(u32, String, FwDoc)>,
+}
+
+pub fn propose(inv: &Inventory) -> Proposed {
+    let cluster = inv
+        .host
+        .firewall
+        .as_ref()
+        .map(|fw| rendered_doc(Kind::Cluster, fw));
+    let guests = inv
+        .guests()
+        .filter_map(|g| {
+            let fw = g.firewall()?;
+            let (text, doc) = rendered_doc(Kind::Guest(g.id()), fw);
+            Some((g.id(), text, doc))
+        })
+        .collect();
+    Proposed { cluster, guests }
+}
+
+impl Proposed {
+    /// All files, cluster.fw first.
+    pub fn files(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        if let Some((text, _)) = &self.cluster {
+            out.push((Kind::Cluster.path(), text.clone()));
+        }
+        for (id, text, _) in &self.guests {
+            out.push((Kind::Guest(*id).path(), text.clone()));
+        }
+        out
+    }
+
+    pub fn ruleset(self, inv: &Inventory) -> Ruleset {
+        Ruleset::build(
+            Topology::from_inventory(inv),
+            self.cluster.map(|(_, d)| d),
+            self.guests.into_iter().map(|(id, _, d)| (id, d)).collect(),
+        )
+    }
+}
+
+/// Who must keep access to the host's SSH and web UI.
+pub fn guarded(inv: &Inventory, ssh_client: Option<Ipv4Addr>) -> Vec<Who> {
+    let mut who = Vec::new();
+    if let Some(n) = inv.host.network.default_subnet {
+        who.push(Who::AdminNet(n));
+    }
+    if let Some(ip) = ssh_client {
+        who.push(Who::SshClient(ip));
+    }
+    who
+}
+
+/// A lockout as a configuration problem: the rule or policy responsible, with its JSON path.
+pub fn lockout_problems(inv: &Inventory, found: &[Lockout]) -> Problems {
+    let mut p = Problems::default();
+    let file = &inv.sources.hypervisor;
+    let fw_path = &inv.host.firewall_path;
+    for l in found {
+        let what = format!(
+            "a ruleset that keeps tcp/{} to the host {} open from {}; this {} it for {} — add an ACCEPT rule before it, or pass --allow-lockout",
+            l.port,
+            inv.host.network.address.addr(),
+            l.who.describe(),
+            match l.verdict {
+                crate::sim::Verdict::Reject => "REJECTs",
+                _ => "DROPs",
+            },
+            l.affected
+        );
+        match &l.decider {
+            Decider::Rule {
+                file: fwfile,
+                line,
+                text,
+                path,
+            } => p.push(file, path, format!("{text:?} ({fwfile}:{line})"), what),
+            Decider::Policy { value, .. } => p.push(
+                file,
+                &join_key(fw_path, "default_input_policy"),
+                format!(
+                    "{:?} (policy_in, after every rule and the implicit +management accept)",
+                    value.to_string()
+                ),
+                what,
+            ),
+            other => p.push(
+                file,
+                &join_key(&join_key(fw_path, "ipsets"), "blacklist"),
+                other.to_string(),
+                what,
+            ),
+        }
+    }
+    p
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub allow_lockout: bool,
+    pub ssh_client: Option<Ipv4Addr>,
+}
+
+/// The plan for a validated inventory, or every problem (validation, then lockout).
+pub fn plan(inv: &Inventory, opts: &Options) -> Result<(Plan, Vec<String>), Problems> {
+    let mut notes = validate(inv)?;
+    let proposed = propose(inv);
+    let files = proposed.files();
+    let rs = proposed.ruleset(inv);
+    let found = lockout::check(&rs, &guarded(inv, opts.ssh_client));
+    if !found.is_empty() {
+        if !opts.allow_lockout {
+            return Err(lockout_problems(inv, &found));
+        }
+        for l in &found {
+            notes.push(format!(
+                "--allow-lockout: tcp/{} from {} ({}) is not accepted: {} by {}",
+                l.port,
+                l.who.describe(),
+                l.affected,
+                l.verdict,
+                l.decider
+            ));
+        }
+    }
+    let mut plan = Plan::new(TOOL);
+    for (path, content) in files {
+        let id = match path.rsplit('/').next().and_then(Kind::of_file) {
+            Some(Kind::Guest(id)) => format!("fw:guest:{id}"),
+            _ => "fw:cluster".to_string(),
+        };
+        // pmxcfs refuses chmod/chown: no mode or owner under /etc/pve.
+        plan.push(
+            id,
+            Action::File(FileStep {
+                path,
+                content,
+                notify: vec![COMPILE.into(), RESTART.into()],
+                ..Default::default()
+            }),
+        );
+    }
+    if !plan.steps.is_empty() {
+        plan.push(
+            COMPILE,
+            Action::Handler(HandlerStep {
+                argv: argv(&["pve-firewall", "compile"]),
+                desc: "check the changed firewall files compile (pve-firewall compile)".into(),
+            }),
+        );
+        plan.push(
+            RESTART,
+            Action::Handler(HandlerStep {
+                argv: argv(&["pve-firewall", "restart"]),
+                desc: "reload the firewall with the changed files".into(),
+            }),
+        );
+    }
+    Ok((plan, notes))
+}
