@@ -376,6 +376,25 @@ impl Planner<'_> {
             Some(conf) => d.raw.iter().filter(|l| !conf.raw.contains(l)).collect(),
             None => d.raw.iter().collect(),
         };
+        if let Some(conf) = existing {
+            // Lines are only ever added: a GPU the entry no longer assigns
+            // (or one inherited from a clone source) is reported.
+            let stray: Vec<&str> = conf
+                .raw
+                .iter()
+                .filter(|l| !d.raw.contains(l))
+                .filter_map(|l| l.strip_prefix("lxc.mount.entry: /dev/nvidia"))
+                .filter_map(|rest| rest.split_whitespace().next())
+                .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+                .collect();
+            if !stray.is_empty() {
+                self.notes.push(format!(
+                    "CT {ctid} passes through /dev/nvidia{} which gpu_assignment does not list; remove the line(s) from {} by hand",
+                    stray.join(", /dev/nvidia"),
+                    conf_path(ctid)
+                ));
+            }
+        }
         if !missing.is_empty() {
             self.plan.push(
                 format!("lxc:{ctid}:lines"),
@@ -749,7 +768,7 @@ fn rootfs_bytes(conf: &Conf) -> Option<u64> {
 }
 
 fn human(bytes: u64) -> String {
-    if bytes % props::GIB == 0 {
+    if (bytes / props::GIB) * props::GIB == bytes {
         format!("{}G", bytes / props::GIB)
     } else {
         format!("{bytes} bytes")

@@ -24,6 +24,7 @@ use std::time::Instant;
 ///     passthrough for gpu_assignment) are added once to the conf's main section;
 ///   - rootfs/volumes grow with `pct resize` (never shrink);
 ///   - guests with start_at_boot that are not running are started, in boot order.
+///
 /// Drift that is not changed (smaller disk, unprivileged, restarts needed) is
 /// reported on stderr, with a progress line per container that gets steps.
 /// Containers not in the file are never touched. A converged host: empty plan.
