@@ -32,9 +32,26 @@ pub struct Output {
     pub plan: Plan,
 }
 
+/// How the plan refers to things outside the inventory.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// How the install guard calls this program (`phx-dns pkg-installed dnsmasq`):
+    /// the binary passes its own absolute path, so the guard works when phx-dns
+    /// is not on phx-apply's PATH (e.g. run from a build directory).
+    pub phx_dns: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            phx_dns: TOOL.to_string(),
+        }
+    }
+}
+
 /// Builds the files and the plan. `Err` holds every problem found, and then
 /// nothing must be planned or written.
-pub fn build(inv: &Inventory) -> Result<Output, Problems> {
+pub fn build(inv: &Inventory, opts: &Options) -> Result<Output, Problems> {
     let records = records::collect(inv)?;
     let conf = render::config(inv, &records);
     let hosts = render::hosts(&records);
@@ -43,7 +60,7 @@ pub fn build(inv: &Inventory) -> Result<Output, Problems> {
         (RECORDS_PATH.to_string(), hosts.clone()),
     ];
     let (plan, notes) = if inv.host.dns_server.enabled {
-        (steps::enabled(conf, hosts), Vec::new())
+        (steps::enabled(conf, hosts, &opts.phx_dns), Vec::new())
     } else {
         (
             steps::disabled(),

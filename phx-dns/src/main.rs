@@ -65,7 +65,14 @@ enum Cmd {
 
 fn build(input: &InputArgs) -> Result<phx_dns::Output, Failure> {
     let inv = input.load()?;
-    let out = phx_dns::build(&inv).map_err(Failure::Invalid)?;
+    let mut opts = phx_dns::Options::default();
+    if let Some(exe) = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.to_str().map(String::from))
+    {
+        opts.phx_dns = exe;
+    }
+    let out = phx_dns::build(&inv, &opts).map_err(Failure::Invalid)?;
     for w in &out.warnings {
         eprintln!("{}: warning: {w}", phx_dns::TOOL);
     }

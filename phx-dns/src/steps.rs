@@ -9,14 +9,14 @@ pub const RELOAD: &str = "dns:reload";
 pub const RESTART: &str = "dns:restart";
 
 /// dnsmasq serves the generated files.
-pub fn enabled(conf: String, hosts: String) -> Plan {
+pub fn enabled(conf: String, hosts: String, phx_dns: &str) -> Plan {
     let mut p = Plan::new(crate::TOOL);
     p.push(
         "dns:install",
         Action::Command(CommandStep {
             argv: argv(&["apt-get", "install", "-y", "dnsmasq"]),
             // dpkg-query alone exits 0 for a removed package whose config files remain.
-            unless: Some(argv(&["phx-dns", "pkg-installed", "dnsmasq"])),
+            unless: Some(argv(&[phx_dns, "pkg-installed", "dnsmasq"])),
             desc: "install dnsmasq (the internal DNS server)".into(),
             ..Default::default()
         }),

@@ -7,7 +7,7 @@ use phx_common::apply::{apply, Options, Report, Status};
 use std::path::Path;
 
 fn plan_of(dir: &Path) -> Vec<phx_common::Step> {
-    phx_dns::build(&load_dir(dir))
+    phx_dns::build(&load_dir(dir), &Default::default())
         .unwrap_or_else(|p| panic!("{p}"))
         .plan
         .steps

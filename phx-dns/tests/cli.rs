@@ -51,9 +51,11 @@ fn plan_is_json_lines_in_execution_order() {
         steps[0]["argv"],
         json!(["apt-get", "install", "-y", "dnsmasq"])
     );
+    // The guard calls this very binary by its absolute path: phx-apply may not have it on PATH.
+    let exe = assert_cmd::cargo::cargo_bin("phx-dns");
     assert_eq!(
         steps[0]["unless"],
-        json!(["phx-dns", "pkg-installed", "dnsmasq"])
+        json!([exe.to_str().unwrap(), "pkg-installed", "dnsmasq"])
     );
     assert_eq!(steps[1]["path"], "/etc/dnsmasq.d/phoenix.conf");
     assert_eq!(steps[1]["validate"][0], "dnsmasq");

@@ -233,7 +233,7 @@ fn under(root: &Path, path: &str) -> PathBuf {
 }
 
 fn apply_into(cfg: &Path, root: &Path) -> phx_common::apply::Report {
-    let plan = phx_dns::build(&load_dir(cfg))
+    let plan = phx_dns::build(&load_dir(cfg), &Default::default())
         .unwrap_or_else(|p| panic!("{p}"))
         .plan;
     let r = apply(

@@ -43,7 +43,8 @@ fn conf_lines(conf: &str) -> Vec<&str> {
 
 #[test]
 fn upstream_fixture_records() {
-    let out = phx_dns::build(&load_dir(&upstream_dir())).unwrap_or_else(|p| panic!("{p}"));
+    let out = phx_dns::build(&load_dir(&upstream_dir()), &Default::default())
+        .unwrap_or_else(|p| panic!("{p}"));
     let (conf, hosts) = files(&out);
     let (fwd, ptr) = upstream_expected();
     let expected: BTreeMap<String, String> =
@@ -87,7 +88,8 @@ fn upstream_fixture_records() {
 
 #[test]
 fn example_records() {
-    let out = phx_dns::build(&load_dir(&example_dir())).unwrap_or_else(|p| panic!("{p}"));
+    let out = phx_dns::build(&load_dir(&example_dir()), &Default::default())
+        .unwrap_or_else(|p| panic!("{p}"));
     let (conf, hosts) = files(&out);
     let (fwd, ptr) = example_expected();
     let expected: BTreeMap<String, String> =
@@ -130,7 +132,7 @@ fn ca_follows_the_step_ca_feature_and_dns_name() {
         &json!({"lxc_configs": {"250": ca, "103": lxc("other", "10.0.0.10")}}),
         None,
     );
-    let out = phx_dns::build(&load_dir(dir.path())).unwrap();
+    let out = phx_dns::build(&load_dir(dir.path()), &Default::default()).unwrap();
     let fwd = forward(&out.files[1].1);
     assert_eq!(fwd["pki.t.example"], "10.0.0.77");
     assert!(!fwd.contains_key("ca.t.example"));
@@ -144,7 +146,7 @@ fn no_ca_guest_no_ca_record() {
         &json!({"lxc_configs": {"200": lxc("a", "10.0.0.20")}}),
         None,
     );
-    let out = phx_dns::build(&load_dir(dir.path())).unwrap();
+    let out = phx_dns::build(&load_dir(dir.path()), &Default::default()).unwrap();
     assert_eq!(
         forward(&out.files[1].1),
         map(&[("a.t.example", "10.0.0.20")])
@@ -160,7 +162,7 @@ fn wildcard_wins_over_a_derived_name_below_it() {
         &json!({"lxc_configs": {"200": lxc("a", "10.0.0.20"), "201": b}}),
         None,
     );
-    let out = phx_dns::build(&load_dir(dir.path())).unwrap();
+    let out = phx_dns::build(&load_dir(dir.path()), &Default::default()).unwrap();
     let fwd = forward(&out.files[1].1);
     // a.t.example -> .20 would beat the wildcard in dnsmasq (hosts files win); explicit must win.
     assert!(!fwd.contains_key("a.t.example"), "{fwd:?}");
@@ -191,7 +193,7 @@ fn qualified_service_names_are_not_doubled_and_duplicates_collapse() {
         &json!({"lxc_configs": {"102": proxy, "200": a, "201": b}}),
         None,
     );
-    let out = phx_dns::build(&load_dir(dir.path())).unwrap();
+    let out = phx_dns::build(&load_dir(dir.path()), &Default::default()).unwrap();
     let fwd = forward(&out.files[1].1);
     assert_eq!(fwd["git.t.example"], "10.0.0.12");
     assert_eq!(fwd["wiki.t.example"], "10.0.0.12");
@@ -209,7 +211,7 @@ fn derived_name_clash_keeps_the_ca_and_warns() {
         &json!({"lxc_configs": {"103": ca, "200": lxc("CA", "10.0.0.30")}}),
         None,
     );
-    let out = phx_dns::build(&load_dir(dir.path())).unwrap();
+    let out = phx_dns::build(&load_dir(dir.path()), &Default::default()).unwrap();
     assert_eq!(forward(&out.files[1].1)["ca.t.example"], "10.0.0.10");
     assert!(
         out.warnings
@@ -229,7 +231,7 @@ fn record_outside_every_subnet_is_a_warning() {
         &json!({"lxc_configs": {"200": a}}),
         None,
     );
-    let out = phx_dns::build(&load_dir(dir.path())).unwrap();
+    let out = phx_dns::build(&load_dir(dir.path()), &Default::default()).unwrap();
     assert_eq!(out.warnings.len(), 1, "{:?}", out.warnings);
     assert!(
         out.warnings[0].contains("lxc_configs.\"200\".dns_records[0]")
@@ -242,7 +244,7 @@ fn record_outside_every_subnet_is_a_warning() {
 
 fn problems_of(lxcs: serde_json::Value) -> Vec<String> {
     let dir = write_config(&small_hypervisor(), &json!({ "lxc_configs": lxcs }), None);
-    match phx_dns::build(&load_dir(dir.path())) {
+    match phx_dns::build(&load_dir(dir.path()), &Default::default()) {
         Ok(_) => panic!("expected problems"),
         Err(p) => p.list.iter().map(|x| x.to_string()).collect(),
     }
@@ -296,7 +298,7 @@ fn disabled_plans_removal_only() {
         &json!({"lxc_configs": {"200": lxc("a", "10.0.0.20")}}),
         None,
     );
-    let out = phx_dns::build(&load_dir(dir.path())).unwrap();
+    let out = phx_dns::build(&load_dir(dir.path()), &Default::default()).unwrap();
     let kinds: Vec<(&str, &str)> = out
         .plan
         .steps
