@@ -52,7 +52,15 @@ impl Default for Options {
 /// Builds the files and the plan. `Err` holds every problem found, and then
 /// nothing must be planned or written.
 pub fn build(inv: &Inventory, opts: &Options) -> Result<Output, Problems> {
-    let records = records::collect(inv)?;
+    let mut problems = upstream_loops(inv);
+    let records = match records::collect(inv) {
+        Ok(r) if problems.is_empty() => r,
+        Ok(_) => return Err(problems),
+        Err(p) => {
+            problems.extend(p);
+            return Err(problems);
+        }
+    };
     let conf = render::config(inv, &records);
     let hosts = render::hosts(&records);
     let files = vec![
@@ -77,4 +85,25 @@ pub fn build(inv: &Inventory, opts: &Options) -> Result<Output, Problems> {
         notes,
         plan,
     })
+}
+
+/// An upstream that is one of dnsmasq's own listen addresses makes it forward
+/// to itself: every outside query would loop until it times out.
+fn upstream_loops(inv: &Inventory) -> Problems {
+    let mut p = Problems::default();
+    let own = [
+        std::net::IpAddr::from([127, 0, 0, 1]),
+        std::net::IpAddr::V4(inv.host.network.address.addr()),
+    ];
+    for (i, up) in inv.host.dns_server.upstream_servers.iter().enumerate() {
+        if own.contains(up) {
+            p.push(
+                &inv.sources.hypervisor,
+                &format!("dns_server.upstream_servers[{i}]"),
+                format!("\"{up}\""),
+                format!("an upstream resolver other than this DNS server itself (it listens on {} and {})", own[0], own[1]),
+            );
+        }
+    }
+    p
 }

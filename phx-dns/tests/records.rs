@@ -316,3 +316,19 @@ fn disabled_plans_removal_only() {
     assert_eq!(out.notes.len(), 1);
     assert!(out.notes[0].contains("/etc/dnsmasq.d/phoenix.conf"));
 }
+
+#[test]
+fn upstream_pointing_at_ourselves_is_an_error() {
+    let mut hyp = small_hypervisor();
+    hyp["dns_server"] = json!({"upstream_servers": ["9.9.9.9", "10.0.0.13"]});
+    let dir = write_config(&hyp, &json!({"lxc_configs": {}}), None);
+    let p: Vec<String> = match phx_dns::build(&load_dir(dir.path()), &Default::default()) {
+        Ok(_) => panic!("a forwarding loop must be refused"),
+        Err(p) => p.list.iter().map(|x| x.to_string()).collect(),
+    };
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(
+        p[0].contains("dns_server.upstream_servers[1]: \"10.0.0.13\""),
+        "{p:?}"
+    );
+}
