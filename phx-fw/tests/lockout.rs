@@ -1,0 +1,117 @@
+//! The lockout guard, through the binary: exit 2 naming the rule or policy,
+//! nothing on stdout; --allow-lockout lets it through. Per the reference
+//! (§1.5) the implicit +management accept (IP set `management` +
+//! local_network) comes after the user rules, so it only saves addresses
+//! in the local network, and a user DROP on 22 beats it.
+
+mod common;
+use common::*;
+use predicates::prelude::*;
+use serde_json::json;
+
+/// The example with an admin network wider than the host's local network
+/// (10.0.0.13/24 → local_network 10.0.0.0/24) and no rule for 22/8006.
+fn no_management_rule() -> tempfile::TempDir {
+    example_with(|h| {
+        h["network"]["default_subnet"] = json!("10.0.0.0/16");
+        let rules = h["firewall"]["global_firewall_rules"].as_array_mut().unwrap();
+        rules.retain(|r| r["port"] != json!("22") && r["port"] != json!("8006"));
+    })
+}
+
+#[test]
+fn drop_policy_without_management_rule_is_refused() {
+    let dir = no_management_rule();
+    phx_fw()
+        .arg("--config-dir")
+        .arg(dir.path())
+        .env_remove("SSH_CLIENT")
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("phoenix_hypervisor_config.json: firewall.default_input_policy: \"DROP\""))
+        .stderr(predicate::str::contains("tcp/22"))
+        .stderr(predicate::str::contains("tcp/8006"))
+        .stderr(predicate::str::contains("10.0.0.0/16"))
+        .stderr(predicate::str::contains("--allow-lockout"));
+}
+
+#[test]
+fn allow_lockout_lets_it_through_with_a_warning() {
+    let dir = no_management_rule();
+    phx_fw()
+        .arg("--config-dir")
+        .arg(dir.path())
+        .arg("--allow-lockout")
+        .env_remove("SSH_CLIENT")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"id\":\"fw:cluster\""))
+        .stderr(predicate::str::contains("--allow-lockout"));
+}
+
+#[test]
+fn ssh_client_outside_the_allowed_sources_is_caught() {
+    // The example accepts 22/8006 from admin_lan 10.0.0.0/24 and +management is 10.0.0.0/24.
+    phx_fw()
+        .arg("--config-dir")
+        .arg(example_dir())
+        .env("SSH_CLIENT", "192.168.7.7 50022 22")
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("192.168.7.7 (SSH_CLIENT)"))
+        .stderr(predicate::str::contains("firewall.default_input_policy"));
+    phx_fw().arg("--config-dir").arg(example_dir()).env("SSH_CLIENT", "10.0.0.50 50022 22").assert().success();
+}
+
+#[test]
+fn a_user_drop_on_ssh_beats_the_management_set() {
+    // Even from the local network: user rules come before the implicit accept.
+    let dir = example_with(|h| {
+        let rules = h["firewall"]["global_firewall_rules"].as_array_mut().unwrap();
+        rules.insert(0, json!({"type": "in", "action": "DROP", "proto": "tcp", "port": "22", "comment": "no ssh"}));
+    });
+    phx_fw()
+        .arg("--config-dir")
+        .arg(dir.path())
+        .env_remove("SSH_CLIENT")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("firewall.global_firewall_rules[0]: \"IN DROP -p tcp -dport 22 # no ssh\" (/etc/pve/firewall/cluster.fw:19)"))
+        .stderr(predicate::str::contains("tcp/22"))
+        .stderr(predicate::str::contains("tcp/8006").not());
+}
+
+#[test]
+fn macro_rules_from_the_admin_network_count_as_management_access() {
+    let dir = example_with(|h| {
+        h["network"]["default_subnet"] = json!("10.0.0.0/16");
+        h["firewall"]["global_firewall_rules"] = json!([
+            {"type": "in", "action": "SSH(ACCEPT)", "source": "10.0.0.0/16"},
+            {"type": "in", "action": "ACCEPT", "source": "10.0.0.0/16", "proto": "tcp", "port": "8000:8010"}
+        ]);
+    });
+    phx_fw().arg("--config-dir").arg(dir.path()).env_remove("SSH_CLIENT").assert().success();
+}
+
+#[test]
+fn an_accept_limited_to_some_source_ports_is_not_relied_on() {
+    let dir = example_with(|h| {
+        h["network"]["default_subnet"] = json!("10.0.0.0/16");
+        h["firewall"]["global_firewall_rules"] = json!([
+            {"type": "in", "action": "ACCEPT", "source": "10.0.0.0/16", "proto": "tcp", "port": "22,8006", "sport": "1024:2048"}
+        ]);
+    });
+    phx_fw().arg("--config-dir").arg(dir.path()).env_remove("SSH_CLIENT").assert().code(2).stderr(predicate::str::contains("10.0.1.0"));
+}
+
+#[test]
+fn a_disabled_firewall_cannot_lock_anyone_out() {
+    let dir = example_with(|h| {
+        h["network"]["default_subnet"] = json!("10.0.0.0/16");
+        h["firewall"]["enabled"] = json!(false);
+        h["firewall"]["global_firewall_rules"] = json!([]);
+    });
+    phx_fw().arg("--config-dir").arg(dir.path()).env("SSH_CLIENT", "192.168.7.7 1 22").assert().success();
+}
