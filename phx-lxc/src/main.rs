@@ -97,7 +97,9 @@ fn run(args: Args) -> Result<u8, Failure> {
         }
     };
     let inv = input.load()?;
+    let t_load = t0.elapsed();
     let seen = observe::observe(&inv, &input.state_root)?;
+    let t_observe = t0.elapsed();
     let opts = Options {
         start: if flags.no_start {
             StartMode::None
@@ -109,6 +111,7 @@ fn run(args: Args) -> Result<u8, Failure> {
         restart: flags.restart,
     };
     let planned = phx_lxc::plan(&inv, &seen, opts).map_err(Failure::Invalid)?;
+    let t_plan = t0.elapsed();
     for n in &planned.notes {
         eprintln!("{TOOL}: note: {n}");
     }
@@ -125,13 +128,17 @@ fn run(args: Args) -> Result<u8, Failure> {
         );
     }
     eprintln!(
-        "{TOOL}: {total} container(s), {} existing, {} running, {} to change, {} step(s); {} pct call(s) while planning; {:.3}s",
+        "{TOOL}: {total} container(s), {} existing, {} running, {} to change, {} step(s); {} pct call(s) while planning; \
+         {:.3}s (load {:.3}s, observe {:.3}s, plan {:.3}s)",
         seen.confs.len(),
         seen.running.len(),
         planned.guests.len(),
         planned.plan.steps.len(),
         seen.pct_calls,
-        t0.elapsed().as_secs_f64()
+        t0.elapsed().as_secs_f64(),
+        t_load.as_secs_f64(),
+        (t_observe - t_load).as_secs_f64(),
+        (t_plan - t_observe).as_secs_f64()
     );
     emit(&planned.plan)
 }
