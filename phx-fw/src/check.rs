@@ -287,18 +287,17 @@ fn check_addr(
                 return None;
             }
         }
-        Addr::Alias(scope, name) => {
+        Addr::Alias(scope, name)
             if !is_local_network(name, *scope)
-                && find_alias(name, *scope, fw, ctx.kind, ctx.cluster).is_none()
-            {
-                p.push(
-                    file,
-                    path,
-                    q(v),
-                    format!("an address, or an alias defined {where_} (no alias {name:?})"),
-                );
-                return None;
-            }
+                && find_alias(name, *scope, fw, ctx.kind, ctx.cluster).is_none() =>
+        {
+            p.push(
+                file,
+                path,
+                q(v),
+                format!("an address, or an alias defined {where_} (no alias {name:?})"),
+            );
+            return None;
         }
         _ => {}
     }
@@ -358,7 +357,10 @@ pub fn is_host_iface(s: &str) -> bool {
         && b[1..]
             .iter()
             .all(|c| c.is_ascii_alphanumeric() || *c == b'_');
-    base_ok && suffix.is_none_or(|d| !d.is_empty() && d.bytes().all(|c| c.is_ascii_digit()))
+    base_ok
+        && suffix.map_or(true, |d| {
+            !d.is_empty() && d.bytes().all(|c| c.is_ascii_digit())
+        })
 }
 
 pub fn is_guest_iface(s: &str) -> bool {

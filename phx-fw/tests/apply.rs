@@ -10,7 +10,12 @@ use phx_common::apply::{apply, Options, Status};
 use std::path::Path;
 
 fn opts(root: &Path, run_commands: bool) -> Options {
-    Options { root: root.to_path_buf(), run_commands, check: false, diff: false }
+    Options {
+        root: root.to_path_buf(),
+        run_commands,
+        check: false,
+        diff: false,
+    }
 }
 
 fn plan_steps(dir: &Path) -> Vec<phx_common::Step> {
@@ -29,16 +34,27 @@ fn second_apply_changes_nothing_and_fires_no_handler() {
     let second = apply(&steps, &opts(root.path(), false)).unwrap();
     assert_eq!(second.changed(), 0, "{:#?}", second.outcomes);
     assert!(second.handlers_fired().is_empty());
-    assert!(second.outcomes.iter().filter(|o| o.kind == "handler").all(|o| o.status == Status::Skipped));
+    assert!(second
+        .outcomes
+        .iter()
+        .filter(|o| o.kind == "handler")
+        .all(|o| o.status == Status::Skipped));
 }
 
 #[test]
 fn one_changed_rule_rewrites_one_file_and_restarts_once() {
     let root = tempfile::tempdir().unwrap();
     apply(&plan_steps(&example_dir()), &opts(root.path(), false)).unwrap();
-    let dir = example_with(|h| h["firewall"]["global_firewall_rules"][3]["port"] = serde_json::json!("5353"));
+    let dir = example_with(|h| {
+        h["firewall"]["global_firewall_rules"][3]["port"] = serde_json::json!("5353")
+    });
     let report = apply(&plan_steps(dir.path()), &opts(root.path(), false)).unwrap();
-    let changed: Vec<&str> = report.outcomes.iter().filter(|o| o.status == Status::Changed).map(|o| o.id.as_str()).collect();
+    let changed: Vec<&str> = report
+        .outcomes
+        .iter()
+        .filter(|o| o.status == Status::Changed)
+        .map(|o| o.id.as_str())
+        .collect();
     assert_eq!(changed, ["fw:cluster", "fw:compile", "fw:restart"]);
     let text = std::fs::read_to_string(root.path().join("etc/pve/firewall/cluster.fw")).unwrap();
     assert!(text.contains("IN ACCEPT -source 10.0.0.0/24 -p udp -dport 5353 # DNS for guests\n"));
@@ -50,7 +66,11 @@ fn handlers_run_the_pve_firewall_double_compile_then_restart_only_when_changed()
     let bin = tempfile::tempdir().unwrap();
     let double = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/doubles/pve-firewall-double");
     std::os::unix::fs::symlink(&double, bin.path().join("pve-firewall")).unwrap();
-    let path = format!("{}:{}", bin.path().display(), std::env::var("PATH").unwrap_or_default());
+    let path = format!(
+        "{}:{}",
+        bin.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     // The other tests in this file never run commands, so changing PATH here races with nothing.
     std::env::set_var("PATH", path);
 
@@ -59,16 +79,34 @@ fn handlers_run_the_pve_firewall_double_compile_then_restart_only_when_changed()
     let steps = plan_steps(&example_dir());
     let first = apply(&steps, &opts(root.path(), true)).unwrap();
     assert!(first.failed().is_none(), "{:#?}", first.outcomes);
-    assert!(first.outcomes.iter().filter(|o| o.kind == "handler").all(|o| o.ran));
-    assert_eq!(std::fs::read_to_string(&log).unwrap(), "pve-firewall compile\npve-firewall restart\n");
+    assert!(first
+        .outcomes
+        .iter()
+        .filter(|o| o.kind == "handler")
+        .all(|o| o.ran));
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        "pve-firewall compile\npve-firewall restart\n"
+    );
     // The double now considers the files live: compiling again reports no changes.
-    let out = std::process::Command::new("pve-firewall").arg("compile").env("PHX_ROOT", root.path()).output().unwrap();
+    let out = std::process::Command::new("pve-firewall")
+        .arg("compile")
+        .env("PHX_ROOT", root.path())
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).ends_with("no changes\n"));
-    assert_eq!(String::from_utf8_lossy(&out.stderr), "", "the double's Perl-style parse warns about nothing in our files");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "",
+        "the double's Perl-style parse warns about nothing in our files"
+    );
 
     let second = apply(&steps, &opts(root.path(), true)).unwrap();
     assert_eq!(second.changed(), 0);
     assert!(second.outcomes.iter().all(|o| !o.ran));
     // Only the manual compile above was added to the log.
-    assert_eq!(std::fs::read_to_string(&log).unwrap(), "pve-firewall compile\npve-firewall restart\npve-firewall compile\n");
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        "pve-firewall compile\npve-firewall restart\npve-firewall compile\n"
+    );
 }

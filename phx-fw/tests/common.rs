@@ -6,7 +6,10 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 pub fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 pub fn example_dir() -> PathBuf {
@@ -27,7 +30,9 @@ pub const VM: &str = "phoenix_vm_configs.json";
 
 /// The example's three documents.
 pub fn example_docs() -> (Value, Value, Value) {
-    let read = |n: &str| serde_json::from_str(&std::fs::read_to_string(example_dir().join(n)).unwrap()).unwrap();
+    let read = |n: &str| {
+        serde_json::from_str(&std::fs::read_to_string(example_dir().join(n)).unwrap()).unwrap()
+    };
     (read(HYP), read(LXC), read(VM))
 }
 

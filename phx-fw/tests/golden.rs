@@ -7,7 +7,12 @@ use common::*;
 use phx_fw::planner::propose;
 
 fn file(inv: &phx_common::Inventory, path: &str) -> String {
-    propose(inv).files().into_iter().find(|(p, _)| p == path).unwrap_or_else(|| panic!("{path} not proposed")).1
+    propose(inv)
+        .files()
+        .into_iter()
+        .find(|(p, _)| p == path)
+        .unwrap_or_else(|| panic!("{path} not proposed"))
+        .1
 }
 
 #[test]
@@ -103,7 +108,15 @@ IN HTTP(ACCEPT) -source 10.0.0.0/24 # redirects to TLS
     assert_eq!(file(&inv, "/etc/pve/firewall/102.fw"), expected_102);
     let paths: Vec<String> = propose(&inv).files().into_iter().map(|(p, _)| p).collect();
     // Guests with a firewall object: 102, 103 (LXCs) and 1001 (VM); none for 900, 110, 9000, 1002.
-    assert_eq!(paths, ["/etc/pve/firewall/cluster.fw", "/etc/pve/firewall/102.fw", "/etc/pve/firewall/103.fw", "/etc/pve/firewall/1001.fw"]);
+    assert_eq!(
+        paths,
+        [
+            "/etc/pve/firewall/cluster.fw",
+            "/etc/pve/firewall/102.fw",
+            "/etc/pve/firewall/103.fw",
+            "/etc/pve/firewall/1001.fw"
+        ]
+    );
 }
 
 #[test]
@@ -112,21 +125,38 @@ fn disabled_firewall_keeps_rules_and_writes_enable_0() {
     let inv = load_dir(dir.path());
     let text = file(&inv, "/etc/pve/firewall/cluster.fw");
     assert!(text.starts_with("[OPTIONS]\n\nenable: 0\n"), "{text}");
-    assert!(text.contains("IN ACCEPT -source admin_lan -p tcp -dport 22 # SSH from the admin LAN\n"));
+    assert!(
+        text.contains("IN ACCEPT -source admin_lan -p tcp -dport 22 # SSH from the admin LAN\n")
+    );
 }
 
 #[test]
 fn plan_steps_have_no_mode_and_restart_only_as_handler() {
     let inv = load_dir(&example_dir());
     let (plan, _) = phx_fw::plan(&inv, &Default::default()).unwrap();
-    let kinds: Vec<(&str, &str)> = plan.steps.iter().map(|s| (s.id.as_str(), s.action.kind())).collect();
+    let kinds: Vec<(&str, &str)> = plan
+        .steps
+        .iter()
+        .map(|s| (s.id.as_str(), s.action.kind()))
+        .collect();
     assert_eq!(
         kinds,
-        [("fw:cluster", "file"), ("fw:guest:102", "file"), ("fw:guest:103", "file"), ("fw:guest:1001", "file"), ("fw:compile", "handler"), ("fw:restart", "handler")]
+        [
+            ("fw:cluster", "file"),
+            ("fw:guest:102", "file"),
+            ("fw:guest:103", "file"),
+            ("fw:guest:1001", "file"),
+            ("fw:compile", "handler"),
+            ("fw:restart", "handler")
+        ]
     );
     for s in &plan.steps {
         if let phx_common::Action::File(f) = &s.action {
-            assert!(f.mode.is_none() && f.owner.is_none() && f.group.is_none(), "pmxcfs: no mode/owner on {}", f.path);
+            assert!(
+                f.mode.is_none() && f.owner.is_none() && f.group.is_none(),
+                "pmxcfs: no mode/owner on {}",
+                f.path
+            );
             assert_eq!(f.notify, ["fw:compile", "fw:restart"]);
         }
         if let phx_common::Action::Handler(h) = &s.action {

@@ -14,7 +14,9 @@ use serde_json::json;
 fn no_management_rule() -> tempfile::TempDir {
     example_with(|h| {
         h["network"]["default_subnet"] = json!("10.0.0.0/16");
-        let rules = h["firewall"]["global_firewall_rules"].as_array_mut().unwrap();
+        let rules = h["firewall"]["global_firewall_rules"]
+            .as_array_mut()
+            .unwrap();
         rules.retain(|r| r["port"] != json!("22") && r["port"] != json!("8006"));
     })
 }
@@ -29,7 +31,9 @@ fn drop_policy_without_management_rule_is_refused() {
         .assert()
         .code(2)
         .stdout("")
-        .stderr(predicate::str::contains("phoenix_hypervisor_config.json: firewall.default_input_policy: \"DROP\""))
+        .stderr(predicate::str::contains(
+            "phoenix_hypervisor_config.json: firewall.default_input_policy: \"DROP\"",
+        ))
         .stderr(predicate::str::contains("tcp/22"))
         .stderr(predicate::str::contains("tcp/8006"))
         .stderr(predicate::str::contains("10.0.0.0/16"))
@@ -62,14 +66,21 @@ fn ssh_client_outside_the_allowed_sources_is_caught() {
         .stdout("")
         .stderr(predicate::str::contains("192.168.7.7 (SSH_CLIENT)"))
         .stderr(predicate::str::contains("firewall.default_input_policy"));
-    phx_fw().arg("--config-dir").arg(example_dir()).env("SSH_CLIENT", "10.0.0.50 50022 22").assert().success();
+    phx_fw()
+        .arg("--config-dir")
+        .arg(example_dir())
+        .env("SSH_CLIENT", "10.0.0.50 50022 22")
+        .assert()
+        .success();
 }
 
 #[test]
 fn a_user_drop_on_ssh_beats_the_management_set() {
     // Even from the local network: user rules come before the implicit accept.
     let dir = example_with(|h| {
-        let rules = h["firewall"]["global_firewall_rules"].as_array_mut().unwrap();
+        let rules = h["firewall"]["global_firewall_rules"]
+            .as_array_mut()
+            .unwrap();
         rules.insert(0, json!({"type": "in", "action": "DROP", "proto": "tcp", "port": "22", "comment": "no ssh"}));
     });
     phx_fw()
@@ -92,7 +103,12 @@ fn macro_rules_from_the_admin_network_count_as_management_access() {
             {"type": "in", "action": "ACCEPT", "source": "10.0.0.0/16", "proto": "tcp", "port": "8000:8010"}
         ]);
     });
-    phx_fw().arg("--config-dir").arg(dir.path()).env_remove("SSH_CLIENT").assert().success();
+    phx_fw()
+        .arg("--config-dir")
+        .arg(dir.path())
+        .env_remove("SSH_CLIENT")
+        .assert()
+        .success();
 }
 
 #[test]
@@ -103,7 +119,13 @@ fn an_accept_limited_to_some_source_ports_is_not_relied_on() {
             {"type": "in", "action": "ACCEPT", "source": "10.0.0.0/16", "proto": "tcp", "port": "22,8006", "sport": "1024:2048"}
         ]);
     });
-    phx_fw().arg("--config-dir").arg(dir.path()).env_remove("SSH_CLIENT").assert().code(2).stderr(predicate::str::contains("10.0.1.0"));
+    phx_fw()
+        .arg("--config-dir")
+        .arg(dir.path())
+        .env_remove("SSH_CLIENT")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("10.0.1.0"));
 }
 
 #[test]
@@ -113,5 +135,10 @@ fn a_disabled_firewall_cannot_lock_anyone_out() {
         h["firewall"]["enabled"] = json!(false);
         h["firewall"]["global_firewall_rules"] = json!([]);
     });
-    phx_fw().arg("--config-dir").arg(dir.path()).env("SSH_CLIENT", "192.168.7.7 1 22").assert().success();
+    phx_fw()
+        .arg("--config-dir")
+        .arg(dir.path())
+        .env("SSH_CLIENT", "192.168.7.7 1 22")
+        .assert()
+        .success();
 }

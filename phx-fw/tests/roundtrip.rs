@@ -28,7 +28,12 @@ fn json_to_files_to_json_is_identical() {
             let (text, _) = render(&fw);
             let (doc, errors) = parse(&text, &kind.path(), kind);
             assert!(errors.is_empty(), "{errors:?}");
-            assert_eq!(to_json(&doc.fw, kind), to_json(&fw, kind), "{kind:?} of {}", dir.display());
+            assert_eq!(
+                to_json(&doc.fw, kind),
+                to_json(&fw, kind),
+                "{kind:?} of {}",
+                dir.display()
+            );
             // …and the files again: byte for byte.
             assert_eq!(render(&doc.fw).0, text);
         }
@@ -53,18 +58,41 @@ fn parsed_json_loads_back_as_the_same_configuration() {
 #[test]
 fn cli_parse_prints_the_json_objects() {
     let root = tempfile::tempdir().unwrap();
-    phx_fw().args(["render", "--config-dir"]).arg(example_dir()).arg("--out").arg(root.path()).assert().success();
-    let out = phx_fw().arg("parse").arg("--state-root").arg(root.path()).assert().success().get_output().stdout.clone();
+    phx_fw()
+        .args(["render", "--config-dir"])
+        .arg(example_dir())
+        .arg("--out")
+        .arg(root.path())
+        .assert()
+        .success();
+    let out = phx_fw()
+        .arg("parse")
+        .arg("--state-root")
+        .arg(root.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
     let (h, l, _) = example_docs();
     // The example's own objects, as written in examples/etc (policies made explicit).
     assert_eq!(v["firewall"]["aliases"], h["firewall"]["aliases"]);
     assert_eq!(v["firewall"]["ipsets"], h["firewall"]["ipsets"]);
     assert_eq!(v["firewall"]["options"], h["firewall"]["options"]);
-    assert_eq!(v["firewall"]["global_firewall_rules"], h["firewall"]["global_firewall_rules"]);
-    assert_eq!(v["guests"]["103"]["rules"], l["lxc_configs"]["103"]["firewall"]["rules"]);
+    assert_eq!(
+        v["firewall"]["global_firewall_rules"],
+        h["firewall"]["global_firewall_rules"]
+    );
+    assert_eq!(
+        v["guests"]["103"]["rules"],
+        l["lxc_configs"]["103"]["firewall"]["rules"]
+    );
     assert_eq!(v["guests"]["102"]["default_input_policy"], "DROP");
-    assert_eq!(v["guests"].as_object().unwrap().keys().collect::<Vec<_>>(), ["1001", "102", "103"]);
+    assert_eq!(
+        v["guests"].as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["1001", "102", "103"]
+    );
 }
 
 #[test]
@@ -99,27 +127,56 @@ fn lint_reports_problems_with_line_numbers() {
         .assert()
         .code(2)
         .stdout("")
-        .stderr(predicate::str::contains(line(1)).and(predicate::str::contains("before any section")))
-        .stderr(predicate::str::contains(line(4)).and(predicate::str::contains("ACCEPT, DROP or REJECT")))
+        .stderr(
+            predicate::str::contains(line(1)).and(predicate::str::contains("before any section")),
+        )
+        .stderr(
+            predicate::str::contains(line(4))
+                .and(predicate::str::contains("ACCEPT, DROP or REJECT")),
+        )
         .stderr(predicate::str::contains(line(7)).and(predicate::str::contains("one space")))
         .stderr(predicate::str::contains(line(8)).and(predicate::str::contains("host bits")))
         .stderr(predicate::str::contains(line(11)).not())
         .stderr(predicate::str::contains(line(12)).and(predicate::str::contains("require proto")))
-        .stderr(predicate::str::contains(line(13)).and(predicate::str::contains("no set \"nosuch\"")))
-        .stderr(predicate::str::contains(line(14)).and(predicate::str::contains("exactly one space")))
-        .stderr(predicate::str::contains(line(15)).and(predicate::str::contains("fixes protocol and ports")))
+        .stderr(
+            predicate::str::contains(line(13)).and(predicate::str::contains("no set \"nosuch\"")),
+        )
+        .stderr(
+            predicate::str::contains(line(14)).and(predicate::str::contains("exactly one space")),
+        )
+        .stderr(
+            predicate::str::contains(line(15))
+                .and(predicate::str::contains("fixes protocol and ports")),
+        )
         .stderr(predicate::str::contains(line(16)).and(predicate::str::contains("in uppercase")));
 }
 
 #[test]
 fn lint_of_clean_files_succeeds_and_parse_of_a_group_section_is_explained() {
     let root = tempfile::tempdir().unwrap();
-    phx_fw().args(["render", "--config-dir"]).arg(example_dir()).arg("--out").arg(root.path()).assert().success();
-    phx_fw().arg("lint").arg("--state-root").arg(root.path()).assert().success().stdout("");
+    phx_fw()
+        .args(["render", "--config-dir"])
+        .arg(example_dir())
+        .arg("--out")
+        .arg(root.path())
+        .assert()
+        .success();
+    phx_fw()
+        .arg("lint")
+        .arg("--state-root")
+        .arg(root.path())
+        .assert()
+        .success()
+        .stdout("");
     // A security group is valid for pve-firewall; the JSON has no groups, so it is a warning.
     let f = root.path().join("etc/pve/firewall/cluster.fw");
     let mut text = std::fs::read_to_string(&f).unwrap();
     text.push_str("[group webserver]\n\nIN HTTPS(ACCEPT)\n\n");
     std::fs::write(&f, text).unwrap();
-    phx_fw().arg("parse").arg(&f).assert().success().stderr(predicate::str::contains("[group] sections"));
+    phx_fw()
+        .arg("parse")
+        .arg(&f)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("[group] sections"));
 }

@@ -27,8 +27,23 @@ struct Case {
     by: &'static str,
 }
 
-fn case(from: &'static str, to: &'static str, proto: &'static str, dport: Option<u16>, verdict: Verdict, by: &'static str) -> Case {
-    Case { from, to, proto, dport, sport: None, verdict, by }
+fn case(
+    from: &'static str,
+    to: &'static str,
+    proto: &'static str,
+    dport: Option<u16>,
+    verdict: Verdict,
+    by: &'static str,
+) -> Case {
+    Case {
+        from,
+        to,
+        proto,
+        dport,
+        sport: None,
+        verdict,
+        by,
+    }
 }
 
 #[test]
@@ -36,45 +51,213 @@ fn example_packet_table() {
     use Verdict::*;
     let table = [
         // Admin LAN to the host: the first two rules.
-        case("10.0.0.50", "host", "tcp", Some(22), Accept, "/etc/pve/firewall/cluster.fw:19"),
-        case("10.0.0.50", "host", "tcp", Some(8006), Accept, "/etc/pve/firewall/cluster.fw:20"),
+        case(
+            "10.0.0.50",
+            "host",
+            "tcp",
+            Some(22),
+            Accept,
+            "/etc/pve/firewall/cluster.fw:19",
+        ),
+        case(
+            "10.0.0.50",
+            "host",
+            "tcp",
+            Some(8006),
+            Accept,
+            "/etc/pve/firewall/cluster.fw:20",
+        ),
         // Outside the admin LAN and the local network: nothing accepts, policy_in DROP.
-        case("192.168.1.5", "host", "tcp", Some(22), Drop, "policy /etc/pve/firewall/cluster.fw policy_in"),
-        case("outside", "host", "tcp", Some(8006), Drop, "policy /etc/pve/firewall/cluster.fw policy_in"),
+        case(
+            "192.168.1.5",
+            "host",
+            "tcp",
+            Some(22),
+            Drop,
+            "policy /etc/pve/firewall/cluster.fw policy_in",
+        ),
+        case(
+            "outside",
+            "host",
+            "tcp",
+            Some(8006),
+            Drop,
+            "policy /etc/pve/firewall/cluster.fw policy_in",
+        ),
         // SPICE proxy 3128 has no user rule: the implicit +management accept covers the LAN only.
-        case("10.0.0.50", "host", "tcp", Some(3128), Accept, "implicit management"),
-        case("192.168.1.5", "host", "tcp", Some(3128), Drop, "policy /etc/pve/firewall/cluster.fw policy_in"),
+        case(
+            "10.0.0.50",
+            "host",
+            "tcp",
+            Some(3128),
+            Accept,
+            "implicit management",
+        ),
+        case(
+            "192.168.1.5",
+            "host",
+            "tcp",
+            Some(3128),
+            Drop,
+            "policy /etc/pve/firewall/cluster.fw policy_in",
+        ),
         // rpcbind is dropped by rule 6 (line 24), even from the LAN.
-        case("10.0.0.50", "host", "tcp", Some(111), Drop, "/etc/pve/firewall/cluster.fw:24"),
+        case(
+            "10.0.0.50",
+            "host",
+            "tcp",
+            Some(111),
+            Drop,
+            "/etc/pve/firewall/cluster.fw:24",
+        ),
         // The disabled node-exporter rule (line 26) does not match: policy.
-        case("10.0.0.50", "host", "tcp", Some(9100), Drop, "policy /etc/pve/firewall/cluster.fw policy_in"),
+        case(
+            "10.0.0.50",
+            "host",
+            "tcp",
+            Some(9100),
+            Drop,
+            "policy /etc/pve/firewall/cluster.fw policy_in",
+        ),
         // DNS for guests: lines 22 (udp) and 23 (tcp).
-        case("10.0.0.50", "host", "udp", Some(53), Accept, "/etc/pve/firewall/cluster.fw:22"),
-        case("10.0.0.50", "host", "tcp", Some(53), Accept, "/etc/pve/firewall/cluster.fw:23"),
+        case(
+            "10.0.0.50",
+            "host",
+            "udp",
+            Some(53),
+            Accept,
+            "/etc/pve/firewall/cluster.fw:22",
+        ),
+        case(
+            "10.0.0.50",
+            "host",
+            "tcp",
+            Some(53),
+            Accept,
+            "/etc/pve/firewall/cluster.fw:23",
+        ),
         // Ping (echo-request) from the LAN: line 21; from elsewhere: policy (echo-request is not vital ICMP).
-        case("10.0.0.50", "host", "icmp", None, Accept, "/etc/pve/firewall/cluster.fw:21"),
-        case("192.168.1.5", "host", "icmp", None, Drop, "policy /etc/pve/firewall/cluster.fw policy_in"),
+        case(
+            "10.0.0.50",
+            "host",
+            "icmp",
+            None,
+            Accept,
+            "/etc/pve/firewall/cluster.fw:21",
+        ),
+        case(
+            "192.168.1.5",
+            "host",
+            "icmp",
+            None,
+            Drop,
+            "policy /etc/pve/firewall/cluster.fw policy_in",
+        ),
         // Host OUT: upstream DNS by line 25; anything else by policy_out ACCEPT.
-        case("host", "1.1.1.1", "udp", Some(53), Accept, "/etc/pve/firewall/cluster.fw:25"),
-        case("host", "1.1.1.1", "tcp", Some(443), Accept, "policy /etc/pve/firewall/cluster.fw policy_out"),
+        case(
+            "host",
+            "1.1.1.1",
+            "udp",
+            Some(53),
+            Accept,
+            "/etc/pve/firewall/cluster.fw:25",
+        ),
+        case(
+            "host",
+            "1.1.1.1",
+            "tcp",
+            Some(443),
+            Accept,
+            "policy /etc/pve/firewall/cluster.fw policy_out",
+        ),
         // Step-CA (ct103, 10.0.0.10): 9000 from 10.0.0.0/24 by its line 9; nothing else comes in.
-        case("10.0.0.50", "ct103", "tcp", Some(9000), Accept, "/etc/pve/firewall/103.fw:9"),
-        case("192.168.1.5", "ct103", "tcp", Some(9000), Drop, "policy /etc/pve/firewall/103.fw policy_in"),
+        case(
+            "10.0.0.50",
+            "ct103",
+            "tcp",
+            Some(9000),
+            Accept,
+            "/etc/pve/firewall/103.fw:9",
+        ),
+        case(
+            "192.168.1.5",
+            "ct103",
+            "tcp",
+            Some(9000),
+            Drop,
+            "policy /etc/pve/firewall/103.fw policy_in",
+        ),
         // Guests get no implicit management rule: SSH to the CA from the LAN is dropped.
-        case("10.0.0.50", "103", "tcp", Some(22), Drop, "policy /etc/pve/firewall/103.fw policy_in"),
+        case(
+            "10.0.0.50",
+            "103",
+            "tcp",
+            Some(22),
+            Drop,
+            "policy /etc/pve/firewall/103.fw policy_in",
+        ),
         // Traefik (ct102, 10.0.0.12): macros HTTPS (tcp 443) and HTTP (tcp 80) from the LAN.
-        case("10.0.0.50", "ct102", "tcp", Some(443), Accept, "/etc/pve/firewall/102.fw:9"),
-        case("10.0.0.50", "10.0.0.12", "tcp", Some(80), Accept, "/etc/pve/firewall/102.fw:10"),
-        case("10.0.0.50", "ct102", "tcp", Some(8080), Drop, "policy /etc/pve/firewall/102.fw policy_in"),
-        case("10.0.0.50", "ct102", "udp", Some(443), Drop, "policy /etc/pve/firewall/102.fw policy_in"),
+        case(
+            "10.0.0.50",
+            "ct102",
+            "tcp",
+            Some(443),
+            Accept,
+            "/etc/pve/firewall/102.fw:9",
+        ),
+        case(
+            "10.0.0.50",
+            "10.0.0.12",
+            "tcp",
+            Some(80),
+            Accept,
+            "/etc/pve/firewall/102.fw:10",
+        ),
+        case(
+            "10.0.0.50",
+            "ct102",
+            "tcp",
+            Some(8080),
+            Drop,
+            "policy /etc/pve/firewall/102.fw policy_in",
+        ),
+        case(
+            "10.0.0.50",
+            "ct102",
+            "udp",
+            Some(443),
+            Drop,
+            "policy /etc/pve/firewall/102.fw policy_in",
+        ),
         // Portainer (vm1001): 9443 only from Traefik; Traefik's OUT policy is ACCEPT.
-        case("ct102", "vm1001", "tcp", Some(9443), Accept, "/etc/pve/firewall/1001.fw:9"),
-        case("10.0.0.50", "vm1001", "tcp", Some(9443), Drop, "policy /etc/pve/firewall/1001.fw policy_in"),
+        case(
+            "ct102",
+            "vm1001",
+            "tcp",
+            Some(9443),
+            Accept,
+            "/etc/pve/firewall/1001.fw:9",
+        ),
+        case(
+            "10.0.0.50",
+            "vm1001",
+            "tcp",
+            Some(9443),
+            Drop,
+            "policy /etc/pve/firewall/1001.fw policy_in",
+        ),
         // Builder (vm1002) and the template CT 900 have no firewall object: nothing filters them.
         case("192.168.1.5", "vm1002", "tcp", Some(22), Accept, "none"),
         case("10.0.0.50", "10.0.0.200", "tcp", Some(5432), Accept, "none"),
         // Step-CA to the host's web UI: 103 OUT policy ACCEPT, then host IN rule line 20 (10.0.0.10 is in admin_lan).
-        case("ct103", "host", "tcp", Some(8006), Accept, "/etc/pve/firewall/cluster.fw:20"),
+        case(
+            "ct103",
+            "host",
+            "tcp",
+            Some(8006),
+            Accept,
+            "/etc/pve/firewall/cluster.fw:20",
+        ),
     ];
     let inv = load_dir(&example_dir());
     let rs = propose(&inv).ruleset(&inv);
@@ -84,7 +267,18 @@ fn example_packet_table() {
         let (tz, tip) = resolve_endpoint(&rs, c.to, false).unwrap();
         let proto = phx_fw::sim::query_proto(c.proto).unwrap();
         let icmp_type = (c.proto == "icmp").then(|| "echo-request".to_string());
-        let a = rs.simulate(fz, tz, &Packet { src: fip, dst: tip, proto, dport: c.dport, sport: c.sport, icmp_type });
+        let a = rs.simulate(
+            fz,
+            tz,
+            &Packet {
+                src: fip,
+                dst: tip,
+                proto,
+                dport: c.dport,
+                sport: c.sport,
+                icmp_type,
+            },
+        );
         let by = match &a.decider {
             Decider::Rule { file, line, .. } => format!("{file}:{line}"),
             Decider::Policy { file, option, .. } => format!("policy {file} {option}"),
@@ -93,7 +287,10 @@ fn example_packet_table() {
             other => format!("other {other}"),
         };
         if a.verdict != c.verdict || by != c.by {
-            failures.push(format!("{} -> {} {} {:?}: got {} by {by}, expected {} by {}", c.from, c.to, c.proto, c.dport, a.verdict, c.verdict, c.by));
+            failures.push(format!(
+                "{} -> {} {} {:?}: got {} by {by}, expected {} by {}",
+                c.from, c.to, c.proto, c.dport, a.verdict, c.verdict, c.by
+            ));
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
@@ -104,10 +301,21 @@ fn dhcp_reply_to_a_guest_is_implicitly_accepted() {
     let inv = load_dir(&example_dir());
     let rs = propose(&inv).ruleset(&inv);
     let (tz, tip) = resolve_endpoint(&rs, "ct103", false).unwrap();
-    let p = Packet { src: "10.0.0.1".parse().unwrap(), dst: tip, proto: 17, dport: Some(68), sport: Some(67), icmp_type: None };
+    let p = Packet {
+        src: "10.0.0.1".parse().unwrap(),
+        dst: tip,
+        proto: 17,
+        dport: Some(68),
+        sport: Some(67),
+        icmp_type: None,
+    };
     let a = rs.simulate(phx_fw::sim::Zone::Outside, tz, &p);
     assert_eq!(a.verdict, Verdict::Accept);
-    assert!(matches!(a.decider, Decider::Implicit(ref s) if s.contains("DHCP")), "{}", a.decider);
+    assert!(
+        matches!(a.decider, Decider::Implicit(ref s) if s.contains("DHCP")),
+        "{}",
+        a.decider
+    );
 }
 
 #[test]
@@ -119,10 +327,36 @@ fn reject_policy_answers_reject_but_drops_noise_silently() {
     let rs = propose(&inv).ruleset(&inv);
     let host = inv.host.network.address.addr();
     let src = "192.168.1.5".parse().unwrap();
-    let tcp = Packet { src, dst: host, proto: 6, dport: Some(9999), sport: Some(40000), icmp_type: None };
-    assert_eq!(rs.simulate(phx_fw::sim::Zone::Outside, phx_fw::sim::Zone::Host, &tcp).verdict, Verdict::Reject);
-    let dns_reply = Packet { src, dst: host, proto: 17, dport: Some(40000), sport: Some(53), icmp_type: None };
-    assert_eq!(rs.simulate(phx_fw::sim::Zone::Outside, phx_fw::sim::Zone::Host, &dns_reply).verdict, Verdict::Drop);
+    let tcp = Packet {
+        src,
+        dst: host,
+        proto: 6,
+        dport: Some(9999),
+        sport: Some(40000),
+        icmp_type: None,
+    };
+    assert_eq!(
+        rs.simulate(phx_fw::sim::Zone::Outside, phx_fw::sim::Zone::Host, &tcp)
+            .verdict,
+        Verdict::Reject
+    );
+    let dns_reply = Packet {
+        src,
+        dst: host,
+        proto: 17,
+        dport: Some(40000),
+        sport: Some(53),
+        icmp_type: None,
+    };
+    assert_eq!(
+        rs.simulate(
+            phx_fw::sim::Zone::Outside,
+            phx_fw::sim::Zone::Host,
+            &dns_reply
+        )
+        .verdict,
+        Verdict::Drop
+    );
 }
 
 #[test]
@@ -131,7 +365,14 @@ fn disabled_cluster_firewall_accepts_everything() {
     let inv = load_dir(dir.path());
     let rs = propose(&inv).ruleset(&inv);
     let (tz, tip) = resolve_endpoint(&rs, "ct103", false).unwrap();
-    let p = Packet { src: "192.168.1.5".parse().unwrap(), dst: tip, proto: 6, dport: Some(22), sport: None, icmp_type: None };
+    let p = Packet {
+        src: "192.168.1.5".parse().unwrap(),
+        dst: tip,
+        proto: 6,
+        dport: Some(22),
+        sport: None,
+        icmp_type: None,
+    };
     let a = rs.simulate(phx_fw::sim::Zone::Outside, tz, &p);
     assert_eq!(a.verdict, Verdict::Accept);
     assert!(matches!(a.decider, Decider::Disabled(_)));
@@ -142,11 +383,22 @@ fn cli_simulate_names_the_rule() {
     phx_fw()
         .args(["simulate", "--config-dir"])
         .arg(example_dir())
-        .args(["--from", "10.0.0.50", "--to", "host", "--proto", "tcp", "--dport", "111"])
+        .args([
+            "--from",
+            "10.0.0.50",
+            "--to",
+            "host",
+            "--proto",
+            "tcp",
+            "--dport",
+            "111",
+        ])
         .assert()
         .success()
         .stdout(predicates::str::contains("ACTION: DROP"))
-        .stdout(predicates::str::contains("decided by: /etc/pve/firewall/cluster.fw:24: IN DROP -p tcp -dport 111 -log info"));
+        .stdout(predicates::str::contains(
+            "decided by: /etc/pve/firewall/cluster.fw:24: IN DROP -p tcp -dport 111 -log info",
+        ));
 }
 
 #[test]
@@ -155,7 +407,11 @@ fn cli_simulate_existing_files_under_state_root() {
     let root = tempfile::tempdir().unwrap();
     let dir = root.path().join("etc/pve/firewall");
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("cluster.fw"), "[OPTIONS]\n\nenable: 1\n\n[RULES]\n\nIN REJECT -p tcp -dport 8006\n").unwrap();
+    std::fs::write(
+        dir.join("cluster.fw"),
+        "[OPTIONS]\n\nenable: 1\n\n[RULES]\n\nIN REJECT -p tcp -dport 8006\n",
+    )
+    .unwrap();
     phx_fw()
         .args(["simulate", "--config-dir"])
         .arg(example_dir())
@@ -165,15 +421,29 @@ fn cli_simulate_existing_files_under_state_root() {
         .assert()
         .success()
         .stdout(predicates::str::contains("ACTION: REJECT"))
-        .stdout(predicates::str::contains("/etc/pve/firewall/cluster.fw:7: IN REJECT -p tcp -dport 8006"));
+        .stdout(predicates::str::contains(
+            "/etc/pve/firewall/cluster.fw:7: IN REJECT -p tcp -dport 8006",
+        ));
 }
 
 #[test]
 fn cli_batch_answers_one_line_per_query() {
     let q = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(q.path(), "# from to proto dport\n10.0.0.50 host tcp 22\n192.168.1.5 host tcp 22\nct102 vm1001 tcp 9443\n").unwrap();
-    let out = phx_fw().args(["simulate", "--config-dir"]).arg(example_dir()).arg("--batch").arg(q.path()).assert().success().get_output().stdout.clone();
+    let out = phx_fw()
+        .args(["simulate", "--config-dir"])
+        .arg(example_dir())
+        .arg("--batch")
+        .arg(q.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let text = String::from_utf8(out).unwrap();
-    let verdicts: Vec<&str> = text.lines().map(|l| l.split('\t').next().unwrap()).collect();
+    let verdicts: Vec<&str> = text
+        .lines()
+        .map(|l| l.split('\t').next().unwrap())
+        .collect();
     assert_eq!(verdicts, ["ACCEPT", "DROP", "ACCEPT"]);
 }
