@@ -179,6 +179,11 @@ snaptime: 1717000000
         assert_eq!(c.effective("swap"), None);
         assert_eq!(c.effective("memory"), Some("1024"));
         assert_eq!(c.mount_keys().into_iter().collect::<Vec<_>>(), vec![0, 1]);
+        let mp1 = crate::props::parse(&c.keys["mp1"], Some("volume"));
+        assert_eq!(mp1["volume"], "tank:subvol-101-disk-1");
+        assert_eq!(mp1["mp"], "/var/log/app");
+        assert_eq!(mp1["backup"], "1");
+        assert_eq!(mp1["size"], "4G");
     }
 
     #[test]

@@ -72,6 +72,7 @@ pub fn check(inv: &Inventory, seen: &Observed) -> Problems {
     let mut p = Problems::default();
     let file = &inv.sources.lxc;
     let storages = storage::Storages::of(&inv.host);
+    let mut sources_without_snapshot = BTreeSet::new();
     for c in inv.lxcs.values() {
         if let Some(s) = &c.storage_pool {
             if !storages.is_known(s) {
@@ -117,7 +118,7 @@ pub fn check(inv: &Inventory, seen: &Observed) -> Problems {
             }
             (Some(src), _) => {
                 if let Some(s) = inv.lxcs.get(src) {
-                    if s.template_snapshot_name.is_none() {
+                    if s.template_snapshot_name.is_none() && sources_without_snapshot.insert(*src) {
                         p.push(
                             file,
                             &format!("{}.template_snapshot_name", s.path),
@@ -145,8 +146,6 @@ pub fn check(inv: &Inventory, seen: &Observed) -> Problems {
             );
         }
     }
-    // A source named by several clones is reported once.
-    p.list.dedup();
     p
 }
 

@@ -179,3 +179,25 @@ fn help_teaches() {
         assert!(text.contains(w), "--help mentions {w}");
     }
 }
+
+#[test]
+fn a_clone_source_without_a_snapshot_name_is_reported_once() {
+    let err = refused(
+        |v| {
+            drop(
+                v["lxc_configs"]["900"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("template_snapshot_name"),
+            )
+        },
+        true,
+    );
+    assert!(
+        err.contains(
+            "lxc_configs.\"900\".template_snapshot_name: (missing): the snapshot to clone from"
+        ),
+        "{err}"
+    );
+    assert_eq!(err.matches("template_snapshot_name").count(), 1, "{err}");
+}
