@@ -523,3 +523,106 @@ pub fn rule_json(r: &FwRule) -> Value {
     }
     Value::Object(o)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_lines_as_the_reference_writes_them() {
+        let r = parse_rule(
+            "IN ACCEPT -i net0 -p tcp -dport 22,8000:8010 -log info",
+            "f",
+            3,
+        )
+        .unwrap();
+        assert_eq!((r.direction.as_str(), r.action.as_str()), ("in", "ACCEPT"));
+        assert_eq!(
+            (
+                r.iface.as_deref(),
+                r.proto.as_deref(),
+                r.dport.as_deref(),
+                r.log.as_deref()
+            ),
+            (
+                Some("net0"),
+                Some("tcp"),
+                Some("22,8000:8010"),
+                Some("info")
+            )
+        );
+        assert_eq!(r.path, "line 3");
+        let d = parse_rule("|IN ACCEPT -p tcp -dport 8080 # disabled", "f", 1).unwrap();
+        assert!(!d.enabled);
+        assert_eq!(d.comment.as_deref(), Some("disabled"));
+        let g = parse_rule("GROUP webserver -i net0", "f", 1).unwrap();
+        assert_eq!(
+            (g.direction.as_str(), g.action.as_str(), g.iface.as_deref()),
+            ("group", "webserver", Some("net0"))
+        );
+        let m = parse_rule("in DNS(ACCEPT) -source 10.10.0.0/16", "f", 1).unwrap();
+        assert_eq!(
+            (m.macro_name.as_deref(), m.action.as_str()),
+            (Some("DNS"), "ACCEPT")
+        );
+        // Perl's synonyms: --flag and -proto.
+        let s = parse_rule("OUT DROP --dest 10.0.0.1 -proto udp", "f", 1).unwrap();
+        assert_eq!(
+            (s.dest.as_deref(), s.proto.as_deref()),
+            (Some("10.0.0.1"), Some("udp"))
+        );
+        // The comment starts at the first '#'.
+        let c = parse_rule("IN DROP # a # b", "f", 1).unwrap();
+        assert_eq!(c.comment.as_deref(), Some("a # b"));
+    }
+
+    #[test]
+    fn unparsable_rules_are_errors() {
+        for bad in [
+            "IN ACCEPT -p  tcp",
+            "IN ACCEPT -x 1",
+            "IN ACCEPT -p",
+            "SIDEWAYS ACCEPT",
+            "IN",
+            "GROUP web -p tcp",
+            "IN ACCEPT -iface vmbr0",
+        ] {
+            assert!(parse_rule(bad, "f", 1).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn rendering_writes_options_in_order_and_the_disabled_marker() {
+        let r = FwRule {
+            direction: "in".into(),
+            action: "ACCEPT".into(),
+            icmp_type: Some("echo-request".into()),
+            proto: Some("icmp".into()),
+            log: Some("info".into()),
+            sport: Some("1:2".into()),
+            dest: Some("10.0.0.1".into()),
+            source: Some("+management".into()),
+            iface: Some("vmbr0".into()),
+            enabled: false,
+            comment: Some("  spaced  ".into()),
+            ..Default::default()
+        };
+        assert_eq!(rule_line(&r), "|IN ACCEPT -i vmbr0 -source +management -dest 10.0.0.1 -p icmp -sport 1:2 -log info -icmp-type echo-request # spaced");
+        let macro_rule = FwRule {
+            direction: "out".into(),
+            action: "DROP".into(),
+            macro_name: Some("SSH".into()),
+            enabled: true,
+            ..Default::default()
+        };
+        assert_eq!(rule_line(&macro_rule), "OUT SSH(DROP)");
+    }
+
+    #[test]
+    fn file_kinds_from_names() {
+        assert_eq!(Kind::of_file("cluster.fw"), Some(Kind::Cluster));
+        assert_eq!(Kind::of_file("101.fw"), Some(Kind::Guest(101)));
+        assert_eq!(Kind::of_file("0101.fw"), None);
+        assert_eq!(Kind::of_file("host.fw"), None);
+    }
+}

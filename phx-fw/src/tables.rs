@@ -448,3 +448,25 @@ pub fn lookup_macro(name: &str) -> Option<(&'static str, &'static [MacroLine])> 
         .find(|(n, _)| n.eq_ignore_ascii_case(name))
         .map(|(n, l)| (*n, *l))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_resolve_like_pve_firewall() {
+        assert_eq!(protocol("tcp"), Some(6));
+        assert_eq!(protocol("TCP"), Some(6));
+        assert_eq!(protocol("17"), Some(17));
+        assert_eq!(protocol("icmpv6"), Some(58));
+        assert_eq!(protocol("ipv6-icmp"), Some(58));
+        assert_eq!(protocol("256"), None);
+        assert_eq!(protocol("tcp6"), None);
+        assert_eq!(service("https"), Some(443));
+        assert_eq!(service("HTTPS"), None);
+        assert_eq!(lookup_macro("ssh").map(|m| m.0), Some("SSH"));
+        assert_eq!(lookup_macro("Web").unwrap().1.len(), 2);
+        assert!(lookup_macro("Nope").is_none());
+        assert!(!LOG_LEVELS.contains(&"warn"));
+    }
+}
