@@ -71,6 +71,19 @@ fn by(d: &Decider) -> String {
     }
 }
 
+/// from zone, from IP, to zone, to IP, protocol, dport, sport, verdict, decided by.
+type Row = (
+    Zone,
+    &'static str,
+    Zone,
+    &'static str,
+    u8,
+    Option<u16>,
+    Option<u16>,
+    Verdict,
+    String,
+);
+
 #[test]
 fn packets_through_the_reference_examples() {
     use Verdict::*;
@@ -81,7 +94,7 @@ fn packets_through_the_reference_examples() {
     let c = "/etc/pve/firewall/cluster.fw";
     let g = "/etc/pve/firewall/101.fw";
     #[rustfmt::skip]
-    let table: Vec<(Zone, &str, Zone, &str, u8, Option<u16>, Option<u16>, Verdict, String)> = vec![
+    let table: Vec<Row> = vec![
         // GROUP webserver -i net0 → [group webserver] IN HTTPS(ACCEPT), line 22 of cluster.fw.
         (Zone::Outside, "192.168.1.1", g101, ip101, 6, Some(443), None, Accept, format!("{c}:22")),
         // Group's second rule (line 23): 9100 from 10.10.0.0/16 only.
