@@ -139,7 +139,11 @@ fn warn_all(notes: &[String]) {
 
 fn run_plan(a: PlanArgs) -> Result<u8, Failure> {
     let inv = a.input.load()?;
-    let ssh = phx_fw::lockout::ssh_client(std::env::var("SSH_CLIENT").ok().as_deref());
+    let var = std::env::var("SSH_CLIENT").ok();
+    let ssh = phx_fw::lockout::ssh_client(var.as_deref());
+    if let (Some(v), None) = (&var, ssh) {
+        eprintln!("{TOOL}: warning: SSH_CLIENT={v:?} is not an IPv4 client; the lockout guard checks only the admin network");
+    }
     let opts = Options {
         allow_lockout: a.allow_lockout,
         ssh_client: ssh,
