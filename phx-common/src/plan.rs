@@ -102,6 +102,9 @@ pub struct CommandStep {
 pub struct HandlerStep {
     pub argv: Vec<String>,
     pub desc: String,
+    /// Even when notified, run only when this exits 0 (e.g. the program exists).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub only_if: Option<Vec<String>>,
 }
 
 /// A random secret file, created once, never overwritten, never printed.

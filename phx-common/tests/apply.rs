@@ -39,6 +39,7 @@ fn handler(id: &str, argv_: &[&str]) -> Step {
     step(
         id,
         Action::Handler(HandlerStep {
+            only_if: None,
             argv: argv(argv_),
             desc: id.into(),
         }),
@@ -463,4 +464,32 @@ fn a_run_can_be_rolled_back() {
     assert_eq!(read(root.path(), "/etc/kept"), "before\n");
     assert_eq!(read(root.path(), "/etc/gone"), "was here\n");
     assert!(!root.path().join("etc/new").exists());
+}
+
+#[test]
+fn a_notified_handler_still_obeys_only_if() {
+    let root = tempfile::tempdir().unwrap();
+    let guarded = |id: &str, guard: &str| {
+        step(
+            id,
+            Action::Handler(HandlerStep {
+                argv: argv(&[
+                    "sh",
+                    "-c",
+                    &format!("echo {id} >> \"$PHX_ROOT/handlers.log\""),
+                ]),
+                desc: id.into(),
+                only_if: Some(argv(&[guard])),
+            }),
+        )
+    };
+    let plan = vec![
+        file("a", "/etc/a", "1\n", &["no", "yes"]),
+        guarded("no", "false"),
+        guarded("yes", "true"),
+    ];
+    let r = apply(&plan, &opts(root.path())).unwrap();
+    assert_eq!(status_of(&r, "no"), Status::Ok);
+    assert_eq!(r.handlers_fired(), vec!["yes"]);
+    assert_eq!(read(root.path(), "/handlers.log"), "yes\n");
 }

@@ -45,6 +45,7 @@ pub fn enabled(conf: String, hosts: String, phx_dns: &str) -> Plan {
     p.push(
         RELOAD,
         Action::Handler(HandlerStep {
+            only_if: None,
             // SIGHUP when running (re-reads addn-hosts, keeps the PID); starts it when stopped.
             argv: argv(&["systemctl", "reload-or-restart", "dnsmasq"]),
             desc: "reload dnsmasq: re-read the records (SIGHUP)".into(),
@@ -53,6 +54,7 @@ pub fn enabled(conf: String, hosts: String, phx_dns: &str) -> Plan {
     p.push(
         RESTART,
         Action::Handler(HandlerStep {
+            only_if: None,
             argv: argv(&["systemctl", "restart", "dnsmasq"]),
             desc: "restart dnsmasq: SIGHUP does not re-read its config".into(),
         }),
@@ -94,6 +96,7 @@ pub fn disabled() -> Plan {
     p.push(
         RESTART,
         Action::Handler(HandlerStep {
+            only_if: None,
             argv: argv(&["systemctl", "try-restart", "dnsmasq"]),
             desc: "restart dnsmasq (if running) without Phoenix's config and records".into(),
         }),

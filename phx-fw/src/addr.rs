@@ -219,7 +219,7 @@ impl Ipv4Set {
             let (ia, ib) = (Ipv4Addr::from(*a), Ipv4Addr::from(*b));
             if a == b {
                 parts.push(ia.to_string());
-            } else if span.is_power_of_two() && (*a as u64) % span == 0 {
+            } else if span.is_power_of_two() && (*a as u64).is_multiple_of(span) {
                 parts.push(format!("{ia}/{}", 32 - span.trailing_zeros()));
             } else {
                 parts.push(format!("{ia}-{ib}"));

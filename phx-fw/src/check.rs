@@ -357,10 +357,7 @@ pub fn is_host_iface(s: &str) -> bool {
         && b[1..]
             .iter()
             .all(|c| c.is_ascii_alphanumeric() || *c == b'_');
-    base_ok
-        && suffix.map_or(true, |d| {
-            !d.is_empty() && d.bytes().all(|c| c.is_ascii_digit())
-        })
+    base_ok && suffix.is_none_or(|d| !d.is_empty() && d.bytes().all(|c| c.is_ascii_digit()))
 }
 
 pub fn is_guest_iface(s: &str) -> bool {

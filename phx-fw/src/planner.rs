@@ -207,6 +207,9 @@ pub fn plan(inv: &Inventory, opts: &Options) -> Result<(Plan, Vec<String>), Prob
         plan.push(
             COMPILE,
             Action::Handler(HandlerStep {
+                // `pve-firewall compile` is the check; where the command is
+                // missing (a preview machine) the restart still follows.
+                only_if: Some(argv(&["which", "pve-firewall"])),
                 argv: argv(&["pve-firewall", "compile"]),
                 desc: "check the changed firewall files compile (pve-firewall compile)".into(),
             }),
@@ -214,6 +217,7 @@ pub fn plan(inv: &Inventory, opts: &Options) -> Result<(Plan, Vec<String>), Prob
         plan.push(
             RESTART,
             Action::Handler(HandlerStep {
+                only_if: None,
                 argv: argv(&["pve-firewall", "restart"]),
                 desc: "reload the firewall with the changed files".into(),
             }),

@@ -221,7 +221,7 @@ impl Run<'_> {
             Action::Absent(a) => self.absent(step, &a.path),
             Action::Secret(s) => self.secret(step, &s.path, s.bytes, &s.mode),
             Action::Command(c) => Ok(self.command(step, c)),
-            Action::Handler(h) => Ok(self.handler(step, &h.argv)),
+            Action::Handler(h) => Ok(self.handler(step, &h.argv, h.only_if.as_deref())),
         };
         result.unwrap_or_else(|e| outcome(step, Status::Failed, format!("{e:#}")))
     }
@@ -476,12 +476,28 @@ impl Run<'_> {
         self.execute(step, &c.argv, &c.desc)
     }
 
-    fn handler(&mut self, step: &Step, argv: &[String]) -> Outcome {
+    fn handler(&mut self, step: &Step, argv: &[String], only_if: Option<&[String]>) -> Outcome {
         let shown = run::show(argv);
         if !self.notified.contains(&step.id) {
             return outcome(step, Status::Skipped, "not notified");
         }
-        if self.opts.check || !self.opts.may_run() {
+        if !self.opts.may_run() {
+            return outcome(step, Status::Changed, format!("would run: {shown}"));
+        }
+        if let Some(only_if) = only_if {
+            match self.guard(only_if) {
+                Ok(false) => {
+                    return outcome(
+                        step,
+                        Status::Ok,
+                        format!("notified, but only_if: {} failed", run::show(only_if)),
+                    )
+                }
+                Ok(true) => {}
+                Err(e) => return outcome(step, Status::Failed, e),
+            }
+        }
+        if self.opts.check {
             return outcome(step, Status::Changed, format!("would run: {shown}"));
         }
         self.execute(step, argv, &shown)
