@@ -80,13 +80,6 @@ impl Desired {
     }
 }
 
-/// Whether net0 gets `firewall=1`. phx-fw owns the firewall files themselves;
-/// this only decides whether the NIC is filtered (a guest with an enabled
-/// `firewall` object).
-pub fn wants_firewall(c: &Lxc) -> bool {
-    Guest::Lxc(c).firewall().is_some_and(|fw| fw.enabled)
-}
-
 /// The managed part of net0 (`name,bridge,ip,gw,hwaddr,firewall`).
 pub fn net0(c: &Lxc) -> Option<BTreeMap<String, String>> {
     let n = c.net.as_ref()?;
@@ -105,7 +98,8 @@ pub fn net0(c: &Lxc) -> Option<BTreeMap<String, String>> {
     if let Some(mac) = &c.mac {
         m.insert("hwaddr".to_string(), mac.to_ascii_uppercase());
     }
-    if wants_firewall(c) {
+    // phx-fw owns the rule of when a NIC is filtered; net0 only follows it.
+    if phx_fw::nic_firewall_enabled(Guest::Lxc(c)) {
         m.insert("firewall".to_string(), "1".to_string());
     }
     Some(m)
