@@ -30,9 +30,11 @@ fn starts_stanza(line: &str) -> bool {
             .any(|w| first == *w || (w.ends_with('-') && first.starts_with(w)))
 }
 
+/// An IPv4 (`inet`) stanza header for `name`. Proxmox writes IPv6 as a
+/// separate `iface NAME inet6 …` stanza, which Phoenix leaves alone.
 fn is_iface_line(line: &str, name: &str) -> bool {
     let mut w = line.split_whitespace();
-    w.next() == Some("iface") && w.next() == Some(name)
+    w.next() == Some("iface") && w.next() == Some(name) && w.next() == Some("inet")
 }
 
 fn is_auto_for(line: &str, name: &str) -> bool {
@@ -40,7 +42,7 @@ fn is_auto_for(line: &str, name: &str) -> bool {
     matches!(w.next(), Some("auto") | Some("allow-hotplug")) && w.any(|x| x == name)
 }
 
-/// Where the bridge is defined in one file's text: line indexes of each `iface NAME` line.
+/// Where the bridge's IPv4 stanza is in one file's text: line indexes of each `iface NAME inet` line.
 pub fn definitions(text: &str, name: &str) -> Vec<usize> {
     text.lines()
         .enumerate()
@@ -109,7 +111,7 @@ pub fn edit(current: Option<&str>, net: &HostNetwork) -> Result<Edited, String> 
                 .clone()
                 .or(existing_ports)
                 .unwrap_or_else(|| "none".to_string());
-            let has_auto = lines[..start].iter().any(|l| is_auto_for(l, &net.bridge));
+            let has_auto = lines.iter().any(|l| is_auto_for(l, &net.bridge));
             out.extend(lines[..start].iter().map(|s| s.to_string()));
             if !has_auto {
                 out.push(format!("auto {}", net.bridge));

@@ -28,6 +28,10 @@ iface vmbr0 inet static
 \tbridge-fd 0
 \tmtu 9000
 
+iface vmbr0 inet6 static
+\taddress fd00::13/64
+\tgateway fd00::1
+
 # storage network
 auto vmbr1
 iface vmbr1 inet manual
@@ -324,4 +328,14 @@ fn render_prints_the_generated_files() {
             predicate::str::contains("==> /etc/resolv.conf <==\n# Managed by Phoenix")
                 .and(predicate::str::contains("\taddress 10.0.0.13/24\n")),
         );
+}
+
+#[test]
+fn an_auto_line_after_the_stanza_is_not_duplicated() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("etc/network")).unwrap();
+    let text = "iface vmbr0 inet static\n\taddress 10.0.0.13/24\n\tgateway 10.0.0.1\n\tbridge-ports eno1\n\tbridge-stp off\n\tbridge-fd 0\n\nauto vmbr0\n";
+    std::fs::write(root.path().join("etc/network/interfaces"), text).unwrap();
+    converge(&repo("examples/etc"), root.path());
+    assert_eq!(read(root.path(), "etc/network/interfaces"), text);
 }
