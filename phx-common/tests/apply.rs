@@ -493,3 +493,55 @@ fn a_notified_handler_still_obeys_only_if() {
     assert_eq!(r.handlers_fired(), vec!["yes"]);
     assert_eq!(read(root.path(), "/handlers.log"), "yes\n");
 }
+
+#[test]
+fn two_edits_of_one_file_back_up_the_original() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("etc")).unwrap();
+    std::fs::write(root.path().join("etc/hosts"), "original\n").unwrap();
+    let block = |id: &str, marker: &str| {
+        step(
+            id,
+            Action::Block(BlockStep {
+                path: "/etc/hosts".into(),
+                marker: marker.into(),
+                content: "x\n".into(),
+                notify: vec![],
+            }),
+        )
+    };
+    let r = apply(&[block("one", "a"), block("two", "b")], &opts(root.path())).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(r.backup_dir.unwrap().join("etc/hosts")).unwrap(),
+        "original\n"
+    );
+}
+
+#[test]
+fn odd_mode_spellings_converge_in_one_run() {
+    let root = tempfile::tempdir().unwrap();
+    let s = step(
+        "f",
+        Action::File(FileStep {
+            path: "/etc/m".into(),
+            content: "x\n".into(),
+            mode: Some("0o600".into()),
+            ..Default::default()
+        }),
+    );
+    apply(std::slice::from_ref(&s), &opts(root.path())).unwrap();
+    assert_eq!(
+        std::fs::metadata(root.path().join("etc/m"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777,
+        0o600
+    );
+    assert_eq!(
+        apply(std::slice::from_ref(&s), &opts(root.path()))
+            .unwrap()
+            .changed(),
+        0
+    );
+}

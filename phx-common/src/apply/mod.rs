@@ -155,7 +155,7 @@ pub fn apply(steps: &[Step], opts: &Options) -> anyhow::Result<Report> {
 }
 
 /// One run at a time: an exclusive, non-blocking flock on the state dir's lock file.
-fn lock(opts: &Options) -> anyhow::Result<nix::fcntl::Flock<std::fs::File>> {
+pub fn lock(opts: &Options) -> anyhow::Result<nix::fcntl::Flock<std::fs::File>> {
     let dir = opts.state_dir();
     std::fs::create_dir_all(&dir)
         .with_context(|| format!("creating state directory {}", dir.display()))?;
@@ -193,7 +193,7 @@ impl Run<'_> {
                 let current = self.read(&b.path);
                 match current {
                     Ok(cur) => match files::with_block(cur.as_deref(), &b.marker, &b.content) {
-                        Ok(new) => self.converge_text(step, &b.path, cur, new, None, false),
+                        Ok(new) => self.converge_text(step, &b.path, cur, new, None),
                         Err(e) => Ok(outcome(step, Status::Failed, format!("{}: {e}", b.path))),
                     },
                     Err(e) => Err(e),
@@ -202,7 +202,7 @@ impl Run<'_> {
             Action::Lines(l) => match self.read(&l.path) {
                 Ok(Some(cur)) => {
                     let new = files::with_lines(&cur, &l.lines, l.stop_at.as_deref());
-                    self.converge_text(step, &l.path, Some(cur), new, None, false)
+                    self.converge_text(step, &l.path, Some(cur), new, None)
                 }
                 // The file is made by an earlier command (e.g. `pct create`) that
                 // this preview or check did not run.
@@ -236,16 +236,9 @@ impl Run<'_> {
     }
 
     fn file(&mut self, step: &Step, f: &FileStep) -> anyhow::Result<Outcome> {
-        let mode = match &f.mode {
-            Some(m) => Some(
-                u32::from_str_radix(m.trim_start_matches("0o"), 8)
-                    .with_context(|| format!("mode {m:?} is not octal"))?,
-            ),
-            None => None,
-        };
+        let mode = f.mode.as_deref().map(parse_mode).transpose()?;
         let cur = self.read(&f.path)?;
-        let mut out =
-            self.converge_text(step, &f.path, cur, f.content.clone(), Some(f), f.secret)?;
+        let mut out = self.converge_text(step, &f.path, cur, f.content.clone(), Some((f, mode)))?;
         if out.status == Status::Ok {
             // Content is right; metadata may still drift.
             let dest = self.dest(&f.path);
@@ -260,19 +253,21 @@ impl Run<'_> {
         Ok(out)
     }
 
-    /// Compares, diffs, validates, backs up and writes one file.
+    /// Compares, diffs, validates, backs up and writes one file. `file` is the
+    /// whole-file step with its parsed mode; block and lines edits pass `None`
+    /// and keep the existing file's mode and ownership.
     fn converge_text(
         &mut self,
         step: &Step,
         path: &str,
         cur: Option<String>,
         new: String,
-        f: Option<&FileStep>,
-        secret: bool,
+        file: Option<(&FileStep, Option<u32>)>,
     ) -> anyhow::Result<Outcome> {
         if cur.as_deref() == Some(new.as_str()) {
             return Ok(outcome(step, Status::Ok, path));
         }
+        let secret = file.is_some_and(|(f, _)| f.secret);
         let mut o = outcome(
             step,
             Status::Changed,
@@ -289,27 +284,29 @@ impl Run<'_> {
             return Ok(o);
         }
         let dest = self.dest(path);
-        let mode = f
-            .and_then(|f| f.mode.as_deref())
-            .and_then(|m| u32::from_str_radix(m, 8).ok());
-        let existing_mode = std::fs::metadata(&dest)
-            .ok()
-            .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o7777);
-        // pmxcfs refuses chmod: files there get no mode and keep the default.
-        let tmp = write_temp(&dest, new.as_bytes(), mode.or(existing_mode))
+        let wanted_mode = file.and_then(|(_, m)| m);
+        let tmp = write_temp(&dest, new.as_bytes(), wanted_mode)
             .with_context(|| format!("writing temp file beside {}", dest.display()))?;
-        if let Some(validate) = f.and_then(|f| f.validate.as_ref()) {
+        let prepared = match file {
+            // The old file's mode and owner, unless the step names its own.
+            Some((f, mode)) => keep_metadata(&tmp, &dest).and_then(|_| set_metadata(&tmp, mode, f)),
+            None => keep_metadata(&tmp, &dest),
+        };
+        if let Err(e) = prepared {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+        if let Some(validate) = file.and_then(|(f, _)| f.validate.as_ref()) {
             if let Err(msg) = self.validate(validate, &tmp) {
                 let _ = std::fs::remove_file(&tmp);
+                let msg = if secret {
+                    "the validator's output is hidden: the file is secret".to_string()
+                } else {
+                    msg
+                };
                 o.status = Status::Failed;
                 o.detail = format!("{path}: validation failed, the old file is kept: {msg}");
                 return Ok(o);
-            }
-        }
-        if let Some(f) = f {
-            if let Err(e) = set_metadata(&tmp, mode, f) {
-                let _ = std::fs::remove_file(&tmp);
-                return Err(e);
             }
         }
         if cur.is_some() {
@@ -367,6 +364,10 @@ impl Run<'_> {
     fn backup(&mut self, path: &str, dest: &Path) -> anyhow::Result<()> {
         let dir = self.run_backup_dir();
         let to = under_root(&dir, path);
+        if to.exists() {
+            // Two steps edit one file: the first backup holds the original.
+            return Ok(());
+        }
         if let Some(parent) = to.parent() {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("creating {}", parent.display()))?;
@@ -412,8 +413,7 @@ impl Run<'_> {
         if self.opts.check {
             return Ok(o);
         }
-        let mode =
-            u32::from_str_radix(mode, 8).with_context(|| format!("mode {mode:?} is not octal"))?;
+        let mode = parse_mode(mode)?;
         let mut raw = vec![0u8; bytes];
         use std::io::Read;
         std::fs::File::open("/dev/urandom")
@@ -529,6 +529,35 @@ impl Run<'_> {
             Err(e) => outcome(step, Status::Failed, format!("could not run {shown}: {e}")),
         }
     }
+}
+
+/// `"0644"`, `"644"` or `"0o644"`.
+pub fn parse_mode(m: &str) -> anyhow::Result<u32> {
+    u32::from_str_radix(m.trim_start_matches("0o"), 8)
+        .ok()
+        .filter(|v| *v <= 0o7777)
+        .with_context(|| format!("mode {m:?} is not an octal file mode"))
+}
+
+/// A block or lines edit must not change who may read the file: the temp
+/// file gets the old file's mode and owner whatever the umask says.
+/// Nothing is changed where they already match (pmxcfs refuses chmod/chown).
+fn keep_metadata(tmp: &Path, dest: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let Ok(old) = std::fs::metadata(dest) else {
+        return Ok(());
+    };
+    let new = std::fs::metadata(tmp)?;
+    let old_mode = old.permissions().mode() & 0o7777;
+    if new.permissions().mode() & 0o7777 != old_mode {
+        std::fs::set_permissions(tmp, std::fs::Permissions::from_mode(old_mode))
+            .with_context(|| format!("keeping the mode of {}", dest.display()))?;
+    }
+    if (new.uid(), new.gid()) != (old.uid(), old.gid()) {
+        nix::unistd::chown(tmp, Some(old.uid().into()), Some(old.gid().into()))
+            .with_context(|| format!("keeping the owner of {}", dest.display()))?;
+    }
+    Ok(())
 }
 
 fn lookup_ids(

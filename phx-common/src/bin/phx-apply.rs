@@ -60,6 +60,13 @@ fn run(args: &Args) -> Result<u8, Failure> {
         } else {
             phx_common::fsutil::under_root(&root, "/var/lib/phoenix/backups").join(run)
         };
+        let opts = Options {
+            root: root.clone(),
+            run_commands: false,
+            check: false,
+            diff: false,
+        };
+        let _lock = phx_common::apply::lock(&opts)?;
         for line in phx_common::apply::rollback::rollback(&root, &dir)? {
             eprintln!("{line}");
         }

@@ -1,0 +1,57 @@
+//! Kept in its own test binary: the umask is process-wide, and other tests
+//! create files concurrently.
+
+use phx_common::apply::{apply, Options};
+use phx_common::plan::*;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+
+fn opts(root: &std::path::Path) -> Options {
+    Options {
+        root: root.to_path_buf(),
+        run_commands: true,
+        check: false,
+        diff: false,
+    }
+}
+
+fn step(id: &str, action: Action) -> Step {
+    Step {
+        v: 1,
+        tool: "test".into(),
+        id: id.into(),
+        action,
+    }
+}
+
+#[test]
+fn edits_keep_the_files_mode_and_owner_whatever_the_umask() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("etc")).unwrap();
+    let hosts = root.path().join("etc/hosts");
+    std::fs::write(&hosts, "127.0.0.1 localhost\n").unwrap();
+    std::fs::set_permissions(&hosts, std::fs::Permissions::from_mode(0o644)).unwrap();
+    nix::unistd::chown(
+        &hosts,
+        Some(nix::unistd::Uid::from_raw(4321)),
+        Some(nix::unistd::Gid::from_raw(4321)),
+    )
+    .unwrap();
+    let old = nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
+    let r = apply(
+        &[step(
+            "b",
+            Action::Block(BlockStep {
+                path: "/etc/hosts".into(),
+                marker: "m".into(),
+                content: "10.0.0.1 a\n".into(),
+                notify: vec![],
+            }),
+        )],
+        &opts(root.path()),
+    );
+    nix::sys::stat::umask(old);
+    assert_eq!(r.unwrap().changed(), 1);
+    let meta = std::fs::metadata(&hosts).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o777, 0o644);
+    assert_eq!((meta.uid(), meta.gid()), (4321, 4321));
+}
