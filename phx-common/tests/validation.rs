@@ -374,3 +374,25 @@ fn firewall_may_live_at_top_level_or_under_shared_volumes() {
     assert_eq!(inv.host.firewall_path, "shared_volumes.firewall");
     assert_eq!(inv.host.firewall.unwrap().rules.len(), 8);
 }
+
+#[test]
+fn a_wildcard_and_an_exact_record_of_one_name_may_differ() {
+    let mut docs = example();
+    docs[VM]["vms"][2]["dns_records"] = json!([
+        {"hostname": "*.apps.internal.thinkheads.ai", "ip": "10.0.0.12"},
+        {"hostname": "apps.internal.thinkheads.ai", "ip": "10.0.0.102"}
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    for (f, d) in FILES.iter().zip(docs.iter()) {
+        std::fs::write(dir.path().join(f), serde_json::to_vec(d).unwrap()).unwrap();
+    }
+    load(&Input::Dir(dir.path().to_path_buf())).unwrap_or_else(|p| panic!("{p}"));
+    // Two wildcards for one name still conflict.
+    let p = problems(|d| {
+        d[VM]["vms"][2]["dns_records"] = json!([
+            {"hostname": "*.apps.internal.thinkheads.ai", "ip": "10.0.0.12"},
+            {"hostname": "*.apps.internal.thinkheads.ai", "ip": "10.0.0.102"}
+        ])
+    });
+    assert_problem(&p, VM_F, "vms[2].dns_records[1]", "one address per name");
+}

@@ -78,22 +78,9 @@ pub fn collect(inv: &Inventory) -> Result<Records, Problems> {
                 &mut explicit
             };
             match map.get(&rec.hostname) {
-                // Same name, same address, twice: harmless, written once.
-                Some(first) if first.ip == rec.ip => continue,
-                // phx-common rejects this already; kept so this module never
-                // writes two answers for one name on its own.
-                Some(first) => {
-                    problems.push(
-                        &rec.file,
-                        &rec.path,
-                        format!("{} -> {}", rec.hostname, rec.ip),
-                        format!(
-                            "one address per name; {}: {} maps it to {}",
-                            first.file, first.path, first.ip
-                        ),
-                    );
-                    continue;
-                }
+                // Written once. phx-common's validation guarantees the same
+                // address: one per name, and one per wildcard.
+                Some(_) => continue,
                 None => {
                     map.insert(rec.hostname.clone(), rec);
                 }

@@ -258,12 +258,14 @@ fn ca_present(inv: &Inventory, p: &mut Problems) {
     }
 }
 
-/// Two explicit records for one name must agree.
+/// Two explicit records for one name must agree. A wildcard (`*.apps.x`)
+/// and an exact record (`apps.x`) are different names: dnsmasq answers the
+/// exact one from the hosts file and the rest from `address=`.
 fn explicit_records(inv: &Inventory, p: &mut Problems) {
-    let mut seen: HashMap<&str, &DnsRecord> = HashMap::new();
+    let mut seen: HashMap<(&str, bool), &DnsRecord> = HashMap::new();
     for g in inv.guests() {
         for rec in g.dns_records() {
-            match seen.get(rec.hostname.as_str()) {
+            match seen.get(&(rec.hostname.as_str(), rec.wildcard)) {
                 Some(first) if first.ip != rec.ip => p.push(
                     &rec.file,
                     &rec.path,
@@ -275,7 +277,7 @@ fn explicit_records(inv: &Inventory, p: &mut Problems) {
                 ),
                 Some(_) => {}
                 None => {
-                    seen.insert(&rec.hostname, rec);
+                    seen.insert((&rec.hostname, rec.wildcard), rec);
                 }
             }
         }
