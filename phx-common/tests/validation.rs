@@ -396,3 +396,50 @@ fn a_wildcard_and_an_exact_record_of_one_name_may_differ() {
     });
     assert_problem(&p, VM_F, "vms[2].dns_records[1]", "one address per name");
 }
+
+#[test]
+fn tokens_that_reach_pct_arguments_are_checked() {
+    let p = problems(|d| {
+        d[HYP]["proxmox_storage_ids"]["lxc_disks"] = json!("local-lvm,ro=1");
+        d[HYP]["proxmox_defaults"]["lxc"]["features"] = json!("nesting=1,evil=1");
+        d[LXC]["lxc_configs"]["110"]["storage_pool"] = json!("local lvm");
+        d[LXC]["lxc_configs"]["102"]["pct_options"] = json!(["nesting=yes"]);
+        d[LXC]["lxc_configs"]["900"]["template"] = json!("local:vztmpl/x.tar.zst,size=1");
+        d[LXC]["lxc_configs"]["900"]["template_snapshot_name"] = json!("1st");
+        d[LXC]["lxc_configs"]["103"]["zfs_volumes"][0]["pool"] = json!("tank-persistent:x");
+        d[LXC]["lxc_configs"]["111"]["apparmor_profile"] = json!("un confined");
+    });
+    assert_problem(&p, HYP_F, "proxmox_storage_ids.lxc_disks", "storage ID");
+    assert_problem(&p, HYP_F, "proxmox_defaults.lxc.features", "pct feature");
+    assert_problem(&p, LXC_F, "lxc_configs.\"110\".storage_pool", "storage ID");
+    assert_problem(
+        &p,
+        LXC_F,
+        "lxc_configs.\"102\".pct_options[0]",
+        "pct feature",
+    );
+    assert_problem(
+        &p,
+        LXC_F,
+        "lxc_configs.\"900\".template",
+        "template volume ID",
+    );
+    assert_problem(
+        &p,
+        LXC_F,
+        "lxc_configs.\"900\".template_snapshot_name",
+        "snapshot name",
+    );
+    assert_problem(
+        &p,
+        LXC_F,
+        "lxc_configs.\"103\".zfs_volumes[0].pool",
+        "storage ID",
+    );
+    assert_problem(
+        &p,
+        LXC_F,
+        "lxc_configs.\"111\".apparmor_profile",
+        "AppArmor profile",
+    );
+}

@@ -121,7 +121,7 @@ pub fn hypervisor(r: &mut Reader, root: &Node) -> Option<Host> {
     if let Some(n) = root.get("proxmox_storage_ids") {
         if r.expect_object(&n) {
             for (k, v) in n.entries() {
-                if let Some(s) = r.str(&v) {
+                if let Some(s) = token(r, &v, is_storage_id, STORAGE_ID) {
                     storage_ids.insert(k.to_string(), s);
                 }
             }
@@ -131,8 +131,9 @@ pub fn hypervisor(r: &mut Reader, root: &Node) -> Option<Host> {
     if let Some(ds) = root.get("zfs").and_then(|z| z.get("datasets")) {
         if r.expect_array(&ds) {
             for d in ds.items() {
-                let (Some(name), Some(pool)) = (r.req_str(&d, "name"), r.req_str(&d, "pool"))
-                else {
+                let name = req_token(r, &d, "name", is_zfs_name, ZFS_NAME);
+                let pool = req_token(r, &d, "pool", is_storage_id, STORAGE_ID);
+                let (Some(name), Some(pool)) = (name, pool) else {
                     continue;
                 };
                 let content = d
@@ -156,7 +157,10 @@ pub fn hypervisor(r: &mut Reader, root: &Node) -> Option<Host> {
             memory_mb: r
                 .opt_int(&n, "memory_mb", 16, u32::MAX as u64)
                 .unwrap_or(defaults::LXC_MEMORY_MB),
-            features: r.opt_str(&n, "features"),
+            features: n.get("features").and_then(|f| {
+                let items = pct_features(r, &f);
+                (!items.is_empty()).then(|| items.join(","))
+            }),
         },
         None => LxcDefaults {
             cores: defaults::LXC_CORES,
@@ -735,8 +739,8 @@ fn lxc(r: &mut Reader, n: &Node, ctid: u32, d: Option<&LxcDefaults>) -> Option<L
     if let Some(zv) = n.get("zfs_volumes") {
         if r.expect_array(&zv) {
             for v in zv.items() {
-                let name = r.req_str(&v, "name");
-                let pool = r.req_str(&v, "pool");
+                let name = req_token(r, &v, "name", is_zfs_name, ZFS_NAME);
+                let pool = req_token(r, &v, "pool", is_storage_id, STORAGE_ID);
                 let size_gb = v.get("size_gb").and_then(|s| r.int(&s, 1, 1 << 20));
                 let mp = v.get("mount_point").and_then(|m| abs_path(r, &m));
                 if v.get("mount_point").is_none() {
@@ -834,10 +838,18 @@ fn lxc(r: &mut Reader, n: &Node, ctid: u32, d: Option<&LxcDefaults>) -> Option<L
         .get("traefik_service")
         .map(|x| traefik_services(r, &x))
         .unwrap_or_default();
-    let template = r.opt_str(n, "template");
-    let storage_pool = r.opt_str(n, "storage_pool");
-    let snapshot = r.opt_str(n, "template_snapshot_name");
-    let apparmor = r.opt_str(n, "apparmor_profile");
+    let template = n
+        .get("template")
+        .and_then(|t| token(r, &t, is_template_ref, TEMPLATE));
+    let storage_pool = n
+        .get("storage_pool")
+        .and_then(|t| token(r, &t, is_storage_id, STORAGE_ID));
+    let snapshot = n
+        .get("template_snapshot_name")
+        .and_then(|t| token(r, &t, is_snapname, SNAPNAME));
+    let apparmor = n
+        .get("apparmor_profile")
+        .and_then(|t| token(r, &t, is_profile, PROFILE));
     let lxc = Lxc {
         ctid,
         name: name.unwrap_or_default(),
@@ -865,7 +877,10 @@ fn lxc(r: &mut Reader, n: &Node, ctid: u32, d: Option<&LxcDefaults>) -> Option<L
             .and_then(|c| r.int(&c, MIN_ID, MAX_ID))
             .map(|x| x as u32),
         features: features(r, n, "features"),
-        pct_options: features(r, n, "pct_options"),
+        pct_options: n
+            .get("pct_options")
+            .map(|f| pct_features(r, &f))
+            .unwrap_or_default(),
         lxc_options,
         template_snapshot_name: snapshot,
         apparmor_profile: apparmor,
@@ -946,6 +961,115 @@ pub fn vms(r: &mut Reader, root: &Node) -> Vec<Vm> {
         };
         if r.problems.list.len() == before {
             out.push(vm);
+        }
+    }
+    out
+}
+
+// ---- tokens that end up inside pct arguments and property strings --------
+
+const STORAGE_ID: &str = "a Proxmox storage ID (a letter, then letters, digits, '-', '_' or '.')";
+const ZFS_NAME: &str = "a ZFS dataset or volume name (letters, digits, '-', '_', '.')";
+const TEMPLATE: &str = "a template volume ID (storage:vztmpl/file.tar.zst) or an absolute path, without ',', '=' or spaces";
+const SNAPNAME: &str = "a snapshot name (a letter, then letters, digits, '-' or '_'; at most 40)";
+const PROFILE: &str = "an AppArmor profile name (letters, digits, '-', '_', '.')";
+/// `pct --features` keys (reference §3.1).
+const PCT_FEATURES: [&str; 6] = [
+    "force_rw_sys",
+    "fuse",
+    "keyctl",
+    "mknod",
+    "nesting",
+    "mount",
+];
+
+pub fn is_storage_id(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_alphabetic())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+}
+
+fn is_zfs_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+}
+
+fn is_template_ref(s: &str) -> bool {
+    let clean = !s.is_empty() && !s.contains([',', '=']) && !s.contains(char::is_whitespace);
+    let volid = s
+        .split_once(':')
+        .is_some_and(|(st, rest)| is_storage_id(st) && !rest.is_empty());
+    clean && (s.starts_with('/') || volid)
+}
+
+fn is_snapname(s: &str) -> bool {
+    s.len() <= 40
+        && s.len() >= 2
+        && s.starts_with(|c: char| c.is_ascii_alphabetic())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b))
+}
+
+fn is_profile(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+}
+
+/// A string that must match `ok`, or a problem saying `expected`.
+fn token(r: &mut Reader, n: &Node, ok: fn(&str) -> bool, expected: &str) -> Option<String> {
+    let s = r.str(n)?;
+    if ok(&s) {
+        Some(s)
+    } else {
+        r.bad(n, expected);
+        None
+    }
+}
+
+fn req_token(
+    r: &mut Reader,
+    n: &Node,
+    key: &str,
+    ok: fn(&str) -> bool,
+    expected: &str,
+) -> Option<String> {
+    match n.get(key) {
+        Some(c) => token(r, &c, ok, expected),
+        None => {
+            r.problems.push(
+                n.file,
+                &n.path_of(key),
+                "(missing)",
+                format!("{expected} (required)"),
+            );
+            None
+        }
+    }
+}
+
+/// `pct --features` items (`nesting=1`, `mount=nfs;cifs`), from a list or a comma-separated string.
+fn pct_features(r: &mut Reader, n: &Node) -> Vec<String> {
+    let mut out = Vec::new();
+    for (item, at) in r.str_list(n, &[',']) {
+        let valid = item.split_once('=').is_some_and(|(k, v)| match k {
+            "mount" => {
+                !v.is_empty()
+                    && v.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b';')
+            }
+            _ => PCT_FEATURES.contains(&k) && (v == "0" || v == "1"),
+        });
+        if valid {
+            out.push(item);
+        } else {
+            r.problems.push(
+                at.file,
+                at.path(),
+                format!("{item:?}"),
+                "a pct feature: force_rw_sys, fuse, keyctl, mknod or nesting =0|1, or mount=fs;fs",
+            );
         }
     }
     out
