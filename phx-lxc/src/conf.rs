@@ -16,6 +16,8 @@ pub struct Conf {
     pub pending_delete: BTreeSet<String>,
     /// Snapshot section names (`[final-form]`).
     pub snapshots: BTreeSet<String>,
+    /// The file as it was read, for edits that keep every other byte.
+    pub text: String,
 }
 
 enum Section {
@@ -50,7 +52,10 @@ pub fn raw_line(line: &str) -> Option<String> {
 }
 
 pub fn parse(text: &str) -> Conf {
-    let mut c = Conf::default();
+    let mut c = Conf {
+        text: text.to_string(),
+        ..Conf::default()
+    };
     let mut section = Section::Main;
     for line in text.lines() {
         if let Some(rest) = line.strip_prefix('[') {

@@ -9,6 +9,7 @@ pub mod desired;
 pub mod observe;
 pub mod order;
 pub mod props;
+pub mod raw;
 pub mod render;
 pub mod storage;
 
@@ -16,7 +17,7 @@ use conf::Conf;
 use desired::{Desired, Mount, Source};
 use observe::{conf_path, Observed};
 use phx_common::config::{Inventory, Problems};
-use phx_common::plan::{Action, CommandStep, LinesStep, Plan};
+use phx_common::plan::{Action, CommandStep, FileStep, LinesStep, Plan};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 pub const TOOL: &str = "phx-lxc";
@@ -126,24 +127,29 @@ pub fn check(inv: &Inventory, seen: &Observed) -> Problems {
                             format!("the snapshot to clone from (CT {} is cloned from CT {src})", c.ctid),
                         );
                     }
+                    // `pct clone` fails on a source with bind mounts
+                    // (reference §4); only a clone still to be made matters.
+                    if let Some(m) = s.mount_points.first() {
+                        if !seen.confs.contains_key(&c.ctid) {
+                            p.push(
+                                file,
+                                &format!("{}.clone_from_ctid", c.path),
+                                src.to_string(),
+                                format!(
+                                    "a clone source without bind mounts (`pct clone` fails on them): CT {src} has {}.mount_points[0] {} -> {}{}",
+                                    s.path,
+                                    m.host_path,
+                                    m.container_path,
+                                    match s.mount_points.len() {
+                                        1 => String::new(),
+                                        n => format!(" and {} more", n - 1),
+                                    }
+                                ),
+                            );
+                        }
+                    }
                 }
             }
-        }
-    }
-    if let Err(cycles) = order::order(inv) {
-        for cyc in cycles {
-            let shown: Vec<String> = cyc.iter().map(u32::to_string).collect();
-            let path = inv
-                .lxcs
-                .get(&cyc[0])
-                .map(|c| format!("{}.dependencies", c.path))
-                .unwrap_or_else(|| format!("(guest {})", cyc[0]));
-            p.push(
-                file,
-                &path,
-                shown.join(" -> "),
-                "no cycle through dependencies and clone sources",
-            );
         }
     }
     p
@@ -178,7 +184,7 @@ pub fn plan(inv: &Inventory, seen: &Observed, opts: Options) -> Result<Planned, 
         return Err(problems);
     }
     let order: Vec<u32> = order::order(inv)
-        .expect("checked above")
+        .expect("phx-common's load refuses dependency/clone cycles (exit 2)")
         .into_iter()
         .filter(|id| inv.lxcs.contains_key(id))
         .collect();
@@ -308,6 +314,29 @@ impl Planner<'_> {
                 }
             },
         };
+        // Raw lines of an existing container: the whole conf with only its
+        // raw lines edited, written before any pct call for this container
+        // in this plan (pct set/resize rewrite the conf and keep raw lines,
+        // so writing after them would undo their change).
+        if let Some(conf) = existing {
+            let e = raw::edit(&conf.text, &d.raw);
+            self.report_stray(ctid, &e.stray);
+            if e.text != conf.text {
+                self.plan.push(
+                    format!("lxc:{ctid}:conf"),
+                    Action::File(FileStep {
+                        path: conf_path(ctid),
+                        content: e.text,
+                        // pmxcfs: no mode or owner.
+                        ..Default::default()
+                    }),
+                );
+                actions.push(format!("edit {} lxc line(s)", e.changes));
+                if running {
+                    needs_restart.push("raw lxc lines".to_string());
+                }
+            }
+        }
         if !set.is_empty() {
             let mut argv = pct(&["set", &ctid.to_string()]);
             let mut names = Vec::new();
@@ -369,32 +398,9 @@ impl Planner<'_> {
                 actions.push(format!("resize mp{idx} {size_gb}G"));
             }
         }
-        // Raw lines: always for a container made by this plan (its conf exists
-        // by then); for an existing one only when some are missing.
-        let missing: Vec<&String> = match existing {
-            Some(conf) => d.raw.iter().filter(|l| !conf.raw.contains(l)).collect(),
-            None => d.raw.iter().collect(),
-        };
-        if let Some(conf) = existing {
-            // Lines are only ever added: a GPU the entry no longer assigns
-            // (or one inherited from a clone source) is reported.
-            let stray: Vec<&str> = conf
-                .raw
-                .iter()
-                .filter(|l| !d.raw.contains(l))
-                .filter_map(|l| l.strip_prefix("lxc.mount.entry: /dev/nvidia"))
-                .filter_map(|rest| rest.split_whitespace().next())
-                .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-                .collect();
-            if !stray.is_empty() {
-                self.notes.push(format!(
-                    "CT {ctid} passes through /dev/nvidia{} which gpu_assignment does not list; remove the line(s) from {} by hand",
-                    stray.join(", /dev/nvidia"),
-                    conf_path(ctid)
-                ));
-            }
-        }
-        if !missing.is_empty() {
+        // A container made by this plan: its conf does not exist while
+        // planning, so the lines go in through a `lines` step once pct made it.
+        if existing.is_none() && !d.raw.is_empty() {
             self.plan.push(
                 format!("lxc:{ctid}:lines"),
                 Action::Lines(LinesStep {
@@ -404,10 +410,7 @@ impl Planner<'_> {
                     notify: Vec::new(),
                 }),
             );
-            actions.push(format!("{} lxc line(s)", missing.len()));
-            if existing.is_some() && running {
-                needs_restart.push("raw lxc lines".to_string());
-            }
+            actions.push(format!("{} lxc line(s)", d.raw.len()));
         }
         if !needs_restart.is_empty() {
             if self.opts.restart {
@@ -427,6 +430,37 @@ impl Planner<'_> {
         }
         self.finals.insert(ctid, fin);
         actions
+    }
+
+    /// Raw lines of an existing conf that its entry does not ask for: kept
+    /// (they may be the operator's own), and reported.
+    fn report_stray(&mut self, ctid: u32, stray: &[String]) {
+        let gpu = |l: &String| {
+            l.strip_prefix("lxc.mount.entry: /dev/nvidia")
+                .and_then(|rest| rest.split_whitespace().next())
+                .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+                .map(str::to_string)
+        };
+        let gpus: Vec<String> = stray.iter().filter_map(gpu).collect();
+        if !gpus.is_empty() {
+            self.notes.push(format!(
+                "CT {ctid} passes through /dev/nvidia{} which gpu_assignment does not list; remove the line(s) from {} by hand",
+                gpus.join(", /dev/nvidia"),
+                conf_path(ctid)
+            ));
+        }
+        let other: Vec<&str> = stray
+            .iter()
+            .filter(|l| gpu(l).is_none())
+            .map(String::as_str)
+            .collect();
+        if !other.is_empty() {
+            self.notes.push(format!(
+                "CT {ctid} has lxc line(s) its entry does not ask for (lxc_options, apparmor_profile, gpu_assignment): {}; kept — remove them from {} by hand if they are not wanted",
+                other.join(" | "),
+                conf_path(ctid)
+            ));
+        }
     }
 
     /// `pct snapshot` of a clone source that lacks the snapshot clones are

@@ -21,9 +21,23 @@ use std::time::Instant;
 ///     mounts (zfs_volumes, mount_points; matched by container path, new ones
 ///     at the lowest free mpN, none ever dropped or renumbered);
 ///   - raw LXC lines pct cannot set (lxc_options, apparmor_profile, NVIDIA
-///     passthrough for gpu_assignment) are added once to the conf's main section;
+///     passthrough for gpu_assignment): a new container gets them added to its
+///     conf's main section; an existing conf is rewritten (a `file` step,
+///     before its pct calls) with only those lines edited — a single-valued
+///     key Phoenix sets (lxc.apparmor.profile, …) replaces its line, lines of
+///     multi-valued keys (lxc.mount.entry, lxc.cgroup2.devices.allow,
+///     lxc.environment, lxc.hook.*, …) are added when missing, everything
+///     else is kept byte for byte; raw lines the entry does not ask for are
+///     kept and reported (remove them by hand);
 ///   - rootfs/volumes grow with `pct resize` (never shrink);
 ///   - guests with start_at_boot that are not running are started, in boot order.
+///
+/// With --state-root DIR other than /, the confs are read under DIR but the
+/// running state still comes from `pct list` on PATH, run with PHX_ROOT=DIR
+/// (so a pct test double reads DIR). A preview on a live Proxmox host
+/// therefore plans starts and restarts against the host's real running
+/// state; a note on stderr says which pct answered. Without pct on PATH every
+/// container is taken as stopped.
 ///
 /// Drift that is not changed (smaller disk, unprivileged, restarts needed) is
 /// reported on stderr, with a progress line per container that gets steps.

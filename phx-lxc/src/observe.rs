@@ -55,6 +55,13 @@ pub fn pct_list(state_root: &Path) -> std::io::Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// The first `name` on PATH, for messages.
+fn on_path(name: &str) -> Option<std::path::PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
 pub fn observe(inv: &Inventory, state_root: &Path) -> anyhow::Result<Observed> {
     let mut o = Observed::default();
     for &ctid in inv.lxcs.keys() {
@@ -76,6 +83,13 @@ pub fn observe(inv: &Inventory, state_root: &Path) -> anyhow::Result<Observed> {
         Ok(out) => {
             o.pct_calls += 1;
             o.running = parse_list(&out);
+            if state_root != Path::new("/") {
+                o.notes.push(format!(
+                    "running state is from `pct list` ({}, run with PHX_ROOT={}), not from files under the state root; on a live host that is the live host's running state",
+                    on_path("pct").map_or_else(|| "pct".to_string(), |p| p.display().to_string()),
+                    state_root.display()
+                ));
+            }
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && state_root != Path::new("/") => {
             o.notes.push(format!(

@@ -201,3 +201,50 @@ fn a_clone_source_without_a_snapshot_name_is_reported_once() {
     );
     assert_eq!(err.matches("template_snapshot_name").count(), 1, "{err}");
 }
+
+#[test]
+fn a_clone_source_with_bind_mounts_is_refused() {
+    // Reference §4: bind mounts make `pct clone` fail, so this would fail
+    // only half-way through a run.
+    let err = refused(
+        |v| {
+            v["lxc_configs"]["110"]["clone_from_ctid"] = "102".into();
+            v["lxc_configs"]["102"]["template_snapshot_name"] = "golden".into();
+        },
+        true,
+    );
+    assert!(
+        err.contains("phoenix_lxc_configs.json: lxc_configs.\"110\".clone_from_ctid: 102: a clone source without bind mounts"),
+        "{err}"
+    );
+    assert!(
+        err.contains("lxc_configs.\"102\".mount_points[0] /mnt/pve/tank/persistent/ssl -> "),
+        "names the source's mount: {err}"
+    );
+    assert!(err.contains("1 problem(s)"), "{err}");
+}
+
+#[test]
+fn under_a_state_root_the_running_state_is_said_to_come_from_pct_on_path() {
+    let root = tempfile::tempdir().unwrap();
+    make_bind_sources(&inventory(&example()), root.path());
+    let out = phx_lxc(&example(), root.path()).output().unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("note: running state is from `pct list` (")
+            && err.contains(&format!("PHX_ROOT={}", root.path().display())),
+        "{err}"
+    );
+    let help = Command::cargo_bin("phx-lxc")
+        .unwrap()
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8(help.stdout).unwrap();
+    assert!(
+        help.contains("running state still comes from `pct list` on PATH")
+            && help.contains("PHX_ROOT=DIR"),
+        "{help}"
+    );
+}

@@ -300,7 +300,17 @@ fn a_missing_raw_line_is_added_once_keeping_the_snapshot_sections() {
     std::fs::write(&path, &edited).unwrap();
     let p = plan(&inv, root.path(), Options::default());
     assert_eq!(p.plan.steps.len(), 1, "{:?}", p.plan.steps);
-    assert_eq!(p.plan.steps[0].id, "lxc:901:lines");
+    assert_eq!(p.plan.steps[0].id, "lxc:901:conf");
+    match &p.plan.steps[0].action {
+        phx_common::plan::Action::File(f) => {
+            assert_eq!(f.path, "/etc/pve/lxc/901.conf");
+            assert!(
+                f.mode.is_none() && f.owner.is_none() && f.group.is_none(),
+                "pmxcfs: no mode or owner"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
     run(&p.plan.steps, root.path());
     let after = std::fs::read_to_string(&path).unwrap();
     assert_eq!(
@@ -420,4 +430,165 @@ fn start_all_and_no_start() {
     assert_eq!(started.len(), inv.lxcs.len(), "{started:?}");
     // 900 (boot order 0, the clone source of all) first.
     assert_eq!(started[0], "900");
+}
+
+/// The main section's lines (up to the first `[` line) and the rest.
+fn split_main(text: &str) -> (Vec<&str>, &str) {
+    let rest = text.find("\n[").map_or("", |i| &text[i..]);
+    let main = text[..text.len() - rest.len()].lines().collect();
+    (main, rest)
+}
+
+#[test]
+fn a_changed_apparmor_profile_replaces_the_line() {
+    let cfg = copy_config(&example());
+    edit_lxc(cfg.path(), |v| {
+        v["lxc_configs"]["110"]["apparmor_profile"] = "generated".into()
+    });
+    let root = tempfile::tempdir().unwrap();
+    converge(cfg.path(), root.path());
+    // 900 carries the snapshot 110 was cloned from: make 110 carry one too,
+    // so the edit is seen to keep snapshot sections.
+    let mut snap = phx_common::plan::Plan::new("test");
+    snap.push(
+        "snap",
+        phx_common::plan::Action::Command(phx_common::plan::CommandStep {
+            argv: ["pct", "snapshot", "110", "before"]
+                .map(String::from)
+                .to_vec(),
+            ..Default::default()
+        }),
+    );
+    run(&snap.steps, root.path());
+    let before = conf_text(root.path(), 110);
+    let (main, snaps) = split_main(&before);
+    assert!(
+        main.contains(&"lxc.apparmor.profile: generated"),
+        "{before}"
+    );
+    assert!(snaps.contains("[before]"), "{before}");
+    edit_lxc(cfg.path(), |v| {
+        v["lxc_configs"]["110"]["apparmor_profile"] = "unconfined".into()
+    });
+    let inv = inventory(cfg.path());
+    let p = plan(&inv, root.path(), Options::default());
+    assert_eq!(
+        p.plan
+            .steps
+            .iter()
+            .map(|s| s.id.as_str())
+            .collect::<Vec<_>>(),
+        vec!["lxc:110:conf"]
+    );
+    run(&p.plan.steps, root.path());
+    let after = conf_text(root.path(), 110);
+    let (main, rest) = split_main(&after);
+    let profiles: Vec<&&str> = main
+        .iter()
+        .filter(|l| l.starts_with("lxc.apparmor.profile"))
+        .collect();
+    assert_eq!(
+        profiles,
+        vec![&"lxc.apparmor.profile: unconfined"],
+        "{after}"
+    );
+    assert_eq!(rest, snaps, "snapshot sections byte for byte");
+    assert_eq!(
+        after.replace("unconfined", "generated"),
+        before,
+        "nothing else changed"
+    );
+    assert!(plan(&inv, root.path(), Options::default())
+        .plan
+        .steps
+        .is_empty());
+}
+
+#[test]
+fn the_equals_form_of_a_line_is_not_copied_again_when_another_line_is_added() {
+    let cfg = copy_config(&example());
+    let root = tempfile::tempdir().unwrap();
+    converge(cfg.path(), root.path());
+    // pct accepts `lxc.key = value`; someone wrote it that way.
+    let path = root.path().join("etc/pve/lxc/111.conf");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("\nlxc.apparmor.profile: unconfined\n"));
+    std::fs::write(
+        &path,
+        text.replace(
+            "\nlxc.apparmor.profile: unconfined\n",
+            "\nlxc.apparmor.profile = unconfined\n",
+        ),
+    )
+    .unwrap();
+    edit_lxc(cfg.path(), |v| {
+        v["lxc_configs"]["111"]["lxc_options"] = serde_json::json!([
+            "lxc.apparmor.profile=unconfined",
+            "lxc.cgroup2.devices.allow: c 10:200 rwm"
+        ])
+    });
+    let inv = inventory(cfg.path());
+    let p = plan(&inv, root.path(), Options::default());
+    run(&p.plan.steps, root.path());
+    let after = std::fs::read_to_string(&path).unwrap();
+    let (main, _) = split_main(&after);
+    assert_eq!(
+        main.iter()
+            .filter(|l| l.starts_with("lxc.apparmor.profile"))
+            .collect::<Vec<_>>(),
+        vec![&"lxc.apparmor.profile = unconfined"],
+        "{after}"
+    );
+    assert!(main.contains(&"lxc.cgroup2.devices.allow: c 10:200 rwm"));
+    assert!(plan(&inv, root.path(), Options::default())
+        .plan
+        .steps
+        .is_empty());
+}
+
+#[test]
+fn an_edited_multi_valued_line_is_added_and_the_old_one_reported() {
+    let cfg = copy_config(&example());
+    edit_lxc(cfg.path(), |v| {
+        v["lxc_configs"]["110"]["lxc_options"] =
+            serde_json::json!(["lxc.cgroup2.devices.allow: c 226:* rwm"])
+    });
+    let root = tempfile::tempdir().unwrap();
+    converge(cfg.path(), root.path());
+    edit_lxc(cfg.path(), |v| {
+        v["lxc_configs"]["110"]["lxc_options"] =
+            serde_json::json!(["lxc.cgroup2.devices.allow: c 226:0 rwm"])
+    });
+    let inv = inventory(cfg.path());
+    let p = plan(&inv, root.path(), Options::default());
+    assert!(
+        p.notes
+            .iter()
+            .any(|n| n.starts_with("CT 110 has lxc line(s)")
+                && n.contains("lxc.cgroup2.devices.allow: c 226:* rwm")
+                && n.contains("by hand")),
+        "{:?}",
+        p.notes
+    );
+    run(&p.plan.steps, root.path());
+    let after = conf_text(root.path(), 110);
+    let (main, _) = split_main(&after);
+    let allow: Vec<&&str> = main
+        .iter()
+        .filter(|l| l.starts_with("lxc.cgroup2.devices.allow"))
+        .collect();
+    assert_eq!(
+        allow,
+        vec![
+            &"lxc.cgroup2.devices.allow: c 226:* rwm",
+            &"lxc.cgroup2.devices.allow: c 226:0 rwm"
+        ],
+        "several allow lines are legal: the new one is added, the old one kept for a human"
+    );
+    let again = plan(&inv, root.path(), Options::default());
+    assert!(again.plan.steps.is_empty());
+    assert!(again
+        .notes
+        .iter()
+        .any(|n| n.starts_with("CT 110 has lxc line(s)")));
 }

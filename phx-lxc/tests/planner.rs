@@ -298,3 +298,26 @@ fn a_gpu_the_entry_does_not_assign_is_reported() {
         p.notes
     );
 }
+
+#[test]
+fn a_clone_source_with_bind_mounts_matters_only_while_the_clone_is_to_be_made() {
+    let cfg = copy_config(&example());
+    edit_lxc(cfg.path(), |v| {
+        v["lxc_configs"]["110"]["clone_from_ctid"] = "102".into();
+        v["lxc_configs"]["102"]["template_snapshot_name"] = "golden".into();
+    });
+    let inv = inventory(cfg.path());
+    // 110 exists: nothing will be cloned, nothing to refuse.
+    let mut seen = seen_with(&inv, 110, &phx_lxc::render::conf(&inv, 110).unwrap());
+    assert!(phx_lxc::plan(&inv, &seen, no_start()).is_ok());
+    // 110 is still to be cloned from 102, which bind-mounts a host directory.
+    seen.confs.remove(&110);
+    let problems = phx_lxc::plan(&inv, &seen, no_start()).unwrap_err();
+    let text = problems.to_string();
+    assert!(
+        text.contains(
+            "lxc_configs.\"110\".clone_from_ctid: 102: a clone source without bind mounts"
+        ),
+        "{text}"
+    );
+}
