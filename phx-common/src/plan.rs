@@ -105,6 +105,10 @@ pub struct HandlerStep {
     /// Even when notified, run only when this exits 0 (e.g. the program exists).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub only_if: Option<Vec<String>>,
+    /// Skip when any of these handlers was notified too: a restart makes a
+    /// reload of the same service pointless.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub superseded_by: Vec<String>,
 }
 
 /// A random secret file, created once, never overwritten, never printed.

@@ -39,6 +39,7 @@ fn handler(id: &str, argv_: &[&str]) -> Step {
     step(
         id,
         Action::Handler(HandlerStep {
+            superseded_by: vec![],
             only_if: None,
             argv: argv(argv_),
             desc: id.into(),
@@ -473,6 +474,7 @@ fn a_notified_handler_still_obeys_only_if() {
         step(
             id,
             Action::Handler(HandlerStep {
+                superseded_by: vec![],
                 argv: argv(&[
                     "sh",
                     "-c",
@@ -544,4 +546,68 @@ fn odd_mode_spellings_converge_in_one_run() {
             .changed(),
         0
     );
+}
+
+#[test]
+fn a_handler_is_superseded_when_its_superseder_was_notified() {
+    let root = tempfile::tempdir().unwrap();
+    let reload = step(
+        "reload",
+        Action::Handler(HandlerStep {
+            argv: argv(&["sh", "-c", "echo reload >> \"$PHX_ROOT/handlers.log\""]),
+            desc: "r".into(),
+            only_if: None,
+            superseded_by: vec!["restart".into()],
+        }),
+    );
+    let records_only = vec![
+        file("records", "/etc/rec", "1\n", &["reload"]),
+        file("conf", "/etc/conf", "1\n", &[]),
+        reload.clone(),
+        logging_handler("restart"),
+    ];
+    let r = apply(&records_only, &opts(root.path())).unwrap();
+    assert_eq!(r.handlers_fired(), vec!["reload"]);
+    let both = vec![
+        file("records", "/etc/rec", "2\n", &["reload"]),
+        file("conf", "/etc/conf", "2\n", &["restart"]),
+        reload,
+        logging_handler("restart"),
+    ];
+    let r = apply(&both, &opts(root.path())).unwrap();
+    assert_eq!(r.handlers_fired(), vec!["restart"]);
+    assert_eq!(read(root.path(), "/handlers.log"), "reload\nrestart\n");
+}
+
+#[test]
+fn validators_see_the_root_prefix_as_percent_r() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("etc")).unwrap();
+    std::fs::write(root.path().join("etc/marker"), "").unwrap();
+    let s = step(
+        "f",
+        Action::File(FileStep {
+            path: "/etc/f".into(),
+            content: "x\n".into(),
+            validate: Some(argv(&["test", "-e", "%r/etc/marker"])),
+            ..Default::default()
+        }),
+    );
+    assert_eq!(
+        apply(std::slice::from_ref(&s), &opts(root.path()))
+            .unwrap()
+            .changed(),
+        1
+    );
+    std::fs::remove_file(root.path().join("etc/marker")).unwrap();
+    let s2 = step(
+        "f",
+        Action::File(FileStep {
+            path: "/etc/f".into(),
+            content: "y\n".into(),
+            validate: Some(argv(&["test", "-e", "%r/etc/marker"])),
+            ..Default::default()
+        }),
+    );
+    assert!(apply(&[s2], &opts(root.path())).unwrap().failed().is_some());
 }

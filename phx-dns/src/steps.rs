@@ -27,7 +27,18 @@ pub fn enabled(conf: String, hosts: String, phx_dns: &str) -> Plan {
             path: CONF_PATH.into(),
             content: conf,
             mode: Some("0644".into()),
-            validate: Some(argv(&["dnsmasq", "--test", "--conf-file=%s"])),
+            // Checked as the Debian service reads it (reference §6): with every
+            // other file in /etc/dnsmasq.d, so a clash with one of them is caught
+            // before the restart. The temp file starts with '.', which -7 skips.
+            validate: Some(argv(&[
+                "dnsmasq",
+                "--test",
+                "-C",
+                "/dev/null",
+                "-7",
+                "%r/etc/dnsmasq.d,.dpkg-dist,.dpkg-old,.dpkg-new",
+                "--conf-file=%s",
+            ])),
             notify: vec![RESTART.into()],
             ..Default::default()
         }),
@@ -45,6 +56,8 @@ pub fn enabled(conf: String, hosts: String, phx_dns: &str) -> Plan {
     p.push(
         RELOAD,
         Action::Handler(HandlerStep {
+            // A restart re-reads the records too.
+            superseded_by: vec![RESTART.into()],
             only_if: None,
             // SIGHUP when running (re-reads addn-hosts, keeps the PID); starts it when stopped.
             argv: argv(&["systemctl", "reload-or-restart", "dnsmasq"]),
@@ -54,6 +67,7 @@ pub fn enabled(conf: String, hosts: String, phx_dns: &str) -> Plan {
     p.push(
         RESTART,
         Action::Handler(HandlerStep {
+            superseded_by: vec![],
             only_if: None,
             argv: argv(&["systemctl", "restart", "dnsmasq"]),
             desc: "restart dnsmasq: SIGHUP does not re-read its config".into(),
@@ -96,6 +110,7 @@ pub fn disabled() -> Plan {
     p.push(
         RESTART,
         Action::Handler(HandlerStep {
+            superseded_by: vec![],
             only_if: None,
             argv: argv(&["systemctl", "try-restart", "dnsmasq"]),
             desc: "restart dnsmasq (if running) without Phoenix's config and records".into(),

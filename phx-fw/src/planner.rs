@@ -207,6 +207,7 @@ pub fn plan(inv: &Inventory, opts: &Options) -> Result<(Plan, Vec<String>), Prob
         plan.push(
             COMPILE,
             Action::Handler(HandlerStep {
+                superseded_by: vec![],
                 // `pve-firewall compile` is the check; where the command is
                 // missing (a preview machine) the restart still follows.
                 only_if: Some(argv(&["which", "pve-firewall"])),
@@ -217,6 +218,7 @@ pub fn plan(inv: &Inventory, opts: &Options) -> Result<(Plan, Vec<String>), Prob
         plan.push(
             RESTART,
             Action::Handler(HandlerStep {
+                superseded_by: vec![],
                 only_if: None,
                 argv: argv(&["pve-firewall", "restart"]),
                 desc: "reload the firewall with the changed files".into(),

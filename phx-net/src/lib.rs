@@ -149,6 +149,7 @@ pub fn plan(inv: &Inventory, seen: &Observed) -> Result<(Plan, Vec<String>), Str
     p.push(
         "net:ifreload",
         Action::Handler(HandlerStep {
+            superseded_by: vec![],
             only_if: None,
             argv: argv(&["ifreload", "-a"]),
             desc: "apply the bridge stanza without a reboot".into(),
@@ -157,6 +158,7 @@ pub fn plan(inv: &Inventory, seen: &Observed) -> Result<(Plan, Vec<String>), Str
     p.push(
         "net:set-hostname",
         Action::Handler(HandlerStep {
+            superseded_by: vec![],
             only_if: None,
             argv: argv(&["hostnamectl", "set-hostname", &inv.host.network.hostname]),
             desc: "set the running hostname".into(),

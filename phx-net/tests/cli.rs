@@ -83,7 +83,19 @@ fn check_accepts_diff_and_check_flags_again() {
     let root = tempfile::tempdir().unwrap();
     let cfg = repo("examples/etc");
     let r = root.path().display().to_string();
-    cli().args(["check", "net", "--diff", "--check", "--config-dir", cfg.to_str().unwrap(), "--root", &r]).assert().code(3);
+    cli()
+        .args([
+            "check",
+            "net",
+            "--diff",
+            "--check",
+            "--config-dir",
+            cfg.to_str().unwrap(),
+            "--root",
+            &r,
+        ])
+        .assert()
+        .code(3);
 }
 
 #[test]
@@ -92,9 +104,20 @@ fn all_applies_nothing_when_a_later_phase_refuses_to_plan() {
     // The example bind-mounts a host directory that this empty root lacks: phx-lxc refuses.
     let cfg = repo("examples/etc");
     cli()
-        .args(["all", "net", "lxc", "--config-dir", cfg.to_str().unwrap(), "--root", root.path().to_str().unwrap()])
+        .args([
+            "all",
+            "net",
+            "lxc",
+            "--config-dir",
+            cfg.to_str().unwrap(),
+            "--root",
+            root.path().to_str().unwrap(),
+        ])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("phx-lxc refused to plan"));
-    assert!(!root.path().join("etc/hostname").exists(), "setup must not have been applied");
+    assert!(
+        !root.path().join("etc/hostname").exists(),
+        "setup must not have been applied"
+    );
 }

@@ -8,7 +8,7 @@ pub mod rollback;
 pub mod run;
 
 use crate::fsutil::{read_optional, under_root, write_temp};
-use crate::plan::{Action, CommandStep, FileStep, Step};
+use crate::plan::{Action, CommandStep, FileStep, HandlerStep, Step};
 use anyhow::{bail, Context};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -221,7 +221,7 @@ impl Run<'_> {
             Action::Absent(a) => self.absent(step, &a.path),
             Action::Secret(s) => self.secret(step, &s.path, s.bytes, &s.mode),
             Action::Command(c) => Ok(self.command(step, c)),
-            Action::Handler(h) => Ok(self.handler(step, &h.argv, h.only_if.as_deref())),
+            Action::Handler(h) => Ok(self.handler(step, h)),
         };
         result.unwrap_or_else(|e| outcome(step, Status::Failed, format!("{e:#}")))
     }
@@ -320,9 +320,23 @@ impl Run<'_> {
     }
 
     fn validate(&self, argv: &[String], tmp: &Path) -> Result<(), String> {
+        // `%s` is the temp file; `%r` the root prefix ("" on the live host), so a
+        // validator can read the file's neighbours where they really are.
+        let prefix = if self.opts.live() {
+            String::new()
+        } else {
+            self.opts
+                .root
+                .to_string_lossy()
+                .trim_end_matches('/')
+                .to_string()
+        };
         let argv: Vec<String> = argv
             .iter()
-            .map(|a| a.replace("%s", &tmp.to_string_lossy()))
+            .map(|a| {
+                a.replace("%s", &tmp.to_string_lossy())
+                    .replace("%r", &prefix)
+            })
             .collect();
         match run::run(&argv, &self.opts.root) {
             Ok(r) if r.ok() => Ok(()),
@@ -476,10 +490,18 @@ impl Run<'_> {
         self.execute(step, &c.argv, &c.desc)
     }
 
-    fn handler(&mut self, step: &Step, argv: &[String], only_if: Option<&[String]>) -> Outcome {
+    fn handler(&mut self, step: &Step, h: &HandlerStep) -> Outcome {
+        let (argv, only_if, superseded_by) = (&h.argv, h.only_if.as_deref(), &h.superseded_by);
         let shown = run::show(argv);
         if !self.notified.contains(&step.id) {
             return outcome(step, Status::Skipped, "not notified");
+        }
+        if let Some(by) = superseded_by.iter().find(|h| self.notified.contains(*h)) {
+            return outcome(
+                step,
+                Status::Skipped,
+                format!("superseded by {by}, which was notified too"),
+            );
         }
         if !self.opts.may_run() {
             return outcome(step, Status::Changed, format!("would run: {shown}"));
