@@ -60,6 +60,16 @@ impl InputArgs {
     }
 }
 
+/// `render`'s arguments, the same for every tool.
+#[derive(clap::Args, Debug, Clone)]
+pub struct RenderArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Write the files under DIR at their real paths instead of printing them.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
 /// Why a tool stopped.
 #[derive(Debug)]
 pub enum Failure {

@@ -1,6 +1,5 @@
 use clap::{Parser, Subcommand};
-use phx_common::cli::{self, Failure, InputArgs};
-use std::path::PathBuf;
+use phx_common::cli::{self, Failure, InputArgs, RenderArgs};
 use std::process::ExitCode;
 
 /// Plan the internal DNS server: dnsmasq on the Proxmox host.
@@ -49,13 +48,7 @@ enum Cmd {
         input: InputArgs,
     },
     /// Print the generated dnsmasq config and records file, or write them under --out.
-    Render {
-        #[command(flatten)]
-        input: InputArgs,
-        /// Write the files under DIR at their real paths (DIR/etc/dnsmasq.d/phoenix.conf, …).
-        #[arg(long, value_name = "DIR")]
-        out: Option<PathBuf>,
-    },
+    Render(RenderArgs),
     /// Exit 0 if the Debian package PKG is fully installed, 1 if not (the plan's install guard).
     PkgInstalled {
         #[arg(value_name = "PKG")]
@@ -86,7 +79,9 @@ fn run(cli: Cli) -> Result<u8, Failure> {
     match cli.cmd {
         None => cli::emit(&build(&cli.input)?.plan),
         Some(Cmd::Plan { input }) => cli::emit(&build(&input)?.plan),
-        Some(Cmd::Render { input, out }) => cli::render(&build(&input)?.files, out.as_deref()),
+        Some(Cmd::Render(RenderArgs { input, out })) => {
+            cli::render(&build(&input)?.files, out.as_deref())
+        }
         Some(Cmd::PkgInstalled { package }) => Ok(if phx_dns::pkg::installed(&package) {
             0
         } else {

@@ -3,7 +3,7 @@
 //! It never writes to the system.
 
 use clap::{Args as ClapArgs, Parser, Subcommand};
-use phx_common::cli::{emit, finish, render, Failure, InputArgs, EXIT_OK};
+use phx_common::cli::{emit, finish, render, Failure, InputArgs, RenderArgs, EXIT_OK};
 use phx_common::config::Inventory;
 use phx_fw::existing;
 use phx_fw::planner::{self, Options};
@@ -61,13 +61,7 @@ enum Cmd {
     /// Print the plan as JSON Lines (the default).
     Plan(PlanArgs),
     /// Print the generated .fw files (or write them under --out DIR).
-    Render {
-        #[command(flatten)]
-        input: InputArgs,
-        /// Write the files under DIR at their real paths instead of printing them.
-        #[arg(long, value_name = "DIR")]
-        out: Option<PathBuf>,
-    },
+    Render(RenderArgs),
     /// Answer ACCEPT/DROP/REJECT for a packet, and the rule (file:line) or policy that decided.
     ///
     /// Evaluates the proposed files (from the JSON), or with --existing / --state-root DIR
@@ -348,7 +342,7 @@ fn run(args: Args) -> Result<u8, Failure> {
     match args.cmd {
         None => run_plan(args.plan),
         Some(Cmd::Plan(p)) => run_plan(p),
-        Some(Cmd::Render { input, out }) => run_render(input, out),
+        Some(Cmd::Render(RenderArgs { input, out })) => run_render(input, out),
         Some(Cmd::Simulate(s)) => run_simulate(s),
         Some(Cmd::Parse(p)) => run_parse(p, true),
         Some(Cmd::Lint(p)) => run_parse(p, false),

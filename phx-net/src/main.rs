@@ -2,7 +2,7 @@
 //! /etc/resolv.conf) from the Phoenix JSON. It never writes to the system.
 
 use clap::{Parser, Subcommand};
-use phx_common::cli::{emit, finish, render, Failure, InputArgs};
+use phx_common::cli::{emit, finish, render, Failure, InputArgs, RenderArgs};
 use phx_common::fsutil::read_optional;
 use phx_net::{Observed, HOSTNAME, HOSTS, INTERFACES, RESOLV};
 use std::path::PathBuf;
@@ -39,13 +39,7 @@ enum Cmd {
         input: InputArgs,
     },
     /// Print the generated files (or write them under --out DIR).
-    Render {
-        #[command(flatten)]
-        input: InputArgs,
-        /// Write the files under DIR at their real paths instead of printing them.
-        #[arg(long, value_name = "DIR")]
-        out: Option<PathBuf>,
-    },
+    Render(RenderArgs),
 }
 
 fn observe(input: &InputArgs) -> Result<Observed, Failure> {
@@ -88,7 +82,7 @@ fn run(args: Args) -> Result<u8, Failure> {
     let (input, out, rendering) = match args.cmd {
         None => (args.input, None, false),
         Some(Cmd::Plan { input }) => (input, None, false),
-        Some(Cmd::Render { input, out }) => (input, out, true),
+        Some(Cmd::Render(RenderArgs { input, out })) => (input, out, true),
     };
     let inv = input.load()?;
     let seen = observe(&input)?;
