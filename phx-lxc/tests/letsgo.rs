@@ -592,3 +592,85 @@ fn an_edited_multi_valued_line_is_added_and_the_old_one_reported() {
         .iter()
         .any(|n| n.starts_with("CT 110 has lxc line(s)")));
 }
+
+#[test]
+fn storage_ids_with_dots_underscores_and_capitals_converge() {
+    // phx-common lets storage IDs be [A-Za-z][A-Za-z0-9._-]*; phx-lxc puts
+    // them into `--rootfs S:N`, `--storage S` and `mpN: S:N,mp=…` and reads
+    // them back from `S:vm-…` volume IDs, assuming nothing more.
+    let cfg = copy_config(&example());
+    let hyp = cfg.path().join("phoenix_hypervisor_config.json");
+    let mut h: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&hyp).unwrap()).unwrap();
+    h["proxmox_storage_ids"]["lxc_disks"] = "Fast.data_2-x".into();
+    h["proxmox_storage_ids"]["persistent_data"] = "Tank_p.1".into();
+    std::fs::write(&hyp, serde_json::to_string_pretty(&h).unwrap()).unwrap();
+    edit_lxc(cfg.path(), |v| {
+        for (_, c) in v["lxc_configs"].as_object_mut().unwrap() {
+            if c["storage_pool"] == "local-lvm" {
+                c["storage_pool"] = "Fast.data_2-x".into();
+            }
+            if let Some(vols) = c.get_mut("zfs_volumes").and_then(|z| z.as_array_mut()) {
+                for vol in vols {
+                    vol["pool"] = "Tank_p.1".into();
+                }
+            }
+        }
+    });
+    let root = tempfile::tempdir().unwrap();
+    let inv = converge(cfg.path(), root.path());
+    assert!(
+        main_key(root.path(), 900, "rootfs")
+            .unwrap()
+            .starts_with("Fast.data_2-x:vm-900-disk-0,"),
+        "{}",
+        conf_text(root.path(), 900)
+    );
+    let mp0 = main_key(root.path(), 103, "mp0").unwrap();
+    assert!(mp0.starts_with("Tank_p.1:vm-103-disk-"), "{mp0}");
+    let again = plan(&inv, root.path(), Options::default());
+    assert!(again.plan.steps.is_empty(), "{:?}", argvs(&again));
+    assert!(
+        !again
+            .notes
+            .iter()
+            .any(|n| n.contains("not on storage") || n.contains("not moved")),
+        "{:?}",
+        again.notes
+    );
+}
+
+#[test]
+fn a_conf_edit_and_a_pct_set_in_one_run_do_not_undo_each_other() {
+    // The conf step carries the whole file as read while planning; written
+    // after `pct set`, it would put the old memory back.
+    let cfg = copy_config(&example());
+    let root = tempfile::tempdir().unwrap();
+    converge(cfg.path(), root.path());
+    edit_lxc(cfg.path(), |v| {
+        let c = &mut v["lxc_configs"]["110"];
+        c["memory_mb"] = 3072.into();
+        c["apparmor_profile"] = "unconfined".into();
+    });
+    let inv = inventory(cfg.path());
+    let p = plan(&inv, root.path(), Options::default());
+    assert_eq!(
+        p.plan
+            .steps
+            .iter()
+            .map(|s| s.id.as_str())
+            .collect::<Vec<_>>(),
+        vec!["lxc:110:conf", "lxc:110:set"]
+    );
+    run(&p.plan.steps, root.path());
+    assert_eq!(
+        main_key(root.path(), 110, "memory").as_deref(),
+        Some("3072")
+    );
+    assert_eq!(
+        main_key(root.path(), 110, "lxc.apparmor.profile").as_deref(),
+        Some("unconfined")
+    );
+    let again = plan(&inv, root.path(), Options::default());
+    assert!(again.plan.steps.is_empty(), "{:?}", again.plan.steps);
+}
