@@ -1,9 +1,8 @@
 //! phx-lxc: plans LXC guests through `pct`. I/O only; the planning is in the library.
 
 use clap::{Parser, Subcommand};
-use phx_common::cli::{emit, finish, render, Failure, InputArgs};
+use phx_common::cli::{emit, finish, render, Failure, InputArgs, RenderArgs};
 use phx_lxc::{observe, Options, StartMode, TOOL};
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -84,13 +83,7 @@ enum Cmd {
     },
     /// Print the conf pct would write for each container created from its entry
     /// (or write them under --out DIR as DIR/etc/pve/lxc/<ctid>.conf).
-    Render {
-        #[command(flatten)]
-        input: InputArgs,
-        /// Write the files under DIR at their real paths instead of printing them.
-        #[arg(long, value_name = "DIR")]
-        out: Option<PathBuf>,
-    },
+    Render(RenderArgs),
 }
 
 fn run(args: Args) -> Result<u8, Failure> {
@@ -98,7 +91,7 @@ fn run(args: Args) -> Result<u8, Failure> {
     let (input, flags) = match args.cmd {
         None => (args.input, args.flags),
         Some(Cmd::Plan { input, flags }) => (input, flags),
-        Some(Cmd::Render { input, out }) => {
+        Some(Cmd::Render(RenderArgs { input, out })) => {
             let inv = input.load()?;
             let files: Vec<(String, String)> = inv
                 .lxcs

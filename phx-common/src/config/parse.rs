@@ -1004,7 +1004,9 @@ fn is_template_ref(s: &str) -> bool {
 }
 
 fn is_snapname(s: &str) -> bool {
-    s.len() <= 40
+    // `current` is pct's name for the live state, not a snapshot.
+    s != "current"
+        && s.len() <= 40
         && s.len() >= 2
         && s.starts_with(|c: char| c.is_ascii_alphabetic())
         && s.bytes()
