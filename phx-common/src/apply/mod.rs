@@ -8,7 +8,7 @@ pub mod rollback;
 pub mod run;
 
 use crate::fsutil::{read_optional, under_root, write_temp};
-use crate::plan::{Action, CommandStep, FileStep, HandlerStep, Step};
+use crate::plan::{Action, BlockStep, CommandStep, FileStep, HandlerStep, LinesStep, Step};
 use anyhow::{bail, Context};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -189,35 +189,8 @@ impl Run<'_> {
     fn step(&mut self, step: &Step) -> Outcome {
         let result = match &step.action {
             Action::File(f) => self.file(step, f),
-            Action::Block(b) => {
-                let current = self.read(&b.path);
-                match current {
-                    Ok(cur) => match files::with_block(cur.as_deref(), &b.marker, &b.content) {
-                        Ok(new) => self.converge_text(step, &b.path, cur, new, None),
-                        Err(e) => Ok(outcome(step, Status::Failed, format!("{}: {e}", b.path))),
-                    },
-                    Err(e) => Err(e),
-                }
-            }
-            Action::Lines(l) => match self.read(&l.path) {
-                Ok(Some(cur)) => {
-                    let new = files::with_lines(&cur, &l.lines, l.stop_at.as_deref());
-                    self.converge_text(step, &l.path, Some(cur), new, None)
-                }
-                // The file is made by an earlier command (e.g. `pct create`) that
-                // this preview or check did not run.
-                Ok(None) if self.opts.check || !self.opts.may_run() => Ok(outcome(
-                    step,
-                    Status::Skipped,
-                    format!("{} does not exist (yet); nothing to edit", l.path),
-                )),
-                Ok(None) => Ok(outcome(
-                    step,
-                    Status::Failed,
-                    format!("{} does not exist; cannot add lines to it", l.path),
-                )),
-                Err(e) => Err(e),
-            },
+            Action::Block(b) => self.block(step, b),
+            Action::Lines(l) => self.lines(step, l),
             Action::Absent(a) => self.absent(step, &a.path),
             Action::Secret(s) => self.secret(step, &s.path, s.bytes, &s.mode),
             Action::Command(c) => Ok(self.command(step, c)),
@@ -233,6 +206,35 @@ impl Run<'_> {
     fn read(&self, path: &str) -> anyhow::Result<Option<String>> {
         let dest = self.dest(path);
         read_optional(&dest).with_context(|| format!("reading {}", dest.display()))
+    }
+
+    fn block(&mut self, step: &Step, b: &BlockStep) -> anyhow::Result<Outcome> {
+        let cur = self.read(&b.path)?;
+        match files::with_block(cur.as_deref(), &b.marker, &b.content) {
+            Ok(new) => self.converge_text(step, &b.path, cur, new, None),
+            Err(e) => Ok(outcome(step, Status::Failed, format!("{}: {e}", b.path))),
+        }
+    }
+
+    fn lines(&mut self, step: &Step, l: &LinesStep) -> anyhow::Result<Outcome> {
+        match self.read(&l.path)? {
+            Some(cur) => {
+                let new = files::with_lines(&cur, &l.lines, l.stop_at.as_deref());
+                self.converge_text(step, &l.path, Some(cur), new, None)
+            }
+            // The file is made by an earlier command (e.g. `pct create`) that
+            // this preview or check did not run.
+            None if self.opts.check || !self.opts.may_run() => Ok(outcome(
+                step,
+                Status::Skipped,
+                format!("{} does not exist (yet); nothing to edit", l.path),
+            )),
+            None => Ok(outcome(
+                step,
+                Status::Failed,
+                format!("{} does not exist; cannot add lines to it", l.path),
+            )),
+        }
     }
 
     fn file(&mut self, step: &Step, f: &FileStep) -> anyhow::Result<Outcome> {
