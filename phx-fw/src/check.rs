@@ -231,7 +231,7 @@ pub fn find_ipset<'a>(
     }
 }
 
-fn is_local_network(name: &str, scope: RefScope) -> bool {
+pub(crate) fn is_local_network(name: &str, scope: RefScope) -> bool {
     name.eq_ignore_ascii_case("local_network") && matches!(scope, RefScope::Any | RefScope::Dc)
 }
 
@@ -473,7 +473,17 @@ fn check_rule(r: &FwRule, fw: &Firewall, ctx: &Ctx, loc: &dyn Locate, p: &mut Pr
                 "a protocol name or number from /etc/protocols (tcp, udp, icmp, …) or icmpv6",
             );
         }
-        let pnum = proto.and_then(|(_, n)| n);
+        // Protocol 0 (`0`, `ip`, `hopopt`) is "every protocol" to iptables and
+        // false to Perl: neither a protocol the rule can be read as matching.
+        if let Some((s, Some(0))) = proto {
+            p.push(
+                file,
+                &at("proto"),
+                q(s),
+                "matches every protocol; leave proto out instead",
+            );
+        }
+        let pnum = proto.and_then(|(_, n)| n).filter(|n| *n != 0);
         for (f, v) in [("port", &r.dport), ("sport", &r.sport)] {
             let Some(v) = v else { continue };
             if r.proto.is_none() {

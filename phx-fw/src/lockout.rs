@@ -17,6 +17,9 @@ pub const MANAGEMENT_PORTS: [u16; 2] = [22, 8006];
 pub enum Who {
     /// `network.default_subnet`.
     AdminNet(Ipv4Net),
+    /// The host's own network (`network.address`), when there is no
+    /// `default_subnet`: whoever manages the host is at least assumed there.
+    HostNet(Ipv4Net),
     /// The address in `SSH_CLIENT`.
     SshClient(Ipv4Addr),
 }
@@ -24,13 +27,16 @@ pub enum Who {
 impl Who {
     fn set(&self) -> Ipv4Set {
         match self {
-            Who::AdminNet(n) => Ipv4Set::from_net(n),
+            Who::AdminNet(n) | Who::HostNet(n) => Ipv4Set::from_net(n),
             Who::SshClient(ip) => Ipv4Set::single(*ip),
         }
     }
     pub fn describe(&self) -> String {
         match self {
             Who::AdminNet(n) => format!("the admin network {n} (network.default_subnet)"),
+            Who::HostNet(n) => {
+                format!("the host's own network {n} (network.address; no network.default_subnet)")
+            }
             Who::SshClient(ip) => format!("your SSH client {ip} (SSH_CLIENT)"),
         }
     }

@@ -27,8 +27,9 @@ const TOOL: &str = "phx-fw";
 ///
 /// Lockout guard: the proposed rules are evaluated, with Proxmox's implicit
 /// management rules, for tcp/22 and tcp/8006 to the host from
-/// network.default_subnet and from $SSH_CLIENT. If they would be dropped the
-/// plan is refused (exit 2, naming the rule or policy) unless --allow-lockout.
+/// network.default_subnet (without it: the host's own network, with a
+/// warning) and from $SSH_CLIENT. If they would be dropped the plan is
+/// refused (exit 2, naming the rule or policy) unless --allow-lockout.
 ///
 /// Examples:
 ///   phx-fw --config-dir /usr/local/phoenix_hypervisor/etc | phx-apply --check --diff
@@ -136,13 +137,17 @@ fn run_plan(a: PlanArgs) -> Result<u8, Failure> {
     let var = std::env::var("SSH_CLIENT").ok();
     let ssh = phx_fw::lockout::ssh_client(var.as_deref());
     if let (Some(v), None) = (&var, ssh) {
-        eprintln!("{TOOL}: warning: SSH_CLIENT={v:?} is not an IPv4 client; the lockout guard checks only the admin network");
+        eprintln!("{TOOL}: warning: SSH_CLIENT={v:?} is not an IPv4 client; the lockout guard checks only the admin network (network.default_subnet, else the host's own network)");
     }
     let opts = Options {
         allow_lockout: a.allow_lockout,
         ssh_client: ssh,
     };
-    let (plan, notes) = planner::plan(&inv, &opts).map_err(Failure::Invalid)?;
+    let (plan, notes) = planner::plan(&inv, &opts).map_err(|p| {
+        // cli::finish prints only the problems; the warnings say what was checked.
+        warn_all(&p.warnings);
+        Failure::Invalid(p)
+    })?;
     warn_all(&notes);
     emit(&plan)
 }

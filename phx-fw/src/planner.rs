@@ -102,12 +102,14 @@ impl Proposed {
     }
 }
 
-/// Who must keep access to the host's SSH and web UI.
+/// Who must keep access to the host's SSH and web UI: the admin network
+/// (`network.default_subnet`, else the host's own network, so the guard
+/// never checks nothing) and the operator's SSH client.
 pub fn guarded(inv: &Inventory, ssh_client: Option<Ipv4Addr>) -> Vec<Who> {
-    let mut who = Vec::new();
-    if let Some(n) = inv.host.network.default_subnet {
-        who.push(Who::AdminNet(n));
-    }
+    let mut who = vec![match inv.host.network.default_subnet {
+        Some(n) => Who::AdminNet(n),
+        None => Who::HostNet(inv.host.network.address.trunc()),
+    }];
     if let Some(ip) = ssh_client {
         who.push(Who::SshClient(ip));
     }
@@ -164,16 +166,25 @@ pub struct Options {
     pub ssh_client: Option<Ipv4Addr>,
 }
 
-/// The plan for a validated inventory, or every problem (validation, then lockout).
+/// The plan for a validated inventory, or every problem (validation, then
+/// lockout). Warnings come with either; the caller prints them.
 pub fn plan(inv: &Inventory, opts: &Options) -> Result<(Plan, Vec<String>), Problems> {
     let mut notes = validate(inv)?;
     let proposed = propose(inv);
     let files = proposed.files();
     let rs = proposed.ruleset(inv);
-    let found = lockout::check(&rs, &guarded(inv, opts.ssh_client));
+    let who = guarded(inv, opts.ssh_client);
+    for w in &who {
+        if let Who::HostNet(n) = w {
+            notes.push(format!("no network.default_subnet: the lockout guard checks the host's own network {n} (from network.address) as the admin network; set default_subnet to the network you manage the host from"));
+        }
+    }
+    let found = lockout::check(&rs, &who);
     if !found.is_empty() {
         if !opts.allow_lockout {
-            return Err(lockout_problems(inv, &found));
+            let mut p = lockout_problems(inv, &found);
+            p.warnings = notes;
+            return Err(p);
         }
         for l in &found {
             notes.push(format!(

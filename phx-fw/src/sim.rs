@@ -4,10 +4,10 @@
 //! Works on `FwDoc`s, so it evaluates proposed files and existing ones alike.
 
 use crate::addr::{self, Addr, Ipv4Set, RefScope};
-use crate::check::{find_alias, find_ipset, port_spec, split_action};
+use crate::check::{find_alias, find_ipset, is_local_network, port_spec, split_action};
 use crate::fwfile::{rule_line, FwDoc, Kind};
 use crate::tables;
-use ipnet::Ipv4Net;
+use ipnet::{IpNet, Ipv4Net};
 use phx_common::config::{Firewall, FwRule, Inventory};
 use std::collections::HashMap;
 use std::fmt;
@@ -340,7 +340,8 @@ const MGMT_OUT: &[(u16, u16)] = &[(8006, 8006), (22, 22), (5900, 5999), (3128, 3
 struct Compiler<'a> {
     docs: &'a [FwDoc],
     cluster_doc: Option<usize>,
-    local_network: &'a Ipv4Set,
+    /// The local network (`local_network` alias or the detected one).
+    local_net: IpNet,
     cache: HashMap<(usize, String), Arc<Ipv4Set>>,
 }
 
@@ -355,33 +356,20 @@ impl Compiler<'_> {
     fn cluster_fw(&self) -> Option<&Firewall> {
         self.cluster_doc.map(|c| &self.docs[c].fw)
     }
-    fn alias_set(&self, doc: usize, scope: RefScope, name: &str) -> Ipv4Set {
-        if name.eq_ignore_ascii_case("local_network")
-            && matches!(scope, RefScope::Any | RefScope::Dc)
-        {
-            if let Some(a) = find_alias(
-                name,
-                scope,
-                &self.docs[doc].fw,
-                self.kind_of(doc),
-                self.cluster_fw(),
-            ) {
-                return addr::parse_net(&a.cidr)
-                    .map(|n| Ipv4Set::from_nets([&n]))
-                    .unwrap_or_default();
-            }
-            return self.local_network.clone();
+    /// The one network an alias names; `local_network` without such an alias
+    /// is the local network pve-firewall detects.
+    fn alias_net(&self, doc: usize, scope: RefScope, name: &str) -> Option<IpNet> {
+        let fw = &self.docs[doc].fw;
+        match find_alias(name, scope, fw, self.kind_of(doc), self.cluster_fw()) {
+            Some(a) => addr::parse_net(&a.cidr).ok(),
+            None if is_local_network(name, scope) => Some(self.local_net),
+            None => None,
         }
-        find_alias(
-            name,
-            scope,
-            &self.docs[doc].fw,
-            self.kind_of(doc),
-            self.cluster_fw(),
-        )
-        .and_then(|a| addr::parse_net(&a.cidr).ok())
-        .map(|n| Ipv4Set::from_nets([&n]))
-        .unwrap_or_default()
+    }
+    fn alias_set(&self, doc: usize, scope: RefScope, name: &str) -> Ipv4Set {
+        self.alias_net(doc, scope, name)
+            .map(|n| Ipv4Set::from_nets([&n]))
+            .unwrap_or_default()
     }
     fn ipset(&mut self, doc: usize, scope: RefScope, name: &str) -> Arc<Ipv4Set> {
         let key = (doc, format!("{scope:?}/{name}"));
@@ -401,24 +389,35 @@ impl Compiler<'_> {
         let entries = find_ipset(name, scope, own, kind, cluster)
             .cloned()
             .unwrap_or_default();
-        let (mut yes, mut no) = (Ipv4Set::empty(), Ipv4Set::empty());
-        for e in &entries {
-            let (neg, body) = match e.strip_prefix('!') {
-                Some(b) => (true, b),
-                None => (false, e.as_str()),
-            };
-            let s = match addr::parse_addr(body) {
-                Ok(Addr::List(l)) => Ipv4Set::from_nets(&l),
-                Ok(Addr::Alias(sc, n)) => self.alias_set(home, sc, &n),
-                _ => Ipv4Set::empty(),
-            };
-            if neg {
-                no = no.union(&s);
-            } else {
-                yes = yes.union(&s);
+        // ipset hash:net answers with the most specific entry containing the
+        // address: walk from the longest prefix to the shortest, each entry
+        // deciding only the addresses no longer entry has decided. A `!`
+        // (nomatch) entry decides "not in the set".
+        let mut nets: Vec<(bool, IpNet)> = entries
+            .iter()
+            .filter_map(|e| {
+                let (neg, body) = match e.strip_prefix('!') {
+                    Some(b) => (true, b),
+                    None => (false, e.as_str()),
+                };
+                let net = match addr::parse_addr(body) {
+                    Ok(Addr::List(l)) if l.len() == 1 => Some(l[0]),
+                    Ok(Addr::Alias(sc, n)) => self.alias_net(home, sc, &n),
+                    _ => None,
+                }?;
+                Some((neg, net))
+            })
+            .collect();
+        nets.sort_by_key(|(_, n)| std::cmp::Reverse(n.prefix_len()));
+        let (mut inside, mut decided) = (Ipv4Set::empty(), Ipv4Set::empty());
+        for (neg, net) in &nets {
+            let s = Ipv4Set::from_nets([net]);
+            if !neg {
+                inside = inside.union(&s.minus(&decided));
             }
+            decided = decided.union(&s);
         }
-        let set = Arc::new(yes.minus(&no));
+        let set = Arc::new(inside);
         self.cache.insert(key, set.clone());
         set
     }
@@ -444,15 +443,12 @@ impl Compiler<'_> {
         if !r.enabled {
             return None;
         }
+        let (mac, verdict) = split_action(r);
         let target = if r.direction == "group" {
             Target::Group(r.action.clone())
         } else {
-            let (mac, verdict) = split_action(r);
-            let v = Verdict::parse(verdict)?;
-            let _ = mac;
-            Target::Verdict(v)
+            Target::Verdict(Verdict::parse(verdict)?)
         };
-        let (mac, _) = split_action(r);
         let matches = match mac.and_then(tables::lookup_macro) {
             Some((_, lines)) => lines
                 .iter()
@@ -483,8 +479,17 @@ impl Compiler<'_> {
                 };
                 let icmp_legacy = matches!(proto, Some(tables::ICMP) | Some(tables::ICMPV6));
                 let (dport, icmp_type) = match (&r.dport, icmp_legacy) {
-                    // Legacy `-p icmp -dport N`: a numeric ICMP type we cannot name; match nothing by port.
-                    (Some(d), true) => (None, Some(format!("#{d}"))),
+                    // Legacy `-p icmp -dport N` (reference §1.4): ICMP type N,
+                    // named so packets can match it; a number without a
+                    // type name (and any ICMPv6 number) matches no IPv4 packet.
+                    (Some(d), true) => {
+                        let name = d
+                            .parse::<u8>()
+                            .ok()
+                            .filter(|_| proto == Some(tables::ICMP))
+                            .and_then(tables::icmp_type_name);
+                        (None, Some(name.map_or(format!("#{d}"), str::to_string)))
+                    }
                     (Some(d), false) => (Some(port_spec(d).ok()?), r.icmp_type.clone()),
                     (None, _) => (None, r.icmp_type.clone()),
                 };
@@ -604,18 +609,16 @@ impl Ruleset {
                 .find(|(k, _)| k.eq_ignore_ascii_case("local_network"))
                 .map(|(_, a)| a.cidr.clone())
         });
-        let (local_network, local_network_desc) =
+        let (local_net, local_network_desc) =
             match alias.as_deref().and_then(|c| addr::parse_net(c).ok()) {
-                Some(n) => (
-                    Ipv4Set::from_nets([&n]),
-                    format!("{n} (local_network alias)"),
-                ),
-                None => (Ipv4Set::from_net(&auto), format!("{auto} (auto-detected)")),
+                Some(n) => (n, format!("{n} (local_network alias)")),
+                None => (IpNet::V4(auto), format!("{auto} (auto-detected)")),
             };
+        let local_network = Ipv4Set::from_nets([&local_net]);
         let mut comp = Compiler {
             docs: &docs,
             cluster_doc,
-            local_network: &local_network,
+            local_net,
             cache: HashMap::new(),
         };
         let cluster = cluster_doc.map(|c| comp.file(c));
@@ -626,22 +629,15 @@ impl Ruleset {
                 groups.insert(name.clone(), comp.chains(c, Some(name), rules, &lines));
             }
         }
-        let (management, blacklist) = match cluster_doc {
-            Some(c) => {
-                let m = if docs[c].fw.ipsets.contains_key("management") {
-                    (*comp.ipset(c, RefScope::Dc, "management")).clone()
-                } else {
-                    Ipv4Set::empty()
-                };
-                let b = if docs[c].fw.ipsets.contains_key("blacklist") {
-                    (*comp.ipset(c, RefScope::Dc, "blacklist")).clone()
-                } else {
-                    Ipv4Set::empty()
-                };
-                (m.union(&local_network), b)
+        // The cluster's special IP sets (empty when not defined).
+        let mut special = |name: &str| match cluster_doc {
+            Some(c) if docs[c].fw.ipsets.contains_key(name) => {
+                (*comp.ipset(c, RefScope::Dc, name)).clone()
             }
-            None => (local_network.clone(), Ipv4Set::empty()),
+            _ => Ipv4Set::empty(),
         };
+        let management = special("management").union(&local_network);
+        let blacklist = special("blacklist");
         let guests: HashMap<u32, FileRules> = guest_ids
             .iter()
             .map(|(id, d)| (*id, comp.file(*d)))
@@ -979,15 +975,20 @@ impl Ruleset {
             }
             Zone::Outside => {}
         }
-        // Accepted by every chain crossed: name the last rule that accepted, or the guest chains' pass.
+        // Accepted by every chain crossed. A rule (or implicit rule) of host
+        // OUT names the decision; when host OUT only let it pass by its
+        // policy, the guest IN rule or policy that accepted says more.
         let decider = match last {
-            Some((_, d)) => d,
-            None => self.last_accept(from, to, p).unwrap_or_else(|| {
-                Decider::Implicit(
-                    "no firewall chain on this path decides (guest firewall off or policy ACCEPT)"
-                        .into(),
-                )
-            }),
+            Some((_, d)) if !matches!(d, Decider::Policy { .. }) => d,
+            host_policy => self
+                .last_accept(from, to, p)
+                .or(host_policy.map(|(_, d)| d))
+                .unwrap_or_else(|| {
+                    Decider::Implicit(
+                        "no firewall chain on this path decides (guest firewall off or policy ACCEPT)"
+                            .into(),
+                    )
+                }),
         };
         Answer {
             verdict: Verdict::Accept,

@@ -198,6 +198,27 @@ pub const LOG_LEVELS: &[&str] = &[
     "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug", "nolog",
 ];
 
+/// The iptables name of an ICMP (IPv4) type number, for the legacy
+/// `-p icmp -dport N` form: the type-level names of `iptables -p icmp -h`.
+pub fn icmp_type_name(n: u8) -> Option<&'static str> {
+    Some(match n {
+        0 => "echo-reply",
+        3 => "destination-unreachable",
+        4 => "source-quench",
+        5 => "redirect",
+        8 => "echo-request",
+        9 => "router-advertisement",
+        10 => "router-solicitation",
+        11 => "time-exceeded",
+        12 => "parameter-problem",
+        13 => "timestamp-request",
+        14 => "timestamp-reply",
+        17 => "address-mask-request",
+        18 => "address-mask-reply",
+        _ => return None,
+    })
+}
+
 /// iptables `--icmp-type` names (IPv4).
 pub const ICMP_TYPES: &[&str] = &[
     "any",

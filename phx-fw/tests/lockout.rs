@@ -142,3 +142,76 @@ fn a_disabled_firewall_cannot_lock_anyone_out() {
         .assert()
         .success();
 }
+
+/// H1: without network.default_subnet (and without SSH_CLIENT, e.g. on the
+/// console or under sudo) the guard falls back to the host's own network
+/// (network address 10.0.0.13/24 → 10.0.0.0/24) and says so.
+#[test]
+fn without_default_subnet_the_host_network_is_guarded() {
+    let dir = example_with(|h| {
+        h["network"]
+            .as_object_mut()
+            .unwrap()
+            .remove("default_subnet");
+        h["firewall"]["global_firewall_rules"]
+            .as_array_mut()
+            .unwrap()
+            .insert(
+                0,
+                json!({"type": "in", "action": "DROP", "proto": "tcp", "port": "22"}),
+            );
+    });
+    phx_fw()
+        .arg("--config-dir")
+        .arg(dir.path())
+        .env_remove("SSH_CLIENT")
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("firewall.global_firewall_rules[0]"))
+        .stderr(predicate::str::contains("tcp/22"))
+        .stderr(predicate::str::contains(
+            "warning: no network.default_subnet: the lockout guard checks the host's own network 10.0.0.0/24",
+        ));
+    // With a ruleset that keeps access the warning still names the fallback.
+    let ok = example_with(|h| {
+        h["network"]
+            .as_object_mut()
+            .unwrap()
+            .remove("default_subnet");
+    });
+    phx_fw()
+        .arg("--config-dir")
+        .arg(ok.path())
+        .env_remove("SSH_CLIENT")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "no network.default_subnet: the lockout guard checks the host's own network 10.0.0.0/24",
+        ));
+}
+
+/// M1: ipset hash:net matches the most specific entry, so in
+/// [10.0.0.0/24, !10.0.0.0/16] the /24 wins for 10.0.0.x: the DROP on 22
+/// applies to the admin network and must be refused.
+#[test]
+fn a_nomatch_entry_wider_than_a_match_entry_does_not_hide_it() {
+    let dir = example_with(|h| {
+        h["firewall"]["ipsets"]["blk"] = json!(["10.0.0.0/24", "!10.0.0.0/16"]);
+        h["firewall"]["global_firewall_rules"]
+            .as_array_mut()
+            .unwrap()
+            .insert(0, json!({"type": "in", "action": "DROP", "source": "+blk", "proto": "tcp", "port": "22"}));
+    });
+    phx_fw()
+        .arg("--config-dir")
+        .arg(dir.path())
+        .env_remove("SSH_CLIENT")
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "firewall.global_firewall_rules[0]: \"IN DROP -source +blk -p tcp -dport 22\"",
+        ))
+        .stderr(predicate::str::contains("tcp/22"));
+}

@@ -249,6 +249,63 @@ fn example_packet_table() {
         // Builder (vm1002) and the template CT 900 have no firewall object: nothing filters them.
         case("192.168.1.5", "vm1002", "tcp", Some(22), Accept, "none"),
         case("10.0.0.50", "10.0.0.200", "tcp", Some(5432), Accept, "none"),
+        // Host to Step-CA: host OUT only has its policy ACCEPT, so 103.fw line 9 (10.0.0.0/24 on 9000) is what decides.
+        case(
+            "host",
+            "ct103",
+            "tcp",
+            Some(9000),
+            Accept,
+            "/etc/pve/firewall/103.fw:9",
+        ),
+        // Source ports: a DNS reply (udp sport 53) nobody accepts is noise the DROP policy
+        // discards silently; the same packet without sport 53 is dropped by the policy itself.
+        Case {
+            sport: Some(53),
+            ..case(
+                "192.168.1.5",
+                "host",
+                "udp",
+                Some(40000),
+                Drop,
+                "implicit noise",
+            )
+        },
+        Case {
+            sport: Some(5353),
+            ..case(
+                "192.168.1.5",
+                "host",
+                "udp",
+                Some(40000),
+                Drop,
+                "policy /etc/pve/firewall/cluster.fw policy_in",
+            )
+        },
+        // A DHCP reply (udp 67 → 68) into Traefik (dhcp not 0) is accepted before its rules;
+        // from another source port it is not a DHCP reply and meets 102.fw's policy_in.
+        Case {
+            sport: Some(67),
+            ..case(
+                "10.0.0.1",
+                "ct102",
+                "udp",
+                Some(68),
+                Accept,
+                "implicit dhcp",
+            )
+        },
+        Case {
+            sport: Some(1067),
+            ..case(
+                "10.0.0.1",
+                "ct102",
+                "udp",
+                Some(68),
+                Drop,
+                "policy /etc/pve/firewall/102.fw policy_in",
+            )
+        },
         // Step-CA to the host's web UI: 103 OUT policy ACCEPT, then host IN rule line 20 (10.0.0.10 is in admin_lan).
         case(
             "ct103",
@@ -284,12 +341,14 @@ fn example_packet_table() {
             Decider::Policy { file, option, .. } => format!("policy {file} {option}"),
             Decider::Implicit(s) if s.contains("+management") => "implicit management".to_string(),
             Decider::Implicit(s) if s.contains("no firewall chain") => "none".to_string(),
+            Decider::Implicit(s) if s.contains("DHCP") => "implicit dhcp".to_string(),
+            Decider::Implicit(s) if s.contains("noise") => "implicit noise".to_string(),
             other => format!("other {other}"),
         };
         if a.verdict != c.verdict || by != c.by {
             failures.push(format!(
-                "{} -> {} {} {:?}: got {} by {by}, expected {} by {}",
-                c.from, c.to, c.proto, c.dport, a.verdict, c.verdict, c.by
+                "{} -> {} {} {:?} sport {:?}: got {} by {by}, expected {} by {}",
+                c.from, c.to, c.proto, c.dport, c.sport, a.verdict, c.verdict, c.by
             ));
         }
     }
@@ -446,4 +505,106 @@ fn cli_batch_answers_one_line_per_query() {
         .map(|l| l.split('\t').next().unwrap())
         .collect();
     assert_eq!(verdicts, ["ACCEPT", "DROP", "ACCEPT"]);
+}
+
+/// One packet from `from` to the host through the example changed by `f`.
+fn to_host(
+    f: impl FnOnce(&mut serde_json::Value),
+    from: &str,
+    proto: u8,
+    dport: Option<u16>,
+    icmp_type: Option<&str>,
+) -> phx_fw::sim::Answer {
+    let dir = example_with(f);
+    let inv = load_dir(dir.path());
+    let rs = propose(&inv).ruleset(&inv);
+    let (fz, fip) = resolve_endpoint(&rs, from, true).unwrap();
+    rs.simulate(
+        fz,
+        phx_fw::sim::Zone::Host,
+        &Packet {
+            src: fip,
+            dst: inv.host.network.address.addr(),
+            proto,
+            dport,
+            sport: Some(40000),
+            icmp_type: icmp_type.map(str::to_string),
+        },
+    )
+}
+
+fn insert_rule(h: &mut serde_json::Value, rule: serde_json::Value) {
+    h["firewall"]["global_firewall_rules"]
+        .as_array_mut()
+        .unwrap()
+        .insert(0, rule);
+}
+
+/// ipset hash:net decides by the most specific entry: in
+/// [10.0.0.0/24, !10.0.0.0/16] 10.0.0.50 matches the /24, 10.0.1.5 only the
+/// nomatch /16 (so not the set).
+#[test]
+fn ipset_nomatch_is_decided_by_the_most_specific_entry() {
+    let with_set = |entries: serde_json::Value| {
+        move |h: &mut serde_json::Value| {
+            h["firewall"]["ipsets"]["blk"] = entries;
+            insert_rule(
+                h,
+                serde_json::json!({"type": "in", "action": "DROP", "source": "+blk", "proto": "tcp", "port": "22"}),
+            );
+        }
+    };
+    let a = to_host(
+        with_set(serde_json::json!(["10.0.0.0/24", "!10.0.0.0/16"])),
+        "10.0.0.50",
+        6,
+        Some(22),
+        None,
+    );
+    assert_eq!(a.verdict, Verdict::Drop, "{}", a.decider);
+    assert!(
+        matches!(&a.decider, Decider::Rule { text, .. } if text == "IN DROP -source +blk -p tcp -dport 22"),
+        "{}",
+        a.decider
+    );
+    // A nomatch /25 inside a match /16: 10.0.0.50 is excluded, 10.0.0.200 is in.
+    let set = serde_json::json!(["10.0.0.0/16", "!10.0.0.0/25"]);
+    let a = to_host(with_set(set.clone()), "10.0.0.50", 6, Some(22), None);
+    assert_eq!(a.verdict, Verdict::Accept, "{}", a.decider);
+    let a = to_host(with_set(set), "10.0.0.200", 6, Some(22), None);
+    assert_eq!(a.verdict, Verdict::Drop, "{}", a.decider);
+}
+
+/// The legacy numeric ICMP form `-p icmp -dport 8` (reference §1.4) matches
+/// ICMP type 8, echo-request; `-dport 0` is echo-reply and does not.
+#[test]
+fn legacy_numeric_icmp_rules_match_their_type() {
+    for (n, t, verdict) in [
+        ("8", "echo-request", Verdict::Accept),
+        ("0", "echo-request", Verdict::Drop),
+        ("0", "echo-reply", Verdict::Accept),
+        ("11", "time-exceeded", Verdict::Accept),
+        ("3", "destination-unreachable", Verdict::Accept),
+    ] {
+        let a = to_host(
+            |h| {
+                insert_rule(
+                    h,
+                    serde_json::json!({"type": "in", "action": "ACCEPT", "source": "192.168.1.0/24", "proto": "icmp", "port": n}),
+                )
+            },
+            "192.168.1.5",
+            1,
+            None,
+            Some(t),
+        );
+        assert_eq!(a.verdict, verdict, "-dport {n} / {t}: {}", a.decider);
+        if verdict == Verdict::Accept {
+            assert!(
+                matches!(&a.decider, Decider::Rule { line: 19, .. }),
+                "-dport {n} / {t}: {}",
+                a.decider
+            );
+        }
+    }
 }

@@ -357,3 +357,41 @@ fn upstream_fixture_and_example_are_valid() {
             .unwrap_or_else(|p| panic!("{}: {p}", dir.display()));
     }
 }
+
+/// `-p 0`, `-p ip` and `-p hopopt` are protocol number 0 in /etc/protocols,
+/// which iptables reads as "every protocol" (and Perl as false): refused, so
+/// that the rule written means what the simulator and the lockout guard
+/// evaluate.
+#[test]
+fn protocol_zero_and_its_names_are_refused() {
+    for proto in ["0", "ip", "hopopt", "000"] {
+        let got = with_rule(json!({"type": "in", "action": "DROP", "proto": proto}));
+        let want = format!(
+            "firewall.global_firewall_rules[8].proto: \"{proto}\": matches every protocol; leave proto out instead"
+        );
+        assert!(got.iter().any(|g| g.starts_with(&want)), "{proto}: {got:?}");
+    }
+    // Only the proto is named, not also the port that comes with it.
+    let got = with_rule(json!({"type": "in", "action": "DROP", "proto": "ip", "port": "22"}));
+    assert_eq!(got.len(), 1, "{got:?}");
+}
+
+#[test]
+fn cli_refuses_protocol_zero_with_the_json_path() {
+    let dir = example_with(|h| {
+        h["firewall"]["global_firewall_rules"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"type": "in", "action": "DROP", "proto": "0"}))
+    });
+    phx_fw()
+        .arg("--config-dir")
+        .arg(dir.path())
+        .env_remove("SSH_CLIENT")
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "phoenix_hypervisor_config.json: firewall.global_firewall_rules[8].proto: \"0\": matches every protocol; leave proto out instead",
+        ));
+}
