@@ -335,6 +335,28 @@ const MGMT_IN: &[(u16, u16)] = &[
     (22, 22),
     (60000, 60050),
 ];
+/// Host IN in pve-firewall's order (reference §1.5), before the policy:
+/// `host_in` walks it for one packet, `host_in_partition` (the lockout
+/// guard) for a whole set of sources, so the two cannot drift apart.
+#[derive(Debug, Clone, Copy)]
+enum HostIn {
+    /// Sources in the cluster's `blacklist` IP set are dropped.
+    Blacklist,
+    /// IGMP is accepted.
+    Igmp,
+    /// cluster.fw's IN rules (and the groups they jump to).
+    Rules,
+    /// `+management` (IP set `management` + local_network) on MGMT_IN.
+    Management,
+}
+
+const HOST_IN: [HostIn; 4] = [
+    HostIn::Blacklist,
+    HostIn::Igmp,
+    HostIn::Rules,
+    HostIn::Management,
+];
+
 const MGMT_OUT: &[(u16, u16)] = &[(8006, 8006), (22, 22), (5900, 5999), (3128, 3128)];
 
 struct Compiler<'a> {
@@ -473,8 +495,10 @@ impl Compiler<'_> {
                 .collect(),
             None if mac.is_some() => return None,
             None => {
+                // Protocol 0 (refused in Phoenix's JSON, possible in files read
+                // back) is "every protocol" to iptables.
                 let proto = match &r.proto {
-                    Some(p) => Some(tables::protocol(p)?),
+                    Some(p) => Some(tables::protocol(p)?).filter(|n| *n != 0),
                     None => None,
                 };
                 let icmp_legacy = matches!(proto, Some(tables::ICMP) | Some(tables::ICMPV6));
@@ -771,30 +795,39 @@ impl Ruleset {
         )
     }
 
+    fn blacklisted() -> Decider {
+        Decider::Implicit("source is in the cluster's +blacklist set".into())
+    }
+
+    fn management_accept(&self) -> Decider {
+        Decider::Implicit(format!("host IN accepts +management (IP set management + local_network {}) on tcp 8006, 5900:5999, 3128, 22, 60000:60050", self.local_network_desc))
+    }
+
     fn host_in(&self, c: &FileRules, p: &Packet) -> (Verdict, Decider) {
-        let file = &self.docs[c.doc].file;
-        if self.blacklist.contains(u32::from(p.src)) {
-            return (
-                Verdict::Drop,
-                Decider::Implicit("source is in the cluster's +blacklist set".into()),
-            );
+        let src = u32::from(p.src);
+        for stage in HOST_IN {
+            let hit = match stage {
+                HostIn::Blacklist => self
+                    .blacklist
+                    .contains(src)
+                    .then(|| (Verdict::Drop, Self::blacklisted())),
+                HostIn::Igmp => (p.proto == tables::IGMP).then(|| {
+                    (
+                        Verdict::Accept,
+                        Decider::Implicit("host IN accepts IGMP".into()),
+                    )
+                }),
+                HostIn::Rules => self.walk(&c.chains.inbound, true, &self.topo.bridge, p, 0),
+                HostIn::Management => (p.proto == tables::TCP
+                    && p.dport.is_some_and(|d| in_ranges(MGMT_IN, d))
+                    && self.management.contains(src))
+                .then(|| (Verdict::Accept, self.management_accept())),
+            };
+            if let Some(hit) = hit {
+                return hit;
+            }
         }
-        if p.proto == tables::IGMP {
-            return (
-                Verdict::Accept,
-                Decider::Implicit("host IN accepts IGMP".into()),
-            );
-        }
-        if let Some(hit) = self.walk(&c.chains.inbound, true, &self.topo.bridge, p, 0) {
-            return hit;
-        }
-        if p.proto == tables::TCP
-            && p.dport.is_some_and(|d| in_ranges(MGMT_IN, d))
-            && self.management.contains(u32::from(p.src))
-        {
-            return (Verdict::Accept, Decider::Implicit(format!("host IN accepts +management (IP set management + local_network {}) on tcp 8006, 5900:5999, 3128, 22, 60000:60050", self.local_network_desc)));
-        }
-        self.policy(file, "policy_in", c.policy_in, p)
+        self.policy(&self.docs[c.doc].file, "policy_in", c.policy_in, p)
     }
 
     fn host_out(&self, c: &FileRules, p: &Packet) -> (Verdict, Decider) {
@@ -827,10 +860,7 @@ impl Ruleset {
         }
         let file = &self.docs[g.doc].file;
         if self.blacklist.contains(u32::from(p.src)) {
-            return Step::Verdict(
-                Verdict::Drop,
-                Decider::Implicit("source is in the cluster's +blacklist set".into()),
-            );
+            return Step::Verdict(Verdict::Drop, Self::blacklisted());
         }
         let udp =
             |s: u16, d: u16| p.proto == tables::UDP && p.sport == Some(s) && p.dport == Some(d);
@@ -1067,27 +1097,37 @@ impl Ruleset {
             )];
         }
         let mut rest = sources.clone();
-        let bl = rest.intersect(&self.blacklist);
-        if !bl.is_empty() {
-            out.push((
-                bl.clone(),
-                Verdict::Drop,
-                Decider::Implicit("source is in the cluster's +blacklist set".into()),
-            ));
-            rest = rest.minus(&bl);
-        }
-        self.partition_chain(&c.chains.inbound, port, &mut rest, &mut out, 0);
-        let m = rest.intersect(&self.management);
-        if !m.is_empty() {
-            out.push((
-                m.clone(),
-                Verdict::Accept,
-                Decider::Implicit(format!(
-                    "+management (IP set management + local_network {})",
-                    self.local_network_desc
-                )),
-            ));
-            rest = rest.minus(&m);
+        // The part of `rest` in `set` gets `verdict`.
+        let take = |rest: &mut Ipv4Set, out: &mut Vec<_>, set: &Ipv4Set, v, d| {
+            let m = rest.intersect(set);
+            if !m.is_empty() {
+                *rest = rest.minus(&m);
+                out.push((m, v, d));
+            }
+        };
+        for stage in HOST_IN {
+            match stage {
+                HostIn::Blacklist => take(
+                    &mut rest,
+                    &mut out,
+                    &self.blacklist,
+                    Verdict::Drop,
+                    Self::blacklisted(),
+                ),
+                // Only tcp is asked about.
+                HostIn::Igmp => {}
+                HostIn::Rules => {
+                    self.partition_chain(&c.chains.inbound, port, &mut rest, &mut out, 0)
+                }
+                HostIn::Management if in_ranges(MGMT_IN, port) => take(
+                    &mut rest,
+                    &mut out,
+                    &self.management,
+                    Verdict::Accept,
+                    self.management_accept(),
+                ),
+                HostIn::Management => {}
+            }
         }
         if !rest.is_empty() {
             let file = self.docs[c.doc].file.clone();

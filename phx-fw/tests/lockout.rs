@@ -215,3 +215,70 @@ fn a_nomatch_entry_wider_than_a_match_entry_does_not_hide_it() {
         ))
         .stderr(predicate::str::contains("tcp/22"));
 }
+
+/// The guard (`host_in_partition`, whole source sets) and `simulate` (one
+/// packet) walk the same host IN order: blacklist, rules, +management,
+/// policy. Expected verdicts by hand from the reference (§1.3 IP sets, §1.5):
+/// blacklist 10.0.0.66; REJECT 8006 from +blk = [10.0.0.0/24,
+/// !10.0.0.0/16, !10.0.0.128/25, 192.168.0.0/16] (the most specific entry
+/// decides); then the example's admin_lan (10.0.0.0/24) ACCEPTs on 22/8006.
+#[test]
+fn the_guard_and_the_simulator_agree_on_host_in() {
+    use phx_fw::addr::Ipv4Set;
+    use phx_fw::sim::{Packet, Verdict::*, Zone};
+    let dir = example_with(|h| {
+        h["firewall"]["ipsets"]["blacklist"] = json!(["10.0.0.66"]);
+        h["firewall"]["ipsets"]["blk"] = json!([
+            "10.0.0.0/24",
+            "!10.0.0.0/16",
+            "!10.0.0.128/25",
+            "192.168.0.0/16"
+        ]);
+        h["firewall"]["global_firewall_rules"]
+            .as_array_mut()
+            .unwrap()
+            .insert(0, json!({"type": "in", "action": "REJECT", "source": "+blk", "proto": "tcp", "port": "8006"}));
+    });
+    let inv = load_dir(dir.path());
+    let rs = phx_fw::planner::propose(&inv).ruleset(&inv);
+    let table = [
+        ("10.0.0.66", 22, Drop),
+        ("10.0.0.66", 8006, Drop),
+        ("10.0.0.5", 22, Accept),
+        ("10.0.0.5", 8006, Reject),
+        ("10.0.0.200", 8006, Accept),
+        ("10.0.1.1", 8006, Drop),
+        ("192.168.3.3", 22, Drop),
+        ("192.168.3.3", 8006, Reject),
+        ("8.8.8.8", 8006, Drop),
+    ];
+    let mut failures = Vec::new();
+    for (src, port, want) in table {
+        let ip: std::net::Ipv4Addr = src.parse().unwrap();
+        let parts = rs.host_in_partition(port, &Ipv4Set::full());
+        let guard = parts
+            .iter()
+            .find(|(s, ..)| s.contains(u32::from(ip)))
+            .map(|(_, v, _)| *v);
+        let sim = rs
+            .simulate(
+                Zone::Outside,
+                Zone::Host,
+                &Packet {
+                    src: ip,
+                    dst: inv.host.network.address.addr(),
+                    proto: 6,
+                    dport: Some(port),
+                    sport: Some(40000),
+                    icmp_type: None,
+                },
+            )
+            .verdict;
+        if guard != Some(want) || sim != want {
+            failures.push(format!(
+                "{src} tcp/{port}: guard {guard:?}, simulate {sim}, expected {want}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
