@@ -98,6 +98,10 @@ pub fn finish(tool: &str, result: Result<u8, Failure>) -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(Failure::Invalid(problems)) => {
+            // Warnings often explain what was checked; they come first.
+            for w in &problems.warnings {
+                eprintln!("{tool}: warning: {w}");
+            }
             for p in &problems.list {
                 eprintln!("{tool}: {p}");
             }

@@ -143,11 +143,7 @@ fn run_plan(a: PlanArgs) -> Result<u8, Failure> {
         allow_lockout: a.allow_lockout,
         ssh_client: ssh,
     };
-    let (plan, notes) = planner::plan(&inv, &opts).map_err(|p| {
-        // cli::finish prints only the problems; the warnings say what was checked.
-        warn_all(&p.warnings);
-        Failure::Invalid(p)
-    })?;
+    let (plan, notes) = planner::plan(&inv, &opts).map_err(Failure::Invalid)?;
     warn_all(&notes);
     emit(&plan)
 }
@@ -325,10 +321,10 @@ fn run_simulate(a: SimArgs) -> Result<u8, Failure> {
 fn run_parse(a: ParseArgs, print: bool) -> Result<u8, Failure> {
     let (files, mut problems) = existing_files(&a.state_root, &a.files)?;
     existing::lint(&files, &mut problems);
-    warn_all(&problems.warnings);
     if !problems.is_empty() {
         return Err(Failure::Invalid(problems));
     }
+    warn_all(&problems.warnings);
     if print {
         let mut out = std::io::stdout().lock();
         serde_json::to_writer_pretty(&mut out, &existing::to_json(&files))
