@@ -443,3 +443,24 @@ fn tokens_that_reach_pct_arguments_are_checked() {
         "AppArmor profile",
     );
 }
+
+#[test]
+fn pct_features_in_every_spelling_pct_accepts_load() {
+    let mut docs = example();
+    docs[LXC]["lxc_configs"]["102"]["pct_options"] =
+        json!(["nesting=1,keyctl=yes", "fuse=off", "mount=nfs;cifs"]);
+    docs[HYP]["proxmox_defaults"]["lxc"]["features"] = json!("nesting=true");
+    docs[HYP]["zfs"]["datasets"][0]["name"] = json!("persistent/data");
+    let dir = tempfile::tempdir().unwrap();
+    for (f, d) in FILES.iter().zip(docs.iter()) {
+        std::fs::write(dir.path().join(f), serde_json::to_vec(d).unwrap()).unwrap();
+    }
+    let inv = load(&Input::Dir(dir.path().to_path_buf())).unwrap_or_else(|p| panic!("{p}"));
+    assert_eq!(
+        inv.lxcs[&102].pct_options,
+        ["nesting=1", "keyctl=1", "fuse=0", "mount=nfs;cifs"]
+    );
+    assert_eq!(inv.host.lxc_defaults.features.as_deref(), Some("nesting=1"));
+    let p = problems(|d| d[HYP]["zfs"]["datasets"][0]["name"] = json!("persistent/../x"));
+    assert_problem(&p, HYP_F, "zfs.datasets[0].name", "ZFS dataset");
+}

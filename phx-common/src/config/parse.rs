@@ -969,7 +969,8 @@ pub fn vms(r: &mut Reader, root: &Node) -> Vec<Vm> {
 // ---- tokens that end up inside pct arguments and property strings --------
 
 const STORAGE_ID: &str = "a Proxmox storage ID (a letter, then letters, digits, '-', '_' or '.')";
-const ZFS_NAME: &str = "a ZFS dataset or volume name (letters, digits, '-', '_', '.')";
+const ZFS_NAME: &str =
+    "a ZFS dataset or volume name (letters, digits, '-', '_', '.', and '/' between parts)";
 const TEMPLATE: &str = "a template volume ID (storage:vztmpl/file.tar.zst) or an absolute path, without ',', '=' or spaces";
 const SNAPNAME: &str = "a snapshot name (a letter, then letters, digits, '-' or '_'; at most 40)";
 const PROFILE: &str = "an AppArmor profile name (letters, digits, '-', '_', '.')";
@@ -989,10 +990,15 @@ pub fn is_storage_id(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
 }
 
+/// A dataset name, nested ones included (`vm/disks`).
 fn is_zfs_name(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+    s.split('/').all(|part| {
+        !part.is_empty()
+            && part != ".."
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+    })
 }
 
 fn is_template_ref(s: &str) -> bool {
@@ -1051,27 +1057,38 @@ fn req_token(
     }
 }
 
+/// One `pct --features` item, booleans spelled as pct stores them (`nesting=yes` → `nesting=1`).
+fn pct_feature(item: &str) -> Option<String> {
+    let (k, v) = item.split_once('=')?;
+    if k == "mount" {
+        let ok = !v.is_empty()
+            && v.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b';');
+        return ok.then(|| item.to_string());
+    }
+    let bit = match v.to_ascii_lowercase().as_str() {
+        "1" | "yes" | "on" | "true" => "1",
+        "0" | "no" | "off" | "false" => "0",
+        _ => return None,
+    };
+    PCT_FEATURES.contains(&k).then(|| format!("{k}={bit}"))
+}
+
 /// `pct --features` items (`nesting=1`, `mount=nfs;cifs`), from a list or a comma-separated string.
 fn pct_features(r: &mut Reader, n: &Node) -> Vec<String> {
     let mut out = Vec::new();
-    for (item, at) in r.str_list(n, &[',']) {
-        let valid = item.split_once('=').is_some_and(|(k, v)| match k {
-            "mount" => {
-                !v.is_empty()
-                    && v.bytes()
-                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b';')
+    for (items, at) in r.str_list(n, &[',']) {
+        // A list item may itself hold several (`["nesting=1,keyctl=1"]`).
+        for item in items.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+            match pct_feature(item) {
+                Some(f) => out.push(f),
+                None => r.problems.push(
+                    at.file,
+                    at.path(),
+                    format!("{item:?}"),
+                    "a pct feature: force_rw_sys, fuse, keyctl, mknod or nesting = 0/1 (or yes/no, on/off, true/false), or mount=fs;fs",
+                ),
             }
-            _ => PCT_FEATURES.contains(&k) && (v == "0" || v == "1"),
-        });
-        if valid {
-            out.push(item);
-        } else {
-            r.problems.push(
-                at.file,
-                at.path(),
-                format!("{item:?}"),
-                "a pct feature: force_rw_sys, fuse, keyctl, mknod or nesting =0|1, or mount=fs;fs",
-            );
         }
     }
     out
