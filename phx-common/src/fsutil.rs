@@ -57,8 +57,3 @@ pub fn commit(tmp: &Path, dest: &Path) -> std::io::Result<()> {
     }
     Ok(())
 }
-
-pub fn write_atomic(dest: &Path, content: &[u8], mode: Option<u32>) -> std::io::Result<()> {
-    let tmp = write_temp(dest, content, mode)?;
-    commit(&tmp, dest)
-}

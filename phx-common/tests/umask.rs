@@ -57,9 +57,40 @@ fn edits_keep_the_files_mode_and_owner_whatever_the_umask() {
     assert_eq!(r.unwrap().changed(), 1);
     let meta = std::fs::metadata(&hosts).unwrap();
     assert_eq!(meta.permissions().mode() & 0o777, 0o644);
-    if root_user {
-        if as_root {
-            assert_eq!((meta.uid(), meta.gid()), (4321, 4321));
-        }
+    if as_root {
+        assert_eq!((meta.uid(), meta.gid()), (4321, 4321));
     }
+}
+
+#[test]
+fn rollback_restores_the_mode_whatever_the_umask() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("etc")).unwrap();
+    let resolv = root.path().join("etc/resolv.conf");
+    std::fs::write(&resolv, "nameserver 10.0.0.1\n").unwrap();
+    std::fs::set_permissions(&resolv, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let r = apply(
+        &[step(
+            "f",
+            Action::File(FileStep {
+                path: "/etc/resolv.conf".into(),
+                content: "nameserver 127.0.0.1\n".into(),
+                ..Default::default()
+            }),
+        )],
+        &opts(root.path()),
+    )
+    .unwrap();
+    let old = nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
+    let done = phx_common::apply::rollback::rollback(root.path(), &r.backup_dir.unwrap());
+    nix::sys::stat::umask(old);
+    done.unwrap();
+    assert_eq!(
+        std::fs::read_to_string(&resolv).unwrap(),
+        "nameserver 10.0.0.1\n"
+    );
+    assert_eq!(
+        std::fs::metadata(&resolv).unwrap().permissions().mode() & 0o777,
+        0o644
+    );
 }

@@ -403,7 +403,7 @@ fn tokens_that_reach_pct_arguments_are_checked() {
         d[HYP]["proxmox_storage_ids"]["lxc_disks"] = json!("local-lvm,ro=1");
         d[HYP]["proxmox_defaults"]["lxc"]["features"] = json!("nesting=1,evil=1");
         d[LXC]["lxc_configs"]["110"]["storage_pool"] = json!("local lvm");
-        d[LXC]["lxc_configs"]["102"]["pct_options"] = json!(["nesting=yes"]);
+        d[LXC]["lxc_configs"]["102"]["pct_options"] = json!(["nesting=maybe"]);
         d[LXC]["lxc_configs"]["900"]["template"] = json!("local:vztmpl/x.tar.zst,size=1");
         d[LXC]["lxc_configs"]["900"]["template_snapshot_name"] = json!("1st");
         d[LXC]["lxc_configs"]["103"]["zfs_volumes"][0]["pool"] = json!("tank-persistent:x");

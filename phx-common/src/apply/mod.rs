@@ -290,9 +290,13 @@ impl Run<'_> {
         let tmp = write_temp(&dest, new.as_bytes(), wanted_mode)
             .with_context(|| format!("writing temp file beside {}", dest.display()))?;
         let prepared = match file {
-            // The old file's mode and owner, unless the step names its own.
-            Some((f, mode)) => keep_metadata(&tmp, &dest).and_then(|_| set_metadata(&tmp, mode, f)),
-            None => keep_metadata(&tmp, &dest),
+            // The old file's mode and owner, unless the step names its own. A
+            // named mode is never preceded by the old one: a secret replacing a
+            // 0644 file must not be readable for a moment.
+            Some((f, mode)) => {
+                keep_metadata(&tmp, &dest, mode.is_none()).and_then(|_| set_metadata(&tmp, mode, f))
+            }
+            None => keep_metadata(&tmp, &dest, true),
         };
         if let Err(e) = prepared {
             let _ = std::fs::remove_file(&tmp);
@@ -566,14 +570,14 @@ pub fn parse_mode(m: &str) -> anyhow::Result<u32> {
 /// A block or lines edit must not change who may read the file: the temp
 /// file gets the old file's mode and owner whatever the umask says.
 /// Nothing is changed where they already match (pmxcfs refuses chmod/chown).
-fn keep_metadata(tmp: &Path, dest: &Path) -> anyhow::Result<()> {
+pub(crate) fn keep_metadata(tmp: &Path, dest: &Path, keep_mode: bool) -> anyhow::Result<()> {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
     let Ok(old) = std::fs::metadata(dest) else {
         return Ok(());
     };
     let new = std::fs::metadata(tmp)?;
     let old_mode = old.permissions().mode() & 0o7777;
-    if new.permissions().mode() & 0o7777 != old_mode {
+    if keep_mode && new.permissions().mode() & 0o7777 != old_mode {
         std::fs::set_permissions(tmp, std::fs::Permissions::from_mode(old_mode))
             .with_context(|| format!("keeping the mode of {}", dest.display()))?;
     }

@@ -1,7 +1,7 @@
 //! Undoing one run: every file it replaced or removed comes back from its
 //! backup, every file it created is removed. Commands are not undone.
 
-use crate::fsutil::{under_root, write_atomic};
+use crate::fsutil::{commit, under_root, write_temp};
 use anyhow::Context;
 use std::path::{Path, PathBuf};
 
@@ -35,11 +35,7 @@ pub fn rollback(root: &Path, backup_dir: &Path) -> anyhow::Result<Vec<String>> {
         let content =
             std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
         let dest = under_root(root, &path);
-        let mode = std::fs::metadata(&file)
-            .ok()
-            .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o7777);
-        write_atomic(&dest, &content, mode)
-            .with_context(|| format!("restoring {}", dest.display()))?;
+        restore(&file, &dest, &content).with_context(|| format!("restoring {}", dest.display()))?;
         done.push(format!("restored {path}"));
     }
     if let Ok(list) = std::fs::read_to_string(backup_dir.join(CREATED)) {
@@ -53,4 +49,21 @@ pub fn rollback(root: &Path, backup_dir: &Path) -> anyhow::Result<Vec<String>> {
         }
     }
     Ok(done)
+}
+
+/// Puts `content` back at `dest` with the backup's mode (exactly, whatever the
+/// umask) and the current file's owner when there is one.
+fn restore(backup: &Path, dest: &Path, content: &[u8]) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(backup)?.permissions().mode() & 0o7777;
+    let tmp = write_temp(dest, content, Some(mode))?;
+    let fixed = std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(mode))
+        .map_err(anyhow::Error::from)
+        .and_then(|_| super::keep_metadata(&tmp, dest, false));
+    if let Err(e) = fixed {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    commit(&tmp, dest)?;
+    Ok(())
 }
