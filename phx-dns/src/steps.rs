@@ -29,14 +29,17 @@ pub fn enabled(conf: String, hosts: String, phx_dns: &str) -> Plan {
             mode: Some("0644".into()),
             // Checked as the Debian service reads it (reference §6): with every
             // other file in /etc/dnsmasq.d, so a clash with one of them is caught
-            // before the restart. The temp file starts with '.', which -7 skips.
+            // before the restart. The temp file starts with '.', which -7 skips;
+            // the old phoenix.conf it replaces is skipped by suffix (dnsmasq 2.90
+            // skips a file only when the suffix is shorter than the whole name,
+            // hence "hoenix.conf").
             validate: Some(argv(&[
                 "dnsmasq",
                 "--test",
                 "-C",
                 "/dev/null",
                 "-7",
-                "%r/etc/dnsmasq.d,.dpkg-dist,.dpkg-old,.dpkg-new",
+                "%r/etc/dnsmasq.d,.dpkg-dist,.dpkg-old,.dpkg-new,hoenix.conf",
                 "--conf-file=%s",
             ])),
             notify: vec![RESTART.into()],

@@ -66,11 +66,13 @@ fn usage_errors_exit_2() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("unknown verb"));
-    cli()
-        .args(["setup", "lxc"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("belongs to setup"));
+    for args in [&["setup", "lxc"][..], &["setup", "dns", "lxc"]] {
+        cli()
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("'lxc' does not belong to setup"));
+    }
     cli()
         .arg("--help")
         .assert()

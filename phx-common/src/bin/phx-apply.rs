@@ -31,6 +31,8 @@ struct Args {
     #[arg(long)]
     run_commands: bool,
     /// Change nothing; exit 3 when something would change, 0 when converged.
+    /// Guards still run (they only read). Under --root without --run-commands,
+    /// commands are not evaluated and do not count.
     #[arg(long)]
     check: bool,
     /// Print a unified diff of every file that changes (secrets as <secret>).
