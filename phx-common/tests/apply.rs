@@ -5,23 +5,8 @@ use phx_common::plan::*;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 
-fn opts(root: &Path) -> Options {
-    Options {
-        root: root.to_path_buf(),
-        run_commands: true,
-        check: false,
-        diff: false,
-    }
-}
-
-fn step(id: &str, action: Action) -> Step {
-    Step {
-        v: 1,
-        tool: "test".into(),
-        id: id.into(),
-        action,
-    }
-}
+mod common;
+use common::{opts, step};
 
 fn file(id: &str, path: &str, content: &str, notify: &[&str]) -> Step {
     step(

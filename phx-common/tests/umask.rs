@@ -1,27 +1,12 @@
 //! Kept in its own test binary: the umask is process-wide, and other tests
 //! create files concurrently.
 
-use phx_common::apply::{apply, Options};
+use phx_common::apply::apply;
 use phx_common::plan::*;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
-fn opts(root: &std::path::Path) -> Options {
-    Options {
-        root: root.to_path_buf(),
-        run_commands: true,
-        check: false,
-        diff: false,
-    }
-}
-
-fn step(id: &str, action: Action) -> Step {
-    Step {
-        v: 1,
-        tool: "test".into(),
-        id: id.into(),
-        action,
-    }
-}
+mod common;
+use common::{opts, step};
 
 #[test]
 fn edits_keep_the_files_mode_and_owner_whatever_the_umask() {

@@ -50,6 +50,13 @@ fn repo(p: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(p)
 }
 
+/// phx-net planning CONFIG against the state under ROOT.
+fn phx_net(config: &str, root: &str) -> Command {
+    let mut c = Command::cargo_bin("phx-net").unwrap();
+    c.args(["--config-dir", config, "--state-root", root]);
+    c
+}
+
 fn seeded_root() -> tempfile::TempDir {
     let root = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(root.path().join("etc/network/interfaces.d")).unwrap();
@@ -202,34 +209,26 @@ fn a_second_definition_is_refused_not_added() {
         "iface vmbr0 inet static\n\taddress 10.9.9.9/24\n",
     )
     .unwrap();
-    Command::cargo_bin("phx-net")
-        .unwrap()
-        .args([
-            "--config-dir",
-            repo("examples/etc").to_str().unwrap(),
-            "--state-root",
-            root.path().to_str().unwrap(),
-        ])
-        .assert()
-        .code(1)
-        .stdout(predicate::str::is_empty())
-        .stderr(predicate::str::contains(
-            "/etc/network/interfaces.d/extra defines vmbr0",
-        ));
+    phx_net(
+        repo("examples/etc").to_str().unwrap(),
+        root.path().to_str().unwrap(),
+    )
+    .assert()
+    .code(1)
+    .stdout(predicate::str::is_empty())
+    .stderr(predicate::str::contains(
+        "/etc/network/interfaces.d/extra defines vmbr0",
+    ));
     let doubled = INTERFACES.replace("# storage network\n", "iface vmbr0 inet manual\n\n");
     std::fs::remove_file(root.path().join("etc/network/interfaces.d/extra")).unwrap();
     std::fs::write(root.path().join("etc/network/interfaces"), doubled).unwrap();
-    Command::cargo_bin("phx-net")
-        .unwrap()
-        .args([
-            "--config-dir",
-            repo("examples/etc").to_str().unwrap(),
-            "--state-root",
-            root.path().to_str().unwrap(),
-        ])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("defined 2 times"));
+    phx_net(
+        repo("examples/etc").to_str().unwrap(),
+        root.path().to_str().unwrap(),
+    )
+    .assert()
+    .code(1)
+    .stderr(predicate::str::contains("defined 2 times"));
 }
 
 #[test]
@@ -239,14 +238,7 @@ fn more_than_three_nameservers_warns() {
         v["network"]["interfaces"]["dns_nameservers"] =
             serde_json::json!(["10.0.0.1", "9.9.9.9", "1.1.1.1"])
     });
-    Command::cargo_bin("phx-net")
-        .unwrap()
-        .args([
-            "--config-dir",
-            cfg.path().to_str().unwrap(),
-            "--state-root",
-            root.path().to_str().unwrap(),
-        ])
+    phx_net(cfg.path().to_str().unwrap(), root.path().to_str().unwrap())
         .assert()
         .success()
         .stderr(predicate::str::contains("ignores 1.1.1.1"));
@@ -260,25 +252,19 @@ fn a_stale_loopback_mapping_of_the_hostname_is_pointed_out() {
         format!("{HOSTS}127.0.1.1 phoenix.internal.thinkheads.ai phoenix\n"),
     )
     .unwrap();
-    Command::cargo_bin("phx-net")
-        .unwrap()
-        .args([
-            "--config-dir",
-            repo("examples/etc").to_str().unwrap(),
-            "--state-root",
-            root.path().to_str().unwrap(),
-        ])
-        .assert()
-        .success()
-        .stderr(predicate::str::contains("also maps phoenix to 127.0.1.1"));
+    phx_net(
+        repo("examples/etc").to_str().unwrap(),
+        root.path().to_str().unwrap(),
+    )
+    .assert()
+    .success()
+    .stderr(predicate::str::contains("also maps phoenix to 127.0.1.1"));
 }
 
 #[test]
 fn bad_input_exits_2_with_the_path_and_prints_no_plan() {
     let cfg = config_with(|v| v["network"]["interfaces"]["address"] = "10.0.0.300/24".into());
-    Command::cargo_bin("phx-net")
-        .unwrap()
-        .args(["--config-dir", cfg.path().to_str().unwrap(), "--state-root", "/nonexistent"])
+    phx_net(cfg.path().to_str().unwrap(), "/nonexistent")
         .assert()
         .code(2)
         .stdout(predicate::str::is_empty())
