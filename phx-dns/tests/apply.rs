@@ -170,11 +170,3 @@ fn the_config_is_validated_with_the_other_files_the_service_reads() {
         "the new config is not installed"
     );
 }
-
-fn which(prog: &str) -> Option<std::path::PathBuf> {
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|d| d.join(prog))
-            .find(|p| p.is_file())
-    })
-}

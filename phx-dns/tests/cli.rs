@@ -280,11 +280,3 @@ fn help_teaches() {
         assert!(text.contains(needle), "--help lacks {needle:?}:\n{text}");
     }
 }
-
-fn which(prog: &str) -> Option<std::path::PathBuf> {
-    std::env::var_os("PATH").and_then(|p| {
-        std::env::split_paths(&p)
-            .map(|d| d.join(prog))
-            .find(|f| f.is_file())
-    })
-}

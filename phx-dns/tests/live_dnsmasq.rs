@@ -19,12 +19,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// On PATH, else in the sbin directories a non-root PATH may lack.
 fn find(prog: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain(["/usr/sbin", "/sbin"].map(PathBuf::from))
-        .map(|d| d.join(prog))
-        .find(|f| f.is_file())
+    which(prog).or_else(|| {
+        ["/usr/sbin", "/sbin"]
+            .map(|d| Path::new(d).join(prog))
+            .into_iter()
+            .find(|f| f.is_file())
+    })
 }
 
 /// dnsmasq and dig, or `None` when the test must be skipped.

@@ -158,3 +158,10 @@ pub fn example_expected() -> Expected {
     ];
     (fwd, ptr)
 }
+
+/// The first `prog` on PATH.
+pub fn which(prog: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|d| d.join(prog))
+        .find(|f| f.is_file())
+}
