@@ -46,8 +46,7 @@ pub fn raw_line(line: &str) -> Option<String> {
     if !line.starts_with("lxc.") {
         return None;
     }
-    let at = line.find([':', '='])?;
-    let (k, v) = (line[..at].trim(), line[at + 1..].trim());
+    let (k, v) = phx_common::config::split_raw_lxc(line)?;
     Some(format!("{k}: {v}"))
 }
 

@@ -13,11 +13,17 @@ pub use load::{load, Input};
 pub use model::*;
 pub use problems::{Problem, Problems};
 
-/// Splits a raw LXC option into key and value: `lxc.apparmor.profile=unconfined`
+/// Splits a raw LXC line into trimmed key and value: `lxc.apparmor.profile=unconfined`
 /// and `lxc.mount.auto: sys:rw` both occur; the first `=` or `:` separates.
-pub fn raw_lxc_key(s: &str) -> Option<(&str, &str)> {
+pub fn split_raw_lxc(s: &str) -> Option<(&str, &str)> {
     let at = s.find(['=', ':'])?;
-    let (k, v) = (s[..at].trim(), s[at + 1..].trim());
+    Some((s[..at].trim(), s[at + 1..].trim()))
+}
+
+/// A raw LXC option as the configuration may give it: split, with a well-formed
+/// `lxc.` key and a value.
+pub fn raw_lxc_key(s: &str) -> Option<(&str, &str)> {
+    let (k, v) = split_raw_lxc(s)?;
     let key_ok = k.starts_with("lxc.")
         && k.len() > 4
         && k.bytes()
