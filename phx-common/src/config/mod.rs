@@ -27,6 +27,31 @@ pub fn raw_lxc_key(s: &str) -> Option<(&str, &str)> {
     let key_ok = k.starts_with("lxc.")
         && k.len() > 4
         && k.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'_');
+            // '-' occurs in real keys: lxc.hook.pre-start, lxc.hook.post-stop.
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
     (key_ok && !v.is_empty()).then_some((k, v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::raw_lxc_key;
+
+    #[test]
+    fn raw_lxc_options() {
+        assert_eq!(
+            raw_lxc_key("lxc.apparmor.profile=unconfined"),
+            Some(("lxc.apparmor.profile", "unconfined"))
+        );
+        assert_eq!(
+            raw_lxc_key("lxc.mount.auto:sys:rw"),
+            Some(("lxc.mount.auto", "sys:rw"))
+        );
+        assert_eq!(
+            raw_lxc_key("lxc.hook.pre-start: /usr/local/bin/hook"),
+            Some(("lxc.hook.pre-start", "/usr/local/bin/hook"))
+        );
+        assert_eq!(raw_lxc_key("lxc.cap.drop:"), None);
+        assert_eq!(raw_lxc_key("memory: 512"), None);
+        assert_eq!(raw_lxc_key("lxc.Key=1"), None);
+    }
 }
