@@ -50,7 +50,7 @@ pub fn render(inv: &Inventory, seen: &Observed) -> Result<Rendered, String> {
     let fqdn = format!("{}.{}", net.hostname, inv.host.domain);
     let addr = net.address.addr();
     if let Some(hosts) = &seen.hosts {
-        for line in outside_block(hosts, "host") {
+        for line in phx_common::apply::files::outside_block(hosts, "host") {
             let mut words = line.split_whitespace();
             let ip = words.next().unwrap_or("");
             if !line.trim_start().starts_with('#')
@@ -68,25 +68,6 @@ pub fn render(inv: &Inventory, seen: &Observed) -> Result<Rendered, String> {
         resolv: resolv_conf(inv, &mut notes),
         notes,
     })
-}
-
-fn outside_block<'a>(text: &'a str, marker: &str) -> Vec<&'a str> {
-    let (b, e) = (
-        phx_common::apply::files::begin_marker(marker),
-        phx_common::apply::files::end_marker(marker),
-    );
-    let mut inside = false;
-    let mut out = Vec::new();
-    for l in text.lines() {
-        if l.trim_end() == b {
-            inside = true;
-        } else if l.trim_end() == e {
-            inside = false;
-        } else if !inside {
-            out.push(l);
-        }
-    }
-    out
 }
 
 fn resolv_conf(inv: &Inventory, notes: &mut Vec<String>) -> String {

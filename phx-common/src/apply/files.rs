@@ -45,6 +45,23 @@ pub fn with_block(current: Option<&str>, marker: &str, content: &str) -> Result<
     }
 }
 
+/// The lines of `text` outside the managed block: what the operator owns.
+pub fn outside_block<'a>(text: &'a str, marker: &str) -> Vec<&'a str> {
+    let (begin, end) = (begin_marker(marker), end_marker(marker));
+    let mut inside = false;
+    let mut out = Vec::new();
+    for l in text.lines() {
+        if l.trim_end() == begin {
+            inside = true;
+        } else if l.trim_end() == end {
+            inside = false;
+        } else if !inside {
+            out.push(l);
+        }
+    }
+    out
+}
+
 /// The file with every one of `wanted` present in its head (the part before
 /// the first line starting with `stop_at`); missing lines go after the last
 /// non-blank line of the head. Bytes elsewhere are untouched.
