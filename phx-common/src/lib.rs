@@ -5,6 +5,7 @@
 pub mod apply;
 pub mod cli;
 pub mod config;
+pub mod firewall;
 pub mod fsutil;
 pub mod plan;
 pub mod synth;
