@@ -146,6 +146,65 @@ pub enum Target {
     Group(String),
 }
 
+/// What an ICMP condition matches: `any`, a type (every code), or one
+/// type and code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IcmpMatch {
+    Any,
+    Type(u8),
+    TypeCode(u8, u8),
+}
+
+impl IcmpMatch {
+    /// An iptables ICMP type: `any`, a name of the family's table, `N` or `N/C`.
+    pub fn parse(v6: bool, s: &str) -> Result<IcmpMatch, String> {
+        if s == "any" {
+            return Ok(IcmpMatch::Any);
+        }
+        if let Some((t, c)) = numeric_icmp(s) {
+            return Ok(c.map_or(IcmpMatch::Type(t), |c| IcmpMatch::TypeCode(t, c)));
+        }
+        match tables::icmp_type(v6, s) {
+            Some((t, None)) => Ok(IcmpMatch::Type(t)),
+            Some((t, Some(c))) => Ok(IcmpMatch::TypeCode(t, c)),
+            None => Err(format!(
+                "{s:?} is not an {} type name or number",
+                if v6 { "ICMPv6" } else { "ICMP" }
+            )),
+        }
+    }
+
+    pub fn matches(self, ty: u8, code: u8) -> bool {
+        match self {
+            IcmpMatch::Any => true,
+            IcmpMatch::Type(t) => t == ty,
+            IcmpMatch::TypeCode(t, c) => t == ty && c == code,
+        }
+    }
+}
+
+/// `N` or `N/C`, each 0-255.
+fn numeric_icmp(s: &str) -> Option<(u8, Option<u8>)> {
+    let byte = |x: &str| {
+        (!x.is_empty() && x.len() <= 3 && x.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| x.parse::<u8>().ok())
+            .flatten()
+    };
+    match s.split_once('/') {
+        Some((t, c)) => Some((byte(t)?, Some(byte(c)?))),
+        None => Some((byte(s)?, None)),
+    }
+}
+
+/// The type and code of an IPv4 ICMP packet named in a query: a name
+/// (a type-level name means code 0), `N` or `N/C`.
+pub fn packet_icmp(s: &str) -> Option<(u8, u8)> {
+    if let Some((t, c)) = numeric_icmp(s) {
+        return Some((t, c.unwrap_or(0)));
+    }
+    tables::icmp_type(false, s).map(|(t, c)| (t, c.unwrap_or(0)))
+}
+
 /// One set of protocol conditions; a rule matches if any of its sets does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Match {
@@ -153,8 +212,7 @@ pub struct Match {
     pub proto: Option<u8>,
     pub dport: Option<PortRanges>,
     pub sport: Option<PortRanges>,
-    /// ICMP type name (`any` matches all; `#N` a number with no name).
-    pub icmp_type: Option<String>,
+    pub icmp: Option<IcmpMatch>,
 }
 
 /// A rule as pve-firewall compiles it.
@@ -183,8 +241,13 @@ impl Rule {
             )
         };
         let matches = match mac {
-            Some(m) => macro_matches(m)?,
-            None => vec![plain_match(r)?],
+            Some(m) => macro_matches(m, r)?,
+            None => vec![plain_match(
+                r.proto.as_deref(),
+                r.dport.as_deref(),
+                r.sport.as_deref(),
+                r.icmp_type.as_deref(),
+            )?],
         };
         let address = |v: &Option<String>| v.as_deref().map(addr::parse_addr).transpose();
         Ok(Rule {
@@ -198,61 +261,94 @@ impl Rule {
     }
 }
 
-fn macro_matches(name: &str) -> Result<Vec<Match>, String> {
+/// A macro's lines with the rule's own values filled in where a line leaves
+/// them open; a value the line fixes differently is an error, as in
+/// pve-firewall's `$apply_macro` ("parameter already defined in macro").
+fn macro_matches(name: &str, r: &FwRule) -> Result<Vec<Match>, String> {
     let (_, lines) =
         tables::lookup_macro(name).ok_or_else(|| format!("{name:?}: no such macro"))?;
-    Ok(lines
+    let merge = |field: &str, own: Option<&'static str>, rule: &Option<String>| match (
+        own,
+        rule.as_deref(),
+    ) {
+        (Some(a), Some(b)) if a != b => Err(format!(
+            "{field} {b:?}: the macro {name} already defines it as {a:?}"
+        )),
+        (Some(a), _) => Ok(Some(a.to_string())),
+        (None, b) => Ok(b.map(str::to_string)),
+    };
+    lines
         .iter()
         .map(|l| {
-            let proto = tables::protocol(l.proto);
-            if proto == Some(tables::ICMP) {
-                Match {
-                    proto,
-                    dport: None,
-                    sport: None,
-                    icmp_type: l.dport.map(str::to_string),
-                }
-            } else {
-                Match {
-                    proto,
-                    dport: l.dport.and_then(|d| port_spec(d).ok()),
-                    sport: l.sport.and_then(|s| port_spec(s).ok()),
-                    icmp_type: None,
-                }
-            }
+            let proto = merge("proto", Some(l.proto), &r.proto)?;
+            let dport = merge("dport", l.dport, &r.dport)?;
+            let sport = merge("sport", l.sport, &r.sport)?;
+            plain_match(
+                proto.as_deref(),
+                dport.as_deref(),
+                sport.as_deref(),
+                r.icmp_type.as_deref(),
+            )
         })
-        .collect())
+        .collect()
 }
 
-fn plain_match(r: &FwRule) -> Result<Match, String> {
-    // Protocol 0 (refused in Phoenix's JSON, possible in files read back)
-    // is "every protocol" to iptables.
-    let proto = match &r.proto {
-        Some(p) => Some(tables::protocol(p).ok_or_else(|| format!("{p:?}: no such protocol"))?)
-            .filter(|n| *n != 0),
+/// Protocol, ports and ICMP type as pve-firewall compiles them
+/// (`verify_rule`, `ipt_rule_to_cmds`): ports need a protocol that has
+/// them; with `-p icmp`/`-p icmpv6`, `-dport` carries the ICMP type.
+fn plain_match(
+    proto_name: Option<&str>,
+    dport: Option<&str>,
+    sport: Option<&str>,
+    icmp_type: Option<&str>,
+) -> Result<Match, String> {
+    let Some(pname) = proto_name else {
+        if let Some(d) = dport.or(sport) {
+            return Err(format!("port {d:?}, but no protocol specified"));
+        }
+        if let Some(t) = icmp_type {
+            return Err(format!("icmp type {t:?}, but no protocol specified"));
+        }
+        return Ok(Match {
+            proto: None,
+            dport: None,
+            sport: None,
+            icmp: None,
+        });
+    };
+    let number = tables::protocol(pname).ok_or_else(|| format!("{pname:?}: no such protocol"))?;
+    let has_ports = tables::PROTOCOLS_WITH_PORTS.contains(&number);
+    let icmp_in_dport = match pname {
+        "icmp" => Some(false),
+        "icmpv6" => Some(true),
+        _ => None,
+    };
+    let (dport, mut icmp) = match (dport, icmp_in_dport) {
+        (Some(d), Some(v6)) => (None, Some(IcmpMatch::parse(v6, d)?)),
+        (Some(d), None) if has_ports => (Some(port_spec(d)?), None),
+        (Some(_), None) => return Err(format!("protocol {pname:?} does not have ports")),
+        (None, _) => (None, None),
+    };
+    let sport = match sport {
+        Some(s) if has_ports => Some(port_spec(s)?),
+        Some(_) => return Err(format!("protocol {pname:?} does not have ports")),
         None => None,
     };
-    let icmp_legacy = matches!(proto, Some(tables::ICMP) | Some(tables::ICMPV6));
-    let (dport, icmp_type) = match (&r.dport, icmp_legacy) {
-        // Legacy `-p icmp -dport N` (reference §1.4): ICMP type N, named so
-        // packets can match it; a number without a type name (and any ICMPv6
-        // number) matches no IPv4 packet.
-        (Some(d), true) => {
-            let name = d
-                .parse::<u8>()
-                .ok()
-                .filter(|_| proto == Some(tables::ICMP))
-                .and_then(tables::icmp_type_name);
-            (None, Some(name.map_or(format!("#{d}"), str::to_string)))
+    if let Some(t) = icmp_type {
+        if icmp.is_some() {
+            return Err("an ICMP type both in -dport and -icmp-type".into());
         }
-        (Some(d), false) => (Some(port_spec(d)?), r.icmp_type.clone()),
-        (None, _) => (None, r.icmp_type.clone()),
-    };
-    let sport = r.sport.as_deref().map(port_spec).transpose()?;
+        icmp = match number {
+            tables::ICMP => Some(IcmpMatch::parse(false, t)?),
+            tables::ICMPV6 => Some(IcmpMatch::parse(true, t)?),
+            _ => return Err(format!("icmp type {t:?} with protocol {pname:?}")),
+        };
+    }
+    // Protocol 0 (`ip`, `hopopt`) is "every protocol" to iptables.
     Ok(Match {
-        proto,
+        proto: Some(number).filter(|n| *n != 0),
         dport,
         sport,
-        icmp_type,
+        icmp,
     })
 }

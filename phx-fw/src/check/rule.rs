@@ -6,7 +6,7 @@ use phx_common::config::{Firewall, FwRule, Problems};
 use phx_common::firewall::addr::{self, Addr, RefScope};
 use phx_common::firewall::lookup::{find_alias, find_ipset, is_local_network, Kind};
 use phx_common::firewall::rule::{
-    is_guest_iface, is_host_iface, port_number, port_spec, split_action,
+    is_guest_iface, is_host_iface, port_spec, split_action, IcmpMatch,
 };
 use phx_common::firewall::tables;
 
@@ -182,16 +182,26 @@ fn check_ports(at: &At, pnum: Option<u8>, p: &mut Problems) {
             continue;
         }
         let Some(n) = pnum else { continue };
-        let legacy_icmp = f == "port"
-            && (n == tables::ICMP || n == tables::ICMPV6)
-            && port_number(v).is_some_and(|t| t <= 255);
-        if !tables::PROTOCOLS_WITH_PORTS.contains(&n) && !legacy_icmp {
+        // `-p icmp -dport T` is `--icmp-type T` (ipt_rule_to_cmds): a type
+        // name or number of that family, one per rule.
+        let icmp_family = match r.proto.as_deref() {
+            Some("icmp") if f == "port" => Some(false),
+            Some("icmpv6") if f == "port" => Some(true),
+            _ => None,
+        };
+        if let Some(v6) = icmp_family {
+            if let Err(e) = IcmpMatch::parse(v6, v) {
+                at.push(p, f, v, format!("no port: protocol {:?} has no ports; its port field takes one ICMP type name or number ({e})", r.proto.as_deref().unwrap_or("")));
+            }
+            continue;
+        }
+        if !tables::PROTOCOLS_WITH_PORTS.contains(&n) {
             at.push(
                 p,
                 f,
                 v,
                 format!(
-                    "no port: protocol {:?} has no ports (only tcp, udp, udplite, dccp, sctp)",
+                    "no port: protocol {:?} has no ports (only tcp, udp, udplite, dccp, sctp; icmp and icmpv6 take an ICMP type in port)",
                     r.proto.as_deref().unwrap_or("")
                 ),
             );
@@ -211,14 +221,17 @@ fn check_ports(at: &At, pnum: Option<u8>, p: &mut Problems) {
 fn check_icmp_type(at: &At, pnum: Option<u8>, p: &mut Problems) {
     let Some(t) = &at.r.icmp_type else { return };
     match pnum {
-        Some(tables::ICMP) if tables::ICMP_TYPES.contains(&t.as_str()) => {}
-        Some(tables::ICMPV6) if tables::ICMPV6_TYPES.contains(&t.as_str()) => {}
-        Some(tables::ICMP) | Some(tables::ICMPV6) => at.push(
-            p,
-            "icmp_type",
-            t,
-            "an ICMP type name (echo-request, time-exceeded, any, …)",
-        ),
+        Some(n @ (tables::ICMP | tables::ICMPV6)) => {
+            // Names only here; numbers go in port (`-p icmp -dport 8`).
+            if t != "any" && tables::icmp_type(n == tables::ICMPV6, t).is_none() {
+                at.push(
+                    p,
+                    "icmp_type",
+                    t,
+                    "an ICMP type name (echo-request, time-exceeded, any, …)",
+                );
+            }
+        }
         _ => at.push(
             p,
             "icmp_type",

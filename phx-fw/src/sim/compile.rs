@@ -30,8 +30,8 @@ pub(super) fn match_packet(m: &Match, p: &Packet) -> bool {
     if !port_ok(&m.dport, p.dport) || !port_ok(&m.sport, p.sport) {
         return false;
     }
-    match &m.icmp_type {
-        Some(t) => t == "any" || p.icmp_type.as_deref() == Some(t.as_str()),
+    match m.icmp {
+        Some(want) => p.icmp().is_some_and(|(t, c)| want.matches(t, c)),
         None => true,
     }
 }
@@ -39,7 +39,7 @@ pub(super) fn match_packet(m: &Match, p: &Packet) -> bool {
 /// Whether a condition matches tcp to `port` whatever the source port:
 /// Some(true) surely, Some(false) only for some source ports, None not at all.
 pub(super) fn tcp_port(m: &Match, port: u16) -> Option<bool> {
-    if m.proto.is_some_and(|p| p != tables::TCP) || m.icmp_type.is_some() {
+    if m.proto.is_some_and(|p| p != tables::TCP) || m.icmp.is_some() {
         return None;
     }
     if m.dport.as_ref().is_some_and(|d| !in_ranges(d, port)) {

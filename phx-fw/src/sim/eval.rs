@@ -108,12 +108,9 @@ impl Ruleset {
                 },
             );
         }
-        if p.proto == tables::ICMP
-            && matches!(
-                p.icmp_type.as_deref(),
-                Some("fragmentation-needed" | "time-exceeded")
-            )
-        {
+        // PVEFW-Drop / PVEFW-Reject: fragmentation-needed (3/4) and
+        // time-exceeded (11, any code) pass whatever the policy.
+        if p.proto == tables::ICMP && matches!(p.icmp(), Some((3, 4)) | Some((11, _))) {
             return (
                 Verdict::Accept,
                 Decider::Implicit(format!(

@@ -4,7 +4,7 @@
 use ipnet::Ipv4Net;
 use phx_common::config::Inventory;
 use phx_common::firewall::nic_firewall_enabled;
-use phx_common::firewall::rule::Verdict;
+use phx_common::firewall::rule::{packet_icmp, Verdict};
 use std::fmt;
 use std::net::Ipv4Addr;
 
@@ -59,8 +59,15 @@ pub struct Packet {
     pub proto: u8,
     pub dport: Option<u16>,
     pub sport: Option<u16>,
-    /// For ICMP: the type name (`echo-request` when not given).
+    /// For ICMP: the type name (`echo-request` when not given), or `N`/`N/C`.
     pub icmp_type: Option<String>,
+}
+
+impl Packet {
+    /// The ICMP type and code, for an ICMP packet whose type is known.
+    pub fn icmp(&self) -> Option<(u8, u8)> {
+        self.icmp_type.as_deref().and_then(packet_icmp)
+    }
 }
 
 /// Where a packet starts or ends.
