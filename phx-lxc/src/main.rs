@@ -105,7 +105,7 @@ fn run(args: Args) -> Result<u8, Failure> {
     };
     let inv = input.load()?;
     let t_load = t0.elapsed();
-    let seen = observe::observe(&inv, &input.state_root)?;
+    let seen = observe::observe(&inv, &input.state_root, None)?;
     let t_observe = t0.elapsed();
     let opts = Options {
         start: if flags.no_start {

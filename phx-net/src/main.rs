@@ -91,7 +91,7 @@ fn run(args: Args) -> Result<u8, Failure> {
         let r = phx_net::render(&inv, &seen).map_err(refuse)?;
         r.notes.iter().for_each(|n| eprintln!("phx-net: note: {n}"));
         let hosts =
-            phx_common::apply::files::with_block(seen.hosts.as_deref(), "host", &r.hosts_block)
+            phx_common::edit::with_block(seen.hosts.as_deref(), "host", &r.hosts_block)
                 .map_err(refuse)?;
         let files = vec![
             (INTERFACES.to_string(), r.interfaces),

@@ -1,7 +1,7 @@
 //! Kept in its own test binary: the umask is process-wide, and other tests
 //! create files concurrently.
 
-use phx_common::apply::apply;
+use phx_apply::apply;
 use phx_common::plan::*;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
@@ -67,7 +67,7 @@ fn rollback_restores_the_mode_whatever_the_umask() {
     )
     .unwrap();
     let old = nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
-    let done = phx_common::apply::rollback::rollback(root.path(), &r.backup_dir.unwrap());
+    let done = phx_apply::rollback::rollback(root.path(), &r.backup_dir.unwrap());
     nix::sys::stat::umask(old);
     done.unwrap();
     assert_eq!(

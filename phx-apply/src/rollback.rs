@@ -1,7 +1,8 @@
 //! Undoing one run: every file it replaced or removed comes back from its
 //! backup, every file it created is removed. Commands are not undone.
 
-use crate::fsutil::{commit, under_root, write_temp};
+use crate::atomic::{commit, write_temp};
+use phx_common::fsutil::under_root;
 use anyhow::Context;
 use std::path::{Path, PathBuf};
 

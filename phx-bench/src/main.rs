@@ -1,7 +1,7 @@
 //! Writes a synthetic inventory for benchmarks (`scripts/bench`).
 
 use clap::Parser;
-use phx_common::synth::{write, Shape};
+use phx_bench::{write, Shape};
 use std::path::PathBuf;
 
 /// Generate a synthetic Phoenix inventory: the three JSON files, N guests.

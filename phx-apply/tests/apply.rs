@@ -1,6 +1,6 @@
 //! The executor's contract (DESIGN.md, "phx-apply"), exercised on temp roots.
 
-use phx_common::apply::{apply, Options, Report, Status};
+use phx_apply::{apply, Options, Report, Status};
 use phx_common::plan::*;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
@@ -329,7 +329,7 @@ fn secrets_are_created_once_and_never_shown() {
     let r = apply(&plan, &o).unwrap();
     let secret = read(root.path(), "/etc/phx/pw");
     assert_eq!(secret.len(), 32);
-    let shown = serde_json::to_string(&r).unwrap() + &phx_common::apply::report::text(&r, false);
+    let shown = serde_json::to_string(&r).unwrap() + &phx_apply::report::text(&r, false);
     assert!(
         !shown.contains(&secret) && !shown.contains("TOPSECRET"),
         "{shown}"
@@ -445,7 +445,7 @@ fn a_run_can_be_rolled_back() {
         ),
     ];
     let r = apply(&plan, &opts(root.path())).unwrap();
-    let done = phx_common::apply::rollback::rollback(root.path(), &r.backup_dir.unwrap()).unwrap();
+    let done = phx_apply::rollback::rollback(root.path(), &r.backup_dir.unwrap()).unwrap();
     assert_eq!(done.len(), 3, "{done:?}");
     assert_eq!(read(root.path(), "/etc/kept"), "before\n");
     assert_eq!(read(root.path(), "/etc/gone"), "was here\n");

@@ -1,6 +1,6 @@
 //! Running argv commands: no shell, output captured for the report.
 
-use std::path::Path;
+use crate::Options;
 use std::process::{Command, Stdio};
 
 pub struct Ran {
@@ -14,15 +14,18 @@ impl Ran {
     }
 }
 
-pub fn run(argv: &[String], root: &Path) -> std::io::Result<Ran> {
+pub fn run(argv: &[String], opts: &Options) -> std::io::Result<Ran> {
     let (prog, args) = argv
         .split_first()
         .ok_or_else(|| std::io::Error::other("empty argv"))?;
     let mut cmd = Command::new(prog);
     cmd.args(args).stdin(Stdio::null());
-    if root != Path::new("/") {
+    if !opts.live() {
         // Test doubles of pct / pve-firewall keep their state under this root.
-        cmd.env("PHX_ROOT", root);
+        cmd.env("PHX_ROOT", &opts.root);
+    }
+    if let Some(path) = &opts.path {
+        cmd.env("PATH", path);
     }
     let out = cmd.output()?;
     let mut output = String::from_utf8_lossy(&out.stdout).into_owned();

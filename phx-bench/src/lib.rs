@@ -123,7 +123,7 @@ pub fn documents(shape: Shape) -> (Value, Value, Value) {
 
 /// Writes the three files into `dir` under their usual names.
 pub fn write(dir: &Path, shape: Shape) -> std::io::Result<()> {
-    use crate::config::load::{HYPERVISOR_FILE, LXC_FILE, VM_FILE};
+    use phx_common::config::load::{HYPERVISOR_FILE, LXC_FILE, VM_FILE};
     std::fs::create_dir_all(dir)?;
     let (h, l, v) = documents(shape);
     for (name, doc) in [(HYPERVISOR_FILE, h), (LXC_FILE, l), (VM_FILE, v)] {
@@ -135,7 +135,7 @@ pub fn write(dir: &Path, shape: Shape) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{load, Input};
+    use phx_common::config::{load, Input};
 
     #[test]
     fn synthetic_inventory_is_valid() {

@@ -2,14 +2,12 @@
 //! how it writes confs and how it fails. The LetsGo tests are only as good
 //! as this double.
 
-mod common;
-
-use common::manifest;
+use phx_testkit::double;
 use std::path::Path;
 use std::process::Command;
 
 fn pct(root: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(manifest().join("tests/doubles/pct-double"))
+    let out = Command::new(double("pct"))
         .args(args)
         .env("PHX_ROOT", root)
         .output()
@@ -346,7 +344,7 @@ fn set_on_a_running_container_keeps_pending_keys_until_start() {
 
 #[test]
 fn it_refuses_to_run_without_phx_root() {
-    let out = Command::new(manifest().join("tests/doubles/pct-double"))
+    let out = Command::new(double("pct"))
         .arg("list")
         .env_remove("PHX_ROOT")
         .output()

@@ -1,7 +1,7 @@
 //! phx-apply: carries out a Phoenix plan (JSON Lines) idempotently.
 
 use clap::Parser;
-use phx_common::apply::{apply, report, Options, Status};
+use phx_apply::{apply, report, Options, Status};
 use phx_common::cli::{finish, Failure, EXIT_FAILED, EXIT_OK, EXIT_PENDING};
 use std::io::{BufReader, Write};
 use std::path::PathBuf;
@@ -65,11 +65,10 @@ fn run(args: &Args) -> Result<u8, Failure> {
         let opts = Options {
             root: root.clone(),
             run_commands: false,
-            check: false,
-            diff: false,
+            ..Default::default()
         };
-        let _lock = phx_common::apply::lock(&opts)?;
-        for line in phx_common::apply::rollback::rollback(&root, &dir)? {
+        let _lock = phx_apply::lock(&opts)?;
+        for line in phx_apply::rollback::rollback(&root, &dir)? {
             eprintln!("{line}");
         }
         return Ok(EXIT_OK);
@@ -95,8 +94,9 @@ fn run(args: &Args) -> Result<u8, Failure> {
         run_commands: args.run_commands,
         check: args.check,
         diff: args.diff,
+        path: None,
     };
-    phx_common::apply::check_plan(&steps).map_err(|e| Failure::Usage(format!("{e:#}")))?;
+    phx_apply::check_plan(&steps).map_err(|e| Failure::Usage(format!("{e:#}")))?;
     let rep = apply(&steps, &opts)?;
     let mut stdout = std::io::stdout().lock();
     if args.json {

@@ -6,18 +6,24 @@ use predicates::prelude::*;
 use std::path::PathBuf;
 
 fn repo(p: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(p)
+    phx_testkit::workspace().join(p)
 }
 
 fn cli() -> Command {
-    let bins = PathBuf::from(env!("CARGO_BIN_EXE_phx-net"))
+    // target/<profile>/deps/<this test> → target/<profile>, where the workspace's binaries are.
+    let bins = std::env::current_exe()
+        .unwrap()
         .parent()
+        .and_then(|deps| deps.parent())
         .unwrap()
         .to_path_buf();
-    assert!(
-        bins.join("phx-apply").exists(),
-        "phx-apply is not built beside phx-net: run `cargo test --workspace`"
-    );
+    for tool in ["phx-apply", "phx-net", "phx-dns", "phx-fw", "phx-lxc"] {
+        assert!(
+            bins.join(tool).exists(),
+            "{tool} is not built in {}: run `cargo test --workspace`",
+            bins.display()
+        );
+    }
     let mut c = Command::new("bash");
     c.arg(repo("scripts/phoenix-cli")).env("PHX_BIN_DIR", bins);
     c

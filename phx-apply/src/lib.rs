@@ -1,14 +1,16 @@
 //! The executor: carries a plan out idempotently. A converged host gets zero
 //! writes and zero handlers; `check` computes the same outcomes and changes
-//! nothing. See DESIGN.md, "phx-apply".
+//! nothing. The README's "phx-apply" section is its contract.
 
-pub mod files;
+pub mod atomic;
 pub mod report;
 pub mod rollback;
 pub mod run;
 
-use crate::fsutil::{read_optional, under_root, write_temp};
-use crate::plan::{Action, BlockStep, CommandStep, FileStep, HandlerStep, LinesStep, Step};
+use atomic::write_temp;
+use phx_common::edit as files;
+use phx_common::fsutil::{read_optional, under_root};
+use phx_common::plan::{Action, BlockStep, CommandStep, FileStep, HandlerStep, LinesStep, Step};
 use anyhow::{bail, Context};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -21,6 +23,22 @@ pub struct Options {
     pub run_commands: bool,
     pub check: bool,
     pub diff: bool,
+    /// PATH for commands, guards, handlers and validators; `None` inherits the
+    /// process's. Tests put their doubles first here instead of mutating the
+    /// process environment, which other test threads read concurrently.
+    pub path: Option<std::ffi::OsString>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            root: PathBuf::from("/"),
+            run_commands: false,
+            check: false,
+            diff: false,
+            path: None,
+        }
+    }
 }
 
 impl Options {
@@ -320,7 +338,7 @@ impl Run<'_> {
         } else {
             self.record_created(path)?;
         }
-        crate::fsutil::commit(&tmp, &dest)
+        atomic::commit(&tmp, &dest)
             .with_context(|| format!("replacing {}", dest.display()))?;
         Ok(o)
     }
@@ -344,7 +362,7 @@ impl Run<'_> {
                     .replace("%r", &prefix)
             })
             .collect();
-        match run::run(&argv, &self.opts.root) {
+        match run::run(&argv, self.opts) {
             Ok(r) if r.ok() => Ok(()),
             Ok(r) => Err(format!(
                 "{} exited {:?}: {}",
@@ -442,13 +460,13 @@ impl Run<'_> {
         let text: String = raw.iter().map(|b| format!("{b:02x}")).collect();
         let tmp = write_temp(&dest, text.as_bytes(), Some(mode))?;
         std::fs::set_permissions(&tmp, std::os::unix::fs::PermissionsExt::from_mode(mode))?;
-        crate::fsutil::commit(&tmp, &dest)?;
+        atomic::commit(&tmp, &dest)?;
         Ok(o)
     }
 
     /// Runs a guard; `None` when guards cannot run in this mode.
     fn guard(&self, argv: &[String]) -> Result<bool, String> {
-        match run::run(argv, &self.opts.root) {
+        match run::run(argv, self.opts) {
             Ok(r) => Ok(r.ok()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
             Err(e) => Err(format!("guard {}: {e}", run::show(argv))),
@@ -533,7 +551,7 @@ impl Run<'_> {
 
     fn execute(&mut self, step: &Step, argv: &[String], desc: &str) -> Outcome {
         let shown = run::show(argv);
-        match run::run(argv, &self.opts.root) {
+        match run::run(argv, self.opts) {
             Ok(r) if r.ok() => {
                 let mut o = outcome(step, Status::Changed, desc.to_string());
                 o.ran = true;

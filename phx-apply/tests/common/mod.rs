@@ -1,6 +1,6 @@
 //! Helpers shared by the executor's test binaries.
 
-use phx_common::apply::Options;
+use phx_apply::Options;
 use phx_common::plan::{Action, Step};
 use std::path::Path;
 
@@ -9,8 +9,7 @@ pub fn opts(root: &Path) -> Options {
     Options {
         root: root.to_path_buf(),
         run_commands: true,
-        check: false,
-        diff: false,
+        ..Default::default()
     }
 }
 
