@@ -18,6 +18,9 @@ pub(crate) struct Final {
     /// mpN index → container path.
     pub mounts: BTreeMap<u32, String>,
     pub unprivileged: bool,
+    /// Raw lines of the main section (`key: value`), what a snapshot taken
+    /// after this plan's steps carries.
+    pub raw: Vec<String>,
 }
 
 /// `pct set` keys and values, in the order they are passed.
@@ -89,6 +92,7 @@ pub(crate) fn existing(
             .max(d.rootfs_gb * props::GIB),
         mounts: BTreeMap::new(),
         unprivileged: have_unpriv,
+        raw: conf.raw.clone(),
     };
     for (p, (n, _)) in &by_path {
         fin.mounts.insert(*n, p.clone());

@@ -62,7 +62,9 @@ pub fn pct_list(state_root: &Path, path: Option<&OsStr>) -> std::io::Result<Stri
 
 /// The first `name` on PATH, for messages.
 fn on_path(name: &str, path: Option<&OsStr>) -> Option<std::path::PathBuf> {
-    let path = path.map(OsStr::to_os_string).or_else(|| std::env::var_os("PATH"))?;
+    let path = path
+        .map(OsStr::to_os_string)
+        .or_else(|| std::env::var_os("PATH"))?;
     std::env::split_paths(&path)
         .map(|d| d.join(name))
         .find(|p| p.is_file())

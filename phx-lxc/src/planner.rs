@@ -40,6 +40,9 @@ struct Guest<'a> {
     actions: Vec<String>,
     /// Changes that take effect only at the next start of a running container.
     needs_restart: Vec<String>,
+    /// Raw lines a container made by this plan starts with: none when
+    /// created, its source snapshot's when cloned.
+    inherited: Vec<String>,
 }
 
 impl<'a> Planner<'a> {
@@ -91,15 +94,20 @@ impl<'a> Planner<'a> {
             existing: seen.confs.get(&ctid),
             actions: Vec::new(),
             needs_restart: Vec::new(),
+            inherited: Vec::new(),
         };
         let (set, mut fin) = match g.existing {
             Some(conf) => self.diff_existing(&mut g, conf),
             None => self.make(&mut g),
         };
-        self.edit_raw_lines(&mut g);
+        if let Some(raw) = self.edit_raw_lines(&mut g) {
+            fin.raw = raw;
+        }
         self.set(&mut g, &set);
         self.grow(&mut g, &mut fin);
-        self.add_raw_lines(&mut g);
+        if let Some(raw) = self.add_raw_lines(&mut g) {
+            fin.raw = raw;
+        }
         self.reboot(&mut g);
         self.finals.insert(ctid, fin);
         g.actions
@@ -155,6 +163,9 @@ impl<'a> Planner<'a> {
         );
         g.actions.push(format!("clone from {src}"));
         let base = self.finals.get(&src).cloned().unwrap_or_default();
+        // The snapshot as it is, else as this plan takes it (after the
+        // source's own steps).
+        g.inherited = seen_snapshot_raw(self.seen, src, &snap).unwrap_or_else(|| base.raw.clone());
         if base.unprivileged != g.d.unprivileged {
             self.notes.push(format!(
                 "CT {ctid}: unprivileged={} is wanted, but a clone of CT {src} is {}; unprivileged is fixed at creation, so it is not changed",
@@ -179,6 +190,7 @@ impl<'a> Planner<'a> {
             rootfs_bytes: d.rootfs_gb * props::GIB,
             mounts: Default::default(),
             unprivileged: d.unprivileged,
+            raw: Vec::new(),
         };
         for (n, m) in d.mounts.iter().enumerate() {
             argv.push(format!("--mp{n}"));
@@ -217,15 +229,17 @@ impl<'a> Planner<'a> {
     /// Raw lines of an existing container: the whole conf with only its raw
     /// lines edited, written before any pct call for this container in this
     /// plan (pct set/resize rewrite the conf and keep raw lines, so writing
-    /// after them would undo their change).
-    fn edit_raw_lines(&mut self, g: &mut Guest) {
-        let Some(conf) = g.existing else { return };
+    /// after them would undo their change). Returns the raw lines it will
+    /// have when they change.
+    fn edit_raw_lines(&mut self, g: &mut Guest) -> Option<Vec<String>> {
+        let conf = g.existing?;
         let ctid = g.d.ctid;
-        let e = raw::edit(&conf.text, &g.d.raw);
+        let e = raw::edit(&conf.text, &g.d.raw, &g.d.owned);
         self.report_stray(ctid, &e.stray);
         if e.text == conf.text {
-            return;
+            return None;
         }
+        let raw = crate::conf::parse(&e.text).raw;
         self.plan.push(
             format!("lxc:{ctid}:conf"),
             Action::File(FileStep {
@@ -239,37 +253,20 @@ impl<'a> Planner<'a> {
         if g.running {
             g.needs_restart.push("raw lxc lines".to_string());
         }
+        Some(raw)
     }
 
-    /// Raw lines of an existing conf that its entry does not ask for: kept
-    /// (they may be the operator's own), and reported.
+    /// Raw lines of an existing conf of keys its entry does not name: the
+    /// operator's, kept, and reported.
     fn report_stray(&mut self, ctid: u32, stray: &[String]) {
-        let gpu = |l: &String| {
-            l.strip_prefix("lxc.mount.entry: /dev/nvidia")
-                .and_then(|rest| rest.split_whitespace().next())
-                .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-                .map(str::to_string)
-        };
-        let gpus: Vec<String> = stray.iter().filter_map(gpu).collect();
-        if !gpus.is_empty() {
-            self.notes.push(format!(
-                "CT {ctid} passes through /dev/nvidia{} which gpu_assignment does not list; remove the line(s) from {} by hand",
-                gpus.join(", /dev/nvidia"),
-                conf_path(ctid)
-            ));
+        if stray.is_empty() {
+            return;
         }
-        let other: Vec<&str> = stray
-            .iter()
-            .filter(|l| gpu(l).is_none())
-            .map(String::as_str)
-            .collect();
-        if !other.is_empty() {
-            self.notes.push(format!(
-                "CT {ctid} has lxc line(s) its entry does not ask for (lxc_options, apparmor_profile, gpu_assignment): {}; kept — remove them from {} by hand if they are not wanted",
-                other.join(" | "),
-                conf_path(ctid)
-            ));
-        }
+        self.notes.push(format!(
+            "CT {ctid} has lxc line(s) of keys its entry does not name (lxc_options, apparmor_profile): {}; kept — remove them from {} by hand if they are not wanted",
+            stray.join(" | "),
+            conf_path(ctid)
+        ));
     }
 
     /// One `pct set` with every key that differs.
@@ -343,21 +340,45 @@ impl<'a> Planner<'a> {
     }
 
     /// A container made by this plan: its conf does not exist while
-    /// planning, so the lines go in through a `lines` step once pct made it.
-    fn add_raw_lines(&mut self, g: &mut Guest) {
-        if g.existing.is_some() || g.d.raw.is_empty() {
-            return;
+    /// planning, so its raw lines go in through a `lines` step once pct made
+    /// it. A clone's step also removes the owned lines it inherited that its
+    /// entry does not want (another GPU, another AppArmor profile), before
+    /// it is first started. Returns the raw lines it will have.
+    fn add_raw_lines(&mut self, g: &mut Guest) -> Option<Vec<String>> {
+        if g.existing.is_some() {
+            return None;
         }
+        let before: String = g.inherited.iter().map(|l| format!("{l}\n")).collect();
+        let is_clone = self.inv.lxcs[&g.d.ctid].clone_from.is_some();
+        let owned = if is_clone {
+            g.d.owned.clone()
+        } else {
+            Vec::new()
+        };
+        let after = phx_common::edit::with_lines(&before, &g.d.raw, &owned, Some("["));
+        let raw: Vec<String> = after.lines().map(str::to_string).collect();
+        if after == before {
+            return Some(raw);
+        }
+        let removed = g.inherited.iter().filter(|l| !raw.contains(l)).count();
         self.plan.push(
             format!("lxc:{}:lines", g.d.ctid),
             Action::Lines(LinesStep {
                 path: conf_path(g.d.ctid),
                 lines: g.d.raw.clone(),
+                owned,
                 stop_at: Some("[".into()),
                 notify: Vec::new(),
             }),
         );
-        g.actions.push(format!("{} lxc line(s)", g.d.raw.len()));
+        g.actions.push(match removed {
+            0 => format!("{} lxc line(s)", g.d.raw.len()),
+            n => format!(
+                "{} lxc line(s), {n} inherited one(s) removed",
+                g.d.raw.len()
+            ),
+        });
+        Some(raw)
     }
 
     /// A running container with changes that wait for its next start:
@@ -404,4 +425,12 @@ impl<'a> Planner<'a> {
         );
         Some("start".to_string())
     }
+}
+
+/// The raw lines of snapshot `snap` of container `src` as it exists now.
+fn seen_snapshot_raw(seen: &Observed, src: u32, snap: &str) -> Option<Vec<String>> {
+    let conf = seen.confs.get(&src)?;
+    conf.snapshots
+        .contains(snap)
+        .then(|| conf.snapshot_raw.get(snap).cloned().unwrap_or_default())
 }
