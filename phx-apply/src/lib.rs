@@ -237,7 +237,7 @@ impl Run<'_> {
     fn lines(&mut self, step: &Step, l: &LinesStep) -> anyhow::Result<Outcome> {
         match self.read(&l.path)? {
             Some(cur) => {
-                let new = files::with_lines(&cur, &l.lines, l.stop_at.as_deref());
+                let new = files::with_lines(&cur, &l.lines, &l.owned, l.stop_at.as_deref());
                 self.converge_text(step, &l.path, Some(cur), new, None)
             }
             // The file is made by an earlier command (e.g. `pct create`) that

@@ -64,12 +64,32 @@ pub fn outside_block<'a>(text: &'a str, marker: &str) -> Vec<&'a str> {
 
 /// The file with every one of `wanted` present in its head (the part before
 /// the first line starting with `stop_at`); missing lines go after the last
-/// non-blank line of the head. Bytes elsewhere are untouched.
-pub fn with_lines(current: &str, wanted: &[String], stop_at: Option<&str>) -> String {
-    let lines: Vec<&str> = current.split_inclusive('\n').collect();
+/// non-blank line of the head. Head lines starting with one of the `owned`
+/// prefixes are the step's own: those not in `wanted`, and repeats, are
+/// removed. Bytes elsewhere are untouched.
+pub fn with_lines(
+    current: &str,
+    wanted: &[String],
+    owned: &[String],
+    stop_at: Option<&str>,
+) -> String {
+    let all: Vec<&str> = current.split_inclusive('\n').collect();
     let head_end = stop_at
-        .and_then(|p| lines.iter().position(|l| l.starts_with(p)))
-        .unwrap_or(lines.len());
+        .and_then(|p| all.iter().position(|l| l.starts_with(p)))
+        .unwrap_or(all.len());
+    let mut seen_owned: Vec<&str> = Vec::new();
+    let mut lines: Vec<&str> = Vec::with_capacity(all.len());
+    for (i, l) in all.iter().enumerate() {
+        let bare = l.trim_end_matches(['\n', '\r']);
+        if i < head_end && owned.iter().any(|p| bare.starts_with(p.as_str())) {
+            if !wanted.iter().any(|w| w == bare) || seen_owned.contains(&bare) {
+                continue;
+            }
+            seen_owned.push(bare);
+        }
+        lines.push(l);
+    }
+    let head_end = head_end - (all.len() - lines.len());
     let head = &lines[..head_end];
     let missing: Vec<&String> = wanted
         .iter()
@@ -80,7 +100,7 @@ pub fn with_lines(current: &str, wanted: &[String], stop_at: Option<&str>) -> St
         })
         .collect();
     if missing.is_empty() {
-        return current.to_string();
+        return lines.concat();
     }
     let insert_at = head
         .iter()
@@ -126,8 +146,27 @@ mod tests {
         let conf =
             "arch: amd64\nmemory: 512\n\n[snap1]\narch: amd64\nlxc.apparmor.profile: unconfined\n";
         let want = vec!["lxc.apparmor.profile: unconfined".to_string()];
-        let out = with_lines(conf, &want, Some("["));
+        let out = with_lines(conf, &want, &[], Some("["));
         assert_eq!(out, "arch: amd64\nmemory: 512\nlxc.apparmor.profile: unconfined\n\n[snap1]\narch: amd64\nlxc.apparmor.profile: unconfined\n");
-        assert_eq!(with_lines(&out, &want, Some("[")), out);
+        assert_eq!(with_lines(&out, &want, &[], Some("[")), out);
+    }
+
+    #[test]
+    fn owned_lines_of_the_head_are_exactly_the_wanted_ones() {
+        // A clone inherited GPU 1 and a second copy of GPU 0 from its source.
+        let conf = "arch: amd64\nlxc.mount.entry: /dev/nvidia0 a\nlxc.mount.entry: /dev/nvidia1 b\nlxc.mount.entry: /srv s\nlxc.mount.entry: /dev/nvidia0 a\n\n[snap]\nlxc.mount.entry: /dev/nvidia1 b\n";
+        let want = vec!["lxc.mount.entry: /dev/nvidia0 a".to_string()];
+        let owned = vec!["lxc.mount.entry: /dev/nvidia".to_string()];
+        let out = with_lines(conf, &want, &owned, Some("["));
+        assert_eq!(
+            out,
+            "arch: amd64\nlxc.mount.entry: /dev/nvidia0 a\nlxc.mount.entry: /srv s\n\n[snap]\nlxc.mount.entry: /dev/nvidia1 b\n",
+            "unwanted and repeated owned lines go; other lines and the snapshot stay"
+        );
+        assert_eq!(with_lines(&out, &want, &owned, Some("[")), out);
+        assert_eq!(
+            with_lines("a: 1\nlxc.x: old\n", &["lxc.x: new".to_string()], &["lxc.x:".to_string()], None),
+            "a: 1\nlxc.x: new\n"
+        );
     }
 }
