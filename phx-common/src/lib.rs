@@ -7,6 +7,8 @@ pub mod cli;
 pub mod config;
 pub mod fsutil;
 pub mod plan;
+pub mod plan_guest;
+pub mod sha256;
 pub mod synth;
 
 pub use config::{Guest, Inventory};

@@ -3,6 +3,8 @@
 //! nothing. See DESIGN.md, "phx-apply".
 
 pub mod files;
+pub mod guest;
+pub mod json_merge;
 pub mod report;
 pub mod rollback;
 pub mod run;
@@ -105,6 +107,7 @@ pub fn check_plan(steps: &[Step]) -> anyhow::Result<()> {
                 bail!("step {:?} has an empty argv", s.id);
             }
         }
+        guest::check(s)?;
         if let Some(p) = s.action.path() {
             if !p.starts_with('/') || p.split('/').any(|c| c == "..") {
                 bail!(
@@ -195,6 +198,11 @@ impl Run<'_> {
             Action::Secret(s) => self.secret(step, &s.path, s.bytes, &s.mode),
             Action::Command(c) => Ok(self.command(step, c)),
             Action::Handler(h) => Ok(self.handler(step, h)),
+            Action::GuestFile(g) => self.guest_file(step, g),
+            Action::GuestCommand(g) => Ok(self.guest_command(step, g)),
+            Action::GuestSecret(g) => self.guest_secret(step, g),
+            Action::GuestJson(g) => self.guest_json(step, g),
+            Action::FromGuest(g) => self.from_guest(step, g),
         };
         result.unwrap_or_else(|e| outcome(step, Status::Failed, format!("{e:#}")))
     }
