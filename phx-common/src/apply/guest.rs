@@ -16,7 +16,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 /// Prints mode, owner and group, then the content's digest; or `absent`.
-const PROBE: &str = r#"if [ -e "$1" ]; then stat -c '%a %U %G' -- "$1" && sha256sum < "$1"; else echo absent; fi"#;
+const PROBE: &str =
+    r#"if [ -e "$1" ]; then stat -c '%a %U %G' -- "$1" && sha256sum < "$1"; else echo absent; fi"#;
 /// stdin → temp file beside the target → owner, mode → rename.
 const WRITE: &str = r#"set -e; umask 022; mkdir -p -- "$(dirname -- "$1")"
 t=$(mktemp -- "$1.phx-XXXXXX"); trap 'rm -f -- "$t"' EXIT
@@ -43,7 +44,12 @@ pub fn in_guest(ctid: u32, argv: &[String]) -> Vec<String> {
 }
 
 fn script(ctid: u32, name: &str, body: &str, args: &[&str]) -> Vec<String> {
-    let mut v = vec!["sh".to_string(), "-c".to_string(), body.to_string(), name.to_string()];
+    let mut v = vec![
+        "sh".to_string(),
+        "-c".to_string(),
+        body.to_string(),
+        name.to_string(),
+    ];
     v.extend(args.iter().map(|s| s.to_string()));
     in_guest(ctid, &v)
 }
@@ -59,7 +65,9 @@ impl Out {
         self.code == Some(0)
     }
     fn said(&self) -> String {
-        format!("{}{}", self.stdout, self.stderr).trim_end().to_string()
+        format!("{}{}", self.stdout, self.stderr)
+            .trim_end()
+            .to_string()
     }
 }
 
@@ -203,7 +211,11 @@ impl Run<'_> {
     /// made by an earlier step that did not really run.
     fn not_yet(&self, step: &Step, what: String) -> Outcome {
         if self.opts.check {
-            outcome(step, Status::Skipped, format!("{what} (not there yet; an earlier step makes it)"))
+            outcome(
+                step,
+                Status::Skipped,
+                format!("{what} (not there yet; an earlier step makes it)"),
+            )
         } else {
             outcome(step, Status::Failed, what)
         }
@@ -233,15 +245,28 @@ impl Run<'_> {
             }
         };
         let want_mode = f.mode.as_deref().map(parse_mode).transpose()?;
-        let mode = want_mode.or(current.as_ref().map(|m| m.mode)).unwrap_or(0o644);
-        let owner = f.owner.clone().or(current.as_ref().map(|m| m.owner.clone()));
-        let group = f.group.clone().or(current.as_ref().map(|m| m.group.clone()));
+        let mode = want_mode
+            .or(current.as_ref().map(|m| m.mode))
+            .unwrap_or(0o644);
+        let owner = f
+            .owner
+            .clone()
+            .or(current.as_ref().map(|m| m.owner.clone()));
+        let group = f
+            .group
+            .clone()
+            .or(current.as_ref().map(|m| m.group.clone()));
         let (owner, group) = (
             owner.unwrap_or_else(|| "root".into()),
             group.unwrap_or_else(|| "root".into()),
         );
         let mode_s = format!("{mode:04o}");
-        let args = [f.path.as_str(), mode_s.as_str(), owner.as_str(), group.as_str()];
+        let args = [
+            f.path.as_str(),
+            mode_s.as_str(),
+            owner.as_str(),
+            group.as_str(),
+        ];
         let label = format!("CT {ct}: {}", f.path);
         match &current {
             Some(m) if m.sha256 == crate::sha256::hex(content.as_bytes()) => {
@@ -258,10 +283,18 @@ impl Run<'_> {
                 if !self.opts.check {
                     let r = self.exec(&script(ct, "phx-meta", META, &args), None)?;
                     if !r.ok() {
-                        return Ok(outcome(step, Status::Failed, format!("{label}: {}", r.said())));
+                        return Ok(outcome(
+                            step,
+                            Status::Failed,
+                            format!("{label}: {}", r.said()),
+                        ));
                     }
                 }
-                Ok(outcome(step, Status::Changed, format!("{label}: {}", drift.join(", "))))
+                Ok(outcome(
+                    step,
+                    Status::Changed,
+                    format!("{label}: {}", drift.join(", ")),
+                ))
             }
             _ => {
                 let new = current.is_none();
@@ -286,7 +319,10 @@ impl Run<'_> {
                 if self.opts.check {
                     return Ok(o);
                 }
-                let r = self.exec(&script(ct, "phx-write", WRITE, &args), Some(content.as_bytes()))?;
+                let r = self.exec(
+                    &script(ct, "phx-write", WRITE, &args),
+                    Some(content.as_bytes()),
+                )?;
                 if !r.ok() {
                     o.status = Status::Failed;
                     o.detail = format!("{label}: writing failed: {}", r.said());
@@ -310,7 +346,10 @@ impl Run<'_> {
 
     /// 0: the guest file exists; 1: it does not; anything else: the guest cannot be asked.
     fn guest_exists(&self, ctid: u32, path: &str) -> anyhow::Result<Result<bool, String>> {
-        let r = self.exec(&in_guest(ctid, &["test".into(), "-e".into(), path.into()]), None)?;
+        let r = self.exec(
+            &in_guest(ctid, &["test".into(), "-e".into(), path.into()]),
+            None,
+        )?;
         Ok(match r.code {
             Some(0) => Ok(true),
             Some(1) => Ok(false),
@@ -318,7 +357,11 @@ impl Run<'_> {
         })
     }
 
-    pub(super) fn guest_secret(&mut self, step: &Step, s: &GuestSecretStep) -> anyhow::Result<Outcome> {
+    pub(super) fn guest_secret(
+        &mut self,
+        step: &Step,
+        s: &GuestSecretStep,
+    ) -> anyhow::Result<Outcome> {
         if let Some(o) = self.unreachable(step, s.ctid) {
             return Ok(o);
         }
@@ -326,7 +369,12 @@ impl Run<'_> {
         match self.guest_exists(s.ctid, &s.path)? {
             Ok(true) => return Ok(outcome(step, Status::Ok, format!("{label} (exists, kept)"))),
             Ok(false) => {}
-            Err(e) => return Ok(self.not_yet(step, format!("CT {}: cannot inspect {}: {e}", s.ctid, s.path))),
+            Err(e) => {
+                return Ok(self.not_yet(
+                    step,
+                    format!("CT {}: cannot inspect {}: {e}", s.ctid, s.path),
+                ))
+            }
         }
         let mut o = outcome(step, Status::Changed, format!("{label} (new secret)"));
         if self.opts.diff {
@@ -337,7 +385,10 @@ impl Run<'_> {
         }
         let mode = format!("{:04o}", parse_mode(&s.mode)?);
         let bytes = s.bytes.to_string();
-        let r = self.exec(&script(s.ctid, "phx-secret", SECRET, &[&s.path, &bytes, &mode]), None)?;
+        let r = self.exec(
+            &script(s.ctid, "phx-secret", SECRET, &[&s.path, &bytes, &mode]),
+            None,
+        )?;
         if !r.ok() {
             o.status = Status::Failed;
             o.detail = format!("{label}: {}", r.said());
@@ -346,14 +397,26 @@ impl Run<'_> {
     }
 
     /// Reads a guest file; `Err` is the outcome to report when it cannot be read.
-    fn read_guest(&self, step: &Step, ctid: u32, path: &str) -> anyhow::Result<Result<String, Outcome>> {
-        let r = self.exec(&in_guest(ctid, &["cat".into(), "--".into(), path.into()]), None)?;
+    fn read_guest(
+        &self,
+        step: &Step,
+        ctid: u32,
+        path: &str,
+    ) -> anyhow::Result<Result<String, Outcome>> {
+        let r = self.exec(
+            &in_guest(ctid, &["cat".into(), "--".into(), path.into()]),
+            None,
+        )?;
         if r.ok() {
             return Ok(Ok(r.stdout));
         }
         Ok(Err(match self.guest_exists(ctid, path)? {
             Ok(false) => self.not_yet(step, format!("CT {ctid}: {path} does not exist")),
-            Ok(true) => outcome(step, Status::Failed, format!("CT {ctid}: reading {path}: {}", r.said())),
+            Ok(true) => outcome(
+                step,
+                Status::Failed,
+                format!("CT {ctid}: reading {path}: {}", r.said()),
+            ),
             Err(e) => self.not_yet(step, format!("CT {ctid}: cannot inspect {path}: {e}")),
         }))
     }
@@ -370,7 +433,13 @@ impl Run<'_> {
         // The file's text is never shown: it may hold key material.
         let cur: serde_json::Value = match serde_json::from_str(&text) {
             Ok(v) => v,
-            Err(e) => return Ok(outcome(step, Status::Failed, format!("{label}: not JSON ({e})"))),
+            Err(e) => {
+                return Ok(outcome(
+                    step,
+                    Status::Failed,
+                    format!("{label}: not JSON ({e})"),
+                ))
+            }
         };
         let new = match json_merge::merged(cur.clone(), j) {
             Ok(v) => v,
@@ -381,14 +450,20 @@ impl Run<'_> {
         }
         let mut o = outcome(step, Status::Changed, label.clone());
         if self.opts.diff {
-            let (a, b) = (json_merge::managed_view(&cur, j), json_merge::managed_view(&new, j));
+            let (a, b) = (
+                json_merge::managed_view(&cur, j),
+                json_merge::managed_view(&new, j),
+            );
             o.diff = Some(diff_text(j.ctid, &j.path, &a, &b));
         }
         if self.opts.check {
             return Ok(o);
         }
         let body = format!("{}\n", serde_json::to_string_pretty(&new)?);
-        let r = self.exec(&script(j.ctid, "phx-rewrite", REWRITE, &[&j.path]), Some(body.as_bytes()))?;
+        let r = self.exec(
+            &script(j.ctid, "phx-rewrite", REWRITE, &[&j.path]),
+            Some(body.as_bytes()),
+        )?;
         if !r.ok() {
             o.status = Status::Failed;
             o.detail = format!("{label}: writing failed: {}", r.said());
@@ -421,8 +496,18 @@ mod tests {
 
     #[test]
     fn probe_output() {
-        let m = parse_probe("600 root ssl-cert\nabc123  -\n").unwrap().unwrap();
-        assert_eq!((m.mode, m.owner.as_str(), m.group.as_str(), m.sha256.as_str()), (0o600, "root", "ssl-cert", "abc123"));
+        let m = parse_probe("600 root ssl-cert\nabc123  -\n")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (
+                m.mode,
+                m.owner.as_str(),
+                m.group.as_str(),
+                m.sha256.as_str()
+            ),
+            (0o600, "root", "ssl-cert", "abc123")
+        );
         assert!(parse_probe("absent\n").unwrap().is_none());
         assert!(parse_probe("garbage").is_none());
     }

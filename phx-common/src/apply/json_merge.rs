@@ -90,7 +90,11 @@ pub fn managed_view(doc: &Value, step: &GuestJsonStep) -> String {
     let show = |v: Option<&Value>| v.map_or("(absent)".to_string(), Value::to_string);
     let mut out = String::new();
     for s in &step.set {
-        out.push_str(&format!("{}: {}\n", s.pointer, show(doc.pointer(&s.pointer))));
+        out.push_str(&format!(
+            "{}: {}\n",
+            s.pointer,
+            show(doc.pointer(&s.pointer))
+        ));
     }
     for u in &step.upsert {
         let at = find(doc, u);
@@ -152,7 +156,10 @@ mod tests {
         );
         assert_eq!(merged(out.clone(), &step()).unwrap(), out, "idempotent");
         let view = managed_view(&out, &step());
-        assert!(view.contains("/authority/provisioners/0/name: \"admin\""), "{view}");
+        assert!(
+            view.contains("/authority/provisioners/0/name: \"admin\""),
+            "{view}"
+        );
         assert!(!view.contains("encryptedKey"), "{view}");
     }
 
@@ -172,10 +179,7 @@ mod tests {
             }],
             ..Default::default()
         };
-        assert_eq!(
-            merged(json!({}), &s).unwrap(),
-            json!({"a/b": {"c~d": 1}})
-        );
+        assert_eq!(merged(json!({}), &s).unwrap(), json!({"a/b": {"c~d": 1}}));
         assert!(tokens("x").is_err());
     }
 }
