@@ -1,0 +1,196 @@
+//! Shared test plumbing: the pct double (which really runs in-guest commands
+//! in a chrooted root per container) and the host's update-ca-certificates
+//! double on PATH, containers with the guest-program doubles installed, and
+//! plan + apply into a temp root.
+#![allow(dead_code)]
+
+use phx_common::apply::{apply, Options, Report, Status};
+use phx_common::config::{load, Input, Inventory};
+use phx_common::plan::Step;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+pub fn manifest() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn example() -> PathBuf {
+    manifest().join("../examples/etc")
+}
+
+fn doubles() -> PathBuf {
+    manifest().join("tests/doubles")
+}
+
+/// `pct` and the host's `update-ca-certificates` come from doubles, first on PATH.
+pub fn doubles_on_path() {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let dir = tempfile::Builder::new()
+            .prefix("phx-ca-doubles")
+            .tempdir()
+            .unwrap()
+            .keep();
+        let link =
+            |from: PathBuf, name: &str| std::os::unix::fs::symlink(from, dir.join(name)).unwrap();
+        // A direct interpreter: a version-manager shim on PATH costs a third
+        // of a second per call, and the plan calls pct a few hundred times.
+        let python = ["/usr/bin/python3", "/usr/local/bin/python3"]
+            .into_iter()
+            .find(|p| Path::new(p).exists())
+            .unwrap_or("python3");
+        let pct = dir.join("pct");
+        let double = manifest().join("../phx-lxc/tests/doubles/pct-double");
+        std::fs::write(
+            &pct,
+            format!("#!/bin/sh\nexec {python} {} \"$@\"\n", double.display()),
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&pct, std::fs::Permissions::from_mode(0o755)).unwrap();
+        link(
+            doubles().join("update-ca-certificates-double"),
+            "update-ca-certificates",
+        );
+        let path = std::env::var("PATH").unwrap_or_default();
+        std::env::set_var("PATH", format!("{}:{path}", dir.display()));
+        dir
+    });
+}
+
+/// A copy of a configuration directory, to edit.
+pub fn config_copy(from: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, dir.path().join(p.file_name().unwrap())).unwrap();
+    }
+    dir
+}
+
+pub fn edit_json(path: &Path, f: impl FnOnce(&mut serde_json::Value)) {
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    f(&mut v);
+    std::fs::write(path, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+}
+
+pub fn inventory(dir: &Path) -> Inventory {
+    load(&Input::Dir(dir.to_path_buf())).unwrap_or_else(|p| panic!("{p}"))
+}
+
+pub fn plan(dir: &Path) -> Vec<Step> {
+    let out = phx_ca::build(&inventory(dir)).unwrap_or_else(|p| panic!("{p}"));
+    out.plan.steps
+}
+
+fn pct(root: &Path, args: &[&str]) {
+    let st = Command::new("pct")
+        .args(args)
+        .env("PHX_ROOT", root)
+        .status()
+        .unwrap();
+    assert!(st.success(), "pct {args:?}");
+}
+
+pub fn rootfs(root: &Path, ct: u32) -> PathBuf {
+    root.join(format!("var/lib/pct-double/ct/{ct}/rootfs"))
+}
+
+/// Running containers for every LXC in the configuration, each with the
+/// guest-program doubles in its /usr/local (the package doubles' payloads in
+/// /usr/local/share/doubles, where the apt-get and wget doubles take them from).
+pub fn estate(config: &Path) -> tempfile::TempDir {
+    doubles_on_path();
+    let root = tempfile::tempdir().unwrap();
+    for ct in inventory(config).lxcs.keys() {
+        let id = ct.to_string();
+        pct(
+            root.path(),
+            &[
+                "create",
+                &id,
+                "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst",
+            ],
+        );
+        pct(root.path(), &["start", &id]);
+        let fs = rootfs(root.path(), *ct);
+        for (double, dir) in [
+            ("apt-get", "usr/local/bin"),
+            ("systemctl", "usr/local/bin"),
+            ("update-ca-certificates", "usr/local/sbin"),
+            ("curl", "usr/local/bin"),
+            ("wget", "usr/local/bin"),
+            ("step", "usr/local/share/doubles"),
+            ("step-ca", "usr/local/share/doubles"),
+            ("traefik", "usr/local/share/doubles"),
+        ] {
+            std::fs::create_dir_all(fs.join(dir)).unwrap();
+            std::fs::copy(
+                doubles().join(format!("{double}-double")),
+                fs.join(dir).join(double),
+            )
+            .unwrap();
+        }
+    }
+    root
+}
+
+pub fn run_with(steps: &[Step], root: &Path, check: bool, diff: bool) -> Report {
+    doubles_on_path();
+    let opts = Options {
+        root: root.to_path_buf(),
+        run_commands: true,
+        check,
+        diff,
+    };
+    apply(steps, &opts).unwrap()
+}
+
+pub fn run(steps: &[Step], root: &Path) -> Report {
+    let report = run_with(steps, root, false, false);
+    if let Some(f) = report.failed() {
+        panic!("step {} failed: {}", f.id, f.detail);
+    }
+    report
+}
+
+pub fn changed(report: &Report) -> Vec<&str> {
+    report
+        .outcomes
+        .iter()
+        .filter(|o| o.status == Status::Changed)
+        .map(|o| o.id.as_str())
+        .collect()
+}
+
+pub fn read(path: PathBuf) -> String {
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// What the doubles logged: the host's and every container's.
+pub fn double_logs(root: &Path) -> String {
+    let mut out = std::fs::read_to_string(root.join("var/log/phx-doubles.log")).unwrap_or_default();
+    let cts = root.join("var/lib/pct-double/ct");
+    let mut ids: Vec<_> = std::fs::read_dir(cts)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    ids.sort();
+    for id in ids {
+        let log = cts_log(root, &id.to_string_lossy());
+        out.push_str(&format!("== {}\n{log}", id.to_string_lossy()));
+    }
+    out
+}
+
+fn cts_log(root: &Path, id: &str) -> String {
+    std::fs::read_to_string(root.join(format!(
+        "var/lib/pct-double/ct/{id}/rootfs/var/log/phx-doubles.log"
+    )))
+    .unwrap_or_default()
+}
+
+pub fn pct_log(root: &Path) -> String {
+    std::fs::read_to_string(root.join("pct.log")).unwrap_or_default()
+}
