@@ -97,41 +97,38 @@ pub fn rootfs(root: &Path, ct: u32) -> PathBuf {
     root.join(format!("var/lib/pct-double/ct/{ct}/rootfs"))
 }
 
-/// Running containers for every LXC in the configuration, each with the
-/// guest-program doubles in its /usr/local (the package doubles' payloads in
-/// /usr/local/share/doubles, where the apt-get and wget doubles take them from).
+/// The pct double's template root: every container it creates starts with
+/// the guest-program doubles in its /usr/local (the package doubles' payloads
+/// in /usr/local/share/doubles, where the apt-get and wget doubles take them).
+pub fn guest_doubles(root: &Path) {
+    let fs = root.join("var/lib/pct-double/template-root");
+    for (double, dir) in [
+        ("apt-get", "usr/local/bin"),
+        ("systemctl", "usr/local/bin"),
+        ("update-ca-certificates", "usr/local/sbin"),
+        ("curl", "usr/local/bin"),
+        ("wget", "usr/local/bin"),
+        ("step", "usr/local/share/doubles"),
+        ("step-ca", "usr/local/share/doubles"),
+        ("traefik", "usr/local/share/doubles"),
+    ] {
+        std::fs::create_dir_all(fs.join(dir)).unwrap();
+        let to = fs.join(dir).join(double);
+        std::fs::copy(doubles().join(format!("{double}-double")), to).unwrap();
+    }
+}
+
+/// Running containers for every LXC in the configuration, made by the pct
+/// double with the guest-program doubles inside.
 pub fn estate(config: &Path) -> tempfile::TempDir {
     doubles_on_path();
     let root = tempfile::tempdir().unwrap();
+    guest_doubles(root.path());
+    let template = "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst";
     for ct in inventory(config).lxcs.keys() {
         let id = ct.to_string();
-        pct(
-            root.path(),
-            &[
-                "create",
-                &id,
-                "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst",
-            ],
-        );
+        pct(root.path(), &["create", &id, template]);
         pct(root.path(), &["start", &id]);
-        let fs = rootfs(root.path(), *ct);
-        for (double, dir) in [
-            ("apt-get", "usr/local/bin"),
-            ("systemctl", "usr/local/bin"),
-            ("update-ca-certificates", "usr/local/sbin"),
-            ("curl", "usr/local/bin"),
-            ("wget", "usr/local/bin"),
-            ("step", "usr/local/share/doubles"),
-            ("step-ca", "usr/local/share/doubles"),
-            ("traefik", "usr/local/share/doubles"),
-        ] {
-            std::fs::create_dir_all(fs.join(dir)).unwrap();
-            std::fs::copy(
-                doubles().join(format!("{double}-double")),
-                fs.join(dir).join(double),
-            )
-            .unwrap();
-        }
     }
     root
 }

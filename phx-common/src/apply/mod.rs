@@ -202,7 +202,7 @@ impl Run<'_> {
             Action::GuestCommand(g) => Ok(self.guest_command(step, g)),
             Action::GuestSecret(g) => self.guest_secret(step, g),
             Action::GuestJson(g) => self.guest_json(step, g),
-            Action::FromGuest(g) => self.from_guest(step, g),
+            Action::FromGuest(g) => self.copy_from_guest(step, g),
         };
         result.unwrap_or_else(|e| outcome(step, Status::Failed, format!("{e:#}")))
     }
