@@ -3,6 +3,8 @@
 //! nothing. The README's "phx-apply" section is its contract.
 
 pub mod atomic;
+pub mod guest;
+pub mod json_merge;
 pub mod report;
 pub mod rollback;
 pub mod run;
@@ -123,6 +125,7 @@ pub fn check_plan(steps: &[Step]) -> anyhow::Result<()> {
                 bail!("step {:?} has an empty argv", s.id);
             }
         }
+        guest::check(s)?;
         if let Some(p) = s.action.path() {
             if !p.starts_with('/') || p.split('/').any(|c| c == "..") {
                 bail!(
@@ -213,6 +216,11 @@ impl Run<'_> {
             Action::Secret(s) => self.secret(step, &s.path, s.bytes, &s.mode),
             Action::Command(c) => Ok(self.command(step, c)),
             Action::Handler(h) => Ok(self.handler(step, h)),
+            Action::GuestFile(g) => self.guest_file(step, g),
+            Action::GuestCommand(g) => Ok(self.guest_command(step, g)),
+            Action::GuestSecret(g) => self.guest_secret(step, g),
+            Action::GuestJson(g) => self.guest_json(step, g),
+            Action::FromGuest(g) => self.copy_from_guest(step, g),
         };
         result.unwrap_or_else(|e| outcome(step, Status::Failed, format!("{e:#}")))
     }
@@ -372,7 +380,7 @@ impl Run<'_> {
                 "{} exited {:?}: {}",
                 run::show(&argv),
                 r.code,
-                r.output.trim()
+                r.output().trim_start()
             )),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !self.opts.live() => {
                 Ok(Some(format!(
@@ -569,7 +577,7 @@ impl Run<'_> {
                     Status::Failed,
                     format!(
                         "ran {shown}; it exited with {code}; output:\n{}",
-                        r.output.trim_end()
+                        r.output()
                     ),
                 );
                 o.ran = true;

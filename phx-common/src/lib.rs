@@ -9,6 +9,8 @@ pub mod edit;
 pub mod firewall;
 pub mod fsutil;
 pub mod plan;
+pub mod plan_guest;
+pub mod sha256;
 
 pub use config::{Guest, Inventory};
 pub use plan::{Action, Plan, Step};

@@ -4,6 +4,11 @@
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, Write};
 
+pub use crate::plan_guest::{
+    FromGuestStep, GuestCommandStep, GuestFileStep, GuestJsonStep, GuestSecretStep, JsonSet,
+    JsonUpsert,
+};
+
 pub const VERSION: u32 = 1;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -26,6 +31,16 @@ pub enum Action {
     Command(CommandStep),
     Handler(HandlerStep),
     Secret(SecretStep),
+    #[serde(rename = "guest_file")]
+    GuestFile(GuestFileStep),
+    #[serde(rename = "guest_command")]
+    GuestCommand(GuestCommandStep),
+    #[serde(rename = "guest_secret")]
+    GuestSecret(GuestSecretStep),
+    #[serde(rename = "guest_json")]
+    GuestJson(GuestJsonStep),
+    #[serde(rename = "from_guest")]
+    FromGuest(FromGuestStep),
 }
 
 /// The whole file must have this content.
@@ -138,6 +153,11 @@ impl Action {
             Action::Command(_) => "command",
             Action::Handler(_) => "handler",
             Action::Secret(_) => "secret",
+            Action::GuestFile(_) => "guest_file",
+            Action::GuestCommand(_) => "guest_command",
+            Action::GuestSecret(_) => "guest_secret",
+            Action::GuestJson(_) => "guest_json",
+            Action::FromGuest(_) => "from_guest",
         }
     }
 
@@ -148,11 +168,15 @@ impl Action {
             Action::Lines(s) => &s.notify,
             Action::Absent(s) => &s.notify,
             Action::Command(s) => &s.notify,
-            Action::Handler(_) | Action::Secret(_) => &[],
+            Action::GuestFile(s) => &s.notify,
+            Action::GuestCommand(s) => &s.notify,
+            Action::GuestJson(s) => &s.notify,
+            Action::FromGuest(s) => &s.notify,
+            Action::Handler(_) | Action::Secret(_) | Action::GuestSecret(_) => &[],
         }
     }
 
-    /// The file a step manages, if any.
+    /// The host file a step manages, if any (guest steps name theirs with `ctid`).
     pub fn path(&self) -> Option<&str> {
         match self {
             Action::File(s) => Some(&s.path),
@@ -160,7 +184,13 @@ impl Action {
             Action::Lines(s) => Some(&s.path),
             Action::Absent(s) => Some(&s.path),
             Action::Secret(s) => Some(&s.path),
-            Action::Command(_) | Action::Handler(_) => None,
+            Action::FromGuest(s) => Some(&s.path),
+            Action::Command(_)
+            | Action::Handler(_)
+            | Action::GuestFile(_)
+            | Action::GuestCommand(_)
+            | Action::GuestSecret(_)
+            | Action::GuestJson(_) => None,
         }
     }
 }

@@ -225,25 +225,17 @@ fn qualify(name: &str, domain: &str) -> String {
     }
 }
 
-/// Derived names in priority order: the CA, guests' own names, then Traefik
-/// services. An earlier candidate keeps a name a later one also wants.
+/// Derived names in priority order: the CA, Traefik services, then guests'
+/// own names. An earlier candidate keeps a name a later one also wants: a
+/// service named like a guest resolves to Traefik (with a warning), because
+/// that is the name users were given for it.
 fn derived(inv: &Inventory, domain: &str, problems: &mut Problems) -> Vec<Candidate> {
-    let mut out = Vec::new();
-    let hyp = &inv.sources.hypervisor;
+    let mut out = ca_and_services(inv, domain, problems);
+    guest_names(inv, domain, problems, &mut out);
+    out
+}
 
-    // Validation in phx-common guarantees one step_ca guest with a static IP when there is one at all.
-    if let Some(ca) = inv.guest_with_feature("step_ca") {
-        if let Some(ip) = ca.ip() {
-            out.push(Candidate {
-                name: inv.host.step_ca.dns_name.to_ascii_lowercase(),
-                ip,
-                origin: Origin::Ca,
-                at: format!("{hyp}: step_ca.dns_name"),
-                what: format!("the CA name of step_ca guest {} ({})", ca.id(), ca.name()),
-            });
-        }
-    }
-
+fn guest_names(inv: &Inventory, domain: &str, problems: &mut Problems, out: &mut Vec<Candidate>) {
     for g in inv.guests() {
         let Some(ip) = g.ip() else { continue };
         let name = format!("{}.{domain}", dns_label(g.name()));
@@ -263,6 +255,24 @@ fn derived(inv: &Inventory, domain: &str, problems: &mut Problems) -> Vec<Candid
             at: format!("{}: {}.name", inv.file_of(g), g.path()),
             what: format!("the name of guest {} ({})", g.id(), g.name()),
         });
+    }
+}
+
+fn ca_and_services(inv: &Inventory, domain: &str, problems: &mut Problems) -> Vec<Candidate> {
+    let mut out = Vec::new();
+    let hyp = &inv.sources.hypervisor;
+
+    // Validation in phx-common guarantees one step_ca guest with a static IP when there is one at all.
+    if let Some(ca) = inv.guest_with_feature("step_ca") {
+        if let Some(ip) = ca.ip() {
+            out.push(Candidate {
+                name: inv.host.step_ca.dns_name.to_ascii_lowercase(),
+                ip,
+                origin: Origin::Ca,
+                at: format!("{hyp}: step_ca.dns_name"),
+                what: format!("the CA name of step_ca guest {} ({})", ca.id(), ca.name()),
+            });
+        }
     }
 
     let services: Vec<(Guest, &TraefikService)> = inv

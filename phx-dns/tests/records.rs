@@ -332,3 +332,27 @@ fn upstream_pointing_at_ourselves_is_an_error() {
         "{p:?}"
     );
 }
+
+#[test]
+fn a_service_named_like_a_guest_wins_with_a_warning() {
+    let mut proxy = lxc("proxy", "10.0.0.12");
+    proxy["features"] = json!(["traefik"]);
+    let mut git = lxc("git", "10.0.0.20");
+    git["traefik_service"] = json!({"name": "git", "port": 3000});
+    let dir = write_config(
+        &small_hypervisor(),
+        &json!({"lxc_configs": {"102": proxy, "200": git}}),
+        None,
+    );
+    let out = phx_dns::build(&load_dir(dir.path()), &Default::default()).unwrap();
+    let fwd = forward(&out.files[1].1);
+    // Users reach the service through Traefik; the guest's own name yields.
+    assert_eq!(fwd["git.t.example"], "10.0.0.12");
+    assert!(
+        out.warnings.iter().any(|w| w.contains("git.t.example")
+            && w.contains("guest 200")
+            && w.contains("Traefik service git")),
+        "{:?}",
+        out.warnings
+    );
+}

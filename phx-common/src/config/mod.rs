@@ -7,6 +7,7 @@ pub mod names;
 pub mod parse;
 pub mod problems;
 pub mod reader;
+pub mod step_ca;
 pub mod validate;
 
 pub use load::{load, Input};

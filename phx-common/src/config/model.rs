@@ -20,6 +20,10 @@ pub mod defaults {
     pub const POLICY_OUT: &str = "ACCEPT";
     /// The CA's DNS label under the domain when `step_ca.dns_name` is absent.
     pub const CA_LABEL: &str = "ca";
+    /// `step ca init --name` when `step_ca.ca_name` is absent.
+    pub const CA_NAME: &str = "Phoenix Internal CA";
+    /// Step-CA's own default lifetime; Traefik renews with `certificatesDuration: 24`.
+    pub const TLS_CERT_DURATION: &str = "24h";
 }
 
 /// Which of the three files a value came from, for messages.
@@ -77,6 +81,13 @@ pub struct DnsServer {
 pub struct StepCa {
     /// Fully qualified name of the internal CA (`ca.<domain>` by default).
     pub dns_name: String,
+    /// `step ca init --name`: the root is "<name> Root CA", the intermediate
+    /// "<name> Intermediate CA".
+    pub ca_name: String,
+    /// The admin JWK provisioner (`admin@<domain>` by default).
+    pub provisioner_name: String,
+    /// `authority.claims.defaultTLSCertDuration` (`24h` by default).
+    pub default_tls_cert_duration: String,
 }
 
 #[derive(Debug, Clone)]

@@ -116,6 +116,10 @@ pub fn hypervisor(r: &mut Reader, root: &Node) -> Option<Host> {
         .get("step_ca")
         .and_then(|n| n.get("dns_name"))
         .and_then(|n| dns_name(r, &n));
+    let ca_settings = root
+        .get("step_ca")
+        .map(|n| super::step_ca::read(r, &n))
+        .unwrap_or_default();
     let mount_point_base = root.get("mount_point_base").and_then(|n| abs_path(r, &n));
     let mut storage_ids = BTreeMap::new();
     if let Some(n) = root.get("proxmox_storage_ids") {
@@ -172,9 +176,7 @@ pub fn hypervisor(r: &mut Reader, root: &Node) -> Option<Host> {
         return None;
     }
     let domain = domain?;
-    let step_ca = StepCa {
-        dns_name: ca_name.unwrap_or_else(|| format!("{}.{domain}", defaults::CA_LABEL)),
-    };
+    let step_ca = ca_settings.finish(&domain, ca_name);
     Some(Host {
         domain,
         network: network?,

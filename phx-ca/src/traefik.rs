@@ -1,0 +1,202 @@
+//! The Traefik guest: the binary installed as the original did (a release
+//! tarball into /usr/local/bin, once), the static configuration with one ACME
+//! resolver pointed at Step-CA, and the routes in a watched dynamic file, so
+//! a route change needs no restart and a static change restarts Traefik.
+
+use crate::guest::{self, Service};
+use crate::stepca;
+use crate::topology::{Route, Topology};
+use crate::yaml::{map, s, to_string, Yaml};
+use phx_common::config::StepCa;
+use phx_common::plan::{argv, Plan};
+
+pub const VERSION: &str = "v3.7.15";
+pub const BINARY: &str = "/usr/local/bin/traefik";
+pub const STATIC: &str = "/etc/traefik/traefik.yml";
+pub const DYNAMIC_DIR: &str = "/etc/traefik/dynamic";
+pub const DYNAMIC: &str = "/etc/traefik/dynamic/phoenix.yml";
+pub const ACME_STORAGE: &str = "/etc/traefik/acme.json";
+/// The root, given to the resolver alone (`caCertificates`), not to the
+/// whole process as LEGO_CA_CERTIFICATES would.
+pub const ROOT_CA: &str = "/etc/traefik/phoenix-root-ca.crt";
+pub const RESOLVER: &str = "phoenix";
+
+fn release_url() -> String {
+    format!("https://github.com/traefik/traefik/releases/download/{VERSION}/traefik_{VERSION}_linux_amd64.tar.gz")
+}
+
+/// Download, unpack, install; a fixed script with the URL as its argument.
+const INSTALL: &str = r#"set -e; d=$(mktemp -d); trap 'rm -rf "$d"' EXIT
+wget -qO "$d/traefik.tar.gz" "$1"; tar -xzf "$d/traefik.tar.gz" -C "$d" traefik
+install -m 0755 "$d/traefik" "$2""#;
+
+pub fn static_config(ca: &StepCa) -> String {
+    let web = map(vec![
+        ("address", s(":80")),
+        (
+            "http",
+            map(vec![(
+                "redirections",
+                map(vec![(
+                    "entryPoint",
+                    map(vec![("to", s("websecure")), ("scheme", s("https"))]),
+                )]),
+            )]),
+        ),
+    ]);
+    let acme = map(vec![
+        ("caServer", s(stepca::acme_directory(ca))),
+        // Hours: Step-CA issues 24h certificates; the default (90 days) would renew too late.
+        ("certificatesDuration", Yaml::Int(24)),
+        ("caCertificates", Yaml::List(vec![s(ROOT_CA)])),
+        ("storage", s(ACME_STORAGE)),
+        ("httpChallenge", map(vec![("entryPoint", s("web"))])),
+    ]);
+    let doc = map(vec![
+        (
+            "entryPoints",
+            map(vec![
+                ("web", web),
+                ("websecure", map(vec![("address", s(":443"))])),
+            ]),
+        ),
+        (
+            "providers",
+            map(vec![(
+                "file",
+                map(vec![
+                    ("directory", s(DYNAMIC_DIR)),
+                    ("watch", Yaml::Bool(true)),
+                ]),
+            )]),
+        ),
+        (
+            "certificatesResolvers",
+            map(vec![(RESOLVER, map(vec![("acme", acme)]))]),
+        ),
+        ("log", map(vec![("level", s("INFO"))])),
+    ]);
+    format!(
+        "# Written by Phoenix (phx-ca); local edits are replaced.\n{}",
+        to_string(&doc)
+    )
+}
+
+pub fn dynamic_config(routes: &[Route]) -> String {
+    let routers = routes
+        .iter()
+        .map(|r| {
+            let router = map(vec![
+                ("rule", s(format!("Host(`{}`)", r.host))),
+                ("entryPoints", Yaml::List(vec![s("websecure")])),
+                ("service", s(&r.name)),
+                ("tls", map(vec![("certResolver", s(RESOLVER))])),
+            ]);
+            (r.name.clone(), router)
+        })
+        .collect();
+    let services = routes
+        .iter()
+        .map(|r| {
+            let url = format!("http://{}:{}", r.backend_ip, r.port);
+            let lb = map(vec![(
+                "loadBalancer",
+                map(vec![(
+                    "servers",
+                    Yaml::List(vec![map(vec![("url", s(url))])]),
+                )]),
+            )]);
+            (r.name.clone(), lb)
+        })
+        .collect();
+    let doc = map(vec![(
+        "http",
+        map(vec![
+            ("routers", Yaml::Map(routers)),
+            ("services", Yaml::Map(services)),
+        ]),
+    )]);
+    format!(
+        "# Written by Phoenix (phx-ca) from every traefik_service; Traefik watches this file.\n{}",
+        to_string(&doc)
+    )
+}
+
+fn unit() -> String {
+    format!(
+        "[Unit]\nDescription=Traefik reverse proxy (Phoenix)\n\
+         After=network-online.target\nWants=network-online.target\n\n\
+         [Service]\nExecStart={BINARY} --configFile={STATIC}\n\
+         Restart=on-failure\nRestartSec=5\n\n\
+         [Install]\nWantedBy=multi-user.target\n"
+    )
+}
+
+/// Files `render` shows for the Traefik guest: (path in the guest, content).
+pub fn files(ca: &StepCa, routes: &[Route]) -> Vec<(String, String)> {
+    vec![
+        (STATIC.to_string(), static_config(ca)),
+        (DYNAMIC.to_string(), dynamic_config(routes)),
+        ("/etc/systemd/system/traefik.service".to_string(), unit()),
+    ]
+}
+
+pub fn plan(plan: &mut Plan, topo: &Topology, ca: &StepCa) {
+    let Some((ct, _)) = topo.traefik else { return };
+    guest::command(
+        plan,
+        "traefik-install",
+        ct,
+        argv(&[
+            "sh",
+            "-c",
+            INSTALL,
+            "phx-install-traefik",
+            &release_url(),
+            BINARY,
+        ]),
+        Some(argv(&["test", "-x", BINARY])),
+        &format!("install Traefik {VERSION}"),
+    );
+    let svc = Service {
+        prefix: "traefik",
+        ctid: ct,
+        unit: "traefik",
+    };
+    let restart = svc.restart_id();
+    guest::copy_of(
+        plan,
+        "traefik-root-ca",
+        ct,
+        ROOT_CA,
+        &topo.exported_root(),
+        &[&restart],
+    );
+    guest::file(
+        plan,
+        "traefik-static",
+        ct,
+        STATIC,
+        static_config(ca),
+        &[&restart],
+    );
+    guest::command(
+        plan,
+        "traefik-acme-storage",
+        ct,
+        argv(&["install", "-m", "0600", "/dev/null", ACME_STORAGE]),
+        Some(argv(&["test", "-e", ACME_STORAGE])),
+        "create acme.json (mode 0600, as Traefik demands)",
+    );
+    // No notify: the file provider watches the directory.
+    guest::file(
+        plan,
+        "traefik-routes",
+        ct,
+        DYNAMIC,
+        dynamic_config(&topo.routes),
+        &[],
+    );
+    svc.unit_file(plan, unit());
+    svc.finish(plan);
+}

@@ -1,0 +1,102 @@
+//! The hypervisor file's optional `step_ca` object beyond `dns_name`: what
+//! `step ca init` and Phoenix's part of `ca.json` are made from.
+
+use super::model::{defaults, StepCa};
+use super::reader::{Node, Reader};
+
+/// `step_ca` fields as read; defaults are filled in by `finish`.
+#[derive(Debug, Default)]
+pub struct Read {
+    pub ca_name: Option<String>,
+    pub provisioner_name: Option<String>,
+    pub default_tls_cert_duration: Option<String>,
+}
+
+/// A name step-ca puts into certificates and ca.json: printable, no quotes
+/// games, at most 64 characters (X.509's CN limit).
+fn ca_label(r: &mut Reader, n: &Node, what: &str) -> Option<String> {
+    let s = r.str(n)?;
+    if !s.is_empty() && s.len() <= 64 && s.chars().all(|c| !c.is_control()) && s.trim() == s {
+        Some(s)
+    } else {
+        r.bad(
+            n,
+            format!("{what}: 1-64 printable characters without leading or trailing spaces"),
+        );
+        None
+    }
+}
+
+/// `24h`, `90m`: what Go's time.ParseDuration reads, limited to whole hours or minutes.
+pub fn duration_minutes(s: &str) -> Option<u64> {
+    let (num, unit) = s.split_at(s.len().checked_sub(1)?);
+    let n: u64 = num
+        .parse()
+        .ok()
+        .filter(|n| *n > 0 && !num.starts_with('0'))?;
+    match unit {
+        "h" => n.checked_mul(60),
+        "m" => Some(n),
+        _ => None,
+    }
+}
+
+pub fn read(r: &mut Reader, n: &Node) -> Read {
+    if !r.expect_object(n) {
+        return Read::default();
+    }
+    let ca_name = n
+        .get("ca_name")
+        .and_then(|x| ca_label(r, &x, "the CA's name (root \"<name> Root CA\")"));
+    let provisioner_name = n
+        .get("provisioner_name")
+        .and_then(|x| ca_label(r, &x, "the admin JWK provisioner's name"));
+    let default_tls_cert_duration = n.get("default_tls_cert_duration").and_then(|x| {
+        let s = r.str(&x)?;
+        if duration_minutes(&s).is_some() {
+            Some(s)
+        } else {
+            r.bad(
+                &x,
+                "a certificate lifetime in whole hours or minutes (\"24h\", \"90m\")",
+            );
+            None
+        }
+    });
+    Read {
+        ca_name,
+        provisioner_name,
+        default_tls_cert_duration,
+    }
+}
+
+impl Read {
+    pub fn finish(self, domain: &str, dns_name: Option<String>) -> StepCa {
+        StepCa {
+            dns_name: dns_name.unwrap_or_else(|| format!("{}.{domain}", defaults::CA_LABEL)),
+            ca_name: self
+                .ca_name
+                .unwrap_or_else(|| defaults::CA_NAME.to_string()),
+            provisioner_name: self
+                .provisioner_name
+                .unwrap_or_else(|| format!("admin@{domain}")),
+            default_tls_cert_duration: self
+                .default_tls_cert_duration
+                .unwrap_or_else(|| defaults::TLS_CERT_DURATION.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::duration_minutes;
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration_minutes("24h"), Some(1440));
+        assert_eq!(duration_minutes("90m"), Some(90));
+        for bad in ["", "h", "0h", "024h", "1d", "1.5h", "-1h", "24"] {
+            assert_eq!(duration_minutes(bad), None, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! Plan steps that act inside an LXC guest. The executor reaches the guest
+//! only through `pct exec` (read-back, guards, writes with the content on
+//! stdin), so content never appears in a process's arguments.
+
+use serde::{Deserialize, Serialize};
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// A whole file inside guest `ctid`. Exactly one of `content` and
+/// `content_from` (a host path, read when the step runs: e.g. a certificate
+/// an earlier step of the same run exported).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GuestFileStep {
+    pub ctid: u32,
+    /// Absolute path inside the guest.
+    pub path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_from: Option<String>,
+    /// Octal; a new file without one gets 0644, an existing one keeps its mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    /// Names as the guest knows them; default root / kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notify: Vec<String>,
+    /// Content is never printed (diffs show `<secret>`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub secret: bool,
+}
+
+/// `argv` run inside guest `ctid`; the guards run there too.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GuestCommandStep {
+    pub ctid: u32,
+    pub argv: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unless: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub only_if: Option<Vec<String>>,
+    pub desc: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notify: Vec<String>,
+}
+
+/// A random secret created inside the guest, once; it never leaves the guest.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GuestSecretStep {
+    pub ctid: u32,
+    pub path: String,
+    pub bytes: usize,
+    pub mode: String,
+}
+
+/// Sets values in a JSON file the guest owns and keeps everything else
+/// (step-ca's ca.json holds key material Phoenix must never replace).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GuestJsonStep {
+    pub ctid: u32,
+    pub path: String,
+    /// Each value is put at its JSON pointer; missing objects on the way are created.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub set: Vec<JsonSet>,
+    /// Array elements found by matching fields, then updated or appended.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub upsert: Vec<JsonUpsert>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notify: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct JsonSet {
+    pub pointer: String,
+    pub value: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct JsonUpsert {
+    /// Pointer to the array.
+    pub array: String,
+    /// The first element whose fields equal all of these is the one.
+    pub matching: serde_json::Map<String, serde_json::Value>,
+    /// Fields set on that element (the others are kept), or the new element.
+    pub value: serde_json::Map<String, serde_json::Value>,
+    /// When no element matches: append `value` (true) or fail (false: the
+    /// element holds material only its creator can make, e.g. a JWK key).
+    #[serde(default)]
+    pub append: bool,
+}
+
+/// A host file whose content is a file inside guest `ctid` (public material
+/// only, e.g. a root certificate): backed up and replaced like a `file` step.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FromGuestStep {
+    pub ctid: u32,
+    /// Path inside the guest.
+    pub from: String,
+    /// Path on the host.
+    pub path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notify: Vec<String>,
+}
