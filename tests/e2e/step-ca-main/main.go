@@ -27,11 +27,26 @@ func main() {
 	app.Usage = "online certificate authority (test build for Phoenix)"
 	app.Version = version
 	app.UsageText = commands.AppCommand.UsageText
-	app.Flags = commands.AppCommand.Flags
-	app.Action = commands.AppCommand.Action
+	// The start command runs as a subcommand because urfave/cli reorders
+	// flags only for subcommands: `step-ca ca.json --password-file F` (the
+	// documented order, and what a systemd unit says) would otherwise read
+	// --password-file as a second positional argument.
+	app.Commands = []cli.Command{commands.AppCommand}
 
-	if err := app.Run(os.Args); err != nil {
+	if err := app.Run(withStart(os.Args)); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+}
+
+// withStart puts the start command's name after the program name unless the
+// caller asked the app itself for its version or help.
+func withStart(args []string) []string {
+	if len(args) > 1 {
+		switch args[1] {
+		case "--version", "-v", "--help", "-h", "help", commands.AppCommand.Name:
+			return args
+		}
+	}
+	return append([]string{args[0], commands.AppCommand.Name}, args[1:]...)
 }
