@@ -152,3 +152,86 @@ fn a_ca_issuing_48h_certificates_fails_the_chain() {
         "failed for another reason:\n{stderr}"
     );
 }
+
+/// Renders `dir`'s estate the way the chain reads it: phx-ca's files and
+/// phx-dns's records (phx-dns is another crate, so it is built through cargo).
+fn render(config: &Path, out: &Path) {
+    let ca = Command::new(env!("CARGO_BIN_EXE_phx-ca"))
+        .args(["render", "--config-dir"])
+        .arg(config)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .expect("run phx-ca render");
+    assert!(
+        ca.status.success(),
+        "phx-ca render failed:\n{}",
+        String::from_utf8_lossy(&ca.stderr)
+    );
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let dns = Command::new(cargo)
+        .args([
+            "run",
+            "--quiet",
+            "-p",
+            "phx-dns",
+            "--bin",
+            "phx-dns",
+            "--",
+            "render",
+            "--config-dir",
+        ])
+        .arg(config)
+        .arg("--out")
+        .arg(out.join("host"))
+        .current_dir(repo())
+        .output()
+        .expect("run phx-dns render");
+    assert!(
+        dns.status.success(),
+        "phx-dns render failed:\n{}",
+        String::from_utf8_lossy(&dns.stderr)
+    );
+}
+
+/// The issue's proof with phx-ca's own files: render the example, run the
+/// chain; change Gitea's service port in the JSON, render again, and the
+/// changed route is served by the same Traefik.
+#[test]
+#[ignore = "needs phx-ca render (issue 10): remove this line when the planner is merged"]
+fn phx_ca_render_serves_every_route_and_a_port_change_needs_no_restart() {
+    if !can_run("e2e_chain_render") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let (etc, etc2) = (dir.path().join("etc"), dir.path().join("etc2"));
+    let (first, second) = (dir.path().join("render"), dir.path().join("render2"));
+    for d in [&etc, &etc2] {
+        let status = Command::new("cp")
+            .arg("-r")
+            .arg(repo().join("examples/etc"))
+            .arg(d)
+            .status()
+            .expect("cp");
+        assert!(status.success());
+    }
+    let lxc = etc2.join("phoenix_lxc_configs.json");
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&lxc).expect("read")).expect("JSON");
+    let service = &mut doc["lxc_configs"]["110"]["traefik_service"];
+    assert_eq!(service["port"], 3000, "the example's Gitea service changed");
+    service["port"] = 3001.into();
+    std::fs::write(&lxc, serde_json::to_string_pretty(&doc).expect("JSON")).expect("write");
+
+    render(&etc, &first);
+    render(&etc2, &second);
+    let out = run_chain(&first, Some(&second));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "run-ca-chain failed:\n{stderr}");
+    assert!(
+        stderr
+            .contains("https://git.internal.thinkheads.ai/ -> phoenix e2e backend 10.0.0.110:3001"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Traefik is still PID"), "{stderr}");
+}
