@@ -7,15 +7,9 @@
 //! root: skipped. Tools missing: skipped on a developer's machine, a failure
 //! under `CI=true`, where `.ci/run` installs them.
 
+use phx_testkit::{copy_config, edit_json, example_dir, which, workspace as repo, LXC};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the workspace root")
-        .to_path_buf()
-}
 
 fn cache() -> PathBuf {
     std::env::var_os("PHX_TEST_CACHE")
@@ -35,11 +29,7 @@ fn missing_tools() -> Option<String> {
         }
     }
     for tool in ["dnsmasq", "curl", "openssl", "ip", "unshare", "nsenter"] {
-        let found = Command::new("sh")
-            .args(["-c", &format!("command -v {tool}")])
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if !found {
+        if which(tool).is_none() && !Path::new("/usr/sbin").join(tool).is_file() {
             missing.push(tool.to_string());
         }
     }
@@ -80,9 +70,7 @@ fn can_run(test: &str) -> bool {
 
 fn run_chain(render: &Path, then: Option<&Path>) -> Output {
     let mut cmd = Command::new(repo().join("tests/e2e/run-ca-chain"));
-    cmd.arg("--config-dir")
-        .arg(repo().join("examples/etc"))
-        .arg(render);
+    cmd.arg("--config-dir").arg(example_dir()).arg(render);
     if let Some(t) = then {
         cmd.arg("--then").arg(t);
     }
@@ -204,27 +192,16 @@ fn phx_ca_render_serves_every_route_and_a_port_change_needs_no_restart() {
         return;
     }
     let dir = tempfile::tempdir().expect("a temp dir");
-    let (etc, etc2) = (dir.path().join("etc"), dir.path().join("etc2"));
     let (first, second) = (dir.path().join("render"), dir.path().join("render2"));
-    for d in [&etc, &etc2] {
-        let status = Command::new("cp")
-            .arg("-r")
-            .arg(repo().join("examples/etc"))
-            .arg(d)
-            .status()
-            .expect("cp");
-        assert!(status.success());
-    }
-    let lxc = etc2.join("phoenix_lxc_configs.json");
-    let mut doc: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&lxc).expect("read")).expect("JSON");
-    let service = &mut doc["lxc_configs"]["110"]["traefik_service"];
-    assert_eq!(service["port"], 3000, "the example's Gitea service changed");
-    service["port"] = 3001.into();
-    std::fs::write(&lxc, serde_json::to_string_pretty(&doc).expect("JSON")).expect("write");
+    let changed = copy_config(&example_dir());
+    edit_json(&changed.path().join(LXC), |doc| {
+        let service = &mut doc["lxc_configs"]["110"]["traefik_service"];
+        assert_eq!(service["port"], 3000, "the example's Gitea service changed");
+        service["port"] = 3001.into();
+    });
 
-    render(&etc, &first);
-    render(&etc2, &second);
+    render(&example_dir(), &first);
+    render(changed.path(), &second);
     let out = run_chain(&first, Some(&second));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "run-ca-chain failed:\n{stderr}");
