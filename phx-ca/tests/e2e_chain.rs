@@ -186,7 +186,6 @@ fn render(config: &Path, out: &Path) {
 /// chain; change Gitea's service port in the JSON, render again, and the
 /// changed route is served by the same Traefik.
 #[test]
-#[ignore = "needs phx-ca render (issue 10): remove this line when the planner is merged"]
 fn phx_ca_render_serves_every_route_and_a_port_change_needs_no_restart() {
     if !can_run("e2e_chain_render") {
         return;
