@@ -165,7 +165,12 @@ mod tests {
         );
         assert_eq!(with_lines(&out, &want, &owned, Some("[")), out);
         assert_eq!(
-            with_lines("a: 1\nlxc.x: old\n", &["lxc.x: new".to_string()], &["lxc.x:".to_string()], None),
+            with_lines(
+                "a: 1\nlxc.x: old\n",
+                &["lxc.x: new".to_string()],
+                &["lxc.x:".to_string()],
+                None
+            ),
             "a: 1\nlxc.x: new\n"
         );
     }

@@ -7,7 +7,9 @@ pub mod cli;
 pub mod config;
 pub mod edit;
 pub mod fsutil;
+pub mod order;
 pub mod plan;
+pub mod props;
 
 pub use config::{Guest, Inventory};
 pub use plan::{Action, Plan, Step};
