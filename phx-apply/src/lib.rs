@@ -7,11 +7,11 @@ pub mod report;
 pub mod rollback;
 pub mod run;
 
+use anyhow::{bail, Context};
 use atomic::write_temp;
 use phx_common::edit as files;
 use phx_common::fsutil::{read_optional, under_root};
 use phx_common::plan::{Action, BlockStep, CommandStep, FileStep, HandlerStep, LinesStep, Step};
-use anyhow::{bail, Context};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
@@ -321,7 +321,11 @@ impl Run<'_> {
             return Err(e);
         }
         if let Some(validate) = file.and_then(|(f, _)| f.validate.as_ref()) {
-            if let Err(msg) = self.validate(validate, &tmp) {
+            let checked = self.validate(validate, &tmp);
+            if let Ok(Some(note)) = &checked {
+                o.detail.push_str(&format!(" ({note})"));
+            }
+            if let Err(msg) = checked {
                 let _ = std::fs::remove_file(&tmp);
                 let msg = if secret {
                     "the validator's output is hidden: the file is secret".to_string()
@@ -338,12 +342,12 @@ impl Run<'_> {
         } else {
             self.record_created(path)?;
         }
-        atomic::commit(&tmp, &dest)
-            .with_context(|| format!("replacing {}", dest.display()))?;
+        atomic::commit(&tmp, &dest).with_context(|| format!("replacing {}", dest.display()))?;
         Ok(o)
     }
 
-    fn validate(&self, argv: &[String], tmp: &Path) -> Result<(), String> {
+    /// `Ok(Some(note))`: the file could not be validated here, and why.
+    fn validate(&self, argv: &[String], tmp: &Path) -> Result<Option<String>, String> {
         // `%s` is the temp file; `%r` the root prefix ("" on the live host), so a
         // validator can read the file's neighbours where they really are.
         let prefix = if self.opts.live() {
@@ -363,7 +367,7 @@ impl Run<'_> {
             })
             .collect();
         match run::run(&argv, self.opts) {
-            Ok(r) if r.ok() => Ok(()),
+            Ok(r) if r.ok() => Ok(None),
             Ok(r) => Err(format!(
                 "{} exited {:?}: {}",
                 run::show(&argv),
@@ -371,11 +375,10 @@ impl Run<'_> {
                 r.output.trim()
             )),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !self.opts.live() => {
-                eprintln!(
-                    "phx-apply: note: validator {} not found; not validated (preview root)",
+                Ok(Some(format!(
+                    "validator {} not found; not validated (preview root)",
                     argv[0]
-                );
-                Ok(())
+                )))
             }
             Err(e) => Err(format!("{}: {e}", run::show(&argv))),
         }

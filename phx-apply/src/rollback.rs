@@ -2,8 +2,8 @@
 //! backup, every file it created is removed. Commands are not undone.
 
 use crate::atomic::{commit, write_temp};
-use phx_common::fsutil::under_root;
 use anyhow::Context;
+use phx_common::fsutil::under_root;
 use std::path::{Path, PathBuf};
 
 /// The list of files a run created, kept beside its backups.

@@ -2,7 +2,9 @@
 
 use clap::Parser;
 use phx_bench::{write, Shape};
+use phx_common::cli::{finish, Failure, EXIT_OK};
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 /// Generate a synthetic Phoenix inventory: the three JSON files, N guests.
 #[derive(Parser)]
@@ -25,8 +27,11 @@ struct Args {
     out: PathBuf,
 }
 
-fn main() -> anyhow::Result<()> {
-    let a = Args::parse();
+fn main() -> ExitCode {
+    finish("phx-synth", run(Args::parse()))
+}
+
+fn run(a: Args) -> Result<u8, Failure> {
     let mut shape = Shape::new(a.guests);
     shape.records_per_guest = a.records_per_guest;
     shape.guest_firewall_every = a.guest_firewall_every;
@@ -34,5 +39,5 @@ fn main() -> anyhow::Result<()> {
         shape.global_rules = r;
     }
     write(&a.out, shape)?;
-    Ok(())
+    Ok(EXIT_OK)
 }

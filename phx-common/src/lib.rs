@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod config;
 pub mod edit;
+pub mod firewall;
 pub mod fsutil;
 pub mod order;
 pub mod plan;

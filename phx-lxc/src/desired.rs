@@ -114,7 +114,7 @@ pub fn net0(c: &Lxc) -> Option<BTreeMap<String, String>> {
         m.insert("hwaddr".to_string(), mac.to_ascii_uppercase());
     }
     // phx-fw owns the rule of when a NIC is filtered; net0 only follows it.
-    if phx_fw::nic_firewall_enabled(Guest::Lxc(c)) {
+    if phx_common::firewall::nic_firewall_enabled(Guest::Lxc(c)) {
         m.insert("firewall".to_string(), "1".to_string());
     }
     Some(m)

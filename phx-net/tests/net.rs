@@ -213,7 +213,7 @@ fn a_second_definition_is_refused_not_added() {
         root.path().to_str().unwrap(),
     )
     .assert()
-    .code(1)
+    .code(2)
     .stdout(predicate::str::is_empty())
     .stderr(predicate::str::contains(
         "/etc/network/interfaces.d/extra defines vmbr0",
@@ -226,7 +226,7 @@ fn a_second_definition_is_refused_not_added() {
         root.path().to_str().unwrap(),
     )
     .assert()
-    .code(1)
+    .code(2)
     .stderr(predicate::str::contains("defined 2 times"));
 }
 

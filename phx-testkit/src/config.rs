@@ -60,14 +60,22 @@ pub fn edit_json(path: &Path, edit: impl FnOnce(&mut Value)) {
 /// The example's three documents, to edit in memory.
 pub fn example_docs() -> (Value, Value, Value) {
     let d = example_dir();
-    (read_json(&d.join(HYP)), read_json(&d.join(LXC)), read_json(&d.join(VM)))
+    (
+        read_json(&d.join(HYP)),
+        read_json(&d.join(LXC)),
+        read_json(&d.join(VM)),
+    )
 }
 
 /// Writes three documents into a temp configuration directory.
 pub fn write_docs(hyp: &Value, lxc: &Value, vm: &Value) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     for (name, doc) in [(HYP, hyp), (LXC, lxc), (VM, vm)] {
-        std::fs::write(dir.path().join(name), serde_json::to_string_pretty(doc).unwrap()).unwrap();
+        std::fs::write(
+            dir.path().join(name),
+            serde_json::to_string_pretty(doc).unwrap(),
+        )
+        .unwrap();
     }
     dir
 }

@@ -17,7 +17,14 @@ fn cli() -> Command {
         .and_then(|deps| deps.parent())
         .unwrap()
         .to_path_buf();
-    for tool in ["phx-apply", "phx-net", "phx-dns", "phx-fw", "phx-lxc"] {
+    for tool in [
+        "phx-apply",
+        "phx-net",
+        "phx-dns",
+        "phx-fw",
+        "phx-lxc",
+        "phx-graph",
+    ] {
         assert!(
             bins.join(tool).exists(),
             "{tool} is not built in {}: run `cargo test --workspace`",
@@ -128,4 +135,15 @@ fn all_applies_nothing_when_a_later_phase_refuses_to_plan() {
         !root.path().join("etc/hostname").exists(),
         "setup must not have been applied"
     );
+}
+
+#[test]
+fn graph_draws_the_estate_with_phx_graph() {
+    cli()
+        .args(["graph", "--format", "dot", "--config-dir"])
+        .arg(repo("examples/etc"))
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("digraph estate {"))
+        .stdout(predicate::str::contains("CT 103 Step-CA"));
 }

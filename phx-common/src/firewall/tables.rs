@@ -198,97 +198,85 @@ pub const LOG_LEVELS: &[&str] = &[
     "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug", "nolog",
 ];
 
-/// The iptables name of an ICMP (IPv4) type number, for the legacy
-/// `-p icmp -dport N` form: the type-level names of `iptables -p icmp -h`.
-pub fn icmp_type_name(n: u8) -> Option<&'static str> {
-    Some(match n {
-        0 => "echo-reply",
-        3 => "destination-unreachable",
-        4 => "source-quench",
-        5 => "redirect",
-        8 => "echo-request",
-        9 => "router-advertisement",
-        10 => "router-solicitation",
-        11 => "time-exceeded",
-        12 => "parameter-problem",
-        13 => "timestamp-request",
-        14 => "timestamp-reply",
-        17 => "address-mask-request",
-        18 => "address-mask-reply",
-        _ => return None,
-    })
+/// iptables `--icmp-type` names (IPv4): type, and the code when the name
+/// stands for one code only (`host-unreachable` is 3/1; `destination-unreachable`
+/// is type 3, any code).
+pub const ICMP_TYPES: &[(&str, u8, Option<u8>)] = &[
+    ("echo-reply", 0, None),
+    ("destination-unreachable", 3, None),
+    ("network-unreachable", 3, Some(0)),
+    ("host-unreachable", 3, Some(1)),
+    ("protocol-unreachable", 3, Some(2)),
+    ("port-unreachable", 3, Some(3)),
+    ("fragmentation-needed", 3, Some(4)),
+    ("source-route-failed", 3, Some(5)),
+    ("network-unknown", 3, Some(6)),
+    ("host-unknown", 3, Some(7)),
+    ("network-prohibited", 3, Some(9)),
+    ("host-prohibited", 3, Some(10)),
+    ("TOS-network-unreachable", 3, Some(11)),
+    ("TOS-host-unreachable", 3, Some(12)),
+    ("communication-prohibited", 3, Some(13)),
+    ("host-precedence-violation", 3, Some(14)),
+    ("precedence-cutoff", 3, Some(15)),
+    ("source-quench", 4, None),
+    ("redirect", 5, None),
+    ("network-redirect", 5, Some(0)),
+    ("host-redirect", 5, Some(1)),
+    ("TOS-network-redirect", 5, Some(2)),
+    ("TOS-host-redirect", 5, Some(3)),
+    ("echo-request", 8, None),
+    ("router-advertisement", 9, None),
+    ("router-solicitation", 10, None),
+    ("time-exceeded", 11, None),
+    ("ttl-zero-during-transit", 11, Some(0)),
+    ("ttl-zero-during-reassembly", 11, Some(1)),
+    ("parameter-problem", 12, None),
+    ("ip-header-bad", 12, Some(0)),
+    ("required-option-missing", 12, Some(1)),
+    ("timestamp-request", 13, None),
+    ("timestamp-reply", 14, None),
+    ("address-mask-request", 17, None),
+    ("address-mask-reply", 18, None),
+];
+
+/// ip6tables `--icmpv6-type` names, as ICMP_TYPES.
+pub const ICMPV6_TYPES: &[(&str, u8, Option<u8>)] = &[
+    ("destination-unreachable", 1, None),
+    ("no-route", 1, Some(0)),
+    ("communication-prohibited", 1, Some(1)),
+    ("beyond-scope", 1, Some(2)),
+    ("address-unreachable", 1, Some(3)),
+    ("port-unreachable", 1, Some(4)),
+    ("failed-policy", 1, Some(5)),
+    ("reject-route", 1, Some(6)),
+    ("packet-too-big", 2, None),
+    ("time-exceeded", 3, None),
+    ("ttl-zero-during-transit", 3, Some(0)),
+    ("ttl-zero-during-reassembly", 3, Some(1)),
+    ("parameter-problem", 4, None),
+    ("bad-header", 4, Some(0)),
+    ("unknown-header-type", 4, Some(1)),
+    ("unknown-option", 4, Some(2)),
+    ("echo-request", 128, None),
+    ("echo-reply", 129, None),
+    ("router-solicitation", 133, None),
+    ("router-advertisement", 134, None),
+    ("neighbour-solicitation", 135, None),
+    ("neighbor-solicitation", 135, None),
+    ("neighbour-advertisement", 136, None),
+    ("neighbor-advertisement", 136, None),
+    ("redirect", 137, None),
+];
+
+/// An ICMP type by name in one family's table: (type, code if fixed).
+pub fn icmp_type(v6: bool, name: &str) -> Option<(u8, Option<u8>)> {
+    let table = if v6 { ICMPV6_TYPES } else { ICMP_TYPES };
+    table
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, t, c)| (*t, *c))
 }
-
-/// iptables `--icmp-type` names (IPv4).
-pub const ICMP_TYPES: &[&str] = &[
-    "any",
-    "echo-reply",
-    "destination-unreachable",
-    "network-unreachable",
-    "host-unreachable",
-    "protocol-unreachable",
-    "port-unreachable",
-    "fragmentation-needed",
-    "source-route-failed",
-    "network-unknown",
-    "host-unknown",
-    "network-prohibited",
-    "host-prohibited",
-    "TOS-network-unreachable",
-    "TOS-host-unreachable",
-    "communication-prohibited",
-    "host-precedence-violation",
-    "precedence-cutoff",
-    "source-quench",
-    "redirect",
-    "network-redirect",
-    "host-redirect",
-    "TOS-network-redirect",
-    "TOS-host-redirect",
-    "echo-request",
-    "router-advertisement",
-    "router-solicitation",
-    "time-exceeded",
-    "ttl-zero-during-transit",
-    "ttl-zero-during-reassembly",
-    "parameter-problem",
-    "ip-header-bad",
-    "required-option-missing",
-    "timestamp-request",
-    "timestamp-reply",
-    "address-mask-request",
-    "address-mask-reply",
-];
-
-/// ip6tables `--icmpv6-type` names.
-pub const ICMPV6_TYPES: &[&str] = &[
-    "any",
-    "destination-unreachable",
-    "no-route",
-    "communication-prohibited",
-    "beyond-scope",
-    "address-unreachable",
-    "port-unreachable",
-    "failed-policy",
-    "reject-route",
-    "packet-too-big",
-    "time-exceeded",
-    "ttl-zero-during-transit",
-    "ttl-zero-during-reassembly",
-    "parameter-problem",
-    "bad-header",
-    "unknown-header-type",
-    "unknown-option",
-    "echo-request",
-    "echo-reply",
-    "router-solicitation",
-    "router-advertisement",
-    "neighbour-solicitation",
-    "neighbor-solicitation",
-    "neighbour-advertisement",
-    "neighbor-advertisement",
-    "redirect",
-];
 
 /// One line of a macro: what it matches. Ports as pve-firewall writes them.
 #[derive(Debug, Clone, Copy)]
@@ -489,5 +477,9 @@ mod tests {
         assert_eq!(lookup_macro("Web").unwrap().1.len(), 2);
         assert!(lookup_macro("Nope").is_none());
         assert!(!LOG_LEVELS.contains(&"warn"));
+        assert_eq!(icmp_type(false, "host-unreachable"), Some((3, Some(1))));
+        assert_eq!(icmp_type(false, "time-exceeded"), Some((11, None)));
+        assert_eq!(icmp_type(true, "echo-request"), Some((128, None)));
+        assert_eq!(icmp_type(false, "neighbor-solicitation"), None);
     }
 }
