@@ -206,7 +206,7 @@ pub fn desired(c: &Lxc, host: &Host) -> Desired {
         add(l);
     }
     Desired {
-        ctid: c.ctid,
+        ctid: c.id,
         keys,
         unprivileged: c.unprivileged,
         rootfs_storage: c

@@ -84,7 +84,7 @@ fn run(args: Args) -> Result<u8, Failure> {
         Some(Cmd::Plan { input }) => (input, None, false),
         Some(Cmd::Render(RenderArgs { input, out })) => (input, out, true),
     };
-    let inv = input.load()?;
+    let inv = input.load(phx_net::TOOL)?;
     let seen = observe(&input)?;
     let refuse = |e: String| Failure::Runtime(anyhow::anyhow!(e));
     if rendering {
