@@ -20,8 +20,8 @@ pub fn order(inv: &Inventory) -> Result<Vec<u32>, Vec<Vec<u32>>> {
     let boot: HashMap<u32, u64> = inv
         .lxcs
         .values()
-        .map(|c| (c.ctid, c.boot_order))
-        .chain(inv.vms.iter().map(|v| (v.vmid, v.boot_order)))
+        .map(|c| (c.id, c.boot_order))
+        .chain(inv.vms.iter().map(|v| (v.id, v.boot_order)))
         .collect();
     Ok(topo(&graph, |id| boot.get(&id).copied().unwrap_or(0)))
 }

@@ -25,7 +25,7 @@ pub fn check(inv: &Inventory, seen: &Observed, state_root: &Path) -> Problems {
             }
         }
         // An existing VM needs neither an image nor a source any more.
-        if seen.confs.contains_key(&v.vmid) || v.clone_from.is_some() {
+        if seen.confs.contains_key(&v.id) || v.clone_from.is_some() {
             continue;
         }
         if !v.is_template {

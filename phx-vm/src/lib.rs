@@ -69,7 +69,7 @@ pub fn plan(
     let global = phx_common::order::order(inv)
         .expect("phx-common's load refuses dependency/clone cycles (exit 2)");
     let by_id: HashMap<u32, &phx_common::config::model::Vm> =
-        inv.vms.iter().map(|v| (v.vmid, v)).collect();
+        inv.vms.iter().map(|v| (v.id, v)).collect();
     let rank: HashMap<u32, usize> = global.iter().enumerate().map(|(i, &id)| (id, i)).collect();
     let order: Vec<u32> = global
         .into_iter()

@@ -53,7 +53,7 @@ struct Args {
 
 fn run(args: Args) -> Result<u8, Failure> {
     let t0 = Instant::now();
-    let inv = args.input.load()?;
+    let inv = args.input.load(TOOL)?;
     let seen = observe::observe(&inv, &args.input.state_root, None)?;
     let opts = Options {
         start: if args.no_start {

@@ -98,11 +98,11 @@ pub fn observe(
 ) -> anyhow::Result<Observed> {
     let mut o = Observed::default();
     for v in &inv.vms {
-        let p = under_root(state_root, &conf_path(v.vmid));
+        let p = under_root(state_root, &conf_path(v.id));
         if let Some(text) =
             read_optional(&p).map_err(|e| anyhow::anyhow!("reading {}: {e}", p.display()))?
         {
-            o.confs.insert(v.vmid, conf::parse(&text));
+            o.confs.insert(v.id, conf::parse(&text));
         }
         let Some(image) = crate::spec::settings(v, inv).template_image else {
             continue;

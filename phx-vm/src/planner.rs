@@ -76,18 +76,18 @@ impl<'a> Planner<'a> {
         let s = spec::spec(v, self.inv);
         self.notes.extend(s.warnings.iter().cloned());
         let mut w = Work {
-            tag: format!("[{i}/{total}] VM {} {}", v.vmid, v.name),
+            tag: format!("[{i}/{total}] VM {} {}", v.id, v.name),
             s,
             actions: Vec::new(),
             reboot: Vec::new(),
             disk: None,
         };
         let seen = self.seen;
-        let set = match seen.confs.get(&v.vmid) {
+        let set = match seen.confs.get(&v.id) {
             Some(conf) => {
                 let (set, reboot) = diff::existing(&w.s, conf);
                 w.disk = diff::disk_bytes(conf);
-                if seen.running.contains(&v.vmid) {
+                if seen.running.contains(&v.id) {
                     w.reboot = reboot;
                     if conf.has_pending() {
                         w.reboot.push("changes already pending in its conf".into());
@@ -103,7 +103,7 @@ impl<'a> Planner<'a> {
         };
         self.set(&mut w, &set);
         self.grow(&mut w);
-        if !seen.confs.contains_key(&v.vmid) && w.s.is_template {
+        if !seen.confs.contains_key(&v.id) && w.s.is_template {
             self.finish_template(&mut w);
         }
         self.reboot(&mut w);
@@ -285,16 +285,16 @@ impl<'a> Planner<'a> {
             StartMode::All => true,
             StartMode::None => false,
         };
-        if !wanted || v.is_template || self.seen.running.contains(&v.vmid) {
+        if !wanted || v.is_template || self.seen.running.contains(&v.id) {
             return None;
         }
         self.command(
-            phx_common::order::start_step_id(rank, "vm", v.vmid),
-            qm(&["start", &v.vmid.to_string()]),
+            phx_common::order::start_step_id(rank, "vm", v.id),
+            qm(&["start", &v.id.to_string()]),
             None,
             format!(
                 "[{i}/{total}] VM {} {}: start (boot order {})",
-                v.vmid, v.name, v.boot_order
+                v.id, v.name, v.boot_order
             ),
         );
         Some("start".to_string())

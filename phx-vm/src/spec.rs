@@ -9,10 +9,8 @@ use std::collections::BTreeMap;
 /// Storage for disks and the cloud-init drive when neither the VM nor
 /// `vm_defaults` names one (a default Proxmox VE install's LVM-thin pool).
 pub const DEFAULT_STORAGE: &str = "local-lvm";
-pub const DEFAULT_CORES: u64 = 1;
-pub const DEFAULT_MEMORY_MB: u64 = 2048;
 
-/// The VM-specific settings of an entry, `vm_defaults` applied.
+/// The VM-specific settings of an entry (`vm_defaults` applied by the loader).
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
     pub cores: u64,
@@ -30,20 +28,23 @@ pub struct Settings {
     pub volumes: Vec<String>,
 }
 
-/// The only place that reads the model's VM-specific fields.
+/// The one place that reads the model's VM-specific fields.
 pub fn settings(v: &Vm, _inv: &Inventory) -> Settings {
     Settings {
-        cores: DEFAULT_CORES,
-        memory_mb: DEFAULT_MEMORY_MB,
-        storage_pool: DEFAULT_STORAGE.to_string(),
-        ..Settings::default()
-    }
-    .with_vm(v)
-}
-
-impl Settings {
-    fn with_vm(self, _v: &Vm) -> Self {
-        self
+        cores: v.cores,
+        memory_mb: v.memory_mb,
+        disk_size_gb: v.disk_size_gb,
+        storage_pool: v
+            .storage_pool
+            .clone()
+            .unwrap_or_else(|| DEFAULT_STORAGE.to_string()),
+        boot_delay: v.boot_delay,
+        template_image: v.template_image.clone(),
+        template_snapshot_name: v.template_snapshot_name.clone(),
+        user: v.user.clone(),
+        ssh_keys: v.ssh_keys.clone(),
+        mac: v.mac.clone(),
+        volumes: v.volumes.clone(),
     }
 }
 
@@ -209,19 +210,19 @@ pub fn spec(v: &Vm, inv: &Inventory) -> Spec {
     if !v.features.is_empty() {
         warnings.push(format!(
             "VM {}: features {} are not yet handled inside VMs (nothing is installed in the guest)",
-            v.vmid,
+            v.id,
             v.features.join(", ")
         ));
     }
     if !s.volumes.is_empty() {
         warnings.push(format!(
             "VM {}: volumes {} are not yet handled inside VMs (nothing is mounted in the guest)",
-            v.vmid,
+            v.id,
             s.volumes.join(", ")
         ));
     }
     Spec {
-        vmid: v.vmid,
+        vmid: v.id,
         name: v.name.clone(),
         keys,
         settings: s,
