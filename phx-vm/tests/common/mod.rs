@@ -6,8 +6,8 @@
 use phx_apply::{apply, Report};
 use phx_common::config::Inventory;
 use phx_common::plan::{Action, Step};
-use phx_vm::{observe, Options, Planned};
 pub use phx_testkit::*;
+use phx_vm::{observe, Options, Planned};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
