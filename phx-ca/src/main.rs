@@ -54,7 +54,7 @@ enum Cmd {
 }
 
 fn build(input: &InputArgs) -> Result<(phx_common::Inventory, phx_ca::Output), Failure> {
-    let inv = input.load()?;
+    let inv = input.load(phx_ca::TOOL)?;
     let out = phx_ca::build(&inv).map_err(Failure::Invalid)?;
     for w in &out.warnings {
         eprintln!("{}: warning: {w}", phx_ca::TOOL);

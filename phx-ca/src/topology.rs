@@ -98,7 +98,7 @@ fn export_dir(inv: &Inventory, ca: Option<u32>, p: &mut Problems) -> String {
                 continue;
             }
             let host = m.host_path.trim_end_matches('/').to_string();
-            let at = format!("{}.mount_points[{i}].host_path", c.path);
+            let at = format!("{}.mount_points[{i}].host_path", c.guest.path);
             match &seen {
                 Some((h, first)) if *h != host => p.push(
                     &inv.sources.lxc,
@@ -222,10 +222,10 @@ pub fn resolve(inv: &Inventory) -> Result<Topology, Problems> {
     let mut trusting = Vec::new();
     for g in inv.guests().filter(|g| g.has_feature("trusted_ca")) {
         match g {
-            Guest::Lxc(c) => trusting.push(c.ctid),
+            Guest::Lxc(c) => trusting.push(c.guest.id),
             Guest::Vm(v) => warnings.push(format!(
                 "{}: {}.features: VM {} wants trusted_ca; phx-ca installs trust in LXC guests and the host only",
-                inv.sources.vm, v.path, v.vmid
+                inv.sources.vm, v.guest.path, v.guest.id
             )),
         }
     }

@@ -1,5 +1,5 @@
 //! `phoenix-cli LetsGo` on an empty root, through the real phx-apply binary
-//! and the pct double: phx-lxc creates and starts the containers, then phx-ca
+//! and the pct and qm doubles: phx-lxc and phx-vm create and start the guests, then phx-ca
 //! works inside them, and the root's fingerprint is printed. A check
 //! afterwards finds nothing to do.
 
@@ -11,7 +11,7 @@ fn cli() -> assert_cmd::Command {
         .parent()
         .unwrap()
         .to_path_buf();
-    for b in ["phx-apply", "phx-lxc"] {
+    for b in ["phx-apply", "phx-lxc", "phx-vm"] {
         assert!(
             bins.join(b).exists(),
             "{b} is not built beside phx-ca: run `cargo test --workspace`"
@@ -29,6 +29,7 @@ fn letsgo_runs_lxc_then_ca_and_prints_the_root_fingerprint() {
     let root = tempfile::tempdir().unwrap();
     let r = root.path();
     guest_doubles(r);
+    put_images(&example_dir(), r);
     // The host directory the example's guests bind-mount as /ssl.
     std::fs::create_dir_all(r.join("mnt/pve/tank/persistent/ssl")).unwrap();
     let args = |verb: &[&str]| {

@@ -50,8 +50,12 @@ impl InputArgs {
         }
     }
 
-    pub fn load(&self) -> Result<Inventory, Failure> {
-        config::load(&self.input()).map_err(Failure::Invalid)
+    /// Loads the inventory; what loading warns about is printed here, under
+    /// the tool's name, so every tool reports it the same way.
+    pub fn load(&self, tool: &str) -> Result<Inventory, Failure> {
+        let inv = config::load(&self.input()).map_err(Failure::Invalid)?;
+        warn(tool, &inv.warnings);
+        Ok(inv)
     }
 
     /// A path on the managed machine, as seen under `--state-root`.
@@ -93,15 +97,20 @@ impl From<std::io::Error> for Failure {
     }
 }
 
+/// Prints warnings the way every tool does: `TOOL: warning: …` on stderr.
+pub fn warn(tool: &str, warnings: &[String]) {
+    for w in warnings {
+        eprintln!("{tool}: warning: {w}");
+    }
+}
+
 /// Prints the failure the way every tool does and maps it to an exit status.
 pub fn finish(tool: &str, result: Result<u8, Failure>) -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(Failure::Invalid(problems)) => {
             // Warnings often explain what was checked; they come first.
-            for w in &problems.warnings {
-                eprintln!("{tool}: warning: {w}");
-            }
+            warn(tool, &problems.warnings);
             for p in &problems.list {
                 eprintln!("{tool}: {p}");
             }

@@ -8,8 +8,10 @@ pub mod config;
 pub mod edit;
 pub mod firewall;
 pub mod fsutil;
+pub mod order;
 pub mod plan;
 pub mod plan_guest;
+pub mod props;
 pub mod sha256;
 
 pub use config::{Guest, Inventory};

@@ -57,7 +57,7 @@ enum Cmd {
 }
 
 fn build(input: &InputArgs) -> Result<phx_dns::Output, Failure> {
-    let inv = input.load()?;
+    let inv = input.load(phx_dns::TOOL)?;
     let mut opts = phx_dns::Options::default();
     if let Some(exe) = std::env::current_exe()
         .ok()

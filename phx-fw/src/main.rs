@@ -133,7 +133,7 @@ fn warn_all(notes: &[String]) {
 }
 
 fn run_plan(a: PlanArgs) -> Result<u8, Failure> {
-    let inv = a.input.load()?;
+    let inv = a.input.load(TOOL)?;
     let var = std::env::var("SSH_CLIENT").ok();
     let ssh = phx_fw::lockout::ssh_client(var.as_deref());
     if let (Some(v), None) = (&var, ssh) {
@@ -149,7 +149,7 @@ fn run_plan(a: PlanArgs) -> Result<u8, Failure> {
 }
 
 fn run_render(input: InputArgs, out: Option<PathBuf>) -> Result<u8, Failure> {
-    let inv = input.load()?;
+    let inv = input.load(TOOL)?;
     let notes = planner::validate(&inv).map_err(Failure::Invalid)?;
     warn_all(&notes);
     render(&planner::propose(&inv).files(), out.as_deref())
@@ -199,7 +199,7 @@ fn ruleset(inv: &Inventory, a: &SimArgs) -> Result<Ruleset, Failure> {
 }
 
 fn run_simulate(a: SimArgs) -> Result<u8, Failure> {
-    let inv = a.input.load()?;
+    let inv = a.input.load(TOOL)?;
     let rs = ruleset(&inv, &a)?;
     if let Some(batch) = &a.batch {
         let reader: Box<dyn BufRead> = if batch.as_os_str() == "-" {

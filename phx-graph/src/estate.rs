@@ -60,8 +60,8 @@ pub struct Estate {
 
 pub fn key(g: Guest<'_>) -> String {
     match g {
-        Guest::Lxc(c) => format!("ct{}", c.ctid),
-        Guest::Vm(v) => format!("vm{}", v.vmid),
+        Guest::Lxc(c) => format!("ct{}", c.id),
+        Guest::Vm(v) => format!("vm{}", v.id),
     }
 }
 

@@ -26,7 +26,7 @@ struct Args {
 }
 
 fn run(args: Args) -> Result<u8, Failure> {
-    let inv = args.input.load()?;
+    let inv = args.input.load("phx-graph")?;
     let text = phx_graph::draw(&inv, args.format);
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()) {

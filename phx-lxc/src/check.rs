@@ -64,13 +64,13 @@ pub fn check(inv: &Inventory, seen: &Observed) -> Problems {
                             file,
                             &format!("{}.template_snapshot_name", s.path),
                             "(missing)",
-                            format!("the snapshot to clone from (CT {} is cloned from CT {src})", c.ctid),
+                            format!("the snapshot to clone from (CT {} is cloned from CT {src})", c.id),
                         );
                     }
                     // `pct clone` fails on a source with bind mounts
                     // (reference §4); only a clone still to be made matters.
                     if let Some(m) = s.mount_points.first() {
-                        if !seen.confs.contains_key(&c.ctid) {
+                        if !seen.confs.contains_key(&c.id) {
                             p.push(
                                 file,
                                 &format!("{}.clone_from_ctid", c.path),

@@ -230,7 +230,7 @@ pub fn desired(c: &Lxc, host: &Host) -> Desired {
         }
     }
     Desired {
-        ctid: c.ctid,
+        ctid: c.id,
         keys,
         unprivileged: c.unprivileged,
         rootfs_storage: c

@@ -157,7 +157,7 @@ pub(crate) fn mount_growth(d: &Desired, conf: &Conf, notes: &mut Vec<String>) ->
                     "CT {}: mp{n} ({}) is {} but size_gb is {size_gb}; disks are never shrunk",
                     d.ctid,
                     m.path,
-                    human(cur)
+                    props::human(cur)
                 )),
                 _ => {}
             }
@@ -280,12 +280,4 @@ fn lowest_free(used: &BTreeSet<u32>) -> u32 {
 pub(crate) fn rootfs_bytes(conf: &Conf) -> Option<u64> {
     let root = props::parse(conf.effective("rootfs")?, Some("volume"));
     props::size_bytes(root.get("size")?)
-}
-
-pub(crate) fn human(bytes: u64) -> String {
-    if (bytes / props::GIB) * props::GIB == bytes {
-        format!("{}G", bytes / props::GIB)
-    } else {
-        format!("{bytes} bytes")
-    }
 }

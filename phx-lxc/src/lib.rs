@@ -9,7 +9,6 @@ pub mod conf;
 pub mod desired;
 mod diff;
 pub mod observe;
-pub mod order;
 mod planner;
 pub mod props;
 pub mod raw;
@@ -20,7 +19,7 @@ pub use check::check;
 use observe::Observed;
 use phx_common::config::{Inventory, Problems};
 use phx_common::plan::Plan;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 pub const TOOL: &str = "phx-lxc";
 
@@ -66,8 +65,12 @@ pub fn plan(inv: &Inventory, seen: &Observed, opts: Options) -> Result<Planned, 
     if !problems.is_empty() {
         return Err(problems);
     }
-    let order: Vec<u32> = order::order(inv)
-        .expect("phx-common's load refuses dependency/clone cycles (exit 2)")
+    // One order over containers and VMs; a start's rank in it is global, so
+    // phoenix-cli can interleave these starts with phx-vm's.
+    let global = phx_common::order::order(inv)
+        .expect("phx-common's load refuses dependency/clone cycles (exit 2)");
+    let rank: HashMap<u32, usize> = global.iter().enumerate().map(|(i, &id)| (id, i)).collect();
+    let order: Vec<u32> = global
         .into_iter()
         .filter(|id| inv.lxcs.contains_key(id))
         .collect();
@@ -81,7 +84,7 @@ pub fn plan(inv: &Inventory, seen: &Observed, opts: Options) -> Result<Planned, 
         }
     }
     for (i, &ctid) in order.iter().enumerate() {
-        if let Some(a) = p.start(ctid, i + 1, total) {
+        if let Some(a) = p.start(ctid, rank[&ctid], i + 1, total) {
             summaries.entry(ctid).or_default().push(a);
         }
     }

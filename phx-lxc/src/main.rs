@@ -92,7 +92,7 @@ fn run(args: Args) -> Result<u8, Failure> {
         None => (args.input, args.flags),
         Some(Cmd::Plan { input, flags }) => (input, flags),
         Some(Cmd::Render(RenderArgs { input, out })) => {
-            let inv = input.load()?;
+            let inv = input.load(TOOL)?;
             let files: Vec<(String, String)> = inv
                 .lxcs
                 .keys()
@@ -103,7 +103,7 @@ fn run(args: Args) -> Result<u8, Failure> {
             return render(&files, out.as_deref());
         }
     };
-    let inv = input.load()?;
+    let inv = input.load(TOOL)?;
     let t_load = t0.elapsed();
     let seen = observe::observe(&inv, &input.state_root, None)?;
     let t_observe = t0.elapsed();

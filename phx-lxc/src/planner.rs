@@ -318,7 +318,7 @@ impl<'a> Planner<'a> {
             } else if want_root < cur && g.existing.is_some() {
                 self.notes.push(format!(
                     "CT {ctid}: rootfs is {} but storage_size_gb is {want_gb}; disks are never shrunk",
-                    diff::human(cur)
+                    props::human(cur)
                 ));
             }
         }
@@ -404,7 +404,15 @@ impl<'a> Planner<'a> {
         }
     }
 
-    pub(crate) fn start(&mut self, ctid: u32, i: usize, total: usize) -> Option<String> {
+    /// `pct start` of a container that should run and does not; `rank` is
+    /// its place in the order over every guest (the step id carries it).
+    pub(crate) fn start(
+        &mut self,
+        ctid: u32,
+        rank: usize,
+        i: usize,
+        total: usize,
+    ) -> Option<String> {
         let c = &self.inv.lxcs[&ctid];
         let wanted = match self.opts.start {
             StartMode::AtBoot => c.start_at_boot,
@@ -415,7 +423,7 @@ impl<'a> Planner<'a> {
             return None;
         }
         self.command(
-            format!("lxc:{ctid}:start"),
+            phx_common::order::start_step_id(rank, "lxc", ctid),
             pct(&["start", &ctid.to_string()]),
             None,
             format!(

@@ -1,37 +1,9 @@
-//! Proxmox property strings (`name=eth0,bridge=vmbr0,ip=dhcp`,
-//! `local-lvm:vm-101-disk-0,size=8G`, `order=1,up=30`) as maps, so order and
-//! formatting differences are not seen as changes (reference §3.2).
+//! pct's property strings: the shared grammar (phx-common's `props`) plus
+//! what is pct's own — `features` flags and the order pct prints `netN`,
+//! `rootfs` and `mpN` in (reference §3.2).
 
+pub use phx_common::props::*;
 use std::collections::BTreeMap;
-
-/// Parses `a=1,b=2`. An element without `=` is the value of `default_key`
-/// (`volume` for rootfs/mpN, `order` for startup); without a default key it
-/// is kept under its own name with an empty value.
-pub fn parse(s: &str, default_key: Option<&str>) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        match part.split_once('=') {
-            Some((k, v)) => {
-                out.insert(k.trim().to_string(), v.trim().to_string());
-            }
-            None => {
-                let k = default_key.unwrap_or(part);
-                let v = if default_key.is_some() { part } else { "" };
-                out.insert(k.to_string(), v.to_string());
-            }
-        }
-    }
-    out
-}
-
-/// Proxmox booleans: 1/0/yes/no/on/off/true/false, stored as 1/0.
-pub fn norm_bool(v: &str) -> Option<&'static str> {
-    match v.trim().to_ascii_lowercase().as_str() {
-        "1" | "yes" | "on" | "true" => Some("1"),
-        "0" | "no" | "off" | "false" => Some("0"),
-        _ => None,
-    }
-}
 
 /// `features`: every flag defaults to 0, so `nesting=1,keyctl=0` equals
 /// `nesting=1`; booleans compare as 1/0.
@@ -46,30 +18,6 @@ pub fn features_map(s: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// Prints a map with `first` keys first (in that order), then the rest
-/// sorted; a key named `volume` is printed bare, the way pct prints it.
-pub fn format(map: &BTreeMap<String, String>, first: &[&str]) -> String {
-    let mut parts: Vec<String> = Vec::with_capacity(map.len());
-    let show = |k: &str, v: &str| {
-        if k == "volume" {
-            v.to_string()
-        } else {
-            format!("{k}={v}")
-        }
-    };
-    for k in first {
-        if let Some(v) = map.get(*k) {
-            parts.push(show(k, v));
-        }
-    }
-    for (k, v) in map {
-        if !first.contains(&k.as_str()) {
-            parts.push(show(k, v));
-        }
-    }
-    parts.join(",")
-}
-
 /// `netN` printed as pct does: `name=` first, then alphabetical.
 pub fn format_net(map: &BTreeMap<String, String>) -> String {
     format(map, &["name"])
@@ -80,46 +28,9 @@ pub fn format_volume(map: &BTreeMap<String, String>) -> String {
     format(map, &["volume", "mp"])
 }
 
-/// A disk size (`8G`, `512M`, `1.5T`, bare bytes) in bytes.
-pub fn size_bytes(s: &str) -> Option<u64> {
-    let s = s.trim();
-    let (num, mult) = match s.chars().last()? {
-        'K' | 'k' => (&s[..s.len() - 1], 1u64 << 10),
-        'M' | 'm' => (&s[..s.len() - 1], 1 << 20),
-        'G' | 'g' => (&s[..s.len() - 1], 1 << 30),
-        'T' | 't' => (&s[..s.len() - 1], 1 << 40),
-        _ => (s, 1),
-    };
-    let n: f64 = num.parse().ok()?;
-    (n >= 0.0).then(|| (n * mult as f64).round() as u64)
-}
-
-pub const GIB: u64 = 1 << 30;
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn order_and_spacing_do_not_matter() {
-        assert_eq!(
-            parse("ip=10.0.0.2/24,name=eth0", None),
-            parse("name=eth0, ip=10.0.0.2/24", None)
-        );
-        assert_ne!(
-            parse("name=eth0,ip=10.0.0.2/24", None),
-            parse("name=eth0,ip=10.0.0.3/24", None)
-        );
-    }
-
-    #[test]
-    fn bare_elements_take_the_default_key() {
-        let v = parse("local-lvm:vm-101-disk-0,size=8G", Some("volume"));
-        assert_eq!(v["volume"], "local-lvm:vm-101-disk-0");
-        assert_eq!(v["size"], "8G");
-        let s = parse("2,up=30", Some("order"));
-        assert_eq!(s, parse("order=2,up=30", Some("order")));
-    }
 
     #[test]
     fn features_ignore_zero_flags_and_boolean_spelling() {
@@ -146,14 +57,5 @@ mod tests {
             format_volume(&v),
             "tank:subvol-1-disk-1,mp=/x,backup=1,size=1G"
         );
-    }
-
-    #[test]
-    fn sizes() {
-        assert_eq!(size_bytes("8G"), Some(8 * GIB));
-        assert_eq!(size_bytes("512M"), Some(512 << 20));
-        assert_eq!(size_bytes("1.5T"), Some(3 << 39));
-        assert_eq!(size_bytes("4096"), Some(4096));
-        assert_eq!(size_bytes("x"), None);
     }
 }

@@ -20,7 +20,7 @@ fn at(log: &[String], prefix: &str) -> Option<usize> {
 fn assert_letsgo(inv: &Inventory, root: &Path, log: &[String]) {
     let run = running(root);
     for c in inv.lxcs.values() {
-        let id = c.ctid;
+        let id = c.id;
         // Exists, made by create (template) or clone (source).
         let made = match c.clone_from {
             Some(src) => {

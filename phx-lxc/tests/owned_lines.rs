@@ -50,7 +50,7 @@ fn a_clone_keeps_none_of_its_sources_other_gpus() {
         .lxcs
         .values()
         .filter(|c| c.gpus.is_empty())
-        .map(|c| c.ctid)
+        .map(|c| c.id)
         .collect();
     assert!(!plain.is_empty());
     for id in plain {

@@ -93,3 +93,24 @@ pub fn which(prog: &str) -> Option<PathBuf> {
         .map(|d| d.join(prog))
         .find(|p| p.is_file())
 }
+
+/// A stand-in cloud image: a qcow2 header whose virtual size is `gib` GiB
+/// (all the planner and the double read of it), where phx-vm looks for it.
+pub fn put_image(root: &Path, name: &str, gib: u64) {
+    let p = root.join("var/lib/vz/template/iso").join(name);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    let mut h = b"QFI\xfb\0\0\0\x03".to_vec();
+    h.extend([0u8; 16]);
+    h.extend((gib << 30).to_be_bytes());
+    std::fs::write(p, h).unwrap();
+}
+
+/// Every cloud image the configuration's VM templates name, in place under `root`.
+pub fn put_images(dir: &Path, root: &Path) {
+    let vms = read_json(&dir.join(VM));
+    for v in vms["vms"].as_array().into_iter().flatten() {
+        if let Some(img) = v["template_image"].as_str() {
+            put_image(root, img, 2);
+        }
+    }
+}

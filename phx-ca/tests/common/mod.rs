@@ -22,7 +22,7 @@ fn guest_double(name: &str) -> PathBuf {
     doubles_dir().join("guest").join(format!("{name}-double"))
 }
 
-/// PATH with `pct` and the host's `update-ca-certificates` doubles in front,
+/// PATH with `pct`, `qm` and the host's `update-ca-certificates` doubles in front,
 /// for the executor's commands and for processes the tests start.
 pub fn ca_path() -> &'static OsString {
     static PATH: OnceLock<OsString> = OnceLock::new();
@@ -49,6 +49,7 @@ pub fn ca_path() -> &'static OsString {
         .unwrap();
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&pct, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::os::unix::fs::symlink(double("qm"), dir.join("qm")).unwrap();
         std::os::unix::fs::symlink(
             guest_double("update-ca-certificates"),
             dir.join("update-ca-certificates"),

@@ -2,11 +2,11 @@
 //! documents on stdin. Each document is recognised by its shape, not its name.
 
 use super::model::{Host, Inventory, Lxc, Sources, Vm};
-use super::parse;
+use super::parse::{self, Document, Shape};
 use super::problems::Problems;
-use super::reader::{Node, Reader};
+use super::raw::{Entries, Obj};
+use super::reader::Reader;
 use super::validate;
-use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -20,26 +20,6 @@ pub enum Input {
     Files(Vec<PathBuf>),
     Dir(PathBuf),
     Stdin,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Shape {
-    Hypervisor,
-    Lxc,
-    Vm,
-}
-
-fn shape_of(v: &Value) -> Option<Shape> {
-    let o = v.as_object()?;
-    if o.contains_key("lxc_configs") {
-        Some(Shape::Lxc)
-    } else if o.contains_key("vms") {
-        Some(Shape::Vm)
-    } else if o.contains_key("network") || o.contains_key("domain_name") {
-        Some(Shape::Hypervisor)
-    } else {
-        None
-    }
 }
 
 /// Reads, parses and validates the whole inventory. Problems (all of them)
@@ -61,12 +41,16 @@ struct Loader {
     lxcs: Option<(String, BTreeMap<u32, Lxc>)>,
     vms: Option<(String, Vec<Vm>)>,
     /// An LXC document seen before the hypervisor one (it needs its defaults).
-    waiting_lxc: Option<(String, Value)>,
+    waiting_lxc: Option<(String, Document)>,
 }
 
 impl Loader {
-    fn accept(&mut self, problems: &mut Problems, name: String, value: Value) {
-        let Some(shape) = shape_of(&value) else {
+    fn accept(&mut self, problems: &mut Problems, name: String, doc: Obj<Document>) {
+        let shape = match &doc {
+            Obj::Ok(d) => d.shape(),
+            Obj::Bad(_) => None,
+        };
+        let (Some(shape), Obj::Ok(doc)) = (shape, doc) else {
             problems.push(&name, "(document)", "(document)", "a Phoenix document: one with \"network\"/\"domain_name\" (hypervisor), \"lxc_configs\" or \"vms\"");
             return;
         };
@@ -88,41 +72,47 @@ impl Loader {
             );
             return;
         }
-        let mut r = Reader { problems };
         match shape {
             Shape::Hypervisor => {
-                let host = parse::hypervisor(&mut r, &Node::root(&name, &value));
-                drop(value);
+                let host = parse::hypervisor(
+                    &mut Reader {
+                        problems,
+                        file: &name,
+                    },
+                    doc,
+                );
                 self.host = Some((name, host));
-                if let Some((lname, lvalue)) = self.waiting_lxc.take() {
-                    self.accept(problems, lname, lvalue);
+                if let Some((lname, ldoc)) = self.waiting_lxc.take() {
+                    self.accept(problems, lname, Obj::Ok(ldoc));
                 }
             }
             Shape::Lxc => match &self.host {
                 Some((_, host)) => {
-                    let lxcs = parse::lxcs(
-                        &mut r,
-                        &Node::root(&name, &value),
-                        host.as_ref().map(|h| &h.lxc_defaults),
-                    );
+                    let lxcs =
+                        lxc_section(problems, &name, doc, host.as_ref().map(|h| &h.lxc_defaults));
                     self.lxcs = Some((name, lxcs));
                 }
-                None => self.waiting_lxc = Some((name, value)),
+                None => self.waiting_lxc = Some((name, doc)),
             },
             Shape::Vm => {
-                let vms = parse::vms(&mut r, &Node::root(&name, &value));
+                let mut r = Reader {
+                    problems,
+                    file: &name,
+                };
+                let vms = parse::vms(
+                    &mut r,
+                    doc.vms.expect("a VM document has vms"),
+                    doc.vm_defaults,
+                );
                 self.vms = Some((name, vms));
             }
         }
     }
 
     fn finish(mut self, mut problems: Problems) -> Result<Inventory, Problems> {
-        if let Some((name, value)) = self.waiting_lxc.take() {
+        if let Some((name, doc)) = self.waiting_lxc.take() {
             // No hypervisor document: still report the LXC file's own problems.
-            let mut r = Reader {
-                problems: &mut problems,
-            };
-            parse::lxcs(&mut r, &Node::root(&name, &value), None);
+            lxc_section(&mut problems, &name, doc, None);
         }
         let Some((hyp_name, host)) = self.host else {
             if problems.is_empty() {
@@ -153,20 +143,38 @@ impl Loader {
             host,
             lxcs,
             vms,
+            warnings: Vec::new(),
         };
         validate::cross_check(&inv, &mut problems);
         if problems.is_empty() {
-            for w in &problems.warnings {
-                eprintln!("warning: {w}");
-            }
-            Ok(inv)
+            Ok(Inventory {
+                warnings: problems.warnings,
+                ..inv
+            })
         } else {
             Err(problems)
         }
     }
 }
 
-type Sink<'a> = dyn FnMut(&mut Problems, String, Value) + 'a;
+fn lxc_section(
+    problems: &mut Problems,
+    name: &str,
+    doc: Document,
+    defaults: Option<&super::model::LxcDefaults>,
+) -> BTreeMap<u32, Lxc> {
+    let configs = doc.lxc_configs.unwrap_or(Entries::Items(Vec::new()));
+    parse::lxcs(
+        &mut Reader {
+            problems,
+            file: name,
+        },
+        configs,
+        defaults,
+    )
+}
+
+type Sink<'a> = dyn FnMut(&mut Problems, String, Obj<Document>) + 'a;
 
 fn for_each_document(input: &Input, problems: &mut Problems, sink: &mut Sink) {
     match input {
@@ -184,21 +192,21 @@ fn for_each_document(input: &Input, problems: &mut Problems, sink: &mut Sink) {
             }
         }
         Input::Stdin => {
-            let mut text = String::new();
-            if let Err(e) = std::io::stdin().read_to_string(&mut text) {
+            let mut bytes = Vec::new();
+            if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
                 problems.push(
                     "<stdin>",
                     "(document)",
                     "(unreadable)",
-                    format!("readable UTF-8 JSON ({e})"),
+                    format!("readable JSON ({e})"),
                 );
                 return;
             }
-            let stream = serde_json::Deserializer::from_str(&text).into_iter::<Value>();
+            let stream = serde_json::Deserializer::from_slice(&bytes).into_iter::<Obj<Document>>();
             for (i, doc) in stream.enumerate() {
                 let name = format!("<stdin document {}>", i + 1);
                 match doc {
-                    Ok(v) => sink(problems, name, v),
+                    Ok(d) => sink(problems, name, d),
                     Err(e) => {
                         problems.push(
                             &name,
@@ -216,11 +224,11 @@ fn for_each_document(input: &Input, problems: &mut Problems, sink: &mut Sink) {
 
 fn read_file(path: &Path, problems: &mut Problems, sink: &mut Sink) {
     let name = path.display().to_string();
-    match std::fs::read_to_string(path) {
-        Ok(text) => match serde_json::from_str::<Value>(&text) {
-            Ok(v) => {
-                drop(text);
-                sink(problems, name, v)
+    match std::fs::read(path) {
+        Ok(bytes) => match serde_json::from_slice::<Obj<Document>>(&bytes) {
+            Ok(d) => {
+                drop(bytes);
+                sink(problems, name, d)
             }
             Err(e) => problems.push(
                 &name,

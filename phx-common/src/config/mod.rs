@@ -6,6 +6,7 @@ pub mod model;
 pub mod names;
 pub mod parse;
 pub mod problems;
+pub mod raw;
 pub mod reader;
 pub mod step_ca;
 pub mod validate;

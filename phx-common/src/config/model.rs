@@ -16,6 +16,8 @@ pub mod defaults {
     pub const LXC_SWAP_MB: u64 = 512;
     pub const LXC_STORAGE_GB: u64 = 8;
     pub const LXC_NIC: &str = "eth0";
+    pub const VM_MEMORY_MB: u64 = 2048;
+    pub const VM_CORES: u64 = 2;
     pub const POLICY_IN: &str = "DROP";
     pub const POLICY_OUT: &str = "ACCEPT";
     /// The CA's DNS label under the domain when `step_ca.dns_name` is absent.
@@ -41,6 +43,9 @@ pub struct Inventory {
     /// Keyed by CTID.
     pub lxcs: BTreeMap<u32, Lxc>,
     pub vms: Vec<Vm>,
+    /// What loading noticed that is legal but probably not meant. The library
+    /// never prints: the caller does (`cli::InputArgs::load`).
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -219,12 +224,41 @@ pub struct PortMap {
     pub guest: u16,
 }
 
+/// What every guest has, LXC or VM: its identity, network, what it
+/// publishes (DNS records, Traefik services), its firewall, and where it
+/// sits in the provisioning order.
 #[derive(Debug, Clone)]
-pub struct Lxc {
-    pub ctid: u32,
+pub struct GuestCommon {
+    /// CTID or VMID (one namespace on a Proxmox node).
+    pub id: u32,
     pub name: String,
     pub start_at_boot: bool,
     pub boot_order: u64,
+    /// `clone_from_ctid` / `clone_from_vmid`.
+    pub clone_from: Option<u32>,
+    pub features: Vec<String>,
+    pub net: Option<GuestNet>,
+    pub dns_records: Vec<DnsRecord>,
+    pub firewall: Option<Firewall>,
+    pub traefik_services: Vec<TraefikService>,
+    /// Guests that must exist (and start) first.
+    pub dependencies: Vec<u32>,
+    /// JSON path of this entry (`lxc_configs."102"`, `vms[1]`).
+    pub path: String,
+}
+
+impl GuestCommon {
+    pub fn ip(&self) -> Option<Ipv4Addr> {
+        self.net.as_ref().and_then(|n| n.ip.addr())
+    }
+    pub fn has_feature(&self, f: &str) -> bool {
+        self.features.iter().any(|x| x == f)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Lxc {
+    pub guest: GuestCommon,
     pub boot_delay: u64,
     pub memory_mb: u64,
     pub swap_mb: Option<u64>,
@@ -233,44 +267,59 @@ pub struct Lxc {
     pub template: Option<String>,
     pub storage_pool: Option<String>,
     pub storage_size_gb: u64,
-    pub net: Option<GuestNet>,
     pub mac: Option<String>,
     /// GPU indices; empty for `"none"`.
     pub gpus: Vec<u32>,
     pub unprivileged: bool,
-    pub clone_from: Option<u32>,
-    pub features: Vec<String>,
     /// `pct --features` items (`nesting=1`).
     pub pct_options: Vec<String>,
     /// Raw `lxc.*` lines (`lxc.apparmor.profile=unconfined`).
     pub lxc_options: Vec<String>,
     pub template_snapshot_name: Option<String>,
     pub apparmor_profile: Option<String>,
-    pub dependencies: Vec<u32>,
     pub zfs_volumes: Vec<ZfsVolume>,
     pub mount_points: Vec<BindMount>,
     pub ports: Vec<PortMap>,
-    pub firewall: Option<Firewall>,
-    pub dns_records: Vec<DnsRecord>,
-    pub traefik_services: Vec<TraefikService>,
-    /// JSON path of this entry (`lxc_configs."102"`).
-    pub path: String,
 }
 
 #[derive(Debug, Clone)]
 pub struct Vm {
-    pub vmid: u32,
-    pub name: String,
+    pub guest: GuestCommon,
     pub is_template: bool,
-    pub clone_from: Option<u32>,
-    pub start_at_boot: bool,
-    pub boot_order: u64,
-    pub features: Vec<String>,
-    pub net: Option<GuestNet>,
-    pub dns_records: Vec<DnsRecord>,
-    pub firewall: Option<Firewall>,
-    pub traefik_services: Vec<TraefikService>,
-    pub path: String,
+    pub boot_delay: u64,
+    /// `cores`, `memory_mb`, `storage_pool`: the entry's, else `vm_defaults`'.
+    pub cores: u64,
+    pub memory_mb: u64,
+    /// 0: the disk keeps the size the image or the clone source gives it
+    /// (`vm_defaults.disk_size_gb` applies to clones, not to templates).
+    pub disk_size_gb: u64,
+    pub storage_pool: Option<String>,
+    pub mac: Option<String>,
+    /// The cloud image a template is made from, as written.
+    pub template_image: Option<String>,
+    pub template_snapshot_name: Option<String>,
+    /// `user_config.username` / `.ssh_keys`: cloud-init's user and keys.
+    pub user: Option<String>,
+    pub ssh_keys: Vec<String>,
+    /// Names of the entry's `volumes` (mounted inside the guest: not yet done).
+    pub volumes: Vec<String>,
+}
+
+// The common fields read as the guest's own (`ct.name`, `vm.net`): tools
+// were written against flat structs, and a guest *is* its common part plus
+// its kind's settings.
+impl std::ops::Deref for Lxc {
+    type Target = GuestCommon;
+    fn deref(&self) -> &GuestCommon {
+        &self.guest
+    }
+}
+
+impl std::ops::Deref for Vm {
+    type Target = GuestCommon;
+    fn deref(&self) -> &GuestCommon {
+        &self.guest
+    }
 }
 
 /// A guest of either kind, for tools that treat them alike (DNS, firewall).
@@ -281,59 +330,41 @@ pub enum Guest<'a> {
 }
 
 impl<'a> Guest<'a> {
-    pub fn id(&self) -> u32 {
+    pub fn common(&self) -> &'a GuestCommon {
         match self {
-            Guest::Lxc(c) => c.ctid,
-            Guest::Vm(v) => v.vmid,
+            Guest::Lxc(c) => &c.guest,
+            Guest::Vm(v) => &v.guest,
         }
+    }
+    pub fn id(&self) -> u32 {
+        self.common().id
     }
     pub fn name(&self) -> &'a str {
-        match self {
-            Guest::Lxc(c) => &c.name,
-            Guest::Vm(v) => &v.name,
-        }
+        &self.common().name
     }
     pub fn net(&self) -> Option<&'a GuestNet> {
-        match self {
-            Guest::Lxc(c) => c.net.as_ref(),
-            Guest::Vm(v) => v.net.as_ref(),
-        }
+        self.common().net.as_ref()
     }
     pub fn ip(&self) -> Option<Ipv4Addr> {
-        self.net().and_then(|n| n.ip.addr())
+        self.common().ip()
     }
     pub fn features(&self) -> &'a [String] {
-        match self {
-            Guest::Lxc(c) => &c.features,
-            Guest::Vm(v) => &v.features,
-        }
+        &self.common().features
     }
     pub fn has_feature(&self, f: &str) -> bool {
-        self.features().iter().any(|x| x == f)
+        self.common().has_feature(f)
     }
     pub fn firewall(&self) -> Option<&'a Firewall> {
-        match self {
-            Guest::Lxc(c) => c.firewall.as_ref(),
-            Guest::Vm(v) => v.firewall.as_ref(),
-        }
+        self.common().firewall.as_ref()
     }
     pub fn dns_records(&self) -> &'a [DnsRecord] {
-        match self {
-            Guest::Lxc(c) => &c.dns_records,
-            Guest::Vm(v) => &v.dns_records,
-        }
+        &self.common().dns_records
     }
     pub fn traefik_services(&self) -> &'a [TraefikService] {
-        match self {
-            Guest::Lxc(c) => &c.traefik_services,
-            Guest::Vm(v) => &v.traefik_services,
-        }
+        &self.common().traefik_services
     }
     pub fn path(&self) -> &'a str {
-        match self {
-            Guest::Lxc(c) => &c.path,
-            Guest::Vm(v) => &v.path,
-        }
+        &self.common().path
     }
     pub fn kind(&self) -> &'static str {
         match self {

@@ -1,16 +1,78 @@
-//! A cursor over a JSON document that knows its file and JSON path, so every
-//! typed read can report `FILE: PATH: VALUE: expected` and carry on.
+//! Typed reads of the raw sections that record a problem instead of failing,
+//! each at its JSON path, so one run reports every mistake. The path is a
+//! chain of borrowed segments, turned into text only for a problem or for
+//! the few model values that keep it.
 
-use super::problems::{show, Problems};
+use super::problems::Problems;
+use super::raw::{show_str, Entries, List, Obj, Scalar};
 use ipnet::Ipv4Net;
-use serde_json::Value;
 use std::net::{IpAddr, Ipv4Addr};
 
-#[derive(Clone)]
-pub struct Node<'a> {
-    pub value: &'a Value,
-    pub file: &'a str,
-    path: String,
+/// A JSON path, built on the stack as the checks descend.
+#[derive(Clone, Copy)]
+pub struct At<'a> {
+    up: Option<&'a At<'a>>,
+    seg: Seg<'a>,
+}
+
+#[derive(Clone, Copy)]
+enum Seg<'a> {
+    Root,
+    Key(&'a str),
+    Index(usize),
+}
+
+impl<'a> At<'a> {
+    pub const ROOT: At<'static> = At {
+        up: None,
+        seg: Seg::Root,
+    };
+
+    pub fn key<'b>(&'b self, key: &'b str) -> At<'b> {
+        At {
+            up: Some(self),
+            seg: Seg::Key(key),
+        }
+    }
+
+    pub fn index(&self, i: usize) -> At<'_> {
+        At {
+            up: Some(self),
+            seg: Seg::Index(i),
+        }
+    }
+
+    /// The path as text (`lxc_configs."102".network_config`); empty at the root.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        self.render_into(&mut out);
+        out
+    }
+
+    fn render_into(&self, out: &mut String) {
+        if let Some(up) = self.up {
+            up.render_into(out);
+        }
+        match self.seg {
+            Seg::Root => {}
+            Seg::Key(k) => *out = join_key(out, k),
+            Seg::Index(i) => {
+                out.push('[');
+                out.push_str(&i.to_string());
+                out.push(']');
+            }
+        }
+    }
+
+    /// The path as a problem names it: `(document)` at the root.
+    pub fn path(&self) -> String {
+        let p = self.render();
+        if p.is_empty() {
+            "(document)".into()
+        } else {
+            p
+        }
+    }
 }
 
 /// Appends a key to a JSON path, quoting keys that are not plain identifiers
@@ -38,218 +100,253 @@ pub fn line_safe(s: &str) -> bool {
     !s.chars().any(|c| c == '\n' || c == '\r' || c == '\0')
 }
 
-impl<'a> Node<'a> {
-    pub fn root(file: &'a str, value: &'a Value) -> Self {
-        Node {
-            value,
-            file,
-            path: String::new(),
-        }
-    }
-
-    pub fn path(&self) -> &str {
-        if self.path.is_empty() {
-            "(document)"
-        } else {
-            &self.path
-        }
-    }
-
-    /// Path of a key below this node, for problems about keys that are missing.
-    pub fn path_of(&self, key: &str) -> String {
-        join_key(&self.path, key)
-    }
-
-    /// A present, non-null child.
-    pub fn get(&self, key: &str) -> Option<Node<'a>> {
-        let v = self.value.get(key)?;
-        (!v.is_null()).then(|| Node {
-            value: v,
-            file: self.file,
-            path: join_key(&self.path, key),
-        })
-    }
-
-    pub fn items(&self) -> Vec<Node<'a>> {
-        match self.value {
-            Value::Array(a) => a
-                .iter()
-                .enumerate()
-                .map(|(i, v)| Node {
-                    value: v,
-                    file: self.file,
-                    path: format!("{}[{i}]", self.path),
-                })
-                .collect(),
-            _ => Vec::new(),
-        }
-    }
-
-    pub fn entries(&self) -> Vec<(&'a str, Node<'a>)> {
-        match self.value {
-            Value::Object(m) => m
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.as_str(),
-                        Node {
-                            value: v,
-                            file: self.file,
-                            path: join_key(&self.path, k),
-                        },
-                    )
-                })
-                .collect(),
-            _ => Vec::new(),
-        }
-    }
-}
-
 /// Typed reads that record a problem instead of failing.
 pub struct Reader<'p> {
     pub problems: &'p mut Problems,
+    /// The document being read, as problems name it.
+    pub file: &'p str,
 }
 
 impl Reader<'_> {
-    pub fn bad(&mut self, n: &Node<'_>, expected: impl Into<String>) {
-        self.problems
-            .push(n.file, n.path(), show(n.value), expected);
+    /// A problem at `at`: the value as shown, what was expected.
+    pub fn push(&mut self, at: &At, value: impl Into<String>, expected: impl Into<String>) {
+        self.problems.push(self.file, &at.path(), value, expected);
     }
 
-    pub fn str(&mut self, n: &Node<'_>) -> Option<String> {
-        match n.value.as_str() {
-            Some(s) if line_safe(s) => Some(s.to_string()),
-            Some(_) => {
-                self.bad(n, "a single-line string (newline, carriage return or NUL would inject lines into generated files)");
-                None
-            }
+    pub fn bad(&mut self, at: &At, v: &Scalar, expected: impl Into<String>) {
+        self.push(at, v.show(), expected);
+    }
+
+    /// A required key that is absent.
+    pub fn missing(&mut self, at: &At, key: &str, expected: impl Into<String>) {
+        self.push(&at.key(key), "(missing)", expected);
+    }
+
+    // ---- combinators: one key of a section ---------------------------------
+
+    /// An optional key: `f` reads it when present.
+    pub fn opt<T, U>(
+        &mut self,
+        at: &At,
+        key: &str,
+        v: Option<T>,
+        f: impl FnOnce(&mut Self, &At, T) -> Option<U>,
+    ) -> Option<U> {
+        v.and_then(|v| f(self, &at.key(key), v))
+    }
+
+    /// A required key: `f` reads it, or its absence is a problem expecting `expected`.
+    pub fn req<T, U>(
+        &mut self,
+        at: &At,
+        key: &str,
+        v: Option<T>,
+        expected: &str,
+        f: impl FnOnce(&mut Self, &At, T) -> Option<U>,
+    ) -> Option<U> {
+        match v {
+            Some(v) => f(self, &at.key(key), v),
             None => {
-                self.bad(n, "a string");
+                self.missing(at, key, expected);
                 None
             }
         }
     }
 
-    /// Integers may be numbers or numeric strings (`"900"` and `9000` both occur in real files).
-    pub fn int(&mut self, n: &Node<'_>, min: u64, max: u64) -> Option<u64> {
-        let got = match n.value {
-            Value::Number(x) => x.as_u64(),
-            Value::String(s) if !s.trim().is_empty() => s.trim().parse::<u64>().ok(),
-            _ => None,
-        };
-        match got {
-            Some(x) if (min..=max).contains(&x) => Some(x),
-            _ => {
-                self.bad(n, format!("an integer from {min} to {max}"));
+    /// An object section at `at`, or a problem.
+    pub fn obj<T, U>(
+        &mut self,
+        at: &At,
+        v: Obj<T>,
+        f: impl FnOnce(&mut Self, T) -> U,
+    ) -> Option<U> {
+        match v {
+            Obj::Ok(s) => Some(f(self, s)),
+            Obj::Bad(shown) => {
+                self.push(at, shown, "an object");
                 None
             }
         }
     }
 
-    pub fn bool(&mut self, n: &Node<'_>) -> Option<bool> {
-        match n.value {
-            Value::Bool(b) => Some(*b),
-            Value::Number(x) if x.as_u64() == Some(0) => Some(false),
-            Value::Number(x) if x.as_u64() == Some(1) => Some(true),
-            _ => {
-                self.bad(n, "true or false");
-                None
-            }
-        }
-    }
-
-    pub fn ipv4(&mut self, n: &Node<'_>) -> Option<Ipv4Addr> {
-        let s = self.str(n)?;
-        let ip = s.parse::<Ipv4Addr>().ok();
-        if ip.is_none() {
-            self.bad(n, "an IPv4 address");
-        }
-        ip
-    }
-
-    pub fn ip(&mut self, n: &Node<'_>) -> Option<IpAddr> {
-        let s = self.str(n)?;
-        let ip = s.parse::<IpAddr>().ok();
-        if ip.is_none() {
-            self.bad(n, "an IP address");
-        }
-        ip
-    }
-
-    /// An address with its prefix length (`10.0.0.13/24`); host bits allowed.
-    pub fn ipv4_cidr(&mut self, n: &Node<'_>) -> Option<Ipv4Net> {
-        let s = self.str(n)?;
-        let net = parse_ipv4_cidr(&s);
-        if net.is_none() {
-            self.bad(n, "an IPv4 CIDR (address/prefix, prefix 0-32)");
-        }
-        net
-    }
-
-    /// A list of strings. A single string is read as a list split on `seps`
-    /// (`"nameservers": "8.8.8.8"` in the real files). Each item keeps its node.
-    pub fn str_list<'a>(&mut self, n: &Node<'a>, seps: &[char]) -> Vec<(String, Node<'a>)> {
-        match n.value {
-            Value::Array(_) => n
-                .items()
+    /// Every item of an array at `at` that `f` accepts; not an array is a problem.
+    pub fn each<T, U>(
+        &mut self,
+        at: &At,
+        v: List<T>,
+        mut f: impl FnMut(&mut Self, &At, T) -> Option<U>,
+    ) -> Vec<U> {
+        match v {
+            List::Items(items) => items
                 .into_iter()
-                .filter_map(|c| self.str(&c).map(|s| (s, c)))
+                .enumerate()
+                .filter_map(|(i, x)| f(self, &at.index(i), x))
                 .collect(),
-            Value::String(_) => match self.str(n) {
-                Some(s) => s
-                    .split(|c| seps.contains(&c))
-                    .map(str::trim)
-                    .filter(|p| !p.is_empty())
-                    .map(|p| (p.to_string(), n.clone()))
-                    .collect(),
-                None => Vec::new(),
-            },
-            _ => {
-                self.bad(n, "a list of strings");
+            List::One(s) => {
+                self.bad(at, &s, "an array");
                 Vec::new()
             }
         }
     }
 
-    pub fn expect_object(&mut self, n: &Node<'_>) -> bool {
-        let ok = n.value.is_object();
-        if !ok {
-            self.bad(n, "an object");
+    /// Every entry of an object of named entries at `at`; not an object is a problem.
+    pub fn entries<T>(
+        &mut self,
+        at: &At,
+        v: Entries<T>,
+        mut f: impl FnMut(&mut Self, &At, String, T),
+    ) {
+        match v {
+            Entries::Items(items) => {
+                for (k, x) in items {
+                    f(self, &at.key(&k), k.clone(), x)
+                }
+            }
+            Entries::Bad(shown) => self.push(at, shown, "an object"),
         }
-        ok
     }
 
-    pub fn expect_array(&mut self, n: &Node<'_>) -> bool {
-        let ok = n.value.is_array();
-        if !ok {
-            self.bad(n, "an array");
-        }
-        ok
-    }
+    // ---- leaves --------------------------------------------------------------
 
-    // ---- shorthands: read a child key ------------------------------------
-
-    pub fn opt_str(&mut self, n: &Node<'_>, key: &str) -> Option<String> {
-        n.get(key).and_then(|c| self.str(&c))
-    }
-
-    pub fn req_str(&mut self, n: &Node<'_>, key: &str) -> Option<String> {
-        match n.get(key) {
-            Some(c) => self.str(&c),
-            None => {
-                self.problems
-                    .push(n.file, &n.path_of(key), "(missing)", "a string (required)");
+    pub fn str(&mut self, at: &At, v: Scalar) -> Option<String> {
+        match v {
+            Scalar::Str(s) if line_safe(&s) => Some(s),
+            Scalar::Str(_) => {
+                self.bad(at, &v, "a single-line string (newline, carriage return or NUL would inject lines into generated files)");
+                None
+            }
+            _ => {
+                self.bad(at, &v, "a string");
                 None
             }
         }
     }
 
-    pub fn opt_int(&mut self, n: &Node<'_>, key: &str, min: u64, max: u64) -> Option<u64> {
-        n.get(key).and_then(|c| self.int(&c, min, max))
+    /// A string, or a number written as given (firewall fields: `"port": 22`).
+    pub fn text(&mut self, at: &At, v: Scalar) -> Option<String> {
+        match v {
+            Scalar::Num(n) => Some(n.to_string()),
+            v => self.str(at, v),
+        }
     }
 
-    pub fn opt_bool(&mut self, n: &Node<'_>, key: &str) -> Option<bool> {
-        n.get(key).and_then(|c| self.bool(&c))
+    /// A string that `ok` accepts, or a problem expecting `expected`.
+    pub fn token(
+        &mut self,
+        at: &At,
+        v: Scalar,
+        ok: fn(&str) -> bool,
+        expected: &str,
+    ) -> Option<String> {
+        let s = self.str(at, v)?;
+        if ok(&s) {
+            Some(s)
+        } else {
+            self.push(at, show_str(&s), expected);
+            None
+        }
+    }
+
+    /// Integers may be numbers or numeric strings (`"900"` and `9000` both occur in real files).
+    pub fn int(&mut self, at: &At, v: Scalar, min: u64, max: u64) -> Option<u64> {
+        let got = match &v {
+            Scalar::Num(x) => x.as_u64(),
+            Scalar::Str(s) if !s.trim().is_empty() => s.trim().parse::<u64>().ok(),
+            _ => None,
+        };
+        match got {
+            Some(x) if (min..=max).contains(&x) => Some(x),
+            _ => {
+                self.bad(at, &v, format!("an integer from {min} to {max}"));
+                None
+            }
+        }
+    }
+
+    pub fn bool(&mut self, at: &At, v: Scalar) -> Option<bool> {
+        match &v {
+            Scalar::Bool(b) => Some(*b),
+            Scalar::Num(x) if x.as_u64() == Some(0) => Some(false),
+            Scalar::Num(x) if x.as_u64() == Some(1) => Some(true),
+            _ => {
+                self.bad(at, &v, "true or false");
+                None
+            }
+        }
+    }
+
+    pub fn ipv4(&mut self, at: &At, v: Scalar) -> Option<Ipv4Addr> {
+        self.parsed(at, v, |s| s.parse().ok(), "an IPv4 address")
+    }
+
+    pub fn ip(&mut self, at: &At, v: Scalar) -> Option<IpAddr> {
+        self.parsed(at, v, |s| s.parse().ok(), "an IP address")
+    }
+
+    /// An address with its prefix length (`10.0.0.13/24`); host bits allowed.
+    pub fn ipv4_cidr(&mut self, at: &At, v: Scalar) -> Option<Ipv4Net> {
+        self.parsed(
+            at,
+            v,
+            parse_ipv4_cidr,
+            "an IPv4 CIDR (address/prefix, prefix 0-32)",
+        )
+    }
+
+    fn parsed<T>(
+        &mut self,
+        at: &At,
+        v: Scalar,
+        parse: impl FnOnce(&str) -> Option<T>,
+        expected: &str,
+    ) -> Option<T> {
+        let s = self.str(at, v)?;
+        let got = parse(&s);
+        if got.is_none() {
+            self.push(at, show_str(&s), expected);
+        }
+        got
+    }
+
+    /// A list of strings, each handed to `f` at its own path. A single string
+    /// is read as a list split on `seps` (`"nameservers": "8.8.8.8"` in the
+    /// real files); its parts are reported at the string's path.
+    pub fn str_items<U>(
+        &mut self,
+        at: &At,
+        v: List<Scalar>,
+        seps: &[char],
+        mut f: impl FnMut(&mut Self, &At, String) -> Option<U>,
+    ) -> Vec<U> {
+        match v {
+            List::Items(items) => items
+                .into_iter()
+                .enumerate()
+                .filter_map(|(i, x)| {
+                    let at = at.index(i);
+                    let s = self.str(&at, x)?;
+                    f(self, &at, s)
+                })
+                .collect(),
+            List::One(s @ Scalar::Str(_)) => match self.str(at, s) {
+                Some(s) => s
+                    .split(|c| seps.contains(&c))
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .filter_map(|p| f(self, at, p.to_string()))
+                    .collect(),
+                None => Vec::new(),
+            },
+            List::One(other) => {
+                self.bad(at, &other, "a list of strings");
+                Vec::new()
+            }
+        }
+    }
+
+    /// A list of strings (or one string split on `seps`), kept as written.
+    pub fn strs(&mut self, at: &At, v: List<Scalar>, seps: &[char]) -> Vec<String> {
+        self.str_items(at, v, seps, |_, _, s| Some(s))
     }
 }
 

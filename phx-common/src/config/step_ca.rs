@@ -2,29 +2,31 @@
 //! `step ca init` and Phoenix's part of `ca.json` are made from.
 
 use super::model::{defaults, StepCa};
-use super::reader::{Node, Reader};
+use super::raw::Scalar;
+use super::reader::{At, Reader};
 
 /// `step_ca` fields as read; defaults are filled in by `finish`.
 #[derive(Debug, Default)]
 pub struct Read {
+    pub dns_name: Option<String>,
     pub ca_name: Option<String>,
     pub provisioner_name: Option<String>,
     pub default_tls_cert_duration: Option<String>,
 }
 
-/// A name step-ca puts into certificates and ca.json: printable, no quotes
-/// games, at most 64 characters (X.509's CN limit).
-fn ca_label(r: &mut Reader, n: &Node, what: &str) -> Option<String> {
-    let s = r.str(n)?;
-    if !s.is_empty() && s.len() <= 64 && s.chars().all(|c| !c.is_control()) && s.trim() == s {
-        Some(s)
-    } else {
-        r.bad(
-            n,
-            format!("{what}: 1-64 printable characters without leading or trailing spaces"),
-        );
-        None
-    }
+fn is_ca_label(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 64 && s.trim() == s
+}
+
+/// A name step-ca puts into certificates and ca.json: printable, at most 64
+/// characters (X.509's CN limit), no leading or trailing spaces.
+pub fn ca_label(r: &mut Reader, at: &At, v: Scalar) -> Option<String> {
+    r.token(
+        at,
+        v,
+        is_ca_label,
+        "1-64 printable characters without leading or trailing spaces",
+    )
 }
 
 /// `24h`, `90m`: what Go's time.ParseDuration reads, limited to whole hours or minutes.
@@ -41,39 +43,21 @@ pub fn duration_minutes(s: &str) -> Option<u64> {
     }
 }
 
-pub fn read(r: &mut Reader, n: &Node) -> Read {
-    if !r.expect_object(n) {
-        return Read::default();
-    }
-    let ca_name = n
-        .get("ca_name")
-        .and_then(|x| ca_label(r, &x, "the CA's name (root \"<name> Root CA\")"));
-    let provisioner_name = n
-        .get("provisioner_name")
-        .and_then(|x| ca_label(r, &x, "the admin JWK provisioner's name"));
-    let default_tls_cert_duration = n.get("default_tls_cert_duration").and_then(|x| {
-        let s = r.str(&x)?;
-        if duration_minutes(&s).is_some() {
-            Some(s)
-        } else {
-            r.bad(
-                &x,
-                "a certificate lifetime in whole hours or minutes (\"24h\", \"90m\")",
-            );
-            None
-        }
-    });
-    Read {
-        ca_name,
-        provisioner_name,
-        default_tls_cert_duration,
-    }
+pub fn cert_duration(r: &mut Reader, at: &At, v: Scalar) -> Option<String> {
+    r.token(
+        at,
+        v,
+        |s| duration_minutes(s).is_some(),
+        "a certificate lifetime in whole hours or minutes (\"24h\", \"90m\")",
+    )
 }
 
 impl Read {
-    pub fn finish(self, domain: &str, dns_name: Option<String>) -> StepCa {
+    pub fn finish(self, domain: &str) -> StepCa {
         StepCa {
-            dns_name: dns_name.unwrap_or_else(|| format!("{}.{domain}", defaults::CA_LABEL)),
+            dns_name: self
+                .dns_name
+                .unwrap_or_else(|| format!("{}.{domain}", defaults::CA_LABEL)),
             ca_name: self
                 .ca_name
                 .unwrap_or_else(|| defaults::CA_NAME.to_string()),

@@ -4,7 +4,7 @@
 use super::model::*;
 use super::names::dns_label;
 use super::problems::Problems;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 pub fn cross_check(inv: &Inventory, p: &mut Problems) {
     unique_ids(inv, p);
@@ -98,18 +98,21 @@ fn unique_addresses(inv: &Inventory, p: &mut Problems) {
 }
 
 fn references(inv: &Inventory, p: &mut Problems) {
-    let exists = |id: u32| inv.lxcs.contains_key(&id) || inv.vms.iter().any(|v| v.vmid == id);
-    for c in inv.lxcs.values() {
-        for (i, d) in c.dependencies.iter().enumerate() {
+    let vmids: HashSet<u32> = inv.vms.iter().map(|v| v.id).collect();
+    let exists = |id: u32| inv.lxcs.contains_key(&id) || vmids.contains(&id);
+    for g in inv.guests() {
+        for (i, d) in g.common().dependencies.iter().enumerate() {
             if !exists(*d) {
                 p.push(
-                    &inv.sources.lxc,
-                    &format!("{}.dependencies[{i}]", c.path),
+                    inv.file_of(g),
+                    &format!("{}.dependencies[{i}]", g.path()),
                     d.to_string(),
                     "the ID of a guest defined in the configuration",
                 );
             }
         }
+    }
+    for c in inv.lxcs.values() {
         if let Some(src) = c.clone_from {
             if !inv.lxcs.contains_key(&src) {
                 p.push(
@@ -123,7 +126,7 @@ fn references(inv: &Inventory, p: &mut Problems) {
     }
     for v in &inv.vms {
         if let Some(src) = v.clone_from {
-            if !inv.vms.iter().any(|x| x.vmid == src) {
+            if !vmids.contains(&src) {
                 p.push(
                     &inv.sources.vm,
                     &format!("{}.clone_from_vmid", v.path),
@@ -138,13 +141,11 @@ fn references(inv: &Inventory, p: &mut Problems) {
 /// Edges of the provisioning graph: a guest needs its dependencies and its clone source first.
 pub fn prerequisites(inv: &Inventory) -> BTreeMap<u32, Vec<u32>> {
     let mut g: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
-    for c in inv.lxcs.values() {
-        let e = g.entry(c.ctid).or_default();
+    for guest in inv.guests() {
+        let c = guest.common();
+        let e = g.entry(c.id).or_default();
         e.extend(c.dependencies.iter().copied());
         e.extend(c.clone_from);
-    }
-    for v in &inv.vms {
-        g.entry(v.vmid).or_default().extend(v.clone_from);
     }
     g
 }
@@ -203,7 +204,7 @@ fn cycles(inv: &Inventory, p: &mut Problems) {
                 &inv.sources.vm,
                 inv.vms
                     .iter()
-                    .find(|v| v.vmid == first)
+                    .find(|v| v.id == first)
                     .map(|v| format!("{}.clone_from_vmid", v.path))
                     .unwrap_or_default(),
             ),

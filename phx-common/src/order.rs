@@ -1,8 +1,11 @@
-//! Provisioning order: dependencies and clone sources first; among guests
-//! that are free to go, lower `boot_order` first, then lower ID.
+//! One provisioning and start order over containers and VMs together:
+//! dependencies and clone sources first; among guests that are free to go,
+//! lower `boot_order` first, then lower ID. phx-lxc and phx-vm both follow
+//! it, so a VM with boot order 1 starts before a container with boot order 2
+//! (phoenix-cli LetsGo merges their start steps by `rank`).
 
-use phx_common::config::validate::{find_cycles, prerequisites};
-use phx_common::config::Inventory;
+use crate::config::validate::{find_cycles, prerequisites};
+use crate::config::Inventory;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
 
@@ -17,10 +20,17 @@ pub fn order(inv: &Inventory) -> Result<Vec<u32>, Vec<Vec<u32>>> {
     let boot: HashMap<u32, u64> = inv
         .lxcs
         .values()
-        .map(|c| (c.ctid, c.boot_order))
-        .chain(inv.vms.iter().map(|v| (v.vmid, v.boot_order)))
+        .map(|c| (c.id, c.boot_order))
+        .chain(inv.vms.iter().map(|v| (v.id, v.boot_order)))
         .collect();
     Ok(topo(&graph, |id| boot.get(&id).copied().unwrap_or(0)))
+}
+
+/// The start step id of guest `id` of kind `kind` (`lxc`, `vm`) at position
+/// `rank` of [`order`]: `start:<rank, 6 digits>:<kind>:<id>`, so sorting
+/// start steps by id sorts them in that order across tools.
+pub fn start_step_id(rank: usize, kind: &str, id: u32) -> String {
+    format!("start:{rank:06}:{kind}:{id}")
 }
 
 /// Kahn's algorithm with a priority queue keyed on `(priority(id), id)`.

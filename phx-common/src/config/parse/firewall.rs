@@ -1,0 +1,230 @@
+//! A `firewall` object: the cluster's (`global_firewall_rules`) or a
+//! guest's (`rules`). Values are kept as written; `phx-fw` checks them
+//! against what pve-firewall accepts.
+
+use super::super::model::*;
+use super::super::raw::{Entries, LeafOr, List, Obj, Scalar};
+use super::super::reader::{At, Reader};
+use crate::section;
+use std::collections::BTreeMap;
+
+section! {
+    pub struct RawFirewall {
+        "enabled" => enabled: Scalar,
+        "enable" => enable: Scalar,
+        "default_input_policy" => default_input_policy: Scalar,
+        "policy_in" => policy_in: Scalar,
+        "default_output_policy" => default_output_policy: Scalar,
+        "policy_out" => policy_out: Scalar,
+        "options" => options: Entries<Scalar>,
+        "aliases" => aliases: Entries<LeafOr<RawAlias>>,
+        "ipsets" => ipsets: Entries<List<Scalar>>,
+        "global_firewall_rules" => global_firewall_rules: List<Obj<RawRule>>,
+        "rules" => rules: List<Obj<RawRule>>,
+    }
+}
+
+section! {
+    pub struct RawAlias {
+        "cidr" => cidr: Scalar,
+        "comment" => comment: Scalar,
+    }
+}
+
+section! {
+    pub struct RawRule {
+        "type" => kind: Scalar,
+        "action" => action: Scalar,
+        "macro" => macro_name: Scalar,
+        "proto" => proto: Scalar,
+        "port" => port: Scalar,
+        "dport" => dport: Scalar,
+        "sport" => sport: Scalar,
+        "source" => source: Scalar,
+        "dest" => dest: Scalar,
+        "iface" => iface: Scalar,
+        "log" => log: Scalar,
+        "icmp_type" => icmp_type: Scalar,
+        "enable" => enable: Scalar,
+        "enabled" => enabled: Scalar,
+        "comment" => comment: Scalar,
+    }
+}
+
+/// The firewall at `at`; `rules_key` names its rule list (`rules` is read when it is absent).
+pub fn firewall(r: &mut Reader, at: &At, f: Obj<RawFirewall>, rules_key: &str) -> Option<Firewall> {
+    let f = match f {
+        Obj::Ok(f) => f,
+        Obj::Bad(shown) => {
+            r.push(at, shown, "an object");
+            return None;
+        }
+    };
+    let policy_in = policy(
+        r,
+        at,
+        [
+            ("default_input_policy", f.default_input_policy),
+            ("policy_in", f.policy_in),
+        ],
+        defaults::POLICY_IN,
+    );
+    let policy_out = policy(
+        r,
+        at,
+        [
+            ("default_output_policy", f.default_output_policy),
+            ("policy_out", f.policy_out),
+        ],
+        defaults::POLICY_OUT,
+    );
+    let enabled = r
+        .opt(at, "enabled", f.enabled, Reader::bool)
+        .or_else(|| r.opt(at, "enable", f.enable, Reader::bool))
+        .unwrap_or(true);
+    let mut options = BTreeMap::new();
+    if let Some(o) = f.options {
+        r.entries(&at.key("options"), o, |r, at, k, v| {
+            let val = match v {
+                Scalar::Bool(b) => Some(if b { "1" } else { "0" }.to_string()),
+                Scalar::Num(ref x) => Some(x.to_string()),
+                ref other => r.str(at, other.clone()),
+            };
+            if k.is_empty()
+                || !k
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            {
+                r.bad(
+                    at,
+                    &v,
+                    "an option name of lowercase letters, digits and '_'",
+                );
+            } else if let Some(val) = val {
+                options.insert(k, val);
+            }
+        });
+    }
+    let mut aliases = BTreeMap::new();
+    if let Some(a) = f.aliases {
+        r.entries(&at.key("aliases"), a, |r, at, k, v| {
+            let alias = match v {
+                LeafOr::Leaf(s @ Scalar::Str(_)) => r.str(at, s).map(|cidr| Alias {
+                    cidr,
+                    comment: None,
+                }),
+                LeafOr::Obj(o) => r
+                    .req(at, "cidr", o.cidr, "a string (required)", Reader::str)
+                    .map(|cidr| Alias {
+                        cidr,
+                        comment: r.opt(at, "comment", o.comment, Reader::str),
+                    }),
+                LeafOr::Leaf(other) => {
+                    r.bad(
+                        at,
+                        &other,
+                        "an address/CIDR, or {\"cidr\": …, \"comment\": …}",
+                    );
+                    None
+                }
+            };
+            if let Some(al) = alias {
+                aliases.insert(k, al);
+            }
+        });
+    }
+    let mut ipsets = BTreeMap::new();
+    if let Some(s) = f.ipsets {
+        r.entries(&at.key("ipsets"), s, |r, at, k, v| match v {
+            List::Items(_) => {
+                ipsets.insert(k, r.strs(at, v, &[]));
+            }
+            List::One(other) => r.bad(at, &other, "an array"),
+        });
+    }
+    let (rules_list, found_key) = match (rules_key, f.global_firewall_rules, f.rules) {
+        ("global_firewall_rules", Some(g), _) => (Some(g), "global_firewall_rules"),
+        (_, _, Some(l)) => (Some(l), "rules"),
+        _ => (None, rules_key),
+    };
+    let rules_at = at.key(found_key);
+    let rules = match rules_list {
+        Some(list) => r.each(&rules_at, list, rule),
+        None => Vec::new(),
+    };
+    Some(Firewall {
+        enabled,
+        policy_in,
+        policy_out,
+        options,
+        aliases,
+        ipsets,
+        rules,
+        rules_path: rules_at.render(),
+    })
+}
+
+/// The first of `keys` present: ACCEPT, DROP or REJECT in any case; `default` when none is.
+fn policy(r: &mut Reader, at: &At, keys: [(&str, Option<Scalar>); 2], default: &str) -> String {
+    let [(k1, v1), (k2, v2)] = keys;
+    let (key, v) = match (v1, v2) {
+        (Some(v), _) => (k1, v),
+        (None, Some(v)) => (k2, v),
+        (None, None) => return default.to_string(),
+    };
+    let at = at.key(key);
+    r.str(&at, v.clone())
+        .and_then(|s| {
+            let up = s.to_ascii_uppercase();
+            if ["ACCEPT", "DROP", "REJECT"].contains(&up.as_str()) {
+                Some(up)
+            } else {
+                r.bad(&at, &v, "ACCEPT, DROP or REJECT");
+                None
+            }
+        })
+        .unwrap_or_else(|| default.to_string())
+}
+
+fn rule(r: &mut Reader, at: &At, n: Obj<RawRule>) -> Option<FwRule> {
+    let n = match n {
+        Obj::Ok(n) => n,
+        Obj::Bad(shown) => {
+            r.push(at, shown, "an object");
+            return None;
+        }
+    };
+    let direction = r.req(at, "type", n.kind, "a string (required)", |r, at, v| {
+        let d = r.str(at, v.clone())?.to_ascii_lowercase();
+        if !["in", "out", "forward", "group"].contains(&d.as_str()) {
+            r.bad(at, &v, "in, out, forward or group");
+        }
+        Some(d)
+    });
+    let action = r.req(at, "action", n.action, "a string (required)", Reader::str);
+    let enabled = r
+        .opt(at, "enable", n.enable, Reader::bool)
+        .or_else(|| r.opt(at, "enabled", n.enabled, Reader::bool))
+        .unwrap_or(true);
+    let dport = match n.port {
+        Some(p) => r.opt(at, "port", Some(p), Reader::text),
+        None => r.opt(at, "dport", n.dport, Reader::text),
+    };
+    Some(FwRule {
+        direction: direction?,
+        action: action?,
+        macro_name: r.opt(at, "macro", n.macro_name, Reader::text),
+        proto: r.opt(at, "proto", n.proto, Reader::text),
+        dport,
+        sport: r.opt(at, "sport", n.sport, Reader::text),
+        source: r.opt(at, "source", n.source, Reader::text),
+        dest: r.opt(at, "dest", n.dest, Reader::text),
+        iface: r.opt(at, "iface", n.iface, Reader::text),
+        log: r.opt(at, "log", n.log, Reader::text),
+        icmp_type: r.opt(at, "icmp_type", n.icmp_type, Reader::text),
+        enabled,
+        comment: r.opt(at, "comment", n.comment, Reader::text),
+        file: r.file.to_string(),
+        path: at.render(),
+    })
+}

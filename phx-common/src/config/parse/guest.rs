@@ -1,0 +1,175 @@
+//! What LXC and VM entries share: the keys of `GuestCommon` and the guest's
+//! network interface.
+
+use super::super::model::*;
+use super::super::raw::{List, Obj, OneOrMany, Scalar};
+use super::super::reader::{At, Reader};
+use super::firewall::{firewall, RawFirewall};
+use super::records::{dns_records, traefik_services, RawDnsRecord, RawTraefikService};
+use super::tokens::*;
+use crate::section;
+
+section! {
+    pub struct RawGuestCommon {
+        "name" => name: Scalar,
+        "start_at_boot" => start_at_boot: Scalar,
+        "boot_order" => boot_order: Scalar,
+        "features" => features: List<Scalar>,
+        "network_config" => network_config: Obj<RawGuestNet>,
+        "dns_records" => dns_records: List<Obj<RawDnsRecord>>,
+        "firewall" => firewall: Obj<RawFirewall>,
+        "traefik_service" => traefik_service: OneOrMany<RawTraefikService>,
+        "dependencies" => dependencies: List<Scalar>,
+    }
+    quiet: ["portainer_role"]
+}
+
+section! {
+    pub struct RawGuestNet {
+        "name" => name: Scalar,
+        "bridge" => bridge: Scalar,
+        "ip" => ip: Scalar,
+        "gw" => gw: Scalar,
+        "gateway" => gateway: Scalar,
+        "nameservers" => nameservers: List<Scalar>,
+        "nameserver" => nameserver: List<Scalar>,
+    }
+}
+
+/// How a kind names what the entry leaves out.
+pub struct GuestDefaults<'d> {
+    pub name: String,
+    pub nic: &'d str,
+    pub bridge: &'d str,
+}
+
+/// The common part of the entry at `at`. `id` and `clone_from` are read by
+/// the kind (a CTID is the entry's key, a VMID a field).
+pub fn common(
+    r: &mut Reader,
+    at: &At,
+    g: RawGuestCommon,
+    id: u32,
+    clone_from: Option<u32>,
+    d: GuestDefaults,
+) -> GuestCommon {
+    let name = match g.name {
+        Some(v) => r.opt(at, "name", Some(v), dns_name),
+        None => Some(d.name),
+    };
+    GuestCommon {
+        id,
+        name: name.unwrap_or_default(),
+        start_at_boot: r
+            .opt(at, "start_at_boot", g.start_at_boot, Reader::bool)
+            .unwrap_or(false),
+        boot_order: r
+            .opt(at, "boot_order", g.boot_order, |r, at, v| {
+                r.int(at, v, 0, 65535)
+            })
+            .unwrap_or(0),
+        clone_from,
+        features: g
+            .features
+            .map(|f| r.strs(&at.key("features"), f, &[',']))
+            .unwrap_or_default(),
+        net: r.opt(at, "network_config", g.network_config, |r, at, n| {
+            r.obj(at, n, |r, n| guest_net(r, at, n, d.nic, d.bridge))
+                .flatten()
+        }),
+        dns_records: g
+            .dns_records
+            .map(|x| dns_records(r, &at.key("dns_records"), x))
+            .unwrap_or_default(),
+        firewall: r.opt(at, "firewall", g.firewall, |r, at, f| {
+            firewall(r, at, f, "rules")
+        }),
+        traefik_services: g
+            .traefik_service
+            .map(|x| traefik_services(r, &at.key("traefik_service"), x))
+            .unwrap_or_default(),
+        dependencies: g
+            .dependencies
+            .map(|x| ids(r, &at.key("dependencies"), x))
+            .unwrap_or_default(),
+        path: at.render(),
+    }
+}
+
+fn guest_net(
+    r: &mut Reader,
+    at: &At,
+    n: RawGuestNet,
+    default_name: &str,
+    default_bridge: &str,
+) -> Option<GuestNet> {
+    let iface = |r: &mut Reader, key: &str, v: Option<Scalar>, default: &str| {
+        let present = v.is_some();
+        let s = r
+            .opt(at, key, v.clone(), Reader::str)
+            .unwrap_or_else(|| default.to_string());
+        if !is_iface_name(&s) && present {
+            r.bad(
+                &at.key(key),
+                &v.unwrap(),
+                "an interface name of letters, digits, '-', '_' and '.'",
+            );
+        }
+        s
+    };
+    let name = iface(r, "name", n.name, default_name);
+    let bridge = iface(r, "bridge", n.bridge, default_bridge);
+    let ip = match n.ip {
+        Some(Scalar::Str(s)) if s == "dhcp" => Some(GuestIp::Dhcp),
+        Some(Scalar::Str(s)) if s == "manual" => Some(GuestIp::Manual),
+        Some(v) => r.opt(at, "ip", Some(v.clone()), |r, at, v| {
+            let net = r.ipv4_cidr(at, v.clone())?;
+            if net.prefix_len() < 8 {
+                r.bad(
+                    at,
+                    &v,
+                    "an IPv4 CIDR with a prefix of 8 to 32, \"dhcp\" or \"manual\"",
+                );
+                None
+            } else {
+                Some(GuestIp::Static(net))
+            }
+        }),
+        None => Some(GuestIp::Dhcp),
+    };
+    let (gw_key, gw) = match (n.gw, n.gateway) {
+        (Some(g), _) => ("gw", Some(g)),
+        (None, g) => ("gateway", g),
+    };
+    let gw = r.opt(at, gw_key, gw, |r, at, v| {
+        let gw = r.ipv4(at, v.clone())?;
+        if let Some(GuestIp::Static(net)) = &ip {
+            if !net.trunc().contains(&gw) || gw == net.addr() {
+                r.bad(
+                    at,
+                    &v,
+                    format!(
+                        "a gateway inside {} other than the guest's own address",
+                        net.trunc()
+                    ),
+                );
+                return None;
+            }
+        }
+        Some(gw)
+    });
+    let (ns_key, ns) = match (n.nameservers, n.nameserver) {
+        (Some(x), _) => ("nameservers", Some(x)),
+        (None, x) => ("nameserver", x),
+    };
+    let nameservers = r
+        .opt(at, ns_key, ns, |r, at, x| Some(ip_list(r, at, x)))
+        .unwrap_or_default();
+    Some(GuestNet {
+        name,
+        bridge,
+        ip: ip?,
+        gw,
+        nameservers,
+    })
+}

@@ -1,0 +1,277 @@
+//! `phoenix_lxc_configs.json`: the containers, keyed by CTID.
+
+use super::super::model::*;
+use super::super::raw::{Entries, List, Obj, Scalar};
+use super::super::reader::{At, Reader};
+use super::guest::{common, GuestDefaults, RawGuestCommon};
+use super::tokens::*;
+use crate::section;
+use std::collections::BTreeMap;
+
+section! {
+    pub struct RawLxc {
+        "memory_mb" => memory_mb: Scalar,
+        "swap_mb" => swap_mb: Scalar,
+        "cores" => cores: Scalar,
+        "boot_delay" => boot_delay: Scalar,
+        "template" => template: Scalar,
+        "storage_pool" => storage_pool: Scalar,
+        "storage_size_gb" => storage_size_gb: Scalar,
+        "mac_address" => mac_address: Scalar,
+        "gpu_assignment" => gpu_assignment: Scalar,
+        "unprivileged" => unprivileged: Scalar,
+        "clone_from_ctid" => clone_from_ctid: Scalar,
+        "pct_options" => pct_options: List<Scalar>,
+        "lxc_options" => lxc_options: List<Scalar>,
+        "template_snapshot_name" => template_snapshot_name: Scalar,
+        "apparmor_profile" => apparmor_profile: Scalar,
+        "zfs_volumes" => zfs_volumes: List<Obj<RawZfsVolume>>,
+        "mount_points" => mount_points: List<Obj<RawMountPoint>>,
+        "ports" => ports: List<Scalar>,
+    }
+    shared: guest: RawGuestCommon,
+    quiet: [
+        "apparmor_manages_nesting", "application_script", "enable_lifecycle_snapshots",
+        "tests", "vllm_engine_config",
+    ]
+}
+
+section! {
+    pub struct RawZfsVolume {
+        "name" => name: Scalar,
+        "pool" => pool: Scalar,
+        "size_gb" => size_gb: Scalar,
+        "mount_point" => mount_point: Scalar,
+    }
+}
+
+section! {
+    pub struct RawMountPoint {
+        "host_path" => host_path: Scalar,
+        "container_path" => container_path: Scalar,
+        "read_only" => read_only: Scalar,
+    }
+}
+
+pub fn lxcs(
+    r: &mut Reader,
+    configs: Entries<Obj<RawLxc>>,
+    d: Option<&LxcDefaults>,
+) -> BTreeMap<u32, Lxc> {
+    let mut out = BTreeMap::new();
+    let root = At::ROOT;
+    r.entries(&root.key("lxc_configs"), configs, |r, at, key, n| {
+        let ctid = match key.parse::<u64>() {
+            Ok(id) if (MIN_ID..=MAX_ID).contains(&id) && !key.starts_with('0') => Some(id as u32),
+            _ => {
+                r.push(
+                    at,
+                    format!("{key:?}"),
+                    format!("a CTID from {MIN_ID} to {MAX_ID} as the key"),
+                );
+                None
+            }
+        };
+        let lxc = r
+            .obj(at, n, |r, n| lxc(r, at, n, ctid.unwrap_or(0), d))
+            .flatten();
+        if let (Some(ctid), Some(lxc)) = (ctid, lxc) {
+            out.insert(ctid, lxc);
+        }
+    });
+    out
+}
+
+fn lxc(r: &mut Reader, at: &At, n: RawLxc, ctid: u32, d: Option<&LxcDefaults>) -> Option<Lxc> {
+    let before = r.problems.list.len();
+    let clone_from = r.opt(at, "clone_from_ctid", n.clone_from_ctid, guest_id);
+    let defaults = GuestDefaults {
+        name: format!("CT{ctid}"),
+        nic: defaults::LXC_NIC,
+        bridge: defaults::BRIDGE,
+    };
+    let guest = common(r, at, n.guest, ctid, clone_from, defaults);
+    let int =
+        |r: &mut Reader, key, v, min, max| r.opt(at, key, v, |r, at, v| r.int(at, v, min, max));
+    let lxc = Lxc {
+        guest,
+        boot_delay: int(r, "boot_delay", n.boot_delay, 0, 65535).unwrap_or(0),
+        memory_mb: int(r, "memory_mb", n.memory_mb, 16, u32::MAX as u64)
+            .unwrap_or(d.map_or(defaults::LXC_MEMORY_MB, |d| d.memory_mb)),
+        swap_mb: int(r, "swap_mb", n.swap_mb, 0, u32::MAX as u64),
+        cores: int(r, "cores", n.cores, 1, 8192)
+            .unwrap_or(d.map_or(defaults::LXC_CORES, |d| d.cores)),
+        template: r.opt(at, "template", n.template, |r, at, v| {
+            r.token(at, v, is_template_ref, TEMPLATE)
+        }),
+        storage_pool: r.opt(at, "storage_pool", n.storage_pool, |r, at, v| {
+            r.token(at, v, is_storage_id, STORAGE_ID)
+        }),
+        storage_size_gb: int(r, "storage_size_gb", n.storage_size_gb, 1, 1 << 20)
+            .unwrap_or(defaults::LXC_STORAGE_GB),
+        mac: r.opt(at, "mac_address", n.mac_address, mac),
+        gpus: r
+            .opt(at, "gpu_assignment", n.gpu_assignment, gpus)
+            .unwrap_or_default(),
+        unprivileged: r
+            .opt(at, "unprivileged", n.unprivileged, Reader::bool)
+            .unwrap_or(true),
+        pct_options: n
+            .pct_options
+            .map(|f| pct_features(r, &at.key("pct_options"), f))
+            .unwrap_or_default(),
+        lxc_options: n
+            .lxc_options
+            .map(|o| lxc_options(r, &at.key("lxc_options"), o))
+            .unwrap_or_default(),
+        template_snapshot_name: r.opt(
+            at,
+            "template_snapshot_name",
+            n.template_snapshot_name,
+            |r, at, v| r.token(at, v, is_snapname, SNAPNAME),
+        ),
+        apparmor_profile: r.opt(at, "apparmor_profile", n.apparmor_profile, |r, at, v| {
+            r.token(at, v, is_profile, PROFILE)
+        }),
+        zfs_volumes: n
+            .zfs_volumes
+            .map(|v| r.each(&at.key("zfs_volumes"), v, zfs_volume))
+            .unwrap_or_default(),
+        mount_points: n
+            .mount_points
+            .map(|v| r.each(&at.key("mount_points"), v, mount_point))
+            .unwrap_or_default(),
+        ports: n
+            .ports
+            .map(|p| ports(r, &at.key("ports"), p))
+            .unwrap_or_default(),
+    };
+    (r.problems.list.len() == before).then_some(lxc)
+}
+
+fn gpus(r: &mut Reader, at: &At, v: Scalar) -> Option<Vec<u32>> {
+    let s = r.str(at, v.clone())?;
+    if s.trim().eq_ignore_ascii_case("none") || s.trim().is_empty() {
+        return Some(Vec::new());
+    }
+    let parsed: Result<Vec<u32>, _> = s.split(',').map(|p| p.trim().parse::<u32>()).collect();
+    parsed.ok().or_else(|| {
+        r.bad(
+            at,
+            &v,
+            "\"none\" or GPU indices separated by commas (\"0,1\")",
+        );
+        None
+    })
+}
+
+fn zfs_volume(r: &mut Reader, at: &At, v: Obj<RawZfsVolume>) -> Option<ZfsVolume> {
+    r.obj(at, v, |r, v| {
+        let name = r.req(
+            at,
+            "name",
+            v.name,
+            &format!("{ZFS_NAME} (required)"),
+            |r, at, v| r.token(at, v, is_zfs_name, ZFS_NAME),
+        );
+        let pool = r.req(
+            at,
+            "pool",
+            v.pool,
+            &format!("{STORAGE_ID} (required)"),
+            |r, at, v| r.token(at, v, is_storage_id, STORAGE_ID),
+        );
+        let size_gb = r.opt(at, "size_gb", v.size_gb, |r, at, v| {
+            r.int(at, v, 1, 1 << 20)
+        });
+        let mount_point = r.req(
+            at,
+            "mount_point",
+            v.mount_point,
+            "the path inside the container (required)",
+            abs_path,
+        );
+        Some(ZfsVolume {
+            name: name?,
+            pool: pool?,
+            size_gb: size_gb.unwrap_or(1),
+            mount_point: mount_point?,
+        })
+    })
+    .flatten()
+}
+
+fn mount_point(r: &mut Reader, at: &At, m: Obj<RawMountPoint>) -> Option<BindMount> {
+    r.obj(at, m, |r, m| {
+        let required = "an absolute path (required)";
+        let host_path = r.req(at, "host_path", m.host_path, required, abs_path);
+        let container_path = r.req(at, "container_path", m.container_path, required, abs_path);
+        let read_only = r
+            .opt(at, "read_only", m.read_only, Reader::bool)
+            .unwrap_or(false);
+        Some(BindMount {
+            host_path: host_path?,
+            container_path: container_path?,
+            read_only,
+        })
+    })
+    .flatten()
+}
+
+fn port_num(s: &str) -> Option<u16> {
+    s.trim().parse::<u16>().ok().filter(|p| *p > 0)
+}
+
+fn ports(r: &mut Reader, at: &At, v: List<Scalar>) -> Vec<PortMap> {
+    r.str_items(at, v, &[], |r, at, s| {
+        let parsed = s.split_once(':').and_then(|(h, g)| {
+            Some(PortMap {
+                host: port_num(h)?,
+                guest: port_num(g)?,
+            })
+        });
+        if parsed.is_none() {
+            r.push(
+                at,
+                format!("{s:?}"),
+                "HOST_PORT:GUEST_PORT with ports 1-65535",
+            );
+        }
+        parsed
+    })
+}
+
+fn lxc_options(r: &mut Reader, at: &At, v: List<Scalar>) -> Vec<String> {
+    r.str_items(at, v, &[], |r, at, s| {
+        if super::super::raw_lxc_key(&s).is_some() {
+            Some(s)
+        } else {
+            r.push(
+                at,
+                format!("{s:?}"),
+                "a raw LXC option \"lxc.key=value\" or \"lxc.key: value\"",
+            );
+            None
+        }
+    })
+}
+
+pub(super) fn mac(r: &mut Reader, at: &At, v: Scalar) -> Option<String> {
+    let s = r.str(at, v.clone())?;
+    let parts: Vec<&str> = s.split(':').collect();
+    let hex = parts.len() == 6
+        && parts
+            .iter()
+            .all(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_hexdigit()));
+    let unicast = hex && u8::from_str_radix(parts[0], 16).is_ok_and(|b| b & 1 == 0);
+    if unicast {
+        Some(s.to_ascii_uppercase())
+    } else {
+        r.bad(
+            at,
+            &v,
+            "a unicast MAC address (six hex pairs separated by ':', first octet even)",
+        );
+        None
+    }
+}

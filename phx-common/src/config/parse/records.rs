@@ -1,0 +1,114 @@
+//! What a guest publishes by name: its explicit DNS records and the
+//! services Traefik routes to it.
+
+use super::super::model::*;
+use super::super::names::is_dns_name;
+use super::super::raw::{List, Obj, OneOrMany, Scalar};
+use super::super::reader::{At, Reader};
+use crate::section;
+
+section! {
+    pub struct RawDnsRecord {
+        "hostname" => hostname: Scalar,
+        "name" => name: Scalar,
+        "ip" => ip: Scalar,
+        "wildcard" => wildcard: Scalar,
+    }
+    quiet: ["comment"]
+}
+
+section! {
+    pub struct RawTraefikService {
+        "name" => name: Scalar,
+        "port" => port: Scalar,
+    }
+}
+
+pub fn dns_records(r: &mut Reader, at: &At, v: List<Obj<RawDnsRecord>>) -> Vec<DnsRecord> {
+    r.each(at, v, |r, at, item| {
+        r.obj(at, item, |r, item| dns_record(r, at, item)).flatten()
+    })
+}
+
+fn dns_record(r: &mut Reader, at: &At, item: RawDnsRecord) -> Option<DnsRecord> {
+    let (key, host) = match (item.hostname, item.name) {
+        (Some(h), _) => ("hostname", Some(h)),
+        (None, n) => ("name", n),
+    };
+    let hostname = match host {
+        // A leading `*.` asks for a wildcard record.
+        Some(h) => r.opt(at, key, Some(h), |r, at, v| {
+            r.token(
+                at,
+                v,
+                |s| is_dns_name(s.strip_prefix("*.").unwrap_or(s)),
+                "a DNS name (RFC 1123), optionally starting with '*.' for a wildcard",
+            )
+        }),
+        None => {
+            r.missing(at, "hostname", "a DNS name (required)");
+            None
+        }
+    };
+    let ip = r.req(
+        at,
+        "ip",
+        item.ip,
+        "an IPv4 address (required)",
+        Reader::ipv4,
+    );
+    let wildcard_flag = r
+        .opt(at, "wildcard", item.wildcard, Reader::bool)
+        .unwrap_or(false);
+    let (h, ip) = (hostname?, ip?);
+    Some(DnsRecord {
+        wildcard: wildcard_flag || h.starts_with("*."),
+        hostname: h.trim_start_matches("*.").to_ascii_lowercase(),
+        ip,
+        file: r.file.to_string(),
+        path: at.render(),
+    })
+}
+
+pub fn traefik_services(
+    r: &mut Reader,
+    at: &At,
+    v: OneOrMany<RawTraefikService>,
+) -> Vec<TraefikService> {
+    match v {
+        OneOrMany::One(s) => traefik_service(r, at, s).into_iter().collect(),
+        OneOrMany::Many(items) => r.each(at, List::Items(items), |r, at, item| {
+            r.obj(at, item, |r, item| traefik_service(r, at, item))
+                .flatten()
+        }),
+        OneOrMany::Bad(shown) => {
+            r.push(
+                at,
+                shown,
+                "an object {\"name\": …, \"port\": …} or a list of them",
+            );
+            Vec::new()
+        }
+    }
+}
+
+fn traefik_service(r: &mut Reader, at: &At, item: RawTraefikService) -> Option<TraefikService> {
+    let name = r.req(
+        at,
+        "name",
+        item.name,
+        "the service's DNS name (required)",
+        |r, at, v| {
+            r.token(at, v, is_dns_name, "a DNS name (RFC 1123)")
+                .map(|s| s.to_ascii_lowercase())
+        },
+    );
+    let port = r
+        .opt(at, "port", item.port, |r, at, v| r.int(at, v, 1, 65535))
+        .map(|p| p as u16);
+    Some(TraefikService {
+        name: name?,
+        port,
+        path: at.render(),
+    })
+}

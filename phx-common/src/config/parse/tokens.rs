@@ -1,0 +1,157 @@
+//! Checks of single values shared by several sections: names, paths, IDs,
+//! and the tokens that end up inside pct arguments and property strings.
+
+use super::super::names::is_dns_name;
+use super::super::raw::{List, Scalar};
+use super::super::reader::{At, Reader};
+use std::net::IpAddr;
+
+pub const MIN_ID: u64 = 100;
+pub const MAX_ID: u64 = 999_999_999;
+/// How a single string spells a list (`"8.8.8.8, 1.1.1.1"`).
+pub const LIST_SEPS: &[char] = &[' ', ',', ';'];
+
+pub const STORAGE_ID: &str =
+    "a Proxmox storage ID (a letter, then letters, digits, '-', '_' or '.')";
+pub const ZFS_NAME: &str =
+    "a ZFS dataset or volume name (letters, digits, '-', '_', '.', and '/' between parts)";
+pub const TEMPLATE: &str = "a template volume ID (storage:vztmpl/file.tar.zst) or an absolute path, without ',', '=' or spaces";
+pub const SNAPNAME: &str =
+    "a snapshot name (a letter, then letters, digits, '-' or '_'; at most 40)";
+pub const PROFILE: &str = "an AppArmor profile name (letters, digits, '-', '_', '.')";
+const DNS_NAME: &str =
+    "a DNS name (RFC 1123: labels of letters, digits and '-', separated by dots)";
+/// `pct --features` keys (reference §3.1).
+const PCT_FEATURES: [&str; 6] = [
+    "force_rw_sys",
+    "fuse",
+    "keyctl",
+    "mknod",
+    "nesting",
+    "mount",
+];
+
+pub fn dns_name(r: &mut Reader, at: &At, v: Scalar) -> Option<String> {
+    r.token(at, v, is_dns_name, DNS_NAME)
+}
+
+pub fn ip_list(r: &mut Reader, at: &At, v: List<Scalar>) -> Vec<IpAddr> {
+    r.str_items(at, v, LIST_SEPS, |r, at, s| match s.parse::<IpAddr>() {
+        Ok(ip) => Some(ip),
+        Err(_) => {
+            r.push(at, format!("{s:?}"), "an IP address");
+            None
+        }
+    })
+}
+
+/// An absolute path that can sit inside a Proxmox property string.
+pub fn abs_path(r: &mut Reader, at: &At, v: Scalar) -> Option<String> {
+    r.token(
+        at,
+        v,
+        |s| s.starts_with('/') && !s.contains(',') && !s.split('/').any(|c| c == ".." || c == "."),
+        "an absolute path without ',', '.' or '..' components",
+    )
+}
+
+/// A guest ID (CTID or VMID).
+pub fn guest_id(r: &mut Reader, at: &At, v: Scalar) -> Option<u32> {
+    r.int(at, v, MIN_ID, MAX_ID).map(|x| x as u32)
+}
+
+/// A list of guest IDs (`dependencies`).
+pub fn ids(r: &mut Reader, at: &At, v: List<Scalar>) -> Vec<u32> {
+    match v {
+        List::Items(_) => r.each(at, v, guest_id),
+        List::One(s) => {
+            r.bad(at, &s, "a list of guest IDs");
+            Vec::new()
+        }
+    }
+}
+
+pub fn is_iface_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 15
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
+}
+
+pub fn is_storage_id(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_alphabetic())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+}
+
+/// A dataset name, nested ones included (`vm/disks`).
+pub fn is_zfs_name(s: &str) -> bool {
+    s.split('/').all(|part| {
+        !part.is_empty()
+            && part != ".."
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+    })
+}
+
+pub fn is_template_ref(s: &str) -> bool {
+    let clean = !s.is_empty() && !s.contains([',', '=']) && !s.contains(char::is_whitespace);
+    let volid = s
+        .split_once(':')
+        .is_some_and(|(st, rest)| is_storage_id(st) && !rest.is_empty());
+    clean && (s.starts_with('/') || volid)
+}
+
+pub fn is_snapname(s: &str) -> bool {
+    // `current` is pct's name for the live state, not a snapshot.
+    s != "current"
+        && s.len() <= 40
+        && s.len() >= 2
+        && s.starts_with(|c: char| c.is_ascii_alphabetic())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b))
+}
+
+pub fn is_profile(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+}
+
+/// One `pct --features` item, booleans spelled as pct stores them (`nesting=yes` → `nesting=1`).
+fn pct_feature(item: &str) -> Option<String> {
+    let (k, v) = item.split_once('=')?;
+    if k == "mount" {
+        let ok = !v.is_empty()
+            && v.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b';');
+        return ok.then(|| item.to_string());
+    }
+    let bit = match v.to_ascii_lowercase().as_str() {
+        "1" | "yes" | "on" | "true" => "1",
+        "0" | "no" | "off" | "false" => "0",
+        _ => return None,
+    };
+    PCT_FEATURES.contains(&k).then(|| format!("{k}={bit}"))
+}
+
+/// `pct --features` items (`nesting=1`, `mount=nfs;cifs`), from a list or a comma-separated string.
+pub fn pct_features(r: &mut Reader, at: &At, v: List<Scalar>) -> Vec<String> {
+    let mut out = Vec::new();
+    r.str_items(at, v, &[','], |r, at, items| {
+        // A list item may itself hold several (`["nesting=1,keyctl=1"]`).
+        for item in items.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+            match pct_feature(item) {
+                Some(f) => out.push(f),
+                None => r.push(
+                    at,
+                    format!("{item:?}"),
+                    "a pct feature: force_rw_sys, fuse, keyctl, mknod or nesting = 0/1 (or yes/no, on/off, true/false), or mount=fs;fs",
+                ),
+            }
+        }
+        Some(())
+    });
+    out
+}

@@ -1,0 +1,215 @@
+//! `phoenix_vm_configs.json`: the VMs, in file order.
+
+use super::super::model::*;
+use super::super::raw::{List, Obj, Scalar};
+use super::super::reader::{At, Reader};
+use super::guest::{common, GuestDefaults, RawGuestCommon};
+use super::tokens::*;
+use crate::section;
+
+section! {
+    pub struct RawVm {
+        "vmid" => vmid: Scalar,
+        "is_template" => is_template: Scalar,
+        "clone_from_vmid" => clone_from_vmid: Scalar,
+        "boot_delay" => boot_delay: Scalar,
+        "cores" => cores: Scalar,
+        "memory_mb" => memory_mb: Scalar,
+        "disk_size_gb" => disk_size_gb: Scalar,
+        "storage_pool" => storage_pool: Scalar,
+        "mac_address" => mac_address: Scalar,
+        "template_image" => template_image: Scalar,
+        "template_snapshot_name" => template_snapshot_name: Scalar,
+        "user_config" => user_config: Obj<RawUserConfig>,
+        "volumes" => volumes: List<Obj<RawVmVolume>>,
+    }
+    shared: guest: RawGuestCommon,
+    // Read by no Phoenix tool yet (software inside VMs).
+    quiet: ["docker_stacks", "portainer_environment_name"]
+}
+
+section! {
+    pub struct RawUserConfig {
+        "username" => username: Scalar,
+        "ssh_keys" => ssh_keys: List<Scalar>,
+    }
+}
+
+section! {
+    pub struct RawVmVolume {
+        "name" => name: Scalar,
+    }
+    // Mounted inside the guest, which phx-vm does not do yet (it says so).
+    quiet: ["type", "path", "mount_point", "server"]
+}
+
+section! {
+    pub struct RawVmDefaults {
+        "network_bridge" => network_bridge: Scalar,
+        "cores" => cores: Scalar,
+        "memory_mb" => memory_mb: Scalar,
+        "disk_size_gb" => disk_size_gb: Scalar,
+        "storage_pool" => storage_pool: Scalar,
+    }
+    quiet: ["template", "ubuntu_release"]
+}
+
+/// `vm_defaults`, applied to every VM that does not say.
+struct VmDefaults {
+    bridge: String,
+    cores: Option<u64>,
+    memory_mb: Option<u64>,
+    disk_size_gb: Option<u64>,
+    storage_pool: Option<String>,
+}
+
+const IMAGE: &str = "a cloud image file name (in /var/lib/vz/template/iso or /var/lib/vz/import) or an absolute path, without ',', '=', spaces or '..'";
+const USER: &str =
+    "a Linux user name (a lowercase letter or '_', then lowercase letters, digits, '_' or '-')";
+const SSH_KEY: &str = "an OpenSSH public key line (type, key, comment)";
+
+/// What qm takes in `import-from=<path>`: a property-string value and a path.
+fn is_image_ref(s: &str) -> bool {
+    !s.is_empty()
+        && !s.contains([',', '=', ' ', '\t'])
+        && s.split('/').all(|p| p != "..")
+        && (s.starts_with('/') || !s.contains('/'))
+}
+
+fn is_user(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        && s.len() <= 32
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}
+
+fn is_ssh_key(s: &str) -> bool {
+    let mut f = s.split_whitespace();
+    matches!((f.next(), f.next()), (Some(t), Some(k)) if (t.starts_with("ssh-") || t.starts_with("ecdsa-") || t.starts_with("sk-")) && k.len() > 16)
+}
+
+pub fn vms(
+    r: &mut Reader,
+    list: List<Obj<RawVm>>,
+    vm_defaults: Option<Obj<RawVmDefaults>>,
+) -> Vec<Vm> {
+    let root = At::ROOT;
+    let mut d = VmDefaults {
+        bridge: defaults::BRIDGE.to_string(),
+        cores: None,
+        memory_mb: None,
+        disk_size_gb: None,
+        storage_pool: None,
+    };
+    if let Some(Obj::Ok(raw)) = vm_defaults {
+        let at = root.key("vm_defaults");
+        let int = |r: &mut Reader, key, v, min, max| {
+            r.opt(&at, key, v, |r, at, v| r.int(at, v, min, max))
+        };
+        if let Some(b) = r.opt(&at, "network_bridge", raw.network_bridge, Reader::str) {
+            d.bridge = b;
+        }
+        d.cores = int(r, "cores", raw.cores, 1, 8192);
+        d.memory_mb = int(r, "memory_mb", raw.memory_mb, 16, u32::MAX as u64);
+        d.disk_size_gb = int(r, "disk_size_gb", raw.disk_size_gb, 1, 1 << 20);
+        d.storage_pool = r.opt(&at, "storage_pool", raw.storage_pool, |r, at, v| {
+            r.token(at, v, is_storage_id, STORAGE_ID)
+        });
+    }
+    r.each(&root.key("vms"), list, |r, at, n| {
+        r.obj(at, n, |r, n| vm(r, at, n, &d)).flatten()
+    })
+}
+
+fn vm(r: &mut Reader, at: &At, n: RawVm, d: &VmDefaults) -> Option<Vm> {
+    let before = r.problems.list.len();
+    let vmid = r.req(
+        at,
+        "vmid",
+        n.vmid,
+        &format!("a VMID from {MIN_ID} to {MAX_ID} (required)"),
+        guest_id,
+    );
+    let clone_from = r.opt(at, "clone_from_vmid", n.clone_from_vmid, guest_id);
+    let defaults = GuestDefaults {
+        // Without a valid VMID the entry is refused; the name is never used.
+        name: vmid.map(|id| format!("VM{id}")).unwrap_or_default(),
+        nic: "net0",
+        bridge: &d.bridge,
+    };
+    let guest = common(r, at, n.guest, vmid.unwrap_or(0), clone_from, defaults);
+    let is_template = r
+        .opt(at, "is_template", n.is_template, Reader::bool)
+        .unwrap_or(false);
+    let int =
+        |r: &mut Reader, key, v, min, max| r.opt(at, key, v, |r, at, v| r.int(at, v, min, max));
+    let (user, ssh_keys) = match n.user_config {
+        Some(u) => {
+            let uat = at.key("user_config");
+            r.obj(&uat, u, |r, u| {
+                let user = r.opt(&uat, "username", u.username, |r, at, v| {
+                    r.token(at, v, is_user, USER)
+                });
+                let keys = u
+                    .ssh_keys
+                    .map(|l| {
+                        r.str_items(&uat.key("ssh_keys"), l, &[], |r, at, s| {
+                            if is_ssh_key(&s) {
+                                Some(s)
+                            } else {
+                                r.push(at, format!("{s:?}"), SSH_KEY);
+                                None
+                            }
+                        })
+                    })
+                    .unwrap_or_default();
+                (user, keys)
+            })
+            .unwrap_or_default()
+        }
+        None => (None, Vec::new()),
+    };
+    let vm = Vm {
+        guest,
+        is_template,
+        boot_delay: int(r, "boot_delay", n.boot_delay, 0, 65535).unwrap_or(0),
+        cores: int(r, "cores", n.cores, 1, 8192)
+            .or(d.cores)
+            .unwrap_or(defaults::VM_CORES),
+        memory_mb: int(r, "memory_mb", n.memory_mb, 16, u32::MAX as u64)
+            .or(d.memory_mb)
+            .unwrap_or(defaults::VM_MEMORY_MB),
+        // A template keeps its image's size unless it says otherwise: its
+        // clones grow to theirs.
+        disk_size_gb: int(r, "disk_size_gb", n.disk_size_gb, 1, 1 << 20)
+            .or(if is_template { None } else { d.disk_size_gb })
+            .unwrap_or(0),
+        storage_pool: r
+            .opt(at, "storage_pool", n.storage_pool, |r, at, v| {
+                r.token(at, v, is_storage_id, STORAGE_ID)
+            })
+            .or_else(|| d.storage_pool.clone()),
+        mac: r.opt(at, "mac_address", n.mac_address, super::lxc::mac),
+        template_image: r.opt(at, "template_image", n.template_image, |r, at, v| {
+            r.token(at, v, is_image_ref, IMAGE)
+        }),
+        template_snapshot_name: r.opt(
+            at,
+            "template_snapshot_name",
+            n.template_snapshot_name,
+            |r, at, v| r.token(at, v, is_snapname, SNAPNAME),
+        ),
+        user,
+        ssh_keys,
+        volumes: n
+            .volumes
+            .map(|l| {
+                r.each(&at.key("volumes"), l, |r, at, v| {
+                    r.obj(at, v, |r, v| r.opt(at, "name", v.name, Reader::str))
+                        .flatten()
+                })
+            })
+            .unwrap_or_default(),
+    };
+    (r.problems.list.len() == before).then_some(vm)
+}

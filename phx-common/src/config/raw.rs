@@ -1,0 +1,398 @@
+//! The documents as serde reads them, before any check: every key Phoenix
+//! knows becomes a typed field straight from the file's bytes, no
+//! `serde_json::Value` tree in between. Nothing here can fail on a wrong
+//! type: a value of the wrong shape is kept as its JSON text (`Bad`), so the
+//! checks in `parse/` still report every problem at once, with its path.
+//!
+//! A section is declared with [`section!`]: its known keys become fields,
+//! keys the original system's files carry but Phoenix does not use are
+//! skipped quietly, and any other key is kept in `unknown` for a warning.
+
+use super::problems::show;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+
+/// A leaf value: what `"memory_mb": 2048`, `"memory_mb": "2048"` or
+/// `"enabled": true` hold. An array or object where a leaf belongs is kept
+/// as its JSON text, for the message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scalar {
+    Str(String),
+    Num(serde_json::Number),
+    Bool(bool),
+    Other(String),
+}
+
+impl Scalar {
+    /// The value as a message shows it (JSON text, at most 80 characters).
+    pub fn show(&self) -> String {
+        match self {
+            Scalar::Str(s) => show_str(s),
+            Scalar::Num(n) => cut(&n.to_string()),
+            Scalar::Bool(b) => b.to_string(),
+            Scalar::Other(text) => text.clone(),
+        }
+    }
+}
+
+/// A string as a message shows a JSON string value.
+pub fn show_str(s: &str) -> String {
+    cut(&serde_json::to_string(s).unwrap_or_default())
+}
+
+fn cut(s: &str) -> String {
+    if s.chars().count() > 80 {
+        let head: String = s.chars().take(77).collect();
+        format!("{head}...")
+    } else {
+        s.to_string()
+    }
+}
+
+/// A value that has no typed home here (an array or object where something
+/// else belongs), turned into its message text. Only wrong input gets here.
+fn shown_seq<'de, A: SeqAccess<'de>>(seq: A) -> Result<String, A::Error> {
+    let v = serde_json::Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+    Ok(show(&v))
+}
+
+fn shown_map<'de, A: MapAccess<'de>>(map: A) -> Result<String, A::Error> {
+    let v = serde_json::Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
+    Ok(show(&v))
+}
+
+/// Implements the leaf `visit_*` methods of a lenient visitor: each turns
+/// its value into a `Scalar` and hands it to `$leaf`.
+macro_rules! leaf_visits {
+    ($leaf:expr) => {
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            Ok($leaf(Scalar::Bool(v)))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok($leaf(Scalar::Num(v.into())))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok($leaf(Scalar::Num(v.into())))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            Ok($leaf(match serde_json::Number::from_f64(v) {
+                Some(n) => Scalar::Num(n),
+                None => Scalar::Other(v.to_string()),
+            }))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok($leaf(Scalar::Str(v.to_string())))
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+            Ok($leaf(Scalar::Str(v)))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok($leaf(Scalar::Other("null".into())))
+        }
+    };
+}
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            leaf_visits!(|s| s);
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Scalar, A::Error> {
+                shown_seq(seq).map(Scalar::Other)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Scalar, A::Error> {
+                shown_map(map).map(Scalar::Other)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A section read from a JSON object (implemented by [`section!`]).
+pub trait FromMap<'de>: Sized {
+    fn from_map<A: MapAccess<'de>>(map: A) -> Result<Self, A::Error>;
+}
+
+/// Where an object belongs: the section, or the JSON text of what was there.
+#[derive(Debug)]
+pub enum Obj<T> {
+    Ok(T),
+    Bad(String),
+}
+
+impl<'de, T: FromMap<'de>> Deserialize<'de> for Obj<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: FromMap<'de>> Visitor<'de> for V<T> {
+            type Value = Obj<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            leaf_visits!(|s: Scalar| Obj::Bad(s.show()));
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                shown_seq(seq).map(Obj::Bad)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                T::from_map(map).map(Obj::Ok)
+            }
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
+/// Where an array belongs: its items, or the JSON text of what was there.
+/// With `L = Scalar`, a lone leaf is kept as `One` (`"nameservers": "8.8.8.8"`
+/// is a list in the real files).
+#[derive(Debug)]
+pub enum List<T> {
+    Items(Vec<T>),
+    One(Scalar),
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for List<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = List<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            leaf_visits!(List::One);
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+                while let Some(x) = seq.next_element()? {
+                    items.push(x);
+                }
+                Ok(List::Items(items))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                shown_map(map).map(|s| List::One(Scalar::Other(s)))
+            }
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
+/// Where an object of named entries belongs (`lxc_configs`, `aliases`…):
+/// the entries in file order, or the JSON text of what was there.
+#[derive(Debug)]
+pub enum Entries<T> {
+    Items(Vec<(String, T)>),
+    Bad(String),
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Entries<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = Entries<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            leaf_visits!(|s: Scalar| Entries::Bad(s.show()));
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                shown_seq(seq).map(Entries::Bad)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut items = Vec::new();
+                while let Some(k) = map.next_key::<Key>()? {
+                    items.push((k.0.into_owned(), map.next_value()?));
+                }
+                Ok(Entries::Items(items))
+            }
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
+/// A leaf, or an object section (`aliases` values: `"10.0.0.1"` or
+/// `{"cidr": …, "comment": …}`). An array is kept as its JSON text.
+#[derive(Debug)]
+pub enum LeafOr<T> {
+    Leaf(Scalar),
+    Obj(T),
+}
+
+impl<'de, T: FromMap<'de>> Deserialize<'de> for LeafOr<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: FromMap<'de>> Visitor<'de> for V<T> {
+            type Value = LeafOr<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            leaf_visits!(LeafOr::Leaf);
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                shown_seq(seq).map(|s| LeafOr::Leaf(Scalar::Other(s)))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                T::from_map(map).map(LeafOr::Obj)
+            }
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
+/// One object section or a list of them (`traefik_service`).
+#[derive(Debug)]
+pub enum OneOrMany<T> {
+    One(T),
+    Many(Vec<Obj<T>>),
+    Bad(String),
+}
+
+impl<'de, T: FromMap<'de>> Deserialize<'de> for OneOrMany<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: FromMap<'de>> Visitor<'de> for V<T> {
+            type Value = OneOrMany<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            leaf_visits!(|s: Scalar| OneOrMany::Bad(s.show()));
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut items = Vec::new();
+                while let Some(x) = seq.next_element()? {
+                    items.push(x);
+                }
+                Ok(OneOrMany::Many(items))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                T::from_map(map).map(OneOrMany::One)
+            }
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
+/// An object key, borrowed from the file's bytes when it has no escapes.
+pub struct Key<'de>(pub Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_string())))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// Skips a value Phoenix does not read, without building it.
+pub fn skip<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
+    map.next_value::<IgnoredAny>().map(|_| ())
+}
+
+/// Reads a value into a field; `null` reads as absent, as it always has.
+pub fn read<'de, T: Deserialize<'de>, A: MapAccess<'de>>(
+    map: &mut A,
+    field: &mut Option<T>,
+) -> Result<(), A::Error> {
+    *field = map.next_value()?;
+    Ok(())
+}
+
+/// Declares a section: its known keys as `Option` fields (absent or `null`:
+/// `None`), optionally a `shared` section whose keys it also takes (the keys
+/// LXC and VM entries have in common), the keys it skips quietly, and
+/// `unknown` for the rest.
+///
+/// ```ignore
+/// section! {
+///     pub struct RawDnsRecord {
+///         "hostname" => hostname: Scalar,
+///         "ip" => ip: Scalar,
+///     }
+///     quiet: ["comment"]
+/// }
+/// ```
+#[macro_export]
+#[doc(hidden)]
+macro_rules! section {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident {
+            $($key:literal => $field:ident : $ty:ty),* $(,)?
+        }
+        $(shared: $sfield:ident : $sty:ty,)?
+        $(quiet: [$($quiet:literal),* $(,)?])?
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Default)]
+        $vis struct $name {
+            $(pub $field: Option<$ty>,)*
+            $(pub $sfield: $sty,)?
+            /// Keys this section does not know, for the warning.
+            pub unknown: Vec<String>,
+        }
+
+        impl $name {
+            /// The keys Phoenix reads here.
+            pub const KEYS: &'static [&'static str] = &[$($key),*];
+            /// Keys the original system's files carry that Phoenix does not use.
+            pub const QUIET: &'static [&'static str] = &[$($($quiet),*)?];
+
+            /// Every key Phoenix reads here, shared ones included (for "did you mean …?").
+            #[allow(dead_code)]
+            pub fn known_keys() -> Vec<&'static str> {
+                #[allow(unused_mut)]
+                let mut keys = Self::KEYS.to_vec();
+                $(keys.extend(<$sty>::known_keys());)?
+                keys
+            }
+
+            #[allow(dead_code)]
+            pub fn is_quiet(key: &str) -> bool {
+                Self::QUIET.contains(&key) $(|| <$sty>::is_quiet(key))?
+            }
+
+            /// Reads `key`'s value into its field; `false` when the key is not this section's.
+            pub fn read_key<'de, A: serde::de::MapAccess<'de>>(
+                &mut self,
+                key: &str,
+                map: &mut A,
+            ) -> Result<bool, A::Error> {
+                match key {
+                    $($key => $crate::config::raw::read(map, &mut self.$field)?,)*
+                    _ => {
+                        $(return self.$sfield.read_key(key, map);)?
+                        #[allow(unreachable_code)]
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            }
+        }
+
+        impl<'de> $crate::config::raw::FromMap<'de> for $name {
+            fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+                let mut s = Self::default();
+                while let Some(k) = map.next_key::<$crate::config::raw::Key>()? {
+                    if !s.read_key(&k.0, &mut map)? {
+                        $crate::config::raw::skip(&mut map)?;
+                        if !Self::is_quiet(&k.0) {
+                            s.unknown.push(k.0.into_owned());
+                        }
+                    }
+                }
+                Ok(s)
+            }
+        }
+    };
+}

@@ -1,0 +1,70 @@
+//! What phx-vm refuses before planning (exit 2, every problem at once): a
+//! template to make without an image or whose image is not on the host, a
+//! VM with neither a clone source nor an image, a static address without a
+//! gateway (cloud-init's ipconfig0 needs one).
+
+use crate::observe::{image_candidates, Observed};
+use crate::spec;
+use phx_common::config::model::GuestIp;
+use phx_common::config::{Inventory, Problems};
+use std::path::Path;
+
+pub fn check(inv: &Inventory, seen: &Observed, state_root: &Path) -> Problems {
+    let mut p = Problems::default();
+    let file = &inv.sources.vm;
+    for v in &inv.vms {
+        let s = spec::settings(v, inv);
+        if let Some(n) = &v.net {
+            if matches!(n.ip, GuestIp::Static(_)) && n.gw.is_none() {
+                p.push(
+                    file,
+                    &format!("{}.network_config.gw", v.path),
+                    "(missing)",
+                    "the gateway of the static address (cloud-init's ipconfig0 ip=…,gw=…)",
+                );
+            }
+        }
+        // An existing VM needs neither an image nor a source any more.
+        if seen.confs.contains_key(&v.id) || v.clone_from.is_some() {
+            continue;
+        }
+        if !v.is_template {
+            p.push(
+                file,
+                &format!("{}.clone_from_vmid", v.path),
+                "(missing)",
+                "a VM to clone from (phx-vm makes VMs from a template: is_template with template_image, or clone_from_vmid)",
+            );
+            continue;
+        }
+        match &s.template_image {
+            None => p.push(
+                file,
+                &format!("{}.template_image", v.path),
+                "(missing)",
+                "the cloud image the template is made from (a file in /var/lib/vz/template/iso or /var/lib/vz/import, or an absolute path)",
+            ),
+            Some(image) if !seen.images.contains_key(image) => {
+                let looked = image_candidates(image)
+                    .iter()
+                    .map(|c| {
+                        if state_root == Path::new("/") {
+                            c.clone()
+                        } else {
+                            format!("{}{c}", state_root.display())
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" and ");
+                p.push(
+                    file,
+                    &format!("{}.template_image", v.path),
+                    format!("{image:?}"),
+                    format!("an image on the host: it is missing, looked for at {looked} (download it there first; Phoenix never downloads inside a plan)"),
+                );
+            }
+            Some(_) => {}
+        }
+    }
+    p
+}

@@ -1,0 +1,161 @@
+//! What the machine has: the confs of the VMs in the inventory (read
+//! directly, never `qm config`), one `qm list` for running state, and the
+//! cloud images templates are made from.
+
+use crate::conf::{self, Conf};
+use phx_common::config::Inventory;
+use phx_common::fsutil::{read_optional, under_root};
+use std::collections::{HashMap, HashSet};
+use std::ffi::OsStr;
+use std::path::Path;
+use std::process::Command;
+
+pub fn conf_path(vmid: u32) -> String {
+    format!("/etc/pve/qemu-server/{vmid}.conf")
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Observed {
+    /// VMs that exist, by VMID (only those in the inventory are read).
+    pub confs: HashMap<u32, Conf>,
+    pub running: HashSet<u32>,
+    /// Cloud images found: the `template_image` as written → its absolute
+    /// path on the host and its virtual size in bytes.
+    pub images: HashMap<String, (String, u64)>,
+    /// qm calls made while observing.
+    pub qm_calls: usize,
+    pub notes: Vec<String>,
+}
+
+/// Where a `template_image` file name is looked for: the `local` storage's
+/// ISO directory and its `import` directory (Proxmox VE 8.2+); an absolute
+/// path is only itself.
+pub fn image_candidates(image: &str) -> Vec<String> {
+    if image.starts_with('/') {
+        vec![image.to_string()]
+    } else {
+        vec![
+            format!("/var/lib/vz/template/iso/{image}"),
+            format!("/var/lib/vz/import/{image}"),
+        ]
+    }
+}
+
+/// The virtual size of a disk image: a qcow2 header's size field (bytes
+/// 24..32, big-endian, after the magic `QFI\xfb`), else the file's length
+/// (a raw image).
+pub fn image_size(path: &Path) -> std::io::Result<u64> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)?;
+    let mut head = [0u8; 32];
+    let n = f.read(&mut head)?;
+    if n == 32 && head[..4] == *b"QFI\xfb" {
+        return Ok(u64::from_be_bytes(
+            head[24..32].try_into().expect("8 bytes"),
+        ));
+    }
+    Ok(f.metadata()?.len())
+}
+
+/// Rows of `qm list` (`VMID NAME STATUS …`) whose status is `running`.
+pub fn parse_list(out: &str) -> HashSet<u32> {
+    out.lines()
+        .filter_map(|l| {
+            let mut f = l.split_whitespace();
+            let id = f.next()?.parse::<u32>().ok()?;
+            (f.nth(1)? == "running").then_some(id)
+        })
+        .collect()
+}
+
+/// Runs `qm list` from PATH (`path`, else the process's); under a state root
+/// other than `/` with `PHX_ROOT` set to it, so a qm test double reads it.
+pub fn qm_list(state_root: &Path, path: Option<&OsStr>) -> std::io::Result<String> {
+    let mut cmd = Command::new("qm");
+    cmd.arg("list").stdin(std::process::Stdio::null());
+    if state_root != Path::new("/") {
+        cmd.env("PHX_ROOT", state_root);
+    }
+    if let Some(path) = path {
+        cmd.env("PATH", path);
+    }
+    let out = cmd.output()?;
+    if !out.status.success() {
+        return Err(std::io::Error::other(format!(
+            "`qm list` exited with {}: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// What the VMs look like now. `path` is the PATH `qm` is looked up in.
+pub fn observe(
+    inv: &Inventory,
+    state_root: &Path,
+    path: Option<&OsStr>,
+) -> anyhow::Result<Observed> {
+    let mut o = Observed::default();
+    for v in &inv.vms {
+        let p = under_root(state_root, &conf_path(v.id));
+        if let Some(text) =
+            read_optional(&p).map_err(|e| anyhow::anyhow!("reading {}: {e}", p.display()))?
+        {
+            o.confs.insert(v.id, conf::parse(&text));
+        }
+        let Some(image) = crate::spec::settings(v, inv).template_image else {
+            continue;
+        };
+        for cand in image_candidates(&image) {
+            let at = under_root(state_root, &cand);
+            if at.is_file() {
+                let size = image_size(&at)
+                    .map_err(|e| anyhow::anyhow!("reading {}: {e}", at.display()))?;
+                o.images.insert(image.clone(), (cand, size));
+                break;
+            }
+        }
+    }
+    match qm_list(state_root, path) {
+        Ok(out) => {
+            o.qm_calls += 1;
+            o.running = parse_list(&out);
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && state_root != Path::new("/") => {
+            o.notes.push(format!(
+                "qm is not on PATH: planning offline against {} with every VM taken as stopped",
+                state_root.display()
+            ));
+        }
+        Err(e) => anyhow::bail!("running `qm list` for the VMs' running state: {e}"),
+    }
+    Ok(o)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_rows() {
+        let out = "      VMID NAME                 STATUS     MEM(MB)    BOOTDISK(GB) PID       \n       100 web                  running    2048              32.00 1234      \n       101 db                   stopped    2048              32.00 0         \n";
+        let r = parse_list(out);
+        assert!(r.contains(&100) && !r.contains(&101));
+        assert!(parse_list("").is_empty());
+    }
+
+    #[test]
+    fn qcow2_virtual_size_and_raw_length() {
+        let d = tempfile::tempdir().unwrap();
+        let q = d.path().join("x.qcow2");
+        let mut h = b"QFI\xfb\0\0\0\x03".to_vec();
+        h.extend([0u8; 16]);
+        h.extend((5u64 << 30).to_be_bytes());
+        std::fs::write(&q, &h).unwrap();
+        assert_eq!(image_size(&q).unwrap(), 5 << 30);
+        let r = d.path().join("x.img");
+        std::fs::write(&r, [0u8; 1000]).unwrap();
+        assert_eq!(image_size(&r).unwrap(), 1000);
+    }
+}

@@ -1,0 +1,302 @@
+//! The steps of one VM, each part in its own function, in the order they
+//! must run: make it (a template from its cloud image, or a clone) or diff
+//! it, one `qm set`, disk growth, the template's snapshot and conversion, a
+//! reboot when asked for. Starts come after every guest is converged.
+
+use crate::diff::{self, SetKeys};
+use crate::observe::Observed;
+use crate::spec::{self, Spec};
+use crate::{Options, StartMode};
+use phx_common::config::model::Vm;
+use phx_common::config::Inventory;
+use phx_common::plan::{Action, CommandStep, Plan};
+use phx_common::props::{self, GIB};
+use std::collections::HashMap;
+
+fn qm(args: &[&str]) -> Vec<String> {
+    std::iter::once("qm")
+        .chain(args.iter().copied())
+        .map(str::to_string)
+        .collect()
+}
+
+pub(crate) struct Planner<'a> {
+    inv: &'a Inventory,
+    seen: &'a Observed,
+    opts: Options,
+    pub plan: Plan,
+    pub notes: Vec<String>,
+    /// Disk size (bytes) each VM has once its steps ran, for its clones.
+    disks: HashMap<u32, u64>,
+}
+
+/// One VM being converged.
+struct Work {
+    s: Spec,
+    tag: String,
+    actions: Vec<String>,
+    reboot: Vec<String>,
+    /// Disk bytes before this plan's resize (None: unknown).
+    disk: Option<u64>,
+}
+
+impl<'a> Planner<'a> {
+    pub(crate) fn new(inv: &'a Inventory, seen: &'a Observed, opts: Options) -> Self {
+        Planner {
+            inv,
+            seen,
+            opts,
+            plan: Plan::new(crate::TOOL),
+            notes: seen.notes.clone(),
+            disks: HashMap::new(),
+        }
+    }
+
+    fn command(
+        &mut self,
+        id: String,
+        argv: Vec<String>,
+        unless: Option<Vec<String>>,
+        desc: String,
+    ) {
+        self.plan.push(
+            id,
+            Action::Command(CommandStep {
+                argv,
+                unless,
+                only_if: None,
+                desc,
+                notify: Vec::new(),
+            }),
+        );
+    }
+
+    /// Steps that make VM `v` exist and match its entry; short names of them.
+    pub(crate) fn converge(&mut self, v: &Vm, i: usize, total: usize) -> Vec<String> {
+        let s = spec::spec(v, self.inv);
+        self.notes.extend(s.warnings.iter().cloned());
+        let mut w = Work {
+            tag: format!("[{i}/{total}] VM {} {}", v.id, v.name),
+            s,
+            actions: Vec::new(),
+            reboot: Vec::new(),
+            disk: None,
+        };
+        let seen = self.seen;
+        let set = match seen.confs.get(&v.id) {
+            Some(conf) => {
+                let (set, reboot) = diff::existing(&w.s, conf);
+                w.disk = diff::disk_bytes(conf);
+                if seen.running.contains(&v.id) {
+                    w.reboot = reboot;
+                    if conf.has_pending() {
+                        w.reboot.push("changes already pending in its conf".into());
+                    }
+                }
+                set
+            }
+            None if w.s.is_template => {
+                self.create_template(&mut w);
+                Vec::new()
+            }
+            None => self.clone_vm(&mut w),
+        };
+        self.set(&mut w, &set);
+        self.grow(&mut w);
+        if !seen.confs.contains_key(&v.id) && w.s.is_template {
+            self.finish_template(&mut w);
+        }
+        self.reboot(&mut w);
+        w.actions
+    }
+
+    /// `qm create` with the image imported as scsi0, a cloud-init drive and
+    /// a serial console, then every managed key.
+    fn create_template(&mut self, w: &mut Work) {
+        let st = &w.s.settings;
+        let image = st.template_image.as_deref().expect("checked");
+        let (path, size) = self.seen.images[image].clone();
+        let id = w.s.vmid.to_string();
+        let mut argv = qm(&["create", &id]);
+        for (k, v) in &w.s.keys {
+            argv.push(format!("--{k}"));
+            argv.push(v.clone());
+        }
+        let pool = &st.storage_pool;
+        for (k, v) in [
+            ("scsihw", "virtio-scsi-pci".to_string()),
+            ("scsi0", format!("{pool}:0,import-from={path}")),
+            ("ide2", format!("{pool}:cloudinit")),
+            ("boot", "order=scsi0".to_string()),
+            ("serial0", "socket".to_string()),
+            ("vga", "serial0".to_string()),
+        ] {
+            argv.push(format!("--{k}"));
+            argv.push(v);
+        }
+        self.command(
+            format!("vm:{id}:create"),
+            argv,
+            Some(qm(&["status", &id])),
+            format!("{}: create from {path}", w.tag),
+        );
+        w.actions.push(format!("create from {image}"));
+        w.disk = Some(size);
+    }
+
+    /// `qm clone --full` of the source (made earlier in this plan when it is
+    /// new), then every key but the name.
+    fn clone_vm(&mut self, w: &mut Work) -> SetKeys {
+        let src = w.s.clone_from.expect("checked");
+        let id = w.s.vmid.to_string();
+        let mut argv = qm(&[
+            "clone",
+            &src.to_string(),
+            &id,
+            "--name",
+            &w.s.name,
+            "--full",
+        ]);
+        let pool = &w.s.settings.storage_pool;
+        argv.extend(["--storage".to_string(), pool.clone()]);
+        self.command(
+            format!("vm:{id}:clone"),
+            argv,
+            Some(qm(&["status", &id])),
+            format!("{}: full clone of VM {src}", w.tag),
+        );
+        w.actions.push(format!("clone from {src}"));
+        w.disk = self
+            .disks
+            .get(&src)
+            .copied()
+            .or_else(|| self.seen.confs.get(&src).and_then(diff::disk_bytes));
+        w.s.keys
+            .iter()
+            .filter(|(k, _)| *k != "name")
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
+    }
+
+    /// One `qm set` with every key that differs.
+    fn set(&mut self, w: &mut Work, set: &SetKeys) {
+        if set.is_empty() {
+            return;
+        }
+        let id = w.s.vmid.to_string();
+        let mut argv = qm(&["set", &id]);
+        let names: Vec<&str> = set.iter().map(|(k, _)| k.as_str()).collect();
+        for (k, v) in set {
+            argv.push(format!("--{k}"));
+            argv.push(v.clone());
+        }
+        let desc = format!("{}: set {}", w.tag, names.join(", "));
+        w.actions.push(format!("set {}", names.join(",")));
+        self.command(format!("vm:{id}:set"), argv, None, desc);
+    }
+
+    /// scsi0 only grows; a smaller size is reported. An existing template's
+    /// disk is a base image and stays as it is.
+    fn grow(&mut self, w: &mut Work) {
+        let vmid = w.s.vmid;
+        let want_gb = w.s.settings.disk_size_gb;
+        let existing_template = self.seen.confs.get(&vmid).is_some_and(|c| c.is_template());
+        let mut fin = w.disk.unwrap_or(0);
+        match w.disk {
+            _ if want_gb == 0 || existing_template => {}
+            Some(cur) if want_gb * GIB > cur => {
+                self.command(
+                    format!("vm:{vmid}:resize:scsi0"),
+                    qm(&[
+                        "disk",
+                        "resize",
+                        &vmid.to_string(),
+                        "scsi0",
+                        &format!("{want_gb}G"),
+                    ]),
+                    None,
+                    format!("{}: grow scsi0 to {want_gb}G", w.tag),
+                );
+                w.actions.push(format!("resize scsi0 {want_gb}G"));
+                fin = want_gb * GIB;
+            }
+            Some(cur) if want_gb * GIB < cur => self.notes.push(format!(
+                "VM {vmid}: scsi0 is {} but disk_size_gb is {want_gb}; disks are never shrunk",
+                props::human(cur)
+            )),
+            Some(_) => {}
+            None => self.notes.push(format!(
+                "VM {vmid}: the size of scsi0 is not known while planning; it is not resized"
+            )),
+        }
+        self.disks.insert(vmid, fin);
+    }
+
+    /// A new template: its snapshot when one is configured (qm takes none of
+    /// a template), then `qm template`.
+    fn finish_template(&mut self, w: &mut Work) {
+        let id = w.s.vmid.to_string();
+        if let Some(snap) = w.s.settings.template_snapshot_name.clone() {
+            self.command(
+                format!("vm:{id}:snapshot:{snap}"),
+                qm(&["snapshot", &id, &snap]),
+                Some(qm(&["config", &id, "--snapshot", &snap])),
+                format!("{}: snapshot {snap}", w.tag),
+            );
+            w.actions.push(format!("snapshot {snap}"));
+        }
+        self.command(
+            format!("vm:{id}:template"),
+            qm(&["template", &id]),
+            None,
+            format!("{}: convert to a template", w.tag),
+        );
+        w.actions.push("template".to_string());
+    }
+
+    /// A running VM with changes that reach it only at its next boot:
+    /// rebooted with --restart, else reported.
+    fn reboot(&mut self, w: &mut Work) {
+        if w.reboot.is_empty() {
+            return;
+        }
+        let vmid = w.s.vmid;
+        let what = w.reboot.join(", ");
+        if self.opts.restart {
+            self.command(
+                format!("vm:{vmid}:reboot"),
+                qm(&["reboot", &vmid.to_string()]),
+                None,
+                format!("{}: reboot to apply {what}", w.tag),
+            );
+            w.actions.push("reboot".to_string());
+        } else {
+            self.notes.push(format!(
+                "VM {vmid} is running: {what} take effect at its next boot (not rebooted; use --restart)"
+            ));
+        }
+    }
+
+    /// `qm start` of a VM that should run and does not (never a template);
+    /// `rank` is its place in the order over every guest.
+    pub(crate) fn start(&mut self, v: &Vm, rank: usize, i: usize, total: usize) -> Option<String> {
+        let wanted = match self.opts.start {
+            StartMode::AtBoot => v.start_at_boot,
+            StartMode::All => true,
+            StartMode::None => false,
+        };
+        if !wanted || v.is_template || self.seen.running.contains(&v.id) {
+            return None;
+        }
+        self.command(
+            phx_common::order::start_step_id(rank, "vm", v.id),
+            qm(&["start", &v.id.to_string()]),
+            None,
+            format!(
+                "[{i}/{total}] VM {} {}: start (boot order {})",
+                v.id, v.name, v.boot_order
+            ),
+        );
+        Some("start".to_string())
+    }
+}

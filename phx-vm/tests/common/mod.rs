@@ -1,0 +1,133 @@
+//! phx-vm's test plumbing over phx-testkit: the qm (and pct) doubles on the
+//! planner's and the executor's PATH, stand-in cloud images, plan + apply
+//! into a temp root, and phoenix-cli run with the workspace's binaries.
+#![allow(dead_code)]
+
+use phx_apply::{apply, Report};
+use phx_common::config::Inventory;
+use phx_common::plan::{Action, Step};
+pub use phx_testkit::*;
+use phx_vm::{observe, Options, Planned};
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// PATH with the qm and pct doubles in front.
+pub fn doubles() -> &'static OsString {
+    static PATH: OnceLock<OsString> = OnceLock::new();
+    PATH.get_or_init(|| doubles_path(&["qm", "pct"]))
+}
+
+/// The images the inventory's templates name, and the host directories its
+/// containers bind-mount: what an operator has on the host before LetsGo.
+pub fn prepare_host(dir: &Path, root: &Path) {
+    put_images(dir, root);
+    let inv = load_dir(dir);
+    for c in inv.lxcs.values() {
+        for m in &c.mount_points {
+            std::fs::create_dir_all(root.join(m.host_path.trim_start_matches('/'))).unwrap();
+        }
+    }
+}
+
+pub fn plan(inv: &Inventory, root: &Path, opts: Options) -> Planned {
+    let seen = observe::observe(inv, root, Some(doubles())).unwrap();
+    phx_vm::plan(inv, &seen, root, opts).unwrap_or_else(|p| panic!("{p}"))
+}
+
+pub fn run(steps: &[Step], root: &Path) -> Report {
+    let report = apply(steps, &apply_opts(root, doubles().clone())).unwrap();
+    if let Some(f) = report.failed() {
+        panic!("step {} failed: {}", f.id, f.detail);
+    }
+    report
+}
+
+pub fn argvs(planned: &Planned) -> Vec<Vec<String>> {
+    planned
+        .plan
+        .steps
+        .iter()
+        .filter_map(|s| match &s.action {
+            Action::Command(c) => Some(c.argv.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+pub fn log(root: &Path, prog: &str) -> Vec<String> {
+    std::fs::read_to_string(root.join(format!("{prog}.log")))
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+pub fn clear_logs(root: &Path) {
+    for p in ["qm", "pct"] {
+        let _ = std::fs::remove_file(root.join(format!("{p}.log")));
+    }
+}
+
+/// Calls that change something (everything but list/status/config).
+pub fn mutating(log: &[String]) -> Vec<String> {
+    log.iter()
+        .filter(|l| {
+            let verb = l.split_whitespace().nth(1).unwrap_or("");
+            !["list", "status", "config", "listsnapshot"].contains(&verb)
+        })
+        .cloned()
+        .collect()
+}
+
+pub fn vm_conf(root: &Path, vmid: u32) -> String {
+    std::fs::read_to_string(root.join(format!("etc/pve/qemu-server/{vmid}.conf"))).unwrap()
+}
+
+/// `key: value` of a VM's main section.
+pub fn vm_key(root: &Path, vmid: u32, key: &str) -> Option<String> {
+    vm_conf(root, vmid)
+        .lines()
+        .take_while(|l| !l.starts_with('['))
+        .filter_map(|l| l.split_once(": "))
+        .filter(|(k, _)| *k == key)
+        .last()
+        .map(|(_, v)| v.to_string())
+}
+
+pub fn running_vms(root: &Path) -> Vec<u32> {
+    std::fs::read_to_string(root.join("var/lib/qm-double/running"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(|s| s.parse().unwrap())
+        .collect()
+}
+
+/// The workspace's binaries (target/<profile>), which phoenix-cli runs.
+pub fn bin_dir() -> PathBuf {
+    let bins = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .and_then(|deps| deps.parent())
+        .unwrap()
+        .to_path_buf();
+    for tool in ["phx-apply", "phx-lxc", "phx-vm"] {
+        assert!(
+            bins.join(tool).exists(),
+            "{tool} is not built in {}: run `cargo build --workspace` (or cargo test --workspace)",
+            bins.display()
+        );
+    }
+    bins
+}
+
+/// `phoenix-cli ARGS` with the workspace's binaries and the doubles on PATH.
+pub fn phoenix_cli(args: &[&str]) -> std::process::Output {
+    std::process::Command::new("bash")
+        .arg(workspace().join("scripts/phoenix-cli"))
+        .args(args)
+        .env("PHX_BIN_DIR", bin_dir())
+        .env("PATH", doubles())
+        .output()
+        .unwrap()
+}

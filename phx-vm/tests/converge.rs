@@ -1,0 +1,217 @@
+//! phx-vm's planner and the executor against the qm TEST DOUBLE: one changed
+//! key is one `qm set` with that key, a hand edit is brought back, a change
+//! a running VM sees only at boot is reported (rebooted with --restart),
+//! disks only grow, VMs not in the file are never touched.
+
+mod common;
+
+use common::*;
+use phx_vm::{Options, StartMode};
+use std::path::Path;
+
+/// The example's VMs converged into a fresh root (phx-vm alone: no
+/// container is made); the config dir and the root.
+fn converged() -> (tempfile::TempDir, tempfile::TempDir) {
+    let cfg = copy_config(&example_dir());
+    let root = tempfile::tempdir().unwrap();
+    prepare_host(cfg.path(), root.path());
+    let inv = load_dir(cfg.path());
+    run(
+        &plan(&inv, root.path(), Options::default()).plan.steps,
+        root.path(),
+    );
+    assert!(plan(&inv, root.path(), Options::default())
+        .plan
+        .steps
+        .is_empty());
+    (cfg, root)
+}
+
+fn set_vm(cfg: &Path, i: usize, key: &str, value: serde_json::Value) {
+    edit_json(&cfg.join(VM), |v| v["vms"][i][key] = value);
+}
+
+#[test]
+fn one_changed_key_in_the_json_is_one_qm_set_with_that_key() {
+    let (cfg, root) = converged();
+    set_vm(cfg.path(), 2, "start_at_boot", true.into());
+    let inv = load_dir(cfg.path());
+    clear_logs(root.path());
+    let p = plan(
+        &inv,
+        root.path(),
+        Options {
+            start: StartMode::None,
+            restart: false,
+        },
+    );
+    assert_eq!(argvs(&p), vec![vec!["qm", "set", "1002", "--onboot", "1"]]);
+    run(&p.plan.steps, root.path());
+    assert_eq!(
+        mutating(&log(root.path(), "qm")),
+        vec!["qm set 1002 --onboot 1"]
+    );
+    assert_eq!(vm_key(root.path(), 1002, "onboot").as_deref(), Some("1"));
+}
+
+#[test]
+fn a_conf_edited_by_hand_is_brought_back() {
+    let (cfg, root) = converged();
+    let inv = load_dir(cfg.path());
+    let path = root.path().join("etc/pve/qemu-server/1001.conf");
+    let before = std::fs::read_to_string(&path).unwrap();
+    let mac = vm_key(root.path(), 1001, "net0").unwrap();
+    let edited = before
+        .replace("cores: ", "cores: 9")
+        .replace(",firewall=1", "")
+        .replace("name: Portainer", "name: renamed");
+    std::fs::write(&path, &edited).unwrap();
+    let p = plan(
+        &inv,
+        root.path(),
+        Options {
+            start: StartMode::None,
+            restart: false,
+        },
+    );
+    let cmds = argvs(&p);
+    assert_eq!(cmds.len(), 1, "{cmds:?}");
+    let keys: Vec<&str> = cmds[0]
+        .iter()
+        .filter_map(|a| a.strip_prefix("--"))
+        .collect();
+    assert_eq!(keys, vec!["name", "cores", "net0"]);
+    run(&p.plan.steps, root.path());
+    assert_eq!(
+        vm_key(root.path(), 1001, "net0").unwrap(),
+        mac,
+        "the MAC is kept"
+    );
+    assert!(plan(&inv, root.path(), Options::default())
+        .plan
+        .steps
+        .is_empty());
+}
+
+#[test]
+fn a_change_a_running_vm_sees_at_boot_is_reported_or_rebooted_with_restart() {
+    let (cfg, root) = converged();
+    assert!(running_vms(root.path()).contains(&1001));
+    set_vm(cfg.path(), 1, "memory_mb", 3072.into());
+    let inv = load_dir(cfg.path());
+    let p = plan(&inv, root.path(), Options::default());
+    assert_eq!(
+        argvs(&p),
+        vec![vec!["qm", "set", "1001", "--memory", "3072"]]
+    );
+    assert!(
+        p.notes
+            .iter()
+            .any(|n| n.contains("VM 1001 is running") && n.contains("--restart")),
+        "{:?}",
+        p.notes
+    );
+    run(&p.plan.steps, root.path());
+    // The double keeps memory in [PENDING]; the planner sees it as done.
+    let again = plan(&inv, root.path(), Options::default());
+    assert!(again.plan.steps.is_empty());
+    let restart = plan(
+        &inv,
+        root.path(),
+        Options {
+            restart: true,
+            ..Options::default()
+        },
+    );
+    assert_eq!(argvs(&restart), vec![vec!["qm", "reboot", "1001"]]);
+    clear_logs(root.path());
+    run(&restart.plan.steps, root.path());
+    assert_eq!(mutating(&log(root.path(), "qm")), vec!["qm reboot 1001"]);
+    assert_eq!(vm_key(root.path(), 1001, "memory").as_deref(), Some("3072"));
+    assert!(plan(&inv, root.path(), Options::default())
+        .plan
+        .steps
+        .is_empty());
+}
+
+#[test]
+fn disks_grow_and_are_never_shrunk() {
+    let (cfg, root) = converged();
+    set_vm(cfg.path(), 2, "disk_size_gb", 40.into());
+    let inv = load_dir(cfg.path());
+    let p = plan(&inv, root.path(), Options::default());
+    assert_eq!(
+        argvs(&p),
+        vec![vec!["qm", "disk", "resize", "1002", "scsi0", "40G"]]
+    );
+    run(&p.plan.steps, root.path());
+    set_vm(cfg.path(), 2, "disk_size_gb", 10.into());
+    let inv = load_dir(cfg.path());
+    let p = plan(&inv, root.path(), Options::default());
+    assert!(p.plan.steps.is_empty());
+    assert!(
+        p.notes
+            .iter()
+            .any(|n| n.contains("VM 1002: scsi0 is 40G") && n.contains("never shrunk")),
+        "{:?}",
+        p.notes
+    );
+}
+
+#[test]
+fn ssh_keys_reach_qm_url_encoded() {
+    let (cfg, root) = converged();
+    edit_json(&cfg.path().join(VM), |v| {
+        v["vms"][2]["user_config"] = serde_json::json!({
+            "username": "ops",
+            "ssh_keys": ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB+/k= ops@laptop"]
+        })
+    });
+    let inv = load_dir(cfg.path());
+    let p = plan(&inv, root.path(), Options::default());
+    assert_eq!(
+        argvs(&p),
+        vec![vec![
+            "qm",
+            "set",
+            "1002",
+            "--ciuser",
+            "ops",
+            "--sshkeys",
+            "ssh-ed25519%20AAAAC3NzaC1lZDI1NTE5AAAAIB%2B%2Fk%3D%20ops%40laptop%0A"
+        ]]
+    );
+    run(&p.plan.steps, root.path());
+    assert!(plan(&inv, root.path(), Options::default())
+        .plan
+        .steps
+        .is_empty());
+}
+
+#[test]
+fn vms_not_in_the_file_are_never_touched() {
+    let (cfg, root) = converged();
+    let other = root.path().join("etc/pve/qemu-server/555.conf");
+    std::fs::write(&other, "memory: 1\nname: theirs\n").unwrap();
+    let inv = load_dir(cfg.path());
+    clear_logs(root.path());
+    let p = plan(
+        &inv,
+        root.path(),
+        Options {
+            start: StartMode::All,
+            restart: true,
+        },
+    );
+    assert!(
+        !p.plan.steps.iter().any(|s| s.id.contains("555")),
+        "{:?}",
+        p.plan.steps
+    );
+    run(&p.plan.steps, root.path());
+    assert_eq!(
+        std::fs::read_to_string(&other).unwrap(),
+        "memory: 1\nname: theirs\n"
+    );
+    assert!(!log(root.path(), "qm").iter().any(|l| l.contains("555")));
+}
