@@ -8,6 +8,7 @@ pub mod parse;
 pub mod problems;
 pub mod raw;
 pub mod reader;
+pub mod suggest;
 pub mod validate;
 
 pub use load::{load, Input};

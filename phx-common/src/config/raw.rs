@@ -115,6 +115,14 @@ impl<'de> Deserialize<'de> for Scalar {
     }
 }
 
+/// What a section knows about its keys (implemented by [`section!`]).
+pub trait Section {
+    /// Every key Phoenix reads in this section, for "did you mean …?".
+    fn known_keys() -> Vec<&'static str>;
+    /// The keys read that Phoenix does not know (not the quiet ones).
+    fn take_unknown(&mut self) -> Vec<String>;
+}
+
 /// A section read from a JSON object (implemented by [`section!`]).
 pub trait FromMap<'de>: Sized {
     fn from_map<A: MapAccess<'de>>(map: A) -> Result<Self, A::Error>;
@@ -377,6 +385,15 @@ macro_rules! section {
                     }
                 }
                 Ok(true)
+            }
+        }
+
+        impl $crate::config::raw::Section for $name {
+            fn known_keys() -> Vec<&'static str> {
+                $name::known_keys()
+            }
+            fn take_unknown(&mut self) -> Vec<String> {
+                std::mem::take(&mut self.unknown)
             }
         }
 

@@ -4,7 +4,8 @@
 //! the few model values that keep it.
 
 use super::problems::Problems;
-use super::raw::{show_str, Entries, List, Obj, Scalar};
+use super::raw::{show_str, Entries, List, Obj, Scalar, Section};
+use super::suggest::nearest;
 use ipnet::Ipv4Net;
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -95,9 +96,17 @@ pub fn join_key(path: &str, key: &str) -> String {
     }
 }
 
-/// True when a string cannot break out of its line in a generated file.
+/// True when a string cannot break out of its line, or act, in a generated
+/// file, an argv or a terminal showing a diff: no C0 or C1 control (line
+/// feed, VT, FF, ESC, NEL U+0085…), no DEL, no Unicode line or paragraph
+/// separator (U+2028/2029, line breaks to Perl and JavaScript), no byte
+/// order mark (U+FEFF, invisible and refused by LXC's parser as a key).
 pub fn line_safe(s: &str) -> bool {
-    !s.chars().any(|c| c == '\n' || c == '\r' || c == '\0')
+    !s.chars().any(is_unsafe_char)
+}
+
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}')
 }
 
 /// Typed reads that record a problem instead of failing.
@@ -105,9 +114,44 @@ pub struct Reader<'p> {
     pub problems: &'p mut Problems,
     /// The document being read, as problems name it.
     pub file: &'p str,
+    /// Unknown keys are problems, not warnings (`--strict`).
+    pub strict: bool,
 }
 
-impl Reader<'_> {
+impl<'p> Reader<'p> {
+    pub fn new(problems: &'p mut Problems, file: &'p str, strict: bool) -> Self {
+        Reader {
+            problems,
+            file,
+            strict,
+        }
+    }
+
+    /// Reports the keys of the section at `at` that Phoenix does not read:
+    /// a warning naming the nearest known key (a problem with `--strict`).
+    pub fn unknown_keys<S: Section>(&mut self, at: &At, s: &mut S) {
+        for key in s.take_unknown() {
+            let hint = match nearest(&key, &S::known_keys()) {
+                Some(k) => format!("did you mean {k}?"),
+                None => "Phoenix does not read it".to_string(),
+            };
+            let key_at = at.key(&key);
+            if self.strict {
+                self.push(
+                    &key_at,
+                    "(unknown key)",
+                    format!("a key Phoenix reads here; {hint} (--strict)"),
+                );
+            } else {
+                self.problems.warn(format!(
+                    "{}: {}: unknown key, ignored; {hint}",
+                    self.file,
+                    key_at.path()
+                ));
+            }
+        }
+    }
+
     /// A problem at `at`: the value as shown, what was expected.
     pub fn push(&mut self, at: &At, value: impl Into<String>, expected: impl Into<String>) {
         self.problems.push(self.file, &at.path(), value, expected);
@@ -153,15 +197,18 @@ impl Reader<'_> {
         }
     }
 
-    /// An object section at `at`, or a problem.
-    pub fn obj<T, U>(
+    /// An object section at `at` (its unknown keys reported), or a problem.
+    pub fn obj<T: Section, U>(
         &mut self,
         at: &At,
         v: Obj<T>,
         f: impl FnOnce(&mut Self, T) -> U,
     ) -> Option<U> {
         match v {
-            Obj::Ok(s) => Some(f(self, s)),
+            Obj::Ok(mut s) => {
+                self.unknown_keys(at, &mut s);
+                Some(f(self, s))
+            }
             Obj::Bad(shown) => {
                 self.push(at, shown, "an object");
                 None
@@ -199,7 +246,16 @@ impl Reader<'_> {
         match v {
             Entries::Items(items) => {
                 for (k, x) in items {
-                    f(self, &at.key(&k), k.clone(), x)
+                    let key_at = at.key(&k);
+                    if line_safe(&k) {
+                        f(self, &key_at, k.clone(), x)
+                    } else {
+                        self.push(
+                            &key_at,
+                            show_str(&k),
+                            "a key without line breaks or control characters",
+                        );
+                    }
                 }
             }
             Entries::Bad(shown) => self.push(at, shown, "an object"),
@@ -212,7 +268,7 @@ impl Reader<'_> {
         match v {
             Scalar::Str(s) if line_safe(&s) => Some(s),
             Scalar::Str(_) => {
-                self.bad(at, &v, "a single-line string (newline, carriage return or NUL would inject lines into generated files)");
+                self.bad(at, &v, "a single-line string without control characters (line breaks — \\n, \\r, VT, FF, NEL, U+2028/2029 — NUL, ESC, DEL or a BOM would inject lines or commands into generated files and terminals)");
                 None
             }
             _ => {
@@ -357,4 +413,30 @@ pub fn parse_ipv4_cidr(s: &str) -> Option<Ipv4Net> {
         return None;
     }
     Ipv4Net::new(addr, prefix.parse().ok()?).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unsafe_characters() {
+        for c in [
+            '\n', '\r', '\0', '\t', '\u{0B}', '\u{0C}', '\u{1B}', '\u{7F}', '\u{85}', '\u{9B}',
+            '\u{2028}', '\u{2029}', '\u{FEFF}',
+        ] {
+            assert!(!line_safe(&format!("a{c}b")), "{c:?}");
+        }
+        assert!(line_safe("Grüße, 10.0.0.1/24 — ok"));
+    }
+
+    #[test]
+    fn paths_render_like_the_json_they_name() {
+        let root = At::ROOT;
+        let lxcs = root.key("lxc_configs");
+        let ct = lxcs.key("102");
+        let rules = ct.key("rules");
+        assert_eq!(rules.index(3).render(), "lxc_configs.\"102\".rules[3]");
+        assert_eq!(root.path(), "(document)");
+    }
 }

@@ -54,7 +54,10 @@ section! {
 /// The firewall at `at`; `rules_key` names its rule list (`rules` is read when it is absent).
 pub fn firewall(r: &mut Reader, at: &At, f: Obj<RawFirewall>, rules_key: &str) -> Option<Firewall> {
     let f = match f {
-        Obj::Ok(f) => f,
+        Obj::Ok(mut f) => {
+            r.unknown_keys(at, &mut f);
+            f
+        }
         Obj::Bad(shown) => {
             r.push(at, shown, "an object");
             return None;
@@ -113,12 +116,14 @@ pub fn firewall(r: &mut Reader, at: &At, f: Obj<RawFirewall>, rules_key: &str) -
                     cidr,
                     comment: None,
                 }),
-                LeafOr::Obj(o) => r
-                    .req(at, "cidr", o.cidr, "a string (required)", Reader::str)
-                    .map(|cidr| Alias {
-                        cidr,
-                        comment: r.opt(at, "comment", o.comment, Reader::str),
-                    }),
+                LeafOr::Obj(mut o) => {
+                    r.unknown_keys(at, &mut o);
+                    r.req(at, "cidr", o.cidr, "a string (required)", Reader::str)
+                        .map(|cidr| Alias {
+                            cidr,
+                            comment: r.opt(at, "comment", o.comment, Reader::str),
+                        })
+                }
                 LeafOr::Leaf(other) => {
                     r.bad(
                         at,
@@ -188,7 +193,10 @@ fn policy(r: &mut Reader, at: &At, keys: [(&str, Option<Scalar>); 2], default: &
 
 fn rule(r: &mut Reader, at: &At, n: Obj<RawRule>) -> Option<FwRule> {
     let n = match n {
-        Obj::Ok(n) => n,
+        Obj::Ok(mut n) => {
+            r.unknown_keys(at, &mut n);
+            n
+        }
         Obj::Bad(shown) => {
             r.push(at, shown, "an object");
             return None;

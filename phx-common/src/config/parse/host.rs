@@ -87,7 +87,7 @@ section! {
 }
 
 pub fn hypervisor(r: &mut Reader, doc: Document) -> Option<Host> {
-    let before = r.problems.list.len();
+    let before = r.problems.count();
     let root = At::ROOT;
     let at = &root;
     let domain = r.req(
@@ -178,7 +178,7 @@ pub fn hypervisor(r: &mut Reader, doc: Document) -> Option<Host> {
             memory_mb: defaults::LXC_MEMORY_MB,
             features: None,
         });
-    if r.problems.list.len() > before {
+    if r.problems.count() > before {
         return None;
     }
     let domain = domain?;
@@ -270,7 +270,10 @@ fn host_network(r: &mut Reader, at: &At, n: RawHostNetwork) -> Option<HostNetwor
     };
     let ifs_at = at.key("interfaces");
     let ifs = match ifs {
-        Obj::Ok(i) => i,
+        Obj::Ok(mut i) => {
+            r.unknown_keys(&ifs_at, &mut i);
+            i
+        }
         Obj::Bad(shown) => {
             r.push(&ifs_at, shown, "an object");
             return None;

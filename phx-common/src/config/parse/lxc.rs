@@ -83,7 +83,7 @@ pub fn lxcs(
 }
 
 fn lxc(r: &mut Reader, at: &At, n: RawLxc, ctid: u32, d: Option<&LxcDefaults>) -> Option<Lxc> {
-    let before = r.problems.list.len();
+    let before = r.problems.count();
     let clone_from = r.opt(at, "clone_from_ctid", n.clone_from_ctid, guest_id);
     let defaults = GuestDefaults {
         name: format!("CT{ctid}"),
@@ -91,6 +91,9 @@ fn lxc(r: &mut Reader, at: &At, n: RawLxc, ctid: u32, d: Option<&LxcDefaults>) -
         bridge: defaults::BRIDGE,
     };
     let guest = common(r, at, n.guest, ctid, clone_from, defaults);
+    let apparmor_profile = r.opt(at, "apparmor_profile", n.apparmor_profile, |r, at, v| {
+        r.token(at, v, is_profile, PROFILE)
+    });
     let int =
         |r: &mut Reader, key, v, min, max| r.opt(at, key, v, |r, at, v| r.int(at, v, min, max));
     let lxc = Lxc {
@@ -122,7 +125,7 @@ fn lxc(r: &mut Reader, at: &At, n: RawLxc, ctid: u32, d: Option<&LxcDefaults>) -
             .unwrap_or_default(),
         lxc_options: n
             .lxc_options
-            .map(|o| lxc_options(r, &at.key("lxc_options"), o))
+            .map(|o| lxc_options(r, &at.key("lxc_options"), o, apparmor_profile.as_deref()))
             .unwrap_or_default(),
         template_snapshot_name: r.opt(
             at,
@@ -130,9 +133,7 @@ fn lxc(r: &mut Reader, at: &At, n: RawLxc, ctid: u32, d: Option<&LxcDefaults>) -
             n.template_snapshot_name,
             |r, at, v| r.token(at, v, is_snapname, SNAPNAME),
         ),
-        apparmor_profile: r.opt(at, "apparmor_profile", n.apparmor_profile, |r, at, v| {
-            r.token(at, v, is_profile, PROFILE)
-        }),
+        apparmor_profile,
         zfs_volumes: n
             .zfs_volumes
             .map(|v| r.each(&at.key("zfs_volumes"), v, zfs_volume))
@@ -146,7 +147,7 @@ fn lxc(r: &mut Reader, at: &At, n: RawLxc, ctid: u32, d: Option<&LxcDefaults>) -
             .map(|p| ports(r, &at.key("ports"), p))
             .unwrap_or_default(),
     };
-    (r.problems.list.len() == before).then_some(lxc)
+    (r.problems.count() == before).then_some(lxc)
 }
 
 fn gpus(r: &mut Reader, at: &At, v: Scalar) -> Option<Vec<u32>> {
@@ -241,11 +242,20 @@ fn ports(r: &mut Reader, at: &At, v: List<Scalar>) -> Vec<PortMap> {
     })
 }
 
-fn lxc_options(r: &mut Reader, at: &At, v: List<Scalar>) -> Vec<String> {
-    r.str_items(at, v, &[], |r, at, s| {
-        if super::super::raw_lxc_key(&s).is_some() {
-            Some(s)
-        } else {
+/// Raw `lxc.*` lines. One that sets another AppArmor profile than
+/// `apparmor_profile` is refused: the conf would get two contradicting lines.
+fn lxc_options(r: &mut Reader, at: &At, v: List<Scalar>, apparmor: Option<&str>) -> Vec<String> {
+    r.str_items(at, v, &[], |r, at, s| match super::super::raw_lxc_key(&s) {
+        Some(("lxc.apparmor.profile", p)) if apparmor.is_some_and(|a| a != p) => {
+            let expected = format!(
+                "no lxc.apparmor.profile other than apparmor_profile ({:?}): give the profile once",
+                apparmor.unwrap_or_default()
+            );
+            r.push(at, format!("{s:?}"), expected);
+            None
+        }
+        Some(_) => Some(s),
+        None => {
             r.push(
                 at,
                 format!("{s:?}"),

@@ -36,8 +36,9 @@ pub fn vms(
 ) -> Vec<Vm> {
     let root = At::ROOT;
     let default_bridge = match vm_defaults {
-        Some(Obj::Ok(d)) => {
+        Some(Obj::Ok(mut d)) => {
             let at = root.key("vm_defaults");
+            r.unknown_keys(&at, &mut d);
             r.opt(&at, "network_bridge", d.network_bridge, Reader::str)
         }
         _ => None,
@@ -49,7 +50,7 @@ pub fn vms(
 }
 
 fn vm(r: &mut Reader, at: &At, n: RawVm, default_bridge: &str) -> Option<Vm> {
-    let before = r.problems.list.len();
+    let before = r.problems.count();
     let vmid = r.req(
         at,
         "vmid",
@@ -71,5 +72,5 @@ fn vm(r: &mut Reader, at: &At, n: RawVm, default_bridge: &str) -> Option<Vm> {
             .opt(at, "is_template", n.is_template, Reader::bool)
             .unwrap_or(false),
     };
-    (r.problems.list.len() == before).then_some(vm)
+    (r.problems.count() == before).then_some(vm)
 }
