@@ -21,6 +21,8 @@ enum Seg<'a> {
     Root,
     Key(&'a str),
     Index(usize),
+    /// A whole path rendered once for the items of a list below it.
+    Rendered(&'a str),
 }
 
 impl<'a> At<'a> {
@@ -36,6 +38,15 @@ impl<'a> At<'a> {
         }
     }
 
+    /// `path` (this one, rendered) as a root: items of a long list render
+    /// their paths from it instead of walking up every time.
+    pub fn rendered(path: &'a str) -> At<'a> {
+        At {
+            up: None,
+            seg: Seg::Rendered(path),
+        }
+    }
+
     pub fn index(&self, i: usize) -> At<'_> {
         At {
             up: Some(self),
@@ -45,7 +56,7 @@ impl<'a> At<'a> {
 
     /// The path as text (`lxc_configs."102".network_config`); empty at the root.
     pub fn render(&self) -> String {
-        let mut out = String::new();
+        let mut out = String::with_capacity(48);
         self.render_into(&mut out);
         out
     }
@@ -56,11 +67,11 @@ impl<'a> At<'a> {
         }
         match self.seg {
             Seg::Root => {}
-            Seg::Key(k) => *out = join_key(out, k),
+            Seg::Rendered(p) => out.push_str(p),
+            Seg::Key(k) => push_key(out, k),
             Seg::Index(i) => {
-                out.push('[');
-                out.push_str(&i.to_string());
-                out.push(']');
+                use std::fmt::Write;
+                let _ = write!(out, "[{i}]");
             }
         }
     }
@@ -79,20 +90,26 @@ impl<'a> At<'a> {
 /// Appends a key to a JSON path, quoting keys that are not plain identifiers
 /// (`lxc_configs."102".network_config`).
 pub fn join_key(path: &str, key: &str) -> String {
+    let mut out = String::with_capacity(path.len() + key.len() + 3);
+    out.push_str(path);
+    push_key(&mut out, key);
+    out
+}
+
+fn push_key(out: &mut String, key: &str) {
     let plain = key
-        .chars()
+        .bytes()
         .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    let k = if plain {
-        key.to_string()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == b'_')
+        && key.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_');
+    if !out.is_empty() {
+        out.push('.');
+    }
+    if plain {
+        out.push_str(key);
     } else {
-        format!("{key:?}")
-    };
-    if path.is_empty() {
-        k
-    } else {
-        format!("{path}.{k}")
+        use std::fmt::Write;
+        let _ = write!(out, "{key:?}");
     }
 }
 
@@ -102,7 +119,10 @@ pub fn join_key(path: &str, key: &str) -> String {
 /// separator (U+2028/2029, line breaks to Perl and JavaScript), no byte
 /// order mark (U+FEFF, invisible and refused by LXC's parser as a key).
 pub fn line_safe(s: &str) -> bool {
-    !s.chars().any(is_unsafe_char)
+    // Printable ASCII is the common case, checked without an early exit so the
+    // loop vectorises; only other text needs the char walk.
+    let printable = s.bytes().fold(true, |ok, b| ok & (0x20..0x7f).contains(&b));
+    printable || !s.chars().any(is_unsafe_char)
 }
 
 pub fn is_unsafe_char(c: char) -> bool {
@@ -206,8 +226,8 @@ impl<'p> Reader<'p> {
     ) -> Option<U> {
         match v {
             Obj::Ok(mut s) => {
-                self.unknown_keys(at, &mut s);
-                Some(f(self, s))
+                self.unknown_keys(at, &mut *s);
+                Some(f(self, *s))
             }
             Obj::Bad(shown) => {
                 self.push(at, shown, "an object");
@@ -224,11 +244,16 @@ impl<'p> Reader<'p> {
         mut f: impl FnMut(&mut Self, &At, T) -> Option<U>,
     ) -> Vec<U> {
         match v {
-            List::Items(items) => items
-                .into_iter()
-                .enumerate()
-                .filter_map(|(i, x)| f(self, &at.index(i), x))
-                .collect(),
+            List::Items(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                let base = at.render();
+                let base = At::rendered(&base);
+                // Each item is dropped once checked: raw and model are not both whole.
+                for (i, x) in items.into_iter().enumerate() {
+                    out.extend(f(self, &base.index(i), x));
+                }
+                out
+            }
             List::One(s) => {
                 self.bad(at, &s, "an array");
                 Vec::new()
@@ -245,8 +270,10 @@ impl<'p> Reader<'p> {
     ) {
         match v {
             Entries::Items(items) => {
+                let base = at.render();
+                let base = At::rendered(&base);
                 for (k, x) in items {
-                    let key_at = at.key(&k);
+                    let key_at = base.key(&k);
                     if line_safe(&k) {
                         f(self, &key_at, k.clone(), x)
                     } else {
@@ -332,15 +359,26 @@ impl<'p> Reader<'p> {
     }
 
     pub fn ipv4(&mut self, at: &At, v: Scalar) -> Option<Ipv4Addr> {
+        self.ipv4_text(at, v).map(|(ip, _)| ip)
+    }
+
+    /// An IPv4 address and the text it was written as, for a later message.
+    pub fn ipv4_text(&mut self, at: &At, v: Scalar) -> Option<(Ipv4Addr, String)> {
         self.parsed(at, v, |s| s.parse().ok(), "an IPv4 address")
     }
 
     pub fn ip(&mut self, at: &At, v: Scalar) -> Option<IpAddr> {
         self.parsed(at, v, |s| s.parse().ok(), "an IP address")
+            .map(|(ip, _)| ip)
     }
 
     /// An address with its prefix length (`10.0.0.13/24`); host bits allowed.
     pub fn ipv4_cidr(&mut self, at: &At, v: Scalar) -> Option<Ipv4Net> {
+        self.ipv4_cidr_text(at, v).map(|(net, _)| net)
+    }
+
+    /// An IPv4 CIDR and the text it was written as, for a later message.
+    pub fn ipv4_cidr_text(&mut self, at: &At, v: Scalar) -> Option<(Ipv4Net, String)> {
         self.parsed(
             at,
             v,
@@ -355,13 +393,15 @@ impl<'p> Reader<'p> {
         v: Scalar,
         parse: impl FnOnce(&str) -> Option<T>,
         expected: &str,
-    ) -> Option<T> {
+    ) -> Option<(T, String)> {
         let s = self.str(at, v)?;
-        let got = parse(&s);
-        if got.is_none() {
-            self.push(at, show_str(&s), expected);
+        match parse(&s) {
+            Some(x) => Some((x, s)),
+            None => {
+                self.push(at, show_str(&s), expected);
+                None
+            }
         }
-        got
     }
 
     /// A list of strings, each handed to `f` at its own path. A single string

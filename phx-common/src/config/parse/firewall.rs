@@ -3,7 +3,7 @@
 //! against what pve-firewall accepts.
 
 use super::super::model::*;
-use super::super::raw::{Entries, LeafOr, List, Obj, Scalar};
+use super::super::raw::{show_str, Entries, LeafOr, List, Obj, Scalar};
 use super::super::reader::{At, Reader};
 use crate::section;
 use std::collections::BTreeMap;
@@ -55,8 +55,8 @@ section! {
 pub fn firewall(r: &mut Reader, at: &At, f: Obj<RawFirewall>, rules_key: &str) -> Option<Firewall> {
     let f = match f {
         Obj::Ok(mut f) => {
-            r.unknown_keys(at, &mut f);
-            f
+            r.unknown_keys(at, &mut *f);
+            *f
         }
         Obj::Bad(shown) => {
             r.push(at, shown, "an object");
@@ -178,13 +178,13 @@ fn policy(r: &mut Reader, at: &At, keys: [(&str, Option<Scalar>); 2], default: &
         (None, None) => return default.to_string(),
     };
     let at = at.key(key);
-    r.str(&at, v.clone())
+    r.str(&at, v)
         .and_then(|s| {
             let up = s.to_ascii_uppercase();
             if ["ACCEPT", "DROP", "REJECT"].contains(&up.as_str()) {
                 Some(up)
             } else {
-                r.bad(&at, &v, "ACCEPT, DROP or REJECT");
+                r.push(&at, show_str(&s), "ACCEPT, DROP or REJECT");
                 None
             }
         })
@@ -194,8 +194,8 @@ fn policy(r: &mut Reader, at: &At, keys: [(&str, Option<Scalar>); 2], default: &
 fn rule(r: &mut Reader, at: &At, n: Obj<RawRule>) -> Option<FwRule> {
     let n = match n {
         Obj::Ok(mut n) => {
-            r.unknown_keys(at, &mut n);
-            n
+            r.unknown_keys(at, &mut *n);
+            *n
         }
         Obj::Bad(shown) => {
             r.push(at, shown, "an object");
@@ -203,9 +203,10 @@ fn rule(r: &mut Reader, at: &At, n: Obj<RawRule>) -> Option<FwRule> {
         }
     };
     let direction = r.req(at, "type", n.kind, "a string (required)", |r, at, v| {
-        let d = r.str(at, v.clone())?.to_ascii_lowercase();
+        let s = r.str(at, v)?;
+        let d = s.to_ascii_lowercase();
         if !["in", "out", "forward", "group"].contains(&d.as_str()) {
-            r.bad(at, &v, "in, out, forward or group");
+            r.push(at, show_str(&s), "in, out, forward or group");
         }
         Some(d)
     });

@@ -2,7 +2,7 @@
 //! storages, ZFS datasets and the LXC defaults.
 
 use super::super::model::*;
-use super::super::raw::{Entries, List, Obj, Scalar};
+use super::super::raw::{show_str, Entries, List, Obj, Scalar};
 use super::super::reader::{At, Reader};
 use super::document::Document;
 use super::firewall::{firewall, RawFirewall};
@@ -271,8 +271,8 @@ fn host_network(r: &mut Reader, at: &At, n: RawHostNetwork) -> Option<HostNetwor
     let ifs_at = at.key("interfaces");
     let ifs = match ifs {
         Obj::Ok(mut i) => {
-            r.unknown_keys(&ifs_at, &mut i);
-            i
+            r.unknown_keys(&ifs_at, &mut *i);
+            *i
         }
         Obj::Bad(shown) => {
             r.push(&ifs_at, shown, "an object");
@@ -304,12 +304,12 @@ fn host_network(r: &mut Reader, at: &At, n: RawHostNetwork) -> Option<HostNetwor
         ifs.gateway,
         "the default gateway (required)",
         |r, at, v| {
-            let gw = r.ipv4(at, v.clone())?;
+            let (gw, text) = r.ipv4_text(at, v)?;
             if let Some(addr) = address {
                 if !addr.trunc().contains(&gw) || gw == addr.addr() {
-                    r.bad(
+                    r.push(
                         at,
-                        &v,
+                        show_str(&text),
                         format!(
                             "a gateway inside {} other than the host's own address",
                             addr.trunc()
@@ -345,11 +345,11 @@ fn host_network(r: &mut Reader, at: &At, n: RawHostNetwork) -> Option<HostNetwor
         None => Some(defaults::HOSTNAME.to_string()),
     };
     let default_subnet = r.opt(at, "default_subnet", n.default_subnet, |r, at, v| {
-        let net = r.ipv4_cidr(at, v.clone())?;
+        let (net, text) = r.ipv4_cidr_text(at, v)?;
         if net.trunc() != net {
-            r.bad(
+            r.push(
                 at,
-                &v,
+                show_str(&text),
                 format!("a network address with host bits zero ({})", net.trunc()),
             );
             return None;

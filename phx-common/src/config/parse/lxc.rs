@@ -1,7 +1,7 @@
 //! `phoenix_lxc_configs.json`: the containers, keyed by CTID.
 
 use super::super::model::*;
-use super::super::raw::{Entries, List, Obj, Scalar};
+use super::super::raw::{show_str, Entries, List, Obj, Scalar};
 use super::super::reader::{At, Reader};
 use super::guest::{common, GuestDefaults, RawGuestCommon};
 use super::tokens::*;
@@ -151,15 +151,15 @@ fn lxc(r: &mut Reader, at: &At, n: RawLxc, ctid: u32, d: Option<&LxcDefaults>) -
 }
 
 fn gpus(r: &mut Reader, at: &At, v: Scalar) -> Option<Vec<u32>> {
-    let s = r.str(at, v.clone())?;
+    let s = r.str(at, v)?;
     if s.trim().eq_ignore_ascii_case("none") || s.trim().is_empty() {
         return Some(Vec::new());
     }
     let parsed: Result<Vec<u32>, _> = s.split(',').map(|p| p.trim().parse::<u32>()).collect();
     parsed.ok().or_else(|| {
-        r.bad(
+        r.push(
             at,
-            &v,
+            show_str(&s),
             "\"none\" or GPU indices separated by commas (\"0,1\")",
         );
         None
@@ -267,7 +267,7 @@ fn lxc_options(r: &mut Reader, at: &At, v: List<Scalar>, apparmor: Option<&str>)
 }
 
 fn mac(r: &mut Reader, at: &At, v: Scalar) -> Option<String> {
-    let s = r.str(at, v.clone())?;
+    let s = r.str(at, v)?;
     let parts: Vec<&str> = s.split(':').collect();
     let hex = parts.len() == 6
         && parts
@@ -277,9 +277,9 @@ fn mac(r: &mut Reader, at: &At, v: Scalar) -> Option<String> {
     if unicast {
         Some(s.to_ascii_uppercase())
     } else {
-        r.bad(
+        r.push(
             at,
-            &v,
+            show_str(&s),
             "a unicast MAC address (six hex pairs separated by ':', first octet even)",
         );
         None

@@ -38,7 +38,7 @@ pub fn vms(
     let default_bridge = match vm_defaults {
         Some(Obj::Ok(mut d)) => {
             let at = root.key("vm_defaults");
-            r.unknown_keys(&at, &mut d);
+            r.unknown_keys(&at, &mut *d);
             r.opt(&at, "network_bridge", d.network_bridge, Reader::str)
         }
         _ => None,
