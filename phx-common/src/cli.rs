@@ -33,6 +33,11 @@ pub struct InputArgs {
     /// instead of `/`, to plan offline or against a staging tree.
     #[arg(long, value_name = "DIR", default_value = "/")]
     pub state_root: PathBuf,
+
+    /// Refuse keys Phoenix does not read (exit 2) instead of warning about
+    /// them. Keys the original system's files carry are always accepted.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 impl InputArgs {
@@ -53,7 +58,10 @@ impl InputArgs {
     /// Loads the inventory; what loading warns about is printed here, under
     /// the tool's name, so every tool reports it the same way.
     pub fn load(&self, tool: &str) -> Result<Inventory, Failure> {
-        let inv = config::load(&self.input()).map_err(Failure::Invalid)?;
+        let opts = config::load::Options {
+            strict: self.strict,
+        };
+        let inv = config::load::load_with(&self.input(), opts).map_err(Failure::Invalid)?;
         warn(tool, &inv.warnings);
         Ok(inv)
     }
@@ -114,9 +122,12 @@ pub fn finish(tool: &str, result: Result<u8, Failure>) -> ExitCode {
             for p in &problems.list {
                 eprintln!("{tool}: {p}");
             }
+            if let Some(more) = problems.more() {
+                eprintln!("{tool}: {more}");
+            }
             eprintln!(
                 "{tool}: {} problem(s) in the configuration; nothing was planned or written",
-                problems.list.len()
+                problems.count()
             );
             ExitCode::from(EXIT_INVALID)
         }

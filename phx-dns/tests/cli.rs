@@ -132,7 +132,11 @@ fn render_prints_and_writes_both_files() {
 /// Runs plan and `render --out` on a bad configuration: both must exit 2 with
 /// nothing on stdout and nothing written. Returns stderr.
 fn rejected(lxcs: Value) -> String {
-    let cfg = write_config(&small_hypervisor(), &json!({ "lxc_configs": lxcs }), None);
+    let cfg = write_config(
+        &small_hypervisor(),
+        &json!({ "lxc_configs": lxcs }),
+        Some(&json!({ "vms": [] })),
+    );
     let out = phx_dns()
         .arg("--config-dir")
         .arg(cfg.path())

@@ -130,7 +130,7 @@ fn ca_follows_the_step_ca_feature_and_dns_name() {
     let dir = write_config(
         &hyp,
         &json!({"lxc_configs": {"250": ca, "103": lxc("other", "10.0.0.10")}}),
-        None,
+        Some(&json!({ "vms": [] })),
     );
     let out = phx_dns::build(&load_dir(dir.path()), &Default::default()).unwrap();
     let fwd = forward(&out.files[1].1);
@@ -144,7 +144,7 @@ fn no_ca_guest_no_ca_record() {
     let dir = write_config(
         &small_hypervisor(),
         &json!({"lxc_configs": {"200": lxc("a", "10.0.0.20")}}),
-        None,
+        Some(&json!({ "vms": [] })),
     );
     let out = phx_dns::build(&load_dir(dir.path()), &Default::default()).unwrap();
     assert_eq!(
@@ -160,7 +160,7 @@ fn wildcard_wins_over_a_derived_name_below_it() {
     let dir = write_config(
         &small_hypervisor(),
         &json!({"lxc_configs": {"200": lxc("a", "10.0.0.20"), "201": b}}),
-        None,
+        Some(&json!({ "vms": [] })),
     );
     let out = phx_dns::build(&load_dir(dir.path()), &Default::default()).unwrap();
     let fwd = forward(&out.files[1].1);
@@ -191,7 +191,7 @@ fn qualified_service_names_are_not_doubled_and_duplicates_collapse() {
     let dir = write_config(
         &small_hypervisor(),
         &json!({"lxc_configs": {"102": proxy, "200": a, "201": b}}),
-        None,
+        Some(&json!({ "vms": [] })),
     );
     let out = phx_dns::build(&load_dir(dir.path()), &Default::default()).unwrap();
     let fwd = forward(&out.files[1].1);
@@ -209,7 +209,7 @@ fn derived_name_clash_keeps_the_ca_and_warns() {
     let dir = write_config(
         &small_hypervisor(),
         &json!({"lxc_configs": {"103": ca, "200": lxc("CA", "10.0.0.30")}}),
-        None,
+        Some(&json!({ "vms": [] })),
     );
     let out = phx_dns::build(&load_dir(dir.path()), &Default::default()).unwrap();
     assert_eq!(forward(&out.files[1].1)["ca.t.example"], "10.0.0.10");
@@ -229,7 +229,7 @@ fn record_outside_every_subnet_is_a_warning() {
     let dir = write_config(
         &small_hypervisor(),
         &json!({"lxc_configs": {"200": a}}),
-        None,
+        Some(&json!({ "vms": [] })),
     );
     let out = phx_dns::build(&load_dir(dir.path()), &Default::default()).unwrap();
     assert_eq!(out.warnings.len(), 1, "{:?}", out.warnings);
@@ -243,7 +243,11 @@ fn record_outside_every_subnet_is_a_warning() {
 }
 
 fn problems_of(lxcs: serde_json::Value) -> Vec<String> {
-    let dir = write_config(&small_hypervisor(), &json!({ "lxc_configs": lxcs }), None);
+    let dir = write_config(
+        &small_hypervisor(),
+        &json!({ "lxc_configs": lxcs }),
+        Some(&json!({ "vms": [] })),
+    );
     match phx_dns::build(&load_dir(dir.path()), &Default::default()) {
         Ok(_) => panic!("expected problems"),
         Err(p) => p.list.iter().map(|x| x.to_string()).collect(),
@@ -296,7 +300,7 @@ fn disabled_plans_removal_only() {
     let dir = write_config(
         &hyp,
         &json!({"lxc_configs": {"200": lxc("a", "10.0.0.20")}}),
-        None,
+        Some(&json!({ "vms": [] })),
     );
     let out = phx_dns::build(&load_dir(dir.path()), &Default::default()).unwrap();
     let kinds: Vec<(&str, &str)> = out
@@ -321,7 +325,11 @@ fn disabled_plans_removal_only() {
 fn upstream_pointing_at_ourselves_is_an_error() {
     let mut hyp = small_hypervisor();
     hyp["dns_server"] = json!({"upstream_servers": ["9.9.9.9", "10.0.0.13"]});
-    let dir = write_config(&hyp, &json!({"lxc_configs": {}}), None);
+    let dir = write_config(
+        &hyp,
+        &json!({"lxc_configs": {}}),
+        Some(&json!({ "vms": [] })),
+    );
     let p: Vec<String> = match phx_dns::build(&load_dir(dir.path()), &Default::default()) {
         Ok(_) => panic!("a forwarding loop must be refused"),
         Err(p) => p.list.iter().map(|x| x.to_string()).collect(),
@@ -342,7 +350,7 @@ fn a_service_named_like_a_guest_wins_with_a_warning() {
     let dir = write_config(
         &small_hypervisor(),
         &json!({"lxc_configs": {"102": proxy, "200": git}}),
-        None,
+        Some(&json!({ "vms": [] })),
     );
     let out = phx_dns::build(&load_dir(dir.path()), &Default::default()).unwrap();
     let fwd = forward(&out.files[1].1);

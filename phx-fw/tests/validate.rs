@@ -238,7 +238,8 @@ fn aliases_ipsets_and_options_are_checked() {
         let fw = &mut h["firewall"];
         fw["aliases"]["range"] = json!("10.0.0.1-10.0.0.5");
         fw["aliases"]["hostbits"] = json!("10.0.0.1/24");
-        fw["aliases"]["evil\nIN ACCEPT"] = json!("10.0.0.1");
+        // (A line break in a key is refused by the loader: phx-common's input_trust tests.)
+        fw["aliases"]["evil IN ACCEPT"] = json!("10.0.0.1");
         fw["aliases"]["TRAEFIK"] = json!("10.0.0.13");
         fw["ipsets"]["Mgmt"] = json!(["10.0.0.0/24"]);
         fw["ipsets"]["bad"] = json!([
@@ -256,7 +257,7 @@ fn aliases_ipsets_and_options_are_checked() {
     let expect = [
         ("firewall.aliases.range", "no ranges or lists"),
         ("firewall.aliases.hostbits", "host bits"),
-        ("firewall.aliases.\"evil\\nIN ACCEPT\"", "alias name"),
+        ("firewall.aliases.\"evil IN ACCEPT\"", "alias name"),
         ("firewall.aliases.traefik", "case-insensitive"),
         ("firewall.ipsets.Mgmt", "lowercase"),
         ("firewall.ipsets.bad[0]", "/0"),

@@ -9,6 +9,7 @@ pub mod problems;
 pub mod raw;
 pub mod reader;
 pub mod step_ca;
+pub mod suggest;
 pub mod validate;
 
 pub use load::{load, Input};

@@ -22,9 +22,16 @@ impl fmt::Display for Problem {
     }
 }
 
+/// How many problems are kept and shown: past this, a broken or hostile
+/// input (a million bad entries) costs a counter, not memory.
+pub const MAX_SHOWN: usize = 100;
+
 #[derive(Debug, Default, Clone)]
 pub struct Problems {
+    /// The first `MAX_SHOWN` problems.
     pub list: Vec<Problem>,
+    /// Problems found past the first `MAX_SHOWN`, counted only.
+    pub omitted: usize,
     /// Things that are legal but probably not meant (printed, exit status unaffected).
     pub warnings: Vec<String>,
 }
@@ -37,7 +44,7 @@ impl Problems {
         value: impl Into<String>,
         expected: impl Into<String>,
     ) {
-        self.list.push(Problem {
+        self.add(Problem {
             file: file.to_string(),
             path: path.to_string(),
             value: value.into(),
@@ -45,17 +52,42 @@ impl Problems {
         });
     }
 
+    fn add(&mut self, p: Problem) {
+        if self.list.len() < MAX_SHOWN {
+            self.list.push(p);
+        } else {
+            self.omitted += 1;
+        }
+    }
+
     pub fn warn(&mut self, msg: impl Into<String>) {
-        self.warnings.push(msg.into());
+        if self.warnings.len() < MAX_SHOWN {
+            self.warnings.push(msg.into());
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
+        self.count() == 0
+    }
+
+    /// Every problem found, the omitted ones included.
+    pub fn count(&self) -> usize {
+        self.list.len() + self.omitted
     }
 
     pub fn extend(&mut self, other: Problems) {
-        self.list.extend(other.list);
-        self.warnings.extend(other.warnings);
+        for p in other.list {
+            self.add(p);
+        }
+        self.omitted += other.omitted;
+        for w in other.warnings {
+            self.warn(w);
+        }
+    }
+
+    /// The line that closes a shown list: `… and N more`, when some were not shown.
+    pub fn more(&self) -> Option<String> {
+        (self.omitted > 0).then(|| format!("… and {} more", self.omitted))
     }
 }
 
@@ -63,6 +95,9 @@ impl fmt::Display for Problems {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for p in &self.list {
             writeln!(f, "{p}")?;
+        }
+        if let Some(more) = self.more() {
+            writeln!(f, "{more}")?;
         }
         Ok(())
     }

@@ -14,6 +14,7 @@ use serde::Deserialize;
 use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A leaf value: what `"memory_mb": 2048`, `"memory_mb": "2048"` or
 /// `"enabled": true` hold. An array or object where a leaf belongs is kept
@@ -52,14 +53,26 @@ fn cut(s: &str) -> String {
     }
 }
 
+/// How many `serde_json::Value` trees the loader has built. These two
+/// functions are the only place it builds one, and only for a value of the
+/// wrong type: a valid inventory leaves this at zero (the regression test
+/// `no_value_tree` holds the loader to it).
+static VALUE_TREES: AtomicUsize = AtomicUsize::new(0);
+
+pub fn value_trees_built() -> usize {
+    VALUE_TREES.load(Ordering::Relaxed)
+}
+
 /// A value that has no typed home here (an array or object where something
 /// else belongs), turned into its message text. Only wrong input gets here.
 fn shown_seq<'de, A: SeqAccess<'de>>(seq: A) -> Result<String, A::Error> {
+    VALUE_TREES.fetch_add(1, Ordering::Relaxed);
     let v = serde_json::Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
     Ok(show(&v))
 }
 
 fn shown_map<'de, A: MapAccess<'de>>(map: A) -> Result<String, A::Error> {
+    VALUE_TREES.fetch_add(1, Ordering::Relaxed);
     let v = serde_json::Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
     Ok(show(&v))
 }
@@ -115,15 +128,26 @@ impl<'de> Deserialize<'de> for Scalar {
     }
 }
 
+/// What a section knows about its keys (implemented by [`section!`]).
+pub trait Section {
+    /// Every key Phoenix reads in this section, for "did you mean …?".
+    fn known_keys() -> Vec<&'static str>;
+    /// The keys read that Phoenix does not know (not the quiet ones).
+    fn take_unknown(&mut self) -> Vec<String>;
+}
+
 /// A section read from a JSON object (implemented by [`section!`]).
 pub trait FromMap<'de>: Sized {
     fn from_map<A: MapAccess<'de>>(map: A) -> Result<Self, A::Error>;
 }
 
 /// Where an object belongs: the section, or the JSON text of what was there.
+/// Boxed: a parent then holds a pointer, not the section, so lists of
+/// sections grow by pointers and each section is freed as soon as it is
+/// checked.
 #[derive(Debug)]
 pub enum Obj<T> {
-    Ok(T),
+    Ok(Box<T>),
     Bad(String),
 }
 
@@ -140,7 +164,7 @@ impl<'de, T: FromMap<'de>> Deserialize<'de> for Obj<T> {
                 shown_seq(seq).map(Obj::Bad)
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                T::from_map(map).map(Obj::Ok)
+                T::from_map(map).map(|t| Obj::Ok(Box::new(t)))
             }
         }
         d.deserialize_any(V(PhantomData))
@@ -377,6 +401,15 @@ macro_rules! section {
                     }
                 }
                 Ok(true)
+            }
+        }
+
+        impl $crate::config::raw::Section for $name {
+            fn known_keys() -> Vec<&'static str> {
+                $name::known_keys()
+            }
+            fn take_unknown(&mut self) -> Vec<String> {
+                std::mem::take(&mut self.unknown)
             }
         }
 

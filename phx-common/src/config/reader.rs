@@ -4,7 +4,8 @@
 //! the few model values that keep it.
 
 use super::problems::Problems;
-use super::raw::{show_str, Entries, List, Obj, Scalar};
+use super::raw::{show_str, Entries, List, Obj, Scalar, Section};
+use super::suggest::nearest;
 use ipnet::Ipv4Net;
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -20,6 +21,8 @@ enum Seg<'a> {
     Root,
     Key(&'a str),
     Index(usize),
+    /// A whole path rendered once for the items of a list below it.
+    Rendered(&'a str),
 }
 
 impl<'a> At<'a> {
@@ -35,6 +38,15 @@ impl<'a> At<'a> {
         }
     }
 
+    /// `path` (this one, rendered) as a root: items of a long list render
+    /// their paths from it instead of walking up every time.
+    pub fn rendered(path: &'a str) -> At<'a> {
+        At {
+            up: None,
+            seg: Seg::Rendered(path),
+        }
+    }
+
     pub fn index(&self, i: usize) -> At<'_> {
         At {
             up: Some(self),
@@ -44,7 +56,7 @@ impl<'a> At<'a> {
 
     /// The path as text (`lxc_configs."102".network_config`); empty at the root.
     pub fn render(&self) -> String {
-        let mut out = String::new();
+        let mut out = String::with_capacity(48);
         self.render_into(&mut out);
         out
     }
@@ -55,11 +67,11 @@ impl<'a> At<'a> {
         }
         match self.seg {
             Seg::Root => {}
-            Seg::Key(k) => *out = join_key(out, k),
+            Seg::Rendered(p) => out.push_str(p),
+            Seg::Key(k) => push_key(out, k),
             Seg::Index(i) => {
-                out.push('[');
-                out.push_str(&i.to_string());
-                out.push(']');
+                use std::fmt::Write;
+                let _ = write!(out, "[{i}]");
             }
         }
     }
@@ -78,26 +90,43 @@ impl<'a> At<'a> {
 /// Appends a key to a JSON path, quoting keys that are not plain identifiers
 /// (`lxc_configs."102".network_config`).
 pub fn join_key(path: &str, key: &str) -> String {
+    let mut out = String::with_capacity(path.len() + key.len() + 3);
+    out.push_str(path);
+    push_key(&mut out, key);
+    out
+}
+
+fn push_key(out: &mut String, key: &str) {
     let plain = key
-        .chars()
+        .bytes()
         .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    let k = if plain {
-        key.to_string()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == b'_')
+        && key.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_');
+    if !out.is_empty() {
+        out.push('.');
+    }
+    if plain {
+        out.push_str(key);
     } else {
-        format!("{key:?}")
-    };
-    if path.is_empty() {
-        k
-    } else {
-        format!("{path}.{k}")
+        use std::fmt::Write;
+        let _ = write!(out, "{key:?}");
     }
 }
 
-/// True when a string cannot break out of its line in a generated file.
+/// True when a string cannot break out of its line, or act, in a generated
+/// file, an argv or a terminal showing a diff: no C0 or C1 control (line
+/// feed, VT, FF, ESC, NEL U+0085…), no DEL, no Unicode line or paragraph
+/// separator (U+2028/2029, line breaks to Perl and JavaScript), no byte
+/// order mark (U+FEFF, invisible and refused by LXC's parser as a key).
 pub fn line_safe(s: &str) -> bool {
-    !s.chars().any(|c| c == '\n' || c == '\r' || c == '\0')
+    // Printable ASCII is the common case, checked without an early exit so the
+    // loop vectorises; only other text needs the char walk.
+    let printable = s.bytes().fold(true, |ok, b| ok & (0x20..0x7f).contains(&b));
+    printable || !s.chars().any(is_unsafe_char)
+}
+
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}')
 }
 
 /// Typed reads that record a problem instead of failing.
@@ -105,9 +134,44 @@ pub struct Reader<'p> {
     pub problems: &'p mut Problems,
     /// The document being read, as problems name it.
     pub file: &'p str,
+    /// Unknown keys are problems, not warnings (`--strict`).
+    pub strict: bool,
 }
 
-impl Reader<'_> {
+impl<'p> Reader<'p> {
+    pub fn new(problems: &'p mut Problems, file: &'p str, strict: bool) -> Self {
+        Reader {
+            problems,
+            file,
+            strict,
+        }
+    }
+
+    /// Reports the keys of the section at `at` that Phoenix does not read:
+    /// a warning naming the nearest known key (a problem with `--strict`).
+    pub fn unknown_keys<S: Section>(&mut self, at: &At, s: &mut S) {
+        for key in s.take_unknown() {
+            let hint = match nearest(&key, &S::known_keys()) {
+                Some(k) => format!("did you mean {k}?"),
+                None => "Phoenix does not read it".to_string(),
+            };
+            let key_at = at.key(&key);
+            if self.strict {
+                self.push(
+                    &key_at,
+                    "(unknown key)",
+                    format!("a key Phoenix reads here; {hint} (--strict)"),
+                );
+            } else {
+                self.problems.warn(format!(
+                    "{}: {}: unknown key, ignored; {hint}",
+                    self.file,
+                    key_at.path()
+                ));
+            }
+        }
+    }
+
     /// A problem at `at`: the value as shown, what was expected.
     pub fn push(&mut self, at: &At, value: impl Into<String>, expected: impl Into<String>) {
         self.problems.push(self.file, &at.path(), value, expected);
@@ -153,15 +217,18 @@ impl Reader<'_> {
         }
     }
 
-    /// An object section at `at`, or a problem.
-    pub fn obj<T, U>(
+    /// An object section at `at` (its unknown keys reported), or a problem.
+    pub fn obj<T: Section, U>(
         &mut self,
         at: &At,
         v: Obj<T>,
         f: impl FnOnce(&mut Self, T) -> U,
     ) -> Option<U> {
         match v {
-            Obj::Ok(s) => Some(f(self, s)),
+            Obj::Ok(mut s) => {
+                self.unknown_keys(at, &mut *s);
+                Some(f(self, *s))
+            }
             Obj::Bad(shown) => {
                 self.push(at, shown, "an object");
                 None
@@ -177,11 +244,16 @@ impl Reader<'_> {
         mut f: impl FnMut(&mut Self, &At, T) -> Option<U>,
     ) -> Vec<U> {
         match v {
-            List::Items(items) => items
-                .into_iter()
-                .enumerate()
-                .filter_map(|(i, x)| f(self, &at.index(i), x))
-                .collect(),
+            List::Items(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                let base = at.render();
+                let base = At::rendered(&base);
+                // Each item is dropped once checked: raw and model are not both whole.
+                for (i, x) in items.into_iter().enumerate() {
+                    out.extend(f(self, &base.index(i), x));
+                }
+                out
+            }
             List::One(s) => {
                 self.bad(at, &s, "an array");
                 Vec::new()
@@ -198,8 +270,19 @@ impl Reader<'_> {
     ) {
         match v {
             Entries::Items(items) => {
+                let base = at.render();
+                let base = At::rendered(&base);
                 for (k, x) in items {
-                    f(self, &at.key(&k), k.clone(), x)
+                    let key_at = base.key(&k);
+                    if line_safe(&k) {
+                        f(self, &key_at, k.clone(), x)
+                    } else {
+                        self.push(
+                            &key_at,
+                            show_str(&k),
+                            "a key without line breaks or control characters",
+                        );
+                    }
                 }
             }
             Entries::Bad(shown) => self.push(at, shown, "an object"),
@@ -212,7 +295,7 @@ impl Reader<'_> {
         match v {
             Scalar::Str(s) if line_safe(&s) => Some(s),
             Scalar::Str(_) => {
-                self.bad(at, &v, "a single-line string (newline, carriage return or NUL would inject lines into generated files)");
+                self.bad(at, &v, "a single-line string without control characters (line breaks — \\n, \\r, VT, FF, NEL, U+2028/2029 — NUL, ESC, DEL or a BOM would inject lines or commands into generated files and terminals)");
                 None
             }
             _ => {
@@ -276,15 +359,26 @@ impl Reader<'_> {
     }
 
     pub fn ipv4(&mut self, at: &At, v: Scalar) -> Option<Ipv4Addr> {
+        self.ipv4_text(at, v).map(|(ip, _)| ip)
+    }
+
+    /// An IPv4 address and the text it was written as, for a later message.
+    pub fn ipv4_text(&mut self, at: &At, v: Scalar) -> Option<(Ipv4Addr, String)> {
         self.parsed(at, v, |s| s.parse().ok(), "an IPv4 address")
     }
 
     pub fn ip(&mut self, at: &At, v: Scalar) -> Option<IpAddr> {
         self.parsed(at, v, |s| s.parse().ok(), "an IP address")
+            .map(|(ip, _)| ip)
     }
 
     /// An address with its prefix length (`10.0.0.13/24`); host bits allowed.
     pub fn ipv4_cidr(&mut self, at: &At, v: Scalar) -> Option<Ipv4Net> {
+        self.ipv4_cidr_text(at, v).map(|(net, _)| net)
+    }
+
+    /// An IPv4 CIDR and the text it was written as, for a later message.
+    pub fn ipv4_cidr_text(&mut self, at: &At, v: Scalar) -> Option<(Ipv4Net, String)> {
         self.parsed(
             at,
             v,
@@ -299,13 +393,15 @@ impl Reader<'_> {
         v: Scalar,
         parse: impl FnOnce(&str) -> Option<T>,
         expected: &str,
-    ) -> Option<T> {
+    ) -> Option<(T, String)> {
         let s = self.str(at, v)?;
-        let got = parse(&s);
-        if got.is_none() {
-            self.push(at, show_str(&s), expected);
+        match parse(&s) {
+            Some(x) => Some((x, s)),
+            None => {
+                self.push(at, show_str(&s), expected);
+                None
+            }
         }
-        got
     }
 
     /// A list of strings, each handed to `f` at its own path. A single string
@@ -357,4 +453,30 @@ pub fn parse_ipv4_cidr(s: &str) -> Option<Ipv4Net> {
         return None;
     }
     Ipv4Net::new(addr, prefix.parse().ok()?).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unsafe_characters() {
+        for c in [
+            '\n', '\r', '\0', '\t', '\u{0B}', '\u{0C}', '\u{1B}', '\u{7F}', '\u{85}', '\u{9B}',
+            '\u{2028}', '\u{2029}', '\u{FEFF}',
+        ] {
+            assert!(!line_safe(&format!("a{c}b")), "{c:?}");
+        }
+        assert!(line_safe("Grüße, 10.0.0.1/24 — ok"));
+    }
+
+    #[test]
+    fn paths_render_like_the_json_they_name() {
+        let root = At::ROOT;
+        let lxcs = root.key("lxc_configs");
+        let ct = lxcs.key("102");
+        let rules = ct.key("rules");
+        assert_eq!(rules.index(3).render(), "lxc_configs.\"102\".rules[3]");
+        assert_eq!(root.path(), "(document)");
+    }
 }

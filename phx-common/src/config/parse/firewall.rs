@@ -3,7 +3,7 @@
 //! against what pve-firewall accepts.
 
 use super::super::model::*;
-use super::super::raw::{Entries, LeafOr, List, Obj, Scalar};
+use super::super::raw::{show_str, Entries, LeafOr, List, Obj, Scalar};
 use super::super::reader::{At, Reader};
 use crate::section;
 use std::collections::BTreeMap;
@@ -54,7 +54,10 @@ section! {
 /// The firewall at `at`; `rules_key` names its rule list (`rules` is read when it is absent).
 pub fn firewall(r: &mut Reader, at: &At, f: Obj<RawFirewall>, rules_key: &str) -> Option<Firewall> {
     let f = match f {
-        Obj::Ok(f) => f,
+        Obj::Ok(mut f) => {
+            r.unknown_keys(at, &mut *f);
+            *f
+        }
         Obj::Bad(shown) => {
             r.push(at, shown, "an object");
             return None;
@@ -113,12 +116,14 @@ pub fn firewall(r: &mut Reader, at: &At, f: Obj<RawFirewall>, rules_key: &str) -
                     cidr,
                     comment: None,
                 }),
-                LeafOr::Obj(o) => r
-                    .req(at, "cidr", o.cidr, "a string (required)", Reader::str)
-                    .map(|cidr| Alias {
-                        cidr,
-                        comment: r.opt(at, "comment", o.comment, Reader::str),
-                    }),
+                LeafOr::Obj(mut o) => {
+                    r.unknown_keys(at, &mut o);
+                    r.req(at, "cidr", o.cidr, "a string (required)", Reader::str)
+                        .map(|cidr| Alias {
+                            cidr,
+                            comment: r.opt(at, "comment", o.comment, Reader::str),
+                        })
+                }
                 LeafOr::Leaf(other) => {
                     r.bad(
                         at,
@@ -173,13 +178,13 @@ fn policy(r: &mut Reader, at: &At, keys: [(&str, Option<Scalar>); 2], default: &
         (None, None) => return default.to_string(),
     };
     let at = at.key(key);
-    r.str(&at, v.clone())
+    r.str(&at, v)
         .and_then(|s| {
             let up = s.to_ascii_uppercase();
             if ["ACCEPT", "DROP", "REJECT"].contains(&up.as_str()) {
                 Some(up)
             } else {
-                r.bad(&at, &v, "ACCEPT, DROP or REJECT");
+                r.push(&at, show_str(&s), "ACCEPT, DROP or REJECT");
                 None
             }
         })
@@ -188,16 +193,20 @@ fn policy(r: &mut Reader, at: &At, keys: [(&str, Option<Scalar>); 2], default: &
 
 fn rule(r: &mut Reader, at: &At, n: Obj<RawRule>) -> Option<FwRule> {
     let n = match n {
-        Obj::Ok(n) => n,
+        Obj::Ok(mut n) => {
+            r.unknown_keys(at, &mut *n);
+            *n
+        }
         Obj::Bad(shown) => {
             r.push(at, shown, "an object");
             return None;
         }
     };
     let direction = r.req(at, "type", n.kind, "a string (required)", |r, at, v| {
-        let d = r.str(at, v.clone())?.to_ascii_lowercase();
+        let s = r.str(at, v)?;
+        let d = s.to_ascii_lowercase();
         if !["in", "out", "forward", "group"].contains(&d.as_str()) {
-            r.bad(at, &v, "in, out, forward or group");
+            r.push(at, show_str(&s), "in, out, forward or group");
         }
         Some(d)
     });

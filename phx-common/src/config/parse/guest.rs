@@ -2,7 +2,7 @@
 //! network interface.
 
 use super::super::model::*;
-use super::super::raw::{List, Obj, OneOrMany, Scalar};
+use super::super::raw::{show_str, List, Obj, OneOrMany, Scalar};
 use super::super::reader::{At, Reader};
 use super::firewall::{firewall, RawFirewall};
 use super::records::{dns_records, traefik_services, RawDnsRecord, RawTraefikService};
@@ -104,30 +104,27 @@ fn guest_net(
     default_bridge: &str,
 ) -> Option<GuestNet> {
     let iface = |r: &mut Reader, key: &str, v: Option<Scalar>, default: &str| {
-        let present = v.is_some();
-        let s = r
-            .opt(at, key, v.clone(), Reader::str)
-            .unwrap_or_else(|| default.to_string());
-        if !is_iface_name(&s) && present {
-            r.bad(
+        let given = r.opt(at, key, v, Reader::str);
+        if let Some(s) = given.as_ref().filter(|s| !is_iface_name(s)) {
+            r.push(
                 &at.key(key),
-                &v.unwrap(),
+                show_str(s),
                 "an interface name of letters, digits, '-', '_' and '.'",
             );
         }
-        s
+        given.unwrap_or_else(|| default.to_string())
     };
     let name = iface(r, "name", n.name, default_name);
     let bridge = iface(r, "bridge", n.bridge, default_bridge);
     let ip = match n.ip {
         Some(Scalar::Str(s)) if s == "dhcp" => Some(GuestIp::Dhcp),
         Some(Scalar::Str(s)) if s == "manual" => Some(GuestIp::Manual),
-        Some(v) => r.opt(at, "ip", Some(v.clone()), |r, at, v| {
-            let net = r.ipv4_cidr(at, v.clone())?;
+        Some(v) => r.opt(at, "ip", Some(v), |r, at, v| {
+            let (net, text) = r.ipv4_cidr_text(at, v)?;
             if net.prefix_len() < 8 {
-                r.bad(
+                r.push(
                     at,
-                    &v,
+                    show_str(&text),
                     "an IPv4 CIDR with a prefix of 8 to 32, \"dhcp\" or \"manual\"",
                 );
                 None
@@ -142,12 +139,12 @@ fn guest_net(
         (None, g) => ("gateway", g),
     };
     let gw = r.opt(at, gw_key, gw, |r, at, v| {
-        let gw = r.ipv4(at, v.clone())?;
+        let (gw, text) = r.ipv4_text(at, v)?;
         if let Some(GuestIp::Static(net)) = &ip {
             if !net.trunc().contains(&gw) || gw == net.addr() {
-                r.bad(
+                r.push(
                     at,
-                    &v,
+                    show_str(&text),
                     format!(
                         "a gateway inside {} other than the guest's own address",
                         net.trunc()

@@ -2,7 +2,7 @@
 //! storages, ZFS datasets and the LXC defaults.
 
 use super::super::model::*;
-use super::super::raw::{Entries, List, Obj, Scalar};
+use super::super::raw::{show_str, Entries, List, Obj, Scalar};
 use super::super::reader::{At, Reader};
 use super::super::step_ca;
 use super::document::Document;
@@ -91,7 +91,7 @@ section! {
 }
 
 pub fn hypervisor(r: &mut Reader, doc: Document) -> Option<Host> {
-    let before = r.problems.list.len();
+    let before = r.problems.count();
     let root = At::ROOT;
     let at = &root;
     let domain = r.req(
@@ -198,7 +198,7 @@ pub fn hypervisor(r: &mut Reader, doc: Document) -> Option<Host> {
             memory_mb: defaults::LXC_MEMORY_MB,
             features: None,
         });
-    if r.problems.list.len() > before {
+    if r.problems.count() > before {
         return None;
     }
     let domain = domain?;
@@ -288,7 +288,10 @@ fn host_network(r: &mut Reader, at: &At, n: RawHostNetwork) -> Option<HostNetwor
     };
     let ifs_at = at.key("interfaces");
     let ifs = match ifs {
-        Obj::Ok(i) => i,
+        Obj::Ok(mut i) => {
+            r.unknown_keys(&ifs_at, &mut *i);
+            *i
+        }
         Obj::Bad(shown) => {
             r.push(&ifs_at, shown, "an object");
             return None;
@@ -319,12 +322,12 @@ fn host_network(r: &mut Reader, at: &At, n: RawHostNetwork) -> Option<HostNetwor
         ifs.gateway,
         "the default gateway (required)",
         |r, at, v| {
-            let gw = r.ipv4(at, v.clone())?;
+            let (gw, text) = r.ipv4_text(at, v)?;
             if let Some(addr) = address {
                 if !addr.trunc().contains(&gw) || gw == addr.addr() {
-                    r.bad(
+                    r.push(
                         at,
-                        &v,
+                        show_str(&text),
                         format!(
                             "a gateway inside {} other than the host's own address",
                             addr.trunc()
@@ -360,11 +363,11 @@ fn host_network(r: &mut Reader, at: &At, n: RawHostNetwork) -> Option<HostNetwor
         None => Some(defaults::HOSTNAME.to_string()),
     };
     let default_subnet = r.opt(at, "default_subnet", n.default_subnet, |r, at, v| {
-        let net = r.ipv4_cidr(at, v.clone())?;
+        let (net, text) = r.ipv4_cidr_text(at, v)?;
         if net.trunc() != net {
-            r.bad(
+            r.push(
                 at,
-                &v,
+                show_str(&text),
                 format!("a network address with host bits zero ({})", net.trunc()),
             );
             return None;

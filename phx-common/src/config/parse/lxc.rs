@@ -1,7 +1,7 @@
 //! `phoenix_lxc_configs.json`: the containers, keyed by CTID.
 
 use super::super::model::*;
-use super::super::raw::{Entries, List, Obj, Scalar};
+use super::super::raw::{show_str, Entries, List, Obj, Scalar};
 use super::super::reader::{At, Reader};
 use super::guest::{common, GuestDefaults, RawGuestCommon};
 use super::tokens::*;
@@ -83,7 +83,7 @@ pub fn lxcs(
 }
 
 fn lxc(r: &mut Reader, at: &At, n: RawLxc, ctid: u32, d: Option<&LxcDefaults>) -> Option<Lxc> {
-    let before = r.problems.list.len();
+    let before = r.problems.count();
     let clone_from = r.opt(at, "clone_from_ctid", n.clone_from_ctid, guest_id);
     let defaults = GuestDefaults {
         name: format!("CT{ctid}"),
@@ -91,6 +91,9 @@ fn lxc(r: &mut Reader, at: &At, n: RawLxc, ctid: u32, d: Option<&LxcDefaults>) -
         bridge: defaults::BRIDGE,
     };
     let guest = common(r, at, n.guest, ctid, clone_from, defaults);
+    let apparmor_profile = r.opt(at, "apparmor_profile", n.apparmor_profile, |r, at, v| {
+        r.token(at, v, is_profile, PROFILE)
+    });
     let int =
         |r: &mut Reader, key, v, min, max| r.opt(at, key, v, |r, at, v| r.int(at, v, min, max));
     let lxc = Lxc {
@@ -122,7 +125,7 @@ fn lxc(r: &mut Reader, at: &At, n: RawLxc, ctid: u32, d: Option<&LxcDefaults>) -
             .unwrap_or_default(),
         lxc_options: n
             .lxc_options
-            .map(|o| lxc_options(r, &at.key("lxc_options"), o))
+            .map(|o| lxc_options(r, &at.key("lxc_options"), o, apparmor_profile.as_deref()))
             .unwrap_or_default(),
         template_snapshot_name: r.opt(
             at,
@@ -130,9 +133,7 @@ fn lxc(r: &mut Reader, at: &At, n: RawLxc, ctid: u32, d: Option<&LxcDefaults>) -
             n.template_snapshot_name,
             |r, at, v| r.token(at, v, is_snapname, SNAPNAME),
         ),
-        apparmor_profile: r.opt(at, "apparmor_profile", n.apparmor_profile, |r, at, v| {
-            r.token(at, v, is_profile, PROFILE)
-        }),
+        apparmor_profile,
         zfs_volumes: n
             .zfs_volumes
             .map(|v| r.each(&at.key("zfs_volumes"), v, zfs_volume))
@@ -146,19 +147,19 @@ fn lxc(r: &mut Reader, at: &At, n: RawLxc, ctid: u32, d: Option<&LxcDefaults>) -
             .map(|p| ports(r, &at.key("ports"), p))
             .unwrap_or_default(),
     };
-    (r.problems.list.len() == before).then_some(lxc)
+    (r.problems.count() == before).then_some(lxc)
 }
 
 fn gpus(r: &mut Reader, at: &At, v: Scalar) -> Option<Vec<u32>> {
-    let s = r.str(at, v.clone())?;
+    let s = r.str(at, v)?;
     if s.trim().eq_ignore_ascii_case("none") || s.trim().is_empty() {
         return Some(Vec::new());
     }
     let parsed: Result<Vec<u32>, _> = s.split(',').map(|p| p.trim().parse::<u32>()).collect();
     parsed.ok().or_else(|| {
-        r.bad(
+        r.push(
             at,
-            &v,
+            show_str(&s),
             "\"none\" or GPU indices separated by commas (\"0,1\")",
         );
         None
@@ -241,11 +242,20 @@ fn ports(r: &mut Reader, at: &At, v: List<Scalar>) -> Vec<PortMap> {
     })
 }
 
-fn lxc_options(r: &mut Reader, at: &At, v: List<Scalar>) -> Vec<String> {
-    r.str_items(at, v, &[], |r, at, s| {
-        if super::super::raw_lxc_key(&s).is_some() {
-            Some(s)
-        } else {
+/// Raw `lxc.*` lines. One that sets another AppArmor profile than
+/// `apparmor_profile` is refused: the conf would get two contradicting lines.
+fn lxc_options(r: &mut Reader, at: &At, v: List<Scalar>, apparmor: Option<&str>) -> Vec<String> {
+    r.str_items(at, v, &[], |r, at, s| match super::super::raw_lxc_key(&s) {
+        Some(("lxc.apparmor.profile", p)) if apparmor.is_some_and(|a| a != p) => {
+            let expected = format!(
+                "no lxc.apparmor.profile other than apparmor_profile ({:?}): give the profile once",
+                apparmor.unwrap_or_default()
+            );
+            r.push(at, format!("{s:?}"), expected);
+            None
+        }
+        Some(_) => Some(s),
+        None => {
             r.push(
                 at,
                 format!("{s:?}"),
@@ -267,9 +277,9 @@ pub(super) fn mac(r: &mut Reader, at: &At, v: Scalar) -> Option<String> {
     if unicast {
         Some(s.to_ascii_uppercase())
     } else {
-        r.bad(
+        r.push(
             at,
-            &v,
+            show_str(&s),
             "a unicast MAC address (six hex pairs separated by ':', first octet even)",
         );
         None

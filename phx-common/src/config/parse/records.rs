@@ -76,7 +76,10 @@ pub fn traefik_services(
     v: OneOrMany<RawTraefikService>,
 ) -> Vec<TraefikService> {
     match v {
-        OneOrMany::One(s) => traefik_service(r, at, s).into_iter().collect(),
+        OneOrMany::One(mut s) => {
+            r.unknown_keys(at, &mut s);
+            traefik_service(r, at, s).into_iter().collect()
+        }
         OneOrMany::Many(items) => r.each(at, List::Items(items), |r, at, item| {
             r.obj(at, item, |r, item| traefik_service(r, at, item))
                 .flatten()

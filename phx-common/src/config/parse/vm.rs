@@ -101,8 +101,9 @@ pub fn vms(
         disk_size_gb: None,
         storage_pool: None,
     };
-    if let Some(Obj::Ok(raw)) = vm_defaults {
+    if let Some(Obj::Ok(mut raw)) = vm_defaults {
         let at = root.key("vm_defaults");
+        r.unknown_keys(&at, &mut *raw);
         let int = |r: &mut Reader, key, v, min, max| {
             r.opt(&at, key, v, |r, at, v| r.int(at, v, min, max))
         };
@@ -122,7 +123,7 @@ pub fn vms(
 }
 
 fn vm(r: &mut Reader, at: &At, n: RawVm, d: &VmDefaults) -> Option<Vm> {
-    let before = r.problems.list.len();
+    let before = r.problems.count();
     let vmid = r.req(
         at,
         "vmid",
@@ -211,5 +212,5 @@ fn vm(r: &mut Reader, at: &At, n: RawVm, d: &VmDefaults) -> Option<Vm> {
             })
             .unwrap_or_default(),
     };
-    (r.problems.list.len() == before).then_some(vm)
+    (r.problems.count() == before).then_some(vm)
 }

@@ -1,0 +1,249 @@
+//! What the loader refuses or warns about so that nothing is lost or
+//! injected silently: missing documents, unknown keys, oversized input,
+//! control characters, and contradicting settings.
+
+use phx_common::config::load::{load_stream, load_with, Options, MAX_DOCUMENT};
+use phx_common::config::problems::MAX_SHOWN;
+use phx_common::config::{load, Input, Problems};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+
+const FILES: [&str; 3] = [
+    "phoenix_hypervisor_config.json",
+    "phoenix_lxc_configs.json",
+    "phoenix_vm_configs.json",
+];
+const HYP: usize = 0;
+const LXC: usize = 1;
+
+fn repo(p: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(p)
+}
+
+fn example() -> [Value; 3] {
+    let dir = repo("examples/etc");
+    FILES.map(|f| serde_json::from_str(&std::fs::read_to_string(dir.join(f)).unwrap()).unwrap())
+}
+
+/// The example after `edit`, written to a fresh directory.
+fn edited(edit: impl FnOnce(&mut [Value; 3])) -> tempfile::TempDir {
+    let mut docs = example();
+    edit(&mut docs);
+    let dir = tempfile::tempdir().unwrap();
+    for (f, d) in FILES.iter().zip(docs.iter()) {
+        std::fs::write(dir.path().join(f), serde_json::to_vec(d).unwrap()).unwrap();
+    }
+    dir
+}
+
+fn load_dir(dir: &Path, strict: bool) -> Result<phx_common::Inventory, Problems> {
+    load_with(&Input::Dir(dir.to_path_buf()), Options { strict })
+}
+
+fn has(p: &Problems, file: &str, path: &str, expected: &str) -> bool {
+    p.list
+        .iter()
+        .any(|x| x.file.ends_with(file) && x.path == path && x.expected.contains(expected))
+}
+
+#[test]
+fn a_missing_lxc_or_vm_file_is_an_error_naming_it() {
+    for missing in FILES {
+        let dir = edited(|_| {});
+        std::fs::remove_file(dir.path().join(missing)).unwrap();
+        let p = load_dir(dir.path(), false).expect_err(missing);
+        assert!(
+            p.list
+                .iter()
+                .any(|x| x.file.ends_with(missing) && x.value == "(missing)"),
+            "{missing}: {p}"
+        );
+    }
+}
+
+#[test]
+fn an_empty_estate_is_said_explicitly() {
+    let dir = edited(|d| {
+        d[LXC] = json!({ "lxc_configs": {} });
+        d[2] = json!({ "vms": [] });
+    });
+    let inv = load_dir(dir.path(), false).unwrap_or_else(|p| panic!("{p}"));
+    assert_eq!(inv.guests().count(), 0);
+}
+
+#[test]
+fn a_stream_without_the_lxc_document_is_refused() {
+    let hyp = std::fs::read(repo("examples/etc").join(FILES[HYP])).unwrap();
+    let vm = std::fs::read(repo("examples/etc").join(FILES[2])).unwrap();
+    let stream = [hyp, vm].concat();
+    let p = load_stream(&mut stream.as_slice(), Options::default()).unwrap_err();
+    assert!(
+        p.list
+            .iter()
+            .any(|x| x.file == FILES[LXC] && x.value == "(missing)"),
+        "{p}"
+    );
+}
+
+#[test]
+fn a_misspelled_key_warns_with_the_nearest_known_key() {
+    let dir = edited(|d| d[LXC]["lxc_configs"]["103"]["memroy_mb"] = json!(4096));
+    let inv = load_dir(dir.path(), false).unwrap_or_else(|p| panic!("{p}"));
+    let w = inv.warnings.join("\n");
+    assert!(
+        w.contains("phoenix_lxc_configs.json: lxc_configs.\"103\".memroy_mb: unknown key, ignored; did you mean memory_mb?"),
+        "{w}"
+    );
+    // Nested sections and shared guest keys are checked too.
+    let dir = edited(|d| {
+        d[HYP]["firewall"]["global_firewall_rules"][0]["dprot"] = json!("22");
+        d[LXC]["lxc_configs"]["110"]["network_config"]["gatway"] = json!("10.0.0.1");
+        d[LXC]["lxc_configs"]["110"]["depndencies"] = json!([103]);
+    });
+    let w = load_dir(dir.path(), false).unwrap().warnings.join("\n");
+    assert!(
+        w.contains(
+            "firewall.global_firewall_rules[0].dprot: unknown key, ignored; did you mean dport?"
+        ),
+        "{w}"
+    );
+    assert!(w.contains("lxc_configs.\"110\".network_config.gatway: unknown key, ignored; did you mean gateway?"), "{w}");
+    assert!(
+        w.contains(
+            "lxc_configs.\"110\".depndencies: unknown key, ignored; did you mean dependencies?"
+        ),
+        "{w}"
+    );
+}
+
+#[test]
+fn strict_turns_unknown_keys_into_problems() {
+    let dir = edited(|d| d[LXC]["lxc_configs"]["103"]["memroy_mb"] = json!(4096));
+    let p = load_dir(dir.path(), true).unwrap_err();
+    assert!(
+        has(
+            &p,
+            FILES[LXC],
+            "lxc_configs.\"103\".memroy_mb",
+            "did you mean memory_mb?"
+        ),
+        "{p}"
+    );
+}
+
+#[test]
+fn the_original_systems_files_and_the_example_load_without_a_warning() {
+    for dir in ["tests/fixtures/phoenix-upstream", "examples/etc"] {
+        let inv = load_dir(&repo(dir), true).unwrap_or_else(|p| panic!("{dir}: {p}"));
+        assert!(inv.warnings.is_empty(), "{dir}: {:?}", inv.warnings);
+    }
+}
+
+#[test]
+fn fifty_megabytes_of_empty_documents_fail_fast() {
+    let stream = b"{}".repeat(25 << 20);
+    let p = load_stream(&mut stream.as_slice(), Options::default()).unwrap_err();
+    // Three unrecognised documents, the fourth refused unread, three missing.
+    assert!(p.count() <= 7, "{p}");
+    let stop = &p.list[3];
+    assert_eq!(stop.file, "<stdin document 4>");
+    assert!(stop.expected.contains("at most three documents"), "{p}");
+}
+
+#[test]
+fn an_oversized_document_is_refused_unread() {
+    let dir = edited(|_| {});
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(dir.path().join(FILES[2]))
+        .unwrap();
+    // Sparse: no disk or memory is spent on it, and the loader must not read it.
+    f.set_len(MAX_DOCUMENT + 1).unwrap();
+    let p = load_dir(dir.path(), false).unwrap_err();
+    assert!(has(&p, FILES[2], "(document)", "at most 64 MiB"), "{p}");
+}
+
+#[test]
+fn problems_stop_at_the_first_hundred() {
+    let dir = edited(|d| {
+        let list: Vec<Value> = (0..150)
+            .map(|i| json!({"type": "sideways", "action": "ACCEPT", "comment": i.to_string()}))
+            .collect();
+        d[HYP]["firewall"]["global_firewall_rules"] = json!(list);
+    });
+    let p = load_dir(dir.path(), false).unwrap_err();
+    assert_eq!(p.list.len(), MAX_SHOWN);
+    assert_eq!(p.count(), 150);
+    assert!(p.to_string().ends_with("… and 50 more\n"), "{p}");
+}
+
+/// Line breaks and controls to Perl, dnsmasq, LXC or a terminal.
+const UNSAFE: [char; 8] = [
+    '\u{0B}', '\u{0C}', '\u{85}', '\u{2028}', '\u{2029}', '\u{1B}', '\u{7F}', '\u{FEFF}',
+];
+
+#[test]
+fn control_characters_are_refused_in_strings_that_reach_files() {
+    let c0 = (0u8..0x20).map(char::from);
+    for c in UNSAFE.into_iter().chain(c0) {
+        let dir = edited(|d| {
+            d[HYP]["firewall"]["global_firewall_rules"][0]["comment"] = json!(format!("ssh{c}x"));
+            d[HYP]["firewall"]["aliases"][format!("lan{c}x")] = json!("10.0.0.0/24");
+            d[LXC]["lxc_configs"]["111"]["lxc_options"] = json!([format!("lxc.environment=A{c}B")]);
+        });
+        let p = load_dir(dir.path(), false).expect_err(&format!("{:?} loaded", c));
+        let rule = "firewall.global_firewall_rules[0].comment";
+        assert!(
+            has(&p, FILES[HYP], rule, "without control characters"),
+            "{c:?}: {p}"
+        );
+        let alias = phx_common::config::reader::join_key("firewall.aliases", &format!("lan{c}x"));
+        assert!(
+            has(
+                &p,
+                FILES[HYP],
+                &alias,
+                "without line breaks or control characters"
+            ),
+            "{c:?}: {p}"
+        );
+        let opt = "lxc_configs.\"111\".lxc_options[0]";
+        assert!(
+            has(&p, FILES[LXC], opt, "without control characters"),
+            "{c:?}: {p}"
+        );
+    }
+}
+
+#[test]
+fn an_apparmor_profile_that_contradicts_a_raw_line_is_an_error() {
+    let dir = edited(|d| {
+        d[LXC]["lxc_configs"]["111"]["apparmor_profile"] = json!("unconfined");
+        d[LXC]["lxc_configs"]["111"]["lxc_options"] = json!([
+            "lxc.cgroup2.devices.allow=c 226:* rwm",
+            "lxc.apparmor.profile=generated"
+        ]);
+    });
+    let p = load_dir(dir.path(), false).unwrap_err();
+    assert!(
+        has(
+            &p,
+            FILES[LXC],
+            "lxc_configs.\"111\".lxc_options[1]",
+            "apparmor_profile (\"unconfined\")"
+        ),
+        "{p}"
+    );
+    // The same profile said twice is not a contradiction (the upstream files do it).
+    let dir = edited(|d| {
+        d[LXC]["lxc_configs"]["111"]["apparmor_profile"] = json!("unconfined");
+        d[LXC]["lxc_configs"]["111"]["lxc_options"] = json!(["lxc.apparmor.profile: unconfined"]);
+    });
+    load_dir(dir.path(), false).unwrap_or_else(|p| panic!("{p}"));
+}
+
+#[test]
+fn load_keeps_the_lenient_default() {
+    let dir = edited(|d| d[LXC]["lxc_configs"]["103"]["memroy_mb"] = json!(4096));
+    load(&Input::Dir(dir.path().to_path_buf())).unwrap_or_else(|p| panic!("{p}"));
+}
