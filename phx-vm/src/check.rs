@@ -14,6 +14,14 @@ pub fn check(inv: &Inventory, seen: &Observed, state_root: &Path) -> Problems {
     let file = &inv.sources.vm;
     for v in &inv.vms {
         let s = spec::settings(v, inv);
+        if v.has_password {
+            p.push(
+                file,
+                &format!("{}.user_config.password", v.path),
+                "<secret>",
+                "no password (not supported yet: qm takes a cloud-init password only as an argument, where every process listing shows it; give user_config.ssh_keys instead)",
+            );
+        }
         if let Some(n) = &v.net {
             if matches!(n.ip, GuestIp::Static(_)) && n.gw.is_none() {
                 p.push(

@@ -215,3 +215,30 @@ fn vms_not_in_the_file_are_never_touched() {
     );
     assert!(!log(root.path(), "qm").iter().any(|l| l.contains("555")));
 }
+
+#[test]
+fn features_and_volumes_are_reported_as_not_handled_inside_vms() {
+    let root = tempfile::tempdir().unwrap();
+    prepare_host(&upstream_dir(), root.path());
+    let inv = load_dir(&upstream_dir());
+    let p = plan(&inv, root.path(), Options::default());
+    for id in [1001, 1002] {
+        assert!(
+            p.notes
+                .iter()
+                .any(|n| n.starts_with(&format!("VM {id}: features "))
+                    && n.contains("docker")
+                    && n.contains("not yet handled inside VMs")),
+            "{:?}",
+            p.notes
+        );
+        assert!(
+            p.notes
+                .iter()
+                .any(|n| n.starts_with(&format!("VM {id}: volumes "))
+                    && n.contains("not yet handled inside VMs")),
+            "{:?}",
+            p.notes
+        );
+    }
+}

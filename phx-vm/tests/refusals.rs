@@ -111,6 +111,18 @@ fn a_bad_mac() {
 }
 
 #[test]
+fn a_cloud_init_password_is_refused_and_never_shown() {
+    let err = refused(|_, vm| {
+        vm["vms"][1]["user_config"] = json!({"username": "ops", "password": "hunter2-secret"})
+    });
+    assert!(
+        err.contains("vms[1].user_config.password: <secret>"),
+        "{err}"
+    );
+    assert!(!err.contains("hunter2-secret"), "{err}");
+}
+
+#[test]
 fn a_cycle_across_containers_and_vms() {
     let err = refused(|lxc, vm| {
         vm["vms"][1]["dependencies"] = json!([110]);

@@ -301,6 +301,8 @@ pub struct Vm {
     /// `user_config.username` / `.ssh_keys`: cloud-init's user and keys.
     pub user: Option<String>,
     pub ssh_keys: Vec<String>,
+    /// Whether `user_config.password` is given (its value is never kept).
+    pub has_password: bool,
     /// Names of the entry's `volumes` (mounted inside the guest: not yet done).
     pub volumes: Vec<String>,
 }

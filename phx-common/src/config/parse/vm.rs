@@ -32,6 +32,7 @@ section! {
     pub struct RawUserConfig {
         "username" => username: Scalar,
         "ssh_keys" => ssh_keys: List<Scalar>,
+        "password" => password: Scalar,
     }
 }
 
@@ -144,7 +145,7 @@ fn vm(r: &mut Reader, at: &At, n: RawVm, d: &VmDefaults) -> Option<Vm> {
         .unwrap_or(false);
     let int =
         |r: &mut Reader, key, v, min, max| r.opt(at, key, v, |r, at, v| r.int(at, v, min, max));
-    let (user, ssh_keys) = match n.user_config {
+    let (user, ssh_keys, has_password) = match n.user_config {
         Some(u) => {
             let uat = at.key("user_config");
             r.obj(&uat, u, |r, u| {
@@ -164,11 +165,12 @@ fn vm(r: &mut Reader, at: &At, n: RawVm, d: &VmDefaults) -> Option<Vm> {
                         })
                     })
                     .unwrap_or_default();
-                (user, keys)
+                // Only that it is there: the value is a secret, kept nowhere.
+                (user, keys, u.password.is_some())
             })
             .unwrap_or_default()
         }
-        None => (None, Vec::new()),
+        None => (None, Vec::new(), false),
     };
     let vm = Vm {
         guest,
@@ -202,6 +204,7 @@ fn vm(r: &mut Reader, at: &At, n: RawVm, d: &VmDefaults) -> Option<Vm> {
         ),
         user,
         ssh_keys,
+        has_password,
         volumes: n
             .volumes
             .map(|l| {
