@@ -7,7 +7,7 @@ use phx_common::cli::{emit, finish, render, Failure, InputArgs, RenderArgs, EXIT
 use phx_common::config::Inventory;
 use phx_fw::existing;
 use phx_fw::planner::{self, Options};
-use phx_fw::sim::{self, Ruleset, Topology};
+use phx_fw::sim::{self, Docs, Ruleset, Topology};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -159,37 +159,40 @@ fn existing_files(
     root: &Path,
     given: &[PathBuf],
 ) -> Result<(existing::Files, phx_common::config::Problems), Failure> {
-    let paths: Vec<(PathBuf, String)> = if given.is_empty() {
-        let dir = phx_common::fsutil::under_root(root, "/etc/pve/firewall");
-        existing::list_dir(&dir)?
-            .into_iter()
-            .map(|p| {
-                let shown = format!(
-                    "/etc/pve/firewall/{}",
-                    p.file_name().unwrap().to_string_lossy()
-                );
-                (p, shown)
-            })
-            .collect()
+    let (paths, notes) = if given.is_empty() {
+        existing::find(root)?
     } else {
-        given
+        let paths = given
             .iter()
             .map(|p| (p.clone(), p.display().to_string()))
-            .collect()
+            .collect();
+        (paths, Vec::new())
     };
-    existing::read(&paths).map_err(Failure::Usage)
+    let (files, mut problems) = existing::read(&paths).map_err(Failure::Usage)?;
+    problems.warnings.extend(notes);
+    Ok((files, problems))
 }
 
 fn ruleset(inv: &Inventory, a: &SimArgs) -> Result<Ruleset, Failure> {
     if a.existing || a.input.state_root != Path::new("/") {
-        let (files, problems) = existing_files(&a.input.state_root, &[])?;
+        let (mut files, problems) = existing_files(&a.input.state_root, &[])?;
         for p in &problems.list {
             eprintln!("{TOOL}: warning: {p} (pve-firewall skips this too)");
         }
-        Ok(Ruleset::build(
+        warn_all(&problems.warnings);
+        let node = &inv.host.network.hostname;
+        let host = files.host_of(node).cloned();
+        if host.is_none() && !files.hosts.is_empty() {
+            eprintln!("{TOOL}: warning: no /etc/pve/nodes/{node}/host.fw among several nodes' host.fw: host rules are not simulated");
+        }
+        files.hosts.clear();
+        Ok(Ruleset::build_all(
             Topology::from_inventory(inv),
-            files.cluster,
-            files.guests,
+            Docs {
+                cluster: files.cluster,
+                host,
+                guests: files.guests,
+            },
         ))
     } else {
         let notes = planner::validate(inv).map_err(Failure::Invalid)?;
@@ -277,10 +280,7 @@ fn run_parse(a: ParseArgs, print: bool) -> Result<u8, Failure> {
             .map_err(anyhow::Error::from)?;
         writeln!(out)?;
     } else {
-        eprintln!(
-            "{TOOL}: {} file(s) clean",
-            files.guests.len() + usize::from(files.cluster.is_some())
-        );
+        eprintln!("{TOOL}: {} file(s) clean", files.count());
     }
     Ok(EXIT_OK)
 }

@@ -34,7 +34,7 @@ fn the_reference_examples_lint_clean_and_read_as_written() {
     );
     assert_eq!(c.fw.aliases["local_network"].cidr, "10.10.0.0/16");
     assert_eq!(c.fw.ipsets["management"], ["10.20.0.0/24"]);
-    assert_eq!(c.groups["webserver"].len(), 2);
+    assert_eq!(c.fw.groups["webserver"].len(), 2);
     assert_eq!(c.group_lines["webserver"], [22, 23]);
     let (id, g) = &files.guests[0];
     assert_eq!(*id, 101);

@@ -152,7 +152,7 @@ fn lint_reports_problems_with_line_numbers() {
 }
 
 #[test]
-fn lint_of_clean_files_succeeds_and_parse_of_a_group_section_is_explained() {
+fn lint_of_clean_files_succeeds_and_a_group_section_is_parsed_into_the_json() {
     let root = tempfile::tempdir().unwrap();
     phx_fw()
         .args(["render", "--config-dir"])
@@ -168,15 +168,16 @@ fn lint_of_clean_files_succeeds_and_parse_of_a_group_section_is_explained() {
         .assert()
         .success()
         .stdout("");
-    // A security group is valid for pve-firewall; the JSON has no groups, so it is a warning.
+    // A security group (issue 13: once dropped with a warning) is part of
+    // the JSON that parse prints, under the cluster firewall's `groups`.
     let f = root.path().join("etc/pve/firewall/cluster.fw");
     let mut text = std::fs::read_to_string(&f).unwrap();
     text.push_str("[group webserver]\n\nIN HTTPS(ACCEPT)\n\n");
     std::fs::write(&f, text).unwrap();
-    phx_fw()
-        .arg("parse")
-        .arg(&f)
-        .assert()
-        .success()
-        .stderr(predicate::str::contains("[group] sections"));
+    let out = phx_fw().arg("parse").arg(&f).assert().success();
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(
+        json["firewall"]["groups"]["webserver"],
+        serde_json::json!([{"type": "in", "action": "HTTPS(ACCEPT)"}])
+    );
 }

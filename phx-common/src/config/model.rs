@@ -113,6 +113,10 @@ pub struct Firewall {
     pub rules: Vec<FwRule>,
     /// JSON path of `rules` / `global_firewall_rules`, for messages.
     pub rules_path: String,
+    /// Security groups (`groups`: name → rules), cluster only: `[group name]`.
+    pub groups: BTreeMap<String, Vec<FwRule>>,
+    /// The node's own rules and options (`host`), cluster only: host.fw.
+    pub host: Option<Box<Firewall>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -410,6 +410,23 @@ pub fn firewall(r: &mut Reader, n: &Node, rules_key: &str) -> Option<Firewall> {
                 .collect();
         }
     }
+    // phx-fw checks both (issue 13): groups are `[group]` sections of
+    // cluster.fw, host the node's host.fw.
+    let mut groups = BTreeMap::new();
+    if let Some(g) = n.get("groups") {
+        if r.expect_object(&g) {
+            for (k, v) in g.entries() {
+                if r.expect_array(&v) {
+                    let list = v.items().iter().filter_map(|i| rule(r, i)).collect();
+                    groups.insert(k.to_string(), list);
+                }
+            }
+        }
+    }
+    let host = n
+        .get("host")
+        .and_then(|h| firewall(r, &h, "rules"))
+        .map(Box::new);
     Some(Firewall {
         enabled,
         policy_in,
@@ -419,6 +436,8 @@ pub fn firewall(r: &mut Reader, n: &Node, rules_key: &str) -> Option<Firewall> {
         ipsets,
         rules,
         rules_path,
+        groups,
+        host,
     })
 }
 

@@ -6,6 +6,7 @@
 //! `options`: `[OPTIONS]`; `sets`: aliases and IP sets; `rule`: one rule,
 //! field by field, with the parsers of `phx_common::firewall`.
 
+mod groups;
 mod options;
 mod rule;
 mod sets;
@@ -21,6 +22,7 @@ pub trait Locate {
     fn option(&self, key: &str) -> String;
     fn alias(&self, name: &str) -> String;
     fn ipset(&self, name: &str, entry: Option<usize>) -> String;
+    fn group(&self, name: &str) -> String;
     /// `field` is the JSON key (`source`, `port`…).
     fn rule(&self, rule: &FwRule, field: &str) -> String;
 }
@@ -43,6 +45,9 @@ impl Locate for JsonLoc<'_> {
             Some(i) => format!("{p}[{i}]"),
             None => p,
         }
+    }
+    fn group(&self, name: &str) -> String {
+        join_key(&join_key(self.base, "groups"), name)
     }
     fn rule(&self, rule: &FwRule, field: &str) -> String {
         if field.is_empty() {
@@ -80,6 +85,12 @@ impl Locate for FileLoc<'_> {
             None => format!("[IPSET {name}]"),
         }
     }
+    fn group(&self, name: &str) -> String {
+        self.doc
+            .group_headers
+            .get(name)
+            .map_or(format!("[group {name}]"), |h| format!("line {h}"))
+    }
     fn rule(&self, rule: &FwRule, _field: &str) -> String {
         rule.path.clone()
     }
@@ -93,6 +104,39 @@ pub struct Ctx<'a> {
     pub groups: &'a BTreeSet<String>,
 }
 
+/// Sections a file of this kind cannot have: host.fw has only options and
+/// rules; groups and the host object belong to the cluster firewall.
+fn check_placement(fw: &Firewall, ctx: &Ctx, file: &str, loc: &dyn Locate, p: &mut Problems) {
+    let host = ctx.kind == Kind::Host;
+    let cluster = ctx.kind == Kind::Cluster;
+    if host {
+        for name in fw.aliases.keys() {
+            p.push(file, &loc.alias(name), q(name), "no aliases in host.fw (pve-firewall reads only [OPTIONS] and [RULES] there): define it in the cluster firewall");
+        }
+        for name in fw.ipsets.keys() {
+            p.push(file, &loc.ipset(name, None), q(name), "no IP sets in host.fw (pve-firewall reads only [OPTIONS] and [RULES] there): define it in the cluster firewall");
+        }
+    }
+    if !cluster {
+        for name in fw.groups.keys() {
+            p.push(
+                file,
+                &loc.group(name),
+                q(name),
+                "security groups only in the cluster firewall ([group] sections of cluster.fw)",
+            );
+        }
+        if fw.host.is_some() {
+            p.push(
+                file,
+                &loc.option("host"),
+                "host",
+                "a host object only in the cluster firewall",
+            );
+        }
+    }
+}
+
 fn q(s: &str) -> String {
     format!("{s:?}")
 }
@@ -100,15 +144,19 @@ fn q(s: &str) -> String {
 /// Every problem in one firewall object, pushed into `p`. Warnings (legal
 /// but probably not meant) go to `p.warnings`.
 pub fn check(fw: &Firewall, ctx: &Ctx, file: &str, loc: &dyn Locate, p: &mut Problems) {
+    check_placement(fw, ctx, file, loc, p);
     options::check_options(fw, ctx, file, loc, p);
     sets::check_aliases(fw, file, loc, p);
     sets::check_ipsets(fw, ctx, file, loc, p);
+    groups::check_groups(fw, ctx, file, loc, p);
     let mut forward_warned = false;
-    for r in &fw.rules {
-        rule::check_rule(r, fw, ctx, loc, p);
+    for r in fw.rules.iter().chain(fw.groups.values().flatten()) {
         if r.direction == "forward" && !forward_warned {
             forward_warned = true;
             p.warn(format!("{}: {}: FORWARD rules are ignored by the iptables pve-firewall (only proxmox-firewall with nftables: 1 uses them)", r.file, loc.rule(r, "type")));
         }
+    }
+    for r in &fw.rules {
+        rule::check_rule(r, fw, ctx, loc, p);
     }
 }

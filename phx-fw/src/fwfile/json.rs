@@ -9,8 +9,11 @@ use serde_json::{json, Map, Value};
 pub fn to_json(fw: &Firewall, kind: Kind) -> Value {
     let mut o = Map::new();
     o.insert("enabled".into(), json!(fw.enabled));
-    o.insert("default_input_policy".into(), json!(fw.policy_in));
-    o.insert("default_output_policy".into(), json!(fw.policy_out));
+    // host.fw has no policies: the host's are cluster.fw's.
+    if kind != Kind::Host {
+        o.insert("default_input_policy".into(), json!(fw.policy_in));
+        o.insert("default_output_policy".into(), json!(fw.policy_out));
+    }
     if !fw.options.is_empty() {
         o.insert("options".into(), json!(fw.options));
     }
@@ -32,6 +35,17 @@ pub fn to_json(fw: &Firewall, kind: Kind) -> Value {
         kind.rules_key().into(),
         Value::Array(fw.rules.iter().map(rule_json).collect()),
     );
+    if !fw.groups.is_empty() {
+        let groups: Map<String, Value> = fw
+            .groups
+            .iter()
+            .map(|(name, rules)| (name.clone(), rules.iter().map(rule_json).collect()))
+            .collect();
+        o.insert("groups".into(), Value::Object(groups));
+    }
+    if let Some(h) = &fw.host {
+        o.insert("host".into(), to_json(h, Kind::Host));
+    }
     Value::Object(o)
 }
 

@@ -152,6 +152,8 @@ impl Reader {
         doc.fw.policy_in = "DROP".into();
         doc.fw.policy_out = "ACCEPT".into();
         doc.fw.rules_path = kind.rules_key().into();
+        // host.fw's `enable` defaults to 1, the others' to 0.
+        doc.fw.enabled = kind == Kind::Host;
         Reader {
             kind,
             doc,
@@ -214,9 +216,10 @@ impl Reader {
         self.seen_sections.push(key);
         match (word.as_str(), name) {
             ("options", None) => Section::Options,
-            ("aliases", None) => Section::Aliases,
             ("rules", None) => Section::Rules,
-            ("ipset", Some(nm)) if is_set_name(&nm) => {
+            // host.fw has only [OPTIONS] and [RULES] (parse_hostfw_config).
+            ("aliases", None) if self.kind != Kind::Host => Section::Aliases,
+            ("ipset", Some(nm)) if self.kind != Kind::Host && is_set_name(&nm) => {
                 let nm = nm.to_ascii_lowercase();
                 self.doc.fw.ipsets.entry(nm.clone()).or_default();
                 self.doc.ipset_lines.insert(nm.clone(), (n, Vec::new()));
@@ -226,8 +229,9 @@ impl Reader {
                 if self.kind == Kind::Cluster && is_set_name(&nm) && nm.len() <= 18 =>
             {
                 let nm = nm.to_ascii_lowercase();
-                self.doc.groups.entry(nm.clone()).or_default();
+                self.doc.fw.groups.entry(nm.clone()).or_default();
                 self.doc.group_lines.entry(nm.clone()).or_default();
+                self.doc.group_headers.insert(nm.clone(), n);
                 Section::Group(nm)
             }
             _ => {
@@ -275,7 +279,7 @@ impl Reader {
                     .errors
                     .push((n, format!("enable: {v:?} (expected 0 or 1)"))),
             },
-            "policy_in" | "policy_out" => {
+            "policy_in" | "policy_out" if self.kind != Kind::Host => {
                 if !["ACCEPT", "DROP", "REJECT"].contains(&v) {
                     self.errors
                         .push((n, format!("{k}: {v:?} (expected ACCEPT, DROP or REJECT)")));
@@ -347,7 +351,7 @@ impl Reader {
         match parse_rule(line, &self.doc.file, n) {
             Ok(r) => match group {
                 Some(g) => {
-                    self.doc.groups.get_mut(g).unwrap().push(r);
+                    self.doc.fw.groups.get_mut(g).unwrap().push(r);
                     self.doc.group_lines.get_mut(g).unwrap().push(n);
                 }
                 None => {

@@ -156,6 +156,7 @@ pub(super) struct FileRules {
 pub(super) struct Compiler<'a> {
     pub(super) docs: &'a [FwDoc],
     pub(super) cluster_doc: Option<usize>,
+    pub(super) host_doc: Option<usize>,
     /// The local network (`local_network` alias or the detected one).
     pub(super) local_net: IpNet,
     pub(super) cache: HashMap<(usize, String), Arc<Ipv4Set>>,
@@ -165,6 +166,8 @@ impl Compiler<'_> {
     fn kind_of(&self, doc: usize) -> Kind {
         if Some(doc) == self.cluster_doc {
             Kind::Cluster
+        } else if Some(doc) == self.host_doc {
+            Kind::Host
         } else {
             Kind::Guest(0)
         }

@@ -36,7 +36,7 @@ impl Ruleset {
     pub(super) fn decider(&self, r: &CRule) -> Decider {
         let d = &self.docs[r.doc];
         let rule = match &r.group {
-            Some(g) => &d.groups[g][r.idx],
+            Some(g) => &d.fw.groups[g][r.idx],
             None => &d.fw.rules[r.idx],
         };
         Decider::Rule {
@@ -140,7 +140,36 @@ impl Ruleset {
         Decider::Implicit(format!("host IN accepts +management (IP set management + local_network {}) on tcp 8006, 5900:5999, 3128, 22, 60000:60050", self.local_network_desc))
     }
 
+    /// host.fw's rules, then cluster.fw's: "add host rules first, so that
+    /// cluster wide rules can be overwritten" (enable_host_firewall).
+    fn host_rules(&self, inbound: bool, c: &FileRules, p: &Packet) -> Option<(Verdict, Decider)> {
+        fn chain(f: &FileRules, inbound: bool) -> &Chain {
+            if inbound {
+                &f.chains.inbound
+            } else {
+                &f.chains.outbound
+            }
+        }
+        let iface = &self.topo.bridge;
+        self.host
+            .as_ref()
+            .and_then(|h| self.walk(chain(h, inbound), inbound, iface, p, 0))
+            .or_else(|| self.walk(chain(c, inbound), inbound, iface, p, 0))
+    }
+
+    /// When host.fw says `enable: 0`, pve-firewall builds no host chains.
+    pub(super) fn host_unfiltered(&self) -> Option<Decider> {
+        let h = self.host.as_ref().filter(|h| !h.enabled)?;
+        Some(Decider::Disabled(format!(
+            "{}: enable: 0 (the host is not filtered)",
+            self.docs[h.doc].file
+        )))
+    }
+
     fn host_in(&self, c: &FileRules, p: &Packet) -> (Verdict, Decider) {
+        if let Some(d) = self.host_unfiltered() {
+            return (Verdict::Accept, d);
+        }
         let src = u32::from(p.src);
         for stage in HOST_IN {
             let hit = match stage {
@@ -154,7 +183,7 @@ impl Ruleset {
                         Decider::Implicit("host IN accepts IGMP".into()),
                     )
                 }),
-                HostIn::Rules => self.walk(&c.chains.inbound, true, &self.topo.bridge, p, 0),
+                HostIn::Rules => self.host_rules(true, c, p),
                 HostIn::Management => (p.proto == tables::TCP
                     && p.dport.is_some_and(|d| in_ranges(MGMT_IN, d))
                     && self.management.contains(src))
@@ -168,8 +197,11 @@ impl Ruleset {
     }
 
     fn host_out(&self, c: &FileRules, p: &Packet) -> (Verdict, Decider) {
+        if let Some(d) = self.host_unfiltered() {
+            return (Verdict::Accept, d);
+        }
         let file = &self.docs[c.doc].file;
-        if let Some(hit) = self.walk(&c.chains.outbound, false, &self.topo.bridge, p, 0) {
+        if let Some(hit) = self.host_rules(false, c, p) {
             return hit;
         }
         if p.proto == tables::TCP

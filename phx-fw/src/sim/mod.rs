@@ -30,6 +30,8 @@ pub struct Ruleset {
     pub docs: Vec<FwDoc>,
     topo: Topology,
     cluster: Option<FileRules>,
+    /// host.fw: its rules come before cluster.fw's in host IN/OUT.
+    host: Option<FileRules>,
     groups: HashMap<String, Chains>,
     guests: HashMap<u32, FileRules>,
     guest_by_ip: HashMap<Ipv4Addr, u32>,
@@ -55,7 +57,7 @@ enum HostIn {
     Blacklist,
     /// IGMP is accepted.
     Igmp,
-    /// cluster.fw's IN rules (and the groups they jump to).
+    /// host.fw's IN rules, then cluster.fw's (and the groups they jump to).
     Rules,
     /// `+management` (IP set `management` + local_network) on MGMT_IN.
     Management,
@@ -70,13 +72,44 @@ const HOST_IN: [HostIn; 4] = [
 
 const MGMT_OUT: &[(u16, u16)] = &[(8006, 8006), (22, 22), (5900, 5999), (3128, 3128)];
 
+/// The firewall files a ruleset is compiled from.
+#[derive(Debug, Default)]
+pub struct Docs {
+    /// cluster.fw (None: no file, firewall off).
+    pub cluster: Option<FwDoc>,
+    /// The node's host.fw.
+    pub host: Option<FwDoc>,
+    /// `<vmid>.fw` files.
+    pub guests: Vec<(u32, FwDoc)>,
+}
+
 impl Ruleset {
     /// `cluster`: cluster.fw (None: no file, firewall off); `guests`: `<vmid>.fw` files.
     pub fn build(topo: Topology, cluster: Option<FwDoc>, guests: Vec<(u32, FwDoc)>) -> Ruleset {
+        Self::build_all(
+            topo,
+            Docs {
+                cluster,
+                host: None,
+                guests,
+            },
+        )
+    }
+
+    pub fn build_all(topo: Topology, files: Docs) -> Ruleset {
+        let Docs {
+            cluster,
+            host,
+            guests,
+        } = files;
         let mut docs = Vec::new();
         let cluster_doc = cluster.map(|c| {
             docs.push(c);
-            0
+            docs.len() - 1
+        });
+        let host_doc = host.map(|h| {
+            docs.push(h);
+            docs.len() - 1
         });
         let mut guest_ids = Vec::new();
         for (id, d) in guests {
@@ -105,13 +138,15 @@ impl Ruleset {
         let mut comp = Compiler {
             docs: &docs,
             cluster_doc,
+            host_doc,
             local_net,
             cache: HashMap::new(),
         };
         let cluster = cluster_doc.map(|c| comp.file(c));
+        let host = host_doc.map(|h| comp.file(h));
         let mut groups = HashMap::new();
         if let Some(c) = cluster_doc {
-            for (name, rules) in &docs[c].groups {
+            for (name, rules) in &docs[c].fw.groups {
                 let lines = docs[c].group_lines.get(name).cloned().unwrap_or_default();
                 groups.insert(name.clone(), comp.chains(c, Some(name), rules, &lines));
             }
@@ -138,6 +173,7 @@ impl Ruleset {
             docs,
             topo,
             cluster,
+            host,
             groups,
             guests,
             guest_by_ip,
