@@ -7,7 +7,7 @@ use phx_common::cli::{emit, finish, render, Failure, InputArgs, RenderArgs, EXIT
 use phx_common::config::Inventory;
 use phx_fw::existing;
 use phx_fw::planner::{self, Options};
-use phx_fw::sim::{self, Docs, Ruleset, Topology};
+use phx_fw::sim::{self, Docs, Ruleset, Topology, Verdict};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -91,7 +91,8 @@ enum Cmd {
 struct SimArgs {
     #[command(flatten)]
     input: InputArgs,
-    /// Where the packet comes from: host, outside, vmN, ctN, a guest ID or an IPv4 address.
+    /// Where the packet comes from: host, outside, nfvm (a bridge port without
+    /// firewall), vmN, ctN, vmNiM (NIC M), a guest ID or an IPv4 address.
     #[arg(long, required_unless_present = "batch")]
     from: Option<String>,
     /// Where it goes (same forms as --from).
@@ -104,14 +105,30 @@ struct SimArgs {
     dport: Option<u16>,
     #[arg(long)]
     sport: Option<u16>,
-    /// ICMP type name for --proto icmp (default echo-request).
+    /// ICMP type for --proto icmp: a name (host-unreachable, …), N or N/C (default echo-request).
     #[arg(long)]
     icmp_type: Option<String>,
+    /// Source address, when not the sender's own (e.g. a spoofed one from a guest).
+    #[arg(long)]
+    source: Option<std::net::Ipv4Addr>,
+    /// Destination address, when not the receiver's own.
+    #[arg(long)]
+    dest: Option<std::net::Ipv4Addr>,
+    /// netN: the guest end's NIC; anything else: the host interface (default the bridge).
+    #[arg(long)]
+    iface: Option<String>,
+    /// Destination address type: unicast (default), multicast, broadcast, anycast, local.
+    #[arg(long)]
+    dsttype: Option<String>,
+    /// Exit 0 for ACCEPT and 1 for DROP/REJECT (with --batch: 1 if any is).
+    #[arg(long)]
+    exit_status: bool,
     /// Evaluate the files already under --state-root instead of the proposed ones
     /// (implied by a --state-root other than /).
     #[arg(long)]
     existing: bool,
-    /// Answer many queries, one per line `FROM TO PROTO [DPORT [SPORT]]` (`-` for none);
+    /// Answer many queries, one per line `FROM TO PROTO [DPORT [SPORT]] [KEY=VALUE…]`
+    /// (`-` for none; keys source, dest, iface, icmp-type, dsttype);
     /// prints `VERDICT<TAB>DECIDED BY` per line, and the rate on stderr. FILE `-` is stdin.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["from", "to"])]
     batch: Option<PathBuf>,
@@ -181,13 +198,19 @@ fn ruleset(inv: &Inventory, a: &SimArgs) -> Result<Ruleset, Failure> {
         }
         warn_all(&problems.warnings);
         let node = &inv.host.network.hostname;
+        let mut topo = Topology::from_inventory(inv);
+        warn_all(&sim::machine::read_into(
+            &mut topo,
+            &a.input.state_root,
+            node,
+        ));
         let host = files.host_of(node).cloned();
         if host.is_none() && !files.hosts.is_empty() {
             eprintln!("{TOOL}: warning: no /etc/pve/nodes/{node}/host.fw among several nodes' host.fw: host rules are not simulated");
         }
         files.hosts.clear();
         Ok(Ruleset::build_all(
-            Topology::from_inventory(inv),
+            topo,
             Docs {
                 cluster: files.cluster,
                 host,
@@ -217,6 +240,7 @@ fn run_simulate(a: SimArgs) -> Result<u8, Failure> {
         let started = Instant::now();
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
         let mut n = 0usize;
+        let mut denied = false;
         for (i, line) in lines.iter().enumerate() {
             let bad =
                 |e: String| Failure::Usage(format!("{}: line {}: {e}", batch.display(), i + 1));
@@ -225,6 +249,7 @@ fn run_simulate(a: SimArgs) -> Result<u8, Failure> {
             };
             let (ans, _) = q.run(&rs).map_err(bad)?;
             writeln!(out, "{}\t{}", ans.verdict, ans.decider)?;
+            denied |= ans.verdict != Verdict::Accept;
             n += 1;
         }
         out.flush()?;
@@ -233,7 +258,7 @@ fn run_simulate(a: SimArgs) -> Result<u8, Failure> {
             "{TOOL}: {n} queries in {secs:.3} s ({:.0} queries/s)",
             n as f64 / secs.max(1e-9)
         );
-        return Ok(EXIT_OK);
+        return Ok(verdict_status(a.exit_status, denied));
     }
     let (from, to) = (
         a.from.as_deref().unwrap_or_default(),
@@ -246,6 +271,10 @@ fn run_simulate(a: SimArgs) -> Result<u8, Failure> {
         dport: a.dport,
         sport: a.sport,
         icmp_type: a.icmp_type.as_deref(),
+        source: a.source,
+        dest: a.dest,
+        iface: a.iface.as_deref(),
+        dsttype: a.dsttype.as_deref(),
     };
     let (ans, p) = q.run(&rs).map_err(Failure::Usage)?;
     let mut out = std::io::stdout().lock();
@@ -264,8 +293,23 @@ fn run_simulate(a: SimArgs) -> Result<u8, Failure> {
     }
     writeln!(out, "ACTION: {}", ans.verdict)?;
     writeln!(out, "decided by: {}", ans.decider)?;
-    Ok(EXIT_OK)
+    Ok(verdict_status(
+        a.exit_status,
+        ans.verdict != Verdict::Accept,
+    ))
 }
+
+/// With --exit-status, a denied packet is exit 1 (for scripts); otherwise 0.
+fn verdict_status(exit_status: bool, denied: bool) -> u8 {
+    if exit_status && denied {
+        EXIT_DENIED
+    } else {
+        EXIT_OK
+    }
+}
+
+/// `simulate --exit-status`: the packet (or one of the batch) is dropped or rejected.
+const EXIT_DENIED: u8 = 1;
 
 fn run_parse(a: ParseArgs, print: bool) -> Result<u8, Failure> {
     let (files, mut problems) = existing_files(&a.state_root, &a.files)?;

@@ -64,6 +64,7 @@ fn host_rules_and_group_jumps_decide_in_proxmox_order() {
                 dport: Some(dport),
                 sport: Some(40000),
                 icmp_type: None,
+                ..Default::default()
             },
         )
     };

@@ -3,8 +3,8 @@
 //! DROP/REJECT policies' silent noise handling.
 
 use super::compile::{in_ranges, match_packet, CRule, Chain, FileRules};
-use super::values::{Answer, Decider, Packet, Zone};
-use super::{HostIn, Ruleset, HOST_IN, MGMT_IN, MGMT_OUT};
+use super::values::{Answer, Decider, DstType, Packet, Zone};
+use super::{HostIn, Ruleset, COROSYNC, HOST_IN, MGMT_IN, MGMT_OUT};
 use crate::fwfile::rule_line;
 use phx_common::firewall::rule::{Target, Verdict};
 use phx_common::firewall::tables;
@@ -14,7 +14,11 @@ use std::net::Ipv4Addr;
 fn is_noise(p: &Packet) -> bool {
     let d = p.dport.unwrap_or(0);
     let s = p.sport.unwrap_or(0);
-    let multicast = p.dst.is_multicast() || p.dst.is_broadcast();
+    // PVEFW-Drop: `-m addrtype --dst-type BROADCAST/MULTICAST/ANYCAST -j DROP`.
+    let multicast = matches!(
+        p.dst_type(),
+        DstType::Broadcast | DstType::Multicast | DstType::Anycast
+    );
     multicast
         || (p.proto == tables::UDP
             && (d == 135
@@ -150,11 +154,45 @@ impl Ruleset {
                 &f.chains.outbound
             }
         }
-        let iface = &self.topo.bridge;
+        let iface = p.host_iface.as_deref().unwrap_or(&self.topo.bridge);
         self.host
             .as_ref()
             .and_then(|h| self.walk(chain(h, inbound), inbound, iface, p, 0))
             .or_else(|| self.walk(chain(c, inbound), inbound, iface, p, 0))
+    }
+
+    /// Corosync between this node's ring address and another node's on the
+    /// same link (compile_iptables_filter's corosync rules): IN from a peer
+    /// to us, OUT from us to a peer.
+    fn corosync(&self, p: &Packet, inbound: bool) -> Option<(Verdict, Decider)> {
+        let port = p
+            .dport
+            .is_some_and(|d| (COROSYNC.0..=COROSYNC.1).contains(&d));
+        if p.proto != tables::UDP || !port {
+            return None;
+        }
+        let (peer, ours) = if inbound {
+            (p.src, p.dst)
+        } else {
+            (p.dst, p.src)
+        };
+        let rings = &self.topo.corosync;
+        let hit = rings.iter().any(|(link, local, ip)| {
+            !local
+                && *ip == peer
+                && rings
+                    .iter()
+                    .any(|(l, loc, mine)| *loc && l == link && *mine == ours)
+        });
+        hit.then(|| {
+            (
+                Verdict::Accept,
+                Decider::Implicit(format!(
+                    "host {} accepts corosync (udp 5404:5405) with another node's ring address (/etc/pve/corosync.conf)",
+                    if inbound { "IN" } else { "OUT" }
+                )),
+            )
+        })
     }
 
     /// When host.fw says `enable: 0`, pve-firewall builds no host chains.
@@ -188,6 +226,7 @@ impl Ruleset {
                     && p.dport.is_some_and(|d| in_ranges(MGMT_IN, d))
                     && self.management.contains(src))
                 .then(|| (Verdict::Accept, self.management_accept())),
+                HostIn::Corosync => self.corosync(p, true),
             };
             if let Some(hit) = hit {
                 return hit;
@@ -216,15 +255,25 @@ impl Ruleset {
                 )),
             );
         }
+        if let Some(hit) = self.corosync(p, false) {
+            return hit;
+        }
         self.policy(file, "policy_out", c.policy_out, p)
+    }
+
+    /// The NIC a packet uses at a guest end: net0 unless given.
+    fn nic_of(p: &Packet, inbound: bool) -> u8 {
+        if inbound { p.dst_nic } else { p.src_nic }.unwrap_or(0)
     }
 
     fn guest_chain(&self, id: u32, inbound: bool, p: &Packet) -> ChainOutcome {
         let Some(g) = self.guests.get(&id) else {
             return ChainOutcome::Continue;
         };
+        let nic = Self::nic_of(p, inbound);
         let info = self.topo.guests.iter().find(|x| x.id == id);
-        if !g.enabled || !info.is_some_and(|i| i.nic_firewall) {
+        let nic_info = info.and_then(|i| i.nic(nic));
+        if !g.enabled || !nic_info.is_some_and(|(_, fw)| fw) {
             return ChainOutcome::Continue;
         }
         let file = &self.docs[g.doc].file;
@@ -251,16 +300,16 @@ impl Ruleset {
                     )),
                 );
             }
-            if let Some(allowed) = &g.ipfilter {
-                let own = info
-                    .filter(|i| i.is_ct)
-                    .and_then(|i| i.ip)
-                    .is_some_and(|ip| ip == p.src);
-                if !own && !allowed.contains(u32::from(p.src)) {
+            let set = g.ipfilter.get(&nic);
+            if set.is_some() || g.ipfilter_all {
+                // A container's configured address is in its set implicitly.
+                let own =
+                    info.is_some_and(|i| i.is_ct) && nic_info.and_then(|(ip, _)| ip) == Some(p.src);
+                if !own && !set.is_some_and(|s| s.contains(u32::from(p.src))) {
                     return ChainOutcome::Verdict(
                         Verdict::Drop,
                         Decider::Implicit(format!(
-                            "guest {id} ipfilter: source {} is not in ipfilter-net0",
+                            "guest {id} ipfilter: source {} is not in ipfilter-net{nic}",
                             p.src
                         )),
                     );
@@ -272,7 +321,7 @@ impl Ruleset {
         } else {
             &g.chains.outbound
         };
-        if let Some((v, d)) = self.walk(chain, inbound, "net0", p, 0) {
+        if let Some((v, d)) = self.walk(chain, inbound, &format!("net{nic}"), p, 0) {
             return match v {
                 Verdict::Accept => ChainOutcome::Continue,
                 _ => ChainOutcome::Verdict(v, d),
@@ -291,12 +340,17 @@ impl Ruleset {
 
     /// Zone of an address: the host, a guest, or outside.
     pub fn zone_of(&self, ip: Ipv4Addr) -> Zone {
-        if ip == self.topo.host_ip {
-            Zone::Host
-        } else if let Some(id) = self.guest_by_ip.get(&ip) {
-            Zone::Guest(*id)
+        self.zone_nic_of(ip).0
+    }
+
+    /// Zone of an address, and for a guest the NIC that owns it.
+    pub fn zone_nic_of(&self, ip: Ipv4Addr) -> (Zone, Option<u8>) {
+        if ip == self.topo.host_ip || self.topo.more_host_ips.contains(&ip) {
+            (Zone::Host, None)
+        } else if let Some((id, nic)) = self.guest_by_ip.get(&ip) {
+            (Zone::Guest(*id), Some(*nic))
         } else {
-            Zone::Outside
+            (Zone::Outside, None)
         }
     }
 
@@ -401,7 +455,8 @@ impl Ruleset {
         let pick = |id: u32, inbound: bool| -> Option<Decider> {
             let g = self.guests.get(&id)?;
             let info = self.topo.guests.iter().find(|x| x.id == id)?;
-            if !g.enabled || !info.nic_firewall {
+            let nic = Self::nic_of(p, inbound);
+            if !g.enabled || !info.nic(nic).is_some_and(|(_, fw)| fw) {
                 return None;
             }
             let chain = if inbound {
@@ -409,7 +464,8 @@ impl Ruleset {
             } else {
                 &g.chains.outbound
             };
-            match self.walk(chain, inbound, "net0", p, 0) {
+            let nic = format!("net{}", Self::nic_of(p, inbound));
+            match self.walk(chain, inbound, &nic, p, 0) {
                 Some((_, d)) => Some(d),
                 None => {
                     let (opt, pol) = if inbound {

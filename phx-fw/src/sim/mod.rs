@@ -9,13 +9,14 @@
 
 mod compile;
 mod eval;
+pub mod machine;
 mod partition;
 mod query;
 mod values;
 
 pub use phx_common::firewall::rule::Verdict;
-pub use query::{batch_line, query_proto, resolve_endpoint, Query};
-pub use values::{Answer, Decider, GuestInfo, Packet, Topology, Zone};
+pub use query::{batch_line, endpoint, query_proto, resolve_endpoint, Endpoint, Query};
+pub use values::{Answer, Decider, DstType, GuestInfo, Nic, Packet, Topology, Zone};
 
 use crate::fwfile::FwDoc;
 use crate::ipv4set::Ipv4Set;
@@ -34,7 +35,8 @@ pub struct Ruleset {
     host: Option<FileRules>,
     groups: HashMap<String, Chains>,
     guests: HashMap<u32, FileRules>,
-    guest_by_ip: HashMap<Ipv4Addr, u32>,
+    /// Every guest address → (guest, NIC).
+    guest_by_ip: HashMap<Ipv4Addr, (u32, u8)>,
     local_network: Ipv4Set,
     local_network_desc: String,
     management: Ipv4Set,
@@ -61,14 +63,21 @@ enum HostIn {
     Rules,
     /// `+management` (IP set `management` + local_network) on MGMT_IN.
     Management,
+    /// Corosync (udp 5404:5405) from another node's ring address to ours on
+    /// the same link, from /etc/pve/corosync.conf.
+    Corosync,
 }
 
-const HOST_IN: [HostIn; 4] = [
+const HOST_IN: [HostIn; 5] = [
     HostIn::Blacklist,
     HostIn::Igmp,
     HostIn::Rules,
     HostIn::Management,
+    HostIn::Corosync,
 ];
+
+/// Corosync's ports.
+const COROSYNC: (u16, u16) = (5404, 5405);
 
 const MGMT_OUT: &[(u16, u16)] = &[(8006, 8006), (22, 22), (5900, 5999), (3128, 3128)];
 
@@ -167,7 +176,7 @@ impl Ruleset {
         let guest_by_ip = topo
             .guests
             .iter()
-            .filter_map(|g| g.ip.map(|ip| (ip, g.id)))
+            .flat_map(|g| g.addresses().map(move |(nic, ip)| (ip, (g.id, nic))))
             .collect();
         Ruleset {
             docs,

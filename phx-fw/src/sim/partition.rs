@@ -68,6 +68,8 @@ impl Ruleset {
                     self.management_accept(),
                 ),
                 HostIn::Management => {}
+                // Only tcp is asked about; corosync is udp.
+                HostIn::Corosync => {}
             }
         }
         if !rest.is_empty() {
