@@ -238,9 +238,11 @@ pub fn batch_line(line: &str) -> Result<Option<Query<'_>>, String> {
             "dsttype" => q.dsttype = Some(v),
             "dport" => q.dport = port(Some(&v))?,
             "sport" => q.sport = port(Some(&v))?,
-            _ => return Err(format!(
+            _ => {
+                return Err(format!(
                 "{item:?}: expected source=, dest=, iface=, icmp-type=, dsttype=, dport= or sport="
-            )),
+            ))
+            }
         }
     }
     Ok(Some(q))
