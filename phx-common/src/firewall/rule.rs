@@ -382,7 +382,9 @@ mod tests {
     /// (src/PVE/Firewall.pm) that decides it.
     #[test]
     fn compiled_or_not_as_pve_firewall_decides() {
-        let cases: &[(&str, &str, &[(&str, &str)], bool, &str)] = &[
+        // (direction, action, fields, compiled, the Perl that decides)
+        type Case<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)], bool, &'a str);
+        let cases: &[Case] = &[
             (
                 "in",
                 "ACCEPT",
