@@ -609,7 +609,7 @@ fn the_tree_round_trips_through_json() {
     .unwrap();
     let first = parse(copy.path());
     assert_eq!(
-        first["firewall"]["groups"]["infra"]
+        first["firewall"]["groups"]["infra"]["rules"]
             .as_array()
             .unwrap()
             .len(),

@@ -385,13 +385,43 @@ pub fn firewall(r: &mut Reader, n: &Node, rules_key: &str) -> Option<Firewall> {
         }
     }
     let mut ipsets = BTreeMap::new();
+    let mut ipset_comments = BTreeMap::new();
     if let Some(s) = n.get("ipsets") {
         if r.expect_object(&s) {
             for (k, v) in s.entries() {
-                if r.expect_array(&v) {
-                    let entries = r.str_list(&v, &[]).into_iter().map(|(s, _)| s).collect();
-                    ipsets.insert(k.to_string(), entries);
+                // A set is a list of entries, or {"comment": …, "entries": [...]};
+                // an entry is a string or {"cidr": …, "comment": …} (phx-fw
+                // keeps the comments of .fw files through parse and render).
+                let (list, set_comment) = match v.value {
+                    serde_json::Value::Object(_) => (v.get("entries"), r.opt_str(&v, "comment")),
+                    _ => (Some(v.clone()), None),
+                };
+                let mut entries = Vec::new();
+                let mut comments = Vec::new();
+                if let Some(list) = list {
+                    if r.expect_array(&list) {
+                        for item in list.items() {
+                            let (entry, comment) = match item.value {
+                                serde_json::Value::Object(_) => {
+                                    (r.req_str(&item, "cidr"), r.opt_str(&item, "comment"))
+                                }
+                                _ => (r.str(&item), None),
+                            };
+                            if let Some(e) = entry {
+                                entries.push(e);
+                                comments.push(comment);
+                            }
+                        }
+                    }
                 }
+                if set_comment.is_some() || comments.iter().any(Option::is_some) {
+                    let c = SetComments {
+                        set: set_comment,
+                        entries: comments,
+                    };
+                    ipset_comments.insert(k.to_string(), c);
+                }
+                ipsets.insert(k.to_string(), entries);
             }
         }
     }
@@ -413,12 +443,25 @@ pub fn firewall(r: &mut Reader, n: &Node, rules_key: &str) -> Option<Firewall> {
     // phx-fw checks both (issue 13): groups are `[group]` sections of
     // cluster.fw, host the node's host.fw.
     let mut groups = BTreeMap::new();
+    let mut group_comments = BTreeMap::new();
     if let Some(g) = n.get("groups") {
         if r.expect_object(&g) {
             for (k, v) in g.entries() {
-                if r.expect_array(&v) {
-                    let list = v.items().iter().filter_map(|i| rule(r, i)).collect();
-                    groups.insert(k.to_string(), list);
+                // A group is a list of rules, or {"comment": …, "rules": [...]}.
+                let list = match v.value {
+                    serde_json::Value::Object(_) => {
+                        if let Some(c) = r.opt_str(&v, "comment") {
+                            group_comments.insert(k.to_string(), c);
+                        }
+                        v.get("rules")
+                    }
+                    _ => Some(v.clone()),
+                };
+                if let Some(list) = list.filter(|l| r.expect_array(l)) {
+                    let rules = list.items().iter().filter_map(|i| rule(r, i)).collect();
+                    groups.insert(k.to_string(), rules);
+                } else {
+                    groups.insert(k.to_string(), Vec::new());
                 }
             }
         }
@@ -438,6 +481,8 @@ pub fn firewall(r: &mut Reader, n: &Node, rules_key: &str) -> Option<Firewall> {
         rules_path,
         groups,
         host,
+        ipset_comments,
+        group_comments,
     })
 }
 

@@ -29,7 +29,12 @@ pub fn to_json(fw: &Firewall, kind: Kind) -> Value {
         o.insert("aliases".into(), Value::Object(a));
     }
     if !fw.ipsets.is_empty() {
-        o.insert("ipsets".into(), json!(fw.ipsets));
+        let sets: Map<String, Value> = fw
+            .ipsets
+            .iter()
+            .map(|(name, entries)| (name.clone(), ipset_json(fw, name, entries)))
+            .collect();
+        o.insert("ipsets".into(), Value::Object(sets));
     }
     o.insert(
         kind.rules_key().into(),
@@ -39,7 +44,14 @@ pub fn to_json(fw: &Firewall, kind: Kind) -> Value {
         let groups: Map<String, Value> = fw
             .groups
             .iter()
-            .map(|(name, rules)| (name.clone(), rules.iter().map(rule_json).collect()))
+            .map(|(name, rules)| {
+                let list: Value = rules.iter().map(rule_json).collect();
+                let v = match fw.group_comments.get(name) {
+                    Some(c) => json!({"comment": c, "rules": list}),
+                    None => list,
+                };
+                (name.clone(), v)
+            })
             .collect();
         o.insert("groups".into(), Value::Object(groups));
     }
@@ -47,6 +59,28 @@ pub fn to_json(fw: &Firewall, kind: Kind) -> Value {
         o.insert("host".into(), to_json(h, Kind::Host));
     }
     Value::Object(o)
+}
+
+/// A set's entries; with comments, entries as {"cidr", "comment"} and the
+/// set as {"comment", "entries"} where it has one.
+fn ipset_json(fw: &Firewall, name: &str, entries: &[String]) -> Value {
+    let Some(notes) = fw.ipset_comments.get(name) else {
+        return json!(entries);
+    };
+    let list: Value = entries
+        .iter()
+        .enumerate()
+        .map(
+            |(i, e)| match notes.entries.get(i).and_then(Option::as_deref) {
+                Some(c) => json!({"cidr": e, "comment": c}),
+                None => json!(e),
+            },
+        )
+        .collect();
+    match &notes.set {
+        Some(c) => json!({"comment": c, "entries": list}),
+        None => list,
+    }
 }
 
 pub fn rule_json(r: &FwRule) -> Value {

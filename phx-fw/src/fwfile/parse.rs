@@ -197,7 +197,7 @@ impl Reader {
 
     /// `[OPTIONS]`, `[ALIASES]`, `[RULES]`, `[IPSET name]`, `[group name]`.
     fn header(&mut self, n: usize, line: &str) -> Section {
-        let (head, _) = split_comment(line);
+        let (head, header_comment) = split_comment(line);
         let Some(inner) = head.strip_prefix('[').and_then(|h| h.strip_suffix(']')) else {
             self.error(n, format!("bad section header {line:?}"));
             return Section::Skip;
@@ -223,6 +223,14 @@ impl Reader {
                 let nm = nm.to_ascii_lowercase();
                 self.doc.fw.ipsets.entry(nm.clone()).or_default();
                 self.doc.ipset_lines.insert(nm.clone(), (n, Vec::new()));
+                if let Some(c) = header_comment {
+                    self.doc
+                        .fw
+                        .ipset_comments
+                        .entry(nm.clone())
+                        .or_default()
+                        .set = Some(c);
+                }
                 Section::Ipset(nm)
             }
             ("group", Some(nm))
@@ -232,6 +240,9 @@ impl Reader {
                 self.doc.fw.groups.entry(nm.clone()).or_default();
                 self.doc.group_lines.entry(nm.clone()).or_default();
                 self.doc.group_headers.insert(nm.clone(), n);
+                if let Some(c) = header_comment {
+                    self.doc.fw.group_comments.insert(nm.clone(), c);
+                }
                 Section::Group(nm)
             }
             _ => {
@@ -332,17 +343,24 @@ impl Reader {
     }
 
     fn ipset_entry(&mut self, n: usize, name: &str, line: &str) {
-        let (body, _) = split_comment(line);
+        let (body, cmt) = split_comment(line);
         if body.contains(char::is_whitespace) {
             self.error(n, format!("can't parse IP set entry {line:?}"));
             return;
         }
-        self.doc
-            .fw
-            .ipsets
-            .get_mut(name)
-            .unwrap()
-            .push(body.to_string());
+        let entries = self.doc.fw.ipsets.get_mut(name).unwrap();
+        entries.push(body.to_string());
+        let count = entries.len();
+        if let Some(c) = cmt {
+            let notes = self
+                .doc
+                .fw
+                .ipset_comments
+                .entry(name.to_string())
+                .or_default();
+            notes.entries.resize(count - 1, None);
+            notes.entries.push(Some(c));
+        }
         self.doc.ipset_lines.get_mut(name).unwrap().1.push(n);
     }
 

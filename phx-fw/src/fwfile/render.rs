@@ -45,6 +45,14 @@ pub fn rule_line(r: &FwRule) -> String {
     s
 }
 
+/// `text # comment`, or `text` when there is no comment.
+fn with_comment(text: String, comment: Option<&str>) -> String {
+    match comment.map(str::trim).filter(|c| !c.is_empty()) {
+        Some(c) => format!("{text} # {c}"),
+        None => text,
+    }
+}
+
 /// A file being written, counting lines so rules can be found by line.
 struct Writer {
     out: String,
@@ -114,7 +122,18 @@ pub fn render_as(kind: Kind, fw: &Firewall) -> Rendered {
     }
     if kind != Kind::Host {
         for (name, entries) in &fw.ipsets {
-            w.section(&format!("[IPSET {name}]"), entries.iter().cloned());
+            let notes = fw.ipset_comments.get(name);
+            let header = with_comment(
+                format!("[IPSET {name}]"),
+                notes.and_then(|c| c.set.as_deref()),
+            );
+            let lines = entries.iter().enumerate().map(|(i, e)| {
+                let note = notes
+                    .and_then(|c| c.entries.get(i))
+                    .and_then(Option::as_deref);
+                with_comment(e.clone(), note)
+            });
+            w.section(&header, lines);
         }
     }
     let mut r = Rendered::default();
@@ -124,7 +143,11 @@ pub fn render_as(kind: Kind, fw: &Firewall) -> Rendered {
     if kind == Kind::Cluster {
         for (name, rules) in &fw.groups {
             r.group_headers.insert(name.clone(), w.line);
-            let lines = w.section(&format!("[group {name}]"), rules.iter().map(rule_line));
+            let header = with_comment(
+                format!("[group {name}]"),
+                fw.group_comments.get(name).map(String::as_str),
+            );
+            let lines = w.section(&header, rules.iter().map(rule_line));
             r.group_lines.insert(name.clone(), lines);
         }
     }
