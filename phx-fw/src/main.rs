@@ -19,8 +19,9 @@ use phx_fw::TOOL;
 ///
 /// Writes /etc/pve/firewall/cluster.fw from the hypervisor's `firewall` object
 /// ([OPTIONS] enable/policies, [ALIASES], [IPSET name], [RULES] from
-/// global_firewall_rules in order) and /etc/pve/firewall/<vmid>.fw for every
-/// guest with a `firewall` object. Every value is checked against what
+/// global_firewall_rules in order, [group name] from `groups`), the node's
+/// /etc/pve/nodes/<hostname>/host.fw from its `host` object, and
+/// /etc/pve/firewall/<vmid>.fw for every guest with a `firewall` object. Every value is checked against what
 /// pve-firewall accepts; a bad one stops everything (exit 2, file and JSON path).
 /// Handlers, only when a file changed: `pve-firewall compile` (a check), then
 /// `pve-firewall restart`.
@@ -66,19 +67,23 @@ enum Cmd {
     /// Answer ACCEPT/DROP/REJECT for a packet, and the rule (file:line) or policy that decided.
     ///
     /// Evaluates the proposed files (from the JSON), or with --existing / --state-root DIR
-    /// the files already under DIR/etc/pve/firewall. Zones: host, outside, vmN, ctN,
-    /// a guest ID, or an IPv4 address (the host's, a guest's, or any other = outside).
+    /// the files already under DIR (cluster.fw, the node's host.fw, <vmid>.fw, the
+    /// guests' confs for their NICs, corosync.conf). Zones: host, outside, nfvm, vmN,
+    /// ctN, vmNiM (NIC M), a guest ID, or an IPv4 address (the host's, a guest's, or
+    /// any other = outside).
     ///
     /// Examples:
     ///   phx-fw simulate --config-dir examples/etc --from 10.0.0.50 --to host --proto tcp --dport 8006
     ///   phx-fw simulate --config-dir examples/etc --from host --to 1.1.1.1 --proto udp --dport 53
-    ///   phx-fw simulate --config-dir examples/etc --batch queries.txt   # lines: FROM TO PROTO [DPORT [SPORT]]
+    ///   phx-fw simulate --config-dir examples/etc --from ct103 --to outside --source 10.9.9.9 --exit-status
+    ///   phx-fw simulate --config-dir examples/etc --batch queries.txt   # lines: FROM TO PROTO [DPORT [SPORT]] [KEY=VALUE…]
     #[command(verbatim_doc_comment)]
     Simulate(SimArgs),
-    /// Read existing cluster.fw / <vmid>.fw files and print them as the JSON `firewall` objects.
+    /// Read existing cluster.fw / host.fw / <vmid>.fw files and print them as the JSON `firewall` objects.
     ///
     /// Without FILEs, reads every cluster.fw and <vmid>.fw under --state-root's
-    /// /etc/pve/firewall. Output: {"firewall": {…}, "guests": {"<vmid>": {…}}}.
+    /// /etc/pve/firewall and every /etc/pve/nodes/<node>/host.fw.
+    /// Output: {"firewall": {…, "host": {…}, "groups": {…}}, "guests": {"<vmid>": {…}}}.
     /// Any line pve-firewall would skip, drop or not compile is an error
     /// (exit 2, FILE: line N: …) and nothing is printed.
     #[command(verbatim_doc_comment)]
@@ -136,7 +141,7 @@ struct SimArgs {
 
 #[derive(ClapArgs)]
 struct ParseArgs {
-    /// Files named cluster.fw or <vmid>.fw (default: all under --state-root's /etc/pve/firewall).
+    /// Files named cluster.fw, host.fw or <vmid>.fw (default: all pve-firewall reads under --state-root).
     #[arg(value_name = "FILE")]
     files: Vec<PathBuf>,
     #[arg(long, value_name = "DIR", default_value = "/")]
