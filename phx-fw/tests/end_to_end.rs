@@ -1,7 +1,8 @@
 //! An end-to-end run over a tree of real-format files
 //! (tests/fixtures/tree: cluster.fw with aliases, IP sets, a nomatch entry
 //! and two security groups; the node's host.fw; three guest files; the
-//! guests' confs, one CT with two NICs; a corosync.conf double), read with
+//! guests' confs, one CT with two NICs; a corosync.conf double; the node's
+//! /etc/network/interfaces with a second bridge address), read with
 //! `simulate --state-root` and asked 100+ packets in one `--batch`.
 //!
 //! Every expected verdict is written from Proxmox's rules, not from the
@@ -206,6 +207,18 @@ fn table() -> Vec<Case> {
             "DROP",
             policy(CLUSTER, "policy_in"),
             "the -i vmbr1 rule does not match on vmbr0",
+        ),
+        case(
+            "192.168.50.5 192.168.50.1 tcp 8080 iface=vmbr1",
+            "ACCEPT",
+            at(HOST, "IN ACCEPT -i vmbr1 -source dmz -p tcp -dport 8080"),
+            "the node's vmbr1 address (/etc/network/interfaces) is the host's",
+        ),
+        case(
+            "192.168.50.5 192.168.50.1 tcp 22",
+            "DROP",
+            policy(CLUSTER, "policy_in"),
+            "a packet to any node address meets host IN",
         ),
         case(
             "172.16.5.9 host udp 53",

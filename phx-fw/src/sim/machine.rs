@@ -1,7 +1,8 @@
 //! What the simulator learns from the node's own files under a state root,
 //! as pve-firewall does: every NIC of every guest (`netN` in
-//! `/etc/pve/lxc/<id>.conf` and `/etc/pve/qemu-server/<id>.conf`), and the
-//! corosync ring addresses of every node (`/etc/pve/corosync.conf`).
+//! `/etc/pve/lxc/<id>.conf` and `/etc/pve/qemu-server/<id>.conf`), the
+//! corosync ring addresses of every node (`/etc/pve/corosync.conf`), and the
+//! node's own addresses (`address` lines of `/etc/network/interfaces`).
 
 use super::values::{GuestInfo, Nic, Topology};
 use phx_common::fsutil::under_root;
@@ -86,6 +87,15 @@ pub fn corosync_rings(text: &str) -> (Vec<(String, u8, Ipv4Addr)>, Vec<String>) 
     (out, skipped)
 }
 
+/// The IPv4 `address` lines of an interfaces file (`address A/N` or `address A`).
+pub fn interface_addresses(text: &str) -> Vec<Ipv4Addr> {
+    text.lines()
+        .filter_map(|l| l.trim().strip_prefix("address"))
+        .filter(|rest| rest.starts_with(char::is_whitespace))
+        .filter_map(|rest| rest.trim().split('/').next()?.parse().ok())
+        .collect()
+}
+
 /// Adds what the node's files say to a topology built from the configuration.
 /// Returns warnings.
 pub fn read_into(topo: &mut Topology, root: &Path, node: &str) -> Vec<String> {
@@ -106,6 +116,14 @@ pub fn read_into(topo: &mut Topology, root: &Path, node: &str) -> Vec<String> {
                 continue;
             };
             merge_guest(topo, id, is_ct, &conf_nics(&text, is_ct));
+        }
+    }
+    // A packet to any of the node's addresses is the host's.
+    if let Ok(text) = std::fs::read_to_string(under_root(root, "/etc/network/interfaces")) {
+        for ip in interface_addresses(&text) {
+            if ip != topo.host_ip && !topo.more_host_ips.contains(&ip) {
+                topo.more_host_ips.push(ip);
+            }
         }
     }
     if let Ok(text) = std::fs::read_to_string(under_root(root, "/etc/pve/corosync.conf")) {
@@ -176,6 +194,15 @@ mod tests {
         let n = conf_nics(vm, false);
         assert_eq!(n[&0], (Some(Ipv4Addr::new(10, 0, 0, 31)), true));
         assert_eq!(n[&1], (None, false));
+    }
+
+    #[test]
+    fn node_addresses_from_interfaces() {
+        let text = "auto lo\niface lo inet loopback\n\nauto vmbr0\niface vmbr0 inet static\n\taddress 10.0.0.13/24\n\tgateway 10.0.0.1\n\nauto vmbr1\niface vmbr1 inet static\n    address 192.168.50.1\n    netmask 255.255.255.0\niface vmbr0 inet6 static\n\taddress fd00::13/64\n";
+        assert_eq!(
+            interface_addresses(text),
+            [Ipv4Addr::new(10, 0, 0, 13), Ipv4Addr::new(192, 168, 50, 1)]
+        );
     }
 
     #[test]
