@@ -2,9 +2,9 @@
 //! pve-firewall's order (reference §1.5), with the implicit rules and the
 //! DROP/REJECT policies' silent noise handling.
 
-use super::compile::{in_ranges, match_packet, CRule, Chain, FileRules};
+use super::compile::{match_packet, CRule, Chain};
 use super::values::{Answer, Decider, DstType, Packet, Zone};
-use super::{HostIn, Ruleset, COROSYNC, HOST_IN, MGMT_IN, MGMT_OUT};
+use super::Ruleset;
 use crate::fwfile::rule_line;
 use phx_common::firewall::rule::{Target, Verdict};
 use phx_common::firewall::tables;
@@ -28,6 +28,20 @@ fn is_noise(p: &Packet) -> bool {
                 || d == 1900
                 || s == 53))
         || (p.proto == tables::TCP && (d == 135 || d == 139 || d == 445))
+}
+
+/// `netN` without allocating for the NICs guests have (Proxmox allows 32).
+fn nic_name(n: u8) -> std::borrow::Cow<'static, str> {
+    const NAMES: [&str; 32] = [
+        "net0", "net1", "net2", "net3", "net4", "net5", "net6", "net7", "net8", "net9", "net10",
+        "net11", "net12", "net13", "net14", "net15", "net16", "net17", "net18", "net19", "net20",
+        "net21", "net22", "net23", "net24", "net25", "net26", "net27", "net28", "net29", "net30",
+        "net31",
+    ];
+    match NAMES.get(usize::from(n)) {
+        Some(s) => (*s).into(),
+        None => format!("net{n}").into(),
+    }
 }
 
 /// What a guest chain does with a packet: decide it, or let it go on.
@@ -95,7 +109,7 @@ impl Ruleset {
         None
     }
 
-    fn policy(
+    pub(super) fn policy(
         &self,
         file: &str,
         option: &'static str,
@@ -142,123 +156,6 @@ impl Ruleset {
 
     pub(super) fn management_accept(&self) -> Decider {
         Decider::Implicit(format!("host IN accepts +management (IP set management + local_network {}) on tcp 8006, 5900:5999, 3128, 22, 60000:60050", self.local_network_desc))
-    }
-
-    /// host.fw's rules, then cluster.fw's: "add host rules first, so that
-    /// cluster wide rules can be overwritten" (enable_host_firewall).
-    fn host_rules(&self, inbound: bool, c: &FileRules, p: &Packet) -> Option<(Verdict, Decider)> {
-        fn chain(f: &FileRules, inbound: bool) -> &Chain {
-            if inbound {
-                &f.chains.inbound
-            } else {
-                &f.chains.outbound
-            }
-        }
-        let iface = p.host_iface.as_deref().unwrap_or(&self.topo.bridge);
-        self.host
-            .as_ref()
-            .and_then(|h| self.walk(chain(h, inbound), inbound, iface, p, 0))
-            .or_else(|| self.walk(chain(c, inbound), inbound, iface, p, 0))
-    }
-
-    /// Corosync between this node's ring address and another node's on the
-    /// same link (compile_iptables_filter's corosync rules): IN from a peer
-    /// to us, OUT from us to a peer.
-    fn corosync(&self, p: &Packet, inbound: bool) -> Option<(Verdict, Decider)> {
-        let port = p
-            .dport
-            .is_some_and(|d| (COROSYNC.0..=COROSYNC.1).contains(&d));
-        if p.proto != tables::UDP || !port {
-            return None;
-        }
-        let (peer, ours) = if inbound {
-            (p.src, p.dst)
-        } else {
-            (p.dst, p.src)
-        };
-        let rings = &self.topo.corosync;
-        let hit = rings.iter().any(|(link, local, ip)| {
-            !local
-                && *ip == peer
-                && rings
-                    .iter()
-                    .any(|(l, loc, mine)| *loc && l == link && *mine == ours)
-        });
-        hit.then(|| {
-            (
-                Verdict::Accept,
-                Decider::Implicit(format!(
-                    "host {} accepts corosync (udp 5404:5405) with another node's ring address (/etc/pve/corosync.conf)",
-                    if inbound { "IN" } else { "OUT" }
-                )),
-            )
-        })
-    }
-
-    /// When host.fw says `enable: 0`, pve-firewall builds no host chains.
-    pub(super) fn host_unfiltered(&self) -> Option<Decider> {
-        let h = self.host.as_ref().filter(|h| !h.enabled)?;
-        Some(Decider::Disabled(format!(
-            "{}: enable: 0 (the host is not filtered)",
-            self.docs[h.doc].file
-        )))
-    }
-
-    fn host_in(&self, c: &FileRules, p: &Packet) -> (Verdict, Decider) {
-        if let Some(d) = self.host_unfiltered() {
-            return (Verdict::Accept, d);
-        }
-        let src = u32::from(p.src);
-        for stage in HOST_IN {
-            let hit = match stage {
-                HostIn::Blacklist => self
-                    .blacklist
-                    .contains(src)
-                    .then(|| (Verdict::Drop, Self::blacklisted())),
-                HostIn::Igmp => (p.proto == tables::IGMP).then(|| {
-                    (
-                        Verdict::Accept,
-                        Decider::Implicit("host IN accepts IGMP".into()),
-                    )
-                }),
-                HostIn::Rules => self.host_rules(true, c, p),
-                HostIn::Management => (p.proto == tables::TCP
-                    && p.dport.is_some_and(|d| in_ranges(MGMT_IN, d))
-                    && self.management.contains(src))
-                .then(|| (Verdict::Accept, self.management_accept())),
-                HostIn::Corosync => self.corosync(p, true),
-            };
-            if let Some(hit) = hit {
-                return hit;
-            }
-        }
-        self.policy(&self.docs[c.doc].file, "policy_in", c.policy_in, p)
-    }
-
-    fn host_out(&self, c: &FileRules, p: &Packet) -> (Verdict, Decider) {
-        if let Some(d) = self.host_unfiltered() {
-            return (Verdict::Accept, d);
-        }
-        let file = &self.docs[c.doc].file;
-        if let Some(hit) = self.host_rules(false, c, p) {
-            return hit;
-        }
-        if p.proto == tables::TCP
-            && p.dport.is_some_and(|d| in_ranges(MGMT_OUT, d))
-            && self.local_network.contains(u32::from(p.dst))
-        {
-            return (
-                Verdict::Accept,
-                Decider::Implicit(format!(
-                    "host OUT accepts to local_network {} on tcp 8006, 22, 5900:5999, 3128",
-                    self.local_network_desc
-                )),
-            );
-        }
-        if let Some(hit) = self.corosync(p, false) {
-            return hit;
-        }
-        self.policy(file, "policy_out", c.policy_out, p)
     }
 
     /// The NIC a packet uses at a guest end: net0 unless given.
@@ -321,7 +218,7 @@ impl Ruleset {
         } else {
             &g.chains.outbound
         };
-        if let Some((v, d)) = self.walk(chain, inbound, &format!("net{nic}"), p, 0) {
+        if let Some((v, d)) = self.walk(chain, inbound, &nic_name(nic), p, 0) {
             return match v {
                 Verdict::Accept => ChainOutcome::Continue,
                 _ => ChainOutcome::Verdict(v, d),
@@ -464,7 +361,7 @@ impl Ruleset {
             } else {
                 &g.chains.outbound
             };
-            let nic = format!("net{}", Self::nic_of(p, inbound));
+            let nic = nic_name(Self::nic_of(p, inbound));
             match self.walk(chain, inbound, &nic, p, 0) {
                 Some((_, d)) => Some(d),
                 None => {

@@ -9,6 +9,7 @@
 
 mod compile;
 mod eval;
+mod host;
 pub mod machine;
 mod partition;
 mod query;
