@@ -200,3 +200,86 @@ pub fn to_json(files: &Files) -> Value {
     }
     Value::Object(o)
 }
+
+/// Removes every item a problem names by line, as pve-firewall skips the
+/// lines it cannot read or compile, so what `parse` prints is usable as
+/// configuration. Returns one warning per problem, naming its line.
+pub fn leave_out(files: &mut Files, problems: &Problems) -> Vec<String> {
+    let docs = files
+        .cluster
+        .iter_mut()
+        .chain(files.hosts.iter_mut().map(|(_, d)| d))
+        .chain(files.guests.iter_mut().map(|(_, d)| d));
+    for doc in docs {
+        let lines: BTreeSet<usize> = problems
+            .list
+            .iter()
+            .filter(|p| p.file == doc.file)
+            .filter_map(|p| p.path.strip_prefix("line ")?.parse().ok())
+            .collect();
+        if !lines.is_empty() {
+            leave_out_lines(doc, &lines);
+        }
+    }
+    problems
+        .list
+        .iter()
+        .map(|p| format!("{p} (left out of the JSON)"))
+        .collect()
+}
+
+fn leave_out_lines(doc: &mut FwDoc, lines: &BTreeSet<usize>) {
+    let bad = |n: &usize| lines.contains(n);
+    let fw = &mut doc.fw;
+    let keep: Vec<bool> = doc.rule_lines.iter().map(|n| !bad(n)).collect();
+    retain_by(&mut fw.rules, &keep);
+    retain_by(&mut doc.rule_lines, &keep);
+    for (name, n) in &doc.option_lines {
+        if bad(n) {
+            fw.options.remove(name);
+        }
+    }
+    for (name, n) in &doc.alias_lines {
+        if bad(n) {
+            fw.aliases.remove(name);
+        }
+    }
+    for (name, (header, entries)) in doc.ipset_lines.iter_mut() {
+        if bad(header) {
+            fw.ipsets.remove(name);
+            fw.ipset_comments.remove(name);
+            continue;
+        }
+        let keep: Vec<bool> = entries.iter().map(|n| !bad(n)).collect();
+        if let Some(set) = fw.ipsets.get_mut(name) {
+            retain_by(set, &keep);
+        }
+        if let Some(c) = fw.ipset_comments.get_mut(name) {
+            c.entries.resize(keep.len(), None);
+            retain_by(&mut c.entries, &keep);
+        }
+        retain_by(entries, &keep);
+    }
+    for (name, header) in &doc.group_headers {
+        if bad(header) {
+            fw.groups.remove(name);
+            fw.group_comments.remove(name);
+        }
+    }
+    for (name, rule_lines) in doc.group_lines.iter_mut() {
+        let keep: Vec<bool> = rule_lines.iter().map(|n| !bad(n)).collect();
+        if let Some(rules) = fw.groups.get_mut(name) {
+            retain_by(rules, &keep);
+        }
+        retain_by(rule_lines, &keep);
+    }
+}
+
+/// Keeps the items whose flag is true (`keep` is parallel to `v`).
+fn retain_by<T>(v: &mut Vec<T>, keep: &[bool]) {
+    let mut i = 0;
+    v.retain(|_| {
+        i += 1;
+        keep.get(i - 1).copied().unwrap_or(true)
+    });
+}

@@ -84,8 +84,10 @@ enum Cmd {
     /// Without FILEs, reads every cluster.fw and <vmid>.fw under --state-root's
     /// /etc/pve/firewall and every /etc/pve/nodes/<node>/host.fw.
     /// Output: {"firewall": {…, "host": {…}, "groups": {…}}, "guests": {"<vmid>": {…}}}.
-    /// Any line pve-firewall would skip, drop or not compile is an error
-    /// (exit 2, FILE: line N: …) and nothing is printed.
+    /// Any line pve-firewall would skip, drop or not compile (and any value
+    /// Phoenix refuses) is left out with a warning naming its line
+    /// (FILE: line N: …), so the output is usable as configuration; lint
+    /// reports the same lines as errors (exit 2).
     #[command(verbatim_doc_comment)]
     Parse(ParseArgs),
     /// Like parse, but only reports problems (exit 0 when the files are clean).
@@ -320,12 +322,14 @@ fn verdict_status(exit_status: bool, denied: bool) -> u8 {
 const EXIT_DENIED: u8 = 1;
 
 fn run_parse(a: ParseArgs, print: bool) -> Result<u8, Failure> {
-    let (files, mut problems) = existing_files(&a.state_root, &a.files)?;
+    let (mut files, mut problems) = existing_files(&a.state_root, &a.files)?;
     existing::lint(&files, &mut problems);
-    if !problems.is_empty() {
+    if !print && !problems.is_empty() {
         return Err(Failure::Invalid(problems));
     }
     warn_all(&problems.warnings);
+    // parse: what pve-firewall skips is skipped here too, each line named.
+    warn_all(&existing::leave_out(&mut files, &problems));
     if print {
         let mut out = std::io::stdout().lock();
         serde_json::to_writer_pretty(&mut out, &existing::to_json(&files))
