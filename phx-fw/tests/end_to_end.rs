@@ -209,6 +209,18 @@ fn table() -> Vec<Case> {
             "the -i vmbr1 rule does not match on vmbr0",
         ),
         case(
+            "224.0.0.5 host udp 5000",
+            "DROP",
+            implicit(),
+            "ruleset_chain_add_input_filters: PVEFW-smurfs (multicast source)",
+        ),
+        case(
+            "10.0.0.255 ct201 tcp 80",
+            "DROP",
+            implicit(),
+            "PVEFW-smurfs before the guest's rules (broadcast source)",
+        ),
+        case(
             "192.168.50.5 192.168.50.1 tcp 8080 iface=vmbr1",
             "ACCEPT",
             at(HOST, "IN ACCEPT -i vmbr1 -source dmz -p tcp -dport 8080"),

@@ -150,6 +150,20 @@ impl Ruleset {
         )
     }
 
+    pub(super) fn smurf_decider() -> Decider {
+        Decider::Implicit(
+            "source is a broadcast or multicast address (smurf filter; host.fw nosmurfs: 0 turns it off)"
+                .into(),
+        )
+    }
+
+    /// PVEFW-smurfs, before the host's and the guests' rules.
+    pub(super) fn smurf(&self, p: &Packet) -> Option<(Verdict, Decider)> {
+        self.smurfs
+            .contains(u32::from(p.src))
+            .then(|| (Verdict::Drop, Self::smurf_decider()))
+    }
+
     pub(super) fn blacklisted() -> Decider {
         Decider::Implicit("source is in the cluster's +blacklist set".into())
     }
@@ -176,6 +190,9 @@ impl Ruleset {
         let file = &self.docs[g.doc].file;
         if self.blacklist.contains(u32::from(p.src)) {
             return ChainOutcome::Verdict(Verdict::Drop, Self::blacklisted());
+        }
+        if let Some((v, d)) = self.smurf(p) {
+            return ChainOutcome::Verdict(v, d);
         }
         let udp =
             |s: u16, d: u16| p.proto == tables::UDP && p.sport == Some(s) && p.dport == Some(d);

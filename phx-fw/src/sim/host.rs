@@ -76,6 +76,7 @@ impl Ruleset {
         let src = u32::from(p.src);
         for stage in HOST_IN {
             let hit = match stage {
+                HostIn::Smurfs => self.smurf(p),
                 HostIn::Blacklist => self
                     .blacklist
                     .contains(src)

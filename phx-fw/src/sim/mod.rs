@@ -42,6 +42,9 @@ pub struct Ruleset {
     local_network_desc: String,
     management: Ipv4Set,
     blacklist: Ipv4Set,
+    /// Smurf sources (multicast, the limited and the local broadcast), when
+    /// the smurf filter is on.
+    smurfs: Ipv4Set,
 }
 
 const MGMT_IN: &[(u16, u16)] = &[
@@ -58,6 +61,9 @@ const MGMT_IN: &[(u16, u16)] = &[
 enum HostIn {
     /// Sources in the cluster's `blacklist` IP set are dropped.
     Blacklist,
+    /// Sources that are broadcast or multicast addresses are dropped
+    /// (PVEFW-smurfs), unless host.fw says `nosmurfs: 0`.
+    Smurfs,
     /// IGMP is accepted.
     Igmp,
     /// host.fw's IN rules, then cluster.fw's (and the groups they jump to).
@@ -69,8 +75,9 @@ enum HostIn {
     Corosync,
 }
 
-const HOST_IN: [HostIn; 5] = [
+const HOST_IN: [HostIn; 6] = [
     HostIn::Blacklist,
+    HostIn::Smurfs,
     HostIn::Igmp,
     HostIn::Rules,
     HostIn::Management,
@@ -91,6 +98,19 @@ pub struct Docs {
     pub host: Option<FwDoc>,
     /// `<vmid>.fw` files.
     pub guests: Vec<(u32, FwDoc)>,
+}
+
+/// What PVEFW-smurfs drops (ruleset_chain_add_input_filters, on unless
+/// host.fw says `nosmurfs: 0`): sources in 224.0.0.0/4 and broadcast
+/// sources — 255.255.255.255 and the host network's broadcast address.
+fn smurf_sources(host: Option<&FwDoc>, topo: &Topology) -> Ipv4Set {
+    if host.is_some_and(|h| h.fw.options.get("nosmurfs").map(String::as_str) == Some("0")) {
+        return Ipv4Set::empty();
+    }
+    let multicast: ipnet::Ipv4Net = "224.0.0.0/4".parse().unwrap();
+    Ipv4Set::from_net(&multicast)
+        .union(&Ipv4Set::single(Ipv4Addr::BROADCAST))
+        .union(&Ipv4Set::single(topo.host_net.broadcast()))
 }
 
 impl Ruleset {
@@ -170,6 +190,7 @@ impl Ruleset {
         };
         let management = special("management").union(&local_network);
         let blacklist = special("blacklist");
+        let smurfs = smurf_sources(host_doc.map(|h| &docs[h]), &topo);
         let guests: HashMap<u32, FileRules> = guest_ids
             .iter()
             .map(|(id, d)| (*id, comp.file(*d)))
@@ -191,6 +212,7 @@ impl Ruleset {
             local_network_desc,
             management,
             blacklist,
+            smurfs,
         }
     }
 

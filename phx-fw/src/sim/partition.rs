@@ -46,6 +46,9 @@ impl Ruleset {
         };
         for stage in HOST_IN {
             match stage {
+                // A broadcast or multicast address opens no TCP connection:
+                // the guard does not ask about such sources.
+                HostIn::Smurfs => {}
                 HostIn::Blacklist => take(
                     &mut rest,
                     &mut out,
