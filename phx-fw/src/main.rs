@@ -68,7 +68,7 @@ enum Cmd {
     ///
     /// Evaluates the proposed files (from the JSON), or with --existing / --state-root DIR
     /// the files already under DIR (cluster.fw, the node's host.fw, <vmid>.fw, the
-    /// guests' confs for their NICs, corosync.conf). Zones: host, outside, nfvm, vmN,
+    /// guests' confs for their NICs, corosync.conf). Zones: host, outside, nfvm, vmbrN/PORT, vmN,
     /// ctN, vmNiM (NIC M), a guest ID, or an IPv4 address (the host's, a guest's, or
     /// any other = outside).
     ///
@@ -98,7 +98,7 @@ enum Cmd {
 struct SimArgs {
     #[command(flatten)]
     input: InputArgs,
-    /// Where the packet comes from: host, outside, nfvm (a bridge port without
+    /// Where the packet comes from: host, outside, nfvm or vmbrN/PORT (a bridge port without
     /// firewall), vmN, ctN, vmNiM (NIC M), a guest ID or an IPv4 address.
     #[arg(long, required_unless_present = "batch")]
     from: Option<String>,

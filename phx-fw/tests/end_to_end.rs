@@ -209,6 +209,12 @@ fn table() -> Vec<Case> {
             "the -i vmbr1 rule does not match on vmbr0",
         ),
         case(
+            "vmbr1/eno2 host tcp 8080 source=192.168.50.5",
+            "ACCEPT",
+            at(HOST, "IN ACCEPT -i vmbr1 -source dmz -p tcp -dport 8080"),
+            "FirewallSimulator: a vmbr1 port reaches the host with iface_in vmbr1",
+        ),
+        case(
             "224.0.0.5 host udp 5000",
             "DROP",
             implicit(),

@@ -10,13 +10,15 @@ use std::net::Ipv4Addr;
 
 /// One end of a query: its zone, default address and, for a guest, the NIC
 /// named in it (`vm101i1`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoint {
     pub zone: Zone,
     pub ip: Ipv4Addr,
     pub nic: Option<u8>,
-    /// `nfvm`: a bridge port without firewall (a VM whose NIC has firewall=0).
+    /// `nfvm` or `BRIDGE/PORT`: a bridge port without firewall.
     pub unfiltered_port: bool,
+    /// `BRIDGE/PORT`: the bridge, which host rules see as the interface.
+    pub bridge: Option<String>,
 }
 
 /// Parses `host`, `outside`, `vmN`/`ctN`/`N` or an IPv4 address into a zone and
@@ -37,6 +39,7 @@ pub fn endpoint(rs: &Ruleset, s: &str, is_source: bool) -> Result<Endpoint, Stri
         ip,
         nic,
         unfiltered_port: false,
+        bridge: None,
     };
     if let Ok(ip) = s.parse::<Ipv4Addr>() {
         let (zone, nic) = rs.zone_nic_of(ip);
@@ -59,6 +62,16 @@ pub fn endpoint(rs: &Ruleset, s: &str, is_source: bool) -> Result<Endpoint, Stri
         }
         _ => {}
     }
+    // FirewallSimulator's `vmbrN/PORT`: a port of that bridge (outside is vmbr0/eth0).
+    if let Some((bridge, port)) = s.split_once('/') {
+        if bridge.starts_with("vmbr") && !port.is_empty() {
+            return Ok(Endpoint {
+                unfiltered_port: true,
+                bridge: Some(bridge.to_string()),
+                ..at(Zone::Outside, outside_ip, None)
+            });
+        }
+    }
     let bare = s
         .strip_prefix("vm")
         .or_else(|| s.strip_prefix("ct"))
@@ -68,7 +81,7 @@ pub fn endpoint(rs: &Ruleset, s: &str, is_source: bool) -> Result<Endpoint, Stri
         None => (bare, None),
     };
     let bad = || {
-        format!("{s:?}: expected host, outside, nfvm, vmN, ctN, vmNiM (NIC M), a guest ID or an IPv4 address")
+        format!("{s:?}: expected host, outside, nfvm, vmbrN/PORT, vmN, ctN, vmNiM (NIC M), a guest ID or an IPv4 address")
     };
     let id: u32 = digits.parse().map_err(|_| bad())?;
     let nic: Option<u8> = nic.map(|n| n.parse().map_err(|_| bad())).transpose()?;
@@ -154,6 +167,8 @@ impl Query<'_> {
             host_iface: None,
             dsttype,
         };
+        // A packet from or to a bridge port crosses the host on that bridge.
+        p.host_iface = from.bridge.clone().or(to.bridge.clone());
         if let Some(i) = self.iface {
             self.apply_iface(i, &from, &to, &mut p)?;
         }
