@@ -4,8 +4,11 @@
 //! Works on `FwDoc`s, so it evaluates proposed files and existing ones alike.
 //!
 //! `values`: packets, zones, answers; `compile`: documents into chains;
-//! `eval`: one packet through them; `partition`: host IN for a set of
-//! sources (the lockout guard); `query`: reading zone and protocol names.
+//! `eval`: one packet through them (guest chains, the path between zones);
+//! `host`: the host's chains (host.fw, cluster.fw, management, corosync);
+//! `partition`: host IN for a set of sources (the lockout guard); `query`:
+//! reading zones, addresses and `--batch` lines; `machine`: what a state
+//! root tells about NICs, node addresses and corosync.
 
 mod compile;
 mod eval;
