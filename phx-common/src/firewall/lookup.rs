@@ -23,9 +23,13 @@ impl Kind {
             Kind::Guest(id) => format!("/etc/pve/firewall/{id}.fw"),
         }
     }
-    /// The path of cluster.fw or a guest file (host.fw needs the node: `path_on`).
+    /// The path pve-firewall reads; for host.fw the local node's
+    /// (`/etc/pve/local` is pmxcfs's link to it; `path_on` names the node).
     pub fn path(self) -> String {
-        self.path_on("localhost")
+        match self {
+            Kind::Host => "/etc/pve/local/host.fw".to_string(),
+            other => other.path_on(""),
+        }
     }
     /// The key the JSON object keeps its rules under.
     pub fn rules_key(self) -> &'static str {

@@ -182,7 +182,7 @@ impl Ruleset {
             return ChainOutcome::Continue;
         };
         let nic = Self::nic_of(p, inbound);
-        let info = self.topo.guests.iter().find(|x| x.id == id);
+        let info = self.guest_info(id);
         let nic_info = info.and_then(|i| i.nic(nic));
         if !g.enabled || !nic_info.is_some_and(|(_, fw)| fw) {
             return ChainOutcome::Continue;
@@ -368,7 +368,7 @@ impl Ruleset {
     fn last_accept(&self, from: Zone, to: Zone, p: &Packet) -> Option<Decider> {
         let pick = |id: u32, inbound: bool| -> Option<Decider> {
             let g = self.guests.get(&id)?;
-            let info = self.topo.guests.iter().find(|x| x.id == id)?;
+            let info = self.guest_info(id)?;
             let nic = Self::nic_of(p, inbound);
             if !g.enabled || !info.nic(nic).is_some_and(|(_, fw)| fw) {
                 return None;

@@ -39,6 +39,8 @@ pub struct Ruleset {
     host: Option<FileRules>,
     groups: HashMap<String, Chains>,
     guests: HashMap<u32, FileRules>,
+    /// Guest ID → its place in `topo.guests`.
+    guest_index: HashMap<u32, usize>,
     /// Every guest address → (guest, NIC).
     guest_by_ip: HashMap<Ipv4Addr, (u32, u8)>,
     local_network: Ipv4Set,
@@ -198,6 +200,12 @@ impl Ruleset {
             .iter()
             .map(|(id, d)| (*id, comp.file(*d)))
             .collect();
+        let guest_index = topo
+            .guests
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (g.id, i))
+            .collect();
         let guest_by_ip = topo
             .guests
             .iter()
@@ -211,12 +219,18 @@ impl Ruleset {
             groups,
             guests,
             guest_by_ip,
+            guest_index,
             local_network,
             local_network_desc,
             management,
             blacklist,
             smurfs,
         }
+    }
+
+    /// A guest of the topology by ID.
+    pub fn guest_info(&self, id: u32) -> Option<&values::GuestInfo> {
+        self.guest_index.get(&id).map(|i| &self.topo.guests[*i])
     }
 
     pub fn topology(&self) -> &Topology {

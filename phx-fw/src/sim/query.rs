@@ -86,10 +86,7 @@ pub fn endpoint(rs: &Ruleset, s: &str, is_source: bool) -> Result<Endpoint, Stri
     let id: u32 = digits.parse().map_err(|_| bad())?;
     let nic: Option<u8> = nic.map(|n| n.parse().map_err(|_| bad())).transpose()?;
     let g = rs
-        .topo
-        .guests
-        .iter()
-        .find(|g| g.id == id)
+        .guest_info(id)
         .ok_or_else(|| format!("{s:?}: no guest {id} in the configuration"))?;
     let (ip, _) = g
         .nic(nic.unwrap_or(0))
