@@ -93,7 +93,7 @@ fn a_group_rule_naming_no_group_and_host_aliases_are_refused() {
             .as_array_mut()
             .unwrap()
             .push(json!({"type": "group", "action": "nosuch"}));
-        h["firewall"]["host"] = json!({"aliases": {"x": "10.1.1.1"}, "options": {"bogus": "1"}});
+        h["firewall"]["host"] = json!({"aliases": {"x": "10.1.1.1"}, "options": {"bogus": "1"}, "default_input_policy": "ACCEPT"});
     });
     let out = phx_fw()
         .arg("--config-dir")
@@ -110,6 +110,10 @@ fn a_group_rule_naming_no_group_and_host_aliases_are_refused() {
     );
     assert!(err.contains("firewall.host.aliases.x"), "{err}");
     assert!(err.contains("firewall.host.options.bogus"), "{err}");
+    assert!(
+        err.contains("firewall.host.default_input_policy: \"ACCEPT\": no policy in host.fw"),
+        "{err}"
+    );
 }
 
 /// JSON → files → parse → the same JSON, host and groups included.

@@ -20,6 +20,8 @@ use std::collections::BTreeSet;
 /// Where an item of a firewall object is, for messages.
 pub trait Locate {
     fn option(&self, key: &str) -> String;
+    /// A key of the object itself (`default_input_policy`).
+    fn field(&self, key: &str) -> String;
     fn alias(&self, name: &str) -> String;
     fn ipset(&self, name: &str, entry: Option<usize>) -> String;
     fn group(&self, name: &str) -> String;
@@ -35,6 +37,9 @@ pub struct JsonLoc<'a> {
 impl Locate for JsonLoc<'_> {
     fn option(&self, key: &str) -> String {
         join_key(&join_key(self.base, "options"), key)
+    }
+    fn field(&self, key: &str) -> String {
+        join_key(self.base, key)
     }
     fn alias(&self, name: &str) -> String {
         join_key(&join_key(self.base, "aliases"), name)
@@ -69,6 +74,14 @@ impl Locate for FileLoc<'_> {
             .option_lines
             .get(key)
             .map_or("[OPTIONS]".into(), |n| format!("line {n}"))
+    }
+    fn field(&self, key: &str) -> String {
+        let option = match key {
+            "default_input_policy" => "policy_in",
+            "default_output_policy" => "policy_out",
+            other => other,
+        };
+        self.option(option)
     }
     fn alias(&self, name: &str) -> String {
         self.doc
@@ -110,6 +123,15 @@ fn check_placement(fw: &Firewall, ctx: &Ctx, file: &str, loc: &dyn Locate, p: &m
     let host = ctx.kind == Kind::Host;
     let cluster = ctx.kind == Kind::Cluster;
     if host {
+        // The JSON reader fills in the defaults; another value was given.
+        for (key, value, default) in [
+            ("default_input_policy", &fw.policy_in, "DROP"),
+            ("default_output_policy", &fw.policy_out, "ACCEPT"),
+        ] {
+            if value != default {
+                p.push(file, &loc.field(key), q(value), "no policy in host.fw: the host's policies are the cluster firewall's default_input_policy / default_output_policy");
+            }
+        }
         for name in fw.aliases.keys() {
             p.push(file, &loc.alias(name), q(name), "no aliases in host.fw (pve-firewall reads only [OPTIONS] and [RULES] there): define it in the cluster firewall");
         }
@@ -129,7 +151,7 @@ fn check_placement(fw: &Firewall, ctx: &Ctx, file: &str, loc: &dyn Locate, p: &m
         if fw.host.is_some() {
             p.push(
                 file,
-                &loc.option("host"),
+                &loc.field("host"),
                 "host",
                 "a host object only in the cluster firewall",
             );
