@@ -7,7 +7,7 @@ use phx_common::cli::{emit, finish, render, Failure, InputArgs, RenderArgs, EXIT
 use phx_common::config::Inventory;
 use phx_fw::existing;
 use phx_fw::planner::{self, Options};
-use phx_fw::sim::{self, Ruleset, Topology};
+use phx_fw::sim::{self, Docs, Ruleset, Topology, Verdict};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -19,8 +19,9 @@ use phx_fw::TOOL;
 ///
 /// Writes /etc/pve/firewall/cluster.fw from the hypervisor's `firewall` object
 /// ([OPTIONS] enable/policies, [ALIASES], [IPSET name], [RULES] from
-/// global_firewall_rules in order) and /etc/pve/firewall/<vmid>.fw for every
-/// guest with a `firewall` object. Every value is checked against what
+/// global_firewall_rules in order, [group name] from `groups`), the node's
+/// /etc/pve/nodes/<hostname>/host.fw from its `host` object, and
+/// /etc/pve/firewall/<vmid>.fw for every guest with a `firewall` object. Every value is checked against what
 /// pve-firewall accepts; a bad one stops everything (exit 2, file and JSON path).
 /// Handlers, only when a file changed: `pve-firewall compile` (a check), then
 /// `pve-firewall restart`.
@@ -66,21 +67,27 @@ enum Cmd {
     /// Answer ACCEPT/DROP/REJECT for a packet, and the rule (file:line) or policy that decided.
     ///
     /// Evaluates the proposed files (from the JSON), or with --existing / --state-root DIR
-    /// the files already under DIR/etc/pve/firewall. Zones: host, outside, vmN, ctN,
-    /// a guest ID, or an IPv4 address (the host's, a guest's, or any other = outside).
+    /// the files already under DIR (cluster.fw, the node's host.fw, <vmid>.fw, the
+    /// guests' confs for their NICs, corosync.conf). Zones: host, outside, nfvm, vmbrN/PORT, vmN,
+    /// ctN, vmNiM (NIC M), a guest ID, or an IPv4 address (the host's, a guest's, or
+    /// any other = outside).
     ///
     /// Examples:
     ///   phx-fw simulate --config-dir examples/etc --from 10.0.0.50 --to host --proto tcp --dport 8006
     ///   phx-fw simulate --config-dir examples/etc --from host --to 1.1.1.1 --proto udp --dport 53
-    ///   phx-fw simulate --config-dir examples/etc --batch queries.txt   # lines: FROM TO PROTO [DPORT [SPORT]]
+    ///   phx-fw simulate --config-dir examples/etc --from ct103 --to outside --source 10.9.9.9 --exit-status
+    ///   phx-fw simulate --config-dir examples/etc --batch queries.txt   # lines: FROM TO PROTO [DPORT [SPORT]] [KEY=VALUE…]
     #[command(verbatim_doc_comment)]
     Simulate(SimArgs),
-    /// Read existing cluster.fw / <vmid>.fw files and print them as the JSON `firewall` objects.
+    /// Read existing cluster.fw / host.fw / <vmid>.fw files and print them as the JSON `firewall` objects.
     ///
     /// Without FILEs, reads every cluster.fw and <vmid>.fw under --state-root's
-    /// /etc/pve/firewall. Output: {"firewall": {…}, "guests": {"<vmid>": {…}}}.
-    /// Any line pve-firewall would skip, drop or not compile is an error
-    /// (exit 2, FILE: line N: …) and nothing is printed.
+    /// /etc/pve/firewall and every /etc/pve/nodes/<node>/host.fw.
+    /// Output: {"firewall": {…, "host": {…}, "groups": {…}}, "guests": {"<vmid>": {…}}}.
+    /// Any line pve-firewall would skip, drop or not compile (and any value
+    /// Phoenix refuses) is left out with a warning naming its line
+    /// (FILE: line N: …), so the output is usable as configuration; lint
+    /// reports the same lines as errors (exit 2).
     #[command(verbatim_doc_comment)]
     Parse(ParseArgs),
     /// Like parse, but only reports problems (exit 0 when the files are clean).
@@ -91,7 +98,8 @@ enum Cmd {
 struct SimArgs {
     #[command(flatten)]
     input: InputArgs,
-    /// Where the packet comes from: host, outside, vmN, ctN, a guest ID or an IPv4 address.
+    /// Where the packet comes from: host, outside, nfvm or vmbrN/PORT (a bridge port without
+    /// firewall), vmN, ctN, vmNiM (NIC M), a guest ID or an IPv4 address.
     #[arg(long, required_unless_present = "batch")]
     from: Option<String>,
     /// Where it goes (same forms as --from).
@@ -104,14 +112,30 @@ struct SimArgs {
     dport: Option<u16>,
     #[arg(long)]
     sport: Option<u16>,
-    /// ICMP type name for --proto icmp (default echo-request).
+    /// ICMP type for --proto icmp: a name (host-unreachable, …), N or N/C (default echo-request).
     #[arg(long)]
     icmp_type: Option<String>,
+    /// Source address, when not the sender's own (e.g. a spoofed one from a guest).
+    #[arg(long)]
+    source: Option<std::net::Ipv4Addr>,
+    /// Destination address, when not the receiver's own.
+    #[arg(long)]
+    dest: Option<std::net::Ipv4Addr>,
+    /// netN: the guest end's NIC; anything else: the host interface (default the bridge).
+    #[arg(long)]
+    iface: Option<String>,
+    /// Destination address type: unicast (default), multicast, broadcast, anycast, local.
+    #[arg(long)]
+    dsttype: Option<String>,
+    /// Exit 0 for ACCEPT and 1 for DROP/REJECT (with --batch: 1 if any is).
+    #[arg(long)]
+    exit_status: bool,
     /// Evaluate the files already under --state-root instead of the proposed ones
     /// (implied by a --state-root other than /).
     #[arg(long)]
     existing: bool,
-    /// Answer many queries, one per line `FROM TO PROTO [DPORT [SPORT]]` (`-` for none);
+    /// Answer many queries, one per line `FROM TO PROTO [DPORT [SPORT]] [KEY=VALUE…]`
+    /// (`-` for none; keys source, dest, iface, icmp-type, dsttype);
     /// prints `VERDICT<TAB>DECIDED BY` per line, and the rate on stderr. FILE `-` is stdin.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["from", "to"])]
     batch: Option<PathBuf>,
@@ -119,7 +143,7 @@ struct SimArgs {
 
 #[derive(ClapArgs)]
 struct ParseArgs {
-    /// Files named cluster.fw or <vmid>.fw (default: all under --state-root's /etc/pve/firewall).
+    /// Files named cluster.fw, host.fw or <vmid>.fw (default: all pve-firewall reads under --state-root).
     #[arg(value_name = "FILE")]
     files: Vec<PathBuf>,
     #[arg(long, value_name = "DIR", default_value = "/")]
@@ -159,37 +183,49 @@ fn existing_files(
     root: &Path,
     given: &[PathBuf],
 ) -> Result<(existing::Files, phx_common::config::Problems), Failure> {
-    let paths: Vec<(PathBuf, String)> = if given.is_empty() {
-        let dir = phx_common::fsutil::under_root(root, "/etc/pve/firewall");
-        existing::list_dir(&dir)?
-            .into_iter()
-            .map(|p| {
-                let shown = format!(
-                    "/etc/pve/firewall/{}",
-                    p.file_name().unwrap().to_string_lossy()
-                );
-                (p, shown)
-            })
-            .collect()
+    let (paths, notes) = if given.is_empty() {
+        existing::find(root)?
     } else {
-        given
+        let paths = given
             .iter()
             .map(|p| (p.clone(), p.display().to_string()))
-            .collect()
+            .collect();
+        (paths, Vec::new())
     };
-    existing::read(&paths).map_err(Failure::Usage)
+    let (files, mut problems) = existing::read(&paths).map_err(Failure::Usage)?;
+    problems.warnings.extend(notes);
+    Ok((files, problems))
 }
 
 fn ruleset(inv: &Inventory, a: &SimArgs) -> Result<Ruleset, Failure> {
     if a.existing || a.input.state_root != Path::new("/") {
-        let (files, problems) = existing_files(&a.input.state_root, &[])?;
+        let (mut files, mut problems) = existing_files(&a.input.state_root, &[])?;
+        existing::lint(&files, &mut problems);
+        // What pve-firewall cannot parse or compile it skips, and so does
+        // the simulation; every such line is named.
         for p in &problems.list {
-            eprintln!("{TOOL}: warning: {p} (pve-firewall skips this too)");
+            eprintln!("{TOOL}: warning: {p}");
         }
-        Ok(Ruleset::build(
-            Topology::from_inventory(inv),
-            files.cluster,
-            files.guests,
+        warn_all(&problems.warnings);
+        let node = &inv.host.network.hostname;
+        let mut topo = Topology::from_inventory(inv);
+        warn_all(&sim::machine::read_into(
+            &mut topo,
+            &a.input.state_root,
+            node,
+        ));
+        let host = files.host_of(node).cloned();
+        if host.is_none() && !files.hosts.is_empty() {
+            eprintln!("{TOOL}: warning: no /etc/pve/nodes/{node}/host.fw among several nodes' host.fw: host rules are not simulated");
+        }
+        files.hosts.clear();
+        Ok(Ruleset::build_all(
+            topo,
+            Docs {
+                cluster: files.cluster,
+                host,
+                guests: files.guests,
+            },
         ))
     } else {
         let notes = planner::validate(inv).map_err(Failure::Invalid)?;
@@ -214,6 +250,7 @@ fn run_simulate(a: SimArgs) -> Result<u8, Failure> {
         let started = Instant::now();
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
         let mut n = 0usize;
+        let mut denied = false;
         for (i, line) in lines.iter().enumerate() {
             let bad =
                 |e: String| Failure::Usage(format!("{}: line {}: {e}", batch.display(), i + 1));
@@ -222,6 +259,7 @@ fn run_simulate(a: SimArgs) -> Result<u8, Failure> {
             };
             let (ans, _) = q.run(&rs).map_err(bad)?;
             writeln!(out, "{}\t{}", ans.verdict, ans.decider)?;
+            denied |= ans.verdict != Verdict::Accept;
             n += 1;
         }
         out.flush()?;
@@ -230,7 +268,7 @@ fn run_simulate(a: SimArgs) -> Result<u8, Failure> {
             "{TOOL}: {n} queries in {secs:.3} s ({:.0} queries/s)",
             n as f64 / secs.max(1e-9)
         );
-        return Ok(EXIT_OK);
+        return Ok(verdict_status(a.exit_status, denied));
     }
     let (from, to) = (
         a.from.as_deref().unwrap_or_default(),
@@ -243,6 +281,10 @@ fn run_simulate(a: SimArgs) -> Result<u8, Failure> {
         dport: a.dport,
         sport: a.sport,
         icmp_type: a.icmp_type.as_deref(),
+        source: a.source,
+        dest: a.dest,
+        iface: a.iface.as_deref(),
+        dsttype: a.dsttype.as_deref(),
     };
     let (ans, p) = q.run(&rs).map_err(Failure::Usage)?;
     let mut out = std::io::stdout().lock();
@@ -261,26 +303,40 @@ fn run_simulate(a: SimArgs) -> Result<u8, Failure> {
     }
     writeln!(out, "ACTION: {}", ans.verdict)?;
     writeln!(out, "decided by: {}", ans.decider)?;
-    Ok(EXIT_OK)
+    Ok(verdict_status(
+        a.exit_status,
+        ans.verdict != Verdict::Accept,
+    ))
 }
 
+/// With --exit-status, a denied packet is exit 1 (for scripts); otherwise 0.
+fn verdict_status(exit_status: bool, denied: bool) -> u8 {
+    if exit_status && denied {
+        EXIT_DENIED
+    } else {
+        EXIT_OK
+    }
+}
+
+/// `simulate --exit-status`: the packet (or one of the batch) is dropped or rejected.
+const EXIT_DENIED: u8 = 1;
+
 fn run_parse(a: ParseArgs, print: bool) -> Result<u8, Failure> {
-    let (files, mut problems) = existing_files(&a.state_root, &a.files)?;
+    let (mut files, mut problems) = existing_files(&a.state_root, &a.files)?;
     existing::lint(&files, &mut problems);
-    if !problems.is_empty() {
+    if !print && !problems.is_empty() {
         return Err(Failure::Invalid(problems));
     }
     warn_all(&problems.warnings);
+    // parse: what pve-firewall skips is skipped here too, each line named.
+    warn_all(&existing::leave_out(&mut files, &problems));
     if print {
         let mut out = std::io::stdout().lock();
         serde_json::to_writer_pretty(&mut out, &existing::to_json(&files))
             .map_err(anyhow::Error::from)?;
         writeln!(out)?;
     } else {
-        eprintln!(
-            "{TOOL}: {} file(s) clean",
-            files.guests.len() + usize::from(files.cluster.is_some())
-        );
+        eprintln!("{TOOL}: {} file(s) clean", files.count());
     }
     Ok(EXIT_OK)
 }

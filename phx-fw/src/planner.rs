@@ -4,7 +4,7 @@
 use crate::check::{self, Ctx, JsonLoc};
 use crate::fwfile::{rendered_doc, FwDoc, Kind};
 use crate::lockout::{self, Lockout, Who};
-use crate::sim::{Decider, Ruleset, Topology};
+use crate::sim::{Decider, Docs, Ruleset, Topology};
 use phx_common::config::reader::join_key;
 use phx_common::config::{Inventory, Problems};
 use phx_common::plan::{argv, Action, FileStep, HandlerStep, Plan};
@@ -18,23 +18,28 @@ pub const RESTART: &str = "fw:restart";
 /// Checks every firewall object in the inventory. `Ok` carries warnings.
 pub fn validate(inv: &Inventory) -> Result<Vec<String>, Problems> {
     let mut p = Problems::default();
-    let groups = BTreeSet::new();
     let cluster = inv.host.firewall.as_ref();
+    let groups: BTreeSet<String> = cluster
+        .map(|c| c.groups.keys().cloned().collect())
+        .unwrap_or_default();
     if let Some(fw) = cluster {
         let ctx = Ctx {
             kind: Kind::Cluster,
             cluster: None,
             groups: &groups,
         };
-        check::check(
-            fw,
-            &ctx,
-            &inv.sources.hypervisor,
-            &JsonLoc {
-                base: &inv.host.firewall_path,
-            },
-            &mut p,
-        );
+        let base = &inv.host.firewall_path;
+        let file = &inv.sources.hypervisor;
+        check::check(fw, &ctx, file, &JsonLoc { base }, &mut p);
+        if let Some(host) = &fw.host {
+            let ctx = Ctx {
+                kind: Kind::Host,
+                cluster,
+                groups: &groups,
+            };
+            let base = join_key(base, "host");
+            check::check(host, &ctx, file, &JsonLoc { base: &base }, &mut p);
+        }
     }
     for g in inv.guests() {
         if let Some(fw) = g.firewall() {
@@ -60,6 +65,8 @@ pub fn validate(inv: &Inventory) -> Result<Vec<String>, Problems> {
 /// The files Phoenix proposes: path, content, and the document for simulation.
 pub struct Proposed {
     pub cluster: Option<(String, FwDoc)>,
+    /// host.fw: its path (the node's directory), text and document.
+    pub host: Option<(String, String, FwDoc)>,
     pub guests: Vec<(u32, String, FwDoc)>,
 }
 
@@ -68,24 +75,38 @@ pub fn propose(inv: &Inventory) -> Proposed {
         .host
         .firewall
         .as_ref()
-        .map(|fw| rendered_doc(Kind::Cluster, fw));
+        .map(|fw| rendered_doc(Kind::Cluster.path(), Kind::Cluster, fw));
+    let host = inv.host.firewall.as_ref().and_then(|fw| {
+        let h = fw.host.as_deref()?;
+        let path = Kind::Host.path_on(&inv.host.network.hostname);
+        let (text, doc) = rendered_doc(path.clone(), Kind::Host, h);
+        Some((path, text, doc))
+    });
     let guests = inv
         .guests()
         .filter_map(|g| {
             let fw = g.firewall()?;
-            let (text, doc) = rendered_doc(Kind::Guest(g.id()), fw);
+            let kind = Kind::Guest(g.id());
+            let (text, doc) = rendered_doc(kind.path(), kind, fw);
             Some((g.id(), text, doc))
         })
         .collect();
-    Proposed { cluster, guests }
+    Proposed {
+        cluster,
+        host,
+        guests,
+    }
 }
 
 impl Proposed {
-    /// All files, cluster.fw first.
+    /// All files, cluster.fw first, then host.fw.
     pub fn files(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
         if let Some((text, _)) = &self.cluster {
             out.push((Kind::Cluster.path(), text.clone()));
+        }
+        if let Some((path, text, _)) = &self.host {
+            out.push((path.clone(), text.clone()));
         }
         for (id, text, _) in &self.guests {
             out.push((Kind::Guest(*id).path(), text.clone()));
@@ -94,10 +115,13 @@ impl Proposed {
     }
 
     pub fn ruleset(self, inv: &Inventory) -> Ruleset {
-        Ruleset::build(
+        Ruleset::build_all(
             Topology::from_inventory(inv),
-            self.cluster.map(|(_, d)| d),
-            self.guests.into_iter().map(|(id, _, d)| (id, d)).collect(),
+            Docs {
+                cluster: self.cluster.map(|(_, d)| d),
+                host: self.host.map(|(_, _, d)| d),
+                guests: self.guests.into_iter().map(|(id, _, d)| (id, d)).collect(),
+            },
         )
     }
 }
@@ -199,9 +223,12 @@ pub fn plan(inv: &Inventory, opts: &Options) -> Result<(Plan, Vec<String>), Prob
     }
     let mut plan = Plan::new(TOOL);
     for (path, content) in files {
-        let id = match path.rsplit('/').next().and_then(Kind::of_file) {
-            Some(Kind::Guest(id)) => format!("fw:guest:{id}"),
-            _ => "fw:cluster".to_string(),
+        let id = match path.rsplit('/').next() {
+            Some("host.fw") => "fw:host".to_string(),
+            name => match name.and_then(Kind::of_file) {
+                Some(Kind::Guest(id)) => format!("fw:guest:{id}"),
+                _ => "fw:cluster".to_string(),
+            },
         };
         // pmxcfs refuses chmod/chown: no mode or owner under /etc/pve.
         plan.push(

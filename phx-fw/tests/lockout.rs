@@ -271,6 +271,7 @@ fn the_guard_and_the_simulator_agree_on_host_in() {
                     dport: Some(port),
                     sport: Some(40000),
                     icmp_type: None,
+                    ..Default::default()
                 },
             )
             .verdict;

@@ -34,7 +34,7 @@ fn the_reference_examples_lint_clean_and_read_as_written() {
     );
     assert_eq!(c.fw.aliases["local_network"].cidr, "10.10.0.0/16");
     assert_eq!(c.fw.ipsets["management"], ["10.20.0.0/24"]);
-    assert_eq!(c.groups["webserver"].len(), 2);
+    assert_eq!(c.fw.groups["webserver"].len(), 2);
     assert_eq!(c.group_lines["webserver"], [22, 23]);
     let (id, g) = &files.guests[0];
     assert_eq!(*id, 101);
@@ -57,7 +57,10 @@ fn ruleset() -> Ruleset {
             ip: Some("10.10.5.21".parse().unwrap()),
             nic_firewall: true,
             is_ct: true,
+            more_nics: vec![],
         }],
+        more_host_ips: vec![],
+        corosync: vec![],
     };
     Ruleset::build(topo, files.cluster, files.guests)
 }
@@ -129,6 +132,7 @@ fn packets_through_the_reference_examples() {
             dport,
             sport,
             icmp_type: None,
+            ..Default::default()
         };
         let a = rs.simulate(fz, tz, &p);
         if a.verdict != verdict || by(&a.decider) != decided {
@@ -147,6 +151,7 @@ fn packets_through_the_reference_examples() {
         dport: None,
         sport: None,
         icmp_type: Some(t.into()),
+        ..Default::default()
     };
     let a = rs.simulate(Zone::Outside, Zone::Host, &ping("echo-request"));
     assert_eq!((a.verdict, by(&a.decider)), (Accept, format!("{c}:18")));

@@ -152,7 +152,7 @@ fn lint_reports_problems_with_line_numbers() {
 }
 
 #[test]
-fn lint_of_clean_files_succeeds_and_parse_of_a_group_section_is_explained() {
+fn lint_of_clean_files_succeeds_and_a_group_section_is_parsed_into_the_json() {
     let root = tempfile::tempdir().unwrap();
     phx_fw()
         .args(["render", "--config-dir"])
@@ -168,15 +168,44 @@ fn lint_of_clean_files_succeeds_and_parse_of_a_group_section_is_explained() {
         .assert()
         .success()
         .stdout("");
-    // A security group is valid for pve-firewall; the JSON has no groups, so it is a warning.
+    // A security group (issue 13: once dropped with a warning) is part of
+    // the JSON that parse prints, under the cluster firewall's `groups`.
     let f = root.path().join("etc/pve/firewall/cluster.fw");
     let mut text = std::fs::read_to_string(&f).unwrap();
     text.push_str("[group webserver]\n\nIN HTTPS(ACCEPT)\n\n");
     std::fs::write(&f, text).unwrap();
-    phx_fw()
-        .arg("parse")
-        .arg(&f)
-        .assert()
-        .success()
-        .stderr(predicate::str::contains("[group] sections"));
+    let out = phx_fw().arg("parse").arg(&f).assert().success();
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(
+        json["firewall"]["groups"]["webserver"],
+        serde_json::json!([{"type": "in", "action": "HTTPS(ACCEPT)"}])
+    );
+}
+
+/// parse skips what pve-firewall skips or does not compile, naming each
+/// line, and prints the rest (issue 13); lint refuses the same file.
+#[test]
+fn parse_leaves_out_the_lines_pve_firewall_skips_and_names_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("cluster.fw");
+    std::fs::write(
+        &f,
+        "[OPTIONS]\nenable: 1\n\n[ALIASES]\ndb 10.0.0.6/24\nweb 10.0.0.5\n\n[RULES]\nIN ACCEPT -p tcp -dport 22 -source web\nIN ACCEPT -dport 80\nIN ACCEPT -p  tcp -dport 81\nIN ACCEPT -source +nosuch\n",
+    )
+    .unwrap();
+    phx_fw().arg("lint").arg(&f).assert().code(2);
+    let out = phx_fw().arg("parse").arg(&f).assert().success();
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    for n in [5, 10, 11, 12] {
+        assert!(err.contains(&format!("line {n}: ")), "line {n}: {err}");
+    }
+    assert_eq!(
+        json["firewall"]["aliases"],
+        serde_json::json!({"web": "10.0.0.5"})
+    );
+    assert_eq!(
+        json["firewall"]["global_firewall_rules"],
+        serde_json::json!([{"type": "in", "action": "ACCEPT", "source": "web", "proto": "tcp", "port": "22"}])
+    );
 }

@@ -334,6 +334,7 @@ fn example_packet_table() {
                 dport: c.dport,
                 sport: c.sport,
                 icmp_type,
+                ..Default::default()
             },
         );
         let by = match &a.decider {
@@ -367,6 +368,7 @@ fn dhcp_reply_to_a_guest_is_implicitly_accepted() {
         dport: Some(68),
         sport: Some(67),
         icmp_type: None,
+        ..Default::default()
     };
     let a = rs.simulate(phx_fw::sim::Zone::Outside, tz, &p);
     assert_eq!(a.verdict, Verdict::Accept);
@@ -393,6 +395,7 @@ fn reject_policy_answers_reject_but_drops_noise_silently() {
         dport: Some(9999),
         sport: Some(40000),
         icmp_type: None,
+        ..Default::default()
     };
     assert_eq!(
         rs.simulate(phx_fw::sim::Zone::Outside, phx_fw::sim::Zone::Host, &tcp)
@@ -406,6 +409,7 @@ fn reject_policy_answers_reject_but_drops_noise_silently() {
         dport: Some(40000),
         sport: Some(53),
         icmp_type: None,
+        ..Default::default()
     };
     assert_eq!(
         rs.simulate(
@@ -431,6 +435,7 @@ fn disabled_cluster_firewall_accepts_everything() {
         dport: Some(22),
         sport: None,
         icmp_type: None,
+        ..Default::default()
     };
     let a = rs.simulate(phx_fw::sim::Zone::Outside, tz, &p);
     assert_eq!(a.verdict, Verdict::Accept);
@@ -529,6 +534,7 @@ fn to_host(
             dport,
             sport: Some(40000),
             icmp_type: icmp_type.map(str::to_string),
+            ..Default::default()
         },
     )
 }

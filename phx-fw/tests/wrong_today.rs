@@ -101,7 +101,6 @@ fn a_port_without_a_protocol_is_not_compiled() {
 /// enable_host_firewall: host.fw rules (from /etc/pve/nodes/<node>/host.fw,
 /// `$hostfw_conf_filename`) come before cluster.fw rules in PVEFW-HOST-IN.
 #[test]
-#[ignore = "host.fw is read in the next commit"]
 fn host_fw_rules_decide_before_cluster_rules() {
     let root = tree(&[
         (
@@ -136,7 +135,6 @@ fn host_fw_rules_decide_before_cluster_rules() {
 /// (`/etc/pve/local/host.fw`); one in /etc/pve/firewall is never read, and
 /// Phoenix says so instead of ignoring it silently.
 #[test]
-#[ignore = "host.fw is read in the next commit"]
 fn a_host_fw_in_the_firewall_directory_is_named_not_ignored() {
     let root = tree(&[
         ("/etc/pve/firewall/cluster.fw", CLUSTER),

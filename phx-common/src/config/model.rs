@@ -129,6 +129,21 @@ pub struct Firewall {
     pub rules: Vec<FwRule>,
     /// JSON path of `rules` / `global_firewall_rules`, for messages.
     pub rules_path: String,
+    /// Security groups (`groups`: name → rules), cluster only: `[group name]`.
+    pub groups: BTreeMap<String, Vec<FwRule>>,
+    /// The node's own rules and options (`host`), cluster only: host.fw.
+    pub host: Option<Box<Firewall>>,
+    /// Comments of IP sets (`[IPSET name] # c`) and of their entries, by set.
+    pub ipset_comments: BTreeMap<String, SetComments>,
+    /// `[group name] # comment`.
+    pub group_comments: BTreeMap<String, String>,
+}
+
+/// An IP set's comment and its entries' (parallel to the entries).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SetComments {
+    pub set: Option<String>,
+    pub entries: Vec<Option<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -264,6 +264,39 @@ impl<'de, T: FromMap<'de>> Deserialize<'de> for LeafOr<T> {
     }
 }
 
+/// A list, or an object section that wraps one with more (an IP set as
+/// `[...]` or `{"comment": …, "entries": [...]}`); a leaf is kept as its JSON text.
+#[derive(Debug)]
+pub enum ListOrObj<T, O> {
+    Items(Vec<T>),
+    Obj(Box<O>),
+    Bad(String),
+}
+
+impl<'de, T: Deserialize<'de>, O: FromMap<'de>> Deserialize<'de> for ListOrObj<T, O> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T, O>(PhantomData<(T, O)>);
+        impl<'de, T: Deserialize<'de>, O: FromMap<'de>> Visitor<'de> for V<T, O> {
+            type Value = ListOrObj<T, O>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            leaf_visits!(|s: Scalar| ListOrObj::Bad(s.show()));
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut items = Vec::new();
+                while let Some(x) = seq.next_element()? {
+                    items.push(x);
+                }
+                Ok(ListOrObj::Items(items))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                O::from_map(map).map(|o| ListOrObj::Obj(Box::new(o)))
+            }
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
 /// One object section or a list of them (`traefik_service`).
 #[derive(Debug)]
 pub enum OneOrMany<T> {

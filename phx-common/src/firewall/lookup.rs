@@ -9,21 +9,33 @@ use crate::config::{Alias, Firewall};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Cluster,
+    /// The node's host.fw (`/etc/pve/nodes/<node>/host.fw`).
+    Host,
     Guest(u32),
 }
 
 impl Kind {
-    pub fn path(self) -> String {
+    /// Where pve-firewall reads the file; `node` names the host's node.
+    pub fn path_on(self, node: &str) -> String {
         match self {
             Kind::Cluster => "/etc/pve/firewall/cluster.fw".to_string(),
+            Kind::Host => format!("/etc/pve/nodes/{node}/host.fw"),
             Kind::Guest(id) => format!("/etc/pve/firewall/{id}.fw"),
+        }
+    }
+    /// The path pve-firewall reads; for host.fw the local node's
+    /// (`/etc/pve/local` is pmxcfs's link to it; `path_on` names the node).
+    pub fn path(self) -> String {
+        match self {
+            Kind::Host => "/etc/pve/local/host.fw".to_string(),
+            other => other.path_on(""),
         }
     }
     /// The key the JSON object keeps its rules under.
     pub fn rules_key(self) -> &'static str {
         match self {
             Kind::Cluster => "global_firewall_rules",
-            Kind::Guest(_) => "rules",
+            Kind::Host | Kind::Guest(_) => "rules",
         }
     }
     /// From a file name: `cluster.fw` or `<vmid>.fw`.
@@ -58,6 +70,8 @@ pub fn find_alias<'a>(
     };
     match (kind, scope) {
         (Kind::Cluster, RefScope::Any | RefScope::Dc) => get(own),
+        // host.fw has no aliases of its own: names are the cluster's.
+        (Kind::Host, RefScope::Any | RefScope::Dc) => cluster.and_then(get),
         (Kind::Guest(_), RefScope::Any) => get(own).or_else(|| cluster.and_then(get)),
         (Kind::Guest(_), RefScope::Dc) => cluster.and_then(get),
         (Kind::Guest(_), RefScope::Guest) => get(own),
@@ -75,6 +89,7 @@ pub fn find_ipset<'a>(
 ) -> Option<&'a Vec<String>> {
     match (kind, scope) {
         (Kind::Cluster, RefScope::Any | RefScope::Dc) => own.ipsets.get(name),
+        (Kind::Host, RefScope::Any | RefScope::Dc) => cluster.and_then(|c| c.ipsets.get(name)),
         (Kind::Guest(_), RefScope::Any) => own
             .ipsets
             .get(name)

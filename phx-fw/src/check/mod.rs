@@ -6,6 +6,7 @@
 //! `options`: `[OPTIONS]`; `sets`: aliases and IP sets; `rule`: one rule,
 //! field by field, with the parsers of `phx_common::firewall`.
 
+mod groups;
 mod options;
 mod rule;
 mod sets;
@@ -19,8 +20,11 @@ use std::collections::BTreeSet;
 /// Where an item of a firewall object is, for messages.
 pub trait Locate {
     fn option(&self, key: &str) -> String;
+    /// A key of the object itself (`default_input_policy`).
+    fn field(&self, key: &str) -> String;
     fn alias(&self, name: &str) -> String;
     fn ipset(&self, name: &str, entry: Option<usize>) -> String;
+    fn group(&self, name: &str) -> String;
     /// `field` is the JSON key (`source`, `port`…).
     fn rule(&self, rule: &FwRule, field: &str) -> String;
 }
@@ -34,6 +38,9 @@ impl Locate for JsonLoc<'_> {
     fn option(&self, key: &str) -> String {
         join_key(&join_key(self.base, "options"), key)
     }
+    fn field(&self, key: &str) -> String {
+        join_key(self.base, key)
+    }
     fn alias(&self, name: &str) -> String {
         join_key(&join_key(self.base, "aliases"), name)
     }
@@ -43,6 +50,9 @@ impl Locate for JsonLoc<'_> {
             Some(i) => format!("{p}[{i}]"),
             None => p,
         }
+    }
+    fn group(&self, name: &str) -> String {
+        join_key(&join_key(self.base, "groups"), name)
     }
     fn rule(&self, rule: &FwRule, field: &str) -> String {
         if field.is_empty() {
@@ -65,6 +75,14 @@ impl Locate for FileLoc<'_> {
             .get(key)
             .map_or("[OPTIONS]".into(), |n| format!("line {n}"))
     }
+    fn field(&self, key: &str) -> String {
+        let option = match key {
+            "default_input_policy" => "policy_in",
+            "default_output_policy" => "policy_out",
+            other => other,
+        };
+        self.option(option)
+    }
     fn alias(&self, name: &str) -> String {
         self.doc
             .alias_lines
@@ -80,6 +98,12 @@ impl Locate for FileLoc<'_> {
             None => format!("[IPSET {name}]"),
         }
     }
+    fn group(&self, name: &str) -> String {
+        self.doc
+            .group_headers
+            .get(name)
+            .map_or(format!("[group {name}]"), |h| format!("line {h}"))
+    }
     fn rule(&self, rule: &FwRule, _field: &str) -> String {
         rule.path.clone()
     }
@@ -93,6 +117,48 @@ pub struct Ctx<'a> {
     pub groups: &'a BTreeSet<String>,
 }
 
+/// Sections a file of this kind cannot have: host.fw has only options and
+/// rules; groups and the host object belong to the cluster firewall.
+fn check_placement(fw: &Firewall, ctx: &Ctx, file: &str, loc: &dyn Locate, p: &mut Problems) {
+    let host = ctx.kind == Kind::Host;
+    let cluster = ctx.kind == Kind::Cluster;
+    if host {
+        // The JSON reader fills in the defaults; another value was given.
+        for (key, value, default) in [
+            ("default_input_policy", &fw.policy_in, "DROP"),
+            ("default_output_policy", &fw.policy_out, "ACCEPT"),
+        ] {
+            if value != default {
+                p.push(file, &loc.field(key), q(value), "no policy in host.fw: the host's policies are the cluster firewall's default_input_policy / default_output_policy");
+            }
+        }
+        for name in fw.aliases.keys() {
+            p.push(file, &loc.alias(name), q(name), "no aliases in host.fw (pve-firewall reads only [OPTIONS] and [RULES] there): define it in the cluster firewall");
+        }
+        for name in fw.ipsets.keys() {
+            p.push(file, &loc.ipset(name, None), q(name), "no IP sets in host.fw (pve-firewall reads only [OPTIONS] and [RULES] there): define it in the cluster firewall");
+        }
+    }
+    if !cluster {
+        for name in fw.groups.keys() {
+            p.push(
+                file,
+                &loc.group(name),
+                q(name),
+                "security groups only in the cluster firewall ([group] sections of cluster.fw)",
+            );
+        }
+        if fw.host.is_some() {
+            p.push(
+                file,
+                &loc.field("host"),
+                "host",
+                "a host object only in the cluster firewall",
+            );
+        }
+    }
+}
+
 fn q(s: &str) -> String {
     format!("{s:?}")
 }
@@ -100,15 +166,19 @@ fn q(s: &str) -> String {
 /// Every problem in one firewall object, pushed into `p`. Warnings (legal
 /// but probably not meant) go to `p.warnings`.
 pub fn check(fw: &Firewall, ctx: &Ctx, file: &str, loc: &dyn Locate, p: &mut Problems) {
+    check_placement(fw, ctx, file, loc, p);
     options::check_options(fw, ctx, file, loc, p);
     sets::check_aliases(fw, file, loc, p);
     sets::check_ipsets(fw, ctx, file, loc, p);
+    groups::check_groups(fw, ctx, file, loc, p);
     let mut forward_warned = false;
-    for r in &fw.rules {
-        rule::check_rule(r, fw, ctx, loc, p);
+    for r in fw.rules.iter().chain(fw.groups.values().flatten()) {
         if r.direction == "forward" && !forward_warned {
             forward_warned = true;
             p.warn(format!("{}: {}: FORWARD rules are ignored by the iptables pve-firewall (only proxmox-firewall with nftables: 1 uses them)", r.file, loc.rule(r, "type")));
         }
+    }
+    for r in &fw.rules {
+        rule::check_rule(r, fw, ctx, loc, p);
     }
 }

@@ -17,6 +17,9 @@ pub(super) fn check_options(
     loc: &dyn Locate,
     p: &mut Problems,
 ) {
+    if ctx.kind == Kind::Host {
+        return check_host_options(fw, file, loc, p);
+    }
     for (k, v) in &fw.options {
         let path = loc.option(k);
         let guest = matches!(ctx.kind, Kind::Guest(_));
@@ -81,6 +84,69 @@ pub(super) fn check_options(
                     ),
                 );
             }
+        }
+    }
+}
+
+const BOOL_OPTS_HOST: &[&str] = &[
+    "nosmurfs",
+    "tcpflags",
+    "ndp",
+    "nf_conntrack_allow_invalid",
+    "protection_synflood",
+    "log_nf_conntrack",
+    "nftables",
+];
+const LOG_OPTS_HOST: &[&str] = &[
+    "log_level_in",
+    "log_level_out",
+    "log_level_forward",
+    "tcp_flags_log_level",
+    "smurf_log_level",
+];
+const CONNTRACK_HELPERS: &[&str] = &[
+    "amanda",
+    "ftp",
+    "irc",
+    "netbios-ns",
+    "pptp",
+    "sane",
+    "sip",
+    "snmp",
+    "tftp",
+];
+
+/// host.fw `[OPTIONS]` (reference §1.2, `$host_option_properties`).
+fn check_host_options(fw: &Firewall, file: &str, loc: &dyn Locate, p: &mut Problems) {
+    for (k, v) in &fw.options {
+        let path = loc.option(k);
+        let int_at_least = |min: u64| v.parse::<u64>().is_ok_and(|n| n >= min);
+        let problem: Option<String> = match k.as_str() {
+            "enable" | "enabled" => Some("no \"enable\" option here: use the host object's \"enabled\": true/false".into()),
+            k if BOOL_OPTS_HOST.contains(&k) => {
+                (v != "0" && v != "1").then(|| "0 or 1 (pve-firewall reads booleans only as 0/1)".into())
+            }
+            k if LOG_OPTS_HOST.contains(&k) => (!tables::LOG_LEVELS.contains(&v.as_str()))
+                .then(|| format!("a log level: {}", tables::LOG_LEVELS.join(", "))),
+            "nf_conntrack_max" => (!int_at_least(32768)).then(|| "an integer, at least 32768".into()),
+            "nf_conntrack_tcp_timeout_established" => {
+                (!int_at_least(7875)).then(|| "an integer, at least 7875".into())
+            }
+            "nf_conntrack_tcp_timeout_syn_recv" => (!v.parse::<u64>().is_ok_and(|n| (30..=60).contains(&n)))
+                .then(|| "an integer from 30 to 60".into()),
+            "protection_synflood_rate" | "protection_synflood_burst" => {
+                (!int_at_least(0)).then(|| "an integer".into())
+            }
+            "nf_conntrack_helpers" => (!v.split(',').all(|h| CONNTRACK_HELPERS.contains(&h)))
+                .then(|| format!("a comma list of {}", CONNTRACK_HELPERS.join(", "))),
+            _ => Some(format!(
+                "a known host option: {}, {}, nf_conntrack_max, nf_conntrack_tcp_timeout_established, nf_conntrack_tcp_timeout_syn_recv, nf_conntrack_helpers, protection_synflood_rate, protection_synflood_burst",
+                BOOL_OPTS_HOST.join(", "),
+                LOG_OPTS_HOST.join(", ")
+            )),
+        };
+        if let Some(expected) = problem {
+            p.push(file, &path, q(v), expected);
         }
     }
 }

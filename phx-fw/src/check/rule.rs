@@ -67,7 +67,7 @@ fn check_group_rule(at: &At, p: &mut Problems) {
             "a security group name ([A-Za-z][A-Za-z0-9_-]+, at most 18 characters)",
         );
     } else if !at.ctx.groups.contains(&r.action) {
-        at.push(p, "action", &r.action, "a security group defined in cluster.fw (Phoenix writes cluster.fw without [group] sections, so this GROUP rule would jump to an empty chain)");
+        at.push(p, "action", &r.action, "a security group defined in the cluster firewall's groups (an unknown group is an empty chain to pve-firewall)");
     }
     for (f, v) in [
         ("proto", &r.proto),
@@ -290,7 +290,7 @@ fn check_addr(at: &At, field: &str, v: &str, p: &mut Problems) -> Option<Addr> {
         }
     };
     let where_ = match ctx.kind {
-        Kind::Cluster => "in cluster.fw",
+        Kind::Cluster | Kind::Host => "in cluster.fw",
         Kind::Guest(_) => "in this guest's firewall or the cluster's",
     };
     match &a {

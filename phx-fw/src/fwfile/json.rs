@@ -9,8 +9,11 @@ use serde_json::{json, Map, Value};
 pub fn to_json(fw: &Firewall, kind: Kind) -> Value {
     let mut o = Map::new();
     o.insert("enabled".into(), json!(fw.enabled));
-    o.insert("default_input_policy".into(), json!(fw.policy_in));
-    o.insert("default_output_policy".into(), json!(fw.policy_out));
+    // host.fw has no policies: the host's are cluster.fw's.
+    if kind != Kind::Host {
+        o.insert("default_input_policy".into(), json!(fw.policy_in));
+        o.insert("default_output_policy".into(), json!(fw.policy_out));
+    }
     if !fw.options.is_empty() {
         o.insert("options".into(), json!(fw.options));
     }
@@ -26,13 +29,58 @@ pub fn to_json(fw: &Firewall, kind: Kind) -> Value {
         o.insert("aliases".into(), Value::Object(a));
     }
     if !fw.ipsets.is_empty() {
-        o.insert("ipsets".into(), json!(fw.ipsets));
+        let sets: Map<String, Value> = fw
+            .ipsets
+            .iter()
+            .map(|(name, entries)| (name.clone(), ipset_json(fw, name, entries)))
+            .collect();
+        o.insert("ipsets".into(), Value::Object(sets));
     }
     o.insert(
         kind.rules_key().into(),
         Value::Array(fw.rules.iter().map(rule_json).collect()),
     );
+    if !fw.groups.is_empty() {
+        let groups: Map<String, Value> = fw
+            .groups
+            .iter()
+            .map(|(name, rules)| {
+                let list: Value = rules.iter().map(rule_json).collect();
+                let v = match fw.group_comments.get(name) {
+                    Some(c) => json!({"comment": c, "rules": list}),
+                    None => list,
+                };
+                (name.clone(), v)
+            })
+            .collect();
+        o.insert("groups".into(), Value::Object(groups));
+    }
+    if let Some(h) = &fw.host {
+        o.insert("host".into(), to_json(h, Kind::Host));
+    }
     Value::Object(o)
+}
+
+/// A set's entries; with comments, entries as {"cidr", "comment"} and the
+/// set as {"comment", "entries"} where it has one.
+fn ipset_json(fw: &Firewall, name: &str, entries: &[String]) -> Value {
+    let Some(notes) = fw.ipset_comments.get(name) else {
+        return json!(entries);
+    };
+    let list: Value = entries
+        .iter()
+        .enumerate()
+        .map(
+            |(i, e)| match notes.entries.get(i).and_then(Option::as_deref) {
+                Some(c) => json!({"cidr": e, "comment": c}),
+                None => json!(e),
+            },
+        )
+        .collect();
+    match &notes.set {
+        Some(c) => json!({"comment": c, "entries": list}),
+        None => list,
+    }
 }
 
 pub fn rule_json(r: &FwRule) -> Value {

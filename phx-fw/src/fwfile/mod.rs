@@ -10,20 +10,22 @@ mod render;
 pub use json::{rule_json, to_json};
 pub use parse::{parse, parse_rule};
 pub use phx_common::firewall::lookup::Kind;
-pub use render::{action_text, render, rendered_doc, rule_line};
+pub use render::{action_text, render, render_as, rendered_doc, rule_line, Rendered};
 
-use phx_common::config::{Firewall, FwRule};
+use phx_common::config::Firewall;
 use std::collections::BTreeMap;
 
-/// A firewall file in memory: the object, security groups (files only; the
-/// JSON has none), and the line every item sits on.
+/// A firewall file in memory: the object (security groups in `fw.groups`)
+/// and the line every item sits on.
 #[derive(Debug, Clone, Default)]
 pub struct FwDoc {
     pub file: String,
     pub fw: Firewall,
-    pub groups: BTreeMap<String, Vec<FwRule>>,
     pub rule_lines: Vec<usize>,
+    /// Group name → the lines of its rules.
     pub group_lines: BTreeMap<String, Vec<usize>>,
+    /// Group name → the line of its `[group name]` header.
+    pub group_headers: BTreeMap<String, usize>,
     pub option_lines: BTreeMap<String, usize>,
     pub alias_lines: BTreeMap<String, usize>,
     /// Set name → (header line, entry lines).

@@ -152,6 +152,8 @@ impl Reader {
         doc.fw.policy_in = "DROP".into();
         doc.fw.policy_out = "ACCEPT".into();
         doc.fw.rules_path = kind.rules_key().into();
+        // host.fw's `enable` defaults to 1, the others' to 0.
+        doc.fw.enabled = kind == Kind::Host;
         Reader {
             kind,
             doc,
@@ -195,7 +197,7 @@ impl Reader {
 
     /// `[OPTIONS]`, `[ALIASES]`, `[RULES]`, `[IPSET name]`, `[group name]`.
     fn header(&mut self, n: usize, line: &str) -> Section {
-        let (head, _) = split_comment(line);
+        let (head, header_comment) = split_comment(line);
         let Some(inner) = head.strip_prefix('[').and_then(|h| h.strip_suffix(']')) else {
             self.error(n, format!("bad section header {line:?}"));
             return Section::Skip;
@@ -214,20 +216,33 @@ impl Reader {
         self.seen_sections.push(key);
         match (word.as_str(), name) {
             ("options", None) => Section::Options,
-            ("aliases", None) => Section::Aliases,
             ("rules", None) => Section::Rules,
-            ("ipset", Some(nm)) if is_set_name(&nm) => {
+            // host.fw has only [OPTIONS] and [RULES] (parse_hostfw_config).
+            ("aliases", None) if self.kind != Kind::Host => Section::Aliases,
+            ("ipset", Some(nm)) if self.kind != Kind::Host && is_set_name(&nm) => {
                 let nm = nm.to_ascii_lowercase();
                 self.doc.fw.ipsets.entry(nm.clone()).or_default();
                 self.doc.ipset_lines.insert(nm.clone(), (n, Vec::new()));
+                if let Some(c) = header_comment {
+                    self.doc
+                        .fw
+                        .ipset_comments
+                        .entry(nm.clone())
+                        .or_default()
+                        .set = Some(c);
+                }
                 Section::Ipset(nm)
             }
             ("group", Some(nm))
                 if self.kind == Kind::Cluster && is_set_name(&nm) && nm.len() <= 18 =>
             {
                 let nm = nm.to_ascii_lowercase();
-                self.doc.groups.entry(nm.clone()).or_default();
+                self.doc.fw.groups.entry(nm.clone()).or_default();
                 self.doc.group_lines.entry(nm.clone()).or_default();
+                self.doc.group_headers.insert(nm.clone(), n);
+                if let Some(c) = header_comment {
+                    self.doc.fw.group_comments.insert(nm.clone(), c);
+                }
                 Section::Group(nm)
             }
             _ => {
@@ -275,7 +290,7 @@ impl Reader {
                     .errors
                     .push((n, format!("enable: {v:?} (expected 0 or 1)"))),
             },
-            "policy_in" | "policy_out" => {
+            "policy_in" | "policy_out" if self.kind != Kind::Host => {
                 if !["ACCEPT", "DROP", "REJECT"].contains(&v) {
                     self.errors
                         .push((n, format!("{k}: {v:?} (expected ACCEPT, DROP or REJECT)")));
@@ -328,17 +343,24 @@ impl Reader {
     }
 
     fn ipset_entry(&mut self, n: usize, name: &str, line: &str) {
-        let (body, _) = split_comment(line);
+        let (body, cmt) = split_comment(line);
         if body.contains(char::is_whitespace) {
             self.error(n, format!("can't parse IP set entry {line:?}"));
             return;
         }
-        self.doc
-            .fw
-            .ipsets
-            .get_mut(name)
-            .unwrap()
-            .push(body.to_string());
+        let entries = self.doc.fw.ipsets.get_mut(name).unwrap();
+        entries.push(body.to_string());
+        let count = entries.len();
+        if let Some(c) = cmt {
+            let notes = self
+                .doc
+                .fw
+                .ipset_comments
+                .entry(name.to_string())
+                .or_default();
+            notes.entries.resize(count - 1, None);
+            notes.entries.push(Some(c));
+        }
         self.doc.ipset_lines.get_mut(name).unwrap().1.push(n);
     }
 
@@ -347,7 +369,7 @@ impl Reader {
         match parse_rule(line, &self.doc.file, n) {
             Ok(r) => match group {
                 Some(g) => {
-                    self.doc.groups.get_mut(g).unwrap().push(r);
+                    self.doc.fw.groups.get_mut(g).unwrap().push(r);
                     self.doc.group_lines.get_mut(g).unwrap().push(n);
                 }
                 None => {

@@ -45,74 +45,129 @@ pub fn rule_line(r: &FwRule) -> String {
     s
 }
 
-/// The file for a firewall object, and the line number of each rule.
-/// Section order OPTIONS, ALIASES, IPSETs, RULES; each header and each
-/// section followed by a blank line; empty sections left out.
-pub fn render(fw: &Firewall) -> (String, Vec<usize>) {
-    let mut out = String::new();
-    let mut line = 1usize;
-    let mut push = |out: &mut String, s: &str| {
-        out.push_str(s);
-        out.push('\n');
-        line += 1;
-        line - 1
-    };
-    push(&mut out, "[OPTIONS]");
-    push(&mut out, "");
-    push(
-        &mut out,
-        &format!("enable: {}", if fw.enabled { 1 } else { 0 }),
-    );
-    push(&mut out, &format!("policy_in: {}", fw.policy_in));
-    push(&mut out, &format!("policy_out: {}", fw.policy_out));
-    for (k, v) in &fw.options {
-        push(&mut out, &format!("{k}: {v}"));
+/// `text # comment`, or `text` when there is no comment.
+fn with_comment(text: String, comment: Option<&str>) -> String {
+    match comment.map(str::trim).filter(|c| !c.is_empty()) {
+        Some(c) => format!("{text} # {c}"),
+        None => text,
     }
-    push(&mut out, "");
-    if !fw.aliases.is_empty() {
-        push(&mut out, "[ALIASES]");
-        push(&mut out, "");
-        let mut names: Vec<&String> = fw.aliases.keys().collect();
-        names.sort_by_key(|n| n.to_ascii_lowercase());
-        for n in names {
-            let a = &fw.aliases[n];
-            match comment(&a.comment) {
-                Some(c) => push(&mut out, &format!("{n} {} # {c}", a.cidr)),
-                None => push(&mut out, &format!("{n} {}", a.cidr)),
-            };
-        }
-        push(&mut out, "");
-    }
-    for (name, entries) in &fw.ipsets {
-        push(&mut out, &format!("[IPSET {name}]"));
-        push(&mut out, "");
-        for e in entries {
-            push(&mut out, e);
-        }
-        push(&mut out, "");
-    }
-    let mut lines = Vec::with_capacity(fw.rules.len());
-    if !fw.rules.is_empty() {
-        push(&mut out, "[RULES]");
-        push(&mut out, "");
-        for r in &fw.rules {
-            lines.push(push(&mut out, &rule_line(r)));
-        }
-        push(&mut out, "");
-    }
-    (out, lines)
 }
 
-/// A rendered object as a document (lines known), for simulating proposed files.
-pub fn rendered_doc(kind: Kind, fw: &Firewall) -> (String, FwDoc) {
-    let (text, rule_lines) = render(fw);
+/// A file being written, counting lines so rules can be found by line.
+struct Writer {
+    out: String,
+    line: usize,
+}
+
+impl Writer {
+    fn push(&mut self, s: &str) -> usize {
+        self.out.push_str(s);
+        self.out.push('\n');
+        self.line += 1;
+        self.line - 1
+    }
+    /// `[HEADER]`, a blank line, the lines, a blank line; the line of each.
+    fn section(&mut self, header: &str, lines: impl IntoIterator<Item = String>) -> Vec<usize> {
+        self.push(header);
+        self.push("");
+        let at = lines.into_iter().map(|l| self.push(&l)).collect();
+        self.push("");
+        at
+    }
+}
+
+/// A rendered file: its text and the line of every rule.
+#[derive(Debug, Default)]
+pub struct Rendered {
+    pub text: String,
+    pub rule_lines: Vec<usize>,
+    pub group_lines: std::collections::BTreeMap<String, Vec<usize>>,
+    pub group_headers: std::collections::BTreeMap<String, usize>,
+}
+
+/// The file for a firewall object, and the line number of each rule.
+/// Section order OPTIONS, ALIASES, IPSETs, RULES, groups (pve-firewall's
+/// write order); each header and each section followed by a blank line;
+/// empty sections left out.
+pub fn render(fw: &Firewall) -> (String, Vec<usize>) {
+    let r = render_as(Kind::Cluster, fw);
+    (r.text, r.rule_lines)
+}
+
+/// As `render`, for a file of this kind: host.fw has no policies, aliases,
+/// sets or groups (they live in cluster.fw); only cluster.fw has groups.
+pub fn render_as(kind: Kind, fw: &Firewall) -> Rendered {
+    let mut w = Writer {
+        out: String::new(),
+        line: 1,
+    };
+    let mut options = vec![format!("enable: {}", if fw.enabled { 1 } else { 0 })];
+    if kind != Kind::Host {
+        options.push(format!("policy_in: {}", fw.policy_in));
+        options.push(format!("policy_out: {}", fw.policy_out));
+    }
+    options.extend(fw.options.iter().map(|(k, v)| format!("{k}: {v}")));
+    w.section("[OPTIONS]", options);
+    if !fw.aliases.is_empty() && kind != Kind::Host {
+        let mut names: Vec<&String> = fw.aliases.keys().collect();
+        names.sort_by_key(|n| n.to_ascii_lowercase());
+        let lines = names.into_iter().map(|n| {
+            let a = &fw.aliases[n];
+            match comment(&a.comment) {
+                Some(c) => format!("{n} {} # {c}", a.cidr),
+                None => format!("{n} {}", a.cidr),
+            }
+        });
+        w.section("[ALIASES]", lines);
+    }
+    if kind != Kind::Host {
+        for (name, entries) in &fw.ipsets {
+            let notes = fw.ipset_comments.get(name);
+            let header = with_comment(
+                format!("[IPSET {name}]"),
+                notes.and_then(|c| c.set.as_deref()),
+            );
+            let lines = entries.iter().enumerate().map(|(i, e)| {
+                let note = notes
+                    .and_then(|c| c.entries.get(i))
+                    .and_then(Option::as_deref);
+                with_comment(e.clone(), note)
+            });
+            w.section(&header, lines);
+        }
+    }
+    let mut r = Rendered::default();
+    if !fw.rules.is_empty() {
+        r.rule_lines = w.section("[RULES]", fw.rules.iter().map(rule_line));
+    }
+    if kind == Kind::Cluster {
+        for (name, rules) in &fw.groups {
+            r.group_headers.insert(name.clone(), w.line);
+            let header = with_comment(
+                format!("[group {name}]"),
+                fw.group_comments.get(name).map(String::as_str),
+            );
+            let lines = w.section(&header, rules.iter().map(rule_line));
+            r.group_lines.insert(name.clone(), lines);
+        }
+    }
+    r.text = w.out;
+    r
+}
+
+/// A rendered object as a document (lines known), for simulating proposed
+/// files; `path` is where pve-firewall reads it.
+pub fn rendered_doc(path: String, kind: Kind, fw: &Firewall) -> (String, FwDoc) {
+    let r = render_as(kind, fw);
     let doc = FwDoc {
-        file: kind.path(),
+        file: path,
         fw: fw.clone(),
-        rule_lines,
+        rule_lines: r.rule_lines,
+        group_lines: r.group_lines,
+        group_headers: r.group_headers,
         ..Default::default()
     };
-    (text, doc)
+    (r.text, doc)
 }
 
 #[cfg(test)]

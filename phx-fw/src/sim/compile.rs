@@ -149,13 +149,16 @@ pub(super) struct FileRules {
     pub(super) policy_out: Verdict,
     pub(super) chains: Chains,
     pub(super) dhcp: bool,
-    /// Allowed source addresses when `ipfilter` is on.
-    pub(super) ipfilter: Option<Ipv4Set>,
+    /// `ipfilter: 1`: every NIC is filtered, as if by an empty set.
+    pub(super) ipfilter_all: bool,
+    /// NIC → allowed sources (`[IPSET ipfilter-netN]`).
+    pub(super) ipfilter: HashMap<u8, Ipv4Set>,
 }
 
 pub(super) struct Compiler<'a> {
     pub(super) docs: &'a [FwDoc],
     pub(super) cluster_doc: Option<usize>,
+    pub(super) host_doc: Option<usize>,
     /// The local network (`local_network` alias or the detected one).
     pub(super) local_net: IpNet,
     pub(super) cache: HashMap<(usize, String), Arc<Ipv4Set>>,
@@ -165,6 +168,8 @@ impl Compiler<'_> {
     fn kind_of(&self, doc: usize) -> Kind {
         if Some(doc) == self.cluster_doc {
             Kind::Cluster
+        } else if Some(doc) == self.host_doc {
+            Kind::Host
         } else {
             Kind::Guest(0)
         }
@@ -305,8 +310,18 @@ impl Compiler<'_> {
         let fw = &d.fw;
         let chains = self.chains(doc, None, &fw.rules, &d.rule_lines);
         let opt = |k: &str| fw.options.get(k).map(String::as_str);
-        let ipfilter = (opt("ipfilter") == Some("1") || fw.ipsets.contains_key("ipfilter-net0"))
-            .then(|| (*self.ipset(doc, RefScope::Guest, "ipfilter-net0")).clone());
+        // generate_tap_rules_direction: a NIC is filtered when `ipfilter`
+        // is on or its `ipfilter-netN` set exists.
+        let nics: Vec<(u8, String)> = fw
+            .ipsets
+            .keys()
+            .filter_map(|k| Some((k.strip_prefix("ipfilter-net")?.parse().ok()?, k.clone())))
+            .collect();
+        let ipfilter = nics
+            .into_iter()
+            .map(|(n, set)| (n, (*self.ipset(doc, RefScope::Guest, &set)).clone()))
+            .collect();
+        let ipfilter_all = opt("ipfilter") == Some("1");
         FileRules {
             doc,
             enabled: fw.enabled,
@@ -314,6 +329,7 @@ impl Compiler<'_> {
             policy_out: Verdict::parse(&fw.policy_out).unwrap_or(Verdict::Accept),
             chains,
             dhcp: opt("dhcp") != Some("0"),
+            ipfilter_all,
             ipfilter,
         }
     }

@@ -2,9 +2,9 @@
 //! pve-firewall's order (reference §1.5), with the implicit rules and the
 //! DROP/REJECT policies' silent noise handling.
 
-use super::compile::{in_ranges, match_packet, CRule, Chain, FileRules};
-use super::values::{Answer, Decider, Packet, Zone};
-use super::{HostIn, Ruleset, HOST_IN, MGMT_IN, MGMT_OUT};
+use super::compile::{match_packet, CRule, Chain};
+use super::values::{Answer, Decider, DstType, Packet, Zone};
+use super::Ruleset;
 use crate::fwfile::rule_line;
 use phx_common::firewall::rule::{Target, Verdict};
 use phx_common::firewall::tables;
@@ -14,7 +14,11 @@ use std::net::Ipv4Addr;
 fn is_noise(p: &Packet) -> bool {
     let d = p.dport.unwrap_or(0);
     let s = p.sport.unwrap_or(0);
-    let multicast = p.dst.is_multicast() || p.dst.is_broadcast();
+    // PVEFW-Drop: `-m addrtype --dst-type BROADCAST/MULTICAST/ANYCAST -j DROP`.
+    let multicast = matches!(
+        p.dst_type(),
+        DstType::Broadcast | DstType::Multicast | DstType::Anycast
+    );
     multicast
         || (p.proto == tables::UDP
             && (d == 135
@@ -24,6 +28,20 @@ fn is_noise(p: &Packet) -> bool {
                 || d == 1900
                 || s == 53))
         || (p.proto == tables::TCP && (d == 135 || d == 139 || d == 445))
+}
+
+/// `netN` without allocating for the NICs guests have (Proxmox allows 32).
+fn nic_name(n: u8) -> std::borrow::Cow<'static, str> {
+    const NAMES: [&str; 32] = [
+        "net0", "net1", "net2", "net3", "net4", "net5", "net6", "net7", "net8", "net9", "net10",
+        "net11", "net12", "net13", "net14", "net15", "net16", "net17", "net18", "net19", "net20",
+        "net21", "net22", "net23", "net24", "net25", "net26", "net27", "net28", "net29", "net30",
+        "net31",
+    ];
+    match NAMES.get(usize::from(n)) {
+        Some(s) => (*s).into(),
+        None => format!("net{n}").into(),
+    }
 }
 
 /// What a guest chain does with a packet: decide it, or let it go on.
@@ -36,7 +54,7 @@ impl Ruleset {
     pub(super) fn decider(&self, r: &CRule) -> Decider {
         let d = &self.docs[r.doc];
         let rule = match &r.group {
-            Some(g) => &d.groups[g][r.idx],
+            Some(g) => &d.fw.groups[g][r.idx],
             None => &d.fw.rules[r.idx],
         };
         Decider::Rule {
@@ -91,7 +109,7 @@ impl Ruleset {
         None
     }
 
-    fn policy(
+    pub(super) fn policy(
         &self,
         file: &str,
         option: &'static str,
@@ -132,6 +150,20 @@ impl Ruleset {
         )
     }
 
+    pub(super) fn smurf_decider() -> Decider {
+        Decider::Implicit(
+            "source is a broadcast or multicast address (smurf filter; host.fw nosmurfs: 0 turns it off)"
+                .into(),
+        )
+    }
+
+    /// PVEFW-smurfs, before the host's and the guests' rules.
+    pub(super) fn smurf(&self, p: &Packet) -> Option<(Verdict, Decider)> {
+        self.smurfs
+            .contains(u32::from(p.src))
+            .then(|| (Verdict::Drop, Self::smurf_decider()))
+    }
+
     pub(super) fn blacklisted() -> Decider {
         Decider::Implicit("source is in the cluster's +blacklist set".into())
     }
@@ -140,64 +172,27 @@ impl Ruleset {
         Decider::Implicit(format!("host IN accepts +management (IP set management + local_network {}) on tcp 8006, 5900:5999, 3128, 22, 60000:60050", self.local_network_desc))
     }
 
-    fn host_in(&self, c: &FileRules, p: &Packet) -> (Verdict, Decider) {
-        let src = u32::from(p.src);
-        for stage in HOST_IN {
-            let hit = match stage {
-                HostIn::Blacklist => self
-                    .blacklist
-                    .contains(src)
-                    .then(|| (Verdict::Drop, Self::blacklisted())),
-                HostIn::Igmp => (p.proto == tables::IGMP).then(|| {
-                    (
-                        Verdict::Accept,
-                        Decider::Implicit("host IN accepts IGMP".into()),
-                    )
-                }),
-                HostIn::Rules => self.walk(&c.chains.inbound, true, &self.topo.bridge, p, 0),
-                HostIn::Management => (p.proto == tables::TCP
-                    && p.dport.is_some_and(|d| in_ranges(MGMT_IN, d))
-                    && self.management.contains(src))
-                .then(|| (Verdict::Accept, self.management_accept())),
-            };
-            if let Some(hit) = hit {
-                return hit;
-            }
-        }
-        self.policy(&self.docs[c.doc].file, "policy_in", c.policy_in, p)
-    }
-
-    fn host_out(&self, c: &FileRules, p: &Packet) -> (Verdict, Decider) {
-        let file = &self.docs[c.doc].file;
-        if let Some(hit) = self.walk(&c.chains.outbound, false, &self.topo.bridge, p, 0) {
-            return hit;
-        }
-        if p.proto == tables::TCP
-            && p.dport.is_some_and(|d| in_ranges(MGMT_OUT, d))
-            && self.local_network.contains(u32::from(p.dst))
-        {
-            return (
-                Verdict::Accept,
-                Decider::Implicit(format!(
-                    "host OUT accepts to local_network {} on tcp 8006, 22, 5900:5999, 3128",
-                    self.local_network_desc
-                )),
-            );
-        }
-        self.policy(file, "policy_out", c.policy_out, p)
+    /// The NIC a packet uses at a guest end: net0 unless given.
+    fn nic_of(p: &Packet, inbound: bool) -> u8 {
+        if inbound { p.dst_nic } else { p.src_nic }.unwrap_or(0)
     }
 
     fn guest_chain(&self, id: u32, inbound: bool, p: &Packet) -> ChainOutcome {
         let Some(g) = self.guests.get(&id) else {
             return ChainOutcome::Continue;
         };
-        let info = self.topo.guests.iter().find(|x| x.id == id);
-        if !g.enabled || !info.is_some_and(|i| i.nic_firewall) {
+        let nic = Self::nic_of(p, inbound);
+        let info = self.guest_info(id);
+        let nic_info = info.and_then(|i| i.nic(nic));
+        if !g.enabled || !nic_info.is_some_and(|(_, fw)| fw) {
             return ChainOutcome::Continue;
         }
         let file = &self.docs[g.doc].file;
         if self.blacklist.contains(u32::from(p.src)) {
             return ChainOutcome::Verdict(Verdict::Drop, Self::blacklisted());
+        }
+        if let Some((v, d)) = self.smurf(p) {
+            return ChainOutcome::Verdict(v, d);
         }
         let udp =
             |s: u16, d: u16| p.proto == tables::UDP && p.sport == Some(s) && p.dport == Some(d);
@@ -219,16 +214,16 @@ impl Ruleset {
                     )),
                 );
             }
-            if let Some(allowed) = &g.ipfilter {
-                let own = info
-                    .filter(|i| i.is_ct)
-                    .and_then(|i| i.ip)
-                    .is_some_and(|ip| ip == p.src);
-                if !own && !allowed.contains(u32::from(p.src)) {
+            let set = g.ipfilter.get(&nic);
+            if set.is_some() || g.ipfilter_all {
+                // A container's configured address is in its set implicitly.
+                let own =
+                    info.is_some_and(|i| i.is_ct) && nic_info.and_then(|(ip, _)| ip) == Some(p.src);
+                if !own && !set.is_some_and(|s| s.contains(u32::from(p.src))) {
                     return ChainOutcome::Verdict(
                         Verdict::Drop,
                         Decider::Implicit(format!(
-                            "guest {id} ipfilter: source {} is not in ipfilter-net0",
+                            "guest {id} ipfilter: source {} is not in ipfilter-net{nic}",
                             p.src
                         )),
                     );
@@ -240,7 +235,7 @@ impl Ruleset {
         } else {
             &g.chains.outbound
         };
-        if let Some((v, d)) = self.walk(chain, inbound, "net0", p, 0) {
+        if let Some((v, d)) = self.walk(chain, inbound, &nic_name(nic), p, 0) {
             return match v {
                 Verdict::Accept => ChainOutcome::Continue,
                 _ => ChainOutcome::Verdict(v, d),
@@ -259,12 +254,17 @@ impl Ruleset {
 
     /// Zone of an address: the host, a guest, or outside.
     pub fn zone_of(&self, ip: Ipv4Addr) -> Zone {
-        if ip == self.topo.host_ip {
-            Zone::Host
-        } else if let Some(id) = self.guest_by_ip.get(&ip) {
-            Zone::Guest(*id)
+        self.zone_nic_of(ip).0
+    }
+
+    /// Zone of an address, and for a guest the NIC that owns it.
+    pub fn zone_nic_of(&self, ip: Ipv4Addr) -> (Zone, Option<u8>) {
+        if ip == self.topo.host_ip || self.topo.more_host_ips.contains(&ip) {
+            (Zone::Host, None)
+        } else if let Some((id, nic)) = self.guest_by_ip.get(&ip) {
+            (Zone::Guest(*id), Some(*nic))
         } else {
-            Zone::Outside
+            (Zone::Outside, None)
         }
     }
 
@@ -368,8 +368,9 @@ impl Ruleset {
     fn last_accept(&self, from: Zone, to: Zone, p: &Packet) -> Option<Decider> {
         let pick = |id: u32, inbound: bool| -> Option<Decider> {
             let g = self.guests.get(&id)?;
-            let info = self.topo.guests.iter().find(|x| x.id == id)?;
-            if !g.enabled || !info.nic_firewall {
+            let info = self.guest_info(id)?;
+            let nic = Self::nic_of(p, inbound);
+            if !g.enabled || !info.nic(nic).is_some_and(|(_, fw)| fw) {
                 return None;
             }
             let chain = if inbound {
@@ -377,7 +378,8 @@ impl Ruleset {
             } else {
                 &g.chains.outbound
             };
-            match self.walk(chain, inbound, "net0", p, 0) {
+            let nic = nic_name(Self::nic_of(p, inbound));
+            match self.walk(chain, inbound, &nic, p, 0) {
                 Some((_, d)) => Some(d),
                 None => {
                     let (opt, pol) = if inbound {

@@ -4,18 +4,23 @@
 //! Works on `FwDoc`s, so it evaluates proposed files and existing ones alike.
 //!
 //! `values`: packets, zones, answers; `compile`: documents into chains;
-//! `eval`: one packet through them; `partition`: host IN for a set of
-//! sources (the lockout guard); `query`: reading zone and protocol names.
+//! `eval`: one packet through them (guest chains, the path between zones);
+//! `host`: the host's chains (host.fw, cluster.fw, management, corosync);
+//! `partition`: host IN for a set of sources (the lockout guard); `query`:
+//! reading zones, addresses and `--batch` lines; `machine`: what a state
+//! root tells about NICs, node addresses and corosync.
 
 mod compile;
 mod eval;
+mod host;
+pub mod machine;
 mod partition;
 mod query;
 mod values;
 
 pub use phx_common::firewall::rule::Verdict;
-pub use query::{batch_line, query_proto, resolve_endpoint, Query};
-pub use values::{Answer, Decider, GuestInfo, Packet, Topology, Zone};
+pub use query::{batch_line, endpoint, query_proto, resolve_endpoint, Endpoint, Query};
+pub use values::{Answer, Decider, DstType, GuestInfo, Nic, Packet, Topology, Zone};
 
 use crate::fwfile::FwDoc;
 use crate::ipv4set::Ipv4Set;
@@ -30,13 +35,21 @@ pub struct Ruleset {
     pub docs: Vec<FwDoc>,
     topo: Topology,
     cluster: Option<FileRules>,
+    /// host.fw: its rules come before cluster.fw's in host IN/OUT.
+    host: Option<FileRules>,
     groups: HashMap<String, Chains>,
     guests: HashMap<u32, FileRules>,
-    guest_by_ip: HashMap<Ipv4Addr, u32>,
+    /// Guest ID → its place in `topo.guests`.
+    guest_index: HashMap<u32, usize>,
+    /// Every guest address → (guest, NIC).
+    guest_by_ip: HashMap<Ipv4Addr, (u32, u8)>,
     local_network: Ipv4Set,
     local_network_desc: String,
     management: Ipv4Set,
     blacklist: Ipv4Set,
+    /// Smurf sources (multicast, the limited and the local broadcast), when
+    /// the smurf filter is on.
+    smurfs: Ipv4Set,
 }
 
 const MGMT_IN: &[(u16, u16)] = &[
@@ -53,30 +66,85 @@ const MGMT_IN: &[(u16, u16)] = &[
 enum HostIn {
     /// Sources in the cluster's `blacklist` IP set are dropped.
     Blacklist,
+    /// Sources that are broadcast or multicast addresses are dropped
+    /// (PVEFW-smurfs), unless host.fw says `nosmurfs: 0`.
+    Smurfs,
     /// IGMP is accepted.
     Igmp,
-    /// cluster.fw's IN rules (and the groups they jump to).
+    /// host.fw's IN rules, then cluster.fw's (and the groups they jump to).
     Rules,
     /// `+management` (IP set `management` + local_network) on MGMT_IN.
     Management,
+    /// Corosync (udp 5404:5405) from another node's ring address to ours on
+    /// the same link, from /etc/pve/corosync.conf.
+    Corosync,
 }
 
-const HOST_IN: [HostIn; 4] = [
+const HOST_IN: [HostIn; 6] = [
     HostIn::Blacklist,
+    HostIn::Smurfs,
     HostIn::Igmp,
     HostIn::Rules,
     HostIn::Management,
+    HostIn::Corosync,
 ];
 
+/// Corosync's ports.
+const COROSYNC: (u16, u16) = (5404, 5405);
+
 const MGMT_OUT: &[(u16, u16)] = &[(8006, 8006), (22, 22), (5900, 5999), (3128, 3128)];
+
+/// The firewall files a ruleset is compiled from.
+#[derive(Debug, Default)]
+pub struct Docs {
+    /// cluster.fw (None: no file, firewall off).
+    pub cluster: Option<FwDoc>,
+    /// The node's host.fw.
+    pub host: Option<FwDoc>,
+    /// `<vmid>.fw` files.
+    pub guests: Vec<(u32, FwDoc)>,
+}
+
+/// What PVEFW-smurfs drops (ruleset_chain_add_input_filters, on unless
+/// host.fw says `nosmurfs: 0`): sources in 224.0.0.0/4 and broadcast
+/// sources — 255.255.255.255 and the host network's broadcast address.
+fn smurf_sources(host: Option<&FwDoc>, topo: &Topology) -> Ipv4Set {
+    if host.is_some_and(|h| h.fw.options.get("nosmurfs").map(String::as_str) == Some("0")) {
+        return Ipv4Set::empty();
+    }
+    let multicast: ipnet::Ipv4Net = "224.0.0.0/4".parse().unwrap();
+    Ipv4Set::from_net(&multicast)
+        .union(&Ipv4Set::single(Ipv4Addr::BROADCAST))
+        .union(&Ipv4Set::single(topo.host_net.broadcast()))
+}
 
 impl Ruleset {
     /// `cluster`: cluster.fw (None: no file, firewall off); `guests`: `<vmid>.fw` files.
     pub fn build(topo: Topology, cluster: Option<FwDoc>, guests: Vec<(u32, FwDoc)>) -> Ruleset {
+        Self::build_all(
+            topo,
+            Docs {
+                cluster,
+                host: None,
+                guests,
+            },
+        )
+    }
+
+    pub fn build_all(topo: Topology, files: Docs) -> Ruleset {
+        let Docs {
+            cluster,
+            host,
+            guests,
+        } = files;
         let mut docs = Vec::new();
         let cluster_doc = cluster.map(|c| {
             docs.push(c);
-            0
+            docs.len() - 1
+        });
+        let host_doc = host.map(|h| {
+            docs.push(h);
+            docs.len() - 1
         });
         let mut guest_ids = Vec::new();
         for (id, d) in guests {
@@ -105,13 +173,15 @@ impl Ruleset {
         let mut comp = Compiler {
             docs: &docs,
             cluster_doc,
+            host_doc,
             local_net,
             cache: HashMap::new(),
         };
         let cluster = cluster_doc.map(|c| comp.file(c));
+        let host = host_doc.map(|h| comp.file(h));
         let mut groups = HashMap::new();
         if let Some(c) = cluster_doc {
-            for (name, rules) in &docs[c].groups {
+            for (name, rules) in &docs[c].fw.groups {
                 let lines = docs[c].group_lines.get(name).cloned().unwrap_or_default();
                 groups.insert(name.clone(), comp.chains(c, Some(name), rules, &lines));
             }
@@ -125,27 +195,42 @@ impl Ruleset {
         };
         let management = special("management").union(&local_network);
         let blacklist = special("blacklist");
+        let smurfs = smurf_sources(host_doc.map(|h| &docs[h]), &topo);
         let guests: HashMap<u32, FileRules> = guest_ids
             .iter()
             .map(|(id, d)| (*id, comp.file(*d)))
             .collect();
+        let guest_index = topo
+            .guests
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (g.id, i))
+            .collect();
         let guest_by_ip = topo
             .guests
             .iter()
-            .filter_map(|g| g.ip.map(|ip| (ip, g.id)))
+            .flat_map(|g| g.addresses().map(move |(nic, ip)| (ip, (g.id, nic))))
             .collect();
         Ruleset {
             docs,
             topo,
             cluster,
+            host,
             groups,
             guests,
             guest_by_ip,
+            guest_index,
             local_network,
             local_network_desc,
             management,
             blacklist,
+            smurfs,
         }
+    }
+
+    /// A guest of the topology by ID.
+    pub fn guest_info(&self, id: u32) -> Option<&values::GuestInfo> {
+        self.guest_index.get(&id).map(|i| &self.topo.guests[*i])
     }
 
     pub fn topology(&self) -> &Topology {

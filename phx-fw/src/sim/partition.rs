@@ -32,6 +32,9 @@ impl Ruleset {
                 Decider::Disabled(format!("{}: enable: 0", self.docs[c.doc].file)),
             )];
         }
+        if let Some(d) = self.host_unfiltered() {
+            return vec![(sources.clone(), Verdict::Accept, d)];
+        }
         let mut rest = sources.clone();
         // The part of `rest` in `set` gets `verdict`.
         let take = |rest: &mut Ipv4Set, out: &mut Vec<_>, set: &Ipv4Set, v, d| {
@@ -43,6 +46,9 @@ impl Ruleset {
         };
         for stage in HOST_IN {
             match stage {
+                // A broadcast or multicast address opens no TCP connection:
+                // the guard does not ask about such sources.
+                HostIn::Smurfs => {}
                 HostIn::Blacklist => take(
                     &mut rest,
                     &mut out,
@@ -53,7 +59,9 @@ impl Ruleset {
                 // Only tcp is asked about.
                 HostIn::Igmp => {}
                 HostIn::Rules => {
-                    self.partition_chain(&c.chains.inbound, port, &mut rest, &mut out, 0)
+                    for f in self.host.iter().chain([c]) {
+                        self.partition_chain(&f.chains.inbound, port, &mut rest, &mut out, 0)
+                    }
                 }
                 HostIn::Management if in_ranges(MGMT_IN, port) => take(
                     &mut rest,
@@ -63,6 +71,8 @@ impl Ruleset {
                     self.management_accept(),
                 ),
                 HostIn::Management => {}
+                // Only tcp is asked about; corosync is udp.
+                HostIn::Corosync => {}
             }
         }
         if !rest.is_empty() {

@@ -1,9 +1,25 @@
-//! Reading a query: zones and addresses by name, protocols by name.
+//! Reading a query: zones and addresses by name, protocols by name, the
+//! fields of FirewallSimulator's test packet (source, dest, dport, sport,
+//! dsttype) plus the NIC or host interface, and `--batch` lines.
 
-use super::values::{Answer, Packet, Zone};
+use super::values::{Answer, DstType, Packet, Zone};
 use super::Ruleset;
+use phx_common::firewall::rule::packet_icmp;
 use phx_common::firewall::tables;
 use std::net::Ipv4Addr;
+
+/// One end of a query: its zone, default address and, for a guest, the NIC
+/// named in it (`vm101i1`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub zone: Zone,
+    pub ip: Ipv4Addr,
+    pub nic: Option<u8>,
+    /// `nfvm` or `BRIDGE/PORT`: a bridge port without firewall.
+    pub unfiltered_port: bool,
+    /// `BRIDGE/PORT`: the bridge, which host rules see as the interface.
+    pub bridge: Option<String>,
+}
 
 /// Parses `host`, `outside`, `vmN`/`ctN`/`N` or an IPv4 address into a zone and
 /// an address (defaults for outside like pve-firewall simulate).
@@ -12,40 +28,72 @@ pub fn resolve_endpoint(
     s: &str,
     is_source: bool,
 ) -> Result<(Zone, Ipv4Addr), String> {
+    endpoint(rs, s, is_source).map(|e| (e.zone, e.ip))
+}
+
+/// `host`, `outside`, `nfvm`, `vmN`/`ctN`/`N`, `vmNiM` (NIC M), or an IPv4
+/// address (the host's, a guest's, or any other = outside).
+pub fn endpoint(rs: &Ruleset, s: &str, is_source: bool) -> Result<Endpoint, String> {
+    let at = |zone, ip, nic| Endpoint {
+        zone,
+        ip,
+        nic,
+        unfiltered_port: false,
+        bridge: None,
+    };
     if let Ok(ip) = s.parse::<Ipv4Addr>() {
-        return Ok((rs.zone_of(ip), ip));
+        let (zone, nic) = rs.zone_nic_of(ip);
+        return Ok(at(zone, ip, nic));
     }
+    // FirewallSimulator's defaults for a packet from/to a bridge port.
+    let outside_ip = if is_source {
+        Ipv4Addr::new(100, 100, 1, 2)
+    } else {
+        Ipv4Addr::new(100, 200, 3, 4)
+    };
     match s {
-        "host" => return Ok((Zone::Host, rs.topo.host_ip)),
-        "outside" => {
-            return Ok((
-                Zone::Outside,
-                if is_source {
-                    Ipv4Addr::new(100, 100, 1, 2)
-                } else {
-                    Ipv4Addr::new(100, 200, 3, 4)
-                },
-            ))
+        "host" => return Ok(at(Zone::Host, rs.topo.host_ip, None)),
+        "outside" => return Ok(at(Zone::Outside, outside_ip, None)),
+        "nfvm" => {
+            return Ok(Endpoint {
+                unfiltered_port: true,
+                ..at(Zone::Outside, outside_ip, None)
+            })
         }
         _ => {}
     }
-    let digits = s
+    // FirewallSimulator's `vmbrN/PORT`: a port of that bridge (outside is vmbr0/eth0).
+    if let Some((bridge, port)) = s.split_once('/') {
+        if bridge.starts_with("vmbr") && !port.is_empty() {
+            return Ok(Endpoint {
+                unfiltered_port: true,
+                bridge: Some(bridge.to_string()),
+                ..at(Zone::Outside, outside_ip, None)
+            });
+        }
+    }
+    let bare = s
         .strip_prefix("vm")
         .or_else(|| s.strip_prefix("ct"))
         .unwrap_or(s);
-    let id: u32 = digits.parse().map_err(|_| {
-        format!("{s:?}: expected host, outside, vmN, ctN, a guest ID or an IPv4 address")
-    })?;
+    let (digits, nic) = match bare.split_once('i') {
+        Some((d, n)) => (d, Some(n)),
+        None => (bare, None),
+    };
+    let bad = || {
+        format!("{s:?}: expected host, outside, nfvm, vmbrN/PORT, vmN, ctN, vmNiM (NIC M), a guest ID or an IPv4 address")
+    };
+    let id: u32 = digits.parse().map_err(|_| bad())?;
+    let nic: Option<u8> = nic.map(|n| n.parse().map_err(|_| bad())).transpose()?;
     let g = rs
-        .topo
-        .guests
-        .iter()
-        .find(|g| g.id == id)
+        .guest_info(id)
         .ok_or_else(|| format!("{s:?}: no guest {id} in the configuration"))?;
-    let ip = g
-        .ip
-        .ok_or_else(|| format!("{s:?}: guest {id} has no static IPv4 address to simulate with"))?;
-    Ok((Zone::Guest(id), ip))
+    let (ip, _) = g
+        .nic(nic.unwrap_or(0))
+        .ok_or_else(|| format!("{s:?}: guest {id} has no net{}", nic.unwrap_or(0)))?;
+    let ip =
+        ip.ok_or_else(|| format!("{s:?}: guest {id} has no static IPv4 address to simulate with"))?;
+    Ok(at(Zone::Guest(id), ip, nic))
 }
 
 /// A protocol for a query: tcp, udp, icmp, or any /etc/protocols name/number.
@@ -64,14 +112,25 @@ pub struct Query<'a> {
     pub dport: Option<u16>,
     pub sport: Option<u16>,
     pub icmp_type: Option<&'a str>,
+    /// The source address, when not the sender's own (a spoofed one).
+    pub source: Option<Ipv4Addr>,
+    /// The destination address, when not the receiver's default.
+    pub dest: Option<Ipv4Addr>,
+    /// `netN` for the guest end, or a host interface for the host end.
+    pub iface: Option<&'a str>,
+    /// unicast, multicast, broadcast, anycast or local.
+    pub dsttype: Option<&'a str>,
 }
 
 impl Query<'_> {
     /// The packet this query describes, and the zones it travels between.
     pub fn packet(&self, rs: &Ruleset) -> Result<(Zone, Zone, Packet), String> {
-        let (fz, fip) = resolve_endpoint(rs, self.from, true)?;
-        let (tz, tip) = resolve_endpoint(rs, self.to, false)?;
-        if fz == Zone::Outside && tz == Zone::Outside {
+        let from = endpoint(rs, self.from, true)?;
+        let to = endpoint(rs, self.to, false)?;
+        if from.zone == Zone::Outside
+            && to.zone == Zone::Outside
+            && !(from.unfiltered_port || to.unfiltered_port)
+        {
             return Err(format!(
                 "{} → {}: neither end is this host or one of its guests",
                 self.from, self.to
@@ -80,15 +139,65 @@ impl Query<'_> {
         let proto = query_proto(self.proto)?;
         let icmp_type =
             (proto == tables::ICMP).then(|| self.icmp_type.unwrap_or("echo-request").to_string());
-        let p = Packet {
-            src: fip,
-            dst: tip,
+        if let Some(t) = &icmp_type {
+            packet_icmp(t).ok_or_else(|| {
+                format!("{t:?}: expected an ICMP type name (echo-request, host-unreachable, …), N or N/C")
+            })?;
+        }
+        let dsttype = self
+            .dsttype
+            .map(|d| {
+                DstType::parse(d).ok_or_else(|| {
+                    format!("{d:?}: expected unicast, multicast, broadcast, anycast or local")
+                })
+            })
+            .transpose()?;
+        let mut p = Packet {
+            src: self.source.unwrap_or(from.ip),
+            dst: self.dest.unwrap_or(to.ip),
             proto,
             dport: self.dport,
             sport: self.sport,
             icmp_type,
+            src_nic: from.nic,
+            dst_nic: to.nic,
+            host_iface: None,
+            dsttype,
         };
-        Ok((fz, tz, p))
+        // A packet from or to a bridge port crosses the host on that bridge.
+        p.host_iface = from.bridge.clone().or(to.bridge.clone());
+        if let Some(i) = self.iface {
+            self.apply_iface(i, &from, &to, &mut p)?;
+        }
+        Ok((from.zone, to.zone, p))
+    }
+
+    /// `--iface netN` names the guest end's NIC, anything else the host's interface.
+    fn apply_iface(
+        &self,
+        i: &str,
+        from: &Endpoint,
+        to: &Endpoint,
+        p: &mut Packet,
+    ) -> Result<(), String> {
+        let guest = |e: &Endpoint| matches!(e.zone, Zone::Guest(_));
+        if let Some(n) = i.strip_prefix("net").and_then(|n| n.parse::<u8>().ok()) {
+            match (guest(from), guest(to)) {
+                (true, false) => p.src_nic = Some(n),
+                (false, true) => p.dst_nic = Some(n),
+                (true, true) => {
+                    return Err(format!(
+                        "--iface {i}: both ends are guests; name the NICs as vmNiM instead"
+                    ))
+                }
+                (false, false) => return Err(format!("--iface {i}: no guest end")),
+            }
+        } else if from.zone == Zone::Host || to.zone == Zone::Host {
+            p.host_iface = Some(i.to_string());
+        } else {
+            return Err(format!("--iface {i:?}: expected netN for a guest end"));
+        }
+        Ok(())
     }
 
     /// Evaluates the query: the answer and the packet that was simulated.
@@ -98,19 +207,20 @@ impl Query<'_> {
     }
 }
 
-/// One line of a `--batch` file: `FROM TO PROTO [DPORT [SPORT]]`, `-` for
-/// no port. Blank and `#` lines are None.
+/// One line of a `--batch` file: `FROM TO PROTO [DPORT [SPORT]] [KEY=VALUE…]`,
+/// `-` for no port; keys source, dest, iface, icmp-type, dsttype, dport,
+/// sport. Blank and `#` lines are None.
 pub fn batch_line(line: &str) -> Result<Option<Query<'_>>, String> {
     let line = line.trim();
     if line.is_empty() || line.starts_with('#') {
         return Ok(None);
     }
-    let w: Vec<&str> = line.split_whitespace().collect();
+    let (kv, w): (Vec<&str>, Vec<&str>) = line.split_whitespace().partition(|t| t.contains('='));
     if w.len() < 3 || w.len() > 5 {
-        return Err("expected FROM TO PROTO [DPORT [SPORT]]".into());
+        return Err("expected FROM TO PROTO [DPORT [SPORT]] [KEY=VALUE…]".into());
     }
-    let port = |k: usize| -> Result<Option<u16>, String> {
-        match w.get(k) {
+    let port = |s: Option<&&str>| -> Result<Option<u16>, String> {
+        match s {
             None | Some(&"-") => Ok(None),
             Some(s) => s
                 .parse()
@@ -118,14 +228,36 @@ pub fn batch_line(line: &str) -> Result<Option<Query<'_>>, String> {
                 .map_err(|_| format!("{s:?} is not a port")),
         }
     };
-    Ok(Some(Query {
+    let mut q = Query {
         from: w[0],
         to: w[1],
         proto: w[2],
-        dport: port(3)?,
-        sport: port(4)?,
-        icmp_type: None,
-    }))
+        dport: port(w.get(3))?,
+        sport: port(w.get(4))?,
+        ..Default::default()
+    };
+    for item in kv {
+        let (k, v) = item.split_once('=').unwrap_or((item, ""));
+        let addr = || {
+            v.parse::<Ipv4Addr>()
+                .map_err(|_| format!("{k}={v}: expected an IPv4 address"))
+        };
+        match k {
+            "source" => q.source = Some(addr()?),
+            "dest" => q.dest = Some(addr()?),
+            "iface" => q.iface = Some(v),
+            "icmp-type" | "icmp_type" => q.icmp_type = Some(v),
+            "dsttype" => q.dsttype = Some(v),
+            "dport" => q.dport = port(Some(&v))?,
+            "sport" => q.sport = port(Some(&v))?,
+            _ => {
+                return Err(format!(
+                "{item:?}: expected source=, dest=, iface=, icmp-type=, dsttype=, dport= or sport="
+            ))
+            }
+        }
+    }
+    Ok(Some(q))
 }
 
 #[cfg(test)]
@@ -144,5 +276,15 @@ mod tests {
         assert!(batch_line("a b tcp 70000")
             .unwrap_err()
             .contains("not a port"));
+        let q = batch_line("ct102 outside icmp source=10.9.9.9 icmp-type=host-unreachable iface=net1 dsttype=broadcast")
+            .unwrap()
+            .unwrap();
+        assert_eq!(q.source, Some(Ipv4Addr::new(10, 9, 9, 9)));
+        assert_eq!(
+            (q.icmp_type, q.iface, q.dsttype),
+            (Some("host-unreachable"), Some("net1"), Some("broadcast"))
+        );
+        assert!(batch_line("a b tcp colour=red").is_err());
+        assert!(batch_line("a b tcp source=nope").is_err());
     }
 }

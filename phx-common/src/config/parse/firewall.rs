@@ -3,7 +3,7 @@
 //! against what pve-firewall accepts.
 
 use super::super::model::*;
-use super::super::raw::{show_str, Entries, LeafOr, List, Obj, Scalar};
+use super::super::raw::{show_str, Entries, LeafOr, List, ListOrObj, Obj, Scalar};
 use super::super::reader::{At, Reader};
 use crate::section;
 use std::collections::BTreeMap;
@@ -18,8 +18,34 @@ section! {
         "policy_out" => policy_out: Scalar,
         "options" => options: Entries<Scalar>,
         "aliases" => aliases: Entries<LeafOr<RawAlias>>,
-        "ipsets" => ipsets: Entries<List<Scalar>>,
+        "ipsets" => ipsets: Entries<ListOrObj<LeafOr<RawSetEntry>, RawIpset>>,
         "global_firewall_rules" => global_firewall_rules: List<Obj<RawRule>>,
+        "rules" => rules: List<Obj<RawRule>>,
+        "groups" => groups: Entries<ListOrObj<Obj<RawRule>, RawGroup>>,
+        "host" => host: Obj<RawFirewall>,
+    }
+}
+
+section! {
+    /// An IP set with a comment: `{"comment": …, "entries": [...]}`.
+    pub struct RawIpset {
+        "comment" => comment: Scalar,
+        "entries" => entries: List<LeafOr<RawSetEntry>>,
+    }
+}
+
+section! {
+    /// An IP set entry with a comment: `{"cidr": …, "comment": …}`.
+    pub struct RawSetEntry {
+        "cidr" => cidr: Scalar,
+        "comment" => comment: Scalar,
+    }
+}
+
+section! {
+    /// A security group with a comment: `{"comment": …, "rules": [...]}`.
+    pub struct RawGroup {
+        "comment" => comment: Scalar,
         "rules" => rules: List<Obj<RawRule>>,
     }
 }
@@ -139,12 +165,61 @@ pub fn firewall(r: &mut Reader, at: &At, f: Obj<RawFirewall>, rules_key: &str) -
         });
     }
     let mut ipsets = BTreeMap::new();
+    let mut ipset_comments = BTreeMap::new();
     if let Some(s) = f.ipsets {
-        r.entries(&at.key("ipsets"), s, |r, at, k, v| match v {
-            List::Items(_) => {
-                ipsets.insert(k, r.strs(at, v, &[]));
+        r.entries(&at.key("ipsets"), s, |r, at, k, v| {
+            // phx-fw keeps the comments of .fw files through parse and render.
+            let (list, set_comment) = match v {
+                ListOrObj::Items(items) => (items, None),
+                ListOrObj::Obj(mut o) => {
+                    r.unknown_keys(at, &mut *o);
+                    let comment = r.opt(at, "comment", o.comment, Reader::str);
+                    let items = match o.entries {
+                        Some(List::Items(items)) => items,
+                        Some(List::One(other)) => {
+                            r.bad(&at.key("entries"), &other, "an array");
+                            Vec::new()
+                        }
+                        None => Vec::new(),
+                    };
+                    (items, comment)
+                }
+                ListOrObj::Bad(shown) => {
+                    r.push(
+                        at,
+                        shown,
+                        "an array, or {\"comment\": …, \"entries\": [...]}",
+                    );
+                    return;
+                }
+            };
+            let mut entries = Vec::new();
+            let mut comments = Vec::new();
+            for (i, item) in list.into_iter().enumerate() {
+                let at = at.index(i);
+                let (entry, comment) = match item {
+                    LeafOr::Leaf(v) => (r.str(&at, v), None),
+                    LeafOr::Obj(mut o) => {
+                        r.unknown_keys(&at, &mut o);
+                        (
+                            r.req(&at, "cidr", o.cidr, "a string (required)", Reader::str),
+                            r.opt(&at, "comment", o.comment, Reader::str),
+                        )
+                    }
+                };
+                if let Some(e) = entry {
+                    entries.push(e);
+                    comments.push(comment);
+                }
             }
-            List::One(other) => r.bad(at, &other, "an array"),
+            if set_comment.is_some() || comments.iter().any(Option::is_some) {
+                let c = SetComments {
+                    set: set_comment,
+                    entries: comments,
+                };
+                ipset_comments.insert(k.clone(), c);
+            }
+            ipsets.insert(k, entries);
         });
     }
     let (rules_list, found_key) = match (rules_key, f.global_firewall_rules, f.rules) {
@@ -157,6 +232,51 @@ pub fn firewall(r: &mut Reader, at: &At, f: Obj<RawFirewall>, rules_key: &str) -
         Some(list) => r.each(&rules_at, list, rule),
         None => Vec::new(),
     };
+    // phx-fw checks both (issue 13): groups are `[group]` sections of
+    // cluster.fw, host the node's host.fw.
+    let mut groups = BTreeMap::new();
+    let mut group_comments = BTreeMap::new();
+    if let Some(g) = f.groups {
+        r.entries(&at.key("groups"), g, |r, at, k, v| {
+            let (list, wrapped) = match v {
+                ListOrObj::Items(items) => (items, false),
+                ListOrObj::Obj(mut o) => {
+                    r.unknown_keys(at, &mut *o);
+                    if let Some(c) = r.opt(at, "comment", o.comment, Reader::str) {
+                        group_comments.insert(k.clone(), c);
+                    }
+                    let items = match o.rules {
+                        Some(List::Items(items)) => items,
+                        Some(List::One(other)) => {
+                            r.bad(&at.key("rules"), &other, "an array");
+                            Vec::new()
+                        }
+                        None => Vec::new(),
+                    };
+                    (items, true)
+                }
+                ListOrObj::Bad(shown) => {
+                    r.push(
+                        at,
+                        shown,
+                        "an array of rules, or {\"comment\": …, \"rules\": [...]}",
+                    );
+                    (Vec::new(), false)
+                }
+            };
+            let rules_at = at.key("rules");
+            let rules = r.each(
+                if wrapped { &rules_at } else { at },
+                List::Items(list),
+                rule,
+            );
+            groups.insert(k, rules);
+        });
+    }
+    let host = f
+        .host
+        .and_then(|h| firewall(r, &at.key("host"), h, "rules"))
+        .map(Box::new);
     Some(Firewall {
         enabled,
         policy_in,
@@ -166,6 +286,10 @@ pub fn firewall(r: &mut Reader, at: &At, f: Obj<RawFirewall>, rules_key: &str) -
         ipsets,
         rules,
         rules_path: rules_at.render(),
+        groups,
+        host,
+        ipset_comments,
+        group_comments,
     })
 }
 
