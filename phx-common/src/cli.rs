@@ -116,9 +116,9 @@ pub fn warn(tool: &str, warnings: &[String]) {
 pub fn finish(tool: &str, result: Result<u8, Failure>) -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
-        Err(Failure::Invalid(problems)) => {
+        Err(Failure::Invalid(mut problems)) => {
             // Warnings often explain what was checked; they come first.
-            warn(tool, &problems.warnings);
+            warn(tool, &problems.take_warnings());
             for p in &problems.list {
                 eprintln!("{tool}: {p}");
             }

@@ -117,6 +117,18 @@ fn a_misspelled_key_warns_with_the_nearest_known_key() {
 }
 
 #[test]
+fn warnings_past_the_first_hundred_are_counted_not_dropped() {
+    let dir = edited(|d| {
+        for i in 0..130 {
+            d[LXC]["lxc_configs"]["103"][format!("custom_{i}")] = json!(1);
+        }
+    });
+    let w = load_dir(dir.path(), false).unwrap().warnings;
+    assert_eq!(w.len(), MAX_SHOWN + 1);
+    assert_eq!(w.last().unwrap(), "… and 30 more warnings");
+}
+
+#[test]
 fn strict_turns_unknown_keys_into_problems() {
     let dir = edited(|d| d[LXC]["lxc_configs"]["103"]["memroy_mb"] = json!(4096));
     let p = load_dir(dir.path(), true).unwrap_err();

@@ -190,7 +190,7 @@ impl Loader {
         validate::cross_check(&inv, &mut problems);
         if problems.is_empty() {
             Ok(Inventory {
-                warnings: problems.warnings,
+                warnings: problems.take_warnings(),
                 ..inv
             })
         } else {

@@ -32,8 +32,10 @@ pub struct Problems {
     pub list: Vec<Problem>,
     /// Problems found past the first `MAX_SHOWN`, counted only.
     pub omitted: usize,
-    /// Things that are legal but probably not meant (printed, exit status unaffected).
+    /// Things that are legal but probably not meant (printed, exit status
+    /// unaffected): the first `MAX_SHOWN`, then a last line counting the rest.
     pub warnings: Vec<String>,
+    omitted_warnings: usize,
 }
 
 impl Problems {
@@ -63,7 +65,19 @@ impl Problems {
     pub fn warn(&mut self, msg: impl Into<String>) {
         if self.warnings.len() < MAX_SHOWN {
             self.warnings.push(msg.into());
+        } else {
+            self.omitted_warnings += 1;
         }
+    }
+
+    /// The warnings to print, `… and N more warnings` last when some were not kept.
+    pub fn take_warnings(&mut self) -> Vec<String> {
+        let mut w = std::mem::take(&mut self.warnings);
+        if self.omitted_warnings > 0 {
+            w.push(format!("… and {} more warnings", self.omitted_warnings));
+            self.omitted_warnings = 0;
+        }
+        w
     }
 
     pub fn is_empty(&self) -> bool {
@@ -83,6 +97,7 @@ impl Problems {
         for w in other.warnings {
             self.warn(w);
         }
+        self.omitted_warnings += other.omitted_warnings;
     }
 
     /// The line that closes a shown list: `… and N more`, when some were not shown.

@@ -327,12 +327,15 @@ fn rule(r: &mut Reader, at: &At, n: Obj<RawRule>) -> Option<FwRule> {
         }
     };
     let direction = r.req(at, "type", n.kind, "a string (required)", |r, at, v| {
-        let s = r.str(at, v)?;
-        let d = s.to_ascii_lowercase();
-        if !["in", "out", "forward", "group"].contains(&d.as_str()) {
+        let mut s = r.str(at, v)?;
+        if !["in", "out", "forward", "group"]
+            .iter()
+            .any(|d| s.eq_ignore_ascii_case(d))
+        {
             r.push(at, show_str(&s), "in, out, forward or group");
         }
-        Some(d)
+        s.make_ascii_lowercase();
+        Some(s)
     });
     let action = r.req(at, "action", n.action, "a string (required)", Reader::str);
     let enabled = r

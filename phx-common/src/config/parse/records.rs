@@ -60,10 +60,15 @@ fn dns_record(r: &mut Reader, at: &At, item: RawDnsRecord) -> Option<DnsRecord> 
     let wildcard_flag = r
         .opt(at, "wildcard", item.wildcard, Reader::bool)
         .unwrap_or(false);
-    let (h, ip) = (hostname?, ip?);
+    let (mut h, ip) = (hostname?, ip?);
+    let wildcard = wildcard_flag || h.starts_with("*.");
+    if h.starts_with("*.") {
+        h = h.trim_start_matches("*.").to_string();
+    }
+    h.make_ascii_lowercase();
     Some(DnsRecord {
-        wildcard: wildcard_flag || h.starts_with("*."),
-        hostname: h.trim_start_matches("*.").to_ascii_lowercase(),
+        wildcard,
+        hostname: h,
         ip,
         file: r.file.to_string(),
         path: at.render(),
