@@ -60,7 +60,7 @@ fn restore(backup: &Path, dest: &Path, content: &[u8]) -> anyhow::Result<()> {
     let tmp = write_temp(dest, content, Some(mode))?;
     let fixed = std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(mode))
         .map_err(anyhow::Error::from)
-        .and_then(|_| super::keep_metadata(&tmp, dest, false));
+        .and_then(|_| crate::meta::keep_metadata(&tmp, dest, false));
     if let Err(e) = fixed {
         let _ = std::fs::remove_file(&tmp);
         return Err(e);
