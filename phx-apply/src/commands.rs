@@ -17,11 +17,13 @@ impl Run<'_> {
     pub(crate) fn command(&mut self, step: &Step, c: &CommandStep) -> Outcome {
         let shown = run::show(&c.argv);
         if !self.opts.may_run() {
-            return outcome(
-                step,
-                Status::Skipped,
-                format!("not run under --root: {shown}"),
-            );
+            // In a check, an unevaluated command is pending, not done.
+            let (status, what) = if self.opts.check {
+                (Status::NotEvaluated, "guards not evaluated under --root")
+            } else {
+                (Status::Skipped, "not run under --root")
+            };
+            return outcome(step, status, format!("{what}: {shown}"));
         }
         if let Some(unless) = &c.unless {
             match self.guard(unless) {

@@ -115,7 +115,7 @@ fn run(args: &Args) -> Result<u8, Failure> {
         );
         return Ok(EXIT_FAILED);
     }
-    Ok(if args.check && rep.count(Status::Changed) > 0 {
+    Ok(if args.check && rep.pending() {
         EXIT_PENDING
     } else {
         EXIT_OK

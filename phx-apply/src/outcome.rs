@@ -4,12 +4,16 @@ use phx_common::plan::Step;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum Status {
     Ok,
     Changed,
     Skipped,
     Failed,
+    /// `--check` under `--root` without `--run-commands`: a command whose
+    /// guards were not run, so whether it would run is unknown. It counts as
+    /// pending: "0 would change" must not hide 53 `pct create`s.
+    NotEvaluated,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -38,6 +42,10 @@ impl Report {
     }
     pub fn changed(&self) -> usize {
         self.count(Status::Changed)
+    }
+    /// Whether `--check` has anything to report as pending.
+    pub fn pending(&self) -> bool {
+        self.changed() > 0 || self.count(Status::NotEvaluated) > 0
     }
     pub fn failed(&self) -> Option<&Outcome> {
         self.outcomes.iter().find(|o| o.status == Status::Failed)

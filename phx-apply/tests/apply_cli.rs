@@ -166,3 +166,29 @@ fn every_written_plan_ends_with_its_trailer_even_when_empty() {
     );
     assert!(read_jsonl(&out[..]).unwrap().is_empty());
 }
+
+/// `phx-lxc | phx-apply --root R --check` must not answer "converged" while
+/// `pct create` steps would run: their guards were never evaluated.
+#[test]
+fn check_under_a_root_counts_unevaluated_commands_as_pending() {
+    let root = tempfile::tempdir().unwrap();
+    let r = root.path().to_str().unwrap();
+    let plan = format!(
+        "{}\n{}\n",
+        r#"{"v":1,"tool":"t","id":"create","kind":"command","argv":["pct","create","101"],"unless":["pct","status","101"],"desc":"create CT 101"}"#,
+        trailer(1)
+    );
+    phx_apply()
+        .args(["--root", r, "--check"])
+        .write_stdin(plan.clone())
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("1 commands not evaluated"));
+    // Without --check nothing is pending: the preview reports the command as not run.
+    phx_apply()
+        .args(["--root", r])
+        .write_stdin(plan)
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("not run under --root"));
+}
