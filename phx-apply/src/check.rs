@@ -35,3 +35,25 @@ pub fn check_plan(steps: &[Step]) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// Why `path` is not a plain absolute path on the host, if it is not one:
+/// it must start with `/`, name a file (not `/` nor end in `/`), and hold no
+/// empty, `.` or `..` component nor a NUL byte.
+pub fn host_path_problem(path: &str) -> Option<&'static str> {
+    if !path.starts_with('/') {
+        return Some("must be absolute");
+    }
+    if path.contains('\0') {
+        return Some("must not contain a NUL byte");
+    }
+    if path == "/" || path.ends_with('/') {
+        return Some("must name a file, not a directory");
+    }
+    if path[1..]
+        .split('/')
+        .any(|c| c.is_empty() || c == "." || c == "..")
+    {
+        return Some("must not hold empty, '.' or '..' components");
+    }
+    None
+}

@@ -1,13 +1,12 @@
 //! File steps: whole files, managed blocks, lines, removals and secrets.
 //! Each compares first, so an equal file is never rewritten.
 
-use crate::atomic::{self, write_temp};
+use crate::atomic::{self, write_temp, Mode};
 use crate::meta::{keep_metadata, metadata_drift, parse_mode, set_metadata};
 use crate::outcome::{outcome, Outcome, Status};
 use crate::{report, run, Run};
 use anyhow::Context;
 use phx_common::edit as files;
-use phx_common::fsutil::read_optional;
 use phx_common::plan::{BlockStep, FileStep, LinesStep, Step};
 use std::path::Path;
 
@@ -47,10 +46,10 @@ impl Run<'_> {
         let mut out = self.converge_text(step, &f.path, cur, f.content.clone(), Some((f, mode)))?;
         if out.status == Status::Ok {
             // Content is right; metadata may still drift.
-            let dest = self.dest(&f.path);
-            if let Some(fix) = metadata_drift(&dest, mode, f)? {
+            let real = self.real(&f.path)?;
+            if let Some(fix) = metadata_drift(&real, mode, f)? {
                 if !self.opts.check {
-                    set_metadata(&dest, mode, f)?;
+                    set_metadata(&real, mode, f)?;
                 }
                 out.status = Status::Changed;
                 out.detail = format!("{}: {fix}", f.path);
@@ -89,18 +88,26 @@ impl Run<'_> {
         if self.opts.check {
             return Ok(o);
         }
-        let dest = self.dest(path);
-        let wanted_mode = file.and_then(|(_, m)| m);
-        let tmp = write_temp(&dest, new.as_bytes(), wanted_mode)
+        let dest = self.dest(path)?;
+        let real = self.real(path)?;
+        // The temp file is born with its final mode: the step's, else the
+        // old file's (an edit must not change who may read it).
+        let old_mode = std::fs::metadata(&real)
+            .ok()
+            .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o7777);
+        let mode = match file.and_then(|(_, m)| m).or(old_mode) {
+            Some(m) => Mode::Exact(m),
+            None => Mode::Default,
+        };
+        self.prepare_parent(path)?;
+        let tmp = write_temp(&dest, new.as_bytes(), mode)
             .with_context(|| format!("writing temp file beside {}", dest.display()))?;
+        // Then the old file's owner, unless the step names its own.
         let prepared = match file {
-            // The old file's mode and owner, unless the step names its own. A
-            // named mode is never preceded by the old one: a secret replacing a
-            // 0644 file must not be readable for a moment.
             Some((f, mode)) => {
-                keep_metadata(&tmp, &dest, mode.is_none()).and_then(|_| set_metadata(&tmp, mode, f))
+                keep_metadata(&tmp, &real, false).and_then(|_| set_metadata(&tmp, mode, f))
             }
-            None => keep_metadata(&tmp, &dest, true),
+            None => keep_metadata(&tmp, &real, false),
         };
         if let Err(e) = prepared {
             let _ = std::fs::remove_file(&tmp);
@@ -124,7 +131,7 @@ impl Run<'_> {
             }
         }
         if cur.is_some() {
-            self.backup(path, &dest)?;
+            self.backup(path)?;
         } else {
             self.record_created(path)?;
         }
@@ -134,6 +141,13 @@ impl Run<'_> {
 
     /// `Ok(Some(note))`: the file could not be validated here, and why.
     pub(crate) fn validate(&self, argv: &[String], tmp: &Path) -> Result<Option<String>, String> {
+        if !self.opts.may_run() {
+            // A validator is a command: under --root it runs only when commands do.
+            return Ok(Some(format!(
+                "validator {} not run under --root without --run-commands; not validated",
+                run::show(argv)
+            )));
+        }
         // `%s` is the temp file; `%r` the root prefix ("" on the live host), so a
         // validator can read the file's neighbours where they really are.
         let prefix = if self.opts.live() {
@@ -171,17 +185,17 @@ impl Run<'_> {
     }
 
     pub(crate) fn absent(&mut self, step: &Step, path: &str) -> anyhow::Result<Outcome> {
-        let dest = self.dest(path);
-        if !dest.exists() {
+        let dest = self.dest(path)?;
+        if std::fs::symlink_metadata(&dest).is_err() {
             return Ok(outcome(step, Status::Ok, format!("{path} (absent)")));
         }
         let mut o = outcome(step, Status::Changed, format!("{path} (removed)"));
         if self.opts.diff {
-            let cur = read_optional(&dest)?.unwrap_or_default();
+            let cur = self.read(path)?.unwrap_or_default();
             o.diff = Some(report::unified(path, &cur, ""));
         }
         if !self.opts.check {
-            self.backup(path, &dest)?;
+            self.backup(path)?;
             std::fs::remove_file(&dest).with_context(|| format!("removing {}", dest.display()))?;
         }
         Ok(o)
@@ -192,10 +206,10 @@ impl Run<'_> {
         step: &Step,
         path: &str,
         bytes: usize,
-        mode: &str,
+        mode: Option<&str>,
     ) -> anyhow::Result<Outcome> {
-        let dest = self.dest(path);
-        if dest.exists() {
+        let dest = self.dest(path)?;
+        if std::fs::symlink_metadata(&dest).is_ok() {
             return Ok(outcome(step, Status::Ok, format!("{path} (exists, kept)")));
         }
         let mut o = outcome(step, Status::Changed, format!("{path} (new secret)"));
@@ -205,15 +219,16 @@ impl Run<'_> {
         if self.opts.check {
             return Ok(o);
         }
-        let mode = parse_mode(mode)?;
+        let mode = mode.map(parse_mode).transpose()?.unwrap_or(0o600);
         let mut raw = vec![0u8; bytes];
         use std::io::Read;
         std::fs::File::open("/dev/urandom")
             .and_then(|mut f| f.read_exact(&mut raw))
             .context("reading /dev/urandom")?;
         let text: String = raw.iter().map(|b| format!("{b:02x}")).collect();
-        let tmp = write_temp(&dest, text.as_bytes(), Some(mode))?;
-        std::fs::set_permissions(&tmp, std::os::unix::fs::PermissionsExt::from_mode(mode))?;
+        self.prepare_parent(path)?;
+        self.record_created(path)?;
+        let tmp = write_temp(&dest, text.as_bytes(), Mode::Exact(mode))?;
         atomic::commit(&tmp, &dest)?;
         Ok(o)
     }

@@ -3,10 +3,12 @@
 //! nothing. The README's "phx-apply" section is its contract.
 
 pub mod atomic;
-mod backup;
+pub mod backup;
 mod check;
 mod commands;
+pub mod confine;
 mod files;
+pub mod manifest;
 pub mod meta;
 mod options;
 mod outcome;
@@ -16,12 +18,12 @@ pub mod run;
 
 pub use check::check_plan;
 pub use meta::parse_mode;
-pub use options::Options;
+pub use options::{Options, DEFAULT_KEEP_BACKUPS, STATE_DIR};
 pub use outcome::{Outcome, Report, Status};
 
 use anyhow::Context;
 use outcome::outcome;
-use phx_common::fsutil::{read_optional, under_root};
+use phx_common::fsutil::read_optional;
 use phx_common::plan::{Action, Step};
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -31,6 +33,10 @@ pub(crate) struct Run<'a> {
     run_id: String,
     notified: HashSet<String>,
     backup_dir: Option<PathBuf>,
+    /// Files already backed up in this run: the first backup holds the original.
+    saved: HashSet<String>,
+    /// Directories already cleared of dead runs' temp files.
+    scanned: HashSet<PathBuf>,
 }
 
 /// Carries out `steps` in order. Stops at the first failed step; its outcome
@@ -43,9 +49,18 @@ pub fn apply(steps: &[Step], opts: &Options) -> anyhow::Result<Report> {
         .unwrap_or_default();
     let mut run = Run {
         opts,
-        run_id: format!("{}-{}", now.as_secs(), std::process::id()),
+        // Sorts by time (ten-digit seconds until 2286), unique per run
+        // even for runs of one process within a second.
+        run_id: format!(
+            "{}-{:09}-{}",
+            now.as_secs(),
+            now.subsec_nanos(),
+            std::process::id()
+        ),
         notified: HashSet::new(),
         backup_dir: None,
+        saved: HashSet::new(),
+        scanned: HashSet::new(),
     };
     let mut report = Report::default();
     for step in steps {
@@ -60,12 +75,15 @@ pub fn apply(steps: &[Step], opts: &Options) -> anyhow::Result<Report> {
         }
     }
     report.backup_dir = run.backup_dir;
+    if report.backup_dir.is_some() {
+        backup::prune(&opts.state_dir()?.join("backups"), opts.keep_backups)?;
+    }
     Ok(report)
 }
 
 /// One run at a time: an exclusive, non-blocking flock on the state dir's lock file.
 pub fn lock(opts: &Options) -> anyhow::Result<nix::fcntl::Flock<std::fs::File>> {
-    let dir = opts.state_dir();
+    let dir = opts.state_dir()?;
     std::fs::create_dir_all(&dir)
         .with_context(|| format!("creating state directory {}", dir.display()))?;
     let path = dir.join("apply.lock");
@@ -90,19 +108,29 @@ impl Run<'_> {
             Action::Block(b) => self.block(step, b),
             Action::Lines(l) => self.lines(step, l),
             Action::Absent(a) => self.absent(step, &a.path),
-            Action::Secret(s) => self.secret(step, &s.path, s.bytes, &s.mode),
+            Action::Secret(s) => self.secret(step, &s.path, s.bytes, s.mode.as_deref()),
             Action::Command(c) => Ok(self.command(step, c)),
             Action::Handler(h) => Ok(self.handler(step, h)),
         };
         result.unwrap_or_else(|e| outcome(step, Status::Failed, format!("{e:#}")))
     }
 
-    pub(crate) fn dest(&self, path: &str) -> PathBuf {
-        under_root(&self.opts.root, path)
+    /// Where `path` is written, renamed over or removed: its directories
+    /// resolved inside the root, its last component a name (see `confine`).
+    pub(crate) fn dest(&self, path: &str) -> anyhow::Result<PathBuf> {
+        confine::resolve_parent(&self.opts.root, std::path::Path::new(path))
+            .with_context(|| format!("resolving {path} under {}", self.opts.root.display()))
+    }
+
+    /// Where `path` is read (and its mode and owner looked at): every
+    /// component, the last one too, resolved inside the root.
+    pub(crate) fn real(&self, path: &str) -> anyhow::Result<PathBuf> {
+        confine::resolve(&self.opts.root, std::path::Path::new(path))
+            .with_context(|| format!("resolving {path} under {}", self.opts.root.display()))
     }
 
     pub(crate) fn read(&self, path: &str) -> anyhow::Result<Option<String>> {
-        let dest = self.dest(path);
-        read_optional(&dest).with_context(|| format!("reading {}", dest.display()))
+        let real = self.real(path)?;
+        read_optional(&real).with_context(|| format!("reading {}", real.display()))
     }
 }

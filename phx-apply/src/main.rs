@@ -1,7 +1,7 @@
 //! phx-apply: carries out a Phoenix plan (JSON Lines) idempotently.
 
 use clap::Parser;
-use phx_apply::{apply, report, Options, Status};
+use phx_apply::{apply, report, Options};
 use phx_common::cli::{finish, Failure, EXIT_FAILED, EXIT_OK, EXIT_PENDING};
 use std::io::{BufReader, Write};
 use std::path::PathBuf;
@@ -46,6 +46,9 @@ struct Args {
     /// or just its name) and remove the files it created. Commands are not undone.
     #[arg(long, value_name = "RUN", conflicts_with_all = ["plan", "check", "diff"])]
     rollback: Option<PathBuf>,
+    /// Keep the backup directories of the last N runs; older ones are removed.
+    #[arg(long, value_name = "N", default_value_t = phx_apply::DEFAULT_KEEP_BACKUPS)]
+    keep_backups: usize,
 }
 
 fn main() -> ExitCode {
@@ -53,20 +56,47 @@ fn main() -> ExitCode {
     finish("phx-apply", run(&args))
 }
 
+/// The backup directory `--rollback RUN` names: a run id, or a path to one,
+/// and in either case a directory right inside the backups directory (under
+/// `--root`, resolved inside it). Anything else is refused: a rollback
+/// restores whatever a directory holds.
+fn backup_of_run(opts: &Options, run: &std::path::Path) -> Result<PathBuf, Failure> {
+    let backups = opts.state_dir()?.join("backups");
+    let refuse = || {
+        Failure::Usage(format!(
+            "--rollback {}: not a run's backup; name a directory in {} (as the report does) or its name",
+            run.display(),
+            backups.display()
+        ))
+    };
+    let name = run.file_name().ok_or_else(refuse)?;
+    if !phx_apply::backup::is_run_id(&name.to_string_lossy()) {
+        return Err(refuse());
+    }
+    if run.components().count() > 1 {
+        let parent = run.parent().ok_or_else(refuse)?;
+        let same = |a: &std::path::Path, b: &std::path::Path| matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y);
+        if !same(parent, &backups) {
+            return Err(refuse());
+        }
+    }
+    let dir = backups.join(name);
+    if std::fs::symlink_metadata(&dir).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(refuse());
+    }
+    Ok(dir)
+}
+
 fn run(args: &Args) -> Result<u8, Failure> {
     if let Some(run) = &args.rollback {
         let root =
             std::path::absolute(&args.root).map_err(|e| Failure::Usage(format!("--root: {e}")))?;
-        let dir = if run.is_absolute() {
-            run.clone()
-        } else {
-            phx_common::fsutil::under_root(&root, "/var/lib/phoenix/backups").join(run)
-        };
         let opts = Options {
             root: root.clone(),
             run_commands: false,
             ..Default::default()
         };
+        let dir = backup_of_run(&opts, run)?;
         let _lock = phx_apply::lock(&opts)?;
         for line in phx_apply::rollback::rollback(&root, &dir)? {
             eprintln!("{line}");
@@ -95,6 +125,7 @@ fn run(args: &Args) -> Result<u8, Failure> {
         check: args.check,
         diff: args.diff,
         path: None,
+        keep_backups: args.keep_backups,
     };
     phx_apply::check_plan(&steps).map_err(|e| Failure::Usage(format!("{e:#}")))?;
     let rep = apply(&steps, &opts)?;

@@ -1,7 +1,6 @@
 //! How a run is told to behave: where the root is, whether commands run,
 //! check and diff modes, and the PATH commands see.
 
-use phx_common::fsutil::under_root;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone)]
@@ -16,7 +15,14 @@ pub struct Options {
     /// process's. Tests put their doubles first here instead of mutating the
     /// process environment, which other test threads read concurrently.
     pub path: Option<std::ffi::OsString>,
+    /// Backup directories of this many runs are kept; older ones are removed.
+    pub keep_backups: usize,
 }
+
+pub const DEFAULT_KEEP_BACKUPS: usize = 20;
+
+/// Where the executor keeps its lock and backups; no step may touch it.
+pub const STATE_DIR: &str = "/var/lib/phoenix";
 
 impl Default for Options {
     fn default() -> Self {
@@ -26,6 +32,7 @@ impl Default for Options {
             check: false,
             diff: false,
             path: None,
+            keep_backups: DEFAULT_KEEP_BACKUPS,
         }
     }
 }
@@ -38,7 +45,8 @@ impl Options {
     pub(crate) fn may_run(&self) -> bool {
         self.live() || self.run_commands
     }
-    pub fn state_dir(&self) -> PathBuf {
-        under_root(&self.root, "/var/lib/phoenix")
+    /// The executor's own state (lock, backups), resolved inside the root.
+    pub fn state_dir(&self) -> std::io::Result<PathBuf> {
+        crate::confine::resolve(&self.root, Path::new(STATE_DIR))
     }
 }

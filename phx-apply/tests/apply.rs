@@ -308,7 +308,7 @@ fn secrets_are_created_once_and_never_shown() {
             Action::Secret(SecretStep {
                 path: "/etc/phx/pw".into(),
                 bytes: 16,
-                mode: "0600".into(),
+                mode: Some("0600".into()),
             }),
         ),
         step(

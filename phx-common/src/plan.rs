@@ -116,7 +116,9 @@ pub struct HandlerStep {
 pub struct SecretStep {
     pub path: String,
     pub bytes: usize,
-    pub mode: String,
+    /// Octal; 0600 when absent: a secret is for its owner only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
 }
 
 fn is_false(b: &bool) -> bool {
