@@ -16,7 +16,7 @@ pub mod report;
 pub mod rollback;
 pub mod run;
 
-pub use check::check_plan;
+pub use check::{check_plan, check_targets};
 pub use meta::parse_mode;
 pub use options::{Options, DEFAULT_KEEP_BACKUPS, STATE_DIR};
 pub use outcome::{Outcome, Report, Status};
@@ -43,6 +43,7 @@ pub(crate) struct Run<'a> {
 /// (status `Failed`) is the last one in the report.
 pub fn apply(steps: &[Step], opts: &Options) -> anyhow::Result<Report> {
     check_plan(steps)?;
+    check_targets(steps, opts)?;
     let _lock = if opts.check { None } else { Some(lock(opts)?) };
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

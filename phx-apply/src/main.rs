@@ -127,7 +127,9 @@ fn run(args: &Args) -> Result<u8, Failure> {
         path: None,
         keep_backups: args.keep_backups,
     };
-    phx_apply::check_plan(&steps).map_err(|e| Failure::Usage(format!("{e:#}")))?;
+    phx_apply::check_plan(&steps)
+        .and_then(|_| phx_apply::check_targets(&steps, &opts))
+        .map_err(|e| Failure::Usage(format!("{e:#}")))?;
     let rep = apply(&steps, &opts)?;
     let mut stdout = std::io::stdout().lock();
     if args.json {

@@ -48,6 +48,9 @@ pub struct FileStep {
     /// Content is never printed.
     #[serde(default, skip_serializing_if = "is_false")]
     pub secret: bool,
+    /// The mode's setuid/setgid bits are meant; without this they are refused.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub setid: bool,
 }
 
 /// The lines between `# BEGIN phoenix <marker>` and `# END phoenix <marker>`
