@@ -94,6 +94,9 @@ impl Run<'_> {
 
     pub(crate) fn execute(&mut self, step: &Step, argv: &[String], desc: &str) -> Outcome {
         let shown = run::show(argv);
+        if let Err(e) = self.owe(&step.action.notify().to_vec()) {
+            return outcome(step, Status::Failed, format!("{e:#}"));
+        }
         match run::run(argv, self.opts) {
             Ok(r) if r.ok() => {
                 let mut o = outcome(step, Status::Changed, desc.to_string());

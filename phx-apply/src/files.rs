@@ -49,6 +49,7 @@ impl Run<'_> {
             let real = self.real(&f.path)?;
             if let Some(fix) = metadata_drift(&real, mode, f)? {
                 if !self.opts.check {
+                    self.owe(&step.action.notify().to_vec())?;
                     set_metadata(&real, mode, f)?;
                 }
                 out.status = Status::Changed;
@@ -135,6 +136,10 @@ impl Run<'_> {
         } else {
             self.record_created(path)?;
         }
+        if let Err(e) = self.owe(&step.action.notify().to_vec()) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
         atomic::commit(&tmp, &dest).with_context(|| format!("replacing {}", dest.display()))?;
         Ok(o)
     }
@@ -196,6 +201,7 @@ impl Run<'_> {
         }
         if !self.opts.check {
             self.backup(path)?;
+            self.owe(&step.action.notify().to_vec())?;
             std::fs::remove_file(&dest).with_context(|| format!("removing {}", dest.display()))?;
         }
         Ok(o)

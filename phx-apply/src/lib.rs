@@ -12,6 +12,7 @@ pub mod manifest;
 pub mod meta;
 mod options;
 mod outcome;
+pub mod pending;
 pub mod report;
 pub mod rollback;
 pub mod run;
@@ -37,10 +38,12 @@ pub(crate) struct Run<'a> {
     saved: HashSet<String>,
     /// Directories already cleared of dead runs' temp files.
     scanned: HashSet<PathBuf>,
+    /// Handlers owed, as kept in the state directory (see `pending`).
+    pending: std::collections::BTreeSet<String>,
 }
 
-/// Carries out `steps` in order. Stops at the first failed step; its outcome
-/// (status `Failed`) is the last one in the report.
+/// Carries out `steps` in order. Stops at the first failed step; only the
+/// handlers already notified run after it, and follow it in the report.
 pub fn apply(steps: &[Step], opts: &Options) -> anyhow::Result<Report> {
     check_plan(steps)?;
     check_targets(steps, opts)?;
@@ -62,17 +65,29 @@ pub fn apply(steps: &[Step], opts: &Options) -> anyhow::Result<Report> {
         backup_dir: None,
         saved: HashSet::new(),
         scanned: HashSet::new(),
+        pending: pending::load(&opts.state_dir()?)?,
     };
+    // Handlers an earlier run owes (it failed or was killed before them).
+    run.notified.extend(run.pending.iter().cloned());
     let mut report = Report::default();
-    for step in steps {
-        let outcome = run.step(step);
+    let mut failed_at = None;
+    for (i, step) in steps.iter().enumerate() {
+        let outcome = run.record(step);
         let stop = outcome.status == Status::Failed;
-        if outcome.status == Status::Changed {
-            run.notified.extend(step.action.notify().iter().cloned());
-        }
         report.outcomes.push(outcome);
         if stop {
+            failed_at = Some(i);
             break;
+        }
+    }
+    // A failed step stops the run, but what changed before it still gets
+    // its handlers: a written config without its restart is the worst mix.
+    if let Some(i) = failed_at {
+        for step in &steps[i + 1..] {
+            if matches!(step.action, Action::Handler(_)) && run.notified.contains(&step.id) {
+                let outcome = run.record(step);
+                report.outcomes.push(outcome);
+            }
         }
     }
     report.backup_dir = run.backup_dir;
@@ -103,6 +118,24 @@ pub fn lock(opts: &Options) -> anyhow::Result<nix::fcntl::Flock<std::fs::File>> 
 }
 
 impl Run<'_> {
+    /// Runs one step and keeps the books: what it notifies, what it settles.
+    fn record(&mut self, step: &Step) -> Outcome {
+        let mut outcome = self.step(step);
+        if outcome.status == Status::Changed {
+            self.notified.extend(step.action.notify().iter().cloned());
+        }
+        if matches!(step.action, Action::Handler(_))
+            && self.notified.contains(&step.id)
+            && outcome.status != Status::Failed
+        {
+            if let Err(e) = self.settle(&step.id) {
+                outcome.status = Status::Failed;
+                outcome.detail = format!("{}; and {e:#}", outcome.detail);
+            }
+        }
+        outcome
+    }
+
     pub(crate) fn step(&mut self, step: &Step) -> Outcome {
         let result = match &step.action {
             Action::File(f) => self.file(step, f),
