@@ -94,7 +94,7 @@ impl Run<'_> {
 
     pub(crate) fn execute(&mut self, step: &Step, argv: &[String], desc: &str) -> Outcome {
         let shown = run::show(argv);
-        if let Err(e) = self.owe(&step.action.notify().to_vec()) {
+        if let Err(e) = self.owe(step.action.notify()) {
             return outcome(step, Status::Failed, format!("{e:#}"));
         }
         match run::run(argv, self.opts) {

@@ -49,7 +49,7 @@ impl Run<'_> {
             let real = self.real(&f.path)?;
             if let Some(fix) = metadata_drift(&real, mode, f)? {
                 if !self.opts.check {
-                    self.owe(&step.action.notify().to_vec())?;
+                    self.owe(step.action.notify())?;
                     set_metadata(&real, mode, f)?;
                 }
                 out.status = Status::Changed;
@@ -136,7 +136,7 @@ impl Run<'_> {
         } else {
             self.record_created(path)?;
         }
-        if let Err(e) = self.owe(&step.action.notify().to_vec()) {
+        if let Err(e) = self.owe(step.action.notify()) {
             let _ = std::fs::remove_file(&tmp);
             return Err(e);
         }
@@ -201,7 +201,7 @@ impl Run<'_> {
         }
         if !self.opts.check {
             self.backup(path)?;
-            self.owe(&step.action.notify().to_vec())?;
+            self.owe(step.action.notify())?;
             std::fs::remove_file(&dest).with_context(|| format!("removing {}", dest.display()))?;
         }
         Ok(o)
