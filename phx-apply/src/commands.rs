@@ -89,7 +89,21 @@ impl Run<'_> {
         if self.opts.check {
             return outcome(step, Status::Changed, format!("would run: {shown}"));
         }
-        self.execute(step, argv, &shown)
+        let mut note = None;
+        if let (true, Some(seconds)) = (h.confirm, self.opts.confirm_timeout) {
+            match self.arm(seconds) {
+                Ok(n) => note = n,
+                Err(e) => return outcome(step, Status::Failed, format!("{e:#}")),
+            }
+        }
+        if let Err(e) = self.record_handler(argv) {
+            return outcome(step, Status::Failed, format!("{e:#}"));
+        }
+        let mut o = self.execute(step, argv, &shown);
+        if let Some(n) = note {
+            o.detail = format!("{} ({n})", o.detail);
+        }
+        o
     }
 
     pub(crate) fn execute(&mut self, step: &Step, argv: &[String], desc: &str) -> Outcome {

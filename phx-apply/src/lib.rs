@@ -7,6 +7,7 @@ pub mod backup;
 mod check;
 mod commands;
 pub mod confine;
+pub mod confirm;
 mod files;
 pub mod manifest;
 pub mod meta;
@@ -40,6 +41,8 @@ pub(crate) struct Run<'a> {
     scanned: HashSet<PathBuf>,
     /// Handlers owed, as kept in the state directory (see `pending`).
     pending: std::collections::BTreeSet<String>,
+    /// Set once this run armed its automatic rollback: what the report says.
+    armed: Option<String>,
 }
 
 /// Carries out `steps` in order. Stops at the first failed step; only the
@@ -66,6 +69,7 @@ pub fn apply(steps: &[Step], opts: &Options) -> anyhow::Result<Report> {
         saved: HashSet::new(),
         scanned: HashSet::new(),
         pending: pending::load(&opts.state_dir()?)?,
+        armed: None,
     };
     // Handlers an earlier run owes (it failed or was killed before them).
     run.notified.extend(run.pending.iter().cloned());
@@ -91,6 +95,7 @@ pub fn apply(steps: &[Step], opts: &Options) -> anyhow::Result<Report> {
         }
     }
     report.backup_dir = run.backup_dir;
+    report.armed = run.armed;
     if report.backup_dir.is_some() {
         backup::prune(&opts.state_dir()?.join("backups"), opts.keep_backups)?;
     }

@@ -43,13 +43,27 @@ struct Args {
     json: bool,
     /// Undo one earlier run: restore the files it replaced or removed from
     /// RUN (a directory under /var/lib/phoenix/backups, as the report names it,
-    /// or just its name) and remove the files it created. Commands are not undone.
-    #[arg(long, value_name = "RUN", conflicts_with_all = ["plan", "check", "diff"])]
+    /// or just its name), remove the files it created, then re-run the
+    /// handlers it ran. Refused, with nothing restored, unless the backup
+    /// verifies against its manifest. Commands are not undone.
+    #[arg(long, value_name = "RUN", conflicts_with_all = ["plan", "check", "diff", "confirm"])]
     rollback: Option<PathBuf>,
+    /// Disarm the automatic rollback a lockout-prone change armed: the
+    /// operator still reaches the host, the change stays.
+    #[arg(long, conflicts_with_all = ["plan", "check", "diff"])]
+    confirm: bool,
+    /// Before a lockout-prone handler (bridge reload, firewall restart), arm
+    /// an automatic rollback N seconds out. Default: 120 when on SSH
+    /// ($SSH_CLIENT or $SSH_CONNECTION set), else none.
+    #[arg(long, value_name = "N")]
+    confirm_timeout: Option<u64>,
     /// Keep the backup directories of the last N runs; older ones are removed.
     #[arg(long, value_name = "N", default_value_t = phx_apply::DEFAULT_KEEP_BACKUPS)]
     keep_backups: usize,
 }
+
+/// Seconds an operator has to confirm a lockout-prone change made over SSH.
+const DEFAULT_CONFIRM_TIMEOUT: u64 = 120;
 
 fn main() -> ExitCode {
     let args = Args::parse();
@@ -93,14 +107,24 @@ fn run(args: &Args) -> Result<u8, Failure> {
             std::path::absolute(&args.root).map_err(|e| Failure::Usage(format!("--root: {e}")))?;
         let opts = Options {
             root: root.clone(),
-            run_commands: false,
+            run_commands: args.run_commands,
             ..Default::default()
         };
         let dir = backup_of_run(&opts, run)?;
         let _lock = phx_apply::lock(&opts)?;
-        for line in phx_apply::rollback::rollback(&root, &dir)? {
+        for line in phx_apply::rollback::rollback_and_rerun(&opts, &dir)? {
             eprintln!("{line}");
         }
+        return Ok(EXIT_OK);
+    }
+    if args.confirm {
+        let opts = Options {
+            root: std::path::absolute(&args.root)
+                .map_err(|e| Failure::Usage(format!("--root: {e}")))?,
+            run_commands: args.run_commands,
+            ..Default::default()
+        };
+        eprintln!("{}", phx_apply::confirm::confirm(&opts)?);
         return Ok(EXIT_OK);
     }
     let steps = match args.plan.as_ref().filter(|p| p.as_os_str() != "-") {
@@ -126,6 +150,13 @@ fn run(args: &Args) -> Result<u8, Failure> {
         diff: args.diff,
         path: None,
         keep_backups: args.keep_backups,
+        confirm_timeout: args.confirm_timeout.or_else(|| {
+            ["SSH_CLIENT", "SSH_CONNECTION"]
+                .iter()
+                .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
+                .then_some(DEFAULT_CONFIRM_TIMEOUT)
+        }),
+        self_exe: std::env::current_exe().ok(),
     };
     phx_apply::check_plan(&steps)
         .and_then(|_| phx_apply::check_targets(&steps, &opts))

@@ -26,6 +26,8 @@ pub enum Entry {
     Created { path: String },
     /// The run made this directory for a file it created.
     CreatedDir { path: String },
+    /// The run ran this handler; a rollback runs it again on the old files.
+    Handler { argv: Vec<String> },
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {

@@ -17,6 +17,11 @@ pub struct Options {
     pub path: Option<std::ffi::OsString>,
     /// Backup directories of this many runs are kept; older ones are removed.
     pub keep_backups: usize,
+    /// Arm an automatic rollback this many seconds out before a lockout-prone
+    /// handler runs (set when the operator is on SSH, or asked for).
+    pub confirm_timeout: Option<u64>,
+    /// The phx-apply the armed timer runs; `None`: `phx-apply` on PATH.
+    pub self_exe: Option<PathBuf>,
 }
 
 pub const DEFAULT_KEEP_BACKUPS: usize = 20;
@@ -33,6 +38,8 @@ impl Default for Options {
             diff: false,
             path: None,
             keep_backups: DEFAULT_KEEP_BACKUPS,
+            confirm_timeout: None,
+            self_exe: None,
         }
     }
 }
@@ -42,7 +49,7 @@ impl Options {
         self.root == Path::new("/")
     }
     /// Whether command and handler steps may be executed at all in this run.
-    pub(crate) fn may_run(&self) -> bool {
+    pub fn may_run(&self) -> bool {
         self.live() || self.run_commands
     }
     /// The executor's own state (lock, backups), resolved inside the root.

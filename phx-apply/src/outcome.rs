@@ -34,6 +34,9 @@ pub struct Report {
     /// Where replaced files were saved, when any were.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub backup_dir: Option<PathBuf>,
+    /// The automatic rollback this run armed, when it did (see `confirm`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub armed: Option<String>,
 }
 
 impl Report {

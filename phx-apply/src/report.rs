@@ -58,5 +58,8 @@ pub fn text(report: &Report, check: bool) -> String {
             .map(|d| format!("; replaced files backed up in {}", d.display()))
             .unwrap_or_default()
     ));
+    if let Some(a) = &report.armed {
+        out.push_str(&format!("ATTENTION: {a}\n"));
+    }
     out
 }

@@ -7,6 +7,7 @@ use crate::atomic::{commit, write_temp, Mode};
 use crate::check::host_path_problem;
 use crate::confine::resolve_parent;
 use crate::manifest::{self, Entry};
+use crate::{run, Options};
 use anyhow::{bail, Context};
 use std::path::{Path, PathBuf};
 
@@ -17,7 +18,39 @@ struct Verified {
     content: Vec<u8>,
 }
 
-/// What a rollback did, one line per file.
+/// A rollback that also re-runs the handlers the run ran, once the old
+/// files are back (on the live host, or under a root with `run_commands`;
+/// otherwise they are reported), and forgets the run's armed timer.
+pub fn rollback_and_rerun(opts: &Options, backup_dir: &Path) -> anyhow::Result<Vec<String>> {
+    let mut done = rollback(&opts.root, backup_dir)?;
+    let mut seen = std::collections::HashSet::new();
+    for e in manifest::read(backup_dir)? {
+        let Entry::Handler { argv } = e else { continue };
+        if !seen.insert(argv.clone()) {
+            continue;
+        }
+        let shown = run::show(&argv);
+        if !opts.may_run() {
+            done.push(format!("would re-run {shown} (not run under --root)"));
+            continue;
+        }
+        match run::run(&argv, opts) {
+            Ok(r) if r.ok() => done.push(format!("re-ran {shown}")),
+            Ok(r) => bail!(
+                "the files are restored, but re-running {shown} failed ({:?}): {}",
+                r.code,
+                r.output.trim()
+            ),
+            Err(e) => bail!("the files are restored, but {shown} could not run: {e}"),
+        }
+    }
+    if let Some(run_id) = backup_dir.file_name() {
+        crate::confirm::disarmed(opts, &run_id.to_string_lossy())?;
+    }
+    Ok(done)
+}
+
+/// What a rollback did, one line per file. Restores files only.
 pub fn rollback(root: &Path, backup_dir: &Path) -> anyhow::Result<Vec<String>> {
     if !backup_dir.is_dir() {
         bail!("{} is not a backup directory", backup_dir.display());
@@ -80,6 +113,10 @@ fn verify(backup_dir: &Path, entries: &[Entry]) -> anyhow::Result<Vec<Verified>>
             Entry::Saved { path, .. } | Entry::Created { path } | Entry::CreatedDir { path } => {
                 path
             }
+            Entry::Handler { argv } if argv.is_empty() => {
+                return Err(refuse("a handler with an empty argv".into()))
+            }
+            Entry::Handler { .. } => continue,
         };
         if let Some(p) = host_path_problem(path) {
             return Err(refuse(format!("manifest path {path:?}: {p}")));

@@ -112,6 +112,11 @@ pub struct HandlerStep {
     /// reload of the same service pointless.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub superseded_by: Vec<String>,
+    /// Lockout-prone (a bridge reload, a firewall restart): on a host reached
+    /// over SSH, phx-apply arms an automatic rollback before running it,
+    /// which `phx-apply --confirm` disarms.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub confirm: bool,
 }
 
 /// A random secret file, created once, never overwritten, never printed.

@@ -8,7 +8,14 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 /// Every double, by the name of the program it stands in for.
-pub const DOUBLES: [&str; 5] = ["pct", "pve-firewall", "apt-get", "systemctl", "dpkg-query"];
+pub const DOUBLES: [&str; 6] = [
+    "pct",
+    "pve-firewall",
+    "apt-get",
+    "systemctl",
+    "dpkg-query",
+    "systemd-run",
+];
 
 pub fn doubles_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("doubles")
