@@ -129,3 +129,84 @@ fn all_applies_nothing_when_a_later_phase_refuses_to_plan() {
         "setup must not have been applied"
     );
 }
+
+#[test]
+fn a_wrong_subsystem_is_answered_with_the_valid_names() {
+    cli()
+        .args(["setup", "dsn"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown subsystem 'dsn'"))
+        .stderr(predicate::str::contains("net dns fw lxc"));
+}
+
+#[test]
+fn version_is_printed() {
+    cli()
+        .arg("--version")
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("phoenix-cli "));
+}
+
+#[test]
+fn tool_flags_reach_their_tool() {
+    let root = tempfile::tempdir().unwrap();
+    let cfg = repo("examples/etc");
+    // phx-lxc itself refuses the pair: proof that both flags reached it.
+    cli()
+        .args(["plan", "lxc", "--no-start", "--start-all", "--config-dir"])
+        .arg(&cfg)
+        .args(["--root", root.path().to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("phx-lxc refused to plan"))
+        .stderr(predicate::str::contains("--start-all"));
+    // A flag for a tool the run does not plan is refused, not dropped.
+    cli()
+        .args(["setup", "--restart", "--config-dir"])
+        .arg(&cfg)
+        .args(["--root", root.path().to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("lxc is not planned"));
+}
+
+#[test]
+fn all_json_prints_one_document_with_both_phases() {
+    let root = tempfile::tempdir().unwrap();
+    // A fresh node's files, so every tool (phx-lxc's bind-mount sources too) can plan.
+    let status = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(repo("examples/state").join("."))
+        .arg(root.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = cli()
+        .args(["all", "--json", "--config-dir"])
+        .arg(repo("examples/etc"))
+        .args(["--root", root.path().to_str().unwrap()])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).expect("one JSON document");
+    assert!(v["setup"]["outcomes"]
+        .as_array()
+        .is_some_and(|o| !o.is_empty()));
+    assert!(v["LetsGo"]["outcomes"]
+        .as_array()
+        .is_some_and(|o| !o.is_empty()));
+}
+
+#[test]
+fn confirm_with_nothing_armed_says_so() {
+    let root = tempfile::tempdir().unwrap();
+    cli()
+        .args(["confirm", "--root", root.path().to_str().unwrap()])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("nothing to confirm"));
+}
