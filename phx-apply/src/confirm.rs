@@ -72,7 +72,12 @@ impl Run<'_> {
             Mode::Exact(0o600),
         )?;
         commit(&tmp, &state)?;
-        match run::run(&argv, self.opts) {
+        let ran = run::run(&argv, self.opts);
+        if !ran.as_ref().is_ok_and(|r| r.ok()) {
+            // Nothing armed: nothing for --confirm to disarm.
+            let _ = std::fs::remove_file(&state);
+        }
+        match ran {
             Ok(r) if r.ok() => {}
             Ok(r) => anyhow::bail!(
                 "could not arm the automatic rollback ({} exited {:?}: {}); the handler was not run",

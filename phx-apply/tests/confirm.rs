@@ -135,3 +135,36 @@ fn off_ssh_nothing_is_armed_unless_asked() {
         Some("30s")
     );
 }
+
+#[test]
+fn a_rollback_that_cannot_be_armed_keeps_the_handler_from_running() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = tempfile::tempdir().unwrap();
+    let bin = tempfile::tempdir().unwrap();
+    let fake = bin.path().join("systemd-run");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\necho 'Failed to connect to bus' >&2\nexit 1\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut dirs = vec![bin.path().to_path_buf()];
+    dirs.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    let path = std::env::join_paths(dirs).unwrap();
+    phx_apply(root.path(), &path)
+        .args(["--confirm-timeout", "30"])
+        .write_stdin(plan())
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(
+            "could not arm the automatic rollback",
+        ));
+    assert_eq!(
+        read(root.path(), "handlers.log"),
+        "",
+        "the lockout-prone handler ran unguarded"
+    );
+    assert!(!root.path().join("var/lib/phoenix/armed-rollback").exists());
+}
