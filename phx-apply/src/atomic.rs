@@ -4,31 +4,68 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// Temp files are `.<name>.phx-tmp-<pid>`: the pid says whose they are, so
+/// those of a run that died can be told from a live one's.
+pub const TEMP_TAG: &str = ".phx-tmp-";
+
 /// A temp file beside `dest`, so the final rename stays on one file system.
 pub fn temp_beside(dest: &Path) -> PathBuf {
     let name = dest
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    dest.with_file_name(format!(".{name}.phx-tmp-{}", std::process::id()))
+    dest.with_file_name(format!(".{name}{TEMP_TAG}{}", std::process::id()))
+}
+
+/// The mode a temp file is created with.
+#[derive(Debug, Clone, Copy)]
+pub enum Mode {
+    /// Exactly this, whatever the umask: the step's mode or the old file's.
+    Exact(u32),
+    /// A new file with no mode named: 0644 less the umask, and no chmod
+    /// (pmxcfs refuses it and decides the mode itself).
+    Default,
 }
 
 /// Writes `content` to a temp file beside `dest` and fsyncs it; the caller
-/// validates and renames (`commit`), or removes it.
-pub fn write_temp(dest: &Path, content: &[u8], mode: Option<u32>) -> std::io::Result<PathBuf> {
+/// validates and renames (`commit`), or removes it. The file is created
+/// exclusively, never through a symlink, and with its final mode from the
+/// first byte: a 0600 file's content is never readable by others, even
+/// while it is written or after a kill.
+pub fn write_temp(dest: &Path, content: &[u8], mode: Mode) -> std::io::Result<PathBuf> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
     if let Some(parent) = dest.parent() {
         std::fs::create_dir_all(parent)?;
     }
     let tmp = temp_beside(dest);
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        // Secrets must never exist with looser permissions, even briefly.
-        opts.mode(mode.unwrap_or(0o644));
+    let open = || {
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true)
+            .create_new(true)
+            .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_CLOEXEC)
+            .mode(match mode {
+                Mode::Exact(m) => m & 0o777,
+                Mode::Default => 0o644,
+            });
+        opts.open(&tmp)
+    };
+    let mut f = match open() {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            // Ours by name (this pid), so left by an earlier run whose pid
+            // this one reuses, or by a step that failed mid-write: remove
+            // the name (never what a symlink points to) and create afresh.
+            std::fs::remove_file(&tmp)?;
+            open()?
+        }
+        r => r?,
+    };
+    if let Mode::Exact(m) = mode {
+        // The umask may have taken bits away (and setuid bits need a chmod);
+        // fchmod on the open file, never by name.
+        if f.metadata()?.permissions().mode() & 0o7777 != m {
+            f.set_permissions(std::fs::Permissions::from_mode(m))?;
+        }
     }
-    let mut f = opts.open(&tmp)?;
     f.write_all(content)?;
     f.sync_all()?;
     Ok(tmp)
@@ -43,4 +80,33 @@ pub fn commit(tmp: &Path, dest: &Path) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Removes the temp files in `dir` whose run is dead (its pid no longer
+/// exists). A live pid's are left alone: they may be another process's work.
+pub fn remove_stale_temps(dir: &Path) -> Vec<PathBuf> {
+    let mut removed = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return removed;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .rsplit_once(TEMP_TAG)
+            .filter(|(head, _)| head.starts_with('.'))
+            .and_then(|(_, pid)| pid.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        let alive = pid > 0
+            && !matches!(
+                nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None),
+                Err(nix::errno::Errno::ESRCH)
+            );
+        let regular = e.file_type().is_ok_and(|t| t.is_file());
+        if !alive && regular && std::fs::remove_file(e.path()).is_ok() {
+            removed.push(e.path());
+        }
+    }
+    removed
 }

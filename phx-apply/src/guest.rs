@@ -7,7 +7,6 @@
 use super::{json_merge, outcome, parse_mode, Outcome, Run, Status};
 use crate::run::{run_with_input, Ran};
 use anyhow::{bail, Context};
-use phx_common::fsutil::read_optional;
 use phx_common::plan::{
     Action, CommandStep, FileStep, FromGuestStep, GuestCommandStep, GuestFileStep, GuestJsonStep,
     GuestSecretStep, Step,
@@ -171,7 +170,7 @@ impl Run<'_> {
         }
         let content = match (&f.content, &f.content_from) {
             (Some(c), _) => c.clone(),
-            (None, Some(src)) => match read_optional(&self.dest(src))? {
+            (None, Some(src)) => match self.read(src)? {
                 Some(c) => c,
                 None => return Ok(self.not_yet(step, format!("content_from {src} does not exist"))),
             },

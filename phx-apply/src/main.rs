@@ -1,7 +1,7 @@
 //! phx-apply: carries out a Phoenix plan (JSON Lines) idempotently.
 
 use clap::Parser;
-use phx_apply::{apply, report, Options, Status};
+use phx_apply::{apply, report, Options};
 use phx_common::cli::{finish, Failure, EXIT_FAILED, EXIT_OK, EXIT_PENDING};
 use std::io::{BufReader, Write};
 use std::path::PathBuf;
@@ -43,34 +43,88 @@ struct Args {
     json: bool,
     /// Undo one earlier run: restore the files it replaced or removed from
     /// RUN (a directory under /var/lib/phoenix/backups, as the report names it,
-    /// or just its name) and remove the files it created. Commands are not undone.
-    #[arg(long, value_name = "RUN", conflicts_with_all = ["plan", "check", "diff"])]
+    /// or just its name), remove the files it created, then re-run the
+    /// handlers it ran. Refused, with nothing restored, unless the backup
+    /// verifies against its manifest. Commands are not undone.
+    #[arg(long, value_name = "RUN", conflicts_with_all = ["plan", "check", "diff", "confirm"])]
     rollback: Option<PathBuf>,
+    /// Disarm the automatic rollback a lockout-prone change armed: the
+    /// operator still reaches the host, the change stays.
+    #[arg(long, conflicts_with_all = ["plan", "check", "diff"])]
+    confirm: bool,
+    /// Before a lockout-prone handler (bridge reload, firewall restart), arm
+    /// an automatic rollback N seconds out. Default: 120 when on SSH
+    /// ($SSH_CLIENT or $SSH_CONNECTION set), else none.
+    #[arg(long, value_name = "N")]
+    confirm_timeout: Option<u64>,
+    /// Keep the backup directories of the last N runs; older ones are removed.
+    #[arg(long, value_name = "N", default_value_t = phx_apply::DEFAULT_KEEP_BACKUPS)]
+    keep_backups: usize,
 }
+
+/// Seconds an operator has to confirm a lockout-prone change made over SSH.
+const DEFAULT_CONFIRM_TIMEOUT: u64 = 120;
 
 fn main() -> ExitCode {
     let args = Args::parse();
     finish("phx-apply", run(&args))
 }
 
+/// The backup directory `--rollback RUN` names: a run id, or a path to one,
+/// and in either case a directory right inside the backups directory (under
+/// `--root`, resolved inside it). Anything else is refused: a rollback
+/// restores whatever a directory holds.
+fn backup_of_run(opts: &Options, run: &std::path::Path) -> Result<PathBuf, Failure> {
+    let backups = opts.state_dir()?.join("backups");
+    let refuse = || {
+        Failure::Usage(format!(
+            "--rollback {}: not a run's backup; name a directory in {} (as the report does) or its name",
+            run.display(),
+            backups.display()
+        ))
+    };
+    let name = run.file_name().ok_or_else(refuse)?;
+    if !phx_apply::backup::is_run_id(&name.to_string_lossy()) {
+        return Err(refuse());
+    }
+    if run.components().count() > 1 {
+        let parent = run.parent().ok_or_else(refuse)?;
+        let same = |a: &std::path::Path, b: &std::path::Path| matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y);
+        if !same(parent, &backups) {
+            return Err(refuse());
+        }
+    }
+    let dir = backups.join(name);
+    if std::fs::symlink_metadata(&dir).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(refuse());
+    }
+    Ok(dir)
+}
+
 fn run(args: &Args) -> Result<u8, Failure> {
     if let Some(run) = &args.rollback {
         let root =
             std::path::absolute(&args.root).map_err(|e| Failure::Usage(format!("--root: {e}")))?;
-        let dir = if run.is_absolute() {
-            run.clone()
-        } else {
-            phx_common::fsutil::under_root(&root, "/var/lib/phoenix/backups").join(run)
-        };
         let opts = Options {
             root: root.clone(),
-            run_commands: false,
+            run_commands: args.run_commands,
             ..Default::default()
         };
+        let dir = backup_of_run(&opts, run)?;
         let _lock = phx_apply::lock(&opts)?;
-        for line in phx_apply::rollback::rollback(&root, &dir)? {
+        for line in phx_apply::rollback::rollback_and_rerun(&opts, &dir)? {
             eprintln!("{line}");
         }
+        return Ok(EXIT_OK);
+    }
+    if args.confirm {
+        let opts = Options {
+            root: std::path::absolute(&args.root)
+                .map_err(|e| Failure::Usage(format!("--root: {e}")))?,
+            run_commands: args.run_commands,
+            ..Default::default()
+        };
+        eprintln!("{}", phx_apply::confirm::confirm(&opts)?);
         return Ok(EXIT_OK);
     }
     let steps = match args.plan.as_ref().filter(|p| p.as_os_str() != "-") {
@@ -95,8 +149,18 @@ fn run(args: &Args) -> Result<u8, Failure> {
         check: args.check,
         diff: args.diff,
         path: None,
+        keep_backups: args.keep_backups,
+        confirm_timeout: args.confirm_timeout.or_else(|| {
+            ["SSH_CLIENT", "SSH_CONNECTION"]
+                .iter()
+                .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
+                .then_some(DEFAULT_CONFIRM_TIMEOUT)
+        }),
+        self_exe: std::env::current_exe().ok(),
     };
-    phx_apply::check_plan(&steps).map_err(|e| Failure::Usage(format!("{e:#}")))?;
+    phx_apply::check_plan(&steps)
+        .and_then(|_| phx_apply::check_targets(&steps, &opts))
+        .map_err(|e| Failure::Usage(format!("{e:#}")))?;
     let rep = apply(&steps, &opts)?;
     let mut stdout = std::io::stdout().lock();
     if args.json {
@@ -115,7 +179,7 @@ fn run(args: &Args) -> Result<u8, Failure> {
         );
         return Ok(EXIT_FAILED);
     }
-    Ok(if args.check && rep.count(Status::Changed) > 0 {
+    Ok(if args.check && rep.pending() {
         EXIT_PENDING
     } else {
         EXIT_OK

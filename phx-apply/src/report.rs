@@ -22,6 +22,7 @@ fn label(s: Status) -> &'static str {
         Status::Changed => "changed",
         Status::Skipped => "skipped",
         Status::Failed => "FAILED",
+        Status::NotEvaluated => "not evaluated",
     }
 }
 
@@ -41,11 +42,15 @@ pub fn text(report: &Report, check: bool) -> String {
         ));
     }
     out.push_str(&format!(
-        "recap: {} ok, {} {}, {} skipped, {} failed{}\n",
+        "recap: {} ok, {} {}, {} skipped, {}{} failed{}\n",
         report.count(Status::Ok),
         report.changed(),
         if check { "would change" } else { "changed" },
         report.count(Status::Skipped),
+        match report.count(Status::NotEvaluated) {
+            0 => String::new(),
+            n => format!("{n} commands not evaluated (pending: run with --run-commands to know), "),
+        },
         report.count(Status::Failed),
         report
             .backup_dir
@@ -53,5 +58,8 @@ pub fn text(report: &Report, check: bool) -> String {
             .map(|d| format!("; replaced files backed up in {}", d.display()))
             .unwrap_or_default()
     ));
+    if let Some(a) = &report.armed {
+        out.push_str(&format!("ATTENTION: {a}\n"));
+    }
     out
 }

@@ -25,6 +25,7 @@ fn handler(id: &str, argv_: &[&str]) -> Step {
         id,
         Action::Handler(HandlerStep {
             superseded_by: vec![],
+            confirm: false,
             only_if: None,
             argv: argv(argv_),
             desc: id.into(),
@@ -308,7 +309,7 @@ fn secrets_are_created_once_and_never_shown() {
             Action::Secret(SecretStep {
                 path: "/etc/phx/pw".into(),
                 bytes: 16,
-                mode: "0600".into(),
+                mode: Some("0600".into()),
             }),
         ),
         step(
@@ -460,6 +461,7 @@ fn a_notified_handler_still_obeys_only_if() {
             id,
             Action::Handler(HandlerStep {
                 superseded_by: vec![],
+                confirm: false,
                 argv: argv(&[
                     "sh",
                     "-c",
@@ -540,6 +542,7 @@ fn a_handler_is_superseded_when_its_superseder_was_notified() {
         "reload",
         Action::Handler(HandlerStep {
             argv: argv(&["sh", "-c", "echo reload >> \"$PHX_ROOT/handlers.log\""]),
+            confirm: false,
             desc: "r".into(),
             only_if: None,
             superseded_by: vec!["restart".into()],

@@ -86,6 +86,7 @@ pub fn handler(plan: &mut Plan, id: &str, ctid: u32, cmd: &[&str], only_if: Opti
             desc: format!("CT {ctid}: {}", cmd.join(" ")),
             only_if: only_if.map(|g| pct(ctid, g)),
             superseded_by: Vec::new(),
+            confirm: false,
         }),
     );
 }

@@ -27,6 +27,7 @@ pub fn plan(plan: &mut Plan, topo: &Topology) {
             desc: "update-ca-certificates on the host".into(),
             only_if: None,
             superseded_by: Vec::new(),
+            confirm: false,
         }),
     );
     let root = topo.exported_root();

@@ -63,6 +63,9 @@ pub struct FileStep {
     /// Content is never printed.
     #[serde(default, skip_serializing_if = "is_false")]
     pub secret: bool,
+    /// The mode's setuid/setgid bits are meant; without this they are refused.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub setid: bool,
 }
 
 /// The lines between `# BEGIN phoenix <marker>` and `# END phoenix <marker>`
@@ -129,6 +132,11 @@ pub struct HandlerStep {
     /// reload of the same service pointless.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub superseded_by: Vec<String>,
+    /// Lockout-prone (a bridge reload, a firewall restart): on a host reached
+    /// over SSH, phx-apply arms an automatic rollback before running it,
+    /// which `phx-apply --confirm` disarms.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub confirm: bool,
 }
 
 /// A random secret file, created once, never overwritten, never printed.
@@ -136,7 +144,9 @@ pub struct HandlerStep {
 pub struct SecretStep {
     pub path: String,
     pub bytes: usize,
-    pub mode: String,
+    /// Octal; 0600 when absent: a secret is for its owner only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -219,29 +229,109 @@ impl Plan {
         });
     }
 
+    /// The steps, then the trailer that says the stream is whole.
     pub fn write_jsonl(&self, out: &mut impl Write) -> std::io::Result<()> {
         for s in &self.steps {
             serde_json::to_writer(&mut *out, s)?;
             out.write_all(b"\n")?;
         }
-        Ok(())
+        serde_json::to_writer(&mut *out, &Trailer::new(&self.tool, self.steps.len()))?;
+        out.write_all(b"\n")
     }
 }
 
-/// Reads a plan stream; a bad line is an error naming its line number.
+/// The last line of every tool's plan: which tool wrote it and how many
+/// steps precede it. A planner that dies mid-way (in a pipeline without
+/// `pipefail`, its exit status is lost) or a cut stream leaves no trailer or a
+/// short count, and `read_jsonl` refuses the plan instead of applying half
+/// of it, or nothing while saying "0 changed".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Trailer {
+    pub v: u32,
+    pub tool: String,
+    pub kind: TrailerKind,
+    /// Steps in this tool's segment of the stream.
+    pub steps: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TrailerKind {
+    End,
+}
+
+impl Trailer {
+    pub fn new(tool: &str, steps: usize) -> Self {
+        Trailer {
+            v: VERSION,
+            tool: tool.to_string(),
+            kind: TrailerKind::End,
+            steps,
+        }
+    }
+}
+
+/// The most one plan stream may hold. The largest real plan (10,000 synthetic
+/// guests, every tool) is about 15 MB; past this bound the input is not a plan.
+pub const MAX_STREAM_BYTES: u64 = 64 << 20;
+
+const INCOMPLETE: &str = "the plan is incomplete: its planner failed or the stream was cut";
+
+/// Reads a plan stream: one or more tools' segments, each closed by its
+/// trailer. A bad line is an error naming its line number; a stream without a
+/// trailer, with steps after the last one, or with a count that does not
+/// match, is refused whole.
 pub fn read_jsonl(input: impl BufRead) -> anyhow::Result<Vec<Step>> {
+    let mut input = input.take(MAX_STREAM_BYTES + 1);
     let mut steps = Vec::new();
-    for (i, line) in input.lines().enumerate() {
-        let line = line?;
+    let mut segment = 0usize;
+    let mut trailers = 0usize;
+    let mut line = String::new();
+    let mut n = 0usize;
+    loop {
+        line.clear();
+        if input.read_line(&mut line)? == 0 {
+            break;
+        }
+        n += 1;
+        if input.limit() == 0 {
+            anyhow::bail!(
+                "the plan stream is larger than {} MiB; refused",
+                MAX_STREAM_BYTES >> 20
+            );
+        }
         if line.trim().is_empty() {
             continue;
         }
-        let step: Step =
-            serde_json::from_str(&line).map_err(|e| anyhow::anyhow!("plan line {}: {e}", i + 1))?;
+        let step: Step = match serde_json::from_str(&line) {
+            Ok(s) => s,
+            Err(e) => match serde_json::from_str::<Trailer>(&line) {
+                Ok(t) => {
+                    if t.steps != segment {
+                        anyhow::bail!(
+                            "{INCOMPLETE}: line {n}: {}'s trailer counts {} steps, the stream holds {segment} before it",
+                            t.tool, t.steps
+                        );
+                    }
+                    trailers += 1;
+                    segment = 0;
+                    continue;
+                }
+                Err(_) => anyhow::bail!("plan line {n}: {e}"),
+            },
+        };
         if step.v != VERSION {
-            anyhow::bail!("plan line {}: step {:?} has plan version {}, this phx-apply reads version {VERSION}", i + 1, step.id, step.v);
+            anyhow::bail!("plan line {n}: step {:?} has plan version {}, this phx-apply reads version {VERSION}", step.id, step.v);
         }
+        segment += 1;
         steps.push(step);
+    }
+    if trailers == 0 {
+        anyhow::bail!("{INCOMPLETE}: no trailer line (a tool's plan ends with {{\"kind\":\"end\",\"steps\":N}})");
+    }
+    if segment > 0 {
+        anyhow::bail!("{INCOMPLETE}: {segment} step(s) after the last trailer");
     }
     let mut ids = std::collections::HashSet::new();
     for s in &steps {

@@ -61,6 +61,7 @@ pub fn enabled(conf: String, hosts: String, phx_dns: &str) -> Plan {
         Action::Handler(HandlerStep {
             // A restart re-reads the records too.
             superseded_by: vec![RESTART.into()],
+            confirm: false,
             only_if: None,
             // SIGHUP when running (re-reads addn-hosts, keeps the PID); starts it when stopped.
             argv: argv(&["systemctl", "reload-or-restart", "dnsmasq"]),
@@ -71,6 +72,7 @@ pub fn enabled(conf: String, hosts: String, phx_dns: &str) -> Plan {
         RESTART,
         Action::Handler(HandlerStep {
             superseded_by: vec![],
+            confirm: false,
             only_if: None,
             argv: argv(&["systemctl", "restart", "dnsmasq"]),
             desc: "restart dnsmasq: SIGHUP does not re-read its config".into(),
@@ -114,6 +116,7 @@ pub fn disabled() -> Plan {
         RESTART,
         Action::Handler(HandlerStep {
             superseded_by: vec![],
+            confirm: false,
             only_if: None,
             argv: argv(&["systemctl", "try-restart", "dnsmasq"]),
             desc: "restart dnsmasq (if running) without Phoenix's config and records".into(),

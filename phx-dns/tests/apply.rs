@@ -154,11 +154,12 @@ fn the_config_is_validated_with_the_other_files_the_service_reads() {
     // Another package's file that the service would also load, and that
     // clashes with nothing but itself: `port` given twice.
     std::fs::write(dir.join("other.conf"), "port=53\nport=54\n").unwrap();
-    let opts = Options {
-        root: root.path().to_path_buf(),
-        run_commands: false,
-        ..Default::default()
-    };
+    // A validator is a command: under a root it runs only with run_commands
+    // (the install step before it then meets the package doubles).
+    let opts = phx_testkit::apply_opts(
+        root.path(),
+        phx_testkit::doubles_path(&["apt-get", "dpkg-query", "systemctl"]),
+    );
     let r = apply(&plan_of(&example_dir()), &opts).unwrap();
     let failed = r.failed().expect("validation must fail");
     assert_eq!(failed.id, "dns:conf");

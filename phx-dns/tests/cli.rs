@@ -26,10 +26,14 @@ fn plan_is_json_lines_in_execution_order() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr_of(&out));
-    let steps: Vec<Value> = stdout_of(&out)
+    let mut steps: Vec<Value> = stdout_of(&out)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
+    // The stream ends with its trailer: the tool and how many steps precede it.
+    let trailer = steps.pop().unwrap();
+    assert_eq!(trailer["kind"], "end");
+    assert_eq!(trailer["steps"].as_u64(), Some(steps.len() as u64));
     let ids: Vec<&str> = steps.iter().map(|s| s["id"].as_str().unwrap()).collect();
     assert_eq!(
         ids,
@@ -249,7 +253,7 @@ fn disabled_says_so_on_stderr() {
                 .to_string()
         })
         .collect();
-    assert_eq!(kinds, ["absent", "absent", "handler"]);
+    assert_eq!(kinds, ["absent", "absent", "handler", "end"]);
 }
 
 #[test]

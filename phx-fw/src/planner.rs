@@ -246,6 +246,7 @@ pub fn plan(inv: &Inventory, opts: &Options) -> Result<(Plan, Vec<String>), Prob
             COMPILE,
             Action::Handler(HandlerStep {
                 superseded_by: vec![],
+                confirm: false,
                 // `pve-firewall compile` is the check; where the command is
                 // missing (a preview machine) the restart still follows.
                 only_if: Some(argv(&["which", "pve-firewall"])),
@@ -257,6 +258,7 @@ pub fn plan(inv: &Inventory, opts: &Options) -> Result<(Plan, Vec<String>), Prob
             RESTART,
             Action::Handler(HandlerStep {
                 superseded_by: vec![],
+                confirm: true,
                 only_if: None,
                 argv: argv(&["pve-firewall", "restart"]),
                 desc: "reload the firewall with the changed files".into(),

@@ -32,7 +32,12 @@ fn plan_is_the_default_and_reads_stdin() {
         .clone();
     assert_eq!(from_dir, from_stdin);
     let text = String::from_utf8(from_dir).unwrap();
-    assert_eq!(text.lines().count(), 6);
+    // Six steps, then the trailer that closes every plan stream.
+    assert_eq!(text.lines().count(), 7);
+    assert_eq!(
+        text.lines().last(),
+        Some(r#"{"v":1,"tool":"phx-fw","kind":"end","steps":6}"#)
+    );
     for line in text.lines() {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
         assert_eq!(

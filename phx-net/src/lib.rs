@@ -131,6 +131,7 @@ pub fn plan(inv: &Inventory, seen: &Observed) -> Result<(Plan, Vec<String>), Str
         "net:ifreload",
         Action::Handler(HandlerStep {
             superseded_by: vec![],
+            confirm: true,
             only_if: None,
             argv: argv(&["ifreload", "-a"]),
             desc: "apply the bridge stanza without a reboot".into(),
@@ -140,6 +141,7 @@ pub fn plan(inv: &Inventory, seen: &Observed) -> Result<(Plan, Vec<String>), Str
         "net:set-hostname",
         Action::Handler(HandlerStep {
             superseded_by: vec![],
+            confirm: false,
             only_if: None,
             argv: argv(&["hostnamectl", "set-hostname", &inv.host.network.hostname]),
             desc: "set the running hostname".into(),

@@ -8,13 +8,14 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 /// Every double, by the name of the program it stands in for.
-pub const DOUBLES: [&str; 6] = [
+pub const DOUBLES: [&str; 7] = [
     "pct",
     "qm",
     "pve-firewall",
     "apt-get",
     "systemctl",
     "dpkg-query",
+    "systemd-run",
 ];
 
 pub fn doubles_dir() -> PathBuf {

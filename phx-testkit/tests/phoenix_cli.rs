@@ -23,6 +23,8 @@ fn cli() -> Command {
         "phx-dns",
         "phx-fw",
         "phx-lxc",
+        "phx-vm",
+        "phx-ca",
         "phx-graph",
     ] {
         assert!(
@@ -146,4 +148,93 @@ fn graph_draws_the_estate_with_phx_graph() {
         .success()
         .stdout(predicate::str::starts_with("digraph estate {"))
         .stdout(predicate::str::contains("CT 103 Step-CA"));
+}
+
+#[test]
+fn a_wrong_subsystem_is_answered_with_the_valid_names() {
+    cli()
+        .args(["setup", "dsn"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown subsystem 'dsn'"))
+        .stderr(predicate::str::contains("net dns fw lxc"));
+}
+
+#[test]
+fn version_is_printed() {
+    cli()
+        .arg("--version")
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("phoenix-cli "));
+}
+
+#[test]
+fn tool_flags_reach_their_tool() {
+    let root = tempfile::tempdir().unwrap();
+    let cfg = repo("examples/etc");
+    // phx-lxc itself refuses the pair: proof that both flags reached it.
+    cli()
+        .args(["plan", "lxc", "--no-start", "--start-all", "--config-dir"])
+        .arg(&cfg)
+        .args(["--root", root.path().to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("phx-lxc refused to plan"))
+        .stderr(predicate::str::contains("--start-all"));
+    // A flag for a tool the run does not plan is refused, not dropped.
+    cli()
+        .args(["setup", "--restart", "--config-dir"])
+        .arg(&cfg)
+        .args(["--root", root.path().to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("lxc is not planned"));
+}
+
+#[test]
+fn all_json_prints_one_document_with_every_phase() {
+    let root = tempfile::tempdir().unwrap();
+    // A fresh node's files, so every tool (phx-lxc's bind-mount sources too) can plan.
+    let status = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(repo("examples/state").join("."))
+        .arg(root.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    phx_testkit::put_images(&repo("examples/etc"), root.path());
+    let out = cli()
+        .args(["all", "--json", "--config-dir"])
+        .arg(repo("examples/etc"))
+        .args(["--root", root.path().to_str().unwrap()])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).expect("one JSON document");
+    assert!(v["setup"]["outcomes"]
+        .as_array()
+        .is_some_and(|o| !o.is_empty()));
+    // LetsGo's two phases: the guests (lxc and vm), then ca inside them.
+    for phase in ["guests", "ca"] {
+        assert!(
+            v[phase]["outcomes"]
+                .as_array()
+                .is_some_and(|o| !o.is_empty()),
+            "{phase}: {}",
+            v[phase]
+        );
+    }
+}
+
+#[test]
+fn confirm_with_nothing_armed_says_so() {
+    let root = tempfile::tempdir().unwrap();
+    cli()
+        .args(["confirm", "--root", root.path().to_str().unwrap()])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("nothing to confirm"));
 }

@@ -47,11 +47,17 @@ fn letsgo_plan(cfg: &Path, root: &Path) -> Vec<Value> {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8(out.stdout)
+    let mut steps: Vec<Value> = String::from_utf8(out.stdout)
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+        .collect();
+    // The reordered plan ends with one trailer counting every step before it.
+    let trailer = steps.pop().expect("a plan");
+    assert_eq!(trailer["kind"], "end", "{trailer}");
+    assert_eq!(trailer["steps"], steps.len(), "{trailer}");
+    assert!(steps.iter().all(|s| s["kind"] != "end"));
+    steps
 }
 
 fn pos(log: &[String], prefix: &str) -> usize {

@@ -123,6 +123,7 @@ pub fn run_with(steps: &[Step], root: &Path, check: bool, diff: bool) -> Report 
         check,
         diff,
         path: Some(ca_path().clone()),
+        ..Default::default()
     };
     apply(steps, &opts).unwrap()
 }

@@ -1,0 +1,215 @@
+//! Whole-plan checks, made before the first step runs: a plan that could not
+//! run correctly is refused with nothing done.
+
+use crate::meta::parse_mode;
+use crate::{Options, STATE_DIR};
+use anyhow::bail;
+use phx_common::plan::{Action, FileStep, Step};
+
+/// The largest secret a step may ask for (it is written as hex, twice this).
+pub const MAX_SECRET_BYTES: usize = 1 << 20;
+/// The largest content one file, block or lines step may carry.
+pub const MAX_CONTENT_BYTES: usize = 16 << 20;
+/// The first this many problems are listed; the rest are counted.
+const MAX_LISTED: usize = 100;
+
+/// Refuses plans that could not run correctly, listing every problem: a
+/// `notify` naming no later handler (it would silently never fire), empty
+/// argvs, paths that are not plain absolute file paths or that reach the
+/// executor's own state, modes that are not octal (or setuid/setgid without
+/// the step saying so), owners that do not exist, line breaks where a line
+/// is expected, a block that carries its own end marker, oversized content.
+/// Run before the first step: a bad plan is exit 2 with nothing done.
+pub fn check_plan(steps: &[Step]) -> anyhow::Result<()> {
+    let mut problems = Vec::new();
+    for (i, s) in steps.iter().enumerate() {
+        if let Err(e) = crate::guest::check(s) {
+            problems.push(format!("{e:#}"));
+        }
+        let mut bad = |what: String| problems.push(format!("step {:?}: {what}", s.id));
+        for target in s.action.notify() {
+            let later_handler = steps[i + 1..]
+                .iter()
+                .any(|t| &t.id == target && matches!(t.action, Action::Handler(_)));
+            if !later_handler {
+                bad(format!(
+                    "notifies {target:?}, which is not a handler step later in the plan"
+                ));
+            }
+        }
+        if let Some(p) = s.action.path() {
+            if let Some(why) = host_path_problem(p) {
+                bad(format!("path {p:?} {why}"));
+            } else if p == STATE_DIR || p.starts_with(&format!("{STATE_DIR}/")) {
+                bad(format!(
+                    "path {p:?} is the executor's own state (lock, backups); no step may touch it"
+                ));
+            }
+        }
+        match &s.action {
+            Action::File(f) => {
+                check_mode(f.mode.as_deref(), f.setid, &mut bad);
+                check_ids(f, &mut bad);
+                check_size(f.content.len(), &mut bad);
+                check_argv("validate", f.validate.as_deref(), &mut bad);
+            }
+            Action::Block(b) => {
+                check_line("marker", &b.marker, &mut bad);
+                check_size(b.content.len(), &mut bad);
+                let end = format!("# END phoenix {}", b.marker);
+                let begin = format!("# BEGIN phoenix {}", b.marker);
+                if b.content
+                    .lines()
+                    .any(|l| l.trim_end() == end || l.trim_end() == begin)
+                {
+                    bad(format!(
+                        "the block's content holds its own marker line ({end:?})"
+                    ));
+                }
+            }
+            Action::Lines(l) => {
+                for line in &l.lines {
+                    check_line("a `lines` entry", line, &mut bad);
+                }
+                if let Some(stop) = &l.stop_at {
+                    check_line("stop_at", stop, &mut bad);
+                }
+                check_size(l.lines.iter().map(|l| l.len() + 1).sum(), &mut bad);
+            }
+            Action::Secret(x) => {
+                check_mode(x.mode.as_deref(), false, &mut bad);
+                if x.bytes == 0 || x.bytes > MAX_SECRET_BYTES {
+                    bad(format!(
+                        "bytes {} must be between 1 and {MAX_SECRET_BYTES}",
+                        x.bytes
+                    ));
+                }
+            }
+            Action::Command(c) => {
+                check_argv("argv", Some(&c.argv), &mut bad);
+                check_argv("unless", c.unless.as_deref(), &mut bad);
+                check_argv("only_if", c.only_if.as_deref(), &mut bad);
+            }
+            Action::Handler(h) => {
+                check_argv("argv", Some(&h.argv), &mut bad);
+                check_argv("only_if", h.only_if.as_deref(), &mut bad);
+            }
+            Action::Absent(_) => {}
+            // Checked by guest::check above.
+            Action::GuestFile(_)
+            | Action::GuestCommand(_)
+            | Action::GuestSecret(_)
+            | Action::GuestJson(_)
+            | Action::FromGuest(_) => {}
+        }
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let n = problems.len();
+    let mut text = problems
+        .into_iter()
+        .take(MAX_LISTED)
+        .collect::<Vec<_>>()
+        .join("\n");
+    if n > MAX_LISTED {
+        text.push_str(&format!("\n… and {} more", n - MAX_LISTED));
+    }
+    bail!("{text}\nthe plan is refused ({n} problem(s)); nothing was done")
+}
+
+/// What needs the tree under the root: no step may target an existing
+/// directory (a rename over it would fail half-way through the plan).
+pub fn check_targets(steps: &[Step], opts: &Options) -> anyhow::Result<()> {
+    let mut problems = Vec::new();
+    for s in steps {
+        let Some(p) = s.action.path() else { continue };
+        let Ok(real) = crate::confine::resolve(&opts.root, std::path::Path::new(p)) else {
+            continue;
+        };
+        if real.is_dir() {
+            problems.push(format!("step {:?}: path {p:?} is a directory", s.id));
+        }
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    bail!(
+        "{}\nthe plan is refused; nothing was done",
+        problems.join("\n")
+    )
+}
+
+fn check_mode(mode: Option<&str>, setid: bool, bad: &mut impl FnMut(String)) {
+    let Some(m) = mode else { return };
+    match parse_mode(m) {
+        Err(e) => bad(format!("{e}")),
+        Ok(v) if v & 0o6000 != 0 && !setid => bad(format!(
+            "mode {m:?} sets setuid/setgid bits; a step must say `\"setid\": true` to mean it"
+        )),
+        Ok(_) => {}
+    }
+}
+
+fn check_ids(f: &FileStep, bad: &mut impl FnMut(String)) {
+    use nix::unistd::{Group, User};
+    if let Some(o) = &f.owner {
+        if !matches!(User::from_name(o), Ok(Some(_))) {
+            bad(format!("owner {o:?} does not exist"));
+        }
+    }
+    if let Some(g) = &f.group {
+        if !matches!(Group::from_name(g), Ok(Some(_))) {
+            bad(format!("group {g:?} does not exist"));
+        }
+    }
+}
+
+fn check_size(len: usize, bad: &mut impl FnMut(String)) {
+    if len > MAX_CONTENT_BYTES {
+        bad(format!(
+            "content of {len} bytes is over the {MAX_CONTENT_BYTES}-byte bound"
+        ));
+    }
+}
+
+/// A value that must stay one line: no line break or other control character.
+fn check_line(what: &str, v: &str, bad: &mut impl FnMut(String)) {
+    if v.chars()
+        .any(|c| c.is_control() || c == '\u{2028}' || c == '\u{2029}')
+    {
+        bad(format!(
+            "{what} {v:?} holds a line break or control character"
+        ));
+    }
+}
+
+fn check_argv(what: &str, argv: Option<&[String]>, bad: &mut impl FnMut(String)) {
+    match argv {
+        Some([]) => bad(format!("{what} is an empty argv")),
+        Some(a) if a.iter().any(|x| x.contains('\0')) => bad(format!("{what} holds a NUL byte")),
+        _ => {}
+    }
+}
+
+/// Why `path` is not a plain absolute path on the host, if it is not one:
+/// it must start with `/`, name a file (not `/` nor end in `/`), and hold no
+/// empty, `.` or `..` component nor a NUL byte.
+pub fn host_path_problem(path: &str) -> Option<&'static str> {
+    if !path.starts_with('/') {
+        return Some("must be absolute");
+    }
+    if path.contains('\0') {
+        return Some("must not contain a NUL byte");
+    }
+    if path == "/" || path.ends_with('/') {
+        return Some("must name a file, not a directory");
+    }
+    if path[1..]
+        .split('/')
+        .any(|c| c.is_empty() || c == "." || c == "..")
+    {
+        return Some("must not hold empty, '.' or '..' components");
+    }
+    None
+}

@@ -1,0 +1,138 @@
+//! Command and handler steps: guards, running, and what the report says.
+
+use crate::outcome::{outcome, Outcome, Status};
+use crate::{run, Run};
+use phx_common::plan::{CommandStep, HandlerStep, Step};
+
+impl Run<'_> {
+    /// Runs a guard; `None` when guards cannot run in this mode.
+    pub(crate) fn guard(&self, argv: &[String]) -> Result<bool, String> {
+        match run::run(argv, self.opts) {
+            Ok(r) => Ok(r.ok()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(format!("guard {}: {e}", run::show(argv))),
+        }
+    }
+
+    pub(crate) fn command(&mut self, step: &Step, c: &CommandStep) -> Outcome {
+        let shown = run::show(&c.argv);
+        if !self.opts.may_run() {
+            // In a check, an unevaluated command is pending, not done.
+            let (status, what) = if self.opts.check {
+                (Status::NotEvaluated, "guards not evaluated under --root")
+            } else {
+                (Status::Skipped, "not run under --root")
+            };
+            return outcome(step, status, format!("{what}: {shown}"));
+        }
+        if let Some(unless) = &c.unless {
+            match self.guard(unless) {
+                Ok(true) => {
+                    return outcome(
+                        step,
+                        Status::Ok,
+                        format!("{} (unless: {} succeeded)", c.desc, run::show(unless)),
+                    )
+                }
+                Ok(false) => {}
+                Err(e) => return outcome(step, Status::Failed, e),
+            }
+        }
+        if let Some(only_if) = &c.only_if {
+            match self.guard(only_if) {
+                Ok(false) => {
+                    return outcome(
+                        step,
+                        Status::Ok,
+                        format!("{} (only_if: {} failed)", c.desc, run::show(only_if)),
+                    )
+                }
+                Ok(true) => {}
+                Err(e) => return outcome(step, Status::Failed, e),
+            }
+        }
+        if self.opts.check {
+            return outcome(step, Status::Changed, format!("would run: {shown}"));
+        }
+        self.execute(step, &c.argv, &c.desc)
+    }
+
+    pub(crate) fn handler(&mut self, step: &Step, h: &HandlerStep) -> Outcome {
+        let (argv, only_if, superseded_by) = (&h.argv, h.only_if.as_deref(), &h.superseded_by);
+        let shown = run::show(argv);
+        if !self.notified.contains(&step.id) {
+            return outcome(step, Status::Skipped, "not notified");
+        }
+        if let Some(by) = superseded_by.iter().find(|h| self.notified.contains(*h)) {
+            return outcome(
+                step,
+                Status::Skipped,
+                format!("superseded by {by}, which was notified too"),
+            );
+        }
+        if !self.opts.may_run() {
+            return outcome(step, Status::Changed, format!("would run: {shown}"));
+        }
+        if let Some(only_if) = only_if {
+            match self.guard(only_if) {
+                Ok(false) => {
+                    return outcome(
+                        step,
+                        Status::Ok,
+                        format!("notified, but only_if: {} failed", run::show(only_if)),
+                    )
+                }
+                Ok(true) => {}
+                Err(e) => return outcome(step, Status::Failed, e),
+            }
+        }
+        if self.opts.check {
+            return outcome(step, Status::Changed, format!("would run: {shown}"));
+        }
+        let mut note = None;
+        if let (true, Some(seconds)) = (h.confirm, self.opts.confirm_timeout) {
+            match self.arm(seconds) {
+                Ok(n) => note = n,
+                Err(e) => return outcome(step, Status::Failed, format!("{e:#}")),
+            }
+        }
+        if let Err(e) = self.record_handler(argv) {
+            return outcome(step, Status::Failed, format!("{e:#}"));
+        }
+        let mut o = self.execute(step, argv, &shown);
+        if let Some(n) = note {
+            o.detail = format!("{} ({n})", o.detail);
+        }
+        o
+    }
+
+    pub(crate) fn execute(&mut self, step: &Step, argv: &[String], desc: &str) -> Outcome {
+        let shown = run::show(argv);
+        if let Err(e) = self.owe(step.action.notify()) {
+            return outcome(step, Status::Failed, format!("{e:#}"));
+        }
+        match run::run(argv, self.opts) {
+            Ok(r) if r.ok() => {
+                let mut o = outcome(step, Status::Changed, desc.to_string());
+                o.ran = true;
+                o
+            }
+            Ok(r) => {
+                let code = r
+                    .code
+                    .map_or("a signal".to_string(), |c| format!("status {c}"));
+                let mut o = outcome(
+                    step,
+                    Status::Failed,
+                    format!(
+                        "ran {shown}; it exited with {code}; output:\n{}",
+                        r.output()
+                    ),
+                );
+                o.ran = true;
+                o
+            }
+            Err(e) => outcome(step, Status::Failed, format!("could not run {shown}: {e}")),
+        }
+    }
+}

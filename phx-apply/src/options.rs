@@ -1,0 +1,59 @@
+//! How a run is told to behave: where the root is, whether commands run,
+//! check and diff modes, and the PATH commands see.
+
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// `/` for the live host; anything else maps every path under it.
+    pub root: PathBuf,
+    /// Under a root other than `/`, commands and handlers run only with this.
+    pub run_commands: bool,
+    pub check: bool,
+    pub diff: bool,
+    /// PATH for commands, guards, handlers and validators; `None` inherits the
+    /// process's. Tests put their doubles first here instead of mutating the
+    /// process environment, which other test threads read concurrently.
+    pub path: Option<std::ffi::OsString>,
+    /// Backup directories of this many runs are kept; older ones are removed.
+    pub keep_backups: usize,
+    /// Arm an automatic rollback this many seconds out before a lockout-prone
+    /// handler runs (set when the operator is on SSH, or asked for).
+    pub confirm_timeout: Option<u64>,
+    /// The phx-apply the armed timer runs; `None`: `phx-apply` on PATH.
+    pub self_exe: Option<PathBuf>,
+}
+
+pub const DEFAULT_KEEP_BACKUPS: usize = 20;
+
+/// Where the executor keeps its lock and backups; no step may touch it.
+pub const STATE_DIR: &str = "/var/lib/phoenix";
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            root: PathBuf::from("/"),
+            run_commands: false,
+            check: false,
+            diff: false,
+            path: None,
+            keep_backups: DEFAULT_KEEP_BACKUPS,
+            confirm_timeout: None,
+            self_exe: None,
+        }
+    }
+}
+
+impl Options {
+    pub fn live(&self) -> bool {
+        self.root == Path::new("/")
+    }
+    /// Whether command and handler steps may be executed at all in this run.
+    pub fn may_run(&self) -> bool {
+        self.live() || self.run_commands
+    }
+    /// The executor's own state (lock, backups), resolved inside the root.
+    pub fn state_dir(&self) -> std::io::Result<PathBuf> {
+        crate::confine::resolve(&self.root, Path::new(STATE_DIR))
+    }
+}

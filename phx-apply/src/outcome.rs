@@ -1,0 +1,75 @@
+//! What a run did: one outcome per step and the report that collects them.
+
+use phx_common::plan::Step;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Ok,
+    Changed,
+    Skipped,
+    Failed,
+    /// `--check` under `--root` without `--run-commands`: a command whose
+    /// guards were not run, so whether it would run is unknown. It counts as
+    /// pending: "0 would change" must not hide 53 `pct create`s.
+    NotEvaluated,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Outcome {
+    pub id: String,
+    pub kind: &'static str,
+    pub status: Status,
+    pub detail: String,
+    /// A command or handler was executed (not just reported).
+    pub ran: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
+}
+
+#[derive(Debug, Default, serde::Serialize)]
+pub struct Report {
+    pub outcomes: Vec<Outcome>,
+    /// Where replaced files were saved, when any were.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backup_dir: Option<PathBuf>,
+    /// The automatic rollback this run armed, when it did (see `confirm`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub armed: Option<String>,
+}
+
+impl Report {
+    pub fn count(&self, s: Status) -> usize {
+        self.outcomes.iter().filter(|o| o.status == s).count()
+    }
+    pub fn changed(&self) -> usize {
+        self.count(Status::Changed)
+    }
+    /// Whether `--check` has anything to report as pending.
+    pub fn pending(&self) -> bool {
+        self.changed() > 0 || self.count(Status::NotEvaluated) > 0
+    }
+    pub fn failed(&self) -> Option<&Outcome> {
+        self.outcomes.iter().find(|o| o.status == Status::Failed)
+    }
+    /// Handlers that fired (ran, or would have).
+    pub fn handlers_fired(&self) -> Vec<&str> {
+        self.outcomes
+            .iter()
+            .filter(|o| o.kind == "handler" && o.status == Status::Changed)
+            .map(|o| o.id.as_str())
+            .collect()
+    }
+}
+
+pub(crate) fn outcome(step: &Step, status: Status, detail: impl Into<String>) -> Outcome {
+    Outcome {
+        id: step.id.clone(),
+        kind: step.action.kind(),
+        status,
+        detail: detail.into(),
+        ran: false,
+        diff: None,
+    }
+}
