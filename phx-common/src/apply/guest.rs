@@ -471,7 +471,11 @@ impl Run<'_> {
         Ok(o)
     }
 
-    pub(super) fn copy_from_guest(&mut self, step: &Step, f: &FromGuestStep) -> anyhow::Result<Outcome> {
+    pub(super) fn copy_from_guest(
+        &mut self,
+        step: &Step,
+        f: &FromGuestStep,
+    ) -> anyhow::Result<Outcome> {
         if let Some(o) = self.unreachable(step, f.ctid) {
             return Ok(o);
         }
