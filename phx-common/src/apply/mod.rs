@@ -4,6 +4,7 @@
 
 pub mod files;
 pub mod guest;
+mod guest_shell;
 pub mod json_merge;
 pub mod report;
 pub mod rollback;
