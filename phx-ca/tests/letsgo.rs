@@ -35,7 +35,11 @@ fn letsgo_runs_lxc_then_ca_and_prints_the_root_fingerprint() {
     let args = |verb: &[&str]| {
         let mut a: Vec<String> = verb.iter().map(|s| s.to_string()).collect();
         a.extend(["--config-dir".into(), example().display().to_string()]);
-        a.extend(["--root".into(), r.display().to_string(), "--run-commands".into()]);
+        a.extend([
+            "--root".into(),
+            r.display().to_string(),
+            "--run-commands".into(),
+        ]);
         a
     };
     let out = cli().args(args(&["LetsGo"])).output().unwrap();
