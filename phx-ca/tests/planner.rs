@@ -82,3 +82,25 @@ fn no_ca_no_traefik_no_steps() {
     });
     assert!(plan(cfg.path()).is_empty());
 }
+
+#[test]
+fn a_trusting_guest_that_does_not_start_is_left_alone_with_a_warning() {
+    let cfg = config_copy(&example());
+    edit_json(&cfg.path().join("phoenix_lxc_configs.json"), |v| {
+        v["lxc_configs"]["111"]["start_at_boot"] = serde_json::json!(false);
+    });
+    let out = phx_ca::build(&inventory(cfg.path())).unwrap_or_else(|p| panic!("{p}"));
+    assert!(out
+        .plan
+        .steps
+        .iter()
+        .all(|s| !s.id.starts_with("trust-111")));
+    assert!(out.plan.steps.iter().any(|s| s.id == "trust-110"));
+    assert!(
+        out.warnings
+            .iter()
+            .any(|w| w.contains("CT 111") && w.contains("does not start at boot")),
+        "{:?}",
+        out.warnings
+    );
+}
