@@ -72,7 +72,18 @@ pub fn static_config(ca: &StepCa) -> String {
             "certificatesResolvers",
             map(vec![(RESOLVER, map(vec![("acme", acme)]))]),
         ),
-        ("log", map(vec![("level", s("INFO"))])),
+        (
+            "log",
+            map(vec![("level", s("INFO")), ("noColor", Yaml::Bool(true))]),
+        ),
+        // No calls home: the version check and usage statistics would reach the internet.
+        (
+            "global",
+            map(vec![
+                ("checkNewVersion", Yaml::Bool(false)),
+                ("sendAnonymousUsage", Yaml::Bool(false)),
+            ]),
+        ),
     ]);
     format!(
         "# Written by Phoenix (phx-ca); local edits are replaced.\n{}",
