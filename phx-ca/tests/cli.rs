@@ -13,7 +13,7 @@ fn phx_ca() -> Command {
 /// Runs phx-ca on an edited copy of the example; asserts exit 2, an empty
 /// stdout, and that stderr names the file and each of `paths`.
 fn refused(file: &str, edit: impl FnOnce(&mut serde_json::Value), paths: &[&str]) -> String {
-    let cfg = config_copy(&example());
+    let cfg = copy_config(&example_dir());
     edit_json(&cfg.path().join(file), edit);
     let out = phx_ca()
         .arg("--config-dir")
@@ -133,7 +133,7 @@ fn render_writes_each_guest_and_the_host_under_out() {
     std::fs::write(export.join("phoenix_root_ca.crt"), "ROOT PEM\n").unwrap();
     phx_ca()
         .args(["render", "--config-dir"])
-        .arg(example())
+        .arg(example_dir())
         .arg("--state-root")
         .arg(state.path())
         .arg("--out")
@@ -222,7 +222,7 @@ fn fingerprint_is_the_sha256_of_the_der_as_openssl_computes_it() {
         .to_ascii_lowercase();
     let out = phx_ca()
         .args(["fingerprint", "--config-dir"])
-        .arg(example())
+        .arg(example_dir())
         .arg("--state-root")
         .arg(state.path())
         .output()
@@ -239,7 +239,7 @@ fn fingerprint_before_any_export_fails() {
     let state = tempfile::tempdir().unwrap();
     phx_ca()
         .args(["fingerprint", "--config-dir"])
-        .arg(example())
+        .arg(example_dir())
         .arg("--state-root")
         .arg(state.path())
         .assert()

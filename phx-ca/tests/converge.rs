@@ -5,14 +5,14 @@
 
 mod common;
 use common::*;
-use phx_common::apply::Status;
+use phx_apply::Status;
 
 const EXPORT: &str = "mnt/pve/tank/persistent/ssl/phoenix_root_ca.crt";
 const TRUST: &str = "usr/local/share/ca-certificates/phoenix-root-ca.crt";
 
 #[test]
 fn first_run_builds_everything_and_the_second_changes_nothing() {
-    let cfg = config_copy(&example());
+    let cfg = copy_config(&example_dir());
     let root = estate(cfg.path());
     let r = root.path();
     let steps = plan(cfg.path());
@@ -139,7 +139,7 @@ fn first_run_builds_everything_and_the_second_changes_nothing() {
 
 #[test]
 fn a_route_change_rewrites_the_watched_file_and_restarts_nothing() {
-    let cfg = config_copy(&example());
+    let cfg = copy_config(&example_dir());
     let root = estate(cfg.path());
     let r = root.path();
     run(&plan(cfg.path()), r);
@@ -156,7 +156,7 @@ fn a_route_change_rewrites_the_watched_file_and_restarts_nothing() {
 
 #[test]
 fn a_static_change_restarts_traefik_and_a_ca_setting_restarts_the_ca() {
-    let cfg = config_copy(&example());
+    let cfg = copy_config(&example_dir());
     let root = estate(cfg.path());
     let r = root.path();
     run(&plan(cfg.path()), r);
@@ -183,7 +183,7 @@ fn a_static_change_restarts_traefik_and_a_ca_setting_restarts_the_ca() {
 
 #[test]
 fn a_new_root_reaches_the_host_and_every_trusting_guest_in_one_run() {
-    let cfg = config_copy(&example());
+    let cfg = copy_config(&example_dir());
     let root = estate(cfg.path());
     let r = root.path();
     let steps = plan(cfg.path());
@@ -218,7 +218,7 @@ fn a_new_root_reaches_the_host_and_every_trusting_guest_in_one_run() {
 
 #[test]
 fn guest_file_repairs_mode_and_content_drift() {
-    let cfg = config_copy(&example());
+    let cfg = copy_config(&example_dir());
     let root = estate(cfg.path());
     let r = root.path();
     let steps = plan(cfg.path());

@@ -5,10 +5,9 @@
 
 mod common;
 use common::*;
-use std::path::PathBuf;
 
 fn cli() -> assert_cmd::Command {
-    let bins = PathBuf::from(env!("CARGO_BIN_EXE_phx-ca"))
+    let bins = std::path::PathBuf::from(env!("CARGO_BIN_EXE_phx-ca"))
         .parent()
         .unwrap()
         .to_path_buf();
@@ -19,14 +18,14 @@ fn cli() -> assert_cmd::Command {
         );
     }
     let mut c = assert_cmd::Command::new("bash");
-    c.arg(manifest().join("../scripts/phoenix-cli"))
-        .env("PHX_BIN_DIR", bins);
+    c.arg(workspace().join("scripts/phoenix-cli"))
+        .env("PHX_BIN_DIR", bins)
+        .env("PATH", ca_path());
     c
 }
 
 #[test]
 fn letsgo_runs_lxc_then_ca_and_prints_the_root_fingerprint() {
-    doubles_on_path();
     let root = tempfile::tempdir().unwrap();
     let r = root.path();
     guest_doubles(r);
@@ -34,7 +33,7 @@ fn letsgo_runs_lxc_then_ca_and_prints_the_root_fingerprint() {
     std::fs::create_dir_all(r.join("mnt/pve/tank/persistent/ssl")).unwrap();
     let args = |verb: &[&str]| {
         let mut a: Vec<String> = verb.iter().map(|s| s.to_string()).collect();
-        a.extend(["--config-dir".into(), example().display().to_string()]);
+        a.extend(["--config-dir".into(), example_dir().display().to_string()]);
         a.extend([
             "--root".into(),
             r.display().to_string(),

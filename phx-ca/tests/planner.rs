@@ -6,11 +6,11 @@ use common::*;
 use phx_common::plan::Action;
 
 fn upstream() -> std::path::PathBuf {
-    manifest().join("../tests/fixtures/phoenix-upstream")
+    upstream_dir()
 }
 
 fn export_of(dir: &std::path::Path) -> String {
-    let out = phx_ca::build(&inventory(dir)).unwrap_or_else(|p| panic!("{p}"));
+    let out = phx_ca::build(&load_dir(dir)).unwrap_or_else(|p| panic!("{p}"));
     out.plan
         .steps
         .iter()
@@ -49,7 +49,7 @@ fn the_original_files_export_where_the_original_mounted_ssl() {
 
 #[test]
 fn without_ssl_mounts_the_export_sits_beside_the_cas_persistent_volume() {
-    let cfg = config_copy(&upstream());
+    let cfg = copy_config(&upstream());
     edit_json(&cfg.path().join("phoenix_lxc_configs.json"), |v| {
         for ct in ["101", "102"] {
             v["lxc_configs"][ct]
@@ -67,7 +67,7 @@ fn without_ssl_mounts_the_export_sits_beside_the_cas_persistent_volume() {
 
 #[test]
 fn no_ca_no_traefik_no_steps() {
-    let cfg = config_copy(&example());
+    let cfg = copy_config(&example_dir());
     edit_json(&cfg.path().join("phoenix_lxc_configs.json"), |v| {
         for (_, c) in v["lxc_configs"].as_object_mut().unwrap() {
             c["features"] = serde_json::json!(["base_setup"]);
@@ -85,11 +85,11 @@ fn no_ca_no_traefik_no_steps() {
 
 #[test]
 fn a_trusting_guest_that_does_not_start_is_left_alone_with_a_warning() {
-    let cfg = config_copy(&example());
+    let cfg = copy_config(&example_dir());
     edit_json(&cfg.path().join("phoenix_lxc_configs.json"), |v| {
         v["lxc_configs"]["111"]["start_at_boot"] = serde_json::json!(false);
     });
-    let out = phx_ca::build(&inventory(cfg.path())).unwrap_or_else(|p| panic!("{p}"));
+    let out = phx_ca::build(&load_dir(cfg.path())).unwrap_or_else(|p| panic!("{p}"));
     assert!(out
         .plan
         .steps

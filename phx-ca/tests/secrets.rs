@@ -4,11 +4,11 @@
 
 mod common;
 use common::*;
-use phx_common::apply::report;
+use phx_apply::report;
 
 #[test]
 fn the_ca_passwords_appear_nowhere() {
-    let cfg = config_copy(&example());
+    let cfg = copy_config(&example_dir());
     let root = estate(cfg.path());
     let r = root.path();
     let steps = plan(cfg.path());

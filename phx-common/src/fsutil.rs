@@ -1,6 +1,6 @@
-//! File-system helpers: mapping paths under a root, atomic replacement.
+//! File-system helpers every tool needs to look at the machine: paths under a
+//! root and files that may be missing. Writing belongs to phx-apply.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// `/etc/hosts` under `/tmp/r` is `/tmp/r/etc/hosts`; under `/` it is itself.
@@ -15,45 +15,4 @@ pub fn read_optional(path: &Path) -> std::io::Result<Option<String>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e),
     }
-}
-
-/// A temp file beside `dest`, so the final rename stays on one file system.
-pub fn temp_beside(dest: &Path) -> PathBuf {
-    let name = dest
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    dest.with_file_name(format!(".{name}.phx-tmp-{}", std::process::id()))
-}
-
-/// Writes `content` to a temp file beside `dest` and fsyncs it; the caller
-/// validates and renames (`commit`), or removes it.
-pub fn write_temp(dest: &Path, content: &[u8], mode: Option<u32>) -> std::io::Result<PathBuf> {
-    if let Some(parent) = dest.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    let tmp = temp_beside(dest);
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        // Secrets must never exist with looser permissions, even briefly.
-        opts.mode(mode.unwrap_or(0o644));
-    }
-    let mut f = opts.open(&tmp)?;
-    f.write_all(content)?;
-    f.sync_all()?;
-    Ok(tmp)
-}
-
-/// Renames the temp file over `dest` and fsyncs the directory so the rename is durable.
-pub fn commit(tmp: &Path, dest: &Path) -> std::io::Result<()> {
-    std::fs::rename(tmp, dest)?;
-    if let Some(parent) = dest.parent() {
-        if let Ok(d) = std::fs::File::open(parent) {
-            let _ = d.sync_all();
-        }
-    }
-    Ok(())
 }

@@ -78,13 +78,18 @@ pub struct BlockStep {
 
 /// Each of `lines` must be present in the head of the file (before the first
 /// line starting with `stop_at`, when given); missing ones are appended to
-/// that head and everything else is kept byte for byte. Made for files whose
+/// that head and everything else is kept byte for byte, except head lines
+/// that start with one of the `owned` prefixes: those are the step's, so the
+/// ones not in `lines` (and repeats) are removed. Made for files whose
 /// comments carry meaning (LXC confs: `#` is the description), where markers
-/// would be wrong.
+/// would be wrong, and that another program wrote (a cloned container's conf,
+/// which inherited its source's lines).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LinesStep {
     pub path: String,
     pub lines: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub owned: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop_at: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -83,10 +83,11 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         Some(Cmd::Render(RenderArgs { input, out })) => {
             cli::render(&build(&input)?.files, out.as_deref())
         }
+        // A predicate for guards: "not installed" is the false answer, not an error.
         Some(Cmd::PkgInstalled { package }) => Ok(if phx_dns::pkg::installed(&package) {
-            0
+            cli::EXIT_OK
         } else {
-            1
+            cli::EXIT_FAILED
         }),
     }
 }

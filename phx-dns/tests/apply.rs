@@ -1,9 +1,9 @@
-//! The plan through the real executor (phx_common::apply) into a temp root:
+//! The plan through the real executor (phx_apply) into a temp root:
 //! idempotent, and the right handler for each kind of change.
 
 mod common;
 use common::*;
-use phx_common::apply::{apply, Options, Report, Status};
+use phx_apply::{apply, Options, Report, Status};
 use std::path::Path;
 
 fn plan_of(dir: &Path) -> Vec<phx_common::Step> {
@@ -17,8 +17,7 @@ fn run(steps: &[phx_common::Step], root: &Path) -> Report {
     let opts = Options {
         root: root.to_path_buf(),
         run_commands: false,
-        check: false,
-        diff: false,
+        ..Default::default()
     };
     let r = apply(steps, &opts).expect("apply");
     assert!(r.failed().is_none(), "{:?}", r.failed());
@@ -158,8 +157,7 @@ fn the_config_is_validated_with_the_other_files_the_service_reads() {
     let opts = Options {
         root: root.path().to_path_buf(),
         run_commands: false,
-        check: false,
-        diff: false,
+        ..Default::default()
     };
     let r = apply(&plan_of(&example_dir()), &opts).unwrap();
     let failed = r.failed().expect("validation must fail");

@@ -1,14 +1,14 @@
-//! The plan's commands and handlers actually executed (phx_common::apply with
+//! The plan's commands and handlers actually executed (phx_apply with
 //! run_commands) against TEST DOUBLES of apt-get, dpkg-query and systemctl
-//! (tests/doubles/*-double; state under the temp root). This checks the plan's
+//! (phx-testkit/doubles/*-double; state under the temp root). This checks the plan's
 //! guards and handler wiring — install once, enable once, start only when
 //! stopped, restart only for config, reload only for records — not that
 //! dnsmasq works on a real host (live_dnsmasq.rs checks the files with a real
-//! dnsmasq). One test in this file: it sets PATH for the whole process.
+//! dnsmasq).
 
 mod common;
 use common::*;
-use phx_common::apply::{apply, Options, Report, Status};
+use phx_apply::{apply, Report, Status};
 use std::path::Path;
 
 fn calls(root: &Path) -> Vec<String> {
@@ -29,16 +29,8 @@ fn run(cfg: &Path, root: &Path) -> Report {
     let plan = phx_dns::build(&load_dir(cfg), &opts)
         .unwrap_or_else(|p| panic!("{p}"))
         .plan;
-    let r = apply(
-        &plan.steps,
-        &Options {
-            root: root.to_path_buf(),
-            run_commands: true,
-            check: false,
-            diff: false,
-        },
-    )
-    .unwrap();
+    let path = doubles_path(&["apt-get", "dpkg-query", "systemctl"]);
+    let r = apply(&plan.steps, &apply_opts(root, path)).unwrap();
     assert!(r.failed().is_none(), "{:?}", r.failed());
     r
 }
@@ -53,21 +45,6 @@ fn ran(r: &Report) -> Vec<&str> {
 
 #[test]
 fn commands_and_handlers_run_once_and_only_when_needed() {
-    let bin = tempfile::tempdir().unwrap();
-    let doubles = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/doubles");
-    for prog in ["apt-get", "dpkg-query", "systemctl"] {
-        std::os::unix::fs::symlink(
-            doubles.join(format!("{prog}-double")),
-            bin.path().join(prog),
-        )
-        .unwrap();
-    }
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let mut dirs = vec![bin.path().to_path_buf()];
-    dirs.extend(std::env::split_paths(&path));
-    // The only test in this binary: nothing else reads PATH concurrently.
-    std::env::set_var("PATH", std::env::join_paths(dirs).unwrap());
-
     let cfg = copy_config(&example_dir());
     let root = tempfile::tempdir().unwrap();
     let r = run(cfg.path(), root.path());

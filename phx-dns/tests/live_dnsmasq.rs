@@ -11,7 +11,7 @@
 
 mod common;
 use common::*;
-use phx_common::apply::{apply, Options, Status};
+use phx_apply::{apply, Options, Status};
 use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -234,7 +234,7 @@ fn under(root: &Path, path: &str) -> PathBuf {
     root.join(path.trim_start_matches('/'))
 }
 
-fn apply_into(cfg: &Path, root: &Path) -> phx_common::apply::Report {
+fn apply_into(cfg: &Path, root: &Path) -> phx_apply::Report {
     let plan = phx_dns::build(&load_dir(cfg), &Default::default())
         .unwrap_or_else(|p| panic!("{p}"))
         .plan;
@@ -243,8 +243,7 @@ fn apply_into(cfg: &Path, root: &Path) -> phx_common::apply::Report {
         &Options {
             root: root.to_path_buf(),
             run_commands: false,
-            check: false,
-            diff: false,
+            ..Default::default()
         },
     )
     .unwrap();

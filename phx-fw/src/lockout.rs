@@ -4,7 +4,7 @@
 //! rule (+management = IP set `management` + local_network) is counted, and
 //! so are user rules before it: a DROP on 22 blocks management too.
 
-use crate::addr::Ipv4Set;
+use crate::ipv4set::Ipv4Set;
 use crate::sim::{Decider, Ruleset, Verdict};
 use ipnet::Ipv4Net;
 use std::net::Ipv4Addr;

@@ -7,13 +7,13 @@ use phx_common::cli::{emit, finish, render, Failure, InputArgs, RenderArgs, EXIT
 use phx_common::config::Inventory;
 use phx_fw::existing;
 use phx_fw::planner::{self, Options};
-use phx_fw::sim::{self, Packet, Ruleset, Topology};
+use phx_fw::sim::{self, Ruleset, Topology};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-const TOOL: &str = "phx-fw";
+use phx_fw::TOOL;
 
 /// Plan the Proxmox firewall from the Phoenix JSON.
 ///
@@ -198,36 +198,6 @@ fn ruleset(inv: &Inventory, a: &SimArgs) -> Result<Ruleset, Failure> {
     }
 }
 
-fn query(
-    rs: &Ruleset,
-    from: &str,
-    to: &str,
-    proto: &str,
-    dport: Option<u16>,
-    sport: Option<u16>,
-    icmp_type: Option<&str>,
-) -> Result<(sim::Answer, Packet), String> {
-    let (fz, fip) = sim::resolve_endpoint(rs, from, true)?;
-    let (tz, tip) = sim::resolve_endpoint(rs, to, false)?;
-    if fz == sim::Zone::Outside && tz == sim::Zone::Outside {
-        return Err(format!(
-            "{from} → {to}: neither end is this host or one of its guests"
-        ));
-    }
-    let proto = sim::query_proto(proto)?;
-    let icmp_type =
-        (proto == phx_fw::tables::ICMP).then(|| icmp_type.unwrap_or("echo-request").to_string());
-    let p = Packet {
-        src: fip,
-        dst: tip,
-        proto,
-        dport,
-        sport,
-        icmp_type,
-    };
-    Ok((rs.simulate(fz, tz, &p), p))
-}
-
 fn run_simulate(a: SimArgs) -> Result<u8, Failure> {
     let inv = a.input.load()?;
     let rs = ruleset(&inv, &a)?;
@@ -245,35 +215,12 @@ fn run_simulate(a: SimArgs) -> Result<u8, Failure> {
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
         let mut n = 0usize;
         for (i, line) in lines.iter().enumerate() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let w: Vec<&str> = line.split_whitespace().collect();
-            let port = |k: usize| -> Result<Option<u16>, String> {
-                match w.get(k) {
-                    None | Some(&"-") => Ok(None),
-                    Some(s) => s
-                        .parse()
-                        .map(Some)
-                        .map_err(|_| format!("{s:?} is not a port")),
-                }
-            };
             let bad =
                 |e: String| Failure::Usage(format!("{}: line {}: {e}", batch.display(), i + 1));
-            if w.len() < 3 || w.len() > 5 {
-                return Err(bad("expected FROM TO PROTO [DPORT [SPORT]]".into()));
-            }
-            let (ans, _) = query(
-                &rs,
-                w[0],
-                w[1],
-                w[2],
-                port(3).map_err(bad)?,
-                port(4).map_err(bad)?,
-                None,
-            )
-            .map_err(bad)?;
+            let Some(q) = sim::batch_line(line).map_err(bad)? else {
+                continue;
+            };
+            let (ans, _) = q.run(&rs).map_err(bad)?;
             writeln!(out, "{}\t{}", ans.verdict, ans.decider)?;
             n += 1;
         }
@@ -289,16 +236,15 @@ fn run_simulate(a: SimArgs) -> Result<u8, Failure> {
         a.from.as_deref().unwrap_or_default(),
         a.to.as_deref().unwrap_or_default(),
     );
-    let (ans, p) = query(
-        &rs,
+    let q = sim::Query {
         from,
         to,
-        &a.proto,
-        a.dport,
-        a.sport,
-        a.icmp_type.as_deref(),
-    )
-    .map_err(Failure::Usage)?;
+        proto: &a.proto,
+        dport: a.dport,
+        sport: a.sport,
+        icmp_type: a.icmp_type.as_deref(),
+    };
+    let (ans, p) = q.run(&rs).map_err(Failure::Usage)?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "Test packet:")?;
     writeln!(

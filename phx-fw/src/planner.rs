@@ -11,7 +11,7 @@ use phx_common::plan::{argv, Action, FileStep, HandlerStep, Plan};
 use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
 
-pub const TOOL: &str = "phx-fw";
+pub use crate::TOOL;
 pub const COMPILE: &str = "fw:compile";
 pub const RESTART: &str = "fw:restart";
 

@@ -1,20 +1,20 @@
-//! The plan through the real executor (phx_common::apply) into a temp root:
+//! The plan through the real executor (phx_apply) into a temp root:
 //! written once, then converged — the second run changes nothing and fires
 //! no handler. With --run-commands the pve-firewall TEST DOUBLE
-//! (tests/doubles/pve-firewall-double) is on PATH as `pve-firewall`; it only
+//! (phx-testkit/doubles/pve-firewall-double) is on PATH as `pve-firewall`; it only
 //! shows the calls happen in the right order and only when something changed.
 
 mod common;
 use common::*;
-use phx_common::apply::{apply, Options, Status};
+use phx_apply::{apply, Options, Status};
 use std::path::Path;
 
 fn opts(root: &Path, run_commands: bool) -> Options {
     Options {
         root: root.to_path_buf(),
         run_commands,
-        check: false,
-        diff: false,
+        path: Some(doubles_path(&["pve-firewall"])),
+        ..Default::default()
     }
 }
 
@@ -62,18 +62,6 @@ fn one_changed_rule_rewrites_one_file_and_restarts_once() {
 
 #[test]
 fn handlers_run_the_pve_firewall_double_compile_then_restart_only_when_changed() {
-    // This is the only test in this binary that touches PATH.
-    let bin = tempfile::tempdir().unwrap();
-    let double = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/doubles/pve-firewall-double");
-    std::os::unix::fs::symlink(&double, bin.path().join("pve-firewall")).unwrap();
-    let path = format!(
-        "{}:{}",
-        bin.path().display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    // The other tests in this file never run commands, so changing PATH here races with nothing.
-    std::env::set_var("PATH", path);
-
     let root = tempfile::tempdir().unwrap();
     let log = root.path().join("var/log/pve-firewall-double.log");
     let steps = plan_steps(&example_dir());
@@ -89,7 +77,7 @@ fn handlers_run_the_pve_firewall_double_compile_then_restart_only_when_changed()
         "pve-firewall compile\npve-firewall restart\n"
     );
     // The double now considers the files live: compiling again reports no changes.
-    let out = std::process::Command::new("pve-firewall")
+    let out = std::process::Command::new(double("pve-firewall"))
         .arg("compile")
         .env("PHX_ROOT", root.path())
         .output()

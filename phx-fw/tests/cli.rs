@@ -93,7 +93,7 @@ fn bad_simulate_queries_are_usage_errors() {
 
 #[test]
 fn the_pve_firewall_double_warns_like_perl_on_bad_lines() {
-    // The double itself (tests/doubles/pve-firewall-double), so the apply test's
+    // The double itself (phx-testkit/doubles/pve-firewall-double), so the apply test's
     // "no warnings for our files" means something.
     let root = tempfile::tempdir().unwrap();
     let dir = root.path().join("etc/pve/firewall");
@@ -103,8 +103,7 @@ fn the_pve_firewall_double_warns_like_perl_on_bad_lines() {
         "stray\n[OPTIONS]\nenable: 1\n[RULES]\nIN ACCEPT -dport 22\n",
     )
     .unwrap();
-    let double =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/doubles/pve-firewall-double");
+    let double = double("pve-firewall");
     let out = std::process::Command::new(&double)
         .arg("compile")
         .env("PHX_ROOT", root.path())

@@ -224,7 +224,7 @@ fn a_nomatch_entry_wider_than_a_match_entry_does_not_hide_it() {
 /// decides); then the example's admin_lan (10.0.0.0/24) ACCEPTs on 22/8006.
 #[test]
 fn the_guard_and_the_simulator_agree_on_host_in() {
-    use phx_fw::addr::Ipv4Set;
+    use phx_fw::ipv4set::Ipv4Set;
     use phx_fw::sim::{Packet, Verdict::*, Zone};
     let dir = example_with(|h| {
         h["firewall"]["ipsets"]["blacklist"] = json!(["10.0.0.66"]);

@@ -167,7 +167,7 @@ fn packets_through_the_reference_examples() {
 #[test]
 fn lockout_partition_counts_the_management_set_and_local_network() {
     let rs = ruleset();
-    let admin = phx_fw::addr::Ipv4Set::from_net(&"10.0.0.0/8".parse().unwrap());
+    let admin = phx_fw::ipv4set::Ipv4Set::from_net(&"10.0.0.0/8".parse().unwrap());
     let parts = rs.host_in_partition(22, &admin);
     let accepted: Vec<String> = parts
         .iter()

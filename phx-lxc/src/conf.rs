@@ -16,6 +16,9 @@ pub struct Conf {
     pub pending_delete: BTreeSet<String>,
     /// Snapshot section names (`[final-form]`).
     pub snapshots: BTreeSet<String>,
+    /// Raw `lxc.*` lines of each snapshot section, as `key: value`: what a
+    /// clone made from that snapshot inherits.
+    pub snapshot_raw: BTreeMap<String, Vec<String>>,
     /// The file as it was read, for edits that keep every other byte.
     pub text: String,
 }
@@ -23,7 +26,7 @@ pub struct Conf {
 enum Section {
     Main,
     Pending,
-    Snapshot,
+    Snapshot(String),
 }
 
 /// A key line: `^[a-z][a-z_]*\d*: value` with a non-empty value.
@@ -63,7 +66,7 @@ pub fn parse(text: &str) -> Conf {
                 Section::Pending
             } else {
                 c.snapshots.insert(name.to_string());
-                Section::Snapshot
+                Section::Snapshot(name.to_string())
             };
             continue;
         }
@@ -91,7 +94,11 @@ pub fn parse(text: &str) -> Conf {
                     }
                 }
             }
-            Section::Snapshot => {}
+            Section::Snapshot(ref name) => {
+                if let Some(raw) = raw_line(line) {
+                    c.snapshot_raw.entry(name.clone()).or_default().push(raw);
+                }
+            }
         }
     }
     c
@@ -179,6 +186,10 @@ snaptime: 1717000000
         assert_eq!(c.pending["features"], "keyctl=1,nesting=1");
         assert!(c.pending_delete.contains("swap"));
         assert_eq!(c.snapshots.iter().collect::<Vec<_>>(), vec!["pre-upgrade"]);
+        assert_eq!(
+            c.snapshot_raw["pre-upgrade"],
+            vec!["lxc.cap.drop: sys_admin"]
+        );
         assert_eq!(c.effective("features"), Some("keyctl=1,nesting=1"));
         assert_eq!(c.effective("swap"), None);
         assert_eq!(c.effective("memory"), Some("1024"));

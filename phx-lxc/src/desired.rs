@@ -18,6 +18,16 @@ pub const NVIDIA_CGROUP_RULES: [&str; 3] = [
     "lxc.cgroup2.devices.allow: c 234:* rwm",
     "lxc.cgroup2.devices.allow: c 509:* rwm",
 ];
+/// The raw lines NVIDIA passthrough consists of, in every container of the
+/// file: Phoenix owns them, so a container has exactly the GPUs its
+/// `gpu_assignment` names (a clone's inherited `/dev/nvidia1` is removed).
+/// Prefixes of normalised `key: value` lines.
+pub const GPU_OWNED_PREFIXES: [&str; 4] = [
+    "lxc.mount.entry: /dev/nvidia",
+    "lxc.cgroup2.devices.allow: c 195:",
+    "lxc.cgroup2.devices.allow: c 234:",
+    "lxc.cgroup2.devices.allow: c 509:",
+];
 /// Device nodes every NVIDIA container needs besides its `/dev/nvidiaN`.
 const NVIDIA_SHARED_NODES: [&str; 4] = [
     "nvidiactl",
@@ -69,6 +79,11 @@ pub struct Desired {
     pub mounts: Vec<Mount>,
     /// Raw lines for the conf's main section, `lxc.key: value`.
     pub raw: Vec<String>,
+    /// Prefixes of the raw lines Phoenix owns in this conf: every line of a
+    /// key the entry names (`lxc_options`, `apparmor_profile`), and the NVIDIA
+    /// passthrough lines. Owned lines not in `raw` are removed; other raw
+    /// lines are the operator's and stay.
+    pub owned: Vec<String>,
 }
 
 impl Desired {
@@ -99,7 +114,7 @@ pub fn net0(c: &Lxc) -> Option<BTreeMap<String, String>> {
         m.insert("hwaddr".to_string(), mac.to_ascii_uppercase());
     }
     // phx-fw owns the rule of when a NIC is filtered; net0 only follows it.
-    if phx_fw::nic_firewall_enabled(Guest::Lxc(c)) {
+    if phx_common::firewall::nic_firewall_enabled(Guest::Lxc(c)) {
         m.insert("firewall".to_string(), "1".to_string());
     }
     Some(m)
@@ -188,22 +203,31 @@ pub fn desired(c: &Lxc, host: &Host) -> Desired {
             read_only: m.read_only,
         },
     }));
+    let entry_lines = c
+        .lxc_options
+        .iter()
+        .filter_map(|o| raw_line(o.trim()))
+        .chain(
+            c.apparmor_profile
+                .iter()
+                .map(|p| format!("lxc.apparmor.profile: {p}")),
+        );
     let mut raw: Vec<String> = Vec::new();
-    let mut add = |l: String| {
+    let mut owned: Vec<String> = Vec::new();
+    for l in entry_lines {
+        let key = format!("{}:", l.split_once(':').map_or(l.as_str(), |(k, _)| k));
+        if !owned.contains(&key) {
+            owned.push(key);
+        }
         if !raw.contains(&l) {
             raw.push(l);
         }
-    };
-    for o in &c.lxc_options {
-        if let Some(l) = raw_line(o.trim()) {
-            add(l);
-        }
     }
-    if let Some(p) = &c.apparmor_profile {
-        add(format!("lxc.apparmor.profile: {p}"));
-    }
+    owned.extend(GPU_OWNED_PREFIXES.iter().map(|p| p.to_string()));
     for l in gpu_lines(&c.gpus) {
-        add(l);
+        if !raw.contains(&l) {
+            raw.push(l);
+        }
     }
     Desired {
         ctid: c.ctid,
@@ -216,5 +240,6 @@ pub fn desired(c: &Lxc, host: &Host) -> Desired {
         rootfs_gb: c.storage_size_gb,
         mounts,
         raw,
+        owned,
     }
 }

@@ -22,12 +22,12 @@ use std::time::Instant;
 ///   - raw LXC lines pct cannot set (lxc_options, apparmor_profile, NVIDIA
 ///     passthrough for gpu_assignment): a new container gets them added to its
 ///     conf's main section; an existing conf is rewritten (a `file` step,
-///     before its pct calls) with only those lines edited — a single-valued
-///     key Phoenix sets (lxc.apparmor.profile, …) replaces its line, lines of
-///     multi-valued keys (lxc.mount.entry, lxc.cgroup2.devices.allow,
-///     lxc.environment, lxc.hook.*, …) are added when missing, everything
-///     else is kept byte for byte; raw lines the entry does not ask for are
-///     kept and reported (remove them by hand);
+///     before its pct calls) with only those lines edited. Lines Phoenix owns
+///     are exactly the entry's: every /dev/nvidia* mount entry and NVIDIA
+///     cgroup rule (a container has exactly its gpu_assignment's GPUs; a
+///     clone's inherited others are removed before it starts) and every line
+///     of a key the entry names; a single-valued key keeps its place. Lines
+///     of keys the entry never names are kept and reported;
 ///   - rootfs/volumes grow with `pct resize` (never shrink);
 ///   - guests with start_at_boot that are not running are started, in boot order.
 ///
@@ -105,7 +105,7 @@ fn run(args: Args) -> Result<u8, Failure> {
     };
     let inv = input.load()?;
     let t_load = t0.elapsed();
-    let seen = observe::observe(&inv, &input.state_root)?;
+    let seen = observe::observe(&inv, &input.state_root, None)?;
     let t_observe = t0.elapsed();
     let opts = Options {
         start: if flags.no_start {

@@ -5,6 +5,7 @@ use crate::conf::{self, Conf};
 use phx_common::config::Inventory;
 use phx_common::fsutil::{read_optional, under_root};
 use std::collections::{HashMap, HashSet};
+use std::ffi::OsStr;
 use std::path::Path;
 use std::process::Command;
 
@@ -36,13 +37,17 @@ pub fn parse_list(out: &str) -> HashSet<u32> {
         .collect()
 }
 
-/// Runs `pct list` from PATH; under a state root other than `/` with
-/// `PHX_ROOT` set to it, so a pct test double reads the same tree.
-pub fn pct_list(state_root: &Path) -> std::io::Result<String> {
+/// Runs `pct list` from PATH (`path`, else the process's); under a state root
+/// other than `/` with `PHX_ROOT` set to it, so a pct test double reads the
+/// same tree.
+pub fn pct_list(state_root: &Path, path: Option<&OsStr>) -> std::io::Result<String> {
     let mut cmd = Command::new("pct");
     cmd.arg("list").stdin(std::process::Stdio::null());
     if state_root != Path::new("/") {
         cmd.env("PHX_ROOT", state_root);
+    }
+    if let Some(path) = path {
+        cmd.env("PATH", path);
     }
     let out = cmd.output()?;
     if !out.status.success() {
@@ -56,13 +61,22 @@ pub fn pct_list(state_root: &Path) -> std::io::Result<String> {
 }
 
 /// The first `name` on PATH, for messages.
-fn on_path(name: &str) -> Option<std::path::PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH")?)
+fn on_path(name: &str, path: Option<&OsStr>) -> Option<std::path::PathBuf> {
+    let path = path
+        .map(OsStr::to_os_string)
+        .or_else(|| std::env::var_os("PATH"))?;
+    std::env::split_paths(&path)
         .map(|d| d.join(name))
         .find(|p| p.is_file())
 }
 
-pub fn observe(inv: &Inventory, state_root: &Path) -> anyhow::Result<Observed> {
+/// What the containers look like now. `path` is the PATH `pct` is looked up
+/// in (`None`: the process's).
+pub fn observe(
+    inv: &Inventory,
+    state_root: &Path,
+    path: Option<&OsStr>,
+) -> anyhow::Result<Observed> {
     let mut o = Observed::default();
     for &ctid in inv.lxcs.keys() {
         let p = under_root(state_root, &conf_path(ctid));
@@ -79,14 +93,14 @@ pub fn observe(inv: &Inventory, state_root: &Path) -> anyhow::Result<Observed> {
             }
         }
     }
-    match pct_list(state_root) {
+    match pct_list(state_root, path) {
         Ok(out) => {
             o.pct_calls += 1;
             o.running = parse_list(&out);
             if state_root != Path::new("/") {
                 o.notes.push(format!(
                     "running state is from `pct list` ({}, run with PHX_ROOT={}), not from files under the state root; on a live host that is the live host's running state",
-                    on_path("pct").map_or_else(|| "pct".to_string(), |p| p.display().to_string()),
+                    on_path("pct", path).map_or_else(|| "pct".to_string(), |p| p.display().to_string()),
                     state_root.display()
                 ));
             }

@@ -4,10 +4,11 @@
 //!   - a single-valued key Phoenix asks for once (`lxc.apparmor.profile`, …)
 //!     replaces the line with that key (a later duplicate is dropped: LXC
 //!     would let it win);
-//!   - lines of multi-valued keys (`lxc.mount.entry`, …) are added when
-//!     missing;
-//!   - every other byte (description, other keys, `[pve:pending]`, snapshot
-//!     sections) is kept as it is.
+//!   - lines Phoenix owns (`Desired::owned`: every line of a key the entry
+//!     names, and the NVIDIA passthrough lines) are exactly the wanted ones:
+//!     missing ones are added, others and repeats removed;
+//!   - every other byte (description, other keys, raw lines of keys the entry
+//!     does not name, `[pve:pending]`, snapshot sections) is kept as it is.
 //!
 //! Lines are compared normalised (`key: value`), so `lxc.key = value`, the
 //! form pct also accepts, is the same line as `lxc.key: value`.
@@ -40,30 +41,39 @@ fn key_of(line: &str) -> &str {
     line.split_once(':').map_or(line, |(k, _)| k.trim())
 }
 
+/// Whether a normalised line is one of those the `owned` prefixes claim.
+pub fn is_owned(line: &str, owned: &[String]) -> bool {
+    owned.iter().any(|p| line.starts_with(p.as_str()))
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Edit {
     /// The conf as it should be (equal to the input when nothing differs).
     pub text: String,
     /// Lines added, replaced or dropped.
     pub changes: usize,
-    /// Main-section raw lines (normalised) the entry does not ask for; they
-    /// are kept, and reported.
+    /// Owned lines (normalised) that were removed.
+    pub removed: Vec<String>,
+    /// Main-section raw lines (normalised) of keys Phoenix does not own
+    /// here; they are kept, and reported.
     pub stray: Vec<String>,
 }
 
 /// `current` with the main section's raw lines made to match `wanted`
-/// (normalised `lxc.key: value` lines, as `desired` makes them).
-pub fn edit(current: &str, wanted: &[String]) -> Edit {
+/// (normalised `lxc.key: value` lines, as `desired` makes them), the lines
+/// `owned` claims being exactly those of `wanted`.
+pub fn edit(current: &str, wanted: &[String], owned: &[String]) -> Edit {
     let mut count: HashMap<&str, usize> = HashMap::new();
     for w in wanted {
         *count.entry(key_of(w)).or_default() += 1;
     }
-    // Single-valued keys Phoenix owns → the line it wants.
-    let owned: HashMap<&str, &String> = wanted
+    // Single-valued keys Phoenix asks for once → the line it wants.
+    let single: HashMap<&str, &String> = wanted
         .iter()
         .map(|w| (key_of(w), w))
         .filter(|(k, _)| count[k] == 1 && !multi_valued(k))
         .collect();
+    let wanted_set: HashSet<&str> = wanted.iter().map(String::as_str).collect();
     let lines: Vec<&str> = current.split_inclusive('\n').collect();
     let head_end = lines
         .iter()
@@ -71,6 +81,7 @@ pub fn edit(current: &str, wanted: &[String]) -> Edit {
         .unwrap_or(lines.len());
     let mut out: Vec<String> = Vec::with_capacity(lines.len() + wanted.len());
     let mut changes = 0;
+    let mut removed = Vec::new();
     let mut placed: HashSet<&str> = HashSet::new();
     let mut present: HashSet<String> = HashSet::new();
     let mut last_raw: Option<usize> = None;
@@ -79,24 +90,28 @@ pub fn edit(current: &str, wanted: &[String]) -> Edit {
             out.push(line.to_string());
             continue;
         };
-        match owned.get(key_of(&norm)) {
-            Some(&want) => {
-                if !placed.insert(key_of(want)) {
-                    changes += 1; // a duplicate of a key already placed
-                    continue;
-                }
-                if norm == *want {
-                    out.push(line.to_string());
-                } else {
-                    out.push(format!("{want}\n"));
-                    changes += 1;
-                }
-                present.insert(want.clone());
+        if let Some(&want) = single.get(key_of(&norm)) {
+            if !placed.insert(key_of(want)) {
+                changes += 1; // a duplicate of a key already placed
+                removed.push(norm);
+                continue;
             }
-            None => {
+            if norm == *want {
                 out.push(line.to_string());
-                present.insert(norm);
+            } else {
+                out.push(format!("{want}\n"));
+                changes += 1;
             }
+            present.insert(want.clone());
+        } else if is_owned(&norm, owned)
+            && (!wanted_set.contains(norm.as_str()) || present.contains(&norm))
+        {
+            changes += 1;
+            removed.push(norm);
+            continue;
+        } else {
+            out.push(line.to_string());
+            present.insert(norm);
         }
         last_raw = Some(out.len() - 1);
     }
@@ -119,7 +134,6 @@ pub fn edit(current: &str, wanted: &[String]) -> Edit {
         let added = missing.iter().map(|m| format!("{m}\n"));
         out.splice(at..at, added);
     }
-    let wanted_set: HashSet<&str> = wanted.iter().map(String::as_str).collect();
     let mut stray = Vec::new();
     for l in &out {
         if let Some(norm) = raw_line(l.trim_end_matches(['\n', '\r'])) {
@@ -133,6 +147,7 @@ pub fn edit(current: &str, wanted: &[String]) -> Edit {
     Edit {
         text,
         changes,
+        removed,
         stray,
     }
 }
@@ -156,6 +171,7 @@ mod tests {
                 "lxc.apparmor.profile: unconfined",
                 "lxc.mount.entry: /a a none bind",
             ]),
+            &[],
         );
         assert_eq!(
             e.text,
@@ -173,28 +189,28 @@ mod tests {
             "lxc.apparmor.profile: unconfined",
             "lxc.cgroup2.devices.allow: c 195:* rwm",
         ]);
-        let e = edit(&conf, &want);
+        let e = edit(&conf, &want, &[]);
         assert_eq!(
             e.text,
             format!("hostname: web\nlxc.apparmor.profile = unconfined\nlxc.cgroup2.devices.allow: c 195:* rwm\n{SNAP}"),
             "no second `:` copy of the profile next to the `=` one"
         );
-        assert_eq!(edit(&e.text, &want).text, e.text, "stable");
-        assert_eq!(edit(&e.text, &want).changes, 0);
+        assert_eq!(edit(&e.text, &want, &[]).text, e.text, "stable");
+        assert_eq!(edit(&e.text, &want, &[]).changes, 0);
     }
 
     #[test]
     fn duplicates_of_an_owned_key_are_dropped() {
         let conf = "a: 1\nlxc.apparmor.profile: generated\nlxc.apparmor.profile = unconfined\n";
-        let e = edit(conf, &w(&["lxc.apparmor.profile: unconfined"]));
+        let e = edit(conf, &w(&["lxc.apparmor.profile: unconfined"]), &[]);
         assert_eq!(e.text, "a: 1\nlxc.apparmor.profile: unconfined\n");
         assert_eq!(e.changes, 2);
     }
 
     #[test]
-    fn multi_valued_lines_are_added_and_old_ones_reported_not_removed() {
+    fn unowned_multi_valued_lines_are_added_and_old_ones_reported_not_removed() {
         let conf = "a: 1\nlxc.cgroup2.devices.allow: c 226:* rwm\n\n[s]\nb: 2\n";
-        let e = edit(conf, &w(&["lxc.cgroup2.devices.allow: c 226:0 rwm"]));
+        let e = edit(conf, &w(&["lxc.cgroup2.devices.allow: c 226:0 rwm"]), &[]);
         assert_eq!(
             e.text,
             "a: 1\nlxc.cgroup2.devices.allow: c 226:* rwm\nlxc.cgroup2.devices.allow: c 226:0 rwm\n\n[s]\nb: 2\n"
@@ -206,7 +222,7 @@ mod tests {
     fn a_key_asked_for_twice_is_treated_as_multi_valued() {
         let conf = "lxc.cap.keep_x: a\n";
         let want = w(&["lxc.cap.keep_x: b", "lxc.cap.keep_x: c"]);
-        let e = edit(conf, &want);
+        let e = edit(conf, &want, &[]);
         assert_eq!(
             e.text,
             "lxc.cap.keep_x: a\nlxc.cap.keep_x: b\nlxc.cap.keep_x: c\n"
@@ -216,23 +232,89 @@ mod tests {
 
     #[test]
     fn lines_go_after_the_last_key_without_raw_lines_and_fix_a_missing_newline() {
-        let e = edit("#d\narch: amd64\n\n\n[snap]\nlxc.x: 1\n", &w(&["lxc.x: 1"]));
+        let e = edit(
+            "#d\narch: amd64\n\n\n[snap]\nlxc.x: 1\n",
+            &w(&["lxc.x: 1"]),
+            &[],
+        );
         assert_eq!(e.text, "#d\narch: amd64\nlxc.x: 1\n\n\n[snap]\nlxc.x: 1\n");
         assert_eq!(
-            edit("arch: amd64", &w(&["lxc.x: 1"])).text,
+            edit("arch: amd64", &w(&["lxc.x: 1"]), &[]).text,
             "arch: amd64\nlxc.x: 1\n"
         );
-        assert_eq!(edit("", &w(&["lxc.x: 1"])).text, "lxc.x: 1\n");
+        assert_eq!(edit("", &w(&["lxc.x: 1"]), &[]).text, "lxc.x: 1\n");
     }
 
     #[test]
     fn stray_lines_of_any_key_are_reported_and_kept() {
         let conf = "lxc.mount.auto: sys:rw\nlxc.prlimit.nofile = 1024\n";
-        let e = edit(conf, &[]);
+        let e = edit(conf, &[], &[]);
         assert_eq!(e.text, conf);
         assert_eq!(
             e.stray,
             w(&["lxc.mount.auto: sys:rw", "lxc.prlimit.nofile: 1024"])
         );
+    }
+
+    fn gpu_owned() -> Vec<String> {
+        crate::desired::GPU_OWNED_PREFIXES
+            .iter()
+            .map(|p| p.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn a_container_has_exactly_its_gpus_and_keeps_the_operators_lines() {
+        // What CT 911 (GPU 0) inherits from CT 901 (GPUs 0 and 1), plus two
+        // lines an operator added for keys the entry does not name.
+        let mut conf = String::from("hostname: x\n");
+        for l in crate::desired::gpu_lines(&[0, 1]) {
+            conf.push_str(&l);
+            conf.push('\n');
+        }
+        conf.push_str("lxc.mount.entry: /srv/media srv/media none bind\nlxc.cgroup2.devices.allow: c 10:200 rwm\n");
+        let snap = "\n[golden]\nlxc.mount.entry: /dev/nvidia1 dev/nvidia1 none bind,optional,create=file\n";
+        conf.push_str(snap);
+        let want = crate::desired::gpu_lines(&[0]);
+        let e = edit(&conf, &want, &gpu_owned());
+        assert_eq!(
+            e.removed,
+            w(&["lxc.mount.entry: /dev/nvidia1 dev/nvidia1 none bind,optional,create=file"])
+        );
+        assert_eq!(e.changes, 1);
+        assert!(e.text.ends_with(snap), "the snapshot keeps its own lines");
+        assert_eq!(
+            e.stray,
+            w(&[
+                "lxc.mount.entry: /srv/media srv/media none bind",
+                "lxc.cgroup2.devices.allow: c 10:200 rwm"
+            ]),
+            "the operator's lines stay"
+        );
+        assert_eq!(edit(&e.text, &want, &gpu_owned()).changes, 0, "stable");
+        // gpu_assignment "none": every passthrough line goes, the operator's stay.
+        let none = edit(&e.text, &[], &gpu_owned());
+        assert_eq!(
+            none.text,
+            format!("hostname: x\nlxc.mount.entry: /srv/media srv/media none bind\nlxc.cgroup2.devices.allow: c 10:200 rwm\n{snap}")
+        );
+    }
+
+    #[test]
+    fn lines_of_a_key_the_entry_names_are_reconciled_in_either_form() {
+        let conf = "a: 1\nlxc.cgroup2.devices.allow = c 226:* rwm\nlxc.cgroup2.devices.allow: c 226:0 rwm\nlxc.cgroup2.devices.allow: c 226:0 rwm\nlxc.cap.drop: sys_time\n";
+        let want = w(&[
+            "lxc.cgroup2.devices.allow: c 226:0 rwm",
+            "lxc.cgroup2.devices.allow: c 226:1 rwm",
+        ]);
+        let owned = w(&["lxc.cgroup2.devices.allow:"]);
+        let e = edit(conf, &want, &owned);
+        assert_eq!(
+            e.text,
+            "a: 1\nlxc.cgroup2.devices.allow: c 226:0 rwm\nlxc.cap.drop: sys_time\nlxc.cgroup2.devices.allow: c 226:1 rwm\n",
+            "the old rule and the repeat go, the new one is added, lxc.cap.drop (not named) stays"
+        );
+        assert_eq!(e.removed.len(), 2);
+        assert_eq!(e.stray, w(&["lxc.cap.drop: sys_time"]));
     }
 }

@@ -8,8 +8,8 @@ use common::*;
 use std::path::Path;
 
 fn phx_lxc(cfg: &Path, root: &Path) -> Command {
-    double_on_path();
     let mut c = Command::cargo_bin("phx-lxc").unwrap();
+    c.env("PATH", pct_path());
     c.arg("--config-dir").arg(cfg).arg("--state-root").arg(root);
     c
 }
@@ -17,11 +17,11 @@ fn phx_lxc(cfg: &Path, root: &Path) -> Command {
 /// Runs on a broken copy of the example; returns stderr after checking exit 2,
 /// empty stdout and that pct was asked nothing but `list`.
 fn refused(edit: impl FnOnce(&mut serde_json::Value), make_dirs: bool) -> String {
-    let cfg = copy_config(&example());
+    let cfg = copy_config(&example_dir());
     edit_lxc(cfg.path(), edit);
     let root = tempfile::tempdir().unwrap();
     if make_dirs {
-        make_bind_sources(&inventory(&example()), root.path());
+        make_bind_sources(&load_dir(&example_dir()), root.path());
     }
     let out = phx_lxc(cfg.path(), root.path()).output().unwrap();
     assert_eq!(
@@ -110,8 +110,8 @@ fn dependency_cycle() {
 #[test]
 fn a_good_config_prints_a_plan_and_one_pct_list() {
     let root = tempfile::tempdir().unwrap();
-    make_bind_sources(&inventory(&example()), root.path());
-    let out = phx_lxc(&example(), root.path()).output().unwrap();
+    make_bind_sources(&load_dir(&example_dir()), root.path());
+    let out = phx_lxc(&example_dir(), root.path()).output().unwrap();
     assert!(
         out.status.success(),
         "{}",
@@ -132,16 +132,16 @@ fn a_good_config_prints_a_plan_and_one_pct_list() {
 #[test]
 fn render_writes_confs_that_plan_as_converged() {
     let out_dir = tempfile::tempdir().unwrap();
-    double_on_path();
     Command::cargo_bin("phx-lxc")
         .unwrap()
+        .env("PATH", pct_path())
         .args(["render", "--config-dir"])
-        .arg(example())
+        .arg(example_dir())
         .arg("--out")
         .arg(out_dir.path())
         .assert()
         .success();
-    let inv = inventory(&example());
+    let inv = load_dir(&example_dir());
     make_bind_sources(&inv, out_dir.path());
     for id in inv.lxcs.keys() {
         assert!(out_dir
@@ -227,8 +227,8 @@ fn a_clone_source_with_bind_mounts_is_refused() {
 #[test]
 fn under_a_state_root_the_running_state_is_said_to_come_from_pct_on_path() {
     let root = tempfile::tempdir().unwrap();
-    make_bind_sources(&inventory(&example()), root.path());
-    let out = phx_lxc(&example(), root.path()).output().unwrap();
+    make_bind_sources(&load_dir(&example_dir()), root.path());
+    let out = phx_lxc(&example_dir(), root.path()).output().unwrap();
     assert!(out.status.success());
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(

@@ -58,13 +58,13 @@ snaptime: 1
 
 #[test]
 fn order_spelling_and_snapshots_are_not_changes() {
-    let inv = inventory(&example());
+    let inv = load_dir(&example_dir());
     assert!(cmds(&inv, &seen_with(&inv, 110, GITEA)).is_empty());
 }
 
 #[test]
 fn each_differing_key_is_in_the_one_set() {
-    let inv = inventory(&example());
+    let inv = load_dir(&example_dir());
     let text = GITEA
         .replace("memory: 2048", "memory: 1")
         .replace("ip=10.0.0.110/24", "ip=dhcp")
@@ -83,7 +83,7 @@ fn each_differing_key_is_in_the_one_set() {
 
 #[test]
 fn firewall_flag_follows_the_guests_firewall_object() {
-    let inv = inventory(&example());
+    let inv = load_dir(&example_dir());
     // 110 has no firewall object: a firewall=1 on its NIC goes.
     let text = GITEA.replace("bridge=vmbr0,", "bridge=vmbr0,firewall=1,");
     let c = cmds(&inv, &seen_with(&inv, 110, &text));
@@ -102,7 +102,7 @@ fn firewall_flag_follows_the_guests_firewall_object() {
 
 #[test]
 fn mounts_match_by_container_path_and_new_ones_take_the_lowest_free_index() {
-    let inv = inventory(&example());
+    let inv = load_dir(&example_dir());
     // 103 wants tank-persistent:1 at /etc/step-ca. It has two other mounts.
     let base = phx_lxc::render::conf(&inv, 103).unwrap();
     let without: String = base
@@ -132,7 +132,7 @@ fn mounts_match_by_container_path_and_new_ones_take_the_lowest_free_index() {
 
 #[test]
 fn a_bind_mount_with_other_options_is_fixed_in_place() {
-    let inv = inventory(&example());
+    let inv = load_dir(&example_dir());
     // 102 wants /mnt/pve/tank/persistent/ssl at /ssl read-only.
     let base = phx_lxc::render::conf(&inv, 102).unwrap();
     let without: String = base
@@ -156,7 +156,7 @@ fn a_bind_mount_with_other_options_is_fixed_in_place() {
 
 #[test]
 fn disks_grow_and_are_never_shrunk() {
-    let inv = inventory(&example());
+    let inv = load_dir(&example_dir());
     // 110 wants 32G.
     let small = GITEA.replace("size=32G", "size=8G");
     assert_eq!(
@@ -184,7 +184,7 @@ fn disks_grow_and_are_never_shrunk() {
 
 #[test]
 fn unprivileged_drift_is_reported_not_changed() {
-    let inv = inventory(&example());
+    let inv = load_dir(&example_dir());
     let p = phx_lxc::plan(
         &inv,
         &seen_with(&inv, 110, &GITEA.replace("unprivileged: 1\n", "")),
@@ -204,7 +204,7 @@ fn unprivileged_drift_is_reported_not_changed() {
 #[test]
 fn containers_not_in_the_file_are_never_read_or_touched() {
     let root = tempfile::tempdir().unwrap();
-    let inv = inventory(&example());
+    let inv = load_dir(&example_dir());
     make_bind_sources(&inv, root.path());
     let dir = root.path().join("etc/pve/lxc");
     std::fs::create_dir_all(&dir).unwrap();
@@ -220,7 +220,7 @@ fn containers_not_in_the_file_are_never_read_or_touched() {
 
 #[test]
 fn clone_source_snapshot_planned_only_when_missing() {
-    let inv = inventory(&example());
+    let inv = load_dir(&example_dir());
     // Only 900 exists, with its golden snapshot: clones need no snapshot step.
     let mut seen = Observed::default();
     let base = phx_lxc::render::conf(&inv, 900).unwrap();
@@ -270,8 +270,8 @@ fn clone_source_snapshot_planned_only_when_missing() {
 }
 
 #[test]
-fn a_gpu_the_entry_does_not_assign_is_reported() {
-    let inv = inventory(&upstream());
+fn a_gpu_the_entry_does_not_assign_is_removed() {
+    let inv = load_dir(&upstream_dir());
     // 911 is assigned GPU 0 only but was cloned from 901 (GPUs 0 and 1).
     let mut seen = Observed::default();
     for &id in inv.lxcs.keys() {
@@ -280,20 +280,19 @@ fn a_gpu_the_entry_does_not_assign_is_reported() {
     }
     seen.host_paths
         .insert("/mnt/pve/quickOS/lxc-persistent-data/103/ssl".into());
+    let rendered = phx_lxc::render::conf(&inv, 911).unwrap();
     let extra = "lxc.mount.entry: /dev/nvidia1 dev/nvidia1 none bind,optional,create=file\n";
-    let text = format!("{}{extra}", phx_lxc::render::conf(&inv, 911).unwrap());
-    seen.confs.insert(911, conf::parse(&text));
+    seen.confs
+        .insert(911, conf::parse(&format!("{rendered}{extra}")));
     let p = phx_lxc::plan(&inv, &seen, no_start()).unwrap();
-    assert!(p.plan.steps.is_empty());
+    assert_eq!(p.plan.steps.len(), 1, "{:?}", p.plan.steps);
+    assert_eq!(p.plan.steps[0].id, "lxc:911:conf");
+    match &p.plan.steps[0].action {
+        phx_common::plan::Action::File(f) => assert_eq!(f.content, rendered),
+        other => panic!("{other:?}"),
+    }
     assert!(
-        p.notes
-            .iter()
-            .any(|n| n.starts_with("CT 911 passes through /dev/nvidia1 ")),
-        "{:?}",
-        p.notes
-    );
-    assert!(
-        !p.notes.iter().any(|n| n.starts_with("CT 901 passes")),
+        !p.notes.iter().any(|n| n.contains("nvidia")),
         "{:?}",
         p.notes
     );
@@ -301,12 +300,12 @@ fn a_gpu_the_entry_does_not_assign_is_reported() {
 
 #[test]
 fn a_clone_source_with_bind_mounts_matters_only_while_the_clone_is_to_be_made() {
-    let cfg = copy_config(&example());
+    let cfg = copy_config(&example_dir());
     edit_lxc(cfg.path(), |v| {
         v["lxc_configs"]["110"]["clone_from_ctid"] = "102".into();
         v["lxc_configs"]["102"]["template_snapshot_name"] = "golden".into();
     });
-    let inv = inventory(cfg.path());
+    let inv = load_dir(cfg.path());
     // 110 exists: nothing will be cloned, nothing to refuse.
     let mut seen = seen_with(&inv, 110, &phx_lxc::render::conf(&inv, 110).unwrap());
     assert!(phx_lxc::plan(&inv, &seen, no_start()).is_ok());

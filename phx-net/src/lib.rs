@@ -50,7 +50,7 @@ pub fn render(inv: &Inventory, seen: &Observed) -> Result<Rendered, String> {
     let fqdn = format!("{}.{}", net.hostname, inv.host.domain);
     let addr = net.address.addr();
     if let Some(hosts) = &seen.hosts {
-        for line in phx_common::apply::files::outside_block(hosts, "host") {
+        for line in phx_common::edit::outside_block(hosts, "host") {
             let mut words = line.split_whitespace();
             let ip = words.next().unwrap_or("");
             if !line.trim_start().starts_with('#')

@@ -86,13 +86,14 @@ fn run(args: Args) -> Result<u8, Failure> {
     };
     let inv = input.load()?;
     let seen = observe(&input)?;
-    let refuse = |e: String| Failure::Runtime(anyhow::anyhow!(e));
+    // The machine's files are refused as they are (e.g. a second bridge
+    // definition): like bad input, nothing is planned, exit 2.
+    let refuse = Failure::Usage;
     if rendering {
         let r = phx_net::render(&inv, &seen).map_err(refuse)?;
         r.notes.iter().for_each(|n| eprintln!("phx-net: note: {n}"));
-        let hosts =
-            phx_common::apply::files::with_block(seen.hosts.as_deref(), "host", &r.hosts_block)
-                .map_err(refuse)?;
+        let hosts = phx_common::edit::with_block(seen.hosts.as_deref(), "host", &r.hosts_block)
+            .map_err(refuse)?;
         let files = vec![
             (INTERFACES.to_string(), r.interfaces),
             (HOSTNAME.to_string(), r.hostname),

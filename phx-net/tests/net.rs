@@ -2,7 +2,7 @@
 //! apply again and see nothing change.
 
 use assert_cmd::Command;
-use phx_common::apply::{apply, Options};
+use phx_apply::{apply, Options};
 use phx_common::plan::read_jsonl;
 use predicates::prelude::*;
 use std::path::{Path, PathBuf};
@@ -80,12 +80,11 @@ fn plan(config: &Path, root: &Path) -> Vec<phx_common::Step> {
     read_jsonl(&out[..]).unwrap()
 }
 
-fn converge(config: &Path, root: &Path) -> phx_common::apply::Report {
+fn converge(config: &Path, root: &Path) -> phx_apply::Report {
     let opts = Options {
         root: root.to_path_buf(),
         run_commands: false,
-        check: false,
-        diff: false,
+        ..Default::default()
     };
     apply(&plan(config, root), &opts).unwrap()
 }
@@ -214,7 +213,7 @@ fn a_second_definition_is_refused_not_added() {
         root.path().to_str().unwrap(),
     )
     .assert()
-    .code(1)
+    .code(2)
     .stdout(predicate::str::is_empty())
     .stderr(predicate::str::contains(
         "/etc/network/interfaces.d/extra defines vmbr0",
@@ -227,7 +226,7 @@ fn a_second_definition_is_refused_not_added() {
         root.path().to_str().unwrap(),
     )
     .assert()
-    .code(1)
+    .code(2)
     .stderr(predicate::str::contains("defined 2 times"));
 }
 

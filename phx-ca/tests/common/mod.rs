@@ -1,12 +1,13 @@
 //! Shared test plumbing: the pct double (which really runs in-guest commands
 //! in a chrooted root per container) and the host's update-ca-certificates
-//! double on PATH, containers with the guest-program doubles installed, and
+//! double on the PATH handed to the executor and to spawned processes, containers with the guest-program doubles installed, and
 //! plan + apply into a temp root.
 #![allow(dead_code)]
 
-use phx_common::apply::{apply, Options, Report, Status};
-use phx_common::config::{load, Input, Inventory};
+use phx_apply::{apply, Options, Report, Status};
 use phx_common::plan::Step;
+pub use phx_testkit::*;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -15,25 +16,22 @@ pub fn manifest() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-pub fn example() -> PathBuf {
-    manifest().join("../examples/etc")
+/// The in-guest program doubles (apt-get, systemctl, step, …), copied into
+/// every container's root by the pct double.
+fn guest_double(name: &str) -> PathBuf {
+    doubles_dir().join("guest").join(format!("{name}-double"))
 }
 
-fn doubles() -> PathBuf {
-    manifest().join("tests/doubles")
-}
-
-/// `pct` and the host's `update-ca-certificates` come from doubles, first on PATH.
-pub fn doubles_on_path() {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
+/// PATH with `pct` and the host's `update-ca-certificates` doubles in front,
+/// for the executor's commands and for processes the tests start.
+pub fn ca_path() -> &'static OsString {
+    static PATH: OnceLock<OsString> = OnceLock::new();
+    PATH.get_or_init(|| {
         let dir = tempfile::Builder::new()
             .prefix("phx-ca-doubles")
             .tempdir()
             .unwrap()
             .keep();
-        let link =
-            |from: PathBuf, name: &str| std::os::unix::fs::symlink(from, dir.join(name)).unwrap();
         // A direct interpreter: a version-manager shim on PATH costs a third
         // of a second per call, and the plan calls pct a few hundred times.
         let python = ["/usr/bin/python3", "/usr/local/bin/python3"]
@@ -41,52 +39,37 @@ pub fn doubles_on_path() {
             .find(|p| Path::new(p).exists())
             .unwrap_or("python3");
         let pct = dir.join("pct");
-        let double = manifest().join("../phx-lxc/tests/doubles/pct-double");
         std::fs::write(
             &pct,
-            format!("#!/bin/sh\nexec {python} {} \"$@\"\n", double.display()),
+            format!(
+                "#!/bin/sh\nexec {python} {} \"$@\"\n",
+                double("pct").display()
+            ),
         )
         .unwrap();
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&pct, std::fs::Permissions::from_mode(0o755)).unwrap();
-        link(
-            doubles().join("update-ca-certificates-double"),
-            "update-ca-certificates",
-        );
-        let path = std::env::var("PATH").unwrap_or_default();
-        std::env::set_var("PATH", format!("{}:{path}", dir.display()));
-        dir
-    });
-}
-
-/// A copy of a configuration directory, to edit.
-pub fn config_copy(from: &Path) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        std::fs::copy(&p, dir.path().join(p.file_name().unwrap())).unwrap();
-    }
-    dir
-}
-
-pub fn edit_json(path: &Path, f: impl FnOnce(&mut serde_json::Value)) {
-    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
-    f(&mut v);
-    std::fs::write(path, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
-}
-
-pub fn inventory(dir: &Path) -> Inventory {
-    load(&Input::Dir(dir.to_path_buf())).unwrap_or_else(|p| panic!("{p}"))
+        std::os::unix::fs::symlink(
+            guest_double("update-ca-certificates"),
+            dir.join("update-ca-certificates"),
+        )
+        .unwrap();
+        let inherited = std::env::var_os("PATH").unwrap_or_default();
+        let mut dirs = vec![dir];
+        dirs.extend(std::env::split_paths(&inherited));
+        std::env::join_paths(dirs).unwrap()
+    })
 }
 
 pub fn plan(dir: &Path) -> Vec<Step> {
-    let out = phx_ca::build(&inventory(dir)).unwrap_or_else(|p| panic!("{p}"));
+    let out = phx_ca::build(&load_dir(dir)).unwrap_or_else(|p| panic!("{p}"));
     out.plan.steps
 }
 
 fn pct(root: &Path, args: &[&str]) {
     let st = Command::new("pct")
         .args(args)
+        .env("PATH", ca_path())
         .env("PHX_ROOT", root)
         .status()
         .unwrap();
@@ -114,18 +97,17 @@ pub fn guest_doubles(root: &Path) {
     ] {
         std::fs::create_dir_all(fs.join(dir)).unwrap();
         let to = fs.join(dir).join(double);
-        std::fs::copy(doubles().join(format!("{double}-double")), to).unwrap();
+        std::fs::copy(guest_double(double), to).unwrap();
     }
 }
 
 /// Running containers for every LXC in the configuration, made by the pct
 /// double with the guest-program doubles inside.
 pub fn estate(config: &Path) -> tempfile::TempDir {
-    doubles_on_path();
     let root = tempfile::tempdir().unwrap();
     guest_doubles(root.path());
     let template = "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst";
-    for ct in inventory(config).lxcs.keys() {
+    for ct in load_dir(config).lxcs.keys() {
         let id = ct.to_string();
         pct(root.path(), &["create", &id, template]);
         pct(root.path(), &["start", &id]);
@@ -134,12 +116,12 @@ pub fn estate(config: &Path) -> tempfile::TempDir {
 }
 
 pub fn run_with(steps: &[Step], root: &Path, check: bool, diff: bool) -> Report {
-    doubles_on_path();
     let opts = Options {
         root: root.to_path_buf(),
         run_commands: true,
         check,
         diff,
+        path: Some(ca_path().clone()),
     };
     apply(steps, &opts).unwrap()
 }

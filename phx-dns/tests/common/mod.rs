@@ -1,54 +1,8 @@
 //! Helpers shared by phx-dns's integration tests.
 #![allow(dead_code)]
 
-use phx_common::config::{load, Input, Inventory};
+pub use phx_testkit::*;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-
-pub const HYP: &str = "phoenix_hypervisor_config.json";
-pub const LXC: &str = "phoenix_lxc_configs.json";
-pub const VM: &str = "phoenix_vm_configs.json";
-
-pub fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-pub fn upstream_dir() -> PathBuf {
-    repo().join("tests/fixtures/phoenix-upstream")
-}
-
-pub fn example_dir() -> PathBuf {
-    repo().join("examples/etc")
-}
-
-pub fn load_dir(dir: &Path) -> Inventory {
-    load(&Input::Dir(dir.to_path_buf()))
-        .unwrap_or_else(|p| panic!("{} does not load:\n{p}", dir.display()))
-}
-
-/// Copies the three files of `src` into a fresh temp dir, to edit them.
-pub fn copy_config(src: &Path) -> tempfile::TempDir {
-    let d = tempfile::tempdir().unwrap();
-    for f in [HYP, LXC, VM] {
-        if src.join(f).exists() {
-            std::fs::copy(src.join(f), d.path().join(f)).unwrap();
-        }
-    }
-    d
-}
-
-pub fn read_json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-pub fn edit_json(path: &Path, edit: impl FnOnce(&mut Value)) {
-    let mut v = read_json(path);
-    edit(&mut v);
-    std::fs::write(path, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
-}
 
 /// A small hypervisor document: domain `t.example`, host 10.0.0.13/24.
 pub fn small_hypervisor() -> Value {
@@ -157,11 +111,4 @@ pub fn example_expected() -> Expected {
         ("10.0.0.102", format!("builder.{d}")),
     ];
     (fwd, ptr)
-}
-
-/// The first `prog` on PATH.
-pub fn which(prog: &str) -> Option<PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|d| d.join(prog))
-        .find(|f| f.is_file())
 }

@@ -1,10 +1,13 @@
-//! Shared test plumbing: the pct test double on PATH, plan + apply into a temp root.
+//! phx-lxc's test plumbing over phx-testkit: the pct double on the planner's
+//! and the executor's PATH, plan + apply into a temp root.
 #![allow(dead_code)]
 
-use phx_common::apply::{apply, Options as ApplyOptions, Report, Status};
-use phx_common::config::{load, Input, Inventory};
+use phx_apply::{apply, Report, Status};
+use phx_common::config::Inventory;
 use phx_common::plan::{Action, Step};
 use phx_lxc::{observe, Options, Planned};
+pub use phx_testkit::*;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -12,34 +15,11 @@ pub fn manifest() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-pub fn upstream() -> PathBuf {
-    manifest().join("../tests/fixtures/phoenix-upstream")
-}
-
-pub fn example() -> PathBuf {
-    manifest().join("../examples/etc")
-}
-
-/// Puts `pct` (a symlink to tests/doubles/pct-double) first on PATH, once per
-/// test process, before any test runs a command.
-pub fn double_on_path() {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let dir = tempfile::Builder::new()
-            .prefix("pct-double-bin")
-            .tempdir()
-            .unwrap()
-            .keep();
-        std::os::unix::fs::symlink(manifest().join("tests/doubles/pct-double"), dir.join("pct"))
-            .unwrap();
-        let path = std::env::var("PATH").unwrap_or_default();
-        std::env::set_var("PATH", format!("{}:{path}", dir.display()));
-        dir
-    });
-}
-
-pub fn inventory(dir: &Path) -> Inventory {
-    load(&Input::Dir(dir.to_path_buf())).unwrap_or_else(|p| panic!("{p}"))
+/// PATH with the pct double in front, for the planner's `pct list` and the
+/// executor's commands alike.
+pub fn pct_path() -> &'static OsString {
+    static PATH: OnceLock<OsString> = OnceLock::new();
+    PATH.get_or_init(|| doubles_path(&["pct"]))
 }
 
 /// Creates the host directories the inventory bind-mounts, as the host has them.
@@ -52,20 +32,12 @@ pub fn make_bind_sources(inv: &Inventory, root: &Path) {
 }
 
 pub fn plan(inv: &Inventory, root: &Path, opts: Options) -> Planned {
-    double_on_path();
-    let seen = observe::observe(inv, root).unwrap();
+    let seen = observe::observe(inv, root, Some(pct_path())).unwrap();
     phx_lxc::plan(inv, &seen, opts).unwrap_or_else(|p| panic!("{p}"))
 }
 
 pub fn run(steps: &[Step], root: &Path) -> Report {
-    double_on_path();
-    let opts = ApplyOptions {
-        root: root.to_path_buf(),
-        run_commands: true,
-        check: false,
-        diff: false,
-    };
-    let report = apply(steps, &opts).unwrap();
+    let report = apply(steps, &apply_opts(root, pct_path().clone())).unwrap();
     if let Some(f) = report.failed() {
         panic!("step {} failed: {}", f.id, f.detail);
     }
@@ -118,7 +90,7 @@ pub fn argvs(planned: &Planned) -> Vec<Vec<String>> {
 
 /// Plans and applies the inventory in `dir` into `root` (empty or not).
 pub fn converge(dir: &Path, root: &Path) -> Inventory {
-    let inv = inventory(dir);
+    let inv = load_dir(dir);
     make_bind_sources(&inv, root);
     let p = plan(&inv, root, Options::default());
     run(&p.plan.steps, root);
@@ -148,21 +120,7 @@ pub fn running(root: &Path) -> Vec<u32> {
         .collect()
 }
 
-/// Copies a config dir so a test can edit it.
-pub fn copy_config(from: &Path) -> tempfile::TempDir {
-    let d = tempfile::tempdir().unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), d.path().join(e.file_name())).unwrap();
-    }
-    d
-}
-
 /// Edits `phoenix_lxc_configs.json` in a copied config dir.
 pub fn edit_lxc(dir: &Path, f: impl FnOnce(&mut serde_json::Value)) {
-    let p = dir.join("phoenix_lxc_configs.json");
-    let mut v: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
-    f(&mut v);
-    std::fs::write(&p, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    edit_json(&dir.join(LXC), f);
 }

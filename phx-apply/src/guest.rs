@@ -1,0 +1,462 @@
+//! Steps that act inside an LXC guest, all through `pct exec <ctid> -- …`:
+//! read-back (`stat` + `sha256sum`), guards, and writes whose content travels
+//! on stdin into a temp file that is renamed over the target, so neither a
+//! file's content nor a secret ever appears in a process's arguments.
+//! Guest files are not backed up: `--rollback` restores host files only.
+
+use super::{json_merge, outcome, parse_mode, Outcome, Run, Status};
+use crate::run::{run_with_input, Ran};
+use anyhow::{bail, Context};
+use phx_common::fsutil::read_optional;
+use phx_common::plan::{
+    Action, CommandStep, FileStep, FromGuestStep, GuestCommandStep, GuestFileStep, GuestJsonStep,
+    GuestSecretStep, Step,
+};
+
+/// Prints mode, owner and group, then the content's digest; or `absent`.
+const PROBE: &str =
+    r#"if [ -e "$1" ]; then stat -c '%a %U %G' -- "$1" && sha256sum < "$1"; else echo absent; fi"#;
+/// stdin → temp file beside the target → owner, mode → rename.
+const WRITE: &str = r#"set -e; umask 022; mkdir -p -- "$(dirname -- "$1")"
+t=$(mktemp -- "$1.phx-XXXXXX"); trap 'rm -f -- "$t"' EXIT
+cat > "$t"; chown -- "$3:$4" "$t"; chmod -- "$2" "$t"; mv -f -- "$t" "$1"; trap - EXIT"#;
+/// Like WRITE, keeping the existing file's owner and mode.
+const REWRITE: &str = r#"set -e; t=$(mktemp -- "$1.phx-XXXXXX"); trap 'rm -f -- "$t"' EXIT
+cat > "$t"; chown --reference="$1" -- "$t"; chmod --reference="$1" -- "$t"; mv -f -- "$t" "$1"; trap - EXIT"#;
+const META: &str = r#"chown -- "$3:$4" "$1" && chmod -- "$2" "$1""#;
+/// The secret is made and stays inside the guest; only its length is an argument.
+const SECRET: &str = r#"set -e; umask 077; mkdir -p -- "$(dirname -- "$1")"
+t=$(mktemp -- "$1.phx-XXXXXX"); trap 'rm -f -- "$t"' EXIT
+head -c "$2" /dev/urandom | od -An -v -tx1 | tr -d ' \n' > "$t"; chmod -- "$3" "$t"; mv -f -- "$t" "$1"; trap - EXIT"#;
+
+/// `pct exec <ctid> -- argv…`
+pub fn in_guest(ctid: u32, argv: &[String]) -> Vec<String> {
+    let mut v = vec![
+        "pct".to_string(),
+        "exec".to_string(),
+        ctid.to_string(),
+        "--".to_string(),
+    ];
+    v.extend(argv.iter().cloned());
+    v
+}
+
+fn script(ctid: u32, name: &str, body: &str, args: &[&str]) -> Vec<String> {
+    let mut v = vec![
+        "sh".to_string(),
+        "-c".to_string(),
+        body.to_string(),
+        name.to_string(),
+    ];
+    v.extend(args.iter().map(|s| s.to_string()));
+    in_guest(ctid, &v)
+}
+
+/// What a guest file is now.
+struct Meta {
+    mode: u32,
+    owner: String,
+    group: String,
+    sha256: String,
+}
+
+fn parse_probe(stdout: &str) -> Option<Option<Meta>> {
+    let mut lines = stdout.lines();
+    let first = lines.next()?;
+    if first == "absent" {
+        return Some(None);
+    }
+    let mut f = first.split_whitespace();
+    let mode = u32::from_str_radix(f.next()?, 8).ok()?;
+    let (owner, group) = (f.next()?.to_string(), f.next()?.to_string());
+    let sha256 = lines.next()?.split_whitespace().next()?.to_string();
+    Some(Some(Meta {
+        mode,
+        owner,
+        group,
+        sha256,
+    }))
+}
+
+fn guest_path_ok(p: &str) -> bool {
+    p.starts_with('/') && !p.split('/').any(|c| c == "..") && !p.contains(['\n', '\0'])
+}
+
+/// Plan-level checks of guest steps, before anything runs.
+pub fn check(step: &Step) -> anyhow::Result<()> {
+    let (path, extra) = match &step.action {
+        Action::GuestFile(f) => {
+            if f.content.is_some() == f.content_from.is_some() {
+                bail!(
+                    "step {:?}: exactly one of content and content_from is needed",
+                    step.id
+                );
+            }
+            if let Some(m) = &f.mode {
+                parse_mode(m)?;
+            }
+            (&f.path, f.content_from.as_deref())
+        }
+        Action::GuestCommand(c) => {
+            if c.argv.is_empty() {
+                bail!("step {:?} has an empty argv", step.id);
+            }
+            return Ok(());
+        }
+        Action::GuestSecret(s) => {
+            parse_mode(&s.mode)?;
+            (&s.path, None)
+        }
+        Action::GuestJson(j) => (&j.path, None),
+        Action::FromGuest(f) => (&f.from, None),
+        _ => return Ok(()),
+    };
+    for p in std::iter::once(path.as_str()).chain(extra) {
+        if !guest_path_ok(p) {
+            bail!(
+                "step {:?}: path {p:?} must be absolute and free of '..'",
+                step.id
+            );
+        }
+    }
+    Ok(())
+}
+
+fn diff_text(ctid: u32, path: &str, old: &str, new: &str) -> String {
+    let name = format!("ct{ctid}:{path}");
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&name, &name)
+        .to_string()
+}
+
+fn secret_diff(ctid: u32, path: &str) -> String {
+    format!("--- ct{ctid}:{path}\n+++ ct{ctid}:{path}\n<secret>\n")
+}
+
+impl Run<'_> {
+    /// Guest steps need the guest: under `--root` without `--run-commands` they are reported only.
+    fn unreachable(&self, step: &Step, ctid: u32) -> Option<Outcome> {
+        (!self.opts.may_run()).then(|| {
+            outcome(
+                step,
+                Status::Skipped,
+                format!("not run under --root: acts inside CT {ctid} through pct"),
+            )
+        })
+    }
+
+    fn exec(&self, argv: &[String], input: Option<&[u8]>) -> anyhow::Result<Ran> {
+        run_with_input(argv, self.opts, input).with_context(|| format!("could not run {}", argv[0]))
+    }
+
+    /// A failure that a check (or a preview) expects: what it inspects is
+    /// made by an earlier step that did not really run.
+    fn not_yet(&self, step: &Step, what: String) -> Outcome {
+        if self.opts.check {
+            outcome(
+                step,
+                Status::Skipped,
+                format!("{what} (not there yet; an earlier step makes it)"),
+            )
+        } else {
+            outcome(step, Status::Failed, what)
+        }
+    }
+
+    pub(super) fn guest_file(&mut self, step: &Step, f: &GuestFileStep) -> anyhow::Result<Outcome> {
+        if let Some(o) = self.unreachable(step, f.ctid) {
+            return Ok(o);
+        }
+        let content = match (&f.content, &f.content_from) {
+            (Some(c), _) => c.clone(),
+            (None, Some(src)) => match read_optional(&self.dest(src))? {
+                Some(c) => c,
+                None => return Ok(self.not_yet(step, format!("content_from {src} does not exist"))),
+            },
+            (None, None) => bail!("neither content nor content_from"),
+        };
+        let ct = f.ctid;
+        let probe = self.exec(&script(ct, "phx-probe", PROBE, &[&f.path]), None)?;
+        let current = match (probe.ok(), parse_probe(&probe.stdout)) {
+            (true, Some(m)) => m,
+            _ => {
+                return Ok(self.not_yet(
+                    step,
+                    format!("CT {ct}: cannot inspect {}: {}", f.path, probe.output()),
+                ))
+            }
+        };
+        let want_mode = f.mode.as_deref().map(parse_mode).transpose()?;
+        let mode = want_mode
+            .or(current.as_ref().map(|m| m.mode))
+            .unwrap_or(0o644);
+        let owner = f
+            .owner
+            .clone()
+            .or(current.as_ref().map(|m| m.owner.clone()));
+        let group = f
+            .group
+            .clone()
+            .or(current.as_ref().map(|m| m.group.clone()));
+        let (owner, group) = (
+            owner.unwrap_or_else(|| "root".into()),
+            group.unwrap_or_else(|| "root".into()),
+        );
+        let mode_s = format!("{mode:04o}");
+        let args = [
+            f.path.as_str(),
+            mode_s.as_str(),
+            owner.as_str(),
+            group.as_str(),
+        ];
+        let label = format!("CT {ct}: {}", f.path);
+        match &current {
+            Some(m) if m.sha256 == phx_common::sha256::hex(content.as_bytes()) => {
+                let mut drift = Vec::new();
+                if m.mode != mode {
+                    drift.push(format!("mode {:04o} -> {mode:04o}", m.mode));
+                }
+                if m.owner != owner || m.group != group {
+                    drift.push(format!("owner {}:{} -> {owner}:{group}", m.owner, m.group));
+                }
+                if drift.is_empty() {
+                    return Ok(outcome(step, Status::Ok, label));
+                }
+                if !self.opts.check {
+                    let r = self.exec(&script(ct, "phx-meta", META, &args), None)?;
+                    if !r.ok() {
+                        return Ok(outcome(
+                            step,
+                            Status::Failed,
+                            format!("{label}: {}", r.output()),
+                        ));
+                    }
+                }
+                Ok(outcome(
+                    step,
+                    Status::Changed,
+                    format!("{label}: {}", drift.join(", ")),
+                ))
+            }
+            _ => {
+                let new = current.is_none();
+                let mut o = outcome(
+                    step,
+                    Status::Changed,
+                    format!("{label}{}", if new { " (new)" } else { "" }),
+                );
+                if self.opts.diff {
+                    o.diff = Some(if f.secret {
+                        secret_diff(ct, &f.path)
+                    } else {
+                        let old = if new {
+                            String::new()
+                        } else {
+                            let argv = in_guest(ct, &["cat".into(), "--".into(), f.path.clone()]);
+                            self.exec(&argv, None)?.stdout
+                        };
+                        diff_text(ct, &f.path, &old, &content)
+                    });
+                }
+                if self.opts.check {
+                    return Ok(o);
+                }
+                let r = self.exec(
+                    &script(ct, "phx-write", WRITE, &args),
+                    Some(content.as_bytes()),
+                )?;
+                if !r.ok() {
+                    o.status = Status::Failed;
+                    o.detail = format!("{label}: writing failed: {}", r.output());
+                }
+                Ok(o)
+            }
+        }
+    }
+
+    pub(super) fn guest_command(&mut self, step: &Step, g: &GuestCommandStep) -> Outcome {
+        let wrap = |a: &Vec<String>| in_guest(g.ctid, a);
+        let c = CommandStep {
+            argv: wrap(&g.argv),
+            unless: g.unless.as_ref().map(wrap),
+            only_if: g.only_if.as_ref().map(wrap),
+            desc: format!("CT {}: {}", g.ctid, g.desc),
+            notify: g.notify.clone(),
+        };
+        self.command(step, &c)
+    }
+
+    /// 0: the guest file exists; 1: it does not; anything else: the guest cannot be asked.
+    fn guest_exists(&self, ctid: u32, path: &str) -> anyhow::Result<Result<bool, String>> {
+        let r = self.exec(
+            &in_guest(ctid, &["test".into(), "-e".into(), path.into()]),
+            None,
+        )?;
+        Ok(match r.code {
+            Some(0) => Ok(true),
+            Some(1) => Ok(false),
+            _ => Err(r.output()),
+        })
+    }
+
+    pub(super) fn guest_secret(
+        &mut self,
+        step: &Step,
+        s: &GuestSecretStep,
+    ) -> anyhow::Result<Outcome> {
+        if let Some(o) = self.unreachable(step, s.ctid) {
+            return Ok(o);
+        }
+        let label = format!("CT {}: {}", s.ctid, s.path);
+        match self.guest_exists(s.ctid, &s.path)? {
+            Ok(true) => return Ok(outcome(step, Status::Ok, format!("{label} (exists, kept)"))),
+            Ok(false) => {}
+            Err(e) => {
+                return Ok(self.not_yet(
+                    step,
+                    format!("CT {}: cannot inspect {}: {e}", s.ctid, s.path),
+                ))
+            }
+        }
+        let mut o = outcome(step, Status::Changed, format!("{label} (new secret)"));
+        if self.opts.diff {
+            o.diff = Some(secret_diff(s.ctid, &s.path));
+        }
+        if self.opts.check {
+            return Ok(o);
+        }
+        let mode = format!("{:04o}", parse_mode(&s.mode)?);
+        let bytes = s.bytes.to_string();
+        let r = self.exec(
+            &script(s.ctid, "phx-secret", SECRET, &[&s.path, &bytes, &mode]),
+            None,
+        )?;
+        if !r.ok() {
+            o.status = Status::Failed;
+            o.detail = format!("{label}: {}", r.output());
+        }
+        Ok(o)
+    }
+
+    /// Reads a guest file; `Err` is the outcome to report when it cannot be read.
+    fn read_guest(
+        &self,
+        step: &Step,
+        ctid: u32,
+        path: &str,
+    ) -> anyhow::Result<Result<String, Outcome>> {
+        let r = self.exec(
+            &in_guest(ctid, &["cat".into(), "--".into(), path.into()]),
+            None,
+        )?;
+        if r.ok() {
+            return Ok(Ok(r.stdout));
+        }
+        Ok(Err(match self.guest_exists(ctid, path)? {
+            Ok(false) => self.not_yet(step, format!("CT {ctid}: {path} does not exist")),
+            Ok(true) => outcome(
+                step,
+                Status::Failed,
+                format!("CT {ctid}: reading {path}: {}", r.output()),
+            ),
+            Err(e) => self.not_yet(step, format!("CT {ctid}: cannot inspect {path}: {e}")),
+        }))
+    }
+
+    pub(super) fn guest_json(&mut self, step: &Step, j: &GuestJsonStep) -> anyhow::Result<Outcome> {
+        if let Some(o) = self.unreachable(step, j.ctid) {
+            return Ok(o);
+        }
+        let text = match self.read_guest(step, j.ctid, &j.path)? {
+            Ok(t) => t,
+            Err(o) => return Ok(o),
+        };
+        let label = format!("CT {}: {}", j.ctid, j.path);
+        // The file's text is never shown: it may hold key material.
+        let cur: serde_json::Value = match serde_json::from_str(&text) {
+            Ok(v) => v,
+            Err(e) => {
+                return Ok(outcome(
+                    step,
+                    Status::Failed,
+                    format!("{label}: not JSON ({e})"),
+                ))
+            }
+        };
+        let new = match json_merge::merged(cur.clone(), j) {
+            Ok(v) => v,
+            Err(e) => return Ok(outcome(step, Status::Failed, format!("{label}: {e}"))),
+        };
+        if new == cur {
+            return Ok(outcome(step, Status::Ok, label));
+        }
+        let mut o = outcome(step, Status::Changed, label.clone());
+        if self.opts.diff {
+            let (a, b) = (
+                json_merge::managed_view(&cur, j),
+                json_merge::managed_view(&new, j),
+            );
+            o.diff = Some(diff_text(j.ctid, &j.path, &a, &b));
+        }
+        if self.opts.check {
+            return Ok(o);
+        }
+        let body = format!("{}\n", serde_json::to_string_pretty(&new)?);
+        let r = self.exec(
+            &script(j.ctid, "phx-rewrite", REWRITE, &[&j.path]),
+            Some(body.as_bytes()),
+        )?;
+        if !r.ok() {
+            o.status = Status::Failed;
+            o.detail = format!("{label}: writing failed: {}", r.output());
+        }
+        Ok(o)
+    }
+
+    pub(super) fn copy_from_guest(
+        &mut self,
+        step: &Step,
+        f: &FromGuestStep,
+    ) -> anyhow::Result<Outcome> {
+        if let Some(o) = self.unreachable(step, f.ctid) {
+            return Ok(o);
+        }
+        let content = match self.read_guest(step, f.ctid, &f.from)? {
+            Ok(t) => t,
+            Err(o) => return Ok(o),
+        };
+        let file = FileStep {
+            path: f.path.clone(),
+            content,
+            mode: f.mode.clone(),
+            notify: f.notify.clone(),
+            ..Default::default()
+        };
+        self.file(step, &file)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn probe_output() {
+        let m = parse_probe("600 root ssl-cert\nabc123  -\n")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (
+                m.mode,
+                m.owner.as_str(),
+                m.group.as_str(),
+                m.sha256.as_str()
+            ),
+            (0o600, "root", "ssl-cert", "abc123")
+        );
+        assert!(parse_probe("absent\n").unwrap().is_none());
+        assert!(parse_probe("garbage").is_none());
+    }
+}

@@ -1,0 +1,166 @@
+//! Synthetic inventories for benchmarks: N guests with unique addresses,
+//! DNS records, firewall rules, clone sources and dependencies, shaped like
+//! the real files so every tool's planner does its full work.
+
+use serde_json::{json, Map, Value};
+use std::path::Path;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Shape {
+    pub guests: usize,
+    /// Explicit `dns_records` per guest (the guest's own name comes on top).
+    pub records_per_guest: usize,
+    /// Rules in `global_firewall_rules`.
+    pub global_rules: usize,
+    /// Every n-th guest gets a firewall object of its own (0: none).
+    pub guest_firewall_every: usize,
+    /// Guests from the fourth on get one `traefik_service` each, this many in all.
+    pub services: usize,
+}
+
+impl Shape {
+    pub fn new(guests: usize) -> Self {
+        Shape {
+            guests,
+            records_per_guest: 4,
+            global_rules: guests * 5,
+            guest_firewall_every: 2,
+            services: 0,
+        }
+    }
+}
+
+fn ip(i: usize) -> String {
+    // 10.1.0.0 onwards; the host and gateway sit in 10.0.0.0/24.
+    let n = i + (1 << 16);
+    format!("10.{}.{}.{}", (n >> 16) & 255, (n >> 8) & 255, n & 255)
+}
+
+fn mac(i: usize) -> String {
+    format!(
+        "BC:24:11:{:02X}:{:02X}:{:02X}",
+        (i >> 16) & 255,
+        (i >> 8) & 255,
+        i & 255
+    )
+}
+
+fn rule(i: usize) -> Value {
+    let proto = if i.is_multiple_of(2) { "tcp" } else { "udp" };
+    json!({
+        "type": "in", "action": "ACCEPT", "proto": proto,
+        "port": (1024 + i % 60000).to_string(),
+        "source": format!("10.{}.{}.0/24", 1 + (i / 256) % 200, i % 256),
+        "comment": format!("synthetic rule {i}")
+    })
+}
+
+/// The three documents: (hypervisor, lxc, vm). Four of five guests are LXCs.
+pub fn documents(shape: Shape) -> (Value, Value, Value) {
+    let hyp = json!({
+        "domain_name": "bench.example",
+        "network": {
+            "hostname": "bench",
+            "interfaces": { "name": "vmbr0", "address": "10.0.0.13/8", "gateway": "10.0.0.1", "dns_nameservers": ["10.0.0.1"] },
+            "default_subnet": "10.0.0.0/8"
+        },
+        "proxmox_storage_ids": { "lxc": "local-lvm", "tpl": "local", "data": "tank-data" },
+        "firewall": {
+            "enabled": true,
+            "default_input_policy": "DROP",
+            "global_firewall_rules": std::iter::once(json!({"type": "in", "action": "ACCEPT", "source": "10.0.0.0/8", "proto": "tcp", "port": "22,8006", "comment": "management"}))
+                .chain((0..shape.global_rules).map(rule)).collect::<Vec<_>>()
+        }
+    });
+    let mut lxcs = Map::new();
+    let mut vms = Vec::new();
+    let lxc_count = shape.guests - shape.guests / 5;
+    for g in 0..shape.guests {
+        let id = 1000 + g;
+        let records: Vec<Value> = (0..shape.records_per_guest)
+            .map(|k| json!({"hostname": format!("svc{k}-g{g}.bench.example"), "ip": ip(g)}))
+            .collect();
+        let firewall = (shape.guest_firewall_every > 0 && g.is_multiple_of(shape.guest_firewall_every)).then(|| {
+            json!({"enabled": true, "rules": [
+                {"type": "in", "action": "ACCEPT", "source": "10.0.0.0/8", "proto": "tcp", "port": "22"},
+                {"type": "in", "action": "ACCEPT", "proto": "tcp", "port": "443"}
+            ]})
+        });
+        let mut guest = json!({
+            "name": format!("guest-{g}"),
+            "start_at_boot": !g.is_multiple_of(3),
+            "boot_order": g % 10,
+            "memory_mb": 1024,
+            "cores": 2,
+            "features": if g == 1 { json!(["step_ca"]) } else if g == 2 { json!(["traefik", "trusted_ca"]) } else { json!(["base_setup"]) },
+            "network_config": {"name": "eth0", "bridge": "vmbr0", "ip": format!("{}/8", ip(g)), "gw": "10.0.0.1", "nameservers": "10.0.0.13"},
+            "dns_records": records
+        });
+        if let Some(fw) = firewall {
+            guest["firewall"] = fw;
+        }
+        if g >= 3 && g - 3 < shape.services {
+            guest["traefik_service"] =
+                json!({"name": format!("app-g{g}"), "port": 8000 + g % 1000});
+        }
+        if g < lxc_count {
+            guest["mac_address"] = json!(mac(g));
+            guest["storage_pool"] = json!("local-lvm");
+            guest["storage_size_gb"] = json!(8);
+            if g == 0 {
+                guest["template"] = json!("local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst");
+                guest["template_snapshot_name"] = json!("golden");
+            } else {
+                guest["clone_from_ctid"] = json!((1000).to_string());
+            }
+            if g > 10 {
+                guest["dependencies"] = json!([(1000 + g % 10).to_string()]);
+            }
+            if g.is_multiple_of(4) {
+                guest["zfs_volumes"] = json!([{"name": "data", "pool": "tank-data", "size_gb": 4, "mount_point": "/data"}]);
+            }
+            lxcs.insert(id.to_string(), guest);
+        } else {
+            guest["vmid"] = json!(id);
+            vms.push(guest);
+        }
+    }
+    (hyp, json!({ "lxc_configs": lxcs }), json!({ "vms": vms }))
+}
+
+/// Writes the three files into `dir` under their usual names.
+pub fn write(dir: &Path, shape: Shape) -> std::io::Result<()> {
+    use phx_common::config::load::{HYPERVISOR_FILE, LXC_FILE, VM_FILE};
+    std::fs::create_dir_all(dir)?;
+    let (h, l, v) = documents(shape);
+    for (name, doc) in [(HYPERVISOR_FILE, h), (LXC_FILE, l), (VM_FILE, v)] {
+        std::fs::write(dir.join(name), serde_json::to_vec_pretty(&doc)?)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use phx_common::config::{load, Input};
+
+    #[test]
+    fn synthetic_inventory_is_valid() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), Shape::new(300)).unwrap();
+        let inv = load(&Input::Dir(dir.path().to_path_buf())).unwrap_or_else(|p| panic!("{p}"));
+        assert_eq!(inv.lxcs.len() + inv.vms.len(), 300);
+        assert_eq!(inv.host.firewall.unwrap().rules.len(), 1501);
+    }
+
+    #[test]
+    fn services_are_spread_over_guests() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut shape = Shape::new(50);
+        shape.services = 20;
+        write(dir.path(), shape).unwrap();
+        let inv = load(&Input::Dir(dir.path().to_path_buf())).unwrap_or_else(|p| panic!("{p}"));
+        let n: usize = inv.guests().map(|g| g.traefik_services().len()).sum();
+        assert_eq!(n, 20);
+    }
+}

@@ -1,0 +1,409 @@
+//! Evaluating one packet: the chains it crosses between two zones, in
+//! pve-firewall's order (reference §1.5), with the implicit rules and the
+//! DROP/REJECT policies' silent noise handling.
+
+use super::compile::{in_ranges, match_packet, CRule, Chain, FileRules};
+use super::values::{Answer, Decider, Packet, Zone};
+use super::{HostIn, Ruleset, HOST_IN, MGMT_IN, MGMT_OUT};
+use crate::fwfile::rule_line;
+use phx_common::firewall::rule::{Target, Verdict};
+use phx_common::firewall::tables;
+use std::net::Ipv4Addr;
+
+/// SMB, UPnP and DNS-reply noise that the DROP/REJECT policies discard silently.
+fn is_noise(p: &Packet) -> bool {
+    let d = p.dport.unwrap_or(0);
+    let s = p.sport.unwrap_or(0);
+    let multicast = p.dst.is_multicast() || p.dst.is_broadcast();
+    multicast
+        || (p.proto == tables::UDP
+            && (d == 135
+                || d == 445
+                || (137..=139).contains(&d)
+                || (s == 137 && d >= 1024)
+                || d == 1900
+                || s == 53))
+        || (p.proto == tables::TCP && (d == 135 || d == 139 || d == 445))
+}
+
+/// What a guest chain does with a packet: decide it, or let it go on.
+enum ChainOutcome {
+    Verdict(Verdict, Decider),
+    Continue,
+}
+
+impl Ruleset {
+    pub(super) fn decider(&self, r: &CRule) -> Decider {
+        let d = &self.docs[r.doc];
+        let rule = match &r.group {
+            Some(g) => &d.groups[g][r.idx],
+            None => &d.fw.rules[r.idx],
+        };
+        Decider::Rule {
+            file: d.file.clone(),
+            line: r.line,
+            text: rule_line(rule),
+            path: rule.path.clone(),
+        }
+    }
+
+    /// First rule of `chain` that decides `p`, following GROUP jumps.
+    pub(super) fn walk(
+        &self,
+        chain: &Chain,
+        inbound: bool,
+        iface: &str,
+        p: &Packet,
+        depth: usize,
+    ) -> Option<(Verdict, Decider)> {
+        let src = u32::from(p.src);
+        let dst = u32::from(p.dst);
+        for i in chain.candidates(p.dport) {
+            let r = &chain.rules[i as usize];
+            if r.iface.as_deref().is_some_and(|x| x != iface) {
+                continue;
+            }
+            if r.src.as_ref().is_some_and(|s| !s.contains(src))
+                || r.dst.as_ref().is_some_and(|s| !s.contains(dst))
+            {
+                continue;
+            }
+            match &r.target {
+                Target::Verdict(v) => {
+                    if r.matches.iter().any(|m| match_packet(m, p)) {
+                        return Some((*v, self.decider(r)));
+                    }
+                }
+                Target::Group(g) => {
+                    if depth > 0 {
+                        continue;
+                    }
+                    // An unknown group is an empty chain.
+                    if let Some(gc) = self.groups.get(g) {
+                        let sub = if inbound { &gc.inbound } else { &gc.outbound };
+                        if let Some(hit) = self.walk(sub, inbound, iface, p, depth + 1) {
+                            return Some(hit);
+                        }
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    fn policy(
+        &self,
+        file: &str,
+        option: &'static str,
+        pol: Verdict,
+        p: &Packet,
+    ) -> (Verdict, Decider) {
+        if pol == Verdict::Accept {
+            return (
+                pol,
+                Decider::Policy {
+                    file: file.to_string(),
+                    option,
+                    value: pol,
+                },
+            );
+        }
+        // PVEFW-Drop / PVEFW-Reject: fragmentation-needed (3/4) and
+        // time-exceeded (11, any code) pass whatever the policy.
+        if p.proto == tables::ICMP && matches!(p.icmp(), Some((3, 4)) | Some((11, _))) {
+            return (
+                Verdict::Accept,
+                Decider::Implicit(format!(
+                    "policy {pol} accepts vital ICMP ({})",
+                    p.icmp_type.as_deref().unwrap_or("")
+                )),
+            );
+        }
+        if is_noise(p) {
+            return (Verdict::Drop, Decider::Implicit(format!("policy {pol} ({file}: {option}) silently drops broadcast/multicast, SMB, UPnP and DNS-reply noise")));
+        }
+        (
+            pol,
+            Decider::Policy {
+                file: file.to_string(),
+                option,
+                value: pol,
+            },
+        )
+    }
+
+    pub(super) fn blacklisted() -> Decider {
+        Decider::Implicit("source is in the cluster's +blacklist set".into())
+    }
+
+    pub(super) fn management_accept(&self) -> Decider {
+        Decider::Implicit(format!("host IN accepts +management (IP set management + local_network {}) on tcp 8006, 5900:5999, 3128, 22, 60000:60050", self.local_network_desc))
+    }
+
+    fn host_in(&self, c: &FileRules, p: &Packet) -> (Verdict, Decider) {
+        let src = u32::from(p.src);
+        for stage in HOST_IN {
+            let hit = match stage {
+                HostIn::Blacklist => self
+                    .blacklist
+                    .contains(src)
+                    .then(|| (Verdict::Drop, Self::blacklisted())),
+                HostIn::Igmp => (p.proto == tables::IGMP).then(|| {
+                    (
+                        Verdict::Accept,
+                        Decider::Implicit("host IN accepts IGMP".into()),
+                    )
+                }),
+                HostIn::Rules => self.walk(&c.chains.inbound, true, &self.topo.bridge, p, 0),
+                HostIn::Management => (p.proto == tables::TCP
+                    && p.dport.is_some_and(|d| in_ranges(MGMT_IN, d))
+                    && self.management.contains(src))
+                .then(|| (Verdict::Accept, self.management_accept())),
+            };
+            if let Some(hit) = hit {
+                return hit;
+            }
+        }
+        self.policy(&self.docs[c.doc].file, "policy_in", c.policy_in, p)
+    }
+
+    fn host_out(&self, c: &FileRules, p: &Packet) -> (Verdict, Decider) {
+        let file = &self.docs[c.doc].file;
+        if let Some(hit) = self.walk(&c.chains.outbound, false, &self.topo.bridge, p, 0) {
+            return hit;
+        }
+        if p.proto == tables::TCP
+            && p.dport.is_some_and(|d| in_ranges(MGMT_OUT, d))
+            && self.local_network.contains(u32::from(p.dst))
+        {
+            return (
+                Verdict::Accept,
+                Decider::Implicit(format!(
+                    "host OUT accepts to local_network {} on tcp 8006, 22, 5900:5999, 3128",
+                    self.local_network_desc
+                )),
+            );
+        }
+        self.policy(file, "policy_out", c.policy_out, p)
+    }
+
+    fn guest_chain(&self, id: u32, inbound: bool, p: &Packet) -> ChainOutcome {
+        let Some(g) = self.guests.get(&id) else {
+            return ChainOutcome::Continue;
+        };
+        let info = self.topo.guests.iter().find(|x| x.id == id);
+        if !g.enabled || !info.is_some_and(|i| i.nic_firewall) {
+            return ChainOutcome::Continue;
+        }
+        let file = &self.docs[g.doc].file;
+        if self.blacklist.contains(u32::from(p.src)) {
+            return ChainOutcome::Verdict(Verdict::Drop, Self::blacklisted());
+        }
+        let udp =
+            |s: u16, d: u16| p.proto == tables::UDP && p.sport == Some(s) && p.dport == Some(d);
+        if inbound {
+            if g.dhcp && udp(67, 68) {
+                return ChainOutcome::Verdict(
+                    Verdict::Accept,
+                    Decider::Implicit(format!(
+                        "guest {id} IN accepts DHCP replies (dhcp is not 0)"
+                    )),
+                );
+            }
+        } else {
+            if g.dhcp && udp(68, 67) {
+                return ChainOutcome::Verdict(
+                    Verdict::Accept,
+                    Decider::Implicit(format!(
+                        "guest {id} OUT accepts DHCP requests (dhcp is not 0)"
+                    )),
+                );
+            }
+            if let Some(allowed) = &g.ipfilter {
+                let own = info
+                    .filter(|i| i.is_ct)
+                    .and_then(|i| i.ip)
+                    .is_some_and(|ip| ip == p.src);
+                if !own && !allowed.contains(u32::from(p.src)) {
+                    return ChainOutcome::Verdict(
+                        Verdict::Drop,
+                        Decider::Implicit(format!(
+                            "guest {id} ipfilter: source {} is not in ipfilter-net0",
+                            p.src
+                        )),
+                    );
+                }
+            }
+        }
+        let chain = if inbound {
+            &g.chains.inbound
+        } else {
+            &g.chains.outbound
+        };
+        if let Some((v, d)) = self.walk(chain, inbound, "net0", p, 0) {
+            return match v {
+                Verdict::Accept => ChainOutcome::Continue,
+                _ => ChainOutcome::Verdict(v, d),
+            };
+        }
+        let (opt, pol) = if inbound {
+            ("policy_in", g.policy_in)
+        } else {
+            ("policy_out", g.policy_out)
+        };
+        match self.policy(file, opt, pol, p) {
+            (Verdict::Accept, _) => ChainOutcome::Continue,
+            (v, d) => ChainOutcome::Verdict(v, d),
+        }
+    }
+
+    /// Zone of an address: the host, a guest, or outside.
+    pub fn zone_of(&self, ip: Ipv4Addr) -> Zone {
+        if ip == self.topo.host_ip {
+            Zone::Host
+        } else if let Some(id) = self.guest_by_ip.get(&ip) {
+            Zone::Guest(*id)
+        } else {
+            Zone::Outside
+        }
+    }
+
+    /// Evaluates a packet from `from` to `to` through every chain it crosses.
+    pub fn simulate(&self, from: Zone, to: Zone, p: &Packet) -> Answer {
+        let mut chains = Vec::new();
+        if from == to && from != Zone::Outside {
+            return Answer {
+                verdict: Verdict::Accept,
+                decider: Decider::Local,
+                chains,
+            };
+        }
+        let Some(c) = &self.cluster else {
+            return Answer {
+                verdict: Verdict::Accept,
+                decider: Decider::Disabled("no /etc/pve/firewall/cluster.fw".into()),
+                chains,
+            };
+        };
+        if !c.enabled {
+            return Answer {
+                verdict: Verdict::Accept,
+                decider: Decider::Disabled(format!("{}: enable: 0", self.docs[c.doc].file)),
+                chains,
+            };
+        }
+        let mut last: Option<(Verdict, Decider)> = None;
+        // Leaving the source.
+        match from {
+            Zone::Guest(id) => {
+                chains.push(format!("guest {id} OUT"));
+                if let ChainOutcome::Verdict(v, d) = self.guest_chain(id, false, p) {
+                    return Answer {
+                        verdict: v,
+                        decider: d,
+                        chains,
+                    };
+                }
+            }
+            Zone::Host => {
+                chains.push("host OUT".into());
+                let (v, d) = self.host_out(c, p);
+                if v != Verdict::Accept {
+                    return Answer {
+                        verdict: v,
+                        decider: d,
+                        chains,
+                    };
+                }
+                last = Some((v, d));
+            }
+            Zone::Outside => {}
+        }
+        // Entering the destination.
+        match to {
+            Zone::Guest(id) => {
+                chains.push(format!("guest {id} IN"));
+                if let ChainOutcome::Verdict(v, d) = self.guest_chain(id, true, p) {
+                    return Answer {
+                        verdict: v,
+                        decider: d,
+                        chains,
+                    };
+                }
+            }
+            Zone::Host => {
+                chains.push("host IN".into());
+                let (v, d) = self.host_in(c, p);
+                return Answer {
+                    verdict: v,
+                    decider: d,
+                    chains,
+                };
+            }
+            Zone::Outside => {}
+        }
+        // Accepted by every chain crossed. A rule (or implicit rule) of host
+        // OUT names the decision; when host OUT only let it pass by its
+        // policy, the guest IN rule or policy that accepted says more.
+        let decider = match last {
+            Some((_, d)) if !matches!(d, Decider::Policy { .. }) => d,
+            host_policy => self
+                .last_accept(from, to, p)
+                .or(host_policy.map(|(_, d)| d))
+                .unwrap_or_else(|| {
+                    Decider::Implicit(
+                        "no firewall chain on this path decides (guest firewall off or policy ACCEPT)"
+                            .into(),
+                    )
+                }),
+        };
+        Answer {
+            verdict: Verdict::Accept,
+            decider,
+            chains,
+        }
+    }
+
+    /// The rule or policy that accepted in the last guest chain crossed.
+    fn last_accept(&self, from: Zone, to: Zone, p: &Packet) -> Option<Decider> {
+        let pick = |id: u32, inbound: bool| -> Option<Decider> {
+            let g = self.guests.get(&id)?;
+            let info = self.topo.guests.iter().find(|x| x.id == id)?;
+            if !g.enabled || !info.nic_firewall {
+                return None;
+            }
+            let chain = if inbound {
+                &g.chains.inbound
+            } else {
+                &g.chains.outbound
+            };
+            match self.walk(chain, inbound, "net0", p, 0) {
+                Some((_, d)) => Some(d),
+                None => {
+                    let (opt, pol) = if inbound {
+                        ("policy_in", g.policy_in)
+                    } else {
+                        ("policy_out", g.policy_out)
+                    };
+                    Some(Decider::Policy {
+                        file: self.docs[g.doc].file.clone(),
+                        option: opt,
+                        value: pol,
+                    })
+                }
+            }
+        };
+        let in_side = if let Zone::Guest(id) = to {
+            pick(id, true)
+        } else {
+            None
+        };
+        in_side.or_else(|| {
+            if let Zone::Guest(id) = from {
+                pick(id, false)
+            } else {
+                None
+            }
+        })
+    }
+}

@@ -1,0 +1,96 @@
+//! What phx-lxc refuses before planning: storages that are not configured,
+//! bind-mount sources missing on the host, templates that do not resolve,
+//! clone sources without a snapshot or with bind mounts.
+
+use crate::observe::Observed;
+use crate::storage;
+use phx_common::config::{Inventory, Problems};
+use std::collections::BTreeSet;
+
+/// Checks the configuration against the storages and the machine; every
+/// problem at once.
+pub fn check(inv: &Inventory, seen: &Observed) -> Problems {
+    let mut p = Problems::default();
+    let file = &inv.sources.lxc;
+    let storages = storage::Storages::of(&inv.host);
+    let mut sources_without_snapshot = BTreeSet::new();
+    for c in inv.lxcs.values() {
+        if let Some(s) = &c.storage_pool {
+            if !storages.is_known(s) {
+                p.push(
+                    file,
+                    &format!("{}.storage_pool", c.path),
+                    format!("{s:?}"),
+                    storages.expected_storage(),
+                );
+            }
+        }
+        for (i, v) in c.zfs_volumes.iter().enumerate() {
+            if !storages.is_known(&v.pool) {
+                p.push(
+                    file,
+                    &format!("{}.zfs_volumes[{i}].pool", c.path),
+                    format!("{:?}", v.pool),
+                    storages.expected_storage(),
+                );
+            }
+        }
+        for (i, m) in c.mount_points.iter().enumerate() {
+            if !seen.host_paths.contains(&m.host_path) {
+                p.push(
+                    file,
+                    &format!("{}.mount_points[{i}].host_path", c.path),
+                    format!("{:?}", m.host_path),
+                    "an existing directory on the host (the bind mount's source does not exist)",
+                );
+            }
+        }
+        match (&c.clone_from, &c.template) {
+            (None, None) => p.push(
+                file,
+                &format!("{}.template", c.path),
+                "(missing)",
+                "a template (STORAGE:vztmpl/FILE or a file under a vztmpl storage) or a clone_from_ctid",
+            ),
+            (None, Some(t)) => {
+                if let Err(e) = storages.template_volid(t) {
+                    p.push(file, &format!("{}.template", c.path), format!("{t:?}"), e);
+                }
+            }
+            (Some(src), _) => {
+                if let Some(s) = inv.lxcs.get(src) {
+                    if s.template_snapshot_name.is_none() && sources_without_snapshot.insert(*src) {
+                        p.push(
+                            file,
+                            &format!("{}.template_snapshot_name", s.path),
+                            "(missing)",
+                            format!("the snapshot to clone from (CT {} is cloned from CT {src})", c.ctid),
+                        );
+                    }
+                    // `pct clone` fails on a source with bind mounts
+                    // (reference §4); only a clone still to be made matters.
+                    if let Some(m) = s.mount_points.first() {
+                        if !seen.confs.contains_key(&c.ctid) {
+                            p.push(
+                                file,
+                                &format!("{}.clone_from_ctid", c.path),
+                                src.to_string(),
+                                format!(
+                                    "a clone source without bind mounts (`pct clone` fails on them): CT {src} has {}.mount_points[0] {} -> {}{}",
+                                    s.path,
+                                    m.host_path,
+                                    m.container_path,
+                                    match s.mount_points.len() {
+                                        1 => String::new(),
+                                        n => format!(" and {} more", n - 1),
+                                    }
+                                ),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+    p
+}

@@ -1,0 +1,291 @@
+//! An existing container's conf against its entry: which `pct set` keys
+//! differ (the way pct reads them), which mounts are new, which disks may
+//! grow, and what a clone gets on top of its source. Drift that is only
+//! reported goes to `notes`.
+
+use crate::conf::Conf;
+use crate::desired::{Desired, Mount, Source};
+use crate::props;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+/// Keys pct keeps in `[pve:pending]` on a running container (reference §3.3).
+const PENDING_KEYS: [&str; 2] = ["features", "nameserver"];
+
+/// What a container will have once its steps ran, for the clones made from it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Final {
+    pub rootfs_bytes: u64,
+    /// mpN index → container path.
+    pub mounts: BTreeMap<u32, String>,
+    pub unprivileged: bool,
+    /// Raw lines of the main section (`key: value`), what a snapshot taken
+    /// after this plan's steps carries.
+    pub raw: Vec<String>,
+}
+
+/// `pct set` keys and values, in the order they are passed.
+pub(crate) type SetKeys = Vec<(String, String)>;
+
+/// The keys of an existing container that differ, what it will have, and
+/// which of the changes wait for a restart when it runs.
+pub(crate) fn existing(
+    d: &Desired,
+    conf: &Conf,
+    notes: &mut Vec<String>,
+) -> (SetKeys, Final, Vec<String>) {
+    let ctid = d.ctid;
+    let mut set: SetKeys = Vec::new();
+    let mut restart = Vec::new();
+    for (k, want) in &d.keys {
+        let have = conf.effective(k);
+        let new = match *k {
+            "net0" => net0_update(want, have),
+            _ if same(k, want, have) => None,
+            _ => Some(want.clone()),
+        };
+        if let Some(v) = new {
+            if PENDING_KEYS.contains(k) {
+                restart.push(k.to_string());
+            }
+            set.push((k.to_string(), v));
+        }
+    }
+    let have_unpriv = conf
+        .effective("unprivileged")
+        .and_then(props::norm_bool)
+        .unwrap_or("0")
+        == "1";
+    if have_unpriv != d.unprivileged {
+        notes.push(format!(
+            "CT {ctid}: unprivileged is {} but the configuration says {}; it is fixed at creation and not changed",
+            have_unpriv as u8, d.unprivileged as u8
+        ));
+    }
+    if let Some(root) = conf.effective("rootfs") {
+        let m = props::parse(root, Some("volume"));
+        let storage = m
+            .get("volume")
+            .and_then(|v| v.split_once(':'))
+            .map(|(s, _)| s);
+        if storage.is_some_and(|s| s != d.rootfs_storage) {
+            notes.push(format!(
+                "CT {ctid}: rootfs is on {} but storage_pool is {}; not moved",
+                storage.unwrap(),
+                d.rootfs_storage
+            ));
+        }
+    }
+    // Mounts, matched by container path; new ones take the lowest free index.
+    let mut indices: BTreeSet<u32> = conf.mount_keys();
+    let mut by_path: HashMap<String, (u32, BTreeMap<String, String>)> = HashMap::new();
+    for &n in &indices {
+        if let Some(v) = conf.effective(&format!("mp{n}")) {
+            let m = props::parse(v, Some("volume"));
+            if let Some(p) = m.get("mp") {
+                by_path.insert(p.clone(), (n, m.clone()));
+            }
+        }
+    }
+    let mut fin = Final {
+        rootfs_bytes: rootfs_bytes(conf)
+            .unwrap_or(0)
+            .max(d.rootfs_gb * props::GIB),
+        mounts: BTreeMap::new(),
+        unprivileged: have_unpriv,
+        raw: conf.raw.clone(),
+    };
+    for (p, (n, _)) in &by_path {
+        fin.mounts.insert(*n, p.clone());
+    }
+    for m in &d.mounts {
+        match by_path.get(&m.path) {
+            Some((n, have)) => {
+                if let Some(v) = mount_update(ctid, *n, m, have, notes) {
+                    restart.push(format!("mp{n}"));
+                    set.push((format!("mp{n}"), v));
+                }
+            }
+            None => {
+                let n = lowest_free(&indices);
+                indices.insert(n);
+                fin.mounts.insert(n, m.path.clone());
+                set.push((format!("mp{n}"), m.value()));
+            }
+        }
+    }
+    (set, fin, restart)
+}
+
+/// After a clone: everything but the hostname comes from the source, so
+/// set every key, and the mounts the source does not have.
+pub(crate) fn clone_settings(d: &Desired, base: Final) -> (SetKeys, Final) {
+    let mut set: SetKeys = d
+        .keys
+        .iter()
+        .filter(|(k, _)| *k != "hostname")
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
+    let mut fin = base;
+    let have: HashSet<String> = fin.mounts.values().cloned().collect();
+    for m in &d.mounts {
+        if have.contains(&m.path) {
+            continue;
+        }
+        let idx = lowest_free(&fin.mounts.keys().copied().collect());
+        fin.mounts.insert(idx, m.path.clone());
+        set.push((format!("mp{idx}"), m.value()));
+    }
+    (set, fin)
+}
+
+/// Volume mounts whose configured size is larger than what they have.
+pub(crate) fn mount_growth(d: &Desired, conf: &Conf, notes: &mut Vec<String>) -> Vec<(u32, u64)> {
+    let mut out = Vec::new();
+    for n in conf.mount_keys() {
+        let Some(v) = conf.effective(&format!("mp{n}")) else {
+            continue;
+        };
+        let have = props::parse(v, Some("volume"));
+        let Some(m) = d.mounts.iter().find(|m| have.get("mp") == Some(&m.path)) else {
+            continue;
+        };
+        if let Source::Volume { size_gb, .. } = m.source {
+            let cur = have.get("size").and_then(|s| props::size_bytes(s));
+            match cur {
+                Some(cur) if size_gb * props::GIB > cur => out.push((n, size_gb)),
+                Some(cur) if size_gb * props::GIB < cur => notes.push(format!(
+                    "CT {}: mp{n} ({}) is {} but size_gb is {size_gb}; disks are never shrunk",
+                    d.ctid,
+                    m.path,
+                    human(cur)
+                )),
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// Whether an observed scalar equals the wanted one, the way pct reads it.
+fn same(key: &str, want: &str, have: Option<&str>) -> bool {
+    let Some(have) = have else { return false };
+    match key {
+        "memory" | "swap" | "cores" => have.trim().parse::<u64>().ok() == want.parse::<u64>().ok(),
+        "onboot" => props::norm_bool(have) == props::norm_bool(want),
+        "nameserver" => {
+            let split = |s: &str| {
+                s.split([' ', ',', ';'])
+                    .filter(|x| !x.is_empty())
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            };
+            split(have) == split(want)
+        }
+        "startup" => props::parse(have, Some("order")) == props::parse(want, Some("order")),
+        "features" => props::features_map(have) == props::features_map(want),
+        _ => have == want,
+    }
+}
+
+/// The new net0 when the managed sub-keys differ; other sub-keys of the
+/// existing value (type, mtu, tag, a generated hwaddr…) are kept.
+fn net0_update(want: &str, have: Option<&str>) -> Option<String> {
+    let want = props::parse(want, None);
+    let Some(have) = have else {
+        return Some(props::format_net(&want));
+    };
+    let have = props::parse(have, None);
+    let mut differs = false;
+    for k in ["name", "bridge", "ip", "gw"] {
+        differs |= want.get(k) != have.get(k);
+    }
+    if let Some(mac) = want.get("hwaddr") {
+        differs |=
+            have.get("hwaddr").map(|h| h.to_ascii_uppercase()) != Some(mac.to_ascii_uppercase());
+    }
+    let fw_have = have
+        .get("firewall")
+        .and_then(|v| props::norm_bool(v))
+        .unwrap_or("0");
+    let fw_want = if want.contains_key("firewall") {
+        "1"
+    } else {
+        "0"
+    };
+    differs |= fw_have != fw_want;
+    if !differs {
+        return None;
+    }
+    let mut new = have.clone();
+    for k in ["name", "bridge", "ip", "gw", "hwaddr", "firewall"] {
+        match want.get(k) {
+            Some(v) => {
+                new.insert(k.to_string(), v.clone());
+            }
+            None if k == "hwaddr" => {}
+            None => {
+                new.remove(k);
+            }
+        }
+    }
+    Some(props::format_net(&new))
+}
+
+/// The new value of an existing mount when its source differs. A volume on
+/// another storage is reported, never replaced (that would orphan its data).
+fn mount_update(
+    ctid: u32,
+    n: u32,
+    m: &Mount,
+    have: &BTreeMap<String, String>,
+    notes: &mut Vec<String>,
+) -> Option<String> {
+    let vol = have.get("volume").map(String::as_str).unwrap_or("");
+    match &m.source {
+        Source::Volume { storage, .. } => {
+            let have_storage = vol.split_once(':').map(|(s, _)| s).unwrap_or(vol);
+            if have_storage != storage {
+                notes.push(format!(
+                    "CT {ctid}: mp{n} ({}) is {vol}, not on storage {storage}; not replaced",
+                    m.path
+                ));
+            }
+            None
+        }
+        Source::Bind { host, read_only } => {
+            let ro_have = have
+                .get("ro")
+                .and_then(|v| props::norm_bool(v))
+                .unwrap_or("0")
+                == "1";
+            if vol == host && ro_have == *read_only {
+                return None;
+            }
+            let mut new = have.clone();
+            new.insert("volume".into(), host.clone());
+            if *read_only {
+                new.insert("ro".into(), "1".into());
+            } else {
+                new.remove("ro");
+            }
+            Some(props::format_volume(&new))
+        }
+    }
+}
+
+fn lowest_free(used: &BTreeSet<u32>) -> u32 {
+    (0..).find(|i| !used.contains(i)).expect("u32 indices")
+}
+
+pub(crate) fn rootfs_bytes(conf: &Conf) -> Option<u64> {
+    let root = props::parse(conf.effective("rootfs")?, Some("volume"));
+    props::size_bytes(root.get("size")?)
+}
+
+pub(crate) fn human(bytes: u64) -> String {
+    if (bytes / props::GIB) * props::GIB == bytes {
+        format!("{}G", bytes / props::GIB)
+    } else {
+        format!("{bytes} bytes")
+    }
+}

@@ -1,0 +1,436 @@
+//! The steps of one container, each part in its own function, called in the
+//! order the steps must run: make it exist (create or clone) or diff it, its
+//! raw lines, one `pct set`, disk growth, raw lines of a new conf, a reboot
+//! when asked for. Starts come after every container is converged.
+
+use crate::conf::Conf;
+use crate::desired::{self, Desired};
+use crate::diff::{self, Final, SetKeys};
+use crate::observe::{conf_path, Observed};
+use crate::{props, raw, storage, Options, StartMode};
+use phx_common::config::Inventory;
+use phx_common::plan::{Action, CommandStep, FileStep, LinesStep, Plan};
+use std::collections::{HashMap, HashSet};
+
+fn pct(args: &[&str]) -> Vec<String> {
+    std::iter::once("pct")
+        .chain(args.iter().copied())
+        .map(str::to_string)
+        .collect()
+}
+
+pub(crate) struct Planner<'a> {
+    inv: &'a Inventory,
+    seen: &'a Observed,
+    opts: Options,
+    plan: Plan,
+    notes: Vec<String>,
+    finals: HashMap<u32, Final>,
+    snapshots_planned: HashSet<(u32, String)>,
+    storages: storage::Storages,
+}
+
+/// One container being converged: what it is and what was planned for it.
+struct Guest<'a> {
+    d: Desired,
+    tag: String,
+    running: bool,
+    existing: Option<&'a Conf>,
+    /// Short names of the planned steps, for progress lines.
+    actions: Vec<String>,
+    /// Changes that take effect only at the next start of a running container.
+    needs_restart: Vec<String>,
+    /// Raw lines a container made by this plan starts with: none when
+    /// created, its source snapshot's when cloned.
+    inherited: Vec<String>,
+}
+
+impl<'a> Planner<'a> {
+    pub(crate) fn new(inv: &'a Inventory, seen: &'a Observed, opts: Options) -> Self {
+        Planner {
+            inv,
+            seen,
+            opts,
+            plan: Plan::new(crate::TOOL),
+            notes: seen.notes.clone(),
+            finals: HashMap::new(),
+            snapshots_planned: HashSet::new(),
+            storages: storage::Storages::of(&inv.host),
+        }
+    }
+
+    pub(crate) fn finish(self) -> (Plan, Vec<String>) {
+        (self.plan, self.notes)
+    }
+
+    fn command(
+        &mut self,
+        id: String,
+        argv: Vec<String>,
+        unless: Option<Vec<String>>,
+        desc: String,
+    ) {
+        self.plan.push(
+            id,
+            Action::Command(CommandStep {
+                argv,
+                unless,
+                only_if: None,
+                desc,
+                notify: Vec::new(),
+            }),
+        );
+    }
+
+    /// Steps that make container `ctid` exist and match its entry. Returns
+    /// short names of what was planned.
+    pub(crate) fn converge(&mut self, ctid: u32, i: usize, total: usize) -> Vec<String> {
+        let c = &self.inv.lxcs[&ctid];
+        let seen = self.seen;
+        let mut g = Guest {
+            d: desired::desired(c, &self.inv.host),
+            tag: format!("[{i}/{total}] CT {ctid} {}", c.name),
+            running: seen.running.contains(&ctid),
+            existing: seen.confs.get(&ctid),
+            actions: Vec::new(),
+            needs_restart: Vec::new(),
+            inherited: Vec::new(),
+        };
+        let (set, mut fin) = match g.existing {
+            Some(conf) => self.diff_existing(&mut g, conf),
+            None => self.make(&mut g),
+        };
+        if let Some(raw) = self.edit_raw_lines(&mut g) {
+            fin.raw = raw;
+        }
+        self.set(&mut g, &set);
+        self.grow(&mut g, &mut fin);
+        if let Some(raw) = self.add_raw_lines(&mut g) {
+            fin.raw = raw;
+        }
+        self.reboot(&mut g);
+        self.finals.insert(ctid, fin);
+        g.actions
+    }
+
+    /// An existing container: the keys that differ; restarts it would need.
+    fn diff_existing(&mut self, g: &mut Guest, conf: &Conf) -> (SetKeys, Final) {
+        let (set, fin, restart) = diff::existing(&g.d, conf, &mut self.notes);
+        if g.running {
+            g.needs_restart.extend(restart);
+            if conf.has_pending() {
+                g.needs_restart
+                    .push("changes already pending in its conf".to_string());
+            }
+        }
+        (set, fin)
+    }
+
+    /// A missing container: cloned from its source's snapshot, then every
+    /// key set; or created with every key.
+    fn make(&mut self, g: &mut Guest) -> (SetKeys, Final) {
+        let c = &self.inv.lxcs[&g.d.ctid];
+        let Some(src) = c.clone_from else {
+            let volid = self
+                .storages
+                .template_volid(c.template.as_deref().expect("checked"))
+                .expect("checked");
+            let fin = self.create(&g.d, &volid, &g.tag);
+            g.actions.push("create".to_string());
+            return (Vec::new(), fin);
+        };
+        let ctid = g.d.ctid;
+        let snap = self.inv.lxcs[&src]
+            .template_snapshot_name
+            .clone()
+            .expect("checked");
+        self.ensure_snapshot(src, &snap, &g.tag);
+        self.command(
+            format!("lxc:{ctid}:clone"),
+            pct(&[
+                "clone",
+                &src.to_string(),
+                &ctid.to_string(),
+                "--snapname",
+                &snap,
+                "--hostname",
+                &c.name,
+                "--storage",
+                &g.d.rootfs_storage,
+            ]),
+            Some(pct(&["status", &ctid.to_string()])),
+            format!("{}: clone from CT {src} snapshot {snap}", g.tag),
+        );
+        g.actions.push(format!("clone from {src}"));
+        let base = self.finals.get(&src).cloned().unwrap_or_default();
+        // The snapshot as it is, else as this plan takes it (after the
+        // source's own steps).
+        g.inherited = seen_snapshot_raw(self.seen, src, &snap).unwrap_or_else(|| base.raw.clone());
+        if base.unprivileged != g.d.unprivileged {
+            self.notes.push(format!(
+                "CT {ctid}: unprivileged={} is wanted, but a clone of CT {src} is {}; unprivileged is fixed at creation, so it is not changed",
+                g.d.unprivileged as u8, base.unprivileged as u8
+            ));
+        }
+        diff::clone_settings(&g.d, base)
+    }
+
+    fn create(&mut self, d: &Desired, volid: &str, tag: &str) -> Final {
+        let id = d.ctid.to_string();
+        let mut argv = pct(&["create", &id, volid]);
+        for (k, v) in &d.keys {
+            argv.push(format!("--{k}"));
+            argv.push(v.clone());
+        }
+        argv.push("--rootfs".into());
+        argv.push(format!("{}:{}", d.rootfs_storage, d.rootfs_gb));
+        argv.push("--unprivileged".into());
+        argv.push(if d.unprivileged { "1" } else { "0" }.into());
+        let mut fin = Final {
+            rootfs_bytes: d.rootfs_gb * props::GIB,
+            mounts: Default::default(),
+            unprivileged: d.unprivileged,
+            raw: Vec::new(),
+        };
+        for (n, m) in d.mounts.iter().enumerate() {
+            argv.push(format!("--mp{n}"));
+            argv.push(m.value());
+            fin.mounts.insert(n as u32, m.path.clone());
+        }
+        self.command(
+            format!("lxc:{}:create", d.ctid),
+            argv,
+            Some(pct(&["status", &id])),
+            format!("{tag}: create from {volid}"),
+        );
+        fin
+    }
+
+    /// `pct snapshot` of a clone source that lacks the snapshot clones are
+    /// made from (guarded by `pct config --snapshot`, once per plan).
+    fn ensure_snapshot(&mut self, src: u32, snap: &str, tag: &str) {
+        let has = self
+            .seen
+            .confs
+            .get(&src)
+            .is_some_and(|c| c.snapshots.contains(snap));
+        if has || !self.snapshots_planned.insert((src, snap.to_string())) {
+            return;
+        }
+        let s = src.to_string();
+        self.command(
+            format!("lxc:{src}:snapshot:{snap}"),
+            pct(&["snapshot", &s, snap]),
+            Some(pct(&["config", &s, "--snapshot", snap])),
+            format!("{tag}: snapshot {snap} of clone source CT {src}"),
+        );
+    }
+
+    /// Raw lines of an existing container: the whole conf with only its raw
+    /// lines edited, written before any pct call for this container in this
+    /// plan (pct set/resize rewrite the conf and keep raw lines, so writing
+    /// after them would undo their change). Returns the raw lines it will
+    /// have when they change.
+    fn edit_raw_lines(&mut self, g: &mut Guest) -> Option<Vec<String>> {
+        let conf = g.existing?;
+        let ctid = g.d.ctid;
+        let e = raw::edit(&conf.text, &g.d.raw, &g.d.owned);
+        self.report_stray(ctid, &e.stray);
+        if e.text == conf.text {
+            return None;
+        }
+        let raw = crate::conf::parse(&e.text).raw;
+        self.plan.push(
+            format!("lxc:{ctid}:conf"),
+            Action::File(FileStep {
+                path: conf_path(ctid),
+                content: e.text,
+                // pmxcfs: no mode or owner.
+                ..Default::default()
+            }),
+        );
+        g.actions.push(format!("edit {} lxc line(s)", e.changes));
+        if g.running {
+            g.needs_restart.push("raw lxc lines".to_string());
+        }
+        Some(raw)
+    }
+
+    /// Raw lines of an existing conf of keys its entry does not name: the
+    /// operator's, kept, and reported.
+    fn report_stray(&mut self, ctid: u32, stray: &[String]) {
+        if stray.is_empty() {
+            return;
+        }
+        self.notes.push(format!(
+            "CT {ctid} has lxc line(s) of keys its entry does not name (lxc_options, apparmor_profile): {}; kept — remove them from {} by hand if they are not wanted",
+            stray.join(" | "),
+            conf_path(ctid)
+        ));
+    }
+
+    /// One `pct set` with every key that differs.
+    fn set(&mut self, g: &mut Guest, set: &SetKeys) {
+        if set.is_empty() {
+            return;
+        }
+        let ctid = g.d.ctid;
+        let mut argv = pct(&["set", &ctid.to_string()]);
+        let mut names = Vec::new();
+        for (k, v) in set {
+            argv.push(format!("--{k}"));
+            argv.push(v.clone());
+            names.push(k.clone());
+        }
+        self.command(
+            format!("lxc:{ctid}:set"),
+            argv,
+            None,
+            format!("{}: set {}", g.tag, names.join(", ")),
+        );
+        g.actions.push(format!("set {}", names.join(",")));
+    }
+
+    /// Disks only grow: rootfs, then volume mounts; a smaller size is reported.
+    fn grow(&mut self, g: &mut Guest, fin: &mut Final) {
+        let ctid = g.d.ctid;
+        let current_root = match g.existing {
+            Some(conf) => diff::rootfs_bytes(conf),
+            None => Some(fin.rootfs_bytes),
+        };
+        let want_gb = g.d.rootfs_gb;
+        let want_root = want_gb * props::GIB;
+        if let Some(cur) = current_root {
+            if want_root > cur {
+                self.command(
+                    format!("lxc:{ctid}:resize:rootfs"),
+                    pct(&[
+                        "resize",
+                        &ctid.to_string(),
+                        "rootfs",
+                        &format!("{want_gb}G"),
+                    ]),
+                    None,
+                    format!("{}: grow rootfs to {want_gb}G", g.tag),
+                );
+                g.actions.push(format!("resize rootfs {want_gb}G"));
+                fin.rootfs_bytes = want_root;
+            } else if want_root < cur && g.existing.is_some() {
+                self.notes.push(format!(
+                    "CT {ctid}: rootfs is {} but storage_size_gb is {want_gb}; disks are never shrunk",
+                    diff::human(cur)
+                ));
+            }
+        }
+        let Some(conf) = g.existing else { return };
+        for (idx, size_gb) in diff::mount_growth(&g.d, conf, &mut self.notes) {
+            self.command(
+                format!("lxc:{ctid}:resize:mp{idx}"),
+                pct(&[
+                    "resize",
+                    &ctid.to_string(),
+                    &format!("mp{idx}"),
+                    &format!("{size_gb}G"),
+                ]),
+                None,
+                format!("{}: grow mp{idx} to {size_gb}G", g.tag),
+            );
+            g.actions.push(format!("resize mp{idx} {size_gb}G"));
+        }
+    }
+
+    /// A container made by this plan: its conf does not exist while
+    /// planning, so its raw lines go in through a `lines` step once pct made
+    /// it. A clone's step also removes the owned lines it inherited that its
+    /// entry does not want (another GPU, another AppArmor profile), before
+    /// it is first started. Returns the raw lines it will have.
+    fn add_raw_lines(&mut self, g: &mut Guest) -> Option<Vec<String>> {
+        if g.existing.is_some() {
+            return None;
+        }
+        let before: String = g.inherited.iter().map(|l| format!("{l}\n")).collect();
+        let is_clone = self.inv.lxcs[&g.d.ctid].clone_from.is_some();
+        let owned = if is_clone {
+            g.d.owned.clone()
+        } else {
+            Vec::new()
+        };
+        let after = phx_common::edit::with_lines(&before, &g.d.raw, &owned, Some("["));
+        let raw: Vec<String> = after.lines().map(str::to_string).collect();
+        if after == before {
+            return Some(raw);
+        }
+        let removed = g.inherited.iter().filter(|l| !raw.contains(l)).count();
+        self.plan.push(
+            format!("lxc:{}:lines", g.d.ctid),
+            Action::Lines(LinesStep {
+                path: conf_path(g.d.ctid),
+                lines: g.d.raw.clone(),
+                owned,
+                stop_at: Some("[".into()),
+                notify: Vec::new(),
+            }),
+        );
+        g.actions.push(match removed {
+            0 => format!("{} lxc line(s)", g.d.raw.len()),
+            n => format!(
+                "{} lxc line(s), {n} inherited one(s) removed",
+                g.d.raw.len()
+            ),
+        });
+        Some(raw)
+    }
+
+    /// A running container with changes that wait for its next start:
+    /// rebooted with --restart, else reported.
+    fn reboot(&mut self, g: &mut Guest) {
+        if g.needs_restart.is_empty() {
+            return;
+        }
+        let ctid = g.d.ctid;
+        let what = g.needs_restart.join(", ");
+        if self.opts.restart {
+            self.command(
+                format!("lxc:{ctid}:reboot"),
+                pct(&["reboot", &ctid.to_string()]),
+                None,
+                format!("{}: reboot to apply {what}", g.tag),
+            );
+            g.actions.push("reboot".to_string());
+        } else {
+            self.notes.push(format!(
+                "CT {ctid} is running: {what} take effect at its next start (not restarted; use --restart)"
+            ));
+        }
+    }
+
+    pub(crate) fn start(&mut self, ctid: u32, i: usize, total: usize) -> Option<String> {
+        let c = &self.inv.lxcs[&ctid];
+        let wanted = match self.opts.start {
+            StartMode::AtBoot => c.start_at_boot,
+            StartMode::All => true,
+            StartMode::None => false,
+        };
+        if !wanted || self.seen.running.contains(&ctid) {
+            return None;
+        }
+        self.command(
+            format!("lxc:{ctid}:start"),
+            pct(&["start", &ctid.to_string()]),
+            None,
+            format!(
+                "[{i}/{total}] CT {ctid} {}: start (boot order {})",
+                c.name, c.boot_order
+            ),
+        );
+        Some("start".to_string())
+    }
+}
+
+/// The raw lines of snapshot `snap` of container `src` as it exists now.
+fn seen_snapshot_raw(seen: &Observed, src: u32, snap: &str) -> Option<Vec<String>> {
+    let conf = seen.confs.get(&src)?;
+    conf.snapshots
+        .contains(snap)
+        .then(|| conf.snapshot_raw.get(snap).cloned().unwrap_or_default())
+}

@@ -1,0 +1,73 @@
+//! The test doubles (`phx-testkit/doubles/<prog>-double`): stand-ins for
+//! programs that exist only on Proxmox (`pct`, `pve-firewall`) or that a test
+//! must not run for real (`apt-get`, `systemctl`, `dpkg-query`). Each follows
+//! `shared/reference/` and keeps its state under `$PHX_ROOT`.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// Every double, by the name of the program it stands in for.
+pub const DOUBLES: [&str; 5] = ["pct", "pve-firewall", "apt-get", "systemctl", "dpkg-query"];
+
+pub fn doubles_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("doubles")
+}
+
+/// The double standing in for `prog`.
+pub fn double(prog: &str) -> PathBuf {
+    doubles_dir().join(format!("{prog}-double"))
+}
+
+/// A directory holding one link per double, named like the real program.
+/// Made once per test process and kept, since commands may outlive a test.
+pub fn doubles_bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let dir = tempfile::Builder::new()
+            .prefix("phx-doubles-bin")
+            .tempdir()
+            .unwrap()
+            .keep();
+        for prog in DOUBLES {
+            std::os::unix::fs::symlink(double(prog), dir.join(prog)).unwrap();
+        }
+        dir
+    })
+}
+
+/// PATH with only the named doubles in front of the process's PATH, so
+/// other programs (`sh`, `dnsmasq`) are the real ones.
+pub fn doubles_path(progs: &[&str]) -> OsString {
+    let dir = tempfile::Builder::new()
+        .prefix("phx-doubles-some")
+        .tempdir()
+        .unwrap()
+        .keep();
+    for prog in progs {
+        std::os::unix::fs::symlink(double(prog), dir.join(prog)).unwrap();
+    }
+    prepend(&dir)
+}
+
+/// PATH with every double in front.
+pub fn all_doubles_path() -> OsString {
+    prepend(doubles_bin())
+}
+
+fn prepend(dir: &Path) -> OsString {
+    let inherited = std::env::var_os("PATH").unwrap_or_default();
+    let mut dirs = vec![dir.to_path_buf()];
+    dirs.extend(std::env::split_paths(&inherited));
+    std::env::join_paths(dirs).unwrap()
+}
+
+/// Executor options for a temp root whose commands run against the doubles.
+pub fn apply_opts(root: &Path, path: OsString) -> phx_apply::Options {
+    phx_apply::Options {
+        root: root.to_path_buf(),
+        run_commands: true,
+        path: Some(path),
+        ..Default::default()
+    }
+}

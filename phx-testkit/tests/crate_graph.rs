@@ -1,0 +1,100 @@
+//! The workspace's dependency rules (README, "Architecture"), read from
+//! `cargo metadata`: tools depend on the shared model only, never on each
+//! other or on the executor; phx-common depends on no workspace crate;
+//! test and benchmark crates are never a normal dependency of anything.
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Which workspace crates each kind may depend on (normal and build
+/// dependencies; dev-dependencies are the tests' business).
+fn allowed(krate: &str) -> &'static [&'static str] {
+    match krate {
+        "phx-common" => &[],
+        "phx-apply" | "phx-bench" => &["phx-common"],
+        "phx-testkit" => &["phx-common", "phx-apply"],
+        // Every tool: the shared model, nothing else of ours.
+        _ => &["phx-common"],
+    }
+}
+
+const NEVER_A_DEPENDENCY: [&str; 2] = ["phx-testkit", "phx-bench"];
+
+fn workspace_deps() -> BTreeMap<String, Vec<(String, Option<String>)>> {
+    let out = std::process::Command::new(env!("CARGO"))
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
+        .current_dir(phx_testkit::workspace())
+        .output()
+        .expect("cargo metadata runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<String> = meta["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_string())
+        .collect();
+    meta["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let deps = p["dependencies"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|d| names.iter().any(|n| n == d["name"].as_str().unwrap()))
+                .map(|d| {
+                    (
+                        d["name"].as_str().unwrap().to_string(),
+                        d["kind"].as_str().map(str::to_string),
+                    )
+                })
+                .collect();
+            (p["name"].as_str().unwrap().to_string(), deps)
+        })
+        .collect()
+}
+
+#[test]
+fn tools_depend_on_the_shared_model_only() {
+    let graph = workspace_deps();
+    assert!(graph.contains_key("phx-net") && graph.contains_key("phx-apply"));
+    let mut wrong = Vec::new();
+    for (krate, deps) in &graph {
+        for (dep, kind) in deps {
+            if kind.as_deref() == Some("dev") {
+                continue;
+            }
+            if !allowed(krate).contains(&dep.as_str()) {
+                wrong.push(format!("{krate} -> {dep}"));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "edges the architecture forbids: {wrong:?}"
+    );
+}
+
+#[test]
+fn test_and_bench_crates_are_never_shipped_dependencies() {
+    for (krate, deps) in workspace_deps() {
+        for (dep, kind) in deps {
+            assert!(
+                !NEVER_A_DEPENDENCY.contains(&dep.as_str()) || kind.as_deref() == Some("dev"),
+                "{krate} depends on {dep} outside its tests"
+            );
+        }
+    }
+}

@@ -1,0 +1,354 @@
+//! The pct TEST DOUBLE itself, against reference/proxmox-formats.md §3–4:
+//! how it writes confs and how it fails. The LetsGo tests are only as good
+//! as this double.
+
+use phx_testkit::double;
+use std::path::Path;
+use std::process::Command;
+
+fn pct(root: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(double("pct"))
+        .args(args)
+        .env("PHX_ROOT", root)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn ok(root: &Path, args: &[&str]) -> String {
+    let (code, out, err) = pct(root, args);
+    assert_eq!(code, 0, "pct {args:?}: {err}");
+    out
+}
+
+fn fails(root: &Path, args: &[&str], msg: &str) {
+    let (code, _, err) = pct(root, args);
+    assert_eq!(code, 255, "pct {args:?} must exit 255");
+    assert!(
+        err.contains(msg),
+        "pct {args:?}: {err:?} should say {msg:?}"
+    );
+}
+
+fn conf(root: &Path, id: u32) -> String {
+    std::fs::read_to_string(root.join(format!("etc/pve/lxc/{id}.conf"))).unwrap()
+}
+
+#[test]
+fn create_writes_the_conf_the_way_pct_does() {
+    let d = tempfile::tempdir().unwrap();
+    let r = d.path();
+    ok(
+        r,
+        &[
+            "create",
+            "101",
+            "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst",
+            "--hostname",
+            "dns01",
+            "--memory",
+            "1024",
+            "--net0",
+            "ip=10.10.5.21/16,gw=10.10.0.1,bridge=vmbr0,name=eth0,firewall=yes",
+            "--rootfs",
+            "local-lvm:8",
+            "--mp2",
+            "tank:4,mp=/b",
+            "--mp10",
+            "/srv/x,mp=/x,ro=true",
+            "--mp1",
+            "/srv/y,mp=/y",
+            "--nameserver",
+            "10.0.0.1,10.0.0.2",
+            "--onboot",
+            "on",
+        ],
+    );
+    let text = conf(r, 101);
+    let keys: Vec<&str> = text.lines().map(|l| l.split(':').next().unwrap()).collect();
+    // Plain string sort: mp0, mp1, mp10, mp2.
+    assert_eq!(
+        keys,
+        vec![
+            "arch",
+            "hostname",
+            "memory",
+            "mp1",
+            "mp10",
+            "mp2",
+            "nameserver",
+            "net0",
+            "onboot",
+            "ostype",
+            "rootfs",
+            "swap",
+            "unprivileged"
+        ]
+    );
+    let net0 = text.lines().find(|l| l.starts_with("net0: ")).unwrap();
+    let re = regex_like_net0(net0);
+    assert!(
+        re,
+        "name first, then alphabetical, firewall=1, hwaddr and type=veth added: {net0}"
+    );
+    assert!(text.contains("\nrootfs: local-lvm:vm-101-disk-0,size=8G\n"));
+    assert!(text.contains("\nmp2: tank:vm-101-disk-1,mp=/b,size=4G\n"));
+    assert!(text.contains("\nmp10: /srv/x,mp=/x,ro=1\n"));
+    assert!(text.contains("\nnameserver: 10.0.0.1 10.0.0.2\n"));
+    assert!(text.contains("\nonboot: 1\n"));
+    assert!(
+        text.contains("\nunprivileged: 1\n"),
+        "unprivileged defaults to 1 for pct create"
+    );
+    assert_eq!(
+        ok(r, &["list"]),
+        format!(
+            "{:<10} {:<10} {:<12} {:<20}\n{:<10} {:<10} {:<12} {:<20}\n",
+            "VMID", "Status", "Lock", "Name", "101", "stopped", "", "dns01"
+        )
+    );
+}
+
+fn regex_like_net0(line: &str) -> bool {
+    let v = line.strip_prefix("net0: ").unwrap();
+    let parts: Vec<&str> = v.split(',').collect();
+    let keys: Vec<&str> = parts.iter().map(|p| p.split('=').next().unwrap()).collect();
+    let hw = parts
+        .iter()
+        .find(|p| p.starts_with("hwaddr="))
+        .map(|p| &p[7..])
+        .unwrap_or("");
+    keys == ["name", "bridge", "firewall", "gw", "hwaddr", "ip", "type"]
+        && parts.contains(&"firewall=1")
+        && parts.contains(&"type=veth")
+        && hw.len() == 17
+        && hw == hw.to_ascii_uppercase()
+}
+
+#[test]
+fn snapshots_clones_and_raw_lines() {
+    let d = tempfile::tempdir().unwrap();
+    let r = d.path();
+    ok(
+        r,
+        &[
+            "create",
+            "900",
+            "local:vztmpl/ubuntu-24.04-standard_24.04-2_amd64.tar.zst",
+            "--net0",
+            "name=eth0,bridge=vmbr0,ip=10.0.0.200/24,hwaddr=52:54:00:AA:BB:CC",
+            "--rootfs",
+            "local-lvm:16",
+        ],
+    );
+    // A hand-added description and raw line survive pct's rewrites.
+    let p = r.join("etc/pve/lxc/900.conf");
+    let text = std::fs::read_to_string(&p).unwrap();
+    std::fs::write(
+        &p,
+        format!("#base image: v1\n{text}lxc.apparmor.profile = unconfined\n"),
+    )
+    .unwrap();
+    ok(r, &["snapshot", "900", "final-form"]);
+    ok(r, &["set", "900", "--memory", "4096"]);
+    let text = conf(r, 900);
+    assert!(
+        text.starts_with("#base image%3A v1\narch: amd64\n"),
+        "description first, ':' encoded: {text}"
+    );
+    assert!(text.contains("\nparent: final-form\n"));
+    assert!(
+        text.contains("\nlxc.apparmor.profile: unconfined\n\n[final-form]\n"),
+        "raw line as `k: v`, then the snapshot: {text}"
+    );
+    assert!(text.contains("\nmemory: 4096\n"));
+    let snap = &text[text.find("[final-form]").unwrap()..];
+    assert!(
+        snap.contains("\nmemory: 512\n") && snap.contains("\nsnaptime: "),
+        "{snap}"
+    );
+    ok(r, &["config", "900", "--snapshot", "final-form"]);
+    fails(
+        r,
+        &["config", "900", "--snapshot", "nope"],
+        "snapshot 'nope' does not exist",
+    );
+
+    ok(
+        r,
+        &[
+            "clone",
+            "900",
+            "901",
+            "--snapname",
+            "final-form",
+            "--hostname",
+            "copy",
+            "--storage",
+            "tank",
+        ],
+    );
+    let c = conf(r, 901);
+    assert!(c.contains("\nhostname: copy\n"));
+    assert!(
+        c.contains("\nmemory: 512\n"),
+        "from the snapshot, not the current config"
+    );
+    assert!(c.contains("ip=10.0.0.200/24"), "ip= copied unchanged");
+    assert!(!c.contains("52:54:00:AA:BB:CC"), "MAC regenerated");
+    assert!(c.contains("\nrootfs: tank:vm-901-disk-0,size=16G\n"));
+    assert!(c.contains("\nlxc.apparmor.profile: unconfined\n"));
+    assert!(!c.contains("parent:") && !c.contains('['));
+}
+
+#[test]
+fn it_fails_like_pct() {
+    let d = tempfile::tempdir().unwrap();
+    let r = d.path();
+    let t = "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst";
+    fails(
+        r,
+        &["set", "555", "--memory", "1"],
+        "Configuration file 'nodes/pve/lxc/555.conf' does not exist",
+    );
+    fails(r, &["status", "555"], "does not exist");
+    fails(
+        r,
+        &["create", "101", "debian.tar.zst"],
+        "unable to parse volume ID",
+    );
+    ok(r, &["create", "101", t]);
+    fails(r, &["create", "101", t], "CT 101 already exists");
+    fails(
+        r,
+        &["clone", "101", "102", "--snapname", "golden"],
+        "snapshot 'golden' does not exist",
+    );
+    fails(r, &["clone", "555", "102"], "555.conf' does not exist");
+    fails(
+        r,
+        &["set", "101", "--bogus", "1"],
+        "bogus: property is not defined in schema",
+    );
+    fails(
+        r,
+        &["set", "101", "--memory", "lots"],
+        "memory: type check ('integer') failed",
+    );
+    fails(
+        r,
+        &["set", "101", "--onboot", "maybe"],
+        "onboot: type check ('boolean') failed",
+    );
+    fails(
+        r,
+        &["set", "101", "--net0", "bridge=vmbr0"],
+        "property 'name' is missing",
+    );
+    fails(
+        r,
+        &["set", "101", "--net0", "name=eth0,name=eth1"],
+        "duplicate key",
+    );
+    fails(
+        r,
+        &["set", "101", "--unprivileged", "0"],
+        "unable to modify read-only option: 'unprivileged'",
+    );
+    fails(
+        r,
+        &["resize", "101", "rootfs", "1G"],
+        "unable to shrink disk size",
+    );
+    ok(r, &["resize", "101", "rootfs", "+1G"]);
+    assert!(
+        conf(r, 101).contains("rootfs: local:vm-101-disk-0,size=5G"),
+        "default rootfs local:4, grown by 1G"
+    );
+    ok(r, &["start", "101"]);
+    fails(r, &["start", "101"], "CT 101 already running");
+    assert_eq!(ok(r, &["status", "101"]), "status: running\n");
+    fails(r, &["clone", "101", "103"], "without a snapshot");
+    fails(
+        r,
+        &["snapshot", "101", "current"],
+        "invalid configuration ID",
+    );
+    fails(r, &["frobnicate"], "unknown command");
+    // Every call is logged, failed ones included.
+    let log = std::fs::read_to_string(r.join("pct.log")).unwrap();
+    assert_eq!(log.lines().count(), 21);
+    assert!(log.lines().any(|l| l == "pct set 101 --bogus 1"));
+}
+
+#[test]
+fn set_on_a_running_container_keeps_pending_keys_until_start() {
+    let d = tempfile::tempdir().unwrap();
+    let r = d.path();
+    ok(
+        r,
+        &[
+            "create",
+            "101",
+            "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst",
+            "--mp0",
+            "/srv/a,mp=/a",
+        ],
+    );
+    ok(r, &["start", "101"]);
+    ok(
+        r,
+        &[
+            "set",
+            "101",
+            "--memory",
+            "2048",
+            "--features",
+            "nesting=1",
+            "--mp0",
+            "/srv/b,mp=/a",
+            "--mp1",
+            "/srv/c,mp=/c",
+        ],
+    );
+    let text = conf(r, 101);
+    let (main, pending) = text
+        .split_once("\n[pve:pending]\n")
+        .expect("a pending section");
+    assert!(main.contains("\nmemory: 2048\n"), "memory is hot-plugged");
+    assert!(
+        main.contains("\nmp1: /srv/c,mp=/c\n"),
+        "a new mount is hot-plugged"
+    );
+    assert!(
+        main.contains("\nmp0: /srv/a,mp=/a\n"),
+        "an existing mount's edit waits"
+    );
+    assert!(
+        pending.contains("features: nesting=1\n") && pending.contains("mp0: /srv/b,mp=/a\n"),
+        "{pending}"
+    );
+    ok(r, &["reboot", "101"]);
+    let text = conf(r, 101);
+    assert!(
+        !text.contains("[pve:pending]")
+            && text.contains("\nfeatures: nesting=1\n")
+            && text.contains("\nmp0: /srv/b,mp=/a\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn it_refuses_to_run_without_phx_root() {
+    let out = Command::new(double("pct"))
+        .arg("list")
+        .env_remove("PHX_ROOT")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(255));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("PHX_ROOT is not set"));
+}
