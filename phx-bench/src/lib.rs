@@ -14,6 +14,8 @@ pub struct Shape {
     pub global_rules: usize,
     /// Every n-th guest gets a firewall object of its own (0: none).
     pub guest_firewall_every: usize,
+    /// Guests from the fourth on get one `traefik_service` each, this many in all.
+    pub services: usize,
 }
 
 impl Shape {
@@ -23,6 +25,7 @@ impl Shape {
             records_per_guest: 4,
             global_rules: guests * 5,
             guest_firewall_every: 2,
+            services: 0,
         }
     }
 }
@@ -96,6 +99,10 @@ pub fn documents(shape: Shape) -> (Value, Value, Value) {
         if let Some(fw) = firewall {
             guest["firewall"] = fw;
         }
+        if g >= 3 && g - 3 < shape.services {
+            guest["traefik_service"] =
+                json!({"name": format!("app-g{g}"), "port": 8000 + g % 1000});
+        }
         if g < lxc_count {
             guest["mac_address"] = json!(mac(g));
             guest["storage_pool"] = json!("local-lvm");
@@ -144,5 +151,16 @@ mod tests {
         let inv = load(&Input::Dir(dir.path().to_path_buf())).unwrap_or_else(|p| panic!("{p}"));
         assert_eq!(inv.lxcs.len() + inv.vms.len(), 300);
         assert_eq!(inv.host.firewall.unwrap().rules.len(), 1501);
+    }
+
+    #[test]
+    fn services_are_spread_over_guests() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut shape = Shape::new(50);
+        shape.services = 20;
+        write(dir.path(), shape).unwrap();
+        let inv = load(&Input::Dir(dir.path().to_path_buf())).unwrap_or_else(|p| panic!("{p}"));
+        let n: usize = inv.guests().map(|g| g.traefik_services().len()).sum();
+        assert_eq!(n, 20);
     }
 }

@@ -22,6 +22,9 @@ struct Args {
     /// Every n-th guest gets its own firewall file (0: none).
     #[arg(long, default_value_t = 2)]
     guest_firewall_every: usize,
+    /// Traefik services, one per guest from the fourth on.
+    #[arg(long, default_value_t = 0)]
+    services: usize,
     /// Directory to write the files into.
     #[arg(long)]
     out: PathBuf,
@@ -35,6 +38,7 @@ fn run(a: Args) -> Result<u8, Failure> {
     let mut shape = Shape::new(a.guests);
     shape.records_per_guest = a.records_per_guest;
     shape.guest_firewall_every = a.guest_firewall_every;
+    shape.services = a.services;
     if let Some(r) = a.global_rules {
         shape.global_rules = r;
     }

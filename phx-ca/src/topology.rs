@@ -67,7 +67,16 @@ fn sole(inv: &Inventory, feature: &str, p: &mut Problems) -> Option<(u32, Ipv4Ad
         );
     }
     match (first, first.ip()) {
-        (Guest::Lxc(_), Some(ip)) => Some((first.id(), ip)),
+        (Guest::Lxc(c), Some(ip)) if c.start_at_boot => Some((first.id(), ip)),
+        (Guest::Lxc(c), Some(_)) => {
+            p.push(
+                &inv.sources.lxc,
+                &format!("{}.start_at_boot", c.path),
+                "false",
+                format!("true for the \"{feature}\" guest (phx-ca works inside it, and LetsGo starts only those)"),
+            );
+            None
+        }
         (Guest::Vm(_), _) => {
             p.push(
                 inv.file_of(first),
@@ -222,7 +231,12 @@ pub fn resolve(inv: &Inventory) -> Result<Topology, Problems> {
     let mut trusting = Vec::new();
     for g in inv.guests().filter(|g| g.has_feature("trusted_ca")) {
         match g {
-            Guest::Lxc(c) => trusting.push(c.guest.id),
+            Guest::Lxc(c) if c.start_at_boot => trusting.push(c.guest.id),
+            // pct exec needs it running, and LetsGo starts only these.
+            Guest::Lxc(c) => warnings.push(format!(
+                "{}: {}.features: CT {} wants trusted_ca but does not start at boot; its trust is left alone",
+                inv.sources.lxc, c.guest.path, c.guest.id
+            )),
             Guest::Vm(v) => warnings.push(format!(
                 "{}: {}.features: VM {} wants trusted_ca; phx-ca installs trust in LXC guests and the host only",
                 inv.sources.vm, v.guest.path, v.guest.id

@@ -25,10 +25,8 @@ fn release_url() -> String {
     format!("https://github.com/traefik/traefik/releases/download/{VERSION}/traefik_{VERSION}_linux_amd64.tar.gz")
 }
 
-/// Download, unpack, install; a fixed script with the URL as its argument.
-const INSTALL: &str = r#"set -e; d=$(mktemp -d); trap 'rm -rf "$d"' EXIT
-wget -qO "$d/traefik.tar.gz" "$1"; tar -xzf "$d/traefik.tar.gz" -C "$d" traefik
-install -m 0755 "$d/traefik" "$2""#;
+/// Where the release tarball waits between download and unpacking.
+const TARBALL: &str = "/tmp/phx-traefik.tar.gz";
 
 pub fn static_config(ca: &StepCa) -> String {
     let web = map(vec![
@@ -74,7 +72,18 @@ pub fn static_config(ca: &StepCa) -> String {
             "certificatesResolvers",
             map(vec![(RESOLVER, map(vec![("acme", acme)]))]),
         ),
-        ("log", map(vec![("level", s("INFO"))])),
+        (
+            "log",
+            map(vec![("level", s("INFO")), ("noColor", Yaml::Bool(true))]),
+        ),
+        // No calls home: the version check and usage statistics would reach the internet.
+        (
+            "global",
+            map(vec![
+                ("checkNewVersion", Yaml::Bool(false)),
+                ("sendAnonymousUsage", Yaml::Bool(false)),
+            ]),
+        ),
     ]);
     format!(
         "# Written by Phoenix (phx-ca); local edits are replaced.\n{}",
@@ -143,20 +152,34 @@ pub fn files(ca: &StepCa, routes: &[Route]) -> Vec<(String, String)> {
 
 pub fn plan(plan: &mut Plan, topo: &Topology, ca: &StepCa) {
     let Some((ct, _)) = topo.traefik else { return };
+    // As the original: the release tarball, unpacked into /usr/local/bin, once.
+    let missing = Some(argv(&["test", "-x", BINARY]));
+    guest::command(
+        plan,
+        "traefik-download",
+        ct,
+        argv(&["wget", "-qO", TARBALL, &release_url()]),
+        missing.clone(),
+        &format!("download Traefik {VERSION}"),
+    );
     guest::command(
         plan,
         "traefik-install",
         ct,
-        argv(&[
-            "sh",
-            "-c",
-            INSTALL,
-            "phx-install-traefik",
-            &release_url(),
-            BINARY,
-        ]),
-        Some(argv(&["test", "-x", BINARY])),
-        &format!("install Traefik {VERSION}"),
+        argv(&["tar", "-xzf", TARBALL, "-C", "/usr/local/bin", "traefik"]),
+        missing,
+        &format!("install Traefik {VERSION} as {BINARY}"),
+    );
+    plan.push(
+        "traefik-tarball-removed",
+        phx_common::plan::Action::GuestCommand(phx_common::plan::GuestCommandStep {
+            ctid: ct,
+            argv: argv(&["rm", "-f", TARBALL]),
+            unless: None,
+            only_if: Some(argv(&["test", "-e", TARBALL])),
+            desc: "remove the downloaded tarball".into(),
+            notify: Vec::new(),
+        }),
     );
     let svc = Service {
         prefix: "traefik",

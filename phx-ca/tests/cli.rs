@@ -245,3 +245,12 @@ fn fingerprint_before_any_export_fails() {
         .assert()
         .code(1);
 }
+
+#[test]
+fn a_ca_guest_that_does_not_start() {
+    refused(
+        LXC,
+        |v| v["lxc_configs"]["103"]["start_at_boot"] = json!(false),
+        &["lxc_configs.\"103\".start_at_boot: false"],
+    );
+}

@@ -9,7 +9,8 @@ use std::process::ExitCode;
 /// `"wildcard": true` for a name and all its subdomains); the CA's name
 /// (`step_ca.dns_name`, default `ca.<domain>`) points at the `step_ca` guest;
 /// every `traefik_service` name points at the `traefik` guest. Explicit
-/// records win over derived names (with a warning). Each name answers A and
+/// records win over derived names, and a service over a guest's own name of
+/// the same spelling (each with a warning). Each name answers A and
 /// its address answers PTR.
 ///
 /// The plan (JSON Lines for phx-apply): install dnsmasq if missing; write
