@@ -6,7 +6,7 @@ use serde_json::{json, Map, Value};
 use std::path::Path;
 
 #[derive(Debug, Clone, Copy)]
-pub struct Shape {
+pub struct Spec {
     pub guests: usize,
     /// Explicit `dns_records` per guest (the guest's own name comes on top).
     pub records_per_guest: usize,
@@ -18,9 +18,9 @@ pub struct Shape {
     pub services: usize,
 }
 
-impl Shape {
+impl Spec {
     pub fn new(guests: usize) -> Self {
-        Shape {
+        Spec {
             guests,
             records_per_guest: 4,
             global_rules: guests * 5,
@@ -56,7 +56,7 @@ fn rule(i: usize) -> Value {
 }
 
 /// The three documents: (hypervisor, lxc, vm). Four of five guests are LXCs.
-pub fn documents(shape: Shape) -> (Value, Value, Value) {
+pub fn documents(shape: Spec) -> (Value, Value, Value) {
     let hyp = json!({
         "domain_name": "bench.example",
         "network": {
@@ -129,7 +129,7 @@ pub fn documents(shape: Shape) -> (Value, Value, Value) {
 }
 
 /// Writes the three files into `dir` under their usual names.
-pub fn write(dir: &Path, shape: Shape) -> std::io::Result<()> {
+pub fn write(dir: &Path, shape: Spec) -> std::io::Result<()> {
     use phx_common::config::load::{HYPERVISOR_FILE, LXC_FILE, VM_FILE};
     std::fs::create_dir_all(dir)?;
     let (h, l, v) = documents(shape);
@@ -147,7 +147,7 @@ mod tests {
     #[test]
     fn synthetic_inventory_is_valid() {
         let dir = tempfile::tempdir().unwrap();
-        write(dir.path(), Shape::new(300)).unwrap();
+        write(dir.path(), Spec::new(300)).unwrap();
         let inv = load(&Input::Dir(dir.path().to_path_buf())).unwrap_or_else(|p| panic!("{p}"));
         assert_eq!(inv.lxcs.len() + inv.vms.len(), 300);
         assert_eq!(inv.host.firewall.unwrap().rules.len(), 1501);
@@ -156,7 +156,7 @@ mod tests {
     #[test]
     fn services_are_spread_over_guests() {
         let dir = tempfile::tempdir().unwrap();
-        let mut shape = Shape::new(50);
+        let mut shape = Spec::new(50);
         shape.services = 20;
         write(dir.path(), shape).unwrap();
         let inv = load(&Input::Dir(dir.path().to_path_buf())).unwrap_or_else(|p| panic!("{p}"));

@@ -1,7 +1,7 @@
 //! Writes a synthetic inventory for benchmarks (`scripts/bench`).
 
 use clap::Parser;
-use phx_bench::{write, Shape};
+use phx_bench::{write, Spec};
 use phx_common::cli::{finish, Failure, EXIT_OK};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -35,7 +35,7 @@ fn main() -> ExitCode {
 }
 
 fn run(a: Args) -> Result<u8, Failure> {
-    let mut shape = Shape::new(a.guests);
+    let mut shape = Spec::new(a.guests);
     shape.records_per_guest = a.records_per_guest;
     shape.guest_firewall_every = a.guest_firewall_every;
     shape.services = a.services;
