@@ -11,6 +11,7 @@ pub mod fsutil;
 pub mod order;
 pub mod plan;
 pub mod plan_guest;
+pub mod probe;
 pub mod props;
 pub mod sha256;
 

@@ -7,7 +7,6 @@ use phx_common::fsutil::{read_optional, under_root};
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
 use std::path::Path;
-use std::process::Command;
 
 pub fn conf_path(ctid: u32) -> String {
     format!("/etc/pve/lxc/{ctid}.conf")
@@ -37,27 +36,9 @@ pub fn parse_list(out: &str) -> HashSet<u32> {
         .collect()
 }
 
-/// Runs `pct list` from PATH (`path`, else the process's); under a state root
-/// other than `/` with `PHX_ROOT` set to it, so a pct test double reads the
-/// same tree.
+/// `pct list`'s output (see `phx_common::probe::list`).
 pub fn pct_list(state_root: &Path, path: Option<&OsStr>) -> std::io::Result<String> {
-    let mut cmd = Command::new("pct");
-    cmd.arg("list").stdin(std::process::Stdio::null());
-    if state_root != Path::new("/") {
-        cmd.env("PHX_ROOT", state_root);
-    }
-    if let Some(path) = path {
-        cmd.env("PATH", path);
-    }
-    let out = cmd.output()?;
-    if !out.status.success() {
-        return Err(std::io::Error::other(format!(
-            "`pct list` exited with {}: {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    phx_common::probe::list("pct", state_root, path)
 }
 
 /// The first `name` on PATH, for messages.

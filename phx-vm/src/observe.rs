@@ -8,7 +8,6 @@ use phx_common::fsutil::{read_optional, under_root};
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
 use std::path::Path;
-use std::process::Command;
 
 pub fn conf_path(vmid: u32) -> String {
     format!("/etc/pve/qemu-server/{vmid}.conf")
@@ -68,26 +67,9 @@ pub fn parse_list(out: &str) -> HashSet<u32> {
         .collect()
 }
 
-/// Runs `qm list` from PATH (`path`, else the process's); under a state root
-/// other than `/` with `PHX_ROOT` set to it, so a qm test double reads it.
+/// `qm list`'s output (see `phx_common::probe::list`).
 pub fn qm_list(state_root: &Path, path: Option<&OsStr>) -> std::io::Result<String> {
-    let mut cmd = Command::new("qm");
-    cmd.arg("list").stdin(std::process::Stdio::null());
-    if state_root != Path::new("/") {
-        cmd.env("PHX_ROOT", state_root);
-    }
-    if let Some(path) = path {
-        cmd.env("PATH", path);
-    }
-    let out = cmd.output()?;
-    if !out.status.success() {
-        return Err(std::io::Error::other(format!(
-            "`qm list` exited with {}: {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    phx_common::probe::list("qm", state_root, path)
 }
 
 /// What the VMs look like now. `path` is the PATH `qm` is looked up in.
