@@ -174,14 +174,7 @@ pub fn firewall(r: &mut Reader, at: &At, f: Obj<RawFirewall>, rules_key: &str) -
                 ListOrObj::Obj(mut o) => {
                     r.unknown_keys(at, &mut *o);
                     let comment = r.opt(at, "comment", o.comment, Reader::str);
-                    let items = match o.entries {
-                        Some(List::Items(items)) => items,
-                        Some(List::One(other)) => {
-                            r.bad(&at.key("entries"), &other, "an array");
-                            Vec::new()
-                        }
-                        None => Vec::new(),
-                    };
+                    let items = wrapped_items(r, at, "entries", o.entries);
                     (items, comment)
                 }
                 ListOrObj::Bad(shown) => {
@@ -245,14 +238,7 @@ pub fn firewall(r: &mut Reader, at: &At, f: Obj<RawFirewall>, rules_key: &str) -
                     if let Some(c) = r.opt(at, "comment", o.comment, Reader::str) {
                         group_comments.insert(k.clone(), c);
                     }
-                    let items = match o.rules {
-                        Some(List::Items(items)) => items,
-                        Some(List::One(other)) => {
-                            r.bad(&at.key("rules"), &other, "an array");
-                            Vec::new()
-                        }
-                        None => Vec::new(),
-                    };
+                    let items = wrapped_items(r, at, "rules", o.rules);
                     (items, true)
                 }
                 ListOrObj::Bad(shown) => {
@@ -291,6 +277,19 @@ pub fn firewall(r: &mut Reader, at: &At, f: Obj<RawFirewall>, rules_key: &str) -
         ipset_comments,
         group_comments,
     })
+}
+
+/// The list under `key` of a wrapping object (an IP set's `entries`, a
+/// group's `rules`); absent is empty, anything but an array a problem.
+fn wrapped_items<T>(r: &mut Reader, at: &At, key: &str, v: Option<List<T>>) -> Vec<T> {
+    match v {
+        Some(List::Items(items)) => items,
+        Some(List::One(other)) => {
+            r.bad(&at.key(key), &other, "an array");
+            Vec::new()
+        }
+        None => Vec::new(),
+    }
 }
 
 /// The first of `keys` present: ACCEPT, DROP or REJECT in any case; `default` when none is.
