@@ -206,6 +206,9 @@ fn ruleset(inv: &Inventory, a: &SimArgs) -> Result<Ruleset, Failure> {
         for p in &problems.list {
             eprintln!("{TOOL}: warning: {p}");
         }
+        if let Some(more) = problems.more() {
+            eprintln!("{TOOL}: warning: {more}");
+        }
         warn_all(&problems.warnings);
         let node = &inv.host.network.hostname;
         let mut topo = Topology::from_inventory(inv);
