@@ -34,22 +34,16 @@ pub(crate) fn existing(
     notes: &mut Vec<String>,
 ) -> (SetKeys, Final, Vec<String>) {
     let ctid = d.ctid;
-    let mut set: SetKeys = Vec::new();
-    let mut restart = Vec::new();
-    for (k, want) in &d.keys {
-        let have = conf.effective(k);
-        let new = match *k {
+    let (mut set, mut restart) = props::changed_keys(
+        &d.keys,
+        |k| conf.effective(k),
+        |k, want, have| match k {
             "net0" => net0_update(want, have),
             _ if same(k, want, have) => None,
-            _ => Some(want.clone()),
-        };
-        if let Some(v) = new {
-            if PENDING_KEYS.contains(k) {
-                restart.push(k.to_string());
-            }
-            set.push((k.to_string(), v));
-        }
-    }
+            _ => Some(want.to_string()),
+        },
+        &PENDING_KEYS,
+    );
     let have_unpriv = conf
         .effective("unprivileged")
         .and_then(props::norm_bool)

@@ -24,23 +24,16 @@ pub type SetKeys = Vec<(String, String)>;
 
 /// The keys that differ, and those of them that need a reboot.
 pub fn existing(s: &Spec, conf: &Conf) -> (SetKeys, Vec<String>) {
-    let mut set = Vec::new();
-    let mut reboot = Vec::new();
-    for (k, want) in &s.keys {
-        let have = conf.effective(k);
-        let new = match *k {
+    props::changed_keys(
+        &s.keys,
+        |k| conf.effective(k),
+        |k, want, have| match k {
             "net0" => net0_update(want, have),
             _ if same(k, want, have) => None,
-            _ => Some(want.clone()),
-        };
-        if let Some(v) = new {
-            if REBOOT_KEYS.contains(k) {
-                reboot.push(k.to_string());
-            }
-            set.push((k.to_string(), v));
-        }
-    }
-    (set, reboot)
+            _ => Some(want.to_string()),
+        },
+        &REBOOT_KEYS,
+    )
 }
 
 /// Whether a stored value equals the wanted one, the way qm reads it.
