@@ -79,3 +79,23 @@ pub fn apply_opts(root: &Path, path: OsString) -> phx_apply::Options {
         ..Default::default()
     }
 }
+
+/// `key: value` of a Proxmox guest conf's main section (up to the first `[`
+/// line), the last occurrence winning as in pct and qm.
+pub fn conf_main_key(text: &str, key: &str) -> Option<String> {
+    text.lines()
+        .take_while(|l| !l.starts_with('['))
+        .filter_map(|l| l.split_once(": "))
+        .filter(|(k, _)| *k == key)
+        .last()
+        .map(|(_, v)| v.to_string())
+}
+
+/// The guest IDs a double (`pct-double`, `qm-double`) has running under `root`.
+pub fn running_ids(root: &Path, double_state: &str) -> Vec<u32> {
+    std::fs::read_to_string(root.join("var/lib").join(double_state).join("running"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(|s| s.parse().unwrap())
+        .collect()
+}

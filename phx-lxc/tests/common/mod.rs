@@ -103,21 +103,11 @@ pub fn conf_text(root: &Path, ctid: u32) -> String {
 
 /// `key: value` of the main section (up to the first `[` line).
 pub fn main_key(root: &Path, ctid: u32, key: &str) -> Option<String> {
-    let text = conf_text(root, ctid);
-    text.lines()
-        .take_while(|l| !l.starts_with('['))
-        .filter_map(|l| l.split_once(": "))
-        .filter(|(k, _)| *k == key)
-        .last()
-        .map(|(_, v)| v.to_string())
+    conf_main_key(&conf_text(root, ctid), key)
 }
 
 pub fn running(root: &Path) -> Vec<u32> {
-    std::fs::read_to_string(root.join("var/lib/pct-double/running"))
-        .unwrap_or_default()
-        .split_whitespace()
-        .map(|s| s.parse().unwrap())
-        .collect()
+    running_ids(root, "pct-double")
 }
 
 /// Edits `phoenix_lxc_configs.json` in a copied config dir.

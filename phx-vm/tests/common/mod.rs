@@ -86,21 +86,11 @@ pub fn vm_conf(root: &Path, vmid: u32) -> String {
 
 /// `key: value` of a VM's main section.
 pub fn vm_key(root: &Path, vmid: u32, key: &str) -> Option<String> {
-    vm_conf(root, vmid)
-        .lines()
-        .take_while(|l| !l.starts_with('['))
-        .filter_map(|l| l.split_once(": "))
-        .filter(|(k, _)| *k == key)
-        .last()
-        .map(|(_, v)| v.to_string())
+    conf_main_key(&vm_conf(root, vmid), key)
 }
 
 pub fn running_vms(root: &Path) -> Vec<u32> {
-    std::fs::read_to_string(root.join("var/lib/qm-double/running"))
-        .unwrap_or_default()
-        .split_whitespace()
-        .map(|s| s.parse().unwrap())
-        .collect()
+    running_ids(root, "qm-double")
 }
 
 /// The workspace's binaries (target/<profile>), which phoenix-cli runs.
