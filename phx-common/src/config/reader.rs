@@ -217,6 +217,21 @@ impl<'p> Reader<'p> {
         }
     }
 
+    /// A required string key that `ok` accepts; absent or refused, a problem
+    /// expecting `expected`.
+    pub fn req_token(
+        &mut self,
+        at: &At,
+        key: &str,
+        v: Option<Scalar>,
+        ok: fn(&str) -> bool,
+        expected: &str,
+    ) -> Option<String> {
+        self.req(at, key, v, &format!("{expected} (required)"), |r, at, v| {
+            r.token(at, v, ok, expected)
+        })
+    }
+
     /// An object section at `at` (its unknown keys reported), or a problem.
     pub fn obj<T: Section, U>(
         &mut self,

@@ -230,20 +230,8 @@ fn storage_ids(r: &mut Reader, at: &At, ids: Entries<Scalar>) -> BTreeMap<String
 
 fn dataset(r: &mut Reader, at: &At, d: Obj<RawDataset>) -> Option<ZfsDataset> {
     r.obj(at, d, |r, d| {
-        let name = r.req(
-            at,
-            "name",
-            d.name,
-            &format!("{ZFS_NAME} (required)"),
-            |r, at, v| r.token(at, v, is_zfs_name, ZFS_NAME),
-        );
-        let pool = r.req(
-            at,
-            "pool",
-            d.pool,
-            &format!("{STORAGE_ID} (required)"),
-            |r, at, v| r.token(at, v, is_storage_id, STORAGE_ID),
-        );
+        let name = r.req_token(at, "name", d.name, is_zfs_name, ZFS_NAME);
+        let pool = r.req_token(at, "pool", d.pool, is_storage_id, STORAGE_ID);
         let (name, pool) = (name?, pool?);
         let content = d
             .proxmox_content_type

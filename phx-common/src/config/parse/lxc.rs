@@ -168,20 +168,8 @@ fn gpus(r: &mut Reader, at: &At, v: Scalar) -> Option<Vec<u32>> {
 
 fn zfs_volume(r: &mut Reader, at: &At, v: Obj<RawZfsVolume>) -> Option<ZfsVolume> {
     r.obj(at, v, |r, v| {
-        let name = r.req(
-            at,
-            "name",
-            v.name,
-            &format!("{ZFS_NAME} (required)"),
-            |r, at, v| r.token(at, v, is_zfs_name, ZFS_NAME),
-        );
-        let pool = r.req(
-            at,
-            "pool",
-            v.pool,
-            &format!("{STORAGE_ID} (required)"),
-            |r, at, v| r.token(at, v, is_storage_id, STORAGE_ID),
-        );
+        let name = r.req_token(at, "name", v.name, is_zfs_name, ZFS_NAME);
+        let pool = r.req_token(at, "pool", v.pool, is_storage_id, STORAGE_ID);
         let size_gb = r.opt(at, "size_gb", v.size_gb, |r, at, v| {
             r.int(at, v, 1, 1 << 20)
         });
