@@ -4,7 +4,7 @@
 use crate::atomic::{self, write_temp, Mode};
 use crate::meta::{keep_metadata, metadata_drift, parse_mode, set_metadata};
 use crate::outcome::{outcome, Outcome, Status};
-use crate::{report, run, Run};
+use crate::{diff, run, Run};
 use anyhow::Context;
 use phx_common::edit as files;
 use phx_common::plan::{BlockStep, FileStep, LinesStep, Step};
@@ -81,9 +81,9 @@ impl Run<'_> {
         );
         if self.opts.diff {
             o.diff = Some(if secret {
-                report::secret_diff(path)
+                diff::host_secret(path, cur.is_some())
             } else {
-                report::unified(path, cur.as_deref().unwrap_or(""), &new)
+                diff::host(path, cur.as_deref(), Some(&new))
             });
         }
         if self.opts.check {
@@ -197,7 +197,7 @@ impl Run<'_> {
         let mut o = outcome(step, Status::Changed, format!("{path} (removed)"));
         if self.opts.diff {
             let cur = self.read(path)?.unwrap_or_default();
-            o.diff = Some(report::unified(path, &cur, ""));
+            o.diff = Some(diff::host(path, Some(&cur), None));
         }
         if !self.opts.check {
             self.backup(path)?;
@@ -220,7 +220,7 @@ impl Run<'_> {
         }
         let mut o = outcome(step, Status::Changed, format!("{path} (new secret)"));
         if self.opts.diff {
-            o.diff = Some(report::secret_diff(path));
+            o.diff = Some(diff::host_secret(path, false));
         }
         if self.opts.check {
             return Ok(o);

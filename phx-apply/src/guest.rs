@@ -121,17 +121,14 @@ pub fn check(step: &Step) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn diff_text(ctid: u32, path: &str, old: &str, new: &str) -> String {
+fn diff_text(ctid: u32, path: &str, old: Option<&str>, new: &str) -> String {
     let name = format!("ct{ctid}:{path}");
-    similar::TextDiff::from_lines(old, new)
-        .unified_diff()
-        .context_radius(3)
-        .header(&name, &name)
-        .to_string()
+    crate::diff::named(&name, &name, old, Some(new))
 }
 
-fn secret_diff(ctid: u32, path: &str) -> String {
-    format!("--- ct{ctid}:{path}\n+++ ct{ctid}:{path}\n<secret>\n")
+fn secret_diff(ctid: u32, path: &str, old_exists: bool) -> String {
+    let name = format!("ct{ctid}:{path}");
+    crate::diff::secret(&name, &name, old_exists)
 }
 
 impl Run<'_> {
@@ -248,15 +245,15 @@ impl Run<'_> {
                 );
                 if self.opts.diff {
                     o.diff = Some(if f.secret {
-                        secret_diff(ct, &f.path)
+                        secret_diff(ct, &f.path, !new)
                     } else {
                         let old = if new {
-                            String::new()
+                            None
                         } else {
                             let argv = in_guest(ct, &["cat".into(), "--".into(), f.path.clone()]);
-                            self.exec(&argv, None)?.stdout
+                            Some(self.exec(&argv, None)?.stdout)
                         };
-                        diff_text(ct, &f.path, &old, &content)
+                        diff_text(ct, &f.path, old.as_deref(), &content)
                     });
                 }
                 if self.opts.check {
@@ -321,7 +318,7 @@ impl Run<'_> {
         }
         let mut o = outcome(step, Status::Changed, format!("{label} (new secret)"));
         if self.opts.diff {
-            o.diff = Some(secret_diff(s.ctid, &s.path));
+            o.diff = Some(secret_diff(s.ctid, &s.path, false));
         }
         if self.opts.check {
             return Ok(o);
@@ -397,7 +394,7 @@ impl Run<'_> {
                 json_merge::managed_view(&cur, j),
                 json_merge::managed_view(&new, j),
             );
-            o.diff = Some(diff_text(j.ctid, &j.path, &a, &b));
+            o.diff = Some(diff_text(j.ctid, &j.path, Some(&a), &b));
         }
         if self.opts.check {
             return Ok(o);

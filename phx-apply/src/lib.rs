@@ -5,9 +5,11 @@
 pub mod atomic;
 pub mod backup;
 mod check;
+pub mod color;
 mod commands;
 pub mod confine;
 pub mod confirm;
+pub mod diff;
 mod files;
 pub mod guest;
 pub mod json_merge;
@@ -16,6 +18,7 @@ pub mod meta;
 mod options;
 mod outcome;
 pub mod pending;
+pub mod progress;
 pub mod report;
 pub mod rollback;
 pub mod run;
@@ -23,7 +26,7 @@ pub mod run;
 pub use check::{check_plan, check_targets};
 pub use meta::parse_mode;
 pub use options::{Options, DEFAULT_KEEP_BACKUPS, STATE_DIR};
-pub use outcome::{Outcome, Report, Status};
+pub use outcome::{Observer, Outcome, Report, Status};
 
 use anyhow::Context;
 use outcome::outcome;
@@ -50,6 +53,15 @@ pub(crate) struct Run<'a> {
 /// Carries out `steps` in order. Stops at the first failed step; only the
 /// handlers already notified run after it, and follow it in the report.
 pub fn apply(steps: &[Step], opts: &Options) -> anyhow::Result<Report> {
+    apply_observed(steps, opts, &mut ())
+}
+
+/// `apply`, telling `observer` about each step as it starts and finishes.
+pub fn apply_observed(
+    steps: &[Step],
+    opts: &Options,
+    observer: &mut dyn Observer,
+) -> anyhow::Result<Report> {
     check_plan(steps)?;
     check_targets(steps, opts)?;
     let _lock = if opts.check { None } else { Some(lock(opts)?) };
@@ -77,8 +89,9 @@ pub fn apply(steps: &[Step], opts: &Options) -> anyhow::Result<Report> {
     run.notified.extend(run.pending.iter().cloned());
     let mut report = Report::default();
     let mut failed_at = None;
+    let total = steps.len();
     for (i, step) in steps.iter().enumerate() {
-        let outcome = run.record(step);
+        let outcome = run.observed(i + 1, total, step, observer);
         let stop = outcome.status == Status::Failed;
         report.outcomes.push(outcome);
         if stop {
@@ -89,9 +102,9 @@ pub fn apply(steps: &[Step], opts: &Options) -> anyhow::Result<Report> {
     // A failed step stops the run, but what changed before it still gets
     // its handlers: a written config without its restart is the worst mix.
     if let Some(i) = failed_at {
-        for step in &steps[i + 1..] {
+        for (j, step) in steps.iter().enumerate().skip(i + 1) {
             if matches!(step.action, Action::Handler(_)) && run.notified.contains(&step.id) {
-                let outcome = run.record(step);
+                let outcome = run.observed(j + 1, total, step, observer);
                 report.outcomes.push(outcome);
             }
         }
@@ -125,6 +138,22 @@ pub fn lock(opts: &Options) -> anyhow::Result<nix::fcntl::Flock<std::fs::File>> 
 }
 
 impl Run<'_> {
+    /// Runs one step, timed, between the observer's two calls.
+    fn observed(
+        &mut self,
+        n: usize,
+        total: usize,
+        step: &Step,
+        observer: &mut dyn Observer,
+    ) -> Outcome {
+        observer.started(n, total, step);
+        let t = std::time::Instant::now();
+        let mut outcome = self.record(step);
+        outcome.elapsed_ms = u64::try_from(t.elapsed().as_millis()).unwrap_or(u64::MAX);
+        observer.finished(n, total, &outcome);
+        outcome
+    }
+
     /// Runs one step and keeps the books: what it notifies, what it settles.
     fn record(&mut self, step: &Step) -> Outcome {
         let mut outcome = self.step(step);

@@ -1,7 +1,8 @@
 //! phx-apply: carries out a Phoenix plan (JSON Lines) idempotently.
 
 use clap::Parser;
-use phx_apply::{apply, report, Options};
+use phx_apply::color::ColorChoice;
+use phx_apply::{apply_observed, progress::Live, Options};
 use phx_common::cli::{finish, Failure, EXIT_FAILED, EXIT_OK, EXIT_PENDING};
 use std::io::{BufReader, Write};
 use std::path::PathBuf;
@@ -60,6 +61,14 @@ struct Args {
     /// Keep the backup directories of the last N runs; older ones are removed.
     #[arg(long, value_name = "N", default_value_t = phx_apply::DEFAULT_KEEP_BACKUPS)]
     keep_backups: usize,
+    /// Show every step (ok and skipped ones too) and how long each took;
+    /// by default a converged run prints only one recap line per subsystem.
+    #[arg(short, long)]
+    verbose: bool,
+    /// Colour diffs and the report: auto (on a terminal, unless NO_COLOR is
+    /// set and not empty), always, never.
+    #[arg(long, value_name = "WHEN", value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
 }
 
 /// Seconds an operator has to confirm a lockout-prone change made over SSH.
@@ -161,16 +170,13 @@ fn run(args: &Args) -> Result<u8, Failure> {
     phx_apply::check_plan(&steps)
         .and_then(|_| phx_apply::check_targets(&steps, &opts))
         .map_err(|e| Failure::Usage(format!("{e:#}")))?;
-    let rep = apply(&steps, &opts)?;
-    let mut stdout = std::io::stdout().lock();
+    let mut live = Live::new(args.check, args.verbose, args.json, args.color);
+    let rep = apply_observed(&steps, &opts, &mut live)?;
+    live.finish(&rep);
     if args.json {
+        let mut stdout = std::io::stdout().lock();
         serde_json::to_writer_pretty(&mut stdout, &rep).map_err(anyhow::Error::from)?;
         writeln!(stdout)?;
-    } else {
-        for d in rep.outcomes.iter().filter_map(|o| o.diff.as_deref()) {
-            stdout.write_all(d.as_bytes())?;
-        }
-        eprint!("{}", report::text(&rep, args.check));
     }
     if let Some(f) = rep.failed() {
         eprintln!(

@@ -19,6 +19,8 @@ pub enum Status {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Outcome {
     pub id: String,
+    /// The tool that planned the step (`phx-net`): the recap's subsystem.
+    pub tool: String,
     pub kind: &'static str,
     pub status: Status,
     pub detail: String,
@@ -26,6 +28,8 @@ pub struct Outcome {
     pub ran: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diff: Option<String>,
+    /// Wall-clock time the step took, its handler bookkeeping included.
+    pub elapsed_ms: u64,
 }
 
 #[derive(Debug, Default, serde::Serialize)]
@@ -53,6 +57,16 @@ impl Report {
     pub fn failed(&self) -> Option<&Outcome> {
         self.outcomes.iter().find(|o| o.status == Status::Failed)
     }
+    /// The tools that planned the steps, in the order their first step ran.
+    pub fn tools(&self) -> Vec<&str> {
+        let mut seen: Vec<&str> = Vec::new();
+        for o in &self.outcomes {
+            if !seen.contains(&o.tool.as_str()) {
+                seen.push(&o.tool);
+            }
+        }
+        seen
+    }
     /// Handlers that fired (ran, or would have).
     pub fn handlers_fired(&self) -> Vec<&str> {
         self.outcomes
@@ -66,10 +80,22 @@ impl Report {
 pub(crate) fn outcome(step: &Step, status: Status, detail: impl Into<String>) -> Outcome {
     Outcome {
         id: step.id.clone(),
+        tool: step.tool.clone(),
         kind: step.action.kind(),
         status,
         detail: detail.into(),
         ran: false,
         diff: None,
+        elapsed_ms: 0,
     }
 }
+
+/// Told about each step as the run carries it out, so a front end can show
+/// progress live instead of after the whole plan. `n` counts from 1 to `total`.
+pub trait Observer {
+    fn started(&mut self, _n: usize, _total: usize, _step: &Step) {}
+    fn finished(&mut self, _n: usize, _total: usize, _outcome: &Outcome) {}
+}
+
+/// No one watching (the library's callers and tests).
+impl Observer for () {}

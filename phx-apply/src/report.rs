@@ -1,24 +1,29 @@
-//! How a run is shown: one line per step and a recap on stderr, diffs on
-//! stdout, or the whole report as JSON.
+//! How a run reads as text: a line per step as it finishes (`[n/N]`, status,
+//! kind, id, what happened, and the time of a long step) and a recap line per
+//! subsystem — the tool that planned the steps. Quiet by default: only what
+//! changed, would change, failed or could not be evaluated gets a line, so a
+//! converged run is its recap lines alone; `--verbose` shows every step and
+//! every step's time. Diffs live in `diff`.
 
-use super::{Report, Status};
-use similar::TextDiff;
+use super::{Outcome, Report, Status};
+use crate::color::{Paint, BOLD, DIM, GREEN, RED, YELLOW};
 
-pub fn unified(path: &str, old: &str, new: &str) -> String {
-    TextDiff::from_lines(old, new)
-        .unified_diff()
-        .context_radius(3)
-        .header(&format!("a{path}"), &format!("b{path}"))
-        .to_string()
+/// A step taking at least this long has its time on its line even when quiet.
+pub const LONG_MS: u64 = 1000;
+
+/// How the text is shaped.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Show {
+    /// `--check`: "would change", not "changed".
+    pub check: bool,
+    pub verbose: bool,
+    pub paint: Paint,
 }
 
-pub fn secret_diff(path: &str) -> String {
-    format!("--- a{path}\n+++ b{path}\n<secret>\n")
-}
-
-fn label(s: Status) -> &'static str {
+fn label(s: Status, check: bool) -> &'static str {
     match s {
         Status::Ok => "ok",
+        Status::Changed if check => "would change",
         Status::Changed => "changed",
         Status::Skipped => "skipped",
         Status::Failed => "FAILED",
@@ -26,40 +31,172 @@ fn label(s: Status) -> &'static str {
     }
 }
 
-/// Human report: one line per step, then the recap.
-pub fn text(report: &Report, check: bool) -> String {
+fn colour_of(s: Status) -> &'static str {
+    match s {
+        Status::Ok => GREEN,
+        Status::Changed | Status::NotEvaluated => YELLOW,
+        Status::Skipped => DIM,
+        Status::Failed => RED,
+    }
+}
+
+/// `1.3 s` from a second on, `420 ms` below.
+pub fn duration(ms: u64) -> String {
+    if ms >= 1000 {
+        format!("{}.{} s", ms / 1000, ms % 1000 / 100)
+    } else {
+        format!("{ms} ms")
+    }
+}
+
+/// Whether a step gets a line: quiet runs show only what needs a look.
+pub fn shown(o: &Outcome, verbose: bool) -> bool {
+    verbose || !matches!(o.status, Status::Ok | Status::Skipped)
+}
+
+/// One step's line (`n` of `total`), newline-terminated; a multi-line detail
+/// (a failed command's output) is indented under it.
+pub fn line(o: &Outcome, n: usize, total: usize, show: Show) -> String {
+    let width = total.to_string().len();
+    let status = format!("{:<13}", label(o.status, show.check));
+    let detail = o.detail.replace('\n', "\n    ");
+    let time = if show.verbose || o.elapsed_ms >= LONG_MS {
+        format!(" ({})", duration(o.elapsed_ms))
+    } else {
+        String::new()
+    };
+    format!(
+        "[{n:>width$}/{total}] {} {:<8} {:<28} {detail}{time}\n",
+        show.paint.paint(colour_of(o.status), &status),
+        o.kind,
+        o.id
+    )
+}
+
+/// One recap line per tool, in the order the tools' steps ran, then where
+/// backups went and whether a rollback is armed.
+pub fn recap(report: &Report, show: Show) -> String {
+    let paint = show.paint;
     let mut out = String::new();
-    for o in &report.outcomes {
-        let status = if check && o.status == Status::Changed {
-            "would change"
-        } else {
-            label(o.status)
+    if report.outcomes.is_empty() {
+        out.push_str("recap: the plan holds no steps; nothing to do\n");
+    }
+    for tool in report.tools() {
+        let of: Vec<&Outcome> = report.outcomes.iter().filter(|o| o.tool == tool).collect();
+        let count = |s: Status| of.iter().filter(|o| o.status == s).count();
+        let counted = |n: usize, what: &str, sgr: &str| {
+            let text = format!("{n} {what}");
+            if n > 0 {
+                paint.paint(sgr, &text)
+            } else {
+                text
+            }
         };
-        let detail = o.detail.replace('\n', "\n    ");
+        let mut parts = vec![
+            counted(count(Status::Ok), "ok", GREEN),
+            counted(
+                count(Status::Changed),
+                label(Status::Changed, show.check),
+                YELLOW,
+            ),
+            format!("{} skipped", count(Status::Skipped)),
+        ];
+        let unknown = count(Status::NotEvaluated);
+        if unknown > 0 {
+            parts.push(paint.paint(
+                YELLOW,
+                &format!(
+                    "{unknown} commands not evaluated (pending: run with --run-commands to know)"
+                ),
+            ));
+        }
+        parts.push(counted(count(Status::Failed), "failed", RED));
+        let time = if show.verbose {
+            format!(" in {}", duration(of.iter().map(|o| o.elapsed_ms).sum()))
+        } else {
+            String::new()
+        };
         out.push_str(&format!(
-            "{status:<12} {:<8} {:<28} {detail}\n",
-            o.kind, o.id
+            "{}: {}{time}\n",
+            paint.paint(BOLD, tool),
+            parts.join(", ")
         ));
     }
-    out.push_str(&format!(
-        "recap: {} ok, {} {}, {} skipped, {}{} failed{}\n",
-        report.count(Status::Ok),
-        report.changed(),
-        if check { "would change" } else { "changed" },
-        report.count(Status::Skipped),
-        match report.count(Status::NotEvaluated) {
-            0 => String::new(),
-            n => format!("{n} commands not evaluated (pending: run with --run-commands to know), "),
-        },
-        report.count(Status::Failed),
-        report
-            .backup_dir
-            .as_ref()
-            .map(|d| format!("; replaced files backed up in {}", d.display()))
-            .unwrap_or_default()
-    ));
+    if let Some(d) = &report.backup_dir {
+        out.push_str(&format!(
+            "this run's backup (for --rollback): {}\n",
+            d.display()
+        ));
+    }
     if let Some(a) = &report.armed {
-        out.push_str(&format!("ATTENTION: {a}\n"));
+        out.push_str(&format!("{} {a}\n", paint.paint(BOLD, "ATTENTION:")));
     }
     out
+}
+
+/// The whole report after the fact, every step shown, uncoloured: for logs
+/// and tests that look at everything a run could print.
+pub fn text(report: &Report, check: bool) -> String {
+    let show = Show {
+        check,
+        verbose: true,
+        paint: Paint(false),
+    };
+    let total = report.outcomes.len();
+    let mut out: String = report
+        .outcomes
+        .iter()
+        .enumerate()
+        .map(|(i, o)| line(o, i + 1, total, show))
+        .collect();
+    out.push_str(&recap(report, show));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn o(tool: &str, status: Status, ms: u64) -> Outcome {
+        Outcome {
+            id: "x".into(),
+            tool: tool.into(),
+            kind: "command",
+            status,
+            detail: "d".into(),
+            ran: false,
+            diff: None,
+            elapsed_ms: ms,
+        }
+    }
+
+    #[test]
+    fn a_long_step_shows_its_time_and_a_short_one_only_when_verbose() {
+        let quiet = Show::default();
+        assert!(line(&o("t", Status::Changed, 3000), 1, 2, quiet).ends_with(" d (3.0 s)\n"));
+        assert!(line(&o("t", Status::Changed, 20), 1, 2, quiet).ends_with(" d\n"));
+        let verbose = Show {
+            verbose: true,
+            ..quiet
+        };
+        assert!(line(&o("t", Status::Changed, 20), 1, 2, verbose).ends_with(" d (20 ms)\n"));
+        assert!(line(&o("t", Status::Ok, 0), 3, 12, quiet).starts_with("[ 3/12] ok "));
+    }
+
+    #[test]
+    fn the_recap_has_a_line_per_tool_in_the_order_they_ran() {
+        let r = Report {
+            outcomes: vec![
+                o("phx-net", Status::Ok, 0),
+                o("phx-dns", Status::Changed, 0),
+                o("phx-net", Status::Skipped, 0),
+            ],
+            ..Default::default()
+        };
+        assert_eq!(
+            recap(&r, Show::default()),
+            "phx-net: 1 ok, 0 changed, 1 skipped, 0 failed\n\
+             phx-dns: 0 ok, 1 changed, 0 skipped, 0 failed\n"
+        );
+    }
 }

@@ -184,9 +184,18 @@ fn check_under_a_root_counts_unevaluated_commands_as_pending() {
         .assert()
         .code(3)
         .stderr(predicate::str::contains("1 commands not evaluated"));
-    // Without --check nothing is pending: the preview reports the command as not run.
+    // Without --check nothing is pending: the preview counts the command as
+    // skipped, and --verbose says why.
     phx_apply()
         .args(["--root", r])
+        .write_stdin(plan.clone())
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "t: 0 ok, 0 changed, 1 skipped, 0 failed",
+        ));
+    phx_apply()
+        .args(["--root", r, "--verbose"])
         .write_stdin(plan)
         .assert()
         .code(0)
