@@ -58,7 +58,13 @@ pub fn shown(o: &Outcome, verbose: bool) -> bool {
 /// (a failed command's output) is indented under it.
 pub fn line(o: &Outcome, n: usize, total: usize, show: Show) -> String {
     let width = total.to_string().len();
-    let status = format!("{:<13}", label(o.status, show.check));
+    // Padded outside the colour, so a coloured line lines up with a plain one.
+    let word = label(o.status, show.check);
+    let status = format!(
+        "{}{}",
+        show.paint.paint(colour_of(o.status), word),
+        " ".repeat(13usize.saturating_sub(word.len()))
+    );
     let detail = o.detail.replace('\n', "\n    ");
     let time = if show.verbose || o.elapsed_ms >= LONG_MS {
         format!(" ({})", duration(o.elapsed_ms))
@@ -66,10 +72,8 @@ pub fn line(o: &Outcome, n: usize, total: usize, show: Show) -> String {
         String::new()
     };
     format!(
-        "[{n:>width$}/{total}] {} {:<8} {:<28} {detail}{time}\n",
-        show.paint.paint(colour_of(o.status), &status),
-        o.kind,
-        o.id
+        "[{n:>width$}/{total}] {status} {:<8} {:<28} {detail}{time}\n",
+        o.kind, o.id
     )
 }
 

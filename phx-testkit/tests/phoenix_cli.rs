@@ -238,3 +238,105 @@ fn confirm_with_nothing_armed_says_so() {
         .success()
         .stderr(predicate::str::contains("nothing to confirm"));
 }
+
+/// A fresh node's files under a temp root, and a copy of the example
+/// configuration without its one record that makes phx-dns warn (a warning
+/// is planner output, not the recap this looks at).
+fn fresh_setup() -> (tempfile::TempDir, tempfile::TempDir) {
+    let root = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(repo("examples/state").join("."))
+        .arg(root.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let cfg = phx_testkit::copy_config(&repo("examples/etc"));
+    phx_testkit::edit_json(&cfg.path().join("phoenix_vm_configs.json"), |v| {
+        v["vms"][1]["dns_records"] = serde_json::json!([]);
+    });
+    (root, cfg)
+}
+
+fn lines(b: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(b)
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn a_converged_setup_prints_one_recap_line_per_subsystem() {
+    let (root, cfg) = fresh_setup();
+    let run = |extra: &[&str]| {
+        cli()
+            .arg("setup")
+            .arg("--config-dir")
+            .arg(cfg.path())
+            .args(["--root", root.path().to_str().unwrap()])
+            .args(extra)
+            .assert()
+            .success()
+            .get_output()
+            .clone()
+    };
+    let first = lines(&run(&[]).stderr);
+    assert!(
+        first.iter().any(|l| l.contains(" changed ")),
+        "the first run changes files: {first:?}"
+    );
+    let again = run(&[]);
+    assert!(again.stdout.is_empty());
+    let recap = lines(&again.stderr);
+    assert_eq!(recap.len(), 3, "{recap:?}");
+    for (line, tool) in recap.iter().zip(["phx-net", "phx-dns", "phx-fw"]) {
+        assert!(
+            line.starts_with(&format!("{tool}: "))
+                && line.contains(" ok, 0 changed, ")
+                && line.ends_with(", 0 failed"),
+            "{line}"
+        );
+    }
+    // --verbose reaches phx-apply (every step, timed) and names the phase.
+    let verbose = lines(&run(&["--verbose"]).stderr);
+    assert_eq!(verbose[0], "phoenix-cli: setup: net dns fw");
+    assert!(
+        verbose
+            .iter()
+            .any(|l| l.contains("] ok ") && l.contains("net:hostname")),
+        "{verbose:?}"
+    );
+    assert!(verbose
+        .iter()
+        .any(|l| l.starts_with("phx-fw: ") && l.contains(" in ")));
+}
+
+#[test]
+fn color_reaches_phx_apply_and_a_bad_value_is_refused() {
+    let (root, cfg) = fresh_setup();
+    let check = |color: &str| {
+        cli()
+            .args(["check", "net", "--color", color, "--config-dir"])
+            .arg(cfg.path())
+            .args(["--root", root.path().to_str().unwrap()])
+            .env_remove("NO_COLOR")
+            .assert()
+            .code(3)
+            .get_output()
+            .clone()
+    };
+    let coloured = check("always");
+    assert!(
+        String::from_utf8_lossy(&coloured.stdout).contains("\x1b[32m+"),
+        "coloured diff"
+    );
+    let plain = check("never");
+    assert!(!plain.stdout.contains(&0x1b) && !plain.stderr.contains(&0x1b));
+    cli()
+        .args(["setup", "--color", "sometimes"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--color needs auto, always or never",
+        ));
+}
