@@ -39,7 +39,8 @@ struct Args {
     /// Print a unified diff of every file that changes (secrets as <secret>).
     #[arg(long)]
     diff: bool,
-    /// Print the report as JSON on stdout instead of text on stderr.
+    /// Print the report as JSON on stdout (diffs inside it); the step lines
+    /// and recap still go to stderr, without a spinner.
     #[arg(long)]
     json: bool,
     /// Undo one earlier run: restore the files it replaced or removed from
