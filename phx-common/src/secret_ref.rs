@@ -16,7 +16,7 @@ pub fn fill(content: &str, r: &SecretRef) -> Result<String, String> {
     let doc: Value = serde_json::from_str(&text)
         .map_err(|e| format!("the secret's file {} is not JSON: {e}", r.file))?;
     if let Some((at, want)) = &r.guard {
-        if doc.pointer(at) != Some(want) {
+        if !same_scalar(doc.pointer(at), want) {
             return Err(format!(
                 "{} changed since the plan was made: {at} is no longer {want}; plan again",
                 r.file
@@ -48,6 +48,16 @@ pub fn fill(content: &str, r: &SecretRef) -> Result<String, String> {
     Ok(content.replacen(&r.placeholder, &quoted, 1))
 }
 
+/// The configuration takes `"vmid": 9001` and `"vmid": "9001"` alike.
+fn same_scalar(have: Option<&Value>, want: &Value) -> bool {
+    let text = |v: &Value| match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    have.is_some_and(|h| h == want || (text(h).is_some() && text(h) == text(want)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,6 +82,12 @@ mod tests {
         let f = file_with(r#"{"vms":[{"vmid":9001,"user_config":{"password":"p\"w: #x"}}]}"#);
         let out = fill("password: @SECRET@\n", &reference(f.path())).unwrap();
         assert_eq!(out, "password: \"p\\\"w: #x\"\n");
+    }
+
+    #[test]
+    fn a_guard_number_matches_the_same_number_written_as_a_string() {
+        let f = file_with(r#"{"vms":[{"vmid":"9001","user_config":{"password":"pw"}}]}"#);
+        assert_eq!(fill("@SECRET@", &reference(f.path())).unwrap(), "\"pw\"");
     }
 
     #[test]
