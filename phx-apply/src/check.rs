@@ -4,7 +4,7 @@
 use crate::meta::parse_mode;
 use crate::{Options, STATE_DIR};
 use anyhow::bail;
-use phx_common::plan::{Action, FileStep, Step};
+use phx_common::plan::{Action, FileStep, SecretRef, Step};
 
 /// The largest secret a step may ask for (it is written as hex, twice this).
 pub const MAX_SECRET_BYTES: usize = 1 << 20;
@@ -52,6 +52,9 @@ pub fn check_plan(steps: &[Step]) -> anyhow::Result<()> {
                 check_ids(f, &mut bad);
                 check_size(f.content.len(), &mut bad);
                 check_argv("validate", f.validate.as_deref(), &mut bad);
+                if let Some(r) = &f.secret_from {
+                    check_secret_ref(f, r, &mut bad);
+                }
             }
             Action::Block(b) => {
                 check_line("marker", &b.marker, &mut bad);
@@ -162,6 +165,35 @@ fn check_ids(f: &FileStep, bad: &mut impl FnMut(String)) {
         if !matches!(Group::from_name(g), Ok(Some(_))) {
             bad(format!("group {g:?} does not exist"));
         }
+    }
+}
+
+/// A secret read at apply time goes only into a secret file, from an
+/// absolute path, into exactly one place of the content.
+fn check_secret_ref(f: &FileStep, r: &SecretRef, bad: &mut impl FnMut(String)) {
+    if !f.secret {
+        bad("secret_from needs \"secret\": true (its content must never be printed)".into());
+    }
+    if !r.file.starts_with('/') {
+        bad(format!(
+            "secret_from.file {:?} is not an absolute path",
+            r.file
+        ));
+    }
+    for (what, p) in
+        std::iter::once(("pointer", &r.pointer)).chain(r.guard.iter().map(|g| ("guard", &g.0)))
+    {
+        if !p.starts_with('/') {
+            bad(format!(
+                "secret_from.{what} {p:?} is not a JSON pointer (it starts with /)"
+            ));
+        }
+    }
+    if r.placeholder.is_empty() || f.content.matches(r.placeholder.as_str()).count() != 1 {
+        bad(format!(
+            "secret_from.placeholder {:?} must occur exactly once in the content",
+            r.placeholder
+        ));
     }
 }
 

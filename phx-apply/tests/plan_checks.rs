@@ -19,6 +19,15 @@ fn file_with(f: impl FnOnce(&mut FileStep)) -> Step {
     step("x", Action::File(fs))
 }
 
+fn secret_ref(placeholder: &str) -> SecretRef {
+    SecretRef {
+        file: "/etc/phoenix/vms.json".into(),
+        pointer: "/vms/0/user_config/password".into(),
+        placeholder: placeholder.into(),
+        guard: None,
+    }
+}
+
 #[test]
 fn a_bad_mode_late_in_the_plan_stops_it_before_the_first_write() {
     let root = tempfile::tempdir().unwrap();
@@ -86,6 +95,29 @@ fn every_kind_of_bad_step_is_refused_and_all_are_listed() {
             file_with(|f| f.content = "x".repeat((16 << 20) + 1)),
         ),
         ("empty argv", file_with(|f| f.validate = Some(vec![]))),
+        (
+            "needs \"secret\"",
+            file_with(|f| f.secret_from = Some(secret_ref("@S@"))),
+        ),
+        (
+            "exactly once",
+            file_with(|f| {
+                f.secret = true;
+                f.content = "@S@ @S@\n".into();
+                f.secret_from = Some(secret_ref("@S@"));
+            }),
+        ),
+        (
+            "not an absolute path",
+            file_with(|f| {
+                f.secret = true;
+                f.content = "@S@\n".into();
+                f.secret_from = Some(SecretRef {
+                    file: "etc/vms.json".into(),
+                    ..secret_ref("@S@")
+                });
+            }),
+        ),
         ("line break", block("a\nb", "x\n")),
         ("own marker", block("m", "x\n# END phoenix m\ny\n")),
         (

@@ -13,6 +13,7 @@ pub mod plan;
 pub mod plan_guest;
 pub mod probe;
 pub mod props;
+pub mod secret_ref;
 pub mod sha256;
 
 pub use config::{Guest, Inventory};

@@ -66,6 +66,29 @@ pub struct FileStep {
     /// The mode's setuid/setgid bits are meant; without this they are refused.
     #[serde(default, skip_serializing_if = "is_false")]
     pub setid: bool,
+    /// A value `content` needs that must not be in the plan: the executor
+    /// reads it when it applies the step. Only with `secret`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_from: Option<SecretRef>,
+}
+
+/// Where a secret file's secret value lives: a JSON string in a file the
+/// operator keeps (the configuration), found by an RFC 6901 pointer. The plan
+/// names the place, never the value, so plans, diffs, logs and argv stay
+/// clean. `guard` proves the file still describes the same thing as when the
+/// plan was made (an entry moved in a list must not hand over another
+/// entry's secret).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SecretRef {
+    /// Absolute path of the JSON file.
+    pub file: String,
+    /// Pointer to the JSON string (`/vms/1/user_config/password`).
+    pub pointer: String,
+    /// Text in `content` replaced, exactly once, by the value as a JSON string.
+    pub placeholder: String,
+    /// Pointer and the value it must hold (`/vms/1/vmid` = 9001).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guard: Option<(String, serde_json::Value)>,
 }
 
 /// The lines between `# BEGIN phoenix <marker>` and `# END phoenix <marker>`

@@ -8,9 +8,10 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 /// Every double, by the name of the program it stands in for.
-pub const DOUBLES: [&str; 7] = [
+pub const DOUBLES: [&str; 8] = [
     "pct",
     "qm",
+    "pvesm",
     "pve-firewall",
     "apt-get",
     "systemctl",

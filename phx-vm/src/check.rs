@@ -1,7 +1,9 @@
 //! What phx-vm refuses before planning (exit 2, every problem at once): a
 //! template to make without an image or whose image is not on the host, a
 //! VM with neither a clone source nor an image, a static address without a
-//! gateway (cloud-init's ipconfig0 needs one).
+//! gateway (cloud-init's ipconfig0 needs one), a password the executor
+//! could not read (the VM file came from a stream) or not write (no `local`
+//! directory storage for its snippet).
 
 use crate::observe::{image_candidates, Observed};
 use crate::spec;
@@ -12,16 +14,26 @@ use std::path::Path;
 pub fn check(inv: &Inventory, seen: &Observed, state_root: &Path) -> Problems {
     let mut p = Problems::default();
     let file = &inv.sources.vm;
-    for v in &inv.vms {
-        let s = spec::settings(v, inv);
-        if v.has_password {
+    if let Some(v) = inv.vms.iter().find(|v| v.has_password) {
+        if secret_file(inv).is_none() {
             p.push(
                 file,
                 &format!("{}.user_config.password", v.path),
                 "<secret>",
-                "no password (not supported yet: qm takes a cloud-init password only as an argument, where every process listing shows it; give user_config.ssh_keys instead)",
+                "the VM file read from a file (--config-dir or FILE), not a stream: a plan names where the password is, never the password",
             );
         }
+        if let Err(why) = crate::snippets::local_content(seen.storage_cfg.as_deref()) {
+            p.push(
+                crate::snippets::STORAGE_CFG,
+                &format!("{}.user_config.password", v.path),
+                "<secret>",
+                why,
+            );
+        }
+    }
+    for v in &inv.vms {
+        let s = spec::settings(v, inv);
         if let Some(n) = &v.net {
             if matches!(n.ip, GuestIp::Static(_)) && n.gw.is_none() {
                 p.push(
@@ -75,4 +87,10 @@ pub fn check(inv: &Inventory, seen: &Observed, state_root: &Path) -> Problems {
         }
     }
     p
+}
+
+/// The VM file's absolute path, when it was read from a file.
+pub fn secret_file(inv: &Inventory) -> Option<String> {
+    let path = std::fs::canonicalize(&inv.sources.vm).ok()?;
+    path.is_file().then(|| path.display().to_string())
 }

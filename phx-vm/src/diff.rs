@@ -8,12 +8,13 @@ use phx_common::props;
 /// Keys whose change reaches a running VM only at its next boot: CPU and
 /// memory (hotplug is off by default; qm keeps them in [PENDING]), the agent
 /// device, and everything cloud-init writes into the guest.
-pub const REBOOT_KEYS: [&str; 8] = [
+pub const REBOOT_KEYS: [&str; 9] = [
     "cores",
     "memory",
     "agent",
     "ciuser",
     "sshkeys",
+    "cicustom",
     "ipconfig0",
     "nameserver",
     "searchdomain",
@@ -24,7 +25,7 @@ pub type SetKeys = Vec<(String, String)>;
 
 /// The keys that differ, and those of them that need a reboot.
 pub fn existing(s: &Spec, conf: &Conf) -> (SetKeys, Vec<String>) {
-    props::changed_keys(
+    let (mut set, mut reboot) = props::changed_keys(
         &s.keys,
         |k| conf.effective(k),
         |k, want, have| match k {
@@ -33,7 +34,19 @@ pub fn existing(s: &Spec, conf: &Conf) -> (SetKeys, Vec<String>) {
             _ => Some(want.to_string()),
         },
         &REBOOT_KEYS,
-    )
+    );
+    if stale_cicustom(s, conf.effective("cicustom")) {
+        set.push(("delete".to_string(), "cicustom".to_string()));
+        reboot.push("cicustom".to_string());
+    }
+    (set, reboot)
+}
+
+/// A Phoenix snippet the VM should not use (its password was removed, or it
+/// is a clone that inherited its template's): left, it would keep handing
+/// that password to the guest.
+pub fn stale_cicustom(s: &Spec, have: Option<&str>) -> bool {
+    s.get("cicustom").is_none() && have.is_some_and(crate::snippets::is_phoenix_cicustom)
 }
 
 /// Whether a stored value equals the wanted one, the way qm reads it.
@@ -53,7 +66,7 @@ fn same(key: &str, want: &str, have: Option<&str>) -> bool {
             enabled(have) == enabled(want)
         }
         "startup" => props::parse(have, Some("order")) == props::parse(want, Some("order")),
-        "ipconfig0" => props::parse(have, None) == props::parse(want, None),
+        "ipconfig0" | "cicustom" => props::parse(have, None) == props::parse(want, None),
         "sshkeys" => spec::url_decode(have) == spec::url_decode(want),
         "nameserver" => {
             let split = |s: &str| {

@@ -10,6 +10,7 @@ pub mod conf;
 mod diff;
 pub mod observe;
 mod planner;
+pub mod snippets;
 pub mod spec;
 
 use observe::Observed;
@@ -75,7 +76,10 @@ pub fn plan(
         .into_iter()
         .filter(|id| by_id.contains_key(id))
         .collect();
-    let mut p = planner::Planner::new(inv, seen, opts);
+    let mut p = planner::Planner::new(inv, seen, opts, check::secret_file(inv));
+    if inv.vms.iter().any(|v| v.has_password) {
+        p.allow_snippets();
+    }
     let total = order.len();
     let mut summaries: BTreeMap<u32, Vec<String>> = BTreeMap::new();
     for (i, id) in order.iter().enumerate() {

@@ -21,6 +21,13 @@ pub struct Observed {
     /// Cloud images found: the `template_image` as written → its absolute
     /// path on the host and its virtual size in bytes.
     pub images: HashMap<String, (String, u64)>,
+    /// `/etc/pve/storage.cfg`, read only when a VM has a password (its
+    /// snippet needs the `local` storage to allow snippets); `None`: absent.
+    pub storage_cfg: Option<String>,
+    /// The Phoenix snippets of VMs with a password: content and mode.
+    pub snippets: HashMap<u32, (String, u32)>,
+    /// VMs without a password whose Phoenix snippet is still on the host.
+    pub stale_snippets: HashSet<u32>,
     /// qm calls made while observing.
     pub qm_calls: usize,
     pub notes: Vec<String>,
@@ -86,6 +93,18 @@ pub fn observe(
         {
             o.confs.insert(v.id, conf::parse(&text));
         }
+        let snippet = under_root(state_root, &crate::snippets::snippet_path(v.id));
+        if !v.has_password && snippet.exists() {
+            o.stale_snippets.insert(v.id);
+        } else if v.has_password {
+            if let Some(text) = read_optional(&snippet)
+                .map_err(|e| anyhow::anyhow!("reading {}: {e}", snippet.display()))?
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = std::fs::metadata(&snippet)?.permissions().mode() & 0o7777;
+                o.snippets.insert(v.id, (text, mode));
+            }
+        }
         let Some(image) = crate::spec::settings(v, inv).template_image else {
             continue;
         };
@@ -98,6 +117,11 @@ pub fn observe(
                 break;
             }
         }
+    }
+    if inv.vms.iter().any(|v| v.has_password) {
+        let p = under_root(state_root, crate::snippets::STORAGE_CFG);
+        o.storage_cfg =
+            read_optional(&p).map_err(|e| anyhow::anyhow!("reading {}: {e}", p.display()))?;
     }
     match qm_list(state_root, path) {
         Ok(out) => {

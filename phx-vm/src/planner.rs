@@ -9,9 +9,12 @@ use crate::spec::{self, Spec};
 use crate::{Options, StartMode};
 use phx_common::config::model::Vm;
 use phx_common::config::Inventory;
-use phx_common::plan::{Action, CommandStep, Plan};
+use phx_common::plan::{AbsentStep, Action, CommandStep, FileStep, HandlerStep, Plan, SecretRef};
 use phx_common::props::{self, GIB};
 use std::collections::HashMap;
+
+/// A snippet holds a password: root only.
+const SNIPPET_MODE: u32 = 0o600;
 
 fn qm(args: &[&str]) -> Vec<String> {
     std::iter::once("qm")
@@ -28,6 +31,8 @@ pub(crate) struct Planner<'a> {
     pub notes: Vec<String>,
     /// Disk size (bytes) each VM has once its steps ran, for its clones.
     disks: HashMap<u32, u64>,
+    /// The VM file's absolute path, where `phx-apply` reads passwords.
+    secret_file: Option<String>,
 }
 
 /// One VM being converged.
@@ -41,7 +46,12 @@ struct Work {
 }
 
 impl<'a> Planner<'a> {
-    pub(crate) fn new(inv: &'a Inventory, seen: &'a Observed, opts: Options) -> Self {
+    pub(crate) fn new(
+        inv: &'a Inventory,
+        seen: &'a Observed,
+        opts: Options,
+        secret_file: Option<String>,
+    ) -> Self {
         Planner {
             inv,
             seen,
@@ -49,6 +59,7 @@ impl<'a> Planner<'a> {
             plan: Plan::new(crate::TOOL),
             notes: seen.notes.clone(),
             disks: HashMap::new(),
+            secret_file,
         }
     }
 
@@ -82,6 +93,9 @@ impl<'a> Planner<'a> {
             reboot: Vec::new(),
             disk: None,
         };
+        if v.has_password {
+            self.password_snippet(v, &mut w);
+        }
         let seen = self.seen;
         let set = match seen.confs.get(&v.id) {
             Some(conf) => {
@@ -102,6 +116,17 @@ impl<'a> Planner<'a> {
             None => self.clone_vm(&mut w),
         };
         self.set(&mut w, &set);
+        if seen.stale_snippets.contains(&v.id) {
+            // After the set that stops the VM using it.
+            self.plan.push(
+                format!("vm:{}:user-data", v.id),
+                Action::Absent(AbsentStep {
+                    path: crate::snippets::snippet_path(v.id),
+                    ..Default::default()
+                }),
+            );
+            w.actions.push("remove cloud-init user data".to_string());
+        }
         self.grow(&mut w);
         if !seen.confs.contains_key(&v.id) && w.s.is_template {
             self.finish_template(&mut w);
@@ -171,11 +196,111 @@ impl<'a> Planner<'a> {
             .get(&src)
             .copied()
             .or_else(|| self.seen.confs.get(&src).and_then(diff::disk_bytes));
-        w.s.keys
-            .iter()
-            .filter(|(k, _)| *k != "name")
-            .map(|(k, v)| (k.to_string(), v.clone()))
-            .collect()
+        let mut set: SetKeys =
+            w.s.keys
+                .iter()
+                .filter(|(k, _)| *k != "name")
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect();
+        let src_has_snippet = self.inv.vms.iter().any(|v| v.id == src && v.has_password)
+            || diff::stale_cicustom(
+                &w.s,
+                self.seen
+                    .confs
+                    .get(&src)
+                    .and_then(|c| c.effective("cicustom")),
+            );
+        if w.s.get("cicustom").is_none() && src_has_snippet {
+            set.push(("delete".to_string(), "cicustom".to_string()));
+        }
+        set
+    }
+
+    /// `pvesm set` adding `snippets` to the `local` storage's content, when
+    /// it does not allow them yet (check() refused a storage.cfg without it).
+    pub(crate) fn allow_snippets(&mut self) {
+        let mut content =
+            crate::snippets::local_content(self.seen.storage_cfg.as_deref()).expect("checked");
+        if content.iter().any(|c| c == "snippets") {
+            return;
+        }
+        content.push("snippets".to_string());
+        let list = content.join(",");
+        self.command(
+            "vm:storage:snippets".to_string(),
+            ["pvesm", "set", crate::snippets::STORAGE, "--content", &list]
+                .map(str::to_string)
+                .to_vec(),
+            None,
+            format!(
+                "storage {}: allow snippets (VM cloud-init passwords are written there)",
+                crate::snippets::STORAGE
+            ),
+        );
+    }
+
+    /// The VM's cloud-init user data as a root-only snippet whose password
+    /// `phx-apply` fills in from the VM file; a running VM gets its
+    /// cloud-init drive rebuilt when the snippet changes. Nothing is planned
+    /// when the snippet on the host is already right (the planner fills the
+    /// password in to compare, and keeps it to itself).
+    fn password_snippet(&mut self, v: &Vm, w: &mut Work) {
+        let file = self
+            .secret_file
+            .clone()
+            .expect("check() refuses a password read from stdin");
+        let index = v
+            .path
+            .strip_prefix("vms[")
+            .and_then(|r| r.strip_suffix(']'))
+            .expect("a VM's path is vms[<index>]");
+        let id = v.id.to_string();
+        let from = SecretRef {
+            file,
+            pointer: format!("/vms/{index}/user_config/password"),
+            placeholder: crate::snippets::PLACEHOLDER.to_string(),
+            guard: Some((format!("/vms/{index}/vmid"), v.id.into())),
+        };
+        let content = crate::snippets::user_data(v, &w.s.settings, &self.inv.host.domain);
+        if let (Ok(want), Some((have, mode))) = (
+            phx_common::secret_ref::fill(&content, &from),
+            self.seen.snippets.get(&v.id),
+        ) {
+            if want == *have && *mode == SNIPPET_MODE {
+                return;
+            }
+        }
+        let handler = format!("vm:{id}:cloudinit-update");
+        let running = self.seen.running.contains(&v.id) && !v.is_template;
+        self.plan.push(
+            format!("vm:{id}:user-data"),
+            Action::File(FileStep {
+                path: crate::snippets::snippet_path(v.id),
+                content,
+                mode: Some(format!("{SNIPPET_MODE:04o}")),
+                secret: true,
+                notify: if running {
+                    vec![handler.clone()]
+                } else {
+                    Vec::new()
+                },
+                secret_from: Some(from),
+                ..Default::default()
+            }),
+        );
+        if running {
+            self.plan.push(
+                handler,
+                Action::Handler(HandlerStep {
+                    argv: qm(&["cloudinit", "update", &id]),
+                    desc: format!(
+                        "VM {id}: rebuild the cloud-init drive (the guest reads it at its next boot)"
+                    ),
+                    ..Default::default()
+                }),
+            );
+        }
+        w.actions.push("cloud-init user data".to_string());
     }
 
     /// One `qm set` with every key that differs.

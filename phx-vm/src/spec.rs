@@ -53,8 +53,8 @@ pub struct Spec {
     pub vmid: u32,
     pub name: String,
     /// `qm` keys in the order they are passed: name, cores, memory, net0,
-    /// agent, ciuser, sshkeys, ipconfig0, nameserver, searchdomain, onboot,
-    /// startup.
+    /// agent, ciuser, sshkeys, cicustom, ipconfig0, nameserver,
+    /// searchdomain, onboot, startup.
     pub keys: Vec<(&'static str, String)>,
     pub settings: Settings,
     pub is_template: bool,
@@ -176,6 +176,10 @@ pub fn spec(v: &Vm, inv: &Inventory) -> Spec {
             .map(|k| format!("{}\n", k.trim()))
             .collect();
         keys.push(("sshkeys", url_encode(&file)));
+    }
+    if v.has_password {
+        // The password goes in the snippet, never in an argument.
+        keys.push(("cicustom", crate::snippets::cicustom(v.id)));
     }
     if let Some(n) = &v.net {
         match &n.ip {

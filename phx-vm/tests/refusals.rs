@@ -111,9 +111,10 @@ fn a_bad_mac() {
 }
 
 #[test]
-fn a_cloud_init_password_is_refused_and_never_shown() {
+fn a_cloud_init_password_with_a_line_break_is_refused_and_never_shown() {
     let err = refused(|_, vm| {
-        vm["vms"][1]["user_config"] = json!({"username": "ops", "password": "hunter2-secret"})
+        vm["vms"][1]["user_config"] =
+            json!({"username": "ops", "password": "hunter2-secret\nroot::0:0"})
     });
     assert!(
         err.contains("vms[1].user_config.password: <secret>"),

@@ -15,7 +15,7 @@ use std::sync::OnceLock;
 /// PATH with the qm and pct doubles in front.
 pub fn doubles() -> &'static OsString {
     static PATH: OnceLock<OsString> = OnceLock::new();
-    PATH.get_or_init(|| doubles_path(&["qm", "pct"]))
+    PATH.get_or_init(|| doubles_path(&["qm", "pct", "pvesm"]))
 }
 
 /// The images the inventory's templates name, and the host directories its
@@ -64,7 +64,7 @@ pub fn log(root: &Path, prog: &str) -> Vec<String> {
 }
 
 pub fn clear_logs(root: &Path) {
-    for p in ["qm", "pct"] {
+    for p in ["qm", "pct", "pvesm"] {
         let _ = std::fs::remove_file(root.join(format!("{p}.log")));
     }
 }

@@ -2,7 +2,7 @@
 
 use super::super::model::*;
 use super::super::raw::{List, Obj, Scalar};
-use super::super::reader::{At, Reader};
+use super::super::reader::{line_safe, At, Reader};
 use super::guest::{common, GuestDefaults, RawGuestCommon};
 use super::tokens::*;
 use crate::section;
@@ -165,8 +165,21 @@ fn vm(r: &mut Reader, at: &At, n: RawVm, d: &VmDefaults) -> Option<Vm> {
                         })
                     })
                     .unwrap_or_default();
-                // Only that it is there: the value is a secret, kept nowhere.
-                (user, keys, u.password.is_some())
+                // Only that it is there: the value is a secret, kept nowhere
+                // (phx-apply reads it from the file when it writes the snippet).
+                let password = match u.password {
+                    None => false,
+                    Some(Scalar::Str(s)) if !s.is_empty() && line_safe(&s) => true,
+                    Some(_) => {
+                        r.push(
+                            &uat.key("password"),
+                            "<secret>",
+                            "a non-empty single-line string (cloud-init's password; never shown)",
+                        );
+                        false
+                    }
+                };
+                (user, keys, password)
             })
             .unwrap_or_default()
         }

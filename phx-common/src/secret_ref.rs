@@ -1,0 +1,120 @@
+//! A secret file's secret value, read from the JSON file a plan names
+//! (`secret_from`), so no plan ever holds it: `phx-apply` fills it in when it
+//! writes the file, and a planner may fill it in to tell whether the file on
+//! the host is already right (and print nothing about it). What goes wrong
+//! is said without the value: messages end up in logs.
+
+use crate::config::reader::line_safe;
+use crate::plan::SecretRef;
+use serde_json::Value;
+
+/// `content` with the placeholder replaced by the value as a JSON string
+/// (which YAML reads as the same double-quoted string).
+pub fn fill(content: &str, r: &SecretRef) -> Result<String, String> {
+    let text = std::fs::read_to_string(&r.file)
+        .map_err(|e| format!("cannot read the secret's file {}: {e}", r.file))?;
+    let doc: Value = serde_json::from_str(&text)
+        .map_err(|e| format!("the secret's file {} is not JSON: {e}", r.file))?;
+    if let Some((at, want)) = &r.guard {
+        if !same_scalar(doc.pointer(at), want) {
+            return Err(format!(
+                "{} changed since the plan was made: {at} is no longer {want}; plan again",
+                r.file
+            ));
+        }
+    }
+    let value = match doc.pointer(&r.pointer) {
+        Some(Value::String(s)) if !s.is_empty() && line_safe(s) => s,
+        Some(Value::String(_)) => {
+            return Err(format!(
+                "the secret at {} in {} is empty or holds control characters",
+                r.pointer, r.file
+            ))
+        }
+        Some(_) => {
+            return Err(format!(
+                "the secret at {} in {} is not a string",
+                r.pointer, r.file
+            ))
+        }
+        None => {
+            return Err(format!(
+                "{} has nothing at {}; plan again",
+                r.file, r.pointer
+            ))
+        }
+    };
+    let quoted = serde_json::to_string(value).expect("a string serialises");
+    Ok(content.replacen(&r.placeholder, &quoted, 1))
+}
+
+/// The configuration takes `"vmid": 9001` and `"vmid": "9001"` alike.
+fn same_scalar(have: Option<&Value>, want: &Value) -> bool {
+    let text = |v: &Value| match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    have.is_some_and(|h| h == want || (text(h).is_some() && text(h) == text(want)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reference(file: &std::path::Path) -> SecretRef {
+        SecretRef {
+            file: file.display().to_string(),
+            pointer: "/vms/0/user_config/password".into(),
+            placeholder: "@SECRET@".into(),
+            guard: Some(("/vms/0/vmid".into(), 9001.into())),
+        }
+    }
+
+    fn file_with(json: &str) -> tempfile::NamedTempFile {
+        let f = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(f.path(), json).unwrap();
+        f
+    }
+
+    #[test]
+    fn the_value_replaces_the_placeholder_as_a_quoted_string() {
+        let f = file_with(r#"{"vms":[{"vmid":9001,"user_config":{"password":"p\"w: #x"}}]}"#);
+        let out = fill("password: @SECRET@\n", &reference(f.path())).unwrap();
+        assert_eq!(out, "password: \"p\\\"w: #x\"\n");
+    }
+
+    #[test]
+    fn a_guard_number_matches_the_same_number_written_as_a_string() {
+        let f = file_with(r#"{"vms":[{"vmid":"9001","user_config":{"password":"pw"}}]}"#);
+        assert_eq!(fill("@SECRET@", &reference(f.path())).unwrap(), "\"pw\"");
+    }
+
+    #[test]
+    fn a_moved_entry_is_refused_without_showing_any_secret() {
+        let f =
+            file_with(r#"{"vms":[{"vmid":9002,"user_config":{"password":"other-vms-secret"}}]}"#);
+        let err = fill("@SECRET@", &reference(f.path())).unwrap_err();
+        assert!(err.contains("/vms/0/vmid is no longer 9001"), "{err}");
+        assert!(!err.contains("other-vms-secret"));
+    }
+
+    #[test]
+    fn a_missing_or_non_string_or_empty_value_is_refused() {
+        for (json, says) in [
+            (r#"{"vms":[{"vmid":9001}]}"#, "has nothing at"),
+            (
+                r#"{"vms":[{"vmid":9001,"user_config":{"password":7}}]}"#,
+                "not a string",
+            ),
+            (
+                r#"{"vms":[{"vmid":9001,"user_config":{"password":""}}]}"#,
+                "empty",
+            ),
+        ] {
+            let f = file_with(json);
+            let err = fill("@SECRET@", &reference(f.path())).unwrap_err();
+            assert!(err.contains(says), "{json}: {err}");
+        }
+    }
+}
