@@ -112,6 +112,12 @@ pub fn req(key: &'static str, schema: Value) -> Prop {
     }
 }
 
+/// "`key` is there and not null" (`null` reads as absent), for rules
+/// between the keys of one object.
+pub fn present(key: &str) -> Value {
+    json!({"required": [key], "properties": {key: {"not": {"type": "null"}}}})
+}
+
 /// A section as the schema and the loader each see it.
 pub struct Seen {
     pub section: &'static str,

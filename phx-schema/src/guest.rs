@@ -1,7 +1,7 @@
 //! The guest files (`parse/guest.rs`, `lxc.rs`, `vm.rs`, `records.rs`):
 //! what LXC and VM entries share, then each kind's own keys.
 
-use crate::builder::{opt, req, Builder, Prop};
+use crate::builder::{opt, present, req, Builder, Prop};
 use crate::firewall::firewall;
 use crate::leaf::*;
 use phx_common::config::parse::guest::RawGuestNet;
@@ -73,11 +73,8 @@ fn dns_record(b: &mut Builder) -> Value {
                 opt("wildcard", boolean("also answer for every name below it")),
             ],
         );
-        // One of the two spellings must be there (and not null).
-        o["anyOf"] = json!([
-            {"required": ["hostname"], "properties": {"hostname": {"type": "string"}}},
-            {"required": ["name"], "properties": {"name": {"type": "string"}}},
-        ]);
+        // One of the two spellings must be there.
+        o["anyOf"] = json!([present("hostname"), present("name")]);
         o
     })
 }
@@ -91,7 +88,8 @@ fn traefik_service(b: &mut Builder) -> Value {
                     "name",
                     dns_name("the service's DNS name (one label, or label.domain)"),
                 ),
-                opt("port", int(1, 65535)),
+                // Optional to the loader; phx-ca refuses a service without one.
+                req("port", int(1, 65535)),
             ],
         )
     });
@@ -99,6 +97,14 @@ fn traefik_service(b: &mut Builder) -> Value {
         "description": "one service {name, port} or a list of them",
         "anyOf": [one.clone(), {"type": "array", "items": one}],
     })
+}
+
+/// `features` naming step_ca or traefik, in either spelling of the list.
+fn ca_or_traefik() -> Value {
+    json!({"anyOf": [
+        {"type": "array", "contains": {"enum": ["step_ca", "traefik"]}},
+        {"type": "string", "pattern": "(^|,)\\s*(step_ca|traefik)\\s*(,|$)"},
+    ]})
 }
 
 /// `phoenix_lxc_configs.json`'s `lxc_configs` values.
@@ -140,7 +146,20 @@ pub fn lxc(b: &mut Builder) -> Value {
                 items(port_map(), "port forwards HOST_PORT:GUEST_PORT"),
             ),
         ]);
-        b.object::<RawLxc>("a container (the key is its CTID)", props)
+        let mut o = b.object::<RawLxc>("a container (the key is its CTID)", props);
+        // phx-lxc creates a container from a template or clones it (check.rs).
+        o["anyOf"] = json!([present("template"), present("clone_from_ctid")]);
+        // phx-ca acts inside the CA's and Traefik's containers with pct exec:
+        // they must run, at an address the others can be given.
+        o["if"] = json!({"required": ["features"], "properties": {"features": ca_or_traefik()}});
+        o["then"] = json!({
+            "allOf": [present("start_at_boot"), present("network_config")],
+            "properties": {
+                "start_at_boot": {"enum": [true, 1]},
+                "network_config": {"required": ["ip"], "properties": {"ip": {"pattern": format!("^{}/", ipv4_pattern())}}},
+            },
+        });
+        o
     })
 }
 
@@ -204,7 +223,20 @@ pub fn vm(b: &mut Builder) -> Value {
                 ),
             ),
         ]);
-        b.object::<RawVm>("a VM", props)
+        let mut o = b.object::<RawVm>("a VM", props);
+        // phx-vm refuses a static address without a gateway: cloud-init's
+        // ipconfig0 needs both (check.rs).
+        let static_ip = format!("^{}/", ipv4_pattern());
+        o["if"] = json!({
+            "required": ["network_config"],
+            "properties": {"network_config": {"required": ["ip"], "properties": {"ip": {"type": "string", "pattern": static_ip}}}},
+        });
+        o["then"] = json!({
+            "properties": {"network_config": {"anyOf": [present("gw"), present("gateway")]}},
+        });
+        // phx-ca runs the CA and Traefik in containers only (pct exec).
+        o["not"] = json!({"required": ["features"], "properties": {"features": ca_or_traefik()}});
+        o
     })
 }
 
