@@ -7,8 +7,10 @@ use crate::range;
 use phx_common::config::parse::tokens::{MAX_ID, MIN_ID};
 use serde_json::{json, Value};
 
-/// No C0/C1 control, DEL, U+2028/2029 or BOM: `reader::line_safe`.
-pub const LINE_SAFE: &str = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\ufeff]*$";
+/// No C0/C1 control, DEL, U+2028/2029 or BOM: `reader::line_safe`. Said
+/// as "none anywhere" rather than `^[^…]*$`: Python's `$` also matches
+/// before a final line feed, ECMAScript's does not.
+pub const LINE_SAFE: &str = "^(?![\\s\\S]*[\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\ufeff])";
 
 /// One RFC 1123 label (`names::is_label`).
 const LABEL: &str = "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
@@ -30,13 +32,15 @@ pub fn text(description: &str) -> Value {
     json!({"description": description, "anyOf": [{"type": "number"}, {"type": "string", "pattern": LINE_SAFE}]})
 }
 
-/// A string that `pattern` (ASCII only, so line-safe by itself) accepts.
+/// A single-line string that `pattern` accepts. Line safety is asked for
+/// beside it even when `pattern` is ASCII only: its final `$` lets a line
+/// feed through in Python's engine.
 pub fn token(pattern: String, description: &str) -> Value {
-    described(json!({"type": "string", "pattern": pattern}), description)
+    spaced(pattern, description)
 }
 
-/// A string the loader trims or splits on white space before checking it:
-/// `pattern` may use `\s`, so line safety is asked for separately.
+/// The same, for a pattern that may use `\s` (the loader trims or splits
+/// on white space before checking).
 pub fn spaced(pattern: String, description: &str) -> Value {
     described(
         json!({"type": "string", "allOf": [{"pattern": LINE_SAFE}, {"pattern": pattern}]}),
@@ -187,9 +191,11 @@ pub fn pct_features(description: &str) -> Value {
     list_or_string(items.clone(), items, description)
 }
 
-/// Strings the loader checks one by one; one string is one item (trimmed).
+/// Strings the loader checks one by one; one string is one item (trimmed:
+/// a blank one is no item).
 pub fn items(item: Value, description: &str) -> Value {
-    list_or_string(item.clone(), item, description)
+    let one = json!({"anyOf": [item.clone(), spaced("^\\s*$".into(), "no item")]});
+    list_or_string(item, one, description)
 }
 
 /// An array only (a lone value is refused: `dependencies`, sections' lists).
@@ -217,7 +223,7 @@ pub fn bridge_ports() -> Value {
 
 /// `tokens::abs_path`: no ',' and no '.' or '..' component.
 pub fn abs_path(description: &str) -> Value {
-    let p = "^(?!(.*/)?\\.\\.?(/.*)?$)/[^,\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\ufeff]*$";
+    let p = "^(?!(.*/)?\\.\\.?(/.*)?$)/[^,]*$";
     token(p.into(), description)
 }
 
