@@ -83,7 +83,7 @@ mod tests {
                 let end = alt[i..].find('}').unwrap() + i;
                 let n: usize = alt[i + 1..end].parse().unwrap();
                 let last = *classes.last().unwrap();
-                classes.extend(std::iter::repeat(last).take(n - 1));
+                classes.extend(std::iter::repeat_n(last, n - 1));
                 i = end + 1;
             } else {
                 classes.push((b[i], b[i]));
