@@ -1,8 +1,10 @@
 //! A `firewall` object (`parse/firewall.rs`): the cluster's, a guest's, or
-//! the node's `host`. Rule fields are kept as the loader keeps them, strings
-//! or numbers; their grammar (macros, ports, references) is phx-fw's check.
+//! the node's `host`. Rule fields are what phx-fw accepts (`fwrule.rs`);
+//! aliases, IP sets and options are what the loader accepts (phx-fw checks
+//! them further).
 
 use crate::builder::{opt, req, Builder};
+use crate::fwrule;
 use crate::leaf::*;
 use phx_common::config::parse::firewall::{
     RawAlias, RawFirewall, RawGroup, RawIpset, RawRule, RawSetEntry,
@@ -99,28 +101,42 @@ fn set_entry(b: &mut Builder) -> Value {
 
 fn rule(b: &mut Builder) -> Value {
     b.def("firewall_rule", |b| {
-        b.object::<RawRule>(
-            "a firewall rule (pve-firewall's grammar is checked by phx-fw)",
+        let mut rule = b.object::<RawRule>(
+            "a firewall rule",
             vec![
                 req("type", rule_type()),
                 req(
                     "action",
-                    string("ACCEPT, DROP, REJECT, a macro (SSH(ACCEPT)) or a group name"),
+                    string("ACCEPT, DROP, REJECT, Macro(ACCEPT|DROP|REJECT), or a group's name"),
                 ),
-                opt("macro", text("a Proxmox macro")),
-                opt("proto", text("a protocol name or number")),
-                opt("port", text("destination ports (the same as dport)")),
-                opt("dport", text("destination ports")),
-                opt("sport", text("source ports")),
-                opt("source", text("source addresses, alias or +ipset")),
-                opt("dest", text("destination addresses, alias or +ipset")),
-                opt("iface", text("the interface")),
-                opt("log", text("the log level")),
-                opt("icmp_type", text("the ICMP type")),
+                opt(
+                    "macro",
+                    text("a pve-firewall macro (SSH, HTTP, …); action is then the verdict"),
+                ),
+                opt("proto", fwrule::proto()),
+                opt(
+                    "port",
+                    fwrule::ports("destination ports (the same as dport)"),
+                ),
+                opt("dport", fwrule::ports("destination ports")),
+                opt("sport", fwrule::ports("source ports")),
+                opt(
+                    "source",
+                    fwrule::address("source: address, CIDR, range, list, +ipset or alias"),
+                ),
+                opt(
+                    "dest",
+                    fwrule::address("destination: address, CIDR, range, list, +ipset or alias"),
+                ),
+                opt("iface", fwrule::iface()),
+                opt("log", fwrule::log()),
+                opt("icmp_type", fwrule::icmp_type()),
                 opt("enable", boolean("whether the rule is on (default true)")),
                 opt("enabled", boolean("the same as enable")),
                 opt("comment", text("the rule's comment")),
             ],
-        )
+        );
+        fwrule::between_fields(&mut rule);
+        rule
     })
 }

@@ -8,6 +8,7 @@
 
 pub mod builder;
 mod firewall;
+mod fwrule;
 mod guest;
 mod host;
 pub mod leaf;

@@ -46,6 +46,17 @@ pub fn load(docs: &[Value; 3], strict: bool) -> Result<Inventory, Problems> {
     load_with(&Input::Dir(dir.path().to_path_buf()), Options { strict })
 }
 
+/// The loader, then phx-fw's checks, on these documents: every problem.
+pub fn refusals(docs: &[Value; 3], strict: bool) -> Vec<phx_common::config::Problem> {
+    match load(docs, strict) {
+        Err(p) => p.list,
+        Ok(inv) => match phx_fw::planner::validate(&inv) {
+            Err(p) => p.list,
+            Ok(_) => Vec::new(),
+        },
+    }
+}
+
 /// One schema violation, its path rendered as the loader renders paths.
 #[derive(Debug, Clone)]
 pub struct Violation {
@@ -159,7 +170,11 @@ pub fn set(doc: &mut Value, pointer: &str, value: Value) {
         .pointer_mut(parent)
         .unwrap_or_else(|| panic!("no {parent} in the example"));
     match target {
-        Value::Array(items) => items[last.parse::<usize>().unwrap()] = value,
+        Value::Array(items) => match last.parse::<usize>().unwrap() {
+            // One past the end appends, as `-` does in JSON Patch.
+            i if i == items.len() => items.push(value),
+            i => items[i] = value,
+        },
         Value::Object(map) => {
             map.insert(last, value);
         }
