@@ -13,6 +13,8 @@ fn allowed(krate: &str) -> &'static [&'static str] {
         "phx-common" => &[],
         "phx-apply" | "phx-bench" => &["phx-common"],
         "phx-testkit" => &["phx-common", "phx-apply"],
+        // The schemas are built from the loader's section declarations.
+        "phx-schema" => &["phx-common"],
         // Every tool: the shared model, nothing else of ours.
         _ => &["phx-common"],
     }

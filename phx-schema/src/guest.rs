@@ -1,0 +1,274 @@
+//! The guest files (`parse/guest.rs`, `lxc.rs`, `vm.rs`, `records.rs`):
+//! what LXC and VM entries share, then each kind's own keys.
+
+use crate::builder::{opt, present, req, Builder, Prop};
+use crate::firewall::firewall;
+use crate::leaf::*;
+use phx_common::config::parse::guest::RawGuestNet;
+use phx_common::config::parse::lxc::{RawLxc, RawMountPoint, RawZfsVolume};
+use phx_common::config::parse::records::{RawDnsRecord, RawTraefikService};
+use phx_common::config::parse::vm::{RawUserConfig, RawVm, RawVmDefaults, RawVmVolume};
+use serde_json::{json, Value};
+
+/// The keys of `RawGuestCommon`, which both kinds take.
+fn common(b: &mut Builder) -> Vec<Prop> {
+    vec![
+        opt(
+            "name",
+            dns_name("the guest's name (RFC 1123 labels; default CT<id> or VM<id>)"),
+        ),
+        opt(
+            "start_at_boot",
+            boolean("start at boot, and in the run (default false)"),
+        ),
+        opt("boot_order", int(0, 65535)),
+        opt(
+            "features",
+            strs("what runs inside (docker, trusted_ca, step_ca, traefik, …)"),
+        ),
+        opt("network_config", guest_net(b)),
+        opt(
+            "dns_records",
+            array(dns_record(b), "explicit DNS records served by phx-dns"),
+        ),
+        opt("firewall", firewall(b)),
+        opt("traefik_service", traefik_service(b)),
+        opt(
+            "dependencies",
+            array(guest_id(), "guest IDs started before this one"),
+        ),
+    ]
+}
+
+fn guest_net(b: &mut Builder) -> Value {
+    b.def("guest_network", |b| {
+        b.object::<RawGuestNet>(
+            "the guest's network interface",
+            vec![
+                opt("name", iface("the interface (default eth0, net0 for VMs)")),
+                opt("bridge", iface("the bridge (default vmbr0)")),
+                opt("ip", guest_ip()),
+                opt("gw", ipv4("the gateway, inside the guest's subnet")),
+                opt("gateway", ipv4("the same as gw (read when gw is absent)")),
+                opt("nameservers", ip_list("the guest's DNS servers")),
+                opt(
+                    "nameserver",
+                    ip_list("the same as nameservers (read when it is absent)"),
+                ),
+            ],
+        )
+    })
+}
+
+fn dns_record(b: &mut Builder) -> Value {
+    b.def("dns_record", |b| {
+        let host = "a DNS name (RFC 1123), optionally starting with '*.' for a wildcard";
+        let name = token(format!("^(\\*\\.)?{}$", dns_name_pattern()), host);
+        let mut o = b.object::<RawDnsRecord>(
+            "a DNS record: hostname (or name) → ip",
+            vec![
+                opt("hostname", name.clone()),
+                opt("name", name),
+                req("ip", ipv4("an IPv4 address (required)")),
+                opt("wildcard", boolean("also answer for every name below it")),
+            ],
+        );
+        // One of the two spellings must be there.
+        o["anyOf"] = json!([present("hostname"), present("name")]);
+        o
+    })
+}
+
+fn traefik_service(b: &mut Builder) -> Value {
+    let one = b.def("traefik_service", |b| {
+        b.object::<RawTraefikService>(
+            "a service Traefik routes to this guest: name.domain → guest:port",
+            vec![
+                req(
+                    "name",
+                    dns_name("the service's DNS name (one label, or label.domain)"),
+                ),
+                // Optional to the loader; phx-ca refuses a service without one.
+                req("port", int(1, 65535)),
+            ],
+        )
+    });
+    json!({
+        "description": "one service {name, port} or a list of them",
+        "anyOf": [one.clone(), {"type": "array", "items": one}],
+    })
+}
+
+/// `features` naming step_ca or traefik, in either spelling of the list.
+fn ca_or_traefik() -> Value {
+    json!({"anyOf": [
+        {"type": "array", "contains": {"enum": ["step_ca", "traefik"]}},
+        {"type": "string", "pattern": "(^|,)\\s*(step_ca|traefik)\\s*(,|$)"},
+    ]})
+}
+
+/// `phoenix_lxc_configs.json`'s `lxc_configs` values.
+pub fn lxc(b: &mut Builder) -> Value {
+    b.def("lxc", |b| {
+        let mut props = common(b);
+        props.extend([
+            opt("memory_mb", int(16, u32::MAX as u64)),
+            opt("swap_mb", int(0, u32::MAX as u64)),
+            opt("cores", int(1, 8192)),
+            opt("boot_delay", int(0, 65535)),
+            opt("template", template_ref()),
+            opt("storage_pool", storage_id()),
+            opt("storage_size_gb", int(1, 1 << 20)),
+            opt("mac_address", mac()),
+            opt("gpu_assignment", gpus()),
+            opt(
+                "unprivileged",
+                boolean("an unprivileged container (default true)"),
+            ),
+            opt("clone_from_ctid", guest_id()),
+            opt("pct_options", pct_features("pct --features")),
+            opt(
+                "lxc_options",
+                items(raw_lxc_option(), "raw lxc.* lines for the conf"),
+            ),
+            opt("template_snapshot_name", snapname()),
+            opt("apparmor_profile", profile()),
+            opt(
+                "zfs_volumes",
+                array(zfs_volume(b), "ZFS volumes mounted in the container"),
+            ),
+            opt(
+                "mount_points",
+                array(mount_point(b), "bind mounts from the host"),
+            ),
+            opt(
+                "ports",
+                items(port_map(), "port forwards HOST_PORT:GUEST_PORT"),
+            ),
+        ]);
+        let mut o = b.object::<RawLxc>("a container (the key is its CTID)", props);
+        // phx-lxc creates a container from a template or clones it (check.rs).
+        o["anyOf"] = json!([present("template"), present("clone_from_ctid")]);
+        // phx-ca acts inside the CA's and Traefik's containers with pct exec:
+        // they must run, at an address the others can be given.
+        o["if"] = json!({"required": ["features"], "properties": {"features": ca_or_traefik()}});
+        o["then"] = json!({
+            "allOf": [present("start_at_boot"), present("network_config")],
+            "properties": {
+                "start_at_boot": {"enum": [true, 1]},
+                "network_config": {"required": ["ip"], "properties": {"ip": {"pattern": format!("^{}/", ipv4_pattern())}}},
+            },
+        });
+        o
+    })
+}
+
+fn zfs_volume(b: &mut Builder) -> Value {
+    b.object::<RawZfsVolume>(
+        "a ZFS volume",
+        vec![
+            req("name", zfs_name()),
+            req("pool", storage_id()),
+            opt("size_gb", int(1, 1 << 20)),
+            req(
+                "mount_point",
+                abs_path("the path inside the container (required)"),
+            ),
+        ],
+    )
+}
+
+fn mount_point(b: &mut Builder) -> Value {
+    b.object::<RawMountPoint>(
+        "a bind mount",
+        vec![
+            req(
+                "host_path",
+                abs_path("an absolute path on the host (required)"),
+            ),
+            req(
+                "container_path",
+                abs_path("an absolute path in the container (required)"),
+            ),
+            opt("read_only", boolean("mounted read-only (default false)")),
+        ],
+    )
+}
+
+/// `phoenix_vm_configs.json`'s `vms` items.
+pub fn vm(b: &mut Builder) -> Value {
+    b.def("vm", |b| {
+        let mut props = common(b);
+        props.extend([
+            req("vmid", guest_id()),
+            opt(
+                "is_template",
+                boolean("a template made from template_image"),
+            ),
+            opt("clone_from_vmid", guest_id()),
+            opt("boot_delay", int(0, 65535)),
+            opt("cores", int(1, 8192)),
+            opt("memory_mb", int(16, u32::MAX as u64)),
+            opt("disk_size_gb", int(1, 1 << 20)),
+            opt("storage_pool", storage_id()),
+            opt("mac_address", mac()),
+            opt("template_image", image_ref()),
+            opt("template_snapshot_name", snapname()),
+            opt("user_config", user_config(b)),
+            opt(
+                "volumes",
+                array(
+                    vm_volume(b),
+                    "volumes (not yet mounted by phx-vm: it says so)",
+                ),
+            ),
+        ]);
+        let mut o = b.object::<RawVm>("a VM", props);
+        // phx-vm refuses a static address without a gateway: cloud-init's
+        // ipconfig0 needs both (check.rs).
+        let static_ip = format!("^{}/", ipv4_pattern());
+        o["if"] = json!({
+            "required": ["network_config"],
+            "properties": {"network_config": {"required": ["ip"], "properties": {"ip": {"type": "string", "pattern": static_ip}}}},
+        });
+        o["then"] = json!({
+            "properties": {"network_config": {"anyOf": [present("gw"), present("gateway")]}},
+        });
+        // phx-ca runs the CA and Traefik in containers only (pct exec).
+        o["not"] = json!({"required": ["features"], "properties": {"features": ca_or_traefik()}});
+        o
+    })
+}
+
+fn user_config(b: &mut Builder) -> Value {
+    b.object::<RawUserConfig>(
+        "cloud-init user",
+        vec![
+            opt("username", user()),
+            opt("ssh_keys", items(ssh_key(), "OpenSSH public keys")),
+            // The loader only notes that it is there; phx-vm refuses any value.
+            opt(
+                "password",
+                json!({"not": {}, "description": "refused by phx-vm (exit 2): qm takes a cloud-init password only as an argument, which every process listing shows; use ssh_keys"}),
+            ),
+        ],
+    )
+}
+
+fn vm_volume(b: &mut Builder) -> Value {
+    b.object::<RawVmVolume>("a volume", vec![opt("name", string("the volume's name"))])
+}
+
+/// `vm_defaults`: what every VM that does not say gets.
+pub fn vm_defaults(b: &mut Builder) -> Value {
+    b.object::<RawVmDefaults>(
+        "defaults for every VM",
+        vec![
+            opt("network_bridge", string("the bridge (default vmbr0)")),
+            opt("cores", int(1, 8192)),
+            opt("memory_mb", int(16, u32::MAX as u64)),
+            opt("disk_size_gb", int(1, 1 << 20)),
+            opt("storage_pool", storage_id()),
+        ],
+    )
+}

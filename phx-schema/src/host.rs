@@ -1,0 +1,119 @@
+//! The hypervisor file (`parse/host.rs`): domain, host network, DNS server,
+//! CA, storages, ZFS datasets and the LXC defaults.
+
+use crate::builder::{opt, req, Builder};
+use crate::firewall::firewall;
+use crate::leaf::*;
+use phx_common::config::parse::host::{
+    RawDataset, RawDnsServer, RawHostNetwork, RawInterfaces, RawLxcDefaults, RawProxmoxDefaults,
+    RawSharedVolumes, RawStepCa, RawZfs,
+};
+use serde_json::{json, Value};
+
+pub fn network(b: &mut Builder) -> Value {
+    let interfaces = b.object::<RawInterfaces>(
+        "the primary bridge",
+        vec![
+            opt("name", bridge()),
+            req("address", ipv4_cidr("the host's IPv4 CIDR (required)")),
+            req(
+                "gateway",
+                ipv4("the default gateway, inside the host's subnet (required)"),
+            ),
+            opt("dns_nameservers", ip_list("the host's DNS servers")),
+            opt("bridge_ports", bridge_ports()),
+        ],
+    );
+    b.object::<RawHostNetwork>(
+        "the host network",
+        vec![
+            req("interfaces", interfaces),
+            opt(
+                "hostname",
+                label("the host name (one RFC 1123 label, no dots; default pve)"),
+            ),
+            opt(
+                "default_subnet",
+                ipv4_cidr("the management subnet, host bits zero (the lockout guard's source)"),
+            ),
+        ],
+    )
+}
+
+pub fn shared_volumes(b: &mut Builder) -> Value {
+    let fw = firewall(b);
+    let mut o = b.object::<RawSharedVolumes>(
+        "the original system's shared volumes; only its firewall is read (when there is no top-level firewall)",
+        vec![opt("firewall", fw)],
+    );
+    // The loader reads the firewall out of it and nothing else: the named
+    // volumes beside it are neither read nor warned about.
+    o["additionalProperties"] = json!({"description": "a volume of the original system; not read"});
+    o
+}
+
+pub fn dns_server(b: &mut Builder) -> Value {
+    b.object::<RawDnsServer>(
+        "dnsmasq on the host",
+        vec![
+            opt(
+                "enabled",
+                boolean("serve the estate's names (default true)"),
+            ),
+            opt(
+                "upstream_servers",
+                ip_list("where other names are asked (default 8.8.8.8, 8.8.4.4)"),
+            ),
+        ],
+    )
+}
+
+pub fn step_ca(b: &mut Builder) -> Value {
+    b.object::<RawStepCa>(
+        "the internal CA",
+        vec![
+            opt("dns_name", dns_name("the CA's name (default ca.<domain>)")),
+            opt(
+                "ca_name",
+                ca_label("the CA's name in its certificates (default \"Phoenix Internal CA\")"),
+            ),
+            opt(
+                "provisioner_name",
+                ca_label("the admin provisioner (default admin@<domain>)"),
+            ),
+            opt("default_tls_cert_duration", cert_duration()),
+        ],
+    )
+}
+
+pub fn zfs(b: &mut Builder) -> Value {
+    let dataset = b.object::<RawDataset>(
+        "a dataset Proxmox uses as storage",
+        vec![
+            req("name", zfs_name()),
+            req("pool", storage_id()),
+            opt("proxmox_content_type", strs("Proxmox content types")),
+            opt("proxmox_storage_type", string("the Proxmox storage type")),
+        ],
+    );
+    b.object::<RawZfs>("ZFS", vec![opt("datasets", array(dataset, "datasets"))])
+}
+
+pub fn proxmox_defaults(b: &mut Builder) -> Value {
+    let lxc = b.object::<RawLxcDefaults>(
+        "defaults for every container",
+        vec![
+            opt("cores", int(1, 8192)),
+            opt("memory_mb", int(16, u32::MAX as u64)),
+            opt(
+                "features",
+                pct_features("pct --features for every container"),
+            ),
+        ],
+    );
+    b.object::<RawProxmoxDefaults>("Proxmox defaults", vec![opt("lxc", lxc)])
+}
+
+pub fn storage_ids() -> Value {
+    entries(storage_id(), "named Proxmox storage IDs")
+}
