@@ -127,6 +127,10 @@ struct SimArgs {
     /// Destination address type: unicast (default), multicast, broadcast, anycast, local.
     #[arg(long)]
     dsttype: Option<String>,
+    /// The MAC a guest sends from, when not its NIC's own: the guest's
+    /// `macfilter` (on unless 0) drops it.
+    #[arg(long, value_name = "MAC")]
+    source_mac: Option<String>,
     /// Exit 0 for ACCEPT and 1 for DROP/REJECT (with --batch: 1 if any is).
     #[arg(long)]
     exit_status: bool,
@@ -135,7 +139,7 @@ struct SimArgs {
     #[arg(long)]
     existing: bool,
     /// Answer many queries, one per line `FROM TO PROTO [DPORT [SPORT]] [KEY=VALUE…]`
-    /// (`-` for none; keys source, dest, iface, icmp-type, dsttype);
+    /// (`-` for none; keys source, dest, iface, icmp-type, dsttype, source-mac);
     /// prints `VERDICT<TAB>DECIDED BY` per line, and the rate on stderr. FILE `-` is stdin.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["from", "to"])]
     batch: Option<PathBuf>,
@@ -288,6 +292,7 @@ fn run_simulate(a: SimArgs) -> Result<u8, Failure> {
         dest: a.dest,
         iface: a.iface.as_deref(),
         dsttype: a.dsttype.as_deref(),
+        source_mac: a.source_mac.as_deref(),
     };
     let (ans, p) = q.run(&rs).map_err(Failure::Usage)?;
     let mut out = std::io::stdout().lock();
