@@ -56,6 +56,24 @@ struct PlanArgs {
     /// admin network or from $SSH_CLIENT (the lockout is reported on stderr).
     #[arg(long)]
     allow_lockout: bool,
+    #[command(flatten)]
+    routes: RoutesArg,
+}
+
+#[derive(ClapArgs, Clone)]
+struct RoutesArg {
+    /// The node's routes (`/proc/net/route`, or `ip -j route` JSON) from which
+    /// local_network is derived as pve-firewall does (the first /8–/32
+    /// route holding the node's address). Default: the state root's
+    /// /proc/net/route, else the node's own network.
+    #[arg(long, value_name = "FILE")]
+    routes: Option<PathBuf>,
+}
+
+impl RoutesArg {
+    fn read(&self, root: &Path) -> Result<sim::localnet::Routes, Failure> {
+        sim::localnet::read(root, self.routes.as_deref()).map_err(Failure::Usage)
+    }
 }
 
 #[derive(Subcommand)]
@@ -78,7 +96,7 @@ enum Cmd {
     ///   phx-fw simulate --config-dir examples/etc --from ct103 --to outside --source 10.9.9.9 --exit-status
     ///   phx-fw simulate --config-dir examples/etc --batch queries.txt   # lines: FROM TO PROTO [DPORT [SPORT]] [KEY=VALUE…]
     #[command(verbatim_doc_comment)]
-    Simulate(SimArgs),
+    Simulate(Box<SimArgs>),
     /// Read existing cluster.fw / host.fw / <vmid>.fw files and print them as the JSON `firewall` objects.
     ///
     /// Without FILEs, reads every cluster.fw and <vmid>.fw under --state-root's
@@ -143,6 +161,8 @@ struct SimArgs {
     /// prints `VERDICT<TAB>DECIDED BY` per line, and the rate on stderr. FILE `-` is stdin.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["from", "to"])]
     batch: Option<PathBuf>,
+    #[command(flatten)]
+    routes: RoutesArg,
 }
 
 #[derive(ClapArgs)]
@@ -170,6 +190,7 @@ fn run_plan(a: PlanArgs) -> Result<u8, Failure> {
     let opts = Options {
         allow_lockout: a.allow_lockout,
         ssh_client: ssh,
+        routes: a.routes.read(&a.input.state_root)?,
     };
     let (plan, notes) = planner::plan(&inv, &opts).map_err(Failure::Invalid)?;
     warn_all(&notes);
@@ -216,6 +237,7 @@ fn ruleset(inv: &Inventory, a: &SimArgs) -> Result<Ruleset, Failure> {
         warn_all(&problems.warnings);
         let node = &inv.host.network.hostname;
         let mut topo = Topology::from_inventory(inv);
+        topo.routes = a.routes.read(&a.input.state_root)?;
         warn_all(&sim::machine::read_into(
             &mut topo,
             &a.input.state_root,
@@ -226,18 +248,23 @@ fn ruleset(inv: &Inventory, a: &SimArgs) -> Result<Ruleset, Failure> {
             eprintln!("{TOOL}: warning: no /etc/pve/nodes/{node}/host.fw among several nodes' host.fw: host rules are not simulated");
         }
         files.hosts.clear();
-        Ok(Ruleset::build_all(
+        let rs = Ruleset::build_all(
             topo,
             Docs {
                 cluster: files.cluster,
                 host,
                 guests: files.guests,
             },
-        ))
+        );
+        warn_all(rs.notes());
+        Ok(rs)
     } else {
         let notes = planner::validate(inv).map_err(Failure::Invalid)?;
         warn_all(&notes);
-        Ok(planner::propose(inv).ruleset(inv))
+        let routes = a.routes.read(&a.input.state_root)?;
+        let rs = planner::propose(inv).ruleset_with(inv, routes);
+        warn_all(rs.notes());
+        Ok(rs)
     }
 }
 
@@ -354,7 +381,7 @@ fn run(args: Args) -> Result<u8, Failure> {
         None => run_plan(args.plan),
         Some(Cmd::Plan(p)) => run_plan(p),
         Some(Cmd::Render(RenderArgs { input, out })) => run_render(input, out),
-        Some(Cmd::Simulate(s)) => run_simulate(s),
+        Some(Cmd::Simulate(s)) => run_simulate(*s),
         Some(Cmd::Parse(p)) => run_parse(p, true),
         Some(Cmd::Lint(p)) => run_parse(p, false),
     }

@@ -4,6 +4,7 @@
 use crate::check::{self, Ctx, JsonLoc};
 use crate::fwfile::{rendered_doc, FwDoc, Kind};
 use crate::lockout::{self, Lockout, Who};
+use crate::sim::localnet::Routes;
 use crate::sim::{Decider, Docs, Ruleset, Topology};
 use phx_common::config::reader::join_key;
 use phx_common::config::{Inventory, Problems};
@@ -115,8 +116,15 @@ impl Proposed {
     }
 
     pub fn ruleset(self, inv: &Inventory) -> Ruleset {
+        self.ruleset_with(inv, Routes::None)
+    }
+
+    /// The ruleset with `local_network` derived from the node's routes.
+    pub fn ruleset_with(self, inv: &Inventory, routes: Routes) -> Ruleset {
+        let mut topo = Topology::from_inventory(inv);
+        topo.routes = routes;
         Ruleset::build_all(
-            Topology::from_inventory(inv),
+            topo,
             Docs {
                 cluster: self.cluster.map(|(_, d)| d),
                 host: self.host.map(|(_, _, d)| d),
@@ -188,6 +196,8 @@ pub fn lockout_problems(inv: &Inventory, found: &[Lockout]) -> Problems {
 pub struct Options {
     pub allow_lockout: bool,
     pub ssh_client: Option<Ipv4Addr>,
+    /// The node's routes, for `local_network` in +management.
+    pub routes: Routes,
 }
 
 /// The plan for a validated inventory, or every problem (validation, then
@@ -196,7 +206,8 @@ pub fn plan(inv: &Inventory, opts: &Options) -> Result<(Plan, Vec<String>), Prob
     let mut notes = validate(inv)?;
     let proposed = propose(inv);
     let files = proposed.files();
-    let rs = proposed.ruleset(inv);
+    let rs = proposed.ruleset_with(inv, opts.routes.clone());
+    notes.extend(rs.notes().iter().cloned());
     let who = guarded(inv, opts.ssh_client);
     for w in &who {
         if let Who::HostNet(n) = w {

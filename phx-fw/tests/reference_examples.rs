@@ -6,6 +6,7 @@
 //! 10.10.0.0/16) on 22/8006/…, then policy_in DROP.
 
 use phx_fw::existing::{self, Files};
+use phx_fw::sim::localnet::Routes;
 use phx_fw::sim::{Decider, GuestInfo, Nic, Packet, Ruleset, Topology, Verdict, Zone};
 use std::path::PathBuf;
 
@@ -64,7 +65,7 @@ fn ruleset() -> Ruleset {
         }],
         more_host_ips: vec![],
         corosync: vec![],
-        routes: None,
+        routes: Routes::None,
     };
     Ruleset::build(topo, files.cluster, files.guests)
 }

@@ -1,6 +1,7 @@
 //! What the simulator answers about: packets, zones, the topology they move
 //! in, and the verdict with what decided it.
 
+use super::localnet::Routes;
 use ipnet::Ipv4Net;
 use phx_common::config::{Guest, Inventory};
 use phx_common::firewall::nic_firewall_enabled;
@@ -192,10 +193,8 @@ pub struct Topology {
     pub more_host_ips: Vec<Ipv4Addr>,
     /// Corosync ring addresses: (link, node is this host, address).
     pub corosync: Vec<(u8, bool, Ipv4Addr)>,
-    /// The node's IPv4 routes in the kernel's order (`/proc/net/route` or
-    /// `ip -j route`), for `local_network`; None: not read, the host
-    /// network's own route stands in (the kernel always has it).
-    pub routes: Option<Vec<Ipv4Net>>,
+    /// The node's IPv4 routes in the kernel's order, for `local_network`.
+    pub routes: Routes,
 }
 
 impl Topology {
@@ -234,7 +233,7 @@ impl Topology {
             guests,
             more_host_ips: Vec::new(),
             corosync: Vec::new(),
-            routes: None,
+            routes: Routes::None,
         }
     }
 }
