@@ -56,6 +56,9 @@ pub fn validate(inv: &Inventory) -> Result<Vec<String>, Problems> {
     if cluster.is_none() && inv.guests().any(|g| g.firewall().is_some()) {
         p.warn("guests have firewall objects but the hypervisor configuration has none: no cluster.fw is written, and Proxmox filters nothing until cluster.fw has enable: 1");
     }
+    for w in check::nics::undeclared_nics(inv) {
+        p.warn(w);
+    }
     if p.is_empty() {
         Ok(p.warnings)
     } else {

@@ -4,9 +4,11 @@
 //! (`line 12`), so `phx-fw parse` is as strict as planning.
 //!
 //! `options`: `[OPTIONS]`; `sets`: aliases and IP sets; `rule`: one rule,
-//! field by field, with the parsers of `phx_common::firewall`.
+//! field by field, with the parsers of `phx_common::firewall`; `nics`:
+//! a guest's `-i netN` and `ipfilter-netN` against its declared NICs.
 
 mod groups;
+pub mod nics;
 mod options;
 mod rule;
 mod sets;

@@ -142,11 +142,14 @@ fn nets(
         }
     }
     if !more.is_empty() {
+        let nics = match more.len() {
+            1 => "net1".to_string(),
+            n => format!("net1…net{n}"),
+        };
         r.problems.warn(format!(
-            "{}: {}: net1…net{}: only phx-fw (rules, ipfilter-netN, simulation) reads further NICs; phx-lxc and phx-vm create and converge net0 only, so add the others with pct set / qm set",
+            "{}: {}: {nics}: only phx-fw (rules, ipfilter-netN, simulation) reads further NICs; phx-lxc and phx-vm create and converge net0 only, so add the others with pct set / qm set",
             r.file,
             at.render(),
-            more.len()
         ));
     }
     (first, more)
