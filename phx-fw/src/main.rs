@@ -101,7 +101,7 @@ enum Cmd {
     ///
     /// Without FILEs, reads every cluster.fw and <vmid>.fw under --state-root's
     /// /etc/pve/firewall and every /etc/pve/nodes/<node>/host.fw.
-    /// Output: {"firewall": {…, "host": {…}, "groups": {…}}, "guests": {"<vmid>": {…}}}.
+    /// Output: {"firewall": {…, "hosts": {"<node>": {…}}, "groups": {…}}, "guests": {"<vmid>": {…}}}.
     /// Any line pve-firewall would skip, drop or not compile (and any value
     /// Phoenix refuses) is left out with a warning naming its line
     /// (FILE: line N: …), so the output is usable as configuration; lint
@@ -367,8 +367,9 @@ fn run_parse(a: ParseArgs, print: bool) -> Result<u8, Failure> {
     warn_all(&existing::leave_out(&mut files, &problems));
     if print {
         let mut out = std::io::stdout().lock();
-        serde_json::to_writer_pretty(&mut out, &existing::to_json(&files))
-            .map_err(anyhow::Error::from)?;
+        let (json, notes) = existing::to_json(&files);
+        warn_all(&notes);
+        serde_json::to_writer_pretty(&mut out, &json).map_err(anyhow::Error::from)?;
         writeln!(out)?;
     } else {
         eprintln!("{TOOL}: {} file(s) clean", files.count());

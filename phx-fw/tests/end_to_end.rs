@@ -723,7 +723,10 @@ fn the_tree_round_trips_through_json() {
             .len(),
         2
     );
-    assert_eq!(first["firewall"]["host"]["options"]["tcpflags"], "1");
+    assert_eq!(
+        first["firewall"]["hosts"]["phoenix"]["options"]["tcpflags"],
+        "1"
+    );
     assert_eq!(first["firewall"]["ipsets"]["blacklist"][1], "!203.0.113.7");
     assert_eq!(
         first["firewall"]["aliases"]["admin"]["comment"],

@@ -133,6 +133,9 @@ pub struct Firewall {
     pub groups: BTreeMap<String, Vec<FwRule>>,
     /// The node's own rules and options (`host`), cluster only: host.fw.
     pub host: Option<Box<Firewall>>,
+    /// Any node's host.fw by node name (`hosts`), cluster only:
+    /// `/etc/pve/nodes/<node>/host.fw` (pmxcfs shares it cluster-wide).
+    pub hosts: BTreeMap<String, Firewall>,
     /// Comments of IP sets (`[IPSET name] # c`) and of their entries, by set.
     pub ipset_comments: BTreeMap<String, SetComments>,
     /// `[group name] # comment`.

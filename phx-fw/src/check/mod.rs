@@ -158,6 +158,14 @@ fn check_placement(fw: &Firewall, ctx: &Ctx, file: &str, loc: &dyn Locate, p: &m
                 "a host object only in the cluster firewall",
             );
         }
+        if !fw.hosts.is_empty() {
+            p.push(
+                file,
+                &loc.field("hosts"),
+                "hosts",
+                "a hosts object only in the cluster firewall",
+            );
+        }
     }
 }
 
