@@ -173,10 +173,14 @@ impl Query<'_> {
         if let Some(i) = self.iface {
             self.apply_iface(i, &from, &to, &mut p)?;
         }
-        // Between the host and a guest, host rules see the guest NIC's bridge.
+        // Between the host and a guest, host rules see the guest NIC's bridge
+        // (None stands for the node's own bridge, so that one is not copied).
         if p.host_iface.is_none() {
             let guest_bridge = |z: Zone, nic: Option<u8>| match z {
-                Zone::Guest(id) => rs.guest_info(id)?.nic(nic.unwrap_or(0))?.bridge.clone(),
+                Zone::Guest(id) => {
+                    let b = rs.guest_info(id)?.nic(nic.unwrap_or(0))?.bridge.as_ref()?;
+                    (*b != rs.topo.bridge).then(|| b.clone())
+                }
                 _ => None,
             };
             p.host_iface = match (from.zone, to.zone) {
