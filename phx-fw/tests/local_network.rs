@@ -191,3 +191,41 @@ fn no_cluster_option_sets_it() {
         .code(2)
         .stderr(predicates::str::contains("firewall.options.local_network"));
 }
+
+#[test]
+fn the_node_address_is_its_cluster_address() {
+    // local_network(): `my $ip = PVE::Cluster::remote_node_ip($nodename)` —
+    // the node's address in the cluster (corosync link 0), not necessarily
+    // network.address.
+    let root = tempfile::tempdir().unwrap();
+    let put = |path: &str, text: &str| {
+        let p = root.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    put("etc/pve/firewall/cluster.fw", "[OPTIONS]\n\nenable: 1\n");
+    put(
+        "etc/pve/corosync.conf",
+        "nodelist {\n  node {\n    name: phoenix\n    nodeid: 1\n    ring0_addr: 10.99.0.13\n  }\n}\n",
+    );
+    put(
+        "proc/net/route",
+        &format!(
+            "{PROC_HEADER}vmbr0\t0000000A\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\neno3\t0000630A\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n"
+        ),
+    );
+    let out = phx_fw()
+        .args(["simulate", "--config-dir"])
+        .arg(example_dir())
+        .arg("--state-root")
+        .arg(root.path())
+        .args(["--from", "10.99.0.50", "--to", "host", "--dport", "8006"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("ACTION: ACCEPT") && text.contains("local_network 10.99.0.0/24"),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -66,6 +66,7 @@ fn ruleset() -> Ruleset {
         more_host_ips: vec![],
         corosync: vec![],
         routes: Routes::None,
+        cluster_ip: None,
     };
     Ruleset::build(topo, files.cluster, files.guests)
 }

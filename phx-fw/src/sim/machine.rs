@@ -151,6 +151,9 @@ pub fn read_into(topo: &mut Topology, root: &Path, node: &str) -> Vec<String> {
             if local && ip != topo.host_ip && !topo.more_host_ips.contains(&ip) {
                 topo.more_host_ips.push(ip);
             }
+            if local && link == 0 {
+                topo.cluster_ip = Some(ip);
+            }
             topo.corosync.push((link, local, ip));
         }
     }

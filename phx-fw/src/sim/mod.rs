@@ -169,8 +169,11 @@ impl Ruleset {
             match alias.as_deref().and_then(|c| addr::parse_net(c).ok()) {
                 Some(n) => (n, format!("{n} (local_network alias)")),
                 None => {
-                    let (n, desc, warn) =
-                        localnet::derive(&topo.routes, topo.host_ip, topo.host_net);
+                    let (n, desc, warn) = localnet::derive(
+                        &topo.routes,
+                        topo.cluster_ip.unwrap_or(topo.host_ip),
+                        topo.host_net,
+                    );
                     notes.extend(warn);
                     (IpNet::V4(n), desc)
                 }

@@ -195,6 +195,10 @@ pub struct Topology {
     pub corosync: Vec<(u8, bool, Ipv4Addr)>,
     /// The node's IPv4 routes in the kernel's order, for `local_network`.
     pub routes: Routes,
+    /// The node's address in the cluster's node list (PVE::Cluster
+    /// `remote_node_ip`: corosync link 0), which `local_network()` looks
+    /// up in the routes; None: `network.address`.
+    pub cluster_ip: Option<Ipv4Addr>,
 }
 
 impl Topology {
@@ -234,6 +238,7 @@ impl Topology {
             more_host_ips: Vec::new(),
             corosync: Vec::new(),
             routes: Routes::None,
+            cluster_ip: None,
         }
     }
 }
