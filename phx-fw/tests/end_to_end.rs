@@ -1,6 +1,7 @@
 //! An end-to-end run over a tree of real-format files
 //! (tests/fixtures/tree: cluster.fw with aliases, IP sets, a nomatch entry
-//! and two security groups; the node's host.fw; four guest files; the
+//! and two security groups; the node's host.fw and another node's (pve2,
+//! whose rules must never apply here); four guest files; the
 //! guests' confs, two CTs with two NICs (one on a third bridge) and their
 //! MACs; a corosync.conf double; the node's /etc/network/interfaces with
 //! more bridge addresses; a /proc/net/route double for local_network),
@@ -564,6 +565,8 @@ fn table() -> Vec<Case> {
     // policy_in, except the rule on 111 and the SMB ports dropped silently.
     for port in (1..=60).chain([111, 135, 139, 445, 8006, 8080]) {
         let by = match port {
+            // pve2's host.fw accepts 111, but a node reads only its own
+            // ($hostfw_conf_filename = /etc/pve/local/host.fw).
             111 => at(CLUSTER, "IN DROP -p tcp -dport 111 -log info"),
             135 | 139 | 445 => implicit(),
             _ => policy(CLUSTER, "policy_in"),
@@ -726,6 +729,10 @@ fn the_tree_round_trips_through_json() {
     assert_eq!(
         first["firewall"]["hosts"]["phoenix"]["options"]["tcpflags"],
         "1"
+    );
+    assert_eq!(
+        first["firewall"]["hosts"]["pve2"]["rules"][0]["comment"],
+        "pve2 only: never phoenix's"
     );
     assert_eq!(first["firewall"]["ipsets"]["blacklist"][1], "!203.0.113.7");
     assert_eq!(
