@@ -22,8 +22,8 @@ pub enum Routes {
     /// `/proc/net/route`): derived exactly as pve-firewall does.
     Node(Vec<Ipv4Net>),
     /// The routes of the machine phx-fw runs on (`/`): when none contains
-    /// the node's address, this machine is not the node, and the stand-in
-    /// is used with a warning.
+    /// the node's address, this machine is not the node (or phx-net has yet
+    /// to configure the address), and the stand-in is used with a warning.
     Machine(Vec<Ipv4Net>),
 }
 
@@ -171,7 +171,7 @@ pub fn derive(
             Some(n) => (n, format!("{n} (the first route holding {node_ip})"), None),
             None => {
                 let (n, d) = stand_in();
-                let warn = format!("/proc/net/route has no route holding the node's address {node_ip}, so this machine is not the node: local_network is taken as {n}; pass --routes FILE (the node's `ip -j route` or /proc/net/route) to derive it as pve-firewall does");
+                let warn = format!("/proc/net/route has no route holding the node's address {node_ip} (this machine is not the node, or the address is not configured yet): local_network is taken as {n}, the network it will have; pass --routes FILE (the node's `ip -j route` or /proc/net/route) to derive it as pve-firewall does");
                 (n, d, Some(warn))
             }
         },
