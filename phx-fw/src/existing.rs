@@ -167,26 +167,33 @@ pub fn lint(files: &Files, p: &mut Problems) {
     }
 }
 
-/// `{"firewall": {…cluster…, "host": {…}}, "guests": {"101": {…}}}`: paste
-/// `firewall` into the hypervisor configuration and each guest's object into
-/// its entry. With several nodes' host.fw, they are under `hosts` by node.
-pub fn to_json(files: &Files) -> Value {
+/// `{"firewall": {…cluster…, "hosts": {"<node>": {…}}}, "guests": {"101": {…}}}`:
+/// paste `firewall` into the hypervisor configuration and each guest's
+/// object into its entry. Every host.fw is under `hosts` by its node, so it
+/// is written back to the same node's directory. Without a cluster.fw the
+/// firewall object says `"enabled": false` (what pve-firewall does without
+/// one), and a note says so.
+pub fn to_json(files: &Files) -> (Value, Vec<String>) {
     let mut o = Map::new();
-    let host_json = |d: &FwDoc| fwfile::to_json(&d.fw, Kind::Host);
-    if let Some(c) = &files.cluster {
-        let mut fw = fwfile::to_json(&c.fw, Kind::Cluster);
-        if let ([(_, h)], Value::Object(m)) = (files.hosts.as_slice(), &mut fw) {
-            m.insert("host".into(), host_json(h));
+    let mut notes = Vec::new();
+    let mut fw = match &files.cluster {
+        Some(c) => fwfile::to_json(&c.fw, Kind::Cluster),
+        None if !files.hosts.is_empty() => {
+            notes.push("no /etc/pve/firewall/cluster.fw: the firewall object says \"enabled\": false, as pve-firewall filters nothing without one; its hosts are kept".to_string());
+            json!({"enabled": false})
         }
-        o.insert("firewall".into(), fw);
-    }
-    if files.hosts.len() > 1 || (files.cluster.is_none() && !files.hosts.is_empty()) {
+        None => Value::Null,
+    };
+    if let (false, Value::Object(m)) = (files.hosts.is_empty(), &mut fw) {
         let hosts: Map<String, Value> = files
             .hosts
             .iter()
-            .map(|(n, d)| (n.clone(), host_json(d)))
+            .map(|(n, d)| (n.clone(), fwfile::to_json(&d.fw, Kind::Host)))
             .collect();
-        o.insert("hosts".into(), Value::Object(hosts));
+        m.insert("hosts".into(), Value::Object(hosts));
+    }
+    if !fw.is_null() {
+        o.insert("firewall".into(), fw);
     }
     if !files.guests.is_empty() {
         let mut g = Map::new();
@@ -195,10 +202,7 @@ pub fn to_json(files: &Files) -> Value {
         }
         o.insert("guests".into(), Value::Object(g));
     }
-    if o.is_empty() {
-        return json!({});
-    }
-    Value::Object(o)
+    (Value::Object(o), notes)
 }
 
 /// Removes every item a problem names by line, as pve-firewall skips the

@@ -56,6 +56,24 @@ struct PlanArgs {
     /// admin network or from $SSH_CLIENT (the lockout is reported on stderr).
     #[arg(long)]
     allow_lockout: bool,
+    #[command(flatten)]
+    routes: RoutesArg,
+}
+
+#[derive(ClapArgs, Clone)]
+struct RoutesArg {
+    /// The node's routes (`/proc/net/route`, or `ip -j route` JSON) from which
+    /// local_network is derived as pve-firewall does (the first /8–/32
+    /// route holding the node's address). Default: the state root's
+    /// /proc/net/route, else the node's own network.
+    #[arg(long, value_name = "FILE")]
+    routes: Option<PathBuf>,
+}
+
+impl RoutesArg {
+    fn read(&self, root: &Path) -> Result<sim::localnet::Routes, Failure> {
+        sim::localnet::read(root, self.routes.as_deref()).map_err(Failure::Usage)
+    }
 }
 
 #[derive(Subcommand)]
@@ -78,12 +96,12 @@ enum Cmd {
     ///   phx-fw simulate --config-dir examples/etc --from ct103 --to outside --source 10.9.9.9 --exit-status
     ///   phx-fw simulate --config-dir examples/etc --batch queries.txt   # lines: FROM TO PROTO [DPORT [SPORT]] [KEY=VALUE…]
     #[command(verbatim_doc_comment)]
-    Simulate(SimArgs),
+    Simulate(Box<SimArgs>),
     /// Read existing cluster.fw / host.fw / <vmid>.fw files and print them as the JSON `firewall` objects.
     ///
     /// Without FILEs, reads every cluster.fw and <vmid>.fw under --state-root's
     /// /etc/pve/firewall and every /etc/pve/nodes/<node>/host.fw.
-    /// Output: {"firewall": {…, "host": {…}, "groups": {…}}, "guests": {"<vmid>": {…}}}.
+    /// Output: {"firewall": {…, "hosts": {"<node>": {…}}, "groups": {…}}, "guests": {"<vmid>": {…}}}.
     /// Any line pve-firewall would skip, drop or not compile (and any value
     /// Phoenix refuses) is left out with a warning naming its line
     /// (FILE: line N: …), so the output is usable as configuration; lint
@@ -127,6 +145,10 @@ struct SimArgs {
     /// Destination address type: unicast (default), multicast, broadcast, anycast, local.
     #[arg(long)]
     dsttype: Option<String>,
+    /// The MAC a guest sends from, when not its NIC's own: the guest's
+    /// `macfilter` (on unless 0) drops it.
+    #[arg(long, value_name = "MAC")]
+    source_mac: Option<String>,
     /// Exit 0 for ACCEPT and 1 for DROP/REJECT (with --batch: 1 if any is).
     #[arg(long)]
     exit_status: bool,
@@ -135,10 +157,12 @@ struct SimArgs {
     #[arg(long)]
     existing: bool,
     /// Answer many queries, one per line `FROM TO PROTO [DPORT [SPORT]] [KEY=VALUE…]`
-    /// (`-` for none; keys source, dest, iface, icmp-type, dsttype);
+    /// (`-` for none; keys source, dest, iface, icmp-type, dsttype, source-mac);
     /// prints `VERDICT<TAB>DECIDED BY` per line, and the rate on stderr. FILE `-` is stdin.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["from", "to"])]
     batch: Option<PathBuf>,
+    #[command(flatten)]
+    routes: RoutesArg,
 }
 
 #[derive(ClapArgs)]
@@ -166,6 +190,7 @@ fn run_plan(a: PlanArgs) -> Result<u8, Failure> {
     let opts = Options {
         allow_lockout: a.allow_lockout,
         ssh_client: ssh,
+        routes: a.routes.read(&a.input.state_root)?,
     };
     let (plan, notes) = planner::plan(&inv, &opts).map_err(Failure::Invalid)?;
     warn_all(&notes);
@@ -212,6 +237,7 @@ fn ruleset(inv: &Inventory, a: &SimArgs) -> Result<Ruleset, Failure> {
         warn_all(&problems.warnings);
         let node = &inv.host.network.hostname;
         let mut topo = Topology::from_inventory(inv);
+        topo.routes = a.routes.read(&a.input.state_root)?;
         warn_all(&sim::machine::read_into(
             &mut topo,
             &a.input.state_root,
@@ -222,18 +248,23 @@ fn ruleset(inv: &Inventory, a: &SimArgs) -> Result<Ruleset, Failure> {
             eprintln!("{TOOL}: warning: no /etc/pve/nodes/{node}/host.fw among several nodes' host.fw: host rules are not simulated");
         }
         files.hosts.clear();
-        Ok(Ruleset::build_all(
+        let rs = Ruleset::build_all(
             topo,
             Docs {
                 cluster: files.cluster,
                 host,
                 guests: files.guests,
             },
-        ))
+        );
+        warn_all(rs.notes());
+        Ok(rs)
     } else {
         let notes = planner::validate(inv).map_err(Failure::Invalid)?;
         warn_all(&notes);
-        Ok(planner::propose(inv).ruleset(inv))
+        let routes = a.routes.read(&a.input.state_root)?;
+        let rs = planner::propose(inv).ruleset_with(inv, routes);
+        warn_all(rs.notes());
+        Ok(rs)
     }
 }
 
@@ -288,6 +319,7 @@ fn run_simulate(a: SimArgs) -> Result<u8, Failure> {
         dest: a.dest,
         iface: a.iface.as_deref(),
         dsttype: a.dsttype.as_deref(),
+        source_mac: a.source_mac.as_deref(),
     };
     let (ans, p) = q.run(&rs).map_err(Failure::Usage)?;
     let mut out = std::io::stdout().lock();
@@ -335,8 +367,9 @@ fn run_parse(a: ParseArgs, print: bool) -> Result<u8, Failure> {
     warn_all(&existing::leave_out(&mut files, &problems));
     if print {
         let mut out = std::io::stdout().lock();
-        serde_json::to_writer_pretty(&mut out, &existing::to_json(&files))
-            .map_err(anyhow::Error::from)?;
+        let (json, notes) = existing::to_json(&files);
+        warn_all(&notes);
+        serde_json::to_writer_pretty(&mut out, &json).map_err(anyhow::Error::from)?;
         writeln!(out)?;
     } else {
         eprintln!("{TOOL}: {} file(s) clean", files.count());
@@ -349,7 +382,7 @@ fn run(args: Args) -> Result<u8, Failure> {
         None => run_plan(args.plan),
         Some(Cmd::Plan(p)) => run_plan(p),
         Some(Cmd::Render(RenderArgs { input, out })) => run_render(input, out),
-        Some(Cmd::Simulate(s)) => run_simulate(s),
+        Some(Cmd::Simulate(s)) => run_simulate(*s),
         Some(Cmd::Parse(p)) => run_parse(p, true),
         Some(Cmd::Lint(p)) => run_parse(p, false),
     }

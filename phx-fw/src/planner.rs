@@ -4,6 +4,7 @@
 use crate::check::{self, Ctx, JsonLoc};
 use crate::fwfile::{rendered_doc, FwDoc, Kind};
 use crate::lockout::{self, Lockout, Who};
+use crate::sim::localnet::Routes;
 use crate::sim::{Decider, Docs, Ruleset, Topology};
 use phx_common::config::reader::join_key;
 use phx_common::config::{Inventory, Problems};
@@ -31,14 +32,27 @@ pub fn validate(inv: &Inventory) -> Result<Vec<String>, Problems> {
         let base = &inv.host.firewall_path;
         let file = &inv.sources.hypervisor;
         check::check(fw, &ctx, file, &JsonLoc { base }, &mut p);
+        let ctx = Ctx {
+            kind: Kind::Host,
+            cluster,
+            groups: &groups,
+        };
         if let Some(host) = &fw.host {
-            let ctx = Ctx {
-                kind: Kind::Host,
-                cluster,
-                groups: &groups,
-            };
             let base = join_key(base, "host");
             check::check(host, &ctx, file, &JsonLoc { base: &base }, &mut p);
+        }
+        let node = &inv.host.network.hostname;
+        for (name, host) in &fw.hosts {
+            let base = join_key(&join_key(base, "hosts"), name);
+            check::check(host, &ctx, file, &JsonLoc { base: &base }, &mut p);
+            if name == node && fw.host.is_some() {
+                p.push(
+                    file,
+                    &base,
+                    format!("{name:?}"),
+                    format!("one host.fw per node: this node's ({node}, network.hostname) is already the firewall's \"host\""),
+                );
+            }
         }
     }
     for g in inv.guests() {
@@ -55,6 +69,9 @@ pub fn validate(inv: &Inventory) -> Result<Vec<String>, Problems> {
     if cluster.is_none() && inv.guests().any(|g| g.firewall().is_some()) {
         p.warn("guests have firewall objects but the hypervisor configuration has none: no cluster.fw is written, and Proxmox filters nothing until cluster.fw has enable: 1");
     }
+    for w in check::nics::undeclared_nics(inv) {
+        p.warn(w);
+    }
     if p.is_empty() {
         Ok(p.warnings)
     } else {
@@ -65,9 +82,19 @@ pub fn validate(inv: &Inventory) -> Result<Vec<String>, Problems> {
 /// The files Phoenix proposes: path, content, and the document for simulation.
 pub struct Proposed {
     pub cluster: Option<(String, FwDoc)>,
-    /// host.fw: its path (the node's directory), text and document.
+    /// This node's host.fw: its path (the node's directory), text and document.
     pub host: Option<(String, String, FwDoc)>,
+    /// Other nodes' host.fw (`hosts`): node, path, text.
+    pub other_hosts: Vec<(String, String, String)>,
     pub guests: Vec<(u32, String, FwDoc)>,
+}
+
+/// This node's host object: `host`, else `hosts.<network.hostname>`.
+fn own_host<'a>(
+    fw: &'a phx_common::config::Firewall,
+    node: &str,
+) -> Option<&'a phx_common::config::Firewall> {
+    fw.host.as_deref().or_else(|| fw.hosts.get(node))
 }
 
 pub fn propose(inv: &Inventory) -> Proposed {
@@ -76,12 +103,25 @@ pub fn propose(inv: &Inventory) -> Proposed {
         .firewall
         .as_ref()
         .map(|fw| rendered_doc(Kind::Cluster.path(), Kind::Cluster, fw));
+    let node = &inv.host.network.hostname;
     let host = inv.host.firewall.as_ref().and_then(|fw| {
-        let h = fw.host.as_deref()?;
-        let path = Kind::Host.path_on(&inv.host.network.hostname);
+        let h = own_host(fw, node)?;
+        let path = Kind::Host.path_on(node);
         let (text, doc) = rendered_doc(path.clone(), Kind::Host, h);
         Some((path, text, doc))
     });
+    let other_hosts = inv
+        .host
+        .firewall
+        .iter()
+        .flat_map(|fw| &fw.hosts)
+        .filter(|(name, _)| *name != node)
+        .map(|(name, h)| {
+            let path = Kind::Host.path_on(name);
+            let (text, _) = rendered_doc(path.clone(), Kind::Host, h);
+            (name.clone(), path, text)
+        })
+        .collect();
     let guests = inv
         .guests()
         .filter_map(|g| {
@@ -94,6 +134,7 @@ pub fn propose(inv: &Inventory) -> Proposed {
     Proposed {
         cluster,
         host,
+        other_hosts,
         guests,
     }
 }
@@ -108,6 +149,9 @@ impl Proposed {
         if let Some((path, text, _)) = &self.host {
             out.push((path.clone(), text.clone()));
         }
+        for (_, path, text) in &self.other_hosts {
+            out.push((path.clone(), text.clone()));
+        }
         for (id, text, _) in &self.guests {
             out.push((Kind::Guest(*id).path(), text.clone()));
         }
@@ -115,8 +159,15 @@ impl Proposed {
     }
 
     pub fn ruleset(self, inv: &Inventory) -> Ruleset {
+        self.ruleset_with(inv, Routes::None)
+    }
+
+    /// The ruleset with `local_network` derived from the node's routes.
+    pub fn ruleset_with(self, inv: &Inventory, routes: Routes) -> Ruleset {
+        let mut topo = Topology::from_inventory(inv);
+        topo.routes = routes;
         Ruleset::build_all(
-            Topology::from_inventory(inv),
+            topo,
             Docs {
                 cluster: self.cluster.map(|(_, d)| d),
                 host: self.host.map(|(_, _, d)| d),
@@ -188,6 +239,8 @@ pub fn lockout_problems(inv: &Inventory, found: &[Lockout]) -> Problems {
 pub struct Options {
     pub allow_lockout: bool,
     pub ssh_client: Option<Ipv4Addr>,
+    /// The node's routes, for `local_network` in +management.
+    pub routes: Routes,
 }
 
 /// The plan for a validated inventory, or every problem (validation, then
@@ -196,7 +249,8 @@ pub fn plan(inv: &Inventory, opts: &Options) -> Result<(Plan, Vec<String>), Prob
     let mut notes = validate(inv)?;
     let proposed = propose(inv);
     let files = proposed.files();
-    let rs = proposed.ruleset(inv);
+    let rs = proposed.ruleset_with(inv, opts.routes.clone());
+    notes.extend(rs.notes().iter().cloned());
     let who = guarded(inv, opts.ssh_client);
     for w in &who {
         if let Who::HostNet(n) = w {
@@ -224,7 +278,13 @@ pub fn plan(inv: &Inventory, opts: &Options) -> Result<(Plan, Vec<String>), Prob
     let mut plan = Plan::new(TOOL);
     for (path, content) in files {
         let id = match path.rsplit('/').next() {
-            Some("host.fw") => "fw:host".to_string(),
+            Some("host.fw") if path == Kind::Host.path_on(&inv.host.network.hostname) => {
+                "fw:host".to_string()
+            }
+            Some("host.fw") => {
+                let node = path.rsplit('/').nth(1).unwrap_or_default();
+                format!("fw:host:{node}")
+            }
             name => match name.and_then(Kind::of_file) {
                 Some(Kind::Guest(id)) => format!("fw:guest:{id}"),
                 _ => "fw:cluster".to_string(),

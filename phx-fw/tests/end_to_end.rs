@@ -1,9 +1,11 @@
 //! An end-to-end run over a tree of real-format files
 //! (tests/fixtures/tree: cluster.fw with aliases, IP sets, a nomatch entry
-//! and two security groups; the node's host.fw; three guest files; the
-//! guests' confs, one CT with two NICs; a corosync.conf double; the node's
-//! /etc/network/interfaces with a second bridge address), read with
-//! `simulate --state-root` and asked 100+ packets in one `--batch`.
+//! and two security groups; the node's host.fw and another node's (pve2,
+//! whose rules must never apply here); four guest files; the
+//! guests' confs, two CTs with two NICs (one on a third bridge) and their
+//! MACs; a corosync.conf double; the node's /etc/network/interfaces with
+//! more bridge addresses; a /proc/net/route double for local_network),
+//! read with `simulate --state-root` and asked 100+ packets in one `--batch`.
 //!
 //! Every expected verdict is written from Proxmox's rules, not from the
 //! program; each case names the Perl function (src/PVE/Firewall.pm unless
@@ -35,6 +37,7 @@ const CLUSTER: &str = "/etc/pve/firewall/cluster.fw";
 const HOST: &str = "/etc/pve/nodes/phoenix/host.fw";
 const CT201: &str = "/etc/pve/firewall/201.fw";
 const VM202: &str = "/etc/pve/firewall/202.fw";
+const CT204: &str = "/etc/pve/firewall/204.fw";
 
 struct Case {
     query: String,
@@ -458,6 +461,92 @@ fn table() -> Vec<Case> {
             implicit(),
             "a NIC without firewall=1 is not filtered",
         ),
+        // ---- guest 204: two NICs on two bridges (net1 on vmbr2), both filtered,
+        // each with its own MAC; the tree's /proc/net/route double gives local_network.
+        case(
+            "192.168.60.5 ct204i1 tcp 3306",
+            "ACCEPT",
+            at(CT204, "IN ACCEPT -i net1 -p tcp -dport 3306"),
+            "ruleset_generate_vm_rules: a rule with -i netN is on that NIC's chain only",
+        ),
+        case(
+            "192.168.60.5 ct204 tcp 3306",
+            "DROP",
+            policy(CT204, "policy_in"),
+            "ruleset_generate_vm_rules: `next if $rule->{iface} ne $netid` on net0",
+        ),
+        case(
+            "ct204i1 host tcp 9090",
+            "ACCEPT",
+            at(HOST, "IN ACCEPT -i vmbr2 -p tcp -dport 9090"),
+            "enable_host_firewall: -i is the bridge net1 is plugged into (vmbr2)",
+        ),
+        case(
+            "ct204 host tcp 9090",
+            "DROP",
+            policy(CLUSTER, "policy_in"),
+            "enable_host_firewall: net0 arrives on vmbr0, not vmbr2",
+        ),
+        case(
+            "ct204 outside tcp 443 source-mac=BC:24:11:20:40:99",
+            "DROP",
+            implicit(),
+            "ruleset_create_vm_chain: -m mac ! --mac-source (macfilter on by default)",
+        ),
+        case(
+            "ct204 outside tcp 443 source-mac=bc:24:11:20:40:00",
+            "ACCEPT",
+            at(CT204, "OUT ACCEPT -i net0 -p tcp -dport 443"),
+            "ruleset_create_vm_chain: the NIC's own MAC passes (any case)",
+        ),
+        case(
+            "ct204i1 outside udp 53 source-mac=BC:24:11:20:40:00",
+            "DROP",
+            implicit(),
+            "ruleset_create_vm_chain: each NIC's chain has its own MAC (net0's is foreign on net1)",
+        ),
+        case(
+            "ct204 outside udp 67 68 source-mac=BC:24:11:20:40:99",
+            "ACCEPT",
+            implicit(),
+            "ruleset_create_vm_chain: the DHCP request accept comes before the MAC filter",
+        ),
+        case(
+            "ct204i1 outside udp 53 source=192.168.60.25",
+            "ACCEPT",
+            at(CT204, "OUT ACCEPT -i net1 -p udp -dport 53"),
+            "ruleset_create_vm_chain: source in ipfilter-net1",
+        ),
+        case(
+            "ct204i1 outside udp 53 source=192.168.60.99",
+            "DROP",
+            implicit(),
+            "ruleset_create_vm_chain: ! --match-set ipfilter-net1 src -j DROP",
+        ),
+        case(
+            "ct204 outside udp 53 source=10.0.0.99",
+            "DROP",
+            policy(CT204, "policy_out"),
+            "generate_tap_rules_direction: net0 has no ipfilter set (ipfilter off)",
+        ),
+        case(
+            "vm202 outside tcp 443 source-mac=BC:24:11:20:20:99",
+            "ACCEPT",
+            policy(VM202, "policy_out"),
+            "ruleset_create_vm_chain: macfilter: 0 adds no MAC rule",
+        ),
+        case(
+            "ct201 outside tcp 443 source-mac=BC:24:11:20:10:99",
+            "DROP",
+            implicit(),
+            "ruleset_create_vm_chain: macfilter defaults to on",
+        ),
+        case(
+            "ct203 outside tcp 443 source-mac=BC:24:11:20:30:99",
+            "ACCEPT",
+            implicit(),
+            "generate_tap_rules_direction: a NIC without firewall=1 has no tap chain",
+        ),
         // ---- nfvm: a bridge port without firewall (FirewallSimulator)
         case(
             "nfvm ct201 tcp 80",
@@ -476,6 +565,8 @@ fn table() -> Vec<Case> {
     // policy_in, except the rule on 111 and the SMB ports dropped silently.
     for port in (1..=60).chain([111, 135, 139, 445, 8006, 8080]) {
         let by = match port {
+            // pve2's host.fw accepts 111, but a node reads only its own
+            // ($hostfw_conf_filename = /etc/pve/local/host.fw).
             111 => at(CLUSTER, "IN DROP -p tcp -dport 111 -log info"),
             135 | 139 | 445 => implicit(),
             _ => policy(CLUSTER, "policy_in"),
@@ -635,7 +726,14 @@ fn the_tree_round_trips_through_json() {
             .len(),
         2
     );
-    assert_eq!(first["firewall"]["host"]["options"]["tcpflags"], "1");
+    assert_eq!(
+        first["firewall"]["hosts"]["phoenix"]["options"]["tcpflags"],
+        "1"
+    );
+    assert_eq!(
+        first["firewall"]["hosts"]["pve2"]["rules"][0]["comment"],
+        "pve2 only: never phoenix's"
+    );
     assert_eq!(first["firewall"]["ipsets"]["blacklist"][1], "!203.0.113.7");
     assert_eq!(
         first["firewall"]["aliases"]["admin"]["comment"],

@@ -141,6 +141,7 @@ fn host_and_groups_round_trip_through_files() {
     with_host_and_groups(&mut h);
     let mut want = h["firewall"]["host"].clone();
     want["enabled"] = json!(true);
-    assert_eq!(parsed["firewall"]["host"], want);
+    // parse puts every host.fw under `hosts`, by the node it belongs to.
+    assert_eq!(parsed["firewall"]["hosts"]["phoenix"], want);
     assert_eq!(parsed["firewall"]["groups"], h["firewall"]["groups"]);
 }

@@ -6,7 +6,8 @@
 //! 10.10.0.0/16) on 22/8006/…, then policy_in DROP.
 
 use phx_fw::existing::{self, Files};
-use phx_fw::sim::{Decider, GuestInfo, Packet, Ruleset, Topology, Verdict, Zone};
+use phx_fw::sim::localnet::Routes;
+use phx_fw::sim::{Decider, GuestInfo, Nic, Packet, Ruleset, Topology, Verdict, Zone};
 use std::path::PathBuf;
 
 fn fixture(name: &str) -> PathBuf {
@@ -54,13 +55,18 @@ fn ruleset() -> Ruleset {
         bridge: "vmbr0".into(),
         guests: vec![GuestInfo {
             id: 101,
-            ip: Some("10.10.5.21".parse().unwrap()),
-            nic_firewall: true,
             is_ct: true,
-            more_nics: vec![],
+            nics: vec![Nic {
+                index: 0,
+                ip: Some("10.10.5.21".parse().unwrap()),
+                firewall: true,
+                ..Default::default()
+            }],
         }],
         more_host_ips: vec![],
         corosync: vec![],
+        routes: Routes::None,
+        cluster_ip: None,
     };
     Ruleset::build(topo, files.cluster, files.guests)
 }

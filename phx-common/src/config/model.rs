@@ -133,6 +133,9 @@ pub struct Firewall {
     pub groups: BTreeMap<String, Vec<FwRule>>,
     /// The node's own rules and options (`host`), cluster only: host.fw.
     pub host: Option<Box<Firewall>>,
+    /// Any node's host.fw by node name (`hosts`), cluster only:
+    /// `/etc/pve/nodes/<node>/host.fw` (pmxcfs shares it cluster-wide).
+    pub hosts: BTreeMap<String, Firewall>,
     /// Comments of IP sets (`[IPSET name] # c`) and of their entries, by set.
     pub ipset_comments: BTreeMap<String, SetComments>,
     /// `[group name] # comment`.
@@ -198,6 +201,8 @@ pub struct GuestNet {
     pub ip: GuestIp,
     pub gw: Option<Ipv4Addr>,
     pub nameservers: Vec<IpAddr>,
+    /// A further NIC's own `mac_address` (net0's is the entry's).
+    pub mac: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -253,6 +258,9 @@ pub struct GuestCommon {
     pub clone_from: Option<u32>,
     pub features: Vec<String>,
     pub net: Option<GuestNet>,
+    /// `net1`…: the further NICs of a `network_config` array (only phx-fw
+    /// reads them so far; the guest planners manage net0).
+    pub more_nets: Vec<GuestNet>,
     pub dns_records: Vec<DnsRecord>,
     pub firewall: Option<Firewall>,
     pub traefik_services: Vec<TraefikService>,

@@ -4,9 +4,11 @@
 //! (`line 12`), so `phx-fw parse` is as strict as planning.
 //!
 //! `options`: `[OPTIONS]`; `sets`: aliases and IP sets; `rule`: one rule,
-//! field by field, with the parsers of `phx_common::firewall`.
+//! field by field, with the parsers of `phx_common::firewall`; `nics`:
+//! a guest's `-i netN` and `ipfilter-netN` against its declared NICs.
 
 mod groups;
+pub mod nics;
 mod options;
 mod rule;
 mod sets;
@@ -154,6 +156,14 @@ fn check_placement(fw: &Firewall, ctx: &Ctx, file: &str, loc: &dyn Locate, p: &m
                 &loc.field("host"),
                 "host",
                 "a host object only in the cluster firewall",
+            );
+        }
+        if !fw.hosts.is_empty() {
+            p.push(
+                file,
+                &loc.field("hosts"),
+                "hosts",
+                "a hosts object only in the cluster firewall",
             );
         }
     }

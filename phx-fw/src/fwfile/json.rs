@@ -58,6 +58,14 @@ pub fn to_json(fw: &Firewall, kind: Kind) -> Value {
     if let Some(h) = &fw.host {
         o.insert("host".into(), to_json(h, Kind::Host));
     }
+    if !fw.hosts.is_empty() {
+        let hosts: Map<String, Value> = fw
+            .hosts
+            .iter()
+            .map(|(n, h)| (n.clone(), to_json(h, Kind::Host)))
+            .collect();
+        o.insert("hosts".into(), Value::Object(hosts));
+    }
     Value::Object(o)
 }
 

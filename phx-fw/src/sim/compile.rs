@@ -149,6 +149,9 @@ pub(super) struct FileRules {
     pub(super) policy_out: Verdict,
     pub(super) chains: Chains,
     pub(super) dhcp: bool,
+    /// `macfilter` (on unless 0): a NIC's OUT chain drops frames from
+    /// another MAC than its own (ruleset_create_vm_chain).
+    pub(super) macfilter: bool,
     /// `ipfilter: 1`: every NIC is filtered, as if by an empty set.
     pub(super) ipfilter_all: bool,
     /// NIC → allowed sources (`[IPSET ipfilter-netN]`).
@@ -329,6 +332,7 @@ impl Compiler<'_> {
             policy_out: Verdict::parse(&fw.policy_out).unwrap_or(Verdict::Accept),
             chains,
             dhcp: opt("dhcp") != Some("0"),
+            macfilter: opt("macfilter") != Some("0"),
             ipfilter_all,
             ipfilter,
         }

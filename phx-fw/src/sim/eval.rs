@@ -184,7 +184,7 @@ impl Ruleset {
         let nic = Self::nic_of(p, inbound);
         let info = self.guest_info(id);
         let nic_info = info.and_then(|i| i.nic(nic));
-        if !g.enabled || !nic_info.is_some_and(|(_, fw)| fw) {
+        if !g.enabled || !nic_info.is_some_and(|n| n.firewall) {
             return ChainOutcome::Continue;
         }
         let file = &self.docs[g.doc].file;
@@ -214,11 +214,24 @@ impl Ruleset {
                     )),
                 );
             }
+            // ruleset_create_vm_chain: `-m mac ! --mac-source MAC -j DROP`,
+            // after the DHCP accept and before ipfilter.
+            let own_mac = nic_info.and_then(|n| n.mac.as_deref());
+            if let (true, Some(own), Some(sent)) = (g.macfilter, own_mac, p.src_mac.as_deref()) {
+                if !own.eq_ignore_ascii_case(sent) {
+                    return ChainOutcome::Verdict(
+                        Verdict::Drop,
+                        Decider::Implicit(format!(
+                            "guest {id} macfilter: source MAC {sent} is not net{nic}'s {own} ({file}: macfilter: 0 turns it off)"
+                        )),
+                    );
+                }
+            }
             let set = g.ipfilter.get(&nic);
             if set.is_some() || g.ipfilter_all {
                 // A container's configured address is in its set implicitly.
                 let own =
-                    info.is_some_and(|i| i.is_ct) && nic_info.and_then(|(ip, _)| ip) == Some(p.src);
+                    info.is_some_and(|i| i.is_ct) && nic_info.and_then(|n| n.ip) == Some(p.src);
                 if !own && !set.is_some_and(|s| s.contains(u32::from(p.src))) {
                     return ChainOutcome::Verdict(
                         Verdict::Drop,
@@ -370,7 +383,7 @@ impl Ruleset {
             let g = self.guests.get(&id)?;
             let info = self.guest_info(id)?;
             let nic = Self::nic_of(p, inbound);
-            if !g.enabled || !info.nic(nic).is_some_and(|(_, fw)| fw) {
+            if !g.enabled || !info.nic(nic).is_some_and(|n| n.firewall) {
                 return None;
             }
             let chain = if inbound {

@@ -10,8 +10,9 @@ use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 use std::path::Path;
 
-/// A guest's NICs from its conf's main section: index → (address, firewall=1).
-pub fn conf_nics(text: &str, is_ct: bool) -> BTreeMap<u8, (Option<Ipv4Addr>, bool)> {
+/// A guest's NICs from its conf's main section, by index: address,
+/// `firewall=1`, MAC (a CT's `hwaddr=`, a VM's `MODEL=MAC`) and bridge.
+pub fn conf_nics(text: &str, is_ct: bool) -> BTreeMap<u8, Nic> {
     let mut nics = BTreeMap::new();
     let mut ipconfig = BTreeMap::new();
     for line in text.lines() {
@@ -22,21 +23,35 @@ pub fn conf_nics(text: &str, is_ct: bool) -> BTreeMap<u8, (Option<Ipv4Addr>, boo
         let Some((key, value)) = line.split_once(':') else {
             continue;
         };
-        let props: BTreeMap<&str, &str> = value
+        let props: Vec<(&str, &str)> = value
             .trim()
             .split(',')
             .filter_map(|kv| kv.split_once('='))
             .collect();
+        let get = |k: &str| props.iter().find(|(x, _)| *x == k).map(|(_, v)| *v);
         let ip = || {
-            props
-                .get("ip")
+            get("ip")
                 .and_then(|ip| ip.split('/').next())
                 .and_then(|ip| ip.parse().ok())
         };
         if let Some(n) = key.strip_prefix("net").and_then(|n| n.parse::<u8>().ok()) {
-            let firewall = props.get("firewall") == Some(&"1");
-            // A CT's address is in its netN line; a VM's in cloud-init's ipconfigN.
-            nics.insert(n, (if is_ct { ip() } else { None }, firewall));
+            // A VM's MAC is the value of its model key (`virtio=MAC`).
+            let mac = if is_ct {
+                get("hwaddr")
+            } else {
+                props.first().map(|(_, v)| *v).filter(|v| v.len() == 17)
+            };
+            nics.insert(
+                n,
+                Nic {
+                    index: n,
+                    // A CT's address is in its netN line; a VM's in cloud-init's ipconfigN.
+                    ip: if is_ct { ip() } else { None },
+                    firewall: get("firewall") == Some("1"),
+                    mac: mac.map(str::to_ascii_uppercase),
+                    bridge: get("bridge").map(str::to_string),
+                },
+            );
         } else if let Some(n) = key
             .strip_prefix("ipconfig")
             .and_then(|n| n.parse::<u8>().ok())
@@ -46,7 +61,7 @@ pub fn conf_nics(text: &str, is_ct: bool) -> BTreeMap<u8, (Option<Ipv4Addr>, boo
     }
     for (n, ip) in ipconfig {
         if let Some(nic) = nics.get_mut(&n) {
-            nic.0 = nic.0.or(ip);
+            nic.ip = nic.ip.or(ip);
         }
     }
     nics
@@ -115,7 +130,7 @@ pub fn read_into(topo: &mut Topology, root: &Path, node: &str) -> Vec<String> {
             let (Some(id), Ok(text)) = (id, std::fs::read_to_string(&path)) else {
                 continue;
             };
-            merge_guest(topo, id, is_ct, &conf_nics(&text, is_ct));
+            merge_guest(topo, id, is_ct, conf_nics(&text, is_ct));
         }
     }
     // A packet to any of the node's addresses is the host's.
@@ -136,44 +151,37 @@ pub fn read_into(topo: &mut Topology, root: &Path, node: &str) -> Vec<String> {
             if local && ip != topo.host_ip && !topo.more_host_ips.contains(&ip) {
                 topo.more_host_ips.push(ip);
             }
+            if local && link == 0 {
+                topo.cluster_ip = Some(ip);
+            }
             topo.corosync.push((link, local, ip));
         }
     }
     notes
 }
 
-/// The conf is what pve-firewall sees: its NICs replace the configuration's.
-fn merge_guest(
-    topo: &mut Topology,
-    id: u32,
-    is_ct: bool,
-    nics: &BTreeMap<u8, (Option<Ipv4Addr>, bool)>,
-) {
+/// The conf is what pve-firewall sees: its NICs replace the configuration's
+/// (an address only the configuration knows is kept).
+fn merge_guest(topo: &mut Topology, id: u32, is_ct: bool, nics: BTreeMap<u8, Nic>) {
     let pos = match topo.guests.iter().position(|g| g.id == id) {
         Some(i) => i,
         None => {
             topo.guests.push(GuestInfo {
                 id,
-                ip: None,
-                nic_firewall: false,
                 is_ct,
-                more_nics: Vec::new(),
+                nics: Vec::new(),
             });
             topo.guests.len() - 1
         }
     };
     let g = &mut topo.guests[pos];
-    if let Some((ip, fw)) = nics.get(&0) {
-        g.ip = ip.or(g.ip);
-        g.nic_firewall = *fw;
-    }
-    g.more_nics = nics
-        .iter()
-        .filter(|(n, _)| **n != 0)
-        .map(|(n, (ip, fw))| Nic {
-            index: *n,
-            ip: *ip,
-            firewall: *fw,
+    let old = std::mem::take(&mut g.nics);
+    g.nics = nics
+        .into_values()
+        .map(|mut n| {
+            let known = old.iter().find(|o| o.index == n.index);
+            n.ip = n.ip.or(known.and_then(|o| o.ip));
+            n
         })
         .collect();
 }
@@ -188,12 +196,26 @@ mod tests {
         let ct = "arch: amd64\nnet0: name=eth0,bridge=vmbr0,firewall=1,hwaddr=BC:24:11:00:00:01,ip=10.0.0.21/24,type=veth\nnet1: name=eth1,bridge=vmbr1,hwaddr=BC:24:11:00:00:02,ip=192.168.50.21/24,type=veth\n[snap]\nnet2: name=eth2,bridge=vmbr0,ip=1.2.3.4/24\n";
         let n = conf_nics(ct, true);
         assert_eq!(n.len(), 2);
-        assert_eq!(n[&0], (Some(Ipv4Addr::new(10, 0, 0, 21)), true));
-        assert_eq!(n[&1], (Some(Ipv4Addr::new(192, 168, 50, 21)), false));
+        assert_eq!(
+            n[&0],
+            Nic {
+                index: 0,
+                ip: Some(Ipv4Addr::new(10, 0, 0, 21)),
+                firewall: true,
+                mac: Some("BC:24:11:00:00:01".into()),
+                bridge: Some("vmbr0".into()),
+            }
+        );
+        assert_eq!(n[&1].ip, Some(Ipv4Addr::new(192, 168, 50, 21)));
+        assert!(!n[&1].firewall);
+        assert_eq!(n[&1].bridge.as_deref(), Some("vmbr1"));
         let vm = "net0: virtio=BC:24:11:00:00:03,bridge=vmbr0,firewall=1\nipconfig0: ip=10.0.0.31/24,gw=10.0.0.1\nnet1: virtio=BC:24:11:00:00:04,bridge=vmbr0\n";
         let n = conf_nics(vm, false);
-        assert_eq!(n[&0], (Some(Ipv4Addr::new(10, 0, 0, 31)), true));
-        assert_eq!(n[&1], (None, false));
+        assert_eq!(n[&0].ip, Some(Ipv4Addr::new(10, 0, 0, 31)));
+        assert!(n[&0].firewall);
+        assert_eq!(n[&0].mac.as_deref(), Some("BC:24:11:00:00:03"));
+        assert_eq!((n[&1].ip, n[&1].firewall), (None, false));
+        assert_eq!(n[&1].mac.as_deref(), Some("BC:24:11:00:00:04"));
     }
 
     #[test]

@@ -8,11 +8,13 @@
 //! `host`: the host's chains (host.fw, cluster.fw, management, corosync);
 //! `partition`: host IN for a set of sources (the lockout guard); `query`:
 //! reading zones, addresses and `--batch` lines; `machine`: what a state
-//! root tells about NICs, node addresses and corosync.
+//! root tells about NICs, node addresses and corosync; `localnet`:
+//! `local_network` from the node's routes.
 
 mod compile;
 mod eval;
 mod host;
+pub mod localnet;
 pub mod machine;
 mod partition;
 mod query;
@@ -45,6 +47,8 @@ pub struct Ruleset {
     guest_by_ip: HashMap<Ipv4Addr, (u32, u8)>,
     local_network: Ipv4Set,
     local_network_desc: String,
+    /// What the caller should print (how local_network was found, when in doubt).
+    notes: Vec<String>,
     management: Ipv4Set,
     blacklist: Ipv4Set,
     /// Smurf sources (multicast, the limited and the local broadcast), when
@@ -151,11 +155,6 @@ impl Ruleset {
             guest_ids.push((id, docs.len()));
             docs.push(d);
         }
-        let auto = if (8..=32).contains(&topo.host_net.prefix_len()) {
-            topo.host_net
-        } else {
-            "127.0.0.0/8".parse().unwrap()
-        };
         let alias = cluster_doc.and_then(|c| {
             docs[c]
                 .fw
@@ -164,10 +163,20 @@ impl Ruleset {
                 .find(|(k, _)| k.eq_ignore_ascii_case("local_network"))
                 .map(|(_, a)| a.cidr.clone())
         });
+        let mut notes = Vec::new();
+        // compile: the alias wins; only without one are the routes asked.
         let (local_net, local_network_desc) =
             match alias.as_deref().and_then(|c| addr::parse_net(c).ok()) {
                 Some(n) => (n, format!("{n} (local_network alias)")),
-                None => (IpNet::V4(auto), format!("{auto} (auto-detected)")),
+                None => {
+                    let (n, desc, warn) = localnet::derive(
+                        &topo.routes,
+                        topo.cluster_ip.unwrap_or(topo.host_ip),
+                        topo.host_net,
+                    );
+                    notes.extend(warn);
+                    (IpNet::V4(n), desc)
+                }
             };
         let local_network = Ipv4Set::from_nets([&local_net]);
         let mut comp = Compiler {
@@ -222,6 +231,7 @@ impl Ruleset {
             guest_index,
             local_network,
             local_network_desc,
+            notes,
             management,
             blacklist,
             smurfs,
@@ -239,5 +249,10 @@ impl Ruleset {
 
     pub fn local_network(&self) -> &str {
         &self.local_network_desc
+    }
+
+    /// Warnings from building the ruleset.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
     }
 }

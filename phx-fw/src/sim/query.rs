@@ -88,9 +88,10 @@ pub fn endpoint(rs: &Ruleset, s: &str, is_source: bool) -> Result<Endpoint, Stri
     let g = rs
         .guest_info(id)
         .ok_or_else(|| format!("{s:?}: no guest {id} in the configuration"))?;
-    let (ip, _) = g
+    let ip = g
         .nic(nic.unwrap_or(0))
-        .ok_or_else(|| format!("{s:?}: guest {id} has no net{}", nic.unwrap_or(0)))?;
+        .ok_or_else(|| format!("{s:?}: guest {id} has no net{}", nic.unwrap_or(0)))?
+        .ip;
     let ip =
         ip.ok_or_else(|| format!("{s:?}: guest {id} has no static IPv4 address to simulate with"))?;
     Ok(at(Zone::Guest(id), ip, nic))
@@ -120,6 +121,8 @@ pub struct Query<'a> {
     pub iface: Option<&'a str>,
     /// unicast, multicast, broadcast, anycast or local.
     pub dsttype: Option<&'a str>,
+    /// The source MAC a guest sends from, when not its NIC's own (macfilter).
+    pub source_mac: Option<&'a str>,
 }
 
 impl Query<'_> {
@@ -163,13 +166,68 @@ impl Query<'_> {
             dst_nic: to.nic,
             host_iface: None,
             dsttype,
+            src_mac: None,
         };
         // A packet from or to a bridge port crosses the host on that bridge.
         p.host_iface = from.bridge.clone().or(to.bridge.clone());
         if let Some(i) = self.iface {
             self.apply_iface(i, &from, &to, &mut p)?;
         }
+        // Between the host and a guest, host rules see the guest NIC's bridge
+        // (None stands for the node's own bridge, so that one is not copied).
+        if p.host_iface.is_none() {
+            let guest_bridge = |z: Zone, nic: Option<u8>| match z {
+                Zone::Guest(id) => {
+                    let b = rs.guest_info(id)?.nic(nic.unwrap_or(0))?.bridge.as_ref()?;
+                    (*b != rs.topo.bridge).then(|| b.clone())
+                }
+                _ => None,
+            };
+            p.host_iface = match (from.zone, to.zone) {
+                (Zone::Host, z) => guest_bridge(z, p.dst_nic),
+                (z, Zone::Host) => guest_bridge(z, p.src_nic),
+                _ => None,
+            };
+        }
+        if let Some(m) = self.source_mac {
+            p.src_mac = Some(self.sender_mac(rs, m, from.zone, p.src_nic)?);
+        }
         Ok((from.zone, to.zone, p))
+    }
+
+    /// `--source-mac`: a MAC, sent by a guest NIC whose own MAC is known
+    /// (from `mac_address` or its conf), since only then can macfilter decide.
+    fn sender_mac(
+        &self,
+        rs: &Ruleset,
+        m: &str,
+        from: Zone,
+        nic: Option<u8>,
+    ) -> Result<String, String> {
+        let hex = m.split(':').count() == 6
+            && m.split(':')
+                .all(|x| x.len() == 2 && x.bytes().all(|b| b.is_ascii_hexdigit()));
+        if !hex {
+            return Err(format!(
+                "--source-mac {m:?}: expected a MAC address (six hex pairs separated by ':')"
+            ));
+        }
+        let Zone::Guest(id) = from else {
+            return Err(format!(
+                "--source-mac {m}: only a guest's OUT chain checks the source MAC (macfilter); the sender is not a guest"
+            ));
+        };
+        let n = nic.unwrap_or(0);
+        let known = rs
+            .guest_info(id)
+            .and_then(|g| g.nic(n))
+            .is_some_and(|x| x.mac.is_some());
+        if !known {
+            return Err(format!(
+                "--source-mac {m}: guest {id} net{n} has no MAC in the configuration (mac_address) or its conf, so its MAC filter cannot be simulated"
+            ));
+        }
+        Ok(m.to_ascii_uppercase())
     }
 
     /// `--iface netN` names the guest end's NIC, anything else the host's interface.
@@ -208,8 +266,8 @@ impl Query<'_> {
 }
 
 /// One line of a `--batch` file: `FROM TO PROTO [DPORT [SPORT]] [KEY=VALUE…]`,
-/// `-` for no port; keys source, dest, iface, icmp-type, dsttype, dport,
-/// sport. Blank and `#` lines are None.
+/// `-` for no port; keys source, dest, iface, icmp-type, dsttype,
+/// source-mac, dport, sport. Blank and `#` lines are None.
 pub fn batch_line(line: &str) -> Result<Option<Query<'_>>, String> {
     let line = line.trim();
     if line.is_empty() || line.starts_with('#') {
@@ -248,11 +306,12 @@ pub fn batch_line(line: &str) -> Result<Option<Query<'_>>, String> {
             "iface" => q.iface = Some(v),
             "icmp-type" | "icmp_type" => q.icmp_type = Some(v),
             "dsttype" => q.dsttype = Some(v),
+            "source-mac" | "source_mac" => q.source_mac = Some(v),
             "dport" => q.dport = port(Some(&v))?,
             "sport" => q.sport = port(Some(&v))?,
             _ => {
                 return Err(format!(
-                "{item:?}: expected source=, dest=, iface=, icmp-type=, dsttype=, dport= or sport="
+                "{item:?}: expected source=, dest=, iface=, icmp-type=, dsttype=, source-mac=, dport= or sport="
             ))
             }
         }

@@ -1,8 +1,9 @@
 //! What the simulator answers about: packets, zones, the topology they move
 //! in, and the verdict with what decided it.
 
+use super::localnet::Routes;
 use ipnet::Ipv4Net;
-use phx_common::config::Inventory;
+use phx_common::config::{Guest, Inventory};
 use phx_common::firewall::nic_firewall_enabled;
 use phx_common::firewall::rule::{packet_icmp, Verdict};
 use std::fmt;
@@ -69,6 +70,8 @@ pub struct Packet {
     pub host_iface: Option<String>,
     /// `-m addrtype --dst-type` (None: from the destination address).
     pub dsttype: Option<DstType>,
+    /// The sender's source MAC, upper case (None: the sending NIC's own).
+    pub src_mac: Option<String>,
 }
 
 impl Default for Packet {
@@ -84,6 +87,7 @@ impl Default for Packet {
             dst_nic: None,
             host_iface: None,
             dsttype: None,
+            src_mac: None,
         }
     }
 }
@@ -141,42 +145,39 @@ pub enum Zone {
 #[derive(Debug, Clone)]
 pub struct GuestInfo {
     pub id: u32,
-    /// net0's IPv4 address.
-    pub ip: Option<Ipv4Addr>,
-    /// Whether net0 has `firewall=1`.
-    pub nic_firewall: bool,
     pub is_ct: bool,
-    /// Further NICs (`net1`…), from the guest's conf; net0 is `ip`/`nic_firewall`.
-    pub more_nics: Vec<Nic>,
+    /// The guest's NICs (`net0`…), by index.
+    pub nics: Vec<Nic>,
 }
 
-/// One of a guest's NICs beyond net0.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One of a guest's NICs, as its conf (or the JSON) describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Nic {
     pub index: u8,
     pub ip: Option<Ipv4Addr>,
+    /// `firewall=1`.
     pub firewall: bool,
+    /// The NIC's MAC (`hwaddr=` of a CT, `virtio=`… of a VM), upper case;
+    /// None when the configuration does not say (Proxmox then makes one up).
+    pub mac: Option<String>,
+    /// The bridge it is plugged into (host rules see it as `-i`).
+    pub bridge: Option<String>,
 }
 
 impl GuestInfo {
-    /// NIC `n`'s address and firewall flag, if the guest has that NIC.
-    pub fn nic(&self, n: u8) -> Option<(Option<Ipv4Addr>, bool)> {
-        if n == 0 {
-            return Some((self.ip, self.nic_firewall));
-        }
-        self.more_nics
-            .iter()
-            .find(|x| x.index == n)
-            .map(|x| (x.ip, x.firewall))
+    /// NIC `n`, if the guest has it.
+    pub fn nic(&self, n: u8) -> Option<&Nic> {
+        self.nics.iter().find(|x| x.index == n)
+    }
+    /// net0's IPv4 address.
+    pub fn ip(&self) -> Option<Ipv4Addr> {
+        self.nic(0).and_then(|n| n.ip)
     }
     /// Every (NIC, address) the guest owns.
     pub fn addresses(&self) -> impl Iterator<Item = (u8, Ipv4Addr)> + '_ {
-        let first = self.ip.map(|ip| (0, ip));
-        first.into_iter().chain(
-            self.more_nics
-                .iter()
-                .filter_map(|n| n.ip.map(|ip| (n.index, ip))),
-        )
+        self.nics
+            .iter()
+            .filter_map(|n| n.ip.map(|ip| (n.index, ip)))
     }
 }
 
@@ -192,18 +193,41 @@ pub struct Topology {
     pub more_host_ips: Vec<Ipv4Addr>,
     /// Corosync ring addresses: (link, node is this host, address).
     pub corosync: Vec<(u8, bool, Ipv4Addr)>,
+    /// The node's IPv4 routes in the kernel's order, for `local_network`.
+    pub routes: Routes,
+    /// The node's address in the cluster's node list (PVE::Cluster
+    /// `remote_node_ip`: corosync link 0), which `local_network()` looks
+    /// up in the routes; None: `network.address`.
+    pub cluster_ip: Option<Ipv4Addr>,
 }
 
 impl Topology {
     pub fn from_inventory(inv: &Inventory) -> Topology {
         let guests = inv
             .guests()
-            .map(|g| GuestInfo {
-                id: g.id(),
-                ip: g.ip(),
-                nic_firewall: nic_firewall_enabled(g),
-                is_ct: g.kind() == "lxc",
-                more_nics: Vec::new(),
+            .map(|g| {
+                let firewall = nic_firewall_enabled(g);
+                let mac = match g {
+                    Guest::Lxc(c) => c.mac.clone(),
+                    Guest::Vm(v) => v.mac.clone(),
+                };
+                let nets = g.net().into_iter().chain(g.common().more_nets.iter());
+                let nics = nets
+                    .enumerate()
+                    .map(|(i, n)| Nic {
+                        index: i as u8,
+                        ip: n.ip.addr(),
+                        firewall,
+                        // `mac_address` is net0's; further NICs name their own.
+                        mac: if i == 0 { mac.clone() } else { n.mac.clone() },
+                        bridge: Some(n.bridge.clone()),
+                    })
+                    .collect();
+                GuestInfo {
+                    id: g.id(),
+                    is_ct: g.kind() == "lxc",
+                    nics,
+                }
             })
             .collect();
         Topology {
@@ -213,6 +237,8 @@ impl Topology {
             guests,
             more_host_ips: Vec::new(),
             corosync: Vec::new(),
+            routes: Routes::None,
+            cluster_ip: None,
         }
     }
 }

@@ -23,6 +23,7 @@ section! {
         "rules" => rules: List<Obj<RawRule>>,
         "groups" => groups: Entries<ListOrObj<Obj<RawRule>, RawGroup>>,
         "host" => host: Obj<RawFirewall>,
+        "hosts" => hosts: Entries<Obj<RawFirewall>>,
     }
 }
 
@@ -263,6 +264,21 @@ pub fn firewall(r: &mut Reader, at: &At, f: Obj<RawFirewall>, rules_key: &str) -
         .host
         .and_then(|h| firewall(r, &at.key("host"), h, "rules"))
         .map(Box::new);
+    let mut hosts = BTreeMap::new();
+    if let Some(h) = f.hosts {
+        r.entries(&at.key("hosts"), h, |r, at, node, v| {
+            // The node's name is a directory under /etc/pve/nodes.
+            if !is_node_name(&node) {
+                r.push(
+                    at,
+                    show_str(&node),
+                    "a node name (letters, digits and '-', not starting or ending with '-')",
+                );
+            } else if let Some(fw) = firewall(r, at, v, "rules") {
+                hosts.insert(node, fw);
+            }
+        });
+    }
     Some(Firewall {
         enabled,
         policy_in,
@@ -274,9 +290,19 @@ pub fn firewall(r: &mut Reader, at: &At, f: Obj<RawFirewall>, rules_key: &str) -
         rules_path: rules_at.render(),
         groups,
         host,
+        hosts,
         ipset_comments,
         group_comments,
     })
+}
+
+/// A Proxmox node name: one DNS label.
+fn is_node_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 /// The list under `key` of a wrapping object (an IP set's `entries`, a

@@ -5,6 +5,7 @@ use super::super::model::*;
 use super::super::raw::{show_str, List, Obj, OneOrMany, Scalar};
 use super::super::reader::{At, Reader};
 use super::firewall::{firewall, RawFirewall};
+use super::lxc::mac;
 use super::records::{dns_records, traefik_services, RawDnsRecord, RawTraefikService};
 use super::tokens::*;
 use crate::section;
@@ -15,7 +16,7 @@ section! {
         "start_at_boot" => start_at_boot: Scalar,
         "boot_order" => boot_order: Scalar,
         "features" => features: List<Scalar>,
-        "network_config" => network_config: Obj<RawGuestNet>,
+        "network_config" => network_config: OneOrMany<RawGuestNet>,
         "dns_records" => dns_records: List<Obj<RawDnsRecord>>,
         "firewall" => firewall: Obj<RawFirewall>,
         "traefik_service" => traefik_service: OneOrMany<RawTraefikService>,
@@ -33,6 +34,7 @@ section! {
         "gateway" => gateway: Scalar,
         "nameservers" => nameservers: List<Scalar>,
         "nameserver" => nameserver: List<Scalar>,
+        "mac_address" => mac_address: Scalar,
     }
 }
 
@@ -53,6 +55,10 @@ pub fn common(
     clone_from: Option<u32>,
     d: GuestDefaults,
 ) -> GuestCommon {
+    let (net, more_nets) = match g.network_config {
+        Some(n) => nets(r, &at.key("network_config"), n, &d),
+        None => (None, Vec::new()),
+    };
     let name = match g.name {
         Some(v) => r.opt(at, "name", Some(v), dns_name),
         None => Some(d.name),
@@ -73,10 +79,8 @@ pub fn common(
             .features
             .map(|f| r.strs(&at.key("features"), f, &[',']))
             .unwrap_or_default(),
-        net: r.opt(at, "network_config", g.network_config, |r, at, n| {
-            r.obj(at, n, |r, n| guest_net(r, at, n, d.nic, d.bridge))
-                .flatten()
-        }),
+        net,
+        more_nets,
         dns_records: g
             .dns_records
             .map(|x| dns_records(r, &at.key("dns_records"), x))
@@ -96,13 +100,81 @@ pub fn common(
     }
 }
 
+/// `network_config`: one object (net0), or an array of them (net0, net1, …;
+/// a further NIC is `ethN` on the default bridge unless it says otherwise,
+/// and may carry its own `mac_address`).
+fn nets(
+    r: &mut Reader,
+    at: &At,
+    v: OneOrMany<RawGuestNet>,
+    d: &GuestDefaults,
+) -> (Option<GuestNet>, Vec<GuestNet>) {
+    let items = match v {
+        OneOrMany::One(mut n) => {
+            r.unknown_keys(at, &mut n);
+            return (guest_net(r, at, n, d.nic, d.bridge, false), Vec::new());
+        }
+        OneOrMany::Many(items) => items,
+        OneOrMany::Bad(shown) => {
+            r.push(
+                at,
+                shown,
+                "an object, or an array of objects (net0, net1, …)",
+            );
+            return (None, Vec::new());
+        }
+    };
+    let mut first = None;
+    let mut more = Vec::new();
+    for (i, item) in items.into_iter().enumerate() {
+        let at = at.index(i);
+        let name = format!("eth{i}");
+        let default = if i == 0 { d.nic } else { &name };
+        let Some(Some(n)) = r.obj(&at, item, |r, n| {
+            guest_net(r, &at, n, default, d.bridge, i > 0)
+        }) else {
+            continue;
+        };
+        if i == 0 {
+            first = Some(n);
+        } else {
+            more.push(n);
+        }
+    }
+    if !more.is_empty() {
+        let nics = match more.len() {
+            1 => "net1".to_string(),
+            n => format!("net1…net{n}"),
+        };
+        r.problems.warn(format!(
+            "{}: {}: {nics}: only phx-fw (rules, ipfilter-netN, simulation) reads further NICs; phx-lxc and phx-vm create and converge net0 only, so add the others with pct set / qm set",
+            r.file,
+            at.render(),
+        ));
+    }
+    (first, more)
+}
+
 fn guest_net(
     r: &mut Reader,
     at: &At,
-    n: RawGuestNet,
+    mut n: RawGuestNet,
     default_name: &str,
     default_bridge: &str,
+    own_mac: bool,
 ) -> Option<GuestNet> {
+    let mac = match n.mac_address.take() {
+        Some(v) if own_mac => r.opt(at, "mac_address", Some(v), mac),
+        Some(v) => {
+            r.bad(
+                &at.key("mac_address"),
+                &v,
+                "no mac_address here: net0's MAC is the entry's own mac_address",
+            );
+            None
+        }
+        None => None,
+    };
     let iface = |r: &mut Reader, key: &str, v: Option<Scalar>, default: &str| {
         let given = r.opt(at, key, v, Reader::str);
         if let Some(s) = given.as_ref().filter(|s| !is_iface_name(s)) {
@@ -168,5 +240,6 @@ fn guest_net(
         ip: ip?,
         gw,
         nameservers,
+        mac,
     })
 }
