@@ -53,7 +53,12 @@ pub fn firewall(b: &mut Builder) -> Value {
                         "security groups: name → rules, or {comment, rules}",
                     ),
                 ),
-                opt("host", with_description(host, "the node's host.fw")),
+                opt("host", with_description(host.clone(), "the node's host.fw")),
+                opt("hosts", {
+                    let mut h = entries(host, "host.fw of each node: node name → firewall (/etc/pve/nodes/<node>/host.fw)");
+                    h["propertyNames"] = json!({"pattern": "^(?=.{1,63}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$"});
+                    h
+                }),
             ],
         )
     })

@@ -26,7 +26,7 @@ fn common(b: &mut Builder) -> Vec<Prop> {
             "features",
             strs("what runs inside (docker, trusted_ca, step_ca, traefik, …)"),
         ),
-        opt("network_config", guest_net(b)),
+        opt("network_config", guest_nets(b)),
         opt(
             "dns_records",
             array(dns_record(b), "explicit DNS records served by phx-dns"),
@@ -38,6 +38,20 @@ fn common(b: &mut Builder) -> Vec<Prop> {
             array(guest_id(), "guest IDs started before this one"),
         ),
     ]
+}
+
+/// One NIC (net0), or a list of them: only the second and later carry
+/// their own `mac_address` (net0's is the entry's).
+fn guest_nets(b: &mut Builder) -> Value {
+    let net = guest_net(b);
+    let net0 = json!({"allOf": [net, {"not": {"required": ["mac_address"]}}]});
+    json!({
+        "description": "the guest's network: one interface (net0), or a list (net0, net1, …)",
+        "anyOf": [
+            net0,
+            {"type": "array", "items": [net0], "additionalItems": net},
+        ],
+    })
 }
 
 fn guest_net(b: &mut Builder) -> Value {
@@ -55,6 +69,7 @@ fn guest_net(b: &mut Builder) -> Value {
                     "nameserver",
                     ip_list("the same as nameservers (read when it is absent)"),
                 ),
+                opt("mac_address", mac()),
             ],
         )
     })
@@ -246,10 +261,12 @@ fn user_config(b: &mut Builder) -> Value {
         vec![
             opt("username", user()),
             opt("ssh_keys", items(ssh_key(), "OpenSSH public keys")),
-            // The loader only notes that it is there; phx-vm refuses any value.
+            // The loader keeps only that it is there; phx-apply reads it from
+            // the file into a root-only snippet (phx-vm's cloud-init passwords).
             opt(
                 "password",
-                json!({"not": {}, "description": "refused by phx-vm (exit 2): qm takes a cloud-init password only as an argument, which every process listing shows; use ssh_keys"}),
+                json!({"type": "string", "minLength": 1, "pattern": LINE_SAFE,
+                       "description": "cloud-init password: written by phx-apply into a root-only cicustom snippet, never into a plan or an argument"}),
             ),
         ],
     )
