@@ -5,6 +5,7 @@
 pub mod atomic;
 pub mod backup;
 mod check;
+pub mod cli;
 mod commands;
 pub mod confine;
 pub mod confirm;
