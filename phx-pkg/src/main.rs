@@ -17,20 +17,31 @@ use std::process::ExitCode;
     verbatim_doc_comment,
     after_help = "Examples:
   phx-gen-docs --out target/phx-pkg/share     # then: man -l target/phx-pkg/share/man/man1/phx-fw.1
+  phx-gen-docs --programs                     # what the package installs in /usr/bin
 
 Exit status: 0 written, 1 a file could not be written, 2 usage."
 )]
 struct Args {
     /// Directory to write into, standing for /usr/share (created if missing).
-    #[arg(long, value_name = "DIR")]
-    out: PathBuf,
+    #[arg(long, value_name = "DIR", required_unless_present = "programs")]
+    out: Option<PathBuf>,
+    /// Print the programs the package ships, one per line, and write nothing.
+    #[arg(long)]
+    programs: bool,
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if args.programs {
+        for cmd in phx_pkg::commands() {
+            println!("{}", cmd.get_name());
+        }
+        return ExitCode::SUCCESS;
+    }
+    let out = args.out.expect("clap requires --out without --programs");
     let mut count = 0;
     for cmd in phx_pkg::commands() {
-        match phx_pkg::docs::write_all(&cmd, &args.out) {
+        match phx_pkg::docs::write_all(&cmd, &out) {
             Ok(files) => count += files.len(),
             Err(e) => {
                 eprintln!("phx-gen-docs: {}: {e}", cmd.get_name());
@@ -38,6 +49,6 @@ fn main() -> ExitCode {
             }
         }
     }
-    eprintln!("phx-gen-docs: {count} file(s) under {}", args.out.display());
+    eprintln!("phx-gen-docs: {count} file(s) under {}", out.display());
     ExitCode::SUCCESS
 }
