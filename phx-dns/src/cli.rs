@@ -55,6 +55,7 @@ pub enum Cmd {
     Render(RenderArgs),
     /// Exit 0 if the Debian package PKG is fully installed, 1 if not (the plan's install guard).
     PkgInstalled {
+        /// The Debian package's name (e.g. dnsmasq).
         #[arg(value_name = "PKG")]
         package: String,
     },

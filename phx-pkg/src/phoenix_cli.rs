@@ -114,7 +114,12 @@ fn subsystems(values: &[&'static str], help: &'static str) -> Arg {
         .help(help)
 }
 
-fn verb(name: &'static str, about: &'static str, values: &[&'static str], sub_help: &'static str) -> Command {
+fn verb(
+    name: &'static str,
+    about: &'static str,
+    values: &[&'static str],
+    sub_help: &'static str,
+) -> Command {
     let cmd = Command::new(name).about(about);
     let cmd = if values.is_empty() {
         cmd
