@@ -28,11 +28,9 @@ pub fn write_all(cmd: &clap::Command, share: &Path) -> io::Result<Vec<PathBuf>> 
 
     let man = share.join("man/man1");
     std::fs::create_dir_all(&man)?;
-    let before = listing(&man)?;
-    clap_mangen::generate_to(cmd.clone(), &man)?;
-    for f in listing(&man)?.into_iter().filter(|f| !before.contains(f)) {
-        written.push(PathBuf::from("man/man1").join(f));
-    }
+    let mut page_cmd = cmd.clone().disable_help_subcommand(true);
+    page_cmd.build();
+    write_pages(&page_cmd, &man, &mut written)?;
 
     for shell in SHELLS {
         let rel = completion_path(shell, &name);
@@ -45,10 +43,39 @@ pub fn write_all(cmd: &clap::Command, share: &Path) -> io::Result<Vec<PathBuf>> 
     Ok(written)
 }
 
-fn listing(dir: &Path) -> io::Result<Vec<std::ffi::OsString>> {
-    let mut names: Vec<_> = std::fs::read_dir(dir)?
-        .map(|e| e.map(|e| e.file_name()))
-        .collect::<Result<_, _>>()?;
-    names.sort();
-    Ok(names)
+/// One page per command and subcommand (`phx-fw-simulate.1`), as
+/// clap_mangen lays them out; the help's closing text (examples, exit
+/// status) goes under EXAMPLES, not clap_mangen's generic "EXTRA".
+fn write_pages(cmd: &clap::Command, man: &Path, written: &mut Vec<PathBuf>) -> io::Result<()> {
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        write_pages(sub, man, written)?;
+    }
+    let page = clap_mangen::Man::new(cmd.clone());
+    let mut roff = Vec::new();
+    page.render(&mut roff)?;
+    let roff = examples_section(&String::from_utf8_lossy(&roff));
+    let name = page.get_filename();
+    std::fs::write(man.join(&name), roff)?;
+    written.push(PathBuf::from("man/man1").join(name));
+    Ok(())
+}
+
+/// clap_mangen puts the help's closing text under "EXTRA", filled as prose;
+/// ours is examples and the exit status, which read as written: titled
+/// EXAMPLES, set without filling (`.nf`/`.fi`) so each example keeps its line.
+fn examples_section(roff: &str) -> String {
+    let Some(start) = roff.find("\n.SH EXTRA\n") else {
+        return roff.to_string();
+    };
+    let body_at = start + "\n.SH EXTRA\n".len();
+    let end = roff[body_at..]
+        .find("\n.SH ")
+        .map_or(roff.len(), |i| body_at + i);
+    let body = roff[body_at..end].trim_end();
+    let body = body.strip_prefix("Examples:\n").unwrap_or(body);
+    format!(
+        "{}\n.SH EXAMPLES\n.nf\n{body}\n.fi{}",
+        &roff[..start],
+        &roff[end..]
+    )
 }

@@ -52,6 +52,7 @@ fn every_program_gets_a_man_page_and_completions() {
     // What the tools define is what the pages say.
     let fw = std::fs::read_to_string(share.path().join("man/man1/phx-fw.1")).unwrap();
     assert!(fw.contains("allow\\-lockout") && fw.contains("phx\\-fw\\-simulate(1)"));
+    assert!(fw.contains("\n.SH EXAMPLES\n") && !fw.contains(".SH EXTRA"));
     let sim = std::fs::read_to_string(share.path().join("man/man1/phx-fw-simulate.1")).unwrap();
     assert!(sim.contains("exit\\-status"));
     let cli = std::fs::read_to_string(share.path().join("bash-completion/completions/phoenix-cli"))
