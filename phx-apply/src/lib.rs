@@ -5,6 +5,7 @@
 pub mod atomic;
 pub mod backup;
 mod check;
+pub mod cli;
 pub mod color;
 mod commands;
 pub mod confine;

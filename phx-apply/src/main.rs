@@ -1,76 +1,12 @@
 //! phx-apply: carries out a Phoenix plan (JSON Lines) idempotently.
 
 use clap::Parser;
-use phx_apply::color::ColorChoice;
+use phx_apply::cli::Args;
 use phx_apply::{apply_observed, progress::Live, Options};
 use phx_common::cli::{finish, Failure, EXIT_FAILED, EXIT_OK, EXIT_PENDING};
 use std::io::{BufReader, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-
-/// Carry out a Phoenix plan: write files atomically, run commands and the
-/// handlers they notify. Unchanged files are not rewritten, so a converged
-/// host sees zero writes and zero restarts.
-///
-/// Examples:
-///   phx-net --config-dir etc | phx-apply --check --diff     # what would change
-///   { phx-net; phx-dns; } --config-dir etc | phx-apply      # do it
-///   phx-dns etc/*.json | phx-apply --root /tmp/preview      # stage into a tree
-///
-/// Exit status: 0 done (with --check: nothing to change), 1 a step failed,
-/// 2 bad plan or usage, 3 --check found pending changes.
-#[derive(Parser)]
-#[command(version, verbatim_doc_comment)]
-struct Args {
-    /// The plan (JSON Lines); `-` or nothing reads stdin.
-    plan: Option<PathBuf>,
-    /// Map every path under DIR (previews, staging, tests). Commands and
-    /// handlers are reported, not run, unless --run-commands is given.
-    #[arg(long, value_name = "DIR", default_value = "/")]
-    root: PathBuf,
-    /// Under --root, run command and handler steps too (tests put doubles on PATH).
-    #[arg(long)]
-    run_commands: bool,
-    /// Change nothing; exit 3 when something would change, 0 when converged.
-    /// Guards still run (they only read). Under --root without --run-commands,
-    /// commands are not evaluated and do not count.
-    #[arg(long)]
-    check: bool,
-    /// Print a unified diff of every file that changes (secrets as <secret>).
-    #[arg(long)]
-    diff: bool,
-    /// Print the report as JSON on stdout (diffs inside it); the step lines
-    /// and recap still go to stderr, without a spinner.
-    #[arg(long)]
-    json: bool,
-    /// Undo one earlier run: restore the files it replaced or removed from
-    /// RUN (a directory under /var/lib/phoenix/backups, as the report names it,
-    /// or just its name), remove the files it created, then re-run the
-    /// handlers it ran. Refused, with nothing restored, unless the backup
-    /// verifies against its manifest. Commands are not undone.
-    #[arg(long, value_name = "RUN", conflicts_with_all = ["plan", "check", "diff", "confirm"])]
-    rollback: Option<PathBuf>,
-    /// Disarm the automatic rollback a lockout-prone change armed: the
-    /// operator still reaches the host, the change stays.
-    #[arg(long, conflicts_with_all = ["plan", "check", "diff"])]
-    confirm: bool,
-    /// Before a lockout-prone handler (bridge reload, firewall restart), arm
-    /// an automatic rollback N seconds out. Default: 120 when on SSH
-    /// ($SSH_CLIENT or $SSH_CONNECTION set), else none.
-    #[arg(long, value_name = "N")]
-    confirm_timeout: Option<u64>,
-    /// Keep the backup directories of the last N runs; older ones are removed.
-    #[arg(long, value_name = "N", default_value_t = phx_apply::DEFAULT_KEEP_BACKUPS)]
-    keep_backups: usize,
-    /// Show every step (ok and skipped ones too) and how long each took;
-    /// by default a converged run prints only one recap line per subsystem.
-    #[arg(short, long)]
-    verbose: bool,
-    /// Colour diffs and the report: auto (on a terminal, unless NO_COLOR is
-    /// set and not empty), always, never.
-    #[arg(long, value_name = "WHEN", value_enum, default_value_t = ColorChoice::Auto)]
-    color: ColorChoice,
-}
 
 /// Seconds an operator has to confirm a lockout-prone change made over SSH.
 const DEFAULT_CONFIRM_TIMEOUT: u64 = 120;

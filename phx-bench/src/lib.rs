@@ -2,6 +2,8 @@
 //! DNS records, firewall rules, clone sources and dependencies, shaped like
 //! the real files so every tool's planner does its full work.
 
+pub mod cli;
+
 use serde_json::{json, Map, Value};
 use std::path::Path;
 

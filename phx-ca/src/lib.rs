@@ -4,6 +4,7 @@
 //! `traefik` serving every `traefik_service` with certificates from Step-CA
 //! over ACME. Order in the plan: CA, root export, trust, Traefik.
 
+pub mod cli;
 pub mod fingerprint;
 pub mod guest;
 pub mod stepca;

@@ -5,6 +5,7 @@
 //! The library turns a validated [`Inventory`] into the generated files and a
 //! [`Plan`]; it never touches the machine.
 
+pub mod cli;
 pub mod pkg;
 pub mod records;
 pub mod render;

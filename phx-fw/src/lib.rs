@@ -7,6 +7,7 @@
 //! `phx_common::firewall`, shared with the rest of the workspace.
 
 pub mod check;
+pub mod cli;
 pub mod existing;
 pub mod fwfile;
 pub mod ipv4set;

@@ -3,6 +3,7 @@
 //! which, which trust the internal CA, which names Traefik routes where, and
 //! which are firewalled. It reads the model only; it plans nothing.
 
+pub mod cli;
 pub mod estate;
 pub mod render;
 

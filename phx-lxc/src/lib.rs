@@ -5,6 +5,7 @@
 //! dependency and boot order. A converged host gets an empty plan.
 
 pub mod check;
+pub mod cli;
 pub mod conf;
 pub mod desired;
 mod diff;

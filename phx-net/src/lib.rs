@@ -1,6 +1,7 @@
 //! phx-net: the host's network — the primary bridge stanza, the hostname,
 //! `/etc/hosts` and `/etc/resolv.conf` — as a plan.
 
+pub mod cli;
 pub mod interfaces;
 
 use phx_common::config::Inventory;

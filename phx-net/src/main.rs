@@ -1,46 +1,13 @@
 //! phx-net: plans the host network (bridge stanza, hostname, /etc/hosts,
 //! /etc/resolv.conf) from the Phoenix JSON. It never writes to the system.
 
-use clap::{Parser, Subcommand};
+use clap::Parser;
 use phx_common::cli::{emit, finish, render, Failure, InputArgs, RenderArgs};
 use phx_common::fsutil::read_optional;
+use phx_net::cli::{Args, Cmd};
 use phx_net::{Observed, HOSTNAME, HOSTS, INTERFACES, RESOLV};
 use std::path::PathBuf;
 use std::process::ExitCode;
-
-/// Plan the Proxmox host's network from the Phoenix JSON.
-///
-/// Edits only the primary bridge's stanza in /etc/network/interfaces (address,
-/// gateway, bridge-ports, bridge-stp off, bridge-fd 0; every other stanza,
-/// comment and `source` line is kept), writes /etc/hostname, a managed block in
-/// /etc/hosts mapping the host's real address to its name (Proxmox needs that,
-/// not 127.0.1.1), and /etc/resolv.conf (127.0.0.1 first when Phoenix's DNS
-/// server is enabled). Handlers: `ifreload -a` and `hostnamectl set-hostname`,
-/// only when their file changed.
-///
-/// Examples:
-///   phx-net --config-dir /usr/local/phoenix_hypervisor/etc | phx-apply --check --diff
-///   phx-net render --config-dir examples/etc --state-root / --out /tmp/preview
-///   cat etc/*.json | phx-net - | phx-apply
-#[derive(Parser)]
-#[command(version, verbatim_doc_comment, args_conflicts_with_subcommands = true)]
-struct Args {
-    #[command(subcommand)]
-    cmd: Option<Cmd>,
-    #[command(flatten)]
-    input: InputArgs,
-}
-
-#[derive(Subcommand)]
-enum Cmd {
-    /// Print the plan as JSON Lines (the default).
-    Plan {
-        #[command(flatten)]
-        input: InputArgs,
-    },
-    /// Print the generated files (or write them under --out DIR).
-    Render(RenderArgs),
-}
 
 fn observe(input: &InputArgs) -> Result<Observed, Failure> {
     let read = |p: &str| {

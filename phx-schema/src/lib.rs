@@ -7,6 +7,7 @@
 //! gateways inside subnets…) are the loader's alone: a schema cannot say them.
 
 pub mod builder;
+pub mod cli;
 mod firewall;
 mod fwrule;
 mod guest;

@@ -1,7 +1,8 @@
 //! The workspace's dependency rules (README, "Architecture"), read from
 //! `cargo metadata`: tools depend on the shared model only, never on each
 //! other or on the executor; phx-common depends on no workspace crate;
-//! test and benchmark crates are never a normal dependency of anything.
+//! test, benchmark and packaging crates are never a normal dependency of
+//! anything.
 
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -15,12 +16,25 @@ fn allowed(krate: &str) -> &'static [&'static str] {
         "phx-testkit" => &["phx-common", "phx-apply"],
         // The schemas are built from the loader's section declarations.
         "phx-schema" => &["phx-common"],
+        // Packaging reads every shipped program's command line.
+        "phx-pkg" => &[
+            "phx-common",
+            "phx-apply",
+            "phx-net",
+            "phx-dns",
+            "phx-fw",
+            "phx-lxc",
+            "phx-vm",
+            "phx-ca",
+            "phx-graph",
+            "phx-schema",
+        ],
         // Every tool: the shared model, nothing else of ours.
         _ => &["phx-common"],
     }
 }
 
-const NEVER_A_DEPENDENCY: [&str; 2] = ["phx-testkit", "phx-bench"];
+const NEVER_A_DEPENDENCY: [&str; 3] = ["phx-testkit", "phx-bench", "phx-pkg"];
 
 fn workspace_deps() -> BTreeMap<String, Vec<(String, Option<String>)>> {
     let out = std::process::Command::new(env!("CARGO"))
@@ -90,7 +104,7 @@ fn tools_depend_on_the_shared_model_only() {
 }
 
 #[test]
-fn test_and_bench_crates_are_never_shipped_dependencies() {
+fn test_bench_and_packaging_crates_are_never_dependencies() {
     for (krate, deps) in workspace_deps() {
         for (dep, kind) in deps {
             assert!(

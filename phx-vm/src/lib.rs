@@ -6,6 +6,7 @@
 //! order, then ID, over both kinds). A converged host gets an empty plan.
 
 pub mod check;
+pub mod cli;
 pub mod conf;
 mod diff;
 pub mod observe;

@@ -1,0 +1,78 @@
+//! phx-apply's command line, in the library so the packaging crate can make
+//! its man page and completions from the very definition the binary parses.
+
+use crate::color::ColorChoice;
+use clap::{CommandFactory, Parser};
+use std::path::PathBuf;
+
+/// Carry out a Phoenix plan: write files atomically, run commands and the
+/// handlers they notify. Unchanged files are not rewritten, so a converged
+/// host sees zero writes and zero restarts.
+#[derive(Parser)]
+#[command(
+    name = "phx-apply",
+    version,
+    verbatim_doc_comment,
+    after_help = "Examples:
+  phx-net --config-dir etc | phx-apply --check --diff                      # what would change
+  { phx-net --config-dir etc; phx-dns --config-dir etc; } | phx-apply      # do it
+  phx-dns etc/*.json | phx-apply --root /tmp/preview                       # stage into a tree
+
+Exit status: 0 done (with --check: nothing to change), 1 a step failed,
+2 bad plan or usage, 3 --check found pending changes."
+)]
+pub struct Args {
+    /// The plan (JSON Lines); `-` or nothing reads stdin.
+    pub plan: Option<PathBuf>,
+    /// Map every path under DIR (previews, staging, tests). Commands and
+    /// handlers are reported, not run, unless --run-commands is given.
+    #[arg(long, value_name = "DIR", default_value = "/")]
+    pub root: PathBuf,
+    /// Under --root, run command and handler steps too (tests put doubles on PATH).
+    #[arg(long)]
+    pub run_commands: bool,
+    /// Change nothing; exit 3 when something would change, 0 when converged.
+    /// Guards still run (they only read). Under --root without --run-commands,
+    /// commands are not evaluated and do not count.
+    #[arg(long)]
+    pub check: bool,
+    /// Print a unified diff of every file that changes (secrets as <secret>).
+    #[arg(long)]
+    pub diff: bool,
+    /// Print the report as JSON on stdout (diffs inside it); the step lines
+    /// and recap still go to stderr, without a spinner.
+    #[arg(long)]
+    pub json: bool,
+    /// Undo one earlier run: restore the files it replaced or removed from
+    /// RUN (a directory under /var/lib/phoenix/backups, as the report names it,
+    /// or just its name), remove the files it created, then re-run the
+    /// handlers it ran. Refused, with nothing restored, unless the backup
+    /// verifies against its manifest. Commands are not undone.
+    #[arg(long, value_name = "RUN", conflicts_with_all = ["plan", "check", "diff", "confirm"])]
+    pub rollback: Option<PathBuf>,
+    /// Disarm the automatic rollback a lockout-prone change armed: the
+    /// operator still reaches the host, the change stays.
+    #[arg(long, conflicts_with_all = ["plan", "check", "diff"])]
+    pub confirm: bool,
+    /// Before a lockout-prone handler (bridge reload, firewall restart), arm
+    /// an automatic rollback N seconds out. Default: 120 when on SSH
+    /// ($SSH_CLIENT or $SSH_CONNECTION set), else none.
+    #[arg(long, value_name = "N")]
+    pub confirm_timeout: Option<u64>,
+    /// Keep the backup directories of the last N runs; older ones are removed.
+    #[arg(long, value_name = "N", default_value_t = crate::DEFAULT_KEEP_BACKUPS)]
+    pub keep_backups: usize,
+    /// Show every step (ok and skipped ones too) and how long each took;
+    /// by default a converged run prints only one recap line per subsystem.
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// Colour diffs and the report: auto (on a terminal, unless NO_COLOR is
+    /// set and not empty), always, never.
+    #[arg(long, value_name = "WHEN", value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+/// The command line phx-apply parses, for man pages and completions.
+pub fn command() -> clap::Command {
+    Args::command()
+}

@@ -1,0 +1,96 @@
+//! phx-lxc's command line, in the library so the packaging crate can make
+//! its man page and completions from the very definition the binary parses.
+
+use clap::{CommandFactory, Parser, Subcommand};
+use phx_common::cli::{InputArgs, RenderArgs};
+
+/// Plan the LXC containers of phoenix_lxc_configs.json through `pct`.
+///
+/// Reads /etc/pve/lxc/<ctid>.conf of every container in the file (under
+/// --state-root) and runs `pct list` once, then prints a plan (JSON Lines for
+/// phx-apply), in dependency order (dependencies and clone sources first, then
+/// boot_order, then CTID):
+///   - a missing container is created (`pct create <ctid> <template volid> …`
+///     with every setting) or, with clone_from_ctid, cloned from the source's
+///     template_snapshot_name (`pct snapshot` of the source first if it lacks it);
+///   - an existing one gets ONE `pct set` with every key that differs:
+///     hostname memory swap cores net0 nameserver onboot startup features and
+///     mounts (zfs_volumes, mount_points; matched by container path, new ones
+///     at the lowest free mpN, none ever dropped or renumbered);
+///   - raw LXC lines pct cannot set (lxc_options, apparmor_profile, NVIDIA
+///     passthrough for gpu_assignment): a new container gets them added to its
+///     conf's main section; an existing conf is rewritten (a `file` step,
+///     before its pct calls) with only those lines edited. Lines Phoenix owns
+///     are exactly the entry's: every /dev/nvidia* mount entry and NVIDIA
+///     cgroup rule (a container has exactly its gpu_assignment's GPUs; a
+///     clone's inherited others are removed before it starts) and every line
+///     of a key the entry names; a single-valued key keeps its place. Lines
+///     of keys the entry never names are kept and reported;
+///   - rootfs/volumes grow with `pct resize` (never shrink);
+///   - guests with start_at_boot that are not running are started, in boot order.
+///
+/// With --state-root DIR other than /, the confs are read under DIR but the
+/// running state still comes from `pct list` on PATH, run with PHX_ROOT=DIR
+/// (so a pct test double reads DIR). A preview on a live Proxmox host
+/// therefore plans starts and restarts against the host's real running
+/// state; a note on stderr says which pct answered. Without pct on PATH every
+/// container is taken as stopped.
+///
+/// Drift that is not changed (smaller disk, unprivileged, restarts needed) is
+/// reported on stderr, with a progress line per container that gets steps.
+/// Containers not in the file are never touched. A converged host: empty plan.
+#[derive(Parser)]
+#[command(
+    name = "phx-lxc",
+    version,
+    verbatim_doc_comment,
+    args_conflicts_with_subcommands = true,
+    after_help = "Examples:
+  phx-lxc --config-dir /usr/local/phoenix_hypervisor/etc | phx-apply
+  phx-lxc --config-dir examples/etc --state-root /tmp/stage | phx-apply --root /tmp/stage --check --diff
+  phx-lxc --start-all --restart --config-dir etc | phx-apply
+  phx-lxc render --config-dir examples/etc --out /tmp/preview
+
+Exit status: 0 ok, 1 runtime error, 2 invalid configuration or usage (nothing printed on stdout)."
+)]
+pub struct Args {
+    #[command(subcommand)]
+    pub cmd: Option<Cmd>,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub flags: Flags,
+}
+
+#[derive(clap::Args, Clone, Copy)]
+pub struct Flags {
+    /// Start nothing.
+    #[arg(long, conflicts_with = "start_all")]
+    pub no_start: bool,
+    /// Start every container in the file that is not running, not only those with start_at_boot.
+    #[arg(long)]
+    pub start_all: bool,
+    /// Reboot running containers whose changes only apply at start (raw lines,
+    /// features, nameserver, changed mounts, pending changes). Default: report them.
+    #[arg(long)]
+    pub restart: bool,
+}
+
+#[derive(Subcommand)]
+pub enum Cmd {
+    /// Print the plan as JSON Lines (the default).
+    Plan {
+        #[command(flatten)]
+        input: InputArgs,
+        #[command(flatten)]
+        flags: Flags,
+    },
+    /// Print the conf pct would write for each container created from its entry
+    /// (or write them under --out DIR as DIR/etc/pve/lxc/<ctid>.conf).
+    Render(RenderArgs),
+}
+
+/// The command line phx-lxc parses, for man pages and completions.
+pub fn command() -> clap::Command {
+    Args::command()
+}

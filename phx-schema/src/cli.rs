@@ -1,0 +1,33 @@
+//! phx-schema's command line, in the library so the packaging crate can make
+//! its man page and completions from the definition the binary parses.
+
+use clap::{CommandFactory, Parser};
+use std::path::PathBuf;
+
+/// Print the JSON Schema of a Phoenix configuration file, or write all three.
+/// Point an editor at them to check the files as you type (see the README).
+#[derive(Parser)]
+#[command(
+    name = "phx-schema",
+    version,
+    after_help = "Examples:
+  phx-schema lxc > phoenix_lxc_configs.schema.json   # one file's schema
+  phx-schema --out /tmp/phoenix-schemas              # all three, into a directory
+
+Exit status: 0 ok, 1 runtime error, 2 usage."
+)]
+pub struct Args {
+    /// Which file: hypervisor, lxc or vm (or the configuration file's name).
+    #[arg(value_name = "FILE", required_unless_present = "out")]
+    pub file: Option<String>,
+    /// Write the three schemas into DIR (created if needed) as
+    /// phoenix_hypervisor_config.schema.json, phoenix_lxc_configs.schema.json
+    /// and phoenix_vm_configs.schema.json.
+    #[arg(long, value_name = "DIR", conflicts_with = "file")]
+    pub out: Option<PathBuf>,
+}
+
+/// The command line phx-schema parses, for man pages and completions.
+pub fn command() -> clap::Command {
+    Args::command()
+}

@@ -1,0 +1,61 @@
+//! phx-vm's command line, in the library so the packaging crate can make
+//! its man page and completions from the very definition the binary parses.
+
+use clap::{CommandFactory, Parser};
+use phx_common::cli::InputArgs;
+
+/// Plan the VMs of phoenix_vm_configs.json through `qm`.
+///
+/// Reads /etc/pve/qemu-server/<vmid>.conf of every VM in the file (under
+/// --state-root; main section only) and runs `qm list` once, then prints a
+/// plan (JSON Lines for phx-apply) in the order phx-lxc follows too
+/// (dependencies and clone sources first, then boot_order, then ID, over
+/// containers and VMs):
+///   - a missing template (is_template) is made from its cloud image
+///     (template_image, looked for in /var/lib/vz/template/iso and
+///     /var/lib/vz/import): `qm create` with the image imported as scsi0,
+///     a cloud-init drive, a serial console and every setting, the disk
+///     grown to disk_size_gb, the snapshot template_snapshot_name, then
+///     `qm template`. A missing image is refused (exit 2) naming the paths
+///     looked at; nothing is ever downloaded;
+///   - a missing VM with clone_from_vmid is a full clone, then configured;
+///   - an existing VM gets ONE `qm set` with every key that differs: name
+///     cores memory net0 agent ciuser sshkeys (URL-encoded) ipconfig0
+///     nameserver searchdomain onboot startup;
+///   - scsi0 grows with `qm disk resize` (never shrinks);
+///   - VMs with start_at_boot that are not running are started.
+///
+/// Changes that reach a running VM only at boot (cores, memory, agent,
+/// cloud-init) are reported, and done with --restart (`qm reboot`).
+/// Features and volumes that need software inside a VM are listed as
+/// warnings on stderr. VMs not in the file are never touched.
+#[derive(Parser)]
+#[command(
+    name = "phx-vm",
+    version,
+    verbatim_doc_comment,
+    after_help = "Examples:
+  phx-vm --config-dir /usr/local/phoenix_hypervisor/etc | phx-apply
+  phx-vm --config-dir examples/etc --state-root /tmp/stage | phx-apply --root /tmp/stage --check
+  phx-vm --restart --config-dir etc | phx-apply      # reboot VMs whose changes need it
+
+Exit status: 0 ok, 1 runtime error, 2 invalid configuration or usage (nothing printed on stdout)."
+)]
+pub struct Args {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Start nothing.
+    #[arg(long, conflicts_with = "start_all")]
+    pub no_start: bool,
+    /// Start every VM in the file (templates excepted) that is not running.
+    #[arg(long)]
+    pub start_all: bool,
+    /// Reboot running VMs whose changes reach them only at boot. Default: report them.
+    #[arg(long)]
+    pub restart: bool,
+}
+
+/// The command line phx-vm parses, for man pages and completions.
+pub fn command() -> clap::Command {
+    Args::command()
+}
