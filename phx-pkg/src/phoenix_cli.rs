@@ -92,7 +92,7 @@ fn run_options(cmd: Command) -> Command {
     )
     .arg(flag(
         "json",
-        "Machine-readable report from phx-apply (one JSON document, {\"setup\": ..., \"guests\": ..., \"ca\": ...} for all)",
+        "Machine-readable report from phx-apply: one JSON document, {\"setup\": …, \"guests\": …, \"ca\": …}; a phase with nothing to do is null",
     ))
     .arg(
         valued(
