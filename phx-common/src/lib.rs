@@ -8,6 +8,7 @@ pub mod config;
 pub mod edit;
 pub mod firewall;
 pub mod fsutil;
+pub mod guest_conf;
 pub mod order;
 pub mod plan;
 pub mod plan_guest;

@@ -70,7 +70,7 @@ pub(crate) fn existing(
         }
     }
     // Mounts, matched by container path; new ones take the lowest free index.
-    let mut indices: BTreeSet<u32> = conf.mount_keys();
+    let mut indices: BTreeSet<u32> = conf.indexed("mp");
     let mut by_path: HashMap<String, (u32, BTreeMap<String, String>)> = HashMap::new();
     for &n in &indices {
         if let Some(v) = conf.effective(&format!("mp{n}")) {
@@ -135,7 +135,7 @@ pub(crate) fn clone_settings(d: &Desired, base: Final) -> (SetKeys, Final) {
 /// Volume mounts whose configured size is larger than what they have.
 pub(crate) fn mount_growth(d: &Desired, conf: &Conf, notes: &mut Vec<String>) -> Vec<(u32, u64)> {
     let mut out = Vec::new();
-    for n in conf.mount_keys() {
+    for n in conf.indexed("mp") {
         let Some(v) = conf.effective(&format!("mp{n}")) else {
             continue;
         };

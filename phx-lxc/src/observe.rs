@@ -1,9 +1,11 @@
 //! What the machine has: the confs of the containers in the inventory (read
 //! directly, never `pct config`), and one `pct list` for running state.
 
-use crate::conf::{self, Conf};
+use crate::conf::Conf;
 use phx_common::config::Inventory;
-use phx_common::fsutil::{read_optional, under_root};
+use phx_common::fsutil::under_root;
+use phx_common::guest_conf::{self, PCT};
+use phx_common::probe;
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
 use std::path::Path;
@@ -36,11 +38,6 @@ pub fn parse_list(out: &str) -> HashSet<u32> {
         .collect()
 }
 
-/// `pct list`'s output (see `phx_common::probe::list`).
-pub fn pct_list(state_root: &Path, path: Option<&OsStr>) -> std::io::Result<String> {
-    phx_common::probe::list("pct", state_root, path)
-}
-
 /// The first `name` on PATH, for messages.
 fn on_path(name: &str, path: Option<&OsStr>) -> Option<std::path::PathBuf> {
     let path = path
@@ -60,11 +57,8 @@ pub fn observe(
 ) -> anyhow::Result<Observed> {
     let mut o = Observed::default();
     for &ctid in inv.lxcs.keys() {
-        let p = under_root(state_root, &conf_path(ctid));
-        if let Some(text) =
-            read_optional(&p).map_err(|e| anyhow::anyhow!("reading {}: {e}", p.display()))?
-        {
-            o.confs.insert(ctid, conf::parse(&text));
+        if let Some(conf) = guest_conf::read(state_root, &conf_path(ctid), PCT)? {
+            o.confs.insert(ctid, conf);
         }
     }
     for c in inv.lxcs.values() {
@@ -74,25 +68,16 @@ pub fn observe(
             }
         }
     }
-    match pct_list(state_root, path) {
-        Ok(out) => {
-            o.pct_calls += 1;
-            o.running = parse_list(&out);
-            if state_root != Path::new("/") {
-                o.notes.push(format!(
-                    "running state is from `pct list` ({}, run with PHX_ROOT={}), not from files under the state root; on a live host that is the live host's running state",
-                    on_path("pct", path).map_or_else(|| "pct".to_string(), |p| p.display().to_string()),
-                    state_root.display()
-                ));
-            }
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && state_root != Path::new("/") => {
-            o.notes.push(format!(
-                "pct is not on PATH: planning offline against {} with every container taken as stopped",
-                state_root.display()
-            ));
-        }
-        Err(e) => anyhow::bail!("running `pct list` for the containers' running state: {e}"),
+    let running = probe::running("pct", "container", state_root, path, parse_list)?;
+    o.pct_calls = running.calls;
+    o.running = running.ids;
+    o.notes = running.notes;
+    if o.pct_calls > 0 && state_root != Path::new("/") {
+        o.notes.push(format!(
+            "running state is from `pct list` ({}, run with PHX_ROOT={}), not from files under the state root; on a live host that is the live host's running state",
+            on_path("pct", path).map_or_else(|| "pct".to_string(), |p| p.display().to_string()),
+            state_root.display()
+        ));
     }
     Ok(o)
 }

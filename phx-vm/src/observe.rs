@@ -2,9 +2,11 @@
 //! directly, never `qm config`), one `qm list` for running state, and the
 //! cloud images templates are made from.
 
-use crate::conf::{self, Conf};
+use crate::conf::Conf;
 use phx_common::config::Inventory;
-use phx_common::fsutil::{read_optional, under_root};
+use phx_common::fsutil::under_root;
+use phx_common::guest_conf::{self, QM};
+use phx_common::probe;
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
 use std::path::Path;
@@ -67,11 +69,6 @@ pub fn parse_list(out: &str) -> HashSet<u32> {
         .collect()
 }
 
-/// `qm list`'s output (see `phx_common::probe::list`).
-pub fn qm_list(state_root: &Path, path: Option<&OsStr>) -> std::io::Result<String> {
-    phx_common::probe::list("qm", state_root, path)
-}
-
 /// What the VMs look like now. `path` is the PATH `qm` is looked up in.
 pub fn observe(
     inv: &Inventory,
@@ -80,11 +77,8 @@ pub fn observe(
 ) -> anyhow::Result<Observed> {
     let mut o = Observed::default();
     for v in &inv.vms {
-        let p = under_root(state_root, &conf_path(v.id));
-        if let Some(text) =
-            read_optional(&p).map_err(|e| anyhow::anyhow!("reading {}: {e}", p.display()))?
-        {
-            o.confs.insert(v.id, conf::parse(&text));
+        if let Some(conf) = guest_conf::read(state_root, &conf_path(v.id), QM)? {
+            o.confs.insert(v.id, conf);
         }
         let Some(image) = crate::spec::settings(v, inv).template_image else {
             continue;
@@ -99,19 +93,10 @@ pub fn observe(
             }
         }
     }
-    match qm_list(state_root, path) {
-        Ok(out) => {
-            o.qm_calls += 1;
-            o.running = parse_list(&out);
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && state_root != Path::new("/") => {
-            o.notes.push(format!(
-                "qm is not on PATH: planning offline against {} with every VM taken as stopped",
-                state_root.display()
-            ));
-        }
-        Err(e) => anyhow::bail!("running `qm list` for the VMs' running state: {e}"),
-    }
+    let running = probe::running("qm", "VM", state_root, path, parse_list)?;
+    o.qm_calls = running.calls;
+    o.running = running.ids;
+    o.notes = running.notes;
     Ok(o)
 }
 
