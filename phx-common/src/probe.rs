@@ -38,7 +38,21 @@ pub struct Running {
     pub notes: Vec<String>,
 }
 
-/// The running guests by `<prog> list`, read with `parse`. Under a state
+/// The IDs of the rows of a `pct list` / `qm list` whose column
+/// `status_column` (the ID is column 0) is `running`. pct's columns are
+/// `VMID Status Lock Name`, qm's `VMID NAME STATUS …`; a row's empty Lock
+/// is no column, but the status comes before it.
+pub fn running_ids(out: &str, status_column: usize) -> HashSet<u32> {
+    out.lines()
+        .filter_map(|l| {
+            let mut f = l.split_whitespace();
+            let id = f.next()?.parse::<u32>().ok()?;
+            (f.nth(status_column - 1)? == "running").then_some(id)
+        })
+        .collect()
+}
+
+/// The running guests by `<prog> list`, its status in `status_column`. Under a state
 /// root other than `/`, a missing `prog` means planning offline with every
 /// guest (`guests`: "container", "VM") taken as stopped, said in a note; on
 /// the host itself it is an error.
@@ -47,13 +61,13 @@ pub fn running(
     guests: &str,
     state_root: &Path,
     path: Option<&OsStr>,
-    parse: fn(&str) -> HashSet<u32>,
+    status_column: usize,
 ) -> anyhow::Result<Running> {
     let mut r = Running::default();
     match list(prog, state_root, path) {
         Ok(out) => {
             r.calls = 1;
-            r.ids = parse(&out);
+            r.ids = running_ids(&out, status_column);
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && state_root != Path::new("/") => {
             r.notes.push(format!(
@@ -64,4 +78,26 @@ pub fn running(
         Err(e) => anyhow::bail!("running `{prog} list` for the {guests}s' running state: {e}"),
     }
     Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::running_ids;
+
+    #[test]
+    fn pct_list_rows() {
+        let out = "VMID       Status     Lock         Name                \n101        running                 dns01               \n102        stopped    backup       web                 \n900        running    snapshot     base                \n";
+        let r = running_ids(out, 1);
+        assert!(r.contains(&101) && r.contains(&900));
+        assert!(!r.contains(&102));
+        assert!(running_ids("", 1).is_empty());
+    }
+
+    #[test]
+    fn qm_list_rows() {
+        let out = "      VMID NAME                 STATUS     MEM(MB)    BOOTDISK(GB) PID       \n       100 web                  running    2048              32.00 1234      \n       101 db                   stopped    2048              32.00 0         \n";
+        let r = running_ids(out, 2);
+        assert!(r.contains(&100) && !r.contains(&101));
+        assert!(running_ids("", 2).is_empty());
+    }
 }

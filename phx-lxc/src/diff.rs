@@ -164,20 +164,8 @@ pub(crate) fn mount_growth(d: &Desired, conf: &Conf, notes: &mut Vec<String>) ->
 fn same(key: &str, want: &str, have: Option<&str>) -> bool {
     let Some(have) = have else { return false };
     match key {
-        "memory" | "swap" | "cores" => have.trim().parse::<u64>().ok() == want.parse::<u64>().ok(),
-        "onboot" => props::norm_bool(have) == props::norm_bool(want),
-        "nameserver" => {
-            let split = |s: &str| {
-                s.split([' ', ',', ';'])
-                    .filter(|x| !x.is_empty())
-                    .map(str::to_string)
-                    .collect::<Vec<_>>()
-            };
-            split(have) == split(want)
-        }
-        "startup" => props::parse(have, Some("order")) == props::parse(want, Some("order")),
         "features" => props::features_map(have) == props::features_map(want),
-        _ => have == want,
+        _ => props::same_value(key, want, have),
     }
 }
 
@@ -210,18 +198,12 @@ fn net0_update(want: &str, have: Option<&str>) -> Option<String> {
     if !differs {
         return None;
     }
-    let mut new = have.clone();
-    for k in ["name", "bridge", "ip", "gw", "hwaddr", "firewall"] {
-        match want.get(k) {
-            Some(v) => {
-                new.insert(k.to_string(), v.clone());
-            }
-            None if k == "hwaddr" => {}
-            None => {
-                new.remove(k);
-            }
-        }
-    }
+    let new = props::overlay(
+        &have,
+        &want,
+        &["name", "bridge", "ip", "gw", "hwaddr", "firewall"],
+        "hwaddr",
+    );
     Some(props::format_net(&new))
 }
 

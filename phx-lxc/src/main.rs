@@ -108,13 +108,7 @@ fn run(args: Args) -> Result<u8, Failure> {
     let seen = observe::observe(&inv, &input.state_root, None)?;
     let t_observe = t0.elapsed();
     let opts = Options {
-        start: if flags.no_start {
-            StartMode::None
-        } else if flags.start_all {
-            StartMode::All
-        } else {
-            StartMode::AtBoot
-        },
+        start: StartMode::from_flags(flags.no_start, flags.start_all),
         restart: flags.restart,
     };
     let planned = phx_lxc::plan(&inv, &seen, opts).map_err(Failure::Invalid)?;
@@ -128,7 +122,7 @@ fn run(args: Args) -> Result<u8, Failure> {
             "{TOOL}: [{}/{}] CT {} {}: {} ({:.3}s)",
             i + 1,
             planned.guests.len(),
-            g.ctid,
+            g.id,
             g.name,
             g.actions.join("; "),
             t0.elapsed().as_secs_f64()

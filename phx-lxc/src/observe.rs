@@ -27,17 +27,6 @@ pub struct Observed {
     pub notes: Vec<String>,
 }
 
-/// Rows of `pct list` (`VMID Status Lock Name`) whose status is `running`.
-pub fn parse_list(out: &str) -> HashSet<u32> {
-    out.lines()
-        .filter_map(|l| {
-            let mut f = l.split_whitespace();
-            let id = f.next()?.parse::<u32>().ok()?;
-            (f.next()? == "running").then_some(id)
-        })
-        .collect()
-}
-
 /// The first `name` on PATH, for messages.
 fn on_path(name: &str, path: Option<&OsStr>) -> Option<std::path::PathBuf> {
     let path = path
@@ -68,7 +57,7 @@ pub fn observe(
             }
         }
     }
-    let running = probe::running("pct", "container", state_root, path, parse_list)?;
+    let running = probe::running("pct", "container", state_root, path, 1)?;
     o.pct_calls = running.calls;
     o.running = running.ids;
     o.notes = running.notes;
@@ -80,18 +69,4 @@ pub fn observe(
         ));
     }
     Ok(o)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn list_rows() {
-        let out = "VMID       Status     Lock         Name                \n101        running                 dns01               \n102        stopped    backup       web                 \n900        running    snapshot     base                \n";
-        let r = parse_list(out);
-        assert!(r.contains(&101) && r.contains(&900));
-        assert!(!r.contains(&102));
-        assert!(parse_list("").is_empty());
-    }
 }

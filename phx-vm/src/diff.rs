@@ -43,8 +43,6 @@ fn same(key: &str, want: &str, have: Option<&str>) -> bool {
         return key == "onboot" && want == "0";
     };
     match key {
-        "memory" | "cores" => have.trim().parse::<u64>().ok() == want.parse::<u64>().ok(),
-        "onboot" => props::norm_bool(have) == props::norm_bool(want),
         "agent" => {
             let enabled = |s: &str| {
                 let m = props::parse(s, Some("enabled"));
@@ -52,19 +50,9 @@ fn same(key: &str, want: &str, have: Option<&str>) -> bool {
             };
             enabled(have) == enabled(want)
         }
-        "startup" => props::parse(have, Some("order")) == props::parse(want, Some("order")),
         "ipconfig0" => props::parse(have, None) == props::parse(want, None),
         "sshkeys" => spec::url_decode(have) == spec::url_decode(want),
-        "nameserver" => {
-            let split = |s: &str| {
-                s.split([' ', ',', ';'])
-                    .filter(|x| !x.is_empty())
-                    .map(str::to_string)
-                    .collect::<Vec<_>>()
-            };
-            split(have) == split(want)
-        }
-        _ => have == want,
+        _ => props::same_value(key, want, have),
     }
 }
 
@@ -92,18 +80,12 @@ fn net0_update(want: &str, have: Option<&str>) -> Option<String> {
     if !differs {
         return None;
     }
-    let mut new = have.clone();
-    for k in ["model", "bridge", "macaddr", "firewall"] {
-        match want.get(k) {
-            Some(v) => {
-                new.insert(k.to_string(), v.clone());
-            }
-            None if k == "macaddr" => {}
-            None => {
-                new.remove(k);
-            }
-        }
-    }
+    let new = props::overlay(
+        &have,
+        &want,
+        &["model", "bridge", "macaddr", "firewall"],
+        "macaddr",
+    );
     Some(spec::format_net0(&new))
 }
 

@@ -56,13 +56,7 @@ fn run(args: Args) -> Result<u8, Failure> {
     let inv = args.input.load(TOOL)?;
     let seen = observe::observe(&inv, &args.input.state_root, None)?;
     let opts = Options {
-        start: if args.no_start {
-            StartMode::None
-        } else if args.start_all {
-            StartMode::All
-        } else {
-            StartMode::AtBoot
-        },
+        start: StartMode::from_flags(args.no_start, args.start_all),
         restart: args.restart,
     };
     let planned =
@@ -75,7 +69,7 @@ fn run(args: Args) -> Result<u8, Failure> {
             "{TOOL}: [{}/{}] VM {} {}: {}",
             i + 1,
             planned.guests.len(),
-            g.vmid,
+            g.id,
             g.name,
             g.actions.join("; ")
         );

@@ -58,17 +58,6 @@ pub fn image_size(path: &Path) -> std::io::Result<u64> {
     Ok(f.metadata()?.len())
 }
 
-/// Rows of `qm list` (`VMID NAME STATUS …`) whose status is `running`.
-pub fn parse_list(out: &str) -> HashSet<u32> {
-    out.lines()
-        .filter_map(|l| {
-            let mut f = l.split_whitespace();
-            let id = f.next()?.parse::<u32>().ok()?;
-            (f.nth(1)? == "running").then_some(id)
-        })
-        .collect()
-}
-
 /// What the VMs look like now. `path` is the PATH `qm` is looked up in.
 pub fn observe(
     inv: &Inventory,
@@ -93,7 +82,7 @@ pub fn observe(
             }
         }
     }
-    let running = probe::running("qm", "VM", state_root, path, parse_list)?;
+    let running = probe::running("qm", "VM", state_root, path, 2)?;
     o.qm_calls = running.calls;
     o.running = running.ids;
     o.notes = running.notes;
@@ -103,14 +92,6 @@ pub fn observe(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn list_rows() {
-        let out = "      VMID NAME                 STATUS     MEM(MB)    BOOTDISK(GB) PID       \n       100 web                  running    2048              32.00 1234      \n       101 db                   stopped    2048              32.00 0         \n";
-        let r = parse_list(out);
-        assert!(r.contains(&100) && !r.contains(&101));
-        assert!(parse_list("").is_empty());
-    }
 
     #[test]
     fn qcow2_virtual_size_and_raw_length() {

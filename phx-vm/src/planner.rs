@@ -6,26 +6,24 @@
 use crate::diff::{self, SetKeys};
 use crate::observe::Observed;
 use crate::spec::{self, Spec};
-use crate::{Options, StartMode};
+use crate::{Options, KIND};
 use phx_common::config::model::Vm;
 use phx_common::config::Inventory;
-use phx_common::plan::{Action, CommandStep, Plan};
+use phx_common::guests::{GuestPlanner, GuestSteps};
+use phx_common::plan::Plan;
 use phx_common::props::{self, GIB};
 use std::collections::HashMap;
 
 fn qm(args: &[&str]) -> Vec<String> {
-    std::iter::once("qm")
-        .chain(args.iter().copied())
-        .map(str::to_string)
-        .collect()
+    KIND.argv(args)
 }
 
 pub(crate) struct Planner<'a> {
     inv: &'a Inventory,
     seen: &'a Observed,
-    opts: Options,
-    pub plan: Plan,
-    pub notes: Vec<String>,
+    steps: GuestSteps,
+    /// The VMs of the inventory by VMID.
+    vms: HashMap<u32, &'a Vm>,
     /// Disk size (bytes) each VM has once its steps ran, for its clones.
     disks: HashMap<u32, u64>,
 }
@@ -45,36 +43,160 @@ impl<'a> Planner<'a> {
         Planner {
             inv,
             seen,
-            opts,
-            plan: Plan::new(crate::TOOL),
-            notes: seen.notes.clone(),
+            steps: GuestSteps::new(KIND, crate::TOOL, opts, seen.notes.clone()),
+            vms: inv.vms.iter().map(|v| (v.id, v)).collect(),
             disks: HashMap::new(),
         }
     }
 
-    fn command(
-        &mut self,
-        id: String,
-        argv: Vec<String>,
-        unless: Option<Vec<String>>,
-        desc: String,
-    ) {
-        self.plan.push(
-            id,
-            Action::Command(CommandStep {
-                argv,
-                unless,
-                only_if: None,
-                desc,
-                notify: Vec::new(),
-            }),
+    /// `qm create` with the image imported as scsi0, a cloud-init drive and
+    /// a serial console, then every managed key.
+    fn create_template(&mut self, w: &mut Work) {
+        let st = &w.s.settings;
+        let image = st.template_image.as_deref().expect("checked");
+        let (path, size) = self.seen.images[image].clone();
+        let id = w.s.vmid.to_string();
+        let mut argv = qm(&["create", &id]);
+        for (k, v) in &w.s.keys {
+            argv.push(format!("--{k}"));
+            argv.push(v.clone());
+        }
+        let pool = &st.storage_pool;
+        for (k, v) in [
+            ("scsihw", "virtio-scsi-pci".to_string()),
+            ("scsi0", format!("{pool}:0,import-from={path}")),
+            ("ide2", format!("{pool}:cloudinit")),
+            ("boot", "order=scsi0".to_string()),
+            ("serial0", "socket".to_string()),
+            ("vga", "serial0".to_string()),
+        ] {
+            argv.push(format!("--{k}"));
+            argv.push(v);
+        }
+        self.steps.command(
+            format!("vm:{id}:create"),
+            argv,
+            Some(qm(&["status", &id])),
+            format!("{}: create from {path}", w.tag),
         );
+        w.actions.push(format!("create from {image}"));
+        w.disk = Some(size);
     }
 
+    /// `qm clone --full` of the source (made earlier in this plan when it is
+    /// new), then every key but the name.
+    fn clone_vm(&mut self, w: &mut Work) -> SetKeys {
+        let src = w.s.clone_from.expect("checked");
+        let id = w.s.vmid.to_string();
+        let mut argv = qm(&[
+            "clone",
+            &src.to_string(),
+            &id,
+            "--name",
+            &w.s.name,
+            "--full",
+        ]);
+        let pool = &w.s.settings.storage_pool;
+        argv.extend(["--storage".to_string(), pool.clone()]);
+        self.steps.command(
+            format!("vm:{id}:clone"),
+            argv,
+            Some(qm(&["status", &id])),
+            format!("{}: full clone of VM {src}", w.tag),
+        );
+        w.actions.push(format!("clone from {src}"));
+        w.disk = self
+            .disks
+            .get(&src)
+            .copied()
+            .or_else(|| self.seen.confs.get(&src).and_then(diff::disk_bytes));
+        w.s.keys
+            .iter()
+            .filter(|(k, _)| *k != "name")
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
+    }
+
+    /// One `qm set` with every key that differs.
+    fn set(&mut self, w: &mut Work, set: &SetKeys) {
+        if set.is_empty() {
+            return;
+        }
+        let id = w.s.vmid.to_string();
+        let mut argv = qm(&["set", &id]);
+        let names: Vec<&str> = set.iter().map(|(k, _)| k.as_str()).collect();
+        for (k, v) in set {
+            argv.push(format!("--{k}"));
+            argv.push(v.clone());
+        }
+        let desc = format!("{}: set {}", w.tag, names.join(", "));
+        w.actions.push(format!("set {}", names.join(",")));
+        self.steps.command(format!("vm:{id}:set"), argv, None, desc);
+    }
+
+    /// scsi0 only grows; a smaller size is reported. An existing template's
+    /// disk is a base image and stays as it is.
+    fn grow(&mut self, w: &mut Work) {
+        let vmid = w.s.vmid;
+        let want_gb = w.s.settings.disk_size_gb;
+        let existing_template = self.seen.confs.get(&vmid).is_some_and(|c| c.is_template());
+        let mut fin = w.disk.unwrap_or(0);
+        match w.disk {
+            _ if want_gb == 0 || existing_template => {}
+            Some(cur) if want_gb * GIB > cur => {
+                let a = self.steps.resize(vmid, "scsi0", want_gb, &w.tag);
+                w.actions.push(a);
+                fin = want_gb * GIB;
+            }
+            Some(cur) if want_gb * GIB < cur => self.steps.notes.push(format!(
+                "VM {vmid}: scsi0 is {} but disk_size_gb is {want_gb}; disks are never shrunk",
+                props::human(cur)
+            )),
+            Some(_) => {}
+            None => self.steps.notes.push(format!(
+                "VM {vmid}: the size of scsi0 is not known while planning; it is not resized"
+            )),
+        }
+        self.disks.insert(vmid, fin);
+    }
+
+    /// A new template: its snapshot when one is configured (qm takes none of
+    /// a template), then `qm template`.
+    fn finish_template(&mut self, w: &mut Work) {
+        let id = w.s.vmid.to_string();
+        if let Some(snap) = w.s.settings.template_snapshot_name.clone() {
+            self.steps.command(
+                format!("vm:{id}:snapshot:{snap}"),
+                qm(&["snapshot", &id, &snap]),
+                Some(qm(&["config", &id, "--snapshot", &snap])),
+                format!("{}: snapshot {snap}", w.tag),
+            );
+            w.actions.push(format!("snapshot {snap}"));
+        }
+        self.steps.command(
+            format!("vm:{id}:template"),
+            qm(&["template", &id]),
+            None,
+            format!("{}: convert to a template", w.tag),
+        );
+        w.actions.push("template".to_string());
+    }
+
+    /// A running VM with changes that reach it only at its next boot:
+    /// rebooted with --restart, else reported.
+    fn reboot(&mut self, w: &mut Work) {
+        if let Some(a) = self.steps.reboot(w.s.vmid, &w.tag, &w.reboot) {
+            w.actions.push(a);
+        }
+    }
+}
+
+impl GuestPlanner for Planner<'_> {
     /// Steps that make VM `v` exist and match its entry; short names of them.
-    pub(crate) fn converge(&mut self, v: &Vm, i: usize, total: usize) -> Vec<String> {
+    fn converge(&mut self, vmid: u32, i: usize, total: usize) -> Vec<String> {
+        let v = self.vms[&vmid];
         let s = spec::spec(v, self.inv);
-        self.notes.extend(s.warnings.iter().cloned());
+        self.steps.notes.extend(s.warnings.iter().cloned());
         let mut w = Work {
             tag: format!("[{i}/{total}] VM {} {}", v.id, v.name),
             s,
@@ -110,193 +232,25 @@ impl<'a> Planner<'a> {
         w.actions
     }
 
-    /// `qm create` with the image imported as scsi0, a cloud-init drive and
-    /// a serial console, then every managed key.
-    fn create_template(&mut self, w: &mut Work) {
-        let st = &w.s.settings;
-        let image = st.template_image.as_deref().expect("checked");
-        let (path, size) = self.seen.images[image].clone();
-        let id = w.s.vmid.to_string();
-        let mut argv = qm(&["create", &id]);
-        for (k, v) in &w.s.keys {
-            argv.push(format!("--{k}"));
-            argv.push(v.clone());
-        }
-        let pool = &st.storage_pool;
-        for (k, v) in [
-            ("scsihw", "virtio-scsi-pci".to_string()),
-            ("scsi0", format!("{pool}:0,import-from={path}")),
-            ("ide2", format!("{pool}:cloudinit")),
-            ("boot", "order=scsi0".to_string()),
-            ("serial0", "socket".to_string()),
-            ("vga", "serial0".to_string()),
-        ] {
-            argv.push(format!("--{k}"));
-            argv.push(v);
-        }
-        self.command(
-            format!("vm:{id}:create"),
-            argv,
-            Some(qm(&["status", &id])),
-            format!("{}: create from {path}", w.tag),
-        );
-        w.actions.push(format!("create from {image}"));
-        w.disk = Some(size);
-    }
-
-    /// `qm clone --full` of the source (made earlier in this plan when it is
-    /// new), then every key but the name.
-    fn clone_vm(&mut self, w: &mut Work) -> SetKeys {
-        let src = w.s.clone_from.expect("checked");
-        let id = w.s.vmid.to_string();
-        let mut argv = qm(&[
-            "clone",
-            &src.to_string(),
-            &id,
-            "--name",
-            &w.s.name,
-            "--full",
-        ]);
-        let pool = &w.s.settings.storage_pool;
-        argv.extend(["--storage".to_string(), pool.clone()]);
-        self.command(
-            format!("vm:{id}:clone"),
-            argv,
-            Some(qm(&["status", &id])),
-            format!("{}: full clone of VM {src}", w.tag),
-        );
-        w.actions.push(format!("clone from {src}"));
-        w.disk = self
-            .disks
-            .get(&src)
-            .copied()
-            .or_else(|| self.seen.confs.get(&src).and_then(diff::disk_bytes));
-        w.s.keys
-            .iter()
-            .filter(|(k, _)| *k != "name")
-            .map(|(k, v)| (k.to_string(), v.clone()))
-            .collect()
-    }
-
-    /// One `qm set` with every key that differs.
-    fn set(&mut self, w: &mut Work, set: &SetKeys) {
-        if set.is_empty() {
-            return;
-        }
-        let id = w.s.vmid.to_string();
-        let mut argv = qm(&["set", &id]);
-        let names: Vec<&str> = set.iter().map(|(k, _)| k.as_str()).collect();
-        for (k, v) in set {
-            argv.push(format!("--{k}"));
-            argv.push(v.clone());
-        }
-        let desc = format!("{}: set {}", w.tag, names.join(", "));
-        w.actions.push(format!("set {}", names.join(",")));
-        self.command(format!("vm:{id}:set"), argv, None, desc);
-    }
-
-    /// scsi0 only grows; a smaller size is reported. An existing template's
-    /// disk is a base image and stays as it is.
-    fn grow(&mut self, w: &mut Work) {
-        let vmid = w.s.vmid;
-        let want_gb = w.s.settings.disk_size_gb;
-        let existing_template = self.seen.confs.get(&vmid).is_some_and(|c| c.is_template());
-        let mut fin = w.disk.unwrap_or(0);
-        match w.disk {
-            _ if want_gb == 0 || existing_template => {}
-            Some(cur) if want_gb * GIB > cur => {
-                self.command(
-                    format!("vm:{vmid}:resize:scsi0"),
-                    qm(&[
-                        "disk",
-                        "resize",
-                        &vmid.to_string(),
-                        "scsi0",
-                        &format!("{want_gb}G"),
-                    ]),
-                    None,
-                    format!("{}: grow scsi0 to {want_gb}G", w.tag),
-                );
-                w.actions.push(format!("resize scsi0 {want_gb}G"));
-                fin = want_gb * GIB;
-            }
-            Some(cur) if want_gb * GIB < cur => self.notes.push(format!(
-                "VM {vmid}: scsi0 is {} but disk_size_gb is {want_gb}; disks are never shrunk",
-                props::human(cur)
-            )),
-            Some(_) => {}
-            None => self.notes.push(format!(
-                "VM {vmid}: the size of scsi0 is not known while planning; it is not resized"
-            )),
-        }
-        self.disks.insert(vmid, fin);
-    }
-
-    /// A new template: its snapshot when one is configured (qm takes none of
-    /// a template), then `qm template`.
-    fn finish_template(&mut self, w: &mut Work) {
-        let id = w.s.vmid.to_string();
-        if let Some(snap) = w.s.settings.template_snapshot_name.clone() {
-            self.command(
-                format!("vm:{id}:snapshot:{snap}"),
-                qm(&["snapshot", &id, &snap]),
-                Some(qm(&["config", &id, "--snapshot", &snap])),
-                format!("{}: snapshot {snap}", w.tag),
-            );
-            w.actions.push(format!("snapshot {snap}"));
-        }
-        self.command(
-            format!("vm:{id}:template"),
-            qm(&["template", &id]),
-            None,
-            format!("{}: convert to a template", w.tag),
-        );
-        w.actions.push("template".to_string());
-    }
-
-    /// A running VM with changes that reach it only at its next boot:
-    /// rebooted with --restart, else reported.
-    fn reboot(&mut self, w: &mut Work) {
-        if w.reboot.is_empty() {
-            return;
-        }
-        let vmid = w.s.vmid;
-        let what = w.reboot.join(", ");
-        if self.opts.restart {
-            self.command(
-                format!("vm:{vmid}:reboot"),
-                qm(&["reboot", &vmid.to_string()]),
-                None,
-                format!("{}: reboot to apply {what}", w.tag),
-            );
-            w.actions.push("reboot".to_string());
-        } else {
-            self.notes.push(format!(
-                "VM {vmid} is running: {what} take effect at its next boot (not rebooted; use --restart)"
-            ));
-        }
-    }
-
     /// `qm start` of a VM that should run and does not (never a template);
     /// `rank` is its place in the order over every guest.
-    pub(crate) fn start(&mut self, v: &Vm, rank: usize, i: usize, total: usize) -> Option<String> {
-        let wanted = match self.opts.start {
-            StartMode::AtBoot => v.start_at_boot,
-            StartMode::All => true,
-            StartMode::None => false,
-        };
-        if !wanted || v.is_template || self.seen.running.contains(&v.id) {
+    fn start(&mut self, vmid: u32, rank: usize, i: usize, total: usize) -> Option<String> {
+        let v = self.vms[&vmid];
+        if !self.steps.opts.start.wants(v.start_at_boot)
+            || v.is_template
+            || self.seen.running.contains(&vmid)
+        {
             return None;
         }
-        self.command(
-            phx_common::order::start_step_id(rank, "vm", v.id),
-            qm(&["start", &v.id.to_string()]),
-            None,
-            format!(
-                "[{i}/{total}] VM {} {}: start (boot order {})",
-                v.id, v.name, v.boot_order
-            ),
-        );
-        Some("start".to_string())
+        let tag = format!("[{i}/{total}] VM {vmid} {}", v.name);
+        Some(self.steps.start(vmid, rank, &tag, v.boot_order))
+    }
+
+    fn name(&self, vmid: u32) -> String {
+        self.vms[&vmid].name.clone()
+    }
+
+    fn finish(self) -> (Plan, Vec<String>) {
+        (self.steps.plan, self.steps.notes)
     }
 }
