@@ -5,7 +5,7 @@
 //! `--restart`, a start named by its rank. What a guest's settings mean
 //! stays in each tool.
 
-use crate::config::Inventory;
+use crate::config::{Inventory, Problems};
 use crate::plan::{Action, CommandStep, Plan};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Display;
@@ -65,6 +65,36 @@ pub struct Planned {
     pub notes: Vec<String>,
     /// One entry per guest that gets any step, in plan order.
     pub guests: Vec<GuestSummary>,
+}
+
+impl Planned {
+    /// A progress line per guest that gets steps: `[2/5] CT 103 Step-CA: clone from 900; start`.
+    pub fn progress(&self, kind: Kind) -> Vec<String> {
+        let n = self.guests.len();
+        self.guests
+            .iter()
+            .enumerate()
+            .map(|(i, g)| {
+                let actions = g.actions.join("; ");
+                format!(
+                    "[{}/{n}] {} {} {}: {actions}",
+                    i + 1,
+                    kind.noun,
+                    g.id,
+                    g.name
+                )
+            })
+            .collect()
+    }
+}
+
+/// `Err` with the problems when there are any: nothing is planned then.
+pub fn refuse(problems: Problems) -> Result<(), Problems> {
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
 }
 
 /// A guest tool's planner, driven by [`plan_in_order`].
@@ -138,6 +168,26 @@ pub struct Kind {
     /// The program's words that grow a disk: `resize`, `disk resize`.
     pub resize: &'static [&'static str],
 }
+
+/// Containers, through pct.
+pub const CT: Kind = Kind {
+    prefix: "lxc",
+    program: "pct",
+    noun: "CT",
+    next: "start",
+    not_done: "restarted",
+    resize: &["resize"],
+};
+
+/// VMs, through qm.
+pub const VM: Kind = Kind {
+    prefix: "vm",
+    program: "qm",
+    noun: "VM",
+    next: "boot",
+    not_done: "rebooted",
+    resize: &["disk", "resize"],
+};
 
 impl Kind {
     /// The tool's program with `args`: `pct status 101`.
@@ -249,15 +299,6 @@ impl GuestSteps {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const CT: Kind = Kind {
-        prefix: "lxc",
-        program: "pct",
-        noun: "CT",
-        next: "start",
-        not_done: "restarted",
-        resize: &["resize"],
-    };
 
     #[test]
     fn start_modes() {

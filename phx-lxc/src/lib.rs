@@ -18,28 +18,18 @@ pub mod storage;
 pub use check::check;
 use observe::Observed;
 use phx_common::config::{Inventory, Problems};
-use phx_common::guests::{plan_in_order, Kind};
+use phx_common::guests::{self, plan_in_order, Kind};
 pub use phx_common::guests::{GuestSummary, Options, Planned, StartMode};
 
 pub const TOOL: &str = "phx-lxc";
 
-/// How phx-lxc's steps and messages name its program and guests.
-pub const KIND: Kind = Kind {
-    prefix: "lxc",
-    program: "pct",
-    noun: "CT",
-    next: "start",
-    not_done: "restarted",
-    resize: &["resize"],
-};
+/// How its steps and messages name its program and guests.
+pub const KIND: Kind = guests::CT;
 
 /// The plan for every container in the inventory; `Err` with every problem
 /// when the configuration cannot be planned (nothing is planned then).
 pub fn plan(inv: &Inventory, seen: &Observed, opts: Options) -> Result<Planned, Problems> {
-    let problems = check(inv, seen);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
+    guests::refuse(check(inv, seen))?;
     let p = planner::Planner::new(inv, seen, opts);
     Ok(plan_in_order(inv, |id| inv.lxcs.contains_key(&id), p))
 }

@@ -1,8 +1,8 @@
 //! phx-lxc: plans LXC guests through `pct`. I/O only; the planning is in the library.
 
 use clap::{Parser, Subcommand};
-use phx_common::cli::{emit, finish, render, Failure, InputArgs, RenderArgs};
-use phx_lxc::{observe, Options, StartMode, TOOL};
+use phx_common::cli::{emit, finish, render, Failure, GuestFlags, InputArgs, RenderArgs};
+use phx_lxc::{observe, KIND, TOOL};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -31,6 +31,10 @@ use std::time::Instant;
 ///   - rootfs/volumes grow with `pct resize` (never shrink);
 ///   - guests with start_at_boot that are not running are started, in boot order.
 ///
+/// Changes that reach a running container only at its next start (raw lines,
+/// features, nameserver, changed mounts, pending changes) are reported, and
+/// done with --restart (`pct reboot`).
+///
 /// With --state-root DIR other than /, the confs are read under DIR but the
 /// running state still comes from `pct list` on PATH, run with PHX_ROOT=DIR
 /// (so a pct test double reads DIR). A preview on a live Proxmox host
@@ -55,21 +59,7 @@ struct Args {
     #[command(flatten)]
     input: InputArgs,
     #[command(flatten)]
-    flags: Flags,
-}
-
-#[derive(clap::Args, Clone, Copy)]
-struct Flags {
-    /// Start nothing.
-    #[arg(long, conflicts_with = "start_all")]
-    no_start: bool,
-    /// Start every container in the file that is not running, not only those with start_at_boot.
-    #[arg(long)]
-    start_all: bool,
-    /// Reboot running containers whose changes only apply at start (raw lines,
-    /// features, nameserver, changed mounts, pending changes). Default: report them.
-    #[arg(long)]
-    restart: bool,
+    flags: GuestFlags,
 }
 
 #[derive(Subcommand)]
@@ -79,7 +69,7 @@ enum Cmd {
         #[command(flatten)]
         input: InputArgs,
         #[command(flatten)]
-        flags: Flags,
+        flags: GuestFlags,
     },
     /// Print the conf pct would write for each container created from its entry
     /// (or write them under --out DIR as DIR/etc/pve/lxc/<ctid>.conf).
@@ -107,26 +97,14 @@ fn run(args: Args) -> Result<u8, Failure> {
     let t_load = t0.elapsed();
     let seen = observe::observe(&inv, &input.state_root, None)?;
     let t_observe = t0.elapsed();
-    let opts = Options {
-        start: StartMode::from_flags(flags.no_start, flags.start_all),
-        restart: flags.restart,
-    };
-    let planned = phx_lxc::plan(&inv, &seen, opts).map_err(Failure::Invalid)?;
+    let planned = phx_lxc::plan(&inv, &seen, flags.options()).map_err(Failure::Invalid)?;
     let t_plan = t0.elapsed();
     for n in &planned.notes {
         eprintln!("{TOOL}: note: {n}");
     }
     let total = inv.lxcs.len();
-    for (i, g) in planned.guests.iter().enumerate() {
-        eprintln!(
-            "{TOOL}: [{}/{}] CT {} {}: {} ({:.3}s)",
-            i + 1,
-            planned.guests.len(),
-            g.id,
-            g.name,
-            g.actions.join("; "),
-            t0.elapsed().as_secs_f64()
-        );
+    for line in planned.progress(KIND) {
+        eprintln!("{TOOL}: {line} ({:.3}s)", t0.elapsed().as_secs_f64());
     }
     eprintln!(
         "{TOOL}: {total} container(s), {} existing, {} running, {} to change, {} step(s); {} pct call(s) while planning; \

@@ -14,22 +14,15 @@ pub mod spec;
 
 use observe::Observed;
 use phx_common::config::{Inventory, Problems};
-use phx_common::guests::{plan_in_order, Kind};
+use phx_common::guests::{self, plan_in_order, Kind};
 pub use phx_common::guests::{GuestSummary, Options, Planned, StartMode};
 use std::collections::HashSet;
 use std::path::Path;
 
 pub const TOOL: &str = "phx-vm";
 
-/// How phx-vm's steps and messages name its program and guests.
-pub const KIND: Kind = Kind {
-    prefix: "vm",
-    program: "qm",
-    noun: "VM",
-    next: "boot",
-    not_done: "rebooted",
-    resize: &["disk", "resize"],
-};
+/// How its steps and messages name its program and guests.
+pub const KIND: Kind = guests::VM;
 
 /// The plan for every VM in the inventory; `Err` with every problem when the
 /// configuration cannot be planned. `state_root` is only for messages.
@@ -39,10 +32,7 @@ pub fn plan(
     state_root: &Path,
     opts: Options,
 ) -> Result<Planned, Problems> {
-    let problems = check::check(inv, seen, state_root);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
+    guests::refuse(check::check(inv, seen, state_root))?;
     let vms: HashSet<u32> = inv.vms.iter().map(|v| v.id).collect();
     let p = planner::Planner::new(inv, seen, opts);
     Ok(plan_in_order(inv, |id| vms.contains(&id), p))

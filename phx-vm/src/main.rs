@@ -1,8 +1,8 @@
 //! phx-vm: plans the VMs through `qm`. I/O only; the planning is in the library.
 
 use clap::Parser;
-use phx_common::cli::{emit, finish, Failure, InputArgs};
-use phx_vm::{observe, Options, StartMode, TOOL};
+use phx_common::cli::{emit, finish, Failure, GuestFlags, InputArgs};
+use phx_vm::{observe, KIND, TOOL};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -40,39 +40,22 @@ use std::time::Instant;
 struct Args {
     #[command(flatten)]
     input: InputArgs,
-    /// Start nothing.
-    #[arg(long, conflicts_with = "start_all")]
-    no_start: bool,
-    /// Start every VM in the file (templates excepted) that is not running.
-    #[arg(long)]
-    start_all: bool,
-    /// Reboot running VMs whose changes reach them only at boot. Default: report them.
-    #[arg(long)]
-    restart: bool,
+    #[command(flatten)]
+    flags: GuestFlags,
 }
 
 fn run(args: Args) -> Result<u8, Failure> {
     let t0 = Instant::now();
     let inv = args.input.load(TOOL)?;
     let seen = observe::observe(&inv, &args.input.state_root, None)?;
-    let opts = Options {
-        start: StartMode::from_flags(args.no_start, args.start_all),
-        restart: args.restart,
-    };
+    let opts = args.flags.options();
     let planned =
         phx_vm::plan(&inv, &seen, &args.input.state_root, opts).map_err(Failure::Invalid)?;
     for n in &planned.notes {
         eprintln!("{TOOL}: note: {n}");
     }
-    for (i, g) in planned.guests.iter().enumerate() {
-        eprintln!(
-            "{TOOL}: [{}/{}] VM {} {}: {}",
-            i + 1,
-            planned.guests.len(),
-            g.id,
-            g.name,
-            g.actions.join("; ")
-        );
+    for line in planned.progress(KIND) {
+        eprintln!("{TOOL}: {line}");
     }
     eprintln!(
         "{TOOL}: {} VM(s), {} existing, {} running, {} to change, {} step(s); {} qm call(s) while planning; {:.3}s",
