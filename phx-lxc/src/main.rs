@@ -113,7 +113,7 @@ fn run(args: Args) -> Result<u8, Failure> {
         seen.running.len(),
         planned.guests.len(),
         planned.plan.steps.len(),
-        seen.pct_calls,
+        seen.calls,
         t0.elapsed().as_secs_f64(),
         t_load.as_secs_f64(),
         (t_observe - t_load).as_secs_f64(),

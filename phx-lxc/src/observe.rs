@@ -1,31 +1,26 @@
 //! What the machine has: the confs of the containers in the inventory (read
 //! directly, never `pct config`), and one `pct list` for running state.
 
-use crate::conf::Conf;
+use crate::KIND;
 use phx_common::config::Inventory;
 use phx_common::fsutil::under_root;
-use phx_common::guest_conf::{self, PCT};
-use phx_common::probe;
-use std::collections::{HashMap, HashSet};
+use phx_common::guests;
+use std::collections::HashSet;
 use std::ffi::OsStr;
 use std::path::Path;
 
 pub fn conf_path(ctid: u32) -> String {
-    format!("/etc/pve/lxc/{ctid}.conf")
+    KIND.conf_path(ctid)
 }
 
+/// What only phx-lxc looks at.
 #[derive(Debug, Default, Clone)]
-pub struct Observed {
-    /// Containers that exist, by CTID (only those in the inventory are read).
-    pub confs: HashMap<u32, Conf>,
-    pub running: HashSet<u32>,
+pub struct Sources {
     /// Bind-mount host paths of the inventory that exist.
     pub host_paths: HashSet<String>,
-    /// pct calls made while observing.
-    pub pct_calls: usize,
-    /// Things the operator should know (e.g. pct missing offline).
-    pub notes: Vec<String>,
 }
+
+pub type Observed = guests::Observed<Sources>;
 
 /// The first `name` on PATH, for messages.
 fn on_path(name: &str, path: Option<&OsStr>) -> Option<std::path::PathBuf> {
@@ -44,24 +39,15 @@ pub fn observe(
     state_root: &Path,
     path: Option<&OsStr>,
 ) -> anyhow::Result<Observed> {
-    let mut o = Observed::default();
-    for &ctid in inv.lxcs.keys() {
-        if let Some(conf) = guest_conf::read(state_root, &conf_path(ctid), PCT)? {
-            o.confs.insert(ctid, conf);
-        }
-    }
+    let mut o: Observed = guests::observe(KIND, inv.lxcs.keys().copied(), state_root, path)?;
     for c in inv.lxcs.values() {
         for m in &c.mount_points {
             if under_root(state_root, &m.host_path).exists() {
-                o.host_paths.insert(m.host_path.clone());
+                o.own.host_paths.insert(m.host_path.clone());
             }
         }
     }
-    let running = probe::running("pct", "container", state_root, path, 1)?;
-    o.pct_calls = running.calls;
-    o.running = running.ids;
-    o.notes = running.notes;
-    if o.pct_calls > 0 && state_root != Path::new("/") {
+    if o.calls > 0 && state_root != Path::new("/") {
         o.notes.push(format!(
             "running state is from `pct list` ({}, run with PHX_ROOT={}), not from files under the state root; on a live host that is the live host's running state",
             on_path("pct", path).map_or_else(|| "pct".to_string(), |p| p.display().to_string()),

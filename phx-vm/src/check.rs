@@ -52,7 +52,7 @@ pub fn check(inv: &Inventory, seen: &Observed, state_root: &Path) -> Problems {
                 "(missing)",
                 "the cloud image the template is made from (a file in /var/lib/vz/template/iso or /var/lib/vz/import, or an absolute path)",
             ),
-            Some(image) if !seen.images.contains_key(image) => {
+            Some(image) if !seen.own.images.contains_key(image) => {
                 let looked = image_candidates(image)
                     .iter()
                     .map(|c| {

@@ -64,7 +64,7 @@ fn run(args: Args) -> Result<u8, Failure> {
         seen.running.len(),
         planned.guests.len(),
         planned.plan.steps.len(),
-        seen.qm_calls,
+        seen.calls,
         t0.elapsed().as_secs_f64()
     );
     emit(&planned.plan)

@@ -2,31 +2,23 @@
 //! directly, never `qm config`), one `qm list` for running state, and the
 //! cloud images templates are made from.
 
-use crate::conf::Conf;
+use crate::KIND;
 use phx_common::config::Inventory;
 use phx_common::fsutil::under_root;
-use phx_common::guest_conf::{self, QM};
-use phx_common::probe;
-use std::collections::{HashMap, HashSet};
+use phx_common::guests;
+use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::path::Path;
 
-pub fn conf_path(vmid: u32) -> String {
-    format!("/etc/pve/qemu-server/{vmid}.conf")
-}
-
+/// What only phx-vm looks at.
 #[derive(Debug, Default, Clone)]
-pub struct Observed {
-    /// VMs that exist, by VMID (only those in the inventory are read).
-    pub confs: HashMap<u32, Conf>,
-    pub running: HashSet<u32>,
+pub struct Images {
     /// Cloud images found: the `template_image` as written → its absolute
     /// path on the host and its virtual size in bytes.
     pub images: HashMap<String, (String, u64)>,
-    /// qm calls made while observing.
-    pub qm_calls: usize,
-    pub notes: Vec<String>,
 }
+
+pub type Observed = guests::Observed<Images>;
 
 /// Where a `template_image` file name is looked for: the `local` storage's
 /// ISO directory and its `import` directory (Proxmox VE 8.2+); an absolute
@@ -64,11 +56,8 @@ pub fn observe(
     state_root: &Path,
     path: Option<&OsStr>,
 ) -> anyhow::Result<Observed> {
-    let mut o = Observed::default();
+    let mut o: Observed = guests::observe(KIND, inv.vms.iter().map(|v| v.id), state_root, path)?;
     for v in &inv.vms {
-        if let Some(conf) = guest_conf::read(state_root, &conf_path(v.id), QM)? {
-            o.confs.insert(v.id, conf);
-        }
         let Some(image) = crate::spec::settings(v, inv).template_image else {
             continue;
         };
@@ -77,15 +66,11 @@ pub fn observe(
             if at.is_file() {
                 let size = image_size(&at)
                     .map_err(|e| anyhow::anyhow!("reading {}: {e}", at.display()))?;
-                o.images.insert(image.clone(), (cand, size));
+                o.own.images.insert(image.clone(), (cand, size));
                 break;
             }
         }
     }
-    let running = probe::running("qm", "VM", state_root, path, 2)?;
-    o.qm_calls = running.calls;
-    o.running = running.ids;
-    o.notes = running.notes;
     Ok(o)
 }
 

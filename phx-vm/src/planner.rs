@@ -54,7 +54,7 @@ impl<'a> Planner<'a> {
     fn create_template(&mut self, w: &mut Work) {
         let st = &w.s.settings;
         let image = st.template_image.as_deref().expect("checked");
-        let (path, size) = self.seen.images[image].clone();
+        let (path, size) = self.seen.own.images[image].clone();
         let id = w.s.vmid.to_string();
         let mut argv = qm(&["create", &id]);
         for (k, v) in &w.s.keys {
