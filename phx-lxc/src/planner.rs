@@ -9,7 +9,7 @@ use crate::diff::{self, Final, SetKeys};
 use crate::observe::{conf_path, Observed};
 use crate::{props, raw, storage, Options, KIND};
 use phx_common::config::Inventory;
-use phx_common::guests::{GuestPlanner, GuestSteps};
+use phx_common::guests::{push_options, GuestPlanner, GuestSteps};
 use phx_common::plan::{Action, FileStep, LinesStep, Plan};
 use std::collections::{HashMap, HashSet};
 
@@ -118,10 +118,7 @@ impl<'a> Planner<'a> {
     fn create(&mut self, d: &Desired, volid: &str, tag: &str) -> Final {
         let id = d.ctid.to_string();
         let mut argv = pct(&["create", &id, volid]);
-        for (k, v) in &d.keys {
-            argv.push(format!("--{k}"));
-            argv.push(v.clone());
-        }
+        push_options(&mut argv, &d.keys);
         argv.push("--rootfs".into());
         argv.push(format!("{}:{}", d.rootfs_storage, d.rootfs_gb));
         argv.push("--unprivileged".into());
@@ -211,24 +208,9 @@ impl<'a> Planner<'a> {
 
     /// One `pct set` with every key that differs.
     fn set(&mut self, g: &mut Guest, set: &SetKeys) {
-        if set.is_empty() {
-            return;
+        if let Some(a) = self.steps.set(g.d.ctid, &g.tag, set) {
+            g.actions.push(a);
         }
-        let ctid = g.d.ctid;
-        let mut argv = pct(&["set", &ctid.to_string()]);
-        let mut names = Vec::new();
-        for (k, v) in set {
-            argv.push(format!("--{k}"));
-            argv.push(v.clone());
-            names.push(k.clone());
-        }
-        self.steps.command(
-            format!("lxc:{ctid}:set"),
-            argv,
-            None,
-            format!("{}: set {}", g.tag, names.join(", ")),
-        );
-        g.actions.push(format!("set {}", names.join(",")));
     }
 
     /// Disks only grow: rootfs, then volume mounts; a smaller size is reported.

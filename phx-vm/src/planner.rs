@@ -119,19 +119,9 @@ impl<'a> Planner<'a> {
 
     /// One `qm set` with every key that differs.
     fn set(&mut self, w: &mut Work, set: &SetKeys) {
-        if set.is_empty() {
-            return;
+        if let Some(a) = self.steps.set(w.s.vmid, &w.tag, set) {
+            w.actions.push(a);
         }
-        let id = w.s.vmid.to_string();
-        let mut argv = qm(&["set", &id]);
-        let names: Vec<&str> = set.iter().map(|(k, _)| k.as_str()).collect();
-        for (k, v) in set {
-            argv.push(format!("--{k}"));
-            argv.push(v.clone());
-        }
-        let desc = format!("{}: set {}", w.tag, names.join(", "));
-        w.actions.push(format!("set {}", names.join(",")));
-        self.steps.command(format!("vm:{id}:set"), argv, None, desc);
     }
 
     /// scsi0 only grows; a smaller size is reported. An existing template's

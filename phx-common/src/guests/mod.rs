@@ -13,7 +13,7 @@ mod observed;
 mod steps;
 
 pub use observed::{observe, Observed};
-pub use steps::{GuestSteps, Kind, CT, VM};
+pub use steps::{push_options, GuestSteps, Kind, CT, VM};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum StartMode {

@@ -75,6 +75,15 @@ impl Kind {
     }
 }
 
+/// `--key value` after `argv` for each pair, in order: how pct and qm take
+/// settings.
+pub fn push_options<K: AsRef<str>, V: AsRef<str>>(argv: &mut Vec<String>, pairs: &[(K, V)]) {
+    for (k, v) in pairs {
+        argv.push(format!("--{}", k.as_ref()));
+        argv.push(v.as_ref().to_string());
+    }
+}
+
 /// A guest tool's plan and notes as they grow, with the steps both tools
 /// make alike.
 pub struct GuestSteps {
@@ -142,6 +151,24 @@ impl GuestSteps {
             format!("{tag}: reboot to apply {what}"),
         );
         Some("reboot".to_string())
+    }
+
+    /// One `set` of guest `id` with every key that differs (`keys`, in the
+    /// order they are passed); the action's short name.
+    pub fn set(&mut self, id: u32, tag: &str, keys: &[(String, String)]) -> Option<String> {
+        if keys.is_empty() {
+            return None;
+        }
+        let names: Vec<&str> = keys.iter().map(|(k, _)| k.as_str()).collect();
+        let mut argv = self.kind.argv(&["set", &id.to_string()]);
+        push_options(&mut argv, keys);
+        self.command(
+            format!("{}:{id}:set", self.kind.prefix),
+            argv,
+            None,
+            format!("{tag}: set {}", names.join(", ")),
+        );
+        Some(format!("set {}", names.join(",")))
     }
 
     /// `disk` of guest `id` grown to `gb` GiB; the action's short name.
