@@ -159,6 +159,37 @@ impl GuestConf {
         self.keys.get("template").map(String::as_str) == Some("1")
     }
 
+    /// The `set` call for this guest (`pct set` / `qm set`): each `wanted`
+    /// key whose value in force differs, with the value to pass, and which
+    /// of those keys take effect only at the guest's next start (`waits`).
+    /// `same` compares a value as the program reads it; `net0` is the new
+    /// NIC value, when it differs (the NIC's other parts are kept).
+    pub fn changed(
+        &self,
+        wanted: &[(&str, String)],
+        same: impl Fn(&str, &str, Option<&str>) -> bool,
+        net0: impl Fn(&str, Option<&str>) -> Option<String>,
+        waits: &[&str],
+    ) -> (Vec<(String, String)>, Vec<String>) {
+        let mut set = Vec::new();
+        let mut later = Vec::new();
+        for (k, want) in wanted {
+            let have = self.effective(k);
+            let update = match *k {
+                "net0" => net0(want, have),
+                _ if same(k, want, have) => None,
+                _ => Some(want.to_string()),
+            };
+            if let Some(v) = update {
+                if waits.contains(k) {
+                    later.push(k.to_string());
+                }
+                set.push((k.to_string(), v));
+            }
+        }
+        (set, later)
+    }
+
     /// The indices N of every `<prefix>N` in force (main or pending):
     /// `mp` → the mounts, `net` → the NICs.
     pub fn indexed(&self, prefix: &str) -> BTreeSet<u32> {
@@ -298,6 +329,35 @@ snaptime: 1
         let dashed = "running-nets-host-mtu: 1500\n";
         assert_eq!(parse(dashed, QM).keys["running-nets-host-mtu"], "1500");
         assert!(parse(dashed, PCT).keys.is_empty());
+    }
+
+    #[test]
+    fn changed_keys_and_those_that_wait() {
+        let c = parse("memory: 512\ncores: 2\nnet0: name=eth0,bridge=vmbr1\n", PCT);
+        let wanted = [
+            ("memory", "1024".to_string()),
+            ("cores", "2".to_string()),
+            ("net0", "name=eth0,bridge=vmbr0".to_string()),
+            ("onboot", "1".to_string()),
+        ];
+        let (set, later) = c.changed(
+            &wanted,
+            |_, want, have| have == Some(want),
+            |want, have| (have != Some(want)).then(|| format!("{want},kept=1")),
+            &["net0", "cores"],
+        );
+        assert_eq!(
+            set,
+            [
+                ("memory".to_string(), "1024".to_string()),
+                (
+                    "net0".to_string(),
+                    "name=eth0,bridge=vmbr0,kept=1".to_string()
+                ),
+                ("onboot".to_string(), "1".to_string()),
+            ]
+        );
+        assert_eq!(later, ["net0"]);
     }
 
     #[test]

@@ -129,29 +129,6 @@ pub fn overlay(
     new
 }
 
-/// The `set` call for an existing guest (`pct set` / `qm set`): each wanted
-/// key whose stored value (`have`) differs, with the value to pass
-/// (`update`: `None` when it is already right), and which of those keys only
-/// take effect at the guest's next start (`waits`).
-pub fn changed_keys<'k>(
-    wanted: &'k [(&'static str, String)],
-    have: impl Fn(&str) -> Option<&'k str>,
-    update: impl Fn(&str, &str, Option<&str>) -> Option<String>,
-    waits: &[&str],
-) -> (Vec<(String, String)>, Vec<String>) {
-    let mut set = Vec::new();
-    let mut later = Vec::new();
-    for (k, want) in wanted {
-        if let Some(v) = update(k, want, have(k)) {
-            if waits.contains(k) {
-                later.push(k.to_string());
-            }
-            set.push((k.to_string(), v));
-        }
-    }
-    (set, later)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

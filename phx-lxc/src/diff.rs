@@ -34,16 +34,7 @@ pub(crate) fn existing(
     notes: &mut Vec<String>,
 ) -> (SetKeys, Final, Vec<String>) {
     let ctid = d.ctid;
-    let (mut set, mut restart) = props::changed_keys(
-        &d.keys,
-        |k| conf.effective(k),
-        |k, want, have| match k {
-            "net0" => net0_update(want, have),
-            _ if same(k, want, have) => None,
-            _ => Some(want.to_string()),
-        },
-        &PENDING_KEYS,
-    );
+    let (mut set, mut restart) = conf.changed(&d.keys, same, net0_update, &PENDING_KEYS);
     let have_unpriv = conf
         .effective("unprivileged")
         .and_then(props::norm_bool)

@@ -24,16 +24,7 @@ pub type SetKeys = Vec<(String, String)>;
 
 /// The keys that differ, and those of them that need a reboot.
 pub fn existing(s: &Spec, conf: &Conf) -> (SetKeys, Vec<String>) {
-    props::changed_keys(
-        &s.keys,
-        |k| conf.effective(k),
-        |k, want, have| match k {
-            "net0" => net0_update(want, have),
-            _ if same(k, want, have) => None,
-            _ => Some(want.to_string()),
-        },
-        &REBOOT_KEYS,
-    )
+    conf.changed(&s.keys, same, net0_update, &REBOOT_KEYS)
 }
 
 /// Whether a stored value equals the wanted one, the way qm reads it.
