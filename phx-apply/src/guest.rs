@@ -97,7 +97,7 @@ pub fn check(step: &Step) -> anyhow::Result<()> {
             (&f.path, f.content_from.as_deref())
         }
         Action::GuestCommand(c) => {
-            if c.argv.is_empty() {
+            if c.command.argv.is_empty() {
                 bail!("step {:?} has an empty argv", step.id);
             }
             return Ok(());
@@ -275,11 +275,11 @@ impl Run<'_> {
     pub(super) fn guest_command(&mut self, step: &Step, g: &GuestCommandStep) -> Outcome {
         let wrap = |a: &Vec<String>| in_guest(g.ctid, a);
         let c = CommandStep {
-            argv: wrap(&g.argv),
-            unless: g.unless.as_ref().map(wrap),
-            only_if: g.only_if.as_ref().map(wrap),
-            desc: format!("CT {}: {}", g.ctid, g.desc),
-            notify: g.notify.clone(),
+            argv: wrap(&g.command.argv),
+            unless: g.command.unless.as_ref().map(wrap),
+            only_if: g.command.only_if.as_ref().map(wrap),
+            desc: format!("CT {}: {}", g.ctid, g.command.desc),
+            notify: g.command.notify.clone(),
         };
         self.command(step, &c)
     }

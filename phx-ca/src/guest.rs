@@ -1,7 +1,9 @@
 //! Step constructors for work inside a guest, and the in-guest guards that
 //! keep a converged guest untouched.
 
-use phx_common::plan::{argv, Action, GuestCommandStep, GuestFileStep, HandlerStep, Plan};
+use phx_common::plan::{
+    argv, Action, CommandStep, GuestCommandStep, GuestFileStep, HandlerStep, Plan,
+};
 
 /// Exit 0 only when every package is fully installed (`install|hold ok
 /// installed`): `dpkg-query -W` alone succeeds for a removed package that
@@ -29,11 +31,13 @@ pub fn command(
         id,
         Action::GuestCommand(GuestCommandStep {
             ctid,
-            argv: cmd,
-            unless,
-            only_if: None,
-            desc: desc.to_string(),
-            notify: Vec::new(),
+            command: CommandStep {
+                argv: cmd,
+                unless,
+                only_if: None,
+                desc: desc.to_string(),
+                notify: Vec::new(),
+            },
         }),
     );
 }

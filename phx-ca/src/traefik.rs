@@ -174,11 +174,13 @@ pub fn plan(plan: &mut Plan, topo: &Topology, ca: &StepCa) {
         "traefik-tarball-removed",
         phx_common::plan::Action::GuestCommand(phx_common::plan::GuestCommandStep {
             ctid: ct,
-            argv: argv(&["rm", "-f", TARBALL]),
-            unless: None,
-            only_if: Some(argv(&["test", "-e", TARBALL])),
-            desc: "remove the downloaded tarball".into(),
-            notify: Vec::new(),
+            command: phx_common::plan::CommandStep {
+                argv: argv(&["rm", "-f", TARBALL]),
+                unless: None,
+                only_if: Some(argv(&["test", "-e", TARBALL])),
+                desc: "remove the downloaded tarball".into(),
+                notify: Vec::new(),
+            },
         }),
     );
     let svc = Service {

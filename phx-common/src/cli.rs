@@ -3,6 +3,7 @@
 //! (0 ok, 1 runtime failure, 2 bad input or usage, 3 `--check` with changes).
 
 use crate::config::{self, Input, Inventory, Problems};
+use crate::guests;
 use crate::plan::Plan;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -102,6 +103,31 @@ impl From<anyhow::Error> for Failure {
 impl From<std::io::Error> for Failure {
     fn from(e: std::io::Error) -> Self {
         Failure::Runtime(e.into())
+    }
+}
+
+/// The start and restart flags of the guest tools (phx-lxc, phx-vm).
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub struct GuestFlags {
+    /// Start nothing.
+    #[arg(long, conflicts_with = "start_all")]
+    pub no_start: bool,
+    /// Start every guest in the file that is not running, not only those
+    /// with start_at_boot (a VM template is never started).
+    #[arg(long)]
+    pub start_all: bool,
+    /// Reboot running guests whose changes reach them only at their next
+    /// start. Default: report them.
+    #[arg(long)]
+    pub restart: bool,
+}
+
+impl GuestFlags {
+    pub fn options(self) -> guests::Options {
+        guests::Options {
+            start: guests::StartMode::from_flags(self.no_start, self.start_all),
+            restart: self.restart,
+        }
     }
 }
 

@@ -8,6 +8,8 @@ pub mod config;
 pub mod edit;
 pub mod firewall;
 pub mod fsutil;
+pub mod guest_conf;
+pub mod guests;
 pub mod order;
 pub mod plan;
 pub mod plan_guest;

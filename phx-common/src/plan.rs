@@ -172,7 +172,7 @@ pub struct SecretStep {
     pub mode: Option<String>,
 }
 
-fn is_false(b: &bool) -> bool {
+pub(crate) fn is_false(b: &bool) -> bool {
     !*b
 }
 
@@ -202,7 +202,7 @@ impl Action {
             Action::Absent(s) => &s.notify,
             Action::Command(s) => &s.notify,
             Action::GuestFile(s) => &s.notify,
-            Action::GuestCommand(s) => &s.notify,
+            Action::GuestCommand(s) => &s.command.notify,
             Action::GuestJson(s) => &s.notify,
             Action::FromGuest(s) => &s.notify,
             Action::Handler(_) | Action::Secret(_) | Action::GuestSecret(_) => &[],

@@ -2,11 +2,8 @@
 //! only through `pct exec` (read-back, guards, writes with the content on
 //! stdin), so content never appears in a process's arguments.
 
+use crate::plan::{is_false, CommandStep};
 use serde::{Deserialize, Serialize};
-
-fn is_false(b: &bool) -> bool {
-    !*b
-}
 
 /// A whole file inside guest `ctid`. Exactly one of `content` and
 /// `content_from` (a host path, read when the step runs: e.g. a certificate
@@ -35,18 +32,13 @@ pub struct GuestFileStep {
     pub secret: bool,
 }
 
-/// `argv` run inside guest `ctid`; the guards run there too.
+/// A command step run inside guest `ctid`: its `argv` and its guards run
+/// there. Its fields follow `ctid` in the JSON, as one object.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GuestCommandStep {
     pub ctid: u32,
-    pub argv: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unless: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub only_if: Option<Vec<String>>,
-    pub desc: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub notify: Vec<String>,
+    #[serde(flatten)]
+    pub command: CommandStep,
 }
 
 /// A random secret created inside the guest, once; it never leaves the guest.
@@ -107,4 +99,37 @@ pub struct FromGuestStep {
     pub mode: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notify: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::plan::{Action, CommandStep, GuestCommandStep, Plan};
+
+    #[test]
+    fn a_guest_command_is_one_json_object_in_the_order_it_always_had() {
+        let mut plan = Plan::new("phx-ca");
+        plan.push(
+            "rm",
+            Action::GuestCommand(GuestCommandStep {
+                ctid: 102,
+                command: CommandStep {
+                    argv: vec!["rm".into(), "x".into()],
+                    unless: None,
+                    only_if: Some(vec!["test".into(), "-e".into(), "x".into()]),
+                    desc: "remove x".into(),
+                    notify: vec!["h".into()],
+                },
+            }),
+        );
+        let line = serde_json::to_string(&plan.steps[0]).unwrap();
+        assert_eq!(
+            line,
+            r#"{"v":1,"tool":"phx-ca","id":"rm","kind":"guest_command","ctid":102,"argv":["rm","x"],"only_if":["test","-e","x"],"desc":"remove x","notify":["h"]}"#
+        );
+        let back: crate::plan::Step = serde_json::from_str(&line).unwrap();
+        assert_eq!(back, plan.steps[0]);
+        let missing = line.replace(r#""argv":["rm","x"],"#, "");
+        let err = serde_json::from_str::<crate::plan::Step>(&missing).unwrap_err();
+        assert!(err.to_string().contains("argv"), "{err}");
+    }
 }

@@ -1,6 +1,7 @@
 //! Asking a Proxmox tool what is running (`pct list`, `qm list`): the one
 //! read-only command the guest planners run while planning.
 
+use std::collections::HashSet;
 use std::ffi::OsStr;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -26,4 +27,77 @@ pub fn list(prog: &str, state_root: &Path, path: Option<&OsStr>) -> std::io::Res
         )));
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Which guests run, from one `<prog> list`, and what to tell the operator.
+#[derive(Debug, Default)]
+pub struct Running {
+    pub ids: HashSet<u32>,
+    /// `<prog> list` calls made (0 or 1).
+    pub calls: usize,
+    pub notes: Vec<String>,
+}
+
+/// The IDs of the rows of a `pct list` / `qm list` whose column
+/// `status_column` (the ID is column 0) is `running`. pct's columns are
+/// `VMID Status Lock Name`, qm's `VMID NAME STATUS …`; a row's empty Lock
+/// is no column, but the status comes before it.
+pub fn running_ids(out: &str, status_column: usize) -> HashSet<u32> {
+    out.lines()
+        .filter_map(|l| {
+            let mut f = l.split_whitespace();
+            let id = f.next()?.parse::<u32>().ok()?;
+            (f.nth(status_column - 1)? == "running").then_some(id)
+        })
+        .collect()
+}
+
+/// The running guests by `<prog> list`, its status in `status_column`. Under a state
+/// root other than `/`, a missing `prog` means planning offline with every
+/// guest (`guests`: "container", "VM") taken as stopped, said in a note; on
+/// the host itself it is an error.
+pub fn running(
+    prog: &str,
+    guests: &str,
+    state_root: &Path,
+    path: Option<&OsStr>,
+    status_column: usize,
+) -> anyhow::Result<Running> {
+    let mut r = Running::default();
+    match list(prog, state_root, path) {
+        Ok(out) => {
+            r.calls = 1;
+            r.ids = running_ids(&out, status_column);
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && state_root != Path::new("/") => {
+            r.notes.push(format!(
+                "{prog} is not on PATH: planning offline against {} with every {guests} taken as stopped",
+                state_root.display()
+            ));
+        }
+        Err(e) => anyhow::bail!("running `{prog} list` for the {guests}s' running state: {e}"),
+    }
+    Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::running_ids;
+
+    #[test]
+    fn pct_list_rows() {
+        let out = "VMID       Status     Lock         Name                \n101        running                 dns01               \n102        stopped    backup       web                 \n900        running    snapshot     base                \n";
+        let r = running_ids(out, 1);
+        assert!(r.contains(&101) && r.contains(&900));
+        assert!(!r.contains(&102));
+        assert!(running_ids("", 1).is_empty());
+    }
+
+    #[test]
+    fn qm_list_rows() {
+        let out = "      VMID NAME                 STATUS     MEM(MB)    BOOTDISK(GB) PID       \n       100 web                  running    2048              32.00 1234      \n       101 db                   stopped    2048              32.00 0         \n";
+        let r = running_ids(out, 2);
+        assert!(r.contains(&100) && !r.contains(&101));
+        assert!(running_ids("", 2).is_empty());
+    }
 }

@@ -83,27 +83,50 @@ pub fn human(bytes: u64) -> String {
     }
 }
 
-/// The `set` call for an existing guest (`pct set` / `qm set`): each wanted
-/// key whose stored value (`have`) differs, with the value to pass
-/// (`update`: `None` when it is already right), and which of those keys only
-/// take effect at the guest's next start (`waits`).
-pub fn changed_keys<'k>(
-    wanted: &'k [(&'static str, String)],
-    have: impl Fn(&str) -> Option<&'k str>,
-    update: impl Fn(&str, &str, Option<&str>) -> Option<String>,
-    waits: &[&str],
-) -> (Vec<(String, String)>, Vec<String>) {
-    let mut set = Vec::new();
-    let mut later = Vec::new();
-    for (k, want) in wanted {
-        if let Some(v) = update(k, want, have(k)) {
-            if waits.contains(k) {
-                later.push(k.to_string());
+/// Whether a stored value equals the wanted one, for the keys pct and qm
+/// read alike: sizes and counts as numbers, booleans however spelled,
+/// `startup` in any order, `nameserver` however separated; any other key
+/// byte for byte.
+pub fn same_value(key: &str, want: &str, have: &str) -> bool {
+    match key {
+        "memory" | "swap" | "cores" => have.trim().parse::<u64>().ok() == want.parse::<u64>().ok(),
+        "onboot" => norm_bool(have) == norm_bool(want),
+        "startup" => parse(have, Some("order")) == parse(want, Some("order")),
+        "nameserver" => {
+            let split = |s: &str| {
+                s.split([' ', ',', ';'])
+                    .filter(|x| !x.is_empty())
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            };
+            split(have) == split(want)
+        }
+        _ => have == want,
+    }
+}
+
+/// `have` with its `managed` parts as `want` has them: taken from `want`,
+/// or removed where `want` has none — except `kept` (the MAC address Proxmox
+/// generated), which stays. Every other part of `have` is kept.
+pub fn overlay(
+    have: &BTreeMap<String, String>,
+    want: &BTreeMap<String, String>,
+    managed: &[&str],
+    kept: &str,
+) -> BTreeMap<String, String> {
+    let mut new = have.clone();
+    for &k in managed {
+        match want.get(k) {
+            Some(v) => {
+                new.insert(k.to_string(), v.clone());
             }
-            set.push((k.to_string(), v));
+            None if k == kept => {}
+            None => {
+                new.remove(k);
+            }
         }
     }
-    (set, later)
+    new
 }
 
 #[cfg(test)]
@@ -140,5 +163,46 @@ mod tests {
         assert_eq!(size_bytes("x"), None);
         assert_eq!(human(2 * GIB), "2G");
         assert_eq!(human(5), "5 bytes");
+    }
+
+    #[test]
+    fn values_compare_the_way_proxmox_reads_them() {
+        assert!(same_value("memory", "1024", " 1024"));
+        assert!(same_value("onboot", "1", "yes"));
+        assert!(same_value("startup", "order=2,up=5", "up=5,order=2"));
+        assert!(same_value(
+            "nameserver",
+            "1.1.1.1 8.8.8.8",
+            "1.1.1.1,8.8.8.8"
+        ));
+        assert!(!same_value(
+            "nameserver",
+            "1.1.1.1 8.8.8.8",
+            "8.8.8.8 1.1.1.1"
+        ));
+        assert!(!same_value("cores", "2", "3"));
+        assert!(!same_value("hostname", "web", "Web"));
+    }
+
+    #[test]
+    fn an_overlay_keeps_unmanaged_parts_and_the_generated_mac() {
+        let have = parse(
+            "name=eth0,bridge=vmbr1,hwaddr=AA,mtu=9000,gw=10.0.0.1",
+            None,
+        );
+        let want = parse("name=eth0,bridge=vmbr0,ip=10.0.0.5/24", None);
+        let new = overlay(
+            &have,
+            &want,
+            &["name", "bridge", "ip", "gw", "hwaddr"],
+            "hwaddr",
+        );
+        assert_eq!(
+            new,
+            parse(
+                "name=eth0,bridge=vmbr0,ip=10.0.0.5/24,hwaddr=AA,mtu=9000",
+                None
+            )
+        );
     }
 }

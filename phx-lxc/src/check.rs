@@ -36,7 +36,7 @@ pub fn check(inv: &Inventory, seen: &Observed) -> Problems {
             }
         }
         for (i, m) in c.mount_points.iter().enumerate() {
-            if !seen.host_paths.contains(&m.host_path) {
+            if !seen.own.host_paths.contains(&m.host_path) {
                 p.push(
                     file,
                     &format!("{}.mount_points[{i}].host_path", c.path),

@@ -2,7 +2,7 @@
 //! its man page and completions from the very definition the binary parses.
 
 use clap::{CommandFactory, Parser, Subcommand};
-use phx_common::cli::{InputArgs, RenderArgs};
+use phx_common::cli::{GuestFlags, InputArgs, RenderArgs};
 
 /// Plan the LXC containers of phoenix_lxc_configs.json through `pct`.
 ///
@@ -36,6 +36,10 @@ use phx_common::cli::{InputArgs, RenderArgs};
 /// state; a note on stderr says which pct answered. Without pct on PATH every
 /// container is taken as stopped.
 ///
+/// Changes that reach a running container only at its next start (raw lines,
+/// features, nameserver, changed mounts, pending changes) are reported, and
+/// done with --restart (`pct reboot`).
+///
 /// Drift that is not changed (smaller disk, unprivileged, restarts needed) is
 /// reported on stderr, with a progress line per container that gets steps.
 /// Containers not in the file are never touched. A converged host: empty plan.
@@ -59,21 +63,7 @@ pub struct Args {
     #[command(flatten)]
     pub input: InputArgs,
     #[command(flatten)]
-    pub flags: Flags,
-}
-
-#[derive(clap::Args, Clone, Copy)]
-pub struct Flags {
-    /// Start nothing.
-    #[arg(long, conflicts_with = "start_all")]
-    pub no_start: bool,
-    /// Start every container in the file that is not running, not only those with start_at_boot.
-    #[arg(long)]
-    pub start_all: bool,
-    /// Reboot running containers whose changes only apply at start (raw lines,
-    /// features, nameserver, changed mounts, pending changes). Default: report them.
-    #[arg(long)]
-    pub restart: bool,
+    pub flags: GuestFlags,
 }
 
 #[derive(Subcommand)]
@@ -83,7 +73,7 @@ pub enum Cmd {
         #[command(flatten)]
         input: InputArgs,
         #[command(flatten)]
-        flags: Flags,
+        flags: GuestFlags,
     },
     /// Print the conf pct would write for each container created from its entry
     /// (or write them under --out DIR as DIR/etc/pve/lxc/<ctid>.conf).

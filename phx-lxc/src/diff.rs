@@ -34,16 +34,7 @@ pub(crate) fn existing(
     notes: &mut Vec<String>,
 ) -> (SetKeys, Final, Vec<String>) {
     let ctid = d.ctid;
-    let (mut set, mut restart) = props::changed_keys(
-        &d.keys,
-        |k| conf.effective(k),
-        |k, want, have| match k {
-            "net0" => net0_update(want, have),
-            _ if same(k, want, have) => None,
-            _ => Some(want.to_string()),
-        },
-        &PENDING_KEYS,
-    );
+    let (mut set, mut restart) = conf.changed(&d.keys, same, net0_update, &PENDING_KEYS);
     let have_unpriv = conf
         .effective("unprivileged")
         .and_then(props::norm_bool)
@@ -70,7 +61,7 @@ pub(crate) fn existing(
         }
     }
     // Mounts, matched by container path; new ones take the lowest free index.
-    let mut indices: BTreeSet<u32> = conf.mount_keys();
+    let mut indices: BTreeSet<u32> = conf.indexed("mp");
     let mut by_path: HashMap<String, (u32, BTreeMap<String, String>)> = HashMap::new();
     for &n in &indices {
         if let Some(v) = conf.effective(&format!("mp{n}")) {
@@ -135,7 +126,7 @@ pub(crate) fn clone_settings(d: &Desired, base: Final) -> (SetKeys, Final) {
 /// Volume mounts whose configured size is larger than what they have.
 pub(crate) fn mount_growth(d: &Desired, conf: &Conf, notes: &mut Vec<String>) -> Vec<(u32, u64)> {
     let mut out = Vec::new();
-    for n in conf.mount_keys() {
+    for n in conf.indexed("mp") {
         let Some(v) = conf.effective(&format!("mp{n}")) else {
             continue;
         };
@@ -164,20 +155,8 @@ pub(crate) fn mount_growth(d: &Desired, conf: &Conf, notes: &mut Vec<String>) ->
 fn same(key: &str, want: &str, have: Option<&str>) -> bool {
     let Some(have) = have else { return false };
     match key {
-        "memory" | "swap" | "cores" => have.trim().parse::<u64>().ok() == want.parse::<u64>().ok(),
-        "onboot" => props::norm_bool(have) == props::norm_bool(want),
-        "nameserver" => {
-            let split = |s: &str| {
-                s.split([' ', ',', ';'])
-                    .filter(|x| !x.is_empty())
-                    .map(str::to_string)
-                    .collect::<Vec<_>>()
-            };
-            split(have) == split(want)
-        }
-        "startup" => props::parse(have, Some("order")) == props::parse(want, Some("order")),
         "features" => props::features_map(have) == props::features_map(want),
-        _ => have == want,
+        _ => props::same_value(key, want, have),
     }
 }
 
@@ -210,18 +189,12 @@ fn net0_update(want: &str, have: Option<&str>) -> Option<String> {
     if !differs {
         return None;
     }
-    let mut new = have.clone();
-    for k in ["name", "bridge", "ip", "gw", "hwaddr", "firewall"] {
-        match want.get(k) {
-            Some(v) => {
-                new.insert(k.to_string(), v.clone());
-            }
-            None if k == "hwaddr" => {}
-            None => {
-                new.remove(k);
-            }
-        }
-    }
+    let new = props::overlay(
+        &have,
+        &want,
+        &["name", "bridge", "ip", "gw", "hwaddr", "firewall"],
+        "hwaddr",
+    );
     Some(props::format_net(&new))
 }
 

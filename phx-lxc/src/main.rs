@@ -3,7 +3,7 @@
 use clap::Parser;
 use phx_common::cli::{emit, finish, render, Failure, RenderArgs};
 use phx_lxc::cli::{Args, Cmd};
-use phx_lxc::{observe, Options, StartMode, TOOL};
+use phx_lxc::{observe, KIND, TOOL};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -28,32 +28,14 @@ fn run(args: Args) -> Result<u8, Failure> {
     let t_load = t0.elapsed();
     let seen = observe::observe(&inv, &input.state_root, None)?;
     let t_observe = t0.elapsed();
-    let opts = Options {
-        start: if flags.no_start {
-            StartMode::None
-        } else if flags.start_all {
-            StartMode::All
-        } else {
-            StartMode::AtBoot
-        },
-        restart: flags.restart,
-    };
-    let planned = phx_lxc::plan(&inv, &seen, opts).map_err(Failure::Invalid)?;
+    let planned = phx_lxc::plan(&inv, &seen, flags.options()).map_err(Failure::Invalid)?;
     let t_plan = t0.elapsed();
     for n in &planned.notes {
         eprintln!("{TOOL}: note: {n}");
     }
     let total = inv.lxcs.len();
-    for (i, g) in planned.guests.iter().enumerate() {
-        eprintln!(
-            "{TOOL}: [{}/{}] CT {} {}: {} ({:.3}s)",
-            i + 1,
-            planned.guests.len(),
-            g.ctid,
-            g.name,
-            g.actions.join("; "),
-            t0.elapsed().as_secs_f64()
-        );
+    for line in planned.progress(KIND) {
+        eprintln!("{TOOL}: {line} ({:.3}s)", t0.elapsed().as_secs_f64());
     }
     eprintln!(
         "{TOOL}: {total} container(s), {} existing, {} running, {} to change, {} step(s); {} pct call(s) while planning; \
@@ -62,7 +44,7 @@ fn run(args: Args) -> Result<u8, Failure> {
         seen.running.len(),
         planned.guests.len(),
         planned.plan.steps.len(),
-        seen.pct_calls,
+        seen.calls,
         t0.elapsed().as_secs_f64(),
         t_load.as_secs_f64(),
         (t_observe - t_load).as_secs_f64(),

@@ -7,24 +7,20 @@ use crate::conf::Conf;
 use crate::desired::{self, Desired};
 use crate::diff::{self, Final, SetKeys};
 use crate::observe::{conf_path, Observed};
-use crate::{props, raw, storage, Options, StartMode};
+use crate::{props, raw, storage, Options, KIND};
 use phx_common::config::Inventory;
-use phx_common::plan::{Action, CommandStep, FileStep, LinesStep, Plan};
+use phx_common::guests::{push_options, GuestPlanner, GuestSteps};
+use phx_common::plan::{Action, FileStep, LinesStep, Plan};
 use std::collections::{HashMap, HashSet};
 
 fn pct(args: &[&str]) -> Vec<String> {
-    std::iter::once("pct")
-        .chain(args.iter().copied())
-        .map(str::to_string)
-        .collect()
+    KIND.argv(args)
 }
 
 pub(crate) struct Planner<'a> {
     inv: &'a Inventory,
     seen: &'a Observed,
-    opts: Options,
-    plan: Plan,
-    notes: Vec<String>,
+    steps: GuestSteps,
     finals: HashMap<u32, Final>,
     snapshots_planned: HashSet<(u32, String)>,
     storages: storage::Storages,
@@ -50,72 +46,16 @@ impl<'a> Planner<'a> {
         Planner {
             inv,
             seen,
-            opts,
-            plan: Plan::new(crate::TOOL),
-            notes: seen.notes.clone(),
+            steps: GuestSteps::new(KIND, crate::TOOL, opts, seen.notes.clone()),
             finals: HashMap::new(),
             snapshots_planned: HashSet::new(),
             storages: storage::Storages::of(&inv.host),
         }
     }
 
-    pub(crate) fn finish(self) -> (Plan, Vec<String>) {
-        (self.plan, self.notes)
-    }
-
-    fn command(
-        &mut self,
-        id: String,
-        argv: Vec<String>,
-        unless: Option<Vec<String>>,
-        desc: String,
-    ) {
-        self.plan.push(
-            id,
-            Action::Command(CommandStep {
-                argv,
-                unless,
-                only_if: None,
-                desc,
-                notify: Vec::new(),
-            }),
-        );
-    }
-
-    /// Steps that make container `ctid` exist and match its entry. Returns
-    /// short names of what was planned.
-    pub(crate) fn converge(&mut self, ctid: u32, i: usize, total: usize) -> Vec<String> {
-        let c = &self.inv.lxcs[&ctid];
-        let seen = self.seen;
-        let mut g = Guest {
-            d: desired::desired(c, &self.inv.host),
-            tag: format!("[{i}/{total}] CT {ctid} {}", c.name),
-            running: seen.running.contains(&ctid),
-            existing: seen.confs.get(&ctid),
-            actions: Vec::new(),
-            needs_restart: Vec::new(),
-            inherited: Vec::new(),
-        };
-        let (set, mut fin) = match g.existing {
-            Some(conf) => self.diff_existing(&mut g, conf),
-            None => self.make(&mut g),
-        };
-        if let Some(raw) = self.edit_raw_lines(&mut g) {
-            fin.raw = raw;
-        }
-        self.set(&mut g, &set);
-        self.grow(&mut g, &mut fin);
-        if let Some(raw) = self.add_raw_lines(&mut g) {
-            fin.raw = raw;
-        }
-        self.reboot(&mut g);
-        self.finals.insert(ctid, fin);
-        g.actions
-    }
-
     /// An existing container: the keys that differ; restarts it would need.
     fn diff_existing(&mut self, g: &mut Guest, conf: &Conf) -> (SetKeys, Final) {
-        let (set, fin, restart) = diff::existing(&g.d, conf, &mut self.notes);
+        let (set, fin, restart) = diff::existing(&g.d, conf, &mut self.steps.notes);
         if g.running {
             g.needs_restart.extend(restart);
             if conf.has_pending() {
@@ -145,7 +85,7 @@ impl<'a> Planner<'a> {
             .clone()
             .expect("checked");
         self.ensure_snapshot(src, &snap, &g.tag);
-        self.command(
+        self.steps.command(
             format!("lxc:{ctid}:clone"),
             pct(&[
                 "clone",
@@ -167,7 +107,7 @@ impl<'a> Planner<'a> {
         // source's own steps).
         g.inherited = seen_snapshot_raw(self.seen, src, &snap).unwrap_or_else(|| base.raw.clone());
         if base.unprivileged != g.d.unprivileged {
-            self.notes.push(format!(
+            self.steps.notes.push(format!(
                 "CT {ctid}: unprivileged={} is wanted, but a clone of CT {src} is {}; unprivileged is fixed at creation, so it is not changed",
                 g.d.unprivileged as u8, base.unprivileged as u8
             ));
@@ -178,10 +118,7 @@ impl<'a> Planner<'a> {
     fn create(&mut self, d: &Desired, volid: &str, tag: &str) -> Final {
         let id = d.ctid.to_string();
         let mut argv = pct(&["create", &id, volid]);
-        for (k, v) in &d.keys {
-            argv.push(format!("--{k}"));
-            argv.push(v.clone());
-        }
+        push_options(&mut argv, &d.keys);
         argv.push("--rootfs".into());
         argv.push(format!("{}:{}", d.rootfs_storage, d.rootfs_gb));
         argv.push("--unprivileged".into());
@@ -197,7 +134,7 @@ impl<'a> Planner<'a> {
             argv.push(m.value());
             fin.mounts.insert(n as u32, m.path.clone());
         }
-        self.command(
+        self.steps.command(
             format!("lxc:{}:create", d.ctid),
             argv,
             Some(pct(&["status", &id])),
@@ -218,7 +155,7 @@ impl<'a> Planner<'a> {
             return;
         }
         let s = src.to_string();
-        self.command(
+        self.steps.command(
             format!("lxc:{src}:snapshot:{snap}"),
             pct(&["snapshot", &s, snap]),
             Some(pct(&["config", &s, "--snapshot", snap])),
@@ -240,7 +177,7 @@ impl<'a> Planner<'a> {
             return None;
         }
         let raw = crate::conf::parse(&e.text).raw;
-        self.plan.push(
+        self.steps.plan.push(
             format!("lxc:{ctid}:conf"),
             Action::File(FileStep {
                 path: conf_path(ctid),
@@ -262,7 +199,7 @@ impl<'a> Planner<'a> {
         if stray.is_empty() {
             return;
         }
-        self.notes.push(format!(
+        self.steps.notes.push(format!(
             "CT {ctid} has lxc line(s) of keys its entry does not name (lxc_options, apparmor_profile): {}; kept — remove them from {} by hand if they are not wanted",
             stray.join(" | "),
             conf_path(ctid)
@@ -271,24 +208,9 @@ impl<'a> Planner<'a> {
 
     /// One `pct set` with every key that differs.
     fn set(&mut self, g: &mut Guest, set: &SetKeys) {
-        if set.is_empty() {
-            return;
+        if let Some(a) = self.steps.set(g.d.ctid, &g.tag, set) {
+            g.actions.push(a);
         }
-        let ctid = g.d.ctid;
-        let mut argv = pct(&["set", &ctid.to_string()]);
-        let mut names = Vec::new();
-        for (k, v) in set {
-            argv.push(format!("--{k}"));
-            argv.push(v.clone());
-            names.push(k.clone());
-        }
-        self.command(
-            format!("lxc:{ctid}:set"),
-            argv,
-            None,
-            format!("{}: set {}", g.tag, names.join(", ")),
-        );
-        g.actions.push(format!("set {}", names.join(",")));
     }
 
     /// Disks only grow: rootfs, then volume mounts; a smaller size is reported.
@@ -302,40 +224,22 @@ impl<'a> Planner<'a> {
         let want_root = want_gb * props::GIB;
         if let Some(cur) = current_root {
             if want_root > cur {
-                self.command(
-                    format!("lxc:{ctid}:resize:rootfs"),
-                    pct(&[
-                        "resize",
-                        &ctid.to_string(),
-                        "rootfs",
-                        &format!("{want_gb}G"),
-                    ]),
-                    None,
-                    format!("{}: grow rootfs to {want_gb}G", g.tag),
-                );
-                g.actions.push(format!("resize rootfs {want_gb}G"));
+                let a = self.steps.resize(ctid, "rootfs", want_gb, &g.tag);
+                g.actions.push(a);
                 fin.rootfs_bytes = want_root;
             } else if want_root < cur && g.existing.is_some() {
-                self.notes.push(format!(
+                self.steps.notes.push(format!(
                     "CT {ctid}: rootfs is {} but storage_size_gb is {want_gb}; disks are never shrunk",
                     props::human(cur)
                 ));
             }
         }
         let Some(conf) = g.existing else { return };
-        for (idx, size_gb) in diff::mount_growth(&g.d, conf, &mut self.notes) {
-            self.command(
-                format!("lxc:{ctid}:resize:mp{idx}"),
-                pct(&[
-                    "resize",
-                    &ctid.to_string(),
-                    &format!("mp{idx}"),
-                    &format!("{size_gb}G"),
-                ]),
-                None,
-                format!("{}: grow mp{idx} to {size_gb}G", g.tag),
-            );
-            g.actions.push(format!("resize mp{idx} {size_gb}G"));
+        for (idx, size_gb) in diff::mount_growth(&g.d, conf, &mut self.steps.notes) {
+            let a = self
+                .steps
+                .resize(ctid, &format!("mp{idx}"), size_gb, &g.tag);
+            g.actions.push(a);
         }
     }
 
@@ -361,7 +265,7 @@ impl<'a> Planner<'a> {
             return Some(raw);
         }
         let removed = g.inherited.iter().filter(|l| !raw.contains(l)).count();
-        self.plan.push(
+        self.steps.plan.push(
             format!("lxc:{}:lines", g.d.ctid),
             Action::Lines(LinesStep {
                 path: conf_path(g.d.ctid),
@@ -384,54 +288,61 @@ impl<'a> Planner<'a> {
     /// A running container with changes that wait for its next start:
     /// rebooted with --restart, else reported.
     fn reboot(&mut self, g: &mut Guest) {
-        if g.needs_restart.is_empty() {
-            return;
+        if let Some(a) = self.steps.reboot(g.d.ctid, &g.tag, &g.needs_restart) {
+            g.actions.push(a);
         }
-        let ctid = g.d.ctid;
-        let what = g.needs_restart.join(", ");
-        if self.opts.restart {
-            self.command(
-                format!("lxc:{ctid}:reboot"),
-                pct(&["reboot", &ctid.to_string()]),
-                None,
-                format!("{}: reboot to apply {what}", g.tag),
-            );
-            g.actions.push("reboot".to_string());
-        } else {
-            self.notes.push(format!(
-                "CT {ctid} is running: {what} take effect at its next start (not restarted; use --restart)"
-            ));
+    }
+}
+
+impl GuestPlanner for Planner<'_> {
+    /// Steps that make container `ctid` exist and match its entry. Returns
+    /// short names of what was planned.
+    fn converge(&mut self, ctid: u32, i: usize, total: usize) -> Vec<String> {
+        let c = &self.inv.lxcs[&ctid];
+        let seen = self.seen;
+        let mut g = Guest {
+            d: desired::desired(c, &self.inv.host),
+            tag: format!("[{i}/{total}] CT {ctid} {}", c.name),
+            running: seen.running.contains(&ctid),
+            existing: seen.confs.get(&ctid),
+            actions: Vec::new(),
+            needs_restart: Vec::new(),
+            inherited: Vec::new(),
+        };
+        let (set, mut fin) = match g.existing {
+            Some(conf) => self.diff_existing(&mut g, conf),
+            None => self.make(&mut g),
+        };
+        if let Some(raw) = self.edit_raw_lines(&mut g) {
+            fin.raw = raw;
         }
+        self.set(&mut g, &set);
+        self.grow(&mut g, &mut fin);
+        if let Some(raw) = self.add_raw_lines(&mut g) {
+            fin.raw = raw;
+        }
+        self.reboot(&mut g);
+        self.finals.insert(ctid, fin);
+        g.actions
     }
 
     /// `pct start` of a container that should run and does not; `rank` is
     /// its place in the order over every guest (the step id carries it).
-    pub(crate) fn start(
-        &mut self,
-        ctid: u32,
-        rank: usize,
-        i: usize,
-        total: usize,
-    ) -> Option<String> {
+    fn start(&mut self, ctid: u32, rank: usize, i: usize, total: usize) -> Option<String> {
         let c = &self.inv.lxcs[&ctid];
-        let wanted = match self.opts.start {
-            StartMode::AtBoot => c.start_at_boot,
-            StartMode::All => true,
-            StartMode::None => false,
-        };
-        if !wanted || self.seen.running.contains(&ctid) {
+        if !self.steps.opts.start.wants(c.start_at_boot) || self.seen.running.contains(&ctid) {
             return None;
         }
-        self.command(
-            phx_common::order::start_step_id(rank, "lxc", ctid),
-            pct(&["start", &ctid.to_string()]),
-            None,
-            format!(
-                "[{i}/{total}] CT {ctid} {}: start (boot order {})",
-                c.name, c.boot_order
-            ),
-        );
-        Some("start".to_string())
+        let tag = format!("[{i}/{total}] CT {ctid} {}", c.name);
+        Some(self.steps.start(ctid, rank, &tag, c.boot_order))
+    }
+
+    fn name(&self, ctid: u32) -> String {
+        self.inv.lxcs[&ctid].name.clone()
+    }
+
+    fn finish(self) -> (Plan, Vec<String>) {
+        (self.steps.plan, self.steps.notes)
     }
 }
 

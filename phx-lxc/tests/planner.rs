@@ -26,7 +26,7 @@ fn seen_with(inv: &Inventory, ctid: u32, text: &str) -> Observed {
     o.confs.insert(ctid, conf::parse(text));
     for c in inv.lxcs.values() {
         for m in &c.mount_points {
-            o.host_paths.insert(m.host_path.clone());
+            o.own.host_paths.insert(m.host_path.clone());
         }
     }
     o
@@ -228,7 +228,8 @@ fn clone_source_snapshot_planned_only_when_missing() {
         900,
         conf::parse(&format!("{base}\n[golden]\nsnaptime: 1\n")),
     );
-    seen.host_paths
+    seen.own
+        .host_paths
         .insert("/mnt/pve/tank/persistent/ssl".into());
     let p = phx_lxc::plan(&inv, &seen, no_start()).unwrap();
     assert!(!p.plan.steps.iter().any(|s| s.id.contains("snapshot")));
@@ -278,7 +279,8 @@ fn a_gpu_the_entry_does_not_assign_is_removed() {
         seen.confs
             .insert(id, conf::parse(&phx_lxc::render::conf(&inv, id).unwrap()));
     }
-    seen.host_paths
+    seen.own
+        .host_paths
         .insert("/mnt/pve/quickOS/lxc-persistent-data/103/ssl".into());
     let rendered = phx_lxc::render::conf(&inv, 911).unwrap();
     let extra = "lxc.mount.entry: /dev/nvidia1 dev/nvidia1 none bind,optional,create=file\n";

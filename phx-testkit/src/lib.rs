@@ -8,6 +8,8 @@
 
 pub mod config;
 pub mod doubles;
+pub mod guests;
 
 pub use config::*;
 pub use doubles::*;
+pub use guests::*;

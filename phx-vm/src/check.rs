@@ -23,7 +23,7 @@ pub fn check(inv: &Inventory, seen: &Observed, state_root: &Path) -> Problems {
                 "the VM file read from a file (--config-dir or FILE), not a stream: a plan names where the password is, never the password",
             );
         }
-        if let Err(why) = crate::snippets::local_content(seen.storage_cfg.as_deref()) {
+        if let Err(why) = crate::snippets::local_content(seen.own.storage_cfg.as_deref()) {
             p.push(
                 crate::snippets::STORAGE_CFG,
                 &format!("{}.user_config.password", v.path),
@@ -64,7 +64,7 @@ pub fn check(inv: &Inventory, seen: &Observed, state_root: &Path) -> Problems {
                 "(missing)",
                 "the cloud image the template is made from (a file in /var/lib/vz/template/iso or /var/lib/vz/import, or an absolute path)",
             ),
-            Some(image) if !seen.images.contains_key(image) => {
+            Some(image) if !seen.own.images.contains_key(image) => {
                 let looked = image_candidates(image)
                     .iter()
                     .map(|c| {

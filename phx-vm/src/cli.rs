@@ -2,7 +2,7 @@
 //! its man page and completions from the very definition the binary parses.
 
 use clap::{CommandFactory, Parser};
-use phx_common::cli::InputArgs;
+use phx_common::cli::{GuestFlags, InputArgs};
 
 /// Plan the VMs of phoenix_vm_configs.json through `qm`.
 ///
@@ -20,8 +20,10 @@ use phx_common::cli::InputArgs;
 ///     looked at; nothing is ever downloaded;
 ///   - a missing VM with clone_from_vmid is a full clone, then configured;
 ///   - an existing VM gets ONE `qm set` with every key that differs: name
-///     cores memory net0 agent ciuser sshkeys (URL-encoded) ipconfig0
-///     nameserver searchdomain onboot startup;
+///     cores memory net0 agent ciuser sshkeys (URL-encoded) cicustom
+///     ipconfig0 nameserver searchdomain onboot startup;
+///   - a user_config.password goes into a root-only cloud-init snippet that
+///     phx-apply fills in from the VM file: never into the plan or an argument;
 ///   - scsi0 grows with `qm disk resize` (never shrinks);
 ///   - VMs with start_at_boot that are not running are started.
 ///
@@ -44,15 +46,8 @@ Exit status: 0 ok, 1 runtime error, 2 invalid configuration or usage (nothing pr
 pub struct Args {
     #[command(flatten)]
     pub input: InputArgs,
-    /// Start nothing.
-    #[arg(long, conflicts_with = "start_all")]
-    pub no_start: bool,
-    /// Start every VM in the file (templates excepted) that is not running.
-    #[arg(long)]
-    pub start_all: bool,
-    /// Reboot running VMs whose changes reach them only at boot. Default: report them.
-    #[arg(long)]
-    pub restart: bool,
+    #[command(flatten)]
+    pub flags: GuestFlags,
 }
 
 /// The command line phx-vm parses, for man pages and completions.

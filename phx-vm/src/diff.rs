@@ -25,16 +25,7 @@ pub type SetKeys = Vec<(String, String)>;
 
 /// The keys that differ, and those of them that need a reboot.
 pub fn existing(s: &Spec, conf: &Conf) -> (SetKeys, Vec<String>) {
-    let (mut set, mut reboot) = props::changed_keys(
-        &s.keys,
-        |k| conf.effective(k),
-        |k, want, have| match k {
-            "net0" => net0_update(want, have),
-            _ if same(k, want, have) => None,
-            _ => Some(want.to_string()),
-        },
-        &REBOOT_KEYS,
-    );
+    let (mut set, mut reboot) = conf.changed(&s.keys, same, net0_update, &REBOOT_KEYS);
     if stale_cicustom(s, conf.effective("cicustom")) {
         set.push(("delete".to_string(), "cicustom".to_string()));
         reboot.push("cicustom".to_string());
@@ -56,8 +47,6 @@ fn same(key: &str, want: &str, have: Option<&str>) -> bool {
         return key == "onboot" && want == "0";
     };
     match key {
-        "memory" | "cores" => have.trim().parse::<u64>().ok() == want.parse::<u64>().ok(),
-        "onboot" => props::norm_bool(have) == props::norm_bool(want),
         "agent" => {
             let enabled = |s: &str| {
                 let m = props::parse(s, Some("enabled"));
@@ -65,19 +54,9 @@ fn same(key: &str, want: &str, have: Option<&str>) -> bool {
             };
             enabled(have) == enabled(want)
         }
-        "startup" => props::parse(have, Some("order")) == props::parse(want, Some("order")),
         "ipconfig0" | "cicustom" => props::parse(have, None) == props::parse(want, None),
         "sshkeys" => spec::url_decode(have) == spec::url_decode(want),
-        "nameserver" => {
-            let split = |s: &str| {
-                s.split([' ', ',', ';'])
-                    .filter(|x| !x.is_empty())
-                    .map(str::to_string)
-                    .collect::<Vec<_>>()
-            };
-            split(have) == split(want)
-        }
-        _ => have == want,
+        _ => props::same_value(key, want, have),
     }
 }
 
@@ -105,18 +84,12 @@ fn net0_update(want: &str, have: Option<&str>) -> Option<String> {
     if !differs {
         return None;
     }
-    let mut new = have.clone();
-    for k in ["model", "bridge", "macaddr", "firewall"] {
-        match want.get(k) {
-            Some(v) => {
-                new.insert(k.to_string(), v.clone());
-            }
-            None if k == "macaddr" => {}
-            None => {
-                new.remove(k);
-            }
-        }
-    }
+    let new = props::overlay(
+        &have,
+        &want,
+        &["model", "bridge", "macaddr", "firewall"],
+        "macaddr",
+    );
     Some(spec::format_net0(&new))
 }
 

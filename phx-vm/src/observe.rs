@@ -1,23 +1,20 @@
 //! What the machine has: the confs of the VMs in the inventory (read
 //! directly, never `qm config`), one `qm list` for running state, and the
-//! cloud images templates are made from.
+//! cloud images templates are made from, and what a cloud-init password
+//! needs: the storage config and the snippets Phoenix wrote.
 
-use crate::conf::{self, Conf};
+use crate::KIND;
 use phx_common::config::Inventory;
-use phx_common::fsutil::{read_optional, under_root};
+use phx_common::fsutil::read_optional;
+use phx_common::fsutil::under_root;
+use phx_common::guests;
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
 use std::path::Path;
 
-pub fn conf_path(vmid: u32) -> String {
-    format!("/etc/pve/qemu-server/{vmid}.conf")
-}
-
+/// What only phx-vm looks at.
 #[derive(Debug, Default, Clone)]
-pub struct Observed {
-    /// VMs that exist, by VMID (only those in the inventory are read).
-    pub confs: HashMap<u32, Conf>,
-    pub running: HashSet<u32>,
+pub struct VmHost {
     /// Cloud images found: the `template_image` as written → its absolute
     /// path on the host and its virtual size in bytes.
     pub images: HashMap<String, (String, u64)>,
@@ -28,10 +25,9 @@ pub struct Observed {
     pub snippets: HashMap<u32, (String, u32)>,
     /// VMs without a password whose Phoenix snippet is still on the host.
     pub stale_snippets: HashSet<u32>,
-    /// qm calls made while observing.
-    pub qm_calls: usize,
-    pub notes: Vec<String>,
 }
+
+pub type Observed = guests::Observed<VmHost>;
 
 /// Where a `template_image` file name is looked for: the `local` storage's
 /// ISO directory and its `import` directory (Proxmox VE 8.2+); an absolute
@@ -63,48 +59,15 @@ pub fn image_size(path: &Path) -> std::io::Result<u64> {
     Ok(f.metadata()?.len())
 }
 
-/// Rows of `qm list` (`VMID NAME STATUS …`) whose status is `running`.
-pub fn parse_list(out: &str) -> HashSet<u32> {
-    out.lines()
-        .filter_map(|l| {
-            let mut f = l.split_whitespace();
-            let id = f.next()?.parse::<u32>().ok()?;
-            (f.nth(1)? == "running").then_some(id)
-        })
-        .collect()
-}
-
-/// `qm list`'s output (see `phx_common::probe::list`).
-pub fn qm_list(state_root: &Path, path: Option<&OsStr>) -> std::io::Result<String> {
-    phx_common::probe::list("qm", state_root, path)
-}
-
 /// What the VMs look like now. `path` is the PATH `qm` is looked up in.
 pub fn observe(
     inv: &Inventory,
     state_root: &Path,
     path: Option<&OsStr>,
 ) -> anyhow::Result<Observed> {
-    let mut o = Observed::default();
+    let mut o: Observed = guests::observe(KIND, inv.vms.iter().map(|v| v.id), state_root, path)?;
     for v in &inv.vms {
-        let p = under_root(state_root, &conf_path(v.id));
-        if let Some(text) =
-            read_optional(&p).map_err(|e| anyhow::anyhow!("reading {}: {e}", p.display()))?
-        {
-            o.confs.insert(v.id, conf::parse(&text));
-        }
-        let snippet = under_root(state_root, &crate::snippets::snippet_path(v.id));
-        if !v.has_password && snippet.exists() {
-            o.stale_snippets.insert(v.id);
-        } else if v.has_password {
-            if let Some(text) = read_optional(&snippet)
-                .map_err(|e| anyhow::anyhow!("reading {}: {e}", snippet.display()))?
-            {
-                use std::os::unix::fs::PermissionsExt;
-                let mode = std::fs::metadata(&snippet)?.permissions().mode() & 0o7777;
-                o.snippets.insert(v.id, (text, mode));
-            }
-        }
+        snippet(&mut o.own, v, state_root)?;
         let Some(image) = crate::spec::settings(v, inv).template_image else {
             continue;
         };
@@ -113,43 +76,46 @@ pub fn observe(
             if at.is_file() {
                 let size = image_size(&at)
                     .map_err(|e| anyhow::anyhow!("reading {}: {e}", at.display()))?;
-                o.images.insert(image.clone(), (cand, size));
+                o.own.images.insert(image.clone(), (cand, size));
                 break;
             }
         }
     }
     if inv.vms.iter().any(|v| v.has_password) {
         let p = under_root(state_root, crate::snippets::STORAGE_CFG);
-        o.storage_cfg =
+        o.own.storage_cfg =
             read_optional(&p).map_err(|e| anyhow::anyhow!("reading {}: {e}", p.display()))?;
     }
-    match qm_list(state_root, path) {
-        Ok(out) => {
-            o.qm_calls += 1;
-            o.running = parse_list(&out);
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && state_root != Path::new("/") => {
-            o.notes.push(format!(
-                "qm is not on PATH: planning offline against {} with every VM taken as stopped",
-                state_root.display()
-            ));
-        }
-        Err(e) => anyhow::bail!("running `qm list` for the VMs' running state: {e}"),
-    }
     Ok(o)
+}
+
+/// VM `v`'s Phoenix snippet: kept to compare when it has a password, noted
+/// for removal when it has none.
+fn snippet(
+    own: &mut VmHost,
+    v: &phx_common::config::model::Vm,
+    state_root: &Path,
+) -> anyhow::Result<()> {
+    let path = under_root(state_root, &crate::snippets::snippet_path(v.id));
+    if !v.has_password {
+        if path.exists() {
+            own.stale_snippets.insert(v.id);
+        }
+        return Ok(());
+    }
+    if let Some(text) =
+        read_optional(&path).map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path)?.permissions().mode() & 0o7777;
+        own.snippets.insert(v.id, (text, mode));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn list_rows() {
-        let out = "      VMID NAME                 STATUS     MEM(MB)    BOOTDISK(GB) PID       \n       100 web                  running    2048              32.00 1234      \n       101 db                   stopped    2048              32.00 0         \n";
-        let r = parse_list(out);
-        assert!(r.contains(&100) && !r.contains(&101));
-        assert!(parse_list("").is_empty());
-    }
 
     #[test]
     fn qcow2_virtual_size_and_raw_length() {

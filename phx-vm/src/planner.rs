@@ -6,34 +6,32 @@
 use crate::diff::{self, SetKeys};
 use crate::observe::Observed;
 use crate::spec::{self, Spec};
-use crate::{Options, StartMode};
+use crate::{Options, KIND};
 use phx_common::config::model::Vm;
 use phx_common::config::Inventory;
-use phx_common::plan::{AbsentStep, Action, CommandStep, FileStep, HandlerStep, Plan, SecretRef};
+use phx_common::guests::{GuestPlanner, GuestSteps};
+use phx_common::plan::{AbsentStep, Action, FileStep, HandlerStep, Plan, SecretRef};
 use phx_common::props::{self, GIB};
 use std::collections::HashMap;
 
-/// A snippet holds a password: root only.
-const SNIPPET_MODE: u32 = 0o600;
-
 fn qm(args: &[&str]) -> Vec<String> {
-    std::iter::once("qm")
-        .chain(args.iter().copied())
-        .map(str::to_string)
-        .collect()
+    KIND.argv(args)
 }
 
 pub(crate) struct Planner<'a> {
     inv: &'a Inventory,
     seen: &'a Observed,
-    opts: Options,
-    pub plan: Plan,
-    pub notes: Vec<String>,
+    steps: GuestSteps,
+    /// The VMs of the inventory by VMID.
+    vms: HashMap<u32, &'a Vm>,
     /// Disk size (bytes) each VM has once its steps ran, for its clones.
     disks: HashMap<u32, u64>,
     /// The VM file's absolute path, where `phx-apply` reads passwords.
     secret_file: Option<String>,
 }
+
+/// A snippet holds a password: root only.
+const SNIPPET_MODE: u32 = 0o600;
 
 /// One VM being converged.
 struct Work {
@@ -55,84 +53,11 @@ impl<'a> Planner<'a> {
         Planner {
             inv,
             seen,
-            opts,
-            plan: Plan::new(crate::TOOL),
-            notes: seen.notes.clone(),
+            steps: GuestSteps::new(KIND, crate::TOOL, opts, seen.notes.clone()),
+            vms: inv.vms.iter().map(|v| (v.id, v)).collect(),
             disks: HashMap::new(),
             secret_file,
         }
-    }
-
-    fn command(
-        &mut self,
-        id: String,
-        argv: Vec<String>,
-        unless: Option<Vec<String>>,
-        desc: String,
-    ) {
-        self.plan.push(
-            id,
-            Action::Command(CommandStep {
-                argv,
-                unless,
-                only_if: None,
-                desc,
-                notify: Vec::new(),
-            }),
-        );
-    }
-
-    /// Steps that make VM `v` exist and match its entry; short names of them.
-    pub(crate) fn converge(&mut self, v: &Vm, i: usize, total: usize) -> Vec<String> {
-        let s = spec::spec(v, self.inv);
-        self.notes.extend(s.warnings.iter().cloned());
-        let mut w = Work {
-            tag: format!("[{i}/{total}] VM {} {}", v.id, v.name),
-            s,
-            actions: Vec::new(),
-            reboot: Vec::new(),
-            disk: None,
-        };
-        if v.has_password {
-            self.password_snippet(v, &mut w);
-        }
-        let seen = self.seen;
-        let set = match seen.confs.get(&v.id) {
-            Some(conf) => {
-                let (set, reboot) = diff::existing(&w.s, conf);
-                w.disk = diff::disk_bytes(conf);
-                if seen.running.contains(&v.id) {
-                    w.reboot = reboot;
-                    if conf.has_pending() {
-                        w.reboot.push("changes already pending in its conf".into());
-                    }
-                }
-                set
-            }
-            None if w.s.is_template => {
-                self.create_template(&mut w);
-                Vec::new()
-            }
-            None => self.clone_vm(&mut w),
-        };
-        self.set(&mut w, &set);
-        if seen.stale_snippets.contains(&v.id) {
-            // After the set that stops the VM using it.
-            self.plan.push(
-                format!("vm:{}:user-data", v.id),
-                Action::Absent(AbsentStep {
-                    path: crate::snippets::snippet_path(v.id),
-                    ..Default::default()
-                }),
-            );
-            w.actions.push("remove cloud-init user data".to_string());
-        }
-        self.grow(&mut w);
-        if !seen.confs.contains_key(&v.id) && w.s.is_template {
-            self.finish_template(&mut w);
-        }
-        self.reboot(&mut w);
-        w.actions
     }
 
     /// `qm create` with the image imported as scsi0, a cloud-init drive and
@@ -140,7 +65,7 @@ impl<'a> Planner<'a> {
     fn create_template(&mut self, w: &mut Work) {
         let st = &w.s.settings;
         let image = st.template_image.as_deref().expect("checked");
-        let (path, size) = self.seen.images[image].clone();
+        let (path, size) = self.seen.own.images[image].clone();
         let id = w.s.vmid.to_string();
         let mut argv = qm(&["create", &id]);
         for (k, v) in &w.s.keys {
@@ -159,7 +84,7 @@ impl<'a> Planner<'a> {
             argv.push(format!("--{k}"));
             argv.push(v);
         }
-        self.command(
+        self.steps.command(
             format!("vm:{id}:create"),
             argv,
             Some(qm(&["status", &id])),
@@ -184,7 +109,7 @@ impl<'a> Planner<'a> {
         ]);
         let pool = &w.s.settings.storage_pool;
         argv.extend(["--storage".to_string(), pool.clone()]);
-        self.command(
+        self.steps.command(
             format!("vm:{id}:clone"),
             argv,
             Some(qm(&["status", &id])),
@@ -202,7 +127,7 @@ impl<'a> Planner<'a> {
                 .filter(|(k, _)| *k != "name")
                 .map(|(k, v)| (k.to_string(), v.clone()))
                 .collect();
-        let src_has_snippet = self.inv.vms.iter().any(|v| v.id == src && v.has_password)
+        let src_has_snippet = self.vms.get(&src).is_some_and(|v| v.has_password)
             || diff::stale_cicustom(
                 &w.s,
                 self.seen
@@ -216,17 +141,82 @@ impl<'a> Planner<'a> {
         set
     }
 
+    /// One `qm set` with every key that differs.
+    fn set(&mut self, w: &mut Work, set: &SetKeys) {
+        if let Some(a) = self.steps.set(w.s.vmid, &w.tag, set) {
+            w.actions.push(a);
+        }
+    }
+
+    /// scsi0 only grows; a smaller size is reported. An existing template's
+    /// disk is a base image and stays as it is.
+    fn grow(&mut self, w: &mut Work) {
+        let vmid = w.s.vmid;
+        let want_gb = w.s.settings.disk_size_gb;
+        let existing_template = self.seen.confs.get(&vmid).is_some_and(|c| c.is_template());
+        let mut fin = w.disk.unwrap_or(0);
+        match w.disk {
+            _ if want_gb == 0 || existing_template => {}
+            Some(cur) if want_gb * GIB > cur => {
+                let a = self.steps.resize(vmid, "scsi0", want_gb, &w.tag);
+                w.actions.push(a);
+                fin = want_gb * GIB;
+            }
+            Some(cur) if want_gb * GIB < cur => self.steps.notes.push(format!(
+                "VM {vmid}: scsi0 is {} but disk_size_gb is {want_gb}; disks are never shrunk",
+                props::human(cur)
+            )),
+            Some(_) => {}
+            None => self.steps.notes.push(format!(
+                "VM {vmid}: the size of scsi0 is not known while planning; it is not resized"
+            )),
+        }
+        self.disks.insert(vmid, fin);
+    }
+
+    /// A new template: its snapshot when one is configured (qm takes none of
+    /// a template), then `qm template`.
+    fn finish_template(&mut self, w: &mut Work) {
+        let id = w.s.vmid.to_string();
+        if let Some(snap) = w.s.settings.template_snapshot_name.clone() {
+            self.steps.command(
+                format!("vm:{id}:snapshot:{snap}"),
+                qm(&["snapshot", &id, &snap]),
+                Some(qm(&["config", &id, "--snapshot", &snap])),
+                format!("{}: snapshot {snap}", w.tag),
+            );
+            w.actions.push(format!("snapshot {snap}"));
+        }
+        self.steps.command(
+            format!("vm:{id}:template"),
+            qm(&["template", &id]),
+            None,
+            format!("{}: convert to a template", w.tag),
+        );
+        w.actions.push("template".to_string());
+    }
+
+    /// A running VM with changes that reach it only at its next boot:
+    /// rebooted with --restart, else reported.
+    fn reboot(&mut self, w: &mut Work) {
+        if let Some(a) = self.steps.reboot(w.s.vmid, &w.tag, &w.reboot) {
+            w.actions.push(a);
+        }
+    }
+}
+
+impl Planner<'_> {
     /// `pvesm set` adding `snippets` to the `local` storage's content, when
     /// it does not allow them yet (check() refused a storage.cfg without it).
     pub(crate) fn allow_snippets(&mut self) {
         let mut content =
-            crate::snippets::local_content(self.seen.storage_cfg.as_deref()).expect("checked");
+            crate::snippets::local_content(self.seen.own.storage_cfg.as_deref()).expect("checked");
         if content.iter().any(|c| c == "snippets") {
             return;
         }
         content.push("snippets".to_string());
         let list = content.join(",");
-        self.command(
+        self.steps.command(
             "vm:storage:snippets".to_string(),
             ["pvesm", "set", crate::snippets::STORAGE, "--content", &list]
                 .map(str::to_string)
@@ -264,7 +254,7 @@ impl<'a> Planner<'a> {
         let content = crate::snippets::user_data(v, &w.s.settings, &self.inv.host.domain);
         if let (Ok(want), Some((have, mode))) = (
             phx_common::secret_ref::fill(&content, &from),
-            self.seen.snippets.get(&v.id),
+            self.seen.own.snippets.get(&v.id),
         ) {
             if want == *have && *mode == SNIPPET_MODE {
                 return;
@@ -272,7 +262,7 @@ impl<'a> Planner<'a> {
         }
         let handler = format!("vm:{id}:cloudinit-update");
         let running = self.seen.running.contains(&v.id) && !v.is_template;
-        self.plan.push(
+        self.steps.plan.push(
             format!("vm:{id}:user-data"),
             Action::File(FileStep {
                 path: crate::snippets::snippet_path(v.id),
@@ -289,7 +279,7 @@ impl<'a> Planner<'a> {
             }),
         );
         if running {
-            self.plan.push(
+            self.steps.plan.push(
                 handler,
                 Action::Handler(HandlerStep {
                     argv: qm(&["cloudinit", "update", &id]),
@@ -302,126 +292,82 @@ impl<'a> Planner<'a> {
         }
         w.actions.push("cloud-init user data".to_string());
     }
+}
 
-    /// One `qm set` with every key that differs.
-    fn set(&mut self, w: &mut Work, set: &SetKeys) {
-        if set.is_empty() {
-            return;
+impl GuestPlanner for Planner<'_> {
+    /// Steps that make VM `v` exist and match its entry; short names of them.
+    fn converge(&mut self, vmid: u32, i: usize, total: usize) -> Vec<String> {
+        let v = self.vms[&vmid];
+        let s = spec::spec(v, self.inv);
+        self.steps.notes.extend(s.warnings.iter().cloned());
+        let mut w = Work {
+            tag: format!("[{i}/{total}] VM {} {}", v.id, v.name),
+            s,
+            actions: Vec::new(),
+            reboot: Vec::new(),
+            disk: None,
+        };
+        if v.has_password {
+            self.password_snippet(v, &mut w);
         }
-        let id = w.s.vmid.to_string();
-        let mut argv = qm(&["set", &id]);
-        let names: Vec<&str> = set.iter().map(|(k, _)| k.as_str()).collect();
-        for (k, v) in set {
-            argv.push(format!("--{k}"));
-            argv.push(v.clone());
-        }
-        let desc = format!("{}: set {}", w.tag, names.join(", "));
-        w.actions.push(format!("set {}", names.join(",")));
-        self.command(format!("vm:{id}:set"), argv, None, desc);
-    }
-
-    /// scsi0 only grows; a smaller size is reported. An existing template's
-    /// disk is a base image and stays as it is.
-    fn grow(&mut self, w: &mut Work) {
-        let vmid = w.s.vmid;
-        let want_gb = w.s.settings.disk_size_gb;
-        let existing_template = self.seen.confs.get(&vmid).is_some_and(|c| c.is_template());
-        let mut fin = w.disk.unwrap_or(0);
-        match w.disk {
-            _ if want_gb == 0 || existing_template => {}
-            Some(cur) if want_gb * GIB > cur => {
-                self.command(
-                    format!("vm:{vmid}:resize:scsi0"),
-                    qm(&[
-                        "disk",
-                        "resize",
-                        &vmid.to_string(),
-                        "scsi0",
-                        &format!("{want_gb}G"),
-                    ]),
-                    None,
-                    format!("{}: grow scsi0 to {want_gb}G", w.tag),
-                );
-                w.actions.push(format!("resize scsi0 {want_gb}G"));
-                fin = want_gb * GIB;
+        let seen = self.seen;
+        let set = match seen.confs.get(&v.id) {
+            Some(conf) => {
+                let (set, reboot) = diff::existing(&w.s, conf);
+                w.disk = diff::disk_bytes(conf);
+                if seen.running.contains(&v.id) {
+                    w.reboot = reboot;
+                    if conf.has_pending() {
+                        w.reboot.push("changes already pending in its conf".into());
+                    }
+                }
+                set
             }
-            Some(cur) if want_gb * GIB < cur => self.notes.push(format!(
-                "VM {vmid}: scsi0 is {} but disk_size_gb is {want_gb}; disks are never shrunk",
-                props::human(cur)
-            )),
-            Some(_) => {}
-            None => self.notes.push(format!(
-                "VM {vmid}: the size of scsi0 is not known while planning; it is not resized"
-            )),
-        }
-        self.disks.insert(vmid, fin);
-    }
-
-    /// A new template: its snapshot when one is configured (qm takes none of
-    /// a template), then `qm template`.
-    fn finish_template(&mut self, w: &mut Work) {
-        let id = w.s.vmid.to_string();
-        if let Some(snap) = w.s.settings.template_snapshot_name.clone() {
-            self.command(
-                format!("vm:{id}:snapshot:{snap}"),
-                qm(&["snapshot", &id, &snap]),
-                Some(qm(&["config", &id, "--snapshot", &snap])),
-                format!("{}: snapshot {snap}", w.tag),
+            None if w.s.is_template => {
+                self.create_template(&mut w);
+                Vec::new()
+            }
+            None => self.clone_vm(&mut w),
+        };
+        self.set(&mut w, &set);
+        if seen.own.stale_snippets.contains(&v.id) {
+            // After the set that stops the VM using it.
+            self.steps.plan.push(
+                format!("vm:{}:user-data", v.id),
+                Action::Absent(AbsentStep {
+                    path: crate::snippets::snippet_path(v.id),
+                    ..Default::default()
+                }),
             );
-            w.actions.push(format!("snapshot {snap}"));
+            w.actions.push("remove cloud-init user data".to_string());
         }
-        self.command(
-            format!("vm:{id}:template"),
-            qm(&["template", &id]),
-            None,
-            format!("{}: convert to a template", w.tag),
-        );
-        w.actions.push("template".to_string());
-    }
-
-    /// A running VM with changes that reach it only at its next boot:
-    /// rebooted with --restart, else reported.
-    fn reboot(&mut self, w: &mut Work) {
-        if w.reboot.is_empty() {
-            return;
+        self.grow(&mut w);
+        if !seen.confs.contains_key(&v.id) && w.s.is_template {
+            self.finish_template(&mut w);
         }
-        let vmid = w.s.vmid;
-        let what = w.reboot.join(", ");
-        if self.opts.restart {
-            self.command(
-                format!("vm:{vmid}:reboot"),
-                qm(&["reboot", &vmid.to_string()]),
-                None,
-                format!("{}: reboot to apply {what}", w.tag),
-            );
-            w.actions.push("reboot".to_string());
-        } else {
-            self.notes.push(format!(
-                "VM {vmid} is running: {what} take effect at its next boot (not rebooted; use --restart)"
-            ));
-        }
+        self.reboot(&mut w);
+        w.actions
     }
 
     /// `qm start` of a VM that should run and does not (never a template);
     /// `rank` is its place in the order over every guest.
-    pub(crate) fn start(&mut self, v: &Vm, rank: usize, i: usize, total: usize) -> Option<String> {
-        let wanted = match self.opts.start {
-            StartMode::AtBoot => v.start_at_boot,
-            StartMode::All => true,
-            StartMode::None => false,
-        };
-        if !wanted || v.is_template || self.seen.running.contains(&v.id) {
+    fn start(&mut self, vmid: u32, rank: usize, i: usize, total: usize) -> Option<String> {
+        let v = self.vms[&vmid];
+        if !self.steps.opts.start.wants(v.start_at_boot)
+            || v.is_template
+            || self.seen.running.contains(&vmid)
+        {
             return None;
         }
-        self.command(
-            phx_common::order::start_step_id(rank, "vm", v.id),
-            qm(&["start", &v.id.to_string()]),
-            None,
-            format!(
-                "[{i}/{total}] VM {} {}: start (boot order {})",
-                v.id, v.name, v.boot_order
-            ),
-        );
-        Some("start".to_string())
+        let tag = format!("[{i}/{total}] VM {vmid} {}", v.name);
+        Some(self.steps.start(vmid, rank, &tag, v.boot_order))
+    }
+
+    fn name(&self, vmid: u32) -> String {
+        self.vms[&vmid].name.clone()
+    }
+
+    fn finish(self) -> (Plan, Vec<String>) {
+        (self.steps.plan, self.steps.notes)
     }
 }

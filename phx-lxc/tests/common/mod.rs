@@ -2,9 +2,9 @@
 //! and the executor's PATH, plan + apply into a temp root.
 #![allow(dead_code)]
 
-use phx_apply::{apply, Report, Status};
+use phx_apply::{Report, Status};
 use phx_common::config::Inventory;
-use phx_common::plan::{Action, Step};
+use phx_common::plan::Step;
 use phx_lxc::{observe, Options, Planned};
 pub use phx_testkit::*;
 use std::ffi::OsString;
@@ -22,26 +22,13 @@ pub fn pct_path() -> &'static OsString {
     PATH.get_or_init(|| doubles_path(&["pct"]))
 }
 
-/// Creates the host directories the inventory bind-mounts, as the host has them.
-pub fn make_bind_sources(inv: &Inventory, root: &Path) {
-    for c in inv.lxcs.values() {
-        for m in &c.mount_points {
-            std::fs::create_dir_all(root.join(m.host_path.trim_start_matches('/'))).unwrap();
-        }
-    }
-}
-
 pub fn plan(inv: &Inventory, root: &Path, opts: Options) -> Planned {
     let seen = observe::observe(inv, root, Some(pct_path())).unwrap();
     phx_lxc::plan(inv, &seen, opts).unwrap_or_else(|p| panic!("{p}"))
 }
 
 pub fn run(steps: &[Step], root: &Path) -> Report {
-    let report = apply(steps, &apply_opts(root, pct_path().clone())).unwrap();
-    if let Some(f) = report.failed() {
-        panic!("step {} failed: {}", f.id, f.detail);
-    }
-    report
+    apply_ok(steps, root, pct_path())
 }
 
 pub fn changed(report: &Report) -> Vec<&str> {
@@ -54,38 +41,11 @@ pub fn changed(report: &Report) -> Vec<&str> {
 }
 
 pub fn log(root: &Path) -> Vec<String> {
-    std::fs::read_to_string(root.join("pct.log"))
-        .unwrap_or_default()
-        .lines()
-        .map(str::to_string)
-        .collect()
+    double_log(root, "pct")
 }
 
 pub fn clear_log(root: &Path) {
     let _ = std::fs::remove_file(root.join("pct.log"));
-}
-
-/// pct calls that change something (everything but list/status/config/listsnapshot).
-pub fn mutating(log: &[String]) -> Vec<String> {
-    log.iter()
-        .filter(|l| {
-            let verb = l.split_whitespace().nth(1).unwrap_or("");
-            !["list", "status", "config", "listsnapshot"].contains(&verb)
-        })
-        .cloned()
-        .collect()
-}
-
-pub fn argvs(planned: &Planned) -> Vec<Vec<String>> {
-    planned
-        .plan
-        .steps
-        .iter()
-        .filter_map(|s| match &s.action {
-            Action::Command(c) => Some(c.argv.clone()),
-            _ => None,
-        })
-        .collect()
 }
 
 /// Plans and applies the inventory in `dir` into `root` (empty or not).

@@ -3,9 +3,9 @@
 //! into a temp root, and phoenix-cli run with the workspace's binaries.
 #![allow(dead_code)]
 
-use phx_apply::{apply, Report};
+use phx_apply::Report;
 use phx_common::config::Inventory;
-use phx_common::plan::{Action, Step};
+use phx_common::plan::Step;
 pub use phx_testkit::*;
 use phx_vm::{observe, Options, Planned};
 use std::ffi::OsString;
@@ -22,12 +22,7 @@ pub fn doubles() -> &'static OsString {
 /// containers bind-mount: what an operator has on the host before LetsGo.
 pub fn prepare_host(dir: &Path, root: &Path) {
     put_images(dir, root);
-    let inv = load_dir(dir);
-    for c in inv.lxcs.values() {
-        for m in &c.mount_points {
-            std::fs::create_dir_all(root.join(m.host_path.trim_start_matches('/'))).unwrap();
-        }
-    }
+    make_bind_sources(&load_dir(dir), root);
 }
 
 pub fn plan(inv: &Inventory, root: &Path, opts: Options) -> Planned {
@@ -36,48 +31,17 @@ pub fn plan(inv: &Inventory, root: &Path, opts: Options) -> Planned {
 }
 
 pub fn run(steps: &[Step], root: &Path) -> Report {
-    let report = apply(steps, &apply_opts(root, doubles().clone())).unwrap();
-    if let Some(f) = report.failed() {
-        panic!("step {} failed: {}", f.id, f.detail);
-    }
-    report
-}
-
-pub fn argvs(planned: &Planned) -> Vec<Vec<String>> {
-    planned
-        .plan
-        .steps
-        .iter()
-        .filter_map(|s| match &s.action {
-            Action::Command(c) => Some(c.argv.clone()),
-            _ => None,
-        })
-        .collect()
+    apply_ok(steps, root, doubles())
 }
 
 pub fn log(root: &Path, prog: &str) -> Vec<String> {
-    std::fs::read_to_string(root.join(format!("{prog}.log")))
-        .unwrap_or_default()
-        .lines()
-        .map(str::to_string)
-        .collect()
+    double_log(root, prog)
 }
 
 pub fn clear_logs(root: &Path) {
     for p in ["qm", "pct", "pvesm"] {
         let _ = std::fs::remove_file(root.join(format!("{p}.log")));
     }
-}
-
-/// Calls that change something (everything but list/status/config).
-pub fn mutating(log: &[String]) -> Vec<String> {
-    log.iter()
-        .filter(|l| {
-            let verb = l.split_whitespace().nth(1).unwrap_or("");
-            !["list", "status", "config", "listsnapshot"].contains(&verb)
-        })
-        .cloned()
-        .collect()
 }
 
 pub fn vm_conf(root: &Path, vmid: u32) -> String {

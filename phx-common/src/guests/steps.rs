@@ -1,0 +1,236 @@
+//! The steps phx-lxc and phx-vm make alike — a command of their Proxmox
+//! program, a disk grown, a reboot that is only reported without
+//! `--restart`, a start named by its rank — and the facts that tell pct
+//! from qm.
+
+use super::Options;
+use crate::guest_conf::{self, Dialect};
+use crate::plan::{Action, CommandStep, Plan};
+use std::fmt::Display;
+
+/// What tells pct and its containers from qm and its VMs.
+#[derive(Debug, Clone, Copy)]
+pub struct Kind {
+    /// Step ids start with it: `lxc`, `vm`.
+    pub prefix: &'static str,
+    /// `pct`, `qm`.
+    pub program: &'static str,
+    /// `CT`, `VM`.
+    pub noun: &'static str,
+    /// `container`, `VM`.
+    pub guest: &'static str,
+    /// Where the confs are: `/etc/pve/lxc`, `/etc/pve/qemu-server`.
+    pub conf_dir: &'static str,
+    pub dialect: Dialect,
+    /// The column of `<program> list` that holds the status (the ID is 0).
+    pub status_column: usize,
+    /// When a pending change arrives: at its next `start`, `boot`.
+    pub next: &'static str,
+    /// What was not done without `--restart`: `restarted`, `rebooted`.
+    pub not_done: &'static str,
+    /// The program's words that grow a disk: `resize`, `disk resize`.
+    pub resize: &'static [&'static str],
+}
+
+/// Containers, through pct.
+pub const CT: Kind = Kind {
+    prefix: "lxc",
+    program: "pct",
+    noun: "CT",
+    guest: "container",
+    conf_dir: "/etc/pve/lxc",
+    dialect: guest_conf::PCT,
+    status_column: 1,
+    next: "start",
+    not_done: "restarted",
+    resize: &["resize"],
+};
+
+/// VMs, through qm.
+pub const VM: Kind = Kind {
+    prefix: "vm",
+    program: "qm",
+    noun: "VM",
+    guest: "VM",
+    conf_dir: "/etc/pve/qemu-server",
+    dialect: guest_conf::QM,
+    status_column: 2,
+    next: "boot",
+    not_done: "rebooted",
+    resize: &["disk", "resize"],
+};
+
+impl Kind {
+    /// The conf of guest `id`: `/etc/pve/lxc/101.conf`.
+    pub fn conf_path(&self, id: u32) -> String {
+        format!("{}/{id}.conf", self.conf_dir)
+    }
+
+    /// The tool's program with `args`: `pct status 101`.
+    pub fn argv(&self, args: &[&str]) -> Vec<String> {
+        std::iter::once(self.program)
+            .chain(args.iter().copied())
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+/// `--key value` after `argv` for each pair, in order: how pct and qm take
+/// settings.
+pub fn push_options<K: AsRef<str>, V: AsRef<str>>(argv: &mut Vec<String>, pairs: &[(K, V)]) {
+    for (k, v) in pairs {
+        argv.push(format!("--{}", k.as_ref()));
+        argv.push(v.as_ref().to_string());
+    }
+}
+
+/// A guest tool's plan and notes as they grow, with the steps both tools
+/// make alike.
+pub struct GuestSteps {
+    pub kind: Kind,
+    pub opts: Options,
+    pub plan: Plan,
+    pub notes: Vec<String>,
+}
+
+impl GuestSteps {
+    pub fn new(kind: Kind, tool: &str, opts: Options, notes: Vec<String>) -> Self {
+        GuestSteps {
+            kind,
+            opts,
+            plan: Plan::new(tool),
+            notes,
+        }
+    }
+
+    pub fn command(
+        &mut self,
+        id: String,
+        argv: Vec<String>,
+        unless: Option<Vec<String>>,
+        desc: String,
+    ) {
+        self.plan.push(
+            id,
+            Action::Command(CommandStep {
+                argv,
+                unless,
+                only_if: None,
+                desc,
+                notify: Vec::new(),
+            }),
+        );
+    }
+
+    /// A running guest with changes that wait for its next start
+    /// (`needs`): rebooted with --restart, else reported. `Some("reboot")`
+    /// when a reboot was planned.
+    pub fn reboot(&mut self, id: u32, tag: &str, needs: &[String]) -> Option<String> {
+        if needs.is_empty() {
+            return None;
+        }
+        let what = needs.join(", ");
+        let Kind {
+            prefix,
+            noun,
+            next,
+            not_done,
+            ..
+        } = self.kind;
+        if !self.opts.restart {
+            self.notes.push(format!(
+                "{noun} {id} is running: {what} take effect at its next {next} (not {not_done}; use --restart)"
+            ));
+            return None;
+        }
+        let argv = self.kind.argv(&["reboot", &id.to_string()]);
+        self.command(
+            format!("{prefix}:{id}:reboot"),
+            argv,
+            None,
+            format!("{tag}: reboot to apply {what}"),
+        );
+        Some("reboot".to_string())
+    }
+
+    /// One `set` of guest `id` with every key that differs (`keys`, in the
+    /// order they are passed); the action's short name.
+    pub fn set(&mut self, id: u32, tag: &str, keys: &[(String, String)]) -> Option<String> {
+        if keys.is_empty() {
+            return None;
+        }
+        let names: Vec<&str> = keys.iter().map(|(k, _)| k.as_str()).collect();
+        let mut argv = self.kind.argv(&["set", &id.to_string()]);
+        push_options(&mut argv, keys);
+        self.command(
+            format!("{}:{id}:set", self.kind.prefix),
+            argv,
+            None,
+            format!("{tag}: set {}", names.join(", ")),
+        );
+        Some(format!("set {}", names.join(",")))
+    }
+
+    /// `disk` of guest `id` grown to `gb` GiB; the action's short name.
+    pub fn resize(&mut self, id: u32, disk: &str, gb: u64, tag: &str) -> String {
+        let (id_arg, size) = (id.to_string(), format!("{gb}G"));
+        let mut args = self.kind.resize.to_vec();
+        args.extend([id_arg.as_str(), disk, size.as_str()]);
+        let argv = self.kind.argv(&args);
+        self.command(
+            format!("{}:{id}:resize:{disk}", self.kind.prefix),
+            argv,
+            None,
+            format!("{tag}: grow {disk} to {size}"),
+        );
+        format!("resize {disk} {size}")
+    }
+
+    /// The start of guest `id`, named by its `rank` in the order over every guest.
+    pub fn start(&mut self, id: u32, rank: usize, tag: &str, boot_order: impl Display) -> String {
+        let argv = self.kind.argv(&["start", &id.to_string()]);
+        self.command(
+            crate::order::start_step_id(rank, self.kind.prefix, id),
+            argv,
+            None,
+            format!("{tag}: start (boot order {boot_order})"),
+        );
+        "start".to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::guests::Options;
+    use crate::plan::Action;
+
+    #[test]
+    fn a_reboot_is_planned_only_with_restart() {
+        let needs = vec!["raw lxc lines".to_string()];
+        let mut s = GuestSteps::new(CT, "phx-lxc", Options::default(), Vec::new());
+        assert_eq!(s.reboot(101, "CT 101 web", &needs), None);
+        assert!(s.plan.steps.is_empty());
+        assert_eq!(
+            s.notes,
+            ["CT 101 is running: raw lxc lines take effect at its next start (not restarted; use --restart)"]
+        );
+        let opts = Options {
+            restart: true,
+            ..Options::default()
+        };
+        let mut s = GuestSteps::new(CT, "phx-lxc", opts, Vec::new());
+        assert_eq!(s.reboot(101, "CT 101 web", &[]), None, "nothing waits");
+        assert_eq!(
+            s.reboot(101, "CT 101 web", &needs).as_deref(),
+            Some("reboot")
+        );
+        let Action::Command(c) = &s.plan.steps[0].action else {
+            panic!("a command")
+        };
+        assert_eq!(s.plan.steps[0].id, "lxc:101:reboot");
+        assert_eq!(c.argv, ["pct", "reboot", "101"]);
+        assert_eq!(c.desc, "CT 101 web: reboot to apply raw lxc lines");
+        assert!(s.notes.is_empty());
+    }
+}

@@ -1,0 +1,62 @@
+//! What the guest tools' tests (phx-lxc, phx-vm) share: the host a guest
+//! inventory expects, a plan applied against the doubles, and what the
+//! doubles logged.
+
+use phx_apply::{apply, Report};
+use phx_common::config::Inventory;
+use phx_common::guests::Planned;
+use phx_common::plan::{Action, Step};
+use std::ffi::OsString;
+use std::path::Path;
+
+/// Creates the host directories the inventory's containers bind-mount, as
+/// the host has them.
+pub fn make_bind_sources(inv: &Inventory, root: &Path) {
+    for c in inv.lxcs.values() {
+        for m in &c.mount_points {
+            std::fs::create_dir_all(root.join(m.host_path.trim_start_matches('/'))).unwrap();
+        }
+    }
+}
+
+/// Applies `steps` into `root` with the doubles on `path`; a failed step fails the test.
+pub fn apply_ok(steps: &[Step], root: &Path, path: &OsString) -> Report {
+    let report = apply(steps, &crate::apply_opts(root, path.clone())).unwrap();
+    if let Some(f) = report.failed() {
+        panic!("step {} failed: {}", f.id, f.detail);
+    }
+    report
+}
+
+/// The argv of every command step, in plan order.
+pub fn argvs(planned: &Planned) -> Vec<Vec<String>> {
+    planned
+        .plan
+        .steps
+        .iter()
+        .filter_map(|s| match &s.action {
+            Action::Command(c) => Some(c.argv.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The calls double `prog` (`pct`, `qm`) logged under `root`.
+pub fn double_log(root: &Path, prog: &str) -> Vec<String> {
+    std::fs::read_to_string(root.join(format!("{prog}.log")))
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// The logged calls that change something (all but list/status/config/listsnapshot).
+pub fn mutating(log: &[String]) -> Vec<String> {
+    log.iter()
+        .filter(|l| {
+            let verb = l.split_whitespace().nth(1).unwrap_or("");
+            !["list", "status", "config", "listsnapshot"].contains(&verb)
+        })
+        .cloned()
+        .collect()
+}
