@@ -122,6 +122,8 @@ impl<'a> Planner<'a> {
                 format!("vm:{}:user-data", v.id),
                 Action::Absent(AbsentStep {
                     path: crate::snippets::snippet_path(v.id),
+                    // It holds the old password: --diff must not show it.
+                    secret: true,
                     ..Default::default()
                 }),
             );

@@ -150,13 +150,17 @@ fn a_removed_password_takes_the_snippet_away() {
     let r = root.path();
     set_password(cfg.path(), 1, None);
     clear_logs(r);
-    letsgo(cfg.path(), r);
+    let plan = plan_json(cfg.path(), r);
+    // --diff shows a removed file's old content: not this one's.
+    let printed = letsgo(cfg.path(), r);
     assert_eq!(
         mutating(&log(r, "qm")),
         vec!["qm set 1001 --delete cicustom"]
     );
     assert!(vm_key(r, 1001, "cicustom").is_none());
     assert!(!r.join(SNIPPET).exists(), "the old password stays on disk");
+    assert!(printed.contains("<secret>"), "{printed}");
+    assert_nowhere(SECRET, &printed, &plan, r);
 }
 
 #[test]
