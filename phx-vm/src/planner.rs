@@ -263,7 +263,8 @@ impl<'a> Planner<'a> {
             placeholder: crate::snippets::PLACEHOLDER.to_string(),
             guard: Some((format!("/vms/{index}/vmid"), v.id.into())),
         };
-        let content = crate::snippets::user_data(v, &w.s.settings, &self.inv.host.domain);
+        let content =
+            crate::snippets::user_data(v.id, &v.name, &w.s.settings, w.s.get("searchdomain"));
         if let (Ok(want), Some((have, mode))) = (
             phx_common::secret_ref::fill(&content, &from),
             self.seen.snippets.get(&v.id),
