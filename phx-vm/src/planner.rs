@@ -117,16 +117,19 @@ impl<'a> Planner<'a> {
         };
         self.set(&mut w, &set);
         if seen.stale_snippets.contains(&v.id) {
-            // After the set that stops the VM using it.
+            // After the set that stops the VM using it. A running VM's
+            // cloud-init drive still holds the old password: rebuilt without.
+            let running = seen.running.contains(&v.id) && !v.is_template;
             self.plan.push(
                 format!("vm:{}:user-data", v.id),
                 Action::Absent(AbsentStep {
                     path: crate::snippets::snippet_path(v.id),
                     // It holds the old password: --diff must not show it.
                     secret: true,
-                    ..Default::default()
+                    notify: Self::cloudinit_notify(v.id, running),
                 }),
             );
+            self.cloudinit_update(v.id, running);
             w.actions.push("remove cloud-init user data".to_string());
         }
         self.grow(&mut w);
@@ -273,7 +276,6 @@ impl<'a> Planner<'a> {
                 return;
             }
         }
-        let handler = format!("vm:{id}:cloudinit-update");
         let running = self.seen.running.contains(&v.id) && !v.is_template;
         self.plan.push(
             format!("vm:{id}:user-data"),
@@ -282,28 +284,41 @@ impl<'a> Planner<'a> {
                 content,
                 mode: Some(format!("{SNIPPET_MODE:04o}")),
                 secret: true,
-                notify: if running {
-                    vec![handler.clone()]
-                } else {
-                    Vec::new()
-                },
+                notify: Self::cloudinit_notify(v.id, running),
                 secret_from: Some(from),
                 ..Default::default()
             }),
         );
-        if running {
-            self.plan.push(
-                handler,
-                Action::Handler(HandlerStep {
-                    argv: qm(&["cloudinit", "update", &id]),
-                    desc: format!(
-                        "VM {id}: rebuild the cloud-init drive (the guest reads it at its next boot)"
-                    ),
-                    ..Default::default()
-                }),
-            );
-        }
+        self.cloudinit_update(v.id, running);
         w.actions.push("cloud-init user data".to_string());
+    }
+
+    /// What a step changing a running VM's cloud-init data notifies: the
+    /// handler [`Self::cloudinit_update`] plans after it.
+    fn cloudinit_notify(vmid: u32, running: bool) -> Vec<String> {
+        if running {
+            vec![format!("vm:{vmid}:cloudinit-update")]
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// The handler rebuilding a running VM's cloud-init drive.
+    fn cloudinit_update(&mut self, vmid: u32, running: bool) {
+        if !running {
+            return;
+        }
+        let id = vmid.to_string();
+        self.plan.push(
+            format!("vm:{id}:cloudinit-update"),
+            Action::Handler(HandlerStep {
+                argv: qm(&["cloudinit", "update", &id]),
+                desc: format!(
+                    "VM {id}: rebuild the cloud-init drive (the guest reads it at its next boot)"
+                ),
+                ..Default::default()
+            }),
+        );
     }
 
     /// One `qm set` with every key that differs.

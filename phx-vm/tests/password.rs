@@ -153,9 +153,10 @@ fn a_removed_password_takes_the_snippet_away() {
     let plan = plan_json(cfg.path(), r);
     // --diff shows a removed file's old content: not this one's.
     let printed = letsgo(cfg.path(), r);
+    // The running VM's drive is rebuilt without the old password.
     assert_eq!(
         mutating(&log(r, "qm")),
-        vec!["qm set 1001 --delete cicustom"]
+        vec!["qm set 1001 --delete cicustom", "qm cloudinit update 1001"]
     );
     assert!(vm_key(r, 1001, "cicustom").is_none());
     assert!(!r.join(SNIPPET).exists(), "the old password stays on disk");
