@@ -174,6 +174,15 @@ fn check_secret_ref(f: &FileStep, r: &SecretRef, bad: &mut impl FnMut(String)) {
     if !f.secret {
         bad("secret_from needs \"secret\": true (its content must never be printed)".into());
     }
+    // Content filled in here is never shown, so nobody else may read it either.
+    match f.mode.as_deref().map(parse_mode) {
+        None => bad("secret_from needs a mode others cannot read (none given: 0644)".into()),
+        Some(Ok(m)) if m & 0o007 != 0 => bad(format!(
+            "secret_from: mode {:?} lets others read it",
+            f.mode.as_deref().unwrap_or_default()
+        )),
+        _ => {}
+    }
     if !r.file.starts_with('/') {
         bad(format!(
             "secret_from.file {:?} is not an absolute path",

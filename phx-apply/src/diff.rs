@@ -47,6 +47,12 @@ pub fn host_secret(path: &str, old_exists: bool) -> String {
     secret(&format!("a{path}"), &format!("b{path}"), old_exists)
 }
 
+/// A host secret file's removal: that it goes, never what it held.
+pub fn host_secret_removed(path: &str) -> String {
+    let (a, b) = headers(&format!("a{path}"), "", true, false);
+    format!("--- {a}\n+++ {b}\n<secret>\n")
+}
+
 /// `diff` with headers bold, hunk lines cyan, removals red and additions green.
 pub fn colour(diff: &str, paint: Paint) -> String {
     if !paint.on() {
@@ -89,6 +95,10 @@ mod tests {
         let d = host("/etc/a", Some("x\n"), None);
         assert!(d.starts_with("--- a/etc/a\n+++ /dev/null\n"), "{d}");
         assert!(host_secret("/k", false).starts_with("--- /dev/null\n"));
+        assert_eq!(
+            host_secret_removed("/k"),
+            "--- a/k\n+++ /dev/null\n<secret>\n"
+        );
     }
 
     #[test]

@@ -196,15 +196,24 @@ impl Run<'_> {
         }
     }
 
-    pub(crate) fn absent(&mut self, step: &Step, path: &str) -> anyhow::Result<Outcome> {
+    pub(crate) fn absent(
+        &mut self,
+        step: &Step,
+        path: &str,
+        secret: bool,
+    ) -> anyhow::Result<Outcome> {
         let dest = self.dest(path)?;
         if std::fs::symlink_metadata(&dest).is_err() {
             return Ok(outcome(step, Status::Ok, format!("{path} (absent)")));
         }
         let mut o = outcome(step, Status::Changed, format!("{path} (removed)"));
         if self.opts.diff {
-            let cur = self.read(path)?.unwrap_or_default();
-            o.diff = Some(diff::host(path, Some(&cur), None));
+            o.diff = Some(if secret {
+                diff::host_secret_removed(path)
+            } else {
+                let cur = self.read(path)?.unwrap_or_default();
+                diff::host(path, Some(&cur), None)
+            });
         }
         if !self.opts.check {
             self.backup(path)?;

@@ -178,7 +178,7 @@ impl Run<'_> {
             Action::File(f) => self.file(step, f),
             Action::Block(b) => self.block(step, b),
             Action::Lines(l) => self.lines(step, l),
-            Action::Absent(a) => self.absent(step, &a.path),
+            Action::Absent(a) => self.absent(step, &a.path, a.secret),
             Action::Secret(s) => self.secret(step, &s.path, s.bytes, s.mode.as_deref()),
             Action::Command(c) => Ok(self.command(step, c)),
             Action::Handler(h) => Ok(self.handler(step, h)),

@@ -415,6 +415,7 @@ fn block_and_absent_steps_converge() {
             Action::Absent(AbsentStep {
                 path: "/etc/old".into(),
                 notify: vec![],
+                ..Default::default()
             }),
         ),
     ];
@@ -442,6 +443,7 @@ fn a_run_can_be_rolled_back() {
             Action::Absent(AbsentStep {
                 path: "/etc/gone".into(),
                 notify: vec![],
+                ..Default::default()
             }),
         ),
     ];

@@ -49,6 +49,7 @@ fn a_linked_etc_does_not_take_writes_reads_or_removals_out() {
             Action::Absent(AbsentStep {
                 path: "/etc/a".into(),
                 notify: vec![],
+                ..Default::default()
             }),
         ),
     ];

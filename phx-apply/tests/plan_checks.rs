@@ -118,6 +118,23 @@ fn every_kind_of_bad_step_is_refused_and_all_are_listed() {
                 });
             }),
         ),
+        (
+            "a mode others cannot read (none given: 0644)",
+            file_with(|f| {
+                f.secret = true;
+                f.content = "@S@\n".into();
+                f.secret_from = Some(secret_ref("@S@"));
+            }),
+        ),
+        (
+            "mode \"0644\" lets others read it",
+            file_with(|f| {
+                f.secret = true;
+                f.mode = Some("0644".into());
+                f.content = "@S@\n".into();
+                f.secret_from = Some(secret_ref("@S@"));
+            }),
+        ),
         ("line break", block("a\nb", "x\n")),
         ("own marker", block("m", "x\n# END phoenix m\ny\n")),
         (

@@ -128,6 +128,9 @@ pub struct AbsentStep {
     pub path: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notify: Vec<String>,
+    /// The file holds a secret: `--diff` says it goes, never what it held.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub secret: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -11,8 +11,7 @@ use serde_json::Value;
 /// `content` with the placeholder replaced by the value as a JSON string
 /// (which YAML reads as the same double-quoted string).
 pub fn fill(content: &str, r: &SecretRef) -> Result<String, String> {
-    let text = std::fs::read_to_string(&r.file)
-        .map_err(|e| format!("cannot read the secret's file {}: {e}", r.file))?;
+    let text = read_bounded(&r.file)?;
     let doc: Value = serde_json::from_str(&text)
         .map_err(|e| format!("the secret's file {} is not JSON: {e}", r.file))?;
     if let Some((at, want)) = &r.guard {
@@ -46,6 +45,29 @@ pub fn fill(content: &str, r: &SecretRef) -> Result<String, String> {
     };
     let quoted = serde_json::to_string(value).expect("a string serialises");
     Ok(content.replacen(&r.placeholder, &quoted, 1))
+}
+
+/// The file's text, if it is a regular file no larger than a configuration
+/// document may be: a plan naming /dev/zero or a FIFO must not hang the run
+/// or exhaust its memory.
+fn read_bounded(path: &str) -> Result<String, String> {
+    use std::io::Read;
+    let cannot = |e: std::io::Error| format!("cannot read the secret's file {path}: {e}");
+    let f = std::fs::File::open(path).map_err(cannot)?;
+    let meta = f.metadata().map_err(cannot)?;
+    if !meta.is_file() {
+        return Err(format!("the secret's file {path} is not a regular file"));
+    }
+    let max = crate::config::load::MAX_DOCUMENT;
+    let mut text = String::new();
+    f.take(max + 1).read_to_string(&mut text).map_err(cannot)?;
+    if text.len() as u64 > max {
+        return Err(format!(
+            "the secret's file {path} is larger than a configuration document may be ({} MiB)",
+            max >> 20
+        ));
+    }
+    Ok(text)
 }
 
 /// The configuration takes `"vmid": 9001` and `"vmid": "9001"` alike.
@@ -82,6 +104,32 @@ mod tests {
         let f = file_with(r#"{"vms":[{"vmid":9001,"user_config":{"password":"p\"w: #x"}}]}"#);
         let out = fill("password: @SECRET@\n", &reference(f.path())).unwrap();
         assert_eq!(out, "password: \"p\\\"w: #x\"\n");
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_regular_file_is_refused_unread() {
+        // /dev/zero would be read until memory runs out; a FIFO for ever.
+        let mut r = reference(std::path::Path::new("/dev/zero"));
+        r.guard = None;
+        let err = fill("@SECRET@", &r).unwrap_err();
+        assert!(err.contains("not a regular file"), "{err}");
+    }
+
+    #[test]
+    fn a_file_that_is_not_json_is_refused_without_its_content() {
+        // A plan pointing at /etc/shadow: the error says where, not what.
+        for text in [
+            "root:$6$salt$hash-of-root:19000:0:99999:7:::\n",
+            "{\"k\": \"v1-secret\" x",
+        ] {
+            let f = file_with(text);
+            let err = fill("@SECRET@", &reference(f.path())).unwrap_err();
+            assert!(err.contains("is not JSON"), "{err}");
+            assert!(
+                !err.contains("hash-of-root") && !err.contains("v1-secret"),
+                "{err}"
+            );
+        }
     }
 
     #[test]

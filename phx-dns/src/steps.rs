@@ -109,6 +109,7 @@ pub fn disabled() -> Plan {
             Action::Absent(AbsentStep {
                 path: path.into(),
                 notify: vec![RESTART.into()],
+                ..Default::default()
             }),
         );
     }

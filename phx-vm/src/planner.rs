@@ -251,7 +251,8 @@ impl Planner<'_> {
             placeholder: crate::snippets::PLACEHOLDER.to_string(),
             guard: Some((format!("/vms/{index}/vmid"), v.id.into())),
         };
-        let content = crate::snippets::user_data(v, &w.s.settings, &self.inv.host.domain);
+        let content =
+            crate::snippets::user_data(v.id, &v.name, &w.s.settings, w.s.get("searchdomain"));
         if let (Ok(want), Some((have, mode))) = (
             phx_common::secret_ref::fill(&content, &from),
             self.seen.own.snippets.get(&v.id),
@@ -260,7 +261,6 @@ impl Planner<'_> {
                 return;
             }
         }
-        let handler = format!("vm:{id}:cloudinit-update");
         let running = self.seen.running.contains(&v.id) && !v.is_template;
         self.steps.plan.push(
             format!("vm:{id}:user-data"),
@@ -269,28 +269,41 @@ impl Planner<'_> {
                 content,
                 mode: Some(format!("{SNIPPET_MODE:04o}")),
                 secret: true,
-                notify: if running {
-                    vec![handler.clone()]
-                } else {
-                    Vec::new()
-                },
+                notify: Self::cloudinit_notify(v.id, running),
                 secret_from: Some(from),
                 ..Default::default()
             }),
         );
-        if running {
-            self.steps.plan.push(
-                handler,
-                Action::Handler(HandlerStep {
-                    argv: qm(&["cloudinit", "update", &id]),
-                    desc: format!(
-                        "VM {id}: rebuild the cloud-init drive (the guest reads it at its next boot)"
-                    ),
-                    ..Default::default()
-                }),
-            );
-        }
+        self.cloudinit_update(v.id, running);
         w.actions.push("cloud-init user data".to_string());
+    }
+
+    /// What a step changing a running VM's cloud-init data notifies: the
+    /// handler [`Self::cloudinit_update`] plans after it.
+    fn cloudinit_notify(vmid: u32, running: bool) -> Vec<String> {
+        if running {
+            vec![format!("vm:{vmid}:cloudinit-update")]
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// The handler rebuilding a running VM's cloud-init drive.
+    fn cloudinit_update(&mut self, vmid: u32, running: bool) {
+        if !running {
+            return;
+        }
+        let id = vmid.to_string();
+        self.steps.plan.push(
+            format!("vm:{id}:cloudinit-update"),
+            Action::Handler(HandlerStep {
+                argv: qm(&["cloudinit", "update", &id]),
+                desc: format!(
+                    "VM {id}: rebuild the cloud-init drive (the guest reads it at its next boot)"
+                ),
+                ..Default::default()
+            }),
+        );
     }
 }
 
@@ -331,14 +344,19 @@ impl GuestPlanner for Planner<'_> {
         };
         self.set(&mut w, &set);
         if seen.own.stale_snippets.contains(&v.id) {
-            // After the set that stops the VM using it.
+            // After the set that stops the VM using it. A running VM's
+            // cloud-init drive still holds the old password: rebuilt without.
+            let running = seen.running.contains(&v.id) && !v.is_template;
             self.steps.plan.push(
                 format!("vm:{}:user-data", v.id),
                 Action::Absent(AbsentStep {
                     path: crate::snippets::snippet_path(v.id),
-                    ..Default::default()
+                    // It holds the old password: --diff must not show it.
+                    secret: true,
+                    notify: Self::cloudinit_notify(v.id, running),
                 }),
             );
+            self.cloudinit_update(v.id, running);
             w.actions.push("remove cloud-init user data".to_string());
         }
         self.grow(&mut w);

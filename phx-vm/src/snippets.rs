@@ -8,7 +8,6 @@
 //! file. Snippets need the `local` storage to allow the `snippets` content.
 
 use crate::spec::Settings;
-use phx_common::config::model::Vm;
 
 /// The storage snippets live on: the one Phoenix already takes cloud images
 /// from (`/var/lib/vz`).
@@ -91,22 +90,33 @@ fn split(list: &str) -> Vec<String> {
         .collect()
 }
 
-/// The user data Proxmox generates for ciuser/cipassword/sshkeys, with the
-/// password left as [`PLACEHOLDER`]. Every value was checked by the loader
-/// (names and users are tokens, keys single-line), and is written quoted.
-pub fn user_data(v: &Vm, s: &Settings, domain: &str) -> String {
+/// The user data Proxmox generates for ciuser/cipassword/sshkeys
+/// (`cloudinit_userdata` in qemu-server's Cloudinit.pm), with the password
+/// left as [`PLACEHOLDER`]: so a VM reads the same user data whether or not
+/// it has a password. As there, `fqdn` only with a `searchdomain` (or a
+/// dotted name), and no `users: [default]` when the user is root. Every
+/// value was checked by the loader (names and users are tokens, keys
+/// single-line), and is written quoted.
+pub fn user_data(vmid: u32, name: &str, s: &Settings, searchdomain: Option<&str>) -> String {
     let q = |t: &str| serde_json::to_string(t).expect("a string serialises");
+    let (hostname, fqdn) = match (name.split_once('.'), searchdomain) {
+        (Some((host, _)), _) => (host.to_string(), Some(name.to_string())),
+        (None, Some(d)) if !d.is_empty() => (name.to_string(), Some(format!("{name}.{d}"))),
+        (None, _) => (name.to_string(), None),
+    };
     let mut out = String::from("#cloud-config\n");
     out.push_str(&format!(
-        "# Written by phx-vm for VM {} from user_config; root only.\n",
-        v.id
+        "# Written by phx-vm for VM {vmid} from user_config; root only.\n"
     ));
-    out.push_str(&format!("hostname: {}\n", q(&v.name)));
+    out.push_str(&format!("hostname: {}\n", q(&hostname)));
     out.push_str("manage_etc_hosts: true\n");
-    out.push_str(&format!("fqdn: {}\n", q(&format!("{}.{domain}", v.name))));
+    if let Some(f) = fqdn {
+        out.push_str(&format!("fqdn: {}\n", q(&f)));
+    }
+    let root = s.user.as_deref() == Some("root");
     if let Some(u) = &s.user {
         out.push_str(&format!("user: {}\n", q(u)));
-        if u == "root" {
+        if root {
             out.push_str("disable_root: false\n");
         }
     }
@@ -117,7 +127,12 @@ pub fn user_data(v: &Vm, s: &Settings, domain: &str) -> String {
             out.push_str(&format!("  - {}\n", q(k.trim())));
         }
     }
-    out.push_str("chpasswd:\n  expire: false\nusers:\n  - default\npackage_upgrade: true\n");
+    out.push_str("chpasswd:\n  expire: false\n");
+    if !root {
+        // Proxmox leaves the image's default user out when root is the user.
+        out.push_str("users:\n  - default\n");
+    }
+    out.push_str("package_upgrade: true\n");
     out
 }
 
@@ -154,5 +169,40 @@ mod tests {
             "network=local:snippets/n.yaml,user=local:snippets/phoenix-vm-9000-user.yaml"
         ));
         assert!(!is_phoenix_cicustom("user=local:snippets/mine.yaml"));
+    }
+
+    fn settings(user: Option<&str>) -> Settings {
+        Settings {
+            user: user.map(str::to_string),
+            ssh_keys: vec!["ssh-ed25519 AAAA k@h".to_string()],
+            ..Default::default()
+        }
+    }
+
+    /// As qemu-server's cloudinit_userdata writes it for the same ciuser,
+    /// sshkeys, name and searchdomain (values quoted here).
+    #[test]
+    fn user_data_has_proxmoxs_lines() {
+        let with_domain = user_data(7, "web", &settings(Some("ops")), Some("lan"));
+        assert_eq!(
+            with_domain,
+            "#cloud-config\n# Written by phx-vm for VM 7 from user_config; root only.\n\
+             hostname: \"web\"\nmanage_etc_hosts: true\nfqdn: \"web.lan\"\nuser: \"ops\"\n\
+             password: @PHOENIX_CIPASSWORD@\nssh_authorized_keys:\n  - \"ssh-ed25519 AAAA k@h\"\n\
+             chpasswd:\n  expire: false\nusers:\n  - default\npackage_upgrade: true\n"
+        );
+        // No searchdomain: Proxmox writes no fqdn line at all.
+        let bare = user_data(7, "web", &settings(Some("ops")), None);
+        assert!(!bare.contains("fqdn"), "{bare}");
+        // A dotted name is the fqdn, its first label the hostname.
+        let dotted = user_data(7, "web.lan", &settings(None), Some("other"));
+        assert!(dotted.contains("hostname: \"web\"\n") && dotted.contains("fqdn: \"web.lan\"\n"));
+        // root: disable_root false, and no default user added.
+        let root = user_data(7, "web", &settings(Some("root")), None);
+        assert!(
+            root.contains("user: \"root\"\ndisable_root: false\n"),
+            "{root}"
+        );
+        assert!(!root.contains("users:"), "{root}");
     }
 }

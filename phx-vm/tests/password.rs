@@ -150,13 +150,68 @@ fn a_removed_password_takes_the_snippet_away() {
     let r = root.path();
     set_password(cfg.path(), 1, None);
     clear_logs(r);
-    letsgo(cfg.path(), r);
+    let plan = plan_json(cfg.path(), r);
+    // --diff shows a removed file's old content: not this one's.
+    let printed = letsgo(cfg.path(), r);
+    // The running VM's drive is rebuilt without the old password.
     assert_eq!(
         mutating(&log(r, "qm")),
-        vec!["qm set 1001 --delete cicustom"]
+        vec!["qm set 1001 --delete cicustom", "qm cloudinit update 1001"]
     );
     assert!(vm_key(r, 1001, "cicustom").is_none());
     assert!(!r.join(SNIPPET).exists(), "the old password stays on disk");
+    assert!(printed.contains("<secret>"), "{printed}");
+    assert_nowhere(SECRET, &printed, &plan, r);
+}
+
+/// `qm` (the double) run by hand on the test root, as an operator would.
+fn qm_by_hand(root: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new("qm")
+        .args(args)
+        .env("PATH", doubles())
+        .env("PHX_ROOT", root)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_running_vm_whose_password_was_removed_restarts_without_its_snippet() {
+    // The snippet goes while the running VM's conf still names it (the
+    // delete waits in [PENDING]); qm applies pending changes before it
+    // builds the cloud-init drive, so the VM starts again.
+    let (cfg, root, _) = converged();
+    let r = root.path();
+    set_password(cfg.path(), 1, None);
+    letsgo(cfg.path(), r);
+    assert!(!r.join(SNIPPET).exists());
+    for args in [
+        &["stop", "1001"][..],
+        &["start", "1001"],
+        &["reboot", "1001"],
+    ] {
+        let out = qm_by_hand(r, args);
+        assert!(
+            out.status.success(),
+            "qm {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert!(vm_key(r, 1001, "cicustom").is_none());
+}
+
+#[test]
+fn a_reboot_rebuilds_the_drive_and_needs_the_snippet() {
+    // What makes the test above worth having: the double's reboot, like
+    // qm's, builds the cloud-init drive and fails without the snippet.
+    let (_cfg, root, _) = converged();
+    let r = root.path();
+    std::fs::remove_file(r.join(SNIPPET)).unwrap();
+    let out = qm_by_hand(r, &["reboot", "1001"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("does not exist"),
+        "{err}"
+    );
 }
 
 #[test]
