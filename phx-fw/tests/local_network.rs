@@ -115,12 +115,7 @@ fn simulate(dir: &std::path::Path, routes: &std::path::Path, from: &str) -> Stri
         .args(["--from", from, "--to", "host", "--dport", "8006"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    phx_testkit::stdout_of(out)
 }
 
 /// The example with no rule for 22/8006: only +management lets them in.

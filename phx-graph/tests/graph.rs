@@ -12,12 +12,7 @@ fn graph(dir: &Path, format: &str) -> String {
         .arg(dir)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    phx_testkit::stdout_of(out)
 }
 
 fn svg_of(dot: &str) -> Option<String> {

@@ -13,3 +13,27 @@ pub mod guests;
 pub use config::*;
 pub use doubles::*;
 pub use guests::*;
+
+/// Every program the package ships besides phoenix-cli, by binary name.
+pub const SHIPPED_TOOLS: [&str; 9] = [
+    "phx-apply",
+    "phx-net",
+    "phx-dns",
+    "phx-fw",
+    "phx-lxc",
+    "phx-vm",
+    "phx-ca",
+    "phx-graph",
+    "phx-schema",
+];
+
+/// A finished command's stdout, after checking it succeeded (its stderr
+/// is the failure message).
+pub fn stdout_of(out: std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8 output")
+}

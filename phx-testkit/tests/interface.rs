@@ -8,19 +8,6 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const BINARIES: [&str; 10] = [
-    "phx-apply",
-    "phx-net",
-    "phx-dns",
-    "phx-fw",
-    "phx-lxc",
-    "phx-vm",
-    "phx-ca",
-    "phx-graph",
-    "phx-schema",
-    "phx-synth",
-];
-
 fn bins() -> PathBuf {
     // target/<profile>/deps/<this test> → target/<profile>, where the workspace's binaries are.
     let dir = std::env::current_exe()
@@ -29,7 +16,7 @@ fn bins() -> PathBuf {
         .and_then(|deps| deps.parent())
         .unwrap()
         .to_path_buf();
-    for b in BINARIES {
+    for b in binaries() {
         assert!(
             dir.join(b).exists(),
             "{b} is not built in {}: run `cargo test --workspace`",
@@ -108,7 +95,7 @@ fn subcommands(help: &str) -> Vec<String> {
 #[test]
 fn every_binary_names_itself_in_its_version() {
     let dir = bins();
-    for b in BINARIES {
+    for b in binaries() {
         assert_eq!(
             run(&dir.join(b), &["--version"]),
             format!("{b} {}\n", env!("CARGO_PKG_VERSION"))
@@ -120,7 +107,7 @@ fn every_binary_names_itself_in_its_version() {
 fn every_help_describes_what_it_lists_and_its_examples_parse() {
     let dir = bins();
     let mut checked = 0;
-    for b in BINARIES {
+    for b in binaries() {
         let bin = dir.join(b);
         let top = run(&bin, &["--help"]);
         assert!(top.contains("\nExamples:\n"), "{b} --help has no examples");
@@ -157,4 +144,9 @@ fn the_check_finds_an_undescribed_option() {
     assert_eq!(undescribed(help), ["--dport <DPORT>", "--sport <SPORT>"]);
     let short = "Options:\n      --dport <DPORT>\n      --sport <SPORT>  Source port\n";
     assert_eq!(undescribed(short), ["--dport <DPORT>"]);
+}
+
+/// The shipped tools and the benchmark generator.
+fn binaries() -> impl Iterator<Item = &'static str> {
+    phx_testkit::SHIPPED_TOOLS.into_iter().chain(["phx-synth"])
 }

@@ -17,16 +17,7 @@ fn cli() -> Command {
         .and_then(|deps| deps.parent())
         .unwrap()
         .to_path_buf();
-    for tool in [
-        "phx-apply",
-        "phx-net",
-        "phx-dns",
-        "phx-fw",
-        "phx-lxc",
-        "phx-vm",
-        "phx-ca",
-        "phx-graph",
-    ] {
+    for tool in phx_testkit::SHIPPED_TOOLS {
         assert!(
             bins.join(tool).exists(),
             "{tool} is not built in {}: run `cargo test --workspace`",
