@@ -44,7 +44,7 @@ impl Run<'_> {
         let mode = f.mode.as_deref().map(parse_mode).transpose()?;
         let content = match &f.secret_from {
             None => f.content.clone(),
-            Some(r) => match phx_common::secret_ref::fill(&f.content, r) {
+            Some(r) => match self.secrets.fill(&f.content, r) {
                 Ok(c) => c,
                 Err(why) => return Ok(outcome(step, Status::Failed, format!("{}: {why}", f.path))),
             },

@@ -49,6 +49,8 @@ pub(crate) struct Run<'a> {
     pending: std::collections::BTreeSet<String>,
     /// Set once this run armed its automatic rollback: what the report says.
     armed: Option<String>,
+    /// The files `secret_from` steps read, each parsed once.
+    secrets: phx_common::secret_ref::SecretFiles,
 }
 
 /// Carries out `steps` in order. Stops at the first failed step; only the
@@ -85,6 +87,7 @@ pub fn apply_observed(
         scanned: HashSet::new(),
         pending: pending::load(&opts.state_dir()?)?,
         armed: None,
+        secrets: Default::default(),
     };
     // Handlers an earlier run owes (it failed or was killed before them).
     run.notified.extend(run.pending.iter().cloned());

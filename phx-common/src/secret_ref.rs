@@ -7,13 +7,35 @@
 use crate::config::reader::line_safe;
 use crate::plan::SecretRef;
 use serde_json::Value;
+use std::collections::HashMap;
 
-/// `content` with the placeholder replaced by the value as a JSON string
-/// (which YAML reads as the same double-quoted string).
-pub fn fill(content: &str, r: &SecretRef) -> Result<String, String> {
-    let text = read_bounded(&r.file)?;
-    let doc: Value = serde_json::from_str(&text)
-        .map_err(|e| format!("the secret's file {} is not JSON: {e}", r.file))?;
+/// The files secrets are read from, each read and parsed once however many
+/// steps name it (every VM with a password names the same VM file).
+#[derive(Default)]
+pub struct SecretFiles {
+    docs: HashMap<String, Result<Value, String>>,
+}
+
+impl SecretFiles {
+    /// `content` with the placeholder replaced by the value as a JSON
+    /// string (which YAML reads as the same double-quoted string).
+    pub fn fill(&mut self, content: &str, r: &SecretRef) -> Result<String, String> {
+        let doc = self
+            .docs
+            .entry(r.file.clone())
+            .or_insert_with(|| parse(&r.file))
+            .as_ref()
+            .map_err(Clone::clone)?;
+        fill_from(doc, content, r)
+    }
+}
+
+fn parse(file: &str) -> Result<Value, String> {
+    let text = read_bounded(file)?;
+    serde_json::from_str(&text).map_err(|e| format!("the secret's file {file} is not JSON: {e}"))
+}
+
+fn fill_from(doc: &Value, content: &str, r: &SecretRef) -> Result<String, String> {
     if let Some((at, want)) = &r.guard {
         if !same_scalar(doc.pointer(at), want) {
             return Err(format!(
@@ -83,6 +105,20 @@ fn same_scalar(have: Option<&Value>, want: &Value) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn fill(content: &str, r: &SecretRef) -> Result<String, String> {
+        SecretFiles::default().fill(content, r)
+    }
+
+    #[test]
+    fn a_file_named_by_many_steps_is_read_once() {
+        let f = file_with(r#"{"vms":[{"vmid":9001,"user_config":{"password":"pw"}}]}"#);
+        let mut files = SecretFiles::default();
+        let r = reference(f.path());
+        assert_eq!(files.fill("@SECRET@", &r).unwrap(), "\"pw\"");
+        std::fs::remove_file(f.path()).unwrap();
+        assert_eq!(files.fill("@SECRET@", &r).unwrap(), "\"pw\"");
+    }
 
     fn reference(file: &std::path::Path) -> SecretRef {
         SecretRef {

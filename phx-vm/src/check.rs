@@ -11,11 +11,17 @@ use phx_common::config::model::GuestIp;
 use phx_common::config::{Inventory, Problems};
 use std::path::Path;
 
-pub fn check(inv: &Inventory, seen: &Observed, state_root: &Path) -> Problems {
+/// `secret_file` is [`secret_file`]'s answer, which the planner uses too.
+pub fn check(
+    inv: &Inventory,
+    seen: &Observed,
+    state_root: &Path,
+    secret_file: Option<&str>,
+) -> Problems {
     let mut p = Problems::default();
     let file = &inv.sources.vm;
     if let Some(v) = inv.vms.iter().find(|v| v.has_password) {
-        if secret_file(inv).is_none() {
+        if secret_file.is_none() {
             p.push(
                 file,
                 &format!("{}.user_config.password", v.path),

@@ -34,9 +34,10 @@ pub fn plan(
     state_root: &Path,
     opts: Options,
 ) -> Result<Planned, Problems> {
-    guests::refuse(check::check(inv, seen, state_root))?;
+    let secret_file = check::secret_file(inv);
+    guests::refuse(check::check(inv, seen, state_root, secret_file.as_deref()))?;
     let vms: HashSet<u32> = inv.vms.iter().map(|v| v.id).collect();
-    let mut p = planner::Planner::new(inv, seen, opts, check::secret_file(inv));
+    let mut p = planner::Planner::new(inv, seen, opts, secret_file);
     if inv.vms.iter().any(|v| v.has_password) {
         p.allow_snippets();
     }

@@ -12,6 +12,7 @@ use phx_common::config::Inventory;
 use phx_common::guests::{GuestPlanner, GuestSteps};
 use phx_common::plan::{AbsentStep, Action, FileStep, HandlerStep, Plan, SecretRef};
 use phx_common::props::{self, GIB};
+use phx_common::secret_ref::SecretFiles;
 use std::collections::HashMap;
 
 fn qm(args: &[&str]) -> Vec<String> {
@@ -28,6 +29,8 @@ pub(crate) struct Planner<'a> {
     disks: HashMap<u32, u64>,
     /// The VM file's absolute path, where `phx-apply` reads passwords.
     secret_file: Option<String>,
+    /// That file, parsed once for every VM whose snippet is compared.
+    secrets: SecretFiles,
 }
 
 /// A snippet holds a password: root only.
@@ -57,6 +60,7 @@ impl<'a> Planner<'a> {
             vms: inv.vms.iter().map(|v| (v.id, v)).collect(),
             disks: HashMap::new(),
             secret_file,
+            secrets: SecretFiles::default(),
         }
     }
 
@@ -254,7 +258,7 @@ impl Planner<'_> {
         let content =
             crate::snippets::user_data(v.id, &v.name, &w.s.settings, w.s.get("searchdomain"));
         if let (Ok(want), Some((have, mode))) = (
-            phx_common::secret_ref::fill(&content, &from),
+            self.secrets.fill(&content, &from),
             self.seen.own.snippets.get(&v.id),
         ) {
             if want == *have && *mode == SNIPPET_MODE {
