@@ -28,18 +28,10 @@ fn every_program_names_itself_in_its_version() {
         .iter()
         .map(|c| c.get_name().to_string())
         .collect();
-    for name in [
-        "phx-apply",
-        "phx-net",
-        "phx-dns",
-        "phx-fw",
-        "phx-lxc",
-        "phx-vm",
-        "phx-ca",
-        "phx-graph",
-        "phx-schema",
-        "phoenix-cli",
-    ] {
+    for name in phx_testkit::SHIPPED_TOOLS
+        .into_iter()
+        .chain(["phoenix-cli"])
+    {
         assert!(names.iter().any(|n| n == name), "{name} is not packaged");
     }
     for cmd in phx_pkg::commands() {

@@ -9,28 +9,19 @@ use std::collections::BTreeMap;
 
 /// Which workspace crates each kind may depend on (normal and build
 /// dependencies; dev-dependencies are the tests' business).
-fn allowed(krate: &str) -> &'static [&'static str] {
+fn allowed(krate: &str) -> Vec<&'static str> {
     match krate {
-        "phx-common" => &[],
-        "phx-apply" | "phx-bench" => &["phx-common"],
-        "phx-testkit" => &["phx-common", "phx-apply"],
+        "phx-common" => vec![],
+        "phx-apply" | "phx-bench" => vec!["phx-common"],
+        "phx-testkit" => vec!["phx-common", "phx-apply"],
         // The schemas are built from the loader's section declarations.
-        "phx-schema" => &["phx-common"],
+        "phx-schema" => vec!["phx-common"],
         // Packaging reads every shipped program's command line.
-        "phx-pkg" => &[
-            "phx-common",
-            "phx-apply",
-            "phx-net",
-            "phx-dns",
-            "phx-fw",
-            "phx-lxc",
-            "phx-vm",
-            "phx-ca",
-            "phx-graph",
-            "phx-schema",
-        ],
+        "phx-pkg" => std::iter::once("phx-common")
+            .chain(phx_testkit::SHIPPED_TOOLS)
+            .collect(),
         // Every tool: the shared model, nothing else of ours.
-        _ => &["phx-common"],
+        _ => vec!["phx-common"],
     }
 }
 
