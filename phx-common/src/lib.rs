@@ -19,4 +19,9 @@ pub mod secret_ref;
 pub mod sha256;
 
 pub use config::{Guest, Inventory};
+
+/// Every binary links phx-common, so this is every Phoenix program's allocator
+/// (why mimalloc: the workspace Cargo.toml).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 pub use plan::{Action, Plan, Step};
