@@ -4,7 +4,7 @@ use phx_common::cli::{self, Failure, InputArgs, RenderArgs, EXIT_FAILED, EXIT_OK
 use std::process::ExitCode;
 
 fn build(input: &InputArgs) -> Result<(phx_common::Inventory, phx_ca::Output), Failure> {
-    let inv = input.load(phx_ca::TOOL)?;
+    let inv = input.load_without_rules(phx_ca::TOOL)?;
     let out = phx_ca::build(&inv).map_err(Failure::Invalid)?;
     for w in &out.warnings {
         eprintln!("{}: warning: {w}", phx_ca::TOOL);

@@ -37,7 +37,13 @@ fn edited(edit: impl FnOnce(&mut [Value; 3])) -> tempfile::TempDir {
 }
 
 fn load_dir(dir: &Path, strict: bool) -> Result<phx_common::Inventory, Problems> {
-    load_with(&Input::Dir(dir.to_path_buf()), Options { strict })
+    load_with(
+        &Input::Dir(dir.to_path_buf()),
+        Options {
+            strict,
+            ..Options::default()
+        },
+    )
 }
 
 fn has(p: &Problems, file: &str, path: &str, expected: &str) -> bool {

@@ -4,7 +4,7 @@ use phx_dns::cli::{Cli, Cmd};
 use std::process::ExitCode;
 
 fn build(input: &InputArgs) -> Result<phx_dns::Output, Failure> {
-    let inv = input.load(phx_dns::TOOL)?;
+    let inv = input.load_without_rules(phx_dns::TOOL)?;
     let mut opts = phx_dns::Options::default();
     if let Some(exe) = std::env::current_exe()
         .ok()

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 fn run(args: Args) -> Result<u8, Failure> {
-    let inv = args.input.load("phx-graph")?;
+    let inv = args.input.load_without_rules("phx-graph")?;
     let text = phx_graph::draw(&inv, args.format);
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()) {

@@ -13,7 +13,7 @@ fn run(args: Args) -> Result<u8, Failure> {
         None => (args.input, args.flags),
         Some(Cmd::Plan { input, flags }) => (input, flags),
         Some(Cmd::Render(RenderArgs { input, out })) => {
-            let inv = input.load(TOOL)?;
+            let inv = input.load_without_rules(TOOL)?;
             let files: Vec<(String, String)> = inv
                 .lxcs
                 .keys()
@@ -24,7 +24,7 @@ fn run(args: Args) -> Result<u8, Failure> {
             return render(&files, out.as_deref());
         }
     };
-    let inv = input.load(TOOL)?;
+    let inv = input.load_without_rules(TOOL)?;
     let t_load = t0.elapsed();
     let seen = observe::observe(&inv, &input.state_root, None)?;
     let t_observe = t0.elapsed();

@@ -51,7 +51,7 @@ fn run(args: Args) -> Result<u8, Failure> {
         Some(Cmd::Plan { input }) => (input, None, false),
         Some(Cmd::Render(RenderArgs { input, out })) => (input, out, true),
     };
-    let inv = input.load(phx_net::TOOL)?;
+    let inv = input.load_without_rules(phx_net::TOOL)?;
     let seen = observe(&input)?;
     // The machine's files are refused as they are (e.g. a second bridge
     // definition): like bad input, nothing is planned, exit 2.

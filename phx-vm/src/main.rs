@@ -9,7 +9,7 @@ use std::time::Instant;
 
 fn run(args: Args) -> Result<u8, Failure> {
     let t0 = Instant::now();
-    let inv = args.input.load(TOOL)?;
+    let inv = args.input.load_without_rules(TOOL)?;
     let seen = observe::observe(&inv, &args.input.state_root, None)?;
     let opts = args.flags.options();
     let planned =

@@ -4,11 +4,14 @@
 //! an empty estate and `setup` would remove every guest's DNS records.
 
 use super::model::{Host, Inventory, Lxc, LxcDefaults, Sources, Vm};
+use super::parse::lxc::RawLxc;
 use super::parse::{self, Document, Shape};
 use super::problems::Problems;
 use super::raw::{Entries, Obj};
 use super::reader::{At, Reader};
+use super::stream::DocSeed;
 use super::validate;
+use serde::de::DeserializeSeed;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -30,11 +33,23 @@ pub enum Input {
     Stdin,
 }
 
-/// How strictly the input is read.
+/// How strictly the input is read, and what of it is kept.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Options {
     /// Unknown keys are problems (exit 2), not warnings.
     pub strict: bool,
+    /// Firewall rules (of the cluster, its groups and hosts, and every
+    /// guest) are checked as always, then dropped: `Firewall::rules` and the
+    /// rule lists of `groups` stay empty. For the tools that never read them
+    /// (all but phx-fw): at 10,000 guests they are half the model.
+    pub without_rules: bool,
+}
+
+/// A reader of document `file` with the load's options.
+fn reader<'p>(problems: &'p mut Problems, file: &'p str, opts: Options) -> Reader<'p> {
+    let mut r = Reader::new(problems, file, opts.strict);
+    r.keep_rules = !opts.without_rules;
+    r
 }
 
 /// Reads, parses and validates the whole inventory. Problems (all of them)
@@ -44,38 +59,36 @@ pub fn load(input: &Input) -> Result<Inventory, Problems> {
 }
 
 pub fn load_with(input: &Input, opts: Options) -> Result<Inventory, Problems> {
-    load_from(opts, |problems, sink| match input {
+    load_from(opts, |problems, loader| match input {
         Input::Files(files) => {
             for f in files {
-                read_file(f, problems, sink);
+                read_file(f, problems, loader);
             }
         }
         Input::Dir(dir) => {
             for name in [HYPERVISOR_FILE, LXC_FILE, VM_FILE] {
-                read_file(&dir.join(name), problems, sink);
+                read_file(&dir.join(name), problems, loader);
             }
         }
-        Input::Stdin => read_stream(&mut std::io::stdin().lock(), problems, sink),
+        Input::Stdin => read_stream(&mut std::io::stdin().lock(), problems, loader),
     })
 }
 
 /// Loads a stream of documents, as `-` reads stdin.
 pub fn load_stream(from: &mut impl Read, opts: Options) -> Result<Inventory, Problems> {
-    load_from(opts, |problems, sink| read_stream(from, problems, sink))
+    load_from(opts, |problems, loader| read_stream(from, problems, loader))
 }
 
 fn load_from(
     opts: Options,
-    documents: impl FnOnce(&mut Problems, &mut Sink),
+    documents: impl FnOnce(&mut Problems, &mut Loader),
 ) -> Result<Inventory, Problems> {
     let mut loader = Loader {
-        strict: opts.strict,
+        opts,
         ..Loader::default()
     };
     let mut problems = Problems::default();
-    documents(&mut problems, &mut |p, name, doc| {
-        loader.accept(p, name, doc)
-    });
+    documents(&mut problems, &mut loader);
     loader.finish(problems)
 }
 
@@ -83,7 +96,7 @@ fn load_from(
 /// raw sections are dropped before the next is read.
 #[derive(Default)]
 struct Loader {
-    strict: bool,
+    opts: Options,
     host: Option<(String, Option<Host>)>,
     lxcs: Option<(String, BTreeMap<u32, Lxc>)>,
     vms: Option<(String, Vec<Vm>)>,
@@ -91,8 +104,56 @@ struct Loader {
     waiting_lxc: Option<(String, Document)>,
 }
 
+/// The LXC entries of the document being parsed, checked as they arrive
+/// (`config::stream`). Their problems are kept apart until the whole document
+/// has parsed: invalid JSON further on reports only itself, as it always has.
+struct StreamedLxc {
+    file: String,
+    opts: Options,
+    defaults: Option<LxcDefaults>,
+    problems: Problems,
+    lxcs: BTreeMap<u32, Lxc>,
+}
+
+impl StreamedLxc {
+    fn entry(&mut self, key: String, raw: Obj<RawLxc>) {
+        let mut r = reader(&mut self.problems, &self.file, self.opts);
+        let (lxcs, defaults) = (&mut self.lxcs, self.defaults.as_ref());
+        r.entry(&LXC_AT, key, raw, |r, at, key, raw| {
+            lxcs.extend(parse::lxc_entry(r, at, &key, raw, defaults))
+        });
+    }
+}
+
+/// `lxc_configs`, rendered once as `Reader::entries` renders it.
+const LXC_AT: At<'static> = At::rendered("lxc_configs");
+
 impl Loader {
+    /// Where the next document's LXC entries go while it is parsed: only when
+    /// an LXC document would be accepted and checked at once (the hypervisor
+    /// document, with the defaults, came first and no LXC document did).
+    fn streaming(&self, file: &str) -> Option<StreamedLxc> {
+        let (_, host) = self.host.as_ref()?;
+        (self.lxcs.is_none() && self.waiting_lxc.is_none()).then(|| StreamedLxc {
+            file: file.to_string(),
+            opts: self.opts,
+            defaults: host.as_ref().map(|h| h.lxc_defaults.clone()),
+            problems: Problems::default(),
+            lxcs: BTreeMap::new(),
+        })
+    }
+
     fn accept(&mut self, problems: &mut Problems, name: String, doc: Obj<Document>) {
+        self.accept_streamed(problems, name, doc, None)
+    }
+
+    fn accept_streamed(
+        &mut self,
+        problems: &mut Problems,
+        name: String,
+        doc: Obj<Document>,
+        streamed: Option<StreamedLxc>,
+    ) {
         let shape = match &doc {
             Obj::Ok(d) => d.shape(),
             Obj::Bad(_) => None,
@@ -120,11 +181,11 @@ impl Loader {
             );
             return;
         }
-        let strict = self.strict;
-        Reader::new(problems, &name, strict).unknown_keys(&At::ROOT, &mut doc);
+        let opts = self.opts;
+        reader(problems, &name, opts).unknown_keys(&At::ROOT, &mut doc);
         match shape {
             Shape::Hypervisor => {
-                let host = parse::hypervisor(&mut Reader::new(problems, &name, strict), doc);
+                let host = parse::hypervisor(&mut reader(problems, &name, opts), doc);
                 self.host = Some((name, host));
                 if let Some((lname, ldoc)) = self.waiting_lxc.take() {
                     self.accept(problems, lname, Obj::Ok(Box::new(ldoc)));
@@ -133,14 +194,17 @@ impl Loader {
             Shape::Lxc => match &self.host {
                 Some((_, host)) => {
                     let defaults = host.as_ref().map(|h| &h.lxc_defaults);
-                    let lxcs =
-                        lxc_section(&mut Reader::new(problems, &name, strict), doc, defaults);
+                    let mut lxcs = lxc_section(&mut reader(problems, &name, opts), doc, defaults);
+                    if let Some(s) = streamed {
+                        problems.extend(s.problems);
+                        lxcs.extend(s.lxcs);
+                    }
                     self.lxcs = Some((name, lxcs));
                 }
                 None => self.waiting_lxc = Some((name, doc)),
             },
             Shape::Vm => {
-                let mut r = Reader::new(problems, &name, strict);
+                let mut r = reader(problems, &name, opts);
                 let vms = parse::vms(
                     &mut r,
                     doc.vms.expect("a VM document has vms"),
@@ -154,11 +218,7 @@ impl Loader {
     fn finish(mut self, mut problems: Problems) -> Result<Inventory, Problems> {
         if let Some((name, doc)) = self.waiting_lxc.take() {
             // No hypervisor document: still report the LXC file's own problems.
-            lxc_section(
-                &mut Reader::new(&mut problems, &name, self.strict),
-                doc,
-                None,
-            );
+            lxc_section(&mut reader(&mut problems, &name, self.opts), doc, None);
             self.lxcs = Some((name, BTreeMap::new()));
         }
         let missing = [
@@ -208,8 +268,6 @@ fn lxc_section(
     parse::lxcs(r, configs, defaults)
 }
 
-type Sink<'a> = dyn FnMut(&mut Problems, String, Obj<Document>) + 'a;
-
 /// At most `limit` bytes of `from`; `None` when there are more.
 fn read_bounded(
     from: &mut impl Read,
@@ -237,7 +295,7 @@ fn mib(bytes: u64) -> u64 {
 /// A stream of up to three documents. More is refused at the fourth, unread:
 /// a Phoenix stream never has more, and 25 million `{}` must not cost 25
 /// million problems.
-fn read_stream(from: &mut impl Read, problems: &mut Problems, sink: &mut Sink) {
+fn read_stream(from: &mut impl Read, problems: &mut Problems, loader: &mut Loader) {
     let bytes = match read_bounded(from, MAX_STREAM, 0) {
         Ok(Some(b)) => b,
         Ok(None) => {
@@ -287,7 +345,7 @@ fn read_stream(from: &mut impl Read, problems: &mut Problems, sink: &mut Sink) {
         }
         start = end;
         match doc {
-            Ok(d) => sink(problems, name, d),
+            Ok(d) => loader.accept(problems, name, d),
             Err(e) => {
                 problems.push(
                     &name,
@@ -301,7 +359,25 @@ fn read_stream(from: &mut impl Read, problems: &mut Problems, sink: &mut Sink) {
     }
 }
 
-fn read_file(path: &Path, problems: &mut Problems, sink: &mut Sink) {
+/// One document from its text, its LXC entries checked as they are parsed
+/// when `streamed` is given.
+fn parse_document(
+    text: &str,
+    mut streamed: Option<StreamedLxc>,
+) -> serde_json::Result<(Obj<Document>, Option<StreamedLxc>)> {
+    let Some(s) = streamed.as_mut() else {
+        return Ok((serde_json::from_str(text)?, None));
+    };
+    let mut de = serde_json::Deserializer::from_str(text);
+    let doc = DocSeed {
+        lxc: &mut |key, raw| s.entry(key, raw),
+    }
+    .deserialize(&mut de)?;
+    de.end()?;
+    Ok((doc, streamed))
+}
+
+fn read_file(path: &Path, problems: &mut Problems, loader: &mut Loader) {
     let name = path.display().to_string();
     // The size is checked before reading where the file says it; the bounded
     // read covers what does not (a FIFO, /dev/stdin).
@@ -312,10 +388,10 @@ fn read_file(path: &Path, problems: &mut Problems, sink: &mut Sink) {
     });
     match bytes {
         Ok(Some(bytes)) => match utf8(bytes) {
-            Ok(text) => match serde_json::from_str::<Obj<Document>>(&text) {
-                Ok(d) => {
+            Ok(text) => match parse_document(&text, loader.streaming(&name)) {
+                Ok((d, streamed)) => {
                     drop(text);
-                    sink(problems, name, d)
+                    loader.accept_streamed(problems, name, d, streamed)
                 }
                 Err(e) => problems.push(&name, "(document)", "(invalid JSON)", format!("valid JSON ({e})")),
             },

@@ -9,6 +9,7 @@ pub mod problems;
 pub mod raw;
 pub mod reader;
 pub mod step_ca;
+pub mod stream;
 pub mod suggest;
 pub mod validate;
 

@@ -65,13 +65,13 @@ pub fn value_trees_built() -> usize {
 
 /// A value that has no typed home here (an array or object where something
 /// else belongs), turned into its message text. Only wrong input gets here.
-fn shown_seq<'de, A: SeqAccess<'de>>(seq: A) -> Result<String, A::Error> {
+pub(super) fn shown_seq<'de, A: SeqAccess<'de>>(seq: A) -> Result<String, A::Error> {
     VALUE_TREES.fetch_add(1, Ordering::Relaxed);
     let v = serde_json::Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
     Ok(show(&v))
 }
 
-fn shown_map<'de, A: MapAccess<'de>>(map: A) -> Result<String, A::Error> {
+pub(super) fn shown_map<'de, A: MapAccess<'de>>(map: A) -> Result<String, A::Error> {
     VALUE_TREES.fetch_add(1, Ordering::Relaxed);
     let v = serde_json::Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
     Ok(show(&v))
@@ -107,6 +107,7 @@ macro_rules! leaf_visits {
         }
     };
 }
+pub(super) use leaf_visits;
 
 impl<'de> Deserialize<'de> for Scalar {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

@@ -40,7 +40,7 @@ impl<'a> At<'a> {
 
     /// `path` (this one, rendered) as a root: items of a long list render
     /// their paths from it instead of walking up every time.
-    pub fn rendered(path: &'a str) -> At<'a> {
+    pub const fn rendered(path: &'a str) -> At<'a> {
         At {
             up: None,
             seg: Seg::Rendered(path),
@@ -136,6 +136,9 @@ pub struct Reader<'p> {
     pub file: &'p str,
     /// Unknown keys are problems, not warnings (`--strict`).
     pub strict: bool,
+    /// Firewall rules are kept in the model, not only checked
+    /// (`load::Options::without_rules`).
+    pub keep_rules: bool,
 }
 
 impl<'p> Reader<'p> {
@@ -144,6 +147,7 @@ impl<'p> Reader<'p> {
             problems,
             file,
             strict,
+            keep_rules: true,
         }
     }
 
@@ -288,19 +292,31 @@ impl<'p> Reader<'p> {
                 let base = at.render();
                 let base = At::rendered(&base);
                 for (k, x) in items {
-                    let key_at = base.key(&k);
-                    if line_safe(&k) {
-                        f(self, &key_at, k.clone(), x)
-                    } else {
-                        self.push(
-                            &key_at,
-                            show_str(&k),
-                            "a key without line breaks or control characters",
-                        );
-                    }
+                    self.entry(&base, k, x, &mut f);
                 }
             }
             Entries::Bad(shown) => self.push(at, shown, "an object"),
+        }
+    }
+
+    /// One entry `k` of the object at `at` (rendered): handed to `f` when
+    /// the key cannot break a line of a generated file, a problem otherwise.
+    pub fn entry<T>(
+        &mut self,
+        at: &At,
+        k: String,
+        x: T,
+        f: impl FnOnce(&mut Self, &At, String, T),
+    ) {
+        let key_at = at.key(&k);
+        if line_safe(&k) {
+            f(self, &key_at, k.clone(), x)
+        } else {
+            self.push(
+                &key_at,
+                show_str(&k),
+                "a key without line breaks or control characters",
+            );
         }
     }
 

@@ -223,7 +223,7 @@ pub fn firewall(r: &mut Reader, at: &At, f: Obj<RawFirewall>, rules_key: &str) -
     };
     let rules_at = at.key(found_key);
     let rules = match rules_list {
-        Some(list) => r.each(&rules_at, list, rule),
+        Some(list) => checked_rules(r, &rules_at, list),
         None => Vec::new(),
     };
     // phx-fw checks both (issue 13): groups are `[group]` sections of
@@ -252,11 +252,7 @@ pub fn firewall(r: &mut Reader, at: &At, f: Obj<RawFirewall>, rules_key: &str) -
                 }
             };
             let rules_at = at.key("rules");
-            let rules = r.each(
-                if wrapped { &rules_at } else { at },
-                List::Items(list),
-                rule,
-            );
+            let rules = checked_rules(r, if wrapped { &rules_at } else { at }, List::Items(list));
             groups.insert(k, rules);
         });
     }
@@ -338,6 +334,15 @@ fn policy(r: &mut Reader, at: &At, keys: [(&str, Option<Scalar>); 2], default: &
             }
         })
         .unwrap_or_else(|| default.to_string())
+}
+
+/// The rules of the list at `at`, each checked; kept only when the reader keeps rules.
+fn checked_rules(r: &mut Reader, at: &At, list: List<Obj<RawRule>>) -> Vec<FwRule> {
+    if r.keep_rules {
+        r.each(at, list, rule)
+    } else {
+        r.each(at, list, |r, at, n| rule(r, at, n).and(None::<FwRule>))
+    }
 }
 
 fn rule(r: &mut Reader, at: &At, n: Obj<RawRule>) -> Option<FwRule> {

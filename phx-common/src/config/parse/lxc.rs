@@ -59,27 +59,37 @@ pub fn lxcs(
     d: Option<&LxcDefaults>,
 ) -> BTreeMap<u32, Lxc> {
     let mut out = BTreeMap::new();
-    let root = At::ROOT;
-    r.entries(&root.key("lxc_configs"), configs, |r, at, key, n| {
-        let ctid = match key.parse::<u64>() {
-            Ok(id) if (MIN_ID..=MAX_ID).contains(&id) && !key.starts_with('0') => Some(id as u32),
-            _ => {
-                r.push(
-                    at,
-                    format!("{key:?}"),
-                    format!("a CTID from {MIN_ID} to {MAX_ID} as the key"),
-                );
-                None
-            }
-        };
-        let lxc = r
-            .obj(at, n, |r, n| lxc(r, at, n, ctid.unwrap_or(0), d))
-            .flatten();
-        if let (Some(ctid), Some(lxc)) = (ctid, lxc) {
-            out.insert(ctid, lxc);
-        }
+    r.entries(&At::ROOT.key("lxc_configs"), configs, |r, at, key, n| {
+        out.extend(lxc_entry(r, at, &key, n, d));
     });
     out
+}
+
+/// One `lxc_configs` entry at `at`, keyed by its CTID; `None` when it has a
+/// problem (recorded). The loader also calls it entry by entry while the
+/// document is still being parsed (`config::stream`).
+pub fn lxc_entry(
+    r: &mut Reader,
+    at: &At,
+    key: &str,
+    n: Obj<RawLxc>,
+    d: Option<&LxcDefaults>,
+) -> Option<(u32, Lxc)> {
+    let ctid = match key.parse::<u64>() {
+        Ok(id) if (MIN_ID..=MAX_ID).contains(&id) && !key.starts_with('0') => Some(id as u32),
+        _ => {
+            r.push(
+                at,
+                format!("{key:?}"),
+                format!("a CTID from {MIN_ID} to {MAX_ID} as the key"),
+            );
+            None
+        }
+    };
+    let lxc = r
+        .obj(at, n, |r, n| lxc(r, at, n, ctid.unwrap_or(0), d))
+        .flatten();
+    Some((ctid?, lxc?))
 }
 
 fn lxc(r: &mut Reader, at: &At, n: RawLxc, ctid: u32, d: Option<&LxcDefaults>) -> Option<Lxc> {

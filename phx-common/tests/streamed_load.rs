@@ -1,0 +1,157 @@
+//! The loader's two memory savers must not change what it finds: LXC entries
+//! checked while their document is parsed (hypervisor document first, as
+//! `--config-dir` reads them) give the same inventory and the same problems,
+//! in the same order, as entries collected first (LXC document first, as
+//! positional files in that order read them); firewall rules loaded
+//! `without_rules` are checked exactly as when they are kept.
+
+use phx_common::config::load::{load_with, Options};
+use phx_common::config::{Input, Inventory, Problems};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+
+const HYP: &str = "phoenix_hypervisor_config.json";
+const LXC: &str = "phoenix_lxc_configs.json";
+const VM: &str = "phoenix_vm_configs.json";
+
+fn example(file: &str) -> Value {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/etc")
+        .join(file);
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn write(dir: &Path, file: &str, doc: &Value) {
+    std::fs::write(dir.join(file), serde_json::to_vec_pretty(doc).unwrap()).unwrap();
+}
+
+/// The example with `lxc` as its LXC document, in a fresh directory.
+fn with_lxc(lxc: &Value) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), HYP, &example(HYP));
+    write(dir.path(), LXC, lxc);
+    write(dir.path(), VM, &example(VM));
+    dir
+}
+
+/// Loaded as `--config-dir` does (LXC entries streamed), and from the
+/// same files with the LXC document first (entries collected, then checked).
+fn both_ways(dir: &Path, opts: Options) -> [Result<Inventory, Problems>; 2] {
+    let lxc_first = Input::Files(vec![dir.join(LXC), dir.join(VM), dir.join(HYP)]);
+    [
+        load_with(&Input::Dir(dir.to_path_buf()), opts),
+        load_with(&lxc_first, opts),
+    ]
+}
+
+fn problems(r: Result<Inventory, Problems>) -> Vec<String> {
+    let p = r.expect_err("the inventory has problems");
+    let mut lines: Vec<String> = p.list.iter().map(|p| p.to_string()).collect();
+    lines.extend(p.more());
+    lines
+}
+
+#[test]
+fn streamed_entries_load_as_collected_ones() {
+    let dir = with_lxc(&example(LXC));
+    let [streamed, collected] = both_ways(dir.path(), Options::default());
+    let (streamed, collected) = (streamed.unwrap(), collected.unwrap());
+    assert_eq!(
+        streamed.lxcs.len(),
+        example(LXC)["lxc_configs"].as_object().unwrap().len()
+    );
+    assert_eq!(
+        format!("{:?}", streamed.lxcs),
+        format!("{:?}", collected.lxcs)
+    );
+    assert_eq!(streamed.warnings, collected.warnings);
+}
+
+#[test]
+fn streamed_entries_report_the_same_problems_in_the_same_order() {
+    let mut lxc = example(LXC);
+    let configs = lxc["lxc_configs"].as_object_mut().unwrap();
+    configs["103"]["memory_mb"] = json!("lots");
+    configs["103"]["memroy_mb"] = json!(512);
+    configs.insert("07".into(), json!({"name": "leading-zero"}));
+    configs.insert("line\nbreak".into(), json!({}));
+    configs["110"]["network_config"]["ip"] = json!("10.0.0.999/24");
+    // Over 100 problems: the cut and the "… and N more" line must match too.
+    for id in 5000..5120 {
+        configs.insert(id.to_string(), json!({"cores": 0}));
+    }
+    lxc["surplus"] = json!(true);
+    let dir = with_lxc(&lxc);
+    let [streamed, collected] = both_ways(dir.path(), Options::default());
+    let (streamed, collected) = (problems(streamed), problems(collected));
+    assert!(
+        streamed.iter().any(|p| p.contains("memory_mb")),
+        "{streamed:#?}"
+    );
+    assert!(
+        streamed.iter().any(|p| p.contains("\"07\"")),
+        "{streamed:#?}"
+    );
+    assert!(
+        streamed.last().unwrap().starts_with("… and "),
+        "{streamed:#?}"
+    );
+    assert_eq!(streamed, collected);
+}
+
+#[test]
+fn invalid_json_after_bad_entries_reports_only_itself() {
+    let mut lxc = example(LXC);
+    lxc["lxc_configs"]["103"]["memory_mb"] = json!("lots");
+    let dir = with_lxc(&lxc);
+    let text = std::fs::read_to_string(dir.path().join(LXC)).unwrap();
+    std::fs::write(
+        dir.path().join(LXC),
+        format!("{}, ]", text.trim_end().trim_end_matches('}')),
+    )
+    .unwrap();
+    for r in both_ways(dir.path(), Options::default()) {
+        let p = problems(r);
+        assert_eq!(p.len(), 1, "{p:#?}");
+        assert!(p[0].contains("invalid JSON"), "{p:#?}");
+    }
+}
+
+#[test]
+fn rules_dropped_are_still_checked() {
+    let lean = Options {
+        without_rules: true,
+        ..Options::default()
+    };
+    let dir = with_lxc(&example(LXC));
+    let kept = load_with(&Input::Dir(dir.path().to_path_buf()), Options::default()).unwrap();
+    let dropped = load_with(&Input::Dir(dir.path().to_path_buf()), lean).unwrap();
+    let rules = |inv: &Inventory| {
+        let host = inv.host.firewall.as_ref().map_or(0, |f| f.rules.len());
+        let guests: usize = inv
+            .guests()
+            .filter_map(|g| g.firewall())
+            .map(|f| f.rules.len())
+            .sum();
+        host + guests
+    };
+    assert!(rules(&kept) > 0);
+    assert_eq!(rules(&dropped), 0);
+    assert_eq!(kept.warnings, dropped.warnings);
+
+    let mut lxc = example(LXC);
+    let configs = lxc["lxc_configs"].as_object_mut().unwrap();
+    let guest = configs
+        .values_mut()
+        .find(|c| c.get("firewall").is_some())
+        .unwrap();
+    guest["firewall"]["rules"] = json!([{"type": "sideways", "action": "ACCEPT"}]);
+    let dir = with_lxc(&lxc);
+    let strict = both_ways(dir.path(), Options::default()).map(problems);
+    let lean = both_ways(dir.path(), lean).map(problems);
+    assert!(
+        strict[0].iter().any(|p| p.contains("sideways")),
+        "{strict:#?}"
+    );
+    assert_eq!(strict, lean);
+}
