@@ -178,7 +178,15 @@ fn an_oversized_document_is_refused_unread() {
     // Sparse: no disk or memory is spent on it, and the loader must not read it.
     f.set_len(MAX_DOCUMENT + 1).unwrap();
     let p = load_dir(dir.path(), false).unwrap_err();
-    assert!(has(&p, FILES[2], "(document)", "at most 64 MiB"), "{p}");
+    assert!(
+        has(
+            &p,
+            FILES[2],
+            "(document)",
+            &format!("at most {} MiB", MAX_DOCUMENT >> 20)
+        ),
+        "{p}"
+    );
 }
 
 #[test]
