@@ -336,13 +336,10 @@ fn policy(r: &mut Reader, at: &At, keys: [(&str, Option<Scalar>); 2], default: &
         .unwrap_or_else(|| default.to_string())
 }
 
-/// The rules of the list at `at`, each checked; kept only when the reader keeps rules.
+/// The rules of the list at `at`, each checked; `None` for every rule when
+/// the reader does not keep rules (`rule` then builds none).
 fn checked_rules(r: &mut Reader, at: &At, list: List<Obj<RawRule>>) -> Vec<FwRule> {
-    if r.keep_rules {
-        r.each(at, list, rule)
-    } else {
-        r.each(at, list, |r, at, n| rule(r, at, n).and(None::<FwRule>))
-    }
+    r.each(at, list, rule)
 }
 
 fn rule(r: &mut Reader, at: &At, n: Obj<RawRule>) -> Option<FwRule> {
@@ -376,7 +373,7 @@ fn rule(r: &mut Reader, at: &At, n: Obj<RawRule>) -> Option<FwRule> {
         Some(p) => r.opt(at, "port", Some(p), Reader::text),
         None => r.opt(at, "dport", n.dport, Reader::text),
     };
-    Some(FwRule {
+    let rule = FwRule {
         direction: direction?,
         action: action?,
         macro_name: r.opt(at, "macro", n.macro_name, Reader::text),
@@ -390,7 +387,13 @@ fn rule(r: &mut Reader, at: &At, n: Obj<RawRule>) -> Option<FwRule> {
         icmp_type: r.opt(at, "icmp_type", n.icmp_type, Reader::text),
         enabled,
         comment: r.opt(at, "comment", n.comment, Reader::text),
+        file: String::new(),
+        path: String::new(),
+    };
+    // Checked either way; its file and path are made only for a rule kept.
+    r.keep_rules.then(|| FwRule {
         file: r.file.to_string(),
         path: at.render(),
+        ..rule
     })
 }
