@@ -3,6 +3,7 @@
 //! command-line plumbing that keeps the tool binaries thin. It never writes to
 //! the machine: that is phx-apply's job.
 
+pub mod alloc;
 pub mod cli;
 pub mod config;
 pub mod edit;
@@ -20,8 +21,4 @@ pub mod sha256;
 
 pub use config::{Guest, Inventory};
 
-/// Every binary links phx-common, so this is every Phoenix program's allocator
-/// (why mimalloc: the workspace Cargo.toml).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 pub use plan::{Action, Plan, Step};

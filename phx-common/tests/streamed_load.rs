@@ -1,11 +1,11 @@
 //! The loader's two memory savers must not change what it finds: LXC entries
-//! checked while their document is parsed (hypervisor document first, as
-//! `--config-dir` reads them) give the same inventory and the same problems,
-//! in the same order, as entries collected first (LXC document first, as
-//! positional files in that order read them); firewall rules loaded
-//! `without_rules` are checked exactly as when they are kept.
+//! checked while their document is parsed, with Phoenix's defaults until the
+//! hypervisor document's are known (files, in any order), give the same
+//! inventory and the same problems, in the same order, as entries collected
+//! by a plain parse and checked afterwards (a stdin stream); firewall rules
+//! loaded `without_rules` are checked exactly as when they are kept.
 
-use phx_common::config::load::{load_with, Options};
+use phx_common::config::load::{load_stream, load_with, Options};
 use phx_common::config::{Input, Inventory, Problems};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -34,14 +34,31 @@ fn with_lxc(lxc: &Value) -> tempfile::TempDir {
     dir
 }
 
-/// Loaded as `--config-dir` does (LXC entries streamed), and from the
-/// same files with the LXC document first (entries collected, then checked).
-fn both_ways(dir: &Path, opts: Options) -> [Result<Inventory, Problems>; 2] {
+/// Loaded as `--config-dir` does, from the same files with the LXC document
+/// first (its entries then wait for the hypervisor's defaults), and as a
+/// stdin stream (entries collected, then checked).
+fn every_way(dir: &Path, opts: Options) -> [Result<Inventory, Problems>; 3] {
     let lxc_first = Input::Files(vec![dir.join(LXC), dir.join(VM), dir.join(HYP)]);
+    let mut stream = Vec::new();
+    for f in [HYP, LXC, VM] {
+        stream.extend(std::fs::read(dir.join(f)).unwrap());
+    }
     [
         load_with(&Input::Dir(dir.to_path_buf()), opts),
         load_with(&lxc_first, opts),
+        load_stream(&mut stream.as_slice(), opts),
     ]
+}
+
+/// Problems name the file: `<stdin document 2>` there, the path here.
+fn named_alike(lines: Vec<String>) -> Vec<String> {
+    lines
+        .into_iter()
+        .map(|l| {
+            l.split_once(": ")
+                .map_or(l.clone(), |(_, rest)| rest.to_string())
+        })
+        .collect()
 }
 
 fn problems(r: Result<Inventory, Problems>) -> Vec<String> {
@@ -54,17 +71,48 @@ fn problems(r: Result<Inventory, Problems>) -> Vec<String> {
 #[test]
 fn streamed_entries_load_as_collected_ones() {
     let dir = with_lxc(&example(LXC));
-    let [streamed, collected] = both_ways(dir.path(), Options::default());
-    let (streamed, collected) = (streamed.unwrap(), collected.unwrap());
-    assert_eq!(
-        streamed.lxcs.len(),
-        example(LXC)["lxc_configs"].as_object().unwrap().len()
+    let [streamed, lxc_first, collected] = every_way(dir.path(), Options::default());
+    let (streamed, lxc_first) = (streamed.unwrap(), lxc_first.unwrap());
+    let collected = collected.unwrap();
+    let entries = example(LXC)["lxc_configs"].as_object().unwrap().len();
+    assert_eq!(streamed.lxcs.len(), entries);
+    // The containers as loaded, their file's name left out (stdin names it otherwise).
+    let shown = |inv: &Inventory| format!("{:?}", inv.lxcs).replace(&inv.sources.lxc, "FILE");
+    assert!(
+        shown(&streamed) == shown(&collected),
+        "streamed and collected differ"
     );
-    assert_eq!(
-        format!("{:?}", streamed.lxcs),
-        format!("{:?}", collected.lxcs)
+    assert!(
+        shown(&lxc_first) == shown(&collected),
+        "LXC-first and collected differ"
     );
-    assert_eq!(streamed.warnings, collected.warnings);
+    assert_eq!(streamed.warnings, lxc_first.warnings);
+}
+
+#[test]
+fn entries_without_memory_or_cores_get_the_hypervisor_defaults_in_any_order() {
+    let mut lxc = example(LXC);
+    let configs = lxc["lxc_configs"].as_object_mut().unwrap();
+    configs["103"].as_object_mut().unwrap().remove("memory_mb");
+    configs["102"].as_object_mut().unwrap().remove("cores");
+    configs["110"]["memory_mb"] = Value::Null;
+    let dir = with_lxc(&lxc);
+    let hyp = example(HYP);
+    let d = &hyp["proxmox_defaults"]["lxc"];
+    let (memory, cores) = (
+        d["memory_mb"].as_u64().unwrap(),
+        d["cores"].as_u64().unwrap(),
+    );
+    // Not Phoenix's own defaults (2048 MB, 2 cores), or this would prove nothing.
+    assert_ne!(memory, 2048);
+    for inv in every_way(dir.path(), Options::default()) {
+        let inv = inv.unwrap();
+        assert_eq!(inv.lxcs[&103].memory_mb, memory);
+        assert_eq!(inv.lxcs[&110].memory_mb, memory);
+        assert_eq!(inv.lxcs[&102].cores, cores);
+        assert_eq!(inv.lxcs[&102].memory_mb, 512, "a given value stays");
+        assert_eq!(inv.lxcs[&111].cores, 2, "a given value stays");
+    }
 }
 
 #[test]
@@ -82,8 +130,8 @@ fn streamed_entries_report_the_same_problems_in_the_same_order() {
     }
     lxc["surplus"] = json!(true);
     let dir = with_lxc(&lxc);
-    let [streamed, collected] = both_ways(dir.path(), Options::default());
-    let (streamed, collected) = (problems(streamed), problems(collected));
+    let [streamed, lxc_first, collected] = every_way(dir.path(), Options::default());
+    let (streamed, lxc_first) = (problems(streamed), problems(lxc_first));
     assert!(
         streamed.iter().any(|p| p.contains("memory_mb")),
         "{streamed:#?}"
@@ -96,7 +144,8 @@ fn streamed_entries_report_the_same_problems_in_the_same_order() {
         streamed.last().unwrap().starts_with("… and "),
         "{streamed:#?}"
     );
-    assert_eq!(streamed, collected);
+    assert_eq!(streamed, lxc_first);
+    assert_eq!(named_alike(streamed), named_alike(problems(collected)));
 }
 
 #[test]
@@ -105,12 +154,10 @@ fn invalid_json_after_bad_entries_reports_only_itself() {
     lxc["lxc_configs"]["103"]["memory_mb"] = json!("lots");
     let dir = with_lxc(&lxc);
     let text = std::fs::read_to_string(dir.path().join(LXC)).unwrap();
-    std::fs::write(
-        dir.path().join(LXC),
-        format!("{}, ]", text.trim_end().trim_end_matches('}')),
-    )
-    .unwrap();
-    for r in both_ways(dir.path(), Options::default()) {
+    let broken = format!("{}, ]", text.trim_end().trim_end_matches('}'));
+    std::fs::write(dir.path().join(LXC), broken).unwrap();
+    let [streamed, lxc_first, _] = every_way(dir.path(), Options::default());
+    for r in [streamed, lxc_first] {
         let p = problems(r);
         assert_eq!(p.len(), 1, "{p:#?}");
         assert!(p[0].contains("invalid JSON"), "{p:#?}");
@@ -147,11 +194,8 @@ fn rules_dropped_are_still_checked() {
         .unwrap();
     guest["firewall"]["rules"] = json!([{"type": "sideways", "action": "ACCEPT"}]);
     let dir = with_lxc(&lxc);
-    let strict = both_ways(dir.path(), Options::default()).map(problems);
-    let lean = both_ways(dir.path(), lean).map(problems);
-    assert!(
-        strict[0].iter().any(|p| p.contains("sideways")),
-        "{strict:#?}"
-    );
-    assert_eq!(strict, lean);
+    let kept = every_way(dir.path(), Options::default()).map(problems);
+    let dropped = every_way(dir.path(), lean).map(problems);
+    assert!(kept[0].iter().any(|p| p.contains("sideways")), "{kept:#?}");
+    assert_eq!(kept, dropped);
 }

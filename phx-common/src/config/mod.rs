@@ -1,6 +1,7 @@
 //! The configuration: loading the three JSON files, the typed model, and
 //! validation. Nothing is planned from a configuration that has problems.
 
+mod digest;
 pub mod load;
 pub mod model;
 pub mod names;

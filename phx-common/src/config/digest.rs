@@ -1,0 +1,196 @@
+//! One document turned into its part of the model on its own: parsed, its
+//! LXC entries checked as they arrive (`config::stream`), checked. Nothing
+//! here waits for another document: LXC entries are read with Phoenix's own
+//! defaults and get the hypervisor document's when `Loader` takes them, so
+//! they stream whatever order the documents come in. Each document's
+//! problems are kept with it and join the list when `Loader` takes the
+//! document, in the order the documents were read.
+
+use super::load::Options;
+use super::model::{Host, Lxc, LxcDefaults, Vm};
+use super::parse::lxc::RawLxc;
+use super::parse::{self, Document, Shape};
+use super::problems::Problems;
+use super::raw::{Entries, Obj};
+use super::reader::{At, Reader};
+use super::stream::DocSeed;
+use serde::de::DeserializeSeed;
+use std::collections::BTreeMap;
+
+/// A document and what became of it.
+pub(super) struct Digested {
+    pub name: String,
+    pub digest: Digest,
+}
+
+pub(super) enum Digest {
+    /// Not read or not parsed: the value and expectation of its one problem.
+    Failed(String, String),
+    /// Parsed, but of no Phoenix shape.
+    NotPhoenix,
+    Part {
+        shape: Shape,
+        part: Part,
+        problems: Problems,
+    },
+}
+
+pub(super) enum Part {
+    Hypervisor(Option<Box<Host>>),
+    Lxc(LxcPart),
+    Vm(Vec<Vm>),
+}
+
+/// The containers, read with Phoenix's own defaults; the hypervisor
+/// document's `proxmox_defaults.lxc` replaces them once it is known.
+pub(super) struct LxcPart {
+    lxcs: BTreeMap<u32, Lxc>,
+    /// CTIDs whose entry leaves out memory_mb / cores.
+    defaulted: BTreeMap<u32, (bool, bool)>,
+}
+
+impl LxcPart {
+    pub fn with_defaults(mut self, d: Option<&LxcDefaults>) -> BTreeMap<u32, Lxc> {
+        let Some(d) = d else { return self.lxcs };
+        for (ctid, (memory, cores)) in self.defaulted {
+            if let Some(lxc) = self.lxcs.get_mut(&ctid) {
+                if memory {
+                    lxc.memory_mb = d.memory_mb;
+                }
+                if cores {
+                    lxc.cores = d.cores;
+                }
+            }
+        }
+        self.lxcs
+    }
+}
+
+/// A reader of document `file` with the load's options.
+pub(super) fn reader<'p>(problems: &'p mut Problems, file: &'p str, opts: Options) -> Reader<'p> {
+    let mut r = Reader::new(problems, file, opts.strict);
+    r.keep_rules = !opts.without_rules;
+    r
+}
+
+/// The LXC entries of one document, checked one by one. Their problems are
+/// kept apart until the whole document has parsed: invalid JSON further on
+/// reports only itself, as it always has.
+pub(super) struct LxcEntries {
+    file: String,
+    opts: Options,
+    problems: Problems,
+    part: LxcPart,
+}
+
+/// `lxc_configs`, rendered once as `Reader::entries` renders it.
+const LXC_AT: At<'static> = At::rendered("lxc_configs");
+
+impl LxcEntries {
+    pub fn new(file: &str, opts: Options) -> Self {
+        LxcEntries {
+            file: file.to_string(),
+            opts,
+            problems: Problems::default(),
+            part: LxcPart {
+                lxcs: BTreeMap::new(),
+                defaulted: BTreeMap::new(),
+            },
+        }
+    }
+
+    fn entry(&mut self, key: String, raw: Obj<RawLxc>) {
+        let absent = match &raw {
+            Obj::Ok(n) => (n.memory_mb.is_none(), n.cores.is_none()),
+            Obj::Bad(_) => (false, false),
+        };
+        let mut r = reader(&mut self.problems, &self.file, self.opts);
+        let part = &mut self.part;
+        r.entry(&LXC_AT, key, raw, |r, at, key, raw| {
+            if let Some((ctid, lxc)) = parse::lxc_entry(r, at, &key, raw, None) {
+                part.lxcs.insert(ctid, lxc);
+                if absent.0 || absent.1 {
+                    part.defaulted.insert(ctid, absent);
+                } else {
+                    part.defaulted.remove(&ctid);
+                }
+            }
+        });
+    }
+}
+
+/// A document from its text, its LXC entries checked as they are parsed.
+pub(super) fn text(name: String, text: &str, opts: Options) -> Digested {
+    let mut entries = LxcEntries::new(&name, opts);
+    let mut de = serde_json::Deserializer::from_str(text);
+    let parsed = DocSeed {
+        lxc: &mut |key, raw| entries.entry(key, raw),
+    }
+    .deserialize(&mut de)
+    .and_then(|doc| de.end().map(|()| doc));
+    match parsed {
+        Ok(doc) => document(name, doc, entries, opts),
+        Err(e) => Digested {
+            name,
+            digest: Digest::Failed("(invalid JSON)".into(), format!("valid JSON ({e})")),
+        },
+    }
+}
+
+/// A parsed document; `entries` holds the LXC entries already checked.
+pub(super) fn document(
+    name: String,
+    doc: Obj<Document>,
+    mut entries: LxcEntries,
+    opts: Options,
+) -> Digested {
+    let shape = match &doc {
+        Obj::Ok(d) => d.shape(),
+        Obj::Bad(_) => None,
+    };
+    let (Some(shape), Obj::Ok(doc)) = (shape, doc) else {
+        return Digested {
+            name,
+            digest: Digest::NotPhoenix,
+        };
+    };
+    let mut doc = *doc;
+    let mut problems = Problems::default();
+    reader(&mut problems, &name, opts).unknown_keys(&At::ROOT, &mut doc);
+    let part = match shape {
+        Shape::Hypervisor => Part::Hypervisor(
+            parse::hypervisor(&mut reader(&mut problems, &name, opts), doc).map(Box::new),
+        ),
+        Shape::Lxc => {
+            // Entries collected by a plain parse (a stdin document) are checked here.
+            match doc.lxc_configs {
+                Some(Entries::Items(items)) => items
+                    .into_iter()
+                    .for_each(|(key, raw)| entries.entry(key, raw)),
+                Some(Entries::Bad(shown)) => {
+                    reader(&mut problems, &name, opts).push(
+                        &At::ROOT.key("lxc_configs"),
+                        shown,
+                        "an object",
+                    );
+                }
+                None => {}
+            }
+            problems.extend(entries.problems);
+            Part::Lxc(entries.part)
+        }
+        Shape::Vm => Part::Vm(parse::vms(
+            &mut reader(&mut problems, &name, opts),
+            doc.vms.expect("a VM document has vms"),
+            doc.vm_defaults,
+        )),
+    };
+    Digested {
+        name,
+        digest: Digest::Part {
+            shape,
+            part,
+            problems,
+        },
+    }
+}
