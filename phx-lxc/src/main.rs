@@ -1,9 +1,11 @@
 //! phx-lxc: plans LXC guests through `pct`. I/O only; the planning is in the library.
 
 use clap::Parser;
-use phx_common::cli::{emit, finish, render, Failure, RenderArgs};
+use phx_common::cli::{finish, render, Failure, RenderArgs, EXIT_OK};
+use phx_common::plan::Plan;
 use phx_lxc::cli::{Args, Cmd};
 use phx_lxc::{observe, KIND, TOOL};
+use std::io::{stdout, BufWriter};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -28,7 +30,10 @@ fn run(args: Args) -> Result<u8, Failure> {
     let t_load = t0.elapsed();
     let seen = observe::observe(&inv, &input.state_root, None)?;
     let t_observe = t0.elapsed();
-    let planned = phx_lxc::plan(&inv, &seen, flags.options()).map_err(Failure::Invalid)?;
+    // Steps go to stdout as they are planned, once every check passed.
+    let out = Plan::streaming(TOOL, Box::new(BufWriter::with_capacity(1 << 16, stdout())));
+    let planned =
+        phx_lxc::plan_into(&inv, &seen, flags.options(), out).map_err(Failure::Invalid)?;
     let t_plan = t0.elapsed();
     for n in &planned.notes {
         eprintln!("{TOOL}: note: {n}");
@@ -43,14 +48,15 @@ fn run(args: Args) -> Result<u8, Failure> {
         seen.confs.len(),
         seen.running.len(),
         planned.guests.len(),
-        planned.plan.steps.len(),
+        planned.plan.len(),
         seen.calls,
         t0.elapsed().as_secs_f64(),
         t_load.as_secs_f64(),
         (t_observe - t_load).as_secs_f64(),
         (t_plan - t_observe).as_secs_f64()
     );
-    emit(&planned.plan)
+    planned.plan.end_stream()?;
+    Ok(EXIT_OK)
 }
 
 fn main() -> ExitCode {

@@ -1,9 +1,11 @@
 //! phx-vm: plans the VMs through `qm`. I/O only; the planning is in the library.
 
 use clap::Parser;
-use phx_common::cli::{emit, finish, Failure};
+use phx_common::cli::{finish, Failure, EXIT_OK};
+use phx_common::plan::Plan;
 use phx_vm::cli::Args;
 use phx_vm::{observe, KIND, TOOL};
+use std::io::{stdout, BufWriter};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -12,8 +14,10 @@ fn run(args: Args) -> Result<u8, Failure> {
     let inv = args.input.load(TOOL)?;
     let seen = observe::observe(&inv, &args.input.state_root, None)?;
     let opts = args.flags.options();
-    let planned =
-        phx_vm::plan(&inv, &seen, &args.input.state_root, opts).map_err(Failure::Invalid)?;
+    // Steps go to stdout as they are planned, once every check passed.
+    let out = Plan::streaming(TOOL, Box::new(BufWriter::with_capacity(1 << 16, stdout())));
+    let planned = phx_vm::plan_into(&inv, &seen, &args.input.state_root, opts, out)
+        .map_err(Failure::Invalid)?;
     for n in &planned.notes {
         eprintln!("{TOOL}: note: {n}");
     }
@@ -26,11 +30,12 @@ fn run(args: Args) -> Result<u8, Failure> {
         seen.confs.len(),
         seen.running.len(),
         planned.guests.len(),
-        planned.plan.steps.len(),
+        planned.plan.len(),
         seen.calls,
         t0.elapsed().as_secs_f64()
     );
-    emit(&planned.plan)
+    planned.plan.end_stream()?;
+    Ok(EXIT_OK)
 }
 
 fn main() -> ExitCode {
