@@ -5,7 +5,7 @@ use phx_common::cli::{finish, render, Failure, RenderArgs, EXIT_OK};
 use phx_common::plan::Plan;
 use phx_lxc::cli::{Args, Cmd};
 use phx_lxc::{observe, KIND, TOOL};
-use std::io::{stdout, BufWriter};
+use std::io::{stderr, stdout, BufWriter, Write};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -35,14 +35,18 @@ fn run(args: Args) -> Result<u8, Failure> {
     let planned =
         phx_lxc::plan_into(&inv, &seen, flags.options(), out).map_err(Failure::Invalid)?;
     let t_plan = t0.elapsed();
+    // One write for every line, not one per line: 10,000 guests are as
+    // many progress lines.
+    let mut err = BufWriter::with_capacity(1 << 16, stderr().lock());
     for n in &planned.notes {
-        eprintln!("{TOOL}: note: {n}");
+        writeln!(err, "{TOOL}: note: {n}")?;
     }
     let total = inv.lxcs.len();
     for line in planned.progress(KIND) {
-        eprintln!("{TOOL}: {line} ({:.3}s)", t0.elapsed().as_secs_f64());
+        writeln!(err, "{TOOL}: {line} ({:.3}s)", t0.elapsed().as_secs_f64())?;
     }
-    eprintln!(
+    writeln!(
+        err,
         "{TOOL}: {total} container(s), {} existing, {} running, {} to change, {} step(s); {} pct call(s) while planning; \
          {:.3}s (load {:.3}s, observe {:.3}s, plan {:.3}s)",
         seen.confs.len(),
@@ -54,7 +58,8 @@ fn run(args: Args) -> Result<u8, Failure> {
         t_load.as_secs_f64(),
         (t_observe - t_load).as_secs_f64(),
         (t_plan - t_observe).as_secs_f64()
-    );
+    )?;
+    err.flush()?;
     planned.plan.end_stream()?;
     Ok(EXIT_OK)
 }

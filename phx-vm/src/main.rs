@@ -5,7 +5,7 @@ use phx_common::cli::{finish, Failure, EXIT_OK};
 use phx_common::plan::Plan;
 use phx_vm::cli::Args;
 use phx_vm::{observe, KIND, TOOL};
-use std::io::{stdout, BufWriter};
+use std::io::{stderr, stdout, BufWriter, Write};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -18,13 +18,17 @@ fn run(args: Args) -> Result<u8, Failure> {
     let out = Plan::streaming(TOOL, Box::new(BufWriter::with_capacity(1 << 16, stdout())));
     let planned = phx_vm::plan_into(&inv, &seen, &args.input.state_root, opts, out)
         .map_err(Failure::Invalid)?;
+    // One write for every line, not one per line: 10,000 guests are as
+    // many progress lines.
+    let mut err = BufWriter::with_capacity(1 << 16, stderr().lock());
     for n in &planned.notes {
-        eprintln!("{TOOL}: note: {n}");
+        writeln!(err, "{TOOL}: note: {n}")?;
     }
     for line in planned.progress(KIND) {
-        eprintln!("{TOOL}: {line}");
+        writeln!(err, "{TOOL}: {line}")?;
     }
-    eprintln!(
+    writeln!(
+        err,
         "{TOOL}: {} VM(s), {} existing, {} running, {} to change, {} step(s); {} qm call(s) while planning; {:.3}s",
         inv.vms.len(),
         seen.confs.len(),
@@ -33,7 +37,8 @@ fn run(args: Args) -> Result<u8, Failure> {
         planned.plan.len(),
         seen.calls,
         t0.elapsed().as_secs_f64()
-    );
+    )?;
+    err.flush()?;
     planned.plan.end_stream()?;
     Ok(EXIT_OK)
 }
