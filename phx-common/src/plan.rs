@@ -247,6 +247,9 @@ pub struct Plan {
 /// cannot fail to be pushed; the error is reported at the end).
 struct Stream {
     out: Box<dyn Write>,
+    /// One step's line, made here and written whole: serde_json's many
+    /// small writes would each go through `out`'s dynamic dispatch.
+    line: Vec<u8>,
     written: usize,
     error: Option<std::io::Error>,
 }
@@ -281,6 +284,7 @@ impl Plan {
         Plan {
             stream: Some(Stream {
                 out,
+                line: Vec::new(),
                 written: 0,
                 error: None,
             }),
@@ -301,7 +305,10 @@ impl Plan {
         };
         s.written += 1;
         if s.error.is_none() {
-            s.error = write_line(&mut s.out, &step).err();
+            s.line.clear();
+            s.error = write_line(&mut s.line, &step)
+                .and_then(|()| s.out.write_all(&s.line))
+                .err();
         }
     }
 

@@ -79,7 +79,12 @@ impl Kind {
 /// settings.
 pub fn push_options<K: AsRef<str>, V: AsRef<str>>(argv: &mut Vec<String>, pairs: &[(K, V)]) {
     for (k, v) in pairs {
-        argv.push(format!("--{}", k.as_ref()));
+        // Not format!: a `pct set` of a new clone passes a dozen keys.
+        let k = k.as_ref();
+        let mut opt = String::with_capacity(k.len() + 2);
+        opt.push_str("--");
+        opt.push_str(k);
+        argv.push(opt);
         argv.push(v.as_ref().to_string());
     }
 }
