@@ -8,7 +8,9 @@ use std::path::PathBuf;
 ///
 /// Four of five guests are LXCs, the rest VMs; every guest has its own
 /// address, DNS records and clone source or dependency, shaped like the real
-/// files so every tool's planner does its full work (scripts/bench*).
+/// files so every tool's planner does its full work (scripts/bench*). The
+/// first VM is a template made from debian-12-genericcloud-amd64.qcow2 (the
+/// image examples/state holds), the other VMs are full clones of it.
 #[derive(Parser)]
 #[command(
     name = "phx-synth",

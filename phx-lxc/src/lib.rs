@@ -21,6 +21,7 @@ use observe::Observed;
 use phx_common::config::{Inventory, Problems};
 use phx_common::guests::{self, plan_in_order, Kind};
 pub use phx_common::guests::{GuestSummary, Options, Planned, StartMode};
+use phx_common::plan::Plan;
 
 pub const TOOL: &str = "phx-lxc";
 
@@ -30,7 +31,18 @@ pub const KIND: Kind = guests::CT;
 /// The plan for every container in the inventory; `Err` with every problem
 /// when the configuration cannot be planned (nothing is planned then).
 pub fn plan(inv: &Inventory, seen: &Observed, opts: Options) -> Result<Planned, Problems> {
+    plan_into(inv, seen, opts, Plan::new(TOOL))
+}
+
+/// [`plan`], its steps going into `plan` (a [`Plan::streaming`] one writes
+/// them out as they come, once every check passed).
+pub fn plan_into(
+    inv: &Inventory,
+    seen: &Observed,
+    opts: Options,
+    plan: Plan,
+) -> Result<Planned, Problems> {
     guests::refuse(check(inv, seen))?;
-    let p = planner::Planner::new(inv, seen, opts);
+    let p = planner::Planner::new(inv, seen, opts, plan);
     Ok(plan_in_order(inv, |id| inv.lxcs.contains_key(&id), p))
 }

@@ -42,11 +42,11 @@ struct Guest<'a> {
 }
 
 impl<'a> Planner<'a> {
-    pub(crate) fn new(inv: &'a Inventory, seen: &'a Observed, opts: Options) -> Self {
+    pub(crate) fn new(inv: &'a Inventory, seen: &'a Observed, opts: Options, plan: Plan) -> Self {
         Planner {
             inv,
             seen,
-            steps: GuestSteps::new(KIND, crate::TOOL, opts, seen.notes.clone()),
+            steps: GuestSteps::new(KIND, plan, opts, seen.notes.clone()),
             finals: HashMap::new(),
             snapshots_planned: HashSet::new(),
             storages: storage::Storages::of(&inv.host),

@@ -127,6 +127,9 @@ fn a_good_config_prints_a_plan_and_one_pct_list() {
         "progress per container: {err}"
     );
     assert!(err.contains("1 pct call(s) while planning"), "{err}");
+    // The steps it wrote as it planned them are the plan the library keeps.
+    let kept = plan(&load_dir(&example_dir()), root.path(), Default::default());
+    assert_eq!(steps, kept.plan.steps);
 }
 
 #[test]

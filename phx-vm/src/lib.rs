@@ -18,6 +18,7 @@ use observe::Observed;
 use phx_common::config::{Inventory, Problems};
 use phx_common::guests::{self, plan_in_order, Kind};
 pub use phx_common::guests::{GuestSummary, Options, Planned, StartMode};
+use phx_common::plan::Plan;
 use std::collections::HashSet;
 use std::path::Path;
 
@@ -34,10 +35,22 @@ pub fn plan(
     state_root: &Path,
     opts: Options,
 ) -> Result<Planned, Problems> {
+    plan_into(inv, seen, state_root, opts, Plan::new(TOOL))
+}
+
+/// [`plan`], its steps going into `plan` (a [`Plan::streaming`] one writes
+/// them out as they come, once every check passed).
+pub fn plan_into(
+    inv: &Inventory,
+    seen: &Observed,
+    state_root: &Path,
+    opts: Options,
+    plan: Plan,
+) -> Result<Planned, Problems> {
     let secret_file = check::secret_file(inv);
     guests::refuse(check::check(inv, seen, state_root, secret_file.as_deref()))?;
     let vms: HashSet<u32> = inv.vms.iter().map(|v| v.id).collect();
-    let mut p = planner::Planner::new(inv, seen, opts, secret_file);
+    let mut p = planner::Planner::new(inv, seen, opts, secret_file, plan);
     if inv.vms.iter().any(|v| v.has_password) {
         p.allow_snippets();
     }

@@ -52,11 +52,12 @@ impl<'a> Planner<'a> {
         seen: &'a Observed,
         opts: Options,
         secret_file: Option<String>,
+        plan: Plan,
     ) -> Self {
         Planner {
             inv,
             seen,
-            steps: GuestSteps::new(KIND, crate::TOOL, opts, seen.notes.clone()),
+            steps: GuestSteps::new(KIND, plan, opts, seen.notes.clone()),
             vms: inv.vms.iter().map(|v| (v.id, v)).collect(),
             disks: HashMap::new(),
             secret_file,

@@ -242,3 +242,28 @@ fn features_and_volumes_are_reported_as_not_handled_inside_vms() {
         );
     }
 }
+
+#[test]
+fn the_binary_writes_as_it_plans_the_plan_the_library_keeps() {
+    let cfg = copy_config(&example_dir());
+    let root = tempfile::tempdir().unwrap();
+    prepare_host(cfg.path(), root.path());
+    let out = assert_cmd::Command::cargo_bin("phx-vm")
+        .unwrap()
+        .arg("--config-dir")
+        .arg(cfg.path())
+        .arg("--state-root")
+        .arg(root.path())
+        .env("PATH", doubles())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let steps = phx_common::plan::read_jsonl(&out.stdout[..]).unwrap();
+    assert!(steps.iter().any(|s| s.id.ends_with(":create")), "{steps:?}");
+    let kept = plan(&load_dir(cfg.path()), root.path(), Options::default());
+    assert_eq!(steps, kept.plan.steps);
+}

@@ -79,7 +79,12 @@ impl Kind {
 /// settings.
 pub fn push_options<K: AsRef<str>, V: AsRef<str>>(argv: &mut Vec<String>, pairs: &[(K, V)]) {
     for (k, v) in pairs {
-        argv.push(format!("--{}", k.as_ref()));
+        // Not format!: a `pct set` of a new clone passes a dozen keys.
+        let k = k.as_ref();
+        let mut opt = String::with_capacity(k.len() + 2);
+        opt.push_str("--");
+        opt.push_str(k);
+        argv.push(opt);
         argv.push(v.as_ref().to_string());
     }
 }
@@ -94,11 +99,12 @@ pub struct GuestSteps {
 }
 
 impl GuestSteps {
-    pub fn new(kind: Kind, tool: &str, opts: Options, notes: Vec<String>) -> Self {
+    /// `plan` is where the steps go: a new [`Plan`], kept, or a streaming one.
+    pub fn new(kind: Kind, plan: Plan, opts: Options, notes: Vec<String>) -> Self {
         GuestSteps {
             kind,
             opts,
-            plan: Plan::new(tool),
+            plan,
             notes,
         }
     }
@@ -208,7 +214,7 @@ mod tests {
     #[test]
     fn a_reboot_is_planned_only_with_restart() {
         let needs = vec!["raw lxc lines".to_string()];
-        let mut s = GuestSteps::new(CT, "phx-lxc", Options::default(), Vec::new());
+        let mut s = GuestSteps::new(CT, Plan::new("phx-lxc"), Options::default(), Vec::new());
         assert_eq!(s.reboot(101, "CT 101 web", &needs), None);
         assert!(s.plan.steps.is_empty());
         assert_eq!(
@@ -219,7 +225,7 @@ mod tests {
             restart: true,
             ..Options::default()
         };
-        let mut s = GuestSteps::new(CT, "phx-lxc", opts, Vec::new());
+        let mut s = GuestSteps::new(CT, Plan::new("phx-lxc"), opts, Vec::new());
         assert_eq!(s.reboot(101, "CT 101 web", &[]), None, "nothing waits");
         assert_eq!(
             s.reboot(101, "CT 101 web", &needs).as_deref(),
