@@ -14,15 +14,15 @@ use std::path::{Path, PathBuf};
 /// Parsed files: cluster.fw, every node's host.fw and the guests' `<vmid>.fw`.
 #[derive(Debug, Default)]
 pub struct Files {
-    pub cluster: Option<FwDoc>,
+    pub cluster: Option<FwDoc<'static>>,
     /// (node, host.fw).
-    pub hosts: Vec<(String, FwDoc)>,
-    pub guests: Vec<(u32, FwDoc)>,
+    pub hosts: Vec<(String, FwDoc<'static>)>,
+    pub guests: Vec<(u32, FwDoc<'static>)>,
 }
 
 impl Files {
     /// The host.fw of `node`, or the only one there is.
-    pub fn host_of(&self, node: &str) -> Option<&FwDoc> {
+    pub fn host_of(&self, node: &str) -> Option<&FwDoc<'static>> {
         match self.hosts.iter().find(|(n, _)| n == node) {
             Some((_, d)) => Some(d),
             None if self.hosts.len() == 1 => Some(&self.hosts[0].1),
@@ -144,7 +144,7 @@ pub fn read(paths: &[(PathBuf, String)]) -> Result<(Files, Problems), String> {
 
 /// The same checks as for the JSON, on parsed files.
 pub fn lint(files: &Files, p: &mut Problems) {
-    let cluster = files.cluster.as_ref().map(|c| &c.fw);
+    let cluster = files.cluster.as_ref().map(|c| &*c.fw);
     let groups: BTreeSet<String> = cluster
         .map(|c| c.groups.keys().cloned().collect())
         .unwrap_or_default();
@@ -234,7 +234,7 @@ pub fn leave_out(files: &mut Files, problems: &Problems) -> Vec<String> {
 
 fn leave_out_lines(doc: &mut FwDoc, lines: &BTreeSet<usize>) {
     let bad = |n: &usize| lines.contains(n);
-    let fw = &mut doc.fw;
+    let fw = doc.fw.to_mut();
     let keep: Vec<bool> = doc.rule_lines.iter().map(|n| !bad(n)).collect();
     retain_by(&mut fw.rules, &keep);
     retain_by(&mut doc.rule_lines, &keep);

@@ -64,7 +64,7 @@ fn existing_files(
     Ok((files, problems))
 }
 
-fn ruleset(inv: &Inventory, a: &SimArgs) -> Result<Ruleset, Failure> {
+fn ruleset<'a>(inv: &'a Inventory, a: &SimArgs) -> Result<Ruleset<'a>, Failure> {
     if a.existing || a.input.state_root != Path::new("/") {
         let (mut files, mut problems) = existing_files(&a.input.state_root, &[])?;
         existing::lint(&files, &mut problems);

@@ -80,13 +80,13 @@ pub fn validate(inv: &Inventory) -> Result<Vec<String>, Problems> {
 }
 
 /// The files Phoenix proposes: path, content, and the document for simulation.
-pub struct Proposed {
-    pub cluster: Option<(String, FwDoc)>,
+pub struct Proposed<'a> {
+    pub cluster: Option<(String, FwDoc<'a>)>,
     /// This node's host.fw: its path (the node's directory), text and document.
-    pub host: Option<(String, String, FwDoc)>,
+    pub host: Option<(String, String, FwDoc<'a>)>,
     /// Other nodes' host.fw (`hosts`): node, path, text.
     pub other_hosts: Vec<(String, String, String)>,
-    pub guests: Vec<(u32, String, FwDoc)>,
+    pub guests: Vec<(u32, String, FwDoc<'a>)>,
 }
 
 /// This node's host object: `host`, else `hosts.<network.hostname>`.
@@ -97,7 +97,7 @@ fn own_host<'a>(
     fw.host.as_deref().or_else(|| fw.hosts.get(node))
 }
 
-pub fn propose(inv: &Inventory) -> Proposed {
+pub fn propose(inv: &Inventory) -> Proposed<'_> {
     let cluster = inv
         .host
         .firewall
@@ -139,7 +139,7 @@ pub fn propose(inv: &Inventory) -> Proposed {
     }
 }
 
-impl Proposed {
+impl<'a> Proposed<'a> {
     /// All files, cluster.fw first, then host.fw.
     pub fn files(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
@@ -158,12 +158,12 @@ impl Proposed {
         out
     }
 
-    pub fn ruleset(self, inv: &Inventory) -> Ruleset {
+    pub fn ruleset(self, inv: &Inventory) -> Ruleset<'a> {
         self.ruleset_with(inv, Routes::None)
     }
 
     /// The ruleset with `local_network` derived from the node's routes.
-    pub fn ruleset_with(self, inv: &Inventory, routes: Routes) -> Ruleset {
+    pub fn ruleset_with(self, inv: &Inventory, routes: Routes) -> Ruleset<'a> {
         let mut topo = Topology::from_inventory(inv);
         topo.routes = routes;
         Ruleset::build_all(

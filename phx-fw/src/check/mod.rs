@@ -67,7 +67,7 @@ impl Locate for JsonLoc<'_> {
 
 /// A parsed `.fw` file: everything is `line N`.
 pub struct FileLoc<'a> {
-    pub doc: &'a FwDoc,
+    pub doc: &'a FwDoc<'a>,
 }
 
 impl Locate for FileLoc<'_> {

@@ -2,6 +2,7 @@
 
 use super::{comment, FwDoc, Kind};
 use phx_common::config::{Firewall, FwRule};
+use std::borrow::Cow;
 
 /// The action as written: `ACCEPT`, `SSH(ACCEPT)`, or a group name.
 pub fn action_text(r: &FwRule) -> String {
@@ -157,11 +158,11 @@ pub fn render_as(kind: Kind, fw: &Firewall) -> Rendered {
 
 /// A rendered object as a document (lines known), for simulating proposed
 /// files; `path` is where pve-firewall reads it.
-pub fn rendered_doc(path: String, kind: Kind, fw: &Firewall) -> (String, FwDoc) {
+pub fn rendered_doc(path: String, kind: Kind, fw: &Firewall) -> (String, FwDoc<'_>) {
     let r = render_as(kind, fw);
     let doc = FwDoc {
         file: path,
-        fw: fw.clone(),
+        fw: Cow::Borrowed(fw),
         rule_lines: r.rule_lines,
         group_lines: r.group_lines,
         group_headers: r.group_headers,

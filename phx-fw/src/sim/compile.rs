@@ -159,7 +159,7 @@ pub(super) struct FileRules {
 }
 
 pub(super) struct Compiler<'a> {
-    pub(super) docs: &'a [FwDoc],
+    pub(super) docs: &'a [FwDoc<'a>],
     pub(super) cluster_doc: Option<usize>,
     pub(super) host_doc: Option<usize>,
     /// The local network (`local_network` alias or the detected one).
@@ -178,7 +178,7 @@ impl Compiler<'_> {
         }
     }
     fn cluster_fw(&self) -> Option<&Firewall> {
-        self.cluster_doc.map(|c| &self.docs[c].fw)
+        self.cluster_doc.map(|c| &*self.docs[c].fw)
     }
     /// The one network an alias names; `local_network` without such an alias
     /// is the local network pve-firewall detects.

@@ -50,7 +50,7 @@ enum ChainOutcome {
     Continue,
 }
 
-impl Ruleset {
+impl Ruleset<'_> {
     pub(super) fn decider(&self, r: &CRule) -> Decider {
         let d = &self.docs[r.doc];
         let rule = match &r.group {

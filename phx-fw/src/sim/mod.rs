@@ -33,8 +33,8 @@ use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
 /// Compiled firewall files plus topology: answers packet queries.
-pub struct Ruleset {
-    pub docs: Vec<FwDoc>,
+pub struct Ruleset<'a> {
+    pub docs: Vec<FwDoc<'a>>,
     topo: Topology,
     cluster: Option<FileRules>,
     /// host.fw: its rules come before cluster.fw's in host IN/OUT.
@@ -100,13 +100,13 @@ const MGMT_OUT: &[(u16, u16)] = &[(8006, 8006), (22, 22), (5900, 5999), (3128, 3
 
 /// The firewall files a ruleset is compiled from.
 #[derive(Debug, Default)]
-pub struct Docs {
+pub struct Docs<'a> {
     /// cluster.fw (None: no file, firewall off).
-    pub cluster: Option<FwDoc>,
+    pub cluster: Option<FwDoc<'a>>,
     /// The node's host.fw.
-    pub host: Option<FwDoc>,
+    pub host: Option<FwDoc<'a>>,
     /// `<vmid>.fw` files.
-    pub guests: Vec<(u32, FwDoc)>,
+    pub guests: Vec<(u32, FwDoc<'a>)>,
 }
 
 /// What PVEFW-smurfs drops (ruleset_chain_add_input_filters, on unless
@@ -122,9 +122,13 @@ fn smurf_sources(host: Option<&FwDoc>, topo: &Topology) -> Ipv4Set {
         .union(&Ipv4Set::single(topo.host_net.broadcast()))
 }
 
-impl Ruleset {
+impl<'a> Ruleset<'a> {
     /// `cluster`: cluster.fw (None: no file, firewall off); `guests`: `<vmid>.fw` files.
-    pub fn build(topo: Topology, cluster: Option<FwDoc>, guests: Vec<(u32, FwDoc)>) -> Ruleset {
+    pub fn build(
+        topo: Topology,
+        cluster: Option<FwDoc<'a>>,
+        guests: Vec<(u32, FwDoc<'a>)>,
+    ) -> Ruleset<'a> {
         Self::build_all(
             topo,
             Docs {
@@ -135,7 +139,7 @@ impl Ruleset {
         )
     }
 
-    pub fn build_all(topo: Topology, files: Docs) -> Ruleset {
+    pub fn build_all(topo: Topology, files: Docs<'a>) -> Ruleset<'a> {
         let Docs {
             cluster,
             host,

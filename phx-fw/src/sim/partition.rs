@@ -7,7 +7,7 @@ use super::{HostIn, Ruleset, HOST_IN, MGMT_IN};
 use crate::ipv4set::Ipv4Set;
 use phx_common::firewall::rule::{Target, Verdict};
 
-impl Ruleset {
+impl Ruleset<'_> {
     /// Splits `sources` by what host IN does with tcp to `port` on the host
     /// address, for every source port: each part with its verdict and what
     /// decided. Rules limited to some source ports cannot be relied on to
