@@ -3,7 +3,8 @@
 //! rules, security groups, IP sets, aliases and the DROP/REJECT policies.
 //! Works on `FwDoc`s, so it evaluates proposed files and existing ones alike.
 //!
-//! `values`: packets, zones, answers; `compile`: documents into chains;
+//! `values`: packets, zones, answers; `scope`: which rules are compiled
+//! (all, or what the lockout guard asks about); `compile`: documents into chains;
 //! `eval`: one packet through them (guest chains, the path between zones);
 //! `host`: the host's chains (host.fw, cluster.fw, management, corosync);
 //! `partition`: host IN for a set of sources (the lockout guard); `query`:
@@ -18,10 +19,12 @@ pub mod localnet;
 pub mod machine;
 mod partition;
 mod query;
+mod scope;
 mod values;
 
 pub use phx_common::firewall::rule::Verdict;
 pub use query::{batch_line, endpoint, query_proto, resolve_endpoint, Endpoint, Query};
+pub use scope::Scope;
 pub use values::{Answer, Decider, DstType, GuestInfo, Nic, Packet, Topology, Zone};
 
 use crate::fwfile::FwDoc;
@@ -54,6 +57,9 @@ pub struct Ruleset<'a> {
     /// Smurf sources (multicast, the limited and the local broadcast), when
     /// the smurf filter is on.
     smurfs: Ipv4Set,
+    /// The rules compiled: a ruleset built for the lockout guard answers
+    /// only `host_in_partition` for its ports.
+    scope: Scope,
 }
 
 const MGMT_IN: &[(u16, u16)] = &[
@@ -140,6 +146,11 @@ impl<'a> Ruleset<'a> {
     }
 
     pub fn build_all(topo: Topology, files: Docs<'a>) -> Ruleset<'a> {
+        Self::build_scoped(topo, files, Scope::Everything)
+    }
+
+    /// A ruleset holding only the rules `scope` needs.
+    pub fn build_scoped(topo: Topology, files: Docs<'a>, scope: Scope) -> Ruleset<'a> {
         let Docs {
             cluster,
             host,
@@ -189,6 +200,7 @@ impl<'a> Ruleset<'a> {
             host_doc,
             local_net,
             cache: HashMap::new(),
+            scope: &scope,
         };
         let cluster = cluster_doc.map(|c| comp.file(c));
         let host = host_doc.map(|h| comp.file(h));
@@ -239,6 +251,7 @@ impl<'a> Ruleset<'a> {
             management,
             blacklist,
             smurfs,
+            scope,
         }
     }
 
@@ -253,6 +266,10 @@ impl<'a> Ruleset<'a> {
 
     pub fn local_network(&self) -> &str {
         &self.local_network_desc
+    }
+
+    pub fn scope(&self) -> &Scope {
+        &self.scope
     }
 
     /// Warnings from building the ruleset.
