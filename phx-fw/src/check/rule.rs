@@ -6,7 +6,7 @@ use phx_common::config::{Firewall, FwRule, Problems};
 use phx_common::firewall::addr::{self, Addr, RefScope};
 use phx_common::firewall::lookup::{find_alias, find_ipset, is_local_network, Kind};
 use phx_common::firewall::rule::{
-    is_guest_iface, is_host_iface, port_spec, split_action, IcmpMatch,
+    each_port_range, is_guest_iface, is_host_iface, split_action, IcmpMatch,
 };
 use phx_common::firewall::tables;
 
@@ -87,13 +87,14 @@ fn check_group_rule(at: &At, p: &mut Problems) {
 /// The verdict, the macro, and what a macro leaves no room for.
 fn check_action(at: &At, p: &mut Problems) {
     let r = at.r;
-    let shown = crate::fwfile::action_text(r);
+    // The action as written, for messages only.
+    let shown = || crate::fwfile::action_text(r);
     let (mac, verdict) = split_action(r);
     if !VERDICTS.contains(&verdict) {
         at.push(
             p,
             "action",
-            &shown,
+            &shown(),
             "ACCEPT, DROP, REJECT or Macro(ACCEPT|DROP|REJECT), in uppercase",
         );
     } else if let Some(m) = mac {
@@ -102,7 +103,7 @@ fn check_action(at: &At, p: &mut Problems) {
             at.push(
                 p,
                 "action",
-                &shown,
+                &shown(),
                 format!(
                     "a pve-firewall macro ({}, …) followed by (ACCEPT|DROP|REJECT)",
                     names.join(", ")
@@ -129,7 +130,7 @@ fn check_action(at: &At, p: &mut Problems) {
         at.push(
             p,
             "action",
-            &shown,
+            &shown(),
             "ACCEPT or DROP (REJECT is not allowed on FORWARD)",
         );
     }
@@ -207,7 +208,7 @@ fn check_ports(at: &At, pnum: Option<u8>, p: &mut Problems) {
             );
             continue;
         }
-        if let Err(e) = port_spec(v) {
+        if let Err(e) = each_port_range(v, |_, _| {}) {
             at.push(
                 p,
                 f,
@@ -247,17 +248,14 @@ fn check_icmp_type(at: &At, pnum: Option<u8>, p: &mut Problems) {
 /// `-source` and `-dest`: valid, defined where referenced, one family.
 fn check_addresses(at: &At, p: &mut Problems) {
     let r = at.r;
-    let mut fams = Vec::new();
-    for (f, v) in [("source", &r.source), ("dest", &r.dest)] {
-        if let Some(v) = v {
-            if let Some(a) = check_addr(at, f, v, p) {
-                if let Some(fam) = family(&a, at) {
-                    fams.push(fam);
-                }
-            }
-        }
-    }
-    if fams.len() == 2 && fams[0] != fams[1] {
+    // Checked (and reported) in this order; the family when it is known.
+    let family_of = |f: &str, v: &Option<String>, p: &mut Problems| {
+        let a = check_addr(at, f, v.as_deref()?, p)?;
+        family(&a, at)
+    };
+    let source = family_of("source", &r.source, p);
+    let dest = family_of("dest", &r.dest, p);
+    if matches!((source, dest), (Some(s), Some(d)) if s != d) {
         at.push(
             p,
             "dest",

@@ -5,7 +5,7 @@
 //! indexing its ports) was most of what planning cost after loading.
 
 use phx_common::config::FwRule;
-use phx_common::firewall::rule::{port_spec, split_action};
+use phx_common::firewall::rule::{each_port_range, split_action};
 use phx_common::firewall::tables;
 
 /// The rules a ruleset holds.
@@ -46,11 +46,13 @@ impl Scope {
             Some(0) => true,
             Some(tables::TCP) => match r.dport.as_deref() {
                 None => true,
-                Some(d) => port_spec(d).is_ok_and(|ranges| {
-                    ranges
-                        .iter()
-                        .any(|(a, b)| ports.iter().any(|p| (*a..=*b).contains(p)))
-                }),
+                Some(d) => {
+                    let mut hit = false;
+                    let valid = each_port_range(d, |a, b| {
+                        hit |= ports.iter().any(|p| (a..=b).contains(p));
+                    });
+                    valid.is_ok() && hit
+                }
             },
             // Another protocol never matches tcp; an unknown one does not
             // compile.
