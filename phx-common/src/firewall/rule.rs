@@ -81,8 +81,8 @@ pub fn port_spec(s: &str) -> Result<PortRanges, String> {
 /// value is valid. Ranges seen before a problem are still passed to `f`.
 pub fn each_port_range(s: &str, mut f: impl FnMut(u16, u16)) -> Result<(), String> {
     let mut count = 0;
-    for item in s.split(',') {
-        if let Some((a, b)) = item.split_once(':') {
+    for item in addr::split_byte(s, b',') {
+        if let Some((a, b)) = addr::split_once_byte(item, b':') {
             let (a, b) = match (port_number(a), port_number(b)) {
                 (Some(a), Some(b)) => (a, b),
                 _ => return Err(format!("{item:?} is not a range of port numbers a:b")),

@@ -3,7 +3,7 @@
 
 use super::{q, Ctx, Locate};
 use phx_common::config::{Firewall, FwRule, Problems};
-use phx_common::firewall::addr::{self, Addr, RefScope};
+use phx_common::firewall::addr::{self, AddrRef, RefScope};
 use phx_common::firewall::lookup::{find_alias, find_ipset, is_local_network, Kind};
 use phx_common::firewall::rule::{
     each_port_range, is_guest_iface, is_host_iface, split_action, IcmpMatch,
@@ -266,21 +266,21 @@ fn check_addresses(at: &At, p: &mut Problems) {
 }
 
 /// Address family of a reference when it is known: Some(true) for IPv4.
-fn family(a: &Addr, at: &At) -> Option<bool> {
+fn family(a: &AddrRef, at: &At) -> Option<bool> {
     match a {
-        Addr::List(l) => l.first().map(|n| matches!(n, ipnet::IpNet::V4(_))),
-        Addr::Range(x, _) => Some(x.is_ipv4()),
-        Addr::Alias(scope, name) => find_alias(name, *scope, at.fw, at.ctx.kind, at.ctx.cluster)
+        AddrRef::List { v4 } => Some(*v4),
+        AddrRef::Range(x, _) => Some(x.is_ipv4()),
+        AddrRef::Alias(scope, name) => find_alias(name, *scope, at.fw, at.ctx.kind, at.ctx.cluster)
             .and_then(|al| addr::parse_net(&al.cidr).ok())
             .map(|n| matches!(n, ipnet::IpNet::V4(_))),
-        Addr::Set(..) => None,
+        AddrRef::Set(..) => None,
     }
 }
 
-/// Checks an address field; returns it parsed when valid.
-fn check_addr(at: &At, field: &str, v: &str, p: &mut Problems) -> Option<Addr> {
+/// Checks an address field; returns what it is when valid.
+fn check_addr<'v>(at: &At, field: &str, v: &'v str, p: &mut Problems) -> Option<AddrRef<'v>> {
     let (fw, ctx) = (at.fw, at.ctx);
-    let a = match addr::parse_addr(v) {
+    let a = match addr::each_addr_net(v, |_| {}) {
         Ok(a) => a,
         Err(e) => {
             at.push(p, field, v, format!("{} ({e})", addr::ADDR_EXPECTED));
@@ -292,11 +292,11 @@ fn check_addr(at: &At, field: &str, v: &str, p: &mut Problems) -> Option<Addr> {
         Kind::Guest(_) => "in this guest's firewall or the cluster's",
     };
     match &a {
-        Addr::Set(RefScope::Sdn, _) => {
+        AddrRef::Set(RefScope::Sdn, _) => {
             at.push(p, field, v, "an IP set Phoenix manages (+sdn/ sets come from Proxmox SDN, which Phoenix does not configure)");
             return None;
         }
-        Addr::Set(scope, name) => {
+        AddrRef::Set(scope, name) => {
             if name.chars().any(|c| c.is_ascii_uppercase()) {
                 at.push(p, field, v, "an IP set name in lowercase (pve-firewall lowercases set names, so +Name never matches)");
                 return None;
@@ -311,7 +311,7 @@ fn check_addr(at: &At, field: &str, v: &str, p: &mut Problems) -> Option<Addr> {
                 return None;
             }
         }
-        Addr::Alias(scope, name)
+        AddrRef::Alias(scope, name)
             if !is_local_network(name, *scope)
                 && find_alias(name, *scope, fw, ctx.kind, ctx.cluster).is_none() =>
         {
