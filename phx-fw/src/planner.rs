@@ -107,8 +107,23 @@ fn own_host<'a>(
 }
 
 pub fn propose(inv: &Inventory) -> Proposed<'_> {
-    let mut files = Vec::new();
-    let mut docs = Docs::default();
+    propose_with(inv, true)
+}
+
+/// The files, and the guests' documents only when asked for: the lockout
+/// guard compiles no guest file, and 10,000 guests' documents are MBs.
+fn propose_with(inv: &Inventory, guest_docs: bool) -> Proposed<'_> {
+    let guests = inv.guests().filter(|g| g.firewall().is_some()).count();
+    let hosts = inv
+        .host
+        .firewall
+        .as_ref()
+        .map_or(0, |fw| 2 + fw.hosts.len());
+    let mut files = Vec::with_capacity(hosts + guests);
+    let mut docs = Docs {
+        guests: Vec::with_capacity(if guest_docs { guests } else { 0 }),
+        ..Docs::default()
+    };
     let node = &inv.host.network.hostname;
     if let Some(fw) = &inv.host.firewall {
         let path = Kind::Cluster.path();
@@ -141,13 +156,18 @@ pub fn propose(inv: &Inventory) -> Proposed<'_> {
         let Some(fw) = g.firewall() else { continue };
         let kind = Kind::Guest(g.id());
         let path = kind.path();
-        let (text, doc) = rendered_doc(path.clone(), kind, fw);
+        let text = if guest_docs {
+            let (text, doc) = rendered_doc(path.clone(), kind, fw);
+            docs.guests.push((g.id(), doc));
+            text
+        } else {
+            render_as(kind, fw).text
+        };
         files.push(ProposedFile {
             id: format!("fw:guest:{}", g.id()),
             path,
             text,
         });
-        docs.guests.push((g.id(), doc));
     }
     Proposed { files, docs }
 }
@@ -257,7 +277,7 @@ pub struct Options {
 /// lockout). Warnings come with either; the caller prints them.
 pub fn plan(inv: &Inventory, opts: &Options) -> Result<(Plan, Vec<String>), Problems> {
     let mut notes = validate(inv)?;
-    let Proposed { files, docs } = propose(inv);
+    let Proposed { files, docs } = propose_with(inv, false);
     let rs = guard_ruleset(inv, docs, opts.routes.clone());
     notes.extend(rs.notes().iter().cloned());
     let who = guarded(inv, opts.ssh_client);
@@ -285,6 +305,7 @@ pub fn plan(inv: &Inventory, opts: &Options) -> Result<(Plan, Vec<String>), Prob
         }
     }
     let mut plan = Plan::new(TOOL);
+    plan.steps.reserve_exact(files.len() + 2);
     for f in files {
         // pmxcfs refuses chmod/chown: no mode or owner under /etc/pve.
         plan.push(
