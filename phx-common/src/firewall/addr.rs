@@ -142,6 +142,18 @@ pub enum AddrRef<'a> {
 /// `parse_addr` without collecting: what the address is, each network of
 /// a list passed to `f` in order (also those before a problem).
 pub fn each_addr_net(s: &str, mut f: impl FnMut(IpNet)) -> Result<AddrRef<'_>, String> {
+    // Nearly every address is one IPv4 CIDR: only digits, '.' and '/', so
+    // no set, scope, alias, range or list, and the reading below would come
+    // to this same network. Anything else (host bits too) is read in full.
+    if let Some(net) = cidr4::parse(s).filter(|n| n.network() == n.addr()) {
+        f(IpNet::V4(net));
+        return Ok(AddrRef::List { v4: true });
+    }
+    read_in_full(s, f)
+}
+
+/// `each_addr_net` for any address.
+fn read_in_full(s: &str, mut f: impl FnMut(IpNet)) -> Result<AddrRef<'_>, String> {
     if s.is_empty() {
         return Err("an empty address".into());
     }
@@ -240,6 +252,31 @@ mod tests {
             assert_eq!(split_byte(s, b',').collect::<Vec<_>>(), want, "{s:?}");
             assert_eq!(split_once_byte(s, b','), s.split_once(','), "{s:?}");
             assert_eq!(has_byte(s, b','), s.contains(','), "{s:?}");
+        }
+    }
+
+    /// The IPv4 CIDR shortcut answers as the full reading does.
+    #[test]
+    fn the_cidr_shortcut_reads_as_the_full_reading() {
+        fn read(s: &str, full: bool) -> (Result<AddrRef<'_>, String>, Vec<IpNet>) {
+            let mut nets = Vec::new();
+            let r = if full {
+                read_in_full(s, |n| nets.push(n))
+            } else {
+                each_addr_net(s, |n| nets.push(n))
+            };
+            (r, nets)
+        }
+        let alphabet = b"0128./";
+        for len in 0..=6u32 {
+            for mut code in 0..alphabet.len().pow(len) {
+                let mut s = String::from("10.");
+                for _ in 0..len {
+                    s.push(char::from(alphabet[code % alphabet.len()]));
+                    code /= alphabet.len();
+                }
+                assert_eq!(read(&s, false), read(&s, true), "{s:?}");
+            }
         }
     }
 

@@ -80,6 +80,11 @@ pub fn port_spec(s: &str) -> Result<PortRanges, String> {
 /// whether it names a port): each range in order, then whether the whole
 /// value is valid. Ranges seen before a problem are still passed to `f`.
 pub fn each_port_range(s: &str, mut f: impl FnMut(u16, u16)) -> Result<(), String> {
+    // Most values are one port number: what the loop below makes of them.
+    if let Some(n) = port_number(s) {
+        f(n, n);
+        return Ok(());
+    }
     let mut count = 0;
     for item in addr::split_byte(s, b',') {
         if let Some((a, b)) = addr::split_once_byte(item, b':') {
