@@ -41,21 +41,20 @@ fn push_rule_line(out: &mut String, r: &FwRule) {
     out[dir..].make_ascii_uppercase();
     out.push(' ');
     push_action(out, r);
+    // Each flag with the spaces around it: two appends per option.
     let opts: [(&str, &Option<String>); 8] = [
-        ("-i", &r.iface),
-        ("-source", &r.source),
-        ("-dest", &r.dest),
-        ("-p", &r.proto),
-        ("-dport", &r.dport),
-        ("-sport", &r.sport),
-        ("-log", &r.log),
-        ("-icmp-type", &r.icmp_type),
+        (" -i ", &r.iface),
+        (" -source ", &r.source),
+        (" -dest ", &r.dest),
+        (" -p ", &r.proto),
+        (" -dport ", &r.dport),
+        (" -sport ", &r.sport),
+        (" -log ", &r.log),
+        (" -icmp-type ", &r.icmp_type),
     ];
     for (flag, v) in opts {
         if let Some(v) = v {
-            out.push(' ');
             out.push_str(flag);
-            out.push(' ');
             out.push_str(v);
         }
     }
