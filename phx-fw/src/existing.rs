@@ -5,7 +5,8 @@
 
 use crate::check::{self, Ctx, FileLoc};
 use crate::fwfile::{self, FwDoc, Kind};
-use phx_common::config::Problems;
+use phx_common::config::{Firewall, Problems};
+use phx_common::firewall::lookup::AliasIndex;
 use phx_common::fsutil::under_root;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeSet;
@@ -148,10 +149,18 @@ pub fn lint(files: &Files, p: &mut Problems) {
     let groups: BTreeSet<String> = cluster
         .map(|c| c.groups.keys().cloned().collect())
         .unwrap_or_default();
-    let mut one = |kind: Kind, d: &FwDoc, cluster| {
+    let cluster_aliases = cluster.map(AliasIndex::new).unwrap_or_default();
+    let no_aliases = AliasIndex::default();
+    let mut one = |kind: Kind, d: &FwDoc, cluster: Option<&Firewall>| {
         let ctx = Ctx {
             kind,
             cluster,
+            // The cluster's own file sees no cluster aliases but its own.
+            cluster_aliases: if cluster.is_some() {
+                &cluster_aliases
+            } else {
+                &no_aliases
+            },
             groups: &groups,
         };
         check::check(&d.fw, &ctx, &d.file, &FileLoc { doc: d }, p);

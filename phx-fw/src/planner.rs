@@ -8,6 +8,7 @@ use crate::sim::localnet::Routes;
 use crate::sim::{Decider, Docs, Ruleset, Scope, Topology};
 use phx_common::config::reader::join_key;
 use phx_common::config::{Inventory, Problems};
+use phx_common::firewall::lookup::AliasIndex;
 use phx_common::plan::{argv, Action, FileStep, HandlerStep, Plan};
 use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
@@ -23,10 +24,12 @@ pub fn validate(inv: &Inventory) -> Result<Vec<String>, Problems> {
     let groups: BTreeSet<String> = cluster
         .map(|c| c.groups.keys().cloned().collect())
         .unwrap_or_default();
+    let cluster_aliases = cluster.map(AliasIndex::new).unwrap_or_default();
     if let Some(fw) = cluster {
         let ctx = Ctx {
             kind: Kind::Cluster,
             cluster: None,
+            cluster_aliases: &AliasIndex::default(),
             groups: &groups,
         };
         let base = &inv.host.firewall_path;
@@ -35,6 +38,7 @@ pub fn validate(inv: &Inventory) -> Result<Vec<String>, Problems> {
         let ctx = Ctx {
             kind: Kind::Host,
             cluster,
+            cluster_aliases: &cluster_aliases,
             groups: &groups,
         };
         if let Some(host) = &fw.host {
@@ -61,6 +65,7 @@ pub fn validate(inv: &Inventory) -> Result<Vec<String>, Problems> {
             let ctx = Ctx {
                 kind: Kind::Guest(g.id()),
                 cluster,
+                cluster_aliases: &cluster_aliases,
                 groups: &groups,
             };
             check::check(fw, &ctx, inv.file_of(g), &JsonLoc { base: &base }, &mut p);

@@ -4,7 +4,7 @@
 use super::{q, Ctx, Locate};
 use phx_common::config::{Firewall, FwRule, Problems};
 use phx_common::firewall::addr::{self, AddrRef, RefScope};
-use phx_common::firewall::lookup::{find_alias, find_ipset, is_local_network, Kind};
+use phx_common::firewall::lookup::{find_ipset, is_local_network, AliasIndex, Kind};
 use phx_common::firewall::rule::{
     each_port_range, is_guest_iface, is_host_iface, split_action, IcmpMatch,
 };
@@ -16,6 +16,8 @@ const VERDICTS: &[&str] = &["ACCEPT", "DROP", "REJECT"];
 struct At<'a> {
     r: &'a FwRule,
     fw: &'a Firewall,
+    /// `fw`'s aliases, indexed.
+    own: &'a AliasIndex<'a>,
     ctx: &'a Ctx<'a>,
     loc: &'a dyn Locate,
 }
@@ -32,8 +34,21 @@ impl At<'_> {
     }
 }
 
-pub(super) fn check_rule(r: &FwRule, fw: &Firewall, ctx: &Ctx, loc: &dyn Locate, p: &mut Problems) {
-    let at = At { r, fw, ctx, loc };
+pub(super) fn check_rule(
+    r: &FwRule,
+    fw: &Firewall,
+    own: &AliasIndex,
+    ctx: &Ctx,
+    loc: &dyn Locate,
+    p: &mut Problems,
+) {
+    let at = At {
+        r,
+        fw,
+        own,
+        ctx,
+        loc,
+    };
     if at.guest() && r.direction == "forward" {
         at.push(
             p,
@@ -270,7 +285,7 @@ fn family(a: &AddrRef, at: &At) -> Option<bool> {
     match a {
         AddrRef::List { v4 } => Some(*v4),
         AddrRef::Range(x, _) => Some(x.is_ipv4()),
-        AddrRef::Alias(scope, name) => find_alias(name, *scope, at.fw, at.ctx.kind, at.ctx.cluster)
+        AddrRef::Alias(scope, name) => super::alias(name, *scope, at.own, at.ctx)
             .and_then(|al| addr::parse_net(&al.cidr).ok())
             .map(|n| matches!(n, ipnet::IpNet::V4(_))),
         AddrRef::Set(..) => None,
@@ -313,7 +328,7 @@ fn check_addr<'v>(at: &At, field: &str, v: &'v str, p: &mut Problems) -> Option<
         }
         AddrRef::Alias(scope, name)
             if !is_local_network(name, *scope)
-                && find_alias(name, *scope, fw, ctx.kind, ctx.cluster).is_none() =>
+                && super::alias(name, *scope, at.own, ctx).is_none() =>
         {
             at.push(
                 p,
