@@ -9,7 +9,7 @@ use crate::ipv4set::Ipv4Set;
 use ipnet::IpNet;
 use phx_common::config::{Firewall, FwRule};
 use phx_common::firewall::addr::{self, Addr, RefScope};
-use phx_common::firewall::lookup::{find_alias, find_ipset, is_local_network, Kind};
+use phx_common::firewall::lookup::{find_alias_in, find_ipset, is_local_network, AliasIndex, Kind};
 use phx_common::firewall::rule::{Match, Rule, Target, Verdict};
 use phx_common::firewall::tables;
 use std::collections::HashMap;
@@ -167,6 +167,8 @@ pub(super) struct Compiler<'a> {
     /// The local network (`local_network` alias or the detected one).
     pub(super) local_net: IpNet,
     pub(super) cache: HashMap<(usize, String), Arc<Ipv4Set>>,
+    /// Each document's aliases, indexed once (`docs[i]`'s at `i`).
+    pub(super) aliases: Vec<AliasIndex<'a>>,
     /// Which rules to compile.
     pub(super) scope: &'a Scope,
 }
@@ -187,8 +189,9 @@ impl Compiler<'_> {
     /// The one network an alias names; `local_network` without such an alias
     /// is the local network pve-firewall detects.
     fn alias_net(&self, doc: usize, scope: RefScope, name: &str) -> Option<IpNet> {
-        let fw = &self.docs[doc].fw;
-        match find_alias(name, scope, fw, self.kind_of(doc), self.cluster_fw()) {
+        let own = &self.aliases[doc];
+        let cluster = self.cluster_doc.map(|c| &self.aliases[c]);
+        match find_alias_in(name, scope, own, self.kind_of(doc), cluster) {
             Some(a) => addr::parse_net(&a.cidr).ok(),
             None if is_local_network(name, scope) => Some(self.local_net),
             None => None,

@@ -32,6 +32,7 @@ use crate::ipv4set::Ipv4Set;
 use compile::{Chains, Compiler, FileRules};
 use ipnet::IpNet;
 use phx_common::firewall::addr::{self, RefScope};
+use phx_common::firewall::lookup::AliasIndex;
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
@@ -200,6 +201,7 @@ impl<'a> Ruleset<'a> {
             host_doc,
             local_net,
             cache: HashMap::new(),
+            aliases: docs.iter().map(|d| AliasIndex::new(&d.fw)).collect(),
             scope: &scope,
         };
         let cluster = cluster_doc.map(|c| comp.file(c));
