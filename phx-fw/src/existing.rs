@@ -5,7 +5,8 @@
 
 use crate::check::{self, Ctx, FileLoc};
 use crate::fwfile::{self, FwDoc, Kind};
-use phx_common::config::Problems;
+use phx_common::config::{Firewall, Problems};
+use phx_common::firewall::lookup::AliasIndex;
 use phx_common::fsutil::under_root;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeSet;
@@ -14,15 +15,15 @@ use std::path::{Path, PathBuf};
 /// Parsed files: cluster.fw, every node's host.fw and the guests' `<vmid>.fw`.
 #[derive(Debug, Default)]
 pub struct Files {
-    pub cluster: Option<FwDoc>,
+    pub cluster: Option<FwDoc<'static>>,
     /// (node, host.fw).
-    pub hosts: Vec<(String, FwDoc)>,
-    pub guests: Vec<(u32, FwDoc)>,
+    pub hosts: Vec<(String, FwDoc<'static>)>,
+    pub guests: Vec<(u32, FwDoc<'static>)>,
 }
 
 impl Files {
     /// The host.fw of `node`, or the only one there is.
-    pub fn host_of(&self, node: &str) -> Option<&FwDoc> {
+    pub fn host_of(&self, node: &str) -> Option<&FwDoc<'static>> {
         match self.hosts.iter().find(|(n, _)| n == node) {
             Some((_, d)) => Some(d),
             None if self.hosts.len() == 1 => Some(&self.hosts[0].1),
@@ -144,14 +145,22 @@ pub fn read(paths: &[(PathBuf, String)]) -> Result<(Files, Problems), String> {
 
 /// The same checks as for the JSON, on parsed files.
 pub fn lint(files: &Files, p: &mut Problems) {
-    let cluster = files.cluster.as_ref().map(|c| &c.fw);
+    let cluster = files.cluster.as_ref().map(|c| &*c.fw);
     let groups: BTreeSet<String> = cluster
         .map(|c| c.groups.keys().cloned().collect())
         .unwrap_or_default();
-    let mut one = |kind: Kind, d: &FwDoc, cluster| {
+    let cluster_aliases = cluster.map(AliasIndex::new).unwrap_or_default();
+    let no_aliases = AliasIndex::default();
+    let mut one = |kind: Kind, d: &FwDoc, cluster: Option<&Firewall>| {
         let ctx = Ctx {
             kind,
             cluster,
+            // The cluster's own file sees no cluster aliases but its own.
+            cluster_aliases: if cluster.is_some() {
+                &cluster_aliases
+            } else {
+                &no_aliases
+            },
             groups: &groups,
         };
         check::check(&d.fw, &ctx, &d.file, &FileLoc { doc: d }, p);
@@ -234,7 +243,7 @@ pub fn leave_out(files: &mut Files, problems: &Problems) -> Vec<String> {
 
 fn leave_out_lines(doc: &mut FwDoc, lines: &BTreeSet<usize>) {
     let bad = |n: &usize| lines.contains(n);
-    let fw = &mut doc.fw;
+    let fw = doc.fw.to_mut();
     let keep: Vec<bool> = doc.rule_lines.iter().map(|n| !bad(n)).collect();
     retain_by(&mut fw.rules, &keep);
     retain_by(&mut doc.rule_lines, &keep);

@@ -36,7 +36,11 @@ fn run_plan(a: PlanArgs) -> Result<u8, Failure> {
     };
     let (plan, notes) = planner::plan(&inv, &opts).map_err(Failure::Invalid)?;
     warn_all(&notes);
-    emit(&plan)
+    let status = emit(&plan);
+    // The process ends here: freeing the model of 10,000 guests and the plan
+    // allocation by allocation (~3 ms) is left to the exit.
+    std::mem::forget((inv, plan));
+    status
 }
 
 fn run_render(input: InputArgs, out: Option<PathBuf>) -> Result<u8, Failure> {
@@ -64,7 +68,7 @@ fn existing_files(
     Ok((files, problems))
 }
 
-fn ruleset(inv: &Inventory, a: &SimArgs) -> Result<Ruleset, Failure> {
+fn ruleset<'a>(inv: &'a Inventory, a: &SimArgs) -> Result<Ruleset<'a>, Failure> {
     if a.existing || a.input.state_root != Path::new("/") {
         let (mut files, mut problems) = existing_files(&a.input.state_root, &[])?;
         existing::lint(&files, &mut problems);

@@ -2,12 +2,13 @@
 //! → plan. Nothing is planned from a configuration with problems.
 
 use crate::check::{self, Ctx, JsonLoc};
-use crate::fwfile::{rendered_doc, FwDoc, Kind};
+use crate::fwfile::{render_as, rendered_doc, Kind};
 use crate::lockout::{self, Lockout, Who};
 use crate::sim::localnet::Routes;
-use crate::sim::{Decider, Docs, Ruleset, Topology};
+use crate::sim::{Decider, Docs, Ruleset, Scope, Topology};
 use phx_common::config::reader::join_key;
 use phx_common::config::{Inventory, Problems};
+use phx_common::firewall::lookup::AliasIndex;
 use phx_common::plan::{argv, Action, FileStep, HandlerStep, Plan};
 use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
@@ -23,10 +24,12 @@ pub fn validate(inv: &Inventory) -> Result<Vec<String>, Problems> {
     let groups: BTreeSet<String> = cluster
         .map(|c| c.groups.keys().cloned().collect())
         .unwrap_or_default();
+    let cluster_aliases = cluster.map(AliasIndex::new).unwrap_or_default();
     if let Some(fw) = cluster {
         let ctx = Ctx {
             kind: Kind::Cluster,
             cluster: None,
+            cluster_aliases: &AliasIndex::default(),
             groups: &groups,
         };
         let base = &inv.host.firewall_path;
@@ -35,6 +38,7 @@ pub fn validate(inv: &Inventory) -> Result<Vec<String>, Problems> {
         let ctx = Ctx {
             kind: Kind::Host,
             cluster,
+            cluster_aliases: &cluster_aliases,
             groups: &groups,
         };
         if let Some(host) = &fw.host {
@@ -61,6 +65,7 @@ pub fn validate(inv: &Inventory) -> Result<Vec<String>, Problems> {
             let ctx = Ctx {
                 kind: Kind::Guest(g.id()),
                 cluster,
+                cluster_aliases: &cluster_aliases,
                 groups: &groups,
             };
             check::check(fw, &ctx, inv.file_of(g), &JsonLoc { base: &base }, &mut p);
@@ -79,14 +84,23 @@ pub fn validate(inv: &Inventory) -> Result<Vec<String>, Problems> {
     }
 }
 
-/// The files Phoenix proposes: path, content, and the document for simulation.
-pub struct Proposed {
-    pub cluster: Option<(String, FwDoc)>,
-    /// This node's host.fw: its path (the node's directory), text and document.
-    pub host: Option<(String, String, FwDoc)>,
-    /// Other nodes' host.fw (`hosts`): node, path, text.
-    pub other_hosts: Vec<(String, String, String)>,
-    pub guests: Vec<(u32, String, FwDoc)>,
+/// One file Phoenix proposes: its plan step's ID, where pve-firewall reads
+/// it, and its text.
+#[derive(Debug, Clone)]
+pub struct ProposedFile {
+    pub id: String,
+    pub path: String,
+    pub text: String,
+}
+
+/// The files Phoenix proposes and the documents the simulator compiles.
+pub struct Proposed<'a> {
+    /// In plan order: cluster.fw, this node's host.fw, other nodes' host.fw
+    /// (`hosts`), then the guests' `<vmid>.fw`.
+    pub files: Vec<ProposedFile>,
+    /// cluster.fw, this node's host.fw and the guests' files, each with the
+    /// line of every rule; other nodes' host.fw are not simulated.
+    pub docs: Docs<'a>,
 }
 
 /// This node's host object: `host`, else `hosts.<network.hostname>`.
@@ -97,84 +111,105 @@ fn own_host<'a>(
     fw.host.as_deref().or_else(|| fw.hosts.get(node))
 }
 
-pub fn propose(inv: &Inventory) -> Proposed {
-    let cluster = inv
+pub fn propose(inv: &Inventory) -> Proposed<'_> {
+    propose_with(inv, true)
+}
+
+/// The files, and the guests' documents only when asked for: the lockout
+/// guard compiles no guest file, and 10,000 guests' documents are MBs.
+fn propose_with(inv: &Inventory, guest_docs: bool) -> Proposed<'_> {
+    let guests = inv.guests().filter(|g| g.firewall().is_some()).count();
+    let hosts = inv
         .host
         .firewall
         .as_ref()
-        .map(|fw| rendered_doc(Kind::Cluster.path(), Kind::Cluster, fw));
+        .map_or(0, |fw| 2 + fw.hosts.len());
+    let mut files = Vec::with_capacity(hosts + guests);
+    let mut docs = Docs {
+        guests: Vec::with_capacity(if guest_docs { guests } else { 0 }),
+        ..Docs::default()
+    };
     let node = &inv.host.network.hostname;
-    let host = inv.host.firewall.as_ref().and_then(|fw| {
-        let h = own_host(fw, node)?;
-        let path = Kind::Host.path_on(node);
-        let (text, doc) = rendered_doc(path.clone(), Kind::Host, h);
-        Some((path, text, doc))
-    });
-    let other_hosts = inv
-        .host
-        .firewall
-        .iter()
-        .flat_map(|fw| &fw.hosts)
-        .filter(|(name, _)| *name != node)
-        .map(|(name, h)| {
-            let path = Kind::Host.path_on(name);
-            let (text, _) = rendered_doc(path.clone(), Kind::Host, h);
-            (name.clone(), path, text)
-        })
-        .collect();
-    let guests = inv
-        .guests()
-        .filter_map(|g| {
-            let fw = g.firewall()?;
-            let kind = Kind::Guest(g.id());
-            let (text, doc) = rendered_doc(kind.path(), kind, fw);
-            Some((g.id(), text, doc))
-        })
-        .collect();
-    Proposed {
-        cluster,
-        host,
-        other_hosts,
-        guests,
+    if let Some(fw) = &inv.host.firewall {
+        let path = Kind::Cluster.path();
+        let (text, doc) = rendered_doc(path.clone(), Kind::Cluster, fw);
+        files.push(ProposedFile {
+            id: "fw:cluster".into(),
+            path,
+            text,
+        });
+        docs.cluster = Some(doc);
+        if let Some(h) = own_host(fw, node) {
+            let path = Kind::Host.path_on(node);
+            let (text, doc) = rendered_doc(path.clone(), Kind::Host, h);
+            files.push(ProposedFile {
+                id: "fw:host".into(),
+                path,
+                text,
+            });
+            docs.host = Some(doc);
+        }
+        for (name, h) in fw.hosts.iter().filter(|(name, _)| *name != node) {
+            files.push(ProposedFile {
+                id: format!("fw:host:{name}"),
+                path: Kind::Host.path_on(name),
+                text: render_as(Kind::Host, h).text,
+            });
+        }
     }
+    for g in inv.guests() {
+        let Some(fw) = g.firewall() else { continue };
+        let kind = Kind::Guest(g.id());
+        let path = kind.path();
+        let text = if guest_docs {
+            let (text, doc) = rendered_doc(path.clone(), kind, fw);
+            docs.guests.push((g.id(), doc));
+            text
+        } else {
+            render_as(kind, fw).text
+        };
+        files.push(ProposedFile {
+            id: format!("fw:guest:{}", g.id()),
+            path,
+            text,
+        });
+    }
+    Proposed { files, docs }
 }
 
-impl Proposed {
-    /// All files, cluster.fw first, then host.fw.
-    pub fn files(&self) -> Vec<(String, String)> {
-        let mut out = Vec::new();
-        if let Some((text, _)) = &self.cluster {
-            out.push((Kind::Cluster.path(), text.clone()));
-        }
-        if let Some((path, text, _)) = &self.host {
-            out.push((path.clone(), text.clone()));
-        }
-        for (_, path, text) in &self.other_hosts {
-            out.push((path.clone(), text.clone()));
-        }
-        for (id, text, _) in &self.guests {
-            out.push((Kind::Guest(*id).path(), text.clone()));
-        }
-        out
+impl<'a> Proposed<'a> {
+    /// Every file as (path, text), cluster.fw first, then host.fw.
+    pub fn files(self) -> Vec<(String, String)> {
+        self.files.into_iter().map(|f| (f.path, f.text)).collect()
     }
 
-    pub fn ruleset(self, inv: &Inventory) -> Ruleset {
+    pub fn ruleset(self, inv: &Inventory) -> Ruleset<'a> {
         self.ruleset_with(inv, Routes::None)
     }
 
     /// The ruleset with `local_network` derived from the node's routes.
-    pub fn ruleset_with(self, inv: &Inventory, routes: Routes) -> Ruleset {
+    pub fn ruleset_with(self, inv: &Inventory, routes: Routes) -> Ruleset<'a> {
         let mut topo = Topology::from_inventory(inv);
         topo.routes = routes;
-        Ruleset::build_all(
-            topo,
-            Docs {
-                cluster: self.cluster.map(|(_, d)| d),
-                host: self.host.map(|(_, _, d)| d),
-                guests: self.guests.into_iter().map(|(id, _, d)| (id, d)).collect(),
-            },
-        )
+        Ruleset::build_all(topo, self.docs)
     }
+}
+
+/// What the lockout guard evaluates: the host's IN chains (host.fw's rules,
+/// cluster.fw's and the groups they jump to) for tcp to the management
+/// ports. No guest file or NIC takes part in host IN, so none is compiled.
+pub fn guard_ruleset<'a>(inv: &Inventory, docs: Docs<'a>, routes: Routes) -> Ruleset<'a> {
+    let mut topo = Topology::of_host(inv);
+    topo.routes = routes;
+    let host_only = Docs {
+        guests: Vec::new(),
+        ..docs
+    };
+    Ruleset::build_scoped(
+        topo,
+        host_only,
+        Scope::HostInTcp(lockout::MANAGEMENT_PORTS.to_vec()),
+    )
 }
 
 /// Who must keep access to the host's SSH and web UI: the admin network
@@ -247,9 +282,8 @@ pub struct Options {
 /// lockout). Warnings come with either; the caller prints them.
 pub fn plan(inv: &Inventory, opts: &Options) -> Result<(Plan, Vec<String>), Problems> {
     let mut notes = validate(inv)?;
-    let proposed = propose(inv);
-    let files = proposed.files();
-    let rs = proposed.ruleset_with(inv, opts.routes.clone());
+    let Proposed { files, docs } = propose_with(inv, false);
+    let rs = guard_ruleset(inv, docs, opts.routes.clone());
     notes.extend(rs.notes().iter().cloned());
     let who = guarded(inv, opts.ssh_client);
     for w in &who {
@@ -276,26 +310,14 @@ pub fn plan(inv: &Inventory, opts: &Options) -> Result<(Plan, Vec<String>), Prob
         }
     }
     let mut plan = Plan::new(TOOL);
-    for (path, content) in files {
-        let id = match path.rsplit('/').next() {
-            Some("host.fw") if path == Kind::Host.path_on(&inv.host.network.hostname) => {
-                "fw:host".to_string()
-            }
-            Some("host.fw") => {
-                let node = path.rsplit('/').nth(1).unwrap_or_default();
-                format!("fw:host:{node}")
-            }
-            name => match name.and_then(Kind::of_file) {
-                Some(Kind::Guest(id)) => format!("fw:guest:{id}"),
-                _ => "fw:cluster".to_string(),
-            },
-        };
+    plan.steps.reserve_exact(files.len() + 2);
+    for f in files {
         // pmxcfs refuses chmod/chown: no mode or owner under /etc/pve.
         plan.push(
-            id,
+            f.id,
             Action::File(FileStep {
-                path,
-                content,
+                path: f.path,
+                content: f.text,
                 notify: vec![COMPILE.into(), RESTART.into()],
                 ..Default::default()
             }),

@@ -47,7 +47,7 @@ fn the_reference_examples_lint_clean_and_read_as_written() {
     assert_eq!(g.fw.rules[2].log.as_deref(), Some("info"));
 }
 
-fn ruleset() -> Ruleset {
+fn ruleset() -> Ruleset<'static> {
     let files = read();
     let topo = Topology {
         host_ip: "10.10.0.2".parse().unwrap(),

@@ -71,10 +71,23 @@ pub fn port_number(s: &str) -> Option<u16> {
 
 /// `-dport`/`-sport`: numbers, `/etc/services` names, `a:b` ranges, comma lists, ≤15 "numbers".
 pub fn port_spec(s: &str) -> Result<PortRanges, String> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(1);
+    each_port_range(s, |a, b| out.push((a, b)))?;
+    Ok(out)
+}
+
+/// `port_spec` without collecting the ranges (checking a value, or asking
+/// whether it names a port): each range in order, then whether the whole
+/// value is valid. Ranges seen before a problem are still passed to `f`.
+pub fn each_port_range(s: &str, mut f: impl FnMut(u16, u16)) -> Result<(), String> {
+    // Most values are one port number: what the loop below makes of them.
+    if let Some(n) = port_number(s) {
+        f(n, n);
+        return Ok(());
+    }
     let mut count = 0;
-    for item in s.split(',') {
-        if let Some((a, b)) = item.split_once(':') {
+    for item in addr::split_byte(s, b',') {
+        if let Some((a, b)) = addr::split_once_byte(item, b':') {
             let (a, b) = match (port_number(a), port_number(b)) {
                 (Some(a), Some(b)) => (a, b),
                 _ => return Err(format!("{item:?} is not a range of port numbers a:b")),
@@ -83,13 +96,13 @@ pub fn port_spec(s: &str) -> Result<PortRanges, String> {
                 return Err(format!("{item:?}: the range's start is above its end"));
             }
             count += 2;
-            out.push((a, b));
+            f(a, b);
         } else if let Some(n) = port_number(item) {
             count += 1;
-            out.push((n, n));
+            f(n, n);
         } else if let Some(n) = tables::service(item) {
             count += 1;
-            out.push((n, n));
+            f(n, n);
         } else {
             return Err(format!(
                 "{item:?} is not a port number (0-65535) or an /etc/services name"
@@ -101,7 +114,7 @@ pub fn port_spec(s: &str) -> Result<PortRanges, String> {
             "{count} ports counted; at most 15 (a range counts 2)"
         ));
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Host/cluster `-i`: `^[a-z][a-z0-9_]{1,20}([:.]\d+)?$`, case-insensitive.

@@ -3,6 +3,9 @@
 //! and linting give the same answer on every machine, not whatever the
 //! planning machine's /etc happens to hold.
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 /// `/etc/protocols` (Debian netbase): name, number, aliases.
 pub const PROTOCOLS: &[(&str, u8, &[&str])] = &[
     ("ip", 0, &["IP"]),
@@ -80,6 +83,14 @@ pub fn protocol(s: &str) -> Option<u8> {
     }
     if !s.is_empty() && s.len() <= 3 && s.bytes().all(|b| b.is_ascii_digit()) {
         return s.parse::<u16>().ok().filter(|n| *n <= 255).map(|n| n as u8);
+    }
+    // Nearly every rule says tcp, udp or icmp: answered without walking
+    // the table's names and aliases (the walk's answers; a test checks).
+    match s {
+        "tcp" => return Some(TCP),
+        "udp" => return Some(UDP),
+        "icmp" => return Some(ICMP),
+        _ => {}
     }
     PROTOCOLS
         .iter()
@@ -191,7 +202,17 @@ pub const SERVICES: &[(&str, u16)] = &[
 ];
 
 pub fn service(s: &str) -> Option<u16> {
-    SERVICES.iter().find(|(n, _)| *n == s).map(|(_, p)| *p)
+    // Hashed once: a walk of the table per named port costs more than the
+    // rest of checking the rule.
+    static BY_NAME: OnceLock<HashMap<&str, u16>> = OnceLock::new();
+    let by_name = BY_NAME.get_or_init(|| {
+        let mut m = HashMap::new();
+        for (name, port) in SERVICES {
+            m.entry(*name).or_insert(*port);
+        }
+        m
+    });
+    by_name.get(s).copied()
 }
 
 pub const LOG_LEVELS: &[&str] = &[
@@ -459,27 +480,5 @@ pub fn lookup_macro(name: &str) -> Option<(&'static str, &'static [MacroLine])> 
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_resolve_like_pve_firewall() {
-        assert_eq!(protocol("tcp"), Some(6));
-        assert_eq!(protocol("TCP"), Some(6));
-        assert_eq!(protocol("17"), Some(17));
-        assert_eq!(protocol("icmpv6"), Some(58));
-        assert_eq!(protocol("ipv6-icmp"), Some(58));
-        assert_eq!(protocol("256"), None);
-        assert_eq!(protocol("tcp6"), None);
-        assert_eq!(service("https"), Some(443));
-        assert_eq!(service("HTTPS"), None);
-        assert_eq!(lookup_macro("ssh").map(|m| m.0), Some("SSH"));
-        assert_eq!(lookup_macro("Web").unwrap().1.len(), 2);
-        assert!(lookup_macro("Nope").is_none());
-        assert!(!LOG_LEVELS.contains(&"warn"));
-        assert_eq!(icmp_type(false, "host-unreachable"), Some((3, Some(1))));
-        assert_eq!(icmp_type(false, "time-exceeded"), Some((11, None)));
-        assert_eq!(icmp_type(true, "echo-request"), Some((128, None)));
-        assert_eq!(icmp_type(false, "neighbor-solicitation"), None);
-    }
-}
+#[path = "tables_tests.rs"]
+mod tests;

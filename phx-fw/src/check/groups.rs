@@ -6,9 +6,11 @@
 use super::{q, rule, Ctx, Locate};
 use phx_common::config::{Firewall, Problems};
 use phx_common::firewall::addr::is_set_name;
+use phx_common::firewall::lookup::AliasIndex;
 
 pub(super) fn check_groups(
     fw: &Firewall,
+    own: &AliasIndex,
     ctx: &Ctx,
     file: &str,
     loc: &dyn Locate,
@@ -34,7 +36,7 @@ pub(super) fn check_groups(
                 );
                 continue;
             }
-            rule::check_rule(r, fw, ctx, loc, p);
+            rule::check_rule(r, fw, own, ctx, loc, p);
             if let Some(i) = &r.iface {
                 p.push(
                     file,

@@ -15,8 +15,9 @@ mod sets;
 
 use crate::fwfile::FwDoc;
 use phx_common::config::reader::join_key;
-use phx_common::config::{Firewall, FwRule, Problems};
-use phx_common::firewall::lookup::Kind;
+use phx_common::config::{Alias, Firewall, FwRule, Problems};
+use phx_common::firewall::addr::RefScope;
+use phx_common::firewall::lookup::{find_alias_in, AliasIndex, Kind};
 use std::collections::BTreeSet;
 
 /// Where an item of a firewall object is, for messages.
@@ -67,7 +68,7 @@ impl Locate for JsonLoc<'_> {
 
 /// A parsed `.fw` file: everything is `line N`.
 pub struct FileLoc<'a> {
-    pub doc: &'a FwDoc,
+    pub doc: &'a FwDoc<'a>,
 }
 
 impl Locate for FileLoc<'_> {
@@ -115,6 +116,9 @@ impl Locate for FileLoc<'_> {
 pub struct Ctx<'a> {
     pub kind: Kind,
     pub cluster: Option<&'a Firewall>,
+    /// `cluster`'s aliases, indexed once for every object checked (empty
+    /// without a cluster firewall).
+    pub cluster_aliases: &'a AliasIndex<'a>,
     /// Security groups defined in cluster.fw.
     pub groups: &'a BTreeSet<String>,
 }
@@ -176,11 +180,12 @@ fn q(s: &str) -> String {
 /// Every problem in one firewall object, pushed into `p`. Warnings (legal
 /// but probably not meant) go to `p.warnings`.
 pub fn check(fw: &Firewall, ctx: &Ctx, file: &str, loc: &dyn Locate, p: &mut Problems) {
+    let own = AliasIndex::new(fw);
     check_placement(fw, ctx, file, loc, p);
     options::check_options(fw, ctx, file, loc, p);
     sets::check_aliases(fw, file, loc, p);
-    sets::check_ipsets(fw, ctx, file, loc, p);
-    groups::check_groups(fw, ctx, file, loc, p);
+    sets::check_ipsets(fw, &own, ctx, file, loc, p);
+    groups::check_groups(fw, &own, ctx, file, loc, p);
     let mut forward_warned = false;
     for r in fw.rules.iter().chain(fw.groups.values().flatten()) {
         if r.direction == "forward" && !forward_warned {
@@ -189,6 +194,17 @@ pub fn check(fw: &Firewall, ctx: &Ctx, file: &str, loc: &dyn Locate, p: &mut Pro
         }
     }
     for r in &fw.rules {
-        rule::check_rule(r, fw, ctx, loc, p);
+        rule::check_rule(r, fw, &own, ctx, loc, p);
     }
+}
+
+/// An alias as a reference in the object checked resolves it; `own` indexes
+/// that object's aliases.
+fn alias<'a>(
+    name: &str,
+    scope: RefScope,
+    own: &AliasIndex<'a>,
+    ctx: &Ctx<'a>,
+) -> Option<&'a Alias> {
+    find_alias_in(name, scope, own, ctx.kind, Some(ctx.cluster_aliases))
 }

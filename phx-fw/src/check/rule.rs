@@ -3,10 +3,10 @@
 
 use super::{q, Ctx, Locate};
 use phx_common::config::{Firewall, FwRule, Problems};
-use phx_common::firewall::addr::{self, Addr, RefScope};
-use phx_common::firewall::lookup::{find_alias, find_ipset, is_local_network, Kind};
+use phx_common::firewall::addr::{self, AddrRef, RefScope};
+use phx_common::firewall::lookup::{find_ipset, is_local_network, AliasIndex, Kind};
 use phx_common::firewall::rule::{
-    is_guest_iface, is_host_iface, port_spec, split_action, IcmpMatch,
+    each_port_range, is_guest_iface, is_host_iface, split_action, IcmpMatch,
 };
 use phx_common::firewall::tables;
 
@@ -16,6 +16,8 @@ const VERDICTS: &[&str] = &["ACCEPT", "DROP", "REJECT"];
 struct At<'a> {
     r: &'a FwRule,
     fw: &'a Firewall,
+    /// `fw`'s aliases, indexed.
+    own: &'a AliasIndex<'a>,
     ctx: &'a Ctx<'a>,
     loc: &'a dyn Locate,
 }
@@ -32,8 +34,21 @@ impl At<'_> {
     }
 }
 
-pub(super) fn check_rule(r: &FwRule, fw: &Firewall, ctx: &Ctx, loc: &dyn Locate, p: &mut Problems) {
-    let at = At { r, fw, ctx, loc };
+pub(super) fn check_rule(
+    r: &FwRule,
+    fw: &Firewall,
+    own: &AliasIndex,
+    ctx: &Ctx,
+    loc: &dyn Locate,
+    p: &mut Problems,
+) {
+    let at = At {
+        r,
+        fw,
+        own,
+        ctx,
+        loc,
+    };
     if at.guest() && r.direction == "forward" {
         at.push(
             p,
@@ -87,13 +102,14 @@ fn check_group_rule(at: &At, p: &mut Problems) {
 /// The verdict, the macro, and what a macro leaves no room for.
 fn check_action(at: &At, p: &mut Problems) {
     let r = at.r;
-    let shown = crate::fwfile::action_text(r);
+    // The action as written, for messages only.
+    let shown = || crate::fwfile::action_text(r);
     let (mac, verdict) = split_action(r);
     if !VERDICTS.contains(&verdict) {
         at.push(
             p,
             "action",
-            &shown,
+            &shown(),
             "ACCEPT, DROP, REJECT or Macro(ACCEPT|DROP|REJECT), in uppercase",
         );
     } else if let Some(m) = mac {
@@ -102,7 +118,7 @@ fn check_action(at: &At, p: &mut Problems) {
             at.push(
                 p,
                 "action",
-                &shown,
+                &shown(),
                 format!(
                     "a pve-firewall macro ({}, …) followed by (ACCEPT|DROP|REJECT)",
                     names.join(", ")
@@ -129,7 +145,7 @@ fn check_action(at: &At, p: &mut Problems) {
         at.push(
             p,
             "action",
-            &shown,
+            &shown(),
             "ACCEPT or DROP (REJECT is not allowed on FORWARD)",
         );
     }
@@ -207,7 +223,7 @@ fn check_ports(at: &At, pnum: Option<u8>, p: &mut Problems) {
             );
             continue;
         }
-        if let Err(e) = port_spec(v) {
+        if let Err(e) = each_port_range(v, |_, _| {}) {
             at.push(
                 p,
                 f,
@@ -247,17 +263,14 @@ fn check_icmp_type(at: &At, pnum: Option<u8>, p: &mut Problems) {
 /// `-source` and `-dest`: valid, defined where referenced, one family.
 fn check_addresses(at: &At, p: &mut Problems) {
     let r = at.r;
-    let mut fams = Vec::new();
-    for (f, v) in [("source", &r.source), ("dest", &r.dest)] {
-        if let Some(v) = v {
-            if let Some(a) = check_addr(at, f, v, p) {
-                if let Some(fam) = family(&a, at) {
-                    fams.push(fam);
-                }
-            }
-        }
-    }
-    if fams.len() == 2 && fams[0] != fams[1] {
+    // Checked (and reported) in this order; the family when it is known.
+    let family_of = |f: &str, v: &Option<String>, p: &mut Problems| {
+        let a = check_addr(at, f, v.as_deref()?, p)?;
+        family(&a, at)
+    };
+    let source = family_of("source", &r.source, p);
+    let dest = family_of("dest", &r.dest, p);
+    if matches!((source, dest), (Some(s), Some(d)) if s != d) {
         at.push(
             p,
             "dest",
@@ -268,21 +281,21 @@ fn check_addresses(at: &At, p: &mut Problems) {
 }
 
 /// Address family of a reference when it is known: Some(true) for IPv4.
-fn family(a: &Addr, at: &At) -> Option<bool> {
+fn family(a: &AddrRef, at: &At) -> Option<bool> {
     match a {
-        Addr::List(l) => l.first().map(|n| matches!(n, ipnet::IpNet::V4(_))),
-        Addr::Range(x, _) => Some(x.is_ipv4()),
-        Addr::Alias(scope, name) => find_alias(name, *scope, at.fw, at.ctx.kind, at.ctx.cluster)
+        AddrRef::List { v4 } => Some(*v4),
+        AddrRef::Range(x, _) => Some(x.is_ipv4()),
+        AddrRef::Alias(scope, name) => super::alias(name, *scope, at.own, at.ctx)
             .and_then(|al| addr::parse_net(&al.cidr).ok())
             .map(|n| matches!(n, ipnet::IpNet::V4(_))),
-        Addr::Set(..) => None,
+        AddrRef::Set(..) => None,
     }
 }
 
-/// Checks an address field; returns it parsed when valid.
-fn check_addr(at: &At, field: &str, v: &str, p: &mut Problems) -> Option<Addr> {
+/// Checks an address field; returns what it is when valid.
+fn check_addr<'v>(at: &At, field: &str, v: &'v str, p: &mut Problems) -> Option<AddrRef<'v>> {
     let (fw, ctx) = (at.fw, at.ctx);
-    let a = match addr::parse_addr(v) {
+    let a = match addr::each_addr_net(v, |_| {}) {
         Ok(a) => a,
         Err(e) => {
             at.push(p, field, v, format!("{} ({e})", addr::ADDR_EXPECTED));
@@ -294,11 +307,11 @@ fn check_addr(at: &At, field: &str, v: &str, p: &mut Problems) -> Option<Addr> {
         Kind::Guest(_) => "in this guest's firewall or the cluster's",
     };
     match &a {
-        Addr::Set(RefScope::Sdn, _) => {
+        AddrRef::Set(RefScope::Sdn, _) => {
             at.push(p, field, v, "an IP set Phoenix manages (+sdn/ sets come from Proxmox SDN, which Phoenix does not configure)");
             return None;
         }
-        Addr::Set(scope, name) => {
+        AddrRef::Set(scope, name) => {
             if name.chars().any(|c| c.is_ascii_uppercase()) {
                 at.push(p, field, v, "an IP set name in lowercase (pve-firewall lowercases set names, so +Name never matches)");
                 return None;
@@ -313,9 +326,9 @@ fn check_addr(at: &At, field: &str, v: &str, p: &mut Problems) -> Option<Addr> {
                 return None;
             }
         }
-        Addr::Alias(scope, name)
+        AddrRef::Alias(scope, name)
             if !is_local_network(name, *scope)
-                && find_alias(name, *scope, fw, ctx.kind, ctx.cluster).is_none() =>
+                && super::alias(name, *scope, at.own, ctx).is_none() =>
         {
             at.push(
                 p,

@@ -4,7 +4,7 @@
 use super::{q, Ctx, Locate};
 use phx_common::config::{Firewall, Problems};
 use phx_common::firewall::addr::{self, Addr, RefScope};
-use phx_common::firewall::lookup::{find_alias, is_local_network};
+use phx_common::firewall::lookup::{is_local_network, AliasIndex};
 use std::collections::BTreeSet;
 
 pub(super) fn check_aliases(fw: &Firewall, file: &str, loc: &dyn Locate, p: &mut Problems) {
@@ -43,6 +43,7 @@ pub(super) fn check_aliases(fw: &Firewall, file: &str, loc: &dyn Locate, p: &mut
 
 pub(super) fn check_ipsets(
     fw: &Firewall,
+    own: &AliasIndex,
     ctx: &Ctx,
     file: &str,
     loc: &dyn Locate,
@@ -83,9 +84,7 @@ pub(super) fn check_ipsets(
                     }
                 }
                 Ok(Addr::Alias(scope, n)) if scope != RefScope::Sdn => {
-                    if !is_local_network(&n, scope)
-                        && find_alias(&n, scope, fw, ctx.kind, ctx.cluster).is_none()
-                    {
+                    if !is_local_network(&n, scope) && super::alias(&n, scope, own, ctx).is_none() {
                         p.push(
                             file,
                             &path,

@@ -2,8 +2,9 @@
 //! every line it would warn about, skip or drop is an error here.
 
 use super::{FwDoc, Kind};
-use phx_common::config::{Alias, FwRule};
+use phx_common::config::{Alias, Firewall, FwRule};
 use phx_common::firewall::addr::is_set_name;
+use std::borrow::Cow;
 
 enum Section {
     None,
@@ -125,11 +126,12 @@ pub fn parse_rule(line: &str, file: &str, lineno: usize) -> Result<FwRule, Strin
 
 /// Reads a `.fw` file. Every line pve-firewall would warn about, skip or
 /// drop is an error here (`(line, message)`), so lint is strict.
-pub fn parse(text: &str, file: &str, kind: Kind) -> (FwDoc, Vec<(usize, String)>) {
+pub fn parse(text: &str, file: &str, kind: Kind) -> (FwDoc<'static>, Vec<(usize, String)>) {
     let mut r = Reader::new(file, kind);
     for (i, raw) in text.lines().enumerate() {
         r.line(i + 1, raw.trim());
     }
+    r.doc.fw = Cow::Owned(r.fw);
     (r.doc, r.errors)
 }
 
@@ -137,7 +139,9 @@ pub fn parse(text: &str, file: &str, kind: Kind) -> (FwDoc, Vec<(usize, String)>
 /// next line belongs to, and the errors found.
 struct Reader {
     kind: Kind,
-    doc: FwDoc,
+    /// The object being read; the document's once the file is read.
+    fw: Firewall,
+    doc: FwDoc<'static>,
     errors: Vec<(usize, String)>,
     section: Section,
     seen_sections: Vec<String>,
@@ -145,17 +149,21 @@ struct Reader {
 
 impl Reader {
     fn new(file: &str, kind: Kind) -> Reader {
-        let mut doc = FwDoc {
+        let doc = FwDoc {
             file: file.to_string(),
             ..Default::default()
         };
-        doc.fw.policy_in = "DROP".into();
-        doc.fw.policy_out = "ACCEPT".into();
-        doc.fw.rules_path = kind.rules_key().into();
-        // host.fw's `enable` defaults to 1, the others' to 0.
-        doc.fw.enabled = kind == Kind::Host;
+        let fw = Firewall {
+            policy_in: "DROP".into(),
+            policy_out: "ACCEPT".into(),
+            rules_path: kind.rules_key().into(),
+            // host.fw's `enable` defaults to 1, the others' to 0.
+            enabled: kind == Kind::Host,
+            ..Default::default()
+        };
         Reader {
             kind,
+            fw,
             doc,
             errors: Vec::new(),
             section: Section::None,
@@ -221,15 +229,10 @@ impl Reader {
             ("aliases", None) if self.kind != Kind::Host => Section::Aliases,
             ("ipset", Some(nm)) if self.kind != Kind::Host && is_set_name(&nm) => {
                 let nm = nm.to_ascii_lowercase();
-                self.doc.fw.ipsets.entry(nm.clone()).or_default();
+                self.fw.ipsets.entry(nm.clone()).or_default();
                 self.doc.ipset_lines.insert(nm.clone(), (n, Vec::new()));
                 if let Some(c) = header_comment {
-                    self.doc
-                        .fw
-                        .ipset_comments
-                        .entry(nm.clone())
-                        .or_default()
-                        .set = Some(c);
+                    self.fw.ipset_comments.entry(nm.clone()).or_default().set = Some(c);
                 }
                 Section::Ipset(nm)
             }
@@ -237,11 +240,11 @@ impl Reader {
                 if self.kind == Kind::Cluster && is_set_name(&nm) && nm.len() <= 18 =>
             {
                 let nm = nm.to_ascii_lowercase();
-                self.doc.fw.groups.entry(nm.clone()).or_default();
+                self.fw.groups.entry(nm.clone()).or_default();
                 self.doc.group_lines.entry(nm.clone()).or_default();
                 self.doc.group_headers.insert(nm.clone(), n);
                 if let Some(c) = header_comment {
-                    self.doc.fw.group_comments.insert(nm.clone(), c);
+                    self.fw.group_comments.insert(nm.clone(), c);
                 }
                 Section::Group(nm)
             }
@@ -281,7 +284,7 @@ impl Reader {
         if self.doc.option_lines.insert(k.clone(), n).is_some() {
             self.error(n, format!("option {k:?} given twice"));
         }
-        let fw = &mut self.doc.fw;
+        let fw = &mut self.fw;
         match k.as_str() {
             "enable" => match v {
                 "0" => fw.enabled = false,
@@ -319,13 +322,7 @@ impl Reader {
             self.error(n, format!("can't parse alias {line:?} (expected NAME ADDRESS, one space between; pve-firewall drops it)"));
             return;
         }
-        if self
-            .doc
-            .fw
-            .aliases
-            .keys()
-            .any(|k| k.eq_ignore_ascii_case(name))
-        {
+        if self.fw.aliases.keys().any(|k| k.eq_ignore_ascii_case(name)) {
             self.error(
                 n,
                 format!("alias {name:?} defined twice (alias names are case-insensitive)"),
@@ -333,7 +330,7 @@ impl Reader {
             return;
         }
         self.doc.alias_lines.insert(name.to_string(), n);
-        self.doc.fw.aliases.insert(
+        self.fw.aliases.insert(
             name.to_string(),
             Alias {
                 cidr: rest.to_string(),
@@ -348,16 +345,11 @@ impl Reader {
             self.error(n, format!("can't parse IP set entry {line:?}"));
             return;
         }
-        let entries = self.doc.fw.ipsets.get_mut(name).unwrap();
+        let entries = self.fw.ipsets.get_mut(name).unwrap();
         entries.push(body.to_string());
         let count = entries.len();
         if let Some(c) = cmt {
-            let notes = self
-                .doc
-                .fw
-                .ipset_comments
-                .entry(name.to_string())
-                .or_default();
+            let notes = self.fw.ipset_comments.entry(name.to_string()).or_default();
             notes.entries.resize(count - 1, None);
             notes.entries.push(Some(c));
         }
@@ -369,11 +361,11 @@ impl Reader {
         match parse_rule(line, &self.doc.file, n) {
             Ok(r) => match group {
                 Some(g) => {
-                    self.doc.fw.groups.get_mut(g).unwrap().push(r);
+                    self.fw.groups.get_mut(g).unwrap().push(r);
                     self.doc.group_lines.get_mut(g).unwrap().push(n);
                 }
                 None => {
-                    self.doc.fw.rules.push(r);
+                    self.fw.rules.push(r);
                     self.doc.rule_lines.push(n);
                 }
             },

@@ -2,13 +2,14 @@
 //! address sets, each rule parsed once (`phx_common::firewall::rule::Rule`)
 //! and indexed by destination port.
 
+use super::scope::Scope;
 use super::values::Packet;
 use crate::fwfile::FwDoc;
 use crate::ipv4set::Ipv4Set;
 use ipnet::IpNet;
 use phx_common::config::{Firewall, FwRule};
 use phx_common::firewall::addr::{self, Addr, RefScope};
-use phx_common::firewall::lookup::{find_alias, find_ipset, is_local_network, Kind};
+use phx_common::firewall::lookup::{find_alias_in, find_ipset, is_local_network, AliasIndex, Kind};
 use phx_common::firewall::rule::{Match, Rule, Target, Verdict};
 use phx_common::firewall::tables;
 use std::collections::HashMap;
@@ -78,30 +79,31 @@ const MAX_BUCKETED_SPAN: u32 = 64;
 impl Chain {
     pub(super) fn push(&mut self, r: CRule) {
         let i = self.rules.len() as u32;
-        let ports: Option<Vec<(u16, u16)>> = match &r.target {
-            Target::Group(_) => None,
-            Target::Verdict(_) => r.matches.iter().try_fold(Vec::new(), |mut acc, m| {
-                let d = m.dport.as_ref()?;
-                acc.extend(d.iter().copied());
-                Some(acc)
-            }),
-        };
-        match ports {
-            Some(ps)
-                if ps
-                    .iter()
-                    .map(|(a, b)| (*b as u32) - (*a as u32) + 1)
-                    .sum::<u32>()
-                    <= MAX_BUCKETED_SPAN =>
+        // Every match names its ports (a group jump or a match without
+        // -dport may match any port), and they are few: bucket by port.
+        let bucketed = matches!(r.target, Target::Verdict(_))
+            && r.matches.iter().all(|m| m.dport.is_some())
+            && r.matches
+                .iter()
+                .flat_map(|m| m.dport.iter().flatten())
+                .map(|(a, b)| (*b as u32) - (*a as u32) + 1)
+                .sum::<u32>()
+                <= MAX_BUCKETED_SPAN;
+        if bucketed {
+            for p in r
+                .matches
+                .iter()
+                .flat_map(|m| m.dport.iter().flatten())
+                .flat_map(|(a, b)| *a..=*b)
             {
-                let mut all: Vec<u16> = ps.iter().flat_map(|(a, b)| *a..=*b).collect();
-                all.sort_unstable();
-                all.dedup();
-                for p in all {
-                    self.by_port.entry(p).or_default().push(i);
+                let bucket = self.by_port.entry(p).or_default();
+                // Overlapping ranges name a port twice: one entry per rule.
+                if bucket.last() != Some(&i) {
+                    bucket.push(i);
                 }
             }
-            _ => self.generic.push(i),
+        } else {
+            self.generic.push(i);
         }
         self.rules.push(r);
     }
@@ -159,12 +161,16 @@ pub(super) struct FileRules {
 }
 
 pub(super) struct Compiler<'a> {
-    pub(super) docs: &'a [FwDoc],
+    pub(super) docs: &'a [FwDoc<'a>],
     pub(super) cluster_doc: Option<usize>,
     pub(super) host_doc: Option<usize>,
     /// The local network (`local_network` alias or the detected one).
     pub(super) local_net: IpNet,
     pub(super) cache: HashMap<(usize, String), Arc<Ipv4Set>>,
+    /// Each document's aliases, indexed once (`docs[i]`'s at `i`).
+    pub(super) aliases: Vec<AliasIndex<'a>>,
+    /// Which rules to compile.
+    pub(super) scope: &'a Scope,
 }
 
 impl Compiler<'_> {
@@ -178,13 +184,14 @@ impl Compiler<'_> {
         }
     }
     fn cluster_fw(&self) -> Option<&Firewall> {
-        self.cluster_doc.map(|c| &self.docs[c].fw)
+        self.cluster_doc.map(|c| &*self.docs[c].fw)
     }
     /// The one network an alias names; `local_network` without such an alias
     /// is the local network pve-firewall detects.
     fn alias_net(&self, doc: usize, scope: RefScope, name: &str) -> Option<IpNet> {
-        let fw = &self.docs[doc].fw;
-        match find_alias(name, scope, fw, self.kind_of(doc), self.cluster_fw()) {
+        let own = &self.aliases[doc];
+        let cluster = self.cluster_doc.map(|c| &self.aliases[c]);
+        match find_alias_in(name, scope, own, self.kind_of(doc), cluster) {
             Some(a) => addr::parse_net(&a.cidr).ok(),
             None if is_local_network(name, scope) => Some(self.local_net),
             None => None,
@@ -245,15 +252,16 @@ impl Compiler<'_> {
         self.cache.insert(key, set.clone());
         set
     }
-    fn addr(&mut self, doc: usize, s: &str) -> Arc<Ipv4Set> {
-        match addr::parse_addr(s) {
-            Ok(Addr::List(l)) => Arc::new(Ipv4Set::from_nets(&l)),
-            Ok(Addr::Range(std::net::IpAddr::V4(a), std::net::IpAddr::V4(b))) => {
-                Arc::new(Ipv4Set::from_range(a.into(), b.into()))
+    /// The addresses of a `-source`/`-dest` (parsed once, by `Rule::parse`).
+    fn addr(&mut self, doc: usize, a: &Addr) -> Arc<Ipv4Set> {
+        match a {
+            Addr::List(l) => Arc::new(Ipv4Set::from_nets(l)),
+            Addr::Range(std::net::IpAddr::V4(a), std::net::IpAddr::V4(b)) => {
+                Arc::new(Ipv4Set::from_range((*a).into(), (*b).into()))
             }
-            Ok(Addr::Set(scope, name)) => self.ipset(doc, scope, &name),
-            Ok(Addr::Alias(scope, name)) => Arc::new(self.alias_set(doc, scope, &name)),
-            _ => Arc::new(Ipv4Set::empty()),
+            Addr::Set(scope, name) => self.ipset(doc, *scope, name),
+            Addr::Alias(scope, name) => Arc::new(self.alias_set(doc, *scope, name)),
+            Addr::Range(..) => Arc::new(Ipv4Set::empty()),
         }
     }
     fn rule(
@@ -264,7 +272,7 @@ impl Compiler<'_> {
         line: usize,
         r: &FwRule,
     ) -> Option<CRule> {
-        if !r.enabled {
+        if !r.enabled || !self.scope.may_need(r) {
             return None;
         }
         // What pve-firewall would not compile is left out, as it does.
@@ -274,9 +282,9 @@ impl Compiler<'_> {
             group: group.map(str::to_string),
             idx,
             line,
+            src: rule.source.as_ref().map(|a| self.addr(doc, a)),
+            dst: rule.dest.as_ref().map(|a| self.addr(doc, a)),
             iface: rule.iface,
-            src: r.source.as_deref().map(|s| self.addr(doc, s)),
-            dst: r.dest.as_deref().map(|s| self.addr(doc, s)),
             matches: rule.matches,
             target: rule.target,
         })

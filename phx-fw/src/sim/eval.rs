@@ -4,7 +4,7 @@
 
 use super::compile::{match_packet, CRule, Chain};
 use super::values::{Answer, Decider, DstType, Packet, Zone};
-use super::Ruleset;
+use super::{Ruleset, Scope};
 use crate::fwfile::rule_line;
 use phx_common::firewall::rule::{Target, Verdict};
 use phx_common::firewall::tables;
@@ -50,7 +50,7 @@ enum ChainOutcome {
     Continue,
 }
 
-impl Ruleset {
+impl Ruleset<'_> {
     pub(super) fn decider(&self, r: &CRule) -> Decider {
         let d = &self.docs[r.doc];
         let rule = match &r.group {
@@ -283,6 +283,11 @@ impl Ruleset {
 
     /// Evaluates a packet from `from` to `to` through every chain it crosses.
     pub fn simulate(&self, from: Zone, to: Zone, p: &Packet) -> Answer {
+        assert_eq!(
+            self.scope,
+            Scope::Everything,
+            "a ruleset built for the lockout guard cannot simulate packets"
+        );
         let mut chains = Vec::new();
         if from == to && from != Zone::Outside {
             return Answer {

@@ -8,7 +8,7 @@ use super::{HostIn, Ruleset, COROSYNC, HOST_IN, MGMT_IN, MGMT_OUT};
 use phx_common::firewall::rule::Verdict;
 use phx_common::firewall::tables;
 
-impl Ruleset {
+impl Ruleset<'_> {
     /// host.fw's rules, then cluster.fw's: "add host rules first, so that
     /// cluster wide rules can be overwritten" (enable_host_firewall).
     fn host_rules(&self, inbound: bool, c: &FileRules, p: &Packet) -> Option<(Verdict, Decider)> {

@@ -3,7 +3,8 @@
 //! rules, security groups, IP sets, aliases and the DROP/REJECT policies.
 //! Works on `FwDoc`s, so it evaluates proposed files and existing ones alike.
 //!
-//! `values`: packets, zones, answers; `compile`: documents into chains;
+//! `values`: packets, zones, answers; `scope`: which rules are compiled
+//! (all, or what the lockout guard asks about); `compile`: documents into chains;
 //! `eval`: one packet through them (guest chains, the path between zones);
 //! `host`: the host's chains (host.fw, cluster.fw, management, corosync);
 //! `partition`: host IN for a set of sources (the lockout guard); `query`:
@@ -18,10 +19,12 @@ pub mod localnet;
 pub mod machine;
 mod partition;
 mod query;
+mod scope;
 mod values;
 
 pub use phx_common::firewall::rule::Verdict;
 pub use query::{batch_line, endpoint, query_proto, resolve_endpoint, Endpoint, Query};
+pub use scope::Scope;
 pub use values::{Answer, Decider, DstType, GuestInfo, Nic, Packet, Topology, Zone};
 
 use crate::fwfile::FwDoc;
@@ -29,12 +32,13 @@ use crate::ipv4set::Ipv4Set;
 use compile::{Chains, Compiler, FileRules};
 use ipnet::IpNet;
 use phx_common::firewall::addr::{self, RefScope};
+use phx_common::firewall::lookup::AliasIndex;
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
 /// Compiled firewall files plus topology: answers packet queries.
-pub struct Ruleset {
-    pub docs: Vec<FwDoc>,
+pub struct Ruleset<'a> {
+    pub docs: Vec<FwDoc<'a>>,
     topo: Topology,
     cluster: Option<FileRules>,
     /// host.fw: its rules come before cluster.fw's in host IN/OUT.
@@ -54,6 +58,9 @@ pub struct Ruleset {
     /// Smurf sources (multicast, the limited and the local broadcast), when
     /// the smurf filter is on.
     smurfs: Ipv4Set,
+    /// The rules compiled: a ruleset built for the lockout guard answers
+    /// only `host_in_partition` for its ports.
+    scope: Scope,
 }
 
 const MGMT_IN: &[(u16, u16)] = &[
@@ -100,13 +107,13 @@ const MGMT_OUT: &[(u16, u16)] = &[(8006, 8006), (22, 22), (5900, 5999), (3128, 3
 
 /// The firewall files a ruleset is compiled from.
 #[derive(Debug, Default)]
-pub struct Docs {
+pub struct Docs<'a> {
     /// cluster.fw (None: no file, firewall off).
-    pub cluster: Option<FwDoc>,
+    pub cluster: Option<FwDoc<'a>>,
     /// The node's host.fw.
-    pub host: Option<FwDoc>,
+    pub host: Option<FwDoc<'a>>,
     /// `<vmid>.fw` files.
-    pub guests: Vec<(u32, FwDoc)>,
+    pub guests: Vec<(u32, FwDoc<'a>)>,
 }
 
 /// What PVEFW-smurfs drops (ruleset_chain_add_input_filters, on unless
@@ -122,9 +129,13 @@ fn smurf_sources(host: Option<&FwDoc>, topo: &Topology) -> Ipv4Set {
         .union(&Ipv4Set::single(topo.host_net.broadcast()))
 }
 
-impl Ruleset {
+impl<'a> Ruleset<'a> {
     /// `cluster`: cluster.fw (None: no file, firewall off); `guests`: `<vmid>.fw` files.
-    pub fn build(topo: Topology, cluster: Option<FwDoc>, guests: Vec<(u32, FwDoc)>) -> Ruleset {
+    pub fn build(
+        topo: Topology,
+        cluster: Option<FwDoc<'a>>,
+        guests: Vec<(u32, FwDoc<'a>)>,
+    ) -> Ruleset<'a> {
         Self::build_all(
             topo,
             Docs {
@@ -135,7 +146,12 @@ impl Ruleset {
         )
     }
 
-    pub fn build_all(topo: Topology, files: Docs) -> Ruleset {
+    pub fn build_all(topo: Topology, files: Docs<'a>) -> Ruleset<'a> {
+        Self::build_scoped(topo, files, Scope::Everything)
+    }
+
+    /// A ruleset holding only the rules `scope` needs.
+    pub fn build_scoped(topo: Topology, files: Docs<'a>, scope: Scope) -> Ruleset<'a> {
         let Docs {
             cluster,
             host,
@@ -185,6 +201,8 @@ impl Ruleset {
             host_doc,
             local_net,
             cache: HashMap::new(),
+            aliases: docs.iter().map(|d| AliasIndex::new(&d.fw)).collect(),
+            scope: &scope,
         };
         let cluster = cluster_doc.map(|c| comp.file(c));
         let host = host_doc.map(|h| comp.file(h));
@@ -235,6 +253,7 @@ impl Ruleset {
             management,
             blacklist,
             smurfs,
+            scope,
         }
     }
 
@@ -249,6 +268,10 @@ impl Ruleset {
 
     pub fn local_network(&self) -> &str {
         &self.local_network_desc
+    }
+
+    pub fn scope(&self) -> &Scope {
+        &self.scope
     }
 
     /// Warnings from building the ruleset.

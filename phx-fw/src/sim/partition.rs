@@ -3,11 +3,11 @@
 
 use super::compile::{in_ranges, tcp_port, Chain};
 use super::values::Decider;
-use super::{HostIn, Ruleset, HOST_IN, MGMT_IN};
+use super::{HostIn, Ruleset, Scope, HOST_IN, MGMT_IN};
 use crate::ipv4set::Ipv4Set;
 use phx_common::firewall::rule::{Target, Verdict};
 
-impl Ruleset {
+impl Ruleset<'_> {
     /// Splits `sources` by what host IN does with tcp to `port` on the host
     /// address, for every source port: each part with its verdict and what
     /// decided. Rules limited to some source ports cannot be relied on to
@@ -17,6 +17,12 @@ impl Ruleset {
         port: u16,
         sources: &Ipv4Set,
     ) -> Vec<(Ipv4Set, Verdict, Decider)> {
+        if let Scope::HostInTcp(ports) = &self.scope {
+            assert!(
+                ports.contains(&port),
+                "tcp/{port} is not among the ports this ruleset was built for"
+            );
+        }
         let mut out = Vec::new();
         let Some(c) = &self.cluster else {
             return vec![(

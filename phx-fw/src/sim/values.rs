@@ -202,6 +202,22 @@ pub struct Topology {
 }
 
 impl Topology {
+    /// The host alone: what host IN needs (the lockout guard), without a
+    /// walk over every guest's NICs.
+    pub fn of_host(inv: &Inventory) -> Topology {
+        Topology {
+            host_ip: inv.host.network.address.addr(),
+            host_net: inv.host.network.address.trunc(),
+            bridge: inv.host.network.bridge.clone(),
+            guests: Vec::new(),
+            more_host_ips: Vec::new(),
+            corosync: Vec::new(),
+            routes: Routes::None,
+            cluster_ip: None,
+        }
+    }
+
+    /// The host and every guest with its NICs.
     pub fn from_inventory(inv: &Inventory) -> Topology {
         let guests = inv
             .guests()
@@ -231,14 +247,8 @@ impl Topology {
             })
             .collect();
         Topology {
-            host_ip: inv.host.network.address.addr(),
-            host_net: inv.host.network.address.trunc(),
-            bridge: inv.host.network.bridge.clone(),
             guests,
-            more_host_ips: Vec::new(),
-            corosync: Vec::new(),
-            routes: Routes::None,
-            cluster_ip: None,
+            ..Topology::of_host(inv)
         }
     }
 }
