@@ -73,7 +73,13 @@ fn loader_refuses(docs: &[Value; 3], doc: usize, path: &str) -> Result<bool, Str
         stream.push(b'\n');
     }
     let name = format!("<stdin document {}>", doc + 1);
-    match load_stream(&mut stream.as_slice(), Options { strict: true }) {
+    match load_stream(
+        &mut stream.as_slice(),
+        Options {
+            strict: true,
+            ..Options::default()
+        },
+    ) {
         Ok(_) => Ok(false),
         Err(p) => {
             let here = p

@@ -43,7 +43,11 @@ pub fn load(docs: &[Value; 3], strict: bool) -> Result<Inventory, Problems> {
         )
         .unwrap();
     }
-    load_with(&Input::Dir(dir.path().to_path_buf()), Options { strict })
+    let opts = Options {
+        strict,
+        ..Options::default()
+    };
+    load_with(&Input::Dir(dir.path().to_path_buf()), opts)
 }
 
 /// The loader, then phx-fw's checks, on these documents: every problem.
