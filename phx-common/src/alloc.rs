@@ -14,12 +14,9 @@ const PURGE_DELAY: c_int = 15;
 
 /// Makes freed memory go back to the system at once instead of 10 ms later.
 /// Loading frees each document's text and raw entries just before the next
-/// is read; with the delay, whether those pages are back by then depends on
-/// the machine's speed: at 10,000 guests phx-fw, which keeps the firewall
-/// rules, peaked at up to 80 MB with the delay and at 73 MB without. It
-/// costs system time (returned pages are faulted in again, ~30 ms there),
-/// so only phx-fw's load asks for it (`cli::InputArgs::load`); the tools
-/// that drop the rules stay near 70 MB with the delay.
+/// is read; with the delay, whether those pages were back by then depended on
+/// the machine's speed and load: phx-net's peak at 10,000 guests was 58 to
+/// 70 MB from run to run, and is 48 MB without it, in the same time.
 /// Called before loading, while the program runs one thread (mimalloc's
 /// option setter is not thread-safe).
 pub fn return_freed_memory_at_once() {

@@ -69,10 +69,7 @@ impl InputArgs {
     }
 
     fn load_with(&self, tool: &str, without_rules: bool) -> Result<Inventory, Failure> {
-        if !without_rules {
-            // The largest model: it keeps every rule (why: `alloc`).
-            crate::alloc::return_freed_memory_at_once();
-        }
+        crate::alloc::return_freed_memory_at_once();
         let opts = config::load::Options {
             strict: self.strict,
             without_rules,
