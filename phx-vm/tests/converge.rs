@@ -257,12 +257,8 @@ fn the_binary_writes_as_it_plans_the_plan_the_library_keeps() {
         .env("PATH", doubles())
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let steps = phx_common::plan::read_jsonl(&out.stdout[..]).unwrap();
+    let stdout = phx_testkit::stdout_of(out);
+    let steps = phx_common::plan::read_jsonl(stdout.as_bytes()).unwrap();
     assert!(steps.iter().any(|s| s.id.ends_with(":create")), "{steps:?}");
     let kept = plan(&load_dir(cfg.path()), root.path(), Options::default());
     assert_eq!(steps, kept.plan.steps);
