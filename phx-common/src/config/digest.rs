@@ -9,7 +9,7 @@
 use super::load::Options;
 use super::model::{Host, Lxc, LxcDefaults, Vm};
 use super::parse::lxc::RawLxc;
-use super::parse::{self, Document, Shape};
+use super::parse::{self, Document, LeftOut, Shape};
 use super::problems::Problems;
 use super::raw::{Entries, Obj};
 use super::reader::{At, Reader};
@@ -45,21 +45,16 @@ pub(super) enum Part {
 /// document's `proxmox_defaults.lxc` replaces them once it is known.
 pub(super) struct LxcPart {
     lxcs: BTreeMap<u32, Lxc>,
-    /// CTIDs whose entry leaves out memory_mb / cores.
-    defaulted: BTreeMap<u32, (bool, bool)>,
+    /// The entries that left out a value the defaults give.
+    left_out: BTreeMap<u32, LeftOut>,
 }
 
 impl LxcPart {
     pub fn with_defaults(mut self, d: Option<&LxcDefaults>) -> BTreeMap<u32, Lxc> {
         let Some(d) = d else { return self.lxcs };
-        for (ctid, (memory, cores)) in self.defaulted {
+        for (ctid, left_out) in self.left_out {
             if let Some(lxc) = self.lxcs.get_mut(&ctid) {
-                if memory {
-                    lxc.memory_mb = d.memory_mb;
-                }
-                if cores {
-                    lxc.cores = d.cores;
-                }
+                left_out.fill(lxc, d);
             }
         }
         self.lxcs
@@ -94,25 +89,22 @@ impl LxcEntries {
             problems: Problems::default(),
             part: LxcPart {
                 lxcs: BTreeMap::new(),
-                defaulted: BTreeMap::new(),
+                left_out: BTreeMap::new(),
             },
         }
     }
 
     fn entry(&mut self, key: String, raw: Obj<RawLxc>) {
-        let absent = match &raw {
-            Obj::Ok(n) => (n.memory_mb.is_none(), n.cores.is_none()),
-            Obj::Bad(_) => (false, false),
-        };
         let mut r = reader(&mut self.problems, &self.file, self.opts);
         let part = &mut self.part;
         r.entry(&LXC_AT, key, raw, |r, at, key, raw| {
-            if let Some((ctid, lxc)) = parse::lxc_entry(r, at, &key, raw, None) {
+            if let Some((ctid, lxc, left_out)) = parse::lxc_entry(r, at, &key, raw) {
                 part.lxcs.insert(ctid, lxc);
-                if absent.0 || absent.1 {
-                    part.defaulted.insert(ctid, absent);
+                // A key given twice: the last entry is the one kept.
+                if left_out.any() {
+                    part.left_out.insert(ctid, left_out);
                 } else {
-                    part.defaulted.remove(&ctid);
+                    part.left_out.remove(&ctid);
                 }
             }
         });

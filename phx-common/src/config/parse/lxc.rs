@@ -1,12 +1,11 @@
 //! `phoenix_lxc_configs.json`: the containers, keyed by CTID.
 
 use super::super::model::*;
-use super::super::raw::{show_str, Entries, List, Obj, Scalar};
+use super::super::raw::{show_str, List, Obj, Scalar};
 use super::super::reader::{At, Reader};
 use super::guest::{common, GuestDefaults, RawGuestCommon};
 use super::tokens::*;
 use crate::section;
-use std::collections::BTreeMap;
 
 section! {
     pub struct RawLxc {
@@ -53,28 +52,41 @@ section! {
     }
 }
 
-pub fn lxcs(
-    r: &mut Reader,
-    configs: Entries<Obj<RawLxc>>,
-    d: Option<&LxcDefaults>,
-) -> BTreeMap<u32, Lxc> {
-    let mut out = BTreeMap::new();
-    r.entries(&At::ROOT.key("lxc_configs"), configs, |r, at, key, n| {
-        out.extend(lxc_entry(r, at, &key, n, d));
-    });
-    out
+/// What an entry left out that the hypervisor document's
+/// `proxmox_defaults.lxc` fills in. An entry is read before the loader may
+/// know those defaults (`config::digest`), so it gets Phoenix's own and
+/// these are replaced when the loader takes the document.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LeftOut {
+    memory_mb: bool,
+    cores: bool,
+}
+
+impl LeftOut {
+    pub fn any(self) -> bool {
+        self.memory_mb || self.cores
+    }
+
+    /// `d`'s values where the entry left them out.
+    pub fn fill(self, lxc: &mut Lxc, d: &LxcDefaults) {
+        if self.memory_mb {
+            lxc.memory_mb = d.memory_mb;
+        }
+        if self.cores {
+            lxc.cores = d.cores;
+        }
+    }
 }
 
 /// One `lxc_configs` entry at `at`, keyed by its CTID; `None` when it has a
-/// problem (recorded). The loader also calls it entry by entry while the
-/// document is still being parsed (`config::stream`).
+/// problem (recorded). The loader calls it entry by entry while the document
+/// is still being parsed (`config::stream`).
 pub fn lxc_entry(
     r: &mut Reader,
     at: &At,
     key: &str,
     n: Obj<RawLxc>,
-    d: Option<&LxcDefaults>,
-) -> Option<(u32, Lxc)> {
+) -> Option<(u32, Lxc, LeftOut)> {
     let ctid = match key.parse::<u64>() {
         Ok(id) if (MIN_ID..=MAX_ID).contains(&id) && !key.starts_with('0') => Some(id as u32),
         _ => {
@@ -86,13 +98,19 @@ pub fn lxc_entry(
             None
         }
     };
-    let lxc = r
-        .obj(at, n, |r, n| lxc(r, at, n, ctid.unwrap_or(0), d))
-        .flatten();
-    Some((ctid?, lxc?))
+    let (lxc, left_out) = r
+        .obj(at, n, |r, n| {
+            let left_out = LeftOut {
+                memory_mb: n.memory_mb.is_none(),
+                cores: n.cores.is_none(),
+            };
+            Some((lxc(r, at, n, ctid.unwrap_or(0))?, left_out))
+        })
+        .flatten()?;
+    Some((ctid?, lxc, left_out))
 }
 
-fn lxc(r: &mut Reader, at: &At, n: RawLxc, ctid: u32, d: Option<&LxcDefaults>) -> Option<Lxc> {
+fn lxc(r: &mut Reader, at: &At, n: RawLxc, ctid: u32) -> Option<Lxc> {
     let before = r.problems.count();
     let clone_from = r.opt(at, "clone_from_ctid", n.clone_from_ctid, guest_id);
     let defaults = GuestDefaults {
@@ -110,10 +128,9 @@ fn lxc(r: &mut Reader, at: &At, n: RawLxc, ctid: u32, d: Option<&LxcDefaults>) -
         guest,
         boot_delay: int(r, "boot_delay", n.boot_delay, 0, 65535).unwrap_or(0),
         memory_mb: int(r, "memory_mb", n.memory_mb, 16, u32::MAX as u64)
-            .unwrap_or(d.map_or(defaults::LXC_MEMORY_MB, |d| d.memory_mb)),
+            .unwrap_or(defaults::LXC_MEMORY_MB),
         swap_mb: int(r, "swap_mb", n.swap_mb, 0, u32::MAX as u64),
-        cores: int(r, "cores", n.cores, 1, 8192)
-            .unwrap_or(d.map_or(defaults::LXC_CORES, |d| d.cores)),
+        cores: int(r, "cores", n.cores, 1, 8192).unwrap_or(defaults::LXC_CORES),
         template: r.opt(at, "template", n.template, |r, at, v| {
             r.token(at, v, is_template_ref, TEMPLATE)
         }),

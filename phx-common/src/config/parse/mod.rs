@@ -13,6 +13,6 @@ pub mod vm;
 
 pub use document::{Document, Shape};
 pub use host::hypervisor;
-pub use lxc::{lxc_entry, lxcs};
+pub use lxc::{lxc_entry, LeftOut};
 pub use tokens::{is_iface_name, is_storage_id, MAX_ID, MIN_ID};
 pub use vm::vms;
