@@ -420,6 +420,23 @@ macro_rules! section {
                 Self::QUIET.contains(&key) $(|| <$sty>::is_quiet(key))?
             }
 
+            /// Reads `key`'s value into its field, or skips it: quietly
+            /// for a key the original's files carry, noted in `unknown`
+            /// for any other.
+            pub fn take_key<'de, A: serde::de::MapAccess<'de>>(
+                &mut self,
+                key: $crate::config::raw::Key<'de>,
+                map: &mut A,
+            ) -> Result<(), A::Error> {
+                if !self.read_key(&key.0, map)? {
+                    $crate::config::raw::skip(map)?;
+                    if !Self::is_quiet(&key.0) {
+                        self.unknown.push(key.0.into_owned());
+                    }
+                }
+                Ok(())
+            }
+
             /// Reads `key`'s value into its field; `false` when the key is not this section's.
             pub fn read_key<'de, A: serde::de::MapAccess<'de>>(
                 &mut self,
@@ -451,12 +468,7 @@ macro_rules! section {
             fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
                 let mut s = Self::default();
                 while let Some(k) = map.next_key::<$crate::config::raw::Key>()? {
-                    if !s.read_key(&k.0, &mut map)? {
-                        $crate::config::raw::skip(&mut map)?;
-                        if !Self::is_quiet(&k.0) {
-                            s.unknown.push(k.0.into_owned());
-                        }
-                    }
+                    s.take_key(k, &mut map)?;
                 }
                 Ok(s)
             }

@@ -7,7 +7,7 @@
 
 use super::parse::document::Document;
 use super::parse::lxc::RawLxc;
-use super::raw::{leaf_visits, shown_seq, skip, Entries, Key, Obj, Scalar};
+use super::raw::{leaf_visits, shown_seq, Entries, Key, Obj, Scalar};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::fmt;
 
@@ -42,7 +42,7 @@ impl<'de> Visitor<'de> for DocSeed<'_, '_> {
         shown_seq(seq).map(Obj::Bad)
     }
 
-    // What `section!` generates for `Document`, except for `lxc_configs`.
+    // `section!`'s reading of `Document`, but for `lxc_configs`.
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut doc = Document::default();
         while let Some(k) = map.next_key::<Key>()? {
@@ -50,11 +50,8 @@ impl<'de> Visitor<'de> for DocSeed<'_, '_> {
                 doc.lxc_configs = map.next_value_seed(EntriesSeed {
                     sink: &mut *self.lxc,
                 })?;
-            } else if !doc.read_key(&k.0, &mut map)? {
-                skip(&mut map)?;
-                if !Document::is_quiet(&k.0) {
-                    doc.unknown.push(k.0.into_owned());
-                }
+            } else {
+                doc.take_key(k, &mut map)?;
             }
         }
         Ok(Obj::Ok(Box::new(doc)))
