@@ -6,6 +6,7 @@ pub mod load;
 pub mod model;
 pub mod names;
 pub mod parse;
+pub mod path;
 pub mod problems;
 pub mod raw;
 pub mod reader;

@@ -1,117 +1,12 @@
 //! Typed reads of the raw sections that record a problem instead of failing,
-//! each at its JSON path, so one run reports every mistake. The path is a
-//! chain of borrowed segments, turned into text only for a problem or for
-//! the few model values that keep it.
+//! each at its JSON path (`config::path`), so one run reports every mistake.
 
+pub use super::path::{join_key, At};
 use super::problems::Problems;
 use super::raw::{show_str, Entries, List, Obj, Scalar, Section};
 use super::suggest::nearest;
 use ipnet::Ipv4Net;
 use std::net::{IpAddr, Ipv4Addr};
-
-/// A JSON path, built on the stack as the checks descend.
-#[derive(Clone, Copy)]
-pub struct At<'a> {
-    up: Option<&'a At<'a>>,
-    seg: Seg<'a>,
-}
-
-#[derive(Clone, Copy)]
-enum Seg<'a> {
-    Root,
-    Key(&'a str),
-    Index(usize),
-    /// A whole path rendered once for the items of a list below it.
-    Rendered(&'a str),
-}
-
-impl<'a> At<'a> {
-    pub const ROOT: At<'static> = At {
-        up: None,
-        seg: Seg::Root,
-    };
-
-    pub fn key<'b>(&'b self, key: &'b str) -> At<'b> {
-        At {
-            up: Some(self),
-            seg: Seg::Key(key),
-        }
-    }
-
-    /// `path` (this one, rendered) as a root: items of a long list render
-    /// their paths from it instead of walking up every time.
-    pub const fn rendered(path: &'a str) -> At<'a> {
-        At {
-            up: None,
-            seg: Seg::Rendered(path),
-        }
-    }
-
-    pub fn index(&self, i: usize) -> At<'_> {
-        At {
-            up: Some(self),
-            seg: Seg::Index(i),
-        }
-    }
-
-    /// The path as text (`lxc_configs."102".network_config`); empty at the root.
-    pub fn render(&self) -> String {
-        let mut out = String::with_capacity(48);
-        self.render_into(&mut out);
-        out
-    }
-
-    fn render_into(&self, out: &mut String) {
-        if let Some(up) = self.up {
-            up.render_into(out);
-        }
-        match self.seg {
-            Seg::Root => {}
-            Seg::Rendered(p) => out.push_str(p),
-            Seg::Key(k) => push_key(out, k),
-            Seg::Index(i) => {
-                use std::fmt::Write;
-                let _ = write!(out, "[{i}]");
-            }
-        }
-    }
-
-    /// The path as a problem names it: `(document)` at the root.
-    pub fn path(&self) -> String {
-        let p = self.render();
-        if p.is_empty() {
-            "(document)".into()
-        } else {
-            p
-        }
-    }
-}
-
-/// Appends a key to a JSON path, quoting keys that are not plain identifiers
-/// (`lxc_configs."102".network_config`).
-pub fn join_key(path: &str, key: &str) -> String {
-    let mut out = String::with_capacity(path.len() + key.len() + 3);
-    out.push_str(path);
-    push_key(&mut out, key);
-    out
-}
-
-fn push_key(out: &mut String, key: &str) {
-    let plain = key
-        .bytes()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == b'_')
-        && key.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_');
-    if !out.is_empty() {
-        out.push('.');
-    }
-    if plain {
-        out.push_str(key);
-    } else {
-        use std::fmt::Write;
-        let _ = write!(out, "{key:?}");
-    }
-}
 
 /// True when a string cannot break out of its line, or act, in a generated
 /// file, an argv or a terminal showing a diff: no C0 or C1 control (line
@@ -499,15 +394,5 @@ mod tests {
             assert!(!line_safe(&format!("a{c}b")), "{c:?}");
         }
         assert!(line_safe("Grüße, 10.0.0.1/24 — ok"));
-    }
-
-    #[test]
-    fn paths_render_like_the_json_they_name() {
-        let root = At::ROOT;
-        let lxcs = root.key("lxc_configs");
-        let ct = lxcs.key("102");
-        let rules = ct.key("rules");
-        assert_eq!(rules.index(3).render(), "lxc_configs.\"102\".rules[3]");
-        assert_eq!(root.path(), "(document)");
     }
 }
