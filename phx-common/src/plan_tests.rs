@@ -1,0 +1,84 @@
+//! A streaming plan against a kept one.
+
+use super::*;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// A writer the test can read back after the plan took it.
+#[derive(Clone, Default)]
+struct Shared(Rc<RefCell<Vec<u8>>>);
+
+impl Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn fill(p: &mut Plan) {
+    p.push(
+        "a",
+        Action::Command(CommandStep {
+            argv: argv(&["pct", "start", "101"]),
+            desc: "start".into(),
+            ..Default::default()
+        }),
+    );
+    p.push(
+        "b",
+        Action::File(FileStep {
+            path: "/etc/x".into(),
+            content: "line\n\"quoted\"\n".into(),
+            mode: Some("0644".into()),
+            ..Default::default()
+        }),
+    );
+}
+
+#[test]
+fn a_streaming_plan_writes_what_a_kept_one_writes_and_keeps_nothing() {
+    let mut kept = Plan::new("phx-lxc");
+    fill(&mut kept);
+    let mut want = Vec::new();
+    kept.write_jsonl(&mut want).unwrap();
+
+    let out = Shared::default();
+    let mut streaming = Plan::streaming("phx-lxc", Box::new(out.clone()));
+    fill(&mut streaming);
+    assert!(streaming.steps.is_empty());
+    assert_eq!(streaming.len(), 2);
+    streaming.end_stream().unwrap();
+    assert_eq!(
+        String::from_utf8(out.0.take()).unwrap(),
+        String::from_utf8(want.clone()).unwrap()
+    );
+    let back = read_jsonl(want.as_slice()).unwrap();
+    assert_eq!(back, kept.steps);
+}
+
+/// Fails every write, as a closed or full output does.
+struct Broken(std::io::ErrorKind);
+
+impl Write for Broken {
+    fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+        Err(self.0.into())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_write_error_is_reported_at_the_end_but_a_closed_reader_is_not_one() {
+    let mut p = Plan::streaming("phx-vm", Box::new(Broken(std::io::ErrorKind::StorageFull)));
+    fill(&mut p);
+    assert_eq!(p.len(), 2);
+    let e = p.end_stream().unwrap_err();
+    assert_eq!(e.kind(), std::io::ErrorKind::StorageFull);
+    let mut p = Plan::streaming("phx-vm", Box::new(Broken(std::io::ErrorKind::BrokenPipe)));
+    fill(&mut p);
+    p.end_stream().unwrap();
+}
