@@ -180,6 +180,14 @@ pub fn finish(tool: &str, result: Result<u8, Failure>) -> ExitCode {
     }
 }
 
+/// A plan that writes each step to stdout, buffered, as it is pushed
+/// ([`Plan::streaming`]; [`Plan::end_stream`] finishes it): the guest tools'
+/// plans, 21,000 steps at 10,000 guests.
+pub fn stdout_plan(tool: &str) -> Plan {
+    let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
+    Plan::streaming(tool, Box::new(out))
+}
+
 /// Writes a plan to stdout as JSON Lines. A closed pipe (`| head`) is not an error.
 pub fn emit(plan: &Plan) -> Result<u8, Failure> {
     let stdout = std::io::stdout();

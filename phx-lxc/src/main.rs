@@ -1,11 +1,10 @@
 //! phx-lxc: plans LXC guests through `pct`. I/O only; the planning is in the library.
 
 use clap::Parser;
-use phx_common::cli::{finish, render, Failure, RenderArgs, EXIT_OK};
-use phx_common::plan::Plan;
+use phx_common::cli::{finish, render, stdout_plan, Failure, RenderArgs, EXIT_OK};
 use phx_lxc::cli::{Args, Cmd};
 use phx_lxc::{observe, KIND, TOOL};
-use std::io::{stderr, stdout, BufWriter, Write};
+use std::io::{stderr, BufWriter, Write};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -31,7 +30,7 @@ fn run(args: Args) -> Result<u8, Failure> {
     let seen = observe::observe(&inv, &input.state_root, None)?;
     let t_observe = t0.elapsed();
     // Steps go to stdout as they are planned, once every check passed.
-    let out = Plan::streaming(TOOL, Box::new(BufWriter::with_capacity(1 << 16, stdout())));
+    let out = stdout_plan(TOOL);
     let planned =
         phx_lxc::plan_into(&inv, &seen, flags.options(), out).map_err(Failure::Invalid)?;
     let t_plan = t0.elapsed();

@@ -1,11 +1,10 @@
 //! phx-vm: plans the VMs through `qm`. I/O only; the planning is in the library.
 
 use clap::Parser;
-use phx_common::cli::{finish, Failure, EXIT_OK};
-use phx_common::plan::Plan;
+use phx_common::cli::{finish, stdout_plan, Failure, EXIT_OK};
 use phx_vm::cli::Args;
 use phx_vm::{observe, KIND, TOOL};
-use std::io::{stderr, stdout, BufWriter, Write};
+use std::io::{stderr, BufWriter, Write};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -15,7 +14,7 @@ fn run(args: Args) -> Result<u8, Failure> {
     let seen = observe::observe(&inv, &args.input.state_root, None)?;
     let opts = args.flags.options();
     // Steps go to stdout as they are planned, once every check passed.
-    let out = Plan::streaming(TOOL, Box::new(BufWriter::with_capacity(1 << 16, stdout())));
+    let out = stdout_plan(TOOL);
     let planned = phx_vm::plan_into(&inv, &seen, &args.input.state_root, opts, out)
         .map_err(Failure::Invalid)?;
     // One write for every line, not one per line: 10,000 guests are as
