@@ -71,7 +71,7 @@ pub(super) fn reader<'p>(problems: &'p mut Problems, file: &'p str, opts: Option
 /// The LXC entries of one document, checked one by one. Their problems are
 /// kept apart until the whole document has parsed: invalid JSON further on
 /// reports only itself, as it always has.
-pub(super) struct LxcEntries {
+struct LxcEntries {
     file: String,
     opts: Options,
     problems: Problems,
@@ -82,7 +82,7 @@ pub(super) struct LxcEntries {
 const LXC_AT: At<'static> = At::rendered("lxc_configs");
 
 impl LxcEntries {
-    pub fn new(file: &str, opts: Options) -> Self {
+    fn new(file: &str, opts: Options) -> Self {
         LxcEntries {
             file: file.to_string(),
             opts,
@@ -129,13 +129,14 @@ pub(super) fn text(name: String, text: &str, opts: Options) -> Digested {
     }
 }
 
+/// A document parsed whole (a stdin stream's): its LXC entries are checked here.
+pub(super) fn collected(name: String, doc: Obj<Document>, opts: Options) -> Digested {
+    let entries = LxcEntries::new(&name, opts);
+    document(name, doc, entries, opts)
+}
+
 /// A parsed document; `entries` holds the LXC entries already checked.
-pub(super) fn document(
-    name: String,
-    doc: Obj<Document>,
-    mut entries: LxcEntries,
-    opts: Options,
-) -> Digested {
+fn document(name: String, doc: Obj<Document>, mut entries: LxcEntries, opts: Options) -> Digested {
     let shape = match &doc {
         Obj::Ok(d) => d.shape(),
         Obj::Bad(_) => None,

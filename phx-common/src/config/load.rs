@@ -3,7 +3,7 @@
 //! All three documents are required: a missing LXC or VM file would read as
 //! an empty estate and `setup` would remove every guest's DNS records.
 
-use super::digest::{self, Digest, Digested, LxcEntries, LxcPart, Part};
+use super::digest::{self, Digest, Digested, LxcPart, Part};
 use super::model::{Host, Inventory, Lxc, Sources, Vm};
 use super::parse::{Document, Shape};
 use super::problems::Problems;
@@ -268,10 +268,7 @@ fn read_stream(from: &mut impl Read, opts: Options, problems: &mut Problems, loa
         }
         start = end;
         match doc {
-            Ok(d) => {
-                let entries = LxcEntries::new(&name, opts);
-                loader.accept(problems, digest::document(name, d, entries, opts))
-            }
+            Ok(d) => loader.accept(problems, digest::collected(name, d, opts)),
             Err(e) => {
                 problems.push(
                     &name,
