@@ -2,8 +2,11 @@
 //! checked while their document is parsed, with Phoenix's defaults until the
 //! hypervisor document's are known (files, in any order), give the same
 //! inventory and the same problems, in the same order, as entries collected
-//! by a plain parse and checked afterwards (a stdin stream); firewall rules
-//! loaded `without_rules` are checked exactly as when they are kept.
+//! by a plain parse and checked afterwards (a stdin stream). The same holds
+//! for the cluster firewall's rules, checked as they are read; and firewall
+//! rules loaded `without_rules` are checked exactly as when they are kept.
+//! Files are digested on two threads: loading them as `--config-dir` does
+//! and LXC file first covers both ways they can be split.
 
 use phx_common::config::load::{load_stream, load_with, Options};
 use phx_common::config::{Input, Inventory, Problems};
@@ -27,8 +30,12 @@ fn write(dir: &Path, file: &str, doc: &Value) {
 
 /// The example with `lxc` as its LXC document, in a fresh directory.
 fn with_lxc(lxc: &Value) -> tempfile::TempDir {
+    with_docs(&example(HYP), lxc)
+}
+
+fn with_docs(hyp: &Value, lxc: &Value) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), HYP, &example(HYP));
+    write(dir.path(), HYP, hyp);
     write(dir.path(), LXC, lxc);
     write(dir.path(), VM, &example(VM));
     dir
@@ -198,4 +205,66 @@ fn rules_dropped_are_still_checked() {
     let dropped = every_way(dir.path(), lean).map(problems);
     assert!(kept[0].iter().any(|p| p.contains("sideways")), "{kept:#?}");
     assert_eq!(kept, dropped);
+}
+
+#[test]
+fn cluster_rules_checked_as_read_load_and_report_as_collected_ones() {
+    let dir = with_lxc(&example(LXC));
+    let [streamed, lxc_first, collected] = every_way(dir.path(), Options::default());
+    let shown = |inv: Inventory| {
+        format!("{:?}", inv.host.firewall).replace(&inv.sources.hypervisor, "FILE")
+    };
+    let (streamed, collected) = (shown(streamed.unwrap()), shown(collected.unwrap()));
+    assert!(streamed.contains("global_firewall_rules[0]"), "{streamed}");
+    assert!(streamed == collected, "streamed and collected rules differ");
+    assert_eq!(shown(lxc_first.unwrap()), collected);
+
+    // Keys are written sorted: `firewall` comes before `network`, and the
+    // rules before `ipsets` and `options`, all of which are checked first.
+    let mut hyp = example(HYP);
+    hyp["network"] = json!("vmbr0");
+    let fw = &mut hyp["firewall"];
+    fw["default_input_policy"] = json!("MAYBE");
+    fw["options"]["Bad Option"] = json!(1);
+    fw["ipsets"]["management"] = json!(42);
+    let rules = fw["global_firewall_rules"].as_array_mut().unwrap();
+    rules[1]["type"] = json!("sideways");
+    rules[2]["colour"] = json!("red");
+    rules.push(json!("not a rule"));
+    // Over 100 problems: the cut and the "… and N more" line must match too.
+    for _ in 0..110 {
+        rules.push(json!({"type": "in"}));
+    }
+    // `global_firewall_rules` is the list read: these are never checked.
+    fw["rules"] = json!([{"type": "nowhere", "action": "ACCEPT"}]);
+    let dir = with_docs(&hyp, &example(LXC));
+    let lean = Options {
+        without_rules: true,
+        ..Options::default()
+    };
+    for opts in [Options::default(), lean] {
+        let [streamed, lxc_first, collected] = every_way(dir.path(), opts);
+        let warnings = |r: &Result<Inventory, Problems>| r.as_ref().unwrap_err().warnings.clone();
+        assert_eq!(
+            named_alike(warnings(&streamed)),
+            named_alike(warnings(&collected))
+        );
+        assert!(
+            warnings(&streamed).iter().any(|w| w.contains("colour")),
+            "{:#?}",
+            warnings(&streamed)
+        );
+        let (streamed, lxc_first) = (problems(streamed), problems(lxc_first));
+        let at = |needle: &str| streamed.iter().position(|p| p.contains(needle));
+        assert!(at("MAYBE") < at("Bad Option"), "{streamed:#?}");
+        assert!(at("management") < at("sideways"), "{streamed:#?}");
+        assert!(at("\"not a rule\"").is_some(), "{streamed:#?}");
+        assert_eq!(at("nowhere"), None, "{streamed:#?}");
+        assert!(
+            streamed.last().unwrap().starts_with("… and "),
+            "{streamed:#?}"
+        );
+        assert_eq!(streamed, lxc_first);
+        assert_eq!(named_alike(streamed), named_alike(problems(collected)));
+    }
 }

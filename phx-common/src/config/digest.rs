@@ -13,7 +13,7 @@ use super::parse::{self, Document, LeftOut, Shape};
 use super::problems::Problems;
 use super::raw::{Entries, Obj};
 use super::reader::{At, Reader};
-use super::stream::DocSeed;
+use super::stream::{DocSeed, RuleCheck};
 use serde::de::DeserializeSeed;
 use std::collections::BTreeMap;
 
@@ -117,6 +117,7 @@ pub(super) fn text(name: String, text: &str, opts: Options) -> Digested {
     let mut de = serde_json::Deserializer::from_str(text);
     let parsed = DocSeed {
         lxc: &mut |key, raw| entries.entry(key, raw),
+        rules: RuleCheck { file: &name, opts },
     }
     .deserialize(&mut de)
     .and_then(|doc| de.end().map(|()| doc));

@@ -1,13 +1,19 @@
-//! A document parsed with its LXC entries handed out one by one, as serde
-//! reaches them. The LXC file is the inventory's largest (10 MB at 10,000
-//! guests); collected whole, its raw entries (about 1.5 KB each) and the
-//! model built from them were alive at once, and that was the load's peak
-//! memory. Handed out, each raw entry is checked and dropped before the next
-//! is read.
+//! A document parsed with its two long lists handled as serde reaches them,
+//! one item at a time: the LXC entries are handed out, and the cluster
+//! firewall's rules are checked. The LXC file is the inventory's largest
+//! (10 MB at 10,000 guests); collected whole, its raw entries (about 1.5 KB
+//! each) and the model built from them were alive at once, and that was the
+//! load's peak memory. The hypervisor file's 50,000 raw rules were 30 MB.
+//! Handled as they come, each raw item is dropped before the next is read.
 
+use super::digest::reader;
+use super::load::Options;
 use super::parse::document::Document;
+use super::parse::firewall::{rule, RawFirewall, RuleList};
 use super::parse::lxc::RawLxc;
-use super::raw::{leaf_visits, shown_seq, Entries, Key, Obj, Scalar};
+use super::path::At;
+use super::problems::Problems;
+use super::raw::{leaf_visits, shown_map, shown_seq, Entries, Key, List, Obj, Scalar};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::fmt;
 
@@ -16,9 +22,18 @@ pub type LxcSink<'s> = dyn FnMut(String, Obj<RawLxc>) + 's;
 
 /// Reads one document; `lxc_configs` entries go to the sink, and the
 /// document keeps an empty `lxc_configs` (or the text of a value that is not
-/// an object, for its message).
+/// an object, for its message). The rules of `firewall` are checked as
+/// `rules` says, and kept checked, with their problems.
 pub struct DocSeed<'a, 's> {
     pub lxc: &'a mut LxcSink<'s>,
+    pub rules: RuleCheck<'a>,
+}
+
+/// How rules read early are checked: as the document's reader would.
+#[derive(Clone, Copy)]
+pub struct RuleCheck<'a> {
+    pub file: &'a str,
+    pub opts: Options,
 }
 
 impl<'de> DeserializeSeed<'de> for DocSeed<'_, '_> {
@@ -47,9 +62,11 @@ impl<'de> Visitor<'de> for DocSeed<'_, '_> {
         let mut doc = Document::default();
         while let Some(k) = map.next_key::<Key>()? {
             if k.0 == "lxc_configs" {
-                doc.lxc_configs = map.next_value_seed(EntriesSeed {
+                doc.lxc_configs = map.next_value_seed(Nullable(EntryMap {
                     sink: &mut *self.lxc,
-                })?;
+                }))?;
+            } else if k.0 == "firewall" {
+                doc.firewall = map.next_value_seed(Nullable(FirewallSeed(self.rules)))?;
             } else {
                 doc.take_key(k, &mut map)?;
             }
@@ -58,42 +75,10 @@ impl<'de> Visitor<'de> for DocSeed<'_, '_> {
     }
 }
 
-/// `lxc_configs` as `raw::read` reads it (`null` is absent), its entries sent
-/// to the sink instead of kept.
-struct EntriesSeed<'a, 's> {
+/// The value of `lxc_configs`: its entries go to the sink.
+struct EntryMap<'a, 's> {
     sink: &'a mut LxcSink<'s>,
 }
-
-impl<'de> DeserializeSeed<'de> for EntriesSeed<'_, '_> {
-    type Value = Option<Entries<Obj<RawLxc>>>;
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_option(self)
-    }
-}
-
-impl<'de> Visitor<'de> for EntriesSeed<'_, '_> {
-    type Value = Option<Entries<Obj<RawLxc>>>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(EntryMap(self)).map(Some)
-    }
-}
-
-/// The value of `lxc_configs` once it is known not to be `null`.
-struct EntryMap<'a, 's>(EntriesSeed<'a, 's>);
 
 impl<'de> Visitor<'de> for EntryMap<'_, '_> {
     type Value = Entries<Obj<RawLxc>>;
@@ -111,8 +96,108 @@ impl<'de> Visitor<'de> for EntryMap<'_, '_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         while let Some(k) = map.next_key::<Key>()? {
             let entry = map.next_value()?;
-            (self.0.sink)(k.0.into_owned(), entry);
+            (self.sink)(k.0.into_owned(), entry);
         }
         Ok(Entries::Items(Vec::new()))
+    }
+}
+
+/// A value read as `raw::read` reads a field: `null` is absent, anything
+/// else goes to the inner visitor.
+struct Nullable<V>(V);
+
+impl<'de, V: Visitor<'de>> DeserializeSeed<'de> for Nullable<V> {
+    type Value = Option<V::Value>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for Nullable<V> {
+    type Value = Option<V::Value>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self.0).map(Some)
+    }
+}
+
+/// The document's `firewall`, as `section!` reads `RawFirewall`, but for
+/// its two rule lists, which are checked as they are read.
+struct FirewallSeed<'a>(RuleCheck<'a>);
+
+impl<'de> Visitor<'de> for FirewallSeed<'_> {
+    type Value = Obj<RawFirewall>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    leaf_visits!(|s: Scalar| Obj::Bad(s.show()));
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        shown_seq(seq).map(Obj::Bad)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut fw = RawFirewall::default();
+        while let Some(k) = map.next_key::<Key>()? {
+            match &*k.0 {
+                "global_firewall_rules" => {
+                    fw.global_firewall_rules =
+                        map.next_value_seed(Nullable(RulesSeed(self.0, "global_firewall_rules")))?;
+                }
+                "rules" => fw.rules = map.next_value_seed(Nullable(RulesSeed(self.0, "rules")))?,
+                _ => fw.take_key(k, &mut map)?,
+            }
+        }
+        Ok(Obj::Ok(Box::new(fw)))
+    }
+}
+
+/// `firewall.<key>`: an array's rules checked one by one, each dropped as
+/// soon as it is; anything else kept raw for `firewall`'s message.
+struct RulesSeed<'a>(RuleCheck<'a>, &'static str);
+
+impl<'de> Visitor<'de> for RulesSeed<'_> {
+    type Value = RuleList;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    leaf_visits!(|s| RuleList::Raw(List::One(s)));
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        shown_map(map).map(|s| RuleList::Raw(List::One(Scalar::Other(s))))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let RulesSeed(check, key) = self;
+        let mut problems = Problems::default();
+        let mut r = reader(&mut problems, check.file, check.opts);
+        // The paths `Reader::each` gives the items of `firewall.<key>`.
+        let fw = At::ROOT.key("firewall");
+        let base = fw.key(key).render();
+        let base = At::rendered(&base);
+        let mut rules = Vec::new();
+        let mut i = 0;
+        while let Some(raw) = seq.next_element::<Obj<_>>()? {
+            rules.extend(rule(&mut r, &base.index(i), raw));
+            i += 1;
+        }
+        Ok(RuleList::Checked(rules, problems))
     }
 }
