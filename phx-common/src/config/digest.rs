@@ -16,6 +16,7 @@ use super::reader::{At, Reader};
 use super::stream::{DocSeed, RuleCheck};
 use serde::de::DeserializeSeed;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// A document and what became of it.
 pub(super) struct Digested {
@@ -62,9 +63,14 @@ impl LxcPart {
 }
 
 /// A reader of document `file` with the load's options.
-pub(super) fn reader<'p>(problems: &'p mut Problems, file: &'p str, opts: Options) -> Reader<'p> {
+pub(super) fn reader<'p>(
+    problems: &'p mut Problems,
+    file: &'p Arc<str>,
+    opts: Options,
+) -> Reader<'p> {
     let mut r = Reader::new(problems, file, opts.strict);
     r.keep_rules = !opts.without_rules;
+    r.shared_file = Some(file.clone());
     r
 }
 
@@ -72,7 +78,7 @@ pub(super) fn reader<'p>(problems: &'p mut Problems, file: &'p str, opts: Option
 /// kept apart until the whole document has parsed: invalid JSON further on
 /// reports only itself, as it always has.
 struct LxcEntries {
-    file: String,
+    file: Arc<str>,
     opts: Options,
     problems: Problems,
     part: LxcPart,
@@ -82,9 +88,9 @@ struct LxcEntries {
 const LXC_AT: At<'static> = At::rendered("lxc_configs");
 
 impl LxcEntries {
-    fn new(file: &str, opts: Options) -> Self {
+    fn new(file: &Arc<str>, opts: Options) -> Self {
         LxcEntries {
-            file: file.to_string(),
+            file: file.clone(),
             opts,
             problems: Problems::default(),
             part: LxcPart {
@@ -113,11 +119,12 @@ impl LxcEntries {
 
 /// A document from its text, its LXC entries checked as they are parsed.
 pub(super) fn text(name: String, text: &str, opts: Options) -> Digested {
-    let mut entries = LxcEntries::new(&name, opts);
+    let file = Arc::from(name.as_str());
+    let mut entries = LxcEntries::new(&file, opts);
     let mut de = serde_json::Deserializer::from_str(text);
     let parsed = DocSeed {
         lxc: &mut |key, raw| entries.entry(key, raw),
-        rules: RuleCheck { file: &name, opts },
+        rules: RuleCheck { file: &file, opts },
     }
     .deserialize(&mut de)
     .and_then(|doc| de.end().map(|()| doc));
@@ -132,7 +139,7 @@ pub(super) fn text(name: String, text: &str, opts: Options) -> Digested {
 
 /// A document parsed whole (a stdin stream's): its LXC entries are checked here.
 pub(super) fn collected(name: String, doc: Obj<Document>, opts: Options) -> Digested {
-    let entries = LxcEntries::new(&name, opts);
+    let entries = LxcEntries::new(&Arc::from(name.as_str()), opts);
     document(name, doc, entries, opts)
 }
 
@@ -149,11 +156,12 @@ fn document(name: String, doc: Obj<Document>, mut entries: LxcEntries, opts: Opt
         };
     };
     let mut doc = *doc;
+    let file = entries.file.clone();
     let mut problems = Problems::default();
-    reader(&mut problems, &name, opts).unknown_keys(&At::ROOT, &mut doc);
+    reader(&mut problems, &file, opts).unknown_keys(&At::ROOT, &mut doc);
     let part = match shape {
         Shape::Hypervisor => Part::Hypervisor(
-            parse::hypervisor(&mut reader(&mut problems, &name, opts), doc).map(Box::new),
+            parse::hypervisor(&mut reader(&mut problems, &file, opts), doc).map(Box::new),
         ),
         Shape::Lxc => {
             // Entries collected by a plain parse (a stdin document) are checked here.
@@ -162,7 +170,7 @@ fn document(name: String, doc: Obj<Document>, mut entries: LxcEntries, opts: Opt
                     .into_iter()
                     .for_each(|(key, raw)| entries.entry(key, raw)),
                 Some(Entries::Bad(shown)) => {
-                    reader(&mut problems, &name, opts).push(
+                    reader(&mut problems, &file, opts).push(
                         &At::ROOT.key("lxc_configs"),
                         shown,
                         "an object",
@@ -174,7 +182,7 @@ fn document(name: String, doc: Obj<Document>, mut entries: LxcEntries, opts: Opt
             Part::Lxc(entries.part)
         }
         Shape::Vm => Part::Vm(parse::vms(
-            &mut reader(&mut problems, &name, opts),
+            &mut reader(&mut problems, &file, opts),
             doc.vms.expect("a VM document has vms"),
             doc.vm_defaults,
         )),

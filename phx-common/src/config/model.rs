@@ -5,6 +5,7 @@
 use ipnet::Ipv4Net;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
 
 pub mod defaults {
     pub const BRIDGE: &str = "vmbr0";
@@ -176,7 +177,8 @@ pub struct FwRule {
     pub icmp_type: Option<String>,
     pub enabled: bool,
     pub comment: Option<String>,
-    pub file: String,
+    /// The document's name, one copy shared by all its items.
+    pub file: Arc<str>,
     pub path: String,
 }
 
@@ -213,7 +215,8 @@ pub struct DnsRecord {
     pub ip: Ipv4Addr,
     /// `address=/name/ip`: the name and all its subdomains.
     pub wildcard: bool,
-    pub file: String,
+    /// The document's name, one copy shared by all its items.
+    pub file: Arc<str>,
     pub path: String,
 }
 

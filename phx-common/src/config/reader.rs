@@ -7,6 +7,7 @@ use super::raw::{show_str, Entries, List, Obj, Scalar, Section};
 use super::suggest::nearest;
 use ipnet::Ipv4Net;
 use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
 
 /// True when a string cannot break out of its line, or act, in a generated
 /// file, an argv or a terminal showing a diff: no C0 or C1 control (line
@@ -34,6 +35,9 @@ pub struct Reader<'p> {
     /// Firewall rules are kept in the model, not only checked
     /// (`load::Options::without_rules`).
     pub keep_rules: bool,
+    /// `file`, shared by the model items that keep it (rules, DNS records:
+    /// 100,000 of them at 10,000 guests).
+    pub shared_file: Option<Arc<str>>,
 }
 
 impl<'p> Reader<'p> {
@@ -43,7 +47,15 @@ impl<'p> Reader<'p> {
             file,
             strict,
             keep_rules: true,
+            shared_file: None,
         }
+    }
+
+    /// The document's name, for a model item that keeps it.
+    pub fn file_name(&self) -> Arc<str> {
+        self.shared_file
+            .clone()
+            .unwrap_or_else(|| Arc::from(self.file))
     }
 
     /// Reports the keys of the section at `at` that Phoenix does not read:

@@ -16,6 +16,7 @@ use super::problems::Problems;
 use super::raw::{leaf_visits, shown_map, shown_seq, Entries, Key, List, Obj, Scalar};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::fmt;
+use std::sync::Arc;
 
 /// Where the entries of `lxc_configs` go: key and raw entry, in file order.
 pub type LxcSink<'s> = dyn FnMut(String, Obj<RawLxc>) + 's;
@@ -32,7 +33,7 @@ pub struct DocSeed<'a, 's> {
 /// How rules read early are checked: as the document's reader would.
 #[derive(Clone, Copy)]
 pub struct RuleCheck<'a> {
-    pub file: &'a str,
+    pub file: &'a Arc<str>,
     pub opts: Options,
 }
 

@@ -72,7 +72,7 @@ pub fn parse_rule(line: &str, file: &str, lineno: usize) -> Result<FwRule, Strin
         direction: dir.clone(),
         enabled,
         comment: cmt,
-        file: file.to_string(),
+        file: file.into(),
         path: format!("line {lineno}"),
         ..Default::default()
     };

@@ -9,6 +9,7 @@ use super::super::reader::{At, Reader};
 use crate::section;
 use serde::{Deserialize, Deserializer};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 section! {
     pub struct RawFirewall {
@@ -417,12 +418,12 @@ pub(in super::super) fn rule(r: &mut Reader, at: &At, n: Obj<RawRule>) -> Option
         icmp_type: r.opt(at, "icmp_type", n.icmp_type, Reader::text),
         enabled,
         comment: r.opt(at, "comment", n.comment, Reader::text),
-        file: String::new(),
+        file: Arc::from(""),
         path: String::new(),
     };
     // Checked either way; its file and path are made only for a rule kept.
     r.keep_rules.then(|| FwRule {
-        file: r.file.to_string(),
+        file: r.file_name(),
         path: at.render(),
         ..rule
     })

@@ -70,7 +70,7 @@ fn dns_record(r: &mut Reader, at: &At, item: RawDnsRecord) -> Option<DnsRecord> 
         wildcard,
         hostname: h,
         ip,
-        file: r.file.to_string(),
+        file: r.file_name(),
         path: at.render(),
     })
 }
