@@ -14,6 +14,7 @@ pub mod guests;
 pub mod order;
 pub mod plan;
 pub mod plan_guest;
+mod plan_stream;
 pub mod probe;
 pub mod props;
 pub mod secret_ref;

@@ -1,6 +1,7 @@
 //! The plan: JSON Lines, one step per line, in execution order. Tools only
 //! ever produce steps; `phx-apply` is the one thing that acts on them.
 
+use crate::plan_stream::Stream;
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, Write};
 
@@ -243,28 +244,8 @@ pub struct Plan {
     stream: Option<Stream>,
 }
 
-/// Where a streaming plan's steps went, and the first write error (a step
-/// cannot fail to be pushed; the error is reported at the end).
-struct Stream {
-    out: Box<dyn Write>,
-    /// One step's line, made here and written whole: serde_json's many
-    /// small writes would each go through `out`'s dynamic dispatch.
-    line: Vec<u8>,
-    written: usize,
-    error: Option<std::io::Error>,
-}
-
-impl std::fmt::Debug for Stream {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Stream")
-            .field("written", &self.written)
-            .field("error", &self.error)
-            .finish_non_exhaustive()
-    }
-}
-
 /// One step or trailer as a JSON line.
-fn write_line(out: &mut impl Write, value: &impl Serialize) -> std::io::Result<()> {
+pub(crate) fn write_line(out: &mut impl Write, value: &impl Serialize) -> std::io::Result<()> {
     serde_json::to_writer(&mut *out, value)?;
     out.write_all(b"\n")
 }
@@ -280,14 +261,9 @@ impl Plan {
     /// A plan that writes each step to `out` as a JSON line when it is
     /// pushed, keeping none; [`Plan::end_stream`] writes the trailer. The
     /// lines are those [`Plan::write_jsonl`] writes for the same steps.
-    pub fn streaming(tool: &str, out: Box<dyn Write>) -> Self {
+    pub fn streaming(tool: &str, out: Box<dyn Write + Send>) -> Self {
         Plan {
-            stream: Some(Stream {
-                out,
-                line: Vec::new(),
-                written: 0,
-                error: None,
-            }),
+            stream: Some(Stream::new(tool, out)),
             ..Plan::new(tool)
         }
     }
@@ -299,22 +275,15 @@ impl Plan {
             id: id.into(),
             action,
         };
-        let Some(s) = &mut self.stream else {
-            self.steps.push(step);
-            return;
-        };
-        s.written += 1;
-        if s.error.is_none() {
-            s.line.clear();
-            s.error = write_line(&mut s.line, &step)
-                .and_then(|()| s.out.write_all(&s.line))
-                .err();
+        match &mut self.stream {
+            Some(s) => s.send(step),
+            None => self.steps.push(step),
         }
     }
 
     /// Steps pushed so far, kept or written.
     pub fn len(&self) -> usize {
-        self.steps.len() + self.stream.as_ref().map_or(0, |s| s.written)
+        self.steps.len() + self.stream.as_ref().map_or(0, |s| s.sent)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -338,15 +307,10 @@ impl Plan {
     /// that stopped reading (`| head`), which is no error, as for
     /// [`crate::cli::emit`]. A plan that keeps its steps writes nothing.
     pub fn end_stream(self) -> std::io::Result<()> {
-        let Some(mut s) = self.stream else {
+        let Some(s) = self.stream else {
             return Ok(());
         };
-        let result = match s.error.take() {
-            Some(e) => Err(e),
-            None => write_line(&mut s.out, &Trailer::new(&self.tool, s.written))
-                .and_then(|()| s.out.flush()),
-        };
-        match result {
+        match s.end() {
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
             r => r,
         }

@@ -1,16 +1,21 @@
 //! A streaming plan against a kept one.
 
 use super::*;
-use std::cell::RefCell;
-use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
-/// A writer the test can read back after the plan took it.
+/// A writer the test can read back after the plan (its writer thread) took it.
 #[derive(Clone, Default)]
-struct Shared(Rc<RefCell<Vec<u8>>>);
+struct Shared(Arc<Mutex<Vec<u8>>>);
+
+impl Shared {
+    fn text(&self) -> String {
+        String::from_utf8(std::mem::take(&mut *self.0.lock().unwrap())).unwrap()
+    }
+}
 
 impl Write for Shared {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(buf);
+        self.0.lock().unwrap().extend_from_slice(buf);
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -51,10 +56,7 @@ fn a_streaming_plan_writes_what_a_kept_one_writes_and_keeps_nothing() {
     assert!(streaming.steps.is_empty());
     assert_eq!(streaming.len(), 2);
     streaming.end_stream().unwrap();
-    assert_eq!(
-        String::from_utf8(out.0.take()).unwrap(),
-        String::from_utf8(want.clone()).unwrap()
-    );
+    assert_eq!(out.text(), String::from_utf8(want.clone()).unwrap());
     let back = read_jsonl(want.as_slice()).unwrap();
     assert_eq!(back, kept.steps);
 }
@@ -81,4 +83,15 @@ fn a_write_error_is_reported_at_the_end_but_a_closed_reader_is_not_one() {
     let mut p = Plan::streaming("phx-vm", Box::new(Broken(std::io::ErrorKind::BrokenPipe)));
     fill(&mut p);
     p.end_stream().unwrap();
+}
+
+#[test]
+fn a_streaming_plan_dropped_without_its_end_has_no_trailer() {
+    let out = Shared::default();
+    let mut p = Plan::streaming("phx-lxc", Box::new(out.clone()));
+    fill(&mut p);
+    drop(p);
+    let text = out.text();
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(read_jsonl(text.as_bytes()).is_err(), "no trailer: refused");
 }
