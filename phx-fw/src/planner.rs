@@ -281,8 +281,18 @@ pub struct Options {
 /// The plan for a validated inventory, or every problem (validation, then
 /// lockout). Warnings come with either; the caller prints them.
 pub fn plan(inv: &Inventory, opts: &Options) -> Result<(Plan, Vec<String>), Problems> {
-    let mut notes = validate(inv)?;
-    let Proposed { files, docs } = propose_with(inv, false);
+    // The checks and the rendering read the model alike and need nothing
+    // of each other: at 10,000 guests each is a fifth of the plan's time,
+    // so the checks run beside it. Their problems come back as before.
+    let (checked, Proposed { files, docs }) = std::thread::scope(|s| {
+        let checked = s.spawn(|| validate(inv));
+        let proposed = propose_with(inv, false);
+        let checked = checked
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (checked, proposed)
+    });
+    let mut notes = checked?;
     let rs = guard_ruleset(inv, docs, opts.routes.clone());
     notes.extend(rs.notes().iter().cloned());
     let who = guarded(inv, opts.ssh_client);
