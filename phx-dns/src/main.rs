@@ -13,6 +13,7 @@ fn build(input: &InputArgs) -> Result<phx_dns::Output, Failure> {
         opts.phx_dns = exe;
     }
     let out = phx_dns::build(&inv, &opts).map_err(Failure::Invalid)?;
+    cli::leave_to_exit(inv);
     for w in &out.warnings {
         eprintln!("{}: warning: {w}", phx_dns::TOOL);
     }

@@ -2,7 +2,7 @@
 //! /etc/resolv.conf) from the Phoenix JSON. It never writes to the system.
 
 use clap::Parser;
-use phx_common::cli::{emit, finish, render, Failure, InputArgs, RenderArgs};
+use phx_common::cli::{emit, finish, leave_to_exit, render, Failure, InputArgs, RenderArgs};
 use phx_common::fsutil::read_optional;
 use phx_net::cli::{Args, Cmd};
 use phx_net::{Observed, HOSTNAME, HOSTS, INTERFACES, RESOLV};
@@ -70,6 +70,7 @@ fn run(args: Args) -> Result<u8, Failure> {
         return render(&files, out.as_deref());
     }
     let (plan, notes) = phx_net::plan(&inv, &seen).map_err(refuse)?;
+    leave_to_exit(inv);
     notes.iter().for_each(|n| eprintln!("phx-net: note: {n}"));
     emit(&plan)
 }
