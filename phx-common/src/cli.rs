@@ -150,8 +150,8 @@ pub fn warn(tool: &str, warnings: &[String]) {
     }
 }
 
-/// Leaves `model` (the inventory, what was observed, a plan) to the
-/// process's exit, which comes next: freeing 10,000 guests' entries one
+/// Leaves `model` (the inventory, what was observed, a kept plan or one
+/// whose stream has ended) to the process's exit, which comes next: freeing 10,000 guests' entries one
 /// allocation at a time is about 25 M instructions, and the freed pages go
 /// back to the system one call at a time (`alloc.rs`).
 pub fn leave_to_exit<T>(model: T) {

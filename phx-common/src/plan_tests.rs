@@ -95,3 +95,36 @@ fn a_streaming_plan_dropped_without_its_end_has_no_trailer() {
     assert_eq!(text.lines().count(), 2, "{text}");
     assert!(read_jsonl(text.as_bytes()).is_err(), "no trailer: refused");
 }
+
+#[test]
+fn a_dead_output_never_holds_the_planner_back() {
+    // More steps than the writer takes in flight: after its first error the
+    // writer still takes every step, so pushing never blocks.
+    let mut p = Plan::streaming("phx-lxc", Box::new(Broken(std::io::ErrorKind::StorageFull)));
+    for _ in 0..3000 {
+        fill(&mut p);
+    }
+    assert_eq!(p.len(), 6000);
+    let e = p.end_stream().unwrap_err();
+    assert_eq!(e.kind(), std::io::ErrorKind::StorageFull);
+}
+
+/// Panics on the first write: a bug in the writer's output.
+struct Panics;
+
+impl Write for Panics {
+    fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+        panic!("the output panicked");
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+#[should_panic(expected = "the output panicked")]
+fn a_panic_writing_the_plan_reaches_end_stream() {
+    let mut p = Plan::streaming("phx-lxc", Box::new(Panics));
+    fill(&mut p);
+    let _ = p.end_stream();
+}

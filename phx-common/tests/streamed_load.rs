@@ -242,19 +242,22 @@ fn cluster_rules_checked_as_read_load_and_report_as_collected_ones() {
         without_rules: true,
         ..Options::default()
     };
-    for opts in [Options::default(), lean] {
+    let strict = Options {
+        strict: true,
+        ..Options::default()
+    };
+    for opts in [Options::default(), lean, strict] {
         let [streamed, lxc_first, collected] = every_way(dir.path(), opts);
         let warnings = |r: &Result<Inventory, Problems>| r.as_ref().unwrap_err().warnings.clone();
         assert_eq!(
             named_alike(warnings(&streamed)),
             named_alike(warnings(&collected))
         );
-        assert!(
-            warnings(&streamed).iter().any(|w| w.contains("colour")),
-            "{:#?}",
-            warnings(&streamed)
-        );
+        let colour = |lines: &[String]| lines.iter().any(|l| l.contains("colour"));
+        // An unknown key in a rule: a warning, or under --strict a problem.
+        assert_eq!(colour(&warnings(&streamed)), !opts.strict, "{streamed:#?}");
         let (streamed, lxc_first) = (problems(streamed), problems(lxc_first));
+        assert_eq!(colour(&streamed), opts.strict, "{streamed:#?}");
         let at = |needle: &str| streamed.iter().position(|p| p.contains(needle));
         assert!(at("MAYBE") < at("Bad Option"), "{streamed:#?}");
         assert!(at("management") < at("sideways"), "{streamed:#?}");
@@ -266,5 +269,68 @@ fn cluster_rules_checked_as_read_load_and_report_as_collected_ones() {
         );
         assert_eq!(streamed, lxc_first);
         assert_eq!(named_alike(streamed), named_alike(problems(collected)));
+    }
+}
+
+#[test]
+fn odd_cluster_firewalls_read_as_read_report_as_collected_ones() {
+    let bad_rule = json!({"type": "sideways", "action": "ACCEPT"});
+    let cases: Vec<(&str, Value)> = vec![
+        ("firewall null", Value::Null),
+        ("firewall a string", json!("on")),
+        ("firewall an array", json!([bad_rule])),
+        ("rules null", json!({"global_firewall_rules": null})),
+        ("rules a string", json!({"global_firewall_rules": "all"})),
+        (
+            "rules an object",
+            json!({"global_firewall_rules": {"a": bad_rule}}),
+        ),
+        ("only rules", json!({"rules": [bad_rule, {"type": "in"}]})),
+    ];
+    for (case, fw) in cases {
+        let mut hyp = example(HYP);
+        hyp["firewall"] = fw;
+        hyp["network"] = json!("vmbr0"); // so every case has a problem
+        let dir = with_docs(&hyp, &example(LXC));
+        let [streamed, lxc_first, collected] = every_way(dir.path(), Options::default());
+        let (streamed, lxc_first) = (problems(streamed), problems(lxc_first));
+        assert_eq!(streamed, lxc_first, "{case}");
+        assert_eq!(
+            named_alike(streamed),
+            named_alike(problems(collected)),
+            "{case}"
+        );
+    }
+
+    // A key given twice: the last list is the one read, as serde reads it.
+    let dir = tempfile::tempdir().unwrap();
+    let hyp = serde_json::to_string(&example(HYP)).unwrap();
+    let twice = hyp.replacen(
+        "\"firewall\":{",
+        r#""firewall":{"global_firewall_rules":[{"type":"nowhere","action":"ACCEPT"}],"#,
+        1,
+    );
+    assert_ne!(twice, hyp);
+    std::fs::write(dir.path().join(HYP), twice).unwrap();
+    write(dir.path(), LXC, &example(LXC));
+    write(dir.path(), VM, &example(VM));
+    let [streamed, lxc_first, collected] = every_way(dir.path(), Options::default());
+    let shown = |inv: Inventory| {
+        format!("{:?}", inv.host.firewall).replace(&inv.sources.hypervisor, "FILE")
+    };
+    let streamed = shown(streamed.expect("the first list is not read"));
+    assert!(!streamed.contains("nowhere"), "{streamed}");
+    assert_eq!(shown(lxc_first.unwrap()), streamed);
+    assert_eq!(shown(collected.unwrap()), streamed);
+
+    // An LXC document with a `firewall` key: it is not the hypervisor's.
+    let mut lxc = example(LXC);
+    lxc["firewall"] = json!({"global_firewall_rules": [bad_rule]});
+    let dir = with_lxc(&lxc);
+    for r in every_way(dir.path(), Options::default()) {
+        assert!(
+            !format!("{r:?}").contains("sideways"),
+            "the LXC document's firewall is not checked as the cluster's"
+        );
     }
 }

@@ -283,7 +283,9 @@ pub struct Options {
 pub fn plan(inv: &Inventory, opts: &Options) -> Result<(Plan, Vec<String>), Problems> {
     // The checks and the rendering read the model alike and need nothing
     // of each other: at 10,000 guests each is a fifth of the plan's time,
-    // so the checks run beside it. Their problems come back as before.
+    // so the checks run beside it. Their problems come back as before; the
+    // rendering must therefore take a model the checks refuse (it only
+    // builds text, and its result is dropped then).
     let (checked, Proposed { files, docs }) = std::thread::scope(|s| {
         let checked = s.spawn(|| validate(inv));
         let proposed = propose_with(inv, false);

@@ -191,14 +191,14 @@ impl<'de> Visitor<'de> for RulesSeed<'_> {
         let mut r = reader(&mut problems, check.file, check.opts);
         // The paths `Reader::each` gives the items of `firewall.<key>`.
         let fw = At::ROOT.key("firewall");
-        let base = fw.key(key).render();
-        let base = At::rendered(&base);
+        let list = fw.key(key).render();
+        let base = At::rendered(&list);
         let mut rules = Vec::new();
         let mut i = 0;
         while let Some(raw) = seq.next_element::<Obj<_>>()? {
             rules.extend(rule(&mut r, &base.index(i), raw));
             i += 1;
         }
-        Ok(RuleList::Checked(rules, problems))
+        Ok(RuleList::Checked(rules, problems, list))
     }
 }

@@ -37,7 +37,8 @@ section! {
 #[derive(Debug)]
 pub enum RuleList {
     Raw(List<Obj<RawRule>>),
-    Checked(Vec<FwRule>, Problems),
+    /// The rules, their problems, and the list's path as they were checked.
+    Checked(Vec<FwRule>, Problems, String),
 }
 
 impl<'de> Deserialize<'de> for RuleList {
@@ -365,7 +366,8 @@ fn policy(r: &mut Reader, at: &At, keys: [(&str, Option<Scalar>); 2], default: &
 fn checked_rules(r: &mut Reader, at: &At, list: RuleList) -> Vec<FwRule> {
     match list {
         RuleList::Raw(list) => r.each(at, list, rule),
-        RuleList::Checked(rules, problems) => {
+        RuleList::Checked(rules, problems, checked_at) => {
+            debug_assert_eq!(checked_at, at.render(), "rules checked under another path");
             r.problems.extend(problems);
             rules
         }
