@@ -68,6 +68,19 @@ fn named_alike(lines: Vec<String>) -> Vec<String> {
         .collect()
 }
 
+/// The problems, the same whichever way the files were loaded (but for
+/// how stdin names its documents).
+fn same_problems(ways: [Result<Inventory, Problems>; 3]) -> Vec<String> {
+    let [streamed, lxc_first, collected] = ways;
+    let (streamed, lxc_first) = (problems(streamed), problems(lxc_first));
+    assert_eq!(streamed, lxc_first);
+    assert_eq!(
+        named_alike(streamed.clone()),
+        named_alike(problems(collected))
+    );
+    streamed
+}
+
 fn problems(r: Result<Inventory, Problems>) -> Vec<String> {
     let p = r.expect_err("the inventory has problems");
     let mut lines: Vec<String> = p.list.iter().map(|p| p.to_string()).collect();
@@ -137,8 +150,7 @@ fn streamed_entries_report_the_same_problems_in_the_same_order() {
     }
     lxc["surplus"] = json!(true);
     let dir = with_lxc(&lxc);
-    let [streamed, lxc_first, collected] = every_way(dir.path(), Options::default());
-    let (streamed, lxc_first) = (problems(streamed), problems(lxc_first));
+    let streamed = same_problems(every_way(dir.path(), Options::default()));
     assert!(
         streamed.iter().any(|p| p.contains("memory_mb")),
         "{streamed:#?}"
@@ -151,8 +163,6 @@ fn streamed_entries_report_the_same_problems_in_the_same_order() {
         streamed.last().unwrap().starts_with("… and "),
         "{streamed:#?}"
     );
-    assert_eq!(streamed, lxc_first);
-    assert_eq!(named_alike(streamed), named_alike(problems(collected)));
 }
 
 #[test]
@@ -247,16 +257,16 @@ fn cluster_rules_checked_as_read_load_and_report_as_collected_ones() {
         ..Options::default()
     };
     for opts in [Options::default(), lean, strict] {
-        let [streamed, lxc_first, collected] = every_way(dir.path(), opts);
+        let ways = every_way(dir.path(), opts);
         let warnings = |r: &Result<Inventory, Problems>| r.as_ref().unwrap_err().warnings.clone();
         assert_eq!(
-            named_alike(warnings(&streamed)),
-            named_alike(warnings(&collected))
+            named_alike(warnings(&ways[0])),
+            named_alike(warnings(&ways[2]))
         );
         let colour = |lines: &[String]| lines.iter().any(|l| l.contains("colour"));
         // An unknown key in a rule: a warning, or under --strict a problem.
-        assert_eq!(colour(&warnings(&streamed)), !opts.strict, "{streamed:#?}");
-        let (streamed, lxc_first) = (problems(streamed), problems(lxc_first));
+        assert_eq!(colour(&warnings(&ways[0])), !opts.strict, "{:#?}", ways[0]);
+        let streamed = same_problems(ways);
         assert_eq!(colour(&streamed), opts.strict, "{streamed:#?}");
         let at = |needle: &str| streamed.iter().position(|p| p.contains(needle));
         assert!(at("MAYBE") < at("Bad Option"), "{streamed:#?}");
@@ -267,8 +277,6 @@ fn cluster_rules_checked_as_read_load_and_report_as_collected_ones() {
             streamed.last().unwrap().starts_with("… and "),
             "{streamed:#?}"
         );
-        assert_eq!(streamed, lxc_first);
-        assert_eq!(named_alike(streamed), named_alike(problems(collected)));
     }
 }
 
@@ -292,14 +300,8 @@ fn odd_cluster_firewalls_read_as_read_report_as_collected_ones() {
         hyp["firewall"] = fw;
         hyp["network"] = json!("vmbr0"); // so every case has a problem
         let dir = with_docs(&hyp, &example(LXC));
-        let [streamed, lxc_first, collected] = every_way(dir.path(), Options::default());
-        let (streamed, lxc_first) = (problems(streamed), problems(lxc_first));
-        assert_eq!(streamed, lxc_first, "{case}");
-        assert_eq!(
-            named_alike(streamed),
-            named_alike(problems(collected)),
-            "{case}"
-        );
+        let streamed = same_problems(every_way(dir.path(), Options::default()));
+        assert!(!streamed.is_empty(), "{case}");
     }
 
     // A key given twice: the last list is the one read, as serde reads it.
