@@ -215,25 +215,41 @@ pub enum Entries<T> {
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Entries<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<T>(PhantomData<T>);
-        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
-            type Value = Entries<T>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("any JSON value")
-            }
-            leaf_visits!(|s: Scalar| Entries::Bad(s.show()));
-            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-                shown_seq(seq).map(Entries::Bad)
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut items = Vec::new();
-                while let Some(k) = map.next_key::<Key>()? {
-                    items.push((k.0.into_owned(), map.next_value()?));
-                }
-                Ok(Entries::Items(items))
-            }
+        let mut items = Vec::new();
+        let not_an_object = d.deserialize_any(EachEntry::new(|k, v| items.push((k, v))))?;
+        Ok(match not_an_object {
+            None => Entries::Items(items),
+            Some(shown) => Entries::Bad(shown),
+        })
+    }
+}
+
+/// Reads an object of named entries, handing each to `sink` in file order
+/// (`Entries` keeps them; the LXC document's reader checks each as it
+/// comes). The JSON text of a value that is not an object, for its message.
+pub struct EachEntry<T, F>(F, PhantomData<T>);
+
+impl<T, F: FnMut(String, T)> EachEntry<T, F> {
+    pub fn new(sink: F) -> Self {
+        EachEntry(sink, PhantomData)
+    }
+}
+
+impl<'de, T: Deserialize<'de>, F: FnMut(String, T)> Visitor<'de> for EachEntry<T, F> {
+    type Value = Option<String>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    leaf_visits!(|s: Scalar| Some(s.show()));
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        shown_seq(seq).map(Some)
+    }
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Self::Value, A::Error> {
+        while let Some(k) = map.next_key::<Key>()? {
+            let entry = map.next_value()?;
+            (self.0)(k.0.into_owned(), entry);
         }
-        d.deserialize_any(V(PhantomData))
+        Ok(None)
     }
 }
 

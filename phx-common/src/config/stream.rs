@@ -13,7 +13,7 @@ use super::parse::firewall::{rule, RawFirewall, RuleList};
 use super::parse::lxc::RawLxc;
 use super::path::At;
 use super::problems::Problems;
-use super::raw::{leaf_visits, shown_map, shown_seq, Entries, Key, List, Obj, Scalar};
+use super::raw::{leaf_visits, shown_map, shown_seq, EachEntry, Entries, Key, List, Obj, Scalar};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::fmt;
 use std::sync::Arc;
@@ -63,9 +63,12 @@ impl<'de> Visitor<'de> for DocSeed<'_, '_> {
         let mut doc = Document::default();
         while let Some(k) = map.next_key::<Key>()? {
             if k.0 == "lxc_configs" {
-                doc.lxc_configs = map.next_value_seed(Nullable(EntryMap {
-                    sink: &mut *self.lxc,
-                }))?;
+                // Checked as they come: the document keeps none of them.
+                let read = map.next_value_seed(Nullable(EachEntry::new(&mut *self.lxc)))?;
+                doc.lxc_configs = read.map(|not_an_object| match not_an_object {
+                    None => Entries::Items(Vec::new()),
+                    Some(shown) => Entries::Bad(shown),
+                });
             } else if k.0 == "firewall" {
                 doc.firewall = map.next_value_seed(Nullable(FirewallSeed(self.rules)))?;
             } else {
@@ -73,33 +76,6 @@ impl<'de> Visitor<'de> for DocSeed<'_, '_> {
             }
         }
         Ok(Obj::Ok(Box::new(doc)))
-    }
-}
-
-/// The value of `lxc_configs`: its entries go to the sink.
-struct EntryMap<'a, 's> {
-    sink: &'a mut LxcSink<'s>,
-}
-
-impl<'de> Visitor<'de> for EntryMap<'_, '_> {
-    type Value = Entries<Obj<RawLxc>>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    leaf_visits!(|s: Scalar| Entries::Bad(s.show()));
-
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        shown_seq(seq).map(Entries::Bad)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        while let Some(k) = map.next_key::<Key>()? {
-            let entry = map.next_value()?;
-            (self.sink)(k.0.into_owned(), entry);
-        }
-        Ok(Entries::Items(Vec::new()))
     }
 }
 
