@@ -41,7 +41,7 @@ fn the_reference_examples_lint_clean_and_read_as_written() {
     assert_eq!(*id, 101);
     assert_eq!(g.fw.options.get("dhcp").map(String::as_str), Some("0"));
     assert_eq!(g.rule_lines, [13, 14, 15, 16]);
-    assert_eq!(g.fw.rules[0].direction, "group");
+    assert_eq!(&*g.fw.rules[0].direction, "group");
     assert_eq!(g.fw.rules[1].macro_name.as_deref(), Some("DNS"));
     assert_eq!(g.fw.rules[2].dport.as_deref(), Some("22,8000:8010"));
     assert_eq!(g.fw.rules[2].log.as_deref(), Some("info"));

@@ -163,23 +163,23 @@ pub struct Alias {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FwRule {
     /// `in`, `out`, `forward` or `group`.
-    pub direction: String,
+    pub direction: Box<str>,
     /// `ACCEPT`, `DROP`, `REJECT`, `Macro(ACTION)`, or a group name.
-    pub action: String,
-    pub macro_name: Option<String>,
-    pub proto: Option<String>,
-    pub dport: Option<String>,
-    pub sport: Option<String>,
-    pub source: Option<String>,
-    pub dest: Option<String>,
-    pub iface: Option<String>,
-    pub log: Option<String>,
-    pub icmp_type: Option<String>,
+    pub action: Box<str>,
+    pub macro_name: Option<Box<str>>,
+    pub proto: Option<Box<str>>,
+    pub dport: Option<Box<str>>,
+    pub sport: Option<Box<str>>,
+    pub source: Option<Box<str>>,
+    pub dest: Option<Box<str>>,
+    pub iface: Option<Box<str>>,
+    pub log: Option<Box<str>>,
+    pub icmp_type: Option<Box<str>>,
     pub enabled: bool,
-    pub comment: Option<String>,
+    pub comment: Option<Box<str>>,
     /// The document's name, one copy shared by all its items.
     pub file: Arc<str>,
-    pub path: String,
+    pub path: Box<str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -141,14 +141,14 @@ pub fn is_guest_iface(s: &str) -> bool {
 /// Splits `SSH(ACCEPT)` into macro and verdict.
 pub fn split_action(r: &FwRule) -> (Option<&str>, &str) {
     if let Some(m) = &r.macro_name {
-        return (Some(m.as_str()), r.action.as_str());
+        return (Some(m), &r.action);
     }
     if let Some(inner) = r.action.strip_suffix(')') {
         if let Some((m, a)) = inner.split_once('(') {
             return (Some(m), a);
         }
     }
-    (None, r.action.as_str())
+    (None, &r.action)
 }
 
 /// What a matching packet gets.
@@ -247,7 +247,7 @@ impl Rule {
             .ok_or_else(|| format!("{:?}: not a direction", r.direction))?;
         let (mac, verdict) = split_action(r);
         let target = if direction == Direction::Group {
-            Target::Group(r.action.clone())
+            Target::Group(r.action.to_string())
         } else {
             Target::Verdict(
                 Verdict::parse(verdict).ok_or_else(|| format!("{verdict:?}: not a verdict"))?,
@@ -262,11 +262,11 @@ impl Rule {
                 r.icmp_type.as_deref(),
             )?],
         };
-        let address = |v: &Option<String>| v.as_deref().map(addr::parse_addr).transpose();
+        let address = |v: &Option<Box<str>>| v.as_deref().map(addr::parse_addr).transpose();
         Ok(Rule {
             direction,
             target,
-            iface: r.iface.clone(),
+            iface: r.iface.as_deref().map(str::to_string),
             source: address(&r.source)?,
             dest: address(&r.dest)?,
             matches,
@@ -280,7 +280,7 @@ impl Rule {
 fn macro_matches(name: &str, r: &FwRule) -> Result<Vec<Match>, String> {
     let (_, lines) =
         tables::lookup_macro(name).ok_or_else(|| format!("{name:?}: no such macro"))?;
-    let merge = |field: &str, own: Option<&'static str>, rule: &Option<String>| match (
+    let merge = |field: &str, own: Option<&'static str>, rule: &Option<Box<str>>| match (
         own,
         rule.as_deref(),
     ) {

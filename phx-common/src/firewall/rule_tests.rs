@@ -17,7 +17,7 @@ fn rule(dir: &str, action: &str, fields: &[(&str, &str)]) -> FwRule {
             "icmp_type" => &mut r.icmp_type,
             _ => unreachable!("{k}"),
         };
-        *slot = Some(v.to_string());
+        *slot = Some((*v).into());
     }
     r
 }

@@ -27,7 +27,7 @@ pub(super) fn check_groups(
             continue;
         }
         for r in rules {
-            if r.direction == "group" {
+            if &*r.direction == "group" {
                 p.push(
                     file,
                     &loc.rule(r, "type"),

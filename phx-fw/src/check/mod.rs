@@ -59,7 +59,7 @@ impl Locate for JsonLoc<'_> {
     }
     fn rule(&self, rule: &FwRule, field: &str) -> String {
         if field.is_empty() {
-            rule.path.clone()
+            rule.path.to_string()
         } else {
             format!("{}.{field}", rule.path)
         }
@@ -108,7 +108,7 @@ impl Locate for FileLoc<'_> {
             .map_or(format!("[group {name}]"), |h| format!("line {h}"))
     }
     fn rule(&self, rule: &FwRule, _field: &str) -> String {
-        rule.path.clone()
+        rule.path.to_string()
     }
 }
 
@@ -188,7 +188,7 @@ pub fn check(fw: &Firewall, ctx: &Ctx, file: &str, loc: &dyn Locate, p: &mut Pro
     groups::check_groups(fw, &own, ctx, file, loc, p);
     let mut forward_warned = false;
     for r in fw.rules.iter().chain(fw.groups.values().flatten()) {
-        if r.direction == "forward" && !forward_warned {
+        if &*r.direction == "forward" && !forward_warned {
             forward_warned = true;
             p.warn(format!("{}: {}: FORWARD rules are ignored by the iptables pve-firewall (only proxmox-firewall with nftables: 1 uses them)", r.file, loc.rule(r, "type")));
         }

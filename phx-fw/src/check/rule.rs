@@ -49,7 +49,7 @@ pub(super) fn check_rule(
         ctx,
         loc,
     };
-    if at.guest() && r.direction == "forward" {
+    if at.guest() && &*r.direction == "forward" {
         at.push(
             p,
             "type",
@@ -58,7 +58,7 @@ pub(super) fn check_rule(
         );
         return;
     }
-    if r.direction == "group" {
+    if &*r.direction == "group" {
         check_group_rule(&at, p);
     } else {
         check_action(&at, p);
@@ -81,7 +81,7 @@ fn check_group_rule(at: &At, p: &mut Problems) {
             &r.action,
             "a security group name ([A-Za-z][A-Za-z0-9_-]+, at most 18 characters)",
         );
-    } else if !at.ctx.groups.contains(&r.action) {
+    } else if !at.ctx.groups.contains(&*r.action) {
         at.push(p, "action", &r.action, "a security group defined in the cluster firewall's groups (an unknown group is an empty chain to pve-firewall)");
     }
     for (f, v) in [
@@ -141,7 +141,7 @@ fn check_action(at: &At, p: &mut Problems) {
             }
         }
     }
-    if r.direction == "forward" && verdict == "REJECT" {
+    if &*r.direction == "forward" && verdict == "REJECT" {
         at.push(
             p,
             "action",
@@ -239,7 +239,7 @@ fn check_icmp_type(at: &At, pnum: Option<u8>, p: &mut Problems) {
     match pnum {
         Some(n @ (tables::ICMP | tables::ICMPV6)) => {
             // Names only here; numbers go in port (`-p icmp -dport 8`).
-            if t != "any" && tables::icmp_type(n == tables::ICMPV6, t).is_none() {
+            if &**t != "any" && tables::icmp_type(n == tables::ICMPV6, t).is_none() {
                 at.push(
                     p,
                     "icmp_type",
@@ -264,7 +264,7 @@ fn check_icmp_type(at: &At, pnum: Option<u8>, p: &mut Problems) {
 fn check_addresses(at: &At, p: &mut Problems) {
     let r = at.r;
     // Checked (and reported) in this order; the family when it is known.
-    let family_of = |f: &str, v: &Option<String>, p: &mut Problems| {
+    let family_of = |f: &str, v: &Option<Box<str>>, p: &mut Problems| {
         let a = check_addr(at, f, v.as_deref()?, p)?;
         family(&a, at)
     };
@@ -345,7 +345,7 @@ fn check_addr<'v>(at: &At, field: &str, v: &'v str, p: &mut Problems) -> Option<
 
 fn check_log(at: &At, p: &mut Problems) {
     if let Some(l) = &at.r.log {
-        if !tables::LOG_LEVELS.contains(&l.as_str()) {
+        if !tables::LOG_LEVELS.contains(&&**l) {
             at.push(
                 p,
                 "log",

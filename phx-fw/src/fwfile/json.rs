@@ -95,7 +95,7 @@ pub fn rule_json(r: &FwRule) -> Value {
     let mut o = Map::new();
     o.insert("type".into(), json!(r.direction));
     o.insert("action".into(), json!(action_text(r)));
-    let fields: [(&str, &Option<String>); 8] = [
+    let fields: [(&str, &Option<Box<str>>); 8] = [
         ("iface", &r.iface),
         ("source", &r.source),
         ("dest", &r.dest),

@@ -35,6 +35,6 @@ pub struct FwDoc<'a> {
     pub ipset_lines: BTreeMap<String, (usize, Vec<usize>)>,
 }
 
-pub(crate) fn comment(c: &Option<String>) -> Option<&str> {
+pub(crate) fn comment<S: std::ops::Deref<Target = str>>(c: &Option<S>) -> Option<&str> {
     c.as_deref().map(str::trim).filter(|c| !c.is_empty())
 }

@@ -69,23 +69,23 @@ pub fn parse_rule(line: &str, file: &str, lineno: usize) -> Result<FwRule, Strin
         return Err("rule without an action".into());
     }
     let mut r = FwRule {
-        direction: dir.clone(),
+        direction: dir.as_str().into(),
         enabled,
-        comment: cmt,
+        comment: cmt.map(Into::into),
         file: file.into(),
-        path: format!("line {lineno}"),
+        path: format!("line {lineno}").into(),
         ..Default::default()
     };
     if dir == "group" {
-        r.action = action_word.to_string();
+        r.action = action_word.into();
     } else if let Some(inner) = action_word.strip_suffix(')') {
         let (m, a) = inner
             .split_once('(')
             .ok_or_else(|| format!("unknown action {action_word:?}"))?;
-        r.macro_name = Some(m.to_string());
-        r.action = a.to_string();
+        r.macro_name = Some(m.into());
+        r.action = a.into();
     } else {
-        r.action = action_word.to_string();
+        r.action = action_word.into();
     }
     while !rest.is_empty() {
         let flag_end = rest
@@ -118,7 +118,7 @@ pub fn parse_rule(line: &str, file: &str, lineno: usize) -> Result<FwRule, Strin
             "log" => &mut r.log,
             _ => &mut r.icmp_type,
         };
-        *slot = Some(value.to_string());
+        *slot = Some(value.into());
         rest = after[vend..].trim_start();
     }
     Ok(r)
@@ -386,7 +386,7 @@ mod tests {
             3,
         )
         .unwrap();
-        assert_eq!((r.direction.as_str(), r.action.as_str()), ("in", "ACCEPT"));
+        assert_eq!((r.direction.as_ref(), r.action.as_ref()), ("in", "ACCEPT"));
         assert_eq!(
             (
                 r.iface.as_deref(),
@@ -401,18 +401,18 @@ mod tests {
                 Some("info")
             )
         );
-        assert_eq!(r.path, "line 3");
+        assert_eq!(&*r.path, "line 3");
         let d = parse_rule("|IN ACCEPT -p tcp -dport 8080 # disabled", "f", 1).unwrap();
         assert!(!d.enabled);
         assert_eq!(d.comment.as_deref(), Some("disabled"));
         let g = parse_rule("GROUP webserver -i net0", "f", 1).unwrap();
         assert_eq!(
-            (g.direction.as_str(), g.action.as_str(), g.iface.as_deref()),
+            (g.direction.as_ref(), g.action.as_ref(), g.iface.as_deref()),
             ("group", "webserver", Some("net0"))
         );
         let m = parse_rule("in DNS(ACCEPT) -source 10.10.0.0/16", "f", 1).unwrap();
         assert_eq!(
-            (m.macro_name.as_deref(), m.action.as_str()),
+            (m.macro_name.as_deref(), m.action.as_ref()),
             (Some("DNS"), "ACCEPT")
         );
         // Perl's synonyms: --flag and -proto.

@@ -13,7 +13,7 @@ pub fn action_text(r: &FwRule) -> String {
 
 fn push_action(out: &mut String, r: &FwRule) {
     match &r.macro_name {
-        Some(m) if r.direction != "group" => {
+        Some(m) if &*r.direction != "group" => {
             out.push_str(m);
             out.push('(');
             out.push_str(&r.action);
@@ -42,7 +42,7 @@ fn push_rule_line(out: &mut String, r: &FwRule) {
     out.push(' ');
     push_action(out, r);
     // Each flag with the spaces around it: two appends per option.
-    let opts: [(&str, &Option<String>); 8] = [
+    let opts: [(&str, &Option<Box<str>>); 8] = [
         (" -i ", &r.iface),
         (" -source ", &r.source),
         (" -dest ", &r.dest),

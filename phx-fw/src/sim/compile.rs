@@ -302,7 +302,7 @@ impl Compiler<'_> {
             let Some(cr) = self.rule(doc, group, i, line, r) else {
                 continue;
             };
-            match r.direction.as_str() {
+            match &*r.direction {
                 "in" => c.inbound.push(cr),
                 "out" => c.outbound.push(cr),
                 // GROUP rules jump from whichever chain they sit in.

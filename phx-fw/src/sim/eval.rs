@@ -61,7 +61,7 @@ impl Ruleset<'_> {
             file: d.file.clone(),
             line: r.line,
             text: rule_line(rule),
-            path: rule.path.clone(),
+            path: rule.path.to_string(),
         }
     }
 

@@ -30,7 +30,7 @@ impl Scope {
         let Scope::HostInTcp(ports) = self else {
             return true;
         };
-        match r.direction.as_str() {
+        match &*r.direction {
             "in" => {}
             "group" => return true,
             _ => return false,
@@ -69,8 +69,8 @@ mod tests {
         FwRule {
             direction: direction.into(),
             action: "DROP".into(),
-            proto: proto.map(str::to_string),
-            dport: dport.map(str::to_string),
+            proto: proto.map(Into::into),
+            dport: dport.map(Into::into),
             enabled: true,
             ..Default::default()
         }
