@@ -10,6 +10,7 @@ pub mod path;
 pub mod problems;
 pub mod raw;
 pub mod reader;
+mod section;
 pub mod step_ca;
 pub mod stream;
 pub mod suggest;

@@ -4,7 +4,7 @@
 //! type: a value of the wrong shape is kept as its JSON text (`Bad`), so the
 //! checks in `parse/` still report every problem at once, with its path.
 //!
-//! A section is declared with [`section!`]: its known keys become fields,
+//! A section is declared with [`section!`](crate::section!): its known keys become fields,
 //! keys the original system's files carry but Phoenix does not use are
 //! skipped quietly, and any other key is kept in `unknown` for a warning.
 
@@ -129,7 +129,7 @@ impl<'de> Deserialize<'de> for Scalar {
     }
 }
 
-/// What a section knows about its keys (implemented by [`section!`]).
+/// What a section knows about its keys (implemented by [`section!`](crate::section!)).
 pub trait Section {
     /// Every key Phoenix reads in this section, for "did you mean …?".
     fn known_keys() -> Vec<&'static str>;
@@ -137,7 +137,7 @@ pub trait Section {
     fn take_unknown(&mut self) -> Vec<String>;
 }
 
-/// A section read from a JSON object (implemented by [`section!`]).
+/// A section read from a JSON object (implemented by [`section!`](crate::section!)).
 pub trait FromMap<'de>: Sized {
     fn from_map<A: MapAccess<'de>>(map: A) -> Result<Self, A::Error>;
 }
@@ -154,21 +154,41 @@ pub enum Obj<T> {
 
 impl<'de, T: FromMap<'de>> Deserialize<'de> for Obj<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<T>(PhantomData<T>);
-        impl<'de, T: FromMap<'de>> Visitor<'de> for V<T> {
-            type Value = Obj<T>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("any JSON value")
-            }
-            leaf_visits!(|s: Scalar| Obj::Bad(s.show()));
-            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-                shown_seq(seq).map(Obj::Bad)
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                T::from_map(map).map(|t| Obj::Ok(Box::new(t)))
-            }
-        }
-        d.deserialize_any(V(PhantomData))
+        d.deserialize_any(ObjVisitor(Plain(PhantomData::<T>)))
+    }
+}
+
+/// How an object becomes its section: `FromMap`'s way (`Plain`), or a
+/// reader that handles some keys as serde reaches them (`config::stream`).
+pub trait ReadMap<'de> {
+    type Section;
+    fn read_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Section, A::Error>;
+}
+
+struct Plain<T>(PhantomData<T>);
+
+impl<'de, T: FromMap<'de>> ReadMap<'de> for Plain<T> {
+    type Section = T;
+    fn read_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        T::from_map(map)
+    }
+}
+
+/// Reads where an object belongs: the section its `ReadMap` makes, or the
+/// JSON text of what was there.
+pub struct ObjVisitor<R>(pub R);
+
+impl<'de, R: ReadMap<'de>> Visitor<'de> for ObjVisitor<R> {
+    type Value = Obj<R::Section>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    leaf_visits!(|s: Scalar| Obj::Bad(s.show()));
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        shown_seq(seq).map(Obj::Bad)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        self.0.read_map(map).map(|t| Obj::Ok(Box::new(t)))
     }
 }
 
@@ -380,114 +400,4 @@ pub fn read<'de, T: Deserialize<'de>, A: MapAccess<'de>>(
 ) -> Result<(), A::Error> {
     *field = map.next_value()?;
     Ok(())
-}
-
-/// Declares a section: its known keys as `Option` fields (absent or `null`:
-/// `None`), optionally a `shared` section whose keys it also takes (the keys
-/// LXC and VM entries have in common), the keys it skips quietly, and
-/// `unknown` for the rest.
-///
-/// ```ignore
-/// section! {
-///     pub struct RawDnsRecord {
-///         "hostname" => hostname: Scalar,
-///         "ip" => ip: Scalar,
-///     }
-///     quiet: ["comment"]
-/// }
-/// ```
-#[macro_export]
-#[doc(hidden)]
-macro_rules! section {
-    (
-        $(#[$meta:meta])*
-        $vis:vis struct $name:ident {
-            $($key:literal => $field:ident : $ty:ty),* $(,)?
-        }
-        $(shared: $sfield:ident : $sty:ty,)?
-        $(quiet: [$($quiet:literal),* $(,)?])?
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Default)]
-        $vis struct $name {
-            $(pub $field: Option<$ty>,)*
-            $(pub $sfield: $sty,)?
-            /// Keys this section does not know, for the warning.
-            pub unknown: Vec<String>,
-        }
-
-        impl $name {
-            /// The keys Phoenix reads here.
-            pub const KEYS: &'static [&'static str] = &[$($key),*];
-            /// Keys the original system's files carry that Phoenix does not use.
-            pub const QUIET: &'static [&'static str] = &[$($($quiet),*)?];
-
-            /// Every key Phoenix reads here, shared ones included (for "did you mean …?").
-            #[allow(dead_code)]
-            pub fn known_keys() -> Vec<&'static str> {
-                #[allow(unused_mut)]
-                let mut keys = Self::KEYS.to_vec();
-                $(keys.extend(<$sty>::known_keys());)?
-                keys
-            }
-
-            #[allow(dead_code)]
-            pub fn is_quiet(key: &str) -> bool {
-                Self::QUIET.contains(&key) $(|| <$sty>::is_quiet(key))?
-            }
-
-            /// Reads `key`'s value into its field, or skips it: quietly
-            /// for a key the original's files carry, noted in `unknown`
-            /// for any other.
-            pub fn take_key<'de, A: serde::de::MapAccess<'de>>(
-                &mut self,
-                key: $crate::config::raw::Key<'de>,
-                map: &mut A,
-            ) -> Result<(), A::Error> {
-                if !self.read_key(&key.0, map)? {
-                    $crate::config::raw::skip(map)?;
-                    if !Self::is_quiet(&key.0) {
-                        self.unknown.push(key.0.into_owned());
-                    }
-                }
-                Ok(())
-            }
-
-            /// Reads `key`'s value into its field; `false` when the key is not this section's.
-            pub fn read_key<'de, A: serde::de::MapAccess<'de>>(
-                &mut self,
-                key: &str,
-                map: &mut A,
-            ) -> Result<bool, A::Error> {
-                match key {
-                    $($key => $crate::config::raw::read(map, &mut self.$field)?,)*
-                    _ => {
-                        $(return self.$sfield.read_key(key, map);)?
-                        #[allow(unreachable_code)]
-                        return Ok(false);
-                    }
-                }
-                Ok(true)
-            }
-        }
-
-        impl $crate::config::raw::Section for $name {
-            fn known_keys() -> Vec<&'static str> {
-                $name::known_keys()
-            }
-            fn take_unknown(&mut self) -> Vec<String> {
-                std::mem::take(&mut self.unknown)
-            }
-        }
-
-        impl<'de> $crate::config::raw::FromMap<'de> for $name {
-            fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-                let mut s = Self::default();
-                while let Some(k) = map.next_key::<$crate::config::raw::Key>()? {
-                    s.take_key(k, &mut map)?;
-                }
-                Ok(s)
-            }
-        }
-    };
 }

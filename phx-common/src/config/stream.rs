@@ -13,7 +13,9 @@ use super::parse::firewall::{rule, RawFirewall, RuleList};
 use super::parse::lxc::RawLxc;
 use super::path::At;
 use super::problems::Problems;
-use super::raw::{leaf_visits, shown_map, shown_seq, EachEntry, Entries, Key, List, Obj, Scalar};
+use super::raw::{
+    leaf_visits, shown_map, EachEntry, Entries, Key, List, Obj, ObjVisitor, ReadMap, Scalar,
+};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::fmt;
 use std::sync::Arc;
@@ -41,25 +43,15 @@ impl<'de> DeserializeSeed<'de> for DocSeed<'_, '_> {
     type Value = Obj<Document>;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
+        d.deserialize_any(ObjVisitor(self))
     }
 }
 
-impl<'de> Visitor<'de> for DocSeed<'_, '_> {
-    type Value = Obj<Document>;
+impl<'de> ReadMap<'de> for DocSeed<'_, '_> {
+    type Section = Document;
 
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    leaf_visits!(|s: Scalar| Obj::Bad(s.show()));
-
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        shown_seq(seq).map(Obj::Bad)
-    }
-
-    // `section!`'s reading of `Document`, but for `lxc_configs`.
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+    // `section!`'s reading of `Document`, but for `lxc_configs` and `firewall`.
+    fn read_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Document, A::Error> {
         let mut doc = Document::default();
         while let Some(k) = map.next_key::<Key>()? {
             if k.0 == "lxc_configs" {
@@ -70,12 +62,13 @@ impl<'de> Visitor<'de> for DocSeed<'_, '_> {
                     Some(shown) => Entries::Bad(shown),
                 });
             } else if k.0 == "firewall" {
-                doc.firewall = map.next_value_seed(Nullable(FirewallSeed(self.rules)))?;
+                doc.firewall =
+                    map.next_value_seed(Nullable(ObjVisitor(FirewallSeed(self.rules))))?;
             } else {
                 doc.take_key(k, &mut map)?;
             }
         }
-        Ok(Obj::Ok(Box::new(doc)))
+        Ok(doc)
     }
 }
 
@@ -115,20 +108,10 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Nullable<V> {
 /// its two rule lists, which are checked as they are read.
 struct FirewallSeed<'a>(RuleCheck<'a>);
 
-impl<'de> Visitor<'de> for FirewallSeed<'_> {
-    type Value = Obj<RawFirewall>;
+impl<'de> ReadMap<'de> for FirewallSeed<'_> {
+    type Section = RawFirewall;
 
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    leaf_visits!(|s: Scalar| Obj::Bad(s.show()));
-
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        shown_seq(seq).map(Obj::Bad)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+    fn read_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawFirewall, A::Error> {
         let mut fw = RawFirewall::default();
         while let Some(k) = map.next_key::<Key>()? {
             match &*k.0 {
@@ -140,7 +123,7 @@ impl<'de> Visitor<'de> for FirewallSeed<'_> {
                 _ => fw.take_key(k, &mut map)?,
             }
         }
-        Ok(Obj::Ok(Box::new(fw)))
+        Ok(fw)
     }
 }
 
