@@ -2,12 +2,12 @@
 //! → plan. Nothing is planned from a configuration with problems.
 
 use crate::check::{self, Ctx, JsonLoc};
-use crate::fwfile::{render_as, rendered_doc, Kind};
+use crate::fwfile::{render_as, rendered_doc, FwDoc, Kind};
 use crate::lockout::{self, Lockout, Who};
 use crate::sim::localnet::Routes;
 use crate::sim::{Decider, Docs, Ruleset, Scope, Topology};
 use phx_common::config::reader::join_key;
-use phx_common::config::{Inventory, Problems};
+use phx_common::config::{Firewall, Inventory, Problems};
 use phx_common::firewall::lookup::AliasIndex;
 use phx_common::plan::{argv, Action, FileStep, HandlerStep, Plan};
 use std::collections::BTreeSet;
@@ -93,6 +93,22 @@ pub struct ProposedFile {
     pub text: String,
 }
 
+impl ProposedFile {
+    /// `fw` rendered as the file `id` at `path`, pushed onto `files`; its
+    /// document, for the simulator.
+    fn with_doc<'a>(
+        files: &mut Vec<ProposedFile>,
+        id: String,
+        path: String,
+        kind: Kind,
+        fw: &'a Firewall,
+    ) -> FwDoc<'a> {
+        let (text, doc) = rendered_doc(path.clone(), kind, fw);
+        files.push(ProposedFile { id, path, text });
+        doc
+    }
+}
+
 /// The files Phoenix proposes and the documents the simulator compiles.
 pub struct Proposed<'a> {
     /// In plan order: cluster.fw, this node's host.fw, other nodes' host.fw
@@ -131,23 +147,23 @@ fn propose_with(inv: &Inventory, guest_docs: bool) -> Proposed<'_> {
     };
     let node = &inv.host.network.hostname;
     if let Some(fw) = &inv.host.firewall {
-        let path = Kind::Cluster.path();
-        let (text, doc) = rendered_doc(path.clone(), Kind::Cluster, fw);
-        files.push(ProposedFile {
-            id: "fw:cluster".into(),
-            path,
-            text,
-        });
-        docs.cluster = Some(doc);
+        let cluster = ProposedFile::with_doc(
+            &mut files,
+            "fw:cluster".into(),
+            Kind::Cluster.path(),
+            Kind::Cluster,
+            fw,
+        );
+        docs.cluster = Some(cluster);
         if let Some(h) = own_host(fw, node) {
-            let path = Kind::Host.path_on(node);
-            let (text, doc) = rendered_doc(path.clone(), Kind::Host, h);
-            files.push(ProposedFile {
-                id: "fw:host".into(),
-                path,
-                text,
-            });
-            docs.host = Some(doc);
+            let host = ProposedFile::with_doc(
+                &mut files,
+                "fw:host".into(),
+                Kind::Host.path_on(node),
+                Kind::Host,
+                h,
+            );
+            docs.host = Some(host);
         }
         for (name, h) in fw.hosts.iter().filter(|(name, _)| *name != node) {
             files.push(ProposedFile {
@@ -160,19 +176,17 @@ fn propose_with(inv: &Inventory, guest_docs: bool) -> Proposed<'_> {
     for g in inv.guests() {
         let Some(fw) = g.firewall() else { continue };
         let kind = Kind::Guest(g.id());
-        let path = kind.path();
-        let text = if guest_docs {
-            let (text, doc) = rendered_doc(path.clone(), kind, fw);
+        let id = format!("fw:guest:{}", g.id());
+        if guest_docs {
+            let doc = ProposedFile::with_doc(&mut files, id, kind.path(), kind, fw);
             docs.guests.push((g.id(), doc));
-            text
         } else {
-            render_as(kind, fw).text
-        };
-        files.push(ProposedFile {
-            id: format!("fw:guest:{}", g.id()),
-            path,
-            text,
-        });
+            files.push(ProposedFile {
+                id,
+                path: kind.path(),
+                text: render_as(kind, fw).text,
+            });
+        }
     }
     Proposed { files, docs }
 }
