@@ -8,6 +8,8 @@
 
 pub mod addr;
 mod cidr4;
+#[cfg(test)]
+mod every_text;
 pub mod lookup;
 pub mod rule;
 pub mod tables;
