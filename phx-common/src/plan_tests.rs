@@ -61,6 +61,50 @@ fn a_streaming_plan_writes_what_a_kept_one_writes_and_keeps_nothing() {
     assert_eq!(back, kept.steps);
 }
 
+/// Steps numbered 0..n, so a lost or reordered one shows.
+fn numbered(p: &mut Plan, n: usize) {
+    for i in 0..n {
+        p.push(
+            format!("s{i}"),
+            Action::Command(CommandStep {
+                argv: argv(&["pct", "start", &i.to_string()]),
+                desc: "start".into(),
+                ..Default::default()
+            }),
+        );
+    }
+}
+
+#[test]
+fn steps_of_many_batches_and_a_partial_one_arrive_whole_and_in_order() {
+    // The writer takes steps in batches: a full one, several, and what is
+    // left over at the end (or at a drop) must all be written, in order.
+    for n in [1, 127, 128, 129, 1000, 2049] {
+        let mut kept = Plan::new("phx-lxc");
+        numbered(&mut kept, n);
+        let mut want = Vec::new();
+        kept.write_jsonl(&mut want).unwrap();
+        let want = String::from_utf8(want).unwrap();
+
+        let out = Shared::default();
+        let mut ended = Plan::streaming("phx-lxc", Box::new(out.clone()));
+        numbered(&mut ended, n);
+        assert_eq!(ended.len(), n);
+        ended.end_stream().unwrap();
+        assert_eq!(out.text(), want, "{n} steps, ended");
+
+        let mut dropped = Plan::streaming("phx-lxc", Box::new(out.clone()));
+        numbered(&mut dropped, n);
+        drop(dropped);
+        let steps: String = want.lines().take(n).map(|l| format!("{l}\n")).collect();
+        assert_eq!(
+            out.text(),
+            steps,
+            "{n} steps, dropped: every step, no trailer"
+        );
+    }
+}
+
 /// Fails every write, as a closed or full output does.
 struct Broken(std::io::ErrorKind);
 
