@@ -7,10 +7,12 @@ pub mod alloc;
 pub mod cli;
 pub mod config;
 pub mod edit;
+pub mod fast_hash;
 pub mod firewall;
 pub mod fsutil;
 pub mod guest_conf;
 pub mod guests;
+pub mod ip_text;
 pub mod order;
 pub mod plan;
 pub mod plan_guest;
@@ -19,6 +21,7 @@ pub mod probe;
 pub mod props;
 pub mod secret_ref;
 pub mod sha256;
+pub mod text;
 
 pub use config::{Guest, Inventory};
 

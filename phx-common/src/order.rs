@@ -6,14 +6,15 @@
 
 use crate::config::validate::{find_cycles, prerequisites};
 use crate::config::Inventory;
+use crate::fast_hash::FastMap;
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::collections::{BTreeMap, BinaryHeap};
 
 /// Every guest (LXCs and VMs: VM clone sources count for ordering) in an order
 /// where each comes after what it needs. `Err` lists the cycles.
 pub fn order(inv: &Inventory) -> Result<Vec<u32>, Vec<Vec<u32>>> {
     let graph = prerequisites(inv);
-    let boot: HashMap<u32, u64> = inv
+    let boot: FastMap<u32, u64> = inv
         .lxcs
         .values()
         .map(|c| (c.id, c.boot_order))
@@ -32,14 +33,17 @@ pub fn order(inv: &Inventory) -> Result<Vec<u32>, Vec<Vec<u32>>> {
 /// `rank` of [`order`]: `start:<rank, 6 digits>:<kind>:<id>`, so sorting
 /// start steps by id sorts them in that order across tools.
 pub fn start_step_id(rank: usize, kind: &str, id: u32) -> String {
-    format!("start:{rank:06}:{kind}:{id}")
+    let rank = rank.to_string();
+    let pad = "000000".get(rank.len()..).unwrap_or("");
+    crate::text::cat(&["start:", pad, &rank, ":", kind, ":", &id.to_string()])
 }
 
 /// Kahn's algorithm with a priority queue keyed on `(priority(id), id)`.
 /// Edges to nodes that are not keys of the graph are ignored.
 pub fn topo(graph: &BTreeMap<u32, Vec<u32>>, priority: impl Fn(u32) -> u64) -> Vec<u32> {
-    let mut waiting: HashMap<u32, usize> = HashMap::with_capacity(graph.len());
-    let mut dependents: HashMap<u32, Vec<u32>> = HashMap::new();
+    let mut waiting: FastMap<u32, usize> =
+        FastMap::with_capacity_and_hasher(graph.len(), Default::default());
+    let mut dependents: FastMap<u32, Vec<u32>> = FastMap::default();
     for (&node, needs) in graph {
         let mut needs: Vec<u32> = needs
             .iter()
@@ -75,6 +79,17 @@ pub fn topo(graph: &BTreeMap<u32, Vec<u32>>, priority: impl Fn(u32) -> u64) -> V
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn start_step_ids_pad_the_rank_to_six_digits() {
+        for rank in [0, 7, 42, 999_999, 1_000_000, 12_345_678] {
+            assert_eq!(
+                start_step_id(rank, "lxc", 101),
+                format!("start:{rank:06}:lxc:101")
+            );
+        }
+        assert_eq!(start_step_id(3, "vm", 9000), "start:000003:vm:9000");
+    }
 
     fn g(edges: &[(u32, &[u32])]) -> BTreeMap<u32, Vec<u32>> {
         edges.iter().map(|(n, e)| (*n, e.to_vec())).collect()

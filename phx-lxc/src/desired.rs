@@ -4,6 +4,7 @@
 use crate::conf::raw_line;
 use phx_common::config::model::{GuestIp, Host, Lxc};
 use phx_common::config::Guest;
+use phx_common::ip_text;
 use std::collections::BTreeMap;
 
 /// Storage `pct create --storage` falls back to when no `storage_pool` is given
@@ -102,13 +103,13 @@ pub fn net0(c: &Lxc) -> Option<BTreeMap<String, String>> {
     m.insert("name".to_string(), n.name.clone());
     m.insert("bridge".to_string(), n.bridge.clone());
     let ip = match &n.ip {
-        GuestIp::Static(net) => net.to_string(),
+        GuestIp::Static(net) => ip_text::ipv4_net(net),
         GuestIp::Dhcp => "dhcp".to_string(),
         GuestIp::Manual => "manual".to_string(),
     };
     m.insert("ip".to_string(), ip);
     if let Some(gw) = n.gw {
-        m.insert("gw".to_string(), gw.to_string());
+        m.insert("gw".to_string(), ip_text::ipv4(gw));
     }
     if let Some(mac) = &c.mac {
         m.insert("hwaddr".to_string(), mac.to_ascii_uppercase());
@@ -159,7 +160,7 @@ pub fn desired(c: &Lxc, host: &Host) -> Desired {
                 "nameserver",
                 n.nameservers
                     .iter()
-                    .map(|i| i.to_string())
+                    .map(|&i| ip_text::ip(i))
                     .collect::<Vec<_>>()
                     .join(" "),
             ));

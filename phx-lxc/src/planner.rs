@@ -9,9 +9,10 @@ use crate::diff::{self, Final, SetKeys};
 use crate::observe::{conf_path, Observed};
 use crate::{props, raw, storage, Options, KIND};
 use phx_common::config::Inventory;
+use phx_common::fast_hash::{FastMap, FastSet};
 use phx_common::guests::{push_options, GuestPlanner, GuestSteps};
 use phx_common::plan::{Action, FileStep, LinesStep, Plan};
-use std::collections::{HashMap, HashSet};
+use phx_common::text::{cat, guest_tag};
 
 fn pct(args: &[&str]) -> Vec<String> {
     KIND.argv(args)
@@ -21,8 +22,8 @@ pub(crate) struct Planner<'a> {
     inv: &'a Inventory,
     seen: &'a Observed,
     steps: GuestSteps,
-    finals: HashMap<u32, Final>,
-    snapshots_planned: HashSet<(u32, String)>,
+    finals: FastMap<u32, Final>,
+    snapshots_planned: FastSet<(u32, String)>,
     storages: storage::Storages,
 }
 
@@ -47,8 +48,8 @@ impl<'a> Planner<'a> {
             inv,
             seen,
             steps: GuestSteps::new(KIND, plan, opts, seen.notes.clone()),
-            finals: HashMap::new(),
-            snapshots_planned: HashSet::new(),
+            finals: FastMap::default(),
+            snapshots_planned: FastSet::default(),
             storages: storage::Storages::of(&inv.host),
         }
     }
@@ -85,12 +86,13 @@ impl<'a> Planner<'a> {
             .clone()
             .expect("checked");
         self.ensure_snapshot(src, &snap, &g.tag);
+        let (src_id, id) = (src.to_string(), ctid.to_string());
         self.steps.command(
-            format!("lxc:{ctid}:clone"),
+            cat(&["lxc:", &id, ":clone"]),
             pct(&[
                 "clone",
-                &src.to_string(),
-                &ctid.to_string(),
+                &src_id,
+                &id,
                 "--snapname",
                 &snap,
                 "--hostname",
@@ -98,10 +100,10 @@ impl<'a> Planner<'a> {
                 "--storage",
                 &g.d.rootfs_storage,
             ]),
-            Some(pct(&["status", &ctid.to_string()])),
-            format!("{}: clone from CT {src} snapshot {snap}", g.tag),
+            Some(pct(&["status", &id])),
+            cat(&[&g.tag, ": clone from CT ", &src_id, " snapshot ", &snap]),
         );
-        g.actions.push(format!("clone from {src}"));
+        g.actions.push(cat(&["clone from ", &src_id]));
         let base = self.finals.get(&src).cloned().unwrap_or_default();
         // The snapshot as it is, else as this plan takes it (after the
         // source's own steps).
@@ -302,7 +304,7 @@ impl GuestPlanner for Planner<'_> {
         let seen = self.seen;
         let mut g = Guest {
             d: desired::desired(c, &self.inv.host),
-            tag: format!("[{i}/{total}] CT {ctid} {}", c.name),
+            tag: guest_tag(i, total, KIND.noun, ctid, &c.name),
             running: seen.running.contains(&ctid),
             existing: seen.confs.get(&ctid),
             actions: Vec::new(),
@@ -333,7 +335,7 @@ impl GuestPlanner for Planner<'_> {
         if !self.steps.opts.start.wants(c.start_at_boot) || self.seen.running.contains(&ctid) {
             return None;
         }
-        let tag = format!("[{i}/{total}] CT {ctid} {}", c.name);
+        let tag = guest_tag(i, total, KIND.noun, ctid, &c.name);
         Some(self.steps.start(ctid, rank, &tag, c.boot_order))
     }
 

@@ -13,6 +13,7 @@ use phx_common::guests::{GuestPlanner, GuestSteps};
 use phx_common::plan::{AbsentStep, Action, FileStep, HandlerStep, Plan, SecretRef};
 use phx_common::props::{self, GIB};
 use phx_common::secret_ref::SecretFiles;
+use phx_common::text::guest_tag;
 use std::collections::HashMap;
 
 fn qm(args: &[&str]) -> Vec<String> {
@@ -319,7 +320,7 @@ impl GuestPlanner for Planner<'_> {
         let s = spec::spec(v, self.inv);
         self.steps.notes.extend(s.warnings.iter().cloned());
         let mut w = Work {
-            tag: format!("[{i}/{total}] VM {} {}", v.id, v.name),
+            tag: guest_tag(i, total, KIND.noun, v.id, &v.name),
             s,
             actions: Vec::new(),
             reboot: Vec::new(),
@@ -382,7 +383,7 @@ impl GuestPlanner for Planner<'_> {
         {
             return None;
         }
-        let tag = format!("[{i}/{total}] VM {vmid} {}", v.name);
+        let tag = guest_tag(i, total, KIND.noun, vmid, &v.name);
         Some(self.steps.start(vmid, rank, &tag, v.boot_order))
     }
 

@@ -4,35 +4,9 @@
 use super::model::*;
 use super::names::dns_label;
 use super::problems::Problems;
+use crate::fast_hash::{FastMap, FastSet};
 use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
-
-/// FNV-1a for the cross-checks' maps. Their keys are IDs, addresses and
-/// names from the operator's own files (bounded in size), so SipHash's
-/// resistance to crafted collisions buys nothing here, and it cost a tenth of
-/// the load time at 10,000 guests.
-struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3);
-        }
-    }
-}
-
-type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
-type FastSet<K> = HashSet<K, BuildHasherDefault<Fnv>>;
+use std::collections::BTreeMap;
 use std::hash::Hash;
 
 pub fn cross_check(inv: &Inventory, p: &mut Problems) {

@@ -6,8 +6,9 @@
 //! stays in each tool.
 
 use crate::config::{Inventory, Problems};
+use crate::fast_hash::FastMap;
 use crate::plan::Plan;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 mod observed;
 mod steps;
@@ -124,7 +125,7 @@ pub fn plan_in_order(
 ) -> Planned {
     let global = crate::order::order(inv)
         .expect("phx-common's load refuses dependency/clone cycles (exit 2)");
-    let rank: HashMap<u32, usize> = global.iter().enumerate().map(|(i, &id)| (id, i)).collect();
+    let rank: FastMap<u32, usize> = global.iter().enumerate().map(|(i, &id)| (id, i)).collect();
     let order: Vec<u32> = global.into_iter().filter(|&id| mine(id)).collect();
     let total = order.len();
     let mut summaries: BTreeMap<u32, Vec<String>> = BTreeMap::new();

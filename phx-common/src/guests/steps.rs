@@ -6,6 +6,7 @@
 use super::Options;
 use crate::guest_conf::{self, Dialect};
 use crate::plan::{Action, CommandStep, Plan};
+use crate::text::cat;
 use std::fmt::Display;
 
 /// What tells pct and its containers from qm and its VMs.
@@ -68,10 +69,15 @@ impl Kind {
 
     /// The tool's program with `args`: `pct status 101`.
     pub fn argv(&self, args: &[&str]) -> Vec<String> {
-        std::iter::once(self.program)
-            .chain(args.iter().copied())
-            .map(str::to_string)
-            .collect()
+        self.argv_with_room(args, 0)
+    }
+
+    /// [`Kind::argv`] with room for `more` arguments to be pushed after.
+    pub fn argv_with_room(&self, args: &[&str], more: usize) -> Vec<String> {
+        let mut argv = Vec::with_capacity(1 + args.len() + more);
+        argv.push(self.program.to_string());
+        argv.extend(args.iter().map(|a| a.to_string()));
+        argv
     }
 }
 
@@ -166,15 +172,16 @@ impl GuestSteps {
             return None;
         }
         let names: Vec<&str> = keys.iter().map(|(k, _)| k.as_str()).collect();
-        let mut argv = self.kind.argv(&["set", &id.to_string()]);
+        let id = id.to_string();
+        let mut argv = self.kind.argv_with_room(&["set", &id], 2 * keys.len());
         push_options(&mut argv, keys);
         self.command(
-            format!("{}:{id}:set", self.kind.prefix),
+            cat(&[self.kind.prefix, ":", &id, ":set"]),
             argv,
             None,
-            format!("{tag}: set {}", names.join(", ")),
+            cat(&[tag, ": set ", &names.join(", ")]),
         );
-        Some(format!("set {}", names.join(",")))
+        Some(cat(&["set ", &names.join(",")]))
     }
 
     /// `disk` of guest `id` grown to `gb` GiB; the action's short name.
@@ -199,7 +206,7 @@ impl GuestSteps {
             crate::order::start_step_id(rank, self.kind.prefix, id),
             argv,
             None,
-            format!("{tag}: start (boot order {boot_order})"),
+            cat(&[tag, ": start (boot order ", &boot_order.to_string(), ")"]),
         );
         "start".to_string()
     }
