@@ -41,8 +41,12 @@ fn run(args: Args) -> Result<u8, Failure> {
         writeln!(err, "{TOOL}: note: {n}")?;
     }
     let total = inv.lxcs.len();
+    // Every line is made in the same millisecond: its time is written once.
+    let at = format!(" ({:.3}s)\n", t0.elapsed().as_secs_f64());
     for line in planned.progress(KIND) {
-        writeln!(err, "{TOOL}: {line} ({:.3}s)", t0.elapsed().as_secs_f64())?;
+        for part in [TOOL, ": ", &line, &at] {
+            err.write_all(part.as_bytes())?;
+        }
     }
     writeln!(
         err,

@@ -81,14 +81,8 @@ impl Planned {
             .iter()
             .enumerate()
             .map(|(i, g)| {
-                let actions = g.actions.join("; ");
-                format!(
-                    "[{}/{n}] {} {} {}: {actions}",
-                    i + 1,
-                    kind.noun,
-                    g.id,
-                    g.name
-                )
+                let tag = crate::text::guest_tag(i + 1, n, kind.noun, g.id, &g.name);
+                crate::text::cat(&[&tag, ": ", &g.actions.join("; ")])
             })
             .collect()
     }
