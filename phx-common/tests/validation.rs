@@ -339,6 +339,40 @@ fn every_problem_is_reported_at_once() {
 }
 
 #[test]
+fn cross_checks_report_in_their_order() {
+    // The checks across the inventory run on two threads; their problems
+    // still come in one order: IDs, addresses and names, references,
+    // cycles, the CA, explicit records.
+    let p = problems(|d| {
+        d[VM]["vms"][1]["vmid"] = json!(110);
+        d[LXC]["lxc_configs"]["111"]["network_config"]["ip"] = json!("10.0.0.110/24");
+        d[LXC]["lxc_configs"]["110"]["dependencies"] = json!(["102", "555"]);
+        d[LXC]["lxc_configs"]["103"]["dependencies"] = json!(["110"]);
+        d[LXC]["lxc_configs"]["111"]["features"] = json!(["step_ca"]);
+        d[VM]["vms"][2]["dns_records"] =
+            json!([{"hostname": "gitea.internal.thinkheads.ai", "ip": "10.0.0.99"}]);
+    });
+    let want = [
+        "unique guest ID",
+        "unique IP address",
+        "the ID of a guest defined",
+        "no cycle",
+        "exactly one step_ca guest",
+        "one address per name",
+    ];
+    let got: Vec<usize> = want
+        .iter()
+        .map(|w| {
+            p.list
+                .iter()
+                .position(|x| x.expected.contains(w))
+                .unwrap_or_else(|| panic!("no problem expecting {w:?}; got:\n{p}"))
+        })
+        .collect();
+    assert!(got.windows(2).all(|w| w[0] < w[1]), "{got:?}:\n{p}");
+}
+
+#[test]
 fn missing_hypervisor_file_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let p = load(&Input::Dir(dir.path().to_path_buf())).unwrap_err();

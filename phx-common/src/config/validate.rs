@@ -10,12 +10,30 @@ use std::collections::BTreeMap;
 use std::hash::Hash;
 
 pub fn cross_check(inv: &Inventory, p: &mut Problems) {
-    unique_ids(inv, p);
-    unique_addresses(inv, p);
-    references(inv, p);
-    cycles(inv, p);
-    ca_present(inv, p);
-    explicit_records(inv, p);
+    // The checks only read the inventory, and the loader's second thread is
+    // idle by now: addresses, names and records (half the time, 35 M
+    // instructions at 10,000 guests) are checked there. Each check keeps
+    // its own problems, put in the order the checks are listed.
+    let (addresses, rest, records) = std::thread::scope(|s| {
+        let names = s.spawn(|| {
+            let (mut addresses, mut records) = (Problems::default(), Problems::default());
+            unique_addresses(inv, &mut addresses);
+            explicit_records(inv, &mut records);
+            (addresses, records)
+        });
+        unique_ids(inv, p);
+        let mut rest = Problems::default();
+        references(inv, &mut rest);
+        cycles(inv, &mut rest);
+        ca_present(inv, &mut rest);
+        let (addresses, records) = names
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (addresses, rest, records)
+    });
+    p.extend(addresses);
+    p.extend(rest);
+    p.extend(records);
 }
 
 /// Where a value was seen: a file and a JSON path, kept as borrowed parts
