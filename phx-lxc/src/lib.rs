@@ -4,6 +4,7 @@
 //! with every differing key, mounts, raw LXC lines, disk growth, starts — in
 //! dependency and boot order. A converged host gets an empty plan.
 
+mod ahead;
 pub mod check;
 pub mod cli;
 pub mod conf;
@@ -19,7 +20,7 @@ pub mod storage;
 pub use check::check;
 use observe::Observed;
 use phx_common::config::{Inventory, Problems};
-use phx_common::guests::{self, plan_in_order, Kind};
+use phx_common::guests::{self, plan_in, GuestOrder, Kind};
 pub use phx_common::guests::{GuestSummary, Options, Planned, StartMode};
 use phx_common::plan::Plan;
 
@@ -43,6 +44,9 @@ pub fn plan_into(
     plan: Plan,
 ) -> Result<Planned, Problems> {
     guests::refuse(check(inv, seen))?;
-    let p = planner::Planner::new(inv, seen, opts, plan);
-    Ok(plan_in_order(inv, |id| inv.lxcs.contains_key(&id), p))
+    let order = GuestOrder::of(inv, |id| inv.lxcs.contains_key(&id));
+    Ok(std::thread::scope(|s| {
+        let desired = ahead::Ahead::spawn(s, inv, order.ids.clone());
+        plan_in(order, planner::Planner::new(inv, seen, opts, plan, desired))
+    }))
 }

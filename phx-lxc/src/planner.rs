@@ -3,8 +3,9 @@
 //! raw lines, one `pct set`, disk growth, raw lines of a new conf, a reboot
 //! when asked for. Starts come after every container is converged.
 
+use crate::ahead::Ahead;
 use crate::conf::Conf;
-use crate::desired::{self, Desired};
+use crate::desired::Desired;
 use crate::diff::{self, Final, SetKeys};
 use crate::observe::{conf_path, Observed};
 use crate::{props, raw, storage, Options, KIND};
@@ -25,6 +26,8 @@ pub(crate) struct Planner<'a> {
     finals: FastMap<u32, Final>,
     snapshots_planned: FastSet<(u32, String)>,
     storages: storage::Storages,
+    /// Each container's desired state, made ahead, in order.
+    desired: Ahead,
 }
 
 /// One container being converged: what it is and what was planned for it.
@@ -43,7 +46,13 @@ struct Guest<'a> {
 }
 
 impl<'a> Planner<'a> {
-    pub(crate) fn new(inv: &'a Inventory, seen: &'a Observed, opts: Options, plan: Plan) -> Self {
+    pub(crate) fn new(
+        inv: &'a Inventory,
+        seen: &'a Observed,
+        opts: Options,
+        plan: Plan,
+        desired: Ahead,
+    ) -> Self {
         Planner {
             inv,
             seen,
@@ -51,6 +60,7 @@ impl<'a> Planner<'a> {
             finals: FastMap::default(),
             snapshots_planned: FastSet::default(),
             storages: storage::Storages::of(&inv.host),
+            desired,
         }
     }
 
@@ -303,7 +313,7 @@ impl GuestPlanner for Planner<'_> {
         let c = &self.inv.lxcs[&ctid];
         let seen = self.seen;
         let mut g = Guest {
-            d: desired::desired(c, &self.inv.host),
+            d: self.desired.next(ctid),
             tag: guest_tag(i, total, KIND.noun, ctid, &c.name),
             running: seen.running.contains(&ctid),
             existing: seen.confs.get(&ctid),

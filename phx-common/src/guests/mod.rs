@@ -109,18 +109,36 @@ pub trait GuestPlanner {
     fn finish(self) -> (Plan, Vec<String>);
 }
 
+/// The guests one tool plans, in the one order over containers and VMs,
+/// with each one's rank in that order.
+pub struct GuestOrder {
+    /// The tool's guests, in order.
+    pub ids: Vec<u32>,
+    /// Every guest's place in the order over both kinds.
+    rank: FastMap<u32, usize>,
+}
+
+impl GuestOrder {
+    /// The guests `mine` picks out of the order over every guest.
+    pub fn of(inv: &Inventory, mine: impl Fn(u32) -> bool) -> Self {
+        let global = crate::order::order(inv)
+            .expect("phx-common's load refuses dependency/clone cycles (exit 2)");
+        let rank = global.iter().enumerate().map(|(i, &id)| (id, i)).collect();
+        let ids = global.into_iter().filter(|&id| mine(id)).collect();
+        GuestOrder { ids, rank }
+    }
+}
+
 /// Plans the guests `mine` picks out of the one order over containers and
 /// VMs: each one's steps, then every start. A start's rank is global, so
 /// phoenix-cli can interleave the two tools' starts.
-pub fn plan_in_order(
-    inv: &Inventory,
-    mine: impl Fn(u32) -> bool,
-    mut p: impl GuestPlanner,
-) -> Planned {
-    let global = crate::order::order(inv)
-        .expect("phx-common's load refuses dependency/clone cycles (exit 2)");
-    let rank: FastMap<u32, usize> = global.iter().enumerate().map(|(i, &id)| (id, i)).collect();
-    let order: Vec<u32> = global.into_iter().filter(|&id| mine(id)).collect();
+pub fn plan_in_order(inv: &Inventory, mine: impl Fn(u32) -> bool, p: impl GuestPlanner) -> Planned {
+    plan_in(GuestOrder::of(inv, mine), p)
+}
+
+/// [`plan_in_order`] over an order already made.
+pub fn plan_in(order: GuestOrder, mut p: impl GuestPlanner) -> Planned {
+    let GuestOrder { ids: order, rank } = order;
     let total = order.len();
     let mut summaries: BTreeMap<u32, Vec<String>> = BTreeMap::new();
     for (i, &id) in order.iter().enumerate() {
