@@ -105,6 +105,33 @@ fn steps_of_many_batches_and_a_partial_one_arrive_whole_and_in_order() {
     }
 }
 
+#[test]
+fn a_long_plan_written_by_two_threads_is_its_steps_in_order() {
+    // Plans of SPLIT_AT steps or more are written in two halves of about
+    // equal text; a large file step first (phx-fw's cluster.fw) moves the
+    // split.
+    for (n, big) in [(SPLIT_AT - 1, 0), (SPLIT_AT, 0), (3000, 0), (3000, 200_000)] {
+        let mut p = Plan::new("phx-fw");
+        p.push(
+            "cluster",
+            Action::File(FileStep {
+                path: "/etc/pve/firewall/cluster.fw".into(),
+                content: "IN ACCEPT -p tcp\n".repeat(big / 17 + 1),
+                ..Default::default()
+            }),
+        );
+        numbered(&mut p, n);
+        let mut want = Vec::new();
+        for step in &p.steps {
+            write_line(&mut want, step).unwrap();
+        }
+        write_line(&mut want, &Trailer::new("phx-fw", n + 1)).unwrap();
+        let mut got = Vec::new();
+        p.write_jsonl(&mut got).unwrap();
+        assert!(got == want, "{n} steps, a first file of {big} bytes");
+    }
+}
+
 /// Fails every write, as a closed or full output does.
 struct Broken(std::io::ErrorKind);
 
