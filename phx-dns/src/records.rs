@@ -5,7 +5,8 @@
 use ipnet::Ipv4Net;
 use phx_common::config::names::{dns_label, is_dns_name};
 use phx_common::config::{DnsRecord, Guest, Inventory, Problems, TraefikService};
-use std::collections::{BTreeSet, HashMap};
+use phx_common::fast_hash::FastMap;
+use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
 
 /// Where a name came from. The order is the PTR preference: for an address
@@ -98,8 +99,9 @@ pub fn collect(inv: &Inventory) -> Result<Records, Problems> {
 
     let mut hosts: Vec<Record> = Vec::new();
     let records: usize = inv.guests().map(|g| g.dns_records().len()).sum();
-    let mut explicit: HashMap<&str, &DnsRecord> = HashMap::with_capacity(records);
-    let mut wild: HashMap<&str, &DnsRecord> = HashMap::new();
+    let mut explicit: FastMap<&str, &DnsRecord> =
+        FastMap::with_capacity_and_hasher(records, Default::default());
+    let mut wild: FastMap<&str, &DnsRecord> = FastMap::default();
     let mut wildcards = Vec::new();
     for g in inv.guests() {
         for rec in g.dns_records() {
@@ -133,7 +135,8 @@ pub fn collect(inv: &Inventory) -> Result<Records, Problems> {
     }
 
     let candidates = derived(inv, &domain, &mut problems);
-    let mut taken: HashMap<String, (Ipv4Addr, Source)> = HashMap::with_capacity(candidates.len());
+    let mut taken: FastMap<String, (Ipv4Addr, Source)> =
+        FastMap::with_capacity_and_hasher(candidates.len(), Default::default());
     for c in candidates {
         if let Some(rec) = explicit.get(c.name.as_str()) {
             if rec.ip != c.ip {
@@ -237,7 +240,7 @@ fn check_record(
 /// The wildcard that covers `name` (the name itself or any parent), if any.
 fn covering_wildcard<'a, 'r>(
     name: &'a str,
-    wild: &HashMap<&str, &'r DnsRecord>,
+    wild: &FastMap<&str, &'r DnsRecord>,
 ) -> Option<(&'a str, &'r DnsRecord)> {
     if wild.is_empty() {
         return None;
