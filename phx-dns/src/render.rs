@@ -4,8 +4,8 @@
 use crate::records::Records;
 use crate::RECORDS_PATH;
 use phx_common::config::Inventory;
+use phx_common::ip_text::push_ipv4;
 use std::fmt::Write;
-use std::net::Ipv4Addr;
 
 /// `/etc/dnsmasq.d/phoenix.conf`. Holds nothing that changes with ordinary
 /// record edits (except wildcards, which only the config can express), so most
@@ -55,42 +55,4 @@ pub fn hosts(records: &Records) -> String {
         s.push('\n');
     }
     s
-}
-
-/// `ip` in dotted-quad form. `Ipv4Addr`'s `Display` goes through the
-/// formatter's width and padding handling: at 50,000 lines that was a fifth
-/// of phx-dns's planning.
-fn push_ipv4(s: &mut String, ip: Ipv4Addr) {
-    for (i, octet) in ip.octets().into_iter().enumerate() {
-        if i > 0 {
-            s.push('.');
-        }
-        if octet >= 100 {
-            s.push(char::from(b'0' + octet / 100));
-        }
-        if octet >= 10 {
-            s.push(char::from(b'0' + octet / 10 % 10));
-        }
-        s.push(char::from(b'0' + octet % 10));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::push_ipv4;
-    use std::net::Ipv4Addr;
-
-    #[test]
-    fn dotted_quads_as_display_writes_them() {
-        for octet in 0..=255u8 {
-            for ip in [
-                Ipv4Addr::new(octet, 0, 9, 255),
-                Ipv4Addr::new(10, octet, 100, 99),
-            ] {
-                let mut s = String::new();
-                push_ipv4(&mut s, ip);
-                assert_eq!(s, ip.to_string());
-            }
-        }
-    }
 }
