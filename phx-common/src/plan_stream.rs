@@ -133,7 +133,11 @@ impl Stream {
 /// is written, without a trailer, before the process goes on.
 impl Drop for Stream {
     fn drop(&mut self) {
-        if !std::thread::panicking() {
+        if std::thread::panicking() {
+            // Not waited for, but handed over, as every step was before
+            // steps went in batches (a dead writer refuses it at once).
+            self.hand_over();
+        } else {
             let _ = self.join();
         }
     }

@@ -110,7 +110,16 @@ fn a_long_plan_written_by_two_threads_is_its_steps_in_order() {
     // Plans of SPLIT_AT steps or more are written in two halves of about
     // equal text; a large file step first (phx-fw's cluster.fw) moves the
     // split.
-    for (n, big) in [(SPLIT_AT - 1, 0), (SPLIT_AT, 0), (3000, 0), (3000, 200_000)] {
+    // (steps after the first file, its size, where the plan splits). A
+    // command step weighs 200, the small file 17 bytes: half the text is
+    // reached at the 256th and 1,500th command; a 700 KB file before 3,000
+    // commands (600 KB) is more than half alone, as phx-fw's cluster.fw is.
+    for (n, big, split) in [
+        (SPLIT_AT - 2, 0, SPLIT_AT - 1),
+        (SPLIT_AT - 1, 0, 257),
+        (3000, 0, 1501),
+        (3000, 700_000, 1),
+    ] {
         let mut p = Plan::new("phx-fw");
         p.push(
             "cluster",
@@ -121,6 +130,7 @@ fn a_long_plan_written_by_two_threads_is_its_steps_in_order() {
             }),
         );
         numbered(&mut p, n);
+        assert_eq!(p.halfway(), split, "{n} steps, a first file of {big} bytes");
         let mut want = Vec::new();
         for step in &p.steps {
             write_line(&mut want, step).unwrap();

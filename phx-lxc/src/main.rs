@@ -41,7 +41,9 @@ fn run(args: Args) -> Result<u8, Failure> {
         writeln!(err, "{TOOL}: note: {n}")?;
     }
     let total = inv.lxcs.len();
-    // Every line is made in the same millisecond: its time is written once.
+    // The lines are written in one go once planning is done: they carry
+    // the time the block starts, taken once (formatting it per line was
+    // 10 M instructions at 10,000 guests).
     let at = format!(" ({:.3}s)\n", t0.elapsed().as_secs_f64());
     for line in planned.progress(KIND) {
         for part in [TOOL, ": ", &line, &at] {

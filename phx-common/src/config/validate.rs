@@ -10,10 +10,11 @@ use std::collections::BTreeMap;
 use std::hash::Hash;
 
 pub fn cross_check(inv: &Inventory, p: &mut Problems) {
-    // The checks only read the inventory, and the loader's second thread is
-    // idle by now: addresses, names and records (half the time, 35 M
-    // instructions at 10,000 guests) are checked there. Each check keeps
-    // its own problems, put in the order the checks are listed.
+    // The checks only read the inventory, and the loader's second core is
+    // idle by now (its thread has finished): addresses, names and records
+    // (half the time, 35 M instructions at 10,000 guests) are checked on a
+    // thread of their own. Each check keeps its own problems, put in the
+    // order the checks are listed.
     let (addresses, rest, records) = std::thread::scope(|s| {
         let names = s.spawn(|| {
             let (mut addresses, mut records) = (Problems::default(), Problems::default());
