@@ -14,7 +14,7 @@ impl Run<'_> {
         Ok(self.opts.state_dir()?.join("backups").join(&self.run_id))
     }
 
-    fn open_backup_dir(&mut self) -> anyhow::Result<PathBuf> {
+    pub(crate) fn open_backup_dir(&mut self) -> anyhow::Result<PathBuf> {
         let dir = self.run_backup_dir()?;
         if self.backup_dir.is_none() {
             std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;

@@ -23,10 +23,8 @@ const MAX_LISTED: usize = 100;
 pub fn check_plan(steps: &[Step]) -> anyhow::Result<()> {
     let mut problems = Vec::new();
     for (i, s) in steps.iter().enumerate() {
-        if let Err(e) = crate::guest::check(s) {
-            problems.push(format!("{e:#}"));
-        }
         let mut bad = |what: String| problems.push(format!("step {:?}: {what}", s.id));
+        crate::guest::check::check(s, &mut bad);
         for target in s.action.notify() {
             let later_handler = steps[i + 1..]
                 .iter()
@@ -98,7 +96,7 @@ pub fn check_plan(steps: &[Step]) -> anyhow::Result<()> {
                 check_argv("only_if", h.only_if.as_deref(), &mut bad);
             }
             Action::Absent(_) => {}
-            // Checked by guest::check above.
+            // Checked by guest::check::check above.
             Action::GuestFile(_)
             | Action::GuestCommand(_)
             | Action::GuestSecret(_)
@@ -143,7 +141,7 @@ pub fn check_targets(steps: &[Step], opts: &Options) -> anyhow::Result<()> {
     )
 }
 
-fn check_mode(mode: Option<&str>, setid: bool, bad: &mut impl FnMut(String)) {
+pub(crate) fn check_mode(mode: Option<&str>, setid: bool, bad: &mut impl FnMut(String)) {
     let Some(m) = mode else { return };
     match parse_mode(m) {
         Err(e) => bad(format!("{e}")),
@@ -206,7 +204,7 @@ fn check_secret_ref(f: &FileStep, r: &SecretRef, bad: &mut impl FnMut(String)) {
     }
 }
 
-fn check_size(len: usize, bad: &mut impl FnMut(String)) {
+pub(crate) fn check_size(len: usize, bad: &mut impl FnMut(String)) {
     if len > MAX_CONTENT_BYTES {
         bad(format!(
             "content of {len} bytes is over the {MAX_CONTENT_BYTES}-byte bound"
@@ -225,7 +223,7 @@ fn check_line(what: &str, v: &str, bad: &mut impl FnMut(String)) {
     }
 }
 
-fn check_argv(what: &str, argv: Option<&[String]>, bad: &mut impl FnMut(String)) {
+pub(crate) fn check_argv(what: &str, argv: Option<&[String]>, bad: &mut impl FnMut(String)) {
     match argv {
         Some([]) => bad(format!("{what} is an empty argv")),
         Some(a) if a.iter().any(|x| x.contains('\0')) => bad(format!("{what} holds a NUL byte")),

@@ -41,6 +41,18 @@ impl Run<'_> {
     }
 
     pub(crate) fn file(&mut self, step: &Step, f: &FileStep) -> anyhow::Result<Outcome> {
+        let cur = self.read(&f.path)?;
+        self.file_over(step, f, cur)
+    }
+
+    /// `file`, the target's current content `cur` read by the caller (a
+    /// `from_guest` step reads it without following links).
+    pub(crate) fn file_over(
+        &mut self,
+        step: &Step,
+        f: &FileStep,
+        cur: Option<String>,
+    ) -> anyhow::Result<Outcome> {
         let mode = f.mode.as_deref().map(parse_mode).transpose()?;
         let content = match &f.secret_from {
             None => f.content.clone(),
@@ -49,7 +61,6 @@ impl Run<'_> {
                 Err(why) => return Ok(outcome(step, Status::Failed, format!("{}: {why}", f.path))),
             },
         };
-        let cur = self.read(&f.path)?;
         let mut out = self.converge_text(step, &f.path, cur, content, Some((f, mode)))?;
         if out.status == Status::Ok {
             // Content is right; metadata may still drift.

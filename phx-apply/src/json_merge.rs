@@ -84,24 +84,53 @@ pub fn merged(mut doc: Value, step: &GuestJsonStep) -> Result<Value, String> {
     Ok(doc)
 }
 
+/// What stands in a diff for a value the step does not give.
+const HIDDEN: &str = "(not managed here; not shown)";
+
+/// `shown` with only what `given` (the plan's value) names: a member or
+/// element the plan does not give is replaced by [`HIDDEN`], so replacing a
+/// subtree that held key material says so without printing it.
+fn masked(shown: &Value, given: Option<&Value>) -> Value {
+    match (shown, given) {
+        (Value::Object(m), Some(Value::Object(g))) => Value::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), masked(v, g.get(k))))
+                .collect(),
+        ),
+        (Value::Array(a), Some(Value::Array(g))) => Value::Array(
+            a.iter()
+                .enumerate()
+                .map(|(i, v)| masked(v, g.get(i)))
+                .collect(),
+        ),
+        (v, Some(_)) if !v.is_object() && !v.is_array() => v.clone(),
+        _ => Value::String(HIDDEN.into()),
+    }
+}
+
 /// The values a step manages, one `pointer: json` line each, for `--diff`:
-/// the rest of the file (key material) is never shown.
+/// the rest of the file (key material) is never shown, not even what a
+/// managed value replaces.
 pub fn managed_view(doc: &Value, step: &GuestJsonStep) -> String {
-    let show = |v: Option<&Value>| v.map_or("(absent)".to_string(), Value::to_string);
+    let show = |v: Option<&Value>, given: &Value| {
+        v.map_or("(absent)".to_string(), |v| {
+            masked(v, Some(given)).to_string()
+        })
+    };
     let mut out = String::new();
     for s in &step.set {
-        out.push_str(&format!(
-            "{}: {}\n",
-            s.pointer,
-            show(doc.pointer(&s.pointer))
-        ));
+        // The plan check refuses `""`; the whole document is never shown.
+        let v = (!s.pointer.is_empty())
+            .then(|| doc.pointer(&s.pointer))
+            .flatten();
+        out.push_str(&format!("{}: {}\n", s.pointer, show(v, &s.value)));
     }
     for u in &step.upsert {
-        let at = find(doc, u);
-        for k in u.value.keys() {
+        let at = find(doc, u).filter(|_| !u.array.is_empty());
+        for (k, given) in &u.value {
             let v = at.and_then(|i| doc.pointer(&u.array)?.get(i)?.get(k));
             let idx = at.map_or("?".to_string(), |i| i.to_string());
-            out.push_str(&format!("{}/{idx}/{k}: {}\n", u.array, show(v)));
+            out.push_str(&format!("{}/{idx}/{k}: {}\n", u.array, show(v, given)));
         }
     }
     out
@@ -161,6 +190,37 @@ mod tests {
             "{view}"
         );
         assert!(!view.contains("encryptedKey"), "{view}");
+    }
+
+    #[test]
+    fn the_diff_never_shows_what_the_plan_does_not_give() {
+        let doc = json!({"authority": {"claims": {"x": 1},
+            "provisioners": [{"type": "JWK", "encryptedKey": "SECRET-E"}]}});
+        let replace = GuestJsonStep {
+            set: vec![JsonSet {
+                pointer: "/authority".into(),
+                value: json!({"claims": {"x": 2}}),
+            }],
+            ..Default::default()
+        };
+        let old = managed_view(&doc, &replace);
+        let new = managed_view(&merged(doc.clone(), &replace).unwrap(), &replace);
+        assert!(!old.contains("SECRET-E"), "{old}");
+        assert!(old.contains("\"claims\":{\"x\":1}"), "{old}");
+        assert!(
+            old.contains("\"provisioners\":\"(not managed here"),
+            "{old}"
+        );
+        assert_eq!(new, "/authority: {\"claims\":{\"x\":2}}\n");
+        let whole = GuestJsonStep {
+            set: vec![JsonSet {
+                pointer: "".into(),
+                value: json!({}),
+            }],
+            ..Default::default()
+        };
+        let view = managed_view(&doc, &whole);
+        assert!(!view.contains("SECRET-E"), "{view}");
     }
 
     #[test]

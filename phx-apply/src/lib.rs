@@ -16,6 +16,7 @@ pub mod guest;
 pub mod json_merge;
 pub mod manifest;
 pub mod meta;
+mod nofollow;
 mod options;
 mod outcome;
 pub mod pending;

@@ -28,6 +28,21 @@ pub enum Entry {
     CreatedDir { path: String },
     /// The run ran this handler; a rollback runs it again on the old files.
     Handler { argv: Vec<String> },
+    /// Guest file `path` in CT `ctid` was replaced (or its mode or owner
+    /// changed); its old content is saved inside the guest (see
+    /// `guest::backup`), with what it must verify as and the mode and
+    /// numeric owner it goes back with.
+    GuestSaved {
+        ctid: u32,
+        path: String,
+        size: u64,
+        sha256: String,
+        mode: u32,
+        uid: u32,
+        gid: u32,
+    },
+    /// Guest file `path` in CT `ctid` did not exist before the run.
+    GuestCreated { ctid: u32, path: String },
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {

@@ -18,11 +18,13 @@ struct Verified {
     content: Vec<u8>,
 }
 
-/// A rollback that also re-runs the handlers the run ran, once the old
-/// files are back (on the live host, or under a root with `run_commands`;
+/// A rollback that also restores the run's guest files (`guest::restore`)
+/// and re-runs the handlers the run ran, once the old files are back (on the live host, or under a root with `run_commands`;
 /// otherwise they are reported), and forgets the run's armed timer.
 pub fn rollback_and_rerun(opts: &Options, backup_dir: &Path) -> anyhow::Result<Vec<String>> {
+    let guests = crate::guest::restore::verify(opts, backup_dir)?;
     let mut done = rollback(&opts.root, backup_dir)?;
+    let guests_failed = guests.restore(opts, &mut done);
     let mut seen = std::collections::HashSet::new();
     for e in manifest::read(backup_dir)? {
         let Entry::Handler { argv } = e else { continue };
@@ -47,7 +49,7 @@ pub fn rollback_and_rerun(opts: &Options, backup_dir: &Path) -> anyhow::Result<V
     if let Some(run_id) = backup_dir.file_name() {
         crate::confirm::disarmed(opts, &run_id.to_string_lossy())?;
     }
-    Ok(done)
+    crate::guest::restore::finish(done, guests_failed)
 }
 
 /// What a rollback did, one line per file. Restores files only.
@@ -117,6 +119,8 @@ fn verify(backup_dir: &Path, entries: &[Entry]) -> anyhow::Result<Vec<Verified>>
                 return Err(refuse("a handler with an empty argv".into()))
             }
             Entry::Handler { .. } => continue,
+            // Verified in the guest, before this (`guest::restore::verify`).
+            Entry::GuestSaved { .. } | Entry::GuestCreated { .. } => continue,
         };
         if let Some(p) = host_path_problem(path) {
             return Err(refuse(format!("manifest path {path:?}: {p}")));

@@ -1,32 +1,28 @@
 //! Steps that act inside an LXC guest, all through `pct exec <ctid> -- …`:
 //! read-back (`stat` + `sha256sum`), guards, and writes whose content travels
-//! on stdin into a temp file that is renamed over the target, so neither a
-//! file's content nor a secret ever appears in a process's arguments.
-//! Guest files are not backed up: `--rollback` restores host files only.
+//! on stdin, behind a header with its size and SHA-256, into a temp file that
+//! is renamed over the target only once it verifies (`scripts`), so neither
+//! a file's content nor a secret ever appears in a process's arguments, and
+//! a write cut short never installs a prefix. A guest file Phoenix replaces
+//! is first backed up inside the guest (`backup`), and `--rollback` puts it
+//! back (`restore`). Host files guests can write (a `from_guest` target, a
+//! `content_from` source) are read without following links (`nofollow`).
+
+mod backup;
+pub mod check;
+pub mod restore;
+mod scripts;
 
 use super::{json_merge, outcome, parse_mode, Outcome, Run, Status};
+use crate::check::MAX_CONTENT_BYTES;
+use crate::nofollow::read_regular;
 use crate::run::{run_with_input, Ran};
 use anyhow::{bail, Context};
 use phx_common::plan::{
-    Action, CommandStep, FileStep, FromGuestStep, GuestCommandStep, GuestFileStep, GuestJsonStep,
+    CommandStep, FileStep, FromGuestStep, GuestCommandStep, GuestFileStep, GuestJsonStep,
     GuestSecretStep, Step,
 };
-
-/// Prints mode, owner and group, then the content's digest; or `absent`.
-const PROBE: &str =
-    r#"if [ -e "$1" ]; then stat -c '%a %U %G' -- "$1" && sha256sum < "$1"; else echo absent; fi"#;
-/// stdin → temp file beside the target → owner, mode → rename.
-const WRITE: &str = r#"set -e; umask 022; mkdir -p -- "$(dirname -- "$1")"
-t=$(mktemp -- "$1.phx-XXXXXX"); trap 'rm -f -- "$t"' EXIT
-cat > "$t"; chown -- "$3:$4" "$t"; chmod -- "$2" "$t"; mv -f -- "$t" "$1"; trap - EXIT"#;
-/// Like WRITE, keeping the existing file's owner and mode.
-const REWRITE: &str = r#"set -e; t=$(mktemp -- "$1.phx-XXXXXX"); trap 'rm -f -- "$t"' EXIT
-cat > "$t"; chown --reference="$1" -- "$t"; chmod --reference="$1" -- "$t"; mv -f -- "$t" "$1"; trap - EXIT"#;
-const META: &str = r#"chown -- "$3:$4" "$1" && chmod -- "$2" "$1""#;
-/// The secret is made and stays inside the guest; only its length is an argument.
-const SECRET: &str = r#"set -e; umask 077; mkdir -p -- "$(dirname -- "$1")"
-t=$(mktemp -- "$1.phx-XXXXXX"); trap 'rm -f -- "$t"' EXIT
-head -c "$2" /dev/urandom | od -An -v -tx1 | tr -d ' \n' > "$t"; chmod -- "$3" "$t"; mv -f -- "$t" "$1"; trap - EXIT"#;
+use scripts::{framed, META, PROBE, REWRITE, SECRET, WRITE};
 
 /// `pct exec <ctid> -- argv…`
 pub fn in_guest(ctid: u32, argv: &[String]) -> Vec<String> {
@@ -77,50 +73,6 @@ fn parse_probe(stdout: &str) -> Option<Option<Meta>> {
     }))
 }
 
-fn guest_path_ok(p: &str) -> bool {
-    p.starts_with('/') && !p.split('/').any(|c| c == "..") && !p.contains(['\n', '\0'])
-}
-
-/// Plan-level checks of guest steps, before anything runs.
-pub fn check(step: &Step) -> anyhow::Result<()> {
-    let (path, extra) = match &step.action {
-        Action::GuestFile(f) => {
-            if f.content.is_some() == f.content_from.is_some() {
-                bail!(
-                    "step {:?}: exactly one of content and content_from is needed",
-                    step.id
-                );
-            }
-            if let Some(m) = &f.mode {
-                parse_mode(m)?;
-            }
-            (&f.path, f.content_from.as_deref())
-        }
-        Action::GuestCommand(c) => {
-            if c.command.argv.is_empty() {
-                bail!("step {:?} has an empty argv", step.id);
-            }
-            return Ok(());
-        }
-        Action::GuestSecret(s) => {
-            parse_mode(&s.mode)?;
-            (&s.path, None)
-        }
-        Action::GuestJson(j) => (&j.path, None),
-        Action::FromGuest(f) => (&f.from, None),
-        _ => return Ok(()),
-    };
-    for p in std::iter::once(path.as_str()).chain(extra) {
-        if !guest_path_ok(p) {
-            bail!(
-                "step {:?}: path {p:?} must be absolute and free of '..'",
-                step.id
-            );
-        }
-    }
-    Ok(())
-}
-
 fn diff_text(ctid: u32, path: &str, old: Option<&str>, new: &str) -> String {
     let name = format!("ct{ctid}:{path}");
     crate::diff::named(&name, &name, old, Some(new))
@@ -167,9 +119,15 @@ impl Run<'_> {
         }
         let content = match (&f.content, &f.content_from) {
             (Some(c), _) => c.clone(),
-            (None, Some(src)) => match self.read(src)? {
-                Some(c) => c,
-                None => return Ok(self.not_yet(step, format!("content_from {src} does not exist"))),
+            // A source guests can write: never read through a link (see `nofollow`).
+            (None, Some(src)) => match read_regular(&self.opts.root, src, MAX_CONTENT_BYTES) {
+                Ok(Some(c)) => c,
+                Ok(None) => {
+                    return Ok(self.not_yet(step, format!("content_from {src} does not exist")))
+                }
+                Err(why) => {
+                    return Ok(outcome(step, Status::Failed, format!("content_from {why}")))
+                }
             },
             (None, None) => bail!("neither content nor content_from"),
         };
@@ -221,6 +179,8 @@ impl Run<'_> {
                     return Ok(outcome(step, Status::Ok, label));
                 }
                 if !self.opts.check {
+                    self.guest_backup(ct, &f.path)?;
+                    self.owe(&f.notify)?;
                     let r = self.exec(&script(ct, "phx-meta", META, &args), None)?;
                     if !r.ok() {
                         return Ok(outcome(
@@ -259,9 +219,15 @@ impl Run<'_> {
                 if self.opts.check {
                     return Ok(o);
                 }
+                if new {
+                    self.guest_created(ct, &f.path)?;
+                } else {
+                    self.guest_backup(ct, &f.path)?;
+                }
+                self.owe(&f.notify)?;
                 let r = self.exec(
                     &script(ct, "phx-write", WRITE, &args),
-                    Some(content.as_bytes()),
+                    Some(&framed(content.as_bytes())),
                 )?;
                 if !r.ok() {
                     o.status = Status::Failed;
@@ -325,6 +291,7 @@ impl Run<'_> {
         }
         let mode = format!("{:04o}", parse_mode(&s.mode)?);
         let bytes = s.bytes.to_string();
+        self.guest_created(s.ctid, &s.path)?;
         let r = self.exec(
             &script(s.ctid, "phx-secret", SECRET, &[&s.path, &bytes, &mode]),
             None,
@@ -400,9 +367,11 @@ impl Run<'_> {
             return Ok(o);
         }
         let body = format!("{}\n", serde_json::to_string_pretty(&new)?);
+        self.guest_backup(j.ctid, &j.path)?;
+        self.owe(&j.notify)?;
         let r = self.exec(
             &script(j.ctid, "phx-rewrite", REWRITE, &[&j.path]),
-            Some(body.as_bytes()),
+            Some(&framed(body.as_bytes())),
         )?;
         if !r.ok() {
             o.status = Status::Failed;
@@ -423,6 +392,12 @@ impl Run<'_> {
             Ok(t) => t,
             Err(o) => return Ok(o),
         };
+        // The target is in a directory guests can write (the export of
+        // `/ssl`): its current content is read without following links.
+        let current = match read_regular(&self.opts.root, &f.path, MAX_CONTENT_BYTES) {
+            Ok(c) => c,
+            Err(why) => return Ok(outcome(step, Status::Failed, why.to_string())),
+        };
         let file = FileStep {
             path: f.path.clone(),
             content,
@@ -430,7 +405,7 @@ impl Run<'_> {
             notify: f.notify.clone(),
             ..Default::default()
         };
-        self.file(step, &file)
+        self.file_over(step, &file, current)
     }
 }
 

@@ -1,0 +1,107 @@
+//! Backups of guest files, kept inside the guest (the content may be key
+//! material that has no business on the host) under
+//! `/var/lib/phoenix/backups/<run-id>/<path>`, and vouched for in the host
+//! run's manifest like host backups: the entry is appended only once the
+//! in-guest copy is durable, and it records the size and SHA-256 a rollback
+//! checks before restoring, and the mode and numeric owner it restores.
+
+use super::scripts::SAVE;
+use super::{script, Run};
+use crate::manifest::{self, Entry};
+use anyhow::{bail, Context};
+
+/// Where in every guest its backups are kept, one directory per run.
+pub const GUEST_BACKUPS: &str = "/var/lib/phoenix/backups";
+
+/// Where the run `run_id`'s backup of guest file `path` is, inside the guest.
+pub fn backup_path(run_id: &str, path: &str) -> String {
+    format!("{GUEST_BACKUPS}/{run_id}{path}")
+}
+
+/// What SAVE prints: `mode uid gid size`, then `digest  -`.
+fn parse_saved(ctid: u32, path: &str, out: &str) -> Option<Entry> {
+    let mut lines = out.lines();
+    let mut f = lines.next()?.split_whitespace();
+    let mode = u32::from_str_radix(f.next()?, 8).ok()?;
+    let uid = f.next()?.parse().ok()?;
+    let gid = f.next()?.parse().ok()?;
+    let size = f.next()?.parse().ok()?;
+    let sha256 = lines.next()?.split_whitespace().next()?.to_string();
+    (sha256.len() == 64).then(|| Entry::GuestSaved {
+        ctid,
+        path: path.into(),
+        size,
+        sha256,
+        mode,
+        uid,
+        gid,
+    })
+}
+
+/// Set keys of guest files, apart from host paths (which start with `/`).
+fn saved_key(ctid: u32, path: &str) -> String {
+    format!("ct{ctid}:{path}")
+}
+
+impl Run<'_> {
+    /// Saves guest file `path` of CT `ctid` inside the guest, once per run
+    /// (the first backup holds the original), and records it.
+    pub(crate) fn guest_backup(&mut self, ctid: u32, path: &str) -> anyhow::Result<()> {
+        if self.saved.contains(&saved_key(ctid, path)) {
+            return Ok(());
+        }
+        let to = backup_path(&self.run_id, path);
+        let r = self.exec(&script(ctid, "phx-save", SAVE, &[path, &to]), None)?;
+        if !r.ok() {
+            bail!("CT {ctid}: backing up {path} failed: {}", r.output());
+        }
+        let Some(entry) = parse_saved(ctid, path, &r.stdout) else {
+            bail!(
+                "CT {ctid}: backing up {path}: unexpected report {:?}",
+                r.stdout
+            );
+        };
+        let dir = self.open_backup_dir()?;
+        manifest::append(&dir, &entry)
+            .with_context(|| format!("recording the backup of CT {ctid}: {path}"))?;
+        self.saved.insert(saved_key(ctid, path));
+        Ok(())
+    }
+
+    /// A guest file the run creates is listed so a rollback removes it again.
+    pub(crate) fn guest_created(&mut self, ctid: u32, path: &str) -> anyhow::Result<()> {
+        let dir = self.open_backup_dir()?;
+        manifest::append(
+            &dir,
+            &Entry::GuestCreated {
+                ctid,
+                path: path.into(),
+            },
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn save_report() {
+        let sum = "a".repeat(64);
+        let e = parse_saved(101, "/etc/x", &format!("4750 0 33 12\n{sum}  -\n")).unwrap();
+        assert_eq!(
+            e,
+            Entry::GuestSaved {
+                ctid: 101,
+                path: "/etc/x".into(),
+                size: 12,
+                sha256: sum,
+                mode: 0o4750,
+                uid: 0,
+                gid: 33,
+            }
+        );
+        assert!(parse_saved(101, "/etc/x", "644 0 0 1\nshort  -\n").is_none());
+        assert!(parse_saved(101, "/etc/x", "644 root 0 1\n").is_none());
+    }
+}

@@ -1,0 +1,190 @@
+//! The guest half of `--rollback`: guest files the run replaced come back
+//! from their in-guest backups (with the recorded mode and owner), guest
+//! files it created are removed. As on the host, nothing is restored unless
+//! every backup that can be reached verifies (size and SHA-256, read in the
+//! guest) first. A guest that is not running cannot be reached: each of its
+//! files is reported as not restored, nothing of it is touched, and the
+//! rollback fails once the rest is back.
+
+use super::backup::backup_path;
+use super::check::{ctid_ok, guest_path_ok};
+use super::in_guest;
+use super::scripts::{CHECK_BACKUP, RESTORE};
+use crate::manifest::{self, Entry};
+use crate::run::{run, run_with_input};
+use crate::Options;
+use anyhow::{bail, Context};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The guest entries of one run, by guest, once checked.
+pub struct GuestRollback {
+    run_id: String,
+    /// Guests that can be reached, with their entries (saved and created).
+    reachable: BTreeMap<u32, Vec<Entry>>,
+    /// Guests that cannot, with why and their entries.
+    unreachable: BTreeMap<u32, (String, Vec<Entry>)>,
+}
+
+fn sh(ctid: u32, name: &str, body: &str, args: &[&str]) -> Vec<String> {
+    let mut v = vec!["sh".into(), "-c".into(), body.into(), name.into()];
+    v.extend(args.iter().map(|s| s.to_string()));
+    in_guest(ctid, &v)
+}
+
+/// Why CT `ctid` cannot be reached now, if it cannot.
+fn unreachable_why(opts: &Options, ctid: u32) -> Option<String> {
+    if !opts.may_run() {
+        return Some("guests are not reached under --root without --run-commands".into());
+    }
+    let argv = ["pct".to_string(), "status".into(), ctid.to_string()];
+    match run(&argv, opts) {
+        Ok(r) if r.ok() && r.stdout.trim() == "status: running" => None,
+        Ok(r) if r.ok() => Some(format!("CT {ctid} is not running ({})", r.stdout.trim())),
+        Ok(r) => Some(format!("CT {ctid}: pct status failed: {}", r.output())),
+        Err(e) => Some(format!("CT {ctid}: pct could not run: {e}")),
+    }
+}
+
+/// Reads the run's guest entries and checks every reachable guest's backups;
+/// an error means nothing may be restored (host files included).
+pub fn verify(opts: &Options, backup_dir: &Path) -> anyhow::Result<GuestRollback> {
+    let refuse = |why: String| {
+        anyhow::anyhow!(
+            "the backup {} does not verify: {why}; nothing was restored",
+            backup_dir.display()
+        )
+    };
+    let run_id = backup_dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut by_guest: BTreeMap<u32, Vec<Entry>> = BTreeMap::new();
+    for e in manifest::read(backup_dir)? {
+        let (Entry::GuestSaved { ctid, path, .. } | Entry::GuestCreated { ctid, path }) = &e else {
+            continue;
+        };
+        if !ctid_ok(*ctid) || !guest_path_ok(path) {
+            return Err(refuse(format!("manifest guest entry CT {ctid} {path:?}")));
+        }
+        by_guest.entry(*ctid).or_default().push(e);
+    }
+    let mut out = GuestRollback {
+        run_id,
+        reachable: BTreeMap::new(),
+        unreachable: BTreeMap::new(),
+    };
+    for (ctid, entries) in by_guest {
+        if let Some(why) = unreachable_why(opts, ctid) {
+            out.unreachable.insert(ctid, (why, entries));
+            continue;
+        }
+        for e in &entries {
+            let Entry::GuestSaved {
+                path, size, sha256, ..
+            } = e
+            else {
+                continue;
+            };
+            let b = backup_path(&out.run_id, path);
+            let r = run(&sh(ctid, "phx-check-backup", CHECK_BACKUP, &[&b]), opts)
+                .with_context(|| format!("CT {ctid}: checking the backup of {path}"))?;
+            let mut lines = r.stdout.lines();
+            let found = (lines.next(), lines.next().and_then(|l| l.split(' ').next()));
+            match found {
+                _ if !r.ok() => {
+                    return Err(refuse(format!(
+                        "CT {ctid}: the backup of {path} cannot be read: {}",
+                        r.output()
+                    )))
+                }
+                (Some("absent"), _) => {
+                    return Err(refuse(format!(
+                        "CT {ctid}: the backup of {path} is missing"
+                    )))
+                }
+                (Some(s), Some(h)) if s == size.to_string() && h == sha256 => {}
+                _ => {
+                    return Err(refuse(format!(
+                        "CT {ctid}: the backup of {path} does not match its size and SHA-256"
+                    )))
+                }
+            }
+        }
+        out.reachable.insert(ctid, entries);
+    }
+    Ok(out)
+}
+
+impl GuestRollback {
+    /// Restores what can be reached, a line each in `done`; returns what
+    /// was not restored, a line per file.
+    pub fn restore(self, opts: &Options, done: &mut Vec<String>) -> Vec<String> {
+        let mut failed = Vec::new();
+        for (ctid, (why, entries)) in &self.unreachable {
+            for e in entries {
+                if let Entry::GuestSaved { path, .. } | Entry::GuestCreated { path, .. } = e {
+                    failed.push(format!("CT {ctid}: {path} not restored: {why}"));
+                }
+            }
+        }
+        for (ctid, entries) in &self.reachable {
+            let ctid = *ctid;
+            // Saved files first, then removals, as on the host.
+            for e in entries {
+                if let Entry::GuestSaved {
+                    path,
+                    size,
+                    sha256,
+                    mode,
+                    uid,
+                    gid,
+                    ..
+                } = e
+                {
+                    let b = backup_path(&self.run_id, path);
+                    let (m, u, g) = (format!("{mode:04o}"), uid.to_string(), gid.to_string());
+                    let argv = sh(ctid, "phx-restore", RESTORE, &[path, &b, &m, &u, &g]);
+                    let header = format!("{size} {sha256}\n");
+                    match run_with_input(&argv, opts, Some(header.as_bytes())) {
+                        Ok(r) if r.ok() => done.push(format!("restored CT {ctid}: {path}")),
+                        Ok(r) => {
+                            failed.push(format!("CT {ctid}: {path} not restored: {}", r.output()))
+                        }
+                        Err(e) => failed.push(format!("CT {ctid}: {path} not restored: {e}")),
+                    }
+                }
+            }
+            for e in entries {
+                if let Entry::GuestCreated { path, .. } = e {
+                    let argv =
+                        in_guest(ctid, &["rm".into(), "-f".into(), "--".into(), path.clone()]);
+                    match run(&argv, opts) {
+                        Ok(r) if r.ok() => {
+                            done.push(format!("removed CT {ctid}: {path} (the run created it)"))
+                        }
+                        Ok(r) => {
+                            failed.push(format!("CT {ctid}: {path} not removed: {}", r.output()))
+                        }
+                        Err(e) => failed.push(format!("CT {ctid}: {path} not removed: {e}")),
+                    }
+                }
+            }
+        }
+        failed
+    }
+}
+
+/// The rollback's result: `done`, or, when a guest file was not restored,
+/// an error listing both (so the exit status says the rollback is partial).
+pub fn finish(done: Vec<String>, failed: Vec<String>) -> anyhow::Result<Vec<String>> {
+    if failed.is_empty() {
+        return Ok(done);
+    }
+    let mut text = done;
+    text.extend(failed);
+    bail!(
+        "{}\nthe rollback is incomplete: guest files above were not restored",
+        text.join("\n")
+    )
+}
