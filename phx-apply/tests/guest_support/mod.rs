@@ -1,0 +1,110 @@
+//! Guests for the executor's tests: containers of the pct TEST DOUBLE
+//! (phx-testkit/doubles/pct-double), whose `exec` really runs in a chroot
+//! of the container's own root, so in-guest scripts run as they would.
+
+#![allow(dead_code)] // each test binary uses its own part
+
+use phx_common::plan::{Action, Plan, Step};
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const TEMPLATE: &str = "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst";
+
+pub fn pct_double() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../phx-testkit/doubles/pct-double")
+}
+
+/// PATH with `bin` first, then the process's own.
+pub fn path_with(bin: &Path) -> OsString {
+    let mut dirs = vec![bin.to_path_buf()];
+    dirs.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    std::env::join_paths(dirs).unwrap()
+}
+
+/// A directory holding `pct` (the double), kept for the test's life.
+pub fn pct_path() -> OsString {
+    let dir = tempfile::Builder::new()
+        .prefix("phx-guest-bin")
+        .tempdir()
+        .unwrap()
+        .keep();
+    std::os::unix::fs::symlink(pct_double(), dir.join("pct")).unwrap();
+    path_with(&dir)
+}
+
+pub fn pct(root: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(pct_double())
+        .args(args)
+        .env("PHX_ROOT", root)
+        .output()
+        .unwrap()
+}
+
+/// A created and running container `ctid`.
+pub fn running_ct(root: &Path, ctid: u32) {
+    let id = ctid.to_string();
+    for args in [vec!["create", &id, TEMPLATE], vec!["start", &id]] {
+        let out = pct(root, &args);
+        assert!(out.status.success(), "{out:?}");
+    }
+}
+
+/// Where guest path `p` of CT `ctid` is on the host.
+pub fn in_ct(root: &Path, ctid: u32, p: &str) -> PathBuf {
+    root.join(format!("var/lib/pct-double/ct/{ctid}/rootfs"))
+        .join(p.trim_start_matches('/'))
+}
+
+/// Puts a file into the guest with this mode and numeric owner.
+pub fn put(root: &Path, ctid: u32, p: &str, content: &[u8], mode: u32, uid: u32, gid: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    let host = in_ct(root, ctid, p);
+    std::fs::create_dir_all(host.parent().unwrap()).unwrap();
+    std::fs::write(&host, content).unwrap();
+    std::fs::set_permissions(&host, std::fs::Permissions::from_mode(mode)).unwrap();
+    std::os::unix::fs::chown(&host, Some(uid), Some(gid)).unwrap();
+}
+
+/// Content, mode and numeric owner of a guest file.
+pub fn stat(root: &Path, ctid: u32, p: &str) -> (Vec<u8>, u32, u32, u32) {
+    use std::os::unix::fs::MetadataExt;
+    let host = in_ct(root, ctid, p);
+    let m = std::fs::metadata(&host).unwrap();
+    (
+        std::fs::read(&host).unwrap(),
+        m.mode() & 0o7777,
+        m.uid(),
+        m.gid(),
+    )
+}
+
+pub fn plan(actions: Vec<Action>) -> Vec<Step> {
+    let mut p = Plan::new("test");
+    for (i, a) in actions.into_iter().enumerate() {
+        p.push(format!("s{i}"), a);
+    }
+    p.steps
+}
+
+pub fn jsonl(steps: &[Step]) -> Vec<u8> {
+    let mut p = Plan::new("test");
+    p.steps = steps.to_vec();
+    let mut buf = Vec::new();
+    p.write_jsonl(&mut buf).unwrap();
+    buf
+}
+
+/// Names of files beside guest path `p` that are temp files of a write.
+pub fn temps_beside(root: &Path, ctid: u32, p: &str) -> Vec<String> {
+    let host = in_ct(root, ctid, p);
+    let name = host.file_name().unwrap().to_string_lossy().into_owned();
+    std::fs::read_dir(host.parent().unwrap())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(&format!("{name}.phx-")))
+        .collect()
+}
