@@ -128,25 +128,45 @@ fn changed_guest_files_are_backed_up_inside_the_guest_and_rolled_back_exactly() 
     assert_eq!(stat(r, CT, CONF), (b"new content\n".to_vec(), 0o600, 0, 0));
     let (new_ca, mode, uid, _) = stat(r, CT, CA_JSON);
     assert!(String::from_utf8(new_ca).unwrap().contains("48h"));
-    assert_eq!((mode, uid), (0o600, 1000), "guest_json keeps mode and owner");
+    assert_eq!(
+        (mode, uid),
+        (0o600, 1000),
+        "guest_json keeps mode and owner"
+    );
     assert_eq!(stat(r, CT, "/etc/app/secret").0.len(), 32);
     let dir = report.backup_dir.expect("the run has a backup");
     let run_id = dir.file_name().unwrap().to_string_lossy().into_owned();
     // The backups are inside the guest, with the old mode and owner.
     let saved = format!("/var/lib/phoenix/backups/{run_id}");
-    assert_eq!(stat(r, CT, &format!("{saved}{CONF}")), (conf.clone(), 0o640, 65534, 65534));
-    assert_eq!(stat(r, CT, &format!("{saved}{CA_JSON}")), (ca.clone(), 0o600, 1000, 1000));
+    assert_eq!(
+        stat(r, CT, &format!("{saved}{CONF}")),
+        (conf.clone(), 0o640, 65534, 65534)
+    );
+    assert_eq!(
+        stat(r, CT, &format!("{saved}{CA_JSON}")),
+        (ca.clone(), 0o600, 1000, 1000)
+    );
     // A rerun converges.
     let again = apply(&steps, &opts(r, path.clone())).unwrap();
-    assert!(again.outcomes.iter().all(|o| o.status == Status::Ok), "{:?}", again.outcomes);
+    assert!(
+        again.outcomes.iter().all(|o| o.status == Status::Ok),
+        "{:?}",
+        again.outcomes
+    );
 
     let done = phx_apply::rollback::rollback_and_rerun(&opts(r, path), &dir).unwrap();
     assert_eq!(stat(r, CT, CONF), (conf, 0o640, 65534, 65534));
     assert_eq!(stat(r, CT, CA_JSON), (ca, 0o600, 1000, 1000));
     for created in ["/etc/app/new.conf", "/etc/app/secret"] {
-        assert!(!in_ct(r, CT, created).exists(), "{created} removed: {done:?}");
+        assert!(
+            !in_ct(r, CT, created).exists(),
+            "{created} removed: {done:?}"
+        );
     }
-    assert!(done.contains(&format!("restored CT {CT}: {CONF}")), "{done:?}");
+    assert!(
+        done.contains(&format!("restored CT {CT}: {CONF}")),
+        "{done:?}"
+    );
 }
 
 #[test]
@@ -171,12 +191,24 @@ fn a_stopped_guest_is_reported_per_file_and_not_touched() {
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains(&format!("CT {CT}: {CONF} not restored: CT {CT} is not running")),
+        err.contains(&format!(
+            "CT {CT}: {CONF} not restored: CT {CT} is not running"
+        )),
         "{err}"
     );
-    assert!(err.contains("restored /etc/host.conf"), "the host is restored: {err}");
-    assert_eq!(std::fs::read_to_string(r.join("etc/host.conf")).unwrap(), "old host\n");
-    assert_eq!(stat(r, CT, CONF).0, b"new\n", "nothing of the stopped guest touched");
+    assert!(
+        err.contains("restored /etc/host.conf"),
+        "the host is restored: {err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(r.join("etc/host.conf")).unwrap(),
+        "old host\n"
+    );
+    assert_eq!(
+        stat(r, CT, CONF).0,
+        b"new\n",
+        "nothing of the stopped guest touched"
+    );
     assert_ne!(stat(r, CT, CONF).0, conf);
 }
 
@@ -195,7 +227,10 @@ fn a_guest_backup_that_does_not_verify_restores_nothing() {
         }),
         file("new\n", None),
     ]);
-    let dir = apply(&steps, &opts(r, path.clone())).unwrap().backup_dir.unwrap();
+    let dir = apply(&steps, &opts(r, path.clone()))
+        .unwrap()
+        .backup_dir
+        .unwrap();
     let run_id = dir.file_name().unwrap().to_string_lossy().into_owned();
     let backup = in_ct(r, CT, &format!("/var/lib/phoenix/backups/{run_id}{CONF}"));
     let mut torn = std::fs::read(&backup).unwrap();
@@ -206,6 +241,9 @@ fn a_guest_backup_that_does_not_verify_restores_nothing() {
         .to_string();
     assert!(err.contains("does not match its size and SHA-256"), "{err}");
     assert!(err.contains("nothing was restored"), "{err}");
-    assert_eq!(std::fs::read_to_string(r.join("etc/host.conf")).unwrap(), "new host\n");
+    assert_eq!(
+        std::fs::read_to_string(r.join("etc/host.conf")).unwrap(),
+        "new host\n"
+    );
     assert_eq!(stat(r, CT, CONF).0, b"new\n");
 }
