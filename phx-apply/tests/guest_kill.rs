@@ -14,6 +14,7 @@ mod guest_support;
 
 use guest_support::*;
 use nix::sys::signal::{kill, killpg, Signal};
+use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
 use phx_common::plan::{Action, GuestFileStep, GuestJsonStep, JsonSet};
 use serde_json::json;
@@ -105,14 +106,15 @@ fn json_case() -> Case {
 }
 
 /// phx-apply on plan `plan`, in its own process group; killed with `sig`
-/// after `delay` unless it finished first (then its exit status).
+/// after `delay` unless it finished first (then its exit status). Also how
+/// long what it left running (in the guest, after a SIGKILL) took to end.
 fn run_killed(
     root: &Path,
     path: &std::ffi::OsStr,
     plan: &[u8],
     delay: Duration,
     group: bool,
-) -> Option<i32> {
+) -> (Option<i32>, Duration) {
     #[allow(clippy::zombie_processes)] // waited for below, on both paths
     let mut child = Command::new(env!("CARGO_BIN_EXE_phx-apply"))
         .args(["--root", root.to_str().unwrap(), "--run-commands", "-"])
@@ -142,11 +144,20 @@ fn run_killed(
         }
         let _ = child.wait();
     }
-    // What it left running in the guest (after a SIGKILL) finishes first.
-    while killpg(pid, None).is_ok() {
-        std::thread::sleep(Duration::from_millis(5));
+    // What it left running in the guest (after a SIGKILL) finishes first;
+    // this process is their subreaper (see `kill_loop`), so they are reaped
+    // here rather than whenever PID 1 gets to it.
+    let drain = Instant::now();
+    let group = Pid::from_raw(-pid.as_raw());
+    loop {
+        match waitpid(group, Some(WaitPidFlag::WNOHANG)) {
+            Ok(WaitStatus::StillAlive) => std::thread::sleep(Duration::from_millis(2)),
+            Ok(_) => {}
+            Err(_) if killpg(pid, None).is_ok() => std::thread::sleep(Duration::from_millis(2)),
+            Err(_) => break,
+        }
     }
-    finished
+    (finished, drain.elapsed())
 }
 
 fn seeded() -> impl FnMut() -> u64 {
@@ -183,6 +194,7 @@ fn share(half: usize) -> usize {
 /// rewrites the file) at random points and checks the file after each.
 fn kill_loop(case: Case, kills: usize) {
     let started = Instant::now();
+    nix::sys::prctl::set_child_subreaper(true).unwrap();
     let mut next = seeded();
     let root = tempfile::tempdir().unwrap();
     let r = root.path();
@@ -202,19 +214,22 @@ fn kill_loop(case: Case, kills: usize) {
     // up to 1.1 times it, so some runs finish, and those must have converged.
     let t = Instant::now();
     assert_eq!(
-        run_killed(r, &path, &case.plans[1], forever, false),
+        run_killed(r, &path, &case.plans[1], forever, false).0,
         Some(0)
     );
     let mut whole = t.elapsed();
     assert_eq!(version(r), Ok(1));
     let (mut killed, mut finished, mut in_write) = (0, 0, 0);
-    let mut want = 0;
+    let mut drained = Duration::ZERO;
     while killed < kills {
         let delay = whole.mul_f64((next() % 1100) as f64 / 1000.0);
         let group = next().is_multiple_of(2);
+        // Always the other version, so every run has a write to be killed in.
+        let want = 1 - version(r).unwrap();
         let log_before = double_log_len(r);
         let t = Instant::now();
-        let status = run_killed(r, &path, &case.plans[want], delay, group);
+        let (status, drain) = run_killed(r, &path, &case.plans[want], delay, group);
+        drained += drain;
         let now = version(r);
         let sig = if group {
             "SIGHUP to the group"
@@ -238,12 +253,11 @@ fn kill_loop(case: Case, kills: usize) {
                 in_write += usize::from(last_call_was_a_write(r, log_before));
             }
         }
-        want = 1 - want;
     }
     // A rerun converges, and the one after it changes nothing.
     for _ in 0..2 {
         assert_eq!(
-            run_killed(r, &path, &case.plans[0], forever, false),
+            run_killed(r, &path, &case.plans[0], forever, false).0,
             Some(0)
         );
     }
@@ -251,7 +265,8 @@ fn kill_loop(case: Case, kills: usize) {
     assert_eq!(temps_beside(r, CT, case.path), Vec::<String>::new());
     eprintln!(
         "{}: {killed} kills ({in_write} while a write ran in the guest), {finished} runs finished, \
-         0 torn; a whole run {whole:?}, this test {:?}",
+         0 torn; a whole run {whole:?}, waiting for what kills left running {drained:?}, \
+         this test {:?}",
         case.path,
         started.elapsed()
     );
