@@ -35,6 +35,9 @@ struct Case {
     versions: [Vec<u8>; 2],
     plans: [Vec<u8>; 2],
     mode: u32,
+    /// How long after its start a write's kills are drawn from (a little
+    /// more than the write takes, so some finish).
+    write_window: Duration,
 }
 
 fn conf(v: usize) -> String {
@@ -82,6 +85,7 @@ fn file_case() -> Case {
         versions: [conf(0).into_bytes(), conf(1).into_bytes()],
         plans: [plan_for(0), plan_for(1)],
         mode: 0o644,
+        write_window: Duration::from_millis(600),
     }
 }
 
@@ -102,19 +106,23 @@ fn json_case() -> Case {
         versions: [ca(0), ca(1)],
         plans: [plan_for(0), plan_for(1)],
         mode: 0o600,
+        write_window: Duration::from_millis(1200),
     }
 }
 
-/// phx-apply on plan `plan`, in its own process group; killed with `sig`
-/// after `delay` unless it finished first (then its exit status). Also how
-/// long what it left running (in the guest, after a SIGKILL) took to end.
+/// phx-apply on plan `plan`, in its own process group; killed (SIGKILL, or
+/// SIGHUP to the group) `delay` after it starts, or after its in-guest
+/// write starts when `from_write`, unless it finished first (then its exit
+/// status). Also how long what it left running in the guest took to end.
 fn run_killed(
     root: &Path,
     path: &std::ffi::OsStr,
     plan: &[u8],
     delay: Duration,
     group: bool,
+    from_write: bool,
 ) -> (Option<i32>, Duration) {
+    let log_at = std::fs::metadata(root.join("pct.log")).map_or(0, |m| m.len());
     #[allow(clippy::zombie_processes)] // waited for below, on both paths
     let mut child = Command::new(env!("CARGO_BIN_EXE_phx-apply"))
         .args(["--root", root.to_str().unwrap(), "--run-commands", "-"])
@@ -127,9 +135,14 @@ fn run_killed(
         .unwrap();
     child.stdin.take().unwrap().write_all(plan).unwrap();
     let pid = Pid::from_raw(child.id() as i32);
-    let start = Instant::now();
+    let mut start = Instant::now();
     let mut finished = None;
-    while start.elapsed() < delay {
+    let mut waiting_for_write = from_write;
+    while waiting_for_write || start.elapsed() < delay {
+        if waiting_for_write && write_started(root, log_at) {
+            waiting_for_write = false;
+            start = Instant::now();
+        }
         if let Some(s) = child.try_wait().unwrap() {
             finished = Some(s.code().unwrap_or(-1));
             break;
@@ -210,11 +223,12 @@ fn kill_loop(case: Case, kills: usize) {
             .ok_or(content.len())
     };
     let forever = Duration::from_secs(600);
+    let mut targeted = 0;
     // How long a whole run takes (the shortest seen): kill points are drawn
     // up to 1.1 times it, so some runs finish, and those must have converged.
     let t = Instant::now();
     assert_eq!(
-        run_killed(r, &path, &case.plans[1], forever, false).0,
+        run_killed(r, &path, &case.plans[1], forever, false, false).0,
         Some(0)
     );
     let mut whole = t.elapsed();
@@ -222,13 +236,17 @@ fn kill_loop(case: Case, kills: usize) {
     let (mut killed, mut finished, mut in_write) = (0, 0, 0);
     let mut drained = Duration::ZERO;
     while killed < kills {
-        let delay = whole.mul_f64((next() % 1100) as f64 / 1000.0);
+        // Half the kills anywhere in the run, half while its in-guest
+        // write runs (pct starting, the `cat`, the checks, the rename).
+        let from_write = next().is_multiple_of(2);
+        let span = if from_write { case.write_window } else { whole };
+        let delay = span.mul_f64((next() % 1100) as f64 / 1000.0);
         let group = next().is_multiple_of(2);
         // Always the other version, so every run has a write to be killed in.
         let want = 1 - version(r).unwrap();
         let log_before = double_log_len(r);
         let t = Instant::now();
-        let (status, drain) = run_killed(r, &path, &case.plans[want], delay, group);
+        let (status, drain) = run_killed(r, &path, &case.plans[want], delay, group, from_write);
         drained += drain;
         let now = version(r);
         let sig = if group {
@@ -250,6 +268,7 @@ fn kill_loop(case: Case, kills: usize) {
             }
             None => {
                 killed += 1;
+                targeted += usize::from(from_write);
                 in_write += usize::from(last_call_was_a_write(r, log_before));
             }
         }
@@ -257,14 +276,15 @@ fn kill_loop(case: Case, kills: usize) {
     // A rerun converges, and the one after it changes nothing.
     for _ in 0..2 {
         assert_eq!(
-            run_killed(r, &path, &case.plans[0], forever, false).0,
+            run_killed(r, &path, &case.plans[0], forever, false, false).0,
             Some(0)
         );
     }
     assert_eq!(version(r), Ok(0));
     assert_eq!(temps_beside(r, CT, case.path), Vec::<String>::new());
     eprintln!(
-        "{}: {killed} kills ({in_write} while a write ran in the guest), {finished} runs finished, \
+        "{}: {killed} kills ({targeted} timed from the write's start; {in_write} while a write ran \
+         in the guest), {finished} runs finished, \
          0 torn; a whole run {whole:?}, waiting for what kills left running {drained:?}, \
          this test {:?}",
         case.path,
@@ -281,6 +301,18 @@ fn killed_guest_file_writes_never_leave_a_torn_file() {
 #[test]
 fn killed_guest_json_writes_never_leave_a_torn_file() {
     kill_loop(json_case(), share(1));
+}
+
+/// Whether the pct log has, after byte `from`, the call of a write script.
+fn write_started(root: &Path, from: u64) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut f) = std::fs::File::open(root.join("pct.log")) else {
+        return false;
+    };
+    let mut tail = String::new();
+    f.seek(SeekFrom::Start(from)).unwrap();
+    f.read_to_string(&mut tail).unwrap();
+    tail.contains(" phx-write ") || tail.contains(" phx-rewrite ")
 }
 
 fn double_log_len(root: &Path) -> usize {
