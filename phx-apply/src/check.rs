@@ -18,7 +18,8 @@ const MAX_LISTED: usize = 100;
 /// argvs, paths that are not plain absolute file paths or that reach the
 /// executor's own state, modes that are not octal (or setuid/setgid without
 /// the step saying so), owners that do not exist, line breaks where a line
-/// is expected, a block that carries its own end marker, oversized content.
+/// is expected, a block that carries its own end marker, oversized content;
+/// and for guest steps what `guest::check` refuses.
 /// Run before the first step: a bad plan is exit 2 with nothing done.
 pub fn check_plan(steps: &[Step]) -> anyhow::Result<()> {
     let mut problems = Vec::new();

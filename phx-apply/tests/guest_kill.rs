@@ -35,9 +35,6 @@ struct Case {
     versions: [Vec<u8>; 2],
     plans: [Vec<u8>; 2],
     mode: u32,
-    /// How long after its start a write's kills are drawn from (a little
-    /// more than the write takes, so some finish).
-    write_window: Duration,
 }
 
 fn conf(v: usize) -> String {
@@ -85,7 +82,6 @@ fn file_case() -> Case {
         versions: [conf(0).into_bytes(), conf(1).into_bytes()],
         plans: [plan_for(0), plan_for(1)],
         mode: 0o644,
-        write_window: Duration::from_millis(600),
     }
 }
 
@@ -106,14 +102,14 @@ fn json_case() -> Case {
         versions: [ca(0), ca(1)],
         plans: [plan_for(0), plan_for(1)],
         mode: 0o600,
-        write_window: Duration::from_millis(1200),
     }
 }
 
 /// phx-apply on plan `plan`, in its own process group; killed (SIGKILL, or
 /// SIGHUP to the group) `delay` after it starts, or after its in-guest
 /// write starts when `from_write`, unless it finished first (then its exit
-/// status). Also how long what it left running in the guest took to end.
+/// status, and how long it took from the start the delay counts from).
+/// Also how long what it left running in the guest took to end.
 fn run_killed(
     root: &Path,
     path: &std::ffi::OsStr,
@@ -121,7 +117,7 @@ fn run_killed(
     delay: Duration,
     group: bool,
     from_write: bool,
-) -> (Option<i32>, Duration) {
+) -> (Option<(i32, Duration)>, Duration) {
     let log_at = std::fs::metadata(root.join("pct.log")).map_or(0, |m| m.len());
     #[allow(clippy::zombie_processes)] // waited for below, on both paths
     let mut child = Command::new(env!("CARGO_BIN_EXE_phx-apply"))
@@ -144,7 +140,7 @@ fn run_killed(
             start = Instant::now();
         }
         if let Some(s) = child.try_wait().unwrap() {
-            finished = Some(s.code().unwrap_or(-1));
+            finished = Some((s.code().unwrap_or(-1), start.elapsed()));
             break;
         }
         std::thread::sleep(Duration::from_millis(2));
@@ -228,10 +224,14 @@ fn kill_loop(case: Case, kills: usize) {
     // up to 1.1 times it, so some runs finish, and those must have converged.
     let t = Instant::now();
     assert_eq!(
-        run_killed(r, &path, &case.plans[1], forever, false, false).0,
+        run_killed(r, &path, &case.plans[1], forever, false, false)
+            .0
+            .map(|f| f.0),
         Some(0)
     );
     let mut whole = t.elapsed();
+    // And how long a write takes (the shortest seen), from a first guess.
+    let mut write_window = Duration::from_millis(600);
     assert_eq!(version(r), Ok(1));
     let (mut killed, mut finished, mut in_write) = (0, 0, 0);
     let mut drained = Duration::ZERO;
@@ -239,13 +239,12 @@ fn kill_loop(case: Case, kills: usize) {
         // Half the kills anywhere in the run, half while its in-guest
         // write runs (pct starting, the `cat`, the checks, the rename).
         let from_write = next().is_multiple_of(2);
-        let span = if from_write { case.write_window } else { whole };
+        let span = if from_write { write_window } else { whole };
         let delay = span.mul_f64((next() % 1100) as f64 / 1000.0);
         let group = next().is_multiple_of(2);
         // Always the other version, so every run has a write to be killed in.
         let want = 1 - version(r).unwrap();
         let log_before = double_log_len(r);
-        let t = Instant::now();
         let (status, drain) = run_killed(r, &path, &case.plans[want], delay, group, from_write);
         drained += drain;
         let now = version(r);
@@ -260,8 +259,12 @@ fn kill_loop(case: Case, kills: usize) {
             case.path
         );
         match status {
-            Some(code) => {
-                whole = whole.min(t.elapsed());
+            Some((code, took)) => {
+                if from_write {
+                    write_window = write_window.min(took);
+                } else {
+                    whole = whole.min(took);
+                }
                 assert_eq!(code, 0, "a run after kills exits 0");
                 assert_eq!(now, Ok(want), "a finished run converged");
                 finished += 1;
@@ -276,7 +279,9 @@ fn kill_loop(case: Case, kills: usize) {
     // A rerun converges, and the one after it changes nothing.
     for _ in 0..2 {
         assert_eq!(
-            run_killed(r, &path, &case.plans[0], forever, false, false).0,
+            run_killed(r, &path, &case.plans[0], forever, false, false)
+                .0
+                .map(|f| f.0),
             Some(0)
         );
     }

@@ -8,8 +8,8 @@
 
 use super::backup::backup_path;
 use super::check::{ctid_ok, guest_path_ok};
-use super::in_guest;
 use super::scripts::{CHECK_BACKUP, RESTORE};
+use super::{in_guest, script};
 use crate::manifest::{self, Entry};
 use crate::run::{run, run_with_input};
 use crate::Options;
@@ -24,12 +24,6 @@ pub struct GuestRollback {
     reachable: BTreeMap<u32, Vec<Entry>>,
     /// Guests that cannot, with why and their entries.
     unreachable: BTreeMap<u32, (String, Vec<Entry>)>,
-}
-
-fn sh(ctid: u32, name: &str, body: &str, args: &[&str]) -> Vec<String> {
-    let mut v = vec!["sh".into(), "-c".into(), body.into(), name.into()];
-    v.extend(args.iter().map(|s| s.to_string()));
-    in_guest(ctid, &v)
 }
 
 /// Why CT `ctid` cannot be reached now, if it cannot.
@@ -87,7 +81,7 @@ pub fn verify(opts: &Options, backup_dir: &Path) -> anyhow::Result<GuestRollback
                 continue;
             };
             let b = backup_path(&out.run_id, path);
-            let r = run(&sh(ctid, "phx-check-backup", CHECK_BACKUP, &[&b]), opts)
+            let r = run(&script(ctid, "phx-check-backup", CHECK_BACKUP, &[&b]), opts)
                 .with_context(|| format!("CT {ctid}: checking the backup of {path}"))?;
             let mut lines = r.stdout.lines();
             let found = (lines.next(), lines.next().and_then(|l| l.split(' ').next()));
@@ -144,7 +138,7 @@ impl GuestRollback {
                 {
                     let b = backup_path(&self.run_id, path);
                     let (m, u, g) = (format!("{mode:04o}"), uid.to_string(), gid.to_string());
-                    let argv = sh(ctid, "phx-restore", RESTORE, &[path, &b, &m, &u, &g]);
+                    let argv = script(ctid, "phx-restore", RESTORE, &[path, &b, &m, &u, &g]);
                     let header = format!("{size} {sha256}\n");
                     match run_with_input(&argv, opts, Some(header.as_bytes())) {
                         Ok(r) if r.ok() => done.push(format!("restored CT {ctid}: {path}")),
