@@ -187,9 +187,19 @@ fn a_stopped_guest_is_reported_per_file_and_not_touched() {
     let report = apply(&steps, &opts(r, path.clone())).unwrap();
     let dir = report.backup_dir.unwrap();
     assert!(pct(r, &["stop", "101"]).status.success());
-    let err = phx_apply::rollback::rollback_and_rerun(&opts(r, path), &dir)
-        .unwrap_err()
-        .to_string();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_phx-apply"))
+        .args([
+            "--root",
+            r.to_str().unwrap(),
+            "--run-commands",
+            "--rollback",
+        ])
+        .arg(&dir)
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains(&format!(
             "CT {CT}: {CONF} not restored: CT {CT} is not running"
