@@ -47,11 +47,13 @@ pub struct Args {
     /// RUN (a directory under /var/lib/phoenix/backups, as the report names it,
     /// or just its name), remove the files it created, then re-run the
     /// handlers it ran. Refused, with nothing restored, unless the backup
-    /// verifies against its manifest. Commands are not undone.
+    /// verifies against its manifest (whose lines carry a keyed MAC). A
+    /// file changed since the run wrote it is not restored (exit 1).
+    /// Commands are not undone.
     #[arg(long, value_name = "RUN", conflicts_with_all = ["plan", "check", "diff", "confirm"])]
     pub rollback: Option<PathBuf>,
-    /// Disarm the automatic rollback a lockout-prone change armed: the
-    /// operator still reaches the host, the change stays.
+    /// Disarm every automatic rollback a lockout-prone change armed: the
+    /// operator still reaches the host, the changes stay.
     #[arg(long, conflicts_with_all = ["plan", "check", "diff"])]
     pub confirm: bool,
     /// With --rollback: roll back only if the run is still armed (what the
