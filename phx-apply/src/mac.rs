@@ -43,6 +43,18 @@ pub fn same(a: &[u8], b: &[u8]) -> bool {
 /// The key, made on first use (whole or not at all: written to a temp file
 /// and linked into place, so a kill never leaves a short key).
 pub fn key(state_dir: &Path) -> anyhow::Result<Key> {
+    static KNOWN: std::sync::Mutex<Option<(std::path::PathBuf, Key)>> = std::sync::Mutex::new(None);
+    let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
+    // One run appends many lines: the key is read once per process.
+    if let Some((_, key)) = known.as_ref().filter(|(d, _)| d == state_dir) {
+        return Ok(*key);
+    }
+    let key = make_or_read_key(state_dir)?;
+    *known = Some((state_dir.to_path_buf(), key));
+    Ok(key)
+}
+
+fn make_or_read_key(state_dir: &Path) -> anyhow::Result<Key> {
     let path = state_dir.join(KEY_FILE);
     if std::fs::symlink_metadata(&path).is_err() {
         let mut fresh = [0u8; KEY_LEN];

@@ -15,8 +15,9 @@ use crate::mac;
 use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::io::Write;
-use std::path::Path;
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
 
 pub const MANIFEST: &str = ".phoenix-manifest";
 
@@ -84,35 +85,52 @@ fn last_mac(text: &str) -> &str {
         .map_or("", |(_, m)| m)
 }
 
+/// What this process last appended to each manifest: its length then and
+/// its last MAC, so a run that writes thousands of lines does not read its
+/// manifest back for each (a length that differs means someone else wrote:
+/// then it is read).
+static TAILS: std::sync::Mutex<Option<HashMap<PathBuf, (u64, String)>>> =
+    std::sync::Mutex::new(None);
+
 /// Appends one entry and makes it durable before the caller goes on.
 pub fn append(dir: &Path, entry: &Entry) -> anyhow::Result<()> {
     let key = mac::key(state_dir_of(dir)?)?;
     let path = dir.join(MANIFEST);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
-    };
-    if !text.is_empty() && !text.ends_with('\n') {
-        bail!(
-            "{}: the last line is torn (a run was killed writing it); not appending to it",
-            path.display()
-        );
-    }
     let mut f = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
+        .read(true)
         .open(&path)
         .with_context(|| format!("opening {}", path.display()))?;
+    let len = f.metadata()?.len();
+    let mut tails = TAILS.lock().unwrap_or_else(|e| e.into_inner());
+    let tails = tails.get_or_insert_with(HashMap::new);
+    let prev = match tails.get(&path) {
+        Some((known, tag)) if *known == len => tag.clone(),
+        _ => {
+            let mut text = String::new();
+            f.read_to_string(&mut text)
+                .with_context(|| format!("reading {}", path.display()))?;
+            if !text.is_empty() && !text.ends_with('\n') {
+                bail!(
+                    "{}: the last line is torn (a run was killed writing it); not appending to it",
+                    path.display()
+                );
+            }
+            last_mac(&text).to_string()
+        }
+    };
     let json = serde_json::to_vec(entry)?;
-    let tag = line_mac(&key, dir, last_mac(&text), &json);
+    let tag = line_mac(&key, dir, &prev, &json);
     let mut line = json;
     line.push(b'\t');
     line.extend_from_slice(tag.as_bytes());
     line.push(b'\n');
     f.write_all(&line)?;
     f.sync_data()
-        .with_context(|| format!("syncing {}", path.display()))
+        .with_context(|| format!("syncing {}", path.display()))?;
+    tails.insert(path, (len + line.len() as u64, tag));
+    Ok(())
 }
 
 /// The entries, or why the manifest cannot be trusted: missing, torn, a

@@ -70,7 +70,10 @@ pub fn rollback(root: &Path, backup_dir: &Path) -> anyhow::Result<Done> {
         bail!("{} is not a backup directory", backup_dir.display());
     }
     let entries = manifest::read(backup_dir)?;
-    let saved = verify(backup_dir, &entries)?;
+    let saved: BTreeMap<String, Verified> = verify(backup_dir, &entries)?
+        .into_iter()
+        .map(|v| (v.path.clone(), v))
+        .collect();
     let mut done = Done::default();
     let (before, after) = before_and_after(&entries);
     for (path, was) in &before {
@@ -92,10 +95,7 @@ pub fn rollback(root: &Path, backup_dir: &Path) -> anyhow::Result<Done> {
         }
         match was {
             State::File(_) => {
-                let v = saved
-                    .iter()
-                    .find(|v| &v.path == path)
-                    .context("a saved file without its backup")?;
+                let v = saved.get(path).context("a saved file without its backup")?;
                 restore(v, &dest).with_context(|| format!("restoring {}", dest.display()))?;
                 done.lines.push(format!("restored {path}"));
             }
@@ -122,6 +122,7 @@ pub fn rollback(root: &Path, backup_dir: &Path) -> anyhow::Result<Done> {
 /// and what the run left there (its last write).
 fn before_and_after(entries: &[Entry]) -> (Vec<(String, State)>, BTreeMap<String, State>) {
     let mut before: Vec<(String, State)> = Vec::new();
+    let mut known = BTreeSet::new();
     let mut after = BTreeMap::new();
     for e in entries {
         let (path, was) = match e {
@@ -135,7 +136,7 @@ fn before_and_after(entries: &[Entry]) -> (Vec<(String, State)>, BTreeMap<String
             }
             _ => continue,
         };
-        if !before.iter().any(|(p, _)| p == path) {
+        if known.insert(path.as_str()) {
             before.push((path.clone(), was));
         }
     }

@@ -31,6 +31,7 @@ fn refuse(backup_dir: &Path, why: String) -> anyhow::Error {
 pub(crate) fn verify(backup_dir: &Path, entries: &[Entry]) -> anyhow::Result<Vec<Verified>> {
     let refuse = |why: String| refuse(backup_dir, why);
     let mut out = Vec::new();
+    let mut seen = BTreeSet::new();
     for e in entries {
         let path = match e {
             Entry::Saved { path, .. }
@@ -64,7 +65,7 @@ pub(crate) fn verify(backup_dir: &Path, entries: &[Entry]) -> anyhow::Result<Vec
         else {
             continue;
         };
-        if out.iter().any(|v: &Verified| &v.path == path) {
+        if !seen.insert(path.as_str()) {
             return Err(refuse(format!("{path} is saved twice")));
         }
         let backup = resolve_parent(backup_dir, Path::new(path))?;
