@@ -203,6 +203,26 @@ fn one_confirm_disarms_every_armed_run() {
 }
 
 #[test]
+fn a_confirm_holds_when_a_timer_cannot_be_stopped() {
+    let (root, path) = applied_over_ssh();
+    let t = timers(root.path());
+    let record = std::fs::read_to_string(&t[0]).unwrap();
+    // systemd lost the timer (or stopping it fails): systemctl stop says "not loaded".
+    std::fs::remove_file(&t[0]).unwrap();
+    phx_apply(root.path(), &path)
+        .arg("--confirm")
+        .assert()
+        .success()
+        .stderr(predicates::str::contains("will find the run confirmed"));
+    // If it fires after all, it changes nothing.
+    std::fs::write(&t[0], record).unwrap();
+    let fired = timer_command(&t[0], &path).output().unwrap();
+    assert!(fired.status.success(), "{fired:?}");
+    assert_eq!(read(root.path(), FW), "[OPTIONS]\nenable: 1\n");
+    assert_eq!(read(root.path(), "handlers.log"), "restart\n");
+}
+
+#[test]
 fn a_rollback_does_not_restore_a_file_a_later_run_changed() {
     let (root, path) = applied_over_ssh();
     let t = timers(root.path());
