@@ -7,9 +7,9 @@
 use crate::Options;
 use std::io::{Read, Write};
 use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 /// The most a command may print on stdout: room for the largest guest file
@@ -92,38 +92,23 @@ pub fn run_within(
         _ => None,
     };
     let overflow = Arc::new(AtomicBool::new(false));
-    let stdout = child
-        .stdout
-        .take()
-        .map(|s| capture(s, STDOUT_LIMIT, group, &overflow));
-    let stderr = child
-        .stderr
-        .take()
-        .map(|s| capture(s, STDERR_LIMIT, group, &overflow));
-    let deadline = Instant::now() + timeout;
-    let mut status = wait_until(&mut child, group, deadline);
-    // Something it left in the background may hold the pipes open: it gets
-    // what is left of the time, then the group goes.
-    while [&stdout, &stderr]
-        .iter()
-        .any(|h| h.as_ref().is_some_and(|h| !h.is_finished()))
-    {
-        if Instant::now() >= deadline {
-            kill_group(group);
-            status = Ok(None);
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(5));
+    let (tx, events) = mpsc::channel();
+    if let Some(s) = child.stdout.take() {
+        capture(s, Stream::Out, STDOUT_LIMIT, group, &overflow, tx.clone());
     }
-    let collect = |h: Option<std::thread::JoinHandle<Vec<u8>>>| {
-        h.map(|h| h.join().unwrap_or_default()).unwrap_or_default()
-    };
-    let (out, err) = (collect(stdout), collect(stderr));
+    if let Some(s) = child.stderr.take() {
+        capture(s, Stream::Err, STDERR_LIMIT, group, &overflow, tx.clone());
+    }
+    let waiter = tx;
+    std::thread::spawn(move || {
+        let _ = waiter.send(Event::Exited(child.wait()));
+    });
+    let got = collect(&events, group, Instant::now() + timeout);
     if let Some(w) = writer {
         // A child that exits without reading (e.g. the CT is not running) breaks the pipe.
         let _ = w.join();
     }
-    let Some(status) = status? else {
+    let Some(status) = got.status.transpose()? else {
         return Err(std::io::Error::new(
             std::io::ErrorKind::TimedOut,
             format!(
@@ -141,19 +126,74 @@ pub fn run_within(
     }
     Ok(Ran {
         code: status.code(),
-        stdout: String::from_utf8_lossy(&out).into_owned(),
-        stderr: String::from_utf8_lossy(&err).into_owned(),
+        stdout: String::from_utf8_lossy(&got.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&got.stderr).into_owned(),
     })
+}
+
+enum Stream {
+    Out,
+    Err,
+}
+
+/// What the child's threads report: its exit, and each stream at its end.
+enum Event {
+    Exited(std::io::Result<std::process::ExitStatus>),
+    Read(Stream, Vec<u8>),
+}
+
+struct Collected {
+    /// `None`: the deadline passed first, and the group was killed.
+    status: Option<std::io::Result<std::process::ExitStatus>>,
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+}
+
+/// How long the streams may stay open after the group was killed: only
+/// something that left the group (a daemon) can still hold them.
+const AFTER_KILL: Duration = Duration::from_secs(5);
+
+/// Waits, blocking, for the exit and both streams' ends, up to `deadline`
+/// (something left in the background may hold the pipes open: it counts
+/// against the same time). Past it, the group is killed.
+fn collect(events: &mpsc::Receiver<Event>, group: u32, deadline: Instant) -> Collected {
+    let mut got = Collected {
+        status: None,
+        stdout: Vec::new(),
+        stderr: Vec::new(),
+    };
+    let mut exited = None;
+    let mut open_streams = 2;
+    let mut killed_at: Option<Instant> = None;
+    while exited.is_none() || open_streams > 0 {
+        let until = killed_at.map_or(deadline, |k| k + AFTER_KILL);
+        let wait = until.saturating_duration_since(Instant::now());
+        match events.recv_timeout(wait) {
+            Ok(Event::Exited(st)) => exited = Some(st),
+            Ok(Event::Read(Stream::Out, b)) => (got.stdout, open_streams) = (b, open_streams - 1),
+            Ok(Event::Read(Stream::Err, b)) => (got.stderr, open_streams) = (b, open_streams - 1),
+            Err(mpsc::RecvTimeoutError::Timeout) if killed_at.is_none() => {
+                kill_group(group);
+                killed_at = Some(Instant::now());
+            }
+            // Killed and still held open, or every thread gone: what we have.
+            Err(_) => break,
+        }
+    }
+    got.status = if killed_at.is_some() { None } else { exited };
+    got
 }
 
 /// Reads a stream up to `limit` bytes on a thread; one byte more kills the
 /// process group and marks the run as over its limit.
 fn capture(
     mut stream: impl Read + Send + 'static,
+    which: Stream,
     limit: usize,
     group: u32,
     overflow: &Arc<AtomicBool>,
-) -> std::thread::JoinHandle<Vec<u8>> {
+    done: mpsc::Sender<Event>,
+) {
     let overflow = Arc::clone(overflow);
     std::thread::spawn(move || {
         let mut kept = Vec::new();
@@ -171,32 +211,8 @@ fn capture(
                 Err(_) => break,
             }
         }
-        kept
-    })
-}
-
-/// The child's status, or `None` when `timeout` passed first (the group is
-/// then killed and the child reaped).
-fn wait_until(
-    child: &mut Child,
-    group: u32,
-    deadline: Instant,
-) -> std::io::Result<Option<std::process::ExitStatus>> {
-    let mut pause = Duration::from_millis(1);
-    loop {
-        if let Some(status) = child.try_wait()? {
-            return Ok(Some(status));
-        }
-        let now = Instant::now();
-        if now >= deadline {
-            kill_group(group);
-            child.wait()?;
-            return Ok(None);
-        }
-        // Short commands are seen quickly; long ones cost few wakeups.
-        std::thread::sleep(pause.min(deadline - now));
-        pause = (pause * 2).min(Duration::from_millis(50));
-    }
+        let _ = done.send(Event::Read(which, kept));
+    });
 }
 
 fn kill_group(group: u32) {
