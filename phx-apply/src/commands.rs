@@ -100,6 +100,16 @@ impl Run<'_> {
             Err(e) => return outcome(step, Status::Failed, format!("{e:#}")),
         };
         runs.retain(|r| backups.join(r).is_dir());
+        // An earlier run's backup that does not verify cannot be rolled
+        // back; arming it would promise what the timer cannot keep.
+        let mut unusable = Vec::new();
+        runs.retain(|r| {
+            let usable = *r == self.run_id || crate::manifest::read(&backups.join(r)).is_ok();
+            if !usable {
+                unusable.push(r.clone());
+            }
+            usable
+        });
         let mut note = None;
         if let (true, Some(seconds)) = (h.confirm, self.opts.confirm_timeout) {
             match self.arm(seconds, &runs) {
@@ -118,6 +128,13 @@ impl Run<'_> {
         let mut o = self.execute(step, argv, &shown, timeout);
         if let Some(n) = note {
             o.detail = format!("{} ({n})", o.detail);
+        }
+        if !unusable.is_empty() {
+            o.detail = format!(
+                "{} (owed for run {}, whose backup does not verify: no rollback of it)",
+                o.detail,
+                unusable.join(", ")
+            );
         }
         o
     }

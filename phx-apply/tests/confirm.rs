@@ -245,14 +245,9 @@ fn a_rollback_does_not_restore_a_file_a_later_run_changed() {
     );
 }
 
-#[test]
-fn a_lockout_prone_handler_owed_by_a_killed_run_is_armed() {
-    let root = tempfile::tempdir().unwrap();
-    let fw = root.path().join(FW);
-    std::fs::create_dir_all(fw.parent().unwrap()).unwrap();
-    std::fs::write(&fw, "[OPTIONS]\nenable: 0\n").unwrap();
-    let path = doubles_path();
-    // Killed after the config is written, before the firewall restarts.
+/// A plan whose run is killed after the config is written, before the
+/// firewall restarts (the first time only).
+fn killed_plan() -> String {
     let killer =
         "[ -e \"$PHX_ROOT/killed\" ] || { touch \"$PHX_ROOT/killed\"; kill -9 $PPID; sleep 5; }";
     let lines = [
@@ -261,20 +256,36 @@ fn a_lockout_prone_handler_owed_by_a_killed_run_is_armed() {
         serde_json::json!({"v":1,"tool":"phx-fw","id":"fw:restart","kind":"handler","argv":["sh","-c","echo restart >> \"$PHX_ROOT/handlers.log\""],"desc":"restart","confirm":true}),
         serde_json::json!({"v":1,"tool":"phx-fw","kind":"end","steps":3}),
     ];
-    let plan: String = lines.iter().map(|l| format!("{l}\n")).collect();
-    let over_ssh = || {
-        phx_apply(root.path(), &path)
-            .env("SSH_CONNECTION", "10.0.0.2 50000 10.0.0.13 22")
-            .write_stdin(plan.clone())
-            .output()
-            .unwrap()
-    };
-    let first = over_ssh();
+    lines.iter().map(|l| format!("{l}\n")).collect()
+}
+
+/// A root with the old firewall, and a run of `killed_plan` killed in it.
+fn killed_before_the_restart() -> (tempfile::TempDir, std::ffi::OsString) {
+    let root = tempfile::tempdir().unwrap();
+    let fw = root.path().join(FW);
+    std::fs::create_dir_all(fw.parent().unwrap()).unwrap();
+    std::fs::write(&fw, "[OPTIONS]\nenable: 0\n").unwrap();
+    let path = doubles_path();
+    let first = over_ssh(root.path(), &path, killed_plan());
     assert!(first.status.code().is_none(), "killed: {first:?}");
     assert_eq!(read(root.path(), FW), "[OPTIONS]\nenable: 1\n");
     assert!(timers(root.path()).is_empty(), "killed before arming");
+    (root, path)
+}
+
+fn over_ssh(root: &Path, path: &std::ffi::OsString, plan: String) -> std::process::Output {
+    phx_apply(root, path)
+        .env("SSH_CONNECTION", "10.0.0.2 50000 10.0.0.13 22")
+        .write_stdin(plan)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_lockout_prone_handler_owed_by_a_killed_run_is_armed() {
+    let (root, path) = killed_before_the_restart();
     // The next run changes nothing itself, but owes the restart.
-    let second = over_ssh();
+    let second = over_ssh(root.path(), &path, killed_plan());
     assert!(second.status.success(), "{second:?}");
     assert!(
         String::from_utf8_lossy(&second.stderr).contains("automatic rollback armed"),
@@ -291,6 +302,31 @@ fn a_lockout_prone_handler_owed_by_a_killed_run_is_armed() {
         "the killed run's change is rolled back"
     );
     assert_eq!(read(root.path(), "handlers.log"), "restart\nrestart\n");
+}
+
+#[test]
+fn an_owing_run_whose_backup_does_not_verify_is_not_armed_and_the_report_says_so() {
+    let (root, path) = killed_before_the_restart();
+    let backups = root.path().join("var/lib/phoenix/backups");
+    let dir = std::fs::read_dir(&backups)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let manifest = dir.join(phx_apply::manifest::MANIFEST);
+    let mut text = std::fs::read_to_string(&manifest).unwrap();
+    text.push_str("{\"created\":{\"path\":\"/etc/hosts\"}}\tforged\n");
+    std::fs::write(&manifest, text).unwrap();
+    let second = over_ssh(root.path(), &path, killed_plan());
+    assert!(second.status.success(), "{second:?}");
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert!(err.contains("whose backup does not verify"), "{err}");
+    assert!(
+        timers(root.path()).is_empty(),
+        "no timer that could only refuse"
+    );
+    assert_eq!(read(root.path(), "handlers.log"), "restart\n");
 }
 
 #[test]
