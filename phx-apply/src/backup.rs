@@ -59,19 +59,40 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// Saves the current content of `path` (read through `real`, inside the root).
+    /// Saves what is at `path` now: a symlink as a link (its target, in the
+    /// manifest; read through, a dangling one could never be backed up),
+    /// anything else as its content, mode, owner and group.
     pub(crate) fn backup(&mut self, path: &str) -> anyhow::Result<()> {
         if !self.saved.insert(path.to_string()) {
             // Two steps edit one file: the first backup holds the original.
             return Ok(());
         }
-        use std::os::unix::fs::PermissionsExt;
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
         let dir = self.open_backup_dir()?;
+        let at = self.dest(path)?;
+        if std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink()) {
+            let target = std::fs::read_link(&at)
+                .with_context(|| format!("reading the link {}", at.display()))?;
+            let target = target.to_str().with_context(|| {
+                format!(
+                    "{} links to a name that is not UTF-8; not backed up",
+                    at.display()
+                )
+            })?;
+            return manifest::append(
+                &dir,
+                &Entry::SavedLink {
+                    path: path.into(),
+                    target: target.into(),
+                },
+            );
+        }
         let to = crate::confine::resolve_parent(&dir, Path::new(path))?;
         let dest = self.real(path)?;
         let content =
             std::fs::read(&dest).with_context(|| format!("reading {}", dest.display()))?;
-        let mode = std::fs::metadata(&dest)?.permissions().mode() & 0o7777;
+        let meta = std::fs::metadata(&dest)?;
+        let mode = meta.permissions().mode() & 0o7777;
         let tmp = write_temp(&to, &content, Mode::Exact(mode))
             .with_context(|| format!("backing up {} to {}", dest.display(), to.display()))?;
         commit(&tmp, &to).with_context(|| format!("backing up to {}", to.display()))?;
@@ -81,14 +102,36 @@ impl Run<'_> {
                 path: path.into(),
                 size: content.len() as u64,
                 sha256: manifest::sha256_hex(&content),
+                mode,
+                uid: meta.uid(),
+                gid: meta.gid(),
+            },
+        )
+    }
+
+    /// Records, just before the write, what `path` will hold (`None`:
+    /// removed), so a rollback can tell whether anything changed it since.
+    pub(crate) fn record_wrote(&mut self, path: &str, new: Option<&[u8]>) -> anyhow::Result<()> {
+        let dir = self.open_backup_dir()?;
+        manifest::append(
+            &dir,
+            &Entry::Wrote {
+                path: path.into(),
+                sha256: new.map(manifest::sha256_hex),
             },
         )
     }
 }
 
 /// Keeps the newest `keep` run directories under `backups` (run ids sort by
-/// time); older ones are removed. Only names shaped like run ids are touched.
-pub fn prune(backups: &Path, keep: usize) -> anyhow::Result<Vec<PathBuf>> {
+/// time), and always those in `spare` (this run's, armed runs', runs owing a
+/// handler): the one a rollback may still need. Older ones are removed.
+/// Only names shaped like run ids are touched.
+pub fn prune(
+    backups: &Path,
+    keep: usize,
+    spare: &std::collections::BTreeSet<String>,
+) -> anyhow::Result<Vec<PathBuf>> {
     let Ok(entries) = std::fs::read_dir(backups) else {
         return Ok(Vec::new());
     };
@@ -100,7 +143,14 @@ pub fn prune(backups: &Path, keep: usize) -> anyhow::Result<Vec<PathBuf>> {
         .collect();
     runs.sort();
     let excess = runs.len().saturating_sub(keep);
-    let old: Vec<PathBuf> = runs.into_iter().take(excess).collect();
+    let old: Vec<PathBuf> = runs
+        .into_iter()
+        .take(excess)
+        .filter(|d| {
+            !d.file_name()
+                .is_some_and(|n| spare.contains(n.to_string_lossy().as_ref()))
+        })
+        .collect();
     for d in &old {
         std::fs::remove_dir_all(d)
             .with_context(|| format!("removing old backup {}", d.display()))?;

@@ -47,19 +47,37 @@ pub struct Args {
     /// RUN (a directory under /var/lib/phoenix/backups, as the report names it,
     /// or just its name), remove the files it created, then re-run the
     /// handlers it ran. Refused, with nothing restored, unless the backup
-    /// verifies against its manifest. Commands are not undone.
+    /// verifies against its manifest (whose lines carry a keyed MAC). A
+    /// file changed since the run wrote it is not restored (exit 1).
+    /// Commands are not undone.
     #[arg(long, value_name = "RUN", conflicts_with_all = ["plan", "check", "diff", "confirm"])]
     pub rollback: Option<PathBuf>,
-    /// Disarm the automatic rollback a lockout-prone change armed: the
-    /// operator still reaches the host, the change stays.
+    /// Disarm every automatic rollback a lockout-prone change armed: the
+    /// operator still reaches the host, the changes stay.
     #[arg(long, conflicts_with_all = ["plan", "check", "diff"])]
     pub confirm: bool,
+    /// With --rollback: roll back only if the run is still armed (what the
+    /// automatic rollback's timer runs: a confirm that came first wins).
+    #[arg(long, requires = "rollback")]
+    pub if_armed: bool,
+    /// With --rollback: wait up to N seconds for a run that holds the lock
+    /// to finish, then roll back (a timer must not be lost to a busy host).
+    #[arg(long, value_name = "N", requires = "rollback", default_value_t = crate::DEFAULT_LOCK_WAIT.as_secs())]
+    pub lock_wait: u64,
     /// Before a lockout-prone handler (bridge reload, firewall restart), arm
-    /// an automatic rollback N seconds out. Default: 120 when on SSH
-    /// ($SSH_CLIENT or $SSH_CONNECTION set), else none.
-    #[arg(long, value_name = "N")]
+    /// an automatic rollback N seconds out (N at least 1). Default: 120 when
+    /// on SSH ($SSH_CLIENT or $SSH_CONNECTION set), else none.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub confirm_timeout: Option<u64>,
-    /// Keep the backup directories of the last N runs; older ones are removed.
+    /// Kill any command, guard, validator or handler still running after N
+    /// seconds (its whole process group) and fail its step. A lockout-prone
+    /// handler gets at most 60 s and half the confirm window.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..),
+          default_value_t = crate::DEFAULT_COMMAND_TIMEOUT.as_secs())]
+    pub command_timeout: u64,
+    /// Keep the backup directories of the last N runs; older ones are
+    /// removed. This run's own backup, and those of runs still armed or
+    /// owing a handler, are never removed (so 0 keeps only those).
     #[arg(long, value_name = "N", default_value_t = crate::DEFAULT_KEEP_BACKUPS)]
     pub keep_backups: usize,
     /// Show every step (ok and skipped ones too) and how long each took;

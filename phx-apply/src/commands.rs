@@ -54,7 +54,7 @@ impl Run<'_> {
         if self.opts.check {
             return outcome(step, Status::Changed, format!("would run: {shown}"));
         }
-        self.execute(step, &c.argv, &c.desc)
+        self.execute(step, &c.argv, &c.desc, self.opts.command_timeout)
     }
 
     pub(crate) fn handler(&mut self, step: &Step, h: &HandlerStep) -> Outcome {
@@ -89,29 +89,68 @@ impl Run<'_> {
         if self.opts.check {
             return outcome(step, Status::Changed, format!("would run: {shown}"));
         }
+        // The runs this handler rolls back with: those whose changes owe
+        // it (an earlier, killed run's too), and this one if it changed files.
+        let mut runs = self.owed_for(&step.id);
+        if self.backup_dir.is_some() && !runs.contains(&self.run_id) {
+            runs.push(self.run_id.clone());
+        }
+        let backups = match self.opts.state_dir() {
+            Ok(d) => d.join("backups"),
+            Err(e) => return outcome(step, Status::Failed, format!("{e:#}")),
+        };
+        runs.retain(|r| backups.join(r).is_dir());
+        // An earlier run's backup that does not verify cannot be rolled
+        // back; arming it would promise what the timer cannot keep.
+        let mut unusable = Vec::new();
+        runs.retain(|r| {
+            let usable = *r == self.run_id || crate::manifest::read(&backups.join(r)).is_ok();
+            if !usable {
+                unusable.push(r.clone());
+            }
+            usable
+        });
         let mut note = None;
         if let (true, Some(seconds)) = (h.confirm, self.opts.confirm_timeout) {
-            match self.arm(seconds) {
+            match self.arm(seconds, &runs) {
                 Ok(n) => note = n,
                 Err(e) => return outcome(step, Status::Failed, format!("{e:#}")),
             }
         }
-        if let Err(e) = self.record_handler(argv) {
+        if let Err(e) = self.record_handler(argv, &runs) {
             return outcome(step, Status::Failed, format!("{e:#}"));
         }
-        let mut o = self.execute(step, argv, &shown);
+        let timeout = if h.confirm {
+            self.opts.confirm_handler_timeout()
+        } else {
+            self.opts.command_timeout
+        };
+        let mut o = self.execute(step, argv, &shown, timeout);
         if let Some(n) = note {
             o.detail = format!("{} ({n})", o.detail);
+        }
+        if !unusable.is_empty() {
+            o.detail = format!(
+                "{} (owed for run {}, whose backup does not verify: no rollback of it)",
+                o.detail,
+                unusable.join(", ")
+            );
         }
         o
     }
 
-    pub(crate) fn execute(&mut self, step: &Step, argv: &[String], desc: &str) -> Outcome {
+    pub(crate) fn execute(
+        &mut self,
+        step: &Step,
+        argv: &[String],
+        desc: &str,
+        timeout: std::time::Duration,
+    ) -> Outcome {
         let shown = run::show(argv);
         if let Err(e) = self.owe(step.action.notify()) {
             return outcome(step, Status::Failed, format!("{e:#}"));
         }
-        match run::run(argv, self.opts) {
+        match run::run_within(argv, self.opts, None, timeout) {
             Ok(r) if r.ok() => {
                 let mut o = outcome(step, Status::Changed, desc.to_string());
                 o.ran = true;

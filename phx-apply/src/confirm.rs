@@ -1,49 +1,89 @@
 //! Commit confirmed, as network operating systems do it: before a
 //! lockout-prone handler (a bridge reload, a firewall restart) runs on a host
-//! reached over SSH, a transient systemd timer is armed that rolls this run
+//! reached over SSH, a transient systemd timer is armed that rolls the run
 //! back after N seconds (`systemd-run --on-active=Ns --unit
-//! phoenix-rollback-<run> phx-apply --rollback <run>`). If the change cut
-//! the operator off, the timer undoes it and re-runs the handlers; if not,
-//! `phx-apply --confirm` (`phoenix-cli confirm`) disarms it.
+//! phoenix-rollback-<run> phx-apply --rollback <run> --if-armed`). If the
+//! change cut the operator off, the timer undoes it and re-runs the
+//! handlers; if not, `phx-apply --confirm` (`phoenix-cli confirm`) disarms it.
+//!
+//! Every armed run has its own file in `<state>/armed/`, so a confirm
+//! disarms all of them, not only the latest. The file is what arms: the
+//! timer's rollback (`--if-armed`) does nothing once it is gone, so a
+//! confirm holds even when stopping a timer fails.
 
 use crate::atomic::{commit, write_temp, Mode};
+use crate::backup::is_run_id;
 use crate::manifest::{self, Entry};
 use crate::{run, Options, Run};
 use anyhow::Context;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-/// The run whose rollback is armed, in the state directory.
-pub const ARMED: &str = "armed-rollback";
+/// The directory of armed runs, one file per run, in the state directory.
+pub const ARMED_DIR: &str = "armed";
+/// Where versions before 0.3 kept the one armed run; still disarmed.
+pub const LEGACY_ARMED: &str = "armed-rollback";
 
 pub fn unit_of(run_id: &str) -> String {
     format!("phoenix-rollback-{run_id}")
 }
 
+fn armed_file(opts: &Options, run_id: &str) -> anyhow::Result<PathBuf> {
+    Ok(opts.state_dir()?.join(ARMED_DIR).join(run_id))
+}
+
 impl Run<'_> {
-    /// A handler about to run is written to the manifest, so a rollback of
-    /// this run re-runs it once the old files are back.
-    pub(crate) fn record_handler(&mut self, argv: &[String]) -> anyhow::Result<()> {
-        match &self.backup_dir {
-            Some(dir) => manifest::append(
-                dir,
+    /// A handler about to run is written to the manifest of every run it
+    /// rolls back with (this run's, and an earlier one's that owes it), so
+    /// a rollback re-runs it once the old files are back.
+    pub(crate) fn record_handler(
+        &mut self,
+        argv: &[String],
+        runs: &[String],
+    ) -> anyhow::Result<()> {
+        for run_id in runs {
+            let dir = self.opts.state_dir()?.join("backups").join(run_id);
+            manifest::append(
+                &dir,
                 &Entry::Handler {
                     argv: argv.to_vec(),
                 },
-            ),
-            None => Ok(()),
+            )?;
         }
+        Ok(())
     }
 
-    /// Arms the automatic rollback once per run. `Ok(None)`: nothing of this
-    /// run to roll back (the handler was owed by an earlier run).
-    pub(crate) fn arm(&mut self, seconds: u64) -> anyhow::Result<Option<String>> {
-        if let Some(note) = &self.armed {
-            return Ok(Some(note.clone()));
+    /// Arms the automatic rollback of each run in `runs` (this one, or an
+    /// earlier one whose change the handler is owed for) that has a backup
+    /// and is not armed yet. `Ok(None)`: no run to roll back.
+    pub(crate) fn arm(&mut self, seconds: u64, runs: &[String]) -> anyhow::Result<Option<String>> {
+        let mut units = Vec::new();
+        for run_id in runs {
+            if self.armed_runs.contains(run_id) {
+                units.push(unit_of(run_id));
+                continue;
+            }
+            let dir = self.opts.state_dir()?.join("backups").join(run_id);
+            if !dir.is_dir() {
+                continue;
+            }
+            if !is_armed(self.opts, run_id)? {
+                self.arm_one(seconds, run_id, &dir)?;
+            }
+            self.armed_runs.insert(run_id.clone());
+            units.push(unit_of(run_id));
         }
-        let Some(dir) = self.backup_dir.clone() else {
+        if units.is_empty() {
             return Ok(None);
-        };
-        let unit = unit_of(&self.run_id);
+        }
+        let note = format!(
+            "automatic rollback armed ({}, in {seconds} s): confirm with `phoenix-cli confirm` (phx-apply --confirm)",
+            units.join(", ")
+        );
+        self.armed = Some(note.clone());
+        Ok(Some(note))
+    }
+
+    fn arm_one(&self, seconds: u64, run_id: &str, dir: &Path) -> anyhow::Result<()> {
         let exe = self
             .opts
             .self_exe
@@ -53,10 +93,11 @@ impl Run<'_> {
             "systemd-run".to_string(),
             format!("--on-active={seconds}s"),
             "--unit".into(),
-            unit.clone(),
+            unit_of(run_id),
             exe.to_string_lossy().into_owned(),
             "--rollback".into(),
             dir.to_string_lossy().into_owned(),
+            "--if-armed".into(),
         ];
         if !self.opts.live() {
             argv.push("--root".into());
@@ -65,10 +106,11 @@ impl Run<'_> {
                 argv.push("--run-commands".into());
             }
         }
-        let state = self.opts.state_dir()?.join(ARMED);
+        // Armed on disk first: the timer's rollback checks this file.
+        let state = armed_file(self.opts, run_id)?;
         let tmp = write_temp(
             &state,
-            format!("{}\n", self.run_id).as_bytes(),
+            format!("{}\n", unit_of(run_id)).as_bytes(),
             Mode::Exact(0o600),
         )?;
         commit(&tmp, &state)?;
@@ -78,7 +120,7 @@ impl Run<'_> {
             let _ = std::fs::remove_file(&state);
         }
         match ran {
-            Ok(r) if r.ok() => {}
+            Ok(r) if r.ok() => Ok(()),
             Ok(r) => anyhow::bail!(
                 "could not arm the automatic rollback ({} exited {:?}: {}); the handler was not run",
                 run::show(&argv),
@@ -90,50 +132,89 @@ impl Run<'_> {
                 run::show(&argv)
             ),
         }
-        let note = format!(
-            "automatic rollback armed ({unit}, in {seconds} s): confirm with `phoenix-cli confirm` (phx-apply --confirm)"
-        );
-        self.armed = Some(note.clone());
-        Ok(Some(note))
     }
 }
 
-/// `phx-apply --confirm`: disarms the armed rollback, if any. What it did.
-pub fn confirm(opts: &Options) -> anyhow::Result<String> {
-    let state = opts.state_dir()?.join(ARMED);
-    let run_id = match std::fs::read_to_string(&state) {
-        Ok(t) => t.trim().to_string(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok("no automatic rollback is armed; nothing to confirm".into())
-        }
-        Err(e) => return Err(e).with_context(|| format!("reading {}", state.display())),
-    };
-    let unit = unit_of(&run_id);
-    let argv = vec![
-        "systemctl".to_string(),
-        "stop".into(),
-        format!("{unit}.timer"),
-    ];
-    let r = run::run(&argv, opts).with_context(|| run::show(&argv))?;
-    if !r.ok() {
-        anyhow::bail!(
-            "{} exited {:?}: {}; the rollback may still fire",
-            run::show(&argv),
-            r.code,
-            r.output().trim_start()
-        );
+/// Whether `run_id`'s automatic rollback is armed (not confirmed, not done).
+pub fn is_armed(opts: &Options, run_id: &str) -> anyhow::Result<bool> {
+    if armed_file(opts, run_id)?.exists() {
+        return Ok(true);
     }
-    disarmed(opts, &run_id)?;
-    Ok(format!("confirmed: {unit} disarmed; run {run_id} stays"))
+    Ok(legacy_armed(opts)?.as_deref() == Some(run_id))
+}
+
+fn legacy_armed(opts: &Options) -> anyhow::Result<Option<String>> {
+    let path = opts.state_dir()?.join(LEGACY_ARMED);
+    match std::fs::read_to_string(&path) {
+        Ok(t) => Ok(Some(t.trim().to_string())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+}
+
+/// Every armed run, oldest first.
+pub fn armed_runs(opts: &Options) -> anyhow::Result<Vec<String>> {
+    let dir = opts.state_dir()?.join(ARMED_DIR);
+    let mut runs: Vec<String> = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| is_run_id(n))
+            .collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(e).with_context(|| format!("reading {}", dir.display())),
+    };
+    runs.extend(legacy_armed(opts)?);
+    runs.sort();
+    runs.dedup();
+    Ok(runs)
+}
+
+/// `phx-apply --confirm`: disarms every armed rollback. What it did.
+pub fn confirm(opts: &Options) -> anyhow::Result<String> {
+    let runs = armed_runs(opts)?;
+    if runs.is_empty() {
+        return Ok("no automatic rollback is armed; nothing to confirm".into());
+    }
+    let mut lines = Vec::new();
+    for run_id in &runs {
+        // Disarmed by this alone: the timer's rollback finds it gone.
+        disarmed(opts, run_id)?;
+        let unit = unit_of(run_id);
+        let argv = vec![
+            "systemctl".to_string(),
+            "stop".into(),
+            format!("{unit}.timer"),
+        ];
+        match run::run(&argv, opts) {
+            Ok(r) if r.ok() => lines.push(format!("confirmed: {unit} disarmed; run {run_id} stays")),
+            Ok(r) => lines.push(format!(
+                "confirmed: run {run_id} stays; {} exited {:?} ({}), so its timer may still fire, and will find the run confirmed and do nothing",
+                run::show(&argv),
+                r.code,
+                r.output().trim_start()
+            )),
+            Err(e) => lines.push(format!(
+                "confirmed: run {run_id} stays; {}: {e}, so its timer may still fire, and will find the run confirmed and do nothing",
+                run::show(&argv)
+            )),
+        }
+    }
+    Ok(lines.join("\n"))
 }
 
 /// Forgets the armed rollback of `run_id` (confirmed, or carried out).
 pub fn disarmed(opts: &Options, run_id: &str) -> anyhow::Result<()> {
-    let state = opts.state_dir()?.join(ARMED);
-    match std::fs::read_to_string(&state) {
-        Ok(t) if t.trim() == run_id => {
-            std::fs::remove_file(&state).with_context(|| format!("removing {}", state.display()))
+    let file = armed_file(opts, run_id)?;
+    match std::fs::remove_file(&file) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(e).with_context(|| format!("removing {}", file.display()))
         }
-        _ => Ok(()),
+        _ => {}
     }
+    if legacy_armed(opts)?.as_deref() == Some(run_id) {
+        let legacy = opts.state_dir()?.join(LEGACY_ARMED);
+        std::fs::remove_file(&legacy).with_context(|| format!("removing {}", legacy.display()))?;
+    }
+    Ok(())
 }

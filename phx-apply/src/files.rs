@@ -154,6 +154,7 @@ impl Run<'_> {
         } else {
             self.record_created(path)?;
         }
+        self.record_wrote(path, Some(new.as_bytes()))?;
         if let Err(e) = self.owe(step.action.notify()) {
             let _ = std::fs::remove_file(&tmp);
             return Err(e);
@@ -228,6 +229,7 @@ impl Run<'_> {
         }
         if !self.opts.check {
             self.backup(path)?;
+            self.record_wrote(path, None)?;
             self.owe(step.action.notify())?;
             std::fs::remove_file(&dest).with_context(|| format!("removing {}", dest.display()))?;
         }
@@ -261,6 +263,7 @@ impl Run<'_> {
         let text: String = raw.iter().map(|b| format!("{b:02x}")).collect();
         self.prepare_parent(path)?;
         self.record_created(path)?;
+        self.record_wrote(path, Some(text.as_bytes()))?;
         let tmp = write_temp(&dest, text.as_bytes(), Mode::Exact(mode))?;
         atomic::commit(&tmp, &dest)?;
         Ok(o)

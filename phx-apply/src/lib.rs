@@ -14,6 +14,7 @@ pub mod diff;
 mod files;
 pub mod guest;
 pub mod json_merge;
+pub mod mac;
 pub mod manifest;
 pub mod meta;
 mod nofollow;
@@ -23,11 +24,15 @@ pub mod pending;
 pub mod progress;
 pub mod report;
 pub mod rollback;
+mod rollback_check;
 pub mod run;
 
 pub use check::{check_plan, check_targets};
 pub use meta::parse_mode;
-pub use options::{Options, DEFAULT_KEEP_BACKUPS, STATE_DIR};
+pub use options::{
+    Options, CONFIRM_HANDLER_TIMEOUT, DEFAULT_COMMAND_TIMEOUT, DEFAULT_KEEP_BACKUPS,
+    DEFAULT_LOCK_WAIT, STATE_DIR,
+};
 pub use outcome::{Observer, Outcome, Report, Status};
 
 use anyhow::Context;
@@ -46,10 +51,13 @@ pub(crate) struct Run<'a> {
     saved: HashSet<String>,
     /// Directories already cleared of dead runs' temp files.
     scanned: HashSet<PathBuf>,
-    /// Handlers owed, as kept in the state directory (see `pending`).
-    pending: std::collections::BTreeSet<String>,
-    /// Set once this run armed its automatic rollback: what the report says.
+    /// Handlers owed and the runs that owe them, as kept in the state
+    /// directory (see `pending`).
+    pending: pending::Owed,
+    /// Set once this run armed an automatic rollback: what the report says.
     armed: Option<String>,
+    /// The runs whose rollback this run armed (its own, or owing ones').
+    armed_runs: std::collections::BTreeSet<String>,
     /// The files `secret_from` steps read, each parsed once.
     secrets: phx_common::secret_ref::SecretFiles,
 }
@@ -88,10 +96,11 @@ pub fn apply_observed(
         scanned: HashSet::new(),
         pending: pending::load(&opts.state_dir()?)?,
         armed: None,
+        armed_runs: Default::default(),
         secrets: Default::default(),
     };
     // Handlers an earlier run owes (it failed or was killed before them).
-    run.notified.extend(run.pending.iter().cloned());
+    run.notified.extend(run.pending.keys().cloned());
     let mut report = Report::default();
     let mut failed_at = None;
     let total = steps.len();
@@ -117,29 +126,61 @@ pub fn apply_observed(
     report.backup_dir = run.backup_dir;
     report.armed = run.armed;
     if report.backup_dir.is_some() {
-        backup::prune(&opts.state_dir()?.join("backups"), opts.keep_backups)?;
+        let mut spare = pending::owing_runs(&run.pending);
+        spare.extend(confirm::armed_runs(opts)?);
+        spare.insert(run.run_id.clone());
+        backup::prune(
+            &opts.state_dir()?.join("backups"),
+            opts.keep_backups,
+            &spare,
+        )?;
     }
     Ok(report)
 }
 
 /// One run at a time: an exclusive, non-blocking flock on the state dir's lock file.
 pub fn lock(opts: &Options) -> anyhow::Result<nix::fcntl::Flock<std::fs::File>> {
+    lock_waiting(opts, std::time::Duration::ZERO)
+}
+
+/// `lock`, retried for up to `wait`: an automatic rollback fires once, so
+/// it waits out a run that holds the lock instead of being lost to it.
+pub fn lock_waiting(
+    opts: &Options,
+    wait: std::time::Duration,
+) -> anyhow::Result<nix::fcntl::Flock<std::fs::File>> {
     let dir = opts.state_dir()?;
     std::fs::create_dir_all(&dir)
         .with_context(|| format!("creating state directory {}", dir.display()))?;
     let path = dir.join("apply.lock");
-    let f = std::fs::OpenOptions::new()
+    let deadline = std::time::Instant::now() + wait;
+    let mut f = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
         .open(&path)
         .with_context(|| format!("opening lock file {}", path.display()))?;
-    nix::fcntl::Flock::lock(f, nix::fcntl::FlockArg::LockExclusiveNonblock).map_err(|(_, e)| {
-        anyhow::anyhow!(
-            "another phx-apply holds {} ({e}); one run at a time",
-            path.display()
-        )
-    })
+    loop {
+        match nix::fcntl::Flock::lock(f, nix::fcntl::FlockArg::LockExclusiveNonblock) {
+            Ok(held) => return Ok(held),
+            Err((back, e)) if e == nix::errno::Errno::EWOULDBLOCK => {
+                if std::time::Instant::now() >= deadline {
+                    let waited = if wait.is_zero() {
+                        String::new()
+                    } else {
+                        format!(", still after waiting {} s", wait.as_secs())
+                    };
+                    anyhow::bail!(
+                        "another phx-apply holds {} ({e}{waited}); one run at a time",
+                        path.display()
+                    );
+                }
+                f = back;
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
+            Err((_, e)) => anyhow::bail!("locking {}: {e}", path.display()),
+        }
+    }
 }
 
 impl Run<'_> {

@@ -7,6 +7,7 @@ use phx_common::cli::{finish, Failure, EXIT_FAILED, EXIT_OK, EXIT_PENDING};
 use std::io::{BufReader, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 /// Seconds an operator has to confirm a lockout-prone change made over SSH.
 const DEFAULT_CONFIRM_TIMEOUT: u64 = 120;
@@ -54,20 +55,37 @@ fn run(args: &Args) -> Result<u8, Failure> {
         let opts = Options {
             root: root.clone(),
             run_commands: args.run_commands,
+            command_timeout: Duration::from_secs(args.command_timeout),
+            lock_wait: Duration::from_secs(args.lock_wait),
             ..Default::default()
         };
         let dir = backup_of_run(&opts, run)?;
-        let _lock = phx_apply::lock(&opts)?;
-        for line in phx_apply::rollback::rollback_and_rerun(&opts, &dir)? {
+        let _lock = phx_apply::lock_waiting(&opts, opts.lock_wait)?;
+        let run_id = dir.file_name().unwrap_or_default().to_string_lossy();
+        if args.if_armed && !phx_apply::confirm::is_armed(&opts, &run_id)? {
+            eprintln!("run {run_id} was confirmed (not armed any more); nothing rolled back");
+            return Ok(EXIT_OK);
+        }
+        let done = phx_apply::rollback::rollback_and_rerun(&opts, &dir)?;
+        for line in &done.lines {
             eprintln!("{line}");
         }
-        return Ok(EXIT_OK);
+        return Ok(if done.kept.is_empty() {
+            EXIT_OK
+        } else {
+            eprintln!(
+                "phx-apply: rolled back, except {} changed since run {run_id} wrote them (see above)",
+                done.kept.join(", ")
+            );
+            EXIT_FAILED
+        });
     }
     if args.confirm {
         let opts = Options {
             root: std::path::absolute(&args.root)
                 .map_err(|e| Failure::Usage(format!("--root: {e}")))?,
             run_commands: args.run_commands,
+            command_timeout: Duration::from_secs(args.command_timeout),
             ..Default::default()
         };
         eprintln!("{}", phx_apply::confirm::confirm(&opts)?);
@@ -103,6 +121,8 @@ fn run(args: &Args) -> Result<u8, Failure> {
                 .then_some(DEFAULT_CONFIRM_TIMEOUT)
         }),
         self_exe: std::env::current_exe().ok(),
+        command_timeout: Duration::from_secs(args.command_timeout),
+        lock_wait: Duration::from_secs(args.lock_wait),
     };
     phx_apply::check_plan(&steps)
         .and_then(|_| phx_apply::check_targets(&steps, &opts))

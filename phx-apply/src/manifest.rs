@@ -1,31 +1,52 @@
 //! A run's backup manifest: one JSON line per saved file (its path on the
-//! host, size and SHA-256), per file and per directory the run created.
-//! Each line is appended and fsynced only once what it describes is durable,
-//! so a rollback can tell a whole backup from one a kill tore: any file in
-//! the backup directory the manifest does not vouch for, a size or hash that
-//! does not match, or a torn line, and nothing is restored.
+//! host, size, SHA-256, mode and owner) or saved symlink, per file and per
+//! directory the run created, per write it was about to make, per handler it
+//! ran. Each line is appended and fsynced only once what it describes is
+//! durable, so a rollback can tell a whole backup from one a kill tore.
+//!
+//! Each line ends in a tab and an HMAC-SHA-256 (keyed with the state
+//! directory's root-only key, see `mac`) over the run's id, the previous
+//! line's MAC and the line: a changed, added, reordered or moved line does
+//! not verify, and nothing is restored. (A chain cannot see lines cut off
+//! its end; that only makes a rollback do less, and a saved file whose line
+//! is gone is then a file the manifest does not vouch for, which refuses.)
 
+use crate::mac;
 use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::io::Write;
-use std::path::Path;
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
 
 pub const MANIFEST: &str = ".phoenix-manifest";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Entry {
-    /// `path` was replaced or removed; its old content is in the backup.
+    /// `path` was replaced or removed; its old content is in the backup,
+    /// which had this mode, owner and group.
     Saved {
         path: String,
         size: u64,
         sha256: String,
+        mode: u32,
+        uid: u32,
+        gid: u32,
     },
+    /// `path` was a symlink to `target` (kept here, not in a file).
+    SavedLink { path: String, target: String },
     /// `path` did not exist before the run.
     Created { path: String },
     /// The run made this directory for a file it created.
     CreatedDir { path: String },
+    /// The run was about to make `path` hold content with this SHA-256
+    /// (`None`: remove it). The last such line for a path is what the run
+    /// left there; a rollback restores only a file that still holds it.
+    Wrote {
+        path: String,
+        sha256: Option<String>,
+    },
     /// The run ran this handler; a rollback runs it again on the old files.
     Handler { argv: Vec<String> },
     /// Guest file `path` in CT `ctid` was replaced (or its mode or owner
@@ -46,28 +67,89 @@ pub enum Entry {
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    mac::hex(&Sha256::digest(bytes))
 }
+
+/// The state directory a run's backup directory (`<state>/backups/<run>`) is in.
+fn state_dir_of(dir: &Path) -> anyhow::Result<&Path> {
+    dir.parent()
+        .and_then(Path::parent)
+        .with_context(|| format!("{} is not inside a backups directory", dir.display()))
+}
+
+fn line_mac(key: &mac::Key, dir: &Path, prev: &str, json: &[u8]) -> String {
+    let run = dir.file_name().unwrap_or_default().as_encoded_bytes();
+    mac::hex(&mac::hmac_sha256(
+        key,
+        &[
+            b"phoenix-manifest-v1\0",
+            run,
+            b"\0",
+            prev.as_bytes(),
+            b"\0",
+            json,
+        ],
+    ))
+}
+
+/// The MAC of the last line, the chain's next link ("" for an empty manifest).
+fn last_mac(text: &str) -> &str {
+    text.lines()
+        .last()
+        .and_then(|l| l.rsplit_once('\t'))
+        .map_or("", |(_, m)| m)
+}
+
+/// What this process last appended to each manifest: its length then and
+/// its last MAC, so a run that writes thousands of lines does not read its
+/// manifest back for each (a length that differs means someone else wrote:
+/// then it is read).
+static TAILS: std::sync::Mutex<Option<HashMap<PathBuf, (u64, String)>>> =
+    std::sync::Mutex::new(None);
 
 /// Appends one entry and makes it durable before the caller goes on.
 pub fn append(dir: &Path, entry: &Entry) -> anyhow::Result<()> {
+    let key = mac::key(state_dir_of(dir)?)?;
     let path = dir.join(MANIFEST);
     let mut f = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
+        .read(true)
         .open(&path)
         .with_context(|| format!("opening {}", path.display()))?;
-    let mut line = serde_json::to_vec(entry)?;
+    let len = f.metadata()?.len();
+    let mut tails = TAILS.lock().unwrap_or_else(|e| e.into_inner());
+    let tails = tails.get_or_insert_with(HashMap::new);
+    let prev = match tails.get(&path) {
+        Some((known, tag)) if *known == len => tag.clone(),
+        _ => {
+            let mut text = String::new();
+            f.read_to_string(&mut text)
+                .with_context(|| format!("reading {}", path.display()))?;
+            if !text.is_empty() && !text.ends_with('\n') {
+                bail!(
+                    "{}: the last line is torn (a run was killed writing it); not appending to it",
+                    path.display()
+                );
+            }
+            last_mac(&text).to_string()
+        }
+    };
+    let json = serde_json::to_vec(entry)?;
+    let tag = line_mac(&key, dir, &prev, &json);
+    let mut line = json;
+    line.push(b'\t');
+    line.extend_from_slice(tag.as_bytes());
     line.push(b'\n');
     f.write_all(&line)?;
     f.sync_data()
-        .with_context(|| format!("syncing {}", path.display()))
+        .with_context(|| format!("syncing {}", path.display()))?;
+    tails.insert(path, (len + line.len() as u64, tag));
+    Ok(())
 }
 
-/// The entries, or why the manifest cannot be trusted.
+/// The entries, or why the manifest cannot be trusted: missing, torn, a
+/// line that is not an entry, or one whose MAC does not verify.
 pub fn read(dir: &Path) -> anyhow::Result<Vec<Entry>> {
     let path = dir.join(MANIFEST);
     let text = match std::fs::read_to_string(&path) {
@@ -81,11 +163,29 @@ pub fn read(dir: &Path) -> anyhow::Result<Vec<Entry>> {
     if !text.is_empty() && !text.ends_with('\n') {
         bail!("{}: the last line is torn", path.display());
     }
-    text.lines()
-        .enumerate()
-        .map(|(i, l)| {
-            serde_json::from_str(l)
-                .with_context(|| format!("{} line {}: not a manifest entry", path.display(), i + 1))
-        })
-        .collect()
+    let key = mac::existing_key(state_dir_of(dir)?)?;
+    let mut prev = "";
+    let mut entries = Vec::new();
+    for (i, l) in text.lines().enumerate() {
+        let n = i + 1;
+        let Some((json, tag)) = l.rsplit_once('\t') else {
+            bail!(
+                "{} line {n}: no MAC (a manifest from before 0.3, or not Phoenix's)",
+                path.display()
+            );
+        };
+        let want = line_mac(&key, dir, prev, json.as_bytes());
+        if !mac::same(want.as_bytes(), tag.as_bytes()) {
+            bail!(
+                "{} line {n}: the MAC does not verify (the line was changed, added or moved)",
+                path.display()
+            );
+        }
+        entries.push(
+            serde_json::from_str(json)
+                .with_context(|| format!("{} line {n}: not a manifest entry", path.display()))?,
+        );
+        prev = tag;
+    }
+    Ok(entries)
 }

@@ -449,7 +449,7 @@ fn a_run_can_be_rolled_back() {
     ];
     let r = apply(&plan, &opts(root.path())).unwrap();
     let done = phx_apply::rollback::rollback(root.path(), &r.backup_dir.unwrap()).unwrap();
-    assert_eq!(done.len(), 3, "{done:?}");
+    assert_eq!(done.lines.len(), 3, "{done:?}");
     assert_eq!(read(root.path(), "/etc/kept"), "before\n");
     assert_eq!(read(root.path(), "/etc/gone"), "was here\n");
     assert!(!root.path().join("etc/new").exists());

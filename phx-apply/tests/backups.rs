@@ -172,3 +172,172 @@ fn a_secret_without_a_mode_is_0600() {
         .mode();
     assert_eq!(mode & 0o7777, 0o600);
 }
+
+#[test]
+fn a_rollback_restores_owner_and_group() {
+    use std::os::unix::fs::MetadataExt;
+    let root = tempfile::tempdir().unwrap();
+    seed(root.path(), "/etc/app.conf", "old\n");
+    let conf = root.path().join("etc/app.conf");
+    nix::unistd::chown(&conf, Some(1234.into()), Some(5678.into())).unwrap();
+    // The step hands the file to another owner, as a plan may.
+    let r = apply(
+        &[step(
+            "conf",
+            Action::File(FileStep {
+                path: "/etc/app.conf".into(),
+                content: "new\n".into(),
+                owner: Some("nobody".into()),
+                group: Some("nogroup".into()),
+                ..Default::default()
+            }),
+        )],
+        &opts(root.path()),
+    )
+    .unwrap();
+    assert_eq!(std::fs::metadata(&conf).unwrap().uid(), 65534);
+    phx_apply::rollback::rollback(root.path(), &r.backup_dir.unwrap()).unwrap();
+    let meta = std::fs::metadata(&conf).unwrap();
+    assert_eq!(read(root.path(), "/etc/app.conf"), "old\n");
+    assert_eq!((meta.uid(), meta.gid()), (1234, 5678));
+}
+
+#[test]
+fn a_setuid_file_comes_back_setuid_with_its_owner() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let root = tempfile::tempdir().unwrap();
+    seed(root.path(), "/usr/local/bin/tool", "#!/bin/sh\n");
+    let tool = root.path().join("usr/local/bin/tool");
+    nix::unistd::chown(&tool, Some(1234.into()), Some(1234.into())).unwrap();
+    std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o4755)).unwrap();
+    let r = apply(
+        &[file("t", "/usr/local/bin/tool", "#!/bin/sh\nexit 0\n")],
+        &opts(root.path()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755)).unwrap();
+    nix::unistd::chown(&tool, Some(0.into()), Some(0.into())).unwrap();
+    phx_apply::rollback::rollback(root.path(), &r.backup_dir.unwrap()).unwrap();
+    let meta = std::fs::metadata(&tool).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o7777, 0o4755);
+    assert_eq!((meta.uid(), meta.gid()), (1234, 1234));
+}
+
+#[test]
+fn a_killed_runs_rollback_removes_its_temp_file_and_directories() {
+    let root = tempfile::tempdir().unwrap();
+    // The validator kills phx-apply once the temp file (the new content) is
+    // written beside the target, in directories the run made.
+    let lines = [
+        serde_json::json!({"v":1,"tool":"t","id":"a","kind":"file","path":"/etc/phoenix/dns/hosts","content":"10.0.0.1 a\n","validate":["sh","-c","kill -9 $PPID; sleep 5"]}),
+        serde_json::json!({"v":1,"tool":"t","kind":"end","steps":1}),
+    ];
+    let plan: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    let killed = assert_cmd::Command::cargo_bin("phx-apply")
+        .unwrap()
+        .args(["--root", root.path().to_str().unwrap(), "--run-commands"])
+        .write_stdin(plan)
+        .output()
+        .unwrap();
+    assert!(killed.status.code().is_none(), "{killed:?}");
+    let dns = root.path().join("etc/phoenix/dns");
+    let temps: Vec<_> = std::fs::read_dir(&dns).unwrap().flatten().collect();
+    assert_eq!(temps.len(), 1, "the dead temp file is there");
+    let backups = root.path().join("var/lib/phoenix/backups");
+    let dir = std::fs::read_dir(&backups)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let done = phx_apply::rollback::rollback(root.path(), &dir).unwrap();
+    assert!(!root.path().join("etc/phoenix").exists(), "{done:?}");
+    let said = done.lines.join("\n");
+    assert!(said.contains("(a killed run's temp file)"), "{said}");
+    assert!(
+        said.contains("removed /etc/phoenix/ (the run created it)"),
+        "{said}"
+    );
+}
+
+#[test]
+fn an_absent_step_on_a_dangling_symlink_removes_it_and_rollback_restores_the_link() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("etc")).unwrap();
+    let link = root.path().join("etc/old.conf");
+    std::os::unix::fs::symlink("/nowhere/old.conf", &link).unwrap();
+    let gone = step(
+        "gone",
+        Action::Absent(AbsentStep {
+            path: "/etc/old.conf".into(),
+            ..Default::default()
+        }),
+    );
+    let o = Options {
+        diff: true,
+        ..opts(root.path())
+    };
+    let r = apply(std::slice::from_ref(&gone), &o).unwrap();
+    assert!(r.failed().is_none(), "{:?}", r.outcomes);
+    assert!(
+        std::fs::symlink_metadata(&link).is_err(),
+        "the link is gone"
+    );
+    let again = apply(&[gone], &o).unwrap();
+    assert!(
+        again.failed().is_none() && again.changed() == 0,
+        "{:?}",
+        again.outcomes
+    );
+    phx_apply::rollback::rollback(root.path(), &r.backup_dir.unwrap()).unwrap();
+    assert_eq!(
+        std::fs::read_link(&link).unwrap(),
+        Path::new("/nowhere/old.conf"),
+        "the link itself is back"
+    );
+}
+
+#[test]
+fn keep_backups_0_keeps_this_runs_backup() {
+    let root = tempfile::tempdir().unwrap();
+    seed(root.path(), "/etc/a", "0\n");
+    let o = Options {
+        keep_backups: 0,
+        ..opts(root.path())
+    };
+    let first = apply(&[file("a", "/etc/a", "1\n")], &o)
+        .unwrap()
+        .backup_dir
+        .unwrap();
+    let second = apply(&[file("a", "/etc/a", "2\n")], &o)
+        .unwrap()
+        .backup_dir
+        .unwrap();
+    assert!(
+        second.exists(),
+        "the run's own backup, which its report names, is kept"
+    );
+    assert!(!first.exists(), "an older one goes");
+}
+
+#[test]
+fn an_armed_runs_backup_is_never_pruned() {
+    let root = tempfile::tempdir().unwrap();
+    seed(root.path(), "/etc/a", "0\n");
+    let o = Options {
+        keep_backups: 1,
+        ..opts(root.path())
+    };
+    let armed = apply(&[file("a", "/etc/a", "1\n")], &o)
+        .unwrap()
+        .backup_dir
+        .unwrap();
+    let run_id = armed.file_name().unwrap();
+    let armed_dir = root.path().join("var/lib/phoenix/armed");
+    std::fs::create_dir_all(&armed_dir).unwrap();
+    std::fs::write(armed_dir.join(run_id), "phoenix-rollback\n").unwrap();
+    for i in 2..=3 {
+        apply(&[file("a", "/etc/a", &format!("{i}\n"))], &o).unwrap();
+    }
+    assert!(armed.exists(), "its timer may still fire");
+}

@@ -164,7 +164,7 @@ fn changed_guest_files_are_backed_up_inside_the_guest_and_rolled_back_exactly() 
         );
     }
     assert!(
-        done.contains(&format!("restored CT {CT}: {CONF}")),
+        done.lines.contains(&format!("restored CT {CT}: {CONF}")),
         "{done:?}"
     );
 }

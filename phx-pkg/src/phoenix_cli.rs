@@ -181,7 +181,7 @@ pub fn command() -> Command {
         ))
         .subcommand(verb(
             "all",
-            "setup, then LetsGo",
+            "setup, then LetsGo (LetsGo not started while an automatic rollback is armed: confirm first)",
             &all,
             "Only these subsystems (default: every one)",
         ))

@@ -331,3 +331,41 @@ fn color_reaches_phx_apply_and_a_bad_value_is_refused() {
             "--color needs auto, always or never",
         ));
 }
+
+#[test]
+fn all_does_not_start_letsgo_while_a_rollback_is_armed() {
+    let (root, cfg) = fresh_setup();
+    phx_testkit::put_images(cfg.path(), root.path());
+    // What setup over SSH leaves until the operator confirms.
+    let armed = root.path().join("var/lib/phoenix/armed");
+    std::fs::create_dir_all(&armed).unwrap();
+    std::fs::write(
+        armed.join("1700000000-000000000-42"),
+        "phoenix-rollback-1700000000-000000000-42\n",
+    )
+    .unwrap();
+    let out = cli()
+        .args(["all", "--json", "--config-dir"])
+        .arg(cfg.path())
+        .args(["--root", root.path().to_str().unwrap()])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("LetsGo was not started"))
+        .stderr(predicate::str::contains("phoenix-cli confirm"))
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).expect("one JSON document");
+    assert!(v["setup"]["outcomes"]
+        .as_array()
+        .is_some_and(|o| !o.is_empty()));
+    assert!(v["guests"].is_null() && v["ca"].is_null(), "{v}");
+    // Confirmed, LetsGo goes on.
+    std::fs::remove_file(armed.join("1700000000-000000000-42")).unwrap();
+    cli()
+        .args(["LetsGo", "--config-dir"])
+        .arg(cfg.path())
+        .args(["--root", root.path().to_str().unwrap()])
+        .assert()
+        .success();
+}

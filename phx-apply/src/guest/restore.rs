@@ -11,6 +11,7 @@ use super::check::{ctid_ok, guest_path_ok};
 use super::scripts::{CHECK_BACKUP, RESTORE};
 use super::{in_guest, script};
 use crate::manifest::{self, Entry};
+use crate::rollback::Done;
 use crate::run::{run, run_with_input};
 use crate::Options;
 use anyhow::{bail, Context};
@@ -114,7 +115,7 @@ pub fn verify(opts: &Options, backup_dir: &Path) -> anyhow::Result<GuestRollback
 impl GuestRollback {
     /// Restores what can be reached, a line each in `done`; returns what
     /// was not restored, a line per file.
-    pub fn restore(self, opts: &Options, done: &mut Vec<String>) -> Vec<String> {
+    pub fn restore(self, opts: &Options, done: &mut Done) -> Vec<String> {
         let mut failed = Vec::new();
         for (ctid, (why, entries)) in &self.unreachable {
             for e in entries {
@@ -142,7 +143,7 @@ impl GuestRollback {
                     let argv = script(ctid, "phx-restore", RESTORE, &[path, &b, &m, &u, &g]);
                     let header = format!("{size} {sha256}\n");
                     match run_with_input(&argv, opts, Some(header.as_bytes())) {
-                        Ok(r) if r.ok() => done.push(format!("restored CT {ctid}: {path}")),
+                        Ok(r) if r.ok() => done.lines.push(format!("restored CT {ctid}: {path}")),
                         Ok(r) => {
                             failed.push(format!("CT {ctid}: {path} not restored: {}", r.output()))
                         }
@@ -155,9 +156,9 @@ impl GuestRollback {
                     let argv =
                         in_guest(ctid, &["rm".into(), "-f".into(), "--".into(), path.clone()]);
                     match run(&argv, opts) {
-                        Ok(r) if r.ok() => {
-                            done.push(format!("removed CT {ctid}: {path} (the run created it)"))
-                        }
+                        Ok(r) if r.ok() => done
+                            .lines
+                            .push(format!("removed CT {ctid}: {path} (the run created it)")),
                         Ok(r) => {
                             failed.push(format!("CT {ctid}: {path} not removed: {}", r.output()))
                         }
@@ -172,11 +173,11 @@ impl GuestRollback {
 
 /// The rollback's result: `done`, or, when a guest file was not restored,
 /// an error listing both (so the exit status says the rollback is partial).
-pub fn finish(done: Vec<String>, failed: Vec<String>) -> anyhow::Result<Vec<String>> {
+pub fn finish(done: Done, failed: Vec<String>) -> anyhow::Result<Done> {
     if failed.is_empty() {
         return Ok(done);
     }
-    let mut text = done;
+    let mut text = done.lines;
     text.extend(failed);
     bail!(
         "{}\nthe rollback is incomplete: guest files above were not restored",
