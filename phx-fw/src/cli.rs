@@ -13,8 +13,9 @@ use std::path::PathBuf;
 /// /etc/pve/nodes/<hostname>/host.fw from its `host` object, and
 /// /etc/pve/firewall/<vmid>.fw for every guest with a `firewall` object. Every value is checked against what
 /// pve-firewall accepts; a bad one stops everything (exit 2, file and JSON path).
-/// Handlers, only when a file changed: `pve-firewall compile` (a check), then
-/// `pve-firewall restart`.
+/// Handler, only when a file changed: `pve-firewall restart`. No `pve-firewall
+/// compile` before it: it exits 0 even on rule errors, so it checks nothing;
+/// Phoenix's own validation (exit 2 before any plan) is the gate.
 ///
 /// Lockout guard: the proposed rules are evaluated, with Proxmox's implicit
 /// management rules, for tcp/22 and tcp/8006 to the host from

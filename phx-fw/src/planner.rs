@@ -14,7 +14,6 @@ use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
 
 pub use crate::TOOL;
-pub const COMPILE: &str = "fw:compile";
 pub const RESTART: &str = "fw:restart";
 
 /// Checks every firewall object in the inventory. `Ok` carries warnings.
@@ -344,24 +343,18 @@ pub fn plan(inv: &Inventory, opts: &Options) -> Result<(Plan, Vec<String>), Prob
             Action::File(FileStep {
                 path: f.path,
                 content: f.text,
-                notify: vec![COMPILE.into(), RESTART.into()],
+                notify: vec![RESTART.into()],
                 ..Default::default()
             }),
         );
     }
     if !plan.steps.is_empty() {
-        plan.push(
-            COMPILE,
-            Action::Handler(HandlerStep {
-                superseded_by: vec![],
-                confirm: false,
-                // `pve-firewall compile` is the check; where the command is
-                // missing (a preview machine) the restart still follows.
-                only_if: Some(argv(&["which", "pve-firewall"])),
-                argv: argv(&["pve-firewall", "compile"]),
-                desc: "check the changed firewall files compile (pve-firewall compile)".into(),
-            }),
-        );
+        // No `pve-firewall compile` first: it exits 0 whatever the files
+        // hold (a bad line is a warning and is skipped; pve-firewall
+        // src/PVE/Service/pve_firewall.pm compile, src/PVE/Firewall.pm
+        // parse_fw_rule's callers `warn "$prefix: $err"`), so it checks
+        // nothing. The gate is Phoenix's own: every value was checked against
+        // what pve-firewall accepts before this plan was made.
         plan.push(
             RESTART,
             Action::Handler(HandlerStep {
