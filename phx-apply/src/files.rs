@@ -42,14 +42,15 @@ impl Run<'_> {
 
     pub(crate) fn file(&mut self, step: &Step, f: &FileStep) -> anyhow::Result<Outcome> {
         let mode = f.mode.as_deref().map(parse_mode).transpose()?;
+        let cur = self.read(&f.path)?;
+        // Over the current text: a crypt it holds of the same secret is kept.
         let content = match &f.secret_from {
             None => f.content.clone(),
-            Some(r) => match self.secrets.fill(&f.content, r) {
+            Some(r) => match self.secrets.fill_over(&f.content, r, cur.as_deref()) {
                 Ok(c) => c,
                 Err(why) => return Ok(outcome(step, Status::Failed, format!("{}: {why}", f.path))),
             },
         };
-        let cur = self.read(&f.path)?;
         let mut out = self.converge_text(step, &f.path, cur, content, Some((f, mode)))?;
         if out.status == Status::Ok {
             // Content is right; metadata may still drift.

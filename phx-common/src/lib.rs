@@ -6,6 +6,7 @@
 pub mod alloc;
 pub mod cli;
 pub mod config;
+pub mod crypt;
 pub mod edit;
 pub mod fast_hash;
 pub mod firewall;

@@ -90,6 +90,11 @@ pub struct SecretRef {
     /// Pointer and the value it must hold (`/vms/1/vmid` = 9001).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guard: Option<(String, serde_json::Value)>,
+    /// The value goes in as its SHA-512 crypt (`$6$…`), as Proxmox hands
+    /// cipassword to cloud-init; one that already is a crypt goes in as it
+    /// is, and the file's current crypt is kept when it matches the value.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub sha512_crypt: bool,
 }
 
 /// The lines between `# BEGIN phoenix <marker>` and `# END phoenix <marker>`

@@ -304,15 +304,19 @@ impl Planner<'_> {
             pointer: format!("/vms/{index}/user_config/password"),
             placeholder: crate::snippets::PLACEHOLDER.to_string(),
             guard: Some((format!("/vms/{index}/vmid"), v.id.into())),
+            // As Proxmox does with cipassword (qemu-server API2/Qemu.pm:
+            // encrypt_pw): only a SHA-512 crypt reaches the host and the drive.
+            sha512_crypt: true,
         };
         let content =
             crate::snippets::user_data(v.id, &v.name, &w.s.settings, w.s.get("searchdomain"));
-        if let (Ok(want), Some((have, mode))) = (
-            self.secrets.fill(&content, &from),
-            self.seen.own.snippets.get(&v.id),
-        ) {
-            if want == *have && *mode == SNIPPET_MODE {
-                return;
+        if let Some((have, mode)) = self.seen.own.snippets.get(&v.id) {
+            // Filled over the snippet on the host: its crypt is kept when it
+            // is one of the password, so only a real change differs.
+            if let Ok(want) = self.secrets.fill_over(&content, &from, Some(have)) {
+                if want == *have && *mode == SNIPPET_MODE {
+                    return;
+                }
             }
         }
         let running = self.seen.running.contains(&v.id) && !v.is_template;
