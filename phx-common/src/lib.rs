@@ -14,6 +14,7 @@ pub mod fsutil;
 pub mod guest_conf;
 pub mod guests;
 pub mod ip_text;
+pub mod node;
 pub mod order;
 pub mod plan;
 pub mod plan_guest;
