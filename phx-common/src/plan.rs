@@ -71,6 +71,24 @@ pub struct FileStep {
     /// reads it when it applies the step. Only with `secret`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret_from: Option<SecretRef>,
+    /// A Proxmox guest's conf: written holding the guest's config lock,
+    /// never over a conf that carries `lock:`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conf_lock: Option<ConfLock>,
+}
+
+/// How Proxmox's own tools guard a guest's conf, which a step writing it
+/// follows: an exclusive flock on `lock_file` held from reading the conf to
+/// writing it (pve-guest-common PVE/AbstractConfig.pm lock_config, 10 s to
+/// get it), and no write while its main section has a `lock:` line (a
+/// backup, migration or snapshot in progress; `check_lock`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConfLock {
+    /// `/run/lock/lxc/pve-config-<ctid>.lock` (pve-container
+    /// src/PVE/LXC/Config.pm config_file_lock).
+    pub lock_file: String,
+    /// How messages name the guest (`CT 101`).
+    pub guest: String,
 }
 
 /// Where a secret file's secret value lives: a JSON string in a file the
@@ -126,6 +144,9 @@ pub struct LinesStep {
     pub stop_at: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notify: Vec<String>,
+    /// As [`FileStep::conf_lock`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conf_lock: Option<ConfLock>,
 }
 
 /// The file must not exist (it is backed up before removal).
