@@ -379,3 +379,28 @@ fn set_refuses_a_locked_ct() {
     );
     assert!(!conf(r, 101).contains("memory: 1024"));
 }
+
+/// pve-container src/PVE/CLI/pct.pm param_mapping: `--ssh-public-keys` is
+/// a file path on pct's command line; keys given inline fail.
+#[test]
+fn create_reads_ssh_public_keys_from_a_file() {
+    let d = tempfile::tempdir().unwrap();
+    let r = d.path();
+    let tmpl = "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst";
+    fails(
+        r,
+        &[
+            "create",
+            "101",
+            tmpl,
+            "--ssh-public-keys",
+            "ssh-ed25519 AAAA k@h",
+        ],
+        "can't open 'ssh-ed25519 AAAA k@h' - No such file or directory",
+    );
+    std::fs::write(r.join("keys.pub"), "ssh-ed25519 AAAA k@h\n").unwrap();
+    ok(
+        r,
+        &["create", "101", tmpl, "--ssh-public-keys", "/keys.pub"],
+    );
+}
