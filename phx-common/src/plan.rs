@@ -71,17 +71,15 @@ pub struct FileStep {
     /// reads it when it applies the step. Only with `secret`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret_from: Option<SecretRef>,
-    /// A Proxmox guest's conf: written holding the guest's config lock,
-    /// never over a conf that carries `lock:`.
+    /// A Proxmox guest's conf: see [`ConfLock`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conf_lock: Option<ConfLock>,
 }
 
-/// How Proxmox's own tools guard a guest's conf, which a step writing it
-/// follows: an exclusive flock on `lock_file` held from reading the conf to
-/// writing it (pve-guest-common PVE/AbstractConfig.pm lock_config, 10 s to
-/// get it), and no write while its main section has a `lock:` line (a
-/// backup, migration or snapshot in progress; `check_lock`).
+/// A guest conf is written as Proxmox's tools write it: holding a flock on
+/// `lock_file` (pve-guest-common PVE/AbstractConfig.pm lock_config, 10 s),
+/// never while its main section has `lock:` (a backup, migration or
+/// snapshot in progress; `check_lock`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ConfLock {
     /// `/run/lock/lxc/pve-config-<ctid>.lock` (pve-container
@@ -109,8 +107,7 @@ pub struct SecretRef {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guard: Option<(String, serde_json::Value)>,
     /// The value goes in as its SHA-512 crypt (`$6$…`), as Proxmox hands
-    /// cipassword to cloud-init; one that already is a crypt goes in as it
-    /// is, and the file's current crypt is kept when it matches the value.
+    /// cipassword to cloud-init (a crypt as it is; a matching one kept).
     #[serde(default, skip_serializing_if = "is_false")]
     pub sha512_crypt: bool,
 }
