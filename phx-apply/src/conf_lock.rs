@@ -1,5 +1,5 @@
 //! A Proxmox guest's conf is changed the way Proxmox's own tools change it
-//! (pve-guest-common src/PVE/AbstractConfig.pm lock_config and check_lock):
+//! (pve-guest-common src/PVE/AbstractConfig.pm:329 lock_config and :336 check_lock):
 //! under an exclusive flock on the guest's lock file, waited for up to 10
 //! seconds, and never while the conf's main section carries `lock:` (a
 //! backup, migration or snapshot in progress, which would be undone).

@@ -1,7 +1,7 @@
 //! SHA-512 crypt(3) (`$6$<salt>$<hash>`), the form in which Proxmox hands a
 //! cloud-init password to the guest: `qm set --cipassword` stores
-//! `PVE::Tools::encrypt_pw` of it (qemu-server src/PVE/API2/Qemu.pm), and
-//! `cloudinit_userdata` (src/PVE/QemuServer/Cloudinit.pm) writes that into
+//! `PVE::Tools::encrypt_pw` of it (qemu-server src/PVE/API2/Qemu.pm:2533), and
+//! `cloudinit_userdata` (src/PVE/QemuServer/Cloudinit.pm:157-165) writes that into
 //! user-data. Phoenix writes the same, so the clear value never reaches the
 //! host or the config drive.
 
@@ -15,7 +15,7 @@ const SALT_LEN: usize = 16;
 
 /// Whether `value` already is a crypt(3) hash, which Proxmox passes through
 /// unchanged: the regex qemu-server applies before `encrypt_pw`
-/// (`^\$(?:[156]|2[ay])(\$.+){2}`, src/PVE/API2/Qemu.pm update_vm).
+/// (`^\$(?:[156]|2[ay])(\$.+){2}`, src/PVE/API2/Qemu.pm:2533 update_vm).
 pub fn is_crypt(value: &str) -> bool {
     let Some(rest) = value.strip_prefix('$') else {
         return false;

@@ -1,5 +1,5 @@
 //! The Proxmox node's name as Proxmox itself takes it: pve-common's
-//! `PVE::INotify::nodename` (src/PVE/INotify.pm) is `uname -n` without its
+//! `PVE::INotify::nodename` (src/PVE/INotify.pm:523) is `uname -n` without its
 //! domain part, and pmxcfs and pve-firewall name `/etc/pve/nodes/<node>/`
 //! after it. It is not `network.hostname`: that is what the node is to
 //! become, and renaming a node is a step of its own (phx-net).

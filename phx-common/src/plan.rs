@@ -77,13 +77,13 @@ pub struct FileStep {
 }
 
 /// A guest conf is written as Proxmox's tools write it: holding a flock on
-/// `lock_file` (pve-guest-common PVE/AbstractConfig.pm lock_config, 10 s),
+/// `lock_file` (pve-guest-common PVE/AbstractConfig.pm:329 lock_config, 10 s),
 /// never while its main section has `lock:` (a backup, migration or
 /// snapshot in progress; `check_lock`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ConfLock {
     /// `/run/lock/lxc/pve-config-<ctid>.lock` (pve-container
-    /// src/PVE/LXC/Config.pm config_file_lock).
+    /// src/PVE/LXC/Config.pm:53 config_file_lock).
     pub lock_file: String,
     /// How messages name the guest (`CT 101`).
     pub guest: String,

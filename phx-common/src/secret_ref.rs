@@ -222,7 +222,7 @@ mod tests {
     }
 
     /// Proxmox's form of a cloud-init password (qemu-server
-    /// src/PVE/API2/Qemu.pm: `encrypt_pw` unless it already is a crypt).
+    /// src/PVE/API2/Qemu.pm:2533: `encrypt_pw` unless it already is a crypt).
     #[test]
     fn sha512_crypt_writes_the_crypt_and_keeps_a_matching_one() {
         let f = file_with(r#"{"vms":[{"vmid":9001,"user_config":{"password":"pw"}}]}"#);

@@ -369,7 +369,7 @@ pub fn plan(inv: &Inventory, opts: &Options) -> Result<(Plan, Vec<String>), Prob
     if !plan.steps.is_empty() {
         // No `pve-firewall compile` first: it exits 0 whatever the files
         // hold (a bad line is a warning and is skipped; pve-firewall
-        // src/PVE/Service/pve_firewall.pm compile, src/PVE/Firewall.pm
+        // src/PVE/Service/pve_firewall.pm:207 compile, src/PVE/Firewall.pm
         // parse_fw_rule's callers `warn "$prefix: $err"`), so it checks
         // nothing. The gate is Phoenix's own: every value was checked against
         // what pve-firewall accepts before this plan was made.

@@ -172,7 +172,7 @@ pub fn desired(c: &Lxc, host: &Host) -> Desired {
     ));
     // A delay alone is `up=N` without `order=`: pve-manager's startall puts
     // a guest without an order last (`$startup->{order} // LONG_MAX`,
-    // PVE/API2/Nodes.pm get_start_stop_list); `order=0` would start it first.
+    // PVE/API2/Nodes.pm:2083 get_start_stop_list); `order=0` would start it first.
     let startup: Vec<String> = [("order", c.boot_order), ("up", c.boot_delay)]
         .into_iter()
         .filter(|&(_, n)| n > 0)

@@ -14,7 +14,7 @@ pub fn conf_path(ctid: u32) -> String {
 }
 
 /// The flock pct and the API hold while they change CT `ctid`'s conf
-/// (pve-container src/PVE/LXC/Config.pm config_file_lock:
+/// (pve-container src/PVE/LXC/Config.pm:53 config_file_lock:
 /// `$lockdir/pve-config-${vmid}.lock`, `$lockdir` = /run/lock/lxc). Phoenix
 /// writes a conf holding it too, rather than through `pct set`, because the
 /// raw `lxc.*` lines it edits are no `pct set` option.

@@ -1,7 +1,7 @@
 //! A container's conf is written as pct itself writes it: holding the CT's
 //! config lock (/run/lock/lxc/pve-config-<ctid>.lock, pve-container
-//! src/PVE/LXC/Config.pm config_file_lock; pve-guest-common
-//! PVE/AbstractConfig.pm lock_config), and never over a conf that carries
+//! src/PVE/LXC/Config.pm:53 config_file_lock; pve-guest-common
+//! PVE/AbstractConfig.pm:329 lock_config), and never over a conf that carries
 //! `lock:` (a backup, migration or snapshot in progress: check_lock).
 //! Against the pct TEST DOUBLE and the real executor.
 

@@ -1,14 +1,14 @@
 //! Renaming a Proxmox node. pmxcfs keeps a node's guests and certificates
 //! under `/etc/pve/nodes/<node name>/`, the name being `uname -n`
-//! (pve-common src/PVE/INotify.pm nodename). A new hostname makes the node
+//! (pve-common src/PVE/INotify.pm:523 nodename). A new hostname makes the node
 //! look in a new, empty directory: its guests (`lxc/*.conf`,
 //! `qemu-server/*.conf`) and its own web certificate (`pveproxy-ssl.pem`,
 //! `.key`) stay behind under the old name — orphaned, and in a cluster the
 //! other nodes still see them on a node that no longer answers. So phx-net
 //! renames only a node that holds none of them, unless told `--rename-node`.
 //! `pve-ssl.pem`/`.key` are not counted: pveproxy makes them for the node's
-//! name at its start (pve-manager services/pveproxy.service `pvecm
-//! updatecerts`, pve-cluster src/PVE/Cluster/Setup.pm gen_pve_ssl_cert).
+//! name at its start (pve-manager services/pveproxy.service:14 `pvecm
+//! updatecerts`, pve-cluster src/PVE/Cluster/Setup.pm:487 gen_pve_ssl_cert).
 
 use crate::Observed;
 use phx_common::config::Inventory;

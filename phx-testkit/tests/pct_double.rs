@@ -353,7 +353,7 @@ fn it_refuses_to_run_without_phx_root() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("PHX_ROOT is not set"));
 }
 
-/// pve-container src/PVE/API2/LXC/Config.pm update_vm runs check_lock: a
+/// pve-container src/PVE/API2/LXC/Config.pm:174 update_vm runs check_lock: a
 /// CT in a backup, migration or snapshot refuses `pct set`.
 #[test]
 fn set_refuses_a_locked_ct() {
@@ -380,7 +380,7 @@ fn set_refuses_a_locked_ct() {
     assert!(!conf(r, 101).contains("memory: 1024"));
 }
 
-/// pve-container src/PVE/CLI/pct.pm param_mapping: `--ssh-public-keys` is
+/// pve-container src/PVE/CLI/pct.pm:88 param_mapping: `--ssh-public-keys` is
 /// a file path on pct's command line; keys given inline fail.
 #[test]
 fn create_reads_ssh_public_keys_from_a_file() {

@@ -33,9 +33,9 @@ fn conf(root: &Path, id: u32) -> String {
     std::fs::read_to_string(root.join(format!("etc/pve/qemu-server/{id}.conf"))).unwrap()
 }
 
-/// qemu-server src/PVE/CLI/qm.pm param_mapping: `--sshkeys` is a file path,
+/// qemu-server src/PVE/CLI/qm.pm:1314 param_mapping: `--sshkeys` is a file path,
 /// its text URL-encoded by qm; keys given inline fail as the file they name
-/// does not exist (pve-common PVE/File.pm file_get_contents).
+/// does not exist (pve-common PVE/File.pm:105 file_get_contents).
 #[test]
 fn sshkeys_is_a_file_qm_reads_and_encodes() {
     let d = tempfile::tempdir().unwrap();
@@ -67,7 +67,7 @@ fn sshkeys_is_a_file_qm_reads_and_encodes() {
     );
 }
 
-/// qemu-server src/PVE/API2/Qemu.pm template: "unable to create template,
+/// qemu-server src/PVE/API2/Qemu.pm:6561 template: "unable to create template,
 /// because VM contains snapshots"; pve-guest-common AbstractConfig.pm
 /// snapshot_prepare: no snapshot of a template.
 #[test]

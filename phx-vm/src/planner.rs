@@ -171,7 +171,7 @@ impl<'a> Planner<'a> {
     }
 
     /// On qm's command line `--sshkeys` names a FILE whose text qm
-    /// URL-encodes itself (qemu-server src/PVE/CLI/qm.pm param_mapping:
+    /// URL-encodes itself (qemu-server src/PVE/CLI/qm.pm:1314 param_mapping:
     /// `uri_escape(file_get_contents($_[0]))`): the keys given as text fail
     /// with "can't open '…'". When `keys` passes sshkeys, plan the keys as a
     /// root-only file, put its path in their place, and return the path for
@@ -235,7 +235,7 @@ impl<'a> Planner<'a> {
     /// A new template: `qm template`. No snapshot, even when
     /// `template_snapshot_name` is set (spec() warns): qm refuses to make a
     /// template of a VM with snapshots ("unable to create template, because
-    /// VM contains snapshots", qemu-server src/PVE/API2/Qemu.pm template),
+    /// VM contains snapshots", qemu-server src/PVE/API2/Qemu.pm:6561 template),
     /// and refuses to snapshot a template ("you can't take a snapshot if it's
     /// a template", pve-guest-common src/PVE/AbstractConfig.pm
     /// snapshot_prepare). Clones are made from the template itself.
@@ -304,7 +304,7 @@ impl Planner<'_> {
             pointer: format!("/vms/{index}/user_config/password"),
             placeholder: crate::snippets::PLACEHOLDER.to_string(),
             guard: Some((format!("/vms/{index}/vmid"), v.id.into())),
-            // As Proxmox does with cipassword (qemu-server API2/Qemu.pm:
+            // As Proxmox does with cipassword (qemu-server API2/Qemu.pm:2533:
             // encrypt_pw): only a SHA-512 crypt reaches the host and the drive.
             sha512_crypt: true,
         };

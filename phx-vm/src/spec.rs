@@ -159,8 +159,9 @@ pub fn parse_net0(s: &str) -> BTreeMap<String, String> {
 
 /// qm's `startup` value, None when neither is configured. A delay alone
 /// gives `up=N` without `order=`: pve-manager's startall sorts a guest
-/// without an order last (`$startup->{order} // LONG_MAX`, PVE/API2/Nodes.pm
-/// get_start_stop_list), while `order=0` would put it before every one of them.
+/// without an order last (`$startup->{order} // LONG_MAX`,
+/// PVE/API2/Nodes.pm:2083 get_start_stop_list), while `order=0` would put it
+/// before every one of them.
 pub fn startup(boot_order: u64, boot_delay: u64) -> Option<String> {
     let mut parts = Vec::new();
     if boot_order > 0 {

@@ -160,7 +160,7 @@ fn disks_grow_and_are_never_shrunk() {
 }
 
 /// qm's CLI reads `--sshkeys` as a file and URL-encodes its text itself
-/// (qemu-server PVE/CLI/qm.pm param_mapping): the plan writes the keys to a
+/// (qemu-server PVE/CLI/qm.pm:1314 param_mapping): the plan writes the keys to a
 /// root-only file, passes its path, and removes it after the call.
 #[test]
 fn ssh_keys_reach_qm_as_a_file_it_reads() {
@@ -295,7 +295,7 @@ fn the_binary_writes_as_it_plans_the_plan_the_library_keeps() {
 }
 
 /// qm refuses `qm template` on a VM with snapshots (qemu-server
-/// src/PVE/API2/Qemu.pm template) and snapshots of a template: VM 9000's
+/// src/PVE/API2/Qemu.pm:6561 template) and snapshots of a template: VM 9000's
 /// template_snapshot_name is ignored with a note, and its clones are made
 /// from the template itself.
 #[test]

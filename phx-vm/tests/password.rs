@@ -98,7 +98,7 @@ fn clear_nowhere_on_the_host(secret: &str, root: &Path) {
 }
 
 /// Proxmox turns cipassword into a SHA-512 crypt before it reaches the
-/// user data (qemu-server API2/Qemu.pm encrypt_pw, Cloudinit.pm): so does
+/// user data (qemu-server API2/Qemu.pm:2533 encrypt_pw, Cloudinit.pm): so does
 /// Phoenix, and the clear value is on neither the host nor the drive.
 #[test]
 fn the_password_is_a_sha512_crypt_in_a_root_only_snippet_and_nowhere_else() {

@@ -188,7 +188,7 @@ impl Ruleset<'_> {
         // PVEFW-FWBR-IN, which every packet into a firewall bridge crosses
         // before the tap chains: the blacklist and smurf filters (with
         // host.fw's nosmurfs), whether or not the guest has a <vmid>.fw
-        // (pve-firewall src/PVE/Firewall.pm compile_iptables_filter:
+        // (pve-firewall src/PVE/Firewall.pm:4343 compile_iptables_filter:
         // ruleset_chain_add_input_filters on PVEFW-FWBR-IN). Leaving a guest
         // (PVEFW-FWBR-OUT) has no such filter.
         if inbound {
@@ -304,7 +304,7 @@ impl Ruleset<'_> {
         // Local only within one network stack: the host, or one guest NIC.
         // A guest's packet to another of its NICs leaves through the sending
         // NIC's tap and comes back in through the other's, crossing both
-        // chains (FirewallSimulator.pm route_packet from `vm100i1` to
+        // chains (FirewallSimulator.pm:563 simulate_firewall/route_packet from `vm100i1` to
         // `vm100`): an empty ipfilter-netN drops it.
         let same_nic = p.src_nic.unwrap_or(0) == p.dst_nic.unwrap_or(0);
         if from == to && (from == Zone::Host || matches!(from, Zone::Guest(_)) && same_nic) {

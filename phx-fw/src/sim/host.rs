@@ -39,7 +39,7 @@ impl Ruleset<'_> {
         }
         // Before the per-peer rules, from and to anyone: `-m addrtype
         // --dst-type MULTICAST -p udp --dport 5404:5405` when totem's
-        // transport is udp (enable_host_firewall, corosync rules IN and OUT).
+        // transport is udp (pve-firewall src/PVE/Firewall.pm:2960 IN, :3062 OUT).
         if self.topo.corosync_multicast && p.dst_type() == DstType::Multicast {
             return Some((
                 Verdict::Accept,

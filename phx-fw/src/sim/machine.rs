@@ -104,7 +104,7 @@ pub fn corosync_rings(text: &str) -> (Vec<(String, u8, Ipv4Addr)>, Vec<String>) 
 
 /// Whether corosync.conf's top-level `totem` section says `transport: udp`
 /// (multicast), the one case in which pve-firewall accepts multicast
-/// corosync (src/PVE/Firewall.pm enable_host_firewall:
+/// corosync (src/PVE/Firewall.pm:2896 enable_host_firewall:
 /// `$corosync_conf->{main}->{totem}->{transport} eq 'udp'`).
 pub fn corosync_multicast(text: &str) -> bool {
     let mut sections: Vec<&str> = Vec::new();
