@@ -2,6 +2,7 @@
 //! Each compares first, so an equal file is never rewritten.
 
 use crate::atomic::{self, write_temp, Mode};
+use crate::conf_lock::ConfAccess;
 use crate::meta::{keep_metadata, metadata_drift, parse_mode, set_metadata};
 use crate::outcome::{outcome, Outcome, Status};
 use crate::{diff, run, Run};
@@ -20,6 +21,10 @@ impl Run<'_> {
     }
 
     pub(crate) fn lines(&mut self, step: &Step, l: &LinesStep) -> anyhow::Result<Outcome> {
+        let _held = match self.conf_access(step, &l.path, l.conf_lock.as_ref())? {
+            ConfAccess::Free(held) => held,
+            ConfAccess::Locked(o) => return Ok(o),
+        };
         match self.read(&l.path)? {
             Some(cur) => {
                 let new = files::with_lines(&cur, &l.lines, &l.owned, l.stop_at.as_deref());
@@ -54,9 +59,15 @@ impl Run<'_> {
         cur: Option<String>,
     ) -> anyhow::Result<Outcome> {
         let mode = f.mode.as_deref().map(parse_mode).transpose()?;
+        let _held = match self.conf_access(step, &f.path, f.conf_lock.as_ref())? {
+            ConfAccess::Free(held) => held,
+            ConfAccess::Locked(o) => return Ok(o),
+        };
+        let cur = self.read(&f.path)?;
+        // Over the current text: a crypt it holds of the same secret is kept.
         let content = match &f.secret_from {
             None => f.content.clone(),
-            Some(r) => match self.secrets.fill(&f.content, r) {
+            Some(r) => match self.secrets.fill_over(&f.content, r, cur.as_deref()) {
                 Ok(c) => c,
                 Err(why) => return Ok(outcome(step, Status::Failed, format!("{}: {why}", f.path))),
             },

@@ -8,6 +8,7 @@ mod check;
 pub mod cli;
 pub mod color;
 mod commands;
+mod conf_lock;
 pub mod confine;
 pub mod confirm;
 pub mod diff;

@@ -25,6 +25,7 @@ fn secret_ref(placeholder: &str) -> SecretRef {
         pointer: "/vms/0/user_config/password".into(),
         placeholder: placeholder.into(),
         guard: None,
+        sha512_crypt: false,
     }
 }
 

@@ -7,6 +7,7 @@ use crate::guest::{self, Service};
 use crate::stepca;
 use crate::topology::{Route, Topology};
 use crate::yaml::{map, s, to_string, Yaml};
+use phx_common::config::step_ca::duration_minutes;
 use phx_common::config::StepCa;
 use phx_common::plan::{argv, Plan};
 
@@ -28,6 +29,17 @@ fn release_url() -> String {
 /// Where the release tarball waits between download and unpacking.
 const TARBALL: &str = "/tmp/phx-traefik.tar.gz";
 
+/// Traefik's `certificatesDuration` (whole hours) for the lifetime Step-CA
+/// gives its certificates: Traefik schedules renewal from it, so its
+/// default (90 days) or a fixed 24 with a longer CA duration would renew
+/// at the wrong time. Rounded down (a 90m lifetime is 1 hour), so Traefik
+/// never takes a certificate to live longer than it does; 1 at least, the
+/// smallest value Traefik takes.
+pub fn certificates_duration_hours(ca: &StepCa) -> i64 {
+    let minutes = duration_minutes(&ca.default_tls_cert_duration).unwrap_or(24 * 60);
+    i64::try_from(minutes / 60).unwrap_or(i64::MAX).max(1)
+}
+
 pub fn static_config(ca: &StepCa) -> String {
     let web = map(vec![
         ("address", s(":80")),
@@ -44,8 +56,10 @@ pub fn static_config(ca: &StepCa) -> String {
     ]);
     let acme = map(vec![
         ("caServer", s(stepca::acme_directory(ca))),
-        // Hours: Step-CA issues 24h certificates; the default (90 days) would renew too late.
-        ("certificatesDuration", Yaml::Int(24)),
+        (
+            "certificatesDuration",
+            Yaml::Int(certificates_duration_hours(ca)),
+        ),
         ("caCertificates", Yaml::List(vec![s(ROOT_CA)])),
         ("storage", s(ACME_STORAGE)),
         ("httpChallenge", map(vec![("entryPoint", s("web"))])),
@@ -224,4 +238,26 @@ pub fn plan(plan: &mut Plan, topo: &Topology, ca: &StepCa) {
     );
     svc.unit_file(plan, unit());
     svc.finish(plan);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ca(duration: &str) -> StepCa {
+        StepCa {
+            dns_name: "ca.lan".into(),
+            ca_name: "Phoenix".into(),
+            provisioner_name: "admin@lan".into(),
+            default_tls_cert_duration: duration.into(),
+        }
+    }
+
+    #[test]
+    fn certificates_duration_follows_the_cas_lifetime() {
+        assert!(static_config(&ca("24h")).contains("certificatesDuration: 24\n"));
+        assert!(static_config(&ca("168h")).contains("certificatesDuration: 168\n"));
+        assert!(static_config(&ca("90m")).contains("certificatesDuration: 1\n"));
+        assert!(static_config(&ca("30m")).contains("certificatesDuration: 1\n"));
+    }
 }

@@ -6,6 +6,7 @@
 pub mod alloc;
 pub mod cli;
 pub mod config;
+pub mod crypt;
 pub mod edit;
 pub mod fast_hash;
 pub mod firewall;
@@ -13,6 +14,7 @@ pub mod fsutil;
 pub mod guest_conf;
 pub mod guests;
 pub mod ip_text;
+pub mod node;
 pub mod order;
 pub mod plan;
 pub mod plan_guest;

@@ -71,6 +71,22 @@ pub struct FileStep {
     /// reads it when it applies the step. Only with `secret`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret_from: Option<SecretRef>,
+    /// A Proxmox guest's conf: see [`ConfLock`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conf_lock: Option<ConfLock>,
+}
+
+/// A guest conf is written as Proxmox's tools write it: holding a flock on
+/// `lock_file` (pve-guest-common PVE/AbstractConfig.pm:329 lock_config, 10 s),
+/// never while its main section has `lock:` (a backup, migration or
+/// snapshot in progress; `check_lock`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConfLock {
+    /// `/run/lock/lxc/pve-config-<ctid>.lock` (pve-container
+    /// src/PVE/LXC/Config.pm:53 config_file_lock).
+    pub lock_file: String,
+    /// How messages name the guest (`CT 101`).
+    pub guest: String,
 }
 
 /// Where a secret file's secret value lives: a JSON string in a file the
@@ -90,6 +106,10 @@ pub struct SecretRef {
     /// Pointer and the value it must hold (`/vms/1/vmid` = 9001).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guard: Option<(String, serde_json::Value)>,
+    /// The value goes in as its SHA-512 crypt (`$6$…`), as Proxmox hands
+    /// cipassword to cloud-init (a crypt as it is; a matching one kept).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub sha512_crypt: bool,
 }
 
 /// The lines between `# BEGIN phoenix <marker>` and `# END phoenix <marker>`
@@ -121,6 +141,9 @@ pub struct LinesStep {
     pub stop_at: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notify: Vec<String>,
+    /// As [`FileStep::conf_lock`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conf_lock: Option<ConfLock>,
 }
 
 /// The file must not exist (it is backed up before removal).

@@ -20,14 +20,60 @@ impl SecretFiles {
     /// `content` with the placeholder replaced by the value as a JSON
     /// string (which YAML reads as the same double-quoted string).
     pub fn fill(&mut self, content: &str, r: &SecretRef) -> Result<String, String> {
+        self.fill_over(content, r, None)
+    }
+
+    /// [`Self::fill`] for a file whose text is now `current`: with
+    /// `sha512_crypt`, the crypt `current` holds in the placeholder's place
+    /// is kept when it is one of the value, so a converged file is not
+    /// rewritten with a fresh salt.
+    pub fn fill_over(
+        &mut self,
+        content: &str,
+        r: &SecretRef,
+        current: Option<&str>,
+    ) -> Result<String, String> {
         let doc = self
             .docs
             .entry(r.file.clone())
             .or_insert_with(|| parse(&r.file))
             .as_ref()
             .map_err(Clone::clone)?;
-        fill_from(doc, content, r)
+        fill_from(doc, content, r, current)
     }
+}
+
+/// What `current` holds where `content` has the placeholder, when the rest
+/// of the two is the same.
+fn value_in(content: &str, placeholder: &str, current: &str) -> Option<String> {
+    let (before, after) = content.split_once(placeholder)?;
+    let middle = current
+        .strip_prefix(before)?
+        .strip_suffix(after)
+        .filter(|_| current.len() >= before.len() + after.len())?;
+    serde_json::from_str(middle).ok()
+}
+
+/// The value as it goes into the file: itself, or with `sha512_crypt` its
+/// crypt (the one `current` holds when that one matches, else a new salt's).
+fn encoded(
+    value: &str,
+    r: &SecretRef,
+    content: &str,
+    current: Option<&str>,
+) -> Result<String, String> {
+    if !r.sha512_crypt || crate::crypt::is_crypt(value) {
+        return Ok(value.to_string());
+    }
+    if let Some(kept) = current
+        .and_then(|c| value_in(content, &r.placeholder, c))
+        .filter(|old| crate::crypt::sha512_matches(value, old))
+    {
+        return Ok(kept);
+    }
+    let salt = crate::crypt::new_salt()
+        .map_err(|e| format!("cannot read /dev/urandom for a salt: {e}"))?;
+    Ok(crate::crypt::sha512(value, &salt))
 }
 
 fn parse(file: &str) -> Result<Value, String> {
@@ -35,7 +81,12 @@ fn parse(file: &str) -> Result<Value, String> {
     serde_json::from_str(&text).map_err(|e| format!("the secret's file {file} is not JSON: {e}"))
 }
 
-fn fill_from(doc: &Value, content: &str, r: &SecretRef) -> Result<String, String> {
+fn fill_from(
+    doc: &Value,
+    content: &str,
+    r: &SecretRef,
+    current: Option<&str>,
+) -> Result<String, String> {
     if let Some((at, want)) = &r.guard {
         if !same_scalar(doc.pointer(at), want) {
             return Err(format!(
@@ -65,7 +116,8 @@ fn fill_from(doc: &Value, content: &str, r: &SecretRef) -> Result<String, String
             ))
         }
     };
-    let quoted = serde_json::to_string(value).expect("a string serialises");
+    let value = encoded(value, r, content, current)?;
+    let quoted = serde_json::to_string(&value).expect("a string serialises");
     Ok(content.replacen(&r.placeholder, &quoted, 1))
 }
 
@@ -126,6 +178,7 @@ mod tests {
             pointer: "/vms/0/user_config/password".into(),
             placeholder: "@SECRET@".into(),
             guard: Some(("/vms/0/vmid".into(), 9001.into())),
+            sha512_crypt: false,
         }
     }
 
@@ -166,6 +219,44 @@ mod tests {
                 "{err}"
             );
         }
+    }
+
+    /// Proxmox's form of a cloud-init password (qemu-server
+    /// src/PVE/API2/Qemu.pm:2533: `encrypt_pw` unless it already is a crypt).
+    #[test]
+    fn sha512_crypt_writes_the_crypt_and_keeps_a_matching_one() {
+        let f = file_with(r#"{"vms":[{"vmid":9001,"user_config":{"password":"pw"}}]}"#);
+        let r = SecretRef {
+            sha512_crypt: true,
+            ..reference(f.path())
+        };
+        let content = "a: 1\npassword: @SECRET@\nb: 2\n";
+        let first = fill(content, &r).unwrap();
+        assert!(!first.contains("\"pw\""), "{first}");
+        let hash: String = serde_json::from_str(
+            first
+                .strip_prefix("a: 1\npassword: ")
+                .unwrap()
+                .strip_suffix("\nb: 2\n")
+                .unwrap(),
+        )
+        .unwrap();
+        assert!(crate::crypt::sha512_matches("pw", &hash), "{hash}");
+        // Another salt each time from nothing; the same crypt over a file holding it.
+        assert_ne!(fill(content, &r).unwrap(), first);
+        let mut files = SecretFiles::default();
+        assert_eq!(files.fill_over(content, &r, Some(&first)).unwrap(), first);
+        // A crypt of another password, or another text around it: a new one.
+        let other = first.replace(&hash, &crate::crypt::sha512("old", "salt"));
+        let redone = files.fill_over(content, &r, Some(&other)).unwrap();
+        assert!(redone != other && redone != first);
+        // A value that already is a crypt goes in as it is.
+        let g = file_with(r#"{"vms":[{"vmid":9001,"user_config":{"password":"$6$s$h"}}]}"#);
+        let r = SecretRef {
+            sha512_crypt: true,
+            ..reference(g.path())
+        };
+        assert_eq!(fill("@SECRET@", &r).unwrap(), "\"$6$s$h\"");
     }
 
     #[test]

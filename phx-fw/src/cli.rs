@@ -10,11 +10,14 @@ use std::path::PathBuf;
 /// Writes /etc/pve/firewall/cluster.fw from the hypervisor's `firewall` object
 /// ([OPTIONS] enable/policies, [ALIASES], [IPSET name], [RULES] from
 /// global_firewall_rules in order, [group name] from `groups`), the node's
-/// /etc/pve/nodes/<hostname>/host.fw from its `host` object, and
+/// /etc/pve/nodes/<node>/host.fw from its `host` object (<node>: `uname -n`
+/// without its domain, as pve-firewall reads it; under --state-root that
+/// root's /etc/hostname), and
 /// /etc/pve/firewall/<vmid>.fw for every guest with a `firewall` object. Every value is checked against what
 /// pve-firewall accepts; a bad one stops everything (exit 2, file and JSON path).
-/// Handlers, only when a file changed: `pve-firewall compile` (a check), then
-/// `pve-firewall restart`.
+/// Handler, only when a file changed: `pve-firewall restart`. No `pve-firewall
+/// compile` before it: it exits 0 even on rule errors, so it checks nothing;
+/// Phoenix's own validation (exit 2 before any plan) is the gate.
 ///
 /// Lockout guard: the proposed rules are evaluated, with Proxmox's implicit
 /// management rules, for tcp/22 and tcp/8006 to the host from

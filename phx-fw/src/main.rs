@@ -33,6 +33,7 @@ fn run_plan(a: PlanArgs) -> Result<u8, Failure> {
         allow_lockout: a.allow_lockout,
         ssh_client: ssh,
         routes: a.routes.read(&a.input.state_root)?,
+        node: Some(node_name(&inv, &a.input.state_root)),
     };
     let (plan, notes) = planner::plan(&inv, &opts).map_err(Failure::Invalid)?;
     warn_all(&notes);
@@ -41,11 +42,28 @@ fn run_plan(a: PlanArgs) -> Result<u8, Failure> {
     status
 }
 
+/// The node's name as pve-firewall takes it (`uname -n`; under a state
+/// root its /etc/hostname), which names the directory of its host.fw; the
+/// configured `network.hostname` when neither says. A difference is said:
+/// the name changes only when phx-net renames the node.
+fn node_name(inv: &Inventory, state_root: &Path) -> String {
+    let configured = &inv.host.network.hostname;
+    match phx_common::node::node_name(state_root) {
+        Some(node) if node != *configured => {
+            eprintln!("{TOOL}: warning: this node is named {node:?}, not {configured:?} (network.hostname): its host.fw goes to /etc/pve/nodes/{node}/, where pve-firewall reads it");
+            node
+        }
+        Some(node) => node,
+        None => configured.clone(),
+    }
+}
+
 fn run_render(input: InputArgs, out: Option<PathBuf>) -> Result<u8, Failure> {
     let inv = input.load(TOOL)?;
     let notes = planner::validate(&inv).map_err(Failure::Invalid)?;
     warn_all(&notes);
-    render(&planner::propose(&inv).files(), out.as_deref())
+    let node = node_name(&inv, &input.state_root);
+    render(&planner::propose_on(&inv, &node).files(), out.as_deref())
 }
 
 fn existing_files(
@@ -79,7 +97,7 @@ fn ruleset<'a>(inv: &'a Inventory, a: &SimArgs) -> Result<Ruleset<'a>, Failure> 
             eprintln!("{TOOL}: warning: {more}");
         }
         warn_all(&problems.warnings);
-        let node = &inv.host.network.hostname;
+        let node = &node_name(inv, &a.input.state_root);
         let mut topo = Topology::from_inventory(inv);
         topo.routes = a.routes.read(&a.input.state_root)?;
         warn_all(&sim::machine::read_into(
@@ -106,6 +124,8 @@ fn ruleset<'a>(inv: &'a Inventory, a: &SimArgs) -> Result<Ruleset<'a>, Failure> 
         let notes = planner::validate(inv).map_err(Failure::Invalid)?;
         warn_all(&notes);
         let routes = a.routes.read(&a.input.state_root)?;
+        // The configuration's files as they would be: on its node (the
+        // name only labels host.fw's rules in answers).
         let rs = planner::propose(inv).ruleset_with(inv, routes);
         warn_all(rs.notes());
         Ok(rs)

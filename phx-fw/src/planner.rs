@@ -14,7 +14,6 @@ use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
 
 pub use crate::TOOL;
-pub const COMPILE: &str = "fw:compile";
 pub const RESTART: &str = "fw:restart";
 
 /// Checks every firewall object in the inventory. `Ok` carries warnings.
@@ -119,21 +118,34 @@ pub struct Proposed<'a> {
     pub docs: Docs<'a>,
 }
 
-/// This node's host object: `host`, else `hosts.<network.hostname>`.
+/// This node's host object: `host`, else `hosts.<node>` (its name now),
+/// else `hosts.<network.hostname>`.
 fn own_host<'a>(
     fw: &'a phx_common::config::Firewall,
     node: &str,
+    configured: &str,
 ) -> Option<&'a phx_common::config::Firewall> {
-    fw.host.as_deref().or_else(|| fw.hosts.get(node))
+    fw.host
+        .as_deref()
+        .or_else(|| fw.hosts.get(node))
+        .or_else(|| fw.hosts.get(configured))
 }
 
+/// The files for a node named `network.hostname`.
 pub fn propose(inv: &Inventory) -> Proposed<'_> {
-    propose_with(inv, true)
+    propose_on(inv, &inv.host.network.hostname)
+}
+
+/// The files for the node named `node`: its host.fw goes where pve-firewall
+/// reads it, `/etc/pve/nodes/<node>/host.fw` (`PVE::INotify::nodename`,
+/// i.e. `uname -n`), whatever `network.hostname` says.
+pub fn propose_on<'a>(inv: &'a Inventory, node: &str) -> Proposed<'a> {
+    propose_with(inv, true, node)
 }
 
 /// The files, and the guests' documents only when asked for: the lockout
 /// guard compiles no guest file, and 10,000 guests' documents are MBs.
-fn propose_with(inv: &Inventory, guest_docs: bool) -> Proposed<'_> {
+fn propose_with<'a>(inv: &'a Inventory, guest_docs: bool, node: &str) -> Proposed<'a> {
     let guests = inv.guests().filter(|g| g.firewall().is_some()).count();
     let hosts = inv
         .host
@@ -145,7 +157,7 @@ fn propose_with(inv: &Inventory, guest_docs: bool) -> Proposed<'_> {
         guests: Vec::with_capacity(if guest_docs { guests } else { 0 }),
         ..Docs::default()
     };
-    let node = &inv.host.network.hostname;
+    let configured = inv.host.network.hostname.as_str();
     if let Some(fw) = &inv.host.firewall {
         let cluster = ProposedFile::with_doc(
             &mut files,
@@ -155,7 +167,7 @@ fn propose_with(inv: &Inventory, guest_docs: bool) -> Proposed<'_> {
             fw,
         );
         docs.cluster = Some(cluster);
-        if let Some(h) = own_host(fw, node) {
+        if let Some(h) = own_host(fw, node, configured) {
             let host = ProposedFile::with_doc(
                 &mut files,
                 "fw:host".into(),
@@ -165,7 +177,8 @@ fn propose_with(inv: &Inventory, guest_docs: bool) -> Proposed<'_> {
             );
             docs.host = Some(host);
         }
-        for (name, h) in fw.hosts.iter().filter(|(name, _)| *name != node) {
+        let this_node = |name: &str| name == node || (fw.host.is_none() && name == configured);
+        for (name, h) in fw.hosts.iter().filter(|(name, _)| !this_node(name)) {
             files.push(ProposedFile {
                 id: format!("fw:host:{name}"),
                 path: Kind::Host.path_on(name),
@@ -290,6 +303,9 @@ pub struct Options {
     pub ssh_client: Option<Ipv4Addr>,
     /// The node's routes, for `local_network` in +management.
     pub routes: Routes,
+    /// The node's name now (`uname -n`), where its host.fw goes; None:
+    /// `network.hostname`.
+    pub node: Option<String>,
 }
 
 /// The plan for a validated inventory, or every problem (validation, then
@@ -302,7 +318,8 @@ pub fn plan(inv: &Inventory, opts: &Options) -> Result<(Plan, Vec<String>), Prob
     // builds text, and its result is dropped then).
     let (checked, Proposed { files, docs }) = std::thread::scope(|s| {
         let checked = s.spawn(|| validate(inv));
-        let proposed = propose_with(inv, false);
+        let node = opts.node.as_deref().unwrap_or(&inv.host.network.hostname);
+        let proposed = propose_with(inv, false, node);
         let checked = checked
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -344,24 +361,18 @@ pub fn plan(inv: &Inventory, opts: &Options) -> Result<(Plan, Vec<String>), Prob
             Action::File(FileStep {
                 path: f.path,
                 content: f.text,
-                notify: vec![COMPILE.into(), RESTART.into()],
+                notify: vec![RESTART.into()],
                 ..Default::default()
             }),
         );
     }
     if !plan.steps.is_empty() {
-        plan.push(
-            COMPILE,
-            Action::Handler(HandlerStep {
-                superseded_by: vec![],
-                confirm: false,
-                // `pve-firewall compile` is the check; where the command is
-                // missing (a preview machine) the restart still follows.
-                only_if: Some(argv(&["which", "pve-firewall"])),
-                argv: argv(&["pve-firewall", "compile"]),
-                desc: "check the changed firewall files compile (pve-firewall compile)".into(),
-            }),
-        );
+        // No `pve-firewall compile` first: it exits 0 whatever the files
+        // hold (a bad line is a warning and is skipped; pve-firewall
+        // src/PVE/Service/pve_firewall.pm:207 compile, src/PVE/Firewall.pm
+        // parse_fw_rule's callers `warn "$prefix: $err"`), so it checks
+        // nothing. The gate is Phoenix's own: every value was checked against
+        // what pve-firewall accepts before this plan was made.
         plan.push(
             RESTART,
             Action::Handler(HandlerStep {

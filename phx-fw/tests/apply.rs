@@ -28,8 +28,8 @@ fn second_apply_changes_nothing_and_fires_no_handler() {
     let root = tempfile::tempdir().unwrap();
     let steps = plan_steps(&example_dir());
     let first = apply(&steps, &opts(root.path(), false)).unwrap();
-    assert_eq!(first.changed(), 4 + 2, "{:#?}", first.outcomes); // 4 files, 2 handlers that would run
-    assert_eq!(first.handlers_fired(), ["fw:compile", "fw:restart"]);
+    assert_eq!(first.changed(), 4 + 1, "{:#?}", first.outcomes); // 4 files, the restart
+    assert_eq!(first.handlers_fired(), ["fw:restart"]);
     assert!(root.path().join("etc/pve/firewall/cluster.fw").is_file());
     let second = apply(&steps, &opts(root.path(), false)).unwrap();
     assert_eq!(second.changed(), 0, "{:#?}", second.outcomes);
@@ -55,13 +55,13 @@ fn one_changed_rule_rewrites_one_file_and_restarts_once() {
         .filter(|o| o.status == Status::Changed)
         .map(|o| o.id.as_str())
         .collect();
-    assert_eq!(changed, ["fw:cluster", "fw:compile", "fw:restart"]);
+    assert_eq!(changed, ["fw:cluster", "fw:restart"]);
     let text = std::fs::read_to_string(root.path().join("etc/pve/firewall/cluster.fw")).unwrap();
     assert!(text.contains("IN ACCEPT -source 10.0.0.0/24 -p udp -dport 5353 # DNS for guests\n"));
 }
 
 #[test]
-fn handlers_run_the_pve_firewall_double_compile_then_restart_only_when_changed() {
+fn the_handler_restarts_the_pve_firewall_double_only_when_changed() {
     let root = tempfile::tempdir().unwrap();
     let log = root.path().join("var/log/pve-firewall-double.log");
     let steps = plan_steps(&example_dir());
@@ -74,7 +74,7 @@ fn handlers_run_the_pve_firewall_double_compile_then_restart_only_when_changed()
         .all(|o| o.ran));
     assert_eq!(
         std::fs::read_to_string(&log).unwrap(),
-        "pve-firewall compile\npve-firewall restart\n"
+        "pve-firewall restart\n"
     );
     // The double now considers the files live: compiling again reports no changes.
     let out = std::process::Command::new(double("pve-firewall"))
@@ -95,6 +95,6 @@ fn handlers_run_the_pve_firewall_double_compile_then_restart_only_when_changed()
     // Only the manual compile above was added to the log.
     assert_eq!(
         std::fs::read_to_string(&log).unwrap(),
-        "pve-firewall compile\npve-firewall restart\npve-firewall compile\n"
+        "pve-firewall restart\npve-firewall compile\n"
     );
 }

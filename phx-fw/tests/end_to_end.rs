@@ -759,6 +759,8 @@ fn the_tree_round_trips_through_json() {
     let r = phx_fw()
         .args(["render", "--config-dir"])
         .arg(dir.path())
+        .arg("--state-root")
+        .arg(phoenix_node().path())
         .arg("--out")
         .arg(out.path())
         .output()

@@ -124,6 +124,8 @@ fn host_and_groups_round_trip_through_files() {
     phx_fw()
         .args(["render", "--config-dir"])
         .arg(dir.path())
+        .arg("--state-root")
+        .arg(phoenix_node().path())
         .arg("--out")
         .arg(out.path())
         .assert()

@@ -65,6 +65,7 @@ fn ruleset() -> Ruleset<'static> {
         }],
         more_host_ips: vec![],
         corosync: vec![],
+        corosync_multicast: false,
         routes: Routes::None,
         cluster_ip: None,
     };

@@ -67,6 +67,8 @@ fn several_nodes_round_trip_through_json() {
     phx_fw()
         .args(["render", "--config-dir"])
         .arg(dir.path())
+        .arg("--state-root")
+        .arg(phoenix_node().path())
         .arg("--out")
         .arg(out.path())
         .assert()
@@ -193,4 +195,38 @@ fn host_fw_without_cluster_fw_parses_as_a_disabled_firewall() {
         .arg(dir.path())
         .assert()
         .success();
+}
+
+/// pve-firewall reads /etc/pve/nodes/<nodename>/host.fw, the node's name
+/// being `uname -n` without its domain (pve-common src/PVE/INotify.pm
+/// nodename), not whatever network.hostname says: under a state root the
+/// name is its /etc/hostname (the node's before this run).
+#[test]
+fn host_fw_goes_where_pve_firewall_reads_it_under_the_nodes_real_name() {
+    let root = tempfile::tempdir().unwrap();
+    write(root.path(), "/etc/hostname", "pve-old.lan\n");
+    let dir = example_with(|h| {
+        h["firewall"]["host"] = json!({"rules": [
+            {"type": "in", "action": "ACCEPT", "proto": "tcp", "port": "9100"}
+        ]});
+    });
+    let out = phx_fw()
+        .arg("--config-dir")
+        .arg(dir.path())
+        .arg("--state-root")
+        .arg(root.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        plan.contains("\"path\":\"/etc/pve/nodes/pve-old/host.fw\""),
+        "{plan}"
+    );
+    assert!(!plan.contains("/etc/pve/nodes/phoenix/"), "{plan}");
+    assert!(
+        stderr.contains("this node is named \"pve-old\", not \"phoenix\" (network.hostname)"),
+        "{stderr}"
+    );
 }

@@ -170,12 +170,16 @@ pub fn desired(c: &Lxc, host: &Host) -> Desired {
         "onboot",
         if c.start_at_boot { "1" } else { "0" }.to_string(),
     ));
-    if c.boot_order > 0 || c.boot_delay > 0 {
-        let mut s = format!("order={}", c.boot_order);
-        if c.boot_delay > 0 {
-            s.push_str(&format!(",up={}", c.boot_delay));
-        }
-        keys.push(("startup", s));
+    // A delay alone is `up=N` without `order=`: pve-manager's startall puts
+    // a guest without an order last (`$startup->{order} // LONG_MAX`,
+    // PVE/API2/Nodes.pm:2083 get_start_stop_list); `order=0` would start it first.
+    let startup: Vec<String> = [("order", c.boot_order), ("up", c.boot_delay)]
+        .into_iter()
+        .filter(|&(_, n)| n > 0)
+        .map(|(k, n)| format!("{k}={n}"))
+        .collect();
+    if !startup.is_empty() {
+        keys.push(("startup", startup.join(",")));
     }
     // `pct_options` are the features; without any, the host's LXC default applies.
     let features = if c.pct_options.is_empty() {

@@ -13,6 +13,18 @@ pub fn conf_path(ctid: u32) -> String {
     KIND.conf_path(ctid)
 }
 
+/// The flock pct and the API hold while they change CT `ctid`'s conf
+/// (pve-container src/PVE/LXC/Config.pm:53 config_file_lock:
+/// `$lockdir/pve-config-${vmid}.lock`, `$lockdir` = /run/lock/lxc). Phoenix
+/// writes a conf holding it too, rather than through `pct set`, because the
+/// raw `lxc.*` lines it edits are no `pct set` option.
+pub fn conf_lock(ctid: u32) -> phx_common::plan::ConfLock {
+    phx_common::plan::ConfLock {
+        lock_file: format!("/run/lock/lxc/pve-config-{ctid}.lock"),
+        guest: format!("CT {ctid}"),
+    }
+}
+
 /// What only phx-lxc looks at.
 #[derive(Debug, Default, Clone)]
 pub struct Sources {

@@ -7,7 +7,7 @@ use crate::ahead::Ahead;
 use crate::conf::Conf;
 use crate::desired::Desired;
 use crate::diff::{self, Final, SetKeys};
-use crate::observe::{conf_path, Observed};
+use crate::observe::{conf_lock, conf_path, Observed};
 use crate::{props, raw, storage, Options, KIND};
 use phx_common::config::Inventory;
 use phx_common::fast_hash::{FastMap, FastSet};
@@ -189,12 +189,19 @@ impl<'a> Planner<'a> {
             return None;
         }
         let raw = crate::conf::parse(&e.text).raw;
+        if let Some(lock) = conf.keys.get("lock") {
+            self.steps.notes.push(format!(
+                "CT {ctid} is locked ({lock}) now, a backup, migration or snapshot in progress: its conf is written only once the lock is gone (phx-apply fails the step while {} has a lock: line)",
+                conf_path(ctid)
+            ));
+        }
         self.steps.plan.push(
             format!("lxc:{ctid}:conf"),
             Action::File(FileStep {
                 path: conf_path(ctid),
                 content: e.text,
                 // pmxcfs: no mode or owner.
+                conf_lock: Some(conf_lock(ctid)),
                 ..Default::default()
             }),
         );
@@ -285,6 +292,7 @@ impl<'a> Planner<'a> {
                 owned,
                 stop_at: Some("[".into()),
                 notify: Vec::new(),
+                conf_lock: Some(conf_lock(g.d.ctid)),
             }),
         );
         g.actions.push(match removed {

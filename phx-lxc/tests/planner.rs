@@ -322,3 +322,18 @@ fn a_clone_source_with_bind_mounts_matters_only_while_the_clone_is_to_be_made() 
         "{text}"
     );
 }
+
+/// A delay without an order must not become `order=0`: pve-manager's
+/// startall would start the container before every guest without an order.
+#[test]
+fn a_boot_delay_alone_sets_no_boot_order() {
+    let cfg = copy_config(&example_dir());
+    edit_lxc(cfg.path(), |v| {
+        let c = &mut v["lxc_configs"]["110"];
+        c.as_object_mut().unwrap().remove("boot_order");
+        c["boot_delay"] = 9.into();
+    });
+    let inv = load_dir(cfg.path());
+    let want = phx_lxc::desired::desired(&inv.lxcs[&110], &inv.host);
+    assert_eq!(want.get("startup"), Some("up=9"));
+}

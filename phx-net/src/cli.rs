@@ -11,8 +11,12 @@ use phx_common::cli::{InputArgs, RenderArgs};
 /// comment and `source` line is kept), writes /etc/hostname, a managed block in
 /// /etc/hosts mapping the host's real address to its name (Proxmox needs that,
 /// not 127.0.1.1), and /etc/resolv.conf (127.0.0.1 first when Phoenix's DNS
-/// server is enabled). Handlers: `ifreload -a` and `hostnamectl set-hostname`,
-/// only when their file changed.
+/// server is enabled); a line mapping the node's name to loopback
+/// (`127.0.1.1 <name>`) is commented out with a `#phoenix-loopback#` marker.
+/// Handlers: `ifreload -a` and `hostnamectl set-hostname`, only when their
+/// file changed. A new hostname on a node whose /etc/pve/nodes/<name>/ holds
+/// guests or certificates is refused (exit 2) unless --rename-node: renaming
+/// a Proxmox node orphans them.
 #[derive(Parser)]
 #[command(
     name = "phx-net",
@@ -31,6 +35,10 @@ pub struct Args {
     pub cmd: Option<Cmd>,
     #[command(flatten)]
     pub input: InputArgs,
+    /// Change the hostname even though /etc/pve/nodes/<current name>/ holds
+    /// guests or certificates, which the rename leaves behind there.
+    #[arg(long)]
+    pub rename_node: bool,
 }
 
 #[derive(Subcommand)]
@@ -39,6 +47,9 @@ pub enum Cmd {
     Plan {
         #[command(flatten)]
         input: InputArgs,
+        /// As phx-net --rename-node.
+        #[arg(long)]
+        rename_node: bool,
     },
     /// Print the generated files (or write them under --out DIR).
     Render(RenderArgs),

@@ -2,10 +2,12 @@
 //! `/etc/hosts` and `/etc/resolv.conf` — as a plan.
 
 pub mod cli;
+pub mod hosts;
 pub mod interfaces;
+pub mod rename;
 
 use phx_common::config::Inventory;
-use phx_common::plan::{argv, Action, BlockStep, FileStep, HandlerStep, Plan};
+use phx_common::plan::{argv, Action, BlockStep, FileStep, HandlerStep, LinesStep, Plan};
 use std::net::IpAddr;
 
 pub const TOOL: &str = "phx-net";
@@ -24,6 +26,10 @@ pub struct Observed {
     pub interfaces_d: Vec<(String, String)>,
     pub hosts: Option<String>,
     pub interfaces_new_pending: bool,
+    /// The node's name now (`uname -n`; under a state root its /etc/hostname).
+    pub node: Option<String>,
+    /// What `/etc/pve/nodes/<node>/` holds that a rename would orphan.
+    pub node_holds: rename::Holdings,
 }
 
 /// The generated files and what the operator should be told about them.
@@ -32,6 +38,8 @@ pub struct Rendered {
     pub interfaces: String,
     pub hostname: String,
     pub hosts_block: String,
+    /// Lines mapping the node's name to loopback, to comment out.
+    pub loopback: hosts::LoopbackLines,
     pub resolv: String,
     pub notes: Vec<String>,
 }
@@ -50,12 +58,22 @@ pub fn render(inv: &Inventory, seen: &Observed) -> Result<Rendered, String> {
     }
     let fqdn = format!("{}.{}", net.hostname, inv.host.domain);
     let addr = net.address.addr();
-    if let Some(hosts) = &seen.hosts {
-        for line in phx_common::edit::outside_block(hosts, "host") {
+    let mut loopback = hosts::LoopbackLines::default();
+    if let Some(text) = &seen.hosts {
+        let names = [net.hostname.as_str(), fqdn.as_str()];
+        loopback = hosts::loopback_lines(
+            phx_common::edit::outside_block(text, "host").into_iter(),
+            &names,
+        );
+        for line in &loopback.found {
+            notes.push(format!("{HOSTS}: {line:?} maps {} to loopback: commented out (the line starts with {:?}; remove that to restore it)", net.hostname, hosts::MARKER.trim_end()));
+        }
+        for line in phx_common::edit::outside_block(text, "host") {
             let mut words = line.split_whitespace();
             let ip = words.next().unwrap_or("");
             if !line.trim_start().starts_with('#')
                 && ip != addr.to_string()
+                && !ip.parse::<IpAddr>().is_ok_and(|a| a.is_loopback())
                 && words.any(|w| w == net.hostname || w == fqdn)
             {
                 notes.push(format!("{HOSTS} also maps {} to {ip} (line {line:?}); the first match wins, so remove it for Proxmox to see {addr}", net.hostname));
@@ -66,6 +84,7 @@ pub fn render(inv: &Inventory, seen: &Observed) -> Result<Rendered, String> {
         interfaces: edited.text,
         hostname: format!("{}\n", net.hostname),
         hosts_block: format!("{addr} {fqdn} {}\n", net.hostname),
+        loopback,
         resolv: resolv_conf(inv, &mut notes),
         notes,
     })
@@ -98,8 +117,16 @@ fn resolv_conf(inv: &Inventory, notes: &mut Vec<String>) -> String {
     out
 }
 
-pub fn plan(inv: &Inventory, seen: &Observed) -> Result<(Plan, Vec<String>), String> {
-    let r = render(inv, seen)?;
+/// The plan; `rename_node`: a node whose name changes may orphan what its
+/// /etc/pve/nodes directory holds (see [`rename::check`]).
+pub fn plan(
+    inv: &Inventory,
+    seen: &Observed,
+    rename_node: bool,
+) -> Result<(Plan, Vec<String>), String> {
+    let renamed = rename::check(inv, seen, rename_node)?;
+    let mut r = render(inv, seen)?;
+    r.notes.extend(renamed);
     let mut p = Plan::new(TOOL);
     let file = |path: &str, content: String, notify: &[&str]| {
         Action::File(FileStep {
@@ -127,6 +154,17 @@ pub fn plan(inv: &Inventory, seen: &Observed) -> Result<(Plan, Vec<String>), Str
             notify: vec![],
         }),
     );
+    if !r.loopback.found.is_empty() {
+        p.push(
+            "net:hosts-loopback",
+            Action::Lines(LinesStep {
+                path: HOSTS.into(),
+                lines: r.loopback.wanted,
+                owned: r.loopback.found,
+                ..Default::default()
+            }),
+        );
+    }
     p.push("net:resolv", file(RESOLV, r.resolv, &[]));
     p.push(
         "net:ifreload",

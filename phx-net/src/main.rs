@@ -37,19 +37,31 @@ fn observe(input: &InputArgs) -> Result<Observed, Failure> {
             ));
         }
     }
+    let node = phx_common::node::node_name(&input.state_root);
+    let node_holds = match &node {
+        Some(n) => phx_net::rename::Holdings::read(&input.state_root, n).map_err(|e| {
+            Failure::Runtime(anyhow::anyhow!(
+                "reading /etc/pve/nodes/{n} under {}: {e}",
+                input.state_root.display()
+            ))
+        })?,
+        None => Default::default(),
+    };
     Ok(Observed {
         interfaces: read(INTERFACES)?,
         interfaces_d,
         hosts: read(HOSTS)?,
         interfaces_new_pending: input.observed("/etc/network/interfaces.new").exists(),
+        node,
+        node_holds,
     })
 }
 
 fn run(args: Args) -> Result<u8, Failure> {
-    let (input, out, rendering) = match args.cmd {
-        None => (args.input, None, false),
-        Some(Cmd::Plan { input }) => (input, None, false),
-        Some(Cmd::Render(RenderArgs { input, out })) => (input, out, true),
+    let (input, out, rendering, rename_node) = match args.cmd {
+        None => (args.input, None, false, args.rename_node),
+        Some(Cmd::Plan { input, rename_node }) => (input, None, false, rename_node),
+        Some(Cmd::Render(RenderArgs { input, out })) => (input, out, true, true),
     };
     let inv = input.load_without_rules(phx_net::TOOL)?;
     let seen = observe(&input)?;
@@ -61,6 +73,8 @@ fn run(args: Args) -> Result<u8, Failure> {
         r.notes.iter().for_each(|n| eprintln!("phx-net: note: {n}"));
         let hosts = phx_common::edit::with_block(seen.hosts.as_deref(), "host", &r.hosts_block)
             .map_err(refuse)?;
+        let hosts =
+            phx_common::edit::with_lines(&hosts, &r.loopback.wanted, &r.loopback.found, None);
         let files = vec![
             (INTERFACES.to_string(), r.interfaces),
             (HOSTNAME.to_string(), r.hostname),
@@ -69,7 +83,7 @@ fn run(args: Args) -> Result<u8, Failure> {
         ];
         return render(&files, out.as_deref());
     }
-    let (plan, notes) = phx_net::plan(&inv, &seen).map_err(refuse)?;
+    let (plan, notes) = phx_net::plan(&inv, &seen, rename_node).map_err(refuse)?;
     leave_to_exit(inv);
     notes.iter().for_each(|n| eprintln!("phx-net: note: {n}"));
     emit(&plan)

@@ -243,21 +243,87 @@ fn more_than_three_nameservers_warns() {
         .stderr(predicate::str::contains("ignores 1.1.1.1"));
 }
 
+/// The installer's `127.0.1.1 <name>` line would still resolve the node to
+/// loopback (the first match wins): it is commented out with a marker, so
+/// it can be restored, and a second run leaves the file alone.
 #[test]
-fn a_stale_loopback_mapping_of_the_hostname_is_pointed_out() {
+fn a_loopback_mapping_of_the_hostname_is_commented_out_with_a_marker() {
     let root = seeded_root();
-    std::fs::write(
-        root.path().join("etc/hosts"),
-        format!("{HOSTS}127.0.1.1 phoenix.internal.thinkheads.ai phoenix\n"),
-    )
-    .unwrap();
-    phx_net(
-        repo("examples/etc").to_str().unwrap(),
-        root.path().to_str().unwrap(),
-    )
-    .assert()
-    .success()
-    .stderr(predicate::str::contains("also maps phoenix to 127.0.1.1"));
+    let stale = "127.0.1.1 phoenix.internal.thinkheads.ai phoenix";
+    std::fs::write(root.path().join("etc/hosts"), format!("{HOSTS}{stale}\n")).unwrap();
+    let cfg = repo("examples/etc");
+    phx_net(cfg.to_str().unwrap(), root.path().to_str().unwrap())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "maps phoenix to loopback: commented out",
+        ));
+    converge(&cfg, root.path());
+    let hosts = read(root.path(), "etc/hosts");
+    assert!(
+        hosts.contains(&format!("\n#phoenix-loopback# {stale}\n")),
+        "{hosts}"
+    );
+    assert!(!hosts.contains(&format!("\n{stale}\n")), "{hosts}");
+    assert!(hosts.contains("10.0.0.13 phoenix.internal.thinkheads.ai phoenix\n"));
+    assert!(hosts.starts_with(HOSTS), "the other lines stay: {hosts}");
+    assert!(!plan(&cfg, root.path())
+        .iter()
+        .any(|s| s.id == "net:hosts-loopback"));
+    assert_eq!(converge(&cfg, root.path()).changed(), 0);
+}
+
+/// A root whose node is named `name` and whose node directory holds `files`.
+fn node_root(name: &str, files: &[&str]) -> tempfile::TempDir {
+    let root = seeded_root();
+    std::fs::write(root.path().join("etc/hostname"), format!("{name}\n")).unwrap();
+    for f in files {
+        let p = root.path().join(format!("etc/pve/nodes/{name}/{f}"));
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, "x\n").unwrap();
+    }
+    root
+}
+
+/// pmxcfs keeps a node's guests and certificates under
+/// /etc/pve/nodes/<uname -n>/: a new hostname orphans them.
+#[test]
+fn renaming_a_node_that_holds_guests_or_certificates_is_refused_unless_asked() {
+    let cfg = repo("examples/etc");
+    let cfg = cfg.to_str().unwrap();
+    let held = node_root(
+        "pve-old",
+        &[
+            "lxc/101.conf",
+            "qemu-server/9000.conf",
+            "pveproxy-ssl.pem",
+            "pve-ssl.pem",
+        ],
+    );
+    let root = held.path().to_str().unwrap();
+    phx_net(cfg, root)
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "network.hostname: \"phoenix\": this node is named \"pve-old\" and /etc/pve/nodes/pve-old/ holds guests (lxc/101.conf, qemu-server/9000.conf) and certificates (pveproxy-ssl.pem)",
+        ));
+    phx_net(cfg, root)
+        .arg("--rename-node")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("hostnamectl"))
+        .stderr(predicate::str::contains(
+            "--rename-node: the node \"pve-old\" becomes \"phoenix\"",
+        ));
+    // A fresh node (pve-ssl.pem is remade for the new name), and a node that
+    // keeps its name, are planned as before.
+    for r in [
+        node_root("pve-old", &["pve-ssl.pem", "pve-ssl.key"]),
+        node_root("phoenix", &["lxc/101.conf"]),
+    ] {
+        phx_net(cfg, r.path().to_str().unwrap()).assert().success();
+    }
 }
 
 #[test]

@@ -111,6 +111,10 @@ fn run_options(cmd: Command) -> Command {
         "phx-fw: apply rules the lockout guard refuses",
     ))
     .arg(flag(
+        "rename-node",
+        "phx-net: change the hostname even though the node holds guests or certificates under /etc/pve/nodes/<its name>/",
+    ))
+    .arg(flag(
         "restart",
         "phx-lxc, phx-vm: restart running guests whose settings changed",
     ))

@@ -352,3 +352,55 @@ fn it_refuses_to_run_without_phx_root() {
     assert_eq!(out.status.code(), Some(255));
     assert!(String::from_utf8_lossy(&out.stderr).contains("PHX_ROOT is not set"));
 }
+
+/// pve-container src/PVE/API2/LXC/Config.pm:174 update_vm runs check_lock: a
+/// CT in a backup, migration or snapshot refuses `pct set`.
+#[test]
+fn set_refuses_a_locked_ct() {
+    let d = tempfile::tempdir().unwrap();
+    let r = d.path();
+    ok(
+        r,
+        &[
+            "create",
+            "101",
+            "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst",
+            "--rootfs",
+            "local-lvm:8",
+        ],
+    );
+    let path = r.join("etc/pve/lxc/101.conf");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("lock: backup\n{text}")).unwrap();
+    fails(
+        r,
+        &["set", "101", "--memory", "1024"],
+        "CT is locked (backup)",
+    );
+    assert!(!conf(r, 101).contains("memory: 1024"));
+}
+
+/// pve-container src/PVE/CLI/pct.pm:88 param_mapping: `--ssh-public-keys` is
+/// a file path on pct's command line; keys given inline fail.
+#[test]
+fn create_reads_ssh_public_keys_from_a_file() {
+    let d = tempfile::tempdir().unwrap();
+    let r = d.path();
+    let tmpl = "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst";
+    fails(
+        r,
+        &[
+            "create",
+            "101",
+            tmpl,
+            "--ssh-public-keys",
+            "ssh-ed25519 AAAA k@h",
+        ],
+        "can't open 'ssh-ed25519 AAAA k@h' - No such file or directory",
+    );
+    std::fs::write(r.join("keys.pub"), "ssh-ed25519 AAAA k@h\n").unwrap();
+    ok(
+        r,
+        &["create", "101", tmpl, "--ssh-public-keys", "/keys.pub"],
+    );
+}

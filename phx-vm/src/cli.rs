@@ -15,8 +15,9 @@ use phx_common::cli::{GuestFlags, InputArgs};
 ///     (template_image, looked for in /var/lib/vz/template/iso and
 ///     /var/lib/vz/import): `qm create` with the image imported as scsi0,
 ///     a cloud-init drive, a serial console and every setting, the disk
-///     grown to disk_size_gb, the snapshot template_snapshot_name, then
-///     `qm template`. A missing image is refused (exit 2) naming the paths
+///     grown to disk_size_gb, then `qm template` (template_snapshot_name
+///     is ignored with a warning: qm makes no template of a VM with
+///     snapshots). A missing image is refused (exit 2) naming the paths
 ///     looked at; nothing is ever downloaded;
 ///   - a missing VM with clone_from_vmid is a full clone, then configured;
 ///   - an existing VM gets ONE `qm set` with every key that differs: name

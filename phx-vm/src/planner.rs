@@ -1,6 +1,6 @@
 //! The steps of one VM, each part in its own function, in the order they
 //! must run: make it (a template from its cloud image, or a clone) or diff
-//! it, one `qm set`, disk growth, the template's snapshot and conversion, a
+//! it, one `qm set`, disk growth, the template's conversion, a
 //! reboot when asked for. Starts come after every guest is converged.
 
 use crate::diff::{self, SetKeys};
@@ -18,6 +18,12 @@ use std::collections::HashMap;
 
 fn qm(args: &[&str]) -> Vec<String> {
     KIND.argv(args)
+}
+
+/// Where the keys of VM `vmid` wait for `qm --sshkeys` to read them: /run is
+/// a tmpfs, so a file a failed run leaves behind is gone at the next boot.
+pub fn sshkeys_path(vmid: u32) -> String {
+    format!("/run/phoenix/qm-sshkeys-{vmid}")
 }
 
 pub(crate) struct Planner<'a> {
@@ -73,10 +79,16 @@ impl<'a> Planner<'a> {
         let image = st.template_image.as_deref().expect("checked");
         let (path, size) = self.seen.own.images[image].clone();
         let id = w.s.vmid.to_string();
+        let mut keys: SetKeys =
+            w.s.keys
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect();
+        let keys_file = self.sshkeys_file(w.s.vmid, &mut keys);
         let mut argv = qm(&["create", &id]);
-        for (k, v) in &w.s.keys {
+        for (k, v) in keys {
             argv.push(format!("--{k}"));
-            argv.push(v.clone());
+            argv.push(v);
         }
         let pool = &st.storage_pool;
         for (k, v) in [
@@ -96,6 +108,7 @@ impl<'a> Planner<'a> {
             Some(qm(&["status", &id])),
             format!("{}: create from {path}", w.tag),
         );
+        self.sshkeys_file_done(w.s.vmid, keys_file);
         w.actions.push(format!("create from {image}"));
         w.disk = Some(size);
     }
@@ -149,8 +162,47 @@ impl<'a> Planner<'a> {
 
     /// One `qm set` with every key that differs.
     fn set(&mut self, w: &mut Work, set: &SetKeys) {
-        if let Some(a) = self.steps.set(w.s.vmid, &w.tag, set) {
+        let mut set = set.clone();
+        let keys_file = self.sshkeys_file(w.s.vmid, &mut set);
+        if let Some(a) = self.steps.set(w.s.vmid, &w.tag, &set) {
             w.actions.push(a);
+        }
+        self.sshkeys_file_done(w.s.vmid, keys_file);
+    }
+
+    /// On qm's command line `--sshkeys` names a FILE whose text qm
+    /// URL-encodes itself (qemu-server src/PVE/CLI/qm.pm:1314 param_mapping:
+    /// `uri_escape(file_get_contents($_[0]))`): the keys given as text fail
+    /// with "can't open '…'". When `keys` passes sshkeys, plan the keys as a
+    /// root-only file, put its path in their place, and return the path for
+    /// [`Self::sshkeys_file_done`] to remove once qm has read it.
+    fn sshkeys_file(&mut self, vmid: u32, keys: &mut SetKeys) -> Option<String> {
+        let (_, value) = keys.iter_mut().find(|(k, _)| k == "sshkeys")?;
+        let path = sshkeys_path(vmid);
+        let text = spec::url_decode(value);
+        *value = path.clone();
+        self.steps.plan.push(
+            format!("vm:{vmid}:sshkeys-file"),
+            Action::File(FileStep {
+                path: path.clone(),
+                content: text,
+                mode: Some("0600".to_string()),
+                ..Default::default()
+            }),
+        );
+        Some(path)
+    }
+
+    /// Removes the file [`Self::sshkeys_file`] planned, after the qm call.
+    fn sshkeys_file_done(&mut self, vmid: u32, path: Option<String>) {
+        if let Some(path) = path {
+            self.steps.plan.push(
+                format!("vm:{vmid}:sshkeys-file-removed"),
+                Action::Absent(AbsentStep {
+                    path,
+                    ..Default::default()
+                }),
+            );
         }
     }
 
@@ -180,19 +232,15 @@ impl<'a> Planner<'a> {
         self.disks.insert(vmid, fin);
     }
 
-    /// A new template: its snapshot when one is configured (qm takes none of
-    /// a template), then `qm template`.
+    /// A new template: `qm template`. No snapshot, even when
+    /// `template_snapshot_name` is set (spec() warns): qm refuses to make a
+    /// template of a VM with snapshots ("unable to create template, because
+    /// VM contains snapshots", qemu-server src/PVE/API2/Qemu.pm:6561 template),
+    /// and refuses to snapshot a template ("you can't take a snapshot if it's
+    /// a template", pve-guest-common src/PVE/AbstractConfig.pm
+    /// snapshot_prepare). Clones are made from the template itself.
     fn finish_template(&mut self, w: &mut Work) {
         let id = w.s.vmid.to_string();
-        if let Some(snap) = w.s.settings.template_snapshot_name.clone() {
-            self.steps.command(
-                format!("vm:{id}:snapshot:{snap}"),
-                qm(&["snapshot", &id, &snap]),
-                Some(qm(&["config", &id, "--snapshot", &snap])),
-                format!("{}: snapshot {snap}", w.tag),
-            );
-            w.actions.push(format!("snapshot {snap}"));
-        }
         self.steps.command(
             format!("vm:{id}:template"),
             qm(&["template", &id]),
@@ -256,15 +304,19 @@ impl Planner<'_> {
             pointer: format!("/vms/{index}/user_config/password"),
             placeholder: crate::snippets::PLACEHOLDER.to_string(),
             guard: Some((format!("/vms/{index}/vmid"), v.id.into())),
+            // As Proxmox does with cipassword (qemu-server API2/Qemu.pm:2533:
+            // encrypt_pw): only a SHA-512 crypt reaches the host and the drive.
+            sha512_crypt: true,
         };
         let content =
             crate::snippets::user_data(v.id, &v.name, &w.s.settings, w.s.get("searchdomain"));
-        if let (Ok(want), Some((have, mode))) = (
-            self.secrets.fill(&content, &from),
-            self.seen.own.snippets.get(&v.id),
-        ) {
-            if want == *have && *mode == SNIPPET_MODE {
-                return;
+        if let Some((have, mode)) = self.seen.own.snippets.get(&v.id) {
+            // Filled over the snippet on the host: its crypt is kept when it
+            // is one of the password, so only a real change differs.
+            if let Ok(want) = self.secrets.fill_over(&content, &from, Some(have)) {
+                if want == *have && *mode == SNIPPET_MODE {
+                    return;
+                }
             }
         }
         let running = self.seen.running.contains(&v.id) && !v.is_template;

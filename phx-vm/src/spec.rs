@@ -157,6 +157,22 @@ pub fn parse_net0(s: &str) -> BTreeMap<String, String> {
     m
 }
 
+/// qm's `startup` value, None when neither is configured. A delay alone
+/// gives `up=N` without `order=`: pve-manager's startall sorts a guest
+/// without an order last (`$startup->{order} // LONG_MAX`,
+/// PVE/API2/Nodes.pm:2083 get_start_stop_list), while `order=0` would put it
+/// before every one of them.
+pub fn startup(boot_order: u64, boot_delay: u64) -> Option<String> {
+    let mut parts = Vec::new();
+    if boot_order > 0 {
+        parts.push(format!("order={boot_order}"));
+    }
+    if boot_delay > 0 {
+        parts.push(format!("up={boot_delay}"));
+    }
+    (!parts.is_empty()).then(|| parts.join(","))
+}
+
 pub fn spec(v: &Vm, inv: &Inventory) -> Spec {
     let s = settings(v, inv);
     let mut keys: Vec<(&'static str, String)> = vec![
@@ -203,11 +219,7 @@ pub fn spec(v: &Vm, inv: &Inventory) -> Spec {
         "onboot",
         if v.start_at_boot { "1" } else { "0" }.to_string(),
     ));
-    if v.boot_order > 0 || s.boot_delay > 0 {
-        let mut st = format!("order={}", v.boot_order);
-        if s.boot_delay > 0 {
-            st.push_str(&format!(",up={}", s.boot_delay));
-        }
+    if let Some(st) = startup(v.boot_order, s.boot_delay) {
         keys.push(("startup", st));
     }
     let mut warnings = Vec::new();
@@ -216,6 +228,12 @@ pub fn spec(v: &Vm, inv: &Inventory) -> Spec {
             "VM {}: features {} are not yet handled inside VMs (nothing is installed in the guest)",
             v.id,
             v.features.join(", ")
+        ));
+    }
+    if let Some(snap) = &s.template_snapshot_name {
+        warnings.push(format!(
+            "VM {}: template_snapshot_name {snap:?} is ignored for VMs: qm makes no template of a VM with snapshots and takes no snapshot of a template; clones are made from the template itself",
+            v.id
         ));
     }
     if !s.volumes.is_empty() {
@@ -247,6 +265,14 @@ mod tests {
         assert_eq!(e, "ssh-ed25519%20AAAAC3Nz%2B%2Fx%3D%20user%40host%0A");
         assert!(!e.contains([' ', '\n', '+', '/', '=']));
         assert_eq!(url_decode(&e), keys);
+    }
+
+    #[test]
+    fn a_delay_alone_sets_no_boot_order() {
+        assert_eq!(startup(0, 30).as_deref(), Some("up=30"));
+        assert_eq!(startup(2, 30).as_deref(), Some("order=2,up=30"));
+        assert_eq!(startup(2, 0).as_deref(), Some("order=2"));
+        assert_eq!(startup(0, 0), None);
     }
 
     #[test]

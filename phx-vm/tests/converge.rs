@@ -6,6 +6,7 @@
 mod common;
 
 use common::*;
+use phx_common::plan::Action;
 use phx_vm::{Options, StartMode};
 use std::path::Path;
 
@@ -158,8 +159,11 @@ fn disks_grow_and_are_never_shrunk() {
     );
 }
 
+/// qm's CLI reads `--sshkeys` as a file and URL-encodes its text itself
+/// (qemu-server PVE/CLI/qm.pm:1314 param_mapping): the plan writes the keys to a
+/// root-only file, passes its path, and removes it after the call.
 #[test]
-fn ssh_keys_reach_qm_url_encoded() {
+fn ssh_keys_reach_qm_as_a_file_it_reads() {
     let (cfg, root) = converged();
     edit_json(&cfg.path().join(VM), |v| {
         v["vms"][2]["user_config"] = serde_json::json!({
@@ -169,6 +173,7 @@ fn ssh_keys_reach_qm_url_encoded() {
     });
     let inv = load_dir(cfg.path());
     let p = plan(&inv, root.path(), Options::default());
+    let path = "/run/phoenix/qm-sshkeys-1002";
     assert_eq!(
         argvs(&p),
         vec![vec![
@@ -178,10 +183,35 @@ fn ssh_keys_reach_qm_url_encoded() {
             "--ciuser",
             "ops",
             "--sshkeys",
-            "ssh-ed25519%20AAAAC3NzaC1lZDI1NTE5AAAAIB%2B%2Fk%3D%20ops%40laptop%0A"
+            path
         ]]
     );
+    let kinds: Vec<(&str, &str)> = p
+        .plan
+        .steps
+        .iter()
+        .map(|s| match &s.action {
+            Action::File(f) => {
+                assert_eq!(
+                    f.content,
+                    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB+/k= ops@laptop\n"
+                );
+                assert_eq!(f.mode.as_deref(), Some("0600"));
+                ("file", f.path.as_str())
+            }
+            Action::Command(_) => ("command", ""),
+            Action::Absent(a) => ("absent", a.path.as_str()),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(kinds, [("file", path), ("command", ""), ("absent", path)]);
     run(&p.plan.steps, root.path());
+    assert_eq!(
+        vm_key(root.path(), 1002, "sshkeys").as_deref(),
+        Some("ssh-ed25519%20AAAAC3NzaC1lZDI1NTE5AAAAIB%2B%2Fk%3D%20ops%40laptop%0A"),
+        "stored as qm stores it: the file's text, URL-encoded"
+    );
+    assert!(!root.path().join(path.trim_start_matches('/')).exists());
     assert!(plan(&inv, root.path(), Options::default())
         .plan
         .steps
@@ -262,4 +292,36 @@ fn the_binary_writes_as_it_plans_the_plan_the_library_keeps() {
     assert!(steps.iter().any(|s| s.id.ends_with(":create")), "{steps:?}");
     let kept = plan(&load_dir(cfg.path()), root.path(), Options::default());
     assert_eq!(steps, kept.plan.steps);
+}
+
+/// qm refuses `qm template` on a VM with snapshots (qemu-server
+/// src/PVE/API2/Qemu.pm:6561 template) and snapshots of a template: VM 9000's
+/// template_snapshot_name is ignored with a note, and its clones are made
+/// from the template itself.
+#[test]
+fn a_vm_template_gets_no_snapshot_and_a_note_says_so() {
+    let root = tempfile::tempdir().unwrap();
+    prepare_host(&upstream_dir(), root.path());
+    let inv = load_dir(&upstream_dir());
+    let p = plan(&inv, root.path(), Options::default());
+    assert!(
+        !argvs(&p).iter().any(|a| a[1] == "snapshot"),
+        "{:?}",
+        argvs(&p)
+    );
+    assert!(
+        p.notes
+            .iter()
+            .any(|n| n
+                .starts_with("VM 9000: template_snapshot_name \"initial_clean_state\" is ignored")),
+        "{:?}",
+        p.notes
+    );
+    run(&p.plan.steps, root.path());
+    let conf = vm_conf(root.path(), 9000);
+    assert!(
+        conf.contains("template: 1\n") && !conf.contains('['),
+        "{conf}"
+    );
+    assert!(vm_conf(root.path(), 1001).contains("name: Portainer"));
 }

@@ -178,22 +178,34 @@ impl Ruleset<'_> {
     }
 
     fn guest_chain(&self, id: u32, inbound: bool, p: &Packet) -> ChainOutcome {
-        let Some(g) = self.guests.get(&id) else {
-            return ChainOutcome::Continue;
-        };
         let nic = Self::nic_of(p, inbound);
         let info = self.guest_info(id);
         let nic_info = info.and_then(|i| i.nic(nic));
-        if !g.enabled || !nic_info.is_some_and(|n| n.firewall) {
+        // Only a NIC with firewall=1 sits behind a firewall bridge.
+        if !nic_info.is_some_and(|n| n.firewall) {
+            return ChainOutcome::Continue;
+        }
+        // PVEFW-FWBR-IN, which every packet into a firewall bridge crosses
+        // before the tap chains: the blacklist and smurf filters (with
+        // host.fw's nosmurfs), whether or not the guest has a <vmid>.fw
+        // (pve-firewall src/PVE/Firewall.pm:4343 compile_iptables_filter:
+        // ruleset_chain_add_input_filters on PVEFW-FWBR-IN). Leaving a guest
+        // (PVEFW-FWBR-OUT) has no such filter.
+        if inbound {
+            if self.blacklist.contains(u32::from(p.src)) {
+                return ChainOutcome::Verdict(Verdict::Drop, Self::blacklisted());
+            }
+            if let Some((v, d)) = self.smurf(p) {
+                return ChainOutcome::Verdict(v, d);
+            }
+        }
+        let Some(g) = self.guests.get(&id) else {
+            return ChainOutcome::Continue;
+        };
+        if !g.enabled {
             return ChainOutcome::Continue;
         }
         let file = &self.docs[g.doc].file;
-        if self.blacklist.contains(u32::from(p.src)) {
-            return ChainOutcome::Verdict(Verdict::Drop, Self::blacklisted());
-        }
-        if let Some((v, d)) = self.smurf(p) {
-            return ChainOutcome::Verdict(v, d);
-        }
         let udp =
             |s: u16, d: u16| p.proto == tables::UDP && p.sport == Some(s) && p.dport == Some(d);
         if inbound {
@@ -289,7 +301,13 @@ impl Ruleset<'_> {
             "a ruleset built for the lockout guard cannot simulate packets"
         );
         let mut chains = Vec::new();
-        if from == to && from != Zone::Outside {
+        // Local only within one network stack: the host, or one guest NIC.
+        // A guest's packet to another of its NICs leaves through the sending
+        // NIC's tap and comes back in through the other's, crossing both
+        // chains (FirewallSimulator.pm:563 simulate_firewall/route_packet from `vm100i1` to
+        // `vm100`): an empty ipfilter-netN drops it.
+        let same_nic = p.src_nic.unwrap_or(0) == p.dst_nic.unwrap_or(0);
+        if from == to && (from == Zone::Host || matches!(from, Zone::Guest(_)) && same_nic) {
             return Answer {
                 verdict: Verdict::Accept,
                 decider: Decider::Local,

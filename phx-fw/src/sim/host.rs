@@ -3,7 +3,7 @@
 //! accepts, and the policy.
 
 use super::compile::{in_ranges, Chain, FileRules};
-use super::values::{Decider, Packet};
+use super::values::{Decider, DstType, Packet};
 use super::{HostIn, Ruleset, COROSYNC, HOST_IN, MGMT_IN, MGMT_OUT};
 use phx_common::firewall::rule::Verdict;
 use phx_common::firewall::tables;
@@ -26,15 +26,28 @@ impl Ruleset<'_> {
             .or_else(|| self.walk(chain(c, inbound), inbound, iface, p, 0))
     }
 
-    /// Corosync between this node's ring address and another node's on the
-    /// same link (compile_iptables_filter's corosync rules): IN from a peer
-    /// to us, OUT from us to a peer.
+    /// Corosync: multicast when totem's transport is udp, and between this
+    /// node's ring address and another node's on the same link
+    /// (enable_host_firewall's corosync rules): IN from a peer to us, OUT
+    /// from us to a peer.
     fn corosync(&self, p: &Packet, inbound: bool) -> Option<(Verdict, Decider)> {
         let port = p
             .dport
             .is_some_and(|d| (COROSYNC.0..=COROSYNC.1).contains(&d));
         if p.proto != tables::UDP || !port {
             return None;
+        }
+        // Before the per-peer rules, from and to anyone: `-m addrtype
+        // --dst-type MULTICAST -p udp --dport 5404:5405` when totem's
+        // transport is udp (pve-firewall src/PVE/Firewall.pm:2960 IN, :3062 OUT).
+        if self.topo.corosync_multicast && p.dst_type() == DstType::Multicast {
+            return Some((
+                Verdict::Accept,
+                Decider::Implicit(format!(
+                    "host {} accepts multicast corosync (udp 5404:5405; /etc/pve/corosync.conf totem transport: udp)",
+                    if inbound { "IN" } else { "OUT" }
+                )),
+            ));
         }
         let (peer, ours) = if inbound {
             (p.src, p.dst)

@@ -102,6 +102,30 @@ pub fn corosync_rings(text: &str) -> (Vec<(String, u8, Ipv4Addr)>, Vec<String>) 
     (out, skipped)
 }
 
+/// Whether corosync.conf's top-level `totem` section says `transport: udp`
+/// (multicast), the one case in which pve-firewall accepts multicast
+/// corosync (src/PVE/Firewall.pm:2896 enable_host_firewall:
+/// `$corosync_conf->{main}->{totem}->{transport} eq 'udp'`).
+pub fn corosync_multicast(text: &str) -> bool {
+    let mut sections: Vec<&str> = Vec::new();
+    let mut udp = false;
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('#') {
+            continue;
+        }
+        if let Some(name) = line.strip_suffix('{') {
+            sections.push(name.trim());
+        } else if line == "}" {
+            sections.pop();
+        } else if let Some((k, v)) = line.split_once(':') {
+            if sections == ["totem"] && k.trim() == "transport" {
+                udp = v.trim() == "udp";
+            }
+        }
+    }
+    udp
+}
+
 /// The IPv4 `address` lines of an interfaces file (`address A/N` or `address A`).
 pub fn interface_addresses(text: &str) -> Vec<Ipv4Addr> {
     text.lines()
@@ -142,6 +166,7 @@ pub fn read_into(topo: &mut Topology, root: &Path, node: &str) -> Vec<String> {
         }
     }
     if let Ok(text) = std::fs::read_to_string(under_root(root, "/etc/pve/corosync.conf")) {
+        topo.corosync_multicast = corosync_multicast(&text);
         let (rings, skipped) = corosync_rings(&text);
         for a in skipped {
             notes.push(format!("/etc/pve/corosync.conf: ring address {a:?} is not an IPv4 address; its corosync traffic is not simulated"));

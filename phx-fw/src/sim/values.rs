@@ -193,6 +193,9 @@ pub struct Topology {
     pub more_host_ips: Vec<Ipv4Addr>,
     /// Corosync ring addresses: (link, node is this host, address).
     pub corosync: Vec<(u8, bool, Ipv4Addr)>,
+    /// corosync.conf's `totem { transport: udp }`: multicast corosync is
+    /// accepted in host IN and OUT from and to anyone.
+    pub corosync_multicast: bool,
     /// The node's IPv4 routes in the kernel's order, for `local_network`.
     pub routes: Routes,
     /// The node's address in the cluster's node list (PVE::Cluster
@@ -212,6 +215,7 @@ impl Topology {
             guests: Vec::new(),
             more_host_ips: Vec::new(),
             corosync: Vec::new(),
+            corosync_multicast: false,
             routes: Routes::None,
             cluster_ip: None,
         }

@@ -1,0 +1,96 @@
+//! The qm TEST DOUBLE itself: where it refuses what qm refuses for the
+//! options Phoenix passes (qemu-server's CLI and API), so a plan the real
+//! qm would fail on fails here too.
+
+use phx_testkit::double;
+use std::path::Path;
+use std::process::Command;
+
+fn qm(root: &Path, args: &[&str]) -> (i32, String) {
+    let out = Command::new(double("qm"))
+        .args(args)
+        .env("PHX_ROOT", root)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn ok(root: &Path, args: &[&str]) {
+    let (code, err) = qm(root, args);
+    assert_eq!(code, 0, "qm {args:?}: {err}");
+}
+
+fn fails(root: &Path, args: &[&str], msg: &str) {
+    let (code, err) = qm(root, args);
+    assert_eq!(code, 255, "qm {args:?} must exit 255");
+    assert!(err.contains(msg), "qm {args:?}: {err:?} should say {msg:?}");
+}
+
+fn conf(root: &Path, id: u32) -> String {
+    std::fs::read_to_string(root.join(format!("etc/pve/qemu-server/{id}.conf"))).unwrap()
+}
+
+/// qemu-server src/PVE/CLI/qm.pm:1314 param_mapping: `--sshkeys` is a file path,
+/// its text URL-encoded by qm; keys given inline fail as the file they name
+/// does not exist (pve-common PVE/File.pm:105 file_get_contents).
+#[test]
+fn sshkeys_is_a_file_qm_reads_and_encodes() {
+    let d = tempfile::tempdir().unwrap();
+    let r = d.path();
+    ok(r, &["create", "100", "--name", "a"]);
+    fails(
+        r,
+        &["set", "100", "--sshkeys", "ssh-ed25519%20AAAA%20k%40h%0A"],
+        "can't open 'ssh-ed25519%20AAAA%20k%40h%0A' - No such file or directory",
+    );
+    fails(
+        r,
+        &["set", "100", "--sshkeys", "/run/keys"],
+        "can't open '/run/keys' - No such file or directory",
+    );
+    std::fs::create_dir_all(r.join("run")).unwrap();
+    std::fs::write(r.join("run/keys"), "ssh-ed25519 AAAA+/= k@h\n").unwrap();
+    ok(r, &["set", "100", "--sshkeys", "/run/keys"]);
+    assert!(
+        conf(r, 100).contains("sshkeys: ssh-ed25519%20AAAA%2B%2F%3D%20k%40h%0A\n"),
+        "{}",
+        conf(r, 100)
+    );
+    std::fs::write(r.join("run/keys"), "not a key\n").unwrap();
+    fails(
+        r,
+        &["create", "101", "--sshkeys", "/run/keys"],
+        "SSH public key validation error",
+    );
+}
+
+/// qemu-server src/PVE/API2/Qemu.pm:6561 template: "unable to create template,
+/// because VM contains snapshots"; pve-guest-common AbstractConfig.pm
+/// snapshot_prepare: no snapshot of a template.
+#[test]
+fn snapshots_and_templates_exclude_each_other() {
+    let d = tempfile::tempdir().unwrap();
+    let r = d.path();
+    ok(r, &["create", "100", "--name", "a"]);
+    ok(r, &["snapshot", "100", "clean"]);
+    fails(
+        r,
+        &["template", "100"],
+        "unable to create template, because VM contains snapshots",
+    );
+    ok(r, &["create", "101", "--name", "b"]);
+    ok(r, &["template", "101"]);
+    fails(
+        r,
+        &["snapshot", "101", "clean"],
+        "you can't take a snapshot if it's a template",
+    );
+    fails(
+        r,
+        &["template", "101"],
+        "you can't convert a template to a template",
+    );
+}
