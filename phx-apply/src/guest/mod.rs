@@ -405,7 +405,7 @@ impl Run<'_> {
             notify: f.notify.clone(),
             ..Default::default()
         };
-        self.file_over(step, &file, current)
+        self.file_over(step, &file, Some(current))
     }
 }
 
