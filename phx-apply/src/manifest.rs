@@ -64,6 +64,9 @@ pub enum Entry {
     },
     /// Guest file `path` in CT `ctid` did not exist before the run.
     GuestCreated { ctid: u32, path: String },
+    /// The run made this directory in CT `ctid` for a guest file it created
+    /// (appended before the directory is made, as `CreatedDir`).
+    GuestCreatedDir { ctid: u32, path: String },
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {

@@ -44,7 +44,9 @@ pub(crate) fn verify(backup_dir: &Path, entries: &[Entry]) -> anyhow::Result<Vec
             }
             Entry::Handler { .. } => continue,
             // Verified inside their guest, before this (`guest::restore::verify`).
-            Entry::GuestSaved { .. } | Entry::GuestCreated { .. } => continue,
+            Entry::GuestSaved { .. }
+            | Entry::GuestCreated { .. }
+            | Entry::GuestCreatedDir { .. } => continue,
         };
         if let Some(p) = host_path_problem(path) {
             return Err(refuse(format!("manifest path {path:?}: {p}")));

@@ -5,7 +5,7 @@
 //! in-guest copy is durable, and it records the size and SHA-256 a rollback
 //! checks before restoring, and the mode and numeric owner it restores.
 
-use super::scripts::SAVE;
+use super::scripts::{MISSING_DIRS, SAVE};
 use super::{script, Run};
 use crate::manifest::{self, Entry};
 use anyhow::{bail, Context};
@@ -78,6 +78,39 @@ impl Run<'_> {
                 path: path.into(),
             },
         )
+    }
+}
+
+impl Run<'_> {
+    /// The directories a write of guest file `path` is about to make, each
+    /// recorded (shallowest first) before the write's `mkdir -p` makes it,
+    /// so a rollback removes them again even after a kill.
+    pub(crate) fn guest_created_dirs(&mut self, ctid: u32, path: &str) -> anyhow::Result<()> {
+        let r = self.exec(
+            &script(ctid, "phx-missing-dirs", MISSING_DIRS, &[path]),
+            None,
+        )?;
+        if !r.ok() {
+            bail!(
+                "CT {ctid}: looking for the directories above {path} failed: {}",
+                r.output()
+            );
+        }
+        let missing: Vec<&str> = r.stdout.lines().collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let dir = self.open_backup_dir()?;
+        for d in missing.into_iter().rev() {
+            manifest::append(
+                &dir,
+                &Entry::GuestCreatedDir {
+                    ctid,
+                    path: d.into(),
+                },
+            )?;
+        }
+        Ok(())
     }
 }
 

@@ -220,6 +220,7 @@ impl Run<'_> {
                     return Ok(o);
                 }
                 if new {
+                    self.guest_created_dirs(ct, &f.path)?;
                     self.guest_created(ct, &f.path)?;
                 } else {
                     self.guest_backup(ct, &f.path)?;
@@ -291,6 +292,7 @@ impl Run<'_> {
         }
         let mode = format!("{:04o}", parse_mode(&s.mode)?);
         let bytes = s.bytes.to_string();
+        self.guest_created_dirs(s.ctid, &s.path)?;
         self.guest_created(s.ctid, &s.path)?;
         let r = self.exec(
             &script(s.ctid, "phx-secret", SECRET, &[&s.path, &bytes, &mode]),
