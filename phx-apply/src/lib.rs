@@ -129,11 +129,13 @@ pub fn apply_observed(
         let mut spare = pending::owing_runs(&run.pending);
         spare.extend(confirm::armed_runs(opts)?);
         spare.insert(run.run_id.clone());
-        backup::prune(
+        report.pruning = backup::prune(
+            opts,
             &opts.state_dir()?.join("backups"),
             opts.keep_backups,
             &spare,
-        )?;
+        )?
+        .held;
     }
     Ok(report)
 }

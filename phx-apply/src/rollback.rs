@@ -217,6 +217,7 @@ fn remove_dead_temps(root: &Path, entries: &[Entry], done: &mut Done) -> anyhow:
             // In-guest temp files go with their script's EXIT trap, or the next write there.
             Entry::Handler { .. }
             | Entry::GuestSaved { .. }
+            | Entry::GuestBackups { .. }
             | Entry::GuestCreated { .. }
             | Entry::GuestCreatedDir { .. } => {}
         }

@@ -45,6 +45,7 @@ pub(crate) fn verify(backup_dir: &Path, entries: &[Entry]) -> anyhow::Result<Vec
             Entry::Handler { .. } => continue,
             // Verified inside their guest, before this (`guest::restore::verify`).
             Entry::GuestSaved { .. }
+            | Entry::GuestBackups { .. }
             | Entry::GuestCreated { .. }
             | Entry::GuestCreatedDir { .. } => continue,
         };

@@ -38,7 +38,8 @@ fn parse_saved(ctid: u32, path: &str, out: &str) -> Option<Entry> {
     })
 }
 
-/// Set keys of guest files, apart from host paths (which start with `/`).
+/// Set keys of guest files, apart from host paths (which start with `/`)
+/// and from `ct<ctid>`, a guest the run has recorded it keeps backups in.
 fn saved_key(ctid: u32, path: &str) -> String {
     format!("ct{ctid}:{path}")
 }
@@ -49,6 +50,11 @@ impl Run<'_> {
     pub(crate) fn guest_backup(&mut self, ctid: u32, path: &str) -> anyhow::Result<()> {
         if self.saved.contains(&saved_key(ctid, path)) {
             return Ok(());
+        }
+        if !self.saved.contains(&format!("ct{ctid}")) {
+            let dir = self.open_backup_dir()?;
+            manifest::append(&dir, &Entry::GuestBackups { ctid })?;
+            self.saved.insert(format!("ct{ctid}"));
         }
         let to = backup_path(&self.run_id, path);
         let r = self.exec(&script(ctid, "phx-save", SAVE, &[path, &to]), None)?;

@@ -10,6 +10,7 @@
 
 mod backup;
 pub mod check;
+pub mod prune;
 pub mod restore;
 mod scripts;
 

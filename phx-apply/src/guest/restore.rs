@@ -30,7 +30,7 @@ pub struct GuestRollback {
 
 /// Why CT `ctid` cannot be reached now, if it cannot. `pct status` prints
 /// `status: <status>` (pve-container src/PVE/CLI/pct.pm, 94f5585, line 81).
-fn unreachable_why(opts: &Options, ctid: u32) -> Option<String> {
+pub(super) fn unreachable_why(opts: &Options, ctid: u32) -> Option<String> {
     if !opts.may_run() {
         return Some("guests are not reached under --root without --run-commands".into());
     }
