@@ -67,7 +67,6 @@ impl Run<'_> {
             // Two steps edit one file: the first backup holds the original.
             return Ok(());
         }
-        use std::os::unix::fs::{MetadataExt, PermissionsExt};
         let dir = self.open_backup_dir()?;
         let at = self.dest(path)?;
         if std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink()) {
@@ -87,21 +86,42 @@ impl Run<'_> {
                 },
             );
         }
-        let to = crate::confine::resolve_parent(&dir, Path::new(path))?;
         let dest = self.real(path)?;
         let content =
             std::fs::read(&dest).with_context(|| format!("reading {}", dest.display()))?;
         let meta = std::fs::metadata(&dest)?;
+        self.save(path, &content, &meta)
+    }
+
+    /// Saves `content`, which `path` holds with `meta`'s mode, owner and
+    /// group: read by the caller (a file in a directory guests can write
+    /// is read through the descriptor it was opened with, see `nofollow`).
+    pub(crate) fn backup_read(
+        &mut self,
+        path: &str,
+        content: &[u8],
+        meta: &std::fs::Metadata,
+    ) -> anyhow::Result<()> {
+        if !self.saved.insert(path.to_string()) {
+            return Ok(());
+        }
+        self.save(path, content, meta)
+    }
+
+    fn save(&mut self, path: &str, content: &[u8], meta: &std::fs::Metadata) -> anyhow::Result<()> {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let dir = self.open_backup_dir()?;
+        let to = crate::confine::resolve_parent(&dir, Path::new(path))?;
         let mode = meta.permissions().mode() & 0o7777;
-        let tmp = write_temp(&to, &content, Mode::Exact(mode))
-            .with_context(|| format!("backing up {} to {}", dest.display(), to.display()))?;
+        let tmp = write_temp(&to, content, Mode::Exact(mode))
+            .with_context(|| format!("backing up {path} to {}", to.display()))?;
         commit(&tmp, &to).with_context(|| format!("backing up to {}", to.display()))?;
         manifest::append(
             &dir,
             &Entry::Saved {
                 path: path.into(),
                 size: content.len() as u64,
-                sha256: manifest::sha256_hex(&content),
+                sha256: manifest::sha256_hex(content),
                 mode,
                 uid: meta.uid(),
                 gid: meta.gid(),
