@@ -130,13 +130,21 @@ pub fn replace_if_same(
             }
         },
         // Nothing there: a rename that will not replace what appears meanwhile.
-        None => nix::fcntl::renameat2(
+        None => match nix::fcntl::renameat2(
             dir.as_fd(),
             tmp,
             dir.as_fd(),
             name,
             nix::fcntl::RenameFlags::RENAME_NOREPLACE,
-        ),
+        ) {
+            // A file system without RENAME_NOREPLACE (older NFS and ZFS):
+            // look, then rename, as for an existing file.
+            Err(Errno::EINVAL) => match fstatat(dir.as_fd(), name, AtFlags::AT_SYMLINK_NOFOLLOW) {
+                Err(Errno::ENOENT) => renameat(dir.as_fd(), tmp, dir.as_fd(), name),
+                _ => Err(Errno::EEXIST),
+            },
+            r => r,
+        },
     };
     match renamed {
         Ok(()) => {
