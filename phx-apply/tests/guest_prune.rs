@@ -155,3 +155,26 @@ fn a_stopped_guest_holds_the_run_until_a_later_prune_can_finish_it() {
     }
     assert!(!in_guest_backup(r, 101, &first).exists());
 }
+
+#[test]
+fn a_run_killed_while_backing_up_in_a_guest_is_pruned_there_too() {
+    let root = guests(&[101]);
+    let r = root.path();
+    let path = pct_path();
+    let first = run_id(&run(r, &path, 20, vec![guest_write(101, "one\n")]));
+    // As if killed during the in-guest copy: the manifest ends after the
+    // line naming the guest, in a line torn half-way.
+    let manifest = host_backup(r, &first).join(".phoenix-manifest");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let end = text
+        .find("{\"guest_backups\"")
+        .expect("the guest is named first");
+    let end = end + text[end..].find('\n').unwrap() + 1;
+    let torn = format!("{}{{\"guest_saved\":{{\"ctid\":101,", &text[..end]);
+    std::fs::write(&manifest, torn).unwrap();
+    assert!(in_guest_backup(r, 101, &first).is_dir());
+    let second = run(r, &path, 0, vec![guest_write(101, "two\n")]);
+    assert!(second.pruning.is_empty(), "{:?}", second.pruning);
+    assert!(!host_backup(r, &first).exists());
+    assert!(!in_guest_backup(r, 101, &first).exists());
+}
