@@ -42,17 +42,6 @@ impl Run<'_> {
 
     pub(crate) fn file(&mut self, step: &Step, f: &FileStep) -> anyhow::Result<Outcome> {
         let cur = self.read(&f.path)?;
-        self.file_over(step, f, cur)
-    }
-
-    /// `file`, the target's current content `cur` read by the caller (a
-    /// `from_guest` step reads it without following links).
-    pub(crate) fn file_over(
-        &mut self,
-        step: &Step,
-        f: &FileStep,
-        cur: Option<String>,
-    ) -> anyhow::Result<Outcome> {
         let mode = f.mode.as_deref().map(parse_mode).transpose()?;
         let content = match &f.secret_from {
             None => f.content.clone(),
