@@ -41,7 +41,9 @@ pub fn prune_guests(opts: &Options, run_dir: &Path) -> Vec<String> {
             continue;
         }
         if let Some(why) = unreachable_why(opts, ctid) {
-            held.push(format!("{why}; its backups of run {run_id} stay"));
+            held.push(format!(
+                "{why}; its in-guest backups stay until a later run can remove them"
+            ));
             continue;
         }
         let dir = format!("{GUEST_BACKUPS}/{run_id}");
@@ -49,12 +51,10 @@ pub fn prune_guests(opts: &Options, run_dir: &Path) -> Vec<String> {
         match run(&argv, opts) {
             Ok(r) if r.ok() => {}
             Ok(r) => held.push(format!(
-                "CT {ctid}: removing its backups of run {run_id} failed: {}",
+                "CT {ctid}: removing its in-guest backups failed: {}",
                 r.output()
             )),
-            Err(e) => held.push(format!(
-                "CT {ctid}: removing its backups of run {run_id}: {e}"
-            )),
+            Err(e) => held.push(format!("CT {ctid}: removing its in-guest backups: {e}")),
         }
     }
     held
