@@ -82,8 +82,7 @@ pub fn commit(tmp: &Path, dest: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Removes the temp files in `dir` whose run is dead (its pid no longer
-/// exists). A live pid's are left alone: they may be another process's work.
+/// Removes the regular temp files in `dir` whose run is dead (`is_dead_temp`).
 pub fn remove_stale_temps(dir: &Path) -> Vec<PathBuf> {
     let mut removed = Vec::new();
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -91,22 +90,28 @@ pub fn remove_stale_temps(dir: &Path) -> Vec<PathBuf> {
     };
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
-        let Some(pid) = name
-            .rsplit_once(TEMP_TAG)
-            .filter(|(head, _)| head.starts_with('.'))
-            .and_then(|(_, pid)| pid.parse::<i32>().ok())
-        else {
+        if !is_dead_temp(&name) {
             continue;
-        };
-        let alive = pid > 0
-            && !matches!(
-                nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None),
-                Err(nix::errno::Errno::ESRCH)
-            );
+        }
         let regular = e.file_type().is_ok_and(|t| t.is_file());
-        if !alive && regular && std::fs::remove_file(e.path()).is_ok() {
+        if regular && std::fs::remove_file(e.path()).is_ok() {
             removed.push(e.path());
         }
     }
     removed
+}
+
+/// Whether `name` is a temp file (`.<name>.phx-tmp-<pid>`) whose run is dead
+/// (its pid no longer exists). A live pid's may be another process's work.
+pub fn is_dead_temp(name: &str) -> bool {
+    name.rsplit_once(TEMP_TAG)
+        .filter(|(head, _)| head.starts_with('.'))
+        .and_then(|(_, pid)| pid.parse::<i32>().ok())
+        .is_some_and(|pid| {
+            pid > 0
+                && matches!(
+                    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None),
+                    Err(nix::errno::Errno::ESRCH)
+                )
+        })
 }

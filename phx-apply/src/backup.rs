@@ -67,7 +67,6 @@ impl Run<'_> {
             // Two steps edit one file: the first backup holds the original.
             return Ok(());
         }
-        use std::os::unix::fs::{MetadataExt, PermissionsExt};
         let dir = self.open_backup_dir()?;
         let at = self.dest(path)?;
         if std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink()) {
@@ -87,21 +86,42 @@ impl Run<'_> {
                 },
             );
         }
-        let to = crate::confine::resolve_parent(&dir, Path::new(path))?;
         let dest = self.real(path)?;
         let content =
             std::fs::read(&dest).with_context(|| format!("reading {}", dest.display()))?;
         let meta = std::fs::metadata(&dest)?;
+        self.save(path, &content, &meta)
+    }
+
+    /// Saves `content`, which `path` holds with `meta`'s mode, owner and
+    /// group: read by the caller (a file in a directory guests can write
+    /// is read through the descriptor it was opened with, see `nofollow`).
+    pub(crate) fn backup_read(
+        &mut self,
+        path: &str,
+        content: &[u8],
+        meta: &std::fs::Metadata,
+    ) -> anyhow::Result<()> {
+        if !self.saved.insert(path.to_string()) {
+            return Ok(());
+        }
+        self.save(path, content, meta)
+    }
+
+    fn save(&mut self, path: &str, content: &[u8], meta: &std::fs::Metadata) -> anyhow::Result<()> {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let dir = self.open_backup_dir()?;
+        let to = crate::confine::resolve_parent(&dir, Path::new(path))?;
         let mode = meta.permissions().mode() & 0o7777;
-        let tmp = write_temp(&to, &content, Mode::Exact(mode))
-            .with_context(|| format!("backing up {} to {}", dest.display(), to.display()))?;
+        let tmp = write_temp(&to, content, Mode::Exact(mode))
+            .with_context(|| format!("backing up {path} to {}", to.display()))?;
         commit(&tmp, &to).with_context(|| format!("backing up to {}", to.display()))?;
         manifest::append(
             &dir,
             &Entry::Saved {
                 path: path.into(),
                 size: content.len() as u64,
-                sha256: manifest::sha256_hex(&content),
+                sha256: manifest::sha256_hex(content),
                 mode,
                 uid: meta.uid(),
                 gid: meta.gid(),
@@ -123,17 +143,29 @@ impl Run<'_> {
     }
 }
 
+/// What pruning did: the run directories it removed, and why each run it
+/// would have removed stays (a guest holding its in-guest backups).
+#[derive(Debug, Default)]
+pub struct Pruned {
+    pub removed: Vec<PathBuf>,
+    pub held: Vec<String>,
+}
+
 /// Keeps the newest `keep` run directories under `backups` (run ids sort by
 /// time), and always those in `spare` (this run's, armed runs', runs owing a
-/// handler): the one a rollback may still need. Older ones are removed.
-/// Only names shaped like run ids are touched.
+/// handler): the one a rollback may still need. Older ones are removed,
+/// each with its in-guest backups (`guest::prune`), and only once those are
+/// gone: until then the run stays and `held` says why. Only names shaped
+/// like run ids are touched.
 pub fn prune(
+    opts: &crate::Options,
     backups: &Path,
     keep: usize,
     spare: &std::collections::BTreeSet<String>,
-) -> anyhow::Result<Vec<PathBuf>> {
+) -> anyhow::Result<Pruned> {
+    let mut pruned = Pruned::default();
     let Ok(entries) = std::fs::read_dir(backups) else {
-        return Ok(Vec::new());
+        return Ok(pruned);
     };
     let mut runs: Vec<PathBuf> = entries
         .flatten()
@@ -143,19 +175,25 @@ pub fn prune(
         .collect();
     runs.sort();
     let excess = runs.len().saturating_sub(keep);
-    let old: Vec<PathBuf> = runs
-        .into_iter()
-        .take(excess)
-        .filter(|d| {
-            !d.file_name()
-                .is_some_and(|n| spare.contains(n.to_string_lossy().as_ref()))
-        })
-        .collect();
-    for d in &old {
-        std::fs::remove_dir_all(d)
+    let old = runs.into_iter().take(excess).filter(|d| {
+        !d.file_name()
+            .is_some_and(|n| spare.contains(n.to_string_lossy().as_ref()))
+    });
+    for d in old {
+        let held = crate::guest::prune::prune_guests(opts, &d);
+        if !held.is_empty() {
+            let run = d.file_name().unwrap_or_default().to_string_lossy();
+            pruned.held.extend(
+                held.into_iter()
+                    .map(|why| format!("backup {run} kept past --keep-backups: {why}")),
+            );
+            continue;
+        }
+        std::fs::remove_dir_all(&d)
             .with_context(|| format!("removing old backup {}", d.display()))?;
+        pruned.removed.push(d);
     }
-    Ok(old)
+    Ok(pruned)
 }
 
 /// `<seconds>-<nanoseconds>-<pid>`, every part digits.

@@ -76,8 +76,10 @@ pub struct Args {
           default_value_t = crate::DEFAULT_COMMAND_TIMEOUT.as_secs())]
     pub command_timeout: u64,
     /// Keep the backup directories of the last N runs; older ones are
-    /// removed. This run's own backup, and those of runs still armed or
-    /// owing a handler, are never removed (so 0 keeps only those).
+    /// removed, with their backups inside guests (a run whose guest is
+    /// stopped stays until a later run can). This run's own backup, and
+    /// those of runs still armed or owing a handler, are never removed (so
+    /// 0 keeps only those).
     #[arg(long, value_name = "N", default_value_t = crate::DEFAULT_KEEP_BACKUPS)]
     pub keep_backups: usize,
     /// Show every step (ok and skipped ones too) and how long each took;

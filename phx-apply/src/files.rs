@@ -46,27 +46,12 @@ impl Run<'_> {
     }
 
     pub(crate) fn file(&mut self, step: &Step, f: &FileStep) -> anyhow::Result<Outcome> {
-        self.file_over(step, f, None)
-    }
-
-    /// `file`; `read`: the target's current content when the caller has read
-    /// it already (a `from_guest` step reads it without following links),
-    /// else it is read here, once the conf lock is held.
-    pub(crate) fn file_over(
-        &mut self,
-        step: &Step,
-        f: &FileStep,
-        read: Option<Option<String>>,
-    ) -> anyhow::Result<Outcome> {
         let mode = f.mode.as_deref().map(parse_mode).transpose()?;
         let _held = match self.conf_access(step, &f.path, f.conf_lock.as_ref())? {
             ConfAccess::Free(held) => held,
             ConfAccess::Locked(o) => return Ok(o),
         };
-        let cur = match read {
-            Some(cur) => cur,
-            None => self.read(&f.path)?,
-        };
+        let cur = self.read(&f.path)?;
         // Over the current text: a crypt it holds of the same secret is kept.
         let content = match &f.secret_from {
             None => f.content.clone(),

@@ -27,6 +27,7 @@ pub mod report;
 pub mod rollback;
 mod rollback_check;
 pub mod run;
+mod shared_write;
 
 pub use check::{check_plan, check_targets};
 pub use meta::parse_mode;
@@ -78,28 +79,7 @@ pub fn apply_observed(
     check_plan(steps)?;
     check_targets(steps, opts)?;
     let _lock = if opts.check { None } else { Some(lock(opts)?) };
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    let mut run = Run {
-        opts,
-        // Sorts by time (ten-digit seconds until 2286), unique per run
-        // even for runs of one process within a second.
-        run_id: format!(
-            "{}-{:09}-{}",
-            now.as_secs(),
-            now.subsec_nanos(),
-            std::process::id()
-        ),
-        notified: HashSet::new(),
-        backup_dir: None,
-        saved: HashSet::new(),
-        scanned: HashSet::new(),
-        pending: pending::load(&opts.state_dir()?)?,
-        armed: None,
-        armed_runs: Default::default(),
-        secrets: Default::default(),
-    };
+    let mut run = Run::new(opts)?;
     // Handlers an earlier run owes (it failed or was killed before them).
     run.notified.extend(run.pending.keys().cloned());
     let mut report = Report::default();
@@ -130,11 +110,13 @@ pub fn apply_observed(
         let mut spare = pending::owing_runs(&run.pending);
         spare.extend(confirm::armed_runs(opts)?);
         spare.insert(run.run_id.clone());
-        backup::prune(
+        report.pruning = backup::prune(
+            opts,
             &opts.state_dir()?.join("backups"),
             opts.keep_backups,
             &spare,
-        )?;
+        )?
+        .held;
     }
     Ok(report)
 }
@@ -181,6 +163,34 @@ pub fn lock_waiting(
             }
             Err((_, e)) => anyhow::bail!("locking {}: {e}", path.display()),
         }
+    }
+}
+
+impl<'a> Run<'a> {
+    /// A run of its own id, owing what the state directory says is owed.
+    fn new(opts: &'a Options) -> anyhow::Result<Run<'a>> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        Ok(Run {
+            opts,
+            // Sorts by time (ten-digit seconds until 2286), unique per run
+            // even for runs of one process within a second.
+            run_id: format!(
+                "{}-{:09}-{}",
+                now.as_secs(),
+                now.subsec_nanos(),
+                std::process::id()
+            ),
+            notified: HashSet::new(),
+            backup_dir: None,
+            saved: HashSet::new(),
+            scanned: HashSet::new(),
+            pending: pending::load(&opts.state_dir()?)?,
+            armed: None,
+            armed_runs: Default::default(),
+            secrets: Default::default(),
+        })
     }
 }
 

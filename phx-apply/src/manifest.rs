@@ -64,6 +64,12 @@ pub enum Entry {
     },
     /// Guest file `path` in CT `ctid` did not exist before the run.
     GuestCreated { ctid: u32, path: String },
+    /// The run keeps backups inside CT `ctid` (appended before the first is
+    /// made there, so pruning finds the guest even after a kill mid-copy).
+    GuestBackups { ctid: u32 },
+    /// The run made this directory in CT `ctid` for a guest file it created
+    /// (appended before the directory is made, as `CreatedDir`).
+    GuestCreatedDir { ctid: u32, path: String },
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -151,6 +157,17 @@ pub fn append(dir: &Path, entry: &Entry) -> anyhow::Result<()> {
 /// The entries, or why the manifest cannot be trusted: missing, torn, a
 /// line that is not an entry, or one whose MAC does not verify.
 pub fn read(dir: &Path) -> anyhow::Result<Vec<Entry>> {
+    match read_prefix(dir)? {
+        (entries, None) => Ok(entries),
+        (_, Some(why)) => Err(why),
+    }
+}
+
+/// The entries up to the first that cannot be trusted, and why that one
+/// cannot (`None`: all of them are). For pruning, which must find the
+/// guests a killed run (its last line torn) kept backups in; a rollback
+/// uses `read`, all or nothing. `Err`: no manifest, or no key to check it.
+pub fn read_prefix(dir: &Path) -> anyhow::Result<(Vec<Entry>, Option<anyhow::Error>)> {
     let path = dir.join(MANIFEST);
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
@@ -160,32 +177,40 @@ pub fn read(dir: &Path) -> anyhow::Result<Vec<Entry>> {
         ),
         Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
     };
-    if !text.is_empty() && !text.ends_with('\n') {
-        bail!("{}: the last line is torn", path.display());
-    }
     let key = mac::existing_key(state_dir_of(dir)?)?;
     let mut prev = "";
     let mut entries = Vec::new();
-    for (i, l) in text.lines().enumerate() {
+    let whole = text.rfind('\n').map_or("", |end| &text[..end]);
+    for (i, l) in whole.lines().enumerate() {
         let n = i + 1;
         let Some((json, tag)) = l.rsplit_once('\t') else {
-            bail!(
+            let why = anyhow::anyhow!(
                 "{} line {n}: no MAC (a manifest from before 0.3, or not Phoenix's)",
                 path.display()
             );
+            return Ok((entries, Some(why)));
         };
         let want = line_mac(&key, dir, prev, json.as_bytes());
         if !mac::same(want.as_bytes(), tag.as_bytes()) {
-            bail!(
+            let why = anyhow::anyhow!(
                 "{} line {n}: the MAC does not verify (the line was changed, added or moved)",
                 path.display()
             );
+            return Ok((entries, Some(why)));
         }
-        entries.push(
-            serde_json::from_str(json)
-                .with_context(|| format!("{} line {n}: not a manifest entry", path.display()))?,
-        );
+        match serde_json::from_str(json) {
+            Ok(e) => entries.push(e),
+            Err(e) => {
+                let why = anyhow::Error::from(e)
+                    .context(format!("{} line {n}: not a manifest entry", path.display()));
+                return Ok((entries, Some(why)));
+            }
+        }
         prev = tag;
     }
-    Ok(entries)
+    if !text.is_empty() && !text.ends_with('\n') {
+        let why = anyhow::anyhow!("{}: the last line is torn", path.display());
+        return Ok((entries, Some(why)));
+    }
+    Ok((entries, None))
 }

@@ -41,6 +41,10 @@ pub struct Report {
     /// The automatic rollback this run armed, when it did (see `confirm`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub armed: Option<String>,
+    /// Old runs pruning had to keep, a line each with why (a guest holding
+    /// its in-guest backups could not be reached); the next run tries again.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pruning: Vec<String>,
 }
 
 impl Report {

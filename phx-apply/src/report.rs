@@ -132,6 +132,9 @@ pub fn recap(report: &Report, show: Show) -> String {
             d.display()
         ));
     }
+    for held in &report.pruning {
+        out.push_str(&format!("{held}\n"));
+    }
     if let Some(a) = &report.armed {
         out.push_str(&format!("{} {a}\n", paint.paint(BOLD, "ATTENTION:")));
     }

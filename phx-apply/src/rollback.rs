@@ -215,7 +215,11 @@ fn remove_dead_temps(root: &Path, entries: &[Entry], done: &mut Done) -> anyhow:
                 dirs.extend(dest.parent().map(Path::to_path_buf));
             }
             // In-guest temp files go with their script's EXIT trap, or the next write there.
-            Entry::Handler { .. } | Entry::GuestSaved { .. } | Entry::GuestCreated { .. } => {}
+            Entry::Handler { .. }
+            | Entry::GuestSaved { .. }
+            | Entry::GuestBackups { .. }
+            | Entry::GuestCreated { .. }
+            | Entry::GuestCreatedDir { .. } => {}
         }
     }
     for dir in dirs {

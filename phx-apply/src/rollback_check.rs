@@ -4,7 +4,7 @@
 //! backup directory. A torn backup restored would empty a healthy file; an
 //! unvouched one is not Phoenix's to restore.
 
-use crate::atomic::TEMP_TAG;
+use crate::atomic::is_dead_temp;
 use crate::check::host_path_problem;
 use crate::confine::resolve_parent;
 use crate::manifest::{self, Entry, MANIFEST};
@@ -44,7 +44,10 @@ pub(crate) fn verify(backup_dir: &Path, entries: &[Entry]) -> anyhow::Result<Vec
             }
             Entry::Handler { .. } => continue,
             // Verified inside their guest, before this (`guest::restore::verify`).
-            Entry::GuestSaved { .. } | Entry::GuestCreated { .. } => continue,
+            Entry::GuestSaved { .. }
+            | Entry::GuestBackups { .. }
+            | Entry::GuestCreated { .. }
+            | Entry::GuestCreatedDir { .. } => continue,
         };
         if let Some(p) = host_path_problem(path) {
             return Err(refuse(format!("manifest path {path:?}: {p}")));
@@ -148,19 +151,4 @@ fn unvouched(
         }
     }
     Ok(None)
-}
-
-/// `.<name>.phx-tmp-<pid>` whose process is gone.
-fn is_dead_temp(name: &str) -> bool {
-    name.starts_with('.')
-        && name
-            .rsplit_once(TEMP_TAG)
-            .and_then(|(_, pid)| pid.parse::<i32>().ok())
-            .is_some_and(|pid| {
-                pid > 0
-                    && matches!(
-                        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None),
-                        Err(nix::errno::Errno::ESRCH)
-                    )
-            })
 }

@@ -257,3 +257,44 @@ fn a_guest_backup_that_does_not_verify_restores_nothing() {
     );
     assert_eq!(stat(r, CT, CONF).0, b"new\n");
 }
+
+#[test]
+fn directories_a_guest_write_made_are_recorded_and_removed_by_the_rollback() {
+    let (root, _, _) = guest();
+    let r = root.path();
+    let path = pct_path();
+    let steps = plan(vec![
+        Action::GuestFile(GuestFileStep {
+            ctid: CT,
+            path: "/etc/newapp/conf.d/app.conf".into(),
+            content: Some("made by the run\n".into()),
+            ..Default::default()
+        }),
+        Action::GuestSecret(GuestSecretStep {
+            ctid: CT,
+            path: "/etc/keys/new/secret".into(),
+            bytes: 16,
+            mode: "0600".into(),
+        }),
+    ]);
+    let report = apply(&steps, &opts(r, path.clone())).unwrap();
+    assert!(
+        report.outcomes.iter().all(|o| o.status == Status::Changed),
+        "{:?}",
+        report.outcomes
+    );
+    let dir = report.backup_dir.unwrap();
+    // Someone else puts a file in one of the new directories: it stays.
+    std::fs::write(in_ct(r, CT, "/etc/keys/other"), "not the run's\n").unwrap();
+    let done = phx_apply::rollback::rollback_and_rerun(&opts(r, path), &dir).unwrap();
+    for gone in ["/etc/newapp", "/etc/newapp/conf.d", "/etc/keys/new"] {
+        assert!(!in_ct(r, CT, gone).exists(), "{gone} removed: {done:?}");
+        assert!(
+            done.lines
+                .contains(&format!("removed CT {CT}: {gone}/ (the run created it)")),
+            "{done:?}"
+        );
+    }
+    assert!(in_ct(r, CT, "/etc/keys/other").exists());
+    assert!(in_ct(r, CT, "/etc").is_dir(), "only what the run made goes");
+}

@@ -5,7 +5,7 @@
 //! in-guest copy is durable, and it records the size and SHA-256 a rollback
 //! checks before restoring, and the mode and numeric owner it restores.
 
-use super::scripts::SAVE;
+use super::scripts::{MISSING_DIRS, SAVE};
 use super::{script, Run};
 use crate::manifest::{self, Entry};
 use anyhow::{bail, Context};
@@ -38,7 +38,8 @@ fn parse_saved(ctid: u32, path: &str, out: &str) -> Option<Entry> {
     })
 }
 
-/// Set keys of guest files, apart from host paths (which start with `/`).
+/// Set keys of guest files, apart from host paths (which start with `/`)
+/// and from `ct<ctid>`, a guest the run has recorded it keeps backups in.
 fn saved_key(ctid: u32, path: &str) -> String {
     format!("ct{ctid}:{path}")
 }
@@ -49,6 +50,11 @@ impl Run<'_> {
     pub(crate) fn guest_backup(&mut self, ctid: u32, path: &str) -> anyhow::Result<()> {
         if self.saved.contains(&saved_key(ctid, path)) {
             return Ok(());
+        }
+        if !self.saved.contains(&format!("ct{ctid}")) {
+            let dir = self.open_backup_dir()?;
+            manifest::append(&dir, &Entry::GuestBackups { ctid })?;
+            self.saved.insert(format!("ct{ctid}"));
         }
         let to = backup_path(&self.run_id, path);
         let r = self.exec(&script(ctid, "phx-save", SAVE, &[path, &to]), None)?;
@@ -78,6 +84,39 @@ impl Run<'_> {
                 path: path.into(),
             },
         )
+    }
+}
+
+impl Run<'_> {
+    /// The directories a write of guest file `path` is about to make, each
+    /// recorded (shallowest first) before the write's `mkdir -p` makes it,
+    /// so a rollback removes them again even after a kill.
+    pub(crate) fn guest_created_dirs(&mut self, ctid: u32, path: &str) -> anyhow::Result<()> {
+        let r = self.exec(
+            &script(ctid, "phx-missing-dirs", MISSING_DIRS, &[path]),
+            None,
+        )?;
+        if !r.ok() {
+            bail!(
+                "CT {ctid}: looking for the directories above {path} failed: {}",
+                r.output()
+            );
+        }
+        let missing: Vec<&str> = r.stdout.lines().collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let dir = self.open_backup_dir()?;
+        for d in missing.into_iter().rev() {
+            manifest::append(
+                &dir,
+                &Entry::GuestCreatedDir {
+                    ctid,
+                    path: d.into(),
+                },
+            )?;
+        }
+        Ok(())
     }
 }
 

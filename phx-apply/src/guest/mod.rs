@@ -6,10 +6,14 @@
 //! a write cut short never installs a prefix. A guest file Phoenix replaces
 //! is first backed up inside the guest (`backup`), and `--rollback` puts it
 //! back (`restore`). Host files guests can write (a `from_guest` target, a
-//! `content_from` source) are read without following links (`nofollow`).
+//! `content_from` source) are read without following links (`nofollow`),
+//! and a `from_guest` target is changed only through what was opened
+//! (`from_guest`).
 
 mod backup;
 pub mod check;
+mod from_guest;
+pub mod prune;
 pub mod restore;
 mod scripts;
 
@@ -19,8 +23,7 @@ use crate::nofollow::read_regular;
 use crate::run::{run_with_input, Ran};
 use anyhow::{bail, Context};
 use phx_common::plan::{
-    CommandStep, FileStep, FromGuestStep, GuestCommandStep, GuestFileStep, GuestJsonStep,
-    GuestSecretStep, Step,
+    CommandStep, GuestCommandStep, GuestFileStep, GuestJsonStep, GuestSecretStep, Step,
 };
 use scripts::{framed, META, PROBE, REWRITE, SECRET, WRITE};
 
@@ -220,6 +223,7 @@ impl Run<'_> {
                     return Ok(o);
                 }
                 if new {
+                    self.guest_created_dirs(ct, &f.path)?;
                     self.guest_created(ct, &f.path)?;
                 } else {
                     self.guest_backup(ct, &f.path)?;
@@ -291,6 +295,7 @@ impl Run<'_> {
         }
         let mode = format!("{:04o}", parse_mode(&s.mode)?);
         let bytes = s.bytes.to_string();
+        self.guest_created_dirs(s.ctid, &s.path)?;
         self.guest_created(s.ctid, &s.path)?;
         let r = self.exec(
             &script(s.ctid, "phx-secret", SECRET, &[&s.path, &bytes, &mode]),
@@ -304,7 +309,7 @@ impl Run<'_> {
     }
 
     /// Reads a guest file; `Err` is the outcome to report when it cannot be read.
-    fn read_guest(
+    pub(super) fn read_guest(
         &self,
         step: &Step,
         ctid: u32,
@@ -378,34 +383,6 @@ impl Run<'_> {
             o.detail = format!("{label}: writing failed: {}", r.output());
         }
         Ok(o)
-    }
-
-    pub(super) fn copy_from_guest(
-        &mut self,
-        step: &Step,
-        f: &FromGuestStep,
-    ) -> anyhow::Result<Outcome> {
-        if let Some(o) = self.unreachable(step, f.ctid) {
-            return Ok(o);
-        }
-        let content = match self.read_guest(step, f.ctid, &f.from)? {
-            Ok(t) => t,
-            Err(o) => return Ok(o),
-        };
-        // The target is in a directory guests can write (the export of
-        // `/ssl`): its current content is read without following links.
-        let current = match read_regular(&self.opts.root, &f.path, MAX_CONTENT_BYTES) {
-            Ok(c) => c,
-            Err(why) => return Ok(outcome(step, Status::Failed, why.to_string())),
-        };
-        let file = FileStep {
-            path: f.path.clone(),
-            content,
-            mode: f.mode.clone(),
-            notify: f.notify.clone(),
-            ..Default::default()
-        };
-        self.file_over(step, &file, Some(current))
     }
 }
 

@@ -1,6 +1,7 @@
 //! The guest half of `--rollback`: guest files the run replaced come back
 //! from their in-guest backups (with the recorded mode and owner), guest
-//! files it created are removed. As on the host, nothing is restored unless
+//! files it created are removed, and then the directories it made for them
+//! (deepest first, each only when empty). As on the host, nothing is restored unless
 //! every backup that can be reached verifies (size and SHA-256, read in the
 //! guest) first. A guest that is not running cannot be reached: each of its
 //! files is reported as not restored, nothing of it is touched, and the
@@ -8,7 +9,7 @@
 
 use super::backup::backup_path;
 use super::check::{ctid_ok, guest_path_ok};
-use super::scripts::{CHECK_BACKUP, RESTORE};
+use super::scripts::{CHECK_BACKUP, REMOVE_DIRS, RESTORE};
 use super::{in_guest, script};
 use crate::manifest::{self, Entry};
 use crate::rollback::Done;
@@ -29,7 +30,7 @@ pub struct GuestRollback {
 
 /// Why CT `ctid` cannot be reached now, if it cannot. `pct status` prints
 /// `status: <status>` (pve-container src/PVE/CLI/pct.pm, 94f5585, line 81).
-fn unreachable_why(opts: &Options, ctid: u32) -> Option<String> {
+pub(super) fn unreachable_why(opts: &Options, ctid: u32) -> Option<String> {
     if !opts.may_run() {
         return Some("guests are not reached under --root without --run-commands".into());
     }
@@ -57,7 +58,10 @@ pub fn verify(opts: &Options, backup_dir: &Path) -> anyhow::Result<GuestRollback
         .unwrap_or_default();
     let mut by_guest: BTreeMap<u32, Vec<Entry>> = BTreeMap::new();
     for e in manifest::read(backup_dir)? {
-        let (Entry::GuestSaved { ctid, path, .. } | Entry::GuestCreated { ctid, path }) = &e else {
+        let (Entry::GuestSaved { ctid, path, .. }
+        | Entry::GuestCreated { ctid, path }
+        | Entry::GuestCreatedDir { ctid, path }) = &e
+        else {
             continue;
         };
         if !ctid_ok(*ctid) || !guest_path_ok(path) {
@@ -119,8 +123,14 @@ impl GuestRollback {
         let mut failed = Vec::new();
         for (ctid, (why, entries)) in &self.unreachable {
             for e in entries {
-                if let Entry::GuestSaved { path, .. } | Entry::GuestCreated { path, .. } = e {
-                    failed.push(format!("CT {ctid}: {path} not restored: {why}"));
+                match e {
+                    Entry::GuestSaved { path, .. } | Entry::GuestCreated { path, .. } => {
+                        failed.push(format!("CT {ctid}: {path} not restored: {why}"))
+                    }
+                    Entry::GuestCreatedDir { path, .. } => {
+                        failed.push(format!("CT {ctid}: {path}/ not removed: {why}"))
+                    }
+                    _ => {}
                 }
             }
         }
@@ -166,8 +176,49 @@ impl GuestRollback {
                     }
                 }
             }
+            remove_created_dirs(opts, ctid, entries, done, &mut failed);
         }
         failed
+    }
+}
+
+/// The directories the run made in CT `ctid`, deepest first, each only when
+/// empty (one something else now uses stays), as on the host.
+fn remove_created_dirs(
+    opts: &Options,
+    ctid: u32,
+    entries: &[Entry],
+    done: &mut Done,
+    failed: &mut Vec<String>,
+) {
+    let mut dirs: Vec<&str> = entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::GuestCreatedDir { path, .. } => Some(path.as_str()),
+            _ => None,
+        })
+        .collect();
+    if dirs.is_empty() {
+        return;
+    }
+    dirs.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    let argv = script(ctid, "phx-remove-dirs", REMOVE_DIRS, &dirs);
+    match run(&argv, opts) {
+        Ok(r) => {
+            for gone in r.stdout.lines().filter_map(|l| l.strip_prefix("removed ")) {
+                done.lines
+                    .push(format!("removed CT {ctid}: {gone}/ (the run created it)"));
+            }
+            if !r.ok() {
+                failed.push(format!(
+                    "CT {ctid}: directories the run created not removed: {}",
+                    r.output()
+                ));
+            }
+        }
+        Err(e) => failed.push(format!(
+            "CT {ctid}: directories the run created not removed: {e}"
+        )),
     }
 }
 

@@ -89,6 +89,22 @@ if [ "$(stat -c %s -- "$t")" != "$(($2 * 2))" ]; then echo "the secret came out 
 chmod -- "$3" "$t"; sync -- "$t"; mv -f -- "$t" "$p"; t="#
 );
 
+/// The directories missing above `$1`, deepest first, one a line: what a
+/// write's `mkdir -p` is about to make, for the manifest to list first.
+/// A dangling link stops the walk (the `mkdir -p` then fails on it).
+pub const MISSING_DIRS: &str = r#"d=$(dirname -- "$1"); while [ ! -e "$d" ] && [ ! -L "$d" ]; do printf '%s\n' "$d"; d=$(dirname -- "$d"); done"#;
+
+/// Removes the directories given, in order (deepest first), each only when
+/// it is an empty directory (not a link); prints `removed <dir>` for each.
+/// One still there, empty, that would not go is an error.
+pub const REMOVE_DIRS: &str = r#"rc=0
+for d; do
+  if [ -L "$d" ] || [ ! -d "$d" ]; then continue; fi
+  if rmdir -- "$d" 2>/dev/null; then printf 'removed %s\n' "$d"
+  elif [ -z "$(ls -A -- "$d")" ]; then rmdir -- "$d" || rc=1; fi
+done
+exit $rc"#;
+
 /// `$1` the guest file, `$2` where its backup goes: a copy with its mode and
 /// owner (`cp -p`), durable before it is renamed into place; then prints
 /// `mode uid gid size` and the digest of what was saved, for the manifest.
