@@ -53,7 +53,8 @@ fn write_pages(cmd: &clap::Command, man: &Path, written: &mut Vec<PathBuf>) -> i
     let page = clap_mangen::Man::new(cmd.clone());
     let mut roff = Vec::new();
     page.render(&mut roff)?;
-    let roff = examples_section(&String::from_utf8_lossy(&roff));
+    let mut roff = examples_section(&String::from_utf8_lossy(&roff));
+    roff.push_str(&crate::manual::section1_tail(cmd.get_name()));
     let name = page.get_filename();
     std::fs::write(man.join(&name), roff)?;
     written.push(PathBuf::from("man/man1").join(name));

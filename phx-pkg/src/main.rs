@@ -5,7 +5,7 @@ use clap::Parser;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Write the man pages (section 1) and bash, zsh and fish completions of
+/// Write the man pages (section 1, and section 5 from docs/) and bash, zsh and fish completions of
 /// every Phoenix program, laid out as under /usr/share.
 ///
 /// Generated from the clap definitions the binaries parse, so they cannot
@@ -23,11 +23,15 @@ Exit status: 0 written, 1 a file could not be written, 2 usage."
 )]
 struct Args {
     /// Directory to write into, standing for /usr/share (created if missing).
-    #[arg(long, value_name = "DIR", required_unless_present = "programs")]
+    #[arg(long, value_name = "DIR", required_unless_present_any = ["programs", "config_keys"])]
     out: Option<PathBuf>,
     /// Print the programs the package ships, one per line, and write nothing.
     #[arg(long)]
     programs: bool,
+    /// Print the "Every key" section of docs/configuration.md, generated
+    /// from the loader's declarations, and write nothing.
+    #[arg(long, conflicts_with = "programs")]
+    config_keys: bool,
 }
 
 fn main() -> ExitCode {
@@ -36,6 +40,10 @@ fn main() -> ExitCode {
         for cmd in phx_pkg::commands() {
             println!("{}", cmd.get_name());
         }
+        return ExitCode::SUCCESS;
+    }
+    if args.config_keys {
+        print!("{}", phx_pkg::keys::markdown());
         return ExitCode::SUCCESS;
     }
     let out = args.out.expect("clap requires --out without --programs");
@@ -47,6 +55,13 @@ fn main() -> ExitCode {
                 eprintln!("phx-gen-docs: {}: {e}", cmd.get_name());
                 return ExitCode::from(1);
             }
+        }
+    }
+    match phx_pkg::manual::write_format_pages(&out) {
+        Ok(files) => count += files.len(),
+        Err(e) => {
+            eprintln!("phx-gen-docs: section-5 pages: {e}");
+            return ExitCode::from(1);
         }
     }
     eprintln!("phx-gen-docs: {count} file(s) under {}", out.display());
