@@ -1,5 +1,5 @@
 //! A Proxmox guest conf as pct or qm writes it — `/etc/pve/lxc/<ctid>.conf`
-//! (reference §3) and `/etc/pve/qemu-server/<vmid>.conf` (reference "qm"):
+//! (pve-container's LXC/Config.pm, write_pct_config) and `/etc/pve/qemu-server/<vmid>.conf` (qemu-server's QemuServer.pm, parse_vm_config):
 //! the main section's keys and raw `lxc.*` lines, the pending changes, the
 //! snapshot sections' names and raw lines. Both files have one grammar; a
 //! [`Dialect`] holds the two points where they differ. Description (`#`)
@@ -206,7 +206,7 @@ impl GuestConf {
 mod tests {
     use super::*;
 
-    // Shaped after the example in reference §3.
+    // Shaped after the example in pve-container's LXC/Config.pm, write_pct_config.
     const CT: &str = "#DNS resolver%3A dnsmasq
 arch: amd64
 features: nesting=1

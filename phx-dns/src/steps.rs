@@ -27,7 +27,7 @@ pub fn enabled(conf: String, hosts: String, phx_dns: &str) -> Plan {
             path: CONF_PATH.into(),
             content: conf,
             mode: Some("0644".into()),
-            // Checked as the Debian service reads it (reference §6): with every
+            // Checked as the Debian service reads it (Debian's dnsmasq service, which reads /etc/dnsmasq.d): with every
             // other file in /etc/dnsmasq.d, so a clash with one of them is caught
             // before the restart. The temp file starts with '.', which -7 skips;
             // the old phoenix.conf it replaces is skipped by suffix (dnsmasq 2.90

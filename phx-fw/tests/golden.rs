@@ -1,5 +1,5 @@
 //! cluster.fw and guest files for the upstream fixture and the example,
-//! written by hand from the reference (§1.1 write order, §1.4 option order)
+//! written by hand from pve-firewall's writers (save_clusterfw_conf, save_vmfw_conf)
 //! and the JSON — not copied from the program's output.
 
 mod common;

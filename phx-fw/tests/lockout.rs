@@ -1,6 +1,6 @@
 //! The lockout guard, through the binary: exit 2 naming the rule or policy,
-//! nothing on stdout; --allow-lockout lets it through. Per the reference
-//! (§1.5) the implicit +management accept (IP set `management` +
+//! nothing on stdout; --allow-lockout lets it through. As pve-firewall does
+//! (pve-firewall's enable_host_firewall) the implicit +management accept (IP set `management` +
 //! local_network) comes after the user rules, so it only saves addresses
 //! in the local network, and a user DROP on 22 beats it.
 
@@ -218,7 +218,7 @@ fn a_nomatch_entry_wider_than_a_match_entry_does_not_hide_it() {
 
 /// The guard (`host_in_partition`, whole source sets) and `simulate` (one
 /// packet) walk the same host IN order: blacklist, rules, +management,
-/// policy. Expected verdicts by hand from the reference (§1.3 IP sets, §1.5):
+/// policy. Expected verdicts by hand from pve-firewall's Firewall.pm (ipset sections, enable_host_firewall):
 /// blacklist 10.0.0.66; REJECT 8006 from +blk = [10.0.0.0/24,
 /// !10.0.0.0/16, !10.0.0.128/25, 192.168.0.0/16] (the most specific entry
 /// decides); then the example's admin_lan (10.0.0.0/24) ACCEPTs on 22/8006.

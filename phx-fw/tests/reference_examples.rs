@@ -1,6 +1,6 @@
-//! The example files of the reference (§1.6, cluster.fw and 101.fw, copied
-//! verbatim into tests/fixtures/reference/) read, linted and simulated.
-//! Expected verdicts follow §1.5: guest IN = DHCP (not here: dhcp: 0),
+//! Example files in pve-firewall's format (cluster.fw and 101.fw, in
+//! tests/fixtures/reference/) read, linted and simulated.
+//! Expected verdicts follow pve-firewall's Firewall.pm (ruleset_generate_vm_rules, enable_host_firewall): guest IN = DHCP (not here: dhcp: 0),
 //! rules (GROUP jumps into [group webserver]), policy_in DROP (guest default);
 //! host IN = rules, then +management (10.20.0.0/24 + local_network alias
 //! 10.10.0.0/16) on 22/8006/…, then policy_in DROP.

@@ -1,5 +1,5 @@
 //! Packets through the example's rules, with verdicts written from the
-//! Proxmox semantics in the reference (§1.5), not from the program:
+//! Proxmox semantics (pve-firewall's ruleset_generate_vm_rules), not from the program:
 //! - host IN: user rules (cluster.fw) first, then +management (IP set
 //!   `management` 10.0.0.0/24 + local_network, here the host's 10.0.0.0/24)
 //!   on tcp 8006, 5900:5999, 3128, 22, 60000:60050, then policy_in DROP;
@@ -382,7 +382,7 @@ fn dhcp_reply_to_a_guest_is_implicitly_accepted() {
 #[test]
 fn reject_policy_answers_reject_but_drops_noise_silently() {
     // policy_in REJECT: a packet nobody accepts is REJECTed; a DNS reply
-    // (udp sport 53) is noise and silently DROPped (reference §1.5).
+    // (udp sport 53) is noise and silently DROPped (pve-firewall's Firewall.pm, ruleset_generate_vm_rules and enable_host_firewall).
     let dir = example_with(|h| h["firewall"]["default_input_policy"] = serde_json::json!("REJECT"));
     let inv = load_dir(dir.path());
     let rs = propose(&inv).ruleset(&inv);
@@ -581,7 +581,7 @@ fn ipset_nomatch_is_decided_by_the_most_specific_entry() {
     assert_eq!(a.verdict, Verdict::Drop, "{}", a.decider);
 }
 
-/// The legacy numeric ICMP form `-p icmp -dport 8` (reference §1.4) matches
+/// The legacy numeric ICMP form `-p icmp -dport 8` (pve-firewall's Firewall.pm, verify_rule) matches
 /// ICMP type 8, echo-request; `-dport 0` is echo-reply and does not.
 #[test]
 fn legacy_numeric_icmp_rules_match_their_type() {

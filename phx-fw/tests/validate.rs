@@ -1,4 +1,4 @@
-//! Every field checked against what pve-firewall accepts (reference §1.2–§1.4),
+//! Every field checked against what pve-firewall accepts (pve-firewall's Firewall.pm, parse_*fw_option and verify_rule),
 //! with the JSON path in the message; injection attempts are errors.
 
 mod common;

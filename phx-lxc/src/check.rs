@@ -68,7 +68,7 @@ pub fn check(inv: &Inventory, seen: &Observed) -> Problems {
                         );
                     }
                     // `pct clone` fails on a source with bind mounts
-                    // (reference §4); only a clone still to be made matters.
+                    // (pve-container's API2/LXC.pm, clone_vm); only a clone still to be made matters.
                     if let Some(m) = s.mount_points.first() {
                         if !seen.confs.contains_key(&c.id) {
                             p.push(

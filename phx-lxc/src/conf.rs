@@ -1,4 +1,4 @@
-//! `/etc/pve/lxc/<ctid>.conf` (reference §3), read by phx-common's one
+//! `/etc/pve/lxc/<ctid>.conf` (pve-container's LXC/Config.pm, write_pct_config), read by phx-common's one
 //! Proxmox guest-conf reader in pct's dialect.
 
 use phx_common::guest_conf::{self, PCT};

@@ -8,7 +8,7 @@ use crate::desired::{Desired, Mount, Source};
 use crate::props;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-/// Keys pct keeps in `[pve:pending]` on a running container (reference §3.3).
+/// Keys pct keeps in `[pve:pending]` on a running container (pve-container's LXC/Config.pm, vmconfig_hotplug_pending).
 const PENDING_KEYS: [&str; 2] = ["features", "nameserver"];
 
 /// What a container will have once its steps ran, for the clones made from it.

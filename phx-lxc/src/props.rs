@@ -1,6 +1,6 @@
 //! pct's property strings: the shared grammar (phx-common's `props`) plus
 //! what is pct's own — `features` flags and the order pct prints `netN`,
-//! `rootfs` and `mpN` in (reference §3.2).
+//! `rootfs` and `mpN` in (pve-container's LXC/Config.pm, the rootfs/mpN formats).
 
 pub use phx_common::props::*;
 use std::collections::BTreeMap;

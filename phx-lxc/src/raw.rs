@@ -1,5 +1,5 @@
 //! The raw `lxc.*` lines of an existing conf brought to what the entry asks
-//! for. pct cannot set them (reference §3.3: only by editing the file), so the
+//! for. pct cannot set them (pve-container's LXC/Config.pm, vmconfig_hotplug_pending: only by editing the file), so the
 //! whole conf is rewritten with only the main section's raw lines edited:
 //!   - a single-valued key Phoenix asks for once (`lxc.apparmor.profile`, …)
 //!     replaces the line with that key (a later duplicate is dropped: LXC
@@ -121,7 +121,7 @@ pub fn edit(current: &str, wanted: &[String], owned: &[String]) -> Edit {
         .collect();
     if !missing.is_empty() {
         // After the last raw line, else after the last non-blank line of the
-        // main section: where pct writes raw lines (reference §3 write order).
+        // main section: where pct writes raw lines (pve-container's LXC/Config.pm, write_pct_config write order).
         let at = last_raw.map(|i| i + 1).unwrap_or_else(|| {
             out.iter()
                 .rposition(|l| !l.trim().is_empty())

@@ -1,5 +1,5 @@
 //! The conf each container gets from pct when it is created with its
-//! entry's settings (reference §3 write order). Used by `phx-lxc render` to
+//! entry's settings (pve-container's LXC/Config.pm, write_pct_config write order). Used by `phx-lxc render` to
 //! preview, and to lay out a converged state tree for benchmarks. Volume names
 //! are the ones pct allocates on LVM-thin (`vm-<ctid>-disk-<n>`), and the MAC
 //! of a NIC without `mac_address` is made up from the CTID.

@@ -207,7 +207,7 @@ fn a_clone_source_without_a_snapshot_name_is_reported_once() {
 
 #[test]
 fn a_clone_source_with_bind_mounts_is_refused() {
-    // Reference §4: bind mounts make `pct clone` fail, so this would fail
+    // pve-container's clone_vm (API2/LXC.pm): bind mounts make `pct clone` fail, so this would fail
     // only half-way through a run.
     let err = refused(
         |v| {

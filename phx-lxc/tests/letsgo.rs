@@ -1,6 +1,6 @@
 //! LetsGo-lxc against the pct TEST DOUBLE (phx-testkit/doubles/pct-double) and the
 //! real executor: from an empty root, twice, after a JSON change and after a
-//! hand edit. The double follows reference/proxmox-formats.md; it is not proof
+//! hand edit. The double follows pve-container's sources (cited in it); it is not proof
 //! that anything works on a real Proxmox host.
 
 mod common;

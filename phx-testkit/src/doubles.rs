@@ -1,7 +1,8 @@
 //! The test doubles (`phx-testkit/doubles/<prog>-double`): stand-ins for
 //! programs that exist only on Proxmox (`pct`, `pve-firewall`) or that a test
-//! must not run for real (`apt-get`, `systemctl`, `dpkg-query`). Each follows
-//! `shared/reference/` and keeps its state under `$PHX_ROOT`.
+//! must not run for real (`apt-get`, `systemctl`, `dpkg-query`). Each models
+//! the real program as Proxmox's public sources define it (cited in each
+//! double's header) and keeps its state under `$PHX_ROOT`.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};

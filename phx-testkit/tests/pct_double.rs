@@ -1,4 +1,5 @@
-//! The pct TEST DOUBLE itself, against reference/proxmox-formats.md §3–4:
+//! The pct TEST DOUBLE itself, against pct's conf writer (proxmox/pve-container
+//! src/PVE/LXC/Config.pm, write_pct_config) and its refusals:
 //! how it writes confs and how it fails. The LetsGo tests are only as good
 //! as this double.
 

@@ -1,4 +1,4 @@
-//! `/etc/pve/qemu-server/<vmid>.conf` (reference "qm"), read by
+//! `/etc/pve/qemu-server/<vmid>.conf` (qemu-server's QemuServer.pm, parse_vm_config), read by
 //! phx-common's one Proxmox guest-conf reader in qm's dialect.
 
 pub use phx_common::guest_conf::GuestConf as Conf;

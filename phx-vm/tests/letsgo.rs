@@ -1,7 +1,7 @@
 //! LetsGo with VMs: phoenix-cli runs phx-lxc and phx-vm against the qm and
 //! pct TEST DOUBLES (phx-testkit/doubles) and the real executor, from an
 //! empty root, twice, after a JSON change and after a hand edit. The doubles
-//! follow shared/reference; they are not proof that anything works on a real
+//! follow Proxmox's sources (cited in each); they are not proof that anything works on a real
 //! Proxmox host.
 
 mod common;

@@ -1,6 +1,6 @@
 //! Which file a firewall object lives in, and how its alias and IP set
 //! references resolve: unscoped names in a guest file are looked up in the
-//! guest first, then in the cluster (reference §1.4).
+//! guest first, then in the cluster (pve-firewall's Firewall.pm, verify_rule).
 
 use super::addr::RefScope;
 use crate::config::{Alias, Firewall};

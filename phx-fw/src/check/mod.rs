@@ -1,5 +1,5 @@
 //! Validation of a firewall object against what pve-firewall accepts
-//! (reference §1.2–§1.4). The same checks run on the JSON (paths like
+//! (pve-firewall's Firewall.pm, parse_*fw_option and verify_rule). The same checks run on the JSON (paths like
 //! `firewall.global_firewall_rules[3].source`) and on parsed `.fw` files
 //! (`line 12`), so `phx-fw parse` is as strict as planning.
 //!

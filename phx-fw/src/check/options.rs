@@ -1,4 +1,4 @@
-//! `[OPTIONS]` of cluster.fw and guest files (reference §1.2). `enable` and
+//! `[OPTIONS]` of cluster.fw and guest files (pve-firewall's Firewall.pm, parse_*fw_option). `enable` and
 //! the policies have their own JSON keys, so they are refused here.
 
 use super::{q, Ctx, Locate};
@@ -116,7 +116,7 @@ const CONNTRACK_HELPERS: &[&str] = &[
     "tftp",
 ];
 
-/// host.fw `[OPTIONS]` (reference §1.2, `$host_option_properties`).
+/// host.fw `[OPTIONS]` (pve-firewall's Firewall.pm, parse_*fw_option, `$host_option_properties`).
 fn check_host_options(fw: &Firewall, file: &str, loc: &dyn Locate, p: &mut Problems) {
     for (k, v) in &fw.options {
         let path = loc.option(k);

@@ -1,4 +1,4 @@
-//! One rule, field by field (reference §1.4): each check a function, run in
+//! One rule, field by field (pve-firewall's Firewall.pm, verify_rule): each check a function, run in
 //! the order the fields are written, with the parsers the simulator uses.
 
 use super::{q, Ctx, Locate};

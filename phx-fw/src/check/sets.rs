@@ -1,5 +1,5 @@
 //! `[ALIASES]` and `[IPSET name]`: names, addresses, and the aliases set
-//! entries refer to (reference §1.3).
+//! entries refer to (pve-firewall's Firewall.pm, ipset sections).
 
 use super::{q, Ctx, Locate};
 use phx_common::config::{Firewall, Problems};

@@ -1,4 +1,4 @@
-//! The `.fw` file format (reference §1): rendering a firewall object into
+//! The `.fw` file format (pve-firewall's Firewall.pm): rendering a firewall object into
 //! `cluster.fw` / `<vmid>.fw` (`render`), reading such files back for
 //! `parse`/lint and for simulating what is already on a host (`parse`), and
 //! the JSON `firewall` object a file corresponds to (`json`).

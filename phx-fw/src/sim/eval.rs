@@ -1,5 +1,5 @@
 //! Evaluating one packet: the chains it crosses between two zones, in
-//! pve-firewall's order (reference §1.5), with the implicit rules and the
+//! pve-firewall's order (pve-firewall's Firewall.pm, ruleset_generate_vm_rules and enable_host_firewall), with the implicit rules and the
 //! DROP/REJECT policies' silent noise handling.
 
 use super::compile::{match_packet, CRule, Chain};

@@ -215,7 +215,7 @@ fn merge_guest(topo: &mut Topology, id: u32, is_ct: bool, nics: BTreeMap<u8, Nic
 mod tests {
     use super::*;
 
-    /// pct's and qm's net lines (reference §3), snapshots ignored.
+    /// pct's and qm's net lines (pve-container's LXC/Config.pm, write_pct_config), snapshots ignored.
     #[test]
     fn nics_from_confs() {
         let ct = "arch: amd64\nnet0: name=eth0,bridge=vmbr0,firewall=1,hwaddr=BC:24:11:00:00:01,ip=10.0.0.21/24,type=veth\nnet1: name=eth1,bridge=vmbr1,hwaddr=BC:24:11:00:00:02,ip=192.168.50.21/24,type=veth\n[snap]\nnet2: name=eth2,bridge=vmbr0,ip=1.2.3.4/24\n";

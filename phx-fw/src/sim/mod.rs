@@ -1,4 +1,4 @@
-//! Packet simulation with Proxmox's semantics (reference §1.5): which chains
+//! Packet simulation with Proxmox's semantics (pve-firewall's Firewall.pm, ruleset_generate_vm_rules and enable_host_firewall): which chains
 //! a packet crosses between zones, the implicit rules around the user's
 //! rules, security groups, IP sets, aliases and the DROP/REJECT policies.
 //! Works on `FwDoc`s, so it evaluates proposed files and existing ones alike.
@@ -70,7 +70,7 @@ const MGMT_IN: &[(u16, u16)] = &[
     (22, 22),
     (60000, 60050),
 ];
-/// Host IN in pve-firewall's order (reference §1.5), before the policy:
+/// Host IN in pve-firewall's order (pve-firewall's Firewall.pm, ruleset_generate_vm_rules and enable_host_firewall), before the policy:
 /// `host_in` walks it for one packet, `host_in_partition` (the lockout
 /// guard) for a whole set of sources, so the two cannot drift apart.
 #[derive(Debug, Clone, Copy)]

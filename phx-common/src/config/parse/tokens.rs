@@ -21,7 +21,7 @@ pub const SNAPNAME: &str =
 pub const PROFILE: &str = "an AppArmor profile name (letters, digits, '-', '_', '.')";
 const DNS_NAME: &str =
     "a DNS name (RFC 1123: labels of letters, digits and '-', separated by dots)";
-/// `pct --features` keys (reference §3.1).
+/// `pct --features` keys (pve-container's LXC/Config.pm, $features_desc).
 const PCT_FEATURES: [&str; 6] = [
     "force_rw_sys",
     "fuse",
