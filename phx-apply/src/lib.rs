@@ -1,6 +1,6 @@
 //! The executor: carries a plan out idempotently. A converged host gets zero
 //! writes and zero handlers; `check` computes the same outcomes and changes
-//! nothing. The README's "phx-apply" section is its contract.
+//! nothing. docs/safety.md and docs/plan.md are its contract.
 
 pub mod atomic;
 pub mod backup;

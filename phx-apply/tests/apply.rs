@@ -1,4 +1,4 @@
-//! The executor's contract (the README's "phx-apply" section), exercised on temp roots.
+//! The executor's contract (docs/safety.md, docs/plan.md), exercised on temp roots.
 
 use phx_apply::{apply, Options, Report, Status};
 use phx_common::plan::*;

@@ -1,4 +1,4 @@
-//! The estate as Mermaid (for Markdown, e.g. the README) or Graphviz DOT.
+//! The estate as Mermaid (for Markdown, e.g. docs/tools.md) or Graphviz DOT.
 //! Both draw the same things: a box per guest inside its boot-order group,
 //! dashed clone edges, solid dependency edges, Traefik routes, and marks for
 //! firewalled and CA-trusting guests.

@@ -5,7 +5,7 @@ use clap::{CommandFactory, Parser};
 use std::path::PathBuf;
 
 /// Print the JSON Schema of a Phoenix configuration file, or write all three.
-/// Point an editor at them to check the files as you type (see the README).
+/// Point an editor at them to check the files as you type (see phoenix-config(5)).
 #[derive(Parser)]
 #[command(
     name = "phx-schema",

@@ -1,4 +1,4 @@
-//! The workspace's dependency rules (README, "Architecture"), read from
+//! The workspace's dependency rules (docs/design.md, "Architecture"), read from
 //! `cargo metadata`: tools depend on the shared model only, never on each
 //! other or on the executor; phx-common depends on no workspace crate;
 //! test, benchmark and packaging crates are never a normal dependency of
