@@ -302,7 +302,7 @@ fn host_network(r: &mut Reader, at: &At, n: RawHostNetwork) -> Option<HostNetwor
         "address",
         ifs.address,
         "the host's IPv4 CIDR (required)",
-        Reader::ipv4_cidr,
+        host_cidr,
     );
     let gateway = r.req(
         at_i,

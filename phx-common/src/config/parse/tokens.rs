@@ -2,8 +2,10 @@
 //! and the tokens that end up inside pct arguments and property strings.
 
 use super::super::names::is_dns_name;
-use super::super::raw::{List, Scalar};
+use super::super::raw::{show_str, List, Scalar};
 use super::super::reader::{At, Reader};
+use super::super::suggest::nearest;
+use ipnet::Ipv4Net;
 use std::net::IpAddr;
 
 pub const MIN_ID: u64 = 100;
@@ -30,6 +32,70 @@ const PCT_FEATURES: [&str; 6] = [
     "nesting",
     "mount",
 ];
+
+/// The guest features the original system's scripts install
+/// (`tests/fixtures/phoenix-upstream`, README "features"). A name outside
+/// this list was ignored, so a typo (`tursted_ca`) silently dropped what
+/// it meant; the tools say themselves which known ones they do not act on.
+pub const FEATURES: [&str; 10] = [
+    "base_setup",
+    "docker",
+    "nvidia",
+    "ollama",
+    "portainer",
+    "python_api_service",
+    "vllm",
+    "step_ca",
+    "traefik",
+    "trusted_ca",
+];
+
+/// `features`: a list (or a comma-separated string) of known feature names.
+pub fn features(r: &mut Reader, at: &At, v: List<Scalar>) -> Vec<String> {
+    r.str_items(at, v, &[','], |r, at, name| {
+        if FEATURES.contains(&name.as_str()) {
+            return Some(name);
+        }
+        let hint = match nearest(&name, &FEATURES) {
+            Some(k) => format!("; did you mean {k}?"),
+            None => String::new(),
+        };
+        r.push(
+            at,
+            show_str(&name),
+            format!("a feature: {}{hint}", FEATURES.join(", ")),
+        );
+        None
+    })
+}
+
+/// An interface's own address with its prefix (`10.0.0.13/24`): not the
+/// subnet's network or broadcast address.
+pub fn host_cidr(r: &mut Reader, at: &At, v: Scalar) -> Option<Ipv4Net> {
+    let (net, text) = r.ipv4_cidr_text(at, v)?;
+    refuse_reserved(r, at, net, &text).then_some(net)
+}
+
+/// False, with a problem, when `net`'s address is its subnet's network or
+/// broadcast address, which no host can hold (a /31 or /32 has neither,
+/// RFC 3021).
+pub fn refuse_reserved(r: &mut Reader, at: &At, net: Ipv4Net, text: &str) -> bool {
+    let which = if net.prefix_len() >= 31 {
+        return true;
+    } else if net.addr() == net.network() {
+        "network"
+    } else if net.addr() == net.broadcast() {
+        "broadcast"
+    } else {
+        return true;
+    };
+    let expected = format!(
+        "a host address inside {}, not its {which} address",
+        net.trunc()
+    );
+    r.push(at, show_str(text), expected);
+    false
+}
 
 pub fn dns_name(r: &mut Reader, at: &At, v: Scalar) -> Option<String> {
     r.token(at, v, is_dns_name, DNS_NAME)
@@ -69,6 +135,14 @@ pub fn ids(r: &mut Reader, at: &At, v: List<Scalar>) -> Vec<u32> {
             Vec::new()
         }
     }
+}
+
+pub const IFACE: &str = "an interface name of letters, digits, '-', '_' and '.'";
+
+/// An interface or bridge name: it goes into `pct --net0 bridge=…` and
+/// `qm --net0 …,bridge=…`, where a ',' or '=' would add options of its own.
+pub fn iface_name(r: &mut Reader, at: &At, v: Scalar) -> Option<String> {
+    r.token(at, v, is_iface_name, IFACE)
 }
 
 pub fn is_iface_name(s: &str) -> bool {
