@@ -106,8 +106,192 @@ fn a_subnets_network_or_broadcast_address_is_no_host_address() {
         "lxc_configs.\"900\".network_config.ip",
         "not its broadcast address",
     );
-    // A /31 has neither (RFC 3021): both of its addresses are hosts'.
+    // Any other address of the subnet is a host's.
     ok(load_edited(|d| {
         d[LXC]["lxc_configs"]["900"]["network_config"]["ip"] = json!("10.0.0.200/24")
     }));
+}
+
+/// The example with the Base-Template (CT 900) entry edited.
+fn ct900(edit: impl FnOnce(&mut Value)) -> Result<phx_common::Inventory, Problems> {
+    load_edited(|d| edit(&mut d[LXC]["lxc_configs"]["900"]))
+}
+
+const CT900: &str = "lxc_configs.\"900\"";
+
+#[test]
+fn a_duration_past_gos_time_duration_is_refused() {
+    let got =
+        load_edited(|d| d[HYP]["step_ca"]["default_tls_cert_duration"] = json!("999999999999h"));
+    refused(
+        got,
+        HYP,
+        "step_ca.default_tls_cert_duration",
+        "at most 2562047h",
+    );
+    ok(load_edited(|d| {
+        d[HYP]["step_ca"]["default_tls_cert_duration"] = json!("2562047h")
+    }));
+}
+
+#[test]
+fn a_template_volume_id_is_one_pve_storage_parses() {
+    for bad in [
+        "local:vztmpl/../../../etc/shadow.tar.zst",
+        "local:vztmpl/sub/debian.tar.zst",
+        "local:../debian.tar.zst",
+        "local:vztmpl/debian.iso",
+        "/var/lib/vz/template/cache/../../../../etc/x.tar.zst",
+        "/var/lib/vz//template/cache/x.tar.zst",
+    ] {
+        refused(
+            ct900(|e| e["template"] = json!(bad)),
+            LXC,
+            &format!("{CT900}.template"),
+            "template volume ID",
+        );
+    }
+    for good in [
+        "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst",
+        "nfs-1:vztmpl/alpine.TAR.GZ",
+        "/fastData/shared-iso/template/cache/ubuntu-24.04-standard_24.04-2_amd64.tar.zst",
+    ] {
+        ok(ct900(|e| e["template"] = json!(good)));
+    }
+}
+
+#[test]
+fn an_apparmor_profile_line_holds_a_profile_name_only() {
+    let got = ct900(|e| e["lxc_options"] = json!(["lxc.apparmor.profile=unconfined # x"]));
+    refused(
+        got,
+        LXC,
+        &format!("{CT900}.lxc_options[0]"),
+        "unconfined, generated or a profile name",
+    );
+    for good in ["unconfined", "generated", "lxc-container-default-cgns"] {
+        ok(ct900(|e| {
+            e["lxc_options"] = json!([format!("lxc.apparmor.profile: {good}")])
+        }));
+    }
+}
+
+#[test]
+fn a_host_path_not_in_normal_form_is_refused_with_the_normal_form() {
+    let got = ct900(|e| {
+        e["mount_points"] = json!([{"host_path": "//mnt//pve//ssl/", "container_path": "/ssl"}])
+    });
+    let p = refused(
+        got,
+        LXC,
+        &format!("{CT900}.mount_points[0].host_path"),
+        "\"/mnt/pve/ssl\"",
+    );
+    assert!(
+        p.list.iter().any(|x| x.value == "\"//mnt//pve//ssl/\""),
+        "{p}"
+    );
+    for bad in ["/mnt/./pve", "/mnt/pve/../ssl", "/mnt/pve/ssl/"] {
+        refused(
+            ct900(|e| e["mount_points"] = json!([{"host_path": bad, "container_path": "/ssl"}])),
+            LXC,
+            &format!("{CT900}.mount_points[0].host_path"),
+            "normal form",
+        );
+    }
+    ok(ct900(
+        |e| e["mount_points"] = json!([{"host_path": "/mnt/pve/ssl", "container_path": "/ssl"}]),
+    ));
+}
+
+#[test]
+fn bidi_and_other_format_characters_are_refused_in_paths_and_strings() {
+    for c in ['\u{202E}', '\u{2066}', '\u{200B}', '\u{AD}'] {
+        let path = format!("/mnt/pve/{c}lss");
+        let got =
+            ct900(|e| e["mount_points"] = json!([{"host_path": path, "container_path": "/ssl"}]));
+        refused(
+            got,
+            LXC,
+            &format!("{CT900}.mount_points[0].host_path"),
+            "or format characters",
+        );
+        let got = load_edited(|d| d[HYP]["step_ca"]["ca_name"] = json!(format!("CA{c}")));
+        refused(got, HYP, "step_ca.ca_name", "or format characters");
+    }
+}
+
+#[test]
+fn hooks_and_the_hosts_root_need_allow_dangerous_and_are_warned_about() {
+    let hook = "lxc.hook.pre-start: /usr/local/bin/prepare";
+    let root_entry = "lxc.mount.entry: / mnt/host none rbind,create=dir 0 0";
+    for line in [hook, root_entry] {
+        let got = ct900(|e| e["lxc_options"] = json!([line]));
+        refused(
+            got,
+            LXC,
+            &format!("{CT900}.lxc_options[0]"),
+            "unless the entry says \"allow_dangerous\": true",
+        );
+    }
+    let got = ct900(|e| e["mount_points"] = json!([{"host_path": "/", "container_path": "/host"}]));
+    refused(
+        got,
+        LXC,
+        &format!("{CT900}.mount_points[0].host_path"),
+        "allow_dangerous",
+    );
+    // Allowed, it is said on every load, naming each line.
+    let inv = ok(ct900(|e| {
+        e["allow_dangerous"] = json!(true);
+        e["lxc_options"] = json!([hook, root_entry]);
+        e["mount_points"] = json!([{"host_path": "/", "container_path": "/host"}]);
+    }));
+    assert_eq!(inv.lxcs[&900].lxc_options.len(), 2);
+    for (at, what) in [
+        ("lxc_options[0]", "runs a command as root on the host"),
+        ("lxc_options[1]", "mounts the host's /"),
+        ("mount_points[0].host_path", "mounts the host's /"),
+    ] {
+        assert!(
+            inv.warnings
+                .iter()
+                .any(|w| w.contains(&format!("{CT900}.{at}:")) && w.contains(what)),
+            "{at}: {:?}",
+            inv.warnings
+        );
+    }
+    // `false` is the default, said or not.
+    let got = ct900(|e| {
+        e["allow_dangerous"] = json!(false);
+        e["lxc_options"] = json!([hook]);
+    });
+    refused(
+        got,
+        LXC,
+        &format!("{CT900}.lxc_options[0]"),
+        "allow_dangerous",
+    );
+}
+
+#[test]
+fn lxc_option_keys_are_those_pve_container_keeps() {
+    for (line, expected) in [
+        ("lxc.foo.bar: 1", "Proxmox drops any other"),
+        ("lxc.rootfs.options: noatime", "no lxc.rootfs.options"),
+        ("lxc.rootfs.path: /x", "no lxc.rootfs.path"),
+        ("lxc.aa_profile: unconfined", "lxc.apparmor.profile instead"),
+        ("lxc.limit.nofile: 1024", "lxc.prlimit.nofile instead"),
+    ] {
+        let got = ct900(|e| e["lxc_options"] = json!([line]));
+        refused(got, LXC, &format!("{CT900}.lxc_options[0]"), expected);
+    }
+    let inv = ok(ct900(|e| {
+        e["lxc_options"] = json!([
+            "lxc.cgroup2.devices.allow: c 10:200 rwm",
+            "lxc.mount.entry: /dev/net dev/net none bind,create=dir",
+            "lxc.prlimit.nofile: 1048576",
+        ])
+    }));
+    assert_eq!(inv.lxcs[&900].lxc_options.len(), 3);
 }

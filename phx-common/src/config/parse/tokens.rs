@@ -17,7 +17,7 @@ pub const STORAGE_ID: &str =
     "a Proxmox storage ID (a letter, then letters, digits, '-', '_' or '.')";
 pub const ZFS_NAME: &str =
     "a ZFS dataset or volume name (letters, digits, '-', '_', '.', and '/' between parts)";
-pub const TEMPLATE: &str = "a template volume ID (storage:vztmpl/file.tar.zst) or an absolute path, without ',', '=' or spaces";
+pub const TEMPLATE: &str = "a template volume ID (storage:vztmpl/<archive>.tar[.gz|.xz|.zst|.bz2], no '/' in the archive name) or an absolute path in normal form, without ',', '=' or spaces";
 pub const SNAPNAME: &str =
     "a snapshot name (a letter, then letters, digits, '-' or '_'; at most 40)";
 pub const PROFILE: &str = "an AppArmor profile name (letters, digits, '-', '_', '.')";
@@ -111,14 +111,47 @@ pub fn ip_list(r: &mut Reader, at: &At, v: List<Scalar>) -> Vec<IpAddr> {
     })
 }
 
-/// An absolute path that can sit inside a Proxmox property string.
+/// An absolute path that can sit inside a Proxmox property string, written
+/// in its normal form: other tools compare it as text (phx-ca plans the
+/// export under `host_path`, phx-apply refuses `//mnt//pve` after the
+/// guests ran), so `//mnt//pve//ssl/` is refused here with `/mnt/pve/ssl`
+/// suggested.
 pub fn abs_path(r: &mut Reader, at: &At, v: Scalar) -> Option<String> {
-    r.token(
-        at,
-        v,
-        |s| s.starts_with('/') && !s.contains(',') && !s.split('/').any(|c| c == ".." || c == "."),
-        "an absolute path without ',', '.' or '..' components",
-    )
+    let s = r.str(at, v)?;
+    if !s.starts_with('/') || s.contains(',') {
+        r.push(
+            at,
+            show_str(&s),
+            "an absolute path without ',', '.' or '..' components",
+        );
+        return None;
+    }
+    let normal = normal_path(&s);
+    if normal != s {
+        let expected = format!(
+            "an absolute path in normal form (no '//', '.', '..' or trailing '/'): {}",
+            show_str(&normal)
+        );
+        r.push(at, show_str(&s), expected);
+        return None;
+    }
+    Some(s)
+}
+
+/// `path` with empty and `.` components dropped and `..` taken back a
+/// component (as text: the suggestion names what was probably meant).
+pub fn normal_path(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for c in path.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            c => parts.push(c),
+        }
+    }
+    format!("/{}", parts.join("/"))
 }
 
 /// A guest ID (CTID or VMID).
@@ -169,12 +202,29 @@ pub fn is_zfs_name(s: &str) -> bool {
     })
 }
 
+/// What `pct create` takes as its template: an absolute path in normal form,
+/// or a volume ID of content `vztmpl` as pve-storage parses one: a storage
+/// ID, then `vztmpl/` and an archive name without '/' ending in `.tar`,
+/// `.tar.gz`, `.tar.xz`, `.tar.zst` or `.tar.bz2` (pve-storage
+/// src/PVE/Storage/Plugin.pm:423 `parse_volume_id` and :814 `parse_volname`;
+/// src/PVE/Storage.pm:118 `VZTMPL_EXT_RE_1`).
 pub fn is_template_ref(s: &str) -> bool {
     let clean = !s.is_empty() && !s.contains([',', '=']) && !s.contains(char::is_whitespace);
-    let volid = s
-        .split_once(':')
-        .is_some_and(|(st, rest)| is_storage_id(st) && !rest.is_empty());
-    clean && (s.starts_with('/') || volid)
+    if !clean {
+        return false;
+    }
+    if s.starts_with('/') {
+        return normal_path(s) == s;
+    }
+    let Some((storage, volname)) = s.split_once(':') else {
+        return false;
+    };
+    let archive = volname.strip_prefix("vztmpl/").unwrap_or_default();
+    let lower = archive.to_ascii_lowercase();
+    let stem = [".tar", ".tar.gz", ".tar.xz", ".tar.zst", ".tar.bz2"]
+        .iter()
+        .find_map(|ext| lower.strip_suffix(ext));
+    is_storage_id(storage) && !archive.contains('/') && stem.is_some_and(|n| !n.is_empty())
 }
 
 pub fn is_snapname(s: &str) -> bool {
