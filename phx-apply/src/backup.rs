@@ -69,8 +69,10 @@ impl Run<'_> {
         let dir = self.open_backup_dir()?;
         let to = crate::confine::resolve_parent(&dir, Path::new(path))?;
         let dest = self.real(path)?;
-        let content =
-            std::fs::read(&dest).with_context(|| format!("reading {}", dest.display()))?;
+        // Bounded, and never a FIFO or a device (fsutil::read_regular).
+        let content = phx_common::fsutil::read_regular(&dest, phx_common::fsutil::MAX_READ)
+            .and_then(|c| c.ok_or_else(|| std::io::ErrorKind::NotFound.into()))
+            .with_context(|| format!("reading {}", dest.display()))?;
         let mode = std::fs::metadata(&dest)?.permissions().mode() & 0o7777;
         let tmp = write_temp(&to, &content, Mode::Exact(mode))
             .with_context(|| format!("backing up {} to {}", dest.display(), to.display()))?;

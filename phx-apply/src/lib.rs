@@ -87,7 +87,11 @@ pub fn apply_observed(
         scanned: HashSet::new(),
         pending: pending::load(&opts.state_dir()?)?,
         armed: None,
-        secrets: Default::default(),
+        // Read inside the root, as every path a step names (README, --root).
+        secrets: phx_common::secret_ref::SecretFiles::inside(Box::new({
+            let root = opts.root.clone();
+            move |p| confine::resolve(&root, std::path::Path::new(p))
+        })),
     };
     // Handlers an earlier run owes (it failed or was killed before them).
     run.notified.extend(run.pending.iter().cloned());
