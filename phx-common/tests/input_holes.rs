@@ -295,3 +295,119 @@ fn lxc_option_keys_are_those_pve_container_keeps() {
     }));
     assert_eq!(inv.lxcs[&900].lxc_options.len(), 3);
 }
+
+/// The example's documents as text, each value set to a `@name@` string by
+/// `mark` replaced by the raw JSON text `raw` gives for that name: JSON with
+/// a key given twice cannot be built as a `Value`.
+fn texts_with(mark: impl FnOnce(&mut [Value; 3]), raw: &[(&str, &str)]) -> [String; 3] {
+    let mut docs = example();
+    mark(&mut docs);
+    docs.map(|d| {
+        let mut t = serde_json::to_string_pretty(&d).unwrap();
+        for (name, text) in raw {
+            t = t.replace(&format!("\"@{name}@\""), text);
+        }
+        t
+    })
+}
+
+fn duplicate_at(p: &Problems, file: usize, path: &str) {
+    assert!(
+        p.list.iter().any(|x| x.file.ends_with(FILES[file])
+            && x.path == path
+            && x.value == "(duplicate key)"
+            && x.expected.contains("each key once")),
+        "no duplicate at {} {path}: {p}",
+        FILES[file]
+    );
+}
+
+#[test]
+fn a_key_given_twice_in_any_object_is_a_problem_at_its_path() {
+    let docs = example();
+    let ct900 = serde_json::to_string(&docs[LXC]["lxc_configs"]["900"]).unwrap();
+    // A CTID twice: the first container would vanish.
+    let lxcs = format!(r#"{{"900": {ct900}, "901": {ct900}, "900": {ct900}}}"#);
+    // In an entry, in its shared network_config, in a skipped value.
+    let entry = ct900
+        .replacen(
+            "\"memory_mb\":1024",
+            "\"memory_mb\":1024,\"memory_mb\":4096",
+            1,
+        )
+        .replacen(
+            "\"network_config\":{",
+            "\"network_config\":{\"bridge\":\"vmbr0\",",
+            1,
+        );
+    assert_ne!(entry, ct900);
+    let texts = texts_with(
+        |d| {
+            d[LXC]["lxc_configs"] = json!("@lxcs@");
+            d[LXC]["tests"] = json!("@tests@");
+            d[HYP]["firewall"]["aliases"] = json!("@aliases@");
+            d[HYP]["firewall"]["global_firewall_rules"][0] = json!("@rule@");
+            d[VM]["vms"][1]["name"] = json!("@name@");
+        },
+        &[
+            (
+                "lxcs",
+                &lxcs.replacen(
+                    &format!("\"901\": {ct900}"),
+                    &format!("\"901\": {entry}"),
+                    1,
+                ),
+            ),
+            ("tests", r#"{"a": [{"b": 1, "b": 2}]}"#),
+            ("aliases", r#"{"lan": "10.0.0.0/24", "lan": "10.0.1.0/24"}"#),
+            (
+                "rule",
+                r#"{"type": "in", "action": "DROP", "action": "ACCEPT", "proto": "icmp"}"#,
+            ),
+            ("name", r#""Portainer", "name": "Other""#),
+        ],
+    );
+    let p = load_texts(texts).expect_err("duplicates loaded");
+    duplicate_at(&p, LXC, "lxc_configs.\"900\"");
+    duplicate_at(&p, LXC, "lxc_configs.\"901\".memory_mb");
+    duplicate_at(&p, LXC, "lxc_configs.\"901\".network_config.bridge");
+    duplicate_at(&p, LXC, "tests.a[0].b");
+    duplicate_at(&p, HYP, "firewall.aliases.lan");
+    duplicate_at(&p, HYP, "firewall.global_firewall_rules[0].action");
+    duplicate_at(&p, VM, "vms[1].name");
+    assert_eq!(
+        p.list
+            .iter()
+            .filter(|x| x.value == "(duplicate key)")
+            .count(),
+        7,
+        "{p}"
+    );
+}
+
+#[test]
+fn a_key_given_twice_at_a_documents_top_or_in_a_stream_is_a_problem() {
+    let texts = texts_with(
+        |d| d[HYP]["version"] = json!("@version@"),
+        &[("version", r#""1", "network": {}, "version": "2""#)],
+    );
+    let p = load_texts(texts).expect_err("duplicates loaded");
+    duplicate_at(&p, HYP, "network");
+    duplicate_at(&p, HYP, "version");
+    // Documents on stdin are parsed whole, not streamed: the same check.
+    let docs = example();
+    let ct900 = serde_json::to_string(&docs[LXC]["lxc_configs"]["900"]).unwrap();
+    let texts = texts_with(
+        |d| d[LXC]["lxc_configs"] = json!("@lxcs@"),
+        &[("lxcs", &format!(r#"{{"900": {ct900}, "900": {ct900}}}"#))],
+    );
+    let p =
+        phx_common::config::load::load_stream(&mut texts.concat().as_bytes(), Options::default())
+            .expect_err("duplicates loaded");
+    assert!(
+        p.list
+            .iter()
+            .any(|x| x.path == "lxc_configs.\"900\"" && x.value == "(duplicate key)"),
+        "{p}"
+    );
+}

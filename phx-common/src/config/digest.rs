@@ -166,9 +166,14 @@ fn document(name: String, doc: Obj<Document>, mut entries: LxcEntries, opts: Opt
         Shape::Lxc => {
             // Entries collected by a plain parse (a stdin document) are checked here.
             match doc.lxc_configs {
-                Some(Entries::Items(items)) => items
-                    .into_iter()
-                    .for_each(|(key, raw)| entries.entry(key, raw)),
+                Some(Entries::Items(items, duplicates)) => {
+                    // A CTID given twice: its first entry would be lost.
+                    let at = At::ROOT.key("lxc_configs");
+                    reader(&mut problems, &file, opts).duplicates(&at, duplicates);
+                    items
+                        .into_iter()
+                        .for_each(|(key, raw)| entries.entry(key, raw))
+                }
                 Some(Entries::Bad(shown)) => {
                     reader(&mut problems, &file, opts).push(
                         &At::ROOT.key("lxc_configs"),

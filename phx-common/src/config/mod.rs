@@ -2,6 +2,7 @@
 //! validation. Nothing is planned from a configuration that has problems.
 
 mod digest;
+pub mod dup;
 pub mod load;
 pub mod model;
 pub mod names;

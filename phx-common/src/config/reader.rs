@@ -1,6 +1,7 @@
 //! Typed reads of the raw sections that record a problem instead of failing,
 //! each at its JSON path (`config::path`), so one run reports every mistake.
 
+use super::dup::{self, Duplicate};
 pub use super::path::{join_key, At};
 use super::problems::Problems;
 use super::raw::{show_str, Entries, List, Obj, Scalar, Section};
@@ -73,9 +74,11 @@ impl<'p> Reader<'p> {
             .unwrap_or_else(|| Arc::from(self.file))
     }
 
-    /// Reports the keys of the section at `at` that Phoenix does not read:
-    /// a warning naming the nearest known key (a problem with `--strict`).
+    /// Reports the keys of the section at `at` given twice (problems), and
+    /// those Phoenix does not read: a warning naming the nearest known key
+    /// (a problem with `--strict`).
     pub fn unknown_keys<S: Section>(&mut self, at: &At, s: &mut S) {
+        self.duplicates(at, s.take_duplicates());
         for key in s.take_unknown() {
             let hint = match nearest(&key, &S::known_keys()) {
                 Some(k) => format!("did you mean {k}?"),
@@ -95,6 +98,18 @@ impl<'p> Reader<'p> {
                     key_at.path()
                 ));
             }
+        }
+    }
+
+    /// Keys given twice in the object at `at` or below it (`config::dup`).
+    pub fn duplicates(&mut self, at: &At, found: Vec<Duplicate>) {
+        if found.is_empty() {
+            return;
+        }
+        let base = at.render();
+        for d in found {
+            self.problems
+                .push(self.file, &d.path(&base), "(duplicate key)", dup::EXPECTED);
         }
     }
 
@@ -210,7 +225,8 @@ impl<'p> Reader<'p> {
         mut f: impl FnMut(&mut Self, &At, String, T),
     ) {
         match v {
-            Entries::Items(items) => {
+            Entries::Items(items, duplicates) => {
+                self.duplicates(at, duplicates);
                 let base = at.render();
                 let base = At::rendered(&base);
                 for (k, x) in items {

@@ -34,7 +34,16 @@ macro_rules! section {
             $(pub $sfield: $sty,)?
             /// Keys this section does not know, for the warning.
             pub unknown: Vec<String>,
+            /// A bit per key of `KEYS` met so far (`config::dup`).
+            seen: u64,
+            /// The keys read past unread (quiet or unknown) so far.
+            skipped: Vec<String>,
+            /// Keys met twice in this object, or in a value skipped unread.
+            pub duplicates: Vec<$crate::config::dup::Duplicate>,
         }
+
+        // One bit per known key in `seen`.
+        const _: () = assert!($name::KEYS.len() <= 64, "a section of more than 64 keys");
 
         impl $name {
             /// The keys Phoenix reads here.
@@ -64,13 +73,39 @@ macro_rules! section {
                 key: $crate::config::raw::Key<'de>,
                 map: &mut A,
             ) -> Result<(), A::Error> {
-                if !self.read_key(&key.0, map)? {
-                    $crate::config::raw::skip(map)?;
-                    if !Self::is_quiet(&key.0) {
-                        self.unknown.push(key.0.into_owned());
-                    }
+                if self.read_key(&key.0, map)? {
+                    return Ok(());
+                }
+                use $crate::config::dup::{Duplicate, SkipChecked, Step};
+                let below = map.next_value_seed(SkipChecked)?;
+                let at = || Step::Key(key.0.to_string());
+                self.duplicates.extend(below.into_iter().map(|d| d.under(at())));
+                if self.skipped.iter().any(|k| *k == key.0) {
+                    self.duplicates.push(Duplicate::key(&key.0));
+                    return Ok(());
+                }
+                self.skipped.push(key.0.to_string());
+                if !Self::is_quiet(&key.0) {
+                    self.unknown.push(key.0.into_owned());
                 }
                 Ok(())
+            }
+
+            /// Notes that known key `i` (`key`) was met: a duplicate the second time.
+            fn note(&mut self, i: usize, key: &str) {
+                let bit = 1u64 << i;
+                if self.seen & bit != 0 {
+                    self.duplicates.push($crate::config::dup::Duplicate::key(key));
+                }
+                self.seen |= bit;
+            }
+
+            /// `note` for a key read by a reader of its own (`config::stream`).
+            #[allow(dead_code)]
+            pub fn note_key(&mut self, key: &str) {
+                if let Some(i) = Self::KEYS.iter().position(|k| *k == key) {
+                    self.note(i, key);
+                }
             }
 
             /// Reads `key`'s value into its field; `false` when the key is not this section's.
@@ -80,7 +115,10 @@ macro_rules! section {
                 map: &mut A,
             ) -> Result<bool, A::Error> {
                 match key {
-                    $($key => $crate::config::raw::read(map, &mut self.$field)?,)*
+                    $($key => {
+                        self.note(const { $crate::config::dup::key_index($name::KEYS, $key) }, $key);
+                        $crate::config::raw::read(map, &mut self.$field)?
+                    })*
                     _ => {
                         $(return self.$sfield.read_key(key, map);)?
                         #[allow(unreachable_code)]
@@ -97,6 +135,12 @@ macro_rules! section {
             }
             fn take_unknown(&mut self) -> Vec<String> {
                 std::mem::take(&mut self.unknown)
+            }
+            fn take_duplicates(&mut self) -> Vec<$crate::config::dup::Duplicate> {
+                #[allow(unused_mut)]
+                let mut d = std::mem::take(&mut self.duplicates);
+                $(d.extend($crate::config::raw::Section::take_duplicates(&mut self.$sfield));)?
+                d
             }
         }
 
