@@ -143,6 +143,7 @@ fn a_template_volume_id_is_one_pve_storage_parses() {
         "local:vztmpl/debian.iso",
         "/var/lib/vz/template/cache/../../../../etc/x.tar.zst",
         "/var/lib/vz//template/cache/x.tar.zst",
+        "/",
     ] {
         refused(
             ct900(|e| e["template"] = json!(bad)),

@@ -32,7 +32,7 @@ pub fn ca_label(r: &mut Reader, at: &At, v: Scalar) -> Option<String> {
 /// The longest duration Go's `time.Duration` holds (int64 nanoseconds),
 /// in whole minutes: 2562047h47m. Past it `time.ParseDuration` fails and
 /// step-ca does not start.
-const GO_MAX_MINUTES: u64 = i64::MAX as u64 / 60_000_000_000;
+pub const GO_MAX_MINUTES: u64 = i64::MAX as u64 / 60_000_000_000;
 
 /// `24h`, `90m`: what Go's time.ParseDuration reads, limited to whole hours
 /// or minutes and to what a `time.Duration` holds.

@@ -23,7 +23,7 @@ enum Verdict {
 /// pve-container src/PVE/LXC/Config.pm:725-793 (`$valid_lxc_conf_keys`),
 /// :830-852 (the sub: `lxc.cgroup2.*`, `lxc.prlimit.*`, `lxc.net.*` by
 /// prefix), read at commit 94f5585.
-const KEPT: &[&str] = &[
+pub const KEPT: &[&str] = &[
     "lxc.apparmor.profile",
     "lxc.apparmor.allow_incomplete",
     "lxc.apparmor.allow_nesting",
@@ -87,6 +87,10 @@ const KEPT: &[&str] = &[
     "lxc.sysctl.kernel.shm_rmid_forced",
 ];
 
+/// Key families pve-container keeps whole (Config.pm:843-849); with
+/// `lxc.cgroup.`, which it keeps with a warning (`verdict`).
+pub const KEPT_PREFIXES: &[&str] = &["lxc.cgroup2.", "lxc.prlimit.", "lxc.net.", "lxc.cgroup."];
+
 /// Keys LXC 3.0 removed, and their names since: pve-container
 /// src/PVE/LXC/Config.pm:797-828 (`$deprecated_lxc_conf_keys`). Proxmox
 /// keeps them with a warning, but LXC >= 3 refuses to start the container,
@@ -147,18 +151,14 @@ fn verdict(key: &str) -> Verdict {
             "lxc.prlimit.{limit} instead: lxc.limit.* was renamed"
         ));
     }
-    if KEPT.contains(&key)
-        || ["lxc.cgroup2.", "lxc.prlimit.", "lxc.net."]
-            .iter()
-            .any(|p| key.starts_with(p))
-    {
-        return Verdict::Kept;
-    }
     if key.starts_with("lxc.cgroup.") {
         // Config.pm:843: kept with "will be a hard error in the future".
         return Verdict::KeptWarn(
             "lxc.cgroup.* is cgroup v1, which Proxmox VE 7 and later do not mount: use lxc.cgroup2.*",
         );
+    }
+    if KEPT.contains(&key) || KEPT_PREFIXES.iter().any(|p| key.starts_with(p)) {
+        return Verdict::Kept;
     }
     Verdict::Refused(
         "a key pve-container keeps (lxc.apparmor.*, lxc.cap.*, lxc.cgroup2.*, lxc.mount.*, lxc.idmap, …): Proxmox drops any other from the conf, and Phoenix would add it back on every run"

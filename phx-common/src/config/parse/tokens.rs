@@ -214,7 +214,7 @@ pub fn is_template_ref(s: &str) -> bool {
         return false;
     }
     if s.starts_with('/') {
-        return normal_path(s) == s;
+        return s.len() > 1 && normal_path(s) == s;
     }
     let Some((storage, volname)) = s.split_once(':') else {
         return false;
