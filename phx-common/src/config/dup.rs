@@ -57,6 +57,40 @@ impl Duplicate {
     }
 }
 
+/// What a section did not read: the keys skipped (quiet or unknown), the
+/// unknown ones for their warning, and the keys met twice.
+#[derive(Debug, Default)]
+pub struct Unread {
+    skipped: Vec<String>,
+    pub unknown: Vec<String>,
+    pub duplicates: Vec<Duplicate>,
+}
+
+impl Unread {
+    /// Notes `key` met twice in a section (rare: kept out of line).
+    #[cold]
+    #[inline(never)]
+    pub fn add_duplicate(unread: &mut Option<Box<Unread>>, key: &str) {
+        let u = unread.get_or_insert_with(Default::default);
+        u.duplicates.push(Duplicate::key(key));
+    }
+
+    /// `key` was skipped unread; `below`, the duplicates found in its value.
+    pub fn skipped(&mut self, key: String, quiet: bool, below: Vec<Duplicate>) {
+        let at = || Step::Key(key.clone());
+        self.duplicates
+            .extend(below.into_iter().map(|d| d.under(at())));
+        if self.skipped.contains(&key) {
+            self.duplicates.push(Duplicate::key(&key));
+        } else {
+            if !quiet {
+                self.unknown.push(key.clone());
+            }
+            self.skipped.push(key);
+        }
+    }
+}
+
 /// The position of `key` in `keys`, for `section!`'s bit per known key;
 /// evaluated at compile time, where a key missing from `keys` fails the build.
 pub const fn key_index(keys: &[&str], key: &str) -> usize {

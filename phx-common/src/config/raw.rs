@@ -8,7 +8,7 @@
 //! keys the original system's files carry but Phoenix does not use are
 //! skipped quietly, and any other key is kept in `unknown` for a warning.
 
-use super::dup::{Duplicate, KeyLog};
+use super::dup::{Duplicate, KeyLog, Unread};
 use super::problems::show;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
@@ -134,10 +134,10 @@ impl<'de> Deserialize<'de> for Scalar {
 pub trait Section {
     /// Every key Phoenix reads in this section, for "did you mean …?".
     fn known_keys() -> Vec<&'static str>;
-    /// The keys read that Phoenix does not know (not the quiet ones).
-    fn take_unknown(&mut self) -> Vec<String>;
-    /// The keys met twice, in this object or below it (`config::dup`).
-    fn take_duplicates(&mut self) -> Vec<Duplicate>;
+    /// The keys read that Phoenix does not know (not the quiet ones), and
+    /// the keys met twice in this object or below it (`config::dup`):
+    /// `None`, the common case, when there are neither.
+    fn take_unread(&mut self) -> Option<Box<Unread>>;
 }
 
 /// A section read from a JSON object (implemented by [`section!`](crate::section!)).
@@ -406,6 +406,9 @@ impl<'de> Deserialize<'de> for Key<'de> {
 }
 
 /// Reads a value into a field; `null` reads as absent, as it always has.
+/// Inlined into each section's key match, where it always was before the
+/// duplicate check grew the match (24 M instructions at 10,000 guests).
+#[inline(always)]
 pub fn read<'de, T: Deserialize<'de>, A: MapAccess<'de>>(
     map: &mut A,
     field: &mut Option<T>,

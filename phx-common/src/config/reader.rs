@@ -1,7 +1,7 @@
 //! Typed reads of the raw sections that record a problem instead of failing,
 //! each at its JSON path (`config::path`), so one run reports every mistake.
 
-use super::dup::{self, Duplicate};
+use super::dup::{self, Duplicate, Unread};
 pub use super::path::{join_key, At};
 use super::problems::Problems;
 use super::raw::{show_str, Entries, List, Obj, Scalar, Section};
@@ -78,8 +78,16 @@ impl<'p> Reader<'p> {
     /// those Phoenix does not read: a warning naming the nearest known key
     /// (a problem with `--strict`).
     pub fn unknown_keys<S: Section>(&mut self, at: &At, s: &mut S) {
-        self.duplicates(at, s.take_duplicates());
-        for key in s.take_unknown() {
+        let Some(unread) = s.take_unread() else {
+            return;
+        };
+        let Unread {
+            unknown,
+            duplicates,
+            ..
+        } = *unread;
+        self.duplicates(at, duplicates);
+        for key in unknown {
             let hint = match nearest(&key, &S::known_keys()) {
                 Some(k) => format!("did you mean {k}?"),
                 None => "Phoenix does not read it".to_string(),
@@ -102,10 +110,15 @@ impl<'p> Reader<'p> {
     }
 
     /// Keys given twice in the object at `at` or below it (`config::dup`).
+    #[inline]
     pub fn duplicates(&mut self, at: &At, found: Vec<Duplicate>) {
-        if found.is_empty() {
-            return;
+        if !found.is_empty() {
+            self.report_duplicates(at, found);
         }
+    }
+
+    #[cold]
+    fn report_duplicates(&mut self, at: &At, found: Vec<Duplicate>) {
         let base = at.render();
         for d in found {
             self.problems
