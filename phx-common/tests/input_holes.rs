@@ -316,7 +316,7 @@ fn duplicate_at(p: &Problems, file: usize, path: &str) {
     assert!(
         p.list.iter().any(|x| x.file.ends_with(FILES[file])
             && x.path == path
-            && x.value == "(duplicate key)"
+            && x.value.starts_with("(duplicate key, lines ")
             && x.expected.contains("each key once")),
         "no duplicate at {} {path}: {p}",
         FILES[file]
@@ -379,7 +379,7 @@ fn a_key_given_twice_in_any_object_is_a_problem_at_its_path() {
     assert_eq!(
         p.list
             .iter()
-            .filter(|x| x.value == "(duplicate key)")
+            .filter(|x| x.value.starts_with("(duplicate key"))
             .count(),
         7,
         "{p}"
@@ -390,11 +390,24 @@ fn a_key_given_twice_in_any_object_is_a_problem_at_its_path() {
 fn a_key_given_twice_at_a_documents_top_or_in_a_stream_is_a_problem() {
     let texts = texts_with(
         |d| d[HYP]["version"] = json!("@version@"),
-        &[("version", r#""1", "network": {}, "version": "2""#)],
+        &[("version", "\"1\", \"network\": {},\n  \"version\": \"2\"")],
     );
+    // Both occurrences are named by their lines.
+    let first = 1 + texts[HYP]
+        .lines()
+        .position(|l| l.contains("\"version\": \"1\""))
+        .unwrap();
     let p = load_texts(texts).expect_err("duplicates loaded");
     duplicate_at(&p, HYP, "network");
-    duplicate_at(&p, HYP, "version");
+    let version = p
+        .list
+        .iter()
+        .find(|x| x.path == "version")
+        .expect("version");
+    assert_eq!(
+        version.value,
+        format!("(duplicate key, lines {first} and {})", first + 1)
+    );
     // Documents on stdin are parsed whole, not streamed: the same check.
     let docs = example();
     let ct900 = serde_json::to_string(&docs[LXC]["lxc_configs"]["900"]).unwrap();
@@ -408,7 +421,8 @@ fn a_key_given_twice_at_a_documents_top_or_in_a_stream_is_a_problem() {
     assert!(
         p.list
             .iter()
-            .any(|x| x.path == "lxc_configs.\"900\"" && x.value == "(duplicate key)"),
+            .any(|x| x.path == "lxc_configs.\"900\""
+                && x.value.starts_with("(duplicate key, lines ")),
         "{p}"
     );
 }

@@ -321,7 +321,7 @@ fn odd_cluster_firewalls_read_as_read_report_as_collected_ones() {
     assert!(
         streamed
             .iter()
-            .any(|p| p.contains("firewall.global_firewall_rules: (duplicate key)")),
+            .any(|p| p.contains("firewall.global_firewall_rules: (duplicate key, lines 1 and 1)")),
         "{streamed:?}"
     );
 

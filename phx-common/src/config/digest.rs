@@ -129,12 +129,21 @@ pub(super) fn text(name: String, text: &str, opts: Options) -> Digested {
     .deserialize(&mut de)
     .and_then(|doc| de.end().map(|()| doc));
     match parsed {
-        Ok(doc) => document(name, doc, entries, opts),
+        Ok(doc) => with_lines(document(name, doc, entries, opts), text, 0),
         Err(e) => Digested {
             name,
             digest: Digest::Failed("(invalid JSON)".into(), format!("valid JSON ({e})")),
         },
     }
+}
+
+/// `d` with the lines of each key given twice, from its text (which starts
+/// at line `first_line` of what the operator gave).
+pub(super) fn with_lines(mut d: Digested, text: &str, first_line: usize) -> Digested {
+    if let Digest::Part { problems, .. } = &mut d.digest {
+        super::dup_lines::annotate(problems, &d.name, text, first_line);
+    }
+    d
 }
 
 /// A document parsed whole (a stdin stream's): its LXC entries are checked here.

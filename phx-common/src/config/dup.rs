@@ -27,6 +27,9 @@ pub struct Duplicate {
     pub key: String,
 }
 
+/// A duplicate's problem's value (`dup_lines` adds the lines).
+pub const VALUE: &str = "(duplicate key)";
+
 /// What a duplicate's problem expects.
 pub const EXPECTED: &str = "each key once in its object: this key is given more than once here, and a JSON reader keeps only the last (the others would be dropped without a word)";
 

@@ -3,6 +3,7 @@
 
 mod digest;
 pub mod dup;
+mod dup_lines;
 pub mod load;
 pub mod model;
 pub mod names;

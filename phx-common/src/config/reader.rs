@@ -122,7 +122,7 @@ impl<'p> Reader<'p> {
         let base = at.render();
         for d in found {
             self.problems
-                .push(self.file, &d.path(&base), "(duplicate key)", dup::EXPECTED);
+                .push(self.file, &d.path(&base), dup::VALUE, dup::EXPECTED);
         }
     }
 
