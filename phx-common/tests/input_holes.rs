@@ -426,3 +426,72 @@ fn a_key_given_twice_at_a_documents_top_or_in_a_stream_is_a_problem() {
         "{p}"
     );
 }
+
+/// Every object of `v` at JSON pointer and loader path, depth first.
+fn objects(v: &Value, pointer: String, path: String, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::Object(m) => {
+            if !m.is_empty() {
+                out.push((pointer.clone(), path.clone()));
+            }
+            for (k, x) in m {
+                let key_ptr = k.replace('~', "~0").replace('/', "~1");
+                let at = phx_common::config::reader::join_key(&path, k);
+                objects(x, format!("{pointer}/{key_ptr}"), at, out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, x) in items.iter().enumerate() {
+                objects(x, format!("{pointer}/{i}"), format!("{path}[{i}]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn every_object_of_the_upstream_files_and_the_example_reports_a_repeated_key() {
+    // The original system's files hold every kind of object the loader
+    // reads (sections, named entries, values it skips); the example, the
+    // rest. In each object in turn, its first key is given twice.
+    let upstream =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/phoenix-upstream");
+    let sets = [
+        example(),
+        FILES.map(|f| {
+            serde_json::from_str(&std::fs::read_to_string(upstream.join(f)).unwrap()).unwrap()
+        }),
+    ];
+    let mut checked = 0;
+    for docs in sets {
+        for file in [HYP, LXC, VM] {
+            let mut found = Vec::new();
+            objects(&docs[file], String::new(), String::new(), &mut found);
+            for (pointer, path) in found {
+                let mut edited = docs.clone();
+                let object = edited[file].pointer(&pointer).unwrap().clone();
+                let (k, v) = object.as_object().unwrap().iter().next().unwrap();
+                let twice = format!(
+                    "{{{}: {}, {}",
+                    serde_json::to_string(k).unwrap(),
+                    v,
+                    &serde_json::to_string(&object).unwrap()[1..]
+                );
+                if pointer.is_empty() {
+                    edited[file] = json!("@dup@");
+                } else {
+                    *edited[file].pointer_mut(&pointer).unwrap() = json!("@dup@");
+                }
+                let texts = edited.map(|d| serde_json::to_string(&d).unwrap());
+                let texts = texts.map(|t| t.replace("\"@dup@\"", &twice));
+                let key_path = phx_common::config::reader::join_key(&path, k);
+                let Err(p) = load_texts(texts) else {
+                    panic!("{key_path} given twice loaded");
+                };
+                duplicate_at(&p, file, &key_path);
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 100, "{checked} objects");
+}

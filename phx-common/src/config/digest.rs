@@ -168,6 +168,7 @@ fn document(name: String, doc: Obj<Document>, mut entries: LxcEntries, opts: Opt
     let file = entries.file.clone();
     let mut problems = Problems::default();
     reader(&mut problems, &file, opts).unknown_keys(&At::ROOT, &mut doc);
+    doc.unread_repeats(&mut reader(&mut problems, &file, opts), shape);
     let part = match shape {
         Shape::Hypervisor => Part::Hypervisor(
             parse::hypervisor(&mut reader(&mut problems, &file, opts), doc).map(Box::new),

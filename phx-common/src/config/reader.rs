@@ -109,6 +109,14 @@ impl<'p> Reader<'p> {
         }
     }
 
+    /// Reports the keys of the section at `at` given twice, and nothing of
+    /// the keys it does not read (a section whose other keys are not Phoenix's).
+    pub fn repeated_keys<S: Section>(&mut self, at: &At, s: &mut S) {
+        if let Some(unread) = s.take_unread() {
+            self.duplicates(at, unread.duplicates);
+        }
+    }
+
     /// Keys given twice in the object at `at` or below it (`config::dup`).
     #[inline]
     pub fn duplicates(&mut self, at: &At, found: Vec<Duplicate>) {
