@@ -20,8 +20,8 @@ enum Verdict {
 }
 
 /// The keys pve-container keeps, as `is_valid_lxc_conf_key` decides:
-/// pve-container src/PVE/LXC/Config.pm:725-793 (`$valid_lxc_conf_keys`),
-/// :830-852 (the sub: `lxc.cgroup2.*`, `lxc.prlimit.*`, `lxc.net.*` by
+/// pve-container src/PVE/LXC/Config.pm:725-795 (`$valid_lxc_conf_keys`),
+/// :830-851 (the sub: `lxc.cgroup2.*`, `lxc.prlimit.*`, `lxc.net.*` by
 /// prefix), read at commit 94f5585.
 pub const KEPT: &[&str] = &[
     "lxc.apparmor.profile",
@@ -87,7 +87,7 @@ pub const KEPT: &[&str] = &[
     "lxc.sysctl.kernel.shm_rmid_forced",
 ];
 
-/// Key families pve-container keeps whole (Config.pm:843-849); with
+/// Key families pve-container keeps whole (Config.pm:846-848); with
 /// `lxc.cgroup.`, which it keeps with a warning (`verdict`).
 pub const KEPT_PREFIXES: &[&str] = &["lxc.cgroup2.", "lxc.prlimit.", "lxc.net.", "lxc.cgroup."];
 
@@ -152,7 +152,7 @@ fn verdict(key: &str) -> Verdict {
         ));
     }
     if key.starts_with("lxc.cgroup.") {
-        // Config.pm:843: kept with "will be a hard error in the future".
+        // Config.pm:842-845: kept with "will be a hard error in the future".
         return Verdict::KeptWarn(
             "lxc.cgroup.* is cgroup v1, which Proxmox VE 7 and later do not mount: use lxc.cgroup2.*",
         );
