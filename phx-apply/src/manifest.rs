@@ -71,6 +71,14 @@ pub enum Entry {
     /// The run made this directory in CT `ctid` for a guest file it created
     /// (appended before the directory is made, as `CreatedDir`).
     GuestCreatedDir { ctid: u32, path: String },
+    /// As `Wrote`, for guest file `path` in CT `ctid`: appended before each
+    /// write; `None` for a secret made inside the guest (its digest is
+    /// never known to the host).
+    GuestWrote {
+        ctid: u32,
+        path: String,
+        sha256: Option<String>,
+    },
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {

@@ -256,7 +256,8 @@ fn remove_dead_temps(root: &Path, entries: &[Entry], done: &mut Done) -> anyhow:
             | Entry::GuestSaved { .. }
             | Entry::GuestBackups { .. }
             | Entry::GuestCreated { .. }
-            | Entry::GuestCreatedDir { .. } => {}
+            | Entry::GuestCreatedDir { .. }
+            | Entry::GuestWrote { .. } => {}
         }
     }
     for dir in dirs {
