@@ -9,6 +9,25 @@ use crate::Run;
 use anyhow::Context;
 use std::path::{Path, PathBuf};
 
+/// Makes `dir` (its parents as usual) and leaves it 0700, whatever the
+/// umask and whatever an older version left: the state directory, the
+/// backups and the manifests hold digests of secrets and copies of files
+/// others may not read.
+pub(crate) fn private_dir(dir: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    if let Some(parent) = dir.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating {}", parent.display()))?;
+    }
+    match std::fs::DirBuilder::new().mode(0o700).create(dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(e).with_context(|| format!("creating {}", dir.display())),
+    }
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+        .with_context(|| format!("making {} private (0700)", dir.display()))
+}
+
 impl Run<'_> {
     pub(crate) fn run_backup_dir(&self) -> std::io::Result<PathBuf> {
         Ok(self.opts.state_dir()?.join("backups").join(&self.run_id))
@@ -17,7 +36,10 @@ impl Run<'_> {
     pub(crate) fn open_backup_dir(&mut self) -> anyhow::Result<PathBuf> {
         let dir = self.run_backup_dir()?;
         if self.backup_dir.is_none() {
-            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+            let state = self.opts.state_dir()?;
+            for d in [state.clone(), state.join("backups"), dir.clone()] {
+                private_dir(&d)?;
+            }
             self.backup_dir = Some(dir.clone());
         }
         Ok(dir)

@@ -4,7 +4,7 @@
 use crate::meta::parse_mode;
 use crate::{Options, STATE_DIR};
 use anyhow::bail;
-use phx_common::plan::{Action, FileStep, SecretRef, Step};
+use phx_common::plan::{Action, ConfLock, FileStep, SecretRef, Step};
 
 /// The largest secret a step may ask for (it is written as hex, twice this).
 pub const MAX_SECRET_BYTES: usize = 1 << 20;
@@ -54,6 +54,7 @@ pub fn check_plan(steps: &[Step]) -> anyhow::Result<()> {
                 if let Some(r) = &f.secret_from {
                     check_secret_ref(f, r, &mut bad);
                 }
+                check_conf_lock(f.conf_lock.as_ref(), &mut bad);
             }
             Action::Block(b) => {
                 check_line("marker", &b.marker, &mut bad);
@@ -77,6 +78,7 @@ pub fn check_plan(steps: &[Step]) -> anyhow::Result<()> {
                     check_line("stop_at", stop, &mut bad);
                 }
                 check_size(l.lines.iter().map(|l| l.len() + 1).sum(), &mut bad);
+                check_conf_lock(l.conf_lock.as_ref(), &mut bad);
             }
             Action::Secret(x) => {
                 check_mode(x.mode.as_deref(), false, &mut bad);
@@ -187,6 +189,12 @@ fn check_secret_ref(f: &FileStep, r: &SecretRef, bad: &mut impl FnMut(String)) {
             "secret_from.file {:?} is not an absolute path",
             r.file
         ));
+    } else if r.file == STATE_DIR || r.file.starts_with(&format!("{STATE_DIR}/")) {
+        // The manifest key lives there: filled into a file, it could be read back.
+        bad(format!(
+            "secret_from.file {:?} is the executor's own state; no secret is read from it",
+            r.file
+        ));
     }
     for (what, p) in
         std::iter::once(("pointer", &r.pointer)).chain(r.guard.iter().map(|g| ("guard", &g.0)))
@@ -201,6 +209,30 @@ fn check_secret_ref(f: &FileStep, r: &SecretRef, bad: &mut impl FnMut(String)) {
         bad(format!(
             "secret_from.placeholder {:?} must occur exactly once in the content",
             r.placeholder
+        ));
+    }
+}
+
+/// The plan's lock file is created and flocked as given: only the lock
+/// phx-lxc names (pve-container src/PVE/LXC/Config.pm config_file_lock,
+/// `/run/lock/lxc/pve-config-<vmid>.lock`) is accepted, so a plan cannot make
+/// the executor create any file nor hold its own lock.
+fn check_conf_lock(lock: Option<&ConfLock>, bad: &mut impl FnMut(String)) {
+    let Some(l) = lock else { return };
+    let vmid = l
+        .lock_file
+        .strip_prefix("/run/lock/lxc/pve-config-")
+        .and_then(|r| r.strip_suffix(".lock"));
+    let ok = vmid.is_some_and(|v| {
+        !v.is_empty()
+            && !v.starts_with('0')
+            && v.len() <= 9
+            && v.bytes().all(|b| b.is_ascii_digit())
+    });
+    if !ok {
+        bad(format!(
+            "conf_lock.lock_file {:?} is not /run/lock/lxc/pve-config-<CT id>.lock",
+            l.lock_file
         ));
     }
 }

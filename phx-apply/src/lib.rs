@@ -133,8 +133,7 @@ pub fn lock_waiting(
     wait: std::time::Duration,
 ) -> anyhow::Result<nix::fcntl::Flock<std::fs::File>> {
     let dir = opts.state_dir()?;
-    std::fs::create_dir_all(&dir)
-        .with_context(|| format!("creating state directory {}", dir.display()))?;
+    backup::private_dir(&dir)?;
     let path = dir.join("apply.lock");
     let deadline = std::time::Instant::now() + wait;
     let mut f = std::fs::OpenOptions::new()

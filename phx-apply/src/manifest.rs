@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::io::{Read, Write};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 pub const MANIFEST: &str = ".phoenix-manifest";
@@ -70,6 +71,14 @@ pub enum Entry {
     /// The run made this directory in CT `ctid` for a guest file it created
     /// (appended before the directory is made, as `CreatedDir`).
     GuestCreatedDir { ctid: u32, path: String },
+    /// As `Wrote`, for guest file `path` in CT `ctid`: appended before each
+    /// write; `None` for a secret made inside the guest (its digest is
+    /// never known to the host).
+    GuestWrote {
+        ctid: u32,
+        path: String,
+        sha256: Option<String>,
+    },
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -121,9 +130,17 @@ pub fn append(dir: &Path, entry: &Entry) -> anyhow::Result<()> {
         .create(true)
         .append(true)
         .read(true)
+        .mode(0o600)
         .open(&path)
         .with_context(|| format!("opening {}", path.display()))?;
-    let len = f.metadata()?.len();
+    // Its lines carry digests of secrets: 0600 exactly, whatever the umask
+    // or an older version left.
+    let meta = f.metadata()?;
+    if meta.permissions().mode() & 0o7777 != 0o600 {
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .with_context(|| format!("making {} private (0600)", path.display()))?;
+    }
+    let len = meta.len();
     let mut tails = TAILS.lock().unwrap_or_else(|e| e.into_inner());
     let tails = tails.get_or_insert_with(HashMap::new);
     let prev = match tails.get(&path) {

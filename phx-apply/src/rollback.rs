@@ -154,11 +154,48 @@ fn state_of(dest: &Path) -> anyhow::Result<State> {
     Ok(if meta.file_type().is_symlink() {
         State::Link(std::fs::read_link(dest)?.to_string_lossy().into_owned())
     } else if meta.is_file() {
-        let content = std::fs::read(dest).with_context(|| format!("reading {}", dest.display()))?;
-        State::File(manifest::sha256_hex(&content))
+        content_state(dest)?
     } else {
         State::Other
     })
+}
+
+/// The digest of the regular file at `dest`, read without following a link
+/// and without blocking on a FIFO: a from_guest target sits where a guest
+/// can swap it between the look and the read. What is not a regular file,
+/// or is larger than any backup (`fsutil::MAX_READ`, so never what the run
+/// left), is `Other`: kept, never restored over.
+fn content_state(dest: &Path) -> anyhow::Result<State> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let limit = phx_common::fsutil::MAX_READ;
+    let flags =
+        nix::fcntl::OFlag::O_NOFOLLOW | nix::fcntl::OFlag::O_NONBLOCK | nix::fcntl::OFlag::O_NOCTTY;
+    let file = match std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(flags.bits())
+        .open(dest)
+    {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(State::Absent),
+        // ELOOP (now a link), ENXIO (now a socket): not what the run left.
+        Err(e) if matches!(e.raw_os_error(), Some(nix::libc::ELOOP | nix::libc::ENXIO)) => {
+            return Ok(State::Other)
+        }
+        Err(e) => return Err(e).with_context(|| format!("reading {}", dest.display())),
+    };
+    let meta = file.metadata()?;
+    if !meta.is_file() || meta.len() > limit {
+        return Ok(State::Other);
+    }
+    let mut content = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut content)
+        .with_context(|| format!("reading {}", dest.display()))?;
+    if content.len() as u64 > limit {
+        return Ok(State::Other);
+    }
+    Ok(State::File(manifest::sha256_hex(&content)))
 }
 
 /// Puts a saved file back with its mode, owner and group, as it was. The
@@ -219,7 +256,8 @@ fn remove_dead_temps(root: &Path, entries: &[Entry], done: &mut Done) -> anyhow:
             | Entry::GuestSaved { .. }
             | Entry::GuestBackups { .. }
             | Entry::GuestCreated { .. }
-            | Entry::GuestCreatedDir { .. } => {}
+            | Entry::GuestCreatedDir { .. }
+            | Entry::GuestWrote { .. } => {}
         }
     }
     for dir in dirs {

@@ -47,7 +47,8 @@ pub(crate) fn verify(backup_dir: &Path, entries: &[Entry]) -> anyhow::Result<Vec
             Entry::GuestSaved { .. }
             | Entry::GuestBackups { .. }
             | Entry::GuestCreated { .. }
-            | Entry::GuestCreatedDir { .. } => continue,
+            | Entry::GuestCreatedDir { .. }
+            | Entry::GuestWrote { .. } => continue,
         };
         if let Some(p) = host_path_problem(path) {
             return Err(refuse(format!("manifest path {path:?}: {p}")));

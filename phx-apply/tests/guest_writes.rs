@@ -157,12 +157,18 @@ fn changed_guest_files_are_backed_up_inside_the_guest_and_rolled_back_exactly() 
     let done = phx_apply::rollback::rollback_and_rerun(&opts(r, path), &dir).unwrap();
     assert_eq!(stat(r, CT, CONF), (conf, 0o640, 65534, 65534));
     assert_eq!(stat(r, CT, CA_JSON), (ca, 0o600, 1000, 1000));
-    for created in ["/etc/app/new.conf", "/etc/app/secret"] {
-        assert!(
-            !in_ct(r, CT, created).exists(),
-            "{created} removed: {done:?}"
-        );
-    }
+    assert!(
+        !in_ct(r, CT, "/etc/app/new.conf").exists(),
+        "/etc/app/new.conf removed: {done:?}"
+    );
+    // A generated secret stays (what it encrypted may need it): reported.
+    assert_eq!(stat(r, CT, "/etc/app/secret").0.len(), 32, "{done:?}");
+    assert!(
+        done.lines
+            .iter()
+            .any(|l| l.starts_with(&format!("kept CT {CT}: /etc/app/secret: a secret"))),
+        "{done:?}"
+    );
     assert!(
         done.lines.contains(&format!("restored CT {CT}: {CONF}")),
         "{done:?}"
@@ -287,7 +293,9 @@ fn directories_a_guest_write_made_are_recorded_and_removed_by_the_rollback() {
     // Someone else puts a file in one of the new directories: it stays.
     std::fs::write(in_ct(r, CT, "/etc/keys/other"), "not the run's\n").unwrap();
     let done = phx_apply::rollback::rollback_and_rerun(&opts(r, path), &dir).unwrap();
-    for gone in ["/etc/newapp", "/etc/newapp/conf.d", "/etc/keys/new"] {
+    // The generated secret is kept, and so is the directory holding it.
+    assert!(in_ct(r, CT, "/etc/keys/new/secret").exists(), "{done:?}");
+    for gone in ["/etc/newapp", "/etc/newapp/conf.d"] {
         assert!(!in_ct(r, CT, gone).exists(), "{gone} removed: {done:?}");
         assert!(
             done.lines

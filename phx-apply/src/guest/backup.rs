@@ -74,6 +74,26 @@ impl Run<'_> {
         Ok(())
     }
 
+    /// What the run is about to leave in guest file `path` (`None`: a
+    /// secret made in the guest), appended before the write so a rollback
+    /// touches only a file that still holds it.
+    pub(crate) fn guest_wrote(
+        &mut self,
+        ctid: u32,
+        path: &str,
+        sha256: Option<String>,
+    ) -> anyhow::Result<()> {
+        let dir = self.open_backup_dir()?;
+        manifest::append(
+            &dir,
+            &Entry::GuestWrote {
+                ctid,
+                path: path.into(),
+                sha256,
+            },
+        )
+    }
+
     /// A guest file the run creates is listed so a rollback removes it again.
     pub(crate) fn guest_created(&mut self, ctid: u32, path: &str) -> anyhow::Result<()> {
         let dir = self.open_backup_dir()?;

@@ -183,6 +183,7 @@ impl Run<'_> {
                 }
                 if !self.opts.check {
                     self.guest_backup(ct, &f.path)?;
+                    self.guest_wrote(ct, &f.path, Some(m.sha256.clone()))?;
                     self.owe(&f.notify)?;
                     let r = self.exec(&script(ct, "phx-meta", META, &args), None)?;
                     if !r.ok() {
@@ -228,6 +229,8 @@ impl Run<'_> {
                 } else {
                     self.guest_backup(ct, &f.path)?;
                 }
+                let sum = phx_common::sha256::hex(content.as_bytes());
+                self.guest_wrote(ct, &f.path, Some(sum))?;
                 self.owe(&f.notify)?;
                 let r = self.exec(
                     &script(ct, "phx-write", WRITE, &args),
@@ -297,6 +300,7 @@ impl Run<'_> {
         let bytes = s.bytes.to_string();
         self.guest_created_dirs(s.ctid, &s.path)?;
         self.guest_created(s.ctid, &s.path)?;
+        self.guest_wrote(s.ctid, &s.path, None)?;
         let r = self.exec(
             &script(s.ctid, "phx-secret", SECRET, &[&s.path, &bytes, &mode]),
             None,
@@ -373,6 +377,8 @@ impl Run<'_> {
         }
         let body = format!("{}\n", serde_json::to_string_pretty(&new)?);
         self.guest_backup(j.ctid, &j.path)?;
+        let sum = phx_common::sha256::hex(body.as_bytes());
+        self.guest_wrote(j.ctid, &j.path, Some(sum))?;
         self.owe(&j.notify)?;
         let r = self.exec(
             &script(j.ctid, "phx-rewrite", REWRITE, &[&j.path]),

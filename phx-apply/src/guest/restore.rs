@@ -6,11 +6,17 @@
 //! guest) first. A guest that is not running cannot be reached: each of its
 //! files is reported as not restored, nothing of it is touched, and the
 //! rollback fails once the rest is back.
+//!
+//! As on the host, a guest file is restored or removed only while it holds
+//! what the run left there (its last `GuestWrote`, checked in the guest);
+//! one changed since is kept and named, and the rollback exits 1. Secrets
+//! the run generated in a guest are kept, not deleted, and reported: data
+//! encrypted with them since would otherwise be lost for good.
 
 use super::backup::backup_path;
 use super::check::{ctid_ok, guest_path_ok};
-use super::scripts::{CHECK_BACKUP, REMOVE_DIRS, RESTORE};
-use super::{in_guest, script};
+use super::script;
+use super::scripts::{CHANGED_SINCE, CHECK_BACKUP, REMOVE_CREATED, REMOVE_DIRS, RESTORE};
 use crate::manifest::{self, Entry};
 use crate::rollback::Done;
 use crate::run::{run, run_with_input};
@@ -60,7 +66,8 @@ pub fn verify(opts: &Options, backup_dir: &Path) -> anyhow::Result<GuestRollback
     for e in manifest::read(backup_dir)? {
         let (Entry::GuestSaved { ctid, path, .. }
         | Entry::GuestCreated { ctid, path }
-        | Entry::GuestCreatedDir { ctid, path }) = &e
+        | Entry::GuestCreatedDir { ctid, path }
+        | Entry::GuestWrote { ctid, path, .. }) = &e
         else {
             continue;
         };
@@ -136,6 +143,7 @@ impl GuestRollback {
         }
         for (ctid, entries) in &self.reachable {
             let ctid = *ctid;
+            let left = left_by_path(entries);
             // Saved files first, then removals, as on the host.
             for e in entries {
                 if let Entry::GuestSaved {
@@ -148,12 +156,17 @@ impl GuestRollback {
                     ..
                 } = e
                 {
+                    // No write recorded: the run never got to change it.
+                    let Some(Some(left_sum)) = left.get(path.as_str()) else {
+                        continue;
+                    };
                     let b = backup_path(&self.run_id, path);
                     let (m, u, g) = (format!("{mode:04o}"), uid.to_string(), gid.to_string());
                     let argv = script(ctid, "phx-restore", RESTORE, &[path, &b, &m, &u, &g]);
-                    let header = format!("{size} {sha256}\n");
+                    let header = format!("{size} {sha256} {left_sum}\n");
                     match run_with_input(&argv, opts, Some(header.as_bytes())) {
                         Ok(r) if r.ok() => done.lines.push(format!("restored CT {ctid}: {path}")),
+                        Ok(r) if r.code == Some(CHANGED_SINCE) => kept(done, ctid, path),
                         Ok(r) => {
                             failed.push(format!("CT {ctid}: {path} not restored: {}", r.output()))
                         }
@@ -163,12 +176,23 @@ impl GuestRollback {
             }
             for e in entries {
                 if let Entry::GuestCreated { path, .. } = e {
-                    let argv =
-                        in_guest(ctid, &["rm".into(), "-f".into(), "--".into(), path.clone()]);
-                    match run(&argv, opts) {
+                    let left_sum = match left.get(path.as_str()) {
+                        None => continue,
+                        Some(None) => {
+                            done.lines.push(format!(
+                                "kept CT {ctid}: {path}: a secret the run generated (what it encrypted may still need it); remove it by hand if nothing does"
+                            ));
+                            continue;
+                        }
+                        Some(Some(sum)) => sum,
+                    };
+                    let argv = script(ctid, "phx-remove-created", REMOVE_CREATED, &[path]);
+                    let input = format!("{left_sum}\n");
+                    match run_with_input(&argv, opts, Some(input.as_bytes())) {
                         Ok(r) if r.ok() => done
                             .lines
                             .push(format!("removed CT {ctid}: {path} (the run created it)")),
+                        Ok(r) if r.code == Some(CHANGED_SINCE) => kept(done, ctid, path),
                         Ok(r) => {
                             failed.push(format!("CT {ctid}: {path} not removed: {}", r.output()))
                         }
@@ -180,6 +204,27 @@ impl GuestRollback {
         }
         failed
     }
+}
+
+/// Per guest path, what the run left there: its last `GuestWrote` (`None`
+/// inside: a secret made in the guest, whose digest the host never knew).
+fn left_by_path(entries: &[Entry]) -> BTreeMap<&str, Option<&str>> {
+    let mut left = BTreeMap::new();
+    for e in entries {
+        if let Entry::GuestWrote { path, sha256, .. } = e {
+            left.insert(path.as_str(), sha256.as_deref());
+        }
+    }
+    left
+}
+
+/// A guest file that no longer holds what the run left: not touched, and the
+/// rollback exits 1 naming it, as for a host file.
+fn kept(done: &mut Done, ctid: u32, path: &str) {
+    done.lines.push(format!(
+        "kept CT {ctid}: {path}: it changed since this run wrote it (a later run, or by hand); not restored"
+    ));
+    done.kept.push(format!("CT {ctid}: {path}"));
 }
 
 /// The directories the run made in CT `ctid`, deepest first, each only when

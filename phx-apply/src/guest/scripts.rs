@@ -108,13 +108,20 @@ exit $rc"#;
 /// `$1` the guest file, `$2` where its backup goes: a copy with its mode and
 /// owner (`cp -p`), durable before it is renamed into place; then prints
 /// `mode uid gid size` and the digest of what was saved, for the manifest.
+/// A symlink is refused, not followed: the write would replace the link by
+/// a regular file, and a rollback could only put a regular file back. `-P`
+/// and the check of the copy keep a link swapped in meanwhile from being
+/// saved as what it points to.
 pub const SAVE: &str = concat!(
     "set -e; umask 077; p=$2\n",
     guarded!(),
-    r#"if [ ! -f "$1" ]; then echo "$1 is not a regular file; it cannot be backed up" >&2; exit 1; fi
+    r#"if [ -L "$1" ]; then echo "$1 is a symbolic link; Phoenix does not write over a link in a guest (a rollback could not put it back)" >&2; exit 1; fi
+if [ ! -f "$1" ]; then echo "$1 is not a regular file; it cannot be backed up" >&2; exit 1; fi
 mkdir -p -- "$(dirname -- "$p")"
 t=$(mktemp -- "$p.phx-XXXXXX")
-cp -p -- "$1" "$t"; sync -- "$t"; mv -f -- "$t" "$p"; t=
+cp -P -p -- "$1" "$t"
+if [ -L "$t" ] || [ ! -f "$t" ]; then echo "$1 became a symbolic link while it was backed up; it is left as it was" >&2; exit 1; fi
+sync -- "$t"; mv -f -- "$t" "$p"; t=
 sync -- "$(dirname -- "$p")"
 stat -c '%a %u %g %s' -- "$p"; sha256sum < "$p""#
 );
@@ -123,19 +130,45 @@ stat -c '%a %u %g %s' -- "$p"; sha256sum < "$p""#
 /// that is not a regular file).
 pub const CHECK_BACKUP: &str = r#"if [ -f "$1" ] && [ ! -L "$1" ]; then stat -c %s -- "$1" && sha256sum < "$1"; else echo absent; fi"#;
 
+/// Exit status of RESTORE and REMOVE_CREATED when the file no longer holds
+/// what the run left there (a later run or a person changed it): kept.
+pub const CHANGED_SINCE: i32 = 3;
+
+/// Sets `now` to what `$p` holds: its digest, or `link`, `other`, `absent`.
+macro_rules! now_state {
+    () => {
+        r#"if [ -L "$p" ]; then now=link; elif [ -f "$p" ]; then now=$(sha256sum < "$p"); now=${now%% *}; elif [ -e "$p" ]; then now=other; else now=absent; fi
+"#
+    };
+}
+
 /// `$1` path, `$2` its backup, `$3` mode, `$4` uid, `$5` gid; the header on
-/// stdin is the size and digest the manifest gives. The copy is verified,
-/// not the backup, so what is renamed is what was checked.
+/// stdin is the size and digest the manifest gives, then the digest the run
+/// left there: a file holding neither is kept (exit CHANGED_SINCE). The copy
+/// is verified, not the backup, so what is renamed is what was checked.
 pub const RESTORE: &str = concat!(
     "set -e; p=$1\n",
     guarded!(),
-    r#"IFS=' ' read -r want_size want_sum
+    r#"IFS=' ' read -r want_size want_sum left_sum
+"#,
+    now_state!(),
+    r#"if [ "$now" != "$left_sum" ] && [ "$now" != "$want_sum" ]; then echo "$p changed since this run wrote it (a later run, or by hand); not restored" >&2; exit 3; fi
 umask 022; mkdir -p -- "$(dirname -- "$p")"; umask 077
 t=$(mktemp -- "$p.phx-XXXXXX")
 cp -- "$2" "$t"
 "#,
     verified!(),
     r#"chown -- "$4:$5" "$t"; chmod -- "$3" "$t"; sync -- "$t"; mv -f -- "$t" "$p"; t="#
+);
+
+/// `$1` a file the run created; stdin the digest the run left there. Removed
+/// only while it still holds that (exit CHANGED_SINCE otherwise).
+pub const REMOVE_CREATED: &str = concat!(
+    "p=$1; IFS=' ' read -r left_sum\n",
+    now_state!(),
+    r#"if [ "$now" = absent ]; then exit 0; fi
+if [ "$now" != "$left_sum" ]; then echo "$p changed since this run wrote it (a later run, or by hand); not removed" >&2; exit 3; fi
+rm -f -- "$p""#
 );
 
 /// The header that goes ahead of `content` on a writer's stdin.
