@@ -1,6 +1,9 @@
 //! phx-apply's integration tests: one test binary (one link, one process
 //! running them on several threads), each former test file a module.
 
+/// Runs a test that touches process-wide state in a child process, alone.
+#[path = "../../../phx-testkit/src/alone.rs"]
+mod alone;
 mod apply;
 mod apply_cli;
 mod backups;

@@ -1,5 +1,5 @@
-//! Kept in its own test binary: the umask is process-wide, and other tests
-//! create files concurrently.
+//! Each test runs alone in a child process (`alone`): the umask is
+//! process-wide, and other tests create files concurrently.
 
 use phx_apply::apply;
 use phx_common::plan::*;
@@ -10,6 +10,9 @@ use common::{opts, step};
 
 #[test]
 fn edits_keep_the_files_mode_and_owner_whatever_the_umask() {
+    if !crate::alone::alone("umask::edits_keep_the_files_mode_and_owner_whatever_the_umask") {
+        return;
+    }
     let root = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(root.path().join("etc")).unwrap();
     let hosts = root.path().join("etc/hosts");
@@ -49,6 +52,9 @@ fn edits_keep_the_files_mode_and_owner_whatever_the_umask() {
 
 #[test]
 fn rollback_restores_the_mode_whatever_the_umask() {
+    if !crate::alone::alone("umask::rollback_restores_the_mode_whatever_the_umask") {
+        return;
+    }
     let root = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(root.path().join("etc")).unwrap();
     let resolv = root.path().join("etc/resolv.conf");

@@ -4,7 +4,7 @@
 //! plan + apply into a temp root.
 #![allow(dead_code)]
 
-use phx_apply::{apply, Options, Report, Status};
+use phx_apply::{apply, Options, Report};
 use phx_common::plan::Step;
 pub use phx_testkit::*;
 use std::ffi::OsString;
@@ -134,15 +134,6 @@ pub fn run(steps: &[Step], root: &Path) -> Report {
         panic!("step {} failed: {}", f.id, f.detail);
     }
     report
-}
-
-pub fn changed(report: &Report) -> Vec<&str> {
-    report
-        .outcomes
-        .iter()
-        .filter(|o| o.status == Status::Changed)
-        .map(|o| o.id.as_str())
-        .collect()
 }
 
 pub fn read(path: PathBuf) -> String {

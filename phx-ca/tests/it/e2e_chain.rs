@@ -3,9 +3,9 @@
 //! by `tests/e2e/run-ca-chain` (see `tests/e2e/README.md`).
 //!
 //! Needs root (namespaces) and the test tools (`scripts/build-step-ca`,
-//! `scripts/install-traefik`, and dnsmasq, curl, openssl, python3-yaml). Not
-//! root: skipped. Tools missing: skipped on a developer's machine, a failure
-//! under `CI=true`, where `.ci/run` installs them.
+//! `scripts/install-traefik`, and dnsmasq, curl, openssl, python3-yaml,
+//! which `.ci/run` installs). Without them the tests fail, unless
+//! `PHX_SKIP_E2E=ca` skips them explicitly.
 
 use phx_testkit::{copy_config, edit_json, example_dir, which, workspace as repo, LXC};
 use std::path::{Path, PathBuf};
@@ -50,22 +50,15 @@ fn is_root() -> bool {
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
-/// Whether the chain can run here; panics under CI when a tool is missing.
+/// Whether the chain can run here: without root or a tool it fails, unless
+/// `PHX_SKIP_E2E` names `ca`.
 fn can_run(test: &str) -> bool {
-    if !is_root() {
-        eprintln!("{test}: skipped: needs root for network and mount namespaces");
-        return false;
-    }
-    match missing_tools() {
-        None => true,
-        Some(m) if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("{test}: CI=true but the end-to-end tools are missing: {m}")
-        }
-        Some(m) => {
-            eprintln!("{test}: skipped: missing {m}");
-            false
-        }
-    }
+    let missing = if is_root() {
+        missing_tools()
+    } else {
+        Some("root (for network and mount namespaces)".to_string())
+    };
+    phx_testkit::real_component(test, "ca", missing)
 }
 
 fn run_chain(render: &Path, then: Option<&Path>) -> Output {

@@ -1,7 +1,7 @@
 //! Structural guard for load speed and memory (no timed assertion): the
 //! loader reads guest entries straight into typed sections and builds no
-//! `serde_json::Value` tree for a valid inventory. One test in its own
-//! binary, because the counter it reads is process-wide.
+//! `serde_json::Value` tree for a valid inventory. It runs alone in a
+//! child process (`alone`), because the counter it reads is process-wide.
 
 use phx_common::config::raw::value_trees_built;
 use phx_common::config::{load, Input};
@@ -25,6 +25,9 @@ fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
 
 #[test]
 fn valid_inventories_build_no_value_tree() {
+    if !crate::alone::alone("no_value_tree::valid_inventories_build_no_value_tree") {
+        return;
+    }
     for dir in ["tests/fixtures/phoenix-upstream", "examples/etc"] {
         load(&Input::Dir(repo(dir))).unwrap_or_else(|p| panic!("{dir}: {p}"));
     }

@@ -140,12 +140,14 @@ fn disabling_removes_our_files_once() {
 
 #[test]
 fn the_config_is_validated_with_the_other_files_the_service_reads() {
-    if which("dnsmasq").is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "dnsmasq is required under CI"
-        );
-        eprintln!("SKIPPED: dnsmasq is not installed");
+    let missing = which("dnsmasq")
+        .is_none()
+        .then(|| "dnsmasq (apt-get install dnsmasq-base)".into());
+    if !phx_testkit::real_component(
+        "the_config_is_validated_with_the_other_files_the_service_reads",
+        "dnsmasq",
+        missing,
+    ) {
         return;
     }
     let root = tempfile::tempdir().unwrap();

@@ -16,14 +16,9 @@ fn graph(dir: &Path, format: &str) -> String {
 }
 
 fn svg_of(dot: &str) -> Option<String> {
-    let Some(dot_bin) = which("dot") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "Graphviz (dot) is missing under CI: .ci/run installs it"
-        );
-        eprintln!("skipped: Graphviz (dot) is not installed");
-        return None;
-    };
+    let dot_bin = which("dot");
+    let missing = dot_bin.is_none().then(|| "Graphviz (dot)".into());
+    let dot_bin = dot_bin.filter(|_| phx_testkit::real_component("svg_of", "graphviz", missing))?;
     let out = Command::new(dot_bin)
         .arg("-Tsvg")
         .write_stdin(dot)

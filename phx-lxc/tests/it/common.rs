@@ -2,7 +2,7 @@
 //! and the executor's PATH, plan + apply into a temp root.
 #![allow(dead_code)]
 
-use phx_apply::{Report, Status};
+use phx_apply::Report;
 use phx_common::config::Inventory;
 use phx_common::plan::Step;
 use phx_lxc::{observe, Options, Planned};
@@ -29,15 +29,6 @@ pub fn plan(inv: &Inventory, root: &Path, opts: Options) -> Planned {
 
 pub fn run(steps: &[Step], root: &Path) -> Report {
     apply_ok(steps, root, pct_path())
-}
-
-pub fn changed(report: &Report) -> Vec<&str> {
-    report
-        .outcomes
-        .iter()
-        .filter(|o| o.status == Status::Changed)
-        .map(|o| o.id.as_str())
-        .collect()
 }
 
 pub fn log(root: &Path) -> Vec<String> {
