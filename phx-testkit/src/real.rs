@@ -13,6 +13,7 @@ pub const SKIP_VAR: &str = "PHX_SKIP_E2E";
 
 static RAN: AtomicUsize = AtomicUsize::new(0);
 static SKIPPED: AtomicUsize = AtomicUsize::new(0);
+static MISSING: AtomicUsize = AtomicUsize::new(0);
 static SUMMARY: Once = Once::new();
 
 /// Whether `component` is named in a `PHX_SKIP_E2E` value (comma- or
@@ -27,6 +28,7 @@ pub fn skip_listed(switch: &str, component: &str) -> bool {
 /// `missing`: what is absent for `component`'s real-program test, or `None`.
 /// Returns whether the test may run; panics when something is missing and
 /// the switch does not name the component.
+#[track_caller]
 pub fn real_component(test: &str, component: &str, missing: Option<String>) -> bool {
     SUMMARY.call_once(register_summary);
     let Some(missing) = missing else {
@@ -34,6 +36,9 @@ pub fn real_component(test: &str, component: &str, missing: Option<String>) -> b
         return true;
     };
     let switch = std::env::var(SKIP_VAR).unwrap_or_default();
+    if !skip_listed(&switch, component) {
+        MISSING.fetch_add(1, Ordering::Relaxed);
+    }
     assert!(
         skip_listed(&switch, component),
         "{test}: {missing} is missing, so this test cannot run: install it \
@@ -61,16 +66,10 @@ fn register_summary() {
 }
 
 extern "C" fn summary() {
-    let skipped = SKIPPED.load(Ordering::Relaxed);
-    let ran = RAN.load(Ordering::Relaxed);
+    let [ran, skipped, missing] = [&RAN, &SKIPPED, &MISSING].map(|n| n.load(Ordering::Relaxed));
     let _ = writeln!(
         std::io::stderr(),
-        "real-component tests: {ran} ran, {skipped} skipped{}",
-        if skipped > 0 {
-            format!(" ({SKIP_VAR})")
-        } else {
-            String::new()
-        }
+        "real-component tests: {ran} ran, {skipped} skipped by {SKIP_VAR}, {missing} failed for a missing component"
     );
 }
 
