@@ -9,12 +9,14 @@ use crate::spec::{self, Spec};
 use crate::{Options, KIND};
 use phx_common::config::model::Vm;
 use phx_common::config::Inventory;
+use phx_common::fsutil::under_root;
 use phx_common::guests::{GuestPlanner, GuestSteps};
 use phx_common::plan::{AbsentStep, Action, FileStep, HandlerStep, Plan, SecretRef};
 use phx_common::props::{self, GIB};
 use phx_common::secret_ref::SecretFiles;
 use phx_common::text::guest_tag;
 use std::collections::HashMap;
+use std::path::Path;
 
 fn qm(args: &[&str]) -> Vec<String> {
     KIND.argv(args)
@@ -59,8 +61,12 @@ impl<'a> Planner<'a> {
         seen: &'a Observed,
         opts: Options,
         secret_file: Option<String>,
+        state_root: &Path,
         plan: Plan,
     ) -> Self {
+        // `secret_file` is the path phx-apply reads, inside the state root.
+        let root = state_root.to_path_buf();
+        let secrets = SecretFiles::inside(Box::new(move |p| Ok(under_root(&root, p))));
         Planner {
             inv,
             seen,
@@ -68,7 +74,7 @@ impl<'a> Planner<'a> {
             vms: inv.vms.iter().map(|v| (v.id, v)).collect(),
             disks: HashMap::new(),
             secret_file,
-            secrets: SecretFiles::default(),
+            secrets,
         }
     }
 
