@@ -7,6 +7,7 @@ mod alone;
 mod apply;
 mod apply_cli;
 mod backups;
+mod bounded_reads;
 mod common;
 mod confine;
 mod confirm;

@@ -8,7 +8,7 @@ use phx_common::plan::*;
 use std::path::Path;
 use std::time::Duration;
 
-mod common;
+use crate::common;
 use common::{opts, step};
 
 /// `apply` on a thread: a read that blocks fails the test instead of hanging it.
