@@ -1,7 +1,7 @@
 //! JSON Schemas (draft 7) of Phoenix's three configuration files, for
 //! editors and for `phoenix-cli schema`. They are built from the loader:
 //! every object's keys are checked against the `section!` declarations in
-//! `phx_common::config::parse` (`tests/drift.rs`), and every value's schema
+//! `phx_common::config::parse` (`tests/it/drift.rs`), and every value's schema
 //! mirrors the check the loader makes on it (`leaf.rs`), leniencies
 //! included. Rules that join several values (unique IDs, references,
 //! gateways inside subnets…) are the loader's alone: a schema cannot say them.

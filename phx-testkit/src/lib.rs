@@ -6,13 +6,19 @@
 //! ([`doubles_path`]), handed to the executor in its options, never by
 //! changing the test process's environment: test threads read it concurrently.
 
+pub mod alone;
 pub mod config;
 pub mod doubles;
 pub mod guests;
+pub mod real;
+pub mod report;
 
+pub use alone::alone;
 pub use config::*;
 pub use doubles::*;
 pub use guests::*;
+pub use real::real_component;
+pub use report::*;
 
 /// Every program the package ships besides phoenix-cli, by binary name.
 pub const SHIPPED_TOOLS: [&str; 9] = [

@@ -1,0 +1,26 @@
+//! phx-apply's integration tests: one test binary (one link, one process
+//! running them on several threads), each former test file a module.
+
+/// Runs a test that touches process-wide state in a child process, alone.
+#[path = "../../../phx-testkit/src/alone.rs"]
+mod alone;
+mod apply;
+mod apply_cli;
+mod backups;
+mod bounded_reads;
+mod common;
+mod confine;
+mod confirm;
+mod guest_kill;
+mod guest_plan_checks;
+mod guest_prune;
+mod guest_shared_links;
+mod guest_steps;
+mod guest_support;
+mod guest_writes;
+mod handlers;
+mod limits;
+mod manifest_mac;
+mod output;
+mod plan_checks;
+mod umask;

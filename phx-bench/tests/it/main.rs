@@ -1,0 +1,4 @@
+//! phx-bench's integration tests: one test binary (one link, one process
+//! running them on several threads), each former test file a module.
+
+mod synth;

@@ -1,0 +1,168 @@
+//! Shared test plumbing: the pct double (which really runs in-guest commands
+//! in a chrooted root per container) and the host's update-ca-certificates
+//! double on the PATH handed to the executor and to spawned processes, containers with the guest-program doubles installed, and
+//! plan + apply into a temp root.
+#![allow(dead_code)]
+
+use phx_apply::{apply, Options, Report};
+use phx_common::plan::Step;
+pub use phx_testkit::*;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+pub fn manifest() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The in-guest program doubles (apt-get, systemctl, step, …), copied into
+/// every container's root by the pct double.
+fn guest_double(name: &str) -> PathBuf {
+    doubles_dir().join("guest").join(format!("{name}-double"))
+}
+
+/// PATH with `pct`, `qm` and the host's `update-ca-certificates` doubles in front,
+/// for the executor's commands and for processes the tests start.
+pub fn ca_path() -> &'static OsString {
+    static PATH: OnceLock<OsString> = OnceLock::new();
+    PATH.get_or_init(|| {
+        let dir = tempfile::Builder::new()
+            .prefix("phx-ca-doubles")
+            .tempdir()
+            .unwrap()
+            .keep();
+        // A direct interpreter: a version-manager shim on PATH costs a third
+        // of a second per call, and the plan calls pct a few hundred times.
+        let python = ["/usr/bin/python3", "/usr/local/bin/python3"]
+            .into_iter()
+            .find(|p| Path::new(p).exists())
+            .unwrap_or("python3");
+        let pct = dir.join("pct");
+        std::fs::write(
+            &pct,
+            format!(
+                "#!/bin/sh\nexec {python} {} \"$@\"\n",
+                double("pct").display()
+            ),
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&pct, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::os::unix::fs::symlink(double("qm"), dir.join("qm")).unwrap();
+        std::os::unix::fs::symlink(
+            guest_double("update-ca-certificates"),
+            dir.join("update-ca-certificates"),
+        )
+        .unwrap();
+        let inherited = std::env::var_os("PATH").unwrap_or_default();
+        let mut dirs = vec![dir];
+        dirs.extend(std::env::split_paths(&inherited));
+        std::env::join_paths(dirs).unwrap()
+    })
+}
+
+pub fn plan(dir: &Path) -> Vec<Step> {
+    let out = phx_ca::build(&load_dir(dir)).unwrap_or_else(|p| panic!("{p}"));
+    out.plan.steps
+}
+
+fn pct(root: &Path, args: &[&str]) {
+    let st = Command::new("pct")
+        .args(args)
+        .env("PATH", ca_path())
+        .env("PHX_ROOT", root)
+        .status()
+        .unwrap();
+    assert!(st.success(), "pct {args:?}");
+}
+
+pub fn rootfs(root: &Path, ct: u32) -> PathBuf {
+    root.join(format!("var/lib/pct-double/ct/{ct}/rootfs"))
+}
+
+/// The pct double's template root: every container it creates starts with
+/// the guest-program doubles in its /usr/local (the package doubles' payloads
+/// in /usr/local/share/doubles, where the apt-get and wget doubles take them).
+pub fn guest_doubles(root: &Path) {
+    let fs = root.join("var/lib/pct-double/template-root");
+    for (double, dir) in [
+        ("apt-get", "usr/local/bin"),
+        ("systemctl", "usr/local/bin"),
+        ("update-ca-certificates", "usr/local/sbin"),
+        ("curl", "usr/local/bin"),
+        ("wget", "usr/local/bin"),
+        ("step", "usr/local/share/doubles"),
+        ("step-ca", "usr/local/share/doubles"),
+        ("traefik", "usr/local/share/doubles"),
+    ] {
+        std::fs::create_dir_all(fs.join(dir)).unwrap();
+        let to = fs.join(dir).join(double);
+        std::fs::copy(guest_double(double), to).unwrap();
+    }
+}
+
+/// Running containers for every LXC in the configuration, made by the pct
+/// double with the guest-program doubles inside.
+pub fn estate(config: &Path) -> tempfile::TempDir {
+    let root = tempfile::tempdir().unwrap();
+    guest_doubles(root.path());
+    let template = "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst";
+    for ct in load_dir(config).lxcs.keys() {
+        let id = ct.to_string();
+        pct(root.path(), &["create", &id, template]);
+        pct(root.path(), &["start", &id]);
+    }
+    root
+}
+
+pub fn run_with(steps: &[Step], root: &Path, check: bool, diff: bool) -> Report {
+    let opts = Options {
+        root: root.to_path_buf(),
+        run_commands: true,
+        check,
+        diff,
+        path: Some(ca_path().clone()),
+        ..Default::default()
+    };
+    apply(steps, &opts).unwrap()
+}
+
+pub fn run(steps: &[Step], root: &Path) -> Report {
+    let report = run_with(steps, root, false, false);
+    if let Some(f) = report.failed() {
+        panic!("step {} failed: {}", f.id, f.detail);
+    }
+    report
+}
+
+pub fn read(path: PathBuf) -> String {
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// What the doubles logged: the host's and every container's.
+pub fn double_logs(root: &Path) -> String {
+    let mut out = std::fs::read_to_string(root.join("var/log/phx-doubles.log")).unwrap_or_default();
+    let cts = root.join("var/lib/pct-double/ct");
+    let mut ids: Vec<_> = std::fs::read_dir(cts)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    ids.sort();
+    for id in ids {
+        let log = cts_log(root, &id.to_string_lossy());
+        out.push_str(&format!("== {}\n{log}", id.to_string_lossy()));
+    }
+    out
+}
+
+fn cts_log(root: &Path, id: &str) -> String {
+    std::fs::read_to_string(root.join(format!(
+        "var/lib/pct-double/ct/{id}/rootfs/var/log/phx-doubles.log"
+    )))
+    .unwrap_or_default()
+}
+
+pub fn pct_log(root: &Path) -> String {
+    std::fs::read_to_string(root.join("pct.log")).unwrap_or_default()
+}

@@ -1,0 +1,67 @@
+//! `phoenix-cli LetsGo` on an empty root, through the real phx-apply binary
+//! and the pct and qm doubles: phx-lxc and phx-vm create and start the guests, then phx-ca
+//! works inside them, and the root's fingerprint is printed. A check
+//! afterwards finds nothing to do.
+
+use crate::common;
+use common::*;
+
+fn cli() -> assert_cmd::Command {
+    let bins = std::path::PathBuf::from(env!("CARGO_BIN_EXE_phx-ca"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    for b in ["phx-apply", "phx-lxc", "phx-vm"] {
+        assert!(
+            bins.join(b).exists(),
+            "{b} is not built beside phx-ca: run `cargo test --workspace`"
+        );
+    }
+    let mut c = assert_cmd::Command::new("bash");
+    c.arg(workspace().join("scripts/phoenix-cli"))
+        .env("PHX_BIN_DIR", bins)
+        .env("PATH", ca_path());
+    c
+}
+
+#[test]
+fn letsgo_runs_lxc_then_ca_and_prints_the_root_fingerprint() {
+    let root = tempfile::tempdir().unwrap();
+    let r = root.path();
+    guest_doubles(r);
+    put_images(&example_dir(), r);
+    // The host directory the example's guests bind-mount as /ssl.
+    std::fs::create_dir_all(r.join("mnt/pve/tank/persistent/ssl")).unwrap();
+    let args = |verb: &[&str]| {
+        let mut a: Vec<String> = verb.iter().map(|s| s.to_string()).collect();
+        a.extend(["--config-dir".into(), example_dir().display().to_string()]);
+        a.extend([
+            "--root".into(),
+            r.display().to_string(),
+            "--run-commands".into(),
+        ]);
+        a
+    };
+    let out = cli().args(args(&["LetsGo"])).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let export = "/mnt/pve/tank/persistent/ssl/phoenix_root_ca.crt";
+    let fp = phx_ca::fingerprint::sha256(&read(r.join(&export[1..]))).unwrap();
+    assert!(
+        err.contains(&format!("root CA fingerprint (SHA-256): {fp}  {export}")),
+        "{err}"
+    );
+    // Containers first, then the CA inside them.
+    let log = pct_log(r);
+    let first_exec = log.find("pct exec").unwrap();
+    assert!(log.rfind("pct create").unwrap() < first_exec);
+    assert!(log.rfind("pct start").unwrap() < first_exec);
+
+    let check = cli().args(args(&["check", "LetsGo"])).output().unwrap();
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "a second look finds nothing to do:\n{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+}

@@ -1,0 +1,9 @@
+//! phx-lxc's integration tests: one test binary (one link, one process
+//! running them on several threads), each former test file a module.
+
+mod cli;
+mod common;
+mod conf_lock;
+mod letsgo;
+mod owned_lines;
+mod planner;

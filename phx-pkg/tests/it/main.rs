@@ -1,0 +1,6 @@
+//! phx-pkg's integration tests: one test binary (one link, one process
+//! running them on several threads), each former test file a module.
+
+mod gen_docs;
+mod interface;
+mod phoenix_cli_model;

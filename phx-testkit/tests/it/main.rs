@@ -1,0 +1,10 @@
+//! phx-testkit's integration tests: one test binary (one link, one process
+//! running them on several threads), each former test file a module.
+
+mod crate_graph;
+mod installed_cli;
+mod interface;
+mod pct_double;
+mod pct_double_exec;
+mod phoenix_cli;
+mod qm_double;

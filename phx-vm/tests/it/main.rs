@@ -1,0 +1,8 @@
+//! phx-vm's integration tests: one test binary (one link, one process
+//! running them on several threads), each former test file a module.
+
+mod common;
+mod converge;
+mod letsgo;
+mod password;
+mod refusals;
