@@ -1,12 +1,13 @@
 //! The state directory, backups and manifests hold digests of secrets and
 //! copies of files others may not read: 0700 / 0600 exactly, whatever the
-//! umask. Its own binary: the umask is process-wide.
+//! umask. It runs alone in a child process (`alone`): the umask is
+//! process-wide.
 
 use phx_apply::apply;
 use phx_common::plan::*;
 use std::os::unix::fs::PermissionsExt;
 
-mod common;
+use crate::common;
 use common::{opts, step};
 
 fn mode(p: &std::path::Path) -> u32 {
@@ -15,6 +16,11 @@ fn mode(p: &std::path::Path) -> u32 {
 
 #[test]
 fn state_backups_and_manifest_are_private_whatever_the_umask() {
+    if !crate::alone::alone(
+        "state_private::state_backups_and_manifest_are_private_whatever_the_umask",
+    ) {
+        return;
+    }
     let root = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(root.path().join("etc")).unwrap();
     std::fs::write(root.path().join("etc/a"), "old\n").unwrap();

@@ -2,7 +2,7 @@
 //! would have followed the link, and the write would have replaced the link
 //! by a regular file that a rollback could not turn back into the link.
 
-mod guest_support;
+use crate::guest_support;
 
 use guest_support::*;
 use phx_apply::{apply, Options, Status};

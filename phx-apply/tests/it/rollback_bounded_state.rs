@@ -5,7 +5,7 @@
 use phx_apply::apply;
 use phx_common::plan::*;
 
-mod common;
+use crate::common;
 use common::{opts, step};
 
 fn run_writing(root: &std::path::Path) -> std::path::PathBuf {

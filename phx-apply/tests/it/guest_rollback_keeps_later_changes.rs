@@ -2,7 +2,7 @@
 //! the rolled-back run left there: a later run's change is kept and named
 //! (and `--rollback` exits 1).
 
-mod guest_support;
+use crate::guest_support;
 
 use guest_support::*;
 use phx_apply::{apply, Options};
