@@ -39,8 +39,8 @@ pub use outcome::{Observer, Outcome, Report, Status};
 
 use anyhow::Context;
 use outcome::outcome;
-use phx_common::fsutil::read_optional;
-use phx_common::plan::{Action, Step};
+use phx_plan::fsutil::read_optional;
+use phx_plan::{Action, Step};
 use std::collections::HashSet;
 use std::path::PathBuf;
 
@@ -61,7 +61,7 @@ pub(crate) struct Run<'a> {
     /// The runs whose rollback this run armed (its own, or owing ones').
     armed_runs: std::collections::BTreeSet<String>,
     /// The files `secret_from` steps read, each parsed once.
-    secrets: phx_common::secret_ref::SecretFiles,
+    secrets: phx_plan::secret_ref::SecretFiles,
 }
 
 /// Carries out `steps` in order. Stops at the first failed step; only the

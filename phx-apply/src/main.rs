@@ -1,20 +1,23 @@
 //! phx-apply: carries out a Phoenix plan (JSON Lines) idempotently.
 
 use clap::Parser;
+use failure::{finish, Failure};
 use phx_apply::cli::Args;
 use phx_apply::{apply_observed, progress::Live, Options};
-use phx_common::cli::{finish, Failure, EXIT_FAILED, EXIT_OK, EXIT_PENDING};
+use phx_plan::exit::{EXIT_FAILED, EXIT_OK, EXIT_PENDING};
 use std::io::{BufReader, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
+
+mod failure;
 
 /// Seconds an operator has to confirm a lockout-prone change made over SSH.
 const DEFAULT_CONFIRM_TIMEOUT: u64 = 120;
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    finish("phx-apply", run(&args))
+    finish(run(&args))
 }
 
 /// The backup directory `--rollback RUN` names: a run id, or a path to one,
@@ -95,14 +98,14 @@ fn run(args: &Args) -> Result<u8, Failure> {
         Some(p) => {
             let f = std::fs::File::open(p)
                 .map_err(|e| Failure::Usage(format!("cannot read plan {}: {e}", p.display())))?;
-            phx_common::plan::read_jsonl(BufReader::new(f))
+            phx_plan::read_jsonl(BufReader::new(f))
         }
         None if std::io::IsTerminal::is_terminal(&std::io::stdin()) => {
             return Err(Failure::Usage(
                 "no plan: pipe one in (phx-net | phx-apply) or name a file; see --help".into(),
             ));
         }
-        None => phx_common::plan::read_jsonl(std::io::stdin().lock()),
+        None => phx_plan::read_jsonl(std::io::stdin().lock()),
     }
     .map_err(|e| Failure::Usage(format!("{e:#}")))?;
     let root =

@@ -1,7 +1,7 @@
 //! The executor's contract (the README's "phx-apply" section), exercised on temp roots.
 
 use phx_apply::{apply, Options, Report, Status};
-use phx_common::plan::*;
+use phx_plan::*;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 

@@ -157,7 +157,7 @@ fn a_stream_past_the_size_bound_is_refused() {
 
 #[test]
 fn every_written_plan_ends_with_its_trailer_even_when_empty() {
-    use phx_common::plan::{read_jsonl, Plan};
+    use phx_plan::{read_jsonl, Plan};
     let mut out = Vec::new();
     Plan::new("phx-net").write_jsonl(&mut out).unwrap();
     assert_eq!(

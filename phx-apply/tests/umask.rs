@@ -2,7 +2,7 @@
 //! create files concurrently.
 
 use phx_apply::apply;
-use phx_common::plan::*;
+use phx_plan::*;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
 mod common;

@@ -22,7 +22,7 @@ use crate::check::MAX_CONTENT_BYTES;
 use crate::nofollow::read_regular;
 use crate::run::{run_with_input, Ran};
 use anyhow::{bail, Context};
-use phx_common::plan::{
+use phx_plan::{
     CommandStep, GuestCommandStep, GuestFileStep, GuestJsonStep, GuestSecretStep, Step,
 };
 use scripts::{framed, META, PROBE, REWRITE, SECRET, WRITE};
@@ -170,7 +170,7 @@ impl Run<'_> {
         ];
         let label = format!("CT {ct}: {}", f.path);
         match &current {
-            Some(m) if m.sha256 == phx_common::sha256::hex(content.as_bytes()) => {
+            Some(m) if m.sha256 == phx_plan::sha256::hex(content.as_bytes()) => {
                 let mut drift = Vec::new();
                 if m.mode != mode {
                     drift.push(format!("mode {:04o} -> {mode:04o}", m.mode));

@@ -4,8 +4,8 @@
 //! the host is already right (and print nothing about it). What goes wrong
 //! is said without the value: messages end up in logs.
 
-use crate::config::reader::line_safe;
-use crate::plan::SecretRef;
+use crate::safe_text::line_safe;
+use crate::SecretRef;
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -132,7 +132,7 @@ fn read_bounded(path: &str) -> Result<String, String> {
     if !meta.is_file() {
         return Err(format!("the secret's file {path} is not a regular file"));
     }
-    let max = crate::config::load::MAX_DOCUMENT;
+    let max = crate::fsutil::MAX_DOCUMENT;
     let mut text = String::new();
     f.take(max + 1).read_to_string(&mut text).map_err(cannot)?;
     if text.len() as u64 > max {

@@ -3,6 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
+/// The largest configuration document read (by the loader, and by
+/// phx-apply for a secret reference): the 100,000-guest synthetic inventory that
+/// `scripts/bench` loads has files of up to 99 MB; past 128 MiB a document
+/// is not a configuration. (It was 64 MiB until the bench reported 100,000.)
+pub const MAX_DOCUMENT: u64 = 128 << 20;
+
 /// `/etc/hosts` under `/tmp/r` is `/tmp/r/etc/hosts`; under `/` it is itself.
 pub fn under_root(root: &Path, path: &str) -> PathBuf {
     root.join(path.trim_start_matches('/'))
