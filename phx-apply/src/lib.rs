@@ -22,6 +22,7 @@ mod nofollow;
 mod options;
 mod outcome;
 pub mod pending;
+pub mod plans;
 pub mod progress;
 pub mod report;
 pub mod rollback;

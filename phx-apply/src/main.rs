@@ -3,6 +3,7 @@
 use clap::Parser;
 use failure::{finish, Failure};
 use phx_apply::cli::Args;
+use phx_apply::plans::Source;
 use phx_apply::{apply_observed, progress::Live, Options};
 use phx_plan::exit::{EXIT_FAILED, EXIT_OK, EXIT_PENDING};
 use std::io::{BufReader, Write};
@@ -51,6 +52,41 @@ fn backup_of_run(opts: &Options, run: &std::path::Path) -> Result<PathBuf, Failu
     Ok(dir)
 }
 
+/// Every plan named (stdin when none, or `-`), read whole and ordered
+/// before anything is done: one cut plan, and nothing runs.
+fn read_plans(paths: &[PathBuf]) -> Result<Vec<phx_plan::Step>, Failure> {
+    let stdin_is_terminal = std::io::IsTerminal::is_terminal(&std::io::stdin());
+    let mut sources: Vec<Source<Box<dyn std::io::BufRead>>> = Vec::new();
+    let from_stdin = |sources: &mut Vec<_>| {
+        if stdin_is_terminal {
+            return Err(Failure::Usage(
+                "no plan: pipe one in (phx-net | phx-apply) or name a file; see --help".into(),
+            ));
+        }
+        sources.push(Source {
+            name: "stdin".into(),
+            input: Box::new(std::io::stdin().lock()) as Box<dyn std::io::BufRead>,
+        });
+        Ok(())
+    };
+    if paths.is_empty() {
+        from_stdin(&mut sources)?;
+    }
+    for p in paths {
+        if p.as_os_str() == "-" {
+            from_stdin(&mut sources)?;
+            continue;
+        }
+        let f = std::fs::File::open(p)
+            .map_err(|e| Failure::Usage(format!("cannot read plan {}: {e}", p.display())))?;
+        sources.push(Source {
+            name: format!("plan {}", p.display()),
+            input: Box::new(BufReader::new(f)),
+        });
+    }
+    phx_apply::plans::read_plans(sources).map_err(|e| Failure::Usage(format!("{e:#}")))
+}
+
 fn run(args: &Args) -> Result<u8, Failure> {
     if let Some(run) = &args.rollback {
         let root =
@@ -94,20 +130,18 @@ fn run(args: &Args) -> Result<u8, Failure> {
         eprintln!("{}", phx_apply::confirm::confirm(&opts)?);
         return Ok(EXIT_OK);
     }
-    let steps = match args.plan.as_ref().filter(|p| p.as_os_str() != "-") {
-        Some(p) => {
-            let f = std::fs::File::open(p)
-                .map_err(|e| Failure::Usage(format!("cannot read plan {}: {e}", p.display())))?;
-            phx_plan::read_jsonl(BufReader::new(f))
-        }
-        None if std::io::IsTerminal::is_terminal(&std::io::stdin()) => {
-            return Err(Failure::Usage(
-                "no plan: pipe one in (phx-net | phx-apply) or name a file; see --help".into(),
-            ));
-        }
-        None => phx_plan::read_jsonl(std::io::stdin().lock()),
+    let steps = read_plans(&args.plans)?;
+    if args.print_plan {
+        let plan = phx_plan::Plan {
+            tool: "phx-apply".into(),
+            steps,
+        };
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        return match plan.write_jsonl(&mut out).and_then(|()| out.flush()) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+            _ => Ok(EXIT_OK),
+        };
     }
-    .map_err(|e| Failure::Usage(format!("{e:#}")))?;
     let root =
         std::path::absolute(&args.root).map_err(|e| Failure::Usage(format!("--root: {e}")))?;
     let opts = Options {
