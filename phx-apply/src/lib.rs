@@ -190,7 +190,11 @@ impl<'a> Run<'a> {
             pending: pending::load(&opts.state_dir()?)?,
             armed: None,
             armed_runs: Default::default(),
-            secrets: Default::default(),
+            // Read inside the root, as every path a step names (README, --root).
+            secrets: phx_plan::secret_ref::SecretFiles::inside(Box::new({
+                let root = opts.root.clone();
+                move |p| confine::resolve(&root, std::path::Path::new(p))
+            })),
         })
     }
 }

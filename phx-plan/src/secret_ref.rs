@@ -8,15 +8,30 @@ use crate::safe_text::line_safe;
 use crate::SecretRef;
 use serde_json::Value;
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Where a plan's `secret_from.file` is read: under `--root`, phx-apply's
+/// resolution of the path inside the root, as for every other path it reads.
+pub type Resolve = Box<dyn Fn(&str) -> std::io::Result<PathBuf>>;
 
 /// The files secrets are read from, each read and parsed once however many
 /// steps name it (every VM with a password names the same VM file).
 #[derive(Default)]
 pub struct SecretFiles {
     docs: HashMap<String, Result<Value, String>>,
+    /// `None`: the path is read as written (a planner reading its own input).
+    resolve: Option<Resolve>,
 }
 
 impl SecretFiles {
+    /// Secret files read where `resolve` puts the plan's paths.
+    pub fn inside(resolve: Resolve) -> Self {
+        SecretFiles {
+            docs: HashMap::new(),
+            resolve: Some(resolve),
+        }
+    }
+
     /// `content` with the placeholder replaced by the value as a JSON
     /// string (which YAML reads as the same double-quoted string).
     pub fn fill(&mut self, content: &str, r: &SecretRef) -> Result<String, String> {
@@ -33,10 +48,18 @@ impl SecretFiles {
         r: &SecretRef,
         current: Option<&str>,
     ) -> Result<String, String> {
+        let resolve = &self.resolve;
         let doc = self
             .docs
             .entry(r.file.clone())
-            .or_insert_with(|| parse(&r.file))
+            .or_insert_with(|| {
+                let at = match resolve {
+                    Some(resolve) => resolve(&r.file)
+                        .map_err(|e| format!("cannot resolve the secret's file {}: {e}", r.file))?,
+                    None => PathBuf::from(&r.file),
+                };
+                parse(&r.file, &at)
+            })
             .as_ref()
             .map_err(Clone::clone)?;
         fill_from(doc, content, r, current)
@@ -76,9 +99,10 @@ fn encoded(
     Ok(crate::crypt::sha512(value, &salt))
 }
 
-fn parse(file: &str) -> Result<Value, String> {
-    let text = read_bounded(file)?;
-    serde_json::from_str(&text).map_err(|e| format!("the secret's file {file} is not JSON: {e}"))
+/// The file `file` names, read at `at` (itself, or inside the root).
+fn parse(file: &str, at: &Path) -> Result<Value, String> {
+    let bytes = read_bounded(file, at)?;
+    serde_json::from_slice(&bytes).map_err(|e| format!("the secret's file {file} is not JSON: {e}"))
 }
 
 fn fill_from(
@@ -121,27 +145,18 @@ fn fill_from(
     Ok(content.replacen(&r.placeholder, &quoted, 1))
 }
 
-/// The file's text, if it is a regular file no larger than a configuration
+/// The file's bytes, if it is a regular file no larger than a configuration
 /// document may be: a plan naming /dev/zero or a FIFO must not hang the run
-/// or exhaust its memory.
-fn read_bounded(path: &str) -> Result<String, String> {
-    use std::io::Read;
-    let cannot = |e: std::io::Error| format!("cannot read the secret's file {path}: {e}");
-    let f = std::fs::File::open(path).map_err(cannot)?;
-    let meta = f.metadata().map_err(cannot)?;
-    if !meta.is_file() {
-        return Err(format!("the secret's file {path} is not a regular file"));
-    }
+/// or exhaust its memory (`fsutil::read_regular`).
+fn read_bounded(file: &str, at: &Path) -> Result<Vec<u8>, String> {
     let max = crate::fsutil::MAX_DOCUMENT;
-    let mut text = String::new();
-    f.take(max + 1).read_to_string(&mut text).map_err(cannot)?;
-    if text.len() as u64 > max {
-        return Err(format!(
-            "the secret's file {path} is larger than a configuration document may be ({} MiB)",
-            max >> 20
-        ));
+    match crate::fsutil::read_regular(at, max) {
+        Ok(Some(bytes)) => Ok(bytes),
+        Ok(None) => Err(format!(
+            "cannot read the secret's file {file}: it does not exist"
+        )),
+        Err(e) => Err(format!("cannot read the secret's file {file}: {e}")),
     }
-    Ok(text)
 }
 
 /// The configuration takes `"vmid": 9001` and `"vmid": "9001"` alike.
@@ -202,6 +217,47 @@ mod tests {
         r.guard = None;
         let err = fill("@SECRET@", &r).unwrap_err();
         assert!(err.contains("not a regular file"), "{err}");
+    }
+
+    #[test]
+    fn a_fifo_is_refused_without_waiting_for_a_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("vms.json");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).unwrap();
+        let r = reference(&fifo);
+        // On a thread: a regression fails the test instead of hanging it.
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || tx.send(fill("@SECRET@", &r)).unwrap());
+        let got = rx
+            .recv_timeout(std::time::Duration::from_secs(5))
+            .expect("opening the FIFO blocked");
+        let err = got.unwrap_err();
+        assert!(err.contains("is a FIFO, not a regular file"), "{err}");
+    }
+
+    #[test]
+    fn a_file_is_read_where_the_resolver_puts_it() {
+        // phx-apply under --root: the plan's path inside the root, never the host's.
+        let root = tempfile::tempdir().unwrap();
+        let inside = root.path().join("etc/vms.json");
+        std::fs::create_dir_all(inside.parent().unwrap()).unwrap();
+        let json = r#"{"vms":[{"vmid":9001,"user_config":{"password":"inside"}}]}"#;
+        std::fs::write(&inside, json).unwrap();
+        let host = file_with(r#"{"vms":[{"vmid":9001,"user_config":{"password":"host"}}]}"#);
+        let mut r = reference(host.path());
+        r.file = "/etc/vms.json".into();
+        let under = root.path().to_path_buf();
+        let mut files = SecretFiles::inside(Box::new(move |p: &str| {
+            Ok(under.join(p.trim_start_matches('/')))
+        }));
+        assert_eq!(files.fill("@SECRET@", &r).unwrap(), "\"inside\"");
+        // And a path that exists only on the host is not found inside.
+        let mut files = SecretFiles::inside(Box::new({
+            let under = root.path().to_path_buf();
+            move |p: &str| Ok(under.join(p.trim_start_matches('/')))
+        }));
+        let err = files.fill("@SECRET@", &reference(host.path())).unwrap_err();
+        assert!(err.contains("does not exist"), "{err}");
     }
 
     #[test]

@@ -22,10 +22,7 @@ fn common(b: &mut Builder) -> Vec<Prop> {
             boolean("start at boot, and in the run (default false)"),
         ),
         opt("boot_order", int(0, 65535)),
-        opt(
-            "features",
-            strs("what runs inside (docker, trusted_ca, step_ca, traefik, …)"),
-        ),
+        opt("features", features()),
         opt("network_config", guest_nets(b)),
         opt(
             "dns_records",
@@ -160,8 +157,23 @@ pub fn lxc(b: &mut Builder) -> Value {
                 "ports",
                 items(port_map(), "port forwards HOST_PORT:GUEST_PORT"),
             ),
+            opt(
+                "allow_dangerous",
+                boolean("allow lxc.hook.* lines and mounts of the host's / (warned about on every run; default false)"),
+            ),
         ]);
         let mut o = b.object::<RawLxc>("a container (the key is its CTID)", props);
+        // Hooks and the host's / need `allow_dangerous` (parse::lxc_options).
+        let allowed = json!({"required": ["allow_dangerous"], "properties": {"allow_dangerous": {"enum": [true, 1]}}});
+        let dangerous = dangerous_lxc_option();
+        let root_mount = json!({"required": ["host_path"], "properties": {"host_path": {"const": "/"}}});
+        o["allOf"] = json!([{
+            "if": {"not": allowed},
+            "then": {"properties": {
+                "lxc_options": {"not": {"anyOf": [{"type": "array", "contains": dangerous}, dangerous]}},
+                "mount_points": {"not": {"type": "array", "contains": root_mount}},
+            }},
+        }]);
         // phx-lxc creates a container from a template or clones it (check.rs).
         o["anyOf"] = json!([present("template"), present("clone_from_ctid")]);
         // phx-ca acts inside the CA's and Traefik's containers with pct exec:
@@ -281,7 +293,7 @@ pub fn vm_defaults(b: &mut Builder) -> Value {
     b.object::<RawVmDefaults>(
         "defaults for every VM",
         vec![
-            opt("network_bridge", string("the bridge (default vmbr0)")),
+            opt("network_bridge", iface("the bridge (default vmbr0)")),
             opt("cores", int(1, 8192)),
             opt("memory_mb", int(16, u32::MAX as u64)),
             opt("disk_size_gb", int(1, 1 << 20)),

@@ -7,10 +7,14 @@ use crate::range;
 use phx_common::config::parse::tokens::{MAX_ID, MIN_ID};
 use serde_json::{json, Value};
 
-/// No C0/C1 control, DEL, U+2028/2029 or BOM: `reader::line_safe`. Said
-/// as "none anywhere" rather than `^[^…]*$`: Python's `$` also matches
-/// before a final line feed, ECMAScript's does not.
-pub const LINE_SAFE: &str = "^(?![\\s\\S]*[\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\ufeff])";
+/// No C0/C1 control, DEL, U+2028/2029, and no format character (bidi
+/// controls, zero-width ones, the BOM): `reader::line_safe`. Said as "none
+/// anywhere" rather than `^[^…]*$`: Python's `$` also matches before a
+/// final line feed, ECMAScript's does not. The loader also refuses the
+/// format characters past U+FFFF (Unicode tags U+E0020-E007F and a few
+/// others); no escape names them alike in Python and ECMAScript without
+/// its `u` flag, so the pattern leaves them to the loader.
+pub const LINE_SAFE: &str = "^(?![\\s\\S]*[\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890\\u0891\\u08e2\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u206f\\ufeff\\ufff9-\\ufffb])";
 
 /// One RFC 1123 label (`names::is_label`).
 const LABEL: &str = "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
@@ -177,6 +181,21 @@ pub fn strs(description: &str) -> Value {
     )
 }
 
+/// `tokens::features`: the original system's feature names, a list or one
+/// string separated by commas.
+pub fn features() -> Value {
+    use phx_common::config::parse::tokens::FEATURES;
+    let names = FEATURES.join("|");
+    list_or_string(
+        json!({"enum": FEATURES}),
+        spaced(
+            format!("^[\\s,]*(({names})\\s*(,[\\s,]*({names})\\s*)*)?[\\s,]*$"),
+            "features separated by commas",
+        ),
+        &format!("what runs inside: {}", FEATURES.join(", ")),
+    )
+}
+
 /// `tokens::pct_features`: `nesting=1`, `mount=nfs;cifs`; a list, and each
 /// item (or one string) may hold several separated by commas.
 pub fn pct_features(description: &str) -> Value {
@@ -221,10 +240,13 @@ pub fn bridge_ports() -> Value {
     )
 }
 
-/// `tokens::abs_path`: no ',' and no '.' or '..' component.
+/// A path in normal form: `/`, or components that are neither empty nor
+/// `.` or `..`, without ',' (`tokens::normal_path`).
+const NORMAL_PATH: &str = "(/|(/(?!\\.\\.?(/|$))[^,/]+)+)";
+
+/// `tokens::abs_path`: an absolute path in normal form, without ','.
 pub fn abs_path(description: &str) -> Value {
-    let p = "^(?!(.*/)?\\.\\.?(/.*)?$)/[^,]*$";
-    token(p.into(), description)
+    token(format!("^{NORMAL_PATH}$"), description)
 }
 
 pub fn storage_id() -> Value {
@@ -241,10 +263,15 @@ pub fn zfs_name() -> Value {
     )
 }
 
+/// `tokens::is_template_ref`: a `vztmpl` volume ID as pve-storage parses
+/// one, or an absolute path in normal form.
 pub fn template_ref() -> Value {
+    let ext = "\\.[Tt][Aa][Rr](\\.([Gg][Zz]|[Xx][Zz]|[Zz][Ss][Tt]|[Bb][Zz]2))?";
     spaced(
-        "^(/[^,=\\s]*|[A-Za-z][A-Za-z0-9._-]*:[^,=\\s]+)$".into(),
-        "a template volume ID (storage:vztmpl/file.tar.zst) or an absolute path, without ',', '=' or spaces",
+        format!(
+            "^((/(?!\\.\\.?(/|$))[^,=\\s/]+)+|[A-Za-z][A-Za-z0-9._-]*:vztmpl/[^,=\\s/]+{ext})$"
+        ),
+        phx_common::config::parse::tokens::TEMPLATE,
     )
 }
 
@@ -287,12 +314,32 @@ pub fn port_map() -> Value {
     )
 }
 
-/// `lxc_options` items: `lxc.key=value` or `lxc.key: value`.
+/// `lxc_options` items (`parse::lxc_options`): `lxc.key=value` or
+/// `lxc.key: value` with a key pve-container keeps, and a profile name as
+/// `lxc.apparmor.profile`'s value.
 pub fn raw_lxc_option() -> Value {
+    use phx_common::config::parse::lxc_options::{KEPT, KEPT_PREFIXES};
+    let escape = |k: &str| k.replace('.', "\\.");
+    let exact: Vec<String> = KEPT
+        .iter()
+        .filter(|k| **k != "lxc.apparmor.profile")
+        .map(|k| escape(k))
+        .collect();
+    let prefixes: Vec<String> = KEPT_PREFIXES.iter().map(|k| escape(k)).collect();
+    let key = format!("({}|({})[a-z0-9._-]*)", exact.join("|"), prefixes.join("|"));
     spaced(
-        "^\\s*lxc\\.[a-z0-9._-]+\\s*[=:].*\\S.*$".into(),
-        "a raw LXC option \"lxc.key=value\" or \"lxc.key: value\"",
+        format!(
+            "^\\s*(lxc\\.apparmor\\.profile\\s*[=:]\\s*[A-Za-z0-9._-]+|{key}\\s*[=:].*\\S.*?)\\s*$"
+        ),
+        "a raw LXC option \"lxc.key=value\" or \"lxc.key: value\" whose key pve-container keeps",
     )
+}
+
+/// `lxc_options` items that need the entry's `allow_dangerous`: a hook, or
+/// a mount entry whose source is the host's `/` (`//`, `/./..` and the
+/// like too; the loader also resolves `/x/..`, which a pattern cannot).
+pub fn dangerous_lxc_option() -> Value {
+    json!({"type": "string", "pattern": "^\\s*(lxc\\.hook\\.[a-z0-9._-]*\\s*[=:]|lxc\\.mount\\.entry\\s*[=:]\\s*/(\\.{0,2}/)*\\.{0,2}(\\s|$))"})
 }
 
 /// `vm::is_image_ref`.
@@ -322,13 +369,15 @@ pub fn ca_label(description: &str) -> Value {
     spaced("^(?=.{1,64}$)\\S(.*\\S)?$".into(), description)
 }
 
-/// `step_ca::cert_duration`: whole hours or minutes that fit in a u64 of minutes.
+/// `step_ca::cert_duration`: whole hours or minutes that fit in Go's
+/// time.Duration (2562047h47m).
 pub fn cert_duration() -> Value {
-    let hours = range::alternatives(1, u64::MAX / 60);
-    let minutes = range::alternatives(1, u64::MAX);
+    let max = phx_common::config::step_ca::GO_MAX_MINUTES;
+    let hours = range::alternatives(1, max / 60);
+    let minutes = range::alternatives(1, max);
     token(
         format!("^((\\+0*)?({hours})h|(\\+0*)?({minutes})m)$"),
-        "a certificate lifetime in whole hours or minutes (\"24h\", \"90m\")",
+        "a certificate lifetime in whole hours or minutes (\"24h\", \"90m\"), at most 2562047h (Go's time.Duration)",
     )
 }
 

@@ -16,17 +16,17 @@ pub fn check(
     inv: &Inventory,
     seen: &Observed,
     state_root: &Path,
-    secret_file: Option<&str>,
+    secret_file: Result<&str, &str>,
 ) -> Problems {
     let mut p = Problems::default();
     let file = &inv.sources.vm;
     if let Some(v) = inv.vms.iter().find(|v| v.has_password) {
-        if secret_file.is_none() {
+        if let Err(why) = secret_file {
             p.push(
                 file,
                 &format!("{}.user_config.password", v.path),
                 "<secret>",
-                "the VM file read from a file (--config-dir or FILE), not a stream: a plan names where the password is, never the password",
+                why,
             );
         }
         if let Err(why) = crate::snippets::local_content(seen.own.storage_cfg.as_deref()) {
@@ -95,8 +95,22 @@ pub fn check(
     p
 }
 
-/// The VM file's absolute path, when it was read from a file.
-pub fn secret_file(inv: &Inventory) -> Option<String> {
-    let path = std::fs::canonicalize(&inv.sources.vm).ok()?;
-    path.is_file().then(|| path.display().to_string())
+/// The VM file's absolute path as phx-apply reads it, or why there is none.
+/// Under a state root (`--root`) that is the path inside the root: phx-apply
+/// reads every path a plan names inside it, the secret's file too.
+pub fn secret_file(inv: &Inventory, state_root: &Path) -> Result<String, &'static str> {
+    let from_stream = "the VM file read from a file (--config-dir or FILE), not a stream: a plan names where the password is, never the password";
+    let path = std::fs::canonicalize(&inv.sources.vm)
+        .ok()
+        .filter(|p| p.is_file())
+        .ok_or(from_stream)?;
+    if state_root == Path::new("/") {
+        return Ok(path.display().to_string());
+    }
+    let outside = "under --root, the VM file inside the root: phx-apply reads the password inside it, as every path a plan names";
+    let root = std::fs::canonicalize(state_root).map_err(|_| outside)?;
+    match path.strip_prefix(&root) {
+        Ok(inside) => Ok(format!("/{}", inside.display())),
+        Err(_) => Err(outside),
+    }
 }

@@ -47,10 +47,15 @@ pub fn plan_into<S: StepSink>(
     opts: Options,
     plan: S,
 ) -> Result<Planned<S>, Problems> {
-    let secret_file = check::secret_file(inv);
-    guests::refuse(check::check(inv, seen, state_root, secret_file.as_deref()))?;
+    let secret_file = check::secret_file(inv, state_root);
+    guests::refuse(check::check(
+        inv,
+        seen,
+        state_root,
+        secret_file.as_deref().map_err(|why| *why),
+    ))?;
     let vms: HashSet<u32> = inv.vms.iter().map(|v| v.id).collect();
-    let mut p = planner::Planner::new(inv, seen, opts, secret_file, plan);
+    let mut p = planner::Planner::new(inv, seen, opts, secret_file.ok(), state_root, plan);
     if inv.vms.iter().any(|v| v.has_password) {
         p.allow_snippets();
     }

@@ -12,9 +12,11 @@ use phx_common::config::Inventory;
 use phx_common::guests::{GuestPlanner, GuestSteps};
 use phx_common::props::{self, GIB};
 use phx_common::text::guest_tag;
+use phx_plan::fsutil::under_root;
 use phx_plan::secret_ref::SecretFiles;
 use phx_plan::{AbsentStep, Action, FileStep, HandlerStep, SecretRef, StepSink};
 use std::collections::HashMap;
+use std::path::Path;
 
 fn qm(args: &[&str]) -> Vec<String> {
     KIND.argv(args)
@@ -59,8 +61,12 @@ impl<'a, S: StepSink> Planner<'a, S> {
         seen: &'a Observed,
         opts: Options,
         secret_file: Option<String>,
+        state_root: &Path,
         plan: S,
     ) -> Self {
+        // `secret_file` is the path phx-apply reads, inside the state root.
+        let root = state_root.to_path_buf();
+        let secrets = SecretFiles::inside(Box::new(move |p| Ok(under_root(&root, p))));
         Planner {
             inv,
             seen,
@@ -68,7 +74,7 @@ impl<'a, S: StepSink> Planner<'a, S> {
             vms: inv.vms.iter().map(|v| (v.id, v)).collect(),
             disks: HashMap::new(),
             secret_file,
-            secrets: SecretFiles::default(),
+            secrets,
         }
     }
 

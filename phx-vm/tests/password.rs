@@ -24,6 +24,16 @@ fn set_password(cfg: &Path, i: usize, pw: Option<&str>) {
     });
 }
 
+/// The example configuration in a directory inside `root`: under --root,
+/// phx-apply reads the password's file inside the root, as every path.
+fn config_in(root: &Path) -> tempfile::TempDir {
+    let cfg = tempfile::tempdir_in(root).unwrap();
+    for f in [HYP, LXC, VM] {
+        std::fs::copy(example_dir().join(f), cfg.path().join(f)).unwrap();
+    }
+    cfg
+}
+
 /// `LetsGo vm` with --diff through phoenix-cli; everything it printed.
 fn letsgo(cfg: &Path, root: &Path) -> String {
     let out = phoenix_cli(&[
@@ -63,9 +73,9 @@ fn plan_json(cfg: &Path, root: &Path) -> String {
 
 /// The example with a password on VM 1001 (a running clone), converged.
 fn converged() -> (tempfile::TempDir, tempfile::TempDir, String) {
-    let cfg = copy_config(&example_dir());
-    set_password(cfg.path(), 1, Some(SECRET));
     let root = tempfile::tempdir().unwrap();
+    let cfg = config_in(root.path());
+    set_password(cfg.path(), 1, Some(SECRET));
     prepare_host(cfg.path(), root.path());
     let plan = plan_json(cfg.path(), root.path());
     let printed = letsgo(cfg.path(), root.path());
@@ -254,9 +264,9 @@ fn a_reboot_rebuilds_the_drive_and_needs_the_snippet() {
 
 #[test]
 fn clones_of_a_template_with_a_password_do_not_inherit_its_snippet() {
-    let cfg = copy_config(&example_dir());
-    set_password(cfg.path(), 0, Some(SECRET));
     let root = tempfile::tempdir().unwrap();
+    let cfg = config_in(root.path());
+    set_password(cfg.path(), 0, Some(SECRET));
     let r = root.path();
     prepare_host(cfg.path(), r);
     let plan = plan_json(cfg.path(), r);
@@ -273,10 +283,10 @@ fn clones_of_a_template_with_a_password_do_not_inherit_its_snippet() {
 
 #[test]
 fn a_plan_applied_after_its_entry_moved_refuses_instead_of_using_another_vms_password() {
-    let cfg = copy_config(&example_dir());
+    let root = tempfile::tempdir().unwrap();
+    let cfg = config_in(root.path());
     set_password(cfg.path(), 1, Some(SECRET));
     set_password(cfg.path(), 2, Some("the-builders-password"));
-    let root = tempfile::tempdir().unwrap();
     let r = root.path();
     prepare_host(cfg.path(), r);
     let planned = plan(
@@ -368,6 +378,31 @@ fn a_password_that_is_not_a_string_or_no_local_dir_storage_is_refused_unshown() 
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
         err.contains("/etc/pve/storage.cfg") && err.contains("no storage \"local\""),
+        "{err}"
+    );
+    assert!(!err.contains(SECRET), "{err}");
+}
+
+#[test]
+fn a_password_in_a_vm_file_outside_the_root_is_refused_with_exit_2() {
+    // phx-apply would read the plan's path inside the root, where it is not.
+    let cfg = copy_config(&example_dir());
+    set_password(cfg.path(), 1, Some(SECRET));
+    let root = tempfile::tempdir().unwrap();
+    prepare_host(cfg.path(), root.path());
+    let out = assert_cmd::Command::cargo_bin("phx-vm")
+        .unwrap()
+        .args(["--config-dir", cfg.path().to_str().unwrap()])
+        .args(["--state-root", root.path().to_str().unwrap()])
+        .env("PATH", doubles())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(
+            "vms[1].user_config.password: <secret>: under --root, the VM file inside the root"
+        ),
         "{err}"
     );
     assert!(!err.contains(SECRET), "{err}");

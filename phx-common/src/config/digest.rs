@@ -129,12 +129,21 @@ pub(super) fn text(name: String, text: &str, opts: Options) -> Digested {
     .deserialize(&mut de)
     .and_then(|doc| de.end().map(|()| doc));
     match parsed {
-        Ok(doc) => document(name, doc, entries, opts),
+        Ok(doc) => with_lines(document(name, doc, entries, opts), text, 0),
         Err(e) => Digested {
             name,
             digest: Digest::Failed("(invalid JSON)".into(), format!("valid JSON ({e})")),
         },
     }
+}
+
+/// `d` with the lines of each key given twice, from its text (which starts
+/// at line `first_line` of what the operator gave).
+pub(super) fn with_lines(mut d: Digested, text: &str, first_line: usize) -> Digested {
+    if let Digest::Part { problems, .. } = &mut d.digest {
+        super::dup_lines::annotate(problems, &d.name, text, first_line);
+    }
+    d
 }
 
 /// A document parsed whole (a stdin stream's): its LXC entries are checked here.
@@ -159,6 +168,7 @@ fn document(name: String, doc: Obj<Document>, mut entries: LxcEntries, opts: Opt
     let file = entries.file.clone();
     let mut problems = Problems::default();
     reader(&mut problems, &file, opts).unknown_keys(&At::ROOT, &mut doc);
+    doc.unread_repeats(&mut reader(&mut problems, &file, opts), shape);
     let part = match shape {
         Shape::Hypervisor => Part::Hypervisor(
             parse::hypervisor(&mut reader(&mut problems, &file, opts), doc).map(Box::new),
@@ -166,9 +176,14 @@ fn document(name: String, doc: Obj<Document>, mut entries: LxcEntries, opts: Opt
         Shape::Lxc => {
             // Entries collected by a plain parse (a stdin document) are checked here.
             match doc.lxc_configs {
-                Some(Entries::Items(items)) => items
-                    .into_iter()
-                    .for_each(|(key, raw)| entries.entry(key, raw)),
+                Some(Entries::Items(items, duplicates)) => {
+                    // A CTID given twice: its first entry would be lost.
+                    let at = At::ROOT.key("lxc_configs");
+                    reader(&mut problems, &file, opts).duplicates(&at, duplicates);
+                    items
+                        .into_iter()
+                        .for_each(|(key, raw)| entries.entry(key, raw))
+                }
                 Some(Entries::Bad(shown)) => {
                     reader(&mut problems, &file, opts).push(
                         &At::ROOT.key("lxc_configs"),

@@ -264,9 +264,13 @@ fn read_stream(from: &mut impl Read, opts: Options, problems: &mut Problems, loa
             );
             break;
         }
+        let (doc_text, first_line) = (&text[start..end], text[..start].matches('\n').count());
         start = end;
         match doc {
-            Ok(d) => loader.accept(problems, digest::collected(name, d, opts)),
+            Ok(d) => {
+                let d = digest::collected(name, d, opts);
+                loader.accept(problems, digest::with_lines(d, doc_text, first_line));
+            }
             Err(e) => {
                 problems.push(
                     &name,

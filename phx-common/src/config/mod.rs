@@ -2,6 +2,8 @@
 //! validation. Nothing is planned from a configuration that has problems.
 
 mod digest;
+pub mod dup;
+mod dup_lines;
 pub mod load;
 pub mod model;
 pub mod names;

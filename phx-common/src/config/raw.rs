@@ -8,8 +8,9 @@
 //! keys the original system's files carry but Phoenix does not use are
 //! skipped quietly, and any other key is kept in `unknown` for a warning.
 
+use super::dup::{Duplicate, KeyLog, Unread};
 use super::problems::show;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use std::borrow::Cow;
 use std::fmt;
@@ -133,8 +134,10 @@ impl<'de> Deserialize<'de> for Scalar {
 pub trait Section {
     /// Every key Phoenix reads in this section, for "did you mean …?".
     fn known_keys() -> Vec<&'static str>;
-    /// The keys read that Phoenix does not know (not the quiet ones).
-    fn take_unknown(&mut self) -> Vec<String>;
+    /// The keys read that Phoenix does not know (not the quiet ones), and
+    /// the keys met twice in this object or below it (`config::dup`):
+    /// `None`, the common case, when there are neither.
+    fn take_unread(&mut self) -> Option<Box<Unread>>;
 }
 
 /// A section read from a JSON object (implemented by [`section!`](crate::section!)).
@@ -227,26 +230,35 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for List<T> {
 
 /// Where an object of named entries belongs (`lxc_configs`, `aliases`…):
 /// the entries in file order, or the JSON text of what was there.
+/// `Items` holds every entry, a repeated key's too, and the repeated keys.
 #[derive(Debug)]
 pub enum Entries<T> {
-    Items(Vec<(String, T)>),
+    Items(Vec<(String, T)>, Vec<Duplicate>),
     Bad(String),
 }
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Entries<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut items = Vec::new();
-        let not_an_object = d.deserialize_any(EachEntry::new(|k, v| items.push((k, v))))?;
-        Ok(match not_an_object {
-            None => Entries::Items(items),
-            Some(shown) => Entries::Bad(shown),
+        let read = d.deserialize_any(EachEntry::new(|k, v| items.push((k, v))))?;
+        Ok(match read {
+            EntriesRead::Object(duplicates) => Entries::Items(items, duplicates),
+            EntriesRead::Not(shown) => Entries::Bad(shown),
         })
     }
 }
 
+/// What [`EachEntry`] read: an object (its repeated keys), or the JSON text
+/// of what was there instead.
+pub enum EntriesRead {
+    Object(Vec<Duplicate>),
+    Not(String),
+}
+
 /// Reads an object of named entries, handing each to `sink` in file order
 /// (`Entries` keeps them; the LXC document's reader checks each as it
-/// comes). The JSON text of a value that is not an object, for its message.
+/// comes), a repeated key's too. The JSON text of a value that is not an
+/// object, for its message.
 pub struct EachEntry<T, F>(F, PhantomData<T>);
 
 impl<T, F: FnMut(String, T)> EachEntry<T, F> {
@@ -256,20 +268,25 @@ impl<T, F: FnMut(String, T)> EachEntry<T, F> {
 }
 
 impl<'de, T: Deserialize<'de>, F: FnMut(String, T)> Visitor<'de> for EachEntry<T, F> {
-    type Value = Option<String>;
+    type Value = EntriesRead;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("any JSON value")
     }
-    leaf_visits!(|s: Scalar| Some(s.show()));
+    leaf_visits!(|s: Scalar| EntriesRead::Not(s.show()));
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        shown_seq(seq).map(Some)
+        shown_seq(seq).map(EntriesRead::Not)
     }
     fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut keys = KeyLog::default();
+        let mut duplicates = Vec::new();
         while let Some(k) = map.next_key::<Key>()? {
+            if !keys.first(&k.0) {
+                duplicates.push(Duplicate::key(&k.0));
+            }
             let entry = map.next_value()?;
             (self.0)(k.0.into_owned(), entry);
         }
-        Ok(None)
+        Ok(EntriesRead::Object(duplicates))
     }
 }
 
@@ -388,12 +405,10 @@ impl<'de> Deserialize<'de> for Key<'de> {
     }
 }
 
-/// Skips a value Phoenix does not read, without building it.
-pub fn skip<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
-    map.next_value::<IgnoredAny>().map(|_| ())
-}
-
 /// Reads a value into a field; `null` reads as absent, as it always has.
+/// Inlined into each section's key match, where it always was before the
+/// duplicate check grew the match (24 M instructions at 10,000 guests).
+#[inline(always)]
 pub fn read<'de, T: Deserialize<'de>, A: MapAccess<'de>>(
     map: &mut A,
     field: &mut Option<T>,

@@ -1,6 +1,7 @@
 //! Typed reads of the raw sections that record a problem instead of failing,
 //! each at its JSON path (`config::path`), so one run reports every mistake.
 
+use super::dup::{self, Duplicate, Unread};
 pub use super::path::{join_key, At};
 use super::problems::Problems;
 use super::raw::{show_str, Entries, List, Obj, Scalar, Section};
@@ -43,10 +44,20 @@ impl<'p> Reader<'p> {
             .unwrap_or_else(|| Arc::from(self.file))
     }
 
-    /// Reports the keys of the section at `at` that Phoenix does not read:
-    /// a warning naming the nearest known key (a problem with `--strict`).
+    /// Reports the keys of the section at `at` given twice (problems), and
+    /// those Phoenix does not read: a warning naming the nearest known key
+    /// (a problem with `--strict`).
     pub fn unknown_keys<S: Section>(&mut self, at: &At, s: &mut S) {
-        for key in s.take_unknown() {
+        let Some(unread) = s.take_unread() else {
+            return;
+        };
+        let Unread {
+            unknown,
+            duplicates,
+            ..
+        } = *unread;
+        self.duplicates(at, duplicates);
+        for key in unknown {
             let hint = match nearest(&key, &S::known_keys()) {
                 Some(k) => format!("did you mean {k}?"),
                 None => "Phoenix does not read it".to_string(),
@@ -65,6 +76,31 @@ impl<'p> Reader<'p> {
                     key_at.path()
                 ));
             }
+        }
+    }
+
+    /// Reports the keys of the section at `at` given twice, and nothing of
+    /// the keys it does not read (a section whose other keys are not Phoenix's).
+    pub fn repeated_keys<S: Section>(&mut self, at: &At, s: &mut S) {
+        if let Some(unread) = s.take_unread() {
+            self.duplicates(at, unread.duplicates);
+        }
+    }
+
+    /// Keys given twice in the object at `at` or below it (`config::dup`).
+    #[inline]
+    pub fn duplicates(&mut self, at: &At, found: Vec<Duplicate>) {
+        if !found.is_empty() {
+            self.report_duplicates(at, found);
+        }
+    }
+
+    #[cold]
+    fn report_duplicates(&mut self, at: &At, found: Vec<Duplicate>) {
+        let base = at.render();
+        for d in found {
+            self.problems
+                .push(self.file, &d.path(&base), dup::VALUE, dup::EXPECTED);
         }
     }
 
@@ -180,7 +216,8 @@ impl<'p> Reader<'p> {
         mut f: impl FnMut(&mut Self, &At, String, T),
     ) {
         match v {
-            Entries::Items(items) => {
+            Entries::Items(items, duplicates) => {
+                self.duplicates(at, duplicates);
                 let base = at.render();
                 let base = At::rendered(&base);
                 for (k, x) in items {
@@ -218,7 +255,7 @@ impl<'p> Reader<'p> {
         match v {
             Scalar::Str(s) if line_safe(&s) => Some(s),
             Scalar::Str(_) => {
-                self.bad(at, &v, "a single-line string without control characters (line breaks — \\n, \\r, VT, FF, NEL, U+2028/2029 — NUL, ESC, DEL or a BOM would inject lines or commands into generated files and terminals)");
+                self.bad(at, &v, "a single-line string without control characters (line breaks — \\n, \\r, VT, FF, NEL, U+2028/2029 — NUL, ESC or DEL would inject lines or commands into generated files and terminals) or format characters (bidi controls U+202A-202E/U+2066-2069, zero-width characters or a BOM would show it as something else)");
                 None
             }
             _ => {
@@ -385,8 +422,27 @@ mod tests {
     #[test]
     fn unsafe_characters() {
         for c in [
-            '\n', '\r', '\0', '\t', '\u{0B}', '\u{0C}', '\u{1B}', '\u{7F}', '\u{85}', '\u{9B}',
-            '\u{2028}', '\u{2029}', '\u{FEFF}',
+            '\n',
+            '\r',
+            '\0',
+            '\t',
+            '\u{0B}',
+            '\u{0C}',
+            '\u{1B}',
+            '\u{7F}',
+            '\u{85}',
+            '\u{9B}',
+            '\u{2028}',
+            '\u{2029}',
+            '\u{FEFF}',
+            '\u{202A}',
+            '\u{202E}',
+            '\u{2066}',
+            '\u{2069}',
+            '\u{200B}',
+            '\u{200F}',
+            '\u{AD}',
+            '\u{E0041}',
         ] {
             assert!(!line_safe(&format!("a{c}b")), "{c:?}");
         }

@@ -29,18 +29,25 @@ pub fn ca_label(r: &mut Reader, at: &At, v: Scalar) -> Option<String> {
     )
 }
 
-/// `24h`, `90m`: what Go's time.ParseDuration reads, limited to whole hours or minutes.
+/// The longest duration Go's `time.Duration` holds (int64 nanoseconds),
+/// in whole minutes: 2562047h47m. Past it `time.ParseDuration` fails and
+/// step-ca does not start.
+pub const GO_MAX_MINUTES: u64 = i64::MAX as u64 / 60_000_000_000;
+
+/// `24h`, `90m`: what Go's time.ParseDuration reads, limited to whole hours
+/// or minutes and to what a `time.Duration` holds.
 pub fn duration_minutes(s: &str) -> Option<u64> {
     let (num, unit) = s.split_at(s.len().checked_sub(1)?);
     let n: u64 = num
         .parse()
         .ok()
         .filter(|n| *n > 0 && !num.starts_with('0'))?;
-    match unit {
-        "h" => n.checked_mul(60),
-        "m" => Some(n),
-        _ => None,
-    }
+    let minutes = match unit {
+        "h" => n.checked_mul(60)?,
+        "m" => n,
+        _ => return None,
+    };
+    (minutes <= GO_MAX_MINUTES).then_some(minutes)
 }
 
 pub fn cert_duration(r: &mut Reader, at: &At, v: Scalar) -> Option<String> {
@@ -48,7 +55,7 @@ pub fn cert_duration(r: &mut Reader, at: &At, v: Scalar) -> Option<String> {
         at,
         v,
         |s| duration_minutes(s).is_some(),
-        "a certificate lifetime in whole hours or minutes (\"24h\", \"90m\")",
+        "a certificate lifetime in whole hours or minutes (\"24h\", \"90m\"), at most 2562047h (Go's time.Duration)",
     )
 }
 
@@ -79,7 +86,22 @@ mod tests {
     fn durations() {
         assert_eq!(duration_minutes("24h"), Some(1440));
         assert_eq!(duration_minutes("90m"), Some(90));
-        for bad in ["", "h", "0h", "024h", "1d", "1.5h", "-1h", "24"] {
+        assert_eq!(duration_minutes("2562047h"), Some(2562047 * 60));
+        assert_eq!(duration_minutes("153722867m"), Some(153722867));
+        // One past what an int64 of nanoseconds holds: Go refuses it.
+        for bad in [
+            "",
+            "h",
+            "0h",
+            "024h",
+            "1d",
+            "1.5h",
+            "-1h",
+            "24",
+            "2562048h",
+            "153722868m",
+            "999999999999h",
+        ] {
             assert_eq!(duration_minutes(bad), None, "{bad}");
         }
     }

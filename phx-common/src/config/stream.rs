@@ -14,7 +14,8 @@ use super::parse::lxc::RawLxc;
 use super::path::At;
 use super::problems::Problems;
 use super::raw::{
-    leaf_visits, shown_map, EachEntry, Entries, Key, List, Obj, ObjVisitor, ReadMap, Scalar,
+    leaf_visits, shown_map, EachEntry, Entries, EntriesRead, Key, List, Obj, ObjVisitor, ReadMap,
+    Scalar,
 };
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::fmt;
@@ -55,13 +56,16 @@ impl<'de> ReadMap<'de> for DocSeed<'_, '_> {
         let mut doc = Document::default();
         while let Some(k) = map.next_key::<Key>()? {
             if k.0 == "lxc_configs" {
-                // Checked as they come: the document keeps none of them.
+                doc.note_key(&k.0);
+                // Checked as they come: the document keeps none of them,
+                // only the keys given twice.
                 let read = map.next_value_seed(Nullable(EachEntry::new(&mut *self.lxc)))?;
-                doc.lxc_configs = read.map(|not_an_object| match not_an_object {
-                    None => Entries::Items(Vec::new()),
-                    Some(shown) => Entries::Bad(shown),
+                doc.lxc_configs = read.map(|read| match read {
+                    EntriesRead::Object(duplicates) => Entries::Items(Vec::new(), duplicates),
+                    EntriesRead::Not(shown) => Entries::Bad(shown),
                 });
             } else if k.0 == "firewall" {
+                doc.note_key(&k.0);
                 doc.firewall =
                     map.next_value_seed(Nullable(ObjVisitor(FirewallSeed(self.rules))))?;
             } else {
@@ -114,6 +118,9 @@ impl<'de> ReadMap<'de> for FirewallSeed<'_> {
     fn read_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawFirewall, A::Error> {
         let mut fw = RawFirewall::default();
         while let Some(k) = map.next_key::<Key>()? {
+            if matches!(&*k.0, "global_firewall_rules" | "rules") {
+                fw.note_key(&k.0);
+            }
             match &*k.0 {
                 "global_firewall_rules" => {
                     fw.global_firewall_rules =

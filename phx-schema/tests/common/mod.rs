@@ -325,6 +325,19 @@ pub fn candidates() -> Vec<Value> {
         "*.apps",
         "apps.example",
         "xn--bcher-kva.example",
+        // Issue 21's input holes and issue 24's lxc_options keys.
+        "/x/",
+        "//x",
+        "local:vztmpl/a/b.tar",
+        "2562047h",
+        "2562048h",
+        "lxc.cap.drop: sys_admin",
+        "lxc.apparmor.profile: a b",
+        "lxc.hook.start: /x",
+        "docker",
+        "tursted_ca",
+        "a\u{202e}b",
+        "10.0.0.0/24",
     ];
     let mut out: Vec<Value> = strings.iter().map(|s| json!(s)).collect();
     out.push(json!("a".repeat(63)));

@@ -2,7 +2,8 @@
 //! top-level keys, read in one pass. Its shape is decided by the keys
 //! present, not by the file's name (documents also come from stdin).
 
-use super::super::raw::{Entries, List, Obj, Scalar};
+use super::super::raw::{Entries, List, Obj, Scalar, Section};
+use super::super::reader::{At, Reader};
 use super::firewall::RawFirewall;
 use super::host::{
     RawDnsServer, RawHostNetwork, RawProxmoxDefaults, RawSharedVolumes, RawStepCa, RawZfs,
@@ -46,6 +47,42 @@ pub enum Shape {
 }
 
 impl Document {
+    /// Reports the keys given twice at the top of the sections this
+    /// document's shape does not read (the hypervisor file's `vm_defaults`,
+    /// an LXC file's `firewall`…), and drops them: nothing else of them is
+    /// checked, but a repeated key is said in every object.
+    pub fn unread_repeats(&mut self, r: &mut Reader, shape: Shape) {
+        fn repeats<S: Section>(r: &mut Reader, at: &At, v: Option<Obj<S>>) {
+            if let Some(Obj::Ok(mut s)) = v {
+                r.repeated_keys(at, &mut *s);
+            }
+        }
+        fn one<S: Section>(r: &mut Reader, key: &str, v: Option<Obj<S>>) {
+            repeats(r, &At::ROOT.key(key), v);
+        }
+        if shape != Shape::Hypervisor {
+            one(r, "network", self.network.take());
+            one(r, "firewall", self.firewall.take());
+            one(r, "shared_volumes", self.shared_volumes.take());
+            one(r, "dns_server", self.dns_server.take());
+            one(r, "step_ca", self.step_ca.take());
+            one(r, "zfs", self.zfs.take());
+            one(r, "proxmox_defaults", self.proxmox_defaults.take());
+            if let Some(Entries::Items(_, repeated)) = self.proxmox_storage_ids.take() {
+                r.duplicates(&At::ROOT.key("proxmox_storage_ids"), repeated);
+            }
+        }
+        if shape != Shape::Vm {
+            one(r, "vm_defaults", self.vm_defaults.take());
+            if let Some(List::Items(vms)) = self.vms.take() {
+                let at = At::ROOT.key("vms");
+                for (i, vm) in vms.into_iter().enumerate() {
+                    repeats(r, &at.index(i), Some(vm));
+                }
+            }
+        }
+    }
+
     pub fn shape(&self) -> Option<Shape> {
         if self.lxc_configs.is_some() {
             Some(Shape::Lxc)

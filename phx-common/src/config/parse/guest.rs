@@ -77,7 +77,7 @@ pub fn common(
         clone_from,
         features: g
             .features
-            .map(|f| r.strs(&at.key("features"), f, &[',']))
+            .map(|f| features(r, &at.key("features"), f))
             .unwrap_or_default(),
         net,
         more_nets,
@@ -176,14 +176,7 @@ fn guest_net(
         None => None,
     };
     let iface = |r: &mut Reader, key: &str, v: Option<Scalar>, default: &str| {
-        let given = r.opt(at, key, v, Reader::str);
-        if let Some(s) = given.as_ref().filter(|s| !is_iface_name(s)) {
-            r.push(
-                &at.key(key),
-                show_str(s),
-                "an interface name of letters, digits, '-', '_' and '.'",
-            );
-        }
+        let given = r.opt(at, key, v, iface_name);
         given.unwrap_or_else(|| default.to_string())
     };
     let name = iface(r, "name", n.name, default_name);
@@ -201,7 +194,7 @@ fn guest_net(
                 );
                 None
             } else {
-                Some(GuestIp::Static(net))
+                refuse_reserved(r, at, net, &text).then_some(GuestIp::Static(net))
             }
         }),
         None => Some(GuestIp::Dhcp),

@@ -109,7 +109,12 @@ pub fn hypervisor(r: &mut Reader, doc: Document) -> Option<Host> {
         |r, at, n| r.obj(at, n, |r, n| host_network(r, at, n)).flatten(),
     );
     let shared_fw = doc.shared_volumes.and_then(|s| match s {
-        Obj::Ok(s) => s.firewall,
+        Obj::Ok(mut s) => {
+            // Its other keys are the original's volumes, not read: only a
+            // key given twice is said.
+            r.repeated_keys(&at.key("shared_volumes"), &mut *s);
+            s.firewall
+        }
         Obj::Bad(_) => None,
     });
     let (firewall, firewall_path) = match (doc.firewall, shared_fw) {
@@ -302,7 +307,7 @@ fn host_network(r: &mut Reader, at: &At, n: RawHostNetwork) -> Option<HostNetwor
         "address",
         ifs.address,
         "the host's IPv4 CIDR (required)",
-        Reader::ipv4_cidr,
+        host_cidr,
     );
     let gateway = r.req(
         at_i,

@@ -4,6 +4,7 @@ use super::super::model::*;
 use super::super::raw::{show_str, List, Obj, Scalar};
 use super::super::reader::{At, Reader};
 use super::guest::{common, GuestDefaults, RawGuestCommon};
+use super::lxc_options::{dangerous, lxc_options};
 use super::tokens::*;
 use crate::section;
 
@@ -27,6 +28,7 @@ section! {
         "zfs_volumes" => zfs_volumes: List<Obj<RawZfsVolume>>,
         "mount_points" => mount_points: List<Obj<RawMountPoint>>,
         "ports" => ports: List<Scalar>,
+        "allow_dangerous" => allow_dangerous: Scalar,
     }
     shared: guest: RawGuestCommon,
     quiet: [
@@ -122,6 +124,9 @@ fn lxc(r: &mut Reader, at: &At, n: RawLxc, ctid: u32) -> Option<Lxc> {
     let apparmor_profile = r.opt(at, "apparmor_profile", n.apparmor_profile, |r, at, v| {
         r.token(at, v, is_profile, PROFILE)
     });
+    let allow_dangerous = r
+        .opt(at, "allow_dangerous", n.allow_dangerous, Reader::bool)
+        .unwrap_or(false);
     let int =
         |r: &mut Reader, key, v, min, max| r.opt(at, key, v, |r, at, v| r.int(at, v, min, max));
     let lxc = Lxc {
@@ -152,7 +157,10 @@ fn lxc(r: &mut Reader, at: &At, n: RawLxc, ctid: u32) -> Option<Lxc> {
             .unwrap_or_default(),
         lxc_options: n
             .lxc_options
-            .map(|o| lxc_options(r, &at.key("lxc_options"), o, apparmor_profile.as_deref()))
+            .map(|o| {
+                let profile = apparmor_profile.as_deref();
+                lxc_options(r, &at.key("lxc_options"), o, profile, allow_dangerous)
+            })
             .unwrap_or_default(),
         template_snapshot_name: r.opt(
             at,
@@ -167,7 +175,11 @@ fn lxc(r: &mut Reader, at: &At, n: RawLxc, ctid: u32) -> Option<Lxc> {
             .unwrap_or_default(),
         mount_points: n
             .mount_points
-            .map(|v| r.each(&at.key("mount_points"), v, mount_point))
+            .map(|v| {
+                r.each(&at.key("mount_points"), v, |r, at, m| {
+                    mount_point(r, at, m, allow_dangerous)
+                })
+            })
             .unwrap_or_default(),
         ports: n
             .ports
@@ -217,10 +229,23 @@ fn zfs_volume(r: &mut Reader, at: &At, v: Obj<RawZfsVolume>) -> Option<ZfsVolume
     .flatten()
 }
 
-fn mount_point(r: &mut Reader, at: &At, m: Obj<RawMountPoint>) -> Option<BindMount> {
+fn mount_point(
+    r: &mut Reader,
+    at: &At,
+    m: Obj<RawMountPoint>,
+    allow_dangerous: bool,
+) -> Option<BindMount> {
     r.obj(at, m, |r, m| {
         let required = "an absolute path (required)";
         let host_path = r.req(at, "host_path", m.host_path, required, abs_path);
+        if host_path.as_deref() == Some("/") {
+            let before = r.problems.count();
+            let why = "mounts the host's / into the container";
+            dangerous(r, &at.key("host_path"), "\"/\"", why, allow_dangerous);
+            if r.problems.count() > before {
+                return None;
+            }
+        }
         let container_path = r.req(at, "container_path", m.container_path, required, abs_path);
         let read_only = r
             .opt(at, "read_only", m.read_only, Reader::bool)
@@ -254,30 +279,6 @@ fn ports(r: &mut Reader, at: &At, v: List<Scalar>) -> Vec<PortMap> {
             );
         }
         parsed
-    })
-}
-
-/// Raw `lxc.*` lines. One that sets another AppArmor profile than
-/// `apparmor_profile` is refused: the conf would get two contradicting lines.
-fn lxc_options(r: &mut Reader, at: &At, v: List<Scalar>, apparmor: Option<&str>) -> Vec<String> {
-    r.str_items(at, v, &[], |r, at, s| match super::super::raw_lxc_key(&s) {
-        Some(("lxc.apparmor.profile", p)) if apparmor.is_some_and(|a| a != p) => {
-            let expected = format!(
-                "no lxc.apparmor.profile other than apparmor_profile ({:?}): give the profile once",
-                apparmor.unwrap_or_default()
-            );
-            r.push(at, format!("{s:?}"), expected);
-            None
-        }
-        Some(_) => Some(s),
-        None => {
-            r.push(
-                at,
-                format!("{s:?}"),
-                "a raw LXC option \"lxc.key=value\" or \"lxc.key: value\"",
-            );
-            None
-        }
     })
 }
 

@@ -7,6 +7,7 @@ pub mod firewall;
 pub mod guest;
 pub mod host;
 pub mod lxc;
+pub mod lxc_options;
 pub mod records;
 pub mod tokens;
 pub mod vm;

@@ -2,8 +2,10 @@
 //! and the tokens that end up inside pct arguments and property strings.
 
 use super::super::names::is_dns_name;
-use super::super::raw::{List, Scalar};
+use super::super::raw::{show_str, List, Scalar};
 use super::super::reader::{At, Reader};
+use super::super::suggest::nearest;
+use ipnet::Ipv4Net;
 use std::net::IpAddr;
 
 pub const MIN_ID: u64 = 100;
@@ -15,7 +17,7 @@ pub const STORAGE_ID: &str =
     "a Proxmox storage ID (a letter, then letters, digits, '-', '_' or '.')";
 pub const ZFS_NAME: &str =
     "a ZFS dataset or volume name (letters, digits, '-', '_', '.', and '/' between parts)";
-pub const TEMPLATE: &str = "a template volume ID (storage:vztmpl/file.tar.zst) or an absolute path, without ',', '=' or spaces";
+pub const TEMPLATE: &str = "a template volume ID (storage:vztmpl/<archive>.tar[.gz|.xz|.zst|.bz2], no '/' in the archive name) or an absolute path in normal form, without ',', '=' or spaces";
 pub const SNAPNAME: &str =
     "a snapshot name (a letter, then letters, digits, '-' or '_'; at most 40)";
 pub const PROFILE: &str = "an AppArmor profile name (letters, digits, '-', '_', '.')";
@@ -31,6 +33,70 @@ const PCT_FEATURES: [&str; 6] = [
     "mount",
 ];
 
+/// The guest features the original system's scripts install
+/// (`tests/fixtures/phoenix-upstream`, README "features"). A name outside
+/// this list was ignored, so a typo (`tursted_ca`) silently dropped what
+/// it meant; the tools say themselves which known ones they do not act on.
+pub const FEATURES: [&str; 10] = [
+    "base_setup",
+    "docker",
+    "nvidia",
+    "ollama",
+    "portainer",
+    "python_api_service",
+    "vllm",
+    "step_ca",
+    "traefik",
+    "trusted_ca",
+];
+
+/// `features`: a list (or a comma-separated string) of known feature names.
+pub fn features(r: &mut Reader, at: &At, v: List<Scalar>) -> Vec<String> {
+    r.str_items(at, v, &[','], |r, at, name| {
+        if FEATURES.contains(&name.as_str()) {
+            return Some(name);
+        }
+        let hint = match nearest(&name, &FEATURES) {
+            Some(k) => format!("; did you mean {k}?"),
+            None => String::new(),
+        };
+        r.push(
+            at,
+            show_str(&name),
+            format!("a feature: {}{hint}", FEATURES.join(", ")),
+        );
+        None
+    })
+}
+
+/// An interface's own address with its prefix (`10.0.0.13/24`): not the
+/// subnet's network or broadcast address.
+pub fn host_cidr(r: &mut Reader, at: &At, v: Scalar) -> Option<Ipv4Net> {
+    let (net, text) = r.ipv4_cidr_text(at, v)?;
+    refuse_reserved(r, at, net, &text).then_some(net)
+}
+
+/// False, with a problem, when `net`'s address is its subnet's network or
+/// broadcast address, which no host can hold (a /31 or /32 has neither,
+/// RFC 3021).
+pub fn refuse_reserved(r: &mut Reader, at: &At, net: Ipv4Net, text: &str) -> bool {
+    let which = if net.prefix_len() >= 31 {
+        return true;
+    } else if net.addr() == net.network() {
+        "network"
+    } else if net.addr() == net.broadcast() {
+        "broadcast"
+    } else {
+        return true;
+    };
+    let expected = format!(
+        "a host address inside {}, not its {which} address",
+        net.trunc()
+    );
+    r.push(at, show_str(text), expected);
+    false
+}
+
 pub fn dns_name(r: &mut Reader, at: &At, v: Scalar) -> Option<String> {
     r.token(at, v, is_dns_name, DNS_NAME)
 }
@@ -45,14 +111,47 @@ pub fn ip_list(r: &mut Reader, at: &At, v: List<Scalar>) -> Vec<IpAddr> {
     })
 }
 
-/// An absolute path that can sit inside a Proxmox property string.
+/// An absolute path that can sit inside a Proxmox property string, written
+/// in its normal form: other tools compare it as text (phx-ca plans the
+/// export under `host_path`, phx-apply refuses `//mnt//pve` after the
+/// guests ran), so `//mnt//pve//ssl/` is refused here with `/mnt/pve/ssl`
+/// suggested.
 pub fn abs_path(r: &mut Reader, at: &At, v: Scalar) -> Option<String> {
-    r.token(
-        at,
-        v,
-        |s| s.starts_with('/') && !s.contains(',') && !s.split('/').any(|c| c == ".." || c == "."),
-        "an absolute path without ',', '.' or '..' components",
-    )
+    let s = r.str(at, v)?;
+    if !s.starts_with('/') || s.contains(',') {
+        r.push(
+            at,
+            show_str(&s),
+            "an absolute path without ',', '.' or '..' components",
+        );
+        return None;
+    }
+    let normal = normal_path(&s);
+    if normal != s {
+        let expected = format!(
+            "an absolute path in normal form (no '//', '.', '..' or trailing '/'): {}",
+            show_str(&normal)
+        );
+        r.push(at, show_str(&s), expected);
+        return None;
+    }
+    Some(s)
+}
+
+/// `path` with empty and `.` components dropped and `..` taken back a
+/// component (as text: the suggestion names what was probably meant).
+pub fn normal_path(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for c in path.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            c => parts.push(c),
+        }
+    }
+    format!("/{}", parts.join("/"))
 }
 
 /// A guest ID (CTID or VMID).
@@ -69,6 +168,14 @@ pub fn ids(r: &mut Reader, at: &At, v: List<Scalar>) -> Vec<u32> {
             Vec::new()
         }
     }
+}
+
+pub const IFACE: &str = "an interface name of letters, digits, '-', '_' and '.'";
+
+/// An interface or bridge name: it goes into `pct --net0 bridge=…` and
+/// `qm --net0 …,bridge=…`, where a ',' or '=' would add options of its own.
+pub fn iface_name(r: &mut Reader, at: &At, v: Scalar) -> Option<String> {
+    r.token(at, v, is_iface_name, IFACE)
 }
 
 pub fn is_iface_name(s: &str) -> bool {
@@ -95,12 +202,29 @@ pub fn is_zfs_name(s: &str) -> bool {
     })
 }
 
+/// What `pct create` takes as its template: an absolute path in normal form,
+/// or a volume ID of content `vztmpl` as pve-storage parses one: a storage
+/// ID, then `vztmpl/` and an archive name without '/' ending in `.tar`,
+/// `.tar.gz`, `.tar.xz`, `.tar.zst` or `.tar.bz2` (pve-storage
+/// src/PVE/Storage/Plugin.pm:423 `parse_volume_id` and :814 `parse_volname`;
+/// src/PVE/Storage.pm:118 `VZTMPL_EXT_RE_1`).
 pub fn is_template_ref(s: &str) -> bool {
     let clean = !s.is_empty() && !s.contains([',', '=']) && !s.contains(char::is_whitespace);
-    let volid = s
-        .split_once(':')
-        .is_some_and(|(st, rest)| is_storage_id(st) && !rest.is_empty());
-    clean && (s.starts_with('/') || volid)
+    if !clean {
+        return false;
+    }
+    if s.starts_with('/') {
+        return s.len() > 1 && normal_path(s) == s;
+    }
+    let Some((storage, volname)) = s.split_once(':') else {
+        return false;
+    };
+    let archive = volname.strip_prefix("vztmpl/").unwrap_or_default();
+    let lower = archive.to_ascii_lowercase();
+    let stem = [".tar", ".tar.gz", ".tar.xz", ".tar.zst", ".tar.bz2"]
+        .iter()
+        .find_map(|ext| lower.strip_suffix(ext));
+    is_storage_id(storage) && !archive.contains('/') && stem.is_some_and(|n| !n.is_empty())
 }
 
 pub fn is_snapname(s: &str) -> bool {

@@ -109,7 +109,7 @@ pub fn vms(
         let int = |r: &mut Reader, key, v, min, max| {
             r.opt(&at, key, v, |r, at, v| r.int(at, v, min, max))
         };
-        if let Some(b) = r.opt(&at, "network_bridge", raw.network_bridge, Reader::str) {
+        if let Some(b) = r.opt(&at, "network_bridge", raw.network_bridge, iface_name) {
             d.bridge = b;
         }
         d.cores = int(r, "cores", raw.cores, 1, 8192);
