@@ -110,7 +110,7 @@ impl Run<'_> {
         }
         let dest = self.real(path)?;
         // Bounded, and never a FIFO or a device (fsutil::read_regular).
-        let content = phx_common::fsutil::read_regular(&dest, phx_common::fsutil::MAX_READ)
+        let content = phx_plan::fsutil::read_regular(&dest, phx_plan::fsutil::MAX_READ)
             .and_then(|c| c.ok_or_else(|| std::io::ErrorKind::NotFound.into()))
             .with_context(|| format!("reading {}", dest.display()))?;
         let meta = std::fs::metadata(&dest)?;

@@ -4,7 +4,7 @@
 use crate::meta::parse_mode;
 use crate::{Options, STATE_DIR};
 use anyhow::bail;
-use phx_common::plan::{Action, ConfLock, FileStep, SecretRef, Step};
+use phx_plan::{Action, ConfLock, FileStep, SecretRef, Step};
 
 /// The largest secret a step may ask for (it is written as hex, twice this).
 pub const MAX_SECRET_BYTES: usize = 1 << 20;

@@ -22,8 +22,15 @@ Exit status: 0 done (with --check: nothing to change), 1 a step failed,
 2 bad plan or usage, 3 --check found pending changes."
 )]
 pub struct Args {
-    /// The plan (JSON Lines); `-` or nothing reads stdin.
-    pub plan: Option<PathBuf>,
+    /// The plans (JSON Lines), one or several (each tool's, in the order
+    /// they run; guest starts go last, in their start order); `-` or
+    /// nothing reads stdin, which may hold several plans one after another.
+    #[arg(value_name = "PLAN")]
+    pub plans: Vec<PathBuf>,
+    /// Print the plans as the one plan this would carry out (starts last,
+    /// in their order; one trailer), and do nothing.
+    #[arg(long, conflicts_with_all = ["check", "diff", "json"])]
+    pub print_plan: bool,
     /// Map every path under DIR (previews, staging, tests). Commands and
     /// handlers are reported, not run, unless --run-commands is given.
     #[arg(long, value_name = "DIR", default_value = "/")]
@@ -50,11 +57,11 @@ pub struct Args {
     /// verifies against its manifest (whose lines carry a keyed MAC). A
     /// file changed since the run wrote it is not restored (exit 1).
     /// Commands are not undone.
-    #[arg(long, value_name = "RUN", conflicts_with_all = ["plan", "check", "diff", "confirm"])]
+    #[arg(long, value_name = "RUN", conflicts_with_all = ["plans", "check", "diff", "confirm"])]
     pub rollback: Option<PathBuf>,
     /// Disarm every automatic rollback a lockout-prone change armed: the
     /// operator still reaches the host, the changes stay.
-    #[arg(long, conflicts_with_all = ["plan", "check", "diff"])]
+    #[arg(long, conflicts_with_all = ["plans", "check", "diff"])]
     pub confirm: bool,
     /// With --rollback: roll back only if the run is still armed (what the
     /// automatic rollback's timer runs: a confirm that came first wins).

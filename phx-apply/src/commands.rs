@@ -2,7 +2,7 @@
 
 use crate::outcome::{outcome, Outcome, Status};
 use crate::{run, Run};
-use phx_common::plan::{CommandStep, HandlerStep, Step};
+use phx_plan::{CommandStep, HandlerStep, Step};
 
 impl Run<'_> {
     /// Runs a guard; `None` when guards cannot run in this mode.

@@ -8,7 +8,7 @@ use crate::outcome::{outcome, Outcome, Status};
 use crate::Run;
 use anyhow::Context;
 use nix::fcntl::{Flock, FlockArg};
-use phx_common::plan::{ConfLock, Step};
+use phx_plan::{ConfLock, Step};
 use std::fs::File;
 use std::time::{Duration, Instant};
 

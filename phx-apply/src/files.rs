@@ -7,8 +7,8 @@ use crate::meta::{keep_metadata, metadata_drift, parse_mode, set_metadata};
 use crate::outcome::{outcome, Outcome, Status};
 use crate::{diff, run, Run};
 use anyhow::Context;
-use phx_common::edit as files;
-use phx_common::plan::{BlockStep, FileStep, LinesStep, Step};
+use phx_plan::edit as files;
+use phx_plan::{BlockStep, FileStep, LinesStep, Step};
 use std::path::Path;
 
 impl Run<'_> {

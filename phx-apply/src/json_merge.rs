@@ -1,7 +1,7 @@
 //! The `guest_json` edit: values set at JSON pointers and array elements
 //! upserted by matching fields, everything else kept. Pure functions.
 
-use phx_common::plan::{GuestJsonStep, JsonUpsert};
+use phx_plan::{GuestJsonStep, JsonUpsert};
 use serde_json::{Map, Value};
 
 /// RFC 6901 tokens of a pointer (`""` is the whole document).
@@ -139,7 +139,7 @@ pub fn managed_view(doc: &Value, step: &GuestJsonStep) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use phx_common::plan::JsonSet;
+    use phx_plan::JsonSet;
     use serde_json::json;
 
     fn obj(v: Value) -> Map<String, Value> {

@@ -22,6 +22,7 @@ mod nofollow;
 mod options;
 mod outcome;
 pub mod pending;
+pub mod plans;
 pub mod progress;
 pub mod report;
 pub mod rollback;
@@ -39,8 +40,8 @@ pub use outcome::{Observer, Outcome, Report, Status};
 
 use anyhow::Context;
 use outcome::outcome;
-use phx_common::fsutil::read_optional;
-use phx_common::plan::{Action, Step};
+use phx_plan::fsutil::read_optional;
+use phx_plan::{Action, Step};
 use std::collections::HashSet;
 use std::path::PathBuf;
 
@@ -61,7 +62,7 @@ pub(crate) struct Run<'a> {
     /// The runs whose rollback this run armed (its own, or owing ones').
     armed_runs: std::collections::BTreeSet<String>,
     /// The files `secret_from` steps read, each parsed once.
-    secrets: phx_common::secret_ref::SecretFiles,
+    secrets: phx_plan::secret_ref::SecretFiles,
 }
 
 /// Carries out `steps` in order. Stops at the first failed step; only the
@@ -189,7 +190,7 @@ impl<'a> Run<'a> {
             armed: None,
             armed_runs: Default::default(),
             // Read inside the root, as every path a step names (docs/safety.md, "Confinement under --root").
-            secrets: phx_common::secret_ref::SecretFiles::inside(Box::new({
+            secrets: phx_plan::secret_ref::SecretFiles::inside(Box::new({
                 let root = opts.root.clone();
                 move |p| confine::resolve(&root, std::path::Path::new(p))
             })),

@@ -1,20 +1,24 @@
 //! phx-apply: carries out a Phoenix plan (JSON Lines) idempotently.
 
 use clap::Parser;
+use failure::{finish, Failure};
 use phx_apply::cli::Args;
+use phx_apply::plans::Source;
 use phx_apply::{apply_observed, progress::Live, Options};
-use phx_common::cli::{finish, Failure, EXIT_FAILED, EXIT_OK, EXIT_PENDING};
+use phx_plan::exit::{EXIT_FAILED, EXIT_OK, EXIT_PENDING};
 use std::io::{BufReader, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
+
+mod failure;
 
 /// Seconds an operator has to confirm a lockout-prone change made over SSH.
 const DEFAULT_CONFIRM_TIMEOUT: u64 = 120;
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    finish("phx-apply", run(&args))
+    finish(run(&args))
 }
 
 /// The backup directory `--rollback RUN` names: a run id, or a path to one,
@@ -46,6 +50,41 @@ fn backup_of_run(opts: &Options, run: &std::path::Path) -> Result<PathBuf, Failu
         return Err(refuse());
     }
     Ok(dir)
+}
+
+/// Every plan named (stdin when none, or `-`), read whole and ordered
+/// before anything is done: one cut plan, and nothing runs.
+fn read_plans(paths: &[PathBuf]) -> Result<Vec<phx_plan::Step>, Failure> {
+    let stdin_is_terminal = std::io::IsTerminal::is_terminal(&std::io::stdin());
+    let mut sources: Vec<Source<Box<dyn std::io::BufRead>>> = Vec::new();
+    let from_stdin = |sources: &mut Vec<_>| {
+        if stdin_is_terminal {
+            return Err(Failure::Usage(
+                "no plan: pipe one in (phx-net | phx-apply) or name a file; see --help".into(),
+            ));
+        }
+        sources.push(Source {
+            name: "stdin".into(),
+            input: Box::new(std::io::stdin().lock()) as Box<dyn std::io::BufRead>,
+        });
+        Ok(())
+    };
+    if paths.is_empty() {
+        from_stdin(&mut sources)?;
+    }
+    for p in paths {
+        if p.as_os_str() == "-" {
+            from_stdin(&mut sources)?;
+            continue;
+        }
+        let f = std::fs::File::open(p)
+            .map_err(|e| Failure::Usage(format!("cannot read plan {}: {e}", p.display())))?;
+        sources.push(Source {
+            name: format!("plan {}", p.display()),
+            input: Box::new(BufReader::new(f)),
+        });
+    }
+    phx_apply::plans::read_plans(sources).map_err(|e| Failure::Usage(format!("{e:#}")))
 }
 
 fn run(args: &Args) -> Result<u8, Failure> {
@@ -91,20 +130,18 @@ fn run(args: &Args) -> Result<u8, Failure> {
         eprintln!("{}", phx_apply::confirm::confirm(&opts)?);
         return Ok(EXIT_OK);
     }
-    let steps = match args.plan.as_ref().filter(|p| p.as_os_str() != "-") {
-        Some(p) => {
-            let f = std::fs::File::open(p)
-                .map_err(|e| Failure::Usage(format!("cannot read plan {}: {e}", p.display())))?;
-            phx_common::plan::read_jsonl(BufReader::new(f))
-        }
-        None if std::io::IsTerminal::is_terminal(&std::io::stdin()) => {
-            return Err(Failure::Usage(
-                "no plan: pipe one in (phx-net | phx-apply) or name a file; see --help".into(),
-            ));
-        }
-        None => phx_common::plan::read_jsonl(std::io::stdin().lock()),
+    let steps = read_plans(&args.plans)?;
+    if args.print_plan {
+        let plan = phx_plan::Plan {
+            tool: "phx-apply".into(),
+            steps,
+        };
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        return match plan.write_jsonl(&mut out).and_then(|()| out.flush()) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+            _ => Ok(EXIT_OK),
+        };
     }
-    .map_err(|e| Failure::Usage(format!("{e:#}")))?;
     let root =
         std::path::absolute(&args.root).map_err(|e| Failure::Usage(format!("--root: {e}")))?;
     let opts = Options {

@@ -2,7 +2,7 @@
 //! metadata, repairing drift.
 
 use anyhow::Context;
-use phx_common::plan::FileStep;
+use phx_plan::FileStep;
 use std::path::Path;
 
 /// `"0644"`, `"644"` or `"0o644"`.

@@ -1,6 +1,6 @@
 //! What a run did: one outcome per step and the report that collects them.
 
-use phx_common::plan::Step;
+use phx_plan::Step;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

@@ -11,7 +11,7 @@
 use crate::color::{ColorChoice, Paint};
 use crate::report::{self, Show};
 use crate::{Observer, Outcome, Report};
-use phx_common::plan::Step;
+use phx_plan::Step;
 use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;

@@ -168,7 +168,7 @@ fn state_of(dest: &Path) -> anyhow::Result<State> {
 fn content_state(dest: &Path) -> anyhow::Result<State> {
     use std::io::Read;
     use std::os::unix::fs::OpenOptionsExt;
-    let limit = phx_common::fsutil::MAX_READ;
+    let limit = phx_plan::fsutil::MAX_READ;
     let flags =
         nix::fcntl::OFlag::O_NOFOLLOW | nix::fcntl::OFlag::O_NONBLOCK | nix::fcntl::OFlag::O_NOCTTY;
     let file = match std::fs::OpenOptions::new()

@@ -3,7 +3,8 @@
 use clap::Parser;
 use phx_bench::cli::Args;
 use phx_bench::{write, Spec};
-use phx_common::cli::{finish, Failure, EXIT_OK};
+use phx_common::cli::{finish, Failure};
+use phx_plan::exit::EXIT_OK;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {

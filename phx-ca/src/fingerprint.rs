@@ -35,7 +35,7 @@ pub fn pem_der(pem: &str) -> Option<Vec<u8>> {
 
 /// Lower-case hex SHA-256 of the first certificate's DER.
 pub fn sha256(pem: &str) -> Option<String> {
-    pem_der(pem).map(|der| phx_common::sha256::hex(&der))
+    pem_der(pem).map(|der| phx_plan::sha256::hex(&der))
 }
 
 #[cfg(test)]

@@ -1,9 +1,7 @@
 //! Step constructors for work inside a guest, and the in-guest guards that
 //! keep a converged guest untouched.
 
-use phx_common::plan::{
-    argv, Action, CommandStep, GuestCommandStep, GuestFileStep, HandlerStep, Plan,
-};
+use phx_plan::{argv, Action, CommandStep, GuestCommandStep, GuestFileStep, HandlerStep, Plan};
 
 /// Exit 0 only when every package is fully installed (`install|hold ok
 /// installed`): `dpkg-query -W` alone succeeds for a removed package that

@@ -14,8 +14,8 @@ pub mod trust;
 pub mod yaml;
 
 use phx_common::config::{Inventory, Problems};
-use phx_common::fsutil::{read_optional, under_root};
-use phx_common::plan::Plan;
+use phx_plan::fsutil::{read_optional, under_root};
+use phx_plan::Plan;
 use std::path::Path;
 
 pub const TOOL: &str = "phx-ca";

@@ -1,6 +1,7 @@
 use clap::Parser;
 use phx_ca::cli::{Cli, Cmd};
-use phx_common::cli::{self, Failure, InputArgs, RenderArgs, EXIT_FAILED, EXIT_OK};
+use phx_common::cli::{self, Failure, InputArgs, RenderArgs};
+use phx_plan::exit::{EXIT_FAILED, EXIT_OK};
 use std::process::ExitCode;
 
 fn build(input: &InputArgs) -> Result<(phx_common::Inventory, phx_ca::Output), Failure> {

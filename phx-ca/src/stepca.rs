@@ -6,7 +6,7 @@ use crate::guest::{self, Service};
 use crate::topology::Topology;
 use phx_common::config::step_ca::duration_minutes;
 use phx_common::config::StepCa;
-use phx_common::plan::{
+use phx_plan::{
     argv, Action, FromGuestStep, GuestJsonStep, GuestSecretStep, JsonSet, JsonUpsert, Plan,
 };
 use serde_json::{json, Map, Value};

@@ -9,7 +9,7 @@ use crate::topology::{Route, Topology};
 use crate::yaml::{map, s, to_string, Yaml};
 use phx_common::config::step_ca::duration_minutes;
 use phx_common::config::StepCa;
-use phx_common::plan::{argv, Plan};
+use phx_plan::{argv, Plan};
 
 pub const VERSION: &str = "v3.7.15";
 pub const BINARY: &str = "/usr/local/bin/traefik";
@@ -186,9 +186,9 @@ pub fn plan(plan: &mut Plan, topo: &Topology, ca: &StepCa) {
     );
     plan.push(
         "traefik-tarball-removed",
-        phx_common::plan::Action::GuestCommand(phx_common::plan::GuestCommandStep {
+        phx_plan::Action::GuestCommand(phx_plan::GuestCommandStep {
             ctid: ct,
-            command: phx_common::plan::CommandStep {
+            command: phx_plan::CommandStep {
                 argv: argv(&["rm", "-f", TARBALL]),
                 unless: None,
                 only_if: Some(argv(&["test", "-e", TARBALL])),

@@ -6,7 +6,7 @@
 use crate::guest;
 use crate::stepca::{ROOT_CRT, TRUST_PATH};
 use crate::topology::Topology;
-use phx_common::plan::{argv, Action, FromGuestStep, HandlerStep, Plan};
+use phx_plan::{argv, Action, FromGuestStep, HandlerStep, Plan};
 
 pub fn plan(plan: &mut Plan, topo: &Topology) {
     let Some((ca, _)) = topo.ca else { return };

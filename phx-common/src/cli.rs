@@ -4,18 +4,14 @@
 
 use crate::config::{self, Input, Inventory, Problems};
 use crate::guests;
-use crate::plan::Plan;
+use phx_plan::exit::{EXIT_FAILED, EXIT_INVALID, EXIT_OK};
+use phx_plan::{Plan, PlanWriter};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Where the original system kept its JSON; used when nothing else is given.
 pub const DEFAULT_CONFIG_DIR: &str = "/usr/local/phoenix_hypervisor/etc";
-
-pub const EXIT_OK: u8 = 0;
-pub const EXIT_FAILED: u8 = 1;
-pub const EXIT_INVALID: u8 = 2;
-pub const EXIT_PENDING: u8 = 3;
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct InputArgs {
@@ -81,7 +77,7 @@ impl InputArgs {
 
     /// A path on the managed machine, as seen under `--state-root`.
     pub fn observed(&self, path: &str) -> PathBuf {
-        crate::fsutil::under_root(&self.state_root, path)
+        phx_plan::fsutil::under_root(&self.state_root, path)
     }
 }
 
@@ -189,11 +185,11 @@ pub fn finish(tool: &str, result: Result<u8, Failure>) -> ExitCode {
 }
 
 /// A plan that writes each step to stdout, buffered, as it is pushed
-/// ([`Plan::streaming`]; [`Plan::end_stream`] finishes it): the guest tools'
-/// plans, 21,000 steps at 10,000 guests.
-pub fn stdout_plan(tool: &str) -> Plan {
+/// ([`PlanWriter::finish`] ends it): the guest tools' plans, 21,000 steps
+/// at 10,000 guests.
+pub fn stdout_plan(tool: &str) -> PlanWriter {
     let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
-    Plan::streaming(tool, Box::new(out))
+    PlanWriter::new(tool, Box::new(out))
 }
 
 /// Writes a plan to stdout as JSON Lines. A closed pipe (`| head`) is not an error.
@@ -217,7 +213,7 @@ pub fn render(files: &[(String, String)], out: Option<&Path>) -> Result<u8, Fail
             let mut made = std::collections::HashSet::new();
             let mut wrote = String::new();
             let written = files.iter().try_for_each(|(path, content)| {
-                let dest = crate::fsutil::under_root(dir, path);
+                let dest = phx_plan::fsutil::under_root(dir, path);
                 if let Some(parent) = dest.parent() {
                     if !made.contains(parent) {
                         std::fs::create_dir_all(parent)?;

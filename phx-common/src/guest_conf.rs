@@ -6,7 +6,7 @@
 //! lines are not keys. Reading a conf and finding what is in force is here,
 //! once; what each key means stays with its tool.
 
-use crate::fsutil::{read_optional, under_root};
+use phx_plan::fsutil::{read_optional, under_root};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 

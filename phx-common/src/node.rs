@@ -4,7 +4,7 @@
 //! after it. It is not `network.hostname`: that is what the node is to
 //! become, and renaming a node is a step of its own (phx-net).
 
-use crate::fsutil::under_root;
+use phx_plan::fsutil::under_root;
 use std::path::Path;
 
 /// The node's name: live (`state_root` `/`) the kernel's (`uname -n`, from

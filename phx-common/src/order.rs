@@ -2,7 +2,8 @@
 //! dependencies and clone sources first; among guests that are free to go,
 //! lower `boot_order` first, then lower ID. phx-lxc and phx-vm both follow
 //! it, so a VM with boot order 1 starts before a container with boot order 2
-//! (phoenix-cli LetsGo merges their start steps by `rank`).
+//! (their start steps carry their `rank`, and phx-apply runs the starts of
+//! both plans in rank order).
 
 use crate::config::validate::{find_cycles, prerequisites};
 use crate::config::Inventory;
@@ -27,15 +28,6 @@ pub fn order(inv: &Inventory) -> Result<Vec<u32>, Vec<Vec<u32>>> {
         return Err(find_cycles(&graph));
     }
     Ok(order)
-}
-
-/// The start step id of guest `id` of kind `kind` (`lxc`, `vm`) at position
-/// `rank` of [`order`]: `start:<rank, 6 digits>:<kind>:<id>`, so sorting
-/// start steps by id sorts them in that order across tools.
-pub fn start_step_id(rank: usize, kind: &str, id: u32) -> String {
-    let rank = rank.to_string();
-    let pad = "000000".get(rank.len()..).unwrap_or("");
-    crate::text::cat(&["start:", pad, &rank, ":", kind, ":", &id.to_string()])
 }
 
 /// Kahn's algorithm with a priority queue keyed on `(priority(id), id)`.
@@ -79,17 +71,6 @@ pub fn topo(graph: &BTreeMap<u32, Vec<u32>>, priority: impl Fn(u32) -> u64) -> V
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn start_step_ids_pad_the_rank_to_six_digits() {
-        for rank in [0, 7, 42, 999_999, 1_000_000, 12_345_678] {
-            assert_eq!(
-                start_step_id(rank, "lxc", 101),
-                format!("start:{rank:06}:lxc:101")
-            );
-        }
-        assert_eq!(start_step_id(3, "vm", 9000), "start:000003:vm:9000");
-    }
 
     fn g(edges: &[(u32, &[u32])]) -> BTreeMap<u32, Vec<u32>> {
         edges.iter().map(|(n, e)| (*n, e.to_vec())).collect()

@@ -12,7 +12,7 @@ pub mod render;
 pub mod steps;
 
 use phx_common::config::{Inventory, Problems};
-use phx_common::plan::Plan;
+use phx_plan::Plan;
 
 pub const TOOL: &str = "phx-dns";
 /// dnsmasq's own config. The Debian service reads every file in /etc/dnsmasq.d.

@@ -32,9 +32,9 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         }
         // A predicate for guards: "not installed" is the false answer, not an error.
         Some(Cmd::PkgInstalled { package }) => Ok(if phx_dns::pkg::installed(&package) {
-            cli::EXIT_OK
+            phx_plan::exit::EXIT_OK
         } else {
-            cli::EXIT_FAILED
+            phx_plan::exit::EXIT_FAILED
         }),
     }
 }

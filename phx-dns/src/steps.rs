@@ -3,7 +3,7 @@
 //! changed, a reload (SIGHUP) when only records did, nothing when nothing did.
 
 use crate::{CONF_PATH, RECORDS_PATH};
-use phx_common::plan::{argv, AbsentStep, Action, CommandStep, FileStep, HandlerStep, Plan};
+use phx_plan::{argv, AbsentStep, Action, CommandStep, FileStep, HandlerStep, Plan};
 
 pub const RELOAD: &str = "dns:reload";
 pub const RESTART: &str = "dns:restart";

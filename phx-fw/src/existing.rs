@@ -7,7 +7,7 @@ use crate::check::{self, Ctx, FileLoc};
 use crate::fwfile::{self, FwDoc, Kind};
 use phx_common::config::{Firewall, Problems};
 use phx_common::firewall::lookup::AliasIndex;
-use phx_common::fsutil::under_root;
+use phx_plan::fsutil::under_root;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -3,12 +3,13 @@
 //! It never writes to the system.
 
 use clap::Parser;
-use phx_common::cli::{emit, finish, render, Failure, InputArgs, RenderArgs, EXIT_OK};
+use phx_common::cli::{emit, finish, render, Failure, InputArgs, RenderArgs};
 use phx_common::config::Inventory;
 use phx_fw::cli::{Args, Cmd, ParseArgs, PlanArgs, SimArgs};
 use phx_fw::existing;
 use phx_fw::planner::{self, Options};
 use phx_fw::sim::{self, Docs, Ruleset, Topology, Verdict};
+use phx_plan::exit::EXIT_OK;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -9,7 +9,7 @@ use crate::sim::{Decider, Docs, Ruleset, Scope, Topology};
 use phx_common::config::reader::join_key;
 use phx_common::config::{Firewall, Inventory, Problems};
 use phx_common::firewall::lookup::AliasIndex;
-use phx_common::plan::{argv, Action, FileStep, HandlerStep, Plan};
+use phx_plan::{argv, Action, FileStep, HandlerStep, Plan};
 use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
 
@@ -366,7 +366,7 @@ pub fn plan(inv: &Inventory, opts: &Options) -> Result<(Plan, Vec<String>), Prob
             }),
         );
     }
-    if !plan.steps.is_empty() {
+    if !plan.is_empty() {
         // No `pve-firewall compile` first: it exits 0 whatever the files
         // hold (a bad line is a warning and is skipped; pve-firewall
         // src/PVE/Service/pve_firewall.pm:207 compile, src/PVE/Firewall.pm

@@ -1,8 +1,9 @@
 //! phx-graph: draws the estate the configuration describes (Mermaid or DOT).
 
 use clap::Parser;
-use phx_common::cli::{finish, Failure, EXIT_OK};
+use phx_common::cli::{finish, Failure};
 use phx_graph::cli::Args;
+use phx_plan::exit::EXIT_OK;
 use std::io::Write;
 use std::process::ExitCode;
 

@@ -22,7 +22,7 @@ use observe::Observed;
 use phx_common::config::{Inventory, Problems};
 use phx_common::guests::{self, plan_in, GuestOrder, Kind};
 pub use phx_common::guests::{GuestSummary, Options, Planned, StartMode};
-use phx_common::plan::Plan;
+use phx_plan::{Plan, StepSink};
 
 pub const TOOL: &str = "phx-lxc";
 
@@ -35,14 +35,14 @@ pub fn plan(inv: &Inventory, seen: &Observed, opts: Options) -> Result<Planned, 
     plan_into(inv, seen, opts, Plan::new(TOOL))
 }
 
-/// [`plan`], its steps going into `plan` (a [`Plan::streaming`] one writes
+/// [`plan`], its steps going into `plan` (a [`phx_plan::PlanWriter`] writes
 /// them out as they come, once every check passed).
-pub fn plan_into(
+pub fn plan_into<S: StepSink>(
     inv: &Inventory,
     seen: &Observed,
     opts: Options,
-    plan: Plan,
-) -> Result<Planned, Problems> {
+    plan: S,
+) -> Result<Planned<S>, Problems> {
     guests::refuse(check(inv, seen))?;
     let order = GuestOrder::of(inv, |id| inv.lxcs.contains_key(&id));
     Ok(std::thread::scope(|s| {

@@ -1,9 +1,11 @@
 //! phx-lxc: plans LXC guests through `pct`. I/O only; the planning is in the library.
 
 use clap::Parser;
-use phx_common::cli::{finish, render, stdout_plan, Failure, RenderArgs, EXIT_OK};
+use phx_common::cli::{finish, render, stdout_plan, Failure, RenderArgs};
 use phx_lxc::cli::{Args, Cmd};
 use phx_lxc::{observe, KIND, TOOL};
+use phx_plan::exit::EXIT_OK;
+use phx_plan::StepSink;
 use std::io::{stderr, BufWriter, Write};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -65,7 +67,7 @@ fn run(args: Args) -> Result<u8, Failure> {
         (t_plan - t_observe).as_secs_f64()
     )?;
     err.flush()?;
-    planned.plan.end_stream()?;
+    planned.plan.finish()?;
     phx_common::cli::leave_to_exit((inv, seen));
     Ok(EXIT_OK)
 }

@@ -3,8 +3,8 @@
 
 use crate::KIND;
 use phx_common::config::Inventory;
-use phx_common::fsutil::under_root;
 use phx_common::guests;
+use phx_plan::fsutil::under_root;
 use std::collections::HashSet;
 use std::ffi::OsStr;
 use std::path::Path;
@@ -18,8 +18,8 @@ pub fn conf_path(ctid: u32) -> String {
 /// `$lockdir/pve-config-${vmid}.lock`, `$lockdir` = /run/lock/lxc). Phoenix
 /// writes a conf holding it too, rather than through `pct set`, because the
 /// raw `lxc.*` lines it edits are no `pct set` option.
-pub fn conf_lock(ctid: u32) -> phx_common::plan::ConfLock {
-    phx_common::plan::ConfLock {
+pub fn conf_lock(ctid: u32) -> phx_plan::ConfLock {
+    phx_plan::ConfLock {
         lock_file: format!("/run/lock/lxc/pve-config-{ctid}.lock"),
         guest: format!("CT {ctid}"),
     }

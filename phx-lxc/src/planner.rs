@@ -12,17 +12,17 @@ use crate::{props, raw, storage, Options, KIND};
 use phx_common::config::Inventory;
 use phx_common::fast_hash::{FastMap, FastSet};
 use phx_common::guests::{push_options, GuestPlanner, GuestSteps};
-use phx_common::plan::{Action, FileStep, LinesStep, Plan};
 use phx_common::text::{cat, guest_tag};
+use phx_plan::{Action, FileStep, LinesStep, StepSink};
 
 fn pct(args: &[&str]) -> Vec<String> {
     KIND.argv(args)
 }
 
-pub(crate) struct Planner<'a> {
+pub(crate) struct Planner<'a, S: StepSink = phx_plan::Plan> {
     inv: &'a Inventory,
     seen: &'a Observed,
-    steps: GuestSteps,
+    steps: GuestSteps<S>,
     finals: FastMap<u32, Final>,
     snapshots_planned: FastSet<(u32, String)>,
     storages: storage::Storages,
@@ -45,12 +45,12 @@ struct Guest<'a> {
     inherited: Vec<String>,
 }
 
-impl<'a> Planner<'a> {
+impl<'a, S: StepSink> Planner<'a, S> {
     pub(crate) fn new(
         inv: &'a Inventory,
         seen: &'a Observed,
         opts: Options,
-        plan: Plan,
+        plan: S,
         desired: Ahead,
     ) -> Self {
         Planner {
@@ -278,7 +278,7 @@ impl<'a> Planner<'a> {
         } else {
             Vec::new()
         };
-        let after = phx_common::edit::with_lines(&before, &g.d.raw, &owned, Some("["));
+        let after = phx_plan::edit::with_lines(&before, &g.d.raw, &owned, Some("["));
         let raw: Vec<String> = after.lines().map(str::to_string).collect();
         if after == before {
             return Some(raw);
@@ -314,7 +314,9 @@ impl<'a> Planner<'a> {
     }
 }
 
-impl GuestPlanner for Planner<'_> {
+impl<S: StepSink> GuestPlanner for Planner<'_, S> {
+    type Sink = S;
+
     /// Steps that make container `ctid` exist and match its entry. Returns
     /// short names of what was planned.
     fn converge(&mut self, ctid: u32, i: usize, total: usize) -> Vec<String> {
@@ -361,7 +363,7 @@ impl GuestPlanner for Planner<'_> {
         self.inv.lxcs[&ctid].name.clone()
     }
 
-    fn finish(self) -> (Plan, Vec<String>) {
+    fn finish(self) -> (S, Vec<String>) {
         (self.steps.plan, self.steps.notes)
     }
 }

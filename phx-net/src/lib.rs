@@ -7,7 +7,7 @@ pub mod interfaces;
 pub mod rename;
 
 use phx_common::config::Inventory;
-use phx_common::plan::{argv, Action, BlockStep, FileStep, HandlerStep, LinesStep, Plan};
+use phx_plan::{argv, Action, BlockStep, FileStep, HandlerStep, LinesStep, Plan};
 use std::net::IpAddr;
 
 pub const TOOL: &str = "phx-net";
@@ -62,13 +62,13 @@ pub fn render(inv: &Inventory, seen: &Observed) -> Result<Rendered, String> {
     if let Some(text) = &seen.hosts {
         let names = [net.hostname.as_str(), fqdn.as_str()];
         loopback = hosts::loopback_lines(
-            phx_common::edit::outside_block(text, "host").into_iter(),
+            phx_plan::edit::outside_block(text, "host").into_iter(),
             &names,
         );
         for line in &loopback.found {
             notes.push(format!("{HOSTS}: {line:?} maps {} to loopback: commented out (the line starts with {:?}; remove that to restore it)", net.hostname, hosts::MARKER.trim_end()));
         }
-        for line in phx_common::edit::outside_block(text, "host") {
+        for line in phx_plan::edit::outside_block(text, "host") {
             let mut words = line.split_whitespace();
             let ip = words.next().unwrap_or("");
             if !line.trim_start().starts_with('#')

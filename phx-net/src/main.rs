@@ -3,9 +3,9 @@
 
 use clap::Parser;
 use phx_common::cli::{emit, finish, leave_to_exit, render, Failure, InputArgs, RenderArgs};
-use phx_common::fsutil::read_optional;
 use phx_net::cli::{Args, Cmd};
 use phx_net::{Observed, HOSTNAME, HOSTS, INTERFACES, RESOLV};
+use phx_plan::fsutil::read_optional;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -71,10 +71,9 @@ fn run(args: Args) -> Result<u8, Failure> {
     if rendering {
         let r = phx_net::render(&inv, &seen).map_err(refuse)?;
         r.notes.iter().for_each(|n| eprintln!("phx-net: note: {n}"));
-        let hosts = phx_common::edit::with_block(seen.hosts.as_deref(), "host", &r.hosts_block)
+        let hosts = phx_plan::edit::with_block(seen.hosts.as_deref(), "host", &r.hosts_block)
             .map_err(refuse)?;
-        let hosts =
-            phx_common::edit::with_lines(&hosts, &r.loopback.wanted, &r.loopback.found, None);
+        let hosts = phx_plan::edit::with_lines(&hosts, &r.loopback.wanted, &r.loopback.found, None);
         let files = vec![
             (INTERFACES.to_string(), r.interfaces),
             (HOSTNAME.to_string(), r.hostname),

@@ -12,7 +12,7 @@
 
 use crate::Observed;
 use phx_common::config::Inventory;
-use phx_common::fsutil::under_root;
+use phx_plan::fsutil::under_root;
 use std::path::Path;
 
 /// What a node's directory holds that a rename would leave behind, as

@@ -1,5 +1,6 @@
 use clap::Parser;
-use phx_common::cli::{finish, Failure, EXIT_OK};
+use phx_common::cli::{finish, Failure};
+use phx_plan::exit::EXIT_OK;
 use phx_schema::cli::Args;
 use phx_schema::File;
 use std::io::Write;

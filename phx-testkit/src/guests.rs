@@ -5,7 +5,7 @@
 use phx_apply::{apply, Report};
 use phx_common::config::Inventory;
 use phx_common::guests::Planned;
-use phx_common::plan::{Action, Step};
+use phx_plan::{Action, Step};
 use std::ffi::OsString;
 use std::path::Path;
 

@@ -18,7 +18,7 @@ use observe::Observed;
 use phx_common::config::{Inventory, Problems};
 use phx_common::guests::{self, plan_in_order, Kind};
 pub use phx_common::guests::{GuestSummary, Options, Planned, StartMode};
-use phx_common::plan::Plan;
+use phx_plan::{Plan, StepSink};
 use std::collections::HashSet;
 use std::path::Path;
 
@@ -38,15 +38,15 @@ pub fn plan(
     plan_into(inv, seen, state_root, opts, Plan::new(TOOL))
 }
 
-/// [`plan`], its steps going into `plan` (a [`Plan::streaming`] one writes
+/// [`plan`], its steps going into `plan` (a [`phx_plan::PlanWriter`] writes
 /// them out as they come, once every check passed).
-pub fn plan_into(
+pub fn plan_into<S: StepSink>(
     inv: &Inventory,
     seen: &Observed,
     state_root: &Path,
     opts: Options,
-    plan: Plan,
-) -> Result<Planned, Problems> {
+    plan: S,
+) -> Result<Planned<S>, Problems> {
     let secret_file = check::secret_file(inv, state_root);
     guests::refuse(check::check(
         inv,

@@ -1,7 +1,9 @@
 //! phx-vm: plans the VMs through `qm`. I/O only; the planning is in the library.
 
 use clap::Parser;
-use phx_common::cli::{finish, stdout_plan, Failure, EXIT_OK};
+use phx_common::cli::{finish, stdout_plan, Failure};
+use phx_plan::exit::EXIT_OK;
+use phx_plan::StepSink;
 use phx_vm::cli::Args;
 use phx_vm::{observe, KIND, TOOL};
 use std::io::{stderr, BufWriter, Write};
@@ -38,7 +40,7 @@ fn run(args: Args) -> Result<u8, Failure> {
         t0.elapsed().as_secs_f64()
     )?;
     err.flush()?;
-    planned.plan.end_stream()?;
+    planned.plan.finish()?;
     phx_common::cli::leave_to_exit((inv, seen));
     Ok(EXIT_OK)
 }

@@ -5,9 +5,9 @@
 
 use crate::KIND;
 use phx_common::config::Inventory;
-use phx_common::fsutil::read_optional;
-use phx_common::fsutil::under_root;
 use phx_common::guests;
+use phx_plan::fsutil::read_optional;
+use phx_plan::fsutil::under_root;
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
 use std::path::Path;

@@ -9,12 +9,12 @@ use crate::spec::{self, Spec};
 use crate::{Options, KIND};
 use phx_common::config::model::Vm;
 use phx_common::config::Inventory;
-use phx_common::fsutil::under_root;
 use phx_common::guests::{GuestPlanner, GuestSteps};
-use phx_common::plan::{AbsentStep, Action, FileStep, HandlerStep, Plan, SecretRef};
 use phx_common::props::{self, GIB};
-use phx_common::secret_ref::SecretFiles;
 use phx_common::text::guest_tag;
+use phx_plan::fsutil::under_root;
+use phx_plan::secret_ref::SecretFiles;
+use phx_plan::{AbsentStep, Action, FileStep, HandlerStep, SecretRef, StepSink};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -28,10 +28,10 @@ pub fn sshkeys_path(vmid: u32) -> String {
     format!("/run/phoenix/qm-sshkeys-{vmid}")
 }
 
-pub(crate) struct Planner<'a> {
+pub(crate) struct Planner<'a, S: StepSink = phx_plan::Plan> {
     inv: &'a Inventory,
     seen: &'a Observed,
-    steps: GuestSteps,
+    steps: GuestSteps<S>,
     /// The VMs of the inventory by VMID.
     vms: HashMap<u32, &'a Vm>,
     /// Disk size (bytes) each VM has once its steps ran, for its clones.
@@ -55,14 +55,14 @@ struct Work {
     disk: Option<u64>,
 }
 
-impl<'a> Planner<'a> {
+impl<'a, S: StepSink> Planner<'a, S> {
     pub(crate) fn new(
         inv: &'a Inventory,
         seen: &'a Observed,
         opts: Options,
         secret_file: Option<String>,
         state_root: &Path,
-        plan: Plan,
+        plan: S,
     ) -> Self {
         // `secret_file` is the path phx-apply reads, inside the state root.
         let root = state_root.to_path_buf();
@@ -265,7 +265,7 @@ impl<'a> Planner<'a> {
     }
 }
 
-impl Planner<'_> {
+impl<S: StepSink> Planner<'_, S> {
     /// `pvesm set` adding `snippets` to the `local` storage's content, when
     /// it does not allow them yet (check() refused a storage.cfg without it).
     pub(crate) fn allow_snippets(&mut self) {
@@ -371,7 +371,9 @@ impl Planner<'_> {
     }
 }
 
-impl GuestPlanner for Planner<'_> {
+impl<S: StepSink> GuestPlanner for Planner<'_, S> {
+    type Sink = S;
+
     /// Steps that make VM `v` exist and match its entry; short names of them.
     fn converge(&mut self, vmid: u32, i: usize, total: usize) -> Vec<String> {
         let v = self.vms[&vmid];
@@ -449,7 +451,7 @@ impl GuestPlanner for Planner<'_> {
         self.vms[&vmid].name.clone()
     }
 
-    fn finish(self) -> (Plan, Vec<String>) {
+    fn finish(self) -> (S, Vec<String>) {
         (self.steps.plan, self.steps.notes)
     }
 }

@@ -7,7 +7,7 @@ use crate::check::{
     check_argv, check_mode, check_size, host_path_problem, MAX_CONTENT_BYTES, MAX_SECRET_BYTES,
 };
 use crate::STATE_DIR;
-use phx_common::plan::{Action, GuestJsonStep, Step};
+use phx_plan::{Action, GuestJsonStep, Step};
 
 /// A CT id as Proxmox accepts one: pve-common's `pve_verify_vmid`
 /// (src/PVE/JSONSchema.pm, f665029, line 312) is `^[1-9][0-9]{2,8}$`.

@@ -14,7 +14,7 @@ use crate::check::MAX_CONTENT_BYTES;
 use crate::manifest::{self, Entry};
 use crate::nofollow::{open_parent_making, open_regular, Opened};
 use crate::shared_write::{identity, replace_if_same, set_mode, sweep_dead_temps, write_temp_in};
-use phx_common::plan::{FromGuestStep, Step};
+use phx_plan::{FromGuestStep, Step};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
 impl Run<'_> {
@@ -126,7 +126,7 @@ impl Run<'_> {
 mod tests {
     use super::*;
     use crate::Options;
-    use phx_common::plan::Action;
+    use phx_plan::Action;
     use std::path::Path;
 
     const TARGET: &str = "/ssl/root.crt";
@@ -167,6 +167,7 @@ mod tests {
             tool: "test".into(),
             id: "export".into(),
             action: Action::FromGuest(g.clone()),
+            start: None,
         };
         (step, g)
     }

@@ -22,7 +22,7 @@ use crate::check::MAX_CONTENT_BYTES;
 use crate::nofollow::read_regular;
 use crate::run::{run_with_input, Ran};
 use anyhow::{bail, Context};
-use phx_common::plan::{
+use phx_plan::{
     CommandStep, GuestCommandStep, GuestFileStep, GuestJsonStep, GuestSecretStep, Step,
 };
 use scripts::{framed, META, PROBE, REWRITE, SECRET, WRITE};
@@ -170,7 +170,7 @@ impl Run<'_> {
         ];
         let label = format!("CT {ct}: {}", f.path);
         match &current {
-            Some(m) if m.sha256 == phx_common::sha256::hex(content.as_bytes()) => {
+            Some(m) if m.sha256 == phx_plan::sha256::hex(content.as_bytes()) => {
                 let mut drift = Vec::new();
                 if m.mode != mode {
                     drift.push(format!("mode {:04o} -> {mode:04o}", m.mode));
@@ -229,7 +229,7 @@ impl Run<'_> {
                 } else {
                     self.guest_backup(ct, &f.path)?;
                 }
-                let sum = phx_common::sha256::hex(content.as_bytes());
+                let sum = phx_plan::sha256::hex(content.as_bytes());
                 self.guest_wrote(ct, &f.path, Some(sum))?;
                 self.owe(&f.notify)?;
                 let r = self.exec(
@@ -377,7 +377,7 @@ impl Run<'_> {
         }
         let body = format!("{}\n", serde_json::to_string_pretty(&new)?);
         self.guest_backup(j.ctid, &j.path)?;
-        let sum = phx_common::sha256::hex(body.as_bytes());
+        let sum = phx_plan::sha256::hex(body.as_bytes());
         self.guest_wrote(j.ctid, &j.path, Some(sum))?;
         self.owe(&j.notify)?;
         let r = self.exec(

@@ -173,7 +173,7 @@ rm -f -- "$p""#
 
 /// The header that goes ahead of `content` on a writer's stdin.
 pub fn framed(content: &[u8]) -> Vec<u8> {
-    let header = format!("{} {}\n", content.len(), phx_common::sha256::hex(content));
+    let header = format!("{} {}\n", content.len(), phx_plan::sha256::hex(content));
     let mut out = Vec::with_capacity(header.len() + content.len());
     out.extend_from_slice(header.as_bytes());
     out.extend_from_slice(content);

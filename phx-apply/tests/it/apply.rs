@@ -1,7 +1,7 @@
 //! The executor's contract (docs/safety.md, docs/plan.md), exercised on temp roots.
 
 use phx_apply::{apply, Options, Report, Status};
-use phx_common::plan::*;
+use phx_plan::*;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 

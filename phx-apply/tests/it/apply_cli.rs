@@ -157,7 +157,7 @@ fn a_stream_past_the_size_bound_is_refused() {
 
 #[test]
 fn every_written_plan_ends_with_its_trailer_even_when_empty() {
-    use phx_common::plan::{read_jsonl, Plan};
+    use phx_plan::{read_jsonl, Plan};
     let mut out = Vec::new();
     Plan::new("phx-net").write_jsonl(&mut out).unwrap();
     assert_eq!(
@@ -200,4 +200,37 @@ fn check_under_a_root_counts_unevaluated_commands_as_pending() {
         .assert()
         .code(0)
         .stderr(predicate::str::contains("not run under --root"));
+}
+
+#[test]
+fn several_plan_files_run_as_one_and_a_cut_one_stops_them_all() {
+    let root = tempfile::tempdir().unwrap();
+    let r = root.path().to_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first.jsonl");
+    std::fs::write(&first, PLAN).unwrap();
+    let cut = dir.path().join("cut.jsonl");
+    let b = r#"{"v":1,"tool":"u","id":"b","kind":"file","path":"/etc/b","content":"b\n"}"#;
+    std::fs::write(&cut, b).unwrap();
+    phx_apply()
+        .args(["--root", r])
+        .arg(&first)
+        .arg(&cut)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("incomplete"));
+    assert!(!root.path().join("etc/a").exists(), "nothing was done");
+    let whole = dir.path().join("whole.jsonl");
+    std::fs::write(
+        &whole,
+        format!("{b}\n{{\"v\":1,\"tool\":\"u\",\"kind\":\"end\",\"steps\":1}}\n"),
+    )
+    .unwrap();
+    phx_apply()
+        .args(["--root", r])
+        .arg(&first)
+        .arg(&whole)
+        .assert()
+        .code(0);
+    assert!(root.path().join("etc/a").exists() && root.path().join("etc/b").exists());
 }

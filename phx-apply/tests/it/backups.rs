@@ -2,7 +2,7 @@
 //! its manifest; old runs' backups are pruned; rollback leaves no trace.
 
 use phx_apply::{apply, Options};
-use phx_common::plan::*;
+use phx_plan::*;
 use std::path::Path;
 
 use crate::common;

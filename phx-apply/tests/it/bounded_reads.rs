@@ -4,7 +4,7 @@
 //! `secret_from.file` was read from the host under `--root`.
 
 use phx_apply::{apply, Options, Report};
-use phx_common::plan::*;
+use phx_plan::*;
 use std::path::Path;
 use std::time::Duration;
 

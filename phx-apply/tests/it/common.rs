@@ -1,7 +1,7 @@
 //! Helpers shared by the executor's test binaries.
 
 use phx_apply::Options;
-use phx_common::plan::{Action, Step};
+use phx_plan::{Action, Step};
 use std::path::Path;
 
 /// Apply under `root`, running commands (tests use `sh -c` and doubles).
@@ -19,5 +19,6 @@ pub fn step(id: &str, action: Action) -> Step {
         tool: "test".into(),
         id: id.into(),
         action,
+        start: None,
     }
 }

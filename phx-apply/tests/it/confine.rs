@@ -2,7 +2,7 @@
 //! backup, rollback or removal out of the root.
 
 use phx_apply::{apply, Options};
-use phx_common::plan::*;
+use phx_plan::*;
 use std::os::unix::fs::symlink;
 use std::path::Path;
 

@@ -16,7 +16,7 @@ use guest_support::*;
 use nix::sys::signal::{kill, killpg, Signal};
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
-use phx_common::plan::{Action, GuestFileStep, GuestJsonStep, JsonSet};
+use phx_plan::{Action, GuestFileStep, GuestJsonStep, JsonSet};
 use serde_json::json;
 use std::io::Write;
 use std::os::unix::process::CommandExt;

@@ -6,7 +6,7 @@ use crate::guest_support;
 
 use guest_support::*;
 use phx_apply::{apply, Options, Status};
-use phx_common::plan::{Action, GuestFileStep};
+use phx_plan::{Action, GuestFileStep};
 
 const CT: u32 = 101;
 

@@ -6,7 +6,7 @@ use crate::guest_support;
 
 use guest_support::*;
 use phx_apply::check_plan;
-use phx_common::plan::{
+use phx_plan::{
     Action, CommandStep, GuestCommandStep, GuestFileStep, GuestJsonStep, GuestSecretStep, JsonSet,
     JsonUpsert,
 };

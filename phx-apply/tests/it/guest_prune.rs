@@ -8,7 +8,7 @@ use crate::guest_support;
 
 use guest_support::*;
 use phx_apply::{apply, Options, Report, Status};
-use phx_common::plan::{Action, FileStep, GuestFileStep};
+use phx_plan::{Action, FileStep, GuestFileStep};
 use std::path::Path;
 
 const CONF: &str = "/etc/app/app.conf";

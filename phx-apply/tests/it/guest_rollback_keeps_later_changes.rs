@@ -6,7 +6,7 @@ use crate::guest_support;
 
 use guest_support::*;
 use phx_apply::{apply, Options};
-use phx_common::plan::{Action, GuestFileStep};
+use phx_plan::{Action, GuestFileStep};
 use std::path::{Path, PathBuf};
 
 const CT: u32 = 101;

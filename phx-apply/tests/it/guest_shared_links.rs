@@ -7,7 +7,7 @@ use crate::guest_support;
 
 use guest_support::*;
 use phx_apply::{apply, Options, Status};
-use phx_common::plan::{Action, FromGuestStep, GuestFileStep};
+use phx_plan::{Action, FromGuestStep, GuestFileStep};
 use std::path::Path;
 
 const SHADOW: &str = "root:$6$STAND-IN-HASH:19000:0:99999:7:::\n";

@@ -3,9 +3,7 @@
 //! read is not there yet or cannot be reached.
 
 use phx_apply::{apply, check_plan, Options, Status};
-use phx_common::plan::{
-    read_jsonl, Action, FromGuestStep, GuestFileStep, GuestSecretStep, Plan, Step,
-};
+use phx_plan::{read_jsonl, Action, FromGuestStep, GuestFileStep, GuestSecretStep, Plan, Step};
 use std::path::Path;
 
 fn file_step(content: Option<&str>, from: Option<&str>, path: &str) -> Action {

@@ -4,7 +4,7 @@
 
 #![allow(dead_code)] // each test binary uses its own part
 
-use phx_common::plan::{Action, Plan, Step};
+use phx_plan::{Action, Plan, Step};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -6,7 +6,7 @@ use crate::guest_support;
 
 use guest_support::*;
 use phx_apply::{apply, Options, Status};
-use phx_common::plan::{Action, GuestFileStep, GuestJsonStep, GuestSecretStep, JsonSet};
+use phx_plan::{Action, GuestFileStep, GuestJsonStep, GuestSecretStep, JsonSet};
 use serde_json::json;
 use std::path::Path;
 
@@ -184,7 +184,7 @@ fn a_stopped_guest_is_reported_per_file_and_not_touched() {
     std::fs::write(r.join("etc/host.conf"), "old host\n").unwrap();
     let steps = plan(vec![
         file("new\n", None),
-        Action::File(phx_common::plan::FileStep {
+        Action::File(phx_plan::FileStep {
             path: "/etc/host.conf".into(),
             content: "new host\n".into(),
             ..Default::default()
@@ -236,7 +236,7 @@ fn a_guest_backup_that_does_not_verify_restores_nothing() {
     std::fs::create_dir_all(r.join("etc")).unwrap();
     std::fs::write(r.join("etc/host.conf"), "old host\n").unwrap();
     let steps = plan(vec![
-        Action::File(phx_common::plan::FileStep {
+        Action::File(phx_plan::FileStep {
             path: "/etc/host.conf".into(),
             content: "new host\n".into(),
             ..Default::default()

@@ -3,7 +3,7 @@
 
 use assert_cmd::Command;
 use phx_apply::{apply, Status};
-use phx_common::plan::*;
+use phx_plan::*;
 use std::path::Path;
 
 use crate::common;

@@ -4,7 +4,7 @@
 
 use assert_cmd::Command;
 use phx_apply::{apply, Options, Status};
-use phx_common::plan::*;
+use phx_plan::*;
 use std::time::{Duration, Instant};
 
 use crate::common;

@@ -4,7 +4,7 @@
 //! does not vouch for, or a backup whose mode was changed (setuid).
 
 use phx_apply::apply;
-use phx_common::plan::*;
+use phx_plan::*;
 use std::path::{Path, PathBuf};
 
 use crate::common;

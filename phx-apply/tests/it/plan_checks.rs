@@ -3,7 +3,7 @@
 
 use assert_cmd::Command;
 use phx_apply::check_plan;
-use phx_common::plan::*;
+use phx_plan::*;
 use predicates::prelude::*;
 
 use crate::common;

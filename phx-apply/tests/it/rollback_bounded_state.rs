@@ -3,7 +3,7 @@
 //! a link. What it cannot read is kept, as a changed file is.
 
 use phx_apply::apply;
-use phx_common::plan::*;
+use phx_plan::*;
 
 use crate::common;
 use common::{opts, step};

@@ -4,7 +4,7 @@
 //! process-wide.
 
 use phx_apply::apply;
-use phx_common::plan::*;
+use phx_plan::*;
 use std::os::unix::fs::PermissionsExt;
 
 use crate::common;

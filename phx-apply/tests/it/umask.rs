@@ -2,7 +2,7 @@
 //! process-wide, and other tests create files concurrently.
 
 use phx_apply::apply;
-use phx_common::plan::*;
+use phx_plan::*;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
 use crate::common;

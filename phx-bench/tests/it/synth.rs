@@ -6,7 +6,7 @@
 
 use assert_cmd::Command;
 use phx_common::config::{load, Input};
-use phx_common::plan::Action;
+use phx_plan::Action;
 use std::path::Path;
 
 #[test]

@@ -5,7 +5,7 @@
 #![allow(dead_code)]
 
 use phx_apply::{apply, Options, Report};
-use phx_common::plan::Step;
+use phx_plan::Step;
 pub use phx_testkit::*;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};

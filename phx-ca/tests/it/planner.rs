@@ -3,7 +3,7 @@
 
 use crate::common;
 use common::*;
-use phx_common::plan::Action;
+use phx_plan::Action;
 
 fn upstream() -> std::path::PathBuf {
     upstream_dir()

@@ -13,7 +13,7 @@ fn the_ca_passwords_appear_nowhere() {
     let r = root.path();
     let steps = plan(cfg.path());
     let mut plan_text = Vec::new();
-    let mut p = phx_common::plan::Plan::new("phx-ca");
+    let mut p = phx_plan::Plan::new("phx-ca");
     p.steps = steps.clone();
     p.write_jsonl(&mut plan_text).unwrap();
     let first = run_with(&steps, r, false, true);

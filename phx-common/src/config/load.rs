@@ -9,6 +9,7 @@ use super::parse::{Document, Shape};
 use super::problems::Problems;
 use super::raw::Obj;
 use super::validate;
+use phx_plan::fsutil::MAX_DOCUMENT;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -17,10 +18,6 @@ pub const HYPERVISOR_FILE: &str = "phoenix_hypervisor_config.json";
 pub const LXC_FILE: &str = "phoenix_lxc_configs.json";
 pub const VM_FILE: &str = "phoenix_vm_configs.json";
 
-/// The largest document read: the 100,000-guest synthetic inventory that
-/// `scripts/bench` loads has files of up to 99 MB; past 128 MiB a document
-/// is not a configuration. (It was 64 MiB until the bench reported 100,000.)
-pub const MAX_DOCUMENT: u64 = 128 << 20;
 /// The largest stdin stream read (three documents at most).
 pub const MAX_STREAM: u64 = 256 << 20;
 

@@ -7,7 +7,7 @@
 
 use crate::config::{Inventory, Problems};
 use crate::fast_hash::FastMap;
-use crate::plan::Plan;
+use phx_plan::{Plan, StepSink};
 use std::collections::BTreeMap;
 
 mod observed;
@@ -65,15 +65,15 @@ pub struct GuestSummary {
 }
 
 #[derive(Debug)]
-pub struct Planned {
-    pub plan: Plan,
+pub struct Planned<S: StepSink = Plan> {
+    pub plan: S,
     /// Drift that is reported, not changed (smaller disks, restarts…).
     pub notes: Vec<String>,
     /// One entry per guest that gets any step, in plan order.
     pub guests: Vec<GuestSummary>,
 }
 
-impl Planned {
+impl<S: StepSink> Planned<S> {
     /// A progress line per guest that gets steps: `[2/5] CT 103 Step-CA: clone from 900; start`.
     pub fn progress(&self, kind: Kind) -> Vec<String> {
         let n = self.guests.len();
@@ -99,6 +99,8 @@ pub fn refuse(problems: Problems) -> Result<(), Problems> {
 
 /// A guest tool's planner, driven by [`plan_in_order`].
 pub trait GuestPlanner {
+    /// Where its steps go: a [`Plan`] kept, or a [`phx_plan::PlanWriter`].
+    type Sink: StepSink;
     /// Steps that make guest `id` exist and match its entry (`i` of
     /// `total`, for messages); short names of what was planned.
     fn converge(&mut self, id: u32, i: usize, total: usize) -> Vec<String>;
@@ -106,7 +108,7 @@ pub trait GuestPlanner {
     /// the order over every guest of both kinds.
     fn start(&mut self, id: u32, rank: usize, i: usize, total: usize) -> Option<String>;
     fn name(&self, id: u32) -> String;
-    fn finish(self) -> (Plan, Vec<String>);
+    fn finish(self) -> (Self::Sink, Vec<String>);
 }
 
 /// The guests one tool plans, in the one order over containers and VMs,
@@ -131,13 +133,17 @@ impl GuestOrder {
 
 /// Plans the guests `mine` picks out of the one order over containers and
 /// VMs: each one's steps, then every start. A start's rank is global, so
-/// phoenix-cli can interleave the two tools' starts.
-pub fn plan_in_order(inv: &Inventory, mine: impl Fn(u32) -> bool, p: impl GuestPlanner) -> Planned {
+/// phx-apply can interleave the two tools' starts.
+pub fn plan_in_order<P: GuestPlanner>(
+    inv: &Inventory,
+    mine: impl Fn(u32) -> bool,
+    p: P,
+) -> Planned<P::Sink> {
     plan_in(GuestOrder::of(inv, mine), p)
 }
 
 /// [`plan_in_order`] over an order already made.
-pub fn plan_in(order: GuestOrder, mut p: impl GuestPlanner) -> Planned {
+pub fn plan_in<P: GuestPlanner>(order: GuestOrder, mut p: P) -> Planned<P::Sink> {
     let GuestOrder { ids: order, rank } = order;
     let total = order.len();
     let mut summaries: BTreeMap<u32, Vec<String>> = BTreeMap::new();

@@ -3,9 +3,9 @@
 //! and one `pct list`/`qm list` for which of them run.
 
 use super::Kind;
-use crate::fsutil::under_root;
 use crate::guest_conf::{self, GuestConf};
 use crate::probe;
+use phx_plan::fsutil::under_root;
 use std::collections::{HashMap, HashSet};
 use std::ffi::{OsStr, OsString};
 use std::path::Path;

@@ -5,8 +5,8 @@
 
 use super::Options;
 use crate::guest_conf::{self, Dialect};
-use crate::plan::{Action, CommandStep, Plan};
 use crate::text::cat;
+use phx_plan::{Action, CommandStep, GuestKind, Plan, StartRank, StepSink};
 use std::fmt::Display;
 
 /// What tells pct and its containers from qm and its VMs.
@@ -14,6 +14,8 @@ use std::fmt::Display;
 pub struct Kind {
     /// Step ids start with it: `lxc`, `vm`.
     pub prefix: &'static str,
+    /// How a start step's rank names the kind.
+    pub start_kind: GuestKind,
     /// `pct`, `qm`.
     pub program: &'static str,
     /// `CT`, `VM`.
@@ -36,6 +38,7 @@ pub struct Kind {
 /// Containers, through pct.
 pub const CT: Kind = Kind {
     prefix: "lxc",
+    start_kind: GuestKind::Lxc,
     program: "pct",
     noun: "CT",
     guest: "container",
@@ -50,6 +53,7 @@ pub const CT: Kind = Kind {
 /// VMs, through qm.
 pub const VM: Kind = Kind {
     prefix: "vm",
+    start_kind: GuestKind::Vm,
     program: "qm",
     noun: "VM",
     guest: "VM",
@@ -97,16 +101,17 @@ pub fn push_options<K: AsRef<str>, V: AsRef<str>>(argv: &mut Vec<String>, pairs:
 
 /// A guest tool's plan and notes as they grow, with the steps both tools
 /// make alike.
-pub struct GuestSteps {
+pub struct GuestSteps<S: StepSink = Plan> {
     pub kind: Kind,
     pub opts: Options,
-    pub plan: Plan,
+    pub plan: S,
     pub notes: Vec<String>,
 }
 
-impl GuestSteps {
-    /// `plan` is where the steps go: a new [`Plan`], kept, or a streaming one.
-    pub fn new(kind: Kind, plan: Plan, opts: Options, notes: Vec<String>) -> Self {
+impl<S: StepSink> GuestSteps<S> {
+    /// `plan` is where the steps go: a new [`Plan`], kept, or a
+    /// [`phx_plan::PlanWriter`].
+    pub fn new(kind: Kind, plan: S, opts: Options, notes: Vec<String>) -> Self {
         GuestSteps {
             kind,
             opts,
@@ -199,14 +204,25 @@ impl GuestSteps {
         format!("resize {disk} {size}")
     }
 
-    /// The start of guest `id`, named by its `rank` in the order over every guest.
+    /// The start of guest `id`, carrying its `rank` in the order over every
+    /// guest: phx-apply runs the starts of every plan last, in that order.
     pub fn start(&mut self, id: u32, rank: usize, tag: &str, boot_order: impl Display) -> String {
         let argv = self.kind.argv(&["start", &id.to_string()]);
-        self.command(
-            crate::order::start_step_id(rank, self.kind.prefix, id),
-            argv,
-            None,
-            cat(&[tag, ": start (boot order ", &boot_order.to_string(), ")"]),
+        let start = StartRank {
+            rank,
+            kind: self.kind.start_kind,
+            id,
+        };
+        self.plan.push_start(
+            cat(&["start:", self.kind.prefix, ":", &id.to_string()]),
+            Action::Command(CommandStep {
+                argv,
+                unless: None,
+                only_if: None,
+                desc: cat(&[tag, ": start (boot order ", &boot_order.to_string(), ")"]),
+                notify: Vec::new(),
+            }),
+            start,
         );
         "start".to_string()
     }
@@ -216,7 +232,7 @@ impl GuestSteps {
 mod tests {
     use super::*;
     use crate::guests::Options;
-    use crate::plan::Action;
+    use phx_plan::Action;
 
     #[test]
     fn a_reboot_is_planned_only_with_restart() {

@@ -2,9 +2,10 @@
 //! injected silently: missing documents, unknown keys, oversized input,
 //! control characters, and contradicting settings.
 
-use phx_common::config::load::{load_stream, load_with, Options, MAX_DOCUMENT};
+use phx_common::config::load::{load_stream, load_with, Options};
 use phx_common::config::problems::MAX_SHOWN;
 use phx_common::config::{load, Input, Problems};
+use phx_plan::fsutil::MAX_DOCUMENT;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 

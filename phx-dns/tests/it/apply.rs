@@ -6,14 +6,14 @@ use common::*;
 use phx_apply::{apply, Options, Report, Status};
 use std::path::Path;
 
-fn plan_of(dir: &Path) -> Vec<phx_common::Step> {
+fn plan_of(dir: &Path) -> Vec<phx_plan::Step> {
     phx_dns::build(&load_dir(dir), &Default::default())
         .unwrap_or_else(|p| panic!("{p}"))
         .plan
         .steps
 }
 
-fn run(steps: &[phx_common::Step], root: &Path) -> Report {
+fn run(steps: &[phx_plan::Step], root: &Path) -> Report {
     let opts = Options {
         root: root.to_path_buf(),
         run_commands: false,

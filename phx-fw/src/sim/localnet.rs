@@ -113,7 +113,7 @@ pub fn read(root: &Path, given: Option<&Path>) -> Result<Routes, String> {
             .map(Routes::Node)
             .map_err(|e| format!("{}: {e}", p.display()));
     }
-    let path = phx_common::fsutil::under_root(root, "/proc/net/route");
+    let path = phx_plan::fsutil::under_root(root, "/proc/net/route");
     let Ok(text) = std::fs::read_to_string(&path) else {
         return Ok(Routes::None);
     };

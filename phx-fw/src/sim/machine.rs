@@ -5,7 +5,7 @@
 //! node's own addresses (`address` lines of `/etc/network/interfaces`).
 
 use super::values::{GuestInfo, Nic, Topology};
-use phx_common::fsutil::under_root;
+use phx_plan::fsutil::under_root;
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 use std::path::Path;

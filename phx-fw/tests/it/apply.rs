@@ -18,7 +18,7 @@ fn opts(root: &Path, run_commands: bool) -> Options {
     }
 }
 
-fn plan_steps(dir: &Path) -> Vec<phx_common::Step> {
+fn plan_steps(dir: &Path) -> Vec<phx_plan::Step> {
     let inv = load_dir(dir);
     phx_fw::plan(&inv, &Default::default()).unwrap().0.steps
 }

@@ -150,7 +150,7 @@ fn plan_steps_have_no_mode_and_restart_only_as_handler() {
         ]
     );
     for s in &plan.steps {
-        if let phx_common::Action::File(f) = &s.action {
+        if let phx_plan::Action::File(f) = &s.action {
             assert!(
                 f.mode.is_none() && f.owner.is_none() && f.group.is_none(),
                 "pmxcfs: no mode/owner on {}",
@@ -158,7 +158,7 @@ fn plan_steps_have_no_mode_and_restart_only_as_handler() {
             );
             assert_eq!(f.notify, ["fw:restart"]);
         }
-        if let phx_common::Action::Handler(h) = &s.action {
+        if let phx_plan::Action::Handler(h) = &s.action {
             // `pve-firewall compile` exits 0 on rule errors: it is no check.
             assert_eq!(h.argv, ["pve-firewall", "restart"]);
         }

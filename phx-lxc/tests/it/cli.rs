@@ -117,7 +117,7 @@ fn a_good_config_prints_a_plan_and_one_pct_list() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let steps = phx_common::plan::read_jsonl(&out.stdout[..]).unwrap();
+    let steps = phx_plan::read_jsonl(&out.stdout[..]).unwrap();
     assert!(steps.iter().any(|s| s.id == "lxc:900:create"));
     assert!(steps.iter().all(|s| s.tool == "phx-lxc"));
     assert_eq!(log(root.path()), vec!["pct list"]);

@@ -4,8 +4,8 @@
 
 use phx_apply::Report;
 use phx_common::config::Inventory;
-use phx_common::plan::Step;
 use phx_lxc::{observe, Options, Planned};
+use phx_plan::Step;
 pub use phx_testkit::*;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};

@@ -9,8 +9,8 @@ use crate::common;
 
 use common::*;
 use phx_apply::Status;
-use phx_common::plan::Action;
 use phx_lxc::Options;
+use phx_plan::Action;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -29,7 +29,7 @@ fn drifted(extra: &str) -> (tempfile::TempDir, phx_common::config::Inventory) {
     (root, inv)
 }
 
-fn conf_step(root: &Path, inv: &phx_common::config::Inventory) -> Vec<phx_common::Step> {
+fn conf_step(root: &Path, inv: &phx_common::config::Inventory) -> Vec<phx_plan::Step> {
     let p = plan(inv, root, Options::default());
     let steps: Vec<_> = p
         .plan

@@ -304,7 +304,7 @@ fn a_missing_raw_line_is_added_once_keeping_the_snapshot_sections() {
     assert_eq!(p.plan.steps.len(), 1, "{:?}", p.plan.steps);
     assert_eq!(p.plan.steps[0].id, "lxc:901:conf");
     match &p.plan.steps[0].action {
-        phx_common::plan::Action::File(f) => {
+        phx_plan::Action::File(f) => {
             assert_eq!(f.path, "/etc/pve/lxc/901.conf");
             assert!(
                 f.mode.is_none() && f.owner.is_none() && f.group.is_none(),
@@ -451,10 +451,10 @@ fn a_changed_apparmor_profile_replaces_the_line() {
     converge(cfg.path(), root.path());
     // 900 carries the snapshot 110 was cloned from: make 110 carry one too,
     // so the edit is seen to keep snapshot sections.
-    let mut snap = phx_common::plan::Plan::new("test");
+    let mut snap = phx_plan::Plan::new("test");
     snap.push(
         "snap",
-        phx_common::plan::Action::Command(phx_common::plan::CommandStep {
+        phx_plan::Action::Command(phx_plan::CommandStep {
             argv: ["pct", "snapshot", "110", "before"]
                 .map(String::from)
                 .to_vec(),

@@ -260,7 +260,7 @@ fn clone_source_snapshot_planned_only_when_missing() {
         .unwrap();
     assert!(snap < ids.iter().position(|i| i.ends_with(":clone")).unwrap());
     match &p.plan.steps[snap].action {
-        phx_common::plan::Action::Command(c) => assert_eq!(
+        phx_plan::Action::Command(c) => assert_eq!(
             c.unless.as_ref().unwrap(),
             &["pct", "config", "900", "--snapshot", "golden"]
                 .map(String::from)
@@ -290,7 +290,7 @@ fn a_gpu_the_entry_does_not_assign_is_removed() {
     assert_eq!(p.plan.steps.len(), 1, "{:?}", p.plan.steps);
     assert_eq!(p.plan.steps[0].id, "lxc:911:conf");
     match &p.plan.steps[0].action {
-        phx_common::plan::Action::File(f) => assert_eq!(f.content, rendered),
+        phx_plan::Action::File(f) => assert_eq!(f.content, rendered),
         other => panic!("{other:?}"),
     }
     assert!(

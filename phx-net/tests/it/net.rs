@@ -3,7 +3,7 @@
 
 use assert_cmd::Command;
 use phx_apply::{apply, Options};
-use phx_common::plan::read_jsonl;
+use phx_plan::read_jsonl;
 use predicates::prelude::*;
 use std::path::{Path, PathBuf};
 
@@ -65,7 +65,7 @@ fn seeded_root() -> tempfile::TempDir {
     root
 }
 
-fn plan(config: &Path, root: &Path) -> Vec<phx_common::Step> {
+fn plan(config: &Path, root: &Path) -> Vec<phx_plan::Step> {
     let out = Command::cargo_bin("phx-net")
         .unwrap()
         .arg("--config-dir")

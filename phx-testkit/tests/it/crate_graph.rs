@@ -1,6 +1,8 @@
 //! The workspace's dependency rules (docs/design.md, "Architecture"), read from
-//! `cargo metadata`: tools depend on the shared model only, never on each
-//! other or on the executor; phx-common depends on no workspace crate;
+//! `cargo metadata`: phx-plan (the plan format) depends on no workspace
+//! crate; the executor on phx-plan only, never on the configuration loader;
+//! phx-common on phx-plan; tools on phx-common and phx-plan, never on each
+//! other or on the executor;
 //! test, benchmark and packaging crates are never a normal dependency of
 //! anything.
 
@@ -11,17 +13,21 @@ use std::collections::BTreeMap;
 /// dependencies; dev-dependencies are the tests' business).
 fn allowed(krate: &str) -> Vec<&'static str> {
     match krate {
-        "phx-common" => vec![],
-        "phx-apply" | "phx-bench" => vec!["phx-common"],
-        "phx-testkit" => vec!["phx-common", "phx-apply"],
+        "phx-plan" => vec![],
+        // The executor reads plans, never the configuration.
+        "phx-apply" => vec!["phx-plan"],
+        "phx-common" => vec!["phx-plan"],
+        "phx-bench" => vec!["phx-common", "phx-plan"],
+        "phx-testkit" => vec!["phx-common", "phx-plan", "phx-apply"],
         // The schemas are built from the loader's section declarations.
-        "phx-schema" => vec!["phx-common"],
+        "phx-schema" => vec!["phx-common", "phx-plan"],
         // Packaging reads every shipped program's command line.
-        "phx-pkg" => std::iter::once("phx-common")
+        "phx-pkg" => ["phx-common", "phx-plan"]
+            .into_iter()
             .chain(phx_testkit::SHIPPED_TOOLS)
             .collect(),
-        // Every tool: the shared model, nothing else of ours.
-        _ => vec!["phx-common"],
+        // Every tool: the shared model and the plan format, nothing else of ours.
+        _ => vec!["phx-common", "phx-plan"],
     }
 }
 
@@ -77,6 +83,10 @@ fn workspace_deps() -> BTreeMap<String, Vec<(String, Option<String>)>> {
 fn tools_depend_on_the_shared_model_only() {
     let graph = workspace_deps();
     assert!(graph.contains_key("phx-net") && graph.contains_key("phx-apply"));
+    assert!(
+        graph.contains_key("phx-plan"),
+        "the plan format has its own crate"
+    );
     let mut wrong = Vec::new();
     for (krate, deps) in &graph {
         for (dep, kind) in deps {

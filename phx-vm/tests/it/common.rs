@@ -5,7 +5,7 @@
 
 use phx_apply::Report;
 use phx_common::config::Inventory;
-use phx_common::plan::Step;
+use phx_plan::Step;
 pub use phx_testkit::*;
 use phx_vm::{observe, Options, Planned};
 use std::ffi::OsString;

@@ -6,7 +6,7 @@
 use crate::common;
 
 use common::*;
-use phx_common::plan::Action;
+use phx_plan::Action;
 use phx_vm::{Options, StartMode};
 use std::path::Path;
 
@@ -288,7 +288,7 @@ fn the_binary_writes_as_it_plans_the_plan_the_library_keeps() {
         .output()
         .unwrap();
     let stdout = phx_testkit::stdout_of(out);
-    let steps = phx_common::plan::read_jsonl(stdout.as_bytes()).unwrap();
+    let steps = phx_plan::read_jsonl(stdout.as_bytes()).unwrap();
     assert!(steps.iter().any(|s| s.id.ends_with(":create")), "{steps:?}");
     let kept = plan(&load_dir(cfg.path()), root.path(), Options::default());
     assert_eq!(steps, kept.plan.steps);

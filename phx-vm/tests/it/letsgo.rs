@@ -87,13 +87,15 @@ fn assert_start_order(inv: &Inventory, steps: &[Value]) {
         ids[first_start..].iter().all(|i| i.starts_with("start:")),
         "every start after every other step: {ids:?}"
     );
-    let started: Vec<u32> = ids[first_start..]
+    // Each start carries its place in the start order: kind and guest id.
+    let starts = &steps[first_start..];
+    let started: Vec<u32> = starts
         .iter()
-        .map(|i| i.rsplit(':').next().unwrap().parse().unwrap())
+        .map(|s| s["start"]["id"].as_u64().unwrap() as u32)
         .collect();
-    let kinds: std::collections::BTreeSet<&str> = ids[first_start..]
+    let kinds: std::collections::BTreeSet<&str> = starts
         .iter()
-        .map(|i| i.split(':').nth(2).unwrap())
+        .map(|s| s["start"]["kind"].as_str().unwrap())
         .collect();
     assert_eq!(kinds.len(), 2, "containers and VMs both start: {ids:?}");
     let g = guests(inv);

@@ -191,10 +191,7 @@ fn a_new_password_rewrites_the_snippet_and_rebuilds_the_running_vms_drive() {
         "only the drive is rebuilt"
     );
     let text = std::fs::read_to_string(r.join(SNIPPET)).unwrap();
-    assert!(phx_common::crypt::sha512_matches(
-        new,
-        &snippet_crypt(&text)
-    ));
+    assert!(phx_plan::crypt::sha512_matches(new, &snippet_crypt(&text)));
     clear_nowhere_on_the_host(new, r, cfg.path());
     assert_nowhere(new, &printed, &plan, r);
     assert_nowhere(SECRET, &printed, &plan, r);

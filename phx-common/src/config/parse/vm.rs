@@ -2,10 +2,11 @@
 
 use super::super::model::*;
 use super::super::raw::{List, Obj, Scalar};
-use super::super::reader::{line_safe, At, Reader};
+use super::super::reader::{At, Reader};
 use super::guest::{common, GuestDefaults, RawGuestCommon};
 use super::tokens::*;
 use crate::section;
+use phx_plan::safe_text::line_safe;
 
 section! {
     pub struct RawVm {

@@ -1,9 +1,12 @@
-//! Where a streaming plan's steps go: a thread of their own turns each into
-//! its JSON line and writes it, while the planner goes on with the next
-//! guest. At 10,000 guests phx-lxc's 21,000 steps took a quarter of its
-//! planning time to serialise.
+//! A plan written as it is made: each step goes to a thread of its own that
+//! turns it into its JSON line and writes it, while the planner goes on with
+//! the next guest. A guest tool's plan at 10,000 guests is 21,000 steps,
+//! which held whole cost more memory than the rest of the tool, and took a
+//! quarter of its planning time to serialise.
 
-use crate::plan::{write_line, Step, Trailer};
+use crate::plan::{write_line, StepSink};
+use crate::step::Step;
+use crate::trailer::Trailer;
 use std::io::Write;
 use std::sync::mpsc::{sync_channel, SyncSender};
 use std::thread::JoinHandle;
@@ -24,27 +27,31 @@ enum Msg {
     End,
 }
 
-pub(crate) struct Stream {
+/// A [`StepSink`] that writes; [`PlanWriter::finish`] writes the trailer.
+/// Its lines are those [`crate::Plan::write_jsonl`] writes for the same steps.
+pub struct PlanWriter {
+    tool: String,
     /// Both taken by `end` or `drop`.
     tx: Option<SyncSender<Msg>>,
     writer: Option<JoinHandle<std::io::Result<()>>>,
     /// Steps not yet handed over: fewer than a batch.
     batch: Vec<Step>,
-    pub sent: usize,
+    sent: usize,
 }
 
-impl std::fmt::Debug for Stream {
+impl std::fmt::Debug for PlanWriter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Stream")
+        f.debug_struct("PlanWriter")
             .field("sent", &self.sent)
             .finish_non_exhaustive()
     }
 }
 
-impl Stream {
+impl PlanWriter {
     pub fn new(tool: &str, mut out: Box<dyn Write + Send>) -> Self {
         let (tx, rx) = sync_channel(IN_FLIGHT);
         let tool = tool.to_string();
+        let tool_of_writer = tool.clone();
         let writer = std::thread::spawn(move || {
             // One step's line, made here and written whole: serde_json's
             // many small writes would each go through `out`'s dynamic dispatch.
@@ -70,7 +77,7 @@ impl Stream {
                     Msg::End => {
                         return match error {
                             Some(e) => Err(e),
-                            None => write_line(&mut out, &Trailer::new(&tool, written))
+                            None => write_line(&mut out, &Trailer::new(&tool_of_writer, written))
                                 .and_then(|()| out.flush()),
                         };
                     }
@@ -79,19 +86,12 @@ impl Stream {
             // Dropped without End: what was written goes out, no trailer.
             error.map_or_else(|| out.flush(), Err)
         });
-        Stream {
+        PlanWriter {
+            tool,
             tx: Some(tx),
             writer: Some(writer),
             batch: Vec::with_capacity(BATCH),
             sent: 0,
-        }
-    }
-
-    pub fn send(&mut self, step: Step) {
-        self.sent += 1;
-        self.batch.push(step);
-        if self.batch.len() == BATCH {
-            self.hand_over();
         }
     }
 
@@ -107,13 +107,18 @@ impl Stream {
         }
     }
 
-    /// The trailer after every step; the writer's first error.
-    pub fn end(mut self) -> std::io::Result<()> {
+    /// The trailer, after every step written; then the output is flushed.
+    /// The first error writing any line, except a reader that stopped
+    /// reading (`| head`), which is no error.
+    pub fn finish(mut self) -> std::io::Result<()> {
         self.hand_over();
         if let Some(tx) = self.tx.take() {
             let _ = tx.send(Msg::End);
         }
-        self.join().unwrap_or(Ok(()))
+        match self.join().unwrap_or(Ok(())) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            r => r,
+        }
     }
 
     /// Waits for the writer, once every step sent was handed over.
@@ -129,9 +134,25 @@ impl Stream {
     }
 }
 
+impl StepSink for PlanWriter {
+    fn tool(&self) -> &str {
+        &self.tool
+    }
+    fn add(&mut self, step: Step) {
+        self.sent += 1;
+        self.batch.push(step);
+        if self.batch.len() == BATCH {
+            self.hand_over();
+        }
+    }
+    fn len(&self) -> usize {
+        self.sent
+    }
+}
+
 /// A plan dropped without its end (a planner that failed): what was sent
 /// is written, without a trailer, before the process goes on.
-impl Drop for Stream {
+impl Drop for PlanWriter {
     fn drop(&mut self) {
         if std::thread::panicking() {
             // Not waited for, but handed over, as every step was before

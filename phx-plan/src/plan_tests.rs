@@ -1,6 +1,7 @@
 //! A streaming plan against a kept one.
 
 use super::*;
+use crate::{argv, read_jsonl, Action, CommandStep, FileStep, PlanWriter};
 use std::sync::{Arc, Mutex};
 
 /// A writer the test can read back after the plan (its writer thread) took it.
@@ -23,7 +24,7 @@ impl Write for Shared {
     }
 }
 
-fn fill(p: &mut Plan) {
+fn fill(p: &mut impl StepSink) {
     p.push(
         "a",
         Action::Command(CommandStep {
@@ -51,18 +52,17 @@ fn a_streaming_plan_writes_what_a_kept_one_writes_and_keeps_nothing() {
     kept.write_jsonl(&mut want).unwrap();
 
     let out = Shared::default();
-    let mut streaming = Plan::streaming("phx-lxc", Box::new(out.clone()));
+    let mut streaming = PlanWriter::new("phx-lxc", Box::new(out.clone()));
     fill(&mut streaming);
-    assert!(streaming.steps.is_empty());
     assert_eq!(streaming.len(), 2);
-    streaming.end_stream().unwrap();
+    streaming.finish().unwrap();
     assert_eq!(out.text(), String::from_utf8(want.clone()).unwrap());
     let back = read_jsonl(want.as_slice()).unwrap();
     assert_eq!(back, kept.steps);
 }
 
 /// Steps numbered 0..n, so a lost or reordered one shows.
-fn numbered(p: &mut Plan, n: usize) {
+fn numbered(p: &mut impl StepSink, n: usize) {
     for i in 0..n {
         p.push(
             format!("s{i}"),
@@ -87,13 +87,13 @@ fn steps_of_many_batches_and_a_partial_one_arrive_whole_and_in_order() {
         let want = String::from_utf8(want).unwrap();
 
         let out = Shared::default();
-        let mut ended = Plan::streaming("phx-lxc", Box::new(out.clone()));
+        let mut ended = PlanWriter::new("phx-lxc", Box::new(out.clone()));
         numbered(&mut ended, n);
         assert_eq!(ended.len(), n);
-        ended.end_stream().unwrap();
+        ended.finish().unwrap();
         assert_eq!(out.text(), want, "{n} steps, ended");
 
-        let mut dropped = Plan::streaming("phx-lxc", Box::new(out.clone()));
+        let mut dropped = PlanWriter::new("phx-lxc", Box::new(out.clone()));
         numbered(&mut dropped, n);
         drop(dropped);
         let steps: String = want.lines().take(n).map(|l| format!("{l}\n")).collect();
@@ -156,20 +156,20 @@ impl Write for Broken {
 
 #[test]
 fn a_write_error_is_reported_at_the_end_but_a_closed_reader_is_not_one() {
-    let mut p = Plan::streaming("phx-vm", Box::new(Broken(std::io::ErrorKind::StorageFull)));
+    let mut p = PlanWriter::new("phx-vm", Box::new(Broken(std::io::ErrorKind::StorageFull)));
     fill(&mut p);
     assert_eq!(p.len(), 2);
-    let e = p.end_stream().unwrap_err();
+    let e = p.finish().unwrap_err();
     assert_eq!(e.kind(), std::io::ErrorKind::StorageFull);
-    let mut p = Plan::streaming("phx-vm", Box::new(Broken(std::io::ErrorKind::BrokenPipe)));
+    let mut p = PlanWriter::new("phx-vm", Box::new(Broken(std::io::ErrorKind::BrokenPipe)));
     fill(&mut p);
-    p.end_stream().unwrap();
+    p.finish().unwrap();
 }
 
 #[test]
 fn a_streaming_plan_dropped_without_its_end_has_no_trailer() {
     let out = Shared::default();
-    let mut p = Plan::streaming("phx-lxc", Box::new(out.clone()));
+    let mut p = PlanWriter::new("phx-lxc", Box::new(out.clone()));
     fill(&mut p);
     drop(p);
     let text = out.text();
@@ -181,12 +181,12 @@ fn a_streaming_plan_dropped_without_its_end_has_no_trailer() {
 fn a_dead_output_never_holds_the_planner_back() {
     // More steps than the writer takes in flight: after its first error the
     // writer still takes every step, so pushing never blocks.
-    let mut p = Plan::streaming("phx-lxc", Box::new(Broken(std::io::ErrorKind::StorageFull)));
+    let mut p = PlanWriter::new("phx-lxc", Box::new(Broken(std::io::ErrorKind::StorageFull)));
     for _ in 0..3000 {
         fill(&mut p);
     }
     assert_eq!(p.len(), 6000);
-    let e = p.end_stream().unwrap_err();
+    let e = p.finish().unwrap_err();
     assert_eq!(e.kind(), std::io::ErrorKind::StorageFull);
 }
 
@@ -204,8 +204,8 @@ impl Write for Panics {
 
 #[test]
 #[should_panic(expected = "the output panicked")]
-fn a_panic_writing_the_plan_reaches_end_stream() {
-    let mut p = Plan::streaming("phx-lxc", Box::new(Panics));
+fn a_panic_writing_the_plan_reaches_finish() {
+    let mut p = PlanWriter::new("phx-lxc", Box::new(Panics));
     fill(&mut p);
-    let _ = p.end_stream();
+    let _ = p.finish();
 }

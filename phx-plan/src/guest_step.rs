@@ -2,7 +2,7 @@
 //! only through `pct exec` (read-back, guards, writes with the content on
 //! stdin), so content never appears in a process's arguments.
 
-use crate::plan::{is_false, CommandStep};
+use crate::step::{is_false, CommandStep};
 use serde::{Deserialize, Serialize};
 
 /// A whole file inside guest `ctid`. Exactly one of `content` and
@@ -103,7 +103,7 @@ pub struct FromGuestStep {
 
 #[cfg(test)]
 mod tests {
-    use crate::plan::{Action, CommandStep, GuestCommandStep, Plan};
+    use crate::{Action, CommandStep, GuestCommandStep, Plan};
 
     #[test]
     fn a_guest_command_is_one_json_object_in_the_order_it_always_had() {
@@ -126,10 +126,10 @@ mod tests {
             line,
             r#"{"v":1,"tool":"phx-ca","id":"rm","kind":"guest_command","ctid":102,"argv":["rm","x"],"only_if":["test","-e","x"],"desc":"remove x","notify":["h"]}"#
         );
-        let back: crate::plan::Step = serde_json::from_str(&line).unwrap();
+        let back: crate::Step = serde_json::from_str(&line).unwrap();
         assert_eq!(back, plan.steps[0]);
         let missing = line.replace(r#""argv":["rm","x"],"#, "");
-        let err = serde_json::from_str::<crate::plan::Step>(&missing).unwrap_err();
+        let err = serde_json::from_str::<crate::Step>(&missing).unwrap_err();
         assert!(err.to_string().contains("argv"), "{err}");
     }
 }

@@ -1,15 +1,11 @@
-//! The plan: JSON Lines, one step per line, in execution order. Tools only
-//! ever produce steps; `phx-apply` is the one thing that acts on them.
+//! One step of a plan: what it acts on and how, as one JSON line.
 
-use crate::plan_stream::Stream;
-use serde::{Deserialize, Serialize};
-use std::io::{BufRead, Write};
-
-pub use crate::plan_guest::{
-    FromGuestStep, GuestCommandStep, GuestFileStep, GuestJsonStep, GuestSecretStep, JsonSet,
-    JsonUpsert,
+use crate::guest_step::{
+    FromGuestStep, GuestCommandStep, GuestFileStep, GuestJsonStep, GuestSecretStep,
 };
+use serde::{Deserialize, Serialize};
 
+/// The plan format's version, in every step and trailer.
 pub const VERSION: u32 = 1;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -20,6 +16,27 @@ pub struct Step {
     pub id: String,
     #[serde(flatten)]
     pub action: Action,
+    /// Only on a guest's start: where it goes in the one start order over
+    /// every guest tool's plan (phx-apply runs starts last, by rank).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<StartRank>,
+}
+
+/// A guest start's place in the order over containers and VMs (phx-common's
+/// `order`: dependencies and clone sources, then boot_order, then ID).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct StartRank {
+    pub rank: usize,
+    /// `lxc` or `vm`.
+    pub kind: GuestKind,
+    pub id: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GuestKind {
+    Lxc,
+    Vm,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -255,246 +272,7 @@ impl Action {
     }
 }
 
-/// Collects one tool's steps in `steps`, or, made with [`Plan::streaming`],
-/// writes each as it is pushed: a guest tool's plan at 10,000 guests is
-/// 21,000 steps, which held whole cost more memory than the rest of the
-/// tool, and the time to fault that memory in.
-#[derive(Debug, Default)]
-pub struct Plan {
-    pub tool: String,
-    /// The steps kept; always empty when streaming.
-    pub steps: Vec<Step>,
-    stream: Option<Stream>,
-}
-
-/// Plans of at least this many steps are written by two threads.
-const SPLIT_AT: usize = 512;
-
-/// One step or trailer as a JSON line.
-pub(crate) fn write_line(out: &mut impl Write, value: &impl Serialize) -> std::io::Result<()> {
-    serde_json::to_writer(&mut *out, value)?;
-    out.write_all(b"\n")
-}
-
-impl Plan {
-    pub fn new(tool: &str) -> Self {
-        Plan {
-            tool: tool.to_string(),
-            ..Default::default()
-        }
-    }
-
-    /// A plan that writes each step to `out` as a JSON line when it is
-    /// pushed, keeping none; [`Plan::end_stream`] writes the trailer. The
-    /// lines are those [`Plan::write_jsonl`] writes for the same steps.
-    pub fn streaming(tool: &str, out: Box<dyn Write + Send>) -> Self {
-        Plan {
-            stream: Some(Stream::new(tool, out)),
-            ..Plan::new(tool)
-        }
-    }
-
-    pub fn push(&mut self, id: impl Into<String>, action: Action) {
-        let step = Step {
-            v: VERSION,
-            tool: self.tool.clone(),
-            id: id.into(),
-            action,
-        };
-        match &mut self.stream {
-            Some(s) => s.send(step),
-            None => self.steps.push(step),
-        }
-    }
-
-    /// Steps pushed so far, kept or written.
-    pub fn len(&self) -> usize {
-        self.steps.len() + self.stream.as_ref().map_or(0, |s| s.sent)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Where a long plan's steps split into halves of about equal text
-    /// (phx-fw's cluster.fw alone is half its plan); all of a short one.
-    fn halfway(&self) -> usize {
-        if self.steps.len() < SPLIT_AT {
-            return self.steps.len();
-        }
-        // File contents are the bulk of a plan's text; any other step's
-        // few fields count as a short line.
-        let weight = |s: &Step| match &s.action {
-            Action::File(f) => f.content.len(),
-            _ => 200,
-        };
-        let total: usize = self.steps.iter().map(weight).sum();
-        let mut so_far = 0;
-        self.steps
-            .iter()
-            .position(|s| {
-                so_far += weight(s);
-                so_far >= total / 2
-            })
-            .map_or(self.steps.len(), |i| i + 1)
-    }
-
-    /// The steps, then the trailer that says the stream is whole.
-    pub fn write_jsonl(&self, out: &mut impl Write) -> std::io::Result<()> {
-        debug_assert!(
-            self.stream.is_none(),
-            "a streaming plan ends with end_stream"
-        );
-        // A long plan's second half is serialised on a thread of its own
-        // while the first is written: phx-fw's 5,000 file steps at 10,000
-        // guests are 5 MB of JSON-escaped text, a tenth of its run.
-        let (first, second) = self.steps.split_at(self.halfway());
-        std::thread::scope(|s| {
-            let later = (!second.is_empty()).then(|| {
-                s.spawn(|| {
-                    let mut text = Vec::new();
-                    for step in second {
-                        write_line(&mut text, step)?;
-                    }
-                    Ok::<_, std::io::Error>(text)
-                })
-            });
-            for step in first {
-                write_line(out, step)?;
-            }
-            if let Some(later) = later {
-                let text = later
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-                out.write_all(&text)?;
-            }
-            Ok::<_, std::io::Error>(())
-        })?;
-        write_line(out, &Trailer::new(&self.tool, self.steps.len()))
-    }
-
-    /// A streaming plan's trailer, after every step it wrote; then the
-    /// output is flushed. The first error writing any line, except a reader
-    /// that stopped reading (`| head`), which is no error, as for
-    /// [`crate::cli::emit`]. A plan that keeps its steps writes nothing.
-    pub fn end_stream(self) -> std::io::Result<()> {
-        let Some(s) = self.stream else {
-            return Ok(());
-        };
-        match s.end() {
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-            r => r,
-        }
-    }
-}
-
-/// The last line of every tool's plan: which tool wrote it and how many
-/// steps precede it. A planner that dies mid-way (in a pipeline without
-/// `pipefail`, its exit status is lost) or a cut stream leaves no trailer or a
-/// short count, and `read_jsonl` refuses the plan instead of applying half
-/// of it, or nothing while saying "0 changed".
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Trailer {
-    pub v: u32,
-    pub tool: String,
-    pub kind: TrailerKind,
-    /// Steps in this tool's segment of the stream.
-    pub steps: usize,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TrailerKind {
-    End,
-}
-
-impl Trailer {
-    pub fn new(tool: &str, steps: usize) -> Self {
-        Trailer {
-            v: VERSION,
-            tool: tool.to_string(),
-            kind: TrailerKind::End,
-            steps,
-        }
-    }
-}
-
-/// The most one plan stream may hold. The largest real plan (10,000 synthetic
-/// guests, every tool) is about 15 MB; past this bound the input is not a plan.
-pub const MAX_STREAM_BYTES: u64 = 64 << 20;
-
-const INCOMPLETE: &str = "the plan is incomplete: its planner failed or the stream was cut";
-
-/// Reads a plan stream: one or more tools' segments, each closed by its
-/// trailer. A bad line is an error naming its line number; a stream without a
-/// trailer, with steps after the last one, or with a count that does not
-/// match, is refused whole.
-pub fn read_jsonl(input: impl BufRead) -> anyhow::Result<Vec<Step>> {
-    let mut input = input.take(MAX_STREAM_BYTES + 1);
-    let mut steps = Vec::new();
-    let mut segment = 0usize;
-    let mut trailers = 0usize;
-    let mut line = String::new();
-    let mut n = 0usize;
-    loop {
-        line.clear();
-        if input.read_line(&mut line)? == 0 {
-            break;
-        }
-        n += 1;
-        if input.limit() == 0 {
-            anyhow::bail!(
-                "the plan stream is larger than {} MiB; refused",
-                MAX_STREAM_BYTES >> 20
-            );
-        }
-        if line.trim().is_empty() {
-            continue;
-        }
-        let step: Step = match serde_json::from_str(&line) {
-            Ok(s) => s,
-            Err(e) => match serde_json::from_str::<Trailer>(&line) {
-                Ok(t) => {
-                    if t.steps != segment {
-                        anyhow::bail!(
-                            "{INCOMPLETE}: line {n}: {}'s trailer counts {} steps, the stream holds {segment} before it",
-                            t.tool, t.steps
-                        );
-                    }
-                    trailers += 1;
-                    segment = 0;
-                    continue;
-                }
-                Err(_) => anyhow::bail!("plan line {n}: {e}"),
-            },
-        };
-        if step.v != VERSION {
-            anyhow::bail!("plan line {n}: step {:?} has plan version {}, this phx-apply reads version {VERSION}", step.id, step.v);
-        }
-        segment += 1;
-        steps.push(step);
-    }
-    if trailers == 0 {
-        anyhow::bail!("{INCOMPLETE}: no trailer line (a tool's plan ends with {{\"kind\":\"end\",\"steps\":N}})");
-    }
-    if segment > 0 {
-        anyhow::bail!("{INCOMPLETE}: {segment} step(s) after the last trailer");
-    }
-    let mut ids = std::collections::HashSet::new();
-    for s in &steps {
-        if !ids.insert(s.id.as_str()) {
-            anyhow::bail!("plan: step id {:?} appears twice; ids must be unique", s.id);
-        }
-    }
-    Ok(steps)
-}
-
 /// `argv` from string slices, for terse step construction.
 pub fn argv(parts: &[&str]) -> Vec<String> {
     parts.iter().map(|s| s.to_string()).collect()
 }
-
-#[cfg(test)]
-#[path = "plan_tests.rs"]
-mod tests;

@@ -4,8 +4,8 @@
 //! the host is already right (and print nothing about it). What goes wrong
 //! is said without the value: messages end up in logs.
 
-use crate::config::reader::line_safe;
-use crate::plan::SecretRef;
+use crate::safe_text::line_safe;
+use crate::SecretRef;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -149,7 +149,7 @@ fn fill_from(
 /// document may be: a plan naming /dev/zero or a FIFO must not hang the run
 /// or exhaust its memory (`fsutil::read_regular`).
 fn read_bounded(file: &str, at: &Path) -> Result<Vec<u8>, String> {
-    let max = crate::config::load::MAX_DOCUMENT;
+    let max = crate::fsutil::MAX_DOCUMENT;
     match crate::fsutil::read_regular(at, max) {
         Ok(Some(bytes)) => Ok(bytes),
         Ok(None) => Err(format!(
