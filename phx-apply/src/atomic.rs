@@ -10,11 +10,15 @@ pub const TEMP_TAG: &str = ".phx-tmp-";
 
 /// A temp file beside `dest`, so the final rename stays on one file system.
 pub fn temp_beside(dest: &Path) -> PathBuf {
-    let name = dest
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    dest.with_file_name(format!(".{name}{TEMP_TAG}{}", std::process::id()))
+    dest.with_file_name(temp_name(dest.file_name().unwrap_or_default()))
+}
+
+/// `.<name>.phx-tmp-<pid>`: the temp file beside `name`, whoever makes it.
+pub(crate) fn temp_name(name: &std::ffi::OsStr) -> std::ffi::OsString {
+    let mut t = std::ffi::OsString::from(".");
+    t.push(name);
+    t.push(format!("{TEMP_TAG}{}", std::process::id()));
+    t
 }
 
 /// The mode a temp file is created with.

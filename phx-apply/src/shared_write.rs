@@ -7,7 +7,7 @@
 //! in between gets the write refused, naming the swap; no file outside the
 //! directory is read, changed or replaced on the way.
 
-use crate::atomic::{is_dead_temp, Mode, TEMP_TAG};
+use crate::atomic::{is_dead_temp, temp_name, Mode};
 use nix::errno::Errno;
 use nix::fcntl::{openat, renameat, AtFlags, OFlag};
 use nix::sys::stat::{fstatat, Mode as Perm};
@@ -23,14 +23,6 @@ pub type Identity = (u64, u64);
 pub fn identity(file: &std::fs::File) -> std::io::Result<Identity> {
     let m = file.metadata()?;
     Ok((m.dev(), m.ino()))
-}
-
-/// `.<name>.phx-tmp-<pid>`, as `atomic::temp_beside` names it.
-fn temp_name(name: &OsStr) -> OsString {
-    let mut t = OsString::from(".");
-    t.push(name);
-    t.push(format!("{TEMP_TAG}{}", std::process::id()));
-    t
 }
 
 /// Writes `content` to a temp file in `dir` beside `name`, with `mode` and
