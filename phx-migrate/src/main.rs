@@ -1,0 +1,47 @@
+//! phx-migrate: Phoenix files from the original system's.
+
+use clap::Parser;
+use phx_common::cli::{finish, warn, Failure};
+use phx_migrate::cli::Args;
+use phx_migrate::write::{self, Outcome};
+use phx_plan::exit::EXIT_OK;
+
+const TOOL: &str = "phx-migrate";
+
+fn refuse(lines: Vec<String>) -> Failure {
+    let n = lines.len();
+    let mut text = lines.join(&format!("\n{TOOL}: "));
+    text.push_str(&format!("\n{TOOL}: {n} problem(s); nothing was written"));
+    Failure::Usage(text)
+}
+
+fn run(args: Args) -> Result<u8, Failure> {
+    let m = phx_migrate::migrate(&args.from_original).map_err(refuse)?;
+    eprintln!(
+        "{TOOL}: {}: {}",
+        args.from_original.display(),
+        m.layout.describe()
+    );
+    for c in &m.changes {
+        eprintln!("{TOOL}: {c}");
+    }
+    let warnings = write::check_loads(&args.out, &m.files).map_err(refuse)?;
+    warn(TOOL, &warnings);
+    let conflicts = write::conflicts(&args.out, &m.files);
+    if !conflicts.is_empty() {
+        return Err(refuse(conflicts));
+    }
+    let outcomes = write::write_all(&args.out, &m.files)?;
+    for ((name, _), o) in m.files.iter().zip(outcomes) {
+        let what = match o {
+            Outcome::Written => "written",
+            Outcome::Identical => "identical, left alone",
+        };
+        eprintln!("{TOOL}: {}: {what}", args.out.join(name).display());
+    }
+    Ok(EXIT_OK)
+}
+
+fn main() -> std::process::ExitCode {
+    finish(TOOL, run(Args::parse()))
+}

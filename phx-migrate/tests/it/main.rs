@@ -1,0 +1,4 @@
+//! phx-migrate's integration tests: one test binary, each area a module.
+
+mod cli;
+mod dns;
