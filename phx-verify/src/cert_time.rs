@@ -1,0 +1,78 @@
+//! The dates `openssl x509 -startdate -enddate` prints
+//! (`notAfter=Dec  7 04:00:00 2026 GMT`, ASN1_TIME_print's form), as Unix
+//! seconds.
+
+/// Days from 1970-01-01 to the given civil date (proleptic Gregorian).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146097 + doe - 719468
+}
+
+pub fn parse(text: &str) -> Option<i64> {
+    let f: Vec<&str> = text.split_whitespace().collect();
+    let [mon, day, time, year, "GMT"] = f.as_slice() else {
+        return None;
+    };
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let m = MONTHS.iter().position(|x| x == mon)? as i64 + 1;
+    let d: i64 = day.parse().ok().filter(|d| (1..=31).contains(d))?;
+    let y: i64 = year.parse().ok()?;
+    let hms: Vec<i64> = time
+        .split(':')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    let [h, mi, s] = hms.as_slice() else {
+        return None;
+    };
+    Some(days_from_civil(y, m, d) * 86400 + h * 3600 + mi * 60 + s)
+}
+
+/// `1d 23h` / `5h 10m` / `expired 2h ago`: how long until `not_after`.
+pub fn until(not_after: i64, now: i64) -> String {
+    let left = not_after - now;
+    let (sign, s) = if left < 0 {
+        ("expired ", -left)
+    } else {
+        ("", left)
+    };
+    let (d, h, m) = (s / 86400, s % 86400 / 3600, s % 3600 / 60);
+    let span = if d > 0 {
+        format!("{d}d {h}h")
+    } else {
+        format!("{h}h {m}m")
+    };
+    if left < 0 {
+        format!("{sign}{span} ago")
+    } else {
+        span
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn openssl_dates() {
+        // date -u -d '2026-12-07 04:00:00' +%s
+        assert_eq!(parse("Dec  7 04:00:00 2026 GMT"), Some(1796616000));
+        assert_eq!(parse("Jan  1 00:00:00 1970 GMT"), Some(0));
+        assert_eq!(parse("Feb 29 12:00:00 2024 GMT"), Some(1709208000));
+        assert_eq!(parse("Dec  7 04:00:00 2026"), None);
+        assert_eq!(parse("Foo  7 04:00:00 2026 GMT"), None);
+    }
+
+    #[test]
+    fn spans() {
+        assert_eq!(until(90_000, 0), "1d 1h");
+        assert_eq!(until(3_900, 0), "1h 5m");
+        assert_eq!(until(0, 7_200), "expired 2h 0m ago");
+    }
+}

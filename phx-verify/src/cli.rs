@@ -1,0 +1,55 @@
+//! phx-verify's command line, in the library so the packaging crate can
+//! make its man page and completions from the definition the binary parses.
+
+use crate::report::Kind;
+use clap::{CommandFactory, Parser};
+use phx_common::cli::InputArgs;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Check, read-only, that the live estate serves what the configuration
+/// declares: every DNS name answers its address from the host's dnsmasq;
+/// the CA's /health answers over TLS chaining to the exported root; each
+/// Traefik route answers over HTTPS with a certificate for its name that
+/// chains to the root and lives at most 25 h (days/hours to expiry shown);
+/// each running trusted_ca container's certificate store holds the root
+/// (by SHA-256 fingerprint, read with `pct exec … cat`). Nothing is changed
+/// and no secret is read or printed.
+#[derive(Parser, Debug)]
+#[command(
+    name = "phx-verify",
+    version,
+    verbatim_doc_comment,
+    after_help = "Examples:
+  phx-verify --config-dir /usr/local/phoenix_hypervisor/etc
+  phx-verify --json --config-dir etc | jq '.checks[] | select(.status == \"failed\")'
+
+Output: one line per check (ok, FAIL or skip, what, why), then a summary; --json one document.
+Exit status: 0 every check passed, 1 a check failed (each named), 2 invalid configuration or usage."
+)]
+pub struct Args {
+    /// One JSON document on stdout instead of lines.
+    #[arg(long)]
+    pub json: bool,
+    /// The DNS server to ask. Default: the host's bridge address, port 53.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub dns_server: Option<SocketAddr>,
+    /// The exported root certificate the chains must end in.
+    /// Default: the host's copy, /usr/local/share/ca-certificates/phoenix-root-ca.crt
+    /// (under --state-root).
+    #[arg(long, value_name = "FILE")]
+    pub root: Option<PathBuf>,
+    /// The CA's TLS port. Default: 443, where phx-ca's `step ca init --address` puts it.
+    #[arg(long, value_name = "PORT", default_value_t = 443)]
+    pub ca_port: u16,
+    /// Leave one kind of check out (repeatable); it is listed as skipped.
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub skip: Vec<Kind>,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+/// The command line phx-verify parses, for man pages and completions.
+pub fn command() -> clap::Command {
+    Args::command()
+}

@@ -1,0 +1,56 @@
+//! phx-verify: whether the live estate serves what its configuration
+//! declares. Read-only: it asks DNS, opens TLS connections, and reads the
+//! guests' public certificate stores; it never writes and reads no secret.
+
+pub mod cert_time;
+pub mod checks;
+pub mod cli;
+pub mod dns;
+pub mod names;
+pub mod pem;
+pub mod report;
+pub mod run;
+pub mod tls;
+pub mod trust;
+
+use phx_common::Inventory;
+use report::{Check, Kind};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Where to look, as the command line settled it.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub dns_server: SocketAddr,
+    pub root: PathBuf,
+    pub ca_port: u16,
+    pub skip: Vec<Kind>,
+    /// Unix seconds, for certificates' expiry.
+    pub now: i64,
+}
+
+/// The host's trust-store copy of the root (phx-ca's `trust-host` step,
+/// phx-ca/src/stepca.rs TRUST_PATH): the default `--root`.
+pub const HOST_ROOT: &str = "/usr/local/share/ca-certificates/phoenix-root-ca.crt";
+
+pub fn verify(inv: &Inventory, s: &Settings) -> Vec<Check> {
+    let fp = checks::root_fingerprint(&s.root);
+    let root = fp
+        .as_ref()
+        .map(|_| s.root.as_path())
+        .map_err(String::as_str);
+    let mut out = Vec::new();
+    for kind in [Kind::Dns, Kind::Ca, Kind::Routes, Kind::Trust] {
+        if s.skip.contains(&kind) {
+            out.push(Check::skipped(kind.word(), "all", "--skip"));
+            continue;
+        }
+        out.extend(match kind {
+            Kind::Dns => checks::dns(inv, s.dns_server),
+            Kind::Ca => checks::ca(inv, root, s.ca_port),
+            Kind::Routes => checks::routes(inv, root, s.now),
+            Kind::Trust => checks::trust(inv, fp.as_deref().map_err(String::as_str)),
+        });
+    }
+    out
+}
