@@ -66,30 +66,40 @@ pub fn served(ip: Ipv4Addr, port: u16, host: &str, root: &Path) -> Result<Served
     match verify_code(&ran.stdout) {
         Some((0, _)) => {}
         Some((n, text)) => {
+            let who = x509(leaf, &["-subject", "-issuer"])
+                .map(|o| o.lines().map(str::trim).collect::<Vec<_>>().join(", "))
+                .unwrap_or_default();
             return Err(format!(
-                "the certificate served for {host} at {ip}:{port} does not verify against the root: {text} (openssl verify code {n})"
+                "the certificate served for {host} at {ip}:{port} does not verify against the root: {text} (openssl verify code {n}; {who})"
+            ));
+        }
+        None => {
+            return Err(format!(
+                "openssl s_client printed no verification result for {host}"
             ))
         }
-        None => return Err(format!("openssl s_client printed no verification result for {host}")),
     }
     dates(leaf).map_err(|e| format!("{host}: {e}"))
 }
 
-fn dates(leaf: &str) -> Result<Served, String> {
+/// `openssl x509 -noout ARGS` on one PEM certificate: its output.
+fn x509(leaf: &str, args: &[&str]) -> Result<String, String> {
     let tmp = std::env::temp_dir().join(format!("phx-verify.{}.leaf.pem", std::process::id()));
     std::fs::write(&tmp, leaf).map_err(|e| format!("{}: {e}", tmp.display()))?;
     let mut c = Command::new("openssl");
-    c.args(["x509", "-noout", "-startdate", "-enddate", "-in"])
-        .arg(&tmp);
+    c.args(["x509", "-noout"]).args(args).arg("-in").arg(&tmp);
     let ran = bounded(c, LIMIT);
     let _ = std::fs::remove_file(&tmp);
-    let ran = ran?;
+    Ok(ran?.stdout)
+}
+
+fn dates(leaf: &str) -> Result<Served, String> {
+    let out = x509(leaf, &["-startdate", "-enddate"])?;
     let field = |k: &str| {
-        ran.stdout
-            .lines()
+        out.lines()
             .find_map(|l| l.strip_prefix(k))
             .and_then(cert_time::parse)
-            .ok_or_else(|| format!("openssl x509 printed no {k}: {}", ran.stdout.trim()))
+            .ok_or_else(|| format!("openssl x509 printed no {k}: {}", out.trim()))
     };
     Ok(Served {
         not_before: field("notBefore=")?,
