@@ -87,28 +87,38 @@ pub fn parse(msg: &[u8], id: u16) -> Option<Answer> {
     Some(Answer::Addresses(addrs))
 }
 
-/// Asks `server` for `name`'s A records: three tries, one second each.
+/// Asks `server` for `name`'s A records: three tries, one second each. The
+/// socket is connected, so a port nobody listens on is reported at once
+/// (ICMP port unreachable) rather than after the timeouts.
 pub fn ask(server: SocketAddr, name: &str) -> Result<Answer, String> {
     let sock = UdpSocket::bind(if server.is_ipv4() {
         "0.0.0.0:0"
     } else {
         "[::]:0"
     })
-    .map_err(|e| format!("no UDP socket: {e}"))?;
+    .and_then(|s| s.connect(server).map(|_| s))
+    .map_err(|e| format!("no UDP socket to {server}: {e}"))?;
     sock.set_read_timeout(Some(Duration::from_secs(1)))
         .map_err(|e| e.to_string())?;
     let id = (std::process::id() as u16) ^ (name.len() as u16).rotate_left(8);
     let q = query(id, name).ok_or_else(|| format!("{name:?} is not a DNS name"))?;
     let mut buf = [0u8; 1500];
     for _ in 0..3 {
-        sock.send_to(&q, server)
+        sock.send(&q)
             .map_err(|e| format!("cannot send to {server}: {e}"))?;
-        while let Ok((n, from)) = sock.recv_from(&mut buf) {
-            if from != server {
-                continue;
-            }
-            if let Some(a) = parse(&buf[..n], id) {
-                return Ok(a);
+        loop {
+            match sock.recv(&mut buf) {
+                Ok(n) => {
+                    if let Some(a) = parse(&buf[..n], id) {
+                        return Ok(a);
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                    return Err(format!(
+                        "{server} refused the query: no DNS server listens there"
+                    ));
+                }
+                Err(_) => break,
             }
         }
     }

@@ -1,0 +1,100 @@
+//! The command line's contract: exit 2 and nothing on stdout for bad input,
+//! exit 1 with every failing check named, `--json` one document.
+
+use assert_cmd::Command;
+use phx_testkit::example_dir;
+use std::net::UdpSocket;
+
+/// A loopback UDP port nobody listens on: queries are refused at once.
+fn closed_port() -> u16 {
+    UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn a_bad_configuration_is_exit_2_with_nothing_on_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::cargo_bin("phx-verify")
+        .unwrap()
+        .arg("--config-dir")
+        .arg(dir.path().join("missing"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing"));
+}
+
+#[test]
+fn every_unanswered_name_and_the_missing_root_are_named_and_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = format!("127.0.0.1:{}", closed_port());
+    let out = Command::cargo_bin("phx-verify")
+        .unwrap()
+        .arg("--config-dir")
+        .arg(example_dir())
+        .args([
+            "--dns-server",
+            &server,
+            "--skip",
+            "trust",
+            "--json",
+            "--root",
+        ])
+        .arg(dir.path().join("no-root.crt"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    let checks = doc["checks"].as_array().unwrap();
+    let failed: Vec<(&str, &str)> = checks
+        .iter()
+        .filter(|c| c["status"] == "failed")
+        .map(|c| (c["kind"].as_str().unwrap(), c["name"].as_str().unwrap()))
+        .collect();
+    for name in [
+        "ca.internal.thinkheads.ai",
+        "git.internal.thinkheads.ai",
+        "builder.internal.thinkheads.ai",
+    ] {
+        assert!(
+            failed.contains(&("dns", name)),
+            "{name} not failed: {failed:?}"
+        );
+    }
+    let ca_name = checks
+        .iter()
+        .find(|c| c["kind"] == "dns" && c["name"] == "ca.internal.thinkheads.ai")
+        .unwrap();
+    assert_eq!(
+        ca_name["detail"],
+        format!("{server} refused the query: no DNS server listens there")
+    );
+    for route in ["git", "grafana", "prometheus"] {
+        let what = format!("https://{route}.internal.thinkheads.ai/");
+        let check = checks
+            .iter()
+            .find(|c| c["name"] == what.as_str())
+            .expect("each route checked");
+        assert_eq!(check["status"], "failed");
+        assert!(
+            check["detail"].as_str().unwrap().contains("no-root.crt"),
+            "{check}"
+        );
+    }
+    assert!(
+        failed.contains(&("ca", "https://ca.internal.thinkheads.ai:443/health")),
+        "{failed:?}"
+    );
+    assert_eq!(doc["failed"].as_u64().unwrap() as usize, failed.len());
+    assert_eq!(doc["skipped"], 1, "trust, skipped on request");
+    assert_eq!(doc["ok"], 0);
+}
