@@ -26,8 +26,9 @@ Exit status: 0 written (or already identical), 1 runtime error (writing OUT),
 2 unreadable or invalid input, a migration Phoenix would refuse, or OUT's files differ (nothing written)."
 )]
 pub struct Args {
-    /// The original's etc directory: phoenix_hypervisor_config.json,
-    /// phoenix_lxc_configs.json, phoenix_vm_configs.json.
+    /// The original's etc directory (phoenix_hypervisor_config.json,
+    /// phoenix_lxc_configs.json, phoenix_vm_configs.json), or a checkout of
+    /// its repository (its usr/local/phoenix_hypervisor/etc is read).
     #[arg(long, value_name = "DIR")]
     pub from_original: PathBuf,
     /// Where the Phoenix files are written (made if missing).

@@ -19,6 +19,9 @@ use std::path::Path;
 /// The migrated files, and every change made to the original's.
 #[derive(Debug)]
 pub struct Migrated {
+    /// The directory the files were read from (DIR, or its etc directory
+    /// when DIR is a checkout of the original's repository).
+    pub from: std::path::PathBuf,
     pub layout: Layout,
     /// `(file name, text)`, in the order of `original::FILES`.
     pub files: Vec<(&'static str, String)>,
@@ -46,7 +49,7 @@ pub fn migrate(dir: &Path) -> Result<Migrated, Vec<String>> {
         }
     };
     if !problems.is_empty() {
-        let shown = dir.display();
+        let shown = orig.dir.display();
         return Err(problems
             .into_iter()
             .map(|p| format!("{shown}: {p}"))
@@ -58,6 +61,7 @@ pub fn migrate(dir: &Path) -> Result<Migrated, Vec<String>> {
         (VM, pretty(&orig.vm)),
     ];
     Ok(Migrated {
+        from: orig.dir.clone(),
         layout,
         files,
         changes,

@@ -17,11 +17,7 @@ fn refuse(lines: Vec<String>) -> Failure {
 
 fn run(args: Args) -> Result<u8, Failure> {
     let m = phx_migrate::migrate(&args.from_original).map_err(refuse)?;
-    eprintln!(
-        "{TOOL}: {}: {}",
-        args.from_original.display(),
-        m.layout.describe()
-    );
+    eprintln!("{TOOL}: {}: {}", m.from.display(), m.layout.describe());
     for c in &m.changes {
         eprintln!("{TOOL}: {c}");
     }

@@ -47,6 +47,7 @@ impl Original {
     /// Reads DIR's three files; every problem found is returned, each naming
     /// the file, the JSON path and what was expected.
     pub fn read(dir: &Path) -> Result<Original, Vec<String>> {
+        let dir = &etc_of(dir);
         let mut problems = Vec::new();
         let mut docs = FILES.map(|name| read_doc(&dir.join(name), &mut problems));
         let shape = [
@@ -112,6 +113,20 @@ impl Original {
             .enumerate()
             .map(|(i, g)| (format!("{VM}: vms[{i}]"), g));
         lxcs.chain(vms)
+    }
+}
+
+/// Where the original kept its files inside a checkout of its repository.
+pub const ETC_IN_CHECKOUT: &str = "usr/local/phoenix_hypervisor/etc";
+
+/// DIR itself, or, when DIR is a checkout of the original's repository (no
+/// hypervisor file, but its etc directory), that directory.
+fn etc_of(dir: &Path) -> PathBuf {
+    let nested = dir.join(ETC_IN_CHECKOUT);
+    if !dir.join(HYPERVISOR).exists() && nested.join(HYPERVISOR).exists() {
+        nested
+    } else {
+        dir.to_path_buf()
     }
 }
 

@@ -227,3 +227,26 @@ fn a_route_whose_backend_no_guest_owns_is_refused() {
     );
     assert!(!out.path().join("new").exists());
 }
+
+#[test]
+fn a_checkout_of_the_original_repository_is_read_from_its_etc_directory() {
+    let checkout = tempfile::tempdir().unwrap();
+    let etc = checkout.path().join("usr/local/phoenix_hypervisor/etc");
+    std::fs::create_dir_all(&etc).unwrap();
+    for f in [
+        "phoenix_hypervisor_config.json",
+        "phoenix_lxc_configs.json",
+        "phoenix_vm_configs.json",
+    ] {
+        std::fs::copy(head_dir().join(f), etc.join(f)).unwrap();
+    }
+    let out = tempfile::tempdir().unwrap();
+    let r = migrate(checkout.path(), out.path());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains(&format!("{}: the original's layout at HEAD", etc.display())),
+        "{}",
+        r.stderr
+    );
+}
