@@ -250,6 +250,7 @@ mod tests {
             ca_name: "Phoenix".into(),
             provisioner_name: "admin@lan".into(),
             default_tls_cert_duration: duration.into(),
+            port: 9000,
         }
     }
 

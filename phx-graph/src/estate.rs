@@ -21,8 +21,9 @@ pub struct Node {
     pub boot_order: u64,
     pub trusts_ca: bool,
     pub firewall: bool,
-    /// `step-ca`, `traefik`: the estate's services this guest runs.
-    pub roles: Vec<&'static str>,
+    /// `step-ca :9000`, `traefik`: the estate's services this guest runs
+    /// (the CA with the port it listens on, `step_ca.port`).
+    pub roles: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -123,10 +124,11 @@ pub fn describe(inv: &Inventory) -> Estate {
             .and_then(|ip| names.get(&ip))
             .cloned()
             .unwrap_or_default();
-        let roles = [("step_ca", "step-ca"), ("traefik", "traefik")]
+        let ca_role = format!("step-ca :{}", inv.host.step_ca.port);
+        let roles = [("step_ca", ca_role.as_str()), ("traefik", "traefik")]
             .into_iter()
             .filter(|(f, _)| g.has_feature(f))
-            .map(|(_, r)| r)
+            .map(|(_, r)| r.to_string())
             .collect();
         e.by_boot_order
             .entry(boot_order(g))

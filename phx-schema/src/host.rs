@@ -68,6 +68,13 @@ pub fn dns_server(b: &mut Builder) -> Value {
     )
 }
 
+/// `step_ca.port`: `int(1, 65535)` with what it is for.
+fn ca_port() -> Value {
+    let mut v = int(1, 65535);
+    v["description"] = json!("where step-ca listens and Traefik's ACME directory points, 1-65535 (default 9000, the original's)");
+    v
+}
+
 pub fn step_ca(b: &mut Builder) -> Value {
     b.object::<RawStepCa>(
         "the internal CA",
@@ -82,6 +89,7 @@ pub fn step_ca(b: &mut Builder) -> Value {
                 ca_label("the admin provisioner (default admin@<domain>)"),
             ),
             opt("default_tls_cert_duration", cert_duration()),
+            opt("port", ca_port()),
         ],
     )
 }

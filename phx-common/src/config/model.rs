@@ -27,6 +27,10 @@ pub mod defaults {
     pub const CA_NAME: &str = "Phoenix Internal CA";
     /// Step-CA's own default lifetime; Traefik renews with `certificatesDuration: 24`.
     pub const TLS_CERT_DURATION: &str = "24h";
+    /// Step-CA's listening port when `step_ca.port` is absent: the
+    /// original's (SirHeads/Testing-ideas `phoenix_hypervisor_lxc_103.sh`
+    /// `CA_ADDRESS=":9000"`, and the ACME URL in `phoenix_hypervisor_lxc_102.sh`).
+    pub const CA_PORT: u16 = 9000;
 }
 
 /// Which of the three files a value came from, for messages.
@@ -94,6 +98,9 @@ pub struct StepCa {
     pub provisioner_name: String,
     /// `authority.claims.defaultTLSCertDuration` (`24h` by default).
     pub default_tls_cert_duration: String,
+    /// Where step-ca listens (`--address :<port>`, ca.json `address`) and
+    /// Traefik's ACME directory points (9000 by default).
+    pub port: u16,
 }
 
 #[derive(Debug, Clone)]

@@ -111,6 +111,9 @@ fn the_example_shows_boot_groups_edges_trust_routes_and_firewalls() {
     // portainer.<domain> answers with Traefik's address, not VM 1001's.
     let traefik_box = m.lines().find(|l| l.contains("ct102[\"")).unwrap();
     assert!(traefik_box.contains("portainer.internal.thinkheads.ai"));
+    // The CA's role says where it listens (step_ca.port, default 9000).
+    let ca_box = m.lines().find(|l| l.contains("ct103[\"")).unwrap();
+    assert!(ca_box.contains("[step-ca :9000, firewall]"), "{ca_box}");
     let portainer_box = m.lines().find(|l| l.contains("vm1001[\"")).unwrap();
     assert!(!portainer_box.contains("portainer.internal"));
 }

@@ -54,6 +54,7 @@ section! {
         "ca_name" => ca_name: Scalar,
         "provisioner_name" => provisioner_name: Scalar,
         "default_tls_cert_duration" => default_tls_cert_duration: Scalar,
+        "port" => port: Scalar,
     }
 }
 
@@ -175,6 +176,9 @@ pub fn hypervisor(r: &mut Reader, doc: Document) -> Option<Host> {
                     s.default_tls_cert_duration,
                     step_ca::cert_duration,
                 ),
+                port: r
+                    .opt(at, "port", s.port, |r, at, v| r.int(at, v, 1, 65535))
+                    .map(|p| p as u16),
             })
         })
         .unwrap_or_default();
