@@ -157,12 +157,17 @@ pub fn describe(inv: &Inventory) -> Estate {
             .extend(deps.iter().map(|id| edge(id, EdgeKind::Dependency)));
         for s in g.traefik_services() {
             let port = s.port.map(|p| format!(":{p}")).unwrap_or_default();
+            // An HTTPS backend says so; plain HTTP, the default, stays bare.
+            let scheme = match s.scheme {
+                phx_common::config::BackendScheme::Https => "https://",
+                phx_common::config::BackendScheme::Http => "",
+            };
             e.routes.push(Route {
                 fqdn: format!("{}.{domain}", s.name),
                 via: traefik.map(key),
                 to: key(g),
                 target: format!(
-                    "{}{port}",
+                    "{scheme}{}{port}",
                     g.ip()
                         .map_or_else(|| g.name().to_string(), |a| a.to_string())
                 ),

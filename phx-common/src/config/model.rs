@@ -227,10 +227,33 @@ pub struct DnsRecord {
     pub path: String,
 }
 
+/// How Traefik speaks to a backend (`traefik_service.scheme`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BackendScheme {
+    #[default]
+    Http,
+    /// TLS to the backend, verified against the exported root unless
+    /// `insecure_skip_verify` says otherwise.
+    Https,
+}
+
+impl BackendScheme {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BackendScheme::Http => "http",
+            BackendScheme::Https => "https",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TraefikService {
     pub name: String,
     pub port: Option<u16>,
+    pub scheme: BackendScheme,
+    /// `insecure_skip_verify: true`, written explicitly: an HTTPS backend
+    /// whose certificate comes from another CA is not verified.
+    pub insecure_skip_verify: bool,
     pub path: String,
 }
 
