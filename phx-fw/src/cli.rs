@@ -57,7 +57,18 @@ pub struct PlanArgs {
     #[arg(long)]
     pub allow_lockout: bool,
     #[command(flatten)]
+    pub flows: AllowFlowArg,
+    #[command(flatten)]
     pub routes: RoutesArg,
+}
+
+#[derive(ClapArgs, Clone)]
+pub struct AllowFlowArg {
+    /// Plan although the flow NAME (as `phx-fw flows` lists it, e.g.
+    /// traefik->ca:acme) is blocked by the proposed firewall; said as a
+    /// warning on every run. Repeat for several.
+    #[arg(long = "allow-blocked-flow", value_name = "NAME")]
+    pub allow_blocked_flow: Vec<String>,
 }
 
 #[derive(ClapArgs, Clone)]
@@ -105,6 +116,22 @@ Exit status: 0 answered (with --exit-status: accepted), 1 dropped or rejected wi
 --exit-status, or a runtime error, 2 invalid configuration or usage."
     )]
     Simulate(Box<SimArgs>),
+    /// List every flow the estate needs and whether the proposed firewall lets it through.
+    ///
+    /// Derived from the JSON: Traefik -> CA on step_ca.port (ACME), CA ->
+    /// Traefik tcp/80 (HTTP-01) and CA -> host udp+tcp/53, Traefik -> each
+    /// traefik_service's backend, each guest whose nameserver is the host ->
+    /// host udp+tcp/53, each trusted_ca guest -> CA; plus the hypervisor
+    /// file's `flows`. Each flow's first packet goes through the proposed
+    /// files (as `simulate` without --existing). Prints
+    /// NAME PROTO/PORT FROM -> TO VERDICT, why, and the deciding rule or
+    /// policy (FILE:LINE); --json an array of objects.
+    #[command(
+        verbatim_doc_comment,
+        after_help = "Exit status: 0 every flow open (or allowed by name), 1 a flow is blocked,
+2 invalid configuration or usage."
+    )]
+    Flows(FlowsArgs),
     /// Read existing cluster.fw / host.fw / <vmid>.fw files and print them as the JSON `firewall` objects.
     ///
     /// Without FILEs, reads every cluster.fw and <vmid>.fw under --state-root's
@@ -171,6 +198,20 @@ pub struct SimArgs {
     /// prints `VERDICT<TAB>DECIDED BY` per line, and the rate on stderr. FILE `-` is stdin.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["from", "to"])]
     pub batch: Option<PathBuf>,
+    #[command(flatten)]
+    pub routes: RoutesArg,
+}
+
+#[derive(ClapArgs)]
+pub struct FlowsArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Print a JSON array: name, kind, from/to {guest, ip}, proto, port,
+    /// why, origin, verdict, open, allowed, decided_by.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub flows: AllowFlowArg,
     #[command(flatten)]
     pub routes: RoutesArg,
 }

@@ -2,6 +2,7 @@
 //! → plan. Nothing is planned from a configuration with problems.
 
 use crate::check::{self, Ctx, JsonLoc};
+use crate::flows;
 use crate::fwfile::{render_as, rendered_doc, FwDoc, Kind};
 use crate::lockout::{self, Lockout, Who};
 use crate::sim::localnet::Routes;
@@ -306,6 +307,28 @@ pub struct Options {
     /// The node's name now (`uname -n`), where its host.fw goes; None:
     /// `network.hostname`.
     pub node: Option<String>,
+    /// Flows accepted blocked, by name (`--allow-blocked-flow`).
+    pub allow_blocked_flows: Vec<String>,
+}
+
+/// The estate's flows (derived and declared) through the files proposed
+/// for `node`, every guest's included; none derived, nothing is compiled.
+pub fn check_flows(
+    inv: &Inventory,
+    node: &str,
+    routes: Routes,
+    allowed: &[String],
+) -> Result<Vec<flows::Checked>, Problems> {
+    let found = phx_common::flows::derive(inv)?;
+    if found.is_empty() {
+        return Ok(Vec::new());
+    }
+    let Proposed { files, docs } = propose_on(inv, node);
+    let texts = files.into_iter().map(|f| (f.path, f.text)).collect();
+    let mut topo = Topology::from_inventory(inv);
+    topo.routes = routes;
+    let rs = Ruleset::build_all(topo, docs);
+    Ok(flows::check(&rs, &texts, found, allowed))
 }
 
 /// The plan for a validated inventory, or every problem (validation, then
@@ -351,6 +374,23 @@ pub fn plan(inv: &Inventory, opts: &Options) -> Result<(Plan, Vec<String>), Prob
                 l.decider
             ));
         }
+    }
+    // Every flow the estate needs, through the files as they would be: a
+    // blocked one stops the plan as a lockout does.
+    let node = opts.node.as_deref().unwrap_or(&inv.host.network.hostname);
+    let allowed = &opts.allow_blocked_flows;
+    let checked = match check_flows(inv, node, opts.routes.clone(), allowed) {
+        Ok(c) => c,
+        Err(mut p) => {
+            p.warnings.extend(notes);
+            return Err(p);
+        }
+    };
+    let (mut blocked, flow_notes) = flows::judge(inv, &checked, allowed);
+    notes.extend(flow_notes);
+    if !blocked.is_empty() {
+        blocked.warnings.extend(notes);
+        return Err(blocked);
     }
     let mut plan = Plan::new(TOOL);
     plan.steps.reserve_exact(files.len() + 2);

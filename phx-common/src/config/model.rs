@@ -67,6 +67,9 @@ pub struct Host {
     pub storage_ids: BTreeMap<String, String>,
     pub zfs_datasets: Vec<ZfsDataset>,
     pub lxc_defaults: LxcDefaults,
+    /// `flows`: what the operator says the estate needs besides what is
+    /// derived (`crate::flows`); phx-fw proves each open.
+    pub flows: Vec<super::DeclaredFlow>,
 }
 
 #[derive(Debug, Clone)]

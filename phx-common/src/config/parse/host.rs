@@ -207,6 +207,11 @@ pub fn hypervisor(r: &mut Reader, doc: Document) -> Option<Host> {
             memory_mb: defaults::LXC_MEMORY_MB,
             features: None,
         });
+    let flows = r
+        .opt(at, "flows", doc.flows, |r, at, l| {
+            Some(super::super::declared_flow::flows(r, at, l))
+        })
+        .unwrap_or_default();
     if r.problems.count() > before {
         return None;
     }
@@ -224,6 +229,7 @@ pub fn hypervisor(r: &mut Reader, doc: Document) -> Option<Host> {
         storage_ids,
         zfs_datasets,
         lxc_defaults,
+        flows,
     })
 }
 
