@@ -80,7 +80,7 @@ pub fn check(
             let ans = rs.simulate(zone(&flow.from), zone(&flow.to), &p);
             let open = ans.verdict == Verdict::Accept;
             Checked {
-                allowed: !open && allowed.iter().any(|a| *a == flow.name),
+                allowed: !open && allowed.contains(&flow.name),
                 decided_by: decided_by(texts, &ans.decider),
                 verdict: ans.verdict,
                 decider: ans.decider,

@@ -4,6 +4,7 @@
 use crate::builder::{opt, req, Builder};
 use crate::firewall::firewall;
 use crate::leaf::*;
+use phx_common::config::declared_flow::RawFlow;
 use phx_common::config::parse::host::{
     RawDataset, RawDnsServer, RawHostNetwork, RawInterfaces, RawLxcDefaults, RawProxmoxDefaults,
     RawSharedVolumes, RawStepCa, RawZfs,
@@ -92,6 +93,42 @@ pub fn step_ca(b: &mut Builder) -> Value {
             opt("port", ca_port()),
         ],
     )
+}
+
+/// `flows`: traffic the operator says the estate needs (`declared_flow`).
+pub fn flows(b: &mut Builder) -> Value {
+    let end = |d: &str| {
+        json!({
+            "description": d,
+            "anyOf": [
+                {"type": "integer", "minimum": 0, "maximum": u32::MAX},
+                {"type": "string", "pattern": "^\\S(.*\\S)?$"},
+            ],
+        })
+    };
+    let flow = b.object::<RawFlow>(
+        "a flow phx-fw proves open before planning; named <from>-><to>:<proto>/<port>",
+        vec![
+            req(
+                "from",
+                end("where it starts: \"host\", a guest's ID or a guest's name"),
+            ),
+            req(
+                "to",
+                end("where it goes: \"host\", a guest's ID or a guest's name"),
+            ),
+            req("proto", token("^(tcp|udp)$".into(), "tcp or udp")),
+            req("port", int(1, 65535)),
+            req(
+                "why",
+                token(
+                    "\\S".into(),
+                    "why the estate needs it (said when it is blocked)",
+                ),
+            ),
+        ],
+    );
+    array(flow, "flows the estate needs besides those Phoenix derives")
 }
 
 pub fn zfs(b: &mut Builder) -> Value {
