@@ -145,3 +145,23 @@ fn a_refused_configuration_draws_nothing_and_exits_2() {
         .code(2)
         .stdout("");
 }
+
+/// An HTTPS backend's route says so; the CA's role names step_ca.port.
+#[test]
+fn an_https_backend_and_the_cas_port_are_drawn() {
+    let cfg = phx_testkit::copy_config(&example_dir());
+    phx_testkit::edit_json(&cfg.path().join("phoenix_lxc_configs.json"), |v| {
+        v["lxc_configs"]["110"]["traefik_service"]["scheme"] = "https".into();
+    });
+    phx_testkit::edit_json(&cfg.path().join("phoenix_hypervisor_config.json"), |v| {
+        v["step_ca"]["port"] = 8443.into();
+    });
+    let m = graph(cfg.path(), "mermaid");
+    assert!(
+        m.contains(
+            "  ct102 == \"git.internal.thinkheads.ai → https://10.0.0.110:3000\" ==> ct110\n"
+        ),
+        "{m}"
+    );
+    assert!(m.contains("[step-ca :8443, firewall]"), "{m}");
+}
