@@ -4,7 +4,7 @@
 //! receiver's IN). A blocked flow is a plan problem unless the operator
 //! accepts it by name (`--allow-blocked-flow`).
 
-use crate::sim::{Decider, Packet, Ruleset, Verdict, Zone};
+use crate::sim::{Decider, Packet, Ruleset, Scope, Verdict, Zone};
 use phx_common::config::reader::join_key;
 use phx_common::config::{Inventory, Problems};
 use phx_common::flows::{Flow, Point};
@@ -34,7 +34,7 @@ fn zone(p: &Point) -> Zone {
 }
 
 /// The line of `option` in a rendered file, from its text.
-fn option_line(texts: &BTreeMap<String, String>, file: &str, option: &str) -> Option<usize> {
+fn option_line(texts: &BTreeMap<&str, &str>, file: &str, option: &str) -> Option<usize> {
     let prefix = format!("{option}:");
     texts
         .get(file)?
@@ -43,7 +43,7 @@ fn option_line(texts: &BTreeMap<String, String>, file: &str, option: &str) -> Op
         .map(|i| i + 1)
 }
 
-fn decided_by(texts: &BTreeMap<String, String>, d: &Decider) -> String {
+fn decided_by(texts: &BTreeMap<&str, &str>, d: &Decider) -> String {
     match d {
         Decider::Policy {
             file,
@@ -59,13 +59,33 @@ fn decided_by(texts: &BTreeMap<String, String>, d: &Decider) -> String {
     }
 }
 
+/// The rules the flows' packets can meet: only those are compiled.
+pub fn scope(flows: &[Flow]) -> Scope {
+    let mut pairs: Vec<(u8, u16)> = flows.iter().map(|f| (f.proto.number(), f.port)).collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    Scope::Packets(pairs)
+}
+
 /// Every flow's verdict. `texts`: each proposed file's text by path, for
 /// the line of a deciding policy.
 pub fn check(
     rs: &Ruleset,
-    texts: &BTreeMap<String, String>,
+    texts: &BTreeMap<&str, &str>,
     flows: Vec<Flow>,
     allowed: &[String],
+) -> Vec<Checked> {
+    check_kept(rs, texts, flows, allowed, |_| true)
+}
+
+/// The verdicts of the flows `keep` takes: the plan keeps only what it
+/// reports (blocked flows, allowances), not 20,000 open DNS flows.
+pub fn check_kept(
+    rs: &Ruleset,
+    texts: &BTreeMap<&str, &str>,
+    flows: Vec<Flow>,
+    allowed: &[String],
+    keep: impl Fn(&Checked) -> bool,
 ) -> Vec<Checked> {
     flows
         .into_iter()
@@ -87,6 +107,7 @@ pub fn check(
                 flow,
             }
         })
+        .filter(keep)
         .collect()
 }
 
@@ -164,7 +185,12 @@ fn problem(inv: &Inventory, c: &Checked, p: &mut Problems) {
 
 /// Problems for the blocked flows not allowed, and for allowances naming
 /// no flow; warnings (said on every run) for the allowed ones.
-pub fn judge(inv: &Inventory, checked: &[Checked], allowed: &[String]) -> (Problems, Vec<String>) {
+pub fn judge(
+    inv: &Inventory,
+    checked: &[Checked],
+    all: &[String],
+    allowed: &[String],
+) -> (Problems, Vec<String>) {
     let mut p = Problems::default();
     let mut notes = Vec::new();
     for c in checked {
@@ -185,8 +211,8 @@ pub fn judge(inv: &Inventory, checked: &[Checked], allowed: &[String]) -> (Probl
         }
     }
     for a in allowed {
-        if !checked.iter().any(|c| c.flow.name == *a) {
-            let names: Vec<&str> = checked.iter().map(|c| c.flow.name.as_str()).collect();
+        if !all.contains(a) {
+            let names: Vec<&str> = all.iter().map(String::as_str).collect();
             p.push(
                 "(command line)",
                 "--allow-blocked-flow",
@@ -263,7 +289,8 @@ pub fn run(a: crate::cli::FlowsArgs) -> Result<u8, phx_common::cli::Failure> {
     let node = inv.host.network.hostname.clone();
     let checked =
         crate::planner::check_flows(&inv, &node, routes, allowed).map_err(Failure::Invalid)?;
-    let (problems, more) = judge(&inv, &checked, allowed);
+    let all: Vec<String> = checked.iter().map(|c| c.flow.name.clone()).collect();
+    let (problems, more) = judge(&inv, &checked, &all, allowed);
     for n in notes.iter().chain(&more) {
         eprintln!("{}: warning: {n}", crate::TOOL);
     }
