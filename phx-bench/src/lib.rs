@@ -189,7 +189,8 @@ mod tests {
         write(dir.path(), Spec::new(300)).unwrap();
         let inv = load(&Input::Dir(dir.path().to_path_buf())).unwrap_or_else(|p| panic!("{p}"));
         assert_eq!(inv.lxcs.len() + inv.vms.len(), 300);
-        assert_eq!(inv.host.firewall.unwrap().rules.len(), 1501);
+        // Management, DNS, then the synthetic rules.
+        assert_eq!(inv.host.firewall.unwrap().rules.len(), 1502);
     }
 
     #[test]
