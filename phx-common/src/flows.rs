@@ -5,7 +5,7 @@
 //!
 //! Names are stable and readable (`traefik->ca:acme`): the ends are `host`,
 //! `ca`, `traefik` or a guest's name as a DNS label (its ID appended when
-//! two guests share one), so `--allow-blocked-flow` can name one.
+//! that label is a role's or `host`), so `--allow-blocked-flow` can name one.
 
 use crate::config::names::dns_label;
 use crate::config::{FlowEnd, FlowProto, Guest, Inventory, Problems};
@@ -69,31 +69,24 @@ pub struct Flow {
 struct Names(BTreeMap<u32, String>);
 
 impl Names {
+    /// The CA and Traefik by their role; any other guest by its name as a
+    /// DNS label (unique, as validation demands), with its ID appended
+    /// when that label is a role's or `host`, so the role names stay put.
     fn new(inv: &Inventory) -> Names {
-        let role = |g: Guest<'_>| {
-            if g.has_feature("step_ca") {
-                "ca".to_string()
-            } else if g.has_feature("traefik") {
-                "traefik".to_string()
-            } else {
-                match dns_label(g.name()) {
-                    l if l.is_empty() || l == "host" => format!("guest{}", g.id()),
-                    l => l,
-                }
-            }
-        };
-        let mut count: BTreeMap<String, usize> = BTreeMap::new();
-        for g in inv.guests() {
-            *count.entry(role(g)).or_default() += 1;
-        }
+        const TAKEN: [&str; 3] = ["ca", "traefik", "host"];
         Names(
             inv.guests()
                 .map(|g| {
-                    let r = role(g);
-                    let name = if count[&r] > 1 {
-                        format!("{r}{}", g.id())
+                    let name = if g.has_feature("step_ca") {
+                        "ca".to_string()
+                    } else if g.has_feature("traefik") {
+                        "traefik".to_string()
                     } else {
-                        r
+                        match dns_label(g.name()) {
+                            l if l.is_empty() => format!("guest{}", g.id()),
+                            l if TAKEN.contains(&l.as_str()) => format!("{l}{}", g.id()),
+                            l => l,
+                        }
                     };
                     (g.id(), name)
                 })
