@@ -98,6 +98,12 @@ impl Names {
     }
 }
 
+/// A guest that runs: a VM template is only cloned, never started, so it
+/// needs no flow of its own.
+fn runs(g: Guest<'_>) -> bool {
+    !matches!(g, Guest::Vm(v) if v.is_template)
+}
+
 /// A guest's point, when it has a static address.
 fn point(g: Guest<'_>) -> Option<Point> {
     Some(Point {
@@ -184,6 +190,7 @@ pub fn derive(inv: &Inventory) -> Result<Vec<Flow>, Problems> {
     let hyp = inv.sources.hypervisor.clone();
     let routes: Vec<(Guest, &crate::config::TraefikService)> = inv
         .guests()
+        .filter(|g| runs(*g))
         .flat_map(|g| g.traefik_services().iter().map(move |s| (g, s)))
         .collect();
     let route_names: Vec<String> = routes
@@ -249,7 +256,7 @@ pub fn derive(inv: &Inventory) -> Result<Vec<Flow>, Problems> {
         }
     }
     if dns_on {
-        for g in inv.guests() {
+        for g in inv.guests().filter(|g| runs(*g)) {
             let Some(from) = point(g) else { continue };
             let uses_host = g
                 .net()
@@ -271,7 +278,10 @@ pub fn derive(inv: &Inventory) -> Result<Vec<Flow>, Problems> {
         }
     }
     if let Some(c) = ca_point {
-        for g in inv.guests().filter(|g| g.has_feature("trusted_ca")) {
+        for g in inv
+            .guests()
+            .filter(|g| runs(*g) && g.has_feature("trusted_ca"))
+        {
             let Some(from) = point(g) else { continue };
             // The CA itself, and Traefik, whose ACME flow is this very packet.
             if from == c || Some(from) == tr_point {

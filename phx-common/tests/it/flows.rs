@@ -123,3 +123,27 @@ fn a_flow_declared_twice_is_refused() {
     });
     assert!(hit, "{p}");
 }
+
+#[test]
+fn a_vm_template_never_runs_and_needs_no_flow() {
+    let net = json!({"ip": "10.0.0.90/24", "gw": "10.0.0.1", "nameserver": "10.0.0.13"});
+    let flows = flows_of(|d| {
+        d[2]["vms"][0]["network_config"] = net.clone();
+        d[2]["vms"][0]["features"] = json!(["trusted_ca"]);
+    });
+    let names = names(&flows);
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.starts_with("debian-cloud-template->")),
+        "{names:?}"
+    );
+    // The same guest as a clone would need them.
+    let flows = flows_of(|d| {
+        d[2]["vms"][0]["network_config"] = net.clone();
+        d[2]["vms"][0]["features"] = json!(["trusted_ca"]);
+        d[2]["vms"][0]["is_template"] = json!(false);
+    });
+    named(&flows, "debian-cloud-template->host:dns/udp");
+    named(&flows, "debian-cloud-template->ca:trust");
+}
