@@ -120,14 +120,12 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
-    #[allow(clippy::too_many_arguments)]
+    /// A flow named `<from>-><to>:<label>`.
     fn push(
         &mut self,
         kind: FlowKind,
-        from: Point,
-        to: Point,
-        proto: FlowProto,
-        port: u16,
+        (from, to): (Point, Point),
+        (proto, port): (FlowProto, u16),
         label: String,
         why: String,
         origin: String,
@@ -153,10 +151,8 @@ impl Builder<'_> {
             let why = why.to_string();
             self.push(
                 FlowKind::Dns,
-                from,
-                self.host,
-                proto,
-                53,
+                (from, self.host),
+                (proto, 53),
                 label,
                 why,
                 origin.clone(),
@@ -202,10 +198,8 @@ pub fn derive(inv: &Inventory) -> Result<Vec<Flow>, Problems> {
     if let (Some(c), Some(t), Some(ca), Some(tr)) = (ca_point, tr_point, ca, traefik) {
         b.push(
             FlowKind::Acme,
-            t,
-            c,
-            FlowProto::Tcp,
-            port,
+            (t, c),
+            (FlowProto::Tcp, port),
             "acme".into(),
             format!("Traefik asks step-ca's ACME directory https://{}:{port}/acme/acme/directory for every route's certificate", inv.host.step_ca.dns_name),
             format!("{hyp}: step_ca.port ({port}); {}", guest_origin(inv, tr, "features")),
@@ -214,10 +208,8 @@ pub fn derive(inv: &Inventory) -> Result<Vec<Flow>, Problems> {
             let names = route_names.join(", ");
             b.push(
                 FlowKind::Http01,
-                c,
-                t,
-                FlowProto::Tcp,
-                80,
+                (c, t),
+                (FlowProto::Tcp, 80),
                 "http-01".into(),
                 format!("step-ca validates each name Traefik asks a certificate for over HTTP-01 on Traefik's port 80 ({names})"),
                 guest_origin(inv, ca, "features"),
@@ -245,10 +237,8 @@ pub fn derive(inv: &Inventory) -> Result<Vec<Flow>, Problems> {
             );
             b.push(
                 FlowKind::Backend,
-                t,
-                to,
-                FlowProto::Tcp,
-                p,
+                (t, to),
+                (FlowProto::Tcp, p),
                 label,
                 why,
                 format!("{}: {}", inv.file_of(*g), s.path),
@@ -290,10 +280,8 @@ pub fn derive(inv: &Inventory) -> Result<Vec<Flow>, Problems> {
             let why = format!("{} trusts the internal CA and reaches it on its port {port} (step clients, certificates, the roots)", g.name());
             b.push(
                 FlowKind::Trust,
-                from,
-                c,
-                FlowProto::Tcp,
-                port,
+                (from, c),
+                (FlowProto::Tcp, port),
                 "trust".into(),
                 why,
                 guest_origin(inv, g, "features"),
@@ -390,10 +378,8 @@ fn declared(b: &mut Builder, p: &mut Problems) {
         let before = b.out.len();
         b.push(
             FlowKind::Declared,
-            from,
-            to,
-            f.proto,
-            f.port,
+            (from, to),
+            (f.proto, f.port),
             label,
             f.why.clone(),
             format!("{file}: {}", f.path),
