@@ -24,6 +24,12 @@ use std::path::PathBuf;
 /// network.default_subnet (without it: the host's own network, with a
 /// warning) and from $SSH_CLIENT. If they would be dropped the plan is
 /// refused (exit 2, naming the rule or policy) unless --allow-lockout.
+///
+/// Flows check: every flow the estate needs (Traefik -> CA ACME, HTTP-01,
+/// DNS to the host, Traefik -> backends, trust, the JSON's `flows`) is
+/// simulated through the proposed files; a blocked one refuses the plan
+/// (exit 2, naming the flow, why, and the rule or policy with file and line)
+/// unless --allow-blocked-flow NAME. `phx-fw flows` lists them.
 #[derive(Parser)]
 #[command(
     name = "phx-fw",
@@ -33,13 +39,15 @@ use std::path::PathBuf;
     after_help = "Examples:
   phx-fw --config-dir /usr/local/phoenix_hypervisor/etc | phx-apply --check --diff
   phx-fw render --config-dir examples/etc
+  phx-fw flows --config-dir examples/etc       # every flow the estate needs, and its verdict
   phx-fw simulate --config-dir examples/etc --from 10.0.0.50 --to host --proto tcp --dport 22
   phx-fw simulate --config-dir examples/etc --from outside --to ct103 --proto tcp --dport 9000
   phx-fw parse --state-root /                  # existing files -> JSON firewall objects
   phx-fw lint /etc/pve/firewall/cluster.fw
 
 Exit status: 0 ok, 1 runtime error (simulate --exit-status: the packet is dropped or
-rejected), 2 invalid configuration, a refused lockout or usage (nothing printed on stdout)."
+rejected; flows: a flow is blocked), 2 invalid configuration, a refused lockout or
+blocked flow, or usage (nothing printed on stdout)."
 )]
 pub struct Args {
     #[command(subcommand)]
