@@ -80,6 +80,15 @@ fn vm_source(vm: &mut Value, is_template: bool, template_id: usize) {
 
 /// The three documents: (hypervisor, lxc, vm). Four of five guests are LXCs.
 pub fn documents(shape: Spec) -> (Value, Value, Value) {
+    // DNS for the guests, whose nameserver is the host: phx-fw refuses a
+    // plan that blocks a flow the estate needs.
+    let global_rules: Vec<Value> = [
+        json!({"type": "in", "action": "ACCEPT", "source": "10.0.0.0/8", "proto": "tcp", "port": "22,8006", "comment": "management"}),
+        json!({"type": "in", "action": "DNS(ACCEPT)", "source": "10.0.0.0/8", "comment": "DNS for guests"}),
+    ]
+    .into_iter()
+    .chain((0..shape.global_rules).map(rule))
+    .collect();
     let hyp = json!({
         "domain_name": "bench.example",
         "network": {
@@ -91,8 +100,8 @@ pub fn documents(shape: Spec) -> (Value, Value, Value) {
         "firewall": {
             "enabled": true,
             "default_input_policy": "DROP",
-            "global_firewall_rules": std::iter::once(json!({"type": "in", "action": "ACCEPT", "source": "10.0.0.0/8", "proto": "tcp", "port": "22,8006", "comment": "management"}))
-                .chain((0..shape.global_rules).map(rule)).collect::<Vec<_>>()
+            "global_firewall_rules": global_rules
+
         }
     });
     let mut lxcs = Map::new();
@@ -119,12 +128,18 @@ pub fn documents(shape: Spec) -> (Value, Value, Value) {
             "network_config": {"name": "eth0", "bridge": "vmbr0", "ip": format!("{}/8", ip(g)), "gw": "10.0.0.1", "nameservers": "10.0.0.13"},
             "dns_records": records
         });
-        if let Some(fw) = firewall {
+        let service_port = (g >= 3 && g - 3 < shape.services).then_some(8000 + g % 1000);
+        if let Some(mut fw) = firewall {
+            // Traefik (guest 2) reaches the service it routes here.
+            if let Some(port) = service_port {
+                fw["rules"].as_array_mut().expect("rules").push(json!(
+                    {"type": "in", "action": "ACCEPT", "source": ip(2), "proto": "tcp", "port": port.to_string()}
+                ));
+            }
             guest["firewall"] = fw;
         }
-        if g >= 3 && g - 3 < shape.services {
-            guest["traefik_service"] =
-                json!({"name": format!("app-g{g}"), "port": 8000 + g % 1000});
+        if let Some(port) = service_port {
+            guest["traefik_service"] = json!({"name": format!("app-g{g}"), "port": port});
         }
         if g < lxc_count {
             guest["mac_address"] = json!(mac(g));
@@ -174,7 +189,8 @@ mod tests {
         write(dir.path(), Spec::new(300)).unwrap();
         let inv = load(&Input::Dir(dir.path().to_path_buf())).unwrap_or_else(|p| panic!("{p}"));
         assert_eq!(inv.lxcs.len() + inv.vms.len(), 300);
-        assert_eq!(inv.host.firewall.unwrap().rules.len(), 1501);
+        // Management, DNS, then the synthetic rules.
+        assert_eq!(inv.host.firewall.unwrap().rules.len(), 1502);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use phx_common::cli::{InputArgs, RenderArgs};
 /// Step-CA in the guest with the `step_ca` feature: installed from
 /// Smallstep's apt repository once; `step ca init` once (root
 /// "<step_ca.ca_name> Root CA", DNS name `step_ca.dns_name` and the guest's
-/// IP, address :443, an ACME provisioner), with its passwords made inside the
+/// IP, address :<step_ca.port> (default 9000), an ACME provisioner), with its passwords made inside the
 /// guest; Phoenix's settings merged into ca.json (ACME provisioner, admin
 /// provisioner `step_ca.provisioner_name`, DNS names,
 /// `step_ca.default_tls_cert_duration`, default 24h), restarting the CA only

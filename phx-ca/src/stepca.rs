@@ -21,7 +21,6 @@ pub const DB_DIR: &str = "/etc/step-ca/db";
 /// Decrypts the intermediate key; read by step-ca at start.
 pub const PASSWORD: &str = "/etc/step-ca/secrets/password.txt";
 pub const PROVISIONER_PASSWORD: &str = "/etc/step-ca/secrets/provisioner-password.txt";
-pub const ADDRESS: &str = ":443";
 pub const ACME_PROVISIONER: &str = "acme";
 pub const APT_KEY_URL: &str = "https://packages.smallstep.com/keys/apt/repo-signing-key.gpg";
 pub const APT_KEY: &str = "/etc/apt/keyrings/smallstep.asc";
@@ -30,9 +29,19 @@ pub const PACKAGES: [&str; 2] = ["step-cli", "step-ca"];
 /// Where the host trusts the root (update-ca-certificates reads `*.crt` here).
 pub const TRUST_PATH: &str = "/usr/local/share/ca-certificates/phoenix-root-ca.crt";
 
-/// The ACME directory Traefik asks for certificates.
+/// Where step-ca listens (`step ca init --address`, ca.json `address`):
+/// every interface, on `step_ca.port`.
+pub fn address(ca: &StepCa) -> String {
+    format!(":{}", ca.port)
+}
+
+/// The ACME directory Traefik asks for certificates: the CA's name and
+/// port, as the original's `https://ca.internal.thinkheads.ai:9000/acme/acme/directory`.
 pub fn acme_directory(ca: &StepCa) -> String {
-    format!("https://{}/acme/{ACME_PROVISIONER}/directory", ca.dns_name)
+    format!(
+        "https://{}:{}/acme/{ACME_PROVISIONER}/directory",
+        ca.dns_name, ca.port
+    )
 }
 
 /// `--dns` names and ca.json's `dnsNames`: the CA's name and its address.
@@ -62,7 +71,7 @@ pub fn ca_json_edit(ctid: u32, ca: &StepCa, ip: Ipv4Addr, notify: Vec<String>) -
         ctid,
         path: CA_JSON.to_string(),
         set: vec![
-            set("/address", json!(ADDRESS)),
+            set("/address", json!(address(ca))),
             set("/dnsNames", json!(dns_names(ca, ip))),
             set("/authority/claims/defaultTLSCertDuration", json!(default)),
             set("/authority/claims/maxTLSCertDuration", json!(max)),
@@ -97,7 +106,7 @@ pub fn ca_json(ca: &StepCa, ip: Ipv4Addr) -> String {
         "root": ROOT_CRT,
         "crt": INTERMEDIATE_CRT,
         "key": INTERMEDIATE_KEY,
-        "address": ADDRESS,
+        "address": address(ca),
         "dnsNames": dns_names(ca, ip),
         "logger": {"format": "text"},
         "db": {"type": "badgerv2", "dataSource": DB_DIR},
@@ -199,7 +208,7 @@ pub fn plan(plan: &mut Plan, topo: &Topology, ca: &StepCa) {
     }
     init.extend(argv(&[
         "--address",
-        ADDRESS,
+        &address(ca),
         "--provisioner",
         &ca.provisioner_name,
         "--password-file",

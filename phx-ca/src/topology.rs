@@ -3,7 +3,7 @@
 //! Everything phx-ca refuses is found here, all at once, before any step.
 
 use phx_common::config::names::is_label;
-use phx_common::config::{Guest, Inventory, Problems};
+use phx_common::config::{BackendScheme, Guest, Inventory, Problems};
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
@@ -19,6 +19,10 @@ pub struct Route {
     pub host: String,
     pub backend_ip: Ipv4Addr,
     pub port: u16,
+    /// `traefik_service.scheme`: an HTTPS backend gets a serversTransport.
+    pub scheme: BackendScheme,
+    /// `insecure_skip_verify: true` (HTTPS only): not verified.
+    pub insecure_skip_verify: bool,
     /// The guest that serves it, for messages.
     pub guest: u32,
 }
@@ -178,16 +182,24 @@ fn routes(inv: &Inventory, p: &mut Problems) -> Vec<Route> {
                 host: format!("{label}.{domain}"),
                 backend_ip: ip,
                 port,
+                scheme: svc.scheme,
+                insecure_skip_verify: svc.insecure_skip_verify,
                 guest: g.id(),
             };
+            let same = |r: &Route| {
+                (r.backend_ip, r.port, r.scheme, r.insecure_skip_verify)
+                    == (ip, port, svc.scheme, svc.insecure_skip_verify)
+            };
             match by_name.get(label) {
-                Some((r, first)) if (r.backend_ip, r.port) != (ip, port) => p.push(
+                Some((r, first)) if !same(r) => p.push(
                     file,
                     &svc.path,
                     format!("{:?}", svc.name),
                     format!(
-                        "one backend per service name; {first} sends it to {}:{}",
-                        r.backend_ip, r.port
+                        "one backend per service name; {first} sends it to {}://{}:{}",
+                        r.scheme.as_str(),
+                        r.backend_ip,
+                        r.port
                     ),
                 ),
                 Some(_) => {}

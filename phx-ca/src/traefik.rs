@@ -8,7 +8,7 @@ use crate::stepca;
 use crate::topology::{Route, Topology};
 use crate::yaml::{map, s, to_string, Yaml};
 use phx_common::config::step_ca::duration_minutes;
-use phx_common::config::StepCa;
+use phx_common::config::{BackendScheme, StepCa};
 use phx_plan::{argv, Plan};
 
 pub const VERSION: &str = "v3.7.15";
@@ -21,6 +21,11 @@ pub const ACME_STORAGE: &str = "/etc/traefik/acme.json";
 /// whole process as LEGO_CA_CERTIFICATES would.
 pub const ROOT_CA: &str = "/etc/traefik/phoenix-root-ca.crt";
 pub const RESOLVER: &str = "phoenix";
+/// The serversTransport of HTTPS backends: verified against the exported
+/// root, the one the resolver trusts (`ROOT_CA`).
+pub const TRANSPORT_VERIFIED: &str = "phoenix-root";
+/// The serversTransport of HTTPS backends marked `insecure_skip_verify`.
+pub const TRANSPORT_UNVERIFIED: &str = "phoenix-insecure";
 
 fn release_url() -> String {
     format!("https://github.com/traefik/traefik/releases/download/{VERSION}/traefik_{VERSION}_linux_amd64.tar.gz")
@@ -121,28 +126,56 @@ pub fn dynamic_config(routes: &[Route]) -> String {
     let services = routes
         .iter()
         .map(|r| {
-            let url = format!("http://{}:{}", r.backend_ip, r.port);
-            let lb = map(vec![(
-                "loadBalancer",
-                map(vec![(
-                    "servers",
-                    Yaml::List(vec![map(vec![("url", s(url))])]),
-                )]),
-            )]);
-            (r.name.clone(), lb)
+            let url = format!("{}://{}:{}", r.scheme.as_str(), r.backend_ip, r.port);
+            let mut lb = vec![("servers", Yaml::List(vec![map(vec![("url", s(url))])]))];
+            if let Some(t) = transport_of(r) {
+                lb.push(("serversTransport", s(t)));
+            }
+            (r.name.clone(), map(vec![("loadBalancer", map(lb))]))
         })
         .collect();
-    let doc = map(vec![(
-        "http",
-        map(vec![
-            ("routers", Yaml::Map(routers)),
-            ("services", Yaml::Map(services)),
-        ]),
-    )]);
+    let mut http = vec![
+        ("routers", Yaml::Map(routers)),
+        ("services", Yaml::Map(services)),
+    ];
+    let transports = servers_transports(routes);
+    if !transports.is_empty() {
+        http.push(("serversTransports", Yaml::Map(transports)));
+    }
+    let doc = map(vec![("http", map(http))]);
     format!(
         "# Written by Phoenix (phx-ca) from every traefik_service; Traefik watches this file.\n{}",
         to_string(&doc)
     )
+}
+
+/// The serversTransport an HTTPS backend is reached through; none for HTTP.
+fn transport_of(r: &Route) -> Option<&'static str> {
+    match (r.scheme, r.insecure_skip_verify) {
+        (BackendScheme::Http, _) => None,
+        (BackendScheme::Https, false) => Some(TRANSPORT_VERIFIED),
+        (BackendScheme::Https, true) => Some(TRANSPORT_UNVERIFIED),
+    }
+}
+
+/// Only the transports some route uses: the verified one trusts the
+/// exported root alone (`rootCAs`), not the system pool, as the resolver.
+fn servers_transports(routes: &[Route]) -> Vec<(String, Yaml)> {
+    let used = |t: &str| routes.iter().any(|r| transport_of(r) == Some(t));
+    let mut out = Vec::new();
+    if used(TRANSPORT_VERIFIED) {
+        out.push((
+            TRANSPORT_VERIFIED.to_string(),
+            map(vec![("rootCAs", Yaml::List(vec![s(ROOT_CA)]))]),
+        ));
+    }
+    if used(TRANSPORT_UNVERIFIED) {
+        out.push((
+            TRANSPORT_UNVERIFIED.to_string(),
+            map(vec![("insecureSkipVerify", Yaml::Bool(true))]),
+        ));
+    }
+    out
 }
 
 fn unit() -> String {
@@ -250,6 +283,7 @@ mod tests {
             ca_name: "Phoenix".into(),
             provisioner_name: "admin@lan".into(),
             default_tls_cert_duration: duration.into(),
+            port: 9000,
         }
     }
 

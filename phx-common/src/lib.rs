@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod fast_hash;
 pub mod firewall;
+pub mod flows;
 pub mod guest_conf;
 pub mod guests;
 pub mod ip_text;

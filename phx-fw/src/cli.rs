@@ -24,6 +24,12 @@ use std::path::PathBuf;
 /// network.default_subnet (without it: the host's own network, with a
 /// warning) and from $SSH_CLIENT. If they would be dropped the plan is
 /// refused (exit 2, naming the rule or policy) unless --allow-lockout.
+///
+/// Flows check: every flow the estate needs (Traefik -> CA ACME, HTTP-01,
+/// DNS to the host, Traefik -> backends, trust, the JSON's `flows`) is
+/// simulated through the proposed files; a blocked one refuses the plan
+/// (exit 2, naming the flow, why, and the rule or policy with file and line)
+/// unless --allow-blocked-flow NAME. `phx-fw flows` lists them.
 #[derive(Parser)]
 #[command(
     name = "phx-fw",
@@ -33,13 +39,15 @@ use std::path::PathBuf;
     after_help = "Examples:
   phx-fw --config-dir /usr/local/phoenix_hypervisor/etc | phx-apply --check --diff
   phx-fw render --config-dir examples/etc
+  phx-fw flows --config-dir examples/etc       # every flow the estate needs, and its verdict
   phx-fw simulate --config-dir examples/etc --from 10.0.0.50 --to host --proto tcp --dport 22
   phx-fw simulate --config-dir examples/etc --from outside --to ct103 --proto tcp --dport 9000
   phx-fw parse --state-root /                  # existing files -> JSON firewall objects
   phx-fw lint /etc/pve/firewall/cluster.fw
 
 Exit status: 0 ok, 1 runtime error (simulate --exit-status: the packet is dropped or
-rejected), 2 invalid configuration, a refused lockout or usage (nothing printed on stdout)."
+rejected; flows: a flow is blocked), 2 invalid configuration, a refused lockout or
+blocked flow, or usage (nothing printed on stdout)."
 )]
 pub struct Args {
     #[command(subcommand)]
@@ -57,7 +65,18 @@ pub struct PlanArgs {
     #[arg(long)]
     pub allow_lockout: bool,
     #[command(flatten)]
+    pub flows: AllowFlowArg,
+    #[command(flatten)]
     pub routes: RoutesArg,
+}
+
+#[derive(ClapArgs, Clone)]
+pub struct AllowFlowArg {
+    /// Plan although the flow NAME (as `phx-fw flows` lists it, e.g.
+    /// traefik->ca:acme) is blocked by the proposed firewall; said as a
+    /// warning on every run. Repeat for several.
+    #[arg(long = "allow-blocked-flow", value_name = "NAME")]
+    pub allow_blocked_flow: Vec<String>,
 }
 
 #[derive(ClapArgs, Clone)]
@@ -105,6 +124,22 @@ Exit status: 0 answered (with --exit-status: accepted), 1 dropped or rejected wi
 --exit-status, or a runtime error, 2 invalid configuration or usage."
     )]
     Simulate(Box<SimArgs>),
+    /// List every flow the estate needs and whether the proposed firewall lets it through.
+    ///
+    /// Derived from the JSON: Traefik -> CA on step_ca.port (ACME), CA ->
+    /// Traefik tcp/80 (HTTP-01) and CA -> host udp+tcp/53, Traefik -> each
+    /// traefik_service's backend, each guest whose nameserver is the host ->
+    /// host udp+tcp/53, each trusted_ca guest -> CA; plus the hypervisor
+    /// file's `flows`. Each flow's first packet goes through the proposed
+    /// files (as `simulate` without --existing). Prints
+    /// NAME PROTO/PORT FROM -> TO VERDICT, why, and the deciding rule or
+    /// policy (FILE:LINE); --json an array of objects.
+    #[command(
+        verbatim_doc_comment,
+        after_help = "Exit status: 0 every flow open (or allowed by name), 1 a flow is blocked,
+2 invalid configuration or usage."
+    )]
+    Flows(FlowsArgs),
     /// Read existing cluster.fw / host.fw / <vmid>.fw files and print them as the JSON `firewall` objects.
     ///
     /// Without FILEs, reads every cluster.fw and <vmid>.fw under --state-root's
@@ -171,6 +206,20 @@ pub struct SimArgs {
     /// prints `VERDICT<TAB>DECIDED BY` per line, and the rate on stderr. FILE `-` is stdin.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["from", "to"])]
     pub batch: Option<PathBuf>,
+    #[command(flatten)]
+    pub routes: RoutesArg,
+}
+
+#[derive(ClapArgs)]
+pub struct FlowsArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Print a JSON array: name, kind, from/to {guest, ip}, proto, port,
+    /// why, origin, verdict, open, allowed, decided_by.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub flows: AllowFlowArg,
     #[command(flatten)]
     pub routes: RoutesArg,
 }

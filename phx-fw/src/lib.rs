@@ -9,6 +9,7 @@
 pub mod check;
 pub mod cli;
 pub mod existing;
+pub mod flows;
 pub mod fwfile;
 pub mod ipv4set;
 pub mod lockout;

@@ -35,6 +35,7 @@ fn run_plan(a: PlanArgs) -> Result<u8, Failure> {
         ssh_client: ssh,
         routes: a.routes.read(&a.input.state_root)?,
         node: Some(node_name(&inv, &a.input.state_root)),
+        allow_blocked_flows: a.flows.allow_blocked_flow,
     };
     let (plan, notes) = planner::plan(&inv, &opts).map_err(Failure::Invalid)?;
     warn_all(&notes);
@@ -248,6 +249,7 @@ fn run(args: Args) -> Result<u8, Failure> {
         Some(Cmd::Plan(p)) => run_plan(p),
         Some(Cmd::Render(RenderArgs { input, out })) => run_render(input, out),
         Some(Cmd::Simulate(s)) => run_simulate(*s),
+        Some(Cmd::Flows(f)) => phx_fw::flows::run(f),
         Some(Cmd::Parse(p)) => run_parse(p, true),
         Some(Cmd::Lint(p)) => run_parse(p, false),
     }

@@ -2,6 +2,7 @@
 //! → plan. Nothing is planned from a configuration with problems.
 
 use crate::check::{self, Ctx, JsonLoc};
+use crate::flows;
 use crate::fwfile::{render_as, rendered_doc, FwDoc, Kind};
 use crate::lockout::{self, Lockout, Who};
 use crate::sim::localnet::Routes;
@@ -306,6 +307,31 @@ pub struct Options {
     /// The node's name now (`uname -n`), where its host.fw goes; None:
     /// `network.hostname`.
     pub node: Option<String>,
+    /// Flows accepted blocked, by name (`--allow-blocked-flow`).
+    pub allow_blocked_flows: Vec<String>,
+}
+
+/// The estate's flows (derived and declared) through the files proposed
+/// for `node`, every guest's included; none derived, nothing is compiled.
+pub fn check_flows(
+    inv: &Inventory,
+    node: &str,
+    routes: Routes,
+    allowed: &[String],
+) -> Result<Vec<flows::Checked>, Problems> {
+    let found = phx_common::flows::derive(inv)?;
+    if found.is_empty() {
+        return Ok(Vec::new());
+    }
+    let Proposed { files, docs } = propose_on(inv, node);
+    let texts = files
+        .iter()
+        .map(|f| (f.path.as_str(), f.text.as_str()))
+        .collect();
+    let mut topo = Topology::from_inventory(inv);
+    topo.routes = routes;
+    let rs = Ruleset::build_scoped(topo, docs, flows::scope(&found));
+    Ok(flows::check(&rs, &texts, found, allowed))
 }
 
 /// The plan for a validated inventory, or every problem (validation, then
@@ -316,17 +342,49 @@ pub fn plan(inv: &Inventory, opts: &Options) -> Result<(Plan, Vec<String>), Prob
     // so the checks run beside it. Their problems come back as before; the
     // rendering must therefore take a model the checks refuse (it only
     // builds text, and its result is dropped then).
+    // The flows decide whether the guests' documents are needed: only
+    // the flows check compiles guest files.
+    let derived = phx_common::flows::derive(inv);
+    let wants_flows = derived.as_ref().is_ok_and(|f| !f.is_empty());
     let (checked, Proposed { files, docs }) = std::thread::scope(|s| {
         let checked = s.spawn(|| validate(inv));
         let node = opts.node.as_deref().unwrap_or(&inv.host.network.hostname);
-        let proposed = propose_with(inv, false, node);
+        let proposed = propose_with(inv, wants_flows, node);
         let checked = checked
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (checked, proposed)
     });
     let mut notes = checked?;
-    let rs = guard_ruleset(inv, docs, opts.routes.clone());
+    let found_flows = match derived {
+        Ok(f) => f,
+        Err(mut p) => {
+            p.warnings.extend(notes);
+            return Err(p);
+        }
+    };
+    // Only the names an allowance may give, for its check.
+    let flow_names: Vec<String> = if opts.allow_blocked_flows.is_empty() {
+        Vec::new()
+    } else {
+        found_flows.iter().map(|f| f.name.clone()).collect()
+    };
+    let Docs {
+        cluster,
+        host,
+        guests,
+    } = docs;
+    let flow_docs = wants_flows.then(|| Docs {
+        cluster: cluster.clone(),
+        host: host.clone(),
+        guests,
+    });
+    let guard_docs = Docs {
+        cluster,
+        host,
+        guests: Vec::new(),
+    };
+    let rs = guard_ruleset(inv, guard_docs, opts.routes.clone());
     notes.extend(rs.notes().iter().cloned());
     let who = guarded(inv, opts.ssh_client);
     for w in &who {
@@ -351,6 +409,30 @@ pub fn plan(inv: &Inventory, opts: &Options) -> Result<(Plan, Vec<String>), Prob
                 l.decider
             ));
         }
+    }
+    drop(rs);
+    // Every flow the estate needs, through the files as they would be: a
+    // blocked one stops the plan as a lockout does.
+    let allowed = &opts.allow_blocked_flows;
+    let checked = match flow_docs {
+        Some(d) => {
+            let texts = files
+                .iter()
+                .map(|f| (f.path.as_str(), f.text.as_str()))
+                .collect();
+            let mut topo = Topology::from_inventory(inv);
+            topo.routes = opts.routes.clone();
+            let rs = Ruleset::build_scoped(topo, d, flows::scope(&found_flows));
+            let reported = |c: &flows::Checked| !c.open() || allowed.contains(&c.flow.name);
+            flows::check_kept(&rs, &texts, found_flows, allowed, reported)
+        }
+        None => Vec::new(),
+    };
+    let (mut blocked, flow_notes) = flows::judge(inv, &checked, &flow_names, allowed);
+    notes.extend(flow_notes);
+    if !blocked.is_empty() {
+        blocked.warnings.extend(notes);
+        return Err(blocked);
     }
     let mut plan = Plan::new(TOOL);
     plan.steps.reserve_exact(files.len() + 2);

@@ -21,8 +21,9 @@ pub struct Node {
     pub boot_order: u64,
     pub trusts_ca: bool,
     pub firewall: bool,
-    /// `step-ca`, `traefik`: the estate's services this guest runs.
-    pub roles: Vec<&'static str>,
+    /// `step-ca :9000`, `traefik`: the estate's services this guest runs
+    /// (the CA with the port it listens on, `step_ca.port`).
+    pub roles: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -123,10 +124,11 @@ pub fn describe(inv: &Inventory) -> Estate {
             .and_then(|ip| names.get(&ip))
             .cloned()
             .unwrap_or_default();
-        let roles = [("step_ca", "step-ca"), ("traefik", "traefik")]
+        let ca_role = format!("step-ca :{}", inv.host.step_ca.port);
+        let roles = [("step_ca", ca_role.as_str()), ("traefik", "traefik")]
             .into_iter()
             .filter(|(f, _)| g.has_feature(f))
-            .map(|(_, r)| r)
+            .map(|(_, r)| r.to_string())
             .collect();
         e.by_boot_order
             .entry(boot_order(g))
@@ -155,12 +157,17 @@ pub fn describe(inv: &Inventory) -> Estate {
             .extend(deps.iter().map(|id| edge(id, EdgeKind::Dependency)));
         for s in g.traefik_services() {
             let port = s.port.map(|p| format!(":{p}")).unwrap_or_default();
+            // An HTTPS backend says so; plain HTTP, the default, stays bare.
+            let scheme = match s.scheme {
+                phx_common::config::BackendScheme::Https => "https://",
+                phx_common::config::BackendScheme::Http => "",
+            };
             e.routes.push(Route {
                 fqdn: format!("{}.{domain}", s.name),
                 via: traefik.map(key),
                 to: key(g),
                 target: format!(
-                    "{}{port}",
+                    "{scheme}{}{port}",
                     g.ip()
                         .map_or_else(|| g.name().to_string(), |a| a.to_string())
                 ),

@@ -13,7 +13,7 @@ fn label_lines(n: &Node) -> Vec<String> {
         lines.push(ip.clone());
     }
     lines.extend(n.dns_names.iter().cloned());
-    let mut marks: Vec<&str> = n.roles.clone();
+    let mut marks: Vec<&str> = n.roles.iter().map(String::as_str).collect();
     if n.trusts_ca {
         marks.push("trusts CA");
     }

@@ -3,6 +3,7 @@
 //! `phx_common`'s `section!` constants, and every section built is recorded
 //! so a test can hold the schema to the loader key by key.
 
+use phx_common::config::declared_flow::RawFlow;
 use phx_common::config::parse::document::Document;
 use phx_common::config::parse::firewall::{
     RawAlias, RawFirewall, RawGroup, RawIpset, RawRule, RawSetEntry,
@@ -71,6 +72,7 @@ loader_sections!(
     RawGroup,
     RawAlias,
     RawRule,
+    RawFlow,
 );
 
 /// One key of an object schema.

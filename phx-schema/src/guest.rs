@@ -93,7 +93,7 @@ fn dns_record(b: &mut Builder) -> Value {
 
 fn traefik_service(b: &mut Builder) -> Value {
     let one = b.def("traefik_service", |b| {
-        b.object::<RawTraefikService>(
+        let mut o = b.object::<RawTraefikService>(
             "a service Traefik routes to this guest: name.domain → guest:port",
             vec![
                 req(
@@ -102,8 +102,26 @@ fn traefik_service(b: &mut Builder) -> Value {
                 ),
                 // Optional to the loader; phx-ca refuses a service without one.
                 req("port", int(1, 65535)),
+                opt(
+                    "scheme",
+                    token(
+                        "^(http|https)$".into(),
+                        "how Traefik speaks to the backend: http (default) or https (verified against the exported root)",
+                    ),
+                ),
+                opt(
+                    "insecure_skip_verify",
+                    boolean("true: an https backend served by another CA, not verified (warned about on every run); only with scheme https"),
+                ),
             ],
-        )
+        );
+        // As the loader: skipping verification needs a TLS backend to skip it on.
+        o["if"] = json!({
+            "properties": {"insecure_skip_verify": {"enum": [true, 1]}},
+            "required": ["insecure_skip_verify"],
+        });
+        o["then"] = json!({"properties": {"scheme": {"const": "https"}}, "required": ["scheme"]});
+        o
     });
     json!({
         "description": "one service {name, port} or a list of them",

@@ -4,6 +4,7 @@
 use crate::builder::{opt, req, Builder};
 use crate::firewall::firewall;
 use crate::leaf::*;
+use phx_common::config::declared_flow::RawFlow;
 use phx_common::config::parse::host::{
     RawDataset, RawDnsServer, RawHostNetwork, RawInterfaces, RawLxcDefaults, RawProxmoxDefaults,
     RawSharedVolumes, RawStepCa, RawZfs,
@@ -68,6 +69,13 @@ pub fn dns_server(b: &mut Builder) -> Value {
     )
 }
 
+/// `step_ca.port`: `int(1, 65535)` with what it is for.
+fn ca_port() -> Value {
+    let mut v = int(1, 65535);
+    v["description"] = json!("where step-ca listens and Traefik's ACME directory points, 1-65535 (default 9000, the original's)");
+    v
+}
+
 pub fn step_ca(b: &mut Builder) -> Value {
     b.object::<RawStepCa>(
         "the internal CA",
@@ -82,8 +90,45 @@ pub fn step_ca(b: &mut Builder) -> Value {
                 ca_label("the admin provisioner (default admin@<domain>)"),
             ),
             opt("default_tls_cert_duration", cert_duration()),
+            opt("port", ca_port()),
         ],
     )
+}
+
+/// `flows`: traffic the operator says the estate needs (`declared_flow`).
+pub fn flows(b: &mut Builder) -> Value {
+    let end = |d: &str| {
+        json!({
+            "description": d,
+            "anyOf": [
+                {"type": "integer", "minimum": 0, "maximum": u32::MAX},
+                {"type": "string", "pattern": "^\\S(.*\\S)?$"},
+            ],
+        })
+    };
+    let flow = b.object::<RawFlow>(
+        "a flow phx-fw proves open before planning; named <from>-><to>:<proto>/<port>",
+        vec![
+            req(
+                "from",
+                end("where it starts: \"host\", a guest's ID or a guest's name"),
+            ),
+            req(
+                "to",
+                end("where it goes: \"host\", a guest's ID or a guest's name"),
+            ),
+            req("proto", token("^(tcp|udp)$".into(), "tcp or udp")),
+            req("port", int(1, 65535)),
+            req(
+                "why",
+                token(
+                    "\\S".into(),
+                    "why the estate needs it (said when it is blocked)",
+                ),
+            ),
+        ],
+    );
+    array(flow, "flows the estate needs besides those Phoenix derives")
 }
 
 pub fn zfs(b: &mut Builder) -> Value {

@@ -99,6 +99,7 @@ fn build(file: File, b: &mut Builder) -> Value {
                 opt("proxmox_storage_ids", host::storage_ids()),
                 opt("zfs", host::zfs(b)),
                 opt("proxmox_defaults", host::proxmox_defaults(b)),
+                opt("flows", host::flows(b)),
                 opt(
                     "vm_defaults",
                     json!({"description": "read from phoenix_vm_configs.json; the original system's hypervisor file carries a copy, not read"}),

@@ -106,10 +106,12 @@ fn bad_step_ca_settings() {
         |v| {
             v["step_ca"]["default_tls_cert_duration"] = json!("1d");
             v["step_ca"]["ca_name"] = json!("");
+            v["step_ca"]["port"] = json!(70000);
         },
         &[
             "step_ca.default_tls_cert_duration: \"1d\"",
             "step_ca.ca_name: \"\"",
+            "step_ca.port: 70000",
         ],
     );
 }
@@ -147,7 +149,10 @@ fn render_writes_each_guest_and_the_host_under_out() {
         cajson["authority"]["provisioners"],
         json!([{"type": "ACME", "name": "acme"}])
     );
-    assert_eq!(cajson["address"], ":443");
+    // step_ca.port's default, the original's CA address.
+    assert_eq!(cajson["address"], ":9000");
+    assert!(read(o.join("guests/102/etc/traefik/traefik.yml"))
+        .contains("caServer: \"https://ca.internal.thinkheads.ai:9000/acme/acme/directory\"\n"));
     assert!(read(o.join("guests/102/etc/traefik/traefik.yml")).contains("certificatesDuration: 24"));
     assert!(read(o.join("guests/102/etc/traefik/dynamic/phoenix.yml"))
         .contains("Host(`grafana.internal.thinkheads.ai`)"));

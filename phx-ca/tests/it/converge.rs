@@ -163,6 +163,7 @@ fn a_static_change_restarts_traefik_and_a_ca_setting_restarts_the_ca() {
     edit_json(&cfg.path().join("phoenix_hypervisor_config.json"), |v| {
         v["step_ca"]["default_tls_cert_duration"] = serde_json::json!("12h");
         v["step_ca"]["dns_name"] = serde_json::json!("pki.internal.thinkheads.ai");
+        v["step_ca"]["port"] = serde_json::json!(8443);
     });
     let rep = run(&plan(cfg.path()), r);
     let mut ch = changed(&rep);
@@ -178,7 +179,11 @@ fn a_static_change_restarts_traefik_and_a_ca_setting_restarts_the_ca() {
         "the PKI is never made twice: {log}"
     );
     assert!(read(rootfs(r, 102).join("etc/traefik/traefik.yml"))
-        .contains("https://pki.internal.thinkheads.ai/acme/acme/directory"));
+        .contains("https://pki.internal.thinkheads.ai:8443/acme/acme/directory"));
+    // The port moves the CA's listening address with the ACME URL.
+    let ca_json: serde_json::Value =
+        serde_json::from_str(&read(rootfs(r, 103).join("etc/step-ca/config/ca.json"))).unwrap();
+    assert_eq!(ca_json["address"], ":8443");
 }
 
 #[test]

@@ -7,4 +7,5 @@ mod converge;
 mod e2e_chain;
 mod letsgo;
 mod planner;
+mod scheme;
 mod secrets;

@@ -42,9 +42,8 @@ fn the_original_files_export_where_the_original_mounted_ssl() {
             _ => None,
         })
         .unwrap();
-    assert!(
-        static_cfg.contains("caServer: \"https://ca.phoenix.thinkheads.ai/acme/acme/directory\"")
-    );
+    assert!(static_cfg
+        .contains("caServer: \"https://ca.phoenix.thinkheads.ai:9000/acme/acme/directory\""));
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! The configuration: loading the three JSON files, the typed model, and
 //! validation. Nothing is planned from a configuration that has problems.
 
+pub mod declared_flow;
 mod digest;
 pub mod dup;
 mod dup_lines;
@@ -18,6 +19,7 @@ pub mod stream;
 pub mod suggest;
 pub mod validate;
 
+pub use declared_flow::{DeclaredFlow, FlowEnd, FlowProto};
 pub use load::{load, Input};
 pub use model::*;
 pub use problems::{Problem, Problems};

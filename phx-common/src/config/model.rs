@@ -27,6 +27,10 @@ pub mod defaults {
     pub const CA_NAME: &str = "Phoenix Internal CA";
     /// Step-CA's own default lifetime; Traefik renews with `certificatesDuration: 24`.
     pub const TLS_CERT_DURATION: &str = "24h";
+    /// Step-CA's listening port when `step_ca.port` is absent: the
+    /// original's (SirHeads/Testing-ideas `phoenix_hypervisor_lxc_103.sh`
+    /// `CA_ADDRESS=":9000"`, and the ACME URL in `phoenix_hypervisor_lxc_102.sh`).
+    pub const CA_PORT: u16 = 9000;
 }
 
 /// Which of the three files a value came from, for messages.
@@ -63,6 +67,9 @@ pub struct Host {
     pub storage_ids: BTreeMap<String, String>,
     pub zfs_datasets: Vec<ZfsDataset>,
     pub lxc_defaults: LxcDefaults,
+    /// `flows`: what the operator says the estate needs besides what is
+    /// derived (`crate::flows`); phx-fw proves each open.
+    pub flows: Vec<super::DeclaredFlow>,
 }
 
 #[derive(Debug, Clone)]
@@ -94,6 +101,9 @@ pub struct StepCa {
     pub provisioner_name: String,
     /// `authority.claims.defaultTLSCertDuration` (`24h` by default).
     pub default_tls_cert_duration: String,
+    /// Where step-ca listens (`--address :<port>`, ca.json `address`) and
+    /// Traefik's ACME directory points (9000 by default).
+    pub port: u16,
 }
 
 #[derive(Debug, Clone)]
@@ -220,10 +230,33 @@ pub struct DnsRecord {
     pub path: String,
 }
 
+/// How Traefik speaks to a backend (`traefik_service.scheme`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BackendScheme {
+    #[default]
+    Http,
+    /// TLS to the backend, verified against the exported root unless
+    /// `insecure_skip_verify` says otherwise.
+    Https,
+}
+
+impl BackendScheme {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BackendScheme::Http => "http",
+            BackendScheme::Https => "https",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TraefikService {
     pub name: String,
     pub port: Option<u16>,
+    pub scheme: BackendScheme,
+    /// `insecure_skip_verify: true`, written explicitly: an HTTPS backend
+    /// whose certificate comes from another CA is not verified.
+    pub insecure_skip_verify: bool,
     pub path: String,
 }
 

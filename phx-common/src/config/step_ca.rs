@@ -12,6 +12,7 @@ pub struct Read {
     pub ca_name: Option<String>,
     pub provisioner_name: Option<String>,
     pub default_tls_cert_duration: Option<String>,
+    pub port: Option<u16>,
 }
 
 fn is_ca_label(s: &str) -> bool {
@@ -74,6 +75,7 @@ impl Read {
             default_tls_cert_duration: self
                 .default_tls_cert_duration
                 .unwrap_or_else(|| defaults::TLS_CERT_DURATION.to_string()),
+            port: self.port.unwrap_or(defaults::CA_PORT),
         }
     }
 }

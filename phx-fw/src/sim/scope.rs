@@ -16,6 +16,10 @@ pub enum Scope {
     /// Only what host IN can do with tcp to these ports, whatever the
     /// source port: `host_in_partition` for these ports, nothing else.
     HostInTcp(Vec<u16>),
+    /// Only what can decide packets of these (protocol, destination port)
+    /// pairs, in any chain: the flows check asks about nothing else, and
+    /// at 10,000 guests compiling every cluster rule doubled its memory.
+    Packets(Vec<(u8, u16)>),
 }
 
 impl Scope {
@@ -27,8 +31,10 @@ impl Scope {
     /// pve-firewall cannot compile (left out either way). Macros, GROUP
     /// jumps and everything not surely excluded are compiled as always.
     pub fn may_need(&self, r: &FwRule) -> bool {
-        let Scope::HostInTcp(ports) = self else {
-            return true;
+        let ports = match self {
+            Scope::Everything => return true,
+            Scope::Packets(pairs) => return packets_need(pairs, r),
+            Scope::HostInTcp(ports) => ports,
         };
         match &*r.direction {
             "in" => {}
@@ -57,6 +63,43 @@ impl Scope {
             // Another protocol never matches tcp; an unknown one does not
             // compile.
             _ => false,
+        }
+    }
+}
+
+/// `Scope::Packets`: false only for a rule surely not matching any pair
+/// (another protocol, or other destination ports), in whatever chain.
+fn packets_need(pairs: &[(u8, u16)], r: &FwRule) -> bool {
+    if &*r.direction == "group" || split_action(r).0.is_some() {
+        return true;
+    }
+    let Some(proto) = r.proto.as_deref() else {
+        return true;
+    };
+    let Some(number) = tables::protocol(proto) else {
+        // Does not compile: left out either way.
+        return false;
+    };
+    if number == 0 {
+        return true;
+    }
+    let ports: Vec<u16> = pairs
+        .iter()
+        .filter(|(p, _)| *p == number)
+        .map(|(_, port)| *port)
+        .collect();
+    if ports.is_empty() {
+        return false;
+    }
+    match r.dport.as_deref() {
+        None => true,
+        Some(d) => {
+            let mut hit = false;
+            let valid = each_port_range(d, |a, b| {
+                hit |= ports.iter().any(|p| (a..=b).contains(p));
+            });
+            // A port list pve-firewall refuses does not compile.
+            valid.is_ok() && hit
         }
     }
 }
@@ -114,6 +157,36 @@ mod tests {
         for r in &left_out {
             assert!(!guard.may_need(r), "{r:?}");
             assert!(Scope::Everything.may_need(r));
+        }
+    }
+
+    #[test]
+    fn the_flows_scope_leaves_out_only_rules_that_cannot_match_its_packets() {
+        let flows = Scope::Packets(vec![(tables::TCP, 9000), (tables::UDP, 53)]);
+        let kept = [
+            rule("in", Some("tcp"), Some("9000")),
+            rule("out", Some("tcp"), Some("8000:9100")),
+            rule("forward", Some("udp"), Some("53")),
+            rule("in", Some("udp"), None),
+            rule("in", None, None),
+            rule("group", None, None),
+            FwRule {
+                action: "HTTP(DROP)".into(),
+                ..rule("in", None, None)
+            },
+        ];
+        for r in &kept {
+            assert!(flows.may_need(r), "{r:?}");
+        }
+        let left_out = [
+            rule("in", Some("tcp"), Some("53")),
+            rule("out", Some("udp"), Some("9000")),
+            rule("in", Some("icmp"), None),
+            rule("in", Some("tcp"), Some("1:8999,9001:65535")),
+            rule("in", Some("nosuchproto"), None),
+        ];
+        for r in &left_out {
+            assert!(!flows.may_need(r), "{r:?}");
         }
     }
 }

@@ -46,7 +46,8 @@ fn one_changed_rule_rewrites_one_file_and_restarts_once() {
     let root = tempfile::tempdir().unwrap();
     apply(&plan_steps(&example_dir()), &opts(root.path(), false)).unwrap();
     let dir = example_with(|h| {
-        h["firewall"]["global_firewall_rules"][3]["port"] = serde_json::json!("5353")
+        // The rpcbind DROP: a change that blocks none of the estate's flows.
+        h["firewall"]["global_firewall_rules"][5]["port"] = serde_json::json!("112")
     });
     let report = apply(&plan_steps(dir.path()), &opts(root.path(), false)).unwrap();
     let changed: Vec<&str> = report
@@ -57,7 +58,7 @@ fn one_changed_rule_rewrites_one_file_and_restarts_once() {
         .collect();
     assert_eq!(changed, ["fw:cluster", "fw:restart"]);
     let text = std::fs::read_to_string(root.path().join("etc/pve/firewall/cluster.fw")).unwrap();
-    assert!(text.contains("IN ACCEPT -source 10.0.0.0/24 -p udp -dport 5353 # DNS for guests\n"));
+    assert!(text.contains("IN DROP -p tcp -dport 112 -log info # No rpcbind from anywhere\n"));
 }
 
 #[test]

@@ -98,6 +98,8 @@ fn a_user_drop_on_ssh_beats_the_management_set() {
 fn macro_rules_from_the_admin_network_count_as_management_access() {
     let dir = example_with(|h| {
         h["network"]["default_subnet"] = json!("10.0.0.0/16");
+        // Only management rules: no DNS server, so no DNS flow to refuse.
+        h["dns_server"]["enabled"] = json!(false);
         h["firewall"]["global_firewall_rules"] = json!([
             {"type": "in", "action": "SSH(ACCEPT)", "source": "10.0.0.0/16"},
             {"type": "in", "action": "ACCEPT", "source": "10.0.0.0/16", "proto": "tcp", "port": "8000:8010"}

@@ -5,6 +5,7 @@ mod apply;
 mod cli;
 mod common;
 mod end_to_end;
+mod flows;
 mod golden;
 mod guard_scope;
 mod host_and_groups;

@@ -111,6 +111,9 @@ fn the_example_shows_boot_groups_edges_trust_routes_and_firewalls() {
     // portainer.<domain> answers with Traefik's address, not VM 1001's.
     let traefik_box = m.lines().find(|l| l.contains("ct102[\"")).unwrap();
     assert!(traefik_box.contains("portainer.internal.thinkheads.ai"));
+    // The CA's role says where it listens (step_ca.port, default 9000).
+    let ca_box = m.lines().find(|l| l.contains("ct103[\"")).unwrap();
+    assert!(ca_box.contains("[step-ca :9000, firewall]"), "{ca_box}");
     let portainer_box = m.lines().find(|l| l.contains("vm1001[\"")).unwrap();
     assert!(!portainer_box.contains("portainer.internal"));
 }
@@ -141,4 +144,24 @@ fn a_refused_configuration_draws_nothing_and_exits_2() {
         .assert()
         .code(2)
         .stdout("");
+}
+
+/// An HTTPS backend's route says so; the CA's role names step_ca.port.
+#[test]
+fn an_https_backend_and_the_cas_port_are_drawn() {
+    let cfg = phx_testkit::copy_config(&example_dir());
+    phx_testkit::edit_json(&cfg.path().join("phoenix_lxc_configs.json"), |v| {
+        v["lxc_configs"]["110"]["traefik_service"]["scheme"] = "https".into();
+    });
+    phx_testkit::edit_json(&cfg.path().join("phoenix_hypervisor_config.json"), |v| {
+        v["step_ca"]["port"] = 8443.into();
+    });
+    let m = graph(cfg.path(), "mermaid");
+    assert!(
+        m.contains(
+            "  ct102 == \"git.internal.thinkheads.ai → https://10.0.0.110:3000\" ==> ct110\n"
+        ),
+        "{m}"
+    );
+    assert!(m.contains("[step-ca :8443, firewall]"), "{m}");
 }

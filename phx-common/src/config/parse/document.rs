@@ -2,6 +2,7 @@
 //! top-level keys, read in one pass. Its shape is decided by the keys
 //! present, not by the file's name (documents also come from stdin).
 
+use super::super::declared_flow::RawFlow;
 use super::super::raw::{Entries, List, Obj, Scalar, Section};
 use super::super::reader::{At, Reader};
 use super::firewall::RawFirewall;
@@ -25,6 +26,7 @@ section! {
         "proxmox_storage_ids" => proxmox_storage_ids: Entries<Scalar>,
         "zfs" => zfs: Obj<RawZfs>,
         "proxmox_defaults" => proxmox_defaults: Obj<RawProxmoxDefaults>,
+        "flows" => flows: List<Obj<RawFlow>>,
         // phoenix_lxc_configs.json
         "lxc_configs" => lxc_configs: Entries<Obj<RawLxc>>,
         // phoenix_vm_configs.json (the hypervisor file has a `vm_defaults` too)
@@ -68,6 +70,12 @@ impl Document {
             one(r, "step_ca", self.step_ca.take());
             one(r, "zfs", self.zfs.take());
             one(r, "proxmox_defaults", self.proxmox_defaults.take());
+            if let Some(List::Items(flows)) = self.flows.take() {
+                let at = At::ROOT.key("flows");
+                for (i, f) in flows.into_iter().enumerate() {
+                    repeats(r, &at.index(i), Some(f));
+                }
+            }
             if let Some(Entries::Items(_, repeated)) = self.proxmox_storage_ids.take() {
                 r.duplicates(&At::ROOT.key("proxmox_storage_ids"), repeated);
             }

@@ -54,6 +54,7 @@ section! {
         "ca_name" => ca_name: Scalar,
         "provisioner_name" => provisioner_name: Scalar,
         "default_tls_cert_duration" => default_tls_cert_duration: Scalar,
+        "port" => port: Scalar,
     }
 }
 
@@ -175,6 +176,9 @@ pub fn hypervisor(r: &mut Reader, doc: Document) -> Option<Host> {
                     s.default_tls_cert_duration,
                     step_ca::cert_duration,
                 ),
+                port: r
+                    .opt(at, "port", s.port, |r, at, v| r.int(at, v, 1, 65535))
+                    .map(|p| p as u16),
             })
         })
         .unwrap_or_default();
@@ -203,6 +207,11 @@ pub fn hypervisor(r: &mut Reader, doc: Document) -> Option<Host> {
             memory_mb: defaults::LXC_MEMORY_MB,
             features: None,
         });
+    let flows = r
+        .opt(at, "flows", doc.flows, |r, at, l| {
+            Some(super::super::declared_flow::flows(r, at, l))
+        })
+        .unwrap_or_default();
     if r.problems.count() > before {
         return None;
     }
@@ -220,6 +229,7 @@ pub fn hypervisor(r: &mut Reader, doc: Document) -> Option<Host> {
         storage_ids,
         zfs_datasets,
         lxc_defaults,
+        flows,
     })
 }
 

@@ -21,6 +21,8 @@ section! {
     pub struct RawTraefikService {
         "name" => name: Scalar,
         "port" => port: Scalar,
+        "scheme" => scheme: Scalar,
+        "insecure_skip_verify" => insecure_skip_verify: Scalar,
     }
 }
 
@@ -114,9 +116,53 @@ fn traefik_service(r: &mut Reader, at: &At, item: RawTraefikService) -> Option<T
     let port = r
         .opt(at, "port", item.port, |r, at, v| r.int(at, v, 1, 65535))
         .map(|p| p as u16);
+    let scheme = r
+        .opt(at, "scheme", item.scheme, |r, at, v| {
+            r.token(
+                at,
+                v,
+                |s| s == "http" || s == "https",
+                "\"http\" or \"https\" (how Traefik speaks to the backend; default http)",
+            )
+        })
+        .map(|s| match s.as_str() {
+            "https" => BackendScheme::Https,
+            _ => BackendScheme::Http,
+        });
+    let insecure = r.opt(
+        at,
+        "insecure_skip_verify",
+        item.insecure_skip_verify,
+        Reader::bool,
+    );
+    let scheme_given = scheme;
+    let scheme = scheme.unwrap_or_default();
+    let skip_at = at.key("insecure_skip_verify");
+    if insecure == Some(true) {
+        if scheme != BackendScheme::Https {
+            r.push(
+                &skip_at,
+                "true",
+                format!(
+                    "true only with \"scheme\": \"https\" (scheme is {}{}: nothing is verified to skip)",
+                    scheme.as_str(),
+                    if scheme_given.is_none() { ", the default" } else { "" }
+                ),
+            );
+        } else {
+            // Said on every run: an unverified backend is a standing risk.
+            let file = r.file;
+            r.problems.warn(format!(
+                "{file}: {}: true: Traefik does not verify this HTTPS backend's certificate (a backend served by another CA); anyone on its path can impersonate it",
+                skip_at.render()
+            ));
+        }
+    }
     Some(TraefikService {
         name: name?,
         port,
+        scheme,
+        insecure_skip_verify: insecure == Some(true) && scheme == BackendScheme::Https,
         path: at.render(),
     })
 }
