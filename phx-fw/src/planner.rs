@@ -316,15 +316,9 @@ pub fn plan(inv: &Inventory, opts: &Options) -> Result<(Plan, Vec<String>), Prob
     // so the checks run beside it. Their problems come back as before; the
     // rendering must therefore take a model the checks refuse (it only
     // builds text, and its result is dropped then).
-    let (checked, Proposed { files, docs }) = std::thread::scope(|s| {
-        let checked = s.spawn(|| validate(inv));
-        let node = opts.node.as_deref().unwrap_or(&inv.host.network.hostname);
-        let proposed = propose_with(inv, false, node);
-        let checked = checked
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (checked, proposed)
-    });
+    let node = opts.node.as_deref().unwrap_or(&inv.host.network.hostname);
+    let (Proposed { files, docs }, checked) =
+        phx_plan::par::join(|| propose_with(inv, false, node), || validate(inv));
     let mut notes = checked?;
     let rs = guard_ruleset(inv, docs, opts.routes.clone());
     notes.extend(rs.notes().iter().cloned());

@@ -27,7 +27,7 @@ pub(crate) struct Planner<'a, S: StepSink = phx_plan::Plan> {
     snapshots_planned: FastSet<(u32, String)>,
     storages: storage::Storages,
     /// Each container's desired state, made ahead, in order.
-    desired: Ahead,
+    desired: Ahead<'a>,
 }
 
 /// One container being converged: what it is and what was planned for it.
@@ -51,7 +51,7 @@ impl<'a, S: StepSink> Planner<'a, S> {
         seen: &'a Observed,
         opts: Options,
         plan: S,
-        desired: Ahead,
+        desired: Ahead<'a>,
     ) -> Self {
         Planner {
             inv,

@@ -9,6 +9,7 @@ pub mod edit;
 pub mod exit;
 pub mod fsutil;
 mod guest_step;
+pub mod par;
 mod plan;
 mod read;
 pub mod safe_text;

@@ -297,17 +297,16 @@ fn digest_files(files: &[PathBuf], opts: Options) -> Vec<Digested> {
     let Some(largest) = (0..files.len()).max_by_key(|&i| size(&files[i])) else {
         return Vec::new();
     };
-    std::thread::scope(|s| {
-        let alone = s.spawn(|| digest_file(&files[largest], opts));
-        let mut digests: Vec<Option<Digested>> = (0..files.len())
-            .map(|i| (i != largest).then(|| digest_file(&files[i], opts)))
-            .collect();
-        let alone = alone
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        digests[largest] = Some(alone);
-        digests.into_iter().flatten().collect()
-    })
+    let (mut digests, alone) = phx_plan::par::join(
+        || {
+            (0..files.len())
+                .map(|i| (i != largest).then(|| digest_file(&files[i], opts)))
+                .collect::<Vec<Option<Digested>>>()
+        },
+        || digest_file(&files[largest], opts),
+    );
+    digests[largest] = Some(alone);
+    digests.into_iter().flatten().collect()
 }
 
 /// One file read and digested: its text is dropped before the digest ends.
