@@ -5,6 +5,7 @@
 
 use super::digest::{self, Digest, Digested, LxcPart, Part};
 use super::model::{Host, Inventory, Lxc, Sources, Vm};
+pub use super::options::{Options, Rules};
 use super::parse::{Document, Shape};
 use super::problems::Problems;
 use super::raw::Obj;
@@ -26,18 +27,6 @@ pub enum Input {
     Files(Vec<PathBuf>),
     Dir(PathBuf),
     Stdin,
-}
-
-/// How strictly the input is read, and what of it is kept.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Options {
-    /// Unknown keys are problems (exit 2), not warnings.
-    pub strict: bool,
-    /// Firewall rules (of the cluster, its groups and hosts, and every
-    /// guest) are checked as always, then dropped: `Firewall::rules` and the
-    /// rule lists of `groups` stay empty. For the tools that never read them
-    /// (all but phx-fw): at 10,000 guests they are half the model.
-    pub without_rules: bool,
 }
 
 /// Reads, parses and validates the whole inventory. Problems (all of them)

@@ -7,6 +7,7 @@ mod dup_lines;
 pub mod load;
 pub mod model;
 pub mod names;
+mod options;
 pub mod parse;
 pub mod path;
 pub mod problems;
@@ -20,6 +21,7 @@ pub mod validate;
 
 pub use load::{load, Input};
 pub use model::*;
+pub use options::{Options, Rules};
 pub use problems::{Problem, Problems};
 
 /// Splits a raw LXC line into trimmed key and value: `lxc.apparmor.profile=unconfined`
