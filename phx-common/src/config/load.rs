@@ -273,8 +273,8 @@ fn read_stream(from: &mut impl Read, opts: Options, problems: &mut Problems, loa
     }
 }
 
-/// The files digested on two threads, the largest on its own and the rest
-/// in turn, and given back in their order: the loader takes them as if
+/// The files digested on two threads (`phx_plan::par`), the largest on its
+/// own and the rest in turn, and given back in their order: the loader takes them as if
 /// read one by one. At 10,000 guests the LXC file (10 MB) is the largest,
 /// and the hypervisor file (10 MB, most of it rules) and the VM file (2 MB)
 /// together take about as long, so the load takes about half the time.
