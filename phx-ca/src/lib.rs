@@ -6,7 +6,6 @@
 
 pub mod cli;
 pub mod fingerprint;
-pub mod guest;
 pub mod stepca;
 pub mod topology;
 pub mod traefik;

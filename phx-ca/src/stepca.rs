@@ -2,13 +2,11 @@
 //! `step ca init` inside the guest (passwords made there too), Phoenix's
 //! settings merged into ca.json, the systemd unit, and the root exported.
 
-use crate::guest::{self, Service};
 use crate::topology::Topology;
 use phx_common::config::step_ca::duration_minutes;
 use phx_common::config::StepCa;
-use phx_plan::{
-    argv, Action, FromGuestStep, GuestJsonStep, GuestSecretStep, JsonSet, JsonUpsert, Plan,
-};
+use phx_plan::guest_steps::{self as guest, Named, Service};
+use phx_plan::{argv, Action, GuestJsonStep, JsonSet, JsonUpsert, Plan};
 use serde_json::{json, Map, Value};
 use std::net::Ipv4Addr;
 
@@ -147,7 +145,6 @@ pub fn files(ca: &StepCa, ip: Ipv4Addr) -> Vec<(String, String)> {
 
 pub fn plan(plan: &mut Plan, topo: &Topology, ca: &StepCa) {
     let Some((ct, ip)) = topo.ca else { return };
-    let installed = guest::installed(&PACKAGES);
     guest::command(
         plan,
         "ca-apt-key",
@@ -158,43 +155,24 @@ pub fn plan(plan: &mut Plan, topo: &Topology, ca: &StepCa) {
     );
     guest::file(plan, "ca-apt-source", ct, APT_LIST, apt_source(), &[]);
     // The index is refreshed only while the packages are missing: never on a converged guest.
-    guest::command(
+    guest::apt_install(
         plan,
-        "ca-apt-update",
         ct,
-        argv(&["apt-get", "update"]),
-        Some(installed.clone()),
-        "apt-get update (step-cli/step-ca missing)",
-    );
-    let mut install = argv(&[
-        "env",
-        "DEBIAN_FRONTEND=noninteractive",
-        "apt-get",
-        "install",
-        "-y",
-    ]);
-    install.extend(PACKAGES.iter().map(|p| p.to_string()));
-    guest::command(
-        plan,
-        "ca-install",
-        ct,
-        install,
-        Some(installed),
-        "install step-cli and step-ca",
+        &PACKAGES,
+        Named {
+            id: "ca-apt-update",
+            desc: "apt-get update (step-cli/step-ca missing)",
+        },
+        Named {
+            id: "ca-install",
+            desc: "install step-cli and step-ca",
+        },
     );
     for (id, path) in [
         ("ca-password", PASSWORD),
         ("ca-provisioner-password", PROVISIONER_PASSWORD),
     ] {
-        plan.push(
-            id,
-            Action::GuestSecret(GuestSecretStep {
-                ctid: ct,
-                path: path.to_string(),
-                bytes: 32,
-                mode: "0600".into(),
-            }),
-        );
+        guest::secret(plan, id, ct, path, 32);
     }
     let mut init = argv(&["env", &format!("STEPPATH={STEPPATH}"), "step", "ca", "init"]);
     init.extend(argv(&[
@@ -237,14 +215,6 @@ pub fn plan(plan: &mut Plan, topo: &Topology, ca: &StepCa) {
     );
     svc.unit_file(plan, unit());
     svc.finish(plan);
-    plan.push(
-        "ca-export-root",
-        Action::FromGuest(FromGuestStep {
-            ctid: ct,
-            from: ROOT_CRT.to_string(),
-            path: topo.exported_root(),
-            mode: Some("0644".into()),
-            notify: Vec::new(),
-        }),
-    );
+    let root = topo.exported_root();
+    guest::from_guest(plan, "ca-export-root", ct, (ROOT_CRT, &root), Vec::new());
 }

@@ -3,12 +3,12 @@
 //! resolver pointed at Step-CA, and the routes in a watched dynamic file, so
 //! a route change needs no restart and a static change restarts Traefik.
 
-use crate::guest::{self, Service};
 use crate::stepca;
 use crate::topology::{Route, Topology};
 use crate::yaml::{map, s, to_string, Yaml};
 use phx_common::config::step_ca::duration_minutes;
 use phx_common::config::{BackendScheme, StepCa};
+use phx_plan::guest_steps::{self as guest, Service};
 use phx_plan::{argv, Plan};
 
 pub const VERSION: &str = "v3.7.15";
@@ -217,18 +217,13 @@ pub fn plan(plan: &mut Plan, topo: &Topology, ca: &StepCa) {
         missing,
         &format!("install Traefik {VERSION} as {BINARY}"),
     );
-    plan.push(
+    guest::command_only_if(
+        plan,
         "traefik-tarball-removed",
-        phx_plan::Action::GuestCommand(phx_plan::GuestCommandStep {
-            ctid: ct,
-            command: phx_plan::CommandStep {
-                argv: argv(&["rm", "-f", TARBALL]),
-                unless: None,
-                only_if: Some(argv(&["test", "-e", TARBALL])),
-                desc: "remove the downloaded tarball".into(),
-                notify: Vec::new(),
-            },
-        }),
+        ct,
+        argv(&["rm", "-f", TARBALL]),
+        argv(&["test", "-e", TARBALL]),
+        "remove the downloaded tarball",
     );
     let svc = Service {
         prefix: "traefik",

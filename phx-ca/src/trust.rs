@@ -3,22 +3,19 @@
 //! certificate changed. All read the root exported earlier in the same run,
 //! so a new root reaches every guest in one run.
 
-use crate::guest;
 use crate::stepca::{ROOT_CRT, TRUST_PATH};
 use crate::topology::Topology;
-use phx_plan::{argv, Action, FromGuestStep, HandlerStep, Plan};
+use phx_plan::guest_steps as guest;
+use phx_plan::{argv, Action, HandlerStep, Plan};
 
 pub fn plan(plan: &mut Plan, topo: &Topology) {
     let Some((ca, _)) = topo.ca else { return };
-    plan.push(
+    guest::from_guest(
+        plan,
         "trust-host",
-        Action::FromGuest(FromGuestStep {
-            ctid: ca,
-            from: ROOT_CRT.to_string(),
-            path: TRUST_PATH.to_string(),
-            mode: Some("0644".into()),
-            notify: vec!["trust-host-update".into()],
-        }),
+        ca,
+        (ROOT_CRT, TRUST_PATH),
+        vec!["trust-host-update".into()],
     );
     plan.push(
         "trust-host-update",

@@ -55,20 +55,20 @@ impl InputArgs {
     /// Loads the inventory; what loading warns about is printed here, under
     /// the tool's name, so every tool reports it the same way.
     pub fn load(&self, tool: &str) -> Result<Inventory, Failure> {
-        self.load_with(tool, false)
+        self.load_with(tool, config::Rules::Keep)
     }
 
     /// Loads the inventory for a tool that never reads firewall rules: they
-    /// are checked as by `load`, then dropped (`Options::without_rules`).
+    /// are checked as by `load`, then dropped (`Rules::CheckOnly`).
     pub fn load_without_rules(&self, tool: &str) -> Result<Inventory, Failure> {
-        self.load_with(tool, true)
+        self.load_with(tool, config::Rules::CheckOnly)
     }
 
-    fn load_with(&self, tool: &str, without_rules: bool) -> Result<Inventory, Failure> {
+    fn load_with(&self, tool: &str, rules: config::Rules) -> Result<Inventory, Failure> {
         crate::alloc::return_freed_memory_at_once();
         let opts = config::load::Options {
             strict: self.strict,
-            without_rules,
+            rules,
         };
         let inv = config::load::load_with(&self.input(), opts).map_err(Failure::Invalid)?;
         warn(tool, &inv.warnings);

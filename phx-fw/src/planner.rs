@@ -346,15 +346,9 @@ pub fn plan(inv: &Inventory, opts: &Options) -> Result<(Plan, Vec<String>), Prob
     // the flows check compiles guest files.
     let derived = phx_common::flows::derive(inv);
     let wants_flows = derived.as_ref().is_ok_and(|f| !f.is_empty());
-    let (checked, Proposed { files, docs }) = std::thread::scope(|s| {
-        let checked = s.spawn(|| validate(inv));
-        let node = opts.node.as_deref().unwrap_or(&inv.host.network.hostname);
-        let proposed = propose_with(inv, wants_flows, node);
-        let checked = checked
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (checked, proposed)
-    });
+    let node = opts.node.as_deref().unwrap_or(&inv.host.network.hostname);
+    let (Proposed { files, docs }, checked) =
+        phx_plan::par::join(|| propose_with(inv, wants_flows, node), || validate(inv));
     let mut notes = checked?;
     let found_flows = match derived {
         Ok(f) => f,

@@ -45,8 +45,8 @@ pub fn plan_into<S: StepSink>(
 ) -> Result<Planned<S>, Problems> {
     guests::refuse(check(inv, seen))?;
     let order = GuestOrder::of(inv, |id| inv.lxcs.contains_key(&id));
-    Ok(std::thread::scope(|s| {
-        let desired = ahead::Ahead::spawn(s, inv, order.ids.clone());
+    let ids = order.ids.clone();
+    Ok(ahead::desired_ahead(inv, &ids, |desired| {
         plan_in(order, planner::Planner::new(inv, seen, opts, plan, desired))
     }))
 }

@@ -12,7 +12,7 @@ use crate::{props, raw, storage, Options, KIND};
 use phx_common::config::Inventory;
 use phx_common::fast_hash::{FastMap, FastSet};
 use phx_common::guests::{push_options, GuestPlanner, GuestSteps};
-use phx_common::text::{cat, guest_tag};
+use phx_common::text::guest_tag;
 use phx_plan::{Action, FileStep, LinesStep, StepSink};
 
 fn pct(args: &[&str]) -> Vec<String> {
@@ -27,7 +27,7 @@ pub(crate) struct Planner<'a, S: StepSink = phx_plan::Plan> {
     snapshots_planned: FastSet<(u32, String)>,
     storages: storage::Storages,
     /// Each container's desired state, made ahead, in order.
-    desired: Ahead,
+    desired: Ahead<'a>,
 }
 
 /// One container being converged: what it is and what was planned for it.
@@ -51,7 +51,7 @@ impl<'a, S: StepSink> Planner<'a, S> {
         seen: &'a Observed,
         opts: Options,
         plan: S,
-        desired: Ahead,
+        desired: Ahead<'a>,
     ) -> Self {
         Planner {
             inv,
@@ -98,7 +98,7 @@ impl<'a, S: StepSink> Planner<'a, S> {
         self.ensure_snapshot(src, &snap, &g.tag);
         let (src_id, id) = (src.to_string(), ctid.to_string());
         self.steps.command(
-            cat(&["lxc:", &id, ":clone"]),
+            ["lxc:", &id, ":clone"].concat(),
             pct(&[
                 "clone",
                 &src_id,
@@ -111,9 +111,16 @@ impl<'a, S: StepSink> Planner<'a, S> {
                 &g.d.rootfs_storage,
             ]),
             Some(pct(&["status", &id])),
-            cat(&[&g.tag, ": clone from CT ", &src_id, " snapshot ", &snap]),
+            [
+                g.tag.as_str(),
+                ": clone from CT ",
+                &src_id,
+                " snapshot ",
+                &snap,
+            ]
+            .concat(),
         );
-        g.actions.push(cat(&["clone from ", &src_id]));
+        g.actions.push(["clone from ", &src_id].concat());
         let base = self.finals.get(&src).cloned().unwrap_or_default();
         // The snapshot as it is, else as this plan takes it (after the
         // source's own steps).

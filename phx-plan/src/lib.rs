@@ -9,6 +9,8 @@ pub mod edit;
 pub mod exit;
 pub mod fsutil;
 mod guest_step;
+pub mod guest_steps;
+pub mod par;
 mod plan;
 mod read;
 pub mod safe_text;

@@ -2,6 +2,7 @@
 //! step of a tool goes (a [`StepSink`]: a [`Plan`] kept, or a
 //! [`crate::PlanWriter`] that writes each step as it comes).
 
+use crate::par::{self, Threads};
 use crate::step::{Action, StartRank, Step, VERSION};
 use crate::trailer::Trailer;
 use serde::Serialize;
@@ -122,31 +123,31 @@ impl Plan {
 
     /// The steps, then the trailer that says the stream is whole.
     pub fn write_jsonl(&self, out: &mut impl Write) -> std::io::Result<()> {
+        self.write_jsonl_with(out, par::threads())
+    }
+
+    /// [`Plan::write_jsonl`], on one thread or two as `threads` says.
+    pub fn write_jsonl_with(&self, out: &mut impl Write, threads: Threads) -> std::io::Result<()> {
         // A long plan's second half is serialised on a thread of its own
         // while the first is written: phx-fw's 5,000 file steps at 10,000
         // guests are 5 MB of JSON-escaped text, a tenth of its run.
         let (first, second) = self.steps.split_at(self.halfway());
-        std::thread::scope(|s| {
-            let later = (!second.is_empty()).then(|| {
-                s.spawn(|| {
-                    let mut text = Vec::new();
-                    for step in second {
-                        write_line(&mut text, step)?;
-                    }
-                    Ok::<_, std::io::Error>(text)
-                })
-            });
-            for step in first {
-                write_line(out, step)?;
-            }
-            if let Some(later) = later {
-                let text = later
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-                out.write_all(&text)?;
-            }
-            Ok::<_, std::io::Error>(())
-        })?;
+        let (written, later) = threads.join(
+            || {
+                first
+                    .iter()
+                    .try_for_each(|step| write_line(&mut *out, step))
+            },
+            || {
+                let mut text = Vec::new();
+                for step in second {
+                    write_line(&mut text, step)?;
+                }
+                Ok::<_, std::io::Error>(text)
+            },
+        );
+        written?;
+        out.write_all(&later?)?;
         write_line(out, &Trailer::new(&self.tool, self.steps.len()))
     }
 }

@@ -1,6 +1,7 @@
 //! A streaming plan against a kept one.
 
 use super::*;
+use crate::par::Threads::{Parallel, Serial};
 use crate::{argv, read_jsonl, Action, CommandStep, FileStep, PlanWriter};
 use std::sync::{Arc, Mutex};
 
@@ -79,7 +80,11 @@ fn numbered(p: &mut impl StepSink, n: usize) {
 fn steps_of_many_batches_and_a_partial_one_arrive_whole_and_in_order() {
     // The writer takes steps in batches: a full one, several, and what is
     // left over at the end (or at a drop) must all be written, in order.
-    for n in [1, 127, 128, 129, 1000, 2049] {
+    // Serial, each is written as it comes: the same lines.
+    for (n, threads) in [1, 127, 128, 129, 1000, 2049]
+        .into_iter()
+        .flat_map(|n| [(n, Serial), (n, Parallel)])
+    {
         let mut kept = Plan::new("phx-lxc");
         numbered(&mut kept, n);
         let mut want = Vec::new();
@@ -87,20 +92,20 @@ fn steps_of_many_batches_and_a_partial_one_arrive_whole_and_in_order() {
         let want = String::from_utf8(want).unwrap();
 
         let out = Shared::default();
-        let mut ended = PlanWriter::new("phx-lxc", Box::new(out.clone()));
+        let mut ended = PlanWriter::with_threads("phx-lxc", Box::new(out.clone()), threads);
         numbered(&mut ended, n);
         assert_eq!(ended.len(), n);
         ended.finish().unwrap();
-        assert_eq!(out.text(), want, "{n} steps, ended");
+        assert_eq!(out.text(), want, "{n} steps, {threads:?}, ended");
 
-        let mut dropped = PlanWriter::new("phx-lxc", Box::new(out.clone()));
+        let mut dropped = PlanWriter::with_threads("phx-lxc", Box::new(out.clone()), threads);
         numbered(&mut dropped, n);
         drop(dropped);
         let steps: String = want.lines().take(n).map(|l| format!("{l}\n")).collect();
         assert_eq!(
             out.text(),
             steps,
-            "{n} steps, dropped: every step, no trailer"
+            "{n} steps, {threads:?}, dropped: every step, no trailer"
         );
     }
 }
@@ -136,9 +141,14 @@ fn a_long_plan_written_by_two_threads_is_its_steps_in_order() {
             write_line(&mut want, step).unwrap();
         }
         write_line(&mut want, &Trailer::new("phx-fw", n + 1)).unwrap();
-        let mut got = Vec::new();
-        p.write_jsonl(&mut got).unwrap();
-        assert!(got == want, "{n} steps, a first file of {big} bytes");
+        for threads in [Serial, Parallel] {
+            let mut got = Vec::new();
+            p.write_jsonl_with(&mut got, threads).unwrap();
+            assert!(
+                got == want,
+                "{n} steps, a first file of {big} bytes, {threads:?}"
+            );
+        }
     }
 }
 
@@ -156,14 +166,19 @@ impl Write for Broken {
 
 #[test]
 fn a_write_error_is_reported_at_the_end_but_a_closed_reader_is_not_one() {
-    let mut p = PlanWriter::new("phx-vm", Box::new(Broken(std::io::ErrorKind::StorageFull)));
-    fill(&mut p);
-    assert_eq!(p.len(), 2);
-    let e = p.finish().unwrap_err();
-    assert_eq!(e.kind(), std::io::ErrorKind::StorageFull);
-    let mut p = PlanWriter::new("phx-vm", Box::new(Broken(std::io::ErrorKind::BrokenPipe)));
-    fill(&mut p);
-    p.finish().unwrap();
+    for threads in [Serial, Parallel] {
+        let broken = |kind| Box::new(Broken(kind));
+        let full = broken(std::io::ErrorKind::StorageFull);
+        let mut p = PlanWriter::with_threads("phx-vm", full, threads);
+        fill(&mut p);
+        assert_eq!(p.len(), 2);
+        let e = p.finish().unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::StorageFull, "{threads:?}");
+        let closed = broken(std::io::ErrorKind::BrokenPipe);
+        let mut p = PlanWriter::with_threads("phx-vm", closed, threads);
+        fill(&mut p);
+        p.finish().unwrap();
+    }
 }
 
 #[test]

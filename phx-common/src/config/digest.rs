@@ -6,8 +6,8 @@
 //! problems are kept with it and join the list when `Loader` takes the
 //! document, in the order the documents were read.
 
-use super::load::Options;
 use super::model::{Host, Lxc, LxcDefaults, Vm};
+use super::options::Options;
 use super::parse::lxc::RawLxc;
 use super::parse::{self, Document, LeftOut, Shape};
 use super::problems::Problems;
@@ -62,18 +62,6 @@ impl LxcPart {
     }
 }
 
-/// A reader of document `file` with the load's options.
-pub(super) fn reader<'p>(
-    problems: &'p mut Problems,
-    file: &'p Arc<str>,
-    opts: Options,
-) -> Reader<'p> {
-    let mut r = Reader::new(problems, file, opts.strict);
-    r.keep_rules = !opts.without_rules;
-    r.shared_file = Some(file.clone());
-    r
-}
-
 /// The LXC entries of one document, checked one by one. Their problems are
 /// kept apart until the whole document has parsed: invalid JSON further on
 /// reports only itself, as it always has.
@@ -101,7 +89,7 @@ impl LxcEntries {
     }
 
     fn entry(&mut self, key: String, raw: Obj<RawLxc>) {
-        let mut r = reader(&mut self.problems, &self.file, self.opts);
+        let mut r = Reader::of(&mut self.problems, &self.file, self.opts);
         let part = &mut self.part;
         r.entry(&LXC_AT, key, raw, |r, at, key, raw| {
             if let Some((ctid, lxc, left_out)) = parse::lxc_entry(r, at, &key, raw) {
@@ -167,11 +155,11 @@ fn document(name: String, doc: Obj<Document>, mut entries: LxcEntries, opts: Opt
     let mut doc = *doc;
     let file = entries.file.clone();
     let mut problems = Problems::default();
-    reader(&mut problems, &file, opts).unknown_keys(&At::ROOT, &mut doc);
-    doc.unread_repeats(&mut reader(&mut problems, &file, opts), shape);
+    Reader::of(&mut problems, &file, opts).unknown_keys(&At::ROOT, &mut doc);
+    doc.unread_repeats(&mut Reader::of(&mut problems, &file, opts), shape);
     let part = match shape {
         Shape::Hypervisor => Part::Hypervisor(
-            parse::hypervisor(&mut reader(&mut problems, &file, opts), doc).map(Box::new),
+            parse::hypervisor(&mut Reader::of(&mut problems, &file, opts), doc).map(Box::new),
         ),
         Shape::Lxc => {
             // Entries collected by a plain parse (a stdin document) are checked here.
@@ -179,13 +167,13 @@ fn document(name: String, doc: Obj<Document>, mut entries: LxcEntries, opts: Opt
                 Some(Entries::Items(items, duplicates)) => {
                     // A CTID given twice: its first entry would be lost.
                     let at = At::ROOT.key("lxc_configs");
-                    reader(&mut problems, &file, opts).duplicates(&at, duplicates);
+                    Reader::of(&mut problems, &file, opts).duplicates(&at, duplicates);
                     items
                         .into_iter()
                         .for_each(|(key, raw)| entries.entry(key, raw))
                 }
                 Some(Entries::Bad(shown)) => {
-                    reader(&mut problems, &file, opts).push(
+                    Reader::of(&mut problems, &file, opts).push(
                         &At::ROOT.key("lxc_configs"),
                         shown,
                         "an object",
@@ -197,7 +185,7 @@ fn document(name: String, doc: Obj<Document>, mut entries: LxcEntries, opts: Opt
             Part::Lxc(entries.part)
         }
         Shape::Vm => Part::Vm(parse::vms(
-            &mut reader(&mut problems, &file, opts),
+            &mut Reader::of(&mut problems, &file, opts),
             doc.vms.expect("a VM document has vms"),
             doc.vm_defaults,
         )),

@@ -8,7 +8,7 @@
 
 use super::path::join_key;
 use crate::fast_hash::FastSet;
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
 use std::fmt;
 
@@ -202,7 +202,7 @@ impl<'de> Visitor<'de> for SkipChecked {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut found = Vec::new();
         let mut keys = KeyLog::default();
-        while let Some(k) = map.next_key::<super::raw::Key>()? {
+        while let Some(k) = map.next_key::<Key>()? {
             if !keys.first(&k.0) {
                 found.push(Duplicate::key(&k.0));
             }
@@ -214,6 +214,29 @@ impl<'de> Visitor<'de> for SkipChecked {
             );
         }
         Ok(found)
+    }
+}
+
+/// An object key, borrowed from the file's bytes when it has no escapes
+/// (here, below `raw`, which reads keys as this module does).
+pub struct Key<'de>(pub Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_string())))
+            }
+        }
+        d.deserialize_str(V)
     }
 }
 

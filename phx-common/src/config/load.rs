@@ -5,6 +5,7 @@
 
 use super::digest::{self, Digest, Digested, LxcPart, Part};
 use super::model::{Host, Inventory, Lxc, Sources, Vm};
+pub use super::options::{Options, Rules};
 use super::parse::{Document, Shape};
 use super::problems::Problems;
 use super::raw::Obj;
@@ -26,18 +27,6 @@ pub enum Input {
     Files(Vec<PathBuf>),
     Dir(PathBuf),
     Stdin,
-}
-
-/// How strictly the input is read, and what of it is kept.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Options {
-    /// Unknown keys are problems (exit 2), not warnings.
-    pub strict: bool,
-    /// Firewall rules (of the cluster, its groups and hosts, and every
-    /// guest) are checked as always, then dropped: `Firewall::rules` and the
-    /// rule lists of `groups` stay empty. For the tools that never read them
-    /// (all but phx-fw): at 10,000 guests they are half the model.
-    pub without_rules: bool,
 }
 
 /// Reads, parses and validates the whole inventory. Problems (all of them)
@@ -284,8 +273,8 @@ fn read_stream(from: &mut impl Read, opts: Options, problems: &mut Problems, loa
     }
 }
 
-/// The files digested on two threads, the largest on its own and the rest
-/// in turn, and given back in their order: the loader takes them as if
+/// The files digested on two threads (`phx_plan::par`), the largest on its
+/// own and the rest in turn, and given back in their order: the loader takes them as if
 /// read one by one. At 10,000 guests the LXC file (10 MB) is the largest,
 /// and the hypervisor file (10 MB, most of it rules) and the VM file (2 MB)
 /// together take about as long, so the load takes about half the time.
@@ -297,17 +286,16 @@ fn digest_files(files: &[PathBuf], opts: Options) -> Vec<Digested> {
     let Some(largest) = (0..files.len()).max_by_key(|&i| size(&files[i])) else {
         return Vec::new();
     };
-    std::thread::scope(|s| {
-        let alone = s.spawn(|| digest_file(&files[largest], opts));
-        let mut digests: Vec<Option<Digested>> = (0..files.len())
-            .map(|i| (i != largest).then(|| digest_file(&files[i], opts)))
-            .collect();
-        let alone = alone
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        digests[largest] = Some(alone);
-        digests.into_iter().flatten().collect()
-    })
+    let (mut digests, alone) = phx_plan::par::join(
+        || {
+            (0..files.len())
+                .map(|i| (i != largest).then(|| digest_file(&files[i], opts)))
+                .collect::<Vec<Option<Digested>>>()
+        },
+        || digest_file(&files[largest], opts),
+    );
+    digests[largest] = Some(alone);
+    digests.into_iter().flatten().collect()
 }
 
 /// One file read and digested: its text is dropped before the digest ends.

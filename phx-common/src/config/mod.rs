@@ -8,6 +8,7 @@ mod dup_lines;
 pub mod load;
 pub mod model;
 pub mod names;
+mod options;
 pub mod parse;
 pub mod path;
 pub mod problems;
@@ -22,6 +23,7 @@ pub mod validate;
 pub use declared_flow::{DeclaredFlow, FlowEnd, FlowProto};
 pub use load::{load, Input};
 pub use model::*;
+pub use options::{Options, Rules};
 pub use problems::{Problem, Problems};
 
 /// Splits a raw LXC line into trimmed key and value: `lxc.apparmor.profile=unconfined`

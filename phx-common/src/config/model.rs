@@ -138,7 +138,7 @@ pub struct Firewall {
     pub aliases: BTreeMap<String, Alias>,
     pub ipsets: BTreeMap<String, Vec<String>>,
     /// Empty, as are the rule lists of `groups`, when loaded without rules
-    /// (`load::Options::without_rules`): only phx-fw reads them.
+    /// (`Rules::CheckOnly`): only phx-fw reads them.
     pub rules: Vec<FwRule>,
     /// JSON path of `rules` / `global_firewall_rules`, for messages.
     pub rules_path: String,

@@ -8,11 +8,11 @@
 //! keys the original system's files carry but Phoenix does not use are
 //! skipped quietly, and any other key is kept in `unknown` for a warning.
 
+pub use super::dup::Key;
 use super::dup::{Duplicate, KeyLog, Unread};
 use super::problems::show;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
-use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -380,28 +380,6 @@ impl<'de, T: FromMap<'de>> Deserialize<'de> for OneOrMany<T> {
             }
         }
         d.deserialize_any(V(PhantomData))
-    }
-}
-
-/// An object key, borrowed from the file's bytes when it has no escapes.
-pub struct Key<'de>(pub Cow<'de, str>);
-
-impl<'de> Deserialize<'de> for Key<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a key")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(v.to_string())))
-            }
-        }
-        d.deserialize_str(V)
     }
 }
 

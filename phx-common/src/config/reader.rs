@@ -2,6 +2,7 @@
 //! each at its JSON path (`config::path`), so one run reports every mistake.
 
 use super::dup::{self, Duplicate, Unread};
+use super::options::{Options, Rules};
 pub use super::path::{join_key, At};
 use super::problems::Problems;
 use super::raw::{show_str, Entries, List, Obj, Scalar, Section};
@@ -18,9 +19,8 @@ pub struct Reader<'p> {
     pub file: &'p str,
     /// Unknown keys are problems, not warnings (`--strict`).
     pub strict: bool,
-    /// Firewall rules are kept in the model, not only checked
-    /// (`load::Options::without_rules`).
-    pub keep_rules: bool,
+    /// Whether firewall rules are kept in the model or only checked.
+    pub rules: Rules,
     /// `file`, shared by the model items that keep it (rules, DNS records:
     /// 100,000 of them at 10,000 guests).
     pub shared_file: Option<Arc<str>>,
@@ -32,9 +32,17 @@ impl<'p> Reader<'p> {
             problems,
             file,
             strict,
-            keep_rules: true,
+            rules: Rules::Keep,
             shared_file: None,
         }
+    }
+
+    /// A reader of document `file` as the load's options say.
+    pub fn of(problems: &'p mut Problems, file: &'p Arc<str>, opts: Options) -> Self {
+        let mut r = Reader::new(problems, file, opts.strict);
+        r.rules = opts.rules;
+        r.shared_file = Some(file.clone());
+        r
     }
 
     /// The document's name, for a model item that keeps it.

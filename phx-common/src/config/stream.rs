@@ -6,8 +6,7 @@
 //! load's peak memory. The hypervisor file's 50,000 raw rules were 30 MB.
 //! Handled as they come, each raw item is dropped before the next is read.
 
-use super::digest::reader;
-use super::load::Options;
+use super::options::Options;
 use super::parse::document::Document;
 use super::parse::firewall::{rule, RawFirewall, RuleList};
 use super::parse::lxc::RawLxc;
@@ -17,6 +16,7 @@ use super::raw::{
     leaf_visits, shown_map, EachEntry, Entries, EntriesRead, Key, List, Obj, ObjVisitor, ReadMap,
     Scalar,
 };
+use super::reader::Reader;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::fmt;
 use std::sync::Arc;
@@ -154,7 +154,7 @@ impl<'de> Visitor<'de> for RulesSeed<'_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let RulesSeed(check, key) = self;
         let mut problems = Problems::default();
-        let mut r = reader(&mut problems, check.file, check.opts);
+        let mut r = Reader::of(&mut problems, check.file, check.opts);
         // The paths `Reader::each` gives the items of `firewall.<key>`.
         let fw = At::ROOT.key("firewall");
         let list = fw.key(key).render();

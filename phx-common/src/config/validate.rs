@@ -15,23 +15,22 @@ pub fn cross_check(inv: &Inventory, p: &mut Problems) {
     // (half the time, 35 M instructions at 10,000 guests) are checked on a
     // thread of their own. Each check keeps its own problems, put in the
     // order the checks are listed.
-    let (addresses, rest, records) = std::thread::scope(|s| {
-        let names = s.spawn(|| {
+    let (rest, (addresses, records)) = phx_plan::par::join(
+        || {
+            unique_ids(inv, p);
+            let mut rest = Problems::default();
+            references(inv, &mut rest);
+            cycles(inv, &mut rest);
+            ca_present(inv, &mut rest);
+            rest
+        },
+        || {
             let (mut addresses, mut records) = (Problems::default(), Problems::default());
             unique_addresses(inv, &mut addresses);
             explicit_records(inv, &mut records);
             (addresses, records)
-        });
-        unique_ids(inv, p);
-        let mut rest = Problems::default();
-        references(inv, &mut rest);
-        cycles(inv, &mut rest);
-        ca_present(inv, &mut rest);
-        let (addresses, records) = names
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (addresses, rest, records)
-    });
+        },
+    );
     p.extend(addresses);
     p.extend(rest);
     p.extend(records);

@@ -82,7 +82,7 @@ impl<S: StepSink> Planned<S> {
             .enumerate()
             .map(|(i, g)| {
                 let tag = crate::text::guest_tag(i + 1, n, kind.noun, g.id, &g.name);
-                crate::text::cat(&[&tag, ": ", &g.actions.join("; ")])
+                [tag.as_str(), ": ", &g.actions.join("; ")].concat()
             })
             .collect()
     }

@@ -5,7 +5,6 @@
 
 use super::Options;
 use crate::guest_conf::{self, Dialect};
-use crate::text::cat;
 use phx_plan::{Action, CommandStep, GuestKind, Plan, StartRank, StepSink};
 use std::fmt::Display;
 
@@ -181,12 +180,12 @@ impl<S: StepSink> GuestSteps<S> {
         let mut argv = self.kind.argv_with_room(&["set", &id], 2 * keys.len());
         push_options(&mut argv, keys);
         self.command(
-            cat(&[self.kind.prefix, ":", &id, ":set"]),
+            [self.kind.prefix, ":", &id, ":set"].concat(),
             argv,
             None,
-            cat(&[tag, ": set ", &names.join(", ")]),
+            [tag, ": set ", &names.join(", ")].concat(),
         );
-        Some(cat(&["set ", &names.join(",")]))
+        Some(["set ", &names.join(",")].concat())
     }
 
     /// `disk` of guest `id` grown to `gb` GiB; the action's short name.
@@ -214,12 +213,12 @@ impl<S: StepSink> GuestSteps<S> {
             id,
         };
         self.plan.push_start(
-            cat(&["start:", self.kind.prefix, ":", &id.to_string()]),
+            ["start:", self.kind.prefix, ":", &id.to_string()].concat(),
             Action::Command(CommandStep {
                 argv,
                 unless: None,
                 only_if: None,
-                desc: cat(&[tag, ": start (boot order ", &boot_order.to_string(), ")"]),
+                desc: [tag, ": start (boot order ", &boot_order.to_string(), ")"].concat(),
                 notify: Vec::new(),
             }),
             start,

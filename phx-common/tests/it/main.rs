@@ -4,6 +4,7 @@
 /// Runs a test that touches process-wide state in a child process, alone.
 #[path = "../../../phx-testkit/src/alone.rs"]
 mod alone;
+mod config_layers;
 mod flows;
 mod input_holes;
 mod input_trust;

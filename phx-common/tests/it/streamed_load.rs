@@ -4,11 +4,11 @@
 //! inventory and the same problems, in the same order, as entries collected
 //! by a plain parse and checked afterwards (a stdin stream). The same holds
 //! for the cluster firewall's rules, checked as they are read; and firewall
-//! rules loaded `without_rules` are checked exactly as when they are kept.
+//! rules loaded with `Rules::CheckOnly` are checked exactly as when they are kept.
 //! Files are digested on two threads: loading them as `--config-dir` does
 //! and LXC file first covers both ways they can be split.
 
-use phx_common::config::load::{load_stream, load_with, Options};
+use phx_common::config::load::{load_stream, load_with, Options, Rules};
 use phx_common::config::{Input, Inventory, Problems};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -184,7 +184,7 @@ fn invalid_json_after_bad_entries_reports_only_itself() {
 #[test]
 fn rules_dropped_are_still_checked() {
     let lean = Options {
-        without_rules: true,
+        rules: Rules::CheckOnly,
         ..Options::default()
     };
     let dir = with_lxc(&example(LXC));
@@ -249,7 +249,7 @@ fn cluster_rules_checked_as_read_load_and_report_as_collected_ones() {
     fw["rules"] = json!([{"type": "nowhere", "action": "ACCEPT"}]);
     let dir = with_docs(&hyp, &example(LXC));
     let lean = Options {
-        without_rules: true,
+        rules: Rules::CheckOnly,
         ..Options::default()
     };
     let strict = Options {

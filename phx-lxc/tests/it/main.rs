@@ -7,3 +7,4 @@ mod conf_lock;
 mod letsgo;
 mod owned_lines;
 mod planner;
+mod threads;

@@ -3,6 +3,7 @@
 //! against what pve-firewall accepts.
 
 use super::super::model::*;
+use super::super::options::Rules;
 use super::super::problems::Problems;
 use super::super::raw::{show_str, Entries, LeafOr, List, ListOrObj, Obj, Scalar};
 use super::super::reader::{At, Reader};
@@ -430,7 +431,7 @@ pub(in super::super) fn rule(r: &mut Reader, at: &At, n: Obj<RawRule>) -> Option
         path: "".into(),
     };
     // Checked either way; its file and path are made only for a rule kept.
-    r.keep_rules.then(|| FwRule {
+    (r.rules == Rules::Keep).then(|| FwRule {
         file: r.file_name(),
         path: at.render().into(),
         ..rule
