@@ -3,4 +3,5 @@
 //! end-to-end test (phx-ca/tests/it/e2e_chain.rs), which starts them.
 
 mod cli;
+mod flows;
 mod trust;
