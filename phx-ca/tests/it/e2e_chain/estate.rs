@@ -58,7 +58,9 @@ fn apply_firewall(config: &Path, dir: &Path, allow: &[&str]) -> (PathBuf, String
     (root, said)
 }
 
-fn chain(config: &Path, rendered: &Path, fw: &Path, blocked: bool) -> String {
+/// The chain with the firewall and phx-verify; `mode` is run-ca-chain's
+/// `--expect-blocked` or `--foreign-backend-cert`, or none.
+fn chain(config: &Path, rendered: &Path, fw: &Path, mode: Option<&str>) -> String {
     let verify = workspace_bin("phx-verify");
     let mut more: Vec<&OsStr> = vec![
         "--firewall".as_ref(),
@@ -66,8 +68,8 @@ fn chain(config: &Path, rendered: &Path, fw: &Path, blocked: bool) -> String {
         "--verify".as_ref(),
         verify.as_os_str(),
     ];
-    if blocked {
-        more.push("--expect-blocked".as_ref());
+    if let Some(m) = mode {
+        more.push(m.as_ref());
     }
     let out = run_chain_with(config, rendered, None, &more);
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
@@ -110,22 +112,15 @@ fn the_bundled_example_with_its_firewall_enforced_serves_every_route_and_verify_
         );
     }
     let (fw, _) = apply_firewall(&config, dir.path(), &[]);
-    let stderr = chain(&config, &rendered, &fw, false);
+    let stderr = chain(&config, &rendered, &fw, None);
     assert!(stderr.contains(":9000"), "{stderr}");
     assert_verify_passed(&stderr, &["git", "grafana", "prometheus"]);
 }
 
-/// An HTTPS backend: Prometheus (CT 111, port 9090) with `scheme: https`.
-/// Its TLS server's certificate comes from the estate's CA for its IP;
-/// Traefik reaches it through the `phoenix-root` serversTransport (the
-/// exported root) and phx-verify's route check passes through it.
-#[test]
-fn an_https_backend_is_reached_through_the_servers_transport_and_verify_passes() {
-    if !can_run("e2e_chain_estate_https") {
-        return;
-    }
-    let dir = tempfile::tempdir().expect("a temp dir");
-    let (config, rendered) = estate(dir.path(), |cfg| {
+/// The example with Prometheus (CT 111, port 9090) on `scheme: https`,
+/// rendered; its route goes through the `phoenix-root` serversTransport.
+fn https_estate(dir: &Path) -> (PathBuf, PathBuf) {
+    let (config, rendered) = estate(dir, |cfg| {
         edit_json(&cfg.join(LXC), |doc| {
             let svc = &mut doc["lxc_configs"]["111"]["traefik_service"][1];
             assert_eq!(svc["name"], "prometheus", "the example's services changed");
@@ -137,8 +132,21 @@ fn an_https_backend_is_reached_through_the_servers_transport_and_verify_passes()
             .expect("the rendered dynamic file");
     assert!(dynamic.contains("https://10.0.0.111:9090"), "{dynamic}");
     assert!(dynamic.contains("phoenix-root"), "{dynamic}");
+    (config, rendered)
+}
+
+/// An HTTPS backend whose TLS server's certificate the estate's CA issued
+/// for its IP: Traefik reaches it through the serversTransport (the
+/// exported root) and phx-verify's route check passes through it.
+#[test]
+fn an_https_backend_is_reached_through_the_servers_transport_and_verify_passes() {
+    if !can_run("e2e_chain_estate_https") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let (config, rendered) = https_estate(dir.path());
     let (fw, _) = apply_firewall(&config, dir.path(), &[]);
-    let stderr = chain(&config, &rendered, &fw, false);
+    let stderr = chain(&config, &rendered, &fw, None);
     assert!(
         stderr.contains(
             "https://prometheus.internal.thinkheads.ai/ -> phoenix e2e backend 10.0.0.111:9090 over TLS"
@@ -146,6 +154,35 @@ fn an_https_backend_is_reached_through_the_servers_transport_and_verify_passes()
         "{stderr}"
     );
     assert_verify_passed(&stderr, &["git", "grafana", "prometheus"]);
+}
+
+/// The same backend with a self-signed certificate: the serversTransport
+/// verifies, so Traefik answers 500 on that route, and phx-verify fails
+/// naming it while the HTTP routes pass.
+#[test]
+fn an_https_backend_the_estates_root_does_not_sign_is_refused_and_verify_names_its_route() {
+    if !can_run("e2e_chain_estate_https_foreign") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let (config, rendered) = https_estate(dir.path());
+    let (fw, _) = apply_firewall(&config, dir.path(), &[]);
+    let stderr = chain(&config, &rendered, &fw, Some("--foreign-backend-cert"));
+    assert!(
+        stderr.contains("https://prometheus.internal.thinkheads.ai/ -> HTTP 500"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "phx-verify: FAIL  route  https://prometheus.internal.thinkheads.ai/: HTTP 500 for prometheus"
+        ),
+        "{stderr}"
+    );
+    for host in ["git", "grafana"] {
+        let line =
+            format!("phx-verify: ok    route  https://{host}.internal.thinkheads.ai/: HTTP 200");
+        assert!(stderr.contains(&line), "missing {line:?}:\n{stderr}");
+    }
 }
 
 /// The negative half: CT 103's rule moved off step_ca.port (9000 -> 9001)
@@ -206,7 +243,7 @@ fn with_the_acme_port_closed_in_the_json_the_plan_is_refused_and_once_forced_ver
         "{warned}"
     );
 
-    let stderr = chain(&config, &rendered, &fw, true);
+    let stderr = chain(&config, &rendered, &fw, Some("--expect-blocked"));
     assert!(stderr.contains("the ACME flow is blocked"), "{stderr}");
     for host in ["git", "grafana", "prometheus"] {
         let line = format!("phx-verify: FAIL  route  https://{host}.internal.thinkheads.ai/: ");
