@@ -145,12 +145,24 @@ fn route(
         ));
     }
     let (code, _) = tls::get(proxy, HTTPS_PORT, host, "/", root)?;
-    if (502..=504).contains(&code) {
-        return Err(format!(
-            "Traefik answered HTTP {code} for {host}: its backend (guest {backend}) did not"
-        ));
-    }
+    served_by_backend(code, host, backend)?;
     Ok(format!("HTTP {code} from guest {backend} via {proxy}; certificate for {host}, chains to the root, expires in {left}"))
+}
+
+/// Whether the answer is the backend's: any 5xx is not. Traefik answers
+/// 502–504 when the backend does not, and 500 when it cannot be trusted (an
+/// HTTPS backend whose certificate the serversTransport's root does not
+/// sign: "tls: failed to verify certificate").
+fn served_by_backend(code: u16, host: &str, backend: u32) -> Result<(), String> {
+    match code {
+        502..=504 => Err(format!(
+            "Traefik answered HTTP {code} for {host}: its backend (guest {backend}) did not"
+        )),
+        500..=599 => Err(format!(
+            "HTTP {code} for {host}: Traefik or its backend (guest {backend}) failed (an HTTPS backend whose certificate does not verify answers 500)"
+        )),
+        _ => Ok(()),
+    }
 }
 
 pub fn trust(inv: &Inventory, root_fp: Result<&str, &str>) -> Vec<Check> {
@@ -205,4 +217,24 @@ pub fn root_fingerprint(root: &Path) -> Result<String, String> {
         .into_iter()
         .next()
         .ok_or_else(|| format!("the exported root {} holds no certificate", root.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::served_by_backend;
+
+    #[test]
+    fn a_5xx_is_not_the_backend_serving() {
+        let h = "prometheus.internal.thinkheads.ai";
+        assert!(served_by_backend(200, h, 111).is_ok());
+        assert!(
+            served_by_backend(404, h, 111).is_ok(),
+            "the backend answered"
+        );
+        let untrusted = served_by_backend(500, h, 111).unwrap_err();
+        assert!(untrusted.contains("HTTP 500 for prometheus"), "{untrusted}");
+        assert!(served_by_backend(502, h, 111)
+            .unwrap_err()
+            .contains("its backend (guest 111) did not"));
+    }
 }

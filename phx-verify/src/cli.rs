@@ -39,9 +39,10 @@ pub struct Args {
     /// (under --state-root).
     #[arg(long, value_name = "FILE")]
     pub root: Option<PathBuf>,
-    /// The CA's TLS port. Default: 443, where phx-ca's `step ca init --address` puts it.
-    #[arg(long, value_name = "PORT", default_value_t = 443)]
-    pub ca_port: u16,
+    /// The CA's TLS port, overriding the configuration's step_ca.port
+    /// (where phx-ca's `step ca init --address` puts it; 9000 by default).
+    #[arg(long, value_name = "PORT")]
+    pub ca_port: Option<u16>,
     /// Leave one kind of check out (repeatable); it is listed as skipped.
     #[arg(long, value_enum, value_name = "KIND")]
     pub skip: Vec<Kind>,

@@ -6,6 +6,7 @@ pub mod cert_time;
 pub mod checks;
 pub mod cli;
 pub mod dns;
+pub mod flows;
 pub mod names;
 pub mod pem;
 pub mod report;
@@ -13,6 +14,7 @@ pub mod run;
 pub mod tls;
 pub mod trust;
 
+use phx_common::config::Problems;
 use phx_common::Inventory;
 use report::{Check, Kind};
 use std::net::SocketAddr;
@@ -23,6 +25,7 @@ use std::path::PathBuf;
 pub struct Settings {
     pub dns_server: SocketAddr,
     pub root: PathBuf,
+    /// step_ca.port unless the command line overrides it.
     pub ca_port: u16,
     pub skip: Vec<Kind>,
     /// Unix seconds, for certificates' expiry.
@@ -33,14 +36,17 @@ pub struct Settings {
 /// phx-ca/src/stepca.rs TRUST_PATH): the default `--root`.
 pub const HOST_ROOT: &str = "/usr/local/share/ca-certificates/phoenix-root-ca.crt";
 
-pub fn verify(inv: &Inventory, s: &Settings) -> Vec<Check> {
+/// Every check, or the problems that keep the declared flows from
+/// resolving (a configuration error: nothing is checked).
+pub fn verify(inv: &Inventory, s: &Settings) -> Result<Vec<Check>, Problems> {
+    let flows = phx_common::flows::derive(inv)?;
     let fp = checks::root_fingerprint(&s.root);
     let root = fp
         .as_ref()
         .map(|_| s.root.as_path())
         .map_err(String::as_str);
     let mut out = Vec::new();
-    for kind in [Kind::Dns, Kind::Ca, Kind::Routes, Kind::Trust] {
+    for kind in [Kind::Dns, Kind::Ca, Kind::Routes, Kind::Trust, Kind::Flows] {
         if s.skip.contains(&kind) {
             out.push(Check::skipped(kind.word(), "all", "--skip"));
             continue;
@@ -50,7 +56,8 @@ pub fn verify(inv: &Inventory, s: &Settings) -> Vec<Check> {
             Kind::Ca => checks::ca(inv, root, s.ca_port),
             Kind::Routes => checks::routes(inv, root, s.now),
             Kind::Trust => checks::trust(inv, fp.as_deref().map_err(String::as_str)),
+            Kind::Flows => flows::check(inv, &flows),
         });
     }
-    out
+    Ok(out)
 }

@@ -22,11 +22,11 @@ fn run(args: Args) -> Result<u8, Failure> {
             .root
             .clone()
             .unwrap_or_else(|| args.input.observed(HOST_ROOT)),
-        ca_port: args.ca_port,
+        ca_port: args.ca_port.unwrap_or(inv.host.step_ca.port),
         skip: args.skip.clone(),
         now,
     };
-    let checks = phx_verify::verify(&inv, &settings);
+    let checks = phx_verify::verify(&inv, &settings).map_err(Failure::Invalid)?;
     let text = if args.json {
         report::json(&checks)
     } else {

@@ -12,6 +12,9 @@ pub enum Kind {
     Routes,
     /// Each running trusted_ca guest's store holds the root.
     Trust,
+    /// Each declared tcp flow connects from its source (the host, or a
+    /// running container through pct exec).
+    Flows,
 }
 
 impl Kind {
@@ -21,6 +24,7 @@ impl Kind {
             Kind::Ca => "ca",
             Kind::Routes => "route",
             Kind::Trust => "trust",
+            Kind::Flows => "flow",
         }
     }
 }

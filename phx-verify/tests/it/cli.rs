@@ -91,10 +91,47 @@ fn every_unanswered_name_and_the_missing_root_are_named_and_exit_1() {
         );
     }
     assert!(
-        failed.contains(&("ca", "https://ca.internal.thinkheads.ai:443/health")),
+        failed.contains(&("ca", "https://ca.internal.thinkheads.ai:9000/health")),
         "{failed:?}"
     );
     assert_eq!(doc["failed"].as_u64().unwrap() as usize, failed.len());
     assert_eq!(doc["skipped"], 1, "trust, skipped on request");
     assert_eq!(doc["ok"], 0);
+}
+
+/// The CA is looked for where the configuration puts it (step_ca.port),
+/// and `--ca-port` overrides that.
+#[test]
+fn the_ca_port_is_step_ca_port_unless_overridden() {
+    let cfg = phx_testkit::copy_config(&example_dir());
+    phx_testkit::edit_json(&cfg.path().join(phx_testkit::HYP), |doc| {
+        doc["step_ca"]["port"] = 9443.into();
+    });
+    let ca_line = |more: &[&str]| {
+        let out = Command::cargo_bin("phx-verify")
+            .unwrap()
+            .arg("--config-dir")
+            .arg(cfg.path())
+            .args(["--skip", "dns", "--skip", "routes", "--skip", "trust"])
+            .args(["--root", "/nonexistent/root.crt"])
+            .args(more)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        stdout
+            .lines()
+            .find(|l| l.starts_with("FAIL  ca "))
+            .unwrap_or_else(|| panic!("{stdout}"))
+            .to_string()
+    };
+    assert!(
+        ca_line(&[]).contains("https://ca.internal.thinkheads.ai:9443/health"),
+        "{}",
+        ca_line(&[])
+    );
+    assert!(
+        ca_line(&["--ca-port", "8443"]).contains("https://ca.internal.thinkheads.ai:8443/health"),
+        "{}",
+        ca_line(&["--ca-port", "8443"])
+    );
 }
