@@ -51,6 +51,11 @@ fn run(cli: Cli) -> Result<u8, Failure> {
     }
 }
 
+// This program's allocator, chosen here and not in a library (why mimalloc:
+// the workspace Cargo.toml).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     cli::finish(phx_ca::TOOL, run(Cli::parse()))
 }

@@ -88,6 +88,11 @@ fn run(args: Args) -> Result<u8, Failure> {
     emit(&plan)
 }
 
+// This program's allocator, chosen here and not in a library (why mimalloc:
+// the workspace Cargo.toml).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     finish("phx-net", run(Args::parse()))
 }
