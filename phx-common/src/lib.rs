@@ -15,6 +15,7 @@ pub mod node;
 pub mod order;
 pub mod probe;
 pub mod props;
+pub mod registry;
 pub mod text;
 
 pub use config::{Guest, Inventory};

@@ -17,7 +17,7 @@ fn cli() -> Command {
         .and_then(|deps| deps.parent())
         .unwrap()
         .to_path_buf();
-    for tool in phx_testkit::SHIPPED_TOOLS {
+    for tool in phx_testkit::shipped_tools() {
         assert!(
             bins.join(tool).exists(),
             "{tool} is not built in {}: run `cargo test --workspace`",
