@@ -27,6 +27,36 @@ impl Phase {
             Phase::InGuest => "ca",
         }
     }
+
+    /// The group (phoenix-cli verb) the phase belongs to.
+    pub fn group(self) -> &'static str {
+        match self {
+            Phase::Setup => "setup",
+            Phase::Guests | Phase::InGuest => "LetsGo",
+        }
+    }
+}
+
+/// The names phoenix-cli takes for several phases at once, as verbs and
+/// among subsystem names.
+pub const GROUPS: [(&str, &[Phase]); 3] = [
+    ("setup", &[Phase::Setup]),
+    ("LetsGo", &[Phase::Guests, Phase::InGuest]),
+    ("all", &Phase::ALL),
+];
+
+/// The phases a group name stands for.
+pub fn group(name: &str) -> Option<&'static [Phase]> {
+    GROUPS.iter().find(|(n, _)| *n == name).map(|(_, p)| *p)
+}
+
+/// What a planner says once its plan has been carried out: phoenix-cli runs
+/// `binary ARGS --config-dir …` and prints its output after LABEL (when it
+/// succeeds; it fails while there is nothing to say yet).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AfterRun {
+    pub args: &'static [&'static str],
+    pub label: &'static str,
 }
 
 /// A planner: prints a plan that phx-apply carries out.
@@ -45,6 +75,8 @@ pub struct Planner {
     /// Flags only this planner (and those sharing them) take; phoenix-cli
     /// passes them on to it alone.
     pub own_flags: &'static [&'static str],
+    /// Said after a successful run that applied this planner's plan.
+    pub after_run: Option<AfterRun>,
 }
 
 /// A shipped program that is not a planner.
@@ -52,6 +84,9 @@ pub struct Planner {
 pub struct Program {
     pub binary: &'static str,
     pub summary: &'static str,
+    /// The phoenix-cli verb that hands its arguments to this program as
+    /// they are, if any.
+    pub verb: Option<&'static str>,
 }
 
 /// The guest tools' start flags (phx_common::cli::GuestFlags).
@@ -66,6 +101,7 @@ pub const PLANNERS: [Planner; 6] = [
         order: 1,
         summary: "host network: bridge, hostname, /etc/hosts, resolv.conf",
         own_flags: &["--rename-node"],
+        after_run: None,
     },
     Planner {
         binary: "phx-dns",
@@ -74,6 +110,7 @@ pub const PLANNERS: [Planner; 6] = [
         order: 2,
         summary: "dnsmasq: the guests' and services' names",
         own_flags: &[],
+        after_run: None,
     },
     Planner {
         binary: "phx-fw",
@@ -82,6 +119,7 @@ pub const PLANNERS: [Planner; 6] = [
         order: 3,
         summary: "Proxmox firewall: cluster.fw, host.fw, <vmid>.fw",
         own_flags: &["--allow-lockout"],
+        after_run: None,
     },
     Planner {
         binary: "phx-lxc",
@@ -90,6 +128,7 @@ pub const PLANNERS: [Planner; 6] = [
         order: 4,
         summary: "LXC containers through pct",
         own_flags: GUEST_FLAGS,
+        after_run: None,
     },
     Planner {
         binary: "phx-vm",
@@ -98,6 +137,7 @@ pub const PLANNERS: [Planner; 6] = [
         order: 5,
         summary: "VMs through qm",
         own_flags: GUEST_FLAGS,
+        after_run: None,
     },
     Planner {
         binary: "phx-ca",
@@ -106,6 +146,10 @@ pub const PLANNERS: [Planner; 6] = [
         order: 6,
         summary: "Step-CA, root export, trust and Traefik inside the guests",
         own_flags: &[],
+        after_run: Some(AfterRun {
+            args: &["fingerprint"],
+            label: "root CA fingerprint (SHA-256)",
+        }),
     },
 ];
 
@@ -114,18 +158,22 @@ pub const PROGRAMS: [Program; 4] = [
     Program {
         binary: "phx-apply",
         summary: "carries out plans: the only program that changes the machine",
+        verb: None,
     },
     Program {
         binary: "phx-graph",
         summary: "draws the estate (Mermaid or DOT)",
+        verb: Some("graph"),
     },
     Program {
         binary: "phx-schema",
         summary: "prints the configuration files' JSON Schemas",
+        verb: Some("schema"),
     },
     Program {
         binary: "phoenix-cli",
         summary: "plans and applies by phase: setup, LetsGo, all",
+        verb: None,
     },
 ];
 
@@ -137,6 +185,11 @@ pub fn planner(subsystem: &str) -> Option<&'static Planner> {
 /// The planners of `phase`, in order.
 pub fn planners_of(phase: Phase) -> impl Iterator<Item = &'static Planner> {
     PLANNERS.iter().filter(move |p| p.phase == phase)
+}
+
+/// The program a pass-through verb of phoenix-cli runs.
+pub fn program_of_verb(verb: &str) -> Option<&'static Program> {
+    PROGRAMS.iter().find(|p| p.verb == Some(verb))
 }
 
 /// Every binary the package installs in /usr/bin: the planners, then the

@@ -9,7 +9,6 @@
 pub mod docs;
 pub mod keys;
 pub mod manual;
-pub mod phoenix_cli;
 mod roff;
 
 /// Every program the package installs in /usr/bin (phx_common::registry),
@@ -37,7 +36,7 @@ pub fn command(binary: &str) -> Option<clap::Command> {
         "phx-ca" => phx_ca::cli::command(),
         "phx-graph" => phx_graph::cli::command(),
         "phx-schema" => phx_schema::cli::command(),
-        "phoenix-cli" => phoenix_cli::command(),
+        "phoenix-cli" => phoenix_cli::cli::command(),
         _ => return None,
     })
 }
