@@ -17,5 +17,6 @@ pub mod probe;
 pub mod props;
 pub mod registry;
 pub mod text;
+pub mod tool;
 
 pub use config::{Guest, Inventory};
