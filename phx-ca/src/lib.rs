@@ -8,6 +8,7 @@ pub mod cli;
 pub mod fingerprint;
 pub mod guest;
 pub mod stepca;
+pub mod tool;
 pub mod topology;
 pub mod traefik;
 pub mod trust;
