@@ -8,12 +8,14 @@
 
 pub mod check;
 pub mod cli;
+pub mod commands;
 pub mod existing;
 pub mod fwfile;
 pub mod ipv4set;
 pub mod lockout;
 pub mod planner;
 pub mod sim;
+pub mod tool;
 
 pub use planner::{plan, Options};
 
