@@ -94,3 +94,58 @@ fn allocators_are_chosen_in_binaries_never_in_libraries() {
         "libraries declaring the allocator: {libs:?}"
     );
 }
+
+/// Every planner keeps the tool contract: its main.rs is the one generic
+/// call (and its allocator), so loading, printing and exit statuses are
+/// phx-common's, the same for all.
+#[test]
+fn every_planner_main_is_the_generic_call() {
+    let ws = phx_testkit::workspace();
+    for p in PLANNERS {
+        let main = std::fs::read_to_string(ws.join(p.binary).join("src/main.rs")).unwrap();
+        let code: Vec<&str> = main
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with("//"))
+            .collect();
+        let call = format!(
+            "phx_common::tool::main::<{}::tool::",
+            p.binary.replace('-', "_")
+        );
+        assert!(
+            code.iter().any(|l| l.starts_with(&call)),
+            "{}/src/main.rs does not call {call}…>()",
+            p.binary
+        );
+        assert!(
+            code.len() <= 6,
+            "{}/src/main.rs holds more than the generic call and the allocator: {code:?}",
+            p.binary
+        );
+    }
+}
+
+/// docs/adding-a-tool.md names every file a new planner touches: the
+/// registry, packaging, the workspace, its own crate's contract files.
+#[test]
+fn adding_a_tool_names_every_file_it_touches() {
+    let doc = std::fs::read_to_string(phx_testkit::workspace().join("docs/adding-a-tool.md"))
+        .expect("docs/adding-a-tool.md");
+    for file in [
+        "phx-common/src/registry.rs",
+        "phx-pkg/src/lib.rs",
+        "phx-pkg/Cargo.toml",
+        "docs/tools.md",
+        "src/tool.rs",
+        "src/main.rs",
+        "src/cli.rs",
+        "tests/it/main.rs",
+        "phoenix-cli/src/cli.rs",
+    ] {
+        assert!(
+            doc.contains(file),
+            "docs/adding-a-tool.md does not name {file}"
+        );
+    }
+    assert!(doc.contains("Cargo.toml") && doc.contains("members"));
+}
