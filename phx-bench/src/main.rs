@@ -7,6 +7,11 @@ use phx_common::cli::{finish, Failure};
 use phx_plan::exit::EXIT_OK;
 use std::process::ExitCode;
 
+// This program's allocator, chosen here and not in a library (why mimalloc:
+// the workspace Cargo.toml).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     finish("phx-synth", run(Args::parse()))
 }

@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod fingerprint;
 pub mod stepca;
+pub mod tool;
 pub mod topology;
 pub mod traefik;
 pub mod trust;

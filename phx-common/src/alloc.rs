@@ -1,11 +1,10 @@
-//! The allocator of every Phoenix program, and its one setting. Every binary
-//! links phx-common, so this is every program's allocator (why mimalloc: the
-//! workspace Cargo.toml).
+//! The one setting of mimalloc, the allocator each Phoenix binary declares in
+//! its own main.rs (a library choosing it would choose it for every program
+//! that links it, tests and benchmarks included; why mimalloc: the workspace
+//! Cargo.toml). Under another allocator the setting is harmless: it only
+//! tunes mimalloc's own heap.
 
 use std::os::raw::c_int;
-
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// `mi_option_purge_delay` in mimalloc v2's `mi_option_e` (libmimalloc-sys
 /// does not name it; the version is pinned by Cargo.lock and the test below

@@ -16,6 +16,8 @@ pub mod node;
 pub mod order;
 pub mod probe;
 pub mod props;
+pub mod registry;
 pub mod text;
+pub mod tool;
 
 pub use config::{Guest, Inventory};

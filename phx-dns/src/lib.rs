@@ -10,6 +10,7 @@ pub mod pkg;
 pub mod records;
 pub mod render;
 pub mod steps;
+pub mod tool;
 
 use phx_common::config::{Inventory, Problems};
 use phx_plan::Plan;

@@ -8,6 +8,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod commands;
 pub mod existing;
 pub mod flows;
 pub mod fwfile;
@@ -15,6 +16,7 @@ pub mod ipv4set;
 pub mod lockout;
 pub mod planner;
 pub mod sim;
+pub mod tool;
 
 pub use planner::{plan, Options};
 

@@ -17,6 +17,11 @@ fn run(args: Args) -> Result<u8, Failure> {
     }
 }
 
+// This program's allocator, chosen here and not in a library (why mimalloc:
+// the workspace Cargo.toml).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     finish("phx-graph", run(Args::parse()))
 }

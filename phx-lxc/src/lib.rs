@@ -16,6 +16,7 @@ pub mod props;
 pub mod raw;
 pub mod render;
 pub mod storage;
+pub mod tool;
 
 pub use check::check;
 use observe::Observed;

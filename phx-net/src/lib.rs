@@ -5,6 +5,7 @@ pub mod cli;
 pub mod hosts;
 pub mod interfaces;
 pub mod rename;
+pub mod tool;
 
 use phx_common::config::Inventory;
 use phx_plan::{argv, Action, BlockStep, FileStep, HandlerStep, LinesStep, Plan};

@@ -9,21 +9,34 @@
 pub mod docs;
 pub mod keys;
 pub mod manual;
-pub mod phoenix_cli;
 mod roff;
 
-/// Every program the package installs in /usr/bin, by its clap definition.
+/// Every program the package installs in /usr/bin (phx_common::registry),
+/// by its clap definition, in the registry's order.
 pub fn commands() -> Vec<clap::Command> {
-    vec![
-        phx_apply::cli::command(),
-        phx_net::cli::command(),
-        phx_dns::cli::command(),
-        phx_fw::cli::command(),
-        phx_lxc::cli::command(),
-        phx_vm::cli::command(),
-        phx_ca::cli::command(),
-        phx_graph::cli::command(),
-        phx_schema::cli::command(),
-        phoenix_cli::command(),
-    ]
+    phx_common::registry::shipped()
+        .map(|binary| {
+            command(binary).unwrap_or_else(|| {
+                panic!("{binary} is in the registry but phx-pkg has no command line for it (phx-pkg/src/lib.rs)")
+            })
+        })
+        .collect()
+}
+
+/// A shipped program's clap definition, by binary name: the one place
+/// phx-pkg names each program (docs/adding-a-tool.md).
+pub fn command(binary: &str) -> Option<clap::Command> {
+    Some(match binary {
+        "phx-apply" => phx_apply::cli::command(),
+        "phx-net" => phx_net::cli::command(),
+        "phx-dns" => phx_dns::cli::command(),
+        "phx-fw" => phx_fw::cli::command(),
+        "phx-lxc" => phx_lxc::cli::command(),
+        "phx-vm" => phx_vm::cli::command(),
+        "phx-ca" => phx_ca::cli::command(),
+        "phx-graph" => phx_graph::cli::command(),
+        "phx-schema" => phx_schema::cli::command(),
+        "phoenix-cli" => phoenix_cli::cli::command(),
+        _ => return None,
+    })
 }

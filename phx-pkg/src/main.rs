@@ -34,6 +34,11 @@ struct Args {
     config_keys: bool,
 }
 
+// This program's allocator, chosen here and not in a library (why mimalloc:
+// the workspace Cargo.toml).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let args = Args::parse();
     if args.programs {

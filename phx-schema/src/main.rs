@@ -6,6 +6,11 @@ use phx_schema::File;
 use std::io::Write;
 use std::process::ExitCode;
 
+// This program's allocator, chosen here and not in a library (why mimalloc:
+// the workspace Cargo.toml).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     finish("phx-schema", run(Args::parse()))
 }

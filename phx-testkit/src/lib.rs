@@ -20,18 +20,32 @@ pub use guests::*;
 pub use real::real_component;
 pub use report::*;
 
-/// Every program the package ships besides phoenix-cli, by binary name.
-pub const SHIPPED_TOOLS: [&str; 9] = [
-    "phx-apply",
-    "phx-net",
-    "phx-dns",
-    "phx-fw",
-    "phx-lxc",
-    "phx-vm",
-    "phx-ca",
-    "phx-graph",
-    "phx-schema",
-];
+/// Every program the package ships besides phoenix-cli, by binary name
+/// (phx_common::registry).
+pub fn shipped_tools() -> impl Iterator<Item = &'static str> {
+    phx_common::registry::shipped().filter(|&b| b != "phoenix-cli")
+}
+
+/// `cargo metadata` of the workspace, without its dependencies.
+pub fn workspace_metadata() -> serde_json::Value {
+    let out = std::process::Command::new(env!("CARGO"))
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
+        .current_dir(workspace())
+        .output()
+        .expect("cargo metadata runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("cargo metadata prints JSON")
+}
 
 /// A finished command's stdout, after checking it succeeded (its stderr
 /// is the failure message).

@@ -13,6 +13,7 @@ pub mod observe;
 mod planner;
 pub mod snippets;
 pub mod spec;
+pub mod tool;
 
 use observe::Observed;
 use phx_common::config::{Inventory, Problems};

@@ -11,7 +11,7 @@ fn cli() -> assert_cmd::Command {
         .parent()
         .unwrap()
         .to_path_buf();
-    for b in ["phx-apply", "phx-lxc", "phx-vm"] {
+    for b in ["phoenix-cli", "phx-apply", "phx-lxc", "phx-vm"] {
         assert!(
             bins.join(b).exists(),
             "{b} is not built beside phx-ca: run `cargo test --workspace`"

@@ -28,10 +28,7 @@ fn every_program_names_itself_in_its_version() {
         .iter()
         .map(|c| c.get_name().to_string())
         .collect();
-    for name in phx_testkit::SHIPPED_TOOLS
-        .into_iter()
-        .chain(["phoenix-cli"])
-    {
+    for name in phx_common::registry::shipped() {
         assert!(names.iter().any(|n| n == name), "{name} is not packaged");
     }
     for cmd in phx_pkg::commands() {
@@ -185,4 +182,18 @@ fn a_bad_example_is_caught() {
     assert!(!st.success());
     let words = &simple_commands("phx-dns --config-dir examples/etc   print the plan")[0];
     assert!(phx_dns::cli::command().try_get_matches_from(words).is_err());
+}
+
+/// phx-pkg's clap list is the registry: every registered program has a
+/// command line here (a forgotten one makes `commands()` panic), in the
+/// registry's order, under its binary name.
+#[test]
+fn the_packaged_command_lines_are_the_registrys_programs() {
+    let names: Vec<String> = phx_pkg::commands()
+        .iter()
+        .map(|c| c.get_name().to_string())
+        .collect();
+    let registered: Vec<&str> = phx_common::registry::shipped().collect();
+    assert_eq!(names, registered);
+    assert!(phx_pkg::command("phx-no-such-tool").is_none());
 }

@@ -5,4 +5,3 @@ mod docs_links;
 mod gen_docs;
 mod interface;
 mod manual;
-mod phoenix_cli_model;

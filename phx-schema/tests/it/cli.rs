@@ -14,6 +14,11 @@ const BIN: &str = env!("CARGO_BIN_EXE_phx-schema");
 #[test]
 fn phoenix_cli_schema_prints_each_file_s_schema() {
     let bins = Path::new(BIN).parent().unwrap();
+    assert!(
+        bins.join("phoenix-cli").exists(),
+        "phoenix-cli is not built in {}: run `cargo test --workspace`",
+        bins.display()
+    );
     for f in File::ALL {
         for name in [f.short(), f.config_name()] {
             let out = Command::new("bash")

@@ -24,7 +24,7 @@ fn allowed(krate: &str) -> Vec<&'static str> {
         // Packaging reads every shipped program's command line.
         "phx-pkg" => ["phx-common", "phx-plan"]
             .into_iter()
-            .chain(phx_testkit::SHIPPED_TOOLS)
+            .chain(phx_common::registry::shipped())
             .collect(),
         // Every tool: the shared model and the plan format, nothing else of ours.
         _ => vec!["phx-common", "phx-plan"],
@@ -34,23 +34,7 @@ fn allowed(krate: &str) -> Vec<&'static str> {
 const NEVER_A_DEPENDENCY: [&str; 3] = ["phx-testkit", "phx-bench", "phx-pkg"];
 
 fn workspace_deps() -> BTreeMap<String, Vec<(String, Option<String>)>> {
-    let out = std::process::Command::new(env!("CARGO"))
-        .args([
-            "metadata",
-            "--format-version",
-            "1",
-            "--no-deps",
-            "--offline",
-        ])
-        .current_dir(phx_testkit::workspace())
-        .output()
-        .expect("cargo metadata runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let meta: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let meta: Value = phx_testkit::workspace_metadata();
     let names: Vec<String> = meta["packages"]
         .as_array()
         .unwrap()

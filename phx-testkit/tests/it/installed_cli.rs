@@ -1,5 +1,5 @@
 //! phoenix-cli and the drift check as the Debian package installs them:
-//! outside a checkout, with the tools beside the script (no PHX_BIN_DIR),
+//! outside a checkout, the phoenix-cli binary with the tools beside it (no PHX_BIN_DIR),
 //! and `check all`, which the drift timer runs.
 
 use assert_cmd::Command;
@@ -33,10 +33,16 @@ fn fresh_root() -> tempfile::TempDir {
     root
 }
 
-/// A bin directory laid out like /usr/bin: the script and the tools side by side.
+/// A bin directory laid out like /usr/bin: phoenix-cli (a copy, as the
+/// package installs it) and the tools side by side.
 fn usr_bin() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(repo("scripts/phoenix-cli"), dir.path().join("phoenix-cli")).unwrap();
+    let cli = built().join("phoenix-cli");
+    assert!(
+        cli.exists(),
+        "phoenix-cli is not built: run `cargo test --workspace`"
+    );
+    std::fs::copy(cli, dir.path().join("phoenix-cli")).unwrap();
     for tool in ["phx-apply", "phx-net", "phx-dns", "phx-fw"] {
         let src = built().join(tool);
         assert!(
@@ -49,9 +55,8 @@ fn usr_bin() -> tempfile::TempDir {
 }
 
 fn installed(bin: &Path) -> Command {
-    let mut c = Command::new("bash");
-    c.arg(bin.join("phoenix-cli"))
-        .env_remove("PHX_BIN_DIR")
+    let mut c = Command::new(bin.join("phoenix-cli"));
+    c.env_remove("PHX_BIN_DIR")
         .env("PATH", "/usr/bin:/bin")
         .current_dir(bin);
     c

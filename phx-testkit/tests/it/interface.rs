@@ -148,5 +148,5 @@ fn the_check_finds_an_undescribed_option() {
 
 /// The shipped tools and the benchmark generator.
 fn binaries() -> impl Iterator<Item = &'static str> {
-    phx_testkit::SHIPPED_TOOLS.into_iter().chain(["phx-synth"])
+    phx_testkit::shipped_tools().chain(["phx-synth"])
 }

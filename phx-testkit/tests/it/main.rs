@@ -8,3 +8,4 @@ mod pct_double;
 mod pct_double_exec;
 mod phoenix_cli;
 mod qm_double;
+mod registry;

@@ -1,5 +1,6 @@
-//! scripts/phoenix-cli end to end on a preview root, with the workspace's
-//! debug binaries (PHX_BIN_DIR) so the test does not trigger a release build.
+//! phoenix-cli end to end on a preview root, through scripts/phoenix-cli
+//! with the workspace's debug binaries (PHX_BIN_DIR) so the shim runs the
+//! debug phoenix-cli and does not trigger a release build.
 
 use assert_cmd::Command;
 use predicates::prelude::*;
@@ -17,7 +18,7 @@ fn cli() -> Command {
         .and_then(|deps| deps.parent())
         .unwrap()
         .to_path_buf();
-    for tool in phx_testkit::SHIPPED_TOOLS {
+    for tool in phx_common::registry::shipped() {
         assert!(
             bins.join(tool).exists(),
             "{tool} is not built in {}: run `cargo test --workspace`",

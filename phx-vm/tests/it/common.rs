@@ -65,7 +65,7 @@ pub fn bin_dir() -> PathBuf {
         .and_then(|deps| deps.parent())
         .unwrap()
         .to_path_buf();
-    for tool in ["phx-apply", "phx-lxc", "phx-vm"] {
+    for tool in ["phoenix-cli", "phx-apply", "phx-lxc", "phx-vm"] {
         assert!(
             bins.join(tool).exists(),
             "{tool} is not built in {}: run `cargo build --workspace` (or cargo test --workspace)",

@@ -5,4 +5,5 @@ mod common;
 mod converge;
 mod letsgo;
 mod password;
+mod progress;
 mod refusals;

@@ -1,0 +1,286 @@
+//! phoenix-cli's command line: the one definition of its interface (the man
+//! page and completions are generated from it by phx-pkg). Verbs are an
+//! enum; what each does is data (`Verb::work`), so a new verb is a variant
+//! and, when it runs a program or a phase, a registry entry.
+
+use clap::builder::{PossibleValue, TypedValueParser};
+use clap::error::ErrorKind;
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use phx_common::registry::{self, Phase, GROUPS, PLANNERS};
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+const LONG_ABOUT: &str = "\
+Plan and apply a Proxmox VE host from the Phoenix JSON.
+
+phoenix-cli runs the phx-* planners of each phase: every named subsystem is
+planned first (phx-net, phx-dns, phx-fw, phx-lxc, phx-vm, phx-ca), and
+nothing is applied if any planner refuses its input; then phx-apply carries
+the plans out, one run per phase. setup = net, dns, fw; LetsGo = lxc and vm
+(one start order over both), then ca inside the running guests.
+
+The programs are looked for in $PHX_BIN_DIR, beside phoenix-cli (/usr/bin
+when installed from the package, target/release in a checkout), then on
+PATH.";
+
+const AFTER_HELP: &str = "\
+Examples:
+  phoenix-cli setup                                    # the live host
+  phoenix-cli check setup --config-dir ./etc           # what would change
+  phoenix-cli setup dns                                # only DNS
+  phoenix-cli all --config-dir examples/etc --root /tmp/preview --diff
+
+Exit status: 0 done or converged, 1 a step failed, 2 bad input (nothing
+was done), 3 --check/check: changes are pending.";
+
+/// Plan and apply a Proxmox VE host from the Phoenix JSON
+#[derive(Parser, Debug)]
+#[command(
+    name = "phoenix-cli",
+    version,
+    long_about = LONG_ABOUT,
+    after_help = AFTER_HELP,
+    subcommand_required = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub verb: Verb,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Verb {
+    /// Configure the host: net, dns, fw
+    Setup(RunArgs),
+    /// Converge the guests: lxc and vm (one start order over both), then ca (Step-CA, root export, trust, Traefik) inside the running guests; prints the root CA's SHA-256 fingerprint
+    #[command(name = "LetsGo")]
+    LetsGo(RunArgs),
+    /// setup, then LetsGo (LetsGo not started while an automatic rollback is armed: confirm first)
+    All(RunArgs),
+    /// Print the plan (JSON Lines) that setup/LetsGo would apply (subsystems: setup, LetsGo, all or names; default: setup)
+    Plan(RunArgs),
+    /// Show what would change (unified diffs); exit 3 if anything would (subsystems as for plan)
+    Check(RunArgs),
+    /// Keep a network/firewall change made over SSH: disarm the automatic rollback phx-apply armed before the reload
+    Confirm(ConfirmArgs),
+    /// Draw the estate (phx-graph): guests by boot order, clones, dependencies, CA trust, Traefik routes, DNS names, firewalls
+    #[command(disable_help_flag = true)]
+    Graph(PassArgs),
+    /// Print the JSON Schema of a configuration file (phx-schema), for editors: hypervisor, lxc or vm
+    #[command(disable_help_flag = true)]
+    Schema(PassArgs),
+}
+
+/// What a verb does.
+pub enum Work<'a> {
+    /// Plan the phases' subsystems, then apply phase by phase.
+    Apply {
+        verb: &'static str,
+        phases: &'static [Phase],
+        args: &'a RunArgs,
+    },
+    /// Plan the subsystems, then hand the plans to phx-apply with `apply`'s
+    /// flags instead of the run's (`--print-plan`, or `--check --diff`).
+    Inspect {
+        apply: &'static [&'static str],
+        with_run_options: bool,
+        args: &'a RunArgs,
+    },
+    Confirm(&'a ConfirmArgs),
+    /// Run a program with the arguments as they are.
+    Pass {
+        binary: &'static str,
+        args: &'a [OsString],
+    },
+}
+
+impl Verb {
+    pub fn work<'s>(&'s self) -> Work<'s> {
+        let apply = |verb: &'static str, args| Work::Apply {
+            verb,
+            phases: registry::group(verb).expect("a group of the registry"),
+            args,
+        };
+        let pass = |verb: &str, args: &'s PassArgs| Work::Pass {
+            binary: registry::program_of_verb(verb)
+                .expect("a program of the registry")
+                .binary,
+            args: &args.args,
+        };
+        match self {
+            Verb::Setup(a) => apply("setup", a),
+            Verb::LetsGo(a) => apply("LetsGo", a),
+            Verb::All(a) => apply("all", a),
+            Verb::Plan(a) => Work::Inspect {
+                apply: &["--print-plan"],
+                with_run_options: false,
+                args: a,
+            },
+            Verb::Check(a) => Work::Inspect {
+                apply: &["--check", "--diff"],
+                with_run_options: true,
+                args: a,
+            },
+            Verb::Confirm(a) => Work::Confirm(a),
+            Verb::Graph(a) => pass("graph", a),
+            Verb::Schema(a) => pass("schema", a),
+        }
+    }
+}
+
+/// The options of every planning verb.
+#[derive(Args, Debug, Clone)]
+pub struct RunArgs {
+    /// Only these subsystems, or setup, LetsGo, all (default: all of the verb's; plan and check: setup)
+    #[arg(value_name = "SUBSYSTEM", value_parser = Names::subsystems())]
+    pub subsystems: Vec<String>,
+    /// The three JSON files (default /usr/local/phoenix_hypervisor/etc)
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
+    pub config_dir: Option<PathBuf>,
+    /// Act on a tree under DIR instead of / (preview, staging); tools read state there, commands are reported, not run
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
+    pub root: Option<PathBuf>,
+    /// With --root: run commands too (tests use doubles on PATH)
+    #[arg(long)]
+    pub run_commands: bool,
+    /// Change nothing; exit 3 if something would change
+    #[arg(long)]
+    pub check: bool,
+    /// Print a unified diff of every file that changes
+    #[arg(long)]
+    pub diff: bool,
+    /// Machine-readable report from phx-apply: one JSON document, {"setup": …, "guests": …, "ca": …}; a phase with nothing to do is null
+    #[arg(long)]
+    pub json: bool,
+    /// Colour diffs and the report: auto (on a terminal, unless NO_COLOR is set), always, never
+    #[arg(long, value_name = "WHEN", value_parser = Names::colors())]
+    pub color: Option<String>,
+    /// Every step (ok and skipped too), each step's time, and which tools each phase runs; by default a converged run prints one recap line per subsystem
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// Seconds before an unconfirmed bridge/firewall change is rolled back (default 120 on SSH)
+    #[arg(long, value_name = "N")]
+    pub confirm_timeout: Option<u64>,
+    /// Every tool: unknown configuration keys are errors
+    #[arg(long)]
+    pub strict: bool,
+    /// phx-fw: apply rules the lockout guard refuses
+    #[arg(long)]
+    pub allow_lockout: bool,
+    /// phx-net: change the hostname even though the node holds guests or certificates under /etc/pve/nodes/<its name>/
+    #[arg(long)]
+    pub rename_node: bool,
+    /// phx-lxc, phx-vm: restart running guests whose settings changed
+    #[arg(long)]
+    pub restart: bool,
+    /// phx-lxc, phx-vm: start every guest, not only start_at_boot ones
+    #[arg(long)]
+    pub start_all: bool,
+    /// phx-lxc, phx-vm: start no guest
+    #[arg(long)]
+    pub no_start: bool,
+}
+
+impl RunArgs {
+    /// The planners' own flags given (registry `own_flags`), as they are
+    /// passed on.
+    pub fn tool_flags(&self) -> Vec<&'static str> {
+        [
+            (self.allow_lockout, "--allow-lockout"),
+            (self.rename_node, "--rename-node"),
+            (self.restart, "--restart"),
+            (self.start_all, "--start-all"),
+            (self.no_start, "--no-start"),
+        ]
+        .into_iter()
+        .filter_map(|(set, flag)| set.then_some(flag))
+        .collect()
+    }
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ConfirmArgs {
+    /// The tree phx-apply acted on, if not /
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
+    pub root: Option<PathBuf>,
+    /// With --root: run commands too (tests use doubles on PATH)
+    #[arg(long)]
+    pub run_commands: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct PassArgs {
+    /// The program's own arguments (its --help says which)
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "ARG"
+    )]
+    pub args: Vec<OsString>,
+}
+
+/// A value among fixed names, refused with a sentence naming them all
+/// (completions offer them).
+#[derive(Clone)]
+struct Names {
+    names: Vec<&'static str>,
+    refusal: fn(&str) -> String,
+}
+
+impl Names {
+    fn subsystems() -> Names {
+        let names = PLANNERS
+            .iter()
+            .map(|p| p.subsystem)
+            .chain(GROUPS.iter().map(|(g, _)| *g))
+            .collect();
+        Names {
+            names,
+            refusal: |v| {
+                let valid: Vec<&str> = PLANNERS.iter().map(|p| p.subsystem).collect();
+                let groups: Vec<&str> = GROUPS.iter().map(|(g, _)| *g).collect();
+                format!(
+                    "unknown subsystem '{v}': valid names are {} (or {})",
+                    valid.join(" "),
+                    groups.join(", ")
+                )
+            },
+        }
+    }
+
+    fn colors() -> Names {
+        Names {
+            names: vec!["auto", "always", "never"],
+            refusal: |_| "--color needs auto, always or never".to_string(),
+        }
+    }
+}
+
+impl TypedValueParser for Names {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        let v = value.to_string_lossy();
+        if self.names.iter().any(|n| *n == v) {
+            Ok(v.into_owned())
+        } else {
+            Err(
+                clap::Error::raw(ErrorKind::InvalidValue, format!("{}\n", (self.refusal)(&v)))
+                    .with_cmd(cmd),
+            )
+        }
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(self.names.iter().map(PossibleValue::new)))
+    }
+}
+
+/// The command line phoenix-cli parses, for man pages and completions.
+pub fn command() -> clap::Command {
+    Cli::command()
+}

@@ -1,0 +1,447 @@
+//! Carrying out a verb: every chosen planner plans first (one refusal, no
+//! change), then phx-apply runs once per phase. Plans are files in a
+//! private directory, handed to phx-apply by name; phoenix-cli never edits
+//! them (ordering across planners is phx-apply's).
+
+use crate::bins::Bins;
+use crate::cli::{ConfirmArgs, RunArgs, Work};
+use crate::scratch::Scratch;
+use phx_common::registry::{self, Phase, Planner, PLANNERS};
+use phx_plan::exit::{EXIT_FAILED, EXIT_INVALID, EXIT_OK, EXIT_PENDING};
+use serde_json::Value;
+use std::ffi::{OsStr, OsString};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// Why phoenix-cli stopped early.
+#[derive(Debug)]
+pub enum Stop {
+    /// The command line is wrong: exit 2, nothing run.
+    Usage(String),
+    /// A program could not be run, or answered nonsense: exit 1.
+    Failed(String),
+    /// Already said by the program that stopped: its exit status.
+    Exit(u8),
+}
+
+impl Stop {
+    pub fn code(&self) -> u8 {
+        match self {
+            Stop::Usage(_) => EXIT_INVALID,
+            Stop::Failed(_) => EXIT_FAILED,
+            Stop::Exit(code) => *code,
+        }
+    }
+}
+
+pub fn run(work: Work) -> Result<u8, Stop> {
+    let bins = Bins::find();
+    match work {
+        Work::Pass { binary, args } => pass(&bins, binary, args),
+        Work::Confirm(a) => confirm(&bins, a),
+        Work::Apply { verb, phases, args } => Run::new(bins, args)?.apply(verb, phases),
+        Work::Inspect {
+            apply,
+            with_run_options,
+            args,
+        } => Run::new(bins, args)?.inspect(apply, with_run_options),
+    }
+}
+
+/// graph, schema: the program in phoenix-cli's place, as `exec` would.
+fn pass(bins: &Bins, binary: &str, args: &[OsString]) -> Result<u8, Stop> {
+    use std::os::unix::process::CommandExt;
+    let e = bins.command(binary).args(args).exec();
+    Err(Stop::Failed(format!("{binary}: {e}")))
+}
+
+fn confirm(bins: &Bins, a: &ConfirmArgs) -> Result<u8, Stop> {
+    let mut cmd = bins.command("phx-apply");
+    cmd.arg("--confirm");
+    if let Some(root) = &a.root {
+        cmd.arg("--root").arg(root);
+    }
+    if a.run_commands {
+        cmd.arg("--run-commands");
+    }
+    status(&mut cmd, "phx-apply")
+}
+
+fn status(cmd: &mut Command, name: &str) -> Result<u8, Stop> {
+    let s = cmd
+        .status()
+        .map_err(|e| Stop::Failed(format!("{name}: {e}")))?;
+    Ok(exit_code(s))
+}
+
+fn exit_code(s: std::process::ExitStatus) -> u8 {
+    s.code()
+        .and_then(|c| u8::try_from(c).ok())
+        .unwrap_or(EXIT_FAILED)
+}
+
+struct Run<'a> {
+    bins: Bins,
+    args: &'a RunArgs,
+    /// --root, made and made absolute.
+    root: Option<PathBuf>,
+    /// What every planner gets.
+    tool_args: Vec<OsString>,
+    /// What phx-apply gets on a run.
+    apply_args: Vec<OsString>,
+    scratch: Scratch,
+}
+
+impl<'a> Run<'a> {
+    fn new(bins: Bins, args: &'a RunArgs) -> Result<Run<'a>, Stop> {
+        let root = match &args.root {
+            Some(r) => std::fs::create_dir_all(r)
+                .and_then(|_| std::fs::canonicalize(r))
+                .map(Some)
+                .map_err(|e| Stop::Failed(format!("--root {}: {e}", r.display())))?,
+            None => None,
+        };
+        let mut tool_args: Vec<OsString> = Vec::new();
+        if let Some(dir) = &args.config_dir {
+            tool_args.extend(["--config-dir".into(), dir.into()]);
+        }
+        if args.strict {
+            tool_args.push("--strict".into());
+        }
+        let mut apply_args: Vec<OsString> = Vec::new();
+        for (set, flag) in [
+            (args.run_commands, "--run-commands"),
+            (args.check, "--check"),
+            (args.diff, "--diff"),
+            (args.json, "--json"),
+            (args.verbose, "--verbose"),
+        ] {
+            if set {
+                apply_args.push(flag.into());
+            }
+        }
+        if let Some(c) = &args.color {
+            apply_args.extend(["--color".into(), c.into()]);
+        }
+        if let Some(n) = args.confirm_timeout {
+            apply_args.extend(["--confirm-timeout".into(), n.to_string().into()]);
+        }
+        if let Some(r) = &root {
+            tool_args.extend(["--state-root".into(), r.into()]);
+            apply_args.extend(["--root".into(), r.into()]);
+        }
+        let scratch =
+            Scratch::new().map_err(|e| Stop::Failed(format!("a scratch directory: {e}")))?;
+        Ok(Run {
+            bins,
+            args,
+            root,
+            tool_args,
+            apply_args,
+            scratch,
+        })
+    }
+
+    /// The named subsystems (groups spelled out), or None when none is named.
+    fn named(&self) -> Option<Vec<&'static Planner>> {
+        if self.args.subsystems.is_empty() {
+            return None;
+        }
+        let mut out = Vec::new();
+        for name in &self.args.subsystems {
+            match registry::group(name) {
+                Some(phases) => out.extend(PLANNERS.iter().filter(|p| phases.contains(&p.phase))),
+                None => out.extend(registry::planner(name)),
+            }
+        }
+        Some(out)
+    }
+
+    /// The planners this run plans, in the registry's order: the named
+    /// ones, or every one of `default`'s phases.
+    fn chosen(&self, default: &[Phase]) -> Vec<&'static Planner> {
+        match self.named() {
+            Some(named) => PLANNERS.iter().filter(|p| named.contains(p)).collect(),
+            None => PLANNERS
+                .iter()
+                .filter(|p| default.contains(&p.phase))
+                .collect(),
+        }
+    }
+
+    /// A planner flag for no planner of this run would do nothing: refused.
+    fn check_flags(&self, chosen: &[&Planner]) -> Result<(), Stop> {
+        for flag in self.args.tool_flags() {
+            let owners: Vec<&Planner> = PLANNERS
+                .iter()
+                .filter(|p| p.own_flags.contains(&flag))
+                .collect();
+            if !owners.iter().any(|o| chosen.contains(o)) {
+                let bins: Vec<&str> = owners.iter().map(|o| o.binary).collect();
+                let subs: Vec<&str> = owners.iter().map(|o| o.subsystem).collect();
+                let nor: String = subs[1..].iter().map(|s| format!(", nor {s}")).collect();
+                return Err(Stop::Usage(format!(
+                    "{flag} is for {}, and {} is not planned in this run{nor}",
+                    bins.join(" and "),
+                    subs[0]
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs each planner into its own file under the scratch directory's
+    /// `dir`; the first refusal stops everything.
+    fn plan(&self, dir: &str, planners: &[&Planner]) -> Result<Vec<PathBuf>, Stop> {
+        let dir = self.scratch.path().join(dir);
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| Stop::Failed(format!("{}: {e}", dir.display())))?;
+        let mut files = Vec::new();
+        for (n, p) in planners.iter().enumerate() {
+            let path = dir.join(format!("{}-{}.jsonl", n + 1, p.subsystem));
+            let out = std::fs::File::create(&path)
+                .map_err(|e| Stop::Failed(format!("{}: {e}", path.display())))?;
+            let flags = self
+                .args
+                .tool_flags()
+                .into_iter()
+                .filter(|f| p.own_flags.contains(f));
+            let code = status(
+                self.bins
+                    .command(p.binary)
+                    .args(&self.tool_args)
+                    .args(flags)
+                    .stdout(out),
+                p.binary,
+            )?;
+            if code != EXIT_OK {
+                eprintln!(
+                    "phoenix-cli: {} refused to plan (exit {code}); nothing was applied",
+                    p.binary
+                );
+                return Err(Stop::Exit(code));
+            }
+            files.push(path);
+        }
+        Ok(files)
+    }
+
+    /// setup, LetsGo, all: plan every phase, then apply phase by phase.
+    fn apply(&self, verb: &str, phases: &[Phase]) -> Result<u8, Stop> {
+        let chosen = self.chosen(phases);
+        if let Some(stray) = chosen.iter().find(|p| !phases.contains(&p.phase)) {
+            let runs: Vec<&str> = PLANNERS
+                .iter()
+                .filter(|p| phases.contains(&p.phase))
+                .map(|p| p.subsystem)
+                .collect();
+            return Err(Stop::Usage(format!(
+                "'{}' does not belong to {verb} (it runs: {}); use 'all' for both",
+                stray.subsystem,
+                runs.join(" ")
+            )));
+        }
+        self.check_flags(&chosen)?;
+        let of = |phase: Phase| -> Vec<&Planner> {
+            chosen
+                .iter()
+                .copied()
+                .filter(|p| p.phase == phase)
+                .collect()
+        };
+        let in_group = |group: &str| -> Vec<&str> {
+            chosen
+                .iter()
+                .filter(|p| p.phase.group() == group)
+                .map(|p| p.subsystem)
+                .collect()
+        };
+        let mut plans = Vec::new();
+        let mut said = None;
+        for &phase in phases {
+            if said != Some(phase.group()) {
+                said = Some(phase.group());
+                let subs = in_group(phase.group());
+                if self.args.verbose && !subs.is_empty() {
+                    eprintln!("phoenix-cli: {}: {}", phase.group(), subs.join(" "));
+                }
+            }
+            plans.push(self.plan(phase.key(), &of(phase))?);
+        }
+        let mut reports: Vec<Option<Value>> = vec![None; phases.len()];
+        let mut rc = EXIT_OK;
+        for (i, &phase) in phases.iter().enumerate() {
+            let later_group = phase.group() != phases[0].group();
+            if later_group
+                && phases[i - 1].group() != phase.group()
+                && !in_group(phase.group()).is_empty()
+                && self.rollback_armed()
+            {
+                eprintln!(
+                    "phoenix-cli: an automatic rollback is armed (a network or firewall change over SSH), so {0} was not started: check that you still reach the host, run 'phoenix-cli confirm', then 'phoenix-cli {0}'",
+                    phase.group()
+                );
+                self.print_json(phases, &reports);
+                return Ok(EXIT_FAILED);
+            }
+            let (code, report) = self.apply_phase(phase, &plans[i])?;
+            reports[i] = report;
+            if code != EXIT_OK {
+                rc = code;
+            }
+            if code != EXIT_OK && code != EXIT_PENDING {
+                self.print_json(phases, &reports);
+                return Ok(code);
+            }
+        }
+        self.print_json(phases, &reports);
+        if rc == EXIT_OK && !self.args.check {
+            self.after_run(&chosen);
+        }
+        Ok(rc)
+    }
+
+    /// One phx-apply run over a phase's plans; a phase whose planners
+    /// planned no step is not run (phx-apply would only say its plan is
+    /// empty, a line that belongs to no subsystem).
+    fn apply_phase(&self, phase: Phase, plans: &[PathBuf]) -> Result<(u8, Option<Value>), Stop> {
+        if !plans.iter().any(|p| has_steps(p)) {
+            return Ok((EXIT_OK, None));
+        }
+        let mut cmd = self.bins.command("phx-apply");
+        cmd.args(&self.apply_args).args(plans);
+        if !self.args.json {
+            return Ok((status(&mut cmd, "phx-apply")?, None));
+        }
+        let out = cmd
+            .stderr(Stdio::inherit())
+            .output()
+            .map_err(|e| Stop::Failed(format!("phx-apply: {e}")))?;
+        let report = if out.stdout.iter().all(u8::is_ascii_whitespace) {
+            None
+        } else {
+            Some(serde_json::from_slice(&out.stdout).map_err(|e| {
+                Stop::Failed(format!(
+                    "phx-apply's --json report of the {} phase is not one JSON document: {e}",
+                    phase.key()
+                ))
+            })?)
+        };
+        Ok((exit_code(out.status), report))
+    }
+
+    /// Whether phx-apply has an automatic rollback armed (one file per run
+    /// in armed/, or the one file versions before 0.3 kept): `all` then
+    /// stops before its second group, for the operator to see the host is
+    /// still reachable and confirm. A --check arms nothing, so it goes on.
+    fn rollback_armed(&self) -> bool {
+        if self.args.check {
+            return false;
+        }
+        let state = self
+            .root
+            .as_deref()
+            .unwrap_or(Path::new("/"))
+            .join("var/lib/phoenix");
+        state.join("armed-rollback").exists()
+            || std::fs::read_dir(state.join("armed")).is_ok_and(|mut d| d.next().is_some())
+    }
+
+    /// --json: one document, each phase's report or null when the phase
+    /// planned nothing or was not reached.
+    fn print_json(&self, phases: &[Phase], reports: &[Option<Value>]) {
+        if !self.args.json {
+            return;
+        }
+        let parts: Vec<String> = phases
+            .iter()
+            .zip(reports)
+            .map(|(phase, r)| {
+                format!(
+                    "{}: {}",
+                    Value::from(phase.key()),
+                    r.as_ref().unwrap_or(&Value::Null)
+                )
+            })
+            .collect();
+        println!("{{{}}}", parts.join(", "));
+    }
+
+    /// What planners say once their plan ran (registry `after_run`: the
+    /// root CA's fingerprint); nothing when there is nothing yet (a preview
+    /// without --run-commands made no root).
+    fn after_run(&self, chosen: &[&Planner]) {
+        for p in chosen {
+            let Some(after) = p.after_run else { continue };
+            let out = self
+                .bins
+                .command(p.binary)
+                .args(after.args)
+                .args(&self.tool_args)
+                .stderr(Stdio::null())
+                .output();
+            if let Some(out) = out.ok().filter(|o| o.status.success()) {
+                let said = String::from_utf8_lossy(&out.stdout);
+                eprintln!("phoenix-cli: {}: {}", after.label, said.trim_end());
+            }
+        }
+    }
+
+    /// plan, check: every chosen planner (default: setup's), then one
+    /// phx-apply with `apply`'s flags (and the run's, `with_run_options`).
+    fn inspect(&self, apply: &[&str], with_run_options: bool) -> Result<u8, Stop> {
+        let setup = registry::group("setup").expect("the setup group");
+        let chosen = self.chosen(setup);
+        self.check_flags(&chosen)?;
+        let plans = self.plan("plan", &chosen)?;
+        let mut cmd = self.bins.command("phx-apply");
+        cmd.args(apply);
+        if with_run_options {
+            let given = |a: &OsString| apply.iter().any(|f| OsStr::new(f) == a);
+            cmd.args(self.apply_args.iter().filter(|a| !given(a)));
+        }
+        status(cmd.args(plans), "phx-apply")
+    }
+}
+
+/// Whether a plan file holds a step: a line that is not a trailer (the
+/// first line says, in any plan with steps). A plan that cannot be read
+/// counts: phx-apply says what is wrong with it.
+fn has_steps(plan: &Path) -> bool {
+    use std::io::BufRead;
+    let Ok(f) = std::fs::File::open(plan) else {
+        return true;
+    };
+    std::io::BufReader::new(f).lines().any(|line| match line {
+        Ok(l) => !l.trim().is_empty() && serde_json::from_str::<phx_plan::Trailer>(&l).is_err(),
+        Err(_) => true,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_steps;
+
+    #[test]
+    fn a_plan_of_trailers_only_has_no_step() {
+        let dir = tempfile::tempdir().unwrap();
+        let plan = |name: &str, text: &str| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, text).unwrap();
+            p
+        };
+        let empty = plan(
+            "1-ca.jsonl",
+            "{\"v\":1,\"tool\":\"phx-ca\",\"kind\":\"end\",\"steps\":0}\n\n",
+        );
+        assert!(!has_steps(&empty));
+        let one = plan(
+            "2-dns.jsonl",
+            "{\"v\":1,\"tool\":\"phx-dns\",\"id\":\"dns:install\",\"kind\":\"command\",\"argv\":[\"true\"]}\n\
+             {\"v\":1,\"tool\":\"phx-dns\",\"kind\":\"end\",\"steps\":1}\n",
+        );
+        assert!(has_steps(&one));
+        // Unreadable: phx-apply is run, and says why it refuses it.
+        assert!(has_steps(&dir.path().join("missing.jsonl")));
+    }
+}

@@ -1,0 +1,225 @@
+//! Every program Phoenix ships, in one list: the planners with their
+//! subsystem, phase and order, and the other programs. Packaging (phx-pkg:
+//! man pages, completions, the .deb's /usr/bin), the tests and phoenix-cli
+//! read it; nothing else keeps a list of tools (docs/adding-a-tool.md).
+
+/// When phoenix-cli applies a planner's plan: each phase is one phx-apply
+/// run, and a later phase needs what the earlier ones made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Phase {
+    /// The host itself (`phoenix-cli setup`).
+    Setup,
+    /// Creating and starting the guests (`phoenix-cli LetsGo`), one start
+    /// order over every guest tool of the phase.
+    Guests,
+    /// Inside the running guests (`phoenix-cli LetsGo`, after `Guests`).
+    InGuest,
+}
+
+impl Phase {
+    pub const ALL: [Phase; 3] = [Phase::Setup, Phase::Guests, Phase::InGuest];
+
+    /// The phase's key in `phoenix-cli --json`'s document.
+    pub fn key(self) -> &'static str {
+        match self {
+            Phase::Setup => "setup",
+            Phase::Guests => "guests",
+            Phase::InGuest => "ca",
+        }
+    }
+
+    /// The group (phoenix-cli verb) the phase belongs to.
+    pub fn group(self) -> &'static str {
+        match self {
+            Phase::Setup => "setup",
+            Phase::Guests | Phase::InGuest => "LetsGo",
+        }
+    }
+}
+
+/// The names phoenix-cli takes for several phases at once, as verbs and
+/// among subsystem names.
+pub const GROUPS: [(&str, &[Phase]); 3] = [
+    ("setup", &[Phase::Setup]),
+    ("LetsGo", &[Phase::Guests, Phase::InGuest]),
+    ("all", &Phase::ALL),
+];
+
+/// The phases a group name stands for.
+pub fn group(name: &str) -> Option<&'static [Phase]> {
+    GROUPS.iter().find(|(n, _)| *n == name).map(|(_, p)| *p)
+}
+
+/// What a planner says once its plan has been carried out: phoenix-cli runs
+/// `binary ARGS --config-dir …` and prints its output after LABEL (when it
+/// succeeds; it fails while there is nothing to say yet).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AfterRun {
+    pub args: &'static [&'static str],
+    pub label: &'static str,
+}
+
+/// A planner: prints a plan that phx-apply carries out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Planner {
+    /// The binary, in /usr/bin.
+    pub binary: &'static str,
+    /// The name phoenix-cli takes to run just this planner.
+    pub subsystem: &'static str,
+    pub phase: Phase,
+    /// Where it plans within all planners: its plan goes before a higher
+    /// one's in a phase, and phoenix-cli lists subsystems in this order.
+    pub order: u8,
+    /// One line: what it plans.
+    pub summary: &'static str,
+    /// Flags only this planner (and those sharing them) take; phoenix-cli
+    /// passes them on to it alone.
+    pub own_flags: &'static [&'static str],
+    /// Said after a successful run that applied this planner's plan.
+    pub after_run: Option<AfterRun>,
+}
+
+/// A shipped program that is not a planner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Program {
+    pub binary: &'static str,
+    pub summary: &'static str,
+    /// The phoenix-cli verb that hands its arguments to this program as
+    /// they are, if any.
+    pub verb: Option<&'static str>,
+}
+
+/// The guest tools' start flags (phx_common::cli::GuestFlags).
+const GUEST_FLAGS: &[&str] = &["--restart", "--start-all", "--no-start"];
+
+/// Every planner, by `order`.
+pub const PLANNERS: [Planner; 6] = [
+    Planner {
+        binary: "phx-net",
+        subsystem: "net",
+        phase: Phase::Setup,
+        order: 1,
+        summary: "host network: bridge, hostname, /etc/hosts, resolv.conf",
+        own_flags: &["--rename-node"],
+        after_run: None,
+    },
+    Planner {
+        binary: "phx-dns",
+        subsystem: "dns",
+        phase: Phase::Setup,
+        order: 2,
+        summary: "dnsmasq: the guests' and services' names",
+        own_flags: &[],
+        after_run: None,
+    },
+    Planner {
+        binary: "phx-fw",
+        subsystem: "fw",
+        phase: Phase::Setup,
+        order: 3,
+        summary: "Proxmox firewall: cluster.fw, host.fw, <vmid>.fw",
+        own_flags: &["--allow-lockout"],
+        after_run: None,
+    },
+    Planner {
+        binary: "phx-lxc",
+        subsystem: "lxc",
+        phase: Phase::Guests,
+        order: 4,
+        summary: "LXC containers through pct",
+        own_flags: GUEST_FLAGS,
+        after_run: None,
+    },
+    Planner {
+        binary: "phx-vm",
+        subsystem: "vm",
+        phase: Phase::Guests,
+        order: 5,
+        summary: "VMs through qm",
+        own_flags: GUEST_FLAGS,
+        after_run: None,
+    },
+    Planner {
+        binary: "phx-ca",
+        subsystem: "ca",
+        phase: Phase::InGuest,
+        order: 6,
+        summary: "Step-CA, root export, trust and Traefik inside the guests",
+        own_flags: &[],
+        after_run: Some(AfterRun {
+            args: &["fingerprint"],
+            label: "root CA fingerprint (SHA-256)",
+        }),
+    },
+];
+
+/// The shipped programs that plan nothing.
+pub const PROGRAMS: [Program; 4] = [
+    Program {
+        binary: "phx-apply",
+        summary: "carries out plans: the only program that changes the machine",
+        verb: None,
+    },
+    Program {
+        binary: "phx-graph",
+        summary: "draws the estate (Mermaid or DOT)",
+        verb: Some("graph"),
+    },
+    Program {
+        binary: "phx-schema",
+        summary: "prints the configuration files' JSON Schemas",
+        verb: Some("schema"),
+    },
+    Program {
+        binary: "phoenix-cli",
+        summary: "plans and applies by phase: setup, LetsGo, all",
+        verb: None,
+    },
+];
+
+/// The planner named `subsystem`.
+pub fn planner(subsystem: &str) -> Option<&'static Planner> {
+    PLANNERS.iter().find(|p| p.subsystem == subsystem)
+}
+
+/// The planners of `phase`, in order.
+pub fn planners_of(phase: Phase) -> impl Iterator<Item = &'static Planner> {
+    PLANNERS.iter().filter(move |p| p.phase == phase)
+}
+
+/// The program a pass-through verb of phoenix-cli runs.
+pub fn program_of_verb(verb: &str) -> Option<&'static Program> {
+    PROGRAMS.iter().find(|p| p.verb == Some(verb))
+}
+
+/// Every binary the package installs in /usr/bin: the planners, then the
+/// other programs.
+pub fn shipped() -> impl Iterator<Item = &'static str> {
+    PLANNERS
+        .iter()
+        .map(|p| p.binary)
+        .chain(PROGRAMS.iter().map(|p| p.binary))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn planners_are_listed_in_their_order_and_phases_follow_it() {
+        for pair in PLANNERS.windows(2) {
+            assert!(pair[0].order < pair[1].order, "{pair:?}");
+            assert!(pair[0].phase <= pair[1].phase, "{pair:?}");
+        }
+    }
+
+    #[test]
+    fn names_are_unique() {
+        let mut names: Vec<&str> = shipped().collect();
+        names.extend(PLANNERS.iter().map(|p| p.subsystem));
+        let n = names.len();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), n);
+    }
+}
