@@ -68,6 +68,12 @@ pub enum Verb {
     /// Print the JSON Schema of a configuration file (phx-schema), for editors: hypervisor, lxc or vm
     #[command(disable_help_flag = true)]
     Schema(PassArgs),
+    /// Check the live estate, read-only (phx-verify): DNS answers, the CA's health, every route's certificate, the root in trusting guests, declared flows; exit 1 naming each failure
+    #[command(disable_help_flag = true)]
+    Verify(PassArgs),
+    /// Phoenix files from the original system's (phx-migrate --from-original DIR OUT), each addition listed with its source
+    #[command(disable_help_flag = true)]
+    Migrate(PassArgs),
 }
 
 /// What a verb does.
@@ -123,6 +129,8 @@ impl Verb {
             Verb::Confirm(a) => Work::Confirm(a),
             Verb::Graph(a) => pass("graph", a),
             Verb::Schema(a) => pass("schema", a),
+            Verb::Verify(a) => pass("verify", a),
+            Verb::Migrate(a) => pass("migrate", a),
         }
     }
 }
@@ -166,6 +174,9 @@ pub struct RunArgs {
     /// phx-fw: apply rules the lockout guard refuses
     #[arg(long)]
     pub allow_lockout: bool,
+    /// phx-fw: plan although the flow NAME (as `phoenix-cli check` lists it, e.g. traefik->ca:acme) is blocked; warned about on every run (repeatable)
+    #[arg(long, value_name = "NAME")]
+    pub allow_blocked_flow: Vec<String>,
     /// phx-net: change the hostname even though the node holds guests or certificates under /etc/pve/nodes/<its name>/
     #[arg(long)]
     pub rename_node: bool,
@@ -181,10 +192,10 @@ pub struct RunArgs {
 }
 
 impl RunArgs {
-    /// The planners' own flags given (registry `own_flags`), as they are
-    /// passed on.
-    pub fn tool_flags(&self) -> Vec<&'static str> {
-        [
+    /// The planners' own flags given (registry `own_flags`): each flag's
+    /// name and the arguments that pass it on (a valued flag once per value).
+    pub fn tool_flags(&self) -> Vec<(&'static str, Vec<String>)> {
+        let mut given: Vec<(&'static str, Vec<String>)> = [
             (self.allow_lockout, "--allow-lockout"),
             (self.rename_node, "--rename-node"),
             (self.restart, "--restart"),
@@ -192,8 +203,19 @@ impl RunArgs {
             (self.no_start, "--no-start"),
         ]
         .into_iter()
-        .filter_map(|(set, flag)| set.then_some(flag))
-        .collect()
+        .filter_map(|(set, flag)| set.then(|| (flag, vec![flag.to_string()])))
+        .collect();
+        let valued = [("--allow-blocked-flow", &self.allow_blocked_flow)];
+        for (flag, values) in valued {
+            if !values.is_empty() {
+                let argv = values
+                    .iter()
+                    .flat_map(|v| [flag.to_string(), v.clone()])
+                    .collect();
+                given.push((flag, argv));
+            }
+        }
+        given
     }
 }
 

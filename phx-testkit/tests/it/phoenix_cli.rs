@@ -6,11 +6,11 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use std::path::PathBuf;
 
-fn repo(p: &str) -> PathBuf {
+pub(crate) fn repo(p: &str) -> PathBuf {
     phx_testkit::workspace().join(p)
 }
 
-fn cli() -> Command {
+pub(crate) fn cli() -> Command {
     // target/<profile>/deps/<this test> → target/<profile>, where the workspace's binaries are.
     let bins = std::env::current_exe()
         .unwrap()
