@@ -203,7 +203,8 @@ impl RunArgs {
             (self.no_start, "--no-start"),
         ]
         .into_iter()
-        .filter_map(|(set, flag)| set.then(|| (flag, vec![flag.to_string()])))
+        .filter(|(set, _)| *set)
+        .map(|(_, flag)| (flag, vec![flag.to_string()]))
         .collect();
         let valued = [("--allow-blocked-flow", &self.allow_blocked_flow)];
         for (flag, values) in valued {
