@@ -71,7 +71,20 @@ fn status(cmd: &mut Command, name: &str) -> Result<u8, Stop> {
     let s = cmd
         .status()
         .map_err(|e| Stop::Failed(format!("{name}: {e}")))?;
+    not_interrupted()?;
     Ok(exit_code(s))
+}
+
+/// After a program returned: an interrupt caught meanwhile stops the run
+/// (signals.rs), whatever the program answered.
+fn not_interrupted() -> Result<(), Stop> {
+    match crate::signals::caught() {
+        Some(code) => {
+            eprintln!("phoenix-cli: interrupted; nothing more is run");
+            Err(Stop::Exit(code))
+        }
+        None => Ok(()),
+    }
 }
 
 fn exit_code(s: std::process::ExitStatus) -> u8 {
@@ -318,6 +331,7 @@ impl<'a> Run<'a> {
             .stderr(Stdio::inherit())
             .output()
             .map_err(|e| Stop::Failed(format!("phx-apply: {e}")))?;
+        not_interrupted()?;
         let report = if out.stdout.iter().all(u8::is_ascii_whitespace) {
             None
         } else {
