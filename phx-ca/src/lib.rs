@@ -5,7 +5,6 @@
 //! over ACME. Order in the plan: CA, root export, trust, Traefik.
 
 pub mod cli;
-pub mod fingerprint;
 pub mod stepca;
 pub mod tool;
 pub mod topology;

@@ -73,7 +73,11 @@ impl Tool for Ca {
         warn(TOOL, &summary.warnings);
         let path = out.topology.exported_root();
         let pem = std::fs::read_to_string(input.observed(&path));
-        match pem.ok().as_deref().and_then(crate::fingerprint::sha256) {
+        match pem
+            .ok()
+            .as_deref()
+            .and_then(phx_common::pem::first_fingerprint)
+        {
             Some(fp) => {
                 println!("{fp}  {path}");
                 Ok(EXIT_OK)

@@ -14,6 +14,7 @@ pub mod guests;
 pub mod ip_text;
 pub mod node;
 pub mod order;
+pub mod pem;
 pub mod probe;
 pub mod props;
 pub mod registry;

@@ -1,7 +1,7 @@
 //! Each kind of check, from the inventory and what the live estate answers.
 
 use crate::report::{Check, Kind};
-use crate::{dns, names, pem, tls, trust};
+use crate::{dns, names, tls, trust};
 use phx_common::Inventory;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;
@@ -213,7 +213,7 @@ pub fn trust(inv: &Inventory, root_fp: Result<&str, &str>) -> Vec<Check> {
 pub fn root_fingerprint(root: &Path) -> Result<String, String> {
     let text = std::fs::read_to_string(root)
         .map_err(|e| format!("the exported root {}: {e}", root.display()))?;
-    pem::fingerprints(&text)
+    phx_common::pem::fingerprints(&text)
         .into_iter()
         .next()
         .ok_or_else(|| format!("the exported root {} holds no certificate", root.display()))

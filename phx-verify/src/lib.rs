@@ -8,7 +8,6 @@ pub mod cli;
 pub mod dns;
 pub mod flows;
 pub mod names;
-pub mod pem;
 pub mod report;
 pub mod run;
 pub mod tls;

@@ -33,5 +33,5 @@ pub fn store(ctid: u32) -> Result<Vec<String>, String> {
             ran.stderr.trim()
         ));
     }
-    Ok(crate::pem::fingerprints(&ran.stdout))
+    Ok(phx_common::pem::fingerprints(&ran.stdout))
 }

@@ -46,7 +46,7 @@ fn letsgo_runs_lxc_then_ca_and_prints_the_root_fingerprint() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{err}");
     let export = "/mnt/pve/tank/persistent/ssl/phoenix_root_ca.crt";
-    let fp = phx_ca::fingerprint::sha256(&read(r.join(&export[1..]))).unwrap();
+    let fp = phx_common::pem::first_fingerprint(&read(r.join(&export[1..]))).unwrap();
     assert!(
         err.contains(&format!("root CA fingerprint (SHA-256): {fp}  {export}")),
         "{err}"
