@@ -62,6 +62,10 @@ pub struct Host {
     /// `proxmox_storage_ids` values: the storage IDs the operator named.
     pub storage_ids: BTreeMap<String, String>,
     pub zfs_datasets: Vec<ZfsDataset>,
+    /// `zfs.pools`: the pools phx-storage creates when missing.
+    pub zfs_pools: Vec<ZfsPool>,
+    /// `zfs.arc_max_gb`: the ARC's upper limit, GiB.
+    pub zfs_arc_max_gb: Option<u64>,
     pub lxc_defaults: LxcDefaults,
 }
 
@@ -102,6 +106,68 @@ pub struct ZfsDataset {
     pub pool: String,
     pub storage_type: Option<String>,
     pub content: Vec<String>,
+    /// `properties`: `-o key=value` at creation, `zfs set` when one differs.
+    pub properties: Vec<(String, String)>,
+}
+
+/// One `zfs.pools` entry.
+#[derive(Debug, Clone)]
+pub struct ZfsPool {
+    pub name: String,
+    pub layout: RaidLevel,
+    /// As written (`/dev/disk/by-id/…`): zpool records the path it is given.
+    pub disks: Vec<String>,
+    /// `properties`: pool properties (`zpool create -o`), over Phoenix's defaults.
+    pub properties: Vec<(String, String)>,
+    /// `filesystem_properties`: the root dataset's (`zpool create -O`), over the defaults.
+    pub filesystem_properties: Vec<(String, String)>,
+}
+
+/// The vdev layout `raid_level` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RaidLevel {
+    /// Every disk its own top-level vdev (a stripe; one disk in the fixture).
+    Single,
+    Mirror,
+    Raidz1,
+    Raidz2,
+    Raidz3,
+}
+
+impl RaidLevel {
+    /// The original wrote `mirror` and `RAIDZ1`; case is not meaningful.
+    pub fn parse(s: &str) -> Option<RaidLevel> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "single" | "stripe" => RaidLevel::Single,
+            "mirror" => RaidLevel::Mirror,
+            "raidz" | "raidz1" => RaidLevel::Raidz1,
+            "raidz2" => RaidLevel::Raidz2,
+            "raidz3" => RaidLevel::Raidz3,
+            _ => return None,
+        })
+    }
+
+    /// The vdev keyword `zpool create` takes before the disks.
+    pub fn keyword(self) -> Option<&'static str> {
+        match self {
+            RaidLevel::Single => None,
+            RaidLevel::Mirror => Some("mirror"),
+            RaidLevel::Raidz1 => Some("raidz1"),
+            RaidLevel::Raidz2 => Some("raidz2"),
+            RaidLevel::Raidz3 => Some("raidz3"),
+        }
+    }
+
+    /// Fewest disks `zpool create` accepts for the layout (a raidzN vdev
+    /// needs more disks than parity, OpenZFS cmd/zpool/zpool_vdev.c).
+    pub fn min_disks(self) -> usize {
+        match self {
+            RaidLevel::Single => 1,
+            RaidLevel::Mirror | RaidLevel::Raidz1 => 2,
+            RaidLevel::Raidz2 => 3,
+            RaidLevel::Raidz3 => 4,
+        }
+    }
 }
 
 impl ZfsDataset {
