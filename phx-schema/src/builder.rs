@@ -9,8 +9,8 @@ use phx_common::config::parse::firewall::{
 };
 use phx_common::config::parse::guest::{RawGuestCommon, RawGuestNet};
 use phx_common::config::parse::host::{
-    RawDataset, RawDnsServer, RawHostNetwork, RawInterfaces, RawLxcDefaults, RawProxmoxDefaults,
-    RawSharedVolumes, RawStepCa, RawZfs,
+    RawDataset, RawDnsServer, RawHostNetwork, RawInterfaces, RawLxcDefaults, RawPool,
+    RawProxmoxDefaults, RawSharedVolumes, RawStepCa, RawZfs,
 };
 use phx_common::config::parse::lxc::{RawLxc, RawMountPoint, RawZfsVolume};
 use phx_common::config::parse::records::{RawDnsRecord, RawTraefikService};
@@ -52,6 +52,7 @@ loader_sections!(
     RawStepCa,
     RawZfs,
     RawDataset,
+    RawPool,
     RawProxmoxDefaults,
     RawLxcDefaults,
     RawGuestCommon,

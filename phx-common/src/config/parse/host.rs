@@ -372,7 +372,7 @@ fn zfs_properties(r: &mut Reader, at: &At, v: Scalar) -> Option<Vec<(String, Str
                 && k.bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_:.".contains(&b))
                 && !v.is_empty()
-                && !v.contains(['=', ' ', '\t'])
+                && !v.contains(|c: char| c == '=' || c.is_whitespace())
                 && !out.iter().any(|(seen, _)| seen == k)
         });
         match ok {
