@@ -4,3 +4,4 @@ mod common;
 mod fresh_node;
 mod real_zfs;
 mod refusals;
+mod storages;
