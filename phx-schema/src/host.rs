@@ -5,8 +5,8 @@ use crate::builder::{opt, req, Builder};
 use crate::firewall::firewall;
 use crate::leaf::*;
 use phx_common::config::parse::host::{
-    RawDataset, RawDnsServer, RawHostNetwork, RawInterfaces, RawLxcDefaults, RawPool,
-    RawProxmoxDefaults, RawSharedVolumes, RawStepCa, RawZfs,
+    RawDataset, RawDnsServer, RawExport, RawHostNetwork, RawInterfaces, RawLxcDefaults, RawNfs,
+    RawPool, RawProxmoxDefaults, RawSharedVolumes, RawStepCa, RawZfs,
 };
 use serde_json::{json, Value};
 
@@ -126,6 +126,21 @@ pub fn zfs(b: &mut Builder) -> Value {
             opt("arc_max_gb", int(1, 1024)),
         ],
     )
+}
+
+pub fn nfs(b: &mut Builder) -> Value {
+    let export = b.object::<RawExport>(
+        "one /etc/exports line (phx-storage)",
+        vec![
+            req("path", abs_path("the exported directory (required)")),
+            req(
+                "clients",
+                json!({"type": "array", "minItems": 1, "items": nfs_client(), "description": "who may mount it (required)"}),
+            ),
+            opt("options", array(nfs_option(), "exports(5) options, the same for every client")),
+        ],
+    );
+    b.object::<RawNfs>("NFS", vec![opt("exports", array(export, "exports"))])
 }
 
 pub fn proxmox_defaults(b: &mut Builder) -> Value {

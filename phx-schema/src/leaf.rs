@@ -309,6 +309,22 @@ pub fn zfs_properties(description: &str) -> Value {
     spaced(format!("^{item}(,{item})*$"), description)
 }
 
+/// `nfs::is_client`.
+pub fn nfs_client() -> Value {
+    token(
+        "^[A-Za-z0-9_.*?/:@\\[\\]-]+$".into(),
+        "an exports(5) client: a host name, an IPv4 address or CIDR, a wildcard (*.example.com) or @netgroup",
+    )
+}
+
+/// `nfs::is_option`.
+pub fn nfs_option() -> Value {
+    token(
+        "^[a-z_]+(=[A-Za-z0-9_.:/-]+)?$".into(),
+        "an exports(5) option (rw, sync, no_subtree_check, fsid=1, sec=krb5p…)",
+    )
+}
+
 /// `tokens::is_template_ref`: a `vztmpl` volume ID as pve-storage parses
 /// one, or an absolute path in normal form.
 pub fn template_ref() -> Value {

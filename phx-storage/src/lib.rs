@@ -1,7 +1,7 @@
 //! phx-storage: the node's storage as a plan — ZFS pools (never on a disk
 //! that carries anything unless the operator names it), datasets with their
-//! properties, the ARC limit, and the Proxmox storages (`storage.cfg`
-//! entries) the datasets back. Nothing is ever destroyed: a dataset or
+//! properties, the ARC limit, the Proxmox storages (`storage.cfg`
+//! entries) the datasets back, and the NFS exports. Nothing is ever destroyed: a dataset or
 //! storage gone from the JSON is reported, not removed.
 //!
 //! [`observe`] reads the node (`zpool`/`zfs`/`wipefs`/`lsblk`, storage.cfg,
@@ -12,6 +12,7 @@ pub mod arc;
 pub mod cli;
 pub mod datasets;
 pub mod disks;
+pub mod nfs;
 pub mod observe;
 pub mod pools;
 pub mod storage_cfg;
@@ -64,8 +65,10 @@ pub fn plan_into<S: StepSink>(
         return Err(problems);
     }
     let arc = arc::plan(inv, seen, &mut notes);
+    let nfs = nfs::plan(inv, &mut notes);
     let before = sink.len();
-    for (id, action) in pools.into_iter().chain(datasets).chain(storages).chain(arc) {
+    let all = pools.into_iter().chain(datasets).chain(storages);
+    for (id, action) in all.chain(arc).chain(nfs) {
         sink.push(id, action);
     }
     Ok(Summary {

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 /// Every double, by the name of the program it stands in for.
-pub const DOUBLES: [&str; 12] = [
+pub const DOUBLES: [&str; 13] = [
     "pct",
     "qm",
     "pvesm",
@@ -22,6 +22,7 @@ pub const DOUBLES: [&str; 12] = [
     "zfs",
     "wipefs",
     "lsblk",
+    "exportfs",
 ];
 
 pub fn doubles_dir() -> PathBuf {

@@ -66,6 +66,8 @@ pub struct Host {
     pub zfs_pools: Vec<ZfsPool>,
     /// `zfs.arc_max_gb`: the ARC's upper limit, GiB.
     pub zfs_arc_max_gb: Option<u64>,
+    /// `nfs.exports`: phx-storage's lines of /etc/exports.
+    pub nfs_exports: Vec<NfsExport>,
     pub lxc_defaults: LxcDefaults,
 }
 
@@ -108,6 +110,15 @@ pub struct ZfsDataset {
     pub content: Vec<String>,
     /// `properties`: `-o key=value` at creation, `zfs set` when one differs.
     pub properties: Vec<(String, String)>,
+}
+
+/// One `nfs.exports` entry.
+#[derive(Debug, Clone)]
+pub struct NfsExport {
+    pub path: String,
+    pub clients: Vec<String>,
+    /// The same options for every client.
+    pub options: Vec<String>,
 }
 
 /// One `zfs.pools` entry.

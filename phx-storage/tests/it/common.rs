@@ -9,13 +9,23 @@ use std::ffi::OsString;
 use std::path::Path;
 use std::process::Output;
 
-pub const DOUBLES: [&str; 5] = ["zpool", "zfs", "wipefs", "lsblk", "pvesm"];
+pub const DOUBLES: [&str; 8] = [
+    "zpool",
+    "zfs",
+    "wipefs",
+    "lsblk",
+    "pvesm",
+    "exportfs",
+    "apt-get",
+    "systemctl",
+];
 /// The programs whose calls change something, per double log.
-pub const MUTATING: [(&str, &[&str]); 4] = [
+pub const MUTATING: [(&str, &[&str]); 5] = [
     ("zpool", &["create"]),
     ("zfs", &["create", "set"]),
     ("wipefs", &["-a"]),
     ("pvesm", &["add", "set"]),
+    ("exportfs", &["-ra"]),
 ];
 
 pub fn path() -> OsString {
@@ -112,6 +122,9 @@ pub fn mutating_calls(root: &Path) -> Vec<String> {
                 .map(String::from),
         );
     }
+    // The apt-get and systemctl doubles log only what changes something.
+    let shared = std::fs::read_to_string(root.join("doubles/calls.log")).unwrap_or_default();
+    out.extend(shared.lines().map(String::from));
     out
 }
 
@@ -119,6 +132,7 @@ pub fn clear_logs(root: &Path) {
     for prog in DOUBLES {
         let _ = std::fs::remove_file(root.join(format!("{prog}.log")));
     }
+    let _ = std::fs::remove_file(root.join("doubles/calls.log"));
 }
 
 /// The fixture in a temp dir, its hypervisor JSON passed through `edit`.

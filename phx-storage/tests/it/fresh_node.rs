@@ -137,12 +137,56 @@ fn a_fresh_node_converges_and_a_second_run_changes_nothing() {
         datasets.len()
     );
     assert_eq!(zfs_get(root, "quota", "quickOS/vm-disks"), "858993459200");
+    // exportfs (its double) is on PATH: the server counts as installed.
+    for call in [
+        "exportfs -ra",
+        "systemctl enable nfs-server",
+        "systemctl start nfs-server",
+    ] {
+        assert_eq!(
+            made.iter().filter(|c| *c == call).count(),
+            1,
+            "{call}: {made:?}"
+        );
+    }
+    let exports = std::fs::read_to_string(root.join("etc/exports")).unwrap();
+    for e in cfg["nfs"]["exports"].as_array().unwrap() {
+        let opts: Vec<&str> = e["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o.as_str().unwrap())
+            .collect();
+        let line = format!(
+            "{} {}({})",
+            e["path"].as_str().unwrap(),
+            e["clients"][0].as_str().unwrap(),
+            opts.join(",")
+        );
+        assert!(
+            exports.lines().any(|l| l == line),
+            "{line} not in:\n{exports}"
+        );
+    }
+    let etab = std::fs::read_to_string(root.join("var/lib/exportfs-double/etab")).unwrap();
+    assert_eq!(etab.lines().count(), 4, "{etab}");
 
     clear_logs(root);
     let (second, _) = converge(&upstream_dir(), root, &[]);
     assert_eq!(second.count(Status::Changed), 0, "{:?}", second.outcomes);
     assert_eq!(mutating_calls(root), Vec::<String>::new());
-    // Only the modprobe file, declared whole every run, is in the plan.
+    // Only what is declared whole every run is in the plan: the modprobe
+    // file and the NFS steps, each guarded or unchanged.
     let ids: Vec<&str> = second.outcomes.iter().map(|o| o.id.as_str()).collect();
-    assert_eq!(ids, ["storage:arc:modprobe"]);
+    assert_eq!(
+        ids,
+        [
+            "storage:arc:modprobe",
+            "storage:nfs:install",
+            "storage:nfs:exports",
+            "storage:nfs:enable",
+            "storage:nfs:start",
+            "storage:nfs:exportfs"
+        ]
+    );
 }

@@ -189,3 +189,29 @@ fn bad_zfs_keys_are_exit_2_at_their_path() {
         assert!(err.contains(want), "want {want:?} in:\n{err}");
     }
 }
+
+#[test]
+fn bad_nfs_exports_are_exit_2_at_their_path() {
+    let root = fresh_node();
+    let cases: [(Edit, &str); 3] = [
+        (
+            |v| v["nfs"]["exports"][0]["clients"] = json!([]),
+            "nfs.exports[0].clients: []: at least one client",
+        ),
+        (
+            |v| v["nfs"]["exports"][0]["clients"] = json!(["10.0.0.0/24 rw"]),
+            "nfs.exports[0].clients[0]: \"10.0.0.0/24 rw\": an exports(5) client",
+        ),
+        (
+            |v| v["nfs"]["exports"][1]["options"] = json!(["rw,sync"]),
+            "nfs.exports[1].options[0]: \"rw,sync\": an exports(5) option",
+        ),
+    ];
+    for (edit, want) in cases {
+        let cfg = edited_fixture(edit);
+        let out = phx_storage(cfg.path(), root.path(), &[]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(want), "want {want:?} in:\n{err}");
+    }
+}

@@ -86,6 +86,20 @@ section! {
 }
 
 section! {
+    pub struct RawNfs {
+        "exports" => exports: List<Obj<RawExport>>,
+    }
+}
+
+section! {
+    pub struct RawExport {
+        "path" => path: Scalar,
+        "clients" => clients: List<Scalar>,
+        "options" => options: List<Scalar>,
+    }
+}
+
+section! {
     pub struct RawProxmoxDefaults {
         "lxc" => lxc: Obj<RawLxcDefaults>,
     }
@@ -199,6 +213,16 @@ pub fn hypervisor(r: &mut Reader, doc: Document) -> Option<Host> {
             r.obj(at, z, |r, z| zfs(r, at, z))
         })
         .unwrap_or_default();
+    let nfs_exports = r
+        .opt(at, "nfs", doc.nfs, |r, at, n| {
+            r.obj(at, n, |r, n| {
+                r.opt(at, "exports", n.exports, |r, at, es| {
+                    Some(r.each(at, es, super::nfs::export))
+                })
+            })
+            .flatten()
+        })
+        .unwrap_or_default();
     let lxc_defaults = r
         .opt(at, "proxmox_defaults", doc.proxmox_defaults, |r, at, p| {
             r.obj(at, p, |r, p| r.opt(at, "lxc", p.lxc, lxc_defaults))
@@ -227,6 +251,7 @@ pub fn hypervisor(r: &mut Reader, doc: Document) -> Option<Host> {
         zfs_datasets: zfs.datasets,
         zfs_pools: zfs.pools,
         zfs_arc_max_gb: zfs.arc_max_gb,
+        nfs_exports,
         lxc_defaults,
     })
 }

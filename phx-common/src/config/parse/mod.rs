@@ -8,6 +8,7 @@ pub mod guest;
 pub mod host;
 pub mod lxc;
 pub mod lxc_options;
+pub mod nfs;
 pub mod records;
 pub mod tokens;
 pub mod vm;
