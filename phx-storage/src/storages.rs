@@ -105,6 +105,15 @@ pub fn plan(
         if bad {
             continue;
         }
+        if kind == "dir" && !dir_path(d).starts_with('/') {
+            problems.push(
+                file,
+                &at("properties"),
+                format!("\"mountpoint={}\"", dir_path(d)),
+                "a mount point that is a directory: a dir storage lives in it (not none or legacy)",
+            );
+            continue;
+        }
         let full = format!("{}/{}", d.pool, d.name);
         let content = d.content.join(",");
         let (fixed_key, fixed_value) = match kind {

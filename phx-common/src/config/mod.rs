@@ -10,6 +10,7 @@ pub mod names;
 pub mod parse;
 pub mod path;
 pub mod problems;
+pub mod raid;
 pub mod raw;
 pub mod reader;
 mod section;

@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
+pub use super::raid::RaidLevel;
+
 pub mod defaults {
     pub const BRIDGE: &str = "vmbr0";
     pub const HOSTNAME: &str = "phoenix";
@@ -112,6 +114,13 @@ pub struct ZfsDataset {
     pub properties: Vec<(String, String)>,
 }
 
+impl ZfsDataset {
+    /// The Proxmox storage ID the original scripts registered for a dataset.
+    pub fn storage_id(&self) -> String {
+        format!("{}-{}", self.pool, self.name)
+    }
+}
+
 /// One `nfs.exports` entry.
 #[derive(Debug, Clone)]
 pub struct NfsExport {
@@ -132,60 +141,6 @@ pub struct ZfsPool {
     pub properties: Vec<(String, String)>,
     /// `filesystem_properties`: the root dataset's (`zpool create -O`), over the defaults.
     pub filesystem_properties: Vec<(String, String)>,
-}
-
-/// The vdev layout `raid_level` names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RaidLevel {
-    /// Every disk its own top-level vdev (a stripe; one disk in the fixture).
-    Single,
-    Mirror,
-    Raidz1,
-    Raidz2,
-    Raidz3,
-}
-
-impl RaidLevel {
-    /// The original wrote `mirror` and `RAIDZ1`; case is not meaningful.
-    pub fn parse(s: &str) -> Option<RaidLevel> {
-        Some(match s.to_ascii_lowercase().as_str() {
-            "single" | "stripe" => RaidLevel::Single,
-            "mirror" => RaidLevel::Mirror,
-            "raidz" | "raidz1" => RaidLevel::Raidz1,
-            "raidz2" => RaidLevel::Raidz2,
-            "raidz3" => RaidLevel::Raidz3,
-            _ => return None,
-        })
-    }
-
-    /// The vdev keyword `zpool create` takes before the disks.
-    pub fn keyword(self) -> Option<&'static str> {
-        match self {
-            RaidLevel::Single => None,
-            RaidLevel::Mirror => Some("mirror"),
-            RaidLevel::Raidz1 => Some("raidz1"),
-            RaidLevel::Raidz2 => Some("raidz2"),
-            RaidLevel::Raidz3 => Some("raidz3"),
-        }
-    }
-
-    /// Fewest disks `zpool create` accepts for the layout (a raidzN vdev
-    /// needs more disks than parity, OpenZFS cmd/zpool/zpool_vdev.c).
-    pub fn min_disks(self) -> usize {
-        match self {
-            RaidLevel::Single => 1,
-            RaidLevel::Mirror | RaidLevel::Raidz1 => 2,
-            RaidLevel::Raidz2 => 3,
-            RaidLevel::Raidz3 => 4,
-        }
-    }
-}
-
-impl ZfsDataset {
-    /// The Proxmox storage ID the original scripts registered for a dataset.
-    pub fn storage_id(&self) -> String {
-        format!("{}-{}", self.pool, self.name)
-    }
 }
 
 #[derive(Debug, Clone)]

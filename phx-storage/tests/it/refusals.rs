@@ -173,7 +173,11 @@ type Edit = fn(&mut Value);
 #[test]
 fn bad_zfs_keys_are_exit_2_at_their_path() {
     let root = fresh_node();
-    let cases: [(Edit, &str); 5] = [
+    let cases: [(Edit, &str); 6] = [
+        (
+            |v| v["zfs"]["datasets"][6]["properties"] = json!("mountpoint=legacy"),
+            "zfs.datasets[6].properties: \"mountpoint=legacy\": a mount point that is a directory",
+        ),
         (|v| v["zfs"]["pools"][0]["raid_level"] = json!("raid10"), "zfs.pools[0].raid_level: \"raid10\": single, mirror, raidz1"),
         (|v| { v["zfs"]["pools"][0]["disks"].as_array_mut().unwrap().pop(); }, "zfs.pools[0].disks: 1 disk(s): at least 2 disks for raid_level mirror"),
         (|v| v["zfs"]["datasets"][0]["properties"] = json!("recordsize"), "zfs.datasets[0].properties: \"recordsize\" (at \"recordsize\")"),

@@ -12,6 +12,7 @@ pub mod nfs;
 pub mod records;
 pub mod tokens;
 pub mod vm;
+pub mod zfs;
 
 pub use document::{Document, Shape};
 pub use host::hypervisor;
