@@ -1,7 +1,8 @@
 //! phx-storage: the node's storage as a plan — ZFS pools (never on a disk
 //! that carries anything unless the operator names it), datasets with their
 //! properties, the ARC limit, the Proxmox storages (`storage.cfg`
-//! entries) the datasets back, and the NFS exports. Nothing is ever destroyed: a dataset or
+//! entries) the datasets back, the NFS exports and containers' bind-mount
+//! sources. Nothing is ever destroyed: a dataset or
 //! storage gone from the JSON is reported, not removed.
 //!
 //! [`observe`] reads the node (`zpool`/`zfs`/`wipefs`/`lsblk`, storage.cfg,
@@ -9,6 +10,7 @@
 //! steps and never touches the machine.
 
 pub mod arc;
+pub mod bind;
 pub mod cli;
 pub mod datasets;
 pub mod disks;
@@ -66,9 +68,10 @@ pub fn plan_into<S: StepSink>(
     }
     let arc = arc::plan(inv, seen, &mut notes);
     let nfs = nfs::plan(inv, &mut notes);
+    let binds = bind::plan(inv, &mut notes);
     let before = sink.len();
     let all = pools.into_iter().chain(datasets).chain(storages);
-    for (id, action) in all.chain(arc).chain(nfs) {
+    for (id, action) in all.chain(arc).chain(nfs).chain(binds) {
         sink.push(id, action);
     }
     Ok(Summary {

@@ -168,6 +168,13 @@ fn a_fresh_node_converges_and_a_second_run_changes_nothing() {
             "{line} not in:\n{exports}"
         );
     }
+    // CTs 101 and 102 (unprivileged, no lxc.idmap) bind-mount this source:
+    // their root is 100000 on the host.
+    let ssl = root.join("mnt/pve/quickOS/lxc-persistent-data/103/ssl");
+    let meta = std::fs::metadata(&ssl).unwrap();
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    assert_eq!((meta.uid(), meta.gid()), (100_000, 100_000));
+    assert_eq!(meta.permissions().mode() & 0o7777, 0o755);
     let etab = std::fs::read_to_string(root.join("var/lib/exportfs-double/etab")).unwrap();
     assert_eq!(etab.lines().count(), 4, "{etab}");
 
@@ -176,7 +183,7 @@ fn a_fresh_node_converges_and_a_second_run_changes_nothing() {
     assert_eq!(second.count(Status::Changed), 0, "{:?}", second.outcomes);
     assert_eq!(mutating_calls(root), Vec::<String>::new());
     // Only what is declared whole every run is in the plan: the modprobe
-    // file and the NFS steps, each guarded or unchanged.
+    // file, the NFS steps and the bind source, each guarded or unchanged.
     let ids: Vec<&str> = second.outcomes.iter().map(|o| o.id.as_str()).collect();
     assert_eq!(
         ids,
@@ -186,7 +193,8 @@ fn a_fresh_node_converges_and_a_second_run_changes_nothing() {
             "storage:nfs:exports",
             "storage:nfs:enable",
             "storage:nfs:start",
-            "storage:nfs:exportfs"
+            "storage:nfs:exportfs",
+            "storage:bind:/mnt/pve/quickOS/lxc-persistent-data/103/ssl"
         ]
     );
 }

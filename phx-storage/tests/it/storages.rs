@@ -63,3 +63,26 @@ fn the_arc_line_is_edited_and_other_zfs_options_kept() {
         "options zfs zfs_arc_min=1073741824\noptions zfs zfs_arc_max=34359738368\n"
     );
 }
+
+#[test]
+fn a_bind_source_owned_by_someone_else_is_given_to_the_container_s_root() {
+    use std::os::unix::fs::MetadataExt;
+    let root = fresh_node();
+    let root = root.path();
+    converge(&upstream_dir(), root, &[]);
+    let ssl = root.join("mnt/pve/quickOS/lxc-persistent-data/103/ssl");
+    std::os::unix::fs::chown(&ssl, Some(0), Some(0)).unwrap();
+    let (report, _) = converge(&upstream_dir(), root, &[]);
+    let changed: Vec<&str> = report
+        .outcomes
+        .iter()
+        .filter(|o| o.status == phx_apply::Status::Changed)
+        .map(|o| o.id.as_str())
+        .collect();
+    assert_eq!(
+        changed,
+        ["storage:bind:/mnt/pve/quickOS/lxc-persistent-data/103/ssl"]
+    );
+    let meta = std::fs::metadata(&ssl).unwrap();
+    assert_eq!((meta.uid(), meta.gid()), (100_000, 100_000));
+}
