@@ -1,28 +1,29 @@
 //! Bind-mount sources of containers (`mount_points[].host_path`): each
 //! directory exists, owned by the host ID its container's root maps to, so
 //! the guest's root owns what it sees. Unprivileged containers map 0 to
-//! 100000 unless an `lxc.idmap` line says otherwise; privileged ones 0 to 0.
+//! 100000 unless `lxc.idmap` lines say otherwise; privileged ones 0 to 0.
 
 use crate::storages::dir_path;
 use phx_common::config::{split_raw_lxc, Inventory, Lxc};
 use phx_plan::{argv, Action, CommandStep};
 use std::collections::BTreeMap;
 
-/// pve-container's default range for unprivileged containers
-/// (src/PVE/LXC.pm, `parse_id_maps`: `u 0 100000 65536`).
+/// pve-container's map for an unprivileged container without `lxc.idmap`
+/// lines (src/PVE/LXC.pm:2927, `parse_id_maps`).
 pub const UNPRIVILEGED_ROOT: u32 = 100_000;
 pub const MODE: &str = "0755";
 
-/// The host uid and gid the container's root is.
+/// The host uid and gid the container's root is, as pve-container's
+/// `parse_id_maps` (src/PVE/LXC.pm:2900) works them out: from the `lxc.idmap`
+/// lines that map container ID 0 when there are any (else 0), 100000 for an
+/// unprivileged container without such lines, 0 for a privileged one.
 pub fn root_owner(c: &Lxc) -> (u32, u32) {
-    if !c.unprivileged {
-        return (0, 0);
-    }
-    let (mut uid, mut gid) = (UNPRIVILEGED_ROOT, UNPRIVILEGED_ROOT);
+    let (mut uid, mut gid, mut any) = (0, 0, false);
     for line in &c.lxc_options {
         let Some(("lxc.idmap", v)) = split_raw_lxc(line) else {
             continue;
         };
+        any = true;
         // `u|g <first container id> <first host id> <count>`.
         let f: Vec<&str> = v.split_whitespace().collect();
         if let [kind, "0", host, _count] = f[..] {
@@ -34,6 +35,9 @@ pub fn root_owner(c: &Lxc) -> (u32, u32) {
                 }
             }
         }
+    }
+    if !any && c.unprivileged {
+        return (UNPRIVILEGED_ROOT, UNPRIVILEGED_ROOT);
     }
     (uid, gid)
 }
@@ -125,5 +129,8 @@ mod tests {
             ],
         );
         assert_eq!(root_owner(&mapped), (200_000, 300_000));
+        // Map lines without container ID 0 leave root unmapped, as pct does.
+        let partial = ct(true, &["lxc.idmap: u 1000 101000 1"]);
+        assert_eq!(root_owner(&partial), (0, 0));
     }
 }
