@@ -205,7 +205,8 @@ impl<'a> Run<'a> {
                 .args
                 .tool_flags()
                 .into_iter()
-                .filter(|f| p.own_flags.contains(f));
+                .filter(|f| p.own_flags.contains(f))
+                .flat_map(|f| self.args.tool_arg(f));
             let code = status(
                 self.bins
                     .command(p.binary)

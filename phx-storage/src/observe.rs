@@ -85,8 +85,28 @@ pub fn observe(inv: &Inventory, state_root: &Path) -> anyhow::Result<Observed> {
     } else {
         None
     };
+    let offline = matches!(listed, Some(None)) && state_root != Path::new("/");
     match listed {
         None => {}
+        // A preview root on a machine without ZFS (as phx-lxc plans without
+        // pct): the pools datasets name and zfs.pools does not are taken as
+        // there, so their datasets are planned, not refused.
+        Some(None) if offline => {
+            let declared: BTreeSet<&str> = host.zfs_pools.iter().map(|p| p.name.as_str()).collect();
+            seen.pools = host
+                .zfs_datasets
+                .iter()
+                .map(|d| d.pool.as_str())
+                .filter(|p| !declared.contains(p))
+                .map(String::from)
+                .collect();
+            seen.notes.push(format!(
+                "zpool is not on PATH: planning offline against {}, with zfs.pools taken as missing, \
+                 the other pools datasets name ({}) as present and their datasets as missing",
+                state_root.display(),
+                seen.pools.iter().cloned().collect::<Vec<_>>().join(", ")
+            ));
+        }
         Some(None) => seen.notes.push(
             "zpool is not installed: every pool is taken as missing (install zfsutils-linux)"
                 .to_string(),
@@ -107,7 +127,7 @@ pub fn observe(inv: &Inventory, state_root: &Path) -> anyhow::Result<Observed> {
         .chain(host.zfs_datasets.iter().map(|d| d.pool.as_str()))
         .filter(|p| seen.pools.contains(*p))
         .collect();
-    if !named.is_empty() {
+    if !named.is_empty() && !offline {
         let mut props: BTreeSet<&str> = ["type", "mountpoint"].into();
         for d in &host.zfs_datasets {
             props.extend(d.properties.iter().map(|(k, _)| k.as_str()));

@@ -5,3 +5,4 @@ mod fresh_node;
 mod real_zfs;
 mod refusals;
 mod storages;
+mod without_zfs;
