@@ -69,6 +69,12 @@ pub enum Verb {
     /// Print the JSON Schema of a configuration file (phx-schema), for editors: hypervisor, lxc or vm
     #[command(disable_help_flag = true)]
     Schema(PassArgs),
+    /// Check the live estate, read-only (phx-verify): DNS answers, the CA's health, every route's certificate, the root in trusting guests, declared flows; exit 1 naming each failure
+    #[command(disable_help_flag = true)]
+    Verify(PassArgs),
+    /// Phoenix files from the original system's (phx-migrate --from-original DIR OUT), each addition listed with its source
+    #[command(disable_help_flag = true)]
+    Migrate(PassArgs),
 }
 
 /// What a verb does.
@@ -124,6 +130,8 @@ impl Verb {
             Verb::Confirm(a) => Work::Confirm(a),
             Verb::Graph(a) => pass("graph", a),
             Verb::Schema(a) => pass("schema", a),
+            Verb::Verify(a) => pass("verify", a),
+            Verb::Migrate(a) => pass("migrate", a),
         }
     }
 }
@@ -167,6 +175,9 @@ pub struct RunArgs {
     /// phx-fw: apply rules the lockout guard refuses
     #[arg(long)]
     pub allow_lockout: bool,
+    /// phx-fw: plan although the flow NAME (as `phoenix-cli check` lists it, e.g. traefik->ca:acme) is blocked; warned about on every run (repeatable)
+    #[arg(long, value_name = "NAME")]
+    pub allow_blocked_flow: Vec<String>,
     /// phx-net: change the hostname even though the node holds guests or certificates under /etc/pve/nodes/<its name>/
     #[arg(long)]
     pub rename_node: bool,
@@ -179,35 +190,40 @@ pub struct RunArgs {
     /// phx-lxc, phx-vm: start no guest
     #[arg(long)]
     pub no_start: bool,
-    /// phx-storage: erase this disk (wipefs -a) before creating the pool it belongs to; once per disk
-    #[arg(long, value_name = "DISK", action = clap::ArgAction::Append)]
+    /// phx-storage: erase this disk (wipefs -a) before creating the pool it belongs to (repeatable)
+    #[arg(long, value_name = "DISK")]
     pub wipe_disks: Vec<String>,
 }
 
 impl RunArgs {
-    /// The planners' own flags given (registry `own_flags`), as they are
-    /// passed on.
-    pub fn tool_flags(&self) -> Vec<&'static str> {
-        [
+    /// The planners' own flags given (registry `own_flags`): each flag's
+    /// name and the arguments that pass it on (a valued flag once per value).
+    pub fn tool_flags(&self) -> Vec<(&'static str, Vec<String>)> {
+        let mut given: Vec<(&'static str, Vec<String>)> = [
             (self.allow_lockout, "--allow-lockout"),
             (self.rename_node, "--rename-node"),
             (self.restart, "--restart"),
             (self.start_all, "--start-all"),
             (self.no_start, "--no-start"),
-            (!self.wipe_disks.is_empty(), "--wipe-disks"),
         ]
         .into_iter()
-        .filter_map(|(set, flag)| set.then_some(flag))
-        .collect()
-    }
-
-    /// A flag of [`RunArgs::tool_flags`] as the planner is given it: a
-    /// valued one once per value (phx-storage appends them).
-    pub fn tool_arg(&self, flag: &'static str) -> Vec<&str> {
-        match flag {
-            "--wipe-disks" => self.wipe_disks.iter().flat_map(|d| [flag, d]).collect(),
-            _ => vec![flag],
+        .filter(|(set, _)| *set)
+        .map(|(_, flag)| (flag, vec![flag.to_string()]))
+        .collect();
+        let valued = [
+            ("--allow-blocked-flow", &self.allow_blocked_flow),
+            ("--wipe-disks", &self.wipe_disks),
+        ];
+        for (flag, values) in valued {
+            if !values.is_empty() {
+                let argv = values
+                    .iter()
+                    .flat_map(|v| [flag.to_string(), v.clone()])
+                    .collect();
+                given.push((flag, argv));
+            }
         }
+        given
     }
 }
 

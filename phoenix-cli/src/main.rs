@@ -20,6 +20,7 @@ fn main() -> ExitCode {
         }
         Err(e) => e.exit(),
     };
+    phoenix_cli::signals::catch();
     match phoenix_cli::run(cli.verb.work()) {
         Ok(code) => ExitCode::from(code),
         Err(stop) => {

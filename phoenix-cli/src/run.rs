@@ -71,7 +71,20 @@ fn status(cmd: &mut Command, name: &str) -> Result<u8, Stop> {
     let s = cmd
         .status()
         .map_err(|e| Stop::Failed(format!("{name}: {e}")))?;
+    not_interrupted()?;
     Ok(exit_code(s))
+}
+
+/// After a program returned: an interrupt caught meanwhile stops the run
+/// (signals.rs), whatever the program answered.
+fn not_interrupted() -> Result<(), Stop> {
+    match crate::signals::caught() {
+        Some(code) => {
+            eprintln!("phoenix-cli: interrupted; nothing more is run");
+            Err(Stop::Exit(code))
+        }
+        None => Ok(()),
+    }
 }
 
 fn exit_code(s: std::process::ExitStatus) -> u8 {
@@ -171,7 +184,7 @@ impl<'a> Run<'a> {
 
     /// A planner flag for no planner of this run would do nothing: refused.
     fn check_flags(&self, chosen: &[&Planner]) -> Result<(), Stop> {
-        for flag in self.args.tool_flags() {
+        for (flag, _) in self.args.tool_flags() {
             let owners: Vec<&Planner> = PLANNERS
                 .iter()
                 .filter(|p| p.own_flags.contains(&flag))
@@ -205,8 +218,8 @@ impl<'a> Run<'a> {
                 .args
                 .tool_flags()
                 .into_iter()
-                .filter(|f| p.own_flags.contains(f))
-                .flat_map(|f| self.args.tool_arg(f));
+                .filter(|(f, _)| p.own_flags.contains(f))
+                .flat_map(|(_, argv)| argv);
             let code = status(
                 self.bins
                     .command(p.binary)
@@ -318,6 +331,7 @@ impl<'a> Run<'a> {
             .stderr(Stdio::inherit())
             .output()
             .map_err(|e| Stop::Failed(format!("phx-apply: {e}")))?;
+        not_interrupted()?;
         let report = if out.stdout.iter().all(u8::is_ascii_whitespace) {
             None
         } else {
@@ -394,6 +408,9 @@ impl<'a> Run<'a> {
         let setup = registry::group("setup").expect("the setup group");
         let chosen = self.chosen(setup);
         self.check_flags(&chosen)?;
+        if with_run_options {
+            self.list_before_check(&chosen)?;
+        }
         let plans = self.plan("plan", &chosen)?;
         let mut cmd = self.bins.command("phx-apply");
         cmd.args(apply);
@@ -402,6 +419,39 @@ impl<'a> Run<'a> {
             cmd.args(self.apply_args.iter().filter(|a| !given(a)));
         }
         status(cmd.args(plans), "phx-apply")
+    }
+}
+
+impl Run<'_> {
+    /// What the planners list before check's diffs (phx-fw: every flow the
+    /// estate needs and its verdict), on stdout above the diffs; with
+    /// --json on stderr, stdout being phx-apply's one document. A blocked
+    /// flow is listed here, then refused by its planner with the deciding
+    /// rule.
+    fn list_before_check(&self, chosen: &[&Planner]) -> Result<(), Stop> {
+        for p in chosen {
+            let Some(listing) = p.listed_by_check else {
+                continue;
+            };
+            let mut cmd = self.bins.command(p.binary);
+            cmd.args(listing.args).args(&self.tool_args).args(
+                self.args
+                    .tool_flags()
+                    .into_iter()
+                    .filter(|(f, _)| listing.own_flags.contains(f))
+                    .flat_map(|(_, argv)| argv),
+            );
+            if self.args.json {
+                cmd.stdout(std::io::stderr());
+            }
+            // Exit 1 (a flow blocked) is the answer, not a failure: the
+            // planner refuses the same flow next, naming its rule.
+            let code = status(&mut cmd, p.binary)?;
+            if code != EXIT_OK && code != EXIT_FAILED {
+                return Err(Stop::Exit(code));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -77,6 +77,18 @@ pub struct Planner {
     pub own_flags: &'static [&'static str],
     /// Said after a successful run that applied this planner's plan.
     pub after_run: Option<AfterRun>,
+    /// What `phoenix-cli check` prints before the diffs when this planner
+    /// is planned: `binary ARGS --config-dir …` (phx-fw: the estate's flows
+    /// and their verdicts, which its plan refuses when one is blocked).
+    pub listed_by_check: Option<Listing>,
+}
+
+/// A listing a planner prints on request: `binary ARGS`, given those of its
+/// own flags that the listing takes too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Listing {
+    pub args: &'static [&'static str],
+    pub own_flags: &'static [&'static str],
 }
 
 /// A shipped program that is not a planner.
@@ -102,6 +114,7 @@ pub const PLANNERS: [Planner; 7] = [
         summary: "host network: bridge, hostname, /etc/hosts, resolv.conf",
         own_flags: &["--rename-node"],
         after_run: None,
+        listed_by_check: None,
     },
     Planner {
         binary: "phx-storage",
@@ -111,6 +124,7 @@ pub const PLANNERS: [Planner; 7] = [
         summary: "ZFS pools, datasets, ARC, Proxmox storages, NFS exports, bind sources",
         own_flags: &["--wipe-disks"],
         after_run: None,
+        listed_by_check: None,
     },
     Planner {
         binary: "phx-dns",
@@ -120,6 +134,7 @@ pub const PLANNERS: [Planner; 7] = [
         summary: "dnsmasq: the guests' and services' names",
         own_flags: &[],
         after_run: None,
+        listed_by_check: None,
     },
     Planner {
         binary: "phx-fw",
@@ -127,8 +142,12 @@ pub const PLANNERS: [Planner; 7] = [
         phase: Phase::Setup,
         order: 4,
         summary: "Proxmox firewall: cluster.fw, host.fw, <vmid>.fw",
-        own_flags: &["--allow-lockout"],
+        own_flags: &["--allow-lockout", "--allow-blocked-flow"],
         after_run: None,
+        listed_by_check: Some(Listing {
+            args: &["flows"],
+            own_flags: &["--allow-blocked-flow"],
+        }),
     },
     Planner {
         binary: "phx-lxc",
@@ -138,6 +157,7 @@ pub const PLANNERS: [Planner; 7] = [
         summary: "LXC containers through pct",
         own_flags: GUEST_FLAGS,
         after_run: None,
+        listed_by_check: None,
     },
     Planner {
         binary: "phx-vm",
@@ -147,6 +167,7 @@ pub const PLANNERS: [Planner; 7] = [
         summary: "VMs through qm",
         own_flags: GUEST_FLAGS,
         after_run: None,
+        listed_by_check: None,
     },
     Planner {
         binary: "phx-ca",
@@ -159,11 +180,12 @@ pub const PLANNERS: [Planner; 7] = [
             args: &["fingerprint"],
             label: "root CA fingerprint (SHA-256)",
         }),
+        listed_by_check: None,
     },
 ];
 
 /// The shipped programs that plan nothing.
-pub const PROGRAMS: [Program; 4] = [
+pub const PROGRAMS: [Program; 6] = [
     Program {
         binary: "phx-apply",
         summary: "carries out plans: the only program that changes the machine",
@@ -178,6 +200,16 @@ pub const PROGRAMS: [Program; 4] = [
         binary: "phx-schema",
         summary: "prints the configuration files' JSON Schemas",
         verb: Some("schema"),
+    },
+    Program {
+        binary: "phx-verify",
+        summary: "checks the live estate, read-only: DNS, the CA, every route's certificate, trust, declared flows",
+        verb: Some("verify"),
+    },
+    Program {
+        binary: "phx-migrate",
+        summary: "Phoenix files from the original system's, with what its scripts hard-coded",
+        verb: Some("migrate"),
     },
     Program {
         binary: "phoenix-cli",

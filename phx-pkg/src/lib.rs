@@ -37,6 +37,8 @@ pub fn command(binary: &str) -> Option<clap::Command> {
         "phx-ca" => phx_ca::cli::command(),
         "phx-graph" => phx_graph::cli::command(),
         "phx-schema" => phx_schema::cli::command(),
+        "phx-verify" => phx_verify::cli::command(),
+        "phx-migrate" => phx_migrate::cli::command(),
         "phoenix-cli" => phoenix_cli::cli::command(),
         _ => return None,
     })

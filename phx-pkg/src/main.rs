@@ -18,16 +18,21 @@ use std::process::ExitCode;
     after_help = "Examples:
   phx-gen-docs --out target/phx-pkg/share     # then: man -l target/phx-pkg/share/man/man1/phx-fw.1
   phx-gen-docs --programs                     # what the package installs in /usr/bin
+  phx-gen-docs --planners                     # the planners, in the registry's order (scripts/bench, compare-plans)
 
 Exit status: 0 written, 1 a file could not be written, 2 usage."
 )]
 struct Args {
     /// Directory to write into, standing for /usr/share (created if missing).
-    #[arg(long, value_name = "DIR", required_unless_present_any = ["programs", "config_keys"])]
+    #[arg(long, value_name = "DIR", required_unless_present_any = ["programs", "planners", "config_keys"])]
     out: Option<PathBuf>,
     /// Print the programs the package ships, one per line, and write nothing.
     #[arg(long)]
     programs: bool,
+    /// Print the planners' binaries, in the registry's order, one per line,
+    /// and write nothing (for scripts that run every planner).
+    #[arg(long, conflicts_with_all = ["programs", "config_keys"])]
+    planners: bool,
     /// Print the "Every key" section of docs/configuration.md, generated
     /// from the loader's declarations, and write nothing.
     #[arg(long, conflicts_with = "programs")]
@@ -44,6 +49,12 @@ fn main() -> ExitCode {
     if args.programs {
         for cmd in phx_pkg::commands() {
             println!("{}", cmd.get_name());
+        }
+        return ExitCode::SUCCESS;
+    }
+    if args.planners {
+        for p in phx_common::registry::PLANNERS {
+            println!("{}", p.binary);
         }
         return ExitCode::SUCCESS;
     }

@@ -42,19 +42,10 @@ impl Tool for Storage {
         sink: PlanWriter,
     ) -> Result<Planned, Failure> {
         let done = crate::plan_into(inv, seen, &options, sink).map_err(Failure::Invalid)?;
-        let mut notes = done.notes;
-        // Its closing line: what was declared, planned and run to see it.
-        notes.push(format!(
-            "{} pool(s), {} dataset(s); {} step(s); {} program call(s) while observing",
-            inv.host.zfs_pools.len(),
-            inv.host.zfs_datasets.len(),
-            done.steps,
-            seen.calls
-        ));
         Ok(Planned {
             sink: done.plan,
             summary: Summary {
-                notes,
+                notes: done.notes,
                 ..Summary::default()
             },
         })

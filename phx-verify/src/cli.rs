@@ -22,7 +22,7 @@ use std::path::PathBuf;
     verbatim_doc_comment,
     after_help = "Examples:
   phx-verify --config-dir /usr/local/phoenix_hypervisor/etc
-  phx-verify --json --config-dir etc | jq '.checks[] | select(.status == \"failed\")'
+  phx-verify --json --config-dir etc > verify.json          # one document: checks, ok, failed, skipped
 
 Output: one line per check (ok, FAIL or skip, what, why), then a summary; --json one document.
 Exit status: 0 every check passed, 1 a check failed (each named), 2 invalid configuration or usage."

@@ -3,3 +3,4 @@
 //! installed_cli): they need every planner built.
 
 mod interface;
+mod interrupt;

@@ -7,5 +7,6 @@ mod interface;
 mod pct_double;
 mod pct_double_exec;
 mod phoenix_cli;
+mod phoenix_cli_estate;
 mod qm_double;
 mod registry;

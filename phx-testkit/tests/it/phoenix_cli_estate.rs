@@ -1,0 +1,143 @@
+//! phoenix-cli's estate verbs (issue 23): `check` lists the flows the
+//! estate needs before its diffs, `--allow-blocked-flow` reaches phx-fw
+//! alone, and `verify` and `migrate` hand over to their programs.
+
+use crate::phoenix_cli::{cli, repo};
+use predicates::prelude::*;
+use std::path::Path;
+
+/// The example's three files in `dir`, CT 103's one rule (the CA's ACME
+/// port, 9000) moved to 9001: Traefik can no longer reach step-ca.
+fn acme_closed(dir: &Path) {
+    for f in [
+        "phoenix_hypervisor_config.json",
+        "phoenix_vm_configs.json",
+        "phoenix_lxc_configs.json",
+    ] {
+        std::fs::copy(repo("examples/etc").join(f), dir.join(f)).unwrap();
+    }
+    let path = dir.join("phoenix_lxc_configs.json");
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let rule = &mut doc["lxc_configs"]["103"]["firewall"]["rules"][0];
+    assert_eq!(rule["port"], "9000", "the example's CA rule changed");
+    rule["port"] = "9001".into();
+    std::fs::write(&path, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+}
+
+fn check(config: &Path, root: &Path, more: &[&str]) -> std::process::Output {
+    cli()
+        .args(["check", "fw", "--config-dir"])
+        .arg(config)
+        .arg("--root")
+        .arg(root)
+        .args(more)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn check_lists_every_flow_open_before_the_diffs() {
+    let root = tempfile::tempdir().unwrap();
+    let out = check(&repo("examples/etc"), root.path(), &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let acme = stdout
+        .lines()
+        .find(|l| l.starts_with("traefik->ca:acme "))
+        .unwrap_or_else(|| panic!("no ACME flow listed:\n{stdout}"));
+    assert!(
+        acme.contains("tcp/9000") && acme.ends_with("open"),
+        "{acme}"
+    );
+    let listed = stdout.find("traefik->ca:acme").unwrap();
+    let first_diff = stdout.find("+++ ").expect("the firewall files' diffs");
+    assert!(
+        listed < first_diff,
+        "flows come before the diffs:\n{stdout}"
+    );
+}
+
+#[test]
+fn a_blocked_acme_flow_is_listed_refused_and_allowed_only_when_named() {
+    let config = tempfile::tempdir().unwrap();
+    acme_closed(config.path());
+    let root = tempfile::tempdir().unwrap();
+    let out = check(config.path(), root.path(), &[]);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(2), "{stdout}{stderr}");
+    let acme = stdout
+        .lines()
+        .find(|l| l.starts_with("traefik->ca:acme "))
+        .unwrap_or_else(|| panic!("no ACME flow listed:\n{stdout}"));
+    assert!(acme.contains(" BLOCKED (DROP)"), "{acme}");
+    assert!(
+        stderr.contains("traefik->ca:acme") && stderr.contains("/etc/pve/firewall/103.fw:"),
+        "the refusal names the flow and the deciding file and line:\n{stderr}"
+    );
+    assert!(!stdout.contains("+++ "), "nothing planned:\n{stdout}");
+
+    // Every flow the closed port blocks, accepted by name: the plan goes on,
+    // each acceptance said.
+    let blocked: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains(" BLOCKED "))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(blocked.contains(&"traefik->ca:acme"), "{blocked:?}");
+    let mut allow = Vec::new();
+    for name in &blocked {
+        allow.extend(["--allow-blocked-flow", name]);
+    }
+    let out = check(config.path(), root.path(), &allow);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("warning") && stderr.contains("traefik->ca:acme"),
+        "{stderr}"
+    );
+
+    // A flag for phx-fw with fw not planned does nothing: refused.
+    cli()
+        .args(["check", "net", "--allow-blocked-flow", "traefik->ca:acme"])
+        .arg("--config-dir")
+        .arg(config.path())
+        .arg("--root")
+        .arg(root.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--allow-blocked-flow is for phx-fw",
+        ));
+}
+
+#[test]
+fn migrate_and_verify_hand_over_to_their_programs() {
+    let out = tempfile::tempdir().unwrap();
+    cli()
+        .args(["migrate", "--from-original"])
+        .arg(repo("tests/fixtures/phoenix-upstream"))
+        .arg(out.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("ca.internal.thinkheads.ai"));
+    let hv = std::fs::read_to_string(out.path().join("phoenix_hypervisor_config.json")).unwrap();
+    assert!(hv.contains("\"ca.internal.thinkheads.ai\""), "{hv}");
+
+    // Nothing answers DNS on this port: verify fails naming the CA's name.
+    cli()
+        .args(["verify", "--config-dir"])
+        .arg(out.path())
+        .args(["--dns-server", "127.0.0.1:9", "--skip", "trust"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("ca.internal.thinkheads.ai"));
+}
