@@ -41,3 +41,8 @@ fn run(args: Args) -> Result<u8, Failure> {
 fn main() -> std::process::ExitCode {
     finish(TOOL, run(Args::parse()))
 }
+
+// This program's allocator, chosen here and not in a library (why mimalloc:
+// the workspace Cargo.toml).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
