@@ -14,10 +14,11 @@ const LONG_ABOUT: &str = "\
 Plan and apply a Proxmox VE host from the Phoenix JSON.
 
 phoenix-cli runs the phx-* planners of each phase: every named subsystem is
-planned first (phx-net, phx-dns, phx-fw, phx-lxc, phx-vm, phx-ca), and
-nothing is applied if any planner refuses its input; then phx-apply carries
-the plans out, one run per phase. setup = net, dns, fw; LetsGo = lxc and vm
-(one start order over both), then ca inside the running guests.
+planned first (phx-net, phx-storage, phx-dns, phx-fw, phx-lxc, phx-vm,
+phx-ca), and nothing is applied if any planner refuses its input; then
+phx-apply carries the plans out, one run per phase. setup = net, storage,
+dns, fw; LetsGo = lxc and vm (one start order over both), then ca inside
+the running guests.
 
 The programs are looked for in $PHX_BIN_DIR, beside phoenix-cli (/usr/bin
 when installed from the package, target/release in a checkout), then on
@@ -49,7 +50,7 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Verb {
-    /// Configure the host: net, dns, fw
+    /// Configure the host: net, storage, dns, fw
     Setup(RunArgs),
     /// Converge the guests: lxc and vm (one start order over both), then ca (Step-CA, root export, trust, Traefik) inside the running guests; prints the root CA's SHA-256 fingerprint
     #[command(name = "LetsGo")]
@@ -189,6 +190,9 @@ pub struct RunArgs {
     /// phx-lxc, phx-vm: start no guest
     #[arg(long)]
     pub no_start: bool,
+    /// phx-storage: erase this disk (wipefs -a) before creating the pool it belongs to (repeatable)
+    #[arg(long, value_name = "DISK")]
+    pub wipe_disks: Vec<String>,
 }
 
 impl RunArgs {
@@ -206,7 +210,10 @@ impl RunArgs {
         .filter(|(set, _)| *set)
         .map(|(_, flag)| (flag, vec![flag.to_string()]))
         .collect();
-        let valued = [("--allow-blocked-flow", &self.allow_blocked_flow)];
+        let valued = [
+            ("--allow-blocked-flow", &self.allow_blocked_flow),
+            ("--wipe-disks", &self.wipe_disks),
+        ];
         for (flag, values) in valued {
             if !values.is_empty() {
                 let argv = values

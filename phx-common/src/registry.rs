@@ -105,7 +105,7 @@ pub struct Program {
 const GUEST_FLAGS: &[&str] = &["--restart", "--start-all", "--no-start"];
 
 /// Every planner, by `order`.
-pub const PLANNERS: [Planner; 6] = [
+pub const PLANNERS: [Planner; 7] = [
     Planner {
         binary: "phx-net",
         subsystem: "net",
@@ -117,10 +117,20 @@ pub const PLANNERS: [Planner; 6] = [
         listed_by_check: None,
     },
     Planner {
+        binary: "phx-storage",
+        subsystem: "storage",
+        phase: Phase::Setup,
+        order: 2,
+        summary: "ZFS pools, datasets, ARC, Proxmox storages, NFS exports, bind sources",
+        own_flags: &["--wipe-disks"],
+        after_run: None,
+        listed_by_check: None,
+    },
+    Planner {
         binary: "phx-dns",
         subsystem: "dns",
         phase: Phase::Setup,
-        order: 2,
+        order: 3,
         summary: "dnsmasq: the guests' and services' names",
         own_flags: &[],
         after_run: None,
@@ -130,7 +140,7 @@ pub const PLANNERS: [Planner; 6] = [
         binary: "phx-fw",
         subsystem: "fw",
         phase: Phase::Setup,
-        order: 3,
+        order: 4,
         summary: "Proxmox firewall: cluster.fw, host.fw, <vmid>.fw",
         own_flags: &["--allow-lockout", "--allow-blocked-flow"],
         after_run: None,
@@ -143,7 +153,7 @@ pub const PLANNERS: [Planner; 6] = [
         binary: "phx-lxc",
         subsystem: "lxc",
         phase: Phase::Guests,
-        order: 4,
+        order: 5,
         summary: "LXC containers through pct",
         own_flags: GUEST_FLAGS,
         after_run: None,
@@ -153,7 +163,7 @@ pub const PLANNERS: [Planner; 6] = [
         binary: "phx-vm",
         subsystem: "vm",
         phase: Phase::Guests,
-        order: 5,
+        order: 6,
         summary: "VMs through qm",
         own_flags: GUEST_FLAGS,
         after_run: None,
@@ -163,7 +173,7 @@ pub const PLANNERS: [Planner; 6] = [
         binary: "phx-ca",
         subsystem: "ca",
         phase: Phase::InGuest,
-        order: 6,
+        order: 7,
         summary: "Step-CA, root export, trust and Traefik inside the guests",
         own_flags: &[],
         after_run: Some(AfterRun {

@@ -29,6 +29,7 @@ pub fn command(binary: &str) -> Option<clap::Command> {
     Some(match binary {
         "phx-apply" => phx_apply::cli::command(),
         "phx-net" => phx_net::cli::command(),
+        "phx-storage" => phx_storage::cli::command(),
         "phx-dns" => phx_dns::cli::command(),
         "phx-fw" => phx_fw::cli::command(),
         "phx-lxc" => phx_lxc::cli::command(),

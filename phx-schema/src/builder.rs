@@ -10,8 +10,8 @@ use phx_common::config::parse::firewall::{
 };
 use phx_common::config::parse::guest::{RawGuestCommon, RawGuestNet};
 use phx_common::config::parse::host::{
-    RawDataset, RawDnsServer, RawHostNetwork, RawInterfaces, RawLxcDefaults, RawProxmoxDefaults,
-    RawSharedVolumes, RawStepCa, RawZfs,
+    RawDataset, RawDnsServer, RawExport, RawHostNetwork, RawInterfaces, RawLxcDefaults, RawNfs,
+    RawPool, RawProxmoxDefaults, RawSharedVolumes, RawStepCa, RawZfs,
 };
 use phx_common::config::parse::lxc::{RawLxc, RawMountPoint, RawZfsVolume};
 use phx_common::config::parse::records::{RawDnsRecord, RawTraefikService};
@@ -53,6 +53,9 @@ loader_sections!(
     RawStepCa,
     RawZfs,
     RawDataset,
+    RawPool,
+    RawNfs,
+    RawExport,
     RawProxmoxDefaults,
     RawLxcDefaults,
     RawGuestCommon,

@@ -6,8 +6,8 @@ use crate::firewall::firewall;
 use crate::leaf::*;
 use phx_common::config::declared_flow::RawFlow;
 use phx_common::config::parse::host::{
-    RawDataset, RawDnsServer, RawHostNetwork, RawInterfaces, RawLxcDefaults, RawProxmoxDefaults,
-    RawSharedVolumes, RawStepCa, RawZfs,
+    RawDataset, RawDnsServer, RawExport, RawHostNetwork, RawInterfaces, RawLxcDefaults, RawNfs,
+    RawPool, RawProxmoxDefaults, RawSharedVolumes, RawStepCa, RawZfs,
 };
 use serde_json::{json, Value};
 
@@ -139,9 +139,53 @@ pub fn zfs(b: &mut Builder) -> Value {
             req("pool", storage_id()),
             opt("proxmox_content_type", strs("Proxmox content types")),
             opt("proxmox_storage_type", string("the Proxmox storage type")),
+            opt(
+                "properties",
+                zfs_properties(
+                    "properties as key=value,…: zfs create -o, one zfs set for those that differ",
+                ),
+            ),
         ],
     );
-    b.object::<RawZfs>("ZFS", vec![opt("datasets", array(dataset, "datasets"))])
+    let pool = b.object::<RawPool>(
+        "a pool phx-storage creates when missing",
+        vec![
+            req("name", pool_name()),
+            req("raid_level", raid_level()),
+            req("disks", array(disk(), "the pool's disks (required)")),
+            opt(
+                "properties",
+                zfs_properties("pool properties as key=value,… (zpool create -o), over ashift=12,autotrim=on"),
+            ),
+            opt(
+                "filesystem_properties",
+                zfs_properties("root dataset properties as key=value,… (zpool create -O), over compression=lz4,atime=off"),
+            ),
+        ],
+    );
+    b.object::<RawZfs>(
+        "ZFS",
+        vec![
+            opt("datasets", array(dataset, "datasets")),
+            opt("pools", array(pool, "pools")),
+            opt("arc_max_gb", int(1, 1024)),
+        ],
+    )
+}
+
+pub fn nfs(b: &mut Builder) -> Value {
+    let export = b.object::<RawExport>(
+        "one /etc/exports line (phx-storage)",
+        vec![
+            req("path", abs_path("the exported directory (required)")),
+            req(
+                "clients",
+                json!({"type": "array", "minItems": 1, "items": nfs_client(), "description": "who may mount it (required)"}),
+            ),
+            opt("options", array(nfs_option(), "exports(5) options, the same for every client")),
+        ],
+    );
+    b.object::<RawNfs>("NFS", vec![opt("exports", array(export, "exports"))])
 }
 
 pub fn proxmox_defaults(b: &mut Builder) -> Value {

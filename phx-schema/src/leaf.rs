@@ -263,6 +263,68 @@ pub fn zfs_name() -> Value {
     )
 }
 
+/// `tokens::is_pool_name`: a letter first; not a vdev keyword (mirror,
+/// raidz*, draid*, spare, log) nor c<digit>.
+pub fn pool_name() -> Value {
+    token(
+        "^(?!(mirror|raidz|draid|spare|log|c[0-9]))[A-Za-z][A-Za-z0-9._:-]*$".into(),
+        "a ZFS pool name (a letter, then letters, digits, '-', '_', '.' or ':'; not mirror, raidz*, draid*, spare, log or c[0-9]*)",
+    )
+}
+
+/// `RaidLevel::parse`: the layouts, in any case.
+pub fn raid_level() -> Value {
+    let any_case = |w: &str| -> String {
+        w.chars()
+            .map(|c| match c.is_ascii_alphabetic() {
+                true => format!("[{}{}]", c.to_ascii_lowercase(), c.to_ascii_uppercase()),
+                false => c.to_string(),
+            })
+            .collect()
+    };
+    let words: Vec<String> = [
+        "single", "stripe", "mirror", "raidz", "raidz1", "raidz2", "raidz3",
+    ]
+    .iter()
+    .map(|w| any_case(w))
+    .collect();
+    token(
+        format!("^({})$", words.join("|")),
+        "single, mirror, raidz1, raidz2 or raidz3 (the vdev layout; case does not matter)",
+    )
+}
+
+/// `host::is_disk`: a device path under /dev/.
+pub fn disk() -> Value {
+    token(
+        "^/dev/(?!(.*/)?\\.\\.(/|$))[A-Za-z0-9._:-]+(/[A-Za-z0-9._:-]+)*$".into(),
+        "a block device path under /dev/ (letters, digits, '-', '_', '.', ':', '/')",
+    )
+}
+
+/// `host::zfs_properties`: `key=value` items separated by commas (each key
+/// once: a rule the schema cannot express).
+pub fn zfs_properties(description: &str) -> Value {
+    let item = "(\\s*([a-z0-9_:.]+=[^=,\\s]+)?\\s*)";
+    spaced(format!("^{item}(,{item})*$"), description)
+}
+
+/// `nfs::is_client`.
+pub fn nfs_client() -> Value {
+    token(
+        "^[A-Za-z0-9_.*?/:@\\[\\]-]+$".into(),
+        "an exports(5) client: a host name, an IPv4 address or CIDR, a wildcard (*.example.com) or @netgroup",
+    )
+}
+
+/// `nfs::is_option`.
+pub fn nfs_option() -> Value {
+    token(
+        "^[a-z_]+(=[A-Za-z0-9_.:/-]+)?$".into(),
+        "an exports(5) option (rw, sync, no_subtree_check, fsid=1, sec=krb5p…)",
+    )
+}
+
 /// `tokens::is_template_ref`: a `vztmpl` volume ID as pve-storage parses
 /// one, or an absolute path in normal form.
 pub fn template_ref() -> Value {

@@ -98,6 +98,7 @@ fn build(file: File, b: &mut Builder) -> Value {
                 opt("mount_point_base", leaf::abs_path("where persistent volumes live (default /mnt/pve)")),
                 opt("proxmox_storage_ids", host::storage_ids()),
                 opt("zfs", host::zfs(b)),
+                opt("nfs", host::nfs(b)),
                 opt("proxmox_defaults", host::proxmox_defaults(b)),
                 opt("flows", host::flows(b)),
                 opt(

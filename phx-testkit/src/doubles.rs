@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 /// Every double, by the name of the program it stands in for.
-pub const DOUBLES: [&str; 8] = [
+pub const DOUBLES: [&str; 13] = [
     "pct",
     "qm",
     "pvesm",
@@ -18,6 +18,11 @@ pub const DOUBLES: [&str; 8] = [
     "systemctl",
     "dpkg-query",
     "systemd-run",
+    "zpool",
+    "zfs",
+    "wipefs",
+    "lsblk",
+    "exportfs",
 ];
 
 pub fn doubles_dir() -> PathBuf {

@@ -69,14 +69,14 @@ fn refusals_name_the_valid_choices_and_run_nothing() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "unknown subsystem 'dsn': valid names are net dns fw lxc vm ca (or setup, LetsGo, all)",
+            "unknown subsystem 'dsn': valid names are net storage dns fw lxc vm ca (or setup, LetsGo, all)",
         ));
     cli()
         .args(["setup", "lxc"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "'lxc' does not belong to setup (it runs: net dns fw); use 'all' for both",
+            "'lxc' does not belong to setup (it runs: net storage dns fw); use 'all' for both",
         ));
     cli()
         .args(["LetsGo", "--allow-lockout"])
@@ -84,6 +84,13 @@ fn refusals_name_the_valid_choices_and_run_nothing() {
         .code(2)
         .stderr(predicate::str::contains(
             "--allow-lockout is for phx-fw, and fw is not planned in this run",
+        ));
+    cli()
+        .args(["setup", "net", "--wipe-disks", "/dev/sdb"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--wipe-disks is for phx-storage, and storage is not planned in this run",
         ));
     cli()
         .args(["plan", "net", "--restart"])

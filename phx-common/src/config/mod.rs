@@ -12,6 +12,7 @@ mod options;
 pub mod parse;
 pub mod path;
 pub mod problems;
+pub mod raid;
 pub mod raw;
 pub mod reader;
 mod section;

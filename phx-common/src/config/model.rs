@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
+pub use super::raid::RaidLevel;
+
 pub mod defaults {
     pub const BRIDGE: &str = "vmbr0";
     pub const HOSTNAME: &str = "phoenix";
@@ -66,6 +68,12 @@ pub struct Host {
     /// `proxmox_storage_ids` values: the storage IDs the operator named.
     pub storage_ids: BTreeMap<String, String>,
     pub zfs_datasets: Vec<ZfsDataset>,
+    /// `zfs.pools`: the pools phx-storage creates when missing.
+    pub zfs_pools: Vec<ZfsPool>,
+    /// `zfs.arc_max_gb`: the ARC's upper limit, GiB.
+    pub zfs_arc_max_gb: Option<u64>,
+    /// `nfs.exports`: phx-storage's lines of /etc/exports.
+    pub nfs_exports: Vec<NfsExport>,
     pub lxc_defaults: LxcDefaults,
     /// `flows`: what the operator says the estate needs besides what is
     /// derived (`crate::flows`); phx-fw proves each open.
@@ -112,6 +120,8 @@ pub struct ZfsDataset {
     pub pool: String,
     pub storage_type: Option<String>,
     pub content: Vec<String>,
+    /// `properties`: `-o key=value` at creation, `zfs set` when one differs.
+    pub properties: Vec<(String, String)>,
 }
 
 impl ZfsDataset {
@@ -119,6 +129,28 @@ impl ZfsDataset {
     pub fn storage_id(&self) -> String {
         format!("{}-{}", self.pool, self.name)
     }
+}
+
+/// One `nfs.exports` entry.
+#[derive(Debug, Clone)]
+pub struct NfsExport {
+    pub path: String,
+    pub clients: Vec<String>,
+    /// The same options for every client.
+    pub options: Vec<String>,
+}
+
+/// One `zfs.pools` entry.
+#[derive(Debug, Clone)]
+pub struct ZfsPool {
+    pub name: String,
+    pub layout: RaidLevel,
+    /// As written (`/dev/disk/by-id/…`): zpool records the path it is given.
+    pub disks: Vec<String>,
+    /// `properties`: pool properties (`zpool create -o`), over Phoenix's defaults.
+    pub properties: Vec<(String, String)>,
+    /// `filesystem_properties`: the root dataset's (`zpool create -O`), over the defaults.
+    pub filesystem_properties: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone)]

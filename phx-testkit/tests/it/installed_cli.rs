@@ -43,7 +43,9 @@ fn usr_bin() -> tempfile::TempDir {
         "phoenix-cli is not built: run `cargo test --workspace`"
     );
     std::fs::copy(cli, dir.path().join("phoenix-cli")).unwrap();
-    for tool in ["phx-apply", "phx-net", "phx-dns", "phx-fw"] {
+    // `check setup` runs phx-apply and the setup phase's planners.
+    let setup = phx_common::registry::planners_of(phx_common::registry::Phase::Setup);
+    for tool in setup.map(|p| p.binary).chain(["phx-apply"]) {
         let src = built().join(tool);
         assert!(
             src.exists(),
@@ -100,7 +102,7 @@ fn check_all_plans_every_subsystem() {
         String::from_utf8_lossy(&out.stderr)
     );
     let plan = String::from_utf8(out.stdout).unwrap();
-    for tool in ["net", "dns", "fw", "lxc", "vm", "ca"] {
+    for tool in ["net", "storage", "dns", "fw", "lxc", "vm", "ca"] {
         assert!(
             plan.contains(&format!("\"tool\":\"phx-{tool}\"")),
             "plan all has no phx-{tool} step"

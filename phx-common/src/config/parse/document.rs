@@ -7,7 +7,7 @@ use super::super::raw::{Entries, List, Obj, Scalar, Section};
 use super::super::reader::{At, Reader};
 use super::firewall::RawFirewall;
 use super::host::{
-    RawDnsServer, RawHostNetwork, RawProxmoxDefaults, RawSharedVolumes, RawStepCa, RawZfs,
+    RawDnsServer, RawHostNetwork, RawNfs, RawProxmoxDefaults, RawSharedVolumes, RawStepCa, RawZfs,
 };
 use super::lxc::RawLxc;
 use super::vm::{RawVm, RawVmDefaults};
@@ -25,6 +25,7 @@ section! {
         "mount_point_base" => mount_point_base: Scalar,
         "proxmox_storage_ids" => proxmox_storage_ids: Entries<Scalar>,
         "zfs" => zfs: Obj<RawZfs>,
+        "nfs" => nfs: Obj<RawNfs>,
         "proxmox_defaults" => proxmox_defaults: Obj<RawProxmoxDefaults>,
         "flows" => flows: List<Obj<RawFlow>>,
         // phoenix_lxc_configs.json
@@ -35,7 +36,7 @@ section! {
     }
     quiet: [
         // The original system's keys for what Phoenix does not manage.
-        "$schema", "author", "behavior", "core_paths", "docker", "nfs", "nvidia_driver",
+        "$schema", "author", "behavior", "core_paths", "docker", "nvidia_driver",
         "portainer_api", "samba", "tests", "timezone", "users", "version",
         "nvidia_driver_version", "nvidia_repo_url", "nvidia_runfile_url",
     ]
@@ -69,6 +70,7 @@ impl Document {
             one(r, "dns_server", self.dns_server.take());
             one(r, "step_ca", self.step_ca.take());
             one(r, "zfs", self.zfs.take());
+            one(r, "nfs", self.nfs.take());
             one(r, "proxmox_defaults", self.proxmox_defaults.take());
             if let Some(List::Items(flows)) = self.flows.take() {
                 let at = At::ROOT.key("flows");

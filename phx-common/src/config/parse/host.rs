@@ -61,8 +61,19 @@ section! {
 section! {
     pub struct RawZfs {
         "datasets" => datasets: List<Obj<RawDataset>>,
+        "pools" => pools: List<Obj<RawPool>>,
+        "arc_max_gb" => arc_max_gb: Scalar,
     }
-    quiet: ["arc_max_gb", "pools"]
+}
+
+section! {
+    pub struct RawPool {
+        "name" => name: Scalar,
+        "raid_level" => raid_level: Scalar,
+        "disks" => disks: List<Scalar>,
+        "properties" => properties: Scalar,
+        "filesystem_properties" => filesystem_properties: Scalar,
+    }
 }
 
 section! {
@@ -71,8 +82,22 @@ section! {
         "pool" => pool: Scalar,
         "proxmox_content_type" => proxmox_content_type: List<Scalar>,
         "proxmox_storage_type" => proxmox_storage_type: Scalar,
+        "properties" => properties: Scalar,
     }
-    quiet: ["properties"]
+}
+
+section! {
+    pub struct RawNfs {
+        "exports" => exports: List<Obj<RawExport>>,
+    }
+}
+
+section! {
+    pub struct RawExport {
+        "path" => path: Scalar,
+        "clients" => clients: List<Scalar>,
+        "options" => options: List<Scalar>,
+    }
 }
 
 section! {
@@ -187,11 +212,16 @@ pub fn hypervisor(r: &mut Reader, doc: Document) -> Option<Host> {
         .proxmox_storage_ids
         .map(|ids| storage_ids(r, &at.key("proxmox_storage_ids"), ids))
         .unwrap_or_default();
-    let zfs_datasets = r
+    let zfs = r
         .opt(at, "zfs", doc.zfs, |r, at, z| {
-            r.obj(at, z, |r, z| {
-                r.opt(at, "datasets", z.datasets, |r, at, ds| {
-                    Some(r.each(at, ds, dataset))
+            r.obj(at, z, |r, z| super::zfs::zfs(r, at, z))
+        })
+        .unwrap_or_default();
+    let nfs_exports = r
+        .opt(at, "nfs", doc.nfs, |r, at, n| {
+            r.obj(at, n, |r, n| {
+                r.opt(at, "exports", n.exports, |r, at, es| {
+                    Some(r.each(at, es, super::nfs::export))
                 })
             })
             .flatten()
@@ -227,7 +257,10 @@ pub fn hypervisor(r: &mut Reader, doc: Document) -> Option<Host> {
         mount_point_base: mount_point_base
             .unwrap_or_else(|| defaults::MOUNT_POINT_BASE.to_string()),
         storage_ids,
-        zfs_datasets,
+        zfs_datasets: zfs.datasets,
+        zfs_pools: zfs.pools,
+        zfs_arc_max_gb: zfs.arc_max_gb,
+        nfs_exports,
         lxc_defaults,
         flows,
     })
@@ -241,30 +274,6 @@ fn storage_ids(r: &mut Reader, at: &At, ids: Entries<Scalar>) -> BTreeMap<String
         }
     });
     out
-}
-
-fn dataset(r: &mut Reader, at: &At, d: Obj<RawDataset>) -> Option<ZfsDataset> {
-    r.obj(at, d, |r, d| {
-        let name = r.req_token(at, "name", d.name, is_zfs_name, ZFS_NAME);
-        let pool = r.req_token(at, "pool", d.pool, is_storage_id, STORAGE_ID);
-        let (name, pool) = (name?, pool?);
-        let content = d
-            .proxmox_content_type
-            .map(|c| r.strs(&at.key("proxmox_content_type"), c, &[',']))
-            .unwrap_or_default();
-        Some(ZfsDataset {
-            name,
-            pool,
-            storage_type: r.opt(
-                at,
-                "proxmox_storage_type",
-                d.proxmox_storage_type,
-                Reader::str,
-            ),
-            content,
-        })
-    })
-    .flatten()
 }
 
 fn lxc_defaults(r: &mut Reader, at: &At, d: Obj<RawLxcDefaults>) -> Option<LxcDefaults> {

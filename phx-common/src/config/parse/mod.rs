@@ -8,9 +8,11 @@ pub mod guest;
 pub mod host;
 pub mod lxc;
 pub mod lxc_options;
+pub mod nfs;
 pub mod records;
 pub mod tokens;
 pub mod vm;
+pub mod zfs;
 
 pub use document::{Document, Shape};
 pub use host::hypervisor;

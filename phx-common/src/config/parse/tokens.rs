@@ -191,6 +191,22 @@ pub fn is_storage_id(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
 }
 
+pub const POOL_NAME: &str = "a ZFS pool name (a letter, then letters, digits, '-', '_', '.' or ':'; not mirror, raidz*, draid*, spare, log or c[0-9]*)";
+pub const RAID_LEVELS: &str =
+    "single, mirror, raidz1, raidz2 or raidz3 (the vdev layout; case does not matter)";
+
+/// A pool name zpool accepts (OpenZFS module/zcommon/zfs_namecheck.c, pool_namecheck).
+pub fn is_pool_name(s: &str) -> bool {
+    let reserved = ["mirror", "raidz", "draid", "spare", "log"]
+        .iter()
+        .any(|r| s.starts_with(r))
+        || (s.starts_with('c') && s[1..].starts_with(|c: char| c.is_ascii_digit()));
+    s.starts_with(|c: char| c.is_ascii_alphabetic())
+        && !reserved
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+}
+
 /// A dataset name, nested ones included (`vm/disks`).
 pub fn is_zfs_name(s: &str) -> bool {
     s.split('/').all(|part| {

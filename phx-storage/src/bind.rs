@@ -1,0 +1,136 @@
+//! Bind-mount sources of containers (`mount_points[].host_path`): each
+//! directory exists, owned by the host ID its container's root maps to, so
+//! the guest's root owns what it sees. Unprivileged containers map 0 to
+//! 100000 unless `lxc.idmap` lines say otherwise; privileged ones 0 to 0.
+
+use crate::storages::dir_path;
+use phx_common::config::{split_raw_lxc, Inventory, Lxc};
+use phx_plan::{argv, Action, CommandStep};
+use std::collections::BTreeMap;
+
+/// pve-container's map for an unprivileged container without `lxc.idmap`
+/// lines (src/PVE/LXC.pm:2927, `parse_id_maps`).
+pub const UNPRIVILEGED_ROOT: u32 = 100_000;
+pub const MODE: &str = "0755";
+
+/// The host uid and gid the container's root is, as pve-container's
+/// `parse_id_maps` (src/PVE/LXC.pm:2900) works them out: from the `lxc.idmap`
+/// lines that map container ID 0 when there are any (else 0), 100000 for an
+/// unprivileged container without such lines, 0 for a privileged one.
+pub fn root_owner(c: &Lxc) -> (u32, u32) {
+    let (mut uid, mut gid, mut any) = (0, 0, false);
+    for line in &c.lxc_options {
+        let Some(("lxc.idmap", v)) = split_raw_lxc(line) else {
+            continue;
+        };
+        any = true;
+        // `u|g <first container id> <first host id> <count>`.
+        let f: Vec<&str> = v.split_whitespace().collect();
+        if let [kind, "0", host, _count] = f[..] {
+            if let Ok(host) = host.parse() {
+                match kind {
+                    "u" => uid = host,
+                    "g" => gid = host,
+                    _ => {}
+                }
+            }
+        }
+    }
+    if !any && c.unprivileged {
+        return (UNPRIVILEGED_ROOT, UNPRIVILEGED_ROOT);
+    }
+    (uid, gid)
+}
+
+pub fn plan(inv: &Inventory, notes: &mut Vec<String>) -> Vec<(String, Action)> {
+    // Path → (owner, the containers that want it).
+    let mut wanted: BTreeMap<&str, ((u32, u32), Vec<u32>)> = BTreeMap::new();
+    for (id, c) in &inv.lxcs {
+        let owner = root_owner(c);
+        for m in &c.mount_points {
+            let e = wanted.entry(&m.host_path).or_insert((owner, Vec::new()));
+            if e.0 != owner {
+                notes.push(format!(
+                    "{} is bind-mounted by CT {id}, whose root is {}:{} on the host, and by CT {} ({}:{}): it is owned by the first; the others see it as nobody",
+                    m.host_path, owner.0, owner.1, e.1[0], e.0 .0, e.0 .1
+                ));
+            }
+            e.1.push(*id);
+        }
+    }
+    let mounts: Vec<String> = inv.host.zfs_datasets.iter().map(dir_path).collect();
+    let mut steps = Vec::new();
+    for (path, ((uid, gid), ids)) in wanted {
+        if !mounts.iter().any(|m| path.starts_with(&format!("{m}/"))) {
+            notes.push(format!(
+                "bind source {path} is on no dataset of zfs.datasets (they mount at /<pool>/<name>): it is made on the file system that holds it"
+            ));
+        }
+        let (u, g) = (uid.to_string(), gid.to_string());
+        let cts: Vec<String> = ids.iter().map(|i| format!("CT {i}")).collect();
+        // PHX_ROOT: set by phx-apply when --root is not `/` (test trees).
+        steps.push((
+            format!("storage:bind:{path}"),
+            Action::Command(CommandStep {
+                argv: argv(&[
+                    "sh",
+                    "-c",
+                    "install -d -m \"$1\" -o \"$2\" -g \"$3\" \"${PHX_ROOT:-}$4\"",
+                    "phx-storage",
+                    MODE,
+                    &u,
+                    &g,
+                    path,
+                ]),
+                unless: Some(argv(&[
+                    "sh",
+                    "-c",
+                    "[ \"$(stat -c %u:%g \"${PHX_ROOT:-}$1\" 2>/dev/null)\" = \"$2\" ]",
+                    "phx-storage",
+                    path,
+                    &format!("{u}:{g}"),
+                ])),
+                only_if: None,
+                desc: format!("bind source {path} for {}, owned {u}:{g}", cts.join(", ")),
+                notify: vec![],
+            }),
+        ));
+    }
+    steps
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ct(unprivileged: bool, lxc_options: &[&str]) -> Lxc {
+        let mut inv = example_inventory();
+        let mut c = inv.lxcs.pop_first().unwrap().1;
+        c.unprivileged = unprivileged;
+        c.lxc_options = lxc_options.iter().map(|s| s.to_string()).collect();
+        c
+    }
+
+    /// A container from the repository's example, without depending on phx-testkit.
+    fn example_inventory() -> Inventory {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/etc");
+        phx_common::config::load(&phx_common::config::Input::Dir(dir)).unwrap()
+    }
+
+    #[test]
+    fn the_owner_is_the_host_id_of_the_container_s_root() {
+        assert_eq!(root_owner(&ct(false, &[])), (0, 0));
+        assert_eq!(root_owner(&ct(true, &[])), (100_000, 100_000));
+        let mapped = ct(
+            true,
+            &[
+                "lxc.idmap: u 0 200000 65536",
+                "lxc.idmap = g 0 300000 65536",
+            ],
+        );
+        assert_eq!(root_owner(&mapped), (200_000, 300_000));
+        // Map lines without container ID 0 leave root unmapped, as pct does.
+        let partial = ct(true, &["lxc.idmap: u 1000 101000 1"]);
+        assert_eq!(root_owner(&partial), (0, 0));
+    }
+}
