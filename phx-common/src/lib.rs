@@ -4,6 +4,7 @@
 //! the machine: that is phx-apply's job.
 
 pub mod alloc;
+pub mod bind_sources;
 pub mod cli;
 pub mod config;
 pub mod fast_hash;

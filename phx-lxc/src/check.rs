@@ -1,9 +1,10 @@
 //! What phx-lxc refuses before planning: storages that are not configured,
-//! bind-mount sources missing on the host, templates that do not resolve,
+//! bind-mount sources missing on the host that phx-storage does not make, templates that do not resolve,
 //! clone sources without a snapshot or with bind mounts.
 
 use crate::observe::Observed;
 use crate::storage;
+use phx_common::bind_sources;
 use phx_common::config::{Inventory, Problems};
 use std::collections::BTreeSet;
 
@@ -36,12 +37,20 @@ pub fn check(inv: &Inventory, seen: &Observed) -> Problems {
             }
         }
         for (i, m) in c.mount_points.iter().enumerate() {
-            if !seen.own.host_paths.contains(&m.host_path) {
+            // phoenix-cli runs phx-storage before the guests: a source it
+            // makes exists by the time `pct` mounts it (noted by [`pending_sources`]).
+            if !seen.own.host_paths.contains(&m.host_path)
+                && !bind_sources::storage_makes(inv, &m.host_path)
+            {
                 p.push(
                     file,
                     &format!("{}.mount_points[{i}].host_path", c.path),
                     format!("{:?}", m.host_path),
-                    "an existing directory on the host (the bind mount's source does not exist)",
+                    format!(
+                        "an existing directory on the host (the bind mount's source does not exist, and {} makes sources only under {})",
+                        bind_sources::MAKER,
+                        bind_sources::storage_roots(inv).join(", ")
+                    ),
                 );
             }
         }
@@ -93,4 +102,21 @@ pub fn check(inv: &Inventory, seen: &Observed) -> Problems {
         }
     }
     p
+}
+
+/// A note for each missing bind source that phx-storage makes, naming it:
+/// the plan is right only once that one ran.
+pub fn pending_sources(inv: &Inventory, seen: &Observed) -> Vec<String> {
+    bind_sources::made_by_storage(inv)
+        .into_iter()
+        .filter(|(path, _)| !seen.own.host_paths.contains(*path))
+        .map(|(path, ids)| {
+            let cts: Vec<String> = ids.iter().map(|i| format!("CT {i}")).collect();
+            format!(
+                "bind source {path} ({}) does not exist yet: {} makes it",
+                cts.join(", "),
+                bind_sources::MAKER
+            )
+        })
+        .collect()
 }

@@ -1,6 +1,7 @@
 //! phx-lxc's integration tests: one test binary (one link, one process
 //! running them on several threads), each former test file a module.
 
+mod bind_sources;
 mod cli;
 mod common;
 mod conf_lock;
