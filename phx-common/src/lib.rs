@@ -11,6 +11,7 @@ pub mod fast_hash;
 pub mod firewall;
 pub mod flows;
 pub mod guest_conf;
+pub mod guest_storage;
 pub mod guests;
 pub mod ip_text;
 pub mod node;
@@ -19,6 +20,7 @@ pub mod pem;
 pub mod probe;
 pub mod props;
 pub mod registry;
+pub mod storage_cfg;
 pub mod text;
 pub mod tool;
 
