@@ -6,6 +6,7 @@ use crate::observe::Observed;
 use crate::storage;
 use phx_common::bind_sources;
 use phx_common::config::{Inventory, Problems};
+use phx_common::guest_storage;
 use std::collections::BTreeSet;
 
 /// Checks the configuration against the storages and the machine; every
@@ -34,6 +35,45 @@ pub fn check(inv: &Inventory, seen: &Observed) -> Problems {
                     format!("{:?}", v.pool),
                     storages.expected_storage(),
                 );
+            }
+        }
+        // Only volumes still to be allocated: pct refuses them on a storage
+        // without rootdir content (pve-container src/PVE/API2/LXC.pm:354,
+        // create; src/PVE/LXC.pm:2285 when mounting).
+        if !seen.confs.contains_key(&c.id) {
+            let rootfs = c
+                .storage_pool
+                .clone()
+                .unwrap_or_else(|| guest_storage::default_lxc_storage(&inv.host));
+            let at = match &c.storage_pool {
+                Some(_) => format!("{}.storage_pool", c.path),
+                None => format!(
+                    "{}.storage_pool (default, from proxmox_storage_ids)",
+                    c.path
+                ),
+            };
+            let disks = std::iter::once((at, rootfs, "rootfs".to_string())).chain(
+                c.zfs_volumes.iter().enumerate().map(|(i, v)| {
+                    (
+                        format!("{}.zfs_volumes[{i}].pool", c.path),
+                        v.pool.clone(),
+                        format!("volume at {}", v.mount_point),
+                    )
+                }),
+            );
+            for (at, storage, disk) in disks {
+                if let Err(why) = seen
+                    .own
+                    .contents
+                    .allows(&storage, guest_storage::CT_CONTENT)
+                {
+                    p.push(
+                        file,
+                        &at,
+                        format!("{storage:?}"),
+                        format!("for CT {}'s {disk}, {why}", c.id),
+                    );
+                }
             }
         }
         for (i, m) in c.mount_points.iter().enumerate() {

@@ -5,6 +5,7 @@ mod bind_sources;
 mod cli;
 mod common;
 mod conf_lock;
+mod content;
 mod letsgo;
 mod owned_lines;
 mod planner;
