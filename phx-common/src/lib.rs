@@ -4,12 +4,14 @@
 //! the machine: that is phx-apply's job.
 
 pub mod alloc;
+pub mod bind_sources;
 pub mod cli;
 pub mod config;
 pub mod fast_hash;
 pub mod firewall;
 pub mod flows;
 pub mod guest_conf;
+pub mod guest_storage;
 pub mod guests;
 pub mod ip_text;
 pub mod node;
@@ -18,6 +20,7 @@ pub mod pem;
 pub mod probe;
 pub mod props;
 pub mod registry;
+pub mod storage_cfg;
 pub mod text;
 pub mod tool;
 

@@ -1,10 +1,12 @@
 //! What phx-lxc refuses before planning: storages that are not configured,
-//! bind-mount sources missing on the host, templates that do not resolve,
+//! bind-mount sources missing on the host that phx-storage does not make, templates that do not resolve,
 //! clone sources without a snapshot or with bind mounts.
 
 use crate::observe::Observed;
 use crate::storage;
+use phx_common::bind_sources;
 use phx_common::config::{Inventory, Problems};
+use phx_common::guest_storage;
 use std::collections::BTreeSet;
 
 /// Checks the configuration against the storages and the machine; every
@@ -35,13 +37,60 @@ pub fn check(inv: &Inventory, seen: &Observed) -> Problems {
                 );
             }
         }
+        // Only volumes still to be allocated: pct refuses them on a storage
+        // without rootdir content (pve-container src/PVE/API2/LXC.pm:354,
+        // create; src/PVE/LXC.pm:2285 when mounting).
+        if !seen.confs.contains_key(&c.id) {
+            let rootfs = c
+                .storage_pool
+                .clone()
+                .unwrap_or_else(|| guest_storage::default_lxc_storage(&inv.host));
+            let at = match &c.storage_pool {
+                Some(_) => format!("{}.storage_pool", c.path),
+                None => format!(
+                    "{}.storage_pool (default, from proxmox_storage_ids)",
+                    c.path
+                ),
+            };
+            let disks = std::iter::once((at, rootfs, "rootfs".to_string())).chain(
+                c.zfs_volumes.iter().enumerate().map(|(i, v)| {
+                    (
+                        format!("{}.zfs_volumes[{i}].pool", c.path),
+                        v.pool.clone(),
+                        format!("volume at {}", v.mount_point),
+                    )
+                }),
+            );
+            for (at, storage, disk) in disks {
+                if let Err(why) = seen
+                    .own
+                    .contents
+                    .allows(&storage, guest_storage::CT_CONTENT)
+                {
+                    p.push(
+                        file,
+                        &at,
+                        format!("{storage:?}"),
+                        format!("for CT {}'s {disk}, {why}", c.id),
+                    );
+                }
+            }
+        }
         for (i, m) in c.mount_points.iter().enumerate() {
-            if !seen.own.host_paths.contains(&m.host_path) {
+            // phoenix-cli runs phx-storage before the guests: a source it
+            // makes exists by the time `pct` mounts it (noted by [`pending_sources`]).
+            if !seen.own.host_paths.contains(&m.host_path)
+                && !bind_sources::storage_makes(inv, &m.host_path)
+            {
                 p.push(
                     file,
                     &format!("{}.mount_points[{i}].host_path", c.path),
                     format!("{:?}", m.host_path),
-                    "an existing directory on the host (the bind mount's source does not exist)",
+                    format!(
+                        "an existing directory on the host (the bind mount's source does not exist, and {} makes sources only under {})",
+                        bind_sources::MAKER,
+                        bind_sources::storage_roots(inv).join(", ")
+                    ),
                 );
             }
         }
@@ -93,4 +142,21 @@ pub fn check(inv: &Inventory, seen: &Observed) -> Problems {
         }
     }
     p
+}
+
+/// A note for each missing bind source that phx-storage makes, naming it:
+/// the plan is right only once that one ran.
+pub fn pending_sources(inv: &Inventory, seen: &Observed) -> Vec<String> {
+    bind_sources::made_by_storage(inv)
+        .into_iter()
+        .filter(|(path, _)| !seen.own.host_paths.contains(*path))
+        .map(|(path, ids)| {
+            let cts: Vec<String> = ids.iter().map(|i| format!("CT {i}")).collect();
+            format!(
+                "bind source {path} ({}) does not exist yet: {} makes it",
+                cts.join(", "),
+                bind_sources::MAKER
+            )
+        })
+        .collect()
 }

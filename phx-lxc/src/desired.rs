@@ -7,10 +7,6 @@ use phx_common::config::Guest;
 use phx_common::ip_text;
 use std::collections::BTreeMap;
 
-/// Storage `pct create --storage` falls back to when no `storage_pool` is given
-/// (pct's own default).
-pub const DEFAULT_ROOTFS_STORAGE: &str = "local";
-
 /// Device cgroup rules for NVIDIA passthrough: 195 is the fixed major of
 /// /dev/nvidia* and nvidiactl; 234 (nvidia-uvm) and 509 (nvidia-caps) are the
 /// majors the original scripts used — dynamic majors, check `ls -l /dev/nvidia*`.
@@ -241,10 +237,29 @@ pub fn desired(c: &Lxc, host: &Host) -> Desired {
         rootfs_storage: c
             .storage_pool
             .clone()
-            .unwrap_or_else(|| DEFAULT_ROOTFS_STORAGE.to_string()),
+            .unwrap_or_else(|| phx_common::guest_storage::default_lxc_storage(host)),
         rootfs_gb: c.storage_size_gb,
         mounts,
         raw,
         owned,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_a_storage_pool_the_rootfs_goes_where_proxmox_storage_ids_says() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/fixtures/phoenix-upstream");
+        let mut inv = phx_common::config::load(&phx_common::config::Input::Dir(dir)).unwrap();
+        let mut c = inv.lxcs.values().next().unwrap().clone();
+        c.storage_pool = None;
+        // The original's `quickos_lxc`, not `local` (no rootdir content on a
+        // fresh install).
+        assert_eq!(desired(&c, &inv.host).rootfs_storage, "quickOS-lxc-disks");
+        inv.host.storage_ids.clear();
+        assert_eq!(desired(&c, &inv.host).rootfs_storage, "local");
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::KIND;
 use phx_common::config::Inventory;
+use phx_common::guest_storage;
 use phx_common::guests;
 use phx_plan::fsutil::under_root;
 use std::collections::HashSet;
@@ -30,6 +31,9 @@ pub fn conf_lock(ctid: u32) -> phx_plan::ConfLock {
 pub struct Sources {
     /// Bind-mount host paths of the inventory that exist.
     pub host_paths: HashSet<String>,
+    /// What each storage may hold (storage.cfg under the state root, the
+    /// JSON's datasets over it).
+    pub contents: guest_storage::Contents,
 }
 
 pub type Observed = guests::Observed<Sources>;
@@ -52,6 +56,8 @@ pub fn observe(
     path: Option<&OsStr>,
 ) -> anyhow::Result<Observed> {
     let mut o: Observed = guests::observe(KIND, inv.lxcs.keys().copied(), state_root, path)?;
+    o.own.contents =
+        guest_storage::Contents::read(&inv.host, state_root).map_err(anyhow::Error::msg)?;
     for c in inv.lxcs.values() {
         for m in &c.mount_points {
             if under_root(state_root, &m.host_path).exists() {

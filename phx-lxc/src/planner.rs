@@ -53,10 +53,12 @@ impl<'a, S: StepSink> Planner<'a, S> {
         plan: S,
         desired: Ahead<'a>,
     ) -> Self {
+        let mut notes = seen.notes.clone();
+        notes.extend(crate::check::pending_sources(inv, seen));
         Planner {
             inv,
             seen,
-            steps: GuestSteps::new(KIND, plan, opts, seen.notes.clone()),
+            steps: GuestSteps::new(KIND, plan, opts, notes),
             finals: FastMap::default(),
             snapshots_planned: FastSet::default(),
             storages: storage::Storages::of(&inv.host),

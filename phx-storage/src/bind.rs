@@ -4,6 +4,7 @@
 //! 100000 unless `lxc.idmap` lines say otherwise; privileged ones 0 to 0.
 
 use crate::storages::dir_path;
+use phx_common::bind_sources;
 use phx_common::config::{split_raw_lxc, Inventory, Lxc};
 use phx_plan::{argv, Action, CommandStep};
 use std::collections::BTreeMap;
@@ -43,19 +44,28 @@ pub fn root_owner(c: &Lxc) -> (u32, u32) {
 }
 
 pub fn plan(inv: &Inventory, notes: &mut Vec<String>) -> Vec<(String, Action)> {
-    // Path → (owner, the containers that want it).
+    // Path → (owner, the containers that want it); which sources are made is
+    // phx-common's answer, the one phx-lxc accepts missing sources by.
     let mut wanted: BTreeMap<&str, ((u32, u32), Vec<u32>)> = BTreeMap::new();
-    for (id, c) in &inv.lxcs {
-        let owner = root_owner(c);
-        for m in &c.mount_points {
-            let e = wanted.entry(&m.host_path).or_insert((owner, Vec::new()));
+    for (path, (made, ids)) in bind_sources::all(inv) {
+        if !made {
+            let roots = bind_sources::storage_roots(inv).join(", ");
+            notes.push(format!(
+                "bind source {path} (CT {}) is under no storage directory ({roots}): phx-storage leaves it to the operator; it must exist",
+                ids.iter().map(u32::to_string).collect::<Vec<_>>().join(", CT ")
+            ));
+            continue;
+        }
+        for id in ids {
+            let owner = root_owner(&inv.lxcs[&id]);
+            let e = wanted.entry(path).or_insert((owner, Vec::new()));
             if e.0 != owner {
                 notes.push(format!(
-                    "{} is bind-mounted by CT {id}, whose root is {}:{} on the host, and by CT {} ({}:{}): it is owned by the first; the others see it as nobody",
-                    m.host_path, owner.0, owner.1, e.1[0], e.0 .0, e.0 .1
+                    "{path} is bind-mounted by CT {id}, whose root is {}:{} on the host, and by CT {} ({}:{}): it is owned by the first; the others see it as nobody",
+                    owner.0, owner.1, e.1[0], e.0 .0, e.0 .1
                 ));
             }
-            e.1.push(*id);
+            e.1.push(id);
         }
     }
     let mounts: Vec<String> = inv.host.zfs_datasets.iter().map(dir_path).collect();
@@ -132,5 +142,29 @@ mod tests {
         // Map lines without container ID 0 leave root unmapped, as pct does.
         let partial = ct(true, &["lxc.idmap: u 1000 101000 1"]);
         assert_eq!(root_owner(&partial), (0, 0));
+    }
+
+    #[test]
+    fn a_source_outside_every_storage_directory_is_left_to_the_operator() {
+        let mut inv = example_inventory();
+        let (id, c) = inv
+            .lxcs
+            .iter_mut()
+            .find(|(_, c)| !c.mount_points.is_empty())
+            .unwrap();
+        let id = *id;
+        c.mount_points[0].host_path = "/etc/ssl/private".to_string();
+        let mut notes = Vec::new();
+        let steps = plan(&inv, &mut notes);
+        assert!(
+            !steps.iter().any(|(s, _)| s.contains("/etc/ssl")),
+            "{steps:?}"
+        );
+        assert!(
+            notes.iter().any(|n| n.starts_with(&format!(
+                "bind source /etc/ssl/private (CT {id}) is under no storage directory (/mnt/pve"
+            ))),
+            "{notes:?}"
+        );
     }
 }

@@ -18,7 +18,7 @@ pub mod disks;
 pub mod nfs;
 pub mod observe;
 pub mod pools;
-pub mod storage_cfg;
+pub use phx_common::storage_cfg;
 pub mod storages;
 pub mod tool;
 pub mod zfs_value;

@@ -25,11 +25,7 @@ pub fn accepted(kind: &str) -> Option<&'static [&'static str]> {
 /// Where a dir storage on a dataset points: its `mountpoint` property when
 /// the JSON sets one, else ZFS's default, `/<pool>/<name>`.
 pub fn dir_path(d: &ZfsDataset) -> String {
-    d.properties
-        .iter()
-        .find(|(k, _)| k == "mountpoint")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_else(|| format!("/{}/{}", d.pool, d.name))
+    d.mount_dir()
 }
 
 pub fn plan(

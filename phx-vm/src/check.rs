@@ -50,6 +50,30 @@ pub fn check(
                 );
             }
         }
+        // A VM to make gets its disks on its storage (`qm create`'s import,
+        // `qm clone --storage`); qm refuses one without images content
+        // (qemu-server src/PVE/API2/Qemu.pm:191 and :333).
+        if !seen.confs.contains_key(&v.id) {
+            if let Err(why) = seen
+                .own
+                .contents
+                .allows(&s.storage_pool, phx_common::guest_storage::VM_CONTENT)
+            {
+                let at = match &v.storage_pool {
+                    Some(_) => format!("{}.storage_pool", v.path),
+                    None => format!(
+                        "{}.storage_pool (default, from proxmox_storage_ids)",
+                        v.path
+                    ),
+                };
+                p.push(
+                    file,
+                    &at,
+                    format!("{:?}", s.storage_pool),
+                    format!("for VM {}'s disks, {why}", v.id),
+                );
+            }
+        }
         // An existing VM needs neither an image nor a source any more.
         if seen.confs.contains_key(&v.id) || v.clone_from.is_some() {
             continue;

@@ -21,6 +21,9 @@ pub struct VmHost {
     /// `/etc/pve/storage.cfg`, read only when a VM has a password (its
     /// snippet needs the `local` storage to allow snippets); `None`: absent.
     pub storage_cfg: Option<String>,
+    /// What each storage may hold (storage.cfg under the state root, the
+    /// JSON's datasets over it).
+    pub contents: phx_common::guest_storage::Contents,
     /// The Phoenix snippets of VMs with a password: content and mode.
     pub snippets: HashMap<u32, (String, u32)>,
     /// VMs without a password whose Phoenix snippet is still on the host.
@@ -81,6 +84,8 @@ pub fn observe(
             }
         }
     }
+    o.own.contents = phx_common::guest_storage::Contents::read(&inv.host, state_root)
+        .map_err(anyhow::Error::msg)?;
     if inv.vms.iter().any(|v| v.has_password) {
         let p = under_root(state_root, crate::snippets::STORAGE_CFG);
         o.own.storage_cfg =

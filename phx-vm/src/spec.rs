@@ -6,10 +6,6 @@ use phx_common::config::model::{GuestIp, Vm};
 use phx_common::config::{Guest, Inventory};
 use std::collections::BTreeMap;
 
-/// Storage for disks and the cloud-init drive when neither the VM nor
-/// `vm_defaults` names one (a default Proxmox VE install's LVM-thin pool).
-pub const DEFAULT_STORAGE: &str = "local-lvm";
-
 /// The VM-specific settings of an entry (`vm_defaults` applied by the loader).
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
@@ -29,7 +25,7 @@ pub struct Settings {
 }
 
 /// The one place that reads the model's VM-specific fields.
-pub fn settings(v: &Vm, _inv: &Inventory) -> Settings {
+pub fn settings(v: &Vm, inv: &Inventory) -> Settings {
     Settings {
         cores: v.cores,
         memory_mb: v.memory_mb,
@@ -37,7 +33,9 @@ pub fn settings(v: &Vm, _inv: &Inventory) -> Settings {
         storage_pool: v
             .storage_pool
             .clone()
-            .unwrap_or_else(|| DEFAULT_STORAGE.to_string()),
+            // Disks and the cloud-init drive: `proxmox_storage_ids.vm_disks`
+            // (or the original's `quickos_vm`) before local-lvm.
+            .unwrap_or_else(|| phx_common::guest_storage::default_vm_storage(&inv.host)),
         boot_delay: v.boot_delay,
         template_image: v.template_image.clone(),
         template_snapshot_name: v.template_snapshot_name.clone(),
@@ -265,6 +263,20 @@ mod tests {
         assert_eq!(e, "ssh-ed25519%20AAAAC3Nz%2B%2Fx%3D%20user%40host%0A");
         assert!(!e.contains([' ', '\n', '+', '/', '=']));
         assert_eq!(url_decode(&e), keys);
+    }
+
+    #[test]
+    fn without_a_storage_pool_disks_go_where_proxmox_storage_ids_says() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/fixtures/phoenix-upstream");
+        let mut inv = phx_common::config::load(&phx_common::config::Input::Dir(dir)).unwrap();
+        let v = &mut inv.vms[0];
+        v.storage_pool = None;
+        let v = v.clone();
+        // The original's `quickos_vm`, not local-lvm (absent on ZFS installs).
+        assert_eq!(settings(&v, &inv).storage_pool, "quickOS-vm-disks");
+        inv.host.storage_ids.clear();
+        assert_eq!(settings(&v, &inv).storage_pool, "local-lvm");
     }
 
     #[test]

@@ -129,6 +129,16 @@ impl ZfsDataset {
     pub fn storage_id(&self) -> String {
         format!("{}-{}", self.pool, self.name)
     }
+
+    /// Where it is mounted: its `mountpoint` property, else zfs's default
+    /// `/<pool>/<name>`.
+    pub fn mount_dir(&self) -> String {
+        self.properties
+            .iter()
+            .find(|(k, _)| k == "mountpoint")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| format!("/{}/{}", self.pool, self.name))
+    }
 }
 
 /// One `nfs.exports` entry.

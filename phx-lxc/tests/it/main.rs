@@ -1,9 +1,11 @@
 //! phx-lxc's integration tests: one test binary (one link, one process
 //! running them on several threads), each former test file a module.
 
+mod bind_sources;
 mod cli;
 mod common;
 mod conf_lock;
+mod content;
 mod letsgo;
 mod owned_lines;
 mod planner;

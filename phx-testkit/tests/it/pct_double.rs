@@ -405,3 +405,40 @@ fn create_reads_ssh_public_keys_from_a_file() {
         &["create", "101", tmpl, "--ssh-public-keys", "/keys.pub"],
     );
 }
+
+/// A fresh install's storage.cfg: `local` holds no container volumes.
+const INSTALLED_CFG: &str = "dir: local\n\tpath /var/lib/vz\n\tcontent iso,vztmpl,backup\n\nlvmthin: local-lvm\n\tthinpool data\n\tvgname pve\n\tcontent rootdir,images\n\nzfspool: tank-vm\n\tpool tank/vm\n\tcontent images\n";
+
+fn installed(r: &Path) {
+    std::fs::create_dir_all(r.join("etc/pve")).unwrap();
+    std::fs::write(r.join("etc/pve/storage.cfg"), INSTALLED_CFG).unwrap();
+}
+
+#[test]
+fn volumes_on_a_storage_without_rootdir_content_are_refused() {
+    let d = tempfile::tempdir().unwrap();
+    let r = d.path();
+    installed(r);
+    let tmpl = "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst";
+    // pve-container src/PVE/API2/LXC.pm:352-354.
+    fails(
+        r,
+        &["create", "101", tmpl, "--rootfs", "local:8"],
+        "storage: storage 'local' does not support container directories",
+    );
+    // pct's default storage is `local` too.
+    fails(
+        r,
+        &["create", "101", tmpl],
+        "does not support container directories",
+    );
+    assert!(!r.join("etc/pve/lxc/101.conf").exists());
+    ok(r, &["create", "101", tmpl, "--rootfs", "local-lvm:8"]);
+    // src/PVE/LXC/Config.pm:1336.
+    fails(
+        r,
+        &["set", "101", "--mp0", "tank-vm:1,mp=/data"],
+        "storage 'tank-vm' does not allow content type 'rootdir' (Container)",
+    );
+    assert!(!conf(r, 101).contains("mp0"));
+}

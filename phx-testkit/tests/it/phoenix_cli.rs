@@ -110,15 +110,19 @@ fn check_accepts_diff_and_check_flags_again() {
 #[test]
 fn all_applies_nothing_when_a_later_phase_refuses_to_plan() {
     let root = tempfile::tempdir().unwrap();
-    // The example bind-mounts a host directory that this empty root lacks: phx-lxc refuses.
-    let cfg = repo("examples/etc");
+    // CT 102 bind-mounts a host directory that this empty root lacks and
+    // phx-storage does not make (outside every storage directory): phx-lxc refuses.
+    let cfg = phx_testkit::copy_config(&repo("examples/etc"));
+    phx_testkit::edit_json(&cfg.path().join("phoenix_lxc_configs.json"), |v| {
+        v["lxc_configs"]["102"]["mount_points"][0]["host_path"] = "/srv/ssl".into()
+    });
     cli()
         .args([
             "all",
             "net",
             "lxc",
             "--config-dir",
-            cfg.to_str().unwrap(),
+            cfg.path().to_str().unwrap(),
             "--root",
             root.path().to_str().unwrap(),
         ])

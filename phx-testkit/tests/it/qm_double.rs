@@ -94,3 +94,28 @@ fn snapshots_and_templates_exclude_each_other() {
         "you can't convert a template to a template",
     );
 }
+
+#[test]
+fn disks_on_a_storage_without_images_content_are_refused() {
+    let d = tempfile::tempdir().unwrap();
+    let r = d.path();
+    std::fs::create_dir_all(r.join("etc/pve")).unwrap();
+    std::fs::write(
+        r.join("etc/pve/storage.cfg"),
+        "dir: local\n\tpath /var/lib/vz\n\tcontent iso,vztmpl,backup\n\nzfspool: tank-vm\n\tpool tank/vm\n\tcontent images\n",
+    )
+    .unwrap();
+    // qemu-server src/PVE/API2/Qemu.pm:185-192.
+    fails(
+        r,
+        &["create", "100", "--name", "a", "--scsi0", "local:8"],
+        "storage: storage 'local' does not support vm images",
+    );
+    assert!(!r.join("etc/pve/qemu-server/100.conf").exists());
+    ok(r, &["create", "100", "--name", "a", "--scsi0", "tank-vm:8"]);
+    fails(
+        r,
+        &["set", "100", "--scsi1", "local:1"],
+        "does not support vm images",
+    );
+}

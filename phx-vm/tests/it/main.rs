@@ -2,6 +2,7 @@
 //! running them on several threads), each former test file a module.
 
 mod common;
+mod content;
 mod converge;
 mod letsgo;
 mod password;

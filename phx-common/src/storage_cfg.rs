@@ -27,6 +27,28 @@ impl Entry {
     pub fn content(&self) -> BTreeSet<String> {
         content_set(self.get("content").unwrap_or(""))
     }
+
+    /// What it may hold as pve-storage reads it: its `content`, else its
+    /// plugin's default; `None` when neither is known.
+    pub fn effective_content(&self) -> Option<BTreeSet<String>> {
+        match self.get("content") {
+            Some(list) => Some(content_set(list)),
+            None => default_content(&self.kind).map(|d| d.iter().map(|c| c.to_string()).collect()),
+        }
+    }
+}
+
+/// The content a storage without a `content` line has: its plugin's default,
+/// the second `content` element of `plugindata` that pve-storage fills in
+/// (src/PVE/Storage/Plugin.pm:601; DirPlugin.pm:27 and ZFSPoolPlugin.pm:57:
+/// images,rootdir; LvmThinPlugin.pm:34 too; LVMPlugin.pm:409, NFSPlugin.pm:56,
+/// CIFSPlugin.pm:115, RBDPlugin.pm:414: images). `None`: a type not known here.
+pub fn default_content(kind: &str) -> Option<&'static [&'static str]> {
+    match kind {
+        "dir" | "zfspool" | "lvmthin" => Some(&["images", "rootdir"]),
+        "lvm" | "nfs" | "cifs" | "rbd" => Some(&["images"]),
+        _ => None,
+    }
 }
 
 pub fn content_set(list: &str) -> BTreeSet<String> {
