@@ -225,6 +225,15 @@ impl RunArgs {
         }
         given
     }
+
+    /// The arguments passing on those of the given flags that were given.
+    pub fn flags_for(&self, own: &[&str]) -> Vec<String> {
+        self.tool_flags()
+            .into_iter()
+            .filter(|(f, _)| own.contains(f))
+            .flat_map(|(_, argv)| argv)
+            .collect()
+    }
 }
 
 #[derive(Args, Debug, Clone)]

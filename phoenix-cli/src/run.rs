@@ -214,12 +214,7 @@ impl<'a> Run<'a> {
             let path = dir.join(format!("{}-{}.jsonl", n + 1, p.subsystem));
             let out = std::fs::File::create(&path)
                 .map_err(|e| Stop::Failed(format!("{}: {e}", path.display())))?;
-            let flags = self
-                .args
-                .tool_flags()
-                .into_iter()
-                .filter(|(f, _)| p.own_flags.contains(f))
-                .flat_map(|(_, argv)| argv);
+            let flags = self.args.flags_for(p.own_flags);
             let code = status(
                 self.bins
                     .command(p.binary)
@@ -434,13 +429,9 @@ impl Run<'_> {
                 continue;
             };
             let mut cmd = self.bins.command(p.binary);
-            cmd.args(listing.args).args(&self.tool_args).args(
-                self.args
-                    .tool_flags()
-                    .into_iter()
-                    .filter(|(f, _)| listing.own_flags.contains(f))
-                    .flat_map(|(_, argv)| argv),
-            );
+            cmd.args(listing.args)
+                .args(&self.tool_args)
+                .args(self.args.flags_for(listing.own_flags));
             if self.args.json {
                 cmd.stdout(std::io::stderr());
             }
