@@ -245,23 +245,7 @@ fn covering_wildcard<'a, 'r>(
     if wild.is_empty() {
         return None;
     }
-    let mut rest = name;
-    loop {
-        if let Some(rec) = wild.get(rest) {
-            return Some((rest, rec));
-        }
-        rest = rest.split_once('.')?.1;
-    }
-}
-
-/// `name` as a fully qualified name: left alone when it already ends in the domain.
-fn qualify(name: &str, domain: &str) -> String {
-    let name = name.to_ascii_lowercase();
-    if name == domain || name.ends_with(&format!(".{domain}")) {
-        name
-    } else {
-        format!("{name}.{domain}")
-    }
+    phx_common::config::names::self_and_parents(name).find_map(|n| wild.get(n).map(|rec| (n, *rec)))
 }
 
 /// Derived names in priority order: the CA, Traefik services, then guests'
@@ -366,7 +350,7 @@ fn ca_and_services<'a>(
     };
     for (g, svc) in services {
         let file = inv.file_of(g);
-        let name = qualify(&svc.name, domain);
+        let name = phx_common::config::names::qualify(&svc.name, domain);
         if !is_dns_name(&name) {
             problems.push(
                 file,

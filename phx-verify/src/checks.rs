@@ -108,7 +108,7 @@ pub fn routes(inv: &Inventory, root: Result<&Path, &str>, now: i64) -> Vec<Check
     let mut out = Vec::new();
     for g in inv.guests() {
         for s in g.traefik_services() {
-            let host = names::qualify(&s.name, &domain);
+            let host = phx_common::config::names::qualify(&s.name, &domain);
             let what = format!("https://{host}/");
             out.push(match root {
                 Ok(root) => route(proxy, &host, g.id(), root, now).map_or_else(

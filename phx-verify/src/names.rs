@@ -4,7 +4,7 @@
 //! names; a name already taken, or covered by a wildcard record with
 //! another address, is left to the record that wins.
 
-use phx_common::config::names::dns_label;
+use phx_common::config::names::{dns_label, qualify};
 use phx_common::Inventory;
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
@@ -15,15 +15,6 @@ pub struct Expected {
     pub ip: Ipv4Addr,
     /// Where the name comes from, for the report.
     pub why: String,
-}
-
-pub fn qualify(name: &str, domain: &str) -> String {
-    let name = name.to_ascii_lowercase();
-    if name == domain || name.ends_with(&format!(".{domain}")) {
-        name
-    } else {
-        format!("{name}.{domain}")
-    }
 }
 
 /// Names in the order they were claimed; a later claim on a taken name,
@@ -87,13 +78,7 @@ pub fn expected(inv: &Inventory) -> Vec<Expected> {
 
 /// The address of the wildcard record covering `name`, the nearest first.
 fn covered(name: &str, wild: &BTreeMap<String, Ipv4Addr>) -> Option<Ipv4Addr> {
-    let mut rest = name;
-    loop {
-        if let Some(ip) = wild.get(rest) {
-            return Some(*ip);
-        }
-        rest = rest.split_once('.')?.1;
-    }
+    phx_common::config::names::self_and_parents(name).find_map(|n| wild.get(n).copied())
 }
 
 #[cfg(test)]

@@ -34,9 +34,36 @@ pub fn dns_label(name: &str) -> String {
         .to_string()
 }
 
+/// `name` as a fully qualified name under `domain`, lower-cased: left
+/// alone when it already ends in the domain. How phx-dns names a service
+/// and phx-verify asks for it: one rule, or verify checks names dnsmasq
+/// does not serve.
+pub fn qualify(name: &str, domain: &str) -> String {
+    let name = name.to_ascii_lowercase();
+    if name == domain || name.ends_with(&format!(".{domain}")) {
+        name
+    } else {
+        format!("{name}.{domain}")
+    }
+}
+
+/// `name` and each parent domain of it, nearest first
+/// (`a.b.c`, `b.c`, `c`): where a wildcard record covering it may sit.
+pub fn self_and_parents(name: &str) -> impl Iterator<Item = &str> {
+    std::iter::successors(Some(name), |n| n.split_once('.').map(|(_, rest)| rest))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_and_its_parents_nearest_first() {
+        let all: Vec<&str> = self_and_parents("a.b.c").collect();
+        assert_eq!(all, ["a.b.c", "b.c", "c"]);
+        assert_eq!(qualify("Git", "internal.x"), "git.internal.x");
+        assert_eq!(qualify("git.internal.x", "internal.x"), "git.internal.x");
+    }
 
     #[test]
     fn labels() {
