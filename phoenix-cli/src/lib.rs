@@ -6,7 +6,6 @@
 mod bins;
 pub mod cli;
 mod run;
-mod scratch;
 pub mod signals;
 
 pub use run::{run, Stop};

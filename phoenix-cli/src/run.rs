@@ -5,7 +5,6 @@
 
 use crate::bins::Bins;
 use crate::cli::{ConfirmArgs, RunArgs, Work};
-use crate::scratch::Scratch;
 use phx_common::registry::{self, Phase, Planner, PLANNERS};
 use phx_plan::exit::{EXIT_FAILED, EXIT_INVALID, EXIT_OK, EXIT_PENDING};
 use serde_json::Value;
@@ -102,7 +101,9 @@ struct Run<'a> {
     tool_args: Vec<OsString>,
     /// What phx-apply gets on a run.
     apply_args: Vec<OsString>,
-    scratch: Scratch,
+    /// A private (0700) directory for the run's plan files, removed when
+    /// the run ends.
+    scratch: tempfile::TempDir,
 }
 
 impl<'a> Run<'a> {
@@ -143,8 +144,10 @@ impl<'a> Run<'a> {
             tool_args.extend(["--state-root".into(), r.into()]);
             apply_args.extend(["--root".into(), r.into()]);
         }
-        let scratch =
-            Scratch::new().map_err(|e| Stop::Failed(format!("a scratch directory: {e}")))?;
+        let scratch = tempfile::Builder::new()
+            .prefix("phoenix-cli.")
+            .tempdir()
+            .map_err(|e| Stop::Failed(format!("a scratch directory: {e}")))?;
         Ok(Run {
             bins,
             args,
