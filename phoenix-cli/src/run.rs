@@ -356,8 +356,8 @@ impl<'a> Run<'a> {
             .as_deref()
             .unwrap_or(Path::new("/"))
             .join("var/lib/phoenix");
-        state.join("armed-rollback").exists()
-            || std::fs::read_dir(state.join("armed")).is_ok_and(|mut d| d.next().is_some())
+        // Unreadable counts as armed: stopping before LetsGo is the safe side.
+        phx_plan::armed::armed_runs(&state).map_or(true, |runs| !runs.is_empty())
     }
 
     /// --json: one document, each phase's report or null when the phase

@@ -220,11 +220,4 @@ pub fn prune(
     Ok(pruned)
 }
 
-/// `<seconds>-<nanoseconds>-<pid>`, every part digits.
-pub fn is_run_id(name: &str) -> bool {
-    let parts: Vec<&str> = name.split('-').collect();
-    parts.len() == 3
-        && parts
-            .iter()
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-}
+pub use phx_plan::armed::is_run_id;

@@ -12,16 +12,12 @@
 //! confirm holds even when stopping a timer fails.
 
 use crate::atomic::{commit, write_temp, Mode};
-use crate::backup::is_run_id;
 use crate::manifest::{self, Entry};
 use crate::{run, Options, Run};
 use anyhow::Context;
 use std::path::{Path, PathBuf};
 
-/// The directory of armed runs, one file per run, in the state directory.
-pub const ARMED_DIR: &str = "armed";
-/// Where versions before 0.3 kept the one armed run; still disarmed.
-pub const LEGACY_ARMED: &str = "armed-rollback";
+pub use phx_plan::armed::{ARMED_DIR, LEGACY_ARMED};
 
 pub fn unit_of(run_id: &str) -> String {
     format!("phoenix-rollback-{run_id}")
@@ -144,30 +140,16 @@ pub fn is_armed(opts: &Options, run_id: &str) -> anyhow::Result<bool> {
 }
 
 fn legacy_armed(opts: &Options) -> anyhow::Result<Option<String>> {
-    let path = opts.state_dir()?.join(LEGACY_ARMED);
-    match std::fs::read_to_string(&path) {
-        Ok(t) => Ok(Some(t.trim().to_string())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
-    }
+    let state = opts.state_dir()?;
+    phx_plan::armed::legacy_armed(&state)
+        .with_context(|| format!("reading {}", state.join(LEGACY_ARMED).display()))
 }
 
 /// Every armed run, oldest first.
 pub fn armed_runs(opts: &Options) -> anyhow::Result<Vec<String>> {
-    let dir = opts.state_dir()?.join(ARMED_DIR);
-    let mut runs: Vec<String> = match std::fs::read_dir(&dir) {
-        Ok(entries) => entries
-            .flatten()
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| is_run_id(n))
-            .collect(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-        Err(e) => return Err(e).with_context(|| format!("reading {}", dir.display())),
-    };
-    runs.extend(legacy_armed(opts)?);
-    runs.sort();
-    runs.dedup();
-    Ok(runs)
+    let state = opts.state_dir()?;
+    phx_plan::armed::armed_runs(&state)
+        .with_context(|| format!("reading {}", state.join(ARMED_DIR).display()))
 }
 
 /// `phx-apply --confirm`: disarms every armed rollback. What it did.

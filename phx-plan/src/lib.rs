@@ -4,6 +4,7 @@
 //! agree on, and the few file and digest helpers phx-apply needs. It knows
 //! nothing of the configuration files: phx-apply links this, not the loader.
 
+pub mod armed;
 pub mod crypt;
 pub mod edit;
 pub mod exit;

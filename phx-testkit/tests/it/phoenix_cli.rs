@@ -384,6 +384,28 @@ fn all_does_not_start_letsgo_while_a_rollback_is_armed() {
         .success();
 }
 
+/// Only what phx-apply counts as an armed run stops `all`: a stray file in
+/// armed/ (an editor's leftover) is no rollback `confirm` could disarm.
+#[test]
+fn a_stray_file_in_the_armed_directory_does_not_stop_letsgo() {
+    let (root, cfg) = fresh_setup();
+    phx_testkit::put_images(cfg.path(), root.path());
+    let armed = root.path().join("var/lib/phoenix/armed");
+    std::fs::create_dir_all(&armed).unwrap();
+    std::fs::write(armed.join(".1700000000-000000000-42.swp"), "").unwrap();
+    let out = cli()
+        .args(["all", "--json", "--config-dir"])
+        .arg(cfg.path())
+        .args(["--root", root.path().to_str().unwrap()])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).expect("one JSON document");
+    assert!(!v["guests"].is_null(), "{v}");
+}
+
 /// The upstream fixture's disks under `root` (the disks double's state), all
 /// blank but the first, which carries a GPT; that first disk.
 fn fixture_disks_first_signed(root: &std::path::Path) -> String {
