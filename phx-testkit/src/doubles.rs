@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 /// Every double, by the name of the program it stands in for.
-pub const DOUBLES: [&str; 13] = [
+pub const DOUBLES: [&str; 15] = [
     "pct",
     "qm",
     "pvesm",
@@ -23,6 +23,8 @@ pub const DOUBLES: [&str; 13] = [
     "wipefs",
     "lsblk",
     "exportfs",
+    "ifreload",
+    "hostnamectl",
 ];
 
 pub fn doubles_dir() -> PathBuf {
@@ -70,7 +72,7 @@ pub fn all_doubles_path() -> OsString {
     prepend(doubles_bin())
 }
 
-fn prepend(dir: &Path) -> OsString {
+pub(crate) fn prepend(dir: &Path) -> OsString {
     let inherited = std::env::var_os("PATH").unwrap_or_default();
     let mut dirs = vec![dir.to_path_buf()];
     dirs.extend(std::env::split_paths(&inherited));

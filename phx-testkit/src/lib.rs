@@ -9,6 +9,7 @@
 pub mod alone;
 pub mod config;
 pub mod doubles;
+pub mod fresh;
 pub mod guests;
 pub mod real;
 pub mod report;
@@ -16,6 +17,7 @@ pub mod report;
 pub use alone::alone;
 pub use config::*;
 pub use doubles::*;
+pub use fresh::*;
 pub use guests::*;
 pub use real::real_component;
 pub use report::*;

@@ -16,12 +16,6 @@ pub fn manifest() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The in-guest program doubles (apt-get, systemctl, step, …), copied into
-/// every container's root by the pct double.
-fn guest_double(name: &str) -> PathBuf {
-    doubles_dir().join("guest").join(format!("{name}-double"))
-}
-
 /// PATH with `pct`, `qm` and the host's `update-ca-certificates` doubles in front,
 /// for the executor's commands and for processes the tests start.
 pub fn ca_path() -> &'static OsString {
@@ -81,32 +75,11 @@ pub fn rootfs(root: &Path, ct: u32) -> PathBuf {
     root.join(format!("var/lib/pct-double/ct/{ct}/rootfs"))
 }
 
-/// The pct double's template root: every container it creates starts with
-/// the guest-program doubles in its /usr/local (the package doubles' payloads
-/// in /usr/local/share/doubles, where the apt-get and wget doubles take them).
-pub fn guest_doubles(root: &Path) {
-    let fs = root.join("var/lib/pct-double/template-root");
-    for (double, dir) in [
-        ("apt-get", "usr/local/bin"),
-        ("systemctl", "usr/local/bin"),
-        ("update-ca-certificates", "usr/local/sbin"),
-        ("curl", "usr/local/bin"),
-        ("wget", "usr/local/bin"),
-        ("step", "usr/local/share/doubles"),
-        ("step-ca", "usr/local/share/doubles"),
-        ("traefik", "usr/local/share/doubles"),
-    ] {
-        std::fs::create_dir_all(fs.join(dir)).unwrap();
-        let to = fs.join(dir).join(double);
-        std::fs::copy(guest_double(double), to).unwrap();
-    }
-}
-
 /// Running containers for every LXC in the configuration, made by the pct
 /// double with the guest-program doubles inside.
 pub fn estate(config: &Path) -> tempfile::TempDir {
     let root = tempfile::tempdir().unwrap();
-    guest_doubles(root.path());
+    install_guest_doubles(root.path());
     let template = "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst";
     for ct in load_dir(config).lxcs.keys() {
         let id = ct.to_string();

@@ -28,7 +28,7 @@ fn cli() -> assert_cmd::Command {
 fn letsgo_runs_lxc_then_ca_and_prints_the_root_fingerprint() {
     let root = tempfile::tempdir().unwrap();
     let r = root.path();
-    guest_doubles(r);
+    install_guest_doubles(r);
     put_images(&example_dir(), r);
     // The host directory the example's guests bind-mount as /ssl.
     std::fs::create_dir_all(r.join("mnt/pve/tank/persistent/ssl")).unwrap();

@@ -3,8 +3,9 @@
 //! plan applied with commands run, and the doubles' logs and state read back.
 
 use phx_apply::Report;
-use phx_testkit::{apply_opts, doubles_path, upstream_dir, workspace};
-use serde_json::{json, Value};
+pub use phx_testkit::{fixture_disks, fresh_node, write_disks};
+use phx_testkit::{apply_opts, doubles_path, upstream_dir};
+use serde_json::Value;
 use std::ffi::OsString;
 use std::path::Path;
 use std::process::Output;
@@ -30,51 +31,6 @@ pub const MUTATING: [(&str, &[&str]); 5] = [
 
 pub fn path() -> OsString {
     doubles_path(&DOUBLES)
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-            copy_tree(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
-}
-
-/// The fixture's disks, from its JSON.
-pub fn fixture_disks() -> Vec<String> {
-    let text =
-        std::fs::read_to_string(upstream_dir().join("phoenix_hypervisor_config.json")).unwrap();
-    let v: Value = serde_json::from_str(&text).unwrap();
-    v["zfs"]["pools"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|p| p["disks"].as_array().unwrap().clone())
-        .map(|d| d.as_str().unwrap().to_string())
-        .collect()
-}
-
-/// examples/state with every fixture disk present and blank.
-pub fn fresh_node() -> tempfile::TempDir {
-    let root = tempfile::tempdir().unwrap();
-    copy_tree(&workspace().join("examples/state"), root.path());
-    let disks: serde_json::Map<String, Value> = fixture_disks()
-        .into_iter()
-        .map(|d| (d, json!({"signatures": [], "partitions": []})))
-        .collect();
-    write_disks(root.path(), &Value::Object(disks));
-    root
-}
-
-pub fn write_disks(root: &Path, disks: &Value) {
-    let p = root.join("var/lib/disks-double/disks.json");
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, serde_json::to_string_pretty(disks).unwrap()).unwrap();
 }
 
 pub fn read_json(root: &Path, rel: &str) -> Value {

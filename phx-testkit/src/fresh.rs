@@ -1,0 +1,98 @@
+//! A freshly installed node under a temp root: examples/state, the upstream
+//! fixture's disks present and blank for the disk doubles, and the
+//! guest-program doubles in what the pct double copies into every new
+//! container (what its template would bring).
+
+use crate::{doubles_dir, example_state, upstream_dir};
+use serde_json::{json, Value};
+use std::path::Path;
+
+fn copy_tree(from: &Path, to: &Path) {
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+            copy_tree(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
+
+/// The upstream fixture's pool disks, from its JSON.
+pub fn fixture_disks() -> Vec<String> {
+    let v = crate::read_json(&upstream_dir().join(crate::HYP));
+    v["zfs"]["pools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["disks"].as_array().unwrap().clone())
+        .map(|d| d.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The disks the wipefs and lsblk doubles see under `root`.
+pub fn write_disks(root: &Path, disks: &Value) {
+    let p = root.join("var/lib/disks-double/disks.json");
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, serde_json::to_string_pretty(disks).unwrap()).unwrap();
+}
+
+/// examples/state with every fixture disk present and blank.
+pub fn fresh_node() -> tempfile::TempDir {
+    let root = tempfile::tempdir().unwrap();
+    copy_tree(&example_state(), root.path());
+    let disks: serde_json::Map<String, Value> = fixture_disks()
+        .into_iter()
+        .map(|d| (d, json!({"signatures": [], "partitions": []})))
+        .collect();
+    write_disks(root.path(), &Value::Object(disks));
+    root
+}
+
+/// An in-guest program double (`doubles/guest/<name>-double`).
+pub fn guest_double(name: &str) -> std::path::PathBuf {
+    doubles_dir().join("guest").join(format!("{name}-double"))
+}
+
+/// The pct double's template root: every container it creates starts with
+/// the guest-program doubles in its /usr/local (the package doubles'
+/// payloads in /usr/local/share/doubles, where the apt-get and wget doubles
+/// take them).
+pub fn install_guest_doubles(root: &Path) {
+    let fs = root.join("var/lib/pct-double/template-root");
+    for (double, dir) in [
+        ("apt-get", "usr/local/bin"),
+        ("systemctl", "usr/local/bin"),
+        ("update-ca-certificates", "usr/local/sbin"),
+        ("curl", "usr/local/bin"),
+        ("wget", "usr/local/bin"),
+        ("step", "usr/local/share/doubles"),
+        ("step-ca", "usr/local/share/doubles"),
+        ("traefik", "usr/local/share/doubles"),
+    ] {
+        std::fs::create_dir_all(fs.join(dir)).unwrap();
+        std::fs::copy(guest_double(double), fs.join(dir).join(double)).unwrap();
+    }
+}
+
+/// PATH for a whole node: every double, and the host's
+/// update-ca-certificates (phx-ca trusts the root CA on the host too), in
+/// front of the process's PATH.
+pub fn node_path() -> std::ffi::OsString {
+    let dir = tempfile::Builder::new()
+        .prefix("phx-node-bin")
+        .tempdir()
+        .unwrap()
+        .keep();
+    for prog in crate::DOUBLES {
+        std::os::unix::fs::symlink(crate::double(prog), dir.join(prog)).unwrap();
+    }
+    std::os::unix::fs::symlink(
+        guest_double("update-ca-certificates"),
+        dir.join("update-ca-certificates"),
+    )
+    .unwrap();
+    crate::doubles::prepend(&dir)
+}

@@ -1,0 +1,259 @@
+//! Issue 25's proof, end to end: a freshly installed node (examples/state)
+//! and the original system's files unchanged reach a working estate through
+//! `phoenix-cli setup`, `confirm` and `LetsGo --run-commands` against the
+//! doubles, every guest disk on a storage whose content allows it; a second
+//! setup and LetsGo change nothing and call nothing that changes anything.
+
+use crate::phoenix_cli::cli;
+use phx_testkit::*;
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::path::Path;
+
+/// Per double, the subcommands (second word of its log line) that change
+/// something; guards and reads (`pct exec` of a guard, `zfs get`, `qm
+/// status`…) are not counted.
+const MUTATING: [(&str, &[&str]); 12] = [
+    ("zpool", &["create"]),
+    ("zfs", &["create", "set", "destroy"]),
+    ("wipefs", &["-a"]),
+    ("pvesm", &["add", "set", "remove"]),
+    ("pveam", &["update", "download"]),
+    ("exportfs", &["-ra"]),
+    ("ifreload", &["-a"]),
+    ("hostnamectl", &["set-hostname"]),
+    (
+        "pct",
+        &[
+            "create",
+            "clone",
+            "set",
+            "start",
+            "stop",
+            "shutdown",
+            "reboot",
+            "resize",
+            "snapshot",
+            "destroy",
+            "push",
+            "move-volume",
+            "rollback",
+        ],
+    ),
+    (
+        "qm",
+        &[
+            "create",
+            "clone",
+            "set",
+            "start",
+            "stop",
+            "shutdown",
+            "reboot",
+            "resize",
+            "disk",
+            "template",
+            "snapshot",
+            "destroy",
+            "importdisk",
+            "rollback",
+        ],
+    ),
+    ("apt-get", &[]),
+    ("systemctl", &[]),
+];
+
+fn phoenix(verb: &str, root: &Path, path: &OsString) {
+    let mut cmd = cli();
+    cmd.arg(verb);
+    if verb != "confirm" {
+        cmd.arg("--config-dir").arg(upstream_dir());
+    }
+    let out = cmd
+        .arg("--root")
+        .arg(root)
+        .arg("--run-commands")
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "phoenix-cli {verb}: {:?}\n{}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Every call the doubles logged that changes something: the per-program
+/// logs, the apt-get and systemctl doubles' shared log on the host, and the
+/// guest-program doubles' log inside every container.
+fn mutating_calls(root: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for (prog, verbs) in MUTATING {
+        out.extend(double_log(root, prog).into_iter().filter(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .is_some_and(|v| verbs.contains(&v))
+        }));
+    }
+    let logs = [
+        root.join("doubles/calls.log"),
+        root.join("var/log/phx-doubles.log"),
+    ];
+    let cts = std::fs::read_dir(root.join("var/lib/pct-double/ct")).unwrap();
+    let guest_logs = cts.map(|e| e.unwrap().path().join("rootfs/var/log/phx-doubles.log"));
+    for log in logs.into_iter().chain(guest_logs) {
+        out.extend(
+            std::fs::read_to_string(&log)
+                .unwrap_or_default()
+                .lines()
+                .map(|l| format!("{}: {l}", log.display())),
+        );
+    }
+    out
+}
+
+fn clear_logs(root: &Path) {
+    for (prog, _) in MUTATING {
+        let _ = std::fs::remove_file(root.join(format!("{prog}.log")));
+    }
+    let _ = std::fs::remove_file(root.join("doubles/calls.log"));
+    let _ = std::fs::remove_file(root.join("var/log/phx-doubles.log"));
+    for e in std::fs::read_dir(root.join("var/lib/pct-double/ct")).unwrap() {
+        let _ = std::fs::remove_file(e.unwrap().path().join("rootfs/var/log/phx-doubles.log"));
+    }
+}
+
+/// storage.cfg's storages → their `content` list, read as pve-storage
+/// writes the file (`type: id`, tab-indented `key value` lines).
+fn contents(root: &Path) -> BTreeMap<String, Vec<String>> {
+    let text = std::fs::read_to_string(root.join("etc/pve/storage.cfg")).unwrap();
+    let mut out = BTreeMap::new();
+    let mut id = None;
+    for line in text.lines() {
+        if let Some((_, name)) = line.split_once(": ").filter(|_| !line.starts_with('\t')) {
+            id = Some(name.to_string());
+            out.insert(name.to_string(), Vec::new());
+        } else if let (Some(id), Some(list)) = (&id, line.strip_prefix("\tcontent ")) {
+            out.insert(id.clone(), list.split(',').map(String::from).collect());
+        }
+    }
+    out
+}
+
+/// `(guest, key, storage)` of every volume in the guests' confs under
+/// `dir` whose key starts with one of `keys` (bind mounts and `none` skipped).
+fn volumes(root: &Path, dir: &str, keys: &[&str]) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(root.join(dir)).unwrap() {
+        let path = e.unwrap().path();
+        let guest = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for line in text.lines().take_while(|l| !l.starts_with('[')) {
+            let Some((key, value)) = line.split_once(": ") else {
+                continue;
+            };
+            if !keys.iter().any(|k| key.starts_with(k)) || value.contains("media=cdrom") {
+                continue;
+            }
+            let vol = value.split(',').next().unwrap();
+            if let Some((storage, _)) = vol.split_once(':').filter(|_| !vol.starts_with('/')) {
+                out.push((guest.clone(), key.to_string(), storage.to_string()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn a_fresh_node_reaches_the_estate_and_a_second_run_changes_nothing() {
+    let root = fresh_node();
+    let root = root.path();
+    install_guest_doubles(root);
+    put_images(&upstream_dir(), root);
+    let path = node_path();
+
+    phoenix("setup", root, &path);
+    phoenix("confirm", root, &path);
+    phoenix("LetsGo", root, &path);
+
+    // Both pools, every dataset, one storage per storage dataset.
+    let hyp = read_json(&upstream_dir().join(HYP));
+    let zfs = read_json(&root.join("var/lib/zfs-double/state.json"));
+    for pool in hyp["zfs"]["pools"].as_array().unwrap() {
+        let name = pool["name"].as_str().unwrap();
+        assert!(zfs["pools"][name].is_object(), "pool {name}: {zfs}");
+    }
+    let storages = contents(root);
+    for d in hyp["zfs"]["datasets"].as_array().unwrap() {
+        let (pool, name) = (d["pool"].as_str().unwrap(), d["name"].as_str().unwrap());
+        assert!(
+            zfs["datasets"][format!("{pool}/{name}")].is_object(),
+            "{pool}/{name}"
+        );
+        assert!(
+            storages.contains_key(&format!("{pool}-{name}")),
+            "{pool}-{name}: {storages:?}"
+        );
+    }
+    // Every bind source exists with the owner the guests see.
+    use std::os::unix::fs::MetadataExt;
+    for c in read_json(&upstream_dir().join(LXC))["lxc_configs"]
+        .as_object()
+        .unwrap()
+        .values()
+    {
+        for m in c["mount_points"].as_array().into_iter().flatten() {
+            let src = root.join(m["host_path"].as_str().unwrap().trim_start_matches('/'));
+            let meta = std::fs::metadata(&src).unwrap_or_else(|e| panic!("{}: {e}", src.display()));
+            assert_eq!(
+                (meta.uid(), meta.gid()),
+                (100_000, 100_000),
+                "{}",
+                src.display()
+            );
+        }
+    }
+    // Every guest exists, each disk on a storage whose content allows it.
+    let lxc = volumes(root, "etc/pve/lxc", &["rootfs", "mp"]);
+    let vm = volumes(
+        root,
+        "etc/pve/qemu-server",
+        &["scsi", "virtio", "sata", "ide"],
+    );
+    let cts = read_json(&upstream_dir().join(LXC))["lxc_configs"]
+        .as_object()
+        .unwrap()
+        .len();
+    let vms = hyp_vms();
+    assert_eq!(
+        lxc.iter().filter(|v| v.1 == "rootfs").count(),
+        cts,
+        "{lxc:?}"
+    );
+    assert_eq!(vm.iter().filter(|v| v.1 == "scsi0").count(), vms, "{vm:?}");
+    for (guests, need) in [(&lxc, "rootdir"), (&vm, "images")] {
+        for (guest, key, storage) in guests {
+            let content = storages
+                .get(storage)
+                .unwrap_or_else(|| panic!("{guest} {key}: no storage {storage}"));
+            assert!(
+                content.iter().any(|c| c == need),
+                "{guest} {key} on {storage} ({content:?}) needs {need}"
+            );
+        }
+    }
+
+    clear_logs(root);
+    phoenix("setup", root, &path);
+    phoenix("LetsGo", root, &path);
+    assert_eq!(mutating_calls(root), Vec::<String>::new());
+}
+
+fn hyp_vms() -> usize {
+    read_json(&upstream_dir().join(VM))["vms"]
+        .as_array()
+        .unwrap()
+        .len()
+}
