@@ -5,26 +5,6 @@
 use crate::common::*;
 use phx_lxc::Options;
 
-/// A copy of examples/state, the files of a freshly installed node.
-fn fresh_node() -> tempfile::TempDir {
-    let root = tempfile::tempdir().unwrap();
-    copy_tree(&example_state(), root.path());
-    root
-}
-
-fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-            copy_tree(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
-}
-
 #[test]
 fn the_upstream_files_plan_on_a_fresh_node_noting_who_makes_the_sources() {
     let inv = load_dir(&upstream_dir());

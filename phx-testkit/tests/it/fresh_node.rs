@@ -10,10 +10,17 @@ use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::path::Path;
 
+/// What changes a guest, for pct and qm alike.
+const GUEST_VERBS: [&str; 11] = [
+    "create", "clone", "set", "start", "stop", "shutdown", "reboot", "resize", "snapshot",
+    "destroy", "rollback",
+];
+
 /// Per double, the subcommands (second word of its log line) that change
-/// something; guards and reads (`pct exec` of a guard, `zfs get`, `qm
-/// status`…) are not counted.
-const MUTATING: [(&str, &[&str]); 12] = [
+/// something besides [`GUEST_VERBS`] for pct and qm; guards and reads (`pct
+/// exec` of a guard, `zfs get`, `qm status`…) are not counted. The apt-get
+/// and systemctl doubles log only what changes something, in one log.
+const MUTATING: [(&str, &[&str]); 10] = [
     ("zpool", &["create"]),
     ("zfs", &["create", "set", "destroy"]),
     ("wipefs", &["-a"]),
@@ -22,45 +29,8 @@ const MUTATING: [(&str, &[&str]); 12] = [
     ("exportfs", &["-ra"]),
     ("ifreload", &["-a"]),
     ("hostnamectl", &["set-hostname"]),
-    (
-        "pct",
-        &[
-            "create",
-            "clone",
-            "set",
-            "start",
-            "stop",
-            "shutdown",
-            "reboot",
-            "resize",
-            "snapshot",
-            "destroy",
-            "push",
-            "move-volume",
-            "rollback",
-        ],
-    ),
-    (
-        "qm",
-        &[
-            "create",
-            "clone",
-            "set",
-            "start",
-            "stop",
-            "shutdown",
-            "reboot",
-            "resize",
-            "disk",
-            "template",
-            "snapshot",
-            "destroy",
-            "importdisk",
-            "rollback",
-        ],
-    ),
-    ("apt-get", &[]),
-    ("systemctl", &[]),
+    ("pct", &["push", "move-volume"]),
+    ("qm", &["disk", "template", "importdisk"]),
 ];
 
 fn phoenix(verb: &str, root: &Path, path: &OsString) {
@@ -91,10 +61,11 @@ fn phoenix(verb: &str, root: &Path, path: &OsString) {
 fn mutating_calls(root: &Path) -> Vec<String> {
     let mut out = Vec::new();
     for (prog, verbs) in MUTATING {
+        let guest = ["pct", "qm"].contains(&prog);
         out.extend(double_log(root, prog).into_iter().filter(|l| {
             l.split_whitespace()
                 .nth(1)
-                .is_some_and(|v| verbs.contains(&v))
+                .is_some_and(|v| verbs.contains(&v) || guest && GUEST_VERBS.contains(&v))
         }));
     }
     let logs = [
