@@ -43,6 +43,8 @@ pub struct Summary<S = phx_plan::Plan> {
     pub plan: S,
     /// Printed on stderr: drift left alone, things the operator must do.
     pub notes: Vec<String>,
+    /// Printed on stderr before the notes: what is probably not meant.
+    pub warnings: Vec<String>,
     pub steps: usize,
 }
 
@@ -70,7 +72,8 @@ pub fn plan_into<S: StepSink>(
     }
     let arc = arc::plan(inv, seen, &mut notes);
     let nfs = nfs::plan(inv, &mut notes);
-    let binds = bind::plan(inv, &mut notes);
+    let mut warnings = Vec::new();
+    let binds = bind::plan(inv, &mut notes, &mut warnings);
     let before = sink.len();
     let all = pools.into_iter().chain(datasets).chain(storages);
     for (id, action) in all.chain(arc).chain(nfs).chain(binds) {
@@ -80,5 +83,6 @@ pub fn plan_into<S: StepSink>(
         steps: sink.len() - before,
         plan: sink,
         notes,
+        warnings,
     })
 }

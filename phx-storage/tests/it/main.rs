@@ -4,5 +4,6 @@ mod common;
 mod fresh_node;
 mod real_zfs;
 mod refusals;
+mod shared_volumes;
 mod storages;
 mod without_zfs;
