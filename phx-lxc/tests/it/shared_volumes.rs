@@ -148,3 +148,30 @@ fn a_clone_source_with_a_shared_bind_mount_is_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn a_guest_path_another_mount_of_the_container_uses_is_exit_2_naming_both() {
+    // CT 102 mounts its own bind at /ssl.
+    let cfg = example_with(json!({
+        "certs": {"host_path": "/mnt/pve/tank/certs", "mounts": {"102": "/ssl"}}
+    }));
+    let root = tempfile::tempdir().unwrap();
+    let out = assert_cmd::Command::cargo_bin("phx-lxc")
+        .unwrap()
+        .env("PATH", pct_path())
+        .arg("--config-dir")
+        .arg(cfg.path())
+        .arg("--state-root")
+        .arg(root.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(out.stdout.is_empty());
+    assert!(
+        err.contains("phoenix_hypervisor_config.json: shared_volumes.certs.mounts.\"102\": \"/ssl\": a path inside CT 102 that no other mount of it uses (")
+            && err.contains("phoenix_lxc_configs.json: lxc_configs.\"102\".mount_points[0].container_path mounts there too)"),
+        "{err}"
+    );
+    assert!(mutating(&log(root.path())).is_empty());
+}
