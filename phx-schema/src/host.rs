@@ -37,6 +37,13 @@ pub fn network(b: &mut Builder) -> Value {
                 "default_subnet",
                 ipv4_cidr("the management subnet, host bits zero (the lockout guard's source)"),
             ),
+            opt(
+                "nfs_server",
+                json!({
+                    "description": "the server the node's Proxmox NFS storages (one per nfs.exports entry) mount from; default the host's address",
+                    "anyOf": [ipv4("an IPv4 address"), dns_name("a DNS name")],
+                }),
+            ),
         ],
     )
 }

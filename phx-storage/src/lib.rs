@@ -16,6 +16,7 @@ pub mod cli;
 pub mod datasets;
 pub mod disks;
 pub mod nfs;
+pub mod nfs_storage;
 pub mod observe;
 pub mod pools;
 pub use phx_common::storage_cfg;
@@ -67,6 +68,7 @@ pub fn plan_into<S: StepSink>(
     let pools = pools::plan(inv, seen, opts, &mut problems);
     let datasets = datasets::plan(inv, seen, &mut problems, &mut notes);
     let storages = storages::plan(inv, seen, &mut problems, &mut notes);
+    let nfs_storages = nfs_storage::plan(inv, seen, &mut problems, &mut notes);
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -76,6 +78,8 @@ pub fn plan_into<S: StepSink>(
     let binds = bind::plan(inv, &mut notes, &mut warnings);
     let before = sink.len();
     let all = pools.into_iter().chain(datasets).chain(storages);
+    // An NFS storage mounts its export when added: after `exportfs -ra`.
+    let nfs = nfs.into_iter().chain(nfs_storages);
     for (id, action) in all.chain(arc).chain(nfs).chain(binds) {
         sink.push(id, action);
     }

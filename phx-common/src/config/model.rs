@@ -93,6 +93,8 @@ pub struct HostNetwork {
     pub bridge_ports: Option<String>,
     pub hostname: String,
     pub default_subnet: Option<Ipv4Net>,
+    /// `nfs_server`: the server the node's NFS storages mount from (else its own address).
+    pub nfs_server: Option<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -85,10 +85,11 @@ fn a_fresh_node_converges_and_a_second_run_changes_nothing() {
         .lines()
         .filter(|l| !l.starts_with(char::is_whitespace) && !l.is_empty())
         .collect();
+    let exports = cfg["nfs"]["exports"].as_array().unwrap();
     assert_eq!(
         headers.len(),
-        2 + datasets.len(),
-        "local, local-lvm and one per dataset:\n{cfg_text}"
+        2 + datasets.len() + exports.len(),
+        "local, local-lvm, one per dataset and one per NFS export:\n{cfg_text}"
     );
     assert!(headers.contains(&"dir: local") && headers.contains(&"lvmthin: local-lvm"));
     for d in datasets {
@@ -133,8 +134,16 @@ fn a_fresh_node_converges_and_a_second_run_changes_nothing() {
         datasets.len()
     );
     assert_eq!(
-        made.iter().filter(|c| c.starts_with("pvesm add")).count(),
+        made.iter()
+            .filter(|c| c.starts_with("pvesm add zfspool") || c.starts_with("pvesm add dir"))
+            .count(),
         datasets.len()
+    );
+    assert_eq!(
+        made.iter()
+            .filter(|c| c.starts_with("pvesm add nfs"))
+            .count(),
+        exports.len()
     );
     assert_eq!(zfs_get(root, "quota", "quickOS/vm-disks"), "858993459200");
     // exportfs (its double) is on PATH: the server counts as installed.

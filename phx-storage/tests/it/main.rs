@@ -2,6 +2,7 @@
 
 mod common;
 mod fresh_node;
+mod nfs_storages;
 mod real_zfs;
 mod refusals;
 mod shared_volumes;

@@ -17,9 +17,10 @@ section! {
         "interfaces" => interfaces: Obj<RawInterfaces>,
         "hostname" => hostname: Scalar,
         "default_subnet" => default_subnet: Scalar,
+        "nfs_server" => nfs_server: Scalar,
     }
     quiet: [
-        "external_registry_url", "fallback_dns", "nfs_server",
+        "external_registry_url", "fallback_dns",
         "portainer_agent_port", "portainer_server_ip", "portainer_server_port",
     ]
 }
@@ -384,7 +385,17 @@ fn host_network(r: &mut Reader, at: &At, n: RawHostNetwork) -> Option<HostNetwor
         }
         Some(net)
     });
+    // Where the node's Proxmox NFS storages mount its exports from.
+    let nfs_server = r.opt(at, "nfs_server", n.nfs_server, |r, at, v| {
+        r.token(
+            at,
+            v,
+            |s| s.parse::<std::net::Ipv4Addr>().is_ok() || super::super::names::is_dns_name(s),
+            "the NFS server's IPv4 address or DNS name",
+        )
+    });
     Some(HostNetwork {
+        nfs_server,
         bridge: bridge?,
         address: address?,
         gateway: gateway?,
