@@ -72,8 +72,8 @@ pub fn shared_volumes(b: &mut Builder) -> Value {
         "shared volumes by name; its `firewall` key is the cluster firewall (read when there is no top-level one)",
         vec![opt("firewall", fw)],
     );
-    // Every other key is a volume's name (`null` reads as absent).
-    o["additionalProperties"] = json!({"anyOf": [volume, {"type": "null"}]});
+    // Every other key is a volume's name.
+    o["additionalProperties"] = volume;
     o["propertyNames"] = json!({"pattern": LINE_SAFE});
     o
 }

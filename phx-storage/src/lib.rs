@@ -1,9 +1,10 @@
 //! phx-storage: the node's storage as a plan — ZFS pools (never on a disk
 //! that carries anything unless the operator names it), datasets with their
 //! properties, the ARC limit, the Proxmox storages (`storage.cfg`
-//! entries) the datasets back, the NFS exports and containers' bind-mount
-//! sources. Nothing is ever destroyed: a dataset or
-//! storage gone from the JSON is reported, not removed.
+//! entries) the datasets back, the NFS exports and the NFS storages on them,
+//! and containers' bind-mount sources (theirs and the shared volumes').
+//! Nothing is ever destroyed: a dataset or storage gone from the JSON is
+//! reported, not removed.
 //!
 //! [`observe`] reads the node (`zpool`/`zfs`/`wipefs`/`lsblk`, storage.cfg,
 //! the live ARC limit); [`plan_into`] turns inventory and observation into

@@ -556,6 +556,7 @@ fn a_shared_volume_s_paths_and_containers_are_checked() {
             "root": {"host_path": "/", "mounts": {"110": "/r"}},
             "odd": {"host_path": "/mnt/pve/o", "mounts": {"110": "/o"}, "mode": "0755"},
             "flat": "/mnt/pve/f",
+            "nul": null,
         })
     });
     let sv = "shared_volumes";
@@ -597,6 +598,7 @@ fn a_shared_volume_s_paths_and_containers_are_checked() {
         "mounts the host's /",
     );
     assert_problem(&p, HYP_F, &format!("{sv}.flat"), "an object");
+    assert_problem(&p, HYP_F, &format!("{sv}.nul"), "an object");
     // An unknown key is a warning (a problem under --strict), as everywhere.
     assert!(
         !p.list

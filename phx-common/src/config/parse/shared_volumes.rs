@@ -65,11 +65,9 @@ impl<'de> FromMap<'de> for RawSharedVolumes {
             if k == "firewall" {
                 read(&mut map, &mut s.firewall)?;
             } else {
-                let v: Option<Obj<RawSharedVolume>> = map.next_value()?;
-                // `null` reads as absent, as everywhere.
-                if let Some(v) = v {
-                    s.volumes.push((k.into_owned(), v));
-                }
+                // A named entry: `null` is no volume (as in `lxc_configs`).
+                let v: Obj<RawSharedVolume> = map.next_value()?;
+                s.volumes.push((k.into_owned(), v));
             }
         }
         Ok(s)
