@@ -54,6 +54,23 @@ fn ct_910_of_the_original_files_mounts_the_ssl_certs_volume() {
 }
 
 #[test]
+fn a_missing_shared_source_phx_storage_makes_is_planned_with_a_note() {
+    let inv = load_dir(&upstream_dir());
+    let root = tempfile::tempdir().unwrap();
+    let planned = plan(&inv, root.path(), Options::default());
+    assert!(
+        planned.notes.iter().any(|n| n
+            == "bind source /mnt/pve/quickOS/shared-prod-data/ssl (CT 910) does not exist yet: phx-storage (`phoenix-cli setup storage`, run before the guests) makes it"),
+        "{:?}",
+        planned.notes
+    );
+    assert_eq!(
+        mp_values(&planned, 910),
+        ["/mnt/pve/quickOS/shared-prod-data/ssl,mp=/certs"]
+    );
+}
+
+#[test]
 fn a_shared_volume_is_mounted_in_each_container_once_and_converged_gets_no_pct_set() {
     let cfg = example_with(json!({
         "data": {"host_path": "/mnt/pve/tank/shared/data",
