@@ -1,6 +1,5 @@
 //! A Proxmox NFS storage per `nfs.exports` entry, as the original added
-//! them (SirHeads/Testing-ideas `hypervisor_feature_setup_nfs.sh`,
-//! add_nfs_storage, the same at 260ca13 and HEAD): ID `nfs-<last path
+//! them (`phx_common::nfs_storages` says which): ID `nfs-<last path
 //! component>`, the export mounted from `network.nfs_server` (the original
 //! took the host's own address, the default here) at `/mnt/nfs/<id>`, with
 //! its content and mount options. `pvesm add nfs` when the ID is missing;
@@ -10,31 +9,10 @@
 
 use crate::storage_cfg::content_set;
 use crate::Observed;
-use phx_common::config::{parse::is_storage_id, Inventory, NfsExport, Problems};
+use phx_common::config::{parse::is_storage_id, Inventory, Problems};
+use phx_common::nfs_storages::{self, CONTENT, OPTIONS};
 use phx_plan::{argv, Action, CommandStep};
 use std::collections::BTreeMap;
-
-/// What the original gave every NFS storage (add_nfs_storage).
-pub const CONTENT: &str = "images,iso,vztmpl,backup,snippets";
-pub const OPTIONS: &str = "vers=4,soft,timeo=30,retrans=3";
-/// Where the original mounted them (pve-storage's own default is
-/// /mnt/pve/<id>, NFSPlugin.pm:113): kept, so a node the original set up
-/// keeps its storages as they are.
-pub const MOUNT_BASE: &str = "/mnt/nfs";
-
-/// The storage ID of an export: `nfs-` and the path's last component.
-pub fn storage_id(e: &NfsExport) -> String {
-    format!("nfs-{}", e.path.rsplit('/').next().unwrap_or(""))
-}
-
-/// The server the storages mount from: `network.nfs_server`, else the
-/// host's own address.
-pub fn server(inv: &Inventory) -> String {
-    let n = &inv.host.network;
-    n.nfs_server
-        .clone()
-        .unwrap_or_else(|| n.address.addr().to_string())
-}
 
 pub fn plan(
     inv: &Inventory,
@@ -58,11 +36,11 @@ pub fn plan(
         .filter(|(_, d)| d.storage_type.is_some())
         .map(|(i, d)| (d.storage_id(), format!("zfs.datasets[{i}]")))
         .collect();
-    let server = server(inv);
     let mut steps = Vec::new();
-    for (i, e) in inv.host.nfs_exports.iter().enumerate() {
+    for n in nfs_storages::of(&inv.host) {
+        let (i, id, server, path) = (n.index, n.id, n.server, n.path);
+        let e = &inv.host.nfs_exports[i];
         let at = format!("nfs.exports[{i}].path");
-        let id = storage_id(e);
         if !is_storage_id(&id) {
             problems.push(
                 file,
@@ -81,7 +59,6 @@ pub fn plan(
             );
             continue;
         }
-        let path = format!("{MOUNT_BASE}/{id}");
         let fixed = [
             ("server", server.as_str()),
             ("export", e.path.as_str()),
