@@ -249,3 +249,18 @@ fn the_pvesm_double_refuses_an_nfs_storage_as_pve_storage_does() {
 fn storage_cfg_or_install(root: &Path) -> String {
     std::fs::read_to_string(root.join("etc/pve/storage.cfg")).unwrap_or_default()
 }
+
+#[test]
+fn the_pvesm_double_names_a_missing_fixed_option_as_check_config_does() {
+    let root = fresh_node();
+    let out = std::process::Command::new(phx_testkit::double("pvesm"))
+        .args(["add", "zfspool", "tank", "--content", "images"])
+        .env("PHX_ROOT", root.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(255));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "missing value for required option 'pool'\n"
+    );
+}
