@@ -106,15 +106,16 @@ fn sole(inv: &Inventory, feature: &str, p: &mut Problems) -> Option<(u32, Ipv4Ad
 fn export_dir(inv: &Inventory, ca: Option<u32>, p: &mut Problems) -> String {
     let mut seen: Option<(String, String)> = None;
     for c in inv.lxcs.values() {
-        for (i, m) in c.mount_points.iter().enumerate() {
+        // Its own mount_points and the shared volumes naming it alike.
+        for m in phx_common::bind_sources::of(&inv.host, c) {
             if m.container_path.trim_end_matches('/') != SHARED_SSL_IN_GUEST {
                 continue;
             }
             let host = m.host_path.trim_end_matches('/').to_string();
-            let at = format!("{}.mount_points[{i}].host_path", c.guest.path);
+            let (file, at) = m.source_at(inv, c);
             match &seen {
                 Some((h, first)) if *h != host => p.push(
-                    &inv.sources.lxc,
+                    &file,
                     &at,
                     format!("{host:?}"),
                     format!("the same host directory for every {SHARED_SSL_IN_GUEST} mount (the root CA is exported there); {first} says {h:?}"),
@@ -272,7 +273,34 @@ pub fn resolve(inv: &Inventory) -> Result<Topology, Problems> {
 
 #[cfg(test)]
 mod tests {
-    use super::service_label;
+    use super::{export_dir, service_label};
+    use phx_common::config::{Problems, SharedMount, SharedVolume};
+
+    #[test]
+    fn a_shared_volume_mounted_at_ssl_must_name_the_same_directory() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/etc");
+        let mut inv = phx_common::config::load(&phx_common::config::Input::Dir(dir)).unwrap();
+        // CT 102 bind-mounts /mnt/pve/tank/persistent/ssl at /ssl.
+        inv.host.shared_volumes.push(SharedVolume {
+            name: "certs".into(),
+            host_path: "/mnt/pve/tank/other".into(),
+            mounts: vec![SharedMount {
+                ctid: 110,
+                guest_path: "/ssl".into(),
+                at: "shared_volumes.certs.mounts.\"110\"".into(),
+            }],
+        });
+        let mut p = Problems::default();
+        export_dir(&inv, Some(103), &mut p);
+        let x = &p.list[0];
+        assert!(x.file.ends_with("phoenix_hypervisor_config.json"), "{x}");
+        assert_eq!(x.path, "shared_volumes.certs.mounts.\"110\"");
+        assert!(
+            x.expected
+                .starts_with("the same host directory for every /ssl mount"),
+            "{x}"
+        );
+    }
 
     #[test]
     fn service_labels() {

@@ -1,7 +1,8 @@
-//! Which containers' bind-mount sources (`mount_points[].host_path`)
-//! phx-storage makes. phx-storage plans them from this and phx-lxc accepts a
-//! missing source only when this says phx-storage makes it, so the two can
-//! never disagree (tools never depend on each other).
+//! Containers' bind mounts — each one's `mount_points` and the
+//! `shared_volumes` that name it — and which of their sources phx-storage
+//! makes. phx-storage plans them from this, phx-lxc mounts [`of`] each
+//! container and accepts a missing source only when this says phx-storage
+//! makes it, so the two can never disagree (tools never depend on each other).
 //!
 //! phx-storage makes a source only under a place storage owns: the
 //! `mount_point_base` where the original kept persistent volumes, or a
@@ -10,8 +11,60 @@
 //! unprivileged container's root (100000), could take a host directory from
 //! the host, so it must exist already.
 
+use crate::config::model::{Host, Lxc, SharedMount};
+use crate::config::shared_volume::mounts_in;
 use crate::config::Inventory;
 use std::collections::BTreeMap;
+
+/// One bind mount of a container.
+#[derive(Debug, Clone, Copy)]
+pub struct Bind<'a> {
+    pub host_path: &'a str,
+    pub container_path: &'a str,
+    pub read_only: bool,
+    pub origin: Origin<'a>,
+}
+
+/// Where a [`Bind`] is declared.
+#[derive(Debug, Clone, Copy)]
+pub enum Origin<'a> {
+    /// The container's `mount_points[i]` (LXC file).
+    MountPoint(usize),
+    /// A `shared_volumes` entry's mount of it (hypervisor file).
+    Shared(&'a SharedMount),
+}
+
+impl Bind<'_> {
+    /// The file and JSON path that name its source, for messages.
+    pub fn source_at(&self, inv: &Inventory, c: &Lxc) -> (String, String) {
+        match self.origin {
+            Origin::MountPoint(i) => (
+                inv.sources.lxc.clone(),
+                format!("{}.mount_points[{i}].host_path", c.path),
+            ),
+            // The mount naming the container: its volume's host_path is beside it.
+            Origin::Shared(m) => (inv.sources.hypervisor.clone(), m.at.clone()),
+        }
+    }
+}
+
+/// Container `c`'s bind mounts: its `mount_points`, then the shared volumes
+/// that name it, in file order.
+pub fn of<'a>(host: &'a Host, c: &'a Lxc) -> impl Iterator<Item = Bind<'a>> {
+    let own = c.mount_points.iter().enumerate().map(|(i, m)| Bind {
+        host_path: &m.host_path,
+        container_path: &m.container_path,
+        read_only: m.read_only,
+        origin: Origin::MountPoint(i),
+    });
+    let shared = mounts_in(&host.shared_volumes, c.id).map(|(v, m)| Bind {
+        host_path: &v.host_path,
+        container_path: &m.guest_path,
+        read_only: false,
+        origin: Origin::Shared(m),
+    });
+    own.chain(shared)
+}
 
 /// Who makes the sources [`made_by_storage`] lists, for messages.
 pub const MAKER: &str = "phx-storage (`phoenix-cli setup storage`, run before the guests)";
@@ -38,11 +91,14 @@ pub fn all(inv: &Inventory) -> BTreeMap<&str, (bool, Vec<u32>)> {
     let roots = storage_roots(inv);
     let mut out: BTreeMap<&str, (bool, Vec<u32>)> = BTreeMap::new();
     for (id, c) in &inv.lxcs {
-        for m in &c.mount_points {
-            out.entry(&m.host_path)
-                .or_insert_with(|| (is_below(&m.host_path, &roots), Vec::new()))
-                .1
-                .push(*id);
+        for b in of(&inv.host, c) {
+            let e = out
+                .entry(b.host_path)
+                .or_insert_with(|| (is_below(b.host_path, &roots), Vec::new()));
+            // A container mounting one source twice owns it once.
+            if e.1.last() != Some(id) {
+                e.1.push(*id);
+            }
         }
     }
     out
@@ -88,5 +144,16 @@ mod tests {
             Some(&vec![101, 102])
         );
         assert_eq!(made.len(), all(&inv).len());
+        // A shared volume is a bind source of the containers it names that
+        // exist (CT 954 of ssl_certs does not).
+        assert_eq!(
+            made.get("/mnt/pve/quickOS/shared-prod-data/ssl"),
+            Some(&vec![910])
+        );
+        assert!(!made.contains_key("/mnt/pve/fastData/shared-bulk-data/vllm_models"));
+        let ct910: Vec<(&str, &str)> = of(&inv.host, &inv.lxcs[&910])
+            .map(|b| (b.host_path, b.container_path))
+            .collect();
+        assert_eq!(ct910, [("/mnt/pve/quickOS/shared-prod-data/ssl", "/certs")]);
     }
 }

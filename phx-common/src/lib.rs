@@ -14,6 +14,7 @@ pub mod guest_conf;
 pub mod guest_storage;
 pub mod guests;
 pub mod ip_text;
+pub mod nfs_storages;
 pub mod node;
 pub mod order;
 pub mod pem;

@@ -76,16 +76,17 @@ pub fn check(inv: &Inventory, seen: &Observed) -> Problems {
                 }
             }
         }
-        for (i, m) in c.mount_points.iter().enumerate() {
+        for b in bind_sources::of(&inv.host, c) {
             // phoenix-cli runs phx-storage before the guests: a source it
             // makes exists by the time `pct` mounts it (noted by [`pending_sources`]).
-            if !seen.own.host_paths.contains(&m.host_path)
-                && !bind_sources::storage_makes(inv, &m.host_path)
+            if !seen.own.host_paths.contains(b.host_path)
+                && !bind_sources::storage_makes(inv, b.host_path)
             {
+                let (src_file, at) = b.source_at(inv, c);
                 p.push(
-                    file,
-                    &format!("{}.mount_points[{i}].host_path", c.path),
-                    format!("{:?}", m.host_path),
+                    &src_file,
+                    &at,
+                    format!("{:?}", b.host_path),
                     format!(
                         "an existing directory on the host (the bind mount's source does not exist, and {} makes sources only under {})",
                         bind_sources::MAKER,
@@ -118,18 +119,21 @@ pub fn check(inv: &Inventory, seen: &Observed) -> Problems {
                     }
                     // `pct clone` fails on a source with bind mounts
                     // (pve-container's API2/LXC.pm, clone_vm); only a clone still to be made matters.
-                    if let Some(m) = s.mount_points.first() {
+                    let binds: Vec<_> = bind_sources::of(&inv.host, s).collect();
+                    if let Some(m) = binds.first() {
                         if !seen.confs.contains_key(&c.id) {
+                            // `…mount_points[0]` or `shared_volumes.v.mounts."900"`.
+                            let (_, at) = m.source_at(inv, s);
+                            let at = at.trim_end_matches(".host_path");
                             p.push(
                                 file,
                                 &format!("{}.clone_from_ctid", c.path),
                                 src.to_string(),
                                 format!(
-                                    "a clone source without bind mounts (`pct clone` fails on them): CT {src} has {}.mount_points[0] {} -> {}{}",
-                                    s.path,
+                                    "a clone source without bind mounts (`pct clone` fails on them): CT {src} has {at} {} -> {}{}",
                                     m.host_path,
                                     m.container_path,
-                                    match s.mount_points.len() {
+                                    match binds.len() {
                                         1 => String::new(),
                                         n => format!(" and {} more", n - 1),
                                     }

@@ -15,8 +15,9 @@ use phx_common::cli::{GuestFlags, InputArgs, RenderArgs};
 ///     template_snapshot_name (`pct snapshot` of the source first if it lacks it);
 ///   - an existing one gets ONE `pct set` with every key that differs:
 ///     hostname memory swap cores net0 nameserver onboot startup features and
-///     mounts (zfs_volumes, mount_points; matched by container path, new ones
-///     at the lowest free mpN, none ever dropped or renumbered);
+///     mounts (zfs_volumes, mount_points, and a bind mount of each
+///     shared_volumes entry that names the container; matched by container
+///     path, new ones at the lowest free mpN, none ever dropped or renumbered);
 ///   - raw LXC lines pct cannot set (lxc_options, apparmor_profile, NVIDIA
 ///     passthrough for gpu_assignment): a new container gets them added to its
 ///     conf's main section; an existing conf is rewritten (a `file` step,

@@ -197,11 +197,13 @@ pub fn desired(c: &Lxc, host: &Host) -> Desired {
             },
         })
         .collect();
-    mounts.extend(c.mount_points.iter().map(|m| Mount {
-        path: m.container_path.clone(),
+    // Its mount_points, then the shared volumes naming it (the loader
+    // refused a guest path two of them use).
+    mounts.extend(phx_common::bind_sources::of(host, c).map(|b| Mount {
+        path: b.container_path.to_string(),
         source: Source::Bind {
-            host: m.host_path.clone(),
-            read_only: m.read_only,
+            host: b.host_path.to_string(),
+            read_only: b.read_only,
         },
     }));
     let entry_lines = c

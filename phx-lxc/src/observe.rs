@@ -59,9 +59,9 @@ pub fn observe(
     o.own.contents =
         guest_storage::Contents::read(&inv.host, state_root).map_err(anyhow::Error::msg)?;
     for c in inv.lxcs.values() {
-        for m in &c.mount_points {
-            if under_root(state_root, &m.host_path).exists() {
-                o.own.host_paths.insert(m.host_path.clone());
+        for b in phx_common::bind_sources::of(&inv.host, c) {
+            if under_root(state_root, b.host_path).exists() {
+                o.own.host_paths.insert(b.host_path.to_string());
             }
         }
     }

@@ -11,7 +11,7 @@ use phx_common::config::parse::firewall::{
 use phx_common::config::parse::guest::{RawGuestCommon, RawGuestNet};
 use phx_common::config::parse::host::{
     RawDataset, RawDnsServer, RawExport, RawHostNetwork, RawInterfaces, RawLxcDefaults, RawNfs,
-    RawPool, RawProxmoxDefaults, RawSharedVolumes, RawStepCa, RawZfs,
+    RawPool, RawProxmoxDefaults, RawSharedVolume, RawSharedVolumes, RawStepCa, RawZfs,
 };
 use phx_common::config::parse::lxc::{RawLxc, RawMountPoint, RawZfsVolume};
 use phx_common::config::parse::records::{RawDnsRecord, RawTraefikService};
@@ -49,6 +49,7 @@ loader_sections!(
     RawHostNetwork,
     RawInterfaces,
     RawSharedVolumes,
+    RawSharedVolume,
     RawDnsServer,
     RawStepCa,
     RawZfs,

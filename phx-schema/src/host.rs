@@ -7,7 +7,7 @@ use crate::leaf::*;
 use phx_common::config::declared_flow::RawFlow;
 use phx_common::config::parse::host::{
     RawDataset, RawDnsServer, RawExport, RawHostNetwork, RawInterfaces, RawLxcDefaults, RawNfs,
-    RawPool, RawProxmoxDefaults, RawSharedVolumes, RawStepCa, RawZfs,
+    RawPool, RawProxmoxDefaults, RawSharedVolume, RawSharedVolumes, RawStepCa, RawZfs,
 };
 use serde_json::{json, Value};
 
@@ -37,19 +37,44 @@ pub fn network(b: &mut Builder) -> Value {
                 "default_subnet",
                 ipv4_cidr("the management subnet, host bits zero (the lockout guard's source)"),
             ),
+            opt(
+                "nfs_server",
+                json!({
+                    "description": "the server the node's Proxmox NFS storages (one per nfs.exports entry) mount from; default the host's address",
+                    "anyOf": [ipv4("an IPv4 address"), dns_name("a DNS name")],
+                }),
+            ),
         ],
     )
 }
 
 pub fn shared_volumes(b: &mut Builder) -> Value {
     let fw = firewall(b);
+    let volume = b.object::<RawSharedVolume>(
+        "a host directory bind-mounted into the containers `mounts` names (phx-storage makes it under a storage directory, owned by their root; phx-lxc mounts it as an mpN)",
+        vec![
+            req(
+                "host_path",
+                path_below_root("the host directory, absolute, in normal form, not / (required)"),
+            ),
+            req(
+                "mounts",
+                json!({
+                    "type": "object",
+                    "description": "CTID → the path inside that container (absolute, not /); a CTID without an lxc_configs entry is warned about and ignored (required)",
+                    "propertyNames": {"pattern": ctid_key()},
+                    "additionalProperties": path_below_root("the path inside the container"),
+                }),
+            ),
+        ],
+    );
     let mut o = b.object::<RawSharedVolumes>(
-        "the original system's shared volumes; only its firewall is read (when there is no top-level firewall)",
+        "shared volumes by name; its `firewall` key is the cluster firewall (read when there is no top-level one)",
         vec![opt("firewall", fw)],
     );
-    // The loader reads the firewall out of it and nothing else: the named
-    // volumes beside it are neither read nor warned about.
-    o["additionalProperties"] = json!({"description": "a volume of the original system; not read"});
+    // Every other key is a volume's name.
+    o["additionalProperties"] = volume;
+    o["propertyNames"] = json!({"pattern": LINE_SAFE});
     o
 }
 

@@ -249,6 +249,11 @@ pub fn abs_path(description: &str) -> Value {
     token(format!("^{NORMAL_PATH}$"), description)
 }
 
+/// [`abs_path`] but `/` (a shared volume's paths).
+pub fn path_below_root(description: &str) -> Value {
+    token("^(/(?!\\.\\.?(/|$))[^,/]+)+$".into(), description)
+}
+
 pub fn storage_id() -> Value {
     token(
         "^[A-Za-z][A-Za-z0-9._-]*$".into(),

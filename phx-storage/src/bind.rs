@@ -1,5 +1,6 @@
-//! Bind-mount sources of containers (`mount_points[].host_path`): each
-//! directory exists, owned by the host ID its container's root maps to, so
+//! Bind-mount sources of containers (`mount_points[].host_path` and the
+//! `shared_volumes` that name them, as `phx_common::bind_sources` lists
+//! them): each directory exists, owned by the host ID its container's root maps to, so
 //! the guest's root owns what it sees. Unprivileged containers map 0 to
 //! 100000 unless `lxc.idmap` lines say otherwise; privileged ones 0 to 0.
 
@@ -43,7 +44,13 @@ pub fn root_owner(c: &Lxc) -> (u32, u32) {
     (uid, gid)
 }
 
-pub fn plan(inv: &Inventory, notes: &mut Vec<String>) -> Vec<(String, Action)> {
+/// The steps; what is left to the operator in `notes`, containers whose
+/// roots disagree on a source's owner in `warnings`.
+pub fn plan(
+    inv: &Inventory,
+    notes: &mut Vec<String>,
+    warnings: &mut Vec<String>,
+) -> Vec<(String, Action)> {
     // Path → (owner, the containers that want it); which sources are made is
     // phx-common's answer, the one phx-lxc accepts missing sources by.
     let mut wanted: BTreeMap<&str, ((u32, u32), Vec<u32>)> = BTreeMap::new();
@@ -60,9 +67,9 @@ pub fn plan(inv: &Inventory, notes: &mut Vec<String>) -> Vec<(String, Action)> {
             let owner = root_owner(&inv.lxcs[&id]);
             let e = wanted.entry(path).or_insert((owner, Vec::new()));
             if e.0 != owner {
-                notes.push(format!(
-                    "{path} is bind-mounted by CT {id}, whose root is {}:{} on the host, and by CT {} ({}:{}): it is owned by the first; the others see it as nobody",
-                    owner.0, owner.1, e.1[0], e.0 .0, e.0 .1
+                warnings.push(format!(
+                    "bind source {path}: CT {id}'s root is {}:{} on the host, CT {}'s {}:{}; it is owned by {}:{} (CT {}'s root), CT {id} sees it as nobody",
+                    owner.0, owner.1, e.1[0], e.0 .0, e.0 .1, e.0 .0, e.0 .1, e.1[0]
                 ));
             }
             e.1.push(id);
@@ -155,7 +162,7 @@ mod tests {
         let id = *id;
         c.mount_points[0].host_path = "/etc/ssl/private".to_string();
         let mut notes = Vec::new();
-        let steps = plan(&inv, &mut notes);
+        let steps = plan(&inv, &mut notes, &mut Vec::new());
         assert!(
             !steps.iter().any(|(s, _)| s.contains("/etc/ssl")),
             "{steps:?}"

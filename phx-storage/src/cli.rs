@@ -19,7 +19,21 @@ use phx_common::cli::InputArgs;
 ///     /etc/modprobe.d/zfs.conf, and the running module's limit when it differs;
 ///   - proxmox_storage_type/proxmox_content_type: `pvesm add zfspool|dir`
 ///     for a missing storage ID (<pool>-<name>), `pvesm set --content` when
-///     its content differs. Other storage.cfg entries are never touched.
+///     its content differs. Other storage.cfg entries are never touched;
+///   - nfs.exports: one /etc/exports line each in a managed block
+///     (`exportfs -ra` when it changed), the NFS server installed, enabled
+///     and started; then each export is a Proxmox NFS storage, as the
+///     original made them: `pvesm add nfs nfs-<last path component>
+///     --server <network.nfs_server, else the host's address> --export <path>
+///     --path /mnt/nfs/<id> --content images,iso,vztmpl,backup,snippets
+///     --options vers=4,soft,timeo=30,retrans=3`, `pvesm set --content`
+///     when its content differs;
+///   - bind-mount sources (lxc_configs.<id>.mount_points[].host_path and the
+///     shared_volumes naming a container of the file) under mount_point_base
+///     or a dataset's mount: made 0755, owned by the host uid/gid the
+///     containers' root maps to (100000 unprivileged, lxc.idmap when given);
+///     containers disagreeing on it are a warning. Sources elsewhere are the
+///     operator's (a note).
 ///
 /// With --state-root DIR other than /, storage.cfg and the ARC limit are read
 /// under DIR, and zpool, zfs, wipefs and lsblk run with PHX_ROOT=DIR.

@@ -1,9 +1,10 @@
 //! phx-storage: the node's storage as a plan — ZFS pools (never on a disk
 //! that carries anything unless the operator names it), datasets with their
 //! properties, the ARC limit, the Proxmox storages (`storage.cfg`
-//! entries) the datasets back, the NFS exports and containers' bind-mount
-//! sources. Nothing is ever destroyed: a dataset or
-//! storage gone from the JSON is reported, not removed.
+//! entries) the datasets back, the NFS exports and the NFS storages on them,
+//! and containers' bind-mount sources (theirs and the shared volumes').
+//! Nothing is ever destroyed: a dataset or storage gone from the JSON is
+//! reported, not removed.
 //!
 //! [`observe`] reads the node (`zpool`/`zfs`/`wipefs`/`lsblk`, storage.cfg,
 //! the live ARC limit); [`plan_into`] turns inventory and observation into
@@ -16,6 +17,7 @@ pub mod cli;
 pub mod datasets;
 pub mod disks;
 pub mod nfs;
+pub mod nfs_storage;
 pub mod observe;
 pub mod pools;
 pub use phx_common::storage_cfg;
@@ -43,6 +45,8 @@ pub struct Summary<S = phx_plan::Plan> {
     pub plan: S,
     /// Printed on stderr: drift left alone, things the operator must do.
     pub notes: Vec<String>,
+    /// Printed on stderr before the notes: what is probably not meant.
+    pub warnings: Vec<String>,
     pub steps: usize,
 }
 
@@ -65,14 +69,18 @@ pub fn plan_into<S: StepSink>(
     let pools = pools::plan(inv, seen, opts, &mut problems);
     let datasets = datasets::plan(inv, seen, &mut problems, &mut notes);
     let storages = storages::plan(inv, seen, &mut problems, &mut notes);
+    let nfs_storages = nfs_storage::plan(inv, seen, &mut problems, &mut notes);
     if !problems.is_empty() {
         return Err(problems);
     }
     let arc = arc::plan(inv, seen, &mut notes);
     let nfs = nfs::plan(inv, &mut notes);
-    let binds = bind::plan(inv, &mut notes);
+    let mut warnings = Vec::new();
+    let binds = bind::plan(inv, &mut notes, &mut warnings);
     let before = sink.len();
     let all = pools.into_iter().chain(datasets).chain(storages);
+    // An NFS storage mounts its export when added: after `exportfs -ra`.
+    let nfs = nfs.into_iter().chain(nfs_storages);
     for (id, action) in all.chain(arc).chain(nfs).chain(binds) {
         sink.push(id, action);
     }
@@ -80,5 +88,6 @@ pub fn plan_into<S: StepSink>(
         steps: sink.len() - before,
         plan: sink,
         notes,
+        warnings,
     })
 }

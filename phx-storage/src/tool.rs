@@ -46,6 +46,7 @@ impl Tool for Storage {
             sink: done.plan,
             summary: Summary {
                 notes: done.notes,
+                warnings: done.warnings,
                 ..Summary::default()
             },
         })

@@ -13,8 +13,8 @@ use std::path::Path;
 /// the host has them.
 pub fn make_bind_sources(inv: &Inventory, root: &Path) {
     for c in inv.lxcs.values() {
-        for m in &c.mount_points {
-            std::fs::create_dir_all(root.join(m.host_path.trim_start_matches('/'))).unwrap();
+        for b in phx_common::bind_sources::of(&inv.host, c) {
+            std::fs::create_dir_all(root.join(b.host_path.trim_start_matches('/'))).unwrap();
         }
     }
 }

@@ -8,6 +8,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
 pub use super::raid::RaidLevel;
+pub use super::shared_volume::{SharedMount, SharedVolume};
 
 pub mod defaults {
     pub const BRIDGE: &str = "vmbr0";
@@ -74,6 +75,8 @@ pub struct Host {
     pub zfs_arc_max_gb: Option<u64>,
     /// `nfs.exports`: phx-storage's lines of /etc/exports.
     pub nfs_exports: Vec<NfsExport>,
+    /// `shared_volumes` (its firewall aside), in file order.
+    pub shared_volumes: Vec<SharedVolume>,
     pub lxc_defaults: LxcDefaults,
     /// `flows`: what the operator says the estate needs besides what is
     /// derived (`crate::flows`); phx-fw proves each open.
@@ -90,6 +93,8 @@ pub struct HostNetwork {
     pub bridge_ports: Option<String>,
     pub hostname: String,
     pub default_subnet: Option<Ipv4Net>,
+    /// `nfs_server`: the server the node's NFS storages mount from (else its own address).
+    pub nfs_server: Option<String>,
 }
 
 #[derive(Debug, Clone)]

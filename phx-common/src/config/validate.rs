@@ -22,6 +22,7 @@ pub fn cross_check(inv: &Inventory, p: &mut Problems) {
             references(inv, &mut rest);
             cycles(inv, &mut rest);
             ca_present(inv, &mut rest);
+            super::mounts::check(inv, &mut rest);
             rest
         },
         || {

@@ -498,3 +498,148 @@ fn pct_features_in_every_spelling_pct_accepts_load() {
     let p = problems(|d| d[HYP]["zfs"]["datasets"][0]["name"] = json!("persistent/../x"));
     assert_problem(&p, HYP_F, "zfs.datasets[0].name", "ZFS dataset");
 }
+
+#[test]
+fn shared_volumes_are_read_with_their_mounts() {
+    let inv = load(&Input::Dir(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/phoenix-upstream"),
+    ))
+    .unwrap();
+    let names: Vec<&str> = inv
+        .host
+        .shared_volumes
+        .iter()
+        .map(|v| v.name.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "ssl_certs",
+            "nginx_sites",
+            "nginx_logs",
+            "ollama_models",
+            "llamacpp_models",
+            "vllm_models"
+        ]
+    );
+    let ssl = &inv.host.shared_volumes[0];
+    assert_eq!(ssl.host_path, "/mnt/pve/quickOS/shared-prod-data/ssl");
+    let mounts: Vec<(u32, &str, &str)> = ssl
+        .mounts
+        .iter()
+        .map(|m| (m.ctid, m.guest_path.as_str(), m.at.as_str()))
+        .collect();
+    assert_eq!(
+        mounts,
+        [
+            (
+                953,
+                "/etc/nginx/ssl",
+                "shared_volumes.ssl_certs.mounts.\"953\""
+            ),
+            (910, "/certs", "shared_volumes.ssl_certs.mounts.\"910\""),
+            (954, "/certs", "shared_volumes.ssl_certs.mounts.\"954\""),
+        ]
+    );
+    // The firewall beside them is still the cluster's.
+    assert_eq!(inv.host.firewall_path, "shared_volumes.firewall");
+}
+
+#[test]
+fn a_shared_volume_s_paths_and_containers_are_checked() {
+    let p = problems(|d| {
+        d[HYP]["shared_volumes"] = json!({
+            "rel": {"host_path": "mnt/x", "mounts": {"110": "/x"}},
+            "dots": {"host_path": "/mnt/pve/../x/", "mounts": {"110": "/y"}},
+            "keys": {"host_path": "/mnt/pve/k", "mounts": {"abc": "/k", "0110": "/k", "110": "k"}},
+            "none": {"mounts": {"110": "/n"}},
+            "root": {"host_path": "/", "mounts": {"110": "/r"}},
+            "odd": {"host_path": "/mnt/pve/o", "mounts": {"110": "/o"}, "mode": "0755"},
+            "flat": "/mnt/pve/f",
+            "nul": null,
+        })
+    });
+    let sv = "shared_volumes";
+    assert_problem(
+        &p,
+        HYP_F,
+        &format!("{sv}.rel.host_path"),
+        "an absolute path",
+    );
+    assert_problem(&p, HYP_F, &format!("{sv}.dots.host_path"), "normal form");
+    assert_problem(
+        &p,
+        HYP_F,
+        &format!("{sv}.keys.mounts.abc"),
+        "a CTID as the key",
+    );
+    assert_problem(
+        &p,
+        HYP_F,
+        &format!("{sv}.keys.mounts.\"0110\""),
+        "a CTID as the key",
+    );
+    assert_problem(
+        &p,
+        HYP_F,
+        &format!("{sv}.keys.mounts.\"110\""),
+        "an absolute path",
+    );
+    assert_problem(
+        &p,
+        HYP_F,
+        &format!("{sv}.none.host_path"),
+        "the host directory to share",
+    );
+    assert_problem(
+        &p,
+        HYP_F,
+        &format!("{sv}.root.host_path"),
+        "mounts the host's /",
+    );
+    assert_problem(&p, HYP_F, &format!("{sv}.flat"), "an object");
+    assert_problem(&p, HYP_F, &format!("{sv}.nul"), "an object");
+    // An unknown key is a warning (a problem under --strict), as everywhere.
+    assert!(
+        !p.list
+            .iter()
+            .any(|x| x.path.starts_with("shared_volumes.odd")),
+        "{p}"
+    );
+}
+
+#[test]
+fn a_guest_path_two_mounts_of_one_container_use_is_refused_naming_both() {
+    // CT 102 mounts /mnt/pve/tank/persistent/ssl at /ssl already.
+    let p = problems(|d| {
+        d[HYP]["shared_volumes"] =
+            json!({"certs": {"host_path": "/mnt/pve/tank/certs", "mounts": {"102": "/ssl"}}})
+    });
+    assert_problem(
+        &p,
+        HYP_F,
+        "shared_volumes.certs.mounts.\"102\"",
+        "a path inside CT 102 that no other mount of it uses (",
+    );
+    let x = p
+        .list
+        .iter()
+        .find(|x| x.path.starts_with("shared_volumes"))
+        .unwrap();
+    assert!(
+        x.expected.contains("phoenix_lxc_configs.json: lxc_configs.\"102\".mount_points[0].container_path mounts there too"),
+        "{x}"
+    );
+    assert_eq!(x.value, "\"/ssl\"");
+    // The same between a container's own volume and bind mount.
+    let p = problems(|d| {
+        d[LXC]["lxc_configs"]["103"]["mount_points"] =
+            json!([{"host_path": "/mnt/pve/tank/ca", "container_path": "/etc/step-ca"}])
+    });
+    assert_problem(
+        &p,
+        LXC_F,
+        "lxc_configs.\"103\".mount_points[0].container_path",
+        "lxc_configs.\"103\".zfs_volumes[0].mount_point mounts there too",
+    );
+}

@@ -85,10 +85,11 @@ fn a_fresh_node_converges_and_a_second_run_changes_nothing() {
         .lines()
         .filter(|l| !l.starts_with(char::is_whitespace) && !l.is_empty())
         .collect();
+    let exports = cfg["nfs"]["exports"].as_array().unwrap();
     assert_eq!(
         headers.len(),
-        2 + datasets.len(),
-        "local, local-lvm and one per dataset:\n{cfg_text}"
+        2 + datasets.len() + exports.len(),
+        "local, local-lvm, one per dataset and one per NFS export:\n{cfg_text}"
     );
     assert!(headers.contains(&"dir: local") && headers.contains(&"lvmthin: local-lvm"));
     for d in datasets {
@@ -133,8 +134,16 @@ fn a_fresh_node_converges_and_a_second_run_changes_nothing() {
         datasets.len()
     );
     assert_eq!(
-        made.iter().filter(|c| c.starts_with("pvesm add")).count(),
+        made.iter()
+            .filter(|c| c.starts_with("pvesm add zfspool") || c.starts_with("pvesm add dir"))
+            .count(),
         datasets.len()
+    );
+    assert_eq!(
+        made.iter()
+            .filter(|c| c.starts_with("pvesm add nfs"))
+            .count(),
+        exports.len()
     );
     assert_eq!(zfs_get(root, "quota", "quickOS/vm-disks"), "858993459200");
     // exportfs (its double) is on PATH: the server counts as installed.
@@ -175,6 +184,14 @@ fn a_fresh_node_converges_and_a_second_run_changes_nothing() {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
     assert_eq!((meta.uid(), meta.gid()), (100_000, 100_000));
     assert_eq!(meta.permissions().mode() & 0o7777, 0o755);
+    // shared_volumes.ssl_certs: of the containers it names only CT 910
+    // exists (unprivileged): its root owns the source; the volumes naming
+    // only absent containers (vllm_models…) are not made.
+    let shared = std::fs::metadata(root.join("mnt/pve/quickOS/shared-prod-data/ssl")).unwrap();
+    assert_eq!((shared.uid(), shared.gid()), (100_000, 100_000));
+    assert!(!root
+        .join("mnt/pve/fastData/shared-bulk-data/vllm_models")
+        .exists());
     let etab = std::fs::read_to_string(root.join("var/lib/exportfs-double/etab")).unwrap();
     assert_eq!(etab.lines().count(), 4, "{etab}");
 
@@ -194,7 +211,8 @@ fn a_fresh_node_converges_and_a_second_run_changes_nothing() {
             "storage:nfs:enable",
             "storage:nfs:start",
             "storage:nfs:exportfs",
-            "storage:bind:/mnt/pve/quickOS/lxc-persistent-data/103/ssl"
+            "storage:bind:/mnt/pve/quickOS/lxc-persistent-data/103/ssl",
+            "storage:bind:/mnt/pve/quickOS/shared-prod-data/ssl",
         ]
     );
 }

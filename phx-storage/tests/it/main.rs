@@ -2,7 +2,9 @@
 
 mod common;
 mod fresh_node;
+mod nfs_storages;
 mod real_zfs;
 mod refusals;
+mod shared_volumes;
 mod storages;
 mod without_zfs;

@@ -6,7 +6,8 @@ use super::super::raw::{show_str, Entries, List, Obj, Scalar};
 use super::super::reader::{At, Reader};
 use super::super::step_ca;
 use super::document::Document;
-use super::firewall::{firewall, RawFirewall};
+use super::firewall::firewall;
+pub use super::shared_volumes::{RawSharedVolume, RawSharedVolumes};
 use super::tokens::*;
 use crate::section;
 use std::collections::BTreeMap;
@@ -16,9 +17,10 @@ section! {
         "interfaces" => interfaces: Obj<RawInterfaces>,
         "hostname" => hostname: Scalar,
         "default_subnet" => default_subnet: Scalar,
+        "nfs_server" => nfs_server: Scalar,
     }
     quiet: [
-        "external_registry_url", "fallback_dns", "nfs_server",
+        "external_registry_url", "fallback_dns",
         "portainer_agent_port", "portainer_server_ip", "portainer_server_port",
     ]
 }
@@ -30,14 +32,6 @@ section! {
         "gateway" => gateway: Scalar,
         "dns_nameservers" => dns_nameservers: List<Scalar>,
         "bridge_ports" => bridge_ports: Scalar,
-    }
-}
-
-section! {
-    /// `shared_volumes`: named volumes of the original system (not read),
-    /// and where its files keep the cluster firewall.
-    pub struct RawSharedVolumes {
-        "firewall" => firewall: Obj<RawFirewall>,
     }
 }
 
@@ -134,15 +128,19 @@ pub fn hypervisor(r: &mut Reader, doc: Document) -> Option<Host> {
         "the host network object (required)",
         |r, at, n| r.obj(at, n, |r, n| host_network(r, at, n)).flatten(),
     );
-    let shared_fw = doc.shared_volumes.and_then(|s| match s {
-        Obj::Ok(mut s) => {
-            // Its other keys are the original's volumes, not read: only a
-            // key given twice is said.
-            r.repeated_keys(&at.key("shared_volumes"), &mut *s);
-            s.firewall
+    let (shared_fw, shared_volumes) = match doc.shared_volumes {
+        Some(Obj::Ok(mut s)) => {
+            let sv = at.key("shared_volumes");
+            r.repeated_keys(&sv, &mut *s);
+            let vols = super::shared_volumes::volumes(r, &sv, std::mem::take(&mut s.volumes));
+            (s.firewall, vols)
         }
-        Obj::Bad(_) => None,
-    });
+        Some(Obj::Bad(shown)) => {
+            r.push(&at.key("shared_volumes"), shown, "an object");
+            (None, Vec::new())
+        }
+        None => (None, Vec::new()),
+    };
     let (firewall, firewall_path) = match (doc.firewall, shared_fw) {
         (Some(f), _) => (
             firewall(r, &at.key("firewall"), f, "global_firewall_rules"),
@@ -261,6 +259,7 @@ pub fn hypervisor(r: &mut Reader, doc: Document) -> Option<Host> {
         zfs_pools: zfs.pools,
         zfs_arc_max_gb: zfs.arc_max_gb,
         nfs_exports,
+        shared_volumes,
         lxc_defaults,
         flows,
     })
@@ -386,7 +385,17 @@ fn host_network(r: &mut Reader, at: &At, n: RawHostNetwork) -> Option<HostNetwor
         }
         Some(net)
     });
+    // Where the node's Proxmox NFS storages mount its exports from.
+    let nfs_server = r.opt(at, "nfs_server", n.nfs_server, |r, at, v| {
+        r.token(
+            at,
+            v,
+            |s| s.parse::<std::net::Ipv4Addr>().is_ok() || super::super::names::is_dns_name(s),
+            "the NFS server's IPv4 address or DNS name",
+        )
+    });
     Some(HostNetwork {
+        nfs_server,
         bridge: bridge?,
         address: address?,
         gateway: gateway?,

@@ -10,6 +10,7 @@ pub mod lxc;
 pub mod lxc_options;
 pub mod nfs;
 pub mod records;
+pub mod shared_volumes;
 pub mod tokens;
 pub mod vm;
 pub mod zfs;
