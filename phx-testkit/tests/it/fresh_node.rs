@@ -157,6 +157,16 @@ fn a_fresh_node_reaches_the_estate_and_a_second_run_changes_nothing() {
         assert!(zfs["pools"][name].is_object(), "pool {name}: {zfs}");
     }
     let storages = contents(root);
+    let nfs = std::fs::read_to_string(root.join("etc/pve/storage.cfg"))
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with("nfs: "))
+        .count();
+    assert_eq!(
+        nfs,
+        hyp["nfs"]["exports"].as_array().unwrap().len(),
+        "one NFS storage per export"
+    );
     for d in hyp["zfs"]["datasets"].as_array().unwrap() {
         let (pool, name) = (d["pool"].as_str().unwrap(), d["name"].as_str().unwrap());
         assert!(
@@ -168,23 +178,42 @@ fn a_fresh_node_reaches_the_estate_and_a_second_run_changes_nothing() {
             "{pool}-{name}: {storages:?}"
         );
     }
-    // Every bind source exists with the owner the guests see.
+    // Every bind source (mount_points, and shared volumes a container of
+    // the file mounts) exists with the owner the guests see: every fixture
+    // container is unprivileged.
     use std::os::unix::fs::MetadataExt;
-    for c in read_json(&upstream_dir().join(LXC))["lxc_configs"]
+    let lxcs = read_json(&upstream_dir().join(LXC))["lxc_configs"].clone();
+    let mut sources: Vec<&str> = lxcs
         .as_object()
         .unwrap()
         .values()
-    {
-        for m in c["mount_points"].as_array().into_iter().flatten() {
-            let src = root.join(m["host_path"].as_str().unwrap().trim_start_matches('/'));
-            let meta = std::fs::metadata(&src).unwrap_or_else(|e| panic!("{}: {e}", src.display()));
-            assert_eq!(
-                (meta.uid(), meta.gid()),
-                (100_000, 100_000),
-                "{}",
-                src.display()
-            );
-        }
+        .flat_map(|c| c["mount_points"].as_array().into_iter().flatten())
+        .map(|m| m["host_path"].as_str().unwrap())
+        .collect();
+    let shared = hyp["shared_volumes"].as_object().unwrap();
+    sources.extend(
+        shared
+            .values()
+            .filter(|v| {
+                v["mounts"]
+                    .as_object()
+                    .is_some_and(|m| m.keys().any(|ct| lxcs.get(ct).is_some()))
+            })
+            .map(|v| v["host_path"].as_str().unwrap()),
+    );
+    assert!(
+        sources.contains(&"/mnt/pve/quickOS/shared-prod-data/ssl"),
+        "CT 910's shared ssl_certs: {sources:?}"
+    );
+    for src in sources {
+        let src = root.join(src.trim_start_matches('/'));
+        let meta = std::fs::metadata(&src).unwrap_or_else(|e| panic!("{}: {e}", src.display()));
+        assert_eq!(
+            (meta.uid(), meta.gid()),
+            (100_000, 100_000),
+            "{}",
+            src.display()
+        );
     }
     // Every guest exists, each disk on a storage whose content allows it.
     let lxc = volumes(root, "etc/pve/lxc", &["rootfs", "mp"]);
