@@ -6,6 +6,7 @@
 
 pub mod armed;
 pub mod crypt;
+pub mod download;
 pub mod edit;
 pub mod exit;
 pub mod fsutil;
@@ -25,6 +26,7 @@ pub use guest_step::{
     FromGuestStep, GuestCommandStep, GuestFileStep, GuestJsonStep, GuestSecretStep, JsonSet,
     JsonUpsert,
 };
+pub use download::{Checksum, DownloadStep};
 pub use plan::{Plan, StepSink};
 pub use read::{read_jsonl, MAX_STREAM_BYTES};
 pub use step::{
