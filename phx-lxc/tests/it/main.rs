@@ -9,4 +9,5 @@ mod content;
 mod letsgo;
 mod owned_lines;
 mod planner;
+mod templates;
 mod threads;
