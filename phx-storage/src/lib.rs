@@ -1,8 +1,9 @@
 //! phx-storage: the node's storage as a plan — ZFS pools (never on a disk
 //! that carries anything unless the operator names it), datasets with their
 //! properties, the ARC limit, the Proxmox storages (`storage.cfg`
-//! entries) the datasets back, the NFS exports and containers' bind-mount
-//! sources. Nothing is ever destroyed: a dataset or
+//! entries) the datasets back, the NFS exports, containers' bind-mount
+//! sources, and the container templates and cloud images guests are made
+//! from. Nothing is ever destroyed: a dataset or
 //! storage gone from the JSON is reported, not removed.
 //!
 //! [`observe`] reads the node (`zpool`/`zfs`/`wipefs`/`lsblk`, storage.cfg,
@@ -15,6 +16,7 @@ pub mod bind;
 pub mod cli;
 pub mod datasets;
 pub mod disks;
+pub mod fetch;
 pub mod nfs;
 pub mod observe;
 pub mod pools;
@@ -71,9 +73,11 @@ pub fn plan_into<S: StepSink>(
     let arc = arc::plan(inv, seen, &mut notes);
     let nfs = nfs::plan(inv, &mut notes);
     let binds = bind::plan(inv, &mut notes);
+    // After the storages: pveam needs the storage it downloads to.
+    let fetches = fetch::plan(inv, seen);
     let before = sink.len();
     let all = pools.into_iter().chain(datasets).chain(storages);
-    for (id, action) in all.chain(arc).chain(nfs).chain(binds) {
+    for (id, action) in all.chain(arc).chain(nfs).chain(binds).chain(fetches) {
         sink.push(id, action);
     }
     Ok(Summary {

@@ -32,6 +32,10 @@ pub struct Observed {
     /// The running module's limit; `None` when ZFS is not loaded.
     pub arc_live: Option<u64>,
     pub modprobe_conf: Option<String>,
+    /// Container templates (`phx_common::fetch`'s paths) that exist.
+    pub templates: BTreeSet<String>,
+    /// Cloud images that exist: the `template_image` as written → where.
+    pub images: BTreeMap<String, String>,
     pub notes: Vec<String>,
     /// Programs run while observing.
     pub calls: usize,
@@ -186,6 +190,19 @@ pub fn observe(inv: &Inventory, state_root: &Path) -> anyhow::Result<Observed> {
             None => None,
         };
     seen.modprobe_conf = read(MODPROBE_CONF)?;
+    for (t, _) in phx_common::fetch::templates(inv).into_values() {
+        if let Some(p) = t.path().filter(|p| under_root(state_root, p).is_file()) {
+            seen.templates.insert(p);
+        }
+    }
+    for image in phx_common::fetch::images(inv).into_keys() {
+        let found = phx_common::fetch::image_candidates(image)
+            .into_iter()
+            .find(|c| under_root(state_root, c).is_file());
+        if let Some(at) = found {
+            seen.images.insert(image.to_string(), at);
+        }
+    }
     seen.calls = r.calls;
     Ok(seen)
 }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 /// Every double, by the name of the program it stands in for.
-pub const DOUBLES: [&str; 13] = [
+pub const DOUBLES: [&str; 14] = [
     "pct",
     "qm",
     "pvesm",
@@ -23,6 +23,7 @@ pub const DOUBLES: [&str; 13] = [
     "wipefs",
     "lsblk",
     "exportfs",
+    "pveam",
 ];
 
 pub fn doubles_dir() -> PathBuf {

@@ -10,6 +10,7 @@ pub mod alone;
 pub mod config;
 pub mod doubles;
 pub mod guests;
+pub mod http;
 pub mod real;
 pub mod report;
 

@@ -9,7 +9,7 @@ use std::ffi::OsString;
 use std::path::Path;
 use std::process::Output;
 
-pub const DOUBLES: [&str; 8] = [
+pub const DOUBLES: [&str; 9] = [
     "zpool",
     "zfs",
     "wipefs",
@@ -18,14 +18,16 @@ pub const DOUBLES: [&str; 8] = [
     "exportfs",
     "apt-get",
     "systemctl",
+    "pveam",
 ];
 /// The programs whose calls change something, per double log.
-pub const MUTATING: [(&str, &[&str]); 5] = [
+pub const MUTATING: [(&str, &[&str]); 6] = [
     ("zpool", &["create"]),
     ("zfs", &["create", "set"]),
     ("wipefs", &["-a"]),
     ("pvesm", &["add", "set"]),
     ("exportfs", &["-ra"]),
+    ("pveam", &["update", "download"]),
 ];
 
 pub fn path() -> OsString {
@@ -59,8 +61,17 @@ pub fn fixture_disks() -> Vec<String> {
         .collect()
 }
 
-/// examples/state with every fixture disk present and blank.
+/// examples/state with every fixture disk present and blank, and the
+/// fixture's cloud image in place (its default source is on the internet,
+/// which tests never reach; fetch.rs downloads images from a local server).
 pub fn fresh_node() -> tempfile::TempDir {
+    let root = bare_node();
+    phx_testkit::put_images(&upstream_dir(), root.path());
+    root
+}
+
+/// examples/state with every fixture disk present and blank: nothing else.
+pub fn bare_node() -> tempfile::TempDir {
     let root = tempfile::tempdir().unwrap();
     copy_tree(&workspace().join("examples/state"), root.path());
     let disks: serde_json::Map<String, Value> = fixture_disks()

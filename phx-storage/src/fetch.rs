@@ -1,0 +1,93 @@
+//! Container templates and cloud images the guests are made from, fetched
+//! when missing (the list is `phx_common::fetch`'s, which phx-lxc and phx-vm
+//! read too, so they accept exactly what is fetched here):
+//!
+//! - templates with `pveam update` (once, only when one is missing) then
+//!   `pveam download STORAGE FILE`, which verifies the template against the
+//!   index's SHA-512 (pve-manager PVE/API2/Nodes.pm:1829 apl_download →
+//!   pve-common PVE/Tools.pm:1486 download_file_from_url, `hash_required`);
+//!   a name the index does not offer fails that step with pveam's message;
+//! - cloud images with a `download` step (phx-apply fetches with curl,
+//!   checks the digest, then renames into place). An image already there is
+//!   verified on every run only when its digest is in the JSON: with a
+//!   checksum file that would be a download each run, so it is left as it is.
+//!
+//! The steps come after the storages (`pvesm add`) in the plan, since pveam
+//! needs the storage to exist.
+
+use crate::Observed;
+use phx_common::config::Inventory;
+use phx_common::fetch;
+use phx_plan::{argv, Action, Checksum, CommandStep, DownloadStep};
+
+pub fn plan(inv: &Inventory, seen: &Observed) -> Vec<(String, Action)> {
+    let mut steps = Vec::new();
+    let missing: Vec<_> = fetch::templates(inv)
+        .into_values()
+        .filter(|(t, _)| {
+            t.path()
+                .is_some_and(|p| !seen.templates.contains(&p))
+        })
+        .collect();
+    if !missing.is_empty() {
+        steps.push((
+            "storage:templates:update".to_string(),
+            Action::Command(CommandStep {
+                argv: argv(&["pveam", "update"]),
+                unless: None,
+                only_if: None,
+                desc: format!(
+                    "update the container template index for {} missing template(s)",
+                    missing.len()
+                ),
+                notify: vec![],
+            }),
+        ));
+    }
+    for (t, ids) in missing {
+        steps.push((
+            format!("storage:template:{}:{}", t.storage, t.file),
+            Action::Command(CommandStep {
+                argv: argv(&["pveam", "download", &t.storage, &t.file]),
+                unless: None,
+                only_if: None,
+                desc: format!(
+                    "download template {} to storage {} (for {})",
+                    t.file,
+                    t.storage,
+                    guests("CT", &ids)
+                ),
+                notify: vec![],
+            }),
+        ));
+    }
+    for (image, (target, src, ids)) in fetch::images(inv) {
+        let path = match seen.images.get(image) {
+            None => target,
+            // Verified where it is, without the network.
+            Some(at) if !matches!(src.checksum, Checksum::ChecksumUrl(_)) => at.clone(),
+            Some(_) => continue,
+        };
+        steps.push((
+            format!("storage:image:{image}"),
+            Action::Download(DownloadStep {
+                desc: format!(
+                    "download {} to {path} (for {})",
+                    src.url,
+                    guests("VM", &ids)
+                ),
+                path,
+                url: src.url,
+                checksum: src.checksum,
+            }),
+        ));
+    }
+    steps
+}
+
+fn guests(noun: &str, ids: &[u32]) -> String {
+    ids.iter()
+        .map(|i| format!("{noun} {i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
