@@ -81,7 +81,10 @@ impl Run<'_> {
                 return Ok(outcome(
                     step,
                     Status::Failed,
-                    format!("{} exists and is not a regular file; it is left as it is", d.path),
+                    format!(
+                        "{} exists and is not a regular file; it is left as it is",
+                        d.path
+                    ),
                 ))
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
@@ -95,7 +98,11 @@ impl Run<'_> {
             } else {
                 (Status::Skipped, "not downloaded under --root")
             };
-            return Ok(outcome(step, status, format!("{what}: {} from {}", d.path, d.url)));
+            return Ok(outcome(
+                step,
+                status,
+                format!("{what}: {} from {}", d.path, d.url),
+            ));
         }
         if !exists && self.opts.check {
             return Ok(outcome(
@@ -109,8 +116,8 @@ impl Run<'_> {
             Err(e) => return Ok(outcome(step, Status::Failed, e)),
         };
         if exists {
-            let (got, _) = file_digests(&dest, algo)
-                .with_context(|| format!("reading {}", dest.display()))?;
+            let (got, _) =
+                file_digests(&dest, algo).with_context(|| format!("reading {}", dest.display()))?;
             return Ok(if got == want {
                 outcome(
                     step,
@@ -179,7 +186,8 @@ impl Run<'_> {
             Ok(r) => {
                 return Err(format!(
                     "ran {shown}; it exited with {}; output:\n{}\nnothing was kept",
-                    r.code.map_or("a signal".to_string(), |c| format!("status {c}")),
+                    r.code
+                        .map_or("a signal".to_string(), |c| format!("status {c}")),
                     r.output()
                 ))
             }

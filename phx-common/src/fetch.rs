@@ -160,7 +160,10 @@ pub fn image_candidates(image: &str) -> Vec<String> {
     if image.starts_with('/') {
         vec![image.to_string()]
     } else {
-        vec![format!("{ISO_DIR}/{image}"), format!("{IMPORT_DIR}/{image}")]
+        vec![
+            format!("{ISO_DIR}/{image}"),
+            format!("{IMPORT_DIR}/{image}"),
+        ]
     }
 }
 
@@ -187,7 +190,11 @@ pub struct ImageSource {
 pub fn ubuntu_default(image: &str) -> Option<(String, String)> {
     let (release, rest) = image.split_once("-server-cloudimg-")?;
     let arch = rest.strip_suffix(".img")?;
-    let word = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    let word = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    };
     if !word(release) || !word(arch) || !release.starts_with(|c: char| c.is_ascii_lowercase()) {
         return None;
     }
@@ -287,11 +294,16 @@ mod tests {
         assert_eq!(t.len(), 1, "clones fetch nothing");
         let i = images(&inv);
         let (target, src, ids) = &i["noble-server-cloudimg-amd64.img"];
-        assert_eq!(target, "/var/lib/vz/template/iso/noble-server-cloudimg-amd64.img");
+        assert_eq!(
+            target,
+            "/var/lib/vz/template/iso/noble-server-cloudimg-amd64.img"
+        );
         assert!(src.defaulted);
         assert_eq!(
             src.checksum,
-            Checksum::ChecksumUrl("https://cloud-images.ubuntu.com/noble/current/SHA256SUMS".into())
+            Checksum::ChecksumUrl(
+                "https://cloud-images.ubuntu.com/noble/current/SHA256SUMS".into()
+            )
         );
         assert_eq!(ids, &vec![9000]);
     }
@@ -305,10 +317,15 @@ mod tests {
             "local:vztmpl/d.tar.zst"
         );
         let local = r("local:vztmpl/d.tar.zst").unwrap();
-        assert_eq!(local.path().unwrap(), "/var/lib/vz/template/cache/d.tar.zst");
+        assert_eq!(
+            local.path().unwrap(),
+            "/var/lib/vz/template/cache/d.tar.zst"
+        );
         // A configured storage whose directory the JSON does not tell.
         assert_eq!(r("quickOS-lxc-disks:vztmpl/d.tar.zst").unwrap().dir, None);
-        assert!(r("nosuch:vztmpl/d.tar.zst").unwrap_err().contains("\"nosuch\" is not one"));
+        assert!(r("nosuch:vztmpl/d.tar.zst")
+            .unwrap_err()
+            .contains("\"nosuch\" is not one"));
         assert!(r("/quickOS/lxc-disks/template/cache/d.tar.zst").is_err());
         assert!(r("/fastData/shared-iso/d.tar.zst").is_err());
         assert!(r("ubuntu.tar.zst").is_err());

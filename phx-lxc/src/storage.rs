@@ -43,9 +43,12 @@ impl<'a> Storages<'a> {
     /// `/fastData/shared-iso/template/cache/x.tar.zst` → `fastData-shared-iso:vztmpl/x.tar.zst`;
     /// `local:vztmpl/x.tar.zst` stays as it is. `Err` says what was expected.
     pub fn template_volid(&self, template: &str) -> Result<String, String> {
-        fetch::resolve_template(self.host, template, |id| self.is_known(id), || {
-            self.known_list()
-        })
+        fetch::resolve_template(
+            self.host,
+            template,
+            |id| self.is_known(id),
+            || self.known_list(),
+        )
         .map(|t| t.volid())
     }
 }

@@ -122,7 +122,9 @@ pub fn sums_lookup(text: &str, name: &str) -> Result<(Algo, String), String> {
         let hex = hex.to_ascii_lowercase();
         match &found {
             Some(h) if *h != hex => {
-                return Err(format!("the checksum file lists {name} twice, with different digests"))
+                return Err(format!(
+                    "the checksum file lists {name} twice, with different digests"
+                ))
             }
             _ => found = Some(hex),
         }
@@ -131,7 +133,9 @@ pub fn sums_lookup(text: &str, name: &str) -> Result<(Algo, String), String> {
     let algo = Algo::of_hex_len(hex.len())
         .filter(|a| digest_problem(*a, &hex).is_none())
         .ok_or_else(|| {
-            format!("the checksum file's digest for {name} is neither sha256 nor sha512 hex ({hex:?})")
+            format!(
+                "the checksum file's digest for {name} is neither sha256 nor sha512 hex ({hex:?})"
+            )
         })?;
     Ok((algo, hex))
 }
@@ -142,7 +146,10 @@ mod tests {
 
     #[test]
     fn urls() {
-        assert_eq!(url_problem("https://cloud-images.ubuntu.com/noble/current/x.img"), None);
+        assert_eq!(
+            url_problem("https://cloud-images.ubuntu.com/noble/current/x.img"),
+            None
+        );
         assert_eq!(url_problem("http://127.0.0.1:8000/x.img"), None);
         assert!(url_problem("ftp://h/x").is_some());
         assert!(url_problem("file:///etc/shadow").is_some());
@@ -174,8 +181,12 @@ mod tests {
             sums_lookup(&text, "other.img"),
             Ok((Algo::Sha512, "b".repeat(128)))
         );
-        assert!(sums_lookup(&text, "none.img").unwrap_err().contains("no line"));
-        assert!(sums_lookup("abc  x\n", "x").unwrap_err().contains("neither"));
+        assert!(sums_lookup(&text, "none.img")
+            .unwrap_err()
+            .contains("no line"));
+        assert!(sums_lookup("abc  x\n", "x")
+            .unwrap_err()
+            .contains("neither"));
         let twice = format!("{}  x\n{}  x\n", "1".repeat(64), "2".repeat(64));
         assert!(sums_lookup(&twice, "x").unwrap_err().contains("twice"));
     }
@@ -196,7 +207,10 @@ mod tests {
             desc: "d".into(),
         };
         let j = serde_json::to_string(&s).unwrap();
-        assert!(j.contains(r#""checksum":{"checksum_url":"https://h/SHA256SUMS"}"#), "{j}");
+        assert!(
+            j.contains(r#""checksum":{"checksum_url":"https://h/SHA256SUMS"}"#),
+            "{j}"
+        );
         assert_eq!(serde_json::from_str::<DownloadStep>(&j).unwrap(), s);
     }
 }

@@ -22,11 +22,11 @@ mod step;
 mod trailer;
 mod writer;
 
+pub use download::{Checksum, DownloadStep};
 pub use guest_step::{
     FromGuestStep, GuestCommandStep, GuestFileStep, GuestJsonStep, GuestSecretStep, JsonSet,
     JsonUpsert,
 };
-pub use download::{Checksum, DownloadStep};
 pub use plan::{Plan, StepSink};
 pub use read::{read_jsonl, MAX_STREAM_BYTES};
 pub use step::{

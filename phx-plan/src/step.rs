@@ -1,9 +1,9 @@
 //! One step of a plan: what it acts on and how, as one JSON line.
 
+use crate::download::DownloadStep;
 use crate::guest_step::{
     FromGuestStep, GuestCommandStep, GuestFileStep, GuestJsonStep, GuestSecretStep,
 };
-use crate::download::DownloadStep;
 use serde::{Deserialize, Serialize};
 
 /// The plan format's version, in every step and trailer.

@@ -306,7 +306,11 @@ pub fn vm(b: &mut Builder) -> Value {
 /// each needs template_image, a URL needs a checksum key, and one checksum
 /// key at most.
 fn image_source_rules() -> Value {
-    let sums = ["template_image_sha256", "template_image_sha512", "template_image_checksum_url"];
+    let sums = [
+        "template_image_sha256",
+        "template_image_sha512",
+        "template_image_checksum_url",
+    ];
     let mut rules: Vec<Value> = std::iter::once("template_image_url")
         .chain(sums)
         .map(|k| json!({"if": present(k), "then": present("template_image")}))

@@ -24,10 +24,7 @@ pub fn plan(inv: &Inventory, seen: &Observed) -> Vec<(String, Action)> {
     let mut steps = Vec::new();
     let missing: Vec<_> = fetch::templates(inv)
         .into_values()
-        .filter(|(t, _)| {
-            t.path()
-                .is_some_and(|p| !seen.templates.contains(&p))
-        })
+        .filter(|(t, _)| t.path().is_some_and(|p| !seen.templates.contains(&p)))
         .collect();
     if !missing.is_empty() {
         steps.push((

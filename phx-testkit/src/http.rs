@@ -86,8 +86,7 @@ fn serve(conn: TcpStream, s: &Served) {
                 .as_bytes(),
             )
             .and_then(|()| out.write_all(&b)),
-        None => out.write_all(
-            b"HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-        ),
+        None => out
+            .write_all(b"HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"),
     };
 }

@@ -247,9 +247,8 @@ impl<'a, S: StepSink> Planner<'a, S> {
         // A template made from an image phx-storage fetches in this run
         // has no known size yet: its clones are not resized from a guess
         // (they are on the next run, once the image is there).
-        let fetched_now = w.disk.is_none()
-            && !self.seen.confs.contains_key(&vmid)
-            && w.s.clone_from.is_none();
+        let fetched_now =
+            w.disk.is_none() && !self.seen.confs.contains_key(&vmid) && w.s.clone_from.is_none();
         if !fetched_now {
             self.disks.insert(vmid, fin);
         }

@@ -15,11 +15,17 @@ const IMAGE: &[u8] = b"QFI\xfb a cloud image, or as much of one as a test needs\
 const TARGET: &str = "/var/lib/vz/template/iso/noble-server-cloudimg-amd64.img";
 
 fn sha256(b: &[u8]) -> String {
-    sha2::Sha256::digest(b).iter().map(|x| format!("{x:02x}")).collect()
+    sha2::Sha256::digest(b)
+        .iter()
+        .map(|x| format!("{x:02x}"))
+        .collect()
 }
 
 fn sha512(b: &[u8]) -> String {
-    sha2::Sha512::digest(b).iter().map(|x| format!("{x:02x}")).collect()
+    sha2::Sha512::digest(b)
+        .iter()
+        .map(|x| format!("{x:02x}"))
+        .collect()
 }
 
 fn dl(url: &str, checksum: Checksum) -> Step {
@@ -69,7 +75,11 @@ fn a_missing_image_is_downloaded_verified_and_kept_on_the_second_run() {
     let again = apply(&plan, &opts(root.path())).unwrap();
     assert_eq!(again.outcomes[0].status, Status::Ok, "{:?}", again.outcomes);
     assert_eq!(again.changed(), 0);
-    assert_eq!(srv.requests().len(), 1, "a present, verified image is not fetched again");
+    assert_eq!(
+        srv.requests().len(),
+        1,
+        "a present, verified image is not fetched again"
+    );
 }
 
 #[test]
@@ -88,7 +98,11 @@ fn a_checksum_file_in_binary_mode_and_sha512_both_verify() {
     let root = tempfile::tempdir().unwrap();
     let r = apply(&[dl(&url, Checksum::ChecksumUrl(sums))], &opts(root.path())).unwrap();
     assert_eq!(r.outcomes[0].status, Status::Changed, "{:?}", r.outcomes);
-    assert!(r.outcomes[0].detail.contains("sha256 verified"), "{}", r.outcomes[0].detail);
+    assert!(
+        r.outcomes[0].detail.contains("sha256 verified"),
+        "{}",
+        r.outcomes[0].detail
+    );
     let other = tempfile::tempdir().unwrap();
     let r = apply(
         &[dl(&url, Checksum::Sha512(sha512(IMAGE)))],
@@ -105,11 +119,19 @@ fn a_wrong_checksum_fails_with_nothing_left_behind() {
     let url = srv.put("/x/noble-server-cloudimg-amd64.img", IMAGE);
     let root = tempfile::tempdir().unwrap();
     let wrong = sha256(b"another image");
-    let r = apply(&[dl(&url, Checksum::Sha256(wrong.clone()))], &opts(root.path())).unwrap();
+    let r = apply(
+        &[dl(&url, Checksum::Sha256(wrong.clone()))],
+        &opts(root.path()),
+    )
+    .unwrap();
     let o = &r.outcomes[0];
     assert_eq!(o.status, Status::Failed);
     assert!(o.detail.contains("checksum mismatch"), "{}", o.detail);
-    assert!(o.detail.contains(&wrong) && o.detail.contains(&sha256(IMAGE)), "{}", o.detail);
+    assert!(
+        o.detail.contains(&wrong) && o.detail.contains(&sha256(IMAGE)),
+        "{}",
+        o.detail
+    );
     assert!(
         dir_names(root.path()).is_empty(),
         "no target, no temp file: {:?}",
@@ -122,10 +144,22 @@ fn a_failed_fetch_fails_with_nothing_left_behind() {
     let srv = Server::start();
     let root = tempfile::tempdir().unwrap();
     let url = format!("{}/missing.img", srv.base);
-    let r = apply(&[dl(&url, Checksum::Sha256(sha256(IMAGE)))], &opts(root.path())).unwrap();
+    let r = apply(
+        &[dl(&url, Checksum::Sha256(sha256(IMAGE)))],
+        &opts(root.path()),
+    )
+    .unwrap();
     assert_eq!(r.outcomes[0].status, Status::Failed);
-    assert!(r.outcomes[0].detail.contains("404"), "{}", r.outcomes[0].detail);
-    assert!(dir_names(root.path()).is_empty(), "{:?}", dir_names(root.path()));
+    assert!(
+        r.outcomes[0].detail.contains("404"),
+        "{}",
+        r.outcomes[0].detail
+    );
+    assert!(
+        dir_names(root.path()).is_empty(),
+        "{:?}",
+        dir_names(root.path())
+    );
 }
 
 #[test]
@@ -136,13 +170,24 @@ fn an_existing_file_with_another_checksum_is_an_error_and_untouched() {
     let at = root.path().join(&TARGET[1..]);
     std::fs::create_dir_all(at.parent().unwrap()).unwrap();
     std::fs::write(&at, b"an image the operator put here").unwrap();
-    let r = apply(&[dl(&url, Checksum::Sha256(sha256(IMAGE)))], &opts(root.path())).unwrap();
+    let r = apply(
+        &[dl(&url, Checksum::Sha256(sha256(IMAGE)))],
+        &opts(root.path()),
+    )
+    .unwrap();
     let o = &r.outcomes[0];
     assert_eq!(o.status, Status::Failed);
-    for part in [TARGET, &sha256(IMAGE), &sha256(b"an image the operator put here")] {
+    for part in [
+        TARGET,
+        &sha256(IMAGE),
+        &sha256(b"an image the operator put here"),
+    ] {
         assert!(o.detail.contains(part), "{part} in {}", o.detail);
     }
-    assert_eq!(std::fs::read(&at).unwrap(), b"an image the operator put here");
+    assert_eq!(
+        std::fs::read(&at).unwrap(),
+        b"an image the operator put here"
+    );
     assert!(srv.requests().is_empty(), "nothing fetched");
 }
 
@@ -167,13 +212,41 @@ fn odd_urls_digests_and_paths_are_refused_before_anything_runs() {
     let root = tempfile::tempdir().unwrap();
     let good = sha256(IMAGE);
     for (url, sum, what) in [
-        ("file:///etc/shadow", Checksum::Sha256(good.clone()), "http:// or https://"),
-        ("ftp://h/x.img", Checksum::Sha256(good.clone()), "http:// or https://"),
-        ("https://h/x\0.img", Checksum::Sha256(good.clone()), "control"),
-        ("https://h/x.img", Checksum::Sha256("abc".into()), "64 hexadecimal"),
-        ("https://h/x.img", Checksum::Sha512(good.clone()), "128 hexadecimal"),
-        ("https://h/x.img", Checksum::ChecksumUrl("gopher://h/S".into()), "checksum_url"),
-        ("https://h/", Checksum::ChecksumUrl("https://h/S".into()), "names no file"),
+        (
+            "file:///etc/shadow",
+            Checksum::Sha256(good.clone()),
+            "http:// or https://",
+        ),
+        (
+            "ftp://h/x.img",
+            Checksum::Sha256(good.clone()),
+            "http:// or https://",
+        ),
+        (
+            "https://h/x\0.img",
+            Checksum::Sha256(good.clone()),
+            "control",
+        ),
+        (
+            "https://h/x.img",
+            Checksum::Sha256("abc".into()),
+            "64 hexadecimal",
+        ),
+        (
+            "https://h/x.img",
+            Checksum::Sha512(good.clone()),
+            "128 hexadecimal",
+        ),
+        (
+            "https://h/x.img",
+            Checksum::ChecksumUrl("gopher://h/S".into()),
+            "checksum_url",
+        ),
+        (
+            "https://h/",
+            Checksum::ChecksumUrl("https://h/S".into()),
+            "names no file",
+        ),
     ] {
         let err = apply(&[dl(url, sum)], &opts(root.path())).unwrap_err();
         assert!(format!("{err:#}").contains(what), "{url}: {err:#}");

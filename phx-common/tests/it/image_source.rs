@@ -35,7 +35,9 @@ fn load_with(vm0: Value) -> Result<Inventory, Problems> {
 }
 
 fn refused(vm0: Value, path: &str, expected: &str) {
-    let p = load_with(vm0).err().expect("refused");
+    let Err(p) = load_with(vm0) else {
+        panic!("refused")
+    };
     assert!(
         p.list.iter().any(|x| x.file.ends_with(FILES[2])
             && x.path == format!("vms[0].{path}")
@@ -57,15 +59,18 @@ fn the_keys_are_read() {
     );
     let sums = "https://example.org/images/SHA512SUMS";
     let inv =
-        load_with(json!({"template_image_url": URL, "template_image_checksum_url": sums}))
-            .unwrap();
+        load_with(json!({"template_image_url": URL, "template_image_checksum_url": sums})).unwrap();
     assert_eq!(
         inv.vms[0].template_image_checksum,
         Some(Checksum::ChecksumUrl(sums.into()))
     );
-    let inv = load_with(json!({"template_image_url": URL, "template_image_sha512": "0".repeat(128)}))
-        .unwrap();
-    assert!(matches!(inv.vms[0].template_image_checksum, Some(Checksum::Sha512(_))));
+    let inv =
+        load_with(json!({"template_image_url": URL, "template_image_sha512": "0".repeat(128)}))
+            .unwrap();
+    assert!(matches!(
+        inv.vms[0].template_image_checksum,
+        Some(Checksum::Sha512(_))
+    ));
 }
 
 #[test]
@@ -76,7 +81,11 @@ fn misuses_are_refused() {
         "template_image_url",
         "http:// or https://",
     );
-    refused(json!({"template_image_url": URL}), "template_image_url", "a checksum");
+    refused(
+        json!({"template_image_url": URL}),
+        "template_image_url",
+        "a checksum",
+    );
     refused(
         json!({"template_image_url": URL, "template_image_sha256": "abc"}),
         "template_image_sha256",

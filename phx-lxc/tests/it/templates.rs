@@ -29,7 +29,10 @@ fn a_missing_template_is_noted_with_who_fetches_it() {
     std::fs::write(&at, b"template").unwrap();
     let planned = plan(&inv, root.path(), Options::default());
     assert!(
-        !planned.notes.iter().any(|n| n.contains("not on the host yet")),
+        !planned
+            .notes
+            .iter()
+            .any(|n| n.contains("not on the host yet")),
         "{:?}",
         planned.notes
     );

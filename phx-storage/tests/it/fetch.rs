@@ -51,7 +51,11 @@ fn serving(body: &[u8], listed: &str) -> (Server, Value) {
 
 fn plan_steps(cfg: &Path, root: &Path) -> Vec<Step> {
     let out = phx_storage(cfg, root, &[]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     phx_plan::read_jsonl(&out.stdout[..]).unwrap()
 }
 
@@ -129,7 +133,11 @@ fn a_fresh_node_gets_its_template_and_image_and_a_second_run_fetches_nothing() {
     let (second, _) = converge(cfg.path(), root, &[]);
     assert_eq!(second.changed(), 0, "{:?}", second.outcomes);
     assert!(pveam_log(root).is_empty(), "{:?}", pveam_log(root));
-    assert!(mutating_calls(root).is_empty(), "{:?}", mutating_calls(root));
+    assert!(
+        mutating_calls(root).is_empty(),
+        "{:?}",
+        mutating_calls(root)
+    );
     assert_eq!(srv.requests().len(), requests, "nothing fetched again");
 }
 
@@ -151,12 +159,18 @@ fn a_template_pveam_does_not_offer_fails_its_step_with_pveam_s_message() {
         failed.id,
         "storage:template:fastData-shared-iso:ubuntu-99.04-standard_99.04-1_amd64.tar.zst"
     );
-    assert!(failed.detail.contains("template: no such template"), "{}", failed.detail);
-    assert!(!root.join("fastData/shared-iso/template/cache").exists()
-        || std::fs::read_dir(root.join("fastData/shared-iso/template/cache"))
-            .unwrap()
-            .next()
-            .is_none());
+    assert!(
+        failed.detail.contains("template: no such template"),
+        "{}",
+        failed.detail
+    );
+    assert!(
+        !root.join("fastData/shared-iso/template/cache").exists()
+            || std::fs::read_dir(root.join("fastData/shared-iso/template/cache"))
+                .unwrap()
+                .next()
+                .is_none()
+    );
 }
 
 #[test]
@@ -169,7 +183,11 @@ fn a_wrong_checksum_fails_with_nothing_left_behind() {
     let report = phx_apply::apply(&steps, &apply_opts(root, path())).unwrap();
     let failed = report.failed().expect("the download fails");
     assert_eq!(failed.id, format!("storage:image:{IMAGE}"));
-    assert!(failed.detail.contains("checksum mismatch"), "{}", failed.detail);
+    assert!(
+        failed.detail.contains("checksum mismatch"),
+        "{}",
+        failed.detail
+    );
     let dir = root.join("var/lib/vz/template/iso");
     // examples/state's own stand-in image aside.
     let left: Vec<_> = std::fs::read_dir(&dir)
@@ -189,7 +207,9 @@ fn an_existing_image_with_another_digest_is_an_error_and_untouched() {
     let root = root.path();
     let srv = Server::start();
     let url = srv.put(&format!("/x/{IMAGE}"), BODY);
-    let cfg = fixture_with_image(json!({"template_image_url": url, "template_image_sha256": sha256(BODY)}));
+    let cfg = fixture_with_image(
+        json!({"template_image_url": url, "template_image_sha256": sha256(BODY)}),
+    );
     let at = root.join(IMAGE_AT);
     std::fs::create_dir_all(at.parent().unwrap()).unwrap();
     std::fs::write(&at, b"an older image").unwrap();
@@ -197,8 +217,16 @@ fn an_existing_image_with_another_digest_is_an_error_and_untouched() {
     let report = phx_apply::apply(&steps, &apply_opts(root, path())).unwrap();
     let failed = report.failed().expect("the check fails");
     assert_eq!(failed.id, format!("storage:image:{IMAGE}"));
-    for part in [&format!("/{IMAGE_AT}"), &sha256(BODY), &sha256(b"an older image")] {
-        assert!(failed.detail.contains(part.as_str()), "{part}: {}", failed.detail);
+    for part in [
+        &format!("/{IMAGE_AT}"),
+        &sha256(BODY),
+        &sha256(b"an older image"),
+    ] {
+        assert!(
+            failed.detail.contains(part.as_str()),
+            "{part}: {}",
+            failed.detail
+        );
     }
     assert_eq!(std::fs::read(&at).unwrap(), b"an older image");
     assert!(srv.requests().is_empty());

@@ -15,7 +15,11 @@ fn the_upstream_image_is_planned_from_where_phx_storage_puts_it() {
     let root = tempfile::tempdir().unwrap();
     let planned = plan(&inv, root.path(), Options::default());
     let note = "image noble-server-cloudimg-amd64.img (VM 9000) is not on the host yet: phx-storage (`phoenix-cli setup storage`, run before the guests) fetches it to /var/lib/vz/template/iso/noble-server-cloudimg-amd64.img from https://cloud-images.ubuntu.com/noble/current/noble-server-cloudimg-amd64.img (the Ubuntu cloud image default, as the original system's vm-manager.sh), verified by https://cloud-images.ubuntu.com/noble/current/SHA256SUMS";
-    assert!(planned.notes.iter().any(|n| n == note), "{:?}", planned.notes);
+    assert!(
+        planned.notes.iter().any(|n| n == note),
+        "{:?}",
+        planned.notes
+    );
     let create = planned
         .plan
         .steps
@@ -44,7 +48,10 @@ fn an_image_already_there_is_not_noted() {
     std::fs::write(&at, vec![0u8; 4096]).unwrap();
     let planned = plan(&inv, root.path(), Options::default());
     assert!(
-        !planned.notes.iter().any(|n| n.contains("not on the host yet")),
+        !planned
+            .notes
+            .iter()
+            .any(|n| n.contains("not on the host yet")),
         "{:?}",
         planned.notes
     );

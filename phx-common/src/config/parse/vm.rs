@@ -108,7 +108,9 @@ fn image_source(
     [url, sha256, sha512, sums]: [Option<Scalar>; 4],
 ) -> (Option<String>, Option<phx_plan::Checksum>) {
     use phx_plan::Checksum;
-    let url = r.opt(at, "template_image_url", url, |r, at, v| r.token(at, v, is_url, URL));
+    let url = r.opt(at, "template_image_url", url, |r, at, v| {
+        r.token(at, v, is_url, URL)
+    });
     let given = [
         ("template_image_sha256", sha256.is_some()),
         ("template_image_sha512", sha512.is_some()),
