@@ -8,5 +8,6 @@ mod pct_double;
 mod pct_double_exec;
 mod phoenix_cli;
 mod phoenix_cli_estate;
+mod pveam_double;
 mod qm_double;
 mod registry;
