@@ -16,9 +16,36 @@
 //! needs the storage to exist.
 
 use crate::Observed;
-use phx_common::config::Inventory;
+use phx_common::config::{Inventory, Problems};
 use phx_common::fetch;
 use phx_plan::{argv, Action, Checksum, CommandStep, DownloadStep};
+use std::collections::BTreeMap;
+
+/// Two VMs that name one image file must agree on where it comes from and
+/// how it is verified: one file is fetched, and which source won must not
+/// be a matter of file order.
+pub fn check(inv: &Inventory, problems: &mut Problems) {
+    let mut first: BTreeMap<&str, (&str, fetch::ImageSource)> = BTreeMap::new();
+    for v in inv.vms.iter().filter(|v| fetch::storage_fetches_image(v)) {
+        let image = v.template_image.as_deref().expect("fetched");
+        let src = fetch::image_source(v).expect("fetched");
+        match first.get(image) {
+            Some((path, other)) if *other != src => problems.push(
+                &inv.sources.vm,
+                &format!("{}.template_image_url", v.path),
+                format!("{:?}", src.url),
+                format!(
+                    "the source and checksum {path} gives the same image {image} ({} with its checksum): one file is fetched",
+                    other.url
+                ),
+            ),
+            Some(_) => {}
+            None => {
+                first.insert(image, (&v.path, src));
+            }
+        }
+    }
+}
 
 pub fn plan(inv: &Inventory, seen: &Observed) -> Vec<(String, Action)> {
     let mut steps = Vec::new();

@@ -231,3 +231,30 @@ fn an_existing_image_with_another_digest_is_an_error_and_untouched() {
     assert_eq!(std::fs::read(&at).unwrap(), b"an older image");
     assert!(srv.requests().is_empty());
 }
+
+#[test]
+fn two_vms_giving_one_image_two_sources_are_refused() {
+    let root = bare_node();
+    let cfg = copy_config(&upstream_dir());
+    let p = cfg.path().join("phoenix_vm_configs.json");
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+    let mut second = v["vms"][0].clone();
+    second["vmid"] = json!(9001);
+    second["name"] = json!("another-template");
+    second["template_image_url"] = json!(format!("https://mirror.example/{IMAGE}"));
+    second["template_image_sha256"] = json!(sha256(BODY));
+    v["vms"].as_array_mut().unwrap().push(second);
+    std::fs::write(&p, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    let out = phx_storage(cfg.path(), root.path(), &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    let n = v["vms"].as_array().unwrap().len() - 1;
+    assert!(
+        err.contains(&format!(
+            "vms[{n}].template_image_url: \"https://mirror.example/{IMAGE}\""
+        )) && err.contains("vms[0] gives the same image")
+            && err.contains("https://cloud-images.ubuntu.com/noble/current/"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+}
