@@ -2,6 +2,7 @@
 //! running them on several threads), each former test file a module.
 
 mod crate_graph;
+mod fresh_node_fetch;
 mod installed_cli;
 mod interface;
 mod pct_double;
