@@ -56,3 +56,20 @@ fn an_image_already_there_is_not_noted() {
         planned.notes
     );
 }
+
+#[test]
+fn image_keys_on_a_vm_not_made_from_an_image_are_warned_about() {
+    let mut inv = load_dir(&upstream_dir());
+    let clone = inv.vms.iter_mut().find(|v| v.id == 1001).unwrap();
+    clone.template_image_url = Some("https://example.org/x.img".into());
+    clone.template_image_checksum = Some(phx_plan::Checksum::Sha256("0".repeat(64)));
+    let root = tempfile::tempdir().unwrap();
+    let planned = plan(&inv, root.path(), Options::default());
+    assert!(
+        planned.notes.iter().any(|n| n.starts_with(
+            "VM 1001: template_image_url and its checksum are ignored: only a template made from its image"
+        )),
+        "{:?}",
+        planned.notes
+    );
+}
