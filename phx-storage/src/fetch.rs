@@ -21,10 +21,39 @@ use phx_common::fetch;
 use phx_plan::{argv, Action, Checksum, CommandStep, DownloadStep};
 use std::collections::BTreeMap;
 
-/// Two VMs that name one image file must agree on where it comes from and
+/// A missing template's storage must exist by the time pveam runs, and two
+/// VMs that name one image file must agree on where it comes from and
 /// how it is verified: one file is fetched, and which source won must not
 /// be a matter of file order.
-pub fn check(inv: &Inventory, problems: &mut Problems) {
+pub fn check(inv: &Inventory, seen: &Observed, problems: &mut Problems) {
+    // pveam downloads only to a storage that exists: one in storage.cfg (a
+    // fresh install's `local` when the file is absent) or one this plan adds.
+    let mut storages: Vec<String> = match &seen.storages {
+        Some(entries) => entries.iter().map(|e| e.id.clone()).collect(),
+        None => vec!["local".to_string(), "local-lvm".to_string()],
+    };
+    storages.extend(
+        inv.host
+            .zfs_datasets
+            .iter()
+            .filter(|d| d.storage_type.is_some())
+            .map(|d| d.storage_id()),
+    );
+    for (t, ids) in fetch::templates(inv).into_values() {
+        if storages.contains(&t.storage) || t.path().is_some_and(|p| seen.templates.contains(&p)) {
+            continue;
+        }
+        let c = &inv.lxcs[&ids[0]];
+        problems.push(
+            &inv.sources.lxc,
+            &format!("{}.template", c.path),
+            format!("{:?}", c.template.as_deref().unwrap_or_default()),
+            format!(
+                "a template on a storage pveam can download to: {} is neither in storage.cfg nor a dataset with proxmox_storage_type (give it one, or put the template there first)",
+                t.storage
+            ),
+        );
+    }
     let mut first: BTreeMap<&str, (&str, fetch::ImageSource)> = BTreeMap::new();
     for v in inv.vms.iter().filter(|v| fetch::storage_fetches_image(v)) {
         let image = v.template_image.as_deref().expect("fetched");

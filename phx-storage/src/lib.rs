@@ -67,7 +67,7 @@ pub fn plan_into<S: StepSink>(
     let pools = pools::plan(inv, seen, opts, &mut problems);
     let datasets = datasets::plan(inv, seen, &mut problems, &mut notes);
     let storages = storages::plan(inv, seen, &mut problems, &mut notes);
-    fetch::check(inv, &mut problems);
+    fetch::check(inv, seen, &mut problems);
     if !problems.is_empty() {
         return Err(problems);
     }

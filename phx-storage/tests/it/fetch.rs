@@ -258,3 +258,22 @@ fn two_vms_giving_one_image_two_sources_are_refused() {
     );
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn a_template_on_a_storage_nobody_adds_is_refused_before_anything_runs() {
+    let root = bare_node();
+    phx_testkit::put_images(&upstream_dir(), root.path());
+    let cfg = edited_fixture(|h| {
+        let d = &mut h["zfs"]["datasets"][7];
+        assert_eq!(d["name"], "shared-iso");
+        d.as_object_mut().unwrap().remove("proxmox_storage_type");
+    });
+    let out = phx_storage(cfg.path(), root.path(), &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!("lxc_configs.\"900\".template: \"/{TEMPLATE_AT}\": a template on a storage pveam can download to: fastData-shared-iso is neither in storage.cfg nor a dataset with proxmox_storage_type")),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+}
