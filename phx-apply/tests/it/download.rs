@@ -258,3 +258,22 @@ fn odd_urls_digests_and_paths_are_refused_before_anything_runs() {
     assert!(apply(&[relative], &opts(root.path())).is_err());
     assert!(dir_names(root.path()).is_empty());
 }
+
+#[test]
+fn a_rollback_removes_a_downloaded_image_and_its_new_directories() {
+    let srv = Server::start();
+    let url = srv.put("/x/noble-server-cloudimg-amd64.img", IMAGE);
+    let root = tempfile::tempdir().unwrap();
+    let r = apply(
+        &[dl(&url, Checksum::Sha256(sha256(IMAGE)))],
+        &opts(root.path()),
+    )
+    .unwrap();
+    assert_eq!(r.changed(), 1);
+    phx_apply::rollback::rollback(root.path(), &r.backup_dir.unwrap()).unwrap();
+    assert!(!root.path().join(&TARGET[1..]).exists());
+    assert!(
+        !root.path().join("var/lib/vz").exists(),
+        "its new directories too"
+    );
+}
