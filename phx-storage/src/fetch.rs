@@ -12,6 +12,10 @@
 //!   verified on every run only when its digest is in the JSON: with a
 //!   checksum file that would be a download each run, so it is left as it is.
 //!
+//! Only for guests still to be made: a container or VM whose conf exists
+//! needs neither its template nor its image any more (as phx-lxc and phx-vm
+//! ask for them only then), so nothing is downloaded for nobody.
+//!
 //! The steps come after the storages (`pvesm add`) in the plan, since pveam
 //! needs the storage to exist.
 
@@ -39,7 +43,7 @@ pub fn check(inv: &Inventory, seen: &Observed, problems: &mut Problems) {
             .filter(|d| d.storage_type.is_some())
             .map(|d| d.storage_id()),
     );
-    for (t, ids) in fetch::templates(inv).into_values() {
+    for (t, ids) in needed_templates(inv, seen) {
         if storages.contains(&t.storage) || t.path().is_some_and(|p| seen.templates.contains(&p)) {
             continue;
         }
@@ -76,10 +80,25 @@ pub fn check(inv: &Inventory, seen: &Observed, problems: &mut Problems) {
     }
 }
 
+/// The templates of containers still to be made, with those containers.
+fn needed_templates(inv: &Inventory, seen: &Observed) -> Vec<(fetch::Template, Vec<u32>)> {
+    fetch::templates(inv)
+        .into_values()
+        .map(|(t, ids)| {
+            let new = ids
+                .into_iter()
+                .filter(|i| !seen.existing_cts.contains(i))
+                .collect::<Vec<_>>();
+            (t, new)
+        })
+        .filter(|(_, ids)| !ids.is_empty())
+        .collect()
+}
+
 pub fn plan(inv: &Inventory, seen: &Observed) -> Vec<(String, Action)> {
     let mut steps = Vec::new();
-    let missing: Vec<_> = fetch::templates(inv)
-        .into_values()
+    let missing: Vec<_> = needed_templates(inv, seen)
+        .into_iter()
         .filter(|(t, _)| t.path().is_some_and(|p| !seen.templates.contains(&p)))
         .collect();
     if !missing.is_empty() {
@@ -115,6 +134,13 @@ pub fn plan(inv: &Inventory, seen: &Observed) -> Vec<(String, Action)> {
         ));
     }
     for (image, (target, src, ids)) in fetch::images(inv) {
+        let ids: Vec<u32> = ids
+            .into_iter()
+            .filter(|i| !seen.existing_vms.contains(i))
+            .collect();
+        if ids.is_empty() {
+            continue;
+        }
         let path = match seen.images.get(image) {
             None => target,
             // Verified where it is, without the network.

@@ -277,3 +277,20 @@ fn a_template_on_a_storage_nobody_adds_is_refused_before_anything_runs() {
     );
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn nothing_is_fetched_for_guests_that_exist_already() {
+    let root = bare_node();
+    for conf in ["etc/pve/lxc/900.conf", "etc/pve/qemu-server/9000.conf"] {
+        let at = root.path().join(conf);
+        std::fs::create_dir_all(at.parent().unwrap()).unwrap();
+        std::fs::write(at, "template: 1\n").unwrap();
+    }
+    let steps = plan_steps(&upstream_dir(), root.path());
+    let fetching: Vec<_> = steps
+        .iter()
+        .filter(|s| s.id.starts_with("storage:template") || s.id.starts_with("storage:image"))
+        .map(|s| s.id.clone())
+        .collect();
+    assert!(fetching.is_empty(), "{fetching:?}");
+}
