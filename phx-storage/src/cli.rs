@@ -20,7 +20,8 @@ use phx_common::cli::InputArgs;
 ///   - proxmox_storage_type/proxmox_content_type: `pvesm add zfspool|dir`
 ///     for a missing storage ID (<pool>-<name>), `pvesm set --content` when
 ///     its content differs. Other storage.cfg entries are never touched;
-///   - container templates (lxc_configs.<id>.template) missing from their
+///   - for guests still to be made (no conf yet):
+///     container templates (lxc_configs.<id>.template) missing from their
 ///     storage's template/cache: `pveam update` once, then `pveam download
 ///     STORAGE FILE` (pveam verifies them);
 ///   - cloud images (vms[].template_image) missing from
