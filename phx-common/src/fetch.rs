@@ -18,6 +18,10 @@
 //!   (vm-manager.sh `create_vm_from_image`:
 //!   `https://cloud-images.ubuntu.com/<release>/current/<name>`) and that
 //!   directory's `SHA256SUMS`.
+//!
+//! The lists name every guest made from a template or image; phx-storage
+//! fetches for those whose conf does not exist yet, which are the only ones
+//! phx-lxc and phx-vm ask the file of.
 
 use crate::config::model::{Host, Lxc, Vm};
 use crate::config::Inventory;
