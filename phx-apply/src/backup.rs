@@ -155,6 +155,19 @@ impl Run<'_> {
 
     /// Records, just before the write, what `path` will hold (`None`:
     /// removed), so a rollback can tell whether anything changed it since.
+    /// As [`Self::record_wrote`], for a file too large to hold in memory
+    /// (a download), whose SHA-256 the caller computed while reading it.
+    pub(crate) fn record_wrote_digest(&mut self, path: &str, sha256: String) -> anyhow::Result<()> {
+        let dir = self.open_backup_dir()?;
+        manifest::append(
+            &dir,
+            &Entry::Wrote {
+                path: path.into(),
+                sha256: Some(sha256),
+            },
+        )
+    }
+
     pub(crate) fn record_wrote(&mut self, path: &str, new: Option<&[u8]>) -> anyhow::Result<()> {
         let dir = self.open_backup_dir()?;
         manifest::append(

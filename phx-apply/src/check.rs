@@ -99,6 +99,7 @@ pub fn check_plan(steps: &[Step]) -> anyhow::Result<()> {
                 check_argv("only_if", h.only_if.as_deref(), &mut bad);
             }
             Action::Absent(_) => {}
+            Action::Download(d) => check_download(d, &mut bad),
             // Checked by guest::check::check above.
             Action::GuestFile(_)
             | Action::GuestCommand(_)
@@ -142,6 +143,39 @@ pub fn check_targets(steps: &[Step], opts: &Options) -> anyhow::Result<()> {
         "{}\nthe plan is refused; nothing was done",
         problems.join("\n")
     )
+}
+
+/// A download fetches only http(s) URLs (no `file://`, nothing curl could
+/// read as an option), and carries a digest of the right length.
+fn check_download(d: &phx_plan::DownloadStep, bad: &mut impl FnMut(String)) {
+    use phx_plan::download::{digest_problem, url_file_name, url_problem, Algo};
+    use phx_plan::Checksum;
+    if let Some(why) = url_problem(&d.url) {
+        bad(format!("url {:?} is not {why}", d.url));
+    }
+    match &d.checksum {
+        Checksum::Sha256(h) | Checksum::Sha512(h) => {
+            let algo = match d.checksum {
+                Checksum::Sha256(_) => Algo::Sha256,
+                _ => Algo::Sha512,
+            };
+            if let Some(why) = digest_problem(algo, h) {
+                bad(format!("checksum {h:?} is not {why}"));
+            }
+        }
+        Checksum::ChecksumUrl(u) => {
+            if let Some(why) = url_problem(u) {
+                bad(format!("checksum_url {u:?} is not {why}"));
+            }
+            if url_file_name(&d.url).is_none() {
+                bad(format!(
+                    "url {:?} names no file to look up in the checksum file",
+                    d.url
+                ));
+            }
+        }
+    }
+    check_line("desc", &d.desc, bad);
 }
 
 pub(crate) fn check_mode(mode: Option<&str>, setid: bool, bad: &mut impl FnMut(String)) {

@@ -12,6 +12,7 @@ mod conf_lock;
 pub mod confine;
 pub mod confirm;
 pub mod diff;
+mod download;
 mod files;
 pub mod guest;
 pub mod json_merge;
@@ -247,6 +248,7 @@ impl Run<'_> {
             Action::GuestSecret(g) => self.guest_secret(step, g),
             Action::GuestJson(g) => self.guest_json(step, g),
             Action::FromGuest(g) => self.copy_from_guest(step, g),
+            Action::Download(d) => self.download(step, d),
         };
         result.unwrap_or_else(|e| outcome(step, Status::Failed, format!("{e:#}")))
     }

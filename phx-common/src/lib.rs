@@ -8,6 +8,7 @@ pub mod bind_sources;
 pub mod cli;
 pub mod config;
 pub mod fast_hash;
+pub mod fetch;
 pub mod firewall;
 pub mod flows;
 pub mod guest_conf;

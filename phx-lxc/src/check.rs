@@ -164,3 +164,29 @@ pub fn pending_sources(inv: &Inventory, seen: &Observed) -> Vec<String> {
         })
         .collect()
 }
+
+/// A note for each missing template of a container still to be created
+/// that phx-storage fetches, naming it: `pct create` needs it, and
+/// phoenix-cli runs storage before the guests (`phx_common::fetch`).
+pub fn pending_templates(inv: &Inventory, seen: &Observed) -> Vec<String> {
+    phx_common::fetch::templates(inv)
+        .into_values()
+        .filter_map(|(t, ids)| {
+            let path = t.path()?;
+            let new: Vec<String> = ids
+                .iter()
+                .filter(|i| !seen.confs.contains_key(i))
+                .map(|i| format!("CT {i}"))
+                .collect();
+            (!new.is_empty() && !seen.own.templates.contains(&path)).then(|| {
+                format!(
+                    "template {path} ({}) is not on the host yet: {} fetches it (pveam download {} {})",
+                    new.join(", "),
+                    phx_common::fetch::FETCHER,
+                    t.storage,
+                    t.file
+                )
+            })
+        })
+        .collect()
+}

@@ -31,6 +31,8 @@ pub fn conf_lock(ctid: u32) -> phx_plan::ConfLock {
 pub struct Sources {
     /// Bind-mount host paths of the inventory that exist.
     pub host_paths: HashSet<String>,
+    /// Template files of the inventory (`phx_common::fetch`'s paths) that exist.
+    pub templates: HashSet<String>,
     /// What each storage may hold (storage.cfg under the state root, the
     /// JSON's datasets over it).
     pub contents: guest_storage::Contents,
@@ -59,6 +61,11 @@ pub fn observe(
     o.own.contents =
         guest_storage::Contents::read(&inv.host, state_root).map_err(anyhow::Error::msg)?;
     for c in inv.lxcs.values() {
+        if let Some(t) = phx_common::fetch::fetched_template(&inv.host, c).and_then(|t| t.path()) {
+            if under_root(state_root, &t).is_file() {
+                o.own.templates.insert(t);
+            }
+        }
         for b in phx_common::bind_sources::of(&inv.host, c) {
             if under_root(state_root, b.host_path).exists() {
                 o.own.host_paths.insert(b.host_path.to_string());

@@ -25,7 +25,7 @@ pub(crate) struct Planner<'a, S: StepSink = phx_plan::Plan> {
     steps: GuestSteps<S>,
     finals: FastMap<u32, Final>,
     snapshots_planned: FastSet<(u32, String)>,
-    storages: storage::Storages,
+    storages: storage::Storages<'a>,
     /// Each container's desired state, made ahead, in order.
     desired: Ahead<'a>,
 }
@@ -55,6 +55,7 @@ impl<'a, S: StepSink> Planner<'a, S> {
     ) -> Self {
         let mut notes = seen.notes.clone();
         notes.extend(crate::check::pending_sources(inv, seen));
+        notes.extend(crate::check::pending_templates(inv, seen));
         Planner {
             inv,
             seen,

@@ -1,41 +1,27 @@
-//! The storages a container may use, and template paths turned into volume IDs.
+//! The storages a container may use, and template paths turned into volume
+//! IDs (by `phx_common::fetch`'s rule, which phx-storage fetches by too).
 
 use phx_common::config::model::Host;
+use phx_common::fetch;
 use std::collections::BTreeSet;
 
 /// Storage IDs every Proxmox VE node has out of the box (`local` is the
 /// directory /var/lib/vz, `local-lvm` the LVM-thin pool of a default install);
 /// they need not be listed in `proxmox_storage_ids`.
 pub const PVE_DEFAULT_STORAGES: [&str; 2] = ["local", "local-lvm"];
-/// Where the `local` storage keeps container templates.
-const LOCAL_TEMPLATE_DIR: &str = "/var/lib/vz/template/cache/";
 
-pub struct Storages {
+pub struct Storages<'a> {
     pub known: BTreeSet<String>,
-    /// (storage id, template directory `/<pool>/<name>/template/cache/`) of
-    /// storages whose content includes `vztmpl`.
-    template_dirs: Vec<(String, String)>,
+    host: &'a Host,
 }
 
-impl Storages {
-    pub fn of(host: &Host) -> Self {
+impl<'a> Storages<'a> {
+    pub fn of(host: &'a Host) -> Self {
         let mut known: BTreeSet<String> =
             PVE_DEFAULT_STORAGES.iter().map(|s| s.to_string()).collect();
         known.extend(host.storage_ids.values().cloned());
-        let mut template_dirs = vec![("local".to_string(), LOCAL_TEMPLATE_DIR.to_string())];
-        for d in &host.zfs_datasets {
-            known.insert(d.storage_id());
-            if d.content.iter().any(|c| c == "vztmpl") {
-                template_dirs.push((
-                    d.storage_id(),
-                    format!("/{}/{}/template/cache/", d.pool, d.name),
-                ));
-            }
-        }
-        Storages {
-            known,
-            template_dirs,
-        }
+        known.extend(host.zfs_datasets.iter().map(|d| d.storage_id()));
+        Storages { known, host }
     }
 
     pub fn is_known(&self, id: &str) -> bool {
@@ -57,30 +43,13 @@ impl Storages {
     /// `/fastData/shared-iso/template/cache/x.tar.zst` → `fastData-shared-iso:vztmpl/x.tar.zst`;
     /// `local:vztmpl/x.tar.zst` stays as it is. `Err` says what was expected.
     pub fn template_volid(&self, template: &str) -> Result<String, String> {
-        if template.starts_with('/') {
-            for (id, dir) in &self.template_dirs {
-                if let Some(file) = template.strip_prefix(dir.as_str()) {
-                    if !file.is_empty() && !file.contains('/') {
-                        return Ok(format!("{id}:vztmpl/{file}"));
-                    }
-                }
-            }
-            let dirs: Vec<&str> = self.template_dirs.iter().map(|(_, d)| d.as_str()).collect();
-            return Err(format!(
-                "a template file directly in the template directory of a storage with vztmpl content ({}), or STORAGE:vztmpl/FILE",
-                dirs.join(", ")
-            ));
-        }
-        match template.split_once(':') {
-            Some((id, rest)) if rest.starts_with("vztmpl/") && rest.len() > 7 => {
-                if self.is_known(id) {
-                    Ok(template.to_string())
-                } else {
-                    Err(format!("a template on a configured storage; {id:?} is not one ({})", self.known_list()))
-                }
-            }
-            _ => Err("a template path (/POOL/DATASET/template/cache/FILE) or volume ID (STORAGE:vztmpl/FILE)".to_string()),
-        }
+        fetch::resolve_template(
+            self.host,
+            template,
+            |id| self.is_known(id),
+            || self.known_list(),
+        )
+        .map(|t| t.volid())
     }
 }
 
@@ -90,10 +59,10 @@ mod tests {
     use phx_common::config::{load, Input};
     use std::path::PathBuf;
 
-    fn upstream() -> Storages {
+    fn upstream() -> Storages<'static> {
         let dir =
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/phoenix-upstream");
-        Storages::of(&load(&Input::Dir(dir)).unwrap().host)
+        Storages::of(Box::leak(Box::new(load(&Input::Dir(dir)).unwrap().host)))
     }
 
     #[test]

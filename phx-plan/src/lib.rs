@@ -6,6 +6,7 @@
 
 pub mod armed;
 pub mod crypt;
+pub mod download;
 pub mod edit;
 pub mod exit;
 pub mod fsutil;
@@ -21,6 +22,7 @@ mod step;
 mod trailer;
 mod writer;
 
+pub use download::{Checksum, DownloadStep};
 pub use guest_step::{
     FromGuestStep, GuestCommandStep, GuestFileStep, GuestJsonStep, GuestSecretStep, JsonSet,
     JsonUpsert,

@@ -1,5 +1,6 @@
 //! One step of a plan: what it acts on and how, as one JSON line.
 
+use crate::download::DownloadStep;
 use crate::guest_step::{
     FromGuestStep, GuestCommandStep, GuestFileStep, GuestJsonStep, GuestSecretStep,
 };
@@ -59,6 +60,7 @@ pub enum Action {
     GuestJson(GuestJsonStep),
     #[serde(rename = "from_guest")]
     FromGuest(FromGuestStep),
+    Download(DownloadStep),
 }
 
 /// The whole file must have this content.
@@ -235,6 +237,7 @@ impl Action {
             Action::GuestSecret(_) => "guest_secret",
             Action::GuestJson(_) => "guest_json",
             Action::FromGuest(_) => "from_guest",
+            Action::Download(_) => "download",
         }
     }
 
@@ -249,7 +252,10 @@ impl Action {
             Action::GuestCommand(s) => &s.command.notify,
             Action::GuestJson(s) => &s.notify,
             Action::FromGuest(s) => &s.notify,
-            Action::Handler(_) | Action::Secret(_) | Action::GuestSecret(_) => &[],
+            Action::Handler(_)
+            | Action::Secret(_)
+            | Action::GuestSecret(_)
+            | Action::Download(_) => &[],
         }
     }
 
@@ -262,6 +268,7 @@ impl Action {
             Action::Absent(s) => Some(&s.path),
             Action::Secret(s) => Some(&s.path),
             Action::FromGuest(s) => Some(&s.path),
+            Action::Download(s) => Some(&s.path),
             Action::Command(_)
             | Action::Handler(_)
             | Action::GuestFile(_)

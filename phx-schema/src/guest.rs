@@ -258,6 +258,22 @@ pub fn vm(b: &mut Builder) -> Value {
             opt("storage_pool", storage_id()),
             opt("mac_address", mac()),
             opt("template_image", image_ref()),
+            opt(
+                "template_image_url",
+                http_url("where phx-storage downloads a missing template_image from (needs a checksum key); Ubuntu cloud image names default to https://cloud-images.ubuntu.com/<release>/current/"),
+            ),
+            opt(
+                "template_image_sha256",
+                hex_digest(64, "the image's SHA-256 (64 hexadecimal digits)"),
+            ),
+            opt(
+                "template_image_sha512",
+                hex_digest(128, "the image's SHA-512 (128 hexadecimal digits)"),
+            ),
+            opt(
+                "template_image_checksum_url",
+                http_url("a checksum file (`<hex>  <name>` or `<hex> *<name>` lines, sha256 or sha512) listing the image by the file name ending template_image_url"),
+            ),
             opt("template_snapshot_name", snapname()),
             opt("user_config", user_config(b)),
             opt(
@@ -281,8 +297,34 @@ pub fn vm(b: &mut Builder) -> Value {
         });
         // phx-ca runs the CA and Traefik in containers only (pct exec).
         o["not"] = json!({"required": ["features"], "properties": {"features": ca_or_traefik()}});
+        o["allOf"] = image_source_rules();
         o
     })
+}
+
+/// The loader's rules between the image keys (parse/vm.rs image_source):
+/// each needs template_image, a URL needs a checksum key, and one checksum
+/// key at most.
+fn image_source_rules() -> Value {
+    let sums = [
+        "template_image_sha256",
+        "template_image_sha512",
+        "template_image_checksum_url",
+    ];
+    let mut rules: Vec<Value> = std::iter::once("template_image_url")
+        .chain(sums)
+        .map(|k| json!({"if": present(k), "then": present("template_image")}))
+        .collect();
+    rules.push(json!({
+        "if": present("template_image_url"),
+        "then": {"anyOf": sums.iter().map(|k| present(k)).collect::<Vec<_>>()},
+    }));
+    for (i, a) in sums.iter().enumerate() {
+        for b in &sums[i + 1..] {
+            rules.push(json!({"not": {"allOf": [present(a), present(b)]}}));
+        }
+    }
+    json!(rules)
 }
 
 fn user_config(b: &mut Builder) -> Value {

@@ -417,6 +417,19 @@ pub fn image_ref() -> Value {
     )
 }
 
+/// `phx_plan::download::url_problem`: http(s) with a host, printable ASCII
+/// without spaces, at most 2048 characters.
+pub fn http_url(description: &str) -> Value {
+    let mut v = token("^https?://[!-.0-~][!-~]*$".into(), description);
+    v["maxLength"] = json!(2048);
+    v
+}
+
+/// `phx_plan::download::digest_problem`: `digits` hexadecimal digits.
+pub fn hex_digest(digits: usize, description: &str) -> Value {
+    token(format!("^[0-9a-fA-F]{{{digits}}}$"), description)
+}
+
 pub fn user() -> Value {
     token(
         "^[a-z_][a-z0-9_-]{0,31}$".into(),

@@ -34,6 +34,16 @@ use phx_common::cli::InputArgs;
 ///     containers' root maps to (100000 unprivileged, lxc.idmap when given);
 ///     containers disagreeing on it are a warning. Sources elsewhere are the
 ///     operator's (a note).
+///   - for guests still to be made (no conf yet):
+///     container templates (lxc_configs.<id>.template) missing from their
+///     storage's template/cache: `pveam update` once, then `pveam download
+///     STORAGE FILE` (pveam verifies them);
+///   - cloud images (vms[].template_image) missing from
+///     /var/lib/vz/template/iso and /var/lib/vz/import: a download step
+///     (curl by phx-apply, the digest of template_image_sha256,
+///     template_image_sha512 or template_image_checksum_url checked before
+///     it is renamed into place; Ubuntu cloud image names default to
+///     https://cloud-images.ubuntu.com/<release>/current/ and its SHA256SUMS).
 ///
 /// With --state-root DIR other than /, storage.cfg and the ARC limit are read
 /// under DIR, and zpool, zfs, wipefs and lsblk run with PHX_ROOT=DIR.

@@ -2,9 +2,10 @@
 //! that carries anything unless the operator names it), datasets with their
 //! properties, the ARC limit, the Proxmox storages (`storage.cfg`
 //! entries) the datasets back, the NFS exports and the NFS storages on them,
-//! and containers' bind-mount sources (theirs and the shared volumes').
-//! Nothing is ever destroyed: a dataset or storage gone from the JSON is
-//! reported, not removed.
+//! containers' bind-mount sources (theirs and the shared volumes'), and the
+//! container templates and cloud images guests are made from. Nothing is
+//! ever destroyed: a dataset or storage gone from the JSON is reported, not
+//! removed.
 //!
 //! [`observe`] reads the node (`zpool`/`zfs`/`wipefs`/`lsblk`, storage.cfg,
 //! the live ARC limit); [`plan_into`] turns inventory and observation into
@@ -16,6 +17,7 @@ pub mod bind;
 pub mod cli;
 pub mod datasets;
 pub mod disks;
+pub mod fetch;
 pub mod nfs;
 pub mod nfs_storage;
 pub mod observe;
@@ -70,6 +72,7 @@ pub fn plan_into<S: StepSink>(
     let datasets = datasets::plan(inv, seen, &mut problems, &mut notes);
     let storages = storages::plan(inv, seen, &mut problems, &mut notes);
     let nfs_storages = nfs_storage::plan(inv, seen, &mut problems, &mut notes);
+    fetch::check(inv, seen, &mut problems);
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -77,11 +80,13 @@ pub fn plan_into<S: StepSink>(
     let nfs = nfs::plan(inv, &mut notes);
     let mut warnings = Vec::new();
     let binds = bind::plan(inv, &mut notes, &mut warnings);
+    // After the storages: pveam needs the storage it downloads to.
+    let fetches = fetch::plan(inv, seen);
     let before = sink.len();
     let all = pools.into_iter().chain(datasets).chain(storages);
     // An NFS storage mounts its export when added: after `exportfs -ra`.
     let nfs = nfs.into_iter().chain(nfs_storages);
-    for (id, action) in all.chain(arc).chain(nfs).chain(binds) {
+    for (id, action) in all.chain(arc).chain(nfs).chain(binds).chain(fetches) {
         sink.push(id, action);
     }
     Ok(Summary {

@@ -32,6 +32,14 @@ pub struct Observed {
     /// The running module's limit; `None` when ZFS is not loaded.
     pub arc_live: Option<u64>,
     pub modprobe_conf: Option<String>,
+    /// Container templates (`phx_common::fetch`'s paths) that exist.
+    pub templates: BTreeSet<String>,
+    /// Cloud images that exist: the `template_image` as written → where.
+    pub images: BTreeMap<String, String>,
+    /// Containers and VMs (of those made from a template or an image) whose
+    /// conf exists: they need neither any more.
+    pub existing_cts: BTreeSet<u32>,
+    pub existing_vms: BTreeSet<u32>,
     pub notes: Vec<String>,
     /// Programs run while observing.
     pub calls: usize,
@@ -186,6 +194,34 @@ pub fn observe(inv: &Inventory, state_root: &Path) -> anyhow::Result<Observed> {
             None => None,
         };
     seen.modprobe_conf = read(MODPROBE_CONF)?;
+    for (t, _) in phx_common::fetch::templates(inv).into_values() {
+        if let Some(p) = t.path().filter(|p| under_root(state_root, p).is_file()) {
+            seen.templates.insert(p);
+        }
+    }
+    let exists = |kind: &phx_common::guests::Kind, id: u32| {
+        under_root(state_root, &kind.conf_path(id)).is_file()
+    };
+    for (_, ids) in phx_common::fetch::templates(inv).into_values() {
+        let made = ids
+            .into_iter()
+            .filter(|id| exists(&phx_common::guests::CT, *id));
+        seen.existing_cts.extend(made);
+    }
+    for (_, _, ids) in phx_common::fetch::images(inv).into_values() {
+        let made = ids
+            .into_iter()
+            .filter(|id| exists(&phx_common::guests::VM, *id));
+        seen.existing_vms.extend(made);
+    }
+    for image in phx_common::fetch::images(inv).into_keys() {
+        let found = phx_common::fetch::image_candidates(image)
+            .into_iter()
+            .find(|c| under_root(state_root, c).is_file());
+        if let Some(at) = found {
+            seen.images.insert(image.to_string(), at);
+        }
+    }
     seen.calls = r.calls;
     Ok(seen)
 }

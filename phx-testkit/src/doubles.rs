@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 /// Every double, by the name of the program it stands in for.
-pub const DOUBLES: [&str; 15] = [
+pub const DOUBLES: [&str; 16] = [
     "pct",
     "qm",
     "pvesm",
@@ -25,6 +25,7 @@ pub const DOUBLES: [&str; 15] = [
     "exportfs",
     "ifreload",
     "hostnamectl",
+    "pveam",
 ];
 
 pub fn doubles_dir() -> PathBuf {

@@ -11,6 +11,7 @@ pub mod config;
 pub mod doubles;
 pub mod fresh;
 pub mod guests;
+pub mod http;
 pub mod real;
 pub mod report;
 

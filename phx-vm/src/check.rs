@@ -94,6 +94,9 @@ pub fn check(
                 "(missing)",
                 "the cloud image the template is made from (a file in /var/lib/vz/template/iso or /var/lib/vz/import, or an absolute path)",
             ),
+            // phoenix-cli runs phx-storage before the guests: it fetches
+            // this one (noted by [`pending_images`]).
+            Some(_) if phx_common::fetch::storage_fetches_image(v) => {}
             Some(image) if !seen.own.images.contains_key(image) => {
                 let looked = image_candidates(image)
                     .iter()
@@ -110,7 +113,7 @@ pub fn check(
                     file,
                     &format!("{}.template_image", v.path),
                     format!("{image:?}"),
-                    format!("an image on the host: it is missing, looked for at {looked} (download it there first; Phoenix never downloads inside a plan)"),
+                    format!("an image on the host: it is missing, looked for at {looked} (download it there first, or give template_image_url with template_image_sha256, template_image_sha512 or template_image_checksum_url so {} fetches it)", phx_common::fetch::FETCHER),
                 );
             }
             Some(_) => {}
@@ -137,4 +140,39 @@ pub fn secret_file(inv: &Inventory, state_root: &Path) -> Result<String, &'stati
         Ok(inside) => Ok(format!("/{}", inside.display())),
         Err(_) => Err(outside),
     }
+}
+
+/// A note for each missing cloud image of a VM still to be made that
+/// phx-storage fetches, naming it, where from and how it is verified.
+pub fn pending_images(inv: &Inventory, seen: &Observed) -> Vec<String> {
+    use phx_plan::Checksum;
+    phx_common::fetch::images(inv)
+        .into_iter()
+        .filter_map(|(image, (target, src, ids))| {
+            let new: Vec<String> = ids
+                .iter()
+                .filter(|i| !seen.confs.contains_key(i))
+                .map(|i| format!("VM {i}"))
+                .collect();
+            if new.is_empty() || seen.own.images.contains_key(image) {
+                return None;
+            }
+            let how = match &src.checksum {
+                Checksum::Sha256(_) => "its template_image_sha256".to_string(),
+                Checksum::Sha512(_) => "its template_image_sha512".to_string(),
+                Checksum::ChecksumUrl(u) => u.clone(),
+            };
+            let default = if src.defaulted {
+                " (the Ubuntu cloud image default, as the original system's vm-manager.sh)"
+            } else {
+                ""
+            };
+            Some(format!(
+                "image {image} ({}) is not on the host yet: {} fetches it to {target} from {}{default}, verified by {how}",
+                new.join(", "),
+                phx_common::fetch::FETCHER,
+                src.url
+            ))
+        })
+        .collect()
 }

@@ -18,7 +18,9 @@ use phx_common::cli::{GuestFlags, InputArgs};
 ///     grown to disk_size_gb, then `qm template` (template_snapshot_name
 ///     is ignored with a warning: qm makes no template of a VM with
 ///     snapshots). A missing image is refused (exit 2) naming the paths
-///     looked at; nothing is ever downloaded;
+///     looked at, unless phx-storage downloads it (template_image_url
+///     with a checksum key, or an Ubuntu cloud image name): then a note,
+///     and the template is made from /var/lib/vz/template/iso/<image>;
 ///   - a missing VM with clone_from_vmid is a full clone, then configured;
 ///   - an existing VM gets ONE `qm set` with every key that differs: name
 ///     cores memory net0 agent ciuser sshkeys (URL-encoded) cicustom

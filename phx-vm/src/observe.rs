@@ -32,19 +32,9 @@ pub struct VmHost {
 
 pub type Observed = guests::Observed<VmHost>;
 
-/// Where a `template_image` file name is looked for: the `local` storage's
-/// ISO directory and its `import` directory (Proxmox VE 8.2+); an absolute
-/// path is only itself.
-pub fn image_candidates(image: &str) -> Vec<String> {
-    if image.starts_with('/') {
-        vec![image.to_string()]
-    } else {
-        vec![
-            format!("/var/lib/vz/template/iso/{image}"),
-            format!("/var/lib/vz/import/{image}"),
-        ]
-    }
-}
+/// Where a `template_image` file name is looked for (the rule phx-storage
+/// fetches by, in phx-common).
+pub use phx_common::fetch::image_candidates;
 
 /// The virtual size of a disk image: a qcow2 header's size field (bytes
 /// 24..32, big-endian, after the magic `QFI\xfb`), else the file's length

@@ -70,7 +70,11 @@ impl<'a, S: StepSink> Planner<'a, S> {
         Planner {
             inv,
             seen,
-            steps: GuestSteps::new(KIND, plan, opts, seen.notes.clone()),
+            steps: GuestSteps::new(KIND, plan, opts, {
+                let mut notes = seen.notes.clone();
+                notes.extend(crate::check::pending_images(inv, seen));
+                notes
+            }),
             vms: inv.vms.iter().map(|v| (v.id, v)).collect(),
             disks: HashMap::new(),
             secret_file,
@@ -83,7 +87,12 @@ impl<'a, S: StepSink> Planner<'a, S> {
     fn create_template(&mut self, w: &mut Work) {
         let st = &w.s.settings;
         let image = st.template_image.as_deref().expect("checked");
-        let (path, size) = self.seen.own.images[image].clone();
+        // An image phx-storage fetches in this run is not there yet: its
+        // size is known once it is (the disk is not resized until then).
+        let (path, size) = match self.seen.own.images.get(image) {
+            Some((p, s)) => (p.clone(), Some(*s)),
+            None => (phx_common::fetch::image_target(image), None),
+        };
         let id = w.s.vmid.to_string();
         let mut keys: SetKeys =
             w.s.keys
@@ -116,7 +125,7 @@ impl<'a, S: StepSink> Planner<'a, S> {
         );
         self.sshkeys_file_done(w.s.vmid, keys_file);
         w.actions.push(format!("create from {image}"));
-        w.disk = Some(size);
+        w.disk = size;
     }
 
     /// `qm clone --full` of the source (made earlier in this plan when it is
@@ -235,7 +244,14 @@ impl<'a, S: StepSink> Planner<'a, S> {
                 "VM {vmid}: the size of scsi0 is not known while planning; it is not resized"
             )),
         }
-        self.disks.insert(vmid, fin);
+        // A template made from an image phx-storage fetches in this run
+        // has no known size yet: its clones are not resized from a guess
+        // (they are on the next run, once the image is there).
+        let fetched_now =
+            w.disk.is_none() && !self.seen.confs.contains_key(&vmid) && w.s.clone_from.is_none();
+        if !fetched_now {
+            self.disks.insert(vmid, fin);
+        }
     }
 
     /// A new template: `qm template`. No snapshot, even when

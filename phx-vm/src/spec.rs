@@ -234,6 +234,15 @@ pub fn spec(v: &Vm, inv: &Inventory) -> Spec {
             v.id
         ));
     }
+    // Only a template made from its image (is_template, no clone source)
+    // has its image fetched (phx_common::fetch).
+    let made_from_image = v.is_template && v.clone_from.is_none();
+    if !made_from_image && (v.template_image_url.is_some() || v.template_image_checksum.is_some()) {
+        warnings.push(format!(
+            "VM {}: template_image_url and its checksum are ignored: only a template made from its image (is_template without clone_from_vmid) has it downloaded",
+            v.id
+        ));
+    }
     if !s.volumes.is_empty() {
         warnings.push(format!(
             "VM {}: volumes {} are not yet handled inside VMs (nothing is mounted in the guest)",

@@ -11,6 +11,7 @@ mod bounded_reads;
 mod common;
 mod confine;
 mod confirm;
+mod download;
 mod guest_kill;
 mod guest_links_refused;
 mod guest_plan_checks;
@@ -21,6 +22,9 @@ mod guest_steps;
 mod guest_support;
 mod guest_writes;
 mod handlers;
+/// A local HTTP server (phx-testkit's; this crate cannot depend on it).
+#[path = "../../../phx-testkit/src/http.rs"]
+mod http;
 mod limits;
 mod manifest_mac;
 mod output;

@@ -405,6 +405,12 @@ pub struct Vm {
     pub mac: Option<String>,
     /// The cloud image a template is made from, as written.
     pub template_image: Option<String>,
+    /// `template_image_url`: where phx-storage downloads a missing image
+    /// from (`phx_common::fetch`; Ubuntu image names have a default).
+    pub template_image_url: Option<String>,
+    /// `template_image_sha256` | `_sha512` | `_checksum_url`: how the
+    /// download, or the image already there, is verified.
+    pub template_image_checksum: Option<phx_plan::Checksum>,
     pub template_snapshot_name: Option<String>,
     /// `user_config.username` / `.ssh_keys`: cloud-init's user and keys.
     pub user: Option<String>,

@@ -6,6 +6,7 @@
 mod alone;
 mod config_layers;
 mod flows;
+mod image_source;
 mod input_holes;
 mod input_trust;
 mod load_upstream;

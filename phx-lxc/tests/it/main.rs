@@ -10,4 +10,5 @@ mod letsgo;
 mod owned_lines;
 mod planner;
 mod shared_volumes;
+mod templates;
 mod threads;

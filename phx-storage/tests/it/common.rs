@@ -3,14 +3,15 @@
 //! plan applied with commands run, and the doubles' logs and state read back.
 
 use phx_apply::Report;
-pub use phx_testkit::{fixture_disks, fresh_node, write_disks};
+pub use phx_testkit::fresh_node as bare_node;
+pub use phx_testkit::{fixture_disks, write_disks};
 use phx_testkit::{apply_opts, doubles_path, upstream_dir};
 use serde_json::Value;
 use std::ffi::OsString;
 use std::path::Path;
 use std::process::Output;
 
-pub const DOUBLES: [&str; 8] = [
+pub const DOUBLES: [&str; 9] = [
     "zpool",
     "zfs",
     "wipefs",
@@ -19,18 +20,29 @@ pub const DOUBLES: [&str; 8] = [
     "exportfs",
     "apt-get",
     "systemctl",
+    "pveam",
 ];
 /// The programs whose calls change something, per double log.
-pub const MUTATING: [(&str, &[&str]); 5] = [
+pub const MUTATING: [(&str, &[&str]); 6] = [
     ("zpool", &["create"]),
     ("zfs", &["create", "set"]),
     ("wipefs", &["-a"]),
     ("pvesm", &["add", "set"]),
     ("exportfs", &["-ra"]),
+    ("pveam", &["update", "download"]),
 ];
 
 pub fn path() -> OsString {
     doubles_path(&DOUBLES)
+}
+
+/// examples/state with every fixture disk present and blank, and the
+/// fixture's cloud image in place (its default source is on the internet,
+/// which tests never reach; fetch.rs downloads images from a local server).
+pub fn fresh_node() -> tempfile::TempDir {
+    let root = bare_node();
+    phx_testkit::put_images(&upstream_dir(), root.path());
+    root
 }
 
 pub fn read_json(root: &Path, rel: &str) -> Value {

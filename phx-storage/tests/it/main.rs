@@ -1,6 +1,7 @@
 //! phx-storage's integration tests: one test binary, each part a module.
 
 mod common;
+mod fetch;
 mod fresh_node;
 mod nfs_storages;
 mod real_zfs;

@@ -3,11 +3,13 @@
 
 mod crate_graph;
 mod fresh_node;
+mod fresh_node_fetch;
 mod installed_cli;
 mod interface;
 mod pct_double;
 mod pct_double_exec;
 mod phoenix_cli;
 mod phoenix_cli_estate;
+mod pveam_double;
 mod qm_double;
 mod registry;

@@ -444,6 +444,9 @@ fn fixture_disks_first_signed(root: &std::path::Path) -> String {
 fn setup_plans_storage_after_net_and_passes_wipe_disks_to_phx_storage_alone() {
     let root = tempfile::tempdir().unwrap();
     let signed = fixture_disks_first_signed(root.path());
+    // The fixture's cloud image is in place: its default source is on the
+    // internet, which tests never reach (phx-storage's fetch tests serve one).
+    phx_testkit::put_images(&phx_testkit::upstream_dir(), root.path());
     let run = |extra: &[&str]| {
         cli()
             .args(["setup", "storage", "--config-dir"])

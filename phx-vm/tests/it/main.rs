@@ -4,6 +4,7 @@
 mod common;
 mod content;
 mod converge;
+mod fetched_image;
 mod letsgo;
 mod password;
 mod progress;

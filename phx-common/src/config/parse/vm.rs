@@ -1,7 +1,7 @@
 //! `phoenix_vm_configs.json`: the VMs, in file order.
 
 use super::super::model::*;
-use super::super::raw::{List, Obj, Scalar};
+use super::super::raw::{show_str, List, Obj, Scalar};
 use super::super::reader::{At, Reader};
 use super::guest::{common, GuestDefaults, RawGuestCommon};
 use super::tokens::*;
@@ -20,6 +20,10 @@ section! {
         "storage_pool" => storage_pool: Scalar,
         "mac_address" => mac_address: Scalar,
         "template_image" => template_image: Scalar,
+        "template_image_url" => template_image_url: Scalar,
+        "template_image_sha256" => template_image_sha256: Scalar,
+        "template_image_sha512" => template_image_sha512: Scalar,
+        "template_image_checksum_url" => template_image_checksum_url: Scalar,
         "template_snapshot_name" => template_snapshot_name: Scalar,
         "user_config" => user_config: Obj<RawUserConfig>,
         "volumes" => volumes: List<Obj<RawVmVolume>>,
@@ -76,6 +80,92 @@ fn is_image_ref(s: &str) -> bool {
         && !s.contains([',', '=', ' ', '\t'])
         && s.split('/').all(|p| p != "..")
         && (s.starts_with('/') || !s.contains('/'))
+}
+
+const URL: &str = "an http:// or https:// URL with a host, printable ASCII without spaces, at most 2048 characters";
+
+fn is_url(s: &str) -> bool {
+    phx_plan::download::url_problem(s).is_none()
+}
+
+fn is_sha256(s: &str) -> bool {
+    phx_plan::download::digest_problem(phx_plan::download::Algo::Sha256, s).is_none()
+}
+
+fn is_sha512(s: &str) -> bool {
+    phx_plan::download::digest_problem(phx_plan::download::Algo::Sha512, s).is_none()
+}
+
+/// `template_image_url` and its checksum key (at most one of `_sha256`,
+/// `_sha512`, `_checksum_url`): both need a `template_image` (the name it is
+/// saved as); a URL needs a checksum, since a download is verified before
+/// it is used, and with `_checksum_url` it must end in the file name to look
+/// up. Ubuntu image names need no URL (`phx_common::fetch::ubuntu_default`).
+fn image_source(
+    r: &mut Reader,
+    at: &At,
+    has_image: bool,
+    [url, sha256, sha512, sums]: [Option<Scalar>; 4],
+) -> (Option<String>, Option<phx_plan::Checksum>) {
+    use phx_plan::Checksum;
+    let url = r.opt(at, "template_image_url", url, |r, at, v| {
+        r.token(at, v, is_url, URL)
+    });
+    let given = [
+        ("template_image_sha256", sha256.is_some()),
+        ("template_image_sha512", sha512.is_some()),
+        ("template_image_checksum_url", sums.is_some()),
+    ];
+    let sha256 = r.opt(at, "template_image_sha256", sha256, |r, at, v| {
+        r.token(at, v, is_sha256, "a SHA-256 digest: 64 hexadecimal digits")
+    });
+    let sha512 = r.opt(at, "template_image_sha512", sha512, |r, at, v| {
+        r.token(at, v, is_sha512, "a SHA-512 digest: 128 hexadecimal digits")
+    });
+    let sums = r.opt(at, "template_image_checksum_url", sums, |r, at, v| {
+        r.token(at, v, is_url, URL)
+    });
+    let named: Vec<&str> = given.iter().filter(|(_, g)| *g).map(|(k, _)| *k).collect();
+    if named.len() > 1 {
+        r.push(
+            &at.key(named[1]),
+            "(given)",
+            format!("one checksum key only ({} is given too)", named[0]),
+        );
+    }
+    if !has_image {
+        for key in std::iter::once("template_image_url")
+            .filter(|_| url.is_some())
+            .chain(named.iter().copied())
+        {
+            r.push(
+                &at.key(key),
+                "(given)",
+                "only with template_image (the file name the image is kept as)",
+            );
+        }
+    }
+    let by_file = sums.is_some();
+    let checksum = sha256
+        .map(Checksum::Sha256)
+        .or(sha512.map(Checksum::Sha512))
+        .or(sums.map(Checksum::ChecksumUrl));
+    if let Some(u) = &url {
+        if named.is_empty() {
+            r.push(
+                &at.key("template_image_url"),
+                show_str(u),
+                "a URL with a checksum to verify it: template_image_sha256, template_image_sha512 or template_image_checksum_url",
+            );
+        } else if by_file && phx_plan::download::url_file_name(u).is_none() {
+            r.push(
+                &at.key("template_image_url"),
+                show_str(u),
+                "a URL ending in the file name template_image_checksum_url's file lists",
+            );
+        }
+    }
+    (url, checksum)
 }
 
 fn is_user(s: &str) -> bool {
@@ -186,6 +276,20 @@ fn vm(r: &mut Reader, at: &At, n: RawVm, d: &VmDefaults) -> Option<Vm> {
         }
         None => (None, Vec::new(), false),
     };
+    let template_image = r.opt(at, "template_image", n.template_image, |r, at, v| {
+        r.token(at, v, is_image_ref, IMAGE)
+    });
+    let (template_image_url, template_image_checksum) = image_source(
+        r,
+        at,
+        template_image.is_some(),
+        [
+            n.template_image_url,
+            n.template_image_sha256,
+            n.template_image_sha512,
+            n.template_image_checksum_url,
+        ],
+    );
     let vm = Vm {
         guest,
         is_template,
@@ -207,9 +311,9 @@ fn vm(r: &mut Reader, at: &At, n: RawVm, d: &VmDefaults) -> Option<Vm> {
             })
             .or_else(|| d.storage_pool.clone()),
         mac: r.opt(at, "mac_address", n.mac_address, super::lxc::mac),
-        template_image: r.opt(at, "template_image", n.template_image, |r, at, v| {
-            r.token(at, v, is_image_ref, IMAGE)
-        }),
+        template_image,
+        template_image_url,
+        template_image_checksum,
         template_snapshot_name: r.opt(
             at,
             "template_snapshot_name",
