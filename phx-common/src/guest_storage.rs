@@ -1,5 +1,7 @@
 //! Where guest disks go: the storage a guest without `storage_pool` uses,
-//! and whether a storage may hold a container's or a VM's volumes.
+//! and whether a storage may hold a container's or a VM's volumes (the
+//! node's storage.cfg, then what phx-storage makes of the JSON's datasets
+//! and NFS exports).
 
 use crate::config::model::Host;
 use crate::storage_cfg;
@@ -45,8 +47,9 @@ pub struct Content {
 }
 
 /// The content of every storage known: the node's storage.cfg, then the
-/// JSON's datasets over it (phx-storage sets their content before the
-/// guests are planned). A storage in neither is not checked.
+/// JSON's datasets and the NFS storages of its exports over it (phx-storage
+/// sets their content before the guests are planned). A storage in none of
+/// them is not checked.
 #[derive(Debug, Clone, Default)]
 pub struct Contents(pub BTreeMap<String, Content>);
 
@@ -95,6 +98,15 @@ impl Contents {
                 let types = d.content.iter().cloned().collect();
                 out.insert(d.storage_id(), Content { types, from });
             }
+        }
+        // phx-storage adds one NFS storage per export and sets its content.
+        for n in crate::nfs_storages::of(host) {
+            let from = format!("nfs.exports[{}], added by phx-storage", n.index);
+            let types = crate::nfs_storages::CONTENT
+                .split(',')
+                .map(String::from)
+                .collect();
+            out.insert(n.id, Content { types, from });
         }
         Contents(out)
     }
@@ -157,6 +169,12 @@ mod tests {
         assert_eq!(c.allows("bare", "rootdir"), Ok(()));
         assert_eq!(c.allows("quickOS-lxc-disks", "rootdir"), Ok(()));
         assert_eq!(c.allows("unknown", "rootdir"), Ok(()));
+        // An NFS storage phx-storage adds for an export holds no container.
+        assert_eq!(
+            c.allows("nfs-shared-bulk-data", "rootdir").unwrap_err(),
+            "a storage whose content allows rootdir; nfs-shared-bulk-data's content is backup,images,iso,snippets,vztmpl (nfs.exports[0], added by phx-storage)"
+        );
+        assert_eq!(c.allows("nfs-vm-persistent-data", "images"), Ok(()));
         // No storage.cfg: pve-storage's own `local` holds everything.
         assert_eq!(Contents::of(&h, &[]).allows("local", "rootdir"), Ok(()));
     }
