@@ -18,6 +18,9 @@ pub(crate) struct Final {
     /// mpN index → container path.
     pub mounts: BTreeMap<u32, String>,
     pub unprivileged: bool,
+    /// Where each of its volume disks is (`rootfs`, `mpN` → storage ID):
+    /// where `pct clone` copies them (crate::clone).
+    pub volumes: BTreeMap<String, String>,
     /// Raw lines of the main section (`key: value`), what a snapshot taken
     /// after this plan's steps carries.
     pub raw: Vec<String>,
@@ -77,6 +80,7 @@ pub(crate) fn existing(
             .max(d.rootfs_gb * props::GIB),
         mounts: BTreeMap::new(),
         unprivileged: have_unpriv,
+        volumes: volume_storages(conf),
         raw: conf.raw.clone(),
     };
     for (p, (n, _)) in &by_path {
@@ -94,6 +98,9 @@ pub(crate) fn existing(
                 let n = lowest_free(&indices);
                 indices.insert(n);
                 fin.mounts.insert(n, m.path.clone());
+                if let Source::Volume { storage, .. } = &m.source {
+                    fin.volumes.insert(format!("mp{n}"), storage.clone());
+                }
                 set.push((format!("mp{n}"), m.value()));
             }
         }
@@ -118,6 +125,9 @@ pub(crate) fn clone_settings(d: &Desired, base: Final) -> (SetKeys, Final) {
         }
         let idx = lowest_free(&fin.mounts.keys().copied().collect());
         fin.mounts.insert(idx, m.path.clone());
+        if let Source::Volume { storage, .. } = &m.source {
+            fin.volumes.insert(format!("mp{idx}"), storage.clone());
+        }
         set.push((format!("mp{idx}"), m.value()));
     }
     (set, fin)
@@ -134,6 +144,9 @@ pub(crate) fn mount_growth(d: &Desired, conf: &Conf, notes: &mut Vec<String>) ->
         let Some(m) = d.mounts.iter().find(|m| have.get("mp") == Some(&m.path)) else {
             continue;
         };
+        // A shared volume grows with its owner: pct refuses to resize a
+        // mount owned by another container (pve-container
+        // src/PVE/API2/LXC.pm:2386).
         if let Source::Volume { size_gb, .. } = m.source {
             let cur = have.get("size").and_then(|s| props::size_bytes(s));
             match cur {
@@ -209,6 +222,15 @@ fn mount_update(
 ) -> Option<String> {
     let vol = have.get("volume").map(String::as_str).unwrap_or("");
     match &m.source {
+        Source::Shared { volid, owner } => {
+            if vol != volid {
+                notes.push(format!(
+                    "CT {ctid}: mp{n} ({}) is {vol}, not CT {owner}'s shared volume {volid}; not replaced",
+                    m.path
+                ));
+            }
+            None
+        }
         Source::Volume { storage, .. } => {
             let have_storage = vol.split_once(':').map(|(s, _)| s).unwrap_or(vol);
             if have_storage != storage {
@@ -242,6 +264,19 @@ fn mount_update(
 
 fn lowest_free(used: &BTreeSet<u32>) -> u32 {
     (0..).find(|i| !used.contains(i)).expect("u32 indices")
+}
+
+/// The storage of each volume disk of a conf (`rootfs`, `mpN`); bind
+/// mounts (a host path) are none.
+pub(crate) fn volume_storages(conf: &Conf) -> BTreeMap<String, String> {
+    let keys = std::iter::once("rootfs".to_string())
+        .chain(conf.indexed("mp").into_iter().map(|n| format!("mp{n}")));
+    keys.filter_map(|k| {
+        let v = props::parse(conf.effective(&k)?, Some("volume"));
+        let (storage, _) = v.get("volume")?.split_once(':')?;
+        (!storage.starts_with('/')).then(|| (k, storage.to_string()))
+    })
+    .collect()
 }
 
 pub(crate) fn rootfs_bytes(conf: &Conf) -> Option<u64> {

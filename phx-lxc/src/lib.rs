@@ -7,6 +7,7 @@
 mod ahead;
 pub mod check;
 pub mod cli;
+mod clone;
 pub mod conf;
 pub mod desired;
 mod diff;
@@ -15,6 +16,7 @@ mod planner;
 pub mod props;
 pub mod raw;
 pub mod render;
+mod shared;
 pub mod storage;
 pub mod tool;
 

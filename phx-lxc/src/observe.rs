@@ -34,9 +34,32 @@ pub struct Sources {
     /// What each storage may hold (storage.cfg under the state root, the
     /// JSON's datasets over it).
     pub contents: guest_storage::Contents,
+    /// Each storage's type (storage.cfg, the JSON's datasets over it), for
+    /// the names pct gives volumes (crate::shared).
+    pub kinds: crate::shared::Kinds,
 }
 
 pub type Observed = guests::Observed<Sources>;
+
+/// Each storage's type: the node's storage.cfg, then the JSON's datasets
+/// (phx-storage registers them before the guests are planned).
+fn kinds(inv: &Inventory, state_root: &Path) -> anyhow::Result<crate::shared::Kinds> {
+    let file = under_root(state_root, phx_common::storage_cfg::PATH);
+    let text = phx_plan::fsutil::read_optional(&file)
+        .map_err(|e| anyhow::anyhow!("reading {}: {e}", file.display()))?
+        .unwrap_or_default();
+    let mut out: crate::shared::Kinds = phx_common::storage_cfg::parse(&text)
+        .map_err(anyhow::Error::msg)?
+        .into_iter()
+        .map(|e| (e.id, e.kind))
+        .collect();
+    for d in &inv.host.zfs_datasets {
+        if let Some(t) = &d.storage_type {
+            out.insert(d.storage_id(), t.clone());
+        }
+    }
+    Ok(out)
+}
 
 /// The first `name` on PATH, for messages.
 fn on_path(name: &str, path: Option<&OsStr>) -> Option<std::path::PathBuf> {
@@ -58,6 +81,7 @@ pub fn observe(
     let mut o: Observed = guests::observe(KIND, inv.lxcs.keys().copied(), state_root, path)?;
     o.own.contents =
         guest_storage::Contents::read(&inv.host, state_root).map_err(anyhow::Error::msg)?;
+    o.own.kinds = kinds(inv, state_root)?;
     for c in inv.lxcs.values() {
         for m in &c.mount_points {
             if under_root(state_root, &m.host_path).exists() {

@@ -5,10 +5,11 @@
 
 use crate::ahead::Ahead;
 use crate::conf::Conf;
-use crate::desired::Desired;
+use crate::desired::{self, Desired};
 use crate::diff::{self, Final, SetKeys};
 use crate::observe::{conf_lock, conf_path, Observed};
-use crate::{props, raw, storage, Options, KIND};
+use crate::shared::{Alloc, Shared};
+use crate::{clone, props, raw, storage, Options, KIND};
 use phx_common::config::Inventory;
 use phx_common::fast_hash::{FastMap, FastSet};
 use phx_common::guests::{push_options, GuestPlanner, GuestSteps};
@@ -28,6 +29,9 @@ pub(crate) struct Planner<'a, S: StepSink = phx_plan::Plan> {
     storages: storage::Storages,
     /// Each container's desired state, made ahead, in order.
     desired: Ahead<'a>,
+    /// `zfs_volumes` names more than one container uses, and their owners.
+    shared_names: FastSet<String>,
+    shared: Shared,
 }
 
 /// One container being converged: what it is and what was planned for it.
@@ -43,6 +47,9 @@ struct Guest<'a> {
     /// Raw lines a container made by this plan starts with: none when
     /// created, its source snapshot's when cloned.
     inherited: Vec<String>,
+    /// The names pct gives the volumes this plan allocates, followed only
+    /// for a container that owns a shared volume (crate::shared).
+    alloc: Option<Alloc<'a>>,
 }
 
 impl<'a, S: StepSink> Planner<'a, S> {
@@ -63,6 +70,8 @@ impl<'a, S: StepSink> Planner<'a, S> {
             snapshots_planned: FastSet::default(),
             storages: storage::Storages::of(&inv.host),
             desired,
+            shared_names: crate::shared::names(inv),
+            shared: Shared::default(),
         }
     }
 
@@ -89,6 +98,22 @@ impl<'a, S: StepSink> Planner<'a, S> {
                 .template_volid(c.template.as_deref().expect("checked"))
                 .expect("checked");
             let fin = self.create(&g.d, &volid, &g.tag);
+            if let Some(alloc) = &mut g.alloc {
+                // pct create allocates rootfs, then mp0, mp1… (foreach_volume).
+                for (k, s) in std::iter::once(("rootfs".to_string(), &g.d.rootfs_storage)).chain(
+                    g.d.mounts
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(n, m)| match &m.source {
+                            desired::Source::Volume { storage, .. } => {
+                                Some((format!("mp{n}"), storage))
+                            }
+                            _ => None,
+                        }),
+                ) {
+                    alloc.alloc(&k, s);
+                }
+            }
             g.actions.push("create".to_string());
             return (Vec::new(), fin);
         };
@@ -99,19 +124,23 @@ impl<'a, S: StepSink> Planner<'a, S> {
             .expect("checked");
         self.ensure_snapshot(src, &snap, &g.tag);
         let (src_id, id) = (src.to_string(), ctid.to_string());
+        let base = self.finals.get(&src).cloned().unwrap_or_default();
+        let way = clone::way(&base, &g.d.rootfs_storage);
+        let mut argv = pct(&[
+            "clone",
+            &src_id,
+            &id,
+            "--snapname",
+            &snap,
+            "--hostname",
+            &c.name,
+        ]);
+        if let Some(s) = &way.storage {
+            argv.extend(["--storage".to_string(), s.clone()]);
+        }
         self.steps.command(
             ["lxc:", &id, ":clone"].concat(),
-            pct(&[
-                "clone",
-                &src_id,
-                &id,
-                "--snapname",
-                &snap,
-                "--hostname",
-                &c.name,
-                "--storage",
-                &g.d.rootfs_storage,
-            ]),
+            argv,
             Some(pct(&["status", &id])),
             [
                 g.tag.as_str(),
@@ -122,8 +151,32 @@ impl<'a, S: StepSink> Planner<'a, S> {
             ]
             .concat(),
         );
+        if let Some(alloc) = &mut g.alloc {
+            for (k, s) in &base.volumes {
+                alloc.alloc(k, way.storage.as_deref().unwrap_or(s));
+            }
+        }
+        if let Some(to) = &way.move_rootfs {
+            // Unguarded: it runs right after the clone that made the copy,
+            // in the plan that made the clone.
+            self.steps.command(
+                ["lxc:", &id, ":move-rootfs"].concat(),
+                pct(&["move-volume", &id, "rootfs", to, "--delete", "1"]),
+                None,
+                [
+                    g.tag.as_str(),
+                    ": move rootfs to ",
+                    to,
+                    " (its volume mounts stay on their storages)",
+                ]
+                .concat(),
+            );
+            g.actions.push(["move rootfs to ", to].concat());
+            if let Some(alloc) = &mut g.alloc {
+                alloc.moved("rootfs", to);
+            }
+        }
         g.actions.push(["clone from ", &src_id].concat());
-        let base = self.finals.get(&src).cloned().unwrap_or_default();
         // The snapshot as it is, else as this plan takes it (after the
         // source's own steps).
         g.inherited = seen_snapshot_raw(self.seen, src, &snap).unwrap_or_else(|| base.raw.clone());
@@ -133,6 +186,8 @@ impl<'a, S: StepSink> Planner<'a, S> {
                 g.d.unprivileged as u8, base.unprivileged as u8
             ));
         }
+        let mut base = base;
+        base.volumes = way.volumes;
         diff::clone_settings(&g.d, base)
     }
 
@@ -148,12 +203,16 @@ impl<'a, S: StepSink> Planner<'a, S> {
             rootfs_bytes: d.rootfs_gb * props::GIB,
             mounts: Default::default(),
             unprivileged: d.unprivileged,
+            volumes: [("rootfs".to_string(), d.rootfs_storage.clone())].into(),
             raw: Vec::new(),
         };
         for (n, m) in d.mounts.iter().enumerate() {
             argv.push(format!("--mp{n}"));
             argv.push(m.value());
             fin.mounts.insert(n as u32, m.path.clone());
+            if let desired::Source::Volume { storage, .. } = &m.source {
+                fin.volumes.insert(format!("mp{n}"), storage.clone());
+            }
         }
         self.steps.command(
             format!("lxc:{}:create", d.ctid),
@@ -314,6 +373,78 @@ impl<'a, S: StepSink> Planner<'a, S> {
         Some(raw)
     }
 
+    /// A volume another container owns, mounted in place of a new one.
+    fn share(&mut self, d: &mut Desired) -> Vec<(String, u32, String)> {
+        if self.shared_names.is_empty() {
+            return Vec::new();
+        }
+        self.shared.take(d, &self.shared_names)
+    }
+
+    /// Says, for each shared volume this plan mounts, whose it is.
+    fn shared_notes(&mut self, g: &Guest, set: &SetKeys, mounted: &[(String, u32, String)]) {
+        for (name, owner, volid) in mounted {
+            let Some(m) = g.d.mounts.iter().find(
+                |m| matches!(&m.source, desired::Source::Shared { volid: v, .. } if v == volid),
+            ) else {
+                continue;
+            };
+            let planned = g.existing.is_none() || set.iter().any(|(_, v)| v == &m.value());
+            if planned {
+                self.steps.notes.push(format!(
+                    "CT {}: zfs_volumes {name} is CT {owner}'s volume {volid}, mounted at {}: containers naming one volume share it, CT {owner} (made first) allocates it",
+                    g.d.ctid, m.path
+                ));
+            }
+        }
+    }
+
+    /// The volume ID of each shared volume this container owns, for the
+    /// containers after it: as its conf has it, else the name pct gives it
+    /// in this plan.
+    fn record_owned(&mut self, g: &mut Guest, set: &SetKeys, fin: &Final) {
+        let Some(alloc) = &mut g.alloc else { return };
+        let new: Vec<(String, String)> = set
+            .iter()
+            .filter(|(k, _)| k.starts_with("mp"))
+            .filter_map(|(k, v)| {
+                let path = props::parse(v, Some("volume")).get("mp")?.clone();
+                g.d.mounts.iter().find_map(|m| match &m.source {
+                    desired::Source::Volume { storage, .. } if m.path == path => {
+                        Some((k.clone(), storage.clone()))
+                    }
+                    _ => None,
+                })
+            })
+            .collect();
+        alloc.set(&new);
+        for m in &g.d.mounts {
+            let desired::Source::Volume { name, storage, .. } = &m.source else {
+                continue;
+            };
+            if !self.shared.owns(name, g.d.ctid) {
+                continue;
+            }
+            let Some(n) = fin
+                .mounts
+                .iter()
+                .find(|(_, p)| **p == m.path)
+                .map(|(n, _)| *n)
+            else {
+                continue;
+            };
+            let key = format!("mp{n}");
+            let have = g
+                .existing
+                .and_then(|c| c.effective(&key))
+                .and_then(|v| props::parse(v, Some("volume")).get("volume").cloned())
+                .filter(|v| v.split_once(':').is_some_and(|(s, _)| s == storage));
+            if let Some(volid) = have.or_else(|| alloc.volid(&key)) {
+                self.shared.record(name, g.d.ctid, volid);
+            }
+        }
+    }
+
     /// A running container with changes that wait for its next start:
     /// rebooted with --restart, else reported.
     fn reboot(&mut self, g: &mut Guest) {
@@ -331,19 +462,29 @@ impl<S: StepSink> GuestPlanner for Planner<'_, S> {
     fn converge(&mut self, ctid: u32, i: usize, total: usize) -> Vec<String> {
         let c = &self.inv.lxcs[&ctid];
         let seen = self.seen;
+        let mut d = self.desired.next(ctid);
+        let mounted = self.share(&mut d);
+        let owns = d.mounts.iter().any(|m| match &m.source {
+            desired::Source::Volume { name, .. } => self.shared.owns(name, ctid),
+            _ => false,
+        });
+        let existing = seen.confs.get(&ctid);
         let mut g = Guest {
-            d: self.desired.next(ctid),
+            d,
             tag: guest_tag(i, total, KIND.noun, ctid, &c.name),
             running: seen.running.contains(&ctid),
-            existing: seen.confs.get(&ctid),
+            existing,
             actions: Vec::new(),
             needs_restart: Vec::new(),
             inherited: Vec::new(),
+            alloc: owns.then(|| Alloc::new(ctid, &seen.own.kinds, existing)),
         };
         let (set, mut fin) = match g.existing {
             Some(conf) => self.diff_existing(&mut g, conf),
             None => self.make(&mut g),
         };
+        self.shared_notes(&g, &set, &mounted);
+        self.record_owned(&mut g, &set, &fin);
         if let Some(raw) = self.edit_raw_lines(&mut g) {
             fin.raw = raw;
         }
