@@ -5,6 +5,7 @@
 use crate::phoenix_cli::{cli, repo};
 use predicates::prelude::*;
 use std::path::Path;
+use std::process::Command;
 
 /// The example's three files in `dir`, CT 103's one rule (the CA's ACME
 /// port, 9000) moved to 9001: Traefik can no longer reach step-ca.
@@ -140,4 +141,105 @@ fn migrate_and_verify_hand_over_to_their_programs() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains("ca.internal.thinkheads.ai"));
+}
+
+/// A fresh node (examples/state) for the upstream fixture: its pools'
+/// disks blank in the disks double, and the cloud image VM 9000 is made
+/// from in place (as an operator or `setup` puts it there), a 3 GiB qcow2.
+fn fresh_node_for_the_fixture() -> tempfile::TempDir {
+    let root = tempfile::tempdir().unwrap();
+    let r = root.path();
+    let cp = Command::new("cp")
+        .arg("-rT")
+        .arg(repo("examples/state"))
+        .arg(r)
+        .status()
+        .unwrap();
+    assert!(cp.success());
+    let hv = phx_testkit::read_json(&phx_testkit::upstream_dir().join(phx_testkit::HYP));
+    let disks: serde_json::Map<String, serde_json::Value> = hv["zfs"]["pools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["disks"].as_array().unwrap().clone())
+        .map(|d| {
+            let d = d.as_str().unwrap().to_string();
+            (d, serde_json::json!({"signatures": [], "partitions": []}))
+        })
+        .collect();
+    let p = r.join("var/lib/disks-double/disks.json");
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, serde_json::Value::Object(disks).to_string()).unwrap();
+    phx_testkit::put_image(r, "noble-server-cloudimg-amd64.img", 3);
+    root
+}
+
+fn on_fixture(root: &Path, args: &[&str]) -> std::process::Output {
+    let out = cli()
+        .args(args)
+        .arg("--config-dir")
+        .arg(phx_testkit::upstream_dir())
+        .args(["--root", root.to_str().unwrap(), "--run-commands"])
+        .env("PATH", phx_testkit::all_doubles_path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "phoenix-cli {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+#[test]
+fn one_letsgo_converges_a_fresh_node_with_the_fixture() {
+    let root = fresh_node_for_the_fixture();
+    let r = root.path();
+    on_fixture(r, &["setup", "storage"]);
+    let first = on_fixture(r, &["LetsGo", "lxc", "vm"]);
+    let err = String::from_utf8_lossy(&first.stderr);
+    let qm = phx_testkit::double_log(r, "qm");
+    // The clones of template 9000, made in this same run, grow at once.
+    for (id, size) in [(1001, "32G"), (1002, "64G")] {
+        let resize = format!("qm disk resize {id} scsi0 {size}");
+        assert!(qm.contains(&resize), "{resize} not in {qm:#?}");
+    }
+    // 801 and 802 share one volume: 801's, as pct named it on the zfspool.
+    let conf = |id: u32| std::fs::read_to_string(r.join(format!("etc/pve/lxc/{id}.conf"))).unwrap();
+    let mp0 = |id: u32| {
+        conf(id)
+            .lines()
+            .find_map(|l| l.strip_prefix("mp0: ").map(str::to_string))
+            .unwrap()
+    };
+    assert!(
+        mp0(801).starts_with("fastData-shared-bulk-data:subvol-801-disk-0,mp=/vllm_models,"),
+        "{}",
+        mp0(801)
+    );
+    assert_eq!(
+        mp0(802),
+        "fastData-shared-bulk-data:subvol-801-disk-0,mp=/vllm_models"
+    );
+    assert!(
+        err.contains("CT 802: zfs_volumes vllm_models is CT 801's volume"),
+        "{err}"
+    );
+
+    // The second LetsGo changes nothing and calls nothing that changes.
+    for prog in ["pct", "qm"] {
+        let _ = std::fs::remove_file(r.join(format!("{prog}.log")));
+    }
+    let again = on_fixture(r, &["LetsGo", "lxc", "vm"]);
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        err.contains("12 container(s), 12 existing")
+            && err.contains("0 to change, 0 step(s)")
+            && !err.contains(" changed"),
+        "{err}"
+    );
+    for prog in ["pct", "qm"] {
+        let log = phx_testkit::double_log(r, prog);
+        assert!(phx_testkit::mutating(&log).is_empty(), "{prog}: {log:#?}");
+    }
 }
