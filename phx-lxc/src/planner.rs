@@ -16,6 +16,8 @@ use phx_common::guests::{push_options, GuestPlanner, GuestSteps};
 use phx_common::text::guest_tag;
 use phx_plan::{Action, FileStep, LinesStep, StepSink};
 
+mod shares;
+
 fn pct(args: &[&str]) -> Vec<String> {
     KIND.argv(args)
 }
@@ -371,78 +373,6 @@ impl<'a, S: StepSink> Planner<'a, S> {
             ),
         });
         Some(raw)
-    }
-
-    /// A volume another container owns, mounted in place of a new one.
-    fn share(&mut self, d: &mut Desired) -> Vec<(String, u32, String)> {
-        if self.shared_names.is_empty() {
-            return Vec::new();
-        }
-        self.shared.take(d, &self.shared_names)
-    }
-
-    /// Says, for each shared volume this plan mounts, whose it is.
-    fn shared_notes(&mut self, g: &Guest, set: &SetKeys, mounted: &[(String, u32, String)]) {
-        for (name, owner, volid) in mounted {
-            let Some(m) = g.d.mounts.iter().find(
-                |m| matches!(&m.source, desired::Source::Shared { volid: v, .. } if v == volid),
-            ) else {
-                continue;
-            };
-            let planned = g.existing.is_none() || set.iter().any(|(_, v)| v == &m.value());
-            if planned {
-                self.steps.notes.push(format!(
-                    "CT {}: zfs_volumes {name} is CT {owner}'s volume {volid}, mounted at {}: containers naming one volume share it, CT {owner} (made first) allocates it",
-                    g.d.ctid, m.path
-                ));
-            }
-        }
-    }
-
-    /// The volume ID of each shared volume this container owns, for the
-    /// containers after it: as its conf has it, else the name pct gives it
-    /// in this plan.
-    fn record_owned(&mut self, g: &mut Guest, set: &SetKeys, fin: &Final) {
-        let Some(alloc) = &mut g.alloc else { return };
-        let new: Vec<(String, String)> = set
-            .iter()
-            .filter(|(k, _)| k.starts_with("mp"))
-            .filter_map(|(k, v)| {
-                let path = props::parse(v, Some("volume")).get("mp")?.clone();
-                g.d.mounts.iter().find_map(|m| match &m.source {
-                    desired::Source::Volume { storage, .. } if m.path == path => {
-                        Some((k.clone(), storage.clone()))
-                    }
-                    _ => None,
-                })
-            })
-            .collect();
-        alloc.set(&new);
-        for m in &g.d.mounts {
-            let desired::Source::Volume { name, storage, .. } = &m.source else {
-                continue;
-            };
-            if !self.shared.owns(name, g.d.ctid) {
-                continue;
-            }
-            let Some(n) = fin
-                .mounts
-                .iter()
-                .find(|(_, p)| **p == m.path)
-                .map(|(n, _)| *n)
-            else {
-                continue;
-            };
-            let key = format!("mp{n}");
-            let have = g
-                .existing
-                .and_then(|c| c.effective(&key))
-                .and_then(|v| props::parse(v, Some("volume")).get("volume").cloned())
-                .filter(|v| v.split_once(':').is_some_and(|(s, _)| s == storage));
-            if let Some(volid) = have.or_else(|| alloc.volid(&key)) {
-                self.shared.record(name, g.d.ctid, volid);
-            }
-        }
     }
 
     /// A running container with changes that wait for its next start:
