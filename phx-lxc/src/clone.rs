@@ -1,6 +1,6 @@
 //! Where a clone's volumes land. pve-container's clone (src/PVE/API2/LXC.pm,
 //! clone_vm) full-copies every volume of the source (rootfs and each volume
-//! `mpN`): with `--storage S` every one of them onto S (LXC.pm:2207
+//! `mpN`): with `--storage S` every one of them onto S (LXC.pm:2201
 //! `$target_storage = $storage // $source_storage`), without it each onto
 //! the storage it is on. `--storage` is therefore passed only when the
 //! source has no volume mount: then it moves just the rootfs, in the one

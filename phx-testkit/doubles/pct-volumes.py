@@ -92,13 +92,13 @@ def move_volume(pct, args):
     if "target-vmid" in opts:
         pct.die("pct-double: move-volume to another container is not modelled")
     if not storage:
-        # LXC.pm:2907
+        # LXC.pm:2911
         pct.die("400 Parameter verification failed.\ntarget-vmid: both 'storage' and 'target-vmid' missing, either needs to be set")
     if not (key == "rootfs" or re.match(r"^(mp|unused)\d+$", key)):
         pct.die("400 Parameter verification failed.\nvolume: value '%s' does not have a value in the enumeration" % key)
     delete = pct.norm_bool("delete", opts.get("delete", "0")) == "1"
     main, pending, snaps = pct.load(vmid)
-    # LXC.pm:2602-2622 move_to_storage_checks
+    # LXC.pm:2594-2621 move_to_storage_checks
     if main.keys.get("lock"):
         pct.die("CT is locked (%s)" % main.keys["lock"])
     if vmid in pct.running():
@@ -106,7 +106,9 @@ def move_volume(pct, args):
     if key.startswith("unused"):
         pct.die("cannot move volume '%s', only configured volumes can be moved to another storage" % key)
     if key not in main.keys:
-        pct.die("unable to parse value of '%s' - got undefined value" % key)
+        # src/PVE/LXC/Config.pm:1453: an absent key parses as '', which
+        # lacks the required volume.
+        pct.die("format error\nvolume: property is missing")
     p = pct.parse_props(key, main.keys[key], head="volume")
     old = p["volume"]
     if delete and any(key in s.keys and s.keys[key].split(",")[0] == old for s in snaps.values()):
@@ -114,7 +116,7 @@ def move_volume(pct, args):
     # src/PVE/LXC.pm:3372 copy_volume
     if old.startswith("/"):
         pct.die("cannot copy volumes of type bind")
-    # alloc_disk (src/PVE/LXC.pm:2613) on a storage without rootdir
+    # alloc_disk (src/PVE/LXC.pm:2611) on a storage without rootdir
     kinds, content = storage_cfg(pct.ROOT)
     if storage in kinds and storage in content and "rootdir" not in content[storage]:
         pct.die("content type 'rootdir' is not available or configured on storage '%s'" % storage)

@@ -493,7 +493,7 @@ fn clone_with_storage_moves_every_volume_and_without_keeps_each_on_its_own() {
     let d = tempfile::tempdir().unwrap();
     let r = d.path();
     source_with_a_volume(r);
-    // pve-container src/PVE/API2/LXC.pm:2207: `$storage // $source_storage`.
+    // pve-container src/PVE/API2/LXC.pm:2201: `$storage // $source_storage`.
     ok(
         r,
         &[
@@ -565,13 +565,13 @@ fn move_volume_and_clone_refuse_as_pct_does() {
     let d = tempfile::tempdir().unwrap();
     let r = d.path();
     source_with_a_volume(r);
-    // LXC.pm:2611: a volume a snapshot uses is not deleted.
+    // LXC.pm:2613: a volume a snapshot uses is not deleted.
     fails(
         r,
         &["move-volume", "900", "rootfs", "fast", "--delete", "1"],
         "you can't move a volume with snapshots and delete the source",
     );
-    // LXC.pm:2598: never while running.
+    // LXC.pm:2601: never while running.
     ok(r, &["start", "900"]);
     fails(
         r,
@@ -579,13 +579,13 @@ fn move_volume_and_clone_refuse_as_pct_does() {
         "cannot move volumes of a running container",
     );
     ok(r, &["stop", "900"]);
-    // LXC.pm:2907: neither a storage nor a target container.
+    // LXC.pm:2911: neither a storage nor a target container.
     fails(
         r,
         &["move-volume", "900", "mp0"],
         "both 'storage' and 'target-vmid' missing",
     );
-    // alloc_disk, LXC.pm:2613: the target must hold container volumes.
+    // alloc_disk, src/PVE/LXC.pm:2611: the target must hold container volumes.
     std::fs::write(
         r.join("etc/pve/storage.cfg"),
         format!("{CLONE_CFG}\nzfspool: vmonly\n\tpool tank/vm\n\tcontent images\n"),
@@ -596,7 +596,7 @@ fn move_volume_and_clone_refuse_as_pct_does() {
         &["move-volume", "900", "mp0", "vmonly"],
         "content type 'rootdir' is not available or configured on storage 'vmonly'",
     );
-    // A template is cloned linked unless --full: no --storage (LXC.pm:2037-2046).
+    // A template is cloned linked unless --full: no --storage (LXC.pm:2050-2056).
     ok(r, &["set", "900", "--template", "1"]);
     fails(
         r,
