@@ -37,6 +37,14 @@ fn a_clone_keeps_the_sources_volume_mount_on_its_storage_and_moves_only_its_root
     let inv = converge(cfg.path(), root);
     let log = log(root);
 
+    // What the double made (pct's copy rule): /data stays on its storage.
+    for id in [103, 102, 110] {
+        let data = (0..4)
+            .filter_map(|n| main_key(root, id, &format!("mp{n}")))
+            .find(|v| v.contains(",mp=/data"))
+            .unwrap_or_else(|| panic!("CT {id} has /data: {}", conf_text(root, id)));
+        assert_eq!(storage_of(&data), "tank-persistent", "CT {id}: {data}");
+    }
     // No --storage: with it pct copies /data onto the rootfs storage too.
     for id in [103, 102, 110] {
         let clone = log
@@ -44,11 +52,6 @@ fn a_clone_keeps_the_sources_volume_mount_on_its_storage_and_moves_only_its_root
             .find(|l| l.starts_with(&format!("pct clone 900 {id} ")))
             .unwrap();
         assert!(!clone.contains("--storage"), "{clone}");
-        let data = (0..4)
-            .filter_map(|n| main_key(root, id, &format!("mp{n}")))
-            .find(|v| v.contains(",mp=/data"))
-            .unwrap_or_else(|| panic!("CT {id} has /data: {}", conf_text(root, id)));
-        assert_eq!(storage_of(&data), "tank-persistent", "CT {id}: {data}");
     }
     // Only Gitea's rootfs moves, after its clone and before its start.
     let moves: Vec<&String> = log.iter().filter(|l| l.contains("move-volume")).collect();
