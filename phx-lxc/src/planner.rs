@@ -64,6 +64,7 @@ impl<'a, S: StepSink> Planner<'a, S> {
     ) -> Self {
         let mut notes = seen.notes.clone();
         notes.extend(crate::check::pending_sources(inv, seen));
+        let shared_names = crate::shared::names(inv);
         Planner {
             inv,
             seen,
@@ -72,8 +73,8 @@ impl<'a, S: StepSink> Planner<'a, S> {
             snapshots_planned: FastSet::default(),
             storages: storage::Storages::of(&inv.host),
             desired,
-            shared_names: crate::shared::names(inv),
-            shared: Shared::default(),
+            shared: Shared::existing(inv, &seen.confs, &shared_names),
+            shared_names,
         }
     }
 

@@ -51,6 +51,43 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// The owners that exist already: for each shared name, the first
+    /// container (by ID) whose conf mounts a volume of its own at that
+    /// entry's mount point. The volume is theirs whatever the planner's
+    /// order says, so a container added later never allocates a second one.
+    pub(crate) fn existing(
+        inv: &Inventory,
+        confs: &HashMap<u32, Conf>,
+        names: &FastSet<String>,
+    ) -> Self {
+        let mut owners = HashMap::new();
+        if names.is_empty() {
+            return Shared { owners };
+        }
+        for c in inv.lxcs.values() {
+            let Some(conf) = confs.get(&c.id) else {
+                continue;
+            };
+            for v in c.zfs_volumes.iter().filter(|v| names.contains(&v.name)) {
+                if owners.contains_key(&v.name) {
+                    continue;
+                }
+                let own = conf.indexed("mp").into_iter().find_map(|n| {
+                    let value = conf.effective(&format!("mp{n}"))?;
+                    let at = value
+                        .split(',')
+                        .any(|p| p == format!("mp={}", v.mount_point));
+                    let volid = value.split(',').next()?;
+                    (at && disk_number(volid, c.id).is_some()).then(|| volid.to_string())
+                });
+                if let Some(volid) = own {
+                    owners.insert(v.name.clone(), (c.id, Some(volid)));
+                }
+            }
+        }
+        Shared { owners }
+    }
+
     /// Replaces each volume of `d` that an earlier container owns by that
     /// container's volume; `d`'s container becomes the owner of the names
     /// no one owns yet. Returns notes for the volumes it mounts.

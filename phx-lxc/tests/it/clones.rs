@@ -186,3 +186,32 @@ fn one_name_with_two_sizes_is_refused_naming_both_entries() {
         assert!(p.contains(want), "{want:?} in:\n{p}");
     }
 }
+
+#[test]
+fn an_existing_volume_stays_the_one_even_when_its_container_comes_later() {
+    // 801 is not in the file at first: 802 makes the volume. Added later,
+    // 801 (first in the order) mounts 802's volume instead of making a
+    // second one.
+    let cfg = copy_config(&upstream_dir());
+    let full = load_dir(cfg.path());
+    edit_lxc(cfg.path(), |v| {
+        v["lxc_configs"].as_object_mut().unwrap().remove("801");
+    });
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    converge(cfg.path(), root);
+    let volid = key(root, 802, "mp0");
+    let volid = volid.split(',').next().unwrap().to_string();
+    assert!(volid.contains("-802-disk-"), "{volid}");
+    let p = plan(&full, root, Options::default());
+    run(&p.plan.steps, root);
+    assert_eq!(key(root, 801, "mp0"), format!("{volid},mp=/vllm_models"));
+    assert!(
+        p.notes.iter().any(|n| n.starts_with(&format!(
+            "CT 801: zfs_volumes vllm_models is CT 802's volume {volid}"
+        ))),
+        "{:?}",
+        p.notes
+    );
+    assert!(plan(&full, root, Options::default()).plan.steps.is_empty());
+}
