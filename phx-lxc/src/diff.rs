@@ -31,9 +31,12 @@ pub(crate) type SetKeys = Vec<(String, String)>;
 
 /// The keys of an existing container that differ, what it will have, and
 /// which of the changes wait for a restart when it runs.
+/// `source`: whether clones are made of it (only then are its volumes'
+/// storages read, for [`Final::volumes`]).
 pub(crate) fn existing(
     d: &Desired,
     conf: &Conf,
+    source: bool,
     notes: &mut Vec<String>,
 ) -> (SetKeys, Final, Vec<String>) {
     let ctid = d.ctid;
@@ -80,7 +83,11 @@ pub(crate) fn existing(
             .max(d.rootfs_gb * props::GIB),
         mounts: BTreeMap::new(),
         unprivileged: have_unpriv,
-        volumes: volume_storages(conf),
+        volumes: if source {
+            volume_storages(conf)
+        } else {
+            BTreeMap::new()
+        },
         raw: conf.raw.clone(),
     };
     for (p, (n, _)) in &by_path {

@@ -34,6 +34,8 @@ pub(crate) struct Planner<'a, S: StepSink = phx_plan::Plan> {
     /// `zfs_volumes` names more than one container uses, and their owners.
     shared_names: FastSet<String>,
     shared: Shared,
+    /// The containers clones are made of.
+    sources: FastSet<u32>,
 }
 
 /// One container being converged: what it is and what was planned for it.
@@ -75,12 +77,14 @@ impl<'a, S: StepSink> Planner<'a, S> {
             desired,
             shared: Shared::existing(inv, &seen.confs, &shared_names),
             shared_names,
+            sources: inv.lxcs.values().filter_map(|c| c.clone_from).collect(),
         }
     }
 
     /// An existing container: the keys that differ; restarts it would need.
     fn diff_existing(&mut self, g: &mut Guest, conf: &Conf) -> (SetKeys, Final) {
-        let (set, fin, restart) = diff::existing(&g.d, conf, &mut self.steps.notes);
+        let source = self.sources.contains(&g.d.ctid);
+        let (set, fin, restart) = diff::existing(&g.d, conf, source, &mut self.steps.notes);
         if g.running {
             g.needs_restart.extend(restart);
             if conf.has_pending() {
