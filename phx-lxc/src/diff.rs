@@ -21,6 +21,9 @@ pub(crate) struct Final {
     /// Where each of its volume disks is (`rootfs`, `mpN` → storage ID):
     /// where `pct clone` copies them (crate::clone).
     pub volumes: BTreeMap<String, String>,
+    /// mpN index → size in bytes of its volume, where known: what a clone
+    /// inherits, to grow in the run that makes it.
+    pub mount_bytes: BTreeMap<u32, u64>,
     /// Raw lines of the main section (`key: value`), what a snapshot taken
     /// after this plan's steps carries.
     pub raw: Vec<String>,
@@ -88,6 +91,11 @@ pub(crate) fn existing(
         } else {
             BTreeMap::new()
         },
+        mount_bytes: if source {
+            mount_sizes(conf)
+        } else {
+            BTreeMap::new()
+        },
         raw: conf.raw.clone(),
     };
     for (p, (n, _)) in &by_path {
@@ -105,8 +113,12 @@ pub(crate) fn existing(
                 let n = lowest_free(&indices);
                 indices.insert(n);
                 fin.mounts.insert(n, m.path.clone());
-                if let Source::Volume { storage, .. } = &m.source {
+                if let Source::Volume {
+                    storage, size_gb, ..
+                } = &m.source
+                {
                     fin.volumes.insert(format!("mp{n}"), storage.clone());
+                    fin.mount_bytes.insert(n, size_gb * props::GIB);
                 }
                 set.push((format!("mp{n}"), m.value()));
             }
@@ -132,8 +144,12 @@ pub(crate) fn clone_settings(d: &Desired, base: Final) -> (SetKeys, Final) {
         }
         let idx = lowest_free(&fin.mounts.keys().copied().collect());
         fin.mounts.insert(idx, m.path.clone());
-        if let Source::Volume { storage, .. } = &m.source {
+        if let Source::Volume {
+            storage, size_gb, ..
+        } = &m.source
+        {
             fin.volumes.insert(format!("mp{idx}"), storage.clone());
+            fin.mount_bytes.insert(idx, size_gb * props::GIB);
         }
         set.push((format!("mp{idx}"), m.value()));
     }
@@ -169,6 +185,47 @@ pub(crate) fn mount_growth(d: &Desired, conf: &Conf, notes: &mut Vec<String>) ->
         }
     }
     out
+}
+
+/// Volume mounts a new clone inherited whose configured size is larger
+/// than its source's: grown in the run that makes the clone (a second run
+/// would find them otherwise). A smaller one is reported.
+pub(crate) fn inherited_growth(
+    d: &Desired,
+    fin: &Final,
+    notes: &mut Vec<String>,
+) -> Vec<(u32, u64)> {
+    let mut out = Vec::new();
+    for m in &d.mounts {
+        let Source::Volume { size_gb, .. } = m.source else {
+            continue;
+        };
+        let Some((&n, _)) = fin.mounts.iter().find(|(_, p)| **p == m.path) else {
+            continue;
+        };
+        match fin.mount_bytes.get(&n) {
+            Some(&cur) if size_gb * props::GIB > cur => out.push((n, size_gb)),
+            Some(&cur) if size_gb * props::GIB < cur => notes.push(format!(
+                "CT {}: mp{n} ({}) is {} as its clone source's, but size_gb is {size_gb}; disks are never shrunk",
+                d.ctid,
+                m.path,
+                props::human(cur)
+            )),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The size of each volume mount of a conf (mpN index → bytes).
+fn mount_sizes(conf: &Conf) -> BTreeMap<u32, u64> {
+    conf.indexed("mp")
+        .into_iter()
+        .filter_map(|n| {
+            let v = props::parse(conf.effective(&format!("mp{n}"))?, Some("volume"));
+            Some((n, props::size_bytes(v.get("size")?)?))
+        })
+        .collect()
 }
 
 /// Whether an observed scalar equals the wanted one, the way pct reads it.

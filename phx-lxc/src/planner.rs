@@ -211,14 +211,19 @@ impl<'a, S: StepSink> Planner<'a, S> {
             mounts: Default::default(),
             unprivileged: d.unprivileged,
             volumes: [("rootfs".to_string(), d.rootfs_storage.clone())].into(),
+            mount_bytes: Default::default(),
             raw: Vec::new(),
         };
         for (n, m) in d.mounts.iter().enumerate() {
             argv.push(format!("--mp{n}"));
             argv.push(m.value());
             fin.mounts.insert(n as u32, m.path.clone());
-            if let desired::Source::Volume { storage, .. } = &m.source {
+            if let desired::Source::Volume {
+                storage, size_gb, ..
+            } = &m.source
+            {
                 fin.volumes.insert(format!("mp{n}"), storage.clone());
+                fin.mount_bytes.insert(n as u32, size_gb * props::GIB);
             }
         }
         self.steps.command(
@@ -328,12 +333,16 @@ impl<'a, S: StepSink> Planner<'a, S> {
                 ));
             }
         }
-        let Some(conf) = g.existing else { return };
-        for (idx, size_gb) in diff::mount_growth(&g.d, conf, &mut self.steps.notes) {
+        let growth = match g.existing {
+            Some(conf) => diff::mount_growth(&g.d, conf, &mut self.steps.notes),
+            None => diff::inherited_growth(&g.d, fin, &mut self.steps.notes),
+        };
+        for (idx, size_gb) in growth {
             let a = self
                 .steps
                 .resize(ctid, &format!("mp{idx}"), size_gb, &g.tag);
             g.actions.push(a);
+            fin.mount_bytes.insert(idx, size_gb * props::GIB);
         }
     }
 

@@ -215,3 +215,33 @@ fn an_existing_volume_stays_the_one_even_when_its_container_comes_later() {
     );
     assert!(plan(&full, root, Options::default()).plan.steps.is_empty());
 }
+
+#[test]
+fn a_volume_a_clone_inherits_grows_in_the_run_that_makes_the_clone() {
+    // CT 900 has /data at 2 GiB; Step-CA (103), its clone, wants /data at 5.
+    // The clone inherits the 2 GiB copy: grown in the same run, not the next.
+    let cfg = copy_config(&example_dir());
+    edit_lxc(cfg.path(), |v| {
+        let c = &mut v["lxc_configs"];
+        c["900"]["zfs_volumes"] = serde_json::json!([
+            {"name": "base_data", "pool": "tank-persistent", "size_gb": 2, "mount_point": "/data"}
+        ]);
+        c["103"]["zfs_volumes"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!(
+                {"name": "ca_data", "pool": "tank-persistent", "size_gb": 5, "mount_point": "/data"}
+            ));
+    });
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    let inv = converge(cfg.path(), root);
+    assert!(
+        log(root).contains(&"pct resize 103 mp0 5G".to_string()),
+        "{:#?}",
+        log(root)
+    );
+    assert!(key(root, 103, "mp0").ends_with(",mp=/data,size=5G"));
+    let again = plan(&inv, root, Options::default());
+    assert!(again.plan.steps.is_empty(), "{:?}", argvs(&again));
+}
