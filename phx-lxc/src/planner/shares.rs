@@ -33,7 +33,7 @@ impl<S: StepSink> Planner<'_, S> {
             let planned = g.existing.is_none() || set.iter().any(|(_, v)| v == &m.value());
             if planned {
                 self.steps.notes.push(format!(
-                    "CT {}: zfs_volumes {name} is CT {owner}'s volume {volid}, mounted at {}: containers naming one volume share it, CT {owner} (made first) allocates it",
+                    "CT {}: zfs_volumes {name} is CT {owner}'s volume {volid}, mounted at {}: zfs_volumes of one name are one volume, the one the first container made",
                     g.d.ctid, m.path
                 ));
             }
