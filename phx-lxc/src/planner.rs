@@ -421,7 +421,7 @@ impl<S: StepSink> GuestPlanner for Planner<'_, S> {
             actions: Vec::new(),
             needs_restart: Vec::new(),
             inherited: Vec::new(),
-            alloc: owns.then(|| Alloc::new(ctid, &seen.own.kinds, existing)),
+            alloc: owns.then(|| Alloc::new(ctid, &seen.own.kinds, existing, &seen.own.on_storage)),
         };
         let (set, mut fin) = match g.existing {
             Some(conf) => self.diff_existing(&mut g, conf),

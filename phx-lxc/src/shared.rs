@@ -42,6 +42,8 @@ pub(crate) fn names(inv: &Inventory) -> FastSet<String> {
 
 /// Storage ID → its type (`zfspool`, `dir`, `lvmthin`…), as far as known.
 pub type Kinds = BTreeMap<String, String>;
+/// Storage ID → names of the volumes found on it (`subvol-801-disk-0`).
+pub type OnStorage = BTreeMap<String, Vec<String>>;
 
 /// The owner of each shared name and its volume, as the planner goes.
 #[derive(Debug, Default)]
@@ -149,13 +151,28 @@ pub(crate) struct Alloc<'a> {
 }
 
 impl<'a> Alloc<'a> {
-    /// Starting from the volumes of `conf` (none for a new container).
-    pub(crate) fn new(ctid: u32, kinds: &'a Kinds, conf: Option<&Conf>) -> Self {
+    /// Starting from the volumes of `conf` (none for a new container) and
+    /// those of this container found on the storages: pve-storage lists a
+    /// storage's volumes, not the conf's, so a left-over volume keeps its
+    /// number taken.
+    pub(crate) fn new(
+        ctid: u32,
+        kinds: &'a Kinds,
+        conf: Option<&Conf>,
+        on_storage: &OnStorage,
+    ) -> Self {
         let mut a = Alloc {
             ctid,
             kinds: Some(kinds),
             ..Alloc::default()
         };
+        for (storage, names) in on_storage {
+            for name in names {
+                if let Some((_, n)) = disk_number(&format!("{storage}:{name}"), ctid) {
+                    a.used.entry(storage.clone()).or_default().insert(n);
+                }
+            }
+        }
         if let Some(conf) = conf {
             for (k, v) in conf.keys.iter().chain(conf.pending.iter()) {
                 if let Some((storage, n)) = disk_number(v, ctid) {
@@ -238,7 +255,7 @@ mod tests {
     #[test]
     fn numbers_are_per_storage_and_named_by_its_type() {
         let kinds: Kinds = [("fast".to_string(), "zfspool".to_string())].into();
-        let mut a = Alloc::new(801, &kinds, None);
+        let mut a = Alloc::new(801, &kinds, None, &OnStorage::new());
         a.alloc("rootfs", "disks");
         a.alloc("mp0", "fast");
         a.alloc("mp1", "disks");
@@ -251,7 +268,7 @@ mod tests {
     fn a_moved_rootfs_frees_its_number_and_set_allocates_in_key_order() {
         let kinds = Kinds::new();
         let conf = crate::conf::parse("rootfs: a:vm-5-disk-0,size=1G\nmp0: b:vm-5-disk-0,mp=/x\n");
-        let mut a = Alloc::new(5, &kinds, Some(&conf));
+        let mut a = Alloc::new(5, &kinds, Some(&conf), &OnStorage::new());
         a.moved("rootfs", "b");
         assert_eq!(a.volid("rootfs").unwrap(), "b:vm-5-disk-1");
         a.set(&[("mp2".into(), "a".into()), ("mp10".into(), "a".into())]);

@@ -9,7 +9,10 @@ the lowest number not used by that guest on THAT storage
 (src/PVE/Storage/Plugin.pm:970 get_next_vm_diskname, over the storage's
 list_images), so numbers restart on each storage. The double keeps no
 storage state: a volume exists while a conf (any container's, snapshots and
-pending included) or an `unusedN` names it.
+pending included) or an `unusedN` names it, or, on a zfspool, while a
+`subvol-*` directory is at the storage's mount point under $PHX_ROOT
+(`mountpoint`, else `/<pool>`: src/PVE/Storage/ZFSPoolPlugin.pm:185) — what
+a left-over dataset would be.
 """
 
 import os
@@ -18,10 +21,12 @@ import re
 PATH_TYPES = {"dir", "nfs", "cifs", "cephfs", "glusterfs", "btrfs"}
 
 
-def storage_cfg(root):
-    """({id: type}, {id: set(content)}) from $PHX_ROOT/etc/pve/storage.cfg."""
+def storage_cfg(root, props=None):
+    """({id: type}, {id: set(content)}) from $PHX_ROOT/etc/pve/storage.cfg;
+    `props`, when given, gets {id: {key: value}}."""
     cfg = os.path.join(root, "etc/pve/storage.cfg")
     kinds, content, cur = {}, {}, None
+    props = {} if props is None else props
     if not os.path.exists(cfg):
         return kinds, content
     for line in open(cfg).read().splitlines():
@@ -32,6 +37,7 @@ def storage_cfg(root):
             kinds[cur] = kind
         elif cur is not None:
             k, _, v = line.strip().partition(" ")
+            props.setdefault(cur, {})[k] = v.strip()
             if k == "content":
                 content[cur] = set(filter(None, re.split(r"[,; ]", v)))
     return kinds, content
@@ -58,8 +64,16 @@ def disk_number(volid, storage, vmid):
 def new_volume(root, conf_dir, storage, vmid, taken):
     """The volume ID pct gives a new volume of `vmid` on `storage`; `taken`
     holds volume IDs already handed out in this call (appended to)."""
-    kinds, _ = storage_cfg(root)
-    used = {disk_number(v, storage, vmid) for v in all_volumes(conf_dir) + taken}
+    props = {}
+    kinds, _ = storage_cfg(root, props)
+    found = []
+    if kinds.get(storage) == "zfspool":
+        p = props.get(storage, {})
+        at = p.get("mountpoint") or ("/" + p["pool"] if "pool" in p else None)
+        d = os.path.join(root, at.lstrip("/")) if at else None
+        if d and os.path.isdir(d):
+            found = ["%s:%s" % (storage, n) for n in os.listdir(d) if n.startswith("subvol-")]
+    used = {disk_number(v, storage, vmid) for v in all_volumes(conf_dir) + taken + found}
     n = next(i for i in range(10000) if i not in used)
     kind = kinds.get(storage, "")
     if kind == "zfspool":

@@ -245,3 +245,23 @@ fn a_volume_a_clone_inherits_grows_in_the_run_that_makes_the_clone() {
     let again = plan(&inv, root, Options::default());
     assert!(again.plan.steps.is_empty(), "{:?}", argvs(&again));
 }
+
+#[test]
+fn the_shared_volumes_name_skips_a_left_over_volume_of_its_owner() {
+    // A subvol-801-disk-0 dataset left on the shared storage (no conf names
+    // it): pct gives 801's new volume disk-1, and 802 must mount that one.
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    std::fs::create_dir_all(root.join("fastData/shared-bulk-data/subvol-801-disk-0")).unwrap();
+    let inv = converge(&upstream_dir(), root);
+    let mp0 = key(root, 801, "mp0");
+    assert!(
+        mp0.starts_with("fastData-shared-bulk-data:subvol-801-disk-1,"),
+        "{mp0}"
+    );
+    assert_eq!(
+        key(root, 802, "mp0"),
+        "fastData-shared-bulk-data:subvol-801-disk-1,mp=/vllm_models"
+    );
+    assert!(plan(&inv, root, Options::default()).plan.steps.is_empty());
+}

@@ -633,3 +633,16 @@ fn a_container_may_mount_another_containers_volume() {
     ok(r, &["set", "900", "--mp1", "persist:1,mp=/b"]);
     assert!(conf(r, 900).contains("\nmp1: persist:subvol-900-disk-1,mp=/b,size=1G\n"));
 }
+
+#[test]
+fn a_left_over_dataset_on_a_zfspool_keeps_its_number() {
+    let d = tempfile::tempdir().unwrap();
+    let r = d.path();
+    source_with_a_volume(r);
+    // tank/persist mounts at /tank/persist (ZFSPoolPlugin.pm:185): a
+    // subvol dataset there that no conf names is still listed by the
+    // storage, and pct takes the next number.
+    std::fs::create_dir_all(r.join("tank/persist/subvol-900-disk-1")).unwrap();
+    ok(r, &["set", "900", "--mp1", "persist:1,mp=/b"]);
+    assert!(conf(r, 900).contains("\nmp1: persist:subvol-900-disk-2,mp=/b,size=1G\n"));
+}
