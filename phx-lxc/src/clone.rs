@@ -10,6 +10,9 @@
 //! rootfs wanted elsewhere is then moved with `pct move-volume ID rootfs S
 //! --delete 1` (LXC.pm:2479 move_volume: a stopped container without
 //! snapshots, which a fresh clone is; the copy the clone made is freed).
+//! Either way the clone reads each volume at the snapshot (copy_volume
+//! with `$snapname`), so what the source's storages must support is the
+//! same: the snapshot exists on them already.
 
 use crate::diff::Final;
 use std::collections::BTreeMap;
