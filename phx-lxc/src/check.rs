@@ -146,7 +146,7 @@ pub fn check(inv: &Inventory, seen: &Observed) -> Problems {
     p
 }
 
-/// `zfs_volumes` of one `name` are one volume (crate::shared): every entry
+/// `zfs_volumes` of one `name` are one volume (crate::one_volume): every entry
 /// naming it must give the same pool and size; the first entry naming it
 /// (by container ID) is the one the others are compared with.
 fn same_volume_alike(inv: &Inventory, p: &mut Problems) {

@@ -44,8 +44,8 @@ pub enum Source {
     },
     /// Another container's volume (`<storage>:subvol-<owner>-disk-<n>`),
     /// mounted as it is: the planner puts it in place of a `Volume` whose
-    /// name an earlier container owns (crate::shared).
-    Shared { volid: String, owner: u32 },
+    /// name an earlier container owns (crate::one_volume).
+    OfAnother { volid: String, owner: u32 },
     /// A host directory.
     Bind { host: String, read_only: bool },
 }
@@ -64,7 +64,7 @@ impl Mount {
             Source::Volume {
                 storage, size_gb, ..
             } => format!("{storage}:{size_gb},mp={}", self.path),
-            Source::Shared { volid, .. } => format!("{volid},mp={}", self.path),
+            Source::OfAnother { volid, .. } => format!("{volid},mp={}", self.path),
             Source::Bind { host, read_only } => {
                 format!(
                     "{host},mp={}{}",

@@ -286,10 +286,10 @@ fn mount_update(
 ) -> Option<String> {
     let vol = have.get("volume").map(String::as_str).unwrap_or("");
     match &m.source {
-        Source::Shared { volid, owner } => {
+        Source::OfAnother { volid, owner } => {
             if vol != volid {
                 notes.push(format!(
-                    "CT {ctid}: mp{n} ({}) is {vol}, not CT {owner}'s shared volume {volid}; not replaced",
+                    "CT {ctid}: mp{n} ({}) is {vol}, not CT {owner}'s volume {volid} (zfs_volumes of one name are one volume); not replaced",
                     m.path
                 ));
             }

@@ -12,11 +12,11 @@ pub mod conf;
 pub mod desired;
 mod diff;
 pub mod observe;
+mod one_volume;
 mod planner;
 pub mod props;
 pub mod raw;
 pub mod render;
-mod shared;
 pub mod storage;
 pub mod tool;
 

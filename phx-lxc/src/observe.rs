@@ -35,12 +35,12 @@ pub struct Sources {
     /// JSON's datasets over it).
     pub contents: guest_storage::Contents,
     /// Each storage's type (storage.cfg, the JSON's datasets over it), for
-    /// the names pct gives volumes (crate::shared).
-    pub kinds: crate::shared::Kinds,
+    /// the names pct gives volumes (crate::one_volume).
+    pub kinds: crate::one_volume::Kinds,
     /// The `subvol-*` volumes found on each zfspool storage (the datasets
-    /// at its mount point), when the inventory has shared volumes: pct
-    /// never reuses their numbers (crate::shared).
-    pub on_storage: crate::shared::OnStorage,
+    /// at its mount point), when zfs_volumes names repeat: pct
+    /// never reuses their numbers (crate::one_volume).
+    pub on_storage: crate::one_volume::OnStorage,
 }
 
 pub type Observed = guests::Observed<Sources>;
@@ -52,12 +52,12 @@ pub type Observed = guests::Observed<Sources>;
 fn kinds(
     inv: &Inventory,
     state_root: &Path,
-) -> anyhow::Result<(crate::shared::Kinds, BTreeMap<String, String>)> {
+) -> anyhow::Result<(crate::one_volume::Kinds, BTreeMap<String, String>)> {
     let file = under_root(state_root, phx_common::storage_cfg::PATH);
     let text = phx_plan::fsutil::read_optional(&file)
         .map_err(|e| anyhow::anyhow!("reading {}: {e}", file.display()))?
         .unwrap_or_default();
-    let mut kinds = crate::shared::Kinds::new();
+    let mut kinds = crate::one_volume::Kinds::new();
     let mut dirs = BTreeMap::new();
     for e in phx_common::storage_cfg::parse(&text).map_err(anyhow::Error::msg)? {
         if e.kind == "zfspool" {
@@ -86,8 +86,8 @@ fn kinds(
 fn volumes_on(
     dirs: &BTreeMap<String, String>,
     state_root: &Path,
-) -> anyhow::Result<crate::shared::OnStorage> {
-    let mut out = crate::shared::OnStorage::new();
+) -> anyhow::Result<crate::one_volume::OnStorage> {
+    let mut out = crate::one_volume::OnStorage::new();
     for (id, dir) in dirs {
         let at = under_root(state_root, dir);
         let entries = match std::fs::read_dir(&at) {
@@ -127,7 +127,7 @@ pub fn observe(
         guest_storage::Contents::read(&inv.host, state_root).map_err(anyhow::Error::msg)?;
     let (kinds, dirs) = kinds(inv, state_root)?;
     o.own.kinds = kinds;
-    if !crate::shared::names(inv).is_empty() {
+    if !crate::one_volume::names(inv).is_empty() {
         o.own.on_storage = volumes_on(&dirs, state_root)?;
     }
     for c in inv.lxcs.values() {

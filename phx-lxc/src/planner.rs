@@ -8,7 +8,7 @@ use crate::conf::Conf;
 use crate::desired::{self, Desired};
 use crate::diff::{self, Final, SetKeys};
 use crate::observe::{conf_lock, conf_path, Observed};
-use crate::shared::{Alloc, Shared};
+use crate::one_volume::{Alloc, Owners};
 use crate::{clone, props, raw, storage, Options, KIND};
 use phx_common::config::Inventory;
 use phx_common::fast_hash::{FastMap, FastSet};
@@ -16,7 +16,7 @@ use phx_common::guests::{push_options, GuestPlanner, GuestSteps};
 use phx_common::text::guest_tag;
 use phx_plan::{Action, FileStep, LinesStep, StepSink};
 
-mod shares;
+mod one_volume;
 
 fn pct(args: &[&str]) -> Vec<String> {
     KIND.argv(args)
@@ -32,8 +32,8 @@ pub(crate) struct Planner<'a, S: StepSink = phx_plan::Plan> {
     /// Each container's desired state, made ahead, in order.
     desired: Ahead<'a>,
     /// `zfs_volumes` names more than one container uses, and their owners.
-    shared_names: FastSet<String>,
-    shared: Shared,
+    one_volume_names: FastSet<String>,
+    owners: Owners,
     /// The containers clones are made of.
     sources: FastSet<u32>,
 }
@@ -52,7 +52,7 @@ struct Guest<'a> {
     /// created, its source snapshot's when cloned.
     inherited: Vec<String>,
     /// The names pct gives the volumes this plan allocates, followed only
-    /// for a container that owns a shared volume (crate::shared).
+    /// for a container that owns a shared volume (crate::one_volume).
     alloc: Option<Alloc<'a>>,
 }
 
@@ -66,7 +66,7 @@ impl<'a, S: StepSink> Planner<'a, S> {
     ) -> Self {
         let mut notes = seen.notes.clone();
         notes.extend(crate::check::pending_sources(inv, seen));
-        let shared_names = crate::shared::names(inv);
+        let one_volume_names = crate::one_volume::names(inv);
         Planner {
             inv,
             seen,
@@ -75,8 +75,8 @@ impl<'a, S: StepSink> Planner<'a, S> {
             snapshots_planned: FastSet::default(),
             storages: storage::Storages::of(&inv.host),
             desired,
-            shared: Shared::existing(inv, &seen.confs, &shared_names),
-            shared_names,
+            owners: Owners::existing(inv, &seen.confs, &one_volume_names),
+            one_volume_names,
             sources: inv.lxcs.values().filter_map(|c| c.clone_from).collect(),
         }
     }
@@ -409,7 +409,7 @@ impl<S: StepSink> GuestPlanner for Planner<'_, S> {
         let mut d = self.desired.next(ctid);
         let mounted = self.share(&mut d);
         let owns = d.mounts.iter().any(|m| match &m.source {
-            desired::Source::Volume { name, .. } => self.shared.owns(name, ctid),
+            desired::Source::Volume { name, .. } => self.owners.owns(name, ctid),
             _ => false,
         });
         let existing = seen.confs.get(&ctid);
@@ -427,7 +427,7 @@ impl<S: StepSink> GuestPlanner for Planner<'_, S> {
             Some(conf) => self.diff_existing(&mut g, conf),
             None => self.make(&mut g),
         };
-        self.shared_notes(&g, &set, &mounted);
+        self.one_volume_notes(&g, &set, &mounted);
         self.record_owned(&mut g, &set, &fin);
         if let Some(raw) = self.edit_raw_lines(&mut g) {
             fin.raw = raw;

@@ -49,7 +49,7 @@ pub fn conf(inv: &Inventory, ctid: u32) -> Option<String> {
                 n + 1,
                 m.path
             ),
-            Source::Bind { .. } | Source::Shared { .. } => m.value(),
+            Source::Bind { .. } | Source::OfAnother { .. } => m.value(),
         };
         keys.insert(format!("mp{n}"), v);
     }

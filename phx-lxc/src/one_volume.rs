@@ -47,12 +47,12 @@ pub type OnStorage = BTreeMap<String, Vec<String>>;
 
 /// The owner of each shared name and its volume, as the planner goes.
 #[derive(Debug, Default)]
-pub(crate) struct Shared {
+pub(crate) struct Owners {
     /// name → (owner, its volume ID; None until the owner was planned).
     owners: HashMap<String, (u32, Option<String>)>,
 }
 
-impl Shared {
+impl Owners {
     /// The owners that exist already: for each shared name, the first
     /// container (by ID) whose conf mounts a volume of its own at that
     /// entry's mount point. The volume is theirs whatever the planner's
@@ -64,7 +64,7 @@ impl Shared {
     ) -> Self {
         let mut owners = HashMap::new();
         if names.is_empty() {
-            return Shared { owners };
+            return Owners { owners };
         }
         for c in inv.lxcs.values() {
             let Some(conf) = confs.get(&c.id) else {
@@ -87,7 +87,7 @@ impl Shared {
                 }
             }
         }
-        Shared { owners }
+        Owners { owners }
     }
 
     /// Replaces each volume of `d` that an earlier container owns by that
@@ -110,7 +110,7 @@ impl Shared {
             match self.owners.get(name) {
                 Some((owner, Some(volid))) if *owner != d.ctid => {
                     mounted.push((name.clone(), *owner, volid.clone()));
-                    m.source = Source::Shared {
+                    m.source = Source::OfAnother {
                         volid: volid.clone(),
                         owner: *owner,
                     };

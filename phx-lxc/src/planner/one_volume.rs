@@ -1,4 +1,4 @@
-//! The planner's part in shared `zfs_volumes` (crate::shared): which
+//! The planner's part in `zfs_volumes` of one name (crate::one_volume): which
 //! volume a container mounts in place of a new one, the notes saying so,
 //! and the volume ID its owner gets.
 
@@ -11,14 +11,14 @@ use phx_plan::StepSink;
 impl<S: StepSink> Planner<'_, S> {
     /// A volume another container owns, mounted in place of a new one.
     pub(super) fn share(&mut self, d: &mut Desired) -> Vec<(String, u32, String)> {
-        if self.shared_names.is_empty() {
+        if self.one_volume_names.is_empty() {
             return Vec::new();
         }
-        self.shared.take(d, &self.shared_names)
+        self.owners.take(d, &self.one_volume_names)
     }
 
     /// Says, for each shared volume this plan mounts, whose it is.
-    pub(super) fn shared_notes(
+    pub(super) fn one_volume_notes(
         &mut self,
         g: &Guest,
         set: &SetKeys,
@@ -26,7 +26,7 @@ impl<S: StepSink> Planner<'_, S> {
     ) {
         for (name, owner, volid) in mounted {
             let Some(m) = g.d.mounts.iter().find(
-                |m| matches!(&m.source, desired::Source::Shared { volid: v, .. } if v == volid),
+                |m| matches!(&m.source, desired::Source::OfAnother { volid: v, .. } if v == volid),
             ) else {
                 continue;
             };
@@ -63,7 +63,7 @@ impl<S: StepSink> Planner<'_, S> {
             let desired::Source::Volume { name, .. } = &m.source else {
                 continue;
             };
-            if !self.shared.owns(name, g.d.ctid) {
+            if !self.owners.owns(name, g.d.ctid) {
                 continue;
             }
             let Some(n) = fin
@@ -88,7 +88,7 @@ impl<S: StepSink> Planner<'_, S> {
                 None => alloc.volid(&key),
             };
             if let Some(volid) = volid {
-                self.shared.record(name, g.d.ctid, volid);
+                self.owners.record(name, g.d.ctid, volid);
             }
         }
     }
