@@ -243,3 +243,77 @@ fn one_letsgo_converges_a_fresh_node_with_the_fixture() {
         assert!(phx_testkit::mutating(&log).is_empty(), "{prog}: {log:#?}");
     }
 }
+
+/// The workspace's binaries in a directory of their own, `phx-vm` replaced
+/// by a stand-in whose plan says what the host had when it planned: one
+/// file, `/planned-when`, holding "storage.cfg" once setup wrote
+/// `/etc/pve/storage.cfg`, else "fresh".
+fn bins_with_a_telling_phx_vm() -> tempfile::TempDir {
+    let real = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .and_then(|d| d.parent())
+        .unwrap()
+        .to_path_buf();
+    let dir = tempfile::tempdir().unwrap();
+    for tool in phx_common::registry::shipped() {
+        std::os::unix::fs::symlink(real.join(tool), dir.path().join(tool)).unwrap();
+    }
+    let vm = dir.path().join("phx-vm");
+    std::fs::remove_file(&vm).unwrap();
+    std::fs::write(
+        &vm,
+        r#"#!/bin/bash
+root=/
+while [[ $# -gt 0 ]]; do [[ $1 == --state-root ]] && root=$2; shift; done
+what=fresh
+[[ -e $root/etc/pve/storage.cfg ]] && what=storage.cfg
+echo '{"v":1,"tool":"phx-vm","id":"vm:told","kind":"file","path":"/planned-when","content":"'$what'\n"}'
+echo '{"v":1,"tool":"phx-vm","kind":"end","steps":1}'
+"#,
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&vm, std::fs::Permissions::from_mode(0o755)).unwrap();
+    dir
+}
+
+#[test]
+fn all_plans_letsgo_again_once_setup_changed_the_host() {
+    // Every phase is planned first (a refusal leaves the host untouched),
+    // so LetsGo's first plan predates what setup makes (here storage.cfg;
+    // on a fresh node the template and image setup fetches, which a VM
+    // clone's disk size depends on). After setup ran, LetsGo is planned
+    // again, and the new plan is the one applied.
+    let root = fresh_node_for_the_fixture();
+    let r = root.path();
+    let bins = bins_with_a_telling_phx_vm();
+    let run = || {
+        let out = Command::new("bash")
+            .arg(repo("scripts/phoenix-cli"))
+            .env("PHX_BIN_DIR", bins.path())
+            .args(["all", "storage", "vm", "--config-dir"])
+            .arg(phx_testkit::upstream_dir())
+            .args(["--root", r.to_str().unwrap(), "--run-commands"])
+            .env("PATH", phx_testkit::all_doubles_path())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{err}");
+        err
+    };
+    let err = run();
+    assert_eq!(
+        std::fs::read_to_string(r.join("planned-when")).unwrap(),
+        "storage.cfg\n",
+        "LetsGo applied as planned before setup ran: {err}"
+    );
+    assert!(
+        err.contains("phoenix-cli: guests planned again, after what setup changed:"),
+        "{err}"
+    );
+    // Converged: setup changes nothing it would be planned again for, and
+    // a plan the same as the first is kept without a word.
+    let err = run();
+    assert!(!err.contains("planned again"), "{err}");
+}
