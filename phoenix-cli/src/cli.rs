@@ -55,7 +55,7 @@ pub enum Verb {
     /// Converge the guests: lxc and vm (one start order over both), then ca (Step-CA, root export, trust, Traefik) inside the running guests; prints the root CA's SHA-256 fingerprint
     #[command(name = "LetsGo")]
     LetsGo(RunArgs),
-    /// setup, then LetsGo (LetsGo not started while an automatic rollback is armed: confirm first)
+    /// setup, then LetsGo (LetsGo not started while an automatic rollback is armed: confirm first); LetsGo is planned again after setup changed the host
     All(RunArgs),
     /// Print the plan (JSON Lines) that setup/LetsGo would apply (subsystems: setup, LetsGo, all or names; default: setup)
     Plan(RunArgs),

@@ -209,6 +209,17 @@ impl<'a> Run<'a> {
     /// Runs each planner into its own file under the scratch directory's
     /// `dir`; the first refusal stops everything.
     fn plan(&self, dir: &str, planners: &[&Planner]) -> Result<Vec<PathBuf>, Stop> {
+        self.plan_into(dir, planners, None)
+    }
+
+    /// [`Self::plan`]; with `said`, each planner's stderr is kept there
+    /// instead of shown (a refusal's is shown).
+    fn plan_into(
+        &self,
+        dir: &str,
+        planners: &[&Planner],
+        mut said: Option<&mut Vec<u8>>,
+    ) -> Result<Vec<PathBuf>, Stop> {
         let dir = self.scratch.path().join(dir);
         std::fs::create_dir_all(&dir)
             .map_err(|e| Stop::Failed(format!("{}: {e}", dir.display())))?;
@@ -218,19 +229,32 @@ impl<'a> Run<'a> {
             let out = std::fs::File::create(&path)
                 .map_err(|e| Stop::Failed(format!("{}: {e}", path.display())))?;
             let flags = self.args.flags_for(p.own_flags);
-            let code = status(
-                self.bins
-                    .command(p.binary)
-                    .args(&self.tool_args)
-                    .args(flags)
-                    .stdout(out),
-                p.binary,
-            )?;
+            let mut cmd = self.bins.command(p.binary);
+            cmd.args(&self.tool_args).args(flags).stdout(out);
+            let code = match said.as_deref_mut() {
+                None => status(&mut cmd, p.binary)?,
+                Some(said) => {
+                    let o = cmd
+                        .stderr(Stdio::piped())
+                        .output()
+                        .map_err(|e| Stop::Failed(format!("{}: {e}", p.binary)))?;
+                    not_interrupted()?;
+                    said.extend_from_slice(&o.stderr);
+                    exit_code(o.status)
+                }
+            };
             if code != EXIT_OK {
-                eprintln!(
-                    "phoenix-cli: {} refused to plan (exit {code}); nothing was applied",
-                    p.binary
-                );
+                match said.as_deref() {
+                    None => eprintln!(
+                        "phoenix-cli: {} refused to plan (exit {code}); nothing was applied",
+                        p.binary
+                    ),
+                    Some(said) => eprintln!(
+                        "{}phoenix-cli: {} refused to plan again after setup (exit {code}); what setup changed stays, nothing of LetsGo was applied",
+                        String::from_utf8_lossy(said),
+                        p.binary
+                    ),
+                }
                 return Err(Stop::Exit(code));
             }
             files.push(path);
@@ -238,7 +262,8 @@ impl<'a> Run<'a> {
         Ok(files)
     }
 
-    /// setup, LetsGo, all: plan every phase, then apply phase by phase.
+    /// setup, LetsGo, all: plan every phase, then apply phase by phase
+    /// (all: LetsGo's phases planned again once setup ran steps).
     fn apply(&self, verb: &str, phases: &[Phase]) -> Result<u8, Stop> {
         let chosen = self.chosen(phases);
         if let Some(stray) = chosen.iter().find(|p| !phases.contains(&p.phase)) {
@@ -282,19 +307,29 @@ impl<'a> Run<'a> {
         }
         let mut reports: Vec<Option<Value>> = vec![None; phases.len()];
         let mut rc = EXIT_OK;
+        // Whether a phase of an earlier group ran steps in this run.
+        let mut earlier_group_ran = false;
         for (i, &phase) in phases.iter().enumerate() {
             let later_group = phase.group() != phases[0].group();
-            if later_group
-                && phases[i - 1].group() != phase.group()
-                && !in_group(phase.group()).is_empty()
-                && self.rollback_armed()
-            {
+            let group_starts = later_group && phases[i - 1].group() != phase.group();
+            if group_starts && !in_group(phase.group()).is_empty() && self.rollback_armed() {
                 eprintln!(
                     "phoenix-cli: an automatic rollback is armed (a network or firewall change over SSH), so {0} was not started: check that you still reach the host, run 'phoenix-cli confirm', then 'phoenix-cli {0}'",
                     phase.group()
                 );
                 self.print_json(phases, &reports);
                 return Ok(EXIT_FAILED);
+            }
+            // all: LetsGo was planned before setup changed the host (every
+            // phase plans first, so a refusal leaves the host untouched);
+            // planned again now, against the host setup made — a template
+            // or image setup fetched, a storage it added — so one run does
+            // what a second one would.
+            if later_group && earlier_group_ran && !self.args.check {
+                self.plan_again(phase, &mut plans[i], &of(phase))?;
+            }
+            if !later_group && plans[i].iter().any(|p| has_steps(p)) {
+                earlier_group_ran = true;
             }
             let (code, report) = self.apply_phase(phase, &plans[i])?;
             reports[i] = report;
@@ -311,6 +346,30 @@ impl<'a> Run<'a> {
             self.after_run(&chosen);
         }
         Ok(rc)
+    }
+
+    /// `phase` planned again into `plans` after an earlier group ran: kept
+    /// as it was (and the planners' second say not shown) when the new
+    /// plans are the same.
+    fn plan_again(
+        &self,
+        phase: Phase,
+        plans: &mut Vec<PathBuf>,
+        planners: &[&Planner],
+    ) -> Result<(), Stop> {
+        let mut said = Vec::new();
+        let again = self.plan_into(&format!("{}-again", phase.key()), planners, Some(&mut said))?;
+        let read = |p: &PathBuf| std::fs::read(p).unwrap_or_default();
+        if again.iter().map(read).eq(plans.iter().map(read)) {
+            return Ok(());
+        }
+        eprintln!(
+            "phoenix-cli: {} planned again, after what setup changed:",
+            phase.key()
+        );
+        eprint!("{}", String::from_utf8_lossy(&said));
+        *plans = again;
+        Ok(())
     }
 
     /// One phx-apply run over a phase's plans; a phase whose planners

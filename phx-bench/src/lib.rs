@@ -155,7 +155,8 @@ pub fn documents(shape: Spec) -> (Value, Value, Value) {
                 guest["dependencies"] = json!([(1000 + g % 10).to_string()]);
             }
             if g.is_multiple_of(4) {
-                guest["zfs_volumes"] = json!([{"name": "data", "pool": "tank-data", "size_gb": 4, "mount_point": "/data"}]);
+                // A name of its own: zfs_volumes of one name are one shared volume.
+                guest["zfs_volumes"] = json!([{"name": format!("data-g{g}"), "pool": "tank-data", "size_gb": 4, "mount_point": "/data"}]);
             }
             lxcs.insert(id.to_string(), guest);
         } else {

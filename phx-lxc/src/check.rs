@@ -1,6 +1,7 @@
 //! What phx-lxc refuses before planning: storages that are not configured,
 //! bind-mount sources missing on the host that phx-storage does not make, templates that do not resolve,
-//! clone sources without a snapshot or with bind mounts.
+//! clone sources without a snapshot or with bind mounts, shared volumes
+//! (`zfs_volumes` of one name) given different pools or sizes.
 
 use crate::observe::Observed;
 use crate::storage;
@@ -16,6 +17,7 @@ pub fn check(inv: &Inventory, seen: &Observed) -> Problems {
     let file = &inv.sources.lxc;
     let storages = storage::Storages::of(&inv.host);
     let mut sources_without_snapshot = BTreeSet::new();
+    same_volume_alike(inv, &mut p);
     for c in inv.lxcs.values() {
         if let Some(s) = &c.storage_pool {
             if !storages.is_known(s) {
@@ -146,6 +148,39 @@ pub fn check(inv: &Inventory, seen: &Observed) -> Problems {
         }
     }
     p
+}
+
+/// `zfs_volumes` of one `name` are one volume (crate::one_volume): every entry
+/// naming it must give the same pool and size; the first entry naming it
+/// (by container ID) is the one the others are compared with.
+fn same_volume_alike(inv: &Inventory, p: &mut Problems) {
+    let file = &inv.sources.lxc;
+    let mut first: std::collections::HashMap<&str, (String, &str, u64)> = Default::default();
+    for c in inv.lxcs.values() {
+        for (i, v) in c.zfs_volumes.iter().enumerate() {
+            let at = format!("{}.zfs_volumes[{i}]", c.path);
+            let Some((at0, pool, size)) = first.get(v.name.as_str()) else {
+                first.insert(&v.name, (at, &v.pool, v.size_gb));
+                continue;
+            };
+            for (key, have, want) in [
+                ("pool", format!("{:?}", v.pool), format!("{pool:?}")),
+                ("size_gb", v.size_gb.to_string(), size.to_string()),
+            ] {
+                if have != want {
+                    p.push(
+                        file,
+                        &format!("{at}.{key}"),
+                        have,
+                        format!(
+                            "{want}, as {at0}.{key}: zfs_volumes named {:?} are one shared volume",
+                            v.name
+                        ),
+                    );
+                }
+            }
+        }
+    }
 }
 
 /// A note for each missing bind source that phx-storage makes, naming it:

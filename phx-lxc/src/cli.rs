@@ -12,7 +12,12 @@ use phx_common::cli::{GuestFlags, InputArgs, RenderArgs};
 /// boot_order, then CTID):
 ///   - a missing container is created (`pct create <ctid> <template volid> …`
 ///     with every setting) or, with clone_from_ctid, cloned from the source's
-///     template_snapshot_name (`pct snapshot` of the source first if it lacks it);
+///     template_snapshot_name (`pct snapshot` of the source first if it lacks it):
+///     `--storage` only for a source without volume mounts (pct copies every
+///     volume onto it), else each volume stays on its storage and the rootfs
+///     is moved with `pct move-volume <ctid> rootfs <storage> --delete 1`;
+///   - zfs_volumes with the same name are one volume: the first container
+///     (in this order) allocates it, later ones mount its volume ID;
 ///   - an existing one gets ONE `pct set` with every key that differs:
 ///     hostname memory swap cores net0 nameserver onboot startup features and
 ///     mounts (zfs_volumes, mount_points, and a bind mount of each

@@ -35,8 +35,17 @@ const NVIDIA_SHARED_NODES: [&str; 4] = [
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
-    /// `<storage>:<GiB>` allocates a new volume.
-    Volume { storage: String, size_gb: u64 },
+    /// `<storage>:<GiB>` allocates a new volume; `name` is its
+    /// `zfs_volumes[].name`, which containers naming it alike share.
+    Volume {
+        storage: String,
+        size_gb: u64,
+        name: String,
+    },
+    /// Another container's volume (`<storage>:subvol-<owner>-disk-<n>`),
+    /// mounted as it is: the planner puts it in place of a `Volume` whose
+    /// name an earlier container owns (crate::one_volume).
+    OfAnother { volid: String, owner: u32 },
     /// A host directory.
     Bind { host: String, read_only: bool },
 }
@@ -52,7 +61,10 @@ impl Mount {
     /// The `mpN` value for `pct create/set`.
     pub fn value(&self) -> String {
         match &self.source {
-            Source::Volume { storage, size_gb } => format!("{storage}:{size_gb},mp={}", self.path),
+            Source::Volume {
+                storage, size_gb, ..
+            } => format!("{storage}:{size_gb},mp={}", self.path),
+            Source::OfAnother { volid, .. } => format!("{volid},mp={}", self.path),
             Source::Bind { host, read_only } => {
                 format!(
                     "{host},mp={}{}",
@@ -194,6 +206,7 @@ pub fn desired(c: &Lxc, host: &Host) -> Desired {
             source: Source::Volume {
                 storage: v.pool.clone(),
                 size_gb: v.size_gb,
+                name: v.name.clone(),
             },
         })
         .collect();

@@ -18,6 +18,12 @@ pub(crate) struct Final {
     /// mpN index → container path.
     pub mounts: BTreeMap<u32, String>,
     pub unprivileged: bool,
+    /// Where each of its volume disks is (`rootfs`, `mpN` → storage ID):
+    /// where `pct clone` copies them (crate::clone).
+    pub volumes: BTreeMap<String, String>,
+    /// mpN index → size in bytes of its volume, where known: what a clone
+    /// inherits, to grow in the run that makes it.
+    pub mount_bytes: BTreeMap<u32, u64>,
     /// Raw lines of the main section (`key: value`), what a snapshot taken
     /// after this plan's steps carries.
     pub raw: Vec<String>,
@@ -28,9 +34,12 @@ pub(crate) type SetKeys = Vec<(String, String)>;
 
 /// The keys of an existing container that differ, what it will have, and
 /// which of the changes wait for a restart when it runs.
+/// `source`: whether clones are made of it (only then are its volumes'
+/// storages read, for [`Final::volumes`]).
 pub(crate) fn existing(
     d: &Desired,
     conf: &Conf,
+    source: bool,
     notes: &mut Vec<String>,
 ) -> (SetKeys, Final, Vec<String>) {
     let ctid = d.ctid;
@@ -77,6 +86,16 @@ pub(crate) fn existing(
             .max(d.rootfs_gb * props::GIB),
         mounts: BTreeMap::new(),
         unprivileged: have_unpriv,
+        volumes: if source {
+            volume_storages(conf)
+        } else {
+            BTreeMap::new()
+        },
+        mount_bytes: if source {
+            mount_sizes(conf)
+        } else {
+            BTreeMap::new()
+        },
         raw: conf.raw.clone(),
     };
     for (p, (n, _)) in &by_path {
@@ -94,6 +113,13 @@ pub(crate) fn existing(
                 let n = lowest_free(&indices);
                 indices.insert(n);
                 fin.mounts.insert(n, m.path.clone());
+                if let Source::Volume {
+                    storage, size_gb, ..
+                } = &m.source
+                {
+                    fin.volumes.insert(format!("mp{n}"), storage.clone());
+                    fin.mount_bytes.insert(n, size_gb * props::GIB);
+                }
                 set.push((format!("mp{n}"), m.value()));
             }
         }
@@ -118,6 +144,13 @@ pub(crate) fn clone_settings(d: &Desired, base: Final) -> (SetKeys, Final) {
         }
         let idx = lowest_free(&fin.mounts.keys().copied().collect());
         fin.mounts.insert(idx, m.path.clone());
+        if let Source::Volume {
+            storage, size_gb, ..
+        } = &m.source
+        {
+            fin.volumes.insert(format!("mp{idx}"), storage.clone());
+            fin.mount_bytes.insert(idx, size_gb * props::GIB);
+        }
         set.push((format!("mp{idx}"), m.value()));
     }
     (set, fin)
@@ -134,6 +167,9 @@ pub(crate) fn mount_growth(d: &Desired, conf: &Conf, notes: &mut Vec<String>) ->
         let Some(m) = d.mounts.iter().find(|m| have.get("mp") == Some(&m.path)) else {
             continue;
         };
+        // A shared volume grows with its owner: pct refuses to resize a
+        // mount owned by another container (pve-container
+        // src/PVE/API2/LXC.pm:2386).
         if let Source::Volume { size_gb, .. } = m.source {
             let cur = have.get("size").and_then(|s| props::size_bytes(s));
             match cur {
@@ -149,6 +185,47 @@ pub(crate) fn mount_growth(d: &Desired, conf: &Conf, notes: &mut Vec<String>) ->
         }
     }
     out
+}
+
+/// Volume mounts a new clone inherited whose configured size is larger
+/// than its source's: grown in the run that makes the clone (a second run
+/// would find them otherwise). A smaller one is reported.
+pub(crate) fn inherited_growth(
+    d: &Desired,
+    fin: &Final,
+    notes: &mut Vec<String>,
+) -> Vec<(u32, u64)> {
+    let mut out = Vec::new();
+    for m in &d.mounts {
+        let Source::Volume { size_gb, .. } = m.source else {
+            continue;
+        };
+        let Some((&n, _)) = fin.mounts.iter().find(|(_, p)| **p == m.path) else {
+            continue;
+        };
+        match fin.mount_bytes.get(&n) {
+            Some(&cur) if size_gb * props::GIB > cur => out.push((n, size_gb)),
+            Some(&cur) if size_gb * props::GIB < cur => notes.push(format!(
+                "CT {}: mp{n} ({}) is {} as its clone source's, but size_gb is {size_gb}; disks are never shrunk",
+                d.ctid,
+                m.path,
+                props::human(cur)
+            )),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The size of each volume mount of a conf (mpN index → bytes).
+fn mount_sizes(conf: &Conf) -> BTreeMap<u32, u64> {
+    conf.indexed("mp")
+        .into_iter()
+        .filter_map(|n| {
+            let v = props::parse(conf.effective(&format!("mp{n}"))?, Some("volume"));
+            Some((n, props::size_bytes(v.get("size")?)?))
+        })
+        .collect()
 }
 
 /// Whether an observed scalar equals the wanted one, the way pct reads it.
@@ -209,6 +286,15 @@ fn mount_update(
 ) -> Option<String> {
     let vol = have.get("volume").map(String::as_str).unwrap_or("");
     match &m.source {
+        Source::OfAnother { volid, owner } => {
+            if vol != volid {
+                notes.push(format!(
+                    "CT {ctid}: mp{n} ({}) is {vol}, not CT {owner}'s volume {volid} (zfs_volumes of one name are one volume); not replaced",
+                    m.path
+                ));
+            }
+            None
+        }
         Source::Volume { storage, .. } => {
             let have_storage = vol.split_once(':').map(|(s, _)| s).unwrap_or(vol);
             if have_storage != storage {
@@ -242,6 +328,19 @@ fn mount_update(
 
 fn lowest_free(used: &BTreeSet<u32>) -> u32 {
     (0..).find(|i| !used.contains(i)).expect("u32 indices")
+}
+
+/// The storage of each volume disk of a conf (`rootfs`, `mpN`); bind
+/// mounts (a host path) are none.
+pub(crate) fn volume_storages(conf: &Conf) -> BTreeMap<String, String> {
+    let keys = std::iter::once("rootfs".to_string())
+        .chain(conf.indexed("mp").into_iter().map(|n| format!("mp{n}")));
+    keys.filter_map(|k| {
+        let v = props::parse(conf.effective(&k)?, Some("volume"));
+        let (storage, _) = v.get("volume")?.split_once(':')?;
+        (!storage.starts_with('/')).then(|| (k, storage.to_string()))
+    })
+    .collect()
 }
 
 pub(crate) fn rootfs_bytes(conf: &Conf) -> Option<u64> {

@@ -7,10 +7,12 @@
 mod ahead;
 pub mod check;
 pub mod cli;
+mod clone;
 pub mod conf;
 pub mod desired;
 mod diff;
 pub mod observe;
+mod one_volume;
 mod planner;
 pub mod props;
 pub mod raw;

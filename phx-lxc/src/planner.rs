@@ -5,15 +5,18 @@
 
 use crate::ahead::Ahead;
 use crate::conf::Conf;
-use crate::desired::Desired;
+use crate::desired::{self, Desired};
 use crate::diff::{self, Final, SetKeys};
 use crate::observe::{conf_lock, conf_path, Observed};
-use crate::{props, raw, storage, Options, KIND};
+use crate::one_volume::{Alloc, Owners};
+use crate::{clone, props, raw, storage, Options, KIND};
 use phx_common::config::Inventory;
 use phx_common::fast_hash::{FastMap, FastSet};
 use phx_common::guests::{push_options, GuestPlanner, GuestSteps};
 use phx_common::text::guest_tag;
 use phx_plan::{Action, FileStep, LinesStep, StepSink};
+
+mod one_volume;
 
 fn pct(args: &[&str]) -> Vec<String> {
     KIND.argv(args)
@@ -28,6 +31,11 @@ pub(crate) struct Planner<'a, S: StepSink = phx_plan::Plan> {
     storages: storage::Storages<'a>,
     /// Each container's desired state, made ahead, in order.
     desired: Ahead<'a>,
+    /// `zfs_volumes` names more than one container uses, and their owners.
+    one_volume_names: FastSet<String>,
+    owners: Owners,
+    /// The containers clones are made of.
+    sources: FastSet<u32>,
 }
 
 /// One container being converged: what it is and what was planned for it.
@@ -43,6 +51,9 @@ struct Guest<'a> {
     /// Raw lines a container made by this plan starts with: none when
     /// created, its source snapshot's when cloned.
     inherited: Vec<String>,
+    /// The names pct gives the volumes this plan allocates, followed only
+    /// for a container that owns a shared volume (crate::one_volume).
+    alloc: Option<Alloc<'a>>,
 }
 
 impl<'a, S: StepSink> Planner<'a, S> {
@@ -56,6 +67,7 @@ impl<'a, S: StepSink> Planner<'a, S> {
         let mut notes = seen.notes.clone();
         notes.extend(crate::check::pending_sources(inv, seen));
         notes.extend(crate::check::pending_templates(inv, seen));
+        let one_volume_names = crate::one_volume::names(inv);
         Planner {
             inv,
             seen,
@@ -64,12 +76,16 @@ impl<'a, S: StepSink> Planner<'a, S> {
             snapshots_planned: FastSet::default(),
             storages: storage::Storages::of(&inv.host),
             desired,
+            owners: Owners::existing(inv, &seen.confs, &one_volume_names),
+            one_volume_names,
+            sources: inv.lxcs.values().filter_map(|c| c.clone_from).collect(),
         }
     }
 
     /// An existing container: the keys that differ; restarts it would need.
     fn diff_existing(&mut self, g: &mut Guest, conf: &Conf) -> (SetKeys, Final) {
-        let (set, fin, restart) = diff::existing(&g.d, conf, &mut self.steps.notes);
+        let source = self.sources.contains(&g.d.ctid);
+        let (set, fin, restart) = diff::existing(&g.d, conf, source, &mut self.steps.notes);
         if g.running {
             g.needs_restart.extend(restart);
             if conf.has_pending() {
@@ -90,6 +106,22 @@ impl<'a, S: StepSink> Planner<'a, S> {
                 .template_volid(c.template.as_deref().expect("checked"))
                 .expect("checked");
             let fin = self.create(&g.d, &volid, &g.tag);
+            if let Some(alloc) = &mut g.alloc {
+                // pct create allocates rootfs, then mp0, mp1… (foreach_volume).
+                for (k, s) in std::iter::once(("rootfs".to_string(), &g.d.rootfs_storage)).chain(
+                    g.d.mounts
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(n, m)| match &m.source {
+                            desired::Source::Volume { storage, .. } => {
+                                Some((format!("mp{n}"), storage))
+                            }
+                            _ => None,
+                        }),
+                ) {
+                    alloc.alloc(&k, s);
+                }
+            }
             g.actions.push("create".to_string());
             return (Vec::new(), fin);
         };
@@ -100,19 +132,23 @@ impl<'a, S: StepSink> Planner<'a, S> {
             .expect("checked");
         self.ensure_snapshot(src, &snap, &g.tag);
         let (src_id, id) = (src.to_string(), ctid.to_string());
+        let base = self.finals.get(&src).cloned().unwrap_or_default();
+        let way = clone::way(&base, &g.d.rootfs_storage);
+        let mut argv = pct(&[
+            "clone",
+            &src_id,
+            &id,
+            "--snapname",
+            &snap,
+            "--hostname",
+            &c.name,
+        ]);
+        if let Some(s) = &way.storage {
+            argv.extend(["--storage".to_string(), s.clone()]);
+        }
         self.steps.command(
             ["lxc:", &id, ":clone"].concat(),
-            pct(&[
-                "clone",
-                &src_id,
-                &id,
-                "--snapname",
-                &snap,
-                "--hostname",
-                &c.name,
-                "--storage",
-                &g.d.rootfs_storage,
-            ]),
+            argv,
             Some(pct(&["status", &id])),
             [
                 g.tag.as_str(),
@@ -123,8 +159,32 @@ impl<'a, S: StepSink> Planner<'a, S> {
             ]
             .concat(),
         );
+        if let Some(alloc) = &mut g.alloc {
+            for (k, s) in &base.volumes {
+                alloc.alloc(k, way.storage.as_deref().unwrap_or(s));
+            }
+        }
+        if let Some(to) = &way.move_rootfs {
+            // Unguarded: it runs right after the clone that made the copy,
+            // in the plan that made the clone.
+            self.steps.command(
+                ["lxc:", &id, ":move-rootfs"].concat(),
+                pct(&["move-volume", &id, "rootfs", to, "--delete", "1"]),
+                None,
+                [
+                    g.tag.as_str(),
+                    ": move rootfs to ",
+                    to,
+                    " (its volume mounts stay on their storages)",
+                ]
+                .concat(),
+            );
+            g.actions.push(["move rootfs to ", to].concat());
+            if let Some(alloc) = &mut g.alloc {
+                alloc.moved("rootfs", to);
+            }
+        }
         g.actions.push(["clone from ", &src_id].concat());
-        let base = self.finals.get(&src).cloned().unwrap_or_default();
         // The snapshot as it is, else as this plan takes it (after the
         // source's own steps).
         g.inherited = seen_snapshot_raw(self.seen, src, &snap).unwrap_or_else(|| base.raw.clone());
@@ -134,6 +194,8 @@ impl<'a, S: StepSink> Planner<'a, S> {
                 g.d.unprivileged as u8, base.unprivileged as u8
             ));
         }
+        let mut base = base;
+        base.volumes = way.volumes;
         diff::clone_settings(&g.d, base)
     }
 
@@ -149,12 +211,21 @@ impl<'a, S: StepSink> Planner<'a, S> {
             rootfs_bytes: d.rootfs_gb * props::GIB,
             mounts: Default::default(),
             unprivileged: d.unprivileged,
+            volumes: [("rootfs".to_string(), d.rootfs_storage.clone())].into(),
+            mount_bytes: Default::default(),
             raw: Vec::new(),
         };
         for (n, m) in d.mounts.iter().enumerate() {
             argv.push(format!("--mp{n}"));
             argv.push(m.value());
             fin.mounts.insert(n as u32, m.path.clone());
+            if let desired::Source::Volume {
+                storage, size_gb, ..
+            } = &m.source
+            {
+                fin.volumes.insert(format!("mp{n}"), storage.clone());
+                fin.mount_bytes.insert(n as u32, size_gb * props::GIB);
+            }
         }
         self.steps.command(
             format!("lxc:{}:create", d.ctid),
@@ -263,12 +334,16 @@ impl<'a, S: StepSink> Planner<'a, S> {
                 ));
             }
         }
-        let Some(conf) = g.existing else { return };
-        for (idx, size_gb) in diff::mount_growth(&g.d, conf, &mut self.steps.notes) {
+        let growth = match g.existing {
+            Some(conf) => diff::mount_growth(&g.d, conf, &mut self.steps.notes),
+            None => diff::inherited_growth(&g.d, fin, &mut self.steps.notes),
+        };
+        for (idx, size_gb) in growth {
             let a = self
                 .steps
                 .resize(ctid, &format!("mp{idx}"), size_gb, &g.tag);
             g.actions.push(a);
+            fin.mount_bytes.insert(idx, size_gb * props::GIB);
         }
     }
 
@@ -332,19 +407,29 @@ impl<S: StepSink> GuestPlanner for Planner<'_, S> {
     fn converge(&mut self, ctid: u32, i: usize, total: usize) -> Vec<String> {
         let c = &self.inv.lxcs[&ctid];
         let seen = self.seen;
+        let mut d = self.desired.next(ctid);
+        let mounted = self.share(&mut d);
+        let owns = d.mounts.iter().any(|m| match &m.source {
+            desired::Source::Volume { name, .. } => self.owners.owns(name, ctid),
+            _ => false,
+        });
+        let existing = seen.confs.get(&ctid);
         let mut g = Guest {
-            d: self.desired.next(ctid),
+            d,
             tag: guest_tag(i, total, KIND.noun, ctid, &c.name),
             running: seen.running.contains(&ctid),
-            existing: seen.confs.get(&ctid),
+            existing,
             actions: Vec::new(),
             needs_restart: Vec::new(),
             inherited: Vec::new(),
+            alloc: owns.then(|| Alloc::new(ctid, &seen.own.kinds, existing, &seen.own.on_storage)),
         };
         let (set, mut fin) = match g.existing {
             Some(conf) => self.diff_existing(&mut g, conf),
             None => self.make(&mut g),
         };
+        self.one_volume_notes(&g, &set, &mounted);
+        self.record_owned(&mut g, &set, &fin);
         if let Some(raw) = self.edit_raw_lines(&mut g) {
             fin.raw = raw;
         }

@@ -42,12 +42,14 @@ pub fn conf(inv: &Inventory, ctid: u32) -> Option<String> {
     }
     for (n, m) in d.mounts.iter().enumerate() {
         let v = match &m.source {
-            Source::Volume { storage, size_gb } => format!(
+            Source::Volume {
+                storage, size_gb, ..
+            } => format!(
                 "{storage}:vm-{ctid}-disk-{},mp={},size={size_gb}G",
                 n + 1,
                 m.path
             ),
-            Source::Bind { .. } => m.value(),
+            Source::Bind { .. } | Source::OfAnother { .. } => m.value(),
         };
         keys.insert(format!("mp{n}"), v);
     }

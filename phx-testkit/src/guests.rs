@@ -19,6 +19,37 @@ pub fn make_bind_sources(inv: &Inventory, root: &Path) {
     }
 }
 
+/// The JSON's storage datasets in `root`'s `etc/pve/storage.cfg`, as
+/// `phoenix-cli setup storage` registers them before the guests (a
+/// zfspool, or a directory at the dataset's mount), when the file does not
+/// exist yet: the pct double names volumes by their storage's type.
+pub fn register_datasets(inv: &Inventory, root: &Path) {
+    let cfg = root.join("etc/pve/storage.cfg");
+    if cfg.exists() {
+        return;
+    }
+    let mut text = String::new();
+    for d in &inv.host.zfs_datasets {
+        let Some(kind) = d.storage_type.as_deref() else {
+            continue;
+        };
+        let place = match kind {
+            "zfspool" => format!("\tpool {}/{}\n", d.pool, d.name),
+            _ => format!("\tpath {}\n", d.mount_dir()),
+        };
+        text.push_str(&format!(
+            "{kind}: {}\n{place}\tcontent {}\n\n",
+            d.storage_id(),
+            d.content.join(",")
+        ));
+    }
+    if text.is_empty() {
+        return;
+    }
+    std::fs::create_dir_all(cfg.parent().unwrap()).unwrap();
+    std::fs::write(cfg, text).unwrap();
+}
+
 /// Applies `steps` into `root` with the doubles on `path`; a failed step fails the test.
 pub fn apply_ok(steps: &[Step], root: &Path, path: &OsString) -> Report {
     let report = apply(steps, &crate::apply_opts(root, path.clone())).unwrap();

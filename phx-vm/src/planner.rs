@@ -34,8 +34,9 @@ pub(crate) struct Planner<'a, S: StepSink = phx_plan::Plan> {
     steps: GuestSteps<S>,
     /// The VMs of the inventory by VMID.
     vms: HashMap<u32, &'a Vm>,
-    /// Disk size (bytes) each VM has once its steps ran, for its clones.
-    disks: HashMap<u32, u64>,
+    /// Disk size (bytes) each VM has once its steps ran, for its clones;
+    /// None: not known while planning (its conf has no `size=`).
+    disks: HashMap<u32, Option<u64>>,
     /// The VM file's absolute path, where `phx-apply` reads passwords.
     secret_file: Option<String>,
     /// That file, parsed once for every VM whose snippet is compared.
@@ -150,11 +151,12 @@ impl<'a, S: StepSink> Planner<'a, S> {
             format!("{}: full clone of VM {src}", w.tag),
         );
         w.actions.push(format!("clone from {src}"));
-        w.disk = self
-            .disks
-            .get(&src)
-            .copied()
-            .or_else(|| self.seen.confs.get(&src).and_then(diff::disk_bytes));
+        // A source planned earlier: the size it has after its steps (an
+        // unknown one stays unknown: a clone is never resized from a guess).
+        w.disk = match self.disks.get(&src) {
+            Some(size) => *size,
+            None => self.seen.confs.get(&src).and_then(diff::disk_bytes),
+        };
         let mut set: SetKeys =
             w.s.keys
                 .iter()
@@ -227,13 +229,13 @@ impl<'a, S: StepSink> Planner<'a, S> {
         let vmid = w.s.vmid;
         let want_gb = w.s.settings.disk_size_gb;
         let existing_template = self.seen.confs.get(&vmid).is_some_and(|c| c.is_template());
-        let mut fin = w.disk.unwrap_or(0);
+        let mut fin = w.disk;
         match w.disk {
             _ if want_gb == 0 || existing_template => {}
             Some(cur) if want_gb * GIB > cur => {
                 let a = self.steps.resize(vmid, "scsi0", want_gb, &w.tag);
                 w.actions.push(a);
-                fin = want_gb * GIB;
+                fin = Some(want_gb * GIB);
             }
             Some(cur) if want_gb * GIB < cur => self.steps.notes.push(format!(
                 "VM {vmid}: scsi0 is {} but disk_size_gb is {want_gb}; disks are never shrunk",

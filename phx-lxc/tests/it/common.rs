@@ -43,6 +43,7 @@ pub fn clear_log(root: &Path) {
 pub fn converge(dir: &Path, root: &Path) -> Inventory {
     let inv = load_dir(dir);
     make_bind_sources(&inv, root);
+    register_datasets(&inv, root);
     let p = plan(&inv, root, Options::default());
     run(&p.plan.steps, root);
     inv

@@ -19,6 +19,7 @@ fn at(log: &[String], prefix: &str) -> Option<usize> {
 /// with `log` the pct calls of the run that built it.
 fn assert_letsgo(inv: &Inventory, root: &Path, log: &[String]) {
     let run = running(root);
+    let mut volumes: std::collections::HashMap<String, Option<String>> = Default::default();
     for c in inv.lxcs.values() {
         let id = c.id;
         // Exists, made by create (template) or clone (source).
@@ -96,12 +97,25 @@ fn assert_letsgo(inv: &Inventory, root: &Path, log: &[String]) {
         let text = conf_text(root, id);
         let head: Vec<&str> = text.lines().take_while(|l| !l.starts_with('[')).collect();
         for v in &c.zfs_volumes {
-            assert!(
-                head.iter().any(|l| l.starts_with("mp")
-                    && l.contains(&format!(",mp={},", v.mount_point))
-                    && l.contains(&format!("{}:", v.pool))),
-                "CT {id} volume {}",
-                v.mount_point
+            let line = head
+                .iter()
+                .find(|l| {
+                    l.starts_with("mp")
+                        && l.split(',').any(|p| p == format!("mp={}", v.mount_point))
+                        && l.contains(&format!(" {}:", v.pool))
+                })
+                .unwrap_or_else(|| panic!("CT {id} volume {}: {head:?}", v.mount_point));
+            // One volume per name: the first container's, in every one naming it.
+            let volid = line.split_whitespace().nth(1).unwrap().split(',').next();
+            let first = volumes
+                .entry(v.name.clone())
+                .or_insert(volid.map(str::to_string))
+                .clone();
+            assert_eq!(
+                first.as_deref(),
+                volid,
+                "CT {id}: zfs_volumes {} is one volume",
+                v.name
             );
         }
         for m in &c.mount_points {

@@ -3,6 +3,7 @@
 
 mod bind_sources;
 mod cli;
+mod clones;
 mod common;
 mod conf_lock;
 mod content;

@@ -97,7 +97,9 @@ fn create_writes_the_conf_the_way_pct_does() {
         "name first, then alphabetical, firewall=1, hwaddr and type=veth added: {net0}"
     );
     assert!(text.contains("\nrootfs: local-lvm:vm-101-disk-0,size=8G\n"));
-    assert!(text.contains("\nmp2: tank:vm-101-disk-1,mp=/b,size=4G\n"));
+    // Numbered per storage (pve-storage Plugin.pm:970 over the storage's
+    // own images): the first volume on tank is disk-0.
+    assert!(text.contains("\nmp2: tank:vm-101-disk-0,mp=/b,size=4G\n"));
     assert!(text.contains("\nmp10: /srv/x,mp=/x,ro=1\n"));
     assert!(text.contains("\nnameserver: 10.0.0.1 10.0.0.2\n"));
     assert!(text.contains("\nonboot: 1\n"));
@@ -441,4 +443,206 @@ fn volumes_on_a_storage_without_rootdir_content_are_refused() {
         "storage 'tank-vm' does not allow content type 'rootdir' (Container)",
     );
     assert!(!conf(r, 101).contains("mp0"));
+}
+
+/// storage.cfg with a zfspool for container volumes and an LVM-thin pool.
+const CLONE_CFG: &str = "lvmthin: local-lvm\n\tthinpool data\n\tvgname pve\n\tcontent rootdir,images\n\nzfspool: fast\n\tpool fast/ct\n\tcontent rootdir,images\n\nzfspool: persist\n\tpool tank/persist\n\tcontent rootdir\n";
+
+/// CT 900 on local-lvm with a persistent volume on `persist`, snapshotted.
+fn source_with_a_volume(r: &Path) {
+    std::fs::create_dir_all(r.join("etc/pve")).unwrap();
+    std::fs::write(r.join("etc/pve/storage.cfg"), CLONE_CFG).unwrap();
+    let tmpl = "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst";
+    ok(
+        r,
+        &[
+            "create",
+            "900",
+            tmpl,
+            "--rootfs",
+            "local-lvm:8",
+            "--mp0",
+            "persist:1,mp=/data",
+        ],
+    );
+    ok(r, &["snapshot", "900", "golden"]);
+}
+
+#[test]
+fn volumes_are_named_per_storage_as_its_type_has_them() {
+    let d = tempfile::tempdir().unwrap();
+    let r = d.path();
+    source_with_a_volume(r);
+    // pve-container LXC.pm:2581 alloc_disk: subvol on a zfspool; numbers
+    // per storage (pve-storage Plugin.pm:970).
+    let c = conf(r, 900);
+    assert!(
+        c.contains("\nrootfs: local-lvm:vm-900-disk-0,size=8G\n"),
+        "{c}"
+    );
+    assert!(
+        c.contains("\nmp0: persist:subvol-900-disk-0,mp=/data,size=1G\n"),
+        "{c}"
+    );
+    ok(r, &["set", "900", "--mp1", "persist:2,mp=/more"]);
+    assert!(conf(r, 900).contains("\nmp1: persist:subvol-900-disk-1,mp=/more,size=2G\n"));
+}
+
+#[test]
+fn clone_with_storage_moves_every_volume_and_without_keeps_each_on_its_own() {
+    let d = tempfile::tempdir().unwrap();
+    let r = d.path();
+    source_with_a_volume(r);
+    // pve-container src/PVE/API2/LXC.pm:2201: `$storage // $source_storage`.
+    ok(
+        r,
+        &[
+            "clone",
+            "900",
+            "901",
+            "--snapname",
+            "golden",
+            "--storage",
+            "fast",
+        ],
+    );
+    // Which copy gets disk-0 is Perl's hash order (`keys %$mountpoints`).
+    let c = conf(r, 901);
+    let root = c.lines().find(|l| l.starts_with("rootfs: ")).unwrap();
+    let mp0 = c.lines().find(|l| l.starts_with("mp0: ")).unwrap();
+    assert!(root.starts_with("rootfs: fast:subvol-901-disk-"), "{c}");
+    assert!(
+        mp0.starts_with("mp0: fast:subvol-901-disk-") && mp0.ends_with(",mp=/data,size=1G"),
+        "the volume mount went to --storage too: {c}"
+    );
+    assert_ne!(root[8..].split(',').next(), mp0[5..].split(',').next());
+    ok(r, &["clone", "900", "902", "--snapname", "golden"]);
+    let c = conf(r, 902);
+    assert!(
+        c.contains("\nrootfs: local-lvm:vm-902-disk-0,size=8G\n"),
+        "{c}"
+    );
+    assert!(
+        c.contains("\nmp0: persist:subvol-902-disk-0,mp=/data,size=1G\n"),
+        "{c}"
+    );
+}
+
+#[test]
+fn move_volume_moves_one_volume_of_a_stopped_container() {
+    let d = tempfile::tempdir().unwrap();
+    let r = d.path();
+    source_with_a_volume(r);
+    ok(r, &["clone", "900", "902", "--snapname", "golden"]);
+    ok(
+        r,
+        &["move-volume", "902", "rootfs", "fast", "--delete", "1"],
+    );
+    let c = conf(r, 902);
+    assert!(
+        c.contains("\nrootfs: fast:subvol-902-disk-0,size=8G\n"),
+        "{c}"
+    );
+    assert!(c.contains("\nmp0: persist:subvol-902-disk-0,mp=/data,size=1G\n"));
+    assert!(
+        !c.contains("unused"),
+        "--delete 1 frees the old volume: {c}"
+    );
+    // Without --delete the old one stays as unusedN.
+    ok(r, &["move-volume", "902", "mp0", "fast"]);
+    let c = conf(r, 902);
+    assert!(
+        c.contains("\nmp0: fast:subvol-902-disk-1,mp=/data,size=1G\n"),
+        "{c}"
+    );
+    assert!(c.contains("\nunused0: persist:subvol-902-disk-0\n"), "{c}");
+    let log = std::fs::read_to_string(r.join("pct.log")).unwrap();
+    assert!(log.contains("pct move-volume 902 rootfs fast --delete 1\n"));
+}
+
+#[test]
+fn move_volume_and_clone_refuse_as_pct_does() {
+    let d = tempfile::tempdir().unwrap();
+    let r = d.path();
+    source_with_a_volume(r);
+    // LXC.pm:2613: a volume a snapshot uses is not deleted.
+    fails(
+        r,
+        &["move-volume", "900", "rootfs", "fast", "--delete", "1"],
+        "you can't move a volume with snapshots and delete the source",
+    );
+    // LXC.pm:2601: never while running.
+    ok(r, &["start", "900"]);
+    fails(
+        r,
+        &["move-volume", "900", "mp0", "fast"],
+        "cannot move volumes of a running container",
+    );
+    ok(r, &["stop", "900"]);
+    // LXC.pm:2911: neither a storage nor a target container.
+    fails(
+        r,
+        &["move-volume", "900", "mp0"],
+        "both 'storage' and 'target-vmid' missing",
+    );
+    // alloc_disk, src/PVE/LXC.pm:2611: the target must hold container volumes.
+    std::fs::write(
+        r.join("etc/pve/storage.cfg"),
+        format!("{CLONE_CFG}\nzfspool: vmonly\n\tpool tank/vm\n\tcontent images\n"),
+    )
+    .unwrap();
+    fails(
+        r,
+        &["move-volume", "900", "mp0", "vmonly"],
+        "content type 'rootdir' is not available or configured on storage 'vmonly'",
+    );
+    // A template is cloned linked unless --full: no --storage (LXC.pm:2050-2056).
+    ok(r, &["set", "900", "--template", "1"]);
+    fails(
+        r,
+        &["clone", "900", "903", "--storage", "fast"],
+        "parameter 'storage' not allowed for linked clones",
+    );
+    ok(
+        r,
+        &["clone", "900", "903", "--storage", "fast", "--full", "1"],
+    );
+}
+
+#[test]
+fn a_container_may_mount_another_containers_volume() {
+    let d = tempfile::tempdir().unwrap();
+    let r = d.path();
+    source_with_a_volume(r);
+    let tmpl = "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst";
+    // pct takes an existing volume ID as it is (no size, no allocation).
+    ok(
+        r,
+        &[
+            "create",
+            "901",
+            tmpl,
+            "--rootfs",
+            "local-lvm:8",
+            "--mp0",
+            "persist:subvol-900-disk-0,mp=/data",
+        ],
+    );
+    assert!(conf(r, 901).contains("\nmp0: persist:subvol-900-disk-0,mp=/data\n"));
+    // A new volume of CT 900 on that storage does not take the shared one's number.
+    ok(r, &["set", "900", "--mp1", "persist:1,mp=/b"]);
+    assert!(conf(r, 900).contains("\nmp1: persist:subvol-900-disk-1,mp=/b,size=1G\n"));
+}
+
+#[test]
+fn a_left_over_dataset_on_a_zfspool_keeps_its_number() {
+    let d = tempfile::tempdir().unwrap();
+    let r = d.path();
+    source_with_a_volume(r);
+    // tank/persist mounts at /tank/persist (ZFSPoolPlugin.pm:185): a
+    // subvol dataset there that no conf names is still listed by the
+    // storage, and pct takes the next number.
+    std::fs::create_dir_all(r.join("tank/persist/subvol-900-disk-1")).unwrap();
+    ok(r, &["set", "900", "--mp1", "persist:1,mp=/b"]);
+    assert!(conf(r, 900).contains("\nmp1: persist:subvol-900-disk-2,mp=/b,size=1G\n"));
 }

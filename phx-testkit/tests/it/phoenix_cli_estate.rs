@@ -5,6 +5,7 @@
 use crate::phoenix_cli::{cli, repo};
 use predicates::prelude::*;
 use std::path::Path;
+use std::process::Command;
 
 /// The example's three files in `dir`, CT 103's one rule (the CA's ACME
 /// port, 9000) moved to 9001: Traefik can no longer reach step-ca.
@@ -140,4 +141,179 @@ fn migrate_and_verify_hand_over_to_their_programs() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains("ca.internal.thinkheads.ai"));
+}
+
+/// A fresh node (examples/state) for the upstream fixture: its pools'
+/// disks blank in the disks double, and the cloud image VM 9000 is made
+/// from in place (as an operator or `setup` puts it there), a 3 GiB qcow2.
+fn fresh_node_for_the_fixture() -> tempfile::TempDir {
+    let root = tempfile::tempdir().unwrap();
+    let r = root.path();
+    let cp = Command::new("cp")
+        .arg("-rT")
+        .arg(repo("examples/state"))
+        .arg(r)
+        .status()
+        .unwrap();
+    assert!(cp.success());
+    let hv = phx_testkit::read_json(&phx_testkit::upstream_dir().join(phx_testkit::HYP));
+    let disks: serde_json::Map<String, serde_json::Value> = hv["zfs"]["pools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["disks"].as_array().unwrap().clone())
+        .map(|d| {
+            let d = d.as_str().unwrap().to_string();
+            (d, serde_json::json!({"signatures": [], "partitions": []}))
+        })
+        .collect();
+    let p = r.join("var/lib/disks-double/disks.json");
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, serde_json::Value::Object(disks).to_string()).unwrap();
+    phx_testkit::put_image(r, "noble-server-cloudimg-amd64.img", 3);
+    root
+}
+
+fn on_fixture(root: &Path, args: &[&str]) -> std::process::Output {
+    let out = cli()
+        .args(args)
+        .arg("--config-dir")
+        .arg(phx_testkit::upstream_dir())
+        .args(["--root", root.to_str().unwrap(), "--run-commands"])
+        .env("PATH", phx_testkit::all_doubles_path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "phoenix-cli {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+#[test]
+fn one_letsgo_converges_a_fresh_node_with_the_fixture() {
+    let root = fresh_node_for_the_fixture();
+    let r = root.path();
+    on_fixture(r, &["setup", "storage"]);
+    let first = on_fixture(r, &["LetsGo", "lxc", "vm"]);
+    let err = String::from_utf8_lossy(&first.stderr);
+    let qm = phx_testkit::double_log(r, "qm");
+    // The clones of template 9000, made in this same run, grow at once.
+    for (id, size) in [(1001, "32G"), (1002, "64G")] {
+        let resize = format!("qm disk resize {id} scsi0 {size}");
+        assert!(qm.contains(&resize), "{resize} not in {qm:#?}");
+    }
+    // 801 and 802 share one volume: 801's, as pct named it on the zfspool.
+    let conf = |id: u32| std::fs::read_to_string(r.join(format!("etc/pve/lxc/{id}.conf"))).unwrap();
+    let mp0 = |id: u32| {
+        conf(id)
+            .lines()
+            .find_map(|l| l.strip_prefix("mp0: ").map(str::to_string))
+            .unwrap()
+    };
+    assert!(
+        mp0(801).starts_with("fastData-shared-bulk-data:subvol-801-disk-0,mp=/vllm_models,"),
+        "{}",
+        mp0(801)
+    );
+    assert_eq!(
+        mp0(802),
+        "fastData-shared-bulk-data:subvol-801-disk-0,mp=/vllm_models"
+    );
+    assert!(
+        err.contains("CT 802: zfs_volumes vllm_models is CT 801's volume"),
+        "{err}"
+    );
+
+    // The second LetsGo changes nothing and calls nothing that changes.
+    for prog in ["pct", "qm"] {
+        let _ = std::fs::remove_file(r.join(format!("{prog}.log")));
+    }
+    let again = on_fixture(r, &["LetsGo", "lxc", "vm"]);
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        err.contains("12 container(s), 12 existing")
+            && err.contains("0 to change, 0 step(s)")
+            && !err.contains(" changed"),
+        "{err}"
+    );
+    for prog in ["pct", "qm"] {
+        let log = phx_testkit::double_log(r, prog);
+        assert!(phx_testkit::mutating(&log).is_empty(), "{prog}: {log:#?}");
+    }
+}
+
+/// The workspace's binaries in a directory of their own, `phx-vm` replaced
+/// by a stand-in whose plan says what the host had when it planned: one
+/// file, `/planned-when`, holding "storage.cfg" once setup wrote
+/// `/etc/pve/storage.cfg`, else "fresh".
+fn bins_with_a_telling_phx_vm() -> tempfile::TempDir {
+    let real = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .and_then(|d| d.parent())
+        .unwrap()
+        .to_path_buf();
+    let dir = tempfile::tempdir().unwrap();
+    for tool in phx_common::registry::shipped() {
+        std::os::unix::fs::symlink(real.join(tool), dir.path().join(tool)).unwrap();
+    }
+    let vm = dir.path().join("phx-vm");
+    std::fs::remove_file(&vm).unwrap();
+    std::fs::write(
+        &vm,
+        r#"#!/bin/bash
+root=/
+while [[ $# -gt 0 ]]; do [[ $1 == --state-root ]] && root=$2; shift; done
+what=fresh
+[[ -e $root/etc/pve/storage.cfg ]] && what=storage.cfg
+echo '{"v":1,"tool":"phx-vm","id":"vm:told","kind":"file","path":"/planned-when","content":"'$what'\n"}'
+echo '{"v":1,"tool":"phx-vm","kind":"end","steps":1}'
+"#,
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&vm, std::fs::Permissions::from_mode(0o755)).unwrap();
+    dir
+}
+
+#[test]
+fn all_plans_letsgo_again_once_setup_changed_the_host() {
+    // Every phase is planned first (a refusal leaves the host untouched),
+    // so LetsGo's first plan predates what setup makes (here storage.cfg;
+    // on a fresh node the template and image setup fetches, which a VM
+    // clone's disk size depends on). After setup ran, LetsGo is planned
+    // again, and the new plan is the one applied.
+    let root = fresh_node_for_the_fixture();
+    let r = root.path();
+    let bins = bins_with_a_telling_phx_vm();
+    let run = || {
+        let out = Command::new("bash")
+            .arg(repo("scripts/phoenix-cli"))
+            .env("PHX_BIN_DIR", bins.path())
+            .args(["all", "storage", "vm", "--config-dir"])
+            .arg(phx_testkit::upstream_dir())
+            .args(["--root", r.to_str().unwrap(), "--run-commands"])
+            .env("PATH", phx_testkit::all_doubles_path())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{err}");
+        err
+    };
+    let err = run();
+    assert_eq!(
+        std::fs::read_to_string(r.join("planned-when")).unwrap(),
+        "storage.cfg\n",
+        "LetsGo applied as planned before setup ran: {err}"
+    );
+    assert!(
+        err.contains("phoenix-cli: guests planned again, after what setup changed:"),
+        "{err}"
+    );
+    // Converged: setup changes nothing it would be planned again for, and
+    // a plan the same as the first is kept without a word.
+    let err = run();
+    assert!(!err.contains("planned again"), "{err}");
 }

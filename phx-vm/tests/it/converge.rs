@@ -325,3 +325,44 @@ fn a_vm_template_gets_no_snapshot_and_a_note_says_so() {
     );
     assert!(vm_conf(root.path(), 1001).contains("name: Portainer"));
 }
+
+#[test]
+fn a_clone_of_a_source_of_unknown_size_is_not_resized_from_a_guess() {
+    // Template 9000's conf lost its size (a hand edit); VM 1001 is to be
+    // made again from it. Its disk is whatever the template's is: unknown,
+    // so no resize is planned (from a size of 0 it would be, and qm refuses
+    // a resize below the disk's size), and the plan says why.
+    let (cfg, root) = converged();
+    let r = root.path();
+    let path = r.join("etc/pve/qemu-server/9000.conf");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let scsi0 = text.lines().find(|l| l.starts_with("scsi0: ")).unwrap();
+    let without = scsi0
+        .split(',')
+        .filter(|p| !p.starts_with("size="))
+        .collect::<Vec<_>>()
+        .join(",");
+    std::fs::write(&path, text.replace(scsi0, &without)).unwrap();
+    std::fs::remove_file(r.join("etc/pve/qemu-server/1001.conf")).unwrap();
+    set_vm(cfg.path(), 1, "disk_size_gb", 40.into());
+    let inv = load_dir(cfg.path());
+    assert_eq!(inv.vms[1].id, 1001);
+    let p = plan(&inv, r, Options::default());
+    let cmds = argvs(&p);
+    assert!(
+        cmds.iter().any(|a| a[..3] == ["qm", "clone", "9000"]),
+        "{cmds:?}"
+    );
+    assert!(
+        !cmds.iter().any(|a| a[1] == "disk" && a[3] == "1001"),
+        "{cmds:?}"
+    );
+    assert!(
+        p.notes
+            .iter()
+            .any(|n| n
+                == "VM 1001: the size of scsi0 is not known while planning; it is not resized"),
+        "{:?}",
+        p.notes
+    );
+}
