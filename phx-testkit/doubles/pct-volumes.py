@@ -43,6 +43,25 @@ def storage_cfg(root, props=None):
     return kinds, content
 
 
+def template_file(root, volid):
+    """The file a `STORAGE:vztmpl/FILE` template is on the host, under
+    `root`, when storage.cfg lists the storage with a path (`local`
+    without one is /var/lib/vz, pve-storage src/PVE/Storage/Plugin.pm:
+    565-585); None when nothing says where it is."""
+    storage, _, rest = volid.partition(":")
+    props = {}
+    kinds, _ = storage_cfg(root, props)
+    if storage not in kinds:
+        return None
+    path = props.get(storage, {}).get("path")
+    if path is None and storage == "local":
+        path = "/var/lib/vz"
+    if path is None or kinds[storage] not in PATH_TYPES:
+        return None
+    name = rest.split("/", 1)[1]
+    return os.path.join(root, path.strip("/"), "template/cache", name)
+
+
 def all_volumes(conf_dir):
     """Every volume ID any container conf names (rootfs, mpN, unusedN)."""
     out = []

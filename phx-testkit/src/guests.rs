@@ -22,8 +22,11 @@ pub fn make_bind_sources(inv: &Inventory, root: &Path) {
 /// The JSON's storage datasets in `root`'s `etc/pve/storage.cfg`, as
 /// `phoenix-cli setup storage` registers them before the guests (a
 /// zfspool, or a directory at the dataset's mount), when the file does not
-/// exist yet: the pct double names volumes by their storage's type.
+/// exist yet: the pct double names volumes by their storage's type; and
+/// the container templates that storage fetches, in place (the pct double's
+/// `create` needs the file on a storage storage.cfg lists).
 pub fn register_datasets(inv: &Inventory, root: &Path) {
+    put_templates(inv, root);
     let cfg = root.join("etc/pve/storage.cfg");
     if cfg.exists() {
         return;
@@ -48,6 +51,20 @@ pub fn register_datasets(inv: &Inventory, root: &Path) {
     }
     std::fs::create_dir_all(cfg.parent().unwrap()).unwrap();
     std::fs::write(cfg, text).unwrap();
+}
+
+/// A stand-in file for every template phx-storage would fetch
+/// (`phx_common::fetch::templates`), where it would put it.
+pub fn put_templates(inv: &Inventory, root: &Path) {
+    for (t, _) in phx_common::fetch::templates(inv).values() {
+        let path = root.join(
+            t.path()
+                .expect("fetched templates have a directory")
+                .trim_start_matches('/'),
+        );
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, "template stand-in\n").unwrap();
+    }
 }
 
 /// Applies `steps` into `root` with the doubles on `path`; a failed step fails the test.

@@ -411,9 +411,14 @@ fn create_reads_ssh_public_keys_from_a_file() {
 /// A fresh install's storage.cfg: `local` holds no container volumes.
 const INSTALLED_CFG: &str = "dir: local\n\tpath /var/lib/vz\n\tcontent iso,vztmpl,backup\n\nlvmthin: local-lvm\n\tthinpool data\n\tvgname pve\n\tcontent rootdir,images\n\nzfspool: tank-vm\n\tpool tank/vm\n\tcontent images\n";
 
+/// A fresh install's storage.cfg, with the Debian template downloaded to
+/// `local` (pct create needs the file).
 fn installed(r: &Path) {
     std::fs::create_dir_all(r.join("etc/pve")).unwrap();
     std::fs::write(r.join("etc/pve/storage.cfg"), INSTALLED_CFG).unwrap();
+    let cache = r.join("var/lib/vz/template/cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    std::fs::write(cache.join("debian-12-standard_12.7-1_amd64.tar.zst"), "t").unwrap();
 }
 
 #[test]
@@ -645,4 +650,37 @@ fn a_left_over_dataset_on_a_zfspool_keeps_its_number() {
     std::fs::create_dir_all(r.join("tank/persist/subvol-900-disk-1")).unwrap();
     ok(r, &["set", "900", "--mp1", "persist:1,mp=/b"]);
     assert!(conf(r, 900).contains("\nmp1: persist:subvol-900-disk-2,mp=/b,size=1G\n"));
+}
+
+#[test]
+fn create_refuses_a_template_its_storage_does_not_hold() {
+    let d = tempfile::tempdir().unwrap();
+    let r = d.path();
+    std::fs::create_dir_all(r.join("etc/pve")).unwrap();
+    std::fs::write(
+        r.join("etc/pve/storage.cfg"),
+        "dir: local\n\tpath /var/lib/vz\n\tcontent iso,vztmpl,backup\n\nlvmthin: local-lvm\n\tthinpool data\n\tvgname pve\n\tcontent rootdir,images\n\ndir: tmpl\n\tpath /srv/t\n\tcontent vztmpl\n",
+    )
+    .unwrap();
+    let args = |id: &'static str, t: &'static str| ["create", id, t, "--rootfs", "local-lvm:8"];
+    let debian = "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst";
+    fails(
+        r,
+        &args("101", debian),
+        &format!("unable to create CT 101 - can't find file '{debian}'"),
+    );
+    assert!(!r.join("etc/pve/lxc/101.conf").exists());
+    let cache = r.join("var/lib/vz/template/cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    std::fs::write(cache.join("debian-12-standard_12.7-1_amd64.tar.zst"), "t").unwrap();
+    ok(r, &args("101", debian));
+    // A dir storage's own path.
+    fails(
+        r,
+        &args("102", "tmpl:vztmpl/x.tar.zst"),
+        "can't find file 'tmpl:vztmpl/x.tar.zst'",
+    );
+    std::fs::create_dir_all(r.join("srv/t/template/cache")).unwrap();
+    std::fs::write(r.join("srv/t/template/cache/x.tar.zst"), "t").unwrap();
+    ok(r, &args("102", "tmpl:vztmpl/x.tar.zst"));
 }
