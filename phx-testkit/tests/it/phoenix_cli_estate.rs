@@ -317,3 +317,53 @@ fn all_plans_letsgo_again_once_setup_changed_the_host() {
     let err = run();
     assert!(!err.contains("planned again"), "{err}");
 }
+
+#[test]
+fn one_all_from_a_fresh_node_fetches_the_image_and_grows_the_vm_clones() {
+    // No cloud image on the host: setup downloads it (from a local server),
+    // so when `all` first plans LetsGo template 9000's disk size is unknown;
+    // LetsGo, planned again after setup, grows clones 1001 and 1002 in the
+    // same run, and a second `all` changes nothing.
+    let root = fresh_node_for_the_fixture();
+    let r = root.path();
+    std::fs::remove_file(r.join("var/lib/vz/template/iso/noble-server-cloudimg-amd64.img"))
+        .unwrap();
+    let mut image = b"QFI\xfb\0\0\0\x03".to_vec();
+    image.extend([0u8; 16]);
+    image.extend((3u64 << 30).to_be_bytes());
+    let srv = phx_testkit::http::Server::start();
+    let url = srv.put("/noble/current/noble-server-cloudimg-amd64.img", &image);
+    let cfg = phx_testkit::copy_config(&phx_testkit::upstream_dir());
+    phx_testkit::edit_json(&cfg.path().join(phx_testkit::VM), |v| {
+        v["vms"][0]["template_image_url"] = url.into();
+        v["vms"][0]["template_image_sha256"] = phx_plan::sha256::hex(&image).into();
+    });
+    let all = || {
+        let out = cli()
+            .args(["all", "storage", "lxc", "vm", "--config-dir"])
+            .arg(cfg.path())
+            .args(["--root", r.to_str().unwrap(), "--run-commands"])
+            .env("PATH", phx_testkit::all_doubles_path())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{err}");
+        err
+    };
+    let err = all();
+    assert!(err.contains("phoenix-cli: guests planned again"), "{err}");
+    let qm = phx_testkit::double_log(r, "qm");
+    for (id, size) in [(1001, "32G"), (1002, "64G")] {
+        let resize = format!("qm disk resize {id} scsi0 {size}");
+        assert!(qm.contains(&resize), "{resize} not in {qm:#?}");
+    }
+    for prog in ["pct", "qm"] {
+        let _ = std::fs::remove_file(r.join(format!("{prog}.log")));
+    }
+    all();
+    for prog in ["pct", "qm"] {
+        let log = phx_testkit::double_log(r, prog);
+        assert!(phx_testkit::mutating(&log).is_empty(), "{prog}: {log:#?}");
+    }
+    assert_eq!(srv.requests().len(), 1, "{:?}", srv.requests());
+}
