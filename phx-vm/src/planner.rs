@@ -246,14 +246,9 @@ impl<'a, S: StepSink> Planner<'a, S> {
                 "VM {vmid}: the size of scsi0 is not known while planning; it is not resized"
             )),
         }
-        // A template made from an image phx-storage fetches in this run
-        // has no known size yet: its clones are not resized from a guess
-        // (they are on the next run, once the image is there).
-        let fetched_now =
-            w.disk.is_none() && !self.seen.confs.contains_key(&vmid) && w.s.clone_from.is_none();
-        if !fetched_now {
-            self.disks.insert(vmid, fin);
-        }
+        // An unknown size (a template from an image phx-storage fetches in
+        // this run) stays unknown for the clones: never resized from a guess.
+        self.disks.insert(vmid, fin);
     }
 
     /// A new template: `qm template`. No snapshot, even when

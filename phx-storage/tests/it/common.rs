@@ -4,8 +4,8 @@
 
 use phx_apply::Report;
 pub use phx_testkit::fresh_node as bare_node;
-pub use phx_testkit::{fixture_disks, write_disks};
 use phx_testkit::{apply_opts, doubles_path, upstream_dir};
+pub use phx_testkit::{fixture_disks, write_disks};
 use serde_json::Value;
 use std::ffi::OsString;
 use std::path::Path;
