@@ -21,12 +21,7 @@ pub fn plan(
     notes: &mut Vec<String>,
 ) -> Vec<(String, Action)> {
     let file = &inv.sources.hypervisor;
-    let existing: BTreeMap<&str, _> = seen
-        .storages
-        .iter()
-        .flatten()
-        .map(|e| (e.id.as_str(), e))
-        .collect();
+    let existing = seen.storages_by_id();
     // IDs the datasets' storages take (storages.rs), then each export's.
     let mut taken: BTreeMap<String, String> = inv
         .host

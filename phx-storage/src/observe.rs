@@ -45,6 +45,17 @@ pub struct Observed {
     pub calls: usize,
 }
 
+impl Observed {
+    /// storage.cfg's entries by storage ID (none when the file is absent).
+    pub fn storages_by_id(&self) -> BTreeMap<&str, &Entry> {
+        self.storages
+            .iter()
+            .flatten()
+            .map(|e| (e.id.as_str(), e))
+            .collect()
+    }
+}
+
 struct Runner<'a> {
     root: &'a Path,
     calls: usize,

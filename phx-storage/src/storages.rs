@@ -35,12 +35,7 @@ pub fn plan(
     notes: &mut Vec<String>,
 ) -> Vec<(String, Action)> {
     let file = &inv.sources.hypervisor;
-    let existing: BTreeMap<&str, _> = seen
-        .storages
-        .iter()
-        .flatten()
-        .map(|e| (e.id.as_str(), e))
-        .collect();
+    let existing = seen.storages_by_id();
     let mut ids: BTreeMap<String, usize> = BTreeMap::new();
     let mut steps = Vec::new();
     for (i, d) in inv.host.zfs_datasets.iter().enumerate() {
