@@ -51,7 +51,14 @@ pub struct Content {
 /// sets their content before the guests are planned). A storage in none of
 /// them is not checked.
 #[derive(Debug, Clone, Default)]
-pub struct Contents(pub BTreeMap<String, Content>);
+pub struct Contents {
+    pub known: BTreeMap<String, Content>,
+    /// storage.cfg was read: a storage in none of them does not exist, and
+    /// pct and qm refuse it ("storage 'X' does not exist", pve-storage
+    /// src/PVE/Storage.pm:259 storage_config). Without the file (a preview
+    /// root that has none) nothing is known and nothing is refused.
+    pub node_read: bool,
+}
 
 impl Contents {
     /// Reads `etc/pve/storage.cfg` under `state_root` when it exists.
@@ -62,7 +69,9 @@ impl Contents {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
             Err(e) => return Err(format!("{}: {e}", file.display())),
         };
-        Ok(Self::of(host, &storage_cfg::parse(&text)?))
+        let mut c = Self::of(host, &storage_cfg::parse(&text)?);
+        c.node_read = file.exists();
+        Ok(c)
     }
 
     pub fn of(host: &Host, node: &[storage_cfg::Entry]) -> Self {
@@ -108,16 +117,24 @@ impl Contents {
                 .collect();
             out.insert(n.id, Content { types, from });
         }
-        Contents(out)
+        Contents {
+            known: out,
+            node_read: false,
+        }
     }
 
     /// `Err` says what the storage holds instead, for a message.
     pub fn allows(&self, storage: &str, content: &str) -> Result<(), String> {
-        match self.0.get(storage) {
+        match self.known.get(storage) {
             Some(c) if !c.types.contains(content) => Err(format!(
                 "a storage whose content allows {content}; {storage}'s content is {} ({})",
                 c.types.iter().cloned().collect::<Vec<_>>().join(","),
                 c.from
+            )),
+            None if self.node_read => Err(format!(
+                "a storage the node has: {storage} is neither in {} nor added by phx-storage (zfs.datasets with proxmox_storage_type, nfs.exports); known: {}",
+                storage_cfg::PATH,
+                self.known.keys().cloned().collect::<Vec<_>>().join(", ")
             )),
             _ => Ok(()),
         }
@@ -169,6 +186,16 @@ mod tests {
         assert_eq!(c.allows("bare", "rootdir"), Ok(()));
         assert_eq!(c.allows("quickOS-lxc-disks", "rootdir"), Ok(()));
         assert_eq!(c.allows("unknown", "rootdir"), Ok(()));
+        // Once storage.cfg was read, a storage nobody has is refused.
+        let read = Contents {
+            node_read: true,
+            ..c.clone()
+        };
+        assert!(read
+            .allows("local-lvm", "images")
+            .unwrap_err()
+            .starts_with("a storage the node has: local-lvm is neither in /etc/pve/storage.cfg"));
+        assert_eq!(read.allows("quickOS-vm-disks", "images"), Ok(()));
         // An NFS storage phx-storage adds for an export holds no container.
         assert_eq!(
             c.allows("nfs-shared-bulk-data", "rootdir").unwrap_err(),

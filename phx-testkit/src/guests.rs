@@ -19,7 +19,12 @@ pub fn make_bind_sources(inv: &Inventory, root: &Path) {
     }
 }
 
-/// The JSON's storage datasets in `root`'s `etc/pve/storage.cfg`, as
+/// What a fresh Proxmox VE install's storage.cfg holds (as the pvesm
+/// double starts from).
+pub const FRESH_STORAGE_CFG: &str = "dir: local\n\tpath /var/lib/vz\n\tcontent iso,vztmpl,backup\n\nlvmthin: local-lvm\n\tthinpool data\n\tvgname pve\n\tcontent rootdir,images\n\n";
+
+/// A fresh install's storage.cfg and the JSON's storage datasets in
+/// `root`'s `etc/pve/storage.cfg`, as
 /// `phoenix-cli setup storage` registers them before the guests (a
 /// zfspool, or a directory at the dataset's mount), when the file does not
 /// exist yet: the pct double names volumes by their storage's type; and
@@ -31,7 +36,7 @@ pub fn register_datasets(inv: &Inventory, root: &Path) {
     if cfg.exists() {
         return;
     }
-    let mut text = String::new();
+    let mut text = FRESH_STORAGE_CFG.to_string();
     for d in &inv.host.zfs_datasets {
         let Some(kind) = d.storage_type.as_deref() else {
             continue;
@@ -45,9 +50,6 @@ pub fn register_datasets(inv: &Inventory, root: &Path) {
             d.storage_id(),
             d.content.join(",")
         ));
-    }
-    if text.is_empty() {
-        return;
     }
     std::fs::create_dir_all(cfg.parent().unwrap()).unwrap();
     std::fs::write(cfg, text).unwrap();

@@ -587,6 +587,14 @@ fn storage_ids_with_dots_underscores_and_capitals_converge() {
         }
     });
     let root = tempfile::tempdir().unwrap();
+    // The node has both storages (pct refuses one it does not have).
+    let pve = root.path().join("etc/pve");
+    std::fs::create_dir_all(&pve).unwrap();
+    std::fs::write(
+        pve.join("storage.cfg"),
+        format!("{FRESH_STORAGE_CFG}lvmthin: Fast.data_2-x\n\tthinpool d\n\tvgname v\n\tcontent rootdir,images\n\nlvmthin: Tank_p.1\n\tthinpool t\n\tvgname v\n\tcontent rootdir\n"),
+    )
+    .unwrap();
     let inv = converge(cfg.path(), root.path());
     assert!(
         main_key(root.path(), 900, "rootfs")
