@@ -92,14 +92,15 @@ impl Owners {
 
     /// Replaces each volume of `d` that an earlier container owns by that
     /// container's volume; `d`'s container becomes the owner of the names
-    /// no one owns yet. Returns notes for the volumes it mounts.
+    /// no one owns yet. Returns the volumes it mounts, and the names whose owner
+    /// has no volume to share.
     /// Only `names` (those more than one container uses) are looked at.
     pub(crate) fn take(
         &mut self,
         d: &mut Desired,
         names: &FastSet<String>,
-    ) -> Vec<(String, u32, String)> {
-        let mut mounted = Vec::new();
+    ) -> (Vec<(String, u32, String)>, Vec<(String, u32)>) {
+        let (mut mounted, mut unshared) = (Vec::new(), Vec::new());
         for m in &mut d.mounts {
             let Source::Volume { name, .. } = &m.source else {
                 continue;
@@ -115,13 +116,16 @@ impl Owners {
                         owner: *owner,
                     };
                 }
+                // The owner has no volume of that name to share (a bind
+                // mount at its path): this container gets its own.
+                Some((owner, None)) if *owner != d.ctid => unshared.push((name.clone(), *owner)),
                 Some(_) => {}
                 None => {
                     self.owners.insert(name.clone(), (d.ctid, None));
                 }
             }
         }
-        mounted
+        (mounted, unshared)
     }
 
     /// The owner's volume of `name`, once its steps are planned.

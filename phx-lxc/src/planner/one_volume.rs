@@ -14,7 +14,14 @@ impl<S: StepSink> Planner<'_, S> {
         if self.one_volume_names.is_empty() {
             return Vec::new();
         }
-        self.owners.take(d, &self.one_volume_names)
+        let (mounted, unshared) = self.owners.take(d, &self.one_volume_names);
+        for (name, owner) in unshared {
+            self.steps.notes.push(format!(
+                "CT {}: zfs_volumes {name} gets a volume of its own: CT {owner}, which owns the name, has no volume of it to share (a bind mount at its path)",
+                d.ctid
+            ));
+        }
+        mounted
     }
 
     /// Says, for each shared volume this plan mounts, whose it is.

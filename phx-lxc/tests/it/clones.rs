@@ -265,3 +265,34 @@ fn the_shared_volumes_name_skips_a_left_over_volume_of_its_owner() {
     );
     assert!(plan(&inv, root, Options::default()).plan.steps.is_empty());
 }
+
+#[test]
+fn a_later_container_whose_owner_has_no_volume_to_share_is_told_it_gets_its_own() {
+    // 801 owns vllm_models but mounts a host directory at its path (edited
+    // by hand): there is no volume to share, and 802 getting one of its own
+    // is said, not done in silence.
+    let cfg = copy_config(&upstream_dir());
+    let full = load_dir(cfg.path());
+    edit_lxc(cfg.path(), |v| {
+        v["lxc_configs"].as_object_mut().unwrap().remove("802");
+    });
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    converge(cfg.path(), root);
+    let conf = root.join("etc/pve/lxc/801.conf");
+    let text = std::fs::read_to_string(&conf).unwrap();
+    let mp0 = format!("mp0: {}", key(root, 801, "mp0"));
+    std::fs::write(
+        &conf,
+        text.replace(&mp0, "mp0: /srv/models,mp=/vllm_models"),
+    )
+    .unwrap();
+    let p = plan(&full, root, Options::default());
+    assert!(
+        p.notes.iter().any(|n| n.starts_with(
+            "CT 802: zfs_volumes vllm_models gets a volume of its own: CT 801, which owns the name, has no volume of it to share"
+        )),
+        "{:?}",
+        p.notes
+    );
+}
