@@ -25,6 +25,9 @@ use phx_common::config::Inventory;
 use phx_common::fast_hash::{FastMap, FastSet};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+/// A volume mounted in place of a new one: its name, owner and volume ID.
+pub(crate) type Mounted = (String, u32, String);
+
 /// The `zfs_volumes` names more than one container uses.
 pub(crate) fn names(inv: &Inventory) -> FastSet<String> {
     let mut count: FastMap<&str, u32> = FastMap::default();
@@ -99,7 +102,7 @@ impl Owners {
         &mut self,
         d: &mut Desired,
         names: &FastSet<String>,
-    ) -> (Vec<(String, u32, String)>, Vec<(String, u32)>) {
+    ) -> (Vec<Mounted>, Vec<(String, u32)>) {
         let (mut mounted, mut unshared) = (Vec::new(), Vec::new());
         for m in &mut d.mounts {
             let Source::Volume { name, .. } = &m.source else {

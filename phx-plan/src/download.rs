@@ -91,6 +91,14 @@ pub fn url_problem(url: &str) -> Option<&'static str> {
     if rest.is_empty() || rest.starts_with('/') {
         return Some("a URL with a host");
     }
+    // user:password@ would sit in the plan, its diff and curl's argv (ps
+    // shows it); credentials belong in root's ~/.netrc, which curl reads.
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if authority.contains('@') {
+        return Some(
+            "a URL without credentials (user@ or user:password@; put them in root's ~/.netrc)",
+        );
+    }
     None
 }
 
@@ -158,6 +166,12 @@ mod tests {
         assert!(url_problem("https://h/a\nb").is_some());
         assert!(url_problem("https:///x").is_some());
         assert!(url_problem("-K/etc/x").is_some());
+        // No credentials in a plan or an argv.
+        assert!(url_problem("https://u:secret@h/x.img")
+            .unwrap()
+            .contains("without credentials"));
+        assert!(url_problem("https://u@h/x.img").is_some());
+        assert_eq!(url_problem("https://h/x.img?at=a@b"), None);
     }
 
     #[test]
