@@ -6,9 +6,9 @@
 //! first and the guests are made from what it fetched. A second run fetches
 //! nothing: no pveam call, no request.
 
-use crate::phoenix_cli::{cli, repo};
+use crate::phoenix_cli::cli;
 use phx_testkit::http::Server;
-use serde_json::{json, Value};
+use serde_json::json;
 
 const IMAGE: &str = "noble-server-cloudimg-amd64.img";
 
@@ -36,33 +36,8 @@ fn storage_fetches_what_the_guests_are_made_from_in_the_same_run() {
         v["vms"][0]["template_image_url"] = json!(url);
         v["vms"][0]["template_image_checksum_url"] = json!(sums);
     });
-    let root = tempfile::tempdir().unwrap();
-    let status = std::process::Command::new("cp")
-        .arg("-r")
-        .arg(repo("examples/state").join("."))
-        .arg(root.path())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let hv: Value = serde_json::from_str(
-        &std::fs::read_to_string(cfg.path().join("phoenix_hypervisor_config.json")).unwrap(),
-    )
-    .unwrap();
-    let disks: serde_json::Map<String, Value> = hv["zfs"]["pools"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|p| p["disks"].as_array().unwrap().clone())
-        .map(|d| {
-            (
-                d.as_str().unwrap().to_string(),
-                json!({"signatures": [], "partitions": []}),
-            )
-        })
-        .collect();
-    let at = root.path().join("var/lib/disks-double/disks.json");
-    std::fs::create_dir_all(at.parent().unwrap()).unwrap();
-    std::fs::write(at, Value::Object(disks).to_string()).unwrap();
+    // The fixture's pool disks, blank: the edited copy keeps them.
+    let root = phx_testkit::fresh_node();
 
     let run = || {
         cli()

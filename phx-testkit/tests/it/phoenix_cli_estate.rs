@@ -147,30 +147,8 @@ fn migrate_and_verify_hand_over_to_their_programs() {
 /// disks blank in the disks double, and the cloud image VM 9000 is made
 /// from in place (as an operator or `setup` puts it there), a 3 GiB qcow2.
 fn fresh_node_for_the_fixture() -> tempfile::TempDir {
-    let root = tempfile::tempdir().unwrap();
-    let r = root.path();
-    let cp = Command::new("cp")
-        .arg("-rT")
-        .arg(repo("examples/state"))
-        .arg(r)
-        .status()
-        .unwrap();
-    assert!(cp.success());
-    let hv = phx_testkit::read_json(&phx_testkit::upstream_dir().join(phx_testkit::HYP));
-    let disks: serde_json::Map<String, serde_json::Value> = hv["zfs"]["pools"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|p| p["disks"].as_array().unwrap().clone())
-        .map(|d| {
-            let d = d.as_str().unwrap().to_string();
-            (d, serde_json::json!({"signatures": [], "partitions": []}))
-        })
-        .collect();
-    let p = r.join("var/lib/disks-double/disks.json");
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, serde_json::Value::Object(disks).to_string()).unwrap();
-    phx_testkit::put_image(r, "noble-server-cloudimg-amd64.img", 3);
+    let root = phx_testkit::fresh_node();
+    phx_testkit::put_image(root.path(), "noble-server-cloudimg-amd64.img", 3);
     root
 }
 
