@@ -1,0 +1,90 @@
+//! Planning a phase: each planner into its own file under the scratch
+//! directory, and `all`'s second plan of LetsGo once setup changed the host.
+
+use super::{exit_code, not_interrupted, status, Run, Stop};
+use phx_common::registry::{Phase, Planner};
+use phx_plan::exit::EXIT_OK;
+use std::path::PathBuf;
+use std::process::Stdio;
+
+impl Run<'_> {
+    /// Runs each planner into its own file under the scratch directory's
+    /// `dir`; the first refusal stops everything.
+    pub(super) fn plan(&self, dir: &str, planners: &[&Planner]) -> Result<Vec<PathBuf>, Stop> {
+        self.plan_into(dir, planners, None)
+    }
+
+    /// [`Self::plan`]; with `said`, each planner's stderr is kept there
+    /// instead of shown (a refusal's is shown).
+    fn plan_into(
+        &self,
+        dir: &str,
+        planners: &[&Planner],
+        mut said: Option<&mut Vec<u8>>,
+    ) -> Result<Vec<PathBuf>, Stop> {
+        let dir = self.scratch.path().join(dir);
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| Stop::Failed(format!("{}: {e}", dir.display())))?;
+        let mut files = Vec::new();
+        for (n, p) in planners.iter().enumerate() {
+            let path = dir.join(format!("{}-{}.jsonl", n + 1, p.subsystem));
+            let out = std::fs::File::create(&path)
+                .map_err(|e| Stop::Failed(format!("{}: {e}", path.display())))?;
+            let flags = self.args.flags_for(p.own_flags);
+            let mut cmd = self.bins.command(p.binary);
+            cmd.args(&self.tool_args).args(flags).stdout(out);
+            let code = match said.as_deref_mut() {
+                None => status(&mut cmd, p.binary)?,
+                Some(said) => {
+                    let o = cmd
+                        .stderr(Stdio::piped())
+                        .output()
+                        .map_err(|e| Stop::Failed(format!("{}: {e}", p.binary)))?;
+                    not_interrupted()?;
+                    said.extend_from_slice(&o.stderr);
+                    exit_code(o.status)
+                }
+            };
+            if code != EXIT_OK {
+                match said.as_deref() {
+                    None => eprintln!(
+                        "phoenix-cli: {} refused to plan (exit {code}); nothing was applied",
+                        p.binary
+                    ),
+                    Some(said) => eprintln!(
+                        "{}phoenix-cli: {} refused to plan again after setup (exit {code}); what setup changed stays, nothing of LetsGo was applied",
+                        String::from_utf8_lossy(said),
+                        p.binary
+                    ),
+                }
+                return Err(Stop::Exit(code));
+            }
+            files.push(path);
+        }
+        Ok(files)
+    }
+
+    /// `phase` planned again into `plans` after an earlier group ran: kept
+    /// as it was (and the planners' second say not shown) when the new
+    /// plans are the same.
+    pub(super) fn plan_again(
+        &self,
+        phase: Phase,
+        plans: &mut Vec<PathBuf>,
+        planners: &[&Planner],
+    ) -> Result<(), Stop> {
+        let mut said = Vec::new();
+        let again = self.plan_into(&format!("{}-again", phase.key()), planners, Some(&mut said))?;
+        let read = |p: &PathBuf| std::fs::read(p).unwrap_or_default();
+        if again.iter().map(read).eq(plans.iter().map(read)) {
+            return Ok(());
+        }
+        eprintln!(
+            "phoenix-cli: {} planned again, after what setup changed:",
+            phase.key()
+        );
+        eprint!("{}", String::from_utf8_lossy(&said));
+        *plans = again;
+        Ok(())
+    }
+}
