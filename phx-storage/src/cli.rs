@@ -18,7 +18,8 @@ use phx_common::cli::InputArgs;
 ///   - zfs.arc_max_gb: `options zfs zfs_arc_max=<bytes>` in
 ///     /etc/modprobe.d/zfs.conf, and the running module's limit when it differs;
 ///   - proxmox_storage_type/proxmox_content_type: `pvesm add zfspool|dir`
-///     for a missing storage ID (<pool>-<name>), `pvesm set --content` when
+///     for a missing storage ID (proxmox_storage_ids.<pool>_<name, - as _>,
+///     else <pool>-<name>), `pvesm set --content` when
 ///     its content differs. Other storage.cfg entries are never touched;
 ///   - nfs.exports: one /etc/exports line each in a managed block
 ///     (`exportfs -ra` when it changed), the NFS server installed, enabled

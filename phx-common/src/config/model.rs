@@ -127,12 +127,23 @@ pub struct ZfsDataset {
     pub content: Vec<String>,
     /// `properties`: `-o key=value` at creation, `zfs set` when one differs.
     pub properties: Vec<(String, String)>,
+    /// `proxmox_storage_ids.<pool>_<name with _ for ->`, when given.
+    pub storage_id_override: Option<String>,
 }
 
 impl ZfsDataset {
-    /// The Proxmox storage ID the original scripts registered for a dataset.
+    /// The Proxmox storage ID the original scripts registered for a dataset:
+    /// `proxmox_storage_ids.<pool>_<name, - as _>` when the file has it, else
+    /// `<pool>-<name>` (hypervisor_feature_setup_zfs.sh, add_proxmox_storage).
     pub fn storage_id(&self) -> String {
-        format!("{}-{}", self.pool, self.name)
+        self.storage_id_override
+            .clone()
+            .unwrap_or_else(|| format!("{}-{}", self.pool, self.name))
+    }
+
+    /// The `proxmox_storage_ids` key naming this dataset's storage ID.
+    pub fn storage_id_key(&self) -> String {
+        format!("{}_{}", self.pool, self.name.replace('-', "_"))
     }
 
     /// Where it is mounted: its `mountpoint` property, else zfs's default

@@ -155,7 +155,9 @@ fn the_original_systems_files_and_the_example_load_without_a_warning() {
     let inv = load_dir(&repo("examples/etc"), true).unwrap_or_else(|p| panic!("{p}"));
     assert!(inv.warnings.is_empty(), "{:?}", inv.warnings);
     // But for the shared volumes' mounts of containers the original's files
-    // no longer have (953, 954, 955, 957, 950, 951): each said, at its path.
+    // no longer have (953, 954, 955, 957, 950, 951), and the storage IDs
+    // nothing reads (the original's own scripts did not either): each said,
+    // at its path.
     let inv =
         load_dir(&repo("tests/fixtures/phoenix-upstream"), true).unwrap_or_else(|p| panic!("{p}"));
     let said: Vec<String> = inv
@@ -165,7 +167,8 @@ fn the_original_systems_files_and_the_example_load_without_a_warning() {
             let (_, rest) = w.split_once("phoenix_hypervisor_config.json: ").unwrap();
             let (at, why) = rest.split_once(": ").unwrap();
             assert!(
-                why.ends_with("is ignored") && why.contains(" has no lxc_configs entry"),
+                why.ends_with("is ignored") && why.contains(" has no lxc_configs entry")
+                    || why.starts_with("not used: Phoenix reads lxc_disks"),
                 "{w}"
             );
             at.to_string()
@@ -175,6 +178,8 @@ fn the_original_systems_files_and_the_example_load_without_a_warning() {
     assert_eq!(
         said,
         [
+            "proxmox_storage_ids.fastdata_iso".to_string(),
+            "proxmox_storage_ids.quickos_lxc_persistent_data".to_string(),
             mount("ssl_certs", 953),
             mount("ssl_certs", 954),
             mount("nginx_sites", 953),
@@ -302,4 +307,24 @@ fn an_apparmor_profile_that_contradicts_a_raw_line_is_an_error() {
 fn load_keeps_the_lenient_default() {
     let dir = edited(|d| d[LXC]["lxc_configs"]["103"]["memroy_mb"] = json!(4096));
     load(&Input::Dir(dir.path().to_path_buf())).unwrap_or_else(|p| panic!("{p}"));
+}
+
+#[test]
+fn a_datasets_storage_id_is_the_one_proxmox_storage_ids_gives_as_the_original_read_it() {
+    // hypervisor_feature_setup_zfs.sh: proxmox_storage_ids.<pool>_<dataset,
+    // - as _>, else <pool>-<dataset>.
+    let dir = edited(|d| {
+        d[HYP]["proxmox_storage_ids"]["tank_persistent"] = json!("persist-1");
+        d[HYP]["proxmox_storage_ids"]["tank_nothing"] = json!("x");
+    });
+    let inv = load_dir(dir.path(), true).unwrap_or_else(|p| panic!("{p}"));
+    let d = &inv.host.zfs_datasets[0];
+    assert_eq!((d.pool.as_str(), d.name.as_str()), ("tank", "persistent"));
+    assert_eq!(d.storage_id(), "persist-1");
+    assert_eq!(inv.warnings.len(), 1, "{:?}", inv.warnings);
+    assert!(
+        inv.warnings[0].contains("proxmox_storage_ids.tank_nothing: not used"),
+        "{:?}",
+        inv.warnings
+    );
 }

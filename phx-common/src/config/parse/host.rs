@@ -210,11 +210,12 @@ pub fn hypervisor(r: &mut Reader, doc: Document) -> Option<Host> {
         .proxmox_storage_ids
         .map(|ids| storage_ids(r, &at.key("proxmox_storage_ids"), ids))
         .unwrap_or_default();
-    let zfs = r
+    let mut zfs = r
         .opt(at, "zfs", doc.zfs, |r, at, z| {
             r.obj(at, z, |r, z| super::zfs::zfs(r, at, z))
         })
         .unwrap_or_default();
+    storage_id_overrides(r, at, &storage_ids, &mut zfs.datasets);
     let nfs_exports = r
         .opt(at, "nfs", doc.nfs, |r, at, n| {
             r.obj(at, n, |r, n| {
@@ -273,6 +274,33 @@ fn storage_ids(r: &mut Reader, at: &At, ids: Entries<Scalar>) -> BTreeMap<String
         }
     });
     out
+}
+
+/// Datasets whose storage ID `proxmox_storage_ids` names, as the original
+/// read them; a key nothing reads is a warning (read, not acted on).
+fn storage_id_overrides(
+    r: &mut Reader,
+    at: &At,
+    ids: &BTreeMap<String, String>,
+    datasets: &mut [ZfsDataset],
+) {
+    let mut used: Vec<String> = crate::guest_storage::LXC_DISKS_KEYS
+        .iter()
+        .chain(&crate::guest_storage::VM_DISKS_KEYS)
+        .map(|k| k.to_string())
+        .collect();
+    for d in datasets.iter_mut() {
+        let key = d.storage_id_key();
+        d.storage_id_override = ids.get(&key).cloned();
+        used.push(key);
+    }
+    for key in ids.keys().filter(|k| !used.contains(k)) {
+        r.problems.warn(format!(
+            "{}: {}: not used: Phoenix reads lxc_disks (or quickos_lxc), vm_disks (or quickos_vm) and <pool>_<dataset, - as _> (a dataset's storage ID, as the original did)",
+            r.file,
+            at.key("proxmox_storage_ids").key(key).path()
+        ));
+    }
 }
 
 fn lxc_defaults(r: &mut Reader, at: &At, d: Obj<RawLxcDefaults>) -> Option<LxcDefaults> {

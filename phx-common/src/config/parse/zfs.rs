@@ -174,6 +174,7 @@ fn dataset(r: &mut Reader, at: &At, d: Obj<RawDataset>) -> Option<ZfsDataset> {
             ),
             content,
             properties: properties.unwrap_or_default(),
+            storage_id_override: None,
         })
     })
     .flatten()
