@@ -2,7 +2,9 @@
 //! `<config-dir>/scripts/<name>`, pushed into the guest and run once per
 //! content. Its SHA-256 is kept beside it in the guest: the guard compares
 //! it, so an unchanged script never runs twice and a changed one runs again.
-//! The plan names the host file (read when the step runs), never its text.
+//! The script's text is in the plan, as every file Phoenix writes is (a
+//! host path read at apply time would be confined under `--root`): keep
+//! secrets out of it and have it read them inside the guest.
 
 use phx_common::config::{Inventory, Lxc, Problems};
 use phx_plan::guest_steps as guest;
@@ -17,8 +19,7 @@ pub const GUEST_DIR: &str = "/var/lib/phoenix/scripts";
 #[derive(Debug, Clone)]
 pub struct Script {
     pub name: String,
-    /// Absolute host path.
-    pub host: PathBuf,
+    pub text: String,
     pub sha256: String,
 }
 
@@ -56,11 +57,11 @@ pub fn resolve(
         return None;
     };
     let host = dir.join(name);
-    match std::fs::read(&host) {
-        Ok(bytes) => Some(Script {
+    match std::fs::read_to_string(&host) {
+        Ok(text) => Some(Script {
             name: name.clone(),
-            host: std::path::absolute(&host).unwrap_or(host),
-            sha256: phx_plan::sha256::hex(&bytes),
+            sha256: phx_plan::sha256::hex(text.as_bytes()),
+            text,
         }),
         Err(e) => {
             p.push(
@@ -84,7 +85,7 @@ pub fn plan(plan: &mut impl StepSink, prefix: &str, ct: u32, s: &Script) {
         Action::GuestFile(GuestFileStep {
             ctid: ct,
             path: path.clone(),
-            content_from: Some(s.host.display().to_string()),
+            content: Some(s.text.clone()),
             mode: Some("0755".into()),
             owner: Some("root".into()),
             group: Some("root".into()),
