@@ -81,7 +81,7 @@ pub fn plan(plan: &mut impl StepSink, prefix: &str, ct: u32, s: &Script) {
     let path = format!("{GUEST_DIR}/{}", s.name);
     let marker = format!("{path}.sha256");
     plan.push(
-        &format!("{prefix}-push"),
+        format!("{prefix}-push"),
         Action::GuestFile(GuestFileStep {
             ctid: ct,
             path: path.clone(),

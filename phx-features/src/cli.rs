@@ -26,6 +26,7 @@ use phx_common::cli::{InputArgs, RenderArgs};
 ///   - step_ca, traefik, trusted_ca: phx-ca provides them.
 ///   - nvidia, vllm, ollama, python_api_service, portainer: not yet handled;
 ///     a warning names each with its containers.
+///
 /// Repositories are set up first, then the apt index is refreshed once, and
 /// only when a package is missing (a container without curl and
 /// ca-certificates needs one refresh more, to fetch Docker's key).

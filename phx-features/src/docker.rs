@@ -216,7 +216,7 @@ pub fn configure(plan: &mut impl StepSink, prefix: &str, c: &Lxc) {
             "create an empty /etc/docker/daemon.json",
         );
         plan.push(
-            &format!("{prefix}-daemon-json"),
+            format!("{prefix}-daemon-json"),
             Action::GuestJson(GuestJsonStep {
                 ctid: c.id,
                 path: DAEMON_JSON.into(),
