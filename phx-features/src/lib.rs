@@ -182,7 +182,7 @@ fn plan_container(plan: &mut Plan, inv: &Inventory, w: &Work) {
         ]);
         get.extend(pk.iter().map(|p| p.to_string()));
         let from = match ancestor_with(inv, w.c, r.name()) {
-            Some(a) => format!(" (CT {a}'s image carries them: the guard proves it)"),
+            Some(a) => format!(" (inherited from CT {a}: the guard checks its image carries them)"),
             None => String::new(),
         };
         guest::command(

@@ -108,7 +108,9 @@ fn a_clone_of_a_template_with_the_feature_says_the_image_carries_it() {
         panic!()
     };
     assert!(
-        g.command.desc.contains("CT 900's image carries them"),
+        g.command
+            .desc
+            .contains("inherited from CT 900: the guard checks"),
         "{}",
         g.command.desc
     );
