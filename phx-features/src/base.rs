@@ -31,7 +31,7 @@ pub fn locale(plan: &mut impl StepSink, prefix: &str, ct: u32) {
     let mut gen = argv(&[
         "sh",
         "-c",
-        r#"sed -i "s/^# *$1\$/$1/" "$2" && { grep -qxF "$1" "$2" || printf '%s\n' "$1" >> "$2"; } && locale-gen"#,
+        r#"{ [ ! -e "$2" ] || sed -i "s/^# *$1\$/$1/" "$2"; } && { grep -qxF "$1" "$2" 2>/dev/null || printf '%s\n' "$1" >> "$2"; } && locale-gen"#,
         "phx-locale-gen",
     ]);
     gen.extend([line.clone(), LOCALE_GEN.to_string()]);
