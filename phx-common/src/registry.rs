@@ -105,7 +105,7 @@ pub struct Program {
 const GUEST_FLAGS: &[&str] = &["--restart", "--start-all", "--no-start"];
 
 /// Every planner, by `order`.
-pub const PLANNERS: [Planner; 7] = [
+pub const PLANNERS: [Planner; 8] = [
     Planner {
         binary: "phx-net",
         subsystem: "net",
@@ -170,10 +170,20 @@ pub const PLANNERS: [Planner; 7] = [
         listed_by_check: None,
     },
     Planner {
+        binary: "phx-features",
+        subsystem: "features",
+        phase: Phase::InGuest,
+        order: 7,
+        summary: "containers' features and application scripts, inside the guests",
+        own_flags: &[],
+        after_run: None,
+        listed_by_check: None,
+    },
+    Planner {
         binary: "phx-ca",
         subsystem: "ca",
         phase: Phase::InGuest,
-        order: 7,
+        order: 8,
         summary: "Step-CA, root export, trust and Traefik inside the guests",
         own_flags: &[],
         after_run: Some(AfterRun {

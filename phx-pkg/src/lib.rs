@@ -35,6 +35,7 @@ pub fn command(binary: &str) -> Option<clap::Command> {
         "phx-lxc" => phx_lxc::cli::command(),
         "phx-vm" => phx_vm::cli::command(),
         "phx-ca" => phx_ca::cli::command(),
+        "phx-features" => phx_features::cli::command(),
         "phx-graph" => phx_graph::cli::command(),
         "phx-schema" => phx_schema::cli::command(),
         "phx-verify" => phx_verify::cli::command(),

@@ -163,6 +163,7 @@ pub fn lxc(b: &mut Builder) -> Value {
             ),
             opt("template_snapshot_name", snapname()),
             opt("apparmor_profile", profile()),
+            opt("application_script", script_name()),
             opt(
                 "zfs_volumes",
                 array(zfs_volume(b), "ZFS volumes mounted in the container"),

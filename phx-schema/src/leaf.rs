@@ -349,6 +349,15 @@ pub fn snapname() -> Value {
     )
 }
 
+/// `application_script`: one file name under `<config-dir>/scripts/`
+/// (phx_common's `is_script_name`).
+pub fn script_name() -> Value {
+    token(
+        "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,254}$".into(),
+        "a script's file name in <config-dir>/scripts/ (letters, digits, '.', '_', '-'; not starting with '.'), run inside the container by phx-features once per content",
+    )
+}
+
 pub fn profile() -> Value {
     token(
         "^[A-Za-z0-9._-]+$".into(),

@@ -71,6 +71,8 @@ pub fn install_guest_doubles(root: &Path) {
         ("step", "usr/local/share/doubles"),
         ("step-ca", "usr/local/share/doubles"),
         ("traefik", "usr/local/share/doubles"),
+        ("locale", "usr/local/bin"),
+        ("locale-gen", "usr/local/share/doubles"),
     ] {
         std::fs::create_dir_all(fs.join(dir)).unwrap();
         std::fs::copy(guest_double(double), fs.join(dir).join(double)).unwrap();

@@ -69,7 +69,7 @@ fn refusals_name_the_valid_choices_and_run_nothing() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "unknown subsystem 'dsn': valid names are net storage dns fw lxc vm ca (or setup, LetsGo, all)",
+            "unknown subsystem 'dsn': valid names are net storage dns fw lxc vm features ca (or setup, LetsGo, all)",
         ));
     cli()
         .args(["setup", "lxc"])

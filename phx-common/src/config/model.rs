@@ -395,6 +395,9 @@ pub struct Lxc {
     /// Raw `lxc.*` lines (`lxc.apparmor.profile=unconfined`).
     pub lxc_options: Vec<String>,
     pub template_snapshot_name: Option<String>,
+    /// `application_script`: a file name, looked up in `<config-dir>/scripts/`
+    /// by phx-features, which runs it once per content.
+    pub application_script: Option<String>,
     pub apparmor_profile: Option<String>,
     pub zfs_volumes: Vec<ZfsVolume>,
     pub mount_points: Vec<BindMount>,

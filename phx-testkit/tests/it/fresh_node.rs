@@ -262,6 +262,24 @@ fn a_fresh_node_reaches_the_estate_and_a_second_run_changes_nothing() {
         }
     }
 
+    // phx-features ran inside the running containers: base_setup in CT
+    // 101, 102 and 103, and CT 101's application script (the fixture's
+    // scripts/ stand-in) once.
+    for ct in [101, 102, 103] {
+        let r = root.join(format!("var/lib/pct-double/ct/{ct}/rootfs"));
+        let status = std::fs::read_to_string(r.join("var/lib/dpkg/status")).unwrap();
+        assert!(status.contains("Package: s-tui\n"), "CT {ct}: {status}");
+        let locale = std::fs::read_to_string(r.join("etc/default/locale")).unwrap();
+        assert_eq!(locale, "LANG=en_US.UTF-8\n", "CT {ct}");
+    }
+    let nginx = root.join("var/lib/pct-double/ct/101/rootfs/etc/nginx");
+    let site = std::fs::read_to_string(nginx.join("sites-available/default")).unwrap();
+    assert!(site.contains("Gateway configuration pending"), "{site}");
+    assert_eq!(
+        std::fs::read_link(nginx.join("sites-enabled/default")).unwrap(),
+        Path::new("/etc/nginx/sites-available/default")
+    );
+
     clear_logs(root);
     // Every step of every phase ok or skipped (a host file rewritten each
     // run shows here, not in a double's log), and no call that changes.

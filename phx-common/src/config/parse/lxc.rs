@@ -29,10 +29,11 @@ section! {
         "mount_points" => mount_points: List<Obj<RawMountPoint>>,
         "ports" => ports: List<Scalar>,
         "allow_dangerous" => allow_dangerous: Scalar,
+        "application_script" => application_script: Scalar,
     }
     shared: guest: RawGuestCommon,
     quiet: [
-        "apparmor_manages_nesting", "application_script", "enable_lifecycle_snapshots",
+        "apparmor_manages_nesting", "enable_lifecycle_snapshots",
         "tests", "vllm_engine_config",
     ]
 }
@@ -167,6 +168,12 @@ fn lxc(r: &mut Reader, at: &At, n: RawLxc, ctid: u32) -> Option<Lxc> {
             "template_snapshot_name",
             n.template_snapshot_name,
             |r, at, v| r.token(at, v, is_snapname, SNAPNAME),
+        ),
+        application_script: r.opt(
+            at,
+            "application_script",
+            n.application_script,
+            |r, at, v| r.token(at, v, is_script_name, SCRIPT_NAME),
         ),
         apparmor_profile,
         zfs_volumes: n

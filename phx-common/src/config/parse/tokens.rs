@@ -20,6 +20,8 @@ pub const ZFS_NAME: &str =
 pub const TEMPLATE: &str = "a template volume ID (storage:vztmpl/<archive>.tar[.gz|.xz|.zst|.bz2], no '/' in the archive name) or an absolute path in normal form, without ',', '=' or spaces";
 pub const SNAPNAME: &str =
     "a snapshot name (a letter, then letters, digits, '-' or '_'; at most 40)";
+pub const SCRIPT_NAME: &str =
+    "a script's file name in <config-dir>/scripts/ (letters, digits, '.', '_', '-'; not starting with '.')";
 pub const PROFILE: &str = "an AppArmor profile name (letters, digits, '-', '_', '.')";
 const DNS_NAME: &str =
     "a DNS name (RFC 1123: labels of letters, digits and '-', separated by dots)";
@@ -49,6 +51,16 @@ pub const FEATURES: [&str; 10] = [
     "traefik",
     "trusted_ca",
 ];
+
+/// An `application_script` name: one file name, never a path (it is looked
+/// up under `<config-dir>/scripts/` and pushed into the guest under it).
+pub fn is_script_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 255
+        && !s.starts_with('.')
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
 
 /// `features`: a list (or a comma-separated string) of known feature names.
 pub fn features(r: &mut Reader, at: &At, v: List<Scalar>) -> Vec<String> {

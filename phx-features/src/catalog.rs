@@ -1,0 +1,66 @@
+//! What phx-features does with each feature name the loader accepts
+//! (phx_common's `FEATURES`): a recipe it plans, a feature phx-ca provides,
+//! or one not handled yet, which is warned about once per run.
+
+/// A feature phx-features installs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recipe {
+    BaseSetup,
+    Docker,
+}
+
+impl Recipe {
+    pub fn name(self) -> &'static str {
+        match self {
+            Recipe::BaseSetup => "base_setup",
+            Recipe::Docker => "docker",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Recipe(Recipe),
+    /// phx-ca installs it (Step-CA, Traefik, the root in the trust store).
+    ByCa,
+    /// Known, not installed yet: why, for the warning.
+    NotYet(&'static str),
+}
+
+pub fn kind(feature: &str) -> Kind {
+    match feature {
+        "base_setup" => Kind::Recipe(Recipe::BaseSetup),
+        "docker" => Kind::Recipe(Recipe::Docker),
+        "step_ca" | "traefik" | "trusted_ca" => Kind::ByCa,
+        "nvidia" | "vllm" | "ollama" => Kind::NotYet("the GPU stack comes with issue 27"),
+        // Every other name the loader accepts: python_api_service, portainer.
+        _ => Kind::NotYet("its recipe is not written yet"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_feature_the_loader_accepts_has_a_kind_and_only_two_are_recipes() {
+        let recipes: Vec<&str> = phx_common::config::parse::tokens::FEATURES
+            .iter()
+            .filter(|f| matches!(kind(f), Kind::Recipe(_)))
+            .copied()
+            .collect();
+        assert_eq!(recipes, ["base_setup", "docker"]);
+        for f in ["step_ca", "traefik", "trusted_ca"] {
+            assert_eq!(kind(f), Kind::ByCa);
+        }
+        for f in [
+            "nvidia",
+            "vllm",
+            "ollama",
+            "python_api_service",
+            "portainer",
+        ] {
+            assert!(matches!(kind(f), Kind::NotYet(_)), "{f}");
+        }
+    }
+}

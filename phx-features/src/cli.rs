@@ -1,0 +1,78 @@
+//! phx-features' command line, in the library so the packaging crate can
+//! make its man page and completions from the very definition the binary parses.
+
+use clap::{CommandFactory, Parser, Subcommand};
+use phx_common::cli::{InputArgs, RenderArgs};
+
+/// Plan the software inside the running containers: their `features` and
+/// `application_script`.
+///
+/// Per container that starts at boot, in the order phx-lxc starts them, its
+/// features in array order, every step guarded inside the guest so a
+/// converged container runs only guard commands:
+///   - base_setup: curl wget vim htop jq git rsync s-tui gnupg locales
+///     installed, en_US.UTF-8 generated (/etc/locale.gen, locale-gen) and
+///     set (/etc/default/locale: LANG=en_US.UTF-8).
+///   - docker: Docker's apt repository (key fetched inside the guest into
+///     /etc/apt/keyrings/docker.asc, the source file signed-by it; the
+///     distribution and release come from the container's template),
+///     docker-ce docker-ce-cli containerd.io docker-buildx-plugin
+///     docker-compose-plugin, in an unprivileged container fuse-overlayfs and
+///     "storage-driver": "fuse-overlayfs" merged into /etc/docker/daemon.json
+///     (its other keys kept), docker enabled and started. The container must
+///     have nesting=1 in pct_options, and keyctl=1 when unprivileged
+///     (pve-container's LXC/Config.pm: "This is required to use docker inside
+///     a container"); without them the plan is refused.
+///   - step_ca, traefik, trusted_ca: phx-ca provides them.
+///   - nvidia, vllm, ollama, python_api_service, portainer: not yet handled;
+///     a warning names each with its containers.
+///
+/// Repositories are set up first, then the apt index is refreshed once, and
+/// only when a package is missing (a container without curl and
+/// ca-certificates needs one refresh more, to fetch Docker's key).
+/// A feature a clone inherits from its clone_from_ctid chain is checked the
+/// same way: the image already carries it, and its guards prove it.
+///
+/// application_script NAME: <config-dir>/scripts/NAME (beside the JSON
+/// files) is pushed to /var/lib/phoenix/scripts/NAME in the container and run
+/// once per content: its SHA-256 is kept in NAME.sha256 beside it, and a
+/// changed script runs again. A missing script refuses the plan. The
+/// scripts of the containers phx-ca provisions (step_ca, traefik) are not
+/// run: phx-ca does their work (a note says so).
+#[derive(Parser)]
+#[command(
+    name = "phx-features",
+    version,
+    args_conflicts_with_subcommands = true,
+    verbatim_doc_comment,
+    after_help = "Examples:
+  phx-features --config-dir examples/etc               # print the plan
+  phx-features --config-dir examples/etc | phx-apply   # apply it
+  phx-features render --config-dir etc --out /tmp/r    # DIR/guests/<id>/<path>
+
+Exit status: 0 ok, 1 runtime error, 2 invalid configuration or usage
+(nothing printed on stdout)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub cmd: Option<Cmd>,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+#[derive(Subcommand)]
+pub enum Cmd {
+    /// Print the plan as JSON Lines (the default).
+    Plan {
+        #[command(flatten)]
+        input: InputArgs,
+    },
+    /// Print every file the plan writes whole, or write them under --out as
+    /// DIR/guests/<id>/<path in the guest>.
+    Render(RenderArgs),
+}
+
+/// The command line phx-features parses, for man pages and completions.
+pub fn command() -> clap::Command {
+    Cli::command()
+}

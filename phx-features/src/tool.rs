@@ -1,0 +1,66 @@
+//! phx-features under the tool contract (phx_common::tool): it reads
+//! nothing of the machine while planning (its guards read the guests when
+//! the steps run), plans and renders.
+
+use crate::cli::{Cli, Cmd};
+use crate::TOOL;
+use phx_common::cli::{Failure, InputArgs};
+use phx_common::tool::{Planned, Rendered, Route, Summary, Tool};
+use phx_common::Inventory;
+use phx_plan::PlanWriter;
+use std::convert::Infallible;
+
+pub struct Features;
+
+fn build(inv: &Inventory) -> Result<(crate::Output, Summary), Failure> {
+    let mut out = crate::build(inv).map_err(Failure::Invalid)?;
+    let summary = Summary {
+        warnings: std::mem::take(&mut out.warnings),
+        notes: std::mem::take(&mut out.notes),
+        ..Summary::default()
+    };
+    Ok((out, summary))
+}
+
+impl Tool for Features {
+    const NAME: &'static str = TOOL;
+    type Cli = Cli;
+    type Options = ();
+    type Observed = ();
+    type Extra = Infallible;
+
+    fn route(cli: Cli) -> Route<(), Infallible> {
+        match cli.cmd {
+            None => Route::Plan {
+                input: cli.input,
+                options: (),
+            },
+            Some(Cmd::Plan { input }) => Route::Plan { input, options: () },
+            Some(Cmd::Render(r)) => Route::Render(r),
+        }
+    }
+
+    fn observe(_inv: &Inventory, _input: &InputArgs) -> Result<(), Failure> {
+        Ok(())
+    }
+
+    fn plan(
+        inv: &Inventory,
+        _seen: &(),
+        _options: (),
+        sink: PlanWriter,
+    ) -> Result<Planned, Failure> {
+        let (out, summary) = build(inv)?;
+        Ok(Planned::whole(out.plan, sink, summary))
+    }
+
+    fn render(inv: &Inventory, _input: &InputArgs) -> Result<Rendered, Failure> {
+        let (out, summary) = build(inv)?;
+        let files = crate::render(&out);
+        Ok(Rendered { files, summary })
+    }
+
+    fn extra(cmd: Infallible) -> Result<u8, Failure> {
+        match cmd {}
+    }
+}

@@ -1,0 +1,152 @@
+//! Shared plumbing: the pct double on the PATH handed to the executor,
+//! running containers made by it with the guest doubles inside, configuration
+//! copies to edit, and what the doubles logged.
+#![allow(dead_code)]
+
+use phx_apply::{apply, Options, Report};
+use phx_plan::Step;
+pub use phx_testkit::*;
+use serde_json::Value;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+pub const TEMPLATE: &str = "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst";
+
+/// PATH with the pct double in front.
+pub fn pct_path() -> &'static OsString {
+    static PATH: OnceLock<OsString> = OnceLock::new();
+    PATH.get_or_init(|| {
+        let dir = tempfile::Builder::new()
+            .prefix("phx-features-doubles")
+            .tempdir()
+            .unwrap()
+            .keep();
+        let python = ["/usr/bin/python3", "/usr/local/bin/python3"]
+            .into_iter()
+            .find(|p| Path::new(p).exists())
+            .unwrap_or("python3");
+        let pct = dir.join("pct");
+        std::fs::write(
+            &pct,
+            format!(
+                "#!/bin/sh\nexec {python} {} \"$@\"\n",
+                double("pct").display()
+            ),
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&pct, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let inherited = std::env::var_os("PATH").unwrap_or_default();
+        let mut dirs = vec![dir];
+        dirs.extend(std::env::split_paths(&inherited));
+        std::env::join_paths(dirs).unwrap()
+    })
+}
+
+pub fn pct(root: &Path, args: &[&str]) {
+    let out = Command::new("pct")
+        .args(args)
+        .env("PATH", pct_path())
+        .env("PHX_ROOT", root)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "pct {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+pub fn rootfs(root: &Path, ct: u32) -> PathBuf {
+    root.join(format!("var/lib/pct-double/ct/{ct}/rootfs"))
+}
+
+/// A root with the guest-program doubles in the pct double's template.
+pub fn node() -> tempfile::TempDir {
+    let root = tempfile::tempdir().unwrap();
+    install_guest_doubles(root.path());
+    // The template pct create reads, where storage `local` keeps it.
+    let t = root
+        .path()
+        .join("var/lib/vz/template/cache/debian-12-standard_12.7-1_amd64.tar.zst");
+    std::fs::create_dir_all(t.parent().unwrap()).unwrap();
+    std::fs::write(t, "template stand-in\n").unwrap();
+    root
+}
+
+/// Container `ct` created from the Debian template and started.
+pub fn running(root: &Path, ct: u32) {
+    let id = ct.to_string();
+    pct(root, &["create", &id, TEMPLATE]);
+    pct(root, &["start", &id]);
+}
+
+pub fn run(steps: &[Step], root: &Path) -> Report {
+    let opts = Options {
+        root: root.to_path_buf(),
+        run_commands: true,
+        path: Some(pct_path().clone()),
+        ..Default::default()
+    };
+    let report = apply(steps, &opts).unwrap();
+    if let Some(f) = report.failed() {
+        panic!("step {} failed: {}", f.id, f.detail);
+    }
+    report
+}
+
+pub fn read(path: PathBuf) -> String {
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// What the doubles inside CT `ct` logged (they log only what changes something).
+pub fn guest_log(root: &Path, ct: u32) -> String {
+    std::fs::read_to_string(rootfs(root, ct).join("var/log/phx-doubles.log")).unwrap_or_default()
+}
+
+pub fn clear_guest_log(root: &Path, ct: u32) {
+    let _ = std::fs::remove_file(rootfs(root, ct).join("var/log/phx-doubles.log"));
+}
+
+/// Packages the container's dpkg status records as installed.
+pub fn installed(root: &Path, ct: u32) -> Vec<String> {
+    read(rootfs(root, ct).join("var/lib/dpkg/status"))
+        .split("\n\n")
+        .filter(|p| p.contains("Status: install ok installed"))
+        .filter_map(|p| p.lines().find_map(|l| l.strip_prefix("Package: ")))
+        .map(str::to_string)
+        .collect()
+}
+
+/// A copy of `dir`'s three files in a temp directory, the LXC document
+/// edited by `edit` first.
+pub fn config_with(dir: &Path, edit: impl FnOnce(&mut Value)) -> tempfile::TempDir {
+    let out = tempfile::tempdir().unwrap();
+    for f in [HYP, LXC, VM] {
+        std::fs::copy(dir.join(f), out.path().join(f)).unwrap();
+    }
+    let p = out.path().join(LXC);
+    let mut doc: Value = serde_json::from_str(&read(p.clone())).unwrap();
+    edit(&mut doc);
+    std::fs::write(&p, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+    out
+}
+
+pub fn plan(dir: &Path) -> Vec<Step> {
+    let out = phx_features::build(&load_dir(dir)).unwrap_or_else(|p| panic!("{p}"));
+    out.plan.steps
+}
+
+pub fn features_cmd() -> assert_cmd::Command {
+    assert_cmd::Command::cargo_bin("phx-features").unwrap()
+}
+
+/// The VM document of a configuration copy emptied (an estate of containers only).
+pub fn no_vms(dir: &Path) {
+    let p = dir.join(VM);
+    let mut doc: Value = serde_json::from_str(&read(p.clone())).unwrap();
+    doc["vms"] = serde_json::json!([]);
+    std::fs::write(&p, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+}
