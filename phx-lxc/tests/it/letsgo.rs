@@ -572,6 +572,8 @@ fn storage_ids_with_dots_underscores_and_capitals_converge() {
     let mut h: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&hyp).unwrap()).unwrap();
     h["proxmox_storage_ids"]["lxc_disks"] = "Fast.data_2-x".into();
+    // The dataset tank/persistent's storage ID, as the original named one.
+    h["proxmox_storage_ids"]["tank_persistent"] = "Tank_p.1".into();
     std::fs::write(&hyp, serde_json::to_string_pretty(&h).unwrap()).unwrap();
     edit_lxc(cfg.path(), |v| {
         for (_, c) in v["lxc_configs"].as_object_mut().unwrap() {
