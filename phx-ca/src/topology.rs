@@ -289,6 +289,7 @@ mod tests {
                 guest_path: "/ssl".into(),
                 at: "shared_volumes.certs.mounts.\"110\"".into(),
             }],
+            mode: None,
         });
         let mut p = Problems::default();
         export_dir(&inv, Some(103), &mut p);

@@ -22,6 +22,8 @@ pub struct Bind<'a> {
     pub host_path: &'a str,
     pub container_path: &'a str,
     pub read_only: bool,
+    /// The mode the JSON gives the source, if any.
+    pub mode: Option<u32>,
     pub origin: Origin<'a>,
 }
 
@@ -55,12 +57,14 @@ pub fn of<'a>(host: &'a Host, c: &'a Lxc) -> impl Iterator<Item = Bind<'a>> {
         host_path: &m.host_path,
         container_path: &m.container_path,
         read_only: m.read_only,
+        mode: m.mode,
         origin: Origin::MountPoint(i),
     });
     let shared = mounts_in(&host.shared_volumes, c.id).map(|(v, m)| Bind {
         host_path: &v.host_path,
         container_path: &m.guest_path,
         read_only: false,
+        mode: v.mode,
         origin: Origin::Shared(m),
     });
     own.chain(shared)

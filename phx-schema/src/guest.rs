@@ -237,6 +237,7 @@ fn mount_point(b: &mut Builder) -> Value {
                 abs_path("an absolute path in the container (required)"),
             ),
             opt("read_only", boolean("mounted read-only (default false)")),
+            opt("mode", dir_mode()),
         ],
     )
 }

@@ -66,6 +66,7 @@ pub fn shared_volumes(b: &mut Builder) -> Value {
                     "additionalProperties": path_below_root("the path inside the container"),
                 }),
             ),
+            opt("mode", dir_mode()),
         ],
     );
     let mut o = b.object::<RawSharedVolumes>(

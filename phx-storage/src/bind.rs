@@ -13,7 +13,31 @@ use std::collections::BTreeMap;
 /// pve-container's map for an unprivileged container without `lxc.idmap`
 /// lines (src/PVE/LXC.pm:2927, `parse_id_maps`).
 pub const UNPRIVILEGED_ROOT: u32 = 100_000;
-pub const MODE: &str = "0755";
+/// A source's mode when the JSON gives none.
+pub const MODE: u32 = 0o755;
+
+/// The mode each source's entries give (`mount_points[].mode`,
+/// `shared_volumes.<name>.mode`); two different ones are a warning and the
+/// first in container order is used.
+fn modes<'a>(inv: &'a Inventory, warnings: &mut Vec<String>) -> BTreeMap<&'a str, u32> {
+    let mut out: BTreeMap<&str, u32> = BTreeMap::new();
+    for c in inv.lxcs.values() {
+        for b in bind_sources::of(&inv.host, c) {
+            let Some(mode) = b.mode else { continue };
+            match out.get(b.host_path) {
+                Some(&m) if m != mode => warnings.push(format!(
+                    "bind source {}: CT {} gives mode {mode:04o}, an earlier entry {m:04o}; {m:04o} is used",
+                    b.host_path, c.id
+                )),
+                Some(_) => {}
+                None => {
+                    out.insert(b.host_path, mode);
+                }
+            }
+        }
+    }
+    out
+}
 
 /// The host uid and gid the container's root is, as pve-container's
 /// `parse_id_maps` (src/PVE/LXC.pm:2900) works them out: from the `lxc.idmap`
@@ -75,6 +99,7 @@ pub fn plan(
             e.1.push(id);
         }
     }
+    let modes = modes(inv, warnings);
     let mounts: Vec<String> = inv.host.zfs_datasets.iter().map(dir_path).collect();
     let mut steps = Vec::new();
     for (path, ((uid, gid), ids)) in wanted {
@@ -84,6 +109,15 @@ pub fn plan(
             ));
         }
         let (u, g) = (uid.to_string(), gid.to_string());
+        // A mode the JSON gives is kept; the default only makes the
+        // directory, and an operator's later chmod stays.
+        let given = modes.get(path).copied();
+        let mode_arg = format!("{:04o}", given.unwrap_or(MODE));
+        // stat's %a prints no leading zeros.
+        let (format, want) = match given {
+            Some(m) => ("%u:%g:%a", format!("{u}:{g}:{m:o}")),
+            None => ("%u:%g", format!("{u}:{g}")),
+        };
         let cts: Vec<String> = ids.iter().map(|i| format!("CT {i}")).collect();
         // PHX_ROOT: set by phx-apply when --root is not `/` (test trees).
         steps.push((
@@ -94,7 +128,7 @@ pub fn plan(
                     "-c",
                     "install -d -m \"$1\" -o \"$2\" -g \"$3\" \"${PHX_ROOT:-}$4\"",
                     "phx-storage",
-                    MODE,
+                    &mode_arg,
                     &u,
                     &g,
                     path,
@@ -102,13 +136,17 @@ pub fn plan(
                 unless: Some(argv(&[
                     "sh",
                     "-c",
-                    "[ \"$(stat -c %u:%g \"${PHX_ROOT:-}$1\" 2>/dev/null)\" = \"$2\" ]",
+                    "[ \"$(stat -c \"$3\" \"${PHX_ROOT:-}$1\" 2>/dev/null)\" = \"$2\" ]",
                     "phx-storage",
                     path,
-                    &format!("{u}:{g}"),
+                    &want,
+                    format,
                 ])),
                 only_if: None,
-                desc: format!("bind source {path} for {}, owned {u}:{g}", cts.join(", ")),
+                desc: format!(
+                    "bind source {path} for {}, owned {u}:{g}, mode {mode_arg}",
+                    cts.join(", ")
+                ),
                 notify: vec![],
             }),
         ));

@@ -31,7 +31,8 @@ use phx_common::cli::InputArgs;
 ///     when its content differs;
 ///   - bind-mount sources (lxc_configs.<id>.mount_points[].host_path and the
 ///     shared_volumes naming a container of the file) under mount_point_base
-///     or a dataset's mount: made 0755, owned by the host uid/gid the
+///     or a dataset's mount: made with their `mode` (kept when given; else
+///     0755 when made), owned by the host uid/gid the
 ///     containers' root maps to (100000 unprivileged, lxc.idmap when given);
 ///     containers disagreeing on it are a warning. Sources elsewhere are the
 ///     operator's (a note).

@@ -332,6 +332,8 @@ pub struct BindMount {
     pub host_path: String,
     pub container_path: String,
     pub read_only: bool,
+    /// `mode` of the source phx-storage makes (default 0755).
+    pub mode: Option<u32>,
 }
 
 #[derive(Debug, Clone)]

@@ -10,6 +10,8 @@ pub struct SharedVolume {
     pub host_path: String,
     /// In file order.
     pub mounts: Vec<SharedMount>,
+    /// `mode` of the source phx-storage makes (default 0755).
+    pub mode: Option<u32>,
 }
 
 /// One `mounts` item: the container and where it sees the volume.

@@ -554,7 +554,7 @@ fn a_shared_volume_s_paths_and_containers_are_checked() {
             "keys": {"host_path": "/mnt/pve/k", "mounts": {"abc": "/k", "0110": "/k", "110": "k"}},
             "none": {"mounts": {"110": "/n"}},
             "root": {"host_path": "/", "mounts": {"110": "/r"}},
-            "odd": {"host_path": "/mnt/pve/o", "mounts": {"110": "/o"}, "mode": "0755"},
+            "odd": {"host_path": "/mnt/pve/o", "mounts": {"110": "/o"}, "owner": "root"},
             "flat": "/mnt/pve/f",
             "nul": null,
         })

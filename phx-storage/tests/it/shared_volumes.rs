@@ -110,3 +110,73 @@ fn a_wrong_owner_is_corrected_once() {
         (100_000, 100_000)
     );
 }
+
+fn mode(root: &Path, path: &str) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(root.join(path.trim_start_matches('/')))
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o7777
+}
+
+#[test]
+fn a_mode_the_json_gives_is_made_and_kept_and_the_default_leaves_an_operators_chmod() {
+    let cfg = fixture_with(json!({
+        "given": {"host_path": "/mnt/pve/quickOS/shared-prod-data/given",
+                  "mounts": {"910": "/g"}, "mode": "2750"},
+        "default": {"host_path": "/mnt/pve/quickOS/shared-prod-data/default",
+                    "mounts": {"910": "/d"}},
+    }));
+    let root = fresh_node();
+    let root = root.path();
+    converge(cfg.path(), root, &[]);
+    assert_eq!(
+        mode(root, "/mnt/pve/quickOS/shared-prod-data/given"),
+        0o2750
+    );
+    assert_eq!(
+        mode(root, "/mnt/pve/quickOS/shared-prod-data/default"),
+        0o755
+    );
+    // An operator's chmod: undone where the JSON gives a mode, kept where not.
+    use std::os::unix::fs::PermissionsExt;
+    for p in ["given", "default"] {
+        let at = root.join("mnt/pve/quickOS/shared-prod-data").join(p);
+        std::fs::set_permissions(&at, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    let (report, _) = converge(cfg.path(), root, &[]);
+    assert_eq!(
+        mode(root, "/mnt/pve/quickOS/shared-prod-data/given"),
+        0o2750
+    );
+    assert_eq!(
+        mode(root, "/mnt/pve/quickOS/shared-prod-data/default"),
+        0o700
+    );
+    assert_eq!(
+        phx_testkit::changed(&report).len(),
+        1,
+        "{:?}",
+        phx_testkit::changed(&report)
+    );
+    let (report, _) = converge(cfg.path(), root, &[]);
+    assert!(phx_testkit::changed(&report).is_empty());
+}
+
+#[test]
+fn a_mode_that_is_no_octal_string_is_exit_2_at_its_path() {
+    let cfg = fixture_with(json!({
+        "bad": {"host_path": "/mnt/pve/quickOS/shared-prod-data/bad",
+                "mounts": {"910": "/b"}, "mode": "0859"},
+    }));
+    let root = fresh_node();
+    let out = phx_storage(cfg.path(), root.path(), &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr
+            .contains("shared_volumes.bad.mode: \"0859\": a directory mode of 3 or 4 octal digits"),
+        "{stderr}"
+    );
+}

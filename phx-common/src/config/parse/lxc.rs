@@ -52,6 +52,7 @@ section! {
         "host_path" => host_path: Scalar,
         "container_path" => container_path: Scalar,
         "read_only" => read_only: Scalar,
+        "mode" => mode: Scalar,
     }
 }
 
@@ -257,10 +258,12 @@ fn mount_point(
         let read_only = r
             .opt(at, "read_only", m.read_only, Reader::bool)
             .unwrap_or(false);
+        let mode = r.opt(at, "mode", m.mode, dir_mode);
         Some(BindMount {
             host_path: host_path?,
             container_path: container_path?,
             read_only,
+            mode,
         })
     })
     .flatten()

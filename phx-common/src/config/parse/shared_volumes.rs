@@ -27,6 +27,7 @@ section! {
     pub struct RawSharedVolume {
         "host_path" => host_path: Scalar,
         "mounts" => mounts: Entries<Scalar>,
+        "mode" => mode: Scalar,
     }
 }
 
@@ -111,6 +112,7 @@ fn volume(r: &mut Reader, at: &At, name: String, v: RawSharedVolume) -> Option<S
         );
         return None;
     }
+    let mode = r.opt(at, "mode", v.mode, super::tokens::dir_mode);
     let mut mounts = Vec::new();
     let m_at = at.key("mounts");
     r.req(
@@ -153,5 +155,6 @@ fn volume(r: &mut Reader, at: &At, name: String, v: RawSharedVolume) -> Option<S
         name,
         host_path: host_path?,
         mounts,
+        mode,
     })
 }

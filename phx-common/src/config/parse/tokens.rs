@@ -150,6 +150,23 @@ pub fn abs_path(r: &mut Reader, at: &At, v: Scalar) -> Option<String> {
     Some(s)
 }
 
+/// What a bind source's `mode` must be.
+pub const DIR_MODE: &str = "a directory mode of 3 or 4 octal digits, as a string (\"0750\")";
+
+/// A bind source's `mode`: `"750"` or `"0750"` (a string, as chmod takes
+/// it: a JSON number would read as decimal), at most 07777.
+pub fn dir_mode(r: &mut Reader, at: &At, v: Scalar) -> Option<u32> {
+    let s = r.str(at, v)?;
+    let ok = (3..=4).contains(&s.len()) && s.bytes().all(|b| (b'0'..=b'7').contains(&b));
+    match ok.then(|| u32::from_str_radix(&s, 8).ok()).flatten() {
+        Some(m) => Some(m),
+        None => {
+            r.push(at, show_str(&s), DIR_MODE);
+            None
+        }
+    }
+}
+
 /// `path` with empty and `.` components dropped and `..` taken back a
 /// component (as text: the suggestion names what was probably meant).
 pub fn normal_path(path: &str) -> String {
