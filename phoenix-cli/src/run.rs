@@ -106,6 +106,9 @@ struct Run<'a> {
     /// A private (0700) directory for the run's plan files, removed when
     /// the run ends.
     scratch: tempfile::TempDir,
+    /// Loader warnings already shown: every planner loads the same files and
+    /// says the same warnings; the run shows each once.
+    warned: std::cell::RefCell<std::collections::BTreeSet<String>>,
 }
 
 impl<'a> Run<'a> {
@@ -157,6 +160,7 @@ impl<'a> Run<'a> {
             tool_args,
             apply_args,
             scratch,
+            warned: Default::default(),
         })
     }
 

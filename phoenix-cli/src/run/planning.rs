@@ -1,7 +1,7 @@
 //! Planning a phase: each planner into its own file under the scratch
 //! directory, and `all`'s second plan of LetsGo once setup changed the host.
 
-use super::{exit_code, not_interrupted, status, Run, Stop};
+use super::{exit_code, not_interrupted, Run, Stop};
 use phx_common::registry::{Phase, Planner};
 use phx_plan::exit::EXIT_OK;
 use std::path::PathBuf;
@@ -33,18 +33,16 @@ impl Run<'_> {
             let flags = self.args.flags_for(p.own_flags);
             let mut cmd = self.bins.command(p.binary);
             cmd.args(&self.tool_args).args(flags).stdout(out);
-            let code = match said.as_deref_mut() {
-                None => status(&mut cmd, p.binary)?,
-                Some(said) => {
-                    let o = cmd
-                        .stderr(Stdio::piped())
-                        .output()
-                        .map_err(|e| Stop::Failed(format!("{}: {e}", p.binary)))?;
-                    not_interrupted()?;
-                    said.extend_from_slice(&o.stderr);
-                    exit_code(o.status)
-                }
-            };
+            let o = cmd
+                .stderr(Stdio::piped())
+                .output()
+                .map_err(|e| Stop::Failed(format!("{}: {e}", p.binary)))?;
+            not_interrupted()?;
+            match said.as_deref_mut() {
+                None => eprint!("{}", self.not_yet_said(&o.stderr)),
+                Some(said) => said.extend_from_slice(&o.stderr),
+            }
+            let code = exit_code(o.status);
             if code != EXIT_OK {
                 match said.as_deref() {
                     None => eprintln!(
@@ -53,7 +51,7 @@ impl Run<'_> {
                     ),
                     Some(said) => eprintln!(
                         "{}phoenix-cli: {} refused to plan again after setup (exit {code}); what setup changed stays, nothing of LetsGo was applied",
-                        String::from_utf8_lossy(said),
+                        self.not_yet_said(said),
                         p.binary
                     ),
                 }
@@ -83,8 +81,27 @@ impl Run<'_> {
             "phoenix-cli: {} planned again, after what setup changed:",
             phase.key()
         );
-        eprint!("{}", String::from_utf8_lossy(&said));
+        eprint!("{}", self.not_yet_said(&said));
         *plans = again;
         Ok(())
+    }
+
+    /// A planner's stderr without the warnings an earlier planner of this
+    /// run said (`phx-x: warning: TEXT`, the same TEXT from any planner).
+    fn not_yet_said(&self, stderr: &[u8]) -> String {
+        let mut warned = self.warned.borrow_mut();
+        let mut out = String::new();
+        for line in String::from_utf8_lossy(stderr).split_inclusive('\n') {
+            let warning = line
+                .split_once(": warning: ")
+                .filter(|(who, _)| !who.contains(' '));
+            if let Some((_, text)) = warning {
+                if !warned.insert(text.to_string()) {
+                    continue;
+                }
+            }
+            out.push_str(line);
+        }
+        out
     }
 }

@@ -345,3 +345,19 @@ fn one_all_from_a_fresh_node_fetches_the_image_and_grows_the_vm_clones() {
     }
     assert_eq!(srv.requests().len(), 1, "{:?}", srv.requests());
 }
+
+#[test]
+fn a_warning_every_planner_gives_is_said_once_per_run() {
+    // Every planner loads the three files, and the fixture's unread
+    // proxmox_storage_ids keys and mounts of absent containers are warned
+    // about by each of setup's four planners; the run says each once.
+    let root = fresh_node_for_the_fixture();
+    let out = on_fixture(root.path(), &["setup"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for warning in [
+        "proxmox_storage_ids.fastdata_iso: not used",
+        "shared_volumes.vllm_models.mounts.\"951\": CT 951 has no lxc_configs entry",
+    ] {
+        assert_eq!(stderr.matches(warning).count(), 1, "{warning}:\n{stderr}");
+    }
+}
