@@ -68,12 +68,31 @@ pub fn doubles_path(progs: &[&str]) -> OsString {
     prepend(&dir)
 }
 
+/// Writes `dir/pct`: the pct double run by a direct interpreter (a
+/// version-manager shim on PATH costs a third of a second per call, and a
+/// plan calls pct a few hundred times).
+pub fn direct_pct(dir: &Path) {
+    let python = ["/usr/bin/python3", "/usr/local/bin/python3"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .unwrap_or("python3");
+    let pct = dir.join("pct");
+    let script = format!(
+        "#!/bin/sh\nexec {python} {} \"$@\"\n",
+        double("pct").display()
+    );
+    std::fs::write(&pct, script).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&pct, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
 /// PATH with every double in front.
 pub fn all_doubles_path() -> OsString {
     prepend(doubles_bin())
 }
 
-pub(crate) fn prepend(dir: &Path) -> OsString {
+/// `dir` in front of the process's PATH.
+pub fn prepend(dir: &Path) -> OsString {
     let inherited = std::env::var_os("PATH").unwrap_or_default();
     let mut dirs = vec![dir.to_path_buf()];
     dirs.extend(std::env::split_paths(&inherited));

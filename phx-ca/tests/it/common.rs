@@ -26,33 +26,14 @@ pub fn ca_path() -> &'static OsString {
             .tempdir()
             .unwrap()
             .keep();
-        // A direct interpreter: a version-manager shim on PATH costs a third
-        // of a second per call, and the plan calls pct a few hundred times.
-        let python = ["/usr/bin/python3", "/usr/local/bin/python3"]
-            .into_iter()
-            .find(|p| Path::new(p).exists())
-            .unwrap_or("python3");
-        let pct = dir.join("pct");
-        std::fs::write(
-            &pct,
-            format!(
-                "#!/bin/sh\nexec {python} {} \"$@\"\n",
-                double("pct").display()
-            ),
-        )
-        .unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&pct, std::fs::Permissions::from_mode(0o755)).unwrap();
+        direct_pct(&dir);
         std::os::unix::fs::symlink(double("qm"), dir.join("qm")).unwrap();
         std::os::unix::fs::symlink(
             guest_double("update-ca-certificates"),
             dir.join("update-ca-certificates"),
         )
         .unwrap();
-        let inherited = std::env::var_os("PATH").unwrap_or_default();
-        let mut dirs = vec![dir];
-        dirs.extend(std::env::split_paths(&inherited));
-        std::env::join_paths(dirs).unwrap()
+        prepend(&dir)
     })
 }
 

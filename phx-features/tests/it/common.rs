@@ -23,25 +23,8 @@ pub fn pct_path() -> &'static OsString {
             .tempdir()
             .unwrap()
             .keep();
-        let python = ["/usr/bin/python3", "/usr/local/bin/python3"]
-            .into_iter()
-            .find(|p| Path::new(p).exists())
-            .unwrap_or("python3");
-        let pct = dir.join("pct");
-        std::fs::write(
-            &pct,
-            format!(
-                "#!/bin/sh\nexec {python} {} \"$@\"\n",
-                double("pct").display()
-            ),
-        )
-        .unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&pct, std::fs::Permissions::from_mode(0o755)).unwrap();
-        let inherited = std::env::var_os("PATH").unwrap_or_default();
-        let mut dirs = vec![dir];
-        dirs.extend(std::env::split_paths(&inherited));
-        std::env::join_paths(dirs).unwrap()
+        direct_pct(&dir);
+        prepend(&dir)
     })
 }
 
