@@ -224,6 +224,14 @@ fn zfs_volume(b: &mut Builder) -> Value {
     )
 }
 
+/// A bind source's `mode`: 3 or 4 octal digits, as a string.
+pub fn dir_mode() -> Value {
+    token(
+        "^[0-7]{3,4}$".to_string(),
+        "the mode phx-storage gives the source, 3 or 4 octal digits as a string (\"0750\"); kept on every run when given; default 0755 when it makes the directory",
+    )
+}
+
 fn mount_point(b: &mut Builder) -> Value {
     b.object::<RawMountPoint>(
         "a bind mount",

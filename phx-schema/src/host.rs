@@ -3,6 +3,7 @@
 
 use crate::builder::{opt, req, Builder};
 use crate::firewall::firewall;
+use crate::guest::dir_mode;
 use crate::leaf::*;
 use phx_common::config::declared_flow::RawFlow;
 use phx_common::config::parse::host::{

@@ -39,14 +39,6 @@ pub fn text(description: &str) -> Value {
 /// A single-line string that `pattern` accepts. Line safety is asked for
 /// beside it even when `pattern` is ASCII only: its final `$` lets a line
 /// feed through in Python's engine.
-/// A bind source's `mode`: 3 or 4 octal digits, as a string.
-pub fn dir_mode() -> Value {
-    token(
-        "^[0-7]{3,4}$".to_string(),
-        "the mode phx-storage gives the source, 3 or 4 octal digits as a string (\"0750\"); kept on every run when given; default 0755 when it makes the directory",
-    )
-}
-
 pub fn token(pattern: String, description: &str) -> Value {
     spaced(pattern, description)
 }

@@ -9,6 +9,7 @@ pub mod load;
 pub mod model;
 pub mod mounts;
 pub mod names;
+pub mod node_storage;
 mod options;
 pub mod parse;
 pub mod path;
