@@ -173,14 +173,7 @@ fn plan_container(plan: &mut Plan, inv: &Inventory, w: &Work) {
     }
     for &r in &w.recipes {
         let pk = packages(r, w.c);
-        let mut get = argv(&[
-            "env",
-            "DEBIAN_FRONTEND=noninteractive",
-            "apt-get",
-            "install",
-            "-y",
-        ]);
-        get.extend(pk.iter().map(|p| p.to_string()));
+        let get = guest::apt_get_install(&pk);
         let from = match ancestor_with(inv, w.c, r.name()) {
             Some(a) => format!(" (inherited from CT {a}: the guard checks its image carries them)"),
             None => String::new(),

@@ -51,6 +51,12 @@ pub fn apt_install(
         Some(missing.clone()),
         update.desc,
     );
+    let get = apt_get_install(packages);
+    command(plan, install.id, ctid, get, Some(missing), install.desc);
+}
+
+/// `apt-get install -y PACKAGES…`, never asking (DEBIAN_FRONTEND).
+pub fn apt_get_install(packages: &[&str]) -> Vec<String> {
     let mut get = argv(&[
         "env",
         "DEBIAN_FRONTEND=noninteractive",
@@ -59,7 +65,7 @@ pub fn apt_install(
         "-y",
     ]);
     get.extend(packages.iter().map(|p| p.to_string()));
-    command(plan, install.id, ctid, get, Some(missing), install.desc);
+    get
 }
 
 /// `cmd` run in guest `ctid`, unless the `unless` guard succeeds there.
