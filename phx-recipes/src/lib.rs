@@ -1,0 +1,205 @@
+//! phx-recipes: what each feature installs, as guarded in-guest steps (the
+//! plan contract's guest kinds), and which containers get which. Shared by
+//! the two planners that run features: phx-features in the running
+//! containers, phx-lxc in a golden template before its snapshot. Both see
+//! the same selection, so they say the same warnings (phoenix-cli shows
+//! each once per run) and refuse the same input.
+
+pub mod app;
+pub mod base;
+pub mod catalog;
+pub mod docker;
+
+use catalog::{Kind, Recipe};
+use phx_common::config::{Inventory, Lxc, Problems};
+use phx_plan::guest_steps::{self as guest, installed};
+use phx_plan::{argv, StepSink};
+use std::collections::BTreeMap;
+
+/// One container's work.
+#[derive(Debug)]
+pub struct Work<'a> {
+    pub c: &'a Lxc,
+    pub recipes: Vec<Recipe>,
+    pub distro: Option<docker::Distro>,
+    pub script: Option<app::Script>,
+}
+
+impl Work<'_> {
+    /// The feature names this work installs, for a template's record.
+    pub fn names(&self) -> Vec<&'static str> {
+        self.recipes.iter().map(|r| r.name()).collect()
+    }
+}
+
+/// Every container's work, in phx-lxc's start order, with what the run
+/// must say about the rest.
+#[derive(Debug, Default)]
+pub struct Selection<'a> {
+    pub work: Vec<Work<'a>>,
+    /// Printed on stderr; the exit status is unaffected.
+    pub warnings: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+/// A golden template: its snapshot is what clones are made from, so its
+/// features go into the image before the snapshot (phx-lxc plans them).
+pub fn is_template(c: &Lxc) -> bool {
+    c.template_snapshot_name.is_some()
+}
+
+/// The selection. `Err` holds every problem, and then nothing is planned.
+pub fn select(inv: &Inventory) -> Result<Selection<'_>, Problems> {
+    let mut p = Problems::default();
+    let mut sel = Selection::default();
+    // Containers in phx-lxc's start order (the loader refuses cycles).
+    let order =
+        phx_common::order::order(inv).unwrap_or_else(|_| inv.lxcs.keys().copied().collect());
+    let mut not_yet: BTreeMap<&str, (&str, Vec<u32>)> = BTreeMap::new();
+    for c in order.iter().filter_map(|id| inv.lxcs.get(id)) {
+        let mut recipes = Vec::new();
+        let mut unhandled = Vec::new();
+        for f in &c.features {
+            match catalog::kind(f) {
+                Kind::Recipe(r) if !recipes.contains(&r) => recipes.push(r),
+                Kind::Recipe(_) | Kind::ByCa => {}
+                Kind::NotYet(why) => {
+                    not_yet.entry(f).or_insert((why, Vec::new())).1.push(c.id);
+                    unhandled.push(f.as_str());
+                }
+            }
+        }
+        let distro = if recipes.contains(&Recipe::Docker) {
+            docker::check(inv, c, &mut p, &mut sel.warnings)
+        } else {
+            None
+        };
+        let wants_script = c.application_script.is_some();
+        if recipes.is_empty() && !wants_script {
+            continue;
+        }
+        if !c.start_at_boot && !is_template(c) {
+            // LetsGo starts only these, and pct exec needs it running.
+            let what: Vec<&str> = recipes
+                .iter()
+                .map(|r| r.name())
+                .chain(wants_script.then_some("application_script"))
+                .collect();
+            sel.warnings.push(format!(
+                "{}: {}.start_at_boot: CT {} does not start at boot: nothing is done for its {} (features run inside running containers, or in a template before its snapshot)",
+                inv.sources.lxc,
+                c.path,
+                c.id,
+                what.join(", ")
+            ));
+            continue;
+        }
+        let script = if wants_script && !unhandled.is_empty() {
+            // The script builds on what those features install.
+            sel.warnings.push(format!(
+                "{}: {}.application_script: CT {}'s {:?} is not run: it builds on {}, not yet handled",
+                inv.sources.lxc,
+                c.path,
+                c.id,
+                c.application_script.as_deref().unwrap_or_default(),
+                unhandled.join(", ")
+            ));
+            None
+        } else {
+            app::resolve(inv, c, &mut p, &mut sel.notes)
+        };
+        if recipes.is_empty() && script.is_none() {
+            continue;
+        }
+        sel.work.push(Work {
+            c,
+            recipes,
+            distro,
+            script,
+        });
+    }
+    for (f, (why, ids)) in not_yet {
+        let cts: Vec<String> = ids.iter().map(|i| format!("CT {i}")).collect();
+        sel.warnings.push(format!(
+            "{}: features \"{f}\" ({}): not yet handled, nothing is installed for it ({why})",
+            inv.sources.lxc,
+            cts.join(", ")
+        ));
+    }
+    if !p.is_empty() {
+        p.warnings.extend(sel.warnings);
+        return Err(p);
+    }
+    Ok(sel)
+}
+
+/// The nearest container up the clone chain that lists `feature`: its image
+/// already carries what the recipe installs (the original's
+/// is_feature_present_on_container), which the guards then prove.
+pub fn ancestor_with(inv: &Inventory, c: &Lxc, feature: &str) -> Option<u32> {
+    let mut cur = c;
+    for _ in 0..inv.lxcs.len() {
+        let parent = inv.lxcs.get(&cur.clone_from?)?;
+        if parent.has_feature(feature) {
+            return Some(parent.id);
+        }
+        cur = parent;
+    }
+    None
+}
+
+fn packages(r: Recipe, c: &Lxc) -> Vec<&'static str> {
+    match r {
+        Recipe::BaseSetup => base::PACKAGES.to_vec(),
+        Recipe::Docker => docker::packages(c),
+    }
+}
+
+/// One container's steps, ids prefixed `prefix-<ctid>-`: repositories
+/// first, then one index refresh (only while a package of any recipe is
+/// missing), each recipe's packages and configuration in array order, then
+/// the application script.
+pub fn plan(plan: &mut impl StepSink, prefix: &str, inv: &Inventory, w: &Work) {
+    let ct = w.c.id;
+    let id = |s: &str| format!("{prefix}-{ct}-{s}");
+    if let Some(d) = &w.distro {
+        docker::repository(plan, &id("docker"), ct, d);
+    }
+    if !w.recipes.is_empty() {
+        let all: Vec<&str> = w.recipes.iter().flat_map(|r| packages(*r, w.c)).collect();
+        guest::command(
+            plan,
+            &id("apt-update"),
+            ct,
+            argv(&["apt-get", "update"]),
+            Some(installed(&all)),
+            "apt-get update (a feature's package is missing)",
+        );
+    }
+    for &r in &w.recipes {
+        let pk = packages(r, w.c);
+        let get = guest::apt_get_install(&pk);
+        let from = match ancestor_with(inv, w.c, r.name()) {
+            Some(a) => format!(" (inherited from CT {a}: the guard checks its image carries them)"),
+            None => String::new(),
+        };
+        guest::command(
+            plan,
+            &id(&format!("{}-install", r.name())),
+            ct,
+            get,
+            Some(installed(&pk)),
+            &format!("install {}'s packages{from}", r.name()),
+        );
+    }
+    for &r in &w.recipes {
+        let prefix = id(r.name());
+        match r {
+            Recipe::BaseSetup => base::locale(plan, &prefix, ct),
+            Recipe::Docker => docker::configure(plan, &prefix, w.c),
+        }
+    }
+    if let Some(s) = &w.script {
+        app::plan(plan, &id("app"), ct, s);
+    }
+}
