@@ -48,6 +48,9 @@ pub struct GuestConf {
     /// Raw `lxc.*` lines of each snapshot section, as `key: value`: what a
     /// clone made from that snapshot inherits.
     pub snapshot_raw: BTreeMap<String, Vec<String>>,
+    /// Each snapshot's description (its `#` lines, decoded, joined by
+    /// newlines), when it has one.
+    pub snapshot_desc: BTreeMap<String, String>,
     /// The file as it was read, for edits that keep every other byte.
     pub text: String,
 }
@@ -98,6 +101,14 @@ pub fn parse(text: &str, dialect: Dialect) -> GuestConf {
             };
             continue;
         }
+        if let (Some(text), Section::Snapshot(name)) = (line.strip_prefix('#'), &section) {
+            let d = c.snapshot_desc.entry(name.clone()).or_default();
+            if !d.is_empty() {
+                d.push('\n');
+            }
+            d.push_str(&decode_text(text));
+            continue;
+        }
         if line.starts_with('#') || line.trim().is_empty() {
             continue;
         }
@@ -128,6 +139,34 @@ pub fn parse(text: &str, dialect: Dialect) -> GuestConf {
         }
     }
     c
+}
+
+/// A description line as pve-common's PVE::Tools::decode_text reads it:
+/// `%XX` escapes (encode_text writes `:`, `%`, control and non-ASCII bytes
+/// that way) back to bytes.
+pub fn decode_text(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = b
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match hex
+            .filter(|_| b[i] == b'%')
+            .map(|h| u8::from_str_radix(h, 16))
+        {
+            Some(Ok(v)) => {
+                out.push(v);
+                i += 3;
+            }
+            _ => {
+                out.push(b[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The conf at `path` (absolute on the host) under `state_root`, when the
@@ -275,6 +314,22 @@ snaptime: 1717000000
         );
         assert_eq!(c.keys.len(), 1);
         assert_eq!(c.keys["cores"], "2");
+    }
+
+    #[test]
+    fn a_snapshot_description_is_its_comment_lines_decoded() {
+        // pve-container's write_pct_config writes each section's
+        // description first, as '#' + encode_text(line).
+        let c = parse(
+            "#main\nmemory: 512\n\n[final-form]\n#phoenix-template features=base_setup\n#note%3A 100%25\nmemory: 512\n\n[bare]\nmemory: 256\n",
+            PCT,
+        );
+        assert_eq!(
+            c.snapshot_desc["final-form"],
+            "phoenix-template features=base_setup\nnote: 100%"
+        );
+        assert!(!c.snapshot_desc.contains_key("bare"));
+        assert_eq!(decode_text("a%2"), "a%2", "a short escape stays as it is");
     }
 
     #[test]

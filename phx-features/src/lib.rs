@@ -25,8 +25,10 @@ pub struct Output {
 /// a golden template's is phx-lxc's, before its snapshot. `Err` holds
 /// every problem, and then nothing is planned.
 pub fn build(inv: &Inventory) -> Result<Output, Problems> {
-    let sel = phx_recipes::select(inv)?;
-    let mut notes = sel.notes;
+    let sel = phx_recipes::select(inv, |_| true)?;
+    let mut warnings = sel.warnings.clone();
+    warnings.extend(sel.not_yet_warnings(inv));
+    let mut notes = sel.notes.clone();
     let mut plan = Plan::new(TOOL);
     for w in &sel.work {
         match &w.c.template_snapshot_name {
@@ -48,7 +50,7 @@ pub fn build(inv: &Inventory) -> Result<Output, Problems> {
     }
     Ok(Output {
         plan,
-        warnings: sel.warnings,
+        warnings,
         notes,
     })
 }

@@ -11,6 +11,7 @@ mod clone;
 pub mod conf;
 pub mod desired;
 mod diff;
+pub mod golden;
 pub mod observe;
 mod one_volume;
 mod planner;
@@ -46,10 +47,19 @@ pub fn plan_into<S: StepSink>(
     opts: Options,
     plan: S,
 ) -> Result<Planned<S>, Problems> {
-    guests::refuse(check(inv, seen))?;
+    let mut problems = check(inv, seen);
+    let golden = golden::Golden::of(inv).map_err(|p| problems.extend(p)).ok();
+    guests::refuse(problems)?;
+    let golden = golden.expect("no problem was found");
+    let warnings = golden.warnings.clone();
     let order = GuestOrder::of(inv, |id| inv.lxcs.contains_key(&id));
     let ids = order.ids.clone();
     Ok(ahead::desired_ahead(inv, &ids, |desired| {
-        plan_in(order, planner::Planner::new(inv, seen, opts, plan, desired))
+        let mut planned = plan_in(
+            order,
+            planner::Planner::new(inv, seen, opts, plan, desired, golden),
+        );
+        planned.warnings = warnings;
+        planned
     }))
 }

@@ -7,6 +7,7 @@ use crate::ahead::Ahead;
 use crate::conf::Conf;
 use crate::desired::{self, Desired};
 use crate::diff::{self, Final, SetKeys};
+use crate::golden::Golden;
 use crate::observe::{conf_lock, conf_path, Observed};
 use crate::one_volume::{Alloc, Owners};
 use crate::{clone, props, raw, storage, Options, KIND};
@@ -16,6 +17,7 @@ use phx_common::guests::{push_options, GuestPlanner, GuestSteps};
 use phx_common::text::guest_tag;
 use phx_plan::{Action, FileStep, LinesStep, StepSink};
 
+mod bake;
 mod one_volume;
 
 fn pct(args: &[&str]) -> Vec<String> {
@@ -27,7 +29,8 @@ pub(crate) struct Planner<'a, S: StepSink = phx_plan::Plan> {
     seen: &'a Observed,
     steps: GuestSteps<S>,
     finals: FastMap<u32, Final>,
-    snapshots_planned: FastSet<(u32, String)>,
+    /// The golden templates' work, done before their snapshot.
+    golden: Golden<'a>,
     storages: storage::Storages<'a>,
     /// Each container's desired state, made ahead, in order.
     desired: Ahead<'a>,
@@ -63,8 +66,10 @@ impl<'a, S: StepSink> Planner<'a, S> {
         opts: Options,
         plan: S,
         desired: Ahead<'a>,
+        mut golden: Golden<'a>,
     ) -> Self {
         let mut notes = seen.notes.clone();
+        notes.append(&mut golden.notes);
         notes.extend(crate::check::pending_sources(inv, seen));
         notes.extend(crate::check::pending_templates(inv, seen));
         let one_volume_names = crate::one_volume::names(inv);
@@ -73,7 +78,7 @@ impl<'a, S: StepSink> Planner<'a, S> {
             seen,
             steps: GuestSteps::new(KIND, plan, opts, notes),
             finals: FastMap::default(),
-            snapshots_planned: FastSet::default(),
+            golden,
             storages: storage::Storages::of(&inv.host),
             desired,
             owners: Owners::existing(inv, &seen.confs, &one_volume_names),
@@ -130,7 +135,6 @@ impl<'a, S: StepSink> Planner<'a, S> {
             .template_snapshot_name
             .clone()
             .expect("checked");
-        self.ensure_snapshot(src, &snap, &g.tag);
         let (src_id, id) = (src.to_string(), ctid.to_string());
         let base = self.finals.get(&src).cloned().unwrap_or_default();
         let way = clone::way(&base, &g.d.rootfs_storage);
@@ -234,26 +238,6 @@ impl<'a, S: StepSink> Planner<'a, S> {
             format!("{tag}: create from {volid}"),
         );
         fin
-    }
-
-    /// `pct snapshot` of a clone source that lacks the snapshot clones are
-    /// made from (guarded by `pct config --snapshot`, once per plan).
-    fn ensure_snapshot(&mut self, src: u32, snap: &str, tag: &str) {
-        let has = self
-            .seen
-            .confs
-            .get(&src)
-            .is_some_and(|c| c.snapshots.contains(snap));
-        if has || !self.snapshots_planned.insert((src, snap.to_string())) {
-            return;
-        }
-        let s = src.to_string();
-        self.steps.command(
-            format!("lxc:{src}:snapshot:{snap}"),
-            pct(&["snapshot", &s, snap]),
-            Some(pct(&["config", &s, "--snapshot", snap])),
-            format!("{tag}: snapshot {snap} of clone source CT {src}"),
-        );
     }
 
     /// Raw lines of an existing container: the whole conf with only its raw
@@ -439,6 +423,7 @@ impl<S: StepSink> GuestPlanner for Planner<'_, S> {
             fin.raw = raw;
         }
         self.reboot(&mut g);
+        self.bake(&mut g);
         self.finals.insert(ctid, fin);
         g.actions
     }

@@ -53,13 +53,28 @@ pub fn conf(inv: &Inventory, ctid: u32) -> Option<String> {
         };
         keys.insert(format!("mp{n}"), v);
     }
-    let mut out = String::new();
-    for (k, v) in &keys {
-        out.push_str(&format!("{k}: {v}\n"));
-    }
-    for l in &d.raw {
-        out.push_str(l);
-        out.push('\n');
-    }
-    Some(out)
+    let section = |keys: &BTreeMap<String, String>| {
+        let mut out = String::new();
+        for (k, v) in keys {
+            out.push_str(&format!("{k}: {v}\n"));
+        }
+        for l in &d.raw {
+            out.push_str(l);
+            out.push('\n');
+        }
+        out
+    };
+    let snapshot = c
+        .template_snapshot_name
+        .as_ref()
+        .map(|snap| (snap, section(&keys), crate::golden::wanted(inv, ctid)));
+    let Some((snap, image, record)) = snapshot else {
+        return Some(section(&keys));
+    };
+    // A golden template has the snapshot its clones are made from, with
+    // the record of what went into it (write_pct_config: the section's
+    // description first, as '#' lines; `parent` names the latest one).
+    keys.insert("parent".into(), snap.clone());
+    let record = record.map(|r| format!("#{r}\n")).unwrap_or_default();
+    Some(format!("{}\n[{snap}]\n{record}{image}", section(&keys)))
 }

@@ -56,6 +56,7 @@ impl Tool for Lxc {
                 calls: seen.calls,
             }),
             notes: planned.notes,
+            warnings: planned.warnings,
             ..Summary::default()
         };
         Ok(Planned {

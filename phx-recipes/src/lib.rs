@@ -37,9 +37,32 @@ impl Work<'_> {
 #[derive(Debug, Default)]
 pub struct Selection<'a> {
     pub work: Vec<Work<'a>>,
-    /// Printed on stderr; the exit status is unaffected.
+    /// Printed on stderr; the exit status is unaffected. Each names one
+    /// container, so any planner's selection says it in the same words.
     pub warnings: Vec<String>,
     pub notes: Vec<String>,
+    /// Feature names known but not installed yet: why, and the containers
+    /// that list them.
+    pub not_yet: BTreeMap<&'a str, (&'static str, Vec<u32>)>,
+}
+
+impl Selection<'_> {
+    /// One warning per feature name not installed yet, naming its
+    /// containers: said by the planner that speaks for every container
+    /// (phx-features), so a run says it once.
+    pub fn not_yet_warnings(&self, inv: &Inventory) -> Vec<String> {
+        self.not_yet
+            .iter()
+            .map(|(f, (why, ids))| {
+                let cts: Vec<String> = ids.iter().map(|i| format!("CT {i}")).collect();
+                format!(
+                    "{}: features \"{f}\" ({}): not yet handled, nothing is installed for it ({why})",
+                    inv.sources.lxc,
+                    cts.join(", ")
+                )
+            })
+            .collect()
+    }
 }
 
 /// A golden template: its snapshot is what clones are made from, so its
@@ -48,15 +71,19 @@ pub fn is_template(c: &Lxc) -> bool {
     c.template_snapshot_name.is_some()
 }
 
-/// The selection. `Err` holds every problem, and then nothing is planned.
-pub fn select(inv: &Inventory) -> Result<Selection<'_>, Problems> {
+/// The selection over the containers `which` takes. `Err` holds every
+/// problem, and then nothing is planned.
+pub fn select(inv: &Inventory, which: impl Fn(&Lxc) -> bool) -> Result<Selection<'_>, Problems> {
     let mut p = Problems::default();
     let mut sel = Selection::default();
     // Containers in phx-lxc's start order (the loader refuses cycles).
     let order =
         phx_common::order::order(inv).unwrap_or_else(|_| inv.lxcs.keys().copied().collect());
-    let mut not_yet: BTreeMap<&str, (&str, Vec<u32>)> = BTreeMap::new();
-    for c in order.iter().filter_map(|id| inv.lxcs.get(id)) {
+    for c in order
+        .iter()
+        .filter_map(|id| inv.lxcs.get(id))
+        .filter(|c| which(c))
+    {
         let mut recipes = Vec::new();
         let mut unhandled = Vec::new();
         for f in &c.features {
@@ -64,7 +91,11 @@ pub fn select(inv: &Inventory) -> Result<Selection<'_>, Problems> {
                 Kind::Recipe(r) if !recipes.contains(&r) => recipes.push(r),
                 Kind::Recipe(_) | Kind::ByCa => {}
                 Kind::NotYet(why) => {
-                    not_yet.entry(f).or_insert((why, Vec::new())).1.push(c.id);
+                    sel.not_yet
+                        .entry(f)
+                        .or_insert((why, Vec::new()))
+                        .1
+                        .push(c.id);
                     unhandled.push(f.as_str());
                 }
             }
@@ -118,16 +149,10 @@ pub fn select(inv: &Inventory) -> Result<Selection<'_>, Problems> {
             script,
         });
     }
-    for (f, (why, ids)) in not_yet {
-        let cts: Vec<String> = ids.iter().map(|i| format!("CT {i}")).collect();
-        sel.warnings.push(format!(
-            "{}: features \"{f}\" ({}): not yet handled, nothing is installed for it ({why})",
-            inv.sources.lxc,
-            cts.join(", ")
-        ));
-    }
     if !p.is_empty() {
+        let not_yet = sel.not_yet_warnings(inv);
         p.warnings.extend(sel.warnings);
+        p.warnings.extend(not_yet);
         return Err(p);
     }
     Ok(sel)

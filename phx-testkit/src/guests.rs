@@ -78,16 +78,21 @@ pub fn apply_ok(steps: &[Step], root: &Path, path: &OsString) -> Report {
     report
 }
 
+/// The argv of a command step.
+pub fn argv_of(s: &Step) -> Option<&[String]> {
+    match &s.action {
+        Action::Command(c) => Some(&c.argv),
+        _ => None,
+    }
+}
+
 /// The argv of every command step, in plan order.
 pub fn argvs(planned: &Planned) -> Vec<Vec<String>> {
     planned
         .plan
         .steps
         .iter()
-        .filter_map(|s| match &s.action {
-            Action::Command(c) => Some(c.argv.clone()),
-            _ => None,
-        })
+        .filter_map(|s| argv_of(s).map(<[String]>::to_vec))
         .collect()
 }
 

@@ -69,6 +69,9 @@ pub struct Planned<S: StepSink = Plan> {
     pub plan: S,
     /// Drift that is reported, not changed (smaller disks, restarts…).
     pub notes: Vec<String>,
+    /// What the input asks for that will not work as written (the exit
+    /// status is unaffected).
+    pub warnings: Vec<String>,
     /// One entry per guest that gets any step, in plan order.
     pub guests: Vec<GuestSummary>,
 }
@@ -172,6 +175,7 @@ pub fn plan_in<P: GuestPlanner>(order: GuestOrder, mut p: P) -> Planned<P::Sink>
     Planned {
         plan,
         notes,
+        warnings: Vec::new(),
         guests,
     }
 }

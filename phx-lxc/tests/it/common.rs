@@ -27,7 +27,11 @@ pub fn plan(inv: &Inventory, root: &Path, opts: Options) -> Planned {
     phx_lxc::plan(inv, &seen, opts).unwrap_or_else(|p| panic!("{p}"))
 }
 
+/// Applies `steps` into `root`. A golden template's features run inside it
+/// before its snapshot, so every container starts with the guest-program
+/// doubles (apt-get, locale-gen…) in its root.
 pub fn run(steps: &[Step], root: &Path) -> Report {
+    install_guest_doubles(root);
     apply_ok(steps, root, pct_path())
 }
 

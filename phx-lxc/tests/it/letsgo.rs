@@ -428,7 +428,22 @@ fn start_all_and_no_start() {
             ..Options::default()
         },
     );
-    assert!(!argvs(&none).iter().any(|a| a[1] == "start"));
+    // No start; the golden template alone is started to build its image,
+    // and shut down before its snapshot.
+    let starts: Vec<&str> = none
+        .plan
+        .steps
+        .iter()
+        .filter(|s| phx_testkit::guests::argv_of(s).is_some_and(|a| a[1] == "start"))
+        .map(|s| s.id.as_str())
+        .collect();
+    assert_eq!(starts, ["lxc:900:template-start"]);
+    assert!(none.plan.steps.iter().all(|s| s.start.is_none()));
+    assert!(none
+        .plan
+        .steps
+        .iter()
+        .any(|s| s.id == "lxc:900:template-shutdown"));
     let all = plan(
         &inv,
         root.path(),
@@ -437,11 +452,12 @@ fn start_all_and_no_start() {
             ..Options::default()
         },
     );
-    let cmds = argvs(&all);
-    let started: Vec<&str> = cmds
+    let started: Vec<String> = all
+        .plan
+        .steps
         .iter()
-        .filter(|a| a[1] == "start")
-        .map(|a| a[2].as_str())
+        .filter(|s| s.start.is_some())
+        .map(|s| phx_testkit::guests::argv_of(s).unwrap()[2].clone())
         .collect();
     assert_eq!(started.len(), inv.lxcs.len(), "{started:?}");
     // 900 (boot order 0, the clone source of all) first.

@@ -7,6 +7,7 @@ mod clones;
 mod common;
 mod conf_lock;
 mod content;
+mod golden;
 mod letsgo;
 mod owned_lines;
 mod planner;

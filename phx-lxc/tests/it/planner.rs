@@ -223,11 +223,9 @@ fn clone_source_snapshot_planned_only_when_missing() {
     let inv = load_dir(&example_dir());
     // Only 900 exists, with its golden snapshot: clones need no snapshot step.
     let mut seen = Observed::default();
-    let base = phx_lxc::render::conf(&inv, 900).unwrap();
-    seen.confs.insert(
-        900,
-        conf::parse(&format!("{base}\n[golden]\nsnaptime: 1\n")),
-    );
+    let rendered = phx_lxc::render::conf(&inv, 900).unwrap();
+    assert!(rendered.contains("\n[golden]\n#phoenix-template features=base_setup\n"));
+    seen.confs.insert(900, conf::parse(&rendered));
     seen.own
         .host_paths
         .insert("/mnt/pve/tank/persistent/ssl".into());
@@ -250,6 +248,14 @@ fn clone_source_snapshot_planned_only_when_missing() {
         .to_vec()
     ));
     // Without it: one guarded snapshot before the first clone.
+    let base: String = rendered
+        .split("\n[")
+        .next()
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with("parent:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
     seen.confs.insert(900, conf::parse(&base));
     let p = phx_lxc::plan(&inv, &seen, no_start()).unwrap();
     let ids: Vec<&str> = p.plan.steps.iter().map(|s| s.id.as_str()).collect();
@@ -260,14 +266,25 @@ fn clone_source_snapshot_planned_only_when_missing() {
         .unwrap();
     assert!(snap < ids.iter().position(|i| i.ends_with(":clone")).unwrap());
     match &p.plan.steps[snap].action {
-        phx_plan::Action::Command(c) => assert_eq!(
-            c.unless.as_ref().unwrap(),
-            &["pct", "config", "900", "--snapshot", "golden"]
-                .map(String::from)
-                .to_vec()
-        ),
+        phx_plan::Action::Command(c) => {
+            assert_eq!(
+                c.unless.as_ref().unwrap(),
+                &["pct", "config", "900", "--snapshot", "golden"]
+                    .map(String::from)
+                    .to_vec()
+            );
+            assert_eq!(
+                c.argv[4..],
+                ["--description", "phoenix-template features=base_setup"]
+            );
+        }
         other => panic!("{other:?}"),
     }
+    // Its image first: started, base_setup inside it, shut down.
+    let at = |id: &str| ids.iter().position(|i| *i == id).unwrap();
+    assert!(at("lxc:900:template-start") < at("template-900-base_setup-install"));
+    assert!(at("template-900-base_setup-install") < at("lxc:900:template-shutdown"));
+    assert!(at("lxc:900:template-shutdown") < snap);
 }
 
 #[test]
@@ -284,8 +301,10 @@ fn a_gpu_the_entry_does_not_assign_is_removed() {
         .insert("/mnt/pve/quickOS/lxc-persistent-data/103/ssl".into());
     let rendered = phx_lxc::render::conf(&inv, 911).unwrap();
     let extra = "lxc.mount.entry: /dev/nvidia1 dev/nvidia1 none bind,optional,create=file\n";
+    // In the main section: 911 is a golden template, its snapshot follows.
+    let (main, snaps) = rendered.split_once("\n[").unwrap();
     seen.confs
-        .insert(911, conf::parse(&format!("{rendered}{extra}")));
+        .insert(911, conf::parse(&format!("{main}{extra}\n[{snaps}")));
     let p = phx_lxc::plan(&inv, &seen, no_start()).unwrap();
     assert_eq!(p.plan.steps.len(), 1, "{:?}", p.plan.steps);
     assert_eq!(p.plan.steps[0].id, "lxc:911:conf");
