@@ -57,7 +57,6 @@ impl Tool for Lxc {
             }),
             notes: planned.notes,
             warnings: planned.warnings,
-            ..Summary::default()
         };
         Ok(Planned {
             sink: planned.plan,
