@@ -12,7 +12,7 @@ use phx_common::cli::{GuestFlags, InputArgs, RenderArgs};
 /// boot_order, then CTID):
 ///   - a missing container is created (`pct create <ctid> <template volid> …`
 ///     with every setting) or, with clone_from_ctid, cloned from the source's
-///     template_snapshot_name (`pct snapshot` of the source first if it lacks it):
+///     template_snapshot_name:
 ///     `--storage` only for a source without volume mounts (pct copies every
 ///     volume onto it), else each volume stays on its storage and the rootfs
 ///     is moved with `pct move-volume <ctid> rootfs <storage> --delete 1`;
@@ -33,6 +33,13 @@ use phx_common::cli::{GuestFlags, InputArgs, RenderArgs};
 ///     of a key the entry names; a single-valued key keeps its place. Lines
 ///     of keys the entry never names are kept and reported;
 ///   - rootfs/volumes grow with `pct resize` (never shrink);
+///   - a golden template (template_snapshot_name) without its snapshot is
+///     started, its features and application_script installed inside it
+///     (the recipes phx-features runs), shut down, and snapshotted with a
+///     description recording what went in, before any clone is made from
+///     it; it ends stopped. With its snapshot nothing is done: an entry that
+///     now wants something else is noted with the clones carrying the old
+///     image, never rebuilt;
 ///   - guests with start_at_boot that are not running are started, in boot order.
 ///
 /// With --state-root DIR other than /, the confs are read under DIR but the

@@ -39,7 +39,9 @@ pub fn write_disks(root: &Path, disks: &Value) {
     std::fs::write(p, serde_json::to_string_pretty(disks).unwrap()).unwrap();
 }
 
-/// examples/state with every fixture disk present and blank.
+/// examples/state with every fixture disk present and blank, and the
+/// guest-program doubles in what a container template brings (a golden
+/// template's features run inside it).
 pub fn fresh_node() -> tempfile::TempDir {
     let root = tempfile::tempdir().unwrap();
     copy_tree(&example_state(), root.path());
@@ -48,6 +50,7 @@ pub fn fresh_node() -> tempfile::TempDir {
         .map(|d| (d, json!({"signatures": [], "partitions": []})))
         .collect();
     write_disks(root.path(), &Value::Object(disks));
+    install_guest_doubles(root.path());
     root
 }
 
