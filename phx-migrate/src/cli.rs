@@ -11,8 +11,12 @@ use std::path::PathBuf;
 /// `step_ca.port` (9000), 260ca13's four Traefik routes as `traefik_service`
 /// entries, a `scheme` for each of HEAD's `traefik_service` entries. HEAD's
 /// `step_cli` feature (no Phoenix equivalent) is dropped
-/// (listed too). The result is loaded with Phoenix's loader before anything
-/// is written; OUT's existing files are never overwritten unless identical.
+/// (listed too). Each `application_script` a container names is copied from
+/// the original's bin directory (beside its etc, where lxc-manager.sh ran it
+/// from) into OUT/scripts/ (0755), where phx-features looks for it; one not
+/// found is a warning naming its containers (LetsGo refuses them until it is
+/// there). The result is loaded with Phoenix's loader before anything is
+/// written; OUT's existing files are never overwritten unless identical.
 #[derive(Parser, Debug)]
 #[command(
     name = "phx-migrate",

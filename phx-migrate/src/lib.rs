@@ -9,6 +9,7 @@ pub mod fixups;
 pub mod hardcoded;
 pub mod original;
 pub mod routes;
+pub mod scripts;
 pub mod write;
 
 use hardcoded::Change;
@@ -26,6 +27,8 @@ pub struct Migrated {
     /// `(file name, text)`, in the order of `original::FILES`.
     pub files: Vec<(&'static str, String)>,
     pub changes: Vec<Change>,
+    /// The application scripts the containers name, from the original's bin.
+    pub scripts: scripts::Scripts,
 }
 
 /// Reads the original's files in `dir` and makes Phoenix's. Every problem
@@ -61,6 +64,7 @@ pub fn migrate(dir: &Path) -> Result<Migrated, Vec<String>> {
         (VM, pretty(&orig.vm)),
     ];
     Ok(Migrated {
+        scripts: scripts::find(&orig.dir, &orig.lxc),
         from: orig.dir.clone(),
         layout,
         files,

@@ -23,19 +23,33 @@ fn run(args: Args) -> Result<u8, Failure> {
     }
     let warnings = write::check_loads(&args.out, &m.files).map_err(refuse)?;
     warn(TOOL, &warnings);
-    let conflicts = write::conflicts(&args.out, &m.files);
+    let scripts: Vec<(&str, String)> = m
+        .scripts
+        .found
+        .iter()
+        .map(|(name, text)| (name.as_str(), text.clone()))
+        .collect();
+    let mut conflicts = write::conflicts(&args.out, &m.files);
+    conflicts.extend(write::conflicts(&args.out, &scripts));
     if !conflicts.is_empty() {
         return Err(refuse(conflicts));
     }
-    let outcomes = write::write_all(&args.out, &m.files)?;
-    for ((name, _), o) in m.files.iter().zip(outcomes) {
+    let outcomes = write::write_all(&args.out, &m.files, None)?;
+    say(&args.out, &m.files, outcomes);
+    let outcomes = write::write_all(&args.out, &scripts, Some(0o755))?;
+    say(&args.out, &scripts, outcomes);
+    warn(TOOL, &m.scripts.missing);
+    Ok(EXIT_OK)
+}
+
+fn say(out: &std::path::Path, files: &[(&str, String)], outcomes: Vec<Outcome>) {
+    for ((name, _), o) in files.iter().zip(outcomes) {
         let what = match o {
             Outcome::Written => "written",
             Outcome::Identical => "identical, left alone",
         };
-        eprintln!("{TOOL}: {}: {what}", args.out.join(name).display());
+        eprintln!("{TOOL}: {}: {what}", out.join(name).display());
     }
-    Ok(EXIT_OK)
 }
 
 fn main() -> std::process::ExitCode {

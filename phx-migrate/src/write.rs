@@ -80,7 +80,13 @@ fn scratch_dir() -> std::io::Result<std::path::PathBuf> {
 
 /// Writes each file that is not already there as is: a temporary file
 /// beside it, synced, then renamed over, so a reader never sees half a file.
-pub fn write_all(out: &Path, files: &[(&str, String)]) -> std::io::Result<Vec<Outcome>> {
+/// `mode`: a new file's (scripts are executable), else the umask's.
+pub fn write_all(
+    out: &Path,
+    files: &[(&str, String)],
+    mode: Option<u32>,
+) -> std::io::Result<Vec<Outcome>> {
+    use std::os::unix::fs::OpenOptionsExt;
     std::fs::create_dir_all(out)?;
     let mut outcomes = Vec::new();
     for (name, text) in files {
@@ -89,8 +95,16 @@ pub fn write_all(out: &Path, files: &[(&str, String)]) -> std::io::Result<Vec<Ou
             outcomes.push(Outcome::Identical);
             continue;
         }
-        let tmp = out.join(format!(".{name}.phx-migrate.{}", std::process::id()));
-        let mut f = std::fs::File::create(&tmp)?;
+        let dir = path.parent().unwrap_or(out);
+        std::fs::create_dir_all(dir)?;
+        let file_name = path.file_name().unwrap_or_default().to_string_lossy();
+        let tmp = dir.join(format!(".{file_name}.phx-migrate.{}", std::process::id()));
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(mode.unwrap_or(0o666))
+            .open(&tmp)?;
         f.write_all(text.as_bytes())?;
         f.sync_all()?;
         std::fs::rename(&tmp, &path)?;
