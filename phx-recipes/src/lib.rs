@@ -9,6 +9,8 @@ pub mod app;
 pub mod base;
 pub mod catalog;
 pub mod docker;
+pub mod portainer;
+pub mod python;
 
 use catalog::{Kind, Recipe};
 use phx_common::config::{Inventory, Lxc, Problems};
@@ -22,6 +24,8 @@ pub struct Work<'a> {
     pub c: &'a Lxc,
     pub recipes: Vec<Recipe>,
     pub distro: Option<docker::Distro>,
+    /// The `portainer` recipe's role (it is in `recipes` only with one).
+    pub portainer: Option<portainer::Role>,
     pub script: Option<app::Script>,
 }
 
@@ -56,7 +60,14 @@ pub fn select(inv: &Inventory) -> Result<Selection<'_>, Problems> {
     let order =
         phx_common::order::order(inv).unwrap_or_else(|_| inv.lxcs.keys().copied().collect());
     let mut not_yet: BTreeMap<&str, (&str, Vec<u32>)> = BTreeMap::new();
+    // Containers with a portainer_role but not the feature that reads it.
+    let mut role_alone: Vec<String> = Vec::new();
     for c in order.iter().filter_map(|id| inv.lxcs.get(id)) {
+        if let Some(r) = c.portainer_role.as_deref() {
+            if r != "none" && !c.has_feature("portainer") {
+                role_alone.push(format!("CT {} {r:?}", c.id));
+            }
+        }
         let mut recipes = Vec::new();
         let mut unhandled = Vec::new();
         for f in &c.features {
@@ -71,6 +82,15 @@ pub fn select(inv: &Inventory) -> Result<Selection<'_>, Problems> {
         }
         let distro = if recipes.contains(&Recipe::Docker) {
             docker::check(inv, c, &mut p, &mut sel.warnings)
+        } else {
+            None
+        };
+        let portainer = if recipes.contains(&Recipe::Portainer) {
+            let role = portainer::check(inv, c, &mut p, &mut sel.warnings);
+            if role.is_none() {
+                recipes.retain(|r| *r != Recipe::Portainer);
+            }
+            role
         } else {
             None
         };
@@ -115,8 +135,16 @@ pub fn select(inv: &Inventory) -> Result<Selection<'_>, Problems> {
             c,
             recipes,
             distro,
+            portainer,
             script,
         });
+    }
+    if !role_alone.is_empty() {
+        sel.warnings.push(format!(
+            "{}: portainer_role ({}): not handled, ignored: only the \"portainer\" feature reads it, and these containers do not list it",
+            inv.sources.lxc,
+            role_alone.join(", ")
+        ));
     }
     for (f, (why, ids)) in not_yet {
         let cts: Vec<String> = ids.iter().map(|i| format!("CT {i}")).collect();
@@ -152,6 +180,9 @@ fn packages(r: Recipe, c: &Lxc) -> Vec<&'static str> {
     match r {
         Recipe::BaseSetup => base::PACKAGES.to_vec(),
         Recipe::Docker => docker::packages(c),
+        Recipe::PythonApiService => python::PACKAGES.to_vec(),
+        // Images, not packages: Docker pulls them.
+        Recipe::Portainer => Vec::new(),
     }
 }
 
@@ -165,8 +196,8 @@ pub fn plan(plan: &mut impl StepSink, prefix: &str, inv: &Inventory, w: &Work) {
     if let Some(d) = &w.distro {
         docker::repository(plan, &id("docker"), ct, d);
     }
-    if !w.recipes.is_empty() {
-        let all: Vec<&str> = w.recipes.iter().flat_map(|r| packages(*r, w.c)).collect();
+    let all: Vec<&str> = w.recipes.iter().flat_map(|r| packages(*r, w.c)).collect();
+    if !all.is_empty() {
         guest::command(
             plan,
             &id("apt-update"),
@@ -178,6 +209,9 @@ pub fn plan(plan: &mut impl StepSink, prefix: &str, inv: &Inventory, w: &Work) {
     }
     for &r in &w.recipes {
         let pk = packages(r, w.c);
+        if pk.is_empty() {
+            continue;
+        }
         let get = guest::apt_get_install(&pk);
         let from = match ancestor_with(inv, w.c, r.name()) {
             Some(a) => format!(" (inherited from CT {a}: the guard checks its image carries them)"),
@@ -192,11 +226,21 @@ pub fn plan(plan: &mut impl StepSink, prefix: &str, inv: &Inventory, w: &Work) {
             &format!("install {}'s packages{from}", r.name()),
         );
     }
-    for &r in &w.recipes {
+    // Portainer last, whatever its place in the array: it needs Docker's
+    // service running, which docker's configuration starts.
+    let (last, first): (Vec<Recipe>, Vec<Recipe>) =
+        w.recipes.iter().partition(|r| **r == Recipe::Portainer);
+    for r in first.into_iter().chain(last) {
         let prefix = id(r.name());
         match r {
             Recipe::BaseSetup => base::locale(plan, &prefix, ct),
             Recipe::Docker => docker::configure(plan, &prefix, w.c),
+            Recipe::PythonApiService => {}
+            Recipe::Portainer => {
+                if let Some(role) = w.portainer {
+                    portainer::plan(plan, &prefix, ct, role);
+                }
+            }
         }
     }
     if let Some(s) = &w.script {
