@@ -66,7 +66,8 @@ pub enum Role {
     Agent,
 }
 
-const EXPECTED_ROLES: &str = "\"server\" (or \"primary\", the VM file's word for it), \"agent\" or \"none\"";
+const EXPECTED_ROLES: &str =
+    "\"server\" (or \"primary\", the VM file's word for it), \"agent\" or \"none\"";
 
 /// The role of a container that lists `portainer`. An unknown role, or a
 /// role without the `docker` feature (its own or a clone ancestor's), is a

@@ -189,10 +189,15 @@ fn portainer_runs_after_docker_starts_whatever_the_array_order() {
             .iter()
             .rposition(|s| s.id.starts_with(&format!("features-{ct}-docker")))
             .unwrap();
-        assert!(run > started, "CT {ct}: Portainer before Docker's last step");
+        assert!(
+            run > started,
+            "CT {ct}: Portainer before Docker's last step"
+        );
     }
     let secret = &steps[pos("features-110-portainer-admin-password")];
-    assert!(matches!(&secret.action, Action::GuestSecret(s) if s.path == "/etc/phoenix/portainer/admin-password"));
+    assert!(
+        matches!(&secret.action, Action::GuestSecret(s) if s.path == "/etc/phoenix/portainer/admin-password")
+    );
 }
 
 fn refused(dir: &Path) -> String {
