@@ -269,3 +269,18 @@ fn the_feature_without_a_role_and_a_role_without_the_feature_are_warned() {
     let steps = phx_plan::read_jsonl(&out.stdout[..]).unwrap();
     assert!(!steps.iter().any(|s| s.id.contains("portainer")));
 }
+
+#[test]
+fn the_upstream_fixtures_role_without_the_feature_is_said_once() {
+    // CT 101 carries portainer_role "infrastructure" and no portainer
+    // feature (no script of the original reads that role); the others say "none".
+    let out = features_cmd()
+        .arg("--config-dir")
+        .arg(upstream_dir())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let line = "phoenix_lxc_configs.json: portainer_role (CT 101 \"infrastructure\"): not handled, ignored";
+    assert_eq!(err.matches(line).count(), 1, "{err}");
+}
