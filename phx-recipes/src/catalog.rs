@@ -61,7 +61,7 @@ mod tests {
         );
         for f in phx_common::config::parse::tokens::FEATURES {
             if let Kind::Recipe(r) = kind(f) {
-                assert_eq!(r.name(), *f);
+                assert_eq!(r.name(), f);
             }
         }
         for f in ["step_ca", "traefik", "trusted_ca"] {
