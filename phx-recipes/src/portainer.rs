@@ -195,7 +195,8 @@ pub fn plan(plan: &mut impl StepSink, prefix: &str, ct: u32, role: Role) {
     let mut done = argv(&[
         "sh",
         "-c",
-        r#"[ "$(docker inspect --format "$2" "$1" 2>/dev/null)" = "true $3" ]"#,
+        // --type container: a bare name would also match an image or a volume.
+        r#"[ "$(docker inspect --type container --format "$2" "$1" 2>/dev/null)" = "true $3" ]"#,
         "phx-portainer-running",
         name,
         INSPECT_FORMAT,
