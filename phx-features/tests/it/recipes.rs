@@ -284,3 +284,40 @@ fn the_upstream_fixtures_role_without_the_feature_is_said_once() {
     let line = "phoenix_lxc_configs.json: portainer_role (CT 101 \"infrastructure\"): not handled, ignored";
     assert_eq!(err.matches(line).count(), 1, "{err}");
 }
+
+#[test]
+fn a_stopped_portainer_is_replaced_and_its_password_kept() {
+    let dir = default_config();
+    let node = node();
+    let root = node.path();
+    running_all(root, dir.path());
+    let steps = plan(dir.path());
+    run(&steps, root);
+    let pw_file = rootfs(root, 110).join("etc/phoenix/portainer/admin-password");
+    let pw = read(pw_file.clone());
+    // Stopped from inside (the docker double, as `docker stop` would).
+    let stop = std::process::Command::new("pct")
+        .args(["exec", "110", "--", "docker", "stop", "portainer"])
+        .env("PATH", pct_path())
+        .env("PHX_ROOT", root)
+        .output()
+        .unwrap();
+    assert!(
+        stop.status.success(),
+        "{}",
+        String::from_utf8_lossy(&stop.stderr)
+    );
+    clear_guest_log(root, 110);
+    let report = run(&steps, root);
+    assert_eq!(report.changed(), 1, "{report:?}");
+    assert_eq!(
+        guest_log(root, 110),
+        "docker rm portainer\ndocker run portainer\n"
+    );
+    assert!(
+        !read(rootfs(root, 110).join("var/lib/docker-double/containers/portainer"))
+            .lines()
+            .any(|l| l == "stopped")
+    );
+    assert_eq!(read(pw_file), pw);
+}
