@@ -23,9 +23,23 @@ use phx_common::cli::{InputArgs, RenderArgs};
 ///     have nesting=1 in pct_options, and keyctl=1 when unprivileged
 ///     (pve-container's LXC/Config.pm: "This is required to use docker inside
 ///     a container"); without them the plan is refused.
+///   - python_api_service: python3 python3-pip python3-venv installed.
+///   - portainer: per portainer_role, "server" (or "primary") runs the
+///     container `portainer` (portainer/portainer-ce:latest, HTTPS on 9443
+///     with Portainer's own certificate, the docker socket, the volume
+///     portainer_data), "agent" runs `portainer_agent` (portainer/agent:latest,
+///     port 9001, the docker socket, /var/lib/docker/volumes); restart always.
+///     `docker run` unless `docker inspect` shows it running with the label
+///     phoenix.spec=<hash of its arguments>; otherwise it is replaced. The
+///     server's admin password (user admin) is made inside the container at
+///     /etc/phoenix/portainer/admin-password (0600) and handed over with
+///     --admin-password-file: never in the plan. It runs after Docker starts.
+///     An unknown role, or a role without the docker feature (own or
+///     inherited), refuses the plan; "none" or no role is warned about, and
+///     so is a role on a container without the feature.
 ///   - step_ca, traefik, trusted_ca: phx-ca provides them.
-///   - nvidia, vllm, ollama, python_api_service, portainer: not yet handled;
-///     a warning names each with its containers.
+///   - nvidia, vllm, ollama: not yet handled; a warning names each with its
+///     containers.
 ///
 /// Repositories are set up first, then the apt index is refreshed once, and
 /// only when a package is missing (a container without curl and

@@ -27,7 +27,7 @@ pub struct Output {
 pub fn build(inv: &Inventory) -> Result<Output, Problems> {
     let sel = phx_recipes::select(inv, |_| true)?;
     let mut warnings = sel.warnings.clone();
-    warnings.extend(sel.not_yet_warnings(inv));
+    warnings.extend(sel.summary_warnings(inv));
     let mut notes = sel.notes.clone();
     let mut plan = Plan::new(TOOL);
     for w in &sel.work {

@@ -7,6 +7,8 @@
 pub enum Recipe {
     BaseSetup,
     Docker,
+    PythonApiService,
+    Portainer,
 }
 
 impl Recipe {
@@ -14,6 +16,8 @@ impl Recipe {
         match self {
             Recipe::BaseSetup => "base_setup",
             Recipe::Docker => "docker",
+            Recipe::PythonApiService => "python_api_service",
+            Recipe::Portainer => "portainer",
         }
     }
 }
@@ -31,9 +35,11 @@ pub fn kind(feature: &str) -> Kind {
     match feature {
         "base_setup" => Kind::Recipe(Recipe::BaseSetup),
         "docker" => Kind::Recipe(Recipe::Docker),
+        "python_api_service" => Kind::Recipe(Recipe::PythonApiService),
+        "portainer" => Kind::Recipe(Recipe::Portainer),
         "step_ca" | "traefik" | "trusted_ca" => Kind::ByCa,
         "nvidia" | "vllm" | "ollama" => Kind::NotYet("the GPU stack comes with issue 27"),
-        // Every other name the loader accepts: python_api_service, portainer.
+        // A name the loader accepts and no arm above knows (a new one).
         _ => Kind::NotYet("its recipe is not written yet"),
     }
 }
@@ -43,23 +49,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_feature_the_loader_accepts_has_a_kind_and_only_two_are_recipes() {
+    fn every_feature_the_loader_accepts_has_a_kind_and_four_are_recipes() {
         let recipes: Vec<&str> = phx_common::config::parse::tokens::FEATURES
             .iter()
             .filter(|f| matches!(kind(f), Kind::Recipe(_)))
             .copied()
             .collect();
-        assert_eq!(recipes, ["base_setup", "docker"]);
+        assert_eq!(
+            recipes,
+            ["base_setup", "docker", "portainer", "python_api_service"]
+        );
+        for f in phx_common::config::parse::tokens::FEATURES {
+            if let Kind::Recipe(r) = kind(f) {
+                assert_eq!(r.name(), f);
+            }
+        }
         for f in ["step_ca", "traefik", "trusted_ca"] {
             assert_eq!(kind(f), Kind::ByCa);
         }
-        for f in [
-            "nvidia",
-            "vllm",
-            "ollama",
-            "python_api_service",
-            "portainer",
-        ] {
+        for f in ["nvidia", "vllm", "ollama"] {
             assert!(matches!(kind(f), Kind::NotYet(_)), "{f}");
         }
     }

@@ -9,6 +9,8 @@ pub mod app;
 pub mod base;
 pub mod catalog;
 pub mod docker;
+pub mod portainer;
+pub mod python;
 
 use catalog::{Kind, Recipe};
 use phx_common::config::{Inventory, Lxc, Problems};
@@ -22,6 +24,8 @@ pub struct Work<'a> {
     pub c: &'a Lxc,
     pub recipes: Vec<Recipe>,
     pub distro: Option<docker::Distro>,
+    /// The `portainer` recipe's role (it is in `recipes` only with one).
+    pub portainer: Option<portainer::Role>,
     pub script: Option<app::Script>,
 }
 
@@ -44,14 +48,24 @@ pub struct Selection<'a> {
     /// Feature names known but not installed yet: why, and the containers
     /// that list them.
     pub not_yet: BTreeMap<&'a str, (&'static str, Vec<u32>)>,
+    /// Containers with a portainer_role but not the feature that reads it.
+    pub role_alone: Vec<String>,
 }
 
 impl Selection<'_> {
-    /// One warning per feature name not installed yet, naming its
-    /// containers: said by the planner that speaks for every container
-    /// (phx-features), so a run says it once.
-    pub fn not_yet_warnings(&self, inv: &Inventory) -> Vec<String> {
-        self.not_yet
+    /// The warnings that name several containers: one per feature name not
+    /// installed yet, and the portainer_role nothing reads. Said by the
+    /// planner that speaks for every container (phx-features), so a run
+    /// says each once.
+    pub fn summary_warnings(&self, inv: &Inventory) -> Vec<String> {
+        let roles = (!self.role_alone.is_empty()).then(|| {
+            format!(
+                "{}: portainer_role ({}): not handled, ignored: only the \"portainer\" feature reads it, and these containers do not list it",
+                inv.sources.lxc,
+                self.role_alone.join(", ")
+            )
+        });
+        roles.into_iter().chain(self.not_yet
             .iter()
             .map(|(f, (why, ids))| {
                 let cts: Vec<String> = ids.iter().map(|i| format!("CT {i}")).collect();
@@ -60,7 +74,7 @@ impl Selection<'_> {
                     inv.sources.lxc,
                     cts.join(", ")
                 )
-            })
+            }))
             .collect()
     }
 }
@@ -84,6 +98,11 @@ pub fn select(inv: &Inventory, which: impl Fn(&Lxc) -> bool) -> Result<Selection
         .filter_map(|id| inv.lxcs.get(id))
         .filter(|c| which(c))
     {
+        if let Some(r) = c.portainer_role.as_deref() {
+            if r != "none" && !c.has_feature("portainer") {
+                sel.role_alone.push(format!("CT {} {r:?}", c.id));
+            }
+        }
         let mut recipes = Vec::new();
         let mut unhandled = Vec::new();
         for f in &c.features {
@@ -102,6 +121,15 @@ pub fn select(inv: &Inventory, which: impl Fn(&Lxc) -> bool) -> Result<Selection
         }
         let distro = if recipes.contains(&Recipe::Docker) {
             docker::check(inv, c, &mut p, &mut sel.warnings)
+        } else {
+            None
+        };
+        let portainer = if recipes.contains(&Recipe::Portainer) {
+            let role = portainer::check(inv, c, &mut p, &mut sel.warnings);
+            if role.is_none() {
+                recipes.retain(|r| *r != Recipe::Portainer);
+            }
+            role
         } else {
             None
         };
@@ -146,11 +174,12 @@ pub fn select(inv: &Inventory, which: impl Fn(&Lxc) -> bool) -> Result<Selection
             c,
             recipes,
             distro,
+            portainer,
             script,
         });
     }
     if !p.is_empty() {
-        let not_yet = sel.not_yet_warnings(inv);
+        let not_yet = sel.summary_warnings(inv);
         p.warnings.extend(sel.warnings);
         p.warnings.extend(not_yet);
         return Err(p);
@@ -177,6 +206,9 @@ fn packages(r: Recipe, c: &Lxc) -> Vec<&'static str> {
     match r {
         Recipe::BaseSetup => base::PACKAGES.to_vec(),
         Recipe::Docker => docker::packages(c),
+        Recipe::PythonApiService => python::PACKAGES.to_vec(),
+        // Images, not packages: Docker pulls them.
+        Recipe::Portainer => Vec::new(),
     }
 }
 
@@ -190,8 +222,8 @@ pub fn plan(plan: &mut impl StepSink, prefix: &str, inv: &Inventory, w: &Work) {
     if let Some(d) = &w.distro {
         docker::repository(plan, &id("docker"), ct, d);
     }
-    if !w.recipes.is_empty() {
-        let all: Vec<&str> = w.recipes.iter().flat_map(|r| packages(*r, w.c)).collect();
+    let all: Vec<&str> = w.recipes.iter().flat_map(|r| packages(*r, w.c)).collect();
+    if !all.is_empty() {
         guest::command(
             plan,
             &id("apt-update"),
@@ -203,6 +235,9 @@ pub fn plan(plan: &mut impl StepSink, prefix: &str, inv: &Inventory, w: &Work) {
     }
     for &r in &w.recipes {
         let pk = packages(r, w.c);
+        if pk.is_empty() {
+            continue;
+        }
         let get = guest::apt_get_install(&pk);
         let from = match ancestor_with(inv, w.c, r.name()) {
             Some(a) => format!(" (inherited from CT {a}: the guard checks its image carries them)"),
@@ -217,11 +252,21 @@ pub fn plan(plan: &mut impl StepSink, prefix: &str, inv: &Inventory, w: &Work) {
             &format!("install {}'s packages{from}", r.name()),
         );
     }
-    for &r in &w.recipes {
+    // Portainer last, whatever its place in the array: it needs Docker's
+    // service running, which docker's configuration starts.
+    let (last, first): (Vec<Recipe>, Vec<Recipe>) =
+        w.recipes.iter().partition(|r| **r == Recipe::Portainer);
+    for r in first.into_iter().chain(last) {
         let prefix = id(r.name());
         match r {
             Recipe::BaseSetup => base::locale(plan, &prefix, ct),
             Recipe::Docker => docker::configure(plan, &prefix, w.c),
+            Recipe::PythonApiService => {}
+            Recipe::Portainer => {
+                if let Some(role) = w.portainer {
+                    portainer::plan(plan, &prefix, ct, role);
+                }
+            }
         }
     }
     if let Some(s) = &w.script {

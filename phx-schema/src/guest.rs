@@ -34,7 +34,23 @@ fn common(b: &mut Builder) -> Vec<Prop> {
             "dependencies",
             array(guest_id(), "guest IDs started before this one"),
         ),
+        opt(
+            "portainer_role",
+            token(
+                "^[a-z0-9_-]{1,32}$".into(),
+                "Portainer's role: \"server\" (or \"primary\"), \"agent\" or \"none\", read by a container's portainer feature (another role is refused there); not yet handled inside VMs (warned)",
+            ),
+        ),
     ]
+}
+
+/// A key of the original's files no tool acts on: the loader warns once
+/// per run, naming the guests that carry it (config::unhandled).
+fn unhandled(key: &'static str) -> Prop {
+    opt(
+        key,
+        json!({"description": format!("carried by the original system's files; no Phoenix tool acts on it: a warning names it ({})", phx_common::config::unhandled::why(key))}),
+    )
 }
 
 /// One NIC (net0), or a list of them: only the second and later carry
@@ -174,12 +190,16 @@ pub fn lxc(b: &mut Builder) -> Value {
             ),
             opt(
                 "ports",
-                items(port_map(), "port forwards HOST_PORT:GUEST_PORT"),
+                items(port_map(), "port forwards HOST_PORT:GUEST_PORT: not done (a warning says so)"),
             ),
             opt(
                 "allow_dangerous",
                 boolean("allow lxc.hook.* lines and mounts of the host's / (warned about on every run; default false)"),
             ),
+            unhandled("apparmor_manages_nesting"),
+            unhandled("enable_lifecycle_snapshots"),
+            unhandled("tests"),
+            unhandled("vllm_engine_config"),
         ]);
         let mut o = b.object::<RawLxc>("a container (the key is its CTID)", props);
         // Hooks and the host's / need `allow_dangerous` (parse::lxc_options).
@@ -293,6 +313,8 @@ pub fn vm(b: &mut Builder) -> Value {
                     "volumes (not yet mounted by phx-vm: it says so)",
                 ),
             ),
+            unhandled("docker_stacks"),
+            unhandled("portainer_environment_name"),
         ]);
         let mut o = b.object::<RawVm>("a VM", props);
         // phx-vm refuses a static address without a gateway: cloud-init's

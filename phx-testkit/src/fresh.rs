@@ -76,6 +76,7 @@ pub fn install_guest_doubles(root: &Path) {
         ("traefik", "usr/local/share/doubles"),
         ("locale", "usr/local/bin"),
         ("locale-gen", "usr/local/share/doubles"),
+        ("docker", "usr/local/share/doubles"),
     ] {
         std::fs::create_dir_all(fs.join(dir)).unwrap();
         std::fs::copy(guest_double(double), fs.join(dir).join(double)).unwrap();

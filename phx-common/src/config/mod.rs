@@ -22,6 +22,7 @@ pub mod shared_volume;
 pub mod step_ca;
 pub mod stream;
 pub mod suggest;
+pub mod unhandled;
 pub mod validate;
 
 pub use declared_flow::{DeclaredFlow, FlowEnd, FlowProto};

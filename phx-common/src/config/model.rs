@@ -305,6 +305,12 @@ pub struct GuestCommon {
     pub traefik_services: Vec<TraefikService>,
     /// Guests that must exist (and start) first.
     pub dependencies: Vec<u32>,
+    /// `portainer_role` as written (`server`, `agent`, `none`…): phx-recipes'
+    /// `portainer` feature reads it and refuses a role it does not know.
+    pub portainer_role: Option<String>,
+    /// Keys of the entry no Phoenix tool acts on (`config::unhandled`
+    /// warns once per run, naming each with its guests).
+    pub unhandled: Vec<&'static str>,
     /// JSON path of this entry (`lxc_configs."102"`, `vms[1]`).
     pub path: String,
 }

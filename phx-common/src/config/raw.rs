@@ -394,3 +394,15 @@ pub fn read<'de, T: Deserialize<'de>, A: MapAccess<'de>>(
     *field = map.next_value()?;
     Ok(())
 }
+
+/// A value Phoenix does not act on but notes the presence of (the
+/// original's keys no tool handles: `config::unhandled` warns about them):
+/// skipped without being built, its duplicate keys kept (relative to it).
+#[derive(Debug, Default)]
+pub struct Unused(pub Vec<Duplicate>);
+
+impl<'de> Deserialize<'de> for Unused {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        de::DeserializeSeed::deserialize(super::dup::SkipChecked, d).map(Unused)
+    }
+}

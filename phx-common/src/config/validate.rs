@@ -23,6 +23,7 @@ pub fn cross_check(inv: &Inventory, p: &mut Problems) {
             cycles(inv, &mut rest);
             ca_present(inv, &mut rest);
             super::mounts::check(inv, &mut rest);
+            super::unhandled::check(inv, &mut rest);
             rest
         },
         || {

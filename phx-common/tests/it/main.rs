@@ -12,4 +12,5 @@ mod input_trust;
 mod load_upstream;
 mod no_value_tree;
 mod streamed_load;
+mod unhandled;
 mod validation;

@@ -36,19 +36,6 @@ fn running_all(root: &Path, dir: &Path) {
     }
 }
 
-/// Proxmox's standard templates carry curl and ca-certificates (the key
-/// fetch needs them): recorded as installed, as the image has them.
-fn standard_template_packages(root: &Path, ct: u32) {
-    let status = rootfs(root, ct).join("var/lib/dpkg/status");
-    let mut text = read(status.clone());
-    for p in ["ca-certificates", "curl"] {
-        text.push_str(&format!(
-            "Package: {p}\nStatus: install ok installed\nVersion: 1\n\n"
-        ));
-    }
-    std::fs::write(status, text).unwrap();
-}
-
 #[test]
 fn features_install_once_and_a_second_run_only_runs_guards() {
     let dir = docker_config();

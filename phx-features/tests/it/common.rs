@@ -133,3 +133,16 @@ pub fn no_vms(dir: &Path) {
     doc["vms"] = serde_json::json!([]);
     std::fs::write(&p, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
 }
+
+/// Proxmox's standard templates carry curl and ca-certificates (the key
+/// fetch needs them): recorded as installed, as the image has them.
+pub fn standard_template_packages(root: &Path, ct: u32) {
+    let status = rootfs(root, ct).join("var/lib/dpkg/status");
+    let mut text = read(status.clone());
+    for p in ["ca-certificates", "curl"] {
+        text.push_str(&format!(
+            "Package: {p}\nStatus: install ok installed\nVersion: 1\n\n"
+        ));
+    }
+    std::fs::write(status, text).unwrap();
+}

@@ -1,8 +1,9 @@
 //! The workspace's dependency rules (docs/design.md, "Architecture"), read from
 //! `cargo metadata`: phx-plan (the plan format) depends on no workspace
 //! crate; the executor on phx-plan only, never on the configuration loader;
-//! phx-common on phx-plan; tools on phx-common and phx-plan (phx-features
-//! and phx-lxc also on phx-recipes), never on each other or on the executor;
+//! phx-common on phx-plan; tools on phx-common and phx-plan, never on each
+//! other or on the executor (phx-features and phx-lxc also on phx-recipes,
+//! the feature recipes' library);
 //! test, benchmark and packaging crates are never a normal dependency of
 //! anything.
 
@@ -26,7 +27,8 @@ fn allowed(krate: &str) -> Vec<&'static str> {
             .into_iter()
             .chain(phx_common::registry::shipped())
             .collect(),
-        // The two planners that run features share their recipes.
+        // The feature recipes, a library shared by the two planners that run
+        // features (containers: phx-features; golden templates: phx-lxc).
         "phx-features" | "phx-lxc" => vec!["phx-common", "phx-plan", "phx-recipes"],
         // Every tool: the shared model and the plan format, nothing else of ours.
         _ => vec!["phx-common", "phx-plan"],

@@ -1,8 +1,9 @@
 //! What LXC and VM entries share: the keys of `GuestCommon` and the guest's
 //! network interface.
 
+use super::super::dup::Step;
 use super::super::model::*;
-use super::super::raw::{show_str, List, Obj, OneOrMany, Scalar};
+use super::super::raw::{show_str, List, Obj, OneOrMany, Scalar, Unused};
 use super::super::reader::{At, Reader};
 use super::firewall::{firewall, RawFirewall};
 use super::lxc::mac;
@@ -21,8 +22,8 @@ section! {
         "firewall" => firewall: Obj<RawFirewall>,
         "traefik_service" => traefik_service: OneOrMany<RawTraefikService>,
         "dependencies" => dependencies: List<Scalar>,
+        "portainer_role" => portainer_role: Scalar,
     }
-    quiet: ["portainer_role"]
 }
 
 section! {
@@ -35,6 +36,33 @@ section! {
         "nameservers" => nameservers: List<Scalar>,
         "nameserver" => nameserver: List<Scalar>,
         "mac_address" => mac_address: Scalar,
+    }
+}
+
+const ROLE: &str = "a role name (lowercase letters, digits, '_' or '-'; at most 32)";
+
+/// What `portainer_role` may spell; which roles mean something is
+/// phx-recipes' business (the `portainer` feature refuses the others).
+fn is_role(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 32
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}
+
+/// Notes a key no tool acts on (`v` given and not null) in `out`, and the
+/// duplicate keys inside its value.
+pub fn unused(
+    r: &mut Reader,
+    at: &At,
+    key: &'static str,
+    v: Option<Unused>,
+    out: &mut Vec<&'static str>,
+) {
+    if let Some(Unused(dups)) = v {
+        let below = dups.into_iter().map(|d| d.under(Step::Key(key.into())));
+        r.duplicates(at, below.collect());
+        out.push(key);
     }
 }
 
@@ -96,6 +124,10 @@ pub fn common(
             .dependencies
             .map(|x| ids(r, &at.key("dependencies"), x))
             .unwrap_or_default(),
+        portainer_role: r.opt(at, "portainer_role", g.portainer_role, |r, at, v| {
+            r.token(at, v, is_role, ROLE)
+        }),
+        unhandled: Vec::new(),
         path: at.render(),
     }
 }
