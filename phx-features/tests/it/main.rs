@@ -5,3 +5,4 @@
 mod apply;
 mod common;
 mod plan;
+mod real_root;
