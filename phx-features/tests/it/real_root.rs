@@ -197,7 +197,11 @@ fn base_setup_with_the_real_apt_get_in_a_debian_12_root() {
     // Again: nothing changes, and only guards run (no apt-get, no locale-gen).
     std::fs::write(root.join("pct.log"), "").unwrap();
     let (second, _) = apply(root, &plan_file);
-    assert_eq!(changed(&second), Vec::<String>::new(), "{second:?}");
+    assert_eq!(
+        changed(&second),
+        Vec::<String>::new(),
+        "the second run changed these steps"
+    );
     let log = read(root.join("pct.log"));
     assert!(!log.is_empty(), "the guards ran through pct exec");
     for line in log.lines() {
