@@ -18,7 +18,7 @@
 use crate::common::*;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 const CT: u32 = 900;
 const DOCKER_CT: u32 = 110;
@@ -121,7 +121,7 @@ fn inside(root: &Path, ct: u32, argv: &[&str]) -> String {
 
 /// phx-apply on the plan file, under the node, with the double's network:
 /// the outcome of every step.
-fn apply(root: &Path, plan: &Path) -> (Vec<Value>, Output) {
+fn apply(root: &Path, plan: &Path) -> Vec<Value> {
     let out = Command::new(assert_cmd::cargo::cargo_bin("phx-apply"))
         .arg("--root")
         .arg(root)
@@ -138,8 +138,7 @@ fn apply(root: &Path, plan: &Path) -> (Vec<Value>, Output) {
         String::from_utf8_lossy(&out.stdout)
     );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let outcomes = report["outcomes"].as_array().unwrap().clone();
-    (outcomes, out)
+    report["outcomes"].as_array().unwrap().clone()
 }
 
 fn changed(outcomes: &[Value]) -> Vec<String> {
@@ -229,7 +228,7 @@ fn base_setup_with_the_real_apt_get_in_a_debian_12_root() {
     let plan_file = dir.path().join("plan.jsonl");
     std::fs::write(&plan_file, &plan).unwrap();
 
-    let (first, _) = apply(root, &plan_file);
+    let first = apply(root, &plan_file);
     assert!(!changed(&first).is_empty(), "{first:?}");
     let log = read(root.join("pct.log"));
     // One index refresh for base_setup; docker's needs one more, to have
@@ -250,7 +249,7 @@ fn base_setup_with_the_real_apt_get_in_a_debian_12_root() {
     // locale-gen, no double changing anything).
     std::fs::write(root.join("pct.log"), "").unwrap();
     std::fs::remove_file(rootfs(root, DOCKER_CT).join("var/log/phx-doubles.log")).unwrap();
-    let (second, _) = apply(root, &plan_file);
+    let second = apply(root, &plan_file);
     assert_eq!(
         changed(&second),
         Vec::<String>::new(),
