@@ -1,6 +1,7 @@
 //! phx-features' integration tests: plans on the upstream fixture and the
 //! example, refusals, and plans applied with the pct double (a chrooted root
-//! per container) and the guest-program doubles inside.
+//! per container) and the guest-program doubles inside; base_setup (and
+//! docker, Docker's packages through a double) in a real Debian 12 root.
 
 mod apply;
 mod common;
