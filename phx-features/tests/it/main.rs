@@ -1,8 +1,10 @@
 //! phx-features' integration tests: plans on the upstream fixture and the
 //! example, refusals, and plans applied with the pct double (a chrooted root
-//! per container) and the guest-program doubles inside.
+//! per container) and the guest-program doubles inside; base_setup (and
+//! docker, Docker's packages through a double) in a real Debian 12 root.
 
 mod apply;
 mod common;
 mod plan;
+mod real_root;
 mod recipes;

@@ -153,3 +153,147 @@ fn a_clone_starts_with_its_source_root_and_destroy_removes_it() {
     assert_eq!(pct(r, &["destroy", "401"], "").0, 0);
     assert!(!rootfs(r, "401").exists());
 }
+
+/// A tiny REAL root in the pct double's template-root: its own /usr with
+/// the host's sh, env, cat and ls and the libraries they load (as `ldd`
+/// names them), its own passwd — what an unpacked template brings, without
+/// the Debian tarball the real-root recipe test uses.
+fn real_template_root(root: &Path) {
+    let t = root.join("var/lib/pct-double/template-root");
+    for d in ["usr/bin", "usr/lib", "usr/lib64", "etc", "tmp"] {
+        std::fs::create_dir_all(t.join(d)).unwrap();
+    }
+    for link in ["bin", "sbin", "lib", "lib64"] {
+        if let Ok(to) = std::fs::read_link(Path::new("/").join(link)) {
+            std::os::unix::fs::symlink(to, t.join(link)).unwrap();
+        }
+    }
+    let progs = ["/usr/bin/sh", "/usr/bin/env", "/usr/bin/cat", "/usr/bin/ls"];
+    let ldd = Command::new("ldd").args(progs).output().unwrap();
+    let libs: Vec<String> = String::from_utf8(ldd.stdout)
+        .unwrap()
+        .split_whitespace()
+        .filter(|w| w.starts_with('/') && !w.ends_with(':'))
+        .map(str::to_string)
+        .collect();
+    for f in progs.iter().map(|p| p.to_string()).chain(libs) {
+        let to = t.join(f.trim_start_matches('/'));
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(&f, &to).unwrap_or_else(|e| panic!("{f}: {e}"));
+    }
+    std::fs::write(t.join("etc/passwd"), "root:x:0:0:template:/root:/bin/sh\n").unwrap();
+}
+
+#[test]
+fn a_real_root_runs_alone_with_its_own_usr_and_no_network_unless_asked() {
+    let root = tempfile::tempdir().unwrap();
+    let r = root.path();
+    real_template_root(r);
+    running(r, "500");
+    assert_eq!(
+        std::fs::read_to_string(rootfs(r, "500").join("etc/passwd")).unwrap(),
+        "root:x:0:0:template:/root:/bin/sh\n",
+        "the real root's own /etc is kept, not replaced by the skeleton's"
+    );
+    let (code, out, err) = pct(
+        r,
+        &[
+            "exec",
+            "500",
+            "--",
+            "sh",
+            "-c",
+            // The host's /usr has python3 (the double runs on it); the
+            // container's does not. Its /usr is its own and writable.
+            "ls /usr/bin; echo mine > /usr/bin/mine; cat /etc/hostname; cat /proc/net/dev",
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    let mut lines = out.lines();
+    let listed: Vec<&str> = lines.by_ref().take(4).collect();
+    assert_eq!(
+        listed,
+        ["cat", "env", "ls", "sh"],
+        "only the root's own /usr: {out}"
+    );
+    assert_eq!(lines.next(), Some("CT500"));
+    assert_eq!(
+        std::fs::read_to_string(rootfs(r, "500").join("usr/bin/mine")).unwrap(),
+        "mine\n"
+    );
+    // /proc/net/dev lists the reader's network namespace: loopback alone.
+    let ifaces: Vec<&str> = lines
+        .skip(2)
+        .map(|l| l.split(':').next().unwrap().trim())
+        .collect();
+    assert_eq!(ifaces, ["lo"], "no network by default: {out}");
+
+    // Opted in: the host's interfaces and its resolv.conf.
+    let out = Command::new(double("pct"))
+        .args([
+            "exec",
+            "500",
+            "--",
+            "cat",
+            "/proc/net/dev",
+            "/etc/resolv.conf",
+        ])
+        .env("PHX_ROOT", r)
+        .env("PCT_DOUBLE_NETWORK", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Names only: the byte counters move between two reads.
+    let names = |dev: &str| -> Vec<String> {
+        dev.lines()
+            .skip(2)
+            .filter_map(|l| l.split_once(':'))
+            .map(|(n, _)| n.trim().to_string())
+            .collect()
+    };
+    let seen = String::from_utf8(out.stdout).unwrap();
+    let host_dev = std::fs::read_to_string("/proc/net/dev").unwrap();
+    assert_eq!(names(&seen), names(&host_dev), "the host's network: {seen}");
+    let host_resolv = std::fs::read_to_string("/etc/resolv.conf").unwrap();
+    assert!(
+        seen.ends_with(&host_resolv),
+        "the host's resolv.conf: {seen}"
+    );
+    let out = Command::new(double("pct"))
+        .args(["exec", "500", "--", "true"])
+        .env("PHX_ROOT", r)
+        .env("PCT_DOUBLE_NETWORK", "yes")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(255), "an unclear opt-in is refused");
+}
+
+#[test]
+fn push_into_a_real_root_writes_its_usr_and_stays_inside_it() {
+    let root = tempfile::tempdir().unwrap();
+    let r = root.path();
+    real_template_root(r);
+    running(r, "501");
+    let src = r.join("src.txt");
+    std::fs::write(&src, "pushed\n").unwrap();
+    let s = src.to_str().unwrap();
+    let (code, _, err) = pct(r, &["push", "501", s, "/usr/bin/pushed"], "");
+    assert_eq!(code, 0, "a real root's /usr is its own: {err}");
+    // An absolute symlink inside the container points into the container.
+    let outside = tempfile::tempdir().unwrap();
+    let host_dir = outside.path().to_str().unwrap().to_string();
+    std::os::unix::fs::symlink(&host_dir, rootfs(r, "501").join("etc/away")).unwrap();
+    std::fs::create_dir_all(rootfs(r, "501").join(host_dir.trim_start_matches('/'))).unwrap();
+    let (code, _, err) = pct(r, &["push", "501", s, "/etc/away/f"], "");
+    assert_eq!(code, 0, "{err}");
+    assert!(!outside.path().join("f").exists(), "written on the host");
+    assert!(rootfs(r, "501")
+        .join(host_dir.trim_start_matches('/'))
+        .join("f")
+        .exists());
+}
