@@ -70,9 +70,16 @@ pub fn estate(config: &Path) -> tempfile::TempDir {
         pct(root.path(), &["create", &id, template]);
         pct(root.path(), &["start", &id]);
     }
-    for vm in inv.vms.iter().filter(|v| v.guest.start_at_boot && !v.is_template) {
+    for vm in inv
+        .vms
+        .iter()
+        .filter(|v| v.guest.start_at_boot && !v.is_template)
+    {
         let id = vm.guest.id.to_string();
-        qm(root.path(), &["create", &id, "--name", "vm", "--agent", "1"]);
+        qm(
+            root.path(),
+            &["create", &id, "--name", "vm", "--agent", "1"],
+        );
         qm(root.path(), &["start", &id]);
     }
     root

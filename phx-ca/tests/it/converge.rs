@@ -151,7 +151,10 @@ fn first_run_builds_everything_and_the_second_changes_nothing() {
         .lines()
         .filter(|l| l.contains("guest exec") && !l.contains("phx-probe"))
         .collect();
-    assert!(not_guards.is_empty(), "second run in VM 1001: {not_guards:#?}");
+    assert!(
+        not_guards.is_empty(),
+        "second run in VM 1001: {not_guards:#?}"
+    );
     assert!(qm_again.contains("guest cmd 1001 ping"), "{qm_again}");
     // And a check of the converged estate agrees.
     let check = run_with(&steps, r, true, true);
