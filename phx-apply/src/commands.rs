@@ -31,7 +31,12 @@ impl Run<'_> {
     pub(crate) fn guard(&self, on: Option<Guest>, argv: &[String]) -> Result<bool, String> {
         match self.run_on(on, argv, self.opts.command_timeout) {
             Ok(r) => Ok(r.ok()),
-            Err(e) if on.is_none() && e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            // A missing program is a failed guard (a container's guard is
+            // `pct exec …` argv, as before VMs); a VM's agent that cannot
+            // run it is an error, with qm's message.
+            Err(e) if !on.is_some_and(Guest::is_vm) && e.kind() == std::io::ErrorKind::NotFound => {
+                Ok(false)
+            }
             Err(e) => Err(format!("guard {}: {e}", self.show_on(on, argv))),
         }
     }
