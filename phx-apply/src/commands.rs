@@ -12,7 +12,12 @@ use std::time::Duration;
 
 impl Run<'_> {
     /// Runs `argv` on the host or in guest `on`.
-    fn run_on(&self, on: Option<Guest>, argv: &[String], timeout: Duration) -> std::io::Result<Ran> {
+    fn run_on(
+        &self,
+        on: Option<Guest>,
+        argv: &[String],
+        timeout: Duration,
+    ) -> std::io::Result<Ran> {
         match on {
             None => run::run_within(argv, self.opts, None, timeout),
             Some(g) => self.run_in(g, argv, None, timeout),
@@ -58,7 +63,11 @@ impl Run<'_> {
                     return outcome(
                         step,
                         Status::Ok,
-                        format!("{} (unless: {} succeeded)", c.desc, self.show_on(on, unless)),
+                        format!(
+                            "{} (unless: {} succeeded)",
+                            c.desc,
+                            self.show_on(on, unless)
+                        ),
                     )
                 }
                 Ok(false) => {}
@@ -107,7 +116,10 @@ impl Run<'_> {
                     return outcome(
                         step,
                         Status::Ok,
-                        format!("notified, but only_if: {} failed", self.show_on(on, only_if)),
+                        format!(
+                            "notified, but only_if: {} failed",
+                            self.show_on(on, only_if)
+                        ),
                     )
                 }
                 Ok(true) => {}

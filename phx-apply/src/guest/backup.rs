@@ -7,9 +7,9 @@
 
 use super::scripts::{MISSING_DIRS, SAVE};
 use super::{script, Run};
-use phx_plan::Guest;
 use crate::manifest::{self, Entry};
 use anyhow::{bail, Context};
+use phx_plan::Guest;
 
 /// Where in every guest its backups are kept, one directory per run.
 pub const GUEST_BACKUPS: &str = "/var/lib/phoenix/backups";
@@ -66,7 +66,10 @@ impl Run<'_> {
             bail!("{guest}: backing up {path} failed: {}", r.output());
         }
         let Some(entry) = parse_saved(guest, path, &r.stdout) else {
-            bail!("{guest}: backing up {path}: unexpected report {:?}", r.stdout);
+            bail!(
+                "{guest}: backing up {path}: unexpected report {:?}",
+                r.stdout
+            );
         };
         let dir = self.open_backup_dir()?;
         manifest::append(&dir, &entry)

@@ -30,7 +30,11 @@ pub fn check(step: &Step, bad: &mut impl FnMut(String)) {
         return;
     };
     if !ctid_ok(guest.id()) {
-        let (key, what) = if guest.is_vm() { ("vmid", "VM") } else { ("ctid", "CT") };
+        let (key, what) = if guest.is_vm() {
+            ("vmid", "VM")
+        } else {
+            ("ctid", "CT")
+        };
         bad(format!(
             "{key} {} is not a {what} id (100 to 999999999, as Proxmox accepts)",
             guest.id()
@@ -44,7 +48,11 @@ pub fn check(step: &Step, bad: &mut impl FnMut(String)) {
             }
             check_mode(f.mode.as_deref(), false, bad);
             check_size(f.content.as_ref().map_or(0, String::len), bad);
-            if let Some(why) = f.content.as_ref().and_then(|c| super::too_big(guest, c.len())) {
+            if let Some(why) = f
+                .content
+                .as_ref()
+                .and_then(|c| super::too_big(guest, c.len()))
+            {
                 bad(why);
             }
             if let Some(src) = &f.content_from {

@@ -25,7 +25,7 @@ use crate::check::MAX_CONTENT_BYTES;
 use crate::nofollow::read_regular;
 use crate::run::Ran;
 use anyhow::{bail, Context};
-use phx_plan::{GuestCommandStep, GuestFileStep, GuestJsonStep, GuestSecretStep, Guest, Step};
+use phx_plan::{Guest, GuestCommandStep, GuestFileStep, GuestJsonStep, GuestSecretStep, Step};
 use scripts::{framed, META, PROBE, REWRITE, SECRET, WRITE};
 
 /// `sh -c BODY NAME ARGS…`: one of the fixed scripts, run in a guest.
@@ -267,7 +267,8 @@ impl Run<'_> {
                 self.guest_wrote(ct, &f.path, Some(sum))?;
                 self.owe(&f.notify)?;
                 let r = self.exec(
-                    ct, &script("phx-write", WRITE, &args),
+                    ct,
+                    &script("phx-write", WRITE, &args),
                     Some(&framed(content.as_bytes())),
                 )?;
                 if !r.ok() {
@@ -310,10 +311,9 @@ impl Run<'_> {
             Ok(true) => return Ok(outcome(step, Status::Ok, format!("{label} (exists, kept)"))),
             Ok(false) => {}
             Err(e) => {
-                return Ok(self.not_yet(
-                    step,
-                    format!("{}: cannot inspect {}: {e}", s.guest, s.path),
-                ))
+                return Ok(
+                    self.not_yet(step, format!("{}: cannot inspect {}: {e}", s.guest, s.path))
+                )
             }
         }
         let mut o = outcome(step, Status::Changed, format!("{label} (new secret)"));
@@ -329,7 +329,8 @@ impl Run<'_> {
         self.guest_created(s.guest, &s.path)?;
         self.guest_wrote(s.guest, &s.path, None)?;
         let r = self.exec(
-            s.guest, &script("phx-secret", SECRET, &[&s.path, &bytes, &mode]),
+            s.guest,
+            &script("phx-secret", SECRET, &[&s.path, &bytes, &mode]),
             None,
         )?;
         if !r.ok() {
@@ -408,7 +409,8 @@ impl Run<'_> {
         self.guest_wrote(j.guest, &j.path, Some(sum))?;
         self.owe(&j.notify)?;
         let r = self.exec(
-            j.guest, &script("phx-rewrite", REWRITE, &[&j.path]),
+            j.guest,
+            &script("phx-rewrite", REWRITE, &[&j.path]),
             Some(&framed(body.as_bytes())),
         )?;
         if !r.ok() {

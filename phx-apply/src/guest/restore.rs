@@ -22,8 +22,8 @@ use crate::manifest::{self, Entry};
 use crate::rollback::Done;
 use crate::run::{run, Ran};
 use crate::Options;
-use phx_plan::Guest;
 use anyhow::{bail, Context};
+use phx_plan::Guest;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -37,7 +37,12 @@ pub struct GuestRollback {
 }
 
 /// `argv` run in `guest` with `input`, within the command timeout.
-fn in_guest(opts: &Options, guest: Guest, argv: &[String], input: Option<&[u8]>) -> std::io::Result<Ran> {
+fn in_guest(
+    opts: &Options,
+    guest: Guest,
+    argv: &[String],
+    input: Option<&[u8]>,
+) -> std::io::Result<Ran> {
     via::run_in(opts, guest, argv, input, opts.command_timeout)
 }
 
@@ -107,8 +112,13 @@ pub fn verify(opts: &Options, backup_dir: &Path) -> anyhow::Result<GuestRollback
                 continue;
             };
             let b = backup_path(&out.run_id, path);
-            let r = in_guest(opts, ctid, &script("phx-check-backup", CHECK_BACKUP, &[&b]), None)
-                .with_context(|| format!("{ctid}: checking the backup of {path}"))?;
+            let r = in_guest(
+                opts,
+                ctid,
+                &script("phx-check-backup", CHECK_BACKUP, &[&b]),
+                None,
+            )
+            .with_context(|| format!("{ctid}: checking the backup of {path}"))?;
             let mut lines = r.stdout.lines();
             let found = (lines.next(), lines.next().and_then(|l| l.split(' ').next()));
             match found {
@@ -119,9 +129,7 @@ pub fn verify(opts: &Options, backup_dir: &Path) -> anyhow::Result<GuestRollback
                     )))
                 }
                 (Some("absent"), _) => {
-                    return Err(refuse(format!(
-                        "{ctid}: the backup of {path} is missing"
-                    )))
+                    return Err(refuse(format!("{ctid}: the backup of {path} is missing")))
                 }
                 (Some(s), Some(h)) if s == size.to_string() && h == sha256 => {}
                 _ => {
@@ -206,9 +214,7 @@ impl GuestRollback {
                             .lines
                             .push(format!("removed {ctid}: {path} (the run created it)")),
                         Ok(r) if r.code == Some(CHANGED_SINCE) => kept(done, ctid, path),
-                        Ok(r) => {
-                            failed.push(format!("{ctid}: {path} not removed: {}", r.output()))
-                        }
+                        Ok(r) => failed.push(format!("{ctid}: {path} not removed: {}", r.output())),
                         Err(e) => failed.push(format!("{ctid}: {path} not removed: {e}")),
                     }
                 }

@@ -179,7 +179,18 @@ mod tests {
         let a = host_argv(Guest::Vm(1001), &["cat".into()], true, T);
         assert_eq!(
             a,
-            ["qm", "guest", "exec", "1001", "--timeout", "600", "--pass-stdin", "1", "--", "cat"]
+            [
+                "qm",
+                "guest",
+                "exec",
+                "1001",
+                "--timeout",
+                "600",
+                "--pass-stdin",
+                "1",
+                "--",
+                "cat"
+            ]
         );
         let c = host_argv(Guest::Ct(101), &["cat".into()], true, T);
         assert_eq!(c, ["pct", "exec", "101", "--", "cat"]);
@@ -190,10 +201,19 @@ mod tests {
         // As qm prints it: pretty, canonical, booleans as 1/0.
         let out = "{\n   \"err-data\" : \"warn\\n\",\n   \"exitcode\" : 3,\n   \"exited\" : 1,\n   \"out-data\" : \"caf\u{00c3}\u{00a9}\\n\"\n}\n";
         let r = decode(Guest::Vm(7), "x", T, qm(0, out)).unwrap();
-        assert_eq!((r.code, r.stdout.as_str(), r.stderr.as_str()), (Some(3), "café\n", "warn\n"));
+        assert_eq!(
+            (r.code, r.stdout.as_str(), r.stderr.as_str()),
+            (Some(3), "café\n", "warn\n")
+        );
         let r = decode(Guest::Vm(7), "x", T, qm(0, r#"{"exited":1,"signal":9}"#)).unwrap();
         assert_eq!(r.code, None);
-        let r = decode(Guest::Vm(7), "x", T, qm(0, r#"{"exited":true,"exitcode":0}"#)).unwrap();
+        let r = decode(
+            Guest::Vm(7),
+            "x",
+            T,
+            qm(0, r#"{"exited":true,"exitcode":0}"#),
+        )
+        .unwrap();
         assert!(r.ok() && r.stdout.is_empty());
     }
 
@@ -201,13 +221,32 @@ mod tests {
     fn qm_failing_a_timeout_and_truncated_output_are_errors_naming_the_vm() {
         let mut failed = qm(255, "");
         failed.stderr = "No QEMU guest agent configured\n".into();
-        let e = decode(Guest::Vm(7), "x", T, failed).unwrap_err().to_string();
-        assert!(e.contains("VM 7") && e.contains("No QEMU guest agent configured"), "{e}");
-        let e = decode(Guest::Vm(7), "apt-get", T, qm(0, "{\n   \"pid\" : 4242\n}\n")).unwrap_err();
+        let e = decode(Guest::Vm(7), "x", T, failed)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("VM 7") && e.contains("No QEMU guest agent configured"),
+            "{e}"
+        );
+        let e = decode(
+            Guest::Vm(7),
+            "apt-get",
+            T,
+            qm(0, "{\n   \"pid\" : 4242\n}\n"),
+        )
+        .unwrap_err();
         assert_eq!(e.kind(), std::io::ErrorKind::TimedOut);
-        assert!(e.to_string().contains("pid 4242") && e.to_string().contains("600 s"), "{e}");
-        let e = decode(Guest::Vm(7), "cat", T, qm(0, r#"{"exited":1,"exitcode":0,"out-truncated":1}"#))
-            .unwrap_err();
+        assert!(
+            e.to_string().contains("pid 4242") && e.to_string().contains("600 s"),
+            "{e}"
+        );
+        let e = decode(
+            Guest::Vm(7),
+            "cat",
+            T,
+            qm(0, r#"{"exited":1,"exitcode":0,"out-truncated":1}"#),
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("out-truncated"), "{e}");
         assert!(decode(Guest::Vm(7), "x", T, qm(0, "garbage")).is_err());
     }

@@ -111,8 +111,10 @@ fn vm_with_files() -> (tempfile::TempDir, Vec<u8>) {
     put_vm(r, VM, CONF, b"old\n", 0o640, 65534);
     let ca = format!(
         "{}\n",
-        serde_json::to_string_pretty(&json!({"authority": {"claims": {"defaultTLSCertDuration": "24h"}}, "key": "K"}))
-            .unwrap()
+        serde_json::to_string_pretty(
+            &json!({"authority": {"claims": {"defaultTLSCertDuration": "24h"}}, "key": "K"})
+        )
+        .unwrap()
     );
     put_vm(r, VM, CA_JSON, ca.as_bytes(), 0o600, 1000);
     (root, ca.into_bytes())
@@ -131,11 +133,20 @@ fn a_vms_files_commands_and_handlers_go_through_its_guest_agent_and_roll_back() 
         report.outcomes
     );
     assert_eq!(stat_vm(r, VM, CONF), (b"new content\n".to_vec(), 0o600, 0));
-    assert_eq!(stat_vm(r, VM, "/etc/app/sub/new.conf").0, b"made by the run\n");
+    assert_eq!(
+        stat_vm(r, VM, "/etc/app/sub/new.conf").0,
+        b"made by the run\n"
+    );
     let (merged, mode, uid) = stat_vm(r, VM, CA_JSON);
     let merged: serde_json::Value = serde_json::from_slice(&merged).unwrap();
-    assert_eq!(merged["authority"]["claims"]["defaultTLSCertDuration"], "48h");
-    assert_eq!((merged["key"].as_str(), mode, uid), (Some("K"), 0o600, 1000));
+    assert_eq!(
+        merged["authority"]["claims"]["defaultTLSCertDuration"],
+        "48h"
+    );
+    assert_eq!(
+        (merged["key"].as_str(), mode, uid),
+        (Some("K"), 0o600, 1000)
+    );
     let secret = stat_vm(r, VM, "/etc/app/secret").0;
     assert_eq!(secret.len(), 32);
     assert_eq!(stat_vm(r, VM, "/root/handled").0, b"handled\n");
@@ -147,7 +158,13 @@ fn a_vms_files_commands_and_handlers_go_through_its_guest_agent_and_roll_back() 
     assert!(log[0].ends_with(" ping"), "{log:#?}");
     // Content and secrets travel on stdin: never in a process's arguments.
     let text = log.join("\n");
-    for never in ["new content", "made by the run", "48h", "K\"", &String::from_utf8(secret).unwrap()] {
+    for never in [
+        "new content",
+        "made by the run",
+        "48h",
+        "K\"",
+        &String::from_utf8(secret).unwrap(),
+    ] {
         assert!(!text.contains(never), "{never:?} in qm.log:\n{text}");
     }
     assert!(text.contains("--pass-stdin 1"), "{text}");
@@ -158,24 +175,50 @@ fn a_vms_files_commands_and_handlers_go_through_its_guest_agent_and_roll_back() 
     let ok: Vec<Status> = again.outcomes.iter().map(|o| o.status).collect();
     assert_eq!(
         ok,
-        [Status::Ok, Status::Ok, Status::Ok, Status::Ok, Status::Ok, Status::Skipped],
+        [
+            Status::Ok,
+            Status::Ok,
+            Status::Ok,
+            Status::Ok,
+            Status::Ok,
+            Status::Skipped
+        ],
         "{:?}",
         again.outcomes
     );
     let rerun = qm_log(r)[mark..].join("\n");
-    for writer in ["phx-write", "phx-rewrite", "phx-secret", "phx-save", "phx-meta", "echo ran", "echo handled"] {
+    for writer in [
+        "phx-write",
+        "phx-rewrite",
+        "phx-secret",
+        "phx-save",
+        "phx-meta",
+        "echo ran",
+        "echo handled",
+    ] {
         assert!(!rerun.contains(writer), "{writer} ran again:\n{rerun}");
     }
     assert_eq!(stat_vm(r, VM, "/root/ran").0, b"ran\n");
 
     let dir = report.backup_dir.expect("the run has a backup");
     let done = phx_apply::rollback::rollback_and_rerun(&opts(r), &dir).unwrap();
-    assert_eq!(stat_vm(r, VM, CONF), (b"old\n".to_vec(), 0o640, 65534), "{done:?}");
+    assert_eq!(
+        stat_vm(r, VM, CONF),
+        (b"old\n".to_vec(), 0o640, 65534),
+        "{done:?}"
+    );
     assert_eq!(stat_vm(r, VM, CA_JSON).0, ca);
     assert!(!in_vm(r, VM, "/etc/app/sub").exists(), "{done:?}");
-    assert!(done.lines.contains(&format!("restored VM {VM}: {CONF}")), "{done:?}");
+    assert!(
+        done.lines.contains(&format!("restored VM {VM}: {CONF}")),
+        "{done:?}"
+    );
     // The handler the run ran is run again in the VM, on the old files.
-    assert_eq!(stat_vm(r, VM, "/root/handled").0, b"handled\nhandled\n", "{done:?}");
+    assert_eq!(
+        stat_vm(r, VM, "/root/handled").0,
+        b"handled\nhandled\n",
+        "{done:?}"
+    );
 }
 
 #[test]
@@ -196,7 +239,11 @@ fn a_vm_whose_agent_cannot_answer_fails_its_steps_with_qms_message() {
         let o = &report.outcomes[0];
         assert_eq!(o.status, Status::Failed, "{o:?}");
         assert!(o.detail.contains(says), "{}", o.detail);
-        assert!(o.detail.contains(&format!("qm guest cmd {vmid} ping")), "{}", o.detail);
+        assert!(
+            o.detail.contains(&format!("qm guest cmd {vmid} ping")),
+            "{}",
+            o.detail
+        );
         assert!(!in_vm(r, vmid, CONF).exists());
         // Through the command line: exit 1, qm's message on the report.
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_phx-apply"))
