@@ -283,3 +283,43 @@ pub fn read_prefix(dir: &Path) -> anyhow::Result<(Vec<Entry>, Option<anyhow::Err
     }
     Ok((entries, None))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Entry;
+    use phx_plan::Guest;
+
+    #[test]
+    fn a_containers_lines_are_as_before_vms_and_a_vms_say_so() {
+        let ct = Entry::GuestCreated {
+            ctid: 101,
+            vm: false,
+            path: "/x".into(),
+        };
+        let line = serde_json::to_string(&ct).unwrap();
+        assert_eq!(line, r#"{"guest_created":{"ctid":101,"path":"/x"}}"#);
+        let vm = Entry::GuestCreated {
+            ctid: 1001,
+            vm: true,
+            path: "/x".into(),
+        };
+        let vm_line = serde_json::to_string(&vm).unwrap();
+        assert_eq!(
+            vm_line,
+            r#"{"guest_created":{"ctid":1001,"vm":true,"path":"/x"}}"#
+        );
+        assert_eq!(
+            serde_json::from_str::<Entry>(&line).unwrap().guest(),
+            Some(Guest::Ct(101))
+        );
+        assert_eq!(
+            serde_json::from_str::<Entry>(&vm_line).unwrap().guest(),
+            Some(Guest::Vm(1001))
+        );
+        let h = Entry::GuestHandler {
+            vmid: 1001,
+            argv: vec!["true".into()],
+        };
+        assert_eq!(h.guest(), Some(Guest::Vm(1001)));
+    }
+}

@@ -150,6 +150,7 @@ fn a_vms_files_commands_and_handlers_go_through_its_guest_agent_and_roll_back() 
     let secret = stat_vm(r, VM, "/etc/app/secret").0;
     assert_eq!(secret.len(), 32);
     assert_eq!(stat_vm(r, VM, "/root/handled").0, b"handled\n");
+    assert_eq!(report.handlers_fired(), ["s5"]);
 
     let log = qm_log(r)[before..].to_vec();
     // The agent is asked once, before the first command in the VM.
