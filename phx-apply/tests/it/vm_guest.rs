@@ -291,3 +291,41 @@ fn a_vms_file_too_big_for_qms_stdin_fails_before_anything_is_backed_up() {
     assert_eq!(stat_vm(r, VM, CONF).0, b"old\n");
     assert!(!qm_log(r).iter().any(|l| l.contains("phx-save")));
 }
+
+#[test]
+fn a_pruned_run_takes_a_vms_in_guest_backups_and_a_stopped_vm_holds_the_run() {
+    let (root, _) = vm_with_files();
+    let r = root.path();
+    let keep = |n| Options {
+        keep_backups: n,
+        ..opts(r)
+    };
+    let backups = |id: &str| in_vm(r, VM, &format!("/var/lib/phoenix/backups/{id}"));
+    let id = |rep: &phx_apply::Report| {
+        let dir = rep.backup_dir.as_ref().expect("the run has a backup");
+        dir.file_name().unwrap().to_string_lossy().into_owned()
+    };
+    let first = id(&apply(&plan(vec![write_conf(VM, "one\n")]), &keep(20)).unwrap());
+    assert!(backups(&first).join("etc/app/app.conf").is_file());
+    let second = apply(&plan(vec![write_conf(VM, "two\n")]), &keep(0)).unwrap();
+    assert!(!backups(&first).exists(), "{:?}", second.pruning);
+    let second = id(&second);
+    // A stopped VM cannot be reached: its run stays, and the report says why.
+    assert!(qm(r, &["stop", &VM.to_string()]).status.success());
+    std::fs::write(r.join("host.conf"), "old\n").unwrap();
+    let host = Action::File(phx_plan::FileStep {
+        path: "/host.conf".into(),
+        content: "new\n".into(),
+        ..Default::default()
+    });
+    let third = apply(&plan(vec![host]), &keep(0)).unwrap();
+    assert!(
+        third
+            .pruning
+            .iter()
+            .any(|l| l.contains(&second) && l.contains(&format!("VM {VM} is not running"))),
+        "{:?}",
+        third.pruning
+    );
+    assert!(backups(&second).is_dir());
+}
