@@ -172,3 +172,19 @@ fn a_refused_plan_exits_2_and_reaches_no_guest() {
         "pct was never called"
     );
 }
+
+#[test]
+fn a_guest_handler_runs_in_a_vm_not_in_a_container() {
+    let h = |guest: phx_plan::Guest| {
+        Action::GuestHandler(phx_plan::GuestHandlerStep {
+            guest,
+            handler: phx_plan::HandlerStep {
+                argv: vec!["true".into()],
+                desc: "d".into(),
+                ..Default::default()
+            },
+        })
+    };
+    refused(h(101.into()), "a guest_handler runs in a VM (vmid)");
+    check_plan(&plan(vec![h(phx_plan::Guest::vm(1001))])).unwrap();
+}
