@@ -7,8 +7,8 @@
 use crate::guest_support::*;
 use phx_apply::{apply, Options, Status};
 use phx_plan::{
-    Action, CommandStep, Guest, GuestCommandStep, GuestFileStep, GuestHandlerStep, GuestJsonStep,
-    GuestSecretStep, HandlerStep, JsonSet,
+    Action, CommandStep, FromGuestStep, Guest, GuestCommandStep, GuestFileStep, GuestHandlerStep,
+    GuestJsonStep, GuestSecretStep, HandlerStep, JsonSet,
 };
 use serde_json::json;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -89,8 +89,15 @@ fn steps() -> Vec<phx_plan::Step> {
                 unless: Some(argv(&["test", "-e", "/root/ran"])),
                 only_if: None,
                 desc: "mark".into(),
-                notify: vec!["s5".into()],
+                notify: vec!["s6".into()],
             },
+        }),
+        Action::FromGuest(FromGuestStep {
+            guest: vm,
+            from: "/etc/app/public.crt".into(),
+            path: "/ssl/public.crt".into(),
+            mode: Some("0644".into()),
+            notify: vec![],
         }),
         Action::GuestHandler(GuestHandlerStep {
             guest: vm,
@@ -117,6 +124,8 @@ fn vm_with_files() -> (tempfile::TempDir, Vec<u8>) {
         .unwrap()
     );
     put_vm(r, VM, CA_JSON, ca.as_bytes(), 0o600, 1000);
+    put_vm(r, VM, "/etc/app/public.crt", b"PUBLIC\xc3\xa9\n", 0o644, 0);
+    std::fs::create_dir_all(r.join("ssl")).unwrap();
     (root, ca.into_bytes())
 }
 
@@ -150,7 +159,12 @@ fn a_vms_files_commands_and_handlers_go_through_its_guest_agent_and_roll_back() 
     let secret = stat_vm(r, VM, "/etc/app/secret").0;
     assert_eq!(secret.len(), 32);
     assert_eq!(stat_vm(r, VM, "/root/handled").0, b"handled\n");
-    assert_eq!(report.handlers_fired(), ["s5"]);
+    assert_eq!(report.handlers_fired(), ["s6"]);
+    // Brought out of the VM byte for byte (qm's one character per byte undone).
+    assert_eq!(
+        std::fs::read(r.join("ssl/public.crt")).unwrap(),
+        "PUBLICé\n".as_bytes()
+    );
 
     let log = qm_log(r)[before..].to_vec();
     // The agent is asked once, before the first command in the VM.
@@ -177,6 +191,7 @@ fn a_vms_files_commands_and_handlers_go_through_its_guest_agent_and_roll_back() 
     assert_eq!(
         ok,
         [
+            Status::Ok,
             Status::Ok,
             Status::Ok,
             Status::Ok,
@@ -210,6 +225,7 @@ fn a_vms_files_commands_and_handlers_go_through_its_guest_agent_and_roll_back() 
     );
     assert_eq!(stat_vm(r, VM, CA_JSON).0, ca);
     assert!(!in_vm(r, VM, "/etc/app/sub").exists(), "{done:?}");
+    assert!(!r.join("ssl/public.crt").exists(), "{done:?}");
     assert!(
         done.lines.contains(&format!("restored VM {VM}: {CONF}")),
         "{done:?}"
