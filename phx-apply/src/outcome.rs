@@ -75,7 +75,7 @@ impl Report {
     pub fn handlers_fired(&self) -> Vec<&str> {
         self.outcomes
             .iter()
-            .filter(|o| matches!(&*o.kind, "handler" | "guest_handler"))
+            .filter(|o| matches!(o.kind, "handler" | "guest_handler"))
             .filter(|o| o.status == Status::Changed)
             .map(|o| o.id.as_str())
             .collect()
