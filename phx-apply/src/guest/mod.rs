@@ -117,7 +117,9 @@ impl Run<'_> {
         timeout: std::time::Duration,
     ) -> std::io::Result<Ran> {
         if let Guest::Vm(vmid) = guest {
-            self.agent(vmid).map_err(std::io::Error::other)?;
+            if let Err(why) = self.agent(vmid) {
+                return Ok(via::not_run(guest, None, &why));
+            }
         }
         via::run_in(self.opts, guest, argv, input, timeout)
     }

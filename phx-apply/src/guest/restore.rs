@@ -54,7 +54,11 @@ pub(super) fn unreachable_why(opts: &Options, guest: Guest) -> Option<String> {
         return Some("guests are not reached under --root without --run-commands".into());
     }
     let ctid = match guest {
-        Guest::Vm(vmid) => return via::ping(opts, vmid).err(),
+        Guest::Vm(vmid) => {
+            return via::ping(opts, vmid)
+                .err()
+                .map(|e| format!("VM {vmid}: {e}"))
+        }
         Guest::Ct(ctid) => ctid,
     };
     let argv = ["pct".to_string(), "status".into(), ctid.to_string()];

@@ -84,8 +84,10 @@ pub fn decode(guest: Guest, prog: &str, timeout: Duration, qm: Ran) -> std::io::
     if !qm.ok() {
         // Agent errors: "No QEMU guest agent configured", "VM N is not
         // running", "QEMU guest agent is not running", "Agent error: …"
-        // (src/PVE/QemuServer/Agent.pm:91-113).
-        return fail(format!("qm guest exec failed: {}", qm.output()));
+        // (src/PVE/QemuServer/Agent.pm:91-113). The command did not run:
+        // qm's status and message stand for it, as pct's do when pct exec
+        // cannot enter a container (a check then says "not there yet").
+        return Ok(not_run(guest, qm.code, &qm.output()));
     }
     let Ok(serde_json::Value::Object(res)) = serde_json::from_str(&qm.stdout) else {
         return fail(format!(
@@ -121,6 +123,16 @@ pub fn decode(guest: Guest, prog: &str, timeout: Duration, qm: Ran) -> std::io::
     })
 }
 
+/// A command that could not be run in `guest`: `code` (qm's, 255 for its
+/// errors) and why, on stderr.
+pub fn not_run(guest: Guest, code: Option<i32>, why: &str) -> Ran {
+    Ran {
+        code: code.or(Some(255)),
+        stdout: String::new(),
+        stderr: format!("{guest}: {why}\n"),
+    }
+}
+
 /// qm prints booleans as 1/0 (Agent.pm:173-178); JSON booleans are read too.
 fn as_flag(v: &serde_json::Value) -> Option<bool> {
     v.as_bool().or_else(|| v.as_i64().map(|n| n != 0))
@@ -143,7 +155,7 @@ fn bytes_of(v: Option<&serde_json::Value>) -> String {
 
 /// Whether VM `vmid`'s agent answers: `qm guest cmd <vmid> ping` (the
 /// command `qm agent` is an alias of, kept "until PVE 8.0", qm.pm:1450),
-/// or qm's message saying why not.
+/// or qm's message saying why not (without the VM's name: callers add it).
 pub fn ping(opts: &Options, vmid: u32) -> Result<(), String> {
     let argv: Vec<String> = ["qm", "guest", "cmd", &vmid.to_string(), "ping"]
         .iter()
@@ -155,7 +167,7 @@ pub fn ping(opts: &Options, vmid: u32) -> Result<(), String> {
         Err(e) => e.to_string(),
     };
     Err(format!(
-        "VM {vmid}: its guest agent does not answer ({}): {why}",
+        "its guest agent does not answer ({}): {why}",
         show(&argv)
     ))
 }
@@ -218,16 +230,13 @@ mod tests {
     }
 
     #[test]
-    fn qm_failing_a_timeout_and_truncated_output_are_errors_naming_the_vm() {
+    fn qm_failing_is_the_commands_failure_and_a_timeout_or_truncated_output_an_error() {
         let mut failed = qm(255, "");
         failed.stderr = "No QEMU guest agent configured\n".into();
-        let e = decode(Guest::Vm(7), "x", T, failed)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("VM 7") && e.contains("No QEMU guest agent configured"),
-            "{e}"
-        );
+        // Not run: qm's status and message, as pct's when it cannot enter.
+        let r = decode(Guest::Vm(7), "x", T, failed).unwrap();
+        assert_eq!(r.code, Some(255));
+        assert_eq!(r.stderr, "VM 7: No QEMU guest agent configured\n");
         let e = decode(
             Guest::Vm(7),
             "apt-get",

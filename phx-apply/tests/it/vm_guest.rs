@@ -284,6 +284,20 @@ fn a_vm_whose_agent_cannot_answer_fails_its_steps_with_qms_message() {
         );
         assert!(all.contains(says), "{all}");
     }
+    // A check before the VM exists (a LetsGo whose guests phase makes it)
+    // says so, as for a container not made yet: skipped, not failed.
+    let check = Options {
+        check: true,
+        ..opts(r)
+    };
+    let report = apply(&plan(vec![write_conf(1005, "x\n")]), &check).unwrap();
+    let o = &report.outcomes[0];
+    assert_eq!(o.status, Status::Skipped, "{o:?}");
+    assert!(
+        o.detail.contains("not there yet") && o.detail.contains("VM 1005"),
+        "{}",
+        o.detail
+    );
     // No step got past the ping: nothing was run in any of them.
     let log = qm_log(r);
     assert!(!log.iter().any(|l| l.contains("guest exec")), "{log:#?}");
