@@ -37,8 +37,7 @@ impl Run<'_> {
         match self.run_on(on, argv, self.opts.command_timeout) {
             Ok(r) => Ok(r.ok()),
             // A missing program is a failed guard (a container's guard is
-            // `pct exec …` argv, as before VMs); a VM's agent that cannot
-            // run it is an error, with qm's message.
+            // `pct exec …` argv, as before VMs); a missing qm is an error.
             Err(e) if !on.is_some_and(Guest::is_vm) && e.kind() == std::io::ErrorKind::NotFound => {
                 Ok(false)
             }

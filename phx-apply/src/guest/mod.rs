@@ -1,12 +1,13 @@
 //! Steps that act inside a guest, all through `pct exec <ctid> -- …` for a
 //! container and `qm guest exec <vmid> -- …` for a VM (`via`, which gives
 //! both the command's own status and streams; a VM's guest agent is pinged
-//! once per run before its first command): read-back (`stat` + `sha256sum`), guards, and writes whose content travels
-//! on stdin, behind a header with its size and SHA-256, into a temp file that
-//! is renamed over the target only once it verifies (`scripts`), so neither
-//! a file's content nor a secret ever appears in a process's arguments, and
-//! a write cut short never installs a prefix. A guest file Phoenix replaces
-//! is first backed up inside the guest (`backup`), and `--rollback` puts it
+//! once per run before its first command): read-back (`stat` +
+//! `sha256sum`), guards, and writes whose content travels on stdin, behind
+//! a header with its size and SHA-256, into a temp file that is renamed
+//! over the target only once it verifies (`scripts`), so neither a file's
+//! content nor a secret ever appears in a process's arguments, and a write
+//! cut short never installs a prefix. A guest file Phoenix replaces is
+//! first backed up inside the guest (`backup`), and `--rollback` puts it
 //! back (`restore`). Host files guests can write (a `from_guest` target, a
 //! `content_from` source) are read without following links (`nofollow`),
 //! and a `from_guest` target is changed only through what was opened
