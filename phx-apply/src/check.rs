@@ -29,7 +29,7 @@ pub fn check_plan(steps: &[Step]) -> anyhow::Result<()> {
         for target in s.action.notify() {
             let later_handler = steps[i + 1..]
                 .iter()
-                .any(|t| &t.id == target && matches!(t.action, Action::Handler(_)));
+                .any(|t| &t.id == target && t.action.handler().is_some());
             if !later_handler {
                 bad(format!(
                     "notifies {target:?}, which is not a handler step later in the plan"
@@ -94,7 +94,8 @@ pub fn check_plan(steps: &[Step]) -> anyhow::Result<()> {
                 check_argv("unless", c.unless.as_deref(), &mut bad);
                 check_argv("only_if", c.only_if.as_deref(), &mut bad);
             }
-            Action::Handler(h) => {
+            Action::Handler(h)
+            | Action::GuestHandler(phx_plan::GuestHandlerStep { handler: h, .. }) => {
                 check_argv("argv", Some(&h.argv), &mut bad);
                 check_argv("only_if", h.only_if.as_deref(), &mut bad);
             }

@@ -1,21 +1,52 @@
 //! Command and handler steps: guards, running, and what the report says.
+//! Each runs on the host (`on` is `None`) or in a guest (`guest::via`: the
+//! guest command's own status, a VM's through its guest agent); reports
+//! show the host command line either way.
 
+use crate::guest::via;
 use crate::outcome::{outcome, Outcome, Status};
+use crate::run::Ran;
 use crate::{run, Run};
-use phx_plan::{CommandStep, HandlerStep, Step};
+use phx_plan::{CommandStep, Guest, HandlerStep, Step};
+use std::time::Duration;
 
 impl Run<'_> {
-    /// Runs a guard; `None` when guards cannot run in this mode.
-    pub(crate) fn guard(&self, argv: &[String]) -> Result<bool, String> {
-        match run::run(argv, self.opts) {
-            Ok(r) => Ok(r.ok()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-            Err(e) => Err(format!("guard {}: {e}", run::show(argv))),
+    /// Runs `argv` on the host or in guest `on`.
+    fn run_on(
+        &self,
+        on: Option<Guest>,
+        argv: &[String],
+        timeout: Duration,
+    ) -> std::io::Result<Ran> {
+        match on {
+            None => run::run_within(argv, self.opts, None, timeout),
+            Some(g) => self.run_in(g, argv, None, timeout),
         }
     }
 
-    pub(crate) fn command(&mut self, step: &Step, c: &CommandStep) -> Outcome {
-        let shown = run::show(&c.argv);
+    /// How the report shows `argv` run on the host or in guest `on`.
+    fn show_on(&self, on: Option<Guest>, argv: &[String]) -> String {
+        match on {
+            None => run::show(argv),
+            Some(g) => via::shown(g, argv, self.opts.command_timeout),
+        }
+    }
+
+    /// Runs a guard; `None` when guards cannot run in this mode.
+    pub(crate) fn guard(&self, on: Option<Guest>, argv: &[String]) -> Result<bool, String> {
+        match self.run_on(on, argv, self.opts.command_timeout) {
+            Ok(r) => Ok(r.ok()),
+            // A missing program is a failed guard (a container's guard is
+            // `pct exec …` argv, as before VMs); a missing qm is an error.
+            Err(e) if !on.is_some_and(Guest::is_vm) && e.kind() == std::io::ErrorKind::NotFound => {
+                Ok(false)
+            }
+            Err(e) => Err(format!("guard {}: {e}", self.show_on(on, argv))),
+        }
+    }
+
+    pub(crate) fn command(&mut self, step: &Step, c: &CommandStep, on: Option<Guest>) -> Outcome {
+        let shown = self.show_on(on, &c.argv);
         if !self.opts.may_run() {
             // In a check, an unevaluated command is pending, not done.
             let (status, what) = if self.opts.check {
@@ -26,12 +57,16 @@ impl Run<'_> {
             return outcome(step, status, format!("{what}: {shown}"));
         }
         if let Some(unless) = &c.unless {
-            match self.guard(unless) {
+            match self.guard(on, unless) {
                 Ok(true) => {
                     return outcome(
                         step,
                         Status::Ok,
-                        format!("{} (unless: {} succeeded)", c.desc, run::show(unless)),
+                        format!(
+                            "{} (unless: {} succeeded)",
+                            c.desc,
+                            self.show_on(on, unless)
+                        ),
                     )
                 }
                 Ok(false) => {}
@@ -39,12 +74,12 @@ impl Run<'_> {
             }
         }
         if let Some(only_if) = &c.only_if {
-            match self.guard(only_if) {
+            match self.guard(on, only_if) {
                 Ok(false) => {
                     return outcome(
                         step,
                         Status::Ok,
-                        format!("{} (only_if: {} failed)", c.desc, run::show(only_if)),
+                        format!("{} (only_if: {} failed)", c.desc, self.show_on(on, only_if)),
                     )
                 }
                 Ok(true) => {}
@@ -54,12 +89,13 @@ impl Run<'_> {
         if self.opts.check {
             return outcome(step, Status::Changed, format!("would run: {shown}"));
         }
-        self.execute(step, &c.argv, &c.desc, self.opts.command_timeout)
+        self.execute(step, on, &c.argv, &c.desc, self.opts.command_timeout)
     }
 
-    pub(crate) fn handler(&mut self, step: &Step, h: &HandlerStep) -> Outcome {
+    /// A handler on the host, or in guest `on` (a `guest_handler` step).
+    pub(crate) fn handler(&mut self, step: &Step, h: &HandlerStep, on: Option<Guest>) -> Outcome {
         let (argv, only_if, superseded_by) = (&h.argv, h.only_if.as_deref(), &h.superseded_by);
-        let shown = run::show(argv);
+        let shown = self.show_on(on, argv);
         if !self.notified.contains(&step.id) {
             return outcome(step, Status::Skipped, "not notified");
         }
@@ -74,12 +110,15 @@ impl Run<'_> {
             return outcome(step, Status::Changed, format!("would run: {shown}"));
         }
         if let Some(only_if) = only_if {
-            match self.guard(only_if) {
+            match self.guard(on, only_if) {
                 Ok(false) => {
                     return outcome(
                         step,
                         Status::Ok,
-                        format!("notified, but only_if: {} failed", run::show(only_if)),
+                        format!(
+                            "notified, but only_if: {} failed",
+                            self.show_on(on, only_if)
+                        ),
                     )
                 }
                 Ok(true) => {}
@@ -117,7 +156,7 @@ impl Run<'_> {
                 Err(e) => return outcome(step, Status::Failed, format!("{e:#}")),
             }
         }
-        if let Err(e) = self.record_handler(argv, &runs) {
+        if let Err(e) = self.record_handler(on, argv, &runs) {
             return outcome(step, Status::Failed, format!("{e:#}"));
         }
         let timeout = if h.confirm {
@@ -125,7 +164,7 @@ impl Run<'_> {
         } else {
             self.opts.command_timeout
         };
-        let mut o = self.execute(step, argv, &shown, timeout);
+        let mut o = self.execute(step, on, argv, &shown, timeout);
         if let Some(n) = note {
             o.detail = format!("{} ({n})", o.detail);
         }
@@ -142,15 +181,16 @@ impl Run<'_> {
     pub(crate) fn execute(
         &mut self,
         step: &Step,
+        on: Option<Guest>,
         argv: &[String],
         desc: &str,
-        timeout: std::time::Duration,
+        timeout: Duration,
     ) -> Outcome {
-        let shown = run::show(argv);
+        let shown = self.show_on(on, argv);
         if let Err(e) = self.owe(step.action.notify()) {
             return outcome(step, Status::Failed, format!("{e:#}"));
         }
-        match run::run_within(argv, self.opts, None, timeout) {
+        match self.run_on(on, argv, timeout) {
             Ok(r) if r.ok() => {
                 let mut o = outcome(step, Status::Changed, desc.to_string());
                 o.ran = true;

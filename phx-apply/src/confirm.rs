@@ -33,17 +33,19 @@ impl Run<'_> {
     /// a rollback re-runs it once the old files are back.
     pub(crate) fn record_handler(
         &mut self,
+        on: Option<phx_plan::Guest>,
         argv: &[String],
         runs: &[String],
     ) -> anyhow::Result<()> {
         for run_id in runs {
             let dir = self.opts.state_dir()?.join("backups").join(run_id);
-            manifest::append(
-                &dir,
-                &Entry::Handler {
-                    argv: argv.to_vec(),
-                },
-            )?;
+            let argv = argv.to_vec();
+            let entry = match on {
+                Some(phx_plan::Guest::Vm(vmid)) => Entry::GuestHandler { vmid, argv },
+                // A container's handler is host argv (`pct exec …`) already.
+                _ => Entry::Handler { argv },
+            };
+            manifest::append(&dir, &entry)?;
         }
         Ok(())
     }

@@ -64,6 +64,9 @@ pub(crate) struct Run<'a> {
     armed_runs: std::collections::BTreeSet<String>,
     /// The files `secret_from` steps read, each parsed once.
     secrets: phx_plan::secret_ref::SecretFiles,
+    /// Each VM's guest agent, pinged before the run's first command in it
+    /// (`guest::via::ping`): answering, or qm's message why not.
+    agents: std::cell::RefCell<std::collections::BTreeMap<u32, Result<(), String>>>,
 }
 
 /// Carries out `steps` in order. Stops at the first failed step; only the
@@ -100,7 +103,7 @@ pub fn apply_observed(
     // its handlers: a written config without its restart is the worst mix.
     if let Some(i) = failed_at {
         for (j, step) in steps.iter().enumerate().skip(i + 1) {
-            if matches!(step.action, Action::Handler(_)) && run.notified.contains(&step.id) {
+            if step.action.handler().is_some() && run.notified.contains(&step.id) {
                 let outcome = run.observed(j + 1, total, step, observer);
                 report.outcomes.push(outcome);
             }
@@ -195,6 +198,7 @@ impl<'a> Run<'a> {
                 let root = opts.root.clone();
                 move |p| confine::resolve(&root, std::path::Path::new(p))
             })),
+            agents: Default::default(),
         })
     }
 }
@@ -222,7 +226,7 @@ impl Run<'_> {
         if outcome.status == Status::Changed {
             self.notified.extend(step.action.notify().iter().cloned());
         }
-        if matches!(step.action, Action::Handler(_))
+        if step.action.handler().is_some()
             && self.notified.contains(&step.id)
             && outcome.status != Status::Failed
         {
@@ -241,8 +245,9 @@ impl Run<'_> {
             Action::Lines(l) => self.lines(step, l),
             Action::Absent(a) => self.absent(step, &a.path, a.secret),
             Action::Secret(s) => self.secret(step, &s.path, s.bytes, s.mode.as_deref()),
-            Action::Command(c) => Ok(self.command(step, c)),
-            Action::Handler(h) => Ok(self.handler(step, h)),
+            Action::Command(c) => Ok(self.command(step, c, None)),
+            Action::Handler(h) => Ok(self.handler(step, h, None)),
+            Action::GuestHandler(g) => Ok(self.handler(step, &g.handler, Some(g.guest))),
             Action::GuestFile(g) => self.guest_file(step, g),
             Action::GuestCommand(g) => Ok(self.guest_command(step, g)),
             Action::GuestSecret(g) => self.guest_secret(step, g),

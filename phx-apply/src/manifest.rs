@@ -50,12 +50,17 @@ pub enum Entry {
     },
     /// The run ran this handler; a rollback runs it again on the old files.
     Handler { argv: Vec<String> },
-    /// Guest file `path` in CT `ctid` was replaced (or its mode or owner
+    /// The run ran this handler inside VM `vmid` (a `guest_handler` step,
+    /// through its guest agent); a rollback runs it there again.
+    GuestHandler { vmid: u32, argv: Vec<String> },
+    /// Guest file `path` in guest `ctid` was replaced (or its mode or owner
     /// changed); its old content is saved inside the guest (see
     /// `guest::backup`), with what it must verify as and the mode and
     /// numeric owner it goes back with.
     GuestSaved {
         ctid: u32,
+        #[serde(default, skip_serializing_if = "is_false")]
+        vm: bool,
         path: String,
         size: u64,
         sha256: String,
@@ -63,22 +68,69 @@ pub enum Entry {
         uid: u32,
         gid: u32,
     },
-    /// Guest file `path` in CT `ctid` did not exist before the run.
-    GuestCreated { ctid: u32, path: String },
-    /// The run keeps backups inside CT `ctid` (appended before the first is
+    /// Guest file `path` in guest `ctid` did not exist before the run.
+    GuestCreated {
+        ctid: u32,
+        #[serde(default, skip_serializing_if = "is_false")]
+        vm: bool,
+        path: String,
+    },
+    /// The run keeps backups inside guest `ctid` (appended before the first is
     /// made there, so pruning finds the guest even after a kill mid-copy).
-    GuestBackups { ctid: u32 },
-    /// The run made this directory in CT `ctid` for a guest file it created
+    GuestBackups {
+        ctid: u32,
+        #[serde(default, skip_serializing_if = "is_false")]
+        vm: bool,
+    },
+    /// The run made this directory in guest `ctid` for a guest file it created
     /// (appended before the directory is made, as `CreatedDir`).
-    GuestCreatedDir { ctid: u32, path: String },
-    /// As `Wrote`, for guest file `path` in CT `ctid`: appended before each
+    GuestCreatedDir {
+        ctid: u32,
+        #[serde(default, skip_serializing_if = "is_false")]
+        vm: bool,
+        path: String,
+    },
+    /// As `Wrote`, for guest file `path` in guest `ctid`: appended before each
     /// write; `None` for a secret made inside the guest (its digest is
     /// never known to the host).
     GuestWrote {
         ctid: u32,
+        #[serde(default, skip_serializing_if = "is_false")]
+        vm: bool,
         path: String,
         sha256: Option<String>,
     },
+}
+
+/// The guest entries name their guest by `ctid`, with `"vm": true` when it
+/// is a VM's VMID: a container's lines are what they were before VMs, so a
+/// rollback reads older manifests as it always did.
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// The guest an entry's `ctid` and `vm` name.
+pub fn guest(ctid: u32, vm: bool) -> phx_plan::Guest {
+    if vm {
+        phx_plan::Guest::Vm(ctid)
+    } else {
+        phx_plan::Guest::Ct(ctid)
+    }
+}
+
+impl Entry {
+    /// The guest a guest entry is about.
+    pub fn guest(&self) -> Option<phx_plan::Guest> {
+        match self {
+            Entry::GuestSaved { ctid, vm, .. }
+            | Entry::GuestCreated { ctid, vm, .. }
+            | Entry::GuestBackups { ctid, vm }
+            | Entry::GuestCreatedDir { ctid, vm, .. }
+            | Entry::GuestWrote { ctid, vm, .. } => Some(guest(*ctid, *vm)),
+            Entry::GuestHandler { vmid, .. } => Some(phx_plan::Guest::Vm(*vmid)),
+            _ => None,
+        }
+    }
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -230,4 +282,44 @@ pub fn read_prefix(dir: &Path) -> anyhow::Result<(Vec<Entry>, Option<anyhow::Err
         return Ok((entries, Some(why)));
     }
     Ok((entries, None))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Entry;
+    use phx_plan::Guest;
+
+    #[test]
+    fn a_containers_lines_are_as_before_vms_and_a_vms_say_so() {
+        let ct = Entry::GuestCreated {
+            ctid: 101,
+            vm: false,
+            path: "/x".into(),
+        };
+        let line = serde_json::to_string(&ct).unwrap();
+        assert_eq!(line, r#"{"guest_created":{"ctid":101,"path":"/x"}}"#);
+        let vm = Entry::GuestCreated {
+            ctid: 1001,
+            vm: true,
+            path: "/x".into(),
+        };
+        let vm_line = serde_json::to_string(&vm).unwrap();
+        assert_eq!(
+            vm_line,
+            r#"{"guest_created":{"ctid":1001,"vm":true,"path":"/x"}}"#
+        );
+        assert_eq!(
+            serde_json::from_str::<Entry>(&line).unwrap().guest(),
+            Some(Guest::Ct(101))
+        );
+        assert_eq!(
+            serde_json::from_str::<Entry>(&vm_line).unwrap().guest(),
+            Some(Guest::Vm(1001))
+        );
+        let h = Entry::GuestHandler {
+            vmid: 1001,
+            argv: vec!["true".into()],
+        };
+        assert_eq!(h.guest(), Some(Guest::Vm(1001)));
+    }
 }

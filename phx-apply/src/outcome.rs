@@ -71,11 +71,12 @@ impl Report {
         }
         seen
     }
-    /// Handlers that fired (ran, or would have).
+    /// Handlers that fired (ran, or would have): the host's and VMs'.
     pub fn handlers_fired(&self) -> Vec<&str> {
         self.outcomes
             .iter()
-            .filter(|o| o.kind == "handler" && o.status == Status::Changed)
+            .filter(|o| matches!(o.kind, "handler" | "guest_handler"))
+            .filter(|o| o.status == Status::Changed)
             .map(|o| o.id.as_str())
             .collect()
     }

@@ -40,17 +40,29 @@ pub fn rollback_and_rerun(opts: &Options, backup_dir: &Path) -> anyhow::Result<D
     let guests_failed = guests.restore(opts, &mut done);
     let mut seen = std::collections::HashSet::new();
     for e in manifest::read(backup_dir)? {
-        let Entry::Handler { argv } = e else { continue };
-        if !seen.insert(argv.clone()) {
+        // A VM's handler runs there again, through its guest agent.
+        let (on, argv) = match e {
+            Entry::Handler { argv } => (None, argv),
+            Entry::GuestHandler { vmid, argv } => (Some(phx_plan::Guest::Vm(vmid)), argv),
+            _ => continue,
+        };
+        if !seen.insert((on, argv.clone())) {
             continue;
         }
-        let shown = run::show(&argv);
+        let shown = match on {
+            None => run::show(&argv),
+            Some(g) => crate::guest::via::shown(g, &argv, opts.command_timeout),
+        };
         if !opts.may_run() {
             done.lines
                 .push(format!("would re-run {shown} (not run under --root)"));
             continue;
         }
-        match run::run(&argv, opts) {
+        let ran = match on {
+            None => run::run(&argv, opts),
+            Some(g) => crate::guest::via::run_in(opts, g, &argv, None, opts.command_timeout),
+        };
+        match ran {
             Ok(r) if r.ok() => done.lines.push(format!("re-ran {shown}")),
             Ok(r) => bail!(
                 "the files are restored, but re-running {shown} failed ({:?}): {}",
@@ -253,6 +265,7 @@ fn remove_dead_temps(root: &Path, entries: &[Entry], done: &mut Done) -> anyhow:
             }
             // In-guest temp files go with their script's EXIT trap, or the next write there.
             Entry::Handler { .. }
+            | Entry::GuestHandler { .. }
             | Entry::GuestSaved { .. }
             | Entry::GuestBackups { .. }
             | Entry::GuestCreated { .. }

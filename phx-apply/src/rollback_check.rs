@@ -39,10 +39,13 @@ pub(crate) fn verify(backup_dir: &Path, entries: &[Entry]) -> anyhow::Result<Vec
             | Entry::Created { path }
             | Entry::CreatedDir { path }
             | Entry::Wrote { path, .. } => path,
-            Entry::Handler { argv } if argv.is_empty() => {
+            Entry::Handler { argv } | Entry::GuestHandler { argv, .. } if argv.is_empty() => {
                 return Err(refuse("a handler with an empty argv".into()))
             }
-            Entry::Handler { .. } => continue,
+            Entry::GuestHandler { vmid, .. } if !crate::guest::check::ctid_ok(*vmid) => {
+                return Err(refuse(format!("a handler in VM {vmid}, which is no VM id")))
+            }
+            Entry::Handler { .. } | Entry::GuestHandler { .. } => continue,
             // Verified inside their guest, before this (`guest::restore::verify`).
             Entry::GuestSaved { .. }
             | Entry::GuestBackups { .. }

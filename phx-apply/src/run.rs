@@ -19,6 +19,7 @@ pub const STDOUT_LIMIT: usize = 64 << 20;
 pub const STDERR_LIMIT: usize = 1 << 20;
 
 /// What a command did: its status, and what it printed on each stream.
+#[derive(Debug)]
 pub struct Ran {
     pub code: Option<i32>,
     pub stdout: String,

@@ -15,7 +15,8 @@ use phx_common::cli::{InputArgs, RenderArgs};
 /// `step_ca.default_tls_cert_duration`, default 24h), restarting the CA only
 /// when they change. The root certificate (never a key) is exported to the
 /// host directory the guests mount as /ssl, and trusted by the host and by
-/// every guest with `trusted_ca`. Traefik in the guest with `traefik` gets
+/// every guest with `trusted_ca` that starts at boot (containers through pct
+/// exec, VMs through their QEMU guest agent). Traefik in the guest with `traefik` gets
 /// one ACME resolver against Step-CA and a route for every `traefik_service`.
 #[derive(Parser)]
 #[command(

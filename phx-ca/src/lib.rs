@@ -70,8 +70,8 @@ pub fn render(
         }
     }
     if let Some(r) = &root {
-        for &ct in &topo.trusting {
-            put(ct, stepca::TRUST_PATH, r.clone());
+        for g in &topo.trusting {
+            put(g.id(), stepca::TRUST_PATH, r.clone());
         }
         out.push((format!("/host{}", stepca::TRUST_PATH), r.clone()));
     }

@@ -66,7 +66,7 @@ pub fn ca_json_edit(ctid: u32, ca: &StepCa, ip: Ipv4Addr, notify: Vec<String>) -
         value: v,
     };
     GuestJsonStep {
-        ctid,
+        guest: ctid.into(),
         path: CA_JSON.to_string(),
         set: vec![
             set("/address", json!(address(ca))),
@@ -206,7 +206,7 @@ pub fn plan(plan: &mut Plan, topo: &Topology, ca: &StepCa) {
     );
     let svc = Service {
         prefix: "ca",
-        ctid: ct,
+        guest: ct.into(),
         unit: "step-ca",
     };
     plan.push(

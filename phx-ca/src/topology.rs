@@ -31,8 +31,9 @@ pub struct Route {
 pub struct Topology {
     pub ca: Option<(u32, Ipv4Addr)>,
     pub traefik: Option<(u32, Ipv4Addr)>,
-    /// LXC guests with `trusted_ca`, by CTID.
-    pub trusting: Vec<u32>,
+    /// Guests with `trusted_ca` that start at boot: containers (through
+    /// `pct exec`) and VMs (through their guest agent), in file order.
+    pub trusting: Vec<phx_plan::Guest>,
     /// Sorted by name; one per name.
     pub routes: Vec<Route>,
     /// Host directory the root is exported to.
@@ -244,15 +245,27 @@ pub fn resolve(inv: &Inventory) -> Result<Topology, Problems> {
     let mut trusting = Vec::new();
     for g in inv.guests().filter(|g| g.has_feature("trusted_ca")) {
         match g {
-            Guest::Lxc(c) if c.start_at_boot => trusting.push(c.guest.id),
+            Guest::Lxc(c) if c.start_at_boot => trusting.push(c.guest.id.into()),
             // pct exec needs it running, and LetsGo starts only these.
             Guest::Lxc(c) => warnings.push(format!(
                 "{}: {}.features: CT {} wants trusted_ca but does not start at boot; its trust is left alone",
                 inv.sources.lxc, c.guest.path, c.guest.id
             )),
+            // Through the guest agent, which phx-vm always configures (`agent: 1`):
+            // the VM must be running, and a template never is.
+            Guest::Vm(v) if v.guest.start_at_boot && !v.is_template => {
+                trusting.push(phx_plan::Guest::vm(v.guest.id))
+            }
             Guest::Vm(v) => warnings.push(format!(
-                "{}: {}.features: VM {} wants trusted_ca; phx-ca installs trust in LXC guests and the host only",
-                inv.sources.vm, v.guest.path, v.guest.id
+                "{}: {}.features: VM {} wants trusted_ca but {}; its trust is left alone",
+                inv.sources.vm,
+                v.guest.path,
+                v.guest.id,
+                if v.is_template {
+                    "is a template (never running)"
+                } else {
+                    "does not start at boot"
+                }
             )),
         }
     }

@@ -227,7 +227,7 @@ pub fn plan(plan: &mut Plan, topo: &Topology, ca: &StepCa) {
     );
     let svc = Service {
         prefix: "traefik",
-        ctid: ct,
+        guest: ct.into(),
         unit: "traefik",
     };
     let restart = svc.restart_id();

@@ -1,5 +1,5 @@
 //! The root in every trust store that needs it: the host's and each
-//! `trusted_ca` guest's, followed by `update-ca-certificates` only where the
+//! `trusted_ca` guest's (containers and VMs alike), followed by `update-ca-certificates` only where the
 //! certificate changed. All read the root exported earlier in the same run,
 //! so a new root reaches every guest in one run.
 
@@ -28,16 +28,19 @@ pub fn plan(plan: &mut Plan, topo: &Topology) {
         }),
     );
     let root = topo.exported_root();
-    for &ct in &topo.trusting {
-        let update = format!("trust-{ct}-update");
+    // A VM's steps and handler go through its guest agent (a
+    // `guest_handler`), a container's through `pct exec`; ids by guest ID.
+    for &guest in &topo.trusting {
+        let id = guest.id();
+        let update = format!("trust-{id}-update");
         guest::copy_of(
             plan,
-            &format!("trust-{ct}"),
-            ct,
+            &format!("trust-{id}"),
+            guest,
             TRUST_PATH,
             &root,
             &[&update],
         );
-        guest::handler(plan, &update, ct, &["update-ca-certificates"], None);
+        guest::handler(plan, &update, guest, &["update-ca-certificates"], None);
     }
 }

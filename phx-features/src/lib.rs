@@ -65,7 +65,7 @@ pub fn render(out: &Output) -> Vec<(String, String)> {
             Action::GuestFile(f) => f
                 .content
                 .as_ref()
-                .map(|c| (format!("/guests/{}{}", f.ctid, f.path), c.clone())),
+                .map(|c| (format!("/guests/{}{}", f.guest.id(), f.path), c.clone())),
             _ => None,
         })
         .collect();

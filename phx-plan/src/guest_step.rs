@@ -1,16 +1,21 @@
-//! Plan steps that act inside an LXC guest. The executor reaches the guest
-//! only through `pct exec` (read-back, guards, writes with the content on
-//! stdin), so content never appears in a process's arguments.
+//! Plan steps that act inside a guest: an LXC container (`"ctid"`) or a VM
+//! (`"vmid"`, see [`Guest`]). The executor reaches a container only through
+//! `pct exec` and a VM only through its guest agent (`qm guest exec`), for
+//! read-back, guards and writes alike, with content on stdin, so content
+//! never appears in a process's arguments.
 
-use crate::step::{is_false, CommandStep};
+use crate::guest::Guest;
+use crate::step::{is_false, CommandStep, HandlerStep};
 use serde::{Deserialize, Serialize};
 
-/// A whole file inside guest `ctid`. Exactly one of `content` and
+/// A whole file inside the guest. Exactly one of `content` and
 /// `content_from` (a host path, read when the step runs: e.g. a certificate
 /// an earlier step of the same run exported).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GuestFileStep {
-    pub ctid: u32,
+    /// `"ctid": N` or `"vmid": N` in the JSON.
+    #[serde(flatten)]
+    pub guest: Guest,
     /// Absolute path inside the guest.
     pub path: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -32,19 +37,37 @@ pub struct GuestFileStep {
     pub secret: bool,
 }
 
-/// A command step run inside guest `ctid`: its `argv` and its guards run
-/// there. Its fields follow `ctid` in the JSON, as one object.
+/// A command step run inside the guest: its `argv` and its guards run
+/// there. Its fields follow the guest's in the JSON, as one object.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GuestCommandStep {
-    pub ctid: u32,
+    /// `"ctid": N` or `"vmid": N` in the JSON.
+    #[serde(flatten)]
+    pub guest: Guest,
     #[serde(flatten)]
     pub command: CommandStep,
+}
+
+/// A handler run inside a VM, through its guest agent: `argv` and
+/// `only_if` run there, with their own exit status (`qm guest exec` itself
+/// exits 0 whatever the command did, so a VM's handler cannot be host argv
+/// as a container's `pct exec …` handler is). Its fields follow the guest's
+/// in the JSON, as one object.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GuestHandlerStep {
+    /// `"vmid": N` (or `"ctid": N`) in the JSON.
+    #[serde(flatten)]
+    pub guest: Guest,
+    #[serde(flatten)]
+    pub handler: HandlerStep,
 }
 
 /// A random secret created inside the guest, once; it never leaves the guest.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GuestSecretStep {
-    pub ctid: u32,
+    /// `"ctid": N` or `"vmid": N` in the JSON.
+    #[serde(flatten)]
+    pub guest: Guest,
     pub path: String,
     pub bytes: usize,
     pub mode: String,
@@ -54,7 +77,9 @@ pub struct GuestSecretStep {
 /// (step-ca's ca.json holds key material Phoenix must never replace).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GuestJsonStep {
-    pub ctid: u32,
+    /// `"ctid": N` or `"vmid": N` in the JSON.
+    #[serde(flatten)]
+    pub guest: Guest,
     pub path: String,
     /// Each value is put at its JSON pointer; missing objects on the way are created.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -86,11 +111,13 @@ pub struct JsonUpsert {
     pub append: bool,
 }
 
-/// A host file whose content is a file inside guest `ctid` (public material
+/// A host file whose content is a file inside the guest (public material
 /// only, e.g. a root certificate): backed up and replaced like a `file` step.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct FromGuestStep {
-    pub ctid: u32,
+    /// `"ctid": N` or `"vmid": N` in the JSON.
+    #[serde(flatten)]
+    pub guest: Guest,
     /// Path inside the guest.
     pub from: String,
     /// Path on the host.
@@ -111,7 +138,7 @@ mod tests {
         plan.push(
             "rm",
             Action::GuestCommand(GuestCommandStep {
-                ctid: 102,
+                guest: 102.into(),
                 command: CommandStep {
                     argv: vec!["rm".into(), "x".into()],
                     unless: None,

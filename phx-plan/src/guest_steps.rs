@@ -1,14 +1,16 @@
-//! Steps for work inside an LXC guest, for any tool that plans some (phx-ca
-//! today): a command guarded inside the guest, a file written there (its
+//! Steps for work inside a guest, for any tool that plans some (phx-ca,
+//! phx-features): a command guarded inside the guest, a file written there (its
 //! content given, or a host file's read when the step runs), a file brought
 //! out, a secret made there, apt packages installed, a systemd unit with its
 //! handlers. The guards keep a converged guest untouched. Each builder takes
-//! any [`StepSink`], so a streaming tool can use them as a kept plan does.
+//! any [`StepSink`], so a streaming tool can use them as a kept plan does,
+//! and its guest as `impl Into<Guest>`: a bare `u32` is a container (as
+//! before VMs), `Guest::vm(id)` a VM reached through its guest agent.
 
 use crate::plan::StepSink;
 use crate::{
-    argv, Action, CommandStep, FromGuestStep, GuestCommandStep, GuestFileStep, GuestSecretStep,
-    HandlerStep,
+    argv, Action, CommandStep, FromGuestStep, Guest, GuestCommandStep, GuestFileStep,
+    GuestHandlerStep, GuestSecretStep, HandlerStep,
 };
 
 /// Exit 0 only when every package is fully installed (`install|hold ok
@@ -37,11 +39,12 @@ pub struct Named<'a> {
 /// any of them is missing, so a converged guest is never touched.
 pub fn apt_install(
     plan: &mut impl StepSink,
-    ctid: u32,
+    ctid: impl Into<Guest>,
     packages: &[&str],
     update: Named,
     install: Named,
 ) {
+    let ctid = ctid.into();
     let missing = installed(packages);
     command(
         plan,
@@ -72,24 +75,24 @@ pub fn apt_get_install(packages: &[&str]) -> Vec<String> {
 pub fn command(
     plan: &mut impl StepSink,
     id: &str,
-    ctid: u32,
+    ctid: impl Into<Guest>,
     cmd: Vec<String>,
     unless: Option<Vec<String>>,
     desc: &str,
 ) {
-    guarded(plan, id, ctid, cmd, (unless, None), desc);
+    guarded(plan, id, ctid.into(), cmd, (unless, None), desc);
 }
 
 /// `cmd` run in guest `ctid` only if the `only_if` guard succeeds there.
 pub fn command_only_if(
     plan: &mut impl StepSink,
     id: &str,
-    ctid: u32,
+    ctid: impl Into<Guest>,
     cmd: Vec<String>,
     only_if: Vec<String>,
     desc: &str,
 ) {
-    guarded(plan, id, ctid, cmd, (None, Some(only_if)), desc);
+    guarded(plan, id, ctid.into(), cmd, (None, Some(only_if)), desc);
 }
 
 type Guards = (Option<Vec<String>>, Option<Vec<String>>);
@@ -97,7 +100,7 @@ type Guards = (Option<Vec<String>>, Option<Vec<String>>);
 fn guarded(
     plan: &mut impl StepSink,
     id: &str,
-    ctid: u32,
+    guest: Guest,
     cmd: Vec<String>,
     (unless, only_if): Guards,
     desc: &str,
@@ -105,7 +108,7 @@ fn guarded(
     plan.push(
         id,
         Action::GuestCommand(GuestCommandStep {
-            ctid,
+            guest,
             command: CommandStep {
                 argv: cmd,
                 unless,
@@ -121,30 +124,37 @@ fn guarded(
 pub fn file(
     plan: &mut impl StepSink,
     id: &str,
-    ctid: u32,
+    ctid: impl Into<Guest>,
     path: &str,
     content: String,
     notify: &[&str],
 ) {
-    root_file(plan, id, ctid, path, (Some(content), None), notify);
+    root_file(plan, id, ctid.into(), path, (Some(content), None), notify);
 }
 
 /// A file whose content is a host file read when the step runs.
 pub fn copy_of(
     plan: &mut impl StepSink,
     id: &str,
-    ctid: u32,
+    ctid: impl Into<Guest>,
     path: &str,
     host: &str,
     notify: &[&str],
 ) {
-    root_file(plan, id, ctid, path, (None, Some(host.to_string())), notify);
+    root_file(
+        plan,
+        id,
+        ctid.into(),
+        path,
+        (None, Some(host.to_string())),
+        notify,
+    );
 }
 
 fn root_file(
     plan: &mut impl StepSink,
     id: &str,
-    ctid: u32,
+    guest: Guest,
     path: &str,
     (content, content_from): (Option<String>, Option<String>),
     notify: &[&str],
@@ -152,7 +162,7 @@ fn root_file(
     plan.push(
         id,
         Action::GuestFile(GuestFileStep {
-            ctid,
+            guest,
             path: path.to_string(),
             content,
             content_from,
@@ -169,14 +179,14 @@ fn root_file(
 pub fn from_guest(
     plan: &mut impl StepSink,
     id: &str,
-    ctid: u32,
+    ctid: impl Into<Guest>,
     (from, to): (&str, &str),
     notify: Vec<String>,
 ) {
     plan.push(
         id,
         Action::FromGuest(FromGuestStep {
-            ctid,
+            guest: ctid.into(),
             from: from.to_string(),
             path: to.to_string(),
             mode: Some("0644".into()),
@@ -187,11 +197,17 @@ pub fn from_guest(
 
 /// A random secret of `bytes` bytes made at `path` in guest `ctid`, once,
 /// mode 0600; it never leaves the guest.
-pub fn secret(plan: &mut impl StepSink, id: &str, ctid: u32, path: &str, bytes: usize) {
+pub fn secret(
+    plan: &mut impl StepSink,
+    id: &str,
+    ctid: impl Into<Guest>,
+    path: &str,
+    bytes: usize,
+) {
     plan.push(
         id,
         Action::GuestSecret(GuestSecretStep {
-            ctid,
+            guest: ctid.into(),
             path: path.to_string(),
             bytes,
             mode: "0600".into(),
@@ -205,24 +221,37 @@ fn pct(ctid: u32, rest: &[&str]) -> Vec<String> {
     v
 }
 
-/// A handler that runs inside the guest (plan handlers are host argv).
+/// A handler that runs inside the guest. A container's is host argv
+/// (`pct exec <ctid> -- …`, whose status is the command's); a VM's is a
+/// `guest_handler` step, run through the guest agent.
 pub fn handler(
     plan: &mut impl StepSink,
     id: &str,
-    ctid: u32,
+    ctid: impl Into<Guest>,
     cmd: &[&str],
     only_if: Option<&[&str]>,
 ) {
-    plan.push(
-        id,
-        Action::Handler(HandlerStep {
+    let guest = ctid.into();
+    let action = match guest {
+        Guest::Ct(ctid) => Action::Handler(HandlerStep {
             argv: pct(ctid, cmd),
             desc: format!("CT {ctid}: {}", cmd.join(" ")),
             only_if: only_if.map(|g| pct(ctid, g)),
             superseded_by: Vec::new(),
             confirm: false,
         }),
-    );
+        Guest::Vm(_) => Action::GuestHandler(GuestHandlerStep {
+            guest,
+            handler: HandlerStep {
+                argv: argv(cmd),
+                desc: format!("{guest}: {}", cmd.join(" ")),
+                only_if: only_if.map(argv),
+                superseded_by: Vec::new(),
+                confirm: false,
+            },
+        }),
+    };
+    plan.push(id, action);
 }
 
 /// A systemd unit: written, daemon-reload and restart on change (restart
@@ -230,7 +259,8 @@ pub fn handler(
 /// enabled, started.
 pub struct Service<'a> {
     pub prefix: &'a str,
-    pub ctid: u32,
+    /// A container (`102.into()`) or a VM (`Guest::vm(1001)`).
+    pub guest: Guest,
     pub unit: &'a str,
 }
 
@@ -247,7 +277,7 @@ impl Service<'_> {
         file(
             plan,
             &format!("{}-unit", self.prefix),
-            self.ctid,
+            self.guest,
             &path,
             content,
             &[&d, &r],
@@ -259,21 +289,21 @@ impl Service<'_> {
         handler(
             plan,
             &self.reload_id(),
-            self.ctid,
+            self.guest,
             &["systemctl", "daemon-reload"],
             None,
         );
         handler(
             plan,
             &self.restart_id(),
-            self.ctid,
+            self.guest,
             &["systemctl", "restart", u],
             Some(&["systemctl", "is-active", "--quiet", u]),
         );
         command(
             plan,
             &format!("{}-enable", self.prefix),
-            self.ctid,
+            self.guest,
             argv(&["systemctl", "enable", u]),
             Some(argv(&["systemctl", "is-enabled", "--quiet", u])),
             &format!("enable {u}"),
@@ -281,7 +311,7 @@ impl Service<'_> {
         command(
             plan,
             &format!("{}-start", self.prefix),
-            self.ctid,
+            self.guest,
             argv(&["systemctl", "start", u]),
             Some(argv(&["systemctl", "is-active", "--quiet", u])),
             &format!("start {u}"),

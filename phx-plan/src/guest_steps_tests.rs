@@ -32,7 +32,7 @@ fn packages_are_fetched_and_installed_only_while_one_is_missing() {
 fn a_service_is_written_then_reloaded_restarted_if_running_enabled_and_started() {
     let svc = Service {
         prefix: "web",
-        ctid: 7,
+        guest: 7.into(),
         unit: "nginx",
     };
     let mut plan = Plan::new("phx-x");
@@ -93,7 +93,42 @@ fn a_guarded_removal_and_a_secret_made_in_the_guest() {
         panic!("a guest secret")
     };
     assert_eq!(
-        (pw.ctid, pw.path.as_str(), pw.bytes, pw.mode.as_str()),
+        (pw.guest.id(), pw.path.as_str(), pw.bytes, pw.mode.as_str()),
         (3, "/etc/pw", 32, "0600")
     );
+}
+
+#[test]
+fn a_vm_gets_the_same_steps_with_its_vmid_and_its_handlers_as_guest_handler_steps() {
+    let mut plan = Plan::new("phx-x");
+    command(&mut plan, "c", Guest::vm(1001), argv(&["true"]), None, "t");
+    copy_of(&mut plan, "f", Guest::vm(1001), "/etc/x", "/host/x", &["h"]);
+    handler(
+        &mut plan,
+        "h",
+        Guest::vm(1001),
+        &["update-ca-certificates"],
+        Some(&["test", "-x", "/usr/sbin/update-ca-certificates"]),
+    );
+    handler(&mut plan, "hc", 102, &["update-ca-certificates"], None);
+    for s in &plan.steps[..3] {
+        assert_eq!(s.action.guest(), Some(Guest::Vm(1001)), "{}", s.id);
+    }
+    let Action::GuestHandler(h) = &plan.steps[2].action else {
+        panic!("{:?}", plan.steps[2])
+    };
+    // Inside the VM: no pct, no qm in its argv; the executor reaches the guest.
+    assert_eq!(h.handler.argv, ["update-ca-certificates"]);
+    assert_eq!(h.handler.only_if.as_ref().unwrap()[0], "test");
+    let line = serde_json::to_string(&plan.steps[2]).unwrap();
+    assert!(
+        line.contains(r#""kind":"guest_handler","vmid":1001,"argv":["update-ca-certificates"]"#),
+        "{line}"
+    );
+    // A container's handler is the host argv it always was.
+    let Action::Handler(c) = &plan.steps[3].action else {
+        panic!("{:?}", plan.steps[3])
+    };
+    assert_eq!(c.argv[..4], ["pct", "exec", "102", "--"]);
+    assert!(plan.steps[3].action.handler().is_some() && plan.steps[2].action.handler().is_some());
 }

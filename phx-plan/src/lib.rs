@@ -10,6 +10,7 @@ pub mod download;
 pub mod edit;
 pub mod exit;
 pub mod fsutil;
+mod guest;
 mod guest_step;
 pub mod guest_steps;
 pub mod par;
@@ -23,9 +24,10 @@ mod trailer;
 mod writer;
 
 pub use download::{Checksum, DownloadStep};
+pub use guest::Guest;
 pub use guest_step::{
-    FromGuestStep, GuestCommandStep, GuestFileStep, GuestJsonStep, GuestSecretStep, JsonSet,
-    JsonUpsert,
+    FromGuestStep, GuestCommandStep, GuestFileStep, GuestHandlerStep, GuestJsonStep,
+    GuestSecretStep, JsonSet, JsonUpsert,
 };
 pub use plan::{Plan, StepSink};
 pub use read::{read_jsonl, MAX_STREAM_BYTES};

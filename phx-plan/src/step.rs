@@ -1,8 +1,10 @@
 //! One step of a plan: what it acts on and how, as one JSON line.
 
 use crate::download::DownloadStep;
+use crate::guest::Guest;
 use crate::guest_step::{
-    FromGuestStep, GuestCommandStep, GuestFileStep, GuestJsonStep, GuestSecretStep,
+    FromGuestStep, GuestCommandStep, GuestFileStep, GuestHandlerStep, GuestJsonStep,
+    GuestSecretStep,
 };
 use serde::{Deserialize, Serialize};
 
@@ -54,6 +56,8 @@ pub enum Action {
     GuestFile(GuestFileStep),
     #[serde(rename = "guest_command")]
     GuestCommand(GuestCommandStep),
+    #[serde(rename = "guest_handler")]
+    GuestHandler(GuestHandlerStep),
     #[serde(rename = "guest_secret")]
     GuestSecret(GuestSecretStep),
     #[serde(rename = "guest_json")]
@@ -234,6 +238,7 @@ impl Action {
             Action::Secret(_) => "secret",
             Action::GuestFile(_) => "guest_file",
             Action::GuestCommand(_) => "guest_command",
+            Action::GuestHandler(_) => "guest_handler",
             Action::GuestSecret(_) => "guest_secret",
             Action::GuestJson(_) => "guest_json",
             Action::FromGuest(_) => "from_guest",
@@ -253,13 +258,36 @@ impl Action {
             Action::GuestJson(s) => &s.notify,
             Action::FromGuest(s) => &s.notify,
             Action::Handler(_)
+            | Action::GuestHandler(_)
             | Action::Secret(_)
             | Action::GuestSecret(_)
             | Action::Download(_) => &[],
         }
     }
 
-    /// The host file a step manages, if any (guest steps name theirs with `ctid`).
+    /// The guest an in-guest step acts in.
+    pub fn guest(&self) -> Option<Guest> {
+        match self {
+            Action::GuestFile(s) => Some(s.guest),
+            Action::GuestCommand(s) => Some(s.guest),
+            Action::GuestHandler(s) => Some(s.guest),
+            Action::GuestSecret(s) => Some(s.guest),
+            Action::GuestJson(s) => Some(s.guest),
+            Action::FromGuest(s) => Some(s.guest),
+            _ => None,
+        }
+    }
+
+    /// A handler (on the host, or a VM's): run once when notified.
+    pub fn handler(&self) -> Option<&HandlerStep> {
+        match self {
+            Action::Handler(h) => Some(h),
+            Action::GuestHandler(g) => Some(&g.handler),
+            _ => None,
+        }
+    }
+
+    /// The host file a step manages, if any (guest steps name theirs with `ctid` or `vmid`).
     pub fn path(&self) -> Option<&str> {
         match self {
             Action::File(s) => Some(&s.path),
@@ -271,6 +299,7 @@ impl Action {
             Action::Download(s) => Some(&s.path),
             Action::Command(_)
             | Action::Handler(_)
+            | Action::GuestHandler(_)
             | Action::GuestFile(_)
             | Action::GuestCommand(_)
             | Action::GuestSecret(_)

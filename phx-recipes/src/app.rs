@@ -83,7 +83,7 @@ pub fn plan(plan: &mut impl StepSink, prefix: &str, ct: u32, s: &Script) {
     plan.push(
         format!("{prefix}-push"),
         Action::GuestFile(GuestFileStep {
-            ctid: ct,
+            guest: ct.into(),
             path: path.clone(),
             content: Some(s.text.clone()),
             mode: Some("0755".into()),

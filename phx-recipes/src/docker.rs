@@ -197,7 +197,7 @@ pub fn repository(plan: &mut impl StepSink, prefix: &str, ct: u32, d: &Distro) {
 pub fn configure(plan: &mut impl StepSink, prefix: &str, c: &Lxc) {
     let svc = Service {
         prefix,
-        ctid: c.id,
+        guest: c.id.into(),
         unit: "docker",
     };
     if c.unprivileged {
@@ -218,7 +218,7 @@ pub fn configure(plan: &mut impl StepSink, prefix: &str, c: &Lxc) {
         plan.push(
             format!("{prefix}-daemon-json"),
             Action::GuestJson(GuestJsonStep {
-                ctid: c.id,
+                guest: c.id.into(),
                 path: DAEMON_JSON.into(),
                 set: vec![JsonSet {
                     pointer: "/storage-driver".into(),

@@ -221,11 +221,18 @@ pub fn spec(v: &Vm, inv: &Inventory) -> Spec {
         keys.push(("startup", st));
     }
     let mut warnings = Vec::new();
-    if !v.features.is_empty() {
+    // trusted_ca is phx-ca's, which reaches VMs through their guest agent.
+    let unhandled: Vec<&str> = v
+        .features
+        .iter()
+        .map(String::as_str)
+        .filter(|f| *f != "trusted_ca")
+        .collect();
+    if !unhandled.is_empty() {
         warnings.push(format!(
             "VM {}: features {} are not yet handled inside VMs (nothing is installed in the guest)",
             v.id,
-            v.features.join(", ")
+            unhandled.join(", ")
         ));
     }
     if let Some(snap) = &s.template_snapshot_name {

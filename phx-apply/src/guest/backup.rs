@@ -9,6 +9,7 @@ use super::scripts::{MISSING_DIRS, SAVE};
 use super::{script, Run};
 use crate::manifest::{self, Entry};
 use anyhow::{bail, Context};
+use phx_plan::Guest;
 
 /// Where in every guest its backups are kept, one directory per run.
 pub const GUEST_BACKUPS: &str = "/var/lib/phoenix/backups";
@@ -19,7 +20,7 @@ pub fn backup_path(run_id: &str, path: &str) -> String {
 }
 
 /// What SAVE prints: `mode uid gid size`, then `digest  -`.
-fn parse_saved(ctid: u32, path: &str, out: &str) -> Option<Entry> {
+fn parse_saved(guest: Guest, path: &str, out: &str) -> Option<Entry> {
     let mut lines = out.lines();
     let mut f = lines.next()?.split_whitespace();
     let mode = u32::from_str_radix(f.next()?, 8).ok()?;
@@ -28,7 +29,8 @@ fn parse_saved(ctid: u32, path: &str, out: &str) -> Option<Entry> {
     let size = f.next()?.parse().ok()?;
     let sha256 = lines.next()?.split_whitespace().next()?.to_string();
     (sha256.len() == 64).then(|| Entry::GuestSaved {
-        ctid,
+        ctid: guest.id(),
+        vm: guest.is_vm(),
         path: path.into(),
         size,
         sha256,
@@ -39,38 +41,40 @@ fn parse_saved(ctid: u32, path: &str, out: &str) -> Option<Entry> {
 }
 
 /// Set keys of guest files, apart from host paths (which start with `/`)
-/// and from `ct<ctid>`, a guest the run has recorded it keeps backups in.
-fn saved_key(ctid: u32, path: &str) -> String {
-    format!("ct{ctid}:{path}")
+/// and from `ct<ctid>` / `vm<vmid>`, a guest the run has recorded it keeps
+/// backups in.
+fn saved_key(guest: Guest, path: &str) -> String {
+    format!("{}:{path}", guest.tag())
 }
 
 impl Run<'_> {
-    /// Saves guest file `path` of CT `ctid` inside the guest, once per run
+    /// Saves guest file `path` of `guest` inside the guest, once per run
     /// (the first backup holds the original), and records it.
-    pub(crate) fn guest_backup(&mut self, ctid: u32, path: &str) -> anyhow::Result<()> {
-        if self.saved.contains(&saved_key(ctid, path)) {
+    pub(crate) fn guest_backup(&mut self, guest: Guest, path: &str) -> anyhow::Result<()> {
+        if self.saved.contains(&saved_key(guest, path)) {
             return Ok(());
         }
-        if !self.saved.contains(&format!("ct{ctid}")) {
+        if !self.saved.contains(&guest.tag()) {
             let dir = self.open_backup_dir()?;
-            manifest::append(&dir, &Entry::GuestBackups { ctid })?;
-            self.saved.insert(format!("ct{ctid}"));
+            let (ctid, vm) = (guest.id(), guest.is_vm());
+            manifest::append(&dir, &Entry::GuestBackups { ctid, vm })?;
+            self.saved.insert(guest.tag());
         }
         let to = backup_path(&self.run_id, path);
-        let r = self.exec(&script(ctid, "phx-save", SAVE, &[path, &to]), None)?;
+        let r = self.exec(guest, &script("phx-save", SAVE, &[path, &to]), None)?;
         if !r.ok() {
-            bail!("CT {ctid}: backing up {path} failed: {}", r.output());
+            bail!("{guest}: backing up {path} failed: {}", r.output());
         }
-        let Some(entry) = parse_saved(ctid, path, &r.stdout) else {
+        let Some(entry) = parse_saved(guest, path, &r.stdout) else {
             bail!(
-                "CT {ctid}: backing up {path}: unexpected report {:?}",
+                "{guest}: backing up {path}: unexpected report {:?}",
                 r.stdout
             );
         };
         let dir = self.open_backup_dir()?;
         manifest::append(&dir, &entry)
-            .with_context(|| format!("recording the backup of CT {ctid}: {path}"))?;
-        self.saved.insert(saved_key(ctid, path));
+            .with_context(|| format!("recording the backup of {guest}: {path}"))?;
+        self.saved.insert(saved_key(guest, path));
         Ok(())
     }
 
@@ -79,7 +83,7 @@ impl Run<'_> {
     /// touches only a file that still holds it.
     pub(crate) fn guest_wrote(
         &mut self,
-        ctid: u32,
+        guest: Guest,
         path: &str,
         sha256: Option<String>,
     ) -> anyhow::Result<()> {
@@ -87,7 +91,8 @@ impl Run<'_> {
         manifest::append(
             &dir,
             &Entry::GuestWrote {
-                ctid,
+                ctid: guest.id(),
+                vm: guest.is_vm(),
                 path: path.into(),
                 sha256,
             },
@@ -95,12 +100,13 @@ impl Run<'_> {
     }
 
     /// A guest file the run creates is listed so a rollback removes it again.
-    pub(crate) fn guest_created(&mut self, ctid: u32, path: &str) -> anyhow::Result<()> {
+    pub(crate) fn guest_created(&mut self, guest: Guest, path: &str) -> anyhow::Result<()> {
         let dir = self.open_backup_dir()?;
         manifest::append(
             &dir,
             &Entry::GuestCreated {
-                ctid,
+                ctid: guest.id(),
+                vm: guest.is_vm(),
                 path: path.into(),
             },
         )
@@ -111,14 +117,15 @@ impl Run<'_> {
     /// The directories a write of guest file `path` is about to make, each
     /// recorded (shallowest first) before the write's `mkdir -p` makes it,
     /// so a rollback removes them again even after a kill.
-    pub(crate) fn guest_created_dirs(&mut self, ctid: u32, path: &str) -> anyhow::Result<()> {
+    pub(crate) fn guest_created_dirs(&mut self, guest: Guest, path: &str) -> anyhow::Result<()> {
         let r = self.exec(
-            &script(ctid, "phx-missing-dirs", MISSING_DIRS, &[path]),
+            guest,
+            &script("phx-missing-dirs", MISSING_DIRS, &[path]),
             None,
         )?;
         if !r.ok() {
             bail!(
-                "CT {ctid}: looking for the directories above {path} failed: {}",
+                "{guest}: looking for the directories above {path} failed: {}",
                 r.output()
             );
         }
@@ -131,7 +138,8 @@ impl Run<'_> {
             manifest::append(
                 &dir,
                 &Entry::GuestCreatedDir {
-                    ctid,
+                    ctid: guest.id(),
+                    vm: guest.is_vm(),
                     path: d.into(),
                 },
             )?;
@@ -147,11 +155,12 @@ mod tests {
     #[test]
     fn save_report() {
         let sum = "a".repeat(64);
-        let e = parse_saved(101, "/etc/x", &format!("4750 0 33 12\n{sum}  -\n")).unwrap();
+        let e = parse_saved(101.into(), "/etc/x", &format!("4750 0 33 12\n{sum}  -\n")).unwrap();
         assert_eq!(
             e,
             Entry::GuestSaved {
                 ctid: 101,
+                vm: false,
                 path: "/etc/x".into(),
                 size: 12,
                 sha256: sum,
@@ -160,7 +169,7 @@ mod tests {
                 gid: 33,
             }
         );
-        assert!(parse_saved(101, "/etc/x", "644 0 0 1\nshort  -\n").is_none());
-        assert!(parse_saved(101, "/etc/x", "644 root 0 1\n").is_none());
+        assert!(parse_saved(101.into(), "/etc/x", "644 0 0 1\nshort  -\n").is_none());
+        assert!(parse_saved(101.into(), "/etc/x", "644 root 0 1\n").is_none());
     }
 }

@@ -9,7 +9,7 @@ use crate::check::{
 use crate::STATE_DIR;
 use phx_plan::{Action, GuestJsonStep, Step};
 
-/// A CT id as Proxmox accepts one: pve-common's `pve_verify_vmid`
+/// A guest id (CT or VM) as Proxmox accepts one: pve-common's `pve_verify_vmid`
 /// (src/PVE/JSONSchema.pm, f665029, line 312) is `^[1-9][0-9]{2,8}$`.
 pub fn ctid_ok(ctid: u32) -> bool {
     (100..=999_999_999).contains(&ctid)
@@ -26,17 +26,18 @@ fn under(path: &str, dir: &str) -> bool {
 
 /// Every problem of one guest step, each through `bad`.
 pub fn check(step: &Step, bad: &mut impl FnMut(String)) {
-    let ctid = match &step.action {
-        Action::GuestFile(f) => f.ctid,
-        Action::GuestCommand(c) => c.ctid,
-        Action::GuestSecret(s) => s.ctid,
-        Action::GuestJson(j) => j.ctid,
-        Action::FromGuest(f) => f.ctid,
-        _ => return,
+    let Some(guest) = step.action.guest() else {
+        return;
     };
-    if !ctid_ok(ctid) {
+    if !ctid_ok(guest.id()) {
+        let (key, what) = if guest.is_vm() {
+            ("vmid", "VM")
+        } else {
+            ("ctid", "CT")
+        };
         bad(format!(
-            "ctid {ctid} is not a CT id (100 to 999999999, as Proxmox accepts)"
+            "{key} {} is not a {what} id (100 to 999999999, as Proxmox accepts)",
+            guest.id()
         ));
     }
     let mut written = None;
@@ -47,6 +48,13 @@ pub fn check(step: &Step, bad: &mut impl FnMut(String)) {
             }
             check_mode(f.mode.as_deref(), false, bad);
             check_size(f.content.as_ref().map_or(0, String::len), bad);
+            if let Some(why) = f
+                .content
+                .as_ref()
+                .and_then(|c| super::too_big(guest, c.len()))
+            {
+                bad(why);
+            }
             if let Some(src) = &f.content_from {
                 check_content_from(src, bad);
             }
@@ -72,6 +80,11 @@ pub fn check(step: &Step, bad: &mut impl FnMut(String)) {
             written = Some(&j.path);
         }
         Action::FromGuest(f) => check_guest_path(&f.from, bad),
+        Action::GuestHandler(h) if !guest.is_vm() => bad(format!(
+            "a guest_handler runs in a VM (vmid); a container's handler is a handler step \
+             with pct exec argv, not ctid {}",
+            h.guest.id()
+        )),
         _ => {}
     }
     if let Some(p) = written {

@@ -23,10 +23,10 @@ impl Run<'_> {
         step: &Step,
         f: &FromGuestStep,
     ) -> anyhow::Result<Outcome> {
-        if let Some(o) = self.unreachable(step, f.ctid) {
+        if let Some(o) = self.unreachable(step, f.guest) {
             return Ok(o);
         }
-        let content = match self.read_guest(step, f.ctid, &f.from)? {
+        let content = match self.read_guest(step, f.guest, &f.from)? {
             Ok(t) => t,
             Err(o) => return Ok(o),
         };
@@ -156,7 +156,7 @@ mod tests {
 
     fn export(mode: &str) -> (Step, FromGuestStep) {
         let g = FromGuestStep {
-            ctid: 101,
+            guest: 101.into(),
             from: "/etc/step-ca/certs/root_ca.crt".into(),
             path: TARGET.into(),
             mode: Some(mode.into()),

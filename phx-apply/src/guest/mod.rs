@@ -1,10 +1,13 @@
-//! Steps that act inside an LXC guest, all through `pct exec <ctid> -- …`:
-//! read-back (`stat` + `sha256sum`), guards, and writes whose content travels
-//! on stdin, behind a header with its size and SHA-256, into a temp file that
-//! is renamed over the target only once it verifies (`scripts`), so neither
-//! a file's content nor a secret ever appears in a process's arguments, and
-//! a write cut short never installs a prefix. A guest file Phoenix replaces
-//! is first backed up inside the guest (`backup`), and `--rollback` puts it
+//! Steps that act inside a guest, all through `pct exec <ctid> -- …` for a
+//! container and `qm guest exec <vmid> -- …` for a VM (`via`, which gives
+//! both the command's own status and streams; a VM's guest agent is pinged
+//! once per run before its first command): read-back (`stat` +
+//! `sha256sum`), guards, and writes whose content travels on stdin, behind
+//! a header with its size and SHA-256, into a temp file that is renamed
+//! over the target only once it verifies (`scripts`), so neither a file's
+//! content nor a secret ever appears in a process's arguments, and a write
+//! cut short never installs a prefix. A guest file Phoenix replaces is
+//! first backed up inside the guest (`backup`), and `--rollback` puts it
 //! back (`restore`). Host files guests can write (a `from_guest` target, a
 //! `content_from` source) are read without following links (`nofollow`),
 //! and a `from_guest` target is changed only through what was opened
@@ -16,30 +19,18 @@ mod from_guest;
 pub mod prune;
 pub mod restore;
 mod scripts;
+pub mod via;
 
 use super::{json_merge, outcome, parse_mode, Outcome, Run, Status};
 use crate::check::MAX_CONTENT_BYTES;
 use crate::nofollow::read_regular;
-use crate::run::{run_with_input, Ran};
+use crate::run::Ran;
 use anyhow::{bail, Context};
-use phx_plan::{
-    CommandStep, GuestCommandStep, GuestFileStep, GuestJsonStep, GuestSecretStep, Step,
-};
+use phx_plan::{Guest, GuestCommandStep, GuestFileStep, GuestJsonStep, GuestSecretStep, Step};
 use scripts::{framed, META, PROBE, REWRITE, SECRET, WRITE};
 
-/// `pct exec <ctid> -- argv…`
-pub fn in_guest(ctid: u32, argv: &[String]) -> Vec<String> {
-    let mut v = vec![
-        "pct".to_string(),
-        "exec".to_string(),
-        ctid.to_string(),
-        "--".to_string(),
-    ];
-    v.extend(argv.iter().cloned());
-    v
-}
-
-fn script(ctid: u32, name: &str, body: &str, args: &[&str]) -> Vec<String> {
+/// `sh -c BODY NAME ARGS…`: one of the fixed scripts, run in a guest.
+fn script(name: &str, body: &str, args: &[&str]) -> Vec<String> {
     let mut v = vec![
         "sh".to_string(),
         "-c".to_string(),
@@ -47,7 +38,20 @@ fn script(ctid: u32, name: &str, body: &str, args: &[&str]) -> Vec<String> {
         name.to_string(),
     ];
     v.extend(args.iter().map(|s| s.to_string()));
-    in_guest(ctid, &v)
+    v
+}
+
+/// Why `len` bytes of content cannot reach `guest`, if they cannot: a VM's
+/// come through `qm guest exec --pass-stdin`, at most 1 MiB with the header.
+/// Found before anything is backed up or recorded.
+fn too_big(guest: Guest, len: usize) -> Option<String> {
+    let framed = len + format!("{len} ").len() + 65;
+    (guest.is_vm() && framed > via::QM_STDIN_LIMIT).then(|| {
+        format!(
+            "{len} bytes are more than a VM's file may hold here: its content travels on \
+             qm guest exec's stdin, which takes at most 1 MiB (qemu-server src/PVE/CLI/qm.pm:1020)"
+        )
+    })
 }
 
 /// What a guest file is now.
@@ -76,30 +80,60 @@ fn parse_probe(stdout: &str) -> Option<Option<Meta>> {
     }))
 }
 
-fn diff_text(ctid: u32, path: &str, old: Option<&str>, new: &str) -> String {
-    let name = format!("ct{ctid}:{path}");
+fn diff_text(guest: Guest, path: &str, old: Option<&str>, new: &str) -> String {
+    let name = format!("{}:{path}", guest.tag());
     crate::diff::named(&name, &name, old, Some(new))
 }
 
-fn secret_diff(ctid: u32, path: &str, old_exists: bool) -> String {
-    let name = format!("ct{ctid}:{path}");
+fn secret_diff(guest: Guest, path: &str, old_exists: bool) -> String {
+    let name = format!("{}:{path}", guest.tag());
     crate::diff::secret(&name, &name, old_exists)
 }
 
 impl Run<'_> {
     /// Guest steps need the guest: under `--root` without `--run-commands` they are reported only.
-    fn unreachable(&self, step: &Step, ctid: u32) -> Option<Outcome> {
+    fn unreachable(&self, step: &Step, guest: Guest) -> Option<Outcome> {
+        let tool = if guest.is_vm() { "qm" } else { "pct" };
         (!self.opts.may_run()).then(|| {
             outcome(
                 step,
                 Status::Skipped,
-                format!("not run under --root: acts inside CT {ctid} through pct"),
+                format!("not run under --root: acts inside {guest} through {tool}"),
             )
         })
     }
 
-    fn exec(&self, argv: &[String], input: Option<&[u8]>) -> anyhow::Result<Ran> {
-        run_with_input(argv, self.opts, input).with_context(|| format!("could not run {}", argv[0]))
+    /// Runs `argv` in `guest` (`via`), a VM's agent pinged first.
+    fn exec(&self, guest: Guest, argv: &[String], input: Option<&[u8]>) -> anyhow::Result<Ran> {
+        self.run_in(guest, argv, input, self.opts.command_timeout)
+            .with_context(|| format!("could not run {} in {guest}", argv[0]))
+    }
+
+    /// `via::run_in`, once VM `guest`'s agent answered this run.
+    pub(crate) fn run_in(
+        &self,
+        guest: Guest,
+        argv: &[String],
+        input: Option<&[u8]>,
+        timeout: std::time::Duration,
+    ) -> std::io::Result<Ran> {
+        if let Guest::Vm(vmid) = guest {
+            if let Err(why) = self.agent(vmid) {
+                return Ok(via::not_run(guest, None, &why));
+            }
+        }
+        via::run_in(self.opts, guest, argv, input, timeout)
+    }
+
+    /// VM `vmid`'s agent, pinged before the run's first command in it; the
+    /// answer is kept, so a VM whose agent is silent fails each of its
+    /// steps with qm's message without asking again.
+    fn agent(&self, vmid: u32) -> Result<(), String> {
+        self.agents
+            .borrow_mut()
+            .entry(vmid)
+            .or_insert_with(|| via::ping(self.opts, vmid))
+            .clone()
     }
 
     /// A failure that a check (or a preview) expects: what it inspects is
@@ -117,7 +151,7 @@ impl Run<'_> {
     }
 
     pub(super) fn guest_file(&mut self, step: &Step, f: &GuestFileStep) -> anyhow::Result<Outcome> {
-        if let Some(o) = self.unreachable(step, f.ctid) {
+        if let Some(o) = self.unreachable(step, f.guest) {
             return Ok(o);
         }
         let content = match (&f.content, &f.content_from) {
@@ -134,14 +168,14 @@ impl Run<'_> {
             },
             (None, None) => bail!("neither content nor content_from"),
         };
-        let ct = f.ctid;
-        let probe = self.exec(&script(ct, "phx-probe", PROBE, &[&f.path]), None)?;
+        let ct = f.guest;
+        let probe = self.exec(ct, &script("phx-probe", PROBE, &[&f.path]), None)?;
         let current = match (probe.ok(), parse_probe(&probe.stdout)) {
             (true, Some(m)) => m,
             _ => {
                 return Ok(self.not_yet(
                     step,
-                    format!("CT {ct}: cannot inspect {}: {}", f.path, probe.output()),
+                    format!("{ct}: cannot inspect {}: {}", f.path, probe.output()),
                 ))
             }
         };
@@ -168,7 +202,7 @@ impl Run<'_> {
             owner.as_str(),
             group.as_str(),
         ];
-        let label = format!("CT {ct}: {}", f.path);
+        let label = format!("{ct}: {}", f.path);
         match &current {
             Some(m) if m.sha256 == phx_plan::sha256::hex(content.as_bytes()) => {
                 let mut drift = Vec::new();
@@ -185,7 +219,7 @@ impl Run<'_> {
                     self.guest_backup(ct, &f.path)?;
                     self.guest_wrote(ct, &f.path, Some(m.sha256.clone()))?;
                     self.owe(&f.notify)?;
-                    let r = self.exec(&script(ct, "phx-meta", META, &args), None)?;
+                    let r = self.exec(ct, &script("phx-meta", META, &args), None)?;
                     if !r.ok() {
                         return Ok(outcome(
                             step,
@@ -214,14 +248,17 @@ impl Run<'_> {
                         let old = if new {
                             None
                         } else {
-                            let argv = in_guest(ct, &["cat".into(), "--".into(), f.path.clone()]);
-                            Some(self.exec(&argv, None)?.stdout)
+                            let argv = ["cat".into(), "--".into(), f.path.clone()];
+                            Some(self.exec(ct, &argv, None)?.stdout)
                         };
                         diff_text(ct, &f.path, old.as_deref(), &content)
                     });
                 }
                 if self.opts.check {
                     return Ok(o);
+                }
+                if let Some(why) = too_big(ct, content.len()) {
+                    return Ok(outcome(step, Status::Failed, format!("{label}: {why}")));
                 }
                 if new {
                     self.guest_created_dirs(ct, &f.path)?;
@@ -233,7 +270,8 @@ impl Run<'_> {
                 self.guest_wrote(ct, &f.path, Some(sum))?;
                 self.owe(&f.notify)?;
                 let r = self.exec(
-                    &script(ct, "phx-write", WRITE, &args),
+                    ct,
+                    &script("phx-write", WRITE, &args),
                     Some(&framed(content.as_bytes())),
                 )?;
                 if !r.ok() {
@@ -246,23 +284,16 @@ impl Run<'_> {
     }
 
     pub(super) fn guest_command(&mut self, step: &Step, g: &GuestCommandStep) -> Outcome {
-        let wrap = |a: &Vec<String>| in_guest(g.ctid, a);
-        let c = CommandStep {
-            argv: wrap(&g.command.argv),
-            unless: g.command.unless.as_ref().map(wrap),
-            only_if: g.command.only_if.as_ref().map(wrap),
-            desc: format!("CT {}: {}", g.ctid, g.command.desc),
-            notify: g.command.notify.clone(),
+        let c = phx_plan::CommandStep {
+            desc: format!("{}: {}", g.guest, g.command.desc),
+            ..g.command.clone()
         };
-        self.command(step, &c)
+        self.command(step, &c, Some(g.guest))
     }
 
     /// 0: the guest file exists; 1: it does not; anything else: the guest cannot be asked.
-    fn guest_exists(&self, ctid: u32, path: &str) -> anyhow::Result<Result<bool, String>> {
-        let r = self.exec(
-            &in_guest(ctid, &["test".into(), "-e".into(), path.into()]),
-            None,
-        )?;
+    fn guest_exists(&self, guest: Guest, path: &str) -> anyhow::Result<Result<bool, String>> {
+        let r = self.exec(guest, &["test".into(), "-e".into(), path.into()], None)?;
         Ok(match r.code {
             Some(0) => Ok(true),
             Some(1) => Ok(false),
@@ -275,34 +306,34 @@ impl Run<'_> {
         step: &Step,
         s: &GuestSecretStep,
     ) -> anyhow::Result<Outcome> {
-        if let Some(o) = self.unreachable(step, s.ctid) {
+        if let Some(o) = self.unreachable(step, s.guest) {
             return Ok(o);
         }
-        let label = format!("CT {}: {}", s.ctid, s.path);
-        match self.guest_exists(s.ctid, &s.path)? {
+        let label = format!("{}: {}", s.guest, s.path);
+        match self.guest_exists(s.guest, &s.path)? {
             Ok(true) => return Ok(outcome(step, Status::Ok, format!("{label} (exists, kept)"))),
             Ok(false) => {}
             Err(e) => {
-                return Ok(self.not_yet(
-                    step,
-                    format!("CT {}: cannot inspect {}: {e}", s.ctid, s.path),
-                ))
+                return Ok(
+                    self.not_yet(step, format!("{}: cannot inspect {}: {e}", s.guest, s.path))
+                )
             }
         }
         let mut o = outcome(step, Status::Changed, format!("{label} (new secret)"));
         if self.opts.diff {
-            o.diff = Some(secret_diff(s.ctid, &s.path, false));
+            o.diff = Some(secret_diff(s.guest, &s.path, false));
         }
         if self.opts.check {
             return Ok(o);
         }
         let mode = format!("{:04o}", parse_mode(&s.mode)?);
         let bytes = s.bytes.to_string();
-        self.guest_created_dirs(s.ctid, &s.path)?;
-        self.guest_created(s.ctid, &s.path)?;
-        self.guest_wrote(s.ctid, &s.path, None)?;
+        self.guest_created_dirs(s.guest, &s.path)?;
+        self.guest_created(s.guest, &s.path)?;
+        self.guest_wrote(s.guest, &s.path, None)?;
         let r = self.exec(
-            &script(s.ctid, "phx-secret", SECRET, &[&s.path, &bytes, &mode]),
+            s.guest,
+            &script("phx-secret", SECRET, &[&s.path, &bytes, &mode]),
             None,
         )?;
         if !r.ok() {
@@ -316,36 +347,33 @@ impl Run<'_> {
     pub(super) fn read_guest(
         &self,
         step: &Step,
-        ctid: u32,
+        guest: Guest,
         path: &str,
     ) -> anyhow::Result<Result<String, Outcome>> {
-        let r = self.exec(
-            &in_guest(ctid, &["cat".into(), "--".into(), path.into()]),
-            None,
-        )?;
+        let r = self.exec(guest, &["cat".into(), "--".into(), path.into()], None)?;
         if r.ok() {
             return Ok(Ok(r.stdout));
         }
-        Ok(Err(match self.guest_exists(ctid, path)? {
-            Ok(false) => self.not_yet(step, format!("CT {ctid}: {path} does not exist")),
+        Ok(Err(match self.guest_exists(guest, path)? {
+            Ok(false) => self.not_yet(step, format!("{guest}: {path} does not exist")),
             Ok(true) => outcome(
                 step,
                 Status::Failed,
-                format!("CT {ctid}: reading {path}: {}", r.output()),
+                format!("{guest}: reading {path}: {}", r.output()),
             ),
-            Err(e) => self.not_yet(step, format!("CT {ctid}: cannot inspect {path}: {e}")),
+            Err(e) => self.not_yet(step, format!("{guest}: cannot inspect {path}: {e}")),
         }))
     }
 
     pub(super) fn guest_json(&mut self, step: &Step, j: &GuestJsonStep) -> anyhow::Result<Outcome> {
-        if let Some(o) = self.unreachable(step, j.ctid) {
+        if let Some(o) = self.unreachable(step, j.guest) {
             return Ok(o);
         }
-        let text = match self.read_guest(step, j.ctid, &j.path)? {
+        let text = match self.read_guest(step, j.guest, &j.path)? {
             Ok(t) => t,
             Err(o) => return Ok(o),
         };
-        let label = format!("CT {}: {}", j.ctid, j.path);
+        let label = format!("{}: {}", j.guest, j.path);
         // The file's text is never shown: it may hold key material.
         let cur: serde_json::Value = match serde_json::from_str(&text) {
             Ok(v) => v,
@@ -370,18 +398,22 @@ impl Run<'_> {
                 json_merge::managed_view(&cur, j),
                 json_merge::managed_view(&new, j),
             );
-            o.diff = Some(diff_text(j.ctid, &j.path, Some(&a), &b));
+            o.diff = Some(diff_text(j.guest, &j.path, Some(&a), &b));
         }
         if self.opts.check {
             return Ok(o);
         }
         let body = format!("{}\n", serde_json::to_string_pretty(&new)?);
-        self.guest_backup(j.ctid, &j.path)?;
+        if let Some(why) = too_big(j.guest, body.len()) {
+            return Ok(outcome(step, Status::Failed, format!("{label}: {why}")));
+        }
+        self.guest_backup(j.guest, &j.path)?;
         let sum = phx_plan::sha256::hex(body.as_bytes());
-        self.guest_wrote(j.ctid, &j.path, Some(sum))?;
+        self.guest_wrote(j.guest, &j.path, Some(sum))?;
         self.owe(&j.notify)?;
         let r = self.exec(
-            &script(j.ctid, "phx-rewrite", REWRITE, &[&j.path]),
+            j.guest,
+            &script("phx-rewrite", REWRITE, &[&j.path]),
             Some(&framed(body.as_bytes())),
         )?;
         if !r.ok() {

@@ -8,11 +8,11 @@
 
 use super::backup::GUEST_BACKUPS;
 use super::check::ctid_ok;
-use super::in_guest;
 use super::restore::unreachable_why;
+use super::via;
 use crate::manifest::{self, Entry};
-use crate::run::run;
 use crate::Options;
+use phx_plan::Guest;
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -27,42 +27,44 @@ pub fn prune_guests(opts: &Options, run_dir: &Path) -> Vec<String> {
     // A torn last line (a killed run) still names the guests before it; a
     // manifest that cannot be read at all names none.
     let entries = manifest::read_prefix(run_dir).map_or_else(|_| Vec::new(), |(e, _)| e);
-    let ctids: BTreeSet<u32> = entries
+    let guests: BTreeSet<Guest> = entries
         .iter()
-        .filter_map(|e| match e {
-            Entry::GuestBackups { ctid } | Entry::GuestSaved { ctid, .. } => Some(*ctid),
-            _ => None,
-        })
-        .filter(|ctid| ctid_ok(*ctid))
+        .filter(|e| matches!(e, Entry::GuestBackups { .. } | Entry::GuestSaved { .. }))
+        .filter_map(Entry::guest)
+        .filter(|g| ctid_ok(g.id()))
         .collect();
     let mut held = Vec::new();
-    for ctid in ctids {
-        if !exists(opts, ctid) {
+    for guest in guests {
+        if !exists(opts, guest) {
             continue;
         }
-        if let Some(why) = unreachable_why(opts, ctid) {
+        if let Some(why) = unreachable_why(opts, guest) {
             held.push(format!(
                 "{why}; its in-guest backups stay until a later run can remove them"
             ));
             continue;
         }
         let dir = format!("{GUEST_BACKUPS}/{run_id}");
-        let argv = in_guest(ctid, &["rm".into(), "-rf".into(), "--".into(), dir]);
-        match run(&argv, opts) {
+        let argv = ["rm".into(), "-rf".into(), "--".into(), dir];
+        match via::run_in(opts, guest, &argv, None, opts.command_timeout) {
             Ok(r) if r.ok() => {}
             Ok(r) => held.push(format!(
-                "CT {ctid}: removing its in-guest backups failed: {}",
+                "{guest}: removing its in-guest backups failed: {}",
                 r.output()
             )),
-            Err(e) => held.push(format!("CT {ctid}: removing its in-guest backups: {e}")),
+            Err(e) => held.push(format!("{guest}: removing its in-guest backups: {e}")),
         }
     }
     held
 }
 
-/// Whether CT `ctid` still exists on this node: its config is where pct
-/// keeps it (`/etc/pve/lxc/<ctid>.conf`, the node's own directory in pmxcfs).
-fn exists(opts: &Options, ctid: u32) -> bool {
-    let conf = format!("/etc/pve/lxc/{ctid}.conf");
+/// Whether `guest` still exists on this node: its config is where pct or qm
+/// keeps it (`/etc/pve/lxc/<ctid>.conf`, `/etc/pve/qemu-server/<vmid>.conf`,
+/// the node's own directory in pmxcfs).
+fn exists(opts: &Options, guest: Guest) -> bool {
+    let conf = match guest {
+        Guest::Ct(ctid) => format!("/etc/pve/lxc/{ctid}.conf"),
+        Guest::Vm(vmid) => format!("/etc/pve/qemu-server/{vmid}.conf"),
+    };
     crate::confine::resolve(&opts.root, Path::new(&conf)).is_ok_and(|p| p.exists())
 }

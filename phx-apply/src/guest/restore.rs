@@ -17,11 +17,13 @@ use super::backup::backup_path;
 use super::check::{ctid_ok, guest_path_ok};
 use super::script;
 use super::scripts::{CHANGED_SINCE, CHECK_BACKUP, REMOVE_CREATED, REMOVE_DIRS, RESTORE};
+use super::via;
 use crate::manifest::{self, Entry};
 use crate::rollback::Done;
-use crate::run::{run, run_with_input};
+use crate::run::{run, Ran};
 use crate::Options;
 use anyhow::{bail, Context};
+use phx_plan::Guest;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -29,17 +31,36 @@ use std::path::Path;
 pub struct GuestRollback {
     run_id: String,
     /// Guests that can be reached, with their entries (saved and created).
-    reachable: BTreeMap<u32, Vec<Entry>>,
+    reachable: BTreeMap<Guest, Vec<Entry>>,
     /// Guests that cannot, with why and their entries.
-    unreachable: BTreeMap<u32, (String, Vec<Entry>)>,
+    unreachable: BTreeMap<Guest, (String, Vec<Entry>)>,
 }
 
-/// Why CT `ctid` cannot be reached now, if it cannot. `pct status` prints
-/// `status: <status>` (pve-container src/PVE/CLI/pct.pm, 94f5585, line 81).
-pub(super) fn unreachable_why(opts: &Options, ctid: u32) -> Option<String> {
+/// `argv` run in `guest` with `input`, within the command timeout.
+fn in_guest(
+    opts: &Options,
+    guest: Guest,
+    argv: &[String],
+    input: Option<&[u8]>,
+) -> std::io::Result<Ran> {
+    via::run_in(opts, guest, argv, input, opts.command_timeout)
+}
+
+/// Why `guest` cannot be reached now, if it cannot. `pct status` prints
+/// `status: <status>` (pve-container src/PVE/CLI/pct.pm, 94f5585, line 81);
+/// a VM is reached when its guest agent answers (`via::ping`).
+pub(super) fn unreachable_why(opts: &Options, guest: Guest) -> Option<String> {
     if !opts.may_run() {
         return Some("guests are not reached under --root without --run-commands".into());
     }
+    let ctid = match guest {
+        Guest::Vm(vmid) => {
+            return via::ping(opts, vmid)
+                .err()
+                .map(|e| format!("VM {vmid}: {e}"))
+        }
+        Guest::Ct(ctid) => ctid,
+    };
     let argv = ["pct".to_string(), "status".into(), ctid.to_string()];
     match run(&argv, opts) {
         Ok(r) if r.ok() && r.stdout.trim() == "status: running" => None,
@@ -62,19 +83,20 @@ pub fn verify(opts: &Options, backup_dir: &Path) -> anyhow::Result<GuestRollback
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut by_guest: BTreeMap<u32, Vec<Entry>> = BTreeMap::new();
+    let mut by_guest: BTreeMap<Guest, Vec<Entry>> = BTreeMap::new();
     for e in manifest::read(backup_dir)? {
-        let (Entry::GuestSaved { ctid, path, .. }
-        | Entry::GuestCreated { ctid, path }
-        | Entry::GuestCreatedDir { ctid, path }
-        | Entry::GuestWrote { ctid, path, .. }) = &e
+        let (Entry::GuestSaved { path, .. }
+        | Entry::GuestCreated { path, .. }
+        | Entry::GuestCreatedDir { path, .. }
+        | Entry::GuestWrote { path, .. }) = &e
         else {
             continue;
         };
-        if !ctid_ok(*ctid) || !guest_path_ok(path) {
-            return Err(refuse(format!("manifest guest entry CT {ctid} {path:?}")));
+        let Some(guest) = e.guest() else { continue };
+        if !ctid_ok(guest.id()) || !guest_path_ok(path) {
+            return Err(refuse(format!("manifest guest entry {guest} {path:?}")));
         }
-        by_guest.entry(*ctid).or_default().push(e);
+        by_guest.entry(guest).or_default().push(e);
     }
     let mut out = GuestRollback {
         run_id,
@@ -94,26 +116,29 @@ pub fn verify(opts: &Options, backup_dir: &Path) -> anyhow::Result<GuestRollback
                 continue;
             };
             let b = backup_path(&out.run_id, path);
-            let r = run(&script(ctid, "phx-check-backup", CHECK_BACKUP, &[&b]), opts)
-                .with_context(|| format!("CT {ctid}: checking the backup of {path}"))?;
+            let r = in_guest(
+                opts,
+                ctid,
+                &script("phx-check-backup", CHECK_BACKUP, &[&b]),
+                None,
+            )
+            .with_context(|| format!("{ctid}: checking the backup of {path}"))?;
             let mut lines = r.stdout.lines();
             let found = (lines.next(), lines.next().and_then(|l| l.split(' ').next()));
             match found {
                 _ if !r.ok() => {
                     return Err(refuse(format!(
-                        "CT {ctid}: the backup of {path} cannot be read: {}",
+                        "{ctid}: the backup of {path} cannot be read: {}",
                         r.output()
                     )))
                 }
                 (Some("absent"), _) => {
-                    return Err(refuse(format!(
-                        "CT {ctid}: the backup of {path} is missing"
-                    )))
+                    return Err(refuse(format!("{ctid}: the backup of {path} is missing")))
                 }
                 (Some(s), Some(h)) if s == size.to_string() && h == sha256 => {}
                 _ => {
                     return Err(refuse(format!(
-                        "CT {ctid}: the backup of {path} does not match its size and SHA-256"
+                        "{ctid}: the backup of {path} does not match its size and SHA-256"
                     )))
                 }
             }
@@ -132,10 +157,10 @@ impl GuestRollback {
             for e in entries {
                 match e {
                     Entry::GuestSaved { path, .. } | Entry::GuestCreated { path, .. } => {
-                        failed.push(format!("CT {ctid}: {path} not restored: {why}"))
+                        failed.push(format!("{ctid}: {path} not restored: {why}"))
                     }
                     Entry::GuestCreatedDir { path, .. } => {
-                        failed.push(format!("CT {ctid}: {path}/ not removed: {why}"))
+                        failed.push(format!("{ctid}: {path}/ not removed: {why}"))
                     }
                     _ => {}
                 }
@@ -162,15 +187,15 @@ impl GuestRollback {
                     };
                     let b = backup_path(&self.run_id, path);
                     let (m, u, g) = (format!("{mode:04o}"), uid.to_string(), gid.to_string());
-                    let argv = script(ctid, "phx-restore", RESTORE, &[path, &b, &m, &u, &g]);
+                    let argv = script("phx-restore", RESTORE, &[path, &b, &m, &u, &g]);
                     let header = format!("{size} {sha256} {left_sum}\n");
-                    match run_with_input(&argv, opts, Some(header.as_bytes())) {
-                        Ok(r) if r.ok() => done.lines.push(format!("restored CT {ctid}: {path}")),
+                    match in_guest(opts, ctid, &argv, Some(header.as_bytes())) {
+                        Ok(r) if r.ok() => done.lines.push(format!("restored {ctid}: {path}")),
                         Ok(r) if r.code == Some(CHANGED_SINCE) => kept(done, ctid, path),
                         Ok(r) => {
-                            failed.push(format!("CT {ctid}: {path} not restored: {}", r.output()))
+                            failed.push(format!("{ctid}: {path} not restored: {}", r.output()))
                         }
-                        Err(e) => failed.push(format!("CT {ctid}: {path} not restored: {e}")),
+                        Err(e) => failed.push(format!("{ctid}: {path} not restored: {e}")),
                     }
                 }
             }
@@ -180,23 +205,21 @@ impl GuestRollback {
                         None => continue,
                         Some(None) => {
                             done.lines.push(format!(
-                                "kept CT {ctid}: {path}: a secret the run generated (what it encrypted may still need it); remove it by hand if nothing does"
+                                "kept {ctid}: {path}: a secret the run generated (what it encrypted may still need it); remove it by hand if nothing does"
                             ));
                             continue;
                         }
                         Some(Some(sum)) => sum,
                     };
-                    let argv = script(ctid, "phx-remove-created", REMOVE_CREATED, &[path]);
+                    let argv = script("phx-remove-created", REMOVE_CREATED, &[path]);
                     let input = format!("{left_sum}\n");
-                    match run_with_input(&argv, opts, Some(input.as_bytes())) {
+                    match in_guest(opts, ctid, &argv, Some(input.as_bytes())) {
                         Ok(r) if r.ok() => done
                             .lines
-                            .push(format!("removed CT {ctid}: {path} (the run created it)")),
+                            .push(format!("removed {ctid}: {path} (the run created it)")),
                         Ok(r) if r.code == Some(CHANGED_SINCE) => kept(done, ctid, path),
-                        Ok(r) => {
-                            failed.push(format!("CT {ctid}: {path} not removed: {}", r.output()))
-                        }
-                        Err(e) => failed.push(format!("CT {ctid}: {path} not removed: {e}")),
+                        Ok(r) => failed.push(format!("{ctid}: {path} not removed: {}", r.output())),
+                        Err(e) => failed.push(format!("{ctid}: {path} not removed: {e}")),
                     }
                 }
             }
@@ -220,18 +243,18 @@ fn left_by_path(entries: &[Entry]) -> BTreeMap<&str, Option<&str>> {
 
 /// A guest file that no longer holds what the run left: not touched, and the
 /// rollback exits 1 naming it, as for a host file.
-fn kept(done: &mut Done, ctid: u32, path: &str) {
+fn kept(done: &mut Done, ctid: Guest, path: &str) {
     done.lines.push(format!(
-        "kept CT {ctid}: {path}: it changed since this run wrote it (a later run, or by hand); not restored"
+        "kept {ctid}: {path}: it changed since this run wrote it (a later run, or by hand); not restored"
     ));
-    done.kept.push(format!("CT {ctid}: {path}"));
+    done.kept.push(format!("{ctid}: {path}"));
 }
 
-/// The directories the run made in CT `ctid`, deepest first, each only when
+/// The directories the run made in guest `ctid`, deepest first, each only when
 /// empty (one something else now uses stays), as on the host.
 fn remove_created_dirs(
     opts: &Options,
-    ctid: u32,
+    ctid: Guest,
     entries: &[Entry],
     done: &mut Done,
     failed: &mut Vec<String>,
@@ -247,22 +270,22 @@ fn remove_created_dirs(
         return;
     }
     dirs.sort_by_key(|p| std::cmp::Reverse(p.len()));
-    let argv = script(ctid, "phx-remove-dirs", REMOVE_DIRS, &dirs);
-    match run(&argv, opts) {
+    let argv = script("phx-remove-dirs", REMOVE_DIRS, &dirs);
+    match in_guest(opts, ctid, &argv, None) {
         Ok(r) => {
             for gone in r.stdout.lines().filter_map(|l| l.strip_prefix("removed ")) {
                 done.lines
-                    .push(format!("removed CT {ctid}: {gone}/ (the run created it)"));
+                    .push(format!("removed {ctid}: {gone}/ (the run created it)"));
             }
             if !r.ok() {
                 failed.push(format!(
-                    "CT {ctid}: directories the run created not removed: {}",
+                    "{ctid}: directories the run created not removed: {}",
                     r.output()
                 ));
             }
         }
         Err(e) => failed.push(format!(
-            "CT {ctid}: directories the run created not removed: {e}"
+            "{ctid}: directories the run created not removed: {e}"
         )),
     }
 }

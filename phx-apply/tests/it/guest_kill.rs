@@ -70,7 +70,7 @@ fn ca(v: usize) -> Vec<u8> {
 fn file_case() -> Case {
     let plan_for = |v: usize| {
         jsonl(&plan(vec![Action::GuestFile(GuestFileStep {
-            ctid: CT,
+            guest: CT.into(),
             path: CONF.into(),
             content: Some(conf(v)),
             mode: Some("0644".into()),
@@ -88,7 +88,7 @@ fn file_case() -> Case {
 fn json_case() -> Case {
     let plan_for = |v: usize| {
         jsonl(&plan(vec![Action::GuestJson(GuestJsonStep {
-            ctid: CT,
+            guest: CT.into(),
             path: CA_JSON.into(),
             set: vec![JsonSet {
                 pointer: "/authority/claims/defaultTLSCertDuration".into(),

@@ -19,7 +19,7 @@ fn a_guest_file_that_is_a_symlink_fails_its_step_naming_the_link() {
     let link = in_ct(r, CT, "/etc/app/app.conf");
     std::os::unix::fs::symlink("real.conf", &link).unwrap();
     let steps = plan(vec![Action::GuestFile(GuestFileStep {
-        ctid: CT,
+        guest: CT.into(),
         path: "/etc/app/app.conf".into(),
         content: Some("new\n".into()),
         ..Default::default()

@@ -20,7 +20,7 @@ fn refused(a: Action, why: &str) {
 
 fn file(ctid: u32) -> GuestFileStep {
     GuestFileStep {
-        ctid,
+        guest: ctid.into(),
         path: "/etc/x".into(),
         content: Some("x".into()),
         ..Default::default()
@@ -29,7 +29,7 @@ fn file(ctid: u32) -> GuestFileStep {
 
 fn command(argv: &[&str]) -> GuestCommandStep {
     GuestCommandStep {
-        ctid: 101,
+        guest: 101.into(),
         command: CommandStep {
             argv: argv.iter().map(|s| s.to_string()).collect(),
             desc: "d".into(),
@@ -40,7 +40,7 @@ fn command(argv: &[&str]) -> GuestCommandStep {
 
 fn json_at(pointer: &str) -> Action {
     Action::GuestJson(GuestJsonStep {
-        ctid: 101,
+        guest: 101.into(),
         path: "/etc/step-ca/ca.json".into(),
         set: vec![JsonSet {
             pointer: pointer.into(),
@@ -54,8 +54,22 @@ fn json_at(pointer: &str) -> Action {
 fn ctid_zero() {
     refused(Action::GuestFile(file(0)), "ctid 0 is not a CT id");
     let mut c = command(&["true"]);
-    c.ctid = 99;
+    c.guest = 99.into();
     refused(Action::GuestCommand(c), "ctid 99 is not a CT id");
+    let mut c = command(&["true"]);
+    c.guest = phx_plan::Guest::vm(42);
+    refused(Action::GuestCommand(c), "vmid 42 is not a VM id");
+}
+
+#[test]
+fn a_vms_file_content_must_fit_through_qm_guest_exec_stdin() {
+    let mut f = file(101);
+    f.guest = phx_plan::Guest::vm(1001);
+    f.content = Some("x".repeat(1 << 20));
+    refused(Action::GuestFile(f.clone()), "at most 1 MiB");
+    // The same content is fine for a container (16 MiB bound).
+    f.guest = 101.into();
+    check_plan(&plan(vec![Action::GuestFile(f)])).unwrap();
 }
 
 #[test]
@@ -65,7 +79,7 @@ fn a_pointer_without_a_leading_slash() {
         "set pointer \"authority/x\" is not a JSON pointer",
     );
     let upsert = Action::GuestJson(GuestJsonStep {
-        ctid: 101,
+        guest: 101.into(),
         path: "/etc/step-ca/ca.json".into(),
         upsert: vec![JsonUpsert {
             array: "authority/provisioners".into(),
@@ -106,7 +120,7 @@ fn empty_guards() {
 fn unbounded_secret_bytes() {
     for bytes in [0, (1 << 20) + 1] {
         let s = Action::GuestSecret(GuestSecretStep {
-            ctid: 101,
+            guest: 101.into(),
             path: "/etc/s".into(),
             bytes,
             mode: "0600".into(),
@@ -157,4 +171,20 @@ fn a_refused_plan_exits_2_and_reaches_no_guest() {
         !root.path().join("pct.log").exists(),
         "pct was never called"
     );
+}
+
+#[test]
+fn a_guest_handler_runs_in_a_vm_not_in_a_container() {
+    let h = |guest: phx_plan::Guest| {
+        Action::GuestHandler(phx_plan::GuestHandlerStep {
+            guest,
+            handler: phx_plan::HandlerStep {
+                argv: vec!["true".into()],
+                desc: "d".into(),
+                ..Default::default()
+            },
+        })
+    };
+    refused(h(101.into()), "a guest_handler runs in a VM (vmid)");
+    check_plan(&plan(vec![h(phx_plan::Guest::vm(1001))])).unwrap();
 }

@@ -25,7 +25,7 @@ fn opts(root: &Path, path: std::ffi::OsString, keep: usize) -> Options {
 
 fn guest_write(ctid: u32, content: &str) -> Action {
     Action::GuestFile(GuestFileStep {
-        ctid,
+        guest: ctid.into(),
         path: CONF.into(),
         content: Some(content.into()),
         ..Default::default()

@@ -28,7 +28,7 @@ fn write_both(root: &Path, content: &str) -> PathBuf {
             .into_iter()
             .map(|p| {
                 Action::GuestFile(GuestFileStep {
-                    ctid: CT,
+                    guest: CT.into(),
                     path: p.into(),
                     content: Some(content.into()),
                     ..Default::default()

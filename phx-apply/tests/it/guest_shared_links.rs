@@ -44,7 +44,7 @@ fn host() -> tempfile::TempDir {
 
 fn from_guest(from: &str, to: &str) -> Action {
     Action::FromGuest(FromGuestStep {
-        ctid: 101,
+        guest: 101.into(),
         from: from.into(),
         path: to.into(),
         mode: Some("0644".into()),
@@ -88,7 +88,7 @@ fn a_trust_push_never_reads_the_host_through_a_planted_link() {
     let r = root.path();
     for src in ["/mnt/pve/ssl/root.crt", "/mnt/pve/ssl-dir/shadow"] {
         let step = Action::GuestFile(GuestFileStep {
-            ctid: 102,
+            guest: 102.into(),
             path: TRUST.into(),
             content_from: Some(src.into()),
             mode: Some("0644".into()),

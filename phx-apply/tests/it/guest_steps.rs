@@ -8,7 +8,7 @@ use std::path::Path;
 
 fn file_step(content: Option<&str>, from: Option<&str>, path: &str) -> Action {
     Action::GuestFile(GuestFileStep {
-        ctid: 101,
+        guest: 101.into(),
         path: path.into(),
         content: content.map(String::from),
         content_from: from.map(String::from),
@@ -29,13 +29,13 @@ fn kinds_round_trip_with_their_names() {
     let steps = plan_of(vec![
         file_step(Some("x"), None, "/etc/x"),
         Action::GuestSecret(GuestSecretStep {
-            ctid: 1,
+            guest: 1.into(),
             path: "/s".into(),
             bytes: 8,
             mode: "0600".into(),
         }),
         Action::FromGuest(FromGuestStep {
-            ctid: 1,
+            guest: 1.into(),
             from: "/a".into(),
             path: "/b".into(),
             ..Default::default()

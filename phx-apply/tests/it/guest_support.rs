@@ -108,3 +108,62 @@ pub fn temps_beside(root: &Path, ctid: u32, p: &str) -> Vec<String> {
         .filter(|n| n.starts_with(&format!("{name}.phx-")))
         .collect()
 }
+
+/// The qm TEST DOUBLE (phx-testkit/doubles/qm-double): `guest exec` runs in
+/// the VM's own root as pct-double's `exec` does in a container's.
+pub fn qm_double() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../phx-testkit/doubles/qm-double")
+}
+
+/// A directory holding `qm` and `pct` (the doubles), kept for the test's life.
+pub fn qm_path() -> OsString {
+    let dir = tempfile::Builder::new()
+        .prefix("phx-guest-bin")
+        .tempdir()
+        .unwrap()
+        .keep();
+    std::os::unix::fs::symlink(qm_double(), dir.join("qm")).unwrap();
+    std::os::unix::fs::symlink(pct_double(), dir.join("pct")).unwrap();
+    path_with(&dir)
+}
+
+pub fn qm(root: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(qm_double())
+        .args(args)
+        .env("PHX_ROOT", root)
+        .output()
+        .unwrap()
+}
+
+/// A created and running VM `vmid` whose image has the guest agent
+/// installed, with `agent` as its config's agent option (`None`: unset).
+pub fn running_vm(root: &Path, vmid: u32, agent: Option<&str>) {
+    let id = vmid.to_string();
+    let mut create = vec!["create", &id, "--name", "vm"];
+    if let Some(a) = agent {
+        create.extend(["--agent", a]);
+    }
+    for args in [create, vec!["start", &id]] {
+        let out = qm(root, &args);
+        assert!(out.status.success(), "{out:?}");
+    }
+    let status = in_vm(root, vmid, "/var/lib/dpkg/status");
+    let mut text = std::fs::read_to_string(&status).unwrap();
+    text.push_str("Package: qemu-guest-agent\nStatus: install ok installed\n\n");
+    std::fs::write(status, text).unwrap();
+}
+
+/// Where guest path `p` of VM `vmid` is on the host.
+pub fn in_vm(root: &Path, vmid: u32, p: &str) -> PathBuf {
+    root.join(format!("var/lib/qm-double/vm/{vmid}/rootfs"))
+        .join(p.trim_start_matches('/'))
+}
+
+/// The qm double's log, a line per call.
+pub fn qm_log(root: &Path) -> Vec<String> {
+    std::fs::read_to_string(root.join("qm.log"))
+        .unwrap_or_default()
+        .lines()
+        .map(String::from)
+        .collect()
+}

@@ -25,7 +25,7 @@ fn opts(root: &Path, path: std::ffi::OsString) -> Options {
 
 fn file(content: &str, mode: Option<&str>) -> Action {
     Action::GuestFile(GuestFileStep {
-        ctid: CT,
+        guest: CT.into(),
         path: CONF.into(),
         content: Some(content.into()),
         mode: mode.map(String::from),
@@ -37,7 +37,7 @@ fn file(content: &str, mode: Option<&str>) -> Action {
 
 fn json_set(value: &str) -> Action {
     Action::GuestJson(GuestJsonStep {
-        ctid: CT,
+        guest: CT.into(),
         path: CA_JSON.into(),
         set: vec![JsonSet {
             pointer: "/authority/claims/defaultTLSCertDuration".into(),
@@ -107,13 +107,13 @@ fn changed_guest_files_are_backed_up_inside_the_guest_and_rolled_back_exactly() 
         file("new content\n", Some("0600")),
         json_set("48h"),
         Action::GuestFile(GuestFileStep {
-            ctid: CT,
+            guest: CT.into(),
             path: "/etc/app/new.conf".into(),
             content: Some("made by the run\n".into()),
             ..Default::default()
         }),
         Action::GuestSecret(GuestSecretStep {
-            ctid: CT,
+            guest: CT.into(),
             path: "/etc/app/secret".into(),
             bytes: 16,
             mode: "0600".into(),
@@ -271,13 +271,13 @@ fn directories_a_guest_write_made_are_recorded_and_removed_by_the_rollback() {
     let path = pct_path();
     let steps = plan(vec![
         Action::GuestFile(GuestFileStep {
-            ctid: CT,
+            guest: CT.into(),
             path: "/etc/newapp/conf.d/app.conf".into(),
             content: Some("made by the run\n".into()),
             ..Default::default()
         }),
         Action::GuestSecret(GuestSecretStep {
-            ctid: CT,
+            guest: CT.into(),
             path: "/etc/keys/new/secret".into(),
             bytes: 16,
             mode: "0600".into(),

@@ -33,3 +33,4 @@ mod plan_refuses_state_paths;
 mod rollback_bounded_state;
 mod state_private;
 mod umask;
+mod vm_guest;

@@ -57,17 +57,51 @@ pub fn rootfs(root: &Path, ct: u32) -> PathBuf {
 }
 
 /// Running containers for every LXC in the configuration, made by the pct
-/// double with the guest-program doubles inside.
+/// double, and running VMs (with the guest agent, as phx-vm makes them)
+/// for every VM that starts at boot, made by the qm double; the
+/// guest-program doubles inside each.
 pub fn estate(config: &Path) -> tempfile::TempDir {
     let root = tempfile::tempdir().unwrap();
     install_guest_doubles(root.path());
     let template = "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst";
-    for ct in load_dir(config).lxcs.keys() {
+    let inv = load_dir(config);
+    for ct in inv.lxcs.keys() {
         let id = ct.to_string();
         pct(root.path(), &["create", &id, template]);
         pct(root.path(), &["start", &id]);
     }
+    for vm in inv
+        .vms
+        .iter()
+        .filter(|v| v.guest.start_at_boot && !v.is_template)
+    {
+        let id = vm.guest.id.to_string();
+        qm(
+            root.path(),
+            &["create", &id, "--name", "vm", "--agent", "1"],
+        );
+        qm(root.path(), &["start", &id]);
+    }
     root
+}
+
+pub fn qm(root: &Path, args: &[&str]) {
+    let st = Command::new("qm")
+        .args(args)
+        .env("PATH", ca_path())
+        .env("PHX_ROOT", root)
+        .status()
+        .unwrap();
+    assert!(st.success(), "qm {args:?}");
+}
+
+/// Where VM `vm`'s root is (the qm double's).
+pub fn vm_rootfs(root: &Path, vm: u32) -> PathBuf {
+    root.join(format!("var/lib/qm-double/vm/{vm}/rootfs"))
+}
+
+pub fn qm_log(root: &Path) -> String {
+    std::fs::read_to_string(root.join("qm.log")).unwrap_or_default()
 }
 
 pub fn run_with(steps: &[Step], root: &Path, check: bool, diff: bool) -> Report {

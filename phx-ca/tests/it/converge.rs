@@ -30,6 +30,8 @@ fn first_run_builds_everything_and_the_second_changes_nothing() {
         "trust-102-update",
         "trust-110",
         "trust-111",
+        "trust-1001",
+        "trust-1001-update",
         "traefik-install",
         "traefik-static",
         "traefik-routes",
@@ -56,6 +58,14 @@ fn first_run_builds_everything_and_the_second_changes_nothing() {
             "bundle in {ct}"
         );
     }
+    // VM 1001 (trusted_ca), through its guest agent: the same file and bundle.
+    let vm = vm_rootfs(r, 1001);
+    assert_eq!(read(vm.join(TRUST)), root_pem, "trust in VM 1001");
+    assert_eq!(
+        read(vm.join("etc/ssl/certs/ca-certificates.crt")),
+        root_pem,
+        "bundle in VM 1001"
+    );
     assert_eq!(
         read(rootfs(r, 102).join("etc/traefik/phoenix-root-ca.crt")),
         root_pem
@@ -102,7 +112,9 @@ fn first_run_builds_everything_and_the_second_changes_nothing() {
         .contains("url: \"http://10.0.0.110:3000\""));
 
     let logs = double_logs(r);
+    let vm_logs = read(vm.join("var/log/phx-doubles.log"));
     let pct_before = pct_log(r);
+    let qm_before = qm_log(r);
     let second = run(&steps, r);
     assert_eq!(
         changed(&second),
@@ -132,6 +144,18 @@ fn first_run_builds_everything_and_the_second_changes_nothing() {
             .collect();
         assert!(hits.is_empty(), "second run ran {word:?}: {hits:#?}");
     }
+    // In the VM only the agent's ping and the read-back of the file ran.
+    assert_eq!(read(vm.join("var/log/phx-doubles.log")), vm_logs);
+    let qm_again = &qm_log(r)[qm_before.len()..];
+    let not_guards: Vec<&str> = qm_again
+        .lines()
+        .filter(|l| l.contains("guest exec") && !l.contains("phx-probe"))
+        .collect();
+    assert!(
+        not_guards.is_empty(),
+        "second run in VM 1001: {not_guards:#?}"
+    );
+    assert!(qm_again.contains("guest cmd 1001 ping"), "{qm_again}");
     // And a check of the converged estate agrees.
     let check = run_with(&steps, r, true, true);
     assert_eq!(check.count(Status::Changed), 0);
@@ -205,6 +229,8 @@ fn a_new_root_reaches_the_host_and_every_trusting_guest_in_one_run() {
         "ca-export-root",
         "traefik-restart",
         "traefik-root-ca",
+        "trust-1001",
+        "trust-1001-update",
         "trust-102",
         "trust-102-update",
         "trust-110",
@@ -218,6 +244,7 @@ fn a_new_root_reaches_the_host_and_every_trusting_guest_in_one_run() {
     for ct in [102, 110, 111] {
         assert_eq!(read(rootfs(r, ct).join(TRUST)), other);
     }
+    assert_eq!(read(vm_rootfs(r, 1001).join(TRUST)), other);
     assert_eq!(read(r.join(TRUST)), other);
 }
 

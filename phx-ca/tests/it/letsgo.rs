@@ -56,6 +56,33 @@ fn letsgo_runs_lxc_then_ca_and_prints_the_root_fingerprint() {
     let first_exec = log.find("pct exec").unwrap();
     assert!(log.rfind("pct create").unwrap() < first_exec);
     assert!(log.rfind("pct start").unwrap() < first_exec);
+    // VM 1001 (trusted_ca), cloned from template 9000 by phx-vm in the same
+    // run, holds the exported root, put there through its guest agent.
+    let exported = read(r.join(&export[1..]));
+    let vm_trust = vm_rootfs(r, 1001).join("usr/local/share/ca-certificates/phoenix-root-ca.crt");
+    assert_eq!(read(vm_trust), exported);
+    let qm = qm_log(r);
+    assert!(
+        qm.find("qm start 1001").unwrap() < qm.find("qm guest cmd 1001 ping").unwrap(),
+        "{qm}"
+    );
+
+    // A second LetsGo: in the VM only the ping and read-backs, nothing written.
+    let before = qm_log(r).len();
+    let again = cli().args(args(&["LetsGo"])).output().unwrap();
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let rerun = &qm_log(r)[before..];
+    let writes: Vec<&str> = rerun
+        .lines()
+        .filter(|l| l.contains("guest exec") && !l.contains("phx-probe"))
+        .collect();
+    assert!(writes.is_empty(), "{writes:#?}");
+    assert!(rerun.contains("qm guest cmd 1001 ping"), "{rerun}");
 
     let check = cli().args(args(&["check", "LetsGo"])).output().unwrap();
     assert_eq!(

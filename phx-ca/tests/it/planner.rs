@@ -103,3 +103,53 @@ fn a_trusting_guest_that_does_not_start_is_left_alone_with_a_warning() {
         out.warnings
     );
 }
+
+#[test]
+fn a_trusting_vm_is_reached_through_its_guest_agent_unless_it_does_not_start() {
+    let cfg = copy_config(&example_dir());
+    let out = phx_ca::build(&load_dir(cfg.path())).unwrap_or_else(|p| panic!("{p}"));
+    let step = |id: &str| {
+        out.plan
+            .steps
+            .iter()
+            .find(|s| s.id == id)
+            .unwrap_or_else(|| panic!("no step {id}"))
+    };
+    // VM 1001: the root file by its vmid, update-ca-certificates run inside it.
+    let file = serde_json::to_value(step("trust-1001")).unwrap();
+    assert_eq!(file["kind"], "guest_file");
+    assert_eq!(file["vmid"], 1001);
+    assert!(file.get("ctid").is_none(), "{file}");
+    assert_eq!(
+        file["content_from"],
+        "/mnt/pve/tank/persistent/ssl/phoenix_root_ca.crt"
+    );
+    let update = serde_json::to_value(step("trust-1001-update")).unwrap();
+    assert_eq!(update["kind"], "guest_handler");
+    assert_eq!(
+        update["argv"],
+        serde_json::json!(["update-ca-certificates"])
+    );
+    assert!(
+        !out.warnings.iter().any(|w| w.contains("VM 1001")),
+        "{:?}",
+        out.warnings
+    );
+
+    edit_json(&cfg.path().join("phoenix_vm_configs.json"), |v| {
+        v["vms"][1]["start_at_boot"] = serde_json::json!(false);
+    });
+    let out = phx_ca::build(&load_dir(cfg.path())).unwrap_or_else(|p| panic!("{p}"));
+    assert!(out
+        .plan
+        .steps
+        .iter()
+        .all(|s| !s.id.starts_with("trust-1001")));
+    assert!(
+        out.warnings
+            .iter()
+            .any(|w| w.contains("VM 1001") && w.contains("does not start at boot")),
+        "{:?}",
+        out.warnings
+    );
+}

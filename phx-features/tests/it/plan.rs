@@ -15,9 +15,9 @@ fn guests(steps: &[phx_plan::Step]) -> Vec<u32> {
     let mut out: Vec<u32> = Vec::new();
     for s in steps {
         let ct = match &s.action {
-            Action::GuestCommand(g) => g.ctid,
-            Action::GuestFile(g) => g.ctid,
-            Action::GuestJson(g) => g.ctid,
+            Action::GuestCommand(g) => g.guest.id(),
+            Action::GuestFile(g) => g.guest.id(),
+            Action::GuestJson(g) => g.guest.id(),
             Action::Handler(_) => continue,
             a => panic!("{}: not an in-guest step: {a:?}", s.id),
         };

@@ -12,4 +12,5 @@ mod phoenix_cli;
 mod phoenix_cli_estate;
 mod pveam_double;
 mod qm_double;
+mod qm_double_guest;
 mod registry;
