@@ -51,10 +51,16 @@ fn letsgo_runs_lxc_then_ca_and_prints_the_root_fingerprint() {
         err.contains(&format!("root CA fingerprint (SHA-256): {fp}  {export}")),
         "{err}"
     );
-    // Containers first, then the CA inside them.
+    // Containers first, then the CA inside them (the golden template CT 900
+    // is entered before its clones are made, to install its features).
     let log = pct_log(r);
-    let first_exec = log.find("pct exec").unwrap();
+    let first_exec = log
+        .match_indices("pct exec ")
+        .find(|(i, _)| !log[*i..].starts_with("pct exec 900 "))
+        .unwrap()
+        .0;
     assert!(log.rfind("pct create").unwrap() < first_exec);
+    assert!(log.rfind("pct clone").unwrap() < first_exec);
     assert!(log.rfind("pct start").unwrap() < first_exec);
     // VM 1001 (trusted_ca), cloned from template 9000 by phx-vm in the same
     // run, holds the exported root, put there through its guest agent.

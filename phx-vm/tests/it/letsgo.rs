@@ -12,6 +12,9 @@ use serde_json::Value;
 use std::path::Path;
 
 fn letsgo(cfg: &Path, root: &Path) -> std::process::Output {
+    // A golden template's features run inside it: its root needs the
+    // guest-program doubles.
+    install_guest_doubles(root);
     // The guests only: ca's in-guest steps are phx-ca's tests' business.
     let out = phoenix_cli(&[
         "LetsGo",
