@@ -89,17 +89,14 @@ fn real_node(tarball: &Path) -> tempfile::TempDir {
     let node = tempfile::tempdir().unwrap();
     let tree = node.path().join("var/lib/pct-double/template-root");
     std::fs::create_dir_all(&tree).unwrap();
-    let out = Command::new("tar")
-        .arg("-xf")
-        .arg(tarball)
-        .arg("-C")
-        .arg(&tree)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    phx_testkit::stdout_of(
+        Command::new("tar")
+            .arg("-xf")
+            .arg(tarball)
+            .arg("-C")
+            .arg(&tree)
+            .output()
+            .unwrap(),
     );
     let t = node
         .path()

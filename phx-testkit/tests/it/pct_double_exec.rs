@@ -230,23 +230,20 @@ fn a_real_root_runs_alone_with_its_own_usr_and_no_network_unless_asked() {
     assert_eq!(ifaces, ["lo"], "no network by default: {out}");
 
     // Opted in: the host's interfaces and its resolv.conf.
-    let out = Command::new(double("pct"))
-        .args([
-            "exec",
-            "500",
-            "--",
-            "cat",
-            "/proc/net/dev",
-            "/etc/resolv.conf",
-        ])
-        .env("PHX_ROOT", r)
-        .env("PCT_DOUBLE_NETWORK", "1")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let seen = phx_testkit::stdout_of(
+        Command::new(double("pct"))
+            .args([
+                "exec",
+                "500",
+                "--",
+                "cat",
+                "/proc/net/dev",
+                "/etc/resolv.conf",
+            ])
+            .env("PHX_ROOT", r)
+            .env("PCT_DOUBLE_NETWORK", "1")
+            .output()
+            .unwrap(),
     );
     // Names only: the byte counters move between two reads.
     let names = |dev: &str| -> Vec<String> {
@@ -256,7 +253,6 @@ fn a_real_root_runs_alone_with_its_own_usr_and_no_network_unless_asked() {
             .map(|(n, _)| n.trim().to_string())
             .collect()
     };
-    let seen = String::from_utf8(out.stdout).unwrap();
     let host_dev = std::fs::read_to_string("/proc/net/dev").unwrap();
     assert_eq!(names(&seen), names(&host_dev), "the host's network: {seen}");
     let host_resolv = std::fs::read_to_string("/etc/resolv.conf").unwrap();
