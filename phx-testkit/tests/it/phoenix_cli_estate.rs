@@ -364,3 +364,78 @@ fn a_warning_every_planner_gives_is_said_once_per_run() {
         assert_eq!(stderr.matches(warning).count(), 1, "{warning}:\n{stderr}");
     }
 }
+
+/// Every guest double's log of what it changed (`var/log/phx-doubles.log`
+/// in each container's and VM's root), by guest.
+fn guest_double_logs(root: &Path) -> Vec<(String, String)> {
+    let mut logs = Vec::new();
+    for (kind, dir) in [
+        ("CT", "var/lib/pct-double/ct"),
+        ("VM", "var/lib/qm-double/vm"),
+    ] {
+        let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let log = e.path().join("rootfs/var/log/phx-doubles.log");
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            logs.push((format!("{kind} {}", e.file_name().to_string_lossy()), text));
+        }
+    }
+    logs.sort();
+    logs
+}
+
+#[test]
+fn a_second_whole_letsgo_only_runs_guards_inside_every_guest() {
+    let root = fresh_node_for_the_fixture();
+    let r = root.path();
+    on_fixture(r, &["setup", "storage"]);
+    on_fixture(r, &["LetsGo"]);
+    let worked: Vec<String> = guest_double_logs(r)
+        .into_iter()
+        .filter(|(_, log)| !log.is_empty())
+        .map(|(g, _)| g)
+        .collect();
+    // base_setup in the template before its snapshot, and in the running guests.
+    for g in ["CT 900", "CT 101", "CT 102", "CT 103"] {
+        assert!(worked.iter().any(|w| w == g), "{g} got nothing: {worked:?}");
+    }
+
+    for prog in ["pct", "qm"] {
+        let _ = std::fs::remove_file(r.join(format!("{prog}.log")));
+    }
+    for (g, _) in guest_double_logs(r) {
+        let (kind, id) = g.split_once(' ').unwrap();
+        let dir = if kind == "CT" {
+            "var/lib/pct-double/ct"
+        } else {
+            "var/lib/qm-double/vm"
+        };
+        let _ = std::fs::remove_file(r.join(dir).join(id).join("rootfs/var/log/phx-doubles.log"));
+    }
+    let again = on_fixture(r, &["LetsGo"]);
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(!err.contains(" changed "), "{err}");
+    for (g, log) in guest_double_logs(r) {
+        assert_eq!(log, "", "{g} did more than guard");
+    }
+    // No pct call but reads and `pct exec`, whose in-guest effects the
+    // guest doubles above would have logged: only guards and read-backs.
+    let pct = phx_testkit::double_log(r, "pct");
+    let calls: Vec<String> = phx_testkit::mutating(&pct)
+        .into_iter()
+        .filter(|l| !l.starts_with("pct exec "))
+        .collect();
+    assert!(calls.is_empty(), "{calls:#?}");
+    // The guards: each running container is entered (and no template is).
+    let entered = |id: u32| {
+        pct.iter()
+            .filter(|l| l.starts_with(&format!("pct exec {id} ")))
+            .count()
+    };
+    for id in [101, 102, 103] {
+        assert!(entered(id) > 0, "CT {id}: {pct:#?}");
+    }
+    assert_eq!(entered(900), 0, "the template stays stopped: {pct:#?}");
+}
