@@ -7,7 +7,7 @@ use crate::guest::via;
 use crate::outcome::{outcome, Outcome, Status};
 use crate::run::Ran;
 use crate::{run, Run};
-use phx_plan::{CommandStep, Guest, HandlerStep, Step};
+use phx_plan::{Action, CommandStep, Guest, HandlerStep, Step};
 use std::time::Duration;
 
 impl Run<'_> {
@@ -192,7 +192,13 @@ impl Run<'_> {
         }
         match self.run_on(on, argv, timeout) {
             Ok(r) if r.ok() => {
-                let mut o = outcome(step, Status::Changed, desc.to_string());
+                let detail = match shows_output(step) {
+                    true if !r.output().is_empty() => {
+                        format!("{desc}; output:\n{}", tail(&r.output(), SHOWN_OUTPUT))
+                    }
+                    _ => desc.to_string(),
+                };
+                let mut o = outcome(step, Status::Changed, detail);
                 o.ran = true;
                 o
             }
@@ -213,5 +219,47 @@ impl Run<'_> {
             }
             Err(e) => outcome(step, Status::Failed, format!("could not run {shown}: {e}")),
         }
+    }
+}
+
+/// The most of a succeeding command's output its outcome shows: its end,
+/// where a script says how it finished.
+const SHOWN_OUTPUT: usize = 16 * 1024;
+
+/// Whether the step asks for its output when it succeeds (`show_output`).
+fn shows_output(step: &Step) -> bool {
+    match &step.action {
+        Action::Command(c) => c.show_output,
+        Action::GuestCommand(g) => g.command.show_output,
+        _ => false,
+    }
+}
+
+/// The last `max` bytes of `text` (at a character boundary), marked when cut.
+fn tail(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut from = text.len() - max;
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    format!("[… {from} bytes before]\n{}", &text[from..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tail;
+
+    #[test]
+    fn a_long_output_keeps_its_end_and_says_what_was_cut() {
+        assert_eq!(tail("short", 16), "short");
+        let long = format!("{}é-the end", "x".repeat(40));
+        let t = tail(&long, 9);
+        assert_eq!(t, "[… 42 bytes before]\n-the end");
+        assert!(
+            tail(&long, 10).ends_with("-the end"),
+            "cut at a character boundary"
+        );
     }
 }

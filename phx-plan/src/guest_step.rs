@@ -140,6 +140,7 @@ mod tests {
             Action::GuestCommand(GuestCommandStep {
                 guest: 102.into(),
                 command: CommandStep {
+                    show_output: false,
                     argv: vec!["rm".into(), "x".into()],
                     unless: None,
                     only_if: Some(vec!["test".into(), "-e".into(), "x".into()]),

@@ -110,6 +110,7 @@ fn guarded(
         Action::GuestCommand(GuestCommandStep {
             guest,
             command: CommandStep {
+                show_output: false,
                 argv: cmd,
                 unless,
                 only_if,

@@ -192,6 +192,11 @@ pub struct CommandStep {
     pub desc: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notify: Vec<String>,
+    /// What it printed goes into its outcome when it succeeds (an
+    /// operator's application script: its output is theirs to read);
+    /// otherwise output is shown only when a command fails.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub show_output: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -7,9 +7,8 @@
 //! secrets out of it and have it read them inside the guest.
 
 use phx_common::config::{Inventory, Lxc, Problems};
-use phx_plan::guest_steps as guest;
 use phx_plan::StepSink;
-use phx_plan::{argv, Action, GuestFileStep};
+use phx_plan::{argv, Action, CommandStep, GuestCommandStep, GuestFileStep};
 use std::path::{Path, PathBuf};
 
 /// Where scripts go inside the guest.
@@ -106,16 +105,23 @@ pub fn plan(plan: &mut impl StepSink, prefix: &str, ct: u32, s: &Script) {
         "phx-application-script-ran",
     ]);
     done.extend([s.sha256.clone(), marker]);
-    guest::command(
-        plan,
-        &format!("{prefix}-run"),
-        ct,
-        run,
-        Some(done),
-        &format!(
-            "run the application script {} (sha256 {})",
-            s.name,
-            &s.sha256[..12]
-        ),
+    // Its output is the operator's to read: the outcome shows it.
+    plan.push(
+        format!("{prefix}-run"),
+        Action::GuestCommand(GuestCommandStep {
+            guest: ct.into(),
+            command: CommandStep {
+                argv: run,
+                unless: Some(done),
+                only_if: None,
+                desc: format!(
+                    "run the application script {} (sha256 {})",
+                    s.name,
+                    &s.sha256[..12]
+                ),
+                notify: Vec::new(),
+                show_output: true,
+            },
+        }),
     );
 }

@@ -51,6 +51,7 @@ pub fn plan(inv: &Inventory, seen: &Observed, notes: &mut Vec<String>) -> Vec<(S
             steps.push((
                 "storage:arc:live".to_string(),
                 Action::Command(CommandStep {
+                    show_output: false,
                     argv: argv(&["sh", "-c", &format!("echo {bytes} > {target}")]),
                     unless: Some(argv(&[
                         "sh",

@@ -123,6 +123,7 @@ pub fn plan(
         steps.push((
             format!("storage:bind:{path}"),
             Action::Command(CommandStep {
+                show_output: false,
                 argv: argv(&[
                     "sh",
                     "-c",

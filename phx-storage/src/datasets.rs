@@ -82,6 +82,7 @@ pub fn plan(
                 steps.push((
                     format!("storage:dataset:{full}"),
                     Action::Command(CommandStep {
+                        show_output: false,
                         argv: a,
                         unless: Some(argv(&["zfs", "list", "-H", "-o", "name", &full])),
                         only_if: None,
@@ -115,6 +116,7 @@ pub fn plan(
                 steps.push((
                     format!("storage:dataset:{full}:set"),
                     Action::Command(CommandStep {
+                        show_output: false,
                         argv: a,
                         unless: None,
                         only_if: None,

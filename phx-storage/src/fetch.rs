@@ -105,6 +105,7 @@ pub fn plan(inv: &Inventory, seen: &Observed) -> Vec<(String, Action)> {
         steps.push((
             "storage:templates:update".to_string(),
             Action::Command(CommandStep {
+                show_output: false,
                 argv: argv(&["pveam", "update"]),
                 unless: None,
                 only_if: None,
@@ -120,6 +121,7 @@ pub fn plan(inv: &Inventory, seen: &Observed) -> Vec<(String, Action)> {
         steps.push((
             format!("storage:template:{}:{}", t.storage, t.file),
             Action::Command(CommandStep {
+                show_output: false,
                 argv: argv(&["pveam", "download", &t.storage, &t.file]),
                 unless: None,
                 only_if: None,

@@ -49,6 +49,7 @@ pub fn plan(inv: &Inventory, notes: &mut Vec<String>) -> Vec<(String, Action)> {
     let block: String = exports.iter().map(|e| line(e) + "\n").collect();
     let cmd = |args: &[&str], unless: &[&str], desc: &str| {
         Action::Command(CommandStep {
+            show_output: false,
             argv: argv(args),
             unless: Some(argv(unless)),
             only_if: None,

@@ -84,7 +84,7 @@ pub fn plan(
                 if have.content() != content_set(CONTENT) {
                     steps.push((
                         format!("storage:pve:{id}:content"),
-                        Action::Command(CommandStep {
+                        Action::Command(CommandStep { show_output: false,
                             argv: argv(&["pvesm", "set", &id, "--content", CONTENT]),
                             unless: None,
                             only_if: None,
@@ -99,7 +99,7 @@ pub fn plan(
             }
             None => steps.push((
                 format!("storage:pve:{id}"),
-                Action::Command(CommandStep {
+                Action::Command(CommandStep { show_output: false,
                     argv: argv(&[
                         "pvesm", "add", "nfs", &id, "--server", &server, "--export", &e.path,
                         "--path", &path, "--content", CONTENT, "--options", OPTIONS,

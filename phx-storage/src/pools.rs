@@ -77,6 +77,7 @@ pub fn plan(
             steps.push((
                 format!("storage:pool:{}:wipe:{disk}", pool.name),
                 Action::Command(CommandStep {
+                    show_output: false,
                     argv: argv(&["wipefs", "-a", disk]),
                     unless: Some(argv(&["zpool", "list", "-H", "-o", "name", &pool.name])),
                     only_if: None,
@@ -91,6 +92,7 @@ pub fn plan(
         steps.push((
             format!("storage:pool:{}", pool.name),
             Action::Command(CommandStep {
+                show_output: false,
                 argv: create_argv(pool),
                 unless: Some(argv(&["zpool", "list", "-H", "-o", "name", &pool.name])),
                 only_if: None,

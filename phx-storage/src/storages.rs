@@ -128,7 +128,7 @@ pub fn plan(
                 if !d.content.is_empty() && e.content() != content_set(&content) {
                     steps.push((
                         format!("storage:pve:{id}:content"),
-                        Action::Command(CommandStep {
+                        Action::Command(CommandStep { show_output: false,
                             argv: argv(&["pvesm", "set", &id, "--content", &content]),
                             unless: None,
                             only_if: None,
@@ -154,7 +154,7 @@ pub fn plan(
                 }
                 steps.push((
                     format!("storage:pve:{id}"),
-                    Action::Command(CommandStep {
+                    Action::Command(CommandStep { show_output: false,
                         argv: a,
                         unless: None,
                         only_if: None,

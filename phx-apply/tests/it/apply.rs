@@ -198,6 +198,7 @@ fn unless_and_only_if_guard_commands() {
         step(
             id,
             Action::Command(CommandStep {
+                show_output: false,
                 argv: argv(&["sh", "-c", &format!("echo {id} >> \"$PHX_ROOT/cmd.log\"")]),
                 unless: unless.map(argv),
                 only_if: only_if.map(argv),

@@ -85,6 +85,7 @@ fn steps() -> Vec<phx_plan::Step> {
         Action::GuestCommand(GuestCommandStep {
             guest: vm,
             command: CommandStep {
+                show_output: false,
                 argv: argv(&["sh", "-c", "echo ran >> /root/ran"]),
                 unless: Some(argv(&["test", "-e", "/root/ran"])),
                 only_if: None,

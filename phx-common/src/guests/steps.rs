@@ -129,6 +129,7 @@ impl<S: StepSink> GuestSteps<S> {
         self.plan.push(
             id,
             Action::Command(CommandStep {
+                show_output: false,
                 argv,
                 unless,
                 only_if: None,
@@ -215,6 +216,7 @@ impl<S: StepSink> GuestSteps<S> {
         self.plan.push_start(
             ["start:", self.kind.prefix, ":", &id.to_string()].concat(),
             Action::Command(CommandStep {
+                show_output: false,
                 argv,
                 unless: None,
                 only_if: None,

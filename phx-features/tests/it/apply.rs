@@ -158,14 +158,28 @@ fn an_application_script_runs_once_per_content() {
     });
     let script = dir.path().join("scripts/gitea.sh");
     std::fs::create_dir_all(script.parent().unwrap()).unwrap();
-    std::fs::write(&script, "#!/bin/sh\necho one >> /root/ran\n").unwrap();
+    std::fs::write(
+        &script,
+        "#!/bin/sh\necho one >> /root/ran\necho 'gitea: ready on :3000'\n",
+    )
+    .unwrap();
     let node = node();
     let root = node.path();
     running_all(root, dir.path());
 
     let ran = rootfs(root, 110).join("root/ran");
-    run(&plan(dir.path()), root);
+    let first = run(&plan(dir.path()), root);
     assert_eq!(read(ran.clone()), "one\n");
+    // What the script printed is shown with its outcome.
+    let shown = first
+        .outcomes
+        .iter()
+        .find(|o| o.id == "features-110-app-run")
+        .unwrap();
+    assert!(
+        shown.detail.ends_with("; output:\ngitea: ready on :3000"),
+        "{shown:?}"
+    );
     let report = run(&plan(dir.path()), root);
     assert_eq!(report.changed(), 0, "{report:?}");
     assert_eq!(read(ran.clone()), "one\n", "unchanged: not run again");
