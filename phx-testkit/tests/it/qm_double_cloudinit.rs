@@ -84,7 +84,11 @@ fn create(root: &Path, id: &str, extra: &[&str]) {
 fn a_vm_started_with_the_vendor_snippet_answers_and_one_without_does_not() {
     let d = node(&[("vendor.yaml", VENDOR)]);
     let r = d.path();
-    create(r, "100", &["--cicustom", "vendor=local:snippets/vendor.yaml"]);
+    create(
+        r,
+        "100",
+        &["--cicustom", "vendor=local:snippets/vendor.yaml"],
+    );
     create(r, "101", &[]);
     for id in ["100", "101"] {
         ok(r, &["start", id]);
@@ -117,7 +121,12 @@ fn vendor_data_runs_once_per_instance_and_the_instance_is_the_user_and_network_d
     // Booted before: the vendor snippet added now does not run.
     ok(
         r,
-        &["set", "100", "--cicustom", "vendor=local:snippets/vendor.yaml"],
+        &[
+            "set",
+            "100",
+            "--cicustom",
+            "vendor=local:snippets/vendor.yaml",
+        ],
     );
     ok(r, &["start", "100"]);
     assert!(!pings(r, "100"), "the same instance ran vendor data again");
@@ -135,10 +144,17 @@ fn the_agent_installed_at_a_boot_without_runcmd_answers_from_the_next_boot() {
         "#cloud-config\npackages: [qemu-guest-agent]\n",
     )]);
     let r = d.path();
-    create(r, "100", &["--cicustom", "vendor=local:snippets/vendor.yaml"]);
+    create(
+        r,
+        "100",
+        &["--cicustom", "vendor=local:snippets/vendor.yaml"],
+    );
     ok(r, &["start", "100"]);
     assert!(installed(r, "100"));
-    assert!(!pings(r, "100"), "the static unit is started by udev at boot only");
+    assert!(
+        !pings(r, "100"),
+        "the static unit is started by udev at boot only"
+    );
     ok(r, &["reboot", "100"]);
     assert!(pings(r, "100"));
 }
@@ -163,5 +179,8 @@ fn user_data_overrides_or_disables_vendor_data() {
     }
     assert!(!pings(r, "100"), "user packages replace vendor packages");
     assert!(!pings(r, "101"), "vendor data turned off");
-    assert!(pings(r, "102"), "user data without those keys keeps vendor's");
+    assert!(
+        pings(r, "102"),
+        "user data without those keys keeps vendor's"
+    );
 }
