@@ -110,3 +110,41 @@ pub fn node_path() -> std::ffi::OsString {
     .unwrap();
     crate::doubles::prepend(&dir)
 }
+
+/// What phx-vm gives a node before its VMs first boot, for tests that make
+/// VMs with the qm double directly: `local` allowing snippets (its `pvesm
+/// set`; storage.cfg written when absent) and the vendor snippet bringing
+/// the QEMU guest agent. Make the VMs with [`VM_AGENT_ARGS`].
+pub fn vm_agent_snippet(root: &Path) {
+    let cfg = root.join("etc/pve/storage.cfg");
+    match std::fs::read_to_string(&cfg) {
+        Ok(text) => assert!(
+            text.contains("snippets"),
+            "{}: local must allow snippets for the agent's vendor data",
+            cfg.display()
+        ),
+        Err(_) => {
+            std::fs::create_dir_all(cfg.parent().unwrap()).unwrap();
+            std::fs::write(
+                &cfg,
+                "dir: local\n\tpath /var/lib/vz\n\tcontent iso,vztmpl,backup,snippets\n",
+            )
+            .unwrap();
+        }
+    }
+    let snippet = root.join(phx_common::vm_agent::PATH.trim_start_matches('/'));
+    std::fs::create_dir_all(snippet.parent().unwrap()).unwrap();
+    std::fs::write(snippet, phx_common::vm_agent::vendor_data()).unwrap();
+}
+
+/// `qm create` options making a VM as phx-vm does for its agent: the agent
+/// device, a cloud-init drive, and the vendor data of [`vm_agent_snippet`]:
+/// its first `qm start` installs the agent.
+pub const VM_AGENT_ARGS: [&str; 6] = [
+    "--agent",
+    "1",
+    "--ide2",
+    "local-lvm:cloudinit",
+    "--cicustom",
+    "vendor=local:snippets/phoenix-vendor.yaml",
+];

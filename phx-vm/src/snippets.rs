@@ -21,7 +21,7 @@ use crate::spec::Settings;
 
 /// The storage snippets live on: the one Phoenix already takes cloud images
 /// from (`/var/lib/vz`).
-pub const STORAGE: &str = "local";
+pub const STORAGE: &str = phx_common::vm_agent::STORAGE;
 pub const STORAGE_CFG: &str = "/etc/pve/storage.cfg";
 /// What a fresh Proxmox VE install gives `local` (`dir: local` in storage.cfg).
 const INSTALL_CONTENT: &str = "iso,vztmpl,backup";
@@ -38,32 +38,9 @@ pub fn snippet_path(vmid: u32) -> String {
     format!("/var/lib/vz/snippets/{}", file_name(vmid))
 }
 
-/// The vendor snippet every VM shares (no secret in it: 0644).
-pub const VENDOR_FILE: &str = "phoenix-vendor.yaml";
-pub const VENDOR_PATH: &str = "/var/lib/vz/snippets/phoenix-vendor.yaml";
-
-/// The vendor volume, as `cicustom vendor=` names it.
-pub fn vendor_volume() -> String {
-    format!("{STORAGE}:snippets/{VENDOR_FILE}")
-}
-
-/// The vendor data: the QEMU guest agent installed and started at first
-/// boot. cloud-init runs `packages` (cc_package_update_upgrade_install)
-/// and `runcmd` once per instance, and merges user cloud-config OVER vendor
-/// cloud-config key by key (cloud-init doc/rtd/explanation/vendordata.rst;
-/// cloudinit/helpers.py ConfigMerger): the user data Phoenix writes has no
-/// `packages`, `runcmd` or `vendor_data` key, so it never drops or disables
-/// this. The agent's unit in Debian and Ubuntu is static (udev starts it
-/// when the agent's virtio port appears at boot, which happened before the
-/// package was there): started, not enabled.
-pub fn vendor_data() -> String {
-    "#cloud-config\n\
-     # Written by phx-vm: vendor data of every VM Phoenix makes (no secret).\n\
-     # In-guest steps reach a VM through the QEMU guest agent (qm guest exec).\n\
-     packages:\n  - qemu-guest-agent\n\
-     runcmd:\n  - [systemctl, start, qemu-guest-agent]\n"
-        .to_string()
-}
+/// The vendor snippet every VM shares (no secret in it: 0644), and its
+/// content: in phx-common, which tests making VMs as phx-vm does share.
+pub use phx_common::vm_agent::{vendor_data, volume as vendor_volume, PATH as VENDOR_PATH};
 
 /// The `cicustom` value Phoenix gives VM `vmid`: its vendor data, and its
 /// user data when it has a password.
