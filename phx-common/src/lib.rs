@@ -25,5 +25,6 @@ pub mod registry;
 pub mod storage_cfg;
 pub mod text;
 pub mod tool;
+pub mod vm_agent;
 
 pub use config::{Guest, Inventory};

@@ -14,7 +14,8 @@ agent does not answer guest-ping. Here it answers when the config enables it
 (`agent: 1`, `agent: enabled=1,…`, `agent: 1,…`; a disabled one gives the VM
 no agent device, Agent.pm:64-73) and the VM's root has the
 qemu-guest-agent package installed (its dpkg status says so: the agent
-runs in the guest, so an image without it has none).
+runs in the guest, so an image without it has none), unless cloud-init
+installed it at this boot without starting it (qm-cloudinit.py).
 
 `guest exec` (src/PVE/CLI/qm.pm:962-1056): `--timeout` only with
 `--synchronous` (default 1), stdin read with `--pass-stdin` and refused over
@@ -70,7 +71,8 @@ def assert_agent_available(q, vmid):
     if vmid not in q.running():
         q.die("VM %d is not running" % vmid)
     root = make_root(q, vmid)
-    if not agent_enabled(main.keys["agent"]) or not q.guest_root.dpkg_installed(root, "qemu-guest-agent"):
+    if not agent_enabled(main.keys["agent"]) or not q.guest_root.dpkg_installed(root, "qemu-guest-agent") \
+            or os.path.exists(os.path.join(vm_dir(q, vmid), q.cloudinit.AGENT_DOWN)):
         q.die("QEMU guest agent is not running")
     return root
 

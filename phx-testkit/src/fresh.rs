@@ -62,20 +62,14 @@ pub fn guest_double(name: &str) -> std::path::PathBuf {
 /// The pct and qm doubles' template roots: every container and VM they
 /// create starts with the guest-program doubles in its /usr/local (the
 /// package doubles' payloads in /usr/local/share/doubles, where the apt-get
-/// and wget doubles take them). A VM's root also has the QEMU guest agent
-/// installed, as the image Phoenix gives its VMs must (issue 26, Goal 4):
-/// without it the qm double's agent does not answer, as a real one would not.
+/// and wget doubles take them). A VM's root has NO QEMU guest agent, as the
+/// Ubuntu cloud image has none: it arrives at the VM's first boot from
+/// phx-vm's vendor snippet (the qm double's qm-cloudinit.py), so a test
+/// whose VM agent answers proves the snippet brought it.
 pub fn install_guest_doubles(root: &Path) {
     for fs in ["pct-double", "qm-double"] {
         guest_doubles_in(&root.join("var/lib").join(fs).join("template-root"));
     }
-    let status = root.join("var/lib/qm-double/template-root/var/lib/dpkg");
-    std::fs::create_dir_all(&status).unwrap();
-    std::fs::write(
-        status.join("status"),
-        "Package: qemu-guest-agent\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1:7.2\n\n",
-    )
-    .unwrap();
 }
 
 fn guest_doubles_in(fs: &Path) {
@@ -116,3 +110,41 @@ pub fn node_path() -> std::ffi::OsString {
     .unwrap();
     crate::doubles::prepend(&dir)
 }
+
+/// What phx-vm gives a node before its VMs first boot, for tests that make
+/// VMs with the qm double directly: `local` allowing snippets (its `pvesm
+/// set`; storage.cfg written when absent) and the vendor snippet bringing
+/// the QEMU guest agent. Make the VMs with [`VM_AGENT_ARGS`].
+pub fn vm_agent_snippet(root: &Path) {
+    let cfg = root.join("etc/pve/storage.cfg");
+    match std::fs::read_to_string(&cfg) {
+        Ok(text) => assert!(
+            text.contains("snippets"),
+            "{}: local must allow snippets for the agent's vendor data",
+            cfg.display()
+        ),
+        Err(_) => {
+            std::fs::create_dir_all(cfg.parent().unwrap()).unwrap();
+            std::fs::write(
+                &cfg,
+                "dir: local\n\tpath /var/lib/vz\n\tcontent iso,vztmpl,backup,snippets\n",
+            )
+            .unwrap();
+        }
+    }
+    let snippet = root.join(phx_common::vm_agent::PATH.trim_start_matches('/'));
+    std::fs::create_dir_all(snippet.parent().unwrap()).unwrap();
+    std::fs::write(snippet, phx_common::vm_agent::vendor_data()).unwrap();
+}
+
+/// `qm create` options making a VM as phx-vm does for its agent: the agent
+/// device, a cloud-init drive, and the vendor data of [`vm_agent_snippet`]:
+/// its first `qm start` installs the agent.
+pub const VM_AGENT_ARGS: [&str; 6] = [
+    "--agent",
+    "1",
+    "--ide2",
+    "local-lvm:cloudinit",
+    "--cicustom",
+    "vendor=local:snippets/phoenix-vendor.yaml",
+];

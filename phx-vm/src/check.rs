@@ -2,8 +2,8 @@
 //! template to make without an image or whose image is not on the host, a
 //! VM with neither a clone source nor an image, a static address without a
 //! gateway (cloud-init's ipconfig0 needs one), a password the executor
-//! could not read (the VM file came from a stream) or not write (no `local`
-//! directory storage for its snippet).
+//! could not read (the VM file came from a stream), and no `local`
+//! directory storage for Phoenix's snippets (every VM names its vendor data).
 
 use crate::observe::{image_candidates, Observed};
 use crate::spec;
@@ -29,13 +29,28 @@ pub fn check(
                 why,
             );
         }
+    }
+    // Every VM names Phoenix's vendor snippet (the guest agent); a password
+    // its user snippet too: the problem names the password when there is one.
+    let first = inv.vms.iter().find(|v| v.has_password).or(inv.vms.first());
+    if let Some(v) = first {
         if let Err(why) = crate::snippets::local_content(seen.own.storage_cfg.as_deref()) {
-            p.push(
-                crate::snippets::STORAGE_CFG,
-                &format!("{}.user_config.password", v.path),
-                "<secret>",
-                why,
-            );
+            let (at, value) = if v.has_password {
+                (
+                    format!("{}.user_config.password", v.path),
+                    "<secret>".to_string(),
+                )
+            } else {
+                (
+                    v.path.clone(),
+                    format!(
+                        "VM {} (cicustom vendor={})",
+                        v.id,
+                        crate::snippets::vendor_volume()
+                    ),
+                )
+            };
+            p.push(crate::snippets::STORAGE_CFG, &at, value, why);
         }
     }
     for v in &inv.vms {

@@ -25,8 +25,15 @@ use phx_common::cli::{GuestFlags, InputArgs};
 ///   - an existing VM gets ONE `qm set` with every key that differs: name
 ///     cores memory net0 agent ciuser sshkeys (URL-encoded) cicustom
 ///     ipconfig0 nameserver searchdomain onboot startup;
+///   - every VM (templates, clones) names the shared cloud-init vendor
+///     snippet /var/lib/vz/snippets/phoenix-vendor.yaml (cicustom
+///     vendor=local:snippets/phoenix-vendor.yaml), which installs and
+///     starts qemu-guest-agent at the VM's first boot (the cloud image has
+///     no agent; the image itself is never modified); `local` is made to
+///     allow snippets; vendor data set on a VM by hand is kept, with a note;
 ///   - a user_config.password goes into a root-only cloud-init snippet that
-///     phx-apply fills in from the VM file: never into the plan or an argument;
+///     phx-apply fills in from the VM file (cicustom user=…, beside the
+///     vendor part): never into the plan or an argument;
 ///   - scsi0 grows with `qm disk resize` (never shrinks);
 ///   - VMs with start_at_boot that are not running are started.
 ///

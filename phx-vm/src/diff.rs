@@ -23,21 +23,10 @@ pub const REBOOT_KEYS: [&str; 9] = [
 /// `qm set` keys and values, in the order they are passed.
 pub type SetKeys = Vec<(String, String)>;
 
-/// The keys that differ, and those of them that need a reboot.
+/// The keys that differ, and those of them that need a reboot. `s`'s
+/// cicustom was laid over the conf's (snippets::cicustom_over).
 pub fn existing(s: &Spec, conf: &Conf) -> (SetKeys, Vec<String>) {
-    let (mut set, mut reboot) = conf.changed(&s.keys, same, net0_update, &REBOOT_KEYS);
-    if stale_cicustom(s, conf.effective("cicustom")) {
-        set.push(("delete".to_string(), "cicustom".to_string()));
-        reboot.push("cicustom".to_string());
-    }
-    (set, reboot)
-}
-
-/// A Phoenix snippet the VM should not use (its password was removed, or it
-/// is a clone that inherited its template's): left, it would keep handing
-/// that password to the guest.
-pub fn stale_cicustom(s: &Spec, have: Option<&str>) -> bool {
-    s.get("cicustom").is_none() && have.is_some_and(crate::snippets::is_phoenix_cicustom)
+    conf.changed(&s.keys, same, net0_update, &REBOOT_KEYS)
 }
 
 /// Whether a stored value equals the wanted one, the way qm reads it.

@@ -57,8 +57,10 @@ pub fn plan_into<S: StepSink>(
     ))?;
     let vms: HashSet<u32> = inv.vms.iter().map(|v| v.id).collect();
     let mut p = planner::Planner::new(inv, seen, opts, secret_file.ok(), state_root, plan);
-    if inv.vms.iter().any(|v| v.has_password) {
+    // Every VM names Phoenix's vendor snippet (the guest agent).
+    if !inv.vms.is_empty() {
         p.allow_snippets();
+        p.vendor_snippet();
     }
     Ok(plan_in_order(inv, |id| vms.contains(&id), p))
 }

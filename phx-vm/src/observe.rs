@@ -18,14 +18,16 @@ pub struct VmHost {
     /// Cloud images found: the `template_image` as written → its absolute
     /// path on the host and its virtual size in bytes.
     pub images: HashMap<String, (String, u64)>,
-    /// `/etc/pve/storage.cfg`, read only when a VM has a password (its
-    /// snippet needs the `local` storage to allow snippets); `None`: absent.
+    /// `/etc/pve/storage.cfg`, read when there are VMs (their snippets need
+    /// the `local` storage to allow snippets); `None`: absent.
     pub storage_cfg: Option<String>,
     /// What each storage may hold (storage.cfg under the state root, the
     /// JSON's datasets over it).
     pub contents: phx_common::guest_storage::Contents,
     /// The Phoenix snippets of VMs with a password: content and mode.
     pub snippets: HashMap<u32, (String, u32)>,
+    /// The shared vendor snippet: content and mode.
+    pub vendor_snippet: Option<(String, u32)>,
     /// VMs without a password whose Phoenix snippet is still on the host.
     pub stale_snippets: HashSet<u32>,
 }
@@ -76,10 +78,12 @@ pub fn observe(
     }
     o.own.contents = phx_common::guest_storage::Contents::read(&inv.host, state_root)
         .map_err(anyhow::Error::msg)?;
-    if inv.vms.iter().any(|v| v.has_password) {
+    if !inv.vms.is_empty() {
         let p = under_root(state_root, crate::snippets::STORAGE_CFG);
         o.own.storage_cfg =
             read_optional(&p).map_err(|e| anyhow::anyhow!("reading {}: {e}", p.display()))?;
+        o.own.vendor_snippet =
+            read_with_mode(&under_root(state_root, crate::snippets::VENDOR_PATH))?;
     }
     Ok(o)
 }
@@ -98,14 +102,22 @@ fn snippet(
         }
         return Ok(());
     }
-    if let Some(text) =
-        read_optional(&path).map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&path)?.permissions().mode() & 0o7777;
-        own.snippets.insert(v.id, (text, mode));
+    if let Some(found) = read_with_mode(&path)? {
+        own.snippets.insert(v.id, found);
     }
     Ok(())
+}
+
+/// A file's text and permission bits; `None`: absent.
+fn read_with_mode(path: &Path) -> anyhow::Result<Option<(String, u32)>> {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(text) =
+        read_optional(path).map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?
+    else {
+        return Ok(None);
+    };
+    let mode = std::fs::metadata(path)?.permissions().mode() & 0o7777;
+    Ok(Some((text, mode)))
 }
 
 #[cfg(test)]

@@ -45,6 +45,8 @@ pub(crate) struct Planner<'a, S: StepSink = phx_plan::Plan> {
 
 /// A snippet holds a password: root only.
 const SNIPPET_MODE: u32 = 0o600;
+/// The vendor snippet holds no secret.
+const VENDOR_MODE: u32 = 0o644;
 
 /// One VM being converged.
 struct Work {
@@ -133,6 +135,16 @@ impl<'a, S: StepSink> Planner<'a, S> {
     /// new), then every key but the name.
     fn clone_vm(&mut self, w: &mut Work) -> SetKeys {
         let src = w.s.clone_from.expect("checked");
+        // What the clone inherits: its source's cicustom, or the one a
+        // source made in this plan gets (Phoenix's, made from nothing).
+        let inherited = match self.seen.confs.get(&src) {
+            Some(c) => c.effective("cicustom").map(str::to_string),
+            None => self
+                .vms
+                .get(&src)
+                .map(|v| crate::snippets::cicustom(src, v.has_password)),
+        };
+        self.lay_cicustom(w, inherited.as_deref());
         let id = w.s.vmid.to_string();
         let mut argv = qm(&[
             "clone",
@@ -157,24 +169,20 @@ impl<'a, S: StepSink> Planner<'a, S> {
             Some(size) => *size,
             None => self.seen.confs.get(&src).and_then(diff::disk_bytes),
         };
-        let mut set: SetKeys =
-            w.s.keys
-                .iter()
-                .filter(|(k, _)| *k != "name")
-                .map(|(k, v)| (k.to_string(), v.clone()))
-                .collect();
-        let src_has_snippet = self.vms.get(&src).is_some_and(|v| v.has_password)
-            || diff::stale_cicustom(
-                &w.s,
-                self.seen
-                    .confs
-                    .get(&src)
-                    .and_then(|c| c.effective("cicustom")),
-            );
-        if w.s.get("cicustom").is_none() && src_has_snippet {
-            set.push(("delete".to_string(), "cicustom".to_string()));
-        }
-        set
+        w.s.keys
+            .iter()
+            .filter(|(k, _)| *k != "name")
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
+    }
+
+    /// Phoenix's cicustom laid over `have` (the VM's own, or the one a clone
+    /// inherits): its parts set, an operator's kept (snippets::cicustom_over).
+    fn lay_cicustom(&mut self, w: &mut Work, have: Option<&str>) {
+        let want = w.s.get("cicustom").expect("every VM has one").to_string();
+        let (value, note) = crate::snippets::cicustom_over(w.s.vmid, &want, have);
+        self.steps.notes.extend(note);
+        w.s.set("cicustom", value);
     }
 
     /// One `qm set` with every key that differs.
@@ -296,9 +304,27 @@ impl<S: StepSink> Planner<'_, S> {
                 .to_vec(),
             None,
             format!(
-                "storage {}: allow snippets (VM cloud-init passwords are written there)",
+                "storage {}: allow snippets (Phoenix's VM cloud-init snippets: the guest agent's vendor data, passwords)",
                 crate::snippets::STORAGE
             ),
+        );
+    }
+
+    /// The vendor snippet every VM names (the QEMU guest agent), unless the
+    /// host has it as it should be.
+    pub(crate) fn vendor_snippet(&mut self) {
+        let content = crate::snippets::vendor_data();
+        if self.seen.own.vendor_snippet.as_ref() == Some(&(content.clone(), VENDOR_MODE)) {
+            return;
+        }
+        self.steps.plan.push(
+            "vm:vendor-data".to_string(),
+            Action::File(FileStep {
+                path: crate::snippets::VENDOR_PATH.to_string(),
+                content,
+                mode: Some(format!("{VENDOR_MODE:04o}")),
+                ..Default::default()
+            }),
         );
     }
 
@@ -405,6 +431,20 @@ impl<S: StepSink> GuestPlanner for Planner<'_, S> {
         let seen = self.seen;
         let set = match seen.confs.get(&v.id) {
             Some(conf) => {
+                let have = conf.effective("cicustom");
+                self.lay_cicustom(&mut w, have);
+                let gains = crate::snippets::has_phoenix_vendor(w.s.get("cicustom"))
+                    && !crate::snippets::has_phoenix_vendor(have);
+                if gains && !conf.is_template() {
+                    // Proxmox's instance-id is a hash of the user and network
+                    // data only (qemu-server src/PVE/QemuServer/Cloudinit.pm:606
+                    // nocloud_gen_metadata), and cloud-init runs vendor data
+                    // once per instance: a VM that booted before does not.
+                    self.steps.notes.push(format!(
+                        "VM {}: gets Phoenix's vendor data (the QEMU guest agent), which cloud-init runs only at an instance's first boot: if this VM has booted before, install qemu-guest-agent in it yourself (or run `cloud-init clean` in it and reboot)",
+                        v.id
+                    ));
+                }
                 let (set, reboot) = diff::existing(&w.s, conf);
                 w.disk = diff::disk_bytes(conf);
                 if seen.running.contains(&v.id) {

@@ -68,6 +68,13 @@ impl Spec {
             .find(|(k, _)| *k == key)
             .map(|(_, v)| v.as_str())
     }
+
+    /// Replaces the value of a key the spec has.
+    pub fn set(&mut self, key: &str, value: String) {
+        if let Some((_, v)) = self.keys.iter_mut().find(|(k, _)| *k == key) {
+            *v = value;
+        }
+    }
 }
 
 /// `encodeURIComponent`, which is what `qm set --sshkeys` expects (the
@@ -191,10 +198,10 @@ pub fn spec(v: &Vm, inv: &Inventory) -> Spec {
             .collect();
         keys.push(("sshkeys", url_encode(&file)));
     }
-    if v.has_password {
-        // The password goes in the snippet, never in an argument.
-        keys.push(("cicustom", crate::snippets::cicustom(v.id)));
-    }
+    // The guest agent's vendor data for every VM; with a password, the
+    // user data too (the password goes in the snippet, never in an
+    // argument). The planner lays it over what the VM already names.
+    keys.push(("cicustom", crate::snippets::cicustom(v.id, v.has_password)));
     if let Some(n) = &v.net {
         match &n.ip {
             GuestIp::Static(net) => {

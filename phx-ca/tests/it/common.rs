@@ -28,6 +28,8 @@ pub fn ca_path() -> &'static OsString {
             .keep();
         direct_pct(&dir);
         std::os::unix::fs::symlink(double("qm"), dir.join("qm")).unwrap();
+        // phx-vm lets `local` hold its snippets (LetsGo's pvesm set).
+        std::os::unix::fs::symlink(double("pvesm"), dir.join("pvesm")).unwrap();
         std::os::unix::fs::symlink(
             guest_double("update-ca-certificates"),
             dir.join("update-ca-certificates"),
@@ -57,9 +59,10 @@ pub fn rootfs(root: &Path, ct: u32) -> PathBuf {
 }
 
 /// Running containers for every LXC in the configuration, made by the pct
-/// double, and running VMs (with the guest agent, as phx-vm makes them)
-/// for every VM that starts at boot, made by the qm double; the
-/// guest-program doubles inside each.
+/// double, and running VMs for every VM that starts at boot, made by the qm
+/// double as phx-vm makes them (its vendor snippet, whose first boot
+/// installs the guest agent: the image has none); the guest-program doubles
+/// inside each.
 pub fn estate(config: &Path) -> tempfile::TempDir {
     let root = tempfile::tempdir().unwrap();
     install_guest_doubles(root.path());
@@ -70,16 +73,17 @@ pub fn estate(config: &Path) -> tempfile::TempDir {
         pct(root.path(), &["create", &id, template]);
         pct(root.path(), &["start", &id]);
     }
+    // After the containers: pct create reads storage.cfg, which this writes.
+    vm_agent_snippet(root.path());
     for vm in inv
         .vms
         .iter()
         .filter(|v| v.guest.start_at_boot && !v.is_template)
     {
         let id = vm.guest.id.to_string();
-        qm(
-            root.path(),
-            &["create", &id, "--name", "vm", "--agent", "1"],
-        );
+        let mut create = vec!["create", &id, "--name", "vm"];
+        create.extend(VM_AGENT_ARGS);
+        qm(root.path(), &create);
         qm(root.path(), &["start", &id]);
     }
     root

@@ -12,5 +12,6 @@ mod phoenix_cli;
 mod phoenix_cli_estate;
 mod pveam_double;
 mod qm_double;
+mod qm_double_cloudinit;
 mod qm_double_guest;
 mod registry;

@@ -9,3 +9,4 @@ mod letsgo;
 mod password;
 mod progress;
 mod refusals;
+mod vendor;

@@ -14,6 +14,7 @@ use std::path::Path;
 
 const SECRET: &str = "hunter2-Sekret!";
 const SNIPPET: &str = "var/lib/vz/snippets/phoenix-vm-1001-user.yaml";
+const VENDOR: &str = "vendor=local:snippets/phoenix-vendor.yaml";
 
 fn set_password(cfg: &Path, i: usize, pw: Option<&str>) {
     edit_json(&cfg.join(VM), |v| {
@@ -138,8 +139,11 @@ fn the_password_is_a_sha512_crypt_in_a_root_only_snippet_and_nowhere_else() {
     let mode = std::fs::metadata(&snippet).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
     assert_eq!(
-        vm_key(r, 1001, "cicustom").as_deref(),
-        Some("user=local:snippets/phoenix-vm-1001-user.yaml")
+        vm_key(r, 1001, "cicustom"),
+        Some(format!(
+            "user=local:snippets/phoenix-vm-1001-user.yaml,{VENDOR}"
+        )),
+        "one cicustom value: the user snippet and the agent's vendor data"
     );
     assert!(vm_key(r, 1001, "cipassword").is_none());
     // qm start refuses a cicustom snippet that is missing or on a storage
@@ -155,8 +159,8 @@ fn the_password_is_a_sha512_crypt_in_a_root_only_snippet_and_nowhere_else() {
         "the diff names the secret file: {printed}"
     );
     assert_nowhere(SECRET, &printed, "", r);
-    // Nothing else got the snippet: the template and the other clone.
-    assert!(vm_key(r, 1002, "cicustom").is_none());
+    // Nothing else got the user snippet: the template and the other clone.
+    assert_eq!(vm_key(r, 1002, "cicustom").as_deref(), Some(VENDOR));
     drop(cfg);
 }
 
@@ -209,9 +213,12 @@ fn a_removed_password_takes_the_snippet_away() {
     // The running VM's drive is rebuilt without the old password.
     assert_eq!(
         mutating(&log(r, "qm")),
-        vec!["qm set 1001 --delete cicustom", "qm cloudinit update 1001"]
+        vec![
+            format!("qm set 1001 --cicustom {VENDOR}"),
+            "qm cloudinit update 1001".to_string()
+        ]
     );
-    assert!(vm_key(r, 1001, "cicustom").is_none());
+    assert_eq!(vm_key(r, 1001, "cicustom").as_deref(), Some(VENDOR));
     assert!(!r.join(SNIPPET).exists(), "the old password stays on disk");
     assert!(printed.contains("<secret>"), "{printed}");
     assert_nowhere(SECRET, &printed, &plan, r);
@@ -249,7 +256,7 @@ fn a_running_vm_whose_password_was_removed_restarts_without_its_snippet() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    assert!(vm_key(r, 1001, "cicustom").is_none());
+    assert_eq!(vm_key(r, 1001, "cicustom").as_deref(), Some(VENDOR));
 }
 
 #[test]
@@ -277,11 +284,17 @@ fn clones_of_a_template_with_a_password_do_not_inherit_its_snippet() {
     let plan = plan_json(cfg.path(), r);
     let printed = letsgo(cfg.path(), r);
     assert_eq!(
-        vm_key(r, 9000, "cicustom").as_deref(),
-        Some("user=local:snippets/phoenix-vm-9000-user.yaml")
+        vm_key(r, 9000, "cicustom"),
+        Some(format!(
+            "user=local:snippets/phoenix-vm-9000-user.yaml,{VENDOR}"
+        ))
     );
     for clone in [1001, 1002] {
-        assert!(vm_key(r, clone, "cicustom").is_none(), "VM {clone}");
+        assert_eq!(
+            vm_key(r, clone, "cicustom").as_deref(),
+            Some(VENDOR),
+            "VM {clone}"
+        );
     }
     assert_nowhere(SECRET, &printed, &plan, r);
 }
