@@ -31,7 +31,7 @@ pub fn build(inv: &Inventory) -> Result<Output, Problems> {
     let mut notes = sel.notes.clone();
     let mut plan = Plan::new(TOOL);
     for w in &sel.work {
-        match &w.c.template_snapshot_name {
+        match w.s.lxc().and_then(|c| c.template_snapshot_name.as_ref()) {
             None => phx_recipes::plan(&mut plan, "features", inv, w),
             Some(snap) => {
                 let mut what = w.names();
@@ -41,8 +41,8 @@ pub fn build(inv: &Inventory) -> Result<Output, Problems> {
                 notes.push(format!(
                     "{}: {}: CT {} is a golden template (snapshot {snap:?}): phx-lxc installs its {} before the snapshot",
                     inv.sources.lxc,
-                    w.c.path,
-                    w.c.id,
+                    w.s.path(),
+                    w.s.id(),
                     what.join(", ")
                 ));
             }
