@@ -23,12 +23,32 @@ pub const FSTAB: &str = "/etc/fstab";
 /// What mount(8) needs for `nfs` (mount.nfs).
 pub const PACKAGES: [&str; 1] = ["nfs-common"];
 
-/// The uncommented fstab lines whose mount point is $2, printed.
-const LINES_FOR: &str = r#"awk -v mp="$2" '$1 !~ /^#/ && $2 == mp' /etc/fstab 2>/dev/null"#;
+/// Exit 0 only when the uncommented fstab lines whose mount point (second
+/// field) is $2 are exactly one, equal to $1. Plain sh (`read`, field
+/// splitting without globbing): no awk, which a minimal image may lack.
+const HAS_LINE: &str = r#"want=$1 mp=$2 found=
+[ -e /etc/fstab ] || exit 1
+while IFS= read -r l || [ -n "$l" ]; do
+  set -f; set -- $l; set +f
+  case ${1-} in '#'*|'') continue ;; esac
+  [ "${2-}" = "$mp" ] || continue
+  [ "$l" = "$want" ] && [ -z "$found" ] || exit 1
+  found=1
+done < /etc/fstab
+[ -n "$found" ]"#;
 
-/// The mount point's lines replaced by the wanted one (written to a temp
-/// file beside fstab, then renamed over it: never a half-written fstab).
-const REPLACE: &str = r#"f=/etc/fstab; t="$f.phx-new"; { [ ! -e "$f" ] || awk -v mp="$2" '$1 !~ /^#/ && $2 == mp {next} {print}' "$f"; printf '%s\n' "$1"; } > "$t" && chmod 0644 "$t" && mv -f "$t" "$f""#;
+/// The mount point's lines dropped, every other line kept as it is, the
+/// wanted one appended; written beside fstab, then renamed over it (never
+/// a half-written fstab).
+const REPLACE: &str = r#"want=$1 mp=$2 f=/etc/fstab t=/etc/fstab.phx-new
+{ if [ -e "$f" ]; then
+    while IFS= read -r l || [ -n "$l" ]; do
+      set -f; set -- $l; set +f
+      case ${1-} in '#'*|'') ;; *) [ "${2-}" = "$mp" ] && continue ;; esac
+      printf '%s\n' "$l"
+    done < "$f"
+  fi
+  printf '%s\n' "$want"; } > "$t" && chmod 0644 "$t" && mv -f "$t" "$f""#;
 
 /// Each volume's steps, ids `<prefix>-<i>-…`.
 pub fn plan(plan: &mut impl StepSink, prefix: &str, g: Guest, volumes: &[VmVolume]) {
@@ -45,9 +65,7 @@ pub fn plan(plan: &mut impl StepSink, prefix: &str, g: Guest, volumes: &[VmVolum
             &format!("make the mount point {mp}"),
         );
         let remount = id("remount");
-        let mut done = argv(&["sh", "-c"]);
-        done.push(format!(r#"[ "$({LINES_FOR})" = "$1" ]"#));
-        done.extend(argv(&["phx-fstab-has", &line, mp]));
+        let done = argv(&["sh", "-c", HAS_LINE, "phx-fstab-has", &line, mp]);
         plan.push(
             id("fstab"),
             Action::GuestCommand(GuestCommandStep {

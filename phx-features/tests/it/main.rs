@@ -8,3 +8,4 @@ mod common;
 mod plan;
 mod real_root;
 mod recipes;
+mod vms;
