@@ -1,7 +1,8 @@
-//! phx-features: the software inside the running containers. Each
-//! container's `features` in array order (phx_recipes: recipes of guarded
-//! in-guest steps, the executor's guest kinds), then its
-//! `application_script`; containers in the order phx-lxc starts them. Every
+//! phx-features: the software inside the running containers and VMs. Each
+//! guest's `features` in array order (phx_recipes: recipes of guarded
+//! in-guest steps, the executor's guest kinds; a VM's through its guest
+//! agent), a VM's NFS volumes, a container's `application_script`; guests
+//! in the one start order over containers and VMs. Every
 //! feature name is planned here or by phx-lxc (a golden template's),
 //! provided by phx-ca, or warned about once per run (phx_recipes::catalog).
 
@@ -21,7 +22,7 @@ pub struct Output {
     pub notes: Vec<String>,
 }
 
-/// The plan: every running container's work (phx_recipes' selection);
+/// The plan: every running container's and VM's work (phx_recipes' selection);
 /// a golden template's is phx-lxc's, before its snapshot. `Err` holds
 /// every problem, and then nothing is planned.
 pub fn build(inv: &Inventory) -> Result<Output, Problems> {
