@@ -101,8 +101,7 @@ pub fn distro_of_image(image: &str) -> Option<Distro> {
             .find(|r| r.0 == name && by(r))
             .map(|&(n, _, c)| (n, c))
     };
-    let ((name, codename), arch) = if let Some((rel, rest)) = file.split_once("-server-cloudimg-")
-    {
+    let ((name, codename), arch) = if let Some((rel, rest)) = file.split_once("-server-cloudimg-") {
         let arch = rest.split(['.', '-']).next()?;
         let release = match rel.strip_prefix("ubuntu-") {
             Some(v) => found("ubuntu", &|r| r.1 == v)?,

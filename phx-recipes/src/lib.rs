@@ -121,10 +121,12 @@ pub fn select(
             .collect()
     });
     for s in order.iter().filter_map(|id| {
-        inv.lxcs
-            .get(id)
-            .map(|c| Subject::ct(inv, c))
-            .or_else(|| inv.vms.iter().find(|v| v.id == *id).map(|v| Subject::vm(inv, v)))
+        inv.lxcs.get(id).map(|c| Subject::ct(inv, c)).or_else(|| {
+            inv.vms
+                .iter()
+                .find(|v| v.id == *id)
+                .map(|v| Subject::vm(inv, v))
+        })
     }) {
         if !which(&s) {
             continue;

@@ -102,9 +102,15 @@ fn letsgo_runs_lxc_then_ca_and_prints_the_root_fingerprint() {
         .lines()
         .filter(|l| l.contains("-- sh -c "))
         .filter(|l| {
-            ![" phx-probe", " phx-installed ", " phx-fstab-has ", " phx-locale-present ", " phx-portainer-running "]
-                .iter()
-                .any(|g| l.contains(g))
+            ![
+                " phx-probe",
+                " phx-installed ",
+                " phx-fstab-has ",
+                " phx-locale-present ",
+                " phx-portainer-running ",
+            ]
+            .iter()
+            .any(|g| l.contains(g))
         })
         .collect();
     assert!(scripts.is_empty(), "{scripts:#?}");

@@ -85,7 +85,10 @@ const VM_ACTED: &[(&str, &str)] = &[
         "features",
         "phx-features (through the guest agent; GPU ones warned), phx-ca (trusted_ca)",
     ),
-    ("volumes", "phx-features (NFS: one fstab line each, mounted)"),
+    (
+        "volumes",
+        "phx-features (NFS: one fstab line each, mounted)",
+    ),
     (
         "portainer_role",
         "phx-features (Portainer's server for primary, its agent for agent)",

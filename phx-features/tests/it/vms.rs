@@ -67,7 +67,11 @@ fn vm_1001_gets_its_features_and_one_fstab_line_and_a_second_run_only_runs_guard
     }
     let vm = vm_rootfs(root, 1001);
     // An fstab the image already has stays as it is.
-    std::fs::write(vm.join("etc/fstab"), "LABEL=cloudimg-rootfs / ext4 discard,errors=remount-ro 0 1\n").unwrap();
+    std::fs::write(
+        vm.join("etc/fstab"),
+        "LABEL=cloudimg-rootfs / ext4 discard,errors=remount-ro 0 1\n",
+    )
+    .unwrap();
     let steps = vm_steps(plan(&upstream_dir()));
     assert!(steps.iter().any(|s| s.id == "features-1001-docker-start"));
     run(&steps, root);
@@ -82,11 +86,27 @@ fn vm_1001_gets_its_features_and_one_fstab_line_and_a_second_run_only_runs_guard
     assert!(!vm.join("etc/docker/daemon.json").exists());
     let have = vm_installed(root, 1001);
     for p in [
-        "curl", "wget", "vim", "htop", "jq", "git", "rsync", "s-tui", "gnupg", "locales",
-        "docker-ce", "docker-ce-cli", "containerd.io", "docker-buildx-plugin",
-        "docker-compose-plugin", "nfs-common",
+        "curl",
+        "wget",
+        "vim",
+        "htop",
+        "jq",
+        "git",
+        "rsync",
+        "s-tui",
+        "gnupg",
+        "locales",
+        "docker-ce",
+        "docker-ce-cli",
+        "containerd.io",
+        "docker-buildx-plugin",
+        "docker-compose-plugin",
+        "nfs-common",
     ] {
-        assert!(have.iter().any(|h| h == p), "VM 1001: {p} not installed: {have:?}");
+        assert!(
+            have.iter().any(|h| h == p),
+            "VM 1001: {p} not installed: {have:?}"
+        );
     }
     assert!(!have.iter().any(|h| h == "fuse-overlayfs"), "{have:?}");
     assert_eq!(read(vm.join("etc/default/locale")), "LANG=en_US.UTF-8\n");
@@ -105,7 +125,10 @@ fn vm_1001_gets_its_features_and_one_fstab_line_and_a_second_run_only_runs_guard
     let logs = read(vm.join("var/log/phx-doubles.log"));
     assert!(logs.lines().any(|l| l == "docker run portainer"), "{logs}");
     let logs_1002 = read(vm_rootfs(root, 1002).join("var/log/phx-doubles.log"));
-    assert!(logs_1002.lines().any(|l| l == "docker run portainer_agent"), "{logs_1002}");
+    assert!(
+        logs_1002.lines().any(|l| l == "docker run portainer_agent"),
+        "{logs_1002}"
+    );
     assert_eq!(
         fstab_lines(root, 1002, "/persistent-storage"),
         vec!["10.0.0.13:/quickOS/vm-persistent-data/1002 /persistent-storage nfs defaults,_netdev 0 0"]
@@ -125,10 +148,21 @@ fn vm_1001_gets_its_features_and_one_fstab_line_and_a_second_run_only_runs_guard
     // Second run: nothing changes; in the VMs only pings, guards and read-backs.
     let before = qm.len();
     let second = run(&steps, root);
-    assert_eq!(changed(&second), Vec::<&str>::new(), "second run changes nothing");
+    assert_eq!(
+        changed(&second),
+        Vec::<&str>::new(),
+        "second run changes nothing"
+    );
     assert!(second.handlers_fired().is_empty());
-    assert_eq!(read(vm.join("var/log/phx-doubles.log")), logs, "nothing changed in VM 1001");
-    assert_eq!(fstab_lines(root, 1001, "/persistent-storage"), vec![FSTAB_1001]);
+    assert_eq!(
+        read(vm.join("var/log/phx-doubles.log")),
+        logs,
+        "nothing changed in VM 1001"
+    );
+    assert_eq!(
+        fstab_lines(root, 1001, "/persistent-storage"),
+        vec![FSTAB_1001]
+    );
     let again = qm_log(root)[before..].to_string();
     let execs: Vec<&str> = again.lines().filter(|l| l.contains("guest exec")).collect();
     let marks = guard_marks(&steps);
@@ -136,7 +170,10 @@ fn vm_1001_gets_its_features_and_one_fstab_line_and_a_second_run_only_runs_guard
         .iter()
         .filter(|l| !marks.iter().any(|m| l.contains(m.as_str())))
         .collect();
-    assert!(other.is_empty(), "second run ran more than guards: {other:#?}");
+    assert!(
+        other.is_empty(),
+        "second run ran more than guards: {other:#?}"
+    );
     // Exactly one guard per guarded command, one read-back per file or secret.
     let want = steps
         .iter()
@@ -191,15 +228,39 @@ fn refused(dir: &Path) -> String {
 #[test]
 fn a_vm_with_an_unknown_feature_or_a_bad_volume_is_refused_at_its_path() {
     let cases: [(&str, serde_json::Value, &str); 6] = [
-        ("features", json!(["base_setup", "dockerr"]), "vms[1].features[1]"),
-        ("volumes", json!([{"type": "cifs", "name": "x", "server": "10.0.0.13", "path": "/a", "mount_point": "/b"}]), "vms[1].volumes[0].type"),
-        ("volumes", json!([{"type": "nfs", "server": "10.0.0.13", "path": "/a", "mount_point": "b"}]), "vms[1].volumes[0].mount_point"),
-        ("volumes", json!([{"type": "nfs", "server": "10.0.0.13", "path": "/a b", "mount_point": "/b"}]), "vms[1].volumes[0].path"),
-        ("volumes", json!([{"type": "nfs", "server": "nfs server", "path": "/a", "mount_point": "/b"}]), "vms[1].volumes[0].server"),
-        ("volumes", json!([
-            {"type": "nfs", "server": "10.0.0.13", "path": "/a", "mount_point": "/b"},
-            {"type": "nfs", "server": "10.0.0.13", "path": "/c", "mount_point": "/b"}
-        ]), "vms[1].volumes[1].mount_point"),
+        (
+            "features",
+            json!(["base_setup", "dockerr"]),
+            "vms[1].features[1]",
+        ),
+        (
+            "volumes",
+            json!([{"type": "cifs", "name": "x", "server": "10.0.0.13", "path": "/a", "mount_point": "/b"}]),
+            "vms[1].volumes[0].type",
+        ),
+        (
+            "volumes",
+            json!([{"type": "nfs", "server": "10.0.0.13", "path": "/a", "mount_point": "b"}]),
+            "vms[1].volumes[0].mount_point",
+        ),
+        (
+            "volumes",
+            json!([{"type": "nfs", "server": "10.0.0.13", "path": "/a b", "mount_point": "/b"}]),
+            "vms[1].volumes[0].path",
+        ),
+        (
+            "volumes",
+            json!([{"type": "nfs", "server": "nfs server", "path": "/a", "mount_point": "/b"}]),
+            "vms[1].volumes[0].server",
+        ),
+        (
+            "volumes",
+            json!([
+                {"type": "nfs", "server": "10.0.0.13", "path": "/a", "mount_point": "/b"},
+                {"type": "nfs", "server": "10.0.0.13", "path": "/c", "mount_point": "/b"}
+            ]),
+            "vms[1].volumes[1].mount_point",
+        ),
     ];
     for (key, value, at) in cases {
         let dir = vm_config_with(&upstream_dir(), |d| d["vms"][1][key] = value.clone());
@@ -231,7 +292,11 @@ fn vms_that_are_not_running_are_named_and_get_nothing() {
         d["vms"][2]["start_at_boot"] = json!(false);
         d["vms"][0]["features"] = json!(["base_setup"]);
     });
-    let out = features_cmd().arg("--config-dir").arg(dir.path()).output().unwrap();
+    let out = features_cmd()
+        .arg("--config-dir")
+        .arg(dir.path())
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(
@@ -243,6 +308,8 @@ fn vms_that_are_not_running_are_named_and_get_nothing() {
         "{err}"
     );
     let steps = phx_plan::read_jsonl(&out.stdout[..]).unwrap();
-    assert!(!steps.iter().any(|s| s.id.starts_with("features-1002-") || s.id.starts_with("features-9000-")));
+    assert!(!steps
+        .iter()
+        .any(|s| s.id.starts_with("features-1002-") || s.id.starts_with("features-9000-")));
     assert!(steps.iter().any(|s| s.id.starts_with("features-1001-")));
 }

@@ -256,8 +256,10 @@ fn features_and_volumes_are_left_to_phx_features_without_a_word_here() {
     let p = plan(&inv, root.path(), Options::default());
     for id in [1001, 1002] {
         assert!(
-            !p.notes.iter().any(|n| n.starts_with(&format!("VM {id}: features "))
-                || n.starts_with(&format!("VM {id}: volumes "))),
+            !p.notes
+                .iter()
+                .any(|n| n.starts_with(&format!("VM {id}: features "))
+                    || n.starts_with(&format!("VM {id}: volumes "))),
             "{:?}",
             p.notes
         );

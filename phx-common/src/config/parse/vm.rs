@@ -186,14 +186,19 @@ fn is_ssh_key(s: &str) -> bool {
 
 const VOLUME_TYPE: &str = "\"nfs\" (the only volume type Phoenix mounts inside VMs; required)";
 const NFS_SERVER: &str = "the NFS server: an IP address or a DNS name";
-const MOUNT_POINT: &str = "a mount point other than /, without spaces or '#' (it becomes a field of /etc/fstab)";
+const MOUNT_POINT: &str =
+    "a mount point other than /, without spaces or '#' (it becomes a field of /etc/fstab)";
 
 /// An absolute path that can be an /etc/fstab field (fstab(5) splits on
 /// blanks, `#` starts a comment).
 fn fstab_path(r: &mut Reader, at: &At, v: Scalar) -> Option<String> {
     let s = abs_path(r, at, v)?;
     if s.contains(|c: char| c.is_whitespace() || c == '#') {
-        r.push(at, show_str(&s), "an absolute path without spaces or '#' (it becomes a field of /etc/fstab)");
+        r.push(
+            at,
+            show_str(&s),
+            "an absolute path without spaces or '#' (it becomes a field of /etc/fstab)",
+        );
         return None;
     }
     Some(s)
@@ -206,23 +211,41 @@ fn volume(r: &mut Reader, at: &At, v: RawVmVolume) -> Option<VmVolume> {
         r.token(at, v, |s| s == "nfs", VOLUME_TYPE)
     });
     let name = r.opt(at, "name", v.name, Reader::str);
-    let server = r.req(at, "server", v.server, &format!("{NFS_SERVER} (required)"), |r, at, v| {
-        r.token(
-            at,
-            v,
-            |s| s.parse::<std::net::IpAddr>().is_ok() || crate::config::names::is_dns_name(s),
-            NFS_SERVER,
-        )
-    });
-    let path = r.req(at, "path", v.path, "the exported directory on the server (required)", fstab_path);
-    let mount_point = r.req(at, "mount_point", v.mount_point, "where it is mounted inside the VM (required)", |r, at, v| {
-        let m = fstab_path(r, at, v)?;
-        if m == "/" {
-            r.push(at, show_str(&m), MOUNT_POINT);
-            return None;
-        }
-        Some(m)
-    });
+    let server = r.req(
+        at,
+        "server",
+        v.server,
+        &format!("{NFS_SERVER} (required)"),
+        |r, at, v| {
+            r.token(
+                at,
+                v,
+                |s| s.parse::<std::net::IpAddr>().is_ok() || crate::config::names::is_dns_name(s),
+                NFS_SERVER,
+            )
+        },
+    );
+    let path = r.req(
+        at,
+        "path",
+        v.path,
+        "the exported directory on the server (required)",
+        fstab_path,
+    );
+    let mount_point = r.req(
+        at,
+        "mount_point",
+        v.mount_point,
+        "where it is mounted inside the VM (required)",
+        |r, at, v| {
+            let m = fstab_path(r, at, v)?;
+            if m == "/" {
+                r.push(at, show_str(&m), MOUNT_POINT);
+                return None;
+            }
+            Some(m)
+        },
+    );
     kind?;
     Some(VmVolume {
         name,
@@ -362,10 +385,7 @@ fn vm(r: &mut Reader, at: &At, n: RawVm, d: &VmDefaults) -> Option<Vm> {
         .unwrap_or_default();
     // One fstab line per mount point: two shares on one would hide each other.
     for (i, v) in volumes.iter().enumerate() {
-        if let Some(first) = volumes[..i]
-            .iter()
-            .find(|w| w.mount_point == v.mount_point)
-        {
+        if let Some(first) = volumes[..i].iter().find(|w| w.mount_point == v.mount_point) {
             let file = r.file;
             r.problems.push(
                 file,
