@@ -27,8 +27,9 @@ use phx_common::cli::{InputArgs, RenderArgs};
 ///     a container"); without them the plan is refused. In a VM the release
 ///     comes from its cloud image (own or clone source's template_image:
 ///     noble-server-cloudimg-amd64.img, debian-12-genericcloud-amd64.qcow2…;
-///     another refuses the plan), and daemon.json is left alone (a full
-///     kernel: overlay2, no fuse-overlayfs).
+///     another refuses the plan), daemon.json is left alone (a full
+///     kernel: overlay2, no fuse-overlayfs), and the VM's cloud-init user
+///     (user_config.username, own or clone source's) joins the docker group.
 ///   - python_api_service: python3 python3-pip python3-venv installed.
 ///   - portainer: per portainer_role, "server" (or "primary") runs the
 ///     container `portainer` (portainer/portainer-ce:latest, HTTPS on 9443

@@ -135,6 +135,40 @@ pub fn image<'a>(inv: &'a Inventory, s: Subject<'a>) -> Option<&'a str> {
     None
 }
 
+/// The cloud-init user of a VM (`user_config.username`, its own or its
+/// clone source's: a clone keeps the template's `ciuser` unless it names
+/// one), whom the original's VM docker feature added to the `docker` group.
+pub fn vm_user<'a>(inv: &'a Inventory, s: Subject<'a>) -> Option<&'a str> {
+    let mut cur = s;
+    for _ in 0..=inv.vms.len() {
+        if let Some(u) = cur.as_vm().and_then(|v| v.user.as_deref()) {
+            return Some(u);
+        }
+        cur = cur.parent(inv)?;
+    }
+    None
+}
+
+/// `user` in the `docker` group (docker-ce's postinst makes the group), so
+/// it can reach the daemon without sudo, as the original's VM feature did
+/// (`usermod -aG docker`), guarded by the user's groups.
+pub fn group(plan: &mut impl StepSink, prefix: &str, g: Guest, user: &str) {
+    guest::command(
+        plan,
+        &format!("{prefix}-group"),
+        g,
+        argv(&["usermod", "-aG", "docker", user]),
+        Some(argv(&[
+            "sh",
+            "-c",
+            r#"id -nG -- "$1" | tr ' ' '\n' | grep -qx docker"#,
+            "phx-in-docker-group",
+            user,
+        ])),
+        &format!("add {user} to the docker group"),
+    );
+}
+
 /// A VM's distribution, from its cloud image: an unknown one is a problem
 /// (exit 2) at its `template_image`, as a container's template is.
 pub fn check_vm(inv: &Inventory, s: Subject, p: &mut Problems) -> Option<Distro> {

@@ -33,6 +33,8 @@ pub struct Work<'a> {
     pub script: Option<app::Script>,
     /// A VM's NFS volumes, mounted in it (nfs).
     pub volumes: &'a [VmVolume],
+    /// A VM's cloud-init user, put in the `docker` group (docker).
+    pub docker_user: Option<&'a str>,
 }
 
 impl Work<'_> {
@@ -217,6 +219,7 @@ pub fn select(
             portainer,
             script,
             volumes: &[],
+            docker_user: None,
         });
     }
     if !p.is_empty() {
@@ -326,7 +329,12 @@ pub fn plan(plan: &mut impl StepSink, prefix: &str, inv: &Inventory, w: &Work) {
         let prefix = id(r.name());
         match r {
             Recipe::BaseSetup => base::locale(plan, &prefix, ct),
-            Recipe::Docker => docker::configure(plan, &prefix, ct, unpriv),
+            Recipe::Docker => {
+                docker::configure(plan, &prefix, ct, unpriv);
+                if let Some(u) = w.docker_user {
+                    docker::group(plan, &prefix, ct, u);
+                }
+            }
             Recipe::PythonApiService => {}
             Recipe::Portainer => {
                 if let Some(role) = w.portainer {

@@ -80,6 +80,7 @@ pub(crate) fn select<'a>(
     if recipes.is_empty() && v.volumes.is_empty() {
         return;
     }
+    let docker_user = distro.as_ref().and(docker::vm_user(inv, s));
     sel.work.push(Work {
         s,
         recipes,
@@ -87,5 +88,6 @@ pub(crate) fn select<'a>(
         portainer,
         script: None,
         volumes: &v.volumes,
+        docker_user,
     });
 }

@@ -190,6 +190,19 @@ pub fn running_vm(root: &Path, vm: u32) {
         }
     }
     std::fs::write(status, text).unwrap();
+    // The user cloud-init made at first boot (user_config.username).
+    let etc = vm_rootfs(root, vm).join("etc");
+    for (file, line) in [
+        (
+            "passwd",
+            "phoenix_user:x:1000:1000::/home/phoenix_user:/bin/sh\n",
+        ),
+        ("group", "phoenix_user:x:1000:\n"),
+    ] {
+        let mut t = std::fs::read_to_string(etc.join(file)).unwrap();
+        t.push_str(line);
+        std::fs::write(etc.join(file), t).unwrap();
+    }
 }
 
 /// Packages VM `vm`'s dpkg status records as installed.

@@ -109,6 +109,14 @@ fn vm_1001_gets_its_features_and_one_fstab_line_and_a_second_run_only_runs_guard
         );
     }
     assert!(!have.iter().any(|h| h == "fuse-overlayfs"), "{have:?}");
+    // The cloud-init user in the docker group, as the original's VM feature did.
+    let group = read(vm.join("etc/group"));
+    assert!(
+        group
+            .lines()
+            .any(|l| l.starts_with("docker:") && l.ends_with(":phoenix_user")),
+        "{group}"
+    );
     assert_eq!(read(vm.join("etc/default/locale")), "LANG=en_US.UTF-8\n");
     // One fstab line per volume, the image's own kept, the share mounted.
     let fstab = read(vm.join("etc/fstab"));
