@@ -174,7 +174,7 @@ pub const PLANNERS: [Planner; 8] = [
         subsystem: "features",
         phase: Phase::InGuest,
         order: 7,
-        summary: "containers' features and application scripts, inside the guests",
+        summary: "features, application scripts and VMs' NFS volumes, inside the guests",
         own_flags: &[],
         after_run: None,
         listed_by_check: None,

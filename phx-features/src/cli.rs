@@ -4,12 +4,14 @@
 use clap::{CommandFactory, Parser, Subcommand};
 use phx_common::cli::{InputArgs, RenderArgs};
 
-/// Plan the software inside the running containers: their `features` and
-/// `application_script`.
+/// Plan the software inside the running containers and VMs: their
+/// `features`, a container's `application_script`, a VM's NFS `volumes`.
 ///
-/// Per container that starts at boot, in the order phx-lxc starts them, its
-/// features in array order, every step guarded inside the guest so a
-/// converged container runs only guard commands:
+/// Per container that starts at boot, and per VM that starts at boot and is
+/// no template (reached through its QEMU guest agent: `qm guest exec`, file
+/// content on stdin), in the one start order over both that phx-lxc and
+/// phx-vm follow, its features in array order, every step guarded inside
+/// the guest so a converged guest runs only guard commands:
 ///   - base_setup: curl wget vim htop jq git rsync s-tui gnupg locales
 ///     installed, en_US.UTF-8 generated (/etc/locale.gen, locale-gen) and
 ///     set (/etc/default/locale: LANG=en_US.UTF-8).
@@ -22,7 +24,12 @@ use phx_common::cli::{InputArgs, RenderArgs};
 ///     (its other keys kept), docker enabled and started. The container must
 ///     have nesting=1 in pct_options, and keyctl=1 when unprivileged
 ///     (pve-container's LXC/Config.pm: "This is required to use docker inside
-///     a container"); without them the plan is refused.
+///     a container"); without them the plan is refused. In a VM the release
+///     comes from its cloud image (own or clone source's template_image:
+///     noble-server-cloudimg-amd64.img, debian-12-genericcloud-amd64.qcow2…;
+///     another refuses the plan), daemon.json is left alone (a full
+///     kernel: overlay2, no fuse-overlayfs), and the VM's cloud-init user
+///     (user_config.username, own or clone source's) joins the docker group.
 ///   - python_api_service: python3 python3-pip python3-venv installed.
 ///   - portainer: per portainer_role, "server" (or "primary") runs the
 ///     container `portainer` (portainer/portainer-ce:latest, HTTPS on 9443
@@ -36,10 +43,19 @@ use phx_common::cli::{InputArgs, RenderArgs};
 ///     --admin-password-file: never in the plan. It runs after Docker starts.
 ///     An unknown role, or a role without the docker feature (own or
 ///     inherited), refuses the plan; "none" or no role is warned about, and
-///     so is a role on a container without the feature.
+///     so is a role on a container without the feature. A VM's
+///     portainer_role alone asks for it ("primary" = server, "agent").
 ///   - step_ca, traefik, trusted_ca: phx-ca provides them.
 ///   - nvidia, vllm, ollama: not yet handled; a warning names each with its
-///     containers.
+///     containers (and one with its VMs).
+///
+/// volumes (VMs): NFS shares {type "nfs", server, path, mount_point}:
+/// nfs-common installed, the mount point made, one /etc/fstab line each,
+/// "SERVER:PATH MOUNT_POINT nfs defaults,_netdev 0 0", recognised by its
+/// mount point (a changed volume replaces its own line and is mounted
+/// again; other lines kept), then `mount MOUNT_POINT` unless mounted. A bad
+/// volume (another type, a relative path, two on one mount point) refuses
+/// the plan.
 ///
 /// Repositories are set up first, then the apt index is refreshed once, and
 /// only when a package is missing (a container without curl and

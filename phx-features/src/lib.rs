@@ -1,7 +1,8 @@
-//! phx-features: the software inside the running containers. Each
-//! container's `features` in array order (phx_recipes: recipes of guarded
-//! in-guest steps, the executor's guest kinds), then its
-//! `application_script`; containers in the order phx-lxc starts them. Every
+//! phx-features: the software inside the running containers and VMs. Each
+//! guest's `features` in array order (phx_recipes: recipes of guarded
+//! in-guest steps, the executor's guest kinds; a VM's through its guest
+//! agent), a VM's NFS volumes, a container's `application_script`; guests
+//! in the one start order over containers and VMs. Every
 //! feature name is planned here or by phx-lxc (a golden template's),
 //! provided by phx-ca, or warned about once per run (phx_recipes::catalog).
 
@@ -21,7 +22,7 @@ pub struct Output {
     pub notes: Vec<String>,
 }
 
-/// The plan: every running container's work (phx_recipes' selection);
+/// The plan: every running container's and VM's work (phx_recipes' selection);
 /// a golden template's is phx-lxc's, before its snapshot. `Err` holds
 /// every problem, and then nothing is planned.
 pub fn build(inv: &Inventory) -> Result<Output, Problems> {
@@ -31,7 +32,7 @@ pub fn build(inv: &Inventory) -> Result<Output, Problems> {
     let mut notes = sel.notes.clone();
     let mut plan = Plan::new(TOOL);
     for w in &sel.work {
-        match &w.c.template_snapshot_name {
+        match w.s.lxc().and_then(|c| c.template_snapshot_name.as_ref()) {
             None => phx_recipes::plan(&mut plan, "features", inv, w),
             Some(snap) => {
                 let mut what = w.names();
@@ -41,8 +42,8 @@ pub fn build(inv: &Inventory) -> Result<Output, Problems> {
                 notes.push(format!(
                     "{}: {}: CT {} is a golden template (snapshot {snap:?}): phx-lxc installs its {} before the snapshot",
                     inv.sources.lxc,
-                    w.c.path,
-                    w.c.id,
+                    w.s.path(),
+                    w.s.id(),
                     what.join(", ")
                 ));
             }

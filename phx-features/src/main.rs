@@ -1,5 +1,5 @@
-//! phx-features: plans the software every running container's `features`
-//! and `application_script` ask for. I/O only, through the tool contract;
+//! phx-features: plans the software every running container's and VM's
+//! `features`, `application_script` and NFS `volumes` ask for. I/O only, through the tool contract;
 //! the planning is in the library.
 
 fn main() -> std::process::ExitCode {

@@ -28,7 +28,7 @@ impl<'a> Golden<'a> {
     /// The templates' selection (phx_recipes::select over them): their
     /// problems refuse the plan, as phx-features' would.
     pub fn of(inv: &'a Inventory) -> Result<Self, Problems> {
-        let sel = phx_recipes::select(inv, phx_recipes::is_template)?;
+        let sel = phx_recipes::select(inv, phx_recipes::golden)?;
         let mut missing: FastMap<u32, Vec<_>> = FastMap::default();
         for (f, (why, ids)) in &sel.not_yet {
             for id in ids {
@@ -36,7 +36,7 @@ impl<'a> Golden<'a> {
             }
         }
         Ok(Golden {
-            work: sel.work.into_iter().map(|w| (w.c.id, w)).collect(),
+            work: sel.work.into_iter().map(|w| (w.s.id(), w)).collect(),
             missing,
             warnings: sel.warnings,
             notes: sel.notes,
@@ -64,7 +64,7 @@ impl<'a> Golden<'a> {
 /// The record template `ctid`'s snapshot carries once built, when its
 /// entry can be planned.
 pub fn wanted(inv: &Inventory, ctid: u32) -> Option<String> {
-    let sel = phx_recipes::select(inv, |c| c.id == ctid && phx_recipes::is_template(c)).ok()?;
+    let sel = phx_recipes::select(inv, |s| s.id() == ctid && phx_recipes::golden(s)).ok()?;
     Some(record(sel.work.first()))
 }
 

@@ -8,7 +8,7 @@
 
 use phx_common::config::{Inventory, Lxc, Problems};
 use phx_plan::StepSink;
-use phx_plan::{argv, Action, CommandStep, GuestCommandStep, GuestFileStep};
+use phx_plan::{argv, Action, CommandStep, Guest, GuestCommandStep, GuestFileStep};
 use std::path::{Path, PathBuf};
 
 /// Where scripts go inside the guest.
@@ -76,13 +76,13 @@ pub fn resolve(
 
 /// The script pushed (mode 0755), then run unless the kept digest is this
 /// content's; the digest is written only after the script succeeded.
-pub fn plan(plan: &mut impl StepSink, prefix: &str, ct: u32, s: &Script) {
+pub fn plan(plan: &mut impl StepSink, prefix: &str, ct: Guest, s: &Script) {
     let path = format!("{GUEST_DIR}/{}", s.name);
     let marker = format!("{path}.sha256");
     plan.push(
         format!("{prefix}-push"),
         Action::GuestFile(GuestFileStep {
-            guest: ct.into(),
+            guest: ct,
             path: path.clone(),
             content: Some(s.text.clone()),
             mode: Some("0755".into()),

@@ -6,7 +6,7 @@
 
 use phx_plan::argv;
 use phx_plan::guest_steps as guest;
-use phx_plan::StepSink;
+use phx_plan::{Guest, StepSink};
 
 /// The original's `essential_packages`, in its order.
 pub const PACKAGES: [&str; 10] = [
@@ -26,7 +26,7 @@ pub fn default_locale() -> String {
 /// takes no locale argument: it builds what /etc/locale.gen lists, so the
 /// line is uncommented (or added) first, as the original's sed did. A fixed
 /// script; the guard passes once the line is there and `locale -a` lists it.
-pub fn locale(plan: &mut impl StepSink, prefix: &str, ct: u32) {
+pub fn locale(plan: &mut impl StepSink, prefix: &str, ct: Guest) {
     let line = format!("{LOCALE} UTF-8");
     let mut gen = argv(&[
         "sh",

@@ -1,14 +1,19 @@
-//! `docker` in a container: Docker's apt repository for the container's
-//! distribution, its packages, the storage driver an unprivileged container
-//! needs merged into daemon.json, the service enabled and running. The
-//! original (phoenix_hypervisor_feature_install_docker.sh) always used the
-//! Ubuntu repository and overwrote daemon.json; here the repository follows
-//! the template and daemon.json keeps every other key.
+//! `docker` in a container or a VM: Docker's apt repository for the
+//! guest's distribution, its packages, the storage driver an unprivileged
+//! container needs merged into daemon.json, the service enabled and
+//! running. The original (phoenix_hypervisor_feature_install_docker.sh, and
+//! bin/vm_features/feature_install_docker.sh for VMs) always used the Ubuntu
+//! repository and overwrote daemon.json; here the repository follows the
+//! container's template or the VM's cloud image, and daemon.json keeps
+//! every other key. A VM is a full kernel: overlay2, Docker's default,
+//! works there, so its daemon.json is left alone (no storage driver set,
+//! no fuse-overlayfs, no nesting to check).
 
+use crate::subject::Subject;
 use phx_common::config::{Inventory, Lxc, Problems};
 use phx_plan::guest_steps::{self as guest, Named, Service};
 use phx_plan::StepSink;
-use phx_plan::{argv, Action, GuestJsonStep, JsonSet};
+use phx_plan::{argv, Action, Guest, GuestJsonStep, JsonSet};
 use serde_json::json;
 
 pub const KEY: &str = "/etc/apt/keyrings/docker.asc";
@@ -81,6 +86,117 @@ pub fn template<'a>(inv: &'a Inventory, c: &'a Lxc) -> Option<&'a str> {
     None
 }
 
+/// Architectures Docker publishes packages for, as image names spell them.
+const ARCHES: [&str; 5] = ["amd64", "arm64", "armhf", "ppc64el", "s390x"];
+
+/// The distribution a VM's cloud image name says: Ubuntu's
+/// `<codename>-server-cloudimg-<arch>.img` (or `ubuntu-<version>-server-cloudimg-…`),
+/// Debian's `debian-<version>-<variant>-<arch>[-<date>].<ext>`
+/// (`debian-12-genericcloud-amd64.qcow2`). A path is read by its file name.
+pub fn distro_of_image(image: &str) -> Option<Distro> {
+    let file = image.rsplit('/').next()?;
+    let found = |name: &str, by: &dyn Fn(&(&str, &str, &str)) -> bool| {
+        RELEASES
+            .iter()
+            .find(|r| r.0 == name && by(r))
+            .map(|&(n, _, c)| (n, c))
+    };
+    let ((name, codename), arch) = if let Some((rel, rest)) = file.split_once("-server-cloudimg-") {
+        let arch = rest.split(['.', '-']).next()?;
+        let release = match rel.strip_prefix("ubuntu-") {
+            Some(v) => found("ubuntu", &|r| r.1 == v)?,
+            None => found("ubuntu", &|r| r.2 == rel)?,
+        };
+        (release, arch)
+    } else {
+        let rest = file.strip_prefix("debian-")?;
+        let stem = rest.split('.').next()?;
+        let mut parts = stem.split('-');
+        let version = parts.next()?;
+        let arch = parts.find(|p| ARCHES.contains(p))?;
+        (found("debian", &|r| r.1 == version)?, arch)
+    };
+    ARCHES.contains(&arch).then(|| Distro {
+        name,
+        codename,
+        arch: arch.to_string(),
+    })
+}
+
+/// The cloud image a VM is made from: its own, or its clone source's.
+pub fn image<'a>(inv: &'a Inventory, s: Subject<'a>) -> Option<&'a str> {
+    let mut cur = s;
+    for _ in 0..=inv.vms.len() {
+        if let Some(i) = cur.as_vm().and_then(|v| v.template_image.as_deref()) {
+            return Some(i);
+        }
+        cur = cur.parent(inv)?;
+    }
+    None
+}
+
+/// The cloud-init user of a VM (`user_config.username`, its own or its
+/// clone source's: a clone keeps the template's `ciuser` unless it names
+/// one), whom the original's VM docker feature added to the `docker` group.
+pub fn vm_user<'a>(inv: &'a Inventory, s: Subject<'a>) -> Option<&'a str> {
+    let mut cur = s;
+    for _ in 0..=inv.vms.len() {
+        if let Some(u) = cur.as_vm().and_then(|v| v.user.as_deref()) {
+            return Some(u);
+        }
+        cur = cur.parent(inv)?;
+    }
+    None
+}
+
+/// `user` in the `docker` group (docker-ce's postinst makes the group), so
+/// it can reach the daemon without sudo, as the original's VM feature did
+/// (`usermod -aG docker`), guarded by the user's groups.
+pub fn group(plan: &mut impl StepSink, prefix: &str, g: Guest, user: &str) {
+    guest::command(
+        plan,
+        &format!("{prefix}-group"),
+        g,
+        argv(&["usermod", "-aG", "docker", user]),
+        Some(argv(&[
+            "sh",
+            "-c",
+            r#"id -nG -- "$1" | tr ' ' '\n' | grep -qx docker"#,
+            "phx-in-docker-group",
+            user,
+        ])),
+        &format!("add {user} to the docker group"),
+    );
+}
+
+/// A VM's distribution, from its cloud image: an unknown one is a problem
+/// (exit 2) at its `template_image`, as a container's template is.
+pub fn check_vm(inv: &Inventory, s: Subject, p: &mut Problems) -> Option<Distro> {
+    let i = image(inv, s);
+    let d = i.and_then(distro_of_image);
+    if d.is_none() {
+        let known: Vec<String> = RELEASES
+            .iter()
+            .map(|(n, v, c)| match *n {
+                "ubuntu" => format!("{c}-server-cloudimg-<arch>.img"),
+                _ => format!("{n}-{v}-<variant>-<arch>.<ext>"),
+            })
+            .collect();
+        p.push(
+            s.file,
+            &format!("{}.template_image", s.path()),
+            i.map(|t| format!("{t:?}"))
+                .unwrap_or_else(|| "(none)".into()),
+            format!(
+                "a cloud image of a release Docker publishes for the \"docker\" feature of {} (its own or its clone source's: {})",
+                s.label(),
+                known.join(", ")
+            ),
+        );
+    }
+    d
+}
+
 /// What Docker needs of the container, and its distribution: missing pct
 /// features or an unknown release are problems (exit 2), nothing planned.
 pub fn check(
@@ -149,9 +265,9 @@ pub fn apt_source(d: &Distro) -> String {
     )
 }
 
-pub fn packages(c: &Lxc) -> Vec<&'static str> {
+pub fn packages(unprivileged: bool) -> Vec<&'static str> {
     let mut p = PACKAGES.to_vec();
-    if c.unprivileged {
+    if unprivileged {
         p.push(FUSE_OVERLAYFS);
     }
     p
@@ -160,7 +276,7 @@ pub fn packages(c: &Lxc) -> Vec<&'static str> {
 /// The repository: curl and CA certificates to fetch the key (refreshing
 /// the index only while they are missing), the key (once: the file is its
 /// guard), the source file.
-pub fn repository(plan: &mut impl StepSink, prefix: &str, ct: u32, d: &Distro) {
+pub fn repository(plan: &mut impl StepSink, prefix: &str, ct: Guest, d: &Distro) {
     guest::apt_install(
         plan,
         ct,
@@ -193,18 +309,19 @@ pub fn repository(plan: &mut impl StepSink, prefix: &str, ct: u32, d: &Distro) {
     );
 }
 
-/// After the packages: the storage driver (unprivileged), the service.
-pub fn configure(plan: &mut impl StepSink, prefix: &str, c: &Lxc) {
+/// After the packages: the storage driver (an unprivileged container's),
+/// the service.
+pub fn configure(plan: &mut impl StepSink, prefix: &str, g: Guest, unprivileged: bool) {
     let svc = Service {
         prefix,
-        guest: c.id.into(),
+        guest: g,
         unit: "docker",
     };
-    if c.unprivileged {
+    if unprivileged {
         guest::command(
             plan,
             &format!("{prefix}-daemon-json-new"),
-            c.id,
+            g,
             argv(&[
                 "sh",
                 "-c",
@@ -218,7 +335,7 @@ pub fn configure(plan: &mut impl StepSink, prefix: &str, c: &Lxc) {
         plan.push(
             format!("{prefix}-daemon-json"),
             Action::GuestJson(GuestJsonStep {
-                guest: c.id.into(),
+                guest: g,
                 path: DAEMON_JSON.into(),
                 set: vec![JsonSet {
                     pointer: "/storage-driver".into(),
@@ -258,5 +375,35 @@ mod tests {
         assert!(
             distro_of_template("local:vztmpl/debian-10-standard_10.7-1_amd64.tar.gz").is_none()
         );
+    }
+
+    #[test]
+    fn a_vm_s_release_comes_from_its_cloud_image_name() {
+        let d = |i: &str| distro_of_image(i).map(|d| (d.name, d.codename, d.arch));
+        assert_eq!(
+            d("noble-server-cloudimg-amd64.img"),
+            Some(("ubuntu", "noble", "amd64".to_string()))
+        );
+        assert_eq!(
+            d("/var/lib/vz/import/jammy-server-cloudimg-arm64.img"),
+            Some(("ubuntu", "jammy", "arm64".to_string()))
+        );
+        assert_eq!(
+            d("ubuntu-24.04-server-cloudimg-amd64.img"),
+            Some(("ubuntu", "noble", "amd64".to_string()))
+        );
+        assert_eq!(
+            d("debian-12-genericcloud-amd64-20240211-1657.qcow2"),
+            Some(("debian", "bookworm", "amd64".to_string()))
+        );
+        for unknown in [
+            "bionic-server-cloudimg-amd64.img",
+            "debian-10-genericcloud-amd64.qcow2",
+            "debian-12-genericcloud.qcow2",
+            "Fedora-Cloud-Base-40.x86_64.qcow2",
+            "noble-server-cloudimg-i386.img",
+        ] {
+            assert_eq!(d(unknown), None, "{unknown}");
+        }
     }
 }

@@ -1,32 +1,40 @@
 //! phx-recipes: what each feature installs, as guarded in-guest steps (the
-//! plan contract's guest kinds), and which containers get which. Shared by
+//! plan contract's guest kinds), and which guests get which. Shared by
 //! the two planners that run features: phx-features in the running
-//! containers, phx-lxc in a golden template before its snapshot. Both see
-//! the same selection, so they say the same warnings (phoenix-cli shows
-//! each once per run) and refuse the same input.
+//! containers and VMs, phx-lxc in a golden template before its snapshot.
+//! Both see the same selection, so they say the same warnings (phoenix-cli
+//! shows each once per run) and refuse the same input.
 
 pub mod app;
 pub mod base;
 pub mod catalog;
 pub mod docker;
+pub mod nfs;
 pub mod portainer;
 pub mod python;
+pub mod subject;
+mod vm;
 
 use catalog::{Kind, Recipe};
-use phx_common::config::{Inventory, Lxc, Problems};
+use phx_common::config::{Inventory, Lxc, Problems, VmVolume};
 use phx_plan::guest_steps::{self as guest, installed};
 use phx_plan::{argv, StepSink};
 use std::collections::BTreeMap;
+pub use subject::{Of, Subject};
 
-/// One container's work.
+/// One guest's work.
 #[derive(Debug)]
 pub struct Work<'a> {
-    pub c: &'a Lxc,
+    pub s: Subject<'a>,
     pub recipes: Vec<Recipe>,
     pub distro: Option<docker::Distro>,
     /// The `portainer` recipe's role (it is in `recipes` only with one).
     pub portainer: Option<portainer::Role>,
     pub script: Option<app::Script>,
+    /// A VM's NFS volumes, mounted in it (nfs).
+    pub volumes: &'a [VmVolume],
+    /// A VM's cloud-init user, put in the `docker` group (docker).
+    pub docker_user: Option<&'a str>,
 }
 
 impl Work<'_> {
@@ -36,7 +44,8 @@ impl Work<'_> {
     }
 }
 
-/// Every container's work, in phx-lxc's start order, with what the run
+/// Every guest's work, containers and VMs in the one start order over both
+/// (phx_common::order, which phx-lxc and phx-vm follow), with what the run
 /// must say about the rest.
 #[derive(Debug, Default)]
 pub struct Selection<'a> {
@@ -48,6 +57,8 @@ pub struct Selection<'a> {
     /// Feature names known but not installed yet: why, and the containers
     /// that list them.
     pub not_yet: BTreeMap<&'a str, (&'static str, Vec<u32>)>,
+    /// The same for VMs.
+    pub not_yet_vms: BTreeMap<&'a str, (&'static str, Vec<u32>)>,
     /// Containers with a portainer_role but not the feature that reads it.
     pub role_alone: Vec<String>,
 }
@@ -65,16 +76,21 @@ impl Selection<'_> {
                 self.role_alone.join(", ")
             )
         });
-        roles.into_iter().chain(self.not_yet
-            .iter()
-            .map(|(f, (why, ids))| {
-                let cts: Vec<String> = ids.iter().map(|i| format!("CT {i}")).collect();
-                format!(
-                    "{}: features \"{f}\" ({}): not yet handled, nothing is installed for it ({why})",
-                    inv.sources.lxc,
-                    cts.join(", ")
-                )
-            }))
+        let not_yet = |file: &str, kind: &str, map: &BTreeMap<&str, (&str, Vec<u32>)>| {
+            map.iter()
+                .map(|(f, (why, ids))| {
+                    let guests: Vec<String> = ids.iter().map(|i| format!("{kind} {i}")).collect();
+                    format!(
+                        "{file}: features \"{f}\" ({}): not yet handled, nothing is installed for it ({why})",
+                        guests.join(", ")
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        roles
+            .into_iter()
+            .chain(not_yet(&inv.sources.lxc, "CT", &self.not_yet))
+            .chain(not_yet(&inv.sources.vm, "VM", &self.not_yet_vms))
             .collect()
     }
 }
@@ -85,19 +101,45 @@ pub fn is_template(c: &Lxc) -> bool {
     c.template_snapshot_name.is_some()
 }
 
-/// The selection over the containers `which` takes. `Err` holds every
+/// A golden container template: phx-lxc's selection.
+pub fn golden(s: &Subject) -> bool {
+    s.lxc().is_some_and(is_template)
+}
+
+/// The selection over the guests `which` takes. `Err` holds every
 /// problem, and then nothing is planned.
-pub fn select(inv: &Inventory, which: impl Fn(&Lxc) -> bool) -> Result<Selection<'_>, Problems> {
+pub fn select(
+    inv: &Inventory,
+    which: impl Fn(&Subject) -> bool,
+) -> Result<Selection<'_>, Problems> {
     let mut p = Problems::default();
     let mut sel = Selection::default();
-    // Containers in phx-lxc's start order (the loader refuses cycles).
-    let order =
-        phx_common::order::order(inv).unwrap_or_else(|_| inv.lxcs.keys().copied().collect());
-    for c in order
-        .iter()
-        .filter_map(|id| inv.lxcs.get(id))
-        .filter(|c| which(c))
-    {
+    // Containers and VMs in the one start order (the loader refuses cycles).
+    let order = phx_common::order::order(inv).unwrap_or_else(|_| {
+        inv.lxcs
+            .keys()
+            .copied()
+            .chain(inv.vms.iter().map(|v| v.id))
+            .collect()
+    });
+    for s in order.iter().filter_map(|id| {
+        inv.lxcs.get(id).map(|c| Subject::ct(inv, c)).or_else(|| {
+            inv.vms
+                .iter()
+                .find(|v| v.id == *id)
+                .map(|v| Subject::vm(inv, v))
+        })
+    }) {
+        if !which(&s) {
+            continue;
+        }
+        let c = match s.of {
+            Of::Ct(c) => c,
+            Of::Vm(v) => {
+                vm::select(inv, s, v, &mut p, &mut sel);
+                continue;
+            }
+        };
         if let Some(r) = c.portainer_role.as_deref() {
             if r != "none" && !c.has_feature("portainer") {
                 sel.role_alone.push(format!("CT {} {r:?}", c.id));
@@ -125,7 +167,7 @@ pub fn select(inv: &Inventory, which: impl Fn(&Lxc) -> bool) -> Result<Selection
             None
         };
         let portainer = if recipes.contains(&Recipe::Portainer) {
-            let role = portainer::check(inv, c, &mut p, &mut sel.warnings);
+            let role = portainer::check(inv, s, &mut p, &mut sel.warnings);
             if role.is_none() {
                 recipes.retain(|r| *r != Recipe::Portainer);
             }
@@ -171,11 +213,13 @@ pub fn select(inv: &Inventory, which: impl Fn(&Lxc) -> bool) -> Result<Selection
             continue;
         }
         sel.work.push(Work {
-            c,
+            s,
             recipes,
             distro,
             portainer,
             script,
+            volumes: &[],
+            docker_user: None,
         });
     }
     if !p.is_empty() {
@@ -187,42 +231,53 @@ pub fn select(inv: &Inventory, which: impl Fn(&Lxc) -> bool) -> Result<Selection
     Ok(sel)
 }
 
-/// The nearest container up the clone chain that lists `feature`: its image
+/// The nearest guest up the clone chain that lists `feature`: its image
 /// already carries what the recipe installs (the original's
 /// is_feature_present_on_container), which the guards then prove.
-pub fn ancestor_with(inv: &Inventory, c: &Lxc, feature: &str) -> Option<u32> {
-    let mut cur = c;
-    for _ in 0..inv.lxcs.len() {
-        let parent = inv.lxcs.get(&cur.clone_from?)?;
+pub fn ancestor_with<'a>(inv: &'a Inventory, s: Subject<'a>, feature: &str) -> Option<Subject<'a>> {
+    let mut cur = s;
+    for _ in 0..inv.lxcs.len() + inv.vms.len() {
+        let parent = cur.parent(inv)?;
         if parent.has_feature(feature) {
-            return Some(parent.id);
+            return Some(parent);
         }
         cur = parent;
     }
     None
 }
 
-fn packages(r: Recipe, c: &Lxc) -> Vec<&'static str> {
+fn packages(r: Recipe, unprivileged: bool) -> Vec<&'static str> {
     match r {
         Recipe::BaseSetup => base::PACKAGES.to_vec(),
-        Recipe::Docker => docker::packages(c),
+        Recipe::Docker => docker::packages(unprivileged),
         Recipe::PythonApiService => python::PACKAGES.to_vec(),
         // Images, not packages: Docker pulls them.
         Recipe::Portainer => Vec::new(),
     }
 }
 
-/// One container's steps, ids prefixed `prefix-<ctid>-`: repositories
-/// first, then one index refresh (only while a package of any recipe is
-/// missing), each recipe's packages and configuration in array order, then
-/// the application script.
+/// One guest's steps, ids prefixed `prefix-<id>-`: repositories first,
+/// then one index refresh (only while a package of any recipe is missing),
+/// each recipe's packages in array order, a VM's NFS volumes mounted, each
+/// recipe's configuration, then the application script.
 pub fn plan(plan: &mut impl StepSink, prefix: &str, inv: &Inventory, w: &Work) {
-    let ct = w.c.id;
-    let id = |s: &str| format!("{prefix}-{ct}-{s}");
+    let ct = w.s.guest();
+    let unpriv = w.s.unprivileged();
+    let id = |s: &str| format!("{prefix}-{}-{s}", ct.id());
     if let Some(d) = &w.distro {
         docker::repository(plan, &id("docker"), ct, d);
     }
-    let all: Vec<&str> = w.recipes.iter().flat_map(|r| packages(*r, w.c)).collect();
+    let nfs: &[&str] = if w.volumes.is_empty() {
+        &[]
+    } else {
+        &nfs::PACKAGES
+    };
+    let all: Vec<&str> = w
+        .recipes
+        .iter()
+        .flat_map(|r| packages(*r, unpriv))
+        .chain(nfs.iter().copied())
+        .collect();
     if !all.is_empty() {
         guest::command(
             plan,
@@ -234,13 +289,16 @@ pub fn plan(plan: &mut impl StepSink, prefix: &str, inv: &Inventory, w: &Work) {
         );
     }
     for &r in &w.recipes {
-        let pk = packages(r, w.c);
+        let pk = packages(r, unpriv);
         if pk.is_empty() {
             continue;
         }
         let get = guest::apt_get_install(&pk);
-        let from = match ancestor_with(inv, w.c, r.name()) {
-            Some(a) => format!(" (inherited from CT {a}: the guard checks its image carries them)"),
+        let from = match ancestor_with(inv, w.s, r.name()) {
+            Some(a) => format!(
+                " (inherited from {}: the guard checks its image carries them)",
+                a.label()
+            ),
             None => String::new(),
         };
         guest::command(
@@ -252,6 +310,17 @@ pub fn plan(plan: &mut impl StepSink, prefix: &str, inv: &Inventory, w: &Work) {
             &format!("install {}'s packages{from}", r.name()),
         );
     }
+    if !w.volumes.is_empty() {
+        guest::command(
+            plan,
+            &id("nfs-install"),
+            ct,
+            guest::apt_get_install(nfs),
+            Some(installed(nfs)),
+            "install nfs-common (mount.nfs, for the NFS volumes)",
+        );
+        nfs::plan(plan, &id("volume"), ct, w.volumes);
+    }
     // Portainer last, whatever its place in the array: it needs Docker's
     // service running, which docker's configuration starts.
     let (last, first): (Vec<Recipe>, Vec<Recipe>) =
@@ -260,7 +329,12 @@ pub fn plan(plan: &mut impl StepSink, prefix: &str, inv: &Inventory, w: &Work) {
         let prefix = id(r.name());
         match r {
             Recipe::BaseSetup => base::locale(plan, &prefix, ct),
-            Recipe::Docker => docker::configure(plan, &prefix, w.c),
+            Recipe::Docker => {
+                docker::configure(plan, &prefix, ct, unpriv);
+                if let Some(u) = w.docker_user {
+                    docker::group(plan, &prefix, ct, u);
+                }
+            }
             Recipe::PythonApiService => {}
             Recipe::Portainer => {
                 if let Some(role) = w.portainer {

@@ -42,9 +42,10 @@
 //!     success. Here the spec label decides, and an unknown role is refused.
 
 use crate::ancestor_with;
-use phx_common::config::{Inventory, Lxc, Problems};
+use crate::subject::Subject;
+use phx_common::config::{Inventory, Problems};
 use phx_plan::guest_steps as guest;
-use phx_plan::{argv, StepSink};
+use phx_plan::{argv, Guest, StepSink};
 
 pub const SERVER_IMAGE: &str = "portainer/portainer-ce:latest";
 pub const AGENT_IMAGE: &str = "portainer/agent:latest";
@@ -69,24 +70,27 @@ pub enum Role {
 const EXPECTED_ROLES: &str =
     "\"server\" (or \"primary\", the VM file's word for it), \"agent\" or \"none\"";
 
-/// The role of a container that lists `portainer`. An unknown role, or a
-/// role without the `docker` feature (its own or a clone ancestor's), is a
-/// problem; `none` or no role is a warning, and nothing is installed.
+/// The role of a container that lists `portainer` (or of a VM with a
+/// role: the VM file names no such feature, the original's
+/// portainer-manager.sh deployed per `portainer_role`). An unknown role, or
+/// a role without the `docker` feature (its own or a clone ancestor's), is
+/// a problem; `none` or no role is a warning, and nothing is installed.
 pub fn check(
     inv: &Inventory,
-    c: &Lxc,
+    s: Subject,
     p: &mut Problems,
     warnings: &mut Vec<String>,
 ) -> Option<Role> {
-    let file = &inv.sources.lxc;
+    let file = s.file;
+    let c = s.common();
     let at = format!("{}.portainer_role", c.path);
     let role = match c.portainer_role.as_deref() {
         Some("server" | "primary") => Role::Server,
         Some("agent") => Role::Agent,
         None | Some("none") => {
             warnings.push(format!(
-                "{file}: {at}: CT {} lists the \"portainer\" feature but its portainer_role is {}: nothing is installed for it (say \"server\" or \"agent\")",
-                c.id,
+                "{file}: {at}: {} lists the \"portainer\" feature but its portainer_role is {}: nothing is installed for it (say \"server\" or \"agent\")",
+                s.label(),
                 c.portainer_role
                     .as_deref()
                     .map(|r| format!("{r:?}"))
@@ -100,21 +104,21 @@ pub fn check(
                 &at,
                 format!("{other:?}"),
                 format!(
-                    "{EXPECTED_ROLES} for the \"portainer\" feature of CT {}",
-                    c.id
+                    "{EXPECTED_ROLES} for the \"portainer\" feature of {}",
+                    s.label()
                 ),
             );
             return None;
         }
     };
-    if !c.has_feature("docker") && ancestor_with(inv, c, "docker").is_none() {
+    if !c.has_feature("docker") && ancestor_with(inv, s, "docker").is_none() {
         p.push(
             file,
             &format!("{}.features", c.path),
             format!("{:?}", c.features),
             format!(
-                "\"docker\" beside \"portainer\" for CT {} (its {at} {:?} runs Portainer as a Docker container)",
-                c.id,
+                "\"docker\" beside \"portainer\" for {} (its {at} {:?} runs Portainer as a Docker container)",
+                s.label(),
                 c.portainer_role.as_deref().unwrap_or_default()
             ),
         );
@@ -165,7 +169,7 @@ pub fn run_args(role: Role) -> Vec<String> {
 
 /// The container's steps: the server's password (once), then the
 /// container, replaced unless it runs with this spec.
-pub fn plan(plan: &mut impl StepSink, prefix: &str, ct: u32, role: Role) {
+pub fn plan(plan: &mut impl StepSink, prefix: &str, ct: Guest, role: Role) {
     let name = match role {
         Role::Server => SERVER_NAME,
         Role::Agent => AGENT_NAME,

@@ -38,7 +38,7 @@ fn common(b: &mut Builder) -> Vec<Prop> {
             "portainer_role",
             token(
                 "^[a-z0-9_-]{1,32}$".into(),
-                "Portainer's role: \"server\" (or \"primary\"), \"agent\" or \"none\", read by a container's portainer feature (another role is refused there); not yet handled inside VMs (warned)",
+                "Portainer's role: \"server\" (or \"primary\"), \"agent\" or \"none\", read by a container's portainer feature and by every VM (phx-features runs the server or the agent there; another role is refused)",
             ),
         ),
     ]
@@ -310,7 +310,7 @@ pub fn vm(b: &mut Builder) -> Value {
                 "volumes",
                 array(
                     vm_volume(b),
-                    "volumes (not yet mounted by phx-vm: it says so)",
+                    "NFS shares mounted inside the VM by phx-features (an fstab line each)",
                 ),
             ),
             unhandled("docker_stacks"),
@@ -376,8 +376,38 @@ fn user_config(b: &mut Builder) -> Value {
     )
 }
 
+/// `parse/vm.rs` volume(): an NFS share, one /etc/fstab line in the VM.
 fn vm_volume(b: &mut Builder) -> Value {
-    b.object::<RawVmVolume>("a volume", vec![opt("name", string("the volume's name"))])
+    // Paths that are fstab fields: no blanks, no '#'.
+    let fstab = "^(/(?!\\.\\.?(/|$))[^,/\\s#]+)+$";
+    b.object::<RawVmVolume>(
+        "an NFS share mounted inside the VM (phx-features: one /etc/fstab line per mount point)",
+        vec![
+            req("type", json!({"description": "\"nfs\" (the only type)", "const": "nfs"})),
+            opt("name", string("the volume's name")),
+            req(
+                "server",
+                token(
+                    format!("^({}|[0-9A-Fa-f:.]+)$", dns_name_pattern()),
+                    "the NFS server: an IP address or a DNS name",
+                ),
+            ),
+            req(
+                "path",
+                token(
+                    fstab.into(),
+                    "the exported directory on the server: an absolute path in normal form, without spaces or '#'",
+                ),
+            ),
+            req(
+                "mount_point",
+                token(
+                    fstab.into(),
+                    "where it is mounted inside the VM: an absolute path other than /, without spaces or '#'",
+                ),
+            ),
+        ],
+    )
 }
 
 /// `vm_defaults`: what every VM that does not say gets.

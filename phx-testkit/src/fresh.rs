@@ -85,6 +85,9 @@ fn guest_doubles_in(fs: &Path) {
         ("locale", "usr/local/bin"),
         ("locale-gen", "usr/local/share/doubles"),
         ("docker", "usr/local/share/doubles"),
+        ("mount", "usr/local/share/doubles"),
+        ("umount", "usr/local/share/doubles"),
+        ("mountpoint", "usr/local/share/doubles"),
     ] {
         std::fs::create_dir_all(fs.join(dir)).unwrap();
         std::fs::copy(guest_double(double), fs.join(dir).join(double)).unwrap();

@@ -39,8 +39,8 @@ use phx_common::cli::{GuestFlags, InputArgs};
 ///
 /// Changes that reach a running VM only at boot (cores, memory, agent,
 /// cloud-init) are reported, and done with --restart (`qm reboot`).
-/// Features and volumes that need software inside a VM are listed as
-/// warnings on stderr. VMs not in the file are never touched.
+/// Features and NFS volumes inside a VM are phx-features' (through the
+/// guest agent), trusted_ca phx-ca's. VMs not in the file are never touched.
 #[derive(Parser)]
 #[command(
     name = "phx-vm",

@@ -20,8 +20,6 @@ pub struct Settings {
     pub user: Option<String>,
     pub ssh_keys: Vec<String>,
     pub mac: Option<String>,
-    /// NFS and other volumes of the entry (names), not mounted inside VMs yet.
-    pub volumes: Vec<String>,
 }
 
 /// The one place that reads the model's VM-specific fields.
@@ -42,7 +40,6 @@ pub fn settings(v: &Vm, inv: &Inventory) -> Settings {
         user: v.user.clone(),
         ssh_keys: v.ssh_keys.clone(),
         mac: v.mac.clone(),
-        volumes: v.volumes.clone(),
     }
 }
 
@@ -228,20 +225,9 @@ pub fn spec(v: &Vm, inv: &Inventory) -> Spec {
         keys.push(("startup", st));
     }
     let mut warnings = Vec::new();
-    // trusted_ca is phx-ca's, which reaches VMs through their guest agent.
-    let unhandled: Vec<&str> = v
-        .features
-        .iter()
-        .map(String::as_str)
-        .filter(|f| *f != "trusted_ca")
-        .collect();
-    if !unhandled.is_empty() {
-        warnings.push(format!(
-            "VM {}: features {} are not yet handled inside VMs (nothing is installed in the guest)",
-            v.id,
-            unhandled.join(", ")
-        ));
-    }
+    // Features and NFS volumes are installed inside the running VM through
+    // its guest agent by phx-features (trusted_ca by phx-ca), which also
+    // says what it leaves; nothing of them is phx-vm's.
     if let Some(snap) = &s.template_snapshot_name {
         warnings.push(format!(
             "VM {}: template_snapshot_name {snap:?} is ignored for VMs: qm makes no template of a VM with snapshots and takes no snapshot of a template; clones are made from the template itself",
@@ -255,13 +241,6 @@ pub fn spec(v: &Vm, inv: &Inventory) -> Spec {
         warnings.push(format!(
             "VM {}: template_image_url and its checksum are ignored: only a template made from its image (is_template without clone_from_vmid) has it downloaded",
             v.id
-        ));
-    }
-    if !s.volumes.is_empty() {
-        warnings.push(format!(
-            "VM {}: volumes {} are not yet handled inside VMs (nothing is mounted in the guest)",
-            v.id,
-            s.volumes.join(", ")
         ));
     }
     Spec {

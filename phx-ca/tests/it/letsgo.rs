@@ -73,8 +73,11 @@ fn letsgo_runs_lxc_then_ca_and_prints_the_root_fingerprint() {
         "{qm}"
     );
 
-    // A second LetsGo: in the VM only the ping and read-backs, nothing written.
+    // A second LetsGo: in the VM only the ping, guards and read-backs
+    // (phx-ca's file, phx-features' recipes and volume), nothing written.
     let before = qm_log(r).len();
+    let vm_log = vm_rootfs(r, 1001).join("var/log/phx-doubles.log");
+    let vm_changes = std::fs::read_to_string(&vm_log).unwrap_or_default();
     let again = cli().args(args(&["LetsGo"])).output().unwrap();
     assert_eq!(
         again.status.code(),
@@ -83,11 +86,39 @@ fn letsgo_runs_lxc_then_ca_and_prints_the_root_fingerprint() {
         String::from_utf8_lossy(&again.stderr)
     );
     let rerun = &qm_log(r)[before..];
+    // Guards: sh -c scripts named phx-probe, phx-installed…, or plain tests.
+    let guard = [
+        "-- sh -c ",
+        "-- test -",
+        "-- mountpoint -q ",
+        "-- systemctl is-",
+    ];
     let writes: Vec<&str> = rerun
         .lines()
-        .filter(|l| l.contains("guest exec") && !l.contains("phx-probe"))
+        .filter(|l| l.contains("guest exec") && !guard.iter().any(|g| l.contains(g)))
         .collect();
     assert!(writes.is_empty(), "{writes:#?}");
+    let scripts: Vec<&str> = rerun
+        .lines()
+        .filter(|l| l.contains("-- sh -c "))
+        .filter(|l| {
+            ![
+                " phx-probe",
+                " phx-installed ",
+                " phx-fstab-has ",
+                " phx-locale-present ",
+                " phx-portainer-running ",
+            ]
+            .iter()
+            .any(|g| l.contains(g))
+        })
+        .collect();
+    assert!(scripts.is_empty(), "{scripts:#?}");
+    assert_eq!(
+        std::fs::read_to_string(&vm_log).unwrap_or_default(),
+        vm_changes,
+        "nothing changed in VM 1001"
+    );
     assert!(rerun.contains("qm guest cmd 1001 ping"), "{rerun}");
 
     let check = cli().args(args(&["check", "LetsGo"])).output().unwrap();

@@ -25,8 +25,8 @@ pub fn why(key: &str) -> &'static str {
         "ports" => {
             "no host port is forwarded into a container; reach it at its own address (phx-fw opens the declared flows)"
         }
-        "portainer_role" | "portainer_environment_name" | "docker_stacks" => {
-            "Portainer and its stacks are not installed inside VMs yet (VM features come through the guest agent)"
+        "portainer_environment_name" | "docker_stacks" => {
+            "Portainer's stacks and environments are not set up inside VMs yet (Portainer itself is: phx-features runs its server or agent per portainer_role)"
         }
         _ => "no Phoenix tool reads it",
     }

@@ -81,8 +81,18 @@ const VM_ACTED: &[(&str, &str)] = &[
     ("start_at_boot", "phx-vm (onboot)"),
     ("boot_order", "phx-vm (startup order)"),
     ("boot_delay", "phx-vm (startup up=)"),
-    ("features", "phx-vm (warns: not yet handled inside VMs)"),
-    ("volumes", "phx-vm (warns: not yet mounted inside VMs)"),
+    (
+        "features",
+        "phx-features (through the guest agent; GPU ones warned), phx-ca (trusted_ca)",
+    ),
+    (
+        "volumes",
+        "phx-features (NFS: one fstab line each, mounted)",
+    ),
+    (
+        "portainer_role",
+        "phx-features (Portainer's server for primary, its agent for agent)",
+    ),
     ("dns_records", "phx-dns"),
 ];
 

@@ -20,12 +20,15 @@ const BASE: [&str; 10] = [
     "curl", "wget", "vim", "htop", "jq", "git", "rsync", "s-tui", "gnupg", "locales",
 ];
 
-/// The example's containers, CT 110 also with docker (and what Docker needs).
+/// The example's containers (its VMs are vms.rs' business), CT 110 also
+/// with docker (and what Docker needs).
 fn docker_config() -> tempfile::TempDir {
-    config_with(&example_dir(), |d| {
+    let dir = config_with(&example_dir(), |d| {
         d["lxc_configs"]["110"]["features"] = json!(["base_setup", "docker", "trusted_ca"]);
         d["lxc_configs"]["110"]["pct_options"] = json!(["nesting=1", "keyctl=1", "fuse=1"]);
-    })
+    });
+    no_vms(dir.path());
+    dir
 }
 
 fn running_all(root: &Path, dir: &Path) {
@@ -156,6 +159,7 @@ fn an_application_script_runs_once_per_content() {
     let dir = config_with(&example_dir(), |d| {
         d["lxc_configs"]["110"]["application_script"] = json!("gitea.sh");
     });
+    no_vms(dir.path());
     let script = dir.path().join("scripts/gitea.sh");
     std::fs::create_dir_all(script.parent().unwrap()).unwrap();
     std::fs::write(

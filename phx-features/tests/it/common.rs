@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 
 pub const TEMPLATE: &str = "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst";
 
-/// PATH with the pct double in front.
+/// PATH with the pct and qm doubles in front.
 pub fn pct_path() -> &'static OsString {
     static PATH: OnceLock<OsString> = OnceLock::new();
     PATH.get_or_init(|| {
@@ -24,6 +24,7 @@ pub fn pct_path() -> &'static OsString {
             .unwrap()
             .keep();
         direct_pct(&dir);
+        std::os::unix::fs::symlink(double("qm"), dir.join("qm")).unwrap();
         prepend(&dir)
     })
 }
@@ -145,4 +146,91 @@ pub fn standard_template_packages(root: &Path, ct: u32) {
         ));
     }
     std::fs::write(status, text).unwrap();
+}
+
+pub fn qm(root: &Path, args: &[&str]) {
+    let out = Command::new("qm")
+        .args(args)
+        .env("PATH", pct_path())
+        .env("PHX_ROOT", root)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "qm {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Where VM `vm`'s root is (the qm double's).
+pub fn vm_rootfs(root: &Path, vm: u32) -> PathBuf {
+    root.join(format!("var/lib/qm-double/vm/{vm}/rootfs"))
+}
+
+pub fn qm_log(root: &Path) -> String {
+    std::fs::read_to_string(root.join("qm.log")).unwrap_or_default()
+}
+
+/// VM `vm` made and started as phx-vm makes it (`agent: 1`), from an image
+/// that has what an Ubuntu cloud image has and the guest agent running
+/// (phx-vm's vendor data brings it; here the root is given it directly):
+/// qemu-guest-agent, curl and ca-certificates in its dpkg status.
+pub fn running_vm(root: &Path, vm: u32) {
+    let id = vm.to_string();
+    qm(root, &["create", &id, "--name", "vm", "--agent", "1"]);
+    qm(root, &["start", &id]);
+    let status = vm_rootfs(root, vm).join("var/lib/dpkg/status");
+    std::fs::create_dir_all(status.parent().unwrap()).unwrap();
+    let mut text = std::fs::read_to_string(&status).unwrap_or_default();
+    for p in ["qemu-guest-agent", "ca-certificates", "curl"] {
+        if !text.contains(&format!("Package: {p}\n")) {
+            text.push_str(&format!(
+                "Package: {p}\nStatus: install ok installed\nVersion: 1\n\n"
+            ));
+        }
+    }
+    std::fs::write(status, text).unwrap();
+    // The user cloud-init made at first boot (user_config.username).
+    let etc = vm_rootfs(root, vm).join("etc");
+    for (file, line) in [
+        (
+            "passwd",
+            "phoenix_user:x:1000:1000::/home/phoenix_user:/bin/sh\n",
+        ),
+        ("group", "phoenix_user:x:1000:\n"),
+    ] {
+        let mut t = std::fs::read_to_string(etc.join(file)).unwrap();
+        t.push_str(line);
+        std::fs::write(etc.join(file), t).unwrap();
+    }
+}
+
+/// Packages VM `vm`'s dpkg status records as installed.
+pub fn vm_installed(root: &Path, vm: u32) -> Vec<String> {
+    read(vm_rootfs(root, vm).join("var/lib/dpkg/status"))
+        .split("\n\n")
+        .filter(|p| p.contains("Status: install ok installed"))
+        .filter_map(|p| p.lines().find_map(|l| l.strip_prefix("Package: ")))
+        .map(str::to_string)
+        .collect()
+}
+
+/// A copy of `dir`'s three files, the VM document edited by `edit`.
+pub fn vm_config_with(dir: &Path, edit: impl FnOnce(&mut Value)) -> tempfile::TempDir {
+    let out = config_with(dir, |_| {});
+    // The application scripts the LXC file names, beside it.
+    let scripts = dir.join("scripts");
+    if scripts.is_dir() {
+        let to = out.path().join("scripts");
+        std::fs::create_dir_all(&to).unwrap();
+        for e in std::fs::read_dir(scripts).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+    let p = out.path().join(VM);
+    let mut doc: Value = serde_json::from_str(&read(p.clone())).unwrap();
+    edit(&mut doc);
+    std::fs::write(&p, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+    out
 }

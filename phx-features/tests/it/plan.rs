@@ -18,6 +18,8 @@ fn guests(steps: &[phx_plan::Step]) -> Vec<u32> {
             Action::GuestCommand(g) => g.guest.id(),
             Action::GuestFile(g) => g.guest.id(),
             Action::GuestJson(g) => g.guest.id(),
+            Action::GuestSecret(g) => g.guest.id(),
+            Action::GuestHandler(g) => g.guest.id(),
             Action::Handler(_) => continue,
             a => panic!("{}: not an in-guest step: {a:?}", s.id),
         };
@@ -38,12 +40,14 @@ fn the_upstream_fixture_plans_its_running_containers_and_names_what_it_leaves() 
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{err}");
     let steps = phx_plan::read_jsonl(&out.stdout[..]).unwrap();
-    // base_setup in the running ones (101, 102, 103), in phx-lxc's start order.
+    // base_setup in the running containers (101, 102, 103) and VMs (1001,
+    // 1002: base_setup, docker, Portainer, their NFS volume), in the one
+    // start order over both.
     let inv = load_dir(&upstream_dir());
     let order: Vec<u32> = phx_common::order::order(&inv)
         .unwrap()
         .into_iter()
-        .filter(|id| [101, 102, 103].contains(id))
+        .filter(|id| [101, 102, 103, 1001, 1002].contains(id))
         .collect();
     assert_eq!(guests(&steps), order);
     // The GPU features, once each for the run, naming their containers.
@@ -91,9 +95,14 @@ fn the_example_plans_base_setup_where_it_is_asked() {
             inv.lxcs
                 .get(id)
                 .is_some_and(|c| c.start_at_boot && c.has_feature("base_setup"))
+                // And the running VM with docker (1001), through its agent.
+                || inv
+                    .vms
+                    .iter()
+                    .any(|v| v.id == *id && v.start_at_boot && v.has_feature("docker"))
         })
         .collect();
-    assert!(!want.is_empty());
+    assert!(want.contains(&1001) && want.len() > 1, "{want:?}");
     assert_eq!(guests(&steps), want);
 }
 

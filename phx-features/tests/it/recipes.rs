@@ -10,9 +10,10 @@ use std::path::Path;
 
 const ROOTFUL_DOCKER: [&str; 3] = ["nesting=1", "keyctl=1", "fuse=1"];
 
-/// The example, CT 110 a Portainer server with Python, CT 111 an agent.
+/// The example's containers (its VMs are vms.rs' business), CT 110 a
+/// Portainer server with Python, CT 111 an agent.
 fn portainer_config(server: Value, agent: Value) -> tempfile::TempDir {
-    config_with(&example_dir(), |d| {
+    let dir = config_with(&example_dir(), |d| {
         let c = &mut d["lxc_configs"];
         c["110"]["features"] = server;
         c["110"]["pct_options"] = json!(ROOTFUL_DOCKER);
@@ -20,7 +21,9 @@ fn portainer_config(server: Value, agent: Value) -> tempfile::TempDir {
         c["111"]["features"] = agent;
         c["111"]["pct_options"] = json!(ROOTFUL_DOCKER);
         c["111"]["portainer_role"] = json!("agent");
-    })
+    });
+    no_vms(dir.path());
+    dir
 }
 
 fn default_config() -> tempfile::TempDir {

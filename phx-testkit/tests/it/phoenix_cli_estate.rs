@@ -359,7 +359,7 @@ fn a_warning_every_planner_gives_is_said_once_per_run() {
         "shared_volumes.vllm_models.mounts.\"951\": CT 951 has no lxc_configs entry",
         // A guest key no tool acts on (config::unhandled).
         "phoenix_lxc_configs.json: tests (CT 801): not handled, ignored",
-        "phoenix_vm_configs.json: portainer_role (VM 1001, VM 1002): not handled, ignored",
+        "phoenix_vm_configs.json: docker_stacks (VM 1002): not handled, ignored",
     ] {
         assert_eq!(stderr.matches(warning).count(), 1, "{warning}:\n{stderr}");
     }

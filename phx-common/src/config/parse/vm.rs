@@ -45,10 +45,12 @@ section! {
 
 section! {
     pub struct RawVmVolume {
+        "type" => kind: Scalar,
         "name" => name: Scalar,
+        "server" => server: Scalar,
+        "path" => path: Scalar,
+        "mount_point" => mount_point: Scalar,
     }
-    // Mounted inside the guest, which phx-vm does not do yet (it says so).
-    quiet: ["type", "path", "mount_point", "server"]
 }
 
 section! {
@@ -182,6 +184,78 @@ fn is_ssh_key(s: &str) -> bool {
     matches!((f.next(), f.next()), (Some(t), Some(k)) if (t.starts_with("ssh-") || t.starts_with("ecdsa-") || t.starts_with("sk-")) && k.len() > 16)
 }
 
+const VOLUME_TYPE: &str = "\"nfs\" (the only volume type Phoenix mounts inside VMs; required)";
+const NFS_SERVER: &str = "the NFS server: an IP address or a DNS name";
+const MOUNT_POINT: &str =
+    "a mount point other than /, without spaces or '#' (it becomes a field of /etc/fstab)";
+
+/// An absolute path that can be an /etc/fstab field (fstab(5) splits on
+/// blanks, `#` starts a comment).
+fn fstab_path(r: &mut Reader, at: &At, v: Scalar) -> Option<String> {
+    let s = abs_path(r, at, v)?;
+    if s.contains(|c: char| c.is_whitespace() || c == '#') {
+        r.push(
+            at,
+            show_str(&s),
+            "an absolute path without spaces or '#' (it becomes a field of /etc/fstab)",
+        );
+        return None;
+    }
+    Some(s)
+}
+
+/// `volumes[i]`: an NFS share, every field required (the original mounted
+/// only `type: nfs` entries and skipped the rest without a word).
+fn volume(r: &mut Reader, at: &At, v: RawVmVolume) -> Option<VmVolume> {
+    let kind = r.req(at, "type", v.kind, VOLUME_TYPE, |r, at, v| {
+        r.token(at, v, |s| s == "nfs", VOLUME_TYPE)
+    });
+    let name = r.opt(at, "name", v.name, Reader::str);
+    let server = r.req(
+        at,
+        "server",
+        v.server,
+        &format!("{NFS_SERVER} (required)"),
+        |r, at, v| {
+            r.token(
+                at,
+                v,
+                |s| s.parse::<std::net::IpAddr>().is_ok() || crate::config::names::is_dns_name(s),
+                NFS_SERVER,
+            )
+        },
+    );
+    let path = r.req(
+        at,
+        "path",
+        v.path,
+        "the exported directory on the server (required)",
+        fstab_path,
+    );
+    let mount_point = r.req(
+        at,
+        "mount_point",
+        v.mount_point,
+        "where it is mounted inside the VM (required)",
+        |r, at, v| {
+            let m = fstab_path(r, at, v)?;
+            if m == "/" {
+                r.push(at, show_str(&m), MOUNT_POINT);
+                return None;
+            }
+            Some(m)
+        },
+    );
+    kind?;
+    Some(VmVolume {
+        name,
+        server: server?,
+        path: path?,
+        mount_point: mount_point?,
+        at: at.render(),
+    })
+}
+
 pub fn vms(
     r: &mut Reader,
     list: List<Obj<RawVm>>,
@@ -233,10 +307,8 @@ fn vm(r: &mut Reader, at: &At, n: RawVm, d: &VmDefaults) -> Option<Vm> {
         bridge: &d.bridge,
     };
     let mut guest = common(r, at, n.guest, vmid.unwrap_or(0), clone_from, defaults);
-    if guest.portainer_role.as_deref().is_some_and(|r| r != "none") {
-        // Portainer inside VMs is not installed yet (VM features are warned).
-        guest.unhandled.push("portainer_role");
-    }
+    // portainer_role is phx-recipes': a VM's role runs Portainer's server
+    // ("primary") or agent through the guest agent.
     let quiet = [
         ("docker_stacks", n.docker_stacks),
         ("portainer_environment_name", n.portainer_environment_name),
@@ -303,6 +375,29 @@ fn vm(r: &mut Reader, at: &At, n: RawVm, d: &VmDefaults) -> Option<Vm> {
             n.template_image_checksum_url,
         ],
     );
+    let volumes: Vec<VmVolume> = n
+        .volumes
+        .map(|l| {
+            r.each(&at.key("volumes"), l, |r, at, v| {
+                r.obj(at, v, |r, v| volume(r, at, v)).flatten()
+            })
+        })
+        .unwrap_or_default();
+    // One fstab line per mount point: two shares on one would hide each other.
+    for (i, v) in volumes.iter().enumerate() {
+        if let Some(first) = volumes[..i].iter().find(|w| w.mount_point == v.mount_point) {
+            let file = r.file;
+            r.problems.push(
+                file,
+                &format!("{}.mount_point", v.at),
+                show_str(&v.mount_point),
+                format!(
+                    "a mount point no other volume of the VM uses ({}.mount_point has it)",
+                    first.at
+                ),
+            );
+        }
+    }
     let vm = Vm {
         guest,
         is_template,
@@ -336,15 +431,7 @@ fn vm(r: &mut Reader, at: &At, n: RawVm, d: &VmDefaults) -> Option<Vm> {
         user,
         ssh_keys,
         has_password,
-        volumes: n
-            .volumes
-            .map(|l| {
-                r.each(&at.key("volumes"), l, |r, at, v| {
-                    r.obj(at, v, |r, v| r.opt(at, "name", v.name, Reader::str))
-                        .flatten()
-                })
-            })
-            .unwrap_or_default(),
+        volumes,
     };
     (r.problems.count() == before).then_some(vm)
 }

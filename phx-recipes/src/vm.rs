@@ -1,0 +1,93 @@
+//! A VM's part of the selection: its features (the same recipes as a
+//! container's, through the guest agent), Portainer per its
+//! `portainer_role` (the VM file lists no "portainer" feature: the
+//! original's portainer-manager.sh deployed the server for "primary" and
+//! the agent for "agent"), and its NFS volumes. Only a running VM can be
+//! reached: one that starts at boot and is no template.
+
+use crate::catalog::{self, Kind, Recipe};
+use crate::subject::Subject;
+use crate::{docker, portainer, Selection, Work};
+use phx_common::config::{Inventory, Problems, Vm};
+
+pub(crate) fn select<'a>(
+    inv: &'a Inventory,
+    s: Subject<'a>,
+    v: &'a Vm,
+    p: &mut Problems,
+    sel: &mut Selection<'a>,
+) {
+    let mut recipes = Vec::new();
+    for f in &v.features {
+        match catalog::kind(f) {
+            Kind::Recipe(r) if !recipes.contains(&r) => recipes.push(r),
+            Kind::Recipe(_) | Kind::ByCa => {}
+            Kind::NotYet(why) => {
+                sel.not_yet_vms
+                    .entry(f)
+                    .or_insert((why, Vec::new()))
+                    .1
+                    .push(v.id);
+            }
+        }
+    }
+    let role = v.portainer_role.as_deref().filter(|r| *r != "none");
+    if role.is_some() && !recipes.contains(&Recipe::Portainer) {
+        recipes.push(Recipe::Portainer);
+    }
+    let what: Vec<&str> = recipes
+        .iter()
+        .map(|r| r.name())
+        .chain((!v.volumes.is_empty()).then_some("volumes"))
+        .collect();
+    if what.is_empty() {
+        return;
+    }
+    if v.is_template || !v.start_at_boot {
+        // The guest agent answers only in a running VM; LetsGo starts only
+        // these, and a template is never started.
+        let (key, why) = if v.is_template {
+            (
+                "is_template",
+                "is a template (never running; its features are not installed into the template yet)",
+            )
+        } else {
+            ("start_at_boot", "does not start at boot")
+        };
+        sel.warnings.push(format!(
+            "{}: {}.{key}: VM {} {why}: nothing is done for its {} (features and volumes run inside running VMs, through the guest agent)",
+            s.file,
+            v.path,
+            v.id,
+            what.join(", ")
+        ));
+        return;
+    }
+    let distro = if recipes.contains(&Recipe::Docker) {
+        docker::check_vm(inv, s, p)
+    } else {
+        None
+    };
+    let portainer = if recipes.contains(&Recipe::Portainer) {
+        let role = portainer::check(inv, s, p, &mut sel.warnings);
+        if role.is_none() {
+            recipes.retain(|r| *r != Recipe::Portainer);
+        }
+        role
+    } else {
+        None
+    };
+    if recipes.is_empty() && v.volumes.is_empty() {
+        return;
+    }
+    let docker_user = distro.as_ref().and(docker::vm_user(inv, s));
+    sel.work.push(Work {
+        s,
+        recipes,
+        distro,
+        portainer,
+        script: None,
+        volumes: &v.volumes,
+        docker_user,
+    });
+}
