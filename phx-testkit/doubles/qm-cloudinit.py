@@ -30,6 +30,12 @@ boot the agent runs only when `runcmd` starts it (`systemctl start` or
 `enable --now`, `restart`); otherwise it answers from the next boot on.
 Other listed packages are not modelled: they are written to the root's
 /var/log/cloud-init-double.log, not installed.
+
+The default user: Proxmox's user data names it (`user: <ciuser>`,
+Cloudinit.pm cloudinit_userdata; Phoenix's own user snippet does the same),
+and cloud-init's users-groups module creates it once per instance
+(cc_users_groups.py, PER_INSTANCE): at such a boot it is added to the
+root's /etc/passwd and /etc/group, with its home, unless it exists.
 """
 
 import hashlib
@@ -115,6 +121,24 @@ def install(root, package):
         f.write(text)
 
 
+def default_user(root, name):
+    """The user cloud-init creates: its own group, its home, a shell."""
+    if not re.match(r"^[a-z_][a-z0-9_-]*$", name):
+        return
+    passwd = os.path.join(root, "etc/passwd")
+    group = os.path.join(root, "etc/group")
+    have = open(passwd).read() if os.path.exists(passwd) else ""
+    if any(l.split(":", 1)[0] == name for l in have.splitlines()):
+        return
+    ids = [int(l.split(":")[2]) for l in have.splitlines() if l.count(":") >= 3 and l.split(":")[2].isdigit()]
+    uid = max([i for i in ids if 1000 <= i < 60000] + [999]) + 1
+    with open(passwd, "a") as f:
+        f.write("%s:x:%d:%d::/home/%s:/bin/bash\n" % (name, uid, uid, name))
+    with open(group, "a") as f:
+        f.write("%s:x:%d:\n" % (name, uid))
+    os.makedirs(os.path.join(root, "home", name), exist_ok=True)
+
+
 def boot(q, vmid):
     """The guest's boot, after qm built its cloud-init drive."""
     main = q.load(vmid)[0]
@@ -139,6 +163,11 @@ def boot(q, vmid):
         vendor = cloud_config(q, vmid, snippet_text(q, custom["vendor"]))
     merged = dict(vendor)
     merged.update(user)
+    name = merged.get("user") if "user" in custom else main.keys.get("ciuser")
+    if isinstance(name, dict):
+        name = name.get("name")
+    if name:
+        default_user(root, str(name))
     packages = [p[0] if isinstance(p, list) else str(p) for p in merged.get("packages") or []]
     others = [p for p in packages if p != AGENT]
     if others:
