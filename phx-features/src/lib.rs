@@ -23,7 +23,8 @@ pub struct Output {
 }
 
 /// The plan: every running container's and VM's work (phx_recipes' selection);
-/// a golden template's is phx-lxc's, before its snapshot. `Err` holds
+/// a golden template's is phx-lxc's, before its snapshot, and a VM
+/// template's phx-vm's, before `qm template`. `Err` holds
 /// every problem, and then nothing is planned.
 pub fn build(inv: &Inventory) -> Result<Output, Problems> {
     let sel = phx_recipes::select(inv, |_| true)?;
@@ -32,6 +33,16 @@ pub fn build(inv: &Inventory) -> Result<Output, Problems> {
     let mut notes = sel.notes.clone();
     let mut plan = Plan::new(TOOL);
     for w in &sel.work {
+        if phx_recipes::vm_template(&w.s) {
+            notes.push(format!(
+                "{}: {}: VM {} is a template: phx-vm installs its {} before `qm template`",
+                inv.sources.vm,
+                w.s.path(),
+                w.s.id(),
+                w.names().join(", ")
+            ));
+            continue;
+        }
         match w.s.lxc().and_then(|c| c.template_snapshot_name.as_ref()) {
             None => phx_recipes::plan(&mut plan, "features", inv, w),
             Some(snap) => {

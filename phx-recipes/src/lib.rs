@@ -106,6 +106,12 @@ pub fn golden(s: &Subject) -> bool {
     s.lxc().is_some_and(is_template)
 }
 
+/// A VM template: phx-vm's selection (its features go into its image
+/// before `qm template`).
+pub fn vm_template(s: &Subject) -> bool {
+    matches!(s.of, Of::Vm(v) if v.is_template)
+}
+
 /// The selection over the guests `which` takes. `Err` holds every
 /// problem, and then nothing is planned.
 pub fn select(

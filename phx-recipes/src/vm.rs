@@ -3,7 +3,8 @@
 //! `portainer_role` (the VM file lists no "portainer" feature: the
 //! original's portainer-manager.sh deployed the server for "primary" and
 //! the agent for "agent"), and its NFS volumes. Only a running VM can be
-//! reached: one that starts at boot and is no template.
+//! reached: one that starts at boot, or a template, which phx-vm starts to
+//! install its features before `qm template`.
 
 use crate::catalog::{self, Kind, Recipe};
 use crate::subject::Subject;
@@ -43,19 +44,11 @@ pub(crate) fn select<'a>(
     if what.is_empty() {
         return;
     }
-    if v.is_template || !v.start_at_boot {
-        // The guest agent answers only in a running VM; LetsGo starts only
-        // these, and a template is never started.
-        let (key, why) = if v.is_template {
-            (
-                "is_template",
-                "is a template (never running; its features are not installed into the template yet)",
-            )
-        } else {
-            ("start_at_boot", "does not start at boot")
-        };
+    if !v.is_template && !v.start_at_boot {
+        // The guest agent answers only in a running VM, and LetsGo starts
+        // only these; a template's are phx-vm's, before `qm template`.
         sel.warnings.push(format!(
-            "{}: {}.{key}: VM {} {why}: nothing is done for its {} (features and volumes run inside running VMs, through the guest agent)",
+            "{}: {}.start_at_boot: VM {} does not start at boot: nothing is done for its {} (features and volumes run inside running VMs, through the guest agent)",
             s.file,
             v.path,
             v.id,
@@ -77,7 +70,15 @@ pub(crate) fn select<'a>(
     } else {
         None
     };
-    if recipes.is_empty() && v.volumes.is_empty() {
+    // A template's clones mount their own volumes; its image gets none.
+    let volumes: &[_] = if v.is_template { &[] } else { &v.volumes };
+    if v.is_template && !v.volumes.is_empty() {
+        sel.notes.push(format!(
+            "{}: {}.volumes: VM {} is a template: its volumes are not mounted into its image (each clone mounts its own)",
+            s.file, v.path, v.id
+        ));
+    }
+    if recipes.is_empty() && volumes.is_empty() {
         return;
     }
     let docker_user = distro.as_ref().and(docker::vm_user(inv, s));
@@ -87,7 +88,7 @@ pub(crate) fn select<'a>(
         distro,
         portainer,
         script: None,
-        volumes: &v.volumes,
+        volumes,
         docker_user,
     });
 }

@@ -31,6 +31,10 @@ boot the agent runs only when `runcmd` starts it (`systemctl start` or
 Other listed packages are not modelled: they are written to the root's
 /var/log/cloud-init-double.log, not installed.
 
+Every boot also does what systemd does first (machine-id(5),
+systemd-machine-id-setup): an empty or missing /etc/machine-id gets a new
+random ID, so a clone of a template whose ID was emptied gets its own.
+
 The default user: Proxmox's user data names it (`user: <ciuser>`,
 Cloudinit.pm cloudinit_userdata; Phoenix's own user snippet does the same),
 and cloud-init's users-groups module creates it once per instance
@@ -147,6 +151,11 @@ def boot(q, vmid):
     if os.path.exists(down):
         # udev starts an installed agent at every boot.
         os.remove(down)
+    machine_id = os.path.join(root, "etc/machine-id")
+    if not os.path.exists(machine_id) or os.path.getsize(machine_id) == 0:
+        os.makedirs(os.path.dirname(machine_id), exist_ok=True)
+        with open(machine_id, "w") as f:
+            f.write(os.urandom(16).hex() + "\n")
     # No cloud-init drive, no datasource: cloud-init does nothing.
     if not any(re.match(q.DISK_RE, k) and "-cloudinit" in v.split(",")[0]
                for k, v in main.keys.items()):

@@ -84,6 +84,7 @@ fn guest_doubles_in(fs: &Path) {
         ("traefik", "usr/local/share/doubles"),
         ("locale", "usr/local/bin"),
         ("locale-gen", "usr/local/share/doubles"),
+        ("cloud-init", "usr/local/bin"),
         ("docker", "usr/local/share/doubles"),
         ("mount", "usr/local/share/doubles"),
         ("umount", "usr/local/share/doubles"),

@@ -15,7 +15,11 @@ use phx_common::cli::{GuestFlags, InputArgs};
 ///     (template_image, looked for in /var/lib/vz/template/iso and
 ///     /var/lib/vz/import): `qm create` with the image imported as scsi0,
 ///     a cloud-init drive, a serial console and every setting, the disk
-///     grown to disk_size_gb, then `qm template` (template_snapshot_name
+///     grown to disk_size_gb; a template whose entry lists features is
+///     then started, its features installed through the guest agent (the
+///     recipes phx-features runs), `cloud-init clean --logs` run and
+///     /etc/machine-id emptied (each clone a new instance and machine),
+///     and shut down; then `qm template` (template_snapshot_name
 ///     is ignored with a warning: qm makes no template of a VM with
 ///     snapshots). A missing image is refused (exit 2) naming the paths
 ///     looked at, unless phx-storage downloads it (template_image_url

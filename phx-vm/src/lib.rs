@@ -49,18 +49,27 @@ pub fn plan_into<S: StepSink>(
     plan: S,
 ) -> Result<Planned<S>, Problems> {
     let secret_file = check::secret_file(inv, state_root);
-    guests::refuse(check::check(
+    let mut problems = check::check(
         inv,
         seen,
         state_root,
         secret_file.as_deref().map_err(|why| *why),
-    ))?;
+    );
+    // Templates with features: their image is built before `qm template`.
+    let golden = phx_recipes::select(inv, phx_recipes::vm_template)
+        .map_err(|p| problems.extend(p))
+        .ok();
+    guests::refuse(problems)?;
+    let golden = golden.expect("no problem was found");
+    let warnings = golden.warnings.clone();
     let vms: HashSet<u32> = inv.vms.iter().map(|v| v.id).collect();
-    let mut p = planner::Planner::new(inv, seen, opts, secret_file.ok(), state_root, plan);
+    let mut p = planner::Planner::new(inv, seen, opts, secret_file.ok(), state_root, plan, golden);
     // Every VM names Phoenix's vendor snippet (the guest agent).
     if !inv.vms.is_empty() {
         p.allow_snippets();
         p.vendor_snippet();
     }
-    Ok(plan_in_order(inv, |id| vms.contains(&id), p))
+    let mut planned = plan_in_order(inv, |id| vms.contains(&id), p);
+    planned.warnings = warnings;
+    Ok(planned)
 }

@@ -18,6 +18,8 @@ use phx_plan::{AbsentStep, Action, FileStep, HandlerStep, SecretRef, StepSink};
 use std::collections::HashMap;
 use std::path::Path;
 
+mod bake;
+
 fn qm(args: &[&str]) -> Vec<String> {
     KIND.argv(args)
 }
@@ -41,6 +43,8 @@ pub(crate) struct Planner<'a, S: StepSink = phx_plan::Plan> {
     secret_file: Option<String>,
     /// That file, parsed once for every VM whose snippet is compared.
     secrets: SecretFiles,
+    /// The work of each template with features, done before `qm template`.
+    golden: HashMap<u32, phx_recipes::Work<'a>>,
 }
 
 /// A snippet holds a password: root only.
@@ -66,6 +70,7 @@ impl<'a, S: StepSink> Planner<'a, S> {
         secret_file: Option<String>,
         state_root: &Path,
         plan: S,
+        golden: phx_recipes::Selection<'a>,
     ) -> Self {
         // `secret_file` is the path phx-apply reads, inside the state root.
         let root = state_root.to_path_buf();
@@ -76,12 +81,14 @@ impl<'a, S: StepSink> Planner<'a, S> {
             steps: GuestSteps::new(KIND, plan, opts, {
                 let mut notes = seen.notes.clone();
                 notes.extend(crate::check::pending_images(inv, seen));
+                notes.extend(golden.notes);
                 notes
             }),
             vms: inv.vms.iter().map(|v| (v.id, v)).collect(),
             disks: HashMap::new(),
             secret_file,
             secrets,
+            golden: golden.work.into_iter().map(|w| (w.s.id(), w)).collect(),
         }
     }
 
@@ -267,6 +274,7 @@ impl<'a, S: StepSink> Planner<'a, S> {
     /// a template", pve-guest-common src/PVE/AbstractConfig.pm
     /// snapshot_prepare). Clones are made from the template itself.
     fn finish_template(&mut self, w: &mut Work) {
+        self.bake(w);
         let id = w.s.vmid.to_string();
         self.steps.command(
             format!("vm:{id}:template"),

@@ -61,6 +61,7 @@ impl Tool for Vm {
                 calls: m.calls,
             }),
             notes: planned.notes,
+            warnings: planned.warnings,
             ..Summary::default()
         };
         Ok(Planned {

@@ -2,7 +2,7 @@
 //! `cargo metadata`: phx-plan (the plan format) depends on no workspace
 //! crate; the executor on phx-plan only, never on the configuration loader;
 //! phx-common on phx-plan; tools on phx-common and phx-plan, never on each
-//! other or on the executor (phx-features and phx-lxc also on phx-recipes,
+//! other or on the executor (phx-features, phx-lxc and phx-vm also on phx-recipes,
 //! the feature recipes' library);
 //! test, benchmark and packaging crates are never a normal dependency of
 //! anything.
@@ -28,8 +28,9 @@ fn allowed(krate: &str) -> Vec<&'static str> {
             .chain(phx_common::registry::shipped())
             .collect(),
         // The feature recipes, a library shared by the two planners that run
-        // features (containers: phx-features; golden templates: phx-lxc).
-        "phx-features" | "phx-lxc" => vec!["phx-common", "phx-plan", "phx-recipes"],
+        // features (running guests: phx-features; golden templates: phx-lxc, VM
+        // templates: phx-vm).
+        "phx-features" | "phx-lxc" | "phx-vm" => vec!["phx-common", "phx-plan", "phx-recipes"],
         // Every tool: the shared model and the plan format, nothing else of ours.
         _ => vec!["phx-common", "phx-plan"],
     }

@@ -5,6 +5,7 @@ mod common;
 mod content;
 mod converge;
 mod fetched_image;
+mod golden;
 mod letsgo;
 mod password;
 mod progress;
