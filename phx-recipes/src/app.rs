@@ -109,7 +109,7 @@ pub fn plan(plan: &mut impl StepSink, prefix: &str, ct: Guest, s: &Script) {
     plan.push(
         format!("{prefix}-run"),
         Action::GuestCommand(GuestCommandStep {
-            guest: ct.into(),
+            guest: ct,
             command: CommandStep {
                 argv: run,
                 unless: Some(done),
