@@ -62,7 +62,6 @@ impl Tool for Vm {
             }),
             notes: planned.notes,
             warnings: planned.warnings,
-            ..Summary::default()
         };
         Ok(Planned {
             sink: planned.plan,
