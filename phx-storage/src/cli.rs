@@ -36,6 +36,10 @@ use phx_common::cli::InputArgs;
 ///     containers' root maps to (100000 unprivileged, lxc.idmap when given);
 ///     containers disagreeing on it are a warning. Sources elsewhere are the
 ///     operator's (a note).
+///   - the directory each VM's NFS volume (vms[].volumes[] on this node's
+///     address or hostname) mounts, under its nfs.exports path: made
+///     (root's, 0755) when missing; a path under no export is a warning,
+///     another server's volume a note.
 ///   - for guests still to be made (no conf yet):
 ///     container templates (lxc_configs.<id>.template) missing from their
 ///     storage's template/cache: `pveam update` once, then `pveam download

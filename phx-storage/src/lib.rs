@@ -25,6 +25,7 @@ pub mod pools;
 pub use phx_common::storage_cfg;
 pub mod storages;
 pub mod tool;
+pub mod vm_volumes;
 pub mod zfs_value;
 
 pub use observe::{observe, Observed};
@@ -80,13 +81,15 @@ pub fn plan_into<S: StepSink>(
     let nfs = nfs::plan(inv, &mut notes);
     let mut warnings = Vec::new();
     let binds = bind::plan(inv, &mut notes, &mut warnings);
+    let vm_volumes = vm_volumes::plan(inv, &mut notes, &mut warnings);
     // After the storages: pveam needs the storage it downloads to.
     let fetches = fetch::plan(inv, seen);
     let before = sink.len();
     let all = pools.into_iter().chain(datasets).chain(storages);
     // An NFS storage mounts its export when added: after `exportfs -ra`.
     let nfs = nfs.into_iter().chain(nfs_storages);
-    for (id, action) in all.chain(arc).chain(nfs).chain(binds).chain(fetches) {
+    let sources = binds.into_iter().chain(vm_volumes);
+    for (id, action) in all.chain(arc).chain(nfs).chain(sources).chain(fetches) {
         sink.push(id, action);
     }
     Ok(Summary {

@@ -200,7 +200,8 @@ fn a_fresh_node_converges_and_a_second_run_changes_nothing() {
     assert_eq!(second.count(Status::Changed), 0, "{:?}", second.outcomes);
     assert_eq!(mutating_calls(root), Vec::<String>::new());
     // Only what is declared whole every run is in the plan: the modprobe
-    // file, the NFS steps and the bind source, each guarded or unchanged.
+    // file, the NFS steps, the bind sources and the VMs' volume
+    // directories, each guarded or unchanged.
     let ids: Vec<&str> = second.outcomes.iter().map(|o| o.id.as_str()).collect();
     assert_eq!(
         ids,
@@ -213,6 +214,8 @@ fn a_fresh_node_converges_and_a_second_run_changes_nothing() {
             "storage:nfs:exportfs",
             "storage:bind:/mnt/pve/quickOS/lxc-persistent-data/103/ssl",
             "storage:bind:/mnt/pve/quickOS/shared-prod-data/ssl",
+            "storage:vm-volume:/quickOS/vm-persistent-data/1001",
+            "storage:vm-volume:/quickOS/vm-persistent-data/1002",
         ]
     );
 }

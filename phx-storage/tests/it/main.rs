@@ -8,4 +8,5 @@ mod real_zfs;
 mod refusals;
 mod shared_volumes;
 mod storages;
+mod vm_volumes;
 mod without_zfs;
