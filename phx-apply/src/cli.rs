@@ -84,6 +84,12 @@ pub struct Args {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..),
           default_value_t = crate::DEFAULT_COMMAND_TIMEOUT.as_secs())]
     pub command_timeout: u64,
+    /// Wait up to N seconds for a running VM's guest agent to answer before
+    /// its first in-guest step (0: ask once). A VM's first boot installs the
+    /// agent through cloud-init, minutes after `qm start` returned; a VM
+    /// without an agent configured, or stopped, fails at once.
+    #[arg(long, value_name = "N", default_value_t = crate::DEFAULT_AGENT_WAIT.as_secs())]
+    pub agent_wait: u64,
     /// Keep the backup directories of the last N runs; older ones are
     /// removed, with their backups inside guests (a run whose guest is
     /// stopped stays until a later run can). This run's own backup, and

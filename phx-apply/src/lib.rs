@@ -34,8 +34,8 @@ mod shared_write;
 pub use check::{check_plan, check_targets};
 pub use meta::parse_mode;
 pub use options::{
-    Options, CONFIRM_HANDLER_TIMEOUT, DEFAULT_COMMAND_TIMEOUT, DEFAULT_KEEP_BACKUPS,
-    DEFAULT_LOCK_WAIT, STATE_DIR,
+    Options, CONFIRM_HANDLER_TIMEOUT, DEFAULT_AGENT_WAIT, DEFAULT_COMMAND_TIMEOUT,
+    DEFAULT_KEEP_BACKUPS, DEFAULT_LOCK_WAIT, STATE_DIR,
 };
 pub use outcome::{Observer, Outcome, Report, Status};
 

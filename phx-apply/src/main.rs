@@ -95,6 +95,7 @@ fn run(args: &Args) -> Result<u8, Failure> {
             root: root.clone(),
             run_commands: args.run_commands,
             command_timeout: Duration::from_secs(args.command_timeout),
+            agent_wait: Duration::from_secs(args.agent_wait),
             lock_wait: Duration::from_secs(args.lock_wait),
             ..Default::default()
         };
@@ -125,6 +126,7 @@ fn run(args: &Args) -> Result<u8, Failure> {
                 .map_err(|e| Failure::Usage(format!("--root: {e}")))?,
             run_commands: args.run_commands,
             command_timeout: Duration::from_secs(args.command_timeout),
+            agent_wait: Duration::from_secs(args.agent_wait),
             ..Default::default()
         };
         eprintln!("{}", phx_apply::confirm::confirm(&opts)?);
@@ -159,6 +161,7 @@ fn run(args: &Args) -> Result<u8, Failure> {
         }),
         self_exe: std::env::current_exe().ok(),
         command_timeout: Duration::from_secs(args.command_timeout),
+        agent_wait: Duration::from_secs(args.agent_wait),
         lock_wait: Duration::from_secs(args.lock_wait),
     };
     phx_apply::check_plan(&steps)

@@ -28,6 +28,10 @@ pub struct Options {
     pub command_timeout: Duration,
     /// How long `--rollback` waits for another run's lock before it gives up.
     pub lock_wait: Duration,
+    /// How long a running VM's guest agent is waited for before its first
+    /// in-guest step (a VM's first boot installs the agent through
+    /// cloud-init, minutes after `qm start` returned).
+    pub agent_wait: Duration,
 }
 
 pub const DEFAULT_KEEP_BACKUPS: usize = 20;
@@ -43,6 +47,10 @@ pub const CONFIRM_HANDLER_TIMEOUT: Duration = Duration::from_secs(60);
 /// `--lock-wait`'s default: a rollback fired by its timer waits this long for
 /// a run that holds the lock (a guests phase creating containers) to end.
 pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(900);
+
+/// `--agent-wait`'s default: a cloud image's first boot, its package
+/// index refreshed and the agent installed, fits.
+pub const DEFAULT_AGENT_WAIT: Duration = Duration::from_secs(300);
 
 /// Where the executor keeps its lock and backups; no step may touch it.
 pub const STATE_DIR: &str = "/var/lib/phoenix";
@@ -60,6 +68,7 @@ impl Default for Options {
             self_exe: None,
             command_timeout: DEFAULT_COMMAND_TIMEOUT,
             lock_wait: DEFAULT_LOCK_WAIT,
+            agent_wait: DEFAULT_AGENT_WAIT,
         }
     }
 }

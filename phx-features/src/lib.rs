@@ -35,7 +35,7 @@ pub fn build(inv: &Inventory) -> Result<Output, Problems> {
     for w in &sel.work {
         if phx_recipes::vm_template(&w.s) {
             notes.push(format!(
-                "{}: {}: VM {} is a template: phx-vm installs its {} before `qm template`",
+                "{}: {}: VM {} is a template: phx-vm installs its {} when it makes it, before `qm template`",
                 inv.sources.vm,
                 w.s.path(),
                 w.s.id(),

@@ -17,12 +17,17 @@ fn on_this_node(inv: &Inventory, v: &VmVolume) -> bool {
     v.server == net.address.addr().to_string() || v.server == net.hostname
 }
 
-/// The export the path lies in (itself or below it).
+/// The export the path lies in (itself or below it): the deepest, whose
+/// options the server applies.
 fn export_of<'a>(inv: &'a Inventory, path: &str) -> Option<&'a NfsExport> {
-    inv.host.nfs_exports.iter().find(|e| {
-        let root = e.path.trim_end_matches('/');
-        path == root || path.starts_with(&format!("{root}/"))
-    })
+    inv.host
+        .nfs_exports
+        .iter()
+        .filter(|e| {
+            let root = e.path.trim_end_matches('/');
+            path == root || path.starts_with(&format!("{root}/"))
+        })
+        .max_by_key(|e| e.path.trim_end_matches('/').len())
 }
 
 /// The steps; volumes of another server, or of no export, in `notes` and

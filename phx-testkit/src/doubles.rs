@@ -105,6 +105,9 @@ pub fn apply_opts(root: &Path, path: OsString) -> phx_apply::Options {
         root: root.to_path_buf(),
         run_commands: true,
         path: Some(path),
+        // The qm double's boot is done when `qm start` returns: its agent
+        // answers at once or not at all.
+        agent_wait: std::time::Duration::ZERO,
         ..Default::default()
     }
 }

@@ -487,8 +487,15 @@ impl<S: StepSink> GuestPlanner for Planner<'_, S> {
             w.actions.push("remove cloud-init user data".to_string());
         }
         self.grow(&mut w);
-        if !seen.confs.contains_key(&v.id) && w.s.is_template {
+        // A template still to make, or one a run left before `qm template`.
+        let made = seen
+            .confs
+            .get(&v.id)
+            .is_some_and(|c| c.keys.get("template").is_some_and(|t| t == "1"));
+        if w.s.is_template && !made {
             self.finish_template(&mut w);
+        } else if w.s.is_template {
+            self.made_template(&w);
         }
         self.reboot(&mut w);
         w.actions

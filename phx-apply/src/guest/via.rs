@@ -156,21 +156,38 @@ fn bytes_of(v: Option<&serde_json::Value>) -> String {
 /// Whether VM `vmid`'s agent answers: `qm guest cmd <vmid> ping` (the
 /// command `qm agent` is an alias of, kept "until PVE 8.0", qm.pm:1450),
 /// or qm's message saying why not (without the VM's name: callers add it).
+///
+/// A running VM whose agent does not answer yet is asked again every
+/// [`AGENT_RETRY`] until `opts.agent_wait` has passed: its first boot
+/// installs the agent through cloud-init, long after `qm start` returned.
+/// qm's refusals that no wait changes (no agent configured, the VM
+/// stopped: qemu-server's assert_agent_available) end the wait at once.
 pub fn ping(opts: &Options, vmid: u32) -> Result<(), String> {
     let argv: Vec<String> = ["qm", "guest", "cmd", &vmid.to_string(), "ping"]
         .iter()
         .map(|s| s.to_string())
         .collect();
-    let why = match run_within(&argv, opts, None, opts.command_timeout) {
-        Ok(r) if r.ok() => return Ok(()),
-        Ok(r) => r.output(),
-        Err(e) => e.to_string(),
-    };
-    Err(format!(
-        "its guest agent does not answer ({}): {why}",
-        show(&argv)
-    ))
+    let deadline = std::time::Instant::now() + opts.agent_wait;
+    loop {
+        let why = match run_within(&argv, opts, None, opts.command_timeout) {
+            Ok(r) if r.ok() => return Ok(()),
+            Ok(r) => r.output(),
+            Err(e) => e.to_string(),
+        };
+        let final_answer = why.contains("No QEMU guest agent configured")
+            || why.contains("is not running") && !why.contains("guest agent is not running");
+        if final_answer || std::time::Instant::now() + AGENT_RETRY > deadline {
+            return Err(format!(
+                "its guest agent does not answer ({}): {why}",
+                show(&argv)
+            ));
+        }
+        std::thread::sleep(AGENT_RETRY);
+    }
 }
+
+/// How often a VM's agent is asked again while it is awaited.
+pub const AGENT_RETRY: std::time::Duration = std::time::Duration::from_secs(5);
 
 #[cfg(test)]
 mod tests {

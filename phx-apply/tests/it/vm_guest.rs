@@ -23,6 +23,8 @@ fn opts(root: &Path) -> Options {
         root: root.to_path_buf(),
         run_commands: true,
         path: Some(qm_path()),
+        // The double's agent answers at once, or not until something changes.
+        agent_wait: std::time::Duration::ZERO,
         ..Default::default()
     }
 }
@@ -253,7 +255,23 @@ fn a_vm_whose_agent_cannot_answer_fails_its_steps_with_qms_message() {
         (1004, "QEMU guest agent is not running"),
     ] {
         let steps = plan(vec![write_conf(vmid, "x\n"), write_conf(vmid, "y\n")]);
-        let report = apply(&steps, &opts(r)).unwrap();
+        // Awaited a little: an agent that may still come (1004's, silent)
+        // is asked again after 5 s; qm's final answers (1002: none
+        // configured, 1003: stopped) are not.
+        let pings = |r: &Path| {
+            qm_log(r)
+                .iter()
+                .filter(|l| l.starts_with(&format!("qm guest cmd {vmid} ping")))
+                .count()
+        };
+        let before = pings(r);
+        let waiting = Options {
+            agent_wait: std::time::Duration::from_secs(6),
+            ..opts(r)
+        };
+        let report = apply(&steps, &waiting).unwrap();
+        let asked = pings(r) - before;
+        assert_eq!(asked, if vmid == 1004 { 2 } else { 1 }, "VM {vmid}");
         let o = &report.outcomes[0];
         assert_eq!(o.status, Status::Failed, "{o:?}");
         assert!(o.detail.contains(says), "{}", o.detail);
@@ -265,7 +283,13 @@ fn a_vm_whose_agent_cannot_answer_fails_its_steps_with_qms_message() {
         assert!(!in_vm(r, vmid, CONF).exists());
         // Through the command line: exit 1, qm's message on the report.
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_phx-apply"))
-            .args(["--root", r.to_str().unwrap(), "--run-commands"])
+            .args([
+                "--root",
+                r.to_str().unwrap(),
+                "--run-commands",
+                "--agent-wait",
+                "0",
+            ])
             .env("PATH", qm_path())
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())

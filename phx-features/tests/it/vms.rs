@@ -313,7 +313,7 @@ fn vms_that_are_not_running_or_templates_are_named_and_get_nothing() {
     );
     // A template's features are phx-vm's, before `qm template`: said.
     assert!(
-        err.contains("phx-features: note: ") && err.contains("vms[0]: VM 9000 is a template: phx-vm installs its base_setup before `qm template`"),
+        err.contains("phx-features: note: ") && err.contains("vms[0]: VM 9000 is a template: phx-vm installs its base_setup when it makes it, before `qm template`"),
         "{err}"
     );
     let steps = phx_plan::read_jsonl(&out.stdout[..]).unwrap();

@@ -77,10 +77,56 @@ fn a_template_gets_its_features_then_is_cleaned_stopped_and_templated() {
     let done = std::fs::read_to_string(vm_root(r, 9000).join("var/log/phx-doubles.log")).unwrap();
     assert!(done.contains("cloud-init clean --logs"), "{done}");
 
-    // A second plan: nothing for the template (it is one), nothing at all.
+    // A second plan: nothing for the template (it is one), nothing at all;
+    // a note says its image is what it was made with.
     clear_logs(r);
     let again = plan(&inv, r, Options::default());
     assert!(again.plan.steps.is_empty(), "{:?}", argvs(&again));
+    assert!(
+        again
+            .notes
+            .iter()
+            .any(|n| n.starts_with("VM 9000 is a template already")
+                && n.contains("(base_setup)")
+                && n.contains("VM 1001, VM 1002")),
+        "{:?}",
+        again.notes
+    );
+}
+
+#[test]
+fn a_template_a_run_left_before_qm_template_is_finished_by_the_next() {
+    let cfg = copy_config(&upstream_dir());
+    edit_json(&cfg.path().join("phoenix_vm_configs.json"), |v| {
+        v["vms"][0]["features"] = serde_json::json!(["base_setup"]);
+    });
+    let root = tempfile::tempdir().unwrap();
+    let r = root.path();
+    install_guest_doubles(r);
+    prepare_host(cfg.path(), r);
+    let inv = load_dir(cfg.path());
+    let planned = plan(&inv, r, Options::default());
+    // A run cut short right after the template's start.
+    let cut = planned
+        .plan
+        .steps
+        .iter()
+        .position(|s| s.id == "vm:9000:template-start")
+        .unwrap();
+    run(&planned.plan.steps[..=cut], r);
+    assert_eq!(vm_key(r, 9000, "template"), None);
+    let next = plan(&inv, r, Options::default());
+    let ids: Vec<&str> = next.plan.steps.iter().map(|s| s.id.as_str()).collect();
+    assert!(!ids.contains(&"vm:9000:template-start"), "running: {ids:?}");
+    for id in [
+        "template-9000-base_setup-install",
+        "vm:9000:template-shutdown",
+        "vm:9000:template",
+    ] {
+        assert!(ids.contains(&id), "{id} not in {ids:?}");
+    }
+    run(&next.plan.steps, r);
+    assert_eq!(vm_key(r, 9000, "template").as_deref(), Some("1"));
 }
 
 #[test]
