@@ -18,16 +18,22 @@ fn position(log: &[String], what: &str) -> usize {
         .unwrap_or_else(|| panic!("no `{what}` in qm.log:\n{}", log.join("\n")))
 }
 
-#[test]
-fn a_template_gets_its_features_then_is_cleaned_stopped_and_templated() {
+/// The upstream fixture with base_setup on template 9000, and a node for it.
+fn template_with_base_setup() -> (tempfile::TempDir, tempfile::TempDir) {
     let cfg = copy_config(&upstream_dir());
     edit_json(&cfg.path().join("phoenix_vm_configs.json"), |v| {
         v["vms"][0]["features"] = serde_json::json!(["base_setup"]);
     });
     let root = tempfile::tempdir().unwrap();
+    install_guest_doubles(root.path());
+    prepare_host(cfg.path(), root.path());
+    (cfg, root)
+}
+
+#[test]
+fn a_template_gets_its_features_then_is_cleaned_stopped_and_templated() {
+    let (cfg, root) = template_with_base_setup();
     let r = root.path();
-    install_guest_doubles(r);
-    prepare_host(cfg.path(), r);
     let inv = load_dir(cfg.path());
     let planned = plan(&inv, r, Options::default());
     run(&planned.plan.steps, r);
@@ -96,14 +102,8 @@ fn a_template_gets_its_features_then_is_cleaned_stopped_and_templated() {
 
 #[test]
 fn a_template_a_run_left_before_qm_template_is_finished_by_the_next() {
-    let cfg = copy_config(&upstream_dir());
-    edit_json(&cfg.path().join("phoenix_vm_configs.json"), |v| {
-        v["vms"][0]["features"] = serde_json::json!(["base_setup"]);
-    });
-    let root = tempfile::tempdir().unwrap();
+    let (cfg, root) = template_with_base_setup();
     let r = root.path();
-    install_guest_doubles(r);
-    prepare_host(cfg.path(), r);
     let inv = load_dir(cfg.path());
     let planned = plan(&inv, r, Options::default());
     // A run cut short right after the template's start.
