@@ -24,6 +24,7 @@ pub mod stream;
 pub mod suggest;
 pub mod unhandled;
 pub mod validate;
+pub mod vm_volume;
 
 pub use declared_flow::{DeclaredFlow, FlowEnd, FlowProto};
 pub use load::{load, Input};

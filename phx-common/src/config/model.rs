@@ -10,6 +10,7 @@ use std::sync::Arc;
 pub use super::node_storage::{NfsExport, ZfsDataset, ZfsPool};
 pub use super::raid::RaidLevel;
 pub use super::shared_volume::{SharedMount, SharedVolume};
+pub use super::vm_volume::VmVolume;
 
 pub mod defaults {
     pub const BRIDGE: &str = "vmbr0";
@@ -383,31 +384,6 @@ pub struct Vm {
     /// The entry's `volumes`: NFS shares mounted inside the guest
     /// (phx-recipes plans one fstab line each).
     pub volumes: Vec<VmVolume>,
-}
-
-/// One `vms[].volumes[]` entry: an NFS share (`type` "nfs", the only one
-/// the loader accepts) mounted at `mount_point` inside the VM.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VmVolume {
-    pub name: Option<String>,
-    /// An IP address or a DNS name.
-    pub server: String,
-    /// The exported directory on `server` (absolute).
-    pub path: String,
-    /// Where it is mounted inside the guest (absolute, not `/`).
-    pub mount_point: String,
-    /// JSON path of the entry (`vms[1].volumes[0]`), for messages.
-    pub at: String,
-}
-
-impl VmVolume {
-    /// Its /etc/fstab line (fstab(5); `_netdev`: mounted once the network is up).
-    pub fn fstab_line(&self) -> String {
-        format!(
-            "{}:{} {} nfs defaults,_netdev 0 0",
-            self.server, self.path, self.mount_point
-        )
-    }
 }
 
 // The common fields read as the guest's own (`ct.name`, `vm.net`): tools
