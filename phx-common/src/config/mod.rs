@@ -5,6 +5,7 @@ pub mod declared_flow;
 mod digest;
 pub mod dup;
 mod dup_lines;
+pub mod gpu;
 pub mod load;
 pub mod model;
 pub mod mounts;
@@ -27,6 +28,7 @@ pub mod validate;
 pub mod vm_volume;
 
 pub use declared_flow::{DeclaredFlow, FlowEnd, FlowProto};
+pub use gpu::{ArgValue, EngineConfig, GuestNvidia, NvidiaDriver, NvidiaKeys};
 pub use load::{load, Input};
 pub use model::*;
 pub use options::{Options, Rules};
