@@ -118,3 +118,25 @@ impl<'a> GuestNvidia<'a> {
         }
     }
 }
+
+/// As JSON writes it: a message shows the value as the file gave it.
+impl std::fmt::Display for ArgValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        match self {
+            ArgValue::Str(s) => write!(f, "{}", super::raw::show_str(s)),
+            ArgValue::Num(n) => write!(f, "{n}"),
+            ArgValue::Bool(b) => write!(f, "{b}"),
+            ArgValue::Null => f.write_str("null"),
+            ArgValue::List(items) => {
+                f.write_str("[")?;
+                for (i, x) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(",")?;
+                    }
+                    write!(f, "{x}")?;
+                }
+                f.write_str("]")
+            }
+        }
+    }
+}

@@ -19,6 +19,7 @@ pub mod raid;
 pub mod raw;
 pub mod reader;
 mod section;
+pub mod serve;
 pub mod shared_volume;
 pub mod step_ca;
 pub mod stream;

@@ -244,3 +244,24 @@ fn a_driver_turned_off_needs_no_version_and_lxc_keys_elsewhere_are_said() {
         "phoenix_hypervisor_config.json: nvidia_repo_url: ignored: only the LXC file's nvidia_repo_url is read"
     )), "{:#?}", inv.warnings);
 }
+
+#[test]
+fn the_model_servers_ports_come_from_the_engine_config_and_ports() {
+    use phx_common::config::serve::{ollama_port, vllm_port};
+    let inv = load_edited(|i, d| {
+        if i == 1 {
+            d["lxc_configs"]["802"]["vllm_engine_config"]["ServerConfig"]["port"] = json!(8010);
+            d["lxc_configs"]["914"]["ports"] = json!(["21434:11500"]);
+            d["lxc_configs"]["910"]["vllm_engine_config"]["ServerConfig"]
+                .as_object_mut()
+                .unwrap()
+                .remove("port");
+        }
+    })
+    .unwrap();
+    assert_eq!(vllm_port(&inv.lxcs[&801]), 8000);
+    assert_eq!(vllm_port(&inv.lxcs[&802]), 8010);
+    assert_eq!(vllm_port(&inv.lxcs[&910]), 8000, "vLLM's default");
+    assert_eq!(ollama_port(&inv.lxcs[&914]), 11500, "the guest side");
+    assert_eq!(ollama_port(&inv.lxcs[&900]), 11434, "Ollama's default");
+}

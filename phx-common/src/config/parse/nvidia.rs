@@ -172,8 +172,14 @@ pub fn engine_config(r: &mut Reader, at: &At, v: RawEngine) -> Option<EngineConf
                     (vals.len() == n).then_some(ArgValue::List(vals))
                 }
             };
-            if let Some(v) = value {
-                args.push((key, v));
+            // Where phx-verify and the recipes find the server.
+            let port_ok = |v: &ArgValue| matches!(v, ArgValue::Num(n) if n.as_u64().is_some_and(|p| (1..=65535).contains(&p)));
+            match value {
+                Some(v) if key == "port" && !port_ok(&v) => {
+                    r.push(at, v.to_string(), "a port number 1-65535");
+                }
+                Some(v) => args.push((key, v)),
+                None => {}
             }
         });
         sections.push((section, args));
