@@ -21,7 +21,7 @@ use phx_common::cli::{InputArgs, RenderArgs};
 ///     or pve-headers-<release>, after the kernel package dpkg lists for
 ///     /proc/sys/kernel/osrelease), build-essential, dkms, pkg-config;
 ///     guarded by `phx-gpu pkg-installed`;
-///   the runfile downloaded to /var/lib/phoenix/nvidia/<its name>, verified
+///   the runfile downloaded to /var/cache/phoenix/nvidia/<its name>, verified
 ///     against `nvidia_driver.runfile_sha256` when given (a warning when not),
 ///     where container recipes find it too;
 ///   the runfile run with --silent --no-x-check --no-nouveau-check

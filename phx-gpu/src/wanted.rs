@@ -38,9 +38,13 @@ impl Wanted {
     }
 }
 
-/// `nvidia_driver` with `install: true`, as a [`Driver`].
+/// `nvidia_driver` with `install: true`, as a [`Driver`] (the loader has
+/// refused `install: true` without `version` or `runfile_url`, exit 2).
 fn driver_of(inv: &Inventory) -> Option<Driver> {
-    // STUB until the lead's model (Host::nvidia_driver) is merged.
-    let _ = inv;
-    None
+    let d = inv.host.nvidia_driver.as_ref().filter(|d| d.install)?;
+    Some(Driver {
+        version: d.version.clone()?,
+        runfile_url: d.runfile_url.clone()?,
+        sha256: d.runfile_sha256.clone(),
+    })
 }

@@ -15,7 +15,10 @@ fn first_run_installs_the_driver_and_says_reboot_required_without_rebooting() {
     let srv = http::Server::start();
     let (url, sha) = serve(&srv, VERSION);
     let root = node(NVIDIA_VGA);
-    let r = run(&plan(&wanted(&url, VERSION, Some(sha)), &seen_gpu()), root.path());
+    let r = run(
+        &plan(&wanted(&url, VERSION, Some(sha)), &seen_gpu()),
+        root.path(),
+    );
     assert!(r.failed().is_none(), "{:?}", r.failed());
     assert_eq!(
         changed(&r),
@@ -34,10 +37,13 @@ fn first_run_installs_the_driver_and_says_reboot_required_without_rebooting() {
     let blacklist =
         std::fs::read_to_string(root.path().join("etc/modprobe.d/blacklist-nouveau.conf")).unwrap();
     assert!(blacklist.contains("\nblacklist nouveau\noptions nouveau modeset=0\n"));
-    let runfile = root
-        .path()
-        .join(format!("var/lib/phoenix/nvidia/NVIDIA-Linux-x86_64-{VERSION}.run"));
-    assert_eq!(std::fs::read(&runfile).unwrap(), crate::common::runfile(VERSION));
+    let runfile = root.path().join(format!(
+        "var/cache/phoenix/nvidia/NVIDIA-Linux-x86_64-{VERSION}.run"
+    ));
+    assert_eq!(
+        std::fs::read(&runfile).unwrap(),
+        crate::common::runfile(VERSION)
+    );
     // The plan ends with what it says, and the last outcome says it.
     let last = r.outcomes.last().unwrap();
     assert_eq!(last.id, REBOOT_REQUIRED);
@@ -87,17 +93,20 @@ fn a_new_version_runs_the_new_runfile_and_nothing_else() {
     let srv = http::Server::start();
     let (url, sha) = serve(&srv, VERSION);
     let root = node(NVIDIA_VGA);
-    run(&plan(&wanted(&url, VERSION, Some(sha)), &seen_gpu()), root.path());
+    run(
+        &plan(&wanted(&url, VERSION, Some(sha)), &seen_gpu()),
+        root.path(),
+    );
     let before = calls(root.path()).len();
 
     let next = "580.82.07";
     let (url2, sha2) = serve(&srv, next);
-    let r = run(&plan(&wanted(&url2, next, Some(sha2)), &seen_gpu()), root.path());
-    assert!(r.failed().is_none(), "{:?}", r.failed());
-    assert_eq!(
-        changed(&r),
-        ["gpu:runfile", "gpu:driver", REBOOT_REQUIRED]
+    let r = run(
+        &plan(&wanted(&url2, next, Some(sha2)), &seen_gpu()),
+        root.path(),
     );
+    assert!(r.failed().is_none(), "{:?}", r.failed());
+    assert_eq!(changed(&r), ["gpu:runfile", "gpu:driver", REBOOT_REQUIRED]);
     let new_calls = calls(root.path())[before..].to_vec();
     assert_eq!(
         new_calls,
@@ -118,11 +127,22 @@ fn a_checksum_mismatch_fails_the_fetch_and_runs_no_runfile() {
     let (url, _) = serve(&srv, VERSION);
     let root = node(NVIDIA_VGA);
     let wrong = sha256(b"another file");
-    let r = run(&plan(&wanted(&url, VERSION, Some(wrong)), &seen_gpu()), root.path());
+    let r = run(
+        &plan(&wanted(&url, VERSION, Some(wrong)), &seen_gpu()),
+        root.path(),
+    );
     let failed = r.failed().expect("the download fails");
     assert_eq!(failed.id, "gpu:runfile");
-    assert!(failed.detail.contains("checksum mismatch"), "{}", failed.detail);
-    assert!(!root.path().join("var/lib/phoenix/nvidia").join(format!("NVIDIA-Linux-x86_64-{VERSION}.run")).exists());
+    assert!(
+        failed.detail.contains("checksum mismatch"),
+        "{}",
+        failed.detail
+    );
+    assert!(!root
+        .path()
+        .join("var/cache/phoenix/nvidia")
+        .join(format!("NVIDIA-Linux-x86_64-{VERSION}.run"))
+        .exists());
     assert!(
         !calls(root.path()).iter().any(|c| c.starts_with("runfile")),
         "{:?}",
@@ -142,7 +162,9 @@ fn without_a_checksum_the_runfile_is_fetched_unverified_with_a_warning() {
     let w = wanted(&url, VERSION, None);
     let out = phx_gpu::build(&w, &seen_gpu(), &options());
     assert!(
-        out.warnings.iter().any(|w| w.contains("runfile_sha256 is not set")),
+        out.warnings
+            .iter()
+            .any(|w| w.contains("runfile_sha256 is not set")),
         "{:?}",
         out.warnings
     );
@@ -170,7 +192,11 @@ fn no_nvidia_gpu_plans_nothing_and_says_so() {
     seen.gpus = phx_gpu::observe::Gpus::Found(vec![]);
     let out = phx_gpu::build(&wanted("https://h/x.run", VERSION, None), &seen, &options());
     assert!(out.plan.steps.is_empty());
-    assert!(out.notes.iter().any(|n| n.contains("no NVIDIA GPU")), "{:?}", out.notes);
+    assert!(
+        out.notes.iter().any(|n| n.contains("no NVIDIA GPU")),
+        "{:?}",
+        out.notes
+    );
 }
 
 #[test]

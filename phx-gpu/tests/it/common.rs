@@ -1,13 +1,13 @@
 //! Helpers shared by phx-gpu's integration tests.
 #![allow(dead_code)]
 
-pub use phx_testkit::*;
 use phx_apply::{apply, Report, Status};
 use phx_gpu::headers::Line;
 use phx_gpu::lspci::Device;
 use phx_gpu::observe::{Gpus, Observed};
 use phx_gpu::{Driver, Options, Wanted};
 use phx_plan::Step;
+pub use phx_testkit::*;
 use std::path::Path;
 
 pub const VERSION: &str = "580.76.05";

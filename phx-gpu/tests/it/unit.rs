@@ -15,13 +15,22 @@ fn the_unit_is_accepted_by_systemd_analyze_verify() {
         Ok(o) if o.status.success() && units.is_dir() => None,
         _ => Some("systemd-analyze (package systemd)".to_string()),
     };
-    if !real_component("the_unit_is_accepted_by_systemd_analyze_verify", "systemd", missing) {
+    if !real_component(
+        "the_unit_is_accepted_by_systemd_analyze_verify",
+        "systemd",
+        missing,
+    ) {
         return;
     }
     let root = tempfile::tempdir().unwrap();
     let lib = root.path().join("usr/lib/systemd");
     std::fs::create_dir_all(&lib).unwrap();
-    let cp = Command::new("cp").arg("-a").arg(units).arg(&lib).status().unwrap();
+    let cp = Command::new("cp")
+        .arg("-a")
+        .arg(units)
+        .arg(&lib)
+        .status()
+        .unwrap();
     assert!(cp.success());
     let bin = root.path().join("usr/bin");
     std::fs::create_dir_all(&bin).unwrap();
