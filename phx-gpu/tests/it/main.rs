@@ -4,5 +4,6 @@
 //! systemd-analyze; the binary and phoenix-cli on fixtures.
 
 mod apply;
+mod cli;
 mod common;
 mod unit;
