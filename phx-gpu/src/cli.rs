@@ -47,7 +47,7 @@ use phx_common::cli::{InputArgs, RenderArgs};
   phx-gpu --config-dir etc                     # print the plan
   phx-gpu --config-dir etc | phx-apply         # apply it to this host
   phx-gpu render --config-dir etc              # show the blacklist and the unit
-  phx-gpu driver-is 580.76.05; echo $?         # 0 when nvidia-smi reports it
+  phx-gpu driver-is 580.76.05                  # exit 0 when nvidia-smi reports it
 
 Exit status: 0 ok, 1 runtime error, 2 invalid configuration or usage (nothing printed on stdout)."
 )]
