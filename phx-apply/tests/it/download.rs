@@ -93,8 +93,15 @@ fn an_unverified_download_is_fetched_once_and_kept_as_it_is() {
     assert!(line.contains("\"checksum\":\"unverified\""), "{line}");
     let r = apply(&plan, &opts(root.path())).unwrap();
     assert_eq!(r.outcomes[0].status, Status::Changed, "{:?}", r.outcomes);
-    assert!(r.outcomes[0].detail.contains("not verified"), "{:?}", r.outcomes);
-    assert_eq!(std::fs::read(root.path().join(&TARGET[1..])).unwrap(), IMAGE);
+    assert!(
+        r.outcomes[0].detail.contains("not verified"),
+        "{:?}",
+        r.outcomes
+    );
+    assert_eq!(
+        std::fs::read(root.path().join(&TARGET[1..])).unwrap(),
+        IMAGE
+    );
     assert_eq!(dir_names(root.path()), ["noble-server-cloudimg-amd64.img"]);
     // Present: kept, whatever it holds, and not fetched again.
     std::fs::write(root.path().join(&TARGET[1..]), b"edited").unwrap();

@@ -67,9 +67,15 @@ fn the_fixture_on_a_node_with_an_nvidia_gpu_plans_the_driver() {
     );
     assert!(plan.contains("/var/cache/phoenix/nvidia/NVIDIA-Linux-x86_64-580.76.05.run"));
     assert!(plan.contains("\"driver-is\",\"580.76.05\""), "{plan}");
-    assert!(plan.contains(&format!("proxmox-headers-{RELEASE}")), "{plan}");
+    assert!(
+        plan.contains(&format!("proxmox-headers-{RELEASE}")),
+        "{plan}"
+    );
     // The fixture gives no checksum: said, not silent.
-    assert!(err.contains("phx-gpu: warning: nvidia_driver.runfile_sha256 is not set"), "{err}");
+    assert!(
+        err.contains("phx-gpu: warning: nvidia_driver.runfile_sha256 is not set"),
+        "{err}"
+    );
     // lspci was asked once, as the double logs it.
     assert_eq!(calls(root.path()), ["lspci -mm -n"]);
 }
@@ -101,7 +107,10 @@ fn gpu_guests_while_the_driver_is_off_are_one_warning_and_no_lspci() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(ids(&String::from_utf8_lossy(&out.stdout)).is_empty());
-    let warnings: Vec<&str> = err.lines().filter(|l| l.contains("gpu_assignment")).collect();
+    let warnings: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("gpu_assignment"))
+        .collect();
     assert_eq!(warnings.len(), 1, "{err}");
     // The fixture's GPU containers, each named.
     for ct in ["CT 901 ", "CT 910 ", "CT 914 "] {
@@ -115,13 +124,19 @@ fn install_without_a_version_is_exit_2_at_its_path() {
     let root = node(NVIDIA_VGA);
     let cfg = fixture("https://h/NVIDIA-Linux-x86_64-580.76.05.run", None);
     edit_json(&cfg.path().join(HYP_FILE), |v| {
-        v["nvidia_driver"].as_object_mut().unwrap().remove("version");
+        v["nvidia_driver"]
+            .as_object_mut()
+            .unwrap()
+            .remove("version");
     });
     let out = phx_gpu(cfg.path(), root.path(), &[]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(out.stdout.is_empty());
-    assert!(err.contains("nvidia_driver.version") && err.contains(HYP_FILE), "{err}");
+    assert!(
+        err.contains("nvidia_driver.version") && err.contains(HYP_FILE),
+        "{err}"
+    );
 }
 
 #[test]
@@ -141,7 +156,11 @@ fn driver_is_answers_from_nvidia_smi() {
     // No driver: nvidia-smi fails, the guard says no.
     assert_eq!(run(VERSION), Some(1));
     std::fs::create_dir_all(root.path().join("doubles/nvidia")).unwrap();
-    std::fs::write(root.path().join("doubles/nvidia/driver_version"), format!("{VERSION}\n")).unwrap();
+    std::fs::write(
+        root.path().join("doubles/nvidia/driver_version"),
+        format!("{VERSION}\n"),
+    )
+    .unwrap();
     assert_eq!(run(VERSION), Some(0));
     assert_eq!(run("570.133.07"), Some(1));
 }
@@ -149,7 +168,10 @@ fn driver_is_answers_from_nvidia_smi() {
 /// `phoenix-cli ARGS` through scripts/phoenix-cli with the workspace's
 /// debug binaries, the GPU doubles on PATH.
 fn phoenix_cli(args: &[&str]) -> Output {
-    let bins = Path::new(env!("CARGO_BIN_EXE_phx-gpu")).parent().unwrap().to_path_buf();
+    let bins = Path::new(env!("CARGO_BIN_EXE_phx-gpu"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
     for b in ["phoenix-cli", "phx-apply"] {
         assert!(
             bins.join(b).exists(),
@@ -189,7 +211,11 @@ fn phoenix_cli_setup_gpu_alone_installs_then_converges() {
         assert!(!err.contains(other), "{other} in {err}");
     }
     let log = calls(root.path());
-    assert!(log.iter().any(|c| c.starts_with(&format!("runfile {VERSION} "))), "{log:?}");
+    assert!(
+        log.iter()
+            .any(|c| c.starts_with(&format!("runfile {VERSION} "))),
+        "{log:?}"
+    );
     assert!(!log.iter().any(|c| c.starts_with("reboot")), "{log:?}");
 
     let before = log.len();
