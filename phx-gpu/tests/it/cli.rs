@@ -81,6 +81,39 @@ fn the_fixture_on_a_node_with_an_nvidia_gpu_plans_the_driver() {
 }
 
 #[test]
+fn a_pve7_node_gets_the_headers_of_its_kernel_line() {
+    let root = node(NVIDIA_VGA);
+    let dpkg = root.path().join("doubles/dpkg");
+    std::fs::remove_file(dpkg.join(format!("proxmox-kernel-{RELEASE}-signed"))).unwrap();
+    std::fs::write(
+        dpkg.join(format!("pve-kernel-{RELEASE}")),
+        "install ok installed",
+    )
+    .unwrap();
+    let cfg = fixture("https://h/NVIDIA-Linux-x86_64-580.76.05.run", None);
+    let out = phx_gpu(cfg.path(), root.path(), &[]);
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        plan.contains(&format!("\"pve-headers-{RELEASE}\"")),
+        "{plan}"
+    );
+    assert!(!plan.contains("proxmox-headers"), "{plan}");
+    // Removed, its config files left: not the installed line (dpkg's status word).
+    std::fs::write(
+        dpkg.join(format!("pve-kernel-{RELEASE}")),
+        "deinstall ok config-files",
+    )
+    .unwrap();
+    let out = phx_gpu(cfg.path(), root.path(), &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("proxmox-headers"));
+    assert!(
+        err.contains("dpkg lists no Proxmox kernel package of the running kernel"),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_node_without_an_nvidia_gpu_gets_nothing_and_a_note() {
     let root = node(INTEL_ONLY);
     let cfg = fixture("https://h/NVIDIA-Linux-x86_64-580.76.05.run", None);
