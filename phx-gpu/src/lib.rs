@@ -91,6 +91,13 @@ pub fn build(wanted: &Wanted, seen: &Observed, opts: &Options) -> Output {
             wanted.source, driver.runfile_url
         ));
     }
+    if seen.nouveau_loaded {
+        out.notes.push(format!(
+            "nouveau is loaded on this node ({}): NVIDIA's module takes the GPU only after a reboot with the blacklist in the initramfs, \
+             and phx-gpu never reboots",
+            observe::NOUVEAU_LOADED
+        ));
+    }
     out.files = vec![
         (BLACKLIST_PATH.to_string(), render::blacklist()),
         (UNIT_PATH.to_string(), render::unit()),

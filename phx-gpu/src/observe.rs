@@ -14,6 +14,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 pub const OSRELEASE: &str = "/proc/sys/kernel/osrelease";
+/// Present while the nouveau module is loaded (sysfs's module directory).
+pub const NOUVEAU_LOADED: &str = "/sys/module/nouveau";
 
 /// The NVIDIA GPUs lspci showed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +34,8 @@ pub struct Observed {
     pub release: Option<String>,
     /// Its package line; `None` when dpkg knows no kernel package of the release.
     pub line: Option<Line>,
+    /// nouveau is loaded now: NVIDIA's module loads only after a reboot.
+    pub nouveau_loaded: bool,
     pub notes: Vec<String>,
     /// Programs run while observing.
     pub calls: usize,
@@ -43,6 +47,7 @@ impl Default for Observed {
             gpus: Gpus::Unknown,
             release: None,
             line: None,
+            nouveau_loaded: false,
             notes: Vec::new(),
             calls: 0,
         }
@@ -95,6 +100,7 @@ pub fn observe(wants_driver: bool, root: &Path) -> anyhow::Result<Observed> {
     if matches!(&seen.gpus, Gpus::Found(d) if d.is_empty()) {
         return Ok(seen);
     }
+    seen.nouveau_loaded = under_root(root, NOUVEAU_LOADED).is_dir();
     let release_file = under_root(root, OSRELEASE);
     seen.release = read_optional(&release_file)?
         .map(|s| s.trim().to_string())

@@ -114,6 +114,22 @@ fn a_pve7_node_gets_the_headers_of_its_kernel_line() {
 }
 
 #[test]
+fn nouveau_still_loaded_is_said() {
+    let root = node(NVIDIA_VGA);
+    let cfg = fixture("https://h/NVIDIA-Linux-x86_64-580.76.05.run", None);
+    let out = phx_gpu(cfg.path(), root.path(), &[]);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("nouveau is loaded"));
+    std::fs::create_dir_all(root.path().join("sys/module/nouveau")).unwrap();
+    let out = phx_gpu(cfg.path(), root.path(), &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("phx-gpu: note: nouveau is loaded on this node"),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_node_without_an_nvidia_gpu_gets_nothing_and_a_note() {
     let root = node(INTEL_ONLY);
     let cfg = fixture("https://h/NVIDIA-Linux-x86_64-580.76.05.run", None);

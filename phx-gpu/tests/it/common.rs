@@ -97,6 +97,7 @@ pub fn seen_gpu() -> Observed {
         }]),
         release: Some(RELEASE.into()),
         line: Some(Line::Proxmox),
+        nouveau_loaded: false,
         notes: vec![],
         calls: 0,
     }
