@@ -3,7 +3,12 @@
 //! container (its userspace must be the host module's version) instead of
 //! downloading it again inside the guest.
 
-pub const RUNFILE_DIR: &str = "/var/lib/phoenix/nvidia";
+///
+/// Not under /var/lib/phoenix: that is phx-apply's own state (its lock and
+/// backups), which it refuses to let any step write or push into a guest.
+/// A cache in the FHS sense: the file can be fetched again (and is verified
+/// again when it is).
+pub const RUNFILE_DIR: &str = "/var/cache/phoenix/nvidia";
 
 /// `RUNFILE_DIR/<the URL's file name>`.
 pub fn runfile_path(url: &str) -> String {
@@ -24,7 +29,7 @@ mod tests {
     fn the_runfile_is_kept_under_its_own_name() {
         assert_eq!(
             super::runfile_path("https://us.download.nvidia.com/XFree86/Linux-x86_64/580.76.05/NVIDIA-Linux-x86_64-580.76.05.run"),
-            "/var/lib/phoenix/nvidia/NVIDIA-Linux-x86_64-580.76.05.run"
+            "/var/cache/phoenix/nvidia/NVIDIA-Linux-x86_64-580.76.05.run"
         );
     }
 }

@@ -20,6 +20,7 @@ pub mod nfs_storages;
 pub mod node;
 pub mod order;
 pub mod pem;
+pub mod pkg;
 pub mod probe;
 pub mod props;
 pub mod registry;
