@@ -16,6 +16,7 @@ pub mod guest_conf;
 pub mod guest_storage;
 pub mod guests;
 pub mod ip_text;
+pub mod lspci;
 pub mod nfs_storages;
 pub mod node;
 pub mod order;

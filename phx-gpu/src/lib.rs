@@ -12,7 +12,6 @@
 pub mod cli;
 pub mod guard;
 pub mod headers;
-pub mod lspci;
 pub mod observe;
 pub mod render;
 pub mod steps;

@@ -7,8 +7,8 @@
 //! under the root.
 
 use crate::headers::{self, Line};
-use crate::lspci::{self, Device};
 use anyhow::anyhow;
+use phx_common::lspci::{self, Device};
 use phx_plan::fsutil::{read_optional, under_root};
 use std::path::Path;
 use std::process::{Command, Stdio};

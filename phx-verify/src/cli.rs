@@ -15,7 +15,7 @@ use std::path::PathBuf;
 /// each running trusted_ca container's certificate store holds the root
 /// (by SHA-256 fingerprint, read with `pct exec … cat`); with
 /// nvidia_driver.install, `nvidia-smi` on the host reports the configured
-/// driver version (a host whose `lspci -n` shows no NVIDIA device is
+/// driver version (a host whose `lspci -mm -n` shows no NVIDIA GPU is
 /// skipped), and so does each running container with a gpu_assignment
 /// (`pct exec … nvidia-smi`, the version its nvidia feature installs);
 /// each running vLLM server answers GET /v1/models on its engine port

@@ -39,22 +39,16 @@ fn judged(versions: &[&str], want: Option<&str>, what: &str) -> Result<String, S
     }
 }
 
-/// `lspci -n` lines of NVIDIA display controllers (vendor 10de, class 03xx).
+/// The NVIDIA GPUs `lspci -mm -n` shows (phx-gpu's reading of it).
 fn nvidia_devices() -> Result<usize, String> {
     let mut c = Command::new("lspci");
-    c.arg("-n");
+    c.args(["-mm", "-n"]);
     let ran = bounded(c, LIMIT)?;
     if ran.code != Some(0) {
-        return Err(format!("lspci -n failed: {}", ran.stderr.trim()));
+        return Err(format!("lspci -mm -n failed: {}", ran.stderr.trim()));
     }
-    Ok(ran
-        .stdout
-        .lines()
-        .filter(|l| {
-            let f: Vec<&str> = l.split_whitespace().collect();
-            f.len() >= 3 && f[1].starts_with("03") && f[2].starts_with("10de:")
-        })
-        .count())
+    let all = phx_common::lspci::parse(&ran.stdout);
+    Ok(phx_common::lspci::nvidia_gpus(&all).len())
 }
 
 fn host(inv: &Inventory) -> Check {
@@ -78,7 +72,7 @@ fn host(inv: &Inventory) -> Check {
                 Err(e) => e,
             };
             return match nvidia_devices() {
-                Ok(0) => Check::skipped(k, what, "no NVIDIA device on this host (lspci -n)"),
+                Ok(0) => Check::skipped(k, what, "no NVIDIA GPU on this host (lspci -mm -n)"),
                 Ok(_) => Check::failed(
                     k,
                     what,

@@ -2,8 +2,8 @@
 #![allow(dead_code)]
 
 use phx_apply::{apply, Report, Status};
+use phx_common::lspci::Device;
 use phx_gpu::headers::Line;
-use phx_gpu::lspci::Device;
 use phx_gpu::observe::{Gpus, Observed};
 use phx_gpu::{Driver, Options, Wanted};
 use phx_plan::Step;

@@ -6,7 +6,7 @@
 //! Ollama. A server that does not listen, a wrong model and a wrong driver
 //! each fail naming the container and the port or version.
 
-use phx_testkit::{copy_config, double, edit_json, upstream_dir, LXC};
+use phx_testkit::{copy_config, doubles_path, edit_json, upstream_dir, LXC};
 use std::path::Path;
 use std::process::Command;
 
@@ -20,10 +20,28 @@ fn write_exe(path: &Path, text: &str) {
     std::fs::set_permissions(path, p).unwrap();
 }
 
-/// nvidia-smi's `--query-gpu=driver_version --format=csv,noheader`: one
-/// line per GPU.
+/// A container's nvidia-smi answering `--query-gpu=driver_version
+/// --format=csv,noheader` (one line per GPU it sees).
 fn smi(version: &str) -> String {
     format!("#!/bin/sh\n[ \"$1\" = --query-gpu=driver_version ] && [ \"$2\" = --format=csv,noheader ] || exit 2\necho {version}\necho {version}\n")
+}
+
+/// What the lspci and nvidia-smi doubles read: an RTX 3090 (VGA and its
+/// audio function) and an H100 (3D controller), and the loaded driver.
+fn host_gpus(root: &Path, driver: Option<&str>) {
+    let d = root.join("doubles");
+    std::fs::create_dir_all(d.join("lspci")).unwrap();
+    std::fs::write(
+        d.join("lspci/devices"),
+        "01:00.0 \"0300\" \"10de\" \"2204\" -ra1 \"1458\" \"403b\"\n\
+         01:00.1 \"0403\" \"10de\" \"1aef\" -ra1 \"1458\" \"403b\"\n\
+         02:00.0 \"0302\" \"10de\" \"2330\" -ra1 \"10de\" \"16c1\"\n",
+    )
+    .unwrap();
+    if let Some(v) = driver {
+        std::fs::create_dir_all(d.join("nvidia")).unwrap();
+        std::fs::write(d.join("nvidia/driver_version"), format!("{v}\n")).unwrap();
+    }
 }
 
 /// Runs in a new network namespace: the guests' addresses on lo, the
@@ -68,13 +86,9 @@ fn drivers_and_model_servers_are_checked_and_each_failure_named() {
         d["lxc_configs"]["914"]["ports"] = serde_json::json!(["21434:11434"]);
     });
     let root = tempfile::tempdir().unwrap();
-    let bin = tempfile::tempdir().unwrap();
-    std::os::unix::fs::symlink(double("pct"), bin.path().join("pct")).unwrap();
-    write_exe(&bin.path().join("nvidia-smi"), &smi("580.76.05"));
-    let inherited = std::env::var_os("PATH").unwrap_or_default();
-    let mut dirs = vec![bin.path().to_path_buf()];
-    dirs.extend(std::env::split_paths(&inherited));
-    let path = std::env::join_paths(dirs).unwrap();
+    // The host: two GPUs, the driver phx-gpu's runfile installed.
+    host_gpus(root.path(), Some("580.76.05"));
+    let path = doubles_path(&["pct", "lspci", "nvidia-smi"]);
     let pct = |args: &[&str]| {
         let st = Command::new("pct")
             .args(args)
@@ -188,5 +202,53 @@ fn drivers_and_model_servers_are_checked_and_each_failure_named() {
     assert!(
         refused.contains("CT 914: connect to 10.0.0.155:11434: Connection refused"),
         "{refused}"
+    );
+}
+
+/// The host's driver alone (no namespace needed): a GPU without the driver
+/// fails with nvidia-smi's own words, a driver at another version fails
+/// naming both, a host without an NVIDIA GPU is skipped.
+#[test]
+fn the_host_driver_is_checked_where_lspci_shows_a_gpu() {
+    let cfg = copy_config(&upstream_dir());
+    let run = |root: &Path| {
+        let out = Command::new(assert_cmd::cargo::cargo_bin("phx-verify"))
+            .arg("--config-dir")
+            .arg(cfg.path())
+            .args(["--skip", "dns", "--skip", "ca", "--skip", "routes"])
+            .args(["--skip", "trust", "--skip", "flows", "--skip", "models"])
+            .env("PATH", doubles_path(&["pct", "lspci", "nvidia-smi"]))
+            .env("PHX_ROOT", root)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let host = stdout
+            .lines()
+            .find(|l| l.contains(" gpu    host driver: "))
+            .unwrap_or_else(|| panic!("{stdout}"))
+            .to_string();
+        (out.status.code(), host)
+    };
+    let bare = tempfile::tempdir().unwrap();
+    host_gpus(bare.path(), None);
+    let (_, host) = run(bare.path());
+    assert!(host.starts_with("FAIL "), "{host}");
+    assert!(
+        host.contains("nvidia-smi failed: NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver")
+            && host.ends_with("(driver 580.76.05 configured: phoenix-cli setup gpu, then reboot)"),
+        "{host}"
+    );
+    let old = tempfile::tempdir().unwrap();
+    host_gpus(old.path(), Some("575.64.03"));
+    let (_, host) = run(old.path());
+    assert!(
+        host.ends_with("nvidia-smi on the host reports driver 575.64.03; 580.76.05 is configured"),
+        "{host}"
+    );
+    let none = tempfile::tempdir().unwrap();
+    let (_, host) = run(none.path());
+    assert!(
+        host.starts_with("skip ") && host.ends_with("no NVIDIA GPU on this host (lspci -mm -n)"),
+        "{host}"
     );
 }
