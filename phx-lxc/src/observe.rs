@@ -43,6 +43,9 @@ pub struct Sources {
     /// at its mount point), when zfs_volumes names repeat: pct
     /// never reuses their numbers (crate::one_volume).
     pub on_storage: crate::one_volume::OnStorage,
+    /// The node's NVIDIA device nodes, read when a container has a
+    /// `gpu_assignment` (crate::gpu).
+    pub gpu_nodes: crate::gpu::HostNodes,
 }
 
 pub type Observed = guests::Observed<Sources>;
@@ -131,6 +134,9 @@ pub fn observe(
     o.own.kinds = kinds;
     if !crate::one_volume::names(inv).is_empty() {
         o.own.on_storage = volumes_on(&dirs, state_root)?;
+    }
+    if inv.lxcs.values().any(|c| !c.gpus.is_empty()) {
+        o.own.gpu_nodes = crate::gpu::HostNodes::observe(state_root)?;
     }
     for c in inv.lxcs.values() {
         if let Some(t) = phx_common::fetch::fetched_template(&inv.host, c).and_then(|t| t.path()) {
