@@ -69,7 +69,7 @@ pub enum Verb {
     /// Print the JSON Schema of a configuration file (phx-schema), for editors: hypervisor, lxc or vm
     #[command(disable_help_flag = true)]
     Schema(PassArgs),
-    /// Check the live estate, read-only (phx-verify): DNS answers, the CA's health, every route's certificate, the root in trusting guests, declared flows; exit 1 naming each failure
+    /// Check the live estate, read-only (phx-verify): DNS answers, the CA's health, every route's certificate, the root in trusting guests, declared flows, GPU drivers and model servers; exit 1 naming each failure
     #[command(disable_help_flag = true)]
     Verify(PassArgs),
     /// Phoenix files from the original system's (phx-migrate --from-original DIR OUT), each addition listed with its source

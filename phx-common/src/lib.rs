@@ -11,6 +11,7 @@ pub mod fast_hash;
 pub mod fetch;
 pub mod firewall;
 pub mod flows;
+pub mod gpu;
 pub mod guest_conf;
 pub mod guest_storage;
 pub mod guests;
