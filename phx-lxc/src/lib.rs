@@ -49,7 +49,9 @@ pub fn plan_into<S: StepSink>(
     plan: S,
 ) -> Result<Planned<S>, Problems> {
     let mut problems = check(inv, seen);
-    let golden = golden::Golden::of(inv).map_err(|p| problems.extend(p)).ok();
+    let golden = golden::Golden::of(inv, |p| seen.own.host_files.contains(p))
+        .map_err(|p| problems.extend(p))
+        .ok();
     guests::refuse(problems)?;
     let golden = golden.expect("no problem was found");
     let mut warnings = golden.warnings.clone();

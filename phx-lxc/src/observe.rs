@@ -46,6 +46,9 @@ pub struct Sources {
     /// The node's NVIDIA device nodes, read when a container has a
     /// `gpu_assignment` (crate::gpu).
     pub gpu_nodes: crate::gpu::HostNodes,
+    /// The NVIDIA runfiles of the inventory the host keeps
+    /// (phx_common::gpu::runfile_path), pushed into a golden template.
+    pub host_files: HashSet<String>,
 }
 
 pub type Observed = guests::Observed<Sources>;
@@ -139,6 +142,12 @@ pub fn observe(
         o.own.gpu_nodes = crate::gpu::HostNodes::observe(state_root)?;
     }
     for c in inv.lxcs.values() {
+        if let Some(url) = inv.nvidia_for(c).runfile_url {
+            let p = phx_common::gpu::runfile_path(url);
+            if under_root(state_root, &p).is_file() {
+                o.own.host_files.insert(p);
+            }
+        }
         if let Some(t) = phx_common::fetch::fetched_template(&inv.host, c).and_then(|t| t.path()) {
             if under_root(state_root, &t).is_file() {
                 o.own.templates.insert(t);

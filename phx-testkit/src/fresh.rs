@@ -124,6 +124,8 @@ fn guest_doubles_in(fs: &Path) {
         ("mount", "usr/local/share/doubles"),
         ("umount", "usr/local/share/doubles"),
         ("mountpoint", "usr/local/share/doubles"),
+        ("nvidia-runfile", "usr/local/share/doubles"),
+        ("nvidia-smi", "usr/local/share/doubles"),
     ] {
         std::fs::create_dir_all(fs.join(dir)).unwrap();
         std::fs::copy(guest_double(double), fs.join(dir).join(double)).unwrap();
@@ -187,3 +189,12 @@ pub const VM_AGENT_ARGS: [&str; 6] = [
     "--cicustom",
     "vendor=local:snippets/phoenix-vendor.yaml",
 ];
+
+/// The host's copy of the NVIDIA runfile of `url` (phx_common::gpu::runfile_path,
+/// where phx-gpu keeps it) under `root`: the runfile double, pushed into
+/// containers instead of fetched there.
+pub fn host_runfile(root: &Path, url: &str) {
+    let p = root.join(phx_common::gpu::runfile_path(url).trim_start_matches('/'));
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::copy(guest_double("nvidia-runfile"), &p).unwrap();
+}

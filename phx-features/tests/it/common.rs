@@ -119,7 +119,7 @@ pub fn config_with(dir: &Path, edit: impl FnOnce(&mut Value)) -> tempfile::TempD
 }
 
 pub fn plan(dir: &Path) -> Vec<Step> {
-    let out = phx_features::build(&load_dir(dir)).unwrap_or_else(|p| panic!("{p}"));
+    let out = phx_features::build(&load_dir(dir), std::path::Path::new("/nonexistent")).unwrap_or_else(|p| panic!("{p}"));
     out.plan.steps
 }
 
