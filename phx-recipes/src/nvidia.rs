@@ -39,8 +39,10 @@ pub const RUNFILE_FLAGS: [&str; 6] = [
     "--no-nvidia-modprobe",
     "--no-dkms",
 ];
-/// The CUDA repository's key, kept armored.
-pub const CUDA_KEY: &str = "/usr/share/keyrings/cuda-archive-keyring.asc";
+/// The CUDA repository's key, kept armored, where apt's documentation puts
+/// keys the administrator adds (/usr/share/keyrings, the original's, is
+/// for keys packages ship; Docker's is in /etc/apt/keyrings too).
+pub const CUDA_KEY: &str = "/etc/apt/keyrings/cuda-archive-keyring.asc";
 /// Its file name in the repository (the original's `3bf863cc.pub`).
 const CUDA_KEY_NAME: &str = "3bf863cc.pub";
 pub const CUDA_LIST: &str = "/etc/apt/sources.list.d/cuda.list";
@@ -65,7 +67,7 @@ Pin-Priority: 600
 pub const PACKAGES: [&str; 2] = ["ca-certificates", "curl"];
 
 /// NVIDIA's container toolkit repository (its documented install).
-pub const TOOLKIT_KEY: &str = "/usr/share/keyrings/nvidia-container-toolkit-keyring.asc";
+pub const TOOLKIT_KEY: &str = "/etc/apt/keyrings/nvidia-container-toolkit-keyring.asc";
 const TOOLKIT_KEY_URL: &str = "https://nvidia.github.io/libnvidia-container/gpgkey";
 pub const TOOLKIT_LIST: &str = "/etc/apt/sources.list.d/nvidia-container-toolkit.list";
 pub const TOOLKIT_PACKAGE: &str = "nvidia-container-toolkit";
