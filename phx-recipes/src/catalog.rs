@@ -65,7 +65,13 @@ mod tests {
             .collect();
         assert_eq!(
             recipes,
-            ["base_setup", "docker", "nvidia", "portainer", "python_api_service"]
+            [
+                "base_setup",
+                "docker",
+                "nvidia",
+                "portainer",
+                "python_api_service"
+            ]
         );
         for f in phx_common::config::parse::tokens::FEATURES {
             if let Kind::Recipe(r) = kind(f) {

@@ -296,7 +296,10 @@ fn runfile(plan: &mut impl StepSink, prefix: &str, ct: Guest, s: &Setup, from: &
                 s.runfile_url,
                 &tmp,
             ]),
-            format!("fetched inside the guest from {} (the host keeps no copy)", s.runfile_url),
+            format!(
+                "fetched inside the guest from {} (the host keeps no copy)",
+                s.runfile_url
+            ),
         ),
     };
     guest::command(
@@ -333,7 +336,14 @@ fn cuda(plan: &mut impl StepSink, prefix: &str, ct: Guest, repo: &str, pkg: &str
         Some(argv(&["test", "-s", CUDA_KEY])),
         "fetch the CUDA repository's signing key",
     );
-    guest::file(plan, &format!("{prefix}-cuda-pin"), ct, CUDA_PIN, PIN.to_string(), &[]);
+    guest::file(
+        plan,
+        &format!("{prefix}-cuda-pin"),
+        ct,
+        CUDA_PIN,
+        PIN.to_string(),
+        &[],
+    );
     guest::file(
         plan,
         &format!("{prefix}-cuda-source"),
@@ -369,7 +379,14 @@ pub fn container_toolkit(plan: &mut impl StepSink, prefix: &str, ct: Guest, unpr
         plan,
         &format!("{prefix}-toolkit-key"),
         ct,
-        argv(&["curl", "-fsSL", "--create-dirs", "-o", TOOLKIT_KEY, TOOLKIT_KEY_URL]),
+        argv(&[
+            "curl",
+            "-fsSL",
+            "--create-dirs",
+            "-o",
+            TOOLKIT_KEY,
+            TOOLKIT_KEY_URL,
+        ]),
         Some(argv(&["test", "-s", TOOLKIT_KEY])),
         "fetch the NVIDIA container toolkit repository's signing key",
     );

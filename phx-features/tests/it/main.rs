@@ -6,6 +6,7 @@
 
 mod apply;
 mod common;
+mod nvidia;
 mod plan;
 mod real_root;
 mod recipes;

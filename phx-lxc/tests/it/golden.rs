@@ -76,7 +76,9 @@ fn a_template_gets_its_features_before_its_snapshot_and_clones_start_from_it() {
     assert!(dpkg_status(root, 901).contains("Package: cuda-toolkit-12-8\n"));
     let glog = std::fs::read_to_string(ct.join("var/log/phx-doubles.log")).unwrap();
     assert!(
-        glog.contains("nvidia-runfile NVIDIA-Linux-x86_64-580.76.05.run --silent --no-kernel-module"),
+        glog.contains(
+            "nvidia-runfile NVIDIA-Linux-x86_64-580.76.05.run --silent --no-kernel-module"
+        ),
         "{glog}"
     );
 
