@@ -9,5 +9,6 @@ mod common;
 mod nvidia;
 mod plan;
 mod real_root;
+mod real_root_nvidia;
 mod recipes;
 mod vms;
