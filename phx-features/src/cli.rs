@@ -46,8 +46,33 @@ use phx_common::cli::{InputArgs, RenderArgs};
 ///     so is a role on a container without the feature. A VM's
 ///     portainer_role alone asks for it ("primary" = server, "agent").
 ///   - step_ca, traefik, trusted_ca: phx-ca provides them.
-///   - nvidia, vllm, ollama: not yet handled; a warning names each with its
-///     containers (and one with its VMs).
+///   - nvidia (containers): the driver's userspace of the version
+///     nvidia_driver_version gives (the entry's, else the LXC file's top,
+///     else the hypervisor's nvidia_driver.version), from its runfile
+///     (nvidia_runfile_url, same fallbacks) run with --silent
+///     --no-kernel-module --no-x-check --no-nouveau-check
+///     --no-nvidia-modprobe --no-dkms: pushed with `pct push` when the host
+///     keeps it (/var/lib/phoenix/nvidia/<file name>, under --state-root),
+///     else fetched inside the guest; removed after. Then NVIDIA's CUDA apt
+///     repository (nvidia_repo_url; key fetched into
+///     /etc/apt/keyrings/cuda-archive-keyring.asc, the source signed-by it,
+///     NVIDIA's pin file at /etc/apt/preferences.d/cuda-repository-pin-600)
+///     and cuda-toolkit-<major>-<minor> of nvidia_driver.cuda_version (no
+///     repository or CUDA version: a warning, no toolkit). The userspace's
+///     guard is the driver version nvidia-smi reports inside the guest. A
+///     version other than the host's nvidia_driver.version (when
+///     nvidia_driver.install) refuses the plan: the userspace must match
+///     the host's module. With docker too: NVIDIA's container toolkit
+///     repository and nvidia-container-toolkit, "default-runtime": "nvidia"
+///     and runtimes.nvidia merged into /etc/docker/daemon.json (other keys
+///     kept; Docker restarted only when it changed), in an unprivileged
+///     container `no-cgroups = true` in
+///     /etc/nvidia-container-runtime/config.toml. docker with a
+///     gpu_assignment on a container without nvidia on itself or a clone
+///     ancestor refuses the plan. On a VM, nvidia is not yet handled (a GPU
+///     reaches a VM by VFIO passthrough): a warning names its VMs.
+///   - vllm, ollama: not yet handled; a warning names each with its
+///     containers.
 ///
 /// volumes (VMs): NFS shares {type "nfs", server, path, mount_point}:
 /// nfs-common installed, the mount point made, one /etc/fstab line each,

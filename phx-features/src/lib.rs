@@ -26,8 +26,12 @@ pub struct Output {
 /// a golden template's is phx-lxc's, before its snapshot, and a VM
 /// template's phx-vm's, before `qm template`. `Err` holds
 /// every problem, and then nothing is planned.
-pub fn build(inv: &Inventory) -> Result<Output, Problems> {
-    let sel = phx_recipes::select(inv, |_| true)?;
+///
+/// `state_root`: where the host's files are; the only thing read there is
+/// whether the host keeps a container's NVIDIA runfile (pushed, then).
+pub fn build(inv: &Inventory, state_root: &std::path::Path) -> Result<Output, Problems> {
+    let mut sel = phx_recipes::select(inv, |_| true)?;
+    phx_recipes::nvidia::on_host(&mut sel, phx_recipes::nvidia::host_file(state_root));
     let mut warnings = sel.warnings.clone();
     warnings.extend(sel.summary_warnings(inv));
     let mut notes = sel.notes.clone();

@@ -1,6 +1,7 @@
 //! phx-features under the tool contract (phx_common::tool): it reads
-//! nothing of the machine while planning (its guards read the guests when
-//! the steps run), plans and renders.
+//! nothing of the machine while planning but whether the host keeps an
+//! NVIDIA runfile (its guards read the guests when the steps run), plans
+//! and renders.
 
 use crate::cli::{Cli, Cmd};
 use crate::TOOL;
@@ -9,11 +10,12 @@ use phx_common::tool::{Planned, Rendered, Route, Summary, Tool};
 use phx_common::Inventory;
 use phx_plan::PlanWriter;
 use std::convert::Infallible;
+use std::path::{Path, PathBuf};
 
 pub struct Features;
 
-fn build(inv: &Inventory) -> Result<(crate::Output, Summary), Failure> {
-    let mut out = crate::build(inv).map_err(Failure::Invalid)?;
+fn build(inv: &Inventory, state_root: &Path) -> Result<(crate::Output, Summary), Failure> {
+    let mut out = crate::build(inv, state_root).map_err(Failure::Invalid)?;
     let summary = Summary {
         warnings: std::mem::take(&mut out.warnings),
         notes: std::mem::take(&mut out.notes),
@@ -26,7 +28,8 @@ impl Tool for Features {
     const NAME: &'static str = TOOL;
     type Cli = Cli;
     type Options = ();
-    type Observed = ();
+    /// The state root.
+    type Observed = PathBuf;
     type Extra = Infallible;
 
     fn route(cli: Cli) -> Route<(), Infallible> {
@@ -40,22 +43,22 @@ impl Tool for Features {
         }
     }
 
-    fn observe(_inv: &Inventory, _input: &InputArgs) -> Result<(), Failure> {
-        Ok(())
+    fn observe(_inv: &Inventory, input: &InputArgs) -> Result<PathBuf, Failure> {
+        Ok(input.state_root.clone())
     }
 
     fn plan(
         inv: &Inventory,
-        _seen: &(),
+        root: &PathBuf,
         _options: (),
         sink: PlanWriter,
     ) -> Result<Planned, Failure> {
-        let (out, summary) = build(inv)?;
+        let (out, summary) = build(inv, root)?;
         Ok(Planned::whole(out.plan, sink, summary))
     }
 
-    fn render(inv: &Inventory, _input: &InputArgs) -> Result<Rendered, Failure> {
-        let (out, summary) = build(inv)?;
+    fn render(inv: &Inventory, input: &InputArgs) -> Result<Rendered, Failure> {
+        let (out, summary) = build(inv, &input.state_root)?;
         let files = crate::render(&out);
         Ok(Rendered { files, summary })
     }

@@ -23,15 +23,26 @@ use phx_common::cli::{GuestFlags, InputArgs, RenderArgs};
 ///     mounts (zfs_volumes, mount_points, and a bind mount of each
 ///     shared_volumes entry that names the container; matched by container
 ///     path, new ones at the lowest free mpN, none ever dropped or renumbered);
-///   - raw LXC lines pct cannot set (lxc_options, apparmor_profile, NVIDIA
-///     passthrough for gpu_assignment): a new container gets them added to its
-///     conf's main section; an existing conf is rewritten (a `file` step,
-///     before its pct calls) with only those lines edited. Lines Phoenix owns
-///     are exactly the entry's: every /dev/nvidia* mount entry and NVIDIA
-///     cgroup rule (a container has exactly its gpu_assignment's GPUs; a
-///     clone's inherited others are removed before it starts) and every line
-///     of a key the entry names; a single-valued key keeps its place. Lines
-///     of keys the entry never names are kept and reported;
+///   - gpu_assignment: a `devN` entry (in the same `pct set`) for each of
+///     the node's device nodes the GPUs need: /dev/nvidia<N> per GPU,
+///     nvidiactl, nvidia-uvm, and nvidia-uvm-tools, nvidia-modeset and
+///     /dev/nvidia-caps/* when the node has them, each with the node's mode
+///     (pve-container gives each its real major:minor at every start; no
+///     fixed majors). Entries of /dev/nvidia* paths are Phoenix's: a
+///     container has exactly its GPUs' (a clone's inherited others are
+///     deleted before it starts; a running container's changes wait for its
+///     restart); other devN entries are the operator's. When the node lacks
+///     a needed node (driver not installed, reboot pending) each such
+///     container gets a warning naming it, and its devices are left as they
+///     are;
+///   - raw LXC lines pct cannot set (lxc_options, apparmor_profile): a new
+///     container gets them added to its conf's main section; an existing
+///     conf is rewritten (a `file` step, before its pct calls) with only
+///     those lines edited. Lines Phoenix owns are exactly the entry's: every
+///     line of a key the entry names, and the raw NVIDIA passthrough lines
+///     earlier versions wrote (/dev/nvidia* mount entries, cgroup rules of
+///     majors 195/234/509), which are removed; a single-valued key keeps its
+///     place. Lines of keys the entry never names are kept and reported;
 ///   - rootfs/volumes grow with `pct resize` (never shrink);
 ///   - a golden template (template_snapshot_name) without its snapshot is
 ///     started, its features and application_script installed inside it

@@ -7,32 +7,6 @@ use phx_common::config::Guest;
 use phx_common::ip_text;
 use std::collections::BTreeMap;
 
-/// Device cgroup rules for NVIDIA passthrough: 195 is the fixed major of
-/// /dev/nvidia* and nvidiactl; 234 (nvidia-uvm) and 509 (nvidia-caps) are the
-/// majors the original scripts used — dynamic majors, check `ls -l /dev/nvidia*`.
-pub const NVIDIA_CGROUP_RULES: [&str; 3] = [
-    "lxc.cgroup2.devices.allow: c 195:* rwm",
-    "lxc.cgroup2.devices.allow: c 234:* rwm",
-    "lxc.cgroup2.devices.allow: c 509:* rwm",
-];
-/// The raw lines NVIDIA passthrough consists of, in every container of the
-/// file: Phoenix owns them, so a container has exactly the GPUs its
-/// `gpu_assignment` names (a clone's inherited `/dev/nvidia1` is removed).
-/// Prefixes of normalised `key: value` lines.
-pub const GPU_OWNED_PREFIXES: [&str; 4] = [
-    "lxc.mount.entry: /dev/nvidia",
-    "lxc.cgroup2.devices.allow: c 195:",
-    "lxc.cgroup2.devices.allow: c 234:",
-    "lxc.cgroup2.devices.allow: c 509:",
-];
-/// Device nodes every NVIDIA container needs besides its `/dev/nvidiaN`.
-const NVIDIA_SHARED_NODES: [&str; 4] = [
-    "nvidiactl",
-    "nvidia-modeset",
-    "nvidia-uvm",
-    "nvidia-uvm-tools",
-];
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
     /// `<storage>:<GiB>` allocates a new volume; `name` is its
@@ -89,10 +63,13 @@ pub struct Desired {
     /// Raw lines for the conf's main section, `lxc.key: value`.
     pub raw: Vec<String>,
     /// Prefixes of the raw lines Phoenix owns in this conf: every line of a
-    /// key the entry names (`lxc_options`, `apparmor_profile`), and the NVIDIA
-    /// passthrough lines. Owned lines not in `raw` are removed; other raw
-    /// lines are the operator's and stay.
+    /// key the entry names (`lxc_options`, `apparmor_profile`), and the raw
+    /// NVIDIA passthrough lines of earlier versions. Owned lines not in `raw`
+    /// are removed; other raw lines are the operator's and stay.
     pub owned: Vec<String>,
+    /// `gpu_assignment`: its `devN` entries depend on the node's device
+    /// nodes (crate::gpu), so the planner makes them.
+    pub gpus: Vec<u32>,
 }
 
 impl Desired {
@@ -127,24 +104,6 @@ pub fn net0(c: &Lxc) -> Option<BTreeMap<String, String>> {
         m.insert("firewall".to_string(), "1".to_string());
     }
     Some(m)
-}
-
-/// NVIDIA passthrough lines for the assigned GPUs (none when unassigned).
-pub fn gpu_lines(gpus: &[u32]) -> Vec<String> {
-    if gpus.is_empty() {
-        return Vec::new();
-    }
-    let mut out: Vec<String> = NVIDIA_CGROUP_RULES.iter().map(|s| s.to_string()).collect();
-    let entry = |node: &str| {
-        format!("lxc.mount.entry: /dev/{node} dev/{node} none bind,optional,create=file")
-    };
-    out.extend(gpus.iter().map(|g| entry(&format!("nvidia{g}"))));
-    out.extend(NVIDIA_SHARED_NODES.iter().map(|n| entry(n)));
-    out.push(
-        "lxc.mount.entry: /dev/nvidia-caps dev/nvidia-caps none bind,optional,create=dir"
-            .to_string(),
-    );
-    out
 }
 
 pub fn desired(c: &Lxc, host: &Host) -> Desired {
@@ -239,12 +198,13 @@ pub fn desired(c: &Lxc, host: &Host) -> Desired {
             raw.push(l);
         }
     }
-    owned.extend(GPU_OWNED_PREFIXES.iter().map(|p| p.to_string()));
-    for l in gpu_lines(&c.gpus) {
-        if !raw.contains(&l) {
-            raw.push(l);
-        }
-    }
+    // The raw passthrough lines earlier versions wrote: owned, none wanted
+    // (the GPUs are `devN` entries now: crate::gpu).
+    owned.extend(
+        crate::gpu::LEGACY_OWNED_PREFIXES
+            .iter()
+            .map(|p| p.to_string()),
+    );
     Desired {
         ctid: c.id,
         keys,
@@ -257,6 +217,7 @@ pub fn desired(c: &Lxc, host: &Host) -> Desired {
         mounts,
         raw,
         owned,
+        gpus: c.gpus.clone(),
     }
 }
 

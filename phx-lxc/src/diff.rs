@@ -27,6 +27,8 @@ pub(crate) struct Final {
     /// Raw lines of the main section (`key: value`), what a snapshot taken
     /// after this plan's steps carries.
     pub raw: Vec<String>,
+    /// `devN` entries (index → value), what a clone inherits.
+    pub devs: BTreeMap<u32, String>,
 }
 
 /// `pct set` keys and values, in the order they are passed.
@@ -97,6 +99,7 @@ pub(crate) fn existing(
             BTreeMap::new()
         },
         raw: conf.raw.clone(),
+        devs: crate::gpu::current(conf),
     };
     for (p, (n, _)) in &by_path {
         fin.mounts.insert(*n, p.clone());

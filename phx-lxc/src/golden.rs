@@ -27,8 +27,11 @@ pub(crate) struct Golden<'a> {
 impl<'a> Golden<'a> {
     /// The templates' selection (phx_recipes::select over them): their
     /// problems refuse the plan, as phx-features' would.
-    pub fn of(inv: &'a Inventory) -> Result<Self, Problems> {
-        let sel = phx_recipes::select(inv, phx_recipes::golden)?;
+    /// `host_file`: whether a host path is a file (the state root's), for
+    /// the NVIDIA runfile the host keeps (phx_recipes::nvidia::on_host).
+    pub fn of(inv: &'a Inventory, host_file: impl Fn(&str) -> bool) -> Result<Self, Problems> {
+        let mut sel = phx_recipes::select(inv, phx_recipes::golden)?;
+        phx_recipes::nvidia::on_host(&mut sel, host_file);
         let mut missing: FastMap<u32, Vec<_>> = FastMap::default();
         for (f, (why, ids)) in &sel.not_yet {
             for id in ids {

@@ -12,6 +12,7 @@ pub mod conf;
 pub mod desired;
 mod diff;
 pub mod golden;
+pub mod gpu;
 pub mod observe;
 mod one_volume;
 mod planner;
@@ -48,10 +49,13 @@ pub fn plan_into<S: StepSink>(
     plan: S,
 ) -> Result<Planned<S>, Problems> {
     let mut problems = check(inv, seen);
-    let golden = golden::Golden::of(inv).map_err(|p| problems.extend(p)).ok();
+    let golden = golden::Golden::of(inv, |p| seen.own.host_files.contains(p))
+        .map_err(|p| problems.extend(p))
+        .ok();
     guests::refuse(problems)?;
     let golden = golden.expect("no problem was found");
-    let warnings = golden.warnings.clone();
+    let mut warnings = golden.warnings.clone();
+    warnings.extend(gpu_warnings(inv, seen));
     let order = GuestOrder::of(inv, |id| inv.lxcs.contains_key(&id));
     let ids = order.ids.clone();
     Ok(ahead::desired_ahead(inv, &ids, |desired| {
@@ -62,4 +66,16 @@ pub fn plan_into<S: StepSink>(
         planned.warnings = warnings;
         planned
     }))
+}
+
+/// A warning for each container whose GPUs need device nodes this node
+/// lacks (crate::gpu): its devices are not planned.
+fn gpu_warnings(inv: &Inventory, seen: &Observed) -> Vec<String> {
+    inv.lxcs
+        .values()
+        .filter_map(|c| {
+            let missing = gpu::wanted(&c.gpus, &seen.own.gpu_nodes).err()?;
+            Some(gpu::missing_warning(c.id, &missing))
+        })
+        .collect()
 }

@@ -43,6 +43,12 @@ pub struct Sources {
     /// at its mount point), when zfs_volumes names repeat: pct
     /// never reuses their numbers (crate::one_volume).
     pub on_storage: crate::one_volume::OnStorage,
+    /// The node's NVIDIA device nodes, read when a container has a
+    /// `gpu_assignment` (crate::gpu).
+    pub gpu_nodes: crate::gpu::HostNodes,
+    /// The NVIDIA runfiles of the inventory the host keeps
+    /// (phx_common::gpu::runfile_path), pushed into a golden template.
+    pub host_files: HashSet<String>,
 }
 
 pub type Observed = guests::Observed<Sources>;
@@ -132,7 +138,16 @@ pub fn observe(
     if !crate::one_volume::names(inv).is_empty() {
         o.own.on_storage = volumes_on(&dirs, state_root)?;
     }
+    if inv.lxcs.values().any(|c| !c.gpus.is_empty()) {
+        o.own.gpu_nodes = crate::gpu::HostNodes::observe(state_root)?;
+    }
     for c in inv.lxcs.values() {
+        if let Some(url) = inv.nvidia_for(c).runfile_url {
+            let p = phx_common::gpu::runfile_path(url);
+            if under_root(state_root, &p).is_file() {
+                o.own.host_files.insert(p);
+            }
+        }
         if let Some(t) = phx_common::fetch::fetched_template(&inv.host, c).and_then(|t| t.path()) {
             if under_root(state_root, &t).is_file() {
                 o.own.templates.insert(t);

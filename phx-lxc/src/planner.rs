@@ -218,6 +218,7 @@ impl<'a, S: StepSink> Planner<'a, S> {
             volumes: [("rootfs".to_string(), d.rootfs_storage.clone())].into(),
             mount_bytes: Default::default(),
             raw: Vec::new(),
+            devs: Default::default(),
         };
         for (n, m) in d.mounts.iter().enumerate() {
             argv.push(format!("--mp{n}"));
@@ -288,6 +289,25 @@ impl<'a, S: StepSink> Planner<'a, S> {
             stray.join(" | "),
             conf_path(ctid)
         ));
+    }
+
+    /// Its GPUs' `devN` entries (crate::gpu), set and deleted in its one
+    /// `pct set`. Nothing when this node lacks the device nodes (plan_into
+    /// warned). New entries are hotplugged into a running container;
+    /// changed and deleted ones wait for its next start.
+    fn gpu_devices(&mut self, g: &mut Guest, set: &mut SetKeys, fin: &mut Final) {
+        let Ok(want) = crate::gpu::wanted(&g.d.gpus, &self.seen.own.gpu_nodes) else {
+            return;
+        };
+        let r = crate::gpu::reconcile(&fin.devs, &want);
+        if g.running && g.existing.is_some() && (r.set.len() > r.added || !r.delete.is_empty()) {
+            g.needs_restart.push("GPU device entries".to_string());
+        }
+        set.extend(r.set);
+        if !r.delete.is_empty() {
+            set.push(("delete".to_string(), r.delete.join(",")));
+        }
+        fin.devs = r.devs;
     }
 
     /// One `pct set` with every key that differs.
@@ -408,10 +428,11 @@ impl<S: StepSink> GuestPlanner for Planner<'_, S> {
             inherited: Vec::new(),
             alloc: owns.then(|| Alloc::new(ctid, &seen.own.kinds, existing, &seen.own.on_storage)),
         };
-        let (set, mut fin) = match g.existing {
+        let (mut set, mut fin) = match g.existing {
             Some(conf) => self.diff_existing(&mut g, conf),
             None => self.make(&mut g),
         };
+        self.gpu_devices(&mut g, &mut set, &mut fin);
         self.one_volume_notes(&g, &set, &mounted);
         self.record_owned(&mut g, &set, &fin);
         if let Some(raw) = self.edit_raw_lines(&mut g) {

@@ -257,47 +257,48 @@ mod tests {
     }
 
     fn gpu_owned() -> Vec<String> {
-        crate::desired::GPU_OWNED_PREFIXES
+        crate::gpu::LEGACY_OWNED_PREFIXES
             .iter()
             .map(|p| p.to_string())
             .collect()
     }
 
+    /// The raw passthrough lines phx-lxc wrote before `devN` entries, for
+    /// GPUs 0 and 1.
+    const LEGACY: &str = "lxc.cgroup2.devices.allow: c 195:* rwm
+lxc.cgroup2.devices.allow: c 234:* rwm
+lxc.cgroup2.devices.allow: c 509:* rwm
+lxc.mount.entry: /dev/nvidia0 dev/nvidia0 none bind,optional,create=file
+lxc.mount.entry: /dev/nvidia1 dev/nvidia1 none bind,optional,create=file
+lxc.mount.entry: /dev/nvidiactl dev/nvidiactl none bind,optional,create=file
+lxc.mount.entry: /dev/nvidia-modeset dev/nvidia-modeset none bind,optional,create=file
+lxc.mount.entry: /dev/nvidia-uvm dev/nvidia-uvm none bind,optional,create=file
+lxc.mount.entry: /dev/nvidia-uvm-tools dev/nvidia-uvm-tools none bind,optional,create=file
+lxc.mount.entry: /dev/nvidia-caps dev/nvidia-caps none bind,optional,create=dir
+";
+
     #[test]
-    fn a_container_has_exactly_its_gpus_and_keeps_the_operators_lines() {
-        // What CT 911 (GPU 0) inherits from CT 901 (GPUs 0 and 1), plus two
-        // lines an operator added for keys the entry does not name.
+    fn the_legacy_passthrough_lines_go_and_the_operators_stay() {
         let mut conf = String::from("hostname: x\n");
-        for l in crate::desired::gpu_lines(&[0, 1]) {
-            conf.push_str(&l);
-            conf.push('\n');
-        }
+        conf.push_str(LEGACY);
         conf.push_str("lxc.mount.entry: /srv/media srv/media none bind\nlxc.cgroup2.devices.allow: c 10:200 rwm\n");
         let snap = "\n[golden]\nlxc.mount.entry: /dev/nvidia1 dev/nvidia1 none bind,optional,create=file\n";
         conf.push_str(snap);
-        let want = crate::desired::gpu_lines(&[0]);
-        let e = edit(&conf, &want, &gpu_owned());
+        let e = edit(&conf, &[], &gpu_owned());
+        assert_eq!(e.removed.len(), LEGACY.lines().count(), "{:?}", e.removed);
         assert_eq!(
-            e.removed,
-            w(&["lxc.mount.entry: /dev/nvidia1 dev/nvidia1 none bind,optional,create=file"])
+            e.text,
+            format!("hostname: x\nlxc.mount.entry: /srv/media srv/media none bind\nlxc.cgroup2.devices.allow: c 10:200 rwm\n{snap}"),
+            "the operator's lines and the snapshot's own stay"
         );
-        assert_eq!(e.changes, 1);
-        assert!(e.text.ends_with(snap), "the snapshot keeps its own lines");
         assert_eq!(
             e.stray,
             w(&[
                 "lxc.mount.entry: /srv/media srv/media none bind",
                 "lxc.cgroup2.devices.allow: c 10:200 rwm"
             ]),
-            "the operator's lines stay"
         );
-        assert_eq!(edit(&e.text, &want, &gpu_owned()).changes, 0, "stable");
-        // gpu_assignment "none": every passthrough line goes, the operator's stay.
-        let none = edit(&e.text, &[], &gpu_owned());
-        assert_eq!(
-            none.text,
-            format!("hostname: x\nlxc.mount.entry: /srv/media srv/media none bind\nlxc.cgroup2.devices.allow: c 10:200 rwm\n{snap}")
-        );
+        assert_eq!(edit(&e.text, &[], &gpu_owned()).changes, 0, "stable");
     }
 
     #[test]

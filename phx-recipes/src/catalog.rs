@@ -9,6 +9,9 @@ pub enum Recipe {
     Docker,
     PythonApiService,
     Portainer,
+    /// A container's; on a VM it stays "not yet" (GPU passthrough to a VM
+    /// is VFIO: vm.rs).
+    Nvidia,
 }
 
 impl Recipe {
@@ -18,6 +21,7 @@ impl Recipe {
             Recipe::Docker => "docker",
             Recipe::PythonApiService => "python_api_service",
             Recipe::Portainer => "portainer",
+            Recipe::Nvidia => "nvidia",
         }
     }
 }
@@ -31,6 +35,9 @@ pub enum Kind {
     NotYet(&'static str),
 }
 
+/// Why the rest of the GPU stack is not installed yet.
+pub const GPU_STACK: &str = "the GPU stack comes with issue 27";
+
 pub fn kind(feature: &str) -> Kind {
     match feature {
         "base_setup" => Kind::Recipe(Recipe::BaseSetup),
@@ -38,7 +45,8 @@ pub fn kind(feature: &str) -> Kind {
         "python_api_service" => Kind::Recipe(Recipe::PythonApiService),
         "portainer" => Kind::Recipe(Recipe::Portainer),
         "step_ca" | "traefik" | "trusted_ca" => Kind::ByCa,
-        "nvidia" | "vllm" | "ollama" => Kind::NotYet("the GPU stack comes with issue 27"),
+        "nvidia" => Kind::Recipe(Recipe::Nvidia),
+        "vllm" | "ollama" => Kind::NotYet(GPU_STACK),
         // A name the loader accepts and no arm above knows (a new one).
         _ => Kind::NotYet("its recipe is not written yet"),
     }
@@ -49,7 +57,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_feature_the_loader_accepts_has_a_kind_and_four_are_recipes() {
+    fn every_feature_the_loader_accepts_has_a_kind_and_five_are_recipes() {
         let recipes: Vec<&str> = phx_common::config::parse::tokens::FEATURES
             .iter()
             .filter(|f| matches!(kind(f), Kind::Recipe(_)))
@@ -57,7 +65,13 @@ mod tests {
             .collect();
         assert_eq!(
             recipes,
-            ["base_setup", "docker", "portainer", "python_api_service"]
+            [
+                "base_setup",
+                "docker",
+                "nvidia",
+                "portainer",
+                "python_api_service"
+            ]
         );
         for f in phx_common::config::parse::tokens::FEATURES {
             if let Kind::Recipe(r) = kind(f) {
@@ -67,7 +81,7 @@ mod tests {
         for f in ["step_ca", "traefik", "trusted_ca"] {
             assert_eq!(kind(f), Kind::ByCa);
         }
-        for f in ["nvidia", "vllm", "ollama"] {
+        for f in ["vllm", "ollama"] {
             assert!(matches!(kind(f), Kind::NotYet(_)), "{f}");
         }
     }

@@ -310,14 +310,33 @@ pub fn repository(plan: &mut impl StepSink, prefix: &str, ct: Guest, d: &Distro)
 }
 
 /// After the packages: the storage driver (an unprivileged container's),
-/// the service.
-pub fn configure(plan: &mut impl StepSink, prefix: &str, g: Guest, unprivileged: bool) {
+/// NVIDIA's runtime as the default one (`nvidia_runtime`: the container
+/// also has `nvidia`, whose toolkit brings nvidia-container-runtime), the
+/// service. daemon.json keeps every other key, and Docker restarts only
+/// when it changed.
+pub fn configure(
+    plan: &mut impl StepSink,
+    prefix: &str,
+    g: Guest,
+    unprivileged: bool,
+    nvidia_runtime: bool,
+) {
     let svc = Service {
         prefix,
         guest: g,
         unit: "docker",
     };
+    let mut set = Vec::new();
     if unprivileged {
+        set.push(JsonSet {
+            pointer: "/storage-driver".into(),
+            value: json!(FUSE_OVERLAYFS),
+        });
+    }
+    if nvidia_runtime {
+        set.extend(runtime_keys());
+    }
+    if !set.is_empty() {
         guest::command(
             plan,
             &format!("{prefix}-daemon-json-new"),
@@ -337,16 +356,28 @@ pub fn configure(plan: &mut impl StepSink, prefix: &str, g: Guest, unprivileged:
             Action::GuestJson(GuestJsonStep {
                 guest: g,
                 path: DAEMON_JSON.into(),
-                set: vec![JsonSet {
-                    pointer: "/storage-driver".into(),
-                    value: json!(FUSE_OVERLAYFS),
-                }],
+                set,
                 upsert: Vec::new(),
                 notify: vec![svc.restart_id()],
             }),
         );
     }
     svc.finish(plan);
+}
+
+/// NVIDIA's runtime in daemon.json, as `nvidia-ctk runtime configure
+/// --runtime=docker --set-as-default` writes it.
+pub fn runtime_keys() -> Vec<JsonSet> {
+    vec![
+        JsonSet {
+            pointer: "/runtimes/nvidia".into(),
+            value: json!({"path": "nvidia-container-runtime", "args": []}),
+        },
+        JsonSet {
+            pointer: "/default-runtime".into(),
+            value: json!("nvidia"),
+        },
+    ]
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ pub mod base;
 pub mod catalog;
 pub mod docker;
 pub mod nfs;
+pub mod nvidia;
 pub mod portainer;
 pub mod python;
 pub mod subject;
@@ -35,6 +36,8 @@ pub struct Work<'a> {
     pub volumes: &'a [VmVolume],
     /// A VM's cloud-init user, put in the `docker` group (docker).
     pub docker_user: Option<&'a str>,
+    /// A container's `nvidia` (it is in `recipes` only with one).
+    pub nvidia: Option<nvidia::Setup<'a>>,
 }
 
 impl Work<'_> {
@@ -172,6 +175,16 @@ pub fn select(
         } else {
             None
         };
+        nvidia::check_docker_gpu(inv, s, c, &mut p);
+        let nvidia = if recipes.contains(&Recipe::Nvidia) {
+            let n = nvidia::check(inv, c, &mut p, &mut sel.warnings);
+            if n.is_none() {
+                recipes.retain(|r| *r != Recipe::Nvidia);
+            }
+            n
+        } else {
+            None
+        };
         let portainer = if recipes.contains(&Recipe::Portainer) {
             let role = portainer::check(inv, s, &mut p, &mut sel.warnings);
             if role.is_none() {
@@ -226,6 +239,7 @@ pub fn select(
             script,
             volumes: &[],
             docker_user: None,
+            nvidia,
         });
     }
     if !p.is_empty() {
@@ -259,6 +273,9 @@ fn packages(r: Recipe, unprivileged: bool) -> Vec<&'static str> {
         Recipe::PythonApiService => python::PACKAGES.to_vec(),
         // Images, not packages: Docker pulls them.
         Recipe::Portainer => Vec::new(),
+        // What fetches its keys and runfile; CUDA comes from NVIDIA's
+        // repository (nvidia::plan).
+        Recipe::Nvidia => nvidia::PACKAGES.to_vec(),
     }
 }
 
@@ -300,13 +317,7 @@ pub fn plan(plan: &mut impl StepSink, prefix: &str, inv: &Inventory, w: &Work) {
             continue;
         }
         let get = guest::apt_get_install(&pk);
-        let from = match ancestor_with(inv, w.s, r.name()) {
-            Some(a) => format!(
-                " (inherited from {}: the guard checks its image carries them)",
-                a.label()
-            ),
-            None => String::new(),
-        };
+        let from = inherited(inv, w.s, r.name());
         guest::command(
             plan,
             &id(&format!("{}-install", r.name())),
@@ -327,16 +338,29 @@ pub fn plan(plan: &mut impl StepSink, prefix: &str, inv: &Inventory, w: &Work) {
         );
         nfs::plan(plan, &id("volume"), ct, w.volumes);
     }
-    // Portainer last, whatever its place in the array: it needs Docker's
-    // service running, which docker's configuration starts.
+    // nvidia first (Docker's configuration sets its runtime), Portainer
+    // last, whatever their place in the array: it needs Docker's service
+    // running, which docker's configuration starts.
     let (last, first): (Vec<Recipe>, Vec<Recipe>) =
         w.recipes.iter().partition(|r| **r == Recipe::Portainer);
-    for r in first.into_iter().chain(last) {
+    let (gpu, first): (Vec<Recipe>, Vec<Recipe>) =
+        first.into_iter().partition(|r| *r == Recipe::Nvidia);
+    let runtime = w.nvidia.as_ref().is_some_and(|n| n.docker);
+    for r in gpu.into_iter().chain(first).chain(last) {
         let prefix = id(r.name());
         match r {
             Recipe::BaseSetup => base::locale(plan, &prefix, ct),
+            Recipe::Nvidia => {
+                if let Some(n) = &w.nvidia {
+                    let from = inherited(inv, w.s, "nvidia");
+                    nvidia::plan(plan, &prefix, ct, n, &from);
+                    if runtime {
+                        nvidia::container_toolkit(plan, &prefix, ct, unpriv);
+                    }
+                }
+            }
             Recipe::Docker => {
-                docker::configure(plan, &prefix, ct, unpriv);
+                docker::configure(plan, &prefix, ct, unpriv, runtime);
                 if let Some(u) = w.docker_user {
                     docker::group(plan, &prefix, ct, u);
                 }
@@ -351,5 +375,16 @@ pub fn plan(plan: &mut impl StepSink, prefix: &str, inv: &Inventory, w: &Work) {
     }
     if let Some(s) = &w.script {
         app::plan(plan, &id("app"), ct, s);
+    }
+}
+
+/// " (inherited from CT n: …)" when a clone ancestor lists `feature`.
+fn inherited(inv: &Inventory, s: Subject, feature: &str) -> String {
+    match ancestor_with(inv, s, feature) {
+        Some(a) => format!(
+            " (inherited from {}: the guard checks its image carries it)",
+            a.label()
+        ),
+        None => String::new(),
     }
 }

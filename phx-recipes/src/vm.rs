@@ -21,6 +21,14 @@ pub(crate) fn select<'a>(
     let mut recipes = Vec::new();
     for f in &v.features {
         match catalog::kind(f) {
+            // A VM's GPU is VFIO passthrough, not this container recipe.
+            Kind::Recipe(Recipe::Nvidia) => {
+                sel.not_yet_vms
+                    .entry(f)
+                    .or_insert((catalog::GPU_STACK, Vec::new()))
+                    .1
+                    .push(v.id);
+            }
             Kind::Recipe(r) if !recipes.contains(&r) => recipes.push(r),
             Kind::Recipe(_) | Kind::ByCa => {}
             Kind::NotYet(why) => {
@@ -90,5 +98,6 @@ pub(crate) fn select<'a>(
         script: None,
         volumes,
         docker_user,
+        nvidia: None,
     });
 }

@@ -51,7 +51,42 @@ pub fn fresh_node() -> tempfile::TempDir {
         .collect();
     write_disks(root.path(), &Value::Object(disks));
     install_guest_doubles(root.path());
+    nvidia_nodes(root.path(), &[0, 1]);
     root
+}
+
+/// The device nodes a node with the NVIDIA driver loaded has, for `gpus`,
+/// under `root`: real character devices (mknod; the tests run as root, as
+/// pct does), since pct refuses a `devN` path that is not a device
+/// (pve-container src/PVE/LXC/Tools.pm:157). Majors as a real node has them
+/// (195 fixed; nvidia-uvm and nvidia-caps dynamic, here 511 and 508).
+pub fn nvidia_nodes(root: &Path, gpus: &[u32]) {
+    let dev = root.join("dev");
+    std::fs::create_dir_all(dev.join("nvidia-caps")).unwrap();
+    let mut nodes: Vec<(String, u32, u32)> = gpus
+        .iter()
+        .map(|&g| (format!("nvidia{g}"), 195, g))
+        .collect();
+    nodes.extend([
+        ("nvidiactl".to_string(), 195, 255),
+        ("nvidia-uvm".to_string(), 511, 0),
+        ("nvidia-uvm-tools".to_string(), 511, 1),
+        ("nvidia-caps/nvidia-cap1".to_string(), 508, 1),
+        ("nvidia-caps/nvidia-cap2".to_string(), 508, 2),
+    ]);
+    for (name, major, minor) in nodes {
+        let p = dev.join(&name);
+        if p.exists() {
+            continue;
+        }
+        let st = std::process::Command::new("mknod")
+            .args(["-m", "666"])
+            .arg(&p)
+            .args(["c", &major.to_string(), &minor.to_string()])
+            .status()
+            .expect("mknod");
+        assert!(st.success(), "mknod {}", p.display());
+    }
 }
 
 /// An in-guest program double (`doubles/guest/<name>-double`).
@@ -89,6 +124,8 @@ fn guest_doubles_in(fs: &Path) {
         ("mount", "usr/local/share/doubles"),
         ("umount", "usr/local/share/doubles"),
         ("mountpoint", "usr/local/share/doubles"),
+        ("nvidia-runfile", "usr/local/share/doubles"),
+        ("nvidia-smi", "usr/local/share/doubles"),
     ] {
         std::fs::create_dir_all(fs.join(dir)).unwrap();
         std::fs::copy(guest_double(double), fs.join(dir).join(double)).unwrap();
@@ -152,3 +189,12 @@ pub const VM_AGENT_ARGS: [&str; 6] = [
     "--cicustom",
     "vendor=local:snippets/phoenix-vendor.yaml",
 ];
+
+/// The host's copy of the NVIDIA runfile of `url` (phx_common::gpu::runfile_path,
+/// where phx-gpu keeps it) under `root`: the runfile double, pushed into
+/// containers instead of fetched there.
+pub fn host_runfile(root: &Path, url: &str) {
+    let p = root.join(phx_common::gpu::runfile_path(url).trim_start_matches('/'));
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::copy(guest_double("nvidia-runfile"), &p).unwrap();
+}

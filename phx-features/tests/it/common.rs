@@ -119,7 +119,15 @@ pub fn config_with(dir: &Path, edit: impl FnOnce(&mut Value)) -> tempfile::TempD
 }
 
 pub fn plan(dir: &Path) -> Vec<Step> {
-    let out = phx_features::build(&load_dir(dir)).unwrap_or_else(|p| panic!("{p}"));
+    let out = phx_features::build(&load_dir(dir), std::path::Path::new("/nonexistent"))
+        .unwrap_or_else(|p| panic!("{p}"));
+    out.plan.steps
+}
+
+/// The plan with `root` as the state root (where the host keeps the
+/// NVIDIA runfile).
+pub fn plan_on(dir: &Path, root: &Path) -> Vec<Step> {
+    let out = phx_features::build(&load_dir(dir), root).unwrap_or_else(|p| panic!("{p}"));
     out.plan.steps
 }
 

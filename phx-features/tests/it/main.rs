@@ -6,7 +6,9 @@
 
 mod apply;
 mod common;
+mod nvidia;
 mod plan;
 mod real_root;
+mod real_root_nvidia;
 mod recipes;
 mod vms;

@@ -48,6 +48,7 @@ pub fn converge(dir: &Path, root: &Path) -> Inventory {
     let inv = load_dir(dir);
     make_bind_sources(&inv, root);
     register_datasets(&inv, root);
+    nvidia_nodes(root, &[0, 1]);
     let p = plan(&inv, root, Options::default());
     run(&p.plan.steps, root);
     inv

@@ -60,9 +60,27 @@ fn a_template_gets_its_features_before_its_snapshot_and_clones_start_from_it() {
             "CT 901 lacks {p}"
         );
     }
-    // 901 is a template too: its snapshot is made (nothing installs
-    // nvidia yet, and the plan said so).
-    assert!(conf_text(root, 901).contains("\n[final-form]\n#phoenix-template features=\n"));
+    // 901 is a template too: nvidia goes into its image before the
+    // snapshot (the driver's userspace, run without a kernel module, and
+    // CUDA from NVIDIA's repository).
+    assert!(
+        conf_text(root, 901).contains("\n[final-form]\n#phoenix-template features=nvidia\n"),
+        "{}",
+        conf_text(root, 901)
+    );
+    let ct = root.join("var/lib/pct-double/ct/901/rootfs");
+    assert_eq!(
+        std::fs::read_to_string(ct.join("var/lib/phx-doubles/nvidia-version")).unwrap(),
+        "580.76.05\n"
+    );
+    assert!(dpkg_status(root, 901).contains("Package: cuda-toolkit-12-8\n"));
+    let glog = std::fs::read_to_string(ct.join("var/log/phx-doubles.log")).unwrap();
+    assert!(
+        glog.contains(
+            "nvidia-runfile NVIDIA-Linux-x86_64-580.76.05.run --silent --no-kernel-module"
+        ),
+        "{glog}"
+    );
 
     // A second run: nothing planned, not even a guard inside a template.
     clear_log(root);
@@ -77,7 +95,7 @@ fn the_snapshot_plan_says_what_a_template_is_made_without() {
     let inv = load_dir(&upstream_dir());
     let root = tempfile::tempdir().unwrap();
     let p = plan(&inv, root.path(), Options::default());
-    let note = "CT 901: snapshot \"final-form\" is made without nvidia (the GPU stack comes with issue 27): not yet handled";
+    let note = "CT 910: snapshot \"final-form\" is made without vllm (the GPU stack comes with issue 27): not yet handled";
     assert!(p.notes.iter().any(|n| n == note), "{:#?}", p.notes);
 }
 

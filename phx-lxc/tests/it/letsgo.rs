@@ -133,20 +133,37 @@ fn assert_letsgo(inv: &Inventory, root: &Path, log: &[String]) {
                 "CT {id} raw line {o}"
             );
         }
-        // Exactly the GPUs of its gpu_assignment, whatever a clone inherited.
-        let mut gpus: Vec<u32> = head
+        // Exactly the GPUs of its gpu_assignment, whatever a clone
+        // inherited, as devN entries of the node's own device nodes.
+        let devs: Vec<&str> = head
             .iter()
-            .filter_map(|l| l.strip_prefix("lxc.mount.entry: /dev/nvidia"))
-            .filter_map(|r| r.split_whitespace().next()?.parse().ok())
+            .filter(|l| l.starts_with("dev"))
+            .filter_map(|l| l.split_once(": ").map(|(_, v)| v))
+            .collect();
+        let mut gpus: Vec<u32> = devs
+            .iter()
+            .filter_map(|v| {
+                v.strip_prefix("/dev/nvidia")?
+                    .split(',')
+                    .next()?
+                    .parse()
+                    .ok()
+            })
             .collect();
         gpus.sort_unstable();
         let mut want = c.gpus.clone();
         want.sort_unstable();
         assert_eq!(gpus, want, "CT {id} passes through exactly its GPUs");
         assert_eq!(
-            head.contains(&"lxc.cgroup2.devices.allow: c 195:* rwm"),
+            devs.contains(&"/dev/nvidiactl,mode=0666"),
             !c.gpus.is_empty(),
-            "CT {id} nvidia cgroup rule"
+            "CT {id} nvidiactl: {devs:?}"
+        );
+        assert!(
+            !head.iter().any(
+                |l| l.contains(" c 195:") || l.contains("/dev/nvidia") && l.starts_with("lxc.")
+            ),
+            "CT {id}: no raw passthrough line, no fixed major"
         );
         // Running exactly when start_at_boot, started after it was made.
         assert_eq!(run.contains(&id), c.start_at_boot, "CT {id} running state");
@@ -308,7 +325,7 @@ fn a_missing_raw_line_is_added_once_keeping_the_snapshot_sections() {
     let inv = converge(&upstream_dir(), root.path());
     let path = root.path().join("etc/pve/lxc/901.conf");
     let before = std::fs::read_to_string(&path).unwrap();
-    let line = "lxc.mount.entry: /dev/nvidia1 dev/nvidia1 none bind,optional,create=file\n";
+    let line = "lxc.apparmor.profile: unconfined\n";
     // Only the main section's copy goes; the snapshot keeps its own.
     let at = before.find(line).unwrap();
     assert!(at < before.find("\n[").unwrap());

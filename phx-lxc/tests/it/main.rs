@@ -8,6 +8,7 @@ mod common;
 mod conf_lock;
 mod content;
 mod golden;
+mod gpu_devices;
 mod letsgo;
 mod owned_lines;
 mod planner;

@@ -1,7 +1,7 @@
-//! Raw lines Phoenix owns are reconciled, not only appended: a container has
+//! Entries Phoenix owns are reconciled, not only appended: a container has
 //! exactly the GPUs its gpu_assignment names (a clone's inherited
-//! /dev/nvidia* entries and cgroup rules for other GPUs are removed before it
-//! first starts), and the lines of a key the entry names are exactly the
+//! /dev/nvidia* `devN` entries for other GPUs are deleted before it first
+//! starts; the raw passthrough lines of earlier versions go), and the lines of a key the entry names are exactly the
 //! entry's; lines of keys the entry never names are the operator's and stay.
 //! Against the pct TEST DOUBLE and the real executor.
 
@@ -17,14 +17,23 @@ fn split_main(text: &str) -> (Vec<&str>, &str) {
     (main, rest)
 }
 
-/// The N of every `/dev/nvidiaN` mount entry in the main section.
+/// The N of every `/dev/nvidiaN` device entry in the main section.
 fn gpus(text: &str) -> Vec<u32> {
-    split_main(text)
+    let mut out: Vec<u32> = split_main(text)
         .0
         .iter()
-        .filter_map(|l| l.strip_prefix("lxc.mount.entry: /dev/nvidia"))
-        .filter_map(|r| r.split_whitespace().next()?.parse().ok())
-        .collect()
+        .filter(|l| l.starts_with("dev"))
+        .filter_map(|l| {
+            l.split_once(": /dev/nvidia")?
+                .1
+                .split(',')
+                .next()?
+                .parse()
+                .ok()
+        })
+        .collect();
+    out.sort_unstable();
+    out
 }
 
 fn nvidia_lines(text: &str) -> usize {
@@ -77,7 +86,9 @@ fn a_changed_gpu_assignment_removes_the_other_gpus_and_keeps_the_operators_lines
     let ours = "lxc.mount.entry: /srv/media srv/media none bind,create=dir\nlxc.cgroup2.devices.allow: c 10:200 rwm\n";
     let at = text.find("\n[").map_or(text.len(), |i| i + 1);
     std::fs::write(&path, format!("{}{ours}{}", &text[..at], &text[at..])).unwrap();
-    let snapshots_before = conf_text(root.path(), 901)[at..].to_string();
+    // pct re-prints the conf it sets (the operator's lines end up in the
+    // main section's raw lines); the snapshot sections stay as they are.
+    let snapshots_before = text[text.find("\n[").unwrap()..].to_string();
 
     edit_lxc(cfg.path(), |v| {
         v["lxc_configs"]["901"]["gpu_assignment"] = "1".into()
@@ -85,7 +96,12 @@ fn a_changed_gpu_assignment_removes_the_other_gpus_and_keeps_the_operators_lines
     let inv = load_dir(cfg.path());
     let p = plan(&inv, root.path(), Options::default());
     let ids: Vec<&str> = p.plan.steps.iter().map(|s| s.id.as_str()).collect();
-    assert_eq!(ids, vec!["lxc:901:conf"], "one conf edit");
+    assert_eq!(ids, vec!["lxc:901:set"], "one pct set: {:?}", argvs(&p));
+    assert_eq!(
+        argvs(&p),
+        vec![vec!["pct", "set", "901", "--delete", "dev0"]],
+        "GPU 0's entry goes, GPU 1's and the shared nodes' stay where they are"
+    );
     run(&p.plan.steps, root.path());
     let after = conf_text(root.path(), 901);
     assert_eq!(gpus(&after), vec![1]);
