@@ -89,6 +89,9 @@ fn guest_doubles_in(fs: &Path) {
         ("mount", "usr/local/share/doubles"),
         ("umount", "usr/local/share/doubles"),
         ("mountpoint", "usr/local/share/doubles"),
+        // The curl double serves the install script, which puts ollama in place.
+        ("ollama-install.sh", "usr/local/share/doubles"),
+        ("ollama", "usr/local/share/doubles"),
     ] {
         std::fs::create_dir_all(fs.join(dir)).unwrap();
         std::fs::copy(guest_double(double), fs.join(dir).join(double)).unwrap();
