@@ -9,6 +9,8 @@ pub enum Recipe {
     Docker,
     PythonApiService,
     Portainer,
+    Vllm,
+    Ollama,
 }
 
 impl Recipe {
@@ -18,6 +20,8 @@ impl Recipe {
             Recipe::Docker => "docker",
             Recipe::PythonApiService => "python_api_service",
             Recipe::Portainer => "portainer",
+            Recipe::Vllm => "vllm",
+            Recipe::Ollama => "ollama",
         }
     }
 }
@@ -37,8 +41,10 @@ pub fn kind(feature: &str) -> Kind {
         "docker" => Kind::Recipe(Recipe::Docker),
         "python_api_service" => Kind::Recipe(Recipe::PythonApiService),
         "portainer" => Kind::Recipe(Recipe::Portainer),
+        "vllm" => Kind::Recipe(Recipe::Vllm),
+        "ollama" => Kind::Recipe(Recipe::Ollama),
         "step_ca" | "traefik" | "trusted_ca" => Kind::ByCa,
-        "nvidia" | "vllm" | "ollama" => Kind::NotYet("the GPU stack comes with issue 27"),
+        "nvidia" => Kind::NotYet("the GPU stack comes with issue 27"),
         // A name the loader accepts and no arm above knows (a new one).
         _ => Kind::NotYet("its recipe is not written yet"),
     }
@@ -49,7 +55,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_feature_the_loader_accepts_has_a_kind_and_four_are_recipes() {
+    fn every_feature_the_loader_accepts_has_a_kind_and_six_are_recipes() {
         let recipes: Vec<&str> = phx_common::config::parse::tokens::FEATURES
             .iter()
             .filter(|f| matches!(kind(f), Kind::Recipe(_)))
@@ -57,7 +63,14 @@ mod tests {
             .collect();
         assert_eq!(
             recipes,
-            ["base_setup", "docker", "portainer", "python_api_service"]
+            [
+                "base_setup",
+                "docker",
+                "ollama",
+                "portainer",
+                "python_api_service",
+                "vllm"
+            ]
         );
         for f in phx_common::config::parse::tokens::FEATURES {
             if let Kind::Recipe(r) = kind(f) {
@@ -67,8 +80,6 @@ mod tests {
         for f in ["step_ca", "traefik", "trusted_ca"] {
             assert_eq!(kind(f), Kind::ByCa);
         }
-        for f in ["nvidia", "vllm", "ollama"] {
-            assert!(matches!(kind(f), Kind::NotYet(_)), "{f}");
-        }
+        assert!(matches!(kind("nvidia"), Kind::NotYet(_)));
     }
 }

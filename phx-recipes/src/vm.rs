@@ -21,6 +21,14 @@ pub(crate) fn select<'a>(
     let mut recipes = Vec::new();
     for f in &v.features {
         match catalog::kind(f) {
+            // Their keys (vllm_engine_config, ports) are a container's.
+            Kind::Recipe(Recipe::Vllm | Recipe::Ollama) => {
+                sel.not_yet_vms
+                    .entry(f)
+                    .or_insert(("installed in containers only", Vec::new()))
+                    .1
+                    .push(v.id);
+            }
             Kind::Recipe(r) if !recipes.contains(&r) => recipes.push(r),
             Kind::Recipe(_) | Kind::ByCa => {}
             Kind::NotYet(why) => {
