@@ -9,4 +9,5 @@ mod common;
 mod plan;
 mod real_root;
 mod recipes;
+mod serve;
 mod vms;
