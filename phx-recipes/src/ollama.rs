@@ -93,7 +93,8 @@ pub fn drop_in(port: u16) -> String {
 pub fn plan(plan: &mut impl StepSink, prefix: &str, ct: Guest, port: u16, models: &[String]) {
     guest::command(
         plan,
-        &format!("{prefix}-install"),
+        // Not `-install`: that is the feature's packages' step.
+        &format!("{prefix}-script"),
         ct,
         argv(&[
             "sh",

@@ -16,10 +16,9 @@
 //! their own.
 
 use crate::subject::Subject;
-use phx_common::config::{Inventory, Lxc, Problems};
+use phx_common::config::{ArgValue, Inventory, Lxc, Problems};
 use phx_plan::guest_steps::{self as guest, Service};
 use phx_plan::{argv, Guest, StepSink};
-use serde_json::Value;
 
 pub const VENV: &str = "/opt/vllm";
 pub const PYTHON: &str = "/opt/vllm/bin/python";
@@ -36,7 +35,7 @@ pub const PACKAGES: [&str; 1] = ["python3-venv"];
 pub const RUNNER: &str = "phoenix_hypervisor_lxc_vllm.sh";
 
 /// One engine-config section: its keys and values in file order.
-pub type Section = (String, Vec<(String, Value)>);
+pub type Section = (String, Vec<(String, ArgValue)>);
 
 /// The entry's engine config, its sections in file order.
 pub fn engine(c: &Lxc) -> Option<&[Section]> {
@@ -89,37 +88,24 @@ fn word(text: &str) -> String {
     q
 }
 
-/// A scalar as vLLM's argument parser reads it: a string as written, a
-/// number as JSON prints it; `true` and `false`/null never get here.
-fn scalar(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
 /// The words after the interpreter: each key of each section in file
 /// order as its flag; `true` a bare flag; `false` and null left out (as the
-/// original's runner did); a list repeats the flag per item.
+/// original's runner did); a list repeats the flag per item; a string as
+/// written, a number as JSON wrote it.
 pub fn args(sections: &[Section]) -> Vec<String> {
+    fn one(out: &mut Vec<String>, f: &str, v: &ArgValue) {
+        match v {
+            ArgValue::Bool(false) | ArgValue::Null => {}
+            ArgValue::Bool(true) => out.push(f.to_string()),
+            ArgValue::Str(s) => out.extend([f.to_string(), word(s)]),
+            ArgValue::Num(n) => out.extend([f.to_string(), n.to_string()]),
+            ArgValue::List(items) => items.iter().for_each(|i| one(out, f, i)),
+        }
+    }
     let mut out = Vec::new();
     for (_, keys) in sections {
         for (k, v) in keys {
-            let f = flag(k);
-            let items: Vec<&Value> = match v {
-                Value::Array(a) => a.iter().collect(),
-                v => vec![v],
-            };
-            for item in items {
-                match item {
-                    Value::Bool(false) | Value::Null => {}
-                    Value::Bool(true) => out.push(f.clone()),
-                    v => {
-                        out.push(f.clone());
-                        out.push(word(&scalar(v)));
-                    }
-                }
-            }
+            one(&mut out, &flag(k), v);
         }
     }
     out
@@ -208,7 +194,7 @@ pub fn check(
     let has_model = sections.is_some_and(|secs| {
         secs.iter()
             .flat_map(|(_, k)| k)
-            .any(|(k, v)| k == "model" && v.as_str().is_some_and(|m| !m.is_empty()))
+            .any(|(k, v)| k == "model" && matches!(v, ArgValue::Str(m) if !m.is_empty()))
     });
     if !has_model {
         p.push(
@@ -287,9 +273,16 @@ fn installed_version() -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use ArgValue::{Bool, List, Null, Num, Str};
 
-    fn sec(name: &str, keys: &[(&str, Value)]) -> Section {
+    fn s(t: &str) -> ArgValue {
+        Str(t.into())
+    }
+    fn n(t: &str) -> ArgValue {
+        Num(t.parse().unwrap())
+    }
+
+    fn sec(name: &str, keys: &[(&str, ArgValue)]) -> Section {
         (
             name.into(),
             keys.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
@@ -302,22 +295,19 @@ mod tests {
             sec(
                 "ModelConfig",
                 &[
-                    ("model", json!("ibm-granite/granite-embedding-english-r2")),
-                    ("trust_remote_code", json!(true)),
-                    ("enforce_eager", json!(false)),
-                    ("revision", Value::Null),
-                    ("max_model_len", json!(1024)),
+                    ("model", s("ibm-granite/granite-embedding-english-r2")),
+                    ("trust_remote_code", Bool(true)),
+                    ("enforce_eager", Bool(false)),
+                    ("revision", Null),
+                    ("max_model_len", n("1024")),
                 ],
             ),
-            sec(
-                "CacheConfig",
-                &[("gpu_memory_utilization", json!(0.1))],
-            ),
+            sec("CacheConfig", &[("gpu_memory_utilization", n("0.1"))]),
             sec(
                 "ServerConfig",
                 &[
-                    ("allowedOrigins", json!(["a", "b c"])),
-                    ("chat_template", json!("100% $HOME")),
+                    ("allowedOrigins", List(vec![s("a"), s("b c")])),
+                    ("chat_template", s("100% $HOME")),
                 ],
             ),
         ];

@@ -118,14 +118,15 @@ fn ct_801_s_unit_is_its_engine_config_and_systemd_accepts_every_vllm_unit() {
 fn an_engine_value_that_needs_quoting_still_makes_a_unit_systemd_accepts() {
     let dir = upstream_with(&["900", "901", "911", "801"], |d| {
         let e = &mut d["lxc_configs"]["801"]["vllm_engine_config"];
-        e["ServerConfig"]["chat_template"] = json!("{{ 100% of $USER }}\t\"quoted\"");
+        e["ServerConfig"]["chat_template"] = json!("{{ 100% of $USER }} \"quoted\" \\ 'single'");
         e["ServerConfig"]["allowed_origins"] = json!(["http://a", "http://b c"]);
         e["ModelConfig"]["enforce_eager"] = json!(false);
     });
     let steps = plan(dir.path());
     let unit = written(&steps, "features-801-vllm-unit");
+    // (config_with rewrites the file with its keys sorted: that order.)
     assert!(
-        unit.contains(r#" --chat-template "{{ 100%% of $$USER }}\t\"quoted\"" --allowed-origins http://a --allowed-origins "http://b c""#),
+        unit.contains(r#" --allowed-origins http://a --allowed-origins "http://b c" --chat-template "{{ 100%% of $$USER }} \"quoted\" \\ 'single'" "#),
         "{unit}"
     );
     assert!(!unit.contains("enforce"), "{unit}");
