@@ -14,8 +14,8 @@ pub mod ollama;
 pub mod portainer;
 pub mod python;
 pub mod subject;
-mod vm;
 pub mod vllm;
+mod vm;
 
 use catalog::{Kind, Recipe};
 use phx_common::config::{Inventory, Lxc, Problems, VmVolume};

@@ -285,7 +285,9 @@ mod tests {
     fn sec(name: &str, keys: &[(&str, ArgValue)]) -> Section {
         (
             name.into(),
-            keys.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
+            keys.iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
         )
     }
 

@@ -8,6 +8,7 @@ mod apply;
 mod common;
 mod plan;
 mod real_root;
+mod real_vllm;
 mod recipes;
 mod serve;
 mod vms;

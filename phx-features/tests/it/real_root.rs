@@ -75,7 +75,7 @@ fn docker_doubles(root: &Path) {
 }
 
 /// The tarball scripts/build-debian-root keeps (a link to the current one).
-fn debian_root() -> PathBuf {
+pub(crate) fn debian_root() -> PathBuf {
     std::env::var_os("PHX_TEST_CACHE")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/var/cache/phoenix-test"))
@@ -85,7 +85,7 @@ fn debian_root() -> PathBuf {
 /// A node whose pct double makes containers from the real root: the
 /// tarball unpacked as the double's template-root (no guest doubles in it),
 /// and the template file `pct create` checks.
-fn real_node(tarball: &Path) -> tempfile::TempDir {
+pub(crate) fn real_node(tarball: &Path) -> tempfile::TempDir {
     let node = tempfile::tempdir().unwrap();
     let tree = node.path().join("var/lib/pct-double/template-root");
     std::fs::create_dir_all(&tree).unwrap();
@@ -107,7 +107,7 @@ fn real_node(tarball: &Path) -> tempfile::TempDir {
 }
 
 /// `pct exec ct -- argv` through the double (no network), its output.
-fn inside(root: &Path, ct: u32, argv: &[&str]) -> String {
+pub(crate) fn inside(root: &Path, ct: u32, argv: &[&str]) -> String {
     let out = Command::new("pct")
         .args(["exec", &ct.to_string(), "--"])
         .args(argv)
@@ -120,7 +120,7 @@ fn inside(root: &Path, ct: u32, argv: &[&str]) -> String {
 
 /// phx-apply on the plan file, under the node, with the double's network:
 /// the outcome of every step.
-fn apply(root: &Path, plan: &Path) -> Vec<Value> {
+pub(crate) fn apply(root: &Path, plan: &Path) -> Vec<Value> {
     let out = Command::new(assert_cmd::cargo::cargo_bin("phx-apply"))
         .arg("--root")
         .arg(root)
@@ -140,7 +140,7 @@ fn apply(root: &Path, plan: &Path) -> Vec<Value> {
     report["outcomes"].as_array().unwrap().clone()
 }
 
-fn changed(outcomes: &[Value]) -> Vec<String> {
+pub(crate) fn changed(outcomes: &[Value]) -> Vec<String> {
     outcomes
         .iter()
         .filter(|o| o["status"] == "changed")
