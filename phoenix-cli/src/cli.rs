@@ -14,10 +14,10 @@ const LONG_ABOUT: &str = "\
 Plan and apply a Proxmox VE host from the Phoenix JSON.
 
 phoenix-cli runs the phx-* planners of each phase: every named subsystem is
-planned first (phx-net, phx-storage, phx-dns, phx-fw, phx-lxc, phx-vm,
-phx-ca), and nothing is applied if any planner refuses its input; then
-phx-apply carries the plans out, one run per phase. setup = net, storage,
-dns, fw; LetsGo = lxc and vm (one start order over both), then ca inside
+planned first (phx-net, phx-storage, phx-dns, phx-fw, phx-gpu, phx-lxc,
+phx-vm, phx-ca), and nothing is applied if any planner refuses its input;
+then phx-apply carries the plans out, one run per phase. setup = net,
+storage, dns, fw, gpu; LetsGo = lxc and vm (one start order over both), then ca inside
 the running guests.
 
 The programs are looked for in $PHX_BIN_DIR, beside phoenix-cli (/usr/bin
@@ -50,7 +50,7 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Verb {
-    /// Configure the host: net, storage, dns, fw
+    /// Configure the host: net, storage, dns, fw, gpu
     Setup(RunArgs),
     /// Converge the guests: lxc and vm (one start order over both), then ca (Step-CA, root export, trust, Traefik) inside the running guests; prints the root CA's SHA-256 fingerprint
     #[command(name = "LetsGo")]
@@ -69,7 +69,7 @@ pub enum Verb {
     /// Print the JSON Schema of a configuration file (phx-schema), for editors: hypervisor, lxc or vm
     #[command(disable_help_flag = true)]
     Schema(PassArgs),
-    /// Check the live estate, read-only (phx-verify): DNS answers, the CA's health, every route's certificate, the root in trusting guests, declared flows; exit 1 naming each failure
+    /// Check the live estate, read-only (phx-verify): DNS answers, the CA's health, every route's certificate, the root in trusting guests, declared flows, GPU drivers and model servers; exit 1 naming each failure
     #[command(disable_help_flag = true)]
     Verify(PassArgs),
     /// Phoenix files from the original system's (phx-migrate --from-original DIR OUT), each addition listed with its source

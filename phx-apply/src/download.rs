@@ -111,11 +111,19 @@ impl Run<'_> {
                 format!("would download {} to {}", d.url, d.path),
             ));
         }
-        let (algo, want) = match self.wanted_digest(d) {
+        let wanted = match self.wanted_digest(d) {
             Ok(w) => w,
             Err(e) => return Ok(outcome(step, Status::Failed, e)),
         };
-        if exists {
+        if exists && wanted.is_none() {
+            return Ok(outcome(
+                step,
+                Status::Ok,
+                format!("{} (present; no checksum to verify it against)", d.path),
+            ));
+        }
+        if let (true, Some((algo, want))) = (exists, &wanted) {
+            let (algo, want) = (*algo, want.as_str());
             let (got, _) =
                 file_digests(&dest, algo).with_context(|| format!("reading {}", dest.display()))?;
             return Ok(if got == want {
@@ -140,7 +148,7 @@ impl Run<'_> {
         self.prepare_parent(&d.path)?;
         let tmp = atomic::write_temp(&dest, b"", Mode::Exact(0o644))
             .with_context(|| format!("making a temp file beside {}", dest.display()))?;
-        let result = self.fetch_into(d, &tmp, algo, &want);
+        let result = self.fetch_into(d, &tmp, wanted.as_ref());
         let sha256 = match result {
             Ok(s) => s,
             Err(e) => {
@@ -164,21 +172,27 @@ impl Run<'_> {
         let mut o = outcome(
             step,
             Status::Changed,
-            format!("{} ({} verified)", d.desc, algo.name()),
+            match &wanted {
+                Some((algo, _)) => format!("{} ({} verified)", d.desc, algo.name()),
+                None => format!("{} (not verified: no checksum given)", d.desc),
+            },
         );
         o.ran = true;
         Ok(o)
     }
 
-    /// curl `d.url` into `tmp` and check its digest; the SHA-256 for the
-    /// manifest, or why the download is refused.
+    /// curl `d.url` into `tmp` and check its digest (when there is one to
+    /// check); the SHA-256 for the manifest, or why the download is refused.
     fn fetch_into(
         &self,
         d: &DownloadStep,
         tmp: &Path,
-        algo: Algo,
-        want: &str,
+        wanted: Option<&(Algo, String)>,
     ) -> Result<String, String> {
+        let (algo, want) = match wanted {
+            Some((a, w)) => (*a, w.as_str()),
+            None => (Algo::Sha256, ""),
+        };
         let argv = curl(&d.url, Some(tmp), None);
         let shown = run::show(&argv);
         match run::run_within(&argv, self.opts, None, self.opts.command_timeout) {
@@ -195,7 +209,7 @@ impl Run<'_> {
         }
         let (got, sha256) =
             file_digests(tmp, algo).map_err(|e| format!("reading {}: {e}", tmp.display()))?;
-        if got != want {
+        if wanted.is_some() && got != want {
             return Err(format!(
                 "checksum mismatch: {} has {} {got}, but {} says {want}; nothing was kept",
                 d.url,
@@ -207,11 +221,13 @@ impl Run<'_> {
     }
 
     /// The algorithm and digest `d` must match: given in the step, or read
-    /// from its checksum file (fetched with curl, at most 4 MiB).
-    fn wanted_digest(&self, d: &DownloadStep) -> Result<(Algo, String), String> {
+    /// from its checksum file (fetched with curl, at most 4 MiB); `None`
+    /// for an unverified download.
+    fn wanted_digest(&self, d: &DownloadStep) -> Result<Option<(Algo, String)>, String> {
         match &d.checksum {
-            Checksum::Sha256(h) => Ok((Algo::Sha256, h.to_ascii_lowercase())),
-            Checksum::Sha512(h) => Ok((Algo::Sha512, h.to_ascii_lowercase())),
+            Checksum::Unverified => Ok(None),
+            Checksum::Sha256(h) => Ok(Some((Algo::Sha256, h.to_ascii_lowercase()))),
+            Checksum::Sha512(h) => Ok(Some((Algo::Sha512, h.to_ascii_lowercase()))),
             Checksum::ChecksumUrl(u) => {
                 let name = url_file_name(&d.url)
                     .ok_or_else(|| format!("{} names no file to look up in {u}", d.url))?;
@@ -225,7 +241,9 @@ impl Run<'_> {
                         r.output()
                     ));
                 }
-                sums_lookup(&r.stdout, name).map_err(|e| format!("{u}: {e}"))
+                sums_lookup(&r.stdout, name)
+                    .map(Some)
+                    .map_err(|e| format!("{u}: {e}"))
             }
         }
     }
@@ -234,7 +252,7 @@ impl Run<'_> {
 /// Where the expected digest came from, for messages.
 fn checksum_source(d: &DownloadStep) -> String {
     match &d.checksum {
-        Checksum::Sha256(_) | Checksum::Sha512(_) => "the plan".to_string(),
+        Checksum::Sha256(_) | Checksum::Sha512(_) | Checksum::Unverified => "the plan".to_string(),
         Checksum::ChecksumUrl(u) => u.clone(),
     }
 }

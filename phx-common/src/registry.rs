@@ -105,7 +105,7 @@ pub struct Program {
 const GUEST_FLAGS: &[&str] = &["--restart", "--start-all", "--no-start"];
 
 /// Every planner, by `order`.
-pub const PLANNERS: [Planner; 8] = [
+pub const PLANNERS: [Planner; 9] = [
     Planner {
         binary: "phx-net",
         subsystem: "net",
@@ -149,11 +149,27 @@ pub const PLANNERS: [Planner; 8] = [
             own_flags: &["--allow-blocked-flow"],
         }),
     },
+    // Last of the host's planners: it needs the network (apt, the runfile's
+    // download) and nothing of the others needs it, while its driver build
+    // is the longest and most fragile step of `setup` — when it fails, the
+    // DNS and the firewall before it are already in place. The guests (the
+    // next phase) are what needs the GPUs ready.
+    Planner {
+        binary: "phx-gpu",
+        subsystem: "gpu",
+        phase: Phase::Setup,
+        order: 5,
+        summary:
+            "the host's NVIDIA driver: nouveau blacklist, headers, runfile, nvidia-gpu-init.service",
+        own_flags: &[],
+        after_run: None,
+        listed_by_check: None,
+    },
     Planner {
         binary: "phx-lxc",
         subsystem: "lxc",
         phase: Phase::Guests,
-        order: 5,
+        order: 6,
         summary: "LXC containers through pct",
         own_flags: GUEST_FLAGS,
         after_run: None,
@@ -163,7 +179,7 @@ pub const PLANNERS: [Planner; 8] = [
         binary: "phx-vm",
         subsystem: "vm",
         phase: Phase::Guests,
-        order: 6,
+        order: 7,
         summary: "VMs through qm",
         own_flags: GUEST_FLAGS,
         after_run: None,
@@ -173,7 +189,7 @@ pub const PLANNERS: [Planner; 8] = [
         binary: "phx-features",
         subsystem: "features",
         phase: Phase::InGuest,
-        order: 7,
+        order: 8,
         summary: "features, application scripts and VMs' NFS volumes, inside the guests",
         own_flags: &[],
         after_run: None,
@@ -183,7 +199,7 @@ pub const PLANNERS: [Planner; 8] = [
         binary: "phx-ca",
         subsystem: "ca",
         phase: Phase::InGuest,
-        order: 8,
+        order: 9,
         summary: "Step-CA, root export, trust and Traefik inside the guests",
         own_flags: &[],
         after_run: Some(AfterRun {

@@ -1,44 +1,6 @@
-//! Is a Debian package installed? `dpkg-query -W` succeeds for a package that
-//! was removed but left its config files behind, so the install guard reads
-//! the status word itself (`phx-dns pkg-installed dnsmasq`).
+//! Is a Debian package installed? The rule is shared with the other host
+//! tools' install guards (phx_common::pkg): `dpkg-query -W` succeeds for a
+//! package that was removed but left its config files behind, so the guard
+//! (`phx-dns pkg-installed dnsmasq`) reads the status word itself.
 
-use std::process::Command;
-
-/// `${Status}` as dpkg-query prints it (`want flag status`): installed means
-/// the status word is `installed`, the flag `ok`, and the package is wanted
-/// (`install`) or held at its version (`hold`).
-pub fn status_is_installed(status: &str) -> bool {
-    matches!(
-        status.split_whitespace().collect::<Vec<_>>().as_slice(),
-        ["install" | "hold", "ok", "installed"]
-    )
-}
-
-/// Asks dpkg-query; an unknown package or a missing dpkg-query is "not installed".
-pub fn installed(package: &str) -> bool {
-    Command::new("dpkg-query")
-        .args(["-W", "-f=${Status}", "--", package])
-        .stderr(std::process::Stdio::null())
-        .output()
-        .is_ok_and(|o| {
-            o.status.success() && status_is_installed(&String::from_utf8_lossy(&o.stdout))
-        })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    // Status triples as documented in dpkg-query(1) and dpkg(1): want / error flag / status.
-    #[test]
-    fn only_fully_installed_counts() {
-        assert!(status_is_installed("install ok installed"));
-        assert!(status_is_installed("hold ok installed"));
-        assert!(!status_is_installed("deinstall ok config-files"));
-        assert!(!status_is_installed("purge ok not-installed"));
-        assert!(!status_is_installed("install ok unpacked"));
-        assert!(!status_is_installed("install ok half-configured"));
-        assert!(!status_is_installed("install reinstreq half-installed"));
-        assert!(!status_is_installed(""));
-    }
-}
+pub use phx_common::pkg::{installed, status_is_installed};

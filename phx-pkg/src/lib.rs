@@ -32,6 +32,7 @@ pub fn command(binary: &str) -> Option<clap::Command> {
         "phx-storage" => phx_storage::cli::command(),
         "phx-dns" => phx_dns::cli::command(),
         "phx-fw" => phx_fw::cli::command(),
+        "phx-gpu" => phx_gpu::cli::command(),
         "phx-lxc" => phx_lxc::cli::command(),
         "phx-vm" => phx_vm::cli::command(),
         "phx-ca" => phx_ca::cli::command(),

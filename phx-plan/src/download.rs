@@ -19,13 +19,16 @@ pub struct DownloadStep {
 
 /// What the file's digest must be: given, or read from a checksum file
 /// (`<hex>  <name>` or `<hex> *<name>` lines, the name being the last
-/// segment of the step's `url`).
+/// segment of the step's `url`); or `unverified`, for a source that
+/// publishes no digest the configuration gave (NVIDIA's runfile without
+/// `runfile_sha256`): fetched and kept as it is, which the planner warns about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Checksum {
     Sha256(String),
     Sha512(String),
     ChecksumUrl(String),
+    Unverified,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

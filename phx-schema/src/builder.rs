@@ -14,6 +14,7 @@ use phx_common::config::parse::host::{
     RawPool, RawProxmoxDefaults, RawSharedVolume, RawSharedVolumes, RawStepCa, RawZfs,
 };
 use phx_common::config::parse::lxc::{RawLxc, RawMountPoint, RawZfsVolume};
+use phx_common::config::parse::nvidia::RawNvidiaDriver;
 use phx_common::config::parse::records::{RawDnsRecord, RawTraefikService};
 use phx_common::config::parse::vm::{RawUserConfig, RawVm, RawVmDefaults, RawVmVolume};
 use serde_json::{json, Map, Value};
@@ -77,6 +78,7 @@ loader_sections!(
     RawAlias,
     RawRule,
     RawFlow,
+    RawNvidiaDriver,
 );
 
 /// One key of an object schema.

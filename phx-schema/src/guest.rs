@@ -199,8 +199,9 @@ pub fn lxc(b: &mut Builder) -> Value {
             unhandled("apparmor_manages_nesting"),
             unhandled("enable_lifecycle_snapshots"),
             unhandled("tests"),
-            unhandled("vllm_engine_config"),
+            opt("vllm_engine_config", crate::nvidia::vllm_engine_config()),
         ]);
+        props.extend(crate::nvidia::keys("this container's"));
         let mut o = b.object::<RawLxc>("a container (the key is its CTID)", props);
         // Hooks and the host's / need `allow_dangerous` (parse::lxc_options).
         let allowed = json!({"required": ["allow_dangerous"], "properties": {"allow_dangerous": {"enum": [true, 1]}}});

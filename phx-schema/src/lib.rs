@@ -13,6 +13,7 @@ mod fwrule;
 mod guest;
 mod host;
 pub mod leaf;
+mod nvidia;
 mod range;
 
 use builder::{opt, req, Builder, Seen};
@@ -101,6 +102,7 @@ fn build(file: File, b: &mut Builder) -> Value {
                 opt("nfs", host::nfs(b)),
                 opt("proxmox_defaults", host::proxmox_defaults(b)),
                 opt("flows", host::flows(b)),
+                opt("nvidia_driver", nvidia::nvidia_driver(b)),
                 opt(
                     "vm_defaults",
                     json!({"description": "read from phoenix_vm_configs.json; the original system's hypervisor file carries a copy, not read"}),
@@ -109,7 +111,7 @@ fn build(file: File, b: &mut Builder) -> Value {
         ),
         File::Lxc => (
             "The containers, keyed by CTID. An estate without containers says so: {\"lxc_configs\": {}}.",
-            vec![req(
+            std::iter::once(req(
                 "lxc_configs",
                 json!({
                     "type": "object",
@@ -117,7 +119,9 @@ fn build(file: File, b: &mut Builder) -> Value {
                     "propertyNames": {"pattern": leaf::ctid_key()},
                     "additionalProperties": guest::lxc(b),
                 }),
-            )],
+            ))
+            .chain(nvidia::keys("every GPU container's"))
+            .collect(),
         ),
         File::Vm => (
             "The VMs, in file order. An estate without VMs says so: {\"vms\": []}.",

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 /// Every double, by the name of the program it stands in for.
-pub const DOUBLES: [&str; 16] = [
+pub const DOUBLES: [&str; 20] = [
     "pct",
     "qm",
     "pvesm",
@@ -26,6 +26,10 @@ pub const DOUBLES: [&str; 16] = [
     "ifreload",
     "hostnamectl",
     "pveam",
+    "lspci",
+    "nvidia-smi",
+    "update-initramfs",
+    "reboot",
 ];
 
 pub fn doubles_dir() -> PathBuf {

@@ -13,8 +13,16 @@ use std::path::PathBuf;
 /// Traefik route answers over HTTPS with a certificate for its name that
 /// chains to the root and lives at most 25 h (days/hours to expiry shown);
 /// each running trusted_ca container's certificate store holds the root
-/// (by SHA-256 fingerprint, read with `pct exec … cat`). Nothing is changed
-/// and no secret is read or printed.
+/// (by SHA-256 fingerprint, read with `pct exec … cat`); with
+/// nvidia_driver.install, `nvidia-smi` on the host reports the configured
+/// driver version (a host whose `lspci -mm -n` shows no NVIDIA GPU is
+/// skipped), and so does each running container with a gpu_assignment
+/// (`pct exec … nvidia-smi`, the version its nvidia feature installs);
+/// each running vLLM server answers GET /v1/models on its engine port
+/// (default 8000) listing its served_model_name (else its model), and each
+/// Ollama server GET /api/tags on its port (the guest side of `ports`,
+/// default 11434); a failure names the container and the port. Nothing is
+/// changed and no secret is read or printed.
 #[derive(Parser, Debug)]
 #[command(
     name = "phx-verify",

@@ -53,7 +53,7 @@ pub fn check(inv: &Inventory, flows: &[Flow]) -> Vec<Check> {
         .collect()
 }
 
-fn said(e: &std::io::Error) -> String {
+pub(crate) fn said(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::TimedOut => {
             format!("no answer within {} s (dropped?)", CONNECT_LIMIT.as_secs())

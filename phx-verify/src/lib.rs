@@ -7,6 +7,8 @@ pub mod checks;
 pub mod cli;
 pub mod dns;
 pub mod flows;
+pub mod gpu;
+pub mod http;
 pub mod names;
 pub mod report;
 pub mod run;
@@ -45,7 +47,16 @@ pub fn verify(inv: &Inventory, s: &Settings) -> Result<Vec<Check>, Problems> {
         .map(|_| s.root.as_path())
         .map_err(String::as_str);
     let mut out = Vec::new();
-    for kind in [Kind::Dns, Kind::Ca, Kind::Routes, Kind::Trust, Kind::Flows] {
+    let kinds = [
+        Kind::Dns,
+        Kind::Ca,
+        Kind::Routes,
+        Kind::Trust,
+        Kind::Flows,
+        Kind::Gpu,
+        Kind::Models,
+    ];
+    for kind in kinds {
         if s.skip.contains(&kind) {
             out.push(Check::skipped(kind.word(), "all", "--skip"));
             continue;
@@ -56,6 +67,8 @@ pub fn verify(inv: &Inventory, s: &Settings) -> Result<Vec<Check>, Problems> {
             Kind::Routes => checks::routes(inv, root, s.now),
             Kind::Trust => checks::trust(inv, fp.as_deref().map_err(String::as_str)),
             Kind::Flows => flows::check(inv, &flows),
+            Kind::Gpu => gpu::drivers(inv),
+            Kind::Models => gpu::servers(inv),
         });
     }
     Ok(out)

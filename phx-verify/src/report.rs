@@ -15,6 +15,11 @@ pub enum Kind {
     /// Each declared tcp flow connects from its source (the host, or a
     /// running container through pct exec).
     Flows,
+    /// nvidia-smi on the host and in each running GPU container: the
+    /// configured driver version.
+    Gpu,
+    /// Each running vLLM and Ollama server answers its model list.
+    Models,
 }
 
 impl Kind {
@@ -25,6 +30,8 @@ impl Kind {
             Kind::Routes => "route",
             Kind::Trust => "trust",
             Kind::Flows => "flow",
+            Kind::Gpu => "gpu",
+            Kind::Models => "model",
         }
     }
 }

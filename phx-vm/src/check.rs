@@ -176,6 +176,8 @@ pub fn pending_images(inv: &Inventory, seen: &Observed) -> Vec<String> {
                 Checksum::Sha256(_) => "its template_image_sha256".to_string(),
                 Checksum::Sha512(_) => "its template_image_sha512".to_string(),
                 Checksum::ChecksumUrl(u) => u.clone(),
+                // Never for an image: phx_common::fetch always gives one.
+                Checksum::Unverified => "nothing".to_string(),
             };
             let default = if src.defaulted {
                 " (the Ubuntu cloud image default, as the original system's vm-manager.sh)"

@@ -69,14 +69,14 @@ fn refusals_name_the_valid_choices_and_run_nothing() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "unknown subsystem 'dsn': valid names are net storage dns fw lxc vm features ca (or setup, LetsGo, all)",
+            "unknown subsystem 'dsn': valid names are net storage dns fw gpu lxc vm features ca (or setup, LetsGo, all)",
         ));
     cli()
         .args(["setup", "lxc"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "'lxc' does not belong to setup (it runs: net storage dns fw); use 'all' for both",
+            "'lxc' does not belong to setup (it runs: net storage dns fw gpu); use 'all' for both",
         ));
     cli()
         .args(["LetsGo", "--allow-lockout"])

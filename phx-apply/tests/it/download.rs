@@ -83,6 +83,34 @@ fn a_missing_image_is_downloaded_verified_and_kept_on_the_second_run() {
 }
 
 #[test]
+fn an_unverified_download_is_fetched_once_and_kept_as_it_is() {
+    let srv = Server::start();
+    let url = srv.put("/noble/current/noble-server-cloudimg-amd64.img", IMAGE);
+    let root = tempfile::tempdir().unwrap();
+    let plan = [dl(&url, Checksum::Unverified)];
+    // The step as a plan carries it: `"checksum":"unverified"`.
+    let line = serde_json::to_string(&plan[0]).unwrap();
+    assert!(line.contains("\"checksum\":\"unverified\""), "{line}");
+    let r = apply(&plan, &opts(root.path())).unwrap();
+    assert_eq!(r.outcomes[0].status, Status::Changed, "{:?}", r.outcomes);
+    assert!(
+        r.outcomes[0].detail.contains("not verified"),
+        "{:?}",
+        r.outcomes
+    );
+    assert_eq!(
+        std::fs::read(root.path().join(&TARGET[1..])).unwrap(),
+        IMAGE
+    );
+    assert_eq!(dir_names(root.path()), ["noble-server-cloudimg-amd64.img"]);
+    // Present: kept, whatever it holds, and not fetched again.
+    std::fs::write(root.path().join(&TARGET[1..]), b"edited").unwrap();
+    let again = apply(&plan, &opts(root.path())).unwrap();
+    assert_eq!(again.outcomes[0].status, Status::Ok, "{:?}", again.outcomes);
+    assert_eq!(srv.requests().len(), 1);
+}
+
+#[test]
 fn a_checksum_file_in_binary_mode_and_sha512_both_verify() {
     let srv = Server::start();
     let url = srv.put("/noble/current/noble-server-cloudimg-amd64.img", IMAGE);

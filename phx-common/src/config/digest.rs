@@ -6,6 +6,7 @@
 //! problems are kept with it and join the list when `Loader` takes the
 //! document, in the order the documents were read.
 
+use super::gpu::NvidiaKeys;
 use super::model::{Host, Lxc, LxcDefaults, Vm};
 use super::options::Options;
 use super::parse::lxc::RawLxc;
@@ -48,17 +49,21 @@ pub(super) struct LxcPart {
     lxcs: BTreeMap<u32, Lxc>,
     /// The entries that left out a value the defaults give.
     left_out: BTreeMap<u32, LeftOut>,
+    /// The file's own `nvidia_*` keys, every container's defaults.
+    pub nvidia: NvidiaKeys,
 }
 
 impl LxcPart {
-    pub fn with_defaults(mut self, d: Option<&LxcDefaults>) -> BTreeMap<u32, Lxc> {
-        let Some(d) = d else { return self.lxcs };
+    pub fn with_defaults(mut self, d: Option<&LxcDefaults>) -> (BTreeMap<u32, Lxc>, NvidiaKeys) {
+        let Some(d) = d else {
+            return (self.lxcs, self.nvidia);
+        };
         for (ctid, left_out) in self.left_out {
             if let Some(lxc) = self.lxcs.get_mut(&ctid) {
                 left_out.fill(lxc, d);
             }
         }
-        self.lxcs
+        (self.lxcs, self.nvidia)
     }
 }
 
@@ -84,6 +89,7 @@ impl LxcEntries {
             part: LxcPart {
                 lxcs: BTreeMap::new(),
                 left_out: BTreeMap::new(),
+                nvidia: NvidiaKeys::default(),
             },
         }
     }
@@ -182,6 +188,13 @@ fn document(name: String, doc: Obj<Document>, mut entries: LxcEntries, opts: Opt
                 None => {}
             }
             problems.extend(entries.problems);
+            let top = [
+                doc.nvidia_driver_version,
+                doc.nvidia_repo_url,
+                doc.nvidia_runfile_url,
+            ];
+            let mut r = Reader::of(&mut problems, &file, opts);
+            entries.part.nvidia = parse::nvidia::keys(&mut r, &At::ROOT, top);
             Part::Lxc(entries.part)
         }
         Shape::Vm => Part::Vm(parse::vms(

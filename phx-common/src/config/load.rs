@@ -4,6 +4,7 @@
 //! an empty estate and `setup` would remove every guest's DNS records.
 
 use super::digest::{self, Digest, Digested, LxcPart, Part};
+use super::gpu::NvidiaKeys;
 use super::model::{Host, Inventory, Lxc, Sources, Vm};
 pub use super::options::{Options, Rules};
 use super::parse::{Document, Shape};
@@ -71,6 +72,8 @@ struct Loader {
     host: Option<(String, Option<Host>)>,
     lxcs: Option<(String, BTreeMap<u32, Lxc>)>,
     vms: Option<(String, Vec<Vm>)>,
+    /// The LXC document's own `nvidia_*` keys.
+    nvidia_defaults: NvidiaKeys,
     /// An LXC document seen before the hypervisor one (it needs its defaults).
     waiting_lxc: Option<(String, LxcPart, Problems)>,
 }
@@ -131,7 +134,9 @@ impl Loader {
     fn take_lxcs(&mut self, problems: &mut Problems, name: String, lxcs: LxcPart, own: Problems) {
         problems.extend(own);
         let host = self.host.as_ref().and_then(|h| h.1.as_ref());
-        self.lxcs = Some((name, lxcs.with_defaults(host.map(|h| &h.lxc_defaults))));
+        let (lxcs, nvidia) = lxcs.with_defaults(host.map(|h| &h.lxc_defaults));
+        self.lxcs = Some((name, lxcs));
+        self.nvidia_defaults = nvidia;
     }
 
     fn finish(mut self, mut problems: Problems) -> Result<Inventory, Problems> {
@@ -164,6 +169,7 @@ impl Loader {
             host,
             lxcs,
             vms,
+            nvidia_defaults: self.nvidia_defaults,
             warnings: Vec::new(),
         };
         validate::cross_check(&inv, &mut problems);

@@ -53,6 +53,8 @@ pub struct Inventory {
     /// Keyed by CTID.
     pub lxcs: BTreeMap<u32, Lxc>,
     pub vms: Vec<Vm>,
+    /// The LXC file's top-level `nvidia_*` keys (`Inventory::nvidia_for`).
+    pub nvidia_defaults: super::gpu::NvidiaKeys,
     /// What loading noticed that is legal but probably not meant. The library
     /// never prints: the caller does (`cli::InputArgs::load`).
     pub warnings: Vec<String>,
@@ -83,6 +85,8 @@ pub struct Host {
     /// `flows`: what the operator says the estate needs besides what is
     /// derived (`crate::flows`); phx-fw proves each open.
     pub flows: Vec<super::DeclaredFlow>,
+    /// `nvidia_driver`: the host's NVIDIA driver (phx-gpu).
+    pub nvidia_driver: Option<super::gpu::NvidiaDriver>,
 }
 
 #[derive(Debug, Clone)]
@@ -352,6 +356,9 @@ pub struct Lxc {
     pub zfs_volumes: Vec<ZfsVolume>,
     pub mount_points: Vec<BindMount>,
     pub ports: Vec<PortMap>,
+    /// The entry's own `nvidia_*` keys (`Inventory::nvidia_for`).
+    pub nvidia: super::gpu::NvidiaKeys,
+    pub vllm_engine_config: Option<super::gpu::EngineConfig>,
 }
 
 #[derive(Debug, Clone)]
@@ -470,6 +477,12 @@ impl Inventory {
             Guest::Lxc(_) => &self.sources.lxc,
             Guest::Vm(_) => &self.sources.vm,
         }
+    }
+
+    /// What a container's `nvidia` feature installs by.
+    pub fn nvidia_for<'a>(&'a self, c: &'a Lxc) -> super::gpu::GuestNvidia<'a> {
+        let host = self.host.nvidia_driver.as_ref();
+        super::gpu::GuestNvidia::resolve(&c.nvidia, &self.nvidia_defaults, host)
     }
 
     /// The one guest carrying `feature` (validation guarantees uniqueness for `step_ca`).

@@ -11,6 +11,7 @@ mod input_holes;
 mod input_trust;
 mod load_upstream;
 mod no_value_tree;
+mod nvidia_keys;
 mod streamed_load;
 mod unhandled;
 mod validation;

@@ -153,7 +153,7 @@ fn a_wrong_subsystem_is_answered_with_the_valid_names() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("unknown subsystem 'dsn'"))
-        .stderr(predicate::str::contains("net storage dns fw lxc"));
+        .stderr(predicate::str::contains("net storage dns fw gpu lxc"));
 }
 
 #[test]
@@ -290,6 +290,8 @@ fn a_converged_setup_prints_one_recap_line_per_subsystem() {
         .into_iter()
         .filter(|l| !l.starts_with("phx-storage: note: "))
         .collect();
+    // phx-gpu plans nothing for the example (no nvidia_driver), and a tool
+    // with no step has no recap line.
     assert_eq!(recap.len(), 4, "{recap:?}");
     for (line, tool) in recap
         .iter()
@@ -304,7 +306,7 @@ fn a_converged_setup_prints_one_recap_line_per_subsystem() {
     }
     // --verbose reaches phx-apply (every step, timed) and names the phase.
     let verbose = lines(&run(&["--verbose"]).stderr);
-    assert_eq!(verbose[0], "phoenix-cli: setup: net storage dns fw");
+    assert_eq!(verbose[0], "phoenix-cli: setup: net storage dns fw gpu");
     assert!(
         verbose
             .iter()

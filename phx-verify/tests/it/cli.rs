@@ -95,7 +95,12 @@ fn every_unanswered_name_and_the_missing_root_are_named_and_exit_1() {
         "{failed:?}"
     );
     assert_eq!(doc["failed"].as_u64().unwrap() as usize, failed.len());
-    assert_eq!(doc["skipped"], 1, "trust, skipped on request");
+    // Trust, skipped on request, and the host's GPU driver: the example
+    // sets no nvidia_driver.
+    assert_eq!(doc["skipped"], 2, "{checks:?}");
+    assert!(checks.iter().any(|c| c["kind"] == "gpu"
+        && c["status"] == "skipped"
+        && c["detail"] == "nvidia_driver.install is not true"));
     assert_eq!(doc["ok"], 0);
 }
 

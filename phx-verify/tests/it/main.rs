@@ -4,4 +4,5 @@
 
 mod cli;
 mod flows;
+mod gpu;
 mod trust;

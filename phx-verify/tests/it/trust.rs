@@ -124,7 +124,7 @@ fn a_running_trusting_container_holds_the_root_or_is_named() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("7 checks: 1 ok, 1 failed, 5 skipped"),
+        stdout.contains("8 checks: 1 ok, 1 failed, 6 skipped"),
         "{stdout}"
     );
 }

@@ -10,6 +10,7 @@ use super::host::{
     RawDnsServer, RawHostNetwork, RawNfs, RawProxmoxDefaults, RawSharedVolumes, RawStepCa, RawZfs,
 };
 use super::lxc::RawLxc;
+use super::nvidia::RawNvidiaDriver;
 use super::vm::{RawVm, RawVmDefaults};
 use crate::section;
 
@@ -28,17 +29,20 @@ section! {
         "nfs" => nfs: Obj<RawNfs>,
         "proxmox_defaults" => proxmox_defaults: Obj<RawProxmoxDefaults>,
         "flows" => flows: List<Obj<RawFlow>>,
+        "nvidia_driver" => nvidia_driver: Obj<RawNvidiaDriver>,
         // phoenix_lxc_configs.json
         "lxc_configs" => lxc_configs: Entries<Obj<RawLxc>>,
+        "nvidia_driver_version" => nvidia_driver_version: Scalar,
+        "nvidia_repo_url" => nvidia_repo_url: Scalar,
+        "nvidia_runfile_url" => nvidia_runfile_url: Scalar,
         // phoenix_vm_configs.json (the hypervisor file has a `vm_defaults` too)
         "vms" => vms: List<Obj<RawVm>>,
         "vm_defaults" => vm_defaults: Obj<RawVmDefaults>,
     }
     quiet: [
         // The original system's keys for what Phoenix does not manage.
-        "$schema", "author", "behavior", "core_paths", "docker", "nvidia_driver",
+        "$schema", "author", "behavior", "core_paths", "docker",
         "portainer_api", "samba", "tests", "timezone", "users", "version",
-        "nvidia_driver_version", "nvidia_repo_url", "nvidia_runfile_url",
     ]
 }
 
@@ -72,6 +76,7 @@ impl Document {
             one(r, "zfs", self.zfs.take());
             one(r, "nfs", self.nfs.take());
             one(r, "proxmox_defaults", self.proxmox_defaults.take());
+            one(r, "nvidia_driver", self.nvidia_driver.take());
             if let Some(List::Items(flows)) = self.flows.take() {
                 let at = At::ROOT.key("flows");
                 for (i, f) in flows.into_iter().enumerate() {
@@ -80,6 +85,21 @@ impl Document {
             }
             if let Some(Entries::Items(_, repeated)) = self.proxmox_storage_ids.take() {
                 r.duplicates(&At::ROOT.key("proxmox_storage_ids"), repeated);
+            }
+        }
+        if shape != Shape::Lxc {
+            // What every container's `nvidia` feature installs by: the LXC
+            // file's keys, as the original's jq lookups read them.
+            let top = [
+                ("nvidia_driver_version", self.nvidia_driver_version.take()),
+                ("nvidia_repo_url", self.nvidia_repo_url.take()),
+                ("nvidia_runfile_url", self.nvidia_runfile_url.take()),
+            ];
+            for (key, _) in top.iter().filter(|(_, v)| v.is_some()) {
+                let file = r.file_name();
+                r.problems.warn(format!(
+                    "{file}: {key}: ignored: only the LXC file's {key} is read (the hypervisor file's nvidia_driver gives the host's driver)"
+                ));
             }
         }
         if shape != Shape::Vm {

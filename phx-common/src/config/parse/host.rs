@@ -236,6 +236,12 @@ pub fn hypervisor(r: &mut Reader, doc: Document) -> Option<Host> {
             memory_mb: defaults::LXC_MEMORY_MB,
             features: None,
         });
+    let nvidia_driver = r.opt(
+        at,
+        "nvidia_driver",
+        doc.nvidia_driver,
+        super::nvidia::nvidia_driver,
+    );
     let flows = r
         .opt(at, "flows", doc.flows, |r, at, l| {
             Some(super::super::declared_flow::flows(r, at, l))
@@ -263,6 +269,7 @@ pub fn hypervisor(r: &mut Reader, doc: Document) -> Option<Host> {
         shared_volumes,
         lxc_defaults,
         flows,
+        nvidia_driver,
     })
 }
 

@@ -1,7 +1,7 @@
 //! `phoenix_lxc_configs.json`: the containers, keyed by CTID.
 
 use super::super::model::*;
-use super::super::raw::{show_str, List, Obj, Scalar, Unused};
+use super::super::raw::{show_str, Entries, List, Obj, Scalar, Unused};
 use super::super::reader::{At, Reader};
 use super::guest::{common, unused, GuestDefaults, RawGuestCommon};
 use super::lxc_options::{dangerous, lxc_options};
@@ -30,12 +30,15 @@ section! {
         "ports" => ports: List<Scalar>,
         "allow_dangerous" => allow_dangerous: Scalar,
         "application_script" => application_script: Scalar,
+        "nvidia_driver_version" => nvidia_driver_version: Scalar,
+        "nvidia_repo_url" => nvidia_repo_url: Scalar,
+        "nvidia_runfile_url" => nvidia_runfile_url: Scalar,
+        "vllm_engine_config" => vllm_engine_config: Entries<Entries<List<Scalar>>>,
         // The original's keys no tool acts on: noted, and warned about
         // once per run (config::unhandled).
         "apparmor_manages_nesting" => apparmor_manages_nesting: Unused,
         "enable_lifecycle_snapshots" => enable_lifecycle_snapshots: Unused,
         "tests" => tests: Unused,
-        "vllm_engine_config" => vllm_engine_config: Unused,
     }
     shared: guest: RawGuestCommon,
 }
@@ -129,10 +132,12 @@ fn lxc(r: &mut Reader, at: &At, n: RawLxc, ctid: u32) -> Option<Lxc> {
         ("apparmor_manages_nesting", n.apparmor_manages_nesting),
         ("enable_lifecycle_snapshots", n.enable_lifecycle_snapshots),
         ("tests", n.tests),
-        ("vllm_engine_config", n.vllm_engine_config),
     ];
     for (key, v) in quiet {
         unused(r, at, key, v, &mut guest.unhandled);
+    }
+    if n.vllm_engine_config.is_some() {
+        guest.unhandled.push("vllm_engine_config");
     }
     let apparmor_profile = r.opt(at, "apparmor_profile", n.apparmor_profile, |r, at, v| {
         r.token(at, v, is_profile, PROFILE)
@@ -204,6 +209,21 @@ fn lxc(r: &mut Reader, at: &At, n: RawLxc, ctid: u32) -> Option<Lxc> {
             .ports
             .map(|p| ports(r, &at.key("ports"), p))
             .unwrap_or_default(),
+        nvidia: super::nvidia::keys(
+            r,
+            at,
+            [
+                n.nvidia_driver_version,
+                n.nvidia_repo_url,
+                n.nvidia_runfile_url,
+            ],
+        ),
+        vllm_engine_config: r.opt(
+            at,
+            "vllm_engine_config",
+            n.vllm_engine_config,
+            super::nvidia::engine_config,
+        ),
     };
     (r.problems.count() == before).then_some(lxc)
 }

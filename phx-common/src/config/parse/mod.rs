@@ -9,6 +9,7 @@ pub mod host;
 pub mod lxc;
 pub mod lxc_options;
 pub mod nfs;
+pub mod nvidia;
 pub mod records;
 pub mod shared_volumes;
 pub mod tokens;
