@@ -186,9 +186,6 @@ pub fn select(
         if recipes.contains(&Recipe::Vllm) {
             vllm::check(inv, s, vllm::engine(c), &mut p, &mut sel.warnings);
         }
-        if recipes.contains(&Recipe::Ollama) {
-            ollama::check(s, c, &mut p);
-        }
         let wants_script = c.application_script.is_some();
         if recipes.is_empty() && !wants_script {
             continue;

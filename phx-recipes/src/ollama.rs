@@ -3,8 +3,8 @@
 //! official install script, fetched and run inside the guest once (the
 //! binary answering `ollama --version` is the guard, as the original's
 //! is_command_available was), then the API on every address at the port
-//! the entry's `ports` gives the guest side of (`"11434:11434"`; 11434,
-//! Ollama's own, when none), and the service enabled and running.
+//! the entry's first `ports` gives the guest side of (`"11434:11434"`;
+//! 11434, Ollama's own, when none), and the service enabled and running.
 //!
 //! The original overwrote ollama.service with its own copy; the install
 //! script already writes one (ExecStart=…/ollama serve, its own `ollama`
@@ -18,8 +18,7 @@
 //! Models the entry lists (`ollama_models`) are pulled once each, after the
 //! service runs (`ollama pull` asks the server); `ollama list` is the guard.
 
-use crate::subject::Subject;
-use phx_common::config::{Lxc, Problems};
+use phx_common::config::Lxc;
 use phx_plan::guest_steps::{self as guest, Service};
 use phx_plan::{argv, Guest, StepSink};
 
@@ -28,55 +27,18 @@ pub const INSTALL_URL: &str = "https://ollama.com/install.sh";
 pub const INSTALL_SCRIPT: &str = "/var/lib/phoenix/ollama-install.sh";
 pub const DROP_IN: &str = "/etc/systemd/system/ollama.service.d/phoenix.conf";
 pub const UNIT: &str = "ollama";
-/// Ollama's default port (OLLAMA_HOST's, envconfig/config.go).
-pub const DEFAULT_PORT: u16 = 11434;
 /// What fetching the script needs (Proxmox's templates carry both).
 pub const PACKAGES: [&str; 2] = ["ca-certificates", "curl"];
 
-/// The port Ollama listens on in the guest: the guest side of the `ports`
-/// mapping that has 11434 there, else of the only mapping, else 11434
-/// when there is none. `Err` when several mappings, none of them 11434,
-/// name no port.
-fn port(c: &Lxc) -> Result<u16, String> {
-    match c.ports.as_slice() {
-        [] => Ok(DEFAULT_PORT),
-        [one] => Ok(one.guest),
-        many => match many.iter().find(|m| m.guest == DEFAULT_PORT) {
-            Some(m) => Ok(m.guest),
-            None => {
-                let all: Vec<String> = many
-                    .iter()
-                    .map(|m| format!("{}:{}", m.host, m.guest))
-                    .collect();
-                Err(format!("{all:?}"))
-            }
-        },
-    }
-}
-
-/// The port, for the plan ([`check`] refused what names none).
+/// The port Ollama listens on: the guest side of the first `ports`
+/// entry, else 11434 (phx_common's rule, which phx-verify asks it on too).
 pub fn port_of(c: &Lxc) -> u16 {
-    port(c).unwrap_or(DEFAULT_PORT)
+    phx_common::config::serve::ollama_port(c)
 }
 
 /// The models to pull.
 pub fn models(_c: &Lxc) -> &[String] {
     &[]
-}
-
-/// Exit 2 when `ports` names no port for Ollama.
-pub fn check(s: Subject, c: &Lxc, p: &mut Problems) {
-    if let Err(value) = port(c) {
-        p.push(
-            s.file,
-            &format!("{}.ports", c.path),
-            value,
-            format!(
-                "one mapping, or one whose guest side is {DEFAULT_PORT}, for the \"ollama\" feature of CT {}: Ollama listens on that port",
-                c.id
-            ),
-        );
-    }
 }
 
 /// The drop-in: OLLAMA_HOST on every address at `port`.

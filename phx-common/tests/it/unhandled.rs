@@ -58,6 +58,10 @@ const LXC_ACTED: &[(&str, &str)] = &[
         "ports",
         "phx-recipes' ollama (the port it listens on); warned for the containers without ollama",
     ),
+    (
+        "vllm_engine_config",
+        "phx-recipes' vllm (vllm_model_server.service's command line), phx-verify (its port)",
+    ),
 ];
 
 /// VM keys a tool acts on, and which.

@@ -4,8 +4,8 @@
 //! guest doubles (python3's venv and pip, Ollama's install script and CLI;
 //! real_vllm.rs makes the venv for real), vLLM and Ollama are installed; a
 //! second run changes nothing; an engine change rewrites one unit and
-//! restarts that service alone; a ports change moves Ollama; what cannot
-//! be served is refused (exit 2, the JSON path).
+//! restarts that service alone; a ports change moves Ollama; vLLM that
+//! cannot be served is refused (exit 2, the JSON path).
 
 use crate::common::*;
 use phx_plan::{Action, Step};
@@ -379,13 +379,4 @@ fn a_serving_vllm_container_without_a_model_is_refused() {
             .remove("vllm_engine_config");
     });
     plan(dir.path());
-}
-
-#[test]
-fn ollama_with_several_ports_none_of_them_its_own_is_refused() {
-    let dir = upstream_with(&["900", "901", "914"], |d| {
-        d["lxc_configs"]["914"]["ports"] = json!(["8080:8080", "9090:9090"]);
-    });
-    let err = refused(dir.path());
-    assert!(err.contains("lxc_configs.\"914\".ports"), "{err}");
 }

@@ -136,9 +136,6 @@ fn lxc(r: &mut Reader, at: &At, n: RawLxc, ctid: u32) -> Option<Lxc> {
     for (key, v) in quiet {
         unused(r, at, key, v, &mut guest.unhandled);
     }
-    if n.vllm_engine_config.is_some() {
-        guest.unhandled.push("vllm_engine_config");
-    }
     let apparmor_profile = r.opt(at, "apparmor_profile", n.apparmor_profile, |r, at, v| {
         r.token(at, v, is_profile, PROFILE)
     });
