@@ -45,9 +45,28 @@ use phx_common::cli::{InputArgs, RenderArgs};
 ///     inherited), refuses the plan; "none" or no role is warned about, and
 ///     so is a role on a container without the feature. A VM's
 ///     portainer_role alone asks for it ("primary" = server, "agent").
+///   - vllm (containers): python3-venv, the venv /opt/vllm (python3 -m
+///     venv), vllm==0.10.2 by its pip (guarded by `pip show vllm`), and
+///     /etc/systemd/system/vllm_model_server.service: ExecStart=
+///     /opt/vllm/bin/python -m vllm.entrypoints.openai.api_server, then each
+///     vllm_engine_config key in file order as its --kebab-case flag (true a
+///     bare flag, false/null none, a list the flag per item),
+///     CUDA_VISIBLE_DEVICES the gpu_assignment. A changed engine config
+///     rewrites the unit and restarts that service alone; enabled, started.
+///     A golden template gets vLLM but no unit (each clone writes its own).
+///     Without nvidia on the container or a clone ancestor, or (not a
+///     template) without a model in vllm_engine_config, the plan is refused.
+///     The original's phoenix_hypervisor_lxc_vllm.sh, which wrote the same
+///     unit, is not run (a warning says so).
+///   - ollama (containers): Ollama's install script (ollama.com/install.sh,
+///     fetched and run inside the container) unless `ollama --version`
+///     answers; OLLAMA_HOST=0.0.0.0:PORT in the drop-in
+///     /etc/systemd/system/ollama.service.d/phoenix.conf, PORT the guest
+///     side of the first `ports` entry (else 11434); a changed drop-in
+///     restarts Ollama; enabled, started.
 ///   - step_ca, traefik, trusted_ca: phx-ca provides them.
-///   - nvidia, vllm, ollama: not yet handled; a warning names each with its
-///     containers (and one with its VMs).
+///   - nvidia: not yet handled; a warning names its containers (and one
+///     its VMs). vllm and ollama in a VM are warned about too.
 ///
 /// volumes (VMs): NFS shares {type "nfs", server, path, mount_point}:
 /// nfs-common installed, the mount point made, one /etc/fstab line each,

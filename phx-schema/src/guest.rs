@@ -190,7 +190,7 @@ pub fn lxc(b: &mut Builder) -> Value {
             ),
             opt(
                 "ports",
-                items(port_map(), "port forwards HOST_PORT:GUEST_PORT: not done (a warning says so)"),
+                items(port_map(), "HOST_PORT:GUEST_PORT: not forwarded (a warning says so, but for an ollama container: Ollama listens on the first entry's GUEST_PORT)"),
             ),
             opt(
                 "allow_dangerous",
