@@ -380,3 +380,25 @@ fn a_serving_vllm_container_without_a_model_is_refused() {
     });
     plan(dir.path());
 }
+
+#[test]
+fn a_golden_template_gets_vllm_but_no_service() {
+    // What phx-lxc bakes into CT 911 before its snapshot: the venv and
+    // vLLM, but no unit (each clone enables its own, with its own model).
+    let inv = load_dir(&upstream_dir());
+    let sel = phx_recipes::select(&inv, phx_recipes::golden).unwrap_or_else(|p| panic!("{p}"));
+    let w = sel.work.iter().find(|w| w.s.id() == 911).unwrap();
+    let mut plan = phx_plan::Plan::new("phx-lxc");
+    phx_recipes::plan(&mut plan, "template", &inv, w);
+    let ids: Vec<&str> = plan.steps.iter().map(|s| s.id.as_str()).collect();
+    for id in ["template-911-vllm-venv", "template-911-vllm-pip"] {
+        assert!(ids.contains(&id), "{id}: {ids:?}");
+    }
+    assert!(
+        !ids.iter().any(|i| i.starts_with("template-911-vllm-")
+            && !i.ends_with("-venv")
+            && !i.ends_with("-pip")
+            && !i.ends_with("-install")),
+        "{ids:?}"
+    );
+}
