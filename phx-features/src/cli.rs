@@ -63,7 +63,8 @@ use phx_common::cli::{InputArgs, RenderArgs};
 ///     answers; OLLAMA_HOST=0.0.0.0:PORT in the drop-in
 ///     /etc/systemd/system/ollama.service.d/phoenix.conf, PORT the guest
 ///     side of the first `ports` entry (else 11434); a changed drop-in
-///     restarts Ollama; enabled, started.
+///     restarts Ollama; enabled, started; each of `ollama_models` pulled
+///     once (`ollama list` is the guard).
 ///   - step_ca, traefik, trusted_ca: phx-ca provides them.
 ///   - nvidia: not yet handled; a warning names its containers (and one
 ///     its VMs). vllm and ollama in a VM are warned about too.

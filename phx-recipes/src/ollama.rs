@@ -36,9 +36,9 @@ pub fn port_of(c: &Lxc) -> u16 {
     phx_common::config::serve::ollama_port(c)
 }
 
-/// The models to pull.
-pub fn models(_c: &Lxc) -> &[String] {
-    &[]
+/// The models to pull (`ollama_models`).
+pub fn models(c: &Lxc) -> &[String] {
+    &c.ollama_models
 }
 
 /// The drop-in: OLLAMA_HOST on every address at `port`.
@@ -101,7 +101,9 @@ fn pulled(model: &str) -> Vec<String> {
     argv(&[
         "sh",
         "-c",
-        r#"m=$1; case $m in *:*) ;; *) m=$m:latest ;; esac; ollama list | awk 'NR > 1 { print $1 }' | grep -Fqx -- "$m""#,
+        // The shell alone (awk is a Debian alternative, not a path every
+        // root has): skip the header, compare each row's first column.
+        r#"m=$1; case $m in *:*) ;; *) m=$m:latest ;; esac; ollama list | { read -r _ || exit 1; while read -r name _; do [ "$name" = "$m" ] && exit 0; done; exit 1; }"#,
         "phx-ollama-pulled",
         model,
     ])

@@ -276,7 +276,10 @@ fn vllm_installs_once_and_an_engine_change_restarts_only_its_own_service() {
 #[test]
 fn ollama_is_installed_once_and_listens_where_ports_say() {
     let keep = ["900", "901", "914"];
-    let dir = upstream_with(&keep, |_| {});
+    let models = json!(["llama3", "nomic-embed-text:v1.5"]);
+    let dir = upstream_with(&keep, |d| {
+        d["lxc_configs"]["914"]["ollama_models"] = models.clone();
+    });
     let node = node();
     let root = node.path();
     running(root, 914);
@@ -293,11 +296,18 @@ fn ollama_is_installed_once_and_listens_where_ports_say() {
     assert!(log.contains("curl https://ollama.com/install.sh"), "{log}");
     assert!(r.join("usr/local/bin/ollama").is_file());
     assert_eq!(systemctl_state(root, 914, "ollama"), (true, true));
-    // The install script started it before the drop-in: restarted after.
+    // The install script started it before the drop-in: restarted after,
+    // then the models pulled (the server answers pulls).
     assert!(
-        log.ends_with("systemctl daemon-reload\nsystemctl restart ollama\n"),
+        log.ends_with("systemctl daemon-reload\nsystemctl restart ollama\nollama pull llama3\nollama pull nomic-embed-text:v1.5\n"),
         "{log}"
     );
+    for m in ["llama3:latest", "nomic-embed-text:v1.5"] {
+        assert!(
+            r.join("var/lib/ollama-double/models").join(m).exists(),
+            "{m}"
+        );
+    }
 
     clear_guest_log(root, 914);
     let again = run(&steps, root);
@@ -307,6 +317,7 @@ fn ollama_is_installed_once_and_listens_where_ports_say() {
     // The guest side moves: the drop-in and one restart, no reinstall.
     let dir = upstream_with(&keep, |d| {
         d["lxc_configs"]["914"]["ports"] = json!(["8080:11500"]);
+        d["lxc_configs"]["914"]["ollama_models"] = models.clone();
     });
     let steps = plan(dir.path());
     let third = run(&steps, root);
