@@ -45,6 +45,26 @@ use phx_common::cli::{InputArgs, RenderArgs};
 ///     inherited), refuses the plan; "none" or no role is warned about, and
 ///     so is a role on a container without the feature. A VM's
 ///     portainer_role alone asks for it ("primary" = server, "agent").
+///   - vllm (containers): python3-venv, the venv /opt/vllm (python3 -m
+///     venv), vllm==0.10.2 by its pip (guarded by `pip show vllm`), and
+///     /etc/systemd/system/vllm_model_server.service: ExecStart=
+///     /opt/vllm/bin/python -m vllm.entrypoints.openai.api_server, then each
+///     vllm_engine_config key in file order as its --kebab-case flag (true a
+///     bare flag, false/null none, a list the flag per item),
+///     CUDA_VISIBLE_DEVICES the gpu_assignment. A changed engine config
+///     rewrites the unit and restarts that service alone; enabled, started.
+///     A golden template gets vLLM but no unit (each clone writes its own).
+///     Without nvidia on the container or a clone ancestor, or (not a
+///     template) without a model in vllm_engine_config, the plan is refused.
+///     The original's phoenix_hypervisor_lxc_vllm.sh, which wrote the same
+///     unit, is not run (a warning says so).
+///   - ollama (containers): Ollama's install script (ollama.com/install.sh,
+///     fetched and run inside the container) unless `ollama --version`
+///     answers; OLLAMA_HOST=0.0.0.0:PORT in the drop-in
+///     /etc/systemd/system/ollama.service.d/phoenix.conf, PORT the guest
+///     side of the first `ports` entry (else 11434); a changed drop-in
+///     restarts Ollama; enabled, started; each of `ollama_models` pulled
+///     once (`ollama list` is the guard).
 ///   - step_ca, traefik, trusted_ca: phx-ca provides them.
 ///   - nvidia (containers): the driver's userspace of the version
 ///     nvidia_driver_version gives (the entry's, else the LXC file's top,
@@ -52,7 +72,7 @@ use phx_common::cli::{InputArgs, RenderArgs};
 ///     (nvidia_runfile_url, same fallbacks) run with --silent
 ///     --no-kernel-module --no-x-check --no-nouveau-check
 ///     --no-nvidia-modprobe --no-dkms: pushed with `pct push` when the host
-///     keeps it (/var/lib/phoenix/nvidia/<file name>, under --state-root),
+///     keeps it (/var/cache/phoenix/nvidia/<file name>, under --state-root),
 ///     else fetched inside the guest; removed after. Then NVIDIA's CUDA apt
 ///     repository (nvidia_repo_url; key fetched into
 ///     /etc/apt/keyrings/cuda-archive-keyring.asc, the source signed-by it,
@@ -71,8 +91,7 @@ use phx_common::cli::{InputArgs, RenderArgs};
 ///     gpu_assignment on a container without nvidia on itself or a clone
 ///     ancestor refuses the plan. On a VM, nvidia is not yet handled (a GPU
 ///     reaches a VM by VFIO passthrough): a warning names its VMs.
-///   - vllm, ollama: not yet handled; a warning names each with its
-///     containers.
+///     vllm and ollama in a VM are warned about too (containers only).
 ///
 /// volumes (VMs): NFS shares {type "nfs", server, path, mount_point}:
 /// nfs-common installed, the mount point made, one /etc/fstab line each,

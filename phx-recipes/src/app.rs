@@ -35,13 +35,24 @@ pub fn resolve(
     inv: &Inventory,
     c: &Lxc,
     p: &mut Problems,
-    notes: &mut Vec<String>,
+    (notes, warnings): (&mut Vec<String>, &mut Vec<String>),
 ) -> Option<Script> {
     let name = c.application_script.as_ref()?;
     let at = format!("{}.application_script", c.path);
     if let Some(f) = ["step_ca", "traefik"].iter().find(|f| c.has_feature(f)) {
         notes.push(format!(
             "{}: {at}: CT {}'s {name:?} is not run: phx-ca provisions its {f} (the original's script did that work)",
+            inv.sources.lxc, c.id
+        ));
+        return None;
+    }
+    if c.has_feature("vllm") && name == crate::vllm::RUNNER {
+        // It wrote vllm_model_server.service from the same key and ran
+        // `systemctl enable --now` every time: run beside the recipe's unit
+        // it would rewrite it each run (never converging) or, failing, stop
+        // the run, for nothing the recipe does not do.
+        warnings.push(format!(
+            "{}: {at}: CT {}'s {name:?} is not run: the \"vllm\" feature writes and starts vllm_model_server.service from vllm_engine_config (the original's runner did that work)",
             inv.sources.lxc, c.id
         ));
         return None;

@@ -9,6 +9,8 @@ pub enum Recipe {
     Docker,
     PythonApiService,
     Portainer,
+    Vllm,
+    Ollama,
     /// A container's; on a VM it stays "not yet" (GPU passthrough to a VM
     /// is VFIO: vm.rs).
     Nvidia,
@@ -21,6 +23,8 @@ impl Recipe {
             Recipe::Docker => "docker",
             Recipe::PythonApiService => "python_api_service",
             Recipe::Portainer => "portainer",
+            Recipe::Vllm => "vllm",
+            Recipe::Ollama => "ollama",
             Recipe::Nvidia => "nvidia",
         }
     }
@@ -35,18 +39,16 @@ pub enum Kind {
     NotYet(&'static str),
 }
 
-/// Why the rest of the GPU stack is not installed yet.
-pub const GPU_STACK: &str = "the GPU stack comes with issue 27";
-
 pub fn kind(feature: &str) -> Kind {
     match feature {
         "base_setup" => Kind::Recipe(Recipe::BaseSetup),
         "docker" => Kind::Recipe(Recipe::Docker),
         "python_api_service" => Kind::Recipe(Recipe::PythonApiService),
         "portainer" => Kind::Recipe(Recipe::Portainer),
+        "vllm" => Kind::Recipe(Recipe::Vllm),
+        "ollama" => Kind::Recipe(Recipe::Ollama),
         "step_ca" | "traefik" | "trusted_ca" => Kind::ByCa,
         "nvidia" => Kind::Recipe(Recipe::Nvidia),
-        "vllm" | "ollama" => Kind::NotYet(GPU_STACK),
         // A name the loader accepts and no arm above knows (a new one).
         _ => Kind::NotYet("its recipe is not written yet"),
     }
@@ -57,7 +59,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_feature_the_loader_accepts_has_a_kind_and_five_are_recipes() {
+    fn every_feature_the_loader_accepts_has_a_kind_and_seven_are_recipes() {
         let recipes: Vec<&str> = phx_common::config::parse::tokens::FEATURES
             .iter()
             .filter(|f| matches!(kind(f), Kind::Recipe(_)))
@@ -69,8 +71,10 @@ mod tests {
                 "base_setup",
                 "docker",
                 "nvidia",
+                "ollama",
                 "portainer",
-                "python_api_service"
+                "python_api_service",
+                "vllm"
             ]
         );
         for f in phx_common::config::parse::tokens::FEATURES {
@@ -80,9 +84,6 @@ mod tests {
         }
         for f in ["step_ca", "traefik", "trusted_ca"] {
             assert_eq!(kind(f), Kind::ByCa);
-        }
-        for f in ["vllm", "ollama"] {
-            assert!(matches!(kind(f), Kind::NotYet(_)), "{f}");
         }
     }
 }

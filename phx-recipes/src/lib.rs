@@ -11,9 +11,11 @@ pub mod catalog;
 pub mod docker;
 pub mod nfs;
 pub mod nvidia;
+pub mod ollama;
 pub mod portainer;
 pub mod python;
 pub mod subject;
+pub mod vllm;
 mod vm;
 
 use catalog::{Kind, Recipe};
@@ -194,6 +196,9 @@ pub fn select(
         } else {
             None
         };
+        if recipes.contains(&Recipe::Vllm) {
+            vllm::check(inv, s, vllm::engine(c), &mut p, &mut sel.warnings);
+        }
         let wants_script = c.application_script.is_some();
         if recipes.is_empty() && !wants_script {
             continue;
@@ -226,7 +231,7 @@ pub fn select(
             ));
             None
         } else {
-            app::resolve(inv, c, &mut p, &mut sel.notes)
+            app::resolve(inv, c, &mut p, (&mut sel.notes, &mut sel.warnings))
         };
         if recipes.is_empty() && script.is_none() {
             continue;
@@ -271,6 +276,8 @@ fn packages(r: Recipe, unprivileged: bool) -> Vec<&'static str> {
         Recipe::BaseSetup => base::PACKAGES.to_vec(),
         Recipe::Docker => docker::packages(unprivileged),
         Recipe::PythonApiService => python::PACKAGES.to_vec(),
+        Recipe::Vllm => vllm::PACKAGES.to_vec(),
+        Recipe::Ollama => ollama::PACKAGES.to_vec(),
         // Images, not packages: Docker pulls them.
         Recipe::Portainer => Vec::new(),
         // What fetches its keys and runfile; CUDA comes from NVIDIA's
@@ -366,6 +373,16 @@ pub fn plan(plan: &mut impl StepSink, prefix: &str, inv: &Inventory, w: &Work) {
                 }
             }
             Recipe::PythonApiService => {}
+            Recipe::Vllm => {
+                if let Some(c) = w.s.lxc() {
+                    vllm::plan(plan, &prefix, ct, c, vllm::engine(c));
+                }
+            }
+            Recipe::Ollama => {
+                if let Some(c) = w.s.lxc() {
+                    ollama::plan(plan, &prefix, ct, ollama::port_of(c), ollama::models(c));
+                }
+            }
             Recipe::Portainer => {
                 if let Some(role) = w.portainer {
                     portainer::plan(plan, &prefix, ct, role);

@@ -11,6 +11,9 @@ use crate::subject::Subject;
 use crate::{docker, portainer, Selection, Work};
 use phx_common::config::{Inventory, Problems, Vm};
 
+/// Why a VM's `nvidia` installs nothing.
+pub const VFIO: &str = "a GPU reaches a VM by VFIO passthrough, which Phoenix does not set up; the nvidia recipe is a container's";
+
 pub(crate) fn select<'a>(
     inv: &'a Inventory,
     s: Subject<'a>,
@@ -25,7 +28,15 @@ pub(crate) fn select<'a>(
             Kind::Recipe(Recipe::Nvidia) => {
                 sel.not_yet_vms
                     .entry(f)
-                    .or_insert((catalog::GPU_STACK, Vec::new()))
+                    .or_insert((VFIO, Vec::new()))
+                    .1
+                    .push(v.id);
+            }
+            // Their keys (vllm_engine_config, ports) are a container's.
+            Kind::Recipe(Recipe::Vllm | Recipe::Ollama) => {
+                sel.not_yet_vms
+                    .entry(f)
+                    .or_insert(("installed in containers only", Vec::new()))
                     .1
                     .push(v.id);
             }

@@ -190,7 +190,17 @@ pub fn lxc(b: &mut Builder) -> Value {
             ),
             opt(
                 "ports",
-                items(port_map(), "port forwards HOST_PORT:GUEST_PORT: not done (a warning says so)"),
+                items(port_map(), "HOST_PORT:GUEST_PORT: not forwarded (a warning says so, but for an ollama container: Ollama listens on the first entry's GUEST_PORT)"),
+            ),
+            opt(
+                "ollama_models",
+                items(
+                    token(
+                        "^([A-Za-z0-9][A-Za-z0-9_.-]{0,79}/)?[A-Za-z0-9][A-Za-z0-9_.-]{0,79}(:[A-Za-z0-9][A-Za-z0-9_.-]{0,79})?$".into(),
+                        "an Ollama model name, [namespace/]model[:tag]",
+                    ),
+                    "models the ollama feature pulls (ollama pull), once each (Phoenix's own key)",
+                ),
             ),
             opt(
                 "allow_dangerous",

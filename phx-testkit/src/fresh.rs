@@ -126,6 +126,12 @@ fn guest_doubles_in(fs: &Path) {
         ("mountpoint", "usr/local/share/doubles"),
         ("nvidia-runfile", "usr/local/share/doubles"),
         ("nvidia-smi", "usr/local/share/doubles"),
+        // The curl double serves the install script, which puts ollama in place.
+        ("ollama-install.sh", "usr/local/share/doubles"),
+        ("ollama", "usr/local/share/doubles"),
+        // The apt-get double installs python3 (python3-venv), whose venvs get pip.
+        ("python3", "usr/local/share/doubles"),
+        ("pip", "usr/local/share/doubles"),
     ] {
         std::fs::create_dir_all(fs.join(dir)).unwrap();
         std::fs::copy(guest_double(double), fs.join(dir).join(double)).unwrap();

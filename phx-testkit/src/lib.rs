@@ -14,6 +14,7 @@ pub mod guests;
 pub mod http;
 pub mod real;
 pub mod report;
+pub mod units;
 
 pub use alone::alone;
 pub use config::*;
@@ -22,6 +23,7 @@ pub use fresh::*;
 pub use guests::*;
 pub use real::real_component;
 pub use report::*;
+pub use units::systemd_verify;
 
 /// Every program the package ships besides phoenix-cli, by binary name
 /// (phx_common::registry).

@@ -356,6 +356,8 @@ pub struct Lxc {
     pub zfs_volumes: Vec<ZfsVolume>,
     pub mount_points: Vec<BindMount>,
     pub ports: Vec<PortMap>,
+    /// `ollama_models` (Phoenix's own key): what the ollama feature pulls.
+    pub ollama_models: Vec<String>,
     /// The entry's own `nvidia_*` keys (`Inventory::nvidia_for`).
     pub nvidia: super::gpu::NvidiaKeys,
     pub vllm_engine_config: Option<super::gpu::EngineConfig>,

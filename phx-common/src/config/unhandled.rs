@@ -21,9 +21,8 @@ pub fn why(key: &str) -> &'static str {
             "Phoenix takes no snapshot before a container's features; only a template's template_snapshot_name is made"
         }
         "tests" => "the original's in-guest health checks are not run; phx-verify checks names and flows",
-        "vllm_engine_config" => "the vLLM stack comes with issue 27",
         "ports" => {
-            "no host port is forwarded into a container; reach it at its own address (phx-fw opens the declared flows)"
+            "no host port is forwarded into a container; reach it at its own address (phx-fw opens the declared flows); only the \"ollama\" feature reads it (the port Ollama listens on), and these containers do not list it"
         }
         "portainer_environment_name" | "docker_stacks" => {
             "Portainer's stacks and environments are not set up inside VMs yet (Portainer itself is: phx-features runs its server or agent per portainer_role)"
@@ -42,7 +41,8 @@ pub fn check(inv: &Inventory, p: &mut Problems) {
         };
         let mut keys: Vec<&str> = g.common().unhandled.clone();
         if let Guest::Lxc(c) = g {
-            if !c.ports.is_empty() {
+            // phx-recipes' ollama listens on the guest side of its ports.
+            if !c.ports.is_empty() && !c.has_feature("ollama") {
                 keys.push("ports");
             }
         }

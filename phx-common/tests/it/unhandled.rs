@@ -54,6 +54,14 @@ const LXC_ACTED: &[(&str, &str)] = &[
         "portainer_role",
         "phx-recipes' portainer feature; a role without the feature is warned by phx-recipes",
     ),
+    (
+        "ports",
+        "phx-recipes' ollama (the port it listens on); warned for the containers without ollama",
+    ),
+    (
+        "vllm_engine_config",
+        "phx-recipes' vllm (vllm_model_server.service's command line), phx-verify (its port)",
+    ),
 ];
 
 /// VM keys a tool acts on, and which.
@@ -199,5 +207,23 @@ fn a_vm_portainer_role_of_none_is_not_warned() {
             .any(|w| w.contains(": portainer_role (")),
         "{:?}",
         inv.warnings
+    );
+}
+
+#[test]
+fn ports_are_warned_only_for_containers_without_ollama() {
+    // CT 914's ports give Ollama its port (phx-recipes' ollama); the
+    // others' are forwarded by nothing.
+    let inv = load(&Input::Dir(upstream())).unwrap_or_else(|p| panic!("{p}"));
+    let said: Vec<&String> = inv
+        .warnings
+        .iter()
+        .filter(|w| w.contains(": ports ("))
+        .collect();
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(
+        said[0].ends_with("phoenix_lxc_configs.json: ports (CT 801, CT 802, CT 917): not handled, ignored: no host port is forwarded into a container; reach it at its own address (phx-fw opens the declared flows); only the \"ollama\" feature reads it (the port Ollama listens on), and these containers do not list it"),
+        "{}",
+        said[0]
     );
 }

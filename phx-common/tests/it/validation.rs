@@ -104,6 +104,29 @@ fn guest_gateway_outside_its_subnet() {
 }
 
 #[test]
+fn bad_and_repeated_ollama_models() {
+    let p = problems(|d| {
+        d[LXC]["lxc_configs"]["110"]["ollama_models"] = json!([
+            "llama3",
+            "library/nomic-embed-text:v1.5",
+            "bad model",
+            "llama3",
+            "-x"
+        ]);
+    });
+    for i in [2, 3, 4] {
+        assert_problem(
+            &p,
+            LXC_F,
+            &format!("lxc_configs.\"110\".ollama_models[{i}]"),
+            "an Ollama model name, [namespace/]model[:tag]",
+        );
+    }
+    let at: Vec<&str> = p.list.iter().map(|x| x.path.as_str()).collect();
+    assert_eq!(at.len(), 3, "{at:?}");
+}
+
+#[test]
 fn bad_and_multicast_macs() {
     let p = problems(|d| {
         d[LXC]["lxc_configs"]["110"]["mac_address"] = json!("BC:24:11:00:01");

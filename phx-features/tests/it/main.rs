@@ -10,5 +10,7 @@ mod nvidia;
 mod plan;
 mod real_root;
 mod real_root_nvidia;
+mod real_vllm;
 mod recipes;
+mod serve;
 mod vms;

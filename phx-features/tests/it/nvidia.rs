@@ -63,7 +63,7 @@ fn the_clone_chain_gets_the_userspace_once_and_then_only_guards() {
                     "pct",
                     "push",
                     "901",
-                    &format!("/var/lib/phoenix/nvidia/{RUNFILE}"),
+                    &format!("{}/{RUNFILE}", phx_common::gpu::RUNFILE_DIR),
                     &format!("/tmp/{RUNFILE}"),
                     "--perms",
                     "0755"

@@ -120,7 +120,7 @@ pub(crate) fn inside(root: &Path, ct: u32, argv: &[&str]) -> String {
 
 /// phx-apply on the plan file, under the node, with the double's network:
 /// the outcome of every step.
-fn apply(root: &Path, plan: &Path) -> Vec<Value> {
+pub(crate) fn apply(root: &Path, plan: &Path) -> Vec<Value> {
     let out = Command::new(assert_cmd::cargo::cargo_bin("phx-apply"))
         .arg("--root")
         .arg(root)
@@ -140,7 +140,7 @@ fn apply(root: &Path, plan: &Path) -> Vec<Value> {
     report["outcomes"].as_array().unwrap().clone()
 }
 
-fn changed(outcomes: &[Value]) -> Vec<String> {
+pub(crate) fn changed(outcomes: &[Value]) -> Vec<String> {
     outcomes
         .iter()
         .filter(|o| o["status"] == "changed")

@@ -28,6 +28,9 @@ section! {
         "zfs_volumes" => zfs_volumes: List<Obj<RawZfsVolume>>,
         "mount_points" => mount_points: List<Obj<RawMountPoint>>,
         "ports" => ports: List<Scalar>,
+        // Phoenix's own (the original had none): models the ollama
+        // feature pulls.
+        "ollama_models" => ollama_models: List<Scalar>,
         "allow_dangerous" => allow_dangerous: Scalar,
         "application_script" => application_script: Scalar,
         "nvidia_driver_version" => nvidia_driver_version: Scalar,
@@ -136,9 +139,6 @@ fn lxc(r: &mut Reader, at: &At, n: RawLxc, ctid: u32) -> Option<Lxc> {
     for (key, v) in quiet {
         unused(r, at, key, v, &mut guest.unhandled);
     }
-    if n.vllm_engine_config.is_some() {
-        guest.unhandled.push("vllm_engine_config");
-    }
     let apparmor_profile = r.opt(at, "apparmor_profile", n.apparmor_profile, |r, at, v| {
         r.token(at, v, is_profile, PROFILE)
     });
@@ -208,6 +208,10 @@ fn lxc(r: &mut Reader, at: &At, n: RawLxc, ctid: u32) -> Option<Lxc> {
         ports: n
             .ports
             .map(|p| ports(r, &at.key("ports"), p))
+            .unwrap_or_default(),
+        ollama_models: n
+            .ollama_models
+            .map(|m| ollama_models(r, &at.key("ollama_models"), m))
             .unwrap_or_default(),
         nvidia: super::nvidia::keys(
             r,
@@ -320,6 +324,46 @@ fn ports(r: &mut Reader, at: &At, v: List<Scalar>) -> Vec<PortMap> {
             );
         }
         parsed
+    })
+}
+
+/// What `ollama pull` takes: `[namespace/]model[:tag]`, each part letters,
+/// digits, `_`, `-` and `.`, starting with a letter or digit, as Ollama's
+/// types/model/name.go allows (its parts at most 80 bytes). A model listed
+/// twice is refused too: it would be pulled by two steps of one name.
+const OLLAMA_MODEL: &str =
+    "an Ollama model name, [namespace/]model[:tag] (letters, digits, '_', '-', '.'; each part starting with a letter or digit, at most 80 bytes), listed once";
+
+fn is_ollama_model(s: &str) -> bool {
+    let part = |p: &str| {
+        !p.is_empty()
+            && p.len() <= 80
+            && p.as_bytes()[0].is_ascii_alphanumeric()
+            && p.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+    };
+    let (name, tag) = match s.split_once(':') {
+        Some((n, t)) => (n, Some(t)),
+        None => (s, None),
+    };
+    let mut parts = name.split('/');
+    let ok_name = match (parts.next(), parts.next(), parts.next()) {
+        (Some(m), None, _) => part(m),
+        (Some(ns), Some(m), None) => part(ns) && part(m),
+        _ => false,
+    };
+    ok_name && tag.is_none_or(part)
+}
+
+fn ollama_models(r: &mut Reader, at: &At, v: List<Scalar>) -> Vec<String> {
+    let mut seen = Vec::new();
+    r.str_items(at, v, &[], |r, at, s| {
+        if !is_ollama_model(&s) || seen.contains(&s) {
+            r.push(at, show_str(&s), OLLAMA_MODEL);
+            return None;
+        }
+        seen.push(s.clone());
+        Some(s)
     })
 }
 

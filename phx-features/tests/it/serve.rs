@@ -1,0 +1,415 @@
+//! vLLM and Ollama served from the JSON: CT 801's unit is its
+//! vllm_engine_config, line by line, and the REAL systemd-analyze accepts
+//! every vLLM unit of the fixture; applied with the pct double and the
+//! guest doubles (python3's venv and pip, Ollama's install script and CLI;
+//! real_vllm.rs makes the venv for real), vLLM and Ollama are installed; a
+//! second run changes nothing; an engine change rewrites one unit and
+//! restarts that service alone; a ports change moves Ollama; vLLM that
+//! cannot be served is refused (exit 2, the JSON path).
+
+use crate::common::*;
+use phx_plan::{Action, Step};
+use serde_json::{json, Value};
+use std::path::Path;
+use std::process::Command;
+
+/// The upstream fixture's containers `keep` (their `dependencies` dropped:
+/// the test runs the vLLM and Ollama guests alone), without VMs.
+pub fn upstream_with(keep: &[&str], edit: impl FnOnce(&mut Value)) -> tempfile::TempDir {
+    let dir = config_with(&upstream_dir(), |d| {
+        let lxcs = d["lxc_configs"].as_object_mut().unwrap();
+        lxcs.retain(|k, _| keep.contains(&k.as_str()));
+        for c in lxcs.values_mut() {
+            c.as_object_mut().unwrap().remove("dependencies");
+        }
+        edit(d);
+    });
+    no_vms(dir.path());
+    dir
+}
+
+/// What a file step writes.
+fn written<'a>(steps: &'a [Step], id: &str) -> &'a str {
+    let s = steps
+        .iter()
+        .find(|s| s.id == id)
+        .unwrap_or_else(|| panic!("no step {id}"));
+    match &s.action {
+        Action::GuestFile(f) => f.content.as_deref().unwrap(),
+        a => panic!("{id}: {a:?}"),
+    }
+}
+
+const UNIT_801: &str = "\
+# Written by Phoenix (phx-features) from CT 801's vllm_engine_config: edits are replaced.
+[Unit]
+Description=vLLM OpenAI-compatible API server
+Wants=network-online.target
+After=network-online.target
+
+[Service]
+Type=simple
+User=root
+WorkingDirectory=/opt/vllm
+Environment=CUDA_VISIBLE_DEVICES=0
+Environment=CUDA_HOME=/usr/local/cuda
+Environment=LD_LIBRARY_PATH=/usr/local/cuda/lib64
+Environment=PATH=/opt/vllm/bin:/usr/local/cuda/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+ExecStart=/opt/vllm/bin/python -m vllm.entrypoints.openai.api_server --model ibm-granite/granite-embedding-english-r2 --trust-remote-code --dtype auto --max-model-len 1024 --gpu-memory-utilization 0.1 --tensor-parallel-size 1 --host 0.0.0.0 --port 8000 --served-model-name ibm-granite/granite-embedding-english-r2
+Restart=always
+RestartSec=10
+
+[Install]
+WantedBy=multi-user.target
+";
+
+#[test]
+fn ct_801_s_unit_is_its_engine_config_and_systemd_accepts_every_vllm_unit() {
+    let out = features_cmd()
+        .arg("--config-dir")
+        .arg(upstream_dir())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let steps = phx_plan::read_jsonl(&out.stdout[..]).unwrap();
+    let unit = written(&steps, "features-801-vllm-unit");
+    for (n, (got, want)) in unit.lines().zip(UNIT_801.lines()).enumerate() {
+        assert_eq!(got, want, "line {}", n + 1);
+    }
+    assert_eq!(unit.lines().count(), UNIT_801.lines().count(), "{unit}");
+    // 802's ServerConfig port is the guest's 8000 (its ports map 8001 to it).
+    let unit_802 = written(&steps, "features-802-vllm-unit");
+    assert!(
+        unit_802.contains("--model Qwen/Qwen3-4B-Thinking-2507-FP8 --trust-remote-code --dtype auto --max-model-len 2048 --quantization fp8 --gpu-memory-utilization 0.85 --tensor-parallel-size 1 --host 0.0.0.0 --port 8000 --served-model-name Qwen3-4B-FP8\n"),
+        "{unit_802}"
+    );
+    // The original's runner, which would rewrite the same unit, is not run.
+    for ct in [801, 802] {
+        let line = format!("CT {ct}'s \"phoenix_hypervisor_lxc_vllm.sh\" is not run: the \"vllm\" feature writes and starts vllm_model_server.service");
+        assert_eq!(err.matches(&line).count(), 1, "{line}:\n{err}");
+        assert!(!steps
+            .iter()
+            .any(|s| s.id == format!("features-{ct}-app-run")));
+    }
+    // The REAL systemd-analyze, in a root with the venv's interpreter.
+    for ct in [801, 802] {
+        let root = tempfile::tempdir().unwrap();
+        let r = root.path();
+        let units = r.join("etc/systemd/system");
+        std::fs::create_dir_all(&units).unwrap();
+        std::fs::write(
+            units.join("vllm_model_server.service"),
+            written(&steps, &format!("features-{ct}-vllm-unit")),
+        )
+        .unwrap();
+        std::fs::create_dir_all(r.join("opt/vllm/bin")).unwrap();
+        std::fs::write(r.join("opt/vllm/bin/python"), "#!/bin/sh\n").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(
+            r.join("opt/vllm/bin/python"),
+            std::fs::Permissions::from_mode(0o755),
+        )
+        .unwrap();
+        systemd_verify(r, "vllm_model_server.service");
+    }
+}
+
+#[test]
+fn an_engine_value_that_needs_quoting_still_makes_a_unit_systemd_accepts() {
+    let dir = upstream_with(&["900", "901", "911", "801"], |d| {
+        let e = &mut d["lxc_configs"]["801"]["vllm_engine_config"];
+        e["ServerConfig"]["chat_template"] = json!("{{ 100% of $USER }} \"quoted\" \\ 'single'");
+        e["ServerConfig"]["allowed_origins"] = json!(["http://a", "http://b c"]);
+        e["ModelConfig"]["enforce_eager"] = json!(false);
+    });
+    let steps = plan(dir.path());
+    let unit = written(&steps, "features-801-vllm-unit");
+    // (config_with rewrites the file with its keys sorted: that order.)
+    assert!(
+        unit.contains(r#" --allowed-origins http://a --allowed-origins "http://b c" --chat-template "{{ 100%% of $$USER }} \"quoted\" \\ 'single'" "#),
+        "{unit}"
+    );
+    assert!(!unit.contains("enforce"), "{unit}");
+    let root = tempfile::tempdir().unwrap();
+    let r = root.path();
+    std::fs::create_dir_all(r.join("etc/systemd/system")).unwrap();
+    std::fs::write(r.join("etc/systemd/system/vllm_model_server.service"), unit).unwrap();
+    std::fs::create_dir_all(r.join("opt/vllm/bin")).unwrap();
+    std::os::unix::fs::symlink("/bin/true", r.join("opt/vllm/bin/python")).unwrap();
+    std::fs::create_dir_all(r.join("bin")).unwrap();
+    std::fs::copy("/bin/true", r.join("bin/true")).unwrap();
+    systemd_verify(r, "vllm_model_server.service");
+}
+
+/// A stand-in for PyPI: a wheel named vllm at `version` (a package
+/// directory and its metadata), made by the host's Python.
+pub fn stand_in_wheel(dir: &Path, version: &str) {
+    std::fs::create_dir_all(dir).unwrap();
+    let script = r#"
+import base64, hashlib, sys, zipfile
+out, ver = sys.argv[1], sys.argv[2]
+info = "vllm-%s.dist-info" % ver
+files = {
+    "vllm/__init__.py": '__version__ = "%s"\n' % ver,
+    info + "/METADATA": "Metadata-Version: 2.1\nName: vllm\nVersion: %s\nSummary: Phoenix test stand-in\n" % ver,
+    info + "/WHEEL": "Wheel-Version: 1.0\nGenerator: phoenix-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+}
+record = []
+with zipfile.ZipFile("%s/vllm-%s-py3-none-any.whl" % (out, ver), "w") as z:
+    for name, text in files.items():
+        data = text.encode()
+        z.writestr(name, data)
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        record.append("%s,sha256=%s,%d" % (name, digest, len(data)))
+    record.append(info + "/RECORD,,")
+    z.writestr(info + "/RECORD", "\n".join(record) + "\n")
+"#;
+    let out = Command::new("python3")
+        .args(["-c", script])
+        .arg(dir)
+        .arg(version)
+        .output()
+        .unwrap();
+    stdout_of(out);
+}
+
+/// The guest's pip reads only the local index (`/etc/pip.conf`, pip's
+/// site-wide file), which holds the stand-in wheel.
+pub fn local_index(rootfs: &Path) {
+    let wheels = "usr/local/share/doubles/wheels";
+    stand_in_wheel(&rootfs.join(wheels), "0.10.2");
+    std::fs::write(
+        rootfs.join("etc/pip.conf"),
+        format!(
+            "[global]\nno-index = true\nfind-links = /{wheels}\ndisable-pip-version-check = true\n"
+        ),
+    )
+    .unwrap();
+}
+
+fn pct_log(root: &Path) -> String {
+    std::fs::read_to_string(root.join("pct.log")).unwrap_or_default()
+}
+
+fn systemctl_state(root: &Path, ct: u32, unit: &str) -> (bool, bool) {
+    let s = rootfs(root, ct).join("var/lib/systemctl-double");
+    (
+        s.join("enabled").join(unit).exists(),
+        s.join("active").join(unit).exists(),
+    )
+}
+
+#[test]
+fn vllm_installs_once_and_an_engine_change_restarts_only_its_own_service() {
+    let keep = ["900", "901", "911", "801", "802"];
+    let dir = upstream_with(&keep, |_| {});
+    let node = node();
+    let root = node.path();
+    for ct in [801, 802] {
+        running(root, ct);
+    }
+    let steps = plan(dir.path());
+    let first = run(&steps, root);
+    assert!(first.changed() > 0);
+    for ct in [801, 802] {
+        let r = rootfs(root, ct);
+        assert!(installed(root, ct).iter().any(|p| p == "python3-venv"));
+        // The venv, and the pinned vLLM in it (the python3 and pip
+        // doubles; real_vllm.rs makes them for real).
+        let log = guest_log(root, ct);
+        for line in ["python3 -m venv /opt/vllm", "pip install vllm==0.10.2"] {
+            assert_eq!(log.lines().filter(|l| *l == line).count(), 1, "{log}");
+        }
+        assert_eq!(read(r.join("opt/vllm/lib/pip-double/vllm")), "0.10.2\n");
+        assert_eq!(
+            read(r.join("etc/systemd/system/vllm_model_server.service")),
+            written(&steps, &format!("features-{ct}-vllm-unit"))
+        );
+        assert_eq!(systemctl_state(root, ct, "vllm_model_server"), (true, true));
+    }
+
+    // Again: nothing changes, only guards run.
+    std::fs::write(root.join("pct.log"), "").unwrap();
+    for ct in [801, 802] {
+        clear_guest_log(root, ct);
+    }
+    let again = run(&steps, root);
+    assert_eq!(phx_testkit::changed(&again), Vec::<&str>::new());
+    let log = pct_log(root);
+    for line in log.lines() {
+        assert!(
+            !line.contains("pip install") && !line.contains("-m venv") && !line.contains("apt-get"),
+            "the second run did more than guard: {line}"
+        );
+    }
+    for ct in [801, 802] {
+        assert_eq!(guest_log(root, ct), "", "CT {ct}'s doubles did something");
+    }
+
+    // CT 801's memory share changes: its unit alone, one restart of it.
+    let dir = upstream_with(&keep, |d| {
+        d["lxc_configs"]["801"]["vllm_engine_config"]["CacheConfig"]["gpu_memory_utilization"] =
+            json!(0.2);
+    });
+    let steps = plan(dir.path());
+    let third = run(&steps, root);
+    assert_eq!(
+        phx_testkit::changed(&third),
+        [
+            "features-801-vllm-unit",
+            "features-801-vllm-daemon-reload",
+            "features-801-vllm-restart"
+        ]
+    );
+    assert_eq!(
+        guest_log(root, 801),
+        "systemctl daemon-reload\nsystemctl restart vllm_model_server\n"
+    );
+    assert_eq!(guest_log(root, 802), "");
+    assert!(
+        read(rootfs(root, 801).join("etc/systemd/system/vllm_model_server.service"))
+            .contains(" --gpu-memory-utilization 0.2 ")
+    );
+}
+
+#[test]
+fn ollama_is_installed_once_and_listens_where_ports_say() {
+    let keep = ["900", "901", "914"];
+    let models = json!(["llama3", "nomic-embed-text:v1.5"]);
+    let dir = upstream_with(&keep, |d| {
+        d["lxc_configs"]["914"]["ollama_models"] = models.clone();
+    });
+    let node = node();
+    let root = node.path();
+    running(root, 914);
+    standard_template_packages(root, 914);
+    let steps = plan(dir.path());
+    run(&steps, root);
+    let r = rootfs(root, 914);
+    assert_eq!(
+        read(r.join("etc/systemd/system/ollama.service.d/phoenix.conf")),
+        "# Written by Phoenix (phx-features) from the container's ports: edits are replaced.\n[Service]\nEnvironment=\"OLLAMA_HOST=0.0.0.0:11434\"\n"
+    );
+    let log = guest_log(root, 914);
+    assert_eq!(log.matches("ollama install.sh").count(), 1, "{log}");
+    assert!(log.contains("curl https://ollama.com/install.sh"), "{log}");
+    assert!(r.join("usr/local/bin/ollama").is_file());
+    assert_eq!(systemctl_state(root, 914, "ollama"), (true, true));
+    // The install script started it before the drop-in: restarted after,
+    // then the models pulled (the server answers pulls).
+    assert!(
+        log.ends_with("systemctl daemon-reload\nsystemctl restart ollama\nollama pull llama3\nollama pull nomic-embed-text:v1.5\n"),
+        "{log}"
+    );
+    for m in ["llama3:latest", "nomic-embed-text:v1.5"] {
+        assert!(
+            r.join("var/lib/ollama-double/models").join(m).exists(),
+            "{m}"
+        );
+    }
+
+    clear_guest_log(root, 914);
+    let again = run(&steps, root);
+    assert_eq!(phx_testkit::changed(&again), Vec::<&str>::new());
+    assert_eq!(guest_log(root, 914), "");
+
+    // The guest side moves: the drop-in and one restart, no reinstall.
+    let dir = upstream_with(&keep, |d| {
+        d["lxc_configs"]["914"]["ports"] = json!(["8080:11500"]);
+        d["lxc_configs"]["914"]["ollama_models"] = models.clone();
+    });
+    let steps = plan(dir.path());
+    let third = run(&steps, root);
+    assert_eq!(
+        phx_testkit::changed(&third),
+        [
+            "features-914-ollama-host",
+            "features-914-ollama-daemon-reload",
+            "features-914-ollama-restart"
+        ]
+    );
+    assert!(
+        read(r.join("etc/systemd/system/ollama.service.d/phoenix.conf"))
+            .contains("OLLAMA_HOST=0.0.0.0:11500")
+    );
+    assert_eq!(
+        guest_log(root, 914),
+        "systemctl daemon-reload\nsystemctl restart ollama\n"
+    );
+}
+
+fn refused(dir: &Path) -> String {
+    let out = features_cmd()
+        .arg("--config-dir")
+        .arg(dir)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(out.stdout.is_empty(), "nothing planned");
+    err
+}
+
+#[test]
+fn vllm_without_nvidia_on_it_or_a_clone_ancestor_is_refused() {
+    let dir = upstream_with(&["900", "901", "911", "801"], |d| {
+        for id in ["901", "911"] {
+            d["lxc_configs"][id]["features"] = json!([]);
+        }
+    });
+    let err = refused(dir.path());
+    assert!(err.contains("lxc_configs.\"801\".features"), "{err}");
+    assert!(err.contains("\"nvidia\" with \"vllm\""), "{err}");
+    // nvidia on the template it is cloned from is enough.
+    let dir = upstream_with(&["900", "901", "911", "801"], |d| {
+        d["lxc_configs"]["901"]["features"] = json!([]);
+    });
+    plan(dir.path());
+}
+
+#[test]
+fn a_serving_vllm_container_without_a_model_is_refused() {
+    let dir = upstream_with(&["900", "901", "911", "801"], |d| {
+        d["lxc_configs"]["801"]
+            .as_object_mut()
+            .unwrap()
+            .remove("vllm_engine_config");
+    });
+    let err = refused(dir.path());
+    assert!(
+        err.contains("lxc_configs.\"801\".vllm_engine_config"),
+        "{err}"
+    );
+    assert!(err.contains("names the model"), "{err}");
+    // A template needs none: its image gets vLLM, its clones the service.
+    let dir = upstream_with(&["900", "901", "911"], |d| {
+        d["lxc_configs"]["911"]
+            .as_object_mut()
+            .unwrap()
+            .remove("vllm_engine_config");
+    });
+    plan(dir.path());
+}
+
+#[test]
+fn a_golden_template_gets_vllm_but_no_service() {
+    // What phx-lxc bakes into CT 911 before its snapshot: the venv and
+    // vLLM, but no unit (each clone enables its own, with its own model).
+    let inv = load_dir(&upstream_dir());
+    let sel = phx_recipes::select(&inv, phx_recipes::golden).unwrap_or_else(|p| panic!("{p}"));
+    let w = sel.work.iter().find(|w| w.s.id() == 911).unwrap();
+    let mut plan = phx_plan::Plan::new("phx-lxc");
+    phx_recipes::plan(&mut plan, "template", &inv, w);
+    let ids: Vec<&str> = plan.steps.iter().map(|s| s.id.as_str()).collect();
+    for id in ["template-911-vllm-venv", "template-911-vllm-pip"] {
+        assert!(ids.contains(&id), "{id}: {ids:?}");
+    }
+    assert!(
+        !ids.iter().any(|i| i.starts_with("template-911-vllm-")
+            && !i.ends_with("-venv")
+            && !i.ends_with("-pip")
+            && !i.ends_with("-install")),
+        "{ids:?}"
+    );
+}
