@@ -29,6 +29,24 @@ pub fn scripts_dir(inv: &Inventory) -> Option<PathBuf> {
     lxc.is_file().then(|| dir.join("scripts"))
 }
 
+/// The original's application scripts whose work a recipe now does: the
+/// feature, the script's name, and what the recipe does instead.
+const SUPERSEDED: [(&str, &str, &str); 2] = [
+    (
+        "vllm",
+        crate::vllm::RUNNER,
+        "writes and starts vllm_model_server.service from vllm_engine_config",
+    ),
+    // bin/phoenix_hypervisor_lxc_955.sh (SirHeads/Testing-ideas c6672e0):
+    // put ollama on PATH and wrote its own ollama.service with
+    // OLLAMA_HOST=0.0.0.0:11434, enabled and started.
+    (
+        "ollama",
+        "phoenix_hypervisor_lxc_955.sh",
+        "installs Ollama, sets OLLAMA_HOST from ports and enables and starts ollama.service",
+    ),
+];
+
 /// The container's script, read now for its digest. A missing or
 /// unreadable one is a problem; a guest phx-ca provisions gets a note instead.
 pub fn resolve(
@@ -46,13 +64,16 @@ pub fn resolve(
         ));
         return None;
     }
-    if c.has_feature("vllm") && name == crate::vllm::RUNNER {
-        // It wrote vllm_model_server.service from the same key and ran
-        // `systemctl enable --now` every time: run beside the recipe's unit
-        // it would rewrite it each run (never converging) or, failing, stop
-        // the run, for nothing the recipe does not do.
+    if let Some((feature, did)) = SUPERSEDED
+        .iter()
+        .find(|(f, script, _)| c.has_feature(f) && name == script)
+        .map(|(f, _, did)| (f, did))
+    {
+        // Run beside the recipe, such a script would rewrite the recipe's
+        // service every run (never converging) or, failing, stop the run,
+        // for nothing the recipe does not do.
         warnings.push(format!(
-            "{}: {at}: CT {}'s {name:?} is not run: the \"vllm\" feature writes and starts vllm_model_server.service from vllm_engine_config (the original's runner did that work)",
+            "{}: {at}: CT {}'s {name:?} is not run: the {feature:?} feature {did} (the original's script did that work)",
             inv.sources.lxc, c.id
         ));
         return None;

@@ -24,6 +24,10 @@ fn chain(clones: &[&str], plain_901: bool, edit: impl FnOnce(&mut Value)) -> tem
             let c = c.as_object_mut().unwrap();
             c.remove("application_script");
             c.remove("dependencies");
+            // The chain's nvidia alone (914's ollama: serve.rs).
+            if let Some(f) = c.get_mut("features").and_then(|f| f.as_array_mut()) {
+                f.retain(|x| x == "nvidia");
+            }
         }
         if plain_901 {
             lxcs["901"]["start_at_boot"] = json!(true);

@@ -53,7 +53,10 @@ fn the_upstream_fixture_plans_its_running_containers_and_names_what_it_leaves() 
     assert_eq!(guests(&steps), order);
     // Every GPU feature is installed in containers: none is "not yet".
     for f in ["nvidia", "vllm", "ollama"] {
-        assert!(!err.contains(&format!("features \"{f}\" (CT")), "{f}:\n{err}");
+        assert!(
+            !err.contains(&format!("features \"{f}\" (CT")),
+            "{f}:\n{err}"
+        );
     }
     // phx-ca's guests' scripts are not run, and say so.
     for ct in [102, 103] {

@@ -92,6 +92,10 @@ fn ct_801_s_unit_is_its_engine_config_and_systemd_accepts_every_vllm_unit() {
             .iter()
             .any(|s| s.id == format!("features-{ct}-app-run")));
     }
+    // Nor is the original's Ollama script on 914 (it wrote ollama.service).
+    let line = "CT 914's \"phoenix_hypervisor_lxc_955.sh\" is not run: the \"ollama\" feature installs Ollama, sets OLLAMA_HOST from ports and enables and starts ollama.service (the original's script did that work)";
+    assert_eq!(err.matches(line).count(), 1, "{line}:\n{err}");
+    assert!(!steps.iter().any(|s| s.id == "features-914-app-run"));
     // The REAL systemd-analyze, in a root with the venv's interpreter.
     for ct in [801, 802] {
         let root = tempfile::tempdir().unwrap();

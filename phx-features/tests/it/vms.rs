@@ -335,7 +335,7 @@ fn a_vm_feature_not_handled_yet_is_said_once_naming_its_vms() {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{err}");
-    let line = "phoenix_vm_configs.json: features \"nvidia\" (VM 1002): not yet handled, nothing is installed for it (the GPU stack comes with issue 27)";
+    let line = "phoenix_vm_configs.json: features \"nvidia\" (VM 1002): not yet handled, nothing is installed for it (a GPU reaches a VM by VFIO passthrough, which Phoenix does not set up; the nvidia recipe is a container's)";
     assert_eq!(err.matches(line).count(), 1, "{err}");
     // Its other features are still installed.
     let steps = phx_plan::read_jsonl(&out.stdout[..]).unwrap();
