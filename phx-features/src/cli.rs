@@ -79,7 +79,8 @@ use phx_common::cli::{InputArgs, RenderArgs};
 ///     NVIDIA's pin file at /etc/apt/preferences.d/cuda-repository-pin-600)
 ///     and cuda-toolkit-<major>-<minor> of nvidia_driver.cuda_version (no
 ///     repository or CUDA version: a warning, no toolkit). The userspace's
-///     guard is the driver version nvidia-smi reports inside the guest. A
+///     guard is the driver version nvidia-smi reports inside the guest (a
+///     container without gpu_assignment gets nothing, and a warning). A
 ///     version other than the host's nvidia_driver.version (when
 ///     nvidia_driver.install) refuses the plan: the userspace must match
 ///     the host's module. With docker too: NVIDIA's container toolkit

@@ -112,6 +112,15 @@ pub fn check<'a>(
     warnings: &mut Vec<String>,
 ) -> Option<Setup<'a>> {
     let file = &inv.sources.lxc;
+    if c.gpus.is_empty() {
+        // nvidia-smi needs a GPU's device nodes: without one the guard
+        // could never prove the userspace, and every run would install it.
+        warnings.push(format!(
+            "{file}: {}.gpu_assignment: CT {} lists \"nvidia\" but has no GPU: nothing is installed for it (the driver's userspace is proven by nvidia-smi, which needs a GPU)",
+            c.path, c.id
+        ));
+        return None;
+    }
     let g = inv.nvidia_for(c);
     let own = |own: bool, key: &str| {
         if own {

@@ -275,3 +275,28 @@ fn docker_gets_nvidia_s_runtime_merged_into_daemon_json() {
     assert_eq!(merged_again, merged);
     assert_eq!(guest_log(root, 917), "systemctl restart docker\n");
 }
+
+#[test]
+fn a_container_without_a_gpu_gets_no_userspace_and_a_warning() {
+    let dir = chain(&["917"], true, |d| {
+        d["lxc_configs"]["917"]["gpu_assignment"] = json!("none");
+    });
+    let out = phx_features::build(&load_dir(dir.path()), Path::new("/nonexistent")).unwrap();
+    assert!(
+        out.warnings.iter().any(|w| w.contains(
+            "lxc_configs.\"917\".gpu_assignment: CT 917 lists \"nvidia\" but has no GPU: nothing is installed for it"
+        )),
+        "{:#?}",
+        out.warnings
+    );
+    assert!(!out
+        .plan
+        .steps
+        .iter()
+        .any(|s| s.id.starts_with("features-917-nvidia")));
+    assert!(out
+        .plan
+        .steps
+        .iter()
+        .any(|s| s.id.starts_with("features-901-nvidia")));
+}

@@ -198,3 +198,63 @@ fn the_pct_double_refuses_dev_entries_as_pve_container_does() {
         "{e}"
     );
 }
+
+#[test]
+fn a_running_container_s_changed_gpu_waits_for_its_restart() {
+    let cfg = copy_config(&upstream_dir());
+    let root = tempfile::tempdir().unwrap();
+    converge(cfg.path(), root.path());
+    assert!(running(root.path()).contains(&917));
+    edit_lxc(cfg.path(), |v| {
+        v["lxc_configs"]["917"]["gpu_assignment"] = "1".into()
+    });
+    let inv = load_dir(cfg.path());
+    let p = plan(&inv, root.path(), Options::default());
+    assert_eq!(
+        argvs(&p),
+        vec![vec![
+            "pct",
+            "set",
+            "917",
+            "--dev1",
+            "/dev/nvidia1,mode=0666",
+            "--delete",
+            "dev0"
+        ]],
+        "GPU 1 at the lowest free index (the clone's inherited GPU 1 entry was deleted), GPU 0's deleted"
+    );
+    assert!(
+        p.notes
+            .iter()
+            .any(|n| n.starts_with("CT 917 is running: GPU device entries take effect at its next")),
+        "{:#?}",
+        p.notes
+    );
+    run(&p.plan.steps, root.path());
+    // pct hotplugs the new entry and keeps the delete pending on a running
+    // container (vmconfig_hotplug_pending "skip"): the plan counts it as made.
+    let text = conf_text(root.path(), 917);
+    assert_eq!(
+        conf_main_key(&text, "dev1").as_deref(),
+        Some("/dev/nvidia1,mode=0666")
+    );
+    let pending = &text[text.find("[pve:pending]").expect("pending")..];
+    assert!(pending.contains("delete: dev0"), "{text}");
+    assert!(plan(&inv, root.path(), Options::default())
+        .plan
+        .steps
+        .is_empty());
+    // With --restart: the reboot applies it.
+    let p = plan(
+        &inv,
+        root.path(),
+        Options {
+            restart: true,
+            ..Options::default()
+        },
+    );
+    assert_eq!(argvs(&p), vec![vec!["pct", "reboot", "917"]]);
+    run(&p.plan.steps, root.path());
+    assert_eq!(conf_main_key(&conf_text(root.path(), 917), "dev0"), None);
+    assert!(!conf_text(root.path(), 917).contains("[pve:pending]"));
+}
