@@ -74,6 +74,13 @@ fn changed_steps(json: &[u8]) -> Vec<String> {
 /// Every call the doubles logged that changes something: the per-program
 /// logs, the apt-get and systemctl doubles' shared log on the host, and the
 /// guest-program doubles' log inside every container.
+/// Calls the shared doubles log that only ask (phx-gpu's observation and
+/// its driver guard).
+const ASKING: [&str; 2] = [
+    "lspci -mm -n",
+    "nvidia-smi --query-gpu=driver_version --format=csv,noheader",
+];
+
 fn mutating_calls(root: &Path) -> Vec<String> {
     let mut out = Vec::new();
     for (prog, verbs) in MUTATING {
@@ -95,6 +102,7 @@ fn mutating_calls(root: &Path) -> Vec<String> {
             std::fs::read_to_string(&log)
                 .unwrap_or_default()
                 .lines()
+                .filter(|l| !ASKING.contains(l))
                 .map(|l| format!("{}: {l}", log.display())),
         );
     }
