@@ -241,7 +241,9 @@ pub fn plan(
         plan,
         &format!("{prefix}-pip"),
         ct,
-        argv(&[PIP, "install", &req]),
+        // No progress bar: the wheels are gigabytes, and a run keeps a
+        // command's output (phx-apply caps it).
+        argv(&[PIP, "install", "--progress-bar", "off", &req]),
         Some(installed_version()),
         &format!("install {req} into {VENV}"),
     );

@@ -417,3 +417,30 @@ fn a_golden_template_gets_vllm_but_no_service() {
         "{ids:?}"
     );
 }
+
+#[test]
+fn vllm_and_ollama_in_a_vm_are_said_once_and_not_planned() {
+    // Their keys (vllm_engine_config, ports, ollama_models) are a
+    // container's: a VM listing them is told, its other features planned.
+    let dir = vm_config_with(&upstream_dir(), |d| {
+        d["vms"][2]["features"] = json!(["base_setup", "docker", "vllm", "ollama"]);
+    });
+    let out = features_cmd()
+        .arg("--config-dir")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    for f in ["vllm", "ollama"] {
+        let line = format!("phoenix_vm_configs.json: features \"{f}\" (VM 1002): not yet handled, nothing is installed for it (installed in containers only)");
+        assert_eq!(err.matches(&line).count(), 1, "{line}:\n{err}");
+    }
+    let steps = phx_plan::read_jsonl(&out.stdout[..]).unwrap();
+    assert!(steps
+        .iter()
+        .any(|s| s.id == "features-1002-base_setup-install"));
+    assert!(!steps.iter().any(
+        |s| s.id.starts_with("features-1002-vllm") || s.id.starts_with("features-1002-ollama")
+    ));
+}
