@@ -225,6 +225,45 @@ fn misuse_is_refused_at_its_path() {
         "lxc_configs.\"901\".nvidia_driver_version",
         "an NVIDIA driver version",
     );
+    // The runfile installs the version its name carries: a `version` saying
+    // another would keep phx-gpu's guard false, the installer run every time.
+    let r570 = "https://us.download.nvidia.com/XFree86/Linux-x86_64/570.133.07/NVIDIA-Linux-x86_64-570.133.07.run";
+    refused(
+        |i, d| {
+            if i == 0 {
+                d["nvidia_driver"]["runfile_url"] = json!(r570);
+            }
+        },
+        0,
+        "nvidia_driver.runfile_url",
+        "the runfile of driver 580.76.05",
+    );
+    refused(
+        |i, d| {
+            if i == 1 {
+                d["nvidia_runfile_url"] = json!(r570);
+            }
+        },
+        1,
+        "nvidia_runfile_url",
+        "the runfile of driver 580.76.05",
+    );
+}
+
+#[test]
+fn a_runfile_whose_name_carries_no_version_is_taken() {
+    let inv = load_edited(|i, d| {
+        if i == 0 {
+            d["nvidia_driver"]["runfile_url"] =
+                json!("https://mirror.example.org/nvidia/driver.run");
+        }
+    })
+    .unwrap();
+    let d = inv.host.nvidia_driver.as_ref().unwrap();
+    assert_eq!(
+        d.runfile_url.as_deref(),
+        Some("https://mirror.example.org/nvidia/driver.run")
+    );
 }
 
 #[test]
