@@ -31,6 +31,63 @@ pub const INSTALLER_FLAGS: [&str; 6] = [
 /// What the runfile builds with: the running kernel's headers, a compiler
 /// and make, DKMS (`--dkms`), and pkg-config, which the installer uses to
 /// find libraries (the original's list, without its wget: phx-apply fetches).
+/// The first driver whose installer has `--skip-module-load`
+/// (nvidia-installer 550.40.07's option_table.h) and
+/// `--allow-installation-with-running-driver` (545.23.06's).
+const SKIP_LOAD_SINCE: u32 = 550;
+const ALLOW_RUNNING_SINCE: u32 = 545;
+
+/// The installer's flags on the node `seen` describes: the original's,
+/// and what makes a silent install go through where it would abort.
+///
+/// - nouveau loaded (a first install): the installer test-loads nvidia.ko,
+///   which probes no GPU nouveau holds and fails ("NVRM: No NVIDIA devices
+///   probed"), and the install aborts; `--skip-module-load` installs it for
+///   the reboot the blacklist needs anyway.
+/// - an nvidia module loaded (a version change): it is held (persistence
+///   mode, the GPU guests), rmmod fails, and the silent installer's answer
+///   to "continue or abort?" is abort;
+///   `--allow-installation-with-running-driver` installs the new driver for
+///   the next boot.
+///
+/// Older installers refuse these flags (an unknown option); the `notes`
+/// say the install will likely stop there.
+pub fn installer_flags(driver: &Driver, seen: &Observed, notes: &mut Vec<String>) -> Vec<String> {
+    let mut flags: Vec<String> = INSTALLER_FLAGS.iter().map(|s| s.to_string()).collect();
+    let major = driver
+        .version
+        .split('.')
+        .next()
+        .and_then(|m| m.parse::<u32>().ok())
+        .unwrap_or(0);
+    let mut want = |loaded: bool, flag: &str, since: u32, why: &str| {
+        if !loaded {
+            return;
+        }
+        if major >= since {
+            flags.push(flag.to_string());
+        } else {
+            notes.push(format!(
+                "{why}: NVIDIA's installer before {since} has no {flag}, so driver {} will likely refuse to install until the node is rebooted",
+                driver.version
+            ));
+        }
+    };
+    want(
+        seen.nvidia_loaded,
+        "--allow-installation-with-running-driver",
+        ALLOW_RUNNING_SINCE,
+        "an nvidia module is loaded",
+    );
+    want(
+        seen.nouveau_loaded && !seen.nvidia_loaded,
+        "--skip-module-load",
+        SKIP_LOAD_SINCE,
+        "nouveau is loaded",
+    );
+    flags
+}
+
 pub fn build_deps(headers: &str) -> Vec<String> {
     [headers, "build-essential", "dkms", "pkg-config"]
         .iter()
@@ -38,7 +95,7 @@ pub fn build_deps(headers: &str) -> Vec<String> {
         .collect()
 }
 
-pub fn plan(driver: &Driver, seen: &Observed, opts: &Options) -> Plan {
+pub fn plan(driver: &Driver, seen: &Observed, opts: &Options, notes: &mut Vec<String>) -> Plan {
     let mut p = Plan::new(crate::TOOL);
     p.push(
         "gpu:blacklist",
@@ -104,14 +161,14 @@ pub fn plan(driver: &Driver, seen: &Observed, opts: &Options) -> Plan {
         "phx-gpu",
         &path,
     ]);
-    install.extend(INSTALLER_FLAGS.iter().map(|s| s.to_string()));
+    install.extend(installer_flags(driver, seen, notes));
     p.push(
         "gpu:driver",
         Action::Command(CommandStep {
             argv: install,
             unless: Some(argv(&[&opts.phx_gpu, "driver-is", &driver.version])),
             desc: format!(
-                "install the NVIDIA driver {} (nvidia-smi reports another version or none)",
+                "install the NVIDIA driver {} (nvidia-smi reports another version or none, and the nvidia module installed is not it)",
                 driver.version
             ),
             notify: vec![REBOOT_REQUIRED.into()],
@@ -161,3 +218,49 @@ pub fn plan(driver: &Driver, seen: &Observed, opts: &Options) -> Plan {
 
 pub const REBOOT_MESSAGE: &str = "reboot required: the NVIDIA kernel module changed (nouveau blacklisted or the driver installed); \
 phx-gpu never reboots: reboot this node when its guests may stop";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn driver(version: &str) -> Driver {
+        Driver {
+            version: version.into(),
+            runfile_url: format!("https://example.org/NVIDIA-Linux-x86_64-{version}.run"),
+            sha256: None,
+        }
+    }
+
+    #[test]
+    fn the_flags_follow_what_is_loaded_and_what_the_installer_knows() {
+        let mut notes = Vec::new();
+        let clean = Observed::default();
+        assert_eq!(
+            installer_flags(&driver("580.76.05"), &clean, &mut notes),
+            INSTALLER_FLAGS
+        );
+        let nouveau = Observed {
+            nouveau_loaded: true,
+            ..Observed::default()
+        };
+        let f = installer_flags(&driver("580.76.05"), &nouveau, &mut notes);
+        assert_eq!(f.last().map(String::as_str), Some("--skip-module-load"));
+        let nvidia = Observed {
+            nvidia_loaded: true,
+            ..Observed::default()
+        };
+        let f = installer_flags(&driver("580.76.05"), &nvidia, &mut notes);
+        assert_eq!(
+            f.last().map(String::as_str),
+            Some("--allow-installation-with-running-driver")
+        );
+        assert!(notes.is_empty(), "{notes:?}");
+        // 535's installer has neither flag: it would refuse them.
+        let f = installer_flags(&driver("535.183.01"), &nouveau, &mut notes);
+        assert_eq!(f, INSTALLER_FLAGS);
+        assert!(
+            notes[0].contains("before 550 has no --skip-module-load"),
+            "{notes:?}"
+        );
+    }
+}
