@@ -19,7 +19,10 @@ use phx_common::cli::{InputArgs, RenderArgs};
 ///     nouveau modeset=0); `update-initramfs -u` only when it changed;
 ///   apt-get install the running kernel's headers (proxmox-headers-<release>
 ///     or pve-headers-<release>, after the kernel package dpkg lists for
-///     /proc/sys/kernel/osrelease), build-essential, dkms, pkg-config;
+///     /proc/sys/kernel/osrelease) and the line's headers meta package
+///     (proxmox-default-headers or pve-headers: DKMS rebuilds the module
+///     for the next kernel only with its headers), build-essential, dkms,
+///     pkg-config;
 ///     guarded by `phx-gpu pkg-installed`;
 ///   the runfile downloaded to /var/cache/phoenix/nvidia/<its name>, verified
 ///     against `nvidia_driver.runfile_sha256` when given (a warning when not),

@@ -28,9 +28,6 @@ pub const INSTALLER_FLAGS: [&str; 6] = [
     "--dkms",
 ];
 
-/// What the runfile builds with: the running kernel's headers, a compiler
-/// and make, DKMS (`--dkms`), and pkg-config, which the installer uses to
-/// find libraries (the original's list, without its wget: phx-apply fetches).
 /// The first driver whose installer has `--skip-module-load`
 /// (nvidia-installer 550.40.07's option_table.h) and
 /// `--allow-installation-with-running-driver` (545.23.06's).
@@ -88,11 +85,23 @@ pub fn installer_flags(driver: &Driver, seen: &Observed, notes: &mut Vec<String>
     flags
 }
 
-pub fn build_deps(headers: &str) -> Vec<String> {
-    [headers, "build-essential", "dkms", "pkg-config"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
+/// What the runfile builds with: the running kernel's headers, a compiler
+/// and make, DKMS (`--dkms`), and pkg-config, which the installer uses to
+/// find libraries (the original's list, without its wget: phx-apply
+/// fetches), and the line's headers meta package, so DKMS finds the
+/// headers of the next kernel Proxmox installs and rebuilds the module for
+/// it ([`Line::meta_headers`]).
+pub fn build_deps(line: Line, release: &str) -> Vec<String> {
+    [
+        line.headers(release).as_str(),
+        line.meta_headers(),
+        "build-essential",
+        "dkms",
+        "pkg-config",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
 }
 
 pub fn plan(driver: &Driver, seen: &Observed, opts: &Options, notes: &mut Vec<String>) -> Plan {
@@ -118,8 +127,7 @@ pub fn plan(driver: &Driver, seen: &Observed, opts: &Options, notes: &mut Vec<St
         }),
     );
     if let Some(release) = &seen.release {
-        let headers = seen.line.unwrap_or(Line::Proxmox).headers(release);
-        let deps = build_deps(&headers);
+        let deps = build_deps(seen.line.unwrap_or(Line::Proxmox), release);
         let mut install = argv(&["apt-get", "install", "-y"]);
         install.extend(deps.iter().cloned());
         let mut guard = argv(&[&opts.phx_gpu, "pkg-installed"]);

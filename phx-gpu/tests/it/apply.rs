@@ -54,7 +54,7 @@ fn first_run_installs_the_driver_and_says_reboot_required_without_rebooting() {
         calls,
         [
             "update-initramfs -u".to_string(),
-            format!("apt-get install -y proxmox-headers-{RELEASE} build-essential dkms pkg-config"),
+            format!("apt-get install -y proxmox-headers-{RELEASE} proxmox-default-headers build-essential dkms pkg-config"),
             "nvidia-smi --query-gpu=driver_version --format=csv,noheader".to_string(),
             "modinfo -F version nvidia".to_string(),
             format!("runfile {VERSION} {FLAGS}"),
@@ -238,6 +238,9 @@ fn a_pve7_kernel_gets_pve_headers() {
     let json = serde_json::to_value(deps).unwrap();
     assert_eq!(json["argv"][3], format!("pve-headers-{RELEASE}"));
     assert_eq!(json["unless"][2], format!("pve-headers-{RELEASE}"));
+    // PVE 7's headers meta package: DKMS rebuilds for the next kernel.
+    assert_eq!(json["argv"][4], "pve-headers");
+    assert_eq!(json["unless"][3], "pve-headers");
 }
 
 #[test]
