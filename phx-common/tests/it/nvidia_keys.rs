@@ -304,3 +304,24 @@ fn the_model_servers_ports_come_from_the_engine_config_and_ports() {
     assert_eq!(ollama_port(&inv.lxcs[&914]), 11500, "the guest side");
     assert_eq!(ollama_port(&inv.lxcs[&900]), 11434, "Ollama's default");
 }
+
+#[test]
+fn an_engine_argument_is_found_under_either_spelling() {
+    // `served-model-name` and `served_model_name` are one vLLM flag: the
+    // loader takes either, and phx-verify asks /v1/models for that name.
+    let inv = load_edited(|i, d| {
+        if i == 1 {
+            let server = d["lxc_configs"]["910"]["vllm_engine_config"]["ServerConfig"]
+                .as_object_mut()
+                .unwrap();
+            server.remove("served_model_name");
+            server.insert("served-model-name".into(), json!("qwen-kebab"));
+        }
+    })
+    .unwrap();
+    let e = inv.lxcs[&910].vllm_engine_config.as_ref().unwrap();
+    assert_eq!(
+        e.get("served_model_name"),
+        Some(&ArgValue::Str("qwen-kebab".into()))
+    );
+}
