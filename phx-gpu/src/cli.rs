@@ -16,7 +16,7 @@ use phx_common::cli::{InputArgs, RenderArgs};
 ///
 /// The plan (JSON Lines for phx-apply):
 ///   /etc/modprobe.d/blacklist-nouveau.conf (blacklist nouveau, options
-///     nouveau modeset=0); `update-initramfs -u` only when it changed;
+///     nouveau modeset=0); `update-initramfs -u -k all` only when it changed;
 ///   apt-get install the running kernel's headers (proxmox-headers-<release>
 ///     or pve-headers-<release>, after the kernel package dpkg lists for
 ///     /proc/sys/kernel/osrelease) and the line's headers meta package

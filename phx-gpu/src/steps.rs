@@ -121,7 +121,11 @@ pub fn plan(driver: &Driver, seen: &Observed, opts: &Options, notes: &mut Vec<St
         Action::Handler(HandlerStep {
             // nouveau is loaded from the initramfs, before /etc/modprobe.d
             // on the root file system is read: the blacklist must be in it.
-            argv: argv(&["update-initramfs", "-u"]),
+            // Every kernel's (`-k all`): plain `-u` updates only the newest
+            // (update-initramfs(8): "The default is the latest kernel
+            // version"), and a node booting a pinned older kernel
+            // (proxmox-boot-tool kernel pin) would still load nouveau.
+            argv: argv(&["update-initramfs", "-u", "-k", "all"]),
             desc: "rebuild the initramfs so the early boot sees the nouveau blacklist".into(),
             ..Default::default()
         }),

@@ -53,7 +53,7 @@ fn first_run_installs_the_driver_and_says_reboot_required_without_rebooting() {
     assert_eq!(
         calls,
         [
-            "update-initramfs -u".to_string(),
+            "update-initramfs -u -k all".to_string(),
             format!("apt-get install -y proxmox-headers-{RELEASE} proxmox-default-headers build-essential dkms pkg-config"),
             "nvidia-smi --query-gpu=driver_version --format=csv,noheader".to_string(),
             "modinfo -F version nvidia".to_string(),
