@@ -16,19 +16,26 @@ use phx_common::cli::{InputArgs, RenderArgs};
 ///
 /// The plan (JSON Lines for phx-apply):
 ///   /etc/modprobe.d/blacklist-nouveau.conf (blacklist nouveau, options
-///     nouveau modeset=0); `update-initramfs -u` only when it changed;
+///     nouveau modeset=0); `update-initramfs -u -k all` only when it changed;
 ///   apt-get install the running kernel's headers (proxmox-headers-<release>
 ///     or pve-headers-<release>, after the kernel package dpkg lists for
-///     /proc/sys/kernel/osrelease), build-essential, dkms, pkg-config;
+///     /proc/sys/kernel/osrelease) and the line's headers meta package
+///     (proxmox-default-headers or pve-headers: DKMS rebuilds the module
+///     for the next kernel only with its headers), build-essential, dkms,
+///     pkg-config;
 ///     guarded by `phx-gpu pkg-installed`;
 ///   the runfile downloaded to /var/cache/phoenix/nvidia/<its name>, verified
 ///     against `nvidia_driver.runfile_sha256` when given (a warning when not),
 ///     where container recipes find it too;
 ///   the runfile run with --silent --no-x-check --no-nouveau-check
 ///     --no-opengl-files --accept-license --dkms (DKMS: a kernel update
-///     rebuilds the module), unless `phx-gpu driver-is VERSION`: nvidia-smi
-///     already reports the configured version, so a converged host runs
-///     nothing and a version change installs again;
+///     rebuilds the module), plus --skip-module-load while nouveau is loaded
+///     and --allow-installation-with-running-driver while an nvidia module
+///     is (driver 550 on; the silent installer aborts otherwise), unless
+///     `phx-gpu driver-is VERSION`: nvidia-smi already reports the
+///     configured version, or modinfo says the installed module is it
+///     (waiting for the reboot), so a converged host runs nothing and a
+///     version change installs again;
 ///   /etc/systemd/system/nvidia-gpu-init.service (nvidia-modprobe -u -c=0,
 ///     nvidia-smi -pm 1; Before=pve-guests.service), enabled;
 ///   "reboot required" at the end when the blacklist or the driver changed.
@@ -73,7 +80,7 @@ pub enum Cmd {
         #[arg(value_name = "PKG", required = true)]
         packages: Vec<String>,
     },
-    /// Exit 0 if nvidia-smi reports driver VERSION on every GPU, 1 if not (the driver step's guard).
+    /// Exit 0 if nvidia-smi reports driver VERSION on every GPU or `modinfo -F version nvidia` is VERSION (installed, loaded at the next boot), 1 if not (the driver step's guard).
     DriverIs {
         /// The driver version, as nvidia_driver.version gives it (e.g. 580.76.05).
         #[arg(value_name = "VERSION")]

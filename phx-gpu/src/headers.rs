@@ -28,6 +28,19 @@ impl Line {
         }
     }
 
+    /// The line's headers meta package, which pulls in the headers of each
+    /// new kernel the line installs: without it, DKMS's kernel postinst
+    /// hook finds no headers for the new kernel, builds no nvidia module,
+    /// and the node comes back from the kernel update without its GPUs.
+    /// `proxmox-default-headers` (PVE 8 on, beside `proxmox-default-kernel`),
+    /// `pve-headers` (PVE 7's, beside `pve-kernel`).
+    pub fn meta_headers(self) -> &'static str {
+        match self {
+            Line::Proxmox => "proxmox-default-headers",
+            Line::Pve => "pve-headers",
+        }
+    }
+
     pub fn headers(self, release: &str) -> String {
         match self {
             Line::Proxmox => format!("proxmox-headers-{release}"),
@@ -58,6 +71,8 @@ mod tests {
             Line::Pve.headers("5.15.158-2-pve"),
             "pve-headers-5.15.158-2-pve"
         );
+        assert_eq!(Line::Proxmox.meta_headers(), "proxmox-default-headers");
+        assert_eq!(Line::Pve.meta_headers(), "pve-headers");
         let c = candidates("6.8.12-4-pve");
         assert_eq!(c[0].0, "proxmox-kernel-6.8.12-4-pve-signed");
         assert_eq!(c[2], ("pve-kernel-6.8.12-4-pve".to_string(), Line::Pve));

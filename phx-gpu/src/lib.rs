@@ -101,6 +101,6 @@ pub fn build(wanted: &Wanted, seen: &Observed, opts: &Options) -> Output {
         (BLACKLIST_PATH.to_string(), render::blacklist()),
         (UNIT_PATH.to_string(), render::unit()),
     ];
-    out.plan = steps::plan(driver, seen, opts);
+    out.plan = steps::plan(driver, seen, opts, &mut out.notes);
     out
 }

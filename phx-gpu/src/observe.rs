@@ -16,6 +16,9 @@ use std::process::{Command, Stdio};
 pub const OSRELEASE: &str = "/proc/sys/kernel/osrelease";
 /// Present while the nouveau module is loaded (sysfs's module directory).
 pub const NOUVEAU_LOADED: &str = "/sys/module/nouveau";
+/// Present while an nvidia module is loaded: an installer run then replaces
+/// a driver in use (persistence mode, the GPU guests).
+pub const NVIDIA_LOADED: &str = "/sys/module/nvidia";
 
 /// The NVIDIA GPUs lspci showed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +39,8 @@ pub struct Observed {
     pub line: Option<Line>,
     /// nouveau is loaded now: NVIDIA's module loads only after a reboot.
     pub nouveau_loaded: bool,
+    /// An nvidia module is loaded now (maybe another version's).
+    pub nvidia_loaded: bool,
     pub notes: Vec<String>,
     /// Programs run while observing.
     pub calls: usize,
@@ -48,6 +53,7 @@ impl Default for Observed {
             release: None,
             line: None,
             nouveau_loaded: false,
+            nvidia_loaded: false,
             notes: Vec::new(),
             calls: 0,
         }
@@ -101,6 +107,7 @@ pub fn observe(wants_driver: bool, root: &Path) -> anyhow::Result<Observed> {
         return Ok(seen);
     }
     seen.nouveau_loaded = under_root(root, NOUVEAU_LOADED).is_dir();
+    seen.nvidia_loaded = under_root(root, NVIDIA_LOADED).is_dir();
     let release_file = under_root(root, OSRELEASE);
     seen.release = read_optional(&release_file)?
         .map(|s| s.trim().to_string())

@@ -17,7 +17,9 @@ pub fn blacklist() -> String {
 ///
 /// - `nvidia-modprobe -u -c=0` loads nvidia-uvm and makes /dev/nvidia-uvm
 ///   and /dev/nvidia-uvm-tools (CUDA needs them; nothing else makes them
-///   without a CUDA program running on the host), and /dev/nvidia0;
+///   without a CUDA program running on the host). With `-u`, `-c=0` names
+///   the UVM device's minor, not /dev/nvidia0 (NVIDIA/nvidia-modprobe
+///   nvidia-modprobe.c: the `uvm_modprobe` branch mknods only UVM nodes);
 /// - `nvidia-smi -pm 1` turns persistence mode on: the driver stays
 ///   initialised with no client, so a container's first CUDA call does not
 ///   pay the GPU's initialisation, and `nvidia-smi` itself makes

@@ -25,7 +25,7 @@ pub fn nvidia_driver(b: &mut Builder) -> Value {
             ),
             opt(
                 "runfile_url",
-                http_url("NVIDIA's .run installer for that version; required when install is true"),
+                http_url("NVIDIA's .run installer for that version (a NVIDIA-Linux-<arch>-<version>.run name must carry that version); required when install is true"),
             ),
             opt(
                 "runfile_sha256",

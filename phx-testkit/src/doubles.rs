@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 /// Every double, by the name of the program it stands in for.
-pub const DOUBLES: [&str; 20] = [
+pub const DOUBLES: [&str; 21] = [
     "pct",
     "qm",
     "pvesm",
@@ -30,6 +30,7 @@ pub const DOUBLES: [&str; 20] = [
     "nvidia-smi",
     "update-initramfs",
     "reboot",
+    "modinfo",
 ];
 
 pub fn doubles_dir() -> PathBuf {

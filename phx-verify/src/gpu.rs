@@ -27,12 +27,15 @@ fn versions(stdout: &str) -> Vec<&str> {
 }
 
 fn judged(versions: &[&str], want: Option<&str>, what: &str) -> Result<String, String> {
-    match (versions.first(), want) {
-        (None, _) => Err(format!("nvidia-smi {what} listed no GPU")),
-        (Some(v), Some(w)) if versions.iter().any(|x| *x != w) => Err(format!(
-            "nvidia-smi {what} reports driver {v}; {w} is configured"
+    // The version named in a failure is the one that differs, not the first
+    // GPU's (which may be the configured one).
+    let other = want.and_then(|w| versions.iter().find(|x| **x != w));
+    match (versions.first(), want, other) {
+        (None, _, _) => Err(format!("nvidia-smi {what} listed no GPU")),
+        (Some(_), Some(w), Some(o)) => Err(format!(
+            "nvidia-smi {what} reports driver {o}; {w} is configured"
         )),
-        (Some(v), _) => Ok(format!(
+        (Some(v), _, _) => Ok(format!(
             "nvidia-smi {what}: driver {v}, {} GPU(s)",
             versions.len()
         )),
@@ -242,4 +245,23 @@ pub fn servers(inv: &Inventory) -> Vec<Check> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_failure_names_the_version_that_differs() {
+        let e = super::judged(
+            &["580.76.05", "575.64.03"],
+            Some("580.76.05"),
+            "on the host",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            "nvidia-smi on the host reports driver 575.64.03; 580.76.05 is configured"
+        );
+        assert!(super::judged(&["580.76.05", "580.76.05"], Some("580.76.05"), "x").is_ok());
+        assert!(super::judged(&[], Some("580.76.05"), "x").is_err());
+    }
 }

@@ -79,9 +79,15 @@ impl EngineConfig {
             .flat_map(|(_, keys)| keys.iter().map(|(k, v)| (k.as_str(), v)))
     }
 
-    /// The value of `key` in whichever section holds it.
+    /// The value of `key` in whichever section holds it, however the file
+    /// spells it: `served_model_name` and `served-model-name` are the one
+    /// flag `--served-model-name` (the loader takes either, and refuses
+    /// both at once), so `get("port")` and `get("served_model_name")` must
+    /// find either spelling.
     pub fn get(&self, key: &str) -> Option<&ArgValue> {
-        self.keys().find(|(k, _)| *k == key).map(|(_, v)| v)
+        let flag = |s: &str| s.replace('-', "_");
+        let want = flag(key);
+        self.keys().find(|(k, _)| flag(k) == want).map(|(_, v)| v)
     }
 }
 

@@ -225,6 +225,45 @@ fn misuse_is_refused_at_its_path() {
         "lxc_configs.\"901\".nvidia_driver_version",
         "an NVIDIA driver version",
     );
+    // The runfile installs the version its name carries: a `version` saying
+    // another would keep phx-gpu's guard false, the installer run every time.
+    let r570 = "https://us.download.nvidia.com/XFree86/Linux-x86_64/570.133.07/NVIDIA-Linux-x86_64-570.133.07.run";
+    refused(
+        |i, d| {
+            if i == 0 {
+                d["nvidia_driver"]["runfile_url"] = json!(r570);
+            }
+        },
+        0,
+        "nvidia_driver.runfile_url",
+        "the runfile of driver 580.76.05",
+    );
+    refused(
+        |i, d| {
+            if i == 1 {
+                d["nvidia_runfile_url"] = json!(r570);
+            }
+        },
+        1,
+        "nvidia_runfile_url",
+        "the runfile of driver 580.76.05",
+    );
+}
+
+#[test]
+fn a_runfile_whose_name_carries_no_version_is_taken() {
+    let inv = load_edited(|i, d| {
+        if i == 0 {
+            d["nvidia_driver"]["runfile_url"] =
+                json!("https://mirror.example.org/nvidia/driver.run");
+        }
+    })
+    .unwrap();
+    let d = inv.host.nvidia_driver.as_ref().unwrap();
+    assert_eq!(
+        d.runfile_url.as_deref(),
+        Some("https://mirror.example.org/nvidia/driver.run")
+    );
 }
 
 #[test]
@@ -264,4 +303,25 @@ fn the_model_servers_ports_come_from_the_engine_config_and_ports() {
     assert_eq!(vllm_port(&inv.lxcs[&910]), 8000, "vLLM's default");
     assert_eq!(ollama_port(&inv.lxcs[&914]), 11500, "the guest side");
     assert_eq!(ollama_port(&inv.lxcs[&900]), 11434, "Ollama's default");
+}
+
+#[test]
+fn an_engine_argument_is_found_under_either_spelling() {
+    // `served-model-name` and `served_model_name` are one vLLM flag: the
+    // loader takes either, and phx-verify asks /v1/models for that name.
+    let inv = load_edited(|i, d| {
+        if i == 1 {
+            let server = d["lxc_configs"]["910"]["vllm_engine_config"]["ServerConfig"]
+                .as_object_mut()
+                .unwrap();
+            server.remove("served_model_name");
+            server.insert("served-model-name".into(), json!("qwen-kebab"));
+        }
+    })
+    .unwrap();
+    let e = inv.lxcs[&910].vllm_engine_config.as_ref().unwrap();
+    assert_eq!(
+        e.get("served_model_name"),
+        Some(&ArgValue::Str("qwen-kebab".into()))
+    );
 }

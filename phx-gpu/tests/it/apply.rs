@@ -5,6 +5,7 @@
 
 use crate::common::*;
 use phx_apply::Status;
+use phx_gpu::observe::Observed;
 use phx_gpu::steps::REBOOT_REQUIRED;
 
 const FLAGS: &str =
@@ -52,9 +53,10 @@ fn first_run_installs_the_driver_and_says_reboot_required_without_rebooting() {
     assert_eq!(
         calls,
         [
-            "update-initramfs -u".to_string(),
-            format!("apt-get install -y proxmox-headers-{RELEASE} build-essential dkms pkg-config"),
+            "update-initramfs -u -k all".to_string(),
+            format!("apt-get install -y proxmox-headers-{RELEASE} proxmox-default-headers build-essential dkms pkg-config"),
             "nvidia-smi --query-gpu=driver_version --format=csv,noheader".to_string(),
+            "modinfo -F version nvidia".to_string(),
             format!("runfile {VERSION} {FLAGS}"),
             "systemctl daemon-reload".to_string(),
             "systemctl enable nvidia-gpu-init.service".to_string(),
@@ -99,12 +101,17 @@ fn a_new_version_runs_the_new_runfile_and_nothing_else() {
     );
     let before = calls(root.path()).len();
 
+    // The old driver is loaded now (the runfile double loaded it) and held
+    // by persistence mode and the guests: the installer must be told to
+    // install over it, or its silent answer is abort.
     let next = "580.82.07";
     let (url2, sha2) = serve(&srv, next);
-    let r = run(
-        &plan(&wanted(&url2, next, Some(sha2)), &seen_gpu()),
-        root.path(),
-    );
+    let loaded = Observed {
+        nvidia_loaded: true,
+        ..seen_gpu()
+    };
+    let steps = plan(&wanted(&url2, next, Some(sha2)), &loaded);
+    let r = run(&steps, root.path());
     assert!(r.failed().is_none(), "{:?}", r.failed());
     assert_eq!(changed(&r), ["gpu:runfile", "gpu:driver", REBOOT_REQUIRED]);
     let new_calls = calls(root.path())[before..].to_vec();
@@ -112,12 +119,59 @@ fn a_new_version_runs_the_new_runfile_and_nothing_else() {
         new_calls,
         [
             "nvidia-smi --query-gpu=driver_version --format=csv,noheader".to_string(),
-            format!("runfile {next} {FLAGS}"),
+            "modinfo -F version nvidia".to_string(),
+            format!("runfile {next} {FLAGS} --allow-installation-with-running-driver"),
         ]
     );
     assert_eq!(
-        std::fs::read_to_string(root.path().join("doubles/nvidia/driver_version")).unwrap(),
+        std::fs::read_to_string(root.path().join("doubles/nvidia/installed_version")).unwrap(),
         format!("{next}\n")
+    );
+
+    // Before the reboot the old module still answers (nvidia-smi fails:
+    // the new userspace does not match it), but the installed module is the
+    // new one: a second run installs nothing.
+    let before = calls(root.path()).len();
+    let again = run(&steps, root.path());
+    assert!(again.failed().is_none(), "{:?}", again.failed());
+    assert!(changed(&again).is_empty(), "{:?}", changed(&again));
+    assert_eq!(
+        calls(root.path())[before..],
+        [
+            "nvidia-smi --query-gpu=driver_version --format=csv,noheader".to_string(),
+            "modinfo -F version nvidia".to_string(),
+        ]
+    );
+}
+
+#[test]
+fn with_nouveau_loaded_the_driver_installs_for_the_reboot_and_a_second_run_changes_nothing() {
+    let srv = http::Server::start();
+    let (url, sha) = serve(&srv, VERSION);
+    let root = node(NVIDIA_VGA);
+    std::fs::create_dir_all(root.path().join("sys/module/nouveau")).unwrap();
+    let seen = Observed {
+        nouveau_loaded: true,
+        ..seen_gpu()
+    };
+    let steps = plan(&wanted(&url, VERSION, Some(sha)), &seen);
+    let r = run(&steps, root.path());
+    // Without --skip-module-load the installer's test load of nvidia.ko
+    // fails on the GPU nouveau holds, and the install aborts.
+    assert!(r.failed().is_none(), "{:?}", r.failed());
+    assert!(calls(root.path()).contains(&format!("runfile {VERSION} {FLAGS} --skip-module-load")));
+    assert_eq!(r.outcomes.last().unwrap().id, REBOOT_REQUIRED);
+
+    let before = calls(root.path()).len();
+    let again = run(&steps, root.path());
+    assert!(again.failed().is_none(), "{:?}", again.failed());
+    assert!(changed(&again).is_empty(), "{:?}", changed(&again));
+    assert_eq!(
+        calls(root.path())[before..],
+        [
+            "nvidia-smi --query-gpu=driver_version --format=csv,noheader".to_string(),
+            "modinfo -F version nvidia".to_string(),
+        ]
     );
 }
 
@@ -184,6 +238,9 @@ fn a_pve7_kernel_gets_pve_headers() {
     let json = serde_json::to_value(deps).unwrap();
     assert_eq!(json["argv"][3], format!("pve-headers-{RELEASE}"));
     assert_eq!(json["unless"][2], format!("pve-headers-{RELEASE}"));
+    // PVE 7's headers meta package: DKMS rebuilds for the next kernel.
+    assert_eq!(json["argv"][4], "pve-headers");
+    assert_eq!(json["unless"][3], "pve-headers");
 }
 
 #[test]

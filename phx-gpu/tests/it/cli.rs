@@ -212,6 +212,15 @@ fn driver_is_answers_from_nvidia_smi() {
     .unwrap();
     assert_eq!(run(VERSION), Some(0));
     assert_eq!(run("570.133.07"), Some(1));
+    // A new driver installed, the old one still loaded until the reboot:
+    // nvidia-smi fails (version mismatch), modinfo names the installed one.
+    std::fs::write(
+        root.path().join("doubles/nvidia/installed_version"),
+        "580.82.07\n",
+    )
+    .unwrap();
+    assert_eq!(run("580.82.07"), Some(0));
+    assert_eq!(run(VERSION), Some(1));
 }
 
 /// `phoenix-cli ARGS` through scripts/phoenix-cli with the workspace's

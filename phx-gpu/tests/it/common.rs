@@ -19,8 +19,9 @@ pub const NVIDIA_VGA: &str = "01:00.0 \"0300\" \"10de\" \"2204\" -ra1 \"1458\" \
 pub const INTEL_ONLY: &str = "00:02.0 \"0300\" \"8086\" \"3e92\" \"1028\" \"0869\"\n";
 
 /// The doubles a GPU host needs (and `reboot`, which must never be called).
-pub const GPU_DOUBLES: [&str; 7] = [
+pub const GPU_DOUBLES: [&str; 8] = [
     "lspci",
+    "modinfo",
     "nvidia-smi",
     "update-initramfs",
     "reboot",
@@ -98,6 +99,7 @@ pub fn seen_gpu() -> Observed {
         release: Some(RELEASE.into()),
         line: Some(Line::Proxmox),
         nouveau_loaded: false,
+        nvidia_loaded: false,
         notes: vec![],
         calls: 0,
     }

@@ -81,6 +81,13 @@ pub fn nvidia_driver(r: &mut Reader, at: &At, v: Obj<RawNvidiaDriver>) -> Option
         }),
     }
     })?;
+    same_version(
+        r,
+        at,
+        "runfile_url",
+        d.version.as_deref(),
+        d.runfile_url.as_deref(),
+    );
     if d.install {
         // phx-gpu installs exactly this driver, from this runfile.
         if d.version.is_none() && r.problems.count() == before {
@@ -101,8 +108,36 @@ pub fn nvidia_driver(r: &mut Reader, at: &At, v: Obj<RawNvidiaDriver>) -> Option
     (r.problems.count() == before).then_some(d)
 }
 
+/// A runfile given beside a version must be that version's: the runfile
+/// installs the version its name carries, and a guard that waits for the
+/// other one would run the installer on every apply.
+fn same_version(r: &mut Reader, at: &At, url_key: &str, version: Option<&str>, url: Option<&str>) {
+    let (Some(version), Some(url)) = (version, url) else {
+        return;
+    };
+    if let Some(named) = crate::gpu::runfile_version(url).filter(|n| *n != version) {
+        r.push(
+            &at.key(url_key),
+            show_str(url),
+            format!("the runfile of driver {version}, the version given beside it (this file name is driver {named}'s)"),
+        );
+    }
+}
+
 /// `nvidia_driver_version`, `nvidia_repo_url`, `nvidia_runfile_url` at `at`.
 pub fn keys(r: &mut Reader, at: &At, [version, repo, runfile]: [Option<Scalar>; 3]) -> NvidiaKeys {
+    let k = keys_read(r, at, [version, repo, runfile]);
+    same_version(
+        r,
+        at,
+        "nvidia_runfile_url",
+        k.driver_version.as_deref(),
+        k.runfile_url.as_deref(),
+    );
+    k
+}
+
+fn keys_read(r: &mut Reader, at: &At, [version, repo, runfile]: [Option<Scalar>; 3]) -> NvidiaKeys {
     NvidiaKeys {
         driver_version: r.opt(at, "nvidia_driver_version", version, |r, at, v| {
             r.token(at, v, is_driver_version, DRIVER_VERSION)
