@@ -49,8 +49,12 @@ use phx_common::cli::{InputArgs, RenderArgs};
 ///     venv), vllm==0.10.2 by its pip (guarded by `pip show vllm`), and
 ///     /etc/systemd/system/vllm_model_server.service: ExecStart=
 ///     /opt/vllm/bin/python -m vllm.entrypoints.openai.api_server, then each
-///     vllm_engine_config key in file order as its --kebab-case flag (true a
-///     bare flag, false/null none, a list the flag per item),
+///     vllm_engine_config key in file order as its --kebab-case flag, as
+///     vLLM 0.10.2 parses it: true a bare flag, false --no-<flag> (left out
+///     for a store_true-only flag, whose default it is), a list the flag
+///     once then its items (allowed_origins/methods/headers one JSON array,
+///     middleware the flag per item), null left out with a warning;
+///     hf_token false, an empty list or a non-scalar item is refused,
 ///     CUDA_VISIBLE_DEVICES the gpu_assignment. A changed engine config
 ///     rewrites the unit and restarts that service alone; enabled, started.
 ///     A golden template gets vLLM but no unit (each clone writes its own).

@@ -16,6 +16,7 @@ pub mod portainer;
 pub mod python;
 pub mod subject;
 pub mod vllm;
+pub mod vllm_flags;
 mod vm;
 
 use catalog::{Kind, Recipe};

@@ -4,10 +4,24 @@
 //! this in two: phoenix_hypervisor_feature_install_vllm.sh made the venv
 //! and ran `pip install vllm==0.10.2`, and the application script
 //! phoenix_hypervisor_lxc_vllm.sh turned the engine config into the unit
-//! (every key of every section a flag, `true` bare, `false`/null left out)
-//! and ran `systemctl enable --now`. Here both are one recipe: the unit is
-//! a file step, so a changed engine config rewrites it and restarts this
-//! service alone, and an unchanged one touches nothing.
+//! (every key of every section a flag, `true` bare, `false`/null left out,
+//! a list the flag repeated) and ran `systemctl enable --now`. Here both
+//! are one recipe: the unit is a file step, so a changed engine config
+//! rewrites it and restarts this service alone, and an unchanged one
+//! touches nothing.
+//!
+//! The command line follows vLLM 0.10.2's parser, not the runner's loop,
+//! which lost a `false` for vLLM's default-on booleans and all but a list's
+//! last item ([`crate::vllm_flags`] has the rules): a bool field is
+//! `argparse.BooleanOptionalAction` (vllm/engine/arg_utils.py:203-205), so
+//! `false` is `--no-<flag>`; a list field is `nargs="+"` (:215-226), so a
+//! list is the flag once then its items; the server's `--allowed-origins`
+//! & co. take one JSON word (vllm/entrypoints/openai/cli_args.py:194-199)
+//! and `--middleware` is repeated (:206-211); the store_true-only flags
+//! (arg_utils.py:551-556, :730-733, :782-784, :913-915; cli_args.py:242-246)
+//! default to False, so their `false` is left out; `--hf-token`'s `false`
+//! cannot be said (arg_utils.py:561-566) and is refused; null is left out
+//! with a warning (vLLM's own default applies).
 //!
 //! A golden template (910–912) gets the venv and vLLM but no unit: its
 //! snapshot is every clone's image, and a unit enabled there would start in
@@ -34,81 +48,11 @@ pub const PACKAGES: [&str; 1] = ["python3-venv"];
 /// same key: this recipe does its work, so it is not run (see `app`).
 pub const RUNNER: &str = "phoenix_hypervisor_lxc_vllm.sh";
 
-/// One engine-config section: its keys and values in file order.
-pub type Section = (String, Vec<(String, ArgValue)>);
+pub use crate::vllm_flags::{args, flag, Section};
 
 /// The entry's engine config, its sections in file order.
 pub fn engine(c: &Lxc) -> Option<&[Section]> {
     c.vllm_engine_config.as_ref().map(|e| e.sections.as_slice())
-}
-
-/// `gpu_memory_utilization` → `--gpu-memory-utilization`; a camelCase key
-/// (`trustRemoteCode`) the original's sed turned into kebab case too.
-pub fn flag(key: &str) -> String {
-    let mut out = String::from("--");
-    for ch in key.chars() {
-        match ch {
-            '_' => out.push('-'),
-            c if c.is_ascii_uppercase() => {
-                out.push('-');
-                out.push(c.to_ascii_lowercase());
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// A value as one ExecStart word: systemd splits on whitespace and reads
-/// quotes and backslashes, expands `$VAR` and `%` specifiers
-/// (systemd.service(5), "Command lines"; systemd.unit(5), "Specifiers"),
-/// so `$` and `%` are doubled and a word that needs it is double-quoted.
-fn word(text: &str) -> String {
-    let text = text.replace('%', "%%").replace('$', "$$");
-    let plain = !text.is_empty()
-        && !text
-            .chars()
-            .any(|c| c.is_whitespace() || matches!(c, '"' | '\'' | '\\' | ';'));
-    if plain {
-        return text;
-    }
-    let mut q = String::from("\"");
-    for c in text.chars() {
-        match c {
-            '"' | '\\' => {
-                q.push('\\');
-                q.push(c);
-            }
-            '\n' => q.push_str("\\n"),
-            '\t' => q.push_str("\\t"),
-            c => q.push(c),
-        }
-    }
-    q.push('"');
-    q
-}
-
-/// The words after the interpreter: each key of each section in file
-/// order as its flag; `true` a bare flag; `false` and null left out (as the
-/// original's runner did); a list repeats the flag per item; a string as
-/// written, a number as JSON wrote it.
-pub fn args(sections: &[Section]) -> Vec<String> {
-    fn one(out: &mut Vec<String>, f: &str, v: &ArgValue) {
-        match v {
-            ArgValue::Bool(false) | ArgValue::Null => {}
-            ArgValue::Bool(true) => out.push(f.to_string()),
-            ArgValue::Str(s) => out.extend([f.to_string(), word(s)]),
-            ArgValue::Num(n) => out.extend([f.to_string(), n.to_string()]),
-            ArgValue::List(items) => items.iter().for_each(|i| one(out, f, i)),
-        }
-    }
-    let mut out = Vec::new();
-    for (_, keys) in sections {
-        for (k, v) in keys {
-            one(&mut out, &flag(k), v);
-        }
-    }
-    out
 }
 
 /// The command: the OpenAI-compatible server module, as the original's
@@ -191,6 +135,10 @@ pub fn check(
     if crate::is_template(c) {
         return;
     }
+    if let Some(secs) = sections {
+        let at = format!("{}.vllm_engine_config", c.path);
+        crate::vllm_flags::check(s.file, &at, secs, p, warnings);
+    }
     let has_model = sections.is_some_and(|secs| {
         secs.iter()
             .flat_map(|(_, k)| k)
@@ -270,68 +218,4 @@ fn installed_version() -> Vec<String> {
         PIP,
         VERSION,
     ])
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use ArgValue::{Bool, List, Null, Num, Str};
-
-    fn s(t: &str) -> ArgValue {
-        Str(t.into())
-    }
-    fn n(t: &str) -> ArgValue {
-        Num(t.parse().unwrap())
-    }
-
-    fn sec(name: &str, keys: &[(&str, ArgValue)]) -> Section {
-        (
-            name.into(),
-            keys.iter()
-                .map(|(k, v)| (k.to_string(), v.clone()))
-                .collect(),
-        )
-    }
-
-    #[test]
-    fn each_key_is_its_flag_in_file_order() {
-        let s = [
-            sec(
-                "ModelConfig",
-                &[
-                    ("model", s("ibm-granite/granite-embedding-english-r2")),
-                    ("trust_remote_code", Bool(true)),
-                    ("enforce_eager", Bool(false)),
-                    ("revision", Null),
-                    ("max_model_len", n("1024")),
-                ],
-            ),
-            sec("CacheConfig", &[("gpu_memory_utilization", n("0.1"))]),
-            sec(
-                "ServerConfig",
-                &[
-                    ("allowedOrigins", List(vec![s("a"), s("b c")])),
-                    ("chat_template", s("100% $HOME")),
-                ],
-            ),
-        ];
-        assert_eq!(
-            args(&s),
-            [
-                "--model",
-                "ibm-granite/granite-embedding-english-r2",
-                "--trust-remote-code",
-                "--max-model-len",
-                "1024",
-                "--gpu-memory-utilization",
-                "0.1",
-                "--allowed-origins",
-                "a",
-                "--allowed-origins",
-                "\"b c\"",
-                "--chat-template",
-                "\"100%% $$HOME\"",
-            ]
-        );
-    }
 }

@@ -66,7 +66,7 @@ pub fn vllm_engine_config() -> Value {
     let scalar = json!({"type": ["string", "number", "boolean", "null"]});
     json!({
         "type": "object",
-        "description": "vLLM engine arguments by section (ModelConfig, CacheConfig, ParallelConfig, ServerConfig…): each key becomes its --kebab-case flag of the model server, true a bare flag, false or null none, a list the flag repeated",
+        "description": "vLLM engine arguments by section (ModelConfig, CacheConfig, ParallelConfig, ServerConfig…): each key becomes its --kebab-case flag of the model server as vLLM 0.10.2 parses it: true a bare flag, false --no-<flag> (left out for a store_true-only flag, whose default it is), a list the flag once then its items (allowed_origins/methods/headers one JSON array, middleware the flag per item), null left out with a warning",
         "additionalProperties": {
             "type": "object",
             "propertyNames": {"pattern": "^[A-Za-z][A-Za-z0-9_-]{0,63}$"},

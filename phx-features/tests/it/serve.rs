@@ -130,11 +130,14 @@ fn an_engine_value_that_needs_quoting_still_makes_a_unit_systemd_accepts() {
     let steps = plan(dir.path());
     let unit = written(&steps, "features-801-vllm-unit");
     // (config_with rewrites the file with its keys sorted: that order.)
+    // vLLM 0.10.2 reads --allowed-origins as ONE json.loads word
+    // (entrypoints/openai/cli_args.py:194-199) and enforce_eager as a
+    // BooleanOptionalAction (engine/arg_utils.py:203-205).
     assert!(
-        unit.contains(r#" --allowed-origins http://a --allowed-origins "http://b c" --chat-template "{{ 100%% of $$USER }} \"quoted\" \\ 'single'" "#),
+        unit.contains(r#" --allowed-origins "[\"http://a\",\"http://b c\"]" --chat-template "{{ 100%% of $$USER }} \"quoted\" \\ 'single'" "#),
         "{unit}"
     );
-    assert!(!unit.contains("enforce"), "{unit}");
+    assert!(unit.contains(" --no-enforce-eager "), "{unit}");
     let root = tempfile::tempdir().unwrap();
     let r = root.path();
     std::fs::create_dir_all(r.join("etc/systemd/system")).unwrap();
@@ -144,6 +147,76 @@ fn an_engine_value_that_needs_quoting_still_makes_a_unit_systemd_accepts() {
     std::fs::create_dir_all(r.join("bin")).unwrap();
     std::fs::copy("/bin/true", r.join("bin/true")).unwrap();
     systemd_verify(r, "vllm_model_server.service");
+}
+
+/// The ExecStart words after the module, as systemd would split them
+/// (the unit's quoting is plain here: no value needs quotes).
+fn exec_words(unit: &str) -> Vec<String> {
+    let line = unit
+        .lines()
+        .find_map(|l| l.strip_prefix("ExecStart="))
+        .unwrap();
+    line.split(' ').skip(3).map(str::to_string).collect()
+}
+
+/// vLLM 0.10.2's parser: a bool is `--x`/`--no-x`
+/// (BooleanOptionalAction, engine/arg_utils.py:203-205), so a `false` is
+/// said, not dropped; a list is `nargs="+"` (:215-226), the flag once then
+/// its items (repeated, argparse keeps the last); null is left out and
+/// warned about at its path.
+#[test]
+fn false_list_and_null_reach_vllm_as_its_parser_reads_them() {
+    let dir = upstream_with(&["900", "901", "911", "801"], |d| {
+        let e = &mut d["lxc_configs"]["801"]["vllm_engine_config"];
+        e["CacheConfig"]["enable_prefix_caching"] = json!(false);
+        e["ServerConfig"]["served_model_name"] = json!(["granite", "embed"]);
+        e["ServerConfig"]["api_key"] = json!(null);
+        e["ServerConfig"]["disable_log_stats"] = json!(false);
+    });
+    let out = phx_features::build(&load_dir(dir.path()), Path::new("/nonexistent"))
+        .unwrap_or_else(|p| panic!("{p}"));
+    let unit = written(&out.plan.steps, "features-801-vllm-unit");
+    let words = exec_words(unit);
+    let at = |w: &str| words.iter().position(|x| x == w);
+    assert!(at("--no-enable-prefix-caching").is_some(), "{unit}");
+    let i = at("--served-model-name").expect(unit);
+    assert_eq!(words[i + 1..i + 3], ["granite", "embed"], "{unit}");
+    assert_eq!(
+        words.iter().filter(|w| *w == "--served-model-name").count(),
+        1,
+        "{unit}"
+    );
+    // store_true only, default False (arg_utils.py:913-915): left out.
+    assert!(!unit.contains("log-stats"), "{unit}");
+    assert!(!unit.contains("api-key"), "{unit}");
+    assert!(
+        out.warnings.iter().any(|w| w
+            .contains("lxc_configs.\"801\".vllm_engine_config.ServerConfig.api_key: null")
+            && w.contains("--api-key is left out")),
+        "{:?}",
+        out.warnings
+    );
+}
+
+/// What vLLM 0.10.2 cannot take is exit 2 at its path, nothing planned.
+#[test]
+fn an_engine_value_vllm_cannot_take_is_refused() {
+    let dir = upstream_with(&["900", "901", "911", "801"], |d| {
+        let e = &mut d["lxc_configs"]["801"]["vllm_engine_config"];
+        e["ModelConfig"]["hf_token"] = json!(false);
+        e["ServerConfig"]["served_model_name"] = json!([]);
+    });
+    let err = refused(dir.path());
+    assert!(
+        err.contains("lxc_configs.\"801\".vllm_engine_config.ModelConfig.hf_token"),
+        "{err}"
+    );
+    assert!(err.contains("no negative form"), "{err}");
+    assert!(
+        err.contains("lxc_configs.\"801\".vllm_engine_config.ServerConfig.served_model_name"),
+        "{err}"
+    );
+    assert!(err.contains("nargs=\"+\""), "{err}");
 }
 
 /// A stand-in for PyPI: a wheel named vllm at `version` (a package
