@@ -191,6 +191,17 @@ pub fn args(sections: &[Section]) -> Vec<String> {
     out
 }
 
+/// The engine args that hold a secret, and the environment variable vLLM
+/// reads instead (cli_args.py's `--api-key` falls back to VLLM_API_KEY;
+/// huggingface_hub reads HF_TOKEN when `--hf-token` is not given).
+fn secret_env(flag: &str) -> Option<&'static str> {
+    match flag.trim_start_matches('-') {
+        "api-key" => Some("VLLM_API_KEY"),
+        "hf-token" => Some("HF_TOKEN"),
+        _ => None,
+    }
+}
+
 /// What vLLM 0.10.2 could not take or would read otherwise than written:
 /// a problem (exit 2) or a warning, at the key's path (`path` is the
 /// entry's `vllm_engine_config`).
@@ -207,6 +218,19 @@ pub fn check(
             let f = flag(k);
             let sh = shape(&f);
             let shown = v.to_string();
+            if let Some(var) = secret_env(&f) {
+                // The unit is a file step's content, so a plan, a diff and
+                // `ps` would all show it.
+                if matches!(v, ArgValue::Str(_) | ArgValue::Num(_) | ArgValue::List(_)) {
+                    p.push(
+                        file,
+                        &at,
+                        "(a secret, not shown)",
+                        format!("no secret in vllm_engine_config: {f} would be in the plan, its diff and the server's command line; set {var} inside the container instead (an EnvironmentFile drop-in for vllm_model_server.service), which vLLM reads when {f} is not given"),
+                    );
+                    continue;
+                }
+            }
             match v {
                 ArgValue::Null => warnings.push(format!(
                     "{file}: {at}: null: {f} is left out, so vLLM {}'s own default for it applies (None for most optional engine args, not all)",

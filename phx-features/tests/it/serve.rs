@@ -219,6 +219,32 @@ fn an_engine_value_vllm_cannot_take_is_refused() {
     assert!(err.contains("nargs=\"+\""), "{err}");
 }
 
+/// A secret in the engine config would be in the plan, its diff and
+/// vLLM's command line: refused, and the refusal does not show it.
+#[test]
+fn a_secret_in_the_engine_config_is_refused_without_showing_it() {
+    let dir = upstream_with(&["900", "901", "911", "801"], |d| {
+        let e = &mut d["lxc_configs"]["801"]["vllm_engine_config"];
+        e["ServerConfig"]["api_key"] = json!("sk-phoenix-secret-1");
+        e["ModelConfig"]["hf_token"] = json!("hf_phoenix-secret-2");
+    });
+    let err = refused(dir.path());
+    for (key, var) in [
+        ("ServerConfig.api_key", "VLLM_API_KEY"),
+        ("ModelConfig.hf_token", "HF_TOKEN"),
+    ] {
+        let line = err
+            .lines()
+            .find(|l| l.contains(&format!("lxc_configs.\"801\".vllm_engine_config.{key}")))
+            .unwrap_or_else(|| panic!("{key}: {err}"));
+        assert!(
+            line.contains("no secret in vllm_engine_config") && line.contains(var),
+            "{line}"
+        );
+    }
+    assert!(!err.contains("phoenix-secret"), "{err}");
+}
+
 /// A stand-in for PyPI: a wheel named vllm at `version` (a package
 /// directory and its metadata), made by the host's Python.
 pub fn stand_in_wheel(dir: &Path, version: &str) {
