@@ -80,7 +80,9 @@ pub struct Args {
     /// seconds (its whole process group) and fail its step. A lockout-prone
     /// handler gets at most 60 s and half the confirm window. In a VM it is
     /// `qm guest exec --timeout N` (not qm's 30 s default, too short for an
-    /// apt-get install): a command still running then fails its step.
+    /// apt-get install): a command still running then fails its step. A
+    /// step whose `timeout_s` is larger (a vLLM or CUDA install, a driver
+    /// build) gets that instead.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..),
           default_value_t = crate::DEFAULT_COMMAND_TIMEOUT.as_secs())]
     pub command_timeout: u64,

@@ -89,7 +89,13 @@ impl Run<'_> {
         if self.opts.check {
             return outcome(step, Status::Changed, format!("would run: {shown}"));
         }
-        self.execute(step, on, &c.argv, &c.desc, self.opts.command_timeout)
+        let timeout = c
+            .timeout_s
+            .map(std::time::Duration::from_secs)
+            .map_or(self.opts.command_timeout, |t| {
+                t.max(self.opts.command_timeout)
+            });
+        self.execute(step, on, &c.argv, &c.desc, timeout)
     }
 
     /// A handler on the host, or in guest `on` (a `guest_handler` step).

@@ -145,6 +145,8 @@ pub fn plan(driver: &Driver, seen: &Observed, opts: &Options, notes: &mut Vec<St
                     "install what the NVIDIA driver builds with: {} (the running kernel {release})",
                     deps.join(", ")
                 ),
+                // Headers, a compiler and DKMS: hundreds of megabytes.
+                timeout_s: Some(phx_plan::LONG_STEP_S),
                 ..Default::default()
             }),
         );
@@ -184,6 +186,8 @@ pub fn plan(driver: &Driver, seen: &Observed, opts: &Options, notes: &mut Vec<St
                 driver.version
             ),
             notify: vec![REBOOT_REQUIRED.into()],
+            // The module is built for the running kernel (DKMS): minutes.
+            timeout_s: Some(phx_plan::LONG_STEP_S),
             ..Default::default()
         }),
     );

@@ -146,6 +146,7 @@ mod tests {
                     only_if: Some(vec!["test".into(), "-e".into(), "x".into()]),
                     desc: "remove x".into(),
                     notify: vec!["h".into()],
+                    timeout_s: None,
                 },
             }),
         );

@@ -80,7 +80,22 @@ pub fn command(
     unless: Option<Vec<String>>,
     desc: &str,
 ) {
-    guarded(plan, id, ctid.into(), cmd, (unless, None), desc);
+    guarded(plan, id, ctid.into(), cmd, (unless, None), desc, None);
+}
+
+/// `command` for a step that downloads or builds gigabytes: it gets at
+/// least [`LONG_STEP_S`](crate::LONG_STEP_S) seconds, whatever
+/// phx-apply's --command-timeout (whose 600 s a vLLM install outlasts).
+pub fn long_command(
+    plan: &mut impl StepSink,
+    id: &str,
+    ctid: impl Into<Guest>,
+    cmd: Vec<String>,
+    unless: Option<Vec<String>>,
+    desc: &str,
+) {
+    let long = Some(crate::step::LONG_STEP_S);
+    guarded(plan, id, ctid.into(), cmd, (unless, None), desc, long);
 }
 
 /// `cmd` run in guest `ctid` only if the `only_if` guard succeeds there.
@@ -92,7 +107,15 @@ pub fn command_only_if(
     only_if: Vec<String>,
     desc: &str,
 ) {
-    guarded(plan, id, ctid.into(), cmd, (None, Some(only_if)), desc);
+    guarded(
+        plan,
+        id,
+        ctid.into(),
+        cmd,
+        (None, Some(only_if)),
+        desc,
+        None,
+    );
 }
 
 type Guards = (Option<Vec<String>>, Option<Vec<String>>);
@@ -104,6 +127,7 @@ fn guarded(
     cmd: Vec<String>,
     (unless, only_if): Guards,
     desc: &str,
+    timeout_s: Option<u64>,
 ) {
     plan.push(
         id,
@@ -116,6 +140,7 @@ fn guarded(
                 only_if,
                 desc: desc.to_string(),
                 notify: Vec::new(),
+                timeout_s,
             },
         }),
     );

@@ -33,7 +33,7 @@ pub use plan::{Plan, StepSink};
 pub use read::{read_jsonl, MAX_STREAM_BYTES};
 pub use step::{
     argv, AbsentStep, Action, BlockStep, CommandStep, ConfLock, FileStep, GuestKind, HandlerStep,
-    LinesStep, SecretRef, SecretStep, StartRank, Step, VERSION,
+    LinesStep, SecretRef, SecretStep, StartRank, Step, LONG_STEP_S, VERSION,
 };
 pub use trailer::{Trailer, TrailerKind};
 pub use writer::PlanWriter;

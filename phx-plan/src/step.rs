@@ -197,7 +197,15 @@ pub struct CommandStep {
     /// otherwise output is shown only when a command fails.
     #[serde(default, skip_serializing_if = "is_false")]
     pub show_output: bool,
+    /// At least this many seconds, whatever phx-apply's --command-timeout:
+    /// a step known to outlast it (pip installing vLLM and its CUDA wheels,
+    /// CUDA's toolkit, a driver's DKMS build: gigabytes, tens of minutes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_s: Option<u64>,
 }
+
+/// `timeout_s` of a step that downloads or builds gigabytes.
+pub const LONG_STEP_S: u64 = 3600;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct HandlerStep {

@@ -153,6 +153,7 @@ pub fn plan(plan: &mut impl StepSink, prefix: &str, ct: Guest, s: &Script) {
                 ),
                 notify: Vec::new(),
                 show_output: true,
+                timeout_s: None,
             },
         }),
     );

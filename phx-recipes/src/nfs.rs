@@ -78,6 +78,7 @@ pub fn plan(plan: &mut impl StepSink, prefix: &str, g: Guest, volumes: &[VmVolum
                     // A share mounted from the old line is mounted again.
                     notify: vec![remount.clone()],
                     show_output: false,
+                    timeout_s: None,
                 },
             }),
         );

@@ -281,6 +281,7 @@ fn runfile(plan: &mut impl StepSink, prefix: &str, ct: Guest, s: &Setup, from: &
                     only_if: None,
                     desc: format!("CT {id}: push the driver runfile {host} (the host's copy)"),
                     notify: Vec::new(),
+                    timeout_s: None,
                 }),
             );
             (
@@ -311,7 +312,7 @@ fn runfile(plan: &mut impl StepSink, prefix: &str, ct: Guest, s: &Setup, from: &
             ),
         ),
     };
-    guest::command(
+    guest::long_command(
         plan,
         &format!("{prefix}-runfile"),
         ct,
@@ -370,7 +371,7 @@ fn cuda(plan: &mut impl StepSink, prefix: &str, ct: Guest, repo: &str, pkg: &str
         Some(missing.clone()),
         &format!("apt-get update ({pkg} is missing)"),
     );
-    guest::command(
+    guest::long_command(
         plan,
         &format!("{prefix}-cuda-install"),
         ct,

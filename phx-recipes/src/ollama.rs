@@ -53,7 +53,7 @@ pub fn drop_in(port: u16) -> String {
 /// The steps: the install script (once), the drop-in (restarting Ollama
 /// only when it changed), the service enabled and started, the models.
 pub fn plan(plan: &mut impl StepSink, prefix: &str, ct: Guest, port: u16, models: &[String]) {
-    guest::command(
+    guest::long_command(
         plan,
         // Not `-install`: that is the feature's packages' step.
         &format!("{prefix}-script"),

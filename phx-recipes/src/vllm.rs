@@ -185,7 +185,7 @@ pub fn plan(
         &format!("make the Python venv {VENV}"),
     );
     let req = format!("vllm=={VERSION}");
-    guest::command(
+    guest::long_command(
         plan,
         &format!("{prefix}-pip"),
         ct,

@@ -63,6 +63,7 @@ pub fn plan(inv: &Inventory, seen: &Observed, notes: &mut Vec<String>) -> Vec<(S
                         "ARC limit of the running module: {live} -> {bytes} bytes ({gb} GiB)"
                     ),
                     notify: vec![],
+                    timeout_s: None,
                 }),
             ));
         }

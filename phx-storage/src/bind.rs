@@ -149,6 +149,7 @@ pub fn plan(
                     cts.join(", ")
                 ),
                 notify: vec![],
+                timeout_s: None,
             }),
         ));
     }

@@ -88,6 +88,7 @@ pub fn plan(
                         only_if: None,
                         desc: format!("create dataset {full}"),
                         notify: vec![],
+                        timeout_s: None,
                     }),
                 ));
             }
@@ -122,6 +123,7 @@ pub fn plan(
                         only_if: None,
                         desc: format!("set {} on {full}", what.join(", ")),
                         notify: vec![],
+                        timeout_s: None,
                     }),
                 ));
             }

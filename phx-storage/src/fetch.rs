@@ -114,6 +114,7 @@ pub fn plan(inv: &Inventory, seen: &Observed) -> Vec<(String, Action)> {
                     missing.len()
                 ),
                 notify: vec![],
+                timeout_s: None,
             }),
         ));
     }
@@ -132,6 +133,7 @@ pub fn plan(inv: &Inventory, seen: &Observed) -> Vec<(String, Action)> {
                     guests("CT", &ids)
                 ),
                 notify: vec![],
+                timeout_s: None,
             }),
         ));
     }

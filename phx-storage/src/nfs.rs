@@ -55,6 +55,7 @@ pub fn plan(inv: &Inventory, notes: &mut Vec<String>) -> Vec<(String, Action)> {
             only_if: None,
             desc: desc.to_string(),
             notify: vec![],
+            timeout_s: None,
         })
     };
     vec![

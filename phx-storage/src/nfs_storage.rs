@@ -93,6 +93,7 @@ pub fn plan(
                                 have.get("content").unwrap_or("(default)")
                             ),
                             notify: vec![],
+                            timeout_s: None,
                         }),
                     ));
                 }
@@ -108,6 +109,7 @@ pub fn plan(
                     only_if: None,
                     desc: format!("add NFS storage {id}: {server}:{} at {path}", e.path),
                     notify: vec![],
+                    timeout_s: None,
                 }),
             )),
         }

@@ -86,6 +86,7 @@ pub fn plan(
                         pool.name
                     ),
                     notify: vec![],
+                    timeout_s: None,
                 }),
             ));
         }
@@ -103,6 +104,7 @@ pub fn plan(
                     pool.disks.join(" ")
                 ),
                 notify: vec![],
+                timeout_s: None,
             }),
         ));
     }

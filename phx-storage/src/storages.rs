@@ -137,6 +137,7 @@ pub fn plan(
                                 e.get("content").unwrap_or("(default)")
                             ),
                             notify: vec![],
+                            timeout_s: None,
                         }),
                     ));
                 }
@@ -160,6 +161,7 @@ pub fn plan(
                         only_if: None,
                         desc: format!("add {kind} storage {id} on {fixed_value}"),
                         notify: vec![],
+                        timeout_s: None,
                     }),
                 ));
             }

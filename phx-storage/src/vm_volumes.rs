@@ -91,6 +91,7 @@ pub fn plan(
                     ),
                     notify: vec![],
                     show_output: false,
+                    timeout_s: None,
                 }),
             ));
         }

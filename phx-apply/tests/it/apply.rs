@@ -204,6 +204,7 @@ fn unless_and_only_if_guard_commands() {
                 only_if: only_if.map(argv),
                 desc: id.into(),
                 notify: vec![],
+                timeout_s: None,
             }),
         )
     };

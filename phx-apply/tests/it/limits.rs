@@ -98,6 +98,42 @@ fn a_command_that_does_not_end_is_killed_at_its_timeout_with_its_children() {
     assert!(seen.0, "the background sleep survived: {}", seen.1);
 }
 
+/// A step that says it takes long (a vLLM install, a driver build) gets its
+/// own `timeout_s` over --command-timeout; the others keep the latter.
+#[test]
+fn a_long_step_gets_its_own_timeout_and_no_other_does() {
+    let root = tempfile::tempdir().unwrap();
+    let o = Options {
+        command_timeout: Duration::from_secs(1),
+        ..opts(root.path())
+    };
+    let long = step(
+        "long",
+        Action::Command(CommandStep {
+            argv: argv(&["sleep", "2"]),
+            desc: "long".into(),
+            timeout_s: Some(30),
+            ..Default::default()
+        }),
+    );
+    let r = apply(&[long], &o).unwrap();
+    assert_eq!(r.outcomes[0].status, Status::Changed, "{:?}", r.outcomes[0]);
+    let r = apply(&[command("short", "sleep 2")], &o).unwrap();
+    assert!(r
+        .failed()
+        .expect("the step failed")
+        .detail
+        .contains("timed out after 1 s"));
+    // A guest step carries it through the plan as JSON.
+    let mut plan = Plan::new("t");
+    guest_steps::long_command(&mut plan, "g", 101u32, argv(&["true"]), None, "g");
+    let line = serde_json::to_string(&plan.steps[0]).unwrap();
+    assert!(
+        line.contains(&format!("\"timeout_s\":{LONG_STEP_S}")),
+        "{line}"
+    );
+}
+
 #[test]
 fn a_guard_that_does_not_end_fails_its_step() {
     let root = tempfile::tempdir().unwrap();

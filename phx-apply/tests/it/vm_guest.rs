@@ -93,6 +93,7 @@ fn steps() -> Vec<phx_plan::Step> {
                 only_if: None,
                 desc: "mark".into(),
                 notify: vec!["s6".into()],
+                timeout_s: None,
             },
         }),
         Action::FromGuest(FromGuestStep {

@@ -135,6 +135,7 @@ impl<S: StepSink> GuestSteps<S> {
                 only_if: None,
                 desc,
                 notify: Vec::new(),
+                timeout_s: None,
             }),
         );
     }
@@ -222,6 +223,7 @@ impl<S: StepSink> GuestSteps<S> {
                 only_if: None,
                 desc: [tag, ": start (boot order ", &boot_order.to_string(), ")"].concat(),
                 notify: Vec::new(),
+                timeout_s: None,
             }),
             start,
         );
