@@ -73,6 +73,16 @@ fn ct_801_s_unit_is_its_engine_config_and_systemd_accepts_every_vllm_unit() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{err}");
     let steps = phx_plan::read_jsonl(&out.stdout[..]).unwrap();
+    // The installs that download gigabytes outlast --command-timeout's
+    // 600 s on a real node: they say so; a guard-cheap step does not.
+    let timeout = |id: &str| match &steps.iter().find(|s| s.id == id).unwrap().action {
+        phx_plan::Action::GuestCommand(g) => g.command.timeout_s,
+        a => panic!("{id}: {a:?}"),
+    };
+    for id in ["features-801-vllm-pip", "features-914-ollama-script"] {
+        assert_eq!(timeout(id), Some(phx_plan::LONG_STEP_S), "{id}");
+    }
+    assert_eq!(timeout("features-801-vllm-venv"), None);
     let unit = written(&steps, "features-801-vllm-unit");
     for (n, (got, want)) in unit.lines().zip(UNIT_801.lines()).enumerate() {
         assert_eq!(got, want, "line {}", n + 1);
