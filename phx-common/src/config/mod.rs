@@ -6,6 +6,7 @@ mod digest;
 pub mod dup;
 mod dup_lines;
 pub mod gpu;
+mod gpu_check;
 pub mod load;
 pub mod model;
 pub mod mounts;

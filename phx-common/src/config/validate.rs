@@ -24,6 +24,7 @@ pub fn cross_check(inv: &Inventory, p: &mut Problems) {
             ca_present(inv, &mut rest);
             super::mounts::check(inv, &mut rest);
             super::unhandled::check(inv, &mut rest);
+            super::gpu_check::check(inv, &mut rest);
             rest
         },
         || {

@@ -70,6 +70,7 @@ fn an_entrys_own_keys_win_then_the_file_then_the_hypervisor() {
         if i == 1 {
             d.as_object_mut().unwrap().remove("nvidia_runfile_url");
             d["lxc_configs"]["914"]["nvidia_driver_version"] = json!("575.64.03");
+            d["lxc_configs"]["914"]["nvidia_runfile_url"] = json!("https://us.download.nvidia.com/XFree86/Linux-x86_64/575.64.03/NVIDIA-Linux-x86_64-575.64.03.run");
             d["lxc_configs"]["914"]["nvidia_repo_url"] =
                 json!("https://developer.download.nvidia.com/compute/cuda/repos/debian12/x86_64/");
         }
@@ -324,4 +325,30 @@ fn an_engine_argument_is_found_under_either_spelling() {
         e.get("served_model_name"),
         Some(&ArgValue::Str("qwen-kebab".into()))
     );
+}
+
+/// The version and the runfile can come from different levels: the
+/// resolved pair must agree, blamed on the runfile key that was given.
+#[test]
+fn a_runfile_named_for_another_version_than_the_containers_is_refused() {
+    let url = "https://us.download.nvidia.com/XFree86/Linux-x86_64/575.64.03/NVIDIA-Linux-x86_64-575.64.03.run";
+    // 914 asks for 575.64.03 itself, and the LXC file's runfile is 580's.
+    refused(
+        |i, d| {
+            if i == 1 {
+                d["lxc_configs"]["914"]["nvidia_driver_version"] = json!("575.64.03");
+            }
+        },
+        1,
+        "nvidia_runfile_url",
+        "the runfile of CT 914's driver version 575.64.03 (this one is named for 580.76.05",
+    );
+    // With its own runfile for that version, it is consistent.
+    load_edited(|i, d| {
+        if i == 1 {
+            d["lxc_configs"]["914"]["nvidia_driver_version"] = json!("575.64.03");
+            d["lxc_configs"]["914"]["nvidia_runfile_url"] = json!(url);
+        }
+    })
+    .unwrap();
 }
