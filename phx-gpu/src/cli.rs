@@ -12,7 +12,9 @@ use phx_common::cli::{InputArgs, RenderArgs};
 /// `version` and `runfile_url`) and `lspci -mm -n` shows an NVIDIA GPU
 /// (vendor 10de, class 0300 VGA or 0302 3D controller); no GPU: nothing is
 /// planned, a note says so. Containers with `gpu_assignment` while the
-/// driver is not to be installed: a warning naming them.
+/// driver is not to be installed: a warning naming them; a gpu_assignment
+/// naming a GPU index the node's lspci does not reach (GPU 1 on a
+/// one-GPU node): a warning naming the container and the index.
 ///
 /// The plan (JSON Lines for phx-apply):
 ///   /etc/modprobe.d/blacklist-nouveau.conf (blacklist nouveau, options

@@ -74,6 +74,21 @@ pub fn build(wanted: &Wanted, seen: &Observed, opts: &Options) -> Output {
         return out;
     };
     if let Gpus::Found(devices) = &seen.gpus {
+        // A container given GPU N needs the node's N+1th NVIDIA GPU:
+        // /dev/nvidiaN exists only then, and phx-lxc cannot pass it.
+        let beyond: Vec<String> = wanted
+            .highest_gpu
+            .iter()
+            .filter(|(_, g)| *g as usize >= devices.len())
+            .map(|(ct, g)| format!("{ct}: GPU {g}"))
+            .collect();
+        if !beyond.is_empty() {
+            out.warnings.push(format!(
+                "gpu_assignment names GPUs this node does not have (lspci shows {} NVIDIA GPU(s), numbered from 0): {}",
+                devices.len(),
+                beyond.join(", ")
+            ));
+        }
         if devices.is_empty() {
             out.notes.push(format!(
                 "nvidia_driver.install is true in {}, but lspci shows no NVIDIA GPU (vendor 10de, class 0300 or 0302) on this node: \

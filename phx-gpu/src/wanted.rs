@@ -19,6 +19,9 @@ pub struct Wanted {
     pub source: String,
     /// The containers with a `gpu_assignment` (`CT 901 (name)`), in ID order.
     pub gpu_guests: Vec<String>,
+    /// The same containers' highest GPU index: the node must have that many
+    /// NVIDIA GPUs and one more.
+    pub highest_gpu: Vec<(String, u32)>,
 }
 
 impl Wanted {
@@ -30,10 +33,16 @@ impl Wanted {
             .filter(|(_, c)| !c.gpus.is_empty())
             .map(|(id, c)| format!("CT {id} ({})", c.name))
             .collect();
+        let highest_gpu = inv
+            .lxcs
+            .iter()
+            .filter_map(|(id, c)| Some((format!("CT {id} ({})", c.name), *c.gpus.iter().max()?)))
+            .collect();
         Wanted {
             driver,
             source: inv.sources.hypervisor.clone(),
             gpu_guests,
+            highest_gpu,
         }
     }
 }

@@ -262,9 +262,34 @@ fn gpu_guests_without_the_host_driver_are_warned_about_once() {
         driver: None,
         source: "hyp.json".into(),
         gpu_guests: vec!["CT 901 (a)".into(), "CT 910 (b)".into()],
+        highest_gpu: vec![("CT 901 (a)".into(), 1), ("CT 910 (b)".into(), 0)],
     };
     let out = phx_gpu::build(&w, &Default::default(), &options());
     assert!(out.plan.steps.is_empty());
     assert_eq!(out.warnings.len(), 1, "{:?}", out.warnings);
     assert!(out.warnings[0].contains("CT 901 (a), CT 910 (b)"));
+}
+
+/// GPU 1 on a node with one NVIDIA GPU: /dev/nvidia1 never exists, so the
+/// container would never get it. Said, naming the container and index.
+#[test]
+fn a_gpu_index_the_node_does_not_have_is_warned_about() {
+    let mut w = wanted(
+        "https://example.org/NVIDIA-Linux-x86_64-580.76.05.run",
+        "580.76.05",
+        Some("a".repeat(64)),
+    );
+    w.highest_gpu = vec![("CT 901 (a)".into(), 1), ("CT 914 (b)".into(), 0)];
+    let out = phx_gpu::build(&w, &seen_gpu(), &options());
+    let said: Vec<&String> = out
+        .warnings
+        .iter()
+        .filter(|x| x.contains("gpu_assignment names GPUs"))
+        .collect();
+    assert_eq!(said.len(), 1, "{:?}", out.warnings);
+    assert!(
+        said[0].ends_with("(lspci shows 1 NVIDIA GPU(s), numbered from 0): CT 901 (a): GPU 1"),
+        "{}",
+        said[0]
+    );
 }

@@ -84,6 +84,7 @@ pub fn wanted(url: &str, version: &str, sha: Option<String>) -> Wanted {
         }),
         source: "/etc/phoenix/phoenix_hypervisor_config.json".into(),
         gpu_guests: vec![],
+        highest_gpu: vec![],
     }
 }
 
