@@ -197,10 +197,13 @@ pub const VM_AGENT_ARGS: [&str; 6] = [
 ];
 
 /// The host's copy of the NVIDIA runfile of `url` (phx_common::gpu::runfile_path,
-/// where phx-gpu keeps it) under `root`: the runfile double, pushed into
-/// containers instead of fetched there.
+/// where phx-gpu keeps it) under `root`: the runfile double of the
+/// version the URL names, which installs the host's driver when phx-gpu
+/// runs it and the userspace when a container runs the copy pushed there.
 pub fn host_runfile(root: &Path, url: &str) {
     let p = root.join(phx_common::gpu::runfile_path(url).trim_start_matches('/'));
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::copy(guest_double("nvidia-runfile"), &p).unwrap();
+    let version = phx_common::gpu::runfile_version(url).expect("a runfile URL naming its version");
+    let text = std::fs::read_to_string(crate::double("nvidia-runfile")).unwrap();
+    std::fs::write(&p, text.replace("__VERSION__", version)).unwrap();
 }

@@ -170,8 +170,12 @@ fn refused(dir: &Path) -> String {
 
 #[test]
 fn a_userspace_other_than_the_host_driver_is_refused() {
+    // Its runfile is 570's too (the loader refuses a runfile named for
+    // another version than the one resolved).
+    let run570 = "https://us.download.nvidia.com/XFree86/Linux-x86_64/570.86.10/NVIDIA-Linux-x86_64-570.86.10.run";
     let dir = chain(&["917"], true, |d| {
         d["lxc_configs"]["917"]["nvidia_driver_version"] = json!("570.86.10");
+        d["lxc_configs"]["917"]["nvidia_runfile_url"] = json!(run570);
     });
     let err = refused(dir.path());
     assert!(
@@ -181,6 +185,7 @@ fn a_userspace_other_than_the_host_driver_is_refused() {
     // The file's top, for every container.
     let dir = chain(&[], true, |d| {
         d["nvidia_driver_version"] = json!("570.86.10");
+        d["nvidia_runfile_url"] = json!(run570);
     });
     let err = refused(dir.path());
     assert!(

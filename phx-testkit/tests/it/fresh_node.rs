@@ -167,12 +167,72 @@ fn a_fresh_node_reaches_the_estate_and_a_second_run_changes_nothing() {
     let root = root.path();
     install_guest_doubles(root);
     put_images(&upstream_dir(), root);
+    // Two NVIDIA GPUs (a VGA card and a 3D controller) and the driver's
+    // runfile, fetched once before (phx-gpu keeps it, and verifies what is
+    // there instead of fetching it again).
+    std::fs::create_dir_all(root.join("doubles/lspci")).unwrap();
+    std::fs::write(
+        root.join("doubles/lspci/devices"),
+        "01:00.0 \"0300\" \"10de\" \"2204\" -ra1 \"1458\" \"403b\"\n\
+         02:00.0 \"0302\" \"10de\" \"2330\" -ra1 \"10de\" \"16c1\"\n",
+    )
+    .unwrap();
+    let hyp = read_json(&upstream_dir().join(HYP));
+    let runfile = hyp["nvidia_driver"]["runfile_url"].as_str().unwrap();
+    host_runfile(root, runfile);
     let path = node_path();
 
     let first = phoenix("setup", root, &path, &["--json"]);
     assert!(!changed_steps(&first).is_empty(), "a fresh node changes");
+    // The host's driver, from the runfile phx-gpu keeps; said, not rebooted.
+    assert_eq!(
+        std::fs::read_to_string(root.join("doubles/nvidia/driver_version")).unwrap(),
+        "580.76.05\n"
+    );
+    assert!(
+        changed_steps(&first)
+            .iter()
+            .any(|s| s.contains("\"id\":\"gpu:reboot-required\"")),
+        "{:?}",
+        changed_steps(&first)
+    );
+    let host_calls = std::fs::read_to_string(root.join("doubles/calls.log")).unwrap();
+    assert!(
+        host_calls
+            .lines()
+            .any(|l| l.starts_with("runfile 580.76.05 "))
+            && !host_calls.lines().any(|l| l.starts_with("reboot")),
+        "{host_calls}"
+    );
     phoenix("confirm", root, &path, &[]);
     phoenix("LetsGo", root, &path, &[]);
+    // The GPU guests: the userspace pushed from the host's copy into the
+    // template 901 and found in its clones' images, vLLM's unit in 801,
+    // Ollama in 914.
+    for ct in [901, 914, 917] {
+        let v = root.join(format!(
+            "var/lib/pct-double/ct/{ct}/rootfs/var/lib/phx-doubles/nvidia-version"
+        ));
+        assert_eq!(
+            std::fs::read_to_string(&v).unwrap_or_default(),
+            "580.76.05\n",
+            "CT {ct}"
+        );
+    }
+    let unit = std::fs::read_to_string(
+        root.join("var/lib/pct-double/ct/801/rootfs/etc/systemd/system/vllm_model_server.service"),
+    )
+    .unwrap();
+    assert!(
+        unit.contains("--served-model-name ibm-granite/granite-embedding-english-r2"),
+        "{unit}"
+    );
+    let dropin =
+        std::fs::read_to_string(root.join(
+            "var/lib/pct-double/ct/914/rootfs/etc/systemd/system/ollama.service.d/phoenix.conf",
+        ))
+        .unwrap();
+    assert!(dropin.contains("OLLAMA_HOST=0.0.0.0:11434"), "{dropin}");
 
     // Both pools, every dataset, one storage per storage dataset.
     let hyp = read_json(&upstream_dir().join(HYP));
