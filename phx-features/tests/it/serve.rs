@@ -386,6 +386,38 @@ fn vllm_installs_once_and_an_engine_change_restarts_only_its_own_service() {
     );
 }
 
+/// The drop-in, beside the unit Ollama's install.sh writes
+/// (ollama/scripts/install.sh, `configure_systemd`: ExecStart=BINDIR/ollama
+/// serve as the `ollama` user, Restart=always, WantedBy=default.target):
+/// the real systemd-analyze reads both and accepts them.
+#[test]
+fn ollama_s_drop_in_is_one_systemd_accepts_on_the_install_scripts_unit() {
+    let root = tempfile::tempdir().unwrap();
+    let r = root.path();
+    let units = r.join("etc/systemd/system");
+    std::fs::create_dir_all(units.join("ollama.service.d")).unwrap();
+    std::fs::write(
+        units.join("ollama.service"),
+        "[Unit]\nDescription=Ollama Service\nAfter=network-online.target\n\n\
+         [Service]\nExecStart=/usr/local/bin/ollama serve\nUser=ollama\nGroup=ollama\n\
+         Restart=always\nRestartSec=3\nEnvironment=\"PATH=/usr/local/bin:/usr/bin:/bin\"\n\n\
+         [Install]\nWantedBy=default.target\n",
+    )
+    .unwrap();
+    let bin = r.join("usr/local/bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::write(bin.join("ollama"), "#!/bin/sh\n").unwrap();
+    let mut perm = std::fs::metadata(bin.join("ollama")).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o755);
+    std::fs::set_permissions(bin.join("ollama"), perm).unwrap();
+    std::fs::write(
+        r.join(phx_recipes::ollama::DROP_IN.trim_start_matches('/')),
+        phx_recipes::ollama::drop_in(11434),
+    )
+    .unwrap();
+    phx_testkit::systemd_verify(r, "ollama.service");
+}
+
 #[test]
 fn ollama_is_installed_once_and_listens_where_ports_say() {
     let keep = ["900", "901", "914"];
