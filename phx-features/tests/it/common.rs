@@ -242,3 +242,17 @@ pub fn vm_config_with(dir: &Path, edit: impl FnOnce(&mut Value)) -> tempfile::Te
     std::fs::write(&p, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
     out
 }
+
+/// phx-features refusing the configuration in `dir`: exit 2, nothing on
+/// stdout; its stderr, which names the problems.
+pub fn refused(dir: &Path) -> String {
+    let out = features_cmd()
+        .arg("--config-dir")
+        .arg(dir)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(out.stdout.is_empty(), "nothing planned");
+    err
+}

@@ -157,17 +157,6 @@ fn without_the_hosts_copy_the_runfile_is_fetched_inside_the_guest() {
     );
 }
 
-fn refused(dir: &Path) -> String {
-    let out = features_cmd()
-        .args(["plan", "--config-dir"])
-        .arg(dir)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2), "{out:?}");
-    assert!(out.stdout.is_empty(), "nothing planned");
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
 #[test]
 fn a_userspace_other_than_the_host_driver_is_refused() {
     // Its runfile is 570's too (the loader refuses a runfile named for

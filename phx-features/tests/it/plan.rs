@@ -135,22 +135,6 @@ fn a_clone_of_a_template_with_the_feature_says_the_image_carries_it() {
     assert!(guard.ends_with(&["locales".to_string()]), "{guard:?}");
 }
 
-fn refused(dir: &std::path::Path) -> String {
-    let out = features_cmd()
-        .arg("--config-dir")
-        .arg(dir)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.stdout.is_empty(), "nothing planned");
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
 #[test]
 fn an_unknown_feature_is_refused_with_its_json_path() {
     let dir = config_with(&example_dir(), |d| {

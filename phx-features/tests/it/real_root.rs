@@ -82,6 +82,20 @@ pub(crate) fn debian_root() -> PathBuf {
         .join("debian-root.tar")
 }
 
+/// The Debian 12 root's tarball when it is there; when it is not, the test
+/// named `test` fails (a real component is missing) unless PHX_SKIP_E2E
+/// lists debian-root, and then `None`: the test returns.
+pub(crate) fn debian_root_for(test: &str) -> Option<PathBuf> {
+    let tarball = debian_root();
+    let missing = (!tarball.exists()).then(|| {
+        format!(
+            "the Debian 12 root {} (run scripts/build-debian-root)",
+            tarball.display()
+        )
+    });
+    real_component(test, "debian-root", missing).then_some(tarball)
+}
+
 /// A node whose pct double makes containers from the real root: the
 /// tarball unpacked as the double's template-root (no guest doubles in it),
 /// and the template file `pct create` checks.
@@ -172,20 +186,10 @@ fn packages_of(plan: &str, id: &str) -> Vec<String> {
 
 #[test]
 fn base_setup_with_the_real_apt_get_in_a_debian_12_root() {
-    let tarball = debian_root();
-    let missing = (!tarball.exists()).then(|| {
-        format!(
-            "the Debian 12 root {} (run scripts/build-debian-root)",
-            tarball.display()
-        )
-    });
-    if !real_component(
-        "base_setup_with_the_real_apt_get_in_a_debian_12_root",
-        "debian-root",
-        missing,
-    ) {
+    let Some(tarball) = debian_root_for("base_setup_with_the_real_apt_get_in_a_debian_12_root")
+    else {
         return;
-    }
+    };
     let node = real_node(&tarball);
     let root = node.path();
     // The example's CT 900 as a plain running container (a golden

@@ -8,7 +8,7 @@
 //! offline). Not proven: the key (the curl double's stand-in is no key).
 
 use crate::common::*;
-use crate::real_root::{debian_root, inside, real_node};
+use crate::real_root::{debian_root_for, inside, real_node};
 use phx_plan::Action;
 use std::path::Path;
 
@@ -34,20 +34,9 @@ fn put(root: &Path, path: &str, text: &str) {
 
 #[test]
 fn the_real_apt_reads_the_cuda_source_and_pin() {
-    let tarball = debian_root();
-    let missing = (!tarball.exists()).then(|| {
-        format!(
-            "the Debian 12 root {} (run scripts/build-debian-root)",
-            tarball.display()
-        )
-    });
-    if !real_component(
-        "the_real_apt_reads_the_cuda_source_and_pin",
-        "debian-root",
-        missing,
-    ) {
+    let Some(tarball) = debian_root_for("the_real_apt_reads_the_cuda_source_and_pin") else {
         return;
-    }
+    };
     let node = real_node(&tarball);
     let root = node.path();
     let dir = config_with(&upstream_dir(), |d| {

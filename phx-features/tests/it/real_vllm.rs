@@ -10,7 +10,7 @@
 //! only guards. systemctl is the double (a chroot has no systemd).
 
 use crate::common::*;
-use crate::real_root::{apply, changed, debian_root, inside, real_node};
+use crate::real_root::{apply, changed, debian_root_for, inside, real_node};
 use crate::serve::{local_index, upstream_with};
 use std::path::Path;
 
@@ -26,20 +26,9 @@ fn put_systemctl(rootfs: &Path) {
 
 #[test]
 fn vllm_s_venv_and_pip_are_real_in_a_debian_12_root() {
-    let tarball = debian_root();
-    let missing = (!tarball.exists()).then(|| {
-        format!(
-            "the Debian 12 root {} (run scripts/build-debian-root)",
-            tarball.display()
-        )
-    });
-    if !real_component(
-        "vllm_s_venv_and_pip_are_real_in_a_debian_12_root",
-        "debian-root",
-        missing,
-    ) {
+    let Some(tarball) = debian_root_for("vllm_s_venv_and_pip_are_real_in_a_debian_12_root") else {
         return;
-    }
+    };
     let node = real_node(&tarball);
     let root = node.path();
     let dir = upstream_with(&["900", "901", "911", "801"], |_| {});

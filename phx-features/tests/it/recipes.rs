@@ -203,17 +203,6 @@ fn portainer_runs_after_docker_starts_whatever_the_array_order() {
     );
 }
 
-fn refused(dir: &Path) -> String {
-    let out = features_cmd()
-        .arg("--config-dir")
-        .arg(dir)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(out.stdout.is_empty(), "nothing planned");
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
 #[test]
 fn an_unknown_role_is_refused_at_its_path() {
     let dir = default_config();

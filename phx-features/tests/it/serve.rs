@@ -484,18 +484,6 @@ fn ollama_is_installed_once_and_listens_where_ports_say() {
     );
 }
 
-fn refused(dir: &Path) -> String {
-    let out = features_cmd()
-        .arg("--config-dir")
-        .arg(dir)
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(out.stdout.is_empty(), "nothing planned");
-    err
-}
-
 #[test]
 fn vllm_without_nvidia_on_it_or_a_clone_ancestor_is_refused() {
     let dir = upstream_with(&["900", "901", "911", "801"], |d| {

@@ -221,18 +221,6 @@ fn a_changed_volume_replaces_its_own_line_and_is_mounted_again() {
     );
 }
 
-fn refused(dir: &Path) -> String {
-    let out = features_cmd()
-        .arg("--config-dir")
-        .arg(dir)
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(out.stdout.is_empty(), "nothing planned");
-    err
-}
-
 #[test]
 fn a_vm_with_an_unknown_feature_or_a_bad_volume_is_refused_at_its_path() {
     let cases: [(&str, serde_json::Value, &str); 6] = [
