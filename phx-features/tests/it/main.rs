@@ -7,6 +7,7 @@
 mod apply;
 mod common;
 mod nvidia;
+mod ollama;
 mod plan;
 mod real_root;
 mod real_root_nvidia;
