@@ -89,7 +89,13 @@ fn assert_verify_passed(stderr: &str, hosts: &[&str]) {
         stderr.contains("phx-verify: ok    ca     https://ca.internal.thinkheads.ai:9000/health"),
         "{stderr}"
     );
-    assert!(stderr.contains(" 0 failed, 1 skipped"), "{stderr}");
+    // trust (--skip) and the host's GPU driver (the example sets no
+    // nvidia_driver) are the two skipped.
+    assert!(stderr.contains(" 0 failed, 2 skipped"), "{stderr}");
+    assert!(
+        stderr.contains("phx-verify: skip  gpu    host driver: nvidia_driver.install is not true"),
+        "{stderr}"
+    );
     assert!(stderr.contains("PASS: phx-verify passes"), "{stderr}");
 }
 
