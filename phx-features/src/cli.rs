@@ -79,8 +79,10 @@ use phx_common::cli::{InputArgs, RenderArgs};
 ///     NVIDIA's pin file at /etc/apt/preferences.d/cuda-repository-pin-600)
 ///     and cuda-toolkit-<major>-<minor> of nvidia_driver.cuda_version (no
 ///     repository or CUDA version: a warning, no toolkit). The userspace's
-///     guard is the driver version nvidia-smi reports inside the guest (a
-///     container without gpu_assignment gets nothing, and a warning). A
+///     guard is the version nvidia-installer recorded in the guest
+///     (/var/lib/nvidia/log) or the one nvidia-smi reports there, so it
+///     holds while the node has no GPU device nodes yet (a container
+///     without gpu_assignment gets nothing, and a warning). A
 ///     version other than the host's nvidia_driver.version (when
 ///     nvidia_driver.install) refuses the plan: the userspace must match
 ///     the host's module. With docker too: NVIDIA's container toolkit
