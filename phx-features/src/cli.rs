@@ -64,7 +64,9 @@ use phx_common::cli::{InputArgs, RenderArgs};
 ///     /etc/systemd/system/ollama.service.d/phoenix.conf, PORT the guest
 ///     side of the first `ports` entry (else 11434); a changed drop-in
 ///     restarts Ollama; enabled, started; each of `ollama_models` pulled
-///     once (`ollama list` is the guard).
+///     once (`ollama list` is the guard). With gpu_assignment it needs
+///     nvidia on the container or a clone ancestor (exit 2 otherwise: the
+///     install script would put NVIDIA's kernel driver in the container).
 ///   - step_ca, traefik, trusted_ca: phx-ca provides them.
 ///   - nvidia (containers): the driver's userspace of the version
 ///     nvidia_driver_version gives (the entry's, else the LXC file's top,

@@ -201,21 +201,33 @@ pub fn check<'a>(
     })
 }
 
-/// `docker` with a `gpu_assignment` on a container without `nvidia` on
-/// itself or a clone ancestor: Docker's GPU runtime needs the userspace.
+/// `docker` or `ollama` with a `gpu_assignment` on a container without
+/// `nvidia` on itself or a clone ancestor: Docker's GPU runtime needs the
+/// userspace, and Ollama's install script, finding no `nvidia-smi` but an
+/// NVIDIA device in `lspci`, would add NVIDIA's CUDA repository and install
+/// `cuda-drivers` — a kernel module, headers and DKMS — inside the
+/// container (ollama/ollama scripts/install.sh: check_gpu,
+/// install_cuda_driver_apt), which fails there or, at best, serves on the CPU.
 pub fn check_docker_gpu(inv: &Inventory, s: Subject, c: &Lxc, p: &mut Problems) {
-    if c.gpus.is_empty() || !c.has_feature("docker") || c.has_feature("nvidia") {
+    if c.gpus.is_empty() || c.has_feature("nvidia") {
         return;
     }
+    let Some(f) = ["docker", "ollama"].into_iter().find(|f| c.has_feature(f)) else {
+        return;
+    };
     if crate::ancestor_with(inv, s, "nvidia").is_some() {
         return;
     }
+    let why = match f {
+        "docker" => "Docker's GPU runtime needs the driver's userspace",
+        _ => "Ollama's install script would otherwise install NVIDIA's kernel driver (cuda-drivers) inside the container",
+    };
     p.push(
         &inv.sources.lxc,
         &format!("{}.features", c.path),
         format!("{:?}", c.features),
         format!(
-            "\"nvidia\" on CT {} or a container it is cloned from: it has \"docker\" and gpu_assignment, and Docker's GPU runtime needs the driver's userspace",
+            "\"nvidia\" on CT {} or a container it is cloned from: it has \"{f}\" and gpu_assignment, and {why}",
             c.id
         ),
     );
