@@ -58,8 +58,10 @@ use phx_common::cli::{InputArgs, RenderArgs};
 ///     template) without a model in vllm_engine_config, the plan is refused.
 ///     The original's phoenix_hypervisor_lxc_vllm.sh, which wrote the same
 ///     unit, is not run (a warning says so).
-///   - ollama (containers): Ollama's install script (ollama.com/install.sh,
-///     fetched and run inside the container) unless `ollama --version`
+///   - ollama (containers): ca-certificates, curl and zstd (the script
+///     cannot unpack a current release without it), then Ollama's install
+///     script (ollama.com/install.sh, fetched and run inside the
+///     container) unless `ollama --version`
 ///     answers; OLLAMA_HOST=0.0.0.0:PORT in the drop-in
 ///     /etc/systemd/system/ollama.service.d/phoenix.conf, PORT the guest
 ///     side of the first `ports` entry (else 11434); a changed drop-in
