@@ -181,10 +181,6 @@ fn a_userspace_other_than_the_host_driver_is_refused() {
     // The file's top, for every container.
     let dir = chain(&[], true, |d| {
         d["nvidia_driver_version"] = json!("570.86.10");
-        // Its runfile beside it (another version's is refused on its own).
-        d["nvidia_runfile_url"] = json!(
-            "https://us.download.nvidia.com/XFree86/Linux-x86_64/570.86.10/NVIDIA-Linux-x86_64-570.86.10.run"
-        );
     });
     let err = refused(dir.path());
     assert!(
