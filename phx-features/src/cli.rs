@@ -62,13 +62,17 @@ use phx_common::cli::{InputArgs, RenderArgs};
 ///     template) without a model in vllm_engine_config, the plan is refused.
 ///     The original's phoenix_hypervisor_lxc_vllm.sh, which wrote the same
 ///     unit, is not run (a warning says so).
-///   - ollama (containers): Ollama's install script (ollama.com/install.sh,
-///     fetched and run inside the container) unless `ollama --version`
+///   - ollama (containers): ca-certificates, curl and zstd (the script
+///     cannot unpack a current release without it), then Ollama's install
+///     script (ollama.com/install.sh, fetched and run inside the
+///     container) unless `ollama --version`
 ///     answers; OLLAMA_HOST=0.0.0.0:PORT in the drop-in
 ///     /etc/systemd/system/ollama.service.d/phoenix.conf, PORT the guest
 ///     side of the first `ports` entry (else 11434); a changed drop-in
 ///     restarts Ollama; enabled, started; each of `ollama_models` pulled
-///     once (`ollama list` is the guard).
+///     once (`ollama list` is the guard). With gpu_assignment it needs
+///     nvidia on the container or a clone ancestor (exit 2 otherwise: the
+///     install script would put NVIDIA's kernel driver in the container).
 ///   - step_ca, traefik, trusted_ca: phx-ca provides them.
 ///   - nvidia (containers): the driver's userspace of the version
 ///     nvidia_driver_version gives (the entry's, else the LXC file's top,
@@ -83,8 +87,10 @@ use phx_common::cli::{InputArgs, RenderArgs};
 ///     NVIDIA's pin file at /etc/apt/preferences.d/cuda-repository-pin-600)
 ///     and cuda-toolkit-<major>-<minor> of nvidia_driver.cuda_version (no
 ///     repository or CUDA version: a warning, no toolkit). The userspace's
-///     guard is the driver version nvidia-smi reports inside the guest (a
-///     container without gpu_assignment gets nothing, and a warning). A
+///     guard is the version nvidia-installer recorded in the guest
+///     (/var/lib/nvidia/log) or the one nvidia-smi reports there, so it
+///     holds while the node has no GPU device nodes yet (a container
+///     without gpu_assignment gets nothing, and a warning). A
 ///     version other than the host's nvidia_driver.version (when
 ///     nvidia_driver.install) refuses the plan: the userspace must match
 ///     the host's module. With docker too: NVIDIA's container toolkit

@@ -51,9 +51,15 @@ const OWNED_PATH: &str = "/dev/nvidia";
 /// Nodes every GPU container needs besides its `/dev/nvidiaN`: without
 /// them CUDA does not run, so their absence means "not ready".
 const REQUIRED_SHARED: [&str; 2] = ["/dev/nvidiactl", "/dev/nvidia-uvm"];
-/// Nodes passed when the host has them (nvidia-modeset only exists when the
-/// modeset module is loaded; uvm-tools for profilers).
-const OPTIONAL_SHARED: [&str; 2] = ["/dev/nvidia-uvm-tools", "/dev/nvidia-modeset"];
+/// Nodes passed when the host has them (uvm-tools for profilers; the
+/// node's nvidia-gpu-init.service makes it with nvidia-uvm at every boot).
+/// Not `/dev/nvidia-modeset`: CUDA does not use it, and nothing in the
+/// boot path makes it (nvidia-modprobe only with `-m`, for a display
+/// server) — an entry for a node that exists while planning but not after
+/// the next boot stops the container from starting (pve-container
+/// src/PVE/LXC.pm:769-777 dies on a devN path that does not exist), where
+/// the original's `bind,optional` mount of it was skipped.
+const OPTIONAL_SHARED: [&str; 1] = ["/dev/nvidia-uvm-tools"];
 /// The directory of the MIG capability nodes.
 const CAPS_DIR: &str = "/dev/nvidia-caps";
 
@@ -251,6 +257,15 @@ mod tests {
                 "/dev/nvidia-caps/nvidia-cap2,mode=0666",
             ],
             "no nvidia-modeset: the host has none"
+        );
+        let mut with_modeset = host(&FULL);
+        with_modeset
+            .nodes
+            .insert("/dev/nvidia-modeset".into(), 0o666);
+        assert_eq!(
+            wanted(&[1], &with_modeset).unwrap(),
+            w,
+            "nor when it has one: CUDA does not need it, and a boot without it would stop the container"
         );
         assert_eq!(wanted(&[], &host(&[])), Ok(vec![]));
     }

@@ -12,11 +12,12 @@
 //!     and NVIDIA's pin file, then `cuda-toolkit-<major>-<minor>`. The key is
 //!     kept armored (`.asc`, which apt reads since 1.4) rather than
 //!     dearmored with gpg as the original did: no gnupg in the guest;
-//!   - the guard is the driver version `nvidia-smi` reports inside the guest:
-//!     a container sees the host's module, and NVML answers only when the
-//!     userspace matches it, so a converged guest runs nothing and a version
-//!     change installs again. (The userspace's own version file would say
-//!     "installed" even when it no longer matches the module.)
+//!   - the guard is the version the runfile's installer recorded in the
+//!     guest ([`INSTALLER_LOG`]), or the driver version `nvidia-smi` reports
+//!     there: a converged guest runs nothing and a version change installs
+//!     again. nvidia-smi alone cannot be the guard: it fails without the
+//!     GPU's device nodes or with the host's module at another version,
+//!     neither of which installing the userspace again mends.
 //!
 //! A container's version must be the host's `nvidia_driver.version` when the
 //! host driver is installed (exit 2 otherwise, select). `nvidia` inherited
@@ -113,10 +114,10 @@ pub fn check<'a>(
 ) -> Option<Setup<'a>> {
     let file = &inv.sources.lxc;
     if c.gpus.is_empty() {
-        // nvidia-smi needs a GPU's device nodes: without one the guard
-        // could never prove the userspace, and every run would install it.
+        // The userspace only serves a GPU passed through: without one,
+        // nothing to install (and nothing nvidia-smi could check).
         warnings.push(format!(
-            "{file}: {}.gpu_assignment: CT {} lists \"nvidia\" but has no GPU: nothing is installed for it (the driver's userspace is proven by nvidia-smi, which needs a GPU)",
+            "{file}: {}.gpu_assignment: CT {} lists \"nvidia\" but has no GPU: nothing is installed for it (the driver's userspace serves only a GPU passed through)",
             c.path, c.id
         ));
         return None;
@@ -200,21 +201,33 @@ pub fn check<'a>(
     })
 }
 
-/// `docker` with a `gpu_assignment` on a container without `nvidia` on
-/// itself or a clone ancestor: Docker's GPU runtime needs the userspace.
+/// `docker` or `ollama` with a `gpu_assignment` on a container without
+/// `nvidia` on itself or a clone ancestor: Docker's GPU runtime needs the
+/// userspace, and Ollama's install script, finding no `nvidia-smi` but an
+/// NVIDIA device in `lspci`, would add NVIDIA's CUDA repository and install
+/// `cuda-drivers` — a kernel module, headers and DKMS — inside the
+/// container (ollama/ollama scripts/install.sh: check_gpu,
+/// install_cuda_driver_apt), which fails there or, at best, serves on the CPU.
 pub fn check_docker_gpu(inv: &Inventory, s: Subject, c: &Lxc, p: &mut Problems) {
-    if c.gpus.is_empty() || !c.has_feature("docker") || c.has_feature("nvidia") {
+    if c.gpus.is_empty() || c.has_feature("nvidia") {
         return;
     }
+    let Some(f) = ["docker", "ollama"].into_iter().find(|f| c.has_feature(f)) else {
+        return;
+    };
     if crate::ancestor_with(inv, s, "nvidia").is_some() {
         return;
     }
+    let why = match f {
+        "docker" => "Docker's GPU runtime needs the driver's userspace",
+        _ => "Ollama's install script would otherwise install NVIDIA's kernel driver (cuda-drivers) inside the container",
+    };
     p.push(
         &inv.sources.lxc,
         &format!("{}.features", c.path),
         format!("{:?}", c.features),
         format!(
-            "\"nvidia\" on CT {} or a container it is cloned from: it has \"docker\" and gpu_assignment, and Docker's GPU runtime needs the driver's userspace",
+            "\"nvidia\" on CT {} or a container it is cloned from: it has \"{f}\" and gpu_assignment, and {why}",
             c.id
         ),
     );
@@ -239,12 +252,27 @@ pub fn host_file(state_root: &Path) -> impl Fn(&str) -> bool + '_ {
     move |p| phx_plan::fsutil::under_root(state_root, p).is_file()
 }
 
-/// The guard: the driver version the guest reports is `version`.
+/// nvidia-installer's record of the driver it installed: its first line is
+/// `1.0-<digits> (<version>)` (NVIDIA/nvidia-installer backup.c,
+/// init_backup and create_backwards_compatible_version_string; what
+/// `nvidia-installer --driver-info` reads back).
+pub const INSTALLER_LOG: &str = "/var/lib/nvidia/log";
+
+/// The guard: the userspace of `version` is installed in the guest — the
+/// installer's record says so, or (a userspace that came another way, e.g.
+/// an image's) `nvidia-smi` reports it. Not nvidia-smi alone: it answers
+/// only with the GPU's device nodes in the container and the host's module
+/// loaded at the same version, so on a node whose nodes are missing (driver
+/// not installed yet, reboot pending: phx-lxc plans no devN then) or whose
+/// module is still the old one, the guard could never hold and every run
+/// would install the userspace again.
 pub fn version_guard(version: &str) -> Vec<String> {
     argv(&[
         "sh",
         "-c",
-        r#"[ "$(nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>/dev/null | head -n 1)" = "$1" ]"#,
+        &format!(
+            r#"[ "$(sed -n '1s/^[^(]*(\(.*\))$/\1/p' {INSTALLER_LOG} 2>/dev/null)" = "$1" ] || [ "$(nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>/dev/null | head -n 1)" = "$1" ]"#
+        ),
         "phx-nvidia-version",
         version,
     ])

@@ -27,8 +27,12 @@ pub const INSTALL_URL: &str = "https://ollama.com/install.sh";
 pub const INSTALL_SCRIPT: &str = "/var/lib/phoenix/ollama-install.sh";
 pub const DROP_IN: &str = "/etc/systemd/system/ollama.service.d/phoenix.conf";
 pub const UNIT: &str = "ollama";
-/// What fetching the script needs (Proxmox's templates carry both).
-pub const PACKAGES: [&str; 2] = ["ca-certificates", "curl"];
+/// What fetching and running the script needs: curl for it, and zstd,
+/// which it requires (exit 1, "This version requires zstd for
+/// extraction") whenever ollama.com serves the release as `.tar.zst`, as it
+/// does for current ones (ollama/ollama scripts/install.sh,
+/// download_and_extract) — Debian's standard template has no zstd.
+pub const PACKAGES: [&str; 3] = ["ca-certificates", "curl", "zstd"];
 
 /// The port Ollama listens on: the guest side of the first `ports`
 /// entry, else 11434 (phx_common's rule, which phx-verify asks it on too).

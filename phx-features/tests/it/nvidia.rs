@@ -294,3 +294,101 @@ fn a_container_without_a_gpu_gets_no_userspace_and_a_warning() {
         .iter()
         .any(|s| s.id.starts_with("features-901-nvidia")));
 }
+
+/// `nvidia-smi` in container `ct`: its exit code and stdout.
+fn smi(root: &Path, ct: u32) -> (Option<i32>, String) {
+    let out = std::process::Command::new("pct")
+        .args(["exec", &ct.to_string(), "--"])
+        .args([
+            "nvidia-smi",
+            "--query-gpu=driver_version",
+            "--format=csv,noheader",
+        ])
+        .env("PATH", pct_path())
+        .env("PHX_ROOT", root)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn the_userspace_guard_holds_while_the_container_has_no_gpu_nodes() {
+    // The node's driver is not there yet (or its reboot is pending):
+    // phx-lxc planned no devN entries, so nvidia-smi cannot answer in the
+    // guest. The installed userspace must still be seen as installed, or
+    // every LetsGo runs the runfile again.
+    let node = node();
+    let root = node.path();
+    host_runfile(root, URL);
+    running(root, 901);
+    let dir = chain(&[], true, |_| {});
+    let steps = plan_on(dir.path(), root);
+    run(&steps, root);
+    assert_eq!(
+        read(rootfs(root, 901).join("var/lib/nvidia/log"))
+            .lines()
+            .next(),
+        Some("1.0-5807605 (580.76.05)"),
+        "the installer's record"
+    );
+    assert_eq!(smi(root, 901).0, Some(9), "no GPU nodes: nvidia-smi fails");
+    clear_guest_log(root, 901);
+    let again = run(&steps, root);
+    assert_eq!(again.changed(), 0, "{again:?}");
+    assert_eq!(guest_log(root, 901), "", "the runfile did not run again");
+
+    // With the GPU's nodes passed through, nvidia-smi answers (the double
+    // is not simply broken), and a new version installs again.
+    phx_testkit::nvidia_nodes(root, &[0]);
+    pct(root, &["stop", "901"]);
+    pct(
+        root,
+        &[
+            "set",
+            "901",
+            "--dev0",
+            "/dev/nvidia0,mode=0666",
+            "--dev1",
+            "/dev/nvidiactl,mode=0666",
+        ],
+    );
+    pct(root, &["start", "901"]);
+    assert_eq!(smi(root, 901), (Some(0), "580.76.05\n".to_string()));
+}
+
+#[test]
+fn a_new_driver_version_installs_the_userspace_again() {
+    let node = node();
+    let root = node.path();
+    running(root, 901);
+    run(&plan_on(chain(&[], true, |_| {}).path(), root), root);
+    let v2 = "https://us.download.nvidia.com/XFree86/Linux-x86_64/580.95.05/NVIDIA-Linux-x86_64-580.95.05.run";
+    let dir = chain(&[], true, |d| {
+        d["nvidia_driver_version"] = json!("580.95.05");
+        d["nvidia_runfile_url"] = json!(v2);
+    });
+    // The host's driver too, or the container's version is refused.
+    let hv = dir.path().join(HYP);
+    let mut h: Value = serde_json::from_str(&std::fs::read_to_string(&hv).unwrap()).unwrap();
+    h["nvidia_driver"]["version"] = json!("580.95.05");
+    h["nvidia_driver"]["runfile_url"] = json!(v2);
+    std::fs::write(&hv, serde_json::to_string_pretty(&h).unwrap()).unwrap();
+    clear_guest_log(root, 901);
+    run(&plan_on(dir.path(), root), root);
+    assert!(
+        guest_log(root, 901).contains(
+            "nvidia-runfile NVIDIA-Linux-x86_64-580.95.05.run --silent --no-kernel-module"
+        ),
+        "{}",
+        guest_log(root, 901)
+    );
+    assert_eq!(
+        read(rootfs(root, 901).join("var/lib/nvidia/log"))
+            .lines()
+            .next(),
+        Some("1.0-5809505 (580.95.05)")
+    );
+}

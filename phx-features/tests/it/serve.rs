@@ -404,6 +404,31 @@ fn vllm_without_nvidia_on_it_or_a_clone_ancestor_is_refused() {
 }
 
 #[test]
+fn ollama_with_gpus_needs_nvidia_on_it_or_a_clone_ancestor() {
+    // Without nvidia, Ollama's install script would install NVIDIA's
+    // cuda-drivers (a kernel module) inside the container.
+    let alone = |d: &mut Value| {
+        let c = d["lxc_configs"]["914"].as_object_mut().unwrap();
+        c.insert("features".into(), json!(["ollama"]));
+        c.remove("clone_from_ctid");
+        c.remove("application_script");
+        c.remove("dependencies");
+    };
+    let dir = upstream_with(&["900", "901", "914"], alone);
+    let err = refused(dir.path());
+    assert!(
+        err.contains("lxc_configs.\"914\".features: [\"ollama\"]: \"nvidia\" on CT 914 or a container it is cloned from: it has \"ollama\" and gpu_assignment"),
+        "{err}"
+    );
+    // On the CPU (no GPU) it needs nothing else.
+    let dir = upstream_with(&["900", "901", "914"], |d| {
+        alone(d);
+        d["lxc_configs"]["914"]["gpu_assignment"] = json!("none");
+    });
+    plan(dir.path());
+}
+
+#[test]
 fn a_serving_vllm_container_without_a_model_is_refused() {
     let dir = upstream_with(&["900", "901", "911", "801"], |d| {
         d["lxc_configs"]["801"]
