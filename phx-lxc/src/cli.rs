@@ -25,9 +25,10 @@ use phx_common::cli::{GuestFlags, InputArgs, RenderArgs};
 ///     path, new ones at the lowest free mpN, none ever dropped or renumbered);
 ///   - gpu_assignment: a `devN` entry (in the same `pct set`) for each of
 ///     the node's device nodes the GPUs need: /dev/nvidia<N> per GPU,
-///     nvidiactl, nvidia-uvm, and nvidia-uvm-tools and /dev/nvidia-caps/*
-///     when the node has them (not nvidia-modeset: CUDA does not use it and
-///     no boot step makes it, so pct start would fail without it), each
+///     nvidiactl, nvidia-uvm, and nvidia-uvm-tools when the node has it
+///     (not nvidia-modeset nor MIG's /dev/nvidia-caps/*: CUDA does not use
+///     the first, no boot step makes either, so pct start would fail
+///     without them), each
 ///     with the node's mode
 ///     (pve-container gives each its real major:minor at every start; no
 ///     fixed majors). Entries of /dev/nvidia* paths are Phoenix's: a

@@ -12,9 +12,11 @@
 //! the next reboot. `pct set --devN` refuses a path that is not a device on
 //! the host (src/PVE/LXC/Config.pm:1376-1383 → src/PVE/LXC/Tools.pm:157
 //! "Device … does not exist" / "… is not a device"), so every entry planned
-//! is a node seen under the state root. What devN cannot express is a
-//! directory (the original bind-mounted `/dev/nvidia-caps`): its character
-//! nodes (`nvidia-cap1`, `nvidia-cap2`, for MIG) become entries of their own.
+//! is a node seen under the state root. The MIG capability nodes
+//! (`/dev/nvidia-caps/*`, which the original bind-mounted as an optional
+//! directory) are not passed: nothing in the boot path makes them
+//! (nvidia-modprobe -f, on a MIG request), and a devN entry whose node is
+//! gone after a reboot stops the container from starting (LXC.pm:769-777).
 //! The mode is the host node's (the driver makes them 0666); pve-container
 //! would otherwise use 0660 root-only (LXC.pm:1906), which locks every
 //! non-root user of the container out of the GPU.
@@ -60,11 +62,9 @@ const REQUIRED_SHARED: [&str; 2] = ["/dev/nvidiactl", "/dev/nvidia-uvm"];
 /// src/PVE/LXC.pm:769-777 dies on a devN path that does not exist), where
 /// the original's `bind,optional` mount of it was skipped.
 const OPTIONAL_SHARED: [&str; 1] = ["/dev/nvidia-uvm-tools"];
-/// The directory of the MIG capability nodes.
-const CAPS_DIR: &str = "/dev/nvidia-caps";
 
-/// The NVIDIA character devices of this node (`/dev/nvidia*` and
-/// `/dev/nvidia-caps/*`), with their permission bits.
+/// The NVIDIA character devices of this node (`/dev/nvidia*`), with their
+/// permission bits.
 #[derive(Debug, Default, Clone)]
 pub struct HostNodes {
     pub nodes: BTreeMap<String, u32>,
@@ -74,7 +74,7 @@ impl HostNodes {
     /// The nodes under `state_root`'s `/dev`.
     pub fn observe(state_root: &Path) -> anyhow::Result<Self> {
         let mut nodes = BTreeMap::new();
-        for (dir, prefix) in [("/dev", "nvidia"), (CAPS_DIR, "")] {
+        for (dir, prefix) in [("/dev", "nvidia")] {
             let at = under_root(state_root, dir);
             let entries = match std::fs::read_dir(&at) {
                 Ok(e) => e,
@@ -125,11 +125,6 @@ pub fn wanted(gpus: &[u32], host: &HostNodes) -> Result<Vec<String>, Vec<String>
     if !missing.is_empty() {
         return Err(missing);
     }
-    let caps = host
-        .nodes
-        .keys()
-        .filter(|p| p.starts_with(&format!("{CAPS_DIR}/")))
-        .cloned();
     let optional = OPTIONAL_SHARED
         .iter()
         .map(|s| s.to_string())
@@ -137,7 +132,6 @@ pub fn wanted(gpus: &[u32], host: &HostNodes) -> Result<Vec<String>, Vec<String>
     Ok(required
         .into_iter()
         .chain(optional)
-        .chain(caps)
         .map(|p| format!("{p},mode={:04o}", host.nodes[&p]))
         .collect())
 }
@@ -253,10 +247,8 @@ mod tests {
                 "/dev/nvidiactl,mode=0666",
                 "/dev/nvidia-uvm,mode=0666",
                 "/dev/nvidia-uvm-tools,mode=0666",
-                "/dev/nvidia-caps/nvidia-cap1,mode=0666",
-                "/dev/nvidia-caps/nvidia-cap2,mode=0666",
             ],
-            "no nvidia-modeset: the host has none"
+            "no nvidia-modeset (the host has none) and no MIG caps (not made at boot)"
         );
         let mut with_modeset = host(&FULL);
         with_modeset

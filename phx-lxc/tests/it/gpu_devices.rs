@@ -73,8 +73,6 @@ fn a_container_as_earlier_versions_wrote_it_gets_dev_entries_instead() {
             "dev1: /dev/nvidiactl,mode=0666",
             "dev2: /dev/nvidia-uvm,mode=0666",
             "dev3: /dev/nvidia-uvm-tools,mode=0666",
-            "dev4: /dev/nvidia-caps/nvidia-cap1,mode=0666",
-            "dev5: /dev/nvidia-caps/nvidia-cap2,mode=0666",
         ],
         "{after}"
     );
