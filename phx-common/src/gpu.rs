@@ -3,7 +3,6 @@
 //! container (its userspace must be the host module's version) instead of
 //! downloading it again inside the guest.
 
-///
 /// Not under /var/lib/phoenix: that is phx-apply's own state (its lock and
 /// backups), which it refuses to let any step write or push into a guest.
 /// A cache in the FHS sense: the file can be fetched again (and is verified

@@ -134,6 +134,21 @@ pub(crate) fn inside(root: &Path, ct: u32, argv: &[&str]) -> String {
 
 /// phx-apply on the plan file, under the node, with the double's network:
 /// the outcome of every step.
+/// phx-features' plan of the configuration in `dir` on the node `root`,
+/// written to `dir/plan.jsonl` for phx-apply.
+pub(crate) fn plan_into(dir: &Path, root: &Path) -> PathBuf {
+    let out = features_cmd()
+        .arg("--config-dir")
+        .arg(dir)
+        .arg("--state-root")
+        .arg(root)
+        .output()
+        .unwrap();
+    let plan_file = dir.join("plan.jsonl");
+    std::fs::write(&plan_file, stdout_of(out)).unwrap();
+    plan_file
+}
+
 pub(crate) fn apply(root: &Path, plan: &Path) -> Vec<Value> {
     let out = Command::new(assert_cmd::cargo::cargo_bin("phx-apply"))
         .arg("--root")
@@ -225,16 +240,8 @@ fn base_setup_with_the_real_apt_get_in_a_debian_12_root() {
         "the container runs Debian's own apt-get"
     );
 
-    let out = features_cmd()
-        .arg("--config-dir")
-        .arg(dir.path())
-        .arg("--state-root")
-        .arg(root)
-        .output()
-        .unwrap();
-    let plan = stdout_of(out);
-    let plan_file = dir.path().join("plan.jsonl");
-    std::fs::write(&plan_file, &plan).unwrap();
+    let plan_file = plan_into(dir.path(), root);
+    let plan = std::fs::read_to_string(&plan_file).unwrap();
 
     let first = apply(root, &plan_file);
     assert!(!changed(&first).is_empty(), "{first:?}");

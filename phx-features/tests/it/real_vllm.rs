@@ -10,7 +10,7 @@
 //! only guards. systemctl is the double (a chroot has no systemd).
 
 use crate::common::*;
-use crate::real_root::{apply, changed, debian_root_for, inside, real_node};
+use crate::real_root::{apply, changed, debian_root_for, inside, plan_into, real_node};
 use crate::serve::{local_index, upstream_with};
 use std::path::Path;
 
@@ -41,16 +41,7 @@ fn vllm_s_venv_and_pip_are_real_in_a_debian_12_root() {
     local_index(&r);
     put_systemctl(&r);
 
-    let out = features_cmd()
-        .arg("--config-dir")
-        .arg(dir.path())
-        .arg("--state-root")
-        .arg(root)
-        .output()
-        .unwrap();
-    let plan = stdout_of(out);
-    let plan_file = dir.path().join("plan.jsonl");
-    std::fs::write(&plan_file, &plan).unwrap();
+    let plan_file = plan_into(dir.path(), root);
     let first = apply(root, &plan_file);
     let done = changed(&first);
     for id in ["install", "venv", "pip", "unit"] {
