@@ -19,6 +19,7 @@ pub mod ip_text;
 pub mod lspci;
 pub mod nfs_storages;
 pub mod node;
+pub mod observed_record;
 pub mod order;
 pub mod pem;
 pub mod pkg;

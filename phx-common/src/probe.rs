@@ -43,19 +43,19 @@ pub struct Running {
 /// `VMID Status Lock Name`, qm's `VMID NAME STATUS …`; a row's empty Lock
 /// is no column, but the status comes before it.
 pub fn running_ids(out: &str, status_column: usize) -> HashSet<u32> {
-    out.lines()
-        .filter_map(|l| {
-            let mut f = l.split_whitespace();
-            let id = f.next()?.parse::<u32>().ok()?;
-            (f.nth(status_column - 1)? == "running").then_some(id)
-        })
+    crate::observed_record::rows(out, status_column)
+        .into_iter()
+        .filter(|r| r.status == "running")
+        .map(|r| r.vmid)
         .collect()
 }
 
 /// The running guests by `<prog> list`, its status in `status_column`. Under a state
-/// root other than `/`, a missing `prog` means planning offline with every
-/// guest (`guests`: "container", "VM") taken as stopped, said in a note; on
-/// the host itself it is an error.
+/// root other than `/`, the record `phoenix-cli observe` left there comes
+/// first (it describes that copy's node; a `pct` on PATH would describe
+/// this machine); without one, a missing `prog` means planning offline with
+/// every guest (`guests`: "container", "VM") taken as stopped, said in a
+/// note. On the host itself a missing `prog` is an error.
 pub fn running(
     prog: &str,
     guests: &str,
@@ -64,6 +64,18 @@ pub fn running(
     status_column: usize,
 ) -> anyhow::Result<Running> {
     let mut r = Running::default();
+    if let Some(rec) = crate::observed_record::read(state_root)? {
+        if let Some(ids) = rec.running(prog) {
+            r.ids = ids;
+            r.notes.push(format!(
+                "the {guests}s' running state is `{prog} list` as `phoenix-cli observe` recorded it on {} ({} under {})",
+                rec.origin(),
+                crate::observed_record::PATH,
+                state_root.display()
+            ));
+            return Ok(r);
+        }
+    }
     match list(prog, state_root, path) {
         Ok(out) => {
             r.calls = 1;

@@ -1,0 +1,163 @@
+//! The record `phoenix-cli observe` leaves beside its copy of a node's
+//! `/etc/pve`: which guests `pct list` and `qm list` showed, and when.
+//! Planning under `--root` that copy reads the record instead of asking a
+//! `pct`/`qm` that is not there (or, worse, is the planning machine's own),
+//! so the copy previews what LetsGo would do on the node it came from.
+
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+/// Where the record is, under the copy's root.
+pub const PATH: &str = "/var/lib/phoenix/observed.json";
+
+/// The record's format; a reader refuses another.
+pub const FORMAT: u32 = 1;
+
+/// One row of `<program> list`: the guest and its status word.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Row {
+    pub vmid: u32,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Record {
+    pub phoenix_observed: u32,
+    /// UTC, `2026-12-07T23:10:00Z`.
+    pub taken_at: String,
+    /// The node's name as Proxmox takes it (`uname -n` without its domain).
+    pub node: Option<String>,
+    /// `pct` and `qm`: the rows their `list` printed.
+    pub lists: BTreeMap<String, Vec<Row>>,
+    /// What was left out of the copy because it may hold a secret.
+    #[serde(default)]
+    pub redacted: Vec<String>,
+}
+
+impl Record {
+    /// The guests `prog` listed as running; None when `prog` was not asked.
+    pub fn running(&self, prog: &str) -> Option<HashSet<u32>> {
+        let rows = self.lists.get(prog)?;
+        Some(
+            rows.iter()
+                .filter(|r| r.status == "running")
+                .map(|r| r.vmid)
+                .collect(),
+        )
+    }
+
+    /// Where and when, for notes: `node pve at 2026-12-07T23:10:00Z`.
+    pub fn origin(&self) -> String {
+        format!(
+            "node {} at {}",
+            self.node.as_deref().unwrap_or("(unnamed)"),
+            self.taken_at
+        )
+    }
+}
+
+/// The rows of a `pct list` / `qm list`, the status in `status_column`
+/// (the ID is column 0); the header and anything unparsable are skipped.
+pub fn rows(out: &str, status_column: usize) -> Vec<Row> {
+    out.lines()
+        .filter_map(|l| {
+            let mut f = l.split_whitespace();
+            let vmid = f.next()?.parse::<u32>().ok()?;
+            let status = f.nth(status_column - 1)?.to_string();
+            Some(Row { vmid, status })
+        })
+        .collect()
+}
+
+/// The record under `state_root`, if one was left there. Never read on `/`:
+/// the live node is asked instead.
+pub fn read(state_root: &Path) -> anyhow::Result<Option<Record>> {
+    if state_root == Path::new("/") {
+        return Ok(None);
+    }
+    let path = phx_plan::fsutil::under_root(state_root, PATH);
+    let Some(text) = phx_plan::fsutil::read_optional(&path)
+        .map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?
+    else {
+        return Ok(None);
+    };
+    let rec: Record = serde_json::from_str(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: not a record of `phoenix-cli observe`: {e}",
+            path.display()
+        )
+    })?;
+    if rec.phoenix_observed != FORMAT {
+        anyhow::bail!(
+            "{}: record format {} (this Phoenix reads {FORMAT}); observe the node again",
+            path.display(),
+            rec.phoenix_observed
+        );
+    }
+    Ok(Some(rec))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_keep_every_status_and_skip_the_header() {
+        let pct = "VMID       Status     Lock         Name\n101        running                 dns01\n102        stopped    backup       web\n";
+        assert_eq!(
+            rows(pct, 1),
+            vec![
+                Row {
+                    vmid: 101,
+                    status: "running".into()
+                },
+                Row {
+                    vmid: 102,
+                    status: "stopped".into()
+                }
+            ]
+        );
+        let qm = "      VMID NAME                 STATUS     MEM(MB)\n       100 web                  running    2048\n";
+        assert_eq!(
+            rows(qm, 2)[0],
+            Row {
+                vmid: 100,
+                status: "running".into()
+            }
+        );
+    }
+
+    #[test]
+    fn a_record_is_read_under_a_root_only_and_its_format_checked() {
+        let root = tempfile::tempdir().unwrap();
+        assert!(read(root.path()).unwrap().is_none());
+        let p = root.path().join("var/lib/phoenix");
+        std::fs::create_dir_all(&p).unwrap();
+        let mut lists = BTreeMap::new();
+        lists.insert("pct".to_string(), rows("101 running x\n102 stopped y\n", 1));
+        let rec = Record {
+            phoenix_observed: FORMAT,
+            taken_at: "2026-12-07T23:10:00Z".into(),
+            node: Some("pve".into()),
+            lists,
+            redacted: vec![],
+        };
+        std::fs::write(
+            p.join("observed.json"),
+            serde_json::to_string(&rec).unwrap(),
+        )
+        .unwrap();
+        let back = read(root.path()).unwrap().unwrap();
+        assert_eq!(back.running("pct").unwrap(), HashSet::from([101]));
+        assert!(back.running("qm").is_none(), "qm was not asked");
+        std::fs::write(
+            p.join("observed.json"),
+            r#"{"phoenix_observed": 9, "taken_at": "", "node": null, "lists": {}}"#,
+        )
+        .unwrap();
+        let e = read(root.path()).unwrap_err().to_string();
+        assert!(e.contains("record format 9"), "{e}");
+        assert!(read(Path::new("/")).unwrap().is_none());
+    }
+}
