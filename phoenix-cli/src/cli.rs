@@ -61,6 +61,8 @@ pub enum Verb {
     Plan(RunArgs),
     /// Show what would change (unified diffs); exit 3 if anything would (subsystems as for plan)
     Check(RunArgs),
+    /// Copy what the guest planners read of this node (/etc/pve's guest confs, firewall files, storage.cfg; never /etc/pve/priv) and record `pct list`/`qm list` into DIR, read-only; `--root DIR` then previews LetsGo for this node anywhere
+    Observe(ObserveArgs),
     /// Keep a network/firewall change made over SSH: disarm the automatic rollback phx-apply armed before the reload
     Confirm(ConfirmArgs),
     /// Draw the estate (phx-graph): guests by boot order, clones, dependencies, CA trust, Traefik routes, DNS names, firewalls
@@ -93,6 +95,7 @@ pub enum Work<'a> {
         args: &'a RunArgs,
     },
     Confirm(&'a ConfirmArgs),
+    Observe(&'a ObserveArgs),
     /// Run a program with the arguments as they are.
     Pass {
         binary: &'static str,
@@ -128,6 +131,7 @@ impl Verb {
                 args: a,
             },
             Verb::Confirm(a) => Work::Confirm(a),
+            Verb::Observe(a) => Work::Observe(a),
             Verb::Graph(a) => pass("graph", a),
             Verb::Schema(a) => pass("schema", a),
             Verb::Verify(a) => pass("verify", a),
@@ -244,6 +248,16 @@ pub struct ConfirmArgs {
     /// With --root: run commands too (tests use doubles on PATH)
     #[arg(long)]
     pub run_commands: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ObserveArgs {
+    /// Where the copy and its record (DIR/var/lib/phoenix/observed.json) go: a new or empty directory, or an earlier observation (replaced)
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
+    pub out: PathBuf,
+    /// Observe a tree under DIR instead of / (its pct/qm run with PHX_ROOT=DIR: the test doubles)
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
+    pub root: Option<PathBuf>,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -5,6 +5,7 @@
 
 mod bins;
 pub mod cli;
+mod observe;
 mod run;
 pub mod signals;
 

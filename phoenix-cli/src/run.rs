@@ -40,6 +40,7 @@ pub fn run(work: Work) -> Result<u8, Stop> {
     match work {
         Work::Pass { binary, args } => pass(&bins, binary, args),
         Work::Confirm(a) => confirm(&bins, a),
+        Work::Observe(a) => crate::observe::observe(a),
         Work::Apply { verb, phases, args } => Run::new(bins, args)?.apply(verb, phases),
         Work::Inspect {
             apply,
