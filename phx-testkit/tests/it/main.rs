@@ -6,6 +6,7 @@ mod fresh_node;
 mod fresh_node_fetch;
 mod installed_cli;
 mod interface;
+mod observe;
 mod pct_double;
 mod pct_double_exec;
 mod phoenix_cli;
