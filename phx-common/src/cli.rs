@@ -128,6 +128,11 @@ pub struct GuestFlags {
     /// start. Default: report them.
     #[arg(long)]
     pub restart: bool,
+    /// Rename (or readdress) a live guest whose entry has no `name` (no
+    /// `ip`) to the default CT<id>/VM<id> (DHCP). Default: keep the live
+    /// value and warn.
+    #[arg(long)]
+    pub allow_rename: bool,
 }
 
 impl GuestFlags {
@@ -135,6 +140,7 @@ impl GuestFlags {
         guests::Options {
             start: guests::StartMode::from_flags(self.no_start, self.start_all),
             restart: self.restart,
+            allow_rename: self.allow_rename,
         }
     }
 }

@@ -102,7 +102,7 @@ pub struct Program {
 }
 
 /// The guest tools' start flags (phx_common::cli::GuestFlags).
-const GUEST_FLAGS: &[&str] = &["--restart", "--start-all", "--no-start"];
+const GUEST_FLAGS: &[&str] = &["--restart", "--start-all", "--no-start", "--allow-rename"];
 
 /// Every planner, by `order`.
 pub const PLANNERS: [Planner; 9] = [

@@ -15,7 +15,7 @@ fn common(b: &mut Builder) -> Vec<Prop> {
     vec![
         opt(
             "name",
-            dns_name("the guest's name (RFC 1123 labels; default CT<id> or VM<id>)"),
+            dns_name("the guest's name (RFC 1123 labels; absent: CT<id> or VM<id>, with a warning, and a live guest keeps its name unless --allow-rename)"),
         ),
         opt(
             "start_at_boot",

@@ -149,7 +149,7 @@ pub fn ipv4_cidr(description: &str) -> Value {
 pub fn guest_ip() -> Value {
     token(
         format!("^(dhcp|manual|{}/{})$", ipv4_pattern(), prefix(8)),
-        "\"dhcp\", \"manual\" or an IPv4 CIDR with a prefix of 8 to 32",
+        "\"dhcp\", \"manual\" or an IPv4 CIDR with a prefix of 8 to 32 (absent: DHCP, with a warning, and a live guest keeps its address unless --allow-rename)",
     )
 }
 

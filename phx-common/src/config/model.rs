@@ -217,6 +217,9 @@ pub struct GuestNet {
     pub name: String,
     pub bridge: String,
     pub ip: GuestIp,
+    /// Whether `ip` was written: absent, it is DHCP, which must not
+    /// readdress a live guest silently (guests::unwritten).
+    pub ip_written: bool,
     pub gw: Option<Ipv4Addr>,
     pub nameservers: Vec<IpAddr>,
     /// A further NIC's own `mac_address` (net0's is the entry's).
@@ -296,6 +299,9 @@ pub struct GuestCommon {
     /// CTID or VMID (one namespace on a Proxmox node).
     pub id: u32,
     pub name: String,
+    /// Whether `name` was written: absent, it is `CT<id>`/`VM<id>`, which
+    /// must not rename a live guest silently (guests::unwritten).
+    pub name_written: bool,
     pub start_at_boot: bool,
     pub boot_order: u64,
     /// `clone_from_ctid` / `clone_from_vmid`.

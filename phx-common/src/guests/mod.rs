@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 
 mod observed;
 mod steps;
+pub mod unwritten;
 
 pub use observed::{observe, Observed};
 pub use steps::{push_options, GuestSteps, Kind, CT, VM};
@@ -54,6 +55,9 @@ pub struct Options {
     pub start: StartMode,
     /// Reboot running guests whose changes reach them only at their next start.
     pub restart: bool,
+    /// Rename or readdress a live guest whose `name` or `ip` is not written
+    /// (unwritten.rs); default: keep its live value and warn.
+    pub allow_rename: bool,
 }
 
 /// What was planned for one guest, for progress lines.

@@ -87,13 +87,30 @@ pub fn common(
         Some(n) => nets(r, &at.key("network_config"), n, &d),
         None => (None, Vec::new()),
     };
+    let name_written = g.name.is_some();
     let name = match g.name {
         Some(v) => r.opt(at, "name", Some(v), dns_name),
-        None => Some(d.name),
+        None => {
+            r.problems.warn(format!(
+                "{}: {}: no name: the guest is named {} (its hostname and DNS name); write \"name\" to say so",
+                r.file,
+                at.render(),
+                d.name
+            ));
+            Some(d.name)
+        }
     };
+    if net.as_ref().is_some_and(|n| !n.ip_written) {
+        r.problems.warn(format!(
+            "{}: {}: no ip: the guest takes its address by DHCP; write \"ip\": \"dhcp\" to say so, or an address",
+            r.file,
+            at.key("network_config").render(),
+        ));
+    }
     GuestCommon {
         id,
         name: name.unwrap_or_default(),
+        name_written,
         start_at_boot: r
             .opt(at, "start_at_boot", g.start_at_boot, Reader::bool)
             .unwrap_or(false),
@@ -213,6 +230,7 @@ fn guest_net(
     };
     let name = iface(r, "name", n.name, default_name);
     let bridge = iface(r, "bridge", n.bridge, default_bridge);
+    let ip_written = n.ip.is_some();
     let ip = match n.ip {
         Some(Scalar::Str(s)) if s == "dhcp" => Some(GuestIp::Dhcp),
         Some(Scalar::Str(s)) if s == "manual" => Some(GuestIp::Manual),
@@ -263,6 +281,7 @@ fn guest_net(
         name,
         bridge,
         ip: ip?,
+        ip_written,
         gw,
         nameservers,
         mac,
