@@ -13,6 +13,7 @@ pub mod desired;
 mod diff;
 pub mod golden;
 pub mod gpu;
+mod held;
 pub mod observe;
 mod one_volume;
 mod planner;
@@ -56,12 +57,13 @@ pub fn plan_into<S: StepSink>(
     let golden = golden.expect("no problem was found");
     let mut warnings = golden.warnings.clone();
     warnings.extend(gpu_warnings(inv, seen));
+    let holds = held::holds(inv, seen, opts.allow_rename, &mut warnings);
     let order = GuestOrder::of(inv, |id| inv.lxcs.contains_key(&id));
     let ids = order.ids.clone();
     Ok(ahead::desired_ahead(inv, &ids, |desired| {
         let mut planned = plan_in(
             order,
-            planner::Planner::new(inv, seen, opts, plan, desired, golden),
+            planner::Planner::new(inv, seen, opts, plan, desired, golden, holds),
         );
         planned.warnings = warnings;
         planned

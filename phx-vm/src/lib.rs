@@ -9,6 +9,7 @@ pub mod check;
 pub mod cli;
 pub mod conf;
 mod diff;
+mod held;
 pub mod observe;
 mod planner;
 pub mod snippets;
@@ -61,9 +62,11 @@ pub fn plan_into<S: StepSink>(
         .ok();
     guests::refuse(problems)?;
     let golden = golden.expect("no problem was found");
-    let warnings = golden.warnings.clone();
+    let mut warnings = golden.warnings.clone();
+    let holds = held::holds(inv, seen, opts.allow_rename, &mut warnings);
     let vms: HashSet<u32> = inv.vms.iter().map(|v| v.id).collect();
     let mut p = planner::Planner::new(inv, seen, opts, secret_file.ok(), state_root, plan, golden);
+    p.hold(holds);
     // Every VM names Phoenix's vendor snippet (the guest agent).
     if !inv.vms.is_empty() {
         p.allow_snippets();

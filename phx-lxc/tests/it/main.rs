@@ -15,3 +15,4 @@ mod planner;
 mod shared_volumes;
 mod templates;
 mod threads;
+mod unwritten;

@@ -11,7 +11,7 @@ use phx_lxc::{conf, Options, StartMode};
 fn no_start() -> Options {
     Options {
         start: StartMode::None,
-        restart: false,
+        ..Options::default()
     }
 }
 

@@ -85,3 +85,21 @@ pub fn phoenix_cli(args: &[&str]) -> std::process::Output {
         .output()
         .unwrap()
 }
+
+/// The example's VMs converged into a fresh root (phx-vm alone: no
+/// container is made); the config dir and the root.
+pub fn converged() -> (tempfile::TempDir, tempfile::TempDir) {
+    let cfg = copy_config(&example_dir());
+    let root = tempfile::tempdir().unwrap();
+    prepare_host(cfg.path(), root.path());
+    let inv = load_dir(cfg.path());
+    run(
+        &plan(&inv, root.path(), Options::default()).plan.steps,
+        root.path(),
+    );
+    assert!(plan(&inv, root.path(), Options::default())
+        .plan
+        .steps
+        .is_empty());
+    (cfg, root)
+}

@@ -10,24 +10,6 @@ use phx_plan::Action;
 use phx_vm::{Options, StartMode};
 use std::path::Path;
 
-/// The example's VMs converged into a fresh root (phx-vm alone: no
-/// container is made); the config dir and the root.
-fn converged() -> (tempfile::TempDir, tempfile::TempDir) {
-    let cfg = copy_config(&example_dir());
-    let root = tempfile::tempdir().unwrap();
-    prepare_host(cfg.path(), root.path());
-    let inv = load_dir(cfg.path());
-    run(
-        &plan(&inv, root.path(), Options::default()).plan.steps,
-        root.path(),
-    );
-    assert!(plan(&inv, root.path(), Options::default())
-        .plan
-        .steps
-        .is_empty());
-    (cfg, root)
-}
-
 fn set_vm(cfg: &Path, i: usize, key: &str, value: serde_json::Value) {
     edit_json(&cfg.join(VM), |v| v["vms"][i][key] = value);
 }
@@ -44,6 +26,7 @@ fn one_changed_key_in_the_json_is_one_qm_set_with_that_key() {
         Options {
             start: StartMode::None,
             restart: false,
+            ..Options::default()
         },
     );
     assert_eq!(argvs(&p), vec![vec!["qm", "set", "1002", "--onboot", "1"]]);
@@ -73,6 +56,7 @@ fn a_conf_edited_by_hand_is_brought_back() {
         Options {
             start: StartMode::None,
             restart: false,
+            ..Options::default()
         },
     );
     let cmds = argvs(&p);
@@ -231,6 +215,7 @@ fn vms_not_in_the_file_are_never_touched() {
         Options {
             start: StartMode::All,
             restart: true,
+            ..Options::default()
         },
     );
     assert!(

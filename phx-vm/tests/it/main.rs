@@ -10,4 +10,5 @@ mod letsgo;
 mod password;
 mod progress;
 mod refusals;
+mod unwritten;
 mod vendor;

@@ -20,6 +20,7 @@ fn no_start() -> Options {
     Options {
         start: StartMode::None,
         restart: false,
+        ..Options::default()
     }
 }
 
