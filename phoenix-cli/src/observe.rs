@@ -1,6 +1,7 @@
 //! `phoenix-cli observe --out DIR`: a read-only copy of what the guest
 //! planners read of a Proxmox node (`/etc/pve`'s guest confs, firewall files,
-//! storage.cfg, Phoenix's VM vendor snippet, the node's name) and a record of `pct list`/`qm list`, so
+//! storage.cfg, Phoenix's VM vendor snippet, the node's name, the
+//! containers' bind-mount sources as empty directories) and a record of `pct list`/`qm list`, so
 //! `--root DIR` previews LetsGo for that node on any machine. Only those
 //! paths are copied: `/etc/pve/priv` (keys, tokens, storage passwords) and
 //! everything else of the node stay where they are.
@@ -37,6 +38,7 @@ pub fn observe(a: &ObserveArgs) -> Result<u8, Stop> {
         let n = copy_dir(&from, out, dir, suffix, &mut redacted)?;
         copied.insert(*dir, n);
     }
+    let binds = bind_sources(&from, out)?;
     let mut hosts = 0;
     for node in names_in(&under_root(&from, "/etc/pve/nodes"))? {
         let path = format!("/etc/pve/nodes/{node}/host.fw");
@@ -60,7 +62,7 @@ pub fn observe(a: &ObserveArgs) -> Result<u8, Stop> {
     }
     let running = |p: &str| lists[p].iter().filter(|r| r.status == "running").count();
     let summary = format!(
-        "{} container confs, {} VM confs, {} firewall files, {hosts} host.fw, storage.cfg {}; pct list: {} running, qm list: {} running",
+        "{} container confs ({binds} bind-mount sources, as empty directories), {} VM confs, {} firewall files, {hosts} host.fw, storage.cfg {}; pct list: {} running, qm list: {} running",
         copied["/etc/pve/lxc"],
         copied["/etc/pve/qemu-server"],
         copied["/etc/pve/firewall"],
@@ -190,6 +192,33 @@ fn without_secrets(text: &str, path: &str, redacted: &mut Vec<String>) -> String
         kept.push('\n');
     }
     kept
+}
+
+/// The host directories the copied containers bind-mount (`mpN:
+/// /host/dir,mp=…`), made empty in `out`: the planners ask only whether
+/// they exist, and their contents are the node's data. How many.
+fn bind_sources(from: &Path, out: &Path) -> Result<usize, Stop> {
+    let dir = CT.conf_dir;
+    let mut made = 0;
+    for name in names_in(&under_root(out, dir))? {
+        let text = read(&under_root(out, &format!("{dir}/{name}")))?;
+        for line in text.lines() {
+            let Some((key, value)) = line.split_once(": ") else {
+                continue;
+            };
+            let host = value.split(',').next().unwrap_or_default();
+            let is_mount = key
+                .strip_prefix("mp")
+                .is_some_and(|n| n.parse::<u32>().is_ok());
+            if is_mount && host.starts_with('/') && under_root(from, host).is_dir() {
+                let at = under_root(out, host);
+                std::fs::create_dir_all(&at)
+                    .map_err(|e| Stop::Failed(format!("{}: {e}", at.display())))?;
+                made += 1;
+            }
+        }
+    }
+    Ok(made)
 }
 
 /// Copies one file when it exists; whether it did.

@@ -51,7 +51,7 @@ fn converged_node(path: &OsString) -> tempfile::TempDir {
 }
 
 /// Every file under `dir`, relative, with its text; the record's time
-/// left out (it is when the copy was made).
+/// left out (it is when the copy was made), and git's `.keep` files.
 fn files(dir: &Path) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     let mut todo = vec![dir.to_path_buf()];
@@ -60,6 +60,9 @@ fn files(dir: &Path) -> BTreeMap<String, String> {
             let p = e.unwrap().path();
             if p.is_dir() {
                 todo.push(p);
+                continue;
+            }
+            if p.file_name().is_some_and(|n| n == ".keep") {
                 continue;
             }
             let rel = p.strip_prefix(dir).unwrap().display().to_string();
@@ -116,6 +119,10 @@ fn an_observed_node_previews_offline_exactly_what_letsgo_would_do() {
         .arg(node.path())
         .env("PATH", &path));
     assert!(said.contains("pct list: "), "{said}");
+    // CT 102's bind-mount source, as an empty directory: the planners ask
+    // only whether it exists.
+    let ssl = copy.path().join("mnt/pve/tank/persistent/ssl");
+    assert!(ssl.is_dir() && std::fs::read_dir(&ssl).unwrap().next().is_none());
 
     // Only what the planners read: no double's state, no /etc/pve/priv.
     let copied = files(copy.path());
@@ -166,7 +173,10 @@ fn an_observed_node_previews_offline_exactly_what_letsgo_would_do() {
             .arg("--root")
             .arg(node.path())
             .env("PATH", &path));
+        // git keeps no empty directory.
+        std::fs::write(shipped.join("mnt/pve/tank/persistent/ssl/.keep"), "").unwrap();
     }
+    assert!(shipped.join("mnt/pve/tank/persistent/ssl").is_dir());
     let stale = "examples/recorded is out of date: PHX_UPDATE_RECORDED=1 cargo test -p phx-testkit --test it observe";
     let record = |dir: &Path| files(dir).remove("var/lib/phoenix/observed.json");
     assert_eq!(
