@@ -422,10 +422,20 @@ impl Run<'_> {
                 .args(self.args.flags_for(listing.own_flags));
             if self.args.json {
                 cmd.stdout(std::io::stderr());
+            } else {
+                cmd.stdout(Stdio::inherit());
             }
+            // Its stderr is the planner's loader warnings again: said once
+            // per run, as the planners' are (planning.rs).
+            let o = cmd
+                .stderr(Stdio::piped())
+                .output()
+                .map_err(|e| Stop::Failed(format!("{}: {e}", p.binary)))?;
+            not_interrupted()?;
+            eprint!("{}", self.not_yet_said(&o.stderr));
             // Exit 1 (a flow blocked) is the answer, not a failure: the
             // planner refuses the same flow next, naming its rule.
-            let code = status(&mut cmd, p.binary)?;
+            let code = exit_code(o.status);
             if code != EXIT_OK && code != EXIT_FAILED {
                 return Err(Stop::Exit(code));
             }

@@ -88,7 +88,7 @@ impl Run<'_> {
 
     /// A planner's stderr without the warnings an earlier planner of this
     /// run said (`phx-x: warning: TEXT`, the same TEXT from any planner).
-    fn not_yet_said(&self, stderr: &[u8]) -> String {
+    pub(super) fn not_yet_said(&self, stderr: &[u8]) -> String {
         let mut warned = self.warned.borrow_mut();
         let mut out = String::new();
         for line in String::from_utf8_lossy(stderr).split_inclusive('\n') {

@@ -1,0 +1,46 @@
+//! phoenix-cli speaks once: a warning once per run, a configuration error
+//! once and blamed on its file and JSON path (not on whichever planner
+//! loaded first), a mistyped verb or subsystem answered with a suggestion.
+
+use super::phoenix_cli::{cli, repo};
+
+/// The example's files and state under temp directories, the configuration
+/// changed by `edit` (the LXC file's JSON).
+fn example(edit: impl FnOnce(&mut serde_json::Value)) -> (tempfile::TempDir, tempfile::TempDir) {
+    let root = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(repo("examples/state").join("."))
+        .arg(root.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let cfg = phx_testkit::copy_config(&repo("examples/etc"));
+    phx_testkit::edit_json(&cfg.path().join("phoenix_lxc_configs.json"), edit);
+    (root, cfg)
+}
+
+fn run(verb: &[&str], cfg: &tempfile::TempDir, root: &tempfile::TempDir) -> std::process::Output {
+    cli()
+        .args(verb)
+        .arg("--config-dir")
+        .arg(cfg.path())
+        .arg("--root")
+        .arg(root.path())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn check_all_says_a_loader_warning_once() {
+    // An unknown key: every planner's loader warns about it, and so does
+    // phx-fw's flows listing that check prints first.
+    let (root, cfg) = example(|v| v["lxc_configs"]["900"]["frobnicate"] = 1.into());
+    let out = run(&["check", "all"], &cfg, &root);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let said: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("lxc_configs.\"900\".frobnicate: unknown key"))
+        .collect();
+    assert_eq!(said.len(), 1, "{stderr}");
+}
