@@ -44,3 +44,29 @@ fn check_all_says_a_loader_warning_once() {
         .collect();
     assert_eq!(said.len(), 1, "{stderr}");
 }
+
+#[test]
+fn a_configuration_error_is_said_once_and_blamed_on_its_file_and_path() {
+    // A container's memory: no business of phx-net, which plans first in
+    // setup, nor of phx-fw, whose flows listing check prints first.
+    let (root, cfg) = example(|v| v["lxc_configs"]["110"]["memory_mb"] = "lots".into());
+    let file = cfg.path().join("phoenix_lxc_configs.json");
+    for verb in ["setup", "LetsGo", "check"] {
+        let out = run(&[verb], &cfg, &root);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{verb}: {stderr}");
+        let said: Vec<&str> = stderr.lines().filter(|l| l.contains("memory_mb")).collect();
+        assert_eq!(
+            said,
+            [format!(
+                "phoenix-cli: {}: lxc_configs.\"110\".memory_mb: \"lots\": an integer from 16 to 4294967295",
+                file.display()
+            )],
+            "{verb}: {stderr}"
+        );
+        for planner in ["phx-net", "phx-fw", "phx-lxc", "refused to plan"] {
+            assert!(!stderr.contains(planner), "{verb}: {stderr}");
+        }
+        assert!(out.stdout.is_empty(), "{verb}: nothing planned or listed");
+    }
+}
