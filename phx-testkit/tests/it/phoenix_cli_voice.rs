@@ -70,3 +70,28 @@ fn a_configuration_error_is_said_once_and_blamed_on_its_file_and_path() {
         assert!(out.stdout.is_empty(), "{verb}: nothing planned or listed");
     }
 }
+
+#[test]
+fn a_mistyped_verb_or_subsystem_gets_a_suggestion() {
+    for (args, said) in [
+        (
+            &["letsgo"][..],
+            "phoenix-cli: unknown verb 'letsgo'; did you mean LetsGo?",
+        ),
+        (
+            &["chek"],
+            "phoenix-cli: unknown verb 'chek'; did you mean check?",
+        ),
+        (&["check", "dsn"], "phoenix-cli: did you mean dns?"),
+        (&["setup", "Storage"], "phoenix-cli: did you mean storage?"),
+    ] {
+        let out = cli().args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.lines().any(|l| l == said), "{args:?}: {stderr}");
+    }
+    // Nothing near: no guess.
+    let out = cli().args(["check", "zzz"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("did you mean"));
+}
