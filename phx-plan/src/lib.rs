@@ -21,6 +21,7 @@ pub mod secret_ref;
 pub mod sha256;
 mod step;
 mod trailer;
+pub mod utc;
 mod writer;
 
 pub use download::{Checksum, DownloadStep};
