@@ -262,7 +262,7 @@ fn utc_now() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    phx_plan::utc::format(secs)
+    phx_plan::utc::iso(secs as i64)
 }
 
 #[cfg(test)]

@@ -12,6 +12,8 @@ use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+mod inventory;
+mod listing;
 mod planning;
 
 /// Why phoenix-cli stopped early.
@@ -110,6 +112,9 @@ struct Run<'a> {
     /// Loader warnings already shown: every planner loads the same files and
     /// says the same warnings; the run shows each once.
     warned: std::cell::RefCell<std::collections::BTreeSet<String>>,
+    /// The configuration read from stdin (`-` in `tool_args`): every
+    /// planner gets these bytes on its stdin.
+    stdin: Option<Vec<u8>>,
 }
 
 impl<'a> Run<'a> {
@@ -128,6 +133,13 @@ impl<'a> Run<'a> {
         if args.strict {
             tool_args.push("--strict".into());
         }
+        let stdin = match inventory::source(args.config_dir.as_deref())? {
+            inventory::Source::Dir => None,
+            inventory::Source::Stdin(bytes) => {
+                tool_args.push("-".into());
+                Some(bytes)
+            }
+        };
         let mut apply_args: Vec<OsString> = Vec::new();
         for (set, flag) in [
             (args.run_commands, "--run-commands"),
@@ -162,7 +174,30 @@ impl<'a> Run<'a> {
             apply_args,
             scratch,
             warned: Default::default(),
+            stdin,
         })
+    }
+
+    /// The configuration read once, before any planner (inventory.rs): a
+    /// mistake in it stops the run here, said once; its warnings are said
+    /// here and not again by the planners.
+    fn load_once(&self) -> Result<(), Stop> {
+        let source = match &self.stdin {
+            Some(bytes) => inventory::Source::Stdin(bytes.clone()),
+            None => inventory::Source::Dir,
+        };
+        let warnings =
+            inventory::check(&source, self.args.config_dir.as_deref(), self.args.strict)?;
+        self.warned.borrow_mut().extend(warnings);
+        Ok(())
+    }
+
+    /// `cmd` run to its end with the run's stdin bytes, if any, on its stdin.
+    fn output(&self, cmd: &mut Command, name: &str) -> Result<std::process::Output, Stop> {
+        let o = inventory::output(cmd, self.stdin.as_deref())
+            .map_err(|e| Stop::Failed(format!("{name}: {e}")))?;
+        not_interrupted()?;
+        Ok(o)
     }
 
     /// The named subsystems (groups spelled out), or None when none is named.
@@ -230,6 +265,7 @@ impl<'a> Run<'a> {
             )));
         }
         self.check_flags(&chosen)?;
+        self.load_once()?;
         let of = |phase: Phase| -> Vec<&Planner> {
             chosen
                 .iter()
@@ -372,14 +408,13 @@ impl<'a> Run<'a> {
     fn after_run(&self, chosen: &[&Planner]) {
         for p in chosen {
             let Some(after) = p.after_run else { continue };
-            let out = self
-                .bins
-                .command(p.binary)
-                .args(after.args)
+            let mut cmd = self.bins.command(p.binary);
+            cmd.args(after.args)
                 .args(&self.tool_args)
-                .stderr(Stdio::null())
-                .output();
-            if let Some(out) = out.ok().filter(|o| o.status.success()) {
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null());
+            let out = self.output(&mut cmd, p.binary).ok();
+            if let Some(out) = out.filter(|o| o.status.success()) {
                 let said = String::from_utf8_lossy(&out.stdout);
                 eprintln!("phoenix-cli: {}: {}", after.label, said.trim_end());
             }
@@ -392,6 +427,7 @@ impl<'a> Run<'a> {
         let setup = registry::group("setup").expect("the setup group");
         let chosen = self.chosen(setup);
         self.check_flags(&chosen)?;
+        self.load_once()?;
         if with_run_options {
             self.list_before_check(&chosen)?;
         }
@@ -403,35 +439,6 @@ impl<'a> Run<'a> {
             cmd.args(self.apply_args.iter().filter(|a| !given(a)));
         }
         status(cmd.args(plans), "phx-apply")
-    }
-}
-
-impl Run<'_> {
-    /// What the planners list before check's diffs (phx-fw: every flow the
-    /// estate needs and its verdict), on stdout above the diffs; with
-    /// --json on stderr, stdout being phx-apply's one document. A blocked
-    /// flow is listed here, then refused by its planner with the deciding
-    /// rule.
-    fn list_before_check(&self, chosen: &[&Planner]) -> Result<(), Stop> {
-        for p in chosen {
-            let Some(listing) = p.listed_by_check else {
-                continue;
-            };
-            let mut cmd = self.bins.command(p.binary);
-            cmd.args(listing.args)
-                .args(&self.tool_args)
-                .args(self.args.flags_for(listing.own_flags));
-            if self.args.json {
-                cmd.stdout(std::io::stderr());
-            }
-            // Exit 1 (a flow blocked) is the answer, not a failure: the
-            // planner refuses the same flow next, naming its rule.
-            let code = status(&mut cmd, p.binary)?;
-            if code != EXIT_OK && code != EXIT_FAILED {
-                return Err(Stop::Exit(code));
-            }
-        }
-        Ok(())
     }
 }
 

@@ -51,6 +51,9 @@ pub fn check_plan(steps: &[Step]) -> anyhow::Result<()> {
                 check_ids(f, &mut bad);
                 check_size(f.content.len(), &mut bad);
                 check_argv("validate", f.validate.as_deref(), &mut bad);
+                if let Some(d) = &f.validate_desc {
+                    check_line("validate_desc", d, &mut bad);
+                }
                 if let Some(r) = &f.secret_from {
                     check_secret_ref(f, r, &mut bad);
                 }

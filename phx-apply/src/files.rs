@@ -131,8 +131,8 @@ impl Run<'_> {
             let _ = std::fs::remove_file(&tmp);
             return Err(e);
         }
-        if let Some(validate) = file.and_then(|(f, _)| f.validate.as_ref()) {
-            let checked = self.validate(validate, &tmp);
+        if let Some((f, _)) = file.filter(|(f, _)| f.validate.is_some()) {
+            let checked = self.validate(f, path, &tmp);
             if let Ok(Some(note)) = &checked {
                 o.detail.push_str(&format!(" ({note})"));
             }
@@ -163,32 +163,26 @@ impl Run<'_> {
     }
 
     /// `Ok(Some(note))`: the file could not be validated here, and why.
-    pub(crate) fn validate(&self, argv: &[String], tmp: &Path) -> Result<Option<String>, String> {
+    pub(crate) fn validate(
+        &self,
+        step: &FileStep,
+        path: &str,
+        tmp: &Path,
+    ) -> Result<Option<String>, String> {
+        let argv = step.validate.as_deref().unwrap_or_default();
         if !self.opts.may_run() {
-            // A validator is a command: under --root it runs only when commands do.
+            // A validator is a command: under --root it runs only when
+            // commands do. Said as it would run (or in the step's words):
+            // the new file by the path it gets, the root filled in.
+            let what = match &step.validate_desc {
+                Some(desc) => desc.clone(),
+                None => run::show(&self.fill(argv, &format!("<new {path}>"))),
+            };
             return Ok(Some(format!(
-                "validator {} not run under --root without --run-commands; not validated",
-                run::show(argv)
+                "not validated under --root without --run-commands: {what}"
             )));
         }
-        // `%s` is the temp file; `%r` the root prefix ("" on the live host), so a
-        // validator can read the file's neighbours where they really are.
-        let prefix = if self.opts.live() {
-            String::new()
-        } else {
-            self.opts
-                .root
-                .to_string_lossy()
-                .trim_end_matches('/')
-                .to_string()
-        };
-        let argv: Vec<String> = argv
-            .iter()
-            .map(|a| {
-                a.replace("%s", &tmp.to_string_lossy())
-                    .replace("%r", &prefix)
-            })
-            .collect();
+        let argv = self.fill(argv, &tmp.to_string_lossy());
         match run::run(&argv, self.opts) {
             Ok(r) if r.ok() => Ok(None),
             Ok(r) => Err(format!(
@@ -205,6 +199,24 @@ impl Run<'_> {
             }
             Err(e) => Err(format!("{}: {e}", run::show(&argv))),
         }
+    }
+
+    /// `argv` with `%s` the new file (`file`) and `%r` the root prefix (""
+    /// on the live host), so a validator reads the file's neighbours where
+    /// they really are.
+    fn fill(&self, argv: &[String], file: &str) -> Vec<String> {
+        let prefix = if self.opts.live() {
+            String::new()
+        } else {
+            self.opts
+                .root
+                .to_string_lossy()
+                .trim_end_matches('/')
+                .to_string()
+        };
+        argv.iter()
+            .map(|a| a.replace("%s", file).replace("%r", &prefix))
+            .collect()
     }
 
     pub(crate) fn absent(

@@ -178,11 +178,12 @@ impl<'a> Run<'a> {
             .unwrap_or_default();
         Ok(Run {
             opts,
-            // Sorts by time (ten-digit seconds until 2286), unique per run
-            // even for runs of one process within a second.
+            // The UTC time, read as it is (docs/safety.md); sorts by time
+            // (the nanoseconds order runs of one second), unique per run
+            // (the pid tells apart runs of one nanosecond). `is_run_id`.
             run_id: format!(
                 "{}-{:09}-{}",
-                now.as_secs(),
+                phx_plan::utc::file_stamp(now.as_secs() as i64),
                 now.subsec_nanos(),
                 std::process::id()
             ),

@@ -2,8 +2,9 @@
 //! kind, id, what happened, and the time of a long step) and a recap line per
 //! subsystem — the tool that planned the steps. Quiet by default: only what
 //! changed, would change, failed or could not be evaluated gets a line, so a
-//! converged run is its recap lines alone; `--verbose` shows every step and
-//! every step's time. Diffs live in `diff`.
+//! converged run is its recap lines alone — a preview under `--root` adds
+//! the commands it did not run, capped (`not_run`); `--verbose` shows every
+//! step and every step's time. Diffs live in `diff`.
 
 use super::{Outcome, Report, Status};
 use crate::color::{Paint, BOLD, DIM, GREEN, RED, YELLOW};
@@ -81,7 +82,11 @@ pub fn line(o: &Outcome, n: usize, total: usize, show: Show) -> String {
 /// backups went and whether a rollback is armed.
 pub fn recap(report: &Report, show: Show) -> String {
     let paint = show.paint;
-    let mut out = String::new();
+    let mut out = if show.verbose {
+        String::new()
+    } else {
+        not_run(report)
+    };
     if report.outcomes.is_empty() {
         out.push_str("recap: the plan holds no steps; nothing to do\n");
     }
@@ -141,6 +146,46 @@ pub fn recap(report: &Report, show: Show) -> String {
     out
 }
 
+/// How many commands a quiet preview lists (`not_run`): enough to see what a
+/// change does, not 10,000 lines for 10,000 guests.
+pub const NOT_RUN_SHOWN: usize = 20;
+
+/// What a preview under `--root` did not run, one line each — the commands
+/// as they would run (`would run: pct set 110 --memory 4096`), the steps
+/// inside guests by guest — the first `NOT_RUN_SHOWN`, then a count. Quiet
+/// runs hide skipped steps, so without this a preview would not show what
+/// it would do to the guests; `--verbose` shows every step instead. The text
+/// is the steps' own detail, which `--verbose` shows too: a command's argv
+/// never holds a secret (`secret_from` is for files), and nothing else is
+/// added.
+fn not_run(report: &Report) -> String {
+    const PREFIX: &str = "not run under --root: ";
+    let lines: Vec<String> = report
+        .outcomes
+        .iter()
+        .filter(|o| o.status == Status::Skipped)
+        .filter_map(|o| {
+            let what = o.detail.strip_prefix(PREFIX)?;
+            Some(match what.strip_prefix("acts ") {
+                Some(inside) => format!("would act {inside}: {}\n", o.id),
+                None => format!("would run: {what}\n"),
+            })
+        })
+        .collect();
+    let mut out: String = lines
+        .iter()
+        .take(NOT_RUN_SHOWN)
+        .map(String::as_str)
+        .collect();
+    if lines.len() > NOT_RUN_SHOWN {
+        out.push_str(&format!(
+            "… and {} more not run under --root; -v shows every step\n",
+            lines.len() - NOT_RUN_SHOWN
+        ));
+    }
+    out
+}
+
 /// The whole report after the fact, every step shown, uncoloured: for logs
 /// and tests that look at everything a run could print.
 pub fn text(report: &Report, check: bool) -> String {
@@ -188,6 +233,48 @@ mod tests {
         };
         assert!(line(&o("t", Status::Changed, 20), 1, 2, verbose).ends_with(" d (20 ms)\n"));
         assert!(line(&o("t", Status::Ok, 0), 3, 12, quiet).starts_with("[ 3/12] ok "));
+    }
+
+    #[test]
+    fn a_quiet_preview_lists_what_it_did_not_run_up_to_a_cap() {
+        let skipped = |detail: String| Outcome {
+            status: Status::Skipped,
+            detail,
+            ..o("phx-lxc", Status::Skipped, 0)
+        };
+        let mut outcomes = vec![
+            skipped("not run under --root: pct set 110 --memory 4096".into()),
+            skipped("not run under --root: acts inside CT 110 through pct".into()),
+            // Not a command left out: a file with nothing to edit.
+            skipped("/etc/pve/lxc/111.conf does not exist (yet); nothing to edit".into()),
+        ];
+        let r = Report {
+            outcomes: outcomes.clone(),
+            ..Default::default()
+        };
+        let text = recap(&r, Show::default());
+        assert!(
+            text.starts_with("would run: pct set 110 --memory 4096\nwould act inside CT 110 through pct: x\nphx-lxc: "),
+            "{text}"
+        );
+        // --verbose shows every step instead.
+        let verbose = Show {
+            verbose: true,
+            ..Show::default()
+        };
+        assert!(recap(&r, verbose).starts_with("phx-lxc: "));
+        outcomes.extend((0..30).map(|i| skipped(format!("not run under --root: pct start {i}"))));
+        let r = Report {
+            outcomes,
+            ..Default::default()
+        };
+        let text = recap(&r, Show::default());
+        let listed = text.lines().filter(|l| l.starts_with("would ")).count();
+        assert_eq!(listed, NOT_RUN_SHOWN, "{text}");
+        assert!(
+            text.contains("\n… and 12 more not run under --root; -v shows every step\n"),
+            "{text}"
+        );
     }
 
     #[test]

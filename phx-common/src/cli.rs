@@ -46,7 +46,7 @@ impl InputArgs {
         } else if !self.files.is_empty() {
             Input::Files(self.files.clone())
         } else if !std::io::stdin().is_terminal() && !Path::new(DEFAULT_CONFIG_DIR).exists() {
-            Input::Stdin
+            Input::StdinInsteadOf(PathBuf::from(DEFAULT_CONFIG_DIR))
         } else {
             Input::Dir(PathBuf::from(DEFAULT_CONFIG_DIR))
         }

@@ -42,6 +42,9 @@ pub fn enabled(conf: String, hosts: String, phx_dns: &str) -> Plan {
                 "%r/etc/dnsmasq.d,.dpkg-dist,.dpkg-old,.dpkg-new,hoenix.conf",
                 "--conf-file=%s",
             ])),
+            validate_desc: Some(format!(
+                "dnsmasq --test of the new {CONF_PATH} with every other file the service reads in /etc/dnsmasq.d"
+            )),
             notify: vec![RESTART.into()],
             ..Default::default()
         }),

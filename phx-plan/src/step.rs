@@ -82,6 +82,11 @@ pub struct FileStep {
     /// Run on the temp file before it replaces the real one; `%s` is its path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validate: Option<Vec<String>>,
+    /// What `validate` checks, in words, for the report when the validator
+    /// is not run (a preview): an argv built for a program's quirks reads
+    /// badly (phx-dns's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validate_desc: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notify: Vec<String>,
     /// Content is never printed.

@@ -2,16 +2,7 @@
 //! (`notAfter=Dec  7 04:00:00 2026 GMT`, ASN1_TIME_print's form), as Unix
 //! seconds.
 
-/// Days from 1970-01-01 to the given civil date (proleptic Gregorian).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146097 + doe - 719468
-}
+use phx_plan::utc::days_from_civil;
 
 pub fn parse(text: &str) -> Option<i64> {
     let f: Vec<&str> = text.split_whitespace().collect();

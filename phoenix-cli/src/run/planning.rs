@@ -1,7 +1,7 @@
 //! Planning a phase: each planner into its own file under the scratch
 //! directory, and `all`'s second plan of LetsGo once setup changed the host.
 
-use super::{exit_code, not_interrupted, Run, Stop};
+use super::{exit_code, Run, Stop};
 use phx_common::registry::{Phase, Planner};
 use phx_plan::exit::EXIT_OK;
 use std::path::PathBuf;
@@ -33,11 +33,7 @@ impl Run<'_> {
             let flags = self.args.flags_for(p.own_flags);
             let mut cmd = self.bins.command(p.binary);
             cmd.args(&self.tool_args).args(flags).stdout(out);
-            let o = cmd
-                .stderr(Stdio::piped())
-                .output()
-                .map_err(|e| Stop::Failed(format!("{}: {e}", p.binary)))?;
-            not_interrupted()?;
+            let o = self.output(cmd.stderr(Stdio::piped()), p.binary)?;
             match said.as_deref_mut() {
                 None => eprint!("{}", self.not_yet_said(&o.stderr)),
                 Some(said) => said.extend_from_slice(&o.stderr),
@@ -88,7 +84,7 @@ impl Run<'_> {
 
     /// A planner's stderr without the warnings an earlier planner of this
     /// run said (`phx-x: warning: TEXT`, the same TEXT from any planner).
-    fn not_yet_said(&self, stderr: &[u8]) -> String {
+    pub(super) fn not_yet_said(&self, stderr: &[u8]) -> String {
         let mut warned = self.warned.borrow_mut();
         let mut out = String::new();
         for line in String::from_utf8_lossy(stderr).split_inclusive('\n') {
@@ -96,7 +92,7 @@ impl Run<'_> {
                 .split_once(": warning: ")
                 .filter(|(who, _)| !who.contains(' '));
             if let Some((_, text)) = warning {
-                if !warned.insert(text.to_string()) {
+                if !warned.insert(text.trim_end_matches('\n').to_string()) {
                     continue;
                 }
             }

@@ -341,3 +341,58 @@ fn an_armed_runs_backup_is_never_pruned() {
     }
     assert!(armed.exists(), "its timer may still fire");
 }
+
+/// `date -u +%Y-%m-%dT%H`: the hour as another clock than phx-apply's says it.
+fn utc_hour() -> String {
+    let out = std::process::Command::new("date")
+        .args(["-u", "+%Y-%m-%dT%H-"])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+#[test]
+fn a_run_is_named_by_its_utc_time_and_an_older_versions_run_still_rolls_back() {
+    let root = tempfile::tempdir().unwrap();
+    let (before, dir, after) = (utc_hour(), replaced_cluster_fw(root.path()), utc_hour());
+    let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        name.starts_with(&before) || name.starts_with(&after),
+        "{name} is not the UTC hour {before}"
+    );
+    assert!(phx_plan::armed::is_run_id(&name), "{name}");
+    // A run of an earlier version, named by its epoch seconds: still a run
+    // to roll back, by name as the report gave it. (Its manifest is signed
+    // again: each line's MAC covers the run's name.)
+    let entries = phx_apply::manifest::read(&dir).unwrap();
+    let old = dir.with_file_name("1796599445-123456789-4242");
+    std::fs::rename(&dir, &old).unwrap();
+    std::fs::remove_file(old.join(phx_apply::manifest::MANIFEST)).unwrap();
+    for e in &entries {
+        phx_apply::manifest::append(&old, e).unwrap();
+    }
+    assert_cmd::Command::cargo_bin("phx-apply")
+        .unwrap()
+        .arg("--rollback")
+        .arg("1796599445-123456789-4242")
+        .arg("--root")
+        .arg(root.path())
+        .assert()
+        .success();
+    assert_eq!(read(root.path(), FW), "[OPTIONS]\nenable: 1\n");
+}
+
+#[test]
+fn pruning_removes_an_older_versions_runs_first() {
+    let root = tempfile::tempdir().unwrap();
+    let first = replaced_cluster_fw(root.path());
+    let old = first.with_file_name("1796599445-123456789-4242");
+    std::fs::rename(&first, &old).unwrap();
+    let o = Options {
+        keep_backups: 1,
+        ..opts(root.path())
+    };
+    let r = apply(&[file("fw", FW, "[OPTIONS]\nenable: 1\n")], &o).unwrap();
+    assert!(r.backup_dir.unwrap().exists(), "this run's backup stays");
+    assert!(!old.exists(), "the older version's run is the older one");
+}

@@ -28,6 +28,10 @@ pub enum Input {
     Files(Vec<PathBuf>),
     Dir(PathBuf),
     Stdin,
+    /// Stdin, chosen because nothing was named, stdin is not a terminal and
+    /// this directory (the default) does not exist: a missing document is
+    /// then named at its full default path, with a note saying so.
+    StdinInsteadOf(PathBuf),
 }
 
 /// Reads, parses and validates the whole inventory. Problems (all of them)
@@ -37,7 +41,7 @@ pub fn load(input: &Input) -> Result<Inventory, Problems> {
 }
 
 pub fn load_with(input: &Input, opts: Options) -> Result<Inventory, Problems> {
-    load_from(|problems, loader| match input {
+    let loaded = load_from(|problems, loader| match input {
         Input::Files(files) => {
             for d in digest_files(files, opts) {
                 loader.accept(problems, d);
@@ -49,8 +53,37 @@ pub fn load_with(input: &Input, opts: Options) -> Result<Inventory, Problems> {
                 loader.accept(problems, d);
             }
         }
-        Input::Stdin => read_stream(&mut std::io::stdin().lock(), opts, problems, loader),
-    })
+        Input::Stdin | Input::StdinInsteadOf(_) => {
+            read_stream(&mut std::io::stdin().lock(), opts, problems, loader)
+        }
+    });
+    match input {
+        Input::StdinInsteadOf(dir) => loaded.map_err(|p| read_instead_of(dir, p)),
+        _ => loaded,
+    }
+}
+
+/// Problems of a stream read from stdin instead of `dir`, the default
+/// directory, which does not exist: a missing document is named at its
+/// full path there, and a note (a warning, said first) tells why stdin
+/// was read and how to name the directory. Without it the operator sees
+/// three bare file names "missing" and no word of stdin.
+pub fn read_instead_of(dir: &Path, mut problems: Problems) -> Problems {
+    let mut missing = false;
+    for p in &mut problems.list {
+        if p.value == "(missing)" && [HYPERVISOR_FILE, LXC_FILE, VM_FILE].contains(&p.file.as_str())
+        {
+            p.file = dir.join(&p.file).display().to_string();
+            missing = true;
+        }
+    }
+    if missing {
+        problems.warn(format!(
+            "the configuration was read from stdin (not a terminal) because {} does not exist; give --config-dir DIR to read the three files from DIR",
+            dir.display()
+        ));
+    }
+    problems
 }
 
 /// Loads a stream of documents, as `-` reads stdin.
@@ -328,4 +361,39 @@ fn digest_file(path: &Path, opts: Options) -> Digested {
         Err(e) => failed("(unreadable)", format!("a readable file ({e})")),
     };
     Digested { name, digest }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stdin_read_instead_of_the_default_directory_says_so_and_names_its_paths() {
+        let dir = Path::new("/usr/local/phoenix_hypervisor/etc");
+        let problems = load_stream(&mut &b""[..], Options::default()).unwrap_err();
+        let mut p = read_instead_of(dir, problems);
+        let warnings = p.take_warnings();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].contains("read from stdin")
+                && warnings[0].contains("/usr/local/phoenix_hypervisor/etc does not exist")
+                && warnings[0].contains("--config-dir DIR"),
+            "{warnings:?}"
+        );
+        let files: Vec<&str> = p.list.iter().map(|p| p.file.as_str()).collect();
+        assert_eq!(
+            files,
+            [HYPERVISOR_FILE, LXC_FILE, VM_FILE].map(|f| format!("{}/{f}", dir.display())),
+        );
+    }
+
+    #[test]
+    fn stdin_with_every_document_present_gets_no_note() {
+        let bad = br#"{"vms": []} {"lxc_configs": {}} {"domain_name": 5}"#;
+        let problems = load_stream(&mut &bad[..], Options::default()).unwrap_err();
+        let before = problems.list.clone();
+        let mut p = read_instead_of(Path::new("/nowhere"), problems);
+        assert!(p.take_warnings().is_empty());
+        assert_eq!(p.list, before);
+    }
 }

@@ -11,6 +11,7 @@ mod pct_double;
 mod pct_double_exec;
 mod phoenix_cli;
 mod phoenix_cli_estate;
+mod phoenix_cli_voice;
 mod pveam_double;
 mod qm_double;
 mod qm_double_cloudinit;

@@ -1,0 +1,100 @@
+//! The configuration read once by phoenix-cli itself, before any planner:
+//! a mistake in it is said once, as `phoenix-cli: FILE: PATH: …`, and
+//! blamed on the file, not on whichever planner loaded it first ("phx-net
+//! refused to plan" for a container's memory). Its warnings are said here,
+//! once, and the planners' copies of them are dropped (`not_yet_said`).
+//!
+//! The input follows the planners' rules (phx_common::cli::InputArgs):
+//! --config-dir, else the default directory, else stdin when it is not a
+//! terminal and the default directory does not exist. Stdin can be read
+//! once: phoenix-cli reads it here, into memory, and hands the same bytes
+//! to every planner on its stdin (`-`).
+
+use super::Stop;
+use phx_common::cli::{finish, Failure, DEFAULT_CONFIG_DIR};
+use phx_common::config::load::{self, Input, Options, Rules, MAX_STREAM};
+use phx_plan::exit::EXIT_INVALID;
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// Where the planners read the configuration.
+pub(super) enum Source {
+    /// A directory (--config-dir, or the default): the planners read it themselves.
+    Dir,
+    /// Stdin, read once here: these bytes go to every planner's stdin.
+    Stdin(Vec<u8>),
+}
+
+/// The source as the planners would choose it for `config_dir`.
+pub(super) fn source(config_dir: Option<&Path>) -> Result<Source, Stop> {
+    let default = Path::new(DEFAULT_CONFIG_DIR);
+    if config_dir.is_some() || std::io::stdin().is_terminal() || default.exists() {
+        return Ok(Source::Dir);
+    }
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(MAX_STREAM + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Stop::Failed(format!("stdin: {e}")))?;
+    Ok(Source::Stdin(bytes))
+}
+
+/// Loads the inventory as the planners will (checking the firewall rules,
+/// not keeping them: no planner gets this copy). Problems are printed and
+/// stop the run (exit 2); the warnings are printed and returned, for the
+/// planners' copies to be dropped.
+pub(super) fn check(
+    source: &Source,
+    config_dir: Option<&Path>,
+    strict: bool,
+) -> Result<Vec<String>, Stop> {
+    let opts = Options {
+        strict,
+        rules: Rules::CheckOnly,
+    };
+    let loaded = match source {
+        Source::Dir => {
+            let dir =
+                config_dir.map_or_else(|| PathBuf::from(DEFAULT_CONFIG_DIR), Path::to_path_buf);
+            load::load_with(&Input::Dir(dir), opts)
+        }
+        Source::Stdin(bytes) => load::load_stream(&mut bytes.as_slice(), opts)
+            .map_err(|p| load::read_instead_of(Path::new(DEFAULT_CONFIG_DIR), p)),
+    };
+    match loaded {
+        Ok(mut inv) => {
+            let warnings = std::mem::take(&mut inv.warnings);
+            for w in &warnings {
+                eprintln!("phoenix-cli: warning: {w}");
+            }
+            // Freeing 10,000 guests' model takes a while: done beside the
+            // planners, not before them.
+            std::thread::spawn(move || drop(inv));
+            Ok(warnings)
+        }
+        Err(problems) => {
+            // Said the way every tool says it, under phoenix-cli.
+            let _ = finish("phoenix-cli", Err(Failure::Invalid(problems)));
+            Err(Stop::Exit(EXIT_INVALID))
+        }
+    }
+}
+
+/// Runs `cmd` to its end, as `Command::output` does; with `stdin`, the
+/// program reads those bytes on its stdin (written from a thread: a program
+/// may write before it has read all of them). The caller sets stdout and
+/// stderr: unset, they are inherited when there are bytes to feed.
+pub(super) fn output(cmd: &mut Command, stdin: Option<&[u8]>) -> std::io::Result<Output> {
+    let Some(bytes) = stdin else {
+        return cmd.output();
+    };
+    let mut child = cmd.stdin(Stdio::piped()).spawn()?;
+    let mut pipe = child.stdin.take().expect("stdin was piped");
+    std::thread::scope(|s| {
+        // A program that stops reading (a refusal) closes the pipe: not an error here.
+        s.spawn(move || pipe.write_all(bytes));
+        child.wait_with_output()
+    })
+}
