@@ -3,6 +3,7 @@
 //! clap definitions (options, subcommands) in them.
 
 use assert_cmd::Command;
+use std::path::{Path, PathBuf};
 
 #[test]
 fn every_program_gets_a_man_page_and_completions() {
@@ -58,4 +59,151 @@ fn every_program_gets_a_man_page_and_completions() {
     let cli = std::fs::read_to_string(share.path().join("bash-completion/completions/phoenix-cli"))
         .unwrap();
     assert!(cli.contains("LetsGo") && cli.contains("--allow-lockout"));
+}
+
+/// What bash's completion of `program` offers for `words` (the last one is
+/// the word being completed), with the script at `script` loaded: the
+/// function `complete -p` names is called as bash calls it on TAB (COMP_*
+/// set, arguments: program, current word, previous word) and COMPREPLY is
+/// printed one word a line.
+fn bash_completes(script: &Path, program: &str, words: &[&str]) -> Vec<String> {
+    let mut all = vec![program];
+    all.extend_from_slice(words);
+    let line = all.join(" ");
+    let quoted: Vec<String> = all.iter().map(|w| format!("'{w}'")).collect();
+    let driver = format!(
+        r#"set -u
+source "$1"
+fn=$(complete -p {program} | sed -E 's/.*-F ([^ ]+).*/\1/')
+COMP_WORDS=({words})
+COMP_CWORD=$(( ${{#COMP_WORDS[@]}} - 1 ))
+COMP_LINE='{line}'
+COMP_POINT=${{#COMP_LINE}}
+"$fn" {program} "${{COMP_WORDS[COMP_CWORD]}}" "${{COMP_WORDS[COMP_CWORD-1]}}"
+printf '%s\n' "${{COMPREPLY[@]}}"
+"#,
+        words = quoted.join(" ")
+    );
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(&driver)
+        .arg("driver")
+        .arg(script)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{program} {words:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+fn generated_share() -> tempfile::TempDir {
+    let share = tempfile::tempdir().unwrap();
+    Command::cargo_bin("phx-gen-docs")
+        .unwrap()
+        .arg("--out")
+        .arg(share.path())
+        .assert()
+        .success();
+    share
+}
+
+fn bash_script(share: &Path, program: &str) -> PathBuf {
+    share.join("bash-completion/completions").join(program)
+}
+
+fn has_all(got: &[String], want: &[&str], what: &str) {
+    for w in want {
+        assert!(got.iter().any(|g| g == w), "{what}: no {w} in {got:?}");
+    }
+}
+
+/// The bash completions complete below the top level (clap-rs/clap#6421:
+/// clap_complete's own script completes nothing after a subcommand when
+/// the program's name has a hyphen, which all of Phoenix's have).
+#[test]
+fn bash_completes_flags_and_values_below_the_top_level() {
+    let share = generated_share();
+    let cli = bash_script(share.path(), "phoenix-cli");
+    has_all(
+        &bash_completes(&cli, "phoenix-cli", &[""]),
+        &["setup", "LetsGo", "check", "--help"],
+        "phoenix-cli ⇥",
+    );
+    has_all(
+        &bash_completes(&cli, "phoenix-cli", &["check", ""]),
+        &["--config-dir", "--color", "dns", "lxc", "setup"],
+        "phoenix-cli check ⇥",
+    );
+    assert_eq!(
+        bash_completes(&cli, "phoenix-cli", &["check", "--color", ""]),
+        ["auto", "always", "never"],
+        "phoenix-cli check --color ⇥"
+    );
+    let fw = bash_script(share.path(), "phx-fw");
+    has_all(
+        &bash_completes(&fw, "phx-fw", &["simulate", "--"]),
+        &["--from", "--to", "--dport", "--config-dir"],
+        "phx-fw simulate --⇥",
+    );
+    // A hyphen in the subcommand's name too.
+    has_all(
+        &bash_completes(&bash_script(share.path(), "phx-gpu"), "phx-gpu", &["driver-is", "--"]),
+        &["--help"],
+        "phx-gpu driver-is --⇥",
+    );
+}
+
+/// Every subcommand of every program completes its own long options.
+#[test]
+fn bash_completes_every_subcommand_s_options() {
+    let share = generated_share();
+    for cmd in phx_pkg::commands() {
+        let name = cmd.get_name().to_string();
+        let cmd = phx_pkg::complete::with_passed_programs(&cmd);
+        let script = bash_script(share.path(), &name);
+        for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            let longs: Vec<String> = sub
+                .get_arguments()
+                .filter(|a| !a.is_hide_set())
+                .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
+                .collect();
+            if longs.is_empty() {
+                continue;
+            }
+            let got = bash_completes(&script, &name, &[sub.get_name(), "--"]);
+            let want: Vec<&str> = longs.iter().map(String::as_str).collect();
+            has_all(&got, &want, &format!("{name} {} --⇥", sub.get_name()));
+        }
+    }
+}
+
+/// phoenix-cli's pass-through verbs complete the program's own options and
+/// values, though phoenix-cli hands their words on unparsed.
+#[test]
+fn bash_completes_the_programs_behind_pass_through_verbs() {
+    let share = generated_share();
+    let cli = bash_script(share.path(), "phoenix-cli");
+    has_all(
+        &bash_completes(&cli, "phoenix-cli", &["verify", "--"]),
+        &["--dns-server", "--skip", "--config-dir"],
+        "phoenix-cli verify --⇥",
+    );
+    has_all(
+        &bash_completes(&cli, "phoenix-cli", &["schema", "--"]),
+        &["--out"],
+        "phoenix-cli schema --⇥",
+    );
+    has_all(
+        &bash_completes(&cli, "phoenix-cli", &["migrate", "--"]),
+        &["--from-original"],
+        "phoenix-cli migrate --⇥",
+    );
 }

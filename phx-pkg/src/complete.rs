@@ -1,0 +1,77 @@
+//! Shell completions: clap_complete's scripts, with what it gets wrong or
+//! cannot know put right. Tests judge the scripts by what they complete in
+//! a real bash (tests/it/gen_docs.rs), never by their text, so each repair
+//! here may become a no-op when clap_complete changes.
+
+use clap_complete::Shell;
+
+/// The completion script of `cmd` for `shell`.
+pub fn script(shell: Shell, cmd: &clap::Command) -> String {
+    let name = cmd.get_name().to_string();
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut cmd.clone(), &name, &mut out);
+    let text = String::from_utf8(out).expect("clap_complete writes UTF-8");
+    match shell {
+        Shell::Bash => {
+            let mut text = bash_labels_agree(&text, &name);
+            text.push_str(&crate::guest_ids::bash_hook(cmd, &text));
+            text
+        }
+        _ => text,
+    }
+}
+
+/// clap_complete's bash script (4.6, clap-rs/clap#6421) names a state two
+/// ways when the program's name has a hyphen: the loop over the words sets
+/// `cmd="phx__fw__subcmd__simulate"`, the `case "${cmd}"` arms test
+/// `phx__subcmd__fw__subcmd__simulate)`. No arm below the top level ever
+/// matches, so nothing after a subcommand completes. The arms are respelt
+/// as the loop spells them (only arm lines, only their leading label), which
+/// changes nothing once clap_complete spells both alike.
+fn bash_labels_agree(text: &str, name: &str) -> String {
+    let wrong = name.replace('-', "__subcmd__");
+    let right = name.replace('-', "__");
+    if wrong == right {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_start();
+        let indent = &line[..line.len() - body.len()];
+        let is_arm = body.trim_end().ends_with(')');
+        match body.strip_prefix(wrong.as_str()) {
+            Some(rest) if is_arm && (rest.starts_with("__subcmd__") || rest.starts_with(')')) => {
+                out.push_str(indent);
+                out.push_str(&right);
+                out.push_str(rest);
+            }
+            _ => out.push_str(line),
+        }
+    }
+    out
+}
+
+/// `cmd` with each pass-through verb (phoenix-cli's graph, schema, verify,
+/// migrate: `PassArgs`, every word handed to a program) given the program's
+/// own arguments, so `phoenix-cli verify --<TAB>` offers phx-verify's flags.
+/// For completions only: the binary still parses the words as one list and
+/// its man page still says "see phx-verify(1)".
+pub fn with_passed_programs(cmd: &clap::Command) -> clap::Command {
+    let passes: Vec<(&'static str, clap::Command)> = cmd
+        .get_subcommands()
+        .filter(|s| s.get_arguments().any(|a| a.is_trailing_var_arg_set()))
+        .filter_map(|s| {
+            let program = phx_common::registry::program_of_verb(s.get_name())?;
+            Some((program.verb?, crate::command(program.binary)?))
+        })
+        .collect();
+    passes.into_iter().fold(cmd.clone(), |cmd, (verb, program)| {
+        cmd.mut_subcommand(verb, |old| {
+            let program = program.name(verb);
+            match old.get_about() {
+                Some(about) => program.about(about.clone()),
+                None => program,
+            }
+        })
+    })
+}

@@ -1,0 +1,112 @@
+//! Guest IDs in phoenix-cli's bash completion: `phoenix-cli converge <TAB>`
+//! offers the IDs of the configuration's containers and VMs. clap only knows
+//! static values, so a small bash function reads them from the files of
+//! `--config-dir` (or the default directory) when TAB is pressed.
+//!
+//! Reading JSON in bash without jq (not on every Proxmox VE host) nor
+//! python3: the newlines are dropped and grep picks out the container
+//! entries (`"110": {`) and the VMs' `"vmid": 1001`. It offers what looks
+//! like an ID; the loader still judges the files when the command runs.
+
+use phx_common::cli::DEFAULT_CONFIG_DIR;
+use phx_common::config::load::{LXC_FILE, VM_FILE};
+
+/// phoenix-cli's verbs that take guest IDs as their positional arguments.
+pub const GUEST_VERBS: [&str; 6] = ["converge", "start", "stop", "restart", "status", "delete"];
+
+/// Bash appended to the completion of `cmd` (clap_complete's `script`):
+/// empty unless `cmd` has a guest verb. It wraps clap's completion
+/// function `function` and registers the wrapper for the program in its
+/// place, with the same options.
+pub fn bash_hook(cmd: &clap::Command, script: &str) -> String {
+    let verbs: Vec<&str> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name())
+        .filter(|n| GUEST_VERBS.contains(n))
+        .collect();
+    let Some(function) = completion_function(script) else {
+        return String::new();
+    };
+    if verbs.is_empty() {
+        return String::new();
+    }
+    // Options whose next word is their value, not an ID.
+    let mut valued: Vec<String> = cmd
+        .get_subcommands()
+        .filter(|s| verbs.contains(&s.get_name()))
+        .flat_map(|s| s.get_arguments())
+        .filter(|a| !a.is_positional() && a.get_action().takes_values())
+        .flat_map(|a| {
+            let long = a.get_long().map(|l| format!("--{l}"));
+            let short = a.get_short().map(|c| format!("-{c}"));
+            long.into_iter().chain(short)
+        })
+        .collect();
+    valued.sort();
+    valued.dedup();
+    let valued = if valued.is_empty() {
+        "--phx-none--".to_string()
+    } else {
+        valued.join("|")
+    };
+    let program = cmd.get_name();
+    let verbs = verbs.join("|");
+    let ids = format!("{function}__guest_ids");
+    let wrapper = format!("{function}__with_guest_ids");
+    format!(
+        r#"
+# Guest IDs for {program}'s per-guest verbs, read from --config-dir (or
+# {DEFAULT_CONFIG_DIR}) when TAB is pressed; written by phx-gen-docs
+# (phx-pkg/src/guest_ids.rs), not by clap_complete.
+{ids}() {{
+    local dir={DEFAULT_CONFIG_DIR} i w
+    for ((i = 1; i < ${{#COMP_WORDS[@]}}; i++)); do
+        w=${{COMP_WORDS[i]}}
+        case $w in
+            --config-dir=*) dir=${{w#--config-dir=}} ;;
+            --config-dir) [[ $i -lt $COMP_CWORD ]] && dir=${{COMP_WORDS[i+1]}} ;;
+        esac
+    done
+    [[ $dir == "~/"* ]] && dir=$HOME/${{dir#"~/"}}
+    if [[ -r $dir/{LXC_FILE} ]]; then
+        tr '\n' ' ' <"$dir/{LXC_FILE}" | grep -oE '"[0-9]+"[[:space:]]*:[[:space:]]*\{{' | grep -oE '[0-9]+'
+    fi
+    if [[ -r $dir/{VM_FILE} ]]; then
+        tr '\n' ' ' <"$dir/{VM_FILE}" | grep -oE '"vmid"[[:space:]]*:[[:space:]]*[0-9]+' | grep -oE '[0-9]+$'
+    fi
+}}
+{wrapper}() {{
+    {function} "$@"
+    local cur=${{COMP_WORDS[COMP_CWORD]}} prev=${{COMP_WORDS[COMP_CWORD-1]}} verb="" i
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        [[ ${{COMP_WORDS[i]}} == -* ]] && continue
+        verb=${{COMP_WORDS[i]}}
+        break
+    done
+    case $verb in
+        {verbs}) ;;
+        *) return 0 ;;
+    esac
+    [[ $cur == -* ]] && return 0
+    case $prev in
+        {valued}) return 0 ;;
+    esac
+    COMPREPLY+=($(compgen -W "$({ids} | sort -un)" -- "$cur"))
+}}
+if [[ "${{BASH_VERSINFO[0]}}" -eq 4 && "${{BASH_VERSINFO[1]}}" -ge 4 || "${{BASH_VERSINFO[0]}}" -gt 4 ]]; then
+    complete -F {wrapper} -o nosort -o bashdefault -o default {program}
+else
+    complete -F {wrapper} -o bashdefault -o default {program}
+fi
+"#
+    )
+}
+
+/// The function clap_complete's bash script defines (`_phoenix__cli`), by
+/// its `complete -F NAME` line.
+fn completion_function(script: &str) -> Option<&str> {
+    script
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("complete -F "))
+        .and_then(|rest| rest.split_whitespace().next())
+}
