@@ -207,3 +207,76 @@ fn bash_completes_the_programs_behind_pass_through_verbs() {
         "phoenix-cli migrate --⇥",
     );
 }
+
+/// phoenix-cli's per-guest verbs complete the guest IDs of --config-dir's
+/// files (containers' keys, VMs' vmid), and only where an ID goes. Until
+/// phoenix-cli has a `converge` verb, the test gives its definition one.
+#[test]
+fn bash_completes_guest_ids_from_the_configuration() {
+    let mut cmd = phx_pkg::command("phoenix-cli").unwrap();
+    if cmd.find_subcommand("converge").is_none() {
+        cmd = cmd.subcommand(
+            clap::Command::new("converge")
+                .arg(clap::Arg::new("config_dir").long("config-dir").value_name("DIR"))
+                .arg(
+                    clap::Arg::new("ids")
+                        .value_name("ID")
+                        .num_args(1..)
+                        .required(true),
+                ),
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("phoenix-cli");
+    std::fs::write(
+        &script,
+        phx_pkg::complete::script(clap_complete::Shell::Bash, &cmd),
+    )
+    .unwrap();
+    // The bundled example, and the same guests written on one line each.
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/etc");
+    let example = example.to_str().unwrap();
+    let compact = dir.path().join("etc");
+    std::fs::create_dir(&compact).unwrap();
+    std::fs::write(
+        compact.join("phoenix_lxc_configs.json"),
+        r#"{"lxc_configs":{"900":{"name":"a"},"110":{"name":"b","features":[]}}}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        compact.join("phoenix_vm_configs.json"),
+        r#"{"vms":[{"vmid":9000,"name":"t"},{"vmid": 1001,"clone_from_vmid":9000}]}"#,
+    )
+    .unwrap();
+    let compact = compact.to_str().unwrap();
+
+    let ids = |words: &[&str]| -> Vec<String> {
+        bash_completes(&script, "phoenix-cli", words)
+            .into_iter()
+            .filter(|w| !w.starts_with('-'))
+            .collect()
+    };
+    assert_eq!(
+        ids(&["converge", "--config-dir", compact, ""]),
+        ["110", "900", "1001", "9000"]
+    );
+    assert_eq!(
+        ids(&["converge", &format!("--config-dir={compact}"), "9"]),
+        ["900", "9000"]
+    );
+    let mut example_ids = ids(&["converge", "--config-dir", example, "110", ""]);
+    example_ids.sort();
+    assert_eq!(
+        example_ids,
+        ["1001", "1002", "102", "103", "110", "111", "900", "9000"],
+        "every guest of examples/etc"
+    );
+    // Not where a value or a flag goes, nor after other verbs.
+    assert!(ids(&["converge", "--config-dir", ""]).iter().all(|w| w != "110"));
+    assert!(!bash_completes(&script, "phoenix-cli", &["converge", "--config-dir", compact, "--"])
+        .iter()
+        .any(|w| w == "110"));
+    assert!(ids(&["check", "--config-dir", compact, ""]).iter().all(|w| w != "110"));
+    // No configuration directory: nothing offered, no error.
+    assert!(ids(&["converge", "--config-dir", "/nonexistent", ""]).is_empty());
+}
