@@ -65,13 +65,15 @@ pub fn with_passed_programs(cmd: &clap::Command) -> clap::Command {
             Some((program.verb?, crate::command(program.binary)?))
         })
         .collect();
-    passes.into_iter().fold(cmd.clone(), |cmd, (verb, program)| {
-        cmd.mut_subcommand(verb, |old| {
-            let program = program.name(verb);
-            match old.get_about() {
-                Some(about) => program.about(about.clone()),
-                None => program,
-            }
+    passes
+        .into_iter()
+        .fold(cmd.clone(), |cmd, (verb, program)| {
+            cmd.mut_subcommand(verb, |old| {
+                let program = program.name(verb);
+                match old.get_about() {
+                    Some(about) => program.about(about.clone()),
+                    None => program,
+                }
+            })
         })
-    })
 }

@@ -155,7 +155,11 @@ fn bash_completes_flags_and_values_below_the_top_level() {
     );
     // A hyphen in the subcommand's name too.
     has_all(
-        &bash_completes(&bash_script(share.path(), "phx-gpu"), "phx-gpu", &["driver-is", "--"]),
+        &bash_completes(
+            &bash_script(share.path(), "phx-gpu"),
+            "phx-gpu",
+            &["driver-is", "--"],
+        ),
         &["--help"],
         "phx-gpu driver-is --⇥",
     );
@@ -217,7 +221,11 @@ fn bash_completes_guest_ids_from_the_configuration() {
     if cmd.find_subcommand("converge").is_none() {
         cmd = cmd.subcommand(
             clap::Command::new("converge")
-                .arg(clap::Arg::new("config_dir").long("config-dir").value_name("DIR"))
+                .arg(
+                    clap::Arg::new("config_dir")
+                        .long("config-dir")
+                        .value_name("DIR"),
+                )
                 .arg(
                     clap::Arg::new("ids")
                         .value_name("ID")
@@ -272,11 +280,19 @@ fn bash_completes_guest_ids_from_the_configuration() {
         "every guest of examples/etc"
     );
     // Not where a value or a flag goes, nor after other verbs.
-    assert!(ids(&["converge", "--config-dir", ""]).iter().all(|w| w != "110"));
-    assert!(!bash_completes(&script, "phoenix-cli", &["converge", "--config-dir", compact, "--"])
+    assert!(ids(&["converge", "--config-dir", ""])
         .iter()
-        .any(|w| w == "110"));
-    assert!(ids(&["check", "--config-dir", compact, ""]).iter().all(|w| w != "110"));
+        .all(|w| w != "110"));
+    assert!(!bash_completes(
+        &script,
+        "phoenix-cli",
+        &["converge", "--config-dir", compact, "--"]
+    )
+    .iter()
+    .any(|w| w == "110"));
+    assert!(ids(&["check", "--config-dir", compact, ""])
+        .iter()
+        .all(|w| w != "110"));
     // No configuration directory: nothing offered, no error.
     assert!(ids(&["converge", "--config-dir", "/nonexistent", ""]).is_empty());
 }
