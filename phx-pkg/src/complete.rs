@@ -17,8 +17,44 @@ pub fn script(shell: Shell, cmd: &clap::Command) -> String {
             text.push_str(&crate::guest_ids::bash_hook(cmd, &text));
             text
         }
+        Shell::Fish => fish_positional_values(&text, cmd),
         _ => text,
     }
+}
+
+/// clap_complete's fish script (4.6) offers a subcommand's options but not
+/// the fixed values of its positional arguments (`phoenix-cli check <TAB>`:
+/// net, storage, dns…), which its bash and zsh scripts do offer. One
+/// `complete` line per such argument adds them, guarded by the script's
+/// own "using subcommand" function; should clap_complete add them too, fish
+/// shows each value once all the same.
+fn fish_positional_values(text: &str, cmd: &clap::Command) -> String {
+    let Some(using) = text
+        .split(|c: char| c.is_whitespace() || c == '"')
+        .find(|w| w.starts_with("__fish_") && w.ends_with("_using_subcommand"))
+    else {
+        return text.to_string();
+    };
+    let mut out = text.to_string();
+    for sub in cmd.get_subcommands() {
+        for arg in sub.get_positionals().filter(|a| !a.is_hide_set()) {
+            let values: Vec<String> = arg
+                .get_possible_values()
+                .iter()
+                .filter(|v| !v.is_hide_set())
+                .map(|v| v.get_name().to_string())
+                .collect();
+            if !values.is_empty() {
+                out.push_str(&format!(
+                    "complete -c {} -n \"{using} {}\" -f -a \"{}\"\n",
+                    cmd.get_name(),
+                    sub.get_name(),
+                    values.join(" ")
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// clap_complete's bash script (4.6, clap-rs/clap#6421) names a state two

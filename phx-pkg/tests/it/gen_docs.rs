@@ -296,3 +296,71 @@ fn bash_completes_guest_ids_from_the_configuration() {
     // No configuration directory: nothing offered, no error.
     assert!(ids(&["converge", "--config-dir", "/nonexistent", ""]).is_empty());
 }
+
+/// What fish offers for `line` with the completion of its program loaded
+/// (`complete -C`, fish's own "what would TAB offer"), without descriptions,
+/// from an empty directory so no file name is among them.
+fn fish_completes(script: &Path, line: &str) -> Vec<String> {
+    let cwd = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new("fish")
+        .args(["--no-config", "-c", "source $argv[1]; complete -C $argv[2]"])
+        .arg(script)
+        .arg(line)
+        .current_dir(cwd.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "fish on {line:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| l.split('\t').next().unwrap().to_string())
+        .collect()
+}
+
+/// The fish completions offer options and values below the top level,
+/// subsystem names included (which clap_complete's fish script leaves out).
+#[test]
+fn fish_completes_flags_and_values_below_the_top_level() {
+    let test = "fish_completes_flags_and_values_below_the_top_level";
+    let missing = phx_testkit::config::which("fish")
+        .is_none()
+        .then(|| "fish".to_string());
+    if !phx_testkit::real_component(test, "fish", missing) {
+        return;
+    }
+    let share = generated_share();
+    let fish = |program: &str| {
+        share
+            .path()
+            .join(format!("fish/vendor_completions.d/{program}.fish"))
+    };
+    has_all(
+        &fish_completes(&fish("phoenix-cli"), "phoenix-cli check "),
+        &["dns", "lxc", "setup", "LetsGo"],
+        "fish: phoenix-cli check ⇥",
+    );
+    has_all(
+        &fish_completes(&fish("phoenix-cli"), "phoenix-cli check --"),
+        &["--config-dir", "--color"],
+        "fish: phoenix-cli check --⇥",
+    );
+    assert_eq!(
+        fish_completes(&fish("phoenix-cli"), "phoenix-cli check --color "),
+        ["always", "auto", "never"],
+        "fish: phoenix-cli check --color ⇥"
+    );
+    has_all(
+        &fish_completes(&fish("phoenix-cli"), "phoenix-cli verify --"),
+        &["--dns-server", "--skip"],
+        "fish: phoenix-cli verify --⇥",
+    );
+    has_all(
+        &fish_completes(&fish("phx-fw"), "phx-fw simulate --"),
+        &["--from", "--to", "--dport"],
+        "fish: phx-fw simulate --⇥",
+    );
+}
