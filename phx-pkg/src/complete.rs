@@ -18,8 +18,50 @@ pub fn script(shell: Shell, cmd: &clap::Command) -> String {
             text
         }
         Shell::Fish => fish_positional_values(&text, cmd),
+        Shell::Zsh => zsh_subcommand_after_options(&text, cmd.get_name()),
         _ => text,
     }
+}
+
+/// clap_complete's zsh script (4.6), for a program taking both optional
+/// positional arguments and subcommands (every planner: `phx-fw [FILES]…
+/// [COMMAND]`), lists the positional first, so `_arguments` takes the
+/// subcommand's name for a file and `phx-fw simulate --<TAB>` offers
+/// phx-fw's own options, never simulate's. The first word is made to offer
+/// the subcommands and the positional's completion together, and the state
+/// code reads the subcommand from the first positional slot. Nothing
+/// changes unless the script has exactly that shape.
+fn zsh_subcommand_after_options(text: &str, name: &str) -> String {
+    let commands = format!("\":: :_{name}_commands\" \\");
+    let lines: Vec<&str> = text.lines().collect();
+    let Some(at) = lines.iter().position(|l| *l == commands) else {
+        return text.to_string();
+    };
+    let Some(positional) = at.checked_sub(1).map(|i| lines[i]) else {
+        return text.to_string();
+    };
+    let is_positional = positional.starts_with("'::") || positional.starts_with("'*::");
+    // The positional's action, the spec's last field: `…:_files' \`.
+    let action = positional
+        .strip_suffix("' \\")
+        .and_then(|spec| spec.rsplit(':').next())
+        .filter(|a| a.starts_with('_') && a.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+    let Some(action) = action.filter(|_| is_positional) else {
+        return text.to_string();
+    };
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in lines.iter().enumerate() {
+        if i == at - 1 {
+            continue;
+        }
+        if i == at {
+            out.push_str(&format!("\":: :{{_{name}_commands; {action}}}\" \\\n"));
+            continue;
+        }
+        out.push_str(&line.replace("$line[2]", "$line[1]"));
+        out.push('\n');
+    }
+    out
 }
 
 /// clap_complete's fish script (4.6) offers a subcommand's options but not

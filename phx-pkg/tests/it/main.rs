@@ -2,6 +2,7 @@
 //! running them on several threads), each former test file a module.
 
 mod build_shim;
+mod completions;
 mod docs_links;
 mod gen_docs;
 mod interface;
