@@ -1,7 +1,7 @@
 //! Shell completions: clap_complete's scripts, with what it gets wrong or
-//! cannot know put right. Tests judge the scripts by what they complete in
-//! a real bash (tests/it/gen_docs.rs), never by their text, so each repair
-//! here may become a no-op when clap_complete changes.
+//! cannot know put right. Tests judge the scripts by what a real bash, fish
+//! and zsh offer with them (tests/it/completions.rs), never by their text,
+//! so each repair here may become a no-op when clap_complete changes.
 
 use clap_complete::Shell;
 
@@ -17,7 +17,11 @@ pub fn script(shell: Shell, cmd: &clap::Command) -> String {
             text.push_str(&crate::guest_ids::bash_hook(cmd, &text));
             text
         }
-        Shell::Fish => fish_positional_values(&text, cmd),
+        Shell::Fish => {
+            let mut text = fish_positional_values(&text, cmd);
+            text.push_str(&crate::guest_ids::fish_hook(cmd, &text));
+            text
+        }
         Shell::Zsh => zsh_subcommand_after_options(&text, cmd.get_name()),
         _ => text,
     }

@@ -1,10 +1,10 @@
-//! Guest IDs in phoenix-cli's bash completion: `phoenix-cli converge <TAB>`
-//! offers the IDs of the configuration's containers and VMs. clap only knows
-//! static values, so a small bash function reads them from the files of
-//! `--config-dir` (or the default directory) when TAB is pressed.
+//! Guest IDs in phoenix-cli's bash and fish completions: `phoenix-cli
+//! converge <TAB>` offers the IDs of the configuration's containers and VMs.
+//! clap only knows static values, so a small shell function reads them from
+//! the files of `--config-dir` (or the default directory) when TAB is pressed.
 //!
-//! Reading JSON in bash without jq (not on every Proxmox VE host) nor
-//! python3: the newlines are dropped and grep picks out the container
+//! Reading JSON without jq (not on every Proxmox VE host) nor python3: the
+//! newlines are dropped and a regular expression picks out the container
 //! entries (`"110": {`) and the VMs' `"vmid": 1001`. It offers what looks
 //! like an ID; the loader still judges the files when the command runs.
 
@@ -19,11 +19,7 @@ pub const GUEST_VERBS: [&str; 6] = ["converge", "start", "stop", "restart", "sta
 /// function `function` and registers the wrapper for the program in its
 /// place, with the same options.
 pub fn bash_hook(cmd: &clap::Command, script: &str) -> String {
-    let verbs: Vec<&str> = cmd
-        .get_subcommands()
-        .map(|s| s.get_name())
-        .filter(|n| GUEST_VERBS.contains(n))
-        .collect();
+    let verbs = guest_verbs(cmd);
     let Some(function) = completion_function(script) else {
         return String::new();
     };
@@ -98,6 +94,56 @@ if [[ "${{BASH_VERSINFO[0]}}" -eq 4 && "${{BASH_VERSINFO[1]}}" -ge 4 || "${{BASH
 else
     complete -F {wrapper} -o bashdefault -o default {program}
 fi
+"#
+    )
+}
+
+/// `cmd`'s subcommands among [`GUEST_VERBS`].
+fn guest_verbs(cmd: &clap::Command) -> Vec<&str> {
+    cmd.get_subcommands()
+        .map(|s| s.get_name())
+        .filter(|n| GUEST_VERBS.contains(n))
+        .collect()
+}
+
+/// Fish appended to the completion of `cmd`: empty unless `cmd` has a guest
+/// verb. The IDs are offered where the verb's other words go, guarded by the
+/// script's own "using subcommand" function; fish itself keeps them away
+/// from an option's value.
+pub fn fish_hook(cmd: &clap::Command, script: &str) -> String {
+    let verbs = guest_verbs(cmd);
+    let using = script
+        .split(|c: char| c.is_whitespace() || c == '"')
+        .find(|w| w.starts_with("__fish_") && w.ends_with("_using_subcommand"));
+    let (Some(using), false) = (using, verbs.is_empty()) else {
+        return String::new();
+    };
+    let program = cmd.get_name();
+    let ids = using.replace("_using_subcommand", "_guest_ids");
+    let verbs = verbs.join(" ");
+    format!(
+        r#"
+# Guest IDs for {program}'s per-guest verbs, read from --config-dir (or
+# {DEFAULT_CONFIG_DIR}) when TAB is pressed; written by phx-gen-docs
+# (phx-pkg/src/guest_ids.rs), not by clap_complete.
+function {ids}
+    set -l words (commandline -opc)
+    set -l dir {DEFAULT_CONFIG_DIR}
+    for i in (seq (count $words))
+        switch $words[$i]
+            case '--config-dir=*'
+                set dir (string replace -- --config-dir= '' $words[$i])
+            case --config-dir
+                test $i -lt (count $words); and set dir $words[(math $i + 1)]
+        end
+    end
+    set dir (string replace -r '^~/' "$HOME/" -- $dir)
+    begin
+        test -r $dir/{LXC_FILE}; and string join ' ' <$dir/{LXC_FILE} | string match -ar -g '"([0-9]+)"\s*:\s*\{{'
+        test -r $dir/{VM_FILE}; and string join ' ' <$dir/{VM_FILE} | string match -ar -g '"vmid"\s*:\s*([0-9]+)'
+    end | sort -un
+end
+complete -c {program} -n "{using} {verbs}" -f -a "({ids})"
 "#
     )
 }
