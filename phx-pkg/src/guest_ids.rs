@@ -56,11 +56,19 @@ pub fn bash_hook(cmd: &clap::Command, script: &str) -> String {
 # (phx-pkg/src/guest_ids.rs), not by clap_complete.
 {ids}() {{
     local dir={DEFAULT_CONFIG_DIR} i w
-    for ((i = 1; i < ${{#COMP_WORDS[@]}}; i++)); do
+    # bash splits `--config-dir=DIR` into three words (COMP_WORDBREAKS has
+    # `=`), unless the user took `=` out of it.
+    for ((i = 1; i < COMP_CWORD; i++)); do
         w=${{COMP_WORDS[i]}}
         case $w in
             --config-dir=*) dir=${{w#--config-dir=}} ;;
-            --config-dir) [[ $i -lt $COMP_CWORD ]] && dir=${{COMP_WORDS[i+1]}} ;;
+            --config-dir)
+                if [[ ${{COMP_WORDS[i+1]}} == = ]]; then
+                    [[ $((i + 2)) -lt $COMP_CWORD ]] && dir=${{COMP_WORDS[i+2]}}
+                elif [[ $((i + 1)) -lt $COMP_CWORD ]]; then
+                    dir=${{COMP_WORDS[i+1]}}
+                fi
+                ;;
         esac
     done
     [[ $dir == "~/"* ]] && dir=$HOME/${{dir#"~/"}}
@@ -84,6 +92,7 @@ pub fn bash_hook(cmd: &clap::Command, script: &str) -> String {
         *) return 0 ;;
     esac
     [[ $cur == -* ]] && return 0
+    [[ $prev == = && $COMP_CWORD -ge 2 ]] && prev=${{COMP_WORDS[COMP_CWORD-2]}}
     case $prev in
         {valued}) return 0 ;;
     esac

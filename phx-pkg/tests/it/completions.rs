@@ -231,6 +231,11 @@ fn bash_completes_guest_ids_from_the_configuration() {
         ids(&["converge", "--config-dir", compact, ""]),
         ["110", "900", "1001", "9000"]
     );
+    // `--config-dir=DIR`, as bash splits it, and whole.
+    assert_eq!(
+        ids(&["converge", "--config-dir", "=", compact, "9"]),
+        ["900", "9000"]
+    );
     assert_eq!(
         ids(&["converge", &format!("--config-dir={compact}"), "9"]),
         ["900", "9000"]
@@ -243,9 +248,12 @@ fn bash_completes_guest_ids_from_the_configuration() {
         "every guest of examples/etc"
     );
     // Not where a value or a flag goes, nor after other verbs.
-    assert!(ids(&["converge", "--config-dir", ""])
-        .iter()
-        .all(|w| w != "110"));
+    for value in [
+        &["converge", "--config-dir", compact, "--config-dir", ""][..],
+        &["converge", "--config-dir", compact, "--config-dir", "=", ""],
+    ] {
+        assert!(ids(value).iter().all(|w| w != "110"), "{value:?}");
+    }
     assert!(!bash_completes(
         &script,
         "phoenix-cli",
