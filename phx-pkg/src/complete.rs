@@ -22,7 +22,10 @@ pub fn script(shell: Shell, cmd: &clap::Command) -> String {
             text.push_str(&crate::guest_ids::fish_hook(cmd, &text));
             text
         }
-        Shell::Zsh => zsh_subcommand_after_options(&text, cmd.get_name()),
+        Shell::Zsh => {
+            let text = zsh_subcommand_after_options(&text, cmd.get_name());
+            crate::guest_ids::zsh_with_ids(cmd, &text)
+        }
         _ => text,
     }
 }

@@ -1,4 +1,4 @@
-//! Guest IDs in phoenix-cli's bash and fish completions: `phoenix-cli
+//! Guest IDs in phoenix-cli's bash, fish and zsh completions: `phoenix-cli
 //! converge <TAB>` offers the IDs of the configuration's containers and VMs.
 //! clap only knows static values, so a small shell function reads them from
 //! the files of `--config-dir` (or the default directory) when TAB is pressed.
@@ -155,6 +155,59 @@ end
 complete -c {program} -n "{using} {verbs}" -f -a "({ids})"
 "#
     )
+}
+
+/// Zsh: `cmd`'s script (`script`) with each guest verb's free positional
+/// (`'*::ids:_default'`) completed by a function offering the IDs, which is
+/// defined before the script's closing `compdef`. Unchanged unless `cmd`
+/// has a guest verb and the script has that shape.
+pub fn zsh_with_ids(cmd: &clap::Command, script: &str) -> String {
+    let verbs = guest_verbs(cmd);
+    let program = cmd.get_name();
+    let closing = format!("if [ \"$funcstack[1]\" = \"_{program}\" ]; then");
+    let Some(at) = script.find(&closing).filter(|_| !verbs.is_empty()) else {
+        return script.to_string();
+    };
+    let ids = format!("_{program}_guest_ids");
+    let mut out = String::with_capacity(script.len() + 1024);
+    let mut in_verb = false;
+    for line in script[..at].split_inclusive('\n') {
+        let trimmed = line.trim();
+        if let Some(arm) = trimmed.strip_prefix('(').and_then(|a| a.strip_suffix(')')) {
+            in_verb = verbs.contains(&arm);
+        } else if trimmed == ";;" {
+            in_verb = false;
+        }
+        let positional = trimmed.starts_with("'*::") || trimmed.starts_with("'::");
+        match line.strip_suffix(":_default' \\\n") {
+            Some(head) if in_verb && positional => {
+                out.push_str(&format!("{head}:{ids}' \\\n"));
+            }
+            _ => out.push_str(line),
+        }
+    }
+    out.push_str(&format!(
+        r#"# Guest IDs for {program}'s per-guest verbs, read from --config-dir (or
+# {DEFAULT_CONFIG_DIR}) when TAB is pressed; written by phx-gen-docs
+# (phx-pkg/src/guest_ids.rs), not by clap_complete.
+(( $+functions[{ids}] )) ||
+{ids}() {{
+    local dir=${{opt_args[--config-dir]:-{DEFAULT_CONFIG_DIR}}}
+    dir=${{~dir}}
+    local -a ids
+    if [[ -r $dir/{LXC_FILE} ]]; then
+        ids+=(${{(f)"$(tr '\n' ' ' <$dir/{LXC_FILE} | grep -oE '"[0-9]+"[[:space:]]*:[[:space:]]*\{{' | grep -oE '[0-9]+')"}})
+    fi
+    if [[ -r $dir/{VM_FILE} ]]; then
+        ids+=(${{(f)"$(tr '\n' ' ' <$dir/{VM_FILE} | grep -oE '"vmid"[[:space:]]*:[[:space:]]*[0-9]+' | grep -oE '[0-9]+$')"}})
+    fi
+    _wanted guests expl 'guest ID' compadd -a ids
+}}
+
+"#
+    ));
+    out.push_str(&script[at..]);
+    out
 }
 
 /// The function clap_complete's bash script defines (`_phoenix__cli`), by

@@ -1,5 +1,5 @@
 # What zsh's completion system offers for a command line, for the tests
-# (completions.rs): zsh -f zsh-offers.zsh DIR 'LINE' prints one match a line.
+# (completions/mod.rs): zsh -f zsh-offers.zsh DIR 'LINE' prints one match a line.
 # DIR holds the _NAME completion functions. Completion only runs inside the
 # line editor, so an interactive zsh is started on a pseudo-terminal (zpty),
 # LINE and a TAB are typed into it, and compadd, which every completion
