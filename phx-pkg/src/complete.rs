@@ -1,6 +1,6 @@
 //! Shell completions: clap_complete's scripts, with what it gets wrong or
 //! cannot know put right. Tests judge the scripts by what a real bash, fish
-//! and zsh offer with them (tests/it/completions.rs), never by their text,
+//! and zsh offer with them (tests/it/completions/), never by their text,
 //! so each repair here may become a no-op when clap_complete changes.
 
 use clap_complete::Shell;

@@ -192,8 +192,9 @@ pub fn zsh_with_ids(cmd: &clap::Command, script: &str) -> String {
 # (phx-pkg/src/guest_ids.rs), not by clap_complete.
 (( $+functions[{ids}] )) ||
 {ids}() {{
-    local dir=${{opt_args[--config-dir]:-{DEFAULT_CONFIG_DIR}}}
-    dir=${{~dir}}
+    # _arguments keeps option values quoted (a space as `\ `).
+    local dir=${{(Q)${{opt_args[--config-dir]:-{DEFAULT_CONFIG_DIR}}}}}
+    [[ $dir == '~/'* ]] && dir=$HOME/${{dir#'~/'}}
     local -a ids
     if [[ -r $dir/{LXC_FILE} ]]; then
         ids+=(${{(f)"$(tr '\n' ' ' <$dir/{LXC_FILE} | grep -oE '"[0-9]+"[[:space:]]*:[[:space:]]*\{{' | grep -oE '[0-9]+')"}})
