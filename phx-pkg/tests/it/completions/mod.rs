@@ -114,26 +114,67 @@ fn bash_completes_flags_and_values_below_the_top_level() {
     );
 }
 
-/// Every subcommand of every program completes its own long options.
-#[test]
-fn bash_completes_every_subcommand_s_options() {
-    let share = generated_share();
+/// Every subcommand (but help) of every program, with its long options:
+/// (program, subcommand, options).
+fn every_subcommand_s_options() -> Vec<(String, String, Vec<String>)> {
+    let mut all = Vec::new();
     for cmd in phx_pkg::commands() {
-        let name = cmd.get_name().to_string();
         let cmd = phx_pkg::complete::with_passed_programs(&cmd);
-        let script = bash_script(share.path(), &name);
         for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
             let longs: Vec<String> = sub
                 .get_arguments()
                 .filter(|a| !a.is_hide_set())
                 .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
                 .collect();
-            if longs.is_empty() {
-                continue;
+            if !longs.is_empty() {
+                all.push((
+                    cmd.get_name().to_string(),
+                    sub.get_name().to_string(),
+                    longs,
+                ));
             }
-            let got = bash_completes(&script, &name, &[sub.get_name(), "--"]);
-            let want: Vec<&str> = longs.iter().map(String::as_str).collect();
-            has_all(&got, &want, &format!("{name} {} --⇥", sub.get_name()));
+        }
+    }
+    assert!(all.len() > 20, "{all:?}");
+    all
+}
+
+/// Every subcommand of every program completes its own long options.
+#[test]
+fn bash_completes_every_subcommand_s_options() {
+    let share = generated_share();
+    for (name, sub, longs) in every_subcommand_s_options() {
+        let script = bash_script(share.path(), &name);
+        let got = bash_completes(&script, &name, &[&sub, "--"]);
+        let want: Vec<&str> = longs.iter().map(String::as_str).collect();
+        has_all(&got, &want, &format!("{name} {sub} --⇥"));
+    }
+}
+
+/// The same in fish and zsh.
+#[test]
+fn fish_and_zsh_complete_every_subcommand_s_options() {
+    let test = "fish_and_zsh_complete_every_subcommand_s_options";
+    let [fish, zsh] = ["fish", "zsh"].map(|shell| {
+        let missing = phx_testkit::config::which(shell)
+            .is_none()
+            .then(|| shell.to_string());
+        phx_testkit::real_component(test, shell, missing)
+    });
+    let share = generated_share();
+    for (name, sub, longs) in every_subcommand_s_options() {
+        let want: Vec<&str> = longs.iter().map(String::as_str).collect();
+        let line = format!("{name} {sub} --");
+        if fish {
+            let script = share
+                .path()
+                .join(format!("fish/vendor_completions.d/{name}.fish"));
+            let got = fish_completes(&script, &line);
+            has_all(&got, &want, &format!("fish: {line}⇥"));
+        }
+        if zsh {
+            let got = zsh_offers(share.path(), &line);
+            has_all(&got, &want, &format!("zsh: {line}⇥"));
         }
     }
 }
