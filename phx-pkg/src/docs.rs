@@ -32,12 +32,12 @@ pub fn write_all(cmd: &clap::Command, share: &Path) -> io::Result<Vec<PathBuf>> 
     page_cmd.build();
     write_pages(&page_cmd, &man, &mut written)?;
 
+    let complete_cmd = crate::complete::with_passed_programs(cmd);
     for shell in SHELLS {
         let rel = completion_path(shell, &name);
         let path = share.join(&rel);
         std::fs::create_dir_all(path.parent().expect("a completion has a directory"))?;
-        let mut out = std::fs::File::create(&path)?;
-        clap_complete::generate(shell, &mut cmd.clone(), &name, &mut out);
+        std::fs::write(&path, crate::complete::script(shell, &complete_cmd))?;
         written.push(rel);
     }
     Ok(written)

@@ -6,7 +6,9 @@
 //! This crate may depend on every tool (it is never a dependency itself; see
 //! phx-testkit/tests/crate_graph.rs).
 
+pub mod complete;
 pub mod docs;
+pub mod guest_ids;
 pub mod keys;
 pub mod manual;
 mod roff;

@@ -63,6 +63,17 @@ impl File {
     }
 }
 
+/// What `phx-schema` without FILE prints: each file's short name and the
+/// configuration file it describes, then how to get a schema.
+pub fn listing() -> String {
+    let mut s = String::from("The configuration files phx-schema describes (FILE: either name):\n");
+    for f in File::ALL {
+        s.push_str(&format!("  {:<12}{}\n", f.short(), f.config_name()));
+    }
+    s.push_str("phx-schema FILE prints its JSON Schema; phx-schema --out DIR writes all three.\n");
+    s
+}
+
 /// The schema of `file`.
 pub fn schema(file: File) -> Value {
     build(file, &mut Builder::default())

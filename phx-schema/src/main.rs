@@ -26,13 +26,18 @@ fn run(args: Args) -> Result<u8, Failure> {
             .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", dir.display())))?;
         return Ok(EXIT_OK);
     }
-    let name = args.file.unwrap_or_default();
-    let file = File::parse(&name)
-        .ok_or_else(|| Failure::Usage(format!("{name:?}: expected hypervisor, lxc or vm")))?;
-    match std::io::stdout()
-        .lock()
-        .write_all(phx_schema::text(file).as_bytes())
-    {
+    // No file: what phoenix-cli schema / phx-schema can print, not clap's
+    // "<FILE> required" (a question answered, so exit 0).
+    let text = match args.file {
+        None => phx_schema::listing(),
+        Some(name) => {
+            let file = File::parse(&name).ok_or_else(|| {
+                Failure::Usage(format!("{name:?}: expected hypervisor, lxc or vm"))
+            })?;
+            phx_schema::text(file)
+        }
+    };
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
         _ => Ok(EXIT_OK),
     }

@@ -78,6 +78,38 @@ fn an_unknown_file_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("expected hypervisor, lxc or vm"), "{err}");
-    let out = Command::new(BIN).output().unwrap();
-    assert_eq!(out.status.code(), Some(2), "no file and no --out");
+}
+
+/// No FILE (and no --out): the three files are listed, exit 0, for
+/// phx-schema and `phoenix-cli schema` alike.
+#[test]
+fn no_file_lists_the_three() {
+    let bins = Path::new(BIN).parent().unwrap();
+    let direct = Command::new(BIN).output().unwrap();
+    let via_cli = Command::new("bash")
+        .arg(repo("scripts/phoenix-cli"))
+        .arg("schema")
+        .env("PHX_BIN_DIR", bins)
+        .output()
+        .unwrap();
+    for out in [direct, via_cli] {
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).unwrap();
+        for f in File::ALL {
+            assert!(
+                text.lines()
+                    .any(|l| l.split_whitespace().collect::<Vec<_>>()
+                        == [f.short(), f.config_name()]),
+                "no line `{} {}` in:\n{text}",
+                f.short(),
+                f.config_name()
+            );
+        }
+        assert!(text.contains("--out DIR"), "{text}");
+    }
 }
