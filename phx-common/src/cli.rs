@@ -139,6 +139,33 @@ impl GuestFlags {
     }
 }
 
+/// `--guest ID` and `--action`: which guests a guest tool acts on, and how
+/// (guests::Selection). Without `--guest`: every guest, converged.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct GuestFilter {
+    /// Act on this guest (CTID or VMID; repeatable) and leave every other
+    /// alone, except what it needs first (its clone source and
+    /// dependencies, transitively, containers and VMs alike): those are only
+    /// made when missing and started when not running, never converged.
+    #[arg(long = "guest", value_name = "ID")]
+    pub guests: Vec<u32>,
+    /// What to do to the --guest guests: converge (make them exist and match
+    /// their entries, the default), start, stop (shut down, forced after
+    /// 60 s), restart (reboot when running, else start), delete (stop, then
+    /// destroy with its disks; refused while another configured guest
+    /// depends on it or clones from it).
+    #[arg(long, value_enum, value_name = "ACTION", default_value = "converge")]
+    pub action: guests::Action,
+}
+
+impl GuestFilter {
+    /// The selection it makes over `inv`; exit 2 for an ID in neither file
+    /// or a delete of a guest others need.
+    pub fn selection(&self, inv: &Inventory) -> Result<guests::Selection, Failure> {
+        guests::Selection::of(inv, &self.guests, self.action).map_err(Failure::Usage)
+    }
+}
+
 /// Prints warnings the way every tool does: `TOOL: warning: …` on stderr.
 pub fn warn(tool: &str, warnings: &[String]) {
     for w in warnings {

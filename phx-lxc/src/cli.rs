@@ -2,7 +2,7 @@
 //! its man page and completions from the very definition the binary parses.
 
 use clap::{CommandFactory, Parser, Subcommand};
-use phx_common::cli::{GuestFlags, InputArgs, RenderArgs};
+use phx_common::cli::{GuestFilter, GuestFlags, InputArgs, RenderArgs};
 
 /// Plan the LXC containers of phoenix_lxc_configs.json through `pct`.
 ///
@@ -91,6 +91,8 @@ pub struct Args {
     pub input: InputArgs,
     #[command(flatten)]
     pub flags: GuestFlags,
+    #[command(flatten)]
+    pub filter: GuestFilter,
 }
 
 #[derive(Subcommand)]
@@ -101,6 +103,8 @@ pub enum Cmd {
         input: InputArgs,
         #[command(flatten)]
         flags: GuestFlags,
+        #[command(flatten)]
+        filter: GuestFilter,
     },
     /// Print the conf pct would write for each container created from its entry
     /// (or write them under --out DIR as DIR/etc/pve/lxc/<ctid>.conf).

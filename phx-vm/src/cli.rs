@@ -2,7 +2,7 @@
 //! its man page and completions from the very definition the binary parses.
 
 use clap::{CommandFactory, Parser};
-use phx_common::cli::{GuestFlags, InputArgs};
+use phx_common::cli::{GuestFilter, GuestFlags, InputArgs};
 
 /// Plan the VMs of phoenix_vm_configs.json through `qm`.
 ///
@@ -62,6 +62,8 @@ pub struct Args {
     pub input: InputArgs,
     #[command(flatten)]
     pub flags: GuestFlags,
+    #[command(flatten)]
+    pub filter: GuestFilter,
 }
 
 /// The command line phx-vm parses, for man pages and completions.

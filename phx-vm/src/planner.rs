@@ -391,6 +391,22 @@ impl<S: StepSink> GuestPlanner for Planner<'_, S> {
         self.vms[&vmid].name.clone()
     }
 
+    fn boot_order(&self, vmid: u32) -> u64 {
+        self.vms[&vmid].boot_order
+    }
+
+    fn exists(&self, vmid: u32) -> bool {
+        self.seen.confs.contains_key(&vmid)
+    }
+
+    fn running(&self, vmid: u32) -> bool {
+        self.seen.running.contains(&vmid)
+    }
+
+    fn steps(&mut self) -> &mut GuestSteps<S> {
+        &mut self.steps
+    }
+
     fn finish(self) -> (S, Vec<String>) {
         (self.steps.plan, self.steps.notes)
     }

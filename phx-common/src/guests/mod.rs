@@ -11,9 +11,11 @@ use phx_plan::{Plan, StepSink};
 use std::collections::BTreeMap;
 
 mod observed;
+mod select;
 mod steps;
 
 pub use observed::{observe, Observed};
+pub use select::{Action, Role, Selection};
 pub use steps::{push_options, GuestSteps, Kind, CT, VM};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -107,10 +109,20 @@ pub trait GuestPlanner {
     /// Steps that make guest `id` exist and match its entry (`i` of
     /// `total`, for messages); short names of what was planned.
     fn converge(&mut self, id: u32, i: usize, total: usize) -> Vec<String>;
+    /// A guest of the order that is not converged (a prerequisite that
+    /// exists, a guest stopped or deleted): the planner takes it as it is,
+    /// planning nothing (phx-lxc notes what its clones would inherit).
+    fn pass(&mut self, _id: u32) {}
     /// Its start, when it is to run and does not; `rank` is its place in
     /// the order over every guest of both kinds.
     fn start(&mut self, id: u32, rank: usize, i: usize, total: usize) -> Option<String>;
     fn name(&self, id: u32) -> String;
+    fn boot_order(&self, id: u32) -> u64;
+    /// Whether guest `id` exists now, and runs now (as observed).
+    fn exists(&self, id: u32) -> bool;
+    fn running(&self, id: u32) -> bool;
+    /// The steps both tools make alike (stop, reboot, destroy).
+    fn steps(&mut self) -> &mut GuestSteps<Self::Sink>;
     fn finish(self) -> (Self::Sink, Vec<String>);
 }
 
@@ -126,10 +138,19 @@ pub struct GuestOrder {
 impl GuestOrder {
     /// The guests `mine` picks out of the order over every guest.
     pub fn of(inv: &Inventory, mine: impl Fn(u32) -> bool) -> Self {
+        Self::selected(inv, mine, &Selection::all())
+    }
+
+    /// The guests `mine` picks out of the order over every guest that
+    /// `sel` (`--guest`) has a part for.
+    pub fn selected(inv: &Inventory, mine: impl Fn(u32) -> bool, sel: &Selection) -> Self {
         let global = crate::order::order(inv)
             .expect("phx-common's load refuses dependency/clone cycles (exit 2)");
         let rank = global.iter().enumerate().map(|(i, &id)| (id, i)).collect();
-        let ids = global.into_iter().filter(|&id| mine(id)).collect();
+        let ids = global
+            .into_iter()
+            .filter(|&id| mine(id) && sel.role(id).is_some())
+            .collect();
         GuestOrder { ids, rank }
     }
 }
@@ -140,24 +161,94 @@ impl GuestOrder {
 pub fn plan_in_order<P: GuestPlanner>(
     inv: &Inventory,
     mine: impl Fn(u32) -> bool,
+    sel: &Selection,
     p: P,
 ) -> Planned<P::Sink> {
-    plan_in(GuestOrder::of(inv, mine), p)
+    plan_in(GuestOrder::selected(inv, mine, sel), sel, p)
 }
 
-/// [`plan_in_order`] over an order already made.
-pub fn plan_in<P: GuestPlanner>(order: GuestOrder, mut p: P) -> Planned<P::Sink> {
+/// `Err` when `sel` starts or restarts a guest of this tool (`mine`) that
+/// does not exist: only a converge makes it. Checked before any step is
+/// written.
+pub fn refuse_missing(
+    sel: &Selection,
+    kind: Kind,
+    mine: impl Fn(u32) -> bool,
+    exists: impl Fn(u32) -> bool,
+    named: &[u32],
+) -> Result<(), String> {
+    if !matches!(sel.action(), Action::Start | Action::Restart) {
+        return Ok(());
+    }
+    let missing: Vec<String> = named
+        .iter()
+        .filter(|&&id| mine(id) && !exists(id))
+        .map(u32::to_string)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "--action {}: {} {} does not exist; `--guest {} --action converge` (phoenix-cli converge) creates it",
+        sel.action().name(),
+        kind.noun,
+        missing.join(", "),
+        missing[0],
+    ))
+}
+
+/// [`plan_in_order`] over an order already made. What each guest gets
+/// follows its part in `sel` (every guest converged without `--guest`):
+/// a named guest the action; a prerequisite only what makes it usable —
+/// made when missing (a converge of a missing guest is its creation),
+/// started as its entry says — and never a converge of its drift.
+pub fn plan_in<P: GuestPlanner>(order: GuestOrder, sel: &Selection, mut p: P) -> Planned<P::Sink> {
     let GuestOrder { ids: order, rank } = order;
     let total = order.len();
+    let action = sel.action();
     let mut summaries: BTreeMap<u32, Vec<String>> = BTreeMap::new();
     for (i, &id) in order.iter().enumerate() {
-        let actions = p.converge(id, i + 1, total);
+        let named = sel.role(id) == Some(Role::Named);
+        let converge = match action {
+            Action::Converge => named || !p.exists(id),
+            _ => false,
+        };
+        let actions = if converge {
+            p.converge(id, i + 1, total)
+        } else {
+            p.pass(id);
+            Vec::new()
+        };
         if !actions.is_empty() {
             summaries.insert(id, actions);
         }
     }
+    if named_action(action) {
+        // Dependents go down before what they depend on: the order reversed.
+        for (i, &id) in order.iter().enumerate().rev() {
+            if sel.role(id) == Some(Role::Named) {
+                if let Some(a) = act(&mut p, action, id, i + 1, total) {
+                    summaries.entry(id).or_default().push(a);
+                }
+            }
+        }
+    }
     for (i, &id) in order.iter().enumerate() {
-        if let Some(a) = p.start(id, rank[&id], i + 1, total) {
+        let started = match (sel.role(id), action) {
+            (Some(Role::Prerequisite), _) | (Some(Role::Named), Action::Converge) => {
+                p.start(id, rank[&id], i + 1, total)
+            }
+            // A named guest is started whatever its start_at_boot says.
+            (Some(Role::Named), Action::Start | Action::Restart)
+                if p.exists(id) && !p.running(id) =>
+            {
+                let tag = tag(&mut p, id, i + 1, total);
+                let boot = p.boot_order(id);
+                Some(p.steps().start(id, rank[&id], &tag, boot))
+            }
+            _ => None,
+        };
+        if let Some(a) = started {
             summaries.entry(id).or_default().push(a);
         }
     }
@@ -177,6 +268,49 @@ pub fn plan_in<P: GuestPlanner>(order: GuestOrder, mut p: P) -> Planned<P::Sink>
         notes,
         warnings: Vec::new(),
         guests,
+    }
+}
+
+/// Whether the action is done to the named guests as it is (stop,
+/// restart, delete), not by converging them.
+fn named_action(a: Action) -> bool {
+    matches!(a, Action::Stop | Action::Restart | Action::Delete)
+}
+
+/// `[2/5] CT 103 Step-CA`, for step descriptions.
+fn tag<P: GuestPlanner>(p: &mut P, id: u32, i: usize, total: usize) -> String {
+    let noun = p.steps().kind.noun;
+    crate::text::guest_tag(i, total, noun, id, &p.name(id))
+}
+
+/// Stop, reboot or destroy of a named guest, as it is now: a stopped
+/// guest is not shut down, a missing one not destroyed (a second run plans
+/// nothing).
+fn act<P: GuestPlanner>(
+    p: &mut P,
+    action: Action,
+    id: u32,
+    i: usize,
+    total: usize,
+) -> Option<String> {
+    if !p.exists(id) {
+        return None;
+    }
+    let running = p.running(id);
+    let tag = tag(p, id, i, total);
+    let s = p.steps();
+    match action {
+        Action::Stop if running => Some(s.shutdown(id, &tag)),
+        Action::Restart if running => Some(s.reboot_now(id, &tag)),
+        Action::Delete => {
+            let mut done = Vec::new();
+            if running {
+                done.push(s.shutdown(id, &tag));
+            }
+            done.push(s.destroy(id, &tag));
+            Some(done.join("; "))
+        }
+        _ => None,
     }
 }
 
