@@ -27,8 +27,15 @@ pub struct InputArgs {
     pub config_dir: Option<PathBuf>,
 
     /// Read the machine's current state (existing files, guest configs) under DIR
-    /// instead of `/`, to plan offline or against a staging tree.
-    #[arg(long, value_name = "DIR", default_value = "/")]
+    /// instead of `/`, to plan offline or against a staging tree: the same
+    /// DIR as phx-apply's and phoenix-cli's --root (--state-root is the
+    /// older name, kept).
+    #[arg(
+        long = "root",
+        visible_alias = "state-root",
+        value_name = "DIR",
+        default_value = "/"
+    )]
     pub state_root: PathBuf,
 
     /// Refuse keys Phoenix does not read (exit 2) instead of warning about
@@ -75,7 +82,7 @@ impl InputArgs {
         Ok(inv)
     }
 
-    /// A path on the managed machine, as seen under `--state-root`.
+    /// A path on the managed machine, as seen under `--root`.
     pub fn observed(&self, path: &str) -> PathBuf {
         phx_plan::fsutil::under_root(&self.state_root, path)
     }

@@ -7,7 +7,7 @@ use phx_common::cli::{GuestFilter, GuestFlags, InputArgs, RenderArgs};
 /// Plan the LXC containers of phoenix_lxc_configs.json through `pct`.
 ///
 /// Reads /etc/pve/lxc/<ctid>.conf of every container in the file (under
-/// --state-root) and runs `pct list` once, then prints a plan (JSON Lines for
+/// --root) and runs `pct list` once, then prints a plan (JSON Lines for
 /// phx-apply), in dependency order (dependencies and clone sources first, then
 /// boot_order, then CTID):
 ///   - a missing container is created (`pct create <ctid> <template volid> …`
@@ -56,7 +56,7 @@ use phx_common::cli::{GuestFilter, GuestFlags, InputArgs, RenderArgs};
 ///     image, never rebuilt;
 ///   - guests with start_at_boot that are not running are started, in boot order.
 ///
-/// With --state-root DIR other than /, the confs are read under DIR but the
+/// With --root DIR other than /, the confs are read under DIR but the
 /// running state still comes from `pct list` on PATH, run with PHX_ROOT=DIR
 /// (so a pct test double reads DIR). A preview on a live Proxmox host
 /// therefore plans starts and restarts against the host's real running
@@ -78,7 +78,7 @@ use phx_common::cli::{GuestFilter, GuestFlags, InputArgs, RenderArgs};
     args_conflicts_with_subcommands = true,
     after_help = "Examples:
   phx-lxc --config-dir /usr/local/phoenix_hypervisor/etc | phx-apply
-  phx-lxc --config-dir examples/etc --state-root /tmp/stage | phx-apply --root /tmp/stage --check --diff
+  phx-lxc --config-dir examples/etc --root /tmp/stage | phx-apply --root /tmp/stage --check --diff
   phx-lxc --start-all --restart --config-dir etc | phx-apply
   phx-lxc render --config-dir examples/etc --out /tmp/preview
 

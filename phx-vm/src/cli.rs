@@ -7,7 +7,7 @@ use phx_common::cli::{GuestFilter, GuestFlags, InputArgs};
 /// Plan the VMs of phoenix_vm_configs.json through `qm`.
 ///
 /// Reads /etc/pve/qemu-server/<vmid>.conf of every VM in the file (under
-/// --state-root; main section only) and runs `qm list` once, then prints a
+/// --root; main section only) and runs `qm list` once, then prints a
 /// plan (JSON Lines for phx-apply) in the order phx-lxc follows too
 /// (dependencies and clone sources first, then boot_order, then ID, over
 /// containers and VMs):
@@ -52,7 +52,7 @@ use phx_common::cli::{GuestFilter, GuestFlags, InputArgs};
     verbatim_doc_comment,
     after_help = "Examples:
   phx-vm --config-dir /usr/local/phoenix_hypervisor/etc | phx-apply
-  phx-vm --config-dir examples/etc --state-root /tmp/stage | phx-apply --root /tmp/stage --check
+  phx-vm --config-dir examples/etc --root /tmp/stage | phx-apply --root /tmp/stage --check
   phx-vm --restart --config-dir etc | phx-apply      # reboot VMs whose changes need it
 
 Exit status: 0 ok, 1 runtime error, 2 invalid configuration or usage (nothing printed on stdout)."

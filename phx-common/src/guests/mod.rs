@@ -9,6 +9,7 @@ use crate::config::{Inventory, Problems};
 use crate::fast_hash::FastMap;
 use phx_plan::{Plan, StepSink};
 use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
 mod observed;
 mod select;
@@ -64,6 +65,8 @@ pub struct GuestSummary {
     pub id: u32,
     pub name: String,
     pub actions: Vec<String>,
+    /// How long planning it took (its steps and its start).
+    pub elapsed: Duration,
 }
 
 #[derive(Debug)]
@@ -79,7 +82,8 @@ pub struct Planned<S: StepSink = Plan> {
 }
 
 impl<S: StepSink> Planned<S> {
-    /// A progress line per guest that gets steps: `[2/5] CT 103 Step-CA: clone from 900; start`.
+    /// A progress line per guest that gets steps, with the time planning it
+    /// took: `[2/5] CT 103 Step-CA: clone from 900; start (0.004s)`.
     pub fn progress(&self, kind: Kind) -> Vec<String> {
         let n = self.guests.len();
         self.guests
@@ -87,7 +91,29 @@ impl<S: StepSink> Planned<S> {
             .enumerate()
             .map(|(i, g)| {
                 let tag = crate::text::guest_tag(i + 1, n, kind.noun, g.id, &g.name);
-                [tag.as_str(), ": ", &g.actions.join("; ")].concat()
+                // Integers, not a float's format!: 10,000 guests are as
+                // many lines.
+                let ms = g.elapsed.as_millis();
+                let frac = (ms % 1000) as u32;
+                let pad = if frac < 10 {
+                    "00"
+                } else if frac < 100 {
+                    "0"
+                } else {
+                    ""
+                };
+                [
+                    tag.as_str(),
+                    ": ",
+                    &g.actions.join("; "),
+                    " (",
+                    &(ms / 1000).to_string(),
+                    ".",
+                    pad,
+                    &frac.to_string(),
+                    "s)",
+                ]
+                .concat()
             })
             .collect()
     }
@@ -207,7 +233,9 @@ pub fn plan_in<P: GuestPlanner>(order: GuestOrder, sel: &Selection, mut p: P) ->
     let total = order.len();
     let action = sel.action();
     let mut summaries: BTreeMap<u32, Vec<String>> = BTreeMap::new();
+    let mut took: FastMap<u32, Duration> = FastMap::default();
     for (i, &id) in order.iter().enumerate() {
+        let t = Instant::now();
         let named = sel.role(id) == Some(Role::Named);
         let converge = match action {
             Action::Converge => named || !p.exists(id),
@@ -222,18 +250,22 @@ pub fn plan_in<P: GuestPlanner>(order: GuestOrder, sel: &Selection, mut p: P) ->
         if !actions.is_empty() {
             summaries.insert(id, actions);
         }
+        took.insert(id, t.elapsed());
     }
     if named_action(action) {
         // Dependents go down before what they depend on: the order reversed.
         for (i, &id) in order.iter().enumerate().rev() {
             if sel.role(id) == Some(Role::Named) {
+                let t = Instant::now();
                 if let Some(a) = act(&mut p, action, id, i + 1, total) {
                     summaries.entry(id).or_default().push(a);
                 }
+                *took.entry(id).or_default() += t.elapsed();
             }
         }
     }
     for (i, &id) in order.iter().enumerate() {
+        let t = Instant::now();
         let started = match (sel.role(id), action) {
             (Some(Role::Prerequisite), _) | (Some(Role::Named), Action::Converge) => {
                 p.start(id, rank[&id], i + 1, total)
@@ -251,6 +283,7 @@ pub fn plan_in<P: GuestPlanner>(order: GuestOrder, sel: &Selection, mut p: P) ->
         if let Some(a) = started {
             summaries.entry(id).or_default().push(a);
         }
+        *took.entry(id).or_default() += t.elapsed();
     }
     let guests = order
         .iter()
@@ -259,6 +292,7 @@ pub fn plan_in<P: GuestPlanner>(order: GuestOrder, sel: &Selection, mut p: P) ->
                 id,
                 name: p.name(id),
                 actions,
+                elapsed: took.get(&id).copied().unwrap_or_default(),
             })
         })
         .collect();
@@ -326,5 +360,78 @@ mod tests {
         assert!(StartMode::AtBoot.wants(true) && !StartMode::AtBoot.wants(false));
         assert!(StartMode::All.wants(false));
         assert!(!StartMode::None.wants(true));
+    }
+
+    /// A planner whose guest 2 takes 30 ms to plan and guest 1 none.
+    struct Slow(GuestSteps<Plan>);
+
+    impl GuestPlanner for Slow {
+        type Sink = Plan;
+        fn converge(&mut self, id: u32, _: usize, _: usize) -> Vec<String> {
+            if id == 2 {
+                std::thread::sleep(Duration::from_millis(30));
+            }
+            vec!["set".into()]
+        }
+        fn start(&mut self, _: u32, _: usize, _: usize, _: usize) -> Option<String> {
+            None
+        }
+        fn name(&self, id: u32) -> String {
+            format!("g{id}")
+        }
+        fn boot_order(&self, _: u32) -> u64 {
+            0
+        }
+        fn exists(&self, _: u32) -> bool {
+            true
+        }
+        fn running(&self, _: u32) -> bool {
+            true
+        }
+        fn steps(&mut self) -> &mut GuestSteps<Plan> {
+            &mut self.0
+        }
+        fn finish(self) -> (Plan, Vec<String>) {
+            (self.0.plan, self.0.notes)
+        }
+    }
+
+    #[test]
+    fn each_progress_line_carries_its_own_guests_time() {
+        let order = GuestOrder {
+            ids: vec![1, 2],
+            rank: [(1, 0), (2, 1)].into_iter().collect(),
+        };
+        let steps = GuestSteps::new(CT, Plan::new("t"), Options::default(), Vec::new());
+        let planned = plan_in(order, &Selection::all(), Slow(steps));
+        let [fast, slow] = &planned.guests[..] else {
+            panic!("{:?}", planned.guests)
+        };
+        assert!(fast.elapsed < Duration::from_millis(30), "{fast:?}");
+        assert!(slow.elapsed >= Duration::from_millis(30), "{slow:?}");
+        let lines = planned.progress(CT);
+        assert!(lines[0].starts_with("[1/2] CT 1 g1: set (0.0"), "{lines:?}");
+        assert!(lines[1].starts_with("[2/2] CT 2 g2: set (0.0"), "{lines:?}");
+        assert!(lines[1].ends_with("s)"), "{lines:?}");
+    }
+
+    #[test]
+    fn progress_times_are_seconds_with_three_decimals() {
+        let g = |ms| GuestSummary {
+            id: 7,
+            name: "x".into(),
+            actions: vec!["start".into()],
+            elapsed: Duration::from_millis(ms),
+        };
+        let planned = Planned {
+            plan: Plan::new("t"),
+            notes: Vec::new(),
+            warnings: Vec::new(),
+            guests: vec![g(5), g(42), g(1234)],
+        };
+        let lines = planned.progress(VM);
+        assert_eq!(lines[0], "[1/3] VM 7 x: start (0.005s)");
+        assert_eq!(lines[1], "[2/3] VM 7 x: start (0.042s)");
+        assert_eq!(lines[2], "[3/3] VM 7 x: start (1.234s)");
     }
 }

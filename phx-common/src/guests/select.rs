@@ -8,6 +8,7 @@ use crate::config::suggest::nearest;
 use crate::config::validate::prerequisites;
 use crate::config::Inventory;
 use crate::fast_hash::FastMap;
+use phx_plan::{Plan, Step};
 use std::collections::BTreeSet;
 
 /// What a run does to a named guest (`--action`).
@@ -118,6 +119,42 @@ impl Selection {
     /// Whether the run is limited to some guests (`--guest` given).
     pub fn is_limited(&self) -> bool {
         self.roles.is_some()
+    }
+
+    /// Whether the in-guest tools (phx-features, phx-ca) plan guest `id`'s
+    /// steps: only a named guest's, and only for a converge (the software
+    /// inside a guest is part of converging it; a start, stop or delete
+    /// installs nothing).
+    pub fn keeps_in_guest(&self, id: u32) -> bool {
+        self.action == Action::Converge && self.role(id) == Some(Role::Named)
+    }
+
+    /// An in-guest tool's plan cut to [`Selection::keeps_in_guest`]: the
+    /// kept guests' steps and the handlers they notify. Host steps go
+    /// (their guest's part is done by a whole run). Nothing changes without
+    /// `--guest`.
+    pub fn keep_in_guest_steps(&self, plan: &mut Plan) {
+        if !self.is_limited() {
+            return;
+        }
+        let kept = |s: &Step| {
+            s.action
+                .guest()
+                .is_some_and(|g| self.keeps_in_guest(g.id()))
+        };
+        let notified: BTreeSet<&str> = plan
+            .steps
+            .iter()
+            .filter(|s| kept(s))
+            .flat_map(|s| s.action.notify().iter().map(String::as_str))
+            .collect();
+        let keep: Vec<bool> = plan
+            .steps
+            .iter()
+            .map(|s| kept(s) || (s.action.handler().is_some() && notified.contains(s.id.as_str())))
+            .collect();
+        let mut k = keep.into_iter();
+        plan.steps.retain(|_| k.next().unwrap_or(false));
     }
 }
 
