@@ -80,6 +80,8 @@ use phx_common::cli::{GuestFilter, GuestFlags, InputArgs, RenderArgs};
   phx-lxc --config-dir /usr/local/phoenix_hypervisor/etc | phx-apply
   phx-lxc --config-dir examples/etc --root /tmp/stage | phx-apply --root /tmp/stage --check --diff
   phx-lxc --start-all --restart --config-dir etc | phx-apply
+  phx-lxc --guest 110 --config-dir etc | phx-apply              # CT 110, its source and dependencies made if missing
+  phx-lxc --guest 110 --action stop --config-dir etc | phx-apply
   phx-lxc render --config-dir examples/etc --out /tmp/preview
 
 Exit status: 0 ok, 1 runtime error, 2 invalid configuration or usage (nothing printed on stdout)."

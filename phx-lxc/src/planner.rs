@@ -490,6 +490,18 @@ impl<S: StepSink> GuestPlanner for Planner<'_, S> {
         self.seen.running.contains(&ctid)
     }
 
+    /// A golden template is made once it has its snapshot: without it
+    /// nothing can be cloned from it (its converge bakes it).
+    fn made(&self, ctid: u32) -> bool {
+        let Some(conf) = self.seen.confs.get(&ctid) else {
+            return false;
+        };
+        match &self.inv.lxcs[&ctid].template_snapshot_name {
+            Some(snap) => conf.snapshots.contains(snap),
+            None => true,
+        }
+    }
+
     fn steps(&mut self) -> &mut GuestSteps<S> {
         &mut self.steps
     }

@@ -54,6 +54,7 @@ use phx_common::cli::{GuestFilter, GuestFlags, InputArgs};
   phx-vm --config-dir /usr/local/phoenix_hypervisor/etc | phx-apply
   phx-vm --config-dir examples/etc --root /tmp/stage | phx-apply --root /tmp/stage --check
   phx-vm --restart --config-dir etc | phx-apply      # reboot VMs whose changes need it
+  phx-vm --guest 1001 --config-dir etc | phx-apply   # VM 1001, its template made if missing
 
 Exit status: 0 ok, 1 runtime error, 2 invalid configuration or usage (nothing printed on stdout)."
 )]

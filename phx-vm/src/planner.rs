@@ -403,6 +403,12 @@ impl<S: StepSink> GuestPlanner for Planner<'_, S> {
         self.seen.running.contains(&vmid)
     }
 
+    /// qm refuses to start a template (qemu-server
+    /// src/PVE/QemuServer.pm:5512, "you can't start a vm if it's a template").
+    fn startable(&self, vmid: u32) -> bool {
+        !self.vms[&vmid].is_template
+    }
+
     fn steps(&mut self) -> &mut GuestSteps<S> {
         &mut self.steps
     }

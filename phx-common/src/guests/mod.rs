@@ -147,6 +147,17 @@ pub trait GuestPlanner {
     /// Whether guest `id` exists now, and runs now (as observed).
     fn exists(&self, id: u32) -> bool;
     fn running(&self, id: u32) -> bool;
+    /// Whether guest `id` is made, as what needs it needs it (phx-lxc: a
+    /// golden template with its snapshot); a prerequisite that is not is
+    /// converged. Default: it exists.
+    fn made(&self, id: u32) -> bool {
+        self.exists(id)
+    }
+    /// Whether guest `id` can be started at all (phx-vm: not a template,
+    /// which qm refuses to start). Default: yes.
+    fn startable(&self, _id: u32) -> bool {
+        true
+    }
     /// The steps both tools make alike (stop, reboot, destroy).
     fn steps(&mut self) -> &mut GuestSteps<Self::Sink>;
     fn finish(self) -> (Self::Sink, Vec<String>);
@@ -238,7 +249,7 @@ pub fn plan_in<P: GuestPlanner>(order: GuestOrder, sel: &Selection, mut p: P) ->
         let t = Instant::now();
         let named = sel.role(id) == Some(Role::Named);
         let converge = match action {
-            Action::Converge => named || !p.exists(id),
+            Action::Converge => named || !p.made(id),
             _ => false,
         };
         let actions = if converge {
@@ -272,11 +283,19 @@ pub fn plan_in<P: GuestPlanner>(order: GuestOrder, sel: &Selection, mut p: P) ->
             }
             // A named guest is started whatever its start_at_boot says.
             (Some(Role::Named), Action::Start | Action::Restart)
-                if p.exists(id) && !p.running(id) =>
+                if p.exists(id) && !p.running(id) && p.startable(id) =>
             {
                 let tag = tag(&mut p, id, i + 1, total);
                 let boot = p.boot_order(id);
                 Some(p.steps().start(id, rank[&id], &tag, boot))
+            }
+            (Some(Role::Named), Action::Start | Action::Restart) if !p.startable(id) => {
+                let noun = p.steps().kind.noun;
+                p.steps().notes.push(format!(
+                    "{noun} {id} is a template, which is never started: nothing to {}",
+                    action.name()
+                ));
+                None
             }
             _ => None,
         };

@@ -255,3 +255,46 @@ fn under_a_state_root_the_running_state_is_said_to_come_from_pct_on_path() {
         "{help}"
     );
 }
+
+#[test]
+fn root_and_its_old_name_state_root_give_the_same_plan() {
+    // The example's recorded state: some containers exist, so the plan
+    // depends on what is read under the DIR.
+    let root = tempfile::tempdir().unwrap();
+    std::process::Command::new("cp")
+        .arg("-rT")
+        .arg(workspace().join("examples/state"))
+        .arg(root.path())
+        .status()
+        .unwrap();
+    make_bind_sources(&load_dir(&example_dir()), root.path());
+    let run = |flag: &str| {
+        let out = Command::cargo_bin("phx-lxc")
+            .unwrap()
+            .env("PATH", pct_path())
+            .arg("--config-dir")
+            .arg(example_dir())
+            .arg(flag)
+            .arg(root.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{flag}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let new = run("--root");
+    assert!(!new.is_empty());
+    assert_eq!(new, run("--state-root"));
+    // And the DIR is read: an empty one plans otherwise.
+    let empty = tempfile::tempdir().unwrap();
+    make_bind_sources(&load_dir(&example_dir()), empty.path());
+    let out = Command::cargo_bin("phx-lxc")
+        .unwrap()
+        .env("PATH", pct_path())
+        .arg("--config-dir")
+        .arg(example_dir())
+        .arg("--root")
+        .arg(empty.path())
+        .output()
+        .unwrap();
+    assert_ne!(String::from_utf8(out.stdout).unwrap(), new);
+}

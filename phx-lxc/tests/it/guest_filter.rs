@@ -303,3 +303,42 @@ fn an_unknown_id_or_a_start_of_a_missing_container_exits_2_planning_nothing() {
     assert!(plan.contains("\"lxc:103:clone\""), "{plan}");
     assert!(!plan.contains("lxc:110:"), "{plan}");
 }
+
+#[test]
+fn a_golden_source_without_its_snapshot_is_made_before_the_clone() {
+    let cfg = copy_config(&example_dir());
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    let inv = converge(cfg.path(), root);
+    let pct = |args: &[&str]| {
+        let out = std::process::Command::new(double("pct"))
+            .args(args)
+            .env("PHX_ROOT", root)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    pct(&["stop", "103"]);
+    pct(&["destroy", "103"]);
+    // 900 exists, but its snapshot is gone: nothing can be cloned from it.
+    let conf = root.join("etc/pve/lxc/900.conf");
+    let text = std::fs::read_to_string(&conf).unwrap();
+    let main: String = text
+        .split("\n[")
+        .next()
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with("parent:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&conf, main).unwrap();
+    let p = plan_for(&inv, root, &[103], Action::Converge);
+    let c = calls(&p);
+    let at = |prefix: &str| {
+        c.iter()
+            .position(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("{prefix}: {c:?}"))
+    };
+    assert!(at("pct snapshot 900 golden") < at("pct clone 900 103 "), "{c:?}");
+    assert!(!c.iter().any(|l| l.starts_with("pct create 900 ")), "{c:?}");
+}

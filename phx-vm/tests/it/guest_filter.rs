@@ -117,6 +117,14 @@ fn stop_and_delete_of_a_vm_act_once() {
     let inv = load_dir(cfg.path());
     run(&plan(&inv, root, Options::default()).plan.steps, root);
     assert!(running_vms(root).contains(&1001));
+    // A template is never started (qm refuses it): a note, no step.
+    let t = plan_for(&inv, root, &[9000], Action::Start);
+    assert!(t.plan.steps.is_empty(), "{:?}", calls(&t));
+    assert!(
+        t.notes.iter().any(|n| n.contains("VM 9000 is a template")),
+        "{:?}",
+        t.notes
+    );
 
     let stop = plan_for(&inv, root, &[1001], Action::Stop);
     assert_eq!(
