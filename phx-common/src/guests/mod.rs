@@ -278,8 +278,17 @@ pub fn plan_in<P: GuestPlanner>(order: GuestOrder, sel: &Selection, mut p: P) ->
     for (i, &id) in order.iter().enumerate() {
         let t = Instant::now();
         let started = match (sel.role(id), action) {
-            (Some(Role::Prerequisite), _) | (Some(Role::Named), Action::Converge) => {
+            (Some(Role::Named), Action::Converge) => p.start(id, rank[&id], i + 1, total),
+            // Made in this plan (converge) or already there.
+            (Some(Role::Prerequisite), _) if action == Action::Converge || p.exists(id) => {
                 p.start(id, rank[&id], i + 1, total)
+            }
+            (Some(Role::Prerequisite), _) => {
+                let noun = p.steps().kind.noun;
+                p.steps().notes.push(format!(
+                    "{noun} {id}, which a --guest guest needs, does not exist: not started (--action converge makes it)"
+                ));
+                None
             }
             // A named guest is started whatever its start_at_boot says.
             (Some(Role::Named), Action::Start | Action::Restart)

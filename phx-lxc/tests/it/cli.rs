@@ -258,43 +258,39 @@ fn under_a_state_root_the_running_state_is_said_to_come_from_pct_on_path() {
 
 #[test]
 fn root_and_its_old_name_state_root_give_the_same_plan() {
-    // The example's recorded state: some containers exist, so the plan
-    // depends on what is read under the DIR.
+    // A converged root, then one changed memory value: the plan depends
+    // on what is read under the DIR.
+    let cfg = copy_config(&example_dir());
     let root = tempfile::tempdir().unwrap();
-    std::process::Command::new("cp")
-        .arg("-rT")
-        .arg(workspace().join("examples/state"))
-        .arg(root.path())
-        .status()
-        .unwrap();
-    make_bind_sources(&load_dir(&example_dir()), root.path());
-    let run = |flag: &str| {
+    converge(cfg.path(), root.path());
+    edit_lxc(cfg.path(), |v| {
+        v["lxc_configs"]["110"]["memory_mb"] = 4096.into()
+    });
+    let run = |flag: &str, dir: &Path| {
         let out = Command::cargo_bin("phx-lxc")
             .unwrap()
             .env("PATH", pct_path())
             .arg("--config-dir")
-            .arg(example_dir())
+            .arg(cfg.path())
             .arg(flag)
-            .arg(root.path())
+            .arg(dir)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{flag}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{flag}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     };
-    let new = run("--root");
-    assert!(!new.is_empty());
-    assert_eq!(new, run("--state-root"));
-    // And the DIR is read: an empty one plans otherwise.
+    let new = run("--root", root.path());
+    assert!(
+        new.contains("\"pct\",\"set\",\"110\",\"--memory\",\"4096\""),
+        "{new}"
+    );
+    assert_eq!(new, run("--state-root", root.path()));
+    // And the DIR is what is read: an empty one plans otherwise.
     let empty = tempfile::tempdir().unwrap();
-    make_bind_sources(&load_dir(&example_dir()), empty.path());
-    let out = Command::cargo_bin("phx-lxc")
-        .unwrap()
-        .env("PATH", pct_path())
-        .arg("--config-dir")
-        .arg(example_dir())
-        .arg("--root")
-        .arg(empty.path())
-        .output()
-        .unwrap();
-    assert_ne!(String::from_utf8(out.stdout).unwrap(), new);
+    make_bind_sources(&load_dir(cfg.path()), empty.path());
+    assert_ne!(run("--root", empty.path()), new);
 }

@@ -316,7 +316,11 @@ fn a_golden_source_without_its_snapshot_is_made_before_the_clone() {
             .env("PHX_ROOT", root)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     };
     pct(&["stop", "103"]);
     pct(&["destroy", "103"]);
@@ -339,6 +343,9 @@ fn a_golden_source_without_its_snapshot_is_made_before_the_clone() {
             .position(|l| l.starts_with(prefix))
             .unwrap_or_else(|| panic!("{prefix}: {c:?}"))
     };
-    assert!(at("pct snapshot 900 golden") < at("pct clone 900 103 "), "{c:?}");
+    assert!(
+        at("pct snapshot 900 golden") < at("pct clone 900 103 "),
+        "{c:?}"
+    );
     assert!(!c.iter().any(|l| l.starts_with("pct create 900 ")), "{c:?}");
 }
