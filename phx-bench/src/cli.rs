@@ -19,7 +19,7 @@ use std::path::PathBuf;
     after_help = "Examples:
   phx-synth --guests 10000 --out /tmp/synth               # about 21 MB of JSON
   phx-synth --guests 10000 --services 2000 --out /tmp/ca  # with Traefik services
-  phx-net --config-dir /tmp/synth --state-root examples/state
+  phx-net --config-dir /tmp/synth --root examples/state
 
 Exit status: 0 ok, 1 the files could not be written, 2 usage."
 )]

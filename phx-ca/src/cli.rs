@@ -2,7 +2,7 @@
 //! its man page and completions from the very definition the binary parses.
 
 use clap::{CommandFactory, Parser, Subcommand};
-use phx_common::cli::{InputArgs, RenderArgs};
+use phx_common::cli::{GuestFilter, InputArgs, RenderArgs};
 
 /// Plan the internal CA and the TLS that hangs off it.
 ///
@@ -38,6 +38,8 @@ pub struct Cli {
     pub cmd: Option<Cmd>,
     #[command(flatten)]
     pub input: InputArgs,
+    #[command(flatten)]
+    pub filter: GuestFilter,
 }
 
 #[derive(Subcommand)]
@@ -46,6 +48,8 @@ pub enum Cmd {
     Plan {
         #[command(flatten)]
         input: InputArgs,
+        #[command(flatten)]
+        filter: GuestFilter,
     },
     /// Print every generated file, or write them under --out as
     /// DIR/guests/<id>/<path in the guest> and DIR/host/<path>.

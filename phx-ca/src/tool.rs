@@ -4,7 +4,7 @@
 
 use crate::cli::{Cli, Cmd};
 use crate::TOOL;
-use phx_common::cli::{warn, Failure, InputArgs};
+use phx_common::cli::{warn, Failure, GuestFilter, InputArgs};
 use phx_common::tool::{Planned, Rendered, Route, Summary, Tool};
 use phx_common::Inventory;
 use phx_plan::exit::{EXIT_FAILED, EXIT_OK};
@@ -30,17 +30,20 @@ fn build(inv: &Inventory) -> Result<(crate::Output, Summary), Failure> {
 impl Tool for Ca {
     const NAME: &'static str = TOOL;
     type Cli = Cli;
-    type Options = ();
+    type Options = GuestFilter;
     type Observed = ();
     type Extra = Extra;
 
-    fn route(cli: Cli) -> Route<(), Extra> {
+    fn route(cli: Cli) -> Route<GuestFilter, Extra> {
         match cli.cmd {
             None => Route::Plan {
                 input: cli.input,
-                options: (),
+                options: cli.filter,
             },
-            Some(Cmd::Plan { input }) => Route::Plan { input, options: () },
+            Some(Cmd::Plan { input, filter }) => Route::Plan {
+                input,
+                options: filter,
+            },
             Some(Cmd::Render(r)) => Route::Render(r),
             Some(Cmd::Fingerprint { input }) => Route::Extra(Extra::Fingerprint(input)),
         }
@@ -53,10 +56,14 @@ impl Tool for Ca {
     fn plan(
         inv: &Inventory,
         _seen: &(),
-        _options: (),
+        filter: GuestFilter,
         sink: PlanWriter,
     ) -> Result<Planned, Failure> {
-        let (out, summary) = build(inv)?;
+        let sel = filter.selection(inv)?;
+        let (mut out, summary) = build(inv)?;
+        // --guest: the named guests' steps only (the host's trust and the
+        // exported root are a whole run's).
+        sel.keep_in_guest_steps(&mut out.plan);
         Ok(Planned::whole(out.plan, sink, summary))
     }
 

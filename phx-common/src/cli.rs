@@ -27,8 +27,15 @@ pub struct InputArgs {
     pub config_dir: Option<PathBuf>,
 
     /// Read the machine's current state (existing files, guest configs) under DIR
-    /// instead of `/`, to plan offline or against a staging tree.
-    #[arg(long, value_name = "DIR", default_value = "/")]
+    /// instead of `/`, to plan offline or against a staging tree: the same
+    /// DIR as phx-apply's and phoenix-cli's --root (--state-root is the
+    /// older name, kept).
+    #[arg(
+        long = "root",
+        visible_alias = "state-root",
+        value_name = "DIR",
+        default_value = "/"
+    )]
     pub state_root: PathBuf,
 
     /// Refuse keys Phoenix does not read (exit 2) instead of warning about
@@ -75,7 +82,7 @@ impl InputArgs {
         Ok(inv)
     }
 
-    /// A path on the managed machine, as seen under `--state-root`.
+    /// A path on the managed machine, as seen under `--root`.
     pub fn observed(&self, path: &str) -> PathBuf {
         phx_plan::fsutil::under_root(&self.state_root, path)
     }
@@ -142,6 +149,33 @@ impl GuestFlags {
             restart: self.restart,
             allow_rename: self.allow_rename,
         }
+    }
+}
+
+/// `--guest ID` and `--action`: which guests a guest tool acts on, and how
+/// (guests::Selection). Without `--guest`: every guest, converged.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct GuestFilter {
+    /// Act on this guest (CTID or VMID; repeatable) and leave every other
+    /// alone, except what it needs first (its clone source and
+    /// dependencies, transitively, containers and VMs alike): those are only
+    /// made when missing and started when not running, never converged.
+    #[arg(long = "guest", value_name = "ID")]
+    pub guests: Vec<u32>,
+    /// What to do to the --guest guests: converge (make them exist and match
+    /// their entries, the default), start, stop (shut down, forced after
+    /// 60 s), restart (reboot when running, else start), delete (stop, then
+    /// destroy with its disks; refused while another configured guest
+    /// depends on it or clones from it).
+    #[arg(long, value_enum, value_name = "ACTION", default_value = "converge")]
+    pub action: guests::Action,
+}
+
+impl GuestFilter {
+    /// The selection it makes over `inv`; exit 2 for an ID in neither file
+    /// or a delete of a guest others need.
+    pub fn selection(&self, inv: &Inventory) -> Result<guests::Selection, Failure> {
+        guests::Selection::of(inv, &self.guests, self.action).map_err(Failure::Usage)
     }
 }
 

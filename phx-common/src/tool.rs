@@ -35,7 +35,7 @@ pub trait Tool {
         input.load_without_rules(Self::NAME)
     }
 
-    /// Reads the machine (under `--state-root`).
+    /// Reads the machine (under `--root`).
     fn observe(inv: &Inventory, input: &InputArgs) -> Result<Self::Observed, Failure>;
 
     /// Plans into `sink`, which it hands back with what it has to say. A
@@ -172,11 +172,10 @@ fn say(tool: &str, s: &Summary, times: Option<&Times>, steps: usize) -> std::io:
         writeln!(err, "{tool}: note: {n}")?;
     }
     let secs = |t: Option<&Times>| t.map_or(0.0, |t| t.start.elapsed().as_secs_f64());
-    // The progress lines carry the time the block starts, taken once
-    // (formatting it per line was 10 M instructions at 10,000 guests).
-    let at = format!(" ({:.3}s)\n", secs(times));
+    // Each progress line carries the time its guest took to plan
+    // (guests::Planned::progress); the closing line the whole.
     for line in &s.progress {
-        for part in [tool, ": ", line, &at] {
+        for part in [tool, ": ", line, "\n"] {
             err.write_all(part.as_bytes())?;
         }
     }

@@ -2,7 +2,7 @@
 //! make its man page and completions from the very definition the binary parses.
 
 use clap::{CommandFactory, Parser, Subcommand};
-use phx_common::cli::{InputArgs, RenderArgs};
+use phx_common::cli::{GuestFilter, InputArgs, RenderArgs};
 
 /// Plan the software inside the running containers and VMs: their
 /// `features`, a container's `application_script`, a VM's NFS `volumes`.
@@ -80,7 +80,7 @@ use phx_common::cli::{InputArgs, RenderArgs};
 ///     (nvidia_runfile_url, same fallbacks) run with --silent
 ///     --no-kernel-module --no-x-check --no-nouveau-check
 ///     --no-nvidia-modprobe --no-dkms: pushed with `pct push` when the host
-///     keeps it (/var/cache/phoenix/nvidia/<file name>, under --state-root),
+///     keeps it (/var/cache/phoenix/nvidia/<file name>, under --root),
 ///     else fetched inside the guest; removed after. Then NVIDIA's CUDA apt
 ///     repository (nvidia_repo_url; key fetched into
 ///     /etc/apt/keyrings/cuda-archive-keyring.asc, the source signed-by it,
@@ -143,6 +143,8 @@ pub struct Cli {
     pub cmd: Option<Cmd>,
     #[command(flatten)]
     pub input: InputArgs,
+    #[command(flatten)]
+    pub filter: GuestFilter,
 }
 
 #[derive(Subcommand)]
@@ -151,6 +153,8 @@ pub enum Cmd {
     Plan {
         #[command(flatten)]
         input: InputArgs,
+        #[command(flatten)]
+        filter: GuestFilter,
     },
     /// Print every file the plan writes whole, or write them under --out as
     /// DIR/guests/<id>/<path in the guest>.

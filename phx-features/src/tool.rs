@@ -5,7 +5,7 @@
 
 use crate::cli::{Cli, Cmd};
 use crate::TOOL;
-use phx_common::cli::{Failure, InputArgs};
+use phx_common::cli::{Failure, GuestFilter, InputArgs};
 use phx_common::tool::{Planned, Rendered, Route, Summary, Tool};
 use phx_common::Inventory;
 use phx_plan::PlanWriter;
@@ -27,18 +27,21 @@ fn build(inv: &Inventory, state_root: &Path) -> Result<(crate::Output, Summary),
 impl Tool for Features {
     const NAME: &'static str = TOOL;
     type Cli = Cli;
-    type Options = ();
+    type Options = GuestFilter;
     /// The state root.
     type Observed = PathBuf;
     type Extra = Infallible;
 
-    fn route(cli: Cli) -> Route<(), Infallible> {
+    fn route(cli: Cli) -> Route<GuestFilter, Infallible> {
         match cli.cmd {
             None => Route::Plan {
                 input: cli.input,
-                options: (),
+                options: cli.filter,
             },
-            Some(Cmd::Plan { input }) => Route::Plan { input, options: () },
+            Some(Cmd::Plan { input, filter }) => Route::Plan {
+                input,
+                options: filter,
+            },
             Some(Cmd::Render(r)) => Route::Render(r),
         }
     }
@@ -50,10 +53,13 @@ impl Tool for Features {
     fn plan(
         inv: &Inventory,
         root: &PathBuf,
-        _options: (),
+        filter: GuestFilter,
         sink: PlanWriter,
     ) -> Result<Planned, Failure> {
-        let (out, summary) = build(inv, root)?;
+        let sel = filter.selection(inv)?;
+        let (mut out, summary) = build(inv, root)?;
+        // --guest: the named guests' steps only.
+        sel.keep_in_guest_steps(&mut out.plan);
         Ok(Planned::whole(out.plan, sink, summary))
     }
 

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 /// ([OPTIONS] enable/policies, [ALIASES], [IPSET name], [RULES] from
 /// global_firewall_rules in order, [group name] from `groups`), the node's
 /// /etc/pve/nodes/<node>/host.fw from its `host` object (<node>: `uname -n`
-/// without its domain, as pve-firewall reads it; under --state-root that
+/// without its domain, as pve-firewall reads it; under --root that
 /// root's /etc/hostname), and
 /// /etc/pve/firewall/<vmid>.fw for every guest with a `firewall` object. Every value is checked against what
 /// pve-firewall accepts; a bad one stops everything (exit 2, file and JSON path).
@@ -42,7 +42,7 @@ use std::path::PathBuf;
   phx-fw flows --config-dir examples/etc       # every flow the estate needs, and its verdict
   phx-fw simulate --config-dir examples/etc --from 10.0.0.50 --to host --proto tcp --dport 22
   phx-fw simulate --config-dir examples/etc --from outside --to ct103 --proto tcp --dport 9000
-  phx-fw parse --state-root /                  # existing files -> JSON firewall objects
+  phx-fw parse --root /                  # existing files -> JSON firewall objects
   phx-fw lint /etc/pve/firewall/cluster.fw
 
 Exit status: 0 ok, 1 runtime error (simulate --exit-status: the packet is dropped or
@@ -107,7 +107,7 @@ pub enum Cmd {
     Render(RenderArgs),
     /// Answer ACCEPT/DROP/REJECT for a packet, and the rule (file:line) or policy that decided.
     ///
-    /// Evaluates the proposed files (from the JSON), or with --existing / --state-root DIR
+    /// Evaluates the proposed files (from the JSON), or with --existing / --root DIR
     /// the files already under DIR (cluster.fw, the node's host.fw, <vmid>.fw, the
     /// guests' confs for their NICs, corosync.conf). Zones: host, outside, nfvm, vmbrN/PORT, vmN,
     /// ctN, vmNiM (NIC M), a guest ID, or an IPv4 address (the host's, a guest's, or
@@ -142,7 +142,7 @@ Exit status: 0 answered (with --exit-status: accepted), 1 dropped or rejected wi
     Flows(FlowsArgs),
     /// Read existing cluster.fw / host.fw / <vmid>.fw files and print them as the JSON `firewall` objects.
     ///
-    /// Without FILEs, reads every cluster.fw and <vmid>.fw under --state-root's
+    /// Without FILEs, reads every cluster.fw and <vmid>.fw under --root's
     /// /etc/pve/firewall and every /etc/pve/nodes/<node>/host.fw.
     /// Output: {"firewall": {…, "hosts": {"<node>": {…}}, "groups": {…}}, "guests": {"<vmid>": {…}}}.
     /// Any line pve-firewall would skip, drop or not compile (and any value
@@ -197,8 +197,8 @@ pub struct SimArgs {
     /// Exit 0 for ACCEPT and 1 for DROP/REJECT (with --batch: 1 if any is).
     #[arg(long)]
     pub exit_status: bool,
-    /// Evaluate the files already under --state-root instead of the proposed ones
-    /// (implied by a --state-root other than /).
+    /// Evaluate the files already under --root instead of the proposed ones
+    /// (implied by a --root other than /).
     #[arg(long)]
     pub existing: bool,
     /// Answer many queries, one per line `FROM TO PROTO [DPORT [SPORT]] [KEY=VALUE…]`
@@ -226,11 +226,17 @@ pub struct FlowsArgs {
 
 #[derive(ClapArgs)]
 pub struct ParseArgs {
-    /// Files named cluster.fw, host.fw or <vmid>.fw (default: all pve-firewall reads under --state-root).
+    /// Files named cluster.fw, host.fw or <vmid>.fw (default: all pve-firewall reads under --root).
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
-    /// Read the files pve-firewall reads under DIR instead of `/`.
-    #[arg(long, value_name = "DIR", default_value = "/")]
+    /// Read the files pve-firewall reads under DIR instead of `/`
+    /// (--state-root is the older name, kept).
+    #[arg(
+        long = "root",
+        visible_alias = "state-root",
+        value_name = "DIR",
+        default_value = "/"
+    )]
     pub state_root: PathBuf,
 }
 

@@ -43,7 +43,7 @@ use phx_common::cli::{InputArgs, RenderArgs};
 ///   "reboot required" at the end when the blacklist or the driver changed.
 ///     phx-gpu never reboots the node.
 ///
-/// Under --state-root DIR other than /, lspci and dpkg-query run with
+/// Under --root DIR other than /, lspci and dpkg-query run with
 /// PHX_ROOT=DIR and the kernel release is read under DIR; without lspci on
 /// PATH there, the plan is made as if the node had an NVIDIA GPU (a note).
 #[derive(Parser)]

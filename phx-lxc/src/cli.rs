@@ -2,12 +2,12 @@
 //! its man page and completions from the very definition the binary parses.
 
 use clap::{CommandFactory, Parser, Subcommand};
-use phx_common::cli::{GuestFlags, InputArgs, RenderArgs};
+use phx_common::cli::{GuestFilter, GuestFlags, InputArgs, RenderArgs};
 
 /// Plan the LXC containers of phoenix_lxc_configs.json through `pct`.
 ///
 /// Reads /etc/pve/lxc/<ctid>.conf of every container in the file (under
-/// --state-root) and runs `pct list` once, then prints a plan (JSON Lines for
+/// --root) and runs `pct list` once, then prints a plan (JSON Lines for
 /// phx-apply), in dependency order (dependencies and clone sources first, then
 /// boot_order, then CTID):
 ///   - a missing container is created (`pct create <ctid> <template volid> …`
@@ -56,7 +56,7 @@ use phx_common::cli::{GuestFlags, InputArgs, RenderArgs};
 ///     image, never rebuilt;
 ///   - guests with start_at_boot that are not running are started, in boot order.
 ///
-/// With --state-root DIR other than /, the confs are read under DIR but the
+/// With --root DIR other than /, the confs are read under DIR but the
 /// running state still comes from `pct list` on PATH, run with PHX_ROOT=DIR
 /// (so a pct test double reads DIR). A preview on a live Proxmox host
 /// therefore plans starts and restarts against the host's real running
@@ -78,8 +78,10 @@ use phx_common::cli::{GuestFlags, InputArgs, RenderArgs};
     args_conflicts_with_subcommands = true,
     after_help = "Examples:
   phx-lxc --config-dir /usr/local/phoenix_hypervisor/etc | phx-apply
-  phx-lxc --config-dir examples/etc --state-root /tmp/stage | phx-apply --root /tmp/stage --check --diff
+  phx-lxc --config-dir examples/etc --root /tmp/stage | phx-apply --root /tmp/stage --check --diff
   phx-lxc --start-all --restart --config-dir etc | phx-apply
+  phx-lxc --guest 110 --config-dir etc | phx-apply              # CT 110, its source and dependencies made if missing
+  phx-lxc --guest 110 --action stop --config-dir etc | phx-apply
   phx-lxc render --config-dir examples/etc --out /tmp/preview
 
 Exit status: 0 ok, 1 runtime error, 2 invalid configuration or usage (nothing printed on stdout)."
@@ -91,6 +93,8 @@ pub struct Args {
     pub input: InputArgs,
     #[command(flatten)]
     pub flags: GuestFlags,
+    #[command(flatten)]
+    pub filter: GuestFilter,
 }
 
 #[derive(Subcommand)]
@@ -101,6 +105,8 @@ pub enum Cmd {
         input: InputArgs,
         #[command(flatten)]
         flags: GuestFlags,
+        #[command(flatten)]
+        filter: GuestFilter,
     },
     /// Print the conf pct would write for each container created from its entry
     /// (or write them under --out DIR as DIR/etc/pve/lxc/<ctid>.conf).

@@ -26,7 +26,7 @@ pub mod tool;
 pub use check::check;
 use observe::Observed;
 use phx_common::config::{Inventory, Problems};
-use phx_common::guests::{self, plan_in, GuestOrder, Kind};
+use phx_common::guests::{self, plan_in, GuestOrder, Kind, Selection};
 pub use phx_common::guests::{GuestSummary, Options, Planned, StartMode};
 use phx_plan::{Plan, StepSink};
 
@@ -49,6 +49,19 @@ pub fn plan_into<S: StepSink>(
     opts: Options,
     plan: S,
 ) -> Result<Planned<S>, Problems> {
+    plan_selected(inv, seen, opts, &Selection::all(), plan)
+}
+
+/// [`plan_into`] for the guests `sel` picks (`--guest`, `--action`):
+/// the containers among them and among what they need, in the same order
+/// and through the same planner.
+pub fn plan_selected<S: StepSink>(
+    inv: &Inventory,
+    seen: &Observed,
+    opts: Options,
+    sel: &Selection,
+    plan: S,
+) -> Result<Planned<S>, Problems> {
     let mut problems = check(inv, seen);
     let golden = golden::Golden::of(inv, |p| seen.own.host_files.contains(p))
         .map_err(|p| problems.extend(p))
@@ -58,11 +71,12 @@ pub fn plan_into<S: StepSink>(
     let mut warnings = golden.warnings.clone();
     warnings.extend(gpu_warnings(inv, seen));
     let holds = held::holds(inv, seen, opts.allow_rename, &mut warnings);
-    let order = GuestOrder::of(inv, |id| inv.lxcs.contains_key(&id));
+    let order = GuestOrder::selected(inv, |id| inv.lxcs.contains_key(&id), sel);
     let ids = order.ids.clone();
     Ok(ahead::desired_ahead(inv, &ids, |desired| {
         let mut planned = plan_in(
             order,
+            sel,
             planner::Planner::new(inv, seen, opts, plan, desired, golden, holds),
         );
         planned.warnings = warnings;

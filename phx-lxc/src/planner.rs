@@ -467,8 +467,50 @@ impl<S: StepSink> GuestPlanner for Planner<'_, S> {
         Some(self.steps.start(ctid, rank, &tag, c.boot_order))
     }
 
+    /// A container that is not converged in this run: its desired state
+    /// is taken in turn, and a clone source's state as it is recorded for
+    /// the clones this plan makes of it.
+    fn pass(&mut self, ctid: u32) {
+        let d = self.desired.next(ctid);
+        if let Some(conf) = self.seen.confs.get(&ctid) {
+            if self.sources.contains(&ctid) {
+                // What it would be converged to: its notes are not this run's.
+                let (_, fin, _) = diff::existing(&d, conf, true, &mut Vec::new());
+                self.finals.insert(ctid, fin);
+            }
+        }
+    }
+
     fn name(&self, ctid: u32) -> String {
         self.inv.lxcs[&ctid].name.clone()
+    }
+
+    fn boot_order(&self, ctid: u32) -> u64 {
+        self.inv.lxcs[&ctid].boot_order
+    }
+
+    fn exists(&self, ctid: u32) -> bool {
+        self.seen.confs.contains_key(&ctid)
+    }
+
+    fn running(&self, ctid: u32) -> bool {
+        self.seen.running.contains(&ctid)
+    }
+
+    /// A golden template is made once it has its snapshot: without it
+    /// nothing can be cloned from it (its converge bakes it).
+    fn made(&self, ctid: u32) -> bool {
+        let Some(conf) = self.seen.confs.get(&ctid) else {
+            return false;
+        };
+        match &self.inv.lxcs[&ctid].template_snapshot_name {
+            Some(snap) => conf.snapshots.contains(snap),
+            None => true,
+        }
+    }
+
+    fn steps(&mut self) -> &mut GuestSteps<S> {
+        &mut self.steps
     }
 
     fn finish(self) -> (S, Vec<String>) {

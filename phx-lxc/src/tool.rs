@@ -3,7 +3,8 @@
 
 use crate::cli::{Args, Cmd};
 use crate::{observe, KIND, TOOL};
-use phx_common::cli::{Failure, GuestFlags, InputArgs};
+use phx_common::cli::{Failure, GuestFilter, GuestFlags, InputArgs};
+use phx_common::guests;
 use phx_common::tool::{GuestCounts, Planned, Rendered, Route, Summary, Tool};
 use phx_common::Inventory;
 use phx_plan::PlanWriter;
@@ -14,19 +15,23 @@ pub struct Lxc;
 impl Tool for Lxc {
     const NAME: &'static str = TOOL;
     type Cli = Args;
-    type Options = GuestFlags;
+    type Options = (GuestFlags, GuestFilter);
     type Observed = observe::Observed;
     type Extra = Infallible;
 
-    fn route(args: Args) -> Route<GuestFlags, Infallible> {
+    fn route(args: Args) -> Route<(GuestFlags, GuestFilter), Infallible> {
         match args.cmd {
             None => Route::Plan {
                 input: args.input,
-                options: args.flags,
+                options: (args.flags, args.filter),
             },
-            Some(Cmd::Plan { input, flags }) => Route::Plan {
+            Some(Cmd::Plan {
                 input,
-                options: flags,
+                flags,
+                filter,
+            }) => Route::Plan {
+                input,
+                options: (flags, filter),
             },
             Some(Cmd::Render(r)) => Route::Render(r),
         }
@@ -39,11 +44,20 @@ impl Tool for Lxc {
     fn plan(
         inv: &Inventory,
         seen: &observe::Observed,
-        flags: GuestFlags,
+        (flags, filter): (GuestFlags, GuestFilter),
         sink: PlanWriter,
     ) -> Result<Planned, Failure> {
-        let planned =
-            crate::plan_into(inv, seen, flags.options(), sink).map_err(Failure::Invalid)?;
+        let sel = filter.selection(inv)?;
+        guests::refuse_missing(
+            &sel,
+            KIND,
+            |id| inv.lxcs.contains_key(&id),
+            |id| seen.confs.contains_key(&id),
+            &filter.guests,
+        )
+        .map_err(Failure::Usage)?;
+        let planned = crate::plan_selected(inv, seen, flags.options(), &sel, sink)
+            .map_err(Failure::Invalid)?;
         let summary = Summary {
             progress: planned.progress(KIND),
             guests: Some(GuestCounts {

@@ -19,7 +19,7 @@ pub const RESOLV: &str = "/etc/resolv.conf";
 /// The resolver reads at most this many `nameserver` lines (glibc MAXNS).
 pub const MAX_NAMESERVERS: usize = 3;
 
-/// What the machine has now, read under `--state-root`.
+/// What the machine has now, read under `--root`.
 #[derive(Debug, Default, Clone)]
 pub struct Observed {
     pub interfaces: Option<String>,

@@ -51,7 +51,7 @@ use phx_common::cli::InputArgs;
 ///     it is renamed into place; Ubuntu cloud image names default to
 ///     https://cloud-images.ubuntu.com/<release>/current/ and its SHA256SUMS).
 ///
-/// With --state-root DIR other than /, storage.cfg and the ARC limit are read
+/// With --root DIR other than /, storage.cfg and the ARC limit are read
 /// under DIR, and zpool, zfs, wipefs and lsblk run with PHX_ROOT=DIR.
 #[derive(Parser)]
 #[command(

@@ -44,9 +44,9 @@ pub struct Args {
     pub dns_server: Option<SocketAddr>,
     /// The exported root certificate the chains must end in.
     /// Default: the host's copy, /usr/local/share/ca-certificates/phoenix-root-ca.crt
-    /// (under --state-root).
+    /// (under --root DIR).
     #[arg(long, value_name = "FILE")]
-    pub root: Option<PathBuf>,
+    pub root_cert: Option<PathBuf>,
     /// The CA's TLS port, overriding the configuration's step_ca.port
     /// (where phx-ca's `step ca init --address` puts it; 9000 by default).
     #[arg(long, value_name = "PORT")]

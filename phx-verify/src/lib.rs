@@ -34,7 +34,7 @@ pub struct Settings {
 }
 
 /// The host's trust-store copy of the root (phx-ca's `trust-host` step,
-/// phx-ca/src/stepca.rs TRUST_PATH): the default `--root`.
+/// phx-ca/src/stepca.rs TRUST_PATH): the default `--root-cert`.
 pub const HOST_ROOT: &str = "/usr/local/share/ca-certificates/phoenix-root-ca.crt";
 
 /// Every check, or the problems that keep the declared flows from

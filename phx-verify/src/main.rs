@@ -19,7 +19,7 @@ fn run(args: Args) -> Result<u8, Failure> {
             .dns_server
             .unwrap_or_else(|| SocketAddr::from((inv.host.network.address.addr(), 53))),
         root: args
-            .root
+            .root_cert
             .clone()
             .unwrap_or_else(|| args.input.observed(HOST_ROOT)),
         ca_port: args.ca_port.unwrap_or(inv.host.step_ca.port),

@@ -2,12 +2,12 @@
 //! its man page and completions from the very definition the binary parses.
 
 use clap::{CommandFactory, Parser};
-use phx_common::cli::{GuestFlags, InputArgs};
+use phx_common::cli::{GuestFilter, GuestFlags, InputArgs};
 
 /// Plan the VMs of phoenix_vm_configs.json through `qm`.
 ///
 /// Reads /etc/pve/qemu-server/<vmid>.conf of every VM in the file (under
-/// --state-root; main section only) and runs `qm list` once, then prints a
+/// --root; main section only) and runs `qm list` once, then prints a
 /// plan (JSON Lines for phx-apply) in the order phx-lxc follows too
 /// (dependencies and clone sources first, then boot_order, then ID, over
 /// containers and VMs):
@@ -52,8 +52,9 @@ use phx_common::cli::{GuestFlags, InputArgs};
     verbatim_doc_comment,
     after_help = "Examples:
   phx-vm --config-dir /usr/local/phoenix_hypervisor/etc | phx-apply
-  phx-vm --config-dir examples/etc --state-root /tmp/stage | phx-apply --root /tmp/stage --check
+  phx-vm --config-dir examples/etc --root /tmp/stage | phx-apply --root /tmp/stage --check
   phx-vm --restart --config-dir etc | phx-apply      # reboot VMs whose changes need it
+  phx-vm --guest 1001 --config-dir etc | phx-apply   # VM 1001, its template made if missing
 
 Exit status: 0 ok, 1 runtime error, 2 invalid configuration or usage (nothing printed on stdout)."
 )]
@@ -62,6 +63,8 @@ pub struct Args {
     pub input: InputArgs,
     #[command(flatten)]
     pub flags: GuestFlags,
+    #[command(flatten)]
+    pub filter: GuestFilter,
 }
 
 /// The command line phx-vm parses, for man pages and completions.

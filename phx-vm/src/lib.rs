@@ -18,7 +18,7 @@ pub mod tool;
 
 use observe::Observed;
 use phx_common::config::{Inventory, Problems};
-use phx_common::guests::{self, plan_in_order, Kind};
+use phx_common::guests::{self, plan_in_order, Kind, Selection};
 pub use phx_common::guests::{GuestSummary, Options, Planned, StartMode};
 use phx_plan::{Plan, StepSink};
 use std::collections::HashSet;
@@ -49,6 +49,20 @@ pub fn plan_into<S: StepSink>(
     opts: Options,
     plan: S,
 ) -> Result<Planned<S>, Problems> {
+    plan_selected(inv, seen, state_root, opts, &Selection::all(), plan)
+}
+
+/// [`plan_into`] for the guests `sel` picks (`--guest`, `--action`): the
+/// VMs among them and among what they need, in the same order and through
+/// the same planner.
+pub fn plan_selected<S: StepSink>(
+    inv: &Inventory,
+    seen: &Observed,
+    state_root: &Path,
+    opts: Options,
+    sel: &Selection,
+    plan: S,
+) -> Result<Planned<S>, Problems> {
     let secret_file = check::secret_file(inv, state_root);
     let mut problems = check::check(
         inv,
@@ -67,12 +81,13 @@ pub fn plan_into<S: StepSink>(
     let vms: HashSet<u32> = inv.vms.iter().map(|v| v.id).collect();
     let mut p = planner::Planner::new(inv, seen, opts, secret_file.ok(), state_root, plan, golden);
     p.hold(holds);
-    // Every VM names Phoenix's vendor snippet (the guest agent).
-    if !inv.vms.is_empty() {
+    // Every VM names Phoenix's vendor snippet (the guest agent); a stop,
+    // start or delete writes nothing.
+    if !inv.vms.is_empty() && sel.action() == guests::Action::Converge {
         p.allow_snippets();
         p.vendor_snippet();
     }
-    let mut planned = plan_in_order(inv, |id| vms.contains(&id), p);
+    let mut planned = plan_in_order(inv, |id| vms.contains(&id), sel, p);
     planned.warnings = warnings;
     Ok(planned)
 }

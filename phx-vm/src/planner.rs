@@ -402,6 +402,28 @@ impl<S: StepSink> GuestPlanner for Planner<'_, S> {
         self.vms[&vmid].name.clone()
     }
 
+    fn boot_order(&self, vmid: u32) -> u64 {
+        self.vms[&vmid].boot_order
+    }
+
+    fn exists(&self, vmid: u32) -> bool {
+        self.seen.confs.contains_key(&vmid)
+    }
+
+    fn running(&self, vmid: u32) -> bool {
+        self.seen.running.contains(&vmid)
+    }
+
+    /// qm refuses to start a template (qemu-server
+    /// src/PVE/QemuServer.pm:5512, "you can't start a vm if it's a template").
+    fn startable(&self, vmid: u32) -> bool {
+        !self.vms[&vmid].is_template
+    }
+
+    fn steps(&mut self) -> &mut GuestSteps<S> {
+        &mut self.steps
+    }
+
     fn finish(self) -> (S, Vec<String>) {
         (self.steps.plan, self.steps.notes)
     }

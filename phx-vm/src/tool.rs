@@ -4,7 +4,8 @@
 
 use crate::cli::Args;
 use crate::{observe, KIND, TOOL};
-use phx_common::cli::{Failure, GuestFlags, InputArgs};
+use phx_common::cli::{Failure, GuestFilter, GuestFlags, InputArgs};
+use phx_common::guests;
 use phx_common::tool::{GuestCounts, Planned, Route, Summary, Tool};
 use phx_common::Inventory;
 use phx_plan::PlanWriter;
@@ -22,14 +23,14 @@ pub struct Seen {
 impl Tool for Vm {
     const NAME: &'static str = TOOL;
     type Cli = Args;
-    type Options = GuestFlags;
+    type Options = (GuestFlags, GuestFilter);
     type Observed = Seen;
     type Extra = Infallible;
 
-    fn route(args: Args) -> Route<GuestFlags, Infallible> {
+    fn route(args: Args) -> Route<(GuestFlags, GuestFilter), Infallible> {
         Route::Plan {
             input: args.input,
-            options: args.flags,
+            options: (args.flags, args.filter),
         }
     }
 
@@ -43,11 +44,20 @@ impl Tool for Vm {
     fn plan(
         inv: &Inventory,
         seen: &Seen,
-        flags: GuestFlags,
+        (flags, filter): (GuestFlags, GuestFilter),
         sink: PlanWriter,
     ) -> Result<Planned, Failure> {
         let m = &seen.machine;
-        let planned = crate::plan_into(inv, m, &seen.state_root, flags.options(), sink)
+        let sel = filter.selection(inv)?;
+        guests::refuse_missing(
+            &sel,
+            KIND,
+            |id| inv.vms.iter().any(|v| v.id == id),
+            |id| m.confs.contains_key(&id),
+            &filter.guests,
+        )
+        .map_err(Failure::Usage)?;
+        let planned = crate::plan_selected(inv, m, &seen.state_root, flags.options(), &sel, sink)
             .map_err(Failure::Invalid)?;
         let summary = Summary {
             progress: planned.progress(KIND),

@@ -261,3 +261,49 @@ fn a_ca_guest_that_does_not_start() {
         &["lxc_configs.\"103\".start_at_boot: false"],
     );
 }
+
+/// The steps `phx-ca --config-dir examples/etc ARGS` prints, trailer left out.
+fn ca_steps(args: &[&str]) -> Vec<phx_plan::Step> {
+    let out = phx_ca()
+        .arg("--config-dir")
+        .arg(example_dir())
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.contains("\"kind\":\"end\""))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn with_guest_only_that_guests_steps_and_the_handlers_they_notify() {
+    let all = ca_steps(&[]);
+    assert!(
+        all.iter().any(|s| s.action.guest().is_none()),
+        "the whole plan has host steps"
+    );
+    let one = ca_steps(&["--guest", "110"]);
+    assert!(!one.is_empty());
+    for s in &one {
+        match s.action.guest() {
+            Some(g) => assert_eq!(g.id(), 110, "{}", s.id),
+            None => assert!(s.action.handler().is_some(), "host step {} kept", s.id),
+        }
+    }
+    let in_110 = |steps: &[phx_plan::Step]| {
+        steps
+            .iter()
+            .filter(|s| s.action.guest().is_some_and(|g| g.id() == 110))
+            .count()
+    };
+    assert_eq!(in_110(&one), in_110(&all));
+    assert!(ca_steps(&["--guest", "110", "--action", "delete"]).is_empty());
+}

@@ -9,12 +9,15 @@ use crate::config::{Inventory, Problems};
 use crate::fast_hash::FastMap;
 use phx_plan::{Plan, StepSink};
 use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
 mod observed;
+mod select;
 mod steps;
 pub mod unwritten;
 
 pub use observed::{observe, Observed};
+pub use select::{Action, Role, Selection};
 pub use steps::{push_options, GuestSteps, Kind, CT, VM};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -66,6 +69,8 @@ pub struct GuestSummary {
     pub id: u32,
     pub name: String,
     pub actions: Vec<String>,
+    /// How long planning it took (its steps and its start).
+    pub elapsed: Duration,
 }
 
 #[derive(Debug)]
@@ -81,7 +86,8 @@ pub struct Planned<S: StepSink = Plan> {
 }
 
 impl<S: StepSink> Planned<S> {
-    /// A progress line per guest that gets steps: `[2/5] CT 103 Step-CA: clone from 900; start`.
+    /// A progress line per guest that gets steps, with the time planning it
+    /// took: `[2/5] CT 103 Step-CA: clone from 900; start (0.004s)`.
     pub fn progress(&self, kind: Kind) -> Vec<String> {
         let n = self.guests.len();
         self.guests
@@ -89,7 +95,29 @@ impl<S: StepSink> Planned<S> {
             .enumerate()
             .map(|(i, g)| {
                 let tag = crate::text::guest_tag(i + 1, n, kind.noun, g.id, &g.name);
-                [tag.as_str(), ": ", &g.actions.join("; ")].concat()
+                // Integers, not a float's format!: 10,000 guests are as
+                // many lines.
+                let ms = g.elapsed.as_millis();
+                let frac = (ms % 1000) as u32;
+                let pad = if frac < 10 {
+                    "00"
+                } else if frac < 100 {
+                    "0"
+                } else {
+                    ""
+                };
+                [
+                    tag.as_str(),
+                    ": ",
+                    &g.actions.join("; "),
+                    " (",
+                    &(ms / 1000).to_string(),
+                    ".",
+                    pad,
+                    &frac.to_string(),
+                    "s)",
+                ]
+                .concat()
             })
             .collect()
     }
@@ -111,10 +139,31 @@ pub trait GuestPlanner {
     /// Steps that make guest `id` exist and match its entry (`i` of
     /// `total`, for messages); short names of what was planned.
     fn converge(&mut self, id: u32, i: usize, total: usize) -> Vec<String>;
+    /// A guest of the order that is not converged (a prerequisite that
+    /// exists, a guest stopped or deleted): the planner takes it as it is,
+    /// planning nothing (phx-lxc notes what its clones would inherit).
+    fn pass(&mut self, _id: u32) {}
     /// Its start, when it is to run and does not; `rank` is its place in
     /// the order over every guest of both kinds.
     fn start(&mut self, id: u32, rank: usize, i: usize, total: usize) -> Option<String>;
     fn name(&self, id: u32) -> String;
+    fn boot_order(&self, id: u32) -> u64;
+    /// Whether guest `id` exists now, and runs now (as observed).
+    fn exists(&self, id: u32) -> bool;
+    fn running(&self, id: u32) -> bool;
+    /// Whether guest `id` is made, as what needs it needs it (phx-lxc: a
+    /// golden template with its snapshot); a prerequisite that is not is
+    /// converged. Default: it exists.
+    fn made(&self, id: u32) -> bool {
+        self.exists(id)
+    }
+    /// Whether guest `id` can be started at all (phx-vm: not a template,
+    /// which qm refuses to start). Default: yes.
+    fn startable(&self, _id: u32) -> bool {
+        true
+    }
+    /// The steps both tools make alike (stop, reboot, destroy).
+    fn steps(&mut self) -> &mut GuestSteps<Self::Sink>;
     fn finish(self) -> (Self::Sink, Vec<String>);
 }
 
@@ -130,10 +179,19 @@ pub struct GuestOrder {
 impl GuestOrder {
     /// The guests `mine` picks out of the order over every guest.
     pub fn of(inv: &Inventory, mine: impl Fn(u32) -> bool) -> Self {
+        Self::selected(inv, mine, &Selection::all())
+    }
+
+    /// The guests `mine` picks out of the order over every guest that
+    /// `sel` (`--guest`) has a part for.
+    pub fn selected(inv: &Inventory, mine: impl Fn(u32) -> bool, sel: &Selection) -> Self {
         let global = crate::order::order(inv)
             .expect("phx-common's load refuses dependency/clone cycles (exit 2)");
         let rank = global.iter().enumerate().map(|(i, &id)| (id, i)).collect();
-        let ids = global.into_iter().filter(|&id| mine(id)).collect();
+        let ids = global
+            .into_iter()
+            .filter(|&id| mine(id) && sel.role(id).is_some())
+            .collect();
         GuestOrder { ids, rank }
     }
 }
@@ -144,26 +202,120 @@ impl GuestOrder {
 pub fn plan_in_order<P: GuestPlanner>(
     inv: &Inventory,
     mine: impl Fn(u32) -> bool,
+    sel: &Selection,
     p: P,
 ) -> Planned<P::Sink> {
-    plan_in(GuestOrder::of(inv, mine), p)
+    plan_in(GuestOrder::selected(inv, mine, sel), sel, p)
 }
 
-/// [`plan_in_order`] over an order already made.
-pub fn plan_in<P: GuestPlanner>(order: GuestOrder, mut p: P) -> Planned<P::Sink> {
+/// `Err` when `sel` starts or restarts a guest of this tool (`mine`) that
+/// does not exist: only a converge makes it. Checked before any step is
+/// written.
+pub fn refuse_missing(
+    sel: &Selection,
+    kind: Kind,
+    mine: impl Fn(u32) -> bool,
+    exists: impl Fn(u32) -> bool,
+    named: &[u32],
+) -> Result<(), String> {
+    if !matches!(sel.action(), Action::Start | Action::Restart) {
+        return Ok(());
+    }
+    let missing: Vec<String> = named
+        .iter()
+        .filter(|&&id| mine(id) && !exists(id))
+        .map(u32::to_string)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "--action {}: {} {} does not exist; `--guest {} --action converge` (phoenix-cli converge) creates it",
+        sel.action().name(),
+        kind.noun,
+        missing.join(", "),
+        missing[0],
+    ))
+}
+
+/// [`plan_in_order`] over an order already made. What each guest gets
+/// follows its part in `sel` (every guest converged without `--guest`):
+/// a named guest the action; a prerequisite only what makes it usable —
+/// made when missing (a converge of a missing guest is its creation),
+/// started as its entry says — and never a converge of its drift.
+pub fn plan_in<P: GuestPlanner>(order: GuestOrder, sel: &Selection, mut p: P) -> Planned<P::Sink> {
     let GuestOrder { ids: order, rank } = order;
     let total = order.len();
+    let action = sel.action();
     let mut summaries: BTreeMap<u32, Vec<String>> = BTreeMap::new();
+    let mut took: FastMap<u32, Duration> = FastMap::default();
     for (i, &id) in order.iter().enumerate() {
-        let actions = p.converge(id, i + 1, total);
+        let t = Instant::now();
+        let named = sel.role(id) == Some(Role::Named);
+        let converge = match action {
+            Action::Converge => named || !p.made(id),
+            _ => false,
+        };
+        let actions = if converge {
+            p.converge(id, i + 1, total)
+        } else {
+            p.pass(id);
+            Vec::new()
+        };
         if !actions.is_empty() {
             summaries.insert(id, actions);
         }
+        took.insert(id, t.elapsed());
+    }
+    if named_action(action) {
+        // Dependents go down before what they depend on: the order reversed.
+        for (i, &id) in order.iter().enumerate().rev() {
+            if sel.role(id) == Some(Role::Named) {
+                let t = Instant::now();
+                if let Some(a) = act(&mut p, action, id, i + 1, total) {
+                    summaries.entry(id).or_default().push(a);
+                }
+                *took.entry(id).or_default() += t.elapsed();
+            }
+        }
     }
     for (i, &id) in order.iter().enumerate() {
-        if let Some(a) = p.start(id, rank[&id], i + 1, total) {
+        let t = Instant::now();
+        let started = match (sel.role(id), action) {
+            (Some(Role::Named), Action::Converge) => p.start(id, rank[&id], i + 1, total),
+            // Made in this plan (converge) or already there.
+            (Some(Role::Prerequisite), _) if action == Action::Converge || p.exists(id) => {
+                p.start(id, rank[&id], i + 1, total)
+            }
+            (Some(Role::Prerequisite), _) => {
+                let noun = p.steps().kind.noun;
+                p.steps().notes.push(format!(
+                    "{noun} {id}, which a --guest guest needs, does not exist: not started (--action converge makes it)"
+                ));
+                None
+            }
+            // A named guest is started whatever its start_at_boot says.
+            (Some(Role::Named), Action::Start | Action::Restart)
+                if p.exists(id) && !p.running(id) && p.startable(id) =>
+            {
+                let tag = tag(&mut p, id, i + 1, total);
+                let boot = p.boot_order(id);
+                Some(p.steps().start(id, rank[&id], &tag, boot))
+            }
+            (Some(Role::Named), Action::Start | Action::Restart) if !p.startable(id) => {
+                let noun = p.steps().kind.noun;
+                p.steps().notes.push(format!(
+                    "{noun} {id} is a template, which is never started: nothing to {}",
+                    action.name()
+                ));
+                None
+            }
+            _ => None,
+        };
+        if let Some(a) = started {
             summaries.entry(id).or_default().push(a);
         }
+        *took.entry(id).or_default() += t.elapsed();
     }
     let guests = order
         .iter()
@@ -172,6 +324,7 @@ pub fn plan_in<P: GuestPlanner>(order: GuestOrder, mut p: P) -> Planned<P::Sink>
                 id,
                 name: p.name(id),
                 actions,
+                elapsed: took.get(&id).copied().unwrap_or_default(),
             })
         })
         .collect();
@@ -181,6 +334,49 @@ pub fn plan_in<P: GuestPlanner>(order: GuestOrder, mut p: P) -> Planned<P::Sink>
         notes,
         warnings: Vec::new(),
         guests,
+    }
+}
+
+/// Whether the action is done to the named guests as it is (stop,
+/// restart, delete), not by converging them.
+fn named_action(a: Action) -> bool {
+    matches!(a, Action::Stop | Action::Restart | Action::Delete)
+}
+
+/// `[2/5] CT 103 Step-CA`, for step descriptions.
+fn tag<P: GuestPlanner>(p: &mut P, id: u32, i: usize, total: usize) -> String {
+    let noun = p.steps().kind.noun;
+    crate::text::guest_tag(i, total, noun, id, &p.name(id))
+}
+
+/// Stop, reboot or destroy of a named guest, as it is now: a stopped
+/// guest is not shut down, a missing one not destroyed (a second run plans
+/// nothing).
+fn act<P: GuestPlanner>(
+    p: &mut P,
+    action: Action,
+    id: u32,
+    i: usize,
+    total: usize,
+) -> Option<String> {
+    if !p.exists(id) {
+        return None;
+    }
+    let running = p.running(id);
+    let tag = tag(p, id, i, total);
+    let s = p.steps();
+    match action {
+        Action::Stop if running => Some(s.shutdown(id, &tag)),
+        Action::Restart if running => Some(s.reboot_now(id, &tag)),
+        Action::Delete => {
+            let mut done = Vec::new();
+            if running {
+                done.push(s.shutdown(id, &tag));
+            }
+            done.push(s.destroy(id, &tag));
+            Some(done.join("; "))
+        }
+        _ => None,
     }
 }
 
@@ -196,5 +392,78 @@ mod tests {
         assert!(StartMode::AtBoot.wants(true) && !StartMode::AtBoot.wants(false));
         assert!(StartMode::All.wants(false));
         assert!(!StartMode::None.wants(true));
+    }
+
+    /// A planner whose guest 2 takes 30 ms to plan and guest 1 none.
+    struct Slow(GuestSteps<Plan>);
+
+    impl GuestPlanner for Slow {
+        type Sink = Plan;
+        fn converge(&mut self, id: u32, _: usize, _: usize) -> Vec<String> {
+            if id == 2 {
+                std::thread::sleep(Duration::from_millis(30));
+            }
+            vec!["set".into()]
+        }
+        fn start(&mut self, _: u32, _: usize, _: usize, _: usize) -> Option<String> {
+            None
+        }
+        fn name(&self, id: u32) -> String {
+            format!("g{id}")
+        }
+        fn boot_order(&self, _: u32) -> u64 {
+            0
+        }
+        fn exists(&self, _: u32) -> bool {
+            true
+        }
+        fn running(&self, _: u32) -> bool {
+            true
+        }
+        fn steps(&mut self) -> &mut GuestSteps<Plan> {
+            &mut self.0
+        }
+        fn finish(self) -> (Plan, Vec<String>) {
+            (self.0.plan, self.0.notes)
+        }
+    }
+
+    #[test]
+    fn each_progress_line_carries_its_own_guests_time() {
+        let order = GuestOrder {
+            ids: vec![1, 2],
+            rank: [(1, 0), (2, 1)].into_iter().collect(),
+        };
+        let steps = GuestSteps::new(CT, Plan::new("t"), Options::default(), Vec::new());
+        let planned = plan_in(order, &Selection::all(), Slow(steps));
+        let [fast, slow] = &planned.guests[..] else {
+            panic!("{:?}", planned.guests)
+        };
+        assert!(fast.elapsed < Duration::from_millis(30), "{fast:?}");
+        assert!(slow.elapsed >= Duration::from_millis(30), "{slow:?}");
+        let lines = planned.progress(CT);
+        assert!(lines[0].starts_with("[1/2] CT 1 g1: set (0.0"), "{lines:?}");
+        assert!(lines[1].starts_with("[2/2] CT 2 g2: set (0.0"), "{lines:?}");
+        assert!(lines[1].ends_with("s)"), "{lines:?}");
+    }
+
+    #[test]
+    fn progress_times_are_seconds_with_three_decimals() {
+        let g = |ms| GuestSummary {
+            id: 7,
+            name: "x".into(),
+            actions: vec!["start".into()],
+            elapsed: Duration::from_millis(ms),
+        };
+        let planned = Planned {
+            plan: Plan::new("t"),
+            notes: Vec::new(),
+            warnings: Vec::new(),
+            guests: vec![g(5), g(42), g(1234)],
+        };
+        let lines = planned.progress(VM);
+        assert_eq!(lines[0], "[1/3] VM 7 x: start (0.005s)");
+        assert_eq!(lines[1], "[2/3] VM 7 x: start (0.042s)");
+        assert_eq!(lines[2], "[3/3] VM 7 x: start (1.234s)");
     }
 }

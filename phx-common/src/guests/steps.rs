@@ -205,6 +205,57 @@ impl<S: StepSink> GuestSteps<S> {
         format!("resize {disk} {size}")
     }
 
+    /// How long a shutdown waits before it stops the guest hard: pct's and
+    /// qm's own default (pve-container src/PVE/API2/LXC/Status.pm:361,
+    /// qemu-server src/PVE/API2/Qemu.pm:3934).
+    pub const SHUTDOWN_TIMEOUT_S: u32 = 60;
+
+    /// A running guest shut down, stopped hard when it has not gone down
+    /// in time (`--forceStop 1`, one step). The planner saw it running;
+    /// pct refuses the shutdown of a stopped container (Status.pm:363).
+    pub fn shutdown(&mut self, id: u32, tag: &str) -> String {
+        let (id_s, t) = (id.to_string(), Self::SHUTDOWN_TIMEOUT_S.to_string());
+        let argv = self
+            .kind
+            .argv(&["shutdown", &id_s, "--timeout", &t, "--forceStop", "1"]);
+        self.command(
+            format!("{}:{id}:shutdown", self.kind.prefix),
+            argv,
+            None,
+            format!("{tag}: shut down (stopped after {t}s)"),
+        );
+        "stop".to_string()
+    }
+
+    /// A running guest rebooted now (`--action restart`).
+    pub fn reboot_now(&mut self, id: u32, tag: &str) -> String {
+        let argv = self.kind.argv(&["reboot", &id.to_string()]);
+        self.command(
+            format!("{}:{id}:reboot", self.kind.prefix),
+            argv,
+            None,
+            format!("{tag}: reboot"),
+        );
+        "reboot".to_string()
+    }
+
+    /// A stopped guest destroyed with its disks, and removed from backup
+    /// and replication jobs and HA (`--purge 1`: pve-container
+    /// src/PVE/API2/LXC.pm:828, qemu-server src/PVE/API2/Qemu.pm:2796);
+    /// both refuse a running guest (LXC.pm:880, Qemu.pm:2842).
+    pub fn destroy(&mut self, id: u32, tag: &str) -> String {
+        let argv = self
+            .kind
+            .argv(&["destroy", &id.to_string(), "--purge", "1"]);
+        self.command(
+            format!("{}:{id}:destroy", self.kind.prefix),
+            argv,
+            None,
+            format!("{tag}: destroy with its disks"),
+        );
+        "delete".to_string()
+    }
+
     /// The start of guest `id`, carrying its `rank` in the order over every
     /// guest: phx-apply runs the starts of every plan last, in that order.
     pub fn start(&mut self, id: u32, rank: usize, tag: &str, boot_order: impl Display) -> String {

@@ -6,6 +6,7 @@
 
 mod apply;
 mod common;
+mod guest_filter;
 mod nvidia;
 mod ollama;
 mod plan;

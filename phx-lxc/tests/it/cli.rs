@@ -255,3 +255,42 @@ fn under_a_state_root_the_running_state_is_said_to_come_from_pct_on_path() {
         "{help}"
     );
 }
+
+#[test]
+fn root_and_its_old_name_state_root_give_the_same_plan() {
+    // A converged root, then one changed memory value: the plan depends
+    // on what is read under the DIR.
+    let cfg = copy_config(&example_dir());
+    let root = tempfile::tempdir().unwrap();
+    converge(cfg.path(), root.path());
+    edit_lxc(cfg.path(), |v| {
+        v["lxc_configs"]["110"]["memory_mb"] = 4096.into()
+    });
+    let run = |flag: &str, dir: &Path| {
+        let out = Command::cargo_bin("phx-lxc")
+            .unwrap()
+            .env("PATH", pct_path())
+            .arg("--config-dir")
+            .arg(cfg.path())
+            .arg(flag)
+            .arg(dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{flag}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let new = run("--root", root.path());
+    assert!(
+        new.contains("\"pct\",\"set\",\"110\",\"--memory\",\"4096\""),
+        "{new}"
+    );
+    assert_eq!(new, run("--state-root", root.path()));
+    // And the DIR is what is read: an empty one plans otherwise.
+    let empty = tempfile::tempdir().unwrap();
+    make_bind_sources(&load_dir(cfg.path()), empty.path());
+    assert_ne!(run("--root", empty.path()), new);
+}

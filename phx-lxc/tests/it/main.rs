@@ -9,6 +9,7 @@ mod conf_lock;
 mod content;
 mod golden;
 mod gpu_devices;
+mod guest_filter;
 mod letsgo;
 mod owned_lines;
 mod planner;

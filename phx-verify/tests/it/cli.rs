@@ -42,7 +42,7 @@ fn every_unanswered_name_and_the_missing_root_are_named_and_exit_1() {
             "--skip",
             "trust",
             "--json",
-            "--root",
+            "--root-cert",
         ])
         .arg(dir.path().join("no-root.crt"))
         .output()
@@ -118,7 +118,7 @@ fn the_ca_port_is_step_ca_port_unless_overridden() {
             .arg("--config-dir")
             .arg(cfg.path())
             .args(["--skip", "dns", "--skip", "routes", "--skip", "trust"])
-            .args(["--root", "/nonexistent/root.crt"])
+            .args(["--root-cert", "/nonexistent/root.crt"])
             .args(more)
             .output()
             .unwrap();

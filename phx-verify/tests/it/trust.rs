@@ -85,7 +85,13 @@ fn a_running_trusting_container_holds_the_root_or_is_named() {
         .arg("--config-dir")
         .arg(example_dir())
         .args([
-            "--skip", "dns", "--skip", "ca", "--skip", "routes", "--root",
+            "--skip",
+            "dns",
+            "--skip",
+            "ca",
+            "--skip",
+            "routes",
+            "--root-cert",
         ])
         .arg(&root_file)
         .env("PATH", &path)

@@ -6,6 +6,7 @@ mod content;
 mod converge;
 mod fetched_image;
 mod golden;
+mod guest_filter;
 mod letsgo;
 mod password;
 mod progress;

@@ -1,0 +1,64 @@
+//! `--guest ID`: only the named guests' in-guest steps (and the handlers
+//! they notify); a stop, start or delete installs nothing.
+
+use crate::common::*;
+use phx_plan::Step;
+
+fn planned(args: &[&str]) -> Vec<Step> {
+    let out = features_cmd()
+        .arg("--config-dir")
+        .arg(example_dir())
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.contains("\"kind\":\"end\""))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn guests_of(steps: &[Step]) -> std::collections::BTreeSet<u32> {
+    steps
+        .iter()
+        .filter_map(|s| s.action.guest())
+        .map(|g| g.id())
+        .collect()
+}
+
+#[test]
+fn the_named_guests_steps_only() {
+    let all = planned(&[]);
+    let every = guests_of(&all);
+    assert!(every.len() > 1 && every.contains(&111), "{every:?}");
+    let one = planned(&["--guest", "111"]);
+    assert!(!one.is_empty());
+    assert_eq!(guests_of(&one), [111].into());
+    // Each of 111's steps is there, as in the whole plan.
+    let whole_111 = all
+        .iter()
+        .filter(|s| s.action.guest().is_some_and(|g| g.id() == 111))
+        .count();
+    let kept_111 = one.iter().filter(|s| s.action.guest().is_some()).count();
+    assert_eq!(kept_111, whole_111);
+    assert!(planned(&["--guest", "111", "--action", "stop"]).is_empty());
+}
+
+#[test]
+fn an_unknown_guest_exits_2() {
+    let out = features_cmd()
+        .arg("--config-dir")
+        .arg(example_dir())
+        .args(["--guest", "4242"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--guest 4242: no container"));
+}

@@ -1,0 +1,179 @@
+//! `--guest ID` and `--action` for VMs: one VM converged with its template
+//! made only when missing, nothing else touched; stop and delete once;
+//! planned, then applied through the qm TEST DOUBLE
+//! (phx-testkit/doubles/qm-double) and the real executor.
+
+use crate::common;
+
+use common::*;
+use phx_common::config::Inventory;
+use phx_common::guests::{Action, Selection};
+use phx_plan::Plan;
+use phx_vm::{observe, Options, Planned};
+use std::path::Path;
+
+fn plan_for(inv: &Inventory, root: &Path, guests: &[u32], action: Action) -> Planned {
+    let seen = observe::observe(inv, root, Some(doubles())).unwrap();
+    let sel = Selection::of(inv, guests, action).unwrap();
+    phx_vm::plan_selected(
+        inv,
+        &seen,
+        root,
+        Options::default(),
+        &sel,
+        Plan::new("phx-vm"),
+    )
+    .unwrap_or_else(|p| panic!("{p}"))
+}
+
+fn calls(p: &Planned) -> Vec<String> {
+    argvs(p).iter().map(|a| a.join(" ")).collect()
+}
+
+/// Whether a planned qm call acts on VM `id` (a clone's target, not its source).
+fn touches(p: &Planned, id: u32) -> bool {
+    let id = id.to_string();
+    argvs(p).iter().any(|a| match a[1].as_str() {
+        "clone" => a.get(3) == Some(&id),
+        "disk" => a.get(3) == Some(&id),
+        _ => a.get(2) == Some(&id),
+    })
+}
+
+fn qm(root: &Path, args: &[&str]) {
+    let out = std::process::Command::new(double("qm"))
+        .args(args)
+        .env("PHX_ROOT", root)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn converging_a_clone_whose_template_is_missing_makes_the_template_and_nothing_else() {
+    let cfg = copy_config(&example_dir());
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    prepare_host(cfg.path(), root);
+    let inv = load_dir(cfg.path());
+    let p = plan_for(&inv, root, &[1001], Action::Converge);
+    let c = calls(&p);
+    assert!(c.iter().any(|l| l.starts_with("qm create 9000 ")), "{c:?}");
+    assert!(c.iter().any(|l| l == "qm template 9000"), "{c:?}");
+    assert!(
+        c.iter().any(|l| l.starts_with("qm clone 9000 1001 ")),
+        "{c:?}"
+    );
+    assert!(c.iter().any(|l| l == "qm start 1001"), "{c:?}");
+    assert!(!touches(&p, 1002), "{c:?}");
+    run(&p.plan.steps, root);
+    assert!(!root.join("etc/pve/qemu-server/1002.conf").exists());
+    assert_eq!(running_vms(root), vec![1001]);
+    let again = plan_for(&inv, root, &[1001], Action::Converge);
+    assert!(again.plan.steps.is_empty(), "{:?}", calls(&again));
+}
+
+#[test]
+fn an_existing_template_is_not_converged_and_unrelated_drift_is_not_planned() {
+    let cfg = copy_config(&example_dir());
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    prepare_host(cfg.path(), root);
+    let inv = load_dir(cfg.path());
+    run(&plan(&inv, root, Options::default()).plan.steps, root);
+    qm(root, &["stop", "1001"]);
+    qm(root, &["destroy", "1001"]);
+    edit_json(&cfg.path().join(VM), |v| {
+        for i in [0, 2] {
+            v["vms"][i]["cores"] = 3.into();
+        }
+    });
+    let inv = load_dir(cfg.path());
+    let p = plan_for(&inv, root, &[1001], Action::Converge);
+    let c = calls(&p);
+    assert!(
+        c.iter().any(|l| l.starts_with("qm clone 9000 1001 ")),
+        "{c:?}"
+    );
+    assert!(!touches(&p, 9000) && !touches(&p, 1002), "{c:?}");
+    let all = plan(&inv, root, Options::default());
+    assert!(
+        touches(&all, 9000) && touches(&all, 1002),
+        "{:?}",
+        calls(&all)
+    );
+}
+
+#[test]
+fn stop_and_delete_of_a_vm_act_once() {
+    let cfg = copy_config(&example_dir());
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    prepare_host(cfg.path(), root);
+    let inv = load_dir(cfg.path());
+    run(&plan(&inv, root, Options::default()).plan.steps, root);
+    assert!(running_vms(root).contains(&1001));
+    // A template is never started (qm refuses it): a note, no step.
+    let t = plan_for(&inv, root, &[9000], Action::Start);
+    assert!(t.plan.steps.is_empty(), "{:?}", calls(&t));
+    assert!(
+        t.notes.iter().any(|n| n.contains("VM 9000 is a template")),
+        "{:?}",
+        t.notes
+    );
+
+    let stop = plan_for(&inv, root, &[1001], Action::Stop);
+    assert_eq!(
+        calls(&stop),
+        vec!["qm shutdown 1001 --timeout 60 --forceStop 1"]
+    );
+    run(&stop.plan.steps, root);
+    assert!(!running_vms(root).contains(&1001));
+    assert!(plan_for(&inv, root, &[1001], Action::Stop)
+        .plan
+        .steps
+        .is_empty());
+
+    let start = plan_for(&inv, root, &[1001], Action::Start);
+    assert_eq!(calls(&start), vec!["qm start 1001"]);
+    run(&start.plan.steps, root);
+
+    let delete = plan_for(&inv, root, &[1001], Action::Delete);
+    assert_eq!(
+        calls(&delete),
+        vec![
+            "qm shutdown 1001 --timeout 60 --forceStop 1",
+            "qm destroy 1001 --purge 1"
+        ]
+    );
+    run(&delete.plan.steps, root);
+    assert!(!root.join("etc/pve/qemu-server/1001.conf").exists());
+    assert!(plan_for(&inv, root, &[1001], Action::Delete)
+        .plan
+        .steps
+        .is_empty());
+    // The template others clone from is refused.
+    let err = Selection::of(&inv, &[9000], Action::Delete).unwrap_err();
+    assert!(err.contains("1001 (Portainer) clones from 9000"), "{err}");
+}
+
+#[test]
+fn the_qm_double_refuses_to_destroy_a_running_vm() {
+    let cfg = copy_config(&example_dir());
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    prepare_host(cfg.path(), root);
+    let inv = load_dir(cfg.path());
+    run(&plan(&inv, root, Options::default()).plan.steps, root);
+    let out = std::process::Command::new(double("qm"))
+        .args(["destroy", "1001", "--purge", "1"])
+        .env("PHX_ROOT", root)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("VM 1001 is running - destroy failed"));
+}
