@@ -63,6 +63,18 @@ pub enum Verb {
     Check(RunArgs),
     /// Copy what the guest planners read of this node (/etc/pve's guest confs, firewall files, storage.cfg; never /etc/pve/priv) and record `pct list`/`qm list` into DIR, read-only; `--root DIR` then previews LetsGo for this node anywhere
     Observe(ObserveArgs),
+    /// Converge these guests (CTID or VMID) and nothing else, except what they need first (clone sources and dependencies, transitively: made when missing, started when stopped, never converged)
+    Converge(GuestArgs),
+    /// Start these guests (what they need first too)
+    Start(GuestArgs),
+    /// Shut these guests down (forced after 60 s)
+    Stop(GuestArgs),
+    /// Reboot these guests when running, else start them
+    Restart(GuestArgs),
+    /// Stop, then destroy these guests with their disks (needs --yes); refused while another configured guest depends on or clones from one
+    Delete(GuestArgs),
+    /// One line per guest (or the IDs given): running state, drift (what converge would change), addresses; --json for one document
+    Status(StatusArgs),
     /// Keep a network/firewall change made over SSH: disarm the automatic rollback phx-apply armed before the reload
     Confirm(ConfirmArgs),
     /// Draw the estate (phx-graph): guests by boot order, clones, dependencies, CA trust, Traefik routes, DNS names, firewalls
@@ -96,6 +108,12 @@ pub enum Work<'a> {
     },
     Confirm(&'a ConfirmArgs),
     Observe(&'a ObserveArgs),
+    /// A per-guest verb: the guest tools with `--guest ID… --action`.
+    Guests {
+        action: &'static str,
+        args: &'a GuestArgs,
+    },
+    Status(&'a StatusArgs),
     /// Run a program with the arguments as they are.
     Pass {
         binary: &'static str,
@@ -132,6 +150,27 @@ impl Verb {
             },
             Verb::Confirm(a) => Work::Confirm(a),
             Verb::Observe(a) => Work::Observe(a),
+            Verb::Converge(args) => Work::Guests {
+                action: "converge",
+                args,
+            },
+            Verb::Start(args) => Work::Guests {
+                action: "start",
+                args,
+            },
+            Verb::Stop(args) => Work::Guests {
+                action: "stop",
+                args,
+            },
+            Verb::Restart(args) => Work::Guests {
+                action: "restart",
+                args,
+            },
+            Verb::Delete(args) => Work::Guests {
+                action: "delete",
+                args,
+            },
+            Verb::Status(a) => Work::Status(a),
             Verb::Graph(a) => pass("graph", a),
             Verb::Schema(a) => pass("schema", a),
             Verb::Verify(a) => pass("verify", a),
@@ -200,6 +239,9 @@ pub struct RunArgs {
     /// phx-storage: erase this disk (wipefs -a) before creating the pool it belongs to (repeatable)
     #[arg(long, value_name = "DISK")]
     pub wipe_disks: Vec<String>,
+    /// The per-guest verbs' guests and action, passed as --guest/--action.
+    #[arg(skip)]
+    pub guests: Option<(Vec<u32>, &'static str)>,
 }
 
 impl RunArgs {
@@ -218,6 +260,13 @@ impl RunArgs {
         .filter(|(set, _)| *set)
         .map(|(_, flag)| (flag, vec![flag.to_string()]))
         .collect();
+        if let Some((ids, action)) = &self.guests {
+            let argv = ids
+                .iter()
+                .flat_map(|id| ["--guest".to_string(), id.to_string()]);
+            given.push(("--guest", argv.collect()));
+            given.push(("--action", vec!["--action".to_string(), action.to_string()]));
+        }
         let valued = [
             ("--allow-blocked-flow", &self.allow_blocked_flow),
             ("--wipe-disks", &self.wipe_disks),
@@ -252,6 +301,64 @@ pub struct ConfirmArgs {
     /// With --root: run commands too (tests use doubles on PATH)
     #[arg(long)]
     pub run_commands: bool,
+}
+
+/// The per-guest verbs' arguments.
+#[derive(Args, Debug, Clone)]
+pub struct GuestArgs {
+    /// CTIDs and VMIDs, as the configuration's keys and vmid fields name them
+    #[arg(value_name = "ID", required = true)]
+    pub ids: Vec<u32>,
+    /// The three JSON files (default /usr/local/phoenix_hypervisor/etc)
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
+    pub config_dir: Option<PathBuf>,
+    /// Act on a tree under DIR instead of / (preview); commands are reported, not run
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
+    pub root: Option<PathBuf>,
+    /// With --root: run commands too (tests use doubles on PATH)
+    #[arg(long)]
+    pub run_commands: bool,
+    /// Change nothing; exit 3 if something would change
+    #[arg(long)]
+    pub check: bool,
+    /// Print a unified diff of every file that changes
+    #[arg(long)]
+    pub diff: bool,
+    /// Machine-readable report from phx-apply
+    #[arg(long)]
+    pub json: bool,
+    /// Every step, each step's time
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// Unknown configuration keys are errors
+    #[arg(long)]
+    pub strict: bool,
+    /// converge: reboot running guests whose settings changed
+    #[arg(long)]
+    pub restart: bool,
+    /// converge: rename or readdress a live guest whose entry has no name (no ip)
+    #[arg(long)]
+    pub allow_rename: bool,
+    /// delete: yes, destroy them and their disks
+    #[arg(long)]
+    pub yes: bool,
+}
+
+/// `status`'s arguments.
+#[derive(Args, Debug, Clone)]
+pub struct StatusArgs {
+    /// Only these guests (default: every guest of the configuration)
+    #[arg(value_name = "ID")]
+    pub ids: Vec<u32>,
+    /// The three JSON files (default /usr/local/phoenix_hypervisor/etc)
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
+    pub config_dir: Option<PathBuf>,
+    /// Read the state under DIR instead of / (a copy made by observe)
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
+    pub root: Option<PathBuf>,
+    /// One JSON document: an array of {id, kind, name, state, drift, addresses}
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args, Debug, Clone)]

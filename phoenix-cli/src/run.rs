@@ -12,6 +12,7 @@ use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+mod guests;
 mod inventory;
 mod listing;
 mod planning;
@@ -43,6 +44,8 @@ pub fn run(work: Work) -> Result<u8, Stop> {
         Work::Pass { binary, args } => pass(&bins, binary, args),
         Work::Confirm(a) => confirm(&bins, a),
         Work::Observe(a) => crate::observe::observe(a),
+        Work::Guests { action, args } => guests::run(bins, action, args),
+        Work::Status(a) => guests::status(bins, a),
         Work::Apply { verb, phases, args } => Run::new(bins, args)?.apply(verb, phases),
         Work::Inspect {
             apply,
@@ -115,6 +118,9 @@ struct Run<'a> {
     /// The configuration read from stdin (`-` in `tool_args`): every
     /// planner gets these bytes on its stdin.
     stdin: Option<Vec<u8>>,
+    /// Set once the configuration was read (load_once); the inventory when
+    /// a per-guest verb reads it.
+    loaded: std::cell::OnceCell<Option<std::mem::ManuallyDrop<phx_common::Inventory>>>,
 }
 
 impl<'a> Run<'a> {
@@ -175,20 +181,44 @@ impl<'a> Run<'a> {
             scratch,
             warned: Default::default(),
             stdin,
+            loaded: Default::default(),
         })
     }
 
     /// The configuration read once, before any planner (inventory.rs): a
     /// mistake in it stops the run here, said once; its warnings are said
     /// here and not again by the planners.
+    /// The inventory a per-guest verb's run kept (load_once first).
+    fn inventory(&self) -> &phx_common::Inventory {
+        self.loaded
+            .get()
+            .and_then(Option::as_ref)
+            .expect("load_once kept the inventory of a per-guest run")
+    }
+
+    /// --root, or `/`.
+    fn root_or_slash(&self) -> PathBuf {
+        self.root.clone().unwrap_or_else(|| PathBuf::from("/"))
+    }
+
     fn load_once(&self) -> Result<(), Stop> {
+        if self.loaded.get().is_some() {
+            return Ok(());
+        }
         let source = match &self.stdin {
             Some(bytes) => inventory::Source::Stdin(bytes.clone()),
             None => inventory::Source::Dir,
         };
-        let warnings =
-            inventory::check(&source, self.args.config_dir.as_deref(), self.args.strict)?;
+        let keep = self.args.guests.is_some();
+        let (warnings, inv) = inventory::check(
+            &source,
+            self.args.config_dir.as_deref(),
+            self.args.strict,
+            keep,
+        )?;
         self.warned.borrow_mut().extend(warnings);
+        // Kept to the process's exit (freeing it is the exit's job).
+        let _ = self.loaded.set(inv.map(std::mem::ManuallyDrop::new));
         Ok(())
     }
 

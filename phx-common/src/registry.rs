@@ -102,7 +102,16 @@ pub struct Program {
 }
 
 /// The guest tools' start flags (phx_common::cli::GuestFlags).
-const GUEST_FLAGS: &[&str] = &["--restart", "--start-all", "--no-start", "--allow-rename"];
+const GUEST_FLAGS: &[&str] = &[
+    "--restart",
+    "--start-all",
+    "--no-start",
+    "--allow-rename",
+    "--guest",
+    "--action",
+];
+/// The in-guest tools' part of the guest filter (phx_common::cli::GuestFilter).
+const IN_GUEST_FLAGS: &[&str] = &["--guest", "--action"];
 
 /// Every planner, by `order`.
 pub const PLANNERS: [Planner; 9] = [
@@ -191,7 +200,7 @@ pub const PLANNERS: [Planner; 9] = [
         phase: Phase::InGuest,
         order: 8,
         summary: "features, application scripts and VMs' NFS volumes, inside the guests",
-        own_flags: &[],
+        own_flags: IN_GUEST_FLAGS,
         after_run: None,
         listed_by_check: None,
     },
@@ -201,7 +210,7 @@ pub const PLANNERS: [Planner; 9] = [
         phase: Phase::InGuest,
         order: 9,
         summary: "Step-CA, root export, trust and Traefik inside the guests",
-        own_flags: &[],
+        own_flags: IN_GUEST_FLAGS,
         after_run: Some(AfterRun {
             args: &["fingerprint"],
             label: "root CA fingerprint (SHA-256)",

@@ -13,6 +13,7 @@
 use super::Stop;
 use phx_common::cli::{finish, Failure, DEFAULT_CONFIG_DIR};
 use phx_common::config::load::{self, Input, Options, Rules, MAX_STREAM};
+use phx_common::Inventory;
 use phx_plan::exit::EXIT_INVALID;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -44,12 +45,14 @@ pub(super) fn source(config_dir: Option<&Path>) -> Result<Source, Stop> {
 /// Loads the inventory as the planners will (checking the firewall rules,
 /// not keeping them: no planner gets this copy). Problems are printed and
 /// stop the run (exit 2); the warnings are printed and returned, for the
-/// planners' copies to be dropped.
+/// planners' copies to be dropped. With `keep`, the inventory is returned
+/// too (the per-guest verbs read it); else it is freed beside the planners.
 pub(super) fn check(
     source: &Source,
     config_dir: Option<&Path>,
     strict: bool,
-) -> Result<Vec<String>, Stop> {
+    keep: bool,
+) -> Result<(Vec<String>, Option<Inventory>), Stop> {
     let opts = Options {
         strict,
         rules: Rules::CheckOnly,
@@ -69,10 +72,13 @@ pub(super) fn check(
             for w in &warnings {
                 eprintln!("phoenix-cli: warning: {w}");
             }
+            if keep {
+                return Ok((warnings, Some(inv)));
+            }
             // Freeing 10,000 guests' model takes a while: done beside the
             // planners, not before them.
             std::thread::spawn(move || drop(inv));
-            Ok(warnings)
+            Ok((warnings, None))
         }
         Err(problems) => {
             // Said the way every tool says it, under phoenix-cli.

@@ -11,7 +11,17 @@ impl Run<'_> {
     /// Runs each planner into its own file under the scratch directory's
     /// `dir`; the first refusal stops everything.
     pub(super) fn plan(&self, dir: &str, planners: &[&Planner]) -> Result<Vec<PathBuf>, Stop> {
-        self.plan_into(dir, planners, None)
+        self.plan_into(dir, planners, None, "nothing was applied")
+    }
+
+    /// [`Self::plan`] with the planners' stderr shown only on a refusal.
+    pub(super) fn plan_quietly(
+        &self,
+        dir: &str,
+        planners: &[&Planner],
+    ) -> Result<Vec<PathBuf>, Stop> {
+        let mut said = Vec::new();
+        self.plan_into(dir, planners, Some(&mut said), "nothing was applied")
     }
 
     /// [`Self::plan`]; with `said`, each planner's stderr is kept there
@@ -21,6 +31,7 @@ impl Run<'_> {
         dir: &str,
         planners: &[&Planner],
         mut said: Option<&mut Vec<u8>>,
+        outcome: &str,
     ) -> Result<Vec<PathBuf>, Stop> {
         let dir = self.scratch.path().join(dir);
         std::fs::create_dir_all(&dir)
@@ -40,17 +51,13 @@ impl Run<'_> {
             }
             let code = exit_code(o.status);
             if code != EXIT_OK {
-                match said.as_deref() {
-                    None => eprintln!(
-                        "phoenix-cli: {} refused to plan (exit {code}); nothing was applied",
-                        p.binary
-                    ),
-                    Some(said) => eprintln!(
-                        "{}phoenix-cli: {} refused to plan again after setup (exit {code}); what setup changed stays, nothing of LetsGo was applied",
-                        self.not_yet_said(said),
-                        p.binary
-                    ),
-                }
+                eprintln!(
+                    "{}phoenix-cli: {} refused to plan (exit {code}); {outcome}",
+                    said.as_deref()
+                        .map(|s| self.not_yet_said(s))
+                        .unwrap_or_default(),
+                    p.binary
+                );
                 return Err(Stop::Exit(code));
             }
             files.push(path);
@@ -68,7 +75,12 @@ impl Run<'_> {
         planners: &[&Planner],
     ) -> Result<(), Stop> {
         let mut said = Vec::new();
-        let again = self.plan_into(&format!("{}-again", phase.key()), planners, Some(&mut said))?;
+        let again = self.plan_into(
+            &format!("{}-again", phase.key()),
+            planners,
+            Some(&mut said),
+            "planned again after setup: what setup changed stays, nothing of LetsGo was applied",
+        )?;
         let read = |p: &PathBuf| std::fs::read(p).unwrap_or_default();
         if again.iter().map(read).eq(plans.iter().map(read)) {
             return Ok(());

@@ -122,25 +122,27 @@ impl Selection {
     }
 
     /// Whether the in-guest tools (phx-features, phx-ca) plan guest `id`'s
-    /// steps: only a named guest's, and only for a converge (the software
-    /// inside a guest is part of converging it; a start, stop or delete
-    /// installs nothing).
+    /// steps: a named guest's and its prerequisites', and only for a
+    /// converge (a start, stop or delete installs nothing). A prerequisite
+    /// made in this run is otherwise an empty container: a Step-CA that
+    /// never initialised cannot give the named guest the root it trusts.
+    /// Its steps are guarded: on a prerequisite that has its software they
+    /// do nothing.
     pub fn keeps_in_guest(&self, id: u32) -> bool {
-        self.action == Action::Converge && self.role(id) == Some(Role::Named)
+        self.action == Action::Converge && self.role(id).is_some()
     }
 
     /// An in-guest tool's plan cut to [`Selection::keeps_in_guest`]: the
-    /// kept guests' steps and the handlers they notify. Host steps go
-    /// (their guest's part is done by a whole run). Nothing changes without
-    /// `--guest`.
+    /// kept guests' steps and the handlers they notify, and for a converge
+    /// the host steps (the root CA exported for the guests that trust it).
+    /// Nothing changes without `--guest`.
     pub fn keep_in_guest_steps(&self, plan: &mut Plan) {
         if !self.is_limited() {
             return;
         }
-        let kept = |s: &Step| {
-            s.action
-                .guest()
-                .is_some_and(|g| self.keeps_in_guest(g.id()))
+        let kept = |s: &Step| match s.action.guest() {
+            Some(g) => self.keeps_in_guest(g.id()),
+            None => self.action == Action::Converge && s.action.handler().is_none(),
         };
         let notified: BTreeSet<&str> = plan
             .steps

@@ -109,7 +109,7 @@ fn mutating_calls(root: &Path) -> Vec<String> {
     out
 }
 
-fn clear_logs(root: &Path) {
+pub(crate) fn clear_logs(root: &Path) {
     for (prog, _) in MUTATING {
         let _ = std::fs::remove_file(root.join(format!("{prog}.log")));
     }

@@ -2,8 +2,10 @@
 //! running them on several threads), each former test file a module.
 
 mod crate_graph;
+mod example_node;
 mod fresh_node;
 mod fresh_node_fetch;
+mod guest_verbs;
 mod installed_cli;
 mod interface;
 mod observe;

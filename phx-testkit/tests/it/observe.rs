@@ -6,49 +6,11 @@
 //! (examples/recorded, which the docs' transcript uses): this test says
 //! when it is out of date, and `PHX_UPDATE_RECORDED=1` rewrites it.
 
+use crate::example_node::{example_node, ok};
 use crate::phoenix_cli::{cli, repo};
 use phx_testkit::*;
 use std::collections::BTreeMap;
-use std::ffi::OsString;
 use std::path::Path;
-
-fn ok(cmd: &mut assert_cmd::Command) -> String {
-    let out = cmd.output().unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "{:?}\n{text}", out.status);
-    text
-}
-
-/// The example's estate, made by setup, confirm and LetsGo against the doubles.
-fn converged_node(path: &OsString) -> tempfile::TempDir {
-    let root = fresh_node();
-    put_images(&example_dir(), root.path());
-    // The example's datasets go on the operator's existing pool `tank`.
-    let zfs = root.path().join("var/lib/zfs-double/state.json");
-    std::fs::create_dir_all(zfs.parent().unwrap()).unwrap();
-    std::fs::write(
-        &zfs,
-        r#"{"pools": {"tank": {"vdev": "", "disks": []}}, "datasets": {"tank": {}}}"#,
-    )
-    .unwrap();
-    for verb in ["setup", "confirm", "LetsGo"] {
-        let mut cmd = cli();
-        cmd.arg(verb);
-        if verb != "confirm" {
-            cmd.arg("--config-dir").arg(example_dir());
-        }
-        ok(cmd
-            .arg("--root")
-            .arg(root.path())
-            .arg("--run-commands")
-            .env("PATH", path));
-    }
-    root
-}
 
 /// Every file under `dir`, relative, with its text; the record's time
 /// left out (it is when the copy was made), and git's `.keep` files.
@@ -109,7 +71,7 @@ fn names_a_command(line: &str) -> bool {
 #[test]
 fn an_observed_node_previews_offline_exactly_what_letsgo_would_do() {
     let path = node_path();
-    let node = converged_node(&path);
+    let node = example_node(&path, &["setup", "confirm", "LetsGo"]);
     let copy = tempfile::tempdir().unwrap();
     let said = ok(cli()
         .arg("observe")

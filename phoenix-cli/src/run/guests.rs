@@ -1,0 +1,336 @@
+//! The per-guest verbs: `converge|start|stop|restart|delete ID…` run
+//! LetsGo's planners with `--guest ID… --action` (the tool contract's guest
+//! filter: the same planners and executor as a whole run), and `status`
+//! plans lxc and vm without applying, to say per guest whether a converge
+//! would change it.
+
+use super::{Run, Stop};
+use crate::bins::Bins;
+use crate::cli::{GuestArgs, RunArgs, StatusArgs};
+use phx_common::config::model::GuestIp;
+use phx_common::config::names::{dns_label, qualify};
+use phx_common::guests::{Action, Role, Selection};
+use phx_common::registry::{self, Planner};
+use phx_common::{Guest, Inventory};
+use phx_plan::exit::EXIT_OK;
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+fn action_of(name: &str) -> Action {
+    match name {
+        "start" => Action::Start,
+        "stop" => Action::Stop,
+        "restart" => Action::Restart,
+        "delete" => Action::Delete,
+        _ => Action::Converge,
+    }
+}
+
+/// A refusal of the guest filter, said for the verb's IDs (not `--guest`).
+fn as_verb(why: String) -> Stop {
+    Stop::Usage(why.replacen("--guest ", "guest ", 1))
+}
+
+/// The RunArgs of a per-guest run: only the options the verbs have.
+fn run_args(a: &GuestArgs, action: &'static str) -> RunArgs {
+    // A converge installs the guests' software (features, ca); the others
+    // only act on the guests themselves.
+    let subsystems: &[&str] = match action {
+        "converge" => &["lxc", "vm", "features", "ca"],
+        _ => &["lxc", "vm"],
+    };
+    RunArgs {
+        subsystems: subsystems.iter().map(|s| s.to_string()).collect(),
+        config_dir: a.config_dir.clone(),
+        root: a.root.clone(),
+        run_commands: a.run_commands,
+        check: a.check,
+        diff: a.diff,
+        json: a.json,
+        color: None,
+        verbose: a.verbose,
+        confirm_timeout: None,
+        strict: a.strict,
+        allow_lockout: false,
+        allow_blocked_flow: Vec::new(),
+        rename_node: false,
+        restart: a.restart,
+        start_all: false,
+        no_start: false,
+        allow_rename: a.allow_rename,
+        wipe_disks: Vec::new(),
+        guests: Some((a.ids.clone(), action)),
+    }
+}
+
+/// `noun id (name)`: `CT 110 (Gitea)`.
+fn named(inv: &Inventory, id: u32) -> String {
+    match guest(inv, id) {
+        Some(g) => format!("{} {id} ({})", noun(g), g.name()),
+        None => id.to_string(),
+    }
+}
+
+fn guest(inv: &Inventory, id: u32) -> Option<Guest<'_>> {
+    inv.lxcs
+        .get(&id)
+        .map(Guest::Lxc)
+        .or_else(|| inv.vms.iter().find(|v| v.id == id).map(Guest::Vm))
+}
+
+/// Every guest's ID, in the one boot order (its prerequisites first).
+fn guest_ids(inv: &Inventory) -> impl Iterator<Item = u32> {
+    phx_common::order::order(inv)
+        .unwrap_or_else(|_| inv.guests().map(|g| g.id()).collect())
+        .into_iter()
+}
+
+fn noun(g: Guest) -> &'static str {
+    match g {
+        Guest::Lxc(_) => "CT",
+        Guest::Vm(_) => "VM",
+    }
+}
+
+pub(super) fn run(bins: Bins, action: &'static str, a: &GuestArgs) -> Result<u8, Stop> {
+    let args = run_args(a, action);
+    let run = Run::new(bins, &args)?;
+    run.load_once()?;
+    let inv = run.inventory();
+    let sel = Selection::of(inv, &a.ids, action_of(action)).map_err(as_verb)?;
+    let needed: Vec<String> = guest_ids(inv)
+        .filter(|&id| sel.role(id) == Some(Role::Prerequisite))
+        .map(|id| named(inv, id))
+        .collect();
+    let subjects: Vec<String> = a.ids.iter().map(|&id| named(inv, id)).collect();
+    eprintln!("phoenix-cli: {action} {}", subjects.join(", "));
+    if !needed.is_empty() {
+        eprintln!(
+            "phoenix-cli: needed first (made when missing, started when stopped, not converged): {}",
+            needed.join(", ")
+        );
+    }
+    if action == "delete" {
+        say_what_setup_removes(inv, &a.ids);
+        if !a.yes && !a.check {
+            return Err(Stop::Usage(format!(
+                "delete destroys {} with their disks: run again with --yes (or --check to see the plan)",
+                subjects.join(", ")
+            )));
+        }
+    }
+    let phases = registry::group("LetsGo").expect("the LetsGo group");
+    run.apply("LetsGo", phases)
+}
+
+/// What stays of a deleted guest in the configuration-driven host files
+/// until its entry goes: its DNS names and its firewall file.
+fn say_what_setup_removes(inv: &Inventory, ids: &[u32]) {
+    let domain = inv.host.domain.to_ascii_lowercase();
+    for &id in ids {
+        let Some(g) = guest(inv, id) else { continue };
+        let mut names = Vec::new();
+        if matches!(g.net().map(|n| &n.ip), Some(GuestIp::Static(_))) {
+            names.push(format!("{}.{domain}", dns_label(g.name())));
+        }
+        names.extend(g.dns_records().iter().map(|r| r.hostname.clone()));
+        names.extend(
+            g.traefik_services()
+                .iter()
+                .map(|s| qualify(&s.name, &domain)),
+        );
+        let fw = g
+            .firewall()
+            .map(|_| format!(", /etc/pve/firewall/{id}.fw"))
+            .unwrap_or_default();
+        eprintln!(
+            "phoenix-cli: {} stays in the configuration ({}): remove it there, or LetsGo makes it again; `phoenix-cli setup` then removes its DNS names ({}){fw}",
+            named(inv, id),
+            g.path(),
+            if names.is_empty() { "none".to_string() } else { names.join(", ") },
+        );
+    }
+}
+
+/// One guest's line of `status`.
+#[derive(Debug)]
+struct Line {
+    id: u32,
+    kind: &'static str,
+    name: String,
+    state: String,
+    drift: bool,
+    /// What a converge would do to it: its steps' last id parts.
+    changes: Vec<String>,
+    addresses: Vec<String>,
+}
+
+impl Line {
+    fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "id": self.id,
+            "kind": self.kind,
+            "name": self.name,
+            "state": self.state,
+            "drift": self.drift,
+            "changes": self.changes,
+            "addresses": self.addresses,
+        })
+    }
+}
+
+pub(super) fn status(bins: Bins, a: &StatusArgs) -> Result<u8, Stop> {
+    let args = RunArgs {
+        subsystems: vec!["lxc".into(), "vm".into()],
+        check: true,
+        guests: Some((a.ids.clone(), "converge")),
+        ..run_args(
+            &GuestArgs {
+                ids: a.ids.clone(),
+                config_dir: a.config_dir.clone(),
+                root: a.root.clone(),
+                run_commands: false,
+                check: true,
+                diff: false,
+                json: false,
+                verbose: false,
+                strict: false,
+                restart: false,
+                allow_rename: false,
+                yes: false,
+            },
+            "converge",
+        )
+    };
+    let run = Run::new(bins, &args)?;
+    run.load_once()?;
+    let inv = run.inventory();
+    let ids: Vec<u32> = if a.ids.is_empty() {
+        guest_ids(inv).collect()
+    } else {
+        Selection::of(inv, &a.ids, Action::Converge).map_err(as_verb)?;
+        a.ids.clone()
+    };
+    let planners: Vec<&Planner> = ["lxc", "vm"]
+        .iter()
+        .filter_map(|s| registry::planner(s))
+        .collect();
+    let plans = run.plan_quietly("status", &planners)?;
+    let changes = changes_by_guest(&plans);
+    let root = run.root_or_slash();
+    let running = [
+        running(phx_common::guests::CT, &root)?,
+        running(phx_common::guests::VM, &root)?,
+    ];
+    let lines: Vec<Line> = ids
+        .iter()
+        .filter_map(|&id| guest(inv, id).map(|g| line(g, &root, &running, &changes)))
+        .collect();
+    if a.json {
+        let doc: Vec<serde_json::Value> = lines.iter().map(Line::json).collect();
+        println!("{:#}", serde_json::Value::from(doc));
+    } else {
+        for l in &lines {
+            let drift = if l.drift {
+                format!("drift: yes ({})", l.changes.join(", "))
+            } else {
+                "drift: no".to_string()
+            };
+            println!(
+                "{} {:<6} {:<24} {:<8} {:<28} {}",
+                if l.kind == "ct" { "CT" } else { "VM" },
+                l.id,
+                l.name,
+                l.state,
+                drift,
+                l.addresses.join(" ")
+            );
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+/// Which guests of `kind` run: one `pct list`/`qm list` (or the record
+/// `observe` left under the root); None when that cannot be known (offline).
+fn running(kind: phx_common::guests::Kind, root: &Path) -> Result<Option<HashSet<u32>>, Stop> {
+    let r = phx_common::probe::running(kind.program, kind.guest, root, None, kind.status_column)
+        .map_err(|e| Stop::Failed(e.to_string()))?;
+    let recorded = phx_common::observed_record::read(root)
+        .map_err(|e| Stop::Failed(e.to_string()))?
+        .is_some();
+    Ok((r.calls > 0 || recorded).then_some(r.ids))
+}
+
+fn line(
+    g: Guest,
+    root: &Path,
+    running: &[Option<HashSet<u32>>; 2],
+    changes: &BTreeMap<u32, Vec<String>>,
+) -> Line {
+    let (kind, guests, running) = match g {
+        Guest::Lxc(_) => ("ct", phx_common::guests::CT, &running[0]),
+        Guest::Vm(_) => ("vm", phx_common::guests::VM, &running[1]),
+    };
+    let id = g.id();
+    let exists = phx_plan::fsutil::under_root(root, &guests.conf_path(id)).is_file();
+    let state = match (exists, running) {
+        (false, _) => "missing",
+        (true, None) => "unknown",
+        (true, Some(ids)) if ids.contains(&id) => "running",
+        (true, Some(_)) => "stopped",
+    }
+    .to_string();
+    let addresses = g
+        .net()
+        .into_iter()
+        .chain(g.common().more_nets.iter())
+        .map(|n| match &n.ip {
+            GuestIp::Static(net) => net.to_string(),
+            GuestIp::Dhcp => "dhcp".to_string(),
+            GuestIp::Manual => "manual".to_string(),
+        })
+        .collect();
+    let changes = changes.get(&id).cloned().unwrap_or_default();
+    Line {
+        id,
+        kind,
+        name: g.name().to_string(),
+        state,
+        drift: !changes.is_empty(),
+        changes,
+        addresses,
+    }
+}
+
+/// Each guest's planned steps, by the guest they are about: an in-guest
+/// step's `ctid`/`vmid`, else the guest ID in its id (`lxc:110:set`).
+fn changes_by_guest(plans: &[std::path::PathBuf]) -> BTreeMap<u32, Vec<String>> {
+    let mut out: BTreeMap<u32, Vec<String>> = BTreeMap::new();
+    for p in plans {
+        let text = std::fs::read_to_string(p).unwrap_or_default();
+        for l in text.lines() {
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(l) else {
+                continue;
+            };
+            let Some(step) = v["id"].as_str() else {
+                continue;
+            };
+            let in_guest = v["ctid"].as_u64().or_else(|| v["vmid"].as_u64());
+            let id = in_guest
+                .and_then(|n| u32::try_from(n).ok())
+                .or_else(|| step.split(':').nth(1).and_then(|n| n.parse().ok()));
+            if let Some(id) = id {
+                let what = if in_guest.is_some() {
+                    "in-guest"
+                } else {
+                    step.rsplit(':').next().unwrap_or(step)
+                };
+                let list = out.entry(id).or_default();
+                if !list.iter().any(|w| w == what) {
+                    list.push(what.to_string());
+                }
+            }
+        }
+    }
+    out
+}
