@@ -104,3 +104,28 @@ pub(super) fn output(cmd: &mut Command, stdin: Option<&[u8]>) -> std::io::Result
         child.wait_with_output()
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::output;
+    use std::process::{Command, Stdio};
+
+    #[test]
+    fn the_bytes_reach_the_programs_stdin_whole() {
+        // More than a pipe holds, so the writer must not wait for the reader's end.
+        let bytes: Vec<u8> = (0..1_000_000u32).map(|i| (i % 251) as u8).collect();
+        let mut cat = Command::new("cat");
+        cat.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let o = output(&mut cat, Some(&bytes)).unwrap();
+        assert!(o.status.success());
+        assert_eq!(o.stdout, bytes);
+    }
+
+    #[test]
+    fn a_program_that_reads_nothing_is_not_an_error() {
+        let bytes = vec![b'x'; 1 << 20];
+        let mut t = Command::new("true");
+        t.stdout(Stdio::piped()).stderr(Stdio::piped());
+        assert!(output(&mut t, Some(&bytes)).unwrap().status.success());
+    }
+}
