@@ -233,7 +233,7 @@ pub struct RunArgs {
     /// phx-lxc, phx-vm: start no guest
     #[arg(long)]
     pub no_start: bool,
-    /// phx-lxc, phx-vm: rename or readdress a live guest whose entry has no name (no ip) to the default CT<id>/VM<id> (DHCP); default: keep the live value and warn
+    /// Every tool: take the default CT<id>/VM<id> (DHCP) for a live guest whose entry has no name (no ip); default: keep its live name (address) everywhere, DNS and firewall included, and warn
     #[arg(long)]
     pub allow_rename: bool,
     /// phx-storage: erase this disk (wipefs -a) before creating the pool it belongs to (repeatable)
@@ -254,7 +254,6 @@ impl RunArgs {
             (self.restart, "--restart"),
             (self.start_all, "--start-all"),
             (self.no_start, "--no-start"),
-            (self.allow_rename, "--allow-rename"),
         ]
         .into_iter()
         .filter(|(set, _)| *set)

@@ -139,6 +139,9 @@ impl<'a> Run<'a> {
         if args.strict {
             tool_args.push("--strict".into());
         }
+        if args.allow_rename {
+            tool_args.push("--allow-rename".into());
+        }
         let stdin = match inventory::source(args.config_dir.as_deref())? {
             inventory::Source::Dir => None,
             inventory::Source::Stdin(bytes) => {

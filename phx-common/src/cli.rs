@@ -42,6 +42,12 @@ pub struct InputArgs {
     /// them. Keys the original system's files carry are always accepted.
     #[arg(long)]
     pub strict: bool,
+
+    /// Take the default CT<id>/VM<id> (DHCP) for a live guest whose entry
+    /// has no `name` (no `ip`). Default: every tool keeps the guest's live
+    /// name (address), as it is under --root, and warns.
+    #[arg(long)]
+    pub allow_rename: bool,
 }
 
 impl InputArgs {
@@ -77,7 +83,9 @@ impl InputArgs {
             strict: self.strict,
             rules,
         };
-        let inv = config::load::load_with(&self.input(), opts).map_err(Failure::Invalid)?;
+        let mut inv = config::load::load_with(&self.input(), opts).map_err(Failure::Invalid)?;
+        let held = guests::unwritten::resolve(&mut inv, &self.state_root, self.allow_rename)?;
+        inv.warnings.extend(held);
         warn(tool, &inv.warnings);
         Ok(inv)
     }
@@ -135,11 +143,6 @@ pub struct GuestFlags {
     /// start. Default: report them.
     #[arg(long)]
     pub restart: bool,
-    /// Rename (or readdress) a live guest whose entry has no `name` (no
-    /// `ip`) to the default CT<id>/VM<id> (DHCP). Default: keep the live
-    /// value and warn.
-    #[arg(long)]
-    pub allow_rename: bool,
 }
 
 impl GuestFlags {
@@ -147,7 +150,6 @@ impl GuestFlags {
         guests::Options {
             start: guests::StartMode::from_flags(self.no_start, self.start_all),
             restart: self.restart,
-            allow_rename: self.allow_rename,
         }
     }
 }

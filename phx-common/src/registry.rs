@@ -106,7 +106,6 @@ const GUEST_FLAGS: &[&str] = &[
     "--restart",
     "--start-all",
     "--no-start",
-    "--allow-rename",
     "--guest",
     "--action",
 ];

@@ -13,7 +13,6 @@ pub mod desired;
 mod diff;
 pub mod golden;
 pub mod gpu;
-mod held;
 pub mod observe;
 mod one_volume;
 mod planner;
@@ -70,14 +69,13 @@ pub fn plan_selected<S: StepSink>(
     let golden = golden.expect("no problem was found");
     let mut warnings = golden.warnings.clone();
     warnings.extend(gpu_warnings(inv, seen));
-    let holds = held::holds(inv, seen, opts.allow_rename, &mut warnings);
     let order = GuestOrder::selected(inv, |id| inv.lxcs.contains_key(&id), sel);
     let ids = order.ids.clone();
     Ok(ahead::desired_ahead(inv, &ids, |desired| {
         let mut planned = plan_in(
             order,
             sel,
-            planner::Planner::new(inv, seen, opts, plan, desired, golden, holds),
+            planner::Planner::new(inv, seen, opts, plan, desired, golden),
         );
         planned.warnings = warnings;
         planned

@@ -39,8 +39,6 @@ pub(crate) struct Planner<'a, S: StepSink = phx_plan::Plan> {
     owners: Owners,
     /// The containers clones are made of.
     sources: FastSet<u32>,
-    /// Live values kept for keys their entries do not write.
-    holds: FastMap<u32, crate::held::Held>,
 }
 
 /// One container being converged: what it is and what was planned for it.
@@ -69,7 +67,6 @@ impl<'a, S: StepSink> Planner<'a, S> {
         plan: S,
         desired: Ahead<'a>,
         mut golden: Golden<'a>,
-        holds: FastMap<u32, crate::held::Held>,
     ) -> Self {
         let mut notes = seen.notes.clone();
         notes.append(&mut golden.notes);
@@ -87,7 +84,6 @@ impl<'a, S: StepSink> Planner<'a, S> {
             owners: Owners::existing(inv, &seen.confs, &one_volume_names),
             one_volume_names,
             sources: inv.lxcs.values().filter_map(|c| c.clone_from).collect(),
-            holds,
         }
     }
 
@@ -416,9 +412,6 @@ impl<S: StepSink> GuestPlanner for Planner<'_, S> {
         let c = &self.inv.lxcs[&ctid];
         let seen = self.seen;
         let mut d = self.desired.next(ctid);
-        if let Some(h) = self.holds.get(&ctid) {
-            h.apply(&mut d);
-        }
         let mounted = self.share(&mut d);
         let owns = d.mounts.iter().any(|m| match &m.source {
             desired::Source::Volume { name, .. } => self.owners.owns(name, ctid),

@@ -9,7 +9,6 @@ pub mod check;
 pub mod cli;
 pub mod conf;
 mod diff;
-mod held;
 pub mod observe;
 mod planner;
 pub mod snippets;
@@ -76,11 +75,9 @@ pub fn plan_selected<S: StepSink>(
         .ok();
     guests::refuse(problems)?;
     let golden = golden.expect("no problem was found");
-    let mut warnings = golden.warnings.clone();
-    let holds = held::holds(inv, seen, opts.allow_rename, &mut warnings);
+    let warnings = golden.warnings.clone();
     let vms: HashSet<u32> = inv.vms.iter().map(|v| v.id).collect();
     let mut p = planner::Planner::new(inv, seen, opts, secret_file.ok(), state_root, plan, golden);
-    p.hold(holds);
     // Every VM names Phoenix's vendor snippet (the guest agent); a stop,
     // start or delete writes nothing.
     if !inv.vms.is_empty() && sel.action() == guests::Action::Converge {

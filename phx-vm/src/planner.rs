@@ -46,8 +46,6 @@ pub(crate) struct Planner<'a, S: StepSink = phx_plan::Plan> {
     secrets: SecretFiles,
     /// The work of each template with features, done before `qm template`.
     golden: HashMap<u32, phx_recipes::Work<'a>>,
-    /// Live values kept for keys their entries do not write.
-    holds: crate::held::Holds,
 }
 
 /// One VM being converged.
@@ -87,13 +85,7 @@ impl<'a, S: StepSink> Planner<'a, S> {
             secret_file,
             secrets,
             golden: golden.work.into_iter().map(|w| (w.s.id(), w)).collect(),
-            holds: crate::held::Holds::default(),
         }
-    }
-
-    /// Keep these live values instead of their entries' defaults.
-    pub(crate) fn hold(&mut self, holds: crate::held::Holds) {
-        self.holds = holds;
     }
 
     /// `qm create` with the image imported as scsi0, a cloud-init drive and
@@ -304,10 +296,7 @@ impl<S: StepSink> GuestPlanner for Planner<'_, S> {
     /// Steps that make VM `v` exist and match its entry; short names of them.
     fn converge(&mut self, vmid: u32, i: usize, total: usize) -> Vec<String> {
         let v = self.vms[&vmid];
-        let mut s = spec::spec(v, self.inv);
-        if let Some(kept) = self.holds.get(&vmid) {
-            crate::held::apply(&mut s, kept);
-        }
+        let s = spec::spec(v, self.inv);
         self.steps.notes.extend(s.warnings.iter().cloned());
         let mut w = Work {
             tag: guest_tag(i, total, KIND.noun, v.id, &v.name),

@@ -58,9 +58,6 @@ pub struct Options {
     pub start: StartMode,
     /// Reboot running guests whose changes reach them only at their next start.
     pub restart: bool,
-    /// Rename or readdress a live guest whose `name` or `ip` is not written
-    /// (unwritten.rs); default: keep its live value and warn.
-    pub allow_rename: bool,
 }
 
 /// What was planned for one guest, for progress lines.

@@ -16,4 +16,3 @@ mod planner;
 mod shared_volumes;
 mod templates;
 mod threads;
-mod unwritten;

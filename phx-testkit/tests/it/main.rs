@@ -19,3 +19,4 @@ mod qm_double;
 mod qm_double_cloudinit;
 mod qm_double_guest;
 mod registry;
+mod unwritten;

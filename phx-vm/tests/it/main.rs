@@ -11,5 +11,4 @@ mod letsgo;
 mod password;
 mod progress;
 mod refusals;
-mod unwritten;
 mod vendor;
