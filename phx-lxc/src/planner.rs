@@ -19,6 +19,7 @@ use phx_plan::{Action, FileStep, LinesStep, StepSink};
 
 mod bake;
 mod one_volume;
+mod prereq;
 
 fn pct(args: &[&str]) -> Vec<String> {
     KIND.argv(args)
@@ -460,18 +461,8 @@ impl<S: StepSink> GuestPlanner for Planner<'_, S> {
         Some(self.steps.start(ctid, rank, &tag, c.boot_order))
     }
 
-    /// A container that is not converged in this run: its desired state
-    /// is taken in turn, and a clone source's state as it is recorded for
-    /// the clones this plan makes of it.
     fn pass(&mut self, ctid: u32) {
-        let d = self.desired.next(ctid);
-        if let Some(conf) = self.seen.confs.get(&ctid) {
-            if self.sources.contains(&ctid) {
-                // What it would be converged to: its notes are not this run's.
-                let (_, fin, _) = diff::existing(&d, conf, true, &mut Vec::new());
-                self.finals.insert(ctid, fin);
-            }
-        }
+        self.take_as_is(ctid);
     }
 
     fn name(&self, ctid: u32) -> String {
@@ -490,16 +481,8 @@ impl<S: StepSink> GuestPlanner for Planner<'_, S> {
         self.seen.running.contains(&ctid)
     }
 
-    /// A golden template is made once it has its snapshot: without it
-    /// nothing can be cloned from it (its converge bakes it).
     fn made(&self, ctid: u32) -> bool {
-        let Some(conf) = self.seen.confs.get(&ctid) else {
-            return false;
-        };
-        match &self.inv.lxcs[&ctid].template_snapshot_name {
-            Some(snap) => conf.snapshots.contains(snap),
-            None => true,
-        }
+        self.is_made(ctid)
     }
 
     fn steps(&mut self) -> &mut GuestSteps<S> {

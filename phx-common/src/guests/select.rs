@@ -90,8 +90,8 @@ impl Selection {
                 let mut todo: Vec<u32> = named.to_vec();
                 while let Some(id) = todo.pop() {
                     for &need in graph.get(&id).map(Vec::as_slice).unwrap_or(&[]) {
-                        if !roles.contains_key(&need) {
-                            roles.insert(need, Role::Prerequisite);
+                        if let std::collections::hash_map::Entry::Vacant(e) = roles.entry(need) {
+                            e.insert(Role::Prerequisite);
                             todo.push(need);
                         }
                     }

@@ -684,3 +684,48 @@ fn create_refuses_a_template_its_storage_does_not_hold() {
     std::fs::write(r.join("srv/t/template/cache/x.tar.zst"), "t").unwrap();
     ok(r, &args("102", "tmpl:vztmpl/x.tar.zst"));
 }
+
+/// What `--action stop|delete` plans: shutdown with pve-container's
+/// parameters (src/PVE/API2/LXC/Status.pm:334-346, refused when stopped
+/// :363) and destroy (src/PVE/API2/LXC.pm:822-841, refused while running
+/// unless --force :880).
+#[test]
+fn shutdown_and_destroy_take_pves_parameters_and_refuse_as_it_does() {
+    let d = tempfile::tempdir().unwrap();
+    let r = d.path();
+    let t = "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst";
+    ok(r, &["create", "101", t]);
+    ok(r, &["start", "101"]);
+    fails(
+        r,
+        &["shutdown", "101", "--timeout", "soon"],
+        "timeout: type check ('integer') failed",
+    );
+    fails(
+        r,
+        &["shutdown", "101", "--force", "1"],
+        "force: property is not defined",
+    );
+    fails(
+        r,
+        &["destroy", "101", "--purge", "1"],
+        "unable to destroy CT 101 - container is running",
+    );
+    ok(
+        r,
+        &["shutdown", "101", "--timeout", "60", "--forceStop", "1"],
+    );
+    fails(
+        r,
+        &["shutdown", "101", "--timeout", "60", "--forceStop", "1"],
+        "CT 101 not running",
+    );
+    fails(
+        r,
+        &["destroy", "101", "--purge", "maybe"],
+        "purge: type check ('boolean') failed",
+    );
+    ok(r, &["destroy", "101", "--purge", "1"]);
+    assert!(!r.join("etc/pve/lxc/101.conf").exists());
+    fails(r, &["destroy", "101", "--purge", "1"], "does not exist");
+}

@@ -119,3 +119,40 @@ fn disks_on_a_storage_without_images_content_are_refused() {
         "does not support vm images",
     );
 }
+
+/// What `--action stop|delete` plans: shutdown with qemu-server's
+/// parameters (src/PVE/API2/Qemu.pm:3877-3895; a stopped VM is not refused:
+/// src/PVE/QemuServer.pm:6254-6255) and destroy, refused while running
+/// (Qemu.pm:2842), with no --force.
+#[test]
+fn shutdown_and_destroy_take_qemu_servers_parameters_and_refuse_as_it_does() {
+    let d = tempfile::tempdir().unwrap();
+    let r = d.path();
+    ok(r, &["create", "100", "--name", "a"]);
+    ok(r, &["start", "100"]);
+    fails(
+        r,
+        &["destroy", "100", "--purge", "1"],
+        "VM 100 is running - destroy failed",
+    );
+    fails(
+        r,
+        &["destroy", "100", "--force", "1"],
+        "force: property is not defined",
+    );
+    fails(
+        r,
+        &["shutdown", "100", "--timeout", "-1"],
+        "timeout: type check ('integer') failed",
+    );
+    ok(
+        r,
+        &["shutdown", "100", "--timeout", "60", "--forceStop", "1"],
+    );
+    ok(
+        r,
+        &["shutdown", "100", "--timeout", "60", "--forceStop", "1"],
+    );
+    ok(r, &["destroy", "100", "--purge", "1"]);
+    assert!(!r.join("etc/pve/qemu-server/100.conf").exists());
+}
