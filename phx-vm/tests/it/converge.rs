@@ -26,7 +26,6 @@ fn one_changed_key_in_the_json_is_one_qm_set_with_that_key() {
         Options {
             start: StartMode::None,
             restart: false,
-            ..Options::default()
         },
     );
     assert_eq!(argvs(&p), vec![vec!["qm", "set", "1002", "--onboot", "1"]]);
@@ -56,7 +55,6 @@ fn a_conf_edited_by_hand_is_brought_back() {
         Options {
             start: StartMode::None,
             restart: false,
-            ..Options::default()
         },
     );
     let cmds = argvs(&p);
@@ -215,7 +213,6 @@ fn vms_not_in_the_file_are_never_touched() {
         Options {
             start: StartMode::All,
             restart: true,
-            ..Options::default()
         },
     );
     assert!(

@@ -313,7 +313,6 @@ fn a_plan_applied_after_its_entry_moved_refuses_instead_of_using_another_vms_pas
         Options {
             start: StartMode::None,
             restart: false,
-            ..Options::default()
         },
     );
     // The operator swaps the two entries before the plan is applied.

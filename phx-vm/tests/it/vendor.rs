@@ -20,7 +20,6 @@ fn no_start() -> Options {
     Options {
         start: StartMode::None,
         restart: false,
-        ..Options::default()
     }
 }
 
