@@ -109,8 +109,11 @@ const GUEST_FLAGS: &[&str] = &[
     "--guest",
     "--action",
 ];
-/// The in-guest tools' part of the guest filter (phx_common::cli::GuestFilter).
-const IN_GUEST_FLAGS: &[&str] = &["--guest", "--action"];
+/// The guest filter (phx_common::cli::GuestFilter): phoenix-cli's per-guest
+/// verbs pass it from their IDs, never as options of their own.
+pub const GUEST_FILTER_FLAGS: &[&str] = &["--guest", "--action"];
+/// The in-guest tools take only the guest filter.
+const IN_GUEST_FLAGS: &[&str] = GUEST_FILTER_FLAGS;
 
 /// Every planner, by `order`.
 pub const PLANNERS: [Planner; 9] = [

@@ -68,7 +68,7 @@ pub fn plan_selected<S: StepSink>(
     guests::refuse(problems)?;
     let golden = golden.expect("no problem was found");
     let mut warnings = golden.warnings.clone();
-    warnings.extend(gpu_warnings(inv, seen));
+    warnings.extend(gpu_warnings(inv, seen, sel));
     let order = GuestOrder::selected(inv, |id| inv.lxcs.contains_key(&id), sel);
     let ids = order.ids.clone();
     Ok(ahead::desired_ahead(inv, &ids, |desired| {
@@ -83,10 +83,12 @@ pub fn plan_selected<S: StepSink>(
 }
 
 /// A warning for each container whose GPUs need device nodes this node
-/// lacks (crate::gpu): its devices are not planned.
-fn gpu_warnings(inv: &Inventory, seen: &Observed) -> Vec<String> {
+/// lacks (crate::gpu): its devices are not planned. Only the containers
+/// `sel` plans.
+fn gpu_warnings(inv: &Inventory, seen: &Observed, sel: &Selection) -> Vec<String> {
     inv.lxcs
         .values()
+        .filter(|c| sel.role(c.id).is_some())
         .filter_map(|c| {
             let missing = gpu::wanted(&c.gpus, &seen.own.gpu_nodes).err()?;
             Some(gpu::missing_warning(c.id, &missing))

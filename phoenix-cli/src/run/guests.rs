@@ -106,7 +106,7 @@ pub(super) fn run(bins: Bins, action: &'static str, a: &GuestArgs) -> Result<u8,
     eprintln!("phoenix-cli: {action} {}", subjects.join(", "));
     if !needed.is_empty() {
         eprintln!(
-            "phoenix-cli: needed first (made when missing, started when stopped, not converged): {}",
+            "phoenix-cli: needed first (made when missing, started when stopped; their settings left as they are): {}",
             needed.join(", ")
         );
     }
@@ -320,10 +320,15 @@ fn changes_by_guest(plans: &[std::path::PathBuf]) -> BTreeMap<u32, Vec<String>> 
                 .and_then(|n| u32::try_from(n).ok())
                 .or_else(|| step.split(':').nth(1).and_then(|n| n.parse().ok()));
             if let Some(id) = id {
-                let what = if in_guest.is_some() {
-                    "in-guest"
-                } else {
-                    step.rsplit(':').next().unwrap_or(step)
+                // The step's own words (`[2/5] CT 110 Gitea: set memory`).
+                let said = v["desc"]
+                    .as_str()
+                    .and_then(|d| d.split_once(": "))
+                    .map(|(_, w)| w);
+                let what = match (in_guest, said) {
+                    (Some(_), _) => "in-guest",
+                    (None, Some(w)) => w,
+                    (None, None) => step.rsplit(':').next().unwrap_or(step),
                 };
                 let list = out.entry(id).or_default();
                 if !list.iter().any(|w| w == what) {

@@ -113,3 +113,45 @@ impl Run<'_> {
         out
     }
 }
+
+/// Whether a plan file holds a step: a line that is not a trailer (the
+/// first line says, in any plan with steps). A plan that cannot be read
+/// counts: phx-apply says what is wrong with it.
+pub(super) fn has_steps(plan: &std::path::Path) -> bool {
+    use std::io::BufRead;
+    let Ok(f) = std::fs::File::open(plan) else {
+        return true;
+    };
+    std::io::BufReader::new(f).lines().any(|line| match line {
+        Ok(l) => !l.trim().is_empty() && serde_json::from_str::<phx_plan::Trailer>(&l).is_err(),
+        Err(_) => true,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_steps;
+
+    #[test]
+    fn a_plan_of_trailers_only_has_no_step() {
+        let dir = tempfile::tempdir().unwrap();
+        let plan = |name: &str, text: &str| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, text).unwrap();
+            p
+        };
+        let empty = plan(
+            "1-ca.jsonl",
+            "{\"v\":1,\"tool\":\"phx-ca\",\"kind\":\"end\",\"steps\":0}\n\n",
+        );
+        assert!(!has_steps(&empty));
+        let one = plan(
+            "2-dns.jsonl",
+            "{\"v\":1,\"tool\":\"phx-dns\",\"id\":\"dns:install\",\"kind\":\"command\",\"argv\":[\"true\"]}\n\
+             {\"v\":1,\"tool\":\"phx-dns\",\"kind\":\"end\",\"steps\":1}\n",
+        );
+        assert!(has_steps(&one));
+        // Unreadable: phx-apply is run, and says why it refuses it.
+        assert!(has_steps(&dir.path().join("missing.jsonl")));
+    }
+}

@@ -3,7 +3,7 @@
 //! run that tried one would fail differently).
 
 use assert_cmd::Command;
-use phx_common::registry::{Phase, GROUPS, PLANNERS, PROGRAMS};
+use phx_common::registry::{Phase, GROUPS, GUEST_FILTER_FLAGS, PLANNERS, PROGRAMS};
 use predicates::prelude::*;
 
 fn cli() -> Command {
@@ -44,11 +44,29 @@ fn subsystems_offered_are_the_registrys() {
 }
 
 #[test]
+fn the_guest_filter_is_passed_from_the_per_guest_verbs_ids() {
+    let mut cmd = phoenix_cli::cli::command();
+    cmd.build();
+    for verb in ["converge", "start", "stop", "restart", "delete", "status"] {
+        let v = cmd.find_subcommand(verb).unwrap();
+        assert!(v.get_arguments().any(|a| a.get_id() == "ids"), "{verb}");
+        for flag in GUEST_FILTER_FLAGS {
+            let long = flag.trim_start_matches("--");
+            assert!(
+                !v.get_arguments().any(|a| a.get_long() == Some(long)),
+                "{verb} {flag}"
+            );
+        }
+    }
+}
+
+#[test]
 fn every_planner_flag_is_an_option_of_the_planning_verbs() {
     let mut cmd = phoenix_cli::cli::command();
     cmd.build();
     let setup = cmd.find_subcommand("setup").unwrap();
-    for flag in PLANNERS.iter().flat_map(|p| p.own_flags) {
+    let own = PLANNERS.iter().flat_map(|p| p.own_flags);
+    for flag in own.filter(|f| !GUEST_FILTER_FLAGS.contains(f)) {
         let long = flag.trim_start_matches("--");
         assert!(
             setup.get_arguments().any(|a| a.get_long() == Some(long)),
@@ -104,8 +122,10 @@ fn refusals_name_the_valid_choices_and_run_nothing() {
 
 #[test]
 fn a_planner_that_cannot_be_run_stops_the_run() {
+    // The configuration reads (phoenix-cli reads it before any planner).
     cli()
-        .args(["setup", "net"])
+        .args(["setup", "net", "--config-dir"])
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/etc"))
         .assert()
         .code(1)
         .stderr(predicate::str::contains("phoenix-cli: phx-net: "));

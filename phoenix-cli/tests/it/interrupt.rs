@@ -28,7 +28,9 @@ fn an_interrupt_stops_the_run_after_the_program_and_removes_the_scratch_director
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
     let child = Command::new(env!("CARGO_BIN_EXE_phoenix-cli"))
-        .args(["setup", "--config-dir", "/nonexistent"])
+        // A configuration that reads: phoenix-cli reads it before any planner.
+        .args(["setup", "--config-dir"])
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/etc"))
         .env("PHX_BIN_DIR", bins.path())
         .env("TMPDIR", tmp.path())
         .stderr(Stdio::piped())
