@@ -59,12 +59,29 @@ impl Record {
 
 /// The rows of a `pct list` / `qm list`, the status in `status_column`
 /// (the ID is column 0); the header and anything unparsable are skipped.
+///
+/// A row with more words than the header has columns holds a name of two
+/// words: qm prints an unnamed VM's NAME as `VM 100` (qemu-server
+/// src/PVE/QemuServer.pm:2574 `$conf->{name} || "VM $vmid"`) in a row of
+/// fixed columns `VMID NAME STATUS MEM(MB) BOOTDISK(GB) PID`
+/// (src/PVE/CLI/qm.pm:1345-1352, `list`'s printf), so its status is then
+/// counted from the end: the columns after it are always printed. A row
+/// with fewer words (pct's empty Lock, after the status) keeps counting
+/// from the front; so does a list without a header.
 pub fn rows(out: &str, status_column: usize) -> Vec<Row> {
+    let mut columns = None;
     out.lines()
         .filter_map(|l| {
-            let mut f = l.split_whitespace();
-            let vmid = f.next()?.parse::<u32>().ok()?;
-            let status = f.nth(status_column - 1)?.to_string();
+            let f: Vec<&str> = l.split_whitespace().collect();
+            let Ok(vmid) = f.first()?.parse::<u32>() else {
+                columns = columns.or(Some(f.len()));
+                return None;
+            };
+            let at = match columns {
+                Some(n) if f.len() > n && n > status_column => f.len() - (n - status_column),
+                _ => status_column,
+            };
+            let status = f.get(at)?.to_string();
             Some(Row { vmid, status })
         })
         .collect()
@@ -126,6 +143,24 @@ mod tests {
                 status: "running".into()
             }
         );
+    }
+
+    #[test]
+    fn an_unnamed_vms_two_word_name_does_not_shift_its_status() {
+        // qemu-server's own format (qm.pm's printf) for a VM without a name.
+        let head = format!(
+            "{:>10} {:<20} {:<10} {:<10} {:>12} {:<10}\n",
+            "VMID", "NAME", "STATUS", "MEM(MB)", "BOOTDISK(GB)", "PID"
+        );
+        let row = |id: u32, name: &str, status: &str| {
+            format!("{id:>10} {name:<20} {status:<10} {:<10} {:>12.2} {:<10}\n", 2048, 32.0, 0)
+        };
+        let qm = head + &row(100, "VM 100", "running") + &row(101, "db", "stopped");
+        let got = rows(&qm, 2);
+        assert_eq!(got[0].status, "running", "{got:?}");
+        assert_eq!(got[1].status, "stopped", "{got:?}");
+        let pct = "VMID       Status     Lock         Name\n101        running                 dns01\n";
+        assert_eq!(rows(pct, 1)[0].status, "running");
     }
 
     #[test]
