@@ -33,6 +33,60 @@ pub struct Record {
     /// What was left out of the copy because it may hold a secret.
     #[serde(default)]
     pub redacted: Vec<String>,
+    /// The node's NVIDIA device nodes (`/dev/nvidia*`): a copy holds no
+    /// device node, and phx-lxc plans a GPU container's `devN` entries from
+    /// them (their paths and modes; pve-container reads major:minor itself
+    /// at each start, so they are not needed).
+    #[serde(default)]
+    pub devices: Vec<Device>,
+}
+
+/// One device node: `/dev/nvidia0`, mode `0666`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Device {
+    pub path: String,
+    /// The permission bits, octal: `0666`.
+    pub mode: String,
+}
+
+impl Device {
+    pub fn mode_bits(&self) -> Option<u32> {
+        u32::from_str_radix(&self.mode, 8).ok()
+    }
+}
+
+/// The NVIDIA character and block devices of `/dev` under `root`
+/// (`/dev/nvidia*`, not its subdirectories) with their permission bits: what
+/// phx-lxc's GPU passthrough reads of a node.
+pub fn nvidia_devices(root: &Path) -> anyhow::Result<BTreeMap<String, u32>> {
+    let mut nodes = BTreeMap::new();
+    let at = phx_plan::fsutil::under_root(root, "/dev");
+    let entries = match std::fs::read_dir(&at) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(nodes),
+        Err(e) => anyhow::bail!("reading {}: {e}", at.display()),
+    };
+    for e in entries {
+        let e = e?;
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !name.starts_with("nvidia") {
+            continue;
+        }
+        if let Some(mode) = device_mode(&e.path()) {
+            nodes.insert(format!("/dev/{name}"), mode);
+        }
+    }
+    Ok(nodes)
+}
+
+/// The permission bits of a character or block device, `None` for anything
+/// else (what pct refuses: "… is not a device").
+#[cfg(unix)]
+fn device_mode(p: &Path) -> Option<u32> {
+    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+    let m = std::fs::metadata(p).ok()?;
+    let t = m.file_type();
+    (t.is_char_device() || t.is_block_device()).then(|| m.permissions().mode() & 0o7777)
 }
 
 impl Record {
@@ -177,6 +231,7 @@ mod tests {
             node: Some("pve".into()),
             lists,
             redacted: vec![],
+            devices: vec![],
         };
         std::fs::write(
             p.join("observed.json"),
