@@ -18,6 +18,7 @@ use phx_common::guests::{Kind, CT, VM};
 use phx_common::observed_record::{self, Record, FORMAT};
 use phx_plan::fsutil::under_root;
 use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 /// The directories of `/etc/pve` whose files are copied, and the file
@@ -137,11 +138,13 @@ fn stage_beside(out: &Path) -> Result<tempfile::TempDir, Stop> {
     };
     std::fs::create_dir_all(parent)
         .map_err(|e| Stop::Failed(format!("{}: {e}", parent.display())))?;
-    // tempfile makes it 0700.
-    tempfile::Builder::new()
+    let failed = |e: std::io::Error| Stop::Failed(format!("a directory beside {}: {e}", out.display()));
+    let stage = tempfile::Builder::new()
         .prefix(".phoenix-observe-")
+        .permissions(std::fs::Permissions::from_mode(0o700))
         .tempdir_in(parent)
-        .map_err(|e| Stop::Failed(format!("a directory beside {}: {e}", out.display())))
+        .map_err(failed)?;
+    Ok(stage)
 }
 
 /// The complete copy at `out`: an earlier observation there (or the empty
