@@ -63,8 +63,15 @@ pub fn observe(a: &ObserveArgs) -> Result<u8, Stop> {
     let storage = copy_file(&from, to, phx_common::storage_cfg::PATH)?;
     // Phoenix's vendor snippet holds no secret (the per-VM user data with a
     // password does, and stays: a VM with a password previews its snippet
-    // as changed).
-    copy_file(&from, to, phx_common::vm_agent::PATH)?;
+    // as changed). It keeps its mode, which phx-vm compares (0644); DIR
+    // itself is 0700, so it is still private.
+    if copy_file(&from, to, phx_common::vm_agent::PATH)? {
+        let src = under_root(&from, phx_common::vm_agent::PATH);
+        let dst = under_root(to, phx_common::vm_agent::PATH);
+        std::fs::metadata(&src)
+            .and_then(|m| std::fs::set_permissions(&dst, m.permissions()))
+            .map_err(|e| Stop::Failed(format!("{}: {e}", dst.display())))?;
+    }
     let node = phx_common::node::node_name(&from);
     if let Some(n) = &node {
         write(&under_root(to, "/etc/hostname"), format!("{n}\n").as_bytes())?;
