@@ -74,7 +74,10 @@ pub fn observe(a: &ObserveArgs) -> Result<u8, Stop> {
     }
     let node = phx_common::node::node_name(&from);
     if let Some(n) = &node {
-        write(&under_root(to, "/etc/hostname"), format!("{n}\n").as_bytes())?;
+        write(
+            &under_root(to, "/etc/hostname"),
+            format!("{n}\n").as_bytes(),
+        )?;
     }
     let running = |p: &str| lists[p].iter().filter(|r| r.status == "running").count();
     let summary = format!(
@@ -145,7 +148,8 @@ fn stage_beside(out: &Path) -> Result<tempfile::TempDir, Stop> {
     };
     std::fs::create_dir_all(parent)
         .map_err(|e| Stop::Failed(format!("{}: {e}", parent.display())))?;
-    let failed = |e: std::io::Error| Stop::Failed(format!("a directory beside {}: {e}", out.display()));
+    let failed =
+        |e: std::io::Error| Stop::Failed(format!("a directory beside {}: {e}", out.display()));
     let stage = tempfile::Builder::new()
         .prefix(".phoenix-observe-")
         .permissions(std::fs::Permissions::from_mode(0o700))

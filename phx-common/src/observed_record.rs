@@ -207,13 +207,17 @@ mod tests {
             "VMID", "NAME", "STATUS", "MEM(MB)", "BOOTDISK(GB)", "PID"
         );
         let row = |id: u32, name: &str, status: &str| {
-            format!("{id:>10} {name:<20} {status:<10} {:<10} {:>12.2} {:<10}\n", 2048, 32.0, 0)
+            format!(
+                "{id:>10} {name:<20} {status:<10} {:<10} {:>12.2} {:<10}\n",
+                2048, 32.0, 0
+            )
         };
         let qm = head + &row(100, "VM 100", "running") + &row(101, "db", "stopped");
         let got = rows(&qm, 2);
         assert_eq!(got[0].status, "running", "{got:?}");
         assert_eq!(got[1].status, "stopped", "{got:?}");
-        let pct = "VMID       Status     Lock         Name\n101        running                 dns01\n";
+        let pct =
+            "VMID       Status     Lock         Name\n101        running                 dns01\n";
         assert_eq!(rows(pct, 1)[0].status, "running");
     }
 

@@ -77,7 +77,11 @@ impl HostNodes {
     pub fn observe(state_root: &Path) -> anyhow::Result<Self> {
         if let Some(rec) = observed_record::read(state_root)? {
             let mut nodes = BTreeMap::new();
-            for d in rec.devices.iter().filter(|d| d.path.starts_with(OWNED_PATH)) {
+            for d in rec
+                .devices
+                .iter()
+                .filter(|d| d.path.starts_with(OWNED_PATH))
+            {
                 let Some(mode) = d.mode_bits() else {
                     anyhow::bail!(
                         "{} under {}: devices: {}: mode {:?} is not octal permission bits (e.g. \"0666\")",

@@ -87,7 +87,13 @@ mod tests {
         );
         assert_eq!(said.len(), 4, "{said:?}");
         assert!(said[1].ends_with("110.conf: lxc.environment"), "{said:?}");
-        assert!(said[2].ends_with("110.conf: lxc.environment.runtime"), "{said:?}");
-        assert!(said[3].ends_with("110.conf [golden]: a description (Notes) line"), "{said:?}");
+        assert!(
+            said[2].ends_with("110.conf: lxc.environment.runtime"),
+            "{said:?}"
+        );
+        assert!(
+            said[3].ends_with("110.conf [golden]: a description (Notes) line"),
+            "{said:?}"
+        );
     }
 }

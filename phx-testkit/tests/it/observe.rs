@@ -209,7 +209,10 @@ fn secrets_stay_on_the_node(node: &Path, path: &std::ffi::OsString) {
         "lxc/110.conf: a description (Notes) line",
         "lxc/110.conf: lxc.environment",
     ] {
-        assert!(said.contains(&format!("left out: /etc/pve/{left}")), "{left}: {said}");
+        assert!(
+            said.contains(&format!("left out: /etc/pve/{left}")),
+            "{left}: {said}"
+        );
     }
     let copied = files(&copy);
     for (name, text) in &copied {
@@ -321,11 +324,19 @@ fn an_earlier_observation_is_replaced_whole_and_the_copy_is_private() {
     std::fs::write(copy.join("etc/pve/lxc/999.conf"), "hostname: old\n").unwrap();
     let o = observe_into(node.path(), &copy, &path);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    for gone in ["mnt/pve/tank/gone", "var/lib/vz/snippets/old.yaml", "etc/pve/lxc/999.conf"] {
+    for gone in [
+        "mnt/pve/tank/gone",
+        "var/lib/vz/snippets/old.yaml",
+        "etc/pve/lxc/999.conf",
+    ] {
         assert!(!copy.join(gone).exists(), "{gone} survived");
     }
     assert!(copy.join("etc/pve/lxc/110.conf").is_file());
-    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 1, "no stage left beside it");
+    assert_eq!(
+        std::fs::read_dir(out.path()).unwrap().count(),
+        1,
+        "no stage left beside it"
+    );
     // Private: the node's /etc/pve is root:www-data 0640, and a copy may
     // sit in /tmp.
     let mut todo = vec![copy.clone()];
