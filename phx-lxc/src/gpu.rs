@@ -216,6 +216,32 @@ pub fn missing_warning(ctid: u32, missing: &[String]) -> String {
 mod tests {
     use super::*;
 
+    #[test]
+    fn under_a_copy_the_records_nodes_are_the_nodes_and_a_bad_mode_is_refused() {
+        let root = tempfile::tempdir().unwrap();
+        let rec = root.path().join("var/lib/phoenix/observed.json");
+        std::fs::create_dir_all(rec.parent().unwrap()).unwrap();
+        let write = |mode: &str| {
+            std::fs::write(
+                &rec,
+                format!(
+                    r#"{{"phoenix_observed": 1, "taken_at": "", "node": null, "lists": {{}},
+                    "devices": [{{"path": "/dev/nvidia0", "mode": "{mode}"}}, {{"path": "/dev/sda", "mode": "0660"}}]}}"#
+                ),
+            )
+            .unwrap()
+        };
+        write("0666");
+        let seen = HostNodes::observe(root.path()).unwrap();
+        assert_eq!(
+            seen.nodes,
+            BTreeMap::from([("/dev/nvidia0".to_string(), 0o666)])
+        );
+        write("rw");
+        let e = HostNodes::observe(root.path()).unwrap_err().to_string();
+        assert!(e.contains("/dev/nvidia0: mode \"rw\" is not octal"), "{e}");
+    }
+
     fn host(paths: &[&str]) -> HostNodes {
         HostNodes {
             nodes: paths.iter().map(|p| (p.to_string(), 0o666)).collect(),
