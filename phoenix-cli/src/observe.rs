@@ -125,6 +125,13 @@ fn refuse_unless_fresh(from: &Path, out: &Path) -> Result<bool, Stop> {
             out.display()
         )));
     }
+    // The copy is made beside DIR and renamed to it: DIR needs a name.
+    if out.file_name().is_none() {
+        return Err(Stop::Usage(format!(
+            "--out {}: name the directory (e.g. ../pve1), not . or ..",
+            out.display()
+        )));
+    }
     let entries = match std::fs::read_dir(out) {
         Ok(e) => e.count(),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),

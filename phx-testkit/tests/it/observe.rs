@@ -262,6 +262,15 @@ fn observe_refuses_a_directory_that_holds_something_else() {
         std::fs::read_to_string(out.path().join("notes.txt")).unwrap(),
         "mine"
     );
+    // The copy is made beside DIR and renamed to it: `.` has no name.
+    let empty = tempfile::tempdir().unwrap();
+    let o = cli()
+        .args(["observe", "--out", "."])
+        .current_dir(empty.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("name the directory"));
 }
 
 /// A tree under `root` holding `examples/recorded`'s confs, as a node
