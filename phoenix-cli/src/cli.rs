@@ -61,7 +61,7 @@ pub enum Verb {
     Plan(RunArgs),
     /// Show what would change (unified diffs); exit 3 if anything would (subsystems as for plan)
     Check(RunArgs),
-    /// Copy what the guest planners read of this node (/etc/pve's guest confs, firewall files, storage.cfg; never /etc/pve/priv) and record `pct list`/`qm list` into DIR, read-only; `--root DIR` then previews LetsGo for this node anywhere
+    /// Copy what the guest planners read of this node (/etc/pve's guest confs, firewall files, storage.cfg; never /etc/pve/priv; conf lines that may hold a secret left out and named) and record `pct list`/`qm list` and the /dev/nvidia* nodes into DIR (private, complete or not made), read-only; `--root DIR` then previews LetsGo for this node anywhere
     Observe(ObserveArgs),
     /// Converge these guests (CTID or VMID) and nothing else, except what they need first (clone sources and dependencies, transitively: made when missing, started when stopped, never converged)
     Converge(GuestArgs),
@@ -362,7 +362,7 @@ pub struct StatusArgs {
 
 #[derive(Args, Debug, Clone)]
 pub struct ObserveArgs {
-    /// Where the copy and its record (DIR/var/lib/phoenix/observed.json) go: a new or empty directory, or an earlier observation (replaced)
+    /// Where the copy and its record (DIR/var/lib/phoenix/observed.json) go: a new or empty directory, or an earlier observation (replaced whole)
     #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
     pub out: PathBuf,
     /// Observe a tree under DIR instead of / (its pct/qm run with PHX_ROOT=DIR: the test doubles)

@@ -33,6 +33,60 @@ pub struct Record {
     /// What was left out of the copy because it may hold a secret.
     #[serde(default)]
     pub redacted: Vec<String>,
+    /// The node's NVIDIA device nodes (`/dev/nvidia*`): a copy holds no
+    /// device node, and phx-lxc plans a GPU container's `devN` entries from
+    /// them (their paths and modes; pve-container reads major:minor itself
+    /// at each start, so they are not needed).
+    #[serde(default)]
+    pub devices: Vec<Device>,
+}
+
+/// One device node: `/dev/nvidia0`, mode `0666`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Device {
+    pub path: String,
+    /// The permission bits, octal: `0666`.
+    pub mode: String,
+}
+
+impl Device {
+    pub fn mode_bits(&self) -> Option<u32> {
+        u32::from_str_radix(&self.mode, 8).ok()
+    }
+}
+
+/// The NVIDIA character and block devices of `/dev` under `root`
+/// (`/dev/nvidia*`, not its subdirectories) with their permission bits: what
+/// phx-lxc's GPU passthrough reads of a node.
+pub fn nvidia_devices(root: &Path) -> anyhow::Result<BTreeMap<String, u32>> {
+    let mut nodes = BTreeMap::new();
+    let at = phx_plan::fsutil::under_root(root, "/dev");
+    let entries = match std::fs::read_dir(&at) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(nodes),
+        Err(e) => anyhow::bail!("reading {}: {e}", at.display()),
+    };
+    for e in entries {
+        let e = e?;
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !name.starts_with("nvidia") {
+            continue;
+        }
+        if let Some(mode) = device_mode(&e.path()) {
+            nodes.insert(format!("/dev/{name}"), mode);
+        }
+    }
+    Ok(nodes)
+}
+
+/// The permission bits of a character or block device, `None` for anything
+/// else (what pct refuses: "… is not a device").
+#[cfg(unix)]
+fn device_mode(p: &Path) -> Option<u32> {
+    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+    let m = std::fs::metadata(p).ok()?;
+    let t = m.file_type();
+    (t.is_char_device() || t.is_block_device()).then(|| m.permissions().mode() & 0o7777)
 }
 
 impl Record {
@@ -59,12 +113,29 @@ impl Record {
 
 /// The rows of a `pct list` / `qm list`, the status in `status_column`
 /// (the ID is column 0); the header and anything unparsable are skipped.
+///
+/// A row with more words than the header has columns holds a name of two
+/// words: qm prints an unnamed VM's NAME as `VM 100` (qemu-server
+/// src/PVE/QemuServer.pm:2574 `$conf->{name} || "VM $vmid"`) in a row of
+/// fixed columns `VMID NAME STATUS MEM(MB) BOOTDISK(GB) PID`
+/// (src/PVE/CLI/qm.pm:1345-1352, `list`'s printf), so its status is then
+/// counted from the end: the columns after it are always printed. A row
+/// with fewer words (pct's empty Lock, after the status) keeps counting
+/// from the front; so does a list without a header.
 pub fn rows(out: &str, status_column: usize) -> Vec<Row> {
+    let mut columns = None;
     out.lines()
         .filter_map(|l| {
-            let mut f = l.split_whitespace();
-            let vmid = f.next()?.parse::<u32>().ok()?;
-            let status = f.nth(status_column - 1)?.to_string();
+            let f: Vec<&str> = l.split_whitespace().collect();
+            let Ok(vmid) = f.first()?.parse::<u32>() else {
+                columns = columns.or(Some(f.len()));
+                return None;
+            };
+            let at = match columns {
+                Some(n) if f.len() > n && n > status_column => f.len() - (n - status_column),
+                _ => status_column,
+            };
+            let status = f.get(at)?.to_string();
             Some(Row { vmid, status })
         })
         .collect()
@@ -129,6 +200,28 @@ mod tests {
     }
 
     #[test]
+    fn an_unnamed_vms_two_word_name_does_not_shift_its_status() {
+        // qemu-server's own format (qm.pm's printf) for a VM without a name.
+        let head = format!(
+            "{:>10} {:<20} {:<10} {:<10} {:>12} {:<10}\n",
+            "VMID", "NAME", "STATUS", "MEM(MB)", "BOOTDISK(GB)", "PID"
+        );
+        let row = |id: u32, name: &str, status: &str| {
+            format!(
+                "{id:>10} {name:<20} {status:<10} {:<10} {:>12.2} {:<10}\n",
+                2048, 32.0, 0
+            )
+        };
+        let qm = head + &row(100, "VM 100", "running") + &row(101, "db", "stopped");
+        let got = rows(&qm, 2);
+        assert_eq!(got[0].status, "running", "{got:?}");
+        assert_eq!(got[1].status, "stopped", "{got:?}");
+        let pct =
+            "VMID       Status     Lock         Name\n101        running                 dns01\n";
+        assert_eq!(rows(pct, 1)[0].status, "running");
+    }
+
+    #[test]
     fn a_record_is_read_under_a_root_only_and_its_format_checked() {
         let root = tempfile::tempdir().unwrap();
         assert!(read(root.path()).unwrap().is_none());
@@ -142,6 +235,7 @@ mod tests {
             node: Some("pve".into()),
             lists,
             redacted: vec![],
+            devices: vec![],
         };
         std::fs::write(
             p.join("observed.json"),

@@ -41,7 +41,8 @@ pub struct Running {
 /// The IDs of the rows of a `pct list` / `qm list` whose column
 /// `status_column` (the ID is column 0) is `running`. pct's columns are
 /// `VMID Status Lock Name`, qm's `VMID NAME STATUS …`; a row's empty Lock
-/// is no column, but the status comes before it.
+/// is no column, but the status comes before it, and qm's NAME of an
+/// unnamed VM is two words (`VM 100`: [`crate::observed_record::rows`]).
 pub fn running_ids(out: &str, status_column: usize) -> HashSet<u32> {
     crate::observed_record::rows(out, status_column)
         .into_iter()
@@ -107,9 +108,10 @@ mod tests {
 
     #[test]
     fn qm_list_rows() {
-        let out = "      VMID NAME                 STATUS     MEM(MB)    BOOTDISK(GB) PID       \n       100 web                  running    2048              32.00 1234      \n       101 db                   stopped    2048              32.00 0         \n";
+        let out = "      VMID NAME                 STATUS     MEM(MB)    BOOTDISK(GB) PID       \n       100 web                  running    2048              32.00 1234      \n       101 db                   stopped    2048              32.00 0         \n       102 VM 102               running    2048              32.00 1236      \n";
         let r = running_ids(out, 2);
         assert!(r.contains(&100) && !r.contains(&101));
+        assert!(r.contains(&102), "an unnamed VM (qm prints `VM 102`) runs");
         assert!(running_ids("", 2).is_empty());
     }
 }

@@ -33,7 +33,7 @@
 //! nodes, and no device change is planned for it: the next run, once the
 //! nodes exist, adds them.
 
-use phx_plan::fsutil::under_root;
+use phx_common::observed_record;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -71,39 +71,34 @@ pub struct HostNodes {
 }
 
 impl HostNodes {
-    /// The nodes under `state_root`'s `/dev`.
+    /// The nodes under `state_root`'s `/dev`; under a copy made by
+    /// `phoenix-cli observe`, the ones its record lists (a copy holds no
+    /// device node).
     pub fn observe(state_root: &Path) -> anyhow::Result<Self> {
-        let mut nodes = BTreeMap::new();
-        for (dir, prefix) in [("/dev", "nvidia")] {
-            let at = under_root(state_root, dir);
-            let entries = match std::fs::read_dir(&at) {
-                Ok(e) => e,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(e) => anyhow::bail!("reading {}: {e}", at.display()),
-            };
-            for e in entries {
-                let e = e?;
-                let name = e.file_name().to_string_lossy().into_owned();
-                if !name.starts_with(prefix) {
-                    continue;
-                }
-                if let Some(mode) = device_mode(&e.path()) {
-                    nodes.insert(format!("{dir}/{name}"), mode);
-                }
+        if let Some(rec) = observed_record::read(state_root)? {
+            let mut nodes = BTreeMap::new();
+            for d in rec
+                .devices
+                .iter()
+                .filter(|d| d.path.starts_with(OWNED_PATH))
+            {
+                let Some(mode) = d.mode_bits() else {
+                    anyhow::bail!(
+                        "{} under {}: devices: {}: mode {:?} is not octal permission bits (e.g. \"0666\")",
+                        observed_record::PATH,
+                        state_root.display(),
+                        d.path,
+                        d.mode
+                    );
+                };
+                nodes.insert(d.path.clone(), mode);
             }
+            return Ok(HostNodes { nodes });
         }
-        Ok(HostNodes { nodes })
+        Ok(HostNodes {
+            nodes: observed_record::nvidia_devices(state_root)?,
+        })
     }
-}
-
-/// The permission bits of a character or block device, `None` for anything
-/// else (what pct refuses: "… is not a device").
-#[cfg(unix)]
-fn device_mode(p: &Path) -> Option<u32> {
-    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
-    let m = std::fs::metadata(p).ok()?;
-    let t = m.file_type();
-    (t.is_char_device() || t.is_block_device()).then(|| m.permissions().mode() & 0o7777)
 }
 
 /// The `devN` values a container with `gpus` should have, in order; or
@@ -220,6 +215,32 @@ pub fn missing_warning(ctid: u32, missing: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn under_a_copy_the_records_nodes_are_the_nodes_and_a_bad_mode_is_refused() {
+        let root = tempfile::tempdir().unwrap();
+        let rec = root.path().join("var/lib/phoenix/observed.json");
+        std::fs::create_dir_all(rec.parent().unwrap()).unwrap();
+        let write = |mode: &str| {
+            std::fs::write(
+                &rec,
+                format!(
+                    r#"{{"phoenix_observed": 1, "taken_at": "", "node": null, "lists": {{}},
+                    "devices": [{{"path": "/dev/nvidia0", "mode": "{mode}"}}, {{"path": "/dev/sda", "mode": "0660"}}]}}"#
+                ),
+            )
+            .unwrap()
+        };
+        write("0666");
+        let seen = HostNodes::observe(root.path()).unwrap();
+        assert_eq!(
+            seen.nodes,
+            BTreeMap::from([("/dev/nvidia0".to_string(), 0o666)])
+        );
+        write("rw");
+        let e = HostNodes::observe(root.path()).unwrap_err().to_string();
+        assert!(e.contains("/dev/nvidia0: mode \"rw\" is not octal"), "{e}");
+    }
 
     fn host(paths: &[&str]) -> HostNodes {
         HostNodes {
