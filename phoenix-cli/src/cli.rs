@@ -63,7 +63,7 @@ pub enum Verb {
     Check(RunArgs),
     /// Copy what the guest planners read of this node (/etc/pve's guest confs, firewall files, storage.cfg; never /etc/pve/priv; conf lines that may hold a secret left out and named) and record `pct list`/`qm list` and the /dev/nvidia* nodes into DIR (private, complete or not made), read-only; `--root DIR` then previews LetsGo for this node anywhere
     Observe(ObserveArgs),
-    /// Converge these guests (CTID or VMID) and nothing else, except what they need first (clone sources and dependencies, transitively: made when missing, started when stopped, never converged)
+    /// Converge these guests (CTID or VMID) and nothing else, except what they need first (clone sources and dependencies, transitively: made when missing, started when stopped, their settings left as they are)
     Converge(GuestArgs),
     /// Start these guests (what they need first too)
     Start(GuestArgs),
@@ -134,6 +134,7 @@ impl Verb {
                 .binary,
             args: &args.args,
         };
+        let guests = |action, args| Work::Guests { action, args };
         match self {
             Verb::Setup(a) => apply("setup", a),
             Verb::LetsGo(a) => apply("LetsGo", a),
@@ -150,26 +151,11 @@ impl Verb {
             },
             Verb::Confirm(a) => Work::Confirm(a),
             Verb::Observe(a) => Work::Observe(a),
-            Verb::Converge(args) => Work::Guests {
-                action: "converge",
-                args,
-            },
-            Verb::Start(args) => Work::Guests {
-                action: "start",
-                args,
-            },
-            Verb::Stop(args) => Work::Guests {
-                action: "stop",
-                args,
-            },
-            Verb::Restart(args) => Work::Guests {
-                action: "restart",
-                args,
-            },
-            Verb::Delete(args) => Work::Guests {
-                action: "delete",
-                args,
-            },
+            Verb::Converge(a) => guests("converge", a),
+            Verb::Start(a) => guests("start", a),
+            Verb::Stop(a) => guests("stop", a),
+            Verb::Restart(a) => guests("restart", a),
+            Verb::Delete(a) => guests("delete", a),
             Verb::Status(a) => Work::Status(a),
             Verb::Graph(a) => pass("graph", a),
             Verb::Schema(a) => pass("schema", a),
@@ -179,12 +165,9 @@ impl Verb {
     }
 }
 
-/// The options of every planning verb.
-#[derive(Args, Debug, Clone)]
-pub struct RunArgs {
-    /// Only these subsystems, or setup, LetsGo, all (default: all of the verb's; plan and check: setup)
-    #[arg(value_name = "SUBSYSTEM", value_parser = Names::subsystems())]
-    pub subsystems: Vec<String>,
+/// The options the planning verbs and the per-guest verbs share.
+#[derive(Args, Debug, Clone, Default)]
+pub struct Common {
     /// The three JSON files (default /usr/local/phoenix_hypervisor/etc)
     #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
     pub config_dir: Option<PathBuf>,
@@ -209,12 +192,28 @@ pub struct RunArgs {
     /// Every step (ok and skipped too), each step's time, and which tools each phase runs; by default a converged run prints one recap line per subsystem
     #[arg(short, long)]
     pub verbose: bool,
-    /// Seconds before an unconfirmed bridge/firewall change is rolled back (default 120 on SSH)
-    #[arg(long, value_name = "N")]
-    pub confirm_timeout: Option<u64>,
     /// Every tool: unknown configuration keys are errors
     #[arg(long)]
     pub strict: bool,
+    /// Every tool: take the default CT<id>/VM<id> (DHCP) for a live guest whose entry has no name (no ip); default: keep its live name (address) everywhere, DNS and firewall included, and warn
+    #[arg(long)]
+    pub allow_rename: bool,
+    /// phx-lxc, phx-vm: restart running guests whose settings changed
+    #[arg(long)]
+    pub restart: bool,
+}
+
+/// The options of every planning verb.
+#[derive(Args, Debug, Clone)]
+pub struct RunArgs {
+    /// Only these subsystems, or setup, LetsGo, all (default: all of the verb's; plan and check: setup)
+    #[arg(value_name = "SUBSYSTEM", value_parser = Names::subsystems())]
+    pub subsystems: Vec<String>,
+    #[command(flatten)]
+    pub common: Common,
+    /// Seconds before an unconfirmed bridge/firewall change is rolled back (default 120 on SSH)
+    #[arg(long, value_name = "N")]
+    pub confirm_timeout: Option<u64>,
     /// phx-fw: apply rules the lockout guard refuses
     #[arg(long)]
     pub allow_lockout: bool,
@@ -224,24 +223,34 @@ pub struct RunArgs {
     /// phx-net: change the hostname even though the node holds guests or certificates under /etc/pve/nodes/<its name>/
     #[arg(long)]
     pub rename_node: bool,
-    /// phx-lxc, phx-vm: restart running guests whose settings changed
-    #[arg(long)]
-    pub restart: bool,
     /// phx-lxc, phx-vm: start every guest, not only start_at_boot ones
     #[arg(long)]
     pub start_all: bool,
     /// phx-lxc, phx-vm: start no guest
     #[arg(long)]
     pub no_start: bool,
-    /// Every tool: take the default CT<id>/VM<id> (DHCP) for a live guest whose entry has no name (no ip); default: keep its live name (address) everywhere, DNS and firewall included, and warn
-    #[arg(long)]
-    pub allow_rename: bool,
     /// phx-storage: erase this disk (wipefs -a) before creating the pool it belongs to (repeatable)
     #[arg(long, value_name = "DISK")]
     pub wipe_disks: Vec<String>,
     /// The per-guest verbs' guests and action, passed as --guest/--action.
     #[arg(skip)]
     pub guests: Option<(Vec<u32>, &'static str)>,
+}
+
+// The shared options read as the verb's own (`args.root`), as the model's
+// guests read their common part.
+impl std::ops::Deref for RunArgs {
+    type Target = Common;
+    fn deref(&self) -> &Common {
+        &self.common
+    }
+}
+
+impl std::ops::Deref for GuestArgs {
+    type Target = Common;
+    fn deref(&self) -> &Common {
+        &self.common
+    }
 }
 
 impl RunArgs {
@@ -308,36 +317,8 @@ pub struct GuestArgs {
     /// CTIDs and VMIDs, as the configuration's keys and vmid fields name them
     #[arg(value_name = "ID", required = true)]
     pub ids: Vec<u32>,
-    /// The three JSON files (default /usr/local/phoenix_hypervisor/etc)
-    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
-    pub config_dir: Option<PathBuf>,
-    /// Act on a tree under DIR instead of / (preview); commands are reported, not run
-    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
-    pub root: Option<PathBuf>,
-    /// With --root: run commands too (tests use doubles on PATH)
-    #[arg(long)]
-    pub run_commands: bool,
-    /// Change nothing; exit 3 if something would change
-    #[arg(long)]
-    pub check: bool,
-    /// Print a unified diff of every file that changes
-    #[arg(long)]
-    pub diff: bool,
-    /// Machine-readable report from phx-apply
-    #[arg(long)]
-    pub json: bool,
-    /// Every step, each step's time
-    #[arg(short, long)]
-    pub verbose: bool,
-    /// Unknown configuration keys are errors
-    #[arg(long)]
-    pub strict: bool,
-    /// converge: reboot running guests whose settings changed
-    #[arg(long)]
-    pub restart: bool,
-    /// converge: rename or readdress a live guest whose entry has no name (no ip)
-    #[arg(long)]
-    pub allow_rename: bool,
+    #[command(flatten)]
+    pub common: Common,
     /// delete: yes, destroy them and their disks
     #[arg(long)]
     pub yes: bool,

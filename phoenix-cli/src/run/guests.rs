@@ -6,7 +6,7 @@
 
 use super::{Run, Stop};
 use crate::bins::Bins;
-use crate::cli::{GuestArgs, RunArgs, StatusArgs};
+use crate::cli::{Common, GuestArgs, RunArgs, StatusArgs};
 use phx_common::config::model::GuestIp;
 use phx_common::config::names::{dns_label, qualify};
 use phx_common::guests::{Action, Role, Selection};
@@ -41,23 +41,13 @@ fn run_args(a: &GuestArgs, action: &'static str) -> RunArgs {
     };
     RunArgs {
         subsystems: subsystems.iter().map(|s| s.to_string()).collect(),
-        config_dir: a.config_dir.clone(),
-        root: a.root.clone(),
-        run_commands: a.run_commands,
-        check: a.check,
-        diff: a.diff,
-        json: a.json,
-        color: None,
-        verbose: a.verbose,
+        common: a.common.clone(),
         confirm_timeout: None,
-        strict: a.strict,
         allow_lockout: false,
         allow_blocked_flow: Vec::new(),
         rename_node: false,
-        restart: a.restart,
         start_all: false,
         no_start: false,
-        allow_rename: a.allow_rename,
         wipe_disks: Vec::new(),
         guests: Some((a.ids.clone(), action)),
     }
@@ -180,27 +170,19 @@ impl Line {
 }
 
 pub(super) fn status(bins: Bins, a: &StatusArgs) -> Result<u8, Stop> {
+    let guests = GuestArgs {
+        ids: a.ids.clone(),
+        common: Common {
+            config_dir: a.config_dir.clone(),
+            root: a.root.clone(),
+            check: true,
+            ..Common::default()
+        },
+        yes: false,
+    };
     let args = RunArgs {
         subsystems: vec!["lxc".into(), "vm".into()],
-        check: true,
-        guests: Some((a.ids.clone(), "converge")),
-        ..run_args(
-            &GuestArgs {
-                ids: a.ids.clone(),
-                config_dir: a.config_dir.clone(),
-                root: a.root.clone(),
-                run_commands: false,
-                check: true,
-                diff: false,
-                json: false,
-                verbose: false,
-                strict: false,
-                restart: false,
-                allow_rename: false,
-                yes: false,
-            },
-            "converge",
-        )
+        ..run_args(&guests, "converge")
     };
     let run = Run::new(bins, &args)?;
     run.load_once()?;
