@@ -63,9 +63,9 @@ pub enum Verb {
     Check(RunArgs),
     /// Copy what the guest planners read of this node (/etc/pve's guest confs, firewall files, storage.cfg; never /etc/pve/priv; conf lines that may hold a secret left out and named) and record `pct list`/`qm list` and the /dev/nvidia* nodes into DIR (private, complete or not made), read-only; `--root DIR` then previews LetsGo for this node anywhere
     Observe(ObserveArgs),
-    /// Converge these guests (CTID or VMID) and nothing else, except what they need first (clone sources and dependencies, transitively: made when missing, started when stopped, their settings left as they are)
+    /// Converge these guests (CTID or VMID) and nothing else, except what they need first (clone sources and dependencies, transitively: made when missing, started as their entries say; their settings' drift is left alone)
     Converge(GuestArgs),
-    /// Start these guests (what they need first too)
+    /// Start these guests (and what they need first, when it exists and its entry starts it)
     Start(GuestArgs),
     /// Shut these guests down (forced after 60 s)
     Stop(GuestArgs),
@@ -73,7 +73,7 @@ pub enum Verb {
     Restart(GuestArgs),
     /// Stop, then destroy these guests with their disks (needs --yes); refused while another configured guest depends on or clones from one
     Delete(GuestArgs),
-    /// One line per guest (or the IDs given): running state, drift (what converge would change), addresses; --json for one document
+    /// One line per guest (or the IDs given): state (running, stopped, template, missing; unknown offline), drift (what a converge of lxc and vm would change; not the software inside), addresses; --json for one document
     Status(StatusArgs),
     /// Keep a network/firewall change made over SSH: disarm the automatic rollback phx-apply armed before the reload
     Confirm(ConfirmArgs),

@@ -11,7 +11,7 @@ use phx_common::config::model::GuestIp;
 use phx_common::config::names::{dns_label, qualify};
 use phx_common::guests::{Action, Role, Selection};
 use phx_common::registry::{self, Planner};
-use phx_common::{Guest, Inventory};
+use phx_common::{guest_conf, Guest, Inventory};
 use phx_plan::exit::EXIT_OK;
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
@@ -28,7 +28,10 @@ fn action_of(name: &str) -> Action {
 
 /// A refusal of the guest filter, said for the verb's IDs (not `--guest`).
 fn as_verb(why: String) -> Stop {
-    Stop::Usage(why.replacen("--guest ", "guest ", 1))
+    Stop::Usage(
+        why.replacen("--guest ", "guest ", 1)
+            .replacen("--action delete refused", "delete refused", 1),
+    )
 }
 
 /// The RunArgs of a per-guest run: only the options the verbs have.
@@ -95,10 +98,12 @@ pub(super) fn run(bins: Bins, action: &'static str, a: &GuestArgs) -> Result<u8,
     let subjects: Vec<String> = a.ids.iter().map(|&id| named(inv, id)).collect();
     eprintln!("phoenix-cli: {action} {}", subjects.join(", "));
     if !needed.is_empty() {
-        eprintln!(
-            "phoenix-cli: needed first (made when missing, started when stopped; their settings left as they are): {}",
-            needed.join(", ")
-        );
+        let how = if action == "converge" {
+            "made when missing, started as their entries say; their settings' drift left alone"
+        } else {
+            "started when they exist and their entries start them"
+        };
+        eprintln!("phoenix-cli: needed first ({how}): {}", needed.join(", "));
     }
     if action == "delete" {
         say_what_setup_removes(inv, &a.ids);
@@ -110,7 +115,11 @@ pub(super) fn run(bins: Bins, action: &'static str, a: &GuestArgs) -> Result<u8,
         }
     }
     let phases = registry::group("LetsGo").expect("the LetsGo group");
-    run.apply("LetsGo", phases)
+    let rc = run.apply("LetsGo", phases)?;
+    if action == "converge" {
+        say_missing_firewall(inv, &a.ids, &run.root_or_slash());
+    }
+    Ok(rc)
 }
 
 /// What stays of a deleted guest in the configuration-driven host files
@@ -129,16 +138,45 @@ fn say_what_setup_removes(inv: &Inventory, ids: &[u32]) {
                 .iter()
                 .map(|s| qualify(&s.name, &domain)),
         );
-        let fw = g
-            .firewall()
-            .map(|_| format!(", /etc/pve/firewall/{id}.fw"))
-            .unwrap_or_default();
+        names.sort();
+        names.dedup();
+        // pct/qm destroy remove the guest's firewall file themselves
+        // (PVE::Firewall::remove_vmfw_conf: pve-container
+        // src/PVE/API2/LXC.pm:907, qemu-server src/PVE/API2/Qemu.pm:2873).
+        let fw = if g.firewall().is_some() {
+            format!("; the destroy removes /etc/pve/firewall/{id}.fw, which only `phoenix-cli setup fw` writes again if the guest is made again")
+        } else {
+            String::new()
+        };
+        let snippet = match g {
+            Guest::Vm(v) if v.has_password => format!(
+                "; its password snippet /var/lib/vz/snippets/phoenix-vm-{id}-user.yaml stays until the entry goes and LetsGo runs"
+            ),
+            _ => String::new(),
+        };
         eprintln!(
-            "phoenix-cli: {} stays in the configuration ({}): remove it there, or LetsGo makes it again; `phoenix-cli setup` then removes its DNS names ({}){fw}",
+            "phoenix-cli: {} stays in the configuration ({}: {}): remove it there, or LetsGo makes it again; `phoenix-cli setup` then drops its DNS names ({}){fw}{snippet}; --purge also takes it out of backup, replication and HA jobs",
             named(inv, id),
+            inv.file_of(g),
             g.path(),
             if names.is_empty() { "none".to_string() } else { names.join(", ") },
         );
+    }
+}
+
+/// A converged guest with firewall rules whose `<id>.fw` is not on the
+/// node: a destroy removed it, and only phx-fw (setup) writes it. Said, as
+/// the guest runs unfiltered until then.
+fn say_missing_firewall(inv: &Inventory, ids: &[u32], root: &Path) {
+    for &id in ids {
+        let Some(g) = guest(inv, id) else { continue };
+        let file = format!("/etc/pve/firewall/{id}.fw");
+        if g.firewall().is_some() && !phx_plan::fsutil::under_root(root, &file).exists() {
+            eprintln!(
+                "phoenix-cli: warning: {} has firewall rules but {file} does not exist (a destroy removes it): run `phoenix-cli setup fw`, or the guest runs without its rules",
+                named(inv, id)
+            );
+        }
     }
 }
 
@@ -254,12 +292,14 @@ fn line(
         Guest::Vm(_) => ("vm", phx_common::guests::VM, &running[1]),
     };
     let id = g.id();
-    let exists = phx_plan::fsutil::under_root(root, &guests.conf_path(id)).is_file();
-    let state = match (exists, running) {
-        (false, _) => "missing",
-        (true, None) => "unknown",
-        (true, Some(ids)) if ids.contains(&id) => "running",
-        (true, Some(_)) => "stopped",
+    let conf = guest_conf::read(root, &guests.conf_path(id), guests.dialect).ok().flatten();
+    let template = conf.as_ref().and_then(|c| c.effective("template")) == Some("1");
+    let state = match (&conf, running) {
+        (None, _) => "missing",
+        (Some(_), _) if template => "template",
+        (Some(_), None) => "unknown",
+        (Some(_), Some(ids)) if ids.contains(&id) => "running",
+        (Some(_), Some(_)) => "stopped",
     }
     .to_string();
     let addresses = g
@@ -272,7 +312,10 @@ fn line(
             GuestIp::Manual => "manual".to_string(),
         })
         .collect();
-    let changes = changes.get(&id).cloned().unwrap_or_default();
+    let mut changes = changes.get(&id).cloned().unwrap_or_default();
+    if state == "unknown" {
+        changes.retain(|c| c != START);
+    }
     Line {
         id,
         kind,
@@ -283,6 +326,10 @@ fn line(
         addresses,
     }
 }
+
+/// A start step's word in `changes`: offline (no running state) every guest
+/// counts as stopped, so a start says nothing there.
+const START: &str = "start";
 
 /// Each guest's planned steps, by the guest they are about: an in-guest
 /// step's `ctid`/`vmid`, else the guest ID in its id (`lxc:110:set`).
@@ -299,6 +346,7 @@ fn changes_by_guest(plans: &[std::path::PathBuf]) -> BTreeMap<u32, Vec<String>> 
             };
             let in_guest = v["ctid"].as_u64().or_else(|| v["vmid"].as_u64());
             let id = in_guest
+                .or_else(|| v["start"]["id"].as_u64())
                 .and_then(|n| u32::try_from(n).ok())
                 .or_else(|| step.split(':').nth(1).and_then(|n| n.parse().ok()));
             if let Some(id) = id {
@@ -309,6 +357,7 @@ fn changes_by_guest(plans: &[std::path::PathBuf]) -> BTreeMap<u32, Vec<String>> 
                     .map(|(_, w)| w);
                 let what = match (in_guest, said) {
                     (Some(_), _) => "in-guest",
+                    _ if v["start"].is_object() => START,
                     (None, Some(w)) => w,
                     (None, None) => step.rsplit(':').next().unwrap_or(step),
                 };

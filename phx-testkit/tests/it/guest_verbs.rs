@@ -140,6 +140,16 @@ fn stop_start_restart_and_delete_act_on_the_named_guest_only() {
     assert_eq!(calls.len(), 1, "{calls:?}");
     assert!(calls[0].starts_with("pct shutdown 111"), "{calls:?}");
     assert!(!running_ids(root, "pct-double").contains(&111));
+    // A stopped guest its entry starts drifts: a converge would start it.
+    let st = status(&path, root, &example, &["111", "9000"]);
+    assert_eq!(st[0]["state"], "stopped", "{st}");
+    assert_eq!(st[0]["drift"], true, "{st}");
+    assert_eq!(st[0]["changes"][0], "start", "{st}");
+    assert_eq!(st[1]["state"], "template", "{st}");
+    // --check: the plan, exit 3, nothing done.
+    let o = verb(&path, root, &example, &["start", "111", "--check"]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(!running_ids(root, "pct-double").contains(&111));
     clear_logs(root);
     verb(&path, root, &example, &["stop", "111"]);
     assert_eq!(
@@ -189,6 +199,22 @@ fn stop_start_restart_and_delete_act_on_the_named_guest_only() {
         pct_calls(root),
         Vec::<String>::new(),
         "a deleted guest is not deleted again"
+    );
+
+    // A VM deleted and converged again: the destroy removed its firewall
+    // file (as Proxmox's does), which only setup writes: said.
+    assert!(root.join("etc/pve/firewall/1001.fw").exists());
+    let o = verb(&path, root, &example, &["delete", "1001", "--yes"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(!root.join("etc/pve/qemu-server/1001.conf").exists());
+    assert!(!root.join("etc/pve/firewall/1001.fw").exists(), "qm destroy removes the .fw");
+    let o = verb(&path, root, &example, &["converge", "1001"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(root.join("etc/pve/qemu-server/1001.conf").exists());
+    assert!(
+        text(&o).contains("1001.fw does not exist") && text(&o).contains("setup fw"),
+        "{}",
+        text(&o)
     );
 
     // An ID in neither file.
