@@ -28,10 +28,11 @@ fn action_of(name: &str) -> Action {
 
 /// A refusal of the guest filter, said for the verb's IDs (not `--guest`).
 fn as_verb(why: String) -> Stop {
-    Stop::Usage(
-        why.replacen("--guest ", "guest ", 1)
-            .replacen("--action delete refused", "delete refused", 1),
-    )
+    Stop::Usage(why.replacen("--guest ", "guest ", 1).replacen(
+        "--action delete refused",
+        "delete refused",
+        1,
+    ))
 }
 
 /// The RunArgs of a per-guest run: only the options the verbs have.
@@ -292,7 +293,9 @@ fn line(
         Guest::Vm(_) => ("vm", phx_common::guests::VM, &running[1]),
     };
     let id = g.id();
-    let conf = guest_conf::read(root, &guests.conf_path(id), guests.dialect).ok().flatten();
+    let conf = guest_conf::read(root, &guests.conf_path(id), guests.dialect)
+        .ok()
+        .flatten();
     let template = conf.as_ref().and_then(|c| c.effective("template")) == Some("1");
     let state = match (&conf, running) {
         (None, _) => "missing",

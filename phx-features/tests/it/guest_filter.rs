@@ -1,5 +1,7 @@
-//! `--guest ID`: only the named guests' in-guest steps (and the handlers
-//! they notify); a stop, start or delete installs nothing.
+//! `--guest ID`: only the in-guest steps of the named guests and of what
+//! they need first (their clone sources and dependencies: a prerequisite
+//! made for them gets its software), and the handlers those notify; a
+//! stop, start or delete installs nothing.
 
 use crate::common::*;
 use phx_plan::Step;
@@ -39,13 +41,20 @@ fn the_named_guests_steps_only() {
     assert!(every.len() > 1 && every.contains(&102), "{every:?}");
     let one = planned(&["--guest", "102"]);
     assert!(!one.is_empty());
-    assert_eq!(guests_of(&one), [102].into());
+    // 102 clones from 900 and depends on 103: those, and no other guest.
+    let closure: std::collections::BTreeSet<u32> = [102, 103, 900].into();
+    let kept = guests_of(&one);
+    assert!(kept.contains(&102) && kept.is_subset(&closure), "{kept:?}");
+    assert!(every.iter().any(|id| !closure.contains(id)), "{every:?}");
     // Each of 102's steps is there, as in the whole plan.
     let whole_102 = all
         .iter()
         .filter(|s| s.action.guest().is_some_and(|g| g.id() == 102))
         .count();
-    let kept_102 = one.iter().filter(|s| s.action.guest().is_some()).count();
+    let kept_102 = one
+        .iter()
+        .filter(|s| s.action.guest().is_some_and(|g| g.id() == 102))
+        .count();
     assert_eq!(kept_102, whole_102);
     assert!(planned(&["--guest", "102", "--action", "stop"]).is_empty());
 }

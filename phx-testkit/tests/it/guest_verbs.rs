@@ -207,7 +207,10 @@ fn stop_start_restart_and_delete_act_on_the_named_guest_only() {
     let o = verb(&path, root, &example, &["delete", "1001", "--yes"]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(!root.join("etc/pve/qemu-server/1001.conf").exists());
-    assert!(!root.join("etc/pve/firewall/1001.fw").exists(), "qm destroy removes the .fw");
+    assert!(
+        !root.join("etc/pve/firewall/1001.fw").exists(),
+        "qm destroy removes the .fw"
+    );
     let o = verb(&path, root, &example, &["converge", "1001"]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(root.join("etc/pve/qemu-server/1001.conf").exists());
