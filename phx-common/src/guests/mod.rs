@@ -269,7 +269,7 @@ pub fn plan_in<P: GuestPlanner>(order: GuestOrder, sel: &Selection, mut p: P) ->
         for (i, &id) in order.iter().enumerate().rev() {
             if sel.role(id) == Some(Role::Named) {
                 let t = Instant::now();
-                if let Some(a) = act(&mut p, action, id, i + 1, total) {
+                if let Some(a) = act(&mut p, action, id, rank[&id], i + 1, total) {
                     summaries.entry(id).or_default().push(a);
                 }
                 *took.entry(id).or_default() += t.elapsed();
@@ -348,11 +348,14 @@ fn tag<P: GuestPlanner>(p: &mut P, id: u32, i: usize, total: usize) -> String {
 
 /// Stop, reboot or destroy of a named guest, as it is now: a stopped
 /// guest is not shut down, a missing one not destroyed (a second run plans
-/// nothing).
+/// nothing). Shutdowns and destroys carry the guest's `rank` (`Step::stop`):
+/// phx-apply runs them before anything else, dependents first, over both
+/// tools' plans.
 fn act<P: GuestPlanner>(
     p: &mut P,
     action: Action,
     id: u32,
+    rank: usize,
     i: usize,
     total: usize,
 ) -> Option<String> {
@@ -363,14 +366,14 @@ fn act<P: GuestPlanner>(
     let tag = tag(p, id, i, total);
     let s = p.steps();
     match action {
-        Action::Stop if running => Some(s.shutdown(id, &tag)),
+        Action::Stop if running => Some(s.shutdown(id, rank, &tag)),
         Action::Restart if running => Some(s.reboot_now(id, &tag)),
         Action::Delete => {
             let mut done = Vec::new();
             if running {
-                done.push(s.shutdown(id, &tag));
+                done.push(s.shutdown(id, rank, &tag));
             }
-            done.push(s.destroy(id, &tag));
+            done.push(s.destroy(id, rank, &tag));
             Some(done.join("; "))
         }
         _ => None,

@@ -213,18 +213,44 @@ impl<S: StepSink> GuestSteps<S> {
     /// A running guest shut down, stopped hard when it has not gone down
     /// in time (`--forceStop 1`, one step). The planner saw it running;
     /// pct refuses the shutdown of a stopped container (Status.pm:363).
-    pub fn shutdown(&mut self, id: u32, tag: &str) -> String {
+    /// `rank` is its place in the order over every guest: phx-apply runs
+    /// the stops of every plan first, dependents first.
+    pub fn shutdown(&mut self, id: u32, rank: usize, tag: &str) -> String {
         let (id_s, t) = (id.to_string(), Self::SHUTDOWN_TIMEOUT_S.to_string());
         let argv = self
             .kind
             .argv(&["shutdown", &id_s, "--timeout", &t, "--forceStop", "1"]);
-        self.command(
-            format!("{}:{id}:shutdown", self.kind.prefix),
+        self.stop_step(
+            id,
+            rank,
+            "shutdown",
             argv,
-            None,
             format!("{tag}: shut down (stopped after {t}s)"),
         );
         "stop".to_string()
+    }
+
+    /// A command that takes guest `id` down (shutdown, destroy), carrying
+    /// its `rank` as `Step::stop`.
+    fn stop_step(&mut self, id: u32, rank: usize, what: &str, argv: Vec<String>, desc: String) {
+        let stop = StartRank {
+            rank,
+            kind: self.kind.start_kind,
+            id,
+        };
+        self.plan.push_stop(
+            format!("{}:{id}:{what}", self.kind.prefix),
+            Action::Command(CommandStep {
+                show_output: false,
+                argv,
+                unless: None,
+                only_if: None,
+                desc,
+                notify: Vec::new(),
+                timeout_s: None,
+            }),
+            stop,
+        );
     }
 
     /// A running guest rebooted now (`--action restart`).
@@ -243,14 +269,17 @@ impl<S: StepSink> GuestSteps<S> {
     /// and replication jobs and HA (`--purge 1`: pve-container
     /// src/PVE/API2/LXC.pm:828, qemu-server src/PVE/API2/Qemu.pm:2796);
     /// both refuse a running guest (LXC.pm:880, Qemu.pm:2842).
-    pub fn destroy(&mut self, id: u32, tag: &str) -> String {
+    /// Ranked as [`GuestSteps::shutdown`]: it runs right after the
+    /// guest's shutdown, before what the guest depended on goes down.
+    pub fn destroy(&mut self, id: u32, rank: usize, tag: &str) -> String {
         let argv = self
             .kind
             .argv(&["destroy", &id.to_string(), "--purge", "1"]);
-        self.command(
-            format!("{}:{id}:destroy", self.kind.prefix),
+        self.stop_step(
+            id,
+            rank,
+            "destroy",
             argv,
-            None,
             format!("{tag}: destroy with its disks"),
         );
         "delete".to_string()

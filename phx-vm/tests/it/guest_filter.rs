@@ -177,3 +177,52 @@ fn the_qm_double_refuses_to_destroy_a_running_vm() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("VM 1001 is running - destroy failed"));
 }
+
+/// VM 1001 depends on CT 103: `stop 103 1001` must shut the VM down
+/// before the container it needs, though phx-apply reads phx-lxc's plan
+/// first. Each shutdown and destroy carries its guest's rank in the one
+/// order (`Step::stop`), and phx-apply runs them first, dependents first.
+#[test]
+fn a_vms_stop_carries_its_rank_and_runs_before_the_container_it_needs() {
+    let cfg = copy_config(&example_dir());
+    edit_json(&cfg.path().join(VM), |v| {
+        v["vms"][1]["dependencies"] = serde_json::json!([103]);
+    });
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    prepare_host(cfg.path(), root);
+    let inv = load_dir(cfg.path());
+    assert_eq!(inv.vms[1].id, 1001);
+    run(&plan(&inv, root, Options::default()).plan.steps, root);
+    let order = phx_common::order::order(&inv).unwrap();
+    let rank = |id| order.iter().position(|&g| g == id).unwrap();
+    assert!(rank(103) < rank(1001));
+
+    // (102 depends on 103 too: a delete names 1001 alone.)
+    for (action, named) in [(Action::Stop, &[103, 1001][..]), (Action::Delete, &[1001])] {
+        let vm = plan_for(&inv, root, named, action);
+        assert!(!vm.plan.steps.is_empty(), "{action:?}");
+        for s in &vm.plan.steps {
+            assert_eq!(
+                s.stop.map(|r| (r.rank, r.id)),
+                Some((rank(1001), 1001)),
+                "{s:?}"
+            );
+            assert_eq!(s.start, None);
+        }
+        // What phx-lxc plans for CT 103, through the same shared steps.
+        let mut ct = phx_common::guests::GuestSteps::new(
+            phx_common::guests::CT,
+            Plan::new("phx-lxc"),
+            phx_common::guests::Options::default(),
+            Vec::new(),
+        );
+        ct.shutdown(103, rank(103), "CT 103");
+        let mut both = ct.plan.steps;
+        both.extend(vm.plan.steps);
+        let ordered = phx_apply::plans::starts_last(both);
+        let ids: Vec<&str> = ordered.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids[0], "vm:1001:shutdown", "{action:?}: {ids:?}");
+        assert_eq!(ids.last(), Some(&"lxc:103:shutdown"), "{ids:?}");
+    }
+}
