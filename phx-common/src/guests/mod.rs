@@ -291,6 +291,12 @@ pub fn plan_in<P: GuestPlanner>(order: GuestOrder, sel: &Selection, mut p: P) ->
                 ));
                 None
             }
+            // A running named guest is rebooted here, in the start order,
+            // after what it needs has started (a ranked step).
+            (Some(Role::Named), Action::Restart) if p.exists(id) && p.running(id) => {
+                let tag = tag(&mut p, id, i + 1, total);
+                Some(p.steps().reboot_now(id, rank[&id], &tag))
+            }
             // A named guest is started whatever its start_at_boot says.
             (Some(Role::Named), Action::Start | Action::Restart)
                 if p.exists(id) && !p.running(id) && p.startable(id) =>
@@ -334,10 +340,10 @@ pub fn plan_in<P: GuestPlanner>(order: GuestOrder, sel: &Selection, mut p: P) ->
     }
 }
 
-/// Whether the action is done to the named guests as it is (stop,
-/// restart, delete), not by converging them.
+/// Whether the action takes the named guests down as they are (stop,
+/// delete), dependents first; a restart's reboot is ranked with the starts.
 fn named_action(a: Action) -> bool {
-    matches!(a, Action::Stop | Action::Restart | Action::Delete)
+    matches!(a, Action::Stop | Action::Delete)
 }
 
 /// `[2/5] CT 103 Step-CA`, for step descriptions.
@@ -346,7 +352,7 @@ fn tag<P: GuestPlanner>(p: &mut P, id: u32, i: usize, total: usize) -> String {
     crate::text::guest_tag(i, total, noun, id, &p.name(id))
 }
 
-/// Stop, reboot or destroy of a named guest, as it is now: a stopped
+/// Stop or destroy of a named guest, as it is now: a stopped
 /// guest is not shut down, a missing one not destroyed (a second run plans
 /// nothing). Shutdowns and destroys carry the guest's `rank` (`Step::stop`):
 /// phx-apply runs them before anything else, dependents first, over both
@@ -367,7 +373,6 @@ fn act<P: GuestPlanner>(
     let s = p.steps();
     match action {
         Action::Stop if running => Some(s.shutdown(id, rank, &tag)),
-        Action::Restart if running => Some(s.reboot_now(id, &tag)),
         Action::Delete => {
             let mut done = Vec::new();
             if running {

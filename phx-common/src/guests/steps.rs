@@ -253,14 +253,28 @@ impl<S: StepSink> GuestSteps<S> {
         );
     }
 
-    /// A running guest rebooted now (`--action restart`).
-    pub fn reboot_now(&mut self, id: u32, tag: &str) -> String {
+    /// A running guest rebooted now (`--action restart`), carrying its
+    /// start `rank`: phx-apply runs it among the starts, after what the
+    /// guest needs has started (a reboot before would come up without it).
+    pub fn reboot_now(&mut self, id: u32, rank: usize, tag: &str) -> String {
         let argv = self.kind.argv(&["reboot", &id.to_string()]);
-        self.command(
+        let start = StartRank {
+            rank,
+            kind: self.kind.start_kind,
+            id,
+        };
+        self.plan.push_start(
             format!("{}:{id}:reboot", self.kind.prefix),
-            argv,
-            None,
-            format!("{tag}: reboot"),
+            Action::Command(CommandStep {
+                show_output: false,
+                argv,
+                unless: None,
+                only_if: None,
+                desc: format!("{tag}: reboot"),
+                notify: Vec::new(),
+                timeout_s: None,
+            }),
+            start,
         );
         "reboot".to_string()
     }

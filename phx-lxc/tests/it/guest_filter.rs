@@ -166,6 +166,46 @@ fn a_stopped_prerequisite_is_started_before_the_named_container() {
     assert!(!touches(&p, 111), "{starts:?}");
 }
 
+/// `restart 110` of a running 110 whose prerequisites are stopped: they
+/// start first, then 110 reboots — the reboot is ranked with the starts
+/// (its own rank), so phx-apply does not run it before them either.
+#[test]
+fn a_restart_reboots_the_named_container_after_its_prerequisites_start() {
+    let cfg = copy_config(&example_dir());
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    let inv = converge(cfg.path(), root);
+    for id in ["102", "103"] {
+        let out = std::process::Command::new(double("pct"))
+            .args(["stop", id])
+            .env("PHX_ROOT", root)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+    }
+    assert!(running(root).contains(&110));
+    let p = plan_for(&inv, root, &[110], Action::Restart);
+    assert_eq!(
+        calls(&p),
+        vec!["pct start 103", "pct start 102", "pct reboot 110"]
+    );
+    let order = phx_common::order::order(&inv).unwrap();
+    let reboot = p.plan.steps.last().unwrap();
+    assert_eq!(
+        reboot.start.map(|r| r.rank),
+        order.iter().position(|&g| g == 110),
+        "{reboot:?}"
+    );
+    let ordered = phx_apply::plans::starts_last(p.plan.steps.clone());
+    assert_eq!(ordered.last().unwrap().id, "lxc:110:reboot");
+    clear_log(root);
+    run(&p.plan.steps, root);
+    assert_eq!(
+        mutating(&log(root)),
+        vec!["pct start 103", "pct start 102", "pct reboot 110"]
+    );
+}
+
 #[test]
 fn phx_lxc_given_only_a_vm_plans_that_vms_containers() {
     // Portainer (VM 1001) depends on Step-CA (103): phx-lxc makes 103 and
