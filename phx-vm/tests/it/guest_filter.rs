@@ -226,3 +226,36 @@ fn a_vms_stop_carries_its_rank_and_runs_before_the_container_it_needs() {
         assert_eq!(ids.last(), Some(&"lxc:103:shutdown"), "{ids:?}");
     }
 }
+
+/// A run cut between `qm create 9000` and `qm template 9000` leaves a plain
+/// VM: `converge 1001` must finish the template (it is not made without
+/// `template: 1`) before it clones it.
+#[test]
+fn a_template_without_template_1_is_finished_before_its_clone() {
+    let cfg = copy_config(&example_dir());
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    prepare_host(cfg.path(), root);
+    let inv = load_dir(cfg.path());
+    run(&plan(&inv, root, Options::default()).plan.steps, root);
+    qm(root, &["stop", "1001"]);
+    qm(root, &["destroy", "1001"]);
+    let path = root.join("etc/pve/qemu-server/9000.conf");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("template: 1\n"), "{text}");
+    std::fs::write(&path, text.replace("template: 1\n", "")).unwrap();
+    let p = plan_for(&inv, root, &[1001], Action::Converge);
+    let c = calls(&p);
+    let template = c.iter().position(|l| l == "qm template 9000");
+    let clone = c.iter().position(|l| l.starts_with("qm clone 9000 1001 "));
+    assert!(
+        matches!((template, clone), (Some(t), Some(k)) if t < k),
+        "{c:?}"
+    );
+    run(&p.plan.steps, root);
+    assert!(vm_conf(root, 9000).contains("template: 1"));
+    assert!(plan_for(&inv, root, &[1001], Action::Converge)
+        .plan
+        .steps
+        .is_empty());
+}
