@@ -389,3 +389,43 @@ fn a_golden_source_without_its_snapshot_is_made_before_the_clone() {
     );
     assert!(!c.iter().any(|l| l.starts_with("pct create 900 ")), "{c:?}");
 }
+
+/// pct refuses to destroy a protected or locked CT (pve-container
+/// src/PVE/API2/LXC.pm:859-860): phx-lxc refuses the delete at plan time,
+/// exit 2 naming the container and why, before any step — the running
+/// container is not shut down first.
+#[test]
+fn a_delete_of_a_protected_or_locked_container_exits_2_planning_nothing() {
+    let cfg = copy_config(&example_dir());
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    converge(cfg.path(), root);
+    assert!(running(root).contains(&111));
+    let path = root.join("etc/pve/lxc/111.conf");
+    let text = std::fs::read_to_string(&path).unwrap();
+    for (conf, why) in [
+        (
+            format!("protection: 1\n{text}"),
+            "CT 111 is protected (`protection: 1` in /etc/pve/lxc/111.conf",
+        ),
+        (format!("lock: backup\n{text}"), "CT 111 is locked (backup:"),
+    ] {
+        std::fs::write(&path, conf).unwrap();
+        clear_log(root);
+        let out = phx_lxc(cfg.path(), root)
+            .args(["--guest", "111", "--action", "delete"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            out.stdout.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(err.contains("--action delete refused: "), "{err}");
+        assert!(err.contains(why), "{err}");
+        assert!(mutating(&log(root)).is_empty());
+    }
+    assert!(running(root).contains(&111));
+}
