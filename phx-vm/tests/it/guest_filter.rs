@@ -127,10 +127,7 @@ fn stop_and_delete_of_a_vm_act_once() {
     );
 
     let stop = plan_for(&inv, root, &[1001], Action::Stop);
-    assert_eq!(
-        calls(&stop),
-        vec!["qm shutdown 1001 --timeout 60 --forceStop 1"]
-    );
+    assert_eq!(calls(&stop), vec!["qm shutdown 1001 --forceStop 1"]);
     run(&stop.plan.steps, root);
     assert!(!running_vms(root).contains(&1001));
     assert!(plan_for(&inv, root, &[1001], Action::Stop)
@@ -146,7 +143,7 @@ fn stop_and_delete_of_a_vm_act_once() {
     assert_eq!(
         calls(&delete),
         vec![
-            "qm shutdown 1001 --timeout 60 --forceStop 1",
+            "qm shutdown 1001 --forceStop 1",
             "qm destroy 1001 --purge 1"
         ]
     );
