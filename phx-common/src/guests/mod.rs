@@ -338,6 +338,12 @@ fn act<P: GuestPlanner>(
     total: usize,
 ) -> Option<String> {
     if !p.exists(id) {
+        // Said, not silent: the operator named it.
+        let noun = p.steps().kind.noun;
+        p.steps().notes.push(format!(
+            "{noun} {id} does not exist: nothing to {}",
+            action.name()
+        ));
         return None;
     }
     let running = p.running(id);

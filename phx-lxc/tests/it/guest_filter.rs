@@ -269,10 +269,14 @@ fn stop_restart_and_delete_act_once_and_a_second_run_plans_nothing() {
     );
     run(&delete.plan.steps, root);
     assert!(!root.join("etc/pve/lxc/111.conf").exists());
-    assert!(plan_for(&inv, root, &[111], Action::Delete)
-        .plan
-        .steps
-        .is_empty());
+    // A second delete, or a stop, of the gone container plans nothing and
+    // says so.
+    for action in [Action::Delete, Action::Stop] {
+        let again = plan_for(&inv, root, &[111], action);
+        assert!(again.plan.steps.is_empty(), "{:?}", calls(&again));
+        let said = format!("CT 111 does not exist: nothing to {}", action.name());
+        assert!(again.notes.contains(&said), "{:?}", again.notes);
+    }
     // Only 111 was acted on.
     assert!(
         mutating(&log(root)).iter().all(|l| l.contains(" 111")),
