@@ -23,12 +23,13 @@ Exit status: 0 done (with --check: nothing to change), 1 a step failed,
 )]
 pub struct Args {
     /// The plans (JSON Lines), one or several (each tool's, in the order
-    /// they run; guest starts go last, in their start order); `-` or
+    /// they run; guest shutdowns and destroys go first, dependents first,
+    /// and guest starts last, in their start order); `-` or
     /// nothing reads stdin, which may hold several plans one after another.
     #[arg(value_name = "PLAN")]
     pub plans: Vec<PathBuf>,
-    /// Print the plans as the one plan this would carry out (starts last,
-    /// in their order; one trailer), and do nothing.
+    /// Print the plans as the one plan this would carry out (stops first,
+    /// starts last, in their order; one trailer), and do nothing.
     #[arg(long, conflicts_with_all = ["check", "diff", "json"])]
     pub print_plan: bool,
     /// Map every path under DIR (previews, staging, tests). Commands and

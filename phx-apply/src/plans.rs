@@ -1,10 +1,12 @@
 //! Several tools' plans made into one run: each read and checked against
 //! its trailers (a cut plan refuses the whole run), their step ids unique
-//! over all of them, and every guest start moved after every other step in
-//! the one start order over containers and VMs (`Step::start`'s rank). A VM
-//! with boot order 1 so starts before a container with boot order 2 though
-//! phx-lxc's plan came first, and no guest starts before the last file or
-//! command of any plan is in place.
+//! over all of them, every guest start moved after every other step in
+//! the one start order over containers and VMs (`Step::start`'s rank), and
+//! every shutdown and destroy moved before them all in the reverse order
+//! (`Step::stop`). A VM with boot order 1 so starts before a container with
+//! boot order 2 though phx-lxc's plan came first, no guest starts before
+//! the last file or command of any plan is in place, and a VM that depends
+//! on a container is shut down before it.
 
 use anyhow::Context;
 use phx_plan::{read_jsonl, Step};
@@ -33,14 +35,21 @@ pub fn read_plans<R: BufRead>(sources: Vec<Source<R>>) -> anyhow::Result<Vec<Ste
     Ok(starts_last(steps))
 }
 
-/// Every other step in its place, then the starts by rank. The sort is
-/// stable, so starts of equal rank (none are made) keep their plan order.
+/// The stops first (`Step::stop`: shutdowns and destroys) in reverse rank
+/// order, every other step in its place, then the starts by rank. Both
+/// sorts are stable, so one guest's shutdown stays before its destroy
+/// (they share its rank) and starts of equal rank keep their plan order.
 pub fn starts_last(steps: Vec<Step>) -> Vec<Step> {
-    let (mut starts, mut ordered): (Vec<Step>, Vec<Step>) =
-        steps.into_iter().partition(|s| s.start.is_some());
+    let (mut stops, rest): (Vec<Step>, Vec<Step>) =
+        steps.into_iter().partition(|s| s.stop.is_some());
+    let (mut starts, mut others): (Vec<Step>, Vec<Step>) =
+        rest.into_iter().partition(|s| s.start.is_some());
+    // Dependents go down before what they depend on: the order reversed.
+    stops.sort_by_key(|s| std::cmp::Reverse(s.stop.map(|r| r.rank)));
     starts.sort_by_key(|s| s.start);
-    ordered.append(&mut starts);
-    ordered
+    stops.append(&mut others);
+    stops.append(&mut starts);
+    stops
 }
 
 #[cfg(test)]
@@ -88,6 +97,37 @@ mod tests {
         let both: Vec<&str> = LXC.iter().chain(VM).copied().collect();
         let steps = read_plans(vec![plan(&both)]).unwrap();
         assert_eq!(ids(&steps)[2..], ["start:vm:9000", "start:lxc:101"]);
+    }
+
+    /// VM 1001 depends on CT 103 (rank 0 < rank 1): `stop 103 1001` and
+    /// `delete` shut the VM down first though phx-lxc's plan comes first,
+    /// and each guest's shutdown stays before its destroy.
+    #[test]
+    fn stops_of_every_plan_run_first_in_reverse_rank_order() {
+        const LXC_DOWN: &[&str] = &[
+            r#"{"v":1,"tool":"phx-lxc","id":"lxc:103:shutdown","kind":"command","argv":["pct","shutdown","103"],"desc":"d","stop":{"rank":0,"kind":"lxc","id":103}}"#,
+            r#"{"v":1,"tool":"phx-lxc","id":"lxc:103:destroy","kind":"command","argv":["pct","destroy","103"],"desc":"d","stop":{"rank":0,"kind":"lxc","id":103}}"#,
+            r#"{"v":1,"tool":"phx-lxc","kind":"end","steps":2}"#,
+        ];
+        const VM_DOWN: &[&str] = &[
+            r#"{"v":1,"tool":"phx-vm","id":"vm:1001:set","kind":"command","argv":["qm","set","1001"],"desc":"d"}"#,
+            r#"{"v":1,"tool":"phx-vm","id":"vm:1001:shutdown","kind":"command","argv":["qm","shutdown","1001"],"desc":"d","stop":{"rank":1,"kind":"vm","id":1001}}"#,
+            r#"{"v":1,"tool":"phx-vm","id":"vm:1001:destroy","kind":"command","argv":["qm","destroy","1001"],"desc":"d","stop":{"rank":1,"kind":"vm","id":1001}}"#,
+            r#"{"v":1,"tool":"phx-vm","kind":"end","steps":3}"#,
+        ];
+        let steps = read_plans(vec![plan(LXC_DOWN), plan(VM_DOWN), plan(LXC)]).unwrap();
+        assert_eq!(
+            ids(&steps),
+            [
+                "vm:1001:shutdown",
+                "vm:1001:destroy",
+                "lxc:103:shutdown",
+                "lxc:103:destroy",
+                "vm:1001:set",
+                "lxc:101:create",
+                "start:lxc:101"
+            ]
+        );
     }
 
     #[test]

@@ -166,9 +166,12 @@ pub struct GuestFilter {
     pub guests: Vec<u32>,
     /// What to do to the --guest guests: converge (make them exist and match
     /// their entries, the default), start, stop (shut down, forced after
-    /// 60 s), restart (reboot when running, else start), delete (stop, then
-    /// destroy with its disks; refused while another configured guest
-    /// depends on it or clones from it).
+    /// 60 s — a VM's own `startup: down=` when it has one), restart (reboot
+    /// when running, after what it needs has started; else start), delete
+    /// (stop, then destroy with its disks; refused while another configured
+    /// guest depends on it or clones from it, or while it is protected or
+    /// locked). Stops and deletes run before every other step, dependents
+    /// first.
     #[arg(long, value_enum, value_name = "ACTION", default_value = "converge")]
     pub action: guests::Action,
 }

@@ -48,11 +48,11 @@ impl Tool for Lxc {
         sink: PlanWriter,
     ) -> Result<Planned, Failure> {
         let sel = filter.selection(inv)?;
-        guests::refuse_missing(
+        guests::refuse_named(
             &sel,
             KIND,
             |id| inv.lxcs.contains_key(&id),
-            |id| seen.confs.contains_key(&id),
+            |id| seen.confs.get(&id),
             &filter.guests,
         )
         .map_err(Failure::Usage)?;

@@ -26,7 +26,7 @@ pub trait StepSink {
     where
         Self: Sized,
     {
-        self.add(new_step(self.tool(), id.into(), action, None));
+        self.add(new_step(self.tool(), id.into(), action));
     }
 
     /// A guest's start, ordered by `start` across every guest tool's plan.
@@ -34,17 +34,31 @@ pub trait StepSink {
     where
         Self: Sized,
     {
-        self.add(new_step(self.tool(), id.into(), action, Some(start)));
+        let mut step = new_step(self.tool(), id.into(), action);
+        step.start = Some(start);
+        self.add(step);
+    }
+
+    /// A guest's shutdown or destroy, run before every other step of every
+    /// plan in the reverse of `stop`'s order (dependents first).
+    fn push_stop(&mut self, id: impl Into<String>, action: Action, stop: StartRank)
+    where
+        Self: Sized,
+    {
+        let mut step = new_step(self.tool(), id.into(), action);
+        step.stop = Some(stop);
+        self.add(step);
     }
 }
 
-fn new_step(tool: &str, id: String, action: Action, start: Option<StartRank>) -> Step {
+fn new_step(tool: &str, id: String, action: Action) -> Step {
     Step {
         v: VERSION,
         tool: tool.to_string(),
         id,
         action,
-        start,
+        start: None,
+        stop: None,
     }
 }
 

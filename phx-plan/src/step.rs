@@ -19,14 +19,24 @@ pub struct Step {
     pub id: String,
     #[serde(flatten)]
     pub action: Action,
-    /// Only on a guest's start: where it goes in the one start order over
-    /// every guest tool's plan (phx-apply runs starts last, by rank).
+    /// Only on a guest's start (and the reboot of `--action restart`,
+    /// which must wait for what the guest needs to start): where it goes
+    /// in the one start order over every guest tool's plan (phx-apply runs
+    /// starts last, by rank).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start: Option<StartRank>,
+    /// Only on a guest's shutdown or destroy (`--action stop|delete`): its
+    /// guest's place in the same order. phx-apply runs these first, before
+    /// every other step of every plan, in reverse rank order — a guest
+    /// goes down before what it depends on, a VM before the container it
+    /// needs though phx-lxc's plan comes first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop: Option<StartRank>,
 }
 
-/// A guest start's place in the order over containers and VMs (phx-common's
-/// `order`: dependencies and clone sources, then boot_order, then ID).
+/// A guest's place in the order over containers and VMs (phx-common's
+/// `order`: dependencies and clone sources, then boot_order, then ID), as
+/// its start (`Step::start`) or its stop (`Step::stop`) carries it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct StartRank {
     pub rank: usize,

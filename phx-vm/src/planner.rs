@@ -360,10 +360,7 @@ impl<S: StepSink> GuestPlanner for Planner<'_, S> {
         }
         self.grow(&mut w);
         // A template still to make, or one a run left before `qm template`.
-        let made = seen
-            .confs
-            .get(&v.id)
-            .is_some_and(|c| c.keys.get("template").is_some_and(|t| t == "1"));
+        let made = seen.confs.get(&v.id).is_some_and(|c| c.is_template());
         if w.s.is_template && !made {
             self.finish_template(&mut w);
         } else if w.s.is_template {
@@ -401,6 +398,17 @@ impl<S: StepSink> GuestPlanner for Planner<'_, S> {
 
     fn running(&self, vmid: u32) -> bool {
         self.seen.running.contains(&vmid)
+    }
+
+    /// A template entry is made only once `qm template` has run (its conf
+    /// says `template: 1`): a run cut before it leaves a plain VM, and a
+    /// clone of that would be a full copy of a half-made image, so a
+    /// `--guest` converge of a clone finishes its template first.
+    fn made(&self, vmid: u32) -> bool {
+        match self.seen.confs.get(&vmid) {
+            Some(conf) => !self.vms[&vmid].is_template || conf.is_template(),
+            None => false,
+        }
     }
 
     /// qm refuses to start a template (qemu-server

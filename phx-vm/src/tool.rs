@@ -49,11 +49,11 @@ impl Tool for Vm {
     ) -> Result<Planned, Failure> {
         let m = &seen.machine;
         let sel = filter.selection(inv)?;
-        guests::refuse_missing(
+        guests::refuse_named(
             &sel,
             KIND,
             |id| inv.vms.iter().any(|v| v.id == id),
-            |id| m.confs.contains_key(&id),
+            |id| m.confs.get(&id),
             &filter.guests,
         )
         .map_err(Failure::Usage)?;

@@ -168,6 +168,7 @@ mod tests {
             id: "export".into(),
             action: Action::FromGuest(g.clone()),
             start: None,
+            stop: None,
         };
         (step, g)
     }

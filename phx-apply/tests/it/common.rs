@@ -20,5 +20,6 @@ pub fn step(id: &str, action: Action) -> Step {
         id: id.into(),
         action,
         start: None,
+        stop: None,
     }
 }

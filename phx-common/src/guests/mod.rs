@@ -12,11 +12,13 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 mod observed;
+mod refuse;
 mod select;
 mod steps;
 pub mod unwritten;
 
 pub use observed::{observe, Observed};
+pub use refuse::refuse_named;
 pub use select::{Action, Role, Selection};
 pub use steps::{push_options, GuestSteps, Kind, CT, VM};
 
@@ -205,36 +207,6 @@ pub fn plan_in_order<P: GuestPlanner>(
     plan_in(GuestOrder::selected(inv, mine, sel), sel, p)
 }
 
-/// `Err` when `sel` starts or restarts a guest of this tool (`mine`) that
-/// does not exist: only a converge makes it. Checked before any step is
-/// written.
-pub fn refuse_missing(
-    sel: &Selection,
-    kind: Kind,
-    mine: impl Fn(u32) -> bool,
-    exists: impl Fn(u32) -> bool,
-    named: &[u32],
-) -> Result<(), String> {
-    if !matches!(sel.action(), Action::Start | Action::Restart) {
-        return Ok(());
-    }
-    let missing: Vec<String> = named
-        .iter()
-        .filter(|&&id| mine(id) && !exists(id))
-        .map(u32::to_string)
-        .collect();
-    if missing.is_empty() {
-        return Ok(());
-    }
-    Err(format!(
-        "--action {}: {} {} does not exist; `--guest {} --action converge` (phoenix-cli converge) creates it",
-        sel.action().name(),
-        kind.noun,
-        missing.join(", "),
-        missing[0],
-    ))
-}
-
 /// [`plan_in_order`] over an order already made. What each guest gets
 /// follows its part in `sel` (every guest converged without `--guest`):
 /// a named guest the action; a prerequisite only what makes it usable —
@@ -269,7 +241,7 @@ pub fn plan_in<P: GuestPlanner>(order: GuestOrder, sel: &Selection, mut p: P) ->
         for (i, &id) in order.iter().enumerate().rev() {
             if sel.role(id) == Some(Role::Named) {
                 let t = Instant::now();
-                if let Some(a) = act(&mut p, action, id, i + 1, total) {
+                if let Some(a) = act(&mut p, action, id, rank[&id], i + 1, total) {
                     summaries.entry(id).or_default().push(a);
                 }
                 *took.entry(id).or_default() += t.elapsed();
@@ -290,6 +262,12 @@ pub fn plan_in<P: GuestPlanner>(order: GuestOrder, sel: &Selection, mut p: P) ->
                     "{noun} {id}, which a --guest guest needs, does not exist: not started (--action converge makes it)"
                 ));
                 None
+            }
+            // A running named guest is rebooted here, in the start order,
+            // after what it needs has started (a ranked step).
+            (Some(Role::Named), Action::Restart) if p.exists(id) && p.running(id) => {
+                let tag = tag(&mut p, id, i + 1, total);
+                Some(p.steps().reboot_now(id, rank[&id], &tag))
             }
             // A named guest is started whatever its start_at_boot says.
             (Some(Role::Named), Action::Start | Action::Restart)
@@ -334,10 +312,10 @@ pub fn plan_in<P: GuestPlanner>(order: GuestOrder, sel: &Selection, mut p: P) ->
     }
 }
 
-/// Whether the action is done to the named guests as it is (stop,
-/// restart, delete), not by converging them.
+/// Whether the action takes the named guests down as they are (stop,
+/// delete), dependents first; a restart's reboot is ranked with the starts.
 fn named_action(a: Action) -> bool {
-    matches!(a, Action::Stop | Action::Restart | Action::Delete)
+    matches!(a, Action::Stop | Action::Delete)
 }
 
 /// `[2/5] CT 103 Step-CA`, for step descriptions.
@@ -346,31 +324,39 @@ fn tag<P: GuestPlanner>(p: &mut P, id: u32, i: usize, total: usize) -> String {
     crate::text::guest_tag(i, total, noun, id, &p.name(id))
 }
 
-/// Stop, reboot or destroy of a named guest, as it is now: a stopped
+/// Stop or destroy of a named guest, as it is now: a stopped
 /// guest is not shut down, a missing one not destroyed (a second run plans
-/// nothing).
+/// nothing). Shutdowns and destroys carry the guest's `rank` (`Step::stop`):
+/// phx-apply runs them before anything else, dependents first, over both
+/// tools' plans.
 fn act<P: GuestPlanner>(
     p: &mut P,
     action: Action,
     id: u32,
+    rank: usize,
     i: usize,
     total: usize,
 ) -> Option<String> {
     if !p.exists(id) {
+        // Said, not silent: the operator named it.
+        let noun = p.steps().kind.noun;
+        p.steps().notes.push(format!(
+            "{noun} {id} does not exist: nothing to {}",
+            action.name()
+        ));
         return None;
     }
     let running = p.running(id);
     let tag = tag(p, id, i, total);
     let s = p.steps();
     match action {
-        Action::Stop if running => Some(s.shutdown(id, &tag)),
-        Action::Restart if running => Some(s.reboot_now(id, &tag)),
+        Action::Stop if running => Some(s.shutdown(id, rank, &tag)),
         Action::Delete => {
             let mut done = Vec::new();
             if running {
-                done.push(s.shutdown(id, &tag));
+                done.push(s.shutdown(id, rank, &tag));
             }
-            done.push(s.destroy(id, &tag));
+            done.push(s.destroy(id, rank, &tag));
             Some(done.join("; "))
         }
         _ => None,

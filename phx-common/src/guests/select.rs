@@ -104,6 +104,16 @@ impl Selection {
         })
     }
 
+    /// `named` with `action`, no prerequisites and no checks: for tests
+    /// that need no configuration.
+    #[cfg(test)]
+    pub(crate) fn named_for_test(named: &[u32], action: Action) -> Self {
+        Selection {
+            roles: Some(named.iter().map(|&id| (id, Role::Named)).collect()),
+            action,
+        }
+    }
+
     /// The part guest `id` has in this run; `None`: it is left alone.
     pub fn role(&self, id: u32) -> Option<Role> {
         match &self.roles {

@@ -32,6 +32,12 @@ pub struct Kind {
     pub not_done: &'static str,
     /// The program's words that grow a disk: `resize`, `disk resize`.
     pub resize: &'static [&'static str],
+    /// The `--timeout` its shutdown is given: pct's own default, written
+    /// out (pve-container src/PVE/API2/LXC/Status.pm:361 `// 60`: the CT's
+    /// `startup: down=` is not read); none for qm, whose shutdown without
+    /// it waits the VM's own `startup: down=`, else 60 s (qemu-server
+    /// src/PVE/QemuServer.pm:6261-6264, :6282 _do_vm_stop).
+    pub shutdown_timeout: Option<u32>,
 }
 
 /// Containers, through pct.
@@ -47,6 +53,7 @@ pub const CT: Kind = Kind {
     next: "start",
     not_done: "restarted",
     resize: &["resize"],
+    shutdown_timeout: Some(60),
 };
 
 /// VMs, through qm.
@@ -62,6 +69,7 @@ pub const VM: Kind = Kind {
     next: "boot",
     not_done: "rebooted",
     resize: &["disk", "resize"],
+    shutdown_timeout: None,
 };
 
 impl Kind {
@@ -205,36 +213,80 @@ impl<S: StepSink> GuestSteps<S> {
         format!("resize {disk} {size}")
     }
 
-    /// How long a shutdown waits before it stops the guest hard: pct's and
-    /// qm's own default (pve-container src/PVE/API2/LXC/Status.pm:361,
-    /// qemu-server src/PVE/API2/Qemu.pm:3934).
-    pub const SHUTDOWN_TIMEOUT_S: u32 = 60;
-
     /// A running guest shut down, stopped hard when it has not gone down
-    /// in time (`--forceStop 1`, one step). The planner saw it running;
-    /// pct refuses the shutdown of a stopped container (Status.pm:363).
-    pub fn shutdown(&mut self, id: u32, tag: &str) -> String {
-        let (id_s, t) = (id.to_string(), Self::SHUTDOWN_TIMEOUT_S.to_string());
-        let argv = self
-            .kind
-            .argv(&["shutdown", &id_s, "--timeout", &t, "--forceStop", "1"]);
-        self.command(
-            format!("{}:{id}:shutdown", self.kind.prefix),
+    /// in time (`--forceStop 1`, one step; the time is
+    /// [`Kind::shutdown_timeout`]'s). The planner saw it running; pct
+    /// refuses the shutdown of a stopped container (Status.pm:363).
+    /// `rank` is its place in the order over every guest: phx-apply runs
+    /// the stops of every plan first, dependents first.
+    pub fn shutdown(&mut self, id: u32, rank: usize, tag: &str) -> String {
+        let id_s = id.to_string();
+        let mut args = vec!["shutdown", id_s.as_str()];
+        let t = self.kind.shutdown_timeout.map(|t| t.to_string());
+        if let Some(t) = &t {
+            args.extend(["--timeout", t.as_str()]);
+        }
+        args.extend(["--forceStop", "1"]);
+        let argv = self.kind.argv(&args);
+        let after = match &t {
+            Some(t) => format!("{t}s"),
+            None => "its startup down= time, else 60s".to_string(),
+        };
+        self.stop_step(
+            id,
+            rank,
+            "shutdown",
             argv,
-            None,
-            format!("{tag}: shut down (stopped after {t}s)"),
+            format!("{tag}: shut down (stopped after {after})"),
         );
         "stop".to_string()
     }
 
-    /// A running guest rebooted now (`--action restart`).
-    pub fn reboot_now(&mut self, id: u32, tag: &str) -> String {
+    /// A command that takes guest `id` down (shutdown, destroy), carrying
+    /// its `rank` as `Step::stop`.
+    fn stop_step(&mut self, id: u32, rank: usize, what: &str, argv: Vec<String>, desc: String) {
+        let stop = StartRank {
+            rank,
+            kind: self.kind.start_kind,
+            id,
+        };
+        self.plan.push_stop(
+            format!("{}:{id}:{what}", self.kind.prefix),
+            Action::Command(CommandStep {
+                show_output: false,
+                argv,
+                unless: None,
+                only_if: None,
+                desc,
+                notify: Vec::new(),
+                timeout_s: None,
+            }),
+            stop,
+        );
+    }
+
+    /// A running guest rebooted now (`--action restart`), carrying its
+    /// start `rank`: phx-apply runs it among the starts, after what the
+    /// guest needs has started (a reboot before would come up without it).
+    pub fn reboot_now(&mut self, id: u32, rank: usize, tag: &str) -> String {
         let argv = self.kind.argv(&["reboot", &id.to_string()]);
-        self.command(
+        let start = StartRank {
+            rank,
+            kind: self.kind.start_kind,
+            id,
+        };
+        self.plan.push_start(
             format!("{}:{id}:reboot", self.kind.prefix),
-            argv,
-            None,
-            format!("{tag}: reboot"),
+            Action::Command(CommandStep {
+                show_output: false,
+                argv,
+                unless: None,
+                only_if: None,
+                desc: format!("{tag}: reboot"),
+                notify: Vec::new(),
+                timeout_s: None,
+            }),
+            start,
         );
         "reboot".to_string()
     }
@@ -243,14 +295,17 @@ impl<S: StepSink> GuestSteps<S> {
     /// and replication jobs and HA (`--purge 1`: pve-container
     /// src/PVE/API2/LXC.pm:828, qemu-server src/PVE/API2/Qemu.pm:2796);
     /// both refuse a running guest (LXC.pm:880, Qemu.pm:2842).
-    pub fn destroy(&mut self, id: u32, tag: &str) -> String {
+    /// Ranked as [`GuestSteps::shutdown`]: it runs right after the
+    /// guest's shutdown, before what the guest depended on goes down.
+    pub fn destroy(&mut self, id: u32, rank: usize, tag: &str) -> String {
         let argv = self
             .kind
             .argv(&["destroy", &id.to_string(), "--purge", "1"]);
-        self.command(
-            format!("{}:{id}:destroy", self.kind.prefix),
+        self.stop_step(
+            id,
+            rank,
+            "destroy",
             argv,
-            None,
             format!("{tag}: destroy with its disks"),
         );
         "delete".to_string()

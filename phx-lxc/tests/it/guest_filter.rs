@@ -166,6 +166,46 @@ fn a_stopped_prerequisite_is_started_before_the_named_container() {
     assert!(!touches(&p, 111), "{starts:?}");
 }
 
+/// `restart 110` of a running 110 whose prerequisites are stopped: they
+/// start first, then 110 reboots — the reboot is ranked with the starts
+/// (its own rank), so phx-apply does not run it before them either.
+#[test]
+fn a_restart_reboots_the_named_container_after_its_prerequisites_start() {
+    let cfg = copy_config(&example_dir());
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    let inv = converge(cfg.path(), root);
+    for id in ["102", "103"] {
+        let out = std::process::Command::new(double("pct"))
+            .args(["stop", id])
+            .env("PHX_ROOT", root)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+    }
+    assert!(running(root).contains(&110));
+    let p = plan_for(&inv, root, &[110], Action::Restart);
+    assert_eq!(
+        calls(&p),
+        vec!["pct start 103", "pct start 102", "pct reboot 110"]
+    );
+    let order = phx_common::order::order(&inv).unwrap();
+    let reboot = p.plan.steps.last().unwrap();
+    assert_eq!(
+        reboot.start.map(|r| r.rank),
+        order.iter().position(|&g| g == 110),
+        "{reboot:?}"
+    );
+    let ordered = phx_apply::plans::starts_last(p.plan.steps.clone());
+    assert_eq!(ordered.last().unwrap().id, "lxc:110:reboot");
+    clear_log(root);
+    run(&p.plan.steps, root);
+    assert_eq!(
+        mutating(&log(root)),
+        vec!["pct start 103", "pct start 102", "pct reboot 110"]
+    );
+}
+
 #[test]
 fn phx_lxc_given_only_a_vm_plans_that_vms_containers() {
     // Portainer (VM 1001) depends on Step-CA (103): phx-lxc makes 103 and
@@ -229,10 +269,14 @@ fn stop_restart_and_delete_act_once_and_a_second_run_plans_nothing() {
     );
     run(&delete.plan.steps, root);
     assert!(!root.join("etc/pve/lxc/111.conf").exists());
-    assert!(plan_for(&inv, root, &[111], Action::Delete)
-        .plan
-        .steps
-        .is_empty());
+    // A second delete, or a stop, of the gone container plans nothing and
+    // says so.
+    for action in [Action::Delete, Action::Stop] {
+        let again = plan_for(&inv, root, &[111], action);
+        assert!(again.plan.steps.is_empty(), "{:?}", calls(&again));
+        let said = format!("CT 111 does not exist: nothing to {}", action.name());
+        assert!(again.notes.contains(&said), "{:?}", again.notes);
+    }
     // Only 111 was acted on.
     assert!(
         mutating(&log(root)).iter().all(|l| l.contains(" 111")),
@@ -348,4 +392,44 @@ fn a_golden_source_without_its_snapshot_is_made_before_the_clone() {
         "{c:?}"
     );
     assert!(!c.iter().any(|l| l.starts_with("pct create 900 ")), "{c:?}");
+}
+
+/// pct refuses to destroy a protected or locked CT (pve-container
+/// src/PVE/API2/LXC.pm:859-860): phx-lxc refuses the delete at plan time,
+/// exit 2 naming the container and why, before any step — the running
+/// container is not shut down first.
+#[test]
+fn a_delete_of_a_protected_or_locked_container_exits_2_planning_nothing() {
+    let cfg = copy_config(&example_dir());
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    converge(cfg.path(), root);
+    assert!(running(root).contains(&111));
+    let path = root.join("etc/pve/lxc/111.conf");
+    let text = std::fs::read_to_string(&path).unwrap();
+    for (conf, why) in [
+        (
+            format!("protection: 1\n{text}"),
+            "CT 111 is protected (`protection: 1` in /etc/pve/lxc/111.conf",
+        ),
+        (format!("lock: backup\n{text}"), "CT 111 is locked (backup:"),
+    ] {
+        std::fs::write(&path, conf).unwrap();
+        clear_log(root);
+        let out = phx_lxc(cfg.path(), root)
+            .args(["--guest", "111", "--action", "delete"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            out.stdout.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(err.contains("--action delete refused: "), "{err}");
+        assert!(err.contains(why), "{err}");
+        assert!(mutating(&log(root)).is_empty());
+    }
+    assert!(running(root).contains(&111));
 }

@@ -156,3 +156,71 @@ fn shutdown_and_destroy_take_qemu_servers_parameters_and_refuse_as_it_does() {
     ok(r, &["destroy", "100", "--purge", "1"]);
     assert!(!r.join("etc/pve/qemu-server/100.conf").exists());
 }
+
+/// qemu-server src/PVE/API2/Qemu.pm:2873: every destroy removes the VM's
+/// firewall file (PVE::Firewall::remove_vmfw_conf), purge or not.
+#[test]
+fn destroy_removes_the_vms_firewall_file() {
+    let d = tempfile::tempdir().unwrap();
+    let r = d.path();
+    let fw = r.join("etc/pve/firewall");
+    std::fs::create_dir_all(&fw).unwrap();
+    for id in ["100", "101"] {
+        ok(r, &["create", id, "--name", "a"]);
+        std::fs::write(fw.join(format!("{id}.fw")), "[OPTIONS]\nenable: 1\n").unwrap();
+    }
+    ok(r, &["destroy", "100", "--purge", "1"]);
+    ok(r, &["destroy", "101"]);
+    assert!(!fw.join("100.fw").exists(), "purged");
+    assert!(!fw.join("101.fw").exists(), "without --purge too");
+}
+
+/// Qemu.pm:2829 check_protection (before the running check), then
+/// QemuServer.pm:1846-1848 destroy_vm's check_lock (not with --skiplock).
+#[test]
+fn destroy_refuses_a_protected_or_locked_vm() {
+    let d = tempfile::tempdir().unwrap();
+    let r = d.path();
+    ok(r, &["create", "100", "--name", "a", "--protection", "1"]);
+    ok(r, &["start", "100"]);
+    fails(
+        r,
+        &["destroy", "100", "--purge", "1"],
+        "can't remove VM 100 - protection mode enabled",
+    );
+    ok(r, &["stop", "100"]);
+    ok(r, &["set", "100", "--protection", "0"]);
+    let path = r.join("etc/pve/qemu-server/100.conf");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("lock: backup\n{text}")).unwrap();
+    fails(
+        r,
+        &["destroy", "100", "--purge", "1"],
+        "VM is locked (backup)",
+    );
+    assert!(path.exists());
+    ok(r, &["destroy", "100", "--purge", "1", "--skiplock", "1"]);
+    assert!(!path.exists());
+}
+
+/// Qemu.pm vm_reboot: `--timeout` is its one option (:3984-3997,
+/// additionalProperties => 0); a stopped VM is refused (:4013).
+#[test]
+fn reboot_takes_only_a_timeout_and_refuses_a_stopped_vm() {
+    let d = tempfile::tempdir().unwrap();
+    let r = d.path();
+    ok(r, &["create", "100", "--name", "a"]);
+    fails(r, &["reboot", "100"], "VM 100 not running");
+    ok(r, &["start", "100"]);
+    fails(
+        r,
+        &["reboot", "100", "--forceStop", "1"],
+        "forceStop: property is not defined in schema",
+    );
+    fails(
+        r,
+        &["reboot", "100", "--timeout", "-1"],
+        "timeout: type check ('integer') failed",
+    );
+    ok(r, &["reboot", "100", "--timeout", "30"]);
+}
