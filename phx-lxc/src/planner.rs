@@ -192,7 +192,8 @@ impl<'a, S: StepSink> Planner<'a, S> {
         g.actions.push(["clone from ", &src_id].concat());
         // The snapshot as it is, else as this plan takes it (after the
         // source's own steps).
-        g.inherited = seen_snapshot_raw(self.seen, src, &snap).unwrap_or_else(|| base.raw.clone());
+        g.inherited =
+            bake::seen_snapshot_raw(self.seen, src, &snap).unwrap_or_else(|| base.raw.clone());
         if base.unprivileged != g.d.unprivileged {
             self.steps.notes.push(format!(
                 "CT {ctid}: unprivileged={} is wanted, but a clone of CT {src} is {}; unprivileged is fixed at creation, so it is not changed",
@@ -492,12 +493,4 @@ impl<S: StepSink> GuestPlanner for Planner<'_, S> {
     fn finish(self) -> (S, Vec<String>) {
         (self.steps.plan, self.steps.notes)
     }
-}
-
-/// The raw lines of snapshot `snap` of container `src` as it exists now.
-fn seen_snapshot_raw(seen: &Observed, src: u32, snap: &str) -> Option<Vec<String>> {
-    let conf = seen.confs.get(&src)?;
-    conf.snapshots
-        .contains(snap)
-        .then(|| conf.snapshot_raw.get(snap).cloned().unwrap_or_default())
 }

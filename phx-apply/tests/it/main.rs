@@ -33,4 +33,5 @@ mod plan_refuses_state_paths;
 mod rollback_bounded_state;
 mod state_private;
 mod umask;
+mod validate_shown;
 mod vm_guest;

@@ -68,3 +68,15 @@ impl<S: StepSink> Planner<'_, S> {
         }
     }
 }
+
+/// The raw lines of snapshot `snap` of container `src` as it exists now.
+pub(super) fn seen_snapshot_raw(
+    seen: &crate::observe::Observed,
+    src: u32,
+    snap: &str,
+) -> Option<Vec<String>> {
+    let conf = seen.confs.get(&src)?;
+    conf.snapshots
+        .contains(snap)
+        .then(|| conf.snapshot_raw.get(snap).cloned().unwrap_or_default())
+}

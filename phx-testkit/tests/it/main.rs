@@ -10,6 +10,7 @@ mod installed_cli;
 mod interface;
 mod observe;
 mod pct_double;
+mod pct_double_actions;
 mod pct_double_exec;
 mod phoenix_cli;
 mod phoenix_cli_estate;
