@@ -6,6 +6,7 @@
 use clap::builder::{PossibleValue, TypedValueParser};
 use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, Parser, Subcommand};
+use phx_common::guests::Action;
 use phx_common::registry::{self, Phase, GROUPS, PLANNERS};
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -110,7 +111,7 @@ pub enum Work<'a> {
     Observe(&'a ObserveArgs),
     /// A per-guest verb: the guest tools with `--guest ID… --action`.
     Guests {
-        action: &'static str,
+        action: Action,
         args: &'a GuestArgs,
     },
     Status(&'a StatusArgs),
@@ -151,11 +152,11 @@ impl Verb {
             },
             Verb::Confirm(a) => Work::Confirm(a),
             Verb::Observe(a) => Work::Observe(a),
-            Verb::Converge(a) => guests("converge", a),
-            Verb::Start(a) => guests("start", a),
-            Verb::Stop(a) => guests("stop", a),
-            Verb::Restart(a) => guests("restart", a),
-            Verb::Delete(a) => guests("delete", a),
+            Verb::Converge(a) => guests(Action::Converge, a),
+            Verb::Start(a) => guests(Action::Start, a),
+            Verb::Stop(a) => guests(Action::Stop, a),
+            Verb::Restart(a) => guests(Action::Restart, a),
+            Verb::Delete(a) => guests(Action::Delete, a),
             Verb::Status(a) => Work::Status(a),
             Verb::Graph(a) => pass("graph", a),
             Verb::Schema(a) => pass("schema", a),
@@ -234,7 +235,7 @@ pub struct RunArgs {
     pub wipe_disks: Vec<String>,
     /// The per-guest verbs' guests and action, passed as --guest/--action.
     #[arg(skip)]
-    pub guests: Option<(Vec<u32>, &'static str)>,
+    pub guests: Option<(Vec<u32>, Action)>,
 }
 
 // The shared options read as the verb's own (`args.root`), as the model's
@@ -273,7 +274,10 @@ impl RunArgs {
                 .iter()
                 .flat_map(|id| ["--guest".to_string(), id.to_string()]);
             given.push(("--guest", argv.collect()));
-            given.push(("--action", vec!["--action".to_string(), action.to_string()]));
+            given.push((
+                "--action",
+                vec!["--action".to_string(), action.name().to_string()],
+            ));
         }
         let valued = [
             ("--allow-blocked-flow", &self.allow_blocked_flow),

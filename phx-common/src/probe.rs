@@ -35,6 +35,9 @@ pub struct Running {
     pub ids: HashSet<u32>,
     /// `<prog> list` calls made (0 or 1).
     pub calls: usize,
+    /// Whether `ids` says which guests run: false offline, where every
+    /// guest is taken as stopped for want of knowing.
+    pub known: bool,
     pub notes: Vec<String>,
 }
 
@@ -68,6 +71,7 @@ pub fn running(
     if let Some(rec) = crate::observed_record::read(state_root)? {
         if let Some(ids) = rec.running(prog) {
             r.ids = ids;
+            r.known = true;
             r.notes.push(format!(
                 "the {guests}s' running state is `{prog} list` as `phoenix-cli observe` recorded it on {} ({} under {})",
                 rec.origin(),
@@ -80,6 +84,7 @@ pub fn running(
     match list(prog, state_root, path) {
         Ok(out) => {
             r.calls = 1;
+            r.known = true;
             r.ids = running_ids(&out, status_column);
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && state_root != Path::new("/") => {

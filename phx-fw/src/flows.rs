@@ -123,7 +123,7 @@ fn json_home(inv: &Inventory, fw_file: &str) -> (String, String) {
     let guest = name
         .strip_suffix(".fw")
         .and_then(|id| id.parse::<u32>().ok())
-        .and_then(|id| inv.guests().find(|g| g.id() == id));
+        .and_then(|id| inv.guest(id));
     match guest {
         Some(g) => (inv.file_of(g).to_string(), join_key(g.path(), "firewall")),
         None => (hyp, base.clone()),

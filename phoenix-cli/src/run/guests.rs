@@ -9,22 +9,13 @@ use crate::bins::Bins;
 use crate::cli::{Common, GuestArgs, RunArgs, StatusArgs};
 use phx_common::config::model::GuestIp;
 use phx_common::config::names::{dns_label, qualify};
-use phx_common::guests::{Action, Role, Selection};
+use phx_common::guests::{Action, Kind, Role, Selection, CT, VM};
 use phx_common::registry::{self, Planner};
 use phx_common::{guest_conf, Guest, Inventory};
 use phx_plan::exit::EXIT_OK;
+use phx_plan::Action as StepAction;
 use std::collections::{BTreeMap, HashSet};
-use std::path::Path;
-
-fn action_of(name: &str) -> Action {
-    match name {
-        "start" => Action::Start,
-        "stop" => Action::Stop,
-        "restart" => Action::Restart,
-        "delete" => Action::Delete,
-        _ => Action::Converge,
-    }
-}
+use std::path::{Path, PathBuf};
 
 /// A refusal of the guest filter, said for the verb's IDs (not `--guest`).
 fn as_verb(why: String) -> Stop {
@@ -36,16 +27,16 @@ fn as_verb(why: String) -> Stop {
 }
 
 /// The RunArgs of a per-guest run: only the options the verbs have.
-fn run_args(a: &GuestArgs, action: &'static str) -> RunArgs {
+fn run_args(ids: &[u32], common: Common, action: Action) -> RunArgs {
     // A converge installs the guests' software (features, ca); the others
     // only act on the guests themselves.
     let subsystems: &[&str] = match action {
-        "converge" => &["lxc", "vm", "features", "ca"],
+        Action::Converge => &["lxc", "vm", "features", "ca"],
         _ => &["lxc", "vm"],
     };
     RunArgs {
         subsystems: subsystems.iter().map(|s| s.to_string()).collect(),
-        common: a.common.clone(),
+        common,
         confirm_timeout: None,
         allow_lockout: false,
         allow_blocked_flow: Vec::new(),
@@ -53,23 +44,24 @@ fn run_args(a: &GuestArgs, action: &'static str) -> RunArgs {
         start_all: false,
         no_start: false,
         wipe_disks: Vec::new(),
-        guests: Some((a.ids.clone(), action)),
+        guests: Some((ids.to_vec(), action)),
     }
 }
 
 /// `noun id (name)`: `CT 110 (Gitea)`.
 fn named(inv: &Inventory, id: u32) -> String {
-    match guest(inv, id) {
-        Some(g) => format!("{} {id} ({})", noun(g), g.name()),
+    match inv.guest(id) {
+        Some(g) => format!("{} {id} ({})", kind_of(g).noun, g.name()),
         None => id.to_string(),
     }
 }
 
-fn guest(inv: &Inventory, id: u32) -> Option<Guest<'_>> {
-    inv.lxcs
-        .get(&id)
-        .map(Guest::Lxc)
-        .or_else(|| inv.vms.iter().find(|v| v.id == id).map(Guest::Vm))
+/// How the guest tools name and reach a guest of `g`'s kind.
+fn kind_of(g: Guest) -> Kind {
+    match g {
+        Guest::Lxc(_) => CT,
+        Guest::Vm(_) => VM,
+    }
 }
 
 /// Every guest's ID, in the one boot order (its prerequisites first).
@@ -79,34 +71,27 @@ fn guest_ids(inv: &Inventory) -> impl Iterator<Item = u32> {
         .into_iter()
 }
 
-fn noun(g: Guest) -> &'static str {
-    match g {
-        Guest::Lxc(_) => "CT",
-        Guest::Vm(_) => "VM",
-    }
-}
-
-pub(super) fn run(bins: Bins, action: &'static str, a: &GuestArgs) -> Result<u8, Stop> {
-    let args = run_args(a, action);
+pub(super) fn run(bins: Bins, action: Action, a: &GuestArgs) -> Result<u8, Stop> {
+    let args = run_args(&a.ids, a.common.clone(), action);
     let run = Run::new(bins, &args)?;
     run.load_once()?;
     let inv = run.inventory();
-    let sel = Selection::of(inv, &a.ids, action_of(action)).map_err(as_verb)?;
+    let sel = Selection::of(inv, &a.ids, action).map_err(as_verb)?;
     let needed: Vec<String> = guest_ids(inv)
         .filter(|&id| sel.role(id) == Some(Role::Prerequisite))
         .map(|id| named(inv, id))
         .collect();
     let subjects: Vec<String> = a.ids.iter().map(|&id| named(inv, id)).collect();
-    eprintln!("phoenix-cli: {action} {}", subjects.join(", "));
+    eprintln!("phoenix-cli: {} {}", action.name(), subjects.join(", "));
     if !needed.is_empty() {
-        let how = if action == "converge" {
+        let how = if action == Action::Converge {
             "made when missing, started as their entries say; their settings' drift left alone"
         } else {
             "started when they exist and their entries start them"
         };
         eprintln!("phoenix-cli: needed first ({how}): {}", needed.join(", "));
     }
-    if action == "delete" {
+    if action == Action::Delete {
         say_what_setup_removes(inv, &a.ids);
         if !a.yes && !a.check {
             return Err(Stop::Usage(format!(
@@ -117,7 +102,7 @@ pub(super) fn run(bins: Bins, action: &'static str, a: &GuestArgs) -> Result<u8,
     }
     let phases = registry::group("LetsGo").expect("the LetsGo group");
     let rc = run.apply("LetsGo", phases)?;
-    if action == "converge" {
+    if action == Action::Converge {
         say_missing_firewall(inv, &a.ids, &run.root_or_slash());
     }
     Ok(rc)
@@ -128,7 +113,7 @@ pub(super) fn run(bins: Bins, action: &'static str, a: &GuestArgs) -> Result<u8,
 fn say_what_setup_removes(inv: &Inventory, ids: &[u32]) {
     let domain = inv.host.domain.to_ascii_lowercase();
     for &id in ids {
-        let Some(g) = guest(inv, id) else { continue };
+        let Some(g) = inv.guest(id) else { continue };
         let mut names = Vec::new();
         if matches!(g.net().map(|n| &n.ip), Some(GuestIp::Static(_))) {
             names.push(format!("{}.{domain}", dns_label(g.name())));
@@ -170,7 +155,7 @@ fn say_what_setup_removes(inv: &Inventory, ids: &[u32]) {
 /// the guest runs unfiltered until then.
 fn say_missing_firewall(inv: &Inventory, ids: &[u32], root: &Path) {
     for &id in ids {
-        let Some(g) = guest(inv, id) else { continue };
+        let Some(g) = inv.guest(id) else { continue };
         let file = format!("/etc/pve/firewall/{id}.fw");
         if g.firewall().is_some() && !phx_plan::fsutil::under_root(root, &file).exists() {
             eprintln!(
@@ -185,7 +170,7 @@ fn say_missing_firewall(inv: &Inventory, ids: &[u32], root: &Path) {
 #[derive(Debug)]
 struct Line {
     id: u32,
-    kind: &'static str,
+    kind: Kind,
     name: String,
     state: String,
     drift: bool,
@@ -198,7 +183,7 @@ impl Line {
     fn json(&self) -> serde_json::Value {
         serde_json::json!({
             "id": self.id,
-            "kind": self.kind,
+            "kind": self.kind.noun.to_ascii_lowercase(),
             "name": self.name,
             "state": self.state,
             "drift": self.drift,
@@ -209,19 +194,15 @@ impl Line {
 }
 
 pub(super) fn status(bins: Bins, a: &StatusArgs) -> Result<u8, Stop> {
-    let guests = GuestArgs {
-        ids: a.ids.clone(),
-        common: Common {
-            config_dir: a.config_dir.clone(),
-            root: a.root.clone(),
-            check: true,
-            ..Common::default()
-        },
-        yes: false,
+    let common = Common {
+        config_dir: a.config_dir.clone(),
+        root: a.root.clone(),
+        check: true,
+        ..Common::default()
     };
     let args = RunArgs {
         subsystems: vec!["lxc".into(), "vm".into()],
-        ..run_args(&guests, "converge")
+        ..run_args(&a.ids, common, Action::Converge)
     };
     let run = Run::new(bins, &args)?;
     run.load_once()?;
@@ -237,15 +218,12 @@ pub(super) fn status(bins: Bins, a: &StatusArgs) -> Result<u8, Stop> {
         .filter_map(|s| registry::planner(s))
         .collect();
     let plans = run.plan_quietly("status", &planners)?;
-    let changes = changes_by_guest(&plans);
+    let changes = changes_by_guest(&plans)?;
     let root = run.root_or_slash();
-    let running = [
-        running(phx_common::guests::CT, &root)?,
-        running(phx_common::guests::VM, &root)?,
-    ];
+    let running = [running(CT, &root)?, running(VM, &root)?];
     let lines: Vec<Line> = ids
         .iter()
-        .filter_map(|&id| guest(inv, id).map(|g| line(g, &root, &running, &changes)))
+        .filter_map(|&id| inv.guest(id).map(|g| line(g, &root, &running, &changes)))
         .collect();
     if a.json {
         let doc: Vec<serde_json::Value> = lines.iter().map(Line::json).collect();
@@ -259,7 +237,7 @@ pub(super) fn status(bins: Bins, a: &StatusArgs) -> Result<u8, Stop> {
             };
             println!(
                 "{} {:<6} {:<24} {:<8} {:<28} {}",
-                if l.kind == "ct" { "CT" } else { "VM" },
+                l.kind.noun,
                 l.id,
                 l.name,
                 l.state,
@@ -273,13 +251,10 @@ pub(super) fn status(bins: Bins, a: &StatusArgs) -> Result<u8, Stop> {
 
 /// Which guests of `kind` run: one `pct list`/`qm list` (or the record
 /// `observe` left under the root); None when that cannot be known (offline).
-fn running(kind: phx_common::guests::Kind, root: &Path) -> Result<Option<HashSet<u32>>, Stop> {
+fn running(kind: Kind, root: &Path) -> Result<Option<HashSet<u32>>, Stop> {
     let r = phx_common::probe::running(kind.program, kind.guest, root, None, kind.status_column)
         .map_err(|e| Stop::Failed(e.to_string()))?;
-    let recorded = phx_common::observed_record::read(root)
-        .map_err(|e| Stop::Failed(e.to_string()))?
-        .is_some();
-    Ok((r.calls > 0 || recorded).then_some(r.ids))
+    Ok(r.known.then_some(r.ids))
 }
 
 fn line(
@@ -288,12 +263,10 @@ fn line(
     running: &[Option<HashSet<u32>>; 2],
     changes: &BTreeMap<u32, Vec<String>>,
 ) -> Line {
-    let (kind, guests, running) = match g {
-        Guest::Lxc(_) => ("ct", phx_common::guests::CT, &running[0]),
-        Guest::Vm(_) => ("vm", phx_common::guests::VM, &running[1]),
-    };
+    let kind = kind_of(g);
+    let running = &running[usize::from(kind.program == VM.program)];
     let id = g.id();
-    let conf = guest_conf::read(root, &guests.conf_path(id), guests.dialect)
+    let conf = guest_conf::read(root, &kind.conf_path(id), kind.dialect)
         .ok()
         .flatten();
     let template = conf.as_ref().and_then(|c| c.effective("template")) == Some("1");
@@ -335,41 +308,38 @@ fn line(
 const START: &str = "start";
 
 /// Each guest's planned steps, by the guest they are about: an in-guest
-/// step's `ctid`/`vmid`, else the guest ID in its id (`lxc:110:set`).
-fn changes_by_guest(plans: &[std::path::PathBuf]) -> BTreeMap<u32, Vec<String>> {
+/// step's guest, a start's or stop's, else the guest ID in its id
+/// (`lxc:110:set`).
+fn changes_by_guest(plans: &[PathBuf]) -> Result<BTreeMap<u32, Vec<String>>, Stop> {
     let mut out: BTreeMap<u32, Vec<String>> = BTreeMap::new();
     for p in plans {
-        let text = std::fs::read_to_string(p).unwrap_or_default();
-        for l in text.lines() {
-            let Ok(v) = serde_json::from_str::<serde_json::Value>(l) else {
-                continue;
-            };
-            let Some(step) = v["id"].as_str() else {
-                continue;
-            };
-            let in_guest = v["ctid"].as_u64().or_else(|| v["vmid"].as_u64());
+        let failed = |e: String| Stop::Failed(format!("{}: {e}", p.display()));
+        let f = std::fs::File::open(p).map_err(|e| failed(e.to_string()))?;
+        let steps = phx_plan::read_jsonl(std::io::BufReader::new(f))
+            .map_err(|e| failed(format!("{e:#}")))?;
+        for s in steps {
+            let in_guest = s.action.guest().map(|g| g.id());
+            let ranked = s.start.or(s.stop).map(|r| r.id);
             let id = in_guest
-                .or_else(|| v["start"]["id"].as_u64())
-                .and_then(|n| u32::try_from(n).ok())
-                .or_else(|| step.split(':').nth(1).and_then(|n| n.parse().ok()));
-            if let Some(id) = id {
-                // The step's own words (`[2/5] CT 110 Gitea: set memory`).
-                let said = v["desc"]
-                    .as_str()
-                    .and_then(|d| d.split_once(": "))
-                    .map(|(_, w)| w);
-                let what = match (in_guest, said) {
-                    (Some(_), _) => "in-guest",
-                    _ if v["start"].is_object() => START,
-                    (None, Some(w)) => w,
-                    (None, None) => step.rsplit(':').next().unwrap_or(step),
-                };
-                let list = out.entry(id).or_default();
-                if !list.iter().any(|w| w == what) {
-                    list.push(what.to_string());
-                }
+                .or(ranked)
+                .or_else(|| s.id.split(':').nth(1).and_then(|n| n.parse().ok()));
+            let Some(id) = id else { continue };
+            // The step's own words (`[2/5] CT 110 Gitea: set memory`).
+            let said = match &s.action {
+                StepAction::Command(c) => c.desc.split_once(": ").map(|(_, w)| w),
+                _ => None,
+            };
+            let what = match (in_guest, said) {
+                (Some(_), _) => "in-guest",
+                _ if s.start.is_some() => START,
+                (None, Some(w)) => w,
+                (None, None) => s.id.rsplit(':').next().unwrap_or(&s.id),
+            };
+            let list = out.entry(id).or_default();
+            if !list.iter().any(|w| w == what) {
+                list.push(what.to_string());
             }
         }
     }
-    out
+    Ok(out)
 }

@@ -471,6 +471,14 @@ impl<'a> Guest<'a> {
 }
 
 impl Inventory {
+    /// The container or VM with this ID (one namespace on a node).
+    pub fn guest(&self, id: u32) -> Option<Guest<'_>> {
+        self.lxcs
+            .get(&id)
+            .map(Guest::Lxc)
+            .or_else(|| self.vms.iter().find(|v| v.id == id).map(Guest::Vm))
+    }
+
     /// Every guest, LXCs by CTID then VMs in file order.
     pub fn guests(&self) -> impl Iterator<Item = Guest<'_>> {
         self.lxcs

@@ -172,16 +172,17 @@ impl Selection {
 
 /// `Ok` when `id` is a container or VM of the configuration.
 fn known(inv: &Inventory, id: u32) -> Result<(), String> {
-    if inv.lxcs.contains_key(&id) || inv.vms.iter().any(|v| v.id == id) {
+    if inv.guest(id).is_some() {
         return Ok(());
     }
     let ids: Vec<String> = inv.guests().map(|g| g.id().to_string()).collect();
     let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
     let hint = match nearest(&id.to_string(), &refs) {
         Some(n) => {
-            let g = inv
-                .guests()
-                .find(|g| g.id().to_string() == n)
+            let g = n
+                .parse()
+                .ok()
+                .and_then(|n| inv.guest(n))
                 .expect("a suggestion is one of the IDs");
             format!("; did you mean {n} ({})?", g.common().name)
         }
