@@ -29,4 +29,18 @@ impl Bins {
             None => Command::new(binary),
         }
     }
+
+    /// Where `binary` is, as [`Self::command`] would run it, by the path the
+    /// program would find for itself (`/proc/self/exe`: links resolved).
+    pub fn path(&self, binary: &str) -> Option<PathBuf> {
+        let found = match &self.dir {
+            Some(dir) => Some(dir.join(binary)),
+            None => std::env::var_os("PATH").and_then(|path| {
+                std::env::split_paths(&path)
+                    .map(|d| d.join(binary))
+                    .find(|p| p.is_file())
+            }),
+        };
+        std::fs::canonicalize(found?).ok()
+    }
 }

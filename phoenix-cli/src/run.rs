@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 mod guests;
+mod in_process;
 mod inventory;
 mod listing;
 mod planning;
@@ -120,9 +121,9 @@ struct Run<'a> {
     /// The configuration read from stdin (`-` in `tool_args`): every
     /// planner gets these bytes on its stdin.
     stdin: Option<Vec<u8>>,
-    /// Set once the configuration was read (load_once); the inventory when
-    /// a per-guest verb reads it.
-    loaded: std::cell::OnceCell<Option<std::mem::ManuallyDrop<phx_common::Inventory>>>,
+    /// The configuration, read once (load_once), and how long that took:
+    /// every planner plans on it, and the per-guest verbs read it.
+    loaded: std::cell::OnceCell<(std::mem::ManuallyDrop<phx_common::Inventory>, std::time::Duration)>,
 }
 
 impl<'a> Run<'a> {
@@ -190,15 +191,9 @@ impl<'a> Run<'a> {
         })
     }
 
-    /// The configuration read once, before any planner (inventory.rs): a
-    /// mistake in it stops the run here, said once; its warnings are said
-    /// here and not again by the planners.
-    /// The inventory a per-guest verb's run kept (load_once first).
+    /// The inventory load_once read (load_once first).
     fn inventory(&self) -> &phx_common::Inventory {
-        self.loaded
-            .get()
-            .and_then(Option::as_ref)
-            .expect("load_once kept the inventory of a per-guest run")
+        &self.loaded.get().expect("load_once read the inventory").0
     }
 
     /// --root, or `/`.
@@ -206,6 +201,9 @@ impl<'a> Run<'a> {
         self.root.clone().unwrap_or_else(|| PathBuf::from("/"))
     }
 
+    /// The configuration read once, before any planner (inventory.rs): a
+    /// mistake in it stops the run here, said once; its warnings are said
+    /// here and not again by the planners.
     fn load_once(&self) -> Result<(), Stop> {
         if self.loaded.get().is_some() {
             return Ok(());
@@ -214,16 +212,18 @@ impl<'a> Run<'a> {
             Some(bytes) => inventory::Source::Stdin(bytes.clone()),
             None => inventory::Source::Dir,
         };
-        let keep = self.args.guests.is_some();
-        let (warnings, inv) = inventory::check(
+        let start = std::time::Instant::now();
+        let (warnings, inv) = inventory::load(
             &source,
             self.args.config_dir.as_deref(),
-            self.args.strict,
-            keep,
+            (self.args.strict, self.args.allow_rename),
+            &self.root_or_slash(),
         )?;
         self.warned.borrow_mut().extend(warnings);
         // Kept to the process's exit (freeing it is the exit's job).
-        let _ = self.loaded.set(inv.map(std::mem::ManuallyDrop::new));
+        let _ = self
+            .loaded
+            .set((std::mem::ManuallyDrop::new(inv), start.elapsed()));
         Ok(())
     }
 
@@ -442,16 +442,13 @@ impl<'a> Run<'a> {
     /// without --run-commands made no root).
     fn after_run(&self, chosen: &[&Planner]) {
         for p in chosen {
-            let Some(after) = p.after_run else { continue };
-            let mut cmd = self.bins.command(p.binary);
-            cmd.args(after.args)
-                .args(&self.tool_args)
-                .stdout(Stdio::piped())
-                .stderr(Stdio::null());
-            let out = self.output(&mut cmd, p.binary).ok();
-            if let Some(out) = out.filter(|o| o.status.success()) {
-                let said = String::from_utf8_lossy(&out.stdout);
-                eprintln!("phoenix-cli: {}: {}", after.label, said.trim_end());
+            let (Some(after), Some(lib)) = (p.after_run, in_process::library(p.binary)) else {
+                continue;
+            };
+            let mut argv: Vec<OsString> = vec![p.binary.into()];
+            argv.extend(self.tool_args.iter().cloned());
+            if let Some(said) = (lib.after_run)(self.inventory(), &argv) {
+                eprintln!("phoenix-cli: {}: {said}", after.label);
             }
         }
     }

@@ -73,23 +73,31 @@ impl Tool for Ca {
         Ok(Rendered { files, summary })
     }
 
+    /// The exported root's fingerprint and path; nothing before the plan
+    /// exported it.
+    fn after_run(inv: &Inventory, input: &InputArgs) -> Result<Option<String>, Failure> {
+        let (out, _) = build(inv)?;
+        let path = out.topology.exported_root();
+        let pem = std::fs::read_to_string(input.observed(&path));
+        Ok(pem
+            .ok()
+            .as_deref()
+            .and_then(phx_common::pem::first_fingerprint)
+            .map(|fp| format!("{fp}  {path}")))
+    }
+
     fn extra(cmd: Extra) -> Result<u8, Failure> {
         let Extra::Fingerprint(input) = cmd;
         let inv = Self::load(&input)?;
         let (out, summary) = build(&inv)?;
         warn(TOOL, &summary.warnings);
-        let path = out.topology.exported_root();
-        let pem = std::fs::read_to_string(input.observed(&path));
-        match pem
-            .ok()
-            .as_deref()
-            .and_then(phx_common::pem::first_fingerprint)
-        {
-            Some(fp) => {
-                println!("{fp}  {path}");
+        match Self::after_run(&inv, &input)? {
+            Some(line) => {
+                println!("{line}");
                 Ok(EXIT_OK)
             }
             None => {
+                let path = out.topology.exported_root();
                 eprintln!("{TOOL}: {path}: no root certificate exported yet (run the plan first)");
                 Ok(EXIT_FAILED)
             }

@@ -201,30 +201,41 @@ pub fn leave_to_exit<T>(model: T) {
 
 /// Prints the failure the way every tool does and maps it to an exit status.
 pub fn finish(tool: &str, result: Result<u8, Failure>) -> ExitCode {
+    ExitCode::from(finish_to(&mut std::io::stderr().lock(), tool, result))
+}
+
+/// [`finish`], said into `err`: the exit status.
+pub fn finish_to(err: &mut dyn Write, tool: &str, result: Result<u8, Failure>) -> u8 {
+    // What cannot be said on stderr has nowhere else to go.
+    let mut say = |line: std::fmt::Arguments| {
+        let _ = writeln!(err, "{tool}: {line}");
+    };
     match result {
-        Ok(code) => ExitCode::from(code),
+        Ok(code) => code,
         Err(Failure::Invalid(mut problems)) => {
             // Warnings often explain what was checked; they come first.
-            warn(tool, &problems.take_warnings());
+            for w in problems.take_warnings() {
+                say(format_args!("warning: {w}"));
+            }
             for p in &problems.list {
-                eprintln!("{tool}: {p}");
+                say(format_args!("{p}"));
             }
             if let Some(more) = problems.more() {
-                eprintln!("{tool}: {more}");
+                say(format_args!("{more}"));
             }
-            eprintln!(
-                "{tool}: {} problem(s) in the configuration; nothing was planned or written",
+            say(format_args!(
+                "{} problem(s) in the configuration; nothing was planned or written",
                 problems.count()
-            );
-            ExitCode::from(EXIT_INVALID)
+            ));
+            EXIT_INVALID
         }
         Err(Failure::Usage(msg)) => {
-            eprintln!("{tool}: {msg}");
-            ExitCode::from(EXIT_INVALID)
+            say(format_args!("{msg}"));
+            EXIT_INVALID
         }
         Err(Failure::Runtime(e)) => {
-            eprintln!("{tool}: error: {e:#}");
-            ExitCode::from(EXIT_FAILED)
+            say(format_args!("error: {e:#}"));
+            EXIT_FAILED
         }
     }
 }

@@ -50,12 +50,12 @@ pub fn group(name: &str) -> Option<&'static [Phase]> {
     GROUPS.iter().find(|(n, _)| *n == name).map(|(_, p)| *p)
 }
 
-/// What a planner says once its plan has been carried out: phoenix-cli runs
-/// `binary ARGS --config-dir …` and prints its output after LABEL (when it
-/// succeeds; it fails while there is nothing to say yet).
+/// What a planner says once its plan has been carried out: phoenix-cli
+/// asks the planner's library (`tool::Tool::after_run`, what its binary's
+/// own subcommand prints, e.g. `phx-ca fingerprint`) and prints the answer
+/// after LABEL, when there is one (nothing before the plan made it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AfterRun {
-    pub args: &'static [&'static str],
     pub label: &'static str,
 }
 
@@ -214,7 +214,6 @@ pub const PLANNERS: [Planner; 9] = [
         summary: "Step-CA, root export, trust and Traefik inside the guests",
         own_flags: IN_GUEST_FLAGS,
         after_run: Some(AfterRun {
-            args: &["fingerprint"],
             label: "root CA fingerprint (SHA-256)",
         }),
         listed_by_check: None,

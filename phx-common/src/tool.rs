@@ -12,6 +12,9 @@ use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+mod in_process;
+pub use in_process::{library, own_program, set_programs, Library, Outcome};
+
 /// A planner: reads the configuration and the machine, prints a plan.
 pub trait Tool {
     /// The binary's name, which prefixes everything it says.
@@ -52,6 +55,12 @@ pub trait Tool {
     /// never reached.
     fn render(_inv: &Inventory, _input: &InputArgs) -> Result<Rendered, Failure> {
         Err(Failure::Usage(format!("{} renders no file", Self::NAME)))
+    }
+
+    /// What the tool says once its plan ran (phx-ca: the exported root's
+    /// fingerprint); `None`, nothing (yet). Default: nothing.
+    fn after_run(_inv: &Inventory, _input: &InputArgs) -> Result<Option<String>, Failure> {
+        Ok(None)
     }
 
     /// One of its own subcommands; it loads what it needs itself.
@@ -133,7 +142,7 @@ fn run<T: Tool>(cli: T::Cli) -> Result<u8, Failure> {
         Route::Render(RenderArgs { input, out }) => {
             let inv = T::load(&input)?;
             let r = T::render(&inv, &input)?;
-            say(T::NAME, &r.summary, None, 0)?;
+            say(&mut std::io::stderr().lock(), T::NAME, &r.summary, None, 0)?;
             render(&r.files, out.as_deref())
         }
         Route::Extra(cmd) => T::extra(cmd),
@@ -144,27 +153,50 @@ fn plan<T: Tool>(input: &InputArgs, options: T::Options) -> Result<u8, Failure> 
     let start = Instant::now();
     let inv = T::load(input)?;
     let load = start.elapsed();
-    let seen = T::observe(&inv, input)?;
+    let mut err = std::io::stderr().lock();
+    let seen = plan_on::<T>(&inv, input, options, stdout_plan(T::NAME), &mut err, (start, load))?;
+    leave_to_exit((inv, seen));
+    Ok(EXIT_OK)
+}
+
+/// Observes, plans into `sink` and says the summary into `err`, once the
+/// inventory is loaded (`started` and the load's time, for the closing
+/// line); what was observed is handed back, for the caller to drop.
+fn plan_on<T: Tool>(
+    inv: &Inventory,
+    input: &InputArgs,
+    options: T::Options,
+    sink: PlanWriter,
+    err: &mut dyn Write,
+    (start, load): (Instant, Duration),
+) -> Result<T::Observed, Failure> {
+    let before = start.elapsed();
+    let seen = T::observe(inv, input)?;
     let observe = start.elapsed();
-    // Steps go to stdout as they are planned, once every check passed.
-    let planned = T::plan(&inv, &seen, options, stdout_plan(T::NAME))?;
+    // Steps go to the sink as they are planned, once every check passed.
+    let planned = T::plan(inv, &seen, options, sink)?;
     let times = Times {
         start,
         load,
-        observe: observe - load,
+        observe: observe - before,
         plan: start.elapsed() - observe,
     };
-    say(T::NAME, &planned.summary, Some(&times), planned.sink.len())?;
+    say(err, T::NAME, &planned.summary, Some(&times), planned.sink.len())?;
     planned.sink.finish()?;
-    leave_to_exit((inv, seen));
-    Ok(EXIT_OK)
+    Ok(seen)
 }
 
 /// Prints a summary, `TOOL: warning: …`, `TOOL: note: …`, the progress
 /// lines and the closing line, in one write: 10,000 guests are as many
 /// progress lines.
-fn say(tool: &str, s: &Summary, times: Option<&Times>, steps: usize) -> std::io::Result<()> {
-    let mut err = BufWriter::with_capacity(1 << 16, std::io::stderr().lock());
+fn say(
+    to: &mut dyn Write,
+    tool: &str,
+    s: &Summary,
+    times: Option<&Times>,
+    steps: usize,
+) -> std::io::Result<()> {
+    let mut err = BufWriter::with_capacity(1 << 16, to);
     for w in &s.warnings {
         writeln!(err, "{tool}: warning: {w}")?;
     }

@@ -22,10 +22,7 @@ pub enum Extra {
 fn build(inv: &Inventory) -> Result<(crate::Output, Summary), Failure> {
     let mut opts = crate::Options::default();
     // The plan's guards call this very program.
-    if let Some(exe) = std::env::current_exe()
-        .ok()
-        .and_then(|p| p.to_str().map(String::from))
-    {
+    if let Some(exe) = phx_common::tool::own_program(TOOL) {
         opts.phx_dns = exe;
     }
     let mut out = crate::build(inv, &opts).map_err(Failure::Invalid)?;

@@ -46,7 +46,9 @@ fn ruleset<'a>(inv: &'a Inventory, a: &SimArgs) -> Result<Ruleset<'a>, Failure> 
             eprintln!("{TOOL}: warning: {more}");
         }
         warn_all(&problems.warnings);
-        let node = &node_name(inv, &a.input.state_root);
+        let (node, differs) = node_name(inv, &a.input.state_root);
+        warn_all(differs.as_slice());
+        let node = &node;
         let mut topo = Topology::from_inventory(inv);
         topo.routes = a.routes.read(&a.input.state_root)?;
         warn_all(&sim::machine::read_into(

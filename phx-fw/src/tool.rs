@@ -29,6 +29,8 @@ pub struct Seen {
     /// The node's name, which names the directory of its host.fw.
     pub node: String,
     pub state_root: PathBuf,
+    /// What reading them found to warn about, said with the plan's warnings.
+    pub warnings: Vec<String>,
 }
 
 /// phx-fw's subcommands beyond plan and render.
@@ -78,13 +80,17 @@ impl Tool for Fw {
     fn observe(inv: &Inventory, input: &InputArgs) -> Result<Seen, Failure> {
         let var = std::env::var("SSH_CLIENT").ok();
         let ssh_client = crate::lockout::ssh_client(var.as_deref());
+        let mut warnings = Vec::new();
         if let (Some(v), None) = (&var, ssh_client) {
-            eprintln!("{TOOL}: warning: SSH_CLIENT={v:?} is not an IPv4 client; the lockout guard checks only the admin network (network.default_subnet, else the host's own network)");
+            warnings.push(format!("SSH_CLIENT={v:?} is not an IPv4 client; the lockout guard checks only the admin network (network.default_subnet, else the host's own network)"));
         }
+        let (node, differs) = node_name(inv, &input.state_root);
+        warnings.extend(differs);
         Ok(Seen {
             ssh_client,
-            node: node_name(inv, &input.state_root),
+            node,
             state_root: input.state_root.clone(),
+            warnings,
         })
     }
 
@@ -103,7 +109,7 @@ impl Tool for Fw {
         };
         let (plan, notes) = planner::plan(inv, &opts).map_err(Failure::Invalid)?;
         let summary = Summary {
-            warnings: notes,
+            warnings: seen.warnings.iter().cloned().chain(notes).collect(),
             ..Summary::default()
         };
         Ok(Planned::whole(plan, sink, summary))
@@ -111,7 +117,8 @@ impl Tool for Fw {
 
     fn render(inv: &Inventory, input: &InputArgs) -> Result<Rendered, Failure> {
         let warnings = planner::validate(inv).map_err(Failure::Invalid)?;
-        let node = node_name(inv, &input.state_root);
+        let (node, differs) = node_name(inv, &input.state_root);
+        warn_all(differs.as_slice());
         Ok(Rendered {
             files: planner::propose_on(inv, &node).files(),
             summary: Summary {
@@ -133,16 +140,17 @@ impl Tool for Fw {
 
 /// The node's name as pve-firewall takes it (`uname -n`; under a state
 /// root its /etc/hostname), which names the directory of its host.fw; the
-/// configured `network.hostname` when neither says. A difference is said:
-/// the name changes only when phx-net renames the node.
-pub(crate) fn node_name(inv: &Inventory, state_root: &Path) -> String {
+/// configured `network.hostname` when neither says. A difference is to be
+/// said (the second value): the name changes only when phx-net renames the
+/// node.
+pub(crate) fn node_name(inv: &Inventory, state_root: &Path) -> (String, Option<String>) {
     let configured = &inv.host.network.hostname;
     match phx_common::node::node_name(state_root) {
         Some(node) if node != *configured => {
-            eprintln!("{TOOL}: warning: this node is named {node:?}, not {configured:?} (network.hostname): its host.fw goes to /etc/pve/nodes/{node}/, where pve-firewall reads it");
-            node
+            let differs = format!("this node is named {node:?}, not {configured:?} (network.hostname): its host.fw goes to /etc/pve/nodes/{node}/, where pve-firewall reads it");
+            (node, Some(differs))
         }
-        Some(node) => node,
-        None => configured.clone(),
+        Some(node) => (node, None),
+        None => (configured.clone(), None),
     }
 }

@@ -22,10 +22,7 @@ pub enum Extra {
 fn options() -> crate::Options {
     let mut opts = crate::Options::default();
     // The plan's guards call this very program.
-    if let Some(exe) = std::env::current_exe()
-        .ok()
-        .and_then(|p| p.to_str().map(String::from))
-    {
+    if let Some(exe) = phx_common::tool::own_program(TOOL) {
         opts.phx_gpu = exe;
     }
     opts

@@ -4,9 +4,10 @@
 //! spawned, the plan writer's included. Plans are the same bytes either way;
 //! only the time differs (docs/tools.md, Environment).
 //!
-//! Phoenix never needs more than two threads at a site: each site pairs
-//! two parts of one job that took about as long (docs/benchmarks.md), so any
-//! count above one means "side by side".
+//! Phoenix needs two threads at most sites: each pairs two parts of one job
+//! that took about as long (docs/benchmarks.md), so any count above one
+//! means "side by side". One site spreads several whole jobs (phoenix-cli
+//! planning every subsystem of a run, [`spread`]): it takes the count.
 
 use std::sync::OnceLock;
 
@@ -106,15 +107,61 @@ impl Threads {
 /// machine's available parallelism. A value that is not a count is warned
 /// about on stderr once, and the machine's choice stands.
 pub fn threads() -> Threads {
-    static CHOSEN: OnceLock<Threads> = OnceLock::new();
+    count().0
+}
+
+/// The choice and the count it came from.
+fn count() -> (Threads, usize) {
+    static CHOSEN: OnceLock<(Threads, usize)> = OnceLock::new();
     *CHOSEN.get_or_init(|| {
         let available = std::thread::available_parallelism().map_or(1, |n| n.get());
         let value = std::env::var(ENV).ok();
-        Threads::choose(value.as_deref(), available).unwrap_or_else(|e| {
-            eprintln!("phoenix: warning: {e}; using {available}");
-            Threads::choose(None, available).expect("no value is always a choice")
-        })
+        match Threads::choose(value.as_deref(), available) {
+            Ok(t) => (t, value.and_then(|v| v.trim().parse().ok()).unwrap_or(available)),
+            Err(e) => {
+                eprintln!("phoenix: warning: {e}; using {available}");
+                let t = Threads::choose(None, available).expect("no value is always a choice");
+                (t, available)
+            }
+        }
     })
+}
+
+/// `work` of each of `items`, the results in the items' order: on as many
+/// threads as the process's count (each takes the next item left), the
+/// calling thread one of them; serial, one after the other on it.
+pub fn spread<T: Send, R: Send>(items: Vec<T>, work: impl Fn(T) -> R + Sync) -> Vec<R> {
+    spread_on(count().1, items, work)
+}
+
+fn spread_on<T: Send, R: Send>(
+    threads: usize,
+    items: Vec<T>,
+    work: impl Fn(T) -> R + Sync,
+) -> Vec<R> {
+    let n = items.len();
+    if threads <= 1 || n <= 1 {
+        return items.into_iter().map(work).collect();
+    }
+    let next = std::sync::Mutex::new(items.into_iter().enumerate());
+    let take = || next.lock().unwrap_or_else(|p| p.into_inner()).next();
+    let run = || {
+        let mut done = Vec::new();
+        while let Some((i, item)) = take() {
+            done.push((i, work(item)));
+        }
+        done
+    };
+    let mut all: Vec<(usize, R)> = std::thread::scope(|s| {
+        let others: Vec<_> = (1..threads.min(n)).map(|_| s.spawn(run)).collect();
+        let mut all = run();
+        for o in others {
+            all.extend(o.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        }
+        all
+    });
+    all.sort_by_key(|(i, _)| *i);
+    all.into_iter().map(|(_, r)| r).collect()
 }
 
 /// [`Threads::join`] as the process chose.
@@ -129,7 +176,29 @@ where
 
 #[cfg(test)]
 mod tests {
+    use super::spread_on;
     use super::Threads::{self, Parallel, Serial};
+
+    #[test]
+    fn spread_keeps_the_order_and_uses_the_threads_it_is_given() {
+        let ids = |threads| {
+            let items: Vec<u32> = (0..40).collect();
+            spread_on(threads, items, |i| {
+                // Long enough for every thread to take items.
+                std::thread::sleep(std::time::Duration::from_millis(2));
+                (i * 3, current().id())
+            })
+        };
+        for threads in [1, 2, 3] {
+            let done = ids(threads);
+            let values: Vec<u32> = done.iter().map(|(v, _)| *v).collect();
+            assert_eq!(values, (0..40).map(|i| i * 3).collect::<Vec<_>>());
+            let used: std::collections::BTreeSet<ThreadId> =
+                done.iter().map(|(_, t)| *t).collect();
+            assert_eq!(used.len(), threads, "{threads} thread(s)");
+            assert!(used.contains(&current().id()), "the caller is one of them");
+        }
+    }
     use std::thread::{current, ThreadId};
 
     #[test]

@@ -13,7 +13,7 @@
 use super::Stop;
 use phx_common::cli::{finish, Failure, DEFAULT_CONFIG_DIR};
 use phx_common::config::load::{self, Input, Options, Rules, MAX_STREAM};
-use phx_common::Inventory;
+use phx_common::{guests, Inventory};
 use phx_plan::exit::EXIT_INVALID;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -42,20 +42,22 @@ pub(super) fn source(config_dir: Option<&Path>) -> Result<Source, Stop> {
     Ok(Source::Stdin(bytes))
 }
 
-/// Loads the inventory as the planners will (checking the firewall rules,
-/// not keeping them: no planner gets this copy). Problems are printed and
-/// stop the run (exit 2); the warnings are printed and returned, for the
-/// planners' copies to be dropped. With `keep`, the inventory is returned
-/// too (the per-guest verbs read it); else it is freed beside the planners.
-pub(super) fn check(
+/// Loads the inventory as the planners would, firewall rules kept (phx-fw
+/// plans them) and each existing guest's unwritten name and address
+/// resolved under `root` (`guests::unwritten`): every planner of the run
+/// plans on this one copy (in_process.rs). Problems are printed and stop
+/// the run (exit 2); the warnings are printed and returned, for the
+/// planners' copies of them to be dropped.
+pub(super) fn load(
     source: &Source,
     config_dir: Option<&Path>,
-    strict: bool,
-    keep: bool,
-) -> Result<(Vec<String>, Option<Inventory>), Stop> {
+    (strict, allow_rename): (bool, bool),
+    root: &Path,
+) -> Result<(Vec<String>, Inventory), Stop> {
+    phx_common::alloc::return_freed_memory_at_once();
     let opts = Options {
         strict,
-        rules: Rules::CheckOnly,
+        rules: Rules::Keep,
     };
     let loaded = match source {
         Source::Dir => {
@@ -66,26 +68,22 @@ pub(super) fn check(
         Source::Stdin(bytes) => load::load_stream(&mut bytes.as_slice(), opts)
             .map_err(|p| load::read_instead_of(Path::new(DEFAULT_CONFIG_DIR), p)),
     };
-    match loaded {
-        Ok(mut inv) => {
-            let warnings = std::mem::take(&mut inv.warnings);
-            for w in &warnings {
-                eprintln!("phoenix-cli: warning: {w}");
-            }
-            if keep {
-                return Ok((warnings, Some(inv)));
-            }
-            // Freeing 10,000 guests' model takes a while: done beside the
-            // planners, not before them.
-            std::thread::spawn(move || drop(inv));
-            Ok((warnings, None))
-        }
+    let mut inv = match loaded {
+        Ok(inv) => inv,
         Err(problems) => {
             // Said the way every tool says it, under phoenix-cli.
             let _ = finish("phoenix-cli", Err(Failure::Invalid(problems)));
-            Err(Stop::Exit(EXIT_INVALID))
+            return Err(Stop::Exit(EXIT_INVALID));
         }
+    };
+    let held = guests::unwritten::resolve(&mut inv, root, allow_rename)
+        .map_err(|e| Stop::Failed(format!("{e:#}")))?;
+    inv.warnings.extend(held);
+    let warnings = std::mem::take(&mut inv.warnings);
+    for w in &warnings {
+        eprintln!("phoenix-cli: warning: {w}");
     }
+    Ok((warnings, inv))
 }
 
 /// Runs `cmd` to its end, as `Command::output` does; with `stdin`, the

@@ -1,11 +1,12 @@
 //! Planning a phase: each planner into its own file under the scratch
 //! directory, and `all`'s second plan of LetsGo once setup changed the host.
 
-use super::{exit_code, Run, Stop};
+use super::in_process::{self, Job};
+use super::{not_interrupted, Run, Stop};
 use phx_common::registry::{Phase, Planner};
 use phx_plan::exit::EXIT_OK;
+use std::ffi::OsString;
 use std::path::PathBuf;
-use std::process::Stdio;
 
 impl Run<'_> {
     /// Runs each planner into its own file under the scratch directory's
@@ -36,31 +37,42 @@ impl Run<'_> {
         let dir = self.scratch.path().join(dir);
         std::fs::create_dir_all(&dir)
             .map_err(|e| Stop::Failed(format!("{}: {e}", dir.display())))?;
+        self.load_once()?;
+        let jobs: Vec<Job> = planners
+            .iter()
+            .enumerate()
+            .map(|(n, p)| {
+                let mut argv: Vec<OsString> = vec![p.binary.into()];
+                argv.extend(self.tool_args.iter().cloned());
+                argv.extend(self.args.flags_for(p.own_flags).into_iter().map(OsString::from));
+                Job {
+                    planner: p,
+                    plan: dir.join(format!("{}-{}.jsonl", n + 1, p.subsystem)),
+                    argv,
+                }
+            })
+            .collect();
+        let (inv, loaded) = self.loaded.get().expect("load_once read it");
+        let outcomes = in_process::plan_each(&self.bins, inv, *loaded, &jobs).map_err(Stop::Failed)?;
+        not_interrupted()?;
         let mut files = Vec::new();
-        for (n, p) in planners.iter().enumerate() {
-            let path = dir.join(format!("{}-{}.jsonl", n + 1, p.subsystem));
-            let out = std::fs::File::create(&path)
-                .map_err(|e| Stop::Failed(format!("{}: {e}", path.display())))?;
-            let flags = self.args.flags_for(p.own_flags);
-            let mut cmd = self.bins.command(p.binary);
-            cmd.args(&self.tool_args).args(flags).stdout(out);
-            let o = self.output(cmd.stderr(Stdio::piped()), p.binary)?;
+        for (job, o) in jobs.into_iter().zip(outcomes) {
             match said.as_deref_mut() {
-                None => eprint!("{}", self.not_yet_said(&o.stderr)),
-                Some(said) => said.extend_from_slice(&o.stderr),
+                None => eprint!("{}", self.not_yet_said(&o.said)),
+                Some(said) => said.extend_from_slice(&o.said),
             }
-            let code = exit_code(o.status);
-            if code != EXIT_OK {
+            if o.code != EXIT_OK {
                 eprintln!(
-                    "{}phoenix-cli: {} refused to plan (exit {code}); {outcome}",
+                    "{}phoenix-cli: {} refused to plan (exit {}); {outcome}",
                     said.as_deref()
                         .map(|s| self.not_yet_said(s))
                         .unwrap_or_default(),
-                    p.binary
+                    job.planner.binary,
+                    o.code
                 );
-                return Err(Stop::Exit(code));
+                return Err(Stop::Exit(o.code));
             }
-            files.push(path);
+            files.push(job.plan);
         }
         Ok(files)
     }

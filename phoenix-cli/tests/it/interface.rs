@@ -121,14 +121,14 @@ fn refusals_name_the_valid_choices_and_run_nothing() {
 }
 
 #[test]
-fn a_planner_that_cannot_be_run_stops_the_run() {
-    // The configuration reads (phoenix-cli reads it before any planner).
+fn a_program_that_cannot_be_run_stops_the_run() {
+    // The planners plan in phoenix-cli's process; phx-apply is a program.
     cli()
         .args(["setup", "net", "--config-dir"])
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/etc"))
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("phoenix-cli: phx-net: "));
+        .stderr(predicate::str::contains("phoenix-cli: phx-apply: "));
 }
 
 #[test]

@@ -1,4 +1,5 @@
-//! Ctrl-C while a planner runs: the planner stops, phoenix-cli stops after
+//! Ctrl-C while a program runs (phx-apply; the planners plan in
+//! phoenix-cli's own process): the program stops, phoenix-cli stops after
 //! it with 130, runs nothing more and leaves no scratch directory behind.
 
 use nix::sys::signal::{killpg, Signal};
@@ -13,24 +14,32 @@ fn an_interrupt_stops_the_run_after_the_program_and_removes_the_scratch_director
     let bins = tempfile::tempdir().unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let started = bins.path().join("started");
-    // Every planner a program that says it started, then waits to be interrupted.
-    for p in phx_common::registry::PLANNERS {
-        let path = bins.path().join(p.binary);
-        std::fs::write(
-            &path,
-            format!(
-                "#!/bin/sh\necho {} >>'{}'\nexec sleep 30\n",
-                p.binary,
-                started.display()
-            ),
-        )
+    // phx-apply: a program that says it started, then waits to be interrupted.
+    let path = bins.path().join("phx-apply");
+    std::fs::write(
+        &path,
+        format!(
+            "#!/bin/sh\necho phx-apply >>'{}'\nexec sleep 30\n",
+            started.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // A node's files to plan against: `all` plans both groups first, then
+    // runs phx-apply once per phase.
+    let root = tempfile::tempdir().unwrap();
+    let copied = Command::new("cp")
+        .arg("-r")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/state/."))
+        .arg(root.path())
+        .status()
         .unwrap();
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
+    assert!(copied.success());
     let child = Command::new(env!("CARGO_BIN_EXE_phoenix-cli"))
-        // A configuration that reads: phoenix-cli reads it before any planner.
-        .args(["setup", "--config-dir"])
+        .args(["all", "--config-dir"])
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/etc"))
+        .arg("--root")
+        .arg(root.path())
         .env("PHX_BIN_DIR", bins.path())
         .env("TMPDIR", tmp.path())
         .stderr(Stdio::piped())
@@ -39,7 +48,7 @@ fn an_interrupt_stops_the_run_after_the_program_and_removes_the_scratch_director
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     while !started.exists() {
-        assert!(Instant::now() < deadline, "no planner started");
+        assert!(Instant::now() < deadline, "phx-apply never started");
         std::thread::sleep(Duration::from_millis(20));
     }
     // As a terminal's Ctrl-C: the whole foreground process group.
@@ -52,7 +61,7 @@ fn an_interrupt_stops_the_run_after_the_program_and_removes_the_scratch_director
     assert_eq!(
         ran.lines().count(),
         1,
-        "no planner after the interrupt: {ran}"
+        "no phx-apply after the interrupt: {ran}"
     );
     let left: Vec<_> = std::fs::read_dir(tmp.path())
         .unwrap()
