@@ -233,6 +233,9 @@ pub struct RunArgs {
     /// phx-storage: erase this disk (wipefs -a) before creating the pool it belongs to (repeatable)
     #[arg(long, value_name = "DISK")]
     pub wipe_disks: Vec<String>,
+    /// Keep each planner's plan in DIR, as PHASE/N-SUBSYSTEM.jsonl: the JSON Lines its own binary prints (phx-apply runs them later; all: LetsGo's as planned again after setup, under PHASE-again)
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
+    pub keep_plans: Option<PathBuf>,
     /// The per-guest verbs' guests and action, passed as --guest/--action.
     #[arg(skip)]
     pub guests: Option<(Vec<u32>, Action)>,

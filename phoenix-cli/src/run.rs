@@ -10,15 +10,14 @@ use phx_plan::exit::{EXIT_FAILED, EXIT_INVALID, EXIT_OK, EXIT_PENDING};
 use serde_json::Value;
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
+mod applying;
 mod guests;
 mod in_process;
 mod inventory;
 mod listing;
 mod planning;
-
-use planning::has_steps;
 
 /// Why phoenix-cli stopped early.
 #[derive(Debug)]
@@ -123,7 +122,10 @@ struct Run<'a> {
     stdin: Option<Vec<u8>>,
     /// The configuration, read once (load_once), and how long that took:
     /// every planner plans on it, and the per-guest verbs read it.
-    loaded: std::cell::OnceCell<(std::mem::ManuallyDrop<phx_common::Inventory>, std::time::Duration)>,
+    loaded: std::cell::OnceCell<(
+        std::mem::ManuallyDrop<phx_common::Inventory>,
+        std::time::Duration,
+    )>,
 }
 
 impl<'a> Run<'a> {
@@ -329,8 +331,8 @@ impl<'a> Run<'a> {
         }
         let mut reports: Vec<Option<Value>> = vec![None; phases.len()];
         let mut rc = EXIT_OK;
-        // Whether a phase of an earlier group ran steps in this run.
-        let mut earlier_group_ran = false;
+        // Whether a phase of an earlier group changed something in this run.
+        let mut earlier_group_changed = false;
         for (i, &phase) in phases.iter().enumerate() {
             let later_group = phase.group() != phases[0].group();
             let group_starts = later_group && phases[i - 1].group() != phase.group();
@@ -347,14 +349,13 @@ impl<'a> Run<'a> {
             // planned again now, against the host setup made — a template
             // or image setup fetched, a storage it added — so one run does
             // what a second one would.
-            if later_group && earlier_group_ran && !self.args.check {
+            if later_group && earlier_group_changed && !self.args.check {
                 self.plan_again(phase, &mut plans[i], &of(phase))?;
             }
-            if !later_group && plans[i].iter().any(|p| has_steps(p)) {
-                earlier_group_ran = true;
-            }
-            let (code, report) = self.apply_phase(phase, &plans[i])?;
-            reports[i] = report;
+            let applied = self.apply_phase(phase, &plans[i], !later_group)?;
+            earlier_group_changed |= !later_group && applied.changed;
+            let code = applied.code;
+            reports[i] = applied.report;
             if code != EXIT_OK {
                 rc = code;
             }
@@ -368,36 +369,6 @@ impl<'a> Run<'a> {
             self.after_run(&chosen);
         }
         Ok(rc)
-    }
-
-    /// One phx-apply run over a phase's plans; a phase whose planners
-    /// planned no step is not run (phx-apply would only say its plan is
-    /// empty, a line that belongs to no subsystem).
-    fn apply_phase(&self, phase: Phase, plans: &[PathBuf]) -> Result<(u8, Option<Value>), Stop> {
-        if !plans.iter().any(|p| has_steps(p)) {
-            return Ok((EXIT_OK, None));
-        }
-        let mut cmd = self.bins.command("phx-apply");
-        cmd.args(&self.apply_args).args(plans);
-        if !self.args.json {
-            return Ok((status(&mut cmd, "phx-apply")?, None));
-        }
-        let out = cmd
-            .stderr(Stdio::inherit())
-            .output()
-            .map_err(|e| Stop::Failed(format!("phx-apply: {e}")))?;
-        not_interrupted()?;
-        let report = if out.stdout.iter().all(u8::is_ascii_whitespace) {
-            None
-        } else {
-            Some(serde_json::from_slice(&out.stdout).map_err(|e| {
-                Stop::Failed(format!(
-                    "phx-apply's --json report of the {} phase is not one JSON document: {e}",
-                    phase.key()
-                ))
-            })?)
-        };
-        Ok((exit_code(out.status), report))
     }
 
     /// Whether phx-apply has an automatic rollback armed (one file per run

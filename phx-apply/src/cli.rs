@@ -51,6 +51,11 @@ pub struct Args {
     /// and recap still go to stderr, without a spinner.
     #[arg(long)]
     pub json: bool,
+    /// Also write the report, as --json prints it, to FILE (created or
+    /// replaced), whatever is printed: phoenix-cli reads from it whether a
+    /// phase changed anything.
+    #[arg(long, value_name = "FILE")]
+    pub report_to: Option<std::path::PathBuf>,
     /// Undo one earlier run: restore the files it replaced or removed from
     /// RUN (a directory under /var/lib/phoenix/backups, as the report names it,
     /// or just its name), remove the files it created, then re-run the

@@ -175,6 +175,11 @@ fn run(args: &Args) -> Result<u8, Failure> {
         serde_json::to_writer_pretty(&mut stdout, &rep).map_err(anyhow::Error::from)?;
         writeln!(stdout)?;
     }
+    if let Some(file) = &args.report_to {
+        let json = serde_json::to_vec(&rep).map_err(anyhow::Error::from)?;
+        std::fs::write(file, json)
+            .map_err(|e| anyhow::anyhow!("--report-to {}: {e}", file.display()))?;
+    }
     if let Some(f) = rep.failed() {
         eprintln!(
             "phx-apply: step {:?} failed; steps before it stay done (see above)",

@@ -154,7 +154,14 @@ fn plan<T: Tool>(input: &InputArgs, options: T::Options) -> Result<u8, Failure> 
     let inv = T::load(input)?;
     let load = start.elapsed();
     let mut err = std::io::stderr().lock();
-    let seen = plan_on::<T>(&inv, input, options, stdout_plan(T::NAME), &mut err, (start, load))?;
+    let seen = plan_on::<T>(
+        &inv,
+        input,
+        options,
+        stdout_plan(T::NAME),
+        &mut err,
+        (start, load),
+    )?;
     leave_to_exit((inv, seen));
     Ok(EXIT_OK)
 }
@@ -181,7 +188,13 @@ fn plan_on<T: Tool>(
         observe: observe - before,
         plan: start.elapsed() - observe,
     };
-    say(err, T::NAME, &planned.summary, Some(&times), planned.sink.len())?;
+    say(
+        err,
+        T::NAME,
+        &planned.summary,
+        Some(&times),
+        planned.sink.len(),
+    )?;
     planned.sink.finish()?;
     Ok(seen)
 }

@@ -117,7 +117,12 @@ fn count() -> (Threads, usize) {
         let available = std::thread::available_parallelism().map_or(1, |n| n.get());
         let value = std::env::var(ENV).ok();
         match Threads::choose(value.as_deref(), available) {
-            Ok(t) => (t, value.and_then(|v| v.trim().parse().ok()).unwrap_or(available)),
+            Ok(t) => (
+                t,
+                value
+                    .and_then(|v| v.trim().parse().ok())
+                    .unwrap_or(available),
+            ),
             Err(e) => {
                 eprintln!("phoenix: warning: {e}; using {available}");
                 let t = Threads::choose(None, available).expect("no value is always a choice");
@@ -156,7 +161,10 @@ fn spread_on<T: Send, R: Send>(
         let others: Vec<_> = (1..threads.min(n)).map(|_| s.spawn(run)).collect();
         let mut all = run();
         for o in others {
-            all.extend(o.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+            all.extend(
+                o.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            );
         }
         all
     });
@@ -193,8 +201,7 @@ mod tests {
             let done = ids(threads);
             let values: Vec<u32> = done.iter().map(|(v, _)| *v).collect();
             assert_eq!(values, (0..40).map(|i| i * 3).collect::<Vec<_>>());
-            let used: std::collections::BTreeSet<ThreadId> =
-                done.iter().map(|(_, t)| *t).collect();
+            let used: std::collections::BTreeSet<ThreadId> = done.iter().map(|(_, t)| *t).collect();
             assert_eq!(used.len(), threads, "{threads} thread(s)");
             assert!(used.contains(&current().id()), "the caller is one of them");
         }

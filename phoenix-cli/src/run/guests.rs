@@ -44,6 +44,7 @@ fn run_args(ids: &[u32], common: Common, action: Action) -> RunArgs {
         start_all: false,
         no_start: false,
         wipe_disks: Vec::new(),
+        keep_plans: None,
         guests: Some((ids.to_vec(), action)),
     }
 }

@@ -51,17 +51,23 @@ pub(super) fn plan_each(
         .iter()
         .map(|j| std::fs::File::create(&j.plan).map_err(|e| format!("{}: {e}", j.plan.display())))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(phx_plan::par::spread(jobs.iter().zip(files).collect(), |(job, file)| {
-        let out = Box::new(std::io::BufWriter::with_capacity(1 << 16, file));
-        match library(job.planner.binary) {
-            Some(lib) => (lib.plan)(inv, &job.argv, out, loaded),
-            None => Outcome {
-                code: phx_plan::exit::EXIT_FAILED,
-                said: format!("phoenix-cli: {} has no library to plan with\n", job.planner.binary)
+    Ok(phx_plan::par::spread(
+        jobs.iter().zip(files).collect(),
+        |(job, file)| {
+            let out = Box::new(std::io::BufWriter::with_capacity(1 << 16, file));
+            match library(job.planner.binary) {
+                Some(lib) => (lib.plan)(inv, &job.argv, out, loaded),
+                None => Outcome {
+                    code: phx_plan::exit::EXIT_FAILED,
+                    said: format!(
+                        "phoenix-cli: {} has no library to plan with\n",
+                        job.planner.binary
+                    )
                     .into_bytes(),
-            },
-        }
-    }))
+                },
+            }
+        },
+    ))
 }
 
 /// The planners' guards call their own programs back (phx-dns, phx-gpu):

@@ -34,7 +34,10 @@ impl Run<'_> {
         mut said: Option<&mut Vec<u8>>,
         outcome: &str,
     ) -> Result<Vec<PathBuf>, Stop> {
-        let dir = self.scratch.path().join(dir);
+        let dir = match &self.args.keep_plans {
+            Some(keep) => keep.join(dir),
+            None => self.scratch.path().join(dir),
+        };
         std::fs::create_dir_all(&dir)
             .map_err(|e| Stop::Failed(format!("{}: {e}", dir.display())))?;
         self.load_once()?;
@@ -44,7 +47,12 @@ impl Run<'_> {
             .map(|(n, p)| {
                 let mut argv: Vec<OsString> = vec![p.binary.into()];
                 argv.extend(self.tool_args.iter().cloned());
-                argv.extend(self.args.flags_for(p.own_flags).into_iter().map(OsString::from));
+                argv.extend(
+                    self.args
+                        .flags_for(p.own_flags)
+                        .into_iter()
+                        .map(OsString::from),
+                );
                 Job {
                     planner: p,
                     plan: dir.join(format!("{}-{}.jsonl", n + 1, p.subsystem)),
@@ -53,7 +61,8 @@ impl Run<'_> {
             })
             .collect();
         let (inv, loaded) = self.loaded.get().expect("load_once read it");
-        let outcomes = in_process::plan_each(&self.bins, inv, *loaded, &jobs).map_err(Stop::Failed)?;
+        let outcomes =
+            in_process::plan_each(&self.bins, inv, *loaded, &jobs).map_err(Stop::Failed)?;
         not_interrupted()?;
         let mut files = Vec::new();
         for (job, o) in jobs.into_iter().zip(outcomes) {

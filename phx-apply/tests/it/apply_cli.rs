@@ -95,6 +95,28 @@ fn failed_step_exits_1_and_json_report_is_machine_readable() {
     assert_eq!(v["outcomes"][1]["id"], "bad");
 }
 
+#[test]
+fn report_to_writes_the_json_report_whatever_is_printed() {
+    let root = tempfile::tempdir().unwrap();
+    let r = root.path().to_str().unwrap();
+    let report = root.path().join("report.json");
+    let run = || {
+        phx_apply()
+            .args(["--root", r, "--report-to", report.to_str().unwrap()])
+            .write_stdin(PLAN)
+            .assert()
+            .success()
+            // The human recap is printed as without it.
+            .stderr(predicate::str::contains("t: "))
+            .stdout(predicate::str::is_empty());
+        let v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+        v["outcomes"][0]["status"].as_str().unwrap().to_string()
+    };
+    assert_eq!(run(), "changed");
+    assert_eq!(run(), "ok", "replaced by the second run's report");
+}
+
 /// A planner that dies in a pipeline without pipefail leaves phx-apply an
 /// empty or cut stream: that must never read as "nothing to change".
 #[test]

@@ -3,7 +3,8 @@
 //! crate; the executor on phx-plan only, never on the configuration loader;
 //! phx-common on phx-plan; tools on phx-common and phx-plan, never on each
 //! other or on the executor (phx-features, phx-lxc and phx-vm also on phx-recipes,
-//! the feature recipes' library);
+//! the feature recipes' library); phoenix-cli on the planners' libraries,
+//! which it plans with through the tool contract, never on the executor;
 //! test, benchmark and packaging crates are never a normal dependency of
 //! anything.
 
@@ -31,6 +32,13 @@ fn allowed(krate: &str) -> Vec<&'static str> {
         // features (running guests: phx-features; golden templates: phx-lxc, VM
         // templates: phx-vm).
         "phx-features" | "phx-lxc" | "phx-vm" => vec!["phx-common", "phx-plan", "phx-recipes"],
+        // The front door plans in its own process, through each planner's
+        // tool contract (phx_common::tool), on one load; phx-apply stays a
+        // program it runs.
+        "phoenix-cli" => ["phx-common", "phx-plan"]
+            .into_iter()
+            .chain(phx_common::registry::PLANNERS.iter().map(|p| p.binary))
+            .collect(),
         // Every tool: the shared model and the plan format, nothing else of ours.
         _ => vec!["phx-common", "phx-plan"],
     }

@@ -6,6 +6,7 @@ mod example_node;
 mod fresh_node;
 mod fresh_node_fetch;
 mod guest_verbs;
+mod in_process;
 mod installed_cli;
 mod interface;
 mod observe;
