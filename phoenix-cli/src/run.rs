@@ -117,8 +117,8 @@ struct Run<'a> {
     /// Loader warnings already shown: every planner loads the same files and
     /// says the same warnings; the run shows each once.
     warned: std::cell::RefCell<std::collections::BTreeSet<String>>,
-    /// The configuration read from stdin (`-` in `tool_args`): every
-    /// planner gets these bytes on its stdin.
+    /// The configuration read from stdin (`-` in `tool_args`), which
+    /// load_once reads.
     stdin: Option<Vec<u8>>,
     /// The configuration, read once (load_once), and how long that took:
     /// every planner plans on it, and the per-guest verbs read it.
@@ -227,14 +227,6 @@ impl<'a> Run<'a> {
             .loaded
             .set((std::mem::ManuallyDrop::new(inv), start.elapsed()));
         Ok(())
-    }
-
-    /// `cmd` run to its end with the run's stdin bytes, if any, on its stdin.
-    fn output(&self, cmd: &mut Command, name: &str) -> Result<std::process::Output, Stop> {
-        let o = inventory::output(cmd, self.stdin.as_deref())
-            .map_err(|e| Stop::Failed(format!("{name}: {e}")))?;
-        not_interrupted()?;
-        Ok(o)
     }
 
     /// The named subsystems (groups spelled out), or None when none is named.

@@ -63,6 +63,19 @@ pub trait Tool {
         Ok(None)
     }
 
+    /// One of its own subcommands on an inventory another program loaded
+    /// (phoenix-cli's check lists phx-fw's flows so): its output into `out`,
+    /// what it says into `err`. `None`: that subcommand is its binary's only
+    /// (the default, for every one).
+    fn extra_loaded(
+        _inv: &Inventory,
+        _cmd: Self::Extra,
+        _out: &mut dyn Write,
+        _err: &mut dyn Write,
+    ) -> Option<Result<u8, Failure>> {
+        None
+    }
+
     /// One of its own subcommands; it loads what it needs itself.
     fn extra(cmd: Self::Extra) -> Result<u8, Failure>;
 }

@@ -10,6 +10,7 @@ use phx_common::config::{Inventory, Problems};
 use phx_common::flows::{Flow, Point};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
+use std::io::Write;
 
 /// One flow and what the firewall does with it.
 #[derive(Debug, Clone)]
@@ -280,32 +281,47 @@ pub fn to_json(checked: &[Checked]) -> Value {
 
 /// `phx-fw flows [--json]`.
 pub fn run(a: crate::cli::FlowsArgs) -> Result<u8, phx_common::cli::Failure> {
-    use phx_common::cli::Failure;
-    use std::io::Write;
     let inv = a.input.load(crate::TOOL)?;
-    let notes = crate::planner::validate(&inv).map_err(Failure::Invalid)?;
+    run_on(
+        &inv,
+        a,
+        &mut std::io::stdout().lock(),
+        &mut std::io::stderr().lock(),
+    )
+}
+
+/// [`run`] on an inventory already loaded: the listing into `out`, the
+/// warnings into `err` (phoenix-cli's check lists the flows in its own
+/// process).
+pub fn run_on(
+    inv: &Inventory,
+    a: crate::cli::FlowsArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<u8, phx_common::cli::Failure> {
+    use phx_common::cli::Failure;
+    let notes = crate::planner::validate(inv).map_err(Failure::Invalid)?;
     let allowed = &a.flows.allow_blocked_flow;
     let routes = a.routes.read(&a.input.state_root)?;
     let node = inv.host.network.hostname.clone();
     let checked =
-        crate::planner::check_flows(&inv, &node, routes, allowed).map_err(Failure::Invalid)?;
+        crate::planner::check_flows(inv, &node, routes, allowed).map_err(Failure::Invalid)?;
     let all: Vec<String> = checked.iter().map(|c| c.flow.name.clone()).collect();
-    let (problems, more) = judge(&inv, &checked, &all, allowed);
+    let (problems, more) = judge(inv, &checked, &all, allowed);
     for n in notes.iter().chain(&more) {
-        eprintln!("{}: warning: {n}", crate::TOOL);
+        writeln!(err, "{}: warning: {n}", crate::TOOL)?;
     }
     // An allowance naming no flow is a usage error; a blocked flow is the answer.
     if let Some(p) = problems.list.iter().find(|p| p.file == "(command line)") {
         return Err(Failure::Usage(p.to_string()));
     }
-    let mut out = std::io::stdout().lock();
     if a.json {
-        serde_json::to_writer_pretty(&mut out, &to_json(&checked)).map_err(anyhow::Error::from)?;
-        writeln!(out).map_err(anyhow::Error::from)?;
+        serde_json::to_writer_pretty(&mut *out, &to_json(&checked)).map_err(anyhow::Error::from)?;
+        writeln!(out)?;
     } else {
-        out.write_all(table(&checked).as_bytes())
-            .map_err(anyhow::Error::from)?;
+        out.write_all(table(&checked).as_bytes())?;
     }
+    out.flush()?;
     let blocked = checked.iter().any(|c| !c.open() && !c.allowed);
     Ok(if blocked { 1 } else { 0 })
 }

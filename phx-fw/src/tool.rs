@@ -128,6 +128,19 @@ impl Tool for Fw {
         })
     }
 
+    /// The flows only: phoenix-cli's check lists them on its own load.
+    fn extra_loaded(
+        inv: &Inventory,
+        cmd: Extra,
+        out: &mut dyn std::io::Write,
+        err: &mut dyn std::io::Write,
+    ) -> Option<Result<u8, Failure>> {
+        match cmd {
+            Extra::Flows(f) => Some(crate::flows::run_on(inv, f, out, err)),
+            _ => None,
+        }
+    }
+
     fn extra(cmd: Extra) -> Result<u8, Failure> {
         match cmd {
             Extra::Simulate(s) => crate::commands::run_simulate(*s),

@@ -6,24 +6,22 @@
 //!
 //! The input follows the planners' rules (phx_common::cli::InputArgs):
 //! --config-dir, else the default directory, else stdin when it is not a
-//! terminal and the default directory does not exist. Stdin can be read
-//! once: phoenix-cli reads it here, into memory, and hands the same bytes
-//! to every planner on its stdin (`-`).
+//! terminal and the default directory does not exist (read once, here;
+//! the planners plan on this load, in_process.rs).
 
 use super::Stop;
 use phx_common::cli::{finish, Failure, DEFAULT_CONFIG_DIR};
 use phx_common::config::load::{self, Input, Options, Rules, MAX_STREAM};
 use phx_common::{guests, Inventory};
 use phx_plan::exit::EXIT_INVALID;
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 
 /// Where the planners read the configuration.
 pub(super) enum Source {
     /// A directory (--config-dir, or the default): the planners read it themselves.
     Dir,
-    /// Stdin, read once here: these bytes go to every planner's stdin.
+    /// Stdin, read once here: the bytes load_once reads the configuration from.
     Stdin(Vec<u8>),
 }
 
@@ -84,46 +82,4 @@ pub(super) fn load(
         eprintln!("phoenix-cli: warning: {w}");
     }
     Ok((warnings, inv))
-}
-
-/// Runs `cmd` to its end, as `Command::output` does; with `stdin`, the
-/// program reads those bytes on its stdin (written from a thread: a program
-/// may write before it has read all of them). The caller sets stdout and
-/// stderr: unset, they are inherited when there are bytes to feed.
-pub(super) fn output(cmd: &mut Command, stdin: Option<&[u8]>) -> std::io::Result<Output> {
-    let Some(bytes) = stdin else {
-        return cmd.output();
-    };
-    let mut child = cmd.stdin(Stdio::piped()).spawn()?;
-    let mut pipe = child.stdin.take().expect("stdin was piped");
-    std::thread::scope(|s| {
-        // A program that stops reading (a refusal) closes the pipe: not an error here.
-        s.spawn(move || pipe.write_all(bytes));
-        child.wait_with_output()
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::output;
-    use std::process::{Command, Stdio};
-
-    #[test]
-    fn the_bytes_reach_the_programs_stdin_whole() {
-        // More than a pipe holds, so the writer must not wait for the reader's end.
-        let bytes: Vec<u8> = (0..1_000_000u32).map(|i| (i % 251) as u8).collect();
-        let mut cat = Command::new("cat");
-        cat.stdout(Stdio::piped()).stderr(Stdio::piped());
-        let o = output(&mut cat, Some(&bytes)).unwrap();
-        assert!(o.status.success());
-        assert_eq!(o.stdout, bytes);
-    }
-
-    #[test]
-    fn a_program_that_reads_nothing_is_not_an_error() {
-        let bytes = vec![b'x'; 1 << 20];
-        let mut t = Command::new("true");
-        t.stdout(Stdio::piped()).stderr(Stdio::piped());
-        assert!(output(&mut t, Some(&bytes)).unwrap().status.success());
-    }
 }

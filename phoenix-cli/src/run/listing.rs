@@ -1,10 +1,11 @@
 //! check's listing before its diffs (registry `listed_by_check`: phx-fw's
-//! flows and their verdicts).
+//! flows and their verdicts), listed by the planner's library on the run's
+//! one load.
 
-use super::{exit_code, Run, Stop};
+use super::{in_process, Run, Stop};
 use phx_common::registry::Planner;
 use phx_plan::exit::{EXIT_FAILED, EXIT_OK};
-use std::process::Stdio;
+use std::ffi::OsString;
 
 impl Run<'_> {
     /// What the planners list before check's diffs (phx-fw: every flow the
@@ -17,22 +18,29 @@ impl Run<'_> {
             let Some(listing) = p.listed_by_check else {
                 continue;
             };
-            let mut cmd = self.bins.command(p.binary);
-            cmd.args(listing.args)
-                .args(&self.tool_args)
-                .args(self.args.flags_for(listing.own_flags));
-            if self.args.json {
-                cmd.stdout(std::io::stderr());
+            let Some(lib) = in_process::library(p.binary) else {
+                continue;
+            };
+            let mut argv: Vec<OsString> = vec![p.binary.into()];
+            argv.extend(listing.args.iter().map(OsString::from));
+            argv.extend(self.tool_args.iter().cloned());
+            argv.extend(
+                self.args
+                    .flags_for(listing.own_flags)
+                    .into_iter()
+                    .map(OsString::from),
+            );
+            let o = if self.args.json {
+                (lib.extra)(self.inventory(), &argv, &mut std::io::stderr().lock())
             } else {
-                cmd.stdout(Stdio::inherit());
-            }
-            // Its stderr is the planner's loader warnings again: said once
-            // per run, as the planners' are (planning.rs).
-            let o = self.output(cmd.stderr(Stdio::piped()), p.binary)?;
-            eprint!("{}", self.not_yet_said(&o.stderr));
+                (lib.extra)(self.inventory(), &argv, &mut std::io::stdout().lock())
+            };
+            // What it says is the planner's loader warnings again: said
+            // once per run, as the planners' are (planning.rs).
+            eprint!("{}", self.not_yet_said(&o.said));
             // Exit 1 (a flow blocked) is the answer, not a failure: the
             // planner refuses the same flow next, naming its rule.
-            let code = exit_code(o.status);
+            let code = o.code;
             if code != EXIT_OK && code != EXIT_FAILED {
                 return Err(Stop::Exit(code));
             }

@@ -30,6 +30,8 @@ pub struct Library {
     pub plan: fn(&Inventory, &[OsString], Box<dyn Write + Send>, Duration) -> Outcome,
     /// See [`after_loaded`].
     pub after_run: fn(&Inventory, &[OsString]) -> Option<String>,
+    /// See [`extra_loaded`].
+    pub extra: fn(&Inventory, &[OsString], &mut dyn Write) -> Outcome,
 }
 
 /// `T`'s library.
@@ -37,6 +39,7 @@ pub fn library<T: Tool>() -> Library {
     Library {
         plan: plan_loaded::<T>,
         after_run: after_loaded::<T>,
+        extra: extra_loaded::<T>,
     }
 }
 
@@ -71,6 +74,37 @@ fn plan_loaded<T: Tool>(
                 "{} plans in another program only as a plan (render and its own subcommands are its binary's)",
                 T::NAME
             ))),
+        },
+    };
+    let code = finish_to(&mut said, T::NAME, result);
+    Outcome { code, said }
+}
+
+/// One of `T`'s own subcommands (`argv`: its name, the subcommand, its
+/// arguments) on `inv`, its output into `out`, as its binary would run it,
+/// where the tool offers it so ([`Tool::extra_loaded`]).
+fn extra_loaded<T: Tool>(inv: &Inventory, argv: &[OsString], out: &mut dyn Write) -> Outcome {
+    use clap::Parser;
+    let mut said = Vec::new();
+    let not_here = || {
+        Failure::Usage(format!(
+            "{} offers this only as its binary: {}",
+            T::NAME,
+            argv.iter()
+                .map(|a| a.to_string_lossy())
+                .collect::<Vec<_>>()
+                .join(" ")
+        ))
+    };
+    let result = match T::Cli::try_parse_from(argv) {
+        Err(e) => Err(Failure::Usage(
+            e.render().to_string().trim_end().to_string(),
+        )),
+        Ok(cli) => match T::route(cli) {
+            Route::Extra(cmd) => {
+                T::extra_loaded(inv, cmd, out, &mut said).unwrap_or_else(|| Err(not_here()))
+            }
+            _ => Err(not_here()),
         },
     };
     let code = finish_to(&mut said, T::NAME, result);
