@@ -14,16 +14,19 @@ use std::path::PathBuf;
 const LONG_ABOUT: &str = "\
 Plan and apply a Proxmox VE host from the Phoenix JSON.
 
-phoenix-cli runs the phx-* planners of each phase: every named subsystem is
-planned first (phx-net, phx-storage, phx-dns, phx-fw, phx-gpu, phx-lxc,
-phx-vm, phx-ca), and nothing is applied if any planner refuses its input;
-then phx-apply carries the plans out, one run per phase. setup = net,
-storage, dns, fw, gpu; LetsGo = lxc and vm (one start order over both), then ca inside
-the running guests.
+phoenix-cli plans with the phx-* planners of each phase, in its own process
+on one load of the configuration: every named subsystem is planned first
+(phx-net, phx-storage, phx-dns, phx-fw, phx-gpu, phx-lxc, phx-vm,
+phx-features, phx-ca), and nothing is applied if any planner refuses its
+input; then phx-apply carries the plans out, one run per phase. setup =
+net, storage, dns, fw, gpu; LetsGo = lxc and vm (one start order over
+both), then features and ca inside the running guests.
 
-The programs are looked for in $PHX_BIN_DIR, beside phoenix-cli (/usr/bin
-when installed from the package, target/release in a checkout), then on
-PATH.";
+phx-apply (and the programs of graph, schema, verify, migrate) is looked
+for in $PHX_BIN_DIR, beside phoenix-cli (/usr/bin when installed from the
+package, target/release in a checkout), then on PATH; a plan's guard that
+calls its planner back (phx-dns, phx-gpu) names the planner's program found
+there.";
 
 const AFTER_HELP: &str = "\
 Examples:

@@ -5,6 +5,7 @@
 
 use crate::bins::Bins;
 use crate::cli::{ConfirmArgs, RunArgs, Work};
+use phx_common::config::Rules;
 use phx_common::registry::{self, Phase, Planner, PLANNERS};
 use phx_plan::exit::{EXIT_FAILED, EXIT_INVALID, EXIT_OK, EXIT_PENDING};
 use serde_json::Value;
@@ -102,6 +103,13 @@ fn exit_code(s: std::process::ExitStatus) -> u8 {
         .unwrap_or(EXIT_FAILED)
 }
 
+/// The configuration as load_once read it.
+struct Loaded {
+    inv: std::mem::ManuallyDrop<phx_common::Inventory>,
+    took: std::time::Duration,
+    rules: Rules,
+}
+
 struct Run<'a> {
     bins: Bins,
     args: &'a RunArgs,
@@ -120,12 +128,9 @@ struct Run<'a> {
     /// The configuration read from stdin (`-` in `tool_args`), which
     /// load_once reads.
     stdin: Option<Vec<u8>>,
-    /// The configuration, read once (load_once), and how long that took:
-    /// every planner plans on it, and the per-guest verbs read it.
-    loaded: std::cell::OnceCell<(
-        std::mem::ManuallyDrop<phx_common::Inventory>,
-        std::time::Duration,
-    )>,
+    /// The configuration, read once (load_once): every planner plans on
+    /// it, and the per-guest verbs read it.
+    loaded: std::cell::OnceCell<Loaded>,
 }
 
 impl<'a> Run<'a> {
@@ -176,6 +181,10 @@ impl<'a> Run<'a> {
             tool_args.extend(["--state-root".into(), r.into()]);
             apply_args.extend(["--root".into(), r.into()]);
         }
+        if let Some(keep) = &args.keep_plans {
+            planning::clear_kept(keep)
+                .map_err(|e| Stop::Failed(format!("--keep-plans {}: {e}", keep.display())))?;
+        }
         let scratch = tempfile::Builder::new()
             .prefix("phoenix-cli.")
             .tempdir()
@@ -195,7 +204,7 @@ impl<'a> Run<'a> {
 
     /// The inventory load_once read (load_once first).
     fn inventory(&self) -> &phx_common::Inventory {
-        &self.loaded.get().expect("load_once read the inventory").0
+        &self.loaded.get().expect("load_once read the inventory").inv
     }
 
     /// --root, or `/`.
@@ -206,7 +215,9 @@ impl<'a> Run<'a> {
     /// The configuration read once, before any planner (inventory.rs): a
     /// mistake in it stops the run here, said once; its warnings are said
     /// here and not again by the planners.
-    fn load_once(&self) -> Result<(), Stop> {
+    /// The firewall rules are kept only when one of `planners` plans from
+    /// them (phx-fw): at 10,000 guests they are a quarter of the model.
+    fn load_once(&self, planners: &[&Planner]) -> Result<(), Stop> {
         if self.loaded.get().is_some() {
             return Ok(());
         }
@@ -214,18 +225,21 @@ impl<'a> Run<'a> {
             Some(bytes) => inventory::Source::Stdin(bytes.clone()),
             None => inventory::Source::Dir,
         };
+        let rules = in_process::rules_for(planners);
         let start = std::time::Instant::now();
         let (warnings, inv) = inventory::load(
             &source,
             self.args.config_dir.as_deref(),
-            (self.args.strict, self.args.allow_rename),
+            (self.args.strict, self.args.allow_rename, rules),
             &self.root_or_slash(),
         )?;
         self.warned.borrow_mut().extend(warnings);
         // Kept to the process's exit (freeing it is the exit's job).
-        let _ = self
-            .loaded
-            .set((std::mem::ManuallyDrop::new(inv), start.elapsed()));
+        let _ = self.loaded.set(Loaded {
+            inv: std::mem::ManuallyDrop::new(inv),
+            took: start.elapsed(),
+            rules,
+        });
         Ok(())
     }
 
@@ -278,7 +292,7 @@ impl<'a> Run<'a> {
     }
 
     /// setup, LetsGo, all: plan every phase, then apply phase by phase
-    /// (all: LetsGo's phases planned again once setup ran steps).
+    /// (all: LetsGo's phases planned again once setup changed something).
     fn apply(&self, verb: &str, phases: &[Phase]) -> Result<u8, Stop> {
         let chosen = self.chosen(phases);
         if let Some(stray) = chosen.iter().find(|p| !phases.contains(&p.phase)) {
@@ -294,7 +308,7 @@ impl<'a> Run<'a> {
             )));
         }
         self.check_flags(&chosen)?;
-        self.load_once()?;
+        self.load_once(&chosen)?;
         let of = |phase: Phase| -> Vec<&Planner> {
             chosen
                 .iter()
@@ -422,7 +436,7 @@ impl<'a> Run<'a> {
         let setup = registry::group("setup").expect("the setup group");
         let chosen = self.chosen(setup);
         self.check_flags(&chosen)?;
-        self.load_once()?;
+        self.load_once(&chosen)?;
         if with_run_options {
             self.list_before_check(&chosen)?;
         }

@@ -77,7 +77,8 @@ impl InputArgs {
         self.load_with(tool, config::Rules::CheckOnly)
     }
 
-    fn load_with(&self, tool: &str, rules: config::Rules) -> Result<Inventory, Failure> {
+    /// Loads the inventory, its firewall rules kept or dropped as `rules` says.
+    pub fn load_with(&self, tool: &str, rules: config::Rules) -> Result<Inventory, Failure> {
         crate::alloc::return_freed_memory_at_once();
         let opts = config::load::Options {
             strict: self.strict,

@@ -5,7 +5,7 @@
 //! done here, once, so no two tools drift apart.
 
 use crate::cli::{finish, leave_to_exit, render, stdout_plan, Failure, InputArgs, RenderArgs};
-use crate::config::Inventory;
+use crate::config::{Inventory, Rules};
 use phx_plan::exit::EXIT_OK;
 use phx_plan::{Plan, PlanWriter, StepSink};
 use std::io::{BufWriter, Write};
@@ -32,10 +32,13 @@ pub trait Tool {
     /// What the command line asks for.
     fn route(cli: Self::Cli) -> Route<Self::Options, Self::Extra>;
 
-    /// The inventory, as this tool needs it. Default: without firewall
-    /// rules, which only phx-fw reads.
+    /// Whether it keeps the firewall rules it loads. Default: checked,
+    /// then dropped (`Rules::CheckOnly`): only phx-fw reads them.
+    const RULES: Rules = Rules::CheckOnly;
+
+    /// The inventory, as this tool needs it ([`Self::RULES`]).
     fn load(input: &InputArgs) -> Result<Inventory, Failure> {
-        input.load_without_rules(Self::NAME)
+        input.load_with(Self::NAME, Self::RULES)
     }
 
     /// Reads the machine (under `--root`).

@@ -7,7 +7,7 @@ use crate::cli::{Args, Cmd, RoutesArg};
 use crate::planner::{self, Options};
 use crate::TOOL;
 use phx_common::cli::{Failure, InputArgs};
-use phx_common::config::Inventory;
+use phx_common::config::{Inventory, Rules};
 use phx_common::tool::{Planned, Rendered, Route, Summary, Tool};
 use phx_plan::PlanWriter;
 use std::path::{Path, PathBuf};
@@ -73,9 +73,7 @@ impl Tool for Fw {
     }
 
     /// With the rules: they are what phx-fw plans.
-    fn load(input: &InputArgs) -> Result<Inventory, Failure> {
-        input.load(TOOL)
-    }
+    const RULES: Rules = Rules::Keep;
 
     fn observe(inv: &Inventory, input: &InputArgs) -> Result<Seen, Failure> {
         let var = std::env::var("SSH_CLIENT").ok();
@@ -107,7 +105,12 @@ impl Tool for Fw {
             node: Some(seen.node.clone()),
             allow_blocked_flows: flags.allow_blocked_flows,
         };
-        let (plan, notes) = planner::plan(inv, &opts).map_err(Failure::Invalid)?;
+        // What observing found is said with a refusal too (it may explain
+        // it: the lockout guard's SSH client).
+        let (plan, notes) = planner::plan(inv, &opts).map_err(|mut p| {
+            p.warnings.splice(0..0, seen.warnings.iter().cloned());
+            Failure::Invalid(p)
+        })?;
         let summary = Summary {
             warnings: seen.warnings.iter().cloned().chain(notes).collect(),
             ..Summary::default()

@@ -75,7 +75,7 @@ fn guest_ids(inv: &Inventory) -> impl Iterator<Item = u32> {
 pub(super) fn run(bins: Bins, action: Action, a: &GuestArgs) -> Result<u8, Stop> {
     let args = run_args(&a.ids, a.common.clone(), action);
     let run = Run::new(bins, &args)?;
-    run.load_once()?;
+    run.load_once(&run.named().unwrap_or_default())?;
     let inv = run.inventory();
     let sel = Selection::of(inv, &a.ids, action).map_err(as_verb)?;
     let needed: Vec<String> = guest_ids(inv)
@@ -206,7 +206,7 @@ pub(super) fn status(bins: Bins, a: &StatusArgs) -> Result<u8, Stop> {
         ..run_args(&a.ids, common, Action::Converge)
     };
     let run = Run::new(bins, &args)?;
-    run.load_once()?;
+    run.load_once(&run.named().unwrap_or_default())?;
     let inv = run.inventory();
     let ids: Vec<u32> = if a.ids.is_empty() {
         guest_ids(inv).collect()

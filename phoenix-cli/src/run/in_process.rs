@@ -7,6 +7,7 @@
 //! The planners run side by side on the cores phx_plan::par allows.
 
 use crate::bins::Bins;
+use phx_common::config::Rules;
 use phx_common::registry::Planner;
 use phx_common::tool::{library as library_of, Library, Outcome};
 use phx_common::Inventory;
@@ -28,6 +29,19 @@ pub(super) fn library(binary: &str) -> Option<Library> {
         "phx-ca" => library_of::<phx_ca::tool::Ca>(),
         _ => return None,
     })
+}
+
+/// `Keep` when one of `planners` plans from the firewall rules.
+pub(super) fn rules_for(planners: &[&Planner]) -> Rules {
+    let keep = planners
+        .iter()
+        .filter_map(|p| library(p.binary))
+        .any(|l| l.rules == Rules::Keep);
+    if keep {
+        Rules::Keep
+    } else {
+        Rules::CheckOnly
+    }
 }
 
 /// One planner's part of a run: its plan file and its command line (its
@@ -56,7 +70,20 @@ pub(super) fn plan_each(
         |(job, file)| {
             let out = Box::new(std::io::BufWriter::with_capacity(1 << 16, file));
             match library(job.planner.binary) {
-                Some(lib) => (lib.plan)(inv, &job.argv, out, loaded),
+                // A planner that panics ends as its binary would (exit
+                // 101), said under its name; the others' plans stay.
+                Some(lib) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    (lib.plan)(inv, &job.argv, out, loaded)
+                }))
+                .unwrap_or_else(|panic| Outcome {
+                    code: 101,
+                    said: format!(
+                        "{}: panicked: {}\n",
+                        job.planner.binary,
+                        panic_text(&*panic)
+                    )
+                    .into_bytes(),
+                }),
                 None => Outcome {
                     code: phx_plan::exit::EXIT_FAILED,
                     said: format!(
@@ -68,6 +95,15 @@ pub(super) fn plan_each(
             }
         },
     ))
+}
+
+/// What a panic said, when it said text.
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(no message)")
 }
 
 /// The planners' guards call their own programs back (phx-dns, phx-gpu):

@@ -40,23 +40,20 @@ pub(super) fn source(config_dir: Option<&Path>) -> Result<Source, Stop> {
     Ok(Source::Stdin(bytes))
 }
 
-/// Loads the inventory as the planners would, firewall rules kept (phx-fw
-/// plans them) and each existing guest's unwritten name and address
-/// resolved under `root` (`guests::unwritten`): every planner of the run
-/// plans on this one copy (in_process.rs). Problems are printed and stop
+/// Loads the inventory as the planners would, firewall rules kept or
+/// dropped as `rules` says, each existing guest's unwritten name and
+/// address resolved under `root` (`guests::unwritten`): every planner of
+/// the run plans on this one copy (in_process.rs). Problems are printed and stop
 /// the run (exit 2); the warnings are printed and returned, for the
 /// planners' copies of them to be dropped.
 pub(super) fn load(
     source: &Source,
     config_dir: Option<&Path>,
-    (strict, allow_rename): (bool, bool),
+    (strict, allow_rename, rules): (bool, bool, Rules),
     root: &Path,
 ) -> Result<(Vec<String>, Inventory), Stop> {
     phx_common::alloc::return_freed_memory_at_once();
-    let opts = Options {
-        strict,
-        rules: Rules::Keep,
-    };
+    let opts = Options { strict, rules };
     let loaded = match source {
         Source::Dir => {
             let dir =

@@ -3,6 +3,7 @@
 
 use super::in_process::{self, Job};
 use super::{not_interrupted, Run, Stop};
+use phx_common::config::Rules;
 use phx_common::registry::{Phase, Planner};
 use phx_plan::exit::EXIT_OK;
 use std::ffi::OsString;
@@ -40,7 +41,7 @@ impl Run<'_> {
         };
         std::fs::create_dir_all(&dir)
             .map_err(|e| Stop::Failed(format!("{}: {e}", dir.display())))?;
-        self.load_once()?;
+        self.load_once(planners)?;
         let jobs: Vec<Job> = planners
             .iter()
             .enumerate()
@@ -60,9 +61,14 @@ impl Run<'_> {
                 }
             })
             .collect();
-        let (inv, loaded) = self.loaded.get().expect("load_once read it");
-        let outcomes =
-            in_process::plan_each(&self.bins, inv, *loaded, &jobs).map_err(Stop::Failed)?;
+        let loaded = self.loaded.get().expect("load_once read it");
+        if in_process::rules_for(planners) == Rules::Keep && loaded.rules != Rules::Keep {
+            return Err(Stop::Failed(
+                "the configuration was read without its firewall rules, which this run's planners need".into(),
+            ));
+        }
+        let outcomes = in_process::plan_each(&self.bins, &loaded.inv, loaded.took, &jobs)
+            .map_err(Stop::Failed)?;
         not_interrupted()?;
         let mut files = Vec::new();
         for (job, o) in jobs.into_iter().zip(outcomes) {
@@ -135,6 +141,40 @@ impl Run<'_> {
     }
 }
 
+/// `--keep-plans DIR`: the plans an earlier run kept there are removed
+/// first (`DIR/PHASE/N-SUBSYSTEM.jsonl`, and a directory they leave
+/// empty), so DIR holds this run's plans only: `phx-apply DIR/plan/*.jsonl`
+/// must not apply an older run's plan beside them. Other files are left.
+pub(super) fn clear_kept(dir: &std::path::Path) -> std::io::Result<()> {
+    let Ok(phases) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    let subsystems: Vec<&str> = phx_common::registry::PLANNERS
+        .iter()
+        .map(|p| p.subsystem)
+        .collect();
+    let is_plan = |name: &str| {
+        name.strip_suffix(".jsonl")
+            .and_then(|n| n.split_once('-'))
+            .is_some_and(|(n, sub)| n.parse::<u32>().is_ok() && subsystems.contains(&sub))
+    };
+    for phase in phases {
+        let phase = phase?.path();
+        if !phase.is_dir() {
+            continue;
+        }
+        for file in std::fs::read_dir(&phase)? {
+            let file = file?;
+            if is_plan(&file.file_name().to_string_lossy()) {
+                std::fs::remove_file(file.path())?;
+            }
+        }
+        // Left when the operator keeps something of theirs there.
+        let _ = std::fs::remove_dir(&phase);
+    }
+    Ok(())
+}
+
 /// Whether a plan file holds a step: a line that is not a trailer (the
 /// first line says, in any plan with steps). A plan that cannot be read
 /// counts: phx-apply says what is wrong with it.
@@ -151,7 +191,37 @@ pub(super) fn has_steps(plan: &std::path::Path) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::has_steps;
+    use super::{clear_kept, has_steps};
+
+    #[test]
+    fn an_earlier_runs_kept_plans_go_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let put = |p: &str| {
+            let p = dir.path().join(p);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "x").unwrap();
+        };
+        for p in [
+            "plan/1-net.jsonl",
+            "plan/3-dns.jsonl",
+            "plan/notes.txt",
+            "guests-again/1-vm.jsonl",
+            "mine/1-net.txt",
+        ] {
+            put(p);
+        }
+        clear_kept(dir.path()).unwrap();
+        let left = |p: &str| dir.path().join(p).exists();
+        assert!(!left("plan/1-net.jsonl") && !left("plan/3-dns.jsonl"));
+        assert!(
+            left("plan/notes.txt"),
+            "not a plan: kept, and its directory"
+        );
+        assert!(!left("guests-again"), "emptied, so removed");
+        assert!(left("mine/1-net.txt"));
+        // Nothing there yet: nothing to do.
+        clear_kept(&dir.path().join("absent")).unwrap();
+    }
 
     #[test]
     fn a_plan_of_trailers_only_has_no_step() {

@@ -7,7 +7,7 @@
 
 use super::{plan_on, Route, Tool};
 use crate::cli::{finish_to, leave_to_exit, Failure};
-use crate::config::Inventory;
+use crate::config::{Inventory, Rules};
 use phx_plan::PlanWriter;
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -26,6 +26,9 @@ pub struct Outcome {
 /// A planner as another program calls it, on an inventory it loaded.
 #[derive(Clone, Copy)]
 pub struct Library {
+    /// Whether it plans from the firewall rules ([`Tool::RULES`]): the
+    /// inventory it is given must have kept them.
+    pub rules: Rules,
     /// See [`plan_loaded`].
     pub plan: fn(&Inventory, &[OsString], Box<dyn Write + Send>, Duration) -> Outcome,
     /// See [`after_loaded`].
@@ -37,6 +40,7 @@ pub struct Library {
 /// `T`'s library.
 pub fn library<T: Tool>() -> Library {
     Library {
+        rules: T::RULES,
         plan: plan_loaded::<T>,
         after_run: after_loaded::<T>,
         extra: extra_loaded::<T>,

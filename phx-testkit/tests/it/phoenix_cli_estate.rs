@@ -252,7 +252,8 @@ fn all_plans_letsgo_again_once_setup_changed_the_host() {
     let first = tempfile::tempdir().unwrap();
     let err = run(first.path());
     // Planned again; the same plan as the first here (the image is in
-    // place), so kept without a word: the next test sees a different one.
+    // place), so kept without a word. That the new plan, when it differs,
+    // is the one applied: the next test (the clones grown in the same run).
     assert!(
         first.path().join("guests-again/1-vm.jsonl").is_file(),
         "LetsGo was not planned again after setup changed the host: {err}"
