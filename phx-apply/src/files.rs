@@ -1,7 +1,7 @@
 //! File steps: whole files, managed blocks, lines, removals and secrets.
 //! Each compares first, so an equal file is never rewritten.
 
-use crate::atomic::{self, write_temp, Mode};
+use crate::atomic::{write_temp, Mode};
 use crate::conf_lock::ConfAccess;
 use crate::meta::{keep_metadata, metadata_drift, parse_mode, set_metadata};
 use crate::outcome::{outcome, Outcome, Status};
@@ -157,15 +157,16 @@ impl Run<'_> {
         }
         if cur.exists() {
             self.backup(path)?;
+            self.record_wrote(path, Some(new.as_bytes()))?;
         } else {
-            self.record_created(path)?;
+            self.record_created_wrote(path, new.as_bytes())?;
         }
-        self.record_wrote(path, Some(new.as_bytes()))?;
         if let Err(e) = self.owe(step.action.notify()) {
             let _ = std::fs::remove_file(&tmp);
             return Err(e);
         }
-        atomic::commit(&tmp, &dest).with_context(|| format!("replacing {}", dest.display()))?;
+        self.rename_into(&tmp, &dest)
+            .with_context(|| format!("replacing {}", dest.display()))?;
         Ok(o)
     }
 
@@ -280,10 +281,9 @@ impl Run<'_> {
             .context("reading /dev/urandom")?;
         let text: String = raw.iter().map(|b| format!("{b:02x}")).collect();
         self.prepare_parent(path)?;
-        self.record_created(path)?;
-        self.record_wrote(path, Some(text.as_bytes()))?;
+        self.record_created_wrote(path, text.as_bytes())?;
         let tmp = write_temp(&dest, text.as_bytes(), Mode::Exact(mode))?;
-        atomic::commit(&tmp, &dest)?;
+        self.rename_into(&tmp, &dest)?;
         Ok(o)
     }
 }

@@ -13,6 +13,7 @@ pub mod confine;
 pub mod confirm;
 pub mod diff;
 mod download;
+mod durable;
 mod files;
 pub mod guest;
 pub mod json_merge;
@@ -69,6 +70,8 @@ pub(crate) struct Run<'a> {
     agents: std::cell::RefCell<std::collections::BTreeMap<u32, Result<(), String>>>,
     /// Paths under the root, each directory resolved once (`confine::Resolver`).
     resolver: confine::Resolver,
+    /// Directories renamed into whose fsync is still owed (`durable`).
+    unsynced: std::collections::BTreeSet<PathBuf>,
 }
 
 /// What a target holds now, as far as a step needs to know.
@@ -165,6 +168,8 @@ pub fn apply_checked(
             }
         }
     }
+    // Every rename durable before the run says it is done.
+    run.sync_dirs();
     report.backup_dir = run.backup_dir;
     report.armed = run.armed;
     if report.backup_dir.is_some() {
@@ -257,6 +262,7 @@ impl<'a> Run<'a> {
             })),
             agents: Default::default(),
             resolver,
+            unsynced: Default::default(),
         })
     }
 }
@@ -280,6 +286,10 @@ impl Run<'_> {
 
     /// Runs one step and keeps the books: what it notifies, what it settles.
     fn record(&mut self, step: &Step) -> Outcome {
+        if !is_file_write(step) {
+            // What it runs may read what was written: durable first.
+            self.sync_dirs();
+        }
         let mut outcome = self.step(step);
         // A check changes nothing (its guards only read).
         if !self.opts.check && may_move_directories(step, outcome.status) {
@@ -365,15 +375,19 @@ impl Run<'_> {
     }
 }
 
+/// A host file step that writes one file: it renames, runs nothing.
+fn is_file_write(step: &Step) -> bool {
+    matches!(
+        step.action,
+        Action::File(_) | Action::Block(_) | Action::Lines(_) | Action::Secret(_)
+    )
+}
+
 /// Whether `step`, having ended as `status`, may have moved directories
 /// the resolver knows: anything that ran a program or touched a guest, or
 /// removed a path. Host file writes only replace a last component (never a
 /// directory: `check_targets`) or make missing directories where the
 /// resolver already put them.
 fn may_move_directories(step: &Step, status: Status) -> bool {
-    let file_write = matches!(
-        step.action,
-        Action::File(_) | Action::Block(_) | Action::Lines(_) | Action::Secret(_)
-    );
-    !file_write && !matches!(status, Status::Ok | Status::Skipped | Status::NotEvaluated)
+    !is_file_write(step) && !matches!(status, Status::Ok | Status::Skipped | Status::NotEvaluated)
 }
