@@ -360,10 +360,27 @@ impl Run<'_> {
         path: &str,
         size: Option<usize>,
     ) -> anyhow::Result<(PathBuf, Current, Option<std::fs::Metadata>)> {
-        use phx_plan::fsutil::{open_regular, MAX_READ};
-        let real = self.real(path)?;
+        use phx_plan::fsutil::{is_link_refused, open_regular, open_regular_nofollow, MAX_READ};
+        // Under a root, the directories resolved (`dest`) and the last name
+        // opened without following it: a link there is resolved inside the
+        // root (`real`) and opened again. Not looked at twice otherwise.
+        let (real, opened) = if self.opts.live() {
+            let real = self.real(path)?;
+            let opened = open_regular(&real, MAX_READ);
+            (real, opened)
+        } else {
+            let at = self.dest(path)?;
+            match open_regular_nofollow(&at, MAX_READ) {
+                Err(e) if is_link_refused(&e) => {
+                    let real = self.real(path)?;
+                    let opened = open_regular(&real, MAX_READ);
+                    (real, opened)
+                }
+                opened => (at, opened),
+            }
+        };
         let reading = || format!("reading {}", real.display());
-        let Some(opened) = open_regular(&real, MAX_READ).with_context(reading)? else {
+        let Some(opened) = opened.with_context(reading)? else {
             return Ok((real, Current::Missing, None));
         };
         let meta = opened.meta.clone();

@@ -59,13 +59,32 @@ pub struct Opened {
 /// Opens the regular file at `path` (`None` when it does not exist) and
 /// refuses as [`read_regular`] does, without reading it.
 pub fn open_regular(path: &Path, limit: u64) -> std::io::Result<Option<Opened>> {
+    open_flags(path, limit, 0)
+}
+
+/// [`open_regular`], except that a symbolic link as the last component is
+/// not followed: the error is then `ELOOP` (`is_link_refused`), for the
+/// caller to resolve the link its own way.
+pub fn open_regular_nofollow(path: &Path, limit: u64) -> std::io::Result<Option<Opened>> {
+    open_flags(path, limit, nix::fcntl::OFlag::O_NOFOLLOW.bits())
+}
+
+/// Whether `open_regular_nofollow` failed because the last component is a link.
+pub fn is_link_refused(e: &std::io::Error) -> bool {
+    e.raw_os_error() == Some(nix::libc::ELOOP)
+}
+
+fn open_flags(path: &Path, limit: u64, extra: i32) -> std::io::Result<Option<Opened>> {
     let opened = std::fs::OpenOptions::new()
         .read(true)
-        .custom_flags(nix::fcntl::OFlag::O_NONBLOCK.bits() | nix::fcntl::OFlag::O_NOCTTY.bits())
+        .custom_flags(
+            nix::fcntl::OFlag::O_NONBLOCK.bits() | nix::fcntl::OFlag::O_NOCTTY.bits() | extra,
+        )
         .open(path);
     let file = match opened {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if is_link_refused(&e) => return Err(e),
         // A socket cannot be opened at all (ENXIO): say what it is.
         Err(e) => {
             return Err(match std::fs::metadata(path) {
