@@ -317,7 +317,7 @@ impl Run<'_> {
             Action::Lines(l) => self.lines(step, l),
             Action::Absent(a) => self.absent(step, &a.path, a.secret),
             Action::Secret(s) => self.secret(step, &s.path, s.bytes, s.mode.as_deref()),
-            Action::Command(c) => Ok(self.command(step, c, None)),
+            Action::Command(c) => Ok(self.command(step, c, &c.desc, None)),
             Action::Handler(h) => Ok(self.handler(step, h, None)),
             Action::GuestHandler(g) => Ok(self.handler(step, &g.handler, Some(g.guest))),
             Action::GuestFile(g) => self.guest_file(step, g),

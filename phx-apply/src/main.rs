@@ -173,16 +173,21 @@ fn run(args: &Args) -> Result<u8, Failure> {
         serde_json::to_writer_pretty(&mut stdout, &rep).map_err(anyhow::Error::from)?;
         writeln!(stdout)?;
     }
-    if let Some(f) = rep.failed() {
+    let code = if let Some(f) = rep.failed() {
         eprintln!(
             "phx-apply: step {:?} failed; steps before it stay done (see above)",
             f.id
         );
-        return Ok(EXIT_FAILED);
-    }
-    Ok(if args.check && rep.pending() {
+        EXIT_FAILED
+    } else if args.check && rep.pending() {
         EXIT_PENDING
     } else {
         EXIT_OK
-    })
+    };
+    // The process ends here: freeing a 26,000-step plan and its report
+    // piece by piece took a fifth of a check's time; the kernel takes the
+    // memory back whole.
+    std::mem::forget(rep);
+    std::mem::forget(steps);
+    Ok(code)
 }
