@@ -79,11 +79,17 @@ pub fn write_temp(dest: &Path, content: &[u8], mode: Mode) -> std::io::Result<Pa
 pub fn commit(tmp: &Path, dest: &Path) -> std::io::Result<()> {
     std::fs::rename(tmp, dest)?;
     if let Some(parent) = dest.parent() {
-        if let Ok(d) = std::fs::File::open(parent) {
-            let _ = d.sync_all();
-        }
+        sync_dir(parent);
     }
     Ok(())
+}
+
+/// Makes the renames into `dir` durable (best effort, as `commit`: a file
+/// system that cannot fsync a directory has nothing more to give).
+pub fn sync_dir(dir: &Path) {
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
 }
 
 /// Removes the regular temp files in `dir` whose run is dead (`is_dead_temp`).

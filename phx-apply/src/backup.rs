@@ -51,6 +51,22 @@ impl Run<'_> {
         manifest::append(&dir, &Entry::Created { path: path.into() })
     }
 
+    /// `record_created` and `record_wrote` of a new file, made durable
+    /// together (one sync, not two, for each file a first run creates).
+    pub(crate) fn record_created_wrote(&mut self, path: &str, new: &[u8]) -> anyhow::Result<()> {
+        let dir = self.open_backup_dir()?;
+        manifest::append_all(
+            &dir,
+            &[
+                Entry::Created { path: path.into() },
+                Entry::Wrote {
+                    path: path.into(),
+                    sha256: Some(manifest::sha256_hex(new)),
+                },
+            ],
+        )
+    }
+
     /// Makes the directories missing above `path`, each recorded first so a
     /// rollback removes them again, and clears the dead runs' temp files
     /// from the directory the file goes to (once per directory and run).

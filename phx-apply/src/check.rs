@@ -23,13 +23,20 @@ const MAX_LISTED: usize = 100;
 /// Run before the first step: a bad plan is exit 2 with nothing done.
 pub fn check_plan(steps: &[Step]) -> anyhow::Result<()> {
     let mut problems = Vec::new();
+    // Each handler's last place: a notify is good when that comes later
+    // (one look each, not a scan of the rest of the plan per notify).
+    let last_handler: std::collections::HashMap<&str, usize> = steps
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.action.handler().is_some())
+        .map(|(j, t)| (t.id.as_str(), j))
+        .collect();
+    let state_below = format!("{STATE_DIR}/");
     for (i, s) in steps.iter().enumerate() {
         let mut bad = |what: String| problems.push(format!("step {:?}: {what}", s.id));
         crate::guest::check::check(s, &mut bad);
         for target in s.action.notify() {
-            let later_handler = steps[i + 1..]
-                .iter()
-                .any(|t| &t.id == target && t.action.handler().is_some());
+            let later_handler = last_handler.get(target.as_str()).is_some_and(|&j| j > i);
             if !later_handler {
                 bad(format!(
                     "notifies {target:?}, which is not a handler step later in the plan"
@@ -39,7 +46,7 @@ pub fn check_plan(steps: &[Step]) -> anyhow::Result<()> {
         if let Some(p) = s.action.path() {
             if let Some(why) = host_path_problem(p) {
                 bad(format!("path {p:?} {why}"));
-            } else if p == STATE_DIR || p.starts_with(&format!("{STATE_DIR}/")) {
+            } else if p == STATE_DIR || p.starts_with(&state_below) {
                 bad(format!(
                     "path {p:?} is the executor's own state (lock, backups); no step may touch it"
                 ));
@@ -130,13 +137,26 @@ pub fn check_plan(steps: &[Step]) -> anyhow::Result<()> {
 /// What needs the tree under the root: no step may target an existing
 /// directory (a rename over it would fail half-way through the plan).
 pub fn check_targets(steps: &[Step], opts: &Options) -> anyhow::Result<()> {
+    check_targets_in(steps, &crate::confine::Resolver::new(&opts.root))
+}
+
+/// `check_targets` through the run's resolver, which it fills: each
+/// directory is resolved once and each target looked at with one `lstat`.
+pub(crate) fn check_targets_in(
+    steps: &[Step],
+    resolver: &crate::confine::Resolver,
+) -> anyhow::Result<()> {
     let mut problems = Vec::new();
     for s in steps {
         let Some(p) = s.action.path() else { continue };
-        let Ok(real) = crate::confine::resolve(&opts.root, std::path::Path::new(p)) else {
+        let Ok((real, seen)) = resolver.resolve_lstat(std::path::Path::new(p)) else {
             continue;
         };
-        if real.is_dir() {
+        let is_dir = match seen {
+            Some(m) => m.is_dir(),
+            None => real.is_dir(),
+        };
+        if is_dir {
             problems.push(format!("step {:?}: path {p:?} is a directory", s.id));
         }
     }

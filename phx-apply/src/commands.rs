@@ -45,7 +45,15 @@ impl Run<'_> {
         }
     }
 
-    pub(crate) fn command(&mut self, step: &Step, c: &CommandStep, on: Option<Guest>) -> Outcome {
+    /// `desc` is what reports call it (a guest's command is prefixed with
+    /// its guest); borrowed, so a step that only reports is not copied.
+    pub(crate) fn command(
+        &mut self,
+        step: &Step,
+        c: &CommandStep,
+        desc: &str,
+        on: Option<Guest>,
+    ) -> Outcome {
         let shown = self.show_on(on, &c.argv);
         if !self.opts.may_run() {
             // In a check, an unevaluated command is pending, not done.
@@ -62,11 +70,7 @@ impl Run<'_> {
                     return outcome(
                         step,
                         Status::Ok,
-                        format!(
-                            "{} (unless: {} succeeded)",
-                            c.desc,
-                            self.show_on(on, unless)
-                        ),
+                        format!("{} (unless: {} succeeded)", desc, self.show_on(on, unless)),
                     )
                 }
                 Ok(false) => {}
@@ -79,7 +83,7 @@ impl Run<'_> {
                     return outcome(
                         step,
                         Status::Ok,
-                        format!("{} (only_if: {} failed)", c.desc, self.show_on(on, only_if)),
+                        format!("{} (only_if: {} failed)", desc, self.show_on(on, only_if)),
                     )
                 }
                 Ok(true) => {}
@@ -95,7 +99,7 @@ impl Run<'_> {
             .map_or(self.opts.command_timeout, |t| {
                 t.max(self.opts.command_timeout)
             });
-        self.execute(step, on, &c.argv, &c.desc, timeout)
+        self.execute(step, on, &c.argv, desc, timeout)
     }
 
     /// A handler on the host, or in guest `on` (a `guest_handler` step).

@@ -1,11 +1,11 @@
 //! File steps: whole files, managed blocks, lines, removals and secrets.
 //! Each compares first, so an equal file is never rewritten.
 
-use crate::atomic::{self, write_temp, Mode};
+use crate::atomic::{write_temp, Mode};
 use crate::conf_lock::ConfAccess;
 use crate::meta::{keep_metadata, metadata_drift, parse_mode, set_metadata};
 use crate::outcome::{outcome, Outcome, Status};
-use crate::{diff, run, Run};
+use crate::{diff, run, Current, Run};
 use anyhow::Context;
 use phx_plan::edit as files;
 use phx_plan::{BlockStep, FileStep, LinesStep, Step};
@@ -15,7 +15,7 @@ impl Run<'_> {
     pub(crate) fn block(&mut self, step: &Step, b: &BlockStep) -> anyhow::Result<Outcome> {
         let cur = self.read(&b.path)?;
         match files::with_block(cur.as_deref(), &b.marker, &b.content) {
-            Ok(new) => self.converge_text(step, &b.path, cur, new, None),
+            Ok(new) => self.converge_text(step, &b.path, Current::from(cur), new, None),
             Err(e) => Ok(outcome(step, Status::Failed, format!("{}: {e}", b.path))),
         }
     }
@@ -28,7 +28,7 @@ impl Run<'_> {
         match self.read(&l.path)? {
             Some(cur) => {
                 let new = files::with_lines(&cur, &l.lines, &l.owned, l.stop_at.as_deref());
-                self.converge_text(step, &l.path, Some(cur), new, None)
+                self.converge_text(step, &l.path, Current::Text(cur), new, None)
             }
             // The file is made by an earlier command (e.g. `pct create`) that
             // this preview or check did not run.
@@ -51,20 +51,27 @@ impl Run<'_> {
             ConfAccess::Free(held) => held,
             ConfAccess::Locked(o) => return Ok(o),
         };
-        let cur = self.read(&f.path)?;
+        // The size first: a file of another size is not read, unless its
+        // text is needed (a diff, or a secret kept over it).
+        let by_size = (f.secret_from.is_none() && !self.opts.diff).then_some(f.content.len());
+        let (real, cur, meta) = self.current(&f.path, by_size)?;
         // Over the current text: a crypt it holds of the same secret is kept.
         let content = match &f.secret_from {
             None => f.content.clone(),
-            Some(r) => match self.secrets.fill_over(&f.content, r, cur.as_deref()) {
+            Some(r) => match self.secrets.fill_over(&f.content, r, cur.text()) {
                 Ok(c) => c,
                 Err(why) => return Ok(outcome(step, Status::Failed, format!("{}: {why}", f.path))),
             },
         };
         let mut out = self.converge_text(step, &f.path, cur, content, Some((f, mode)))?;
         if out.status == Status::Ok {
-            // Content is right; metadata may still drift.
-            let real = self.real(&f.path)?;
-            if let Some(fix) = metadata_drift(&real, mode, f)? {
+            // Content is right; metadata may still drift. What `fstat` said
+            // of the file just read is what is compared.
+            let meta = match meta {
+                Some(m) => m,
+                None => std::fs::metadata(&real)?,
+            };
+            if let Some(fix) = metadata_drift(&meta, mode, f)? {
                 if !self.opts.check {
                     self.owe(step.action.notify())?;
                     set_metadata(&real, mode, f)?;
@@ -83,24 +90,24 @@ impl Run<'_> {
         &mut self,
         step: &Step,
         path: &str,
-        cur: Option<String>,
+        cur: Current,
         new: String,
         file: Option<(&FileStep, Option<u32>)>,
     ) -> anyhow::Result<Outcome> {
-        if cur.as_deref() == Some(new.as_str()) {
+        if cur.text() == Some(new.as_str()) {
             return Ok(outcome(step, Status::Ok, path));
         }
         let secret = file.is_some_and(|(f, _)| f.secret);
         let mut o = outcome(
             step,
             Status::Changed,
-            format!("{path}{}", if cur.is_none() { " (new)" } else { "" }),
+            format!("{path}{}", if cur.exists() { "" } else { " (new)" }),
         );
         if self.opts.diff {
             o.diff = Some(if secret {
-                diff::host_secret(path, cur.is_some())
+                diff::host_secret(path, cur.exists())
             } else {
-                diff::host(path, cur.as_deref(), Some(&new))
+                diff::host(path, cur.text(), Some(&new))
             });
         }
         if self.opts.check {
@@ -148,17 +155,18 @@ impl Run<'_> {
                 return Ok(o);
             }
         }
-        if cur.is_some() {
+        if cur.exists() {
             self.backup(path)?;
+            self.record_wrote(path, Some(new.as_bytes()))?;
         } else {
-            self.record_created(path)?;
+            self.record_created_wrote(path, new.as_bytes())?;
         }
-        self.record_wrote(path, Some(new.as_bytes()))?;
         if let Err(e) = self.owe(step.action.notify()) {
             let _ = std::fs::remove_file(&tmp);
             return Err(e);
         }
-        atomic::commit(&tmp, &dest).with_context(|| format!("replacing {}", dest.display()))?;
+        self.rename_into(&tmp, &dest)
+            .with_context(|| format!("replacing {}", dest.display()))?;
         Ok(o)
     }
 
@@ -273,10 +281,9 @@ impl Run<'_> {
             .context("reading /dev/urandom")?;
         let text: String = raw.iter().map(|b| format!("{b:02x}")).collect();
         self.prepare_parent(path)?;
-        self.record_created(path)?;
-        self.record_wrote(path, Some(text.as_bytes()))?;
+        self.record_created_wrote(path, text.as_bytes())?;
         let tmp = write_temp(&dest, text.as_bytes(), Mode::Exact(mode))?;
-        atomic::commit(&tmp, &dest)?;
+        self.rename_into(&tmp, &dest)?;
         Ok(o)
     }
 }

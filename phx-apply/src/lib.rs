@@ -13,6 +13,7 @@ pub mod confine;
 pub mod confirm;
 pub mod diff;
 mod download;
+mod durable;
 mod files;
 pub mod guest;
 pub mod json_merge;
@@ -67,6 +68,39 @@ pub(crate) struct Run<'a> {
     /// Each VM's guest agent, pinged before the run's first command in it
     /// (`guest::via::ping`): answering, or qm's message why not.
     agents: std::cell::RefCell<std::collections::BTreeMap<u32, Result<(), String>>>,
+    /// Paths under the root, each directory resolved once (`confine::Resolver`).
+    resolver: confine::Resolver,
+    /// Directories renamed into whose fsync is still owed (`durable`).
+    unsynced: std::collections::BTreeSet<PathBuf>,
+}
+
+/// What a target holds now, as far as a step needs to know.
+pub(crate) enum Current {
+    /// Nothing: it does not exist.
+    Missing,
+    /// This text.
+    Text(String),
+    /// A size other than the new content's, so other content: not read.
+    OtherSize,
+}
+
+impl From<Option<String>> for Current {
+    fn from(text: Option<String>) -> Current {
+        text.map_or(Current::Missing, Current::Text)
+    }
+}
+
+impl Current {
+    pub(crate) fn exists(&self) -> bool {
+        !matches!(self, Current::Missing)
+    }
+
+    pub(crate) fn text(&self) -> Option<&str> {
+        match self {
+            Current::Text(t) => Some(t),
+            _ => None,
+        }
+    }
 }
 
 /// Carries out `steps` in order. Stops at the first failed step; only the
@@ -81,10 +115,35 @@ pub fn apply_observed(
     opts: &Options,
     observer: &mut dyn Observer,
 ) -> anyhow::Result<Report> {
+    apply_checked(check(steps, opts)?, opts, observer)
+}
+
+/// A plan `check_plan` and `check_targets` found nothing wrong with, and
+/// the directories the latter resolved: the run goes on from there instead
+/// of checking (and resolving) it all again.
+pub struct Checked<'s> {
+    steps: &'s [Step],
+    resolver: confine::Resolver,
+}
+
+/// `check_plan`, then `check_targets`: what makes a plan a usage error
+/// (exit 2), with nothing done.
+pub fn check<'s>(steps: &'s [Step], opts: &Options) -> anyhow::Result<Checked<'s>> {
     check_plan(steps)?;
-    check_targets(steps, opts)?;
+    let resolver = confine::Resolver::new(&opts.root);
+    check::check_targets_in(steps, &resolver)?;
+    Ok(Checked { steps, resolver })
+}
+
+/// `apply_observed` of a plan `check` passed.
+pub fn apply_checked(
+    checked: Checked<'_>,
+    opts: &Options,
+    observer: &mut dyn Observer,
+) -> anyhow::Result<Report> {
+    let Checked { steps, resolver } = checked;
     let _lock = if opts.check { None } else { Some(lock(opts)?) };
-    let mut run = Run::new(opts)?;
+    let mut run = Run::new(opts, resolver)?;
     // Handlers an earlier run owes (it failed or was killed before them).
     run.notified.extend(run.pending.keys().cloned());
     let mut report = Report::default();
@@ -109,6 +168,8 @@ pub fn apply_observed(
             }
         }
     }
+    // Every rename durable before the run says it is done.
+    run.sync_dirs();
     report.backup_dir = run.backup_dir;
     report.armed = run.armed;
     if report.backup_dir.is_some() {
@@ -172,7 +233,7 @@ pub fn lock_waiting(
 
 impl<'a> Run<'a> {
     /// A run of its own id, owing what the state directory says is owed.
-    fn new(opts: &'a Options) -> anyhow::Result<Run<'a>> {
+    fn new(opts: &'a Options, resolver: confine::Resolver) -> anyhow::Result<Run<'a>> {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default();
@@ -200,6 +261,8 @@ impl<'a> Run<'a> {
                 move |p| confine::resolve(&root, std::path::Path::new(p))
             })),
             agents: Default::default(),
+            resolver,
+            unsynced: Default::default(),
         })
     }
 }
@@ -223,7 +286,15 @@ impl Run<'_> {
 
     /// Runs one step and keeps the books: what it notifies, what it settles.
     fn record(&mut self, step: &Step) -> Outcome {
+        if !is_file_write(step) {
+            // What it runs may read what was written: durable first.
+            self.sync_dirs();
+        }
         let mut outcome = self.step(step);
+        // A check changes nothing (its guards only read).
+        if !self.opts.check && may_move_directories(step, outcome.status) {
+            self.resolver.forget();
+        }
         if outcome.status == Status::Changed {
             self.notified.extend(step.action.notify().iter().cloned());
         }
@@ -246,7 +317,7 @@ impl Run<'_> {
             Action::Lines(l) => self.lines(step, l),
             Action::Absent(a) => self.absent(step, &a.path, a.secret),
             Action::Secret(s) => self.secret(step, &s.path, s.bytes, s.mode.as_deref()),
-            Action::Command(c) => Ok(self.command(step, c, None)),
+            Action::Command(c) => Ok(self.command(step, c, &c.desc, None)),
             Action::Handler(h) => Ok(self.handler(step, h, None)),
             Action::GuestHandler(g) => Ok(self.handler(step, &g.handler, Some(g.guest))),
             Action::GuestFile(g) => self.guest_file(step, g),
@@ -262,14 +333,16 @@ impl Run<'_> {
     /// Where `path` is written, renamed over or removed: its directories
     /// resolved inside the root, its last component a name (see `confine`).
     pub(crate) fn dest(&self, path: &str) -> anyhow::Result<PathBuf> {
-        confine::resolve_parent(&self.opts.root, std::path::Path::new(path))
+        self.resolver
+            .resolve_parent(std::path::Path::new(path))
             .with_context(|| format!("resolving {path} under {}", self.opts.root.display()))
     }
 
     /// Where `path` is read (and its mode and owner looked at): every
     /// component, the last one too, resolved inside the root.
     pub(crate) fn real(&self, path: &str) -> anyhow::Result<PathBuf> {
-        confine::resolve(&self.opts.root, std::path::Path::new(path))
+        self.resolver
+            .resolve(std::path::Path::new(path))
             .with_context(|| format!("resolving {path} under {}", self.opts.root.display()))
     }
 
@@ -277,4 +350,61 @@ impl Run<'_> {
         let real = self.real(path)?;
         read_optional(&real).with_context(|| format!("reading {}", real.display()))
     }
+
+    /// Where `path` is read, what it holds and what `fstat` says of it
+    /// (`None`: missing). With `size` (the new content's length) a file of
+    /// another size is `Current::OtherSize`, not read: differing sizes
+    /// settle that the content differs.
+    pub(crate) fn current(
+        &self,
+        path: &str,
+        size: Option<usize>,
+    ) -> anyhow::Result<(PathBuf, Current, Option<std::fs::Metadata>)> {
+        use phx_plan::fsutil::{is_link_refused, open_regular, open_regular_nofollow, MAX_READ};
+        // Under a root, the directories resolved (`dest`) and the last name
+        // opened without following it: a link there is resolved inside the
+        // root (`real`) and opened again. Not looked at twice otherwise.
+        let (real, opened) = if self.opts.live() {
+            let real = self.real(path)?;
+            let opened = open_regular(&real, MAX_READ);
+            (real, opened)
+        } else {
+            let at = self.dest(path)?;
+            match open_regular_nofollow(&at, MAX_READ) {
+                Err(e) if is_link_refused(&e) => {
+                    let real = self.real(path)?;
+                    let opened = open_regular(&real, MAX_READ);
+                    (real, opened)
+                }
+                opened => (at, opened),
+            }
+        };
+        let reading = || format!("reading {}", real.display());
+        let Some(opened) = opened.with_context(reading)? else {
+            return Ok((real, Current::Missing, None));
+        };
+        let meta = opened.meta.clone();
+        if size.is_some_and(|n| n as u64 != meta.len()) {
+            return Ok((real, Current::OtherSize, Some(meta)));
+        }
+        let text = opened.read_text(&real, MAX_READ).with_context(reading)?;
+        Ok((real, Current::Text(text), Some(meta)))
+    }
+}
+
+/// A host file step that writes one file: it renames, runs nothing.
+fn is_file_write(step: &Step) -> bool {
+    matches!(
+        step.action,
+        Action::File(_) | Action::Block(_) | Action::Lines(_) | Action::Secret(_)
+    )
+}
+
+/// Whether `step`, having ended as `status`, may have moved directories
+/// the resolver knows: anything that ran a program or touched a guest, or
+/// removed a path. Host file writes only replace a last component (never a
+/// directory: `check_targets`) or make missing directories where the
+/// resolver already put them.
+fn may_move_directories(step: &Step, status: Status) -> bool {
+    !is_file_write(step) && !matches!(status, Status::Ok | Status::Skipped | Status::NotEvaluated)
 }

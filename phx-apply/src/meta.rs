@@ -72,12 +72,11 @@ pub(crate) fn set_metadata(path: &Path, mode: Option<u32>, f: &FileStep) -> anyh
 
 /// Describes what differs in mode/owner/group, if anything.
 pub(crate) fn metadata_drift(
-    path: &Path,
+    meta: &std::fs::Metadata,
     mode: Option<u32>,
     f: &FileStep,
 ) -> anyhow::Result<Option<String>> {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
-    let meta = std::fs::metadata(path)?;
     let mut drift = Vec::new();
     if let Some(m) = mode {
         let have = meta.permissions().mode() & 0o7777;

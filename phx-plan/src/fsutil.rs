@@ -29,12 +29,9 @@ pub fn under_root(root: &Path, path: &str) -> PathBuf {
 /// Reads a file that may not exist, as [`read_regular`] reads it.
 pub fn read_optional(path: &Path) -> std::io::Result<Option<String>> {
     match read_regular(path, MAX_READ)? {
-        Some(bytes) => String::from_utf8(bytes).map(Some).map_err(|_| {
-            std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                format!("{} is not UTF-8 text", path.display()),
-            )
-        }),
+        Some(bytes) => String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| not_utf8(path)),
         None => Ok(None),
     }
 }
@@ -45,13 +42,49 @@ pub fn read_optional(path: &Path) -> std::io::Result<Option<String>> {
 /// device, a socket, a directory — is refused naming what it is, and a file
 /// larger than `limit` is refused unread.
 pub fn read_regular(path: &Path, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
+    match open_regular(path, limit)? {
+        Some(opened) => opened.read(path, limit).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// A regular file opened as [`read_regular`] opens it, with what `fstat`
+/// said of it: a caller may look at the size (or mode and owner) first and
+/// read only when it needs the bytes.
+pub struct Opened {
+    pub file: std::fs::File,
+    pub meta: std::fs::Metadata,
+}
+
+/// Opens the regular file at `path` (`None` when it does not exist) and
+/// refuses as [`read_regular`] does, without reading it.
+pub fn open_regular(path: &Path, limit: u64) -> std::io::Result<Option<Opened>> {
+    open_flags(path, limit, 0)
+}
+
+/// [`open_regular`], except that a symbolic link as the last component is
+/// not followed: the error is then `ELOOP` (`is_link_refused`), for the
+/// caller to resolve the link its own way.
+pub fn open_regular_nofollow(path: &Path, limit: u64) -> std::io::Result<Option<Opened>> {
+    open_flags(path, limit, nix::fcntl::OFlag::O_NOFOLLOW.bits())
+}
+
+/// Whether `open_regular_nofollow` failed because the last component is a link.
+pub fn is_link_refused(e: &std::io::Error) -> bool {
+    e.raw_os_error() == Some(nix::libc::ELOOP)
+}
+
+fn open_flags(path: &Path, limit: u64, extra: i32) -> std::io::Result<Option<Opened>> {
     let opened = std::fs::OpenOptions::new()
         .read(true)
-        .custom_flags(nix::fcntl::OFlag::O_NONBLOCK.bits() | nix::fcntl::OFlag::O_NOCTTY.bits())
+        .custom_flags(
+            nix::fcntl::OFlag::O_NONBLOCK.bits() | nix::fcntl::OFlag::O_NOCTTY.bits() | extra,
+        )
         .open(path);
     let file = match opened {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if is_link_refused(&e) => return Err(e),
         // A socket cannot be opened at all (ENXIO): say what it is.
         Err(e) => {
             return Err(match std::fs::metadata(path) {
@@ -67,13 +100,32 @@ pub fn read_regular(path: &Path, limit: u64) -> std::io::Result<Option<Vec<u8>>>
     if meta.len() > limit {
         return Err(too_large(path, limit));
     }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    // The size said may be stale, or 0 (procfs): the read is bounded anyway.
-    file.take(limit + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > limit {
-        return Err(too_large(path, limit));
+    Ok(Some(Opened { file, meta }))
+}
+
+impl Opened {
+    /// Its bytes, at most `limit` of them (`path` names it in errors).
+    pub fn read(self, path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+        let mut bytes = Vec::with_capacity(self.meta.len() as usize);
+        // The size said may be stale, or 0 (procfs): the read is bounded anyway.
+        self.file.take(limit + 1).read_to_end(&mut bytes)?;
+        if bytes.len() as u64 > limit {
+            return Err(too_large(path, limit));
+        }
+        Ok(bytes)
     }
-    Ok(Some(bytes))
+
+    /// Its text, refused when it is not UTF-8 (as [`read_optional`]).
+    pub fn read_text(self, path: &Path, limit: u64) -> std::io::Result<String> {
+        String::from_utf8(self.read(path, limit)?).map_err(|_| not_utf8(path))
+    }
+}
+
+fn not_utf8(path: &Path) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        format!("{} is not UTF-8 text", path.display()),
+    )
 }
 
 fn not_regular(path: &Path, t: std::fs::FileType) -> std::io::Error {

@@ -183,7 +183,7 @@ mod tests {
     fn a_mode_fix_goes_to_the_file_that_was_read_not_to_a_link_swapped_in() {
         let (root, opts) = host();
         let r = root.path();
-        let mut run = Run::new(&opts).unwrap();
+        let mut run = Run::new(&opts, crate::confine::Resolver::new(&opts.root)).unwrap();
         let target = open_regular(r, TARGET).unwrap();
         swap_in_link(r);
         let (step, g) = export("0644");
@@ -202,7 +202,7 @@ mod tests {
     fn a_write_refuses_a_link_swapped_in_and_touches_nothing_outside() {
         let (root, opts) = host();
         let r = root.path();
-        let mut run = Run::new(&opts).unwrap();
+        let mut run = Run::new(&opts, crate::confine::Resolver::new(&opts.root)).unwrap();
         let target = open_regular(r, TARGET).unwrap();
         swap_in_link(r);
         let (step, g) = export("0644");
@@ -236,7 +236,7 @@ mod tests {
     fn an_unswapped_target_is_written_with_the_old_owner_and_the_steps_mode() {
         let (root, opts) = host();
         let r = root.path();
-        let mut run = Run::new(&opts).unwrap();
+        let mut run = Run::new(&opts, crate::confine::Resolver::new(&opts.root)).unwrap();
         let (step, g) = export("0644");
         let target = open_regular(r, TARGET).unwrap();
         let o = run

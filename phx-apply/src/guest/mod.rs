@@ -284,11 +284,8 @@ impl Run<'_> {
     }
 
     pub(super) fn guest_command(&mut self, step: &Step, g: &GuestCommandStep) -> Outcome {
-        let c = phx_plan::CommandStep {
-            desc: format!("{}: {}", g.guest, g.command.desc),
-            ..g.command.clone()
-        };
-        self.command(step, &c, Some(g.guest))
+        let desc = format!("{}: {}", g.guest, g.command.desc);
+        self.command(step, &g.command, &desc, Some(g.guest))
     }
 
     /// 0: the guest file exists; 1: it does not; anything else: the guest cannot be asked.

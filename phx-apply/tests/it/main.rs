@@ -30,6 +30,7 @@ mod manifest_mac;
 mod output;
 mod plan_checks;
 mod plan_refuses_state_paths;
+mod resolve_once;
 mod rollback_bounded_state;
 mod state_private;
 mod umask;
