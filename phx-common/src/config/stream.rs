@@ -10,7 +10,8 @@ use super::options::Options;
 use super::parse::document::Document;
 use super::parse::firewall::{rule, RawFirewall, RuleList};
 use super::parse::lxc::RawLxc;
-use super::path::At;
+use super::parse::shared_volumes::RawSharedVolumes;
+use super::path::{join_key, At};
 use super::problems::Problems;
 use super::raw::{
     leaf_visits, shown_map, EachEntry, Entries, EntriesRead, Key, List, Obj, ObjVisitor, ReadMap,
@@ -26,8 +27,9 @@ pub type LxcSink<'s> = dyn FnMut(String, Obj<RawLxc>) + 's;
 
 /// Reads one document; `lxc_configs` entries go to the sink, and the
 /// document keeps an empty `lxc_configs` (or the text of a value that is not
-/// an object, for its message). The rules of `firewall` are checked as
-/// `rules` says, and kept checked, with their problems.
+/// an object, for its message). The rules of `firewall` (or of
+/// `shared_volumes.firewall`, where the original's files keep it) are
+/// checked as `rules` says, and kept checked, with their problems.
 pub struct DocSeed<'a, 's> {
     pub lxc: &'a mut LxcSink<'s>,
     pub rules: RuleCheck<'a>,
@@ -66,8 +68,16 @@ impl<'de> ReadMap<'de> for DocSeed<'_, '_> {
                 });
             } else if k.0 == "firewall" {
                 doc.note_key(&k.0);
-                doc.firewall =
-                    map.next_value_seed(Nullable(ObjVisitor(FirewallSeed(self.rules))))?;
+                doc.firewall = map.next_value_seed(Nullable(ObjVisitor(FirewallSeed(
+                    self.rules,
+                    TOP_FIREWALL,
+                ))))?;
+            } else if k.0 == "shared_volumes" {
+                // Where the original's files keep the cluster firewall: its
+                // rules are checked as they come there too.
+                doc.note_key(&k.0);
+                doc.shared_volumes =
+                    map.next_value_seed(Nullable(ObjVisitor(SharedVolumesSeed(self.rules))))?;
             } else {
                 doc.take_key(k, &mut map)?;
             }
@@ -108,14 +118,36 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Nullable<V> {
     }
 }
 
-/// The document's `firewall`, as `section!` reads `RawFirewall`, but for
-/// its two rule lists, which are checked as they are read.
-struct FirewallSeed<'a>(RuleCheck<'a>);
+/// The document's `shared_volumes`, as `RawSharedVolumes` reads itself,
+/// but for its `firewall`, read as the top-level one is.
+struct SharedVolumesSeed<'a>(RuleCheck<'a>);
+
+impl<'de> ReadMap<'de> for SharedVolumesSeed<'_> {
+    type Section = RawSharedVolumes;
+
+    fn read_map<A: MapAccess<'de>>(self, map: A) -> Result<RawSharedVolumes, A::Error> {
+        let check = self.0;
+        RawSharedVolumes::read_map(map, |map| {
+            map.next_value_seed(Nullable(ObjVisitor(FirewallSeed(check, SHARED_FIREWALL))))
+        })
+    }
+}
+
+/// Where a cluster firewall object is: the path its rules are checked under,
+/// as `parse::hypervisor` gives it to `firewall`.
+const TOP_FIREWALL: &[&str] = &["firewall"];
+const SHARED_FIREWALL: &[&str] = &["shared_volumes", "firewall"];
+
+/// A cluster `firewall` object, as `section!` reads `RawFirewall`, but for
+/// its two rule lists, which are checked as they are read; the keys are the
+/// object's path.
+struct FirewallSeed<'a>(RuleCheck<'a>, &'static [&'static str]);
 
 impl<'de> ReadMap<'de> for FirewallSeed<'_> {
     type Section = RawFirewall;
 
     fn read_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawFirewall, A::Error> {
+        let FirewallSeed(check, at) = self;
         let mut fw = RawFirewall::default();
         while let Some(k) = map.next_key::<Key>()? {
             if matches!(&*k.0, "global_firewall_rules" | "rules") {
@@ -123,10 +155,15 @@ impl<'de> ReadMap<'de> for FirewallSeed<'_> {
             }
             match &*k.0 {
                 "global_firewall_rules" => {
-                    fw.global_firewall_rules =
-                        map.next_value_seed(Nullable(RulesSeed(self.0, "global_firewall_rules")))?;
+                    fw.global_firewall_rules = map.next_value_seed(Nullable(RulesSeed(
+                        check,
+                        at,
+                        "global_firewall_rules",
+                    )))?;
                 }
-                "rules" => fw.rules = map.next_value_seed(Nullable(RulesSeed(self.0, "rules")))?,
+                "rules" => {
+                    fw.rules = map.next_value_seed(Nullable(RulesSeed(check, at, "rules")))?
+                }
                 _ => fw.take_key(k, &mut map)?,
             }
         }
@@ -134,9 +171,9 @@ impl<'de> ReadMap<'de> for FirewallSeed<'_> {
     }
 }
 
-/// `firewall.<key>`: an array's rules checked one by one, each dropped as
+/// `<firewall>.<key>`: an array's rules checked one by one, each dropped as
 /// soon as it is; anything else kept raw for `firewall`'s message.
-struct RulesSeed<'a>(RuleCheck<'a>, &'static str);
+struct RulesSeed<'a>(RuleCheck<'a>, &'static [&'static str], &'static str);
 
 impl<'de> Visitor<'de> for RulesSeed<'_> {
     type Value = RuleList;
@@ -152,12 +189,14 @@ impl<'de> Visitor<'de> for RulesSeed<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let RulesSeed(check, key) = self;
+        let RulesSeed(check, fw, key) = self;
         let mut problems = Problems::default();
         let mut r = Reader::of(&mut problems, check.file, check.opts);
-        // The paths `Reader::each` gives the items of `firewall.<key>`.
-        let fw = At::ROOT.key("firewall");
-        let list = fw.key(key).render();
+        // The paths `Reader::each` gives the items of `<firewall>.<key>`.
+        let list = fw
+            .iter()
+            .chain([&key])
+            .fold(String::new(), |path, k| join_key(&path, k));
         let base = At::rendered(&list);
         let mut rules = Vec::new();
         let mut i = 0;
