@@ -329,7 +329,7 @@ fn digest_files(files: &[PathBuf], opts: Options) -> Vec<Digested> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let size = |f: &PathBuf| std::fs::metadata(f).map_or(0, |m| m.len());
     let mut largest_first: Vec<usize> = (0..files.len()).collect();
-    largest_first.sort_by_key(|&i| std::cmp::Reverse(size(&files[i])));
+    largest_first.sort_by_cached_key(|&i| std::cmp::Reverse(size(&files[i])));
     let taken = AtomicUsize::new(0);
     let work = || {
         let mut done = Vec::new();
@@ -338,7 +338,7 @@ fn digest_files(files: &[PathBuf], opts: Options) -> Vec<Digested> {
         }
         done
     };
-    let (mine, beside) = phx_plan::par::join(&work, &work);
+    let (mine, beside) = phx_plan::par::join(work, work);
     let mut digests: Vec<Option<Digested>> = files.iter().map(|_| None).collect();
     for (i, d) in mine.into_iter().chain(beside) {
         digests[i] = Some(d);
