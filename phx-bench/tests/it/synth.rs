@@ -68,3 +68,54 @@ fn phx_vm_plans_the_synthetic_vms_as_one_template_and_its_clones() {
         assert_eq!(a[2], template.to_string(), "{a:?}");
     }
 }
+
+/// `phx-synth --layout original` writes the firewall where the original's
+/// files keep it, and the inventory loads as Phoenix's layout does but for
+/// the paths that say where the firewall was: the benchmarks time the same
+/// work on both layouts, and a planner plans alike (phx-vm here).
+#[test]
+fn both_layouts_load_one_inventory_and_plan_alike() {
+    let root = bench_state_root();
+    let no_qm = tempfile::tempdir().unwrap();
+    let mut shown = Vec::new();
+    for layout in ["phoenix", "original"] {
+        let out = tempfile::tempdir().unwrap();
+        Command::cargo_bin("phx-synth")
+            .unwrap()
+            .args(["--guests", "40", "--layout", layout, "--out"])
+            .arg(out.path())
+            .assert()
+            .success();
+        let hyp: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(out.path().join("phoenix_hypervisor_config.json")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            hyp.get("firewall").is_some(),
+            layout == "phoenix",
+            "{layout}: the top-level firewall"
+        );
+        assert_eq!(
+            hyp.pointer("/shared_volumes/firewall").is_some(),
+            layout == "original",
+            "{layout}: shared_volumes.firewall"
+        );
+        let inv = load(&Input::Dir(out.path().to_path_buf())).unwrap_or_else(|p| panic!("{p}"));
+        let seen = phx_vm::observe::observe(&inv, &root, Some(no_qm.path().as_os_str())).unwrap();
+        let planned = phx_vm::plan(&inv, &seen, &root, phx_vm::Options::default())
+            .unwrap_or_else(|p| panic!("{p}"));
+        let dir = out.path().display().to_string();
+        shown.push(
+            format!(
+                "{:?} {:?} {:?} {:?}",
+                inv.host, inv.lxcs, inv.vms, planned.plan.steps
+            )
+            .replace(&dir, "DIR"),
+        );
+    }
+    assert!(shown[1].contains("shared_volumes.firewall.global_firewall_rules[0]"));
+    assert!(
+        shown[1].replace("shared_volumes.firewall", "firewall") == shown[0],
+        "the two layouts load or plan differently"
+    );
+}

@@ -312,28 +312,37 @@ fn read_stream(from: &mut impl Read, opts: Options, problems: &mut Problems, loa
     }
 }
 
-/// The files digested on two threads (`phx_plan::par`), the largest on its
-/// own and the rest in turn, and given back in their order: the loader takes them as if
-/// read one by one. At 10,000 guests the LXC file (10 MB) is the largest,
-/// and the hypervisor file (10 MB, most of it rules) and the VM file (2 MB)
-/// together take about as long, so the load takes about half the time.
-/// Two at most, as memory goes: each digest holds its whole text while it
-/// parses (the cluster's rules and the LXC entries, checked as they are
-/// read, add little: `stream`).
+/// The files digested on two threads (`phx_plan::par`), given back in their
+/// order: the loader takes them as if read one by one. Each thread takes the
+/// largest file not yet taken, and the next as soon as it is done, so the
+/// last file goes to whichever finishes first. Size alone does not say what
+/// a file costs: per byte the LXC and VM files cost more than the hypervisor
+/// file (most of it rules, only checked by all but phx-fw). The largest file
+/// alone and the rest in turn beside it was right in Phoenix's layout (the
+/// LXC file largest: the hypervisor then the VM file beside it) but not in
+/// the original's, where the firewall under `shared_volumes` is indented
+/// deeper and makes the hypervisor file the largest: the LXC and VM files
+/// then went one after the other on one thread. Two at most, as memory goes:
+/// each digest holds its whole text while it parses (the cluster's rules and
+/// the LXC entries, checked as they are read, add little: `stream`).
 fn digest_files(files: &[PathBuf], opts: Options) -> Vec<Digested> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
     let size = |f: &PathBuf| std::fs::metadata(f).map_or(0, |m| m.len());
-    let Some(largest) = (0..files.len()).max_by_key(|&i| size(&files[i])) else {
-        return Vec::new();
+    let mut largest_first: Vec<usize> = (0..files.len()).collect();
+    largest_first.sort_by_cached_key(|&i| std::cmp::Reverse(size(&files[i])));
+    let taken = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        while let Some(&i) = largest_first.get(taken.fetch_add(1, Ordering::Relaxed)) {
+            done.push((i, digest_file(&files[i], opts)));
+        }
+        done
     };
-    let (mut digests, alone) = phx_plan::par::join(
-        || {
-            (0..files.len())
-                .map(|i| (i != largest).then(|| digest_file(&files[i], opts)))
-                .collect::<Vec<Option<Digested>>>()
-        },
-        || digest_file(&files[largest], opts),
-    );
-    digests[largest] = Some(alone);
+    let (mine, beside) = phx_plan::par::join(work, work);
+    let mut digests: Vec<Option<Digested>> = files.iter().map(|_| None).collect();
+    for (i, d) in mine.into_iter().chain(beside) {
+        digests[i] = Some(d);
+    }
     digests.into_iter().flatten().collect()
 }
 

@@ -336,3 +336,110 @@ fn odd_cluster_firewalls_read_as_read_report_as_collected_ones() {
         );
     }
 }
+
+/// `hyp` with its top-level firewall moved to `shared_volumes.firewall`,
+/// where the original's files keep it, after any volumes.
+fn original_layout(hyp: &Value) -> Value {
+    let mut hyp = hyp.clone();
+    let fw = hyp.as_object_mut().unwrap().remove("firewall").unwrap();
+    let volumes = hyp
+        .as_object_mut()
+        .unwrap()
+        .entry("shared_volumes")
+        .or_insert_with(|| json!({}));
+    volumes["firewall"] = fw;
+    hyp
+}
+
+#[test]
+fn cluster_rules_under_shared_volumes_load_and_report_as_collected_ones() {
+    let dir = with_docs(&original_layout(&example(HYP)), &example(LXC));
+    let [streamed, lxc_first, collected] = every_way(dir.path(), Options::default());
+    let shown = |inv: Inventory| {
+        format!("{:?}", inv.host.firewall).replace(&inv.sources.hypervisor, "FILE")
+    };
+    let (streamed, collected) = (shown(streamed.unwrap()), shown(collected.unwrap()));
+    assert!(
+        streamed.contains("shared_volumes.firewall.global_firewall_rules[0]"),
+        "{streamed}"
+    );
+    assert!(streamed == collected, "streamed and collected rules differ");
+    assert_eq!(shown(lxc_first.unwrap()), collected);
+
+    let mut hyp = example(HYP);
+    hyp["network"] = json!("vmbr0");
+    let rules = hyp["firewall"]["global_firewall_rules"]
+        .as_array_mut()
+        .unwrap();
+    rules[1]["type"] = json!("sideways");
+    rules[2]["colour"] = json!("red");
+    rules.push(json!("not a rule"));
+    let mut hyp = original_layout(&hyp);
+    hyp["shared_volumes"]["certs"] = json!({"host_path": "relative", "mounts": {}});
+    let dir = with_docs(&hyp, &example(LXC));
+    for opts in [
+        Options::default(),
+        Options {
+            strict: true,
+            ..Options::default()
+        },
+    ] {
+        let streamed = same_problems(every_way(dir.path(), opts));
+        let at = |needle: &str| streamed.iter().position(|p| p.contains(needle));
+        let rule = |i: usize| format!("shared_volumes.firewall.global_firewall_rules[{i}]");
+        assert!(at(&rule(1)).is_some(), "{streamed:#?}");
+        assert!(at(&rule(8)).is_some(), "{streamed:#?}");
+        assert_eq!(at(&rule(2)).is_some(), opts.strict, "{streamed:#?}");
+        // The volumes are checked first, as when the rules were collected.
+        assert!(at("shared_volumes.certs") < at(&rule(1)), "{streamed:#?}");
+    }
+}
+
+/// The original's layout and Phoenix's give one inventory: the upstream
+/// fixture as it is (firewall under `shared_volumes`, beside six volumes)
+/// and with its firewall moved to the top load alike but for the paths
+/// that say where the firewall was, so every planner plans alike.
+#[test]
+fn both_layouts_of_the_upstream_fixture_load_the_same_inventory() {
+    let upstream =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/phoenix-upstream");
+    let read = |f: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(upstream.join(f)).unwrap()).unwrap()
+    };
+    let original = read(HYP);
+    let mut phoenix = original.clone();
+    let fw = phoenix["shared_volumes"]
+        .as_object_mut()
+        .unwrap()
+        .remove("firewall")
+        .unwrap();
+    phoenix["firewall"] = fw;
+    let load = |hyp: &Value, opts: Options| {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), HYP, hyp);
+        write(dir.path(), LXC, &read(LXC));
+        write(dir.path(), VM, &read(VM));
+        let inv = load_with(&Input::Dir(dir.path().to_path_buf()), opts)
+            .unwrap_or_else(|p| panic!("{p}"));
+        let root = dir.path().display().to_string();
+        format!(
+            "{:?} {:?} {:?} {:?}",
+            inv.host, inv.lxcs, inv.vms, inv.warnings
+        )
+        .replace(&root, "DIR")
+    };
+    for opts in [
+        Options::default(),
+        Options {
+            rules: Rules::CheckOnly,
+            ..Options::default()
+        },
+    ] {
+        let (o, p) = (load(&original, opts), load(&phoenix, opts));
+        assert!(o.contains("shared_volumes.firewall.global_firewall_rules"));
+        assert!(
+            o.replace("shared_volumes.firewall", "firewall") == p,
+            "the two layouts load differently"
+        );
+    }
+}

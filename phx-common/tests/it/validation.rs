@@ -430,6 +430,32 @@ fn firewall_may_live_at_top_level_or_under_shared_volumes() {
     let inv = load(&Input::Dir(dir.path().to_path_buf())).unwrap();
     assert_eq!(inv.host.firewall_path, "shared_volumes.firewall");
     assert_eq!(inv.host.firewall.unwrap().rules.len(), 8);
+    assert!(
+        !inv.warnings
+            .iter()
+            .any(|w| w.contains("shared_volumes.firewall")),
+        "{:?}",
+        inv.warnings
+    );
+}
+
+#[test]
+fn a_firewall_at_both_places_reads_the_top_level_one_and_says_so() {
+    let mut docs = example();
+    docs[HYP]["shared_volumes"] = json!({ "firewall": {"global_firewall_rules": []} });
+    let dir = tempfile::tempdir().unwrap();
+    for (f, d) in FILES.iter().zip(docs.iter()) {
+        std::fs::write(dir.path().join(f), serde_json::to_vec(d).unwrap()).unwrap();
+    }
+    let inv = load(&Input::Dir(dir.path().to_path_buf())).unwrap();
+    assert_eq!(inv.host.firewall_path, "firewall");
+    assert_eq!(inv.host.firewall.unwrap().rules.len(), 8);
+    let said: Vec<&String> = inv
+        .warnings
+        .iter()
+        .filter(|w| w.contains("shared_volumes.firewall: ignored"))
+        .collect();
+    assert_eq!(said.len(), 1, "{:?}", inv.warnings);
 }
 
 #[test]

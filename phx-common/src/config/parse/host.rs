@@ -142,10 +142,21 @@ pub fn hypervisor(r: &mut Reader, doc: Document) -> Option<Host> {
         None => (None, Vec::new()),
     };
     let (firewall, firewall_path) = match (doc.firewall, shared_fw) {
-        (Some(f), _) => (
-            firewall(r, &at.key("firewall"), f, "global_firewall_rules"),
-            "firewall",
-        ),
+        (Some(f), shared) => {
+            if shared.is_some() {
+                // Two cluster firewalls: the later versions of the original
+                // read the top-level one, and so does Phoenix; the other is
+                // not checked, and not dropped without a word.
+                let file = r.file_name();
+                r.problems.warn(format!(
+                    "{file}: shared_volumes.firewall: ignored: the top-level firewall is the cluster's (give one of the two)"
+                ));
+            }
+            (
+                firewall(r, &at.key("firewall"), f, "global_firewall_rules"),
+                "firewall",
+            )
+        }
         (None, Some(f)) => {
             let sv = at.key("shared_volumes");
             (

@@ -56,7 +56,23 @@ impl Section for RawSharedVolumes {
 }
 
 impl<'de> FromMap<'de> for RawSharedVolumes {
-    fn from_map<A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+    fn from_map<A: MapAccess<'de>>(map: A) -> Result<Self, A::Error> {
+        Self::read_map(map, |map| {
+            let mut fw = None;
+            read(map, &mut fw)?;
+            Ok(fw)
+        })
+    }
+}
+
+impl RawSharedVolumes {
+    /// The object, its `firewall` read by `firewall` (`config::stream`
+    /// checks the cluster's rules as they are read, wherever the firewall
+    /// sits), every other key a volume.
+    pub fn read_map<'de, A: MapAccess<'de>>(
+        mut map: A,
+        mut firewall: impl FnMut(&mut A) -> Result<Option<Obj<RawFirewall>>, A::Error>,
+    ) -> Result<Self, A::Error> {
         let mut s = Self::default();
         let mut keys = KeyLog::default();
         while let Some(Key(k)) = map.next_key::<Key>()? {
@@ -64,7 +80,7 @@ impl<'de> FromMap<'de> for RawSharedVolumes {
                 s.duplicates.push(Duplicate::key(&k));
             }
             if k == "firewall" {
-                read(&mut map, &mut s.firewall)?;
+                s.firewall = firewall(&mut map)?;
             } else {
                 // A named entry: `null` is no volume (as in `lxc_configs`).
                 let v: Obj<RawSharedVolume> = map.next_value()?;
