@@ -51,9 +51,11 @@ impl Run<'_> {
             ConfAccess::Free(held) => held,
             ConfAccess::Locked(o) => return Ok(o),
         };
-        // The size first: a file of another size is not read, unless its
-        // text is needed (a diff, or a secret kept over it).
-        let by_size = (f.secret_from.is_none() && !self.opts.diff).then_some(f.content.len());
+        // The size first: a file of another size is not read as text,
+        // unless its text is needed (a secret kept over it); a diff shows its
+        // bytes, so --check --diff and the run agree on a file that is not
+        // text.
+        let by_size = f.secret_from.is_none().then_some(f.content.len());
         let (real, cur, meta) = self.current(&f.path, by_size)?;
         // Over the current text: a crypt it holds of the same secret is kept.
         let content = match &f.secret_from {
@@ -107,7 +109,7 @@ impl Run<'_> {
             o.diff = Some(if secret {
                 diff::host_secret(path, cur.exists())
             } else {
-                diff::host(path, cur.text(), Some(&new))
+                diff::host(path, cur.shown(), Some(&new))
             });
         }
         if self.opts.check {

@@ -80,8 +80,10 @@ pub(crate) enum Current {
     Missing,
     /// This text.
     Text(String),
-    /// A size other than the new content's, so other content: not read.
-    OtherSize,
+    /// A size other than the new content's, so other content: not read
+    /// as text; with a diff asked for, its bytes as they show in one (text
+    /// or not: the run replaces it either way).
+    OtherSize(Option<String>),
 }
 
 impl From<Option<String>> for Current {
@@ -98,6 +100,14 @@ impl Current {
     pub(crate) fn text(&self) -> Option<&str> {
         match self {
             Current::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// What a diff shows of it: its text, or another size's bytes.
+    pub(crate) fn shown(&self) -> Option<&str> {
+        match self {
+            Current::Text(t) | Current::OtherSize(Some(t)) => Some(t),
             _ => None,
         }
     }
@@ -143,6 +153,12 @@ pub fn apply_checked(
 ) -> anyhow::Result<Report> {
     let Checked { steps, resolver } = checked;
     let _lock = if opts.check { None } else { Some(lock(opts)?) };
+    // What the checks resolved before the lock was held another run could
+    // have changed since (a directory swapped for a link out of the root):
+    // a real run resolves again under the lock.
+    if !opts.check {
+        resolver.forget();
+    }
     let mut run = Run::new(opts, resolver)?;
     // Handlers an earlier run owes (it failed or was killed before them).
     run.notified.extend(run.pending.keys().cloned());
@@ -385,7 +401,14 @@ impl Run<'_> {
         };
         let meta = opened.meta.clone();
         if size.is_some_and(|n| n as u64 != meta.len()) {
-            return Ok((real, Current::OtherSize, Some(meta)));
+            let shown = match self.opts.diff {
+                true => Some(
+                    String::from_utf8_lossy(&opened.read(&real, MAX_READ).with_context(reading)?)
+                        .into_owned(),
+                ),
+                false => None,
+            };
+            return Ok((real, Current::OtherSize(shown), Some(meta)));
         }
         let text = opened.read_text(&real, MAX_READ).with_context(reading)?;
         Ok((real, Current::Text(text), Some(meta)))

@@ -159,3 +159,52 @@ fn the_resolver_answers_as_the_full_walk_does() {
     let p = Path::new("/etc/real/sub/a");
     assert_eq!(cached.resolve(p).unwrap(), r.join("var/lib/a"));
 }
+
+/// --check --diff (phoenix-cli check) and the run agree on a target that is
+/// not text: the size says it differs, the run replaces it, the diff shows
+/// its bytes (found by a review: the diff read it as text and failed).
+#[test]
+fn check_diff_and_the_run_agree_on_a_target_that_is_not_text() {
+    let root = tempfile::tempdir().unwrap();
+    let r = root.path();
+    std::fs::create_dir_all(r.join("etc")).unwrap();
+    std::fs::write(r.join("etc/bin"), [0xffu8, 0xfe, 0x00]).unwrap();
+    let plan = [file("bin", "/etc/bin", "text\n")];
+    let check = Options {
+        check: true,
+        diff: true,
+        ..opts(r)
+    };
+    let checked = apply(&plan, &check).unwrap();
+    assert_eq!(checked.outcomes[0].status, Status::Changed, "{checked:?}");
+    assert!(checked.outcomes[0]
+        .diff
+        .as_deref()
+        .unwrap()
+        .contains("+text"));
+    let applied = apply(&plan, &opts(r)).unwrap();
+    assert_eq!(applied.outcomes[0].status, Status::Changed);
+    assert_eq!(std::fs::read(r.join("etc/bin")).unwrap(), b"text\n");
+}
+
+/// What the checks resolved before the run took its lock is not trusted
+/// after it: a directory another run turned into a link meanwhile is
+/// resolved again, and the link out of the root refused (found by a review).
+#[test]
+fn a_directory_swapped_between_check_and_lock_is_resolved_again() {
+    let root = tempfile::tempdir().unwrap();
+    let r = root.path();
+    let out = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(r.join("etc/app")).unwrap();
+    let plan = [file("a", "/etc/app/a.conf", "a\n")];
+    let o = opts(r);
+    let checked = phx_apply::check(&plan, &o).unwrap();
+    std::fs::remove_dir(r.join("etc/app")).unwrap();
+    symlink(out.path(), r.join("etc/app")).unwrap();
+    let _ = phx_apply::apply_checked(checked, &o, &mut ());
+    assert!(
+        !out.path().join("a.conf").exists(),
+        "written outside the root, through {}",
+        out.path().display()
+    );
+}
