@@ -47,7 +47,11 @@ pub fn check(step: &Step, bad: &mut impl FnMut(String)) {
                 bad("exactly one of content and content_from is needed".into());
             }
             check_mode(f.mode.as_deref(), false, bad);
-            check_size(f.content.as_ref().map_or(0, String::len), bad);
+            check_size(
+                f.content.as_ref().map_or(0, String::len),
+                MAX_CONTENT_BYTES,
+                bad,
+            );
             if let Some(why) = f
                 .content
                 .as_ref()

@@ -168,13 +168,13 @@ fn concatenated_segments_and_an_empty_estate_are_whole_plans() {
 #[test]
 fn a_stream_past_the_size_bound_is_refused() {
     let root = tempfile::tempdir().unwrap();
-    let big = " ".repeat((64 << 20) + 16);
+    let big = " ".repeat((256 << 20) + 16);
     phx_apply()
         .args(["--root", root.path().to_str().unwrap(), "--check"])
         .write_stdin(big)
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("larger than 64 MiB"));
+        .stderr(predicate::str::contains("larger than 256 MiB"));
 }
 
 #[test]
