@@ -19,6 +19,7 @@ use std::path::PathBuf;
     after_help = "Examples:
   phx-synth --guests 10000 --out /tmp/synth               # about 21 MB of JSON
   phx-synth --guests 10000 --services 2000 --out /tmp/ca  # with Traefik services
+  phx-synth --guests 10000 --layout original --out /tmp/o # firewall under shared_volumes
   phx-net --config-dir /tmp/synth --root examples/state
 
 Exit status: 0 ok, 1 the files could not be written, 2 usage."
@@ -39,6 +40,10 @@ pub struct Args {
     /// Traefik services, one per guest from the fourth on.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub services: usize,
+    /// Where the hypervisor file keeps the firewall: Phoenix's top-level
+    /// `firewall`, or `shared_volumes.firewall` as the original's files do.
+    #[arg(long, value_enum, default_value_t = crate::Layout::Phoenix)]
+    pub layout: crate::Layout,
     /// Directory to write the files into.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,

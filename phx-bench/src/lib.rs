@@ -18,6 +18,20 @@ pub struct Spec {
     pub guest_firewall_every: usize,
     /// Guests from the fourth on get one `traefik_service` each, this many in all.
     pub services: usize,
+    /// Where the hypervisor file keeps its firewall object.
+    pub layout: Layout,
+}
+
+/// Where the hypervisor file keeps the firewall object: Phoenix's top-level
+/// `firewall`, or `shared_volumes.firewall` as the original's files have it
+/// (SirHeads/Testing-ideas 260ca13,
+/// usr/local/phoenix_hypervisor/etc/phoenix_hypervisor_config.json), which
+/// the loader accepts unchanged; the benchmarks time both.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Layout {
+    #[default]
+    Phoenix,
+    Original,
 }
 
 impl Spec {
@@ -28,6 +42,7 @@ impl Spec {
             global_rules: guests * 5,
             guest_firewall_every: 2,
             services: 0,
+            layout: Layout::Phoenix,
         }
     }
 }
@@ -89,21 +104,26 @@ pub fn documents(shape: Spec) -> (Value, Value, Value) {
     .into_iter()
     .chain((0..shape.global_rules).map(rule))
     .collect();
-    let hyp = json!({
+    let firewall = json!({
+        "enabled": true,
+        "default_input_policy": "DROP",
+        "global_firewall_rules": global_rules
+    });
+    let mut hyp = json!({
         "domain_name": "bench.example",
         "network": {
             "hostname": "bench",
             "interfaces": { "name": "vmbr0", "address": "10.0.0.13/8", "gateway": "10.0.0.1", "dns_nameservers": ["10.0.0.1"] },
             "default_subnet": "10.0.0.0/8"
         },
-        "proxmox_storage_ids": { "lxc": "local-lvm", "tpl": "local", "data": "tank-data" },
-        "firewall": {
-            "enabled": true,
-            "default_input_policy": "DROP",
-            "global_firewall_rules": global_rules
-
-        }
+        "proxmox_storage_ids": { "lxc": "local-lvm", "tpl": "local", "data": "tank-data" }
     });
+    match shape.layout {
+        Layout::Phoenix => hyp["firewall"] = firewall,
+        // The original's files keep it beside the volumes; the synthetic
+        // estate has no shared volumes, so it is the only entry.
+        Layout::Original => hyp["shared_volumes"] = json!({ "firewall": firewall }),
+    }
     let mut lxcs = Map::new();
     let mut vms = Vec::new();
     let lxc_count = shape.guests - shape.guests / 5;
@@ -192,6 +212,21 @@ mod tests {
         assert_eq!(inv.lxcs.len() + inv.vms.len(), 300);
         // Management, DNS, then the synthetic rules.
         assert_eq!(inv.host.firewall.unwrap().rules.len(), 1502);
+    }
+
+    #[test]
+    fn the_original_layout_keeps_the_firewall_under_shared_volumes() {
+        let mut shape = Spec::new(20);
+        let (phoenix, _, _) = documents(shape);
+        shape.layout = Layout::Original;
+        let (original, _, _) = documents(shape);
+        assert!(original.get("firewall").is_none());
+        assert_eq!(original["shared_volumes"]["firewall"], phoenix["firewall"]);
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), shape).unwrap();
+        let inv = load(&Input::Dir(dir.path().to_path_buf())).unwrap_or_else(|p| panic!("{p}"));
+        assert_eq!(inv.host.firewall_path, "shared_volumes.firewall");
+        assert_eq!(inv.host.firewall.unwrap().rules.len(), 102);
     }
 
     #[test]

@@ -21,6 +21,7 @@ fn run(a: Args) -> Result<u8, Failure> {
     shape.records_per_guest = a.records_per_guest;
     shape.guest_firewall_every = a.guest_firewall_every;
     shape.services = a.services;
+    shape.layout = a.layout;
     if let Some(r) = a.global_rules {
         shape.global_rules = r;
     }
