@@ -201,7 +201,7 @@ mod tests {
             let done = ids(threads);
             let values: Vec<u32> = done.iter().map(|(v, _)| *v).collect();
             assert_eq!(values, (0..40).map(|i| i * 3).collect::<Vec<_>>());
-            let used: std::collections::BTreeSet<ThreadId> = done.iter().map(|(_, t)| *t).collect();
+            let used: std::collections::HashSet<ThreadId> = done.iter().map(|(_, t)| *t).collect();
             assert_eq!(used.len(), threads, "{threads} thread(s)");
             assert!(used.contains(&current().id()), "the caller is one of them");
         }

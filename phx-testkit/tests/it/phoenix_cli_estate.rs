@@ -5,7 +5,6 @@
 use crate::phoenix_cli::{cli, repo};
 use predicates::prelude::*;
 use std::path::Path;
-use std::process::Command;
 
 /// The example's three files in `dir`, CT 103's one rule (the CA's ACME
 /// port, 9000) moved to 9001: Traefik can no longer reach step-ca.
