@@ -422,8 +422,7 @@ impl<'a> Run<'a> {
             let (Some(after), Some(lib)) = (p.after_run, in_process::library(p.binary)) else {
                 continue;
             };
-            let mut argv: Vec<OsString> = vec![p.binary.into()];
-            argv.extend(self.tool_args.iter().cloned());
+            let argv = self.argv(p, &[], &[]);
             if let Some(said) = (lib.after_run)(self.inventory(), &argv) {
                 eprintln!("phoenix-cli: {}: {said}", after.label);
             }

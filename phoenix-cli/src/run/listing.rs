@@ -5,7 +5,6 @@
 use super::{in_process, Run, Stop};
 use phx_common::registry::Planner;
 use phx_plan::exit::{EXIT_FAILED, EXIT_OK};
-use std::ffi::OsString;
 
 impl Run<'_> {
     /// What the planners list before check's diffs (phx-fw: every flow the
@@ -21,15 +20,7 @@ impl Run<'_> {
             let Some(lib) = in_process::library(p.binary) else {
                 continue;
             };
-            let mut argv: Vec<OsString> = vec![p.binary.into()];
-            argv.extend(listing.args.iter().map(OsString::from));
-            argv.extend(self.tool_args.iter().cloned());
-            argv.extend(
-                self.args
-                    .flags_for(listing.own_flags)
-                    .into_iter()
-                    .map(OsString::from),
-            );
+            let argv = self.argv(p, listing.args, listing.own_flags);
             let o = if self.args.json {
                 (lib.extra)(self.inventory(), &argv, &mut std::io::stderr().lock())
             } else {

@@ -45,20 +45,10 @@ impl Run<'_> {
         let jobs: Vec<Job> = planners
             .iter()
             .enumerate()
-            .map(|(n, p)| {
-                let mut argv: Vec<OsString> = vec![p.binary.into()];
-                argv.extend(self.tool_args.iter().cloned());
-                argv.extend(
-                    self.args
-                        .flags_for(p.own_flags)
-                        .into_iter()
-                        .map(OsString::from),
-                );
-                Job {
-                    planner: p,
-                    plan: dir.join(format!("{}-{}.jsonl", n + 1, p.subsystem)),
-                    argv,
-                }
+            .map(|(n, p)| Job {
+                planner: p,
+                plan: dir.join(format!("{}-{}.jsonl", n + 1, p.subsystem)),
+                argv: self.argv(p, &[], p.own_flags),
             })
             .collect();
         let loaded = self.loaded.get().expect("load_once read it");
@@ -90,6 +80,16 @@ impl Run<'_> {
             files.push(job.plan);
         }
         Ok(files)
+    }
+
+    /// The command line `p`'s binary would be given: its subcommand `sub`,
+    /// the arguments every planner gets, and those of its `own` flags given.
+    pub(super) fn argv(&self, p: &Planner, sub: &[&str], own: &[&str]) -> Vec<OsString> {
+        let mut argv: Vec<OsString> = vec![p.binary.into()];
+        argv.extend(sub.iter().map(OsString::from));
+        argv.extend(self.tool_args.iter().cloned());
+        argv.extend(self.args.flags_for(own).into_iter().map(OsString::from));
+        argv
     }
 
     /// `phase` planned again into `plans` after an earlier group ran: kept
