@@ -443,3 +443,50 @@ fn both_layouts_of_the_upstream_fixture_load_the_same_inventory() {
         );
     }
 }
+
+/// The files are digested largest first, each by whichever thread is free,
+/// but the loader takes them in the order given: their problems come in
+/// that order (an LXC file's wait for the hypervisor file's defaults), not
+/// in the order of their sizes or of which thread finished first.
+#[test]
+fn problems_follow_the_files_order_whatever_their_sizes() {
+    let mut hyp = example(HYP);
+    hyp["mount_point_base"] = json!(5);
+    let mut lxc = example(LXC);
+    let first = lxc["lxc_configs"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .next()
+        .unwrap()
+        .clone();
+    lxc["lxc_configs"][&first]["memory_mb"] = json!("lots");
+    let mut vm = example(VM);
+    vm["vms"][0]["cores"] = json!("many");
+    // The VM file the largest, the hypervisor file the smallest.
+    vm["padding_for_size"] = json!("x".repeat(200_000));
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), HYP, &hyp);
+    write(dir.path(), LXC, &lxc);
+    write(dir.path(), VM, &vm);
+    let order = |files: [&str; 3]| {
+        let input = Input::Files(files.iter().map(|f| dir.path().join(f)).collect());
+        let p = load_with(&input, Options::default()).unwrap_err();
+        let mut seen: Vec<String> = Vec::new();
+        for file in p.list.iter().map(|p| p.file.clone()) {
+            let name = Path::new(&file)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .to_string();
+            if seen.last() != Some(&name) {
+                seen.push(name);
+            }
+        }
+        seen
+    };
+    assert_eq!(order([HYP, LXC, VM]), [HYP, LXC, VM]);
+    // The LXC file waits for the hypervisor's defaults, so its problems follow them.
+    assert_eq!(order([VM, HYP, LXC]), [VM, HYP, LXC]);
+    assert_eq!(order([LXC, VM, HYP]), [VM, HYP, LXC]);
+}
