@@ -32,7 +32,7 @@ mod rollback_check;
 pub mod run;
 mod shared_write;
 
-pub use check::{check_plan, check_targets};
+pub use check::{check_plan, check_targets, MAX_HOST_CONTENT_BYTES};
 pub use meta::parse_mode;
 pub use options::{
     Options, CONFIRM_HANDLER_TIMEOUT, DEFAULT_AGENT_WAIT, DEFAULT_COMMAND_TIMEOUT,

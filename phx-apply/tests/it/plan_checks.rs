@@ -93,7 +93,7 @@ fn every_kind_of_bad_step_is_refused_and_all_are_listed() {
         ),
         (
             "byte bound",
-            file_with(|f| f.content = "x".repeat((16 << 20) + 1)),
+            file_with(|f| f.content = "x".repeat(phx_apply::MAX_HOST_CONTENT_BYTES + 1)),
         ),
         ("empty argv", file_with(|f| f.validate = Some(vec![]))),
         (
