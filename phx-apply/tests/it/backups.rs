@@ -5,19 +5,8 @@ use phx_apply::{apply, Options};
 use phx_plan::*;
 use std::path::Path;
 
-use crate::common;
+use crate::common::{self, file};
 use common::{opts, step};
-
-fn file(id: &str, path: &str, content: &str) -> Step {
-    step(
-        id,
-        Action::File(FileStep {
-            path: path.into(),
-            content: content.into(),
-            ..Default::default()
-        }),
-    )
-}
 
 fn seed(root: &Path, path: &str, content: &str) {
     let p = root.join(path.trim_start_matches('/'));

@@ -1,7 +1,7 @@
 //! Helpers shared by the executor's test binaries.
 
 use phx_apply::Options;
-use phx_plan::{Action, Step};
+use phx_plan::{Action, FileStep, Step};
 use std::path::Path;
 
 /// Apply under `root`, running commands (tests use `sh -c` and doubles).
@@ -22,4 +22,16 @@ pub fn step(id: &str, action: Action) -> Step {
         start: None,
         stop: None,
     }
+}
+
+/// A whole-file step writing `content` to `path`.
+pub fn file(id: &str, path: &str, content: &str) -> Step {
+    step(
+        id,
+        Action::File(FileStep {
+            path: path.into(),
+            content: content.into(),
+            ..Default::default()
+        }),
+    )
 }

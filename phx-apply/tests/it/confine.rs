@@ -6,19 +6,8 @@ use phx_plan::*;
 use std::os::unix::fs::symlink;
 use std::path::Path;
 
-use crate::common;
+use crate::common::{self, file};
 use common::{opts, step};
-
-fn file(id: &str, path: &str, content: &str) -> Step {
-    step(
-        id,
-        Action::File(FileStep {
-            path: path.into(),
-            content: content.into(),
-            ..Default::default()
-        }),
-    )
-}
 
 /// A directory outside the root holding one precious file.
 fn outside() -> tempfile::TempDir {

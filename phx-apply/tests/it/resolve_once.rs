@@ -8,18 +8,7 @@ use phx_plan::*;
 use std::os::unix::fs::symlink;
 use std::path::Path;
 
-use crate::common::{opts, step};
-
-fn file(id: &str, path: &str, content: &str) -> Step {
-    step(
-        id,
-        Action::File(FileStep {
-            path: path.into(),
-            content: content.into(),
-            ..Default::default()
-        }),
-    )
-}
+use crate::common::{file, opts, step};
 
 fn sh(id: &str, script: &str) -> Step {
     step(
